@@ -1,0 +1,34 @@
+#include "sim/cli.hpp"
+
+#include <cstdio>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "opsim_version.hpp"
+#include "sim/error.hpp"
+
+namespace opsim::cli {
+
+int main(int argc, char** argv) {
+  CLI::App app{"opsim: Monte Carlo forecasting and territory planning for revenue operations"};
+  app.set_version_flag("--version", fmt::format("opsim {} ({})", OPSIM_VERSION, OPSIM_GIT_REVISION));
+  app.require_subcommand(1);
+  try {
+    add_run_commands(app);
+    add_territories_commands(app);
+    app.parse(argc, argv);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const InputError& e) {
+    fmt::print(stderr, "opsim: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "opsim: internal error: {}\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace opsim::cli

@@ -1,0 +1,17 @@
+// The command-line interface: one CLI11 app with a subcommand per capability.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace opsim::cli {
+
+//! Parses arguments, runs the chosen command and maps failures to exit codes:
+//! 0 success, 2 bad usage or bad input (InputError), 1 internal error.
+int main(int argc, char** argv);
+
+// Each capability registers its subcommand(s); the callback does the work and throws
+// InputError for bad input. Defined next to the command's code in sim/.
+void add_run_commands(CLI::App& app);
+void add_territories_commands(CLI::App& app);
+
+}  // namespace opsim::cli

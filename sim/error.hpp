@@ -1,0 +1,34 @@
+// Two kinds of failure: the user's input (exit 2) and opsim's own fault (exit 1).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace opsim {
+
+//! Bad usage or bad input: names the place (file, JSON pointer, CSV line), the value and
+//! what is allowed. Maps to exit code 2.
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+//! A broken invariant inside opsim. Maps to exit code 1.
+class InternalError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+template <class... Args>
+[[noreturn]] void throw_input(fmt::format_string<Args...> format, Args&&... args) {
+  throw InputError(fmt::format(format, std::forward<Args>(args)...));
+}
+
+template <class... Args>
+[[noreturn]] void throw_internal(fmt::format_string<Args...> format, Args&&... args) {
+  throw InternalError(fmt::format(format, std::forward<Args>(args)...));
+}
+
+}  // namespace opsim

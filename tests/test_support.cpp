@@ -1,0 +1,50 @@
+#include "tests/test_support.hpp"
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <random>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace opsim::test {
+
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+std::filesystem::path source_dir() { return OPSIM_SOURCE_DIR; }
+
+std::filesystem::path shared_data_dir() {
+  auto dir = source_dir().parent_path() / "shared" / "data";
+  return std::filesystem::is_directory(dir) ? dir : std::filesystem::path{};
+}
+
+CommandResult run_opsim(const std::string& args) {
+  std::string command = std::string(OPSIM_EXE) + " " + args + " 2>&1";
+  CommandResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer{};
+  size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  path_ = std::filesystem::temp_directory_path() /
+          ("opsim_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+  std::filesystem::remove_all(path_);
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+}  // namespace opsim::test

@@ -1,0 +1,51 @@
+// Shared helpers for the test suites.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace opsim::test {
+
+//! True under CI (CI=true), where scripts/setup installs everything and a skip is a failure.
+bool in_ci();
+
+//! ../shared/data relative to the project root, or empty when absent.
+std::filesystem::path shared_data_dir();
+
+std::filesystem::path source_dir();
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  //!< stdout and stderr together
+};
+
+//! Runs `opsim ARGS` through the shell and captures its output.
+CommandResult run_opsim(const std::string& args);
+
+//! A fresh empty directory under the system temp dir, removed at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace opsim::test
+
+//! Skips outside CI when a dependency is missing; under CI a missing dependency fails.
+#define OPSIM_REQUIRE_OR_SKIP(condition, message)                          \
+  do {                                                                      \
+    if (!(condition)) {                                                     \
+      if (::opsim::test::in_ci()) FAIL() << "required under CI: " << message; \
+      GTEST_SKIP() << message;                                              \
+    }                                                                       \
+  } while (0)
