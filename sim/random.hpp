@@ -30,6 +30,17 @@ constexpr std::uint64_t stable_hash(std::string_view text) {
   return h;
 }
 
+//! Combines two keys into one (e.g. a deal's key from its seat, month and index).
+constexpr std::uint64_t stable_hash_combine(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t h = a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return h;
+}
+
 //! The named streams; each model draws from its own so that a change in one model's
 //! consumption never shifts another's numbers.
 enum class StreamId : std::uint64_t {

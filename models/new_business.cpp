@@ -1,0 +1,91 @@
+#include "models/new_business.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/renewals.hpp"
+
+namespace opsim {
+
+void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, int segment,
+                           int month, double mean, int seat) {
+  Rng count_rng = state.rng(StreamId::opportunities, entity, slot(month, 0));
+  auto& variates = state.work.variates;
+  variates.poissons += 1;
+  variates.poisson_mean_sum += mean;
+  const int count = poisson(count_rng, mean);
+  if (count == 0) return;
+
+  const int months = state.months();
+  const CellRates& cell = state.tables.cell(region, segment, month);
+  const std::size_t rm = static_cast<std::size_t>(region) * months + month;
+  const double win_rate = std::min(1.0, cell.win_rate * state.work.market_win[rm]);
+  const int currency = state.scenario.regions[region].currency;
+  const double plan = state.scenario.fx.currencies[currency].plan_rate;
+  const double spot = state.work.spot[static_cast<std::size_t>(currency) * months + month];
+  const auto& cycle_cdf = state.tables.cycle_cdfs[cell.cycle_cdf];
+  auto& out = state.out;
+
+  for (int j = 0; j < count; ++j) {
+    // Each opportunity has its own sub-stream: its draws never depend on its siblings'.
+    Rng rng = state.rng(StreamId::opportunities, entity, slot(month, static_cast<std::uint64_t>(j) + 1));
+    const double u_win = rng.uniform();
+    const int cycle = sample_from_cdf(cycle_cdf, rng.uniform());
+    variates.uniforms += 2;
+    const int created = month - cycle;
+    if (created < 0) continue;  // belongs to the open pipeline
+    double amount = std::exp(cell.deal_mu);
+    if (cell.deal_sigma > 0) {
+      variates.normals += 1;
+      amount = std::exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
+    }
+    const double amount_plan = amount * plan;
+    out.at(month, region, segment, Metric::opportunities) += 1;
+    out.at(created, region, segment, Metric::pipeline_created) += amount_plan;
+    if (u_win >= win_rate) continue;
+    out.at(month, region, segment, Metric::wins) += 1;
+    out.at(month, region, segment, Metric::won_amount) += amount_plan;
+    out.at(month, region, segment, Metric::won_cycle_months) += cycle;
+    out.at(month, region, segment, Metric::new_bookings) += amount_plan;
+    out.at(month, region, segment, Metric::new_bookings_spot) += amount * spot;
+    out.at(month, region, segment, Metric::bookings_spot) += amount * spot;
+    if (seat >= 0) {
+      out.seat_bookings[static_cast<std::size_t>(seat) * out.fiscal_years +
+                        state.tables.fiscal_year_index[month]] += amount_plan;
+    }
+    const std::uint64_t contract_key = stable_hash_combine(entity, slot(month, static_cast<std::uint64_t>(j) + 1));
+    book_contract(state, {contract_key, region, segment, currency, amount, month,
+                          month + cell.contract_term, cell.contract_term});
+  }
+}
+
+void simulate_rep_new_business(TrialState& state) {
+  const auto& seats = state.scenario.seats;
+  const int months = state.months();
+  const auto& capacity = state.work.capacity;
+  for (std::size_t i = 0; i < seats.size(); ++i) {
+    const Seat& seat = seats[i];
+    for (int m = 0; m < months; ++m) {
+      const double c = capacity[i * months + m];
+      if (c <= 0) continue;
+      const double mean = c * state.tables.cell(seat.region, seat.segment, m).intensity *
+                          state.work.market_intensity[static_cast<std::size_t>(seat.region) * months + m];
+      resolve_opportunities(state, seat.key, seat.region, seat.segment, m, mean,
+                            static_cast<int>(i));
+    }
+  }
+}
+
+void simulate_intensity_new_business(TrialState& state) {
+  const int months = state.months();
+  for (const IntensitySpec& spec : state.scenario.intensities) {
+    for (int m = 0; m < months; ++m) {
+      const double mean =
+          spec.opportunities[m] *
+          state.work.market_intensity[static_cast<std::size_t>(spec.region) * months + m];
+      resolve_opportunities(state, spec.key, spec.region, spec.segment, m, mean, -1);
+    }
+  }
+}
+
+}  // namespace opsim

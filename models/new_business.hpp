@@ -1,0 +1,24 @@
+// New business: opportunities resolve for a seat in month m as a Poisson process with intensity
+// opportunity_rate x ramp x skill x market x seasonality x growth; each wins with the cell's
+// (quarter-end- and market-adjusted) win rate. Opportunities created before the horizon start
+// belong to the open pipeline and are dropped.
+#pragma once
+
+#include <cstdint>
+
+#include "models/trial.hpp"
+
+namespace opsim {
+
+//! Rep-driven new business for every seat-month with capacity.
+void simulate_rep_new_business(TrialState& state);
+
+//! Region-level new business from IntensitySpec (organisations without a rep model).
+void simulate_intensity_new_business(TrialState& state);
+
+//! Opportunities of one entity (seat or intensity cell) in month m with Poisson mean `mean`;
+//! `seat` is the owning seat index or -1.
+void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, int segment,
+                           int month, double mean, int seat);
+
+}  // namespace opsim

@@ -1,0 +1,48 @@
+#include "models/outcome.hpp"
+
+#include <algorithm>
+
+namespace opsim {
+
+namespace {
+constexpr std::array<MetricInfo, kMetricCount> kMetrics{{
+    {"new_bookings", Aggregation::flow, "currency"},
+    {"new_bookings_spot", Aggregation::flow, "currency"},
+    {"pipeline_bookings", Aggregation::flow, "currency"},
+    {"expansion_bookings", Aggregation::flow, "currency"},
+    {"renewal_bookings", Aggregation::flow, "currency"},
+    {"bookings_spot", Aggregation::flow, "currency"},
+    {"churned_arr", Aggregation::flow, "currency"},
+    {"revenue", Aggregation::flow, "currency"},
+    {"arr", Aggregation::stock, "currency"},
+    {"opportunities", Aggregation::flow, "count"},
+    {"wins", Aggregation::flow, "count"},
+    {"won_amount", Aggregation::flow, "currency"},
+    {"won_cycle_months", Aggregation::flow, "months"},
+    {"pipeline_created", Aggregation::flow, "currency"},
+    {"pipeline_wins", Aggregation::flow, "count"},
+    {"pipeline_beyond", Aggregation::flow, "currency"},
+    {"hires", Aggregation::flow, "count"},
+    {"departures", Aggregation::flow, "count"},
+    {"headcount", Aggregation::stock, "count"},
+    {"ramped_fte", Aggregation::stock, "count"},
+}};
+}  // namespace
+
+const MetricInfo& metric_info(Metric metric) { return kMetrics[static_cast<int>(metric)]; }
+
+int metric_index(std::string_view name) {
+  for (int k = 0; k < kMetricCount; ++k) {
+    if (kMetrics[k].name == name) return k;
+  }
+  return -1;
+}
+
+void TrialOutcome::reset(const CellLayout& cells, std::size_t seats, int fiscal_year_count) {
+  layout = cells;
+  fiscal_years = fiscal_year_count;
+  monthly.assign(cells.size(), 0.0);
+  seat_bookings.assign(seats * fiscal_year_count, 0.0);
+}
+
+}  // namespace opsim

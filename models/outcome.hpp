@@ -1,0 +1,82 @@
+// What one trial produces: monthly values per region x segment x metric, and per-seat
+// new bookings per fiscal year. All amounts in the reporting currency.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+namespace opsim {
+
+enum class Metric : int {
+  new_bookings,        //!< won new business (rep-generated + open pipeline), plan rates
+  new_bookings_spot,   //!< the same at simulated spot rates
+  pipeline_bookings,   //!< the open-pipeline part of new_bookings, plan rates
+  expansion_bookings,  //!< ARR change at renewal (may be negative), plan rates
+  renewal_bookings,    //!< ARR renewed (before expansion), plan rates
+  bookings_spot,       //!< new + expansion + renewal at spot rates
+  churned_arr,         //!< ARR lost at renewal, plan rates
+  revenue,             //!< recognised revenue: ARR in force / 12, plan rates
+  arr,                 //!< ARR in force at month end, plan rates (stock)
+  opportunities,       //!< rep-generated opportunities resolved (created within the horizon)
+  wins,                //!< rep-generated opportunities won
+  won_amount,          //!< rep-generated won amount, plan rates
+  won_cycle_months,    //!< sum of sales-cycle months over rep-generated wins
+  pipeline_created,    //!< amount of rep-generated opportunities by creation month, plan rates
+  pipeline_wins,       //!< open-pipeline deals won
+  pipeline_beyond,     //!< open-pipeline amount whose close falls after the horizon (last month)
+  hires,               //!< reps starting: planned hires and backfills
+  departures,          //!< reps leaving
+  headcount,           //!< active reps at month end (stock)
+  ramped_fte,          //!< sum of ramp fractions of active reps (stock)
+  count
+};
+
+inline constexpr int kMetricCount = static_cast<int>(Metric::count);
+
+enum class Aggregation { flow, stock };
+
+struct MetricInfo {
+  std::string_view name;
+  Aggregation aggregation;
+  std::string_view unit;  //!< "currency", "count" or "months"
+};
+
+const MetricInfo& metric_info(Metric metric);
+inline const MetricInfo& metric_info(int metric) { return metric_info(static_cast<Metric>(metric)); }
+//! -1 when unknown.
+int metric_index(std::string_view name);
+
+//! Index arithmetic for [month][region][segment][metric] arrays.
+struct CellLayout {
+  int months = 0;
+  int regions = 0;
+  int segments = 0;
+  std::size_t cells_per_month() const {
+    return static_cast<std::size_t>(regions) * segments * kMetricCount;
+  }
+  std::size_t size() const { return cells_per_month() * months; }
+  std::size_t index(int month, int region, int segment, Metric metric) const {
+    return ((static_cast<std::size_t>(month) * regions + region) * segments + segment) *
+               kMetricCount + static_cast<int>(metric);
+  }
+};
+
+//! One trial's raw values (regions and segments without totals).
+struct TrialOutcome {
+  CellLayout layout;
+  std::vector<double> monthly;       //!< layout.size() values
+  std::vector<double> seat_bookings;  //!< [seat][fiscal year index], new bookings, plan rates
+  int fiscal_years = 0;
+
+  void reset(const CellLayout& cells, std::size_t seats, int fiscal_year_count);
+  double& at(int month, int region, int segment, Metric metric) {
+    return monthly[layout.index(month, region, segment, metric)];
+  }
+  double at(int month, int region, int segment, Metric metric) const {
+    return monthly[layout.index(month, region, segment, metric)];
+  }
+};
+
+}  // namespace opsim

@@ -1,0 +1,67 @@
+#include "models/pipeline.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/renewals.hpp"
+
+namespace opsim {
+
+double pipeline_win_probability(const PipelineSpec& pipeline, double stage_probability,
+                                int slipped, int overdue) {
+  if (stage_probability >= 1.0) return 1.0;
+  if (stage_probability <= 0.0) return 0.0;
+  const double odds = stage_probability / (1.0 - stage_probability) *
+                      std::pow(pipeline.slip_decay, slipped) *
+                      std::pow(pipeline.overdue_decay, overdue);
+  return odds / (1.0 + odds);
+}
+
+void simulate_pipeline(TrialState& state) {
+  const auto& pipeline = state.scenario.pipeline;
+  const int months = state.months();
+  const double factor_mu = pipeline.amount_factor.mu();
+  const double factor_sigma = pipeline.amount_factor.sigma();
+  auto& out = state.out;
+  auto& variates = state.work.variates;
+
+  for (const PipelineDeal& deal : pipeline.deals) {
+    Rng rng = state.rng(StreamId::pipeline, deal.key, 0);
+    const int slipped = sample_from_cdf(state.tables.slip_cdf, rng.uniform());
+    const double u_win = rng.uniform();
+    variates.uniforms += 2;
+    const int overdue = std::max(0, -deal.expected_close);
+    const int close = std::max(deal.expected_close, 0) + slipped;
+    const double plan = state.scenario.fx.currencies[deal.currency].plan_rate;
+    if (close >= months) {
+      out.at(months - 1, deal.region, deal.segment, Metric::pipeline_beyond) += deal.amount * plan;
+      continue;
+    }
+    const double p = std::min(
+        1.0, pipeline_win_probability(pipeline, pipeline.stages[deal.stage].win_probability,
+                                      slipped, overdue) *
+                 state.work.market_win[static_cast<std::size_t>(deal.region) * months + close]);
+    if (u_win >= p) continue;
+    double factor = std::exp(factor_mu);
+    if (factor_sigma > 0) {
+      variates.normals += 1;
+      factor = std::exp(factor_mu + factor_sigma * standard_normal(rng));
+    }
+    const double amount = deal.amount * factor;
+    const double spot = state.work.spot[static_cast<std::size_t>(deal.currency) * months + close];
+    out.at(close, deal.region, deal.segment, Metric::new_bookings) += amount * plan;
+    out.at(close, deal.region, deal.segment, Metric::pipeline_bookings) += amount * plan;
+    out.at(close, deal.region, deal.segment, Metric::pipeline_wins) += 1;
+    out.at(close, deal.region, deal.segment, Metric::new_bookings_spot) += amount * spot;
+    out.at(close, deal.region, deal.segment, Metric::bookings_spot) += amount * spot;
+    if (deal.owner >= 0) {
+      out.seat_bookings[static_cast<std::size_t>(deal.owner) * out.fiscal_years +
+                        state.tables.fiscal_year_index[close]] += amount * plan;
+    }
+    const int term = state.tables.cell(deal.region, deal.segment, close).contract_term;
+    book_contract(state, {deal.key, deal.region, deal.segment, deal.currency, amount, close,
+                          close + term, term});
+  }
+}
+
+}  // namespace opsim

@@ -1,0 +1,68 @@
+#include "models/renewals.hpp"
+
+#include <algorithm>
+
+namespace opsim {
+
+namespace {
+double& arr_change(TrialState& state, int region, int segment, int month) {
+  const std::size_t row = static_cast<std::size_t>(region) * state.tables.segments + segment;
+  return state.work.arr_delta[row * (state.months() + 1) + month];
+}
+}  // namespace
+
+void book_contract(TrialState& state, const ContractTerms& c) {
+  const int months = state.months();
+  if (c.in_force_from >= months) return;
+  const double plan = state.scenario.fx.currencies[c.currency].plan_rate;
+  const double* spot = &state.work.spot[static_cast<std::size_t>(c.currency) * months];
+  double arr = c.arr;
+  arr_change(state, c.region, c.segment, std::max(c.in_force_from, 0)) += arr * plan;
+  for (int t = std::max(c.first_renewal, 0); t < months; t += c.term_months) {
+    const CellRates& cell = state.tables.cell(c.region, c.segment, t);
+    const double churn =
+        std::min(1.0, cell.churn * state.work.market_churn[static_cast<std::size_t>(c.region) * months + t]);
+    Rng rng = state.rng(StreamId::renewals, c.key, slot(t));
+    state.work.variates.uniforms += 1;
+    if (rng.uniform() < churn) {
+      state.out.at(t, c.region, c.segment, Metric::churned_arr) += arr * plan;
+      arr_change(state, c.region, c.segment, t) -= arr * plan;
+      return;
+    }
+    double expansion = cell.expansion_mean;
+    if (cell.expansion_sd > 0) {
+      state.work.variates.normals += 1;
+      expansion += cell.expansion_sd * standard_normal(rng);
+    }
+    expansion = std::max(expansion, -1.0);
+    state.out.at(t, c.region, c.segment, Metric::renewal_bookings) += arr * plan;
+    state.out.at(t, c.region, c.segment, Metric::expansion_bookings) += arr * expansion * plan;
+    state.out.at(t, c.region, c.segment, Metric::bookings_spot) += arr * (1 + expansion) * spot[t];
+    arr_change(state, c.region, c.segment, t) += arr * expansion * plan;
+    arr *= 1 + expansion;
+    if (c.term_months <= 0) return;
+  }
+}
+
+void simulate_installed_base(TrialState& state) {
+  for (const Contract& contract : state.scenario.contracts) {
+    book_contract(state, {contract.key, contract.region, contract.segment, contract.currency,
+                          contract.arr, 0, contract.renewal_month, contract.term_months});
+  }
+}
+
+void finish_arr(TrialState& state) {
+  const int months = state.months();
+  for (int r = 0; r < state.scenario.region_count(); ++r) {
+    for (int s = 0; s < state.tables.segments; ++s) {
+      double in_force = 0.0;
+      for (int m = 0; m < months; ++m) {
+        in_force += arr_change(state, r, s, m);
+        state.out.at(m, r, s, Metric::arr) = in_force;
+        state.out.at(m, r, s, Metric::revenue) = in_force / 12.0;
+      }
+    }
+  }
+}
+
+}  // namespace opsim

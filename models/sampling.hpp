@@ -1,0 +1,64 @@
+// Variate generation used by the models. Algorithms are fixed here (Boost's ziggurat for the
+// normal, inversion for small Poisson means) so that results do not depend on the standard
+// library, and inversion keeps draws monotone in their parameters for paired comparisons.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include <boost/random/normal_distribution.hpp>
+#include <boost/random/poisson_distribution.hpp>
+
+#include "sim/random.hpp"
+
+namespace opsim {
+
+//! Counts of variates drawn, for the benchmark's sampling floor.
+struct VariateCounts {
+  std::uint64_t uniforms = 0;
+  std::uint64_t normals = 0;
+  std::uint64_t poissons = 0;
+  double poisson_mean_sum = 0.0;
+  void add(const VariateCounts& o) {
+    uniforms += o.uniforms;
+    normals += o.normals;
+    poissons += o.poissons;
+    poisson_mean_sum += o.poisson_mean_sum;
+  }
+};
+
+inline double standard_normal(Rng& rng) {
+  return boost::random::normal_distribution<double>(0.0, 1.0)(rng);
+}
+
+//! Poisson(mean): inversion with one uniform below 30 (monotone in the mean), PTRS above.
+inline int poisson(Rng& rng, double mean) {
+  if (mean <= 0.0) return 0;
+  if (mean < 30.0) {
+    double u = rng.uniform();
+    double p = std::exp(-mean);
+    double cdf = p;
+    int k = 0;
+    while (u > cdf && k < 1000) {
+      ++k;
+      p *= mean / k;
+      cdf += p;
+    }
+    return k;
+  }
+  return boost::random::poisson_distribution<int, double>(mean)(rng);
+}
+
+//! Smallest k with u <= cdf[k]; the last index when u exceeds every entry (rounding).
+inline int sample_from_cdf(const std::vector<double>& cdf, double u) {
+  int n = static_cast<int>(cdf.size());
+  for (int k = 0; k < n - 1; ++k) {
+    if (u <= cdf[k]) return k;
+  }
+  return n - 1;
+}
+
+std::vector<double> cumulative(const std::vector<double>& pmf);
+
+}  // namespace opsim

@@ -1,0 +1,44 @@
+#include "models/scenario.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace opsim {
+
+double LognormalSpec::sigma() const { return std::sqrt(std::log1p(cv * cv)); }
+double LognormalSpec::mu() const { return std::log(mean) - 0.5 * std::log1p(cv * cv); }
+
+double SegmentParams::monthly_attrition_hazard(int tenure_months) const {
+  for (const auto& band : attrition) {
+    if (tenure_months <= band.max_tenure_months) {
+      return 1.0 - std::pow(1.0 - band.annual_rate, 1.0 / 12.0);
+    }
+  }
+  return 0.0;
+}
+
+double RampCurve::at(int tenure_months) const {
+  if (tenure_months < 0) return 0.0;
+  auto t = static_cast<size_t>(tenure_months);
+  return t < fraction.size() ? fraction[t] : 1.0;
+}
+
+bool FxSpec::stochastic() const {
+  return std::any_of(currencies.begin(), currencies.end(),
+                     [](const Currency& c) { return c.annual_vol > 0; });
+}
+
+bool MarketSpec::enabled() const {
+  return std::any_of(dispersion.begin(), dispersion.end(), [](double d) { return d > 0; });
+}
+
+const SegmentParams& Scenario::params_at(int region, int segment, int month) const {
+  int m = std::clamp(month, 0, months() - 1);
+  return params[(static_cast<size_t>(region) * segments.size() + segment) * months() + m];
+}
+
+double Scenario::plan_rate_of_region(int region) const {
+  return fx.currencies[regions[region].currency].plan_rate;
+}
+
+}  // namespace opsim

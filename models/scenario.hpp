@@ -1,0 +1,209 @@
+// The typed scenario: everything a run needs, validated and resolved to indices.
+// Months inside a Scenario are relative to the horizon start (0-based; negative = before it).
+// Amounts are in the named currency of their entity; conversion happens in the models.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+#include <nlohmann/json.hpp>
+
+#include "models/calendar.hpp"
+
+namespace opsim {
+
+//! Lognormal by mean and coefficient of variation; cv = 0 means the fixed value `mean`.
+struct LognormalSpec {
+  double mean = 1.0;
+  double cv = 0.0;
+  double sigma() const;  //!< sd of the underlying normal
+  double mu() const;     //!< mean of the underlying normal
+};
+
+struct NormalSpec {
+  double mean = 0.0;
+  double sd = 0.0;
+};
+
+//! Annual attrition rate for tenures up to `max_tenure_months` (inclusive); the last band is open.
+struct AttritionBand {
+  int max_tenure_months = std::numeric_limits<int>::max();
+  double annual_rate = 0.0;
+};
+
+//! Parameters of one region x segment cell in one month (after overrides).
+struct SegmentParams {
+  double opportunity_rate = 0.0;  //!< opportunities resolved per fully ramped rep-month
+  double win_rate = 0.0;
+  double quarter_end_win_multiplier = 1.0;  //!< applies in fiscal-quarter-end months
+  LognormalSpec deal_size;                  //!< first-year ACV, in the region's currency
+  std::vector<double> cycle_pmf{1.0};       //!< P(sales cycle = k months), k = 0, 1, ...
+  int contract_term_months = 12;
+  int ramp_curve = -1;                      //!< index into Scenario::ramp_curves; -1 = none
+  std::vector<AttritionBand> attrition;     //!< empty = no attrition
+  int backfill_lag_months = 2;              //!< -1 = departures are not backfilled
+  double skill_cv = 0.0;                    //!< dispersion of the per-rep skill multiplier
+  double productivity_growth = 0.0;         //!< per year, compounding monthly
+  double churn_probability = 0.0;           //!< per renewal event
+  NormalSpec expansion;                     //!< relative ARR change at renewal (floored at -1)
+
+  //! Monthly hazard 1-(1-a)^(1/12) for a rep of this tenure (months since start, 0-based).
+  double monthly_attrition_hazard(int tenure_months) const;
+};
+
+struct Region {
+  std::string id;
+  int currency = 0;
+  std::array<double, 12> seasonality{};  //!< by calendar month (Jan = 0), mean 1
+};
+
+struct Segment {
+  std::string id;
+};
+
+struct RampCurve {
+  std::string id;
+  std::vector<double> fraction;  //!< productivity by month of tenure; 1.0 after the list
+  double at(int tenure_months) const;
+};
+
+//! A seat: a roster rep or a planned hire, and every backfill that later fills it.
+struct Seat {
+  std::string id;
+  std::uint64_t key = 0;  //!< stable_hash(id): the seat's random-stream entity
+  int region = 0;
+  int segment = 0;
+  int start = 0;  //!< first active month (relative; may precede the horizon)
+  bool planned_hire = false;
+};
+
+//! New-business intensity given directly, for organisations without a rep model.
+struct IntensitySpec {
+  int region = 0;
+  int segment = 0;
+  std::uint64_t key = 0;
+  std::vector<double> opportunities;  //!< per horizon month, seasonality already applied
+};
+
+struct Stage {
+  std::string id;
+  double win_probability = 0.0;
+};
+
+struct PipelineDeal {
+  std::string id;
+  std::uint64_t key = 0;
+  int owner = -1;  //!< seat index, -1 = none
+  int region = 0;
+  int segment = 0;
+  int stage = 0;
+  double amount = 0.0;  //!< in `currency`
+  int currency = 0;
+  int expected_close = 0;  //!< relative month; < 0 = overdue
+};
+
+struct PipelineSpec {
+  std::vector<Stage> stages;
+  std::vector<PipelineDeal> deals;
+  std::vector<double> slip_pmf{1.0};  //!< P(slip = k months)
+  double slip_decay = 1.0;            //!< win-odds multiplier per slipped month
+  double overdue_decay = 1.0;         //!< win-odds multiplier per month overdue at the start
+  LognormalSpec amount_factor;        //!< won amount = amount x factor
+};
+
+struct Contract {
+  std::string id;
+  std::uint64_t key = 0;
+  int region = 0;
+  int segment = 0;
+  double arr = 0.0;  //!< in `currency`
+  int currency = 0;
+  int renewal_month = 0;  //!< first renewal at or after the horizon start (relative)
+  int term_months = 12;
+};
+
+struct Currency {
+  std::string code;
+  std::uint64_t key = 0;
+  double plan_rate = 1.0;   //!< reporting-currency units per unit of this currency
+  double annual_vol = 0.0;  //!< of the log rate
+};
+
+struct FxSpec {
+  std::vector<Currency> currencies;
+  int reporting = 0;
+  Eigen::MatrixXd cholesky;  //!< lower factor of the correlation of monthly shocks
+  bool stochastic() const;
+};
+
+//! Regional market factor: log M_r is AR(1), stationary, mean of M_r = 1.
+struct MarketSpec {
+  std::vector<double> dispersion;   //!< stationary sd of log M_r, per region
+  std::vector<double> persistence;  //!< AR(1) coefficient per region
+  Eigen::MatrixXd cholesky;         //!< of the cross-region correlation of shocks
+  double intensity_elasticity = 1.0;
+  double win_rate_elasticity = 1.0;
+  double churn_elasticity = 1.0;
+  bool enabled() const;
+};
+
+struct Actual {
+  int region = 0;
+  int segment = -1;  //!< -1 = not split by segment (counts in the all-segment cells only)
+  int month = 0;     //!< absolute month
+  double amount = 0.0;  //!< reporting currency at plan rates
+};
+
+struct Target {
+  std::string metric = "new_bookings";
+  int region = -1;   //!< -1 = the whole company
+  int segment = -1;  //!< -1 = all segments
+  int fiscal_year = 0;
+  int quarter = 0;  //!< 0 = the whole fiscal year
+  double amount = 0.0;
+};
+
+struct SimulationSettings {
+  std::uint64_t trials = 1000;
+  std::uint64_t seed = 1;
+  int threads = 0;  //!< 0 = all cores
+};
+
+struct Scenario {
+  std::string name;
+  std::string source;  //!< path of the scenario file
+  std::string sha256;  //!< of the scenario file's bytes
+  nlohmann::json document;
+
+  Calendar calendar;
+  std::vector<Region> regions;
+  std::vector<Segment> segments;
+  std::vector<RampCurve> ramp_curves;
+  //! Parameters per region x segment x month: index (r * S + s) * M + m.
+  std::vector<SegmentParams> params;
+
+  std::vector<Seat> seats;
+  std::vector<IntensitySpec> intensities;
+  PipelineSpec pipeline;
+  std::vector<Contract> contracts;
+  FxSpec fx;
+  MarketSpec market;
+  std::vector<Actual> actuals;
+  std::vector<Target> targets;
+  std::vector<double> productivity_thresholds;  //!< fiscal-year bookings per seat, for KPIs
+  SimulationSettings simulation;
+
+  int months() const { return calendar.months(); }
+  int region_count() const { return static_cast<int>(regions.size()); }
+  int segment_count() const { return static_cast<int>(segments.size()); }
+  //! Parameters in force; months outside the horizon use the nearest horizon month.
+  const SegmentParams& params_at(int region, int segment, int month) const;
+  //! Plan rate of a region's currency into the reporting currency.
+  double plan_rate_of_region(int region) const;
+};
+
+}  // namespace opsim

@@ -1,0 +1,85 @@
+// One Monte Carlo trial of the sales organisation: market and FX paths, workforce, new
+// business, open pipeline and renewals, written into a TrialOutcome.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/outcome.hpp"
+#include "models/sampling.hpp"
+#include "models/scenario.hpp"
+#include "sim/random.hpp"
+
+namespace opsim {
+
+//! Per region x segment x month values precomputed once per run (hot-path lookups).
+struct CellRates {
+  double intensity = 0.0;  //!< opportunity rate x seasonality x growth, per ramped rep-month
+  double win_rate = 0.0;   //!< incl. the quarter-end multiplier, before the market factor
+  double deal_mu = 0.0;
+  double deal_sigma = 0.0;
+  int cycle_cdf = 0;  //!< index into TrialTables::cycle_cdfs
+  int contract_term = 12;
+  double churn = 0.0;
+  double expansion_mean = 0.0;
+  double expansion_sd = 0.0;
+};
+
+struct TrialTables {
+  explicit TrialTables(const Scenario& scenario);
+  const CellRates& cell(int region, int segment, int month) const {
+    return cells[(static_cast<std::size_t>(region) * segments + segment) * months + month];
+  }
+  int months = 0;
+  int segments = 0;
+  int first_fiscal_year = 0;
+  int fiscal_years = 0;
+  std::vector<int> fiscal_year_index;  //!< per horizon month
+  std::vector<CellRates> cells;
+  std::vector<std::vector<double>> cycle_cdfs;
+  std::vector<double> slip_cdf;
+  std::vector<std::uint64_t> region_keys;
+  CellLayout layout;
+};
+
+//! Scratch space reused across trials by one thread.
+struct TrialWorkspace {
+  std::vector<double> market_intensity;  //!< [region * M + m] M^elasticity factors
+  std::vector<double> market_win;
+  std::vector<double> market_churn;
+  std::vector<double> spot;      //!< [currency * M + m] reporting units per unit
+  std::vector<double> capacity;  //!< [seat * M + m] ramp x skill, 0 when vacant
+  std::vector<double> arr_delta;  //!< [(region * S + segment) * (M + 1) + m], plan rates
+  VariateCounts variates;
+};
+
+//! Everything a model needs while simulating one trial.
+struct TrialState {
+  const Scenario& scenario;
+  const TrialTables& tables;
+  StreamFactory streams;
+  std::uint64_t trial;
+  TrialWorkspace& work;
+  TrialOutcome& out;
+
+  Rng rng(StreamId stream, std::uint64_t entity, std::uint64_t slot_value) const {
+    return streams(stream, trial, entity, slot_value);
+  }
+  int months() const { return tables.months; }
+};
+
+class TrialSimulator {
+ public:
+  explicit TrialSimulator(const Scenario& scenario);
+  //! Simulates trial `trial`; `out` is reset first. Depends only on (seed, trial, scenario).
+  void simulate(std::uint64_t trial, const StreamFactory& streams, TrialWorkspace& work,
+                TrialOutcome& out) const;
+  const TrialTables& tables() const { return tables_; }
+  const Scenario& scenario() const { return scenario_; }
+
+ private:
+  const Scenario& scenario_;
+  TrialTables tables_;
+};
+
+}  // namespace opsim

@@ -1,0 +1,49 @@
+// CSV as CRM exports write it: optional UTF-8 byte-order mark, CRLF or LF line ends, quoted
+// fields with commas, doubled quotes and line breaks. Rows keep their 1-based line number so
+// that every error can name it.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace opsim {
+
+struct CsvRow {
+  std::size_t line = 0;  //!< line where the row starts (the header is line 1)
+  std::vector<std::string> fields;
+};
+
+class CsvTable {
+ public:
+  //! Reads a file with a header row; throws InputError naming the file when it is missing,
+  //! empty or has a ragged row (unless `allow_ragged`).
+  static CsvTable read(const std::string& path, bool allow_ragged = false);
+  static CsvTable parse(std::string_view text, const std::string& name, bool allow_ragged = false);
+
+  const std::string& name() const { return name_; }
+  const std::vector<std::string>& header() const { return header_; }
+  const std::vector<CsvRow>& rows() const { return rows_; }
+  //! Column index by name (exact, then case-insensitive), or nothing.
+  std::optional<std::size_t> column(std::string_view name) const;
+  //! Column index; throws InputError listing the header when absent.
+  std::size_t require_column(std::string_view name) const;
+
+  //! "file:line: " prefix for messages about a row.
+  std::string where(const CsvRow& row) const;
+  //! The field parsed as a finite number; throws InputError with file, line, column and value.
+  double number(const CsvRow& row, std::size_t column) const;
+  const std::string& text(const CsvRow& row, std::size_t column) const;
+
+ private:
+  std::string name_;
+  std::vector<std::string> header_;
+  std::vector<CsvRow> rows_;
+};
+
+//! Parses a finite double with nothing left over (surrounding blanks allowed).
+std::optional<double> parse_number(std::string_view text);
+
+}  // namespace opsim
