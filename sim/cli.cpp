@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "opsim_version.hpp"
+#include "sim/cli_support.hpp"
 #include "sim/error.hpp"
 
 namespace opsim::cli {
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   CLI::App app{"opsim: Monte Carlo forecasting and territory planning for revenue operations"};
   app.set_version_flag("--version", fmt::format("opsim {} ({})", OPSIM_VERSION, OPSIM_GIT_REVISION));
   app.require_subcommand(1);
+  set_command_line(argc, argv);
   try {
     add_run_commands(app);
     add_territories_commands(app);

@@ -1,0 +1,189 @@
+// HDF5 layout: see results/README.md.
+#include <H5Cpp.h>
+
+#include <fmt/format.h>
+
+#include "opsim_version.hpp"
+#include "sim/error.hpp"
+#include "sim/output.hpp"
+#include "sim/random.hpp"
+
+namespace opsim {
+
+namespace {
+
+void string_attribute(H5::H5Object& object, const std::string& name, const std::string& value) {
+  H5::StrType type(H5::PredType::C_S1, value.empty() ? 1 : value.size());
+  H5::Attribute attribute = object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+  attribute.write(type, value.empty() ? std::string(1, '\0') : value);
+}
+
+void uint_attribute(H5::H5Object& object, const std::string& name, std::uint64_t value) {
+  H5::Attribute attribute = object.createAttribute(name, H5::PredType::NATIVE_UINT64, H5::DataSpace(H5S_SCALAR));
+  attribute.write(H5::PredType::NATIVE_UINT64, &value);
+}
+
+void write_strings(H5::Group& group, const std::string& name, const std::vector<std::string>& values) {
+  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+  const hsize_t n = values.size();
+  H5::DataSet ds = group.createDataSet(name, type, H5::DataSpace(1, &n));
+  std::vector<const char*> pointers;
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  if (n) ds.write(pointers.data(), type);
+}
+
+//! A double array with named dimensions; chunked and compressed when `chunk_rows` > 0.
+void write_doubles(H5::Group& group, const std::string& name, const std::vector<hsize_t>& dims,
+                   const double* data, const std::string& dimension_names, hsize_t chunk_rows = 0) {
+  H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+  H5::DSetCreatPropList properties;
+  hsize_t total = 1;
+  for (auto d : dims) total *= d;
+  if (chunk_rows > 0 && total > 0) {
+    std::vector<hsize_t> chunk = dims;
+    chunk[0] = std::min<hsize_t>(chunk_rows, std::max<hsize_t>(dims[0], 1));
+    properties.setChunk(static_cast<int>(chunk.size()), chunk.data());
+    properties.setShuffle();
+    properties.setDeflate(4);
+  }
+  H5::DataSet ds = group.createDataSet(name, H5::PredType::NATIVE_DOUBLE, space, properties);
+  if (total > 0) ds.write(data, H5::PredType::NATIVE_DOUBLE);
+  string_attribute(ds, "dimensions", dimension_names);
+}
+
+}  // namespace
+
+void write_hdf5(const std::string& path, const Scenario& scenario, const RunResult& result,
+                const Summary* summary, const Provenance& provenance) {
+  const ResultLayout& layout = result.layout;
+  const hsize_t R = static_cast<hsize_t>(layout.regions), S = static_cast<hsize_t>(layout.segments),
+             K = static_cast<hsize_t>(kMetricCount), M = static_cast<hsize_t>(layout.months),
+             P = static_cast<hsize_t>(layout.periods.size()), N = result.trials(),
+             Q = static_cast<hsize_t>(kQuantiles);
+  write_atomically(path, [&](const std::string& tmp) {
+    H5::Exception::dontPrint();
+    try {
+      H5::H5File file(tmp, H5F_ACC_TRUNC);
+      H5::Group root = file.openGroup("/");
+      string_attribute(root, "opsim_version", OPSIM_VERSION);
+      string_attribute(root, "git_revision", OPSIM_GIT_REVISION);
+      string_attribute(root, "scenario_sha256", provenance.scenario_sha256);
+      string_attribute(root, "scenario_name", scenario.name);
+      string_attribute(root, "random_stream_scheme", std::string(kStreamScheme));
+      string_attribute(root, "command_line", provenance.command_line);
+      string_attribute(root, "reporting_currency", scenario.fx.currencies[scenario.fx.reporting].code);
+      uint_attribute(root, "seed", provenance.seed);
+      uint_attribute(root, "trials", N);
+      uint_attribute(root, "first_trial", result.first_trial);
+      uint_attribute(root, "end_trial", result.end_trial);
+
+      H5::Group scenario_group = file.createGroup("/scenario");
+      write_strings(scenario_group, "document", {scenario.document.dump(2)});
+
+      H5::Group labels = file.createGroup("/labels");
+      write_strings(labels, "months", month_labels(scenario));
+      write_strings(labels, "regions", region_labels(scenario));
+      write_strings(labels, "segments", segment_labels(scenario));
+      std::vector<std::string> metrics, periods, seats, years;
+      for (int k = 0; k < kMetricCount; ++k) metrics.emplace_back(metric_info(k).name);
+      for (const auto& p : layout.periods) periods.push_back(p.label);
+      for (const auto& s : scenario.seats) seats.push_back(s.id);
+      for (int y = 0; y < layout.fiscal_years; ++y) years.push_back(fmt::format("FY{}", layout.first_fiscal_year + y));
+      write_strings(labels, "metrics", metrics);
+      write_strings(labels, "periods", periods);
+      write_strings(labels, "seats", seats);
+      write_strings(labels, "fiscal_years", years);
+      const hsize_t nq = Q;
+      write_doubles(labels, "quantile_levels", {nq}, kQuantileLevels.data(), "quantile");
+
+      if (summary != nullptr) {
+        H5::Group group = file.createGroup("/summary");
+        H5::Group monthly = file.createGroup("/summary/monthly");
+        write_doubles(monthly, "mean", {M, R, S, K}, summary->monthly_mean.data(), "month,region,segment,metric");
+        write_doubles(monthly, "sd", {M, R, S, K}, summary->monthly_sd.data(), "month,region,segment,metric");
+        write_doubles(monthly, "se", {M, R, S, K}, summary->monthly_se.data(), "month,region,segment,metric");
+        if (!summary->monthly_quantiles.empty()) {
+          write_doubles(monthly, "quantiles", {M, R, S, K, Q}, summary->monthly_quantiles.data(),
+                        "month,region,segment,metric,quantile");
+        }
+        H5::Group period_group = file.createGroup("/summary/periods");
+        write_doubles(period_group, "mean", {P, R, S, K}, summary->period_mean.data(), "period,region,segment,metric");
+        write_doubles(period_group, "sd", {P, R, S, K}, summary->period_sd.data(), "period,region,segment,metric");
+        write_doubles(period_group, "se", {P, R, S, K}, summary->period_se.data(), "period,region,segment,metric");
+        write_doubles(period_group, "quantiles", {P, R, S, K, Q}, summary->period_quantiles.data(),
+                      "period,region,segment,metric,quantile");
+
+        H5::Group targets = file.createGroup("/summary/targets");
+        std::vector<std::string> t_metric, t_period, t_region, t_segment;
+        std::vector<double> amount, mean, probability, se;
+        const auto regions = region_labels(scenario);
+        const auto segments = segment_labels(scenario);
+        for (const auto& t : summary->targets) {
+          t_metric.push_back(t.target.metric);
+          t_period.push_back(layout.periods[t.period].label);
+          t_region.push_back(t.target.region < 0 ? "total" : regions[t.target.region]);
+          t_segment.push_back(t.target.segment < 0 ? "total" : segments[t.target.segment]);
+          amount.push_back(t.target.amount);
+          mean.push_back(t.mean);
+          probability.push_back(t.probability);
+          se.push_back(t.standard_error);
+        }
+        const hsize_t nt = summary->targets.size();
+        write_strings(targets, "metric", t_metric);
+        write_strings(targets, "period", t_period);
+        write_strings(targets, "region", t_region);
+        write_strings(targets, "segment", t_segment);
+        write_doubles(targets, "amount", {nt}, amount.data(), "target");
+        write_doubles(targets, "mean", {nt}, mean.data(), "target");
+        write_doubles(targets, "probability", {nt}, probability.data(), "target");
+        write_doubles(targets, "standard_error", {nt}, se.data(), "target");
+
+        H5::Group productivity = file.createGroup("/summary/productivity");
+        std::vector<double> year, threshold, share, quantiles;
+        for (const auto& p : summary->productivity) {
+          year.push_back(p.fiscal_year);
+          threshold.push_back(p.threshold);
+          share.push_back(p.mean_share);
+          quantiles.insert(quantiles.end(), p.quantiles.begin(), p.quantiles.end());
+        }
+        const hsize_t np = summary->productivity.size();
+        write_doubles(productivity, "fiscal_year", {np}, year.data(), "row");
+        write_doubles(productivity, "threshold", {np}, threshold.data(), "row");
+        write_doubles(productivity, "mean_share", {np}, share.data(), "row");
+        write_doubles(productivity, "quantiles", {np, Q}, quantiles.data(), "row,quantile");
+      }
+
+      H5::Group trials = file.createGroup("/trials");
+      write_doubles(trials, "periods", {N, P, R, S, K}, result.period_values.data(), "trial,period,region,segment,metric", 256);
+      write_doubles(trials, "seat_bookings", {N, static_cast<hsize_t>(layout.seats), static_cast<hsize_t>(layout.fiscal_years)},
+                    result.seat_values.data(), "trial,seat,fiscal_year", 256);
+      if (result.keep_monthly) {
+        write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(), "trial,month,region,segment,metric", 64);
+      }
+
+      // The monthly moment tree's nodes, so that shards merge into exactly the single-run result.
+      H5::Group state = file.createGroup("/state");
+      const auto& nodes = result.monthly_moments.nodes();
+      const hsize_t nn = nodes.size(), cells = layout.monthly_cells();
+      std::vector<double> starts, levels, counts, ends, means, m2s;
+      for (const auto& node : nodes) {
+        starts.push_back(static_cast<double>(node.start));
+        levels.push_back(node.level);
+        counts.push_back(static_cast<double>(node.count));
+        ends.push_back(static_cast<double>(node.end_covered));
+        means.insert(means.end(), node.mean.begin(), node.mean.end());
+        m2s.insert(m2s.end(), node.m2.begin(), node.m2.end());
+      }
+      write_doubles(state, "node_start", {nn}, starts.data(), "node");
+      write_doubles(state, "node_level", {nn}, levels.data(), "node");
+      write_doubles(state, "node_count", {nn}, counts.data(), "node");
+      write_doubles(state, "node_end", {nn}, ends.data(), "node");
+      write_doubles(state, "node_mean", {nn, cells}, means.data(), "node,cell");
+      write_doubles(state, "node_m2", {nn, cells}, m2s.data(), "node,cell");
+    } catch (const H5::Exception& e) {
+      throw_input("{}: cannot write HDF5 file: {}", path, e.getDetailMsg());
+    }
+  });
+}
+
+}  // namespace opsim

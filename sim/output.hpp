@@ -1,0 +1,43 @@
+// Writing a run's results: HDF5 (the complete record), summary JSON, CSV for spreadsheets and
+// a readable table. Files are written under a temporary name and renamed when complete.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "models/scenario.hpp"
+#include "sim/results.hpp"
+#include "sim/summary.hpp"
+
+namespace opsim {
+
+struct Provenance {
+  std::string command_line;
+  std::uint64_t seed = 0;
+  std::string scenario_sha256;
+  std::string scenario_name;
+};
+
+//! Writes `path` atomically: `write` fills a temporary file next to it, which is renamed to
+//! `path` only when `write` returns; on an exception the temporary file is removed.
+void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write);
+
+void write_hdf5(const std::string& path, const Scenario& scenario, const RunResult& result,
+                const Summary* summary, const Provenance& provenance);
+
+void write_summary_json(const std::string& path, const Scenario& scenario, const Summary& summary,
+                        const Provenance& provenance);
+
+//! Writes monthly.csv, periods.csv, targets.csv and productivity.csv into `directory`.
+void write_csv(const std::string& directory, const Scenario& scenario, const Summary& summary);
+
+//! The summary table printed by `opsim run`.
+std::string format_summary_table(const Scenario& scenario, const Summary& summary);
+
+//! Labels of the result axes ("total" last for regions and segments).
+std::vector<std::string> region_labels(const Scenario& scenario);
+std::vector<std::string> segment_labels(const Scenario& scenario);
+std::vector<std::string> month_labels(const Scenario& scenario);
+
+}  // namespace opsim
