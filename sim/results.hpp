@@ -62,6 +62,11 @@ struct RunResult {
   std::uint64_t trials() const { return end_trial - first_trial; }
 };
 
+//! Joins results of disjoint trial ranges given in any order into the result of their union;
+//! identical, bit for bit, to running the union at once. Throws InputError on gaps, overlaps or
+//! different layouts.
+RunResult merge_results(std::vector<RunResult> parts);
+
 //! Turns one trial's raw outcome into full cells (with totals), adds the actuals to date to
 //! the fiscal periods, and stores them at the trial's row.
 class TrialAggregator {
