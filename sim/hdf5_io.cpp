@@ -51,7 +51,95 @@ void write_doubles(H5::Group& group, const std::string& name, const std::vector<
   string_attribute(ds, "dimensions", dimension_names);
 }
 
+std::string read_string_attribute(const H5::H5Object& object, const std::string& name) {
+  H5::Attribute attribute = object.openAttribute(name);
+  std::string value;
+  attribute.read(attribute.getStrType(), value);
+  return value.c_str();  // drop the padding NUL of empty strings
+}
+
+std::uint64_t read_uint_attribute(const H5::H5Object& object, const std::string& name) {
+  std::uint64_t value = 0;
+  object.openAttribute(name).read(H5::PredType::NATIVE_UINT64, &value);
+  return value;
+}
+
+std::vector<double> read_doubles(const H5::H5File& file, const std::string& name, std::size_t expected,
+                                 const std::string& path) {
+  H5::DataSet ds = file.openDataSet(name);
+  const auto points = static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints());
+  if (points != expected) {
+    throw_input("{}: {} has {} values, expected {} (written by a different scenario or version?)", path, name,
+                points, expected);
+  }
+  std::vector<double> values(points);
+  if (points) ds.read(values.data(), H5::PredType::NATIVE_DOUBLE);
+  return values;
+}
+
 }  // namespace
+
+ResultFileInfo read_result_info(const std::string& path) {
+  H5::Exception::dontPrint();
+  ResultFileInfo info;
+  info.path = path;
+  try {
+    H5::H5File file(path, H5F_ACC_RDONLY);
+    H5::Group root = file.openGroup("/");
+    info.opsim_version = read_string_attribute(root, "opsim_version") + " (" +
+                         read_string_attribute(root, "git_revision") + ")";
+    info.scenario_sha256 = read_string_attribute(root, "scenario_sha256");
+    info.scenario_path = read_string_attribute(root, "scenario_path");
+    info.seed = read_uint_attribute(root, "seed");
+    info.first_trial = read_uint_attribute(root, "first_trial");
+    info.end_trial = read_uint_attribute(root, "end_trial");
+    info.total_trials = read_uint_attribute(root, "total_trials");
+    info.keep_trials = read_uint_attribute(root, "keep_trials") != 0;
+  } catch (const H5::Exception& e) {
+    throw_input("{}: not an opsim result file ({})", path, e.getDetailMsg());
+  }
+  return info;
+}
+
+RunResult read_result(const std::string& path, const ResultLayout& layout) {
+  const ResultFileInfo info = read_result_info(path);
+  RunResult result;
+  result.layout = layout;
+  result.first_trial = info.first_trial;
+  result.end_trial = info.end_trial;
+  result.keep_monthly = info.keep_trials;
+  const std::size_t n = info.end_trial - info.first_trial;
+  try {
+    H5::H5File file(path, H5F_ACC_RDONLY);
+    result.period_values = read_doubles(file, "/trials/periods", n * layout.period_cells(), path);
+    result.seat_values = read_doubles(file, "/trials/seat_bookings", n * layout.seat_cells(), path);
+    if (info.keep_trials) {
+      result.monthly_values = read_doubles(file, "/trials/monthly", n * layout.monthly_cells(), path);
+    }
+    const std::size_t cells = layout.monthly_cells();
+    const auto nodes = static_cast<std::size_t>(file.openDataSet("/state/node_start").getSpace().getSimpleExtentNpoints());
+    const auto starts = read_doubles(file, "/state/node_start", nodes, path);
+    const auto levels = read_doubles(file, "/state/node_level", nodes, path);
+    const auto counts = read_doubles(file, "/state/node_count", nodes, path);
+    const auto ends = read_doubles(file, "/state/node_end", nodes, path);
+    const auto means = read_doubles(file, "/state/node_mean", nodes * cells, path);
+    const auto m2s = read_doubles(file, "/state/node_m2", nodes * cells, path);
+    result.monthly_moments = MomentTree(cells);
+    for (std::size_t i = 0; i < nodes; ++i) {
+      MomentTree::StoredNode node;
+      node.start = static_cast<std::uint64_t>(starts[i]);
+      node.level = static_cast<int>(levels[i]);
+      node.count = static_cast<std::uint64_t>(counts[i]);
+      node.end_covered = static_cast<std::uint64_t>(ends[i]);
+      node.mean.assign(means.begin() + static_cast<std::ptrdiff_t>(i * cells), means.begin() + static_cast<std::ptrdiff_t>((i + 1) * cells));
+      node.m2.assign(m2s.begin() + static_cast<std::ptrdiff_t>(i * cells), m2s.begin() + static_cast<std::ptrdiff_t>((i + 1) * cells));
+      result.monthly_moments.push(std::move(node));
+    }
+  } catch (const H5::Exception& e) {
+    throw_input("{}: cannot read result datasets ({})", path, e.getDetailMsg());
+  }
+  return result;
+}
 
 void write_hdf5(const std::string& path, const Scenario& scenario, const RunResult& result,
                 const Summary* summary, const Provenance& provenance) {
@@ -73,6 +161,9 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       string_attribute(root, "command_line", provenance.command_line);
       string_attribute(root, "reporting_currency", scenario.fx.currencies[scenario.fx.reporting].code);
       uint_attribute(root, "seed", provenance.seed);
+      string_attribute(root, "scenario_path", provenance.scenario_path);
+      uint_attribute(root, "total_trials", provenance.total_trials);
+      uint_attribute(root, "keep_trials", result.keep_monthly ? 1 : 0);
       uint_attribute(root, "trials", N);
       uint_attribute(root, "first_trial", result.first_trial);
       uint_attribute(root, "end_trial", result.end_trial);

@@ -17,7 +17,26 @@ struct Provenance {
   std::uint64_t seed = 0;
   std::string scenario_sha256;
   std::string scenario_name;
+  std::string scenario_path;       //!< absolute, so that `opsim merge` can reload it
+  std::uint64_t total_trials = 0;  //!< trials of the whole run this file is part of
 };
+
+//! What a result file says about itself (root attributes).
+struct ResultFileInfo {
+  std::string path;
+  std::string opsim_version;
+  std::string scenario_sha256;
+  std::string scenario_path;
+  std::uint64_t seed = 0;
+  std::uint64_t first_trial = 0;
+  std::uint64_t end_trial = 0;
+  std::uint64_t total_trials = 0;
+  bool keep_trials = false;
+};
+
+ResultFileInfo read_result_info(const std::string& path);
+//! Reads the per-trial datasets and moment-tree nodes back; `layout` must match the file.
+RunResult read_result(const std::string& path, const ResultLayout& layout);
 
 //! Writes `path` atomically: `write` fills a temporary file next to it, which is renamed to
 //! `path` only when `write` returns; on an exception the temporary file is removed.

@@ -102,26 +102,28 @@ RunResult merge_results(std::vector<RunResult> parts) {
   if (parts.empty()) throw_input("nothing to merge");
   std::sort(parts.begin(), parts.end(),
             [](const RunResult& a, const RunResult& b) { return a.first_trial < b.first_trial; });
-  RunResult merged;
-  merged.layout = parts.front().layout;
-  merged.first_trial = parts.front().first_trial;
-  merged.end_trial = parts.front().first_trial;
-  merged.keep_monthly = parts.front().keep_monthly;
+  RunResult merged = std::move(parts.front());
   std::vector<MomentTree> trees;
-  for (auto& part : parts) {
+  trees.push_back(std::move(merged.monthly_moments));
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    RunResult& part = parts[i];
     if (part.first_trial != merged.end_trial) {
-      throw_input("trial ranges do not join: [{}, {}) follows a range ending at {}{}", part.first_trial,
-                  part.end_trial, merged.end_trial, part.first_trial < merged.end_trial ? " (overlap)" : " (gap)");
+      throw_input("trial ranges do not join: [{}, {}) follows a range ending at {} ({})", part.first_trial,
+                  part.end_trial, merged.end_trial, part.first_trial < merged.end_trial ? "overlap" : "gap");
     }
-    if (part.layout.cells() != merged.layout.cells() || part.layout.periods.size() != merged.layout.periods.size() ||
-        part.layout.seat_cells() != merged.layout.seat_cells() || part.layout.months != merged.layout.months ||
-        part.keep_monthly != merged.keep_monthly) {
+    if (part.layout.cells() != merged.layout.cells() ||
+        part.layout.periods.size() != merged.layout.periods.size() ||
+        part.layout.seat_cells() != merged.layout.seat_cells() ||
+        part.layout.months != merged.layout.months || part.keep_monthly != merged.keep_monthly) {
       throw_input("results from different scenarios or options cannot be merged");
     }
     merged.end_trial = part.end_trial;
-    merged.period_values.insert(merged.period_values.end(), part.period_values.begin(), part.period_values.end());
-    merged.seat_values.insert(merged.seat_values.end(), part.seat_values.begin(), part.seat_values.end());
-    merged.monthly_values.insert(merged.monthly_values.end(), part.monthly_values.begin(), part.monthly_values.end());
+    auto append = [](std::vector<double>& to, const std::vector<double>& from) {
+      to.insert(to.end(), from.begin(), from.end());
+    };
+    append(merged.period_values, part.period_values);
+    append(merged.seat_values, part.seat_values);
+    append(merged.monthly_values, part.monthly_values);
     merged.variates.add(part.variates);
     trees.push_back(std::move(part.monthly_moments));
   }

@@ -5,12 +5,15 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <algorithm>
 #include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "sim/cli.hpp"
 #include "sim/cli_support.hpp"
+#include "sim/csv.hpp"
 #include "sim/error.hpp"
 #include "sim/output.hpp"
 #include "sim/runner.hpp"
@@ -31,51 +34,200 @@ struct RunArgs {
   std::string max_memory;
   std::string summary_json;
   std::string csv_dir;
+  std::string trial_range;
+  std::string checkpoint;
+  std::uint64_t checkpoint_every = 1000;
   bool quiet = false;
 };
+
+struct OutputArgs {
+  std::string output;
+  std::string summary_json;
+  std::string csv_dir;
+  bool quiet = false;
+};
+
+//! "A:B" -> [A, B) within [0, trials].
+std::pair<std::uint64_t, std::uint64_t> parse_trial_range(const std::string& text, std::uint64_t trials) {
+  const auto colon = text.find(':');
+  auto first = colon == std::string::npos ? std::nullopt : parse_number(text.substr(0, colon));
+  auto end = colon == std::string::npos ? std::nullopt : parse_number(text.substr(colon + 1));
+  if (!first || !end || *first < 0 || *end <= *first || *end > static_cast<double>(trials) ||
+      std::floor(*first) != *first || std::floor(*end) != *end) {
+    throw_input("--trial-range: \"{}\" is not a range A:B of trial indices with 0 <= A < B <= {} (the run's trials)",
+                text, trials);
+  }
+  return {static_cast<std::uint64_t>(*first), static_cast<std::uint64_t>(*end)};
+}
+
+void check_output_folders(const OutputArgs& out) {
+  for (const std::string* path : {&out.output, &out.summary_json, &out.csv_dir}) {
+    if (!path->empty()) require_parent_folder(*path);
+  }
+}
+
+//! Writes the requested outputs of a complete run (trials [0, N)).
+void write_outputs(const Scenario& scenario, const RunResult& result, const Provenance& provenance,
+                   const OutputArgs& out) {
+  const Summary summary = summarise(scenario, result);
+  if (!out.output.empty()) write_hdf5(out.output, scenario, result, &summary, provenance);
+  if (!out.summary_json.empty()) write_summary_json(out.summary_json, scenario, summary, provenance);
+  if (!out.csv_dir.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(out.csv_dir, ignored);
+    write_csv(out.csv_dir, scenario, summary);
+  }
+  if (!out.quiet) fmt::print("{}", format_summary_table(scenario, summary));
+}
+
+//! A checkpoint is a folder of shard files, one per completed chunk, each written atomically,
+//! so a kill at any moment loses at most the chunk in progress.
+std::string checkpoint_file(const std::string& folder, std::uint64_t first, std::uint64_t end) {
+  return (std::filesystem::path(folder) / fmt::format("trials_{:012d}_{:012d}.h5", first, end)).string();
+}
+
+//! Resumes from the chunks in `folder` that continue the run from `first`.
+std::optional<RunResult> load_checkpoint(const std::string& folder, const Scenario& scenario,
+                                         const ResultLayout& layout, const Provenance& provenance,
+                                         std::uint64_t first, bool keep_trials) {
+  if (!std::filesystem::is_directory(folder)) return std::nullopt;
+  std::vector<ResultFileInfo> chunks;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.path().extension() != ".h5") continue;  // skips .partial files of an interrupted write
+    ResultFileInfo info = read_result_info(entry.path().string());
+    if (info.scenario_sha256 != scenario.sha256 || info.seed != provenance.seed ||
+        info.total_trials != provenance.total_trials || info.keep_trials != keep_trials) {
+      throw_input("{}: this checkpoint belongs to a different run (scenario, seed, trials or options differ); "
+                  "remove it or choose another --checkpoint folder", entry.path().string());
+    }
+    chunks.push_back(info);
+  }
+  std::sort(chunks.begin(), chunks.end(), [](const auto& a, const auto& b) { return a.first_trial < b.first_trial; });
+  std::vector<RunResult> parts;
+  std::uint64_t next = first;
+  for (const auto& chunk : chunks) {
+    if (chunk.first_trial != next) break;
+    parts.push_back(read_result(chunk.path, layout));
+    next = chunk.end_trial;
+  }
+  if (parts.empty()) return std::nullopt;
+  return merge_results(std::move(parts));
+}
 
 void run_command(const RunArgs& args, const std::string& command_line) {
   Scenario scenario = load_scenario(args.scenario);
   const std::uint64_t trials = args.trials.value_or(scenario.simulation.trials);
   const std::uint64_t seed = args.seed.value_or(scenario.simulation.seed);
   const int threads = resolve_threads(args.threads.value_or(scenario.simulation.threads));
-  for (const std::string* path : {&args.output, &args.summary_json}) {
-    if (!path->empty()) require_parent_folder(*path);
+  auto [first, end] = args.trial_range.empty() ? std::pair<std::uint64_t, std::uint64_t>{0, trials}
+                                               : parse_trial_range(args.trial_range, trials);
+  const bool complete = first == 0 && end == trials;
+  const OutputArgs out{args.output, args.summary_json, args.csv_dir, args.quiet};
+  if (!complete && (!args.summary_json.empty() || !args.csv_dir.empty() || args.output.empty())) {
+    throw_input("--trial-range {}: a shard run writes only its HDF5 shard (-o SHARD.h5); "
+                "summaries come from `opsim merge`", args.trial_range);
   }
-  if (!args.csv_dir.empty()) require_parent_folder(args.csv_dir);
+  check_output_folders(out);
+  if (!args.checkpoint.empty()) {
+    require_parent_folder(args.checkpoint);
+    if (std::filesystem::exists(args.checkpoint) && !std::filesystem::is_directory(args.checkpoint)) {
+      throw_input("--checkpoint {}: exists and is not a folder", args.checkpoint);
+    }
+  }
 
   const ResultLayout layout(scenario);
   const std::uint64_t limit = args.max_memory.empty() ? default_memory_limit() : parse_size(args.max_memory, "--max-memory");
-  const std::uint64_t estimate = estimate_memory(layout, trials, args.keep_trials, threads);
+  const std::uint64_t estimate = estimate_memory(layout, end - first, args.keep_trials, threads);
   if (!args.quiet) {
-    fmt::print(stderr, "opsim: {} trials, seed {}, {} threads; memory estimate {} (limit {})\n", trials, seed,
-               threads, format_size(estimate), format_size(limit));
+    fmt::print(stderr, "opsim: trials [{}, {}) of {}, seed {}, {} threads; memory estimate {} (limit {})\n", first,
+               end, trials, seed, threads, format_size(estimate), format_size(limit));
   }
   if (estimate > limit) {
     throw_input("the run needs about {} but --max-memory allows {} (fewer --trials, no --keep-trials, or raise --max-memory)",
                 format_size(estimate), format_size(limit));
   }
 
-  RunOptions options;
-  options.end_trial = trials;
-  options.seed = seed;
-  options.threads = threads;
-  options.keep_monthly = args.keep_trials;
-  ProgressBar progress(trials, !args.quiet);
-  options.progress = [&](std::uint64_t done) { progress.update(done); };
-  const RunResult result = run_trials(scenario, options);
-  progress.finish();
-  const Summary summary = summarise(scenario, result);
-
-  Provenance provenance{command_line, seed, scenario.sha256, scenario.name};
-  if (!args.output.empty()) write_hdf5(args.output, scenario, result, &summary, provenance);
-  if (!args.summary_json.empty()) write_summary_json(args.summary_json, scenario, summary, provenance);
-  if (!args.csv_dir.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(args.csv_dir, ignored);
-    write_csv(args.csv_dir, scenario, summary);
+  const Provenance provenance{command_line, seed, scenario.sha256, scenario.name,
+                              std::filesystem::absolute(args.scenario).string(), trials};
+  std::optional<RunResult> done;
+  if (!args.checkpoint.empty()) {
+    done = load_checkpoint(args.checkpoint, scenario, layout, provenance, first, args.keep_trials);
+    if (done) fmt::print(stderr, "opsim: resuming from trial {} ({})\n", done->end_trial, args.checkpoint);
   }
-  if (!args.quiet) fmt::print("{}", format_summary_table(scenario, summary));
+  ProgressBar progress(end - first, !args.quiet);
+  std::uint64_t next = done ? done->end_trial : first;
+  const std::uint64_t chunk = args.checkpoint.empty() ? end - first : std::max<std::uint64_t>(1, args.checkpoint_every);
+  while (next < end) {
+    RunOptions options;
+    options.first_trial = next;
+    options.end_trial = std::min(end, next + chunk);
+    options.seed = seed;
+    options.threads = threads;
+    options.keep_monthly = args.keep_trials;
+    const std::uint64_t offset = next - first;
+    options.progress = [&](std::uint64_t n) { progress.update(offset + n); };
+    RunResult part = run_trials(scenario, options);
+    if (!args.checkpoint.empty() && options.end_trial < end) {
+      std::filesystem::create_directories(args.checkpoint);
+      write_hdf5(checkpoint_file(args.checkpoint, next, options.end_trial), scenario, part, nullptr, provenance);
+    }
+    if (done) {
+      std::vector<RunResult> parts;
+      parts.push_back(std::move(*done));
+      parts.push_back(std::move(part));
+      done = merge_results(std::move(parts));
+    } else {
+      done = std::move(part);
+    }
+    next = options.end_trial;
+  }
+  progress.finish();
+
+  if (complete) {
+    write_outputs(scenario, *done, provenance, out);
+  } else {
+    write_hdf5(args.output, scenario, *done, nullptr, provenance);
+    if (!args.quiet) fmt::print("opsim: wrote shard [{}, {}) to {}\n", first, end, args.output);
+  }
+  if (!args.checkpoint.empty()) std::filesystem::remove_all(args.checkpoint);
+}
+
+void merge_command(const std::vector<std::string>& shards, const OutputArgs& out, const std::string& command_line) {
+  check_output_folders(out);
+  std::vector<ResultFileInfo> infos;
+  for (const auto& path : shards) infos.push_back(read_result_info(path));
+  const ResultFileInfo& reference = infos.front();
+  for (const auto& info : infos) {
+    auto differs = [&](const char* what, const std::string& a, const std::string& b) {
+      if (a != b) throw_input("{}: {} {} differs from {} in {}; shards of different runs cannot be merged", info.path, what, a, b, reference.path);
+    };
+    differs("scenario SHA-256", info.scenario_sha256, reference.scenario_sha256);
+    differs("seed", std::to_string(info.seed), std::to_string(reference.seed));
+    differs("opsim version", info.opsim_version, reference.opsim_version);
+    differs("total trials", std::to_string(info.total_trials), std::to_string(reference.total_trials));
+    differs("--keep-trials", std::to_string(info.keep_trials), std::to_string(reference.keep_trials));
+  }
+  std::sort(infos.begin(), infos.end(), [](const auto& a, const auto& b) { return a.first_trial < b.first_trial; });
+  std::uint64_t covered = 0;
+  for (const auto& info : infos) {
+    if (info.first_trial > covered) throw_input("shards leave trials [{}, {}) missing (next shard: {})", covered, info.first_trial, info.path);
+    if (info.first_trial < covered) throw_input("{}: trials [{}, {}) overlap an earlier shard (which reaches {})", info.path, info.first_trial, info.end_trial, covered);
+    covered = info.end_trial;
+  }
+  if (covered != reference.total_trials) throw_input("shards leave trials [{}, {}) missing", covered, reference.total_trials);
+
+  Scenario scenario = load_scenario(reference.scenario_path);
+  if (scenario.sha256 != reference.scenario_sha256) {
+    throw_input("{}: the scenario file changed since the shards were written (SHA-256 {} vs {})", reference.scenario_path,
+                scenario.sha256, reference.scenario_sha256);
+  }
+  const ResultLayout layout(scenario);
+  std::vector<RunResult> parts;
+  for (const auto& info : infos) parts.push_back(read_result(info.path, layout));
+  const RunResult merged = merge_results(std::move(parts));
+  const Provenance provenance{command_line, reference.seed, scenario.sha256, scenario.name, reference.scenario_path,
+                              reference.total_trials};
+  write_outputs(scenario, merged, provenance, out);
 }
 
 }  // namespace
@@ -92,8 +244,21 @@ void add_run_commands(CLI::App& app) {
   run->add_option("--max-memory", args->max_memory, "Refuse to start above this memory estimate (e.g. 4G)");
   run->add_option("--summary-json", args->summary_json, "Write the summary as JSON");
   run->add_option("--csv", args->csv_dir, "Write summary CSV files into this folder");
+  run->add_option("--trial-range", args->trial_range, "Run only trials A:B and write them as a shard (-o)");
+  run->add_option("--checkpoint", args->checkpoint, "Checkpoint folder: a shard per --checkpoint-every trials; a rerun resumes from it");
+  run->add_option("--checkpoint-every", args->checkpoint_every, "Trials between checkpoints")->check(CLI::Range(1ULL, 100'000'000ULL));
   run->add_flag("-q,--quiet", args->quiet, "No progress or table");
   run->callback([args, run] { run_command(*args, command_line_of(run)); });
+
+  auto shards = std::make_shared<std::vector<std::string>>();
+  auto merge_out = std::make_shared<OutputArgs>();
+  auto* merge = app.add_subcommand("merge", "Merge shard files of one run into the complete result");
+  merge->add_option("shards", *shards, "Shard files written by run --trial-range")->required();
+  merge->add_option("-o,--output", merge_out->output, "Merged HDF5 file")->required();
+  merge->add_option("--summary-json", merge_out->summary_json, "Write the summary as JSON");
+  merge->add_option("--csv", merge_out->csv_dir, "Write summary CSV files into this folder");
+  merge->add_flag("-q,--quiet", merge_out->quiet, "No table");
+  merge->callback([shards, merge_out, merge] { merge_command(*shards, *merge_out, command_line_of(merge)); });
 
   auto scenario = std::make_shared<std::string>();
   auto* validate = app.add_subcommand("validate", "Check a scenario file without simulating");
