@@ -8,10 +8,24 @@
 #include "opsim_version.hpp"
 #include "sim/cli_support.hpp"
 #include "sim/error.hpp"
+#include "sim/mpi_support.hpp"
 
 namespace opsim::cli {
 
+namespace {
+int run_app(int argc, char** argv);
+}
+
 int main(int argc, char** argv) {
+  mpi::initialise(&argc, &argv);
+  const int code = run_app(argc, argv);
+  mpi::finalise();
+  return code;
+}
+
+namespace {
+
+int run_app(int argc, char** argv) {
   CLI::App app{"opsim: Monte Carlo forecasting and territory planning for revenue operations"};
   app.set_version_flag("--version", fmt::format("opsim {} ({})", OPSIM_VERSION, OPSIM_GIT_REVISION));
   app.require_subcommand(1);
@@ -24,6 +38,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  } catch (const mpi::QuietExit& e) {
+    return e.code;
   } catch (const InputError& e) {
     fmt::print(stderr, "opsim: error: {}\n", e.what());
     return 2;
@@ -32,5 +48,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 }
+
+}  // namespace
 
 }  // namespace opsim::cli

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <algorithm>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include "sim/cli_support.hpp"
 #include "sim/csv.hpp"
 #include "sim/error.hpp"
+#include "sim/mpi_support.hpp"
 #include "sim/output.hpp"
 #include "sim/runner.hpp"
 #include "sim/scenario_loader.hpp"
@@ -115,79 +117,109 @@ std::optional<RunResult> load_checkpoint(const std::string& folder, const Scenar
 }
 
 void run_command(const RunArgs& args, const std::string& command_line) {
-  Scenario scenario = load_scenario(args.scenario);
-  const std::uint64_t trials = args.trials.value_or(scenario.simulation.trials);
-  const std::uint64_t seed = args.seed.value_or(scenario.simulation.seed);
-  const int threads = resolve_threads(args.threads.value_or(scenario.simulation.threads));
-  auto [first, end] = args.trial_range.empty() ? std::pair<std::uint64_t, std::uint64_t>{0, trials}
-                                               : parse_trial_range(args.trial_range, trials);
-  const bool complete = first == 0 && end == trials;
-  const OutputArgs out{args.output, args.summary_json, args.csv_dir, args.quiet};
-  if (!complete && (!args.summary_json.empty() || !args.csv_dir.empty() || args.output.empty())) {
-    throw_input("--trial-range {}: a shard run writes only its HDF5 shard (-o SHARD.h5); "
-                "summaries come from `opsim merge`", args.trial_range);
-  }
-  check_output_folders(out);
-  if (!args.checkpoint.empty()) {
-    require_parent_folder(args.checkpoint);
-    if (std::filesystem::exists(args.checkpoint) && !std::filesystem::is_directory(args.checkpoint)) {
-      throw_input("--checkpoint {}: exists and is not a folder", args.checkpoint);
+  // Every rank validates; an error on any rank is reported once and ends all of them.
+  Scenario scenario;
+  std::uint64_t trials = 0, seed = 0, first = 0, end = 0;
+  int threads = 1;
+  const OutputArgs out{args.output, args.summary_json, args.csv_dir, args.quiet || mpi::rank() != 0};
+  mpi::collectively([&] {
+    scenario = load_scenario(args.scenario);
+    trials = args.trials.value_or(scenario.simulation.trials);
+    seed = args.seed.value_or(scenario.simulation.seed);
+    const int requested = args.threads.value_or(scenario.simulation.threads);
+    threads = requested > 0 ? requested : std::max(1, resolve_threads(0) / mpi::local_size());
+    std::tie(first, end) = args.trial_range.empty() ? std::pair<std::uint64_t, std::uint64_t>{0, trials}
+                                                    : parse_trial_range(args.trial_range, trials);
+    const bool complete = first == 0 && end == trials;
+    if (!complete && (!args.summary_json.empty() || !args.csv_dir.empty() || args.output.empty())) {
+      throw_input("--trial-range {}: a shard run writes only its HDF5 shard (-o SHARD.h5); "
+                  "summaries come from `opsim merge`", args.trial_range);
     }
-  }
+    check_output_folders(out);
+    if (!args.checkpoint.empty()) {
+      require_parent_folder(args.checkpoint);
+      if (std::filesystem::exists(args.checkpoint) && !std::filesystem::is_directory(args.checkpoint)) {
+        throw_input("--checkpoint {}: exists and is not a folder", args.checkpoint);
+      }
+    }
+    const std::uint64_t limit =
+        args.max_memory.empty() ? default_memory_limit() : parse_size(args.max_memory, "--max-memory");
+    const std::uint64_t estimate = estimate_memory(ResultLayout(scenario), end - first, args.keep_trials, threads);
+    if (!out.quiet) {
+      fmt::print(stderr, "opsim: trials [{}, {}) of {}, seed {}, {} rank(s) x {} threads; memory estimate {} (limit {})\n",
+                 first, end, trials, seed, mpi::size(), threads, format_size(estimate), format_size(limit));
+    }
+    if (estimate > limit) {
+      throw_input("the run needs about {} but --max-memory allows {} (fewer --trials, no --keep-trials, or raise --max-memory)",
+                  format_size(estimate), format_size(limit));
+    }
+  });
 
   const ResultLayout layout(scenario);
-  const std::uint64_t limit = args.max_memory.empty() ? default_memory_limit() : parse_size(args.max_memory, "--max-memory");
-  const std::uint64_t estimate = estimate_memory(layout, end - first, args.keep_trials, threads);
-  if (!args.quiet) {
-    fmt::print(stderr, "opsim: trials [{}, {}) of {}, seed {}, {} threads; memory estimate {} (limit {})\n", first,
-               end, trials, seed, threads, format_size(estimate), format_size(limit));
-  }
-  if (estimate > limit) {
-    throw_input("the run needs about {} but --max-memory allows {} (fewer --trials, no --keep-trials, or raise --max-memory)",
-                format_size(estimate), format_size(limit));
-  }
-
   const Provenance provenance{command_line, seed, scenario.sha256, scenario.name,
                               std::filesystem::absolute(args.scenario).string(), trials};
-  std::optional<RunResult> done;
-  if (!args.checkpoint.empty()) {
-    done = load_checkpoint(args.checkpoint, scenario, layout, provenance, first, args.keep_trials);
-    if (done) fmt::print(stderr, "opsim: resuming from trial {} ({})\n", done->end_trial, args.checkpoint);
-  }
-  ProgressBar progress(end - first, !args.quiet);
-  std::uint64_t next = done ? done->end_trial : first;
-  const std::uint64_t chunk = args.checkpoint.empty() ? end - first : std::max<std::uint64_t>(1, args.checkpoint_every);
-  while (next < end) {
-    RunOptions options;
-    options.first_trial = next;
-    options.end_trial = std::min(end, next + chunk);
-    options.seed = seed;
-    options.threads = threads;
-    options.keep_monthly = args.keep_trials;
-    const std::uint64_t offset = next - first;
-    options.progress = [&](std::uint64_t n) { progress.update(offset + n); };
-    RunResult part = run_trials(scenario, options);
-    if (!args.checkpoint.empty() && options.end_trial < end) {
-      std::filesystem::create_directories(args.checkpoint);
-      write_hdf5(checkpoint_file(args.checkpoint, next, options.end_trial), scenario, part, nullptr, provenance);
-    }
-    if (done) {
-      std::vector<RunResult> parts;
-      parts.push_back(std::move(*done));
-      parts.push_back(std::move(part));
-      done = merge_results(std::move(parts));
-    } else {
-      done = std::move(part);
-    }
-    next = options.end_trial;
-  }
-  progress.finish();
+  // This rank's contiguous share of [first, end).
+  const std::uint64_t span = end - first;
+  const auto share = [&](int r) { return first + span * static_cast<std::uint64_t>(r) / static_cast<std::uint64_t>(mpi::size()); };
+  const std::uint64_t my_first = share(mpi::rank()), my_end = share(mpi::rank() + 1);
 
-  if (complete) {
+  std::optional<RunResult> done;
+  mpi::collectively([&] {
+    if (!args.checkpoint.empty()) {
+      done = load_checkpoint(args.checkpoint, scenario, layout, provenance, my_first, args.keep_trials);
+      if (done) fmt::print(stderr, "opsim: resuming from trial {} ({})\n", done->end_trial, args.checkpoint);
+    }
+    ProgressBar progress(my_end - my_first, !out.quiet);
+    std::uint64_t next = done ? done->end_trial : my_first;
+    const std::uint64_t chunk =
+        args.checkpoint.empty() ? my_end - my_first : std::max<std::uint64_t>(1, args.checkpoint_every);
+    while (next < my_end) {
+      RunOptions options;
+      options.first_trial = next;
+      options.end_trial = std::min(my_end, next + chunk);
+      options.seed = seed;
+      options.threads = threads;
+      options.keep_monthly = args.keep_trials;
+      const std::uint64_t offset = next - my_first;
+      options.progress = [&](std::uint64_t n) { progress.update(offset + n); };
+      RunResult part = run_trials(scenario, options);
+      if (!args.checkpoint.empty() && options.end_trial < my_end) {
+        std::filesystem::create_directories(args.checkpoint);
+        write_hdf5(checkpoint_file(args.checkpoint, next, options.end_trial), scenario, part, nullptr, provenance);
+      }
+      if (done) {
+        std::vector<RunResult> parts;
+        parts.push_back(std::move(*done));
+        parts.push_back(std::move(part));
+        done = merge_results(std::move(parts));
+      } else {
+        done = std::move(part);
+      }
+      next = options.end_trial;
+    }
+    progress.finish();
+    if (!done) done = run_trials(scenario, RunOptions{my_first, my_first, seed, threads, args.keep_trials, 64, {}});
+  });
+
+  if (mpi::active()) {
+    if (mpi::rank() != 0) {
+      mpi::send_result(*done);
+      return;
+    }
+    std::vector<RunResult> parts;
+    parts.push_back(std::move(*done));
+    for (int r = 1; r < mpi::size(); ++r) {
+      parts.push_back(mpi::receive_result(r, layout));
+      parts.back().keep_monthly = args.keep_trials;
+    }
+    done = merge_results(std::move(parts));
+  }
+
+  if (first == 0 && end == trials) {
     write_outputs(scenario, *done, provenance, out);
   } else {
     write_hdf5(args.output, scenario, *done, nullptr, provenance);
-    if (!args.quiet) fmt::print("opsim: wrote shard [{}, {}) to {}\n", first, end, args.output);
+    if (!out.quiet) fmt::print("opsim: wrote shard [{}, {}) to {}\n", first, end, args.output);
   }
   if (!args.checkpoint.empty()) std::filesystem::remove_all(args.checkpoint);
 }

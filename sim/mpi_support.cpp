@@ -1,0 +1,149 @@
+#include "sim/mpi_support.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "sim/error.hpp"
+
+#ifdef OPSIM_HAVE_MPI
+#include <mpi.h>
+#endif
+
+namespace opsim::mpi {
+
+#ifdef OPSIM_HAVE_MPI
+namespace {
+bool g_initialised = false;
+int g_rank = 0;
+int g_size = 1;
+int g_local_size = 1;
+
+constexpr int kTag = 7301;
+constexpr std::size_t kMaxMessage = std::size_t{1} << 28;  // doubles per message
+
+void send_doubles(const std::vector<double>& values) {
+  const std::uint64_t n = values.size();
+  MPI_Send(&n, 1, MPI_UINT64_T, 0, kTag, MPI_COMM_WORLD);
+  for (std::size_t offset = 0; offset < values.size(); offset += kMaxMessage) {
+    const auto count = static_cast<int>(std::min(kMaxMessage, values.size() - offset));
+    MPI_Send(values.data() + offset, count, MPI_DOUBLE, 0, kTag, MPI_COMM_WORLD);
+  }
+}
+
+std::vector<double> receive_doubles(int source) {
+  std::uint64_t n = 0;
+  MPI_Recv(&n, 1, MPI_UINT64_T, source, kTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  std::vector<double> values(n);
+  for (std::size_t offset = 0; offset < values.size(); offset += kMaxMessage) {
+    const auto count = static_cast<int>(std::min<std::size_t>(kMaxMessage, values.size() - offset));
+    MPI_Recv(values.data() + offset, count, MPI_DOUBLE, source, kTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  }
+  return values;
+}
+}  // namespace
+
+void initialise(int* argc, char*** argv) {
+  if (std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr && std::getenv("PMIX_RANK") == nullptr) return;
+  MPI_Init(argc, argv);
+  g_initialised = true;
+  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &node);
+  MPI_Comm_size(node, &g_local_size);
+  MPI_Comm_free(&node);
+}
+
+void finalise() {
+  if (g_initialised) MPI_Finalize();
+  g_initialised = false;
+}
+
+int rank() { return g_rank; }
+int size() { return g_size; }
+int local_size() { return g_local_size; }
+bool active() { return g_initialised && g_size > 1; }
+
+bool any_failed(bool failed, int* lowest_failing) {
+  if (!active()) {
+    *lowest_failing = failed ? 0 : -1;
+    return failed;
+  }
+  int mine = failed ? g_rank : g_size;
+  int lowest = g_size;
+  MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  *lowest_failing = lowest < g_size ? lowest : -1;
+  return lowest < g_size;
+}
+
+void send_result(const RunResult& result) {
+  std::vector<double> header{static_cast<double>(result.first_trial), static_cast<double>(result.end_trial),
+                             static_cast<double>(result.monthly_moments.nodes().size())};
+  send_doubles(header);
+  send_doubles(result.period_values);
+  send_doubles(result.seat_values);
+  send_doubles(result.monthly_values);
+  std::vector<double> nodes;
+  for (const auto& node : result.monthly_moments.nodes()) {
+    nodes.insert(nodes.end(), {static_cast<double>(node.start), static_cast<double>(node.level),
+                               static_cast<double>(node.count), static_cast<double>(node.end_covered)});
+    nodes.insert(nodes.end(), node.mean.begin(), node.mean.end());
+    nodes.insert(nodes.end(), node.m2.begin(), node.m2.end());
+  }
+  send_doubles(nodes);
+}
+
+RunResult receive_result(int source, const ResultLayout& layout) {
+  RunResult result;
+  result.layout = layout;
+  const auto header = receive_doubles(source);
+  result.first_trial = static_cast<std::uint64_t>(header.at(0));
+  result.end_trial = static_cast<std::uint64_t>(header.at(1));
+  const auto node_count = static_cast<std::size_t>(header.at(2));
+  result.period_values = receive_doubles(source);
+  result.seat_values = receive_doubles(source);
+  result.monthly_values = receive_doubles(source);
+  const auto nodes = receive_doubles(source);
+  const std::size_t cells = layout.monthly_cells();
+  result.monthly_moments = MomentTree(cells);
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < node_count; ++i) {
+    MomentTree::StoredNode node;
+    node.start = static_cast<std::uint64_t>(nodes[at]);
+    node.level = static_cast<int>(nodes[at + 1]);
+    node.count = static_cast<std::uint64_t>(nodes[at + 2]);
+    node.end_covered = static_cast<std::uint64_t>(nodes[at + 3]);
+    at += 4;
+    node.mean.assign(nodes.begin() + static_cast<std::ptrdiff_t>(at), nodes.begin() + static_cast<std::ptrdiff_t>(at + cells));
+    at += cells;
+    node.m2.assign(nodes.begin() + static_cast<std::ptrdiff_t>(at), nodes.begin() + static_cast<std::ptrdiff_t>(at + cells));
+    at += cells;
+    result.monthly_moments.push(std::move(node));
+  }
+  return result;
+}
+
+void abort(int code) {
+  if (g_initialised) MPI_Abort(MPI_COMM_WORLD, code);
+  std::exit(code);
+}
+
+#else
+
+void initialise(int*, char***) {}
+void finalise() {}
+int rank() { return 0; }
+int size() { return 1; }
+int local_size() { return 1; }
+bool active() { return false; }
+bool any_failed(bool failed, int* lowest_failing) {
+  *lowest_failing = failed ? 0 : -1;
+  return failed;
+}
+void send_result(const RunResult&) { throw_internal("MPI is not built in"); }
+RunResult receive_result(int, const ResultLayout&) { throw_internal("MPI is not built in"); }
+void abort(int code) { std::exit(code); }
+
+#endif
+
+}  // namespace opsim::mpi

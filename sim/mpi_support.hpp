@@ -1,0 +1,59 @@
+// MPI across ranks: each rank runs a contiguous trial range, rank 0 gathers and merges the
+// results exactly (sim/results.hpp merge_results) and alone writes output. Built only when Open
+// MPI is present; without it (or outside mpirun) there is one rank.
+#pragma once
+
+#include <exception>
+#include <string>
+
+#include "sim/results.hpp"
+
+namespace opsim::mpi {
+
+//! Initialises MPI when this process was started by mpirun; call once from main.
+void initialise(int* argc, char*** argv);
+void finalise();
+
+int rank();
+int size();
+//! Ranks on this node (to share its cores among them).
+int local_size();
+bool active();  //!< more than one rank
+
+//! Collective: true when `failed` is true on any rank. `lowest_failing` gets the lowest failing
+//! rank, which alone reports the error.
+bool any_failed(bool failed, int* lowest_failing);
+
+//! Sends this rank's result to rank 0 / receives rank `source`'s there.
+void send_result(const RunResult& result);
+RunResult receive_result(int source, const ResultLayout& layout);
+
+//! Runs `step` on every rank; if it throws on any rank, the lowest failing rank rethrows its
+//! error (to be reported once) and the others throw QuietExit.
+template <class Step>
+void collectively(Step&& step);
+
+//! Ends every rank at once after an unrecoverable error on one of them.
+[[noreturn]] void abort(int code);
+
+//! Thrown on ranks that must exit quietly with `code` because another rank reported the error.
+struct QuietExit {
+  int code;
+};
+
+template <class Step>
+void collectively(Step&& step) {
+  std::exception_ptr error;
+  try {
+    step();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  int lowest = -1;
+  if (any_failed(error != nullptr, &lowest)) {
+    if (error && rank() == lowest) std::rethrow_exception(error);
+    throw QuietExit{2};
+  }
+}
+
+}  // namespace opsim::mpi
