@@ -13,5 +13,6 @@ int main(int argc, char** argv);
 // InputError for bad input. Defined next to the command's code in sim/.
 void add_run_commands(CLI::App& app);
 void add_territories_commands(CLI::App& app);
+void add_compare_commands(CLI::App& app);
 
 }  // namespace opsim::cli

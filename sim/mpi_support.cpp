@@ -146,4 +146,28 @@ void abort(int code) { std::exit(code); }
 
 #endif
 
+RunResult run_distributed(const Scenario& scenario, RunOptions options) {
+  if (options.threads <= 0) options.threads = std::max(1, resolve_threads(0) / local_size());
+  const std::uint64_t first = options.first_trial, span = options.end_trial - options.first_trial;
+  const auto share = [&](int r) {
+    return first + span * static_cast<std::uint64_t>(r) / static_cast<std::uint64_t>(size());
+  };
+  options.first_trial = share(rank());
+  options.end_trial = share(rank() + 1);
+  RunResult mine;
+  collectively([&] { mine = run_trials(scenario, options); });
+  if (!active()) return mine;
+  if (rank() != 0) {
+    send_result(mine);
+    return RunResult();
+  }
+  std::vector<RunResult> parts;
+  parts.push_back(std::move(mine));
+  for (int r = 1; r < size(); ++r) {
+    parts.push_back(receive_result(r, parts.front().layout));
+    parts.back().keep_monthly = options.keep_monthly;
+  }
+  return merge_results(std::move(parts));
+}
+
 }  // namespace opsim::mpi

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sim/results.hpp"
+#include "sim/runner.hpp"
 
 namespace opsim::mpi {
 
@@ -27,6 +28,11 @@ bool any_failed(bool failed, int* lowest_failing);
 //! Sends this rank's result to rank 0 / receives rank `source`'s there.
 void send_result(const RunResult& result);
 RunResult receive_result(int source, const ResultLayout& layout);
+
+//! Runs trials [options.first_trial, options.end_trial) split across the ranks (threads per
+//! rank: options.threads, or this node's cores shared among its ranks). Rank 0 returns the
+//! exactly merged result; other ranks return an empty one and must not write output.
+RunResult run_distributed(const Scenario& scenario, RunOptions options);
 
 //! Runs `step` on every rank; if it throws on any rank, the lowest failing rank rethrows its
 //! error (to be reported once) and the others throw QuietExit.

@@ -65,6 +65,7 @@ class Names {
 };
 
 struct Context {
+  Context(Scenario& s, std::string dir, CsvCache* shared) : scenario(s), base_dir(std::move(dir)), cache(shared) {}
   Scenario& scenario;
   std::string base_dir;
   Names currencies{"currency"};
@@ -73,6 +74,13 @@ struct Context {
   Names curves{"ramp curve"};
   Names stages{"stage"};
   Names seats{"rep"};
+
+  CsvCache* cache = nullptr;
+  CsvCache own_cache;
+
+  const CsvTable& read_csv(const JsonNode& node) {
+    return (cache ? cache : &own_cache)->get(resolve_path(node.string()));
+  }
 
   std::string resolve_path(const std::string& path) const {
     std::filesystem::path p(path);
@@ -358,7 +366,7 @@ void parse_roster(const JsonNode& root, Context& ctx) {
     }
   }
   if (auto csv = roster->get("csv")) {
-    const CsvTable table = CsvTable::read(ctx.resolve_path(csv->string()));
+    const CsvTable& table = ctx.read_csv(*csv);
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), start = table.require_column("start");
     for (const auto& row : table.rows()) {
@@ -474,7 +482,7 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
     }
   }
   if (auto csv = node->get("csv")) {
-    const CsvTable table = CsvTable::read(ctx.resolve_path(csv->string()));
+    const CsvTable& table = ctx.read_csv(*csv);
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), stage = table.require_column("stage"),
                amount = table.require_column("amount"), close = table.require_column("expected_close");
@@ -531,7 +539,7 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
     }
   }
   if (auto csv = node->get("csv")) {
-    const CsvTable table = CsvTable::read(ctx.resolve_path(csv->string()));
+    const CsvTable& table = ctx.read_csv(*csv);
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), arr = table.require_column("arr"),
                renewal = table.require_column("renewal_month");
@@ -633,7 +641,7 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
     }
   }
   if (auto csv = node->get("csv")) {
-    const CsvTable table = CsvTable::read(ctx.resolve_path(csv->string()));
+    const CsvTable& table = ctx.read_csv(*csv);
     const auto region = table.require_column("region"), month = table.require_column("month"),
                amount = table.require_column("amount");
     const auto segment = table.column("segment");
@@ -735,10 +743,19 @@ std::string sha256_of_file(const std::string& path) {
   return hex;
 }
 
+const CsvTable& CsvCache::get(const std::string& path) {
+  auto it = tables_.find(path);
+  if (it == tables_.end()) {
+    it = tables_.emplace(path, CsvTable::read(path)).first;
+    ++files_read_;
+  }
+  return it->second;
+}
+
 Scenario build_scenario(const nlohmann::json& document, const std::string& file,
-                        const std::string& base_dir) {
+                        const std::string& base_dir, CsvCache* cache) {
   Scenario scenario;
-  Context ctx{scenario, base_dir};
+  Context ctx(scenario, base_dir, cache);
   const JsonNode root(document, file);
   root.expect_object();
   root.allow_only({"schema_version", "name", "description", "horizon", "fx", "regions", "segments",
