@@ -29,9 +29,9 @@ import sys
 # calendar-month peaks and dips {month: factor} on top of the December peak, target stretch.
 REGIONS = [
     ("NA", "USD", 1.0, 0.0, 0.45, "usd", {7: 0.9, 8: 0.9}, 1.00),
-    ("EMEA", "EUR", 1.08, 0.07, 0.28, "europe", {7: 0.85, 8: 0.55}, 1.03),
+    ("EMEA", "EUR", 1.08, 0.07, 0.28, "europe", {7: 0.85, 8: 0.55}, 1.02),
     ("APAC", "AUD", 0.66, 0.09, 0.15, "pacific", {1: 0.75, 2: 0.9, 6: 1.2}, 0.97),
-    ("LATAM", "BRL", 0.19, 0.10, 0.12, "americas", {1: 0.8, 2: 0.75}, 1.06),
+    ("LATAM", "BRL", 0.19, 0.10, 0.12, "americas", {1: 0.8, 2: 0.75}, 1.04),
     ("UKI", "GBP", 1.27, 0.08, 0.10, "europe", {8: 0.8}, 1.02),
     ("JAPAN", "JPY", 0.0068, 0.10, 0.08, "pacific", {1: 0.8, 3: 1.25, 5: 0.85}, 0.98),
     ("INDIA", "INR", 0.012, 0.07, 0.06, "pacific", {3: 1.2, 10: 0.9}, 1.05),
@@ -163,6 +163,15 @@ def round_amount(value, plan_rate):
     return max(step, int(round(value / step)) * step)
 
 
+def significant(value, digits=3):
+    """Rounds to `digits` significant digits (an int when that is exact)."""
+    if value == 0:
+        return 0
+    shift = digits - 1 - int(math.floor(math.log10(abs(value))))
+    rounded = round(value, shift)
+    return int(rounded) if shift <= 0 or rounded == int(rounded) else rounded
+
+
 def pipeline_win_probability(stage_probability, slipped, overdue):
     if stage_probability >= 1.0:
         return 1.0
@@ -184,11 +193,18 @@ class Generator:
         self.segments = list(SEGMENTS)
         self.rates = {r[0]: r[2] for r in self.regions}
         self.season = {r[0]: seasonality(r[6]) for r in self.regions}
+        # The loader normalises seasonality to mean 1; expectations use the normalised values.
+        self.season_factor = {r: [v * 12 / sum(values) for v in values]
+                              for r, values in self.season.items()}
         # The programme override: +2 points of win rate in APAC Enterprise from month 3 on.
         self.override = None
         if any(r[0] == "APAC" for r in self.regions) and self.months > 3:
             self.override = dict(region="APAC", segment="Enterprise", month=self.start + 3,
                                  win_rate=round(SEGMENTS["Enterprise"]["win_rate"] + 0.02, 4))
+
+    def deal_mean(self, region, segment):
+        """Mean first-year ACV in the region's currency (deal sizes are in local currency)."""
+        return significant(SEGMENTS[segment]["deal_mean"] / self.rates[region])
 
     # Roster and hiring plan.
     def roster(self):
@@ -301,28 +317,55 @@ class Generator:
             rate *= QUARTER_END_WIN_MULTIPLIER
         return min(1.0, rate)
 
-    def rep_bookings_rate(self, region, segment, absolute, tenure, since_start=None):
-        """Expected bookings of one rep in a month; since_start = horizon months elapsed, for
-        dropping opportunities created before the horizon (None: steady state)."""
+    def expected_ramp(self, segment, start):
+        """Per horizon month, the expected ramp fraction of a seat first filled in `start`:
+        the workforce model's attrition and backfill as a Markov chain over the occupant's
+        start month (None = vacant until the backfill date)."""
         p = SEGMENTS[segment]
-        if tenure < 0:
-            return 0.0
-        ramp = p["ramp"][tenure] if tenure < len(p["ramp"]) else 1.0
+        states = {("active", start): 1.0} if start <= self.start else {("vacant", start): 1.0}
+        out = []
+        for m in range(self.months):
+            absolute = self.start + m
+            following = {}
+            for (kind, when), prob in states.items():
+                if kind == "vacant" and when <= absolute:
+                    kind, when = "active", absolute
+                if kind == "active" and when < absolute:
+                    hazard = attrition_hazard(p["attrition"], absolute - when)
+                    restart = absolute + p["backfill"]
+                    leave = ("active", absolute) if p["backfill"] == 0 else ("vacant", restart)
+                    following[leave] = following.get(leave, 0.0) + prob * hazard
+                    prob *= 1 - hazard
+                following[(kind, when)] = following.get((kind, when), 0.0) + prob
+            states = following
+            out.append(sum(prob * ramp_fraction(p["ramp"], absolute - when)
+                           for (kind, when), prob in states.items() if kind == "active"))
+        return out
+
+    def rep_bookings_rate(self, region, segment, absolute, tenure, since_start=None, ramp=None):
+        """Expected bookings of one rep in a month at full capacity times `ramp` (default: the
+        ramp curve at `tenure`); since_start = horizon months elapsed, for dropping
+        opportunities created before the horizon (None: steady state)."""
+        p = SEGMENTS[segment]
+        if ramp is None:
+            ramp = ramp_fraction(p["ramp"], tenure)
         growth = (1 + p["growth"]) ** ((absolute - self.start) / 12) if since_start is not None else 1.0
         created_inside = 1.0
         if since_start is not None:
             created_inside = sum(p["cycle"][: since_start + 1])
-        return (ramp * p["opportunity_rate"] * self.season[region][calendar_month(absolute) - 1] *
-                growth * self.win_rate(region, segment, absolute) * p["deal_mean"] * created_inside)
+        return (ramp * p["opportunity_rate"] * self.season_factor[region][calendar_month(absolute) - 1] *
+                growth * self.win_rate(region, segment, absolute) *
+                self.deal_mean(region, segment) * self.rates[region] * created_inside)
 
     def expected_new_bookings(self, seats, deals):
-        """{(region, absolute month): expected new bookings} over the horizon. Attrition is
-        approximated by a flat 5% capacity loss; the market factor is ignored."""
+        """{(region, absolute month): expected new bookings} over the horizon, with skill 1
+        and the market factor at 1."""
         expected = {}
         for region, segment, start in seats:
+            ramp = self.expected_ramp(segment, start)
             for m in range(self.months):
                 absolute = self.start + m
-                value = 0.95 * self.rep_bookings_rate(region, segment, absolute, absolute - start, m)
+                value = self.rep_bookings_rate(region, segment, absolute, None, m, ramp[m])
                 key = (region, absolute)
                 expected[key] = expected.get(key, 0.0) + value
         factor = AMOUNT_FACTOR[0]
@@ -406,7 +449,7 @@ class Generator:
 
     def renewal_target(self, contracts):
         """Total renewal bookings target for the first fiscal year: expected ARR up for renewal
-        within the horizon part of that year, net of expected churn, times 1.02."""
+        within the horizon part of that year, net of expected churn."""
         year = fiscal_year(self.start, self.fiscal_start)
         last = min(fiscal_year_start(year, self.fiscal_start) + 11, self.start + self.months - 1)
         value = 0.0
@@ -419,7 +462,7 @@ class Generator:
             return []
         digits = max(0, int(math.floor(math.log10(value))) - 2)
         return [dict(metric="renewal_bookings", region="total", fiscal_year=year,
-                     amount=int(round(value * 1.02 / 10 ** digits)) * 10 ** digits)]
+                     amount=int(round(value / 10 ** digits)) * 10 ** digits)]
 
     # The scenario document.
     def document(self, name, reps, plan, deals, contracts, actuals, targets):
@@ -461,11 +504,18 @@ class Generator:
         )
         if len(currencies) > 1:
             doc["fx"]["correlation"] = fx_correlation
+        # Deal sizes are in each region's currency: the segments give them for USD regions.
+        overrides = [dict(region=r[0], segment=s,
+                          set=dict(deal_size=dict(mean=self.deal_mean(r[0], s),
+                                                  cv=SEGMENTS[s]["deal_cv"])))
+                     for r in self.regions if r[1] != "USD" for s in self.segments]
         if self.override:
             o = self.override
-            doc["overrides"] = [dict(region=o["region"], segment=o["segment"],
-                                     **{"from": format_month(o["month"])},
-                                     set=dict(win_rate=o["win_rate"]))]
+            overrides.append(dict(region=o["region"], segment=o["segment"],
+                                  **{"from": format_month(o["month"])},
+                                  set=dict(win_rate=o["win_rate"])))
+        if overrides:
+            doc["overrides"] = overrides
         doc["roster"] = dict(csv=f"{name}/roster.csv")
         if plan:
             doc["hiring_plan"] = plan
@@ -516,6 +566,20 @@ class Generator:
         with open(path, "w", encoding="utf-8") as out:
             out.write(to_json(doc) + "\n")
         return path
+
+
+def ramp_fraction(curve, tenure):
+    if tenure < 0:
+        return 0.0
+    return curve[tenure] if tenure < len(curve) else 1.0
+
+
+def attrition_hazard(bands, tenure):
+    """Monthly hazard 1-(1-a)^(1/12) of the band covering `tenure` (as models/scenario.cpp)."""
+    for max_tenure, annual in bands:
+        if max_tenure is None or tenure <= max_tenure:
+            return 1 - (1 - annual) ** (1 / 12)
+    return 0.0
 
 
 def cumulative(weights):
