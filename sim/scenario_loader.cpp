@@ -316,6 +316,14 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
   }
   auto list = root.get("overrides");
   if (!list) return;
+  std::vector<bool> deal_size_given(sc.params.size());
+  for (int s = 0; s < S; ++s) {
+    if (!root.at("segments").at(static_cast<std::size_t>(s)).has("deal_size")) continue;
+    for (int r = 0; r < sc.region_count(); ++r) {
+      const auto first = (static_cast<std::size_t>(r) * S + s) * months;
+      std::fill_n(deal_size_given.begin() + static_cast<std::ptrdiff_t>(first), months, true);
+    }
+  }
   for (const auto& item : list->items()) {
     item.allow_only({"region", "segment", "from", "set"});
     const int region = item.has("region") ? ctx.regions.resolve(item.at("region")) : -1;
@@ -329,7 +337,16 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
       for (int s = 0; s < S; ++s) {
         if (segment >= 0 && s != segment) continue;
         for (int m = from; m < months; ++m) {
-          apply_segment_params(set, ctx, sc.params[(static_cast<std::size_t>(r) * S + s) * months + m]);
+          const std::size_t cell = (static_cast<std::size_t>(r) * S + s) * months + m;
+          apply_segment_params(set, ctx, sc.params[cell]);
+          if (set.has("deal_size")) deal_size_given[cell] = true;
+          // Without a deal size, won deals would silently be worth the default 1 currency unit.
+          if (sc.params[cell].opportunity_rate > 0 && !deal_size_given[cell]) {
+            set.fail("deal_size is required: opportunity_rate is above 0 for {}/{} from {}, and "
+                     "neither the segment nor an override gives a deal size",
+                     sc.regions[r].id, sc.segments[s].id,
+                     format_year_month(sc.calendar.absolute(m)));
+          }
         }
       }
     }

@@ -294,6 +294,29 @@ TEST_F(ScenarioFixture, DealSizeRequiredWithOpportunities) {
   EXPECT_THAT(error_of_load(), AllOf(HasSubstr("/segments/0"), HasSubstr("deal_size is required")));
 }
 
+TEST_F(ScenarioFixture, OverrideCannotStartOpportunitiesWithoutDealSize) {
+  // A segment without opportunities needs no deal size, until an override gives it some.
+  write([](nlohmann::json& d) {
+    d["segments"].push_back({{"id", "Partner"}, {"win_rate", 0.3}});
+    d["overrides"] = {{{"region", "NA"},
+                       {"segment", "Partner"},
+                       {"from", "2027-07"},
+                       {"set", {{"opportunity_rate", 4}}}}};
+  });
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(path()), HasSubstr("/overrides/0/set"),
+                                     HasSubstr("deal_size is required"), HasSubstr("NA/Partner")));
+  write([](nlohmann::json& d) {
+    d["segments"].push_back({{"id", "Partner"}, {"win_rate", 0.3}});
+    d["overrides"] = {{{"region", "NA"},
+                       {"segment", "Partner"},
+                       {"from", "2027-07"},
+                       {"set", {{"opportunity_rate", 4}, {"deal_size", {{"mean", 9000}}}}}}};
+  });
+  const Scenario s = load_scenario(path());
+  EXPECT_EQ(s.params_at(0, 2, 3).deal_size.mean, 9000.0);
+  EXPECT_EQ(s.params_at(0, 2, 2).opportunity_rate, 0.0);
+}
+
 TEST_F(ScenarioFixture, ActualsMustPrecedeTheHorizon) {
   write([](nlohmann::json& d) {
     d["actuals"] = {{"bookings", {{{"region", "NA"}, {"month", "2027-04"}, {"amount", 1000}}}}};
