@@ -690,7 +690,18 @@ void parse_targets(const JsonNode& root, Context& ctx) {
     }
     if (auto segment = item.get("segment")) t.segment = ctx.segments.resolve(*segment);
     t.fiscal_year = static_cast<int>(item.at("fiscal_year").integer(first_year, last_year));
-    if (auto q = item.get("quarter")) t.quarter = static_cast<int>(q->integer(1, 4));
+    if (auto q = item.get("quarter")) {
+      t.quarter = static_cast<int>(q->integer(1, 4));
+      // A quarter wholly before or after the horizon has no result cell: say so, not skip it.
+      const int first = sc.calendar.fiscal_year_start(t.fiscal_year) + 3 * (t.quarter - 1);
+      const int last = first + 2;
+      if (last < sc.calendar.start() || first > sc.calendar.absolute(sc.months() - 1)) {
+        q->fail("FY{} Q{} ({}..{}) does not overlap the horizon ({}..{})", t.fiscal_year,
+                t.quarter, format_year_month(first), format_year_month(last),
+                format_year_month(sc.calendar.start()),
+                format_year_month(sc.calendar.absolute(sc.months() - 1)));
+      }
+    }
     t.amount = item.at("amount").non_negative();
     sc.targets.push_back(t);
   }

@@ -333,5 +333,17 @@ TEST_F(ScenarioFixture, TargetOutsideTheHorizon) {
                                      HasSubstr("2027 is out of range (allowed 2028..2029)")));
 }
 
+TEST_F(ScenarioFixture, QuarterTargetOutsideTheHorizon) {
+  // FY2028 Q1 is 2027-02..2027-04 and overlaps the horizon; FY2029 Q2 (2028-05..07) does not.
+  write([](nlohmann::json& d) {
+    d["targets"] = {{{"fiscal_year", 2028}, {"quarter", 1}, {"amount", 1e6}},
+                    {{"fiscal_year", 2029}, {"quarter", 2}, {"amount", 1e6}}};
+  });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr(path()), HasSubstr("/targets/1/quarter"),
+                    HasSubstr("FY2029 Q2 (2028-05..2028-07) does not overlap the horizon "
+                              "(2027-04..2028-03)")));
+}
+
 }  // namespace
 }  // namespace opsim
