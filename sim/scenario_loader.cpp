@@ -429,7 +429,15 @@ void parse_intensity(const JsonNode& root, Context& ctx) {
     IntensitySpec spec;
     spec.region = ctx.regions.resolve(item.at("region"));
     spec.segment = ctx.segments.resolve(item.at("segment"));
-    spec.key = stable_hash("intensity:" + sc.regions[spec.region].id + "/" + sc.segments[spec.segment].id);
+    const std::string cell = sc.regions[spec.region].id + "/" + sc.segments[spec.segment].id;
+    // The cell names the random stream: a second entry would repeat the first one's draws.
+    for (std::size_t i = 0; i < sc.intensities.size(); ++i) {
+      if (sc.intensities[i].region == spec.region && sc.intensities[i].segment == spec.segment) {
+        item.fail("{} already has a new-business intensity at /new_business_intensity/{} "
+                  "(give one entry per region and segment)", cell, i);
+      }
+    }
+    spec.key = stable_hash("intensity:" + cell);
     const JsonNode per_month = item.at("opportunities_per_month");
     if (per_month.is_number()) {
       const double base = per_month.number_in(0.0, 1e6, "an opportunity count per month");

@@ -345,5 +345,16 @@ TEST_F(ScenarioFixture, QuarterTargetOutsideTheHorizon) {
                               "(2027-04..2028-03)")));
 }
 
+TEST_F(ScenarioFixture, DuplicateIntensityCell) {
+  // Two entries for one region x segment would share one random stream (identical draws).
+  write([](nlohmann::json& d) {
+    d["new_business_intensity"] = {
+        {{"region", "NA"}, {"segment", "SMB"}, {"opportunities_per_month", 5}},
+        {{"region", "NA"}, {"segment", "SMB"}, {"opportunities_per_month", 3}}};
+  });
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(path()), HasSubstr("/new_business_intensity/1"),
+                                     HasSubstr("NA/SMB"), HasSubstr("/new_business_intensity/0")));
+}
+
 }  // namespace
 }  // namespace opsim
