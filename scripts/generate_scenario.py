@@ -243,10 +243,11 @@ class Generator:
         plan = []
         for (r, s, requisition), count in sorted(grouped.items()):
             region, segment = self.regions[r][0], self.segments[s]
-            entry = dict(region=region, segment=segment, requisition_month=format_month(requisition),
-                         count=count, time_to_fill_months=SEGMENTS[segment]["time_to_fill"])
+            month = format_month(requisition)
+            entry = dict(region=region, segment=segment, requisition_month=month, count=count,
+                         time_to_fill_months=SEGMENTS[segment]["time_to_fill"])
             if count >= 3:  # a named programme: its seats are "ID/1", "ID/2", ...
-                entry = dict(id=f"expansion/{region}/{segment}/{format_month(requisition)}", **entry)
+                entry = dict(id=f"expansion/{region}/{segment}/{month}", **entry)
             plan.append(entry)
         return plan
 
@@ -349,11 +350,14 @@ class Generator:
         p = SEGMENTS[segment]
         if ramp is None:
             ramp = ramp_fraction(p["ramp"], tenure)
-        growth = (1 + p["growth"]) ** ((absolute - self.start) / 12) if since_start is not None else 1.0
+        growth = 1.0
+        if since_start is not None:
+            growth = (1 + p["growth"]) ** ((absolute - self.start) / 12)
         created_inside = 1.0
         if since_start is not None:
             created_inside = sum(p["cycle"][: since_start + 1])
-        return (ramp * p["opportunity_rate"] * self.season_factor[region][calendar_month(absolute) - 1] *
+        season = self.season_factor[region][calendar_month(absolute) - 1]
+        return (ramp * p["opportunity_rate"] * season *
                 growth * self.win_rate(region, segment, absolute) *
                 self.deal_mean(region, segment) * self.rates[region] * created_inside)
 
@@ -405,9 +409,9 @@ class Generator:
         """New-bookings targets per region and total for every fiscal year the horizon (plus
         the actuals) covers completely; per quarter for the first one."""
         def total_of(region, first, last):
-            value = sum(v for (r, m), v in expected.items() if region in (r, None) and first <= m <= last)
+            value = sum(v for (r, m), v in expected.items() if r == region and first <= m <= last)
             value += sum(a["amount"] for a in actuals
-                         if region in (a["region"], None) and first <= parse_month(a["month"]) <= last)
+                         if a["region"] == region and first <= parse_month(a["month"]) <= last)
             return value
 
         def rounded(value):
@@ -426,8 +430,9 @@ class Generator:
                 year += 1
                 continue
             periods = [(0, first, first + 11)]
-            if first_year:
-                periods += [(q, first + 3 * (q - 1), first + 3 * q - 1) for q in range(1, 5)]
+            if first_year:  # quarters wholly before the horizon have no result to compare
+                periods += [(q, first + 3 * (q - 1), first + 3 * q - 1) for q in range(1, 5)
+                            if first + 3 * q - 1 >= self.start]
             for quarter, lo, hi in periods:
                 company = 0
                 for region in self.regions:
@@ -468,9 +473,12 @@ class Generator:
     def document(self, name, reps, plan, deals, contracts, actuals, targets):
         currencies = [r for r in self.regions if r[1] != "USD"]
         blocs = [r[5] for r in currencies]
-        fx_correlation = [[1.0 if i == j else
-                           FX_CORRELATION["bloc"] if blocs[i] == blocs[j] else FX_CORRELATION["other"]
-                           for j in range(len(currencies))] for i in range(len(currencies))]
+        def fx_pair(i, j):
+            if i == j:
+                return 1.0
+            return FX_CORRELATION["bloc" if blocs[i] == blocs[j] else "other"]
+        fx_correlation = [[fx_pair(i, j) for j in range(len(currencies))]
+                          for i in range(len(currencies))]
         n = len(self.regions)
         market_correlation = [[1.0 if i == j else MARKET["correlation"] for j in range(n)]
                               for i in range(n)]
