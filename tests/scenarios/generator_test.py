@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-import jsonschema
+from scenario_checks import report, schema_validator
 
 
 def generate(root, out, *args):
@@ -59,16 +59,11 @@ def main():
         if result.returncode != 0:
             failures.append(f"opsim validate tiny.json: exit {result.returncode}: "
                             f"{result.stdout}{result.stderr}")
-        with open(os.path.join(root, "scenarios", "schema.json"), encoding="utf-8") as f:
-            validator = jsonschema.Draft202012Validator(json.load(f))
         with open(path, encoding="utf-8") as f:
-            for error in validator.iter_errors(json.load(f)):
+            for error in schema_validator(root).iter_errors(json.load(f)):
                 failures.append(f"tiny.json does not match the schema: {error.message}")
 
-    for failure in failures:
-        print("FAIL:", failure)
-    print("generator check:", "FAILED" if failures else "passed")
-    return 1 if failures else 0
+    return report("generator check", failures)
 
 
 if __name__ == "__main__":

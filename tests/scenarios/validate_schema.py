@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-import jsonschema
+from scenario_checks import report, schema_validator
 
 
 def errors_of(validator, document):
@@ -36,10 +36,8 @@ def main():
     if len(sys.argv) != 2:
         raise SystemExit(__doc__)
     root = sys.argv[1]
-    with open(os.path.join(root, "scenarios", "schema.json"), encoding="utf-8") as f:
-        schema = json.load(f)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = schema_validator(root)
+    schema = validator.schema
     failures = []
 
     scenario_files = sorted(p for p in glob.glob(os.path.join(root, "scenarios", "*.json"))
@@ -112,10 +110,7 @@ def main():
             failures.append(f"{what}: loader allows {sorted(loader - documented)} not in the "
                             f"schema; schema has {sorted(documented - loader)} not in the loader")
 
-    for failure in failures:
-        print("FAIL:", failure)
-    print("schema check:", "FAILED" if failures else "passed")
-    return 1 if failures else 0
+    return report("schema check", failures)
 
 
 if __name__ == "__main__":
