@@ -262,7 +262,13 @@ TEST_F(ScenarioFixture, MissingCsvFile) {
 }
 
 TEST_F(ScenarioFixture, MissingScenarioFile) {
-  EXPECT_THROW(load_scenario(csv_path("nowhere.json")), InputError);
+  try {
+    load_scenario(csv_path("nowhere.json"));
+    ADD_FAILURE() << "a missing scenario file loaded";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(),
+                AllOf(HasSubstr(csv_path("nowhere.json")), HasSubstr("cannot open file")));
+  }
 }
 
 TEST_F(ScenarioFixture, DuplicateIds) {
