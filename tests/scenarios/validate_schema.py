@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validates every scenarios/*.json (except schema.json) against scenarios/schema.json, checks
 that deliberately bad documents are rejected at the expected place, and that the schema's
-top-level and segment-parameter keys are exactly those the loader accepts.
+objects have exactly the key sets the loader accepts (its allow_only lists).
 
 Usage: validate_schema.py SOURCE_DIR   (exit 0 = all checks passed)
 """
@@ -30,6 +30,19 @@ def loader_keys(source, pattern):
     if not match:
         raise SystemExit(f"cannot find {pattern!r} in sim/scenario_loader.cpp")
     return set(re.findall(r'"([a-z_]+)"', match.group(1)))
+
+
+def object_key_sets(node):
+    """Key sets of every object schema inside `node` (conditions such as "if" excluded)."""
+    if isinstance(node, dict):
+        closed = False in (node.get("additionalProperties"), node.get("unevaluatedProperties"))
+        if isinstance(node.get("properties"), dict) and (node.get("type") == "object" or closed):
+            yield frozenset(node["properties"])
+        for value in node.values():
+            yield from object_key_sets(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from object_key_sets(value)
 
 
 def main():
@@ -97,18 +110,28 @@ def main():
         else:
             print(f"rejected as expected: {name} ({expected})")
 
-    # The schema must list exactly the keys the loader allows.
+    # The schema's objects must have exactly the keys the loader allows: every allow_only({...})
+    # list in the loader is some schema object's key set and vice versa, and the segment
+    # parameters are kSegmentParamKeys.
     with open(os.path.join(root, "sim", "scenario_loader.cpp"), encoding="utf-8") as f:
         source = f.read()
-    checks = [
-        ("top level", loader_keys(source, "root.allow_only("), set(schema["properties"])),
-        ("segment parameters", loader_keys(source, "kSegmentParamKeys ="),
-         set(schema["$defs"]["segment_params"]["properties"])),
-    ]
-    for what, loader, documented in checks:
-        if loader != documented:
-            failures.append(f"{what}: loader allows {sorted(loader - documented)} not in the "
-                            f"schema; schema has {sorted(documented - loader)} not in the loader")
+    loader_sets = {frozenset(re.findall(r'"([a-z_]+)"', keys))
+                   for keys in re.findall(r"allow_only\(\{([^}]*)\}\)", source)}
+    segment_keys = loader_keys(source, "kSegmentParamKeys =")
+    schema_sets = set(object_key_sets(schema)) - {frozenset({"id"})}  # segment: id + $ref
+    documented_segment_keys = set(schema["$defs"]["segment_params"]["properties"])
+    if segment_keys != documented_segment_keys:
+        failures.append(f"segment parameters: loader {sorted(segment_keys)}, schema "
+                        f"{sorted(documented_segment_keys)}")
+    schema_sets.discard(frozenset(documented_segment_keys))
+    for keys in sorted(loader_sets - schema_sets, key=sorted):
+        failures.append(f"the loader allows {{{', '.join(sorted(keys))}}}: no schema object has "
+                        "exactly these keys")
+    for keys in sorted(schema_sets - loader_sets, key=sorted):
+        failures.append(f"the schema has an object {{{', '.join(sorted(keys))}}}: the loader "
+                        "allows no such key set")
+    if len(loader_sets) < 20:
+        failures.append(f"found only {len(loader_sets)} allow_only lists in the loader")
 
     return report("schema check", failures)
 
