@@ -271,6 +271,8 @@ class Generator:
         for number in range(1, self.o.deals + 1):
             rep = reps[weighted_index(self.rng, cum)]
             p = SEGMENTS[rep["segment"]]
+            # Total cycle of a deal in flight (a 0-month cycle is never in flight), its age,
+            # and a stage that advances with the share of the cycle already done.
             cycle = 1 + weighted_index(self.rng, cumulative(p["cycle"][1:]))
             age = self.rng.randrange(0, cycle)
             remaining = cycle - age
@@ -320,8 +322,8 @@ class Generator:
 
     def expected_ramp(self, segment, start):
         """Per horizon month, the expected ramp fraction of a seat first filled in `start`:
-        the workforce model's attrition and backfill as a Markov chain over the occupant's
-        start month (None = vacant until the backfill date)."""
+        the workforce model's attrition and backfill as a Markov chain over the states
+        ("active", occupant's start month) and ("vacant", next start month)."""
         p = SEGMENTS[segment]
         states = {("active", start): 1.0} if start <= self.start else {("vacant", start): 1.0}
         out = []
@@ -350,12 +352,10 @@ class Generator:
         p = SEGMENTS[segment]
         if ramp is None:
             ramp = ramp_fraction(p["ramp"], tenure)
-        growth = 1.0
+        growth, created_inside = 1.0, 1.0
         if since_start is not None:
-            growth = (1 + p["growth"]) ** ((absolute - self.start) / 12)
-        created_inside = 1.0
-        if since_start is not None:
-            created_inside = sum(p["cycle"][: since_start + 1])
+            growth = (1 + p["growth"]) ** (since_start / 12)
+            created_inside = sum(p["cycle"][: since_start + 1])  # P(cycle <= months elapsed)
         season = self.season_factor[region][calendar_month(absolute) - 1]
         return (ramp * p["opportunity_rate"] * season *
                 growth * self.win_rate(region, segment, absolute) *
