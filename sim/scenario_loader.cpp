@@ -324,6 +324,14 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
   }
   auto list = root.get("overrides");
   if (!list) return;
+  std::vector<bool> deal_size_given(sc.params.size());
+  for (int s = 0; s < S; ++s) {
+    if (!root.at("segments").at(static_cast<std::size_t>(s)).has("deal_size")) continue;
+    for (int r = 0; r < sc.region_count(); ++r) {
+      const auto first = (static_cast<std::size_t>(r) * S + s) * months;
+      std::fill_n(deal_size_given.begin() + static_cast<std::ptrdiff_t>(first), months, true);
+    }
+  }
   for (const auto& item : list->items()) {
     item.allow_only({"region", "segment", "from", "set"});
     const int region = item.has("region") ? ctx.regions.resolve(item.at("region")) : -1;
@@ -337,7 +345,16 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
       for (int s = 0; s < S; ++s) {
         if (segment >= 0 && s != segment) continue;
         for (int m = from; m < months; ++m) {
-          apply_segment_params(set, ctx, sc.params[(static_cast<std::size_t>(r) * S + s) * months + m]);
+          const std::size_t cell = (static_cast<std::size_t>(r) * S + s) * months + m;
+          apply_segment_params(set, ctx, sc.params[cell]);
+          if (set.has("deal_size")) deal_size_given[cell] = true;
+          // Without a deal size, won deals would silently be worth the default 1 currency unit.
+          if (sc.params[cell].opportunity_rate > 0 && !deal_size_given[cell]) {
+            set.fail("deal_size is required: opportunity_rate is above 0 for {}/{} from {}, and "
+                     "neither the segment nor an override gives a deal size",
+                     sc.regions[r].id, sc.segments[s].id,
+                     format_year_month(sc.calendar.absolute(m)));
+          }
         }
       }
     }
@@ -420,7 +437,15 @@ void parse_intensity(const JsonNode& root, Context& ctx) {
     IntensitySpec spec;
     spec.region = ctx.regions.resolve(item.at("region"));
     spec.segment = ctx.segments.resolve(item.at("segment"));
-    spec.key = stable_hash("intensity:" + sc.regions[spec.region].id + "/" + sc.segments[spec.segment].id);
+    const std::string cell = sc.regions[spec.region].id + "/" + sc.segments[spec.segment].id;
+    // The cell names the random stream: a second entry would repeat the first one's draws.
+    for (std::size_t i = 0; i < sc.intensities.size(); ++i) {
+      if (sc.intensities[i].region == spec.region && sc.intensities[i].segment == spec.segment) {
+        item.fail("{} already has a new-business intensity at /new_business_intensity/{} "
+                  "(give one entry per region and segment)", cell, i);
+      }
+    }
+    spec.key = stable_hash("intensity:" + cell);
     const JsonNode per_month = item.at("opportunities_per_month");
     if (per_month.is_number()) {
       const double base = per_month.number_in(0.0, 1e6, "an opportunity count per month");
@@ -681,7 +706,18 @@ void parse_targets(const JsonNode& root, Context& ctx) {
     }
     if (auto segment = item.get("segment")) t.segment = ctx.segments.resolve(*segment);
     t.fiscal_year = static_cast<int>(item.at("fiscal_year").integer(first_year, last_year));
-    if (auto q = item.get("quarter")) t.quarter = static_cast<int>(q->integer(1, 4));
+    if (auto q = item.get("quarter")) {
+      t.quarter = static_cast<int>(q->integer(1, 4));
+      // A quarter wholly before or after the horizon has no result cell: say so, not skip it.
+      const int first = sc.calendar.fiscal_year_start(t.fiscal_year) + 3 * (t.quarter - 1);
+      const int last = first + 2;
+      if (last < sc.calendar.start() || first > sc.calendar.absolute(sc.months() - 1)) {
+        q->fail("FY{} Q{} ({}..{}) does not overlap the horizon ({}..{})", t.fiscal_year,
+                t.quarter, format_year_month(first), format_year_month(last),
+                format_year_month(sc.calendar.start()),
+                format_year_month(sc.calendar.absolute(sc.months() - 1)));
+      }
+    }
     t.amount = item.at("amount").non_negative();
     sc.targets.push_back(t);
   }

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Validates every scenarios/*.json (except schema.json) against scenarios/schema.json, checks
+that deliberately bad documents are rejected at the expected place, and that the schema's
+objects have exactly the key sets the loader accepts (its allow_only lists).
+
+Usage: validate_schema.py SOURCE_DIR   (exit 0 = all checks passed)
+"""
+
+import copy
+import glob
+import json
+import os
+import re
+import sys
+
+from scenario_checks import report, schema_validator
+
+
+def errors_of(validator, document):
+    return sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+
+
+def pointer(error):
+    return "/" + "/".join(str(p) for p in error.absolute_path)
+
+
+def loader_keys(source, pattern):
+    """The quoted keys of the first brace list after `pattern` in the loader source."""
+    match = re.search(re.escape(pattern) + r"\s*\{([^}]*)\}", source)
+    if not match:
+        raise SystemExit(f"cannot find {pattern!r} in sim/scenario_loader.cpp")
+    return set(re.findall(r'"([a-z_]+)"', match.group(1)))
+
+
+def object_key_sets(node):
+    """Key sets of every object schema inside `node` (conditions such as "if" excluded)."""
+    if isinstance(node, dict):
+        closed = False in (node.get("additionalProperties"), node.get("unevaluatedProperties"))
+        if isinstance(node.get("properties"), dict) and (node.get("type") == "object" or closed):
+            yield frozenset(node["properties"])
+        for value in node.values():
+            yield from object_key_sets(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from object_key_sets(value)
+
+
+def main():
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    root = sys.argv[1]
+    validator = schema_validator(root)
+    schema = validator.schema
+    failures = []
+
+    scenario_files = sorted(p for p in glob.glob(os.path.join(root, "scenarios", "*.json"))
+                            if os.path.basename(p) != "schema.json")
+    if not scenario_files:
+        failures.append("no scenarios/*.json found")
+    for path in scenario_files:
+        with open(path, encoding="utf-8") as f:
+            document = json.load(f)
+        for error in errors_of(validator, document):
+            failures.append(f"{os.path.basename(path)}: {pointer(error)}: {error.message}")
+        print(f"checked {os.path.basename(path)}")
+
+    # Bad documents, each a mutation of the didactic scenario, and the pointer of the error.
+    with open(os.path.join(root, "scenarios", "didactic.json"), encoding="utf-8") as f:
+        good = json.load(f)
+
+    def mutate(change):
+        document = copy.deepcopy(good)
+        change(document)
+        return document
+
+    bad = {
+        "unknown top-level key": (
+            mutate(lambda d: d.update(horizn=d["horizon"])), "/"),
+        "win rate 1.4": (
+            mutate(lambda d: d["segments"][0].update(win_rate=1.4)), "/segments/0/win_rate"),
+        "unknown segment key": (
+            mutate(lambda d: d["segments"][0].update(win_rat=0.2)), "/segments/0"),
+        "unknown key in an override": (
+            mutate(lambda d: d.update(overrides=[{"set": {"winrate": 0.3}}])), "/overrides/0/set"),
+        "11 seasonality values": (
+            mutate(lambda d: d["regions"][0]["seasonality"].pop()), "/regions/0/seasonality"),
+        "malformed month": (
+            mutate(lambda d: d["horizon"].update(start="2027-13")), "/horizon/start"),
+        "10^12 trials": (
+            mutate(lambda d: d["simulation"].update(trials=10**12)), "/simulation/trials"),
+        "negative deal amount": (
+            mutate(lambda d: d["pipeline"]["deals"][0].update(amount=-1)),
+            "/pipeline/deals/0/amount"),
+        "opportunity rate without deal size": (
+            mutate(lambda d: d["segments"][0].pop("deal_size")), "/segments/0"),
+        "schema_version 2": (
+            mutate(lambda d: d.update(schema_version=2)), "/schema_version"),
+        "missing horizon": (
+            mutate(lambda d: d.pop("horizon")), "/"),
+        "backfill lag as a word": (
+            mutate(lambda d: d["segments"][0].update(backfill_lag_months="never")),
+            "/segments/0/backfill_lag_months"),
+    }
+    for name, (document, expected) in bad.items():
+        found = [pointer(e) for e in errors_of(validator, document)]
+        if not found:
+            failures.append(f"bad document accepted by the schema: {name}")
+        elif expected not in found:
+            failures.append(f"bad document '{name}' rejected at {found}, expected {expected}")
+        else:
+            print(f"rejected as expected: {name} ({expected})")
+
+    # The schema's objects must have exactly the keys the loader allows: every allow_only({...})
+    # list in the loader is some schema object's key set and vice versa, and the segment
+    # parameters are kSegmentParamKeys.
+    with open(os.path.join(root, "sim", "scenario_loader.cpp"), encoding="utf-8") as f:
+        source = f.read()
+    loader_sets = {frozenset(re.findall(r'"([a-z_]+)"', keys))
+                   for keys in re.findall(r"allow_only\(\{([^}]*)\}\)", source)}
+    segment_keys = loader_keys(source, "kSegmentParamKeys =")
+    schema_sets = set(object_key_sets(schema)) - {frozenset({"id"})}  # segment: id + $ref
+    documented_segment_keys = set(schema["$defs"]["segment_params"]["properties"])
+    if segment_keys != documented_segment_keys:
+        failures.append(f"segment parameters: loader {sorted(segment_keys)}, schema "
+                        f"{sorted(documented_segment_keys)}")
+    schema_sets.discard(frozenset(documented_segment_keys))
+    for keys in sorted(loader_sets - schema_sets, key=sorted):
+        failures.append(f"the loader allows {{{', '.join(sorted(keys))}}}: no schema object has "
+                        "exactly these keys")
+    for keys in sorted(schema_sets - loader_sets, key=sorted):
+        failures.append(f"the schema has an object {{{', '.join(sorted(keys))}}}: the loader "
+                        "allows no such key set")
+    if len(loader_sets) < 20:
+        failures.append(f"found only {len(loader_sets)} allow_only lists in the loader")
+
+    return report("schema check", failures)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,366 @@
+#include "sim/scenario_loader.hpp"
+
+#include <fstream>
+#include <functional>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "sim/error.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+//! A small valid scenario with two segments, inline reps and CSV-backed pipeline and contracts.
+nlohmann::json base_document() {
+  return nlohmann::json::parse(R"({
+    "schema_version": 1,
+    "horizon": {"start": "2027-04", "months": 12, "fiscal_year_start_month": 2,
+                "reporting_currency": "USD"},
+    "fx": {"currencies": [{"code": "EUR", "plan_rate": 1.08, "annual_volatility": 0.07}]},
+    "regions": [{"id": "NA"}, {"id": "EMEA", "currency": "EUR"}],
+    "segments": [
+      {"id": "SMB", "opportunity_rate": 10, "win_rate": 0.25, "deal_size": {"mean": 15000}},
+      {"id": "Enterprise", "opportunity_rate": 2, "win_rate": 0.18,
+       "deal_size": {"mean": 250000, "cv": 0.9}}
+    ],
+    "roster": {"reps": [{"id": "r1", "region": "NA", "segment": "SMB", "start": "2026-01"}]},
+    "hiring_plan": [
+      {"region": "EMEA", "segment": "Enterprise", "requisition_month": "2027-05", "count": 2,
+       "time_to_fill_months": 3},
+      {"id": "launch", "region": "NA", "segment": "SMB", "requisition_month": "2027-06",
+       "count": 1}
+    ],
+    "pipeline": {"stages": [{"id": "Commit", "win_probability": 0.8}], "csv": "pipeline.csv"},
+    "installed_base": {"csv": "contracts.csv"},
+    "simulation": {"trials": 100, "seed": 7}
+  })");
+}
+
+const char* kPipelineCsv =
+    "id,owner,region,segment,stage,amount,currency,expected_close\n"
+    "D1,r1,NA,SMB,Commit,12000,USD,2027-05\n"
+    "D2,,EMEA,Enterprise,Commit,200000,EUR,2027-02\n";
+const char* kContractsCsv =
+    "id,region,segment,arr,currency,renewal_month,term_months\n"
+    "C1,NA,SMB,20000,USD,2027-06,12\n"
+    "C2,EMEA,Enterprise,400000,EUR,2026-09,24\n";
+
+//! Writes the base scenario (after `change`) and its CSV files into a temporary folder.
+class ScenarioFixture : public ::testing::Test {
+ protected:
+  std::string write(const std::function<void(nlohmann::json&)>& change = {}) {
+    nlohmann::json document = base_document();
+    if (change) change(document);
+    write_text(document.dump(2));
+    return path();
+  }
+  void write_text(const std::string& text) {
+    write_file(dir_ / "scenario.json", text);
+    if (!std::filesystem::exists(dir_ / "pipeline.csv"))
+      write_file(dir_ / "pipeline.csv", kPipelineCsv);
+    if (!std::filesystem::exists(dir_ / "contracts.csv"))
+      write_file(dir_ / "contracts.csv", kContractsCsv);
+  }
+  std::string path() const { return (dir_ / "scenario.json").string(); }
+  std::string csv_path(const std::string& name) const { return (dir_ / name).string(); }
+
+  //! The InputError message of loading the scenario; fails when it loads.
+  std::string error_of_load() const {
+    try {
+      load_scenario(path());
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "the scenario loaded, but an InputError was expected";
+    return {};
+  }
+
+  test::TempDir dir_;
+};
+
+TEST(BundledScenarios, GlobalSaasLoads) {
+  const Scenario s =
+      load_scenario((test::source_dir() / "scenarios" / "global_saas.json").string());
+  EXPECT_EQ(s.region_count(), 4);
+  EXPECT_EQ(s.segment_count(), 3);
+  EXPECT_GE(s.seats.size(), 200u);
+  EXPECT_EQ(s.pipeline.deals.size(), 2000u);
+  EXPECT_EQ(s.contracts.size(), 3000u);
+  EXPECT_FALSE(s.actuals.empty());
+  EXPECT_FALSE(s.targets.empty());
+  EXPECT_EQ(s.calendar.fiscal_year_of(s.calendar.start()), 2028);  // FY2028 = 2027-02..2028-01
+  EXPECT_EQ(s.simulation.trials, 10000u);
+  EXPECT_EQ(s.simulation.seed, 20270401u);
+  EXPECT_EQ(s.simulation.threads, 0);
+  EXPECT_TRUE(s.fx.stochastic());
+  EXPECT_TRUE(s.market.enabled());
+}
+
+TEST(BundledScenarios, DidacticLoads) {
+  const Scenario s = load_scenario((test::source_dir() / "scenarios" / "didactic.json").string());
+  EXPECT_EQ(s.region_count(), 1);
+  EXPECT_EQ(s.segment_count(), 1);
+  ASSERT_EQ(s.seats.size(), 5u);
+  EXPECT_EQ(s.seats[4].id, "hire/NA/Core/2027-05/1");
+  EXPECT_EQ(s.seats[4].start, 3);  // requisition 2027-05 + 2 months to fill, horizon 2027-04
+  EXPECT_EQ(s.pipeline.deals.size(), 5u);
+  EXPECT_EQ(s.contracts.size(), 4u);
+  EXPECT_EQ(s.actuals.size(), 3u);
+}
+
+TEST_F(ScenarioFixture, ValidScenarioResolvesIdsMonthsAndCurrencies) {
+  const Scenario s = load_scenario(write());
+  ASSERT_EQ(s.seats.size(), 4u);
+  EXPECT_EQ(s.seats[0].start, -15);  // 2026-01 is 15 months before 2027-04
+  EXPECT_EQ(s.seats[1].id, "hire/EMEA/Enterprise/2027-05/1");
+  EXPECT_EQ(s.seats[2].id, "hire/EMEA/Enterprise/2027-05/2");
+  EXPECT_EQ(s.seats[2].start, 4);
+  EXPECT_TRUE(s.seats[2].planned_hire);
+  EXPECT_EQ(s.seats[3].id, "launch/1");
+  ASSERT_EQ(s.pipeline.deals.size(), 2u);
+  EXPECT_EQ(s.pipeline.deals[0].owner, 0);
+  EXPECT_EQ(s.pipeline.deals[1].owner, -1);
+  EXPECT_EQ(s.pipeline.deals[1].expected_close, -2);  // overdue
+  EXPECT_EQ(s.fx.currencies[s.pipeline.deals[1].currency].code, "EUR");
+  ASSERT_EQ(s.contracts.size(), 2u);
+  EXPECT_EQ(s.contracts[1].renewal_month, 17);  // 2026-09 rolled forward by its 24-month term
+}
+
+TEST_F(ScenarioFixture, UnknownKeySuggestsTheClosestOne) {
+  write([](nlohmann::json& d) { d["segments"][0]["win_rat"] = 0.2; });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr(path()), HasSubstr("/segments/0/win_rat"),
+                    HasSubstr("unknown key \"win_rat\""), HasSubstr("did you mean \"win_rate\"")));
+  write([](nlohmann::json& d) { d["horizon"]["month"] = 12; });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr("/horizon/month"), HasSubstr("did you mean \"months\"")));
+}
+
+TEST_F(ScenarioFixture, ProbabilityAboveOne) {
+  write([](nlohmann::json& d) { d["segments"][1]["win_rate"] = 1.4; });
+  EXPECT_THAT(error_of_load(),
+              HasSubstr(path() + ": /segments/1/win_rate: 1.4 is not a probability (0..1)"));
+}
+
+TEST_F(ScenarioFixture, UnknownRegionReference) {
+  write([](nlohmann::json& d) { d["roster"]["reps"][0]["region"] = "EMAE"; });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr(path()), HasSubstr("/roster/reps/0/region"),
+                    HasSubstr("unknown region \"EMAE\""), HasSubstr("did you mean \"EMEA\"")));
+}
+
+TEST_F(ScenarioFixture, UnknownRegionInCsv) {
+  write();
+  write_file(dir_ / "pipeline.csv",
+             "id,owner,region,segment,stage,amount,currency,expected_close\n"
+             "D1,r1,APAC,SMB,Commit,12000,USD,2027-05\n");
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(csv_path("pipeline.csv") + ":2"),
+                                     HasSubstr("column 'region'"), HasSubstr("\"APAC\"")));
+}
+
+TEST_F(ScenarioFixture, ElevenSeasonalityValues) {
+  write([](nlohmann::json& d) {
+    d["regions"][0]["seasonality"] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  });
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(path()), HasSubstr("/regions/0/seasonality"),
+                                     HasSubstr("has 11 values; needs 12")));
+}
+
+TEST_F(ScenarioFixture, MalformedMonth) {
+  write([](nlohmann::json& d) { d["horizon"]["start"] = "2027-13"; });
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(path()), HasSubstr("/horizon/start"),
+                                     HasSubstr("\"2027-13\" is not a month")));
+  write([](nlohmann::json& d) { d["roster"]["reps"][0]["start"] = "April 2026"; });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr("/roster/reps/0/start"), HasSubstr("\"April 2026\" is not a month")));
+}
+
+TEST_F(ScenarioFixture, MalformedMonthInCsv) {
+  write();
+  write_file(dir_ / "contracts.csv",
+             "id,region,segment,arr,currency,renewal_month,term_months\n"
+             "C1,NA,SMB,20000,USD,2027-06,12\n"
+             "C2,NA,SMB,20000,USD,2027/07,12\n");
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr(csv_path("contracts.csv") + ":3"),
+                    HasSubstr("column 'renewal_month'"), HasSubstr("\"2027/07\" is not a month")));
+}
+
+TEST_F(ScenarioFixture, NanIsInvalidJson) {
+  write_text("{\n  \"schema_version\": 1,\n  \"horizon\": NaN\n}\n");
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(path() + ":3:14: invalid JSON"),
+                                     HasSubstr("invalid literal"), HasSubstr("\"horizon\": N")));
+}
+
+TEST_F(ScenarioFixture, NanInCsvIsNotANumber) {
+  write();
+  write_file(dir_ / "pipeline.csv",
+             "id,owner,region,segment,stage,amount,currency,expected_close\n"
+             "D1,r1,NA,SMB,Commit,nan,USD,2027-05\n");
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr(csv_path("pipeline.csv") + ":2"), HasSubstr("column 'amount'"),
+                    HasSubstr("'nan' is not a finite number")));
+}
+
+TEST_F(ScenarioFixture, NegativeAmountInCsv) {
+  write();
+  write_file(dir_ / "pipeline.csv",
+             "id,owner,region,segment,stage,amount,currency,expected_close\n"
+             "D1,r1,NA,SMB,Commit,12000,USD,2027-05\n"
+             "D2,r1,NA,SMB,Commit,-500,USD,2027-05\n");
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(csv_path("pipeline.csv") + ":3"),
+                                     HasSubstr("column 'amount': -500 is negative")));
+}
+
+TEST_F(ScenarioFixture, NegativeInlineAmount) {
+  write([](nlohmann::json& d) {
+    d["installed_base"] = {{"contracts",
+                            {{{"id", "C1"},
+                              {"region", "NA"},
+                              {"segment", "SMB"},
+                              {"arr", -1},
+                              {"renewal_month", "2027-06"}}}}};
+  });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr(path()), HasSubstr("/installed_base/contracts/0/arr"),
+                    HasSubstr("-1 is negative")));
+}
+
+TEST_F(ScenarioFixture, RaggedCsvRow) {
+  write();
+  write_file(dir_ / "contracts.csv",
+             "id,region,segment,arr,currency,renewal_month,term_months\n"
+             "C1,NA,SMB,20000,USD,2027-06,12\n"
+             "\n"
+             "C2,NA,SMB,20000,USD\n");
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(csv_path("contracts.csv") + ":4"),
+                                     HasSubstr("row has 5 fields but the header has 7")));
+}
+
+TEST_F(ScenarioFixture, EmptyCsv) {
+  write();
+  write_file(dir_ / "contracts.csv", "");
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr(csv_path("contracts.csv")), HasSubstr("the file is empty")));
+}
+
+TEST_F(ScenarioFixture, MissingCsvFile) {
+  write([](nlohmann::json& d) { d["installed_base"]["csv"] = "exports/contracts.csv"; });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr(csv_path("exports/contracts.csv")), HasSubstr("cannot open file")));
+}
+
+TEST_F(ScenarioFixture, MissingScenarioFile) {
+  try {
+    load_scenario(csv_path("nowhere.json"));
+    ADD_FAILURE() << "a missing scenario file loaded";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(),
+                AllOf(HasSubstr(csv_path("nowhere.json")), HasSubstr("cannot open file")));
+  }
+}
+
+TEST_F(ScenarioFixture, DuplicateIds) {
+  write([](nlohmann::json& d) { d["roster"]["reps"].push_back(d["roster"]["reps"][0]); });
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(path()), HasSubstr("/roster/reps/1/id"),
+                                     HasSubstr("duplicate rep id \"r1\"")));
+  write();
+  write_file(dir_ / "contracts.csv",
+             "id,region,segment,arr,currency,renewal_month,term_months\n"
+             "C1,NA,SMB,20000,USD,2027-06,12\n"
+             "C1,NA,SMB,30000,USD,2027-07,12\n");
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(csv_path("contracts.csv") + ":3"),
+                                     HasSubstr("duplicate contract id \"C1\"")));
+  // A planned hire whose synthetic id collides with a roster rep.
+  write([](nlohmann::json& d) { d["roster"]["reps"][0]["id"] = "launch/1"; });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr("/hiring_plan/1"), HasSubstr("duplicate rep id \"launch/1\"")));
+}
+
+TEST_F(ScenarioFixture, AbsurdTrialCount) {
+  write([](nlohmann::json& d) { d["simulation"]["trials"] = 1'000'000'000'000LL; });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr(path()), HasSubstr("/simulation/trials"),
+                    HasSubstr("1000000000000 is out of range (allowed 1..100000000)")));
+}
+
+TEST_F(ScenarioFixture, DealSizeRequiredWithOpportunities) {
+  write([](nlohmann::json& d) { d["segments"][0].erase("deal_size"); });
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr("/segments/0"), HasSubstr("deal_size is required")));
+}
+
+TEST_F(ScenarioFixture, OverrideCannotStartOpportunitiesWithoutDealSize) {
+  // A segment without opportunities needs no deal size, until an override gives it some.
+  write([](nlohmann::json& d) {
+    d["segments"].push_back({{"id", "Partner"}, {"win_rate", 0.3}});
+    d["overrides"] = {{{"region", "NA"},
+                       {"segment", "Partner"},
+                       {"from", "2027-07"},
+                       {"set", {{"opportunity_rate", 4}}}}};
+  });
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(path()), HasSubstr("/overrides/0/set"),
+                                     HasSubstr("deal_size is required"), HasSubstr("NA/Partner")));
+  write([](nlohmann::json& d) {
+    d["segments"].push_back({{"id", "Partner"}, {"win_rate", 0.3}});
+    d["overrides"] = {{{"region", "NA"},
+                       {"segment", "Partner"},
+                       {"from", "2027-07"},
+                       {"set", {{"opportunity_rate", 4}, {"deal_size", {{"mean", 9000}}}}}}};
+  });
+  const Scenario s = load_scenario(path());
+  EXPECT_EQ(s.params_at(0, 2, 3).deal_size.mean, 9000.0);
+  EXPECT_EQ(s.params_at(0, 2, 2).opportunity_rate, 0.0);
+}
+
+TEST_F(ScenarioFixture, ActualsMustPrecedeTheHorizon) {
+  write([](nlohmann::json& d) {
+    d["actuals"] = {{"bookings", {{{"region", "NA"}, {"month", "2027-04"}, {"amount", 1000}}}}};
+  });
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr("/actuals/bookings/0/month"),
+                                     HasSubstr("2027-04 is not before the horizon start")));
+}
+
+TEST_F(ScenarioFixture, TargetOutsideTheHorizon) {
+  write([](nlohmann::json& d) {
+    d["targets"] = {{{"region", "NA"}, {"fiscal_year", 2027}, {"amount", 1e6}}};
+  });
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr("/targets/0/fiscal_year"),
+                                     HasSubstr("2027 is out of range (allowed 2028..2029)")));
+}
+
+TEST_F(ScenarioFixture, QuarterTargetOutsideTheHorizon) {
+  // FY2028 Q1 is 2027-02..2027-04 and overlaps the horizon; FY2029 Q2 (2028-05..07) does not.
+  write([](nlohmann::json& d) {
+    d["targets"] = {{{"fiscal_year", 2028}, {"quarter", 1}, {"amount", 1e6}},
+                    {{"fiscal_year", 2029}, {"quarter", 2}, {"amount", 1e6}}};
+  });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr(path()), HasSubstr("/targets/1/quarter"),
+                    HasSubstr("FY2029 Q2 (2028-05..2028-07) does not overlap the horizon "
+                              "(2027-04..2028-03)")));
+}
+
+TEST_F(ScenarioFixture, DuplicateIntensityCell) {
+  // Two entries for one region x segment would share one random stream (identical draws).
+  write([](nlohmann::json& d) {
+    d["new_business_intensity"] = {
+        {{"region", "NA"}, {"segment", "SMB"}, {"opportunities_per_month", 5}},
+        {{"region", "NA"}, {"segment", "SMB"}, {"opportunities_per_month", 3}}};
+  });
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr(path()), HasSubstr("/new_business_intensity/1"),
+                                     HasSubstr("NA/SMB"), HasSubstr("/new_business_intensity/0")));
+}
+
+}  // namespace
+}  // namespace opsim
