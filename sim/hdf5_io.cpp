@@ -229,6 +229,19 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
         write_doubles(targets, "probability", {nt}, probability.data(), "target");
         write_doubles(targets, "standard_error", {nt}, se.data(), "target");
 
+        H5::Group kpis = file.createGroup("/summary/kpis");
+        std::vector<double> win_rate, deal_size, cycle, created;
+        for (const auto& k : summary->kpis) {
+          win_rate.push_back(k.win_rate);
+          deal_size.push_back(k.average_deal_size);
+          cycle.push_back(k.cycle_months);
+          created.push_back(k.pipeline_created);
+        }
+        write_doubles(kpis, "win_rate", {P, R, S}, win_rate.data(), "period,region,segment");
+        write_doubles(kpis, "average_deal_size", {P, R, S}, deal_size.data(), "period,region,segment");
+        write_doubles(kpis, "cycle_months", {P, R, S}, cycle.data(), "period,region,segment");
+        write_doubles(kpis, "pipeline_created", {P, R, S}, created.data(), "period,region,segment");
+
         H5::Group productivity = file.createGroup("/summary/productivity");
         std::vector<double> year, threshold, share, quantiles;
         for (const auto& p : summary->productivity) {

@@ -105,6 +105,14 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
                        {"probability", t.probability},
                        {"standard_error", t.standard_error}});
   }
+  nlohmann::json& kpis = doc["kpis"];
+  kpis = nlohmann::json::array();
+  for (const auto& k : summary.kpis) {
+    kpis.push_back({{"period", layout.periods[k.period].label}, {"region", regions[k.region]},
+                    {"segment", segments[k.segment]}, {"win_rate", k.win_rate},
+                    {"average_deal_size", k.average_deal_size}, {"cycle_months", k.cycle_months},
+                    {"pipeline_created", k.pipeline_created}});
+  }
   nlohmann::json& productivity = doc["productivity"];
   productivity = nlohmann::json::array();
   for (const auto& p : summary.productivity) {
@@ -180,6 +188,14 @@ void write_csv(const std::string& directory, const Scenario& scenario, const Sum
       }
     }
     {
+      auto out = open("kpis.csv");
+      out << "period,region,segment,win_rate,average_deal_size,cycle_months,pipeline_created\n";
+      for (const auto& k : summary.kpis) {
+        out << fmt::format("{},{},{},{},{},{},{}\n", layout.periods[k.period].label, regions[k.region],
+                           segments[k.segment], k.win_rate, k.average_deal_size, k.cycle_months, k.pipeline_created);
+      }
+    }
+    {
       auto out = open("productivity.csv");
       out << "fiscal_year,threshold,seats,mean_share" << quantile_header << "\n";
       for (const auto& p : summary.productivity) {
@@ -214,6 +230,13 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
         text += fmt::format("{:<22} {:<8} {}\n", metric_info(metric).name, regions[r], row(p, r, metric));
       }
     }
+  }
+  text += fmt::format("\n{:<10} {:<8} {:>9} {:>16} {:>12} {:>18}\n", "KPIs", "region", "win rate",
+                      "avg deal size", "cycle (mo)", "pipeline created");
+  for (const auto& k : summary.kpis) {
+    if (layout.periods[k.period].quarter != 0 || k.segment != total_segment) continue;
+    text += fmt::format("{:<10} {:<8} {:>8.1f}% {:>16.0f} {:>12.1f} {:>18.0f}\n", layout.periods[k.period].label,
+                        regions[k.region], 100 * k.win_rate, k.average_deal_size, k.cycle_months, k.pipeline_created);
   }
   if (!summary.targets.empty()) {
     text += fmt::format("\n{:<44} {:>16} {:>16} {:>12}\n", "target", "amount", "mean", "P(reach)");

@@ -92,6 +92,24 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
     summary.targets.push_back(t);
   }
 
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    for (int r = 0; r < layout.regions; ++r) {
+      for (int s = 0; s < layout.segments; ++s) {
+        auto mean = [&](Metric m) { return summary.period_mean[p * layout.cells() + layout.cell(r, s, static_cast<int>(m))]; };
+        auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+        KpiRow k;
+        k.period = static_cast<int>(p);
+        k.region = r;
+        k.segment = s;
+        k.win_rate = ratio(mean(Metric::wins), mean(Metric::opportunities));
+        k.average_deal_size = ratio(mean(Metric::won_amount), mean(Metric::wins));
+        k.cycle_months = ratio(mean(Metric::won_cycle_months), mean(Metric::wins));
+        k.pipeline_created = mean(Metric::pipeline_created);
+        summary.kpis.push_back(k);
+      }
+    }
+  }
+
   const Calendar& cal = scenario.calendar;
   for (int y = 0; y < layout.fiscal_years; ++y) {
     const int fiscal_year = layout.first_fiscal_year + y;

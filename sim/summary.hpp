@@ -36,6 +36,17 @@ struct ProductivityResult {
   std::array<double, kQuantiles> quantiles{};
 };
 
+//! Ratio-of-means KPIs of one fiscal period, region and segment (rep-generated business).
+struct KpiRow {
+  int period = 0;
+  int region = 0;   //!< layout index (last = total)
+  int segment = 0;  //!< layout index (last = total)
+  double win_rate = 0.0;           //!< E[wins] / E[opportunities]
+  double average_deal_size = 0.0;  //!< E[won amount] / E[wins]
+  double cycle_months = 0.0;       //!< E[sum of won cycles] / E[wins]
+  double pipeline_created = 0.0;   //!< E[amount of opportunities created in the period]
+};
+
 struct Summary {
   ResultLayout layout;
   std::uint64_t trials = 0;
@@ -45,6 +56,7 @@ struct Summary {
   std::vector<double> period_quantiles;                   //!< [period][cell][quantile]
   std::vector<TargetResult> targets;
   std::vector<ProductivityResult> productivity;
+  std::vector<KpiRow> kpis;
 };
 
 //! The result must cover trials [0, N).
