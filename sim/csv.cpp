@@ -143,3 +143,19 @@ double CsvTable::number(const CsvRow& row, std::size_t column) const {
 }
 
 }  // namespace opsim
+
+namespace opsim {
+
+const std::string& CsvTable::required_text(const CsvRow& row, std::size_t column) const {
+  const std::string& field = text(row, column);
+  if (field.empty()) throw_input("{}: column '{}' is empty", where(row), header_[column]);
+  return field;
+}
+
+double CsvTable::non_negative(const CsvRow& row, std::size_t column) const {
+  const double value = number(row, column);
+  if (value < 0) throw_input("{}: column '{}': {} is negative (must be >= 0)", where(row), header_[column], value);
+  return value;
+}
+
+}  // namespace opsim

@@ -36,6 +36,10 @@ class CsvTable {
   //! The field parsed as a finite number; throws InputError with file, line, column and value.
   double number(const CsvRow& row, std::size_t column) const;
   const std::string& text(const CsvRow& row, std::size_t column) const;
+  //! The field, which must not be empty.
+  const std::string& required_text(const CsvRow& row, std::size_t column) const;
+  //! A finite number >= 0.
+  double non_negative(const CsvRow& row, std::size_t column) const;
 
  private:
   std::string name_;

@@ -14,14 +14,8 @@
 
 namespace opsim {
 
-//! Stable 64-bit hash of a name (FNV-1a then the splitmix64 finaliser). Independent of
-//! platform and standard library, so entity keys mean the same everywhere.
-constexpr std::uint64_t stable_hash(std::string_view text) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
+//! The splitmix64 finaliser: a bijective mix of 64 bits.
+constexpr std::uint64_t mix64(std::uint64_t h) {
   h ^= h >> 30;
   h *= 0xbf58476d1ce4e5b9ULL;
   h ^= h >> 27;
@@ -30,15 +24,20 @@ constexpr std::uint64_t stable_hash(std::string_view text) {
   return h;
 }
 
+//! Stable 64-bit hash of a name (FNV-1a then the splitmix64 finaliser). Independent of
+//! platform and standard library, so entity keys mean the same everywhere.
+constexpr std::uint64_t stable_hash(std::string_view text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return mix64(h);
+}
+
 //! Combines two keys into one (e.g. a deal's key from its seat, month and index).
 constexpr std::uint64_t stable_hash_combine(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t h = a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
+  return mix64(a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2)));
 }
 
 //! The named streams; each model draws from its own so that a change in one model's

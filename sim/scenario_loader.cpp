@@ -89,6 +89,17 @@ struct Context {
   int relative(int absolute_month) const { return absolute_month - scenario.calendar.start(); }
 };
 
+//! A "YYYY-MM" CSV field as an absolute month.
+int csv_month(const CsvTable& table, const CsvRow& row, std::size_t column) {
+  const std::string& text = table.text(row, column);
+  auto month = parse_year_month(text);
+  if (!month) {
+    throw_input("{}: column '{}': \"{}\" is not a month (expected YYYY-MM)", table.where(row),
+                table.header()[column], text);
+  }
+  return *month;
+}
+
 LognormalSpec parse_lognormal(const JsonNode& node) {
   node.allow_only({"mean", "cv"});
   LognormalSpec spec;
@@ -388,14 +399,11 @@ void parse_roster(const JsonNode& root, Context& ctx) {
                segment = table.require_column("segment"), start = table.require_column("start");
     for (const auto& row : table.rows()) {
       Seat seat;
-      seat.id = table.text(row, id);
-      if (seat.id.empty()) throw_input("{}: column 'id' is empty", table.where(row));
+      seat.id = table.required_text(row, id);
       if (ctx.seats.contains(seat.id)) throw_input("{}: duplicate rep id \"{}\"", table.where(row), seat.id);
       seat.region = ctx.regions.resolve(table, row, region);
       seat.segment = ctx.segments.resolve(table, row, segment);
-      auto month = parse_year_month(table.text(row, start));
-      if (!month) throw_input("{}: column 'start': \"{}\" is not a month (expected YYYY-MM)", table.where(row), table.text(row, start));
-      seat.start = ctx.relative(*month);
+      seat.start = ctx.relative(csv_month(table, row, start));
       add_seat(ctx, std::move(seat), *csv);
     }
   }
@@ -515,20 +523,16 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
     const auto currency = table.column("currency");
     for (const auto& row : table.rows()) {
       PipelineDeal deal;
-      deal.id = table.text(row, id);
-      if (deal.id.empty()) throw_input("{}: column 'id' is empty", table.where(row));
+      deal.id = table.required_text(row, id);
       if (owner && !table.text(row, *owner).empty()) deal.owner = ctx.seats.resolve(table, row, *owner);
       deal.region = ctx.regions.resolve(table, row, region);
       deal.segment = ctx.segments.resolve(table, row, segment);
       deal.stage = ctx.stages.resolve(table, row, stage);
-      deal.amount = table.number(row, amount);
-      if (deal.amount < 0) throw_input("{}: column 'amount': {} is negative (must be >= 0)", table.where(row), deal.amount);
+      deal.amount = table.non_negative(row, amount);
       deal.currency = currency && !table.text(row, *currency).empty()
                           ? ctx.currencies.resolve(table, row, *currency)
                           : ctx.scenario.regions[deal.region].currency;
-      auto month = parse_year_month(table.text(row, close));
-      if (!month) throw_input("{}: column 'expected_close': \"{}\" is not a month (expected YYYY-MM)", table.where(row), table.text(row, close));
-      deal.expected_close = ctx.relative(*month);
+      deal.expected_close = ctx.relative(csv_month(table, row, close));
       add_deal(std::move(deal), table.where(row));
     }
   }
@@ -572,23 +576,20 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
     const auto term_col = table.column("term_months");
     for (const auto& row : table.rows()) {
       Contract c;
-      c.id = table.text(row, id);
-      if (c.id.empty()) throw_input("{}: column 'id' is empty", table.where(row));
+      c.id = table.required_text(row, id);
       c.region = ctx.regions.resolve(table, row, region);
       c.segment = ctx.segments.resolve(table, row, segment);
-      c.arr = table.number(row, arr);
-      if (c.arr < 0) throw_input("{}: column 'arr': {} is negative (must be >= 0)", table.where(row), c.arr);
+      c.arr = table.non_negative(row, arr);
       c.currency = currency && !table.text(row, *currency).empty() ? ctx.currencies.resolve(table, row, *currency)
                                                                    : sc.regions[c.region].currency;
-      auto month = parse_year_month(table.text(row, renewal));
-      if (!month) throw_input("{}: column 'renewal_month': \"{}\" is not a month (expected YYYY-MM)", table.where(row), table.text(row, renewal));
+
       std::optional<int> term;
       if (term_col && !table.text(row, *term_col).empty()) {
         const double t = table.number(row, *term_col);
         if (t < 1 || t > 120 || std::floor(t) != t) throw_input("{}: column 'term_months': {} is not a whole number of months (1..120)", table.where(row), t);
         term = static_cast<int>(t);
       }
-      add(std::move(c), *month, term, table.where(row));
+      add(std::move(c), csv_month(table, row, renewal), term, table.where(row));
     }
   }
 }
@@ -674,12 +675,9 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
       Actual a;
       a.region = ctx.regions.resolve(table, row, region);
       if (segment && !table.text(row, *segment).empty()) a.segment = ctx.segments.resolve(table, row, *segment);
-      auto m = parse_year_month(table.text(row, month));
-      if (!m) throw_input("{}: column 'month': \"{}\" is not a month (expected YYYY-MM)", table.where(row), table.text(row, month));
-      check_month(*m, table.where(row), table.text(row, month));
-      a.month = *m;
-      a.amount = table.number(row, amount);
-      if (a.amount < 0) throw_input("{}: column 'amount': {} is negative (must be >= 0)", table.where(row), a.amount);
+      a.month = csv_month(table, row, month);
+      check_month(a.month, table.where(row), table.text(row, month));
+      a.amount = table.non_negative(row, amount);
       sc.actuals.push_back(a);
     }
   }
