@@ -17,21 +17,30 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   if (count == 0) return;
 
   const int months = state.months();
-  const CellRates& cell = state.tables.cell(region, segment, month);
+  const CellRates& segment_cell = state.tables.cell(region, segment, month);
   const std::size_t rm = static_cast<std::size_t>(region) * months + month;
-  const double win_rate = std::min(1.0, cell.win_rate * state.work.market_win[rm]);
+  const double market_win = state.work.market_win[rm];
   const int currency = state.scenario.regions[region].currency;
   const double plan = state.scenario.fx.currencies[currency].plan_rate;
   const double spot = state.work.spot[static_cast<std::size_t>(currency) * months + month];
-  const auto& cycle_cdf = state.tables.cycle_cdfs[cell.cycle_cdf];
+  const auto& products = state.tables.segment_products[segment];
   auto& out = state.out;
 
   for (int j = 0; j < count; ++j) {
     // Each opportunity has its own sub-stream: its draws never depend on its siblings'.
     Rng rng = state.rng(StreamId::opportunities, entity, slot(month, static_cast<std::uint64_t>(j) + 1));
     const double u_win = rng.uniform();
-    const int cycle = sample_from_cdf(cycle_cdf, rng.uniform());
+    const double u_cycle = rng.uniform();
     variates.uniforms += 2;
+    const CellRates* chosen = &segment_cell;
+    if (!products.empty()) {
+      // Drawn after the segment's own draws, so scenarios without products are unaffected.
+      const int k = sample_from_cdf(state.tables.segment_product_cdf[segment], rng.uniform());
+      variates.uniforms += 1;
+      chosen = &state.tables.product_cell(products[k], region, month);
+    }
+    const CellRates& cell = *chosen;
+    const int cycle = sample_from_cdf(state.tables.cycle_cdfs[cell.cycle_cdf], u_cycle);
     const int created = month - cycle;
     if (created < 0) continue;  // belongs to the open pipeline
     double amount = std::exp(cell.deal_mu);
@@ -42,7 +51,7 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     const double amount_plan = amount * plan;
     out.at(month, region, segment, Metric::opportunities) += 1;
     out.at(created, region, segment, Metric::pipeline_created) += amount_plan;
-    if (u_win >= win_rate) continue;
+    if (u_win >= std::min(1.0, cell.win_rate * market_win)) continue;
     out.at(month, region, segment, Metric::wins) += 1;
     out.at(month, region, segment, Metric::won_amount) += amount_plan;
     out.at(month, region, segment, Metric::won_cycle_months) += cycle;

@@ -17,6 +17,16 @@ double SegmentParams::monthly_attrition_hazard(int tenure_months) const {
   return 0.0;
 }
 
+SegmentParams Product::apply(const SegmentParams& segment_params) const {
+  SegmentParams p = segment_params;
+  if (win_rate) p.win_rate = *win_rate;
+  if (quarter_end_win_multiplier) p.quarter_end_win_multiplier = *quarter_end_win_multiplier;
+  if (deal_size) p.deal_size = *deal_size;
+  if (cycle_pmf) p.cycle_pmf = *cycle_pmf;
+  if (contract_term_months) p.contract_term_months = *contract_term_months;
+  return p;
+}
+
 double RampCurve::at(int tenure_months) const {
   if (tenure_months < 0) return 0.0;
   auto t = static_cast<size_t>(tenure_months);

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,22 @@ struct SegmentParams {
 
   //! Monthly hazard 1-(1-a)^(1/12) for a rep of this tenure (months since start, 0-based).
   double monthly_attrition_hazard(int tenure_months) const;
+};
+
+//! A product sold within one segment: it takes a share of the segment's opportunities and may
+//! replace the segment's win rate, deal size, sales cycle and contract term.
+struct Product {
+  std::string id;
+  int segment = 0;
+  double share = 1.0;  //!< of the segment's opportunities; a segment's shares sum to 1
+  std::optional<double> win_rate;
+  std::optional<double> quarter_end_win_multiplier;
+  std::optional<LognormalSpec> deal_size;
+  std::optional<std::vector<double>> cycle_pmf;
+  std::optional<int> contract_term_months;
+
+  //! The segment's parameters with this product's replacements applied.
+  SegmentParams apply(const SegmentParams& segment_params) const;
 };
 
 struct Region {
@@ -182,6 +199,7 @@ struct Scenario {
   Calendar calendar;
   std::vector<Region> regions;
   std::vector<Segment> segments;
+  std::vector<Product> products;
   std::vector<RampCurve> ramp_curves;
   //! Parameters per region x segment x month: index (r * S + s) * M + m.
   std::vector<SegmentParams> params;

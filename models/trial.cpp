@@ -30,27 +30,41 @@ TrialTables::TrialTables(const Scenario& scenario)
   for (const Region& region : scenario.regions) region_keys.push_back(stable_hash(region.id));
   slip_cdf = cumulative(scenario.pipeline.slip_pmf);
 
-  cells.reserve(static_cast<std::size_t>(scenario.region_count()) * segments * months);
-  for (int r = 0; r < scenario.region_count(); ++r) {
+  regions = scenario.region_count();
+  auto rates = [&](const SegmentParams& p, int r, int m) {
+    CellRates cell;
+    const double season = scenario.regions[r].seasonality[cal.calendar_month(m) - 1];
+    const double growth = std::pow(1.0 + p.productivity_growth, m / 12.0);
+    cell.intensity = p.opportunity_rate * season * growth;
+    cell.win_rate = p.win_rate * (cal.is_fiscal_quarter_end(m) ? p.quarter_end_win_multiplier : 1.0);
+    cell.deal_mu = p.deal_size.mu();
+    cell.deal_sigma = p.deal_size.sigma();
+    auto cdf = cumulative(p.cycle_pmf);
+    auto found = std::find(cycle_cdfs.begin(), cycle_cdfs.end(), cdf);
+    cell.cycle_cdf = static_cast<int>(found - cycle_cdfs.begin());
+    if (found == cycle_cdfs.end()) cycle_cdfs.push_back(std::move(cdf));
+    cell.contract_term = p.contract_term_months;
+    cell.churn = p.churn_probability;
+    cell.expansion_mean = p.expansion.mean;
+    cell.expansion_sd = p.expansion.sd;
+    return cell;
+  };
+  cells.reserve(static_cast<std::size_t>(regions) * segments * months);
+  for (int r = 0; r < regions; ++r) {
     for (int s = 0; s < segments; ++s) {
+      for (int m = 0; m < months; ++m) cells.push_back(rates(scenario.params_at(r, s, m), r, m));
+    }
+  }
+  segment_products.resize(segments);
+  segment_product_cdf.resize(segments);
+  for (std::size_t i = 0; i < scenario.products.size(); ++i) {
+    const Product& product = scenario.products[i];
+    segment_products[product.segment].push_back(static_cast<int>(i));
+    auto& cdf = segment_product_cdf[product.segment];
+    cdf.push_back((cdf.empty() ? 0.0 : cdf.back()) + product.share);
+    for (int r = 0; r < regions; ++r) {
       for (int m = 0; m < months; ++m) {
-        const SegmentParams& p = scenario.params_at(r, s, m);
-        CellRates cell;
-        const double season = scenario.regions[r].seasonality[cal.calendar_month(m) - 1];
-        const double growth = std::pow(1.0 + p.productivity_growth, m / 12.0);
-        cell.intensity = p.opportunity_rate * season * growth;
-        cell.win_rate = p.win_rate * (cal.is_fiscal_quarter_end(m) ? p.quarter_end_win_multiplier : 1.0);
-        cell.deal_mu = p.deal_size.mu();
-        cell.deal_sigma = p.deal_size.sigma();
-        auto cdf = cumulative(p.cycle_pmf);
-        auto found = std::find(cycle_cdfs.begin(), cycle_cdfs.end(), cdf);
-        cell.cycle_cdf = static_cast<int>(found - cycle_cdfs.begin());
-        if (found == cycle_cdfs.end()) cycle_cdfs.push_back(std::move(cdf));
-        cell.contract_term = p.contract_term_months;
-        cell.churn = p.churn_probability;
-        cell.expansion_mean = p.expansion.mean;
-        cell.expansion_sd = p.expansion.sd;
-        cells.push_back(cell);
+        product_cells.push_back(rates(product.apply(scenario.params_at(r, product.segment, m)), r, m));
       }
     }
   }

@@ -30,6 +30,14 @@ struct TrialTables {
   const CellRates& cell(int region, int segment, int month) const {
     return cells[(static_cast<std::size_t>(region) * segments + segment) * months + month];
   }
+  const CellRates& product_cell(int product, int region, int month) const {
+    return product_cells[(static_cast<std::size_t>(product) * regions + region) * months + month];
+  }
+  int regions = 0;
+  //! Per segment: its products' indices and cumulative shares (empty = no products).
+  std::vector<std::vector<int>> segment_products;
+  std::vector<std::vector<double>> segment_product_cdf;
+  std::vector<CellRates> product_cells;  //!< [product][region][month]
   int months = 0;
   int segments = 0;
   int first_fiscal_year = 0;

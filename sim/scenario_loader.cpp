@@ -323,6 +323,34 @@ void parse_segments(const JsonNode& root, Context& ctx, std::vector<SegmentParam
   }
 }
 
+void parse_products(const JsonNode& root, Context& ctx) {
+  auto list = root.get("products");
+  if (!list) return;
+  Names ids("product");
+  std::vector<double> share_sum(ctx.scenario.segments.size(), 0.0);
+  for (const auto& item : list->items()) {
+    item.allow_only({"id", "segment", "share", "win_rate", "quarter_end_win_multiplier", "deal_size",
+                     "cycle_months", "contract_term_months"});
+    Product product;
+    product.id = item.at("id").string();
+    ids.add(product.id, item.at("id"));
+    product.segment = ctx.segments.resolve(item.at("segment"));
+    product.share = item.at("share").number_in(0.0, 1.0, "a share of the segment's opportunities");
+    if (auto v = item.get("win_rate")) product.win_rate = v->probability();
+    if (auto v = item.get("quarter_end_win_multiplier")) product.quarter_end_win_multiplier = v->number_in(0.0, 10.0, "a multiplier");
+    if (auto v = item.get("deal_size")) product.deal_size = parse_lognormal(*v);
+    if (auto v = item.get("cycle_months")) product.cycle_pmf = parse_pmf(*v, kMaxCycleMonths);
+    if (auto v = item.get("contract_term_months")) product.contract_term_months = static_cast<int>(v->integer(1, 120));
+    share_sum[product.segment] += product.share;
+    ctx.scenario.products.push_back(std::move(product));
+  }
+  for (std::size_t s = 0; s < share_sum.size(); ++s) {
+    if (share_sum[s] > 0 && std::abs(share_sum[s] - 1.0) > 1e-6) {
+      list->fail("the shares of segment \"{}\"'s products sum to {} (must sum to 1)", ctx.scenario.segments[s].id, share_sum[s]);
+    }
+  }
+}
+
 void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<SegmentParams>& base) {
   Scenario& sc = ctx.scenario;
   const int months = sc.months();
@@ -792,7 +820,7 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   Context ctx(scenario, base_dir, cache);
   const JsonNode root(document, file);
   root.expect_object();
-  root.allow_only({"schema_version", "name", "description", "horizon", "fx", "regions", "segments",
+  root.allow_only({"schema_version", "name", "description", "horizon", "fx", "regions", "segments", "products",
                    "ramp_curves", "overrides", "roster", "hiring_plan", "new_business_intensity",
                    "pipeline", "installed_base", "market", "actuals", "targets", "kpi", "simulation"});
   const JsonNode version = root.at("schema_version");
@@ -808,6 +836,7 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   parse_ramp_curves(root, ctx);
   std::vector<SegmentParams> base;
   parse_segments(root, ctx, base);
+  parse_products(root, ctx);
   parse_overrides(root, ctx, base);
   parse_roster(root, ctx);
   parse_hiring_plan(root, ctx);

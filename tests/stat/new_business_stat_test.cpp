@@ -66,6 +66,27 @@ TEST(NewBusinessExact, LognormalDealSizeGivesCompoundPoissonMeanAndVariance) {
   EXPECT_FALSE(test::within_4_se(m.variance, 1.05 * variance, var_se));
 }
 
+TEST(NewBusinessExact, ProductsSplitOpportunitiesByShareWithTheirOwnRatesAndSizes) {
+  nlohmann::json doc = reps_document(10, 0.0, {1.0}, 12, kFlat);
+  doc["products"] = {{{"id", "Core"}, {"segment", "SMB"}, {"share", 0.7}},
+                     {{"id", "Add-on"}, {"segment", "SMB"}, {"share", 0.3}, {"win_rate", 0.5},
+                      {"deal_size", {{"mean", 500.0}}}}};
+  const Scenario scenario = test::scenario_from_json(doc);
+  const RunResult result = test::run(scenario, kTrials, 13);
+  const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"), Metric::new_bookings);
+  const auto m = test::sample_moments(bookings);
+  // Wins of each product are independent Poisson (thinning by share x win rate).
+  const double opportunities = 10 * 12 * 3.0;
+  const double core = opportunities * 0.7 * 0.25, addon = opportunities * 0.3 * 0.5;
+  const double mean = core * 2000.0 + addon * 500.0;
+  const double variance = core * 2000.0 * 2000.0 + addon * 500.0 * 500.0;
+  const double se = std::sqrt(variance / kTrials);
+  EXPECT_TRUE(test::within_4_se(m.mean, mean, se)) << m.mean << " vs " << mean;
+  EXPECT_FALSE(test::within_4_se(m.mean, 1.05 * mean, se));
+  const double var_se = std::sqrt((m.m4 - m.variance * m.variance) / kTrials);
+  EXPECT_TRUE(test::within_4_se(m.variance, variance, var_se)) << m.variance << " vs " << variance;
+}
+
 class SteadyState : public ::testing::Test {
  protected:
   static constexpr int kReps = 20;
