@@ -61,11 +61,19 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     if (seat >= 0) {
       out.seat_bookings[static_cast<std::size_t>(seat) * out.fiscal_years +
                         state.tables.fiscal_year_index[month]] += amount_plan;
+      record_seat_win(state, seat, month, amount_plan);
     }
     const std::uint64_t contract_key = stable_hash_combine(entity, slot(month, static_cast<std::uint64_t>(j) + 1));
     book_contract(state, {contract_key, region, segment, currency, amount, month,
-                          month + cell.contract_term, cell.contract_term});
+                          month + cell.contract_term, cell.contract_term, seat});
   }
+}
+
+void record_seat_win(TrialState& state, int seat, int month, double amount_plan) {
+  if (state.recording == nullptr) return;
+  const std::size_t i = static_cast<std::size_t>(seat) * state.months() + month;
+  state.out.seat_months.bookings[i] += amount_plan;
+  state.out.seat_months.deals[i] += 1;
 }
 
 void simulate_rep_new_business(TrialState& state) {
@@ -77,8 +85,10 @@ void simulate_rep_new_business(TrialState& state) {
     for (int m = 0; m < months; ++m) {
       const double c = capacity[i * months + m];
       if (c <= 0) continue;
+      // productivity is exactly 1 without territory potential, so results are unchanged.
       const double mean = c * state.tables.cell(seat.region, seat.segment, m).intensity *
-                          state.work.market_intensity[static_cast<std::size_t>(seat.region) * months + m];
+                          state.work.market_intensity[static_cast<std::size_t>(seat.region) * months + m] *
+                          seat.productivity;
       resolve_opportunities(state, seat.key, seat.region, seat.segment, m, mean,
                             static_cast<int>(i));
     }

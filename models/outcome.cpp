@@ -45,4 +45,12 @@ void TrialOutcome::reset(const CellLayout& cells, std::size_t seats, int fiscal_
   seat_bookings.assign(seats * fiscal_year_count, 0.0);
 }
 
+void SeatMonths::reset(std::size_t seats, int months) {
+  const std::size_t n = seats * static_cast<std::size_t>(months);
+  bookings.assign(n, 0.0);
+  deals.assign(n, 0.0);
+  clawback.assign(n, 0.0);
+  occupant.assign(n, -1);
+}
+
 }  // namespace opsim

@@ -63,12 +63,24 @@ struct CellLayout {
   }
 };
 
+//! Per seat-month detail for the plan commands, recorded only when a run asks for it
+//! (RunOptions::seat_months); index [seat * months + month].
+struct SeatMonths {
+  std::vector<double> bookings;  //!< new bookings at plan rates (rep-generated and owned deals)
+  std::vector<double> deals;     //!< won deals
+  std::vector<double> clawback;  //!< plan-rate amount of deals booked in m that churned in the window
+  std::vector<int> occupant;     //!< 0-based occupant of the seat, -1 = vacant
+  void reset(std::size_t seats, int months);
+  bool empty() const { return occupant.empty(); }
+};
+
 //! One trial's raw values (regions and segments without totals).
 struct TrialOutcome {
   CellLayout layout;
   std::vector<double> monthly;       //!< layout.size() values
   std::vector<double> seat_bookings;  //!< [seat][fiscal year index], new bookings, plan rates
   int fiscal_years = 0;
+  SeatMonths seat_months;  //!< empty unless recording was requested
 
   void reset(const CellLayout& cells, std::size_t seats, int fiscal_year_count);
   double& at(int month, int region, int segment, Metric metric) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/new_business.hpp"
 #include "models/renewals.hpp"
 
 namespace opsim {
@@ -57,10 +58,11 @@ void simulate_pipeline(TrialState& state) {
     if (deal.owner >= 0) {
       out.seat_bookings[static_cast<std::size_t>(deal.owner) * out.fiscal_years +
                         state.tables.fiscal_year_index[close]] += amount * plan;
+      record_seat_win(state, deal.owner, close, amount * plan);
     }
     const int term = state.tables.cell(deal.region, deal.segment, close).contract_term;
     book_contract(state, {deal.key, deal.region, deal.segment, deal.currency, amount, close,
-                          close + term, term});
+                          close + term, term, deal.owner});
   }
 }
 

@@ -25,6 +25,13 @@ void book_contract(TrialState& state, const ContractTerms& c) {
     Rng rng = state.rng(StreamId::renewals, c.key, slot(t));
     state.work.variates.uniforms += 1;
     if (rng.uniform() < churn) {
+      if (c.seat >= 0 && state.recording != nullptr) {
+        const int window = state.recording->clawback_months[static_cast<std::size_t>(c.seat)];
+        if (window >= 0 && t - c.in_force_from <= window) {
+          state.out.seat_months.clawback[static_cast<std::size_t>(c.seat) * months + c.in_force_from] +=
+              c.arr * plan;
+        }
+      }
       state.out.at(t, c.region, c.segment, Metric::churned_arr) += arr * plan;
       arr_change(state, c.region, c.segment, t) -= arr * plan;
       return;

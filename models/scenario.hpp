@@ -96,6 +96,8 @@ struct Seat {
   int segment = 0;
   int start = 0;  //!< first active month (relative; may precede the horizon)
   bool planned_hire = false;
+  std::string territory;      //!< from territory_potential; empty = none
+  double productivity = 1.0;  //!< (territory potential / mean potential)^beta; 1 = no effect
 };
 
 //! New-business intensity given directly, for organisations without a rep model.

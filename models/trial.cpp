@@ -70,14 +70,16 @@ TrialTables::TrialTables(const Scenario& scenario)
   }
 }
 
-TrialSimulator::TrialSimulator(const Scenario& scenario) : scenario_(scenario), tables_(scenario) {}
+TrialSimulator::TrialSimulator(const Scenario& scenario, const SeatMonthRecording* recording)
+    : scenario_(scenario), tables_(scenario), recording_(recording) {}
 
 void TrialSimulator::simulate(std::uint64_t trial, const StreamFactory& streams,
                               TrialWorkspace& work, TrialOutcome& out) const {
   out.reset(tables_.layout, scenario_.seats.size(), tables_.fiscal_years);
   work.arr_delta.assign(
       static_cast<std::size_t>(scenario_.region_count()) * tables_.segments * (tables_.months + 1), 0.0);
-  TrialState state{scenario_, tables_, streams, trial, work, out};
+  if (recording_ != nullptr) out.seat_months.reset(scenario_.seats.size(), tables_.months);
+  TrialState state{scenario_, tables_, streams, trial, work, out, recording_};
   sample_market(state);
   sample_fx(state);
   simulate_workforce(state);

@@ -61,6 +61,13 @@ struct TrialWorkspace {
   VariateCounts variates;
 };
 
+//! What to record per seat-month besides the standard outcome (plan commands).
+struct SeatMonthRecording {
+  //! Per seat: a won deal whose contract churns within this many months of booking counts as
+  //! clawback; -1 = no clawback window.
+  std::vector<int> clawback_months;
+};
+
 //! Everything a model needs while simulating one trial.
 struct TrialState {
   const Scenario& scenario;
@@ -69,6 +76,7 @@ struct TrialState {
   std::uint64_t trial;
   TrialWorkspace& work;
   TrialOutcome& out;
+  const SeatMonthRecording* recording = nullptr;  //!< null = no seat-month detail
 
   Rng rng(StreamId stream, std::uint64_t entity, std::uint64_t slot_value) const {
     return streams(stream, trial, entity, slot_value);
@@ -78,7 +86,8 @@ struct TrialState {
 
 class TrialSimulator {
  public:
-  explicit TrialSimulator(const Scenario& scenario);
+  //! `recording` (may be null) must outlive the simulator.
+  explicit TrialSimulator(const Scenario& scenario, const SeatMonthRecording* recording = nullptr);
   //! Simulates trial `trial`; `out` is reset first. Depends only on (seed, trial, scenario).
   void simulate(std::uint64_t trial, const StreamFactory& streams, TrialWorkspace& work,
                 TrialOutcome& out) const;
@@ -88,6 +97,7 @@ class TrialSimulator {
  private:
   const Scenario& scenario_;
   TrialTables tables_;
+  const SeatMonthRecording* recording_;
 };
 
 }  // namespace opsim

@@ -51,6 +51,7 @@ void simulate_workforce(TrialState& state) {
         }
       }
       if (!active) continue;
+      if (state.recording != nullptr) state.out.seat_months.occupant[i * months + m] = occupant;
       const double ramp =
           p.ramp_curve < 0 ? 1.0 : scenario.ramp_curves[p.ramp_curve].at(m - occupant_start);
       state.out.at(m, seat.region, seat.segment, Metric::headcount) += 1;

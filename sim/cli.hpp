@@ -14,5 +14,7 @@ int main(int argc, char** argv);
 void add_run_commands(CLI::App& app);
 void add_territories_commands(CLI::App& app);
 void add_compare_commands(CLI::App& app);
+//! capacity, quotas and plan-bench (sim/plan_cli.cpp).
+void add_plan_commands(CLI::App& app);
 
 }  // namespace opsim::cli

@@ -5,12 +5,11 @@
 
 #include "opsim_version.hpp"
 #include "sim/error.hpp"
+#include "sim/hdf5_util.hpp"
 #include "sim/output.hpp"
 #include "sim/random.hpp"
 
 namespace opsim {
-
-namespace {
 
 void string_attribute(H5::H5Object& object, const std::string& name, const std::string& value) {
   H5::StrType type(H5::PredType::C_S1, value.empty() ? 1 : value.size());
@@ -32,9 +31,8 @@ void write_strings(H5::Group& group, const std::string& name, const std::vector<
   if (n) ds.write(pointers.data(), type);
 }
 
-//! A double array with named dimensions; chunked and compressed when `chunk_rows` > 0.
 void write_doubles(H5::Group& group, const std::string& name, const std::vector<hsize_t>& dims,
-                   const double* data, const std::string& dimension_names, hsize_t chunk_rows = 0) {
+                   const double* data, const std::string& dimension_names, hsize_t chunk_rows) {
   H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
   H5::DSetCreatPropList properties;
   hsize_t total = 1;
@@ -50,6 +48,25 @@ void write_doubles(H5::Group& group, const std::string& name, const std::vector<
   if (total > 0) ds.write(data, H5::PredType::NATIVE_DOUBLE);
   string_attribute(ds, "dimensions", dimension_names);
 }
+
+void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenance& provenance,
+                      std::uint64_t trials) {
+  H5::Group root = file.openGroup("/");
+  string_attribute(root, "opsim_version", OPSIM_VERSION);
+  string_attribute(root, "git_revision", OPSIM_GIT_REVISION);
+  string_attribute(root, "scenario_sha256", provenance.scenario_sha256);
+  string_attribute(root, "scenario_name", scenario.name);
+  string_attribute(root, "random_stream_scheme", std::string(kStreamScheme));
+  string_attribute(root, "command_line", provenance.command_line);
+  string_attribute(root, "reporting_currency", scenario.fx.currencies[scenario.fx.reporting].code);
+  uint_attribute(root, "seed", provenance.seed);
+  string_attribute(root, "scenario_path", provenance.scenario_path);
+  uint_attribute(root, "trials", trials);
+  H5::Group scenario_group = file.createGroup("/scenario");
+  write_strings(scenario_group, "document", {scenario.document.dump(2)});
+}
+
+namespace {
 
 std::string read_string_attribute(const H5::H5Object& object, const std::string& name) {
   H5::Attribute attribute = object.openAttribute(name);
@@ -153,23 +170,11 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
     try {
       H5::H5File file(tmp, H5F_ACC_TRUNC);
       H5::Group root = file.openGroup("/");
-      string_attribute(root, "opsim_version", OPSIM_VERSION);
-      string_attribute(root, "git_revision", OPSIM_GIT_REVISION);
-      string_attribute(root, "scenario_sha256", provenance.scenario_sha256);
-      string_attribute(root, "scenario_name", scenario.name);
-      string_attribute(root, "random_stream_scheme", std::string(kStreamScheme));
-      string_attribute(root, "command_line", provenance.command_line);
-      string_attribute(root, "reporting_currency", scenario.fx.currencies[scenario.fx.reporting].code);
-      uint_attribute(root, "seed", provenance.seed);
-      string_attribute(root, "scenario_path", provenance.scenario_path);
+      write_provenance(file, scenario, provenance, N);
       uint_attribute(root, "total_trials", provenance.total_trials);
       uint_attribute(root, "keep_trials", result.keep_monthly ? 1 : 0);
-      uint_attribute(root, "trials", N);
       uint_attribute(root, "first_trial", result.first_trial);
       uint_attribute(root, "end_trial", result.end_trial);
-
-      H5::Group scenario_group = file.createGroup("/scenario");
-      write_strings(scenario_group, "document", {scenario.document.dump(2)});
 
       H5::Group labels = file.createGroup("/labels");
       write_strings(labels, "months", month_labels(scenario));

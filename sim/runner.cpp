@@ -41,7 +41,7 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
   if (options.keep_monthly) result.monthly_values.assign(trials * layout.monthly_cells(), 0.0);
   result.monthly_moments = MomentTree(layout.monthly_cells());
 
-  const TrialSimulator simulator(scenario);
+  const TrialSimulator simulator(scenario, options.seat_months);
   const TrialAggregator aggregator(scenario, layout);
   const StreamFactory streams(options.seed);
   const int threads = resolve_threads(options.threads);
@@ -78,6 +78,7 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
                       result.monthly_values.begin() + static_cast<std::ptrdiff_t>(row * layout.monthly_cells()));
           }
           block_trees[b].add_trial(trial, s.monthly.data());
+          if (options.observe_trial) options.observe_trial(trial, s.outcome);
         }
       });
     });

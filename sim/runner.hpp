@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "models/scenario.hpp"
+#include "models/trial.hpp"
 #include "sim/results.hpp"
 
 namespace opsim {
@@ -20,6 +21,11 @@ struct RunOptions {
   std::uint64_t block_trials = 64;  //!< trials per task; does not change results
   //! Called from the calling thread with the number of trials done so far.
   std::function<void(std::uint64_t)> progress;
+  //! Seat-month detail to record (plan commands); null = none, and no extra memory.
+  const SeatMonthRecording* seat_months = nullptr;
+  //! Called on a worker thread after each trial with its outcome; calls for different trials
+  //! run concurrently, so it may only write to that trial's own storage.
+  std::function<void(std::uint64_t trial, const TrialOutcome&)> observe_trial;
 };
 
 RunResult run_trials(const Scenario& scenario, const RunOptions& options);

@@ -464,6 +464,69 @@ void parse_hiring_plan(const JsonNode& root, Context& ctx) {
   }
 }
 
+//! Seat productivity = (seat potential / mean seat potential)^beta; a territory shared by k
+//! seats gives each seat potential / k. Seats without a territory keep productivity 1.
+void parse_territory_potential(const JsonNode& root, Context& ctx) {
+  auto node = root.get("territory_potential");
+  if (!node) return;
+  node->allow_only({"beta", "territories", "csv", "seat_column", "potential_column"});
+  const double beta = node->at("beta").number_in(0.0, 5.0, "an elasticity (0 = potential does not matter, 1 = proportional)");
+  struct Row {
+    std::string territory;
+    int seat;
+    double potential;
+    std::string where;
+  };
+  std::vector<Row> rows;
+  auto check = [&](const Row& row) {
+    for (const Row& other : rows) {
+      if (other.seat == row.seat) {
+        throw_input("{}: seat \"{}\" already has territory \"{}\" (a seat owns one territory)", row.where,
+                    ctx.scenario.seats[row.seat].id, other.territory);
+      }
+    }
+  };
+  if (auto list = node->get("territories")) {
+    for (const auto& item : list->items()) {
+      item.allow_only({"id", "seat", "potential"});
+      Row row{item.at("id").string(), ctx.seats.resolve(item.at("seat")), item.at("potential").positive(), item.where()};
+      check(row);
+      rows.push_back(row);
+    }
+  }
+  if (auto csv = node->get("csv")) {
+    const CsvTable table = CsvTable::read(ctx.resolve_path(csv->string()));
+    const auto territory = table.require_column("territory");
+    // `opsim territories` writes the owner column; a plain territory table names it seat.
+    std::size_t seat = 0;
+    if (auto name = node->get("seat_column")) {
+      seat = table.require_column(name->string());
+    } else {
+      auto found = table.column("seat");
+      seat = found ? *found : table.require_column("owner");
+    }
+    const auto potential = table.require_column(node->has("potential_column") ? node->at("potential_column").string() : "potential");
+    for (const auto& row : table.rows()) {
+      if (table.text(row, seat).empty()) continue;  // vacant territory: no seat to scale
+      Row r{table.text(row, territory), ctx.seats.resolve(table, row, seat), table.number(row, potential), table.where(row)};
+      if (!(r.potential > 0)) throw_input("{}: column '{}': {} is not positive (a potential must be > 0)", table.where(row), table.header()[potential], r.potential);
+      check(r);
+      rows.push_back(r);
+    }
+  }
+  if (rows.empty()) node->fail("maps no seat to a territory (give territories or csv)");
+  std::map<std::string, int> seats_per_territory;
+  for (const Row& row : rows) ++seats_per_territory[row.territory];
+  double mean = 0;
+  for (const Row& row : rows) mean += row.potential / seats_per_territory[row.territory];
+  mean /= static_cast<double>(rows.size());
+  for (const Row& row : rows) {
+    Seat& seat = ctx.scenario.seats[row.seat];
+    seat.territory = row.territory;
+    seat.productivity = std::pow(row.potential / seats_per_territory[row.territory] / mean, beta);
+  }
+}
+
 void parse_intensity(const JsonNode& root, Context& ctx) {
   auto list = root.get("new_business_intensity");
   if (!list) return;
@@ -822,7 +885,8 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   root.expect_object();
   root.allow_only({"schema_version", "name", "description", "horizon", "fx", "regions", "segments", "products",
                    "ramp_curves", "overrides", "roster", "hiring_plan", "new_business_intensity",
-                   "pipeline", "installed_base", "market", "actuals", "targets", "kpi", "simulation"});
+                   "pipeline", "installed_base", "market", "actuals", "targets", "kpi", "simulation",
+                   "territory_potential", "plan"});
   const JsonNode version = root.at("schema_version");
   if (version.integer(0, 1000) != 1) version.fail("{} is not supported (this opsim reads schema_version 1)", version.json().dump());
   scenario.document = document;
@@ -840,6 +904,7 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   parse_overrides(root, ctx, base);
   parse_roster(root, ctx);
   parse_hiring_plan(root, ctx);
+  parse_territory_potential(root, ctx);
   parse_intensity(root, ctx);
   parse_pipeline(root, ctx);
   parse_installed_base(root, ctx);

@@ -1,0 +1,304 @@
+#include "models/plan/capacity.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+
+#include "models/plan/fiscal_year.hpp"
+#include "sim/error.hpp"
+#include "sim/random.hpp"
+#include "sim/runner.hpp"
+
+namespace opsim::plan {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+//! A constrained total: a region (or the company) with its per-trial bookings so far.
+struct Group {
+  int region = -1;  //!< -1 = company
+  std::string id;
+  double target = 0;
+  std::vector<double> sum;  //!< per trial
+};
+
+//! One simulated column: a hire of a window at one requisition month.
+struct Candidate {
+  int window = 0;
+  int number = 0;
+  int requisition = 0;
+  double cost = 0;
+  std::vector<double> bookings;  //!< per trial, the fiscal year's new bookings at plan rates
+};
+
+class Search {
+ public:
+  Search(std::vector<Group> groups, const std::vector<HiringWindow>& windows, double confidence, std::uint64_t trials)
+      : groups_(std::move(groups)), windows_(windows), confidence_(confidence), trials_(trials) {}
+
+  //! Objective to drive to zero: the probability shortfall summed over groups, plus a small
+  //! multiple of the relative expected shortfall so that progress shows before a probability moves.
+  double shortfall_change(const Candidate& c, double sign) const {
+    double change = 0;
+    for (const Group& g : groups_) {
+      if (g.region >= 0 && g.region != windows_[c.window].region) continue;
+      std::uint64_t before_hits = 0, after_hits = 0;
+      double before_gap = 0, after_gap = 0;
+      for (std::uint64_t t = 0; t < trials_; ++t) {
+        const double s = g.sum[t], a = s + sign * c.bookings[t];
+        before_hits += s >= g.target;
+        after_hits += a >= g.target;
+        before_gap += std::max(0.0, g.target - s);
+        after_gap += std::max(0.0, g.target - a);
+      }
+      const double n = static_cast<double>(trials_);
+      const double scale = g.target > 0 ? g.target * n : n;
+      change += std::max(0.0, confidence_ - static_cast<double>(after_hits) / n) -
+                std::max(0.0, confidence_ - static_cast<double>(before_hits) / n) +
+                1e-3 * (after_gap - before_gap) / scale;
+    }
+    return change;
+  }
+  void apply(const Candidate& c, double sign) {
+    for (Group& g : groups_) {
+      if (g.region >= 0 && g.region != windows_[c.window].region) continue;
+      for (std::uint64_t t = 0; t < trials_; ++t) g.sum[t] += sign * c.bookings[t];
+    }
+  }
+  double probability(const Group& g) const {
+    std::uint64_t hits = 0;
+    for (double s : g.sum) hits += s >= g.target;
+    return static_cast<double>(hits) / static_cast<double>(trials_);
+  }
+  bool feasible() const {
+    return std::all_of(groups_.begin(), groups_.end(), [&](const Group& g) { return probability(g) >= confidence_; });
+  }
+  const std::vector<Group>& groups() const { return groups_; }
+
+ private:
+  std::vector<Group> groups_;
+  const std::vector<HiringWindow>& windows_;
+  double confidence_;
+  std::uint64_t trials_;
+};
+
+std::vector<int> requisition_months(const HiringWindow& w, int step) {
+  std::vector<int> months;
+  for (int m = w.earliest; m <= w.latest; m += std::max(1, step)) months.push_back(m);
+  if (months.back() != w.latest) months.push_back(w.latest);
+  return months;
+}
+
+}  // namespace
+
+CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spec, double confidence,
+                               const CapacityRun& run) {
+  const auto started = Clock::now();
+  CapacityResult result;
+  result.confidence = confidence;
+  result.trials = run.trials;
+  const FiscalYear fy = fiscal_year_of(scenario, spec.fiscal_year, scenario.source + ": /plan/capacity/fiscal_year");
+  const int R = scenario.region_count();
+
+  std::vector<Group> groups;
+  double region_sum = 0;
+  for (int r = 0; r < R; ++r) {
+    const double target = new_bookings_target(scenario, fy.year, r);
+    if (target < 0) continue;
+    groups.push_back({r, scenario.regions[r].id, target, {}});
+    region_sum += target;
+  }
+  double company = new_bookings_target(scenario, fy.year, -1);
+  if (company < 0 && !groups.empty()) company = region_sum;
+  if (company < 0) {
+    throw_input("{}: no new_bookings target for FY{} (capacity needs a company or region target in /targets)",
+                scenario.source, fy.year);
+  }
+  groups.push_back({-1, "total", company, {}});
+
+  // The base plan: roster, existing hiring plan, pipeline and actuals.
+  RunOptions options;
+  options.end_trial = run.trials;
+  options.seed = run.seed;
+  options.threads = run.threads;
+  const RunResult base = run_trials(scenario, options);
+  const ResultLayout& layout = base.layout;
+  std::size_t period = layout.periods.size();
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    if (layout.periods[p].fiscal_year == fy.year && layout.periods[p].quarter == 0) period = p;
+  }
+  if (period == layout.periods.size()) throw_internal("fiscal year {} has no period", fy.year);
+  for (Group& g : groups) {
+    const int region = g.region < 0 ? layout.regions - 1 : g.region;
+    const std::size_t cell = period * layout.cells() + layout.cell(region, layout.segments - 1, static_cast<int>(Metric::new_bookings));
+    g.sum.resize(run.trials);
+    for (std::uint64_t t = 0; t < run.trials; ++t) g.sum[t] = base.period_values[t * layout.period_cells() + cell];
+  }
+
+  // Every candidate hire at every requisition month, simulated alone (seats do not interact;
+  // the market path is keyed by region, so it is the base run's).
+  Scenario alone = scenario;
+  alone.seats.clear();
+  alone.pipeline.deals.clear();
+  alone.contracts.clear();
+  alone.intensities.clear();
+  alone.actuals.clear();
+  std::vector<Candidate> candidates;
+  std::vector<int> first_number(spec.windows.size(), 0);
+  for (std::size_t w = 0; w < spec.windows.size(); ++w) {
+    const HiringWindow& win = spec.windows[w];
+    int offset = 0;
+    for (std::size_t v = 0; v < w; ++v) {
+      if (spec.windows[v].region == win.region && spec.windows[v].segment == win.segment) offset += spec.windows[v].max_hires;
+    }
+    first_number[w] = offset + 1;
+    for (int k = 0; k < win.max_hires; ++k) {
+      const std::string id = fmt::format("capacity/{}/{}/{}", scenario.regions[win.region].id,
+                                         scenario.segments[win.segment].id, offset + k + 1);
+      for (int month : requisition_months(win, spec.start_step_months)) {
+        Seat seat;
+        seat.id = fmt::format("{}@{}", id, format_year_month(scenario.calendar.absolute(month)));
+        seat.key = stable_hash(id);
+        seat.region = win.region;
+        seat.segment = win.segment;
+        seat.start = month + win.time_to_fill;
+        seat.planned_hire = true;
+        alone.seats.push_back(seat);
+        Candidate c;
+        c.window = static_cast<int>(w);
+        c.number = offset + k + 1;
+        c.requisition = month;
+        c.cost = win.cost_per_hire + win.monthly_cost * std::max(0, scenario.months() - seat.start);
+        candidates.push_back(std::move(c));
+      }
+    }
+  }
+  result.candidates = candidates.size();
+  if (!candidates.empty()) {
+    const RunResult columns = run_trials(alone, options);
+    const std::size_t C = candidates.size();
+    const int years = columns.layout.fiscal_years;
+    tbb::parallel_for(std::size_t{0}, C, [&](std::size_t c) {
+      auto& b = candidates[c].bookings;
+      b.resize(run.trials);
+      for (std::uint64_t t = 0; t < run.trials; ++t) b[t] = columns.seat_values[(t * C + c) * years + fy.index];
+    });
+  }
+  result.simulate_seconds = seconds_since(started);
+  const auto search_started = Clock::now();
+
+  Search search(std::move(groups), spec.windows, confidence, run.trials);
+  std::vector<std::size_t> chosen;
+  std::vector<int> next_number = first_number;
+  std::vector<int> last_number(spec.windows.size());
+  for (std::size_t w = 0; w < spec.windows.size(); ++w) last_number[w] = first_number[w] + spec.windows[w].max_hires - 1;
+  while (!search.feasible()) {
+    std::vector<std::size_t> options_now;
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      if (candidates[c].number == next_number[candidates[c].window]) options_now.push_back(c);
+    }
+    if (options_now.empty()) break;
+    std::vector<double> score(options_now.size());
+    tbb::parallel_for(std::size_t{0}, options_now.size(), [&](std::size_t i) {
+      const Candidate& c = candidates[options_now[i]];
+      score[i] = -search.shortfall_change(c, +1) / (c.cost + 1.0);
+    });
+    const auto best = std::max_element(score.begin(), score.end()) - score.begin();
+    if (!(score[best] > 0)) break;
+    const std::size_t pick = options_now[best];
+    search.apply(candidates[pick], +1);
+    chosen.push_back(pick);
+    ++next_number[candidates[pick].window];
+  }
+  result.feasible = search.feasible();
+  if (result.feasible) {
+    // Drop hires the plan does not need, newest first; then move hires later while feasible.
+    for (std::size_t i = chosen.size(); i-- > 0;) {
+      search.apply(candidates[chosen[i]], -1);
+      if (search.feasible()) {
+        chosen.erase(chosen.begin() + static_cast<std::ptrdiff_t>(i));
+      } else {
+        search.apply(candidates[chosen[i]], +1);
+      }
+    }
+    for (std::size_t& pick : chosen) {
+      for (std::size_t c = candidates.size(); c-- > 0;) {
+        const Candidate& later = candidates[c];
+        if (later.window != candidates[pick].window || later.number != candidates[pick].number ||
+            later.requisition <= candidates[pick].requisition || later.cost >= candidates[pick].cost) {
+          continue;
+        }
+        search.apply(candidates[pick], -1);
+        search.apply(later, +1);
+        if (search.feasible()) {
+          pick = c;
+          break;
+        }
+        search.apply(later, -1);
+        search.apply(candidates[pick], +1);
+      }
+    }
+  }
+  std::sort(chosen.begin(), chosen.end());
+  for (std::size_t pick : chosen) {
+    const Candidate& c = candidates[pick];
+    const HiringWindow& w = spec.windows[c.window];
+    result.hires.push_back({c.window, c.number, c.requisition, c.cost,
+                            fmt::format("capacity/{}/{}/{}", scenario.regions[w.region].id,
+                                        scenario.segments[w.segment].id, c.number)});
+    result.cost += c.cost;
+  }
+
+  // Probabilities and the marginal value of one more hire per region (paired differences).
+  std::vector<int> used_max(spec.windows.size(), 0);
+  for (std::size_t pick : chosen) {
+    used_max[candidates[pick].window] = std::max(used_max[candidates[pick].window], candidates[pick].number);
+  }
+  const double n = static_cast<double>(run.trials);
+  const Group* company_group = &search.groups().back();
+  for (const Group& g : search.groups()) {
+    Attainment a;
+    a.id = g.id;
+    a.target = g.target;
+    a.probability = search.probability(g);
+    a.probability_se = std::sqrt(a.probability * (1 - a.probability) / n);
+    for (double s : g.sum) a.mean += s / n;
+    if (g.region >= 0) {
+      const Candidate* best = nullptr;
+      for (const Candidate& c : candidates) {
+        const int w = c.window;
+        if (spec.windows[w].region != g.region || c.requisition != spec.windows[w].earliest) continue;
+        const int number = std::max(used_max[w] + 1, first_number[w]);
+        if (c.number != number || number > last_number[w]) continue;
+        if (best == nullptr || c.cost < best->cost) best = &c;
+      }
+      if (best != nullptr) {
+        double sum = 0, sum2 = 0, company_sum = 0;
+        for (std::uint64_t t = 0; t < run.trials; ++t) {
+          const double d = double(g.sum[t] + best->bookings[t] >= g.target) - double(g.sum[t] >= g.target);
+          sum += d;
+          sum2 += d * d;
+          company_sum += double(company_group->sum[t] + best->bookings[t] >= company_group->target) -
+                         double(company_group->sum[t] >= company_group->target);
+        }
+        a.marginal_probability = sum / n;
+        a.marginal_se = std::sqrt(std::max(0.0, sum2 / n - a.marginal_probability * a.marginal_probability) / n);
+        a.marginal_company = company_sum / n;
+        a.marginal_cost = best->cost;
+      }
+    }
+    result.regions.push_back(a);
+  }
+  result.search_seconds = seconds_since(search_started);
+  return result;
+}
+
+}  // namespace opsim::plan

@@ -1,0 +1,183 @@
+#include "models/plan/compensation.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace opsim::plan {
+
+double CompPlan::earnings_factor(double attainment) const {
+  const double a = std::max(attainment, 0.0);
+  if (mode == TierMode::retroactive) {
+    double rate = tiers.front().rate;
+    for (const Tier& tier : tiers) {
+      if (a >= tier.from) rate = tier.rate;
+    }
+    return rate * a;
+  }
+  double earned = 0.0;
+  for (std::size_t k = 0; k < tiers.size(); ++k) {
+    const double upper = k + 1 < tiers.size() ? tiers[k + 1].from : a;
+    if (a <= tiers[k].from) break;
+    earned += tiers[k].rate * (std::min(a, upper) - tiers[k].from);
+  }
+  return earned;
+}
+
+Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy, const Calendar& calendar,
+                   const SeatYearView& view) {
+  Payout payout;
+  const double variable = plan.variable();
+  const double rate = variable / quota;  // commission per unit of bookings at 100%
+  int m = fy.first;
+  while (m <= fy.last) {
+    const int occupant = view.occupant[m];
+    if (occupant < 0) {
+      ++m;
+      continue;
+    }
+    const int a = m;
+    int b = m;
+    while (b + 1 <= fy.last && view.occupant[b + 1] == occupant) ++b;
+    // Start of this occupant: the seat's start for the first one, else its first month.
+    int start = a;
+    while (start > 0 && view.occupant[start - 1] == occupant) --start;
+    if (occupant == 0) start = view.seat_start;
+
+    double occupant_share = 0;
+    for (int k = a; k <= b; ++k) occupant_share += view.profile[k - fy.first];
+    const double cap_amount = plan.cap * variable * occupant_share;
+    double booked = 0, share = 0, paid = 0, balance = 0;
+    int last_measured = a - 1;
+    for (int t = a; t <= b; ++t) {
+      booked += view.bookings[t];
+      share += view.profile[t - fy.first];
+      const bool measure =
+          t == b || (plan.measurement == Measurement::quarterly && calendar.is_fiscal_quarter_end(t));
+      if (!measure) continue;
+      const double ytd_quota = quota * share;
+      double earned = ytd_quota > 0 ? rate * ytd_quota * plan.earnings_factor(booked / ytd_quota) : 0.0;
+      earned = std::min(earned, cap_amount);
+      const double commission = std::max(0.0, earned - paid);
+      paid = std::max(paid, earned);
+      double draw = 0;
+      if (plan.draw != DrawKind::none) {
+        for (int k = last_measured + 1; k <= t; ++k) {
+          if (k - start < plan.draw_months) draw += plan.draw_per_month;
+        }
+      }
+      last_measured = t;
+      if (plan.draw == DrawKind::recoverable) {
+        if (commission < draw) {
+          balance += draw - commission;
+          payout.commission += commission;
+          payout.draw += draw - commission;
+        } else {
+          const double recovered = std::min(balance, commission - draw);
+          balance -= recovered;
+          payout.commission += commission - recovered;
+        }
+      } else {
+        payout.commission += commission;
+        payout.draw += std::max(0.0, draw - commission);
+      }
+    }
+    // An unrecovered balance at departure or year end is written off: it has been paid.
+    payout.base += plan.base() / 12.0 * (b - a + 1);
+    m = b + 1;
+  }
+  for (int k = fy.first; k <= fy.last; ++k) {
+    if (view.spif) payout.spif += plan.spif_per_deal * view.deals[k];
+    if (plan.clawback_months >= 0) payout.clawback += rate * view.clawback[k];
+  }
+  return payout;
+}
+
+}  // namespace opsim::plan
+
+namespace opsim::plan {
+
+CompEvaluator::CompEvaluator(const Scenario& scenario, const CompSpec& spec, const FiscalYear& fy,
+                             const std::vector<double>& quota, const std::vector<double>& profiles,
+                             std::uint64_t trials)
+    : scenario_(scenario),
+      spec_(spec),
+      fy_(fy),
+      quota_(quota),
+      profiles_(profiles),
+      trials_(trials),
+      seat_variable_(trials * scenario.seats.size(), 0.0),
+      seat_cost_(trials * scenario.seats.size(), 0.0),
+      parts_(trials * 5, 0.0) {}
+
+std::vector<int> CompEvaluator::clawback_months() const {
+  std::vector<int> months(scenario_.seats.size(), -1);
+  for (std::size_t s = 0; s < months.size(); ++s) {
+    if (spec_.seat_plan[s] >= 0) months[s] = spec_.plans[spec_.seat_plan[s]].clawback_months;
+  }
+  return months;
+}
+
+void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
+  const std::size_t n = scenario_.seats.size();
+  const int months = outcome.layout.months;
+  const SeatMonths& detail = outcome.seat_months;
+  double* parts = &parts_[trial * 5];
+  for (std::size_t s = 0; s < n; ++s) {
+    const int p = spec_.seat_plan[s];
+    if (p < 0 || std::isnan(quota_[s])) continue;
+    const CompPlan& plan = spec_.plans[p];
+    const Seat& seat = scenario_.seats[s];
+    const std::size_t row = s * static_cast<std::size_t>(months);
+    SeatYearView view;
+    view.bookings = &detail.bookings[row];
+    view.deals = &detail.deals[row];
+    view.clawback = &detail.clawback[row];
+    view.occupant = &detail.occupant[row];
+    view.profile = &profiles_[s * static_cast<std::size_t>(fy_.months())];
+    view.seat_start = seat.start;
+    view.spif = std::find(plan.spif_segments.begin(), plan.spif_segments.end(), seat.segment) !=
+                plan.spif_segments.end();
+    const Payout pay = seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
+    seat_variable_[trial * n + s] = pay.variable();
+    seat_cost_[trial * n + s] = pay.cost();
+    parts[0] += pay.commission;
+    parts[1] += pay.draw;
+    parts[2] += pay.spif;
+    parts[3] += pay.clawback;
+    parts[4] += pay.base;
+  }
+}
+
+CompResult CompEvaluator::finish(const std::vector<double>& company_bookings) const {
+  CompResult r;
+  const std::size_t n = scenario_.seats.size();
+  r.trials = trials_;
+  r.budget = spec_.budget;
+  r.seat_variable.assign(n, 0.0);
+  r.seat_cost.assign(n, 0.0);
+  const double dt = static_cast<double>(trials_);
+  std::uint64_t over = 0;
+  for (std::uint64_t t = 0; t < trials_; ++t) {
+    for (std::size_t s = 0; s < n; ++s) {
+      r.seat_variable[s] += seat_variable_[t * n + s] / dt;
+      r.seat_cost[s] += seat_cost_[t * n + s] / dt;
+    }
+    const double* p = &parts_[t * 5];
+    r.commission += p[0] / dt;
+    r.draw += p[1] / dt;
+    r.spif += p[2] / dt;
+    r.clawback += p[3] / dt;
+    r.base += p[4] / dt;
+    const double variable = p[0] + p[1] + p[2] - p[3];
+    const double cost = variable + p[4];
+    r.total_variable.push_back(variable);
+    r.total_cost.push_back(cost);
+    r.cost_share.push_back(company_bookings[t] > 0 ? cost / company_bookings[t] : 0.0);
+    over += !std::isnan(spec_.budget) && cost > spec_.budget;
+  }
+  r.probability_over_budget = static_cast<double>(over) / dt;
+  r.probability_over_budget_se = std::sqrt(r.probability_over_budget * (1 - r.probability_over_budget) / dt);
+  return r;
+}
+
+}  // namespace opsim::plan

@@ -1,0 +1,36 @@
+// The fiscal year a plan works on, and each seat's quota profile within it.
+#pragma once
+
+#include <vector>
+
+#include "models/scenario.hpp"
+
+namespace opsim::plan {
+
+//! One fiscal year clipped to the horizon.
+struct FiscalYear {
+  int year = 0;   //!< e.g. 2027
+  int index = 0;  //!< into RunResult::seat_values' fiscal-year axis
+  int first = 0;  //!< first horizon month (relative, 0-based)
+  int last = 0;   //!< last horizon month (inclusive)
+  int months() const { return last - first + 1; }
+};
+
+//! The fiscal year `year` of the scenario; throws InputError naming `where` if outside the horizon.
+FiscalYear fiscal_year_of(const Scenario& scenario, int year, const std::string& where);
+
+//! The first fiscal year of the horizon.
+int first_fiscal_year(const Scenario& scenario);
+
+//! Quota profile: share of a seat's annual quota that falls in each month of the fiscal year,
+//! proportional to the planned occupant's expected bookings (ramp from the seat's start x
+//! opportunity rate x seasonality x growth x win rate x mean deal size). Index
+//! [seat * fy.months() + (m - fy.first)]; each seat's row sums to 1, or to 0 when the seat
+//! has no expected bookings in the year.
+std::vector<double> quota_profiles(const Scenario& scenario, const FiscalYear& fy);
+
+//! Company (region -1) or region new-bookings target for the fiscal year, or a negative
+//! value when the scenario has none.
+double new_bookings_target(const Scenario& scenario, int fiscal_year, int region);
+
+}  // namespace opsim::plan

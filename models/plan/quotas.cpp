@@ -1,0 +1,401 @@
+#include "models/plan/quotas.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include <tbb/parallel_for.h>
+
+#include "sim/error.hpp"
+
+namespace opsim::plan {
+
+namespace {
+
+double quantile_of_sorted(const double* sorted, std::uint64_t n, double level) {
+  if (n == 0) return 0.0;
+  const double h = (static_cast<double>(n) - 1) * level;
+  const auto lo = static_cast<std::uint64_t>(std::floor(h));
+  const std::uint64_t hi = std::min(lo + 1, n - 1);
+  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+Distribution describe_sorted(const double* sorted, std::uint64_t n) {
+  Distribution d;
+  d.mean = n ? std::accumulate(sorted, sorted + n, 0.0) / static_cast<double>(n) : 0.0;
+  d.p10 = quantile_of_sorted(sorted, n, 0.10);
+  d.p50 = quantile_of_sorted(sorted, n, 0.50);
+  d.p90 = quantile_of_sorted(sorted, n, 0.90);
+  return d;
+}
+
+double share_at_least(const double* sorted, std::uint64_t n, double amount) {
+  const double* first = std::lower_bound(sorted, sorted + n, amount);
+  return n ? static_cast<double>(sorted + n - first) / static_cast<double>(n) : 0.0;
+}
+
+bool has_quota(double q) { return !std::isnan(q); }
+
+}  // namespace
+
+SeatDistributions::SeatDistributions(const std::vector<double>& seat_values, std::size_t seats,
+                                     int fiscal_years, int year_index, std::uint64_t trials)
+    : seats_(seats), trials_(trials), sorted_(seats * trials), mean_(seats) {
+  tbb::parallel_for(std::size_t{0}, seats, [&](std::size_t s) {
+    double* row = &sorted_[s * trials];
+    double sum = 0;
+    for (std::uint64_t t = 0; t < trials; ++t) {
+      row[t] = seat_values[(t * seats + s) * fiscal_years + year_index];
+      sum += row[t];
+    }
+    mean_[s] = trials ? sum / static_cast<double>(trials) : 0.0;
+    std::sort(row, row + trials);
+  });
+}
+
+double SeatDistributions::quantile(std::size_t seat, double level) const {
+  return quantile_of_sorted(&sorted_[seat * trials_], trials_, level);
+}
+
+double SeatDistributions::probability_at_least(std::size_t seat, double amount) const {
+  return share_at_least(&sorted_[seat * trials_], trials_, amount);
+}
+
+QuotaMethod parse_quota_method(const std::string& text) {
+  if (text == "top-down") return QuotaMethod::top_down;
+  if (text == "capacity") return QuotaMethod::capacity;
+  if (text == "equal-chance") return QuotaMethod::equal_chance;
+  if (text == "import") return QuotaMethod::import;
+  throw_input("--method: \"{}\" is not a quota method (top-down, capacity, equal-chance, import)", text);
+}
+
+std::string to_string(QuotaMethod method) {
+  switch (method) {
+    case QuotaMethod::top_down: return "top-down";
+    case QuotaMethod::capacity: return "capacity";
+    case QuotaMethod::equal_chance: return "equal-chance";
+    case QuotaMethod::import: return "import";
+  }
+  return "?";
+}
+
+namespace {
+
+//! Seats that can carry a quota: positive expected bookings in the year.
+std::vector<std::size_t> quota_seats(const SeatDistributions& bookings) {
+  std::vector<std::size_t> seats;
+  for (std::size_t s = 0; s < bookings.seats(); ++s) {
+    if (bookings.mean(s) > 0) seats.push_back(s);
+  }
+  return seats;
+}
+
+std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& bookings,
+                             const QuotaRequest& request, const std::vector<std::size_t>& eligible) {
+  const std::size_t n = scenario.seats.size();
+  std::vector<double> potential(n, 0.0), prior(n, 0.0), expected(n, 0.0);
+  for (std::size_t s : eligible) {
+    // Territory potential is recovered from the productivity factor only through its ratio, so
+    // the key uses the factor itself (potential / mean, up to the power beta).
+    potential[s] = scenario.seats[s].productivity;
+    prior[s] = request.prior.empty() || std::isnan(request.prior[s]) ? 0.0 : request.prior[s];
+    expected[s] = bookings.mean(s);
+  }
+  auto normalise = [&](std::vector<double>& v, double weight, const char* what) {
+    if (weight == 0) return;
+    const double sum = std::accumulate(v.begin(), v.end(), 0.0);
+    if (!(sum > 0)) throw_input("quota key {}: no seat has a positive value (give the data or change the blend)", what);
+    for (auto& x : v) x *= weight / sum;
+  };
+  normalise(potential, request.key.potential, "potential");
+  normalise(prior, request.key.prior, "prior");
+  normalise(expected, request.key.expected, "expected");
+  std::vector<double> key(n, 0.0);
+  for (std::size_t s : eligible) {
+    key[s] = potential[s] + prior[s] + expected[s];
+    if (!(key[s] > 0)) {
+      throw_input("seat \"{}\": its top-down key is 0, so its quota would be 0 (quotas must be > 0); "
+                  "give it prior bookings or blend in the expected bookings",
+                  scenario.seats[s].id);
+    }
+  }
+  const int R = scenario.region_count();
+  std::vector<double> region_key(R, 0.0);
+  for (std::size_t s : eligible) region_key[scenario.seats[s].region] += key[s];
+  const bool by_region_target =
+      !request.region_targets.empty() &&
+      std::all_of(request.region_targets.begin(), request.region_targets.end(), [](double t) { return t >= 0; });
+  const double total_key = std::accumulate(region_key.begin(), region_key.end(), 0.0);
+  std::vector<double> quota(n, kNoQuota);
+  for (std::size_t s : eligible) {
+    const int r = scenario.seats[s].region;
+    const double region_target = by_region_target ? request.region_targets[r] : request.target * region_key[r] / total_key;
+    quota[s] = region_target * key[s] / region_key[r];
+  }
+  return quota;
+}
+
+}  // namespace
+
+QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
+                    const QuotaRequest& request) {
+  QuotaSet set;
+  const std::vector<std::size_t> eligible = quota_seats(bookings);
+  set.quota.assign(scenario.seats.size(), kNoQuota);
+  if (request.method == QuotaMethod::import) {
+    for (std::size_t s = 0; s < scenario.seats.size(); ++s) set.quota[s] = request.imported[s];
+    return set;
+  }
+  if (eligible.empty()) throw_input("no seat has expected bookings in the fiscal year, so none can carry a quota");
+  switch (request.method) {
+    case QuotaMethod::top_down:
+      set.quota = top_down(scenario, bookings, request, eligible);
+      break;
+    case QuotaMethod::capacity: {
+      // The simulated mean already carries ramp (a seat filled in month 7 ramps from month 7),
+      // vacancies and attrition; quotas are those means scaled to the target.
+      double total = 0;
+      for (std::size_t s : eligible) total += bookings.mean(s);
+      for (std::size_t s : eligible) set.quota[s] = bookings.mean(s) * request.target / total;
+      break;
+    }
+    case QuotaMethod::equal_chance: {
+      // q_s(p) = the (1 - p) quantile of seat s, so P(B_s >= q_s) = p for every seat; the sum
+      // decreases in p, and bisection finds the p at which it equals the target.
+      auto sum_at = [&](double p) {
+        double sum = 0;
+        for (std::size_t s : eligible) sum += bookings.quantile(s, 1 - p);
+        return sum;
+      };
+      const double highest = sum_at(0.0), lowest = sum_at(1.0);
+      if (request.target > highest) {
+        throw_input("equal-chance: the target {:.0f} exceeds the sum of every seat's largest simulated bookings "
+                    "({:.0f}); no common probability reaches it (lower the target or over-assignment)",
+                    request.target, highest);
+      }
+      double lo = 0.0, hi = 1.0;
+      if (request.target <= lowest) {
+        lo = hi = 1.0;
+      } else {
+        for (int i = 0; i < 200 && hi - lo > 1e-13; ++i) {
+          const double mid = 0.5 * (lo + hi);
+          (sum_at(mid) >= request.target ? lo : hi) = mid;
+        }
+      }
+      set.common_probability = lo;
+      for (std::size_t s : eligible) {
+        set.quota[s] = bookings.quantile(s, 1 - lo);
+        if (!(set.quota[s] > 0)) {
+          throw_input("equal-chance: seat \"{}\" would get a quota of {} at the common probability {:.4f} "
+                      "(its bookings are 0 too often); quotas must be > 0: raise the over-assignment or use "
+                      "another method",
+                      scenario.seats[s].id, set.quota[s], lo);
+        }
+      }
+      break;
+    }
+    case QuotaMethod::import:
+      break;
+  }
+  return set;
+}
+
+void OccupancyCounts::resize(std::size_t seat_count, int month_count) {
+  seats = seat_count;
+  months = month_count;
+  const std::size_t n = seat_count * static_cast<std::size_t>(month_count);
+  leaver.assign(n, 0);
+  backfill.assign(n, 0);
+  vacant.assign(n, 0);
+  departures.assign(seat_count, 0);
+  trials = 0;
+}
+
+void OccupancyCounts::add(const OccupancyCounts& other) {
+  if (other.seats == 0) return;
+  if (seats == 0) resize(other.seats, other.months);
+  for (std::size_t i = 0; i < leaver.size(); ++i) {
+    leaver[i] += other.leaver[i];
+    backfill[i] += other.backfill[i];
+    vacant[i] += other.vacant[i];
+  }
+  for (std::size_t s = 0; s < seats; ++s) departures[s] += other.departures[s];
+  trials += other.trials;
+}
+
+double gini(std::vector<double> values) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  const double n = static_cast<double>(values.size());
+  double weighted = 0, total = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    weighted += static_cast<double>(i + 1) * values[i];
+    total += values[i];
+  }
+  if (!(total > 0)) return 0.0;
+  return 2 * weighted / (n * total) - (n + 1) / n;
+}
+
+QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
+                            const std::vector<double>& seat_values, std::uint64_t trials,
+                            const SeatDistributions& bookings, const std::vector<double>& quota,
+                            const std::vector<double>& profiles, const OccupancyCounts* occupancy) {
+  QuotaReport report;
+  const std::size_t n = scenario.seats.size();
+  const int years = static_cast<int>(seat_values.size() / std::max<std::uint64_t>(1, trials * n));
+  const double dt = static_cast<double>(trials);
+  report.seats.resize(n);
+  std::vector<double> probabilities, attainments;
+  tbb::parallel_for(std::size_t{0}, n, [&](std::size_t s) {
+    SeatQuota& sq = report.seats[s];
+    sq.quota = quota[s];
+    sq.bookings = {bookings.mean(s), bookings.quantile(s, 0.1), bookings.quantile(s, 0.5), bookings.quantile(s, 0.9)};
+    if (!has_quota(sq.quota)) return;
+    sq.probability = bookings.probability_at_least(s, sq.quota);
+    sq.probability_se = std::sqrt(sq.probability * (1 - sq.probability) / dt);
+    sq.expected_attainment = sq.bookings.mean / sq.quota;
+    if (occupancy != nullptr && occupancy->trials > 0) {
+      const double ot = static_cast<double>(occupancy->trials);
+      sq.leavers = static_cast<double>(occupancy->departures[s]) / ot;
+      for (int k = 0; k < fy.months(); ++k) {
+        const std::size_t i = s * fy.months() + k;
+        const double q = sq.quota * profiles[i] / ot;
+        sq.leaver_quota += q * static_cast<double>(occupancy->leaver[i]);
+        sq.backfill_quota += q * static_cast<double>(occupancy->backfill[i]);
+        sq.vacant_quota += q * static_cast<double>(occupancy->vacant[i]);
+      }
+    }
+  });
+  for (std::size_t s = 0; s < n; ++s) {
+    if (!has_quota(quota[s])) continue;
+    ++report.quota_seats;
+    probabilities.push_back(report.seats[s].probability);
+    attainments.push_back(report.seats[s].expected_attainment);
+  }
+  if (report.quota_seats > 0) {
+    const double k = static_cast<double>(report.quota_seats);
+    report.expected_share_at_quota = std::accumulate(probabilities.begin(), probabilities.end(), 0.0) / k;
+    double ss = 0;
+    for (double p : probabilities) ss += (p - report.expected_share_at_quota) * (p - report.expected_share_at_quota);
+    report.probability_sd = k > 1 ? std::sqrt(ss / (k - 1)) : 0.0;
+    report.probability_min = *std::min_element(probabilities.begin(), probabilities.end());
+    report.probability_max = *std::max_element(probabilities.begin(), probabilities.end());
+    report.gini_expected_attainment = gini(attainments);
+  }
+
+  // Groups: territories (in order of first appearance), regions and the total; one pass over
+  // the per-trial values gives each group's per-trial bookings.
+  std::map<std::string, int> territory_index;
+  std::vector<int> seat_territory(n, -1);
+  for (std::size_t s = 0; s < n; ++s) {
+    const std::string& t = scenario.seats[s].territory;
+    if (t.empty()) continue;
+    auto [it, inserted] = territory_index.emplace(t, static_cast<int>(report.territories.size()));
+    if (inserted) {
+      GroupQuota group;
+      group.id = t;
+      report.territories.push_back(group);
+    }
+    seat_territory[s] = it->second;
+  }
+  const int T = static_cast<int>(report.territories.size());
+  const int R = scenario.region_count();
+  report.regions.resize(R + 1);
+  for (int r = 0; r < R; ++r) report.regions[r].id = scenario.regions[r].id;
+  report.regions[R].id = "total";
+  const int groups = T + R + 1;
+  std::vector<std::vector<int>> seat_groups(n);
+  for (std::size_t s = 0; s < n; ++s) {
+    if (!has_quota(quota[s])) continue;
+    if (seat_territory[s] >= 0) seat_groups[s].push_back(seat_territory[s]);
+    seat_groups[s].push_back(T + scenario.seats[s].region);
+    seat_groups[s].push_back(T + R);
+  }
+  auto group = [&](int g) -> GroupQuota& { return g < T ? report.territories[g] : report.regions[g - T]; };
+  for (std::size_t s = 0; s < n; ++s) {
+    for (int g : seat_groups[s]) {
+      group(g).seats += 1;
+      group(g).quota += quota[s];
+    }
+  }
+  std::vector<double> sums(static_cast<std::size_t>(groups) * trials, 0.0);
+  std::vector<double> share(trials, 0.0);
+  const std::vector<double> edges = [] {
+    std::vector<double> e;
+    for (int i = 0; i <= 30; ++i) e.push_back(0.1 * i);
+    return e;
+  }();
+  report.histogram_edges = edges;
+  std::vector<std::uint64_t> counts(edges.size(), 0);
+  tbb::parallel_for(std::uint64_t{0}, trials, [&](std::uint64_t t) {
+    int at_quota = 0;
+    for (std::size_t s = 0; s < n; ++s) {
+      if (!has_quota(quota[s])) continue;
+      const double b = seat_values[(t * n + s) * years + fy.index];
+      for (int g : seat_groups[s]) sums[static_cast<std::size_t>(g) * trials + t] += b;
+      at_quota += b >= quota[s];
+    }
+    share[t] = report.quota_seats ? static_cast<double>(at_quota) / report.quota_seats : 0.0;
+  });
+  for (std::uint64_t t = 0; t < trials; ++t) {
+    for (std::size_t s = 0; s < n; ++s) {
+      if (!has_quota(quota[s])) continue;
+      const double a = seat_values[(t * n + s) * years + fy.index] / quota[s];
+      const auto bin = std::min<std::size_t>(edges.size() - 1, static_cast<std::size_t>(std::max(0.0, std::floor(a * 10 + 1e-9))));
+      ++counts[bin];
+    }
+  }
+  const double seat_trials = std::max(1.0, static_cast<double>(report.quota_seats) * dt);
+  for (auto c : counts) report.histogram.push_back(static_cast<double>(c) / seat_trials);
+  tbb::parallel_for(0, groups, [&](int g) {
+    double* row = &sums[static_cast<std::size_t>(g) * trials];
+    std::sort(row, row + trials);
+    GroupQuota& gq = group(g);
+    gq.bookings = describe_sorted(row, trials);
+    if (gq.seats > 0) {
+      gq.probability = share_at_least(row, trials, gq.quota);
+      gq.probability_se = std::sqrt(gq.probability * (1 - gq.probability) / dt);
+    }
+  });
+  std::sort(share.begin(), share.end());
+  report.share_at_quota = describe_sorted(share.data(), trials);
+  return report;
+}
+
+}  // namespace opsim::plan
+
+#include "models/outcome.hpp"
+
+namespace opsim::plan {
+
+void count_occupancy(const TrialOutcome& outcome, const FiscalYear& fy, int horizon_months,
+                     OccupancyCounts& counts) {
+  const int* occupant = outcome.seat_months.occupant.data();
+  const int n = fy.months();
+  for (std::size_t s = 0; s < counts.seats; ++s) {
+    const int* row = occupant + s * static_cast<std::size_t>(horizon_months);
+    int m = fy.first;
+    while (m <= fy.last) {
+      const int o = row[m];
+      int b = m;
+      while (b + 1 <= fy.last && row[b + 1] == o) ++b;
+      std::uint64_t* target = nullptr;
+      if (o < 0) {
+        target = counts.vacant.data();
+      } else if (b < fy.last) {
+        target = counts.leaver.data();
+        ++counts.departures[s];
+      } else if (o > 0 && (m > fy.first || (m > 0 && row[m - 1] != o))) {
+        target = counts.backfill.data();
+      }
+      if (target != nullptr) {
+        for (int k = m; k <= b; ++k) ++target[s * n + (k - fy.first)];
+      }
+      m = b + 1;
+    }
+  }
+  ++counts.trials;
+}
+
+}  // namespace opsim::plan

@@ -1,0 +1,27 @@
+// Small HDF5 writing helpers shared by the result writers (layouts in results/*.md).
+#pragma once
+
+#include <H5Cpp.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/scenario.hpp"
+#include "sim/output.hpp"
+
+namespace opsim {
+
+//! Root attributes (tool version, git revision, scenario SHA-256 and name, stream scheme,
+//! command line, reporting currency, seed, trials) and /scenario/document.
+void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenance& provenance,
+                      std::uint64_t trials);
+
+void string_attribute(H5::H5Object& object, const std::string& name, const std::string& value);
+void uint_attribute(H5::H5Object& object, const std::string& name, std::uint64_t value);
+void write_strings(H5::Group& group, const std::string& name, const std::vector<std::string>& values);
+//! A double array with named dimensions; chunked and compressed when `chunk_rows` > 0.
+void write_doubles(H5::Group& group, const std::string& name, const std::vector<hsize_t>& dims,
+                   const double* data, const std::string& dimension_names, hsize_t chunk_rows = 0);
+
+}  // namespace opsim

@@ -1,0 +1,40 @@
+// The scenario's optional "plan" section (capacity windows, quota settings, compensation
+// plans) and the seat CSV files of the plan commands, validated with errors naming the file,
+// JSON pointer or CSV line, the value and what is allowed. Layout: scenarios/plan.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/plan/capacity.hpp"
+#include "models/plan/compensation.hpp"
+#include "models/plan/quotas.hpp"
+#include "models/scenario.hpp"
+
+namespace opsim {
+
+struct QuotaSettings {
+  int fiscal_year = 0;
+  std::optional<double> over_assignment;  //!< from /plan/quotas/over_assignment
+  plan::QuotaKey key;
+  std::string prior_bookings_csv;  //!< resolved path, empty = none
+};
+
+//! /plan/fiscal_year, or the horizon's first fiscal year.
+int plan_fiscal_year(const Scenario& scenario);
+//! /plan/capacity; InputError when absent.
+plan::CapacitySpec parse_capacity_spec(const Scenario& scenario);
+QuotaSettings parse_quota_settings(const Scenario& scenario);
+//! /plan/compensation; empty when absent.
+plan::CompSpec parse_comp_spec(const Scenario& scenario);
+
+//! Per-seat amounts from a CSV with columns seat (or id) and `column`: unknown seats, duplicate
+//! seats and (when `positive`) amounts <= 0 fail with the file and line. Absent seats are NaN.
+std::vector<double> read_seat_amounts(const std::string& path, const Scenario& scenario,
+                                      const std::string& column, bool positive);
+
+//! "potential=0.5,prior=0.2,expected=0.3" as a key; InputError naming `option` otherwise.
+plan::QuotaKey parse_quota_key(const std::string& text, const std::string& option);
+
+}  // namespace opsim
