@@ -103,7 +103,10 @@ std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& 
     expected[s] = bookings.mean(s);
   }
   auto normalise = [&](std::vector<double>& v, double weight, const char* what) {
-    if (weight == 0) return;
+    if (weight == 0) {
+      std::fill(v.begin(), v.end(), 0.0);
+      return;
+    }
     const double sum = std::accumulate(v.begin(), v.end(), 0.0);
     if (!(sum > 0)) throw_input("quota key {}: no seat has a positive value (give the data or change the blend)", what);
     for (auto& x : v) x *= weight / sum;

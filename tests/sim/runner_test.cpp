@@ -99,3 +99,54 @@ TEST(Runner, AddingARepLeavesEveryOtherRepsBookingsUnchanged) {
 
 }  // namespace
 }  // namespace opsim
+
+namespace opsim {
+namespace {
+
+TEST(Runner, SeatMonthRecordingChangesNoResultAndAddsUpToSeatValues) {
+  const Scenario scenario = scenario_from_json(mixed_document());
+  const RunResult plain = run(scenario, 120, 4, 2);
+  SeatMonthRecording recording;
+  recording.clawback_months.assign(scenario.seats.size(), 12);
+  const std::size_t seats = scenario.seats.size();
+  const int months = scenario.months();
+  const int years = plain.layout.fiscal_years;
+  std::vector<double> monthly_sum(120 * seats * years, 0.0);  // [trial][seat][fiscal year]
+  RunOptions options;
+  options.end_trial = 120;
+  options.seed = 4;
+  options.threads = 2;
+  options.seat_months = &recording;
+  std::vector<int> fiscal_year(months);
+  for (int m = 0; m < months; ++m) {
+    fiscal_year[m] = scenario.calendar.fiscal_year_of(scenario.calendar.absolute(m)) -
+                     scenario.calendar.fiscal_year_of(scenario.calendar.start());
+  }
+  options.observe_trial = [&](std::uint64_t t, const TrialOutcome& o) {
+    ASSERT_EQ(o.seat_months.bookings.size(), seats * months);
+    for (std::size_t s = 0; s < seats; ++s) {
+      for (int m = 0; m < months; ++m) monthly_sum[(t * seats + s) * years + fiscal_year[m]] += o.seat_months.bookings[s * months + m];
+    }
+  };
+  const RunResult recorded = run_trials(scenario, options);
+  expect_identical(plain, recorded);
+  for (std::size_t i = 0; i < monthly_sum.size(); ++i) EXPECT_NEAR(monthly_sum[i], plain.seat_values[i], 1e-6);
+}
+
+TEST(Runner, TerritoryPotentialScalesOnlyTheMappedSeats) {
+  auto doc = mixed_document();
+  const Scenario before = scenario_from_json(doc);
+  doc["territory_potential"] = {{"beta", 0.0}, {"territories", {{{"id", "T1"}, {"seat", "R1"}, {"potential", 5.0}},
+                                                                {{"id", "T2"}, {"seat", "R2"}, {"potential", 1.0}}}}};
+  // beta = 0: potential does not matter, results are bit-identical.
+  expect_identical(run(before, 100, 8), run(scenario_from_json(doc), 100, 8));
+  doc["territory_potential"]["beta"] = 1.0;
+  const Scenario after = scenario_from_json(doc);
+  EXPECT_DOUBLE_EQ(after.seats[1].productivity, 5.0 / 3.0);
+  EXPECT_DOUBLE_EQ(after.seats[2].productivity, 1.0 / 3.0);
+  EXPECT_EQ(after.seats[1].territory, "T1");
+  EXPECT_DOUBLE_EQ(after.seats[0].productivity, 1.0);
+}
+
+}  // namespace
+}  // namespace opsim

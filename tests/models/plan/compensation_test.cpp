@@ -1,0 +1,123 @@
+// Hand-worked payouts: tiers (marginal and retroactive), quarterly true-up against annual
+// measurement, draws (recoverable and not), clawback, a backfill's inherited quota and the cap.
+#include "models/plan/compensation.hpp"
+
+#include <gtest/gtest.h>
+
+#include "models/calendar.hpp"
+
+namespace opsim::plan {
+namespace {
+
+//! One seat over a 12-month fiscal year (January start); quota 120, flat profile, so the base
+//! commission rate is variable / 120 = 0.1 with OTE 24 and a 50% mix.
+class SeatYear : public ::testing::Test {
+ protected:
+  SeatYear() : calendar_(*parse_year_month("2027-01"), 12, 1) {
+    fy_.year = 2027;
+    fy_.first = 0;
+    fy_.last = 11;
+    plan_.ote = 24;
+    plan_.variable_share = 0.5;
+    plan_.tiers = {{0.0, 1.0}, {1.0, 2.0}};
+    bookings_.assign(12, 0.0);
+    deals_.assign(12, 0.0);
+    clawback_.assign(12, 0.0);
+    occupant_.assign(12, 0);
+    profile_.assign(12, 1.0 / 12);
+  }
+  Payout pay() {
+    SeatYearView view{bookings_.data(), deals_.data(), clawback_.data(), occupant_.data(), profile_.data(), 0, spif_};
+    return seat_payout(plan_, 120.0, fy_, calendar_, view);
+  }
+  Calendar calendar_;
+  FiscalYear fy_;
+  CompPlan plan_;
+  std::vector<double> bookings_, deals_, clawback_, profile_;
+  std::vector<int> occupant_;
+  bool spif_ = false;
+};
+
+TEST_F(SeatYear, MarginalAndRetroactiveTiers) {
+  EXPECT_DOUBLE_EQ(plan_.earnings_factor(0.5), 0.5);
+  EXPECT_DOUBLE_EQ(plan_.earnings_factor(1.5), 1.0 + 0.5 * 2);
+  plan_.mode = TierMode::retroactive;
+  EXPECT_DOUBLE_EQ(plan_.earnings_factor(1.5), 1.5 * 2);
+  EXPECT_DOUBLE_EQ(plan_.earnings_factor(0.5), 0.5);
+}
+
+TEST_F(SeatYear, QuarterlyTrueUpKeepsAnEarlyOverpayment) {
+  bookings_[0] = 60;  // a strong first quarter, nothing after
+  plan_.measurement = Measurement::annual;
+  // Year end: attainment 0.5, 0.1 x 120 x 0.5 = 6.
+  EXPECT_DOUBLE_EQ(pay().commission, 6.0);
+  plan_.measurement = Measurement::quarterly;
+  // Q1: YTD quota 30, attainment 2: 0.1 x 30 x (1 + 2) = 9, paid; later quarters earn less
+  // year to date (6), and a true-up never takes money back.
+  EXPECT_DOUBLE_EQ(pay().commission, 9.0);
+  // Bookings late in the year: each quarter pays the increase.
+  bookings_[0] = 0;
+  bookings_[11] = 180;  // Q4: attainment 1.5 -> 0.1 x 120 x 2 = 24
+  EXPECT_DOUBLE_EQ(pay().commission, 24.0);
+}
+
+TEST_F(SeatYear, NonRecoverableDrawIsAFloor) {
+  plan_.measurement = Measurement::quarterly;
+  plan_.draw = DrawKind::non_recoverable;
+  plan_.draw_per_month = 5;
+  plan_.draw_months = 3;
+  bookings_[3] = 120;
+  // Q1: no commission, draw 15 paid. Q2: YTD quota 60, attainment 2: 0.1 x 60 x 3 = 18.
+  const Payout p = pay();
+  EXPECT_DOUBLE_EQ(p.draw, 15.0);
+  EXPECT_DOUBLE_EQ(p.commission, 18.0);
+  EXPECT_DOUBLE_EQ(p.variable(), 33.0);
+}
+
+TEST_F(SeatYear, RecoverableDrawIsRecoveredFromLaterCommission) {
+  plan_.measurement = Measurement::quarterly;
+  plan_.draw = DrawKind::recoverable;
+  plan_.draw_per_month = 5;
+  plan_.draw_months = 3;
+  bookings_[3] = 120;
+  // Q1: draw 15 advanced. Q2: commission 18, of which 15 recovers the advance.
+  const Payout p = pay();
+  EXPECT_DOUBLE_EQ(p.draw, 15.0);
+  EXPECT_NEAR(p.commission, 3.0, 1e-12);
+  EXPECT_NEAR(p.variable(), 18.0, 1e-12);
+}
+
+TEST_F(SeatYear, ClawbackAtTheBaseRateAndSpifPerDeal) {
+  plan_.clawback_months = 6;
+  plan_.spif_per_deal = 2;
+  spif_ = true;
+  bookings_[0] = 120;
+  deals_[0] = 3;
+  clawback_[0] = 40;  // one deal of 40 churned within the window
+  const Payout p = pay();
+  EXPECT_DOUBLE_EQ(p.commission, 12.0);
+  EXPECT_DOUBLE_EQ(p.clawback, 4.0);
+  EXPECT_DOUBLE_EQ(p.spif, 6.0);
+  EXPECT_DOUBLE_EQ(p.variable(), 14.0);
+}
+
+TEST_F(SeatYear, BackfillInheritsTheRemainingProratedQuota) {
+  for (int m = 6; m < 8; ++m) occupant_[m] = -1;
+  for (int m = 8; m < 12; ++m) occupant_[m] = 1;
+  bookings_[2] = 60;  // leaver: quota 60 for months 0..5, attainment 1 -> 6
+  bookings_[9] = 20;  // backfill: quota 40 for months 8..11, attainment 0.5 -> 2
+  plan_.measurement = Measurement::annual;
+  const Payout p = pay();
+  EXPECT_DOUBLE_EQ(p.commission, 8.0);
+  EXPECT_DOUBLE_EQ(p.base, 12.0 / 12 * 10);  // base 12 a year, 10 months occupied
+}
+
+TEST_F(SeatYear, CapLimitsVariablePay) {
+  plan_.cap = 1.5;
+  bookings_[0] = 300;  // attainment 2.5: 0.1 x 120 x (1 + 1.5 x 2) = 48, capped at 1.5 x 12
+  plan_.measurement = Measurement::annual;
+  EXPECT_DOUBLE_EQ(pay().commission, 18.0);
+}
+
+}  // namespace
+}  // namespace opsim::plan

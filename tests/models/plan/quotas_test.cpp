@@ -1,0 +1,121 @@
+// Quota methods on a small simulated organisation: equal-chance gives every seat the same
+// probability and sums to the target; capacity-based quotas are proportional to the simulated
+// means; top-down follows region targets and the key; import evaluates what it is given.
+#include "models/plan/quotas.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "sim/error.hpp"
+#include "tests/scenario_builder.hpp"
+
+namespace opsim::plan {
+namespace {
+
+class Quotas : public ::testing::Test {
+ protected:
+  static constexpr std::uint64_t kTrials = 4000;
+  void SetUp() override {
+    nlohmann::json doc = test::base_document(12);
+    doc["regions"] = {{{"id", "NA"}}, {{"id", "EMEA"}}};
+    doc["ramp_curves"] = {{{"id", "r"}, {"fraction", {0.2, 0.5, 0.8}}}};
+    doc["segments"][0] = {{"id", "SMB"}, {"opportunity_rate", 4.0}, {"win_rate", 0.3},
+                          {"deal_size", {{"mean", 1000.0}, {"cv", 0.5}}}, {"ramp_curve", "r"},
+                          {"attrition", 0.3}, {"backfill_lag_months", 1}, {"skill_cv", 0.4}};
+    nlohmann::json reps = nlohmann::json::array();
+    for (int i = 0; i < 8; ++i) {
+      reps.push_back({{"id", fmt::format("R{}", i)}, {"region", i % 2 ? "EMEA" : "NA"}, {"segment", "SMB"},
+                      {"start", i == 7 ? "2027-07" : "2025-01"}});
+    }
+    doc["roster"] = {{"reps", reps}};
+    scenario_ = std::make_unique<Scenario>(test::scenario_from_json(doc));
+    fy_ = fiscal_year_of(*scenario_, 2027, "test");
+    result_ = std::make_unique<RunResult>(test::run(*scenario_, kTrials, 9));
+    bookings_ = std::make_unique<SeatDistributions>(result_->seat_values, scenario_->seats.size(),
+                                                    result_->layout.fiscal_years, fy_.index, kTrials);
+    for (std::size_t s = 0; s < scenario_->seats.size(); ++s) total_mean_ += bookings_->mean(s);
+  }
+  double sum(const std::vector<double>& q) const { return std::accumulate(q.begin(), q.end(), 0.0); }
+  std::unique_ptr<Scenario> scenario_;
+  FiscalYear fy_;
+  std::unique_ptr<RunResult> result_;
+  std::unique_ptr<SeatDistributions> bookings_;
+  double total_mean_ = 0;
+};
+
+TEST_F(Quotas, EqualChanceGivesEverySeatTheSameProbability) {
+  QuotaRequest request;
+  request.method = QuotaMethod::equal_chance;
+  request.target = 1.1 * total_mean_;
+  const QuotaSet set = set_quotas(*scenario_, *bookings_, request);
+  EXPECT_NEAR(sum(set.quota), request.target, 1e-6 * request.target);
+  ASSERT_GT(set.common_probability, 0.0);
+  EXPECT_LT(set.common_probability, 0.5);  // over-assigned: every seat below an even chance
+  for (std::size_t s = 0; s < scenario_->seats.size(); ++s) {
+    // Quantiles interpolate between order statistics: within a few trials of the common p.
+    EXPECT_NEAR(bookings_->probability_at_least(s, set.quota[s]), set.common_probability, 3.0 / kTrials)
+        << scenario_->seats[s].id;
+  }
+  // The late starter gets a smaller quota (its distribution carries its ramp), not a flat cut.
+  EXPECT_LT(set.quota[7], 0.5 * set.quota[0]);
+}
+
+TEST_F(Quotas, CapacityQuotasAreProportionalToTheSimulatedMeans) {
+  QuotaRequest request;
+  request.method = QuotaMethod::capacity;
+  request.target = 2 * total_mean_;
+  const QuotaSet set = set_quotas(*scenario_, *bookings_, request);
+  for (std::size_t s = 0; s < scenario_->seats.size(); ++s) EXPECT_NEAR(set.quota[s], 2 * bookings_->mean(s), 1e-6 * set.quota[s]);
+}
+
+TEST_F(Quotas, TopDownFollowsRegionTargetsAndTheKey) {
+  QuotaRequest request;
+  request.method = QuotaMethod::top_down;
+  request.target = 300000;
+  request.region_targets = {100000, 200000};
+  request.key = {0, 1, 0};  // prior bookings only
+  request.prior = {1, 1, 1, 1, 3, 1, 1, 1};
+  const QuotaSet set = set_quotas(*scenario_, *bookings_, request);
+  // NA seats 0, 2, 4, 6 with priors 1, 1, 3, 1 share 100000.
+  EXPECT_NEAR(set.quota[4], 100000 * 3.0 / 6.0, 1e-6);
+  EXPECT_NEAR(set.quota[0], 100000 * 1.0 / 6.0, 1e-6);
+  EXPECT_NEAR(set.quota[1] + set.quota[3] + set.quota[5] + set.quota[7], 200000, 1e-6);
+}
+
+TEST_F(Quotas, EvaluationReportsSeatsGroupsAndFairness) {
+  QuotaRequest request;
+  request.method = QuotaMethod::equal_chance;
+  request.target = total_mean_;
+  const QuotaSet set = set_quotas(*scenario_, *bookings_, request);
+  const auto profiles = quota_profiles(*scenario_, fy_);
+  const QuotaReport report = evaluate_quotas(*scenario_, fy_, result_->seat_values, kTrials, *bookings_, set.quota,
+                                             profiles, nullptr);
+  EXPECT_EQ(report.quota_seats, 8);
+  EXPECT_NEAR(report.expected_share_at_quota, set.common_probability, 3.0 / kTrials);
+  EXPECT_LT(report.probability_sd, 3.0 / kTrials);
+  ASSERT_EQ(report.regions.size(), 3u);
+  EXPECT_NEAR(report.regions[2].quota, request.target, 1e-6 * request.target);
+  EXPECT_NEAR(report.regions[2].bookings.mean, total_mean_, 1e-6 * total_mean_);
+  EXPECT_NEAR(std::accumulate(report.histogram.begin(), report.histogram.end(), 0.0), 1.0, 1e-12);
+  EXPECT_GE(report.gini_expected_attainment, 0.0);
+  EXPECT_LT(report.gini_expected_attainment, 0.05);  // equal chance: attainments are close
+}
+
+TEST_F(Quotas, EqualChanceBeyondEveryMaximumIsAnInputError) {
+  QuotaRequest request;
+  request.method = QuotaMethod::equal_chance;
+  request.target = 1e12;
+  EXPECT_THROW(set_quotas(*scenario_, *bookings_, request), InputError);
+}
+
+TEST(Gini, KnownValues) {
+  EXPECT_DOUBLE_EQ(gini({1, 1, 1, 1}), 0.0);
+  EXPECT_NEAR(gini({0, 0, 0, 1}), 0.75, 1e-12);  // (n - 1) / n for one holder of everything
+}
+
+}  // namespace
+}  // namespace opsim::plan

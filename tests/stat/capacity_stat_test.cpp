@@ -1,0 +1,68 @@
+// Capacity search against a closed form: identical fully ramped hires starting at the horizon
+// start, Poisson deal counts and a fixed deal size. With N hires the year's wins are
+// Poisson(N mu), so the smallest N with P(Poisson(N mu) >= target / deal) >= confidence is
+// the answer; the parameters keep P at N - 1 and N well away from the confidence.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "models/plan/capacity.hpp"
+#include "tests/scenario_builder.hpp"
+
+namespace opsim::plan {
+namespace {
+
+double poisson_at_least(double mean, int k) {
+  double pmf = std::exp(-mean), below = 0;
+  for (int i = 0; i < k; ++i) {
+    below += pmf;
+    pmf *= mean / (i + 1);
+  }
+  return 1 - below;
+}
+
+TEST(CapacityExact, HeadcountFromThePoissonQuantile) {
+  nlohmann::json doc = test::base_document(12);
+  doc["segments"][0] = {{"id", "SMB"}, {"opportunity_rate", 2.0}, {"win_rate", 0.25},
+                        {"deal_size", {{"mean", 1000.0}}}};
+  doc["targets"] = {{{"fiscal_year", 2027}, {"amount", 60000}}, {{"region", "NA"}, {"fiscal_year", 2027}, {"amount", 60000}}};
+  const Scenario scenario = test::scenario_from_json(doc);
+  CapacitySpec spec;
+  spec.fiscal_year = 2027;
+  spec.windows = {{0, 0, 0, 0, 30, 0, 1000.0, 0.0}};
+  const double confidence = 0.7, mu = 12 * 2.0 * 0.25;  // wins per hire-year
+  int needed = 1;
+  while (poisson_at_least(needed * mu, 60) < confidence) ++needed;
+  ASSERT_EQ(needed, 11);
+  ASSERT_LT(poisson_at_least((needed - 1) * mu, 60), confidence - 0.1);
+  ASSERT_GT(poisson_at_least(needed * mu, 60), confidence + 0.05);
+
+  const CapacityResult result = search_capacity(scenario, spec, confidence, {8000, 21, 2});
+  ASSERT_TRUE(result.feasible);
+  EXPECT_EQ(static_cast<int>(result.hires.size()), needed);
+  EXPECT_DOUBLE_EQ(result.cost, needed * 1000.0);
+  const Attainment& na = result.regions.front();
+  const double exact = poisson_at_least(needed * mu, 60);
+  EXPECT_TRUE(test::within_4_se(na.probability, exact, na.probability_se)) << na.probability << " vs " << exact;
+  EXPECT_FALSE(test::within_4_se(na.probability, 1.05 * exact, na.probability_se));
+  // One more hire: P(Poisson((N + 1) mu) >= 60) - P(Poisson(N mu) >= 60).
+  const double marginal = poisson_at_least((needed + 1) * mu, 60) - exact;
+  EXPECT_TRUE(test::within_4_se(na.marginal_probability, marginal, na.marginal_se))
+      << na.marginal_probability << " vs " << marginal;
+}
+
+TEST(CapacityExact, InfeasibleWithinTheAllowedHiresIsReported) {
+  nlohmann::json doc = test::base_document(12);
+  doc["segments"][0] = {{"id", "SMB"}, {"opportunity_rate", 2.0}, {"win_rate", 0.25},
+                        {"deal_size", {{"mean", 1000.0}}}};
+  doc["targets"] = {{{"fiscal_year", 2027}, {"amount", 60000}}};
+  const Scenario scenario = test::scenario_from_json(doc);
+  CapacitySpec spec;
+  spec.fiscal_year = 2027;
+  spec.windows = {{0, 0, 0, 0, 5, 0, 1000.0, 0.0}};
+  const CapacityResult result = search_capacity(scenario, spec, 0.7, {2000, 21, 2});
+  EXPECT_FALSE(result.feasible);
+}
+
+}  // namespace
+}  // namespace opsim::plan
