@@ -1,5 +1,4 @@
 // `opsim capacity`, `opsim quotas` and `opsim plan-bench`.
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <optional>
@@ -17,16 +16,11 @@
 #include "sim/plan_output.hpp"
 #include "sim/runner.hpp"
 #include "sim/scenario_loader.hpp"
+#include "sim/stopwatch.hpp"
 
 namespace opsim::cli {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 struct CommonArgs {
   std::string scenario;
@@ -184,25 +178,25 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args, const
     if (counts.seats == 0) counts.resize(scenario.seats.size(), fy.months());
     plan::count_occupancy(trial, fy, scenario.months(), counts);
   };
-  auto started = Clock::now();
+  Stopwatch watch;
   const RunResult result = run_trials(scenario, options);
-  outcome.run_seconds = seconds_since(started);
+  outcome.run_seconds = watch.seconds();
   plan::OccupancyCounts counts;
   for (const auto& c : occupancy) counts.add(c);
 
-  started = Clock::now();
+  watch.restart();
   const plan::SeatDistributions bookings(result.seat_values, scenario.seats.size(), result.layout.fiscal_years,
                                          fy.index, result.trials());
   const plan::QuotaSet quotas = plan::set_quotas(scenario, bookings, request);
   outcome.report = plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(), bookings, quotas.quota,
                                          profiles, &counts);
-  outcome.quota_seconds = seconds_since(started);
+  outcome.quota_seconds = watch.seconds();
   outcome.info = {plan::to_string(method), year, over, request.target, quotas.common_probability, result.trials()};
 
   if (!comp_spec.empty()) {
     // Commission depends on the quotas just set, so payouts come from a second pass over the
     // same trials (identical draws) that records each seat's months.
-    started = Clock::now();
+    watch.restart();
     plan::CompEvaluator evaluator(scenario, comp_spec, fy, quotas.quota, profiles, result.trials());
     SeatMonthRecording comp_recording;
     comp_recording.clawback_months = evaluator.clawback_months();
@@ -220,7 +214,7 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args, const
     std::vector<double> company(again.trials());
     for (std::uint64_t t = 0; t < again.trials(); ++t) company[t] = again.period_values[t * layout.period_cells() + cell];
     outcome.comp = evaluator.finish(company);
-    outcome.comp_seconds = seconds_since(started);
+    outcome.comp_seconds = watch.seconds();
   }
   return outcome;
 }
@@ -302,10 +296,9 @@ void bench_command(const BenchArgs& args) {
     RunOptions options = run_options(scenario, qa.common);
     options.end_trial = args.trials;
     // Forecast alone, without any plan recording, for reference.
-    auto started = Clock::now();
-    RunOptions plain = options;
-    (void)run_trials(scenario, plain);
-    const double forecast = seconds_since(started);
+    Stopwatch watch;
+    (void)run_trials(scenario, options);
+    const double forecast = watch.seconds();
     fmt::print("quotas: {} seats x {} trials on {} threads; forecast alone {:.2f} s\n", args.seats, args.trials,
                options.threads, forecast);
     for (const char* method : {"equal-chance", "capacity", "top-down"}) {
@@ -322,13 +315,13 @@ void bench_command(const BenchArgs& args) {
     // Raise the targets so the search must hire.
     Scenario harder = scenario;
     for (auto& t : harder.targets) t.amount *= 1.25;
-    auto started = Clock::now();
+    Stopwatch watch;
     const plan::CapacityResult r =
         plan::search_capacity(harder, spec, 0.7, {args.capacity_trials, 1, resolve_threads(args.threads)});
     fmt::print("capacity: 4 regions x 3 segments, {} roster seats, {} trials, {} candidate columns: {} hires ({}), "
                "total {:.2f} s (simulation {:.2f} s, search {:.2f} s)\n",
                args.capacity_seats, args.capacity_trials, r.candidates, r.hires.size(),
-               r.feasible ? "feasible" : "infeasible", seconds_since(started), r.simulate_seconds, r.search_seconds);
+               r.feasible ? "feasible" : "infeasible", watch.seconds(), r.simulate_seconds, r.search_seconds);
   }
 }
 

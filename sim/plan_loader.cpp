@@ -32,6 +32,18 @@ int find_index(const JsonNode& node, const std::vector<std::string>& ids, std::s
   node.fail("unknown {} \"{}\" (known: {})", kind, id, fmt::join(ids, ", "));
 }
 
+//! The value named by a string member; fails listing the allowed names.
+template <class Enum>
+Enum choose(const JsonNode& node, std::string_view what, const std::vector<std::pair<std::string, Enum>>& options) {
+  const std::string text = node.string();
+  std::vector<std::string> names;
+  for (const auto& [name, value] : options) {
+    if (name == text) return value;
+    names.push_back(name);
+  }
+  node.fail("\"{}\" is not {} ({})", text, what, fmt::join(names, ", "));
+}
+
 std::vector<std::string> region_ids(const Scenario& s) {
   std::vector<std::string> ids;
   for (const auto& r : s.regions) ids.push_back(r.id);
@@ -170,10 +182,7 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
       }
     }
     if (auto mode = item.get("tier_mode")) {
-      const std::string m = mode->string();
-      if (m == "marginal") p.mode = plan::TierMode::marginal;
-      else if (m == "retroactive") p.mode = plan::TierMode::retroactive;
-      else mode->fail("\"{}\" is not a tier mode (marginal, retroactive)", m);
+      p.mode = choose(*mode, "a tier mode", {{"marginal", plan::TierMode::marginal}, {"retroactive", plan::TierMode::retroactive}});
     }
     if (auto cap = item.get("cap")) {
       p.cap = cap->positive();
@@ -183,17 +192,12 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
       }
     }
     if (auto m = item.get("measurement")) {
-      const std::string text = m->string();
-      if (text == "quarterly") p.measurement = plan::Measurement::quarterly;
-      else if (text == "annual") p.measurement = plan::Measurement::annual;
-      else m->fail("\"{}\" is not a measurement (quarterly, annual)", text);
+      p.measurement = choose(*m, "a measurement", {{"quarterly", plan::Measurement::quarterly}, {"annual", plan::Measurement::annual}});
     }
     if (auto draw = item.get("draw")) {
       draw->allow_only({"kind", "per_month", "months"});
-      const std::string kind = draw->at("kind").string();
-      if (kind == "recoverable") p.draw = plan::DrawKind::recoverable;
-      else if (kind == "non_recoverable") p.draw = plan::DrawKind::non_recoverable;
-      else draw->at("kind").fail("\"{}\" is not a draw kind (recoverable, non_recoverable)", kind);
+      p.draw = choose(draw->at("kind"), "a draw kind",
+                      {{"recoverable", plan::DrawKind::recoverable}, {"non_recoverable", plan::DrawKind::non_recoverable}});
       p.draw_per_month = draw->at("per_month").positive();
       p.draw_months = static_cast<int>(draw->at("months").integer(1, 36));
     }

@@ -1,7 +1,6 @@
 #include "models/plan/capacity.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -11,16 +10,11 @@
 #include "sim/error.hpp"
 #include "sim/random.hpp"
 #include "sim/runner.hpp"
+#include "sim/stopwatch.hpp"
 
 namespace opsim::plan {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 //! A constrained total: a region (or the company) with its per-trial bookings so far.
 struct Group {
@@ -101,7 +95,7 @@ std::vector<int> requisition_months(const HiringWindow& w, int step) {
 
 CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spec, double confidence,
                                const CapacityRun& run) {
-  const auto started = Clock::now();
+  Stopwatch watch;
   CapacityResult result;
   result.confidence = confidence;
   result.trials = run.trials;
@@ -192,8 +186,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
       for (std::uint64_t t = 0; t < run.trials; ++t) b[t] = columns.seat_values[(t * C + c) * years + fy.index];
     });
   }
-  result.simulate_seconds = seconds_since(started);
-  const auto search_started = Clock::now();
+  result.simulate_seconds = watch.seconds();
+  watch.restart();
 
   Search search(std::move(groups), spec.windows, confidence, run.trials);
   std::vector<std::size_t> chosen;
@@ -297,7 +291,7 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     }
     result.regions.push_back(a);
   }
-  result.search_seconds = seconds_since(search_started);
+  result.search_seconds = watch.seconds();
   return result;
 }
 

@@ -46,6 +46,11 @@ class PlanCli : public ::testing::Test {
     std::ofstream(dir_ / name) << text;
     return (dir_ / name).string();
   }
+  test::CommandResult import_quotas(const std::string& csv) {
+    const auto scenario = write(plan_document());
+    const auto quotas = write_text("quotas.csv", csv);
+    return run_opsim(fmt::format("quotas {} --method import --import-csv {} --no-comp", scenario, quotas));
+  }
   test::TempDir dir_;
 };
 
@@ -65,26 +70,20 @@ TEST_F(PlanCli, QuotasWriteHdf5AndCsv) {
 }
 
 TEST_F(PlanCli, ImportEvaluatesGivenQuotas) {
-  const auto scenario = write(plan_document());
-  const auto quotas = write_text("quotas.csv", "seat,quota\nR0,10000\nR1,12000\n");
-  const auto r = run_opsim(fmt::format("quotas {} --method import --import-csv {} --no-comp", scenario, quotas));
+  const auto r = import_quotas("seat,quota\nR0,10000\nR1,12000\n");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("for 2 seats"), std::string::npos) << r.output;
 }
 
 TEST_F(PlanCli, UnknownSeatInQuotaCsv) {
-  const auto scenario = write(plan_document());
-  const auto quotas = write_text("quotas.csv", "seat,quota\nR0,10000\nR9,12000\n");
-  const auto r = run_opsim(fmt::format("quotas {} --method import --import-csv {}", scenario, quotas));
+  const auto r = import_quotas("seat,quota\nR0,10000\nR9,12000\n");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("quotas.csv:3"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("unknown seat \"R9\""), std::string::npos) << r.output;
 }
 
 TEST_F(PlanCli, NonPositiveQuota) {
-  const auto scenario = write(plan_document());
-  const auto quotas = write_text("quotas.csv", "seat,quota\nR0,0\n");
-  const auto r = run_opsim(fmt::format("quotas {} --method import --import-csv {}", scenario, quotas));
+  const auto r = import_quotas("seat,quota\nR0,0\n");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("quotas.csv:2: column 'quota': 0 is not allowed (must be > 0)"), std::string::npos) << r.output;
 }

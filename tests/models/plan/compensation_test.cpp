@@ -30,6 +30,15 @@ class SeatYear : public ::testing::Test {
     SeatYearView view{bookings_.data(), deals_.data(), clawback_.data(), occupant_.data(), profile_.data(), 0, spif_};
     return seat_payout(plan_, 120.0, fy_, calendar_, view);
   }
+  //! Quarterly, a draw of 5 a month for the first 3 months, 120 booked in month 3 (Q2).
+  Payout draw_case(DrawKind kind) {
+    plan_.measurement = Measurement::quarterly;
+    plan_.draw = kind;
+    plan_.draw_per_month = 5;
+    plan_.draw_months = 3;
+    bookings_[3] = 120;
+    return pay();
+  }
   Calendar calendar_;
   FiscalYear fy_;
   CompPlan plan_;
@@ -62,26 +71,16 @@ TEST_F(SeatYear, QuarterlyTrueUpKeepsAnEarlyOverpayment) {
 }
 
 TEST_F(SeatYear, NonRecoverableDrawIsAFloor) {
-  plan_.measurement = Measurement::quarterly;
-  plan_.draw = DrawKind::non_recoverable;
-  plan_.draw_per_month = 5;
-  plan_.draw_months = 3;
-  bookings_[3] = 120;
   // Q1: no commission, draw 15 paid. Q2: YTD quota 60, attainment 2: 0.1 x 60 x 3 = 18.
-  const Payout p = pay();
+  const Payout p = draw_case(DrawKind::non_recoverable);
   EXPECT_DOUBLE_EQ(p.draw, 15.0);
   EXPECT_DOUBLE_EQ(p.commission, 18.0);
   EXPECT_DOUBLE_EQ(p.variable(), 33.0);
 }
 
 TEST_F(SeatYear, RecoverableDrawIsRecoveredFromLaterCommission) {
-  plan_.measurement = Measurement::quarterly;
-  plan_.draw = DrawKind::recoverable;
-  plan_.draw_per_month = 5;
-  plan_.draw_months = 3;
-  bookings_[3] = 120;
   // Q1: draw 15 advanced. Q2: commission 18, of which 15 recovers the advance.
-  const Payout p = pay();
+  const Payout p = draw_case(DrawKind::recoverable);
   EXPECT_DOUBLE_EQ(p.draw, 15.0);
   EXPECT_NEAR(p.commission, 3.0, 1e-12);
   EXPECT_NEAR(p.variable(), 18.0, 1e-12);
