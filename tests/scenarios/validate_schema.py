@@ -113,10 +113,13 @@ def main():
     # The schema's objects must have exactly the keys the loader allows: every allow_only({...})
     # list in the loader is some schema object's key set and vice versa, and the segment
     # parameters are kSegmentParamKeys.
+    # The plan section is read by sim/plan_loader.cpp.
     with open(os.path.join(root, "sim", "scenario_loader.cpp"), encoding="utf-8") as f:
         source = f.read()
+    with open(os.path.join(root, "sim", "plan_loader.cpp"), encoding="utf-8") as f:
+        plan_source = f.read()
     loader_sets = {frozenset(re.findall(r'"([a-z_]+)"', keys))
-                   for keys in re.findall(r"allow_only\(\{([^}]*)\}\)", source)}
+                   for keys in re.findall(r"allow_only\(\{([^}]*)\}\)", source + plan_source)}
     segment_keys = loader_keys(source, "kSegmentParamKeys =")
     schema_sets = set(object_key_sets(schema)) - {frozenset({"id"})}  # segment: id + $ref
     documented_segment_keys = set(schema["$defs"]["segment_params"]["properties"])
