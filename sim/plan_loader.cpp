@@ -182,7 +182,7 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
       }
     }
     if (auto mode = item.get("tier_mode")) {
-      p.mode = choose(*mode, "a tier mode", {{"marginal", plan::TierMode::marginal}, {"retroactive", plan::TierMode::retroactive}});
+      p.mode = choose<plan::TierMode>(*mode, "a tier mode", {{"marginal", plan::TierMode::marginal}, {"retroactive", plan::TierMode::retroactive}});
     }
     if (auto cap = item.get("cap")) {
       p.cap = cap->positive();
@@ -192,11 +192,11 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
       }
     }
     if (auto m = item.get("measurement")) {
-      p.measurement = choose(*m, "a measurement", {{"quarterly", plan::Measurement::quarterly}, {"annual", plan::Measurement::annual}});
+      p.measurement = choose<plan::Measurement>(*m, "a measurement", {{"quarterly", plan::Measurement::quarterly}, {"annual", plan::Measurement::annual}});
     }
     if (auto draw = item.get("draw")) {
       draw->allow_only({"kind", "per_month", "months"});
-      p.draw = choose(draw->at("kind"), "a draw kind",
+      p.draw = choose<plan::DrawKind>(draw->at("kind"), "a draw kind",
                       {{"recoverable", plan::DrawKind::recoverable}, {"non_recoverable", plan::DrawKind::non_recoverable}});
       p.draw_per_month = draw->at("per_month").positive();
       p.draw_months = static_cast<int>(draw->at("months").integer(1, 36));

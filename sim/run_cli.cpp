@@ -198,7 +198,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
       next = options.end_trial;
     }
     progress.finish();
-    if (!done) done = run_trials(scenario, RunOptions{my_first, my_first, seed, threads, args.keep_trials, 64, {}});
+    if (!done) done = run_trials(scenario, RunOptions{my_first, my_first, seed, threads, args.keep_trials, 64, {}, nullptr, {}});
   });
 
   if (mpi::active()) {
