@@ -19,7 +19,8 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
 
 void string_attribute(H5::H5Object& object, const std::string& name, const std::string& value);
 void uint_attribute(H5::H5Object& object, const std::string& name, std::uint64_t value);
-void write_strings(H5::Group& group, const std::string& name, const std::vector<std::string>& values);
+void write_strings(H5::Group& group, const std::string& name,
+                   const std::vector<std::string>& values);
 //! A double array with named dimensions; chunked and compressed when `chunk_rows` > 0.
 void write_doubles(H5::Group& group, const std::string& name, const std::vector<hsize_t>& dims,
                    const double* data, const std::string& dimension_names, hsize_t chunk_rows = 0);

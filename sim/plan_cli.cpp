@@ -36,9 +36,11 @@ void add_common_options(CLI::App* app, CommonArgs& args) {
   app->add_option("scenario", args.scenario, "Scenario file (JSON, schema_version 1)")->required();
   app->add_option("-o,--output", args.output, "Write the results to this HDF5 file");
   app->add_option("--csv", args.csv_dir, "Write CSV files into this folder");
-  app->add_option("--trials", args.trials, "Number of trials (overrides the scenario)")->check(CLI::Range(1ULL, 100'000'000ULL));
+  app->add_option("--trials", args.trials, "Number of trials (overrides the scenario)")
+      ->check(CLI::Range(1ULL, 100'000'000ULL));
   app->add_option("--seed", args.seed, "Random seed (overrides the scenario)");
-  app->add_option("--threads", args.threads, "Worker threads, 0 = all cores")->check(CLI::Range(0, 1024));
+  app->add_option("--threads", args.threads, "Worker threads, 0 = all cores")
+      ->check(CLI::Range(0, 1024));
   app->add_flag("-q,--quiet", args.quiet, "No table on stdout");
 }
 
@@ -50,7 +52,8 @@ RunOptions run_options(const Scenario& scenario, const CommonArgs& args) {
   return options;
 }
 
-Provenance plan_provenance(const Scenario& scenario, const std::string& command_line, const RunOptions& options) {
+Provenance plan_provenance(const Scenario& scenario, const std::string& command_line,
+                           const RunOptions& options) {
   Provenance p;
   p.command_line = command_line;
   p.seed = options.seed;
@@ -75,7 +78,10 @@ struct CapacityArgs {
 
 void capacity_command(const CapacityArgs& args, const std::string& command_line) {
   if (!(args.confidence > 0 && args.confidence < 1)) {
-    throw_input("--confidence: {} is not a probability strictly between 0 and 1 (allowed: 0 < confidence < 1)", args.confidence);
+    throw_input(
+        "--confidence: {} is not a probability strictly between 0 and 1 (allowed: 0 < confidence < "
+        "1)",
+        args.confidence);
   }
   const Scenario scenario = load_scenario(args.common.scenario);
   const plan::CapacitySpec spec = parse_capacity_spec(scenario);
@@ -87,12 +93,16 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   if (!result.feasible) {
     std::string best;
     for (const auto& a : result.regions) best += fmt::format(" {} {:.4f};", a.id, a.probability);
-    throw_input("{}: no feasible hiring plan: with every allowed hire (max_hires in /plan/capacity/windows) the best "
-                "probabilities of reaching the FY{} targets are{} the confidence asked is {} (allow more or earlier "
-                "hires, or lower --confidence)",
-                args.common.scenario, spec.fiscal_year, best, args.confidence);
+    throw_input(
+        "{}: no feasible hiring plan: with every allowed hire (max_hires in "
+        "/plan/capacity/windows) the best "
+        "probabilities of reaching the FY{} targets are{} the confidence asked is {} (allow more "
+        "or earlier "
+        "hires, or lower --confidence)",
+        args.common.scenario, spec.fiscal_year, best, args.confidence);
   }
-  if (!args.common.output.empty()) write_capacity_hdf5(args.common.output, scenario, result, provenance);
+  if (!args.common.output.empty())
+    write_capacity_hdf5(args.common.output, scenario, result, provenance);
   if (!args.common.csv_dir.empty()) write_capacity_csv(args.common.csv_dir, scenario, result);
   if (!args.common.quiet) {
     fmt::print("{}", format_capacity_table(scenario, result));
@@ -122,7 +132,8 @@ struct QuotaOutcome {
   double run_seconds = 0, quota_seconds = 0, comp_seconds = 0;
 };
 
-QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args, const RunOptions& base_options) {
+QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args,
+                          const RunOptions& base_options) {
   QuotaOutcome outcome;
   const plan::QuotaMethod method = plan::parse_quota_method(args.method);
   const QuotaSettings settings = parse_quota_settings(scenario);
@@ -131,20 +142,26 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args, const
   const double over = args.over_assignment.value_or(settings.over_assignment.value_or(1.0));
   if (!(over > 0)) throw_input("--over-assignment: {} is not allowed (must be > 0)", over);
   if (over < 1 && !args.allow_under_assignment) {
-    throw_input("over-assignment {} is below 1: quotas would sum to less than the target (allowed >= 1, or pass "
-                "--allow-under-assignment)",
-                over);
+    throw_input(
+        "over-assignment {} is below 1: quotas would sum to less than the target (allowed >= 1, or "
+        "pass "
+        "--allow-under-assignment)",
+        over);
   }
   plan::QuotaRequest request;
   request.method = method;
   request.key = args.key.empty() ? settings.key : parse_quota_key(args.key, "--key");
-  const std::string prior_csv = args.prior_csv.empty() ? settings.prior_bookings_csv : args.prior_csv;
+  const std::string prior_csv =
+      args.prior_csv.empty() ? settings.prior_bookings_csv : args.prior_csv;
   if (!prior_csv.empty()) request.prior = read_seat_amounts(prior_csv, scenario, "bookings", false);
   if (method == plan::QuotaMethod::top_down && request.key.prior > 0 && request.prior.empty()) {
-    throw_input("--key: the prior-bookings key needs --prior-csv (columns seat,bookings) or /plan/quotas/prior_bookings_csv");
+    throw_input(
+        "--key: the prior-bookings key needs --prior-csv (columns seat,bookings) or "
+        "/plan/quotas/prior_bookings_csv");
   }
   if (method == plan::QuotaMethod::import) {
-    if (args.import_csv.empty()) throw_input("--method import needs --import-csv FILE (columns seat,quota)");
+    if (args.import_csv.empty())
+      throw_input("--method import needs --import-csv FILE (columns seat,quota)");
     request.imported = read_seat_amounts(args.import_csv, scenario, "quota", true);
   } else if (!args.import_csv.empty()) {
     throw_input("--import-csv is only used with --method import (given --method {})", args.method);
@@ -161,8 +178,10 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args, const
   }
   if (target < 0 && every_region) target = region_sum;
   if (target < 0 && method != plan::QuotaMethod::import) {
-    throw_input("{}: no new_bookings target for FY{} in /targets (quotas are split from the company target)",
-                scenario.source, year);
+    throw_input(
+        "{}: no new_bookings target for FY{} in /targets (quotas are split from the company "
+        "target)",
+        scenario.source, year);
   }
   request.target = std::max(target, 0.0) * over;
   const plan::CompSpec comp_spec = args.no_comp ? plan::CompSpec{} : parse_comp_spec(scenario);
@@ -185,13 +204,14 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args, const
   for (const auto& c : occupancy) counts.add(c);
 
   watch.restart();
-  const plan::SeatDistributions bookings(result.seat_values, scenario.seats.size(), result.layout.fiscal_years,
-                                         fy.index, result.trials());
+  const plan::SeatDistributions bookings(result.seat_values, scenario.seats.size(),
+                                         result.layout.fiscal_years, fy.index, result.trials());
   const plan::QuotaSet quotas = plan::set_quotas(scenario, bookings, request);
-  outcome.report = plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(), bookings, quotas.quota,
-                                         profiles, &counts);
+  outcome.report = plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(),
+                                         bookings, quotas.quota, profiles, &counts);
   outcome.quota_seconds = watch.seconds();
-  outcome.info = {plan::to_string(method), year, over, request.target, quotas.common_probability, result.trials()};
+  outcome.info = {plan::to_string(method),   year,           over, request.target,
+                  quotas.common_probability, result.trials()};
 
   if (!comp_spec.empty()) {
     // Commission depends on the quotas just set, so payouts come from a second pass over the
@@ -202,17 +222,21 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args, const
     comp_recording.clawback_months = evaluator.clawback_months();
     RunOptions comp_options = base_options;
     comp_options.seat_months = &comp_recording;
-    comp_options.observe_trial = [&](std::uint64_t trial, const TrialOutcome& o) { evaluator.observe(trial, o); };
+    comp_options.observe_trial = [&](std::uint64_t trial, const TrialOutcome& o) {
+      evaluator.observe(trial, o);
+    };
     const RunResult again = run_trials(scenario, comp_options);
     const ResultLayout& layout = again.layout;
     std::size_t period = 0;
     for (std::size_t p = 0; p < layout.periods.size(); ++p) {
       if (layout.periods[p].fiscal_year == year && layout.periods[p].quarter == 0) period = p;
     }
-    const std::size_t cell = period * layout.cells() +
-                             layout.cell(layout.regions - 1, layout.segments - 1, static_cast<int>(Metric::new_bookings));
+    const std::size_t cell =
+        period * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1,
+                                              static_cast<int>(Metric::new_bookings));
     std::vector<double> company(again.trials());
-    for (std::uint64_t t = 0; t < again.trials(); ++t) company[t] = again.period_values[t * layout.period_cells() + cell];
+    for (std::uint64_t t = 0; t < again.trials(); ++t)
+      company[t] = again.period_values[t * layout.period_cells() + cell];
     outcome.comp = evaluator.finish(company);
     outcome.comp_seconds = watch.seconds();
   }
@@ -226,11 +250,14 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
   const QuotaOutcome outcome = solve_quotas(scenario, args, options);
   const plan::CompResult* comp = outcome.comp ? &*outcome.comp : nullptr;
   const Provenance provenance = plan_provenance(scenario, command_line, options);
-  if (!args.common.output.empty()) write_quota_hdf5(args.common.output, scenario, outcome.info, outcome.report, comp, provenance);
-  if (!args.common.csv_dir.empty()) write_quota_csv(args.common.csv_dir, scenario, outcome.info, outcome.report, comp);
+  if (!args.common.output.empty())
+    write_quota_hdf5(args.common.output, scenario, outcome.info, outcome.report, comp, provenance);
+  if (!args.common.csv_dir.empty())
+    write_quota_csv(args.common.csv_dir, scenario, outcome.info, outcome.report, comp);
   if (!args.common.quiet) {
     fmt::print("{}", format_quota_table(scenario, outcome.info, outcome.report, comp));
-    fmt::print("(forecast {:.2f} s, quotas {:.2f} s{})\n", outcome.run_seconds, outcome.quota_seconds,
+    fmt::print("(forecast {:.2f} s, quotas {:.2f} s{})\n", outcome.run_seconds,
+               outcome.quota_seconds,
                comp ? fmt::format(", compensation pass {:.2f} s", outcome.comp_seconds) : "");
   }
 }
@@ -242,36 +269,51 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
 nlohmann::json bench_document(int seats, std::uint64_t trials) {
   const std::vector<std::string> regions{"NA", "EMEA", "APAC", "LATAM"};
   const std::vector<std::string> segments{"SMB", "MM", "ENT"};
-  nlohmann::json doc = {{"schema_version", 1},
-                        {"name", "plan-bench"},
-                        {"horizon", {{"start", "2027-01"}, {"months", 12}, {"reporting_currency", "USD"}}},
-                        {"ramp_curves", {{{"id", "ramp"}, {"fraction", {0.1, 0.3, 0.5, 0.7, 0.9}}}}},
-                        {"simulation", {{"trials", trials}, {"seed", 1}}}};
+  nlohmann::json doc = {
+      {"schema_version", 1},
+      {"name", "plan-bench"},
+      {"horizon", {{"start", "2027-01"}, {"months", 12}, {"reporting_currency", "USD"}}},
+      {"ramp_curves", {{{"id", "ramp"}, {"fraction", {0.1, 0.3, 0.5, 0.7, 0.9}}}}},
+      {"simulation", {{"trials", trials}, {"seed", 1}}}};
   for (const auto& r : regions) doc["regions"].push_back({{"id", r}});
   const double rates[] = {6.0, 3.0, 1.0}, sizes[] = {10000, 40000, 150000};
   for (int s = 0; s < 3; ++s) {
-    doc["segments"].push_back({{"id", segments[s]}, {"opportunity_rate", rates[s]}, {"win_rate", 0.25},
-                               {"deal_size", {{"mean", sizes[s]}, {"cv", 0.6}}}, {"cycle_months", {0.5, 0.3, 0.2}},
-                               {"ramp_curve", "ramp"}, {"attrition", 0.2}, {"backfill_lag_months", 2}, {"skill_cv", 0.3}});
+    doc["segments"].push_back({{"id", segments[s]},
+                               {"opportunity_rate", rates[s]},
+                               {"win_rate", 0.25},
+                               {"deal_size", {{"mean", sizes[s]}, {"cv", 0.6}}},
+                               {"cycle_months", {0.5, 0.3, 0.2}},
+                               {"ramp_curve", "ramp"},
+                               {"attrition", 0.2},
+                               {"backfill_lag_months", 2},
+                               {"skill_cv", 0.3}});
   }
   double total = 0;
   std::vector<double> per_region(4, 0.0);
   for (int i = 0; i < seats; ++i) {
     const int r = i % 4, s = (i / 4) % 3;
-    doc["roster"]["reps"].push_back({{"id", fmt::format("R{}", i)}, {"region", regions[r]}, {"segment", segments[s]},
+    doc["roster"]["reps"].push_back({{"id", fmt::format("R{}", i)},
+                                     {"region", regions[r]},
+                                     {"segment", segments[s]},
                                      {"start", "2025-01"}});
     const double expected = 12 * rates[s] * 0.25 * sizes[s] * 0.9;
     per_region[r] += expected;
     total += expected;
   }
-  for (int r = 0; r < 4; ++r) doc["targets"].push_back({{"region", regions[r]}, {"fiscal_year", 2027}, {"amount", per_region[r]}});
+  for (int r = 0; r < 4; ++r)
+    doc["targets"].push_back(
+        {{"region", regions[r]}, {"fiscal_year", 2027}, {"amount", per_region[r]}});
   doc["targets"].push_back({{"fiscal_year", 2027}, {"amount", total}});
   for (int r = 0; r < 4; ++r) {
     for (int s = 0; s < 3; ++s) {
-      doc["plan"]["capacity"]["windows"].push_back({{"region", regions[r]}, {"segment", segments[s]},
-                                                    {"earliest", "2027-01"}, {"latest", "2027-07"},
-                                                    {"max_hires", std::max(4, seats / 40)}, {"time_to_fill_months", 2},
-                                                    {"cost_per_hire", 20000}, {"monthly_cost", 8000}});
+      doc["plan"]["capacity"]["windows"].push_back({{"region", regions[r]},
+                                                    {"segment", segments[s]},
+                                                    {"earliest", "2027-01"},
+                                                    {"latest", "2027-07"},
+                                                    {"max_hires", std::max(4, seats / 40)},
+                                                    {"time_to_fill_months", 2},
+                                                    {"cost_per_hire", 20000},
+                                                    {"monthly_cost", 8000}});
     }
   }
   doc["plan"]["capacity"]["start_step_months"] = 3;
@@ -288,7 +330,8 @@ struct BenchArgs {
 
 void bench_command(const BenchArgs& args) {
   {
-    const Scenario scenario = build_scenario(bench_document(args.seats, args.trials), "plan-bench.json", ".");
+    const Scenario scenario =
+        build_scenario(bench_document(args.seats, args.trials), "plan-bench.json", ".");
     QuotaArgs qa;
     qa.common.threads = args.threads;
     qa.over_assignment = 1.1;
@@ -299,29 +342,35 @@ void bench_command(const BenchArgs& args) {
     Stopwatch watch;
     (void)run_trials(scenario, options);
     const double forecast = watch.seconds();
-    fmt::print("quotas: {} seats x {} trials on {} threads; forecast alone {:.2f} s\n", args.seats, args.trials,
-               options.threads, forecast);
+    fmt::print("quotas: {} seats x {} trials on {} threads; forecast alone {:.2f} s\n", args.seats,
+               args.trials, options.threads, forecast);
     for (const char* method : {"equal-chance", "capacity", "top-down"}) {
       qa.method = method;
       const QuotaOutcome o = solve_quotas(scenario, qa, options);
-      fmt::print("  {:<13} forecast with occupancy {:.2f} s, quota solve + evaluation {:.2f} s{}\n", method, o.run_seconds,
-                 o.quota_seconds,
-                 std::isnan(o.info.common_probability) ? "" : fmt::format(" (common probability {:.4f})", o.info.common_probability));
+      fmt::print("  {:<13} forecast with occupancy {:.2f} s, quota solve + evaluation {:.2f} s{}\n",
+                 method, o.run_seconds, o.quota_seconds,
+                 std::isnan(o.info.common_probability)
+                     ? ""
+                     : fmt::format(" (common probability {:.4f})", o.info.common_probability));
     }
   }
   {
-    const Scenario scenario = build_scenario(bench_document(args.capacity_seats, args.capacity_trials), "plan-bench.json", ".");
+    const Scenario scenario = build_scenario(
+        bench_document(args.capacity_seats, args.capacity_trials), "plan-bench.json", ".");
     const plan::CapacitySpec spec = parse_capacity_spec(scenario);
     // Raise the targets so the search must hire.
     Scenario harder = scenario;
     for (auto& t : harder.targets) t.amount *= 1.25;
     Stopwatch watch;
-    const plan::CapacityResult r =
-        plan::search_capacity(harder, spec, 0.7, {args.capacity_trials, 1, resolve_threads(args.threads)});
-    fmt::print("capacity: 4 regions x 3 segments, {} roster seats, {} trials, {} candidate columns: {} hires ({}), "
-               "total {:.2f} s (simulation {:.2f} s, search {:.2f} s)\n",
-               args.capacity_seats, args.capacity_trials, r.candidates, r.hires.size(),
-               r.feasible ? "feasible" : "infeasible", watch.seconds(), r.simulate_seconds, r.search_seconds);
+    const plan::CapacityResult r = plan::search_capacity(
+        harder, spec, 0.7, {args.capacity_trials, 1, resolve_threads(args.threads)});
+    fmt::print(
+        "capacity: 4 regions x 3 segments, {} roster seats, {} trials, {} candidate columns: {} "
+        "hires ({}), "
+        "total {:.2f} s (simulation {:.2f} s, search {:.2f} s)\n",
+        args.capacity_seats, args.capacity_trials, r.candidates, r.hires.size(),
+        r.feasible ? "feasible" : "infeasible", watch.seconds(), r.simulate_seconds,
+        r.search_seconds);
   }
 }
 
@@ -329,30 +378,47 @@ void bench_command(const BenchArgs& args) {
 
 void add_plan_commands(CLI::App& app) {
   auto capacity = std::make_shared<CapacityArgs>();
-  auto* cap = app.add_subcommand("capacity", "Find the cheapest hiring plan that reaches the targets with a confidence");
+  auto* cap = app.add_subcommand(
+      "capacity", "Find the cheapest hiring plan that reaches the targets with a confidence");
   add_common_options(cap, capacity->common);
-  cap->add_option("--confidence", capacity->confidence, "Required P(reach target) per region and company, in (0, 1)");
+  cap->add_option("--confidence", capacity->confidence,
+                  "Required P(reach target) per region and company, in (0, 1)");
   cap->callback([capacity, cap] { capacity_command(*capacity, command_line_of(cap)); });
 
   auto quotas = std::make_shared<QuotaArgs>();
-  auto* q = app.add_subcommand("quotas", "Set seat quotas and evaluate them (and the compensation plans' cost)");
+  auto* q = app.add_subcommand(
+      "quotas", "Set seat quotas and evaluate them (and the compensation plans' cost)");
   add_common_options(q, quotas->common);
   q->add_option("--method", quotas->method, "top-down, capacity, equal-chance or import");
-  q->add_option("--over-assignment", quotas->over_assignment, "Quotas sum to target x this (default: scenario, else 1)");
-  q->add_flag("--allow-under-assignment", quotas->allow_under_assignment, "Accept an over-assignment below 1");
-  q->add_option("--key", quotas->key, "Top-down key: expected, potential, prior or a blend potential=..,prior=..,expected=..");
-  q->add_option("--prior-csv", quotas->prior_csv, "Prior-year bookings per seat (columns seat,bookings)");
-  q->add_option("--import-csv", quotas->import_csv, "Quotas to evaluate (columns seat,quota) for --method import");
-  q->add_option("--fiscal-year", quotas->fiscal_year, "Fiscal year (default: /plan/fiscal_year, else the first)");
-  q->add_flag("--no-comp", quotas->no_comp, "Skip the compensation cost even if the scenario has plans");
+  q->add_option("--over-assignment", quotas->over_assignment,
+                "Quotas sum to target x this (default: scenario, else 1)");
+  q->add_flag("--allow-under-assignment", quotas->allow_under_assignment,
+              "Accept an over-assignment below 1");
+  q->add_option(
+      "--key", quotas->key,
+      "Top-down key: expected, potential, prior or a blend potential=..,prior=..,expected=..");
+  q->add_option("--prior-csv", quotas->prior_csv,
+                "Prior-year bookings per seat (columns seat,bookings)");
+  q->add_option("--import-csv", quotas->import_csv,
+                "Quotas to evaluate (columns seat,quota) for --method import");
+  q->add_option("--fiscal-year", quotas->fiscal_year,
+                "Fiscal year (default: /plan/fiscal_year, else the first)");
+  q->add_flag("--no-comp", quotas->no_comp,
+              "Skip the compensation cost even if the scenario has plans");
   q->callback([quotas, q] { quotas_command(*quotas, command_line_of(q)); });
 
   auto bench = std::make_shared<BenchArgs>();
-  auto* b = app.add_subcommand("plan-bench", "Time quota solving and the capacity search on synthetic scenarios");
-  b->add_option("--seats", bench->seats, "Seats for the quota benchmark")->check(CLI::Range(12, 1'000'000));
-  b->add_option("--trials", bench->trials, "Trials for the quota benchmark")->check(CLI::Range(10ULL, 10'000'000ULL));
-  b->add_option("--capacity-seats", bench->capacity_seats, "Roster seats for the capacity benchmark")->check(CLI::Range(12, 100'000));
-  b->add_option("--capacity-trials", bench->capacity_trials, "Trials for the capacity benchmark")->check(CLI::Range(10ULL, 10'000'000ULL));
+  auto* b = app.add_subcommand("plan-bench",
+                               "Time quota solving and the capacity search on synthetic scenarios");
+  b->add_option("--seats", bench->seats, "Seats for the quota benchmark")
+      ->check(CLI::Range(12, 1'000'000));
+  b->add_option("--trials", bench->trials, "Trials for the quota benchmark")
+      ->check(CLI::Range(10ULL, 10'000'000ULL));
+  b->add_option("--capacity-seats", bench->capacity_seats,
+                "Roster seats for the capacity benchmark")
+      ->check(CLI::Range(12, 100'000));
+  b->add_option("--capacity-trials", bench->capacity_trials, "Trials for the capacity benchmark")
+      ->check(CLI::Range(10ULL, 10'000'000ULL));
   b->add_option("--threads", bench->threads, "Worker threads")->check(CLI::Range(0, 1024));
   b->callback([bench] { bench_command(*bench); });
 }

@@ -28,13 +28,15 @@ int find_index(const JsonNode& node, const std::vector<std::string>& ids, std::s
     if (ids[i] == id) return static_cast<int>(i);
   }
   const std::string suggestion = did_you_mean(id, ids);
-  if (!suggestion.empty()) node.fail("unknown {} \"{}\" (did you mean \"{}\"?)", kind, id, suggestion);
+  if (!suggestion.empty())
+    node.fail("unknown {} \"{}\" (did you mean \"{}\"?)", kind, id, suggestion);
   node.fail("unknown {} \"{}\" (known: {})", kind, id, fmt::join(ids, ", "));
 }
 
 //! The value named by a string member; fails listing the allowed names.
 template <class Enum>
-Enum choose(const JsonNode& node, std::string_view what, const std::vector<std::pair<std::string, Enum>>& options) {
+Enum choose(const JsonNode& node, std::string_view what,
+            const std::vector<std::pair<std::string, Enum>>& options) {
   const std::string text = node.string();
   std::vector<std::string> names;
   for (const auto& [name, value] : options) {
@@ -70,7 +72,8 @@ std::string resolve_path(const Scenario& scenario, const std::string& path) {
 
 int plan_fiscal_year(const Scenario& scenario) {
   const int first = scenario.calendar.fiscal_year_of(scenario.calendar.start());
-  const int last = scenario.calendar.fiscal_year_of(scenario.calendar.absolute(scenario.months() - 1));
+  const int last =
+      scenario.calendar.fiscal_year_of(scenario.calendar.absolute(scenario.months() - 1));
   if (auto plan = plan_section(scenario, "")) {
     if (auto year = plan->get("fiscal_year")) return static_cast<int>(year->integer(first, last));
   }
@@ -80,14 +83,16 @@ int plan_fiscal_year(const Scenario& scenario) {
 plan::CapacitySpec parse_capacity_spec(const Scenario& scenario) {
   auto node = plan_section(scenario, "capacity");
   if (!node) {
-    throw_input("{}: /plan/capacity is missing (capacity needs hiring windows: region, segment, earliest, "
-                "latest, max_hires, cost_per_hire)",
-                scenario.source);
+    throw_input(
+        "{}: /plan/capacity is missing (capacity needs hiring windows: region, segment, earliest, "
+        "latest, max_hires, cost_per_hire)",
+        scenario.source);
   }
   node->allow_only({"windows", "start_step_months"});
   plan::CapacitySpec spec;
   spec.fiscal_year = plan_fiscal_year(scenario);
-  if (auto step = node->get("start_step_months")) spec.start_step_months = static_cast<int>(step->integer(1, 36));
+  if (auto step = node->get("start_step_months"))
+    spec.start_step_months = static_cast<int>(step->integer(1, 36));
   const JsonNode list = node->at("windows");
   if (list.size() == 0) list.fail("needs at least one hiring window");
   for (const auto& item : list.items()) {
@@ -99,17 +104,20 @@ plan::CapacitySpec parse_capacity_spec(const Scenario& scenario) {
     w.earliest = relative_month(scenario, item.at("earliest"));
     w.latest = item.has("latest") ? relative_month(scenario, item.at("latest")) : w.earliest;
     if (w.earliest < 0 || w.earliest >= scenario.months()) {
-      item.at("earliest").fail("{} is outside the horizon (allowed {}..{})", item.at("earliest").string(),
-                               format_year_month(scenario.calendar.start()),
-                               format_year_month(scenario.calendar.absolute(scenario.months() - 1)));
+      item.at("earliest")
+          .fail("{} is outside the horizon (allowed {}..{})", item.at("earliest").string(),
+                format_year_month(scenario.calendar.start()),
+                format_year_month(scenario.calendar.absolute(scenario.months() - 1)));
     }
     if (w.latest < w.earliest || w.latest >= scenario.months()) {
-      item.at("latest").fail("{} is not between earliest and the horizon end ({}..{})", item.at("latest").string(),
+      item.at("latest").fail("{} is not between earliest and the horizon end ({}..{})",
+                             item.at("latest").string(),
                              format_year_month(scenario.calendar.absolute(w.earliest)),
                              format_year_month(scenario.calendar.absolute(scenario.months() - 1)));
     }
     w.max_hires = static_cast<int>(item.at("max_hires").integer(1, 10000));
-    if (auto t = item.get("time_to_fill_months")) w.time_to_fill = static_cast<int>(t->integer(0, 36));
+    if (auto t = item.get("time_to_fill_months"))
+      w.time_to_fill = static_cast<int>(t->integer(0, 36));
     w.cost_per_hire = item.at("cost_per_hire").non_negative();
     if (auto c = item.get("monthly_cost")) w.monthly_cost = c->non_negative();
     spec.windows.push_back(w);
@@ -130,9 +138,11 @@ QuotaSettings parse_quota_settings(const Scenario& scenario) {
     if (auto v = key->get("potential")) settings.key.potential = v->non_negative();
     if (auto v = key->get("prior")) settings.key.prior = v->non_negative();
     if (auto v = key->get("expected")) settings.key.expected = v->non_negative();
-    if (settings.key.potential + settings.key.prior + settings.key.expected <= 0) key->fail("all weights are 0 (at least one must be > 0)");
+    if (settings.key.potential + settings.key.prior + settings.key.expected <= 0)
+      key->fail("all weights are 0 (at least one must be > 0)");
   }
-  if (auto csv = node->get("prior_bookings_csv")) settings.prior_bookings_csv = resolve_path(scenario, csv->string());
+  if (auto csv = node->get("prior_bookings_csv"))
+    settings.prior_bookings_csv = resolve_path(scenario, csv->string());
   return settings;
 }
 
@@ -148,65 +158,84 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
   std::vector<int> segment_plan(segments.size(), -1);
   int default_plan = -1;
   for (const auto& item : list.items()) {
-    item.allow_only({"id", "segments", "ote", "variable_share", "tiers", "tier_mode", "cap", "measurement",
-                     "draw", "spif", "clawback_months"});
+    item.allow_only({"id", "segments", "ote", "variable_share", "tiers", "tier_mode", "cap",
+                     "measurement", "draw", "spif", "clawback_months"});
     plan::CompPlan p;
     const int index = static_cast<int>(spec.plans.size());
     p.id = item.at("id").string();
     if (auto list_segments = item.get("segments")) {
       for (const auto& s : list_segments->items()) {
         const int k = find_index(s, segments, "segment");
-        if (segment_plan[k] >= 0) s.fail("segment \"{}\" already has plan \"{}\" (one plan per segment)", segments[k], spec.plans[segment_plan[k]].id);
+        if (segment_plan[k] >= 0)
+          s.fail("segment \"{}\" already has plan \"{}\" (one plan per segment)", segments[k],
+                 spec.plans[segment_plan[k]].id);
         segment_plan[k] = index;
         p.segments.push_back(k);
       }
     } else {
-      if (default_plan >= 0) item.fail("a second plan without segments (only one default plan is allowed)");
+      if (default_plan >= 0)
+        item.fail("a second plan without segments (only one default plan is allowed)");
       default_plan = index;
     }
     p.ote = item.at("ote").positive();
     p.variable_share = item.at("variable_share").number_in(0.0, 1.0, "a share of OTE");
-    if (!(p.variable_share > 0)) item.at("variable_share").fail("0 leaves nothing to pay on quota (allowed: above 0, up to 1)");
+    if (!(p.variable_share > 0))
+      item.at("variable_share")
+          .fail("0 leaves nothing to pay on quota (allowed: above 0, up to 1)");
     if (auto tiers = item.get("tiers")) {
       p.tiers.clear();
       if (tiers->size() == 0) tiers->fail("needs at least one tier");
       for (const auto& t : tiers->items()) {
         t.allow_only({"from", "rate"});
-        plan::Tier tier{t.at("from").number_in(0.0, 100.0, "an attainment (fraction of quota)"), t.at("rate").number_in(0.0, 100.0, "a rate multiple")};
-        if (p.tiers.empty() && tier.from != 0) t.at("from").fail("{} must be 0 (the first tier starts at 0% of quota)", tier.from);
+        plan::Tier tier{t.at("from").number_in(0.0, 100.0, "an attainment (fraction of quota)"),
+                        t.at("rate").number_in(0.0, 100.0, "a rate multiple")};
+        if (p.tiers.empty() && tier.from != 0)
+          t.at("from").fail("{} must be 0 (the first tier starts at 0% of quota)", tier.from);
         if (!p.tiers.empty() && tier.from <= p.tiers.back().from) {
-          t.at("from").fail("{} does not increase on the previous tier's {} (tiers must not overlap: strictly increasing from)",
-                            tier.from, p.tiers.back().from);
+          t.at("from").fail(
+              "{} does not increase on the previous tier's {} (tiers must not overlap: strictly "
+              "increasing from)",
+              tier.from, p.tiers.back().from);
         }
         p.tiers.push_back(tier);
       }
     }
     if (auto mode = item.get("tier_mode")) {
-      p.mode = choose<plan::TierMode>(*mode, "a tier mode", {{"marginal", plan::TierMode::marginal}, {"retroactive", plan::TierMode::retroactive}});
+      p.mode = choose<plan::TierMode>(
+          *mode, "a tier mode",
+          {{"marginal", plan::TierMode::marginal}, {"retroactive", plan::TierMode::retroactive}});
     }
     if (auto cap = item.get("cap")) {
       p.cap = cap->positive();
       const double on_target = std::max(1.0, p.earnings_factor(1.0));
       if (p.cap < on_target) {
-        cap->fail("{} caps variable pay below on-target pay (cap is a multiple of the on-target variable; allowed >= {})", p.cap, on_target);
+        cap->fail(
+            "{} caps variable pay below on-target pay (cap is a multiple of the on-target "
+            "variable; allowed >= {})",
+            p.cap, on_target);
       }
     }
     if (auto m = item.get("measurement")) {
-      p.measurement = choose<plan::Measurement>(*m, "a measurement", {{"quarterly", plan::Measurement::quarterly}, {"annual", plan::Measurement::annual}});
+      p.measurement = choose<plan::Measurement>(
+          *m, "a measurement",
+          {{"quarterly", plan::Measurement::quarterly}, {"annual", plan::Measurement::annual}});
     }
     if (auto draw = item.get("draw")) {
       draw->allow_only({"kind", "per_month", "months"});
       p.draw = choose<plan::DrawKind>(draw->at("kind"), "a draw kind",
-                      {{"recoverable", plan::DrawKind::recoverable}, {"non_recoverable", plan::DrawKind::non_recoverable}});
+                                      {{"recoverable", plan::DrawKind::recoverable},
+                                       {"non_recoverable", plan::DrawKind::non_recoverable}});
       p.draw_per_month = draw->at("per_month").positive();
       p.draw_months = static_cast<int>(draw->at("months").integer(1, 36));
     }
     if (auto spif = item.get("spif")) {
       spif->allow_only({"per_deal", "segments"});
       p.spif_per_deal = spif->at("per_deal").positive();
-      for (const auto& s : spif->at("segments").items()) p.spif_segments.push_back(find_index(s, segments, "segment"));
+      for (const auto& s : spif->at("segments").items())
+        p.spif_segments.push_back(find_index(s, segments, "segment"));
     }
-    if (auto c = item.get("clawback_months")) p.clawback_months = static_cast<int>(c->integer(0, 60));
+    if (auto c = item.get("clawback_months"))
+      p.clawback_months = static_cast<int>(c->integer(0, 60));
     spec.plans.push_back(p);
   }
   spec.seat_plan.resize(scenario.seats.size());
@@ -221,8 +250,10 @@ std::vector<double> read_seat_amounts(const std::string& path, const Scenario& s
                                       const std::string& column, bool positive) {
   const CsvTable table = CsvTable::read(path);
   std::size_t seat_column = 0;
-  if (auto c = table.column("seat")) seat_column = *c;
-  else seat_column = table.require_column("id");
+  if (auto c = table.column("seat"))
+    seat_column = *c;
+  else
+    seat_column = table.require_column("id");
   const std::size_t amount = table.require_column(column);
   std::map<std::string, std::size_t, std::less<>> index;
   std::vector<std::string> ids;
@@ -236,15 +267,19 @@ std::vector<double> read_seat_amounts(const std::string& path, const Scenario& s
     auto it = index.find(id);
     if (it == index.end()) {
       const std::string suggestion = did_you_mean(id, ids);
-      throw_input("{}: column '{}': unknown seat \"{}\"{} (seats are roster rep ids and hiring-plan ids such as "
-                  "hire/NA/SMB/2027-03/1)",
-                  table.where(row), table.header()[seat_column], id,
-                  suggestion.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", suggestion));
+      throw_input(
+          "{}: column '{}': unknown seat \"{}\"{} (seats are roster rep ids and hiring-plan ids "
+          "such as "
+          "hire/NA/SMB/2027-03/1)",
+          table.where(row), table.header()[seat_column], id,
+          suggestion.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", suggestion));
     }
-    if (!std::isnan(values[it->second])) throw_input("{}: seat \"{}\" appears twice", table.where(row), id);
+    if (!std::isnan(values[it->second]))
+      throw_input("{}: seat \"{}\" appears twice", table.where(row), id);
     const double v = table.number(row, amount);
     if (positive ? !(v > 0) : v < 0) {
-      throw_input("{}: column '{}': {} is not allowed (must be {})", table.where(row), column, v, positive ? "> 0" : ">= 0");
+      throw_input("{}: column '{}': {} is not allowed (must be {})", table.where(row), column, v,
+                  positive ? "> 0" : ">= 0");
     }
     values[it->second] = v;
   }
@@ -265,14 +300,16 @@ plan::QuotaKey parse_quota_key(const std::string& text, const std::string& optio
     const auto value = eq == std::string::npos ? std::nullopt : parse_number(part.substr(eq + 1));
     const std::string name = eq == std::string::npos ? part : part.substr(0, eq);
     if (!value || *value < 0 || (name != "potential" && name != "prior" && name != "expected")) {
-      throw_input("{}: \"{}\" is not a key (potential, prior, expected, or a blend such as "
-                  "potential=0.5,prior=0.2,expected=0.3 with weights >= 0)",
-                  option, text);
+      throw_input(
+          "{}: \"{}\" is not a key (potential, prior, expected, or a blend such as "
+          "potential=0.5,prior=0.2,expected=0.3 with weights >= 0)",
+          option, text);
     }
     (name == "potential" ? key.potential : name == "prior" ? key.prior : key.expected) = *value;
     start = end + 1;
   }
-  if (key.potential + key.prior + key.expected <= 0) throw_input("{}: \"{}\": all weights are 0", option, text);
+  if (key.potential + key.prior + key.expected <= 0)
+    throw_input("{}: \"{}\": all weights are 0", option, text);
   return key;
 }
 

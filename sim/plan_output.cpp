@@ -22,7 +22,9 @@ struct Table {
   std::vector<std::vector<std::string>> labels;
   std::vector<std::string> names;
   std::vector<std::vector<double>> columns;
-  std::size_t rows() const { return labels.empty() ? (columns.empty() ? 0 : columns[0].size()) : labels[0].size(); }
+  std::size_t rows() const {
+    return labels.empty() ? (columns.empty() ? 0 : columns[0].size()) : labels[0].size();
+  }
 };
 
 std::string csv_cell(const std::string& text) {
@@ -32,7 +34,9 @@ std::string csv_cell(const std::string& text) {
   return out + "\"";
 }
 
-std::string csv_number(double v) { return std::isnan(v) ? std::string() : fmt::format("{}", v); }
+std::string csv_number(double v) {
+  return std::isnan(v) ? std::string() : fmt::format("{}", v);
+}
 
 void write_table_csv(const std::filesystem::path& file, const Table& table) {
   std::ofstream out(file);
@@ -50,19 +54,31 @@ void write_table_csv(const std::filesystem::path& file, const Table& table) {
 
 void write_table_hdf5(H5::H5File& file, const std::string& group_name, const Table& table) {
   H5::Group group = file.createGroup(group_name);
-  for (std::size_t k = 0; k < table.labels.size(); ++k) write_strings(group, table.label_names[k], table.labels[k]);
+  for (std::size_t k = 0; k < table.labels.size(); ++k)
+    write_strings(group, table.label_names[k], table.labels[k]);
   for (std::size_t k = 0; k < table.columns.size(); ++k) {
     const hsize_t n = table.columns[k].size();
     write_doubles(group, table.names[k], {n}, table.columns[k].data(), "row");
   }
 }
 
-Table seat_table(const Scenario& scenario, const plan::QuotaReport& report, const plan::CompResult* comp) {
+Table seat_table(const Scenario& scenario, const plan::QuotaReport& report,
+                 const plan::CompResult* comp) {
   Table t;
   t.label_names = {"seat", "region", "segment", "territory"};
   t.labels.resize(4);
-  t.names = {"quota", "mean", "p10", "p50", "p90", "p_reach_quota", "p_reach_quota_se", "expected_attainment",
-             "expected_leavers", "leaver_quota", "backfill_quota", "vacant_quota"};
+  t.names = {"quota",
+             "mean",
+             "p10",
+             "p50",
+             "p90",
+             "p_reach_quota",
+             "p_reach_quota_se",
+             "expected_attainment",
+             "expected_leavers",
+             "leaver_quota",
+             "backfill_quota",
+             "vacant_quota"};
   if (comp) t.names.insert(t.names.end(), {"expected_variable_pay", "expected_cost"});
   t.columns.resize(t.names.size());
   for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
@@ -74,9 +90,18 @@ Table seat_table(const Scenario& scenario, const plan::QuotaReport& report, cons
     t.labels[3].push_back(seat.territory);
     const bool has = !std::isnan(q.quota);
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    std::vector<double> row{q.quota, q.bookings.mean, q.bookings.p10, q.bookings.p50, q.bookings.p90,
-                            has ? q.probability : nan, has ? q.probability_se : nan, has ? q.expected_attainment : nan,
-                            q.leavers, q.leaver_quota, q.backfill_quota, q.vacant_quota};
+    std::vector<double> row{q.quota,
+                            q.bookings.mean,
+                            q.bookings.p10,
+                            q.bookings.p50,
+                            q.bookings.p90,
+                            has ? q.probability : nan,
+                            has ? q.probability_se : nan,
+                            has ? q.expected_attainment : nan,
+                            q.leavers,
+                            q.leaver_quota,
+                            q.backfill_quota,
+                            q.vacant_quota};
     if (comp) {
       row.push_back(comp->seat_variable[s]);
       row.push_back(comp->seat_cost[s]);
@@ -94,8 +119,9 @@ Table group_table(const std::vector<plan::GroupQuota>& groups, const std::string
   t.columns.resize(t.names.size());
   for (const auto& g : groups) {
     t.labels[0].push_back(g.id);
-    const std::vector<double> row{double(g.seats), g.quota, g.bookings.mean, g.bookings.p10, g.bookings.p50,
-                                  g.bookings.p90, g.probability, g.probability_se};
+    const std::vector<double> row{double(g.seats), g.quota,         g.bookings.mean,
+                                  g.bookings.p10,  g.bookings.p50,  g.bookings.p90,
+                                  g.probability,   g.probability_se};
     for (std::size_t k = 0; k < row.size(); ++k) t.columns[k].push_back(row[k]);
   }
   return t;
@@ -103,13 +129,25 @@ Table group_table(const std::vector<plan::GroupQuota>& groups, const std::string
 
 Table organisation_table(const QuotaRunInfo& info, const plan::QuotaReport& r) {
   Table t;
-  t.names = {"fiscal_year", "over_assignment", "target", "common_probability", "quota_seats",
-             "expected_share_at_quota", "share_at_quota_p10", "share_at_quota_p50", "share_at_quota_p90",
-             "probability_sd", "probability_min", "probability_max", "gini_expected_attainment"};
-  const std::vector<double> row{double(info.fiscal_year), info.over_assignment, info.target, info.common_probability,
-                                double(r.quota_seats), r.expected_share_at_quota, r.share_at_quota.p10,
-                                r.share_at_quota.p50, r.share_at_quota.p90, r.probability_sd, r.probability_min,
-                                r.probability_max, r.gini_expected_attainment};
+  t.names = {"fiscal_year",
+             "over_assignment",
+             "target",
+             "common_probability",
+             "quota_seats",
+             "expected_share_at_quota",
+             "share_at_quota_p10",
+             "share_at_quota_p50",
+             "share_at_quota_p90",
+             "probability_sd",
+             "probability_min",
+             "probability_max",
+             "gini_expected_attainment"};
+  const std::vector<double> row{
+      double(info.fiscal_year),  info.over_assignment,  info.target,
+      info.common_probability,   double(r.quota_seats), r.expected_share_at_quota,
+      r.share_at_quota.p10,      r.share_at_quota.p50,  r.share_at_quota.p90,
+      r.probability_sd,          r.probability_min,     r.probability_max,
+      r.gini_expected_attainment};
   for (double v : row) t.columns.push_back({v});
   return t;
 }
@@ -144,7 +182,8 @@ Table comp_table(const plan::CompResult& c) {
   t.columns.resize(4);
   auto add = [&](const std::string& name, const std::vector<double>& v) {
     t.labels[0].push_back(name);
-    const std::vector<double> row{mean_of(v), quantile_of(v, 0.1), quantile_of(v, 0.5), quantile_of(v, 0.9)};
+    const std::vector<double> row{mean_of(v), quantile_of(v, 0.1), quantile_of(v, 0.5),
+                                  quantile_of(v, 0.9)};
     for (std::size_t k = 0; k < 4; ++k) t.columns[k].push_back(row[k]);
   };
   add("total_variable_pay", c.total_variable);
@@ -186,20 +225,33 @@ Table capacity_attainment_table(const plan::CapacityResult& result) {
   Table t;
   t.label_names = {"region"};
   t.labels.resize(1);
-  t.names = {"target", "mean", "p_target", "p_target_se", "marginal_p_region", "marginal_p_region_se",
-             "marginal_p_company", "marginal_hire_cost"};
+  t.names = {"target",
+             "mean",
+             "p_target",
+             "p_target_se",
+             "marginal_p_region",
+             "marginal_p_region_se",
+             "marginal_p_company",
+             "marginal_hire_cost"};
   t.columns.resize(t.names.size());
   for (const auto& a : result.regions) {
     t.labels[0].push_back(a.id);
-    const std::vector<double> row{a.target, a.mean, a.probability, a.probability_se, a.marginal_probability,
-                                  a.marginal_se, a.marginal_company, a.marginal_cost};
+    const std::vector<double> row{a.target,
+                                  a.mean,
+                                  a.probability,
+                                  a.probability_se,
+                                  a.marginal_probability,
+                                  a.marginal_se,
+                                  a.marginal_company,
+                                  a.marginal_cost};
     for (std::size_t k = 0; k < row.size(); ++k) t.columns[k].push_back(row[k]);
   }
   return t;
 }
 
-void write_hdf5_file(const std::string& path, const Scenario& scenario, const Provenance& provenance,
-                     std::uint64_t trials, const std::function<void(H5::H5File&)>& body) {
+void write_hdf5_file(const std::string& path, const Scenario& scenario,
+                     const Provenance& provenance, std::uint64_t trials,
+                     const std::function<void(H5::H5File&)>& body) {
   write_atomically(path, [&](const std::string& tmp) {
     H5::Exception::dontPrint();
     try {
@@ -212,12 +264,14 @@ void write_hdf5_file(const std::string& path, const Scenario& scenario, const Pr
   });
 }
 
-void write_csv_folder(const std::string& directory, const std::vector<std::pair<std::string, Table>>& tables) {
+void write_csv_folder(const std::string& directory,
+                      const std::vector<std::pair<std::string, Table>>& tables) {
   std::error_code ignored;
   std::filesystem::remove_all(directory, ignored);
   write_atomically(directory, [&](const std::string& tmp) {
     std::filesystem::create_directories(tmp);
-    for (const auto& [name, table] : tables) write_table_csv(std::filesystem::path(tmp) / name, table);
+    for (const auto& [name, table] : tables)
+      write_table_csv(std::filesystem::path(tmp) / name, table);
   });
 }
 
@@ -245,8 +299,9 @@ void write_quota_hdf5(const std::string& path, const Scenario& scenario, const Q
   });
 }
 
-void write_quota_csv(const std::string& directory, const Scenario& scenario, const QuotaRunInfo& info,
-                     const plan::QuotaReport& report, const plan::CompResult* comp) {
+void write_quota_csv(const std::string& directory, const Scenario& scenario,
+                     const QuotaRunInfo& info, const plan::QuotaReport& report,
+                     const plan::CompResult* comp) {
   std::vector<std::pair<std::string, Table>> tables{
       {"seats.csv", seat_table(scenario, report, comp)},
       {"territories.csv", group_table(report.territories, "territory")},
@@ -259,35 +314,47 @@ void write_quota_csv(const std::string& directory, const Scenario& scenario, con
 
 std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& info,
                                const plan::QuotaReport& report, const plan::CompResult* comp) {
-  std::string out = fmt::format("quotas FY{} by {} for {} seats: target x over-assignment {:.4g} = {:.0f} {}\n",
-                                info.fiscal_year, info.method, report.quota_seats, info.over_assignment, info.target,
-                                scenario.fx.currencies[scenario.fx.reporting].code);
-  if (!std::isnan(info.common_probability)) out += fmt::format("common probability of reaching quota: {:.4f}\n", info.common_probability);
-  out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9}\n", "region", "seats", "quota", "mean", "p10", "p90", "P(quota)");
+  std::string out =
+      fmt::format("quotas FY{} by {} for {} seats: target x over-assignment {:.4g} = {:.0f} {}\n",
+                  info.fiscal_year, info.method, report.quota_seats, info.over_assignment,
+                  info.target, scenario.fx.currencies[scenario.fx.reporting].code);
+  if (!std::isnan(info.common_probability))
+    out += fmt::format("common probability of reaching quota: {:.4f}\n", info.common_probability);
+  out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9}\n", "region", "seats", "quota",
+                     "mean", "p10", "p90", "P(quota)");
   for (const auto& g : report.regions) {
-    out += fmt::format("{:<12} {:>6} {:>14.0f} {:>14.0f} {:>14.0f} {:>14.0f} {:>9.3f}\n", g.id, g.seats, g.quota, g.bookings.mean,
-                       g.bookings.p10, g.bookings.p90, g.probability);
+    out += fmt::format("{:<12} {:>6} {:>14.0f} {:>14.0f} {:>14.0f} {:>14.0f} {:>9.3f}\n", g.id,
+                       g.seats, g.quota, g.bookings.mean, g.bookings.p10, g.bookings.p90,
+                       g.probability);
   }
-  out += fmt::format("expected share of seats at or above quota {:.3f} (per trial P10 {:.3f}, P90 {:.3f})\n",
-                     report.expected_share_at_quota, report.share_at_quota.p10, report.share_at_quota.p90);
-  out += fmt::format("fairness: P(quota) per seat sd {:.3f}, min {:.3f}, max {:.3f}; Gini of expected attainment {:.3f}\n",
-                     report.probability_sd, report.probability_min, report.probability_max, report.gini_expected_attainment);
+  out += fmt::format(
+      "expected share of seats at or above quota {:.3f} (per trial P10 {:.3f}, P90 {:.3f})\n",
+      report.expected_share_at_quota, report.share_at_quota.p10, report.share_at_quota.p90);
+  out += fmt::format(
+      "fairness: P(quota) per seat sd {:.3f}, min {:.3f}, max {:.3f}; Gini of expected attainment "
+      "{:.3f}\n",
+      report.probability_sd, report.probability_min, report.probability_max,
+      report.gini_expected_attainment);
   double leavers = 0, leaver_quota = 0, backfill_quota = 0;
   for (const auto& s : report.seats) {
     leavers += s.leavers;
     leaver_quota += std::isnan(s.quota) ? 0 : s.leaver_quota;
     backfill_quota += std::isnan(s.quota) ? 0 : s.backfill_quota;
   }
-  out += fmt::format("leavers: {:.1f} expected, carrying {:.0f} of quota; backfills inherit {:.0f}\n", leavers, leaver_quota,
-                     backfill_quota);
+  out +=
+      fmt::format("leavers: {:.1f} expected, carrying {:.0f} of quota; backfills inherit {:.0f}\n",
+                  leavers, leaver_quota, backfill_quota);
   if (comp) {
-    out += fmt::format("compensation: variable pay mean {:.0f} (P10 {:.0f}, P90 {:.0f}); cost of sales incl. base {:.0f}; "
-                       "cost / bookings {:.4f}\n",
-                       mean_of(comp->total_variable), quantile_of(comp->total_variable, 0.1),
-                       quantile_of(comp->total_variable, 0.9), mean_of(comp->total_cost), mean_of(comp->cost_share));
+    out += fmt::format(
+        "compensation: variable pay mean {:.0f} (P10 {:.0f}, P90 {:.0f}); cost of sales incl. base "
+        "{:.0f}; "
+        "cost / bookings {:.4f}\n",
+        mean_of(comp->total_variable), quantile_of(comp->total_variable, 0.1),
+        quantile_of(comp->total_variable, 0.9), mean_of(comp->total_cost),
+        mean_of(comp->cost_share));
     if (!std::isnan(comp->budget)) {
-      out += fmt::format("P(cost > budget {:.0f}) = {:.4f} (se {:.4f})\n", comp->budget, comp->probability_over_budget,
-                         comp->probability_over_budget_se);
+      out += fmt::format("P(cost > budget {:.0f}) = {:.4f} (se {:.4f})\n", comp->budget,
+                         comp->probability_over_budget, comp->probability_over_budget_se);
     }
   }
   return out;
@@ -298,9 +365,11 @@ void write_capacity_hdf5(const std::string& path, const Scenario& scenario,
   write_hdf5_file(path, scenario, provenance, result.trials, [&](H5::H5File& file) {
     H5::Group group = file.createGroup("/capacity");
     string_attribute(group, "status", result.feasible ? "feasible" : "infeasible");
-    H5::Attribute conf = group.createAttribute("confidence", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR));
+    H5::Attribute conf =
+        group.createAttribute("confidence", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR));
     conf.write(H5::PredType::NATIVE_DOUBLE, &result.confidence);
-    H5::Attribute cost = group.createAttribute("cost", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR));
+    H5::Attribute cost =
+        group.createAttribute("cost", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR));
     cost.write(H5::PredType::NATIVE_DOUBLE, &result.cost);
     write_table_hdf5(file, "/capacity/plan", capacity_plan_table(scenario, result));
     write_table_hdf5(file, "/capacity/attainment", capacity_attainment_table(result));
@@ -314,20 +383,23 @@ void write_capacity_csv(const std::string& directory, const Scenario& scenario,
 }
 
 std::string format_capacity_table(const Scenario& scenario, const plan::CapacityResult& result) {
-  std::string out = fmt::format("capacity plan ({}): {} hires, cost {:.0f}, confidence {:.3f}, {} trials\n",
-                                result.feasible ? "feasible" : "INFEASIBLE within the allowed hires", result.hires.size(),
-                                result.cost, result.confidence, result.trials);
+  std::string out =
+      fmt::format("capacity plan ({}): {} hires, cost {:.0f}, confidence {:.3f}, {} trials\n",
+                  result.feasible ? "feasible" : "INFEASIBLE within the allowed hires",
+                  result.hires.size(), result.cost, result.confidence, result.trials);
   std::map<std::string, int> counts;
   for (const auto& h : result.hires) {
     const auto cut = h.id.rfind('/');
-    ++counts[fmt::format("{} from {}", h.id.substr(0, cut), format_year_month(scenario.calendar.absolute(h.requisition)))];
+    ++counts[fmt::format("{} from {}", h.id.substr(0, cut),
+                         format_year_month(scenario.calendar.absolute(h.requisition)))];
   }
   for (const auto& [cell, n] : counts) out += fmt::format("  {:>4} x {}\n", n, cell);
-  out += fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12}\n", "region", "target", "mean", "P(target)", "se",
-                     "+1 hire dP", "dP company");
+  out += fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12}\n", "region", "target", "mean",
+                     "P(target)", "se", "+1 hire dP", "dP company");
   for (const auto& a : result.regions) {
-    out += fmt::format("{:<10} {:>14.0f} {:>14.0f} {:>9.4f} {:>7.4f} {:>12.4f} {:>12.4f}\n", a.id, a.target, a.mean,
-                       a.probability, a.probability_se, a.marginal_probability, a.marginal_company);
+    out += fmt::format("{:<10} {:>14.0f} {:>14.0f} {:>9.4f} {:>7.4f} {:>12.4f} {:>12.4f}\n", a.id,
+                       a.target, a.mean, a.probability, a.probability_se, a.marginal_probability,
+                       a.marginal_company);
   }
   return out;
 }

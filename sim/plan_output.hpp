@@ -17,7 +17,7 @@ struct QuotaRunInfo {
   std::string method;
   int fiscal_year = 0;
   double over_assignment = 1.0;
-  double target = 0.0;  //!< over-assigned, plan-rate reporting currency
+  double target = 0.0;              //!< over-assigned, plan-rate reporting currency
   double common_probability = 0.0;  //!< equal-chance only (NaN otherwise)
   std::uint64_t trials = 0;
 };
@@ -27,8 +27,9 @@ void write_quota_hdf5(const std::string& path, const Scenario& scenario, const Q
                       const Provenance& provenance);
 //! seats.csv, territories.csv, regions.csv, organisation.csv, attainment_histogram.csv and,
 //! with a comp result, compensation_seats.csv and compensation.csv.
-void write_quota_csv(const std::string& directory, const Scenario& scenario, const QuotaRunInfo& info,
-                     const plan::QuotaReport& report, const plan::CompResult* comp);
+void write_quota_csv(const std::string& directory, const Scenario& scenario,
+                     const QuotaRunInfo& info, const plan::QuotaReport& report,
+                     const plan::CompResult* comp);
 std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& info,
                                const plan::QuotaReport& report, const plan::CompResult* comp);
 

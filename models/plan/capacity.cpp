@@ -35,7 +35,8 @@ struct Candidate {
 
 class Search {
  public:
-  Search(std::vector<Group> groups, const std::vector<HiringWindow>& windows, double confidence, std::uint64_t trials)
+  Search(std::vector<Group> groups, const std::vector<HiringWindow>& windows, double confidence,
+         std::uint64_t trials)
       : groups_(std::move(groups)), windows_(windows), confidence_(confidence), trials_(trials) {}
 
   //! Objective to drive to zero: the probability shortfall summed over groups, plus a small
@@ -73,7 +74,8 @@ class Search {
     return static_cast<double>(hits) / static_cast<double>(trials_);
   }
   bool feasible() const {
-    return std::all_of(groups_.begin(), groups_.end(), [&](const Group& g) { return probability(g) >= confidence_; });
+    return std::all_of(groups_.begin(), groups_.end(),
+                       [&](const Group& g) { return probability(g) >= confidence_; });
   }
   const std::vector<Group>& groups() const { return groups_; }
 
@@ -93,13 +95,14 @@ std::vector<int> requisition_months(const HiringWindow& w, int step) {
 
 }  // namespace
 
-CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spec, double confidence,
-                               const CapacityRun& run) {
+CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spec,
+                               double confidence, const CapacityRun& run) {
   Stopwatch watch;
   CapacityResult result;
   result.confidence = confidence;
   result.trials = run.trials;
-  const FiscalYear fy = fiscal_year_of(scenario, spec.fiscal_year, scenario.source + ": /plan/capacity/fiscal_year");
+  const FiscalYear fy =
+      fiscal_year_of(scenario, spec.fiscal_year, scenario.source + ": /plan/capacity/fiscal_year");
   const int R = scenario.region_count();
 
   std::vector<Group> groups;
@@ -113,8 +116,10 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   double company = new_bookings_target(scenario, fy.year, -1);
   if (company < 0 && !groups.empty()) company = region_sum;
   if (company < 0) {
-    throw_input("{}: no new_bookings target for FY{} (capacity needs a company or region target in /targets)",
-                scenario.source, fy.year);
+    throw_input(
+        "{}: no new_bookings target for FY{} (capacity needs a company or region target in "
+        "/targets)",
+        scenario.source, fy.year);
   }
   groups.push_back({-1, "total", company, {}});
 
@@ -132,9 +137,12 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   if (period == layout.periods.size()) throw_internal("fiscal year {} has no period", fy.year);
   for (Group& g : groups) {
     const int region = g.region < 0 ? layout.regions - 1 : g.region;
-    const std::size_t cell = period * layout.cells() + layout.cell(region, layout.segments - 1, static_cast<int>(Metric::new_bookings));
+    const std::size_t cell =
+        period * layout.cells() +
+        layout.cell(region, layout.segments - 1, static_cast<int>(Metric::new_bookings));
     g.sum.resize(run.trials);
-    for (std::uint64_t t = 0; t < run.trials; ++t) g.sum[t] = base.period_values[t * layout.period_cells() + cell];
+    for (std::uint64_t t = 0; t < run.trials; ++t)
+      g.sum[t] = base.period_values[t * layout.period_cells() + cell];
   }
 
   // Every candidate hire at every requisition month, simulated alone (seats do not interact;
@@ -151,7 +159,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     const HiringWindow& win = spec.windows[w];
     int offset = 0;
     for (std::size_t v = 0; v < w; ++v) {
-      if (spec.windows[v].region == win.region && spec.windows[v].segment == win.segment) offset += spec.windows[v].max_hires;
+      if (spec.windows[v].region == win.region && spec.windows[v].segment == win.segment)
+        offset += spec.windows[v].max_hires;
     }
     first_number[w] = offset + 1;
     for (int k = 0; k < win.max_hires; ++k) {
@@ -183,7 +192,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     tbb::parallel_for(std::size_t{0}, C, [&](std::size_t c) {
       auto& b = candidates[c].bookings;
       b.resize(run.trials);
-      for (std::uint64_t t = 0; t < run.trials; ++t) b[t] = columns.seat_values[(t * C + c) * years + fy.index];
+      for (std::uint64_t t = 0; t < run.trials; ++t)
+        b[t] = columns.seat_values[(t * C + c) * years + fy.index];
     });
   }
   result.simulate_seconds = watch.seconds();
@@ -193,7 +203,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   std::vector<std::size_t> chosen;
   std::vector<int> next_number = first_number;
   std::vector<int> last_number(spec.windows.size());
-  for (std::size_t w = 0; w < spec.windows.size(); ++w) last_number[w] = first_number[w] + spec.windows[w].max_hires - 1;
+  for (std::size_t w = 0; w < spec.windows.size(); ++w)
+    last_number[w] = first_number[w] + spec.windows[w].max_hires - 1;
   while (!search.feasible()) {
     std::vector<std::size_t> options_now;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
@@ -227,7 +238,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
       for (std::size_t c = candidates.size(); c-- > 0;) {
         const Candidate& later = candidates[c];
         if (later.window != candidates[pick].window || later.number != candidates[pick].number ||
-            later.requisition <= candidates[pick].requisition || later.cost >= candidates[pick].cost) {
+            later.requisition <= candidates[pick].requisition ||
+            later.cost >= candidates[pick].cost) {
           continue;
         }
         search.apply(candidates[pick], -1);
@@ -254,7 +266,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   // Probabilities and the marginal value of one more hire per region (paired differences).
   std::vector<int> used_max(spec.windows.size(), 0);
   for (std::size_t pick : chosen) {
-    used_max[candidates[pick].window] = std::max(used_max[candidates[pick].window], candidates[pick].number);
+    used_max[candidates[pick].window] =
+        std::max(used_max[candidates[pick].window], candidates[pick].number);
   }
   const double n = static_cast<double>(run.trials);
   const Group* company_group = &search.groups().back();
@@ -269,7 +282,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
       const Candidate* best = nullptr;
       for (const Candidate& c : candidates) {
         const int w = c.window;
-        if (spec.windows[w].region != g.region || c.requisition != spec.windows[w].earliest) continue;
+        if (spec.windows[w].region != g.region || c.requisition != spec.windows[w].earliest)
+          continue;
         const int number = std::max(used_max[w] + 1, first_number[w]);
         if (c.number != number || number > last_number[w]) continue;
         if (best == nullptr || c.cost < best->cost) best = &c;
@@ -277,14 +291,17 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
       if (best != nullptr) {
         double sum = 0, sum2 = 0, company_sum = 0;
         for (std::uint64_t t = 0; t < run.trials; ++t) {
-          const double d = double(g.sum[t] + best->bookings[t] >= g.target) - double(g.sum[t] >= g.target);
+          const double d =
+              double(g.sum[t] + best->bookings[t] >= g.target) - double(g.sum[t] >= g.target);
           sum += d;
           sum2 += d * d;
-          company_sum += double(company_group->sum[t] + best->bookings[t] >= company_group->target) -
-                         double(company_group->sum[t] >= company_group->target);
+          company_sum +=
+              double(company_group->sum[t] + best->bookings[t] >= company_group->target) -
+              double(company_group->sum[t] >= company_group->target);
         }
         a.marginal_probability = sum / n;
-        a.marginal_se = std::sqrt(std::max(0.0, sum2 / n - a.marginal_probability * a.marginal_probability) / n);
+        a.marginal_se = std::sqrt(
+            std::max(0.0, sum2 / n - a.marginal_probability * a.marginal_probability) / n);
         a.marginal_company = company_sum / n;
         a.marginal_cost = best->cost;
       }

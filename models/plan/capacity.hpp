@@ -76,7 +76,7 @@ struct CapacityRun {
 //! hires that are not needed and moves hires to later (cheaper) months while the plan stays
 //! feasible. Regions without a new-bookings target for the year are unconstrained; the
 //! company is constrained when it has a target (or else when any region has one, at their sum).
-CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spec, double confidence,
-                               const CapacityRun& run);
+CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spec,
+                               double confidence, const CapacityRun& run);
 
 }  // namespace opsim::plan

@@ -23,8 +23,8 @@ double CompPlan::earnings_factor(double attainment) const {
   return earned;
 }
 
-Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy, const Calendar& calendar,
-                   const SeatYearView& view) {
+Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
+                   const Calendar& calendar, const SeatYearView& view) {
   Payout payout;
   const double variable = plan.variable();
   const double rate = variable / quota;  // commission per unit of bookings at 100%
@@ -51,11 +51,12 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy, con
     for (int t = a; t <= b; ++t) {
       booked += view.bookings[t];
       share += view.profile[t - fy.first];
-      const bool measure =
-          t == b || (plan.measurement == Measurement::quarterly && calendar.is_fiscal_quarter_end(t));
+      const bool measure = t == b || (plan.measurement == Measurement::quarterly &&
+                                      calendar.is_fiscal_quarter_end(t));
       if (!measure) continue;
       const double ytd_quota = quota * share;
-      double earned = ytd_quota > 0 ? rate * ytd_quota * plan.earnings_factor(booked / ytd_quota) : 0.0;
+      double earned =
+          ytd_quota > 0 ? rate * ytd_quota * plan.earnings_factor(booked / ytd_quota) : 0.0;
       earned = std::min(earned, cap_amount);
       const double commission = std::max(0.0, earned - paid);
       paid = std::max(paid, earned);
@@ -176,7 +177,8 @@ CompResult CompEvaluator::finish(const std::vector<double>& company_bookings) co
     over += !std::isnan(spec_.budget) && cost > spec_.budget;
   }
   r.probability_over_budget = static_cast<double>(over) / dt;
-  r.probability_over_budget_se = std::sqrt(r.probability_over_budget * (1 - r.probability_over_budget) / dt);
+  r.probability_over_budget_se =
+      std::sqrt(r.probability_over_budget * (1 - r.probability_over_budget) / dt);
   return r;
 }
 

@@ -27,7 +27,7 @@ struct CompPlan {
   std::string id;
   std::vector<int> segments;  //!< seats of these segments; empty = every seat not otherwise matched
   double ote = 0.0;           //!< on-target earnings per year (base + variable)
-  double variable_share = 0.5;  //!< pay mix: variable / OTE
+  double variable_share = 0.5;          //!< pay mix: variable / OTE
   std::vector<Tier> tiers{{0.0, 1.0}};  //!< strictly increasing `from`, first at 0
   TierMode mode = TierMode::marginal;
   double cap = std::numeric_limits<double>::infinity();  //!< on variable pay, x on-target variable
@@ -37,7 +37,8 @@ struct CompPlan {
   int draw_months = 0;
   double spif_per_deal = 0.0;  //!< per won deal, for seats of spif_segments
   std::vector<int> spif_segments;
-  int clawback_months = -1;  //!< commission on deals churning within this many months is clawed back
+  int clawback_months =
+      -1;  //!< commission on deals churning within this many months is clawed back
 
   double variable() const { return ote * variable_share; }
   double base() const { return ote * (1 - variable_share); }
@@ -79,8 +80,8 @@ struct Payout {
 //! the remaining prorated quota); commission is measured at fiscal-quarter ends (quarterly) or
 //! only at b (annual), each time on year-to-date attainment, paying the increase over what was
 //! paid (true-up; never negative); draws are paid for months of tenure below draw_months.
-Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy, const Calendar& calendar,
-                   const SeatYearView& view);
+Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
+                   const Calendar& calendar, const SeatYearView& view);
 
 //! Cost of the compensation plans over the trials of a run.
 struct CompResult {
@@ -88,9 +89,9 @@ struct CompResult {
   std::vector<double> seat_variable;  //!< per seat: expected variable pay
   std::vector<double> seat_cost;      //!< per seat: expected variable + base pay
   double commission = 0, draw = 0, spif = 0, clawback = 0, base = 0;  //!< expected totals
-  std::vector<double> total_variable;  //!< per trial, in trial order
-  std::vector<double> total_cost;      //!< per trial: variable + base
-  std::vector<double> cost_share;      //!< per trial: cost / company new bookings of the year
+  std::vector<double> total_variable;                                 //!< per trial, in trial order
+  std::vector<double> total_cost;  //!< per trial: variable + base
+  std::vector<double> cost_share;  //!< per trial: cost / company new bookings of the year
   double budget = std::numeric_limits<double>::quiet_NaN();
   double probability_over_budget = 0, probability_over_budget_se = 0;
 };
@@ -116,7 +117,7 @@ class CompEvaluator {
   const std::vector<double>& profiles_;
   std::uint64_t trials_;
   std::vector<double> seat_variable_, seat_cost_;  //!< [trial][seat]
-  std::vector<double> parts_;                      //!< [trial][commission, draw, spif, clawback, base]
+  std::vector<double> parts_;  //!< [trial][commission, draw, spif, clawback, base]
 };
 
 }  // namespace opsim::plan

@@ -17,8 +17,8 @@ FiscalYear fiscal_year_of(const Scenario& scenario, int year, const std::string&
   const int first_year = first_fiscal_year(scenario);
   const int last_year = cal.fiscal_year_of(cal.absolute(scenario.months() - 1));
   if (year < first_year || year > last_year) {
-    throw_input("{}: fiscal year {} is outside the horizon (allowed {}..{})", where, year, first_year,
-                last_year);
+    throw_input("{}: fiscal year {} is outside the horizon (allowed {}..{})", where, year,
+                first_year, last_year);
   }
   FiscalYear fy;
   fy.year = year;
@@ -38,7 +38,8 @@ std::vector<double> quota_profiles(const Scenario& scenario, const FiscalYear& f
     double sum = 0;
     for (int m = std::max(fy.first, seat.start); m <= fy.last; ++m) {
       const SegmentParams& p = scenario.params_at(seat.region, seat.segment, m);
-      const double ramp = p.ramp_curve < 0 ? 1.0 : scenario.ramp_curves[p.ramp_curve].at(m - seat.start);
+      const double ramp =
+          p.ramp_curve < 0 ? 1.0 : scenario.ramp_curves[p.ramp_curve].at(m - seat.start);
       const CellRates& cell = tables.cell(seat.region, seat.segment, m);
       row[m - fy.first] = ramp * cell.intensity * cell.win_rate * p.deal_size.mean;
       sum += row[m - fy.first];

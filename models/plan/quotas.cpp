@@ -35,7 +35,9 @@ double share_at_least(const double* sorted, std::uint64_t n, double amount) {
   return n ? static_cast<double>(sorted + n - first) / static_cast<double>(n) : 0.0;
 }
 
-bool has_quota(double q) { return !std::isnan(q); }
+bool has_quota(double q) {
+  return !std::isnan(q);
+}
 
 }  // namespace
 
@@ -67,15 +69,20 @@ QuotaMethod parse_quota_method(const std::string& text) {
   if (text == "capacity") return QuotaMethod::capacity;
   if (text == "equal-chance") return QuotaMethod::equal_chance;
   if (text == "import") return QuotaMethod::import;
-  throw_input("--method: \"{}\" is not a quota method (top-down, capacity, equal-chance, import)", text);
+  throw_input("--method: \"{}\" is not a quota method (top-down, capacity, equal-chance, import)",
+              text);
 }
 
 std::string to_string(QuotaMethod method) {
   switch (method) {
-    case QuotaMethod::top_down: return "top-down";
-    case QuotaMethod::capacity: return "capacity";
-    case QuotaMethod::equal_chance: return "equal-chance";
-    case QuotaMethod::import: return "import";
+    case QuotaMethod::top_down:
+      return "top-down";
+    case QuotaMethod::capacity:
+      return "capacity";
+    case QuotaMethod::equal_chance:
+      return "equal-chance";
+    case QuotaMethod::import:
+      return "import";
   }
   return "?";
 }
@@ -92,7 +99,8 @@ std::vector<std::size_t> quota_seats(const SeatDistributions& bookings) {
 }
 
 std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& bookings,
-                             const QuotaRequest& request, const std::vector<std::size_t>& eligible) {
+                             const QuotaRequest& request,
+                             const std::vector<std::size_t>& eligible) {
   const std::size_t n = scenario.seats.size();
   std::vector<double> potential(n, 0.0), prior(n, 0.0), expected(n, 0.0);
   for (std::size_t s : eligible) {
@@ -108,7 +116,9 @@ std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& 
       return;
     }
     const double sum = std::accumulate(v.begin(), v.end(), 0.0);
-    if (!(sum > 0)) throw_input("quota key {}: no seat has a positive value (give the data or change the blend)", what);
+    if (!(sum > 0))
+      throw_input("quota key {}: no seat has a positive value (give the data or change the blend)",
+                  what);
     for (auto& x : v) x *= weight / sum;
   };
   normalise(potential, request.key.potential, "potential");
@@ -118,9 +128,10 @@ std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& 
   for (std::size_t s : eligible) {
     key[s] = potential[s] + prior[s] + expected[s];
     if (!(key[s] > 0)) {
-      throw_input("seat \"{}\": its top-down key is 0, so its quota would be 0 (quotas must be > 0); "
-                  "give it prior bookings or blend in the expected bookings",
-                  scenario.seats[s].id);
+      throw_input(
+          "seat \"{}\": its top-down key is 0, so its quota would be 0 (quotas must be > 0); "
+          "give it prior bookings or blend in the expected bookings",
+          scenario.seats[s].id);
     }
   }
   const int R = scenario.region_count();
@@ -128,12 +139,14 @@ std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& 
   for (std::size_t s : eligible) region_key[scenario.seats[s].region] += key[s];
   const bool by_region_target =
       !request.region_targets.empty() &&
-      std::all_of(request.region_targets.begin(), request.region_targets.end(), [](double t) { return t >= 0; });
+      std::all_of(request.region_targets.begin(), request.region_targets.end(),
+                  [](double t) { return t >= 0; });
   const double total_key = std::accumulate(region_key.begin(), region_key.end(), 0.0);
   std::vector<double> quota(n, kNoQuota);
   for (std::size_t s : eligible) {
     const int r = scenario.seats[s].region;
-    const double region_target = by_region_target ? request.region_targets[r] : request.target * region_key[r] / total_key;
+    const double region_target =
+        by_region_target ? request.region_targets[r] : request.target * region_key[r] / total_key;
     quota[s] = region_target * key[s] / region_key[r];
   }
   return quota;
@@ -150,7 +163,8 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
     for (std::size_t s = 0; s < scenario.seats.size(); ++s) set.quota[s] = request.imported[s];
     return set;
   }
-  if (eligible.empty()) throw_input("no seat has expected bookings in the fiscal year, so none can carry a quota");
+  if (eligible.empty())
+    throw_input("no seat has expected bookings in the fiscal year, so none can carry a quota");
   switch (request.method) {
     case QuotaMethod::top_down:
       set.quota = top_down(scenario, bookings, request, eligible);
@@ -173,9 +187,11 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
       };
       const double highest = sum_at(0.0), lowest = sum_at(1.0);
       if (request.target > highest) {
-        throw_input("equal-chance: the target {:.0f} exceeds the sum of every seat's largest simulated bookings "
-                    "({:.0f}); no common probability reaches it (lower the target or over-assignment)",
-                    request.target, highest);
+        throw_input(
+            "equal-chance: the target {:.0f} exceeds the sum of every seat's largest simulated "
+            "bookings "
+            "({:.0f}); no common probability reaches it (lower the target or over-assignment)",
+            request.target, highest);
       }
       double lo = 0.0, hi = 1.0;
       if (request.target <= lowest) {
@@ -190,10 +206,12 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
       for (std::size_t s : eligible) {
         set.quota[s] = bookings.quantile(s, 1 - lo);
         if (!(set.quota[s] > 0)) {
-          throw_input("equal-chance: seat \"{}\" would get a quota of {} at the common probability {:.4f} "
-                      "(its bookings are 0 too often); quotas must be > 0: raise the over-assignment or use "
-                      "another method",
-                      scenario.seats[s].id, set.quota[s], lo);
+          throw_input(
+              "equal-chance: seat \"{}\" would get a quota of {} at the common probability {:.4f} "
+              "(its bookings are 0 too often); quotas must be > 0: raise the over-assignment or "
+              "use "
+              "another method",
+              scenario.seats[s].id, set.quota[s], lo);
         }
       }
       break;
@@ -253,7 +271,8 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
   tbb::parallel_for(std::size_t{0}, n, [&](std::size_t s) {
     SeatQuota& sq = report.seats[s];
     sq.quota = quota[s];
-    sq.bookings = {bookings.mean(s), bookings.quantile(s, 0.1), bookings.quantile(s, 0.5), bookings.quantile(s, 0.9)};
+    sq.bookings = {bookings.mean(s), bookings.quantile(s, 0.1), bookings.quantile(s, 0.5),
+                   bookings.quantile(s, 0.9)};
     if (!has_quota(sq.quota)) return;
     sq.probability = bookings.probability_at_least(s, sq.quota);
     sq.probability_se = std::sqrt(sq.probability * (1 - sq.probability) / dt);
@@ -278,9 +297,11 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
   }
   if (report.quota_seats > 0) {
     const double k = static_cast<double>(report.quota_seats);
-    report.expected_share_at_quota = std::accumulate(probabilities.begin(), probabilities.end(), 0.0) / k;
+    report.expected_share_at_quota =
+        std::accumulate(probabilities.begin(), probabilities.end(), 0.0) / k;
     double ss = 0;
-    for (double p : probabilities) ss += (p - report.expected_share_at_quota) * (p - report.expected_share_at_quota);
+    for (double p : probabilities)
+      ss += (p - report.expected_share_at_quota) * (p - report.expected_share_at_quota);
     report.probability_sd = k > 1 ? std::sqrt(ss / (k - 1)) : 0.0;
     report.probability_min = *std::min_element(probabilities.begin(), probabilities.end());
     report.probability_max = *std::max_element(probabilities.begin(), probabilities.end());
@@ -315,7 +336,9 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
     seat_groups[s].push_back(T + scenario.seats[s].region);
     seat_groups[s].push_back(T + R);
   }
-  auto group = [&](int g) -> GroupQuota& { return g < T ? report.territories[g] : report.regions[g - T]; };
+  auto group = [&](int g) -> GroupQuota& {
+    return g < T ? report.territories[g] : report.regions[g - T];
+  };
   for (std::size_t s = 0; s < n; ++s) {
     for (int g : seat_groups[s]) {
       group(g).seats += 1;
@@ -345,7 +368,8 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
     for (std::size_t s = 0; s < n; ++s) {
       if (!has_quota(quota[s])) continue;
       const double a = seat_values[(t * n + s) * years + fy.index] / quota[s];
-      const auto bin = std::min<std::size_t>(edges.size() - 1, static_cast<std::size_t>(std::max(0.0, std::floor(a * 10 + 1e-9))));
+      const auto bin = std::min<std::size_t>(
+          edges.size() - 1, static_cast<std::size_t>(std::max(0.0, std::floor(a * 10 + 1e-9))));
       ++counts[bin];
     }
   }

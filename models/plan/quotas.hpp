@@ -58,7 +58,7 @@ struct QuotaRequest {
 inline constexpr double kNoQuota = std::numeric_limits<double>::quiet_NaN();
 
 struct QuotaSet {
-  std::vector<double> quota;  //!< per seat; NaN = the seat carries no quota this year
+  std::vector<double> quota;             //!< per seat; NaN = the seat carries no quota this year
   double common_probability = kNoQuota;  //!< equal-chance only
 };
 
@@ -92,16 +92,16 @@ struct SeatQuota {
   double probability_se = 0;
   double expected_attainment = 0;  //!< E[bookings] / quota
   // Leavers (from seat-month occupancy; zero when not recorded): expected values over trials.
-  double leavers = 0;            //!< occupants leaving during the year
-  double leaver_quota = 0;       //!< prorated quota carried by leavers up to their departure
-  double backfill_quota = 0;     //!< remaining prorated quota inherited by backfills
-  double vacant_quota = 0;       //!< prorated quota of months without an occupant
+  double leavers = 0;         //!< occupants leaving during the year
+  double leaver_quota = 0;    //!< prorated quota carried by leavers up to their departure
+  double backfill_quota = 0;  //!< remaining prorated quota inherited by backfills
+  double vacant_quota = 0;    //!< prorated quota of months without an occupant
 };
 
 //! Per-seat occupancy counts summed over trials (integers, so any thread order sums the same).
 struct OccupancyCounts {
   std::size_t seats = 0;
-  int months = 0;  //!< fiscal-year months
+  int months = 0;                                       //!< fiscal-year months
   std::vector<std::uint64_t> leaver, backfill, vacant;  //!< [seat * months + k]: trials
   std::vector<std::uint64_t> departures;                //!< per seat
   std::uint64_t trials = 0;
@@ -112,9 +112,9 @@ struct OccupancyCounts {
 struct QuotaReport {
   std::vector<SeatQuota> seats;
   std::vector<GroupQuota> territories;
-  std::vector<GroupQuota> regions;  //!< scenario regions, then "total"
-  double expected_share_at_quota = 0;  //!< mean over quota seats of P(reach quota)
-  Distribution share_at_quota;         //!< per-trial share of quota seats at or above quota
+  std::vector<GroupQuota> regions;      //!< scenario regions, then "total"
+  double expected_share_at_quota = 0;   //!< mean over quota seats of P(reach quota)
+  Distribution share_at_quota;          //!< per-trial share of quota seats at or above quota
   std::vector<double> histogram_edges;  //!< attainment bin lower edges (last bin open)
   std::vector<double> histogram;        //!< share of seat-trials per bin
   double probability_sd = 0, probability_min = 0, probability_max = 0;

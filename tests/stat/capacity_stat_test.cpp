@@ -25,9 +25,12 @@ double poisson_at_least(double mean, int k) {
 
 TEST(CapacityExact, HeadcountFromThePoissonQuantile) {
   nlohmann::json doc = test::base_document(12);
-  doc["segments"][0] = {{"id", "SMB"}, {"opportunity_rate", 2.0}, {"win_rate", 0.25},
+  doc["segments"][0] = {{"id", "SMB"},
+                        {"opportunity_rate", 2.0},
+                        {"win_rate", 0.25},
                         {"deal_size", {{"mean", 1000.0}}}};
-  doc["targets"] = {{{"fiscal_year", 2027}, {"amount", 59500}}, {{"region", "NA"}, {"fiscal_year", 2027}, {"amount", 59500}}};
+  doc["targets"] = {{{"fiscal_year", 2027}, {"amount", 59500}},
+                    {{"region", "NA"}, {"fiscal_year", 2027}, {"amount", 59500}}};
   const Scenario scenario = test::scenario_from_json(doc);
   CapacitySpec spec;
   spec.fiscal_year = 2027;
@@ -45,7 +48,8 @@ TEST(CapacityExact, HeadcountFromThePoissonQuantile) {
   EXPECT_DOUBLE_EQ(result.cost, needed * 1000.0);
   const Attainment& na = result.regions.front();
   const double exact = poisson_at_least(needed * mu, 60);
-  EXPECT_TRUE(test::within_4_se(na.probability, exact, na.probability_se)) << na.probability << " vs " << exact;
+  EXPECT_TRUE(test::within_4_se(na.probability, exact, na.probability_se))
+      << na.probability << " vs " << exact;
   EXPECT_FALSE(test::within_4_se(na.probability, 1.05 * exact, na.probability_se));
   // One more hire: P(Poisson((N + 1) mu) >= 60) - P(Poisson(N mu) >= 60).
   const double marginal = poisson_at_least((needed + 1) * mu, 60) - exact;
@@ -55,7 +59,9 @@ TEST(CapacityExact, HeadcountFromThePoissonQuantile) {
 
 TEST(CapacityExact, InfeasibleWithinTheAllowedHiresIsReported) {
   nlohmann::json doc = test::base_document(12);
-  doc["segments"][0] = {{"id", "SMB"}, {"opportunity_rate", 2.0}, {"win_rate", 0.25},
+  doc["segments"][0] = {{"id", "SMB"},
+                        {"opportunity_rate", 2.0},
+                        {"win_rate", 0.25},
                         {"deal_size", {{"mean", 1000.0}}}};
   doc["targets"] = {{{"fiscal_year", 2027}, {"amount", 60000}}};
   const Scenario scenario = test::scenario_from_json(doc);

@@ -13,9 +13,12 @@ namespace {
 
 TEST(CompensationExact, TieredCappedPlanMatchesThePoissonSum) {
   nlohmann::json doc = test::base_document(12);
-  doc["segments"][0] = {{"id", "SMB"}, {"opportunity_rate", 3.0}, {"win_rate", 0.25},
+  doc["segments"][0] = {{"id", "SMB"},
+                        {"opportunity_rate", 3.0},
+                        {"win_rate", 0.25},
                         {"deal_size", {{"mean", 1000.0}}}};
-  doc["roster"] = {{"reps", {{{"id", "R1"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}}}}};
+  doc["roster"] = {
+      {"reps", {{{"id", "R1"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}}}}};
   const Scenario scenario = test::scenario_from_json(doc);
   const FiscalYear fy = fiscal_year_of(scenario, 2027, "test");
   CompSpec spec;
@@ -46,7 +49,8 @@ TEST(CompensationExact, TieredCappedPlanMatchesThePoissonSum) {
   double expected = 0, second = 0, pmf = std::exp(-lambda);
   for (int k = 0; k < 200; ++k) {
     if (k > 0) pmf *= lambda / k;
-    const double pay = std::min(plan.cap * variable, variable * plan.earnings_factor(k * 1000.0 / quota));
+    const double pay =
+        std::min(plan.cap * variable, variable * plan.earnings_factor(k * 1000.0 / quota));
     expected += pmf * pay;
     second += pmf * pay * pay;
   }

@@ -12,13 +12,18 @@ namespace {
 
 TEST(TerritoryPotentialExact, SeatMeansScaleWithPotentialToTheBeta) {
   nlohmann::json doc = test::base_document(12);
-  doc["segments"][0] = {{"id", "SMB"}, {"opportunity_rate", 3.0}, {"win_rate", 0.25},
+  doc["segments"][0] = {{"id", "SMB"},
+                        {"opportunity_rate", 3.0},
+                        {"win_rate", 0.25},
                         {"deal_size", {{"mean", 2000.0}}}};
-  doc["roster"] = {{"reps", {{{"id", "A"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}},
-                             {{"id", "B"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}}}}};
+  doc["roster"] = {{"reps",
+                    {{{"id", "A"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}},
+                     {{"id", "B"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}}}}};
   const double beta = 0.7;
-  doc["territory_potential"] = {{"beta", beta}, {"territories", {{{"id", "small"}, {"seat", "A"}, {"potential", 1.0}},
-                                                                 {{"id", "large"}, {"seat", "B"}, {"potential", 3.0}}}}};
+  doc["territory_potential"] = {{"beta", beta},
+                                {"territories",
+                                 {{{"id", "small"}, {"seat", "A"}, {"potential", 1.0}},
+                                  {{"id", "large"}, {"seat", "B"}, {"potential", 3.0}}}}};
   const Scenario scenario = test::scenario_from_json(doc);
   constexpr std::uint64_t kTrials = 20000;
   const RunResult result = test::run(scenario, kTrials, 31);

@@ -27,7 +27,13 @@ class SeatYear : public ::testing::Test {
     profile_.assign(12, 1.0 / 12);
   }
   Payout pay() {
-    SeatYearView view{bookings_.data(), deals_.data(), clawback_.data(), occupant_.data(), profile_.data(), 0, spif_};
+    SeatYearView view{bookings_.data(),
+                      deals_.data(),
+                      clawback_.data(),
+                      occupant_.data(),
+                      profile_.data(),
+                      0,
+                      spif_};
     return seat_payout(plan_, 120.0, fy_, calendar_, view);
   }
   //! Quarterly, a draw of 5 a month for the first 3 months, 120 booked in month 3 (Q2).

@@ -23,23 +23,33 @@ class Quotas : public ::testing::Test {
     nlohmann::json doc = test::base_document(12);
     doc["regions"] = {{{"id", "NA"}}, {{"id", "EMEA"}}};
     doc["ramp_curves"] = {{{"id", "r"}, {"fraction", {0.2, 0.5, 0.8}}}};
-    doc["segments"][0] = {{"id", "SMB"}, {"opportunity_rate", 4.0}, {"win_rate", 0.3},
-                          {"deal_size", {{"mean", 1000.0}, {"cv", 0.5}}}, {"ramp_curve", "r"},
-                          {"attrition", 0.3}, {"backfill_lag_months", 1}, {"skill_cv", 0.4}};
+    doc["segments"][0] = {{"id", "SMB"},
+                          {"opportunity_rate", 4.0},
+                          {"win_rate", 0.3},
+                          {"deal_size", {{"mean", 1000.0}, {"cv", 0.5}}},
+                          {"ramp_curve", "r"},
+                          {"attrition", 0.3},
+                          {"backfill_lag_months", 1},
+                          {"skill_cv", 0.4}};
     nlohmann::json reps = nlohmann::json::array();
     for (int i = 0; i < 8; ++i) {
-      reps.push_back({{"id", fmt::format("R{}", i)}, {"region", i % 2 ? "EMEA" : "NA"}, {"segment", "SMB"},
+      reps.push_back({{"id", fmt::format("R{}", i)},
+                      {"region", i % 2 ? "EMEA" : "NA"},
+                      {"segment", "SMB"},
                       {"start", i == 7 ? "2027-07" : "2025-01"}});
     }
     doc["roster"] = {{"reps", reps}};
     scenario_ = std::make_unique<Scenario>(test::scenario_from_json(doc));
     fy_ = fiscal_year_of(*scenario_, 2027, "test");
     result_ = std::make_unique<RunResult>(test::run(*scenario_, kTrials, 9));
-    bookings_ = std::make_unique<SeatDistributions>(result_->seat_values, scenario_->seats.size(),
-                                                    result_->layout.fiscal_years, fy_.index, kTrials);
+    bookings_ =
+        std::make_unique<SeatDistributions>(result_->seat_values, scenario_->seats.size(),
+                                            result_->layout.fiscal_years, fy_.index, kTrials);
     for (std::size_t s = 0; s < scenario_->seats.size(); ++s) total_mean_ += bookings_->mean(s);
   }
-  double sum(const std::vector<double>& q) const { return std::accumulate(q.begin(), q.end(), 0.0); }
+  double sum(const std::vector<double>& q) const {
+    return std::accumulate(q.begin(), q.end(), 0.0);
+  }
   std::unique_ptr<Scenario> scenario_;
   FiscalYear fy_;
   std::unique_ptr<RunResult> result_;
@@ -57,7 +67,8 @@ TEST_F(Quotas, EqualChanceGivesEverySeatTheSameProbability) {
   EXPECT_LT(set.common_probability, 0.5);  // over-assigned: every seat below an even chance
   for (std::size_t s = 0; s < scenario_->seats.size(); ++s) {
     // Quantiles interpolate between order statistics: within a few trials of the common p.
-    EXPECT_NEAR(bookings_->probability_at_least(s, set.quota[s]), set.common_probability, 3.0 / kTrials)
+    EXPECT_NEAR(bookings_->probability_at_least(s, set.quota[s]), set.common_probability,
+                3.0 / kTrials)
         << scenario_->seats[s].id;
   }
   // The late starter gets a smaller quota (its distribution carries its ramp), not a flat cut.
@@ -69,7 +80,8 @@ TEST_F(Quotas, CapacityQuotasAreProportionalToTheSimulatedMeans) {
   request.method = QuotaMethod::capacity;
   request.target = 2 * total_mean_;
   const QuotaSet set = set_quotas(*scenario_, *bookings_, request);
-  for (std::size_t s = 0; s < scenario_->seats.size(); ++s) EXPECT_NEAR(set.quota[s], 2 * bookings_->mean(s), 1e-6 * set.quota[s]);
+  for (std::size_t s = 0; s < scenario_->seats.size(); ++s)
+    EXPECT_NEAR(set.quota[s], 2 * bookings_->mean(s), 1e-6 * set.quota[s]);
 }
 
 TEST_F(Quotas, TopDownFollowsRegionTargetsAndTheKey) {
@@ -92,8 +104,8 @@ TEST_F(Quotas, EvaluationReportsSeatsGroupsAndFairness) {
   request.target = total_mean_;
   const QuotaSet set = set_quotas(*scenario_, *bookings_, request);
   const auto profiles = quota_profiles(*scenario_, fy_);
-  const QuotaReport report = evaluate_quotas(*scenario_, fy_, result_->seat_values, kTrials, *bookings_, set.quota,
-                                             profiles, nullptr);
+  const QuotaReport report = evaluate_quotas(*scenario_, fy_, result_->seat_values, kTrials,
+                                             *bookings_, set.quota, profiles, nullptr);
   EXPECT_EQ(report.quota_seats, 8);
   EXPECT_NEAR(report.expected_share_at_quota, set.common_probability, 3.0 / kTrials);
   EXPECT_LT(report.probability_sd, 3.0 / kTrials);
