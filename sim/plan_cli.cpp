@@ -1,5 +1,6 @@
 // `opsim capacity`, `opsim quotas` and `opsim plan-bench`.
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 
@@ -132,13 +133,21 @@ struct QuotaOutcome {
   double run_seconds = 0, quota_seconds = 0, comp_seconds = 0;
 };
 
-QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args,
-                          const RunOptions& base_options) {
-  QuotaOutcome outcome;
+//! Everything a quota run needs, validated before simulating.
+struct QuotaProblem {
+  plan::QuotaRequest request;
+  plan::FiscalYear fy;
+  double over_assignment = 1.0;
+  plan::CompSpec comp;
+  std::vector<double> profiles;
+};
+
+QuotaProblem prepare_quotas(const Scenario& scenario, const QuotaArgs& args) {
+  QuotaProblem problem;
   const plan::QuotaMethod method = plan::parse_quota_method(args.method);
   const QuotaSettings settings = parse_quota_settings(scenario);
   const int year = args.fiscal_year.value_or(settings.fiscal_year);
-  const plan::FiscalYear fy = plan::fiscal_year_of(scenario, year, "--fiscal-year");
+  problem.fy = plan::fiscal_year_of(scenario, year, "--fiscal-year");
   const double over = args.over_assignment.value_or(settings.over_assignment.value_or(1.0));
   if (!(over > 0)) throw_input("--over-assignment: {} is not allowed (must be > 0)", over);
   if (over < 1 && !args.allow_under_assignment) {
@@ -148,7 +157,7 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args,
         "--allow-under-assignment)",
         over);
   }
-  plan::QuotaRequest request;
+  plan::QuotaRequest& request = problem.request;
   request.method = method;
   request.key = args.key.empty() ? settings.key : parse_quota_key(args.key, "--key");
   const std::string prior_csv =
@@ -184,9 +193,22 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args,
         scenario.source, year);
   }
   request.target = std::max(target, 0.0) * over;
-  const plan::CompSpec comp_spec = args.no_comp ? plan::CompSpec{} : parse_comp_spec(scenario);
+  if (!args.no_comp) problem.comp = parse_comp_spec(scenario);
+  problem.over_assignment = over;
+  problem.profiles = plan::quota_profiles(scenario, problem.fy);
+  return problem;
+}
 
-  const std::vector<double> profiles = plan::quota_profiles(scenario, fy);
+//! The forecast with each seat's occupancy of the fiscal year counted.
+struct QuotaRun {
+  RunResult result;
+  plan::OccupancyCounts occupancy;
+  double seconds = 0;
+};
+
+QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& fy,
+                             const RunOptions& base_options) {
+  QuotaRun run;
   SeatMonthRecording recording;
   recording.clawback_months.assign(scenario.seats.size(), -1);
   tbb::enumerable_thread_specific<plan::OccupancyCounts> occupancy;
@@ -198,26 +220,38 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args,
     plan::count_occupancy(trial, fy, scenario.months(), counts);
   };
   Stopwatch watch;
-  const RunResult result = run_trials(scenario, options);
-  outcome.run_seconds = watch.seconds();
-  plan::OccupancyCounts counts;
-  for (const auto& c : occupancy) counts.add(c);
+  run.result = run_trials(scenario, options);
+  run.seconds = watch.seconds();
+  for (const auto& c : occupancy) run.occupancy.add(c);
+  return run;
+}
 
-  watch.restart();
+//! Sets and evaluates the quotas on a finished run, then prices the compensation plans.
+QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
+                          const QuotaRun& run, const RunOptions& base_options) {
+  QuotaOutcome outcome;
+  const plan::FiscalYear& fy = problem.fy;
+  const RunResult& result = run.result;
+  outcome.run_seconds = run.seconds;
+  Stopwatch watch;
   const plan::SeatDistributions bookings(result.seat_values, scenario.seats.size(),
                                          result.layout.fiscal_years, fy.index, result.trials());
-  const plan::QuotaSet quotas = plan::set_quotas(scenario, bookings, request);
+  const plan::QuotaSet quotas = plan::set_quotas(scenario, bookings, problem.request);
   outcome.report = plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(),
-                                         bookings, quotas.quota, profiles, &counts);
+                                         bookings, quotas.quota, problem.profiles, &run.occupancy);
   outcome.quota_seconds = watch.seconds();
-  outcome.info = {plan::to_string(method),   year,           over, request.target,
-                  quotas.common_probability, result.trials()};
-
-  if (!comp_spec.empty()) {
+  outcome.info = {plan::to_string(problem.request.method),
+                  fy.year,
+                  problem.over_assignment,
+                  problem.request.target,
+                  quotas.common_probability,
+                  result.trials()};
+  if (!problem.comp.empty()) {
     // Commission depends on the quotas just set, so payouts come from a second pass over the
     // same trials (identical draws) that records each seat's months.
     watch.restart();
-    plan::CompEvaluator evaluator(scenario, comp_spec, fy, quotas.quota, profiles, result.trials());
+    plan::CompEvaluator evaluator(scenario, problem.comp, fy, quotas.quota, problem.profiles,
+                                  result.trials());
     SeatMonthRecording comp_recording;
     comp_recording.clawback_months = evaluator.clawback_months();
     RunOptions comp_options = base_options;
@@ -229,7 +263,7 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaArgs& args,
     const ResultLayout& layout = again.layout;
     std::size_t period = 0;
     for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-      if (layout.periods[p].fiscal_year == year && layout.periods[p].quarter == 0) period = p;
+      if (layout.periods[p].fiscal_year == fy.year && layout.periods[p].quarter == 0) period = p;
     }
     const std::size_t cell =
         period * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1,
@@ -247,7 +281,9 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
   const Scenario scenario = load_scenario(args.common.scenario);
   check_outputs(args.common);
   const RunOptions options = run_options(scenario, args.common);
-  const QuotaOutcome outcome = solve_quotas(scenario, args, options);
+  const QuotaProblem problem = prepare_quotas(scenario, args);
+  const QuotaOutcome outcome =
+      solve_quotas(scenario, problem, simulate_for_quotas(scenario, problem.fy, options), options);
   const plan::CompResult* comp = outcome.comp ? &*outcome.comp : nullptr;
   const Provenance provenance = plan_provenance(scenario, command_line, options);
   if (!args.common.output.empty())
@@ -341,17 +377,23 @@ void bench_command(const BenchArgs& args) {
     // Forecast alone, without any plan recording, for reference.
     Stopwatch watch;
     (void)run_trials(scenario, options);
-    const double forecast = watch.seconds();
     fmt::print("quotas: {} seats x {} trials on {} threads; forecast alone {:.2f} s\n", args.seats,
-               args.trials, options.threads, forecast);
+               args.trials, options.threads, watch.seconds());
+    std::fflush(stdout);
+    const QuotaProblem first = prepare_quotas(scenario, qa);
+    const QuotaRun run = simulate_for_quotas(scenario, first.fy, options);
+    fmt::print("  forecast with occupancy counting {:.2f} s\n", run.seconds);
     for (const char* method : {"equal-chance", "capacity", "top-down"}) {
       qa.method = method;
-      const QuotaOutcome o = solve_quotas(scenario, qa, options);
-      fmt::print("  {:<13} forecast with occupancy {:.2f} s, quota solve + evaluation {:.2f} s{}\n",
-                 method, o.run_seconds, o.quota_seconds,
-                 std::isnan(o.info.common_probability)
-                     ? ""
-                     : fmt::format(" (common probability {:.4f})", o.info.common_probability));
+      watch.restart();
+      const QuotaOutcome o = solve_quotas(scenario, prepare_quotas(scenario, qa), run, options);
+      fmt::print(
+          "  {:<13} quota solve + evaluation {:.2f} s (of which set + evaluate {:.2f} s){}\n",
+          method, watch.seconds(), o.quota_seconds,
+          std::isnan(o.info.common_probability)
+              ? ""
+              : fmt::format(", common probability {:.4f}", o.info.common_probability));
+      std::fflush(stdout);
     }
   }
   {
