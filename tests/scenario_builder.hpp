@@ -119,3 +119,16 @@ inline nlohmann::json mixed_document() {
 }
 
 }  // namespace opsim::test
+
+namespace opsim::test {
+
+//! Segment "SMB" with Poisson opportunities, a win rate and a fixed deal size (no ramp,
+//! attrition or skill dispersion): the setting of the closed-form tests.
+inline nlohmann::json fixed_deal_segment(double opportunity_rate, double win_rate, double deal_size) {
+  return {{"id", "SMB"},
+          {"opportunity_rate", opportunity_rate},
+          {"win_rate", win_rate},
+          {"deal_size", {{"mean", deal_size}}}};
+}
+
+}  // namespace opsim::test

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -278,7 +279,11 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     a.probability = search.probability(g);
     a.probability_se = std::sqrt(a.probability * (1 - a.probability) / n);
     for (double s : g.sum) a.mean += s / n;
-    if (g.region >= 0) {
+    if (g.region < 0) {
+      // The company row has no single "one more hire": each region's row gives its effect.
+      a.marginal_probability = a.marginal_se = a.marginal_company = a.marginal_cost =
+          std::numeric_limits<double>::quiet_NaN();
+    } else {
       const Candidate* best = nullptr;
       for (const Candidate& c : candidates) {
         const int w = c.window;

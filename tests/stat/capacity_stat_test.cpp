@@ -25,10 +25,7 @@ double poisson_at_least(double mean, int k) {
 
 TEST(CapacityExact, HeadcountFromThePoissonQuantile) {
   nlohmann::json doc = test::base_document(12);
-  doc["segments"][0] = {{"id", "SMB"},
-                        {"opportunity_rate", 2.0},
-                        {"win_rate", 0.25},
-                        {"deal_size", {{"mean", 1000.0}}}};
+  doc["segments"][0] = test::fixed_deal_segment(2.0, 0.25, 1000.0);
   doc["targets"] = {{{"fiscal_year", 2027}, {"amount", 59500}},
                     {{"region", "NA"}, {"fiscal_year", 2027}, {"amount", 59500}}};
   const Scenario scenario = test::scenario_from_json(doc);
@@ -59,10 +56,7 @@ TEST(CapacityExact, HeadcountFromThePoissonQuantile) {
 
 TEST(CapacityExact, InfeasibleWithinTheAllowedHiresIsReported) {
   nlohmann::json doc = test::base_document(12);
-  doc["segments"][0] = {{"id", "SMB"},
-                        {"opportunity_rate", 2.0},
-                        {"win_rate", 0.25},
-                        {"deal_size", {{"mean", 1000.0}}}};
+  doc["segments"][0] = test::fixed_deal_segment(2.0, 0.25, 1000.0);
   doc["targets"] = {{{"fiscal_year", 2027}, {"amount", 60000}}};
   const Scenario scenario = test::scenario_from_json(doc);
   CapacitySpec spec;

@@ -13,10 +13,7 @@ namespace {
 
 TEST(CompensationExact, TieredCappedPlanMatchesThePoissonSum) {
   nlohmann::json doc = test::base_document(12);
-  doc["segments"][0] = {{"id", "SMB"},
-                        {"opportunity_rate", 3.0},
-                        {"win_rate", 0.25},
-                        {"deal_size", {{"mean", 1000.0}}}};
+  doc["segments"][0] = test::fixed_deal_segment(3.0, 0.25, 1000.0);
   doc["roster"] = {
       {"reps", {{{"id", "R1"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}}}}};
   const Scenario scenario = test::scenario_from_json(doc);

@@ -12,10 +12,7 @@ namespace {
 
 TEST(TerritoryPotentialExact, SeatMeansScaleWithPotentialToTheBeta) {
   nlohmann::json doc = test::base_document(12);
-  doc["segments"][0] = {{"id", "SMB"},
-                        {"opportunity_rate", 3.0},
-                        {"win_rate", 0.25},
-                        {"deal_size", {{"mean", 2000.0}}}};
+  doc["segments"][0] = test::fixed_deal_segment(3.0, 0.25, 2000.0);
   doc["roster"] = {{"reps",
                     {{{"id", "A"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}},
                      {{"id", "B"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}}}}};
