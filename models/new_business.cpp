@@ -70,7 +70,7 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
 }
 
 void record_seat_win(TrialState& state, int seat, int month, double amount_plan) {
-  if (state.recording == nullptr) return;
+  if (state.recording == nullptr || !state.recording->bookings) return;
   const std::size_t i = static_cast<std::size_t>(seat) * state.months() + month;
   state.out.seat_months.bookings[i] += amount_plan;
   state.out.seat_months.deals[i] += 1;

@@ -45,11 +45,12 @@ void TrialOutcome::reset(const CellLayout& cells, std::size_t seats, int fiscal_
   seat_bookings.assign(seats * fiscal_year_count, 0.0);
 }
 
-void SeatMonths::reset(std::size_t seats, int months) {
+void SeatMonths::reset(std::size_t seats, int months, bool with_bookings) {
   const std::size_t n = seats * static_cast<std::size_t>(months);
-  bookings.assign(n, 0.0);
-  deals.assign(n, 0.0);
-  clawback.assign(n, 0.0);
+  const std::size_t detail = with_bookings ? n : 0;
+  bookings.assign(detail, 0.0);
+  deals.assign(detail, 0.0);
+  clawback.assign(detail, 0.0);
   occupant.assign(n, -1);
 }
 

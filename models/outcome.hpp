@@ -70,8 +70,8 @@ struct SeatMonths {
   std::vector<double> deals;     //!< won deals
   std::vector<double> clawback;  //!< plan-rate amount of deals booked in m that churned in the window
   std::vector<int> occupant;     //!< 0-based occupant of the seat, -1 = vacant
-  void reset(std::size_t seats, int months);
-  bool empty() const { return occupant.empty(); }
+  //! Zeroes the arrays; with `bookings` false only the occupants are kept.
+  void reset(std::size_t seats, int months, bool bookings);
 };
 
 //! One trial's raw values (regions and segments without totals).

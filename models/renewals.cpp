@@ -25,7 +25,7 @@ void book_contract(TrialState& state, const ContractTerms& c) {
     Rng rng = state.rng(StreamId::renewals, c.key, slot(t));
     state.work.variates.uniforms += 1;
     if (rng.uniform() < churn) {
-      if (c.seat >= 0 && state.recording != nullptr) {
+      if (c.seat >= 0 && state.recording != nullptr && state.recording->bookings) {
         const int window = state.recording->clawback_months[static_cast<std::size_t>(c.seat)];
         if (window >= 0 && t - c.in_force_from <= window) {
           state.out.seat_months.clawback[static_cast<std::size_t>(c.seat) * months + c.in_force_from] +=

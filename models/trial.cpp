@@ -78,7 +78,7 @@ void TrialSimulator::simulate(std::uint64_t trial, const StreamFactory& streams,
   out.reset(tables_.layout, scenario_.seats.size(), tables_.fiscal_years);
   work.arr_delta.assign(
       static_cast<std::size_t>(scenario_.region_count()) * tables_.segments * (tables_.months + 1), 0.0);
-  if (recording_ != nullptr) out.seat_months.reset(scenario_.seats.size(), tables_.months);
+  if (recording_ != nullptr) out.seat_months.reset(scenario_.seats.size(), tables_.months, recording_->bookings);
   TrialState state{scenario_, tables_, streams, trial, work, out, recording_};
   sample_market(state);
   sample_fx(state);

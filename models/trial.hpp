@@ -66,6 +66,7 @@ struct SeatMonthRecording {
   //! Per seat: a won deal whose contract churns within this many months of booking counts as
   //! clawback; -1 = no clawback window.
   std::vector<int> clawback_months;
+  bool bookings = true;  //!< false: record only the occupants (no per-deal detail)
 };
 
 //! Everything a model needs while simulating one trial.

@@ -210,7 +210,7 @@ QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& f
                              const RunOptions& base_options) {
   QuotaRun run;
   SeatMonthRecording recording;
-  recording.clawback_months.assign(scenario.seats.size(), -1);
+  recording.bookings = false;
   tbb::enumerable_thread_specific<plan::OccupancyCounts> occupancy;
   RunOptions options = base_options;
   options.seat_months = &recording;
@@ -346,7 +346,7 @@ nlohmann::json bench_document(int seats, std::uint64_t trials) {
                                                     {"segment", segments[s]},
                                                     {"earliest", "2027-01"},
                                                     {"latest", "2027-07"},
-                                                    {"max_hires", std::max(4, seats / 40)},
+                                                    {"max_hires", std::max(4, seats / 10)},
                                                     {"time_to_fill_months", 2},
                                                     {"cost_per_hire", 20000},
                                                     {"monthly_cost", 8000}});

@@ -44,20 +44,32 @@ bool has_quota(double q) {
 SeatDistributions::SeatDistributions(const std::vector<double>& seat_values, std::size_t seats,
                                      int fiscal_years, int year_index, std::uint64_t trials)
     : seats_(seats), trials_(trials), sorted_(seats * trials), mean_(seats) {
-  tbb::parallel_for(std::size_t{0}, seats, [&](std::size_t s) {
-    double* row = &sorted_[s * trials];
-    double sum = 0;
+  // Transpose in blocks of seats so that reads stay contiguous, then sum in trial order (the
+  // mean does not depend on the thread count) and sort each seat's row.
+  constexpr std::size_t kBlock = 64;
+  tbb::parallel_for(std::size_t{0}, (seats + kBlock - 1) / kBlock, [&](std::size_t b) {
+    const std::size_t first = b * kBlock, last = std::min(seats, first + kBlock);
     for (std::uint64_t t = 0; t < trials; ++t) {
-      row[t] = seat_values[(t * seats + s) * fiscal_years + year_index];
-      sum += row[t];
+      const double* in = &seat_values[(t * seats + first) * fiscal_years + year_index];
+      for (std::size_t s = first; s < last; ++s, in += fiscal_years) sorted_[s * trials + t] = *in;
     }
-    mean_[s] = trials ? sum / static_cast<double>(trials) : 0.0;
-    std::sort(row, row + trials);
+    for (std::size_t s = first; s < last; ++s) {
+      double* row = &sorted_[s * trials];
+      double sum = 0;
+      for (std::uint64_t t = 0; t < trials; ++t) sum += row[t];
+      mean_[s] = trials ? sum / static_cast<double>(trials) : 0.0;
+      std::sort(row, row + trials);
+    }
   });
 }
 
 double SeatDistributions::quantile(std::size_t seat, double level) const {
   return quantile_of_sorted(&sorted_[seat * trials_], trials_, level);
+}
+
+std::uint64_t SeatDistributions::count_at_least(std::size_t seat, double amount) const {
+  const double* row = &sorted_[seat * trials_];
+  return static_cast<std::uint64_t>(row + trials_ - std::lower_bound(row, row + trials_, amount));
 }
 
 double SeatDistributions::probability_at_least(std::size_t seat, double amount) const {
@@ -364,13 +376,16 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
     }
     share[t] = report.quota_seats ? static_cast<double>(at_quota) / report.quota_seats : 0.0;
   });
-  for (std::uint64_t t = 0; t < trials; ++t) {
-    for (std::size_t s = 0; s < n; ++s) {
-      if (!has_quota(quota[s])) continue;
-      const double a = seat_values[(t * n + s) * years + fy.index] / quota[s];
-      const auto bin = std::min<std::size_t>(
-          edges.size() - 1, static_cast<std::size_t>(std::max(0.0, std::floor(a * 10 + 1e-9))));
-      ++counts[bin];
+  // Bin k holds attainment in [0.1 k, 0.1 (k + 1)), the last bin is open: counted on each
+  // seat's sorted bookings.
+  for (std::size_t s = 0; s < n; ++s) {
+    if (!has_quota(quota[s])) continue;
+    std::uint64_t above = trials;  // trials with attainment >= the current edge
+    for (std::size_t k = 0; k < edges.size(); ++k) {
+      const std::uint64_t next =
+          k + 1 < edges.size() ? bookings.count_at_least(s, edges[k + 1] * quota[s]) : 0;
+      counts[k] += above - next;
+      above = next;
     }
   }
   const double seat_trials = std::max(1.0, static_cast<double>(report.quota_seats) * dt);
