@@ -33,11 +33,13 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     const double u_cycle = rng.uniform();
     variates.uniforms += 2;
     const CellRates* chosen = &segment_cell;
+    int product = -1;
     if (!products.empty()) {
       // Drawn after the segment's own draws, so scenarios without products are unaffected.
       const int k = sample_from_cdf(state.tables.segment_product_cdf[segment], rng.uniform());
       variates.uniforms += 1;
-      chosen = &state.tables.product_cell(products[k], region, month);
+      product = products[k];
+      chosen = &state.tables.product_cell(product, region, month);
     }
     const CellRates& cell = *chosen;
     const int cycle = sample_from_cdf(state.tables.cycle_cdfs[cell.cycle_cdf], u_cycle);
@@ -61,7 +63,7 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     if (seat >= 0) {
       out.seat_bookings[static_cast<std::size_t>(seat) * out.fiscal_years +
                         state.tables.fiscal_year_index[month]] += amount_plan;
-      record_seat_win(state, seat, month, amount_plan);
+      record_seat_win(state, seat, month, amount_plan, product);
     }
     const std::uint64_t contract_key = stable_hash_combine(entity, slot(month, static_cast<std::uint64_t>(j) + 1));
     book_contract(state, {contract_key, region, segment, currency, amount, month,
@@ -69,11 +71,16 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   }
 }
 
-void record_seat_win(TrialState& state, int seat, int month, double amount_plan) {
+void record_seat_win(TrialState& state, int seat, int month, double amount_plan, int product) {
   if (state.recording == nullptr || !state.recording->bookings) return;
   const std::size_t i = static_cast<std::size_t>(seat) * state.months() + month;
   state.out.seat_months.bookings[i] += amount_plan;
   state.out.seat_months.deals[i] += 1;
+  const auto& spif = state.recording->spif_products;
+  if (product >= 0 && product < 64 && !spif.empty() &&
+      ((spif[static_cast<std::size_t>(seat)] >> product) & 1U)) {
+    state.out.seat_months.spif_deals[i] += 1;
+  }
 }
 
 void simulate_rep_new_business(TrialState& state) {

@@ -21,7 +21,7 @@ void simulate_intensity_new_business(TrialState& state);
 void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, int segment,
                            int month, double mean, int seat);
 
-//! Adds a won deal to the seat-month detail when the run records it.
-void record_seat_win(TrialState& state, int seat, int month, double amount_plan);
+//! Adds a won deal (of `product`, -1 = none) to the seat-month detail when the run records it.
+void record_seat_win(TrialState& state, int seat, int month, double amount_plan, int product);
 
 }  // namespace opsim

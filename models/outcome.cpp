@@ -50,6 +50,7 @@ void SeatMonths::reset(std::size_t seats, int months, bool with_bookings) {
   const std::size_t detail = with_bookings ? n : 0;
   bookings.assign(detail, 0.0);
   deals.assign(detail, 0.0);
+  spif_deals.assign(detail, 0.0);
   clawback.assign(detail, 0.0);
   occupant.assign(n, -1);
 }

@@ -68,6 +68,7 @@ struct CellLayout {
 struct SeatMonths {
   std::vector<double> bookings;  //!< new bookings at plan rates (rep-generated and owned deals)
   std::vector<double> deals;     //!< won deals
+  std::vector<double> spif_deals;  //!< won deals of the seat's SPIF products
   std::vector<double> clawback;  //!< plan-rate amount of deals booked in m that churned in the window
   std::vector<int> occupant;     //!< 0-based occupant of the seat, -1 = vacant
   //! Zeroes the arrays; with `bookings` false only the occupants are kept.

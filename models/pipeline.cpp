@@ -58,7 +58,7 @@ void simulate_pipeline(TrialState& state) {
     if (deal.owner >= 0) {
       out.seat_bookings[static_cast<std::size_t>(deal.owner) * out.fiscal_years +
                         state.tables.fiscal_year_index[close]] += amount * plan;
-      record_seat_win(state, deal.owner, close, amount * plan);
+      record_seat_win(state, deal.owner, close, amount * plan, -1);
     }
     const int term = state.tables.cell(deal.region, deal.segment, close).contract_term;
     book_contract(state, {deal.key, deal.region, deal.segment, deal.currency, amount, close,

@@ -66,6 +66,8 @@ struct SeatMonthRecording {
   //! Per seat: a won deal whose contract churns within this many months of booking counts as
   //! clawback; -1 = no clawback window.
   std::vector<int> clawback_months;
+  //! Per seat: bit k set = won deals of product k count in SeatMonths::spif_deals; empty = none.
+  std::vector<std::uint64_t> spif_products;
   bool bookings = true;  //!< false: record only the occupants (no per-deal detail)
 };
 

@@ -252,8 +252,7 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
     watch.restart();
     plan::CompEvaluator evaluator(scenario, problem.comp, fy, quotas.quota, problem.profiles,
                                   result.trials());
-    SeatMonthRecording comp_recording;
-    comp_recording.clawback_months = evaluator.clawback_months();
+    const SeatMonthRecording comp_recording = evaluator.recording();
     RunOptions comp_options = base_options;
     comp_options.seat_months = &comp_recording;
     comp_options.observe_trial = [&](std::uint64_t trial, const TrialOutcome& o) {

@@ -229,10 +229,25 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
       p.draw_months = static_cast<int>(draw->at("months").integer(1, 36));
     }
     if (auto spif = item.get("spif")) {
-      spif->allow_only({"per_deal", "segments"});
+      spif->allow_only({"per_deal", "segments", "products"});
       p.spif_per_deal = spif->at("per_deal").positive();
-      for (const auto& s : spif->at("segments").items())
-        p.spif_segments.push_back(find_index(s, segments, "segment"));
+      if (auto list_segments = spif->get("segments")) {
+        for (const auto& s : list_segments->items())
+          p.spif_segments.push_back(find_index(s, segments, "segment"));
+      }
+      if (auto list_products = spif->get("products")) {
+        std::vector<std::string> product_ids;
+        for (const auto& product : scenario.products) product_ids.push_back(product.id);
+        for (const auto& s : list_products->items()) {
+          const int k = find_index(s, product_ids, "product");
+          if (k >= 64)
+            s.fail("product \"{}\" is number {} (SPIFs cover the first 64 products)",
+                   product_ids[k], k + 1);
+          p.spif_products.push_back(k);
+        }
+      }
+      if (p.spif_segments.empty() && p.spif_products.empty())
+        spif->fail("names no segment or product (give segments or products)");
     }
     if (auto c = item.get("clawback_months"))
       p.clawback_months = static_cast<int>(c->integer(0, 60));

@@ -87,7 +87,12 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
     m = b + 1;
   }
   for (int k = fy.first; k <= fy.last; ++k) {
-    if (view.spif) payout.spif += plan.spif_per_deal * view.deals[k];
+    // A seat of a SPIF segment earns it on every deal, so product deals are not counted twice.
+    if (view.spif) {
+      payout.spif += plan.spif_per_deal * view.deals[k];
+    } else if (view.spif_deals != nullptr) {
+      payout.spif += plan.spif_per_deal * view.spif_deals[k];
+    }
     if (plan.clawback_months >= 0) payout.clawback += rate * view.clawback[k];
   }
   return payout;
@@ -110,12 +115,17 @@ CompEvaluator::CompEvaluator(const Scenario& scenario, const CompSpec& spec, con
       seat_cost_(trials * scenario.seats.size(), 0.0),
       parts_(trials * 5, 0.0) {}
 
-std::vector<int> CompEvaluator::clawback_months() const {
-  std::vector<int> months(scenario_.seats.size(), -1);
-  for (std::size_t s = 0; s < months.size(); ++s) {
-    if (spec_.seat_plan[s] >= 0) months[s] = spec_.plans[spec_.seat_plan[s]].clawback_months;
+SeatMonthRecording CompEvaluator::recording() const {
+  SeatMonthRecording r;
+  r.clawback_months.assign(scenario_.seats.size(), -1);
+  r.spif_products.assign(scenario_.seats.size(), 0);
+  for (std::size_t s = 0; s < scenario_.seats.size(); ++s) {
+    if (spec_.seat_plan[s] < 0) continue;
+    const CompPlan& plan = spec_.plans[spec_.seat_plan[s]];
+    r.clawback_months[s] = plan.clawback_months;
+    for (int product : plan.spif_products) r.spif_products[s] |= std::uint64_t{1} << product;
   }
-  return months;
+  return r;
 }
 
 void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
@@ -132,6 +142,7 @@ void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
     SeatYearView view;
     view.bookings = &detail.bookings[row];
     view.deals = &detail.deals[row];
+    view.spif_deals = &detail.spif_deals[row];
     view.clawback = &detail.clawback[row];
     view.occupant = &detail.occupant[row];
     view.profile = &profiles_[s * static_cast<std::size_t>(fy_.months())];

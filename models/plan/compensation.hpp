@@ -10,6 +10,7 @@
 #include "models/outcome.hpp"
 #include "models/plan/fiscal_year.hpp"
 #include "models/scenario.hpp"
+#include "models/trial.hpp"
 
 namespace opsim::plan {
 
@@ -35,8 +36,9 @@ struct CompPlan {
   DrawKind draw = DrawKind::none;
   double draw_per_month = 0.0;  //!< paid while the occupant's tenure is below draw_months
   int draw_months = 0;
-  double spif_per_deal = 0.0;  //!< per won deal, for seats of spif_segments
+  double spif_per_deal = 0.0;  //!< per won deal of seats of spif_segments ...
   std::vector<int> spif_segments;
+  std::vector<int> spif_products;  //!< ... and per won deal of these products (at most 64)
   int clawback_months =
       -1;  //!< commission on deals churning within this many months is clawed back
 
@@ -58,6 +60,7 @@ struct CompSpec {
 struct SeatYearView {
   const double* bookings = nullptr;
   const double* deals = nullptr;
+  const double* spif_deals = nullptr;  //!< won deals of the plan's SPIF products
   const double* clawback = nullptr;
   const int* occupant = nullptr;
   const double* profile = nullptr;  //!< quota share per fiscal-year month (index m - fy.first)
@@ -103,8 +106,8 @@ class CompEvaluator {
   CompEvaluator(const Scenario& scenario, const CompSpec& spec, const FiscalYear& fy,
                 const std::vector<double>& quota, const std::vector<double>& profiles,
                 std::uint64_t trials);
-  //! Clawback windows per seat, for the run's seat-month recording.
-  std::vector<int> clawback_months() const;
+  //! What the run must record per seat: clawback windows and SPIF products.
+  SeatMonthRecording recording() const;
   void observe(std::uint64_t trial, const TrialOutcome& outcome);
   //! `company_bookings`: per trial, the company's new bookings of the year (plan rates).
   CompResult finish(const std::vector<double>& company_bookings) const;

@@ -31,7 +31,7 @@ TEST(CompensationExact, TieredCappedPlanMatchesThePoissonSum) {
   const std::vector<double> profiles = quota_profiles(scenario, fy);
   constexpr std::uint64_t kTrials = 40000;
   CompEvaluator evaluator(scenario, spec, fy, quotas, profiles, kTrials);
-  SeatMonthRecording recording{evaluator.clawback_months()};
+  const SeatMonthRecording recording = evaluator.recording();
   RunOptions options;
   options.end_trial = kTrials;
   options.seed = 17;

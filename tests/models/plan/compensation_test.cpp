@@ -22,6 +22,7 @@ class SeatYear : public ::testing::Test {
     plan_.tiers = {{0.0, 1.0}, {1.0, 2.0}};
     bookings_.assign(12, 0.0);
     deals_.assign(12, 0.0);
+    spif_deals_.assign(12, 0.0);
     clawback_.assign(12, 0.0);
     occupant_.assign(12, 0);
     profile_.assign(12, 1.0 / 12);
@@ -29,6 +30,7 @@ class SeatYear : public ::testing::Test {
   Payout pay() {
     SeatYearView view{bookings_.data(),
                       deals_.data(),
+                      spif_deals_.data(),
                       clawback_.data(),
                       occupant_.data(),
                       profile_.data(),
@@ -48,7 +50,7 @@ class SeatYear : public ::testing::Test {
   Calendar calendar_;
   FiscalYear fy_;
   CompPlan plan_;
-  std::vector<double> bookings_, deals_, clawback_, profile_;
+  std::vector<double> bookings_, deals_, spif_deals_, clawback_, profile_;
   std::vector<int> occupant_;
   bool spif_ = false;
 };
@@ -104,6 +106,15 @@ TEST_F(SeatYear, ClawbackAtTheBaseRateAndSpifPerDeal) {
   EXPECT_DOUBLE_EQ(p.clawback, 4.0);
   EXPECT_DOUBLE_EQ(p.spif, 6.0);
   EXPECT_DOUBLE_EQ(p.variable(), 14.0);
+}
+
+TEST_F(SeatYear, ProductSpifCountsOnlyThatProductsDeals) {
+  plan_.spif_per_deal = 2;
+  deals_[0] = 5;       // all won deals
+  spif_deals_[0] = 2;  // of which deals of the SPIF product
+  EXPECT_DOUBLE_EQ(pay().spif, 4.0);
+  spif_ = true;  // a SPIF segment pays on every deal, product deals are not counted twice
+  EXPECT_DOUBLE_EQ(pay().spif, 10.0);
 }
 
 TEST_F(SeatYear, BackfillInheritsTheRemainingProratedQuota) {
