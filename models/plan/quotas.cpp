@@ -67,6 +67,12 @@ double SeatDistributions::quantile(std::size_t seat, double level) const {
   return quantile_of_sorted(&sorted_[seat * trials_], trials_, level);
 }
 
+double SeatDistributions::smallest_positive(std::size_t seat) const {
+  const double* row = &sorted_[seat * trials_];
+  const double* first = std::upper_bound(row, row + trials_, 0.0);
+  return first == row + trials_ ? 0.0 : *first;
+}
+
 std::uint64_t SeatDistributions::count_at_least(std::size_t seat, double amount) const {
   const double* row = &sorted_[seat * trials_];
   return static_cast<std::uint64_t>(row + trials_ - std::lower_bound(row, row + trials_, amount));
@@ -191,18 +197,24 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
     }
     case QuotaMethod::equal_chance: {
       // q_s(p) = the (1 - p) quantile of seat s, so P(B_s >= q_s) = p for every seat; the sum
-      // decreases in p, and bisection finds the p at which it equals the target.
+      // decreases in p, and bisection finds the p at which it equals the target. A seat that
+      // books nothing more often than 1 - p (e.g. a late hire) cannot reach a positive quota
+      // with probability p: its quota is floored at its smallest positive simulated bookings,
+      // so its probability is P(B_s > 0) < p (reported per seat).
+      auto quota_at = [&](std::size_t s, double p) {
+        return std::max(bookings.quantile(s, 1 - p), bookings.smallest_positive(s));
+      };
       auto sum_at = [&](double p) {
         double sum = 0;
-        for (std::size_t s : eligible) sum += bookings.quantile(s, 1 - p);
+        for (std::size_t s : eligible) sum += quota_at(s, p);
         return sum;
       };
       const double highest = sum_at(0.0), lowest = sum_at(1.0);
       if (request.target > highest) {
         throw_input(
             "equal-chance: the target {:.0f} exceeds the sum of every seat's largest simulated "
-            "bookings "
-            "({:.0f}); no common probability reaches it (lower the target or over-assignment)",
+            "bookings ({:.0f}); no common probability reaches it (lower the target or "
+            "over-assignment)",
             request.target, highest);
       }
       double lo = 0.0, hi = 1.0;
@@ -215,17 +227,7 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
         }
       }
       set.common_probability = lo;
-      for (std::size_t s : eligible) {
-        set.quota[s] = bookings.quantile(s, 1 - lo);
-        if (!(set.quota[s] > 0)) {
-          throw_input(
-              "equal-chance: seat \"{}\" would get a quota of {} at the common probability {:.4f} "
-              "(its bookings are 0 too often); quotas must be > 0: raise the over-assignment or "
-              "use "
-              "another method",
-              scenario.seats[s].id, set.quota[s], lo);
-        }
-      }
+      for (std::size_t s : eligible) set.quota[s] = quota_at(s, lo);
       break;
     }
     case QuotaMethod::import:

@@ -26,6 +26,8 @@ class SeatDistributions {
   double mean(std::size_t seat) const { return mean_[seat]; }
   //! R type-7 quantile of the seat's bookings.
   double quantile(std::size_t seat, double level) const;
+  //! Smallest positive simulated bookings; 0 when the seat never books.
+  double smallest_positive(std::size_t seat) const;
   //! Trials with bookings >= amount.
   std::uint64_t count_at_least(std::size_t seat, double amount) const;
   //! Share of trials with bookings >= amount.
