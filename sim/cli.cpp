@@ -35,6 +35,7 @@ int run_app(int argc, char** argv) {
     add_territories_commands(app);
     add_compare_commands(app);
     add_plan_commands(app);
+    add_calibrate_commands(app);
     app.parse(argc, argv);
     return 0;
   } catch (const CLI::ParseError& e) {

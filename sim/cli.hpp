@@ -16,5 +16,7 @@ void add_territories_commands(CLI::App& app);
 void add_compare_commands(CLI::App& app);
 //! capacity, quotas and plan-bench (sim/plan_cli.cpp).
 void add_plan_commands(CLI::App& app);
+//! calibrate and backtest (sim/calibrate_cli.cpp).
+void add_calibrate_commands(CLI::App& app);
 
 }  // namespace opsim::cli

@@ -1,0 +1,722 @@
+#include "models/calibration/fit.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include <boost/math/distributions/normal.hpp>
+
+#include "models/calendar.hpp"
+#include "sim/error.hpp"
+
+namespace opsim::calibration {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double normal_cdf(double z) { return boost::math::cdf(boost::math::normal_distribution<double>(), z); }
+
+//! Asymptotic Kolmogorov distribution: P(sqrt(n) D > t).
+double kolmogorov_p(double t) {
+  if (t < 0.2) return 1.0;
+  double p = 0.0;
+  for (int k = 1; k <= 100; ++k) {
+    const double term = std::exp(-2.0 * k * k * t * t);
+    p += (k % 2 == 1 ? 2.0 : -2.0) * term;
+    if (term < 1e-12) break;
+  }
+  return std::clamp(p, 0.0, 1.0);
+}
+
+int index_of(const std::vector<std::string>& list, const std::string& id) {
+  auto it = std::find(list.begin(), list.end(), id);
+  return it == list.end() ? -1 : static_cast<int>(it - list.begin());
+}
+
+//! Which rows exist as of the cut-off and in what state.
+struct Visible {
+  std::vector<const Opportunity*> resolved;  //!< won or lost on or before the cut-off
+  std::vector<const Opportunity*> open;      //!< created on or before it, not resolved by it
+  std::vector<const Booking*> bookings;
+  int undated_open_excluded = 0;
+};
+
+Visible visible_rows(const History& history, const FitOptions& options) {
+  Visible v;
+  for (const Opportunity& o : history.opportunities) {
+    const bool resolved_by_cutoff = o.outcome != Outcome::open && o.closed && *o.closed <= options.as_of;
+    if (resolved_by_cutoff) {
+      if (!options.since || *o.closed >= *options.since) v.resolved.push_back(&o);
+      continue;
+    }
+    if (o.created) {
+      if (*o.created <= options.as_of) v.open.push_back(&o);
+    } else if (o.outcome == Outcome::open) {
+      // Its creation is unknown: it exists for certain only as of the export's own date.
+      if (options.as_of >= history.snapshot_day) {
+        v.open.push_back(&o);
+      } else {
+        ++v.undated_open_excluded;
+      }
+    }
+  }
+  for (const Booking& b : history.bookings) {
+    if (b.day <= options.as_of && (!options.since || b.day >= *options.since)) v.bookings.push_back(&b);
+  }
+  return v;
+}
+
+//! Monthly count model: mu[r][t] = exp(a_r + beta (t - last)) s_r(calendar month of t).
+void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts) {
+  const int R = static_cast<int>(cal.regions.size());
+  const int T = cal.last_month - cal.first_month + 1;
+  cal.seasonality_fitted = T >= 12;
+  cal.trend_fitted = T >= 24;
+  if (!cal.seasonality_fitted) {
+    cal.warnings.push_back(fmt::format(
+        "only {} months of history: seasonality needs 12 and is left flat", T));
+  }
+  if (!cal.trend_fitted) {
+    cal.warnings.push_back(fmt::format(
+        "only {} months of history: the growth trend needs 24 (seasonality and trend are "
+        "confounded below) and is set to 0",
+        T));
+  }
+  std::vector<std::array<double, 12>> season(R);
+  for (auto& s : season) s.fill(1.0);
+  std::vector<double> log_level(R, 0.0);
+  double beta = 0.0, info = 0.0, phi = 1.0, prior_variance = 0.0;
+  std::array<double, 12> pooled{};
+  pooled.fill(1.0);
+  std::vector<std::array<double, 12>> season_se(R);
+  for (auto& s : season_se) s.fill(0.0);
+  auto calendar_index = [&](int t) { return Calendar::calendar_month_of(cal.first_month + t) - 1; };
+  auto trend = [&](int t) { return std::exp(beta * (t - (T - 1))); };
+
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    for (int r = 0; r < R; ++r) {
+      double observed = 0, expected = 0;
+      for (int t = 0; t < T; ++t) {
+        observed += counts[r][t];
+        expected += season[r][calendar_index(t)] * trend(t);
+      }
+      log_level[r] = observed > 0 ? std::log(observed / expected) : -30.0;
+    }
+    auto mu = [&](int r, int t) { return std::exp(log_level[r]) * season[r][calendar_index(t)] * trend(t); };
+    if (cal.trend_fitted) {
+      double score = 0;
+      info = 0;
+      for (int r = 0; r < R; ++r) {
+        for (int t = 0; t < T; ++t) {
+          const double x = t - (T - 1), m = mu(r, t);
+          score += (counts[r][t] - m) * x;
+          info += m * x * x;
+        }
+      }
+      if (info > 0) beta += score / info;
+    }
+    if (cal.seasonality_fitted) {
+      // Observed and season-free expected counts per region x calendar month.
+      std::vector<std::array<double, 12>> observed(R), expected(R);
+      for (int r = 0; r < R; ++r) {
+        observed[r].fill(0.0);
+        expected[r].fill(0.0);
+        for (int t = 0; t < T; ++t) {
+          observed[r][calendar_index(t)] += counts[r][t];
+          expected[r][calendar_index(t)] += std::exp(log_level[r]) * trend(t);
+        }
+      }
+      double pooled_sum = 0;
+      for (int c = 0; c < 12; ++c) {
+        double o = 0, e = 0;
+        for (int r = 0; r < R; ++r) {
+          o += observed[r][c];
+          e += expected[r][c];
+        }
+        pooled[c] = e > 0 ? o / e : 1.0;
+        pooled_sum += pooled[c];
+      }
+      for (auto& p : pooled) p *= 12.0 / pooled_sum;
+      // Normal-normal shrinkage: between-region variance tau^2 against sampling variance v.
+      double excess = 0;
+      int cells = 0;
+      for (int r = 0; r < R; ++r) {
+        for (int c = 0; c < 12; ++c) {
+          if (expected[r][c] <= 0) continue;
+          const double raw = observed[r][c] / expected[r][c];
+          excess += (raw - pooled[c]) * (raw - pooled[c]) - phi * pooled[c] / expected[r][c];
+          ++cells;
+        }
+      }
+      prior_variance = cal.options.seasonality_prior >= 0 ? cal.options.seasonality_prior
+                                                           : std::max(1e-6, cells ? excess / cells : 0.0);
+      for (int r = 0; r < R; ++r) {
+        double sum = 0;
+        for (int c = 0; c < 12; ++c) {
+          if (expected[r][c] <= 0) {
+            season[r][c] = pooled[c];
+            season_se[r][c] = std::sqrt(prior_variance);
+          } else {
+            const double raw = observed[r][c] / expected[r][c];
+            const double v = phi * std::max(pooled[c], 1e-9) / expected[r][c];
+            const double w = prior_variance / (prior_variance + v);
+            season[r][c] = std::max(1e-3, pooled[c] + w * (raw - pooled[c]));
+            season_se[r][c] = std::sqrt(w * v);
+          }
+          sum += season[r][c];
+        }
+        for (int c = 0; c < 12; ++c) {
+          season[r][c] *= 12.0 / sum;
+          season_se[r][c] *= 12.0 / sum;
+        }
+      }
+    }
+    // Overdispersion (Pearson) for the next round's sampling variances.
+    double chi2 = 0;
+    int n = 0;
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < T; ++t) {
+        const double m = mu(r, t);
+        if (m <= 0) continue;
+        chi2 += (counts[r][t] - m) * (counts[r][t] - m) / m;
+        ++n;
+      }
+    }
+    const int parameters = R + (cal.trend_fitted ? 1 : 0) + (cal.seasonality_fitted ? 11 * R : 0);
+    phi = n > parameters ? std::max(1.0, chi2 / (n - parameters)) : 1.0;
+  }
+
+  cal.overdispersion = phi;
+  cal.seasonality_prior_variance = prior_variance;
+  cal.pooled_seasonality.assign(pooled.begin(), pooled.end());
+  cal.monthly_log_trend = {beta, cal.trend_fitted && info > 0 ? std::sqrt(phi / info) : kNaN};
+  const double growth = std::exp(12 * beta) - 1;
+  cal.annual_growth = {growth, 12 * std::exp(12 * beta) * cal.monthly_log_trend.se};
+
+  const int ahead = cal.forecast_start - cal.last_month;  // months from the last fit month
+  for (int r = 0; r < R; ++r) {
+    RegionFit& fit = cal.region_fits[r];
+    fit.counts = counts[r];
+    fit.seasonality = season[r];
+    fit.seasonality_se = season_se[r];
+    const double observed = std::accumulate(counts[r].begin(), counts[r].end(), 0.0);
+    const double level = std::exp(log_level[r] + beta * ahead);
+    fit.level = {level, observed > 0 ? level * std::sqrt(phi / observed) : kNaN};
+    // Market factor: variance of counts beyond Poisson, mu + tau^2 mu^2, and its persistence.
+    double excess = 0;
+    std::vector<double> relative;
+    for (int t = 0; t < T; ++t) {
+      const double m = std::exp(log_level[r]) * season[r][calendar_index(t)] * std::exp(beta * (t - (T - 1)));
+      if (m <= 0) continue;
+      excess += ((counts[r][t] - m) * (counts[r][t] - m) - m) / (m * m);
+      relative.push_back((counts[r][t] - m) / m);
+    }
+    const int per_region_parameters = 1 + (cal.seasonality_fitted ? 11 : 0);
+    const int n = static_cast<int>(relative.size());
+    const double tau2 = n > per_region_parameters ? std::max(0.0, excess / (n - per_region_parameters)) : 0.0;
+    fit.dispersion = std::sqrt(std::log1p(tau2));
+    if (n >= 12 && tau2 > 0) {
+      double num = 0, den = 0;
+      for (int t = 0; t < n; ++t) {
+        den += relative[t] * relative[t];
+        if (t > 0) num += relative[t] * relative[t - 1];
+      }
+      fit.persistence = den > 0 ? std::clamp(num / den, 0.0, 0.95) : 0.0;
+    }
+  }
+}
+
+WinRateCell make_cell(std::string region, std::string segment) {
+  WinRateCell cell;
+  cell.region = std::move(region);
+  cell.segment = std::move(segment);
+  return cell;
+}
+
+void fit_win_rates(Calibration& cal, const std::vector<const Opportunity*>& resolved) {
+  const int R = static_cast<int>(cal.regions.size()), S = static_cast<int>(cal.segments.size());
+  const Calendar calendar(0, 1, cal.options.fiscal_year_start_month);
+  // closes/wins per [region][segment][quarter end?]
+  std::vector<std::array<double, 2>> closes(R * S, {0, 0}), wins(R * S, {0, 0});
+  for (const Opportunity* o : resolved) {
+    const int r = cal.region_index(o->region), s = cal.segment_index(o->segment);
+    const int qe = calendar.is_fiscal_quarter_end(month_of_day(*o->closed)) ? 1 : 0;
+    closes[r * S + s][qe] += 1;
+    if (o->outcome == Outcome::won) wins[r * S + s][qe] += 1;
+  }
+  double w[2] = {0, 0}, n[2] = {0, 0};
+  for (int i = 0; i < R * S; ++i) {
+    for (int q = 0; q < 2; ++q) {
+      w[q] += wins[i][q];
+      n[q] += closes[i][q];
+    }
+  }
+  cal.closes = static_cast<int>(n[0] + n[1]);
+  cal.wins = static_cast<int>(w[0] + w[1]);
+  cal.quarter_end_closes = static_cast<int>(n[1]);
+  cal.other_closes = static_cast<int>(n[0]);
+  cal.other_win_rate = n[0] > 0 ? w[0] / n[0] : 0.0;
+  cal.quarter_end_win_rate = n[1] > 0 ? w[1] / n[1] : 0.0;
+  // Proportional model: P(win) = p_segment x m in quarter-end months. Alternating ratio
+  // estimates; m pooled over all cells.
+  double m = 1.0;
+  const bool fit_multiplier = n[0] >= cal.options.min_cell && n[1] >= cal.options.min_cell && w[0] > 0;
+  if (fit_multiplier) {
+    for (int iteration = 0; iteration < 50; ++iteration) {
+      double expected_qe = 0;
+      for (int s = 0; s < S; ++s) {
+        double ws = 0, es = 0, nqe = 0;
+        for (int r = 0; r < R; ++r) {
+          ws += wins[r * S + s][0] + wins[r * S + s][1];
+          es += closes[r * S + s][0] + m * closes[r * S + s][1];
+          nqe += closes[r * S + s][1];
+        }
+        if (es > 0) expected_qe += ws / es * nqe;
+      }
+      if (expected_qe > 0) m = w[1] / expected_qe;
+    }
+    const double p0 = w[0] / n[0], p1 = w[1] / n[1];
+    const double log_se = std::sqrt((1 - p1) / std::max(w[1], 1.0) + (1 - p0) / std::max(w[0], 1.0));
+    cal.quarter_end_multiplier = {m, m * log_se};
+  } else {
+    cal.quarter_end_multiplier = {1.0, kNaN};
+    cal.warnings.push_back(fmt::format(
+        "quarter-end effect not fitted: {} quarter-end and {} other closes (needs {} each)", n[1],
+        n[0], cal.options.min_cell));
+  }
+  const double total_exposure = n[0] + m * n[1];
+  const double overall = total_exposure > 0 ? (w[0] + w[1]) / total_exposure : 0.0;
+  cal.overall_win_rate = {overall, total_exposure > 0 ? std::sqrt(overall * (1 - overall) / total_exposure) : kNaN};
+
+  auto fill = [&](WinRateCell& cell, double successes, double c0, double c1) {
+    cell.closes = static_cast<int>(c0 + c1);
+    cell.wins = static_cast<int>(successes);
+    cell.exposure = c0 + m * c1;
+    cell.raw = cell.exposure > 0 ? successes / cell.exposure : 0.0;
+    cell.thin = cell.closes < cal.options.min_cell;
+  };
+  // Segments around the overall rate.
+  std::vector<double> seg_wins(S, 0), seg_exposure(S, 0);
+  for (int s = 0; s < S; ++s) {
+    WinRateCell cell = make_cell("", cal.segments[s]);
+    double ws = 0, c0 = 0, c1 = 0;
+    for (int r = 0; r < R; ++r) {
+      ws += wins[r * S + s][0] + wins[r * S + s][1];
+      c0 += closes[r * S + s][0];
+      c1 += closes[r * S + s][1];
+    }
+    fill(cell, ws, c0, c1);
+    seg_wins[s] = ws;
+    seg_exposure[s] = cell.exposure;
+    cal.segment_win_rates.push_back(cell);
+  }
+  const double k_segment = cal.options.win_prior_strength >= 0
+                               ? cal.options.win_prior_strength
+                               : empirical_prior_strength(seg_wins, seg_exposure, overall);
+  for (int s = 0; s < S; ++s) {
+    WinRateCell& cell = cal.segment_win_rates[s];
+    cell.prior_strength = k_segment;
+    cell.rate = shrink_rate(seg_wins[s], seg_exposure[s], overall, k_segment);
+    if (cell.thin) {
+      cal.warnings.push_back(fmt::format("thin cell: segment {} has {} closes (win rate {:.3f} shrunk to {:.3f})",
+                                         cell.segment, cell.closes, cell.raw, cell.rate.value));
+    }
+  }
+  // Region x segment cells around their segment.
+  for (int s = 0; s < S; ++s) {
+    std::vector<double> cw, ce;
+    for (int r = 0; r < R; ++r) {
+      cw.push_back(wins[r * S + s][0] + wins[r * S + s][1]);
+      ce.push_back(closes[r * S + s][0] + m * closes[r * S + s][1]);
+    }
+    const double parent = cal.segment_win_rates[s].rate.value;
+    const double k = cal.options.win_prior_strength >= 0 ? cal.options.win_prior_strength
+                                                         : empirical_prior_strength(cw, ce, parent);
+    for (int r = 0; r < R; ++r) {
+      WinRateCell cell = make_cell(cal.regions[r], cal.segments[s]);
+      fill(cell, cw[r], closes[r * S + s][0], closes[r * S + s][1]);
+      cell.prior_strength = k;
+      cell.rate = shrink_rate(cw[r], ce[r], parent, k);
+      cal.cell_win_rates.push_back(cell);
+    }
+  }
+}
+
+void fit_deal_sizes(Calibration& cal, const std::vector<std::vector<double>>& by_cell) {
+  const int R = static_cast<int>(cal.regions.size()), S = static_cast<int>(cal.segments.size());
+  for (int s = 0; s < S; ++s) {
+    std::vector<double> all;
+    for (int r = 0; r < R; ++r) all.insert(all.end(), by_cell[r * S + s].begin(), by_cell[r * S + s].end());
+    DealSizeFit fit = fit_lognormal(all);
+    fit.segment = cal.segments[s];
+    fit.thin = fit.deals < cal.options.min_cell;
+    if (fit.deals < 2) {
+      cal.warnings.push_back(fmt::format("segment {}: {} won deals with an amount; deal size cannot be fitted",
+                                         cal.segments[s], fit.deals));
+    } else if (fit.thin) {
+      cal.warnings.push_back(fmt::format("thin cell: segment {} has {} won deals with an amount", cal.segments[s], fit.deals));
+    }
+    cal.segment_deal_sizes.push_back(std::move(fit));
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int s = 0; s < S; ++s) {
+      DealSizeFit fit = fit_lognormal(by_cell[r * S + s]);
+      fit.region = cal.regions[r];
+      fit.segment = cal.segments[s];
+      fit.thin = fit.deals < cal.options.min_cell;
+      cal.cell_deal_sizes.push_back(std::move(fit));
+    }
+  }
+}
+
+//! Per active rep-month rates: a rep is active from its first to its last visible activity.
+void fit_rep_rates(Calibration& cal, const Visible& v) {
+  struct Span {
+    int first = std::numeric_limits<int>::max(), last = std::numeric_limits<int>::min();
+    std::string region;
+  };
+  std::map<std::string, Span> reps;
+  auto touch = [&](const Opportunity& o, int day) {
+    if (o.owner.empty()) return;
+    Span& span = reps[o.owner];
+    const int month = std::max(month_of_day(day), cal.first_month);
+    span.first = std::min(span.first, month);
+    span.last = std::max(span.last, std::min(month, cal.last_month));
+    span.region = o.region;
+  };
+  for (const Opportunity* o : v.resolved) {
+    if (o->created) touch(*o, *o->created);
+    touch(*o, *o->closed);
+  }
+  for (const Opportunity* o : v.open) {
+    if (o->created) touch(*o, *o->created);
+  }
+  if (reps.empty()) return;
+  const int R = static_cast<int>(cal.regions.size()), S = static_cast<int>(cal.segments.size());
+  std::vector<double> rep_months(R, 0.0);
+  for (const auto& [id, span] : reps) {
+    if (span.last >= span.first) rep_months[cal.region_index(span.region)] += span.last - span.first + 1;
+  }
+  std::vector<int> n(R * S, 0);
+  for (const Opportunity* o : v.resolved) {
+    const int month = month_of_day(*o->closed);
+    if (o->owner.empty() || month < cal.first_month || month > cal.last_month) continue;
+    ++n[cal.region_index(o->region) * S + cal.segment_index(o->segment)];
+  }
+  auto add = [&](std::string region, std::string segment, int count, double exposure) {
+    RepRate rate{std::move(region), std::move(segment), count, exposure, {}};
+    rate.rate = {exposure > 0 ? count / exposure : 0.0,
+                 exposure > 0 ? std::sqrt(count * cal.overdispersion) / exposure : kNaN};
+    cal.rep_rates.push_back(rate);
+  };
+  const double all_months = std::accumulate(rep_months.begin(), rep_months.end(), 0.0);
+  add("", "", std::accumulate(n.begin(), n.end(), 0), all_months);
+  for (int s = 0; s < S; ++s) {
+    int count = 0;
+    for (int r = 0; r < R; ++r) count += n[r * S + s];
+    add("", cal.segments[s], count, all_months);
+  }
+  for (int r = 0; r < R; ++r) {
+    int count = 0;
+    for (int s = 0; s < S; ++s) count += n[r * S + s];
+    add(cal.regions[r], "", count, rep_months[r]);
+    for (int s = 0; s < S; ++s) add(cal.regions[r], cal.segments[s], n[r * S + s], rep_months[r]);
+  }
+}
+
+void fit_open_pipeline(Calibration& cal, const History& history, const Visible& v) {
+  const int cutoff_month = month_of_day(cal.options.as_of);
+  const auto& pmf = cal.cycle.pmf;
+  const int K = static_cast<int>(pmf.size());
+  std::vector<double> slip;
+  // Unconditional tail mass including the Kaplan-Meier remainder that never closes.
+  auto survival_after = [&](int age) {  // P(T > age), T possibly infinite
+    double s = cal.cycle.never_closes;
+    for (int k = age + 1; k < K; ++k) s += pmf[k] * (1.0 - cal.cycle.never_closes);
+    return s;
+  };
+  for (const Opportunity* o : v.open) {
+    OpenDeal deal;
+    deal.id = o->id;
+    deal.owner = o->owner;
+    deal.region = o->region;
+    deal.segment = o->segment;
+    const int created = o->created ? month_of_day(*o->created) : cutoff_month;
+    deal.age_months = std::max(0, cutoff_month - created);
+    if (auto price = history.list_price.find(o->segment); price != history.list_price.end()) {
+      deal.amount = price->second;
+      deal.amount_from_list_price = true;
+    } else {
+      const DealSizeFit& size = cal.deal_size(cal.region_index(o->region), cal.segment_index(o->segment));
+      deal.amount = size.deals > 0 ? size.mean.value : 0.0;
+    }
+    // Still open after `age` months: closes at T > age with probability P(T > age, finite).
+    const double tail = survival_after(deal.age_months);
+    double closing = 0;
+    for (int k = deal.age_months + 1; k < K; ++k) closing += pmf[k] * (1.0 - cal.cycle.never_closes);
+    const double p_close = tail > 0 ? closing / tail : 0.0;
+    const WinRateCell& rate = cal.win_rate(cal.region_index(o->region), cal.segment_index(o->segment));
+    deal.win_probability = std::clamp(rate.rate.value * p_close, 0.0, 1.0);
+    // Timing: the residual cycle T - age - 1 given that it closes, pooled over the open deals.
+    for (int k = deal.age_months + 1; k < K && closing > 0; ++k) {
+      const std::size_t residual = static_cast<std::size_t>(k - deal.age_months - 1);
+      if (slip.size() <= residual) slip.resize(residual + 1, 0.0);
+      slip[residual] += p_close * pmf[k] * (1.0 - cal.cycle.never_closes) / closing;
+    }
+    deal.expected_close = cal.forecast_start;
+    cal.open_pipeline.push_back(std::move(deal));
+  }
+  const double slip_total = std::accumulate(slip.begin(), slip.end(), 0.0);
+  if (slip_total > 0) {
+    for (double& p : slip) p /= slip_total;
+    cal.pipeline_slip_pmf = slip;
+  }
+  cal.undated_open_excluded = v.undated_open_excluded;
+  if (v.undated_open_excluded > 0) {
+    cal.warnings.push_back(fmt::format(
+        "{} open rows have no created date: as of a cut-off before the export's date their "
+        "existence is unknown, so they are left out of the open pipeline",
+        v.undated_open_excluded));
+  }
+}
+
+}  // namespace
+
+int Calibration::region_index(const std::string& id) const { return index_of(regions, id); }
+int Calibration::segment_index(const std::string& id) const { return index_of(segments, id); }
+
+const DealSizeFit& Calibration::deal_size(int region, int segment) const {
+  const DealSizeFit& cell = cell_deal_sizes[static_cast<std::size_t>(region) * segments.size() + segment];
+  return cell.thin ? segment_deal_sizes[segment] : cell;
+}
+
+const WinRateCell& Calibration::win_rate(int region, int segment) const {
+  return cell_win_rates[static_cast<std::size_t>(segment) * regions.size() + region];
+}
+
+Estimate shrink_rate(double successes, double exposure, double parent, double strength) {
+  const double total = exposure + strength;
+  if (total <= 0) return {parent, kNaN};
+  const double p = std::clamp((successes + strength * parent) / total, 0.0, 1.0);
+  return {p, std::sqrt(p * (1 - p) / (total + 1))};
+}
+
+double empirical_prior_strength(const std::vector<double>& successes,
+                                const std::vector<double>& exposures, double parent) {
+  double between = 0, sampling = 0, weight = 0;
+  for (std::size_t i = 0; i < successes.size(); ++i) {
+    if (exposures[i] <= 0) continue;
+    const double raw = successes[i] / exposures[i];
+    between += exposures[i] * (raw - parent) * (raw - parent);
+    sampling += parent * (1 - parent);  // exposure x binomial variance / exposure
+    weight += exposures[i];
+  }
+  if (weight <= 0 || parent <= 0 || parent >= 1) return 1e4;
+  const double tau2 = (between - sampling) / weight;
+  if (tau2 <= 0) return 1e4;
+  return std::clamp(parent * (1 - parent) / tau2 - 1, 2.0, 1e4);
+}
+
+DealSizeFit fit_lognormal(std::vector<double> amounts) {
+  DealSizeFit fit;
+  std::sort(amounts.begin(), amounts.end());
+  fit.deals = static_cast<int>(amounts.size());
+  fit.sample = amounts;
+  if (amounts.empty()) return fit;
+  const double n = static_cast<double>(amounts.size());
+  double mu = 0;
+  for (double a : amounts) mu += std::log(a);
+  mu /= n;
+  double ss = 0;
+  for (double a : amounts) ss += (std::log(a) - mu) * (std::log(a) - mu);
+  const double sigma = std::sqrt(ss / n);
+  fit.mu = {mu, sigma / std::sqrt(n)};
+  fit.sigma = {sigma, sigma / std::sqrt(2 * n)};
+  const double mean = std::exp(mu + 0.5 * sigma * sigma);
+  fit.mean = {mean, mean * sigma * std::sqrt((1 + 0.5 * sigma * sigma) / n)};
+  const double cv = std::sqrt(std::expm1(sigma * sigma));
+  // d cv / d sigma = sigma exp(sigma^2) / cv.
+  fit.cv = {cv, cv > 0 ? sigma * std::exp(sigma * sigma) / cv * fit.sigma.se : kNaN};
+  if (sigma <= 0 || amounts.size() < 2) return fit;
+  double d = 0, ad = 0;
+  for (std::size_t i = 0; i < amounts.size(); ++i) {
+    const double f = std::clamp(normal_cdf((std::log(amounts[i]) - mu) / sigma), 1e-300, 1 - 1e-16);
+    d = std::max({d, (i + 1) / n - f, f - i / n});
+    const double g = std::clamp(normal_cdf((std::log(amounts[amounts.size() - 1 - i]) - mu) / sigma), 1e-300, 1 - 1e-16);
+    ad += (2.0 * (i + 1) - 1) * (std::log(f) + std::log1p(-g));
+  }
+  fit.ks = d;
+  fit.ks_p = kolmogorov_p(std::sqrt(n) * d);
+  fit.anderson_darling = -n - ad / n;
+  return fit;
+}
+
+CycleFit kaplan_meier_cycle(const std::vector<int>& closed, const std::vector<int>& censored,
+                            int max_months) {
+  CycleFit fit;
+  fit.closed = static_cast<int>(closed.size());
+  fit.censored = static_cast<int>(censored.size());
+  std::vector<double> events(max_months + 1, 0), censor(max_months + 1, 0);
+  for (int c : closed) events[std::clamp(c, 0, max_months)] += 1;
+  for (int c : censored) censor[std::clamp(c, 0, max_months)] += 1;
+  double at_risk = static_cast<double>(closed.size() + censored.size());
+  double survival = 1.0;
+  std::vector<double> mass(max_months, 0.0);
+  for (int k = 0; k < max_months; ++k) {
+    if (at_risk <= 0) break;
+    const double hazard = events[k] / at_risk;
+    mass[k] = survival * hazard;
+    survival *= 1 - hazard;
+    at_risk -= events[k] + censor[k];
+  }
+  // Cycles at or beyond max_months are closes in the last bin.
+  if (at_risk > 0 && events[max_months] > 0) {
+    const double hazard = std::min(1.0, events[max_months] / at_risk);
+    mass[max_months - 1] += survival * hazard;
+    survival *= 1 - hazard;
+  }
+  const double closing = 1.0 - survival;
+  fit.never_closes = closed.empty() ? 1.0 : survival;
+  if (closing <= 0) {
+    fit.pmf = {1.0};
+    fit.mean = {0.0, kNaN};
+    return fit;
+  }
+  int last = max_months - 1;
+  while (last > 0 && mass[last] <= 0) --last;
+  fit.pmf.assign(mass.begin(), mass.begin() + last + 1);
+  for (double& p : fit.pmf) p /= closing;
+  double mean = 0, second = 0, acc = 0;
+  fit.median = -1;
+  for (int k = 0; k <= last; ++k) {
+    mean += k * fit.pmf[k];
+    second += double(k) * k * fit.pmf[k];
+    acc += fit.pmf[k];
+    if (fit.median < 0 && acc >= 0.5) fit.median = k;
+  }
+  fit.mean = {mean, std::sqrt(std::max(0.0, second - mean * mean) / std::max<double>(1, fit.closed))};
+  return fit;
+}
+
+Calibration fit_history(const History& history, const FitOptions& options) {
+  Calibration cal;
+  cal.options = options;
+  cal.opportunities = history.has_opportunities();
+  const Visible v = visible_rows(history, options);
+  if (v.resolved.empty() && v.bookings.empty()) {
+    throw_input("nothing is visible as of the cut-off: no deal closed or booked on or before it");
+  }
+  std::set<std::string> regions, segments;
+  for (const Opportunity* o : v.resolved) regions.insert(o->region), segments.insert(o->segment);
+  for (const Opportunity* o : v.open) regions.insert(o->region), segments.insert(o->segment);
+  for (const Booking* b : v.bookings) regions.insert(b->region), segments.insert(b->segment);
+  cal.regions.assign(regions.begin(), regions.end());
+  cal.segments.assign(segments.begin(), segments.end());
+  const int R = static_cast<int>(cal.regions.size()), S = static_cast<int>(cal.segments.size());
+
+  const int cutoff_month = month_of_day(options.as_of);
+  cal.forecast_start = cutoff_month + 1;
+  cal.last_month = options.as_of == last_day_of_month(cutoff_month) ? cutoff_month : cutoff_month - 1;
+  if (cal.last_month != cutoff_month) {
+    cal.warnings.push_back(fmt::format(
+        "the cut-off is not a month end: {} is left out of the monthly fits and the forecast starts in {}",
+        format_year_month(cutoff_month), format_year_month(cal.forecast_start)));
+  }
+  // Resolution (or booking) months and amounts per cell.
+  std::vector<int> event_months;
+  std::vector<std::pair<int, int>> event_cells;
+  std::vector<std::vector<double>> won_amounts(R * S);
+  std::vector<int> closed_cycles, censored_ages;
+  int won_without_amount = 0;
+  for (const Opportunity* o : v.resolved) {
+    const int r = cal.region_index(o->region), s = cal.segment_index(o->segment);
+    event_months.push_back(month_of_day(*o->closed));
+    event_cells.emplace_back(r, s);
+    if (o->created) closed_cycles.push_back(month_of_day(*o->closed) - month_of_day(*o->created));
+    if (o->outcome == Outcome::won) {
+      if (o->amount && *o->amount > 0) {
+        won_amounts[r * S + s].push_back(*o->amount);
+      } else {
+        ++won_without_amount;
+      }
+    }
+  }
+  for (const Opportunity* o : v.open) {
+    if (o->created) censored_ages.push_back(cutoff_month - month_of_day(*o->created));
+  }
+  for (const Booking* b : v.bookings) {
+    const int r = cal.region_index(b->region), s = cal.segment_index(b->segment);
+    event_months.push_back(month_of_day(b->day));
+    event_cells.emplace_back(r, s);
+    if (b->amount > 0) won_amounts[r * S + s].push_back(b->amount);
+  }
+  if (won_without_amount > 0) {
+    cal.warnings.push_back(fmt::format("{} won deals have no positive amount and are left out of the deal-size fit",
+                                       won_without_amount));
+  }
+  cal.first_month = *std::min_element(event_months.begin(), event_months.end());
+  if (options.since) cal.first_month = std::max(cal.first_month, month_of_day(*options.since));
+  if (cal.last_month < cal.first_month) {
+    throw_input("no complete month of history before the cut-off {}", format_year_month(cutoff_month));
+  }
+  const int T = cal.last_month - cal.first_month + 1;
+  std::vector<std::vector<double>> counts(R, std::vector<double>(T, 0.0));
+  std::vector<std::vector<double>> segment_counts(R, std::vector<double>(S, 0.0));
+  for (std::size_t i = 0; i < event_months.size(); ++i) {
+    const int t = event_months[i] - cal.first_month;
+    if (t < 0 || t >= T) continue;
+    counts[event_cells[i].first][t] += 1;
+    segment_counts[event_cells[i].first][event_cells[i].second] += 1;
+  }
+  cal.region_fits.resize(R);
+  for (int r = 0; r < R; ++r) cal.region_fits[r].id = cal.regions[r];
+  fit_counts(cal, counts);
+
+  // Segment shares per region, shrunk toward the pooled shares.
+  std::vector<double> pooled(S, 0.0);
+  double total = 0;
+  for (int r = 0; r < R; ++r) {
+    for (int s = 0; s < S; ++s) pooled[s] += segment_counts[r][s], total += segment_counts[r][s];
+  }
+  for (double& p : pooled) p = total > 0 ? p / total : 1.0 / S;
+  for (int r = 0; r < R; ++r) {
+    const double n = std::accumulate(segment_counts[r].begin(), segment_counts[r].end(), 0.0);
+    for (int s = 0; s < S; ++s) {
+      cal.region_fits[r].segment_share.push_back(
+          (segment_counts[r][s] + options.share_prior_strength * pooled[s]) / (n + options.share_prior_strength));
+    }
+  }
+
+  if (cal.opportunities) {
+    fit_win_rates(cal, v.resolved);
+  } else {
+    // A bookings log holds wins only: every resolution is a win.
+    cal.overall_win_rate = {1.0, 0.0};
+    cal.quarter_end_multiplier = {1.0, kNaN};
+    for (int s = 0; s < S; ++s) {
+      WinRateCell cell = make_cell("", cal.segments[s]);
+      cell.rate = {1.0, 0.0};
+      cal.segment_win_rates.push_back(cell);
+    }
+    for (int s = 0; s < S; ++s) {
+      for (int r = 0; r < R; ++r) {
+        WinRateCell cell = make_cell(cal.regions[r], cal.segments[s]);
+        cell.rate = {1.0, 0.0};
+        cal.cell_win_rates.push_back(cell);
+      }
+    }
+  }
+  fit_deal_sizes(cal, won_amounts);
+  cal.cycle = kaplan_meier_cycle(closed_cycles, censored_ages, options.max_cycle_months);
+  if (cal.opportunities && closed_cycles.empty()) {
+    cal.warnings.push_back("no resolved opportunity has a created date: the sales cycle is set to 0 months");
+  }
+  fit_rep_rates(cal, v);
+  if (cal.opportunities) fit_open_pipeline(cal, history, v);
+  return cal;
+}
+
+}  // namespace opsim::calibration

@@ -1,0 +1,162 @@
+// Fitting scenario parameters from a sales history as of a cut-off day. Nothing dated after
+// the cut-off is read: rows closed after it are open as of the cut-off (the snapshot rule:
+// earliest open stage, amount from the list price, never the final value), rows created after
+// it do not exist. Formulas: scenarios/calibration.md.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/calibration/history.hpp"
+
+namespace opsim::calibration {
+
+//! A fitted value with its standard error (NaN when none is defined).
+struct Estimate {
+  double value = 0.0;
+  double se = std::numeric_limits<double>::quiet_NaN();
+};
+
+struct FitOptions {
+  int as_of = 0;                //!< cut-off day: everything after it is invisible
+  std::optional<int> since;     //!< resolutions before this day are not used
+  double win_prior_strength = -1.0;  //!< pseudo-closes of the shrinkage prior; < 0: empirical Bayes
+  double seasonality_prior = -1.0;   //!< < 0: empirical Bayes between-region variance
+  double share_prior_strength = 20.0;  //!< pseudo-resolutions pulling segment shares to the pool
+  int min_cell = 30;              //!< fewer observations make a cell thin (warned, pooled)
+  bool empirical_deal_size = false;
+  int fiscal_year_start_month = 1;
+  int max_cycle_months = 60;
+};
+
+struct WinRateCell {
+  std::string region;  //!< empty = all regions
+  std::string segment;
+  int closes = 0;
+  int wins = 0;
+  double exposure = 0.0;  //!< closes weighted by the quarter-end multiplier
+  double raw = 0.0;       //!< wins / exposure
+  Estimate rate;          //!< shrunk toward the parent; outside quarter-end months
+  double prior_strength = 0.0;
+  bool thin = false;
+};
+
+struct DealSizeFit {
+  std::string region;  //!< empty = all regions
+  std::string segment;
+  int deals = 0;
+  Estimate mu, sigma;  //!< of log amount (maximum likelihood)
+  Estimate mean, cv;   //!< of the amount, from mu and sigma
+  double ks = 0.0;     //!< Kolmogorov-Smirnov distance to the fitted lognormal
+  double ks_p = 1.0;   //!< asymptotic p-value (optimistic: parameters are estimated)
+  double anderson_darling = 0.0;
+  std::vector<double> sample;  //!< sorted amounts (kept for the empirical option)
+  bool thin = false;
+};
+
+struct CycleFit {
+  std::vector<double> pmf;  //!< P(cycle = k months | closes within the observed ages)
+  int closed = 0;
+  int censored = 0;       //!< open at the cut-off: Kaplan-Meier censored at their age
+  double never_closes = 0.0;  //!< Kaplan-Meier mass left after the last observed age
+  Estimate mean;
+  int median = 0;
+};
+
+struct RegionFit {
+  std::string id;
+  std::vector<double> counts;  //!< resolutions (or bookings) per fit month
+  Estimate level;              //!< de-seasonalised per month, at the first forecast month
+  std::array<double, 12> seasonality{};  //!< by calendar month, mean 1, shrunk to the pool
+  std::array<double, 12> seasonality_se{};
+  double dispersion = 0.0;   //!< sd of log market factor from count overdispersion
+  double persistence = 0.0;  //!< lag-1 autocorrelation of relative residuals
+  std::vector<double> segment_share;  //!< per fitted segment, shrunk to the pooled shares
+};
+
+struct RepRate {
+  std::string region;  //!< empty = all regions
+  std::string segment;  //!< empty = all segments
+  int resolutions = 0;
+  double rep_months = 0.0;
+  Estimate rate;  //!< resolutions per active rep-month
+};
+
+//! A deal open as of the cut-off under the snapshot rule.
+struct OpenDeal {
+  std::string id;
+  std::string owner;
+  std::string region;
+  std::string segment;
+  int age_months = 0;          //!< months since creation at the cut-off
+  double amount = 0.0;         //!< list price or fitted mean deal size, never the final value
+  int expected_close = 0;      //!< absolute month: the first forecast month (timing in the slip)
+  double win_probability = 0.0;  //!< segment win rate x P(closes | open at this age)
+  bool amount_from_list_price = false;
+};
+
+struct Calibration {
+  FitOptions options;
+  bool opportunities = false;  //!< fitted from opportunities (else from bookings: wins only)
+  int first_month = 0;         //!< absolute months of the fit window
+  int last_month = 0;
+  int forecast_start = 0;      //!< first month after the cut-off
+  std::vector<std::string> regions;
+  std::vector<std::string> segments;
+
+  int closes = 0, wins = 0;
+  std::vector<WinRateCell> segment_win_rates;  //!< per segment, shrunk to the overall rate
+  std::vector<WinRateCell> cell_win_rates;     //!< region x segment, shrunk to the segment
+  Estimate overall_win_rate;
+  Estimate quarter_end_multiplier;
+  int quarter_end_closes = 0, other_closes = 0;
+  double quarter_end_win_rate = 0.0, other_win_rate = 0.0;
+
+  std::vector<DealSizeFit> segment_deal_sizes;  //!< per segment, all regions
+  std::vector<DealSizeFit> cell_deal_sizes;     //!< region x segment (thin: segment's used)
+  CycleFit cycle;
+  std::vector<RegionFit> region_fits;
+  std::vector<double> pooled_seasonality;  //!< 12 values, mean 1
+  double seasonality_prior_variance = 0.0;  //!< between-region variance used for shrinkage
+  double overdispersion = 1.0;              //!< Pearson chi-square / degrees of freedom
+  bool seasonality_fitted = false, trend_fitted = false;
+  Estimate monthly_log_trend;
+  Estimate annual_growth;
+  std::vector<RepRate> rep_rates;
+  std::vector<OpenDeal> open_pipeline;
+  //! P(close = first forecast month + k | closes), mixed over the open deals' residual cycles.
+  std::vector<double> pipeline_slip_pmf{1.0};
+  int undated_open_excluded = 0;  //!< open rows without a created date, cut-off before the snapshot
+  std::vector<std::string> warnings;
+
+  int region_index(const std::string& id) const;
+  int segment_index(const std::string& id) const;
+  //! The deal-size fit used for a cell: its own, or the segment's when thin.
+  const DealSizeFit& deal_size(int region, int segment) const;
+  const WinRateCell& win_rate(int region, int segment) const;
+};
+
+//! Fits everything visible as of options.as_of. Throws InputError when nothing is visible.
+Calibration fit_history(const History& history, const FitOptions& options);
+
+//! Lognormal maximum-likelihood fit with Kolmogorov-Smirnov and Anderson-Darling statistics.
+DealSizeFit fit_lognormal(std::vector<double> amounts);
+
+//! Posterior-mean shrinkage of successes/exposure toward `parent` with `strength` pseudo-trials.
+Estimate shrink_rate(double successes, double exposure, double parent, double strength);
+
+//! Empirical-Bayes prior strength for rates of several cells around `parent` (method of
+//! moments on the between-cell variance), clamped to [2, 1e4].
+double empirical_prior_strength(const std::vector<double>& successes,
+                                const std::vector<double>& exposures, double parent);
+
+//! Discrete Kaplan-Meier on months: `closed` holds cycle lengths, `censored` the ages of deals
+//! still open. Returns the hazard-based mass for k = 0..max_months-1 and the mass left after.
+CycleFit kaplan_meier_cycle(const std::vector<int>& closed, const std::vector<int>& censored,
+                            int max_months);
+
+}  // namespace opsim::calibration

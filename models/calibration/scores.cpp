@@ -1,0 +1,62 @@
+#include "models/calibration/scores.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "sim/summary.hpp"
+
+namespace opsim::calibration {
+
+double sample_quantile(const std::vector<double>& sorted, double level) {
+  return quantile_sorted(sorted, level);
+}
+
+double crps_sorted(const std::vector<double>& sorted, double actual) {
+  const std::size_t n = sorted.size();
+  if (n == 0) return 0.0;
+  double absolute = 0, spread = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    absolute += std::abs(sorted[i] - actual);
+    spread += (2.0 * static_cast<double>(i + 1) - static_cast<double>(n) - 1.0) * sorted[i];
+  }
+  const double nd = static_cast<double>(n);
+  return absolute / nd - spread / (nd * nd);
+}
+
+double crps_sample(std::vector<double> sample, double actual) {
+  std::sort(sample.begin(), sample.end());
+  return crps_sorted(sample, actual);
+}
+
+double pit_sorted(const std::vector<double>& sorted, double actual) {
+  if (sorted.empty()) return 0.5;
+  const auto lower = std::lower_bound(sorted.begin(), sorted.end(), actual);
+  const auto upper = std::upper_bound(sorted.begin(), sorted.end(), actual);
+  const double below = static_cast<double>(lower - sorted.begin());
+  const double ties = static_cast<double>(upper - lower);
+  return (below + 0.5 * ties) / static_cast<double>(sorted.size());
+}
+
+bool in_central_interval(const std::vector<double>& sorted, double actual, double level) {
+  if (sorted.empty()) return false;
+  const double lo = sample_quantile(sorted, 0.5 - 0.5 * level);
+  const double hi = sample_quantile(sorted, 0.5 + 0.5 * level);
+  return lo <= actual && actual <= hi;
+}
+
+ForecastScore score_sample(std::vector<double> sample, double actual) {
+  std::sort(sample.begin(), sample.end());
+  ForecastScore s;
+  s.actual = actual;
+  s.pit = pit_sorted(sample, actual);
+  s.crps = crps_sorted(sample, actual);
+  s.median = sample.empty() ? 0.0 : sample_quantile(sample, 0.5);
+  s.mean = sample.empty() ? 0.0
+                          : std::accumulate(sample.begin(), sample.end(), 0.0) / static_cast<double>(sample.size());
+  s.in50 = in_central_interval(sample, actual, 0.5);
+  s.in80 = in_central_interval(sample, actual, 0.8);
+  return s;
+}
+
+}  // namespace opsim::calibration

@@ -1,0 +1,73 @@
+// Reading sales history from CRM exports: an opportunity CSV and/or a bookings log, with a
+// column mapping, a rep -> region table and a product table (list prices). Every row that is
+// rejected or repaired is recorded with its file and line; none is dropped silently.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/calibration/history.hpp"
+
+namespace opsim {
+
+//! A CSV file and the mapping of opsim's field names to its columns.
+struct TableSource {
+  std::string path;
+  std::map<std::string, std::string> columns;  //!< field -> column header; absent = field name
+};
+
+//! Where the history comes from. Opportunity fields: id, owner, region, segment (or product),
+//! stage, created, closed, amount. Booking fields: date, region, segment, amount, id (rows
+//! sharing an id are one order). Rep fields: owner, region. Product fields: segment, list_price.
+struct HistorySource {
+  std::optional<TableSource> opportunities;
+  std::optional<TableSource> bookings;
+  std::optional<TableSource> reps;
+  std::optional<TableSource> products;
+  std::vector<std::string> won_stages{"won", "closed won"};
+  std::vector<std::string> lost_stages{"lost", "closed lost"};
+  std::vector<std::string> open_stages;  //!< in pipeline order; empty = any other stage is open
+  bool day_first = false;                //!< 03/04/2017 is 3 April (else 4 March)
+};
+
+//! Reads a mapping file: {"opportunities": {"file": ..., "columns": {...}}, "reps": ...,
+//! "products": ..., "bookings": ..., "won_stages": [...], "lost_stages": [...],
+//! "open_stages": [...], "day_first": bool}. Paths are relative to the mapping file.
+HistorySource read_history_source(const std::string& path);
+
+struct RowIssue {
+  std::string file;
+  std::size_t line = 0;
+  bool rejected = false;  //!< else repaired and kept
+  std::string reason;     //!< what was wrong and what was done, with the value
+};
+
+struct ReadReport {
+  std::size_t opportunity_rows = 0, booking_rows = 0;
+  std::size_t opportunities_kept = 0, bookings_kept = 0;
+  std::size_t merged_order_lines = 0;  //!< booking lines folded into an earlier line's order
+  std::vector<RowIssue> issues;
+  std::string earliest_open_stage = "open";
+  std::size_t rejected() const;
+  std::size_t repaired() const;
+};
+
+calibration::History read_history(const HistorySource& source, ReadReport& report);
+
+//! A date in the common export formats as a day number: 2017-03-01 (optionally with a time),
+//! 2017/03/01, 3/1/2017 (month first unless `day_first`; unambiguous values decide), 1.3.2017,
+//! 1-Mar-2017, 1 Mar 2017, Mar 1, 2017.
+std::optional<int> parse_date(std::string_view text, bool day_first);
+
+//! An amount as exports write it: "1234.5", "1,234.50", "$1,234", "EUR 99". `repaired` is set
+//! when anything but the number had to be removed.
+std::optional<double> parse_amount(std::string_view text, bool& repaired);
+
+//! Spelling key of a name: lower-case letters and digits only ("GTX Pro" == "GTXPro").
+std::string name_key(std::string_view name);
+
+}  // namespace opsim
