@@ -46,7 +46,12 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     const int created = month - cycle;
     if (created < 0) continue;  // belongs to the open pipeline
     double amount = std::exp(cell.deal_mu);
-    if (cell.deal_sigma > 0) {
+    if (cell.deal_sample >= 0) {
+      const auto& sample = state.tables.deal_samples[cell.deal_sample];
+      variates.uniforms += 1;
+      const auto k = static_cast<std::size_t>(rng.uniform() * static_cast<double>(sample.size()));
+      amount = sample[std::min(k, sample.size() - 1)];
+    } else if (cell.deal_sigma > 0) {
       variates.normals += 1;
       amount = std::exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
     }

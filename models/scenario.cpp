@@ -21,7 +21,10 @@ SegmentParams Product::apply(const SegmentParams& segment_params) const {
   SegmentParams p = segment_params;
   if (win_rate) p.win_rate = *win_rate;
   if (quarter_end_win_multiplier) p.quarter_end_win_multiplier = *quarter_end_win_multiplier;
-  if (deal_size) p.deal_size = *deal_size;
+  if (deal_size) {
+    p.deal_size = *deal_size;
+    p.deal_size_sample.clear();  // a product's lognormal replaces a segment's empirical list
+  }
   if (cycle_pmf) p.cycle_pmf = *cycle_pmf;
   if (contract_term_months) p.contract_term_months = *contract_term_months;
   return p;

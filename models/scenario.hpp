@@ -42,6 +42,8 @@ struct SegmentParams {
   double win_rate = 0.0;
   double quarter_end_win_multiplier = 1.0;  //!< applies in fiscal-quarter-end months
   LognormalSpec deal_size;                  //!< first-year ACV, in the region's currency
+  //! Empirical deal sizes (sorted), each equally likely; empty = the lognormal above.
+  std::vector<double> deal_size_sample;
   std::vector<double> cycle_pmf{1.0};       //!< P(sales cycle = k months), k = 0, 1, ...
   int contract_term_months = 12;
   int ramp_curve = -1;                      //!< index into Scenario::ramp_curves; -1 = none

@@ -39,6 +39,11 @@ TrialTables::TrialTables(const Scenario& scenario)
     cell.win_rate = p.win_rate * (cal.is_fiscal_quarter_end(m) ? p.quarter_end_win_multiplier : 1.0);
     cell.deal_mu = p.deal_size.mu();
     cell.deal_sigma = p.deal_size.sigma();
+    if (!p.deal_size_sample.empty()) {
+      auto sample = std::find(deal_samples.begin(), deal_samples.end(), p.deal_size_sample);
+      cell.deal_sample = static_cast<int>(sample - deal_samples.begin());
+      if (sample == deal_samples.end()) deal_samples.push_back(p.deal_size_sample);
+    }
     auto cdf = cumulative(p.cycle_pmf);
     auto found = std::find(cycle_cdfs.begin(), cycle_cdfs.end(), cdf);
     cell.cycle_cdf = static_cast<int>(found - cycle_cdfs.begin());

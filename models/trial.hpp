@@ -18,6 +18,7 @@ struct CellRates {
   double win_rate = 0.0;   //!< incl. the quarter-end multiplier, before the market factor
   double deal_mu = 0.0;
   double deal_sigma = 0.0;
+  int deal_sample = -1;  //!< index into TrialTables::deal_samples; -1 = lognormal
   int cycle_cdf = 0;  //!< index into TrialTables::cycle_cdfs
   int contract_term = 12;
   double churn = 0.0;
@@ -45,6 +46,7 @@ struct TrialTables {
   std::vector<int> fiscal_year_index;  //!< per horizon month
   std::vector<CellRates> cells;
   std::vector<std::vector<double>> cycle_cdfs;
+  std::vector<std::vector<double>> deal_samples;  //!< empirical deal sizes, sorted
   std::vector<double> slip_cdf;
   std::vector<std::uint64_t> region_keys;
   CellLayout layout;

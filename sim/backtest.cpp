@@ -61,8 +61,9 @@ Actuals collect_actuals(const History& history) {
     add(o.region, *o.closed, o.outcome == Outcome::won && o.amount ? *o.amount : 0.0);
   }
   for (const Booking& b : history.bookings) add(b.region, b.day, b.amount);
-  // The last month counts only when the data reach its last day.
-  if (a.last_month >= 0 && history.snapshot_day < last_day_of_month(a.last_month)) --a.last_month;
+  // The last month counts only when the data reach its last days (an export taken on the
+  // last working day of a month still covers it).
+  if (a.last_month >= 0 && history.snapshot_day < last_day_of_month(a.last_month) - 3) --a.last_month;
   return a;
 }
 

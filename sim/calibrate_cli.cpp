@@ -29,6 +29,7 @@ struct SourceArgs {
   double prior_strength = -1;
   int min_cell = 30;
   std::string currency = "USD";
+  std::string deal_size = "lognormal";
   bool quiet = false;
 };
 
@@ -50,6 +51,8 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
   app->add_option("--prior-strength", a.prior_strength, "Win-rate prior in pseudo-closes (default: empirical Bayes)");
   app->add_option("--min-cell", a.min_cell, "Observations below which a cell is thin")->check(CLI::Range(1, 100000));
   app->add_option("--currency", a.currency, "Reporting currency of the amounts");
+  app->add_option("--deal-size", a.deal_size, "Deal-size model written to the scenario: lognormal (MLE) or empirical")
+      ->check(CLI::IsMember({"lognormal", "empirical"}));
   app->add_flag("-q,--quiet", a.quiet, "Print nothing on success");
 }
 
@@ -94,6 +97,7 @@ calibration::FitOptions fit_options(const SourceArgs& a) {
   options.win_prior_strength = a.prior_strength;
   options.min_cell = a.min_cell;
   options.fiscal_year_start_month = a.fiscal_start;
+  options.empirical_deal_size = a.deal_size == "empirical";
   return options;
 }
 

@@ -54,7 +54,8 @@ nlohmann::json win_rate_json(const WinRateCell& c) {
           {"thin", c.thin}};
 }
 
-nlohmann::json lognormal_json(const DealSizeFit& d) {
+nlohmann::json scenario_deal_size(const DealSizeFit& d, bool empirical) {
+  if (empirical) return {{"empirical", d.sample}};
   return {{"mean", std::max(d.mean.value, 1e-9)}, {"cv", std::min(d.cv.value, 20.0)}};
 }
 
@@ -108,7 +109,7 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
                               {"cycle_months", fit.cycle.pmf},
                               {"productivity_growth", growth}};
     if (size.deals > 0) {
-      segment["deal_size"] = lognormal_json(size);
+      segment["deal_size"] = scenario_deal_size(size, fit.options.empirical_deal_size);
     } else {
       segment["deal_size"] = {{"mean", 1.0}};
     }
@@ -121,7 +122,7 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
       const WinRateCell& rate = fit.win_rate(r, s);
       if (rate.rate.value != fit.segment_win_rates[s].rate.value) set["win_rate"] = rate.rate.value;
       const DealSizeFit& cell = fit.deal_size(r, s);
-      if (&cell != &fit.segment_deal_sizes[s] && cell.deals > 0) set["deal_size"] = lognormal_json(cell);
+      if (&cell != &fit.segment_deal_sizes[s] && cell.deals > 0) set["deal_size"] = scenario_deal_size(cell, fit.options.empirical_deal_size);
       if (!set.empty()) doc["overrides"].push_back({{"region", fit.regions[r]}, {"segment", fit.segments[s]}, {"set", set}});
     }
   }

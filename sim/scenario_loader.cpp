@@ -108,6 +108,27 @@ LognormalSpec parse_lognormal(const JsonNode& node) {
   return spec;
 }
 
+//! {"mean", "cv"} (lognormal) or {"empirical": [amounts]} (each amount equally likely).
+void parse_deal_size(const JsonNode& node, SegmentParams& p) {
+  if (!node.is_object() || !node.has("empirical")) {
+    p.deal_size = parse_lognormal(node);
+    p.deal_size_sample.clear();
+    return;
+  }
+  node.allow_only({"empirical"});
+  const JsonNode list = node.at("empirical");
+  if (list.size() == 0 || list.size() > 1'000'000) list.fail("needs 1..1000000 amounts");
+  std::vector<double> sample;
+  for (const auto& item : list.items()) sample.push_back(item.positive());
+  std::sort(sample.begin(), sample.end());
+  const double n = static_cast<double>(sample.size());
+  const double mean = std::accumulate(sample.begin(), sample.end(), 0.0) / n;
+  double ss = 0;
+  for (double x : sample) ss += (x - mean) * (x - mean);
+  p.deal_size = {mean, std::sqrt(ss / n) / mean};
+  p.deal_size_sample = std::move(sample);
+}
+
 std::vector<double> parse_pmf(const JsonNode& node, int max_length) {
   std::vector<double> pmf;
   if (node.is_number()) {
@@ -168,7 +189,7 @@ void apply_segment_params(const JsonNode& node, const Context& ctx, SegmentParam
   if (auto v = node.get("opportunity_rate")) p.opportunity_rate = v->number_in(0.0, 1000.0, "a rate per rep-month");
   if (auto v = node.get("win_rate")) p.win_rate = v->probability();
   if (auto v = node.get("quarter_end_win_multiplier")) p.quarter_end_win_multiplier = v->number_in(0.0, 10.0, "a multiplier");
-  if (auto v = node.get("deal_size")) p.deal_size = parse_lognormal(*v);
+  if (auto v = node.get("deal_size")) parse_deal_size(*v, p);
   if (auto v = node.get("cycle_months")) p.cycle_pmf = parse_pmf(*v, kMaxCycleMonths);
   if (auto v = node.get("contract_term_months")) p.contract_term_months = static_cast<int>(v->integer(1, 120));
   if (auto v = node.get("ramp_curve")) p.ramp_curve = ctx.curves.resolve(*v);
