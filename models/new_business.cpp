@@ -55,6 +55,10 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
       variates.normals += 1;
       amount = std::exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
     }
+    if (state.deal_log != nullptr) {
+      state.deal_log->push_back({DealRecord::Source::new_business, entity, seat, -1, j, region, segment,
+                                 created, month, u_win < win_rate, amount});
+    }
     const double amount_plan = amount * plan;
     out.at(month, region, segment, Metric::opportunities) += 1;
     out.at(created, region, segment, Metric::pipeline_created) += amount_plan;

@@ -26,7 +26,8 @@ void simulate_pipeline(TrialState& state) {
   auto& out = state.out;
   auto& variates = state.work.variates;
 
-  for (const PipelineDeal& deal : pipeline.deals) {
+  for (std::size_t d = 0; d < pipeline.deals.size(); ++d) {
+    const PipelineDeal& deal = pipeline.deals[d];
     Rng rng = state.rng(StreamId::pipeline, deal.key, 0);
     const int slipped = sample_from_cdf(state.tables.slip_cdf, rng.uniform());
     const double u_win = rng.uniform();
@@ -34,21 +35,31 @@ void simulate_pipeline(TrialState& state) {
     const int overdue = std::max(0, -deal.expected_close);
     const int close = std::max(deal.expected_close, 0) + slipped;
     const double plan = state.scenario.fx.currencies[deal.currency].plan_rate;
+    auto record = [&](bool won, double amount) {
+      if (state.deal_log == nullptr) return;
+      state.deal_log->push_back({DealRecord::Source::pipeline, deal.key, deal.owner, static_cast<int>(d), 0,
+                                 deal.region, deal.segment, 0, close, won, amount});
+    };
     if (close >= months) {
       out.at(months - 1, deal.region, deal.segment, Metric::pipeline_beyond) += deal.amount * plan;
+      record(false, deal.amount);
       continue;
     }
     const double p = std::min(
         1.0, pipeline_win_probability(pipeline, pipeline.stages[deal.stage].win_probability,
                                       slipped, overdue) *
                  state.work.market_win[static_cast<std::size_t>(deal.region) * months + close]);
-    if (u_win >= p) continue;
+    if (u_win >= p) {
+      record(false, deal.amount);
+      continue;
+    }
     double factor = std::exp(factor_mu);
     if (factor_sigma > 0) {
       variates.normals += 1;
       factor = std::exp(factor_mu + factor_sigma * standard_normal(rng));
     }
     const double amount = deal.amount * factor;
+    record(true, amount);
     const double spot = state.work.spot[static_cast<std::size_t>(deal.currency) * months + close];
     out.at(close, deal.region, deal.segment, Metric::new_bookings) += amount * plan;
     out.at(close, deal.region, deal.segment, Metric::pipeline_bookings) += amount * plan;

@@ -79,12 +79,13 @@ TrialSimulator::TrialSimulator(const Scenario& scenario, const SeatMonthRecordin
     : scenario_(scenario), tables_(scenario), recording_(recording) {}
 
 void TrialSimulator::simulate(std::uint64_t trial, const StreamFactory& streams,
-                              TrialWorkspace& work, TrialOutcome& out) const {
+                              TrialWorkspace& work, TrialOutcome& out,
+                              std::vector<DealRecord>* deal_log) const {
   out.reset(tables_.layout, scenario_.seats.size(), tables_.fiscal_years);
   work.arr_delta.assign(
       static_cast<std::size_t>(scenario_.region_count()) * tables_.segments * (tables_.months + 1), 0.0);
   if (recording_ != nullptr) out.seat_months.reset(scenario_.seats.size(), tables_.months, recording_->bookings);
-  TrialState state{scenario_, tables_, streams, trial, work, out, recording_};
+  TrialState state{scenario_, tables_, streams, trial, work, out, recording_, deal_log};
   sample_market(state);
   sample_fx(state);
   simulate_workforce(state);

@@ -73,6 +73,21 @@ struct SeatMonthRecording {
   bool bookings = true;  //!< false: record only the occupants (no per-deal detail)
 };
 
+//! One opportunity or open-pipeline deal of a trial, recorded only when a deal log is attached
+//! (opsim run --export-deals); months are relative to the horizon start.
+struct DealRecord {
+  enum class Source { new_business, pipeline } source = Source::new_business;
+  std::uint64_t entity = 0;
+  int seat = -1;       //!< owning seat, -1 = none
+  int deal = -1;       //!< open-pipeline deal index, -1 for new business
+  int index = 0;       //!< opportunity number within its entity-month
+  int region = 0, segment = 0;
+  int created = 0;     //!< new business only
+  int closed = 0;      //!< month resolved; for the pipeline >= months means still open
+  bool won = false;
+  double amount = 0.0;  //!< in the region's (pipeline: the deal's) currency
+};
+
 //! Everything a model needs while simulating one trial.
 struct TrialState {
   const Scenario& scenario;
@@ -82,6 +97,7 @@ struct TrialState {
   TrialWorkspace& work;
   TrialOutcome& out;
   const SeatMonthRecording* recording = nullptr;  //!< null = no seat-month detail
+  std::vector<DealRecord>* deal_log = nullptr;  //!< null except when exporting one trial's deals
 
   Rng rng(StreamId stream, std::uint64_t entity, std::uint64_t slot_value) const {
     return streams(stream, trial, entity, slot_value);
@@ -94,8 +110,9 @@ class TrialSimulator {
   //! `recording` (may be null) must outlive the simulator.
   explicit TrialSimulator(const Scenario& scenario, const SeatMonthRecording* recording = nullptr);
   //! Simulates trial `trial`; `out` is reset first. Depends only on (seed, trial, scenario).
+  //! `deal_log`, when given, receives every opportunity and pipeline deal; draws are unchanged.
   void simulate(std::uint64_t trial, const StreamFactory& streams, TrialWorkspace& work,
-                TrialOutcome& out) const;
+                TrialOutcome& out, std::vector<DealRecord>* deal_log = nullptr) const;
   const TrialTables& tables() const { return tables_; }
   const Scenario& scenario() const { return scenario_; }
 

@@ -228,15 +228,14 @@ BacktestResult run_backtest(const History& history, const BacktestOptions& optio
   result.regions.assign(seen_regions.begin(), seen_regions.end());
   for (const BacktestRow& row : result.rows) {
     const int kind = row.quarter ? 1 : 0;
-    const bool all = row.available[0] && row.available[1] && row.available[2];
     for (int m = 0; m < kMethods; ++m) {
       if (!row.available[m]) continue;
       pool(result.pooled[kind][m], row.score[m]);
-      if (all) pool(result.common[kind][m], row.score[m]);
+      pool(result.model_on[kind][m], row.score[0]);
     }
   }
   for (auto& kind : result.pooled) for (auto& p : kind) finish(p);
-  for (auto& kind : result.common) for (auto& p : kind) finish(p);
+  for (auto& kind : result.model_on) for (auto& p : kind) finish(p);
   return result;
 }
 
@@ -364,8 +363,8 @@ nlohmann::json backtest_summary_json(const BacktestResult& result) {
   for (int kind = 0; kind < 2; ++kind) {
     for (int m = 0; m < kMethods; ++m) {
       for (int set = 0; set < 2; ++set) {
-        const PooledScore& p = set == 0 ? result.pooled[kind][m] : result.common[kind][m];
-        j[set == 0 ? "pooled" : "common"][kind_name(kind)][method_name(static_cast<Method>(m))] = {
+        const PooledScore& p = set == 0 ? result.pooled[kind][m] : result.model_on[kind][m];
+        j[set == 0 ? "pooled" : "model_on_same_rows"][kind_name(kind)][method_name(static_cast<Method>(m))] = {
             {"count", p.count},           {"crps", p.crps},
             {"coverage50", p.coverage50}, {"coverage80", p.coverage80},
             {"mean_pit", p.mean_pit},     {"abs_median_error", p.abs_median_error},
@@ -381,27 +380,28 @@ std::string format_backtest_table(const BacktestResult& result) {
                                 result.origins.empty() ? "-" : result.origins.front(),
                                 result.origins.empty() ? "-" : result.origins.back(), result.regions.size(),
                                 result.rows.size());
+  auto format_row = [](const std::string& name, const PooledScore& p) {
+    return fmt::format("  {:<30} {:>6} {:>14.2f} {:>8.3f} {:>8.3f} {:>8.3f} {:>14.2f}  {}\n", name, p.count, p.crps,
+                       p.coverage50, p.coverage80, p.mean_pit, p.abs_median_error, fmt::join(p.pit_histogram, " "));
+  };
   for (int kind = 0; kind < 2; ++kind) {
-    if (result.common[kind][0].count == 0) continue;
-    out += fmt::format("\nregion x {} (rows where every method applies):\n", kind_name(kind));
-    out += fmt::format("  {:<18} {:>6} {:>14} {:>8} {:>8} {:>8} {:>14}  PIT deciles\n", "method", "n", "CRPS",
-                       "cov50", "cov80", "meanPIT", "|med err|");
-    for (int m = 0; m < kMethods; ++m) {
-      const PooledScore& p = result.common[kind][m];
-      out += fmt::format("  {:<18} {:>6} {:>14.2f} {:>8.3f} {:>8.3f} {:>8.3f} {:>14.2f}  {}\n",
-                         method_name(static_cast<Method>(m)), p.count, p.crps, p.coverage50, p.coverage80, p.mean_pit,
-                         p.abs_median_error, fmt::join(p.pit_histogram, " "));
-    }
+    if (result.pooled[kind][0].count == 0) continue;
+    out += fmt::format("\nregion x {}:\n", kind_name(kind));
+    out += fmt::format("  {:<30} {:>6} {:>14} {:>8} {:>8} {:>8} {:>14}  PIT deciles\n", "method", "n", "CRPS", "cov50",
+                       "cov80", "meanPIT", "|med err|");
+    out += format_row("model", result.pooled[kind][0]);
     for (int m = 1; m < kMethods; ++m) {
       const PooledScore& p = result.pooled[kind][m];
-      if (p.count != result.common[kind][m].count) {
-        out += fmt::format("  ({} alone: {} rows, CRPS {:.2f})\n", method_name(static_cast<Method>(m)), p.count, p.crps);
+      if (p.count == 0) {
+        out += fmt::format("  {:<30} no rows (not enough history)\n", method_name(static_cast<Method>(m)));
+        continue;
       }
-    }
-    const PooledScore& model_all = result.pooled[kind][0];
-    if (model_all.count != result.common[kind][0].count) {
-      out += fmt::format("  (model on all {} rows: CRPS {:.2f}, cov50 {:.3f}, cov80 {:.3f})\n", model_all.count,
-                         model_all.crps, model_all.coverage50, model_all.coverage80);
+      out += format_row(method_name(static_cast<Method>(m)), p);
+      if (p.count != result.pooled[kind][0].count) {
+        out += format_row(fmt::format("  model on the same rows"), result.model_on[kind][m]);
+      }
+      out += fmt::format("  {:<30} CRPS skill vs {}: {:.3f}\n", "",
+                         method_name(static_cast<Method>(m)), 1.0 - result.model_on[kind][m].crps / p.crps);
     }
   }
   for (const auto& note : result.notes) out += fmt::format("note: {}\n", note);

@@ -55,10 +55,10 @@ struct BacktestResult {
   std::vector<BacktestRow> rows;
   std::vector<std::string> origins;
   std::vector<std::string> regions;
-  //! [kind: 0 month, 1 quarter][method], over rows where every method in the comparison is
-  //! available ("common") so that CRPS values compare like with like.
+  //! [kind: 0 month, 1 quarter][method], over the rows where the method applies.
   PooledScore pooled[2][kMethods];
-  PooledScore common[2][kMethods];
+  //! The model's scores over the rows where method m applies, to compare like with like.
+  PooledScore model_on[2][kMethods];
   std::vector<std::string> notes;
 };
 

@@ -15,6 +15,7 @@
 #include "sim/cli.hpp"
 #include "sim/cli_support.hpp"
 #include "sim/csv.hpp"
+#include "sim/deal_export.hpp"
 #include "sim/error.hpp"
 #include "sim/mpi_support.hpp"
 #include "sim/output.hpp"
@@ -37,6 +38,8 @@ struct RunArgs {
   std::string summary_json;
   std::string csv_dir;
   std::string trial_range;
+  std::string export_deals;
+  std::uint64_t export_trial = 0;
   std::string checkpoint;
   std::uint64_t checkpoint_every = 1000;
   bool quiet = false;
@@ -136,6 +139,12 @@ void run_command(const RunArgs& args, const std::string& command_line) {
                   "summaries come from `opsim merge`", args.trial_range);
     }
     check_output_folders(out);
+    if (!args.export_deals.empty()) {
+      require_parent_folder(args.export_deals);
+      if (args.export_trial >= trials) {
+        throw_input("--export-trial: {} is not a trial of this run (0..{})", args.export_trial, trials - 1);
+      }
+    }
     if (!args.checkpoint.empty()) {
       require_parent_folder(args.checkpoint);
       if (std::filesystem::exists(args.checkpoint) && !std::filesystem::is_directory(args.checkpoint)) {
@@ -221,6 +230,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
     write_hdf5(args.output, scenario, *done, nullptr, provenance);
     if (!out.quiet) fmt::print("opsim: wrote shard [{}, {}) to {}\n", first, end, args.output);
   }
+  if (!args.export_deals.empty()) export_deals(args.export_deals, scenario, seed, args.export_trial);
   if (!args.checkpoint.empty()) std::filesystem::remove_all(args.checkpoint);
 }
 
@@ -279,6 +289,9 @@ void add_run_commands(CLI::App& app) {
   run->add_option("--trial-range", args->trial_range, "Run only trials A:B and write them as a shard (-o)");
   run->add_option("--checkpoint", args->checkpoint, "Checkpoint folder: a shard per --checkpoint-every trials; a rerun resumes from it");
   run->add_option("--checkpoint-every", args->checkpoint_every, "Trials between checkpoints")->check(CLI::Range(1ULL, 100'000'000ULL));
+  run->add_option("--export-deals", args->export_deals,
+                  "Write one trial's opportunities as a CSV that opsim calibrate reads");
+  run->add_option("--export-trial", args->export_trial, "The trial --export-deals writes (default 0)");
   run->add_flag("-q,--quiet", args->quiet, "No progress or table");
   run->callback([args, run] { run_command(*args, command_line_of(run)); });
 

@@ -85,8 +85,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         "confounded below) and is set to 0",
         T));
   }
-  std::vector<std::array<double, 12>> season(R);
+  std::vector<std::array<double, 12>> season(R), unshrunk(R);
   for (auto& s : season) s.fill(1.0);
+  for (auto& s : unshrunk) s.fill(1.0);
   std::vector<double> log_level(R, 0.0);
   double beta = 0.0, info = 0.0, phi = 1.0, prior_variance = 0.0;
   std::array<double, 12> pooled{};
@@ -161,6 +162,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
             season_se[r][c] = std::sqrt(prior_variance);
           } else {
             const double raw = observed[r][c] / expected[r][c];
+            unshrunk[r][c] = raw;
             const double v = phi * std::max(pooled[c], 1e-9) / expected[r][c];
             const double w = prior_variance / (prior_variance + v);
             season[r][c] = std::max(1e-3, pooled[c] + w * (raw - pooled[c]));
@@ -174,12 +176,13 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         }
       }
     }
-    // Overdispersion (Pearson) for the next round's sampling variances.
+    // Overdispersion (Pearson) of the most flexible model (each region its own seasonality),
+    // so that a misfit of the shrunk pattern does not feed back into the shrinkage.
     double chi2 = 0;
     int n = 0;
     for (int r = 0; r < R; ++r) {
       for (int t = 0; t < T; ++t) {
-        const double m = mu(r, t);
+        const double m = mu(r, t) / season[r][calendar_index(t)] * unshrunk[r][calendar_index(t)];
         if (m <= 0) continue;
         chi2 += (counts[r][t] - m) * (counts[r][t] - m) / m;
         ++n;
