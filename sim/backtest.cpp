@@ -15,6 +15,7 @@
 #include "models/calendar.hpp"
 #include "opsim_version.hpp"
 #include "sim/error.hpp"
+#include "sim/hdf5_util.hpp"
 #include "sim/output.hpp"
 #include "sim/runner.hpp"
 #include "sim/scenario_loader.hpp"
@@ -32,23 +33,15 @@ const char* method_name(Method method) {
   return "?";
 }
 
-namespace {
+double MonthlyActuals::at(const std::string& region, int month) const {
+  auto r = by_region.find(region);
+  if (r == by_region.end()) return 0.0;
+  auto m = r->second.find(month);
+  return m == r->second.end() ? 0.0 : m->second;
+}
 
-//! Won amounts per region and absolute month, over the whole history (the truth to score).
-struct Actuals {
-  int first_month = 0, last_month = -1;
-  std::map<std::string, std::map<int, double>> by_region;
-  double at(const std::string& region, int month) const {
-    auto r = by_region.find(region);
-    if (r == by_region.end()) return 0.0;
-    auto m = r->second.find(month);
-    return m == r->second.end() ? 0.0 : m->second;
-  }
-  bool covers(int month) const { return month >= first_month && month <= last_month; }
-};
-
-Actuals collect_actuals(const History& history) {
-  Actuals a;
+MonthlyActuals collect_actuals(const History& history) {
+  MonthlyActuals a;
   a.first_month = std::numeric_limits<int>::max();
   auto add = [&](const std::string& region, int day, double amount) {
     const int month = month_of_day(day);
@@ -67,18 +60,16 @@ Actuals collect_actuals(const History& history) {
   return a;
 }
 
-//! Baseline point forecasts for the months `first..last` after origin `o` (known up to o).
-std::optional<double> baseline_point(Method method, const Actuals& actuals, const std::vector<std::string>& regions,
-                                     const std::string& region, int o, int first, int last, int trailing) {
+std::optional<double> baseline_point(Method method, const MonthlyActuals& actuals,
+                                     const std::vector<std::string>& regions, const std::string& region, int o,
+                                     int first, int last, int trailing) {
   if (method == Method::trailing_average) {
     if (o - trailing + 1 < actuals.first_month) return std::nullopt;
     double sum = 0;
     for (int m = o - trailing + 1; m <= o; ++m) sum += actuals.at(region, m);
     return sum / trailing * (last - first + 1);
   }
-  // Same months last year, scaled by the company's trailing 12-month growth when two years
-  // of history exist (else by 1).
-  if (o + first - 12 < actuals.first_month || last > 12) return std::nullopt;
+  if (method != Method::seasonal_naive || o + first - 12 < actuals.first_month || last > 12) return std::nullopt;
   double growth = 1.0;
   if (o - 23 >= actuals.first_month) {
     double recent = 0, before = 0;
@@ -93,10 +84,12 @@ std::optional<double> baseline_point(Method method, const Actuals& actuals, cons
   return sum * growth;
 }
 
+namespace {
+
 //! The baseline's predictive sample: its point forecast times the ratios actual / forecast
 //! that the same rule achieved at earlier origins for the same offsets (all regions), using
 //! only months up to the origin.
-std::vector<double> baseline_sample(Method method, const Actuals& actuals, const std::vector<std::string>& regions,
+std::vector<double> baseline_sample(Method method, const MonthlyActuals& actuals, const std::vector<std::string>& regions,
                                     const std::string& region, int o, int first, int last, int trailing, double point) {
   std::vector<double> ratios;
   for (int past = actuals.first_month; past + last <= o; ++past) {
@@ -147,7 +140,7 @@ std::string period_label(const Calendar& calendar, int first_month, bool quarter
 BacktestResult run_backtest(const History& history, const BacktestOptions& options) {
   if (options.horizon < 1 || options.horizon > 36) throw_input("--horizon: {} is not in 1..36 months", options.horizon);
   if (options.last_origin < options.first_origin) throw_input("the last origin is before the first");
-  const Actuals actuals = collect_actuals(history);
+  const MonthlyActuals actuals = collect_actuals(history);
   BacktestResult result;
   std::set<std::string> seen_regions;
   const Calendar fiscal(0, 1, options.fit.fiscal_year_start_month);
@@ -241,28 +234,9 @@ BacktestResult run_backtest(const History& history, const BacktestOptions& optio
 
 namespace {
 
-void string_attribute(H5::H5Object& object, const std::string& name, const std::string& value) {
-  H5::StrType type(H5::PredType::C_S1, value.empty() ? 1 : value.size());
-  H5::Attribute attribute = object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
-  attribute.write(type, value.empty() ? std::string(1, '\0') : value);
-}
-
-void write_strings(H5::Group& group, const std::string& name, const std::vector<std::string>& values) {
-  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-  const hsize_t n = values.size();
-  H5::DataSet ds = group.createDataSet(name, type, H5::DataSpace(1, &n));
-  std::vector<const char*> pointers;
-  for (const auto& v : values) pointers.push_back(v.c_str());
-  if (n) ds.write(pointers.data(), type);
-}
-
-void write_column(H5::Group& group, const std::string& name, const std::vector<double>& values,
-                  hsize_t columns = 1) {
-  std::vector<hsize_t> dims{values.size() / columns};
-  if (columns > 1) dims.push_back(columns);
-  H5::DataSet ds = group.createDataSet(name, H5::PredType::NATIVE_DOUBLE,
-                                       H5::DataSpace(static_cast<int>(dims.size()), dims.data()));
-  if (!values.empty()) ds.write(values.data(), H5::PredType::NATIVE_DOUBLE);
+//! One value per scored row.
+void write_column(H5::Group& group, const std::string& name, const std::vector<double>& values) {
+  write_doubles(group, name, {values.size()}, values.data(), "row");
 }
 
 const char* kind_name(int kind) { return kind == 0 ? "month" : "quarter"; }
@@ -299,27 +273,28 @@ void write_backtest_hdf5(const std::string& path, const BacktestResult& result, 
       write_column(rows, "first_offset", first);
       write_column(rows, "last_offset", last);
       write_column(rows, "actual", actual);
-      write_column(rows, "model_quantiles", quantiles, std::size(kFanLevels));
-      write_column(rows, "quantile_levels", std::vector<double>(std::begin(kFanLevels), std::end(kFanLevels)));
+      write_doubles(rows, "model_quantiles", {result.rows.size(), std::size(kFanLevels)}, quantiles.data(),
+                    "row,quantile_level");
+      write_doubles(rows, "quantile_levels", {std::size(kFanLevels)}, kFanLevels, "quantile_level");
+      using Field = double (*)(const ForecastScore&);
+      const std::pair<const char*, Field> fields[] = {
+          {"pit", [](const ForecastScore& s) { return s.pit; }},
+          {"crps", [](const ForecastScore& s) { return s.crps; }},
+          {"median", [](const ForecastScore& s) { return s.median; }},
+          {"in50", [](const ForecastScore& s) { return double(s.in50); }},
+          {"in80", [](const ForecastScore& s) { return double(s.in80); }}};
       for (int m = 0; m < kMethods; ++m) {
         H5::Group g = rows.createGroup(method_name(static_cast<Method>(m)));
-        std::vector<double> available, pit, crps, median, in50, in80;
-        for (const BacktestRow& row : result.rows) {
-          const bool ok = row.available[m];
-          const double nan = std::numeric_limits<double>::quiet_NaN();
-          available.push_back(ok);
-          pit.push_back(ok ? row.score[m].pit : nan);
-          crps.push_back(ok ? row.score[m].crps : nan);
-          median.push_back(ok ? row.score[m].median : nan);
-          in50.push_back(ok ? row.score[m].in50 : nan);
-          in80.push_back(ok ? row.score[m].in80 : nan);
-        }
+        std::vector<double> available;
+        for (const BacktestRow& row : result.rows) available.push_back(row.available[m]);
         write_column(g, "available", available);
-        write_column(g, "pit", pit);
-        write_column(g, "crps", crps);
-        write_column(g, "median", median);
-        write_column(g, "in50", in50);
-        write_column(g, "in80", in80);
+        for (const auto& [name, get] : fields) {
+          std::vector<double> values;
+          for (const BacktestRow& row : result.rows) {
+            values.push_back(row.available[m] ? get(row.score[m]) : std::numeric_limits<double>::quiet_NaN());
+          }
+          write_column(g, name, values);
+        }
       }
     } catch (const H5::Exception& e) {
       throw_internal("{}: HDF5 write failed: {}", path, e.getDetailMsg());

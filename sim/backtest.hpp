@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,25 @@ struct BacktestOptions {
 enum class Method { model, seasonal_naive, trailing_average };
 inline constexpr int kMethods = 3;
 const char* method_name(Method method);
+
+//! Won amounts (bookings) per region and absolute month over the whole history: the truth.
+struct MonthlyActuals {
+  int first_month = 0, last_month = -1;  //!< complete months covered by the data
+  std::map<std::string, std::map<int, double>> by_region;
+  double at(const std::string& region, int month) const;
+  bool covers(int month) const { return month >= first_month && month <= last_month; }
+};
+
+MonthlyActuals collect_actuals(const calibration::History& history);
+
+//! A baseline's point forecast for months origin+first .. origin+last (1-based offsets) of a
+//! region, from actuals up to the origin only. Trailing average: the mean of the last
+//! `trailing` months per month. Seasonal naive: the same months a year earlier times the
+//! company's growth (last 12 months over the 12 before; 1 without two years of history);
+//! none when a year of history is missing.
+std::optional<double> baseline_point(Method method, const MonthlyActuals& actuals,
+                                     const std::vector<std::string>& regions, const std::string& region,
+                                     int origin, int first, int last, int trailing);
 
 //! One scored forecast: a region over a month or a fiscal quarter after one origin.
 struct BacktestRow {

@@ -242,7 +242,7 @@ std::optional<double> parse_amount(std::string_view text, bool& repaired) {
   const std::string_view integer = text.substr(0, text.find('.'));
   std::size_t group = 0;
   for (std::size_t i = integer.size(); i-- > 0;) {
-    if (integer[i] == ',') {
+    if (integer[i] == ',' || integer[i] == ' ') {
       if (group != 3) return std::nullopt;  // "1,5" is a decimal comma, not a thousands group
       group = 0;
     } else {
@@ -250,7 +250,7 @@ std::optional<double> parse_amount(std::string_view text, bool& repaired) {
     }
   }
   for (char c : text) {
-    if (c != ',') cleaned.push_back(c);
+    if (c != ',' && c != ' ') cleaned.push_back(c);
   }
   auto v = parse_number(cleaned);
   if (v) repaired = true;

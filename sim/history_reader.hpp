@@ -63,7 +63,8 @@ calibration::History read_history(const HistorySource& source, ReadReport& repor
 //! 1-Mar-2017, 1 Mar 2017, Mar 1, 2017.
 std::optional<int> parse_date(std::string_view text, bool day_first);
 
-//! An amount as exports write it: "1234.5", "1,234.50", "$1,234", "EUR 99". `repaired` is set
+//! An amount as exports write it: "1234.5", "1,234.50", "$1,234", "EUR 99", "4 700" (groups of
+//! three only: "1,5" is refused rather than guessed). `repaired` is set
 //! when anything but the number had to be removed.
 std::optional<double> parse_amount(std::string_view text, bool& repaired);
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <random>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +41,12 @@ TempDir::TempDir() {
           ("opsim_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
   std::filesystem::remove_all(path_);
   std::filesystem::create_directories(path_);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& text) const {
+  const auto path = (path_ / name).string();
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
 }
 
 TempDir::~TempDir() {

@@ -34,6 +34,8 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  //! Writes `text` (bytes as given) to a file named `name` here and returns its path.
+  std::string write(const std::string& name, const std::string& text) const;
 
  private:
   std::filesystem::path path_;

@@ -90,8 +90,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   for (auto& s : unshrunk) s.fill(1.0);
   std::vector<double> log_level(R, 0.0);
   double beta = 0.0, info = 0.0, phi = 1.0, prior_variance = 0.0;
-  std::array<double, 12> pooled{};
+  std::array<double, 12> pooled{}, pooled_variance{};
   pooled.fill(1.0);
+  pooled_variance.fill(0.0);
   std::vector<std::array<double, 12>> season_se(R);
   for (auto& s : season_se) s.fill(0.0);
   auto calendar_index = [&](int t) { return Calendar::calendar_month_of(cal.first_month + t) - 1; };
@@ -138,9 +139,13 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
           e += expected[r][c];
         }
         pooled[c] = e > 0 ? o / e : 1.0;
+        pooled_variance[c] = e > 0 ? phi * std::max(pooled[c], 1e-9) / e : 0.0;
         pooled_sum += pooled[c];
       }
-      for (auto& p : pooled) p *= 12.0 / pooled_sum;
+      for (int c = 0; c < 12; ++c) {
+        pooled[c] *= 12.0 / pooled_sum;
+        pooled_variance[c] *= (12.0 / pooled_sum) * (12.0 / pooled_sum);
+      }
       // Normal-normal shrinkage: between-region variance tau^2 against sampling variance v.
       double excess = 0;
       int cells = 0;
@@ -159,14 +164,15 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         for (int c = 0; c < 12; ++c) {
           if (expected[r][c] <= 0) {
             season[r][c] = pooled[c];
-            season_se[r][c] = std::sqrt(prior_variance);
+            season_se[r][c] = std::sqrt(prior_variance + pooled_variance[c]);
           } else {
             const double raw = observed[r][c] / expected[r][c];
             unshrunk[r][c] = raw;
             const double v = phi * std::max(pooled[c], 1e-9) / expected[r][c];
             const double w = prior_variance / (prior_variance + v);
             season[r][c] = std::max(1e-3, pooled[c] + w * (raw - pooled[c]));
-            season_se[r][c] = std::sqrt(w * v);
+            // Posterior variance given the pool, plus the pool's own sampling variance.
+            season_se[r][c] = std::sqrt(w * v + (1 - w) * (1 - w) * pooled_variance[c]);
           }
           sum += season[r][c];
         }
@@ -322,7 +328,7 @@ void fit_win_rates(Calibration& cal, const std::vector<const Opportunity*>& reso
   for (int s = 0; s < S; ++s) {
     WinRateCell& cell = cal.segment_win_rates[s];
     cell.prior_strength = k_segment;
-    cell.rate = shrink_rate(seg_wins[s], seg_exposure[s], overall, k_segment);
+    cell.rate = shrink_rate(seg_wins[s], seg_exposure[s], overall, k_segment, cal.overall_win_rate.se);
     if (cell.thin) {
       cal.warnings.push_back(fmt::format("thin cell: segment {} has {} closes (win rate {:.3f} shrunk to {:.3f})",
                                          cell.segment, cell.closes, cell.raw, cell.rate.value));
@@ -342,7 +348,7 @@ void fit_win_rates(Calibration& cal, const std::vector<const Opportunity*>& reso
       WinRateCell cell = make_cell(cal.regions[r], cal.segments[s]);
       fill(cell, cw[r], closes[r * S + s][0], closes[r * S + s][1]);
       cell.prior_strength = k;
-      cell.rate = shrink_rate(cw[r], ce[r], parent, k);
+      cell.rate = shrink_rate(cw[r], ce[r], parent, k, cal.segment_win_rates[s].rate.se);
       cal.cell_win_rates.push_back(cell);
     }
   }
@@ -375,7 +381,8 @@ void fit_deal_sizes(Calibration& cal, const std::vector<std::vector<double>>& by
   }
 }
 
-//! Per active rep-month rates: a rep is active from its first to its last visible activity.
+//! Per active rep-month rates: a rep is active from its first visible activity to the last fit
+//! month, or to its last activity when it has been silent for more than kSilentMonths.
 void fit_rep_rates(Calibration& cal, const Visible& v) {
   struct Span {
     int first = std::numeric_limits<int>::max(), last = std::numeric_limits<int>::min();
@@ -399,9 +406,11 @@ void fit_rep_rates(Calibration& cal, const Visible& v) {
   }
   if (reps.empty()) return;
   const int R = static_cast<int>(cal.regions.size()), S = static_cast<int>(cal.segments.size());
+  constexpr int kSilentMonths = 2;
   std::vector<double> rep_months(R, 0.0);
   for (const auto& [id, span] : reps) {
-    if (span.last >= span.first) rep_months[cal.region_index(span.region)] += span.last - span.first + 1;
+    const int last = cal.last_month - span.last <= kSilentMonths ? cal.last_month : span.last;
+    if (last >= span.first) rep_months[cal.region_index(span.region)] += last - span.first + 1;
   }
   std::vector<int> n(R * S, 0);
   for (const Opportunity* o : v.resolved) {
@@ -500,11 +509,13 @@ const WinRateCell& Calibration::win_rate(int region, int segment) const {
   return cell_win_rates[static_cast<std::size_t>(segment) * regions.size() + region];
 }
 
-Estimate shrink_rate(double successes, double exposure, double parent, double strength) {
+Estimate shrink_rate(double successes, double exposure, double parent, double strength,
+                     double parent_se) {
   const double total = exposure + strength;
-  if (total <= 0) return {parent, kNaN};
+  if (total <= 0) return {parent, parent_se};
   const double p = std::clamp((successes + strength * parent) / total, 0.0, 1.0);
-  return {p, std::sqrt(p * (1 - p) / (total + 1))};
+  const double weight = strength / total;
+  return {p, std::sqrt(p * (1 - p) / (total + 1) + weight * weight * parent_se * parent_se)};
 }
 
 double empirical_prior_strength(const std::vector<double>& successes,

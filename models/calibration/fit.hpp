@@ -146,8 +146,10 @@ Calibration fit_history(const History& history, const FitOptions& options);
 //! Lognormal maximum-likelihood fit with Kolmogorov-Smirnov and Anderson-Darling statistics.
 DealSizeFit fit_lognormal(std::vector<double> amounts);
 
-//! Posterior-mean shrinkage of successes/exposure toward `parent` with `strength` pseudo-trials.
-Estimate shrink_rate(double successes, double exposure, double parent, double strength);
+//! Posterior-mean shrinkage of successes/exposure toward `parent` with `strength` pseudo-trials;
+//! the standard error adds the parent's own uncertainty in proportion to its weight.
+Estimate shrink_rate(double successes, double exposure, double parent, double strength,
+                     double parent_se = 0.0);
 
 //! Empirical-Bayes prior strength for rates of several cells around `parent` (method of
 //! moments on the between-cell variance), clamped to [2, 1e4].

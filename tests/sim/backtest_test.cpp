@@ -1,0 +1,123 @@
+// Backtests on real data (skipped outside CI when ../shared/data is absent): the Superstore
+// rolling origin meets the goals; Maven runs end to end under the snapshot rule.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "sim/backtest.hpp"
+#include "sim/history_reader.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+calibration::History superstore() {
+  HistorySource source;
+  source.bookings = TableSource{(test::shared_data_dir() / "sales" / "superstore.csv").string(),
+                                {{"date", "Order Date"}, {"amount", "Sales"}, {"id", "Order ID"}}};
+  ReadReport report;
+  calibration::History history = read_history(source, report);
+  EXPECT_EQ(report.rejected(), 0u);
+  EXPECT_EQ(report.booking_rows, 9994u);
+  return history;
+}
+
+TEST(Backtest, SuperstoreRollingOriginMeetsTheGoals) {
+  OPSIM_REQUIRE_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
+  BacktestOptions options;
+  options.fit.empirical_deal_size = true;
+  options.first_origin = 2017 * 12 + 11;  // cut-offs 2017-12-31 .. 2019-11-30
+  options.last_origin = 2019 * 12 + 10;
+  options.horizon = 1;
+  options.trials = 2000;
+  options.seed = 1;
+  options.threads = 2;
+  const BacktestResult result = run_backtest(superstore(), options);
+  const PooledScore& model = result.pooled[0][0];
+  const PooledScore& seasonal = result.pooled[0][static_cast<int>(Method::seasonal_naive)];
+  const PooledScore& trailing = result.pooled[0][static_cast<int>(Method::trailing_average)];
+  EXPECT_GE(model.count, 96u);
+  EXPECT_EQ(seasonal.count, model.count);
+  EXPECT_EQ(trailing.count, model.count);
+  EXPECT_GE(model.coverage80, 0.70);
+  EXPECT_LE(model.coverage80, 0.90);
+  EXPECT_LT(model.crps, seasonal.crps);
+  EXPECT_LT(model.crps, trailing.crps);
+}
+
+TEST(Backtest, SeasonalNaiveUsesLastYearScaledByTrend) {
+  // Two regions, flat 100 a month in 2016 and 110 in 2017 except one spike; one order a month.
+  test::TempDir dir;
+  const std::string path = (dir / "orders.csv").string();
+  {
+    std::ofstream out(path);
+    out << "date,region,amount\n";
+    for (int year = 2016; year <= 2018; ++year) {
+      for (int month = 1; month <= 12; ++month) {
+        for (const char* region : {"A", "B"}) {
+          double amount = year == 2016 ? 100 : 110;
+          if (year == 2017 && month == 3 && region[0] == 'A') amount = 330;
+          out << fmt::format("{}-{:02d}-10,{},{}\n", year, month, region, amount);
+        }
+      }
+    }
+  }
+  HistorySource source;
+  source.bookings = TableSource{path, {}};
+  ReadReport report;
+  BacktestOptions options;
+  options.first_origin = options.last_origin = 2018 * 12 + 1;  // cut-off 2018-02-28
+  options.horizon = 1;
+  options.trials = 200;
+  options.threads = 1;
+  const BacktestResult result = run_backtest(read_history(source, report), options);
+  ASSERT_EQ(result.rows.size(), 2u);
+  const BacktestRow& a = result.rows[0];
+  EXPECT_EQ(a.region, "A");
+  EXPECT_EQ(a.period, "2018-03");
+  EXPECT_DOUBLE_EQ(a.actual, 110);
+  ASSERT_TRUE(a.available[static_cast<int>(Method::seasonal_naive)]);
+  ASSERT_TRUE(a.available[static_cast<int>(Method::trailing_average)]);
+  const MonthlyActuals actuals = collect_actuals(read_history(source, report));
+  const int o = options.first_origin;
+  // Trailing average of Dec..Feb: 110.
+  EXPECT_DOUBLE_EQ(*baseline_point(Method::trailing_average, actuals, {"A", "B"}, "A", o, 1, 1, 3), 110.0);
+  // Last March (330) x growth: Mar 2017..Feb 2018 (2 x 12 x 110 + 220 spike) over
+  // Mar 2016..Feb 2017 (2 x (10 x 100 + 2 x 110)).
+  EXPECT_DOUBLE_EQ(*baseline_point(Method::seasonal_naive, actuals, {"A", "B"}, "A", o, 1, 1, 3),
+                   330.0 * 2860.0 / 2440.0);
+  // A quarter is the sum of its months; without a year of history there is no seasonal naive.
+  EXPECT_DOUBLE_EQ(*baseline_point(Method::trailing_average, actuals, {"A", "B"}, "B", o, 1, 3, 3), 330.0);
+  EXPECT_FALSE(baseline_point(Method::seasonal_naive, actuals, {"A", "B"}, "A", 2016 * 12 + 5, 1, 1, 3));
+}
+
+TEST(Backtest, MavenRunsEndToEndUnderTheSnapshotRule) {
+  OPSIM_REQUIRE_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
+  const auto maven = test::shared_data_dir() / "crm" / "maven";
+  HistorySource source;
+  source.opportunities = TableSource{(maven / "sales_pipeline.csv").string(),
+                                     {{"owner", "sales_agent"}, {"stage", "deal_stage"}, {"created", "engage_date"}}};
+  source.reps = TableSource{(maven / "sales_teams.csv").string(), {}};
+  source.products = TableSource{(maven / "products.csv").string(), {}};
+  source.open_stages = {"Prospecting", "Engaging"};
+  ReadReport report;
+  const calibration::History history = read_history(source, report);
+  BacktestOptions options;
+  options.first_origin = 2017 * 12 + 4;  // 2017-05 .. 2017-11, one month ahead
+  options.last_origin = 2017 * 12 + 10;
+  options.horizon = 1;
+  options.trials = 1000;
+  options.threads = 2;
+  const BacktestResult result = run_backtest(history, options);
+  const PooledScore& model = result.pooled[0][0];
+  const PooledScore& trailing = result.pooled[0][static_cast<int>(Method::trailing_average)];
+  EXPECT_EQ(model.count, 21u);  // 7 origins x 3 offices
+  EXPECT_EQ(trailing.count, 21u);
+  EXPECT_GT(model.crps, 0.0);
+  EXPECT_EQ(result.pooled[0][static_cast<int>(Method::seasonal_naive)].count, 0u);  // no year of history
+}
+
+}  // namespace
+}  // namespace opsim

@@ -1,0 +1,213 @@
+// Reading CRM exports as they come: byte-order mark, CRLF, quoted commas and line breaks,
+// empty amounts, product spellings, date and amount formats; every rejected or repaired row
+// is reported with its line. Then the facts of the real Maven export.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "models/calibration/fit.hpp"
+#include "sim/error.hpp"
+#include "sim/history_reader.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+using calibration::day_number;
+using calibration::Outcome;
+
+const RowIssue* issue_at(const ReadReport& report, std::size_t line) {
+  for (const auto& issue : report.issues) {
+    if (issue.line == line) return &issue;
+  }
+  return nullptr;
+}
+
+TEST(ParseDate, CommonExportFormats) {
+  const int march_4 = day_number(2017, 3, 4);
+  EXPECT_EQ(parse_date("2017-03-04", false), march_4);
+  EXPECT_EQ(parse_date("2017-03-04T10:22:00Z", false), march_4);
+  EXPECT_EQ(parse_date("2017-03-04 10:22", false), march_4);
+  EXPECT_EQ(parse_date("2017/03/04", false), march_4);
+  EXPECT_EQ(parse_date("3/4/2017", false), march_4);          // US month first
+  EXPECT_EQ(parse_date("4/3/2017", true), march_4);           // --day-first
+  EXPECT_EQ(parse_date("25/3/2017", false), day_number(2017, 3, 25));  // unambiguous
+  EXPECT_EQ(parse_date("4.3.2017", false), march_4);          // dots: day first
+  EXPECT_EQ(parse_date("4-Mar-2017", false), march_4);
+  EXPECT_EQ(parse_date("4 March 2017", false), march_4);
+  EXPECT_EQ(parse_date("Mar 4, 2017", false), march_4);
+  EXPECT_EQ(parse_date("3/4/2017 11:30 AM", false), march_4);
+  EXPECT_FALSE(parse_date("2017-02-30", false));
+  EXPECT_FALSE(parse_date("next week", false));
+  EXPECT_FALSE(parse_date("13/13/2017", false));
+}
+
+TEST(ParseAmount, RepairsCurrencyAndThousands) {
+  bool repaired = false;
+  EXPECT_EQ(parse_amount("1234.5", repaired), 1234.5);
+  EXPECT_FALSE(repaired);
+  EXPECT_EQ(parse_amount("$1,234.50", repaired), 1234.5);
+  EXPECT_TRUE(repaired);
+  EXPECT_EQ(parse_amount("EUR 99", repaired), 99.0);
+  EXPECT_EQ(parse_amount("12,345,678", repaired), 12345678.0);
+  EXPECT_FALSE(parse_amount("1,5", repaired));  // a decimal comma is not guessed
+  EXPECT_FALSE(parse_amount("n/a", repaired));
+  EXPECT_FALSE(parse_amount("", repaired));
+}
+
+TEST(NameKey, SpellingDifferencesMatch) {
+  EXPECT_EQ(name_key("GTXPro"), name_key("GTX Pro"));
+  EXPECT_EQ(name_key("Closed-Won"), name_key("closed won"));
+  EXPECT_NE(name_key("GTX Pro"), name_key("GTX Plus Pro"));
+}
+
+TEST(ReadHistory, MessyExportIsRepairedOrRejectedLineByLine) {
+  test::TempDir dir;
+  const std::string reps = dir.write("reps.csv", "sales_agent,regional_office\r\nAnna,East\r\nBo Li,West\r\n");
+  const std::string products = dir.write("products.csv", "product,sales_price\nGTX Pro,4821\n\"Widget, large\",10\n");
+  // Lines: 1 header, 2 ok, 3 spelling, 4-5 one row with a quoted line break, 6 empty won
+  // amount, 7 unknown rep, 8 bad date, 9 duplicate id, 10 closed before created,
+  // 11 "$" amount, 12 unknown product, 13 lost without close date.
+  const std::string export_csv = dir.write("export.csv",
+      "\xEF\xBB\xBFid,agent,item,stage,engaged,closed,value\r\n"
+      "A1,Anna,GTX Pro,Won,2017-01-05,2017-03-01,4800\r\n"
+      "A2,Anna,GTXPro,Lost,01/06/2017,03/02/2017,\r\n"
+      "A3,Bo Li,\"Widget, large\",\"Won\r\n\",2017-01-07,2017-03-03,\"1,000\"\r\n"
+      "A4,Bo Li,GTX Pro,Won,2017-01-08,2017-03-04,\r\n"
+      "A5,Zed,GTX Pro,Won,2017-01-08,2017-03-04,10\r\n"
+      "A6,Anna,GTX Pro,Won,someday,2017-03-04,10\r\n"
+      "A1,Anna,GTX Pro,Won,2017-01-05,2017-03-01,4800\r\n"
+      "A7,Anna,GTX Pro,Lost,2017-04-05,2017-03-01,0\r\n"
+      "A8,Anna,gtx pro,Won,5-Jan-2017,1.3.2017,$4 700\r\n"
+      "A9,Anna,Gizmo,Won,2017-01-05,2017-03-01,10\r\n"
+      "A10,Anna,GTX Pro,Lost,2017-01-05,,0\r\n");
+  HistorySource source;
+  source.opportunities = TableSource{export_csv, {{"owner", "agent"}, {"segment", "item"}, {"created", "engaged"},
+                                                  {"amount", "value"}}};
+  source.reps = TableSource{reps, {}};
+  source.products = TableSource{products, {}};
+  ReadReport report;
+  const calibration::History history = read_history(source, report);
+  EXPECT_EQ(report.opportunity_rows, 11u);
+  ASSERT_EQ(history.opportunities.size(), 5u);  // A1 A2 A3 A4 A8
+  EXPECT_EQ(history.list_price.at("GTX Pro"), 4821);
+  EXPECT_EQ(history.list_price.at("Widget, large"), 10);
+
+  const auto& a2 = history.opportunities[1];
+  EXPECT_EQ(a2.segment, "GTX Pro");
+  EXPECT_EQ(a2.region, "East");
+  EXPECT_EQ(a2.created, day_number(2017, 1, 6));
+  EXPECT_FALSE(a2.amount);  // lost with an empty amount: kept, nothing to report
+  const auto& a3 = history.opportunities[2];
+  EXPECT_EQ(a3.segment, "Widget, large");
+  EXPECT_EQ(a3.outcome, Outcome::won);
+  EXPECT_EQ(a3.amount, 1000.0);
+  EXPECT_EQ(a3.line, 4u);
+  EXPECT_FALSE(history.opportunities[3].amount);
+  EXPECT_EQ(history.opportunities[4].amount, 4700.0);
+  EXPECT_EQ(history.opportunities[4].closed, day_number(2017, 3, 1));
+
+  auto expect_issue = [&](std::size_t line, bool rejected, const std::string& fragment) {
+    const RowIssue* issue = issue_at(report, line);
+    ASSERT_NE(issue, nullptr) << "line " << line;
+    EXPECT_EQ(issue->rejected, rejected) << "line " << line << ": " << issue->reason;
+    EXPECT_NE(issue->reason.find(fragment), std::string::npos) << issue->reason;
+  };
+  expect_issue(3, false, "'GTXPro' read as 'GTX Pro'");
+  expect_issue(4, false, "amount '1,000' read as 1000");
+  expect_issue(6, false, "empty amount");
+  expect_issue(7, true, "owner 'Zed' is not in the rep table");
+  expect_issue(8, true, "created date 'someday'");
+  expect_issue(9, true, "duplicate opportunity id 'A1'");
+  expect_issue(10, true, "before it was created");
+  expect_issue(12, true, "product 'Gizmo' is not in the product table");
+  expect_issue(13, true, "no close date");
+  EXPECT_EQ(report.rejected(), 6u);
+  EXPECT_EQ(report.repaired(), 5u);  // lines 3, 4, 6, 11 (spelling and amount)
+}
+
+TEST(ReadHistory, BookingsMergeOrderLinesAndRejectEmptyAmounts) {
+  test::TempDir dir;
+  const std::string log = dir.write("orders.csv",
+      "Order ID,Order Date,Region,Segment,Product Name,Sales\n"
+      "O1,11/8/2018,South,Consumer,\"Chair, stacking\",100\n"
+      "O1,11/8/2018,South,Consumer,Table,50.5\n"
+      "O2,11/9/2018,south ,consumer,Desk,\n"
+      "O3,11/9/2018,West,Corporate,Desk,20\n");
+  HistorySource source;
+  source.bookings = TableSource{log, {{"date", "Order Date"}, {"amount", "Sales"}, {"id", "Order ID"}}};
+  ReadReport report;
+  const calibration::History history = read_history(source, report);
+  ASSERT_EQ(history.bookings.size(), 2u);
+  EXPECT_DOUBLE_EQ(history.bookings[0].amount, 150.5);
+  EXPECT_EQ(history.bookings[0].day, day_number(2018, 11, 8));
+  EXPECT_EQ(report.merged_order_lines, 1u);
+  EXPECT_TRUE(std::any_of(report.issues.begin(), report.issues.end(),
+                          [](const RowIssue& i) { return i.line == 4 && i.rejected; }));
+  EXPECT_EQ(report.rejected(), 1u);
+  EXPECT_EQ(report.repaired(), 2u);  // "south " and "consumer" spellings
+}
+
+TEST(ReadHistory, MissingColumnNamesTheFieldAndTheHeader) {
+  test::TempDir dir;
+  const std::string path = dir.write("x.csv", "id,region,stage\n1,East,Won\n");
+  HistorySource source;
+  source.opportunities = TableSource{path, {}};
+  ReadReport report;
+  try {
+    read_history(source, report);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no column for 'closed'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("id,region,stage"), std::string::npos) << e.what();
+  }
+}
+
+//! The Maven export read through a mapping file, as a user would.
+HistorySource maven_source(const test::TempDir& dir) {
+  const auto maven = test::shared_data_dir() / "crm" / "maven";
+  const std::string mapping = dir.write("maven.json", nlohmann::json{
+      {"opportunities", {{"file", (maven / "sales_pipeline.csv").string()},
+                         {"columns", {{"id", "opportunity_id"}, {"owner", "sales_agent"}, {"segment", "product"},
+                                      {"stage", "deal_stage"}, {"created", "engage_date"}, {"closed", "close_date"},
+                                      {"amount", "close_value"}}}}},
+      {"reps", {{"file", (maven / "sales_teams.csv").string()},
+                {"columns", {{"owner", "sales_agent"}, {"region", "regional_office"}}}}},
+      {"products", {{"file", (maven / "products.csv").string()}, {"columns", {{"segment", "product"}}}}},
+      {"won_stages", {"Won"}}, {"lost_stages", {"Lost"}}, {"open_stages", {"Prospecting", "Engaging"}}}.dump());
+  return read_history_source(mapping);
+}
+
+TEST(ReadHistory, MavenExportMatchesItsPublishedFacts) {
+  OPSIM_REQUIRE_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
+  test::TempDir dir;
+  ReadReport report;
+  const calibration::History history = read_history(maven_source(dir), report);
+  EXPECT_EQ(history.opportunities.size(), 8800u);
+  EXPECT_EQ(report.rejected(), 0u);
+  EXPECT_EQ(report.repaired(), 1480u);  // every "GTXPro" read as "GTX Pro", each with its line
+  double won_revenue = 0;
+  int won = 0, closed = 0;
+  for (const auto& o : history.opportunities) {
+    if (o.outcome == Outcome::won) won_revenue += o.amount.value_or(0), ++won;
+    if (o.outcome != Outcome::open) ++closed;
+  }
+  EXPECT_DOUBLE_EQ(won_revenue, 10'005'534.0);
+  EXPECT_NEAR(static_cast<double>(won) / closed, 0.6315, 5e-5);
+  calibration::FitOptions options;
+  options.as_of = day_number(2017, 12, 31);
+  const calibration::Calibration fit = calibration::fit_history(history, options);
+  EXPECT_EQ(fit.quarter_end_closes, 2574);
+  EXPECT_EQ(fit.other_closes, 4137);
+  EXPECT_NEAR(fit.quarter_end_win_rate, 0.807, 5e-4);
+  EXPECT_NEAR(fit.other_win_rate, 0.523, 5e-4);
+  EXPECT_EQ(fit.regions, (std::vector<std::string>{"Central", "East", "West"}));
+  EXPECT_EQ(fit.segments.size(), 7u);
+  EXPECT_EQ(fit.open_pipeline.size(), 2089u);  // Engaging and (undated) Prospecting at the export's date
+}
+
+}  // namespace
+}  // namespace opsim
