@@ -26,9 +26,12 @@ using namespace calibration;
 
 const char* method_name(Method method) {
   switch (method) {
-    case Method::model: return "model";
-    case Method::seasonal_naive: return "seasonal_naive";
-    case Method::trailing_average: return "trailing_average";
+    case Method::model:
+      return "model";
+    case Method::seasonal_naive:
+      return "seasonal_naive";
+    case Method::trailing_average:
+      return "trailing_average";
   }
   return "?";
 }
@@ -56,20 +59,23 @@ MonthlyActuals collect_actuals(const History& history) {
   for (const Booking& b : history.bookings) add(b.region, b.day, b.amount);
   // The last month counts only when the data reach its last days (an export taken on the
   // last working day of a month still covers it).
-  if (a.last_month >= 0 && history.snapshot_day < last_day_of_month(a.last_month) - 3) --a.last_month;
+  if (a.last_month >= 0 && history.snapshot_day < last_day_of_month(a.last_month) - 3)
+    --a.last_month;
   return a;
 }
 
 std::optional<double> baseline_point(Method method, const MonthlyActuals& actuals,
-                                     const std::vector<std::string>& regions, const std::string& region, int o,
-                                     int first, int last, int trailing) {
+                                     const std::vector<std::string>& regions,
+                                     const std::string& region, int o, int first, int last,
+                                     int trailing) {
   if (method == Method::trailing_average) {
     if (o - trailing + 1 < actuals.first_month) return std::nullopt;
     double sum = 0;
     for (int m = o - trailing + 1; m <= o; ++m) sum += actuals.at(region, m);
     return sum / trailing * (last - first + 1);
   }
-  if (method != Method::seasonal_naive || o + first - 12 < actuals.first_month || last > 12) return std::nullopt;
+  if (method != Method::seasonal_naive || o + first - 12 < actuals.first_month || last > 12)
+    return std::nullopt;
   double growth = 1.0;
   if (o - 23 >= actuals.first_month) {
     double recent = 0, before = 0;
@@ -89,8 +95,10 @@ namespace {
 //! The baseline's predictive sample: its point forecast times the ratios actual / forecast
 //! that the same rule achieved at earlier origins for the same offsets (all regions), using
 //! only months up to the origin.
-std::vector<double> baseline_sample(Method method, const MonthlyActuals& actuals, const std::vector<std::string>& regions,
-                                    const std::string& region, int o, int first, int last, int trailing, double point) {
+std::vector<double> baseline_sample(Method method, const MonthlyActuals& actuals,
+                                    const std::vector<std::string>& regions,
+                                    const std::string& region, int o, int first, int last,
+                                    int trailing, double point) {
   std::vector<double> ratios;
   for (int past = actuals.first_month; past + last <= o; ++past) {
     for (const auto& r : regions) {
@@ -132,21 +140,25 @@ void finish(PooledScore& p) {
 
 std::string period_label(const Calendar& calendar, int first_month, bool quarter) {
   if (!quarter) return format_year_month(first_month);
-  return fmt::format("FY{}-Q{}", calendar.fiscal_year_of(first_month), calendar.fiscal_quarter_of(first_month));
+  return fmt::format("FY{}-Q{}", calendar.fiscal_year_of(first_month),
+                     calendar.fiscal_quarter_of(first_month));
 }
 
 }  // namespace
 
 BacktestResult run_backtest(const History& history, const BacktestOptions& options) {
-  if (options.horizon < 1 || options.horizon > 36) throw_input("--horizon: {} is not in 1..36 months", options.horizon);
-  if (options.last_origin < options.first_origin) throw_input("the last origin is before the first");
+  if (options.horizon < 1 || options.horizon > 36)
+    throw_input("--horizon: {} is not in 1..36 months", options.horizon);
+  if (options.last_origin < options.first_origin)
+    throw_input("the last origin is before the first");
   const MonthlyActuals actuals = collect_actuals(history);
   BacktestResult result;
   std::set<std::string> seen_regions;
   const Calendar fiscal(0, 1, options.fit.fiscal_year_start_month);
   for (int o = options.first_origin; o <= options.last_origin; o += std::max(1, options.step)) {
     if (!actuals.covers(o + 1)) {
-      result.notes.push_back(fmt::format("origin {}: no actuals after it; skipped", format_year_month(o)));
+      result.notes.push_back(
+          fmt::format("origin {}: no actuals after it; skipped", format_year_month(o)));
       continue;
     }
     FitOptions fit_options = options.fit;
@@ -157,7 +169,8 @@ BacktestResult run_backtest(const History& history, const BacktestOptions& optio
     request.trials = options.trials;
     request.seed = options.seed;
     const nlohmann::json document = calibrated_scenario(fit, request);
-    const Scenario scenario = build_scenario(document, fmt::format("backtest-{}", format_year_month(o)), ".");
+    const Scenario scenario =
+        build_scenario(document, fmt::format("backtest-{}", format_year_month(o)), ".");
     RunOptions run;
     run.end_trial = options.trials;
     run.seed = options.seed;
@@ -197,8 +210,10 @@ BacktestResult run_backtest(const History& history, const BacktestOptions& optio
         const int total_segment = layout.segments - 1;
         for (std::uint64_t t = 0; t < forecast.trials(); ++t) {
           for (int k = span.first; k <= span.last; ++k) {
-            sample[t] += forecast.monthly_values[t * layout.monthly_cells() + (k - 1) * layout.cells() +
-                                                 layout.cell(r, total_segment, static_cast<int>(Metric::new_bookings))];
+            sample[t] +=
+                forecast.monthly_values[t * layout.monthly_cells() + (k - 1) * layout.cells() +
+                                        layout.cell(r, total_segment,
+                                                    static_cast<int>(Metric::new_bookings))];
           }
         }
         std::sort(sample.begin(), sample.end());
@@ -206,13 +221,14 @@ BacktestResult run_backtest(const History& history, const BacktestOptions& optio
         row.score[0] = score_sample(sample, row.actual);
         for (Method method : {Method::seasonal_naive, Method::trailing_average}) {
           const int i = static_cast<int>(method);
-          auto point = baseline_point(method, actuals, fit.regions, region, o, span.first, span.last,
-                                      options.trailing_months);
+          auto point = baseline_point(method, actuals, fit.regions, region, o, span.first,
+                                      span.last, options.trailing_months);
           if (!point) continue;
           row.available[i] = true;
-          row.score[i] = score_sample(baseline_sample(method, actuals, fit.regions, region, o, span.first,
-                                                      span.last, options.trailing_months, *point),
-                                      row.actual);
+          row.score[i] =
+              score_sample(baseline_sample(method, actuals, fit.regions, region, o, span.first,
+                                           span.last, options.trailing_months, *point),
+                           row.actual);
         }
         result.rows.push_back(std::move(row));
       }
@@ -227,8 +243,10 @@ BacktestResult run_backtest(const History& history, const BacktestOptions& optio
       pool(result.model_on[kind][m], row.score[0]);
     }
   }
-  for (auto& kind : result.pooled) for (auto& p : kind) finish(p);
-  for (auto& kind : result.model_on) for (auto& p : kind) finish(p);
+  for (auto& kind : result.pooled)
+    for (auto& p : kind) finish(p);
+  for (auto& kind : result.model_on)
+    for (auto& p : kind) finish(p);
   return result;
 }
 
@@ -239,11 +257,14 @@ void write_column(H5::Group& group, const std::string& name, const std::vector<d
   write_doubles(group, name, {values.size()}, values.data(), "row");
 }
 
-const char* kind_name(int kind) { return kind == 0 ? "month" : "quarter"; }
+const char* kind_name(int kind) {
+  return kind == 0 ? "month" : "quarter";
+}
 
 }  // namespace
 
-void write_backtest_hdf5(const std::string& path, const BacktestResult& result, const std::string& command_line) {
+void write_backtest_hdf5(const std::string& path, const BacktestResult& result,
+                         const std::string& command_line) {
   write_atomically(path, [&](const std::string& tmp) {
     H5::Exception::dontPrint();
     try {
@@ -273,8 +294,8 @@ void write_backtest_hdf5(const std::string& path, const BacktestResult& result, 
       write_column(rows, "first_offset", first);
       write_column(rows, "last_offset", last);
       write_column(rows, "actual", actual);
-      write_doubles(rows, "model_quantiles", {result.rows.size(), std::size(kFanLevels)}, quantiles.data(),
-                    "row,quantile_level");
+      write_doubles(rows, "model_quantiles", {result.rows.size(), std::size(kFanLevels)},
+                    quantiles.data(), "row,quantile_level");
       write_doubles(rows, "quantile_levels", {std::size(kFanLevels)}, kFanLevels, "quantile_level");
       using Field = double (*)(const ForecastScore&);
       const std::pair<const char*, Field> fields[] = {
@@ -291,7 +312,8 @@ void write_backtest_hdf5(const std::string& path, const BacktestResult& result, 
         for (const auto& [name, get] : fields) {
           std::vector<double> values;
           for (const BacktestRow& row : result.rows) {
-            values.push_back(row.available[m] ? get(row.score[m]) : std::numeric_limits<double>::quiet_NaN());
+            values.push_back(row.available[m] ? get(row.score[m])
+                                              : std::numeric_limits<double>::quiet_NaN());
           }
           write_column(g, name, values);
         }
@@ -306,7 +328,8 @@ void write_backtest_csv(const std::string& path, const BacktestResult& result) {
   write_atomically(path, [&](const std::string& tmp) {
     std::ofstream out(tmp, std::ios::binary);
     out << "origin,region,kind,period,first_offset,last_offset,actual";
-    for (double level : kFanLevels) out << fmt::format(",model_p{}", static_cast<int>(std::lround(level * 100)));
+    for (double level : kFanLevels)
+      out << fmt::format(",model_p{}", static_cast<int>(std::lround(level * 100)));
     for (int m = 0; m < kMethods; ++m) {
       const char* name = method_name(static_cast<Method>(m));
       out << fmt::format(",{0}_pit,{0}_crps,{0}_median,{0}_in50,{0}_in80", name);
@@ -314,7 +337,8 @@ void write_backtest_csv(const std::string& path, const BacktestResult& result) {
     out << "\n";
     for (const BacktestRow& row : result.rows) {
       out << fmt::format("{},{},{},{},{},{},{:.6g}", format_year_month(row.origin), row.region,
-                         kind_name(row.quarter ? 1 : 0), row.period, row.first_offset, row.last_offset, row.actual);
+                         kind_name(row.quarter ? 1 : 0), row.period, row.first_offset,
+                         row.last_offset, row.actual);
       for (double q : row.quantiles) out << fmt::format(",{:.6g}", q);
       for (int m = 0; m < kMethods; ++m) {
         if (!row.available[m]) {
@@ -322,7 +346,8 @@ void write_backtest_csv(const std::string& path, const BacktestResult& result) {
           continue;
         }
         const ForecastScore& s = row.score[m];
-        out << fmt::format(",{:.4f},{:.6g},{:.6g},{},{}", s.pit, s.crps, s.median, int(s.in50), int(s.in80));
+        out << fmt::format(",{:.4f},{:.6g},{:.6g},{},{}", s.pit, s.crps, s.median, int(s.in50),
+                           int(s.in80));
       }
       out << "\n";
     }
@@ -339,11 +364,15 @@ nlohmann::json backtest_summary_json(const BacktestResult& result) {
     for (int m = 0; m < kMethods; ++m) {
       for (int set = 0; set < 2; ++set) {
         const PooledScore& p = set == 0 ? result.pooled[kind][m] : result.model_on[kind][m];
-        j[set == 0 ? "pooled" : "model_on_same_rows"][kind_name(kind)][method_name(static_cast<Method>(m))] = {
-            {"count", p.count},           {"crps", p.crps},
-            {"coverage50", p.coverage50}, {"coverage80", p.coverage80},
-            {"mean_pit", p.mean_pit},     {"abs_median_error", p.abs_median_error},
-            {"median_bias", p.median_bias}, {"pit_histogram", p.pit_histogram}};
+        j[set == 0 ? "pooled" : "model_on_same_rows"][kind_name(kind)]
+         [method_name(static_cast<Method>(m))] = {{"count", p.count},
+                                                  {"crps", p.crps},
+                                                  {"coverage50", p.coverage50},
+                                                  {"coverage80", p.coverage80},
+                                                  {"mean_pit", p.mean_pit},
+                                                  {"abs_median_error", p.abs_median_error},
+                                                  {"median_bias", p.median_bias},
+                                                  {"pit_histogram", p.pit_histogram}};
       }
     }
   }
@@ -351,24 +380,27 @@ nlohmann::json backtest_summary_json(const BacktestResult& result) {
 }
 
 std::string format_backtest_table(const BacktestResult& result) {
-  std::string out = fmt::format("backtest: {} origins ({} .. {}), {} regions, {} scored rows\n", result.origins.size(),
-                                result.origins.empty() ? "-" : result.origins.front(),
-                                result.origins.empty() ? "-" : result.origins.back(), result.regions.size(),
-                                result.rows.size());
+  std::string out =
+      fmt::format("backtest: {} origins ({} .. {}), {} regions, {} scored rows\n",
+                  result.origins.size(), result.origins.empty() ? "-" : result.origins.front(),
+                  result.origins.empty() ? "-" : result.origins.back(), result.regions.size(),
+                  result.rows.size());
   auto format_row = [](const std::string& name, const PooledScore& p) {
-    return fmt::format("  {:<30} {:>6} {:>14.2f} {:>8.3f} {:>8.3f} {:>8.3f} {:>14.2f}  {}\n", name, p.count, p.crps,
-                       p.coverage50, p.coverage80, p.mean_pit, p.abs_median_error, fmt::join(p.pit_histogram, " "));
+    return fmt::format("  {:<30} {:>6} {:>14.2f} {:>8.3f} {:>8.3f} {:>8.3f} {:>14.2f}  {}\n", name,
+                       p.count, p.crps, p.coverage50, p.coverage80, p.mean_pit, p.abs_median_error,
+                       fmt::join(p.pit_histogram, " "));
   };
   for (int kind = 0; kind < 2; ++kind) {
     if (result.pooled[kind][0].count == 0) continue;
     out += fmt::format("\nregion x {}:\n", kind_name(kind));
-    out += fmt::format("  {:<30} {:>6} {:>14} {:>8} {:>8} {:>8} {:>14}  PIT deciles\n", "method", "n", "CRPS", "cov50",
-                       "cov80", "meanPIT", "|med err|");
+    out += fmt::format("  {:<30} {:>6} {:>14} {:>8} {:>8} {:>8} {:>14}  PIT deciles\n", "method",
+                       "n", "CRPS", "cov50", "cov80", "meanPIT", "|med err|");
     out += format_row("model", result.pooled[kind][0]);
     for (int m = 1; m < kMethods; ++m) {
       const PooledScore& p = result.pooled[kind][m];
       if (p.count == 0) {
-        out += fmt::format("  {:<30} no rows (not enough history)\n", method_name(static_cast<Method>(m)));
+        out += fmt::format("  {:<30} no rows (not enough history)\n",
+                           method_name(static_cast<Method>(m)));
         continue;
       }
       out += format_row(method_name(static_cast<Method>(m)), p);
@@ -376,7 +408,8 @@ std::string format_backtest_table(const BacktestResult& result) {
         out += format_row(fmt::format("  model on the same rows"), result.model_on[kind][m]);
       }
       out += fmt::format("  {:<30} CRPS skill vs {}: {:.3f}\n", "",
-                         method_name(static_cast<Method>(m)), 1.0 - result.model_on[kind][m].crps / p.crps);
+                         method_name(static_cast<Method>(m)),
+                         1.0 - result.model_on[kind][m].crps / p.crps);
     }
   }
   for (const auto& note : result.notes) out += fmt::format("note: {}\n", note);

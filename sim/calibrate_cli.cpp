@@ -34,24 +34,35 @@ struct SourceArgs {
 };
 
 void add_source_options(CLI::App* app, SourceArgs& a) {
-  app->add_option("--source", a.source_file, "Mapping file (JSON) naming the CSV files and their columns");
-  app->add_option("--opportunities", a.opportunities, "Opportunity history CSV (one row per opportunity)");
-  app->add_option("--bookings", a.bookings, "Bookings log CSV (one row per won deal or order line)");
+  app->add_option("--source", a.source_file,
+                  "Mapping file (JSON) naming the CSV files and their columns");
+  app->add_option("--opportunities", a.opportunities,
+                  "Opportunity history CSV (one row per opportunity)");
+  app->add_option("--bookings", a.bookings,
+                  "Bookings log CSV (one row per won deal or order line)");
   app->add_option("--reps", a.reps, "Rep -> region table (CSV: owner, region)");
   app->add_option("--products", a.products, "Product table (CSV: segment/product, list_price)");
-  app->add_option("--map", a.maps,
-                  "Column mapping FIELD=COLUMN for the history file; reps.FIELD= and products.FIELD= for the "
-                  "tables (e.g. --map created=engage_date --map reps.region=regional_office)");
-  app->add_option("--won-stage", a.won_stages, "Stage names meaning won (default: Won, Closed Won)");
-  app->add_option("--lost-stage", a.lost_stages, "Stage names meaning lost (default: Lost, Closed Lost)");
-  app->add_option("--open-stage", a.open_stages, "Open stage names, earliest first (default: any other stage)");
+  app->add_option(
+      "--map", a.maps,
+      "Column mapping FIELD=COLUMN for the history file; reps.FIELD= and products.FIELD= for the "
+      "tables (e.g. --map created=engage_date --map reps.region=regional_office)");
+  app->add_option("--won-stage", a.won_stages,
+                  "Stage names meaning won (default: Won, Closed Won)");
+  app->add_option("--lost-stage", a.lost_stages,
+                  "Stage names meaning lost (default: Lost, Closed Lost)");
+  app->add_option("--open-stage", a.open_stages,
+                  "Open stage names, earliest first (default: any other stage)");
   app->add_flag("--day-first", a.day_first, "Read 03/04/2017 as 3 April");
   app->add_option("--since", a.since, "Ignore resolutions before this date");
-  app->add_option("--fiscal-year-start", a.fiscal_start, "Fiscal-year start month (quarter ends)")->check(CLI::Range(1, 12));
-  app->add_option("--prior-strength", a.prior_strength, "Win-rate prior in pseudo-closes (default: empirical Bayes)");
-  app->add_option("--min-cell", a.min_cell, "Observations below which a cell is thin")->check(CLI::Range(1, 100000));
+  app->add_option("--fiscal-year-start", a.fiscal_start, "Fiscal-year start month (quarter ends)")
+      ->check(CLI::Range(1, 12));
+  app->add_option("--prior-strength", a.prior_strength,
+                  "Win-rate prior in pseudo-closes (default: empirical Bayes)");
+  app->add_option("--min-cell", a.min_cell, "Observations below which a cell is thin")
+      ->check(CLI::Range(1, 100000));
   app->add_option("--currency", a.currency, "Reporting currency of the amounts");
-  app->add_option("--deal-size", a.deal_size, "Deal-size model written to the scenario: lognormal (MLE) or empirical")
+  app->add_option("--deal-size", a.deal_size,
+                  "Deal-size model written to the scenario: lognormal (MLE) or empirical")
       ->check(CLI::IsMember({"lognormal", "empirical"}));
   app->add_flag("-q,--quiet", a.quiet, "Print nothing on success");
 }
@@ -70,9 +81,11 @@ HistorySource history_source(const SourceArgs& a) {
     }
     std::string field = map.substr(0, eq);
     const std::string column = map.substr(eq + 1);
-    std::optional<TableSource>* table = source.opportunities ? &source.opportunities : &source.bookings;
-    for (auto [prefix, target] : {std::pair{"reps.", &source.reps}, std::pair{"products.", &source.products},
-                                  std::pair{"bookings.", &source.bookings}}) {
+    std::optional<TableSource>* table =
+        source.opportunities ? &source.opportunities : &source.bookings;
+    for (auto [prefix, target] :
+         {std::pair{"reps.", &source.reps}, std::pair{"products.", &source.products},
+          std::pair{"bookings.", &source.bookings}}) {
       if (field.rfind(prefix, 0) == 0) {
         field = field.substr(std::string(prefix).size());
         table = target;
@@ -86,7 +99,8 @@ HistorySource history_source(const SourceArgs& a) {
   if (!a.open_stages.empty()) source.open_stages = a.open_stages;
   source.day_first = source.day_first || a.day_first;
   if (!source.opportunities && !source.bookings) {
-    throw_input("no history given: use --opportunities FILE, --bookings FILE or --source MAPPING.json");
+    throw_input(
+        "no history given: use --opportunities FILE, --bookings FILE or --source MAPPING.json");
   }
   return source;
 }
@@ -118,7 +132,8 @@ struct CalibrateArgs {
 };
 
 void calibrate_command(const CalibrateArgs& args) {
-  if (args.source.as_of.empty()) throw_input("--as-of is required (the cut-off date: YYYY-MM-DD or YYYY-MM)");
+  if (args.source.as_of.empty())
+    throw_input("--as-of is required (the cut-off date: YYYY-MM-DD or YYYY-MM)");
   for (const std::string* path : {&args.output, &args.report}) {
     if (!path->empty()) require_parent_folder(*path);
   }
@@ -136,7 +151,8 @@ void calibrate_command(const CalibrateArgs& args) {
   request.open_pipeline = !args.no_pipeline;
   request.earliest_open_stage = read.earliest_open_stage;
   const std::string text = fit_report_text(fit, read);
-  if (!args.output.empty()) write_text(args.output, calibrated_scenario(fit, request).dump(2) + "\n");
+  if (!args.output.empty())
+    write_text(args.output, calibrated_scenario(fit, request).dump(2) + "\n");
   if (!args.report.empty()) {
     write_text(args.report + ".json", fit_report_json(fit, read).dump(2) + "\n");
     write_text(args.report + ".txt", text);
@@ -164,8 +180,10 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
   BacktestOptions options;
   options.fit = fit_options(args.source);
   options.first_origin = calibration::month_of_day(parse_cutoff(args.source.as_of, "--as-of"));
-  options.last_origin = args.last_origin.empty() ? options.first_origin
-                                                 : calibration::month_of_day(parse_cutoff(args.last_origin, "--last-origin"));
+  options.last_origin =
+      args.last_origin.empty()
+          ? options.first_origin
+          : calibration::month_of_day(parse_cutoff(args.last_origin, "--last-origin"));
   options.step = args.step;
   options.horizon = args.horizon;
   options.trials = args.trials;
@@ -177,9 +195,11 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
   const BacktestResult result = run_backtest(history, options);
   if (!args.output.empty()) write_backtest_hdf5(args.output, result, command_line);
   if (!args.csv.empty()) write_backtest_csv(args.csv, result);
-  if (!args.summary_json.empty()) write_text(args.summary_json, backtest_summary_json(result).dump(2) + "\n");
+  if (!args.summary_json.empty())
+    write_text(args.summary_json, backtest_summary_json(result).dump(2) + "\n");
   if (!args.source.quiet) {
-    fmt::print("read: {} rejected, {} repaired rows\n{}", read.rejected(), read.repaired(), format_backtest_table(result));
+    fmt::print("read: {} rejected, {} repaired rows\n{}", read.rejected(), read.repaired(),
+               format_backtest_table(result));
   }
 }
 
@@ -187,28 +207,40 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
 
 void add_calibrate_commands(CLI::App& app) {
   auto cal = std::make_shared<CalibrateArgs>();
-  auto* calibrate = app.add_subcommand("calibrate", "Fit scenario parameters from CRM history as of a cut-off");
+  auto* calibrate =
+      app.add_subcommand("calibrate", "Fit scenario parameters from CRM history as of a cut-off");
   add_source_options(calibrate, cal->source);
-  calibrate->add_option("--as-of", cal->source.as_of, "Cut-off date: nothing after it is used (YYYY-MM-DD or YYYY-MM)");
+  calibrate->add_option("--as-of", cal->source.as_of,
+                        "Cut-off date: nothing after it is used (YYYY-MM-DD or YYYY-MM)");
   calibrate->add_option("-o,--output", cal->output, "Write the fitted scenario (JSON) here");
-  calibrate->add_option("--report", cal->report, "Write the fit report to PREFIX.json and PREFIX.txt");
-  calibrate->add_option("--months", cal->months, "Horizon of the written scenario")->check(CLI::Range(1, 120));
-  calibrate->add_option("--trials", cal->trials, "Trials in the written scenario")->check(CLI::Range(1ULL, 100'000'000ULL));
+  calibrate->add_option("--report", cal->report,
+                        "Write the fit report to PREFIX.json and PREFIX.txt");
+  calibrate->add_option("--months", cal->months, "Horizon of the written scenario")
+      ->check(CLI::Range(1, 120));
+  calibrate->add_option("--trials", cal->trials, "Trials in the written scenario")
+      ->check(CLI::Range(1ULL, 100'000'000ULL));
   calibrate->add_option("--seed", cal->seed, "Seed in the written scenario");
-  calibrate->add_flag("--no-pipeline", cal->no_pipeline, "Leave the open pipeline out of the scenario");
+  calibrate->add_flag("--no-pipeline", cal->no_pipeline,
+                      "Leave the open pipeline out of the scenario");
   calibrate->callback([cal] { calibrate_command(*cal); });
 
   auto bt = std::make_shared<BacktestArgs>();
-  auto* backtest = app.add_subcommand("backtest", "Fit as of cut-offs, forecast, and score against what happened");
+  auto* backtest = app.add_subcommand(
+      "backtest", "Fit as of cut-offs, forecast, and score against what happened");
   add_source_options(backtest, bt->source);
   backtest->add_option("--as-of", bt->source.as_of, "First cut-off month (YYYY-MM: its last day)");
-  backtest->add_option("--last-origin", bt->last_origin, "Last cut-off month for a rolling origin (default: only --as-of)");
+  backtest->add_option("--last-origin", bt->last_origin,
+                       "Last cut-off month for a rolling origin (default: only --as-of)");
   backtest->add_option("--step", bt->step, "Months between cut-offs")->check(CLI::Range(1, 24));
-  backtest->add_option("--horizon", bt->horizon, "Months forecast after each cut-off")->check(CLI::Range(1, 36));
-  backtest->add_option("--trailing", bt->trailing, "Months in the trailing-average baseline")->check(CLI::Range(1, 24));
-  backtest->add_option("--trials", bt->trials, "Trials per forecast")->check(CLI::Range(100ULL, 10'000'000ULL));
+  backtest->add_option("--horizon", bt->horizon, "Months forecast after each cut-off")
+      ->check(CLI::Range(1, 36));
+  backtest->add_option("--trailing", bt->trailing, "Months in the trailing-average baseline")
+      ->check(CLI::Range(1, 24));
+  backtest->add_option("--trials", bt->trials, "Trials per forecast")
+      ->check(CLI::Range(100ULL, 10'000'000ULL));
   backtest->add_option("--seed", bt->seed, "Random seed");
-  backtest->add_option("--threads", bt->threads, "Worker threads, 0 = all cores")->check(CLI::Range(0, 1024));
+  backtest->add_option("--threads", bt->threads, "Worker threads, 0 = all cores")
+      ->check(CLI::Range(0, 1024));
   backtest->add_option("-o,--output", bt->output, "Write every scored row to this HDF5 file");
   backtest->add_option("--csv", bt->csv, "Write every scored row to this CSV file");
   backtest->add_option("--summary-json", bt->summary_json, "Write the pooled scores as JSON");

@@ -26,7 +26,8 @@ struct ScenarioRequest {
 //! A scenario document the loader accepts: region-level new-business intensity per region x
 //! segment, fitted win rates, deal sizes, cycle, seasonality, growth, market factor and the
 //! open pipeline under the snapshot rule.
-nlohmann::json calibrated_scenario(const calibration::Calibration& fit, const ScenarioRequest& request);
+nlohmann::json calibrated_scenario(const calibration::Calibration& fit,
+                                   const ScenarioRequest& request);
 
 nlohmann::json fit_report_json(const calibration::Calibration& fit, const ReadReport& read);
 std::string fit_report_text(const calibration::Calibration& fit, const ReadReport& read);

@@ -25,7 +25,8 @@ std::string csv_field(const std::string& text) {
 
 }  // namespace
 
-void export_deals(const std::string& path, const Scenario& scenario, std::uint64_t seed, std::uint64_t trial) {
+void export_deals(const std::string& path, const Scenario& scenario, std::uint64_t seed,
+                  std::uint64_t trial) {
   const TrialSimulator simulator(scenario);
   TrialWorkspace work;
   TrialOutcome outcome;
@@ -44,16 +45,20 @@ void export_deals(const std::string& path, const Scenario& scenario, std::uint64
       if (pipeline) {
         id = scenario.pipeline.deals[d.deal].id;
       } else {
-        const std::string entity = owner.empty() ? fmt::format("{}/{}", scenario.regions[d.region].id,
-                                                               scenario.segments[d.segment].id)
-                                                 : owner;
-        id = fmt::format("{}/{}/{}", entity, format_year_month(calendar.absolute(d.closed)), d.index + 1);
+        const std::string entity = owner.empty()
+                                       ? fmt::format("{}/{}", scenario.regions[d.region].id,
+                                                     scenario.segments[d.segment].id)
+                                       : owner;
+        id = fmt::format("{}/{}/{}", entity, format_year_month(calendar.absolute(d.closed)),
+                         d.index + 1);
       }
-      const int currency = pipeline ? scenario.pipeline.deals[d.deal].currency : scenario.regions[d.region].currency;
-      out << fmt::format("{},{},{},{},{},{},{},{:.2f},{}\n", csv_field(id), csv_field(owner),
-                         csv_field(scenario.regions[d.region].id), csv_field(scenario.segments[d.segment].id),
-                         open ? "Open" : (d.won ? "Won" : "Lost"), pipeline ? "" : date(d.created),
-                         open ? "" : date(d.closed), d.amount, scenario.fx.currencies[currency].code);
+      const int currency =
+          pipeline ? scenario.pipeline.deals[d.deal].currency : scenario.regions[d.region].currency;
+      out << fmt::format(
+          "{},{},{},{},{},{},{},{:.2f},{}\n", csv_field(id), csv_field(owner),
+          csv_field(scenario.regions[d.region].id), csv_field(scenario.segments[d.segment].id),
+          open ? "Open" : (d.won ? "Won" : "Lost"), pipeline ? "" : date(d.created),
+          open ? "" : date(d.closed), d.amount, scenario.fx.currencies[currency].code);
     }
     if (!out) throw_input("{}: cannot write", path);
   });

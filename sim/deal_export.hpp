@@ -13,6 +13,7 @@ namespace opsim {
 //! Simulates trial `trial` with seed `seed` again (identical to that trial of a run) and writes
 //! its opportunities. Dates are the 15th of their month; pipeline deals have no created date
 //! and those still open at the horizon's end have stage "Open" and no close date.
-void export_deals(const std::string& path, const Scenario& scenario, std::uint64_t seed, std::uint64_t trial);
+void export_deals(const std::string& path, const Scenario& scenario, std::uint64_t seed,
+                  std::uint64_t trial);
 
 }  // namespace opsim

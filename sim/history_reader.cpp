@@ -42,7 +42,8 @@ int month_from_name(std::string_view s) {
                                                           "jul", "aug", "sep", "oct", "nov", "dec"};
   if (s.size() < 3) return 0;
   std::string lower;
-  for (char c : s.substr(0, 3)) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : s.substr(0, 3))
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   for (int i = 0; i < 12; ++i) {
     if (names[i] == lower) return i + 1;
   }
@@ -51,7 +52,8 @@ int month_from_name(std::string_view s) {
 
 std::optional<int> civil(int year, int month, int day) {
   if (year < 1900 || year > 2999 || month < 1 || month > 12 || day < 1) return std::nullopt;
-  const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+  const std::chrono::year_month_day date{std::chrono::year{year},
+                                         std::chrono::month{static_cast<unsigned>(month)},
                                          std::chrono::day{static_cast<unsigned>(day)}};
   if (!date.ok()) return std::nullopt;
   return calibration::day_number(year, month, day);
@@ -75,8 +77,8 @@ std::optional<std::size_t> field_column(const CsvTable& table, const TableSource
                                         std::initializer_list<std::string_view> aliases = {}) {
   if (auto it = source.columns.find(field); it != source.columns.end()) {
     if (auto c = table.column(it->second)) return c;
-    throw_input("{}:1: column '{}' (mapped to {}) is missing (header: {})", table.name(), it->second,
-                field, fmt::join(table.header(), ","));
+    throw_input("{}:1: column '{}' (mapped to {}) is missing (header: {})", table.name(),
+                it->second, field, fmt::join(table.header(), ","));
   }
   if (auto c = table.column(field)) return c;
   for (auto alias : aliases) {
@@ -85,11 +87,12 @@ std::optional<std::size_t> field_column(const CsvTable& table, const TableSource
   return std::nullopt;
 }
 
-std::size_t required_column(const CsvTable& table, const TableSource& source, const std::string& field,
+std::size_t required_column(const CsvTable& table, const TableSource& source,
+                            const std::string& field,
                             std::initializer_list<std::string_view> aliases = {}) {
   if (auto c = field_column(table, source, field, aliases)) return *c;
-  throw_input("{}:1: no column for '{}' (map one with --map {}=COLUMN; header: {})", table.name(), field,
-              field, fmt::join(table.header(), ","));
+  throw_input("{}:1: no column for '{}' (map one with --map {}=COLUMN; header: {})", table.name(),
+              field, field, fmt::join(table.header(), ","));
 }
 
 //! Canonical spellings by name key: a reference list when given, else the most frequent one.
@@ -139,7 +142,8 @@ TableSource table_source(const JsonNode& node, const std::string& base_dir) {
   node.allow_only({"file", "columns"});
   TableSource source;
   std::filesystem::path p(node.at("file").string());
-  source.path = p.is_absolute() ? p.string() : (std::filesystem::path(base_dir) / p).lexically_normal().string();
+  source.path = p.is_absolute() ? p.string()
+                                : (std::filesystem::path(base_dir) / p).lexically_normal().string();
   if (auto columns = node.get("columns")) {
     columns->expect_object();
     for (const auto& key : columns->keys()) source.columns[key] = columns->at(key).string();
@@ -178,14 +182,18 @@ RepTable read_reps(const TableSource& source) {
 }  // namespace
 
 std::size_t ReadReport::rejected() const {
-  return static_cast<std::size_t>(std::count_if(issues.begin(), issues.end(), [](const RowIssue& i) { return i.rejected; }));
+  return static_cast<std::size_t>(
+      std::count_if(issues.begin(), issues.end(), [](const RowIssue& i) { return i.rejected; }));
 }
-std::size_t ReadReport::repaired() const { return issues.size() - rejected(); }
+std::size_t ReadReport::repaired() const {
+  return issues.size() - rejected();
+}
 
 std::string name_key(std::string_view name) {
   std::string key;
   for (char c : name) {
-    if (std::isalnum(static_cast<unsigned char>(c))) key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   return key;
 }
@@ -273,7 +281,8 @@ HistorySource read_history_source(const std::string& path) {
   if (auto n = root.get("lost_stages")) source.lost_stages = string_list(*n);
   if (auto n = root.get("open_stages")) source.open_stages = string_list(*n);
   if (auto n = root.get("day_first")) source.day_first = n->boolean();
-  if (!source.opportunities && !source.bookings) root.fail("needs \"opportunities\" or \"bookings\"");
+  if (!source.opportunities && !source.bookings)
+    root.fail("needs \"opportunities\" or \"bookings\"");
   return source;
 }
 
@@ -285,7 +294,8 @@ History read_history(const HistorySource& source, ReadReport& report) {
   if (source.products) {
     const CsvTable table = CsvTable::read(source.products->path, true);
     const auto name = required_column(table, *source.products, "segment", {"product"});
-    const auto price = field_column(table, *source.products, "list_price", {"sales_price", "price"});
+    const auto price =
+        field_column(table, *source.products, "list_price", {"sales_price", "price"});
     for (const auto& row : table.rows()) {
       if (name >= row.fields.size()) continue;
       const std::string product(trim(row.fields[name]));
@@ -295,7 +305,8 @@ History read_history(const HistorySource& source, ReadReport& report) {
         bool repaired = false;
         auto value = parse_amount(row.fields[*price], repaired);
         if (!value || *value < 0) {
-          throw_input("{}: column '{}': '{}' is not a price", table.where(row), table.header()[*price], row.fields[*price]);
+          throw_input("{}: column '{}': '{}' is not a price", table.where(row),
+                      table.header()[*price], row.fields[*price]);
         }
         history.list_price[product] = *value;
       }
@@ -321,21 +332,28 @@ History read_history(const HistorySource& source, ReadReport& report) {
     const auto closed = required_column(table, map, "closed", {"close_date"});
     const auto amount = field_column(table, map, "amount", {"close_value"});
     if (!region && !(owner && reps)) {
-      throw_input("{}:1: no region column and no rep table to find regions from owners (map region=COLUMN or give --reps)",
-                  table.name());
+      throw_input(
+          "{}:1: no region column and no rep table to find regions from owners (map region=COLUMN "
+          "or give --reps)",
+          table.name());
     }
     for (const auto& row : table.rows()) {
-      if (segment && *segment < row.fields.size()) segments.count(std::string(trim(row.fields[*segment])));
-      if (region && *region < row.fields.size()) regions.count(std::string(trim(row.fields[*region])));
+      if (segment && *segment < row.fields.size())
+        segments.count(std::string(trim(row.fields[*segment])));
+      if (region && *region < row.fields.size())
+        regions.count(std::string(trim(row.fields[*region])));
     }
     std::set<std::string> ids;
     for (const auto& row : table.rows()) {
       ++report.opportunity_rows;
       if (row.fields.size() != table.header().size()) {
-        issues.reject(row, fmt::format("row has {} fields but the header has {}", row.fields.size(), table.header().size()));
+        issues.reject(row, fmt::format("row has {} fields but the header has {}", row.fields.size(),
+                                       table.header().size()));
         continue;
       }
-      auto field = [&](std::optional<std::size_t> c) { return c ? std::string(trim(row.fields[*c])) : std::string(); };
+      auto field = [&](std::optional<std::size_t> c) {
+        return c ? std::string(trim(row.fields[*c])) : std::string();
+      };
       Opportunity o;
       o.line = row.line;
       o.id = id ? field(id) : fmt::format("line{}", row.line);
@@ -344,23 +362,27 @@ History read_history(const HistorySource& source, ReadReport& report) {
         continue;
       }
       if (!ids.insert(o.id).second) {
-        issues.reject(row, fmt::format("duplicate opportunity id '{}' (the first row is kept)", o.id));
+        issues.reject(row,
+                      fmt::format("duplicate opportunity id '{}' (the first row is kept)", o.id));
         continue;
       }
       o.owner = field(owner);
       if (region) {
         const std::string raw = field(region);
         o.region = regions.canonical(raw);
-        if (!raw.empty() && o.region != raw) issues.repair(row, fmt::format("region '{}' read as '{}'", raw, o.region));
+        if (!raw.empty() && o.region != raw)
+          issues.repair(row, fmt::format("region '{}' read as '{}'", raw, o.region));
       }
       if (o.region.empty() && reps && !o.owner.empty()) {
         auto it = reps->region_by_key.find(name_key(o.owner));
         if (it == reps->region_by_key.end()) {
-          issues.reject(row, fmt::format("owner '{}' is not in the rep table {}", o.owner, source.reps->path));
+          issues.reject(row, fmt::format("owner '{}' is not in the rep table {}", o.owner,
+                                         source.reps->path));
           continue;
         }
         if (reps->name_by_key[name_key(o.owner)] != o.owner) {
-          issues.repair(row, fmt::format("owner '{}' read as '{}'", o.owner, reps->name_by_key[name_key(o.owner)]));
+          issues.repair(row, fmt::format("owner '{}' read as '{}'", o.owner,
+                                         reps->name_by_key[name_key(o.owner)]));
           o.owner = reps->name_by_key[name_key(o.owner)];
         }
         o.region = it->second;
@@ -372,12 +394,15 @@ History read_history(const HistorySource& source, ReadReport& report) {
       const std::string raw_segment = segment ? field(segment) : std::string("all");
       o.segment = raw_segment.empty() ? std::string() : segments.canonical(raw_segment);
       if (o.segment.empty()) {
-        issues.reject(row, raw_segment.empty() ? std::string("empty segment/product")
-                                               : fmt::format("product '{}' is not in the product table", raw_segment));
+        issues.reject(row,
+                      raw_segment.empty()
+                          ? std::string("empty segment/product")
+                          : fmt::format("product '{}' is not in the product table", raw_segment));
         continue;
       }
       if (o.segment != raw_segment) {
-        issues.repair(row, fmt::format("product '{}' read as '{}' (spelling normalised)", raw_segment, o.segment));
+        issues.repair(row, fmt::format("product '{}' read as '{}' (spelling normalised)",
+                                       raw_segment, o.segment));
       }
       const std::string stage_text = field(stage);
       const std::string stage_key = name_key(stage_text);
@@ -388,7 +413,8 @@ History read_history(const HistorySource& source, ReadReport& report) {
       } else if (open.empty() || open.count(stage_key)) {
         o.outcome = Outcome::open;
       } else {
-        issues.reject(row, fmt::format("stage '{}' is not a known won, lost or open stage", stage_text));
+        issues.reject(row,
+                      fmt::format("stage '{}' is not a known won, lost or open stage", stage_text));
         continue;
       }
       if (created && !field(created).empty()) {
@@ -403,12 +429,14 @@ History read_history(const HistorySource& source, ReadReport& report) {
       if (o.outcome != Outcome::open) {
         o.closed = parse_date(closed_text, source.day_first);
         if (!o.closed) {
-          issues.reject(row, closed_text.empty() ? fmt::format("stage '{}' but no close date", stage_text)
-                                                 : fmt::format("close date '{}' is not a date", closed_text));
+          issues.reject(row, closed_text.empty()
+                                 ? fmt::format("stage '{}' but no close date", stage_text)
+                                 : fmt::format("close date '{}' is not a date", closed_text));
           continue;
         }
         if (o.created && *o.closed < *o.created) {
-          issues.reject(row, fmt::format("closed {} before it was created {}", closed_text, field(created)));
+          issues.reject(
+              row, fmt::format("closed {} before it was created {}", closed_text, field(created)));
           continue;
         }
         last_day = std::max(last_day, *o.closed);
@@ -421,9 +449,12 @@ History read_history(const HistorySource& source, ReadReport& report) {
           issues.reject(row, fmt::format("amount '{}' is not a non-negative number", amount_text));
           continue;
         }
-        if (repaired) issues.repair(row, fmt::format("amount '{}' read as {}", amount_text, *o.amount));
+        if (repaired)
+          issues.repair(row, fmt::format("amount '{}' read as {}", amount_text, *o.amount));
       } else if (o.outcome == Outcome::won) {
-        issues.repair(row, "won with an empty amount: kept for win rate and cycle, left out of the deal-size fit");
+        issues.repair(
+            row,
+            "won with an empty amount: kept for win rate and cycle, left out of the deal-size fit");
       }
       history.opportunities.push_back(std::move(o));
     }
@@ -440,19 +471,25 @@ History read_history(const HistorySource& source, ReadReport& report) {
     const auto segment = field_column(table, map, "segment");
     const auto amount = required_column(table, map, "amount", {"sales"});
     const auto order = field_column(table, map, "id");
-    if (!region && !(owner && reps)) throw_input("{}:1: no region column (map region=COLUMN)", table.name());
+    if (!region && !(owner && reps))
+      throw_input("{}:1: no region column (map region=COLUMN)", table.name());
     for (const auto& row : table.rows()) {
-      if (segment && *segment < row.fields.size()) segments.count(std::string(trim(row.fields[*segment])));
-      if (region && *region < row.fields.size()) regions.count(std::string(trim(row.fields[*region])));
+      if (segment && *segment < row.fields.size())
+        segments.count(std::string(trim(row.fields[*segment])));
+      if (region && *region < row.fields.size())
+        regions.count(std::string(trim(row.fields[*region])));
     }
     std::map<std::string, std::size_t> order_index;
     for (const auto& row : table.rows()) {
       ++report.booking_rows;
       if (row.fields.size() != table.header().size()) {
-        issues.reject(row, fmt::format("row has {} fields but the header has {}", row.fields.size(), table.header().size()));
+        issues.reject(row, fmt::format("row has {} fields but the header has {}", row.fields.size(),
+                                       table.header().size()));
         continue;
       }
-      auto field = [&](std::optional<std::size_t> c) { return c ? std::string(trim(row.fields[*c])) : std::string(); };
+      auto field = [&](std::optional<std::size_t> c) {
+        return c ? std::string(trim(row.fields[*c])) : std::string();
+      };
       Booking b;
       b.line = row.line;
       const auto day = parse_date(field(date), source.day_first);
@@ -477,18 +514,26 @@ History read_history(const HistorySource& source, ReadReport& report) {
       const std::string raw_segment = segment ? field(segment) : std::string("all");
       b.segment = raw_segment.empty() ? std::string() : segments.canonical(raw_segment);
       if (b.segment.empty()) {
-        issues.reject(row, raw_segment.empty() ? std::string("empty segment") : fmt::format("segment '{}' is not in the product table", raw_segment));
+        issues.reject(row,
+                      raw_segment.empty()
+                          ? std::string("empty segment")
+                          : fmt::format("segment '{}' is not in the product table", raw_segment));
         continue;
       }
-      if (b.segment != raw_segment) issues.repair(row, fmt::format("segment '{}' read as '{}' (spelling normalised)", raw_segment, b.segment));
+      if (b.segment != raw_segment)
+        issues.repair(row, fmt::format("segment '{}' read as '{}' (spelling normalised)",
+                                       raw_segment, b.segment));
       bool repaired = false;
       const auto value = parse_amount(field(amount), repaired);
       if (!value || *value < 0) {
-        issues.reject(row, field(amount).empty() ? std::string("empty amount (a booking needs one)")
-                                                 : fmt::format("amount '{}' is not a non-negative number", field(amount)));
+        issues.reject(row,
+                      field(amount).empty()
+                          ? std::string("empty amount (a booking needs one)")
+                          : fmt::format("amount '{}' is not a non-negative number", field(amount)));
         continue;
       }
-      if (repaired) issues.repair(row, fmt::format("amount '{}' read as {}", field(amount), *value));
+      if (repaired)
+        issues.repair(row, fmt::format("amount '{}' read as {}", field(amount), *value));
       b.amount = *value;
       last_day = std::max(last_day, b.day);
       const std::string order_id = field(order);
@@ -497,7 +542,9 @@ History read_history(const HistorySource& source, ReadReport& report) {
         if (!inserted) {
           Booking& first = history.bookings[it->second];
           if (first.region != b.region || first.day != b.day) {
-            issues.reject(row, fmt::format("order '{}' appears with another region or date than on line {}", order_id, first.line));
+            issues.reject(
+                row, fmt::format("order '{}' appears with another region or date than on line {}",
+                                 order_id, first.line));
             continue;
           }
           first.amount += b.amount;  // one order, one deal: its lines are summed

@@ -17,7 +17,9 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-double normal_cdf(double z) { return boost::math::cdf(boost::math::normal_distribution<double>(), z); }
+double normal_cdf(double z) {
+  return boost::math::cdf(boost::math::normal_distribution<double>(), z);
+}
 
 //! Asymptotic Kolmogorov distribution: P(sqrt(n) D > t).
 double kolmogorov_p(double t) {
@@ -47,7 +49,8 @@ struct Visible {
 Visible visible_rows(const History& history, const FitOptions& options) {
   Visible v;
   for (const Opportunity& o : history.opportunities) {
-    const bool resolved_by_cutoff = o.outcome != Outcome::open && o.closed && *o.closed <= options.as_of;
+    const bool resolved_by_cutoff =
+        o.outcome != Outcome::open && o.closed && *o.closed <= options.as_of;
     if (resolved_by_cutoff) {
       if (!options.since || *o.closed >= *options.since) v.resolved.push_back(&o);
       continue;
@@ -64,7 +67,8 @@ Visible visible_rows(const History& history, const FitOptions& options) {
     }
   }
   for (const Booking& b : history.bookings) {
-    if (b.day <= options.as_of && (!options.since || b.day >= *options.since)) v.bookings.push_back(&b);
+    if (b.day <= options.as_of && (!options.since || b.day >= *options.since))
+      v.bookings.push_back(&b);
   }
   return v;
 }
@@ -76,8 +80,8 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   cal.seasonality_fitted = T >= 12;
   cal.trend_fitted = T >= 24;
   if (!cal.seasonality_fitted) {
-    cal.warnings.push_back(fmt::format(
-        "only {} months of history: seasonality needs 12 and is left flat", T));
+    cal.warnings.push_back(
+        fmt::format("only {} months of history: seasonality needs 12 and is left flat", T));
   }
   if (!cal.trend_fitted) {
     cal.warnings.push_back(fmt::format(
@@ -107,7 +111,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       }
       log_level[r] = observed > 0 ? std::log(observed / expected) : -30.0;
     }
-    auto mu = [&](int r, int t) { return std::exp(log_level[r]) * season[r][calendar_index(t)] * trend(t); };
+    auto mu = [&](int r, int t) {
+      return std::exp(log_level[r]) * season[r][calendar_index(t)] * trend(t);
+    };
     if (cal.trend_fitted) {
       double score = 0;
       info = 0;
@@ -157,8 +163,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
           ++cells;
         }
       }
-      prior_variance = cal.options.seasonality_prior >= 0 ? cal.options.seasonality_prior
-                                                           : std::max(1e-6, cells ? excess / cells : 0.0);
+      prior_variance = cal.options.seasonality_prior >= 0
+                           ? cal.options.seasonality_prior
+                           : std::max(1e-6, cells ? excess / cells : 0.0);
       for (int r = 0; r < R; ++r) {
         double sum = 0;
         for (int c = 0; c < 12; ++c) {
@@ -218,14 +225,16 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     double excess = 0;
     std::vector<double> relative;
     for (int t = 0; t < T; ++t) {
-      const double m = std::exp(log_level[r]) * season[r][calendar_index(t)] * std::exp(beta * (t - (T - 1)));
+      const double m =
+          std::exp(log_level[r]) * season[r][calendar_index(t)] * std::exp(beta * (t - (T - 1)));
       if (m <= 0) continue;
       excess += ((counts[r][t] - m) * (counts[r][t] - m) - m) / (m * m);
       relative.push_back((counts[r][t] - m) / m);
     }
     const int per_region_parameters = 1 + (cal.seasonality_fitted ? 11 : 0);
     const int n = static_cast<int>(relative.size());
-    const double tau2 = n > per_region_parameters ? std::max(0.0, excess / (n - per_region_parameters)) : 0.0;
+    const double tau2 =
+        n > per_region_parameters ? std::max(0.0, excess / (n - per_region_parameters)) : 0.0;
     fit.dispersion = std::sqrt(std::log1p(tau2));
     if (n >= 12 && tau2 > 0) {
       double num = 0, den = 0;
@@ -272,7 +281,8 @@ void fit_win_rates(Calibration& cal, const std::vector<const Opportunity*>& reso
   // Proportional model: P(win) = p_segment x m in quarter-end months. Alternating ratio
   // estimates; m pooled over all cells.
   double m = 1.0;
-  const bool fit_multiplier = n[0] >= cal.options.min_cell && n[1] >= cal.options.min_cell && w[0] > 0;
+  const bool fit_multiplier =
+      n[0] >= cal.options.min_cell && n[1] >= cal.options.min_cell && w[0] > 0;
   if (fit_multiplier) {
     for (int iteration = 0; iteration < 50; ++iteration) {
       double expected_qe = 0;
@@ -288,7 +298,8 @@ void fit_win_rates(Calibration& cal, const std::vector<const Opportunity*>& reso
       if (expected_qe > 0) m = w[1] / expected_qe;
     }
     const double p0 = w[0] / n[0], p1 = w[1] / n[1];
-    const double log_se = std::sqrt((1 - p1) / std::max(w[1], 1.0) + (1 - p0) / std::max(w[0], 1.0));
+    const double log_se =
+        std::sqrt((1 - p1) / std::max(w[1], 1.0) + (1 - p0) / std::max(w[0], 1.0));
     cal.quarter_end_multiplier = {m, m * log_se};
   } else {
     cal.quarter_end_multiplier = {1.0, kNaN};
@@ -298,7 +309,8 @@ void fit_win_rates(Calibration& cal, const std::vector<const Opportunity*>& reso
   }
   const double total_exposure = n[0] + m * n[1];
   const double overall = total_exposure > 0 ? (w[0] + w[1]) / total_exposure : 0.0;
-  cal.overall_win_rate = {overall, total_exposure > 0 ? std::sqrt(overall * (1 - overall) / total_exposure) : kNaN};
+  cal.overall_win_rate = {
+      overall, total_exposure > 0 ? std::sqrt(overall * (1 - overall) / total_exposure) : kNaN};
 
   auto fill = [&](WinRateCell& cell, double successes, double c0, double c1) {
     cell.closes = static_cast<int>(c0 + c1);
@@ -328,10 +340,12 @@ void fit_win_rates(Calibration& cal, const std::vector<const Opportunity*>& reso
   for (int s = 0; s < S; ++s) {
     WinRateCell& cell = cal.segment_win_rates[s];
     cell.prior_strength = k_segment;
-    cell.rate = shrink_rate(seg_wins[s], seg_exposure[s], overall, k_segment, cal.overall_win_rate.se);
+    cell.rate =
+        shrink_rate(seg_wins[s], seg_exposure[s], overall, k_segment, cal.overall_win_rate.se);
     if (cell.thin) {
-      cal.warnings.push_back(fmt::format("thin cell: segment {} has {} closes (win rate {:.3f} shrunk to {:.3f})",
-                                         cell.segment, cell.closes, cell.raw, cell.rate.value));
+      cal.warnings.push_back(
+          fmt::format("thin cell: segment {} has {} closes (win rate {:.3f} shrunk to {:.3f})",
+                      cell.segment, cell.closes, cell.raw, cell.rate.value));
     }
   }
   // Region x segment cells around their segment.
@@ -358,15 +372,18 @@ void fit_deal_sizes(Calibration& cal, const std::vector<std::vector<double>>& by
   const int R = static_cast<int>(cal.regions.size()), S = static_cast<int>(cal.segments.size());
   for (int s = 0; s < S; ++s) {
     std::vector<double> all;
-    for (int r = 0; r < R; ++r) all.insert(all.end(), by_cell[r * S + s].begin(), by_cell[r * S + s].end());
+    for (int r = 0; r < R; ++r)
+      all.insert(all.end(), by_cell[r * S + s].begin(), by_cell[r * S + s].end());
     DealSizeFit fit = fit_lognormal(all);
     fit.segment = cal.segments[s];
     fit.thin = fit.deals < cal.options.min_cell;
     if (fit.deals < 2) {
-      cal.warnings.push_back(fmt::format("segment {}: {} won deals with an amount; deal size cannot be fitted",
-                                         cal.segments[s], fit.deals));
+      cal.warnings.push_back(
+          fmt::format("segment {}: {} won deals with an amount; deal size cannot be fitted",
+                      cal.segments[s], fit.deals));
     } else if (fit.thin) {
-      cal.warnings.push_back(fmt::format("thin cell: segment {} has {} won deals with an amount", cal.segments[s], fit.deals));
+      cal.warnings.push_back(fmt::format("thin cell: segment {} has {} won deals with an amount",
+                                         cal.segments[s], fit.deals));
     }
     cal.segment_deal_sizes.push_back(std::move(fit));
   }
@@ -462,15 +479,18 @@ void fit_open_pipeline(Calibration& cal, const History& history, const Visible& 
       deal.amount = price->second;
       deal.amount_from_list_price = true;
     } else {
-      const DealSizeFit& size = cal.deal_size(cal.region_index(o->region), cal.segment_index(o->segment));
+      const DealSizeFit& size =
+          cal.deal_size(cal.region_index(o->region), cal.segment_index(o->segment));
       deal.amount = size.deals > 0 ? size.mean.value : 0.0;
     }
     // Still open after `age` months: closes at T > age with probability P(T > age, finite).
     const double tail = survival_after(deal.age_months);
     double closing = 0;
-    for (int k = deal.age_months + 1; k < K; ++k) closing += pmf[k] * (1.0 - cal.cycle.never_closes);
+    for (int k = deal.age_months + 1; k < K; ++k)
+      closing += pmf[k] * (1.0 - cal.cycle.never_closes);
     const double p_close = tail > 0 ? closing / tail : 0.0;
-    const WinRateCell& rate = cal.win_rate(cal.region_index(o->region), cal.segment_index(o->segment));
+    const WinRateCell& rate =
+        cal.win_rate(cal.region_index(o->region), cal.segment_index(o->segment));
     deal.win_probability = std::clamp(rate.rate.value * p_close, 0.0, 1.0);
     // Timing: the residual cycle T - age - 1 given that it closes, pooled over the open deals.
     for (int k = deal.age_months + 1; k < K && closing > 0; ++k) {
@@ -497,11 +517,16 @@ void fit_open_pipeline(Calibration& cal, const History& history, const Visible& 
 
 }  // namespace
 
-int Calibration::region_index(const std::string& id) const { return index_of(regions, id); }
-int Calibration::segment_index(const std::string& id) const { return index_of(segments, id); }
+int Calibration::region_index(const std::string& id) const {
+  return index_of(regions, id);
+}
+int Calibration::segment_index(const std::string& id) const {
+  return index_of(segments, id);
+}
 
 const DealSizeFit& Calibration::deal_size(int region, int segment) const {
-  const DealSizeFit& cell = cell_deal_sizes[static_cast<std::size_t>(region) * segments.size() + segment];
+  const DealSizeFit& cell =
+      cell_deal_sizes[static_cast<std::size_t>(region) * segments.size() + segment];
   return cell.thin ? segment_deal_sizes[segment] : cell;
 }
 
@@ -559,7 +584,8 @@ DealSizeFit fit_lognormal(std::vector<double> amounts) {
   for (std::size_t i = 0; i < amounts.size(); ++i) {
     const double f = std::clamp(normal_cdf((std::log(amounts[i]) - mu) / sigma), 1e-300, 1 - 1e-16);
     d = std::max({d, (i + 1) / n - f, f - i / n});
-    const double g = std::clamp(normal_cdf((std::log(amounts[amounts.size() - 1 - i]) - mu) / sigma), 1e-300, 1 - 1e-16);
+    const double g = std::clamp(
+        normal_cdf((std::log(amounts[amounts.size() - 1 - i]) - mu) / sigma), 1e-300, 1 - 1e-16);
     ad += (2.0 * (i + 1) - 1) * (std::log(f) + std::log1p(-g));
   }
   fit.ks = d;
@@ -611,7 +637,8 @@ CycleFit kaplan_meier_cycle(const std::vector<int>& closed, const std::vector<in
     acc += fit.pmf[k];
     if (fit.median < 0 && acc >= 0.5) fit.median = k;
   }
-  fit.mean = {mean, std::sqrt(std::max(0.0, second - mean * mean) / std::max<double>(1, fit.closed))};
+  fit.mean = {mean,
+              std::sqrt(std::max(0.0, second - mean * mean) / std::max<double>(1, fit.closed))};
   return fit;
 }
 
@@ -633,11 +660,13 @@ Calibration fit_history(const History& history, const FitOptions& options) {
 
   const int cutoff_month = month_of_day(options.as_of);
   cal.forecast_start = cutoff_month + 1;
-  cal.last_month = options.as_of == last_day_of_month(cutoff_month) ? cutoff_month : cutoff_month - 1;
+  cal.last_month =
+      options.as_of == last_day_of_month(cutoff_month) ? cutoff_month : cutoff_month - 1;
   if (cal.last_month != cutoff_month) {
-    cal.warnings.push_back(fmt::format(
-        "the cut-off is not a month end: {} is left out of the monthly fits and the forecast starts in {}",
-        format_year_month(cutoff_month), format_year_month(cal.forecast_start)));
+    cal.warnings.push_back(
+        fmt::format("the cut-off is not a month end: {} is left out of the monthly fits and the "
+                    "forecast starts in {}",
+                    format_year_month(cutoff_month), format_year_month(cal.forecast_start)));
   }
   // Resolution (or booking) months and amounts per cell.
   std::vector<int> event_months;
@@ -668,13 +697,15 @@ Calibration fit_history(const History& history, const FitOptions& options) {
     if (b->amount > 0) won_amounts[r * S + s].push_back(b->amount);
   }
   if (won_without_amount > 0) {
-    cal.warnings.push_back(fmt::format("{} won deals have no positive amount and are left out of the deal-size fit",
-                                       won_without_amount));
+    cal.warnings.push_back(
+        fmt::format("{} won deals have no positive amount and are left out of the deal-size fit",
+                    won_without_amount));
   }
   cal.first_month = *std::min_element(event_months.begin(), event_months.end());
   if (options.since) cal.first_month = std::max(cal.first_month, month_of_day(*options.since));
   if (cal.last_month < cal.first_month) {
-    throw_input("no complete month of history before the cut-off {}", format_year_month(cutoff_month));
+    throw_input("no complete month of history before the cut-off {}",
+                format_year_month(cutoff_month));
   }
   const int T = cal.last_month - cal.first_month + 1;
   std::vector<std::vector<double>> counts(R, std::vector<double>(T, 0.0));
@@ -700,7 +731,8 @@ Calibration fit_history(const History& history, const FitOptions& options) {
     const double n = std::accumulate(segment_counts[r].begin(), segment_counts[r].end(), 0.0);
     for (int s = 0; s < S; ++s) {
       cal.region_fits[r].segment_share.push_back(
-          (segment_counts[r][s] + options.share_prior_strength * pooled[s]) / (n + options.share_prior_strength));
+          (segment_counts[r][s] + options.share_prior_strength * pooled[s]) /
+          (n + options.share_prior_strength));
     }
   }
 
@@ -726,7 +758,8 @@ Calibration fit_history(const History& history, const FitOptions& options) {
   fit_deal_sizes(cal, won_amounts);
   cal.cycle = kaplan_meier_cycle(closed_cycles, censored_ages, options.max_cycle_months);
   if (cal.opportunities && closed_cycles.empty()) {
-    cal.warnings.push_back("no resolved opportunity has a created date: the sales cycle is set to 0 months");
+    cal.warnings.push_back(
+        "no resolved opportunity has a created date: the sales cycle is set to 0 months");
   }
   fit_rep_rates(cal, v);
   if (cal.opportunities) fit_open_pipeline(cal, history, v);

@@ -22,12 +22,12 @@ struct Estimate {
 };
 
 struct FitOptions {
-  int as_of = 0;                //!< cut-off day: everything after it is invisible
-  std::optional<int> since;     //!< resolutions before this day are not used
+  int as_of = 0;                     //!< cut-off day: everything after it is invisible
+  std::optional<int> since;          //!< resolutions before this day are not used
   double win_prior_strength = -1.0;  //!< pseudo-closes of the shrinkage prior; < 0: empirical Bayes
   double seasonality_prior = -1.0;   //!< < 0: empirical Bayes between-region variance
   double share_prior_strength = 20.0;  //!< pseudo-resolutions pulling segment shares to the pool
-  int min_cell = 30;              //!< fewer observations make a cell thin (warned, pooled)
+  int min_cell = 30;                   //!< fewer observations make a cell thin (warned, pooled)
   bool empirical_deal_size = false;
   int fiscal_year_start_month = 1;
   int max_cycle_months = 60;
@@ -61,7 +61,7 @@ struct DealSizeFit {
 struct CycleFit {
   std::vector<double> pmf;  //!< P(cycle = k months | closes within the observed ages)
   int closed = 0;
-  int censored = 0;       //!< open at the cut-off: Kaplan-Meier censored at their age
+  int censored = 0;           //!< open at the cut-off: Kaplan-Meier censored at their age
   double never_closes = 0.0;  //!< Kaplan-Meier mass left after the last observed age
   Estimate mean;
   int median = 0;
@@ -69,17 +69,17 @@ struct CycleFit {
 
 struct RegionFit {
   std::string id;
-  std::vector<double> counts;  //!< resolutions (or bookings) per fit month
-  Estimate level;              //!< de-seasonalised per month, at the first forecast month
+  std::vector<double> counts;            //!< resolutions (or bookings) per fit month
+  Estimate level;                        //!< de-seasonalised per month, at the first forecast month
   std::array<double, 12> seasonality{};  //!< by calendar month, mean 1, shrunk to the pool
   std::array<double, 12> seasonality_se{};
-  double dispersion = 0.0;   //!< sd of log market factor from count overdispersion
-  double persistence = 0.0;  //!< lag-1 autocorrelation of relative residuals
+  double dispersion = 0.0;            //!< sd of log market factor from count overdispersion
+  double persistence = 0.0;           //!< lag-1 autocorrelation of relative residuals
   std::vector<double> segment_share;  //!< per fitted segment, shrunk to the pooled shares
 };
 
 struct RepRate {
-  std::string region;  //!< empty = all regions
+  std::string region;   //!< empty = all regions
   std::string segment;  //!< empty = all segments
   int resolutions = 0;
   double rep_months = 0.0;
@@ -92,9 +92,9 @@ struct OpenDeal {
   std::string owner;
   std::string region;
   std::string segment;
-  int age_months = 0;          //!< months since creation at the cut-off
-  double amount = 0.0;         //!< list price or fitted mean deal size, never the final value
-  int expected_close = 0;      //!< absolute month: the first forecast month (timing in the slip)
+  int age_months = 0;            //!< months since creation at the cut-off
+  double amount = 0.0;           //!< list price or fitted mean deal size, never the final value
+  int expected_close = 0;        //!< absolute month: the first forecast month (timing in the slip)
   double win_probability = 0.0;  //!< segment win rate x P(closes | open at this age)
   bool amount_from_list_price = false;
 };
@@ -104,7 +104,7 @@ struct Calibration {
   bool opportunities = false;  //!< fitted from opportunities (else from bookings: wins only)
   int first_month = 0;         //!< absolute months of the fit window
   int last_month = 0;
-  int forecast_start = 0;      //!< first month after the cut-off
+  int forecast_start = 0;  //!< first month after the cut-off
   std::vector<std::string> regions;
   std::vector<std::string> segments;
 
@@ -120,7 +120,7 @@ struct Calibration {
   std::vector<DealSizeFit> cell_deal_sizes;     //!< region x segment (thin: segment's used)
   CycleFit cycle;
   std::vector<RegionFit> region_fits;
-  std::vector<double> pooled_seasonality;  //!< 12 values, mean 1
+  std::vector<double> pooled_seasonality;   //!< 12 values, mean 1
   double seasonality_prior_variance = 0.0;  //!< between-region variance used for shrinkage
   double overdispersion = 1.0;              //!< Pearson chi-square / degrees of freedom
   bool seasonality_fitted = false, trend_fitted = false;

@@ -13,13 +13,15 @@ int day_number(int year, int month, int day) {
 
 int month_of_day(int day) {
   const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{day}}};
-  return static_cast<int>(date.year()) * 12 + static_cast<int>(static_cast<unsigned>(date.month())) - 1;
+  return static_cast<int>(date.year()) * 12 +
+         static_cast<int>(static_cast<unsigned>(date.month())) - 1;
 }
 
 int last_day_of_month(int absolute_month) {
   const int year = absolute_month / 12, month = absolute_month % 12 + 1;
-  const std::chrono::year_month_day_last last{
-      std::chrono::year{year} / std::chrono::month{static_cast<unsigned>(month)} / std::chrono::last};
+  const std::chrono::year_month_day_last last{std::chrono::year{year} /
+                                              std::chrono::month{static_cast<unsigned>(month)} /
+                                              std::chrono::last};
   return static_cast<int>(std::chrono::sys_days{last}.time_since_epoch().count());
 }
 

@@ -15,9 +15,9 @@ enum class Outcome { won, lost, open };
 
 struct Opportunity {
   std::string id;
-  std::string owner;    //!< rep; empty when the export has none
-  std::string region;   //!< never empty
-  std::string segment;  //!< segment or product, spelling normalised
+  std::string owner;                //!< rep; empty when the export has none
+  std::string region;               //!< never empty
+  std::string segment;              //!< segment or product, spelling normalised
   Outcome outcome = Outcome::open;  //!< as of the export's end
   std::optional<int> created;       //!< day the opportunity was created/engaged
   std::optional<int> closed;        //!< day it was won or lost; none while open

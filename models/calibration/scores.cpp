@@ -53,7 +53,8 @@ ForecastScore score_sample(std::vector<double> sample, double actual) {
   s.crps = crps_sorted(sample, actual);
   s.median = sample.empty() ? 0.0 : sample_quantile(sample, 0.5);
   s.mean = sample.empty() ? 0.0
-                          : std::accumulate(sample.begin(), sample.end(), 0.0) / static_cast<double>(sample.size());
+                          : std::accumulate(sample.begin(), sample.end(), 0.0) /
+                                static_cast<double>(sample.size());
   s.in50 = in_central_interval(sample, actual, 0.5);
   s.in80 = in_central_interval(sample, actual, 0.8);
   return s;

@@ -6,7 +6,8 @@
 namespace opsim::calibration {
 
 //! Continuous ranked probability score of the empirical distribution of `sample` at `actual`,
-//! exactly: mean |x_i - y| - (1 / 2n^2) sum_ij |x_i - x_j| (sorted: sum_ij = 2 sum_i (2i - n - 1) x_(i)).
+//! exactly: mean |x_i - y| - (1 / 2n^2) sum_ij |x_i - x_j| (sorted: sum_ij = 2 sum_i (2i - n - 1)
+//! x_(i)).
 double crps_sample(std::vector<double> sample, double actual);
 //! The same for an already sorted sample.
 double crps_sorted(const std::vector<double>& sorted, double actual);

@@ -26,10 +26,12 @@ TEST(CalibrateCli, WritesALoadableScenarioAndTheReport) {
   const std::string csv = dir.write("export.csv", kExport);
   const auto scenario = dir / "fitted.json";
   const auto report = dir / "fit";
-  const auto r = test::run_opsim(fmt::format("calibrate --opportunities {} --as-of 2017-04 -o {} --report {} --min-cell 2",
-                                             csv, scenario.string(), report.string()));
+  const auto r = test::run_opsim(
+      fmt::format("calibrate --opportunities {} --as-of 2017-04 -o {} --report {} --min-cell 2",
+                  csv, scenario.string(), report.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("win rate: 4 closes"), std::string::npos) << r.output;  // row 5 closes after
+  EXPECT_NE(r.output.find("win rate: 4 closes"), std::string::npos)
+      << r.output;  // row 5 closes after
   EXPECT_TRUE(std::filesystem::exists(report.string() + ".json"));
   EXPECT_TRUE(std::filesystem::exists(report.string() + ".txt"));
   const Scenario s = load_scenario(scenario.string());
@@ -45,15 +47,21 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
     std::string args, message;
   } cases[] = {
       {fmt::format("calibrate --opportunities {}", csv), "--as-of is required"},
-      {fmt::format("calibrate --opportunities {} --as-of 2017-13-01", csv), "--as-of: '2017-13-01' is not a date"},
-      {"calibrate --opportunities /no/such/file.csv --as-of 2017-04", "/no/such/file.csv: cannot open file"},
+      {fmt::format("calibrate --opportunities {} --as-of 2017-13-01", csv),
+       "--as-of: '2017-13-01' is not a date"},
+      {"calibrate --opportunities /no/such/file.csv --as-of 2017-04",
+       "/no/such/file.csv: cannot open file"},
       {"calibrate --as-of 2017-04", "no history given"},
-      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --map closed", csv), "--map: 'closed' is not FIELD=COLUMN"},
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --map closed", csv),
+       "--map: 'closed' is not FIELD=COLUMN"},
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 --map closed=shut", csv),
        "column 'shut' (mapped to closed) is missing"},
-      {fmt::format("calibrate --opportunities {} --as-of 2016-12", csv), "nothing is visible as of the cut-off"},
-      {fmt::format("calibrate --opportunities {} --as-of 2017-04 -o /no/dir/x.json", csv), "/no/dir"},
-      {fmt::format("calibrate --source {} --as-of 2017-04", dir.write("map.json", "{\"opportunity\": {}}")),
+      {fmt::format("calibrate --opportunities {} --as-of 2016-12", csv),
+       "nothing is visible as of the cut-off"},
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 -o /no/dir/x.json", csv),
+       "/no/dir"},
+      {fmt::format("calibrate --source {} --as-of 2017-04",
+                   dir.write("map.json", "{\"opportunity\": {}}")),
        "unknown key"},
       {fmt::format("backtest --opportunities {} --as-of 2017-03 --horizon 0", csv), "--horizon"},
   };
@@ -66,9 +74,10 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
 
 TEST(CalibrateCli, RejectedRowsAreReportedWithTheirLines) {
   test::TempDir dir;
-  const std::string csv = dir.write("export.csv",
-                                     std::string(kExport) + "7,East,SMB,Won,2017-02-30,2017-03-01,5\n");
-  const auto r = test::run_opsim(fmt::format("calibrate --opportunities {} --as-of 2017-04 --min-cell 2", csv));
+  const std::string csv =
+      dir.write("export.csv", std::string(kExport) + "7,East,SMB,Won,2017-02-30,2017-03-01,5\n");
+  const auto r = test::run_opsim(
+      fmt::format("calibrate --opportunities {} --as-of 2017-04 --min-cell 2", csv));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("1 rejected"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("(lines 8)"), std::string::npos) << r.output;
@@ -84,19 +93,22 @@ TEST(CalibrateCli, ExportDealsFeedsCalibrateAndBacktest) {
     "new_business_intensity": [{"region": "NA", "segment": "SMB", "opportunities_per_month": 40}]
   })");
   const auto deals = dir / "deals.csv";
-  auto r = test::run_opsim(fmt::format("run {} --trials 4 --quiet --export-deals {} --export-trial 3", scenario, deals.string()));
+  auto r = test::run_opsim(fmt::format(
+      "run {} --trials 4 --quiet --export-deals {} --export-trial 3", scenario, deals.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  r = test::run_opsim(fmt::format("run {} --trials 4 --quiet --export-deals {} --export-trial 4", scenario, deals.string()));
+  r = test::run_opsim(fmt::format("run {} --trials 4 --quiet --export-deals {} --export-trial 4",
+                                  scenario, deals.string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--export-trial: 4 is not a trial"), std::string::npos) << r.output;
-  r = test::run_opsim(fmt::format("calibrate --opportunities {} --as-of 2028-06 --quiet -o {}", deals.string(),
-                                  (dir / "fitted.json").string()));
+  r = test::run_opsim(fmt::format("calibrate --opportunities {} --as-of 2028-06 --quiet -o {}",
+                                  deals.string(), (dir / "fitted.json").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto h5 = dir / "bt.h5";
   const auto csv = dir / "bt.csv";
-  r = test::run_opsim(fmt::format("backtest --opportunities {} --as-of 2027-12 --last-origin 2028-08 --horizon 3 "
-                                  "--trials 200 -o {} --csv {}",
-                                  deals.string(), h5.string(), csv.string()));
+  r = test::run_opsim(
+      fmt::format("backtest --opportunities {} --as-of 2027-12 --last-origin 2028-08 --horizon 3 "
+                  "--trials 200 -o {} --csv {}",
+                  deals.string(), h5.string(), csv.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("region x quarter"), std::string::npos) << r.output;
   EXPECT_TRUE(std::filesystem::exists(h5));

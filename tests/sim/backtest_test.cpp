@@ -8,17 +8,14 @@
 
 #include "sim/backtest.hpp"
 #include "sim/history_reader.hpp"
-#include "tests/test_support.hpp"
+#include "tests/shared_data.hpp"
 
 namespace opsim {
 namespace {
 
 calibration::History superstore() {
-  HistorySource source;
-  source.bookings = TableSource{(test::shared_data_dir() / "sales" / "superstore.csv").string(),
-                                {{"date", "Order Date"}, {"amount", "Sales"}, {"id", "Order ID"}}};
   ReadReport report;
-  calibration::History history = read_history(source, report);
+  calibration::History history = read_history(test::superstore_source(), report);
   EXPECT_EQ(report.rejected(), 0u);
   EXPECT_EQ(report.booking_rows, 9994u);
   return history;
@@ -83,27 +80,23 @@ TEST(Backtest, SeasonalNaiveUsesLastYearScaledByTrend) {
   const MonthlyActuals actuals = collect_actuals(read_history(source, report));
   const int o = options.first_origin;
   // Trailing average of Dec..Feb: 110.
-  EXPECT_DOUBLE_EQ(*baseline_point(Method::trailing_average, actuals, {"A", "B"}, "A", o, 1, 1, 3), 110.0);
+  EXPECT_DOUBLE_EQ(*baseline_point(Method::trailing_average, actuals, {"A", "B"}, "A", o, 1, 1, 3),
+                   110.0);
   // Last March (330) x growth: Mar 2017..Feb 2018 (2 x 12 x 110 + 220 spike) over
   // Mar 2016..Feb 2017 (2 x (10 x 100 + 2 x 110)).
   EXPECT_DOUBLE_EQ(*baseline_point(Method::seasonal_naive, actuals, {"A", "B"}, "A", o, 1, 1, 3),
                    330.0 * 2860.0 / 2440.0);
   // A quarter is the sum of its months; without a year of history there is no seasonal naive.
-  EXPECT_DOUBLE_EQ(*baseline_point(Method::trailing_average, actuals, {"A", "B"}, "B", o, 1, 3, 3), 330.0);
-  EXPECT_FALSE(baseline_point(Method::seasonal_naive, actuals, {"A", "B"}, "A", 2016 * 12 + 5, 1, 1, 3));
+  EXPECT_DOUBLE_EQ(*baseline_point(Method::trailing_average, actuals, {"A", "B"}, "B", o, 1, 3, 3),
+                   330.0);
+  EXPECT_FALSE(
+      baseline_point(Method::seasonal_naive, actuals, {"A", "B"}, "A", 2016 * 12 + 5, 1, 1, 3));
 }
 
 TEST(Backtest, MavenRunsEndToEndUnderTheSnapshotRule) {
   OPSIM_REQUIRE_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
-  const auto maven = test::shared_data_dir() / "crm" / "maven";
-  HistorySource source;
-  source.opportunities = TableSource{(maven / "sales_pipeline.csv").string(),
-                                     {{"owner", "sales_agent"}, {"stage", "deal_stage"}, {"created", "engage_date"}}};
-  source.reps = TableSource{(maven / "sales_teams.csv").string(), {}};
-  source.products = TableSource{(maven / "products.csv").string(), {}};
-  source.open_stages = {"Prospecting", "Engaging"};
   ReadReport report;
-  const calibration::History history = read_history(source, report);
+  const calibration::History history = read_history(test::maven_source(), report);
   BacktestOptions options;
   options.first_origin = 2017 * 12 + 4;  // 2017-05 .. 2017-11, one month ahead
   options.last_origin = 2017 * 12 + 10;
@@ -116,7 +109,8 @@ TEST(Backtest, MavenRunsEndToEndUnderTheSnapshotRule) {
   EXPECT_EQ(model.count, 21u);  // 7 origins x 3 offices
   EXPECT_EQ(trailing.count, 21u);
   EXPECT_GT(model.crps, 0.0);
-  EXPECT_EQ(result.pooled[0][static_cast<int>(Method::seasonal_naive)].count, 0u);  // no year of history
+  EXPECT_EQ(result.pooled[0][static_cast<int>(Method::seasonal_naive)].count,
+            0u);  // no year of history
 }
 
 }  // namespace

@@ -36,7 +36,10 @@ nlohmann::json recovery_document(double win_rate) {
                         {"productivity_growth", kGrowth}};
   nlohmann::json reps = nlohmann::json::array();
   for (int i = 0; i < 300; ++i) {
-    reps.push_back({{"id", fmt::format("R{:03d}", i)}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}});
+    reps.push_back({{"id", fmt::format("R{:03d}", i)},
+                    {"region", "NA"},
+                    {"segment", "SMB"},
+                    {"start", "2025-01"}});
   }
   doc["roster"] = {{"reps", reps}};
   return doc;
@@ -62,8 +65,10 @@ Calibration fit_export(double win_rate, std::uint64_t seed) {
 }
 
 ::testing::AssertionResult within_4_se(const char* what, const Estimate& e, double truth) {
-  if (std::isfinite(e.se) && std::abs(e.value - truth) <= 4 * e.se) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << what << ": " << e.value << " ± " << e.se << " vs " << truth;
+  if (std::isfinite(e.se) && std::abs(e.value - truth) <= 4 * e.se)
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << what << ": " << e.value << " ± " << e.se << " vs " << truth;
 }
 
 TEST(Recovery, FittedParametersMatchTheSimulatingOnes) {
@@ -76,18 +81,20 @@ TEST(Recovery, FittedParametersMatchTheSimulatingOnes) {
   // The rate per rep-month follows seasonality and growth; its mean over horizon months 3..35:
   const double season_sum = std::accumulate(kSeason.begin(), kSeason.end(), 0.0);
   double mean_rate = 0;
-  for (int m = 3; m < 36; ++m) mean_rate += kRate * kSeason[m % 12] * 12 / season_sum * std::pow(1 + kGrowth, m / 12.0) / 33;
+  for (int m = 3; m < 36; ++m)
+    mean_rate += kRate * kSeason[m % 12] * 12 / season_sum * std::pow(1 + kGrowth, m / 12.0) / 33;
   // Negative twins: the same check rejects a value 10% off (growth, a rate itself: 10 points).
   const struct {
     const char* name;
     Estimate estimate;
     double truth, twin;
-  } checks[] = {{"win rate", fit.overall_win_rate, kWinRate, 1.1 * kWinRate},
-                {"quarter-end multiplier", fit.quarter_end_multiplier, kQuarterEnd, 1.1 * kQuarterEnd},
-                {"deal mean", size.mean, kDealMean, 1.1 * kDealMean},
-                {"deal cv", size.cv, kDealCv, 1.1 * kDealCv},
-                {"rate per rep-month", rate.rate, mean_rate, 1.1 * mean_rate},
-                {"annual growth", fit.annual_growth, kGrowth, kGrowth + 0.1}};
+  } checks[] = {
+      {"win rate", fit.overall_win_rate, kWinRate, 1.1 * kWinRate},
+      {"quarter-end multiplier", fit.quarter_end_multiplier, kQuarterEnd, 1.1 * kQuarterEnd},
+      {"deal mean", size.mean, kDealMean, 1.1 * kDealMean},
+      {"deal cv", size.cv, kDealCv, 1.1 * kDealCv},
+      {"rate per rep-month", rate.rate, mean_rate, 1.1 * mean_rate},
+      {"annual growth", fit.annual_growth, kGrowth, kGrowth + 0.1}};
   for (const auto& c : checks) {
     EXPECT_TRUE(within_4_se(c.name, c.estimate, c.truth));
     EXPECT_FALSE(within_4_se(c.name, c.estimate, c.twin)) << c.name;
@@ -99,7 +106,8 @@ TEST(Recovery, FittedParametersMatchTheSimulatingOnes) {
   }
   const auto& region = fit.region_fits.at(0);
   for (int c = 0; c < 12; ++c) {
-    EXPECT_TRUE(within_4_se("seasonality", {region.seasonality[c], region.seasonality_se[c]}, kSeason[c] * 12 / season_sum))
+    EXPECT_TRUE(within_4_se("seasonality", {region.seasonality[c], region.seasonality_se[c]},
+                            kSeason[c] * 12 / season_sum))
         << "calendar month " << c + 1;
   }
   EXPECT_TRUE(fit.open_pipeline.empty());
@@ -123,9 +131,11 @@ TEST(DealExport, ExportedTrialIsTheRunsTrial) {
   const CsvTable table = CsvTable::read(path);
   double won = 0;
   for (const auto& row : table.rows()) {
-    if (table.text(row, table.require_column("stage")) == "Won") won += table.number(row, table.require_column("amount"));
+    if (table.text(row, table.require_column("stage")) == "Won")
+      won += table.number(row, table.require_column("amount"));
   }
-  const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"), Metric::new_bookings);
+  const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"),
+                                            Metric::new_bookings);
   EXPECT_NEAR(won, bookings[2], 1e-6 * bookings[2] + 0.01 * table.rows().size());
 }
 

@@ -11,7 +11,7 @@
 #include "models/calibration/fit.hpp"
 #include "sim/error.hpp"
 #include "sim/history_reader.hpp"
-#include "tests/test_support.hpp"
+#include "tests/shared_data.hpp"
 
 namespace opsim {
 namespace {
@@ -32,10 +32,10 @@ TEST(ParseDate, CommonExportFormats) {
   EXPECT_EQ(parse_date("2017-03-04T10:22:00Z", false), march_4);
   EXPECT_EQ(parse_date("2017-03-04 10:22", false), march_4);
   EXPECT_EQ(parse_date("2017/03/04", false), march_4);
-  EXPECT_EQ(parse_date("3/4/2017", false), march_4);          // US month first
-  EXPECT_EQ(parse_date("4/3/2017", true), march_4);           // --day-first
+  EXPECT_EQ(parse_date("3/4/2017", false), march_4);                   // US month first
+  EXPECT_EQ(parse_date("4/3/2017", true), march_4);                    // --day-first
   EXPECT_EQ(parse_date("25/3/2017", false), day_number(2017, 3, 25));  // unambiguous
-  EXPECT_EQ(parse_date("4.3.2017", false), march_4);          // dots: day first
+  EXPECT_EQ(parse_date("4.3.2017", false), march_4);                   // dots: day first
   EXPECT_EQ(parse_date("4-Mar-2017", false), march_4);
   EXPECT_EQ(parse_date("4 March 2017", false), march_4);
   EXPECT_EQ(parse_date("Mar 4, 2017", false), march_4);
@@ -66,27 +66,31 @@ TEST(NameKey, SpellingDifferencesMatch) {
 
 TEST(ReadHistory, MessyExportIsRepairedOrRejectedLineByLine) {
   test::TempDir dir;
-  const std::string reps = dir.write("reps.csv", "sales_agent,regional_office\r\nAnna,East\r\nBo Li,West\r\n");
-  const std::string products = dir.write("products.csv", "product,sales_price\nGTX Pro,4821\n\"Widget, large\",10\n");
+  const std::string reps =
+      dir.write("reps.csv", "sales_agent,regional_office\r\nAnna,East\r\nBo Li,West\r\n");
+  const std::string products =
+      dir.write("products.csv", "product,sales_price\nGTX Pro,4821\n\"Widget, large\",10\n");
   // Lines: 1 header, 2 ok, 3 spelling, 4-5 one row with a quoted line break, 6 empty won
   // amount, 7 unknown rep, 8 bad date, 9 duplicate id, 10 closed before created,
   // 11 "$" amount, 12 unknown product, 13 lost without close date.
-  const std::string export_csv = dir.write("export.csv",
-      "\xEF\xBB\xBFid,agent,item,stage,engaged,closed,value\r\n"
-      "A1,Anna,GTX Pro,Won,2017-01-05,2017-03-01,4800\r\n"
-      "A2,Anna,GTXPro,Lost,01/06/2017,03/02/2017,\r\n"
-      "A3,Bo Li,\"Widget, large\",\"Won\r\n\",2017-01-07,2017-03-03,\"1,000\"\r\n"
-      "A4,Bo Li,GTX Pro,Won,2017-01-08,2017-03-04,\r\n"
-      "A5,Zed,GTX Pro,Won,2017-01-08,2017-03-04,10\r\n"
-      "A6,Anna,GTX Pro,Won,someday,2017-03-04,10\r\n"
-      "A1,Anna,GTX Pro,Won,2017-01-05,2017-03-01,4800\r\n"
-      "A7,Anna,GTX Pro,Lost,2017-04-05,2017-03-01,0\r\n"
-      "A8,Anna,gtx pro,Won,5-Jan-2017,1.3.2017,$4 700\r\n"
-      "A9,Anna,Gizmo,Won,2017-01-05,2017-03-01,10\r\n"
-      "A10,Anna,GTX Pro,Lost,2017-01-05,,0\r\n");
+  const std::string export_csv =
+      dir.write("export.csv",
+                "\xEF\xBB\xBFid,agent,item,stage,engaged,closed,value\r\n"
+                "A1,Anna,GTX Pro,Won,2017-01-05,2017-03-01,4800\r\n"
+                "A2,Anna,GTXPro,Lost,01/06/2017,03/02/2017,\r\n"
+                "A3,Bo Li,\"Widget, large\",\"Won\r\n\",2017-01-07,2017-03-03,\"1,000\"\r\n"
+                "A4,Bo Li,GTX Pro,Won,2017-01-08,2017-03-04,\r\n"
+                "A5,Zed,GTX Pro,Won,2017-01-08,2017-03-04,10\r\n"
+                "A6,Anna,GTX Pro,Won,someday,2017-03-04,10\r\n"
+                "A1,Anna,GTX Pro,Won,2017-01-05,2017-03-01,4800\r\n"
+                "A7,Anna,GTX Pro,Lost,2017-04-05,2017-03-01,0\r\n"
+                "A8,Anna,gtx pro,Won,5-Jan-2017,1.3.2017,$4 700\r\n"
+                "A9,Anna,Gizmo,Won,2017-01-05,2017-03-01,10\r\n"
+                "A10,Anna,GTX Pro,Lost,2017-01-05,,0\r\n");
   HistorySource source;
-  source.opportunities = TableSource{export_csv, {{"owner", "agent"}, {"segment", "item"}, {"created", "engaged"},
-                                                  {"amount", "value"}}};
+  source.opportunities = TableSource{
+      export_csv,
+      {{"owner", "agent"}, {"segment", "item"}, {"created", "engaged"}, {"amount", "value"}}};
   source.reps = TableSource{reps, {}};
   source.products = TableSource{products, {}};
   ReadReport report;
@@ -132,13 +136,14 @@ TEST(ReadHistory, MessyExportIsRepairedOrRejectedLineByLine) {
 TEST(ReadHistory, BookingsMergeOrderLinesAndRejectEmptyAmounts) {
   test::TempDir dir;
   const std::string log = dir.write("orders.csv",
-      "Order ID,Order Date,Region,Segment,Product Name,Sales\n"
-      "O1,11/8/2018,South,Consumer,\"Chair, stacking\",100\n"
-      "O1,11/8/2018,South,Consumer,Table,50.5\n"
-      "O2,11/9/2018,south ,consumer,Desk,\n"
-      "O3,11/9/2018,West,Corporate,Desk,20\n");
+                                    "Order ID,Order Date,Region,Segment,Product Name,Sales\n"
+                                    "O1,11/8/2018,South,Consumer,\"Chair, stacking\",100\n"
+                                    "O1,11/8/2018,South,Consumer,Table,50.5\n"
+                                    "O2,11/9/2018,south ,consumer,Desk,\n"
+                                    "O3,11/9/2018,West,Corporate,Desk,20\n");
   HistorySource source;
-  source.bookings = TableSource{log, {{"date", "Order Date"}, {"amount", "Sales"}, {"id", "Order ID"}}};
+  source.bookings =
+      TableSource{log, {{"date", "Order Date"}, {"amount", "Sales"}, {"id", "Order ID"}}};
   ReadReport report;
   const calibration::History history = read_history(source, report);
   ASSERT_EQ(history.bookings.size(), 2u);
@@ -168,17 +173,16 @@ TEST(ReadHistory, MissingColumnNamesTheFieldAndTheHeader) {
 
 //! The Maven export read through a mapping file, as a user would.
 HistorySource maven_source(const test::TempDir& dir) {
-  const auto maven = test::shared_data_dir() / "crm" / "maven";
-  const std::string mapping = dir.write("maven.json", nlohmann::json{
-      {"opportunities", {{"file", (maven / "sales_pipeline.csv").string()},
-                         {"columns", {{"id", "opportunity_id"}, {"owner", "sales_agent"}, {"segment", "product"},
-                                      {"stage", "deal_stage"}, {"created", "engage_date"}, {"closed", "close_date"},
-                                      {"amount", "close_value"}}}}},
-      {"reps", {{"file", (maven / "sales_teams.csv").string()},
-                {"columns", {{"owner", "sales_agent"}, {"region", "regional_office"}}}}},
-      {"products", {{"file", (maven / "products.csv").string()}, {"columns", {{"segment", "product"}}}}},
-      {"won_stages", {"Won"}}, {"lost_stages", {"Lost"}}, {"open_stages", {"Prospecting", "Engaging"}}}.dump());
-  return read_history_source(mapping);
+  const HistorySource source = test::maven_source();
+  nlohmann::json mapping;
+  for (const auto& [key, table] : {std::pair{"opportunities", source.opportunities},
+                                   std::pair{"reps", source.reps}, std::pair{"products", source.products}}) {
+    mapping[key] = {{"file", table->path}, {"columns", table->columns}};
+  }
+  mapping["won_stages"] = source.won_stages;
+  mapping["lost_stages"] = source.lost_stages;
+  mapping["open_stages"] = source.open_stages;
+  return read_history_source(dir.write("maven.json", mapping.dump()));
 }
 
 TEST(ReadHistory, MavenExportMatchesItsPublishedFacts) {
@@ -206,7 +210,8 @@ TEST(ReadHistory, MavenExportMatchesItsPublishedFacts) {
   EXPECT_NEAR(fit.other_win_rate, 0.523, 5e-4);
   EXPECT_EQ(fit.regions, (std::vector<std::string>{"Central", "East", "West"}));
   EXPECT_EQ(fit.segments.size(), 7u);
-  EXPECT_EQ(fit.open_pipeline.size(), 2089u);  // Engaging and (undated) Prospecting at the export's date
+  EXPECT_EQ(fit.open_pipeline.size(),
+            2089u);  // Engaging and (undated) Prospecting at the export's date
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 #include "sim/runner.hpp"
 #include "sim/scenario_loader.hpp"
 #include "tests/scenario_builder.hpp"
-#include "tests/test_support.hpp"
+#include "tests/shared_data.hpp"
 
 namespace opsim::calibration {
 namespace {
@@ -65,18 +65,19 @@ History read(const std::string& opportunities, const std::string& products = "")
 
 TEST(SnapshotRule, StraddlingDealsAreOpenAtListPrice) {
   test::TempDir dir;
-  const std::string products = dir.write("products.csv", "product,list_price\nPro,1000\nBasic,100\n");
+  const std::string products =
+      dir.write("products.csv", "product,list_price\nPro,1000\nBasic,100\n");
   // Cut-off 2017-06-30. W1/L1 resolved before it; S1 straddles (won later for 99999);
   // S2 straddles and is still open; N1 is created after the cut-off; U1 is open and undated.
   const std::string export_csv = dir.write("pipeline.csv",
-      "id,region,product,stage,created,closed,amount\n"
-      "W1,East,Pro,Won,2017-01-10,2017-03-05,1200\n"
-      "W2,East,Pro,Won,2017-02-10,2017-04-05,800\n"
-      "L1,East,Basic,Lost,2017-02-01,2017-05-20,0\n"
-      "S1,East,Pro,Won,2017-05-01,2017-08-15,99999\n"
-      "S2,East,Basic,Engaging,2017-06-01,,\n"
-      "N1,East,Pro,Won,2017-07-02,2017-07-30,5000\n"
-      "U1,East,Pro,Prospecting,,,\n");
+                                           "id,region,product,stage,created,closed,amount\n"
+                                           "W1,East,Pro,Won,2017-01-10,2017-03-05,1200\n"
+                                           "W2,East,Pro,Won,2017-02-10,2017-04-05,800\n"
+                                           "L1,East,Basic,Lost,2017-02-01,2017-05-20,0\n"
+                                           "S1,East,Pro,Won,2017-05-01,2017-08-15,99999\n"
+                                           "S2,East,Basic,Engaging,2017-06-01,,\n"
+                                           "N1,East,Pro,Won,2017-07-02,2017-07-30,5000\n"
+                                           "U1,East,Pro,Prospecting,,,\n");
   const History history = read(export_csv, products);
   FitOptions options;
   options.as_of = day_number(2017, 6, 30);
@@ -111,11 +112,17 @@ TEST(NoLookAhead, RowsAfterTheCutoffDoNotChangeTheFitOrTheForecast) {
   // Data from the engine: 24 months of a small rep team.
   nlohmann::json doc = test::base_document(24);
   doc["regions"] = {{{"id", "NA"}}, {{"id", "EMEA"}}};
-  doc["segments"][0] = {{"id", "SMB"}, {"opportunity_rate", 2.0}, {"win_rate", 0.3},
-                        {"deal_size", {{"mean", 3000.0}, {"cv", 0.5}}}, {"cycle_months", {0.3, 0.4, 0.3}}};
+  doc["segments"][0] = {{"id", "SMB"},
+                        {"opportunity_rate", 2.0},
+                        {"win_rate", 0.3},
+                        {"deal_size", {{"mean", 3000.0}, {"cv", 0.5}}},
+                        {"cycle_months", {0.3, 0.4, 0.3}}};
   nlohmann::json reps = nlohmann::json::array();
   for (int i = 0; i < 12; ++i) {
-    reps.push_back({{"id", fmt::format("R{}", i)}, {"region", i % 2 ? "NA" : "EMEA"}, {"segment", "SMB"}, {"start", "2025-01"}});
+    reps.push_back({{"id", fmt::format("R{}", i)},
+                    {"region", i % 2 ? "NA" : "EMEA"},
+                    {"segment", "SMB"},
+                    {"start", "2025-01"}});
   }
   doc["roster"] = {{"reps", reps}};
   const Scenario scenario = test::scenario_from_json(doc);
@@ -154,6 +161,27 @@ TEST(NoLookAhead, RowsAfterTheCutoffDoNotChangeTheFitOrTheForecast) {
     }
   }
   EXPECT_NE(reference, fitted_document(earlier, as_of));
+}
+
+TEST(NoLookAhead, MavenFitAndForecastIgnoreEverythingAfterTheCutoff) {
+  OPSIM_REQUIRE_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
+  ReadReport report;
+  const History history = read_history(test::maven_source(), report);
+  const int as_of = day_number(2017, 7, 31);
+  const nlohmann::json reference = fitted_document(history, as_of);
+  History perturbed = history;
+  int straddling = 0;
+  for (Opportunity& o : perturbed.opportunities) {
+    const bool after = o.closed ? *o.closed > as_of : o.outcome == Outcome::open;
+    if (!after) continue;
+    straddling += o.created && *o.created <= as_of;
+    o.outcome = o.outcome == Outcome::won ? Outcome::lost : Outcome::won;
+    o.amount = 1e6;
+    o.closed = as_of + 30;
+  }
+  ASSERT_GT(straddling, 500);
+  EXPECT_EQ(reference, fitted_document(perturbed, as_of));
+  EXPECT_EQ(reference["pipeline"]["deals"].size(), static_cast<std::size_t>(straddling));
 }
 
 }  // namespace

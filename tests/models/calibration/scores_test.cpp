@@ -13,7 +13,9 @@ TEST(Crps, ThreePointSampleByHand) {
   EXPECT_NEAR(crps_sample({3.0, 1.0, 2.0}, 2.0), 2.0 / 9.0, 1e-15);
 }
 
-TEST(Crps, PointForecastIsAbsoluteError) { EXPECT_DOUBLE_EQ(crps_sample({5.0}, 2.0), 3.0); }
+TEST(Crps, PointForecastIsAbsoluteError) {
+  EXPECT_DOUBLE_EQ(crps_sample({5.0}, 2.0), 3.0);
+}
 
 TEST(Crps, TwoPointSampleEqualsTheIntegralOfSquaredCdfDifference) {
   // F = 1/2 on [0, 10): integral over [0, 10) of (1/2 - 1)^2 = 2.5.
