@@ -45,10 +45,13 @@ void simulate_pipeline(TrialState& state) {
       record(false, deal.amount);
       continue;
     }
-    const double p = std::min(
+    double p = std::min(
         1.0, pipeline_win_probability(pipeline, pipeline.stages[deal.stage].win_probability,
                                       slipped, overdue) *
                  state.work.market_win[static_cast<std::size_t>(deal.region) * months + close]);
+    if (pipeline.quarter_end_effect && state.scenario.calendar.is_fiscal_quarter_end(close)) {
+      p = std::min(1.0, p * state.scenario.params_at(deal.region, deal.segment, close).quarter_end_win_multiplier);
+    }
     if (u_win >= p) {
       record(false, deal.amount);
       continue;

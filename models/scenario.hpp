@@ -134,6 +134,9 @@ struct PipelineSpec {
   double slip_decay = 1.0;            //!< win-odds multiplier per slipped month
   double overdue_decay = 1.0;         //!< win-odds multiplier per month overdue at the start
   LognormalSpec amount_factor;        //!< won amount = amount x factor
+  //! Scale win probabilities in fiscal-quarter-end close months by the cell's
+  //! quarter_end_win_multiplier (stages fitted on all months, e.g. by opsim calibrate).
+  bool quarter_end_effect = false;
 };
 
 struct Contract {

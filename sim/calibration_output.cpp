@@ -171,6 +171,8 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
         fit.pipeline_slip_pmf.begin(),
         fit.pipeline_slip_pmf.begin() + std::min<std::size_t>(fit.pipeline_slip_pmf.size(), 120));
     pipeline["slip"] = {{"pmf", slip}};
+    // The stage probabilities are base (non-quarter-end) win rates, as the segments' are.
+    pipeline["quarter_end_effect"] = fit.quarter_end_multiplier.value != 1.0;
     doc["pipeline"] = pipeline;
   }
   if (request.market) {

@@ -587,7 +587,7 @@ void parse_intensity(const JsonNode& root, Context& ctx) {
 void parse_pipeline(const JsonNode& root, Context& ctx) {
   auto node = root.get("pipeline");
   if (!node) return;
-  node->allow_only({"stages", "deals", "csv", "slip", "amount_factor"});
+  node->allow_only({"stages", "deals", "csv", "slip", "amount_factor", "quarter_end_effect"});
   auto& pipeline = ctx.scenario.pipeline;
   for (const auto& item : node->at("stages").items()) {
     item.allow_only({"id", "win_probability"});
@@ -602,6 +602,7 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
     if (auto d = slip->get("overdue_decay_per_month")) pipeline.overdue_decay = d->number_in(0.0, 1.0, "a decay factor");
   }
   if (auto factor = node->get("amount_factor")) pipeline.amount_factor = parse_lognormal(*factor);
+  if (auto qe = node->get("quarter_end_effect")) pipeline.quarter_end_effect = qe->boolean();
 
   Names deal_ids("deal");
   auto add_deal = [&](PipelineDeal deal, const std::string& where) {
