@@ -129,6 +129,7 @@ struct CalibrateArgs {
   int months = 12;
   std::uint64_t trials = 1000, seed = 1;
   bool no_pipeline = false;
+  std::string new_business = "region";
 };
 
 void calibrate_command(const CalibrateArgs& args) {
@@ -149,6 +150,7 @@ void calibrate_command(const CalibrateArgs& args) {
   request.seed = args.seed;
   request.currency = args.source.currency;
   request.open_pipeline = !args.no_pipeline;
+  request.rep_roster = args.new_business == "reps";
   request.earliest_open_stage = read.earliest_open_stage;
   const std::string text = fit_report_text(fit, read);
   if (!args.output.empty())
@@ -222,6 +224,11 @@ void add_calibrate_commands(CLI::App& app) {
   calibrate->add_option("--seed", cal->seed, "Seed in the written scenario");
   calibrate->add_flag("--no-pipeline", cal->no_pipeline,
                       "Leave the open pipeline out of the scenario");
+  calibrate
+      ->add_option("--new-business", cal->new_business,
+                   "region: intensity per region x segment; reps: a roster of the reps active at "
+                   "the cut-off")
+      ->check(CLI::IsMember({"region", "reps"}));
   calibrate->callback([cal] { calibrate_command(*cal); });
 
   auto bt = std::make_shared<BacktestArgs>();

@@ -136,13 +136,36 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
             {{"region", fit.regions[r]}, {"segment", fit.segments[s]}, {"set", set}});
     }
   }
+  std::vector<int> reps_in_region(R, 0);
+  for (const ActiveRep& rep : fit.active_reps) ++reps_in_region[fit.region_index(rep.region)];
+  if (request.rep_roster && fit.active_reps.empty()) {
+    throw_input("--new-business reps: the history names no owner active at the cut-off");
+  }
   for (int r = 0; r < R; ++r) {
     const RegionFit& region = fit.region_fits[r];
     for (int s = 0; s < S; ++s) {
-      doc["new_business_intensity"].push_back(
-          {{"region", fit.regions[r]},
-           {"segment", fit.segments[s]},
-           {"opportunities_per_month", region.level.value * region.segment_share[s]}});
+      const double per_month = region.level.value * region.segment_share[s];
+      if (!request.rep_roster) {
+        doc["new_business_intensity"].push_back({{"region", fit.regions[r]},
+                                                 {"segment", fit.segments[s]},
+                                                 {"opportunities_per_month", per_month}});
+      } else if (reps_in_region[r] > 0) {
+        // The region's de-seasonalised resolutions at the first forecast month, shared by its reps.
+        doc["overrides"].push_back(
+            {{"region", fit.regions[r]},
+             {"segment", fit.segments[s]},
+             {"set", {{"opportunity_rate", per_month / reps_in_region[r]}}}});
+      }
+    }
+  }
+  if (request.rep_roster) {
+    for (const ActiveRep& rep : fit.active_reps) {
+      for (const std::string& segment : fit.segments) {
+        doc["roster"]["reps"].push_back({{"id", fmt::format("{} / {}", rep.id, segment)},
+                                         {"region", rep.region},
+                                         {"segment", segment},
+                                         {"start", format_year_month(rep.first_month)}});
+      }
     }
   }
   if (request.open_pipeline && !fit.open_pipeline.empty()) {

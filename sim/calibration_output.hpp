@@ -20,6 +20,9 @@ struct ScenarioRequest {
   std::uint64_t seed = 1;
   bool open_pipeline = true;  //!< include the deals open as of the cut-off
   bool market = true;         //!< the market factor fitted from count overdispersion
+  //! New business from a roster of the reps active at the cut-off (a seat per rep and
+  //! segment) instead of region-level intensity; same expected resolutions at the start.
+  bool rep_roster = false;
   std::string earliest_open_stage = "open";
 };
 

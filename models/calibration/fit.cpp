@@ -426,8 +426,10 @@ void fit_rep_rates(Calibration& cal, const Visible& v) {
   constexpr int kSilentMonths = 2;
   std::vector<double> rep_months(R, 0.0);
   for (const auto& [id, span] : reps) {
-    const int last = cal.last_month - span.last <= kSilentMonths ? cal.last_month : span.last;
+    const bool active = cal.last_month - span.last <= kSilentMonths;
+    const int last = active ? cal.last_month : span.last;
     if (last >= span.first) rep_months[cal.region_index(span.region)] += last - span.first + 1;
+    if (active) cal.active_reps.push_back({id, span.region, span.first});
   }
   std::vector<int> n(R * S, 0);
   for (const Opportunity* o : v.resolved) {

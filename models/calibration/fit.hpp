@@ -86,6 +86,13 @@ struct RepRate {
   Estimate rate;  //!< resolutions per active rep-month
 };
 
+//! A rep still active at the cut-off (activity within the last kSilentMonths fit months).
+struct ActiveRep {
+  std::string id;
+  std::string region;
+  int first_month = 0;  //!< absolute month of its first visible activity
+};
+
 //! A deal open as of the cut-off under the snapshot rule.
 struct OpenDeal {
   std::string id;
@@ -127,6 +134,7 @@ struct Calibration {
   Estimate monthly_log_trend;
   Estimate annual_growth;
   std::vector<RepRate> rep_rates;
+  std::vector<ActiveRep> active_reps;
   std::vector<OpenDeal> open_pipeline;
   //! P(close = first forecast month + k | closes), mixed over the open deals' residual cycles.
   std::vector<double> pipeline_slip_pmf{1.0};
