@@ -123,9 +123,36 @@ class Spellings {
   std::map<std::string, std::map<std::string, int>> seen_;
 };
 
+//! Spellings of segment and region names over every row, so the most frequent one wins.
+void count_spellings(const CsvTable& table, std::optional<std::size_t> segment,
+                     std::optional<std::size_t> region, Spellings& segments, Spellings& regions) {
+  for (const auto& row : table.rows()) {
+    if (segment && *segment < row.fields.size()) {
+      segments.count(std::string(trim(row.fields[*segment])));
+    }
+    if (region && *region < row.fields.size())
+      regions.count(std::string(trim(row.fields[*region])));
+  }
+}
+
+//! A row's trimmed field by optional column (empty when the column is absent).
+struct Fields {
+  const CsvRow& row;
+  std::string operator()(std::optional<std::size_t> column) const {
+    return column ? std::string(trim(row.fields[*column])) : std::string();
+  }
+};
+
 class Issues {
  public:
   Issues(ReadReport& report, const CsvTable& table) : report_(report), table_(table) {}
+  //! False, with the row rejected, when it does not have one field per header column.
+  bool complete(const CsvRow& row) {
+    if (row.fields.size() == table_.header().size()) return true;
+    reject(row, fmt::format("row has {} fields but the header has {}", row.fields.size(),
+                            table_.header().size()));
+    return false;
+  }
   void reject(const CsvRow& row, std::string reason) {
     report_.issues.push_back({table_.name(), row.line, true, std::move(reason)});
   }
@@ -337,23 +364,12 @@ History read_history(const HistorySource& source, ReadReport& report) {
           "or give --reps)",
           table.name());
     }
-    for (const auto& row : table.rows()) {
-      if (segment && *segment < row.fields.size())
-        segments.count(std::string(trim(row.fields[*segment])));
-      if (region && *region < row.fields.size())
-        regions.count(std::string(trim(row.fields[*region])));
-    }
+    count_spellings(table, segment, region, segments, regions);
     std::set<std::string> ids;
     for (const auto& row : table.rows()) {
       ++report.opportunity_rows;
-      if (row.fields.size() != table.header().size()) {
-        issues.reject(row, fmt::format("row has {} fields but the header has {}", row.fields.size(),
-                                       table.header().size()));
-        continue;
-      }
-      auto field = [&](std::optional<std::size_t> c) {
-        return c ? std::string(trim(row.fields[*c])) : std::string();
-      };
+      if (!issues.complete(row)) continue;
+      const Fields field{row};
       Opportunity o;
       o.line = row.line;
       o.id = id ? field(id) : fmt::format("line{}", row.line);
@@ -473,23 +489,12 @@ History read_history(const HistorySource& source, ReadReport& report) {
     const auto order = field_column(table, map, "id");
     if (!region && !(owner && reps))
       throw_input("{}:1: no region column (map region=COLUMN)", table.name());
-    for (const auto& row : table.rows()) {
-      if (segment && *segment < row.fields.size())
-        segments.count(std::string(trim(row.fields[*segment])));
-      if (region && *region < row.fields.size())
-        regions.count(std::string(trim(row.fields[*region])));
-    }
+    count_spellings(table, segment, region, segments, regions);
     std::map<std::string, std::size_t> order_index;
     for (const auto& row : table.rows()) {
       ++report.booking_rows;
-      if (row.fields.size() != table.header().size()) {
-        issues.reject(row, fmt::format("row has {} fields but the header has {}", row.fields.size(),
-                                       table.header().size()));
-        continue;
-      }
-      auto field = [&](std::optional<std::size_t> c) {
-        return c ? std::string(trim(row.fields[*c])) : std::string();
-      };
+      if (!issues.complete(row)) continue;
+      const Fields field{row};
       Booking b;
       b.line = row.line;
       const auto day = parse_date(field(date), source.day_first);
