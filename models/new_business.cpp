@@ -55,14 +55,15 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
       variates.normals += 1;
       amount = std::exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
     }
+    const double win_rate = std::min(1.0, cell.win_rate * market_win);
     if (state.deal_log != nullptr) {
       state.deal_log->push_back({DealRecord::Source::new_business, entity, seat, -1, j, region, segment,
-                                 created, month, u_win < win_rate, amount});
+                                 product, created, month, u_win < win_rate, amount});
     }
     const double amount_plan = amount * plan;
     out.at(month, region, segment, Metric::opportunities) += 1;
     out.at(created, region, segment, Metric::pipeline_created) += amount_plan;
-    if (u_win >= std::min(1.0, cell.win_rate * market_win)) continue;
+    if (u_win >= win_rate) continue;
     out.at(month, region, segment, Metric::wins) += 1;
     out.at(month, region, segment, Metric::won_amount) += amount_plan;
     out.at(month, region, segment, Metric::won_cycle_months) += cycle;

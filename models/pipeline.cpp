@@ -38,7 +38,7 @@ void simulate_pipeline(TrialState& state) {
     auto record = [&](bool won, double amount) {
       if (state.deal_log == nullptr) return;
       state.deal_log->push_back({DealRecord::Source::pipeline, deal.key, deal.owner, static_cast<int>(d), 0,
-                                 deal.region, deal.segment, 0, close, won, amount});
+                                 deal.region, deal.segment, -1, 0, close, won, amount});
     };
     if (close >= months) {
       out.at(months - 1, deal.region, deal.segment, Metric::pipeline_beyond) += deal.amount * plan;

@@ -82,6 +82,7 @@ struct DealRecord {
   int deal = -1;       //!< open-pipeline deal index, -1 for new business
   int index = 0;       //!< opportunity number within its entity-month
   int region = 0, segment = 0;
+  int product = -1;    //!< index into Scenario::products, -1 = none
   int created = 0;     //!< new business only
   int closed = 0;      //!< month resolved; for the pipeline >= months means still open
   bool won = false;

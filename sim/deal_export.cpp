@@ -36,7 +36,7 @@ void export_deals(const std::string& path, const Scenario& scenario, std::uint64
   auto date = [&](int month) { return format_year_month(calendar.absolute(month)) + "-15"; };
   write_atomically(path, [&](const std::string& tmp) {
     std::ofstream out(tmp, std::ios::binary);
-    out << "id,owner,region,segment,stage,created,closed,amount,currency\n";
+    out << "id,owner,region,segment,product,stage,created,closed,amount,currency\n";
     for (const DealRecord& d : deals) {
       const std::string owner = d.seat >= 0 ? scenario.seats[d.seat].id : std::string();
       const bool pipeline = d.source == DealRecord::Source::pipeline;
@@ -55,9 +55,9 @@ void export_deals(const std::string& path, const Scenario& scenario, std::uint64
       const int currency =
           pipeline ? scenario.pipeline.deals[d.deal].currency : scenario.regions[d.region].currency;
       out << fmt::format(
-          "{},{},{},{},{},{},{},{:.2f},{}\n", csv_field(id), csv_field(owner),
+          "{},{},{},{},{},{},{},{},{:.2f},{}\n", csv_field(id), csv_field(owner),
           csv_field(scenario.regions[d.region].id), csv_field(scenario.segments[d.segment].id),
-          open ? "Open" : (d.won ? "Won" : "Lost"), pipeline ? "" : date(d.created),
+          csv_field(d.product >= 0 ? scenario.products[d.product].id : std::string()), open ? "Open" : (d.won ? "Won" : "Lost"), pipeline ? "" : date(d.created),
           open ? "" : date(d.closed), d.amount, scenario.fx.currencies[currency].code);
     }
     if (!out) throw_input("{}: cannot write", path);

@@ -1,6 +1,7 @@
 // `opsim run --export-deals`: one trial's opportunities as a CRM-style CSV that `opsim
-// calibrate` reads without a mapping (columns id, owner, region, segment, stage, created,
-// closed, amount, currency), so fits can be checked against the parameters that made the data.
+// calibrate` reads without a mapping (columns id, owner, region, segment, product, stage,
+// created, closed, amount, currency; `--map segment=product` fits per product), so fits can be
+// checked against the parameters that made the data.
 #pragma once
 
 #include <cstdint>
