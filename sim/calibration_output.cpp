@@ -239,6 +239,7 @@ nlohmann::json fit_report_json(const Calibration& fit, const ReadReport& read) {
   j["rows"] = rows;
   j["regions"] = fit.regions;
   j["segments"] = fit.segments;
+  j["won_amount"] = fit.won_amount;
   j["win_rate"] = {{"closes", fit.closes},
                    {"wins", fit.wins},
                    {"overall", estimate_json(fit.overall_win_rate)},
@@ -320,8 +321,11 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
                 list.size() > 10 ? ", ... all in the JSON report" : "", list.front()->reason);
   }
   if (fit.opportunities) {
-    append_line(out, "\nwin rate: {} closes, {} won; overall {} (outside quarter-end months)",
-                fit.closes, fit.wins, with_se(fit.overall_win_rate, "{:.4f}"));
+    append_line(out,
+                "\nwin rate: {} closes, {} won ({:.2f}%, won amount {:.0f}); base rate {} (outside "
+                "quarter-end months)",
+                fit.closes, fit.wins, fit.closes > 0 ? 100.0 * fit.wins / fit.closes : 0.0,
+                fit.won_amount, with_se(fit.overall_win_rate, "{:.4f}"));
     append_line(out,
                 "quarter-end effect: {:.1f}% of {} closes in quarter-end months vs {:.1f}% of {} "
                 "in others; multiplier {}",

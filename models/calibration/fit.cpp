@@ -684,6 +684,7 @@ Calibration fit_history(const History& history, const FitOptions& options) {
     if (o->outcome == Outcome::won) {
       if (o->amount && *o->amount > 0) {
         won_amounts[r * S + s].push_back(*o->amount);
+        cal.won_amount += *o->amount;
       } else {
         ++won_without_amount;
       }
@@ -697,6 +698,7 @@ Calibration fit_history(const History& history, const FitOptions& options) {
     event_months.push_back(month_of_day(b->day));
     event_cells.emplace_back(r, s);
     if (b->amount > 0) won_amounts[r * S + s].push_back(b->amount);
+    cal.won_amount += b->amount;
   }
   if (won_without_amount > 0) {
     cal.warnings.push_back(

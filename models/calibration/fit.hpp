@@ -116,6 +116,7 @@ struct Calibration {
   std::vector<std::string> segments;
 
   int closes = 0, wins = 0;
+  double won_amount = 0.0;  //!< won (or booked) amounts visible as of the cut-off
   std::vector<WinRateCell> segment_win_rates;  //!< per segment, shrunk to the overall rate
   std::vector<WinRateCell> cell_win_rates;     //!< region x segment, shrunk to the segment
   Estimate overall_win_rate;
