@@ -57,7 +57,8 @@ void export_deals(const std::string& path, const Scenario& scenario, std::uint64
       out << fmt::format(
           "{},{},{},{},{},{},{},{},{:.2f},{}\n", csv_field(id), csv_field(owner),
           csv_field(scenario.regions[d.region].id), csv_field(scenario.segments[d.segment].id),
-          csv_field(d.product >= 0 ? scenario.products[d.product].id : std::string()), open ? "Open" : (d.won ? "Won" : "Lost"), pipeline ? "" : date(d.created),
+          csv_field(d.product >= 0 ? scenario.products[d.product].id : std::string()),
+          open ? "Open" : (d.won ? "Won" : "Lost"), pipeline ? "" : date(d.created),
           open ? "" : date(d.closed), d.amount, scenario.fx.currencies[currency].code);
     }
     if (!out) throw_input("{}: cannot write", path);

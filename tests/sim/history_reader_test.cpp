@@ -175,8 +175,9 @@ TEST(ReadHistory, MissingColumnNamesTheFieldAndTheHeader) {
 HistorySource maven_source(const test::TempDir& dir) {
   const HistorySource source = test::maven_source();
   nlohmann::json mapping;
-  for (const auto& [key, table] : {std::pair{"opportunities", source.opportunities},
-                                   std::pair{"reps", source.reps}, std::pair{"products", source.products}}) {
+  for (const auto& [key, table] :
+       {std::pair{"opportunities", source.opportunities}, std::pair{"reps", source.reps},
+        std::pair{"products", source.products}}) {
     mapping[key] = {{"file", table->path}, {"columns", table->columns}};
   }
   mapping["won_stages"] = source.won_stages;
