@@ -45,10 +45,12 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     const int cycle = sample_from_cdf(state.tables.cycle_cdfs[cell.cycle_cdf], u_cycle);
     const int created = month - cycle;
     if (created < 0) continue;  // belongs to the open pipeline
-    double amount = std::exp(cell.deal_mu);
+    double amount = 0.0;
     if (cell.deal_sigma > 0) {
       variates.normals += 1;
       amount = std::exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
+    } else {
+      amount = std::exp(cell.deal_mu);
     }
     const double amount_plan = amount * plan;
     out.at(month, region, segment, Metric::opportunities) += 1;

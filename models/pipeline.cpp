@@ -8,14 +8,18 @@
 
 namespace opsim {
 
-double pipeline_win_probability(const PipelineSpec& pipeline, double stage_probability,
-                                int slipped, int overdue) {
+double pipeline_win_probability(double stage_probability, double slip_factor,
+                                double overdue_factor) {
   if (stage_probability >= 1.0) return 1.0;
   if (stage_probability <= 0.0) return 0.0;
-  const double odds = stage_probability / (1.0 - stage_probability) *
-                      std::pow(pipeline.slip_decay, slipped) *
-                      std::pow(pipeline.overdue_decay, overdue);
+  const double odds = stage_probability / (1.0 - stage_probability) * slip_factor * overdue_factor;
   return odds / (1.0 + odds);
+}
+
+double pipeline_win_probability(const PipelineSpec& pipeline, double stage_probability,
+                                int slipped, int overdue) {
+  return pipeline_win_probability(stage_probability, std::pow(pipeline.slip_decay, slipped),
+                                  std::pow(pipeline.overdue_decay, overdue));
 }
 
 void simulate_pipeline(TrialState& state) {
@@ -39,8 +43,9 @@ void simulate_pipeline(TrialState& state) {
       continue;
     }
     const double p = std::min(
-        1.0, pipeline_win_probability(pipeline, pipeline.stages[deal.stage].win_probability,
-                                      slipped, overdue) *
+        1.0, pipeline_win_probability(pipeline.stages[deal.stage].win_probability,
+                                      state.tables.slip_decay_factors[slipped],
+                                      state.tables.overdue_decay_factors[overdue]) *
                  state.work.market_win[static_cast<std::size_t>(deal.region) * months + close]);
     if (u_win >= p) continue;
     double factor = std::exp(factor_mu);
