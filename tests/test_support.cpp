@@ -21,8 +21,10 @@ std::filesystem::path shared_data_dir() {
   return std::filesystem::is_directory(dir) ? dir : std::filesystem::path{};
 }
 
-CommandResult run_opsim(const std::string& args) {
-  std::string command = std::string(OPSIM_EXE) + " " + args + " 2>&1";
+CommandResult run_opsim(const std::string& args) { return run_shell(std::string(OPSIM_EXE) + " " + args); }
+
+CommandResult run_shell(const std::string& shell_command) {
+  std::string command = shell_command + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
