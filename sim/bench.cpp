@@ -1,5 +1,6 @@
 #include "sim/bench.hpp"
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -171,6 +172,7 @@ BenchReport run_benchmark(const Scenario& scenario, const BenchOptions& options)
     timing.threads = threads;
     timing.memory_estimate = estimate_memory(layout, trials, false, threads);
     for (int r = 0; r < std::max(1, options.repeat); ++r) {
+      malloc_trim(0);  // freed heap pages would otherwise hide part of the run's memory
       const bool per_run = reset_peak_rss();
       const std::uint64_t rss_before = current_rss_bytes();
       const double cpu_start = process_cpu_seconds();
@@ -275,9 +277,18 @@ std::string format_bench_report(const BenchReport& report) {
   text += fmt::format("results bit-identical across thread counts: {}\n", identical ? "yes" : "NO");
   text += fmt::format("load average {:.2f} before, {:.2f} after ({} hardware threads)\n",
                       report.load_before, report.load_after, report.hardware_threads);
+  if (std::max(report.load_before, report.load_after) > report.hardware_threads) {
+    // Other processes compete for the cores (and Linux autogroup gives each session an equal
+    // share, whatever its thread count), so the wall-clock figures understate the engine.
+    text +=
+        "warning: the machine was oversubscribed; wall-clock throughput and speed-up are not "
+        "meaningful, CPU seconds are more so\n";
+  }
   text +=
-      "floor: the same numbers of uniforms, normals and Poisson draws (at the mean Poisson mean) "
-      "from as many freshly keyed Philox streams, in one loop, at 1 thread\n";
+      "floor: the run's numbers of uniforms, Boost-ziggurat normals and inversion Poisson draws "
+      "(at their mean mean), spread evenly over as many freshly keyed Philox4x64 streams as the "
+      "engine keyed, in one loop at 1 thread; it excludes the models' arithmetic, bookkeeping, "
+      "aggregation and moments\n";
   return text;
 }
 
