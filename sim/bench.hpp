@@ -52,6 +52,9 @@ struct EngineTiming {
   int threads = 0;
   double wall_seconds = 0.0;
   double cpu_seconds = 0.0;
+  //! CPU seconds of each thread that worked during the run, largest first: an even split
+  //! means the engine would scale on otherwise idle cores even when the machine is busy.
+  std::vector<double> thread_cpu_seconds;
   std::uint64_t memory_estimate = 0;  //!< estimate_memory() for this run
   std::uint64_t rss_before = 0;       //!< resident set before the run
   std::uint64_t peak_rss = 0;         //!< peak resident set during the run (0 = unknown)
@@ -70,13 +73,15 @@ struct BenchReport {
   SamplingFloor floor;
   std::vector<EngineTiming> engine;
 
-  double variates_per_trial() const;
   //! Engine time at one thread over floor time; 0 when no one-thread run was made.
   double floor_fraction() const;
   //! The same from CPU seconds, which other load on the machine disturbs less.
   double floor_fraction_cpu() const;
   //! Wall-time speed-up of `threads` over the one-thread run; 0 when either is missing.
   double speedup(int threads) const;
+  //! The speed-up idle cores would allow at most: the one-thread run's CPU time over the
+  //! busiest thread's at `threads` (barrier waits and OS scheduling are not in it).
+  double cpu_speedup_bound(int threads) const;
 };
 
 //! Runs the engine at every thread count in `options.threads` (in order) and the floor.
