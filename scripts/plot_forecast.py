@@ -7,7 +7,7 @@
   histogram_<FY>_<metric>.png fiscal-year <metric> per region and in total, across trials, with
                               the targets of that fiscal year and the probability of reaching them
 
-    scripts/plot_forecast.py results/global_saas.h5 --out results/plots
+    /usr/bin/python3 scripts/plot_forecast.py results/global_saas.h5 results/plots
 
 Debian's python3-matplotlib, python3-h5py and python3-numpy only; the layout it reads is
 documented in results/README.md.
@@ -145,10 +145,11 @@ def histograms(f, metric, out_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("result", help="HDF5 file written by opsim run -o")
-    parser.add_argument("--out", help="folder for the PNG files (default: RESULT's folder)")
+    parser.add_argument("outdir", nargs="?", help="folder for the PNG files (default: RESULT's folder)")
+    parser.add_argument("--out", help="the same as OUTDIR")
     parser.add_argument("--metric", default="new_bookings", help="metric to draw (default new_bookings)")
     args = parser.parse_args()
-    out_dir = args.out or os.path.dirname(os.path.abspath(args.result))
+    out_dir = args.out or args.outdir or os.path.dirname(os.path.abspath(args.result))
     if not os.path.isdir(out_dir):
         sys.exit(f"plot_forecast.py: {out_dir}: the folder does not exist")
     try:
