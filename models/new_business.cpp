@@ -25,6 +25,7 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   const double spot = state.work.spot[static_cast<std::size_t>(currency) * months + month];
   const auto& products = state.tables.segment_products[segment];
   auto& out = state.out;
+  const MetricRow booked = out.row(month, region, segment);
 
   for (int j = 0; j < count; ++j) {
     // Each opportunity has its own sub-stream: its draws never depend on its siblings'.
@@ -53,15 +54,15 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
       amount = std::exp(cell.deal_mu);
     }
     const double amount_plan = amount * plan;
-    out.at(month, region, segment, Metric::opportunities) += 1;
+    booked[Metric::opportunities] += 1;
     out.at(created, region, segment, Metric::pipeline_created) += amount_plan;
     if (u_win >= std::min(1.0, cell.win_rate * market_win)) continue;
-    out.at(month, region, segment, Metric::wins) += 1;
-    out.at(month, region, segment, Metric::won_amount) += amount_plan;
-    out.at(month, region, segment, Metric::won_cycle_months) += cycle;
-    out.at(month, region, segment, Metric::new_bookings) += amount_plan;
-    out.at(month, region, segment, Metric::new_bookings_spot) += amount * spot;
-    out.at(month, region, segment, Metric::bookings_spot) += amount * spot;
+    booked[Metric::wins] += 1;
+    booked[Metric::won_amount] += amount_plan;
+    booked[Metric::won_cycle_months] += cycle;
+    booked[Metric::new_bookings] += amount_plan;
+    booked[Metric::new_bookings_spot] += amount * spot;
+    booked[Metric::bookings_spot] += amount * spot;
     if (seat >= 0) {
       out.seat_bookings[static_cast<std::size_t>(seat) * out.fiscal_years +
                         state.tables.fiscal_year_index[month]] += amount_plan;

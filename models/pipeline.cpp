@@ -55,11 +55,12 @@ void simulate_pipeline(TrialState& state) {
     }
     const double amount = deal.amount * factor;
     const double spot = state.work.spot[static_cast<std::size_t>(deal.currency) * months + close];
-    out.at(close, deal.region, deal.segment, Metric::new_bookings) += amount * plan;
-    out.at(close, deal.region, deal.segment, Metric::pipeline_bookings) += amount * plan;
-    out.at(close, deal.region, deal.segment, Metric::pipeline_wins) += 1;
-    out.at(close, deal.region, deal.segment, Metric::new_bookings_spot) += amount * spot;
-    out.at(close, deal.region, deal.segment, Metric::bookings_spot) += amount * spot;
+    const MetricRow booked = out.row(close, deal.region, deal.segment);
+    booked[Metric::new_bookings] += amount * plan;
+    booked[Metric::pipeline_bookings] += amount * plan;
+    booked[Metric::pipeline_wins] += 1;
+    booked[Metric::new_bookings_spot] += amount * spot;
+    booked[Metric::bookings_spot] += amount * spot;
     if (deal.owner >= 0) {
       out.seat_bookings[static_cast<std::size_t>(deal.owner) * out.fiscal_years +
                         state.tables.fiscal_year_index[close]] += amount * plan;
