@@ -183,6 +183,28 @@ double BenchReport::speedup(int threads) const {
   return one > 0 && many > 0 ? one / many : 0.0;
 }
 
+std::uint64_t calibrate_trials(const Scenario& scenario, std::uint64_t seed, double seconds) {
+  // Pilots double until one lasts long enough to time: the first also warms up the thread pool.
+  const double enough = std::min(0.25, seconds / 10);
+  std::uint64_t pilot_trials = 16;
+  double per_trial = 0.0;
+  for (;;) {
+    RunOptions pilot;
+    pilot.end_trial = pilot_trials;
+    pilot.seed = seed;
+    pilot.threads = 1;
+    const auto start = Clock::now();
+    run_trials(scenario, pilot);
+    const double elapsed = seconds_since(start);
+    per_trial = std::max(elapsed / static_cast<double>(pilot_trials), 1e-9);
+    if (elapsed >= enough || pilot_trials >= 65536) break;
+    pilot_trials *= 2;
+  }
+  const double wanted = std::min(std::ceil(seconds / per_trial), 1e7);
+  return std::clamp<std::uint64_t>((static_cast<std::uint64_t>(wanted) + 63) / 64 * 64, 128,
+                                   10'000'000);
+}
+
 BenchReport run_benchmark(const Scenario& scenario, const BenchOptions& options) {
   BenchReport report;
   report.scenario = scenario.name.empty() ? scenario.source : scenario.name;
@@ -197,16 +219,9 @@ BenchReport run_benchmark(const Scenario& scenario, const BenchOptions& options)
     return run_trials(scenario, run_options);
   };
 
-  std::uint64_t trials = options.trials;
-  if (trials == 0) {
-    // A pilot at one thread (also the warm-up) sizes the run to about min_seconds.
-    constexpr std::uint64_t kPilot = 16;
-    const auto start = Clock::now();
-    run(kPilot, 1);
-    const double per_trial = std::max(seconds_since(start) / kPilot, 1e-9);
-    const auto wanted = static_cast<std::uint64_t>(std::ceil(options.min_seconds / per_trial));
-    trials = std::clamp<std::uint64_t>((wanted + 63) / 64 * 64, 128, 10'000'000);
-  }
+  const std::uint64_t trials = options.trials
+                                   ? options.trials
+                                   : calibrate_trials(scenario, options.seed, options.min_seconds);
   report.trials = trials;
 
   const ResultLayout layout(scenario);

@@ -39,8 +39,12 @@ std::uint64_t peak_rss_bytes();
 //! that peak_rss_bytes() covers only what follows; false when the kernel refuses.
 bool reset_peak_rss();
 
+//! Trials (a multiple of 64, 128 .. 10^7) that take about `seconds` at one thread, timed on
+//! pilot runs of 16, 32, ... trials (which also warm up caches and the thread pool).
+std::uint64_t calibrate_trials(const Scenario& scenario, std::uint64_t seed, double seconds);
+
 struct BenchOptions {
-  std::uint64_t trials = 0;  //!< 0 = calibrate to about `min_seconds` at one thread
+  std::uint64_t trials = 0;  //!< 0 = calibrate_trials(min_seconds)
   double min_seconds = 5.0;
   std::uint64_t seed = 1;
   std::vector<int> threads{1, 2};

@@ -32,28 +32,33 @@ void bench_command(const BenchArgs& args) {
   const Scenario scenario = load_scenario(args.scenario);
   if (!args.json.empty()) require_parent_folder(args.json);
   BenchOptions options;
-  options.trials = args.trials.value_or(0);
   options.seed = args.seed.value_or(scenario.simulation.seed);
   options.threads = args.threads;
   options.repeat = args.repeat;
-  options.min_seconds = args.min_seconds;
-
+  const std::uint64_t limit = args.max_memory.empty() ? default_memory_limit()
+                                                      : parse_size(args.max_memory, "--max-memory");
   // The first configuration's results stay alive (for the identity check) while the others run.
-  if (options.trials > 0) {
-    const int most = *std::max_element(options.threads.begin(), options.threads.end());
-    const ResultLayout layout(scenario);
-    const std::uint64_t estimate =
-        estimate_memory(layout, options.trials, false, options.threads.front()) +
-        estimate_memory(layout, options.trials, false, most);
-    const std::uint64_t limit = args.max_memory.empty()
-                                    ? default_memory_limit()
-                                    : parse_size(args.max_memory, "--max-memory");
-    if (estimate > limit) {
-      throw_input(
-          "the benchmark needs about {} but --max-memory allows {} (fewer --trials or raise "
-          "--max-memory)",
-          format_size(estimate), format_size(limit));
+  const int most = *std::max_element(options.threads.begin(), options.threads.end());
+  const ResultLayout layout(scenario);
+  auto needs = [&](std::uint64_t trials) {
+    return estimate_memory(layout, trials, false, options.threads.front()) +
+           estimate_memory(layout, trials, false, most);
+  };
+  if (args.trials) {
+    options.trials = *args.trials;
+  } else {
+    // A calibrated size gives way to the memory limit; an explicit --trials does not.
+    options.trials = calibrate_trials(scenario, options.seed, args.min_seconds);
+    while (options.trials > 128 && needs(options.trials) > limit) {
+      options.trials = std::max<std::uint64_t>(128, options.trials / 2 / 64 * 64);
     }
+  }
+  const std::uint64_t estimate = needs(options.trials);
+  if (estimate > limit) {
+    throw_input(
+        "the benchmark needs about {} for {} trials but --max-memory allows {} (fewer --trials or "
+        "raise --max-memory)",
+        format_size(estimate), options.trials, format_size(limit));
   }
 
   const BenchReport report = run_benchmark(scenario, options);
