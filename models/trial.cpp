@@ -38,7 +38,9 @@ std::vector<double> hazard_by_tenure(const SegmentParams& p) {
     }
   }
   std::vector<double> table(static_cast<std::size_t>(longest_band) + 2);
-  for (std::size_t t = 0; t < table.size(); ++t) table[t] = p.monthly_attrition_hazard(static_cast<int>(t));
+  for (std::size_t t = 0; t < table.size(); ++t) {
+    table[t] = p.monthly_attrition_hazard(static_cast<int>(t));
+  }
   return table;
 }
 
@@ -64,7 +66,9 @@ TrialTables::TrialTables(const Scenario& scenario)
   slip_cdf = cumulative(scenario.pipeline.slip_pmf);
   slip_decay_factors = powers(scenario.pipeline.slip_decay, static_cast<int>(slip_cdf.size()));
   int overdue = 0;
-  for (const PipelineDeal& deal : scenario.pipeline.deals) overdue = std::max(overdue, -deal.expected_close);
+  for (const PipelineDeal& deal : scenario.pipeline.deals) {
+    overdue = std::max(overdue, -deal.expected_close);
+  }
   overdue_decay_factors = powers(scenario.pipeline.overdue_decay, overdue + 1);
 
   regions = scenario.region_count();

@@ -21,7 +21,9 @@ std::filesystem::path shared_data_dir() {
   return std::filesystem::is_directory(dir) ? dir : std::filesystem::path{};
 }
 
-CommandResult run_opsim(const std::string& args) { return run_shell(std::string(OPSIM_EXE) + " " + args); }
+CommandResult run_opsim(const std::string& args) {
+  return run_shell(std::string(OPSIM_EXE) + " " + args);
+}
 
 CommandResult run_shell(const std::string& shell_command) {
   std::string command = shell_command + " 2>&1";
