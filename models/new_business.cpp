@@ -25,6 +25,7 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   const double spot = state.work.spot[static_cast<std::size_t>(currency) * months + month];
   const auto& products = state.tables.segment_products[segment];
   auto& out = state.out;
+  const MetricRow booked = out.row(month, region, segment);
 
   for (int j = 0; j < count; ++j) {
     // Each opportunity has its own sub-stream: its draws never depend on its siblings'.
@@ -45,7 +46,7 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     const int cycle = sample_from_cdf(state.tables.cycle_cdfs[cell.cycle_cdf], u_cycle);
     const int created = month - cycle;
     if (created < 0) continue;  // belongs to the open pipeline
-    double amount = std::exp(cell.deal_mu);
+    double amount = 0.0;
     if (cell.deal_sample >= 0) {
       const auto& sample = state.tables.deal_samples[cell.deal_sample];
       variates.uniforms += 1;
@@ -54,6 +55,8 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     } else if (cell.deal_sigma > 0) {
       variates.normals += 1;
       amount = std::exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
+    } else {
+      amount = std::exp(cell.deal_mu);
     }
     const double win_rate = std::min(1.0, cell.win_rate * market_win);
     if (state.deal_log != nullptr) {
@@ -61,15 +64,15 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
                                  product, created, month, u_win < win_rate, amount});
     }
     const double amount_plan = amount * plan;
-    out.at(month, region, segment, Metric::opportunities) += 1;
+    booked[Metric::opportunities] += 1;
     out.at(created, region, segment, Metric::pipeline_created) += amount_plan;
     if (u_win >= win_rate) continue;
-    out.at(month, region, segment, Metric::wins) += 1;
-    out.at(month, region, segment, Metric::won_amount) += amount_plan;
-    out.at(month, region, segment, Metric::won_cycle_months) += cycle;
-    out.at(month, region, segment, Metric::new_bookings) += amount_plan;
-    out.at(month, region, segment, Metric::new_bookings_spot) += amount * spot;
-    out.at(month, region, segment, Metric::bookings_spot) += amount * spot;
+    booked[Metric::wins] += 1;
+    booked[Metric::won_amount] += amount_plan;
+    booked[Metric::won_cycle_months] += cycle;
+    booked[Metric::new_bookings] += amount_plan;
+    booked[Metric::new_bookings_spot] += amount * spot;
+    booked[Metric::bookings_spot] += amount * spot;
     if (seat >= 0) {
       out.seat_bookings[static_cast<std::size_t>(seat) * out.fiscal_years +
                         state.tables.fiscal_year_index[month]] += amount_plan;

@@ -75,6 +75,12 @@ struct SeatMonths {
   void reset(std::size_t seats, int months, bool bookings);
 };
 
+//! The kMetricCount values of one month x region x segment, indexed by Metric.
+struct MetricRow {
+  double* values;
+  double& operator[](Metric metric) const { return values[static_cast<int>(metric)]; }
+};
+
 //! One trial's raw values (regions and segments without totals).
 struct TrialOutcome {
   CellLayout layout;
@@ -89,6 +95,10 @@ struct TrialOutcome {
   }
   double at(int month, int region, int segment, Metric metric) const {
     return monthly[layout.index(month, region, segment, metric)];
+  }
+  //! Valid until the next reset().
+  MetricRow row(int month, int region, int segment) {
+    return {&monthly[layout.index(month, region, segment, Metric{})]};
   }
 };
 

@@ -8,14 +8,18 @@
 
 namespace opsim {
 
-double pipeline_win_probability(const PipelineSpec& pipeline, double stage_probability,
-                                int slipped, int overdue) {
+double pipeline_win_probability(double stage_probability, double slip_factor,
+                                double overdue_factor) {
   if (stage_probability >= 1.0) return 1.0;
   if (stage_probability <= 0.0) return 0.0;
-  const double odds = stage_probability / (1.0 - stage_probability) *
-                      std::pow(pipeline.slip_decay, slipped) *
-                      std::pow(pipeline.overdue_decay, overdue);
+  const double odds = stage_probability / (1.0 - stage_probability) * slip_factor * overdue_factor;
   return odds / (1.0 + odds);
+}
+
+double pipeline_win_probability(const PipelineSpec& pipeline, double stage_probability,
+                                int slipped, int overdue) {
+  return pipeline_win_probability(stage_probability, std::pow(pipeline.slip_decay, slipped),
+                                  std::pow(pipeline.overdue_decay, overdue));
 }
 
 void simulate_pipeline(TrialState& state) {
@@ -46,8 +50,9 @@ void simulate_pipeline(TrialState& state) {
       continue;
     }
     double p = std::min(
-        1.0, pipeline_win_probability(pipeline, pipeline.stages[deal.stage].win_probability,
-                                      slipped, overdue) *
+        1.0, pipeline_win_probability(pipeline.stages[deal.stage].win_probability,
+                                      state.tables.slip_decay_factors[slipped],
+                                      state.tables.overdue_decay_factors[overdue]) *
                  state.work.market_win[static_cast<std::size_t>(deal.region) * months + close]);
     if (pipeline.quarter_end_effect && state.scenario.calendar.is_fiscal_quarter_end(close)) {
       p = std::min(1.0, p * state.scenario.params_at(deal.region, deal.segment, close).quarter_end_win_multiplier);
@@ -64,11 +69,12 @@ void simulate_pipeline(TrialState& state) {
     const double amount = deal.amount * factor;
     record(true, amount);
     const double spot = state.work.spot[static_cast<std::size_t>(deal.currency) * months + close];
-    out.at(close, deal.region, deal.segment, Metric::new_bookings) += amount * plan;
-    out.at(close, deal.region, deal.segment, Metric::pipeline_bookings) += amount * plan;
-    out.at(close, deal.region, deal.segment, Metric::pipeline_wins) += 1;
-    out.at(close, deal.region, deal.segment, Metric::new_bookings_spot) += amount * spot;
-    out.at(close, deal.region, deal.segment, Metric::bookings_spot) += amount * spot;
+    const MetricRow booked = out.row(close, deal.region, deal.segment);
+    booked[Metric::new_bookings] += amount * plan;
+    booked[Metric::pipeline_bookings] += amount * plan;
+    booked[Metric::pipeline_wins] += 1;
+    booked[Metric::new_bookings_spot] += amount * spot;
+    booked[Metric::bookings_spot] += amount * spot;
     if (deal.owner >= 0) {
       out.seat_bookings[static_cast<std::size_t>(deal.owner) * out.fiscal_years +
                         state.tables.fiscal_year_index[close]] += amount * plan;

@@ -24,6 +24,7 @@ void book_contract(TrialState& state, const ContractTerms& c) {
         std::min(1.0, cell.churn * state.work.market_churn[static_cast<std::size_t>(c.region) * months + t]);
     Rng rng = state.rng(StreamId::renewals, c.key, slot(t));
     state.work.variates.uniforms += 1;
+    const MetricRow booked = state.out.row(t, c.region, c.segment);
     if (rng.uniform() < churn) {
       if (c.seat >= 0 && state.recording != nullptr && state.recording->bookings) {
         const int window = state.recording->clawback_months[static_cast<std::size_t>(c.seat)];
@@ -32,7 +33,7 @@ void book_contract(TrialState& state, const ContractTerms& c) {
               c.arr * plan;
         }
       }
-      state.out.at(t, c.region, c.segment, Metric::churned_arr) += arr * plan;
+      booked[Metric::churned_arr] += arr * plan;
       arr_change(state, c.region, c.segment, t) -= arr * plan;
       return;
     }
@@ -42,9 +43,9 @@ void book_contract(TrialState& state, const ContractTerms& c) {
       expansion += cell.expansion_sd * standard_normal(rng);
     }
     expansion = std::max(expansion, -1.0);
-    state.out.at(t, c.region, c.segment, Metric::renewal_bookings) += arr * plan;
-    state.out.at(t, c.region, c.segment, Metric::expansion_bookings) += arr * expansion * plan;
-    state.out.at(t, c.region, c.segment, Metric::bookings_spot) += arr * (1 + expansion) * spot[t];
+    booked[Metric::renewal_bookings] += arr * plan;
+    booked[Metric::expansion_bookings] += arr * expansion * plan;
+    booked[Metric::bookings_spot] += arr * (1 + expansion) * spot[t];
     arr_change(state, c.region, c.segment, t) += arr * expansion * plan;
     arr *= 1 + expansion;
     if (c.term_months <= 0) return;

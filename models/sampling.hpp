@@ -20,12 +20,15 @@ struct VariateCounts {
   std::uint64_t normals = 0;
   std::uint64_t poissons = 0;
   double poisson_mean_sum = 0.0;
+  std::uint64_t streams = 0;  //!< Rng objects keyed (each costs one Philox block when used)
   void add(const VariateCounts& o) {
     uniforms += o.uniforms;
     normals += o.normals;
     poissons += o.poissons;
     poisson_mean_sum += o.poisson_mean_sum;
+    streams += o.streams;
   }
+  std::uint64_t total() const { return uniforms + normals + poissons; }
 };
 
 inline double standard_normal(Rng& rng) {
@@ -51,12 +54,13 @@ inline int poisson(Rng& rng, double mean) {
 }
 
 //! Smallest k with u <= cdf[k]; the last index when u exceeds every entry (rounding).
+//! \pre cdf is non-decreasing (as cumulative() makes it), so that k is the number of entries
+//! below u: counting them has no data-dependent branch to mispredict.
 inline int sample_from_cdf(const std::vector<double>& cdf, double u) {
-  int n = static_cast<int>(cdf.size());
-  for (int k = 0; k < n - 1; ++k) {
-    if (u <= cdf[k]) return k;
-  }
-  return n - 1;
+  const int n = static_cast<int>(cdf.size());
+  int below = 0;
+  for (int k = 0; k < n - 1; ++k) below += cdf[k] < u ? 1 : 0;
+  return below;
 }
 
 std::vector<double> cumulative(const std::vector<double>& pmf);

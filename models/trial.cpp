@@ -1,6 +1,8 @@
 #include "models/trial.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "models/fx.hpp"
@@ -18,6 +20,39 @@ std::vector<double> cumulative(const std::vector<double>& pmf) {
   return cdf;
 }
 
+namespace {
+
+//! Index of `table` in `tables`, appending it when new (cells share identical tables).
+int intern(std::vector<std::vector<double>>& tables, std::vector<double> table) {
+  auto found = std::find(tables.begin(), tables.end(), table);
+  if (found != tables.end()) return static_cast<int>(found - tables.begin());
+  tables.push_back(std::move(table));
+  return static_cast<int>(tables.size()) - 1;
+}
+
+std::vector<double> hazard_by_tenure(const SegmentParams& p) {
+  int longest_band = -1;
+  for (const AttritionBand& band : p.attrition) {
+    if (band.max_tenure_months != std::numeric_limits<int>::max()) {
+      longest_band = std::max(longest_band, band.max_tenure_months);
+    }
+  }
+  std::vector<double> table(static_cast<std::size_t>(longest_band) + 2);
+  for (std::size_t t = 0; t < table.size(); ++t) {
+    table[t] = p.monthly_attrition_hazard(static_cast<int>(t));
+  }
+  return table;
+}
+
+//! base^k for k = 0..count-1, each computed as std::pow does in the model equations.
+std::vector<double> powers(double base, int count) {
+  std::vector<double> out(static_cast<std::size_t>(std::max(count, 1)));
+  for (std::size_t k = 0; k < out.size(); ++k) out[k] = std::pow(base, static_cast<int>(k));
+  return out;
+}
+
+}  // namespace
+
 TrialTables::TrialTables(const Scenario& scenario)
     : months(scenario.months()), segments(scenario.segment_count()) {
   const Calendar& cal = scenario.calendar;
@@ -29,6 +64,12 @@ TrialTables::TrialTables(const Scenario& scenario)
   layout = {months, scenario.region_count(), segments};
   for (const Region& region : scenario.regions) region_keys.push_back(stable_hash(region.id));
   slip_cdf = cumulative(scenario.pipeline.slip_pmf);
+  slip_decay_factors = powers(scenario.pipeline.slip_decay, static_cast<int>(slip_cdf.size()));
+  int overdue = 0;
+  for (const PipelineDeal& deal : scenario.pipeline.deals) {
+    overdue = std::max(overdue, -deal.expected_close);
+  }
+  overdue_decay_factors = powers(scenario.pipeline.overdue_decay, overdue + 1);
 
   regions = scenario.region_count();
   auto rates = [&](const SegmentParams& p, int r, int m) {
@@ -39,15 +80,9 @@ TrialTables::TrialTables(const Scenario& scenario)
     cell.win_rate = p.win_rate * (cal.is_fiscal_quarter_end(m) ? p.quarter_end_win_multiplier : 1.0);
     cell.deal_mu = p.deal_size.mu();
     cell.deal_sigma = p.deal_size.sigma();
-    if (!p.deal_size_sample.empty()) {
-      auto sample = std::find(deal_samples.begin(), deal_samples.end(), p.deal_size_sample);
-      cell.deal_sample = static_cast<int>(sample - deal_samples.begin());
-      if (sample == deal_samples.end()) deal_samples.push_back(p.deal_size_sample);
-    }
-    auto cdf = cumulative(p.cycle_pmf);
-    auto found = std::find(cycle_cdfs.begin(), cycle_cdfs.end(), cdf);
-    cell.cycle_cdf = static_cast<int>(found - cycle_cdfs.begin());
-    if (found == cycle_cdfs.end()) cycle_cdfs.push_back(std::move(cdf));
+    if (!p.deal_size_sample.empty()) cell.deal_sample = intern(deal_samples, p.deal_size_sample);
+    cell.cycle_cdf = intern(cycle_cdfs, cumulative(p.cycle_pmf));
+    if (!p.attrition.empty()) cell.hazards = intern(hazard_tables, hazard_by_tenure(p));
     cell.contract_term = p.contract_term_months;
     cell.churn = p.churn_probability;
     cell.expansion_mean = p.expansion.mean;

@@ -2,6 +2,7 @@
 // business, open pipeline and renewals, written into a TrialOutcome.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct CellRates {
   double deal_sigma = 0.0;
   int deal_sample = -1;  //!< index into TrialTables::deal_samples; -1 = lognormal
   int cycle_cdf = 0;  //!< index into TrialTables::cycle_cdfs
+  int hazards = -1;   //!< index into TrialTables::hazard_tables; -1 = no attrition
   int contract_term = 12;
   double churn = 0.0;
   double expansion_mean = 0.0;
@@ -30,6 +32,11 @@ struct TrialTables {
   explicit TrialTables(const Scenario& scenario);
   const CellRates& cell(int region, int segment, int month) const {
     return cells[(static_cast<std::size_t>(region) * segments + segment) * months + month];
+  }
+  //! SegmentParams::monthly_attrition_hazard(tenure) of the cell, looked up. \pre tenure >= 0
+  double attrition_hazard(const CellRates& rates, int tenure_months) const {
+    const std::vector<double>& table = hazard_tables[rates.hazards];
+    return table[std::min<std::size_t>(static_cast<std::size_t>(tenure_months), table.size() - 1)];
   }
   const CellRates& product_cell(int product, int region, int month) const {
     return product_cells[(static_cast<std::size_t>(product) * regions + region) * months + month];
@@ -47,7 +54,11 @@ struct TrialTables {
   std::vector<CellRates> cells;
   std::vector<std::vector<double>> cycle_cdfs;
   std::vector<std::vector<double>> deal_samples;  //!< empirical deal sizes, sorted
+  //! Monthly attrition hazard by tenure 0..n-1; the last entry holds for every longer tenure.
+  std::vector<std::vector<double>> hazard_tables;
   std::vector<double> slip_cdf;
+  std::vector<double> slip_decay_factors;     //!< slip_decay^k per slipped month count k
+  std::vector<double> overdue_decay_factors;  //!< overdue_decay^k per overdue month count k
   std::vector<std::uint64_t> region_keys;
   CellLayout layout;
 };
@@ -101,6 +112,7 @@ struct TrialState {
   std::vector<DealRecord>* deal_log = nullptr;  //!< null except when exporting one trial's deals
 
   Rng rng(StreamId stream, std::uint64_t entity, std::uint64_t slot_value) const {
+    ++work.variates.streams;
     return streams(stream, trial, entity, slot_value);
   }
   int months() const { return tables.months; }

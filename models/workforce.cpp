@@ -40,7 +40,8 @@ void simulate_workforce(TrialState& state) {
       start_if_due();
       // A rep who started before this month may leave at its start (not active in m).
       if (active && occupant_start < m && !p.attrition.empty()) {
-        const double hazard = p.monthly_attrition_hazard(m - occupant_start);
+        const double hazard = state.tables.attrition_hazard(
+            state.tables.cell(seat.region, seat.segment, m), m - occupant_start);
         Rng rng = state.rng(StreamId::attrition, seat.key, slot(m));
         state.work.variates.uniforms += 1;
         if (rng.uniform() < hazard) {

@@ -32,6 +32,7 @@ int run_app(int argc, char** argv) {
   set_command_line(argc, argv);
   try {
     add_run_commands(app);
+    add_bench_commands(app);
     add_territories_commands(app);
     add_compare_commands(app);
     add_plan_commands(app);

@@ -12,6 +12,7 @@ int main(int argc, char** argv);
 // Each capability registers its subcommand(s); the callback does the work and throws
 // InputError for bad input. Defined next to the command's code in sim/.
 void add_run_commands(CLI::App& app);
+void add_bench_commands(CLI::App& app);
 void add_territories_commands(CLI::App& app);
 void add_compare_commands(CLI::App& app);
 //! capacity, quotas and plan-bench (sim/plan_cli.cpp).

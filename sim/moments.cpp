@@ -44,7 +44,9 @@ void MomentTree::collapse() {
     combine_into(left, right);
     left.level += 1;
     left.end_covered = right.end_covered;
-    spare_.push_back(std::move(right));
+    // A few buffers serve add_trial; keeping every collapsed node would grow with the trials
+    // appended (each block's node ends here).
+    if (spare_.size() < kSpareNodes) spare_.push_back(std::move(right));
     nodes_.pop_back();
   }
 }
@@ -71,6 +73,11 @@ void MomentTree::add_trial(std::uint64_t trial, const double* values) {
   leaf.mean.assign(values, values + cells_);
   leaf.m2.assign(cells_, 0.0);
   push(std::move(leaf));
+}
+
+void MomentTree::release_spares() {
+  spare_.clear();
+  spare_.shrink_to_fit();
 }
 
 void MomentTree::append(const MomentTree& later) {

@@ -34,6 +34,8 @@ class MomentTree {
   void add_trial(std::uint64_t trial, const double* values);
   //! Appends another tree's nodes, which must start where this tree ends.
   void append(const MomentTree& later);
+  //! Frees the recycled buffers kept for add_trial (e.g. once a block of trials is done).
+  void release_spares();
   //! Merges trees covering disjoint ranges given in any order; throws std::invalid_argument
   //! on overlaps or gaps.
   static MomentTree merge(std::vector<MomentTree> parts);
@@ -51,6 +53,7 @@ class MomentTree {
   void push(StoredNode node);
 
  private:
+  static constexpr std::size_t kSpareNodes = 2;
   void collapse();
   std::size_t cells_;
   std::vector<StoredNode> nodes_;

@@ -80,6 +80,7 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
           block_trees[b].add_trial(trial, s.monthly.data());
           if (options.observe_trial) options.observe_trial(trial, s.outcome);
         }
+        block_trees[b].release_spares();  // only the block's nodes wait for the wave to end
       });
     });
     for (const auto& tree : block_trees) result.monthly_moments.append(tree);

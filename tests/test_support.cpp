@@ -23,7 +23,11 @@ std::filesystem::path shared_data_dir() {
 }
 
 CommandResult run_opsim(const std::string& args) {
-  std::string command = std::string(OPSIM_EXE) + " " + args + " 2>&1";
+  return run_shell(std::string(OPSIM_EXE) + " " + args);
+}
+
+CommandResult run_shell(const std::string& shell_command) {
+  std::string command = shell_command + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;

@@ -22,6 +22,9 @@ struct CommandResult {
   std::string output;  //!< stdout and stderr together
 };
 
+//! Runs a shell command and captures its output (stdout and stderr).
+CommandResult run_shell(const std::string& command);
+
 //! Runs `opsim ARGS` through the shell and captures its output.
 CommandResult run_opsim(const std::string& args);
 

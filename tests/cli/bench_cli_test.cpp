@@ -1,0 +1,58 @@
+// `opsim bench` through the CLI.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+using test::run_opsim;
+using test::TempDir;
+using ::testing::HasSubstr;
+
+std::string fixture() {
+  return (test::source_dir() / "tests/fixtures/small_scenario.json").string();
+}
+
+TEST(BenchCli, PrintsTheTableAndWritesJson) {
+  TempDir dir;
+  const auto json_path = (dir / "bench.json").string();
+  const auto result = run_opsim(
+      fmt::format("bench {} --trials 64 --threads-list 1,2 --json {}", fixture(), json_path));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("sampling floor"));
+  EXPECT_THAT(result.output, HasSubstr("of the sampling floor"));
+  EXPECT_THAT(result.output, HasSubstr("2 threads over 1"));
+  EXPECT_THAT(result.output, HasSubstr("bit-identical across thread counts: yes"));
+  std::ifstream in(json_path);
+  const auto doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc["trials"], 64);
+  ASSERT_EQ(doc["engine"].size(), 2u);
+  EXPECT_EQ(doc["engine"][1]["threads"], 2);
+  EXPECT_TRUE(doc["engine"][1]["identical_to_first"].get<bool>());
+}
+
+TEST(BenchCli, BadInputExitsTwo) {
+  TempDir dir;
+  auto missing = run_opsim(fmt::format("bench {}", (dir / "absent.json").string()));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.output, HasSubstr("cannot open file"));
+  auto threads = run_opsim(fmt::format("bench {} --threads-list 1,0", fixture()));
+  EXPECT_EQ(threads.exit_code, 2);
+  auto memory = run_opsim(fmt::format("bench {} --trials 1000 --max-memory 1K", fixture()));
+  EXPECT_EQ(memory.exit_code, 2);
+  EXPECT_THAT(memory.output, HasSubstr("--max-memory allows 1.0 KiB"));
+  auto folder = run_opsim(fmt::format("bench {} --trials 64 --json {}", fixture(),
+                                      (dir / "missing" / "b.json").string()));
+  EXPECT_EQ(folder.exit_code, 2);
+  EXPECT_THAT(folder.output, HasSubstr("does not exist"));
+}
+
+}  // namespace
+}  // namespace opsim

@@ -1,0 +1,305 @@
+// `opsim run` through the CLI: help and version, a valid run's outputs, one test per bad-input
+// class (exit 2, a message naming the place and the value, and no output file left behind),
+// and an HDF5 round trip read back with the HDF5 C++ API.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sim/random.hpp"
+#include "sim/scenario_loader.hpp"
+#include "sim/summary.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_opsim;
+using test::TempDir;
+using ::testing::HasSubstr;
+
+fs::path fixture() {
+  return test::source_dir() / "tests/fixtures/small_scenario.json";
+}
+
+nlohmann::json fixture_document() {
+  std::ifstream in(fixture());
+  return nlohmann::json::parse(in);
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::string write_scenario(const TempDir& dir, const nlohmann::json& document) {
+  const fs::path path = dir / "scenario.json";
+  write_text(path, document.dump(2));
+  return path.string();
+}
+
+//! Files and folders directly in `dir`.
+std::set<std::string> listing(const TempDir& dir) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    names.insert(entry.path().filename().string());
+  return names;
+}
+
+//! Every output option, pointing into `dir`.
+std::string all_outputs(const TempDir& dir) {
+  return fmt::format("-o {} --summary-json {} --csv {}", (dir / "out.h5").string(),
+                     (dir / "summary.json").string(), (dir / "csv").string());
+}
+
+//! Runs `args` and checks exit code 2, each expected piece of the message, and that `dir`
+//! holds exactly `inputs` afterwards (no result, summary, CSV folder or .partial file).
+void expect_rejected(const TempDir& dir, const std::string& args,
+                     const std::vector<std::string>& message, const std::set<std::string>& inputs) {
+  const auto result = run_opsim(args);
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  for (const auto& piece : message) EXPECT_THAT(result.output, HasSubstr(piece));
+  EXPECT_EQ(listing(dir), inputs) << result.output;
+}
+
+TEST(RunCli, HelpAndVersionExitZero) {
+  const auto help = run_opsim("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.output, HasSubstr("run"));
+  EXPECT_THAT(help.output, HasSubstr("bench"));
+  const auto run_help = run_opsim("run --help");
+  EXPECT_EQ(run_help.exit_code, 0);
+  EXPECT_THAT(run_help.output, HasSubstr("--keep-trials"));
+  const auto version = run_opsim("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.output, HasSubstr("opsim "));
+}
+
+TEST(RunCli, ValidRunWritesEveryOutput) {
+  TempDir dir;
+  const auto result = run_opsim(
+      fmt::format("run {} --trials 300 --keep-trials {}", fixture().string(), all_outputs(dir)));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("P(reach)"));
+  EXPECT_THAT(result.output, HasSubstr("new_bookings"));
+  EXPECT_EQ(listing(dir), (std::set<std::string>{"out.h5", "summary.json", "csv"}));
+  for (const char* name :
+       {"monthly.csv", "periods.csv", "targets.csv", "kpis.csv", "productivity.csv"}) {
+    EXPECT_GT(fs::file_size(dir / "csv" / name), 0u) << name;
+  }
+  std::ifstream in(dir / "summary.json");
+  const auto summary = nlohmann::json::parse(in);
+  EXPECT_EQ(summary["trials"], 300);
+  EXPECT_EQ(summary["targets"].size(), 2u);
+}
+
+TEST(RunCli, MissingScenarioFile) {
+  TempDir dir;
+  expect_rejected(dir, fmt::format("run {} {}", (dir / "absent.json").string(), all_outputs(dir)),
+                  {"absent.json", "cannot open file"}, {});
+}
+
+TEST(RunCli, InvalidJsonNamesLineAndColumn) {
+  TempDir dir;
+  write_text(dir / "scenario.json", "{\n  \"schema_version\": 1,\n  \"name\": \"x\",,\n}\n");
+  expect_rejected(dir, fmt::format("run {} {}", (dir / "scenario.json").string(), all_outputs(dir)),
+                  {"scenario.json:3:15: invalid JSON"}, {"scenario.json"});
+}
+
+//! The fixture with one edit, run with every output: exit 2 with `message`, nothing written.
+void expect_edit_rejected(const std::function<void(nlohmann::json&)>& edit,
+                          const std::vector<std::string>& message) {
+  TempDir dir;
+  auto doc = fixture_document();
+  edit(doc);
+  expect_rejected(dir, fmt::format("run {} {}", write_scenario(dir, doc), all_outputs(dir)),
+                  message, {"scenario.json"});
+}
+
+TEST(RunCli, UnknownKeySuggestsTheClosest) {
+  expect_edit_rejected(
+      [](auto& doc) { doc["segments"][0]["win_rte"] = 0.2; },
+      {"/segments/0/win_rte", "unknown key \"win_rte\"", "did you mean \"win_rate\""});
+}
+
+TEST(RunCli, ProbabilityAboveOneNamesPointerAndValue) {
+  expect_edit_rejected([](auto& doc) { doc["segments"][0]["win_rate"] = 1.4; },
+                       {"scenario.json: /segments/0/win_rate: 1.4 is not a probability (0..1)"});
+}
+
+TEST(RunCli, UnknownRegionReference) {
+  expect_edit_rejected(
+      [](auto& doc) { doc["roster"]["reps"][0]["region"] = "EMAE"; },
+      {"/roster/reps/0/region", "unknown region \"EMAE\"", "did you mean \"EMEA\""});
+}
+
+TEST(RunCli, ElevenSeasonalityValues) {
+  expect_edit_rejected([](auto& doc) { doc["regions"][1]["seasonality"].erase(11); },
+                       {"/regions/1/seasonality", "has 11 values; needs 12"});
+}
+
+TEST(RunCli, MalformedDate) {
+  expect_edit_rejected([](auto& doc) { doc["horizon"]["start"] = "2027-13"; },
+                       {"/horizon/start", "\"2027-13\" is not a month"});
+}
+
+//! The fixture with its open pipeline also read from deals.csv beside it (absent when `rows`
+//! is empty): exit 2 with `message`, nothing written.
+void expect_deals_csv_rejected(const std::string& rows, const std::vector<std::string>& message) {
+  TempDir dir;
+  std::set<std::string> inputs{"scenario.json"};
+  if (!rows.empty()) {
+    write_text(dir / "deals.csv", "id,region,segment,stage,amount,expected_close\n" + rows);
+    inputs.insert("deals.csv");
+  }
+  auto doc = fixture_document();
+  doc["pipeline"]["csv"] = "deals.csv";
+  expect_rejected(dir, fmt::format("run {} {}", write_scenario(dir, doc), all_outputs(dir)),
+                  message, inputs);
+}
+
+TEST(RunCli, NegativeAmountInCsvNamesFileAndLine) {
+  expect_deals_csv_rejected("D2,NA,SMB,Proposal,1000,2027-06\nD3,NA,SMB,Proposal,-5,2027-06\n",
+                            {"deals.csv:3", "'amount'", "-5 is negative"});
+}
+
+TEST(RunCli, RaggedCsvRow) {
+  expect_deals_csv_rejected("D2,NA,SMB,Proposal,1000,2027-06\nD3,NA,SMB,Proposal\n",
+                            {"deals.csv:3", "4 fields", "header has 6"});
+}
+
+TEST(RunCli, MissingCsvFile) {
+  expect_deals_csv_rejected("", {"deals.csv", "cannot open file"});
+}
+
+TEST(RunCli, AbsurdTrialCounts) {
+  TempDir dir;
+  expect_rejected(
+      dir, fmt::format("run {} --trials 1000000000000 {}", fixture().string(), all_outputs(dir)),
+      {"--trials", "1000000000000", "not in range"}, {});
+  auto doc = fixture_document();
+  doc["simulation"]["trials"] = 1'000'000'000'000LL;
+  expect_rejected(dir, fmt::format("run {} {}", write_scenario(dir, doc), all_outputs(dir)),
+                  {"/simulation/trials", "1000000000000"}, {"scenario.json"});
+}
+
+TEST(RunCli, MemoryLimitBelowTheEstimate) {
+  TempDir dir;
+  expect_rejected(dir,
+                  fmt::format("run {} --max-memory 1K {}", fixture().string(), all_outputs(dir)),
+                  {"--max-memory allows 1.0 KiB", "the run needs about"}, {});
+  expect_rejected(dir,
+                  fmt::format("run {} --max-memory lots {}", fixture().string(), all_outputs(dir)),
+                  {"--max-memory", "\"lots\" is not a size"}, {});
+}
+
+TEST(RunCli, OutputFolderThatDoesNotExist) {
+  TempDir dir;
+  const std::string missing = (dir / "missing" / "out.h5").string();
+  // The summary would go to an existing folder, yet nothing is written: checks come first.
+  expect_rejected(dir,
+                  fmt::format("run {} -o {} --summary-json {}", fixture().string(), missing,
+                              (dir / "summary.json").string()),
+                  {missing, "does not exist"}, {});
+  expect_rejected(dir,
+                  fmt::format("run {} --summary-json {}", fixture().string(),
+                              (dir / "missing" / "s.json").string()),
+                  {"s.json", "does not exist"}, {});
+  expect_rejected(
+      dir, fmt::format("run {} --csv {}", fixture().string(), (dir / "missing" / "csv").string()),
+      {"csv", "does not exist"}, {});
+}
+
+// --- HDF5 round trip ---------------------------------------------------------------------------
+
+std::string string_attribute(const H5::H5Object& object, const std::string& name) {
+  H5::Attribute attribute = object.openAttribute(name);
+  std::string value;
+  attribute.read(attribute.getStrType(), value);
+  return value;
+}
+
+std::uint64_t uint_attribute(const H5::H5Object& object, const std::string& name) {
+  std::uint64_t value = 0;
+  object.openAttribute(name).read(H5::PredType::NATIVE_UINT64, &value);
+  return value;
+}
+
+std::vector<double> read_dataset(const H5::H5File& file, const std::string& name,
+                                 std::vector<hsize_t>* dims) {
+  H5::DataSet ds = file.openDataSet(name);
+  H5::DataSpace space = ds.getSpace();
+  dims->assign(static_cast<std::size_t>(space.getSimpleExtentNdims()), 0);
+  space.getSimpleExtentDims(dims->data());
+  std::vector<double> values(static_cast<std::size_t>(space.getSimpleExtentNpoints()));
+  ds.read(values.data(), H5::PredType::NATIVE_DOUBLE);
+  return values;
+}
+
+std::size_t label_count(const H5::H5File& file, const std::string& name) {
+  return static_cast<std::size_t>(file.openDataSet(name).getSpace().getSimpleExtentNpoints());
+}
+
+TEST(RunCli, Hdf5RoundTrip) {
+  TempDir dir;
+  const std::string out = (dir / "out.h5").string();
+  const auto result =
+      run_opsim(fmt::format("run {} -q --trials 257 --seed 11 -o {}", fixture().string(), out));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+
+  H5::H5File file(out, H5F_ACC_RDONLY);
+  const H5::Group root = file.openGroup("/");
+  EXPECT_EQ(uint_attribute(root, "seed"), 11u);
+  EXPECT_EQ(uint_attribute(root, "trials"), 257u);
+  EXPECT_EQ(string_attribute(root, "scenario_sha256"), sha256_of_file(fixture().string()));
+  EXPECT_EQ(string_attribute(root, "random_stream_scheme"), std::string(kStreamScheme));
+  EXPECT_THAT(string_attribute(root, "command_line"), HasSubstr("--seed 11"));
+
+  std::vector<hsize_t> trial_dims, mean_dims, quantile_dims;
+  const auto trials = read_dataset(file, "/trials/periods", &trial_dims);
+  const auto mean = read_dataset(file, "/summary/periods/mean", &mean_dims);
+  const auto quantiles = read_dataset(file, "/summary/periods/quantiles", &quantile_dims);
+  ASSERT_EQ(trial_dims.size(), 5u);
+  EXPECT_EQ(trial_dims[0], 257u);
+  ASSERT_EQ(mean_dims, std::vector<hsize_t>(trial_dims.begin() + 1, trial_dims.end()));
+  EXPECT_EQ(trial_dims[1], label_count(file, "/labels/periods"));
+  EXPECT_EQ(trial_dims[2], label_count(file, "/labels/regions"));
+  EXPECT_EQ(trial_dims[3], label_count(file, "/labels/segments"));
+  EXPECT_EQ(trial_dims[4], label_count(file, "/labels/metrics"));
+  EXPECT_EQ(string_attribute(file.openDataSet("/trials/periods"), "dimensions"),
+            "trial,period,region,segment,metric");
+
+  const std::size_t cells = mean.size();
+  const std::size_t n = trial_dims[0];
+  std::size_t nonzero = 0;
+  for (std::size_t c = 0; c < cells; ++c) {
+    std::vector<double> column(n);
+    double sum = 0.0;
+    for (std::size_t t = 0; t < n; ++t) sum += column[t] = trials[t * cells + c];
+    const double expected = sum / static_cast<double>(n);
+    EXPECT_NEAR(mean[c], expected, 1e-12 * std::max(1.0, std::abs(expected))) << "cell " << c;
+    nonzero += expected != 0.0;
+    std::sort(column.begin(), column.end());
+    for (int q = 0; q < kQuantiles; ++q) {
+      EXPECT_DOUBLE_EQ(quantiles[c * kQuantiles + q], quantile_sorted(column, kQuantileLevels[q]))
+          << "cell " << c;
+    }
+  }
+  EXPECT_GT(nonzero, 0u);
+}
+
+}  // namespace
+}  // namespace opsim
