@@ -50,6 +50,8 @@ enum class StreamId : std::uint64_t {
   renewals = stable_hash("renewals"),
   fx = stable_hash("fx"),
   market = stable_hash("market"),
+  territories = stable_hash("territories"),
+  territory_instances = stable_hash("territories.instances"),
 };
 
 //! Slot within an entity: the month (relative to the horizon start, may be negative) and a

@@ -1,0 +1,48 @@
+// Distances between accounts: computed from coordinates on demand (no n x n matrix, so large
+// instances fit in memory) or, for graph distances, looked up in an all-pairs table.
+#pragma once
+
+#include <cmath>
+#include <vector>
+
+#include "models/territory/problem.hpp"
+
+namespace opsim::territory {
+
+inline constexpr double kEarthRadiusKm = 6371.0088;  //!< mean Earth radius (IUGG)
+
+//! Great-circle distance in km between (lon, lat) points given in degrees.
+double haversine_km(double lon1, double lat1, double lon2, double lat2);
+
+class Distances {
+ public:
+  //! \pre validate(problem) passed (graph size within kMaxGraphAccounts, graph connected).
+  explicit Distances(const Problem& problem);
+
+  double operator()(int i, int j) const {
+    switch (kind_) {
+      case DistanceKind::euclidean:
+        return std::hypot(x_[i] - x_[j], y_[i] - y_[j]);
+      case DistanceKind::euclidean_floor:
+        return std::floor(std::hypot(x_[i] - x_[j], y_[i] - y_[j]));
+      case DistanceKind::haversine:
+        return haversine_km(x_[i], y_[i], x_[j], y_[j]);
+      case DistanceKind::graph:
+        return table_[static_cast<std::size_t>(i) * n_ + j];
+      case DistanceKind::none:
+        break;
+    }
+    return 0.0;
+  }
+
+  DistanceKind kind() const { return kind_; }
+  std::size_t size() const { return n_; }
+
+ private:
+  DistanceKind kind_;
+  std::size_t n_;
+  std::vector<double> x_, y_;
+  std::vector<double> table_;  //!< row-major all-pairs shortest paths (graph distances only)
+};
+
+}  // namespace opsim::territory

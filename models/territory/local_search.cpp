@@ -1,0 +1,1088 @@
+#include "models/territory/local_search.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <numeric>
+#include <queue>
+
+#include <boost/geometry.hpp>
+#include <boost/geometry/index/rtree.hpp>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "sim/error.hpp"
+#include "sim/random.hpp"
+
+namespace opsim::territory {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+//! Above this many territories a unit only considers its nearest centres as targets.
+constexpr int kAllTargetsLimit = 40;
+constexpr int kNearestTargets = 10;
+//! Swap moves are quadratic in the number of units; above this they are skipped.
+constexpr int kSwapUnitLimit = 3000;
+//! Weight of the mean diameter next to the largest one: breaks the plateaus of a max objective.
+constexpr double kMeanDiameterWeight = 0.1;
+constexpr double kFeasibleViolation = 1e-9;
+
+//! Everything a move changes; copied to keep the best alignment of a start.
+struct State {
+  std::vector<int> assign;     //!< unit -> territory
+  std::vector<int> centre;     //!< territory -> centre account (compactness), -1 otherwise
+  std::vector<double> totals;  //!< territory x attribute
+  std::vector<double> violation;  //!< per territory, in units of a mean territory
+  std::vector<double> cost;    //!< per territory: compactness sum
+  std::vector<double> diam;    //!< per territory (dispersion)
+  std::vector<double> far;     //!< account x territory: largest distance to a member
+  std::vector<std::vector<int>> members;  //!< territory -> accounts
+  std::vector<int> position;   //!< account -> index in members[territory]
+  double moved = 0.0;          //!< disruption measure moved
+};
+
+struct Score {
+  bool feasible = false;
+  double value = kInfinity;  //!< objective when feasible, violation otherwise
+  bool operator<(const Score& other) const {
+    if (feasible != other.feasible) return feasible;
+    return value < other.value;
+  }
+};
+
+class Search {
+ public:
+  Search(const Problem& problem, const Distances& distances, const std::vector<Unit>& units,
+         Rng rng)
+      : problem_(problem),
+        distances_(distances),
+        units_(units),
+        rng_(rng),
+        n_(static_cast<int>(problem.size())),
+        p_(problem.territory_count()),
+        m_(static_cast<int>(problem.attribute_names.size())),
+        compact_(problem.objective == ObjectiveKind::compactness),
+        geographic_(problem.distance != DistanceKind::none) {
+    unit_of_.assign(n_, -1);
+    for (int u = 0; u < static_cast<int>(units_.size()); ++u)
+      for (int i : units_[u].accounts) unit_of_[i] = u;
+    std::vector<double> sum(m_, 0.0);
+    for (const Account& a : problem_.accounts)
+      for (int k = 0; k < m_; ++k) sum[k] += a.attributes[k];
+    scale_.assign(m_, 1.0);
+    lower_.assign(m_, -kInfinity);
+    upper_.assign(static_cast<std::size_t>(p_) * m_, kInfinity);
+    for (int k = 0; k < m_; ++k) scale_[k] = sum[k] > 0 ? sum[k] / p_ : 1.0;
+    for (const BalanceRule& rule : problem_.balance) {
+      double mean = sum[rule.attribute] / p_;
+      lower_[rule.attribute] = std::max(lower_[rule.attribute], (1 - rule.tolerance) * mean);
+      for (int t = 0; t < p_; ++t) {
+        double& up = upper_[static_cast<std::size_t>(t) * m_ + rule.attribute];
+        up = std::min(up, (1 + rule.tolerance) * mean);
+      }
+    }
+    for (int t = 0; t < p_; ++t) {
+      const auto& capacity = problem_.territories[t].capacity;
+      for (std::size_t k = 0; k < capacity.size(); ++k)
+        if (capacity[k]) {
+          double& up = upper_[static_cast<std::size_t>(t) * m_ + k];
+          up = std::min(up, *capacity[k]);
+        }
+    }
+    double measure_total = 0.0;
+    for (const Unit& u : units_) measure_total += u.moved_measure;
+    if (problem_.disruption.max_moved_fraction)
+      moved_cap_ = *problem_.disruption.max_moved_fraction * measure_total;
+    moved_scale_ = measure_total > 0 ? measure_total / p_ : 1.0;
+    unit_diameter_.assign(units_.size(), 0.0);
+    for (std::size_t u = 0; u < units_.size(); ++u)
+      if (units_[u].accounts.size() > 1 && geographic_)
+        unit_diameter_[u] = diameter(problem_, distances_, units_[u].accounts);
+    if (problem_.contiguity) {
+      adjacent_.resize(n_);
+      for (const Edge& e : problem_.edges) {
+        adjacent_[e.from].push_back(e.to);
+        adjacent_[e.to].push_back(e.from);
+      }
+    }
+    swaps_ = static_cast<int>(units_.size()) <= kSwapUnitLimit && !problem_.contiguity;
+  }
+
+  //! One start: construction, local search with penalty adaptation, then VNS.
+  void run(int start, const std::optional<Alignment>& initial, Clock::time_point deadline,
+           const std::atomic<bool>& stop, int max_idle) {
+    deadline_ = deadline;
+    stop_ = &stop;
+    if (start == 0 && initial) {
+      construct_from(*initial);
+    } else if (start == 0 && problem_.has_owners()) {
+      construct_from_owners();
+    } else {
+      construct();
+    }
+    descend();
+    best_ = s_;
+    best_score_ = score();
+    note_best();
+    int idle = 0, k = 1;
+    const int k_max = std::max(2, std::min(p_, 10));
+    while (idle < max_idle && !out_of_time()) {
+      perturb(k);
+      descend();
+      Score now = score();
+      if (now < best_score_) {
+        best_ = s_;
+        best_score_ = now;
+        note_best();
+        idle = 0;
+        k = 1;
+      } else {
+        restore_best();
+        ++idle;
+        k = k % k_max + 1;
+      }
+      lambda_ = std::max(base_lambda_, 0.7 * lambda_);
+    }
+    restore_best();
+  }
+
+  void restore_best() {
+    s_ = best_;
+    pinned_.assign(units_.size(), 0);
+    for (int t = 0; t < p_; ++t)
+      if (s_.centre[t] >= 0) pinned_[unit_of_[s_.centre[t]]] = 1;
+    for (int& v : version_) ++v;
+    if (compact_) refresh_targets();
+  }
+
+  Alignment alignment() const {
+    Alignment result;
+    result.territory.assign(n_, 0);
+    for (std::size_t u = 0; u < units_.size(); ++u)
+      for (int i : units_[u].accounts) result.territory[i] = s_.assign[u];
+    result.centre = s_.centre;
+    return result;
+  }
+  double time_to_best() const { return time_to_best_; }
+  void set_origin(Clock::time_point origin) { origin_ = origin; }
+
+ private:
+  // ---- evaluation helpers -------------------------------------------------------------------
+
+  std::size_t at(int t, int k) const { return static_cast<std::size_t>(t) * m_ + k; }
+
+  double territory_violation(int t, const double* totals) const {
+    double v = 0.0;
+    for (int k = 0; k < m_; ++k) {
+      double x = totals[k];
+      double up = upper_[at(t, k)];
+      if (x > up * (1 + kBoundSlack)) v += (x - up) / scale_[k];
+      if (x < lower_[k] * (1 - kBoundSlack)) v += (lower_[k] - x) / scale_[k];
+    }
+    return v;
+  }
+  double moved_violation(double moved) const {
+    return moved_cap_ && moved > *moved_cap_ * (1 + kBoundSlack) ? (moved - *moved_cap_) / moved_scale_
+                                                                 : 0.0;
+  }
+  double total_violation() const {
+    return std::accumulate(s_.violation.begin(), s_.violation.end(), 0.0) +
+           moved_violation(s_.moved);
+  }
+  double dispersion_term(const std::vector<double>& diam) const {
+    double largest = 0.0, sum = 0.0;
+    for (double d : diam) {
+      largest = std::max(largest, d);
+      sum += d;
+    }
+    return largest + kMeanDiameterWeight * sum / p_;
+  }
+  double main_objective() const {
+    if (compact_) return std::accumulate(s_.cost.begin(), s_.cost.end(), 0.0);
+    return *std::max_element(s_.diam.begin(), s_.diam.end());
+  }
+  double objective() const { return main_objective() + problem_.disruption.weight * s_.moved; }
+  Score score() const {
+    double v = total_violation();
+    if (v <= kFeasibleViolation) return {true, objective()};
+    return {false, v};
+  }
+
+  bool allowed(int u, int t) const {
+    const Unit& unit = units_[u];
+    if (unit.lock >= 0) return unit.lock == t;
+    return unit.region < 0 || problem_.territories[t].region < 0 ||
+           problem_.territories[t].region == unit.region;
+  }
+  bool movable(int u) const { return units_[u].lock < 0 && !pinned_[u]; }
+
+  //! Sum over the unit's accounts of weight x distance to territory t's centre.
+  double unit_cost(int u, int t) const {
+    int c = s_.centre[t];
+    if (!compact_ || c < 0 || !geographic_) return 0.0;
+    double sum = 0.0;
+    for (int i : units_[u].accounts) sum += problem_.accounts[i].weight * distances_(i, c);
+    return sum;
+  }
+  double moved_change(int u, int from, int to) const {
+    int owner = units_[u].owner;
+    if (owner < 0) return 0.0;
+    return units_[u].moved_measure * ((to != owner) - (from != owner));
+  }
+  //! Largest distance from unit v's accounts to territory t's members, ignoring unit `skip`.
+  double far_from(int v, int t, int skip) const {
+    double best = 0.0;
+    for (int i : units_[v].accounts) {
+      double f = s_.far[static_cast<std::size_t>(i) * p_ + t];
+      bool touches = false;
+      if (skip >= 0)
+        for (int j : units_[skip].accounts)
+          if (distances_(i, j) >= f) touches = true;
+      if (touches) {
+        f = 0.0;
+        for (int j : s_.members[t])
+          if (unit_of_[j] != skip && unit_of_[j] != v) f = std::max(f, distances_(i, j));
+      }
+      best = std::max(best, f);
+    }
+    return best;
+  }
+  //! Diameter of territory t without unit u (cached while t is unchanged).
+  double diameter_without(int u, int t) {
+    if (cache_version_[u] == version_[t] && cache_territory_[u] == t) return cache_value_[u];
+    double f = 0.0;
+    for (int i : units_[u].accounts) f = std::max(f, s_.far[static_cast<std::size_t>(i) * p_ + t]);
+    double result = s_.diam[t];
+    if (f >= s_.diam[t]) {
+      result = 0.0;
+      const auto& mem = s_.members[t];
+      for (std::size_t a = 0; a < mem.size(); ++a) {
+        if (unit_of_[mem[a]] == u) continue;
+        for (std::size_t b = a + 1; b < mem.size(); ++b)
+          if (unit_of_[mem[b]] != u) result = std::max(result, distances_(mem[a], mem[b]));
+      }
+    }
+    cache_version_[u] = version_[t];
+    cache_territory_[u] = t;
+    cache_value_[u] = result;
+    return result;
+  }
+
+  // ---- state maintenance ----------------------------------------------------------------------
+
+  void rebuild() {
+    const int p = p_;
+    s_.totals.assign(static_cast<std::size_t>(p) * m_, 0.0);
+    s_.members.assign(p, {});
+    s_.position.assign(n_, -1);
+    s_.moved = 0.0;
+    for (std::size_t u = 0; u < units_.size(); ++u) {
+      int t = s_.assign[u];
+      for (int k = 0; k < m_; ++k) s_.totals[at(t, k)] += units_[u].totals[k];
+      for (int i : units_[u].accounts) {
+        s_.position[i] = static_cast<int>(s_.members[t].size());
+        s_.members[t].push_back(i);
+      }
+      if (units_[u].owner >= 0 && units_[u].owner != t) s_.moved += units_[u].moved_measure;
+    }
+    s_.violation.resize(p);
+    for (int t = 0; t < p; ++t) s_.violation[t] = territory_violation(t, &s_.totals[at(t, 0)]);
+    pinned_.assign(units_.size(), 0);
+    for (int t = 0; t < p; ++t)
+      if (s_.centre[t] >= 0) pinned_[unit_of_[s_.centre[t]]] = 1;
+    recompute_costs();
+    if (!compact_) {
+      s_.far.assign(static_cast<std::size_t>(n_) * p, 0.0);
+      s_.diam.assign(p, 0.0);
+      for (int i = 0; i < n_; ++i)
+        for (int t = 0; t < p; ++t) {
+          double f = 0.0;
+          for (int j : s_.members[t]) f = std::max(f, distances_(i, j));
+          s_.far[static_cast<std::size_t>(i) * p + t] = f;
+        }
+      for (int t = 0; t < p; ++t)
+        for (int i : s_.members[t])
+          s_.diam[t] = std::max(s_.diam[t], s_.far[static_cast<std::size_t>(i) * p + t]);
+    }
+    version_.assign(p, 0);
+    cache_version_.assign(units_.size(), -1);
+    cache_territory_.assign(units_.size(), -1);
+    cache_value_.assign(units_.size(), 0.0);
+  }
+
+  void recompute_costs() {
+    s_.cost.assign(p_, 0.0);
+    if (!compact_) return;
+    for (std::size_t u = 0; u < units_.size(); ++u)
+      s_.cost[s_.assign[u]] += unit_cost(static_cast<int>(u), s_.assign[u]);
+  }
+
+  void move(int u, int to) {
+    const int from = s_.assign[u];
+    const Unit& unit = units_[u];
+    for (int k = 0; k < m_; ++k) {
+      s_.totals[at(from, k)] -= unit.totals[k];
+      s_.totals[at(to, k)] += unit.totals[k];
+    }
+    s_.violation[from] = territory_violation(from, &s_.totals[at(from, 0)]);
+    s_.violation[to] = territory_violation(to, &s_.totals[at(to, 0)]);
+    s_.moved += moved_change(u, from, to);
+    if (compact_) {
+      s_.cost[from] -= unit_cost(u, from);
+      s_.cost[to] += unit_cost(u, to);
+    }
+    for (int i : unit.accounts) {
+      auto& source = s_.members[from];
+      int index = s_.position[i];
+      source[index] = source.back();
+      s_.position[source[index]] = index;
+      source.pop_back();
+      s_.position[i] = static_cast<int>(s_.members[to].size());
+      s_.members[to].push_back(i);
+    }
+    s_.assign[u] = to;
+    ++version_[from];
+    ++version_[to];
+    if (!compact_) update_far(u, from, to);
+  }
+
+  void update_far(int u, int from, int to) {
+    const auto& moved = units_[u].accounts;
+    for (int j = 0; j < n_; ++j) {
+      double* row = &s_.far[static_cast<std::size_t>(j) * p_];
+      bool stale = false;
+      for (int i : moved) {
+        double d = distances_(i, j);
+        row[to] = std::max(row[to], d);
+        if (d >= row[from]) stale = true;
+      }
+      if (stale) {
+        double f = 0.0;
+        for (int k : s_.members[from]) f = std::max(f, distances_(j, k));
+        row[from] = f;
+      }
+    }
+    s_.diam[to] = 0.0;
+    for (int i : s_.members[to])
+      s_.diam[to] = std::max(s_.diam[to], s_.far[static_cast<std::size_t>(i) * p_ + to]);
+    s_.diam[from] = 0.0;
+    for (int i : s_.members[from])
+      s_.diam[from] = std::max(s_.diam[from], s_.far[static_cast<std::size_t>(i) * p_ + from]);
+  }
+
+  // ---- candidate targets ----------------------------------------------------------------------
+
+  //! Coordinates on the unit sphere for haversine (chord order = great-circle order), else planar.
+  using Point = boost::geometry::model::point<double, 3, boost::geometry::cs::cartesian>;
+  Point point_of(int i) const {
+    const Account& a = problem_.accounts[i];
+    if (problem_.distance == DistanceKind::haversine) {
+      const double to_radians = std::acos(-1.0) / 180.0;
+      double lon = a.x * to_radians, lat = a.y * to_radians;
+      return Point(std::cos(lat) * std::cos(lon), std::cos(lat) * std::sin(lon), std::sin(lat));
+    }
+    return Point(a.x, a.y, 0.0);
+  }
+
+  //! Targets a unit considers: all territories when p is small, else its nearest centres.
+  void refresh_targets() {
+    if (p_ <= kAllTargetsLimit || !compact_ || !geographic_ ||
+        problem_.distance == DistanceKind::graph) {
+      targets_.clear();
+      return;
+    }
+    namespace bgi = boost::geometry::index;
+    std::vector<std::pair<Point, int>> entries;
+    for (int t = 0; t < p_; ++t)
+      if (s_.centre[t] >= 0) entries.emplace_back(point_of(s_.centre[t]), t);
+    bgi::rtree<std::pair<Point, int>, bgi::quadratic<16>> tree(entries.begin(), entries.end());
+    const bool regions = !problem_.region_names.empty();
+    const int wanted = regions ? 3 * kNearestTargets : kNearestTargets;
+    targets_.assign(units_.size() * kNearestTargets, -1);
+    std::vector<std::pair<Point, int>> found;
+    for (std::size_t u = 0; u < units_.size(); ++u) {
+      int* row = &targets_[u * kNearestTargets];
+      int count = 0;
+      found.clear();
+      tree.query(bgi::nearest(point_of(units_[u].accounts.front()), wanted),
+                 std::back_inserter(found));
+      std::sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
+        return unit_cost(static_cast<int>(u), a.second) < unit_cost(static_cast<int>(u), b.second) ||
+               (unit_cost(static_cast<int>(u), a.second) == unit_cost(static_cast<int>(u), b.second) &&
+                a.second < b.second);
+      });
+      for (const auto& [point, t] : found)
+        if (count < kNearestTargets && allowed(static_cast<int>(u), t)) row[count++] = t;
+    }
+  }
+
+  template <class F>
+  void for_each_target(int u, F&& f) const {
+    if (targets_.empty()) {
+      for (int t = 0; t < p_; ++t)
+        if (allowed(u, t)) f(t);
+      return;
+    }
+    const int* row = &targets_[static_cast<std::size_t>(u) * kNearestTargets];
+    bool owner_seen = units_[u].owner < 0;
+    for (int k = 0; k < kNearestTargets && row[k] >= 0; ++k) {
+      owner_seen = owner_seen || row[k] == units_[u].owner;
+      f(row[k]);
+    }
+    if (!owner_seen && allowed(u, units_[u].owner)) f(units_[u].owner);
+  }
+
+  // ---- construction -----------------------------------------------------------------------------
+
+  //! Centres by k-means++ sampling (D^2), restricted to each territory's region; locked accounts
+  //! and fixed centres are honoured first.
+  void choose_centres() {
+    s_.centre.assign(p_, -1);
+    std::vector<char> taken(n_, 0);
+    for (int t = 0; t < p_; ++t) {
+      int fixed = problem_.territories[t].centre;
+      if (fixed >= 0) {
+        s_.centre[t] = fixed;
+        taken[fixed] = 1;
+      }
+    }
+    // A territory with locked accounts is centred on one of them.
+    std::vector<std::vector<int>> locked(p_);
+    for (int i = 0; i < n_; ++i)
+      if (problem_.accounts[i].lock >= 0) locked[problem_.accounts[i].lock].push_back(i);
+    for (int t = 0; t < p_; ++t)
+      if (s_.centre[t] < 0 && !locked[t].empty()) {
+        int i = locked[t][rng_() % locked[t].size()];
+        if (!taken[i]) {
+          s_.centre[t] = i;
+          taken[i] = 1;
+        }
+      }
+    if (!geographic_) return;
+    std::vector<double> nearest(n_, kInfinity);
+    auto add_centre = [&](int c) {
+      for (int i = 0; i < n_; ++i) nearest[i] = std::min(nearest[i], distances_(i, c));
+    };
+    for (int t = 0; t < p_; ++t)
+      if (s_.centre[t] >= 0) add_centre(s_.centre[t]);
+    for (int t = 0; t < p_; ++t) {
+      if (s_.centre[t] >= 0) continue;
+      double total = 0.0;
+      auto eligible = [&](int i) {
+        return !taken[i] && units_[unit_of_[i]].lock < 0 && allowed(unit_of_[i], t);
+      };
+      for (int i = 0; i < n_; ++i)
+        if (eligible(i)) total += std::isinf(nearest[i]) ? 1.0 : nearest[i] * nearest[i];
+      double pick = rng_.uniform() * total;
+      int chosen = -1;
+      for (int i = 0; i < n_; ++i) {
+        if (!eligible(i)) continue;
+        chosen = i;
+        pick -= std::isinf(nearest[i]) ? 1.0 : nearest[i] * nearest[i];
+        if (pick <= 0) break;
+      }
+      if (chosen < 0) continue;  // no free account in the region: territory stays empty
+      s_.centre[t] = chosen;
+      taken[chosen] = 1;
+      add_centre(chosen);
+    }
+  }
+
+  void construct() {
+    choose_centres();
+    s_.assign.assign(units_.size(), -1);
+    for (int t = 0; t < p_; ++t)
+      if (s_.centre[t] >= 0) s_.assign[unit_of_[s_.centre[t]]] = t;
+    if (!compact_ || !geographic_) {
+      // p-centre form for dispersion and no geography: centres are only seeds.
+      if (!compact_ && problem_.contiguity) {
+        grow_contiguous();
+        finish_construction();
+        return;
+      }
+    }
+    if (problem_.contiguity) {
+      grow_contiguous();
+      finish_construction();
+      return;
+    }
+    greedy_assign();
+    finish_construction();
+  }
+
+  //! Units in decreasing regret order go to the cheapest target with room under the upper bounds.
+  void greedy_assign() {
+    const std::size_t count = units_.size();
+    std::vector<double> totals(static_cast<std::size_t>(p_) * m_, 0.0);
+    for (std::size_t u = 0; u < count; ++u)
+      if (s_.assign[u] >= 0)
+        for (int k = 0; k < m_; ++k) totals[at(s_.assign[u], k)] += units_[u].totals[k];
+    s_.cost.assign(p_, 0.0);
+    refresh_targets();
+    std::vector<std::pair<double, int>> order;
+    order.reserve(count);
+    for (std::size_t u = 0; u < count; ++u) {
+      if (s_.assign[u] >= 0) continue;
+      double first = kInfinity, second = kInfinity;
+      for_each_target(static_cast<int>(u), [&](int t) {
+        double c = distance_to_centre(static_cast<int>(u), t);
+        if (c < first) {
+          second = first;
+          first = c;
+        } else if (c < second) {
+          second = c;
+        }
+      });
+      double regret = std::isinf(second) ? kInfinity : second - first;
+      order.emplace_back(-regret, static_cast<int>(u));
+    }
+    std::sort(order.begin(), order.end());
+    std::vector<std::pair<double, int>> options;
+    for (auto [negative_regret, u] : order) {
+      options.clear();
+      for_each_target(u, [&](int t) { options.emplace_back(distance_to_centre(u, t), t); });
+      if (!geographic_) {
+        // Without geography, fill the emptiest territory (relative to the mean) first.
+        for (auto& [key, t] : options) {
+          key = 0.0;
+          for (int k = 0; k < m_; ++k) key += totals[at(t, k)] / scale_[k];
+        }
+      }
+      std::sort(options.begin(), options.end());
+      int chosen = options.empty() ? 0 : options.front().second;
+      for (auto [c, t] : options) {
+        bool fits = true;
+        for (int k = 0; k < m_ && fits; ++k)
+          fits = totals[at(t, k)] + units_[u].totals[k] <= upper_[at(t, k)];
+        if (fits) {
+          chosen = t;
+          break;
+        }
+      }
+      s_.assign[u] = chosen;
+      for (int k = 0; k < m_; ++k) totals[at(chosen, k)] += units_[u].totals[k];
+    }
+  }
+
+  double distance_to_centre(int u, int t) const {
+    int c = s_.centre[t];
+    if (c < 0 || !geographic_) return 0.0;
+    double sum = 0.0;
+    for (int i : units_[u].accounts) sum += distances_(i, c);
+    return sum;
+  }
+
+  //! Multi-source Dijkstra from the centres over the adjacency graph: graph Voronoi cells are
+  //! connected, so the construction is contiguous.
+  void grow_contiguous() {
+    std::vector<double> best(n_, kInfinity);
+    using Entry = std::pair<double, std::pair<int, int>>;  // distance, (account, territory)
+    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue;
+    std::vector<double> length_of;
+    std::vector<std::vector<std::pair<int, double>>> edges(n_);
+    for (const Edge& e : problem_.edges) {
+      edges[e.from].emplace_back(e.to, e.length);
+      edges[e.to].emplace_back(e.from, e.length);
+    }
+    for (int t = 0; t < p_; ++t)
+      if (s_.centre[t] >= 0) queue.push({0.0, {s_.centre[t], t}});
+    std::vector<int> territory(n_, -1);
+    while (!queue.empty()) {
+      auto [d, key] = queue.top();
+      auto [i, t] = key;
+      queue.pop();
+      if (territory[i] >= 0) continue;
+      territory[i] = t;
+      for (auto [j, length] : edges[i])
+        if (territory[j] < 0 && d + length < best[j]) {
+          best[j] = d + length;
+          queue.push({d + length, {j, t}});
+        }
+    }
+    for (std::size_t u = 0; u < units_.size(); ++u)
+      if (s_.assign[u] < 0) s_.assign[u] = std::max(0, territory[units_[u].accounts.front()]);
+  }
+
+  void construct_from(const Alignment& initial) {
+    s_.centre = initial.centre;
+    s_.centre.resize(p_, -1);
+    s_.assign.assign(units_.size(), 0);
+    for (std::size_t u = 0; u < units_.size(); ++u)
+      s_.assign[u] = initial.territory[units_[u].accounts.front()];
+    if (compact_) {
+      for (int t = 0; t < p_; ++t)
+        if (s_.centre[t] >= 0 && s_.assign[unit_of_[s_.centre[t]]] != t) s_.centre[t] = -1;
+    } else {
+      s_.centre.assign(p_, -1);
+    }
+    finish_construction();
+    if (compact_) recentre();
+  }
+
+  //! Start 0 of a realignment: everyone stays with the current owner; unowned units go to the
+  //! nearest centre.
+  void construct_from_owners() {
+    Alignment current;
+    current.territory.assign(n_, -1);
+    for (int i = 0; i < n_; ++i) current.territory[i] = units_[unit_of_[i]].owner;
+    std::vector<char> has_owner(units_.size(), 0);
+    for (std::size_t u = 0; u < units_.size(); ++u) has_owner[u] = units_[u].owner >= 0;
+    choose_centres();
+    s_.assign.assign(units_.size(), -1);
+    for (std::size_t u = 0; u < units_.size(); ++u)
+      if (has_owner[u]) s_.assign[u] = units_[u].owner;
+    for (std::size_t u = 0; u < units_.size(); ++u)
+      if (units_[u].lock >= 0) s_.assign[u] = units_[u].lock;
+    // Centres must lie in their territory: recentre on the current members where possible.
+    for (int t = 0; t < p_; ++t)
+      if (s_.centre[t] >= 0 && s_.assign[unit_of_[s_.centre[t]]] != t &&
+          problem_.territories[t].centre < 0)
+        s_.centre[t] = -1;
+    for (int t = 0; t < p_; ++t)
+      if (s_.centre[t] >= 0) s_.assign[unit_of_[s_.centre[t]]] = t;
+    if (!compact_) s_.centre.assign(p_, -1);
+    greedy_assign();
+    finish_construction();
+    if (compact_) {
+      recentre();
+      refresh_targets();
+    }
+  }
+
+  void finish_construction() {
+    for (std::size_t u = 0; u < units_.size(); ++u)
+      if (units_[u].lock >= 0) s_.assign[u] = units_[u].lock;
+    if (compact_ && geographic_) {
+      // Territories without a centre (e.g. an empty region) get one among their members.
+      rebuild();
+      for (int t = 0; t < p_; ++t)
+        if (s_.centre[t] < 0 && !s_.members[t].empty()) s_.centre[t] = s_.members[t].front();
+    } else {
+      s_.centre.assign(p_, -1);
+    }
+    rebuild();
+    refresh_targets();
+    double objective_scale = compact_ ? std::max(1e-9, main_objective() / p_) : 1.0;
+    if (!compact_) objective_scale = std::max(1e-9, main_objective());
+    if (!geographic_) objective_scale = 1.0;
+    lambda_ = objective_scale;
+    base_lambda_ = objective_scale;
+  }
+
+  // ---- local search -----------------------------------------------------------------------------
+
+  bool keeps_contiguous(int u, int from, int to) const {
+    if (!problem_.contiguity) return true;
+    const Unit& unit = units_[u];
+    bool touches = s_.members[to].empty();
+    for (int i : unit.accounts)
+      for (int j : adjacent_[i])
+        if (s_.assign[unit_of_[j]] == to) touches = true;
+    if (!touches) return false;
+    const auto& mem = s_.members[from];
+    std::size_t remaining = mem.size() - unit.accounts.size();
+    if (remaining == 0) return true;
+    int seed = -1;
+    for (int i : mem)
+      if (unit_of_[i] != u) {
+        seed = i;
+        break;
+      }
+    std::vector<int> stack{seed};
+    visited_.resize(n_, 0);
+    ++visit_mark_;
+    if (visit_mark_ == 0) {
+      std::fill(visited_.begin(), visited_.end(), 0);
+      visit_mark_ = 1;
+    }
+    visited_[seed] = visit_mark_;
+    std::size_t reached = 1;
+    while (!stack.empty()) {
+      int i = stack.back();
+      stack.pop_back();
+      for (int j : adjacent_[i])
+        if (visited_[j] != visit_mark_ && s_.assign[unit_of_[j]] == from && unit_of_[j] != u) {
+          visited_[j] = visit_mark_;
+          ++reached;
+          stack.push_back(j);
+        }
+    }
+    return reached == remaining;
+  }
+
+  //! Penalised change of moving unit u from its territory to `to`.
+  double shift_delta(int u, int to) {
+    const int from = s_.assign[u];
+    const Unit& unit = units_[u];
+    double after_from[64], after_to[64];
+    double* a = m_ <= 64 ? after_from : nullptr;
+    double* b = m_ <= 64 ? after_to : nullptr;
+    std::vector<double> spill;
+    if (m_ > 64) {
+      spill.resize(2 * m_);
+      a = spill.data();
+      b = spill.data() + m_;
+    }
+    for (int k = 0; k < m_; ++k) {
+      a[k] = s_.totals[at(from, k)] - unit.totals[k];
+      b[k] = s_.totals[at(to, k)] + unit.totals[k];
+    }
+    double moved_after = s_.moved + moved_change(u, from, to);
+    double violation = territory_violation(from, a) + territory_violation(to, b) -
+                       s_.violation[from] - s_.violation[to] + moved_violation(moved_after) -
+                       moved_violation(s_.moved);
+    double delta = lambda_ * violation + problem_.disruption.weight * (moved_after - s_.moved);
+    if (compact_) {
+      delta += unit_cost(u, to) - unit_cost(u, from);
+    } else if (geographic_) {
+      double diam_from = diameter_without(u, from);
+      double diam_to = std::max({s_.diam[to], far_from(u, to, -1), unit_diameter_[u]});
+      delta += dispersion_change(from, diam_from, to, diam_to);
+    }
+    return delta;
+  }
+
+  double dispersion_change(int a, double diam_a, int b, double diam_b) const {
+    double largest = 0.0, largest_before = 0.0, sum_before = 0.0;
+    for (int t = 0; t < p_; ++t) {
+      double d = s_.diam[t];
+      largest_before = std::max(largest_before, d);
+      sum_before += d;
+      if (t != a && t != b) largest = std::max(largest, d);
+    }
+    largest = std::max({largest, diam_a, diam_b});
+    double sum = sum_before - s_.diam[a] - s_.diam[b] + diam_a + diam_b;
+    return (largest - largest_before) + kMeanDiameterWeight * (sum - sum_before) / p_;
+  }
+
+  double epsilon() const { return 1e-9 * (1.0 + std::abs(main_objective())); }
+
+  bool shift_pass() {
+    bool improved = false;
+    order_.resize(units_.size());
+    std::iota(order_.begin(), order_.end(), 0);
+    shuffle(order_);
+    const double eps = epsilon();
+    for (int u : order_) {
+      if (!movable(u)) continue;
+      if ((order_.size() > 5000) && out_of_time()) break;
+      const int from = s_.assign[u];
+      double best = -eps;
+      int target = -1;
+      for_each_target(u, [&](int t) {
+        if (t == from) return;
+        double d = shift_delta(u, t);
+        if (d < best) {
+          best = d;
+          target = t;
+        }
+      });
+      if (target >= 0 && keeps_contiguous(u, from, target)) {
+        move(u, target);
+        improved = true;
+      }
+    }
+    return improved;
+  }
+
+  double swap_delta(int u, int v) {
+    const int a = s_.assign[u], b = s_.assign[v];
+    double ta[64], tb[64];
+    if (m_ > 64) return kInfinity;
+    for (int k = 0; k < m_; ++k) {
+      double shift = units_[v].totals[k] - units_[u].totals[k];
+      ta[k] = s_.totals[at(a, k)] + shift;
+      tb[k] = s_.totals[at(b, k)] - shift;
+    }
+    double moved_after = s_.moved + moved_change(u, a, b) + moved_change(v, b, a);
+    double violation = territory_violation(a, ta) + territory_violation(b, tb) - s_.violation[a] -
+                       s_.violation[b] + moved_violation(moved_after) - moved_violation(s_.moved);
+    double delta = lambda_ * violation + problem_.disruption.weight * (moved_after - s_.moved);
+    if (compact_) {
+      delta += unit_cost(u, b) - unit_cost(u, a) + unit_cost(v, a) - unit_cost(v, b);
+    } else if (geographic_) {
+      double diam_a = std::max({diameter_without(u, a), far_from(v, a, u), unit_diameter_[v]});
+      double diam_b = std::max({diameter_without(v, b), far_from(u, b, v), unit_diameter_[u]});
+      delta += dispersion_change(a, diam_a, b, diam_b);
+    }
+    return delta;
+  }
+
+  bool swap_pass() {
+    if (!swaps_) return false;
+    bool improved = false;
+    const double eps = epsilon();
+    const int count = static_cast<int>(units_.size());
+    order_.resize(count);
+    std::iota(order_.begin(), order_.end(), 0);
+    shuffle(order_);
+    for (int u : order_) {
+      if (!movable(u)) continue;
+      if (out_of_time()) break;
+      double best = -eps;
+      int partner = -1;
+      for (int v = 0; v < count; ++v) {
+        if (!movable(v) || s_.assign[v] == s_.assign[u]) continue;
+        if (!allowed(u, s_.assign[v]) || !allowed(v, s_.assign[u])) continue;
+        // A cheap filter: compactness swaps only between territories the unit may target.
+        double d = swap_delta(u, v);
+        if (d < best) {
+          best = d;
+          partner = v;
+        }
+      }
+      if (partner >= 0) {
+        int a = s_.assign[u], b = s_.assign[partner];
+        move(u, b);
+        move(partner, a);
+        improved = true;
+      }
+    }
+    return improved;
+  }
+
+  //! Moves each free centre to the member minimising the territory's weighted distance sum.
+  bool recentre() {
+    if (!compact_ || !geographic_) return false;
+    bool changed = false;
+    std::vector<int> candidates;
+    for (int t = 0; t < p_; ++t) {
+      if (problem_.territories[t].centre >= 0) continue;
+      const auto& mem = s_.members[t];
+      if (mem.empty()) continue;
+      candidates.clear();
+      constexpr std::size_t kExactLimit = 300, kSampled = 48;
+      if (mem.size() <= kExactLimit || problem_.distance == DistanceKind::graph) {
+        if (mem.size() <= kExactLimit) {
+          candidates = mem;
+        } else {
+          for (std::size_t k = 0; k < kSampled; ++k) candidates.push_back(mem[rng_() % mem.size()]);
+        }
+      } else {
+        // Members nearest the weighted mean position are the likely medians.
+        double wx = 0, wy = 0, w = 0;
+        for (int i : mem) {
+          double wi = problem_.accounts[i].weight + 1e-12;
+          wx += wi * problem_.accounts[i].x;
+          wy += wi * problem_.accounts[i].y;
+          w += wi;
+        }
+        wx /= w;
+        wy /= w;
+        std::vector<std::pair<double, int>> by_distance;
+        by_distance.reserve(mem.size());
+        for (int i : mem)
+          by_distance.emplace_back(std::hypot(problem_.accounts[i].x - wx, problem_.accounts[i].y - wy), i);
+        std::partial_sort(by_distance.begin(), by_distance.begin() + kSampled, by_distance.end());
+        for (std::size_t k = 0; k < kSampled; ++k) candidates.push_back(by_distance[k].second);
+      }
+      int best_centre = s_.centre[t];
+      double best_cost = kInfinity;
+      if (best_centre >= 0) {
+        best_cost = 0.0;
+        for (int i : mem) best_cost += problem_.accounts[i].weight * distances_(i, best_centre);
+      }
+      for (int c : candidates) {
+        if (c == s_.centre[t]) continue;
+        double cost = 0.0;
+        for (int i : mem) {
+          cost += problem_.accounts[i].weight * distances_(i, c);
+          if (cost >= best_cost) break;
+        }
+        if (cost < best_cost * (1 - 1e-12)) {
+          best_cost = cost;
+          best_centre = c;
+        }
+      }
+      if (best_centre != s_.centre[t]) {
+        if (s_.centre[t] >= 0) pinned_[unit_of_[s_.centre[t]]] = 0;
+        s_.centre[t] = best_centre;
+        pinned_[unit_of_[best_centre]] = 1;
+        changed = true;
+      }
+    }
+    if (changed) recompute_costs();
+    return changed;
+  }
+
+  //! Local search to a local optimum, raising the penalty while balance is violated.
+  void descend() {
+    for (int round = 0; round < 40; ++round) {
+      for (;;) {
+        bool improved = false;
+        while (shift_pass()) {
+          improved = true;
+          if (out_of_time()) break;
+        }
+        if (!out_of_time() && swap_pass()) improved = true;
+        if (!improved && recentre()) {
+          refresh_targets();
+          improved = true;
+        }
+        if (!improved || out_of_time()) break;
+      }
+      recompute_costs();
+      if (total_violation() <= kFeasibleViolation || out_of_time()) break;
+      lambda_ *= 2.0;
+    }
+  }
+
+  // ---- perturbation -------------------------------------------------------------------------
+
+  void perturb(int k) {
+    if (compact_ && geographic_) {
+      for (int step = 0; step < k; ++step) {
+        // Re-site one free centre on a random account near it (a target of that account).
+        int i = static_cast<int>(rng_() % n_);
+        int u = unit_of_[i];
+        if (pinned_[u] || units_[u].lock >= 0) continue;
+        std::vector<int> options;
+        for_each_target(u, [&](int t) {
+          if (problem_.territories[t].centre < 0) options.push_back(t);
+        });
+        if (options.empty()) continue;
+        int t = options[rng_() % options.size()];
+        if (s_.centre[t] >= 0) pinned_[unit_of_[s_.centre[t]]] = 0;
+        s_.centre[t] = i;
+        if (s_.assign[u] != t) move(u, t);
+        pinned_[u] = 1;
+      }
+      recompute_costs();
+      refresh_targets();
+      return;
+    }
+    for (int step = 0; step < k; ++step) {
+      int u = static_cast<int>(rng_() % units_.size());
+      if (!geographic_ || rng_() % 2 == 0) {
+        if (!movable(u)) continue;
+        int t = static_cast<int>(rng_() % p_);
+        if (t != s_.assign[u] && allowed(u, t) && keeps_contiguous(u, s_.assign[u], t)) move(u, t);
+        continue;
+      }
+      // Take an extreme account of the widest territory to the territory it is closest to.
+      int widest = static_cast<int>(std::max_element(s_.diam.begin(), s_.diam.end()) - s_.diam.begin());
+      const auto& mem = s_.members[widest];
+      if (mem.empty()) continue;
+      int i = mem[rng_() % mem.size()];
+      u = unit_of_[i];
+      if (!movable(u)) continue;
+      int best_t = -1;
+      double best_far = kInfinity;
+      for (int t = 0; t < p_; ++t) {
+        if (t == widest || !allowed(u, t)) continue;
+        double f = far_from(u, t, -1);
+        if (f < best_far) {
+          best_far = f;
+          best_t = t;
+        }
+      }
+      if (best_t >= 0 && keeps_contiguous(u, widest, best_t)) move(u, best_t);
+    }
+  }
+
+  void shuffle(std::vector<int>& values) {
+    for (std::size_t i = values.size(); i > 1; --i) std::swap(values[i - 1], values[rng_() % i]);
+  }
+
+  bool out_of_time() const { return stop_->load(std::memory_order_relaxed) || Clock::now() >= deadline_; }
+  void note_best() {
+    time_to_best_ = std::chrono::duration<double>(Clock::now() - origin_).count();
+  }
+
+  const Problem& problem_;
+  const Distances& distances_;
+  const std::vector<Unit>& units_;
+  Rng rng_;
+  int n_, p_, m_;
+  bool compact_, geographic_;
+  bool swaps_ = true;
+  std::vector<int> unit_of_;
+  std::vector<double> scale_, lower_, upper_;
+  std::optional<double> moved_cap_;
+  double moved_scale_ = 1.0;
+  std::vector<double> unit_diameter_;
+  std::vector<std::vector<int>> adjacent_;
+  State s_, best_;
+  Score best_score_;
+  std::vector<char> pinned_;
+  std::vector<int> targets_;
+  std::vector<int> order_;
+  std::vector<int> version_, cache_version_, cache_territory_;
+  std::vector<double> cache_value_;
+  mutable std::vector<unsigned> visited_;
+  mutable unsigned visit_mark_ = 0;
+  double lambda_ = 1.0, base_lambda_ = 1.0;
+  Clock::time_point deadline_, origin_ = Clock::now();
+  const std::atomic<bool>* stop_ = nullptr;
+  double time_to_best_ = 0.0;
+};
+
+}  // namespace
+
+SearchResult optimise(const Problem& problem, const Distances& distances,
+                      const SearchSettings& settings) {
+  const auto origin = Clock::now();
+  const auto deadline = origin + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(settings.time_limit));
+  const std::vector<Unit> units = make_units(problem);
+  const int starts = std::max(1, settings.starts);
+  int max_idle = settings.max_idle;
+  if (max_idle <= 0) {
+    const std::size_t n = problem.size();
+    max_idle = n <= 200 ? 300 : n <= 2000 ? 150 : n <= 20000 ? 20 : 3;
+  }
+  struct Outcome {
+    bool done = false;
+    Alignment alignment;
+    Evaluation evaluation;
+    double time_to_best = 0.0;
+  };
+  std::vector<Outcome> outcomes(starts);
+  std::atomic<bool> stop{false};
+  tbb::task_arena arena(std::max(1, settings.threads));
+  arena.execute([&] {
+    tbb::parallel_for(0, starts, 1, [&](int start) {
+      if (stop.load() || Clock::now() >= deadline) return;
+      Search search(problem, distances, units,
+                    Rng(settings.seed, StreamId::territories, static_cast<std::uint64_t>(start), 0, 0));
+      search.set_origin(origin);
+      search.run(start, settings.initial, deadline, stop, max_idle);
+      Outcome& outcome = outcomes[start];
+      outcome.alignment = search.alignment();
+      outcome.evaluation = evaluate(problem, distances, outcome.alignment);
+      outcome.time_to_best = search.time_to_best();
+      outcome.done = true;
+      if (settings.target && outcome.evaluation.feasible &&
+          outcome.evaluation.objective <= *settings.target)
+        stop.store(true);
+    });
+  });
+  SearchResult result;
+  result.method = "multistart VNS";
+  auto key = [](const Evaluation& e) {
+    double violation = 0.0;
+    for (double t : e.tightest_tolerance) violation += t;
+    return std::make_pair(!e.feasible, e.feasible ? e.objective : violation);
+  };
+  for (int s = 0; s < starts; ++s) {
+    if (!outcomes[s].done) continue;
+    ++result.starts_run;
+    if (result.best_start < 0 || key(outcomes[s].evaluation) < key(result.evaluation)) {
+      result.best_start = s;
+      result.alignment = outcomes[s].alignment;
+      result.evaluation = outcomes[s].evaluation;
+      result.time_to_best = outcomes[s].time_to_best;
+    }
+  }
+  if (result.best_start < 0) throw_input("territories: the time limit allowed no start to finish");
+  result.seconds = std::chrono::duration<double>(Clock::now() - origin).count();
+  result.stopped_by_time = result.starts_run < starts || Clock::now() >= deadline;
+  return result;
+}
+
+}  // namespace opsim::territory

@@ -1,0 +1,46 @@
+// The heuristic optimiser: multistart construction + variable neighbourhood search with shift
+// and swap moves and incremental evaluation, parallel over starts (oneTBB).
+//
+// Determinism: start s draws only from Rng(seed, territories, s, ...) and the best alignment is
+// chosen by (feasible, objective or violation, start index), so the result is a function of the
+// seed and the settings, not of the thread count - unless the time limit or the target value
+// stops the run early (then the starts that finished in time decide).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "models/territory/objective.hpp"
+
+namespace opsim::territory {
+
+struct SearchSettings {
+  std::uint64_t seed = 1;
+  int threads = 1;
+  int starts = 8;             //!< independent constructions, each followed by VNS
+  double time_limit = 60.0;   //!< wall-clock seconds for the whole search
+  std::optional<double> target;  //!< stop once a feasible objective <= target is found
+  int max_idle = 0;  //!< VNS iterations without improvement before a start ends; 0 = by size
+  //! Centres the compactness search starts from (start 0), e.g. a previous alignment's.
+  std::optional<Alignment> initial;
+};
+
+struct SearchResult {
+  Alignment alignment;
+  Evaluation evaluation;
+  double seconds = 0.0;
+  double time_to_best = 0.0;  //!< seconds from the start of the search to the best alignment
+  int starts_run = 0;
+  int best_start = -1;
+  bool stopped_by_time = false;
+  std::optional<double> best_bound;  //!< a proven lower bound (exact mode)
+  bool proven_optimal = false;
+  std::string method;
+};
+
+//! \pre validate(problem) passed.
+SearchResult optimise(const Problem& problem, const Distances& distances,
+                      const SearchSettings& settings);
+
+}  // namespace opsim::territory

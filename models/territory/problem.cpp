@@ -1,0 +1,198 @@
+#include "models/territory/problem.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <queue>
+
+#include "sim/error.hpp"
+
+namespace opsim::territory {
+
+int Problem::attribute_index(const std::string& name) const {
+  auto it = std::find(attribute_names.begin(), attribute_names.end(), name);
+  return it == attribute_names.end() ? -1 : static_cast<int>(it - attribute_names.begin());
+}
+
+bool Problem::has_owners() const {
+  return std::any_of(accounts.begin(), accounts.end(), [](const Account& a) { return a.owner >= 0; });
+}
+
+namespace {
+
+//! Connected components of the adjacency graph; returns the count.
+int component_count(std::size_t n, const std::vector<Edge>& edges) {
+  std::vector<std::vector<int>> adjacent(n);
+  for (const Edge& e : edges) {
+    adjacent[e.from].push_back(e.to);
+    adjacent[e.to].push_back(e.from);
+  }
+  std::vector<char> seen(n, 0);
+  int components = 0;
+  for (std::size_t start = 0; start < n; ++start) {
+    if (seen[start]) continue;
+    ++components;
+    std::queue<int> frontier;
+    frontier.push(static_cast<int>(start));
+    seen[start] = 1;
+    while (!frontier.empty()) {
+      int u = frontier.front();
+      frontier.pop();
+      for (int v : adjacent[u])
+        if (!seen[v]) {
+          seen[v] = 1;
+          frontier.push(v);
+        }
+    }
+  }
+  return components;
+}
+
+}  // namespace
+
+void validate(const Problem& problem, const std::string& source) {
+  const std::size_t n = problem.size();
+  const int p = problem.territory_count();
+  if (n == 0) throw_input("{}: no accounts", source);
+  if (p < 1) throw_input("{}: {} territories requested; at least 1 is required", source, p);
+  if (static_cast<std::size_t>(p) > n)
+    throw_input("{}: {} territories requested but only {} accounts; p must be at most {}", source,
+                p, n, n);
+  const std::size_t m = problem.attribute_names.size();
+  for (const Account& a : problem.accounts) {
+    if (!std::isfinite(a.x) || !std::isfinite(a.y))
+      throw_input("{}: account '{}': coordinates ({}, {}) are not finite numbers", source, a.id,
+                  a.x, a.y);
+    if (a.attributes.size() != m)
+      throw_internal("account '{}' has {} attributes, expected {}", a.id, a.attributes.size(), m);
+    for (std::size_t k = 0; k < m; ++k)
+      if (!(a.attributes[k] >= 0.0) || !std::isfinite(a.attributes[k]))
+        throw_input("{}: account '{}': {} = {} is not allowed (attributes are finite and >= 0)",
+                    source, a.id, problem.attribute_names[k], a.attributes[k]);
+    if (a.lock >= p || a.owner >= p)
+      throw_internal("account '{}' refers to territory beyond {}", a.id, p);
+    if (a.lock >= 0 && a.region >= 0 && problem.territories[a.lock].region >= 0 &&
+        problem.territories[a.lock].region != a.region)
+      throw_input("{}: account '{}' is locked to territory '{}' of another region", source, a.id,
+                  problem.territories[a.lock].id);
+  }
+  for (const BalanceRule& rule : problem.balance)
+    if (!(rule.tolerance >= 0.0) || !std::isfinite(rule.tolerance))
+      throw_input("{}: balance tolerance for '{}' is {}; allowed: a finite number >= 0", source,
+                  problem.attribute_names[rule.attribute], rule.tolerance);
+  // A group behaves as one unit: its accounts may not be locked to different territories.
+  std::map<int, int> group_lock;
+  for (const Account& a : problem.accounts) {
+    if (a.group < 0 || a.lock < 0) continue;
+    auto [it, inserted] = group_lock.emplace(a.group, a.lock);
+    if (!inserted && it->second != a.lock)
+      throw_input("{}: account '{}' is locked to '{}' but its group is locked to '{}'", source,
+                  a.id, problem.territories[a.lock].id, problem.territories[it->second].id);
+  }
+  if (problem.distance == DistanceKind::graph || problem.contiguity) {
+    if (problem.edges.empty())
+      throw_input("{}: graph distances or contiguity need an adjacency graph; none was given",
+                  source);
+    if (n > kMaxGraphAccounts)
+      throw_input(
+          "{}: {} accounts is too many for shortest-path distances (all pairs need {:.1f} GB); "
+          "allowed: at most {} accounts, or use euclidean/haversine distances",
+          source, n, 8.0 * static_cast<double>(n) * static_cast<double>(n) / 1e9,
+          kMaxGraphAccounts);
+    for (const Edge& e : problem.edges)
+      if (!(e.length >= 0.0) || !std::isfinite(e.length))
+        throw_input("{}: edge {}-{} has length {}; allowed: a finite number >= 0", source,
+                    problem.accounts[e.from].id, problem.accounts[e.to].id, e.length);
+    int components = component_count(n, problem.edges);
+    if (components > 1 && (problem.contiguity || problem.distance == DistanceKind::graph))
+      throw_input("{}: the adjacency graph has {} disconnected components; {} requires a "
+                  "connected graph",
+                  source, components,
+                  problem.contiguity ? "contiguity" : "shortest-path distance");
+  }
+  if (problem.objective == ObjectiveKind::dispersion) {
+    if (problem.distance == DistanceKind::none)
+      throw_input("{}: the dispersion objective needs coordinates or an adjacency graph", source);
+    if (n > kMaxDispersionAccounts)
+      throw_input("{}: {} accounts is too many for the dispersion objective (diameters are "
+                  "quadratic in territory size); allowed: at most {}, or use compactness",
+                  source, n, kMaxDispersionAccounts);
+  }
+  if (!problem.region_names.empty()) {
+    std::vector<int> per_region(problem.region_names.size(), 0);
+    for (const Territory& t : problem.territories)
+      if (t.region >= 0) ++per_region[t.region];
+    for (const Account& a : problem.accounts)
+      if (a.region >= 0 && per_region[a.region] == 0)
+        throw_input("{}: account '{}' is in region '{}' which has no territory", source, a.id,
+                    problem.region_names[a.region]);
+  }
+}
+
+std::vector<Unit> make_units(const Problem& problem) {
+  std::vector<Unit> units;
+  std::map<int, int> unit_of_group;
+  const std::size_t m = problem.attribute_names.size();
+  const int measure = problem.disruption.measure_attribute;
+  for (std::size_t i = 0; i < problem.size(); ++i) {
+    const Account& a = problem.accounts[i];
+    int index = static_cast<int>(units.size());
+    if (a.group >= 0) {
+      auto [it, inserted] = unit_of_group.emplace(a.group, index);
+      index = it->second;
+    }
+    if (index == static_cast<int>(units.size())) {
+      units.emplace_back();
+      units.back().totals.assign(m, 0.0);
+      units.back().owner = a.owner;
+      units.back().region = a.region;
+    }
+    Unit& unit = units[index];
+    unit.accounts.push_back(static_cast<int>(i));
+    for (std::size_t k = 0; k < m; ++k) unit.totals[k] += a.attributes[k];
+    if (a.lock >= 0) unit.lock = a.lock;
+    // A group's owner is the owner of its first owned account; moved accounts count singly.
+    if (unit.owner < 0) unit.owner = a.owner;
+    unit.moved_measure += measure < 0 ? 1.0 : a.attributes[measure];
+  }
+  return units;
+}
+
+void assign_territory_regions(Problem& problem) {
+  const int regions = static_cast<int>(problem.region_names.size());
+  if (regions == 0) return;
+  bool any_given = std::any_of(problem.territories.begin(), problem.territories.end(),
+                               [](const Territory& t) { return t.region >= 0; });
+  if (any_given) return;
+  const int p = problem.territory_count();
+  if (p < regions)
+    throw_input("{}: {} territories cannot cover {} regions; allowed: at least one per region",
+                problem.name, p, regions);
+  std::vector<double> count(regions, 0.0);
+  for (const Account& a : problem.accounts)
+    if (a.region >= 0) count[a.region] += 1.0;
+  const double total = std::accumulate(count.begin(), count.end(), 0.0);
+  // Largest remainder with one territory guaranteed per region.
+  std::vector<int> share(regions, 1);
+  std::vector<double> remainder(regions);
+  int left = p - regions;
+  int given = 0;
+  for (int r = 0; r < regions; ++r) {
+    double exact = left * count[r] / total;
+    int whole = static_cast<int>(std::floor(exact));
+    share[r] += whole;
+    given += whole;
+    remainder[r] = exact - whole;
+  }
+  std::vector<int> order(regions);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return remainder[a] > remainder[b]; });
+  for (int k = 0; k < left - given; ++k) ++share[order[k % regions]];
+  int t = 0;
+  for (int r = 0; r < regions; ++r)
+    for (int k = 0; k < share[r]; ++k) problem.territories[t++].region = r;
+}
+
+}  // namespace opsim::territory

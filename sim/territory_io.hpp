@@ -1,0 +1,76 @@
+// Reading territory problems (scenario JSON section, accounts CSV, OR-Library pmedcap, Lorena &
+// Senne SJC, DTDP graphml and published allocations) and writing alignments (HDF5, CSV).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/territory/exact_cbc.hpp"
+#include "models/territory/local_search.hpp"
+#include "models/territory/problem.hpp"
+
+namespace opsim::territory_io {
+
+using territory::Alignment;
+using territory::DistanceKind;
+using territory::ObjectiveKind;
+using territory::Problem;
+using territory::SearchResult;
+
+//! Command-line settings that override (or complete) what the input says.
+struct Overrides {
+  std::string format = "auto";  //!< auto|scenario|csv|pmedcap|sjc|graphml
+  std::optional<int> territories;
+  std::optional<ObjectiveKind> objective;
+  std::optional<DistanceKind> distance;
+  std::vector<std::pair<std::string, double>> balance;  //!< attribute name, tolerance
+  std::optional<double> max_moved;          //!< fraction of the disruption measure
+  std::optional<double> disruption_weight;
+  std::optional<std::string> disruption_measure;  //!< "accounts" or an attribute name
+  std::optional<std::string> weight_attribute;    //!< compactness weight column
+  bool contiguity = false;
+};
+
+struct Instance {
+  Problem problem;
+  std::string format;
+  std::optional<double> reference;  //!< published optimum / best known / VNS value
+  std::string reference_label;
+};
+
+//! Reads INPUT in the format given or detected from the extension (.json scenario, .csv
+//! accounts, .graphml DTDP, .txt OR-Library pmedcap or SJC by the first line) and validates it.
+//! \throws InputError naming file, line or JSON pointer, the value and what is allowed.
+Instance load_instance(const std::filesystem::path& input, const Overrides& overrides);
+
+ObjectiveKind parse_objective(const std::string& text, const std::string& where);
+DistanceKind parse_distance(const std::string& text, const std::string& where);
+std::string to_string(ObjectiveKind kind);
+std::string to_string(DistanceKind kind);
+
+//! A published DTDP allocation (`Allocation`: district -> node ids) as an alignment.
+Alignment read_dtdp_allocation(const std::filesystem::path& path, const Problem& problem,
+                               double* published_objective = nullptr);
+
+//! Run provenance written next to the alignment.
+struct RunInfo {
+  std::string input;
+  std::uint64_t seed = 0;
+  int threads = 1;
+  int starts = 0;
+  double time_limit = 0.0;
+  std::optional<double> reference;
+};
+
+//! Writes the HDF5 file through a temporary name renamed at the end, then the CSV companions
+//! `<stem>.csv` (assignment) and `<stem>_territories.csv` (per-territory metrics).
+void write_alignment(const std::filesystem::path& path, const Problem& problem,
+                     const SearchResult& result, const RunInfo& info);
+
+//! The run report printed to the terminal.
+std::string format_report(const Problem& problem, const SearchResult& result, const RunInfo& info);
+
+}  // namespace opsim::territory_io
