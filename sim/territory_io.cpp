@@ -162,7 +162,7 @@ Instance read_graphml(const std::filesystem::path& path) {
   if (graphml == nullptr) throw_input("{}: no <graphml> element", file);
   std::map<std::string, std::string> key_name;  // key id -> attribute name
   for (const auto& [tag, node] : *graphml)
-    if (tag == "key") key_name[node.get<std::string>("<xmlattr>.id")] = node.get<std::string>("<xmlattr>.attr.name");
+    if (tag == "key") key_name[node.get<std::string>("<xmlattr>.id")] = node.get<std::string>(pt::ptree::path_type("<xmlattr>/attr.name", '/'));
   const pt::ptree* graph = graphml->get_child_optional("graph").get_ptr();
   if (graph == nullptr) throw_input("{}: no <graph> element", file);
   Instance instance;
