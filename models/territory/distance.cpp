@@ -1,5 +1,6 @@
 #include "models/territory/distance.hpp"
 
+#include <algorithm>
 #include <numbers>
 
 #include <boost/graph/adjacency_list.hpp>
@@ -35,6 +36,14 @@ Distances::Distances(const Problem& problem) : kind_(problem.distance), n_(probl
     double* row = table_.data() + source * n_;
     boost::dijkstra_shortest_paths(graph, source, boost::distance_map(row));
   });
+  // Path sums in opposite directions can differ in the last bit; searches rely on d(i,j) ==
+  // d(j,i) exactly, so keep the smaller of the two.
+  for (std::size_t i = 0; i < n_; ++i)
+    for (std::size_t j = i + 1; j < n_; ++j) {
+      double d = std::min(table_[i * n_ + j], table_[j * n_ + i]);
+      table_[i * n_ + j] = d;
+      table_[j * n_ + i] = d;
+    }
 }
 
 }  // namespace opsim::territory

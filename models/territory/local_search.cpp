@@ -31,6 +31,8 @@ constexpr int kSwapUnitLimit = 3000;
 //! Weight of the mean diameter next to the largest one: breaks the plateaus of a max objective.
 constexpr double kMeanDiameterWeight = 0.1;
 constexpr double kFeasibleViolation = 1e-9;
+//! The balance penalty weight grows at most this much over its start value.
+constexpr double kMaxPenaltyGrowth = 1e6;
 
 //! Everything a move changes; copied to keep the best alignment of a start.
 struct State {
@@ -733,9 +735,9 @@ class Search {
       b[k] = s_.totals[at(to, k)] + unit.totals[k];
     }
     double moved_after = s_.moved + moved_change(u, from, to);
-    double violation = territory_violation(from, a) + territory_violation(to, b) -
-                       s_.violation[from] - s_.violation[to] + moved_violation(moved_after) -
-                       moved_violation(s_.moved);
+    double violation = settle(territory_violation(from, a) + territory_violation(to, b) -
+                              s_.violation[from] - s_.violation[to] +
+                              moved_violation(moved_after) - moved_violation(s_.moved));
     double delta = lambda_ * violation + problem_.disruption.weight * (moved_after - s_.moved);
     if (compact_) {
       delta += unit_cost(u, to) - unit_cost(u, from);
@@ -759,6 +761,10 @@ class Search {
     double sum = sum_before - s_.diam[a] - s_.diam[b] + diam_a + diam_b;
     return (largest - largest_before) + kMeanDiameterWeight * (sum - sum_before) / p_;
   }
+
+  //! Violation changes below rounding noise are zero: with a large penalty weight, noise in the
+  //! incrementally kept totals would otherwise look like an improvement and moves could cycle.
+  static double settle(double change) { return std::abs(change) < 1e-12 ? 0.0 : change; }
 
   double epsilon() const { return 1e-9 * (1.0 + std::abs(main_objective())); }
 
@@ -800,8 +806,9 @@ class Search {
       tb[k] = s_.totals[at(b, k)] - shift;
     }
     double moved_after = s_.moved + moved_change(u, a, b) + moved_change(v, b, a);
-    double violation = territory_violation(a, ta) + territory_violation(b, tb) - s_.violation[a] -
-                       s_.violation[b] + moved_violation(moved_after) - moved_violation(s_.moved);
+    double violation = settle(territory_violation(a, ta) + territory_violation(b, tb) -
+                              s_.violation[a] - s_.violation[b] + moved_violation(moved_after) -
+                              moved_violation(s_.moved));
     double delta = lambda_ * violation + problem_.disruption.weight * (moved_after - s_.moved);
     if (compact_) {
       delta += unit_cost(u, b) - unit_cost(u, a) + unit_cost(v, a) - unit_cost(v, b);
@@ -928,6 +935,7 @@ class Search {
       }
       recompute_costs();
       if (total_violation() <= kFeasibleViolation || out_of_time()) break;
+      if (lambda_ > kMaxPenaltyGrowth * base_lambda_) break;  // balance looks infeasible
       lambda_ *= 2.0;
     }
   }
