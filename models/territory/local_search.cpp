@@ -1,7 +1,9 @@
 #include "models/territory/local_search.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <map>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -125,6 +127,7 @@ class Search {
     } else if (start == 0 && problem_.has_owners()) {
       construct_from_owners();
     } else {
+      bisect_ = p_ > kAllTargetsLimit || start % 2 == 1;
       construct();
     }
     descend();
@@ -513,8 +516,94 @@ class Search {
       finish_construction();
       return;
     }
+    if (compact_ && geographic_ && bisect_) {
+      bisect();
+      finish_construction();
+      recentre();
+      refresh_targets();
+      return;
+    }
     greedy_assign();
     finish_construction();
+  }
+
+  //! Recursive bisection: splits the units along the longer axis (of a randomly rotated frame)
+  //! at the point where the balance weight divides in proportion to the territory counts. Gives
+  //! balanced, compact starts at any scale (n log n log p), where seeding centres alone would
+  //! leave dense areas with too few territories.
+  void bisect() {
+    const double angle = rng_.uniform() * std::acos(-1.0);
+    const double c = std::cos(angle), s = std::sin(angle);
+    const bool spherical = problem_.distance == DistanceKind::haversine;
+    std::vector<std::array<double, 3>> items;  // u, v (rotated coordinates), weight
+    std::vector<int> unit_ids;
+    double mean_lat = 0.0;
+    for (const Account& a : problem_.accounts) mean_lat += a.y;
+    mean_lat /= std::max(1, n_);
+    const double shrink = spherical ? std::cos(mean_lat * std::acos(-1.0) / 180.0) : 1.0;
+    // Territories per region (all together when regions are not used).
+    std::map<int, std::vector<int>> territories_of_region;
+    for (int t = 0; t < p_; ++t) territories_of_region[problem_.territories[t].region].push_back(t);
+    std::map<int, std::vector<int>> units_of_region;
+    for (std::size_t u = 0; u < units_.size(); ++u) {
+      int r = units_[u].region;
+      if (!territories_of_region.count(r)) r = territories_of_region.begin()->first;
+      units_of_region[r].push_back(static_cast<int>(u));
+    }
+    s_.assign.assign(units_.size(), -1);
+    for (auto& [region, list] : units_of_region) {
+      const std::vector<int>& ts = territories_of_region[region];
+      std::vector<Item> region_items;
+      for (int u : list) {
+        const Account& a = problem_.accounts[units_[u].accounts.front()];
+        double x = a.x * shrink, y = a.y;
+        double weight = 0.0;
+        for (const BalanceRule& rule : problem_.balance)
+          weight += units_[u].totals[rule.attribute] / scale_[rule.attribute];
+        if (problem_.balance.empty()) weight = 1.0;
+        region_items.push_back({c * x - s * y, s * x + c * y, weight, u});
+      }
+      split(region_items.begin(), region_items.end(), ts.data(), static_cast<int>(ts.size()));
+    }
+    s_.centre.assign(p_, -1);
+    for (int t = 0; t < p_; ++t)
+      if (problem_.territories[t].centre >= 0) s_.centre[t] = problem_.territories[t].centre;
+  }
+
+  struct Item {
+    double x, y, weight;
+    int unit;
+  };
+  using ItemIterator = std::vector<Item>::iterator;
+
+  void split(ItemIterator first, ItemIterator last, const int* territories, int count) {
+    if (first == last) return;
+    if (count == 1) {
+      for (auto it = first; it != last; ++it) s_.assign[it->unit] = territories[0];
+      return;
+    }
+    double min_x = kInfinity, max_x = -kInfinity, min_y = kInfinity, max_y = -kInfinity, total = 0;
+    for (auto it = first; it != last; ++it) {
+      min_x = std::min(min_x, it->x);
+      max_x = std::max(max_x, it->x);
+      min_y = std::min(min_y, it->y);
+      max_y = std::max(max_y, it->y);
+      total += it->weight;
+    }
+    const bool along_x = max_x - min_x >= max_y - min_y;
+    std::sort(first, last, [&](const Item& a, const Item& b) {
+      double ka = along_x ? a.x : a.y, kb = along_x ? b.x : b.y;
+      return ka < kb || (ka == kb && a.unit < b.unit);
+    });
+    const int left = count / 2;
+    const double wanted = total * left / count;
+    double running = 0.0;
+    auto cut = first;
+    while (cut != last && running + cut->weight / 2 < wanted) running += (cut++)->weight;
+    if (cut == first) ++cut;
+    if (cut == last) --cut;
+    split(first, cut, territories, left);
+    split(cut, last, territories + left, count - left);
   }
 
   //! Units in decreasing regret order go to the cheapest target with room under the upper bounds.
@@ -1009,6 +1098,7 @@ class Search {
   int n_, p_, m_;
   bool compact_, geographic_;
   bool swaps_ = true;
+  bool bisect_ = false;  //!< construct by recursive bisection instead of seeded centres
   std::vector<int> unit_of_;
   std::vector<double> scale_, lower_, upper_;
   std::optional<double> moved_cap_;
