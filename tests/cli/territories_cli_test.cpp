@@ -1,0 +1,133 @@
+// One test per bad-input class (exit code 2 and a message naming place and value), plus runs.
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/test_support.hpp"
+
+namespace opsim::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+void write(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+CommandResult territories(const TempDir& dir, const std::string& args) {
+  return run_opsim("territories " + args + " -o " + (dir / "out.h5").string() + " --time-limit 20");
+}
+
+TEST(TerritoriesCli, AlignsAnAccountsCsvAndWritesOutputs) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential,workload,owner\n";
+  for (int i = 0; i < 40; ++i)
+    csv += std::to_string(i) + "," + std::to_string(i % 8) + "," + std::to_string(i / 8) + ",10," +
+           std::to_string(1 + i % 3) + "," + (i < 20 ? "East" : "West") + "\n";
+  write(dir / "accounts.csv", csv);
+  auto r = territories(dir, (dir / "accounts.csv").string() +
+                                " --territories 4 --balance potential=0.05 --max-moved 0.5 --seed 3");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("feasible      yes"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out.h5"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out_territories.csv"));
+}
+
+TEST(TerritoriesCli, ExactModeProvesPmedcap01) {
+  auto data = shared_data_dir();
+  OPSIM_REQUIRE_OR_SKIP(!data.empty(), "shared data folder not found");
+  TempDir dir;
+  auto r = territories(dir, (data / "territory" / "cpmp" / "pmedcap01.txt").string() + " --exact");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("objective     713.000000"));
+  EXPECT_THAT(r.output, HasSubstr("(proven optimal)"));
+}
+
+TEST(TerritoriesCli, DuplicateIdsExit2) {
+  TempDir dir;
+  write(dir / "a.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,1\nA,2,2,1\n");
+  auto r = territories(dir, (dir / "a.csv").string() + " -p 2");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("a.csv:4: duplicate account id 'A'"));
+}
+
+TEST(TerritoriesCli, UnknownTerritoryInLockExit2) {
+  TempDir dir;
+  write(dir / "a.csv", "id,x,y,potential,owner,lock\nA,0,0,1,North,\nB,1,1,1,South,Westt\n");
+  auto r = territories(dir, (dir / "a.csv").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("a.csv:3: lock 'Westt' is not a territory; allowed: North, South"));
+}
+
+TEST(TerritoriesCli, NegativeAttributeExit2) {
+  TempDir dir;
+  write(dir / "s.json", R"({"territories": {"count": 1, "accounts": [
+      {"id": "a", "x": 0, "y": 0, "attributes": {"potential": -5}}]}})");
+  auto r = territories(dir, (dir / "s.json").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("/territories/accounts/0/attributes/potential: -5 is negative"));
+}
+
+TEST(TerritoriesCli, NanCoordinatesExit2) {
+  TempDir dir;
+  write(dir / "a.csv", "id,lat,lon,potential\nA,40,-74,1\nB,NaN,-73,1\n");
+  auto r = territories(dir, (dir / "a.csv").string() + " -p 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("a.csv:3: coordinates (-73, NaN) are not finite"));
+}
+
+TEST(TerritoriesCli, DisconnectedGraphWithContiguityExit2) {
+  TempDir dir;
+  write(dir / "s.json", R"({"territories": {"count": 2, "contiguity": true, "accounts": [
+      {"id": "a", "x": 0, "y": 0}, {"id": "b", "x": 1, "y": 0},
+      {"id": "c", "x": 5, "y": 0}, {"id": "d", "x": 6, "y": 0}],
+      "adjacency": [["a", "b", 1], ["c", "d", 1]]}})");
+  auto r = territories(dir, (dir / "s.json").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("2 disconnected components; contiguity requires a connected graph"));
+}
+
+TEST(TerritoriesCli, MoreTerritoriesThanAccountsExit2) {
+  TempDir dir;
+  write(dir / "a.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,1\n");
+  auto r = territories(dir, (dir / "a.csv").string() + " --territories 3");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("3 territories requested but only 2 accounts"));
+}
+
+TEST(TerritoriesCli, TooLargeForDispersionExit2UpFront) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\n";
+  for (int i = 0; i < 20001; ++i) csv += std::to_string(i) + "," + std::to_string(i % 200) + "," + std::to_string(i / 200) + ",1\n";
+  write(dir / "big.csv", csv);
+  auto r = territories(dir, (dir / "big.csv").string() + " -p 10 --objective dispersion");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("20001 accounts is too many for the dispersion objective"));
+}
+
+TEST(TerritoriesCli, BadOptionValuesExit2) {
+  TempDir dir;
+  write(dir / "a.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,1\n");
+  auto r = territories(dir, (dir / "a.csv").string() + " -p 2 --balance revenue=0.1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("'revenue' is not an attribute"));
+  r = territories(dir, (dir / "a.csv").string() + " -p 2 --objective shortest");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("allowed: compactness, dispersion"));
+}
+
+TEST(TerritoriesCli, EvaluatesAPublishedAllocation) {
+  auto data = shared_data_dir();
+  OPSIM_REQUIRE_OR_SKIP(!data.empty(), "shared data folder not found");
+  auto dtdp = data / "territory" / "dtdp";
+  auto r = run_opsim("territories evaluate " + (dtdp / "planar500_G2.graphml").string() +
+                     " --allocation " + (dtdp / "planar500_G2_vns.json").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("objective     49.824810"));
+  EXPECT_THAT(r.output, HasSubstr("feasible      yes"));
+}
+
+}  // namespace
+}  // namespace opsim::test

@@ -1,0 +1,60 @@
+#include "models/territory/exact_cbc.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "sim/error.hpp"
+#include "sim/territory_io.hpp"
+#include "tests/models/territory/test_instances.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim::territory {
+namespace {
+
+TEST(TerritoryExact, SolvesABalancedGrid) {
+  Problem problem = test::grid_problem(4, 4, 2);
+  problem.balance = {{0, 0.0}};
+  validate(problem, "grid");
+  Distances distances(problem);
+  SearchResult r = solve_exact(problem, distances, ExactSettings{});
+  EXPECT_TRUE(r.proven_optimal);
+  EXPECT_TRUE(r.evaluation.feasible);
+  // Two 2x4 halves, each centred on an inner account of its half: 2 * (1+0+1+2 + 1.41+1+1.41+2.24).
+  double half = 1 + 0 + 1 + 2 + std::sqrt(2.0) + 1 + std::sqrt(2.0) + std::sqrt(5.0);
+  EXPECT_NEAR(r.evaluation.objective, 2 * half, 1e-6);
+  EXPECT_NEAR(*r.best_bound, r.evaluation.objective, 1e-6);
+}
+
+TEST(TerritoryExact, RefusesWhatTheModelDoesNotCover) {
+  Problem problem = test::grid_problem(3, 3, 2);
+  problem.objective = ObjectiveKind::dispersion;
+  Distances distances(problem);
+  EXPECT_THROW(solve_exact(problem, distances, {}), InputError);
+  problem.objective = ObjectiveKind::compactness;
+  problem.accounts[0].lock = 1;
+  EXPECT_THROW(solve_exact(problem, distances, {}), InputError);
+}
+
+// OR-Library pmedcap01..10: CBC proves the published optima (Euclidean distances truncated).
+TEST(TerritoryExact, ProvesPmedcapOptima) {
+  auto dir = test::shared_data_dir();
+  OPSIM_REQUIRE_OR_SKIP(!dir.empty() && std::filesystem::is_directory(dir / "territory" / "cpmp"),
+                        "shared data folder territory/cpmp not found");
+  for (int k = 1; k <= 10; ++k) {
+    SCOPED_TRACE(k);
+    char name[32];
+    std::snprintf(name, sizeof name, "pmedcap%02d.txt", k);
+    auto instance = territory_io::load_instance(dir / "territory" / "cpmp" / name, {});
+    Distances distances(instance.problem);
+    ExactSettings settings;
+    settings.time_limit = 120;
+    SearchResult r = solve_exact(instance.problem, distances, settings);
+    EXPECT_TRUE(r.proven_optimal);
+    EXPECT_TRUE(r.evaluation.feasible);
+    EXPECT_DOUBLE_EQ(r.evaluation.objective, *instance.reference);
+    EXPECT_NEAR(*r.best_bound, *instance.reference, 1e-6);
+  }
+}
+
+}  // namespace
+}  // namespace opsim::territory

@@ -1,0 +1,136 @@
+#include "models/territory/local_search.hpp"
+
+#include <gtest/gtest.h>
+
+#include "sim/territory_io.hpp"
+#include "tests/models/territory/test_instances.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim::territory {
+namespace {
+
+SearchSettings quick(int threads = 1) {
+  SearchSettings settings;
+  settings.seed = 7;
+  settings.threads = threads;
+  settings.starts = 4;
+  settings.max_idle = 60;
+  settings.time_limit = 120;  // never reached: runs end by max_idle, so they are reproducible
+  return settings;
+}
+
+TEST(TerritoryLocalSearch, BalancesAGridIntoCompactSquares) {
+  Problem problem = test::grid_problem(8, 8, 4);
+  problem.balance = {{0, 0.0}};
+  validate(problem, "grid");
+  Distances distances(problem);
+  SearchResult r = optimise(problem, distances, quick());
+  EXPECT_TRUE(r.evaluation.feasible);
+  // Four 4x4 quadrants centred on an inner corner: 4 x (2x0.. ) = 4 * 32 = 128 is the optimum
+  // of the equal-size 4-median on this grid.
+  double quadrant = 0.0;
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) quadrant += std::hypot(i - 1, j - 1);
+  EXPECT_NEAR(r.evaluation.objective, 4 * quadrant, 1e-9);
+}
+
+TEST(TerritoryLocalSearch, SameSeedSameAlignmentWhateverTheThreadCount) {
+  Problem problem = test::grid_problem(12, 10, 6);
+  problem.balance = {{0, 0.05}};
+  validate(problem, "grid");
+  Distances distances(problem);
+  SearchResult one = optimise(problem, distances, quick(1));
+  SearchResult again = optimise(problem, distances, quick(1));
+  SearchResult two = optimise(problem, distances, quick(2));
+  EXPECT_EQ(one.alignment.territory, again.alignment.territory);
+  EXPECT_EQ(one.alignment.territory, two.alignment.territory);
+  EXPECT_EQ(one.best_start, two.best_start);
+  EXPECT_EQ(one.evaluation.objective, two.evaluation.objective);
+}
+
+TEST(TerritoryLocalSearch, InfeasibleBalanceIsAResultNotAFailure) {
+  // One account carries 50 of 65 potential: no 4-way split is within 5%.
+  Problem problem = test::grid_problem(4, 4, 4, 50.0);
+  problem.balance = {{0, 0.05}};
+  validate(problem, "grid");
+  Distances distances(problem);
+  SearchResult r = optimise(problem, distances, quick());
+  EXPECT_FALSE(r.evaluation.feasible);
+  ASSERT_EQ(r.evaluation.tightest_tolerance.size(), 1u);
+  // The best possible: the big account alone (50 / 16.25 - 1 = 2.077).
+  EXPECT_NEAR(r.evaluation.tightest_tolerance[0], 50.0 / 16.25 - 1.0, 1e-9);
+}
+
+TEST(TerritoryLocalSearch, HonoursLocksGroupsAndTheMovedCap) {
+  Problem problem = test::grid_problem(6, 6, 3);
+  for (std::size_t i = 0; i < problem.size(); ++i) problem.accounts[i].owner = static_cast<int>(i % 3);
+  problem.accounts[0].lock = 2;
+  problem.accounts[35].group = 1;
+  problem.accounts[5].group = 1;
+  problem.balance = {{0, 0.1}};
+  problem.disruption.max_moved_fraction = 0.5;
+  validate(problem, "grid");
+  Distances distances(problem);
+  SearchResult r = optimise(problem, distances, quick());
+  EXPECT_TRUE(r.evaluation.feasible);
+  EXPECT_EQ(r.alignment.territory[0], 2);
+  EXPECT_EQ(r.alignment.territory[35], r.alignment.territory[5]);
+  EXPECT_LE(r.evaluation.moved_fraction, 0.5 + 1e-12);
+}
+
+TEST(TerritoryLocalSearch, KeepsTerritoriesContiguousWhenRequired) {
+  Problem problem = test::grid_problem(8, 6, 4);
+  problem.contiguity = true;
+  problem.balance = {{0, 0.1}};
+  validate(problem, "grid");
+  Distances distances(problem);
+  SearchResult r = optimise(problem, distances, quick());
+  EXPECT_TRUE(r.evaluation.contiguity_ok);
+  EXPECT_TRUE(r.evaluation.feasible);
+}
+
+TEST(TerritoryLocalSearch, BalancesNamedAccountsWithoutGeography) {
+  Problem problem = test::grid_problem(5, 4, 4);
+  problem.distance = DistanceKind::none;
+  for (std::size_t i = 0; i < problem.size(); ++i) problem.accounts[i].attributes[0] = 1.0 + i % 5;
+  problem.balance = {{0, 0.0}};
+  validate(problem, "named");
+  Distances distances(problem);
+  SearchResult r = optimise(problem, distances, quick());
+  EXPECT_TRUE(r.evaluation.feasible);  // 60 potential, 15 per territory exactly
+}
+
+TEST(TerritoryLocalSearch, DispersionShrinksTheLargestDiameter) {
+  Problem problem = test::grid_problem(8, 8, 4);
+  problem.objective = ObjectiveKind::dispersion;
+  problem.distance = DistanceKind::graph;
+  problem.balance = {{0, 0.0}};
+  validate(problem, "grid");
+  Distances distances(problem);
+  SearchResult r = optimise(problem, distances, quick());
+  EXPECT_TRUE(r.evaluation.feasible);
+  EXPECT_LE(r.evaluation.objective, 6.0);  // 4x4 quadrants: corner to corner 3 + 3
+}
+
+// OR-Library capacitated p-median: the heuristic reaches the published optimum.
+TEST(TerritoryLocalSearch, ReachesPmedcapOptima) {
+  auto dir = test::shared_data_dir();
+  OPSIM_REQUIRE_OR_SKIP(!dir.empty() && std::filesystem::is_directory(dir / "territory" / "cpmp"),
+                        "shared data folder territory/cpmp not found");
+  for (int k : {1, 2, 4, 5}) {
+    SCOPED_TRACE(k);
+    char name[32];
+    std::snprintf(name, sizeof name, "pmedcap%02d.txt", k);
+    auto instance = territory_io::load_instance(dir / "territory" / "cpmp" / name, {});
+    Distances distances(instance.problem);
+    SearchSettings settings = quick();
+    settings.starts = 8;
+    settings.max_idle = 200;
+    SearchResult r = optimise(instance.problem, distances, settings);
+    EXPECT_TRUE(r.evaluation.feasible);
+    EXPECT_DOUBLE_EQ(r.evaluation.objective, *instance.reference);
+  }
+}
+
+}  // namespace
+}  // namespace opsim::territory

@@ -1,0 +1,138 @@
+#include "sim/territory_io.hpp"
+
+#include <fstream>
+
+#include <H5Cpp.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "sim/error.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim::territory_io {
+namespace {
+
+using ::testing::HasSubstr;
+
+void write(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+std::string load_error(const std::filesystem::path& path, Overrides overrides = {}) {
+  try {
+    load_instance(path, overrides);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TerritoryIo, ReadsAnAccountsCsvWithOwnersLocksAndQuotes) {
+  test::TempDir dir;
+  write(dir / "accounts.csv",
+        "\xEF\xBB\xBFid,lat,lon,potential,workload,owner,lock,group\r\n"
+        "\"Acme, Inc\",40.7,-74.0,100,5,Ann,,g1\r\n"
+        "B,41.0,-73.9,50,3,Bob,Ann,\r\n"
+        "C,42.0,-73.0,25,2,,,g1\r\n");
+  Overrides overrides;
+  overrides.territories = 3;
+  overrides.balance = {{"potential", 0.1}};
+  Instance instance = load_instance(dir / "accounts.csv", overrides);
+  const auto& problem = instance.problem;
+  ASSERT_EQ(problem.size(), 3u);
+  EXPECT_EQ(problem.accounts[0].id, "Acme, Inc");
+  EXPECT_EQ(problem.distance, DistanceKind::haversine);
+  EXPECT_DOUBLE_EQ(problem.accounts[0].x, -74.0);
+  EXPECT_EQ(problem.attribute_names, (std::vector<std::string>{"potential", "workload"}));
+  ASSERT_EQ(problem.territory_count(), 3);
+  EXPECT_EQ(problem.territories[0].id, "Ann");
+  EXPECT_EQ(problem.territories[2].id, "T3");
+  EXPECT_EQ(problem.accounts[1].owner, 1);
+  EXPECT_EQ(problem.accounts[1].lock, 0);
+  EXPECT_EQ(problem.accounts[0].group, problem.accounts[2].group);
+}
+
+TEST(TerritoryIo, ReadsAScenarioSection) {
+  test::TempDir dir;
+  write(dir / "scenario.json", R"({"territories": {
+    "list": [{"id": "North", "owner": "Ann", "centre": "a"}, {"id": "South", "region": "S"}],
+    "accounts": [
+      {"id": "a", "x": 0, "y": 0, "attributes": {"potential": 10}, "owner": "North"},
+      {"id": "b", "x": 0, "y": 1, "attributes": {"potential": 10}, "region": "S"},
+      {"id": "c", "x": 5, "y": 5, "attributes": {"potential": 10}, "lock": "South"}],
+    "balance": {"potential": 0.5},
+    "capacity": {"potential": 100},
+    "disruption": {"measure": "potential", "max_moved": 0.2, "weight": 1.5}}})");
+  Instance instance = load_instance(dir / "scenario.json", {});
+  const auto& problem = instance.problem;
+  EXPECT_EQ(problem.territory_count(), 2);
+  EXPECT_EQ(problem.territories[0].centre, 0);
+  EXPECT_EQ(problem.territories[1].region, 0);
+  EXPECT_EQ(problem.accounts[1].region, 0);
+  EXPECT_EQ(problem.accounts[2].lock, 1);
+  EXPECT_EQ(problem.disruption.measure_attribute, 0);
+  EXPECT_DOUBLE_EQ(*problem.disruption.max_moved_fraction, 0.2);
+  EXPECT_DOUBLE_EQ(*problem.territories[1].capacity[0], 100.0);
+}
+
+TEST(TerritoryIo, ErrorsNameTheLineOrPointerAndTheValue) {
+  test::TempDir dir;
+  write(dir / "dup.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,2\nA,2,2,3\n");
+  EXPECT_THAT(load_error(dir / "dup.csv"), HasSubstr("dup.csv:4: duplicate account id 'A'"));
+  write(dir / "neg.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,-2\n");
+  EXPECT_THAT(load_error(dir / "neg.csv"), HasSubstr("neg.csv:3: potential = -2 is not allowed"));
+  write(dir / "nan.csv", "id,x,y,potential\nA,0,nan,1\n");
+  EXPECT_THAT(load_error(dir / "nan.csv"), HasSubstr("nan.csv:2: coordinates (0, nan)"));
+  write(dir / "s.json", R"({"territories": {"count": 2, "accounts": [
+      {"id": "a", "x": 0, "y": 0, "attributes": {"potential": -1}}]}})");
+  EXPECT_THAT(load_error(dir / "s.json"), HasSubstr("/territories/accounts/0/attributes/potential"));
+  Overrides balance;
+  balance.balance = {{"revenue", 0.1}};
+  EXPECT_THAT(load_error(dir / "dup.csv", balance), HasSubstr("duplicate"));
+  write(dir / "ok.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,2\n");
+  EXPECT_THAT(load_error(dir / "ok.csv", balance), HasSubstr("'revenue' is not an attribute"));
+}
+
+TEST(TerritoryIo, ReadsOrLibraryAndLorenaSenneFiles) {
+  auto dir = test::shared_data_dir();
+  OPSIM_REQUIRE_OR_SKIP(!dir.empty(), "shared data folder not found");
+  Instance pmed = load_instance(dir / "territory" / "cpmp" / "pmedcap01.txt", {});
+  EXPECT_EQ(pmed.format, "pmedcap");
+  EXPECT_EQ(pmed.problem.size(), 50u);
+  EXPECT_EQ(pmed.problem.territory_count(), 5);
+  EXPECT_DOUBLE_EQ(*pmed.problem.territories[0].capacity[0], 120.0);
+  EXPECT_DOUBLE_EQ(*pmed.reference, 713.0);
+  Instance sjc = load_instance(dir / "territory" / "cpmp" / "SJC2.txt", {});
+  EXPECT_EQ(sjc.format, "sjc");
+  EXPECT_EQ(sjc.problem.size(), 200u);
+  EXPECT_EQ(sjc.problem.territory_count(), 15);
+  EXPECT_DOUBLE_EQ(*sjc.reference, 33270.94);
+}
+
+TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
+  test::TempDir dir;
+  write(dir / "a.csv", "id,x,y,potential\nA,0,0,1\nB,1,0,1\nC,5,0,1\nD,6,0,1\n");
+  Overrides overrides;
+  overrides.territories = 2;
+  Instance instance = load_instance(dir / "a.csv", overrides);
+  territory::Distances distances(instance.problem);
+  territory::SearchResult result;
+  result.method = "test";
+  result.alignment = {{0, 0, 1, 1}, {0, 3}};
+  result.evaluation = territory::evaluate(instance.problem, distances, result.alignment);
+  write_alignment(dir / "out" / "alignment.h5", instance.problem, result, RunInfo{"a.csv", 3, 1, 1, 1.0, std::nullopt});
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment.h5"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "out" / "alignment.h5.tmp"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment_territories.csv"));
+  H5::H5File file((dir / "out" / "alignment.h5").string(), H5F_ACC_RDONLY);
+  std::vector<int> territory(4);
+  file.openDataSet("/accounts/territory").read(territory.data(), H5::PredType::NATIVE_INT);
+  EXPECT_EQ(territory, (std::vector<int>{0, 0, 1, 1}));
+  double objective = 0;
+  file.openGroup("/report").openAttribute("objective").read(H5::PredType::NATIVE_DOUBLE, &objective);
+  EXPECT_DOUBLE_EQ(objective, 2.0);
+}
+
+}  // namespace
+}  // namespace opsim::territory_io
