@@ -123,6 +123,13 @@ void run_alignment(const RunOptions& o) {
   if (o.threads < 1) throw_input("--threads: {} is not allowed; allowed: 1 or more", o.threads);
   if (o.starts < 1) throw_input("--starts: {} is not allowed; allowed: 1 or more", o.starts);
   if (!(o.time_limit > 0)) throw_input("--time-limit: {} is not allowed; allowed: > 0 seconds", o.time_limit);
+  const fs::path output = fs::absolute(o.output);
+  const fs::path stem = output.parent_path() / output.stem();
+  for (const std::string& written : {output.string(), stem.string() + "_assignment.csv",
+                                     stem.string() + "_territories.csv"})
+    if (fs::exists(o.input) && fs::exists(written) && fs::equivalent(o.input, written))
+      throw_input("-o {}: would overwrite the input {}; choose another output name", o.output,
+                  o.input);
   Instance instance = load_instance(o.input, overrides_from(o));
   if (o.exact) {
     // Refuse unsupported problems before any work (solve_exact checks again).

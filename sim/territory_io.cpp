@@ -502,6 +502,14 @@ void resolve_accounts(Problem& problem, RawAccounts raw, const std::string& sour
   }
 }
 
+json read_json(const std::filesystem::path& path) {
+  try {
+    return json::parse(read_text(path));
+  } catch (const json::parse_error& e) {
+    throw_input("{}: not valid JSON: {}", path.string(), e.what());
+  }
+}
+
 std::map<std::string, int> account_index(const Problem& problem) {
   std::map<std::string, int> index;
   for (std::size_t i = 0; i < problem.accounts.size(); ++i) index[problem.accounts[i].id] = static_cast<int>(i);
@@ -510,12 +518,7 @@ std::map<std::string, int> account_index(const Problem& problem) {
 
 Instance read_scenario(const std::filesystem::path& path, const Overrides& overrides) {
   const std::string file = path.string();
-  json root;
-  try {
-    root = json::parse(read_text(path));
-  } catch (const json::parse_error& e) {
-    throw_input("{}: not valid JSON: {}", file, e.what());
-  }
+  const json root = read_json(path);
   if (!root.contains("territories") || !root["territories"].is_object())
     throw_input("{}: /territories: missing; a territory scenario needs a \"territories\" object", file);
   const json& section = root["territories"];
@@ -826,12 +829,7 @@ Instance load_instance(const std::filesystem::path& input, const Overrides& over
 Alignment read_dtdp_allocation(const std::filesystem::path& path, const Problem& problem,
                                double* published_objective) {
   const std::string file = path.string();
-  json root;
-  try {
-    root = json::parse(read_text(path));
-  } catch (const json::parse_error& e) {
-    throw_input("{}: not valid JSON: {}", file, e.what());
-  }
+  const json root = read_json(path);
   if (!root.contains("Allocation") || !root["Allocation"].is_object())
     throw_input("{}: /Allocation: missing; expected {{district: [node ids]}}", file);
   if (published_objective && root.contains("Objective")) *published_objective = root["Objective"].get<double>();
@@ -1038,7 +1036,7 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
                               a.owner >= 0 && a.owner != t ? 1 : 0, int(is_centre[i]));
   }
   auto stem = path.parent_path() / path.stem();
-  write_file_atomically(stem.string() + ".csv", assignment);
+  write_file_atomically(stem.string() + "_assignment.csv", assignment);
   std::string metrics = "territory,owner,accounts,centre,compactness,diameter";
   for (const std::string& name : problem.attribute_names)
     metrics += fmt::format(",{},{}_deviation", csv_cell(name), csv_cell(name));

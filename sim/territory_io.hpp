@@ -66,7 +66,7 @@ struct RunInfo {
 };
 
 //! Writes the HDF5 file through a temporary name renamed at the end, then the CSV companions
-//! `<stem>.csv` (assignment) and `<stem>_territories.csv` (per-territory metrics).
+//! `<stem>_assignment.csv` and `<stem>_territories.csv` (per-territory metrics).
 void write_alignment(const std::filesystem::path& path, const Problem& problem,
                      const SearchResult& result, const RunInfo& info);
 

@@ -22,9 +22,9 @@ class Distances {
   double operator()(int i, int j) const {
     switch (kind_) {
       case DistanceKind::euclidean:
-        return std::hypot(x_[i] - x_[j], y_[i] - y_[j]);
+        return planar(i, j);
       case DistanceKind::euclidean_floor:
-        return std::floor(std::hypot(x_[i] - x_[j], y_[i] - y_[j]));
+        return std::floor(planar(i, j));
       case DistanceKind::haversine:
         return haversine_km(x_[i], y_[i], x_[j], y_[j]);
       case DistanceKind::graph:
@@ -36,6 +36,12 @@ class Distances {
   }
 
   DistanceKind kind() const { return kind_; }
+
+  //! sqrt(dx^2 + dy^2): coordinates are far from overflow, and std::hypot is several times slower.
+  double planar(int i, int j) const {
+    const double dx = x_[i] - x_[j], dy = y_[i] - y_[j];
+    return std::sqrt(dx * dx + dy * dy);
+  }
   std::size_t size() const { return n_; }
 
  private:

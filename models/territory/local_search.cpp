@@ -30,6 +30,8 @@ constexpr int kAllTargetsLimit = 40;
 constexpr int kNearestTargets = 10;
 //! Swap moves are quadratic in the number of units; above this they are skipped.
 constexpr int kSwapUnitLimit = 3000;
+//! Unit x territory costs are tabulated up to this many cells.
+constexpr std::size_t kCostTableLimit = 1 << 22;
 //! Weight of the mean diameter next to the largest one: breaks the plateaus of a max objective.
 constexpr double kMeanDiameterWeight = 0.1;
 constexpr double kFeasibleViolation = 1e-9;
@@ -162,7 +164,10 @@ class Search {
     for (int t = 0; t < p_; ++t)
       if (s_.centre[t] >= 0) pinned_[unit_of_[s_.centre[t]]] = 1;
     for (int& v : version_) ++v;
-    if (compact_) refresh_targets();
+    if (compact_) {
+      recompute_costs();
+      refresh_targets();
+    }
   }
 
   Alignment alignment() const {
@@ -228,6 +233,10 @@ class Search {
 
   //! Sum over the unit's accounts of weight x distance to territory t's centre.
   double unit_cost(int u, int t) const {
+    if (!cost_table_.empty()) return cost_table_[static_cast<std::size_t>(u) * p_ + t];
+    return unit_cost_direct(u, t);
+  }
+  double unit_cost_direct(int u, int t) const {
     int c = s_.centre[t];
     if (!compact_ || c < 0 || !geographic_) return 0.0;
     double sum = 0.0;
@@ -320,9 +329,19 @@ class Search {
     cache_value_.assign(units_.size(), 0.0);
   }
 
+  //! Refreshes the unit x territory cost table (small instances) and the territory costs; call
+  //! whenever centres change.
   void recompute_costs() {
     s_.cost.assign(p_, 0.0);
     if (!compact_) return;
+    cost_table_.clear();
+    const std::size_t cells = units_.size() * static_cast<std::size_t>(p_);
+    if (geographic_ && p_ <= kAllTargetsLimit && cells <= kCostTableLimit) {
+      std::vector<double> table(cells);
+      for (std::size_t u = 0; u < units_.size(); ++u)
+        for (int t = 0; t < p_; ++t) table[u * p_ + t] = unit_cost_direct(static_cast<int>(u), t);
+      cost_table_ = std::move(table);
+    }
     for (std::size_t u = 0; u < units_.size(); ++u)
       s_.cost[s_.assign[u]] += unit_cost(static_cast<int>(u), s_.assign[u]);
   }
@@ -1109,6 +1128,7 @@ class Search {
   Score best_score_;
   std::vector<char> pinned_;
   std::vector<int> targets_;
+  std::vector<double> cost_table_;  //!< unit x territory compactness cost, when small
   std::vector<int> order_;
   std::vector<int> version_, cache_version_, cache_territory_;
   std::vector<double> cache_value_;

@@ -1,6 +1,7 @@
 // One test per bad-input class (exit code 2 and a message naming place and value), plus runs.
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -19,6 +20,16 @@ CommandResult territories(const TempDir& dir, const std::string& args) {
   return run_opsim("territories " + args + " -o " + (dir / "out.h5").string() + " --time-limit 20");
 }
 
+//! Writes `content` to `name`, runs `territories name ARGS` and expects exit 2 with `message`.
+void expect_input_error(const std::string& name, const std::string& content,
+                        const std::string& args, const std::string& message) {
+  TempDir dir;
+  write(dir / name, content);
+  auto r = territories(dir, (dir / name).string() + " " + args);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(message));
+}
+
 TEST(TerritoriesCli, AlignsAnAccountsCsvAndWritesOutputs) {
   TempDir dir;
   std::string csv = "id,x,y,potential,workload,owner\n";
@@ -31,7 +42,7 @@ TEST(TerritoriesCli, AlignsAnAccountsCsvAndWritesOutputs) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("feasible      yes"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out.h5"));
-  EXPECT_TRUE(std::filesystem::exists(dir / "out.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out_assignment.csv"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out_territories.csv"));
 }
 
@@ -46,76 +57,51 @@ TEST(TerritoriesCli, ExactModeProvesPmedcap01) {
 }
 
 TEST(TerritoriesCli, DuplicateIdsExit2) {
-  TempDir dir;
-  write(dir / "a.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,1\nA,2,2,1\n");
-  auto r = territories(dir, (dir / "a.csv").string() + " -p 2");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("a.csv:4: duplicate account id 'A'"));
+  expect_input_error("a.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,1\nA,2,2,1\n", "-p 2",
+                     "a.csv:4: duplicate account id 'A'");
 }
 
 TEST(TerritoriesCli, UnknownTerritoryInLockExit2) {
-  TempDir dir;
-  write(dir / "a.csv", "id,x,y,potential,owner,lock\nA,0,0,1,North,\nB,1,1,1,South,Westt\n");
-  auto r = territories(dir, (dir / "a.csv").string());
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("a.csv:3: lock 'Westt' is not a territory; allowed: North, South"));
+  expect_input_error("a.csv", "id,x,y,potential,owner,lock\nA,0,0,1,North,\nB,1,1,1,South,Westt\n",
+                     "", "a.csv:3: lock 'Westt' is not a territory; allowed: North, South");
 }
 
 TEST(TerritoriesCli, NegativeAttributeExit2) {
-  TempDir dir;
-  write(dir / "s.json", R"({"territories": {"count": 1, "accounts": [
-      {"id": "a", "x": 0, "y": 0, "attributes": {"potential": -5}}]}})");
-  auto r = territories(dir, (dir / "s.json").string());
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("/territories/accounts/0/attributes/potential: -5 is negative"));
+  expect_input_error("s.json", R"({"territories": {"count": 1, "accounts": [
+      {"id": "a", "x": 0, "y": 0, "attributes": {"potential": -5}}]}})",
+                     "", "/territories/accounts/0/attributes/potential: -5 is negative");
 }
 
 TEST(TerritoriesCli, NanCoordinatesExit2) {
-  TempDir dir;
-  write(dir / "a.csv", "id,lat,lon,potential\nA,40,-74,1\nB,NaN,-73,1\n");
-  auto r = territories(dir, (dir / "a.csv").string() + " -p 1");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("a.csv:3: coordinates (-73, NaN) are not finite"));
+  expect_input_error("a.csv", "id,lat,lon,potential\nA,40,-74,1\nB,NaN,-73,1\n", "-p 1",
+                     "a.csv:3: coordinates (-73, NaN) are not finite");
 }
 
 TEST(TerritoriesCli, DisconnectedGraphWithContiguityExit2) {
-  TempDir dir;
-  write(dir / "s.json", R"({"territories": {"count": 2, "contiguity": true, "accounts": [
+  expect_input_error("s.json", R"({"territories": {"count": 2, "contiguity": true, "accounts": [
       {"id": "a", "x": 0, "y": 0}, {"id": "b", "x": 1, "y": 0},
       {"id": "c", "x": 5, "y": 0}, {"id": "d", "x": 6, "y": 0}],
-      "adjacency": [["a", "b", 1], ["c", "d", 1]]}})");
-  auto r = territories(dir, (dir / "s.json").string());
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("2 disconnected components; contiguity requires a connected graph"));
+      "adjacency": [["a", "b", 1], ["c", "d", 1]]}})",
+                     "", "2 disconnected components; contiguity requires a connected graph");
 }
 
 TEST(TerritoriesCli, MoreTerritoriesThanAccountsExit2) {
-  TempDir dir;
-  write(dir / "a.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,1\n");
-  auto r = territories(dir, (dir / "a.csv").string() + " --territories 3");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("3 territories requested but only 2 accounts"));
+  expect_input_error("a.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,1\n", "--territories 3",
+                     "3 territories requested but only 2 accounts");
 }
 
 TEST(TerritoriesCli, TooLargeForDispersionExit2UpFront) {
-  TempDir dir;
   std::string csv = "id,x,y,potential\n";
-  for (int i = 0; i < 20001; ++i) csv += std::to_string(i) + "," + std::to_string(i % 200) + "," + std::to_string(i / 200) + ",1\n";
-  write(dir / "big.csv", csv);
-  auto r = territories(dir, (dir / "big.csv").string() + " -p 10 --objective dispersion");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("20001 accounts is too many for the dispersion objective"));
+  for (int i = 0; i < 20001; ++i)
+    csv += fmt::format("{},{},{},1\n", i, i % 200, i / 200);
+  expect_input_error("big.csv", csv, "-p 10 --objective dispersion",
+                     "20001 accounts is too many for the dispersion objective");
 }
 
 TEST(TerritoriesCli, BadOptionValuesExit2) {
-  TempDir dir;
-  write(dir / "a.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,1\n");
-  auto r = territories(dir, (dir / "a.csv").string() + " -p 2 --balance revenue=0.1");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("'revenue' is not an attribute"));
-  r = territories(dir, (dir / "a.csv").string() + " -p 2 --objective shortest");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("allowed: compactness, dispersion"));
+  const std::string csv = "id,x,y,potential\nA,0,0,1\nB,1,1,1\n";
+  expect_input_error("a.csv", csv, "-p 2 --balance revenue=0.1", "'revenue' is not an attribute");
+  expect_input_error("a.csv", csv, "-p 2 --objective shortest", "allowed: compactness, dispersion");
 }
 
 TEST(TerritoriesCli, EvaluatesAPublishedAllocation) {

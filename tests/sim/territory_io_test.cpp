@@ -123,7 +123,7 @@ TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
   write_alignment(dir / "out" / "alignment.h5", instance.problem, result, RunInfo{"a.csv", 3, 1, 1, 1.0, std::nullopt});
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment.h5"));
   EXPECT_FALSE(std::filesystem::exists(dir / "out" / "alignment.h5.tmp"));
-  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment_assignment.csv"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment_territories.csv"));
   H5::H5File file((dir / "out" / "alignment.h5").string(), H5F_ACC_RDONLY);
   std::vector<int> territory(4);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "models/territory/exact_cbc.hpp"
 #include "sim/territory_io.hpp"
 #include "tests/models/territory/test_instances.hpp"
 #include "tests/test_support.hpp"
@@ -19,19 +20,16 @@ SearchSettings quick(int threads = 1) {
   return settings;
 }
 
-TEST(TerritoryLocalSearch, BalancesAGridIntoCompactSquares) {
-  Problem problem = test::grid_problem(8, 8, 4);
+TEST(TerritoryLocalSearch, MatchesTheExactOptimumOnABalancedGrid) {
+  Problem problem = test::grid_problem(6, 6, 3);
   problem.balance = {{0, 0.0}};
   validate(problem, "grid");
   Distances distances(problem);
-  SearchResult r = optimise(problem, distances, quick());
-  EXPECT_TRUE(r.evaluation.feasible);
-  // Four 4x4 quadrants centred on an inner corner: 4 x (2x0.. ) = 4 * 32 = 128 is the optimum
-  // of the equal-size 4-median on this grid.
-  double quadrant = 0.0;
-  for (int i = 0; i < 4; ++i)
-    for (int j = 0; j < 4; ++j) quadrant += std::hypot(i - 1, j - 1);
-  EXPECT_NEAR(r.evaluation.objective, 4 * quadrant, 1e-9);
+  SearchResult heuristic = optimise(problem, distances, quick());
+  SearchResult exact = solve_exact(problem, distances, ExactSettings{});
+  ASSERT_TRUE(exact.proven_optimal);
+  EXPECT_TRUE(heuristic.evaluation.feasible);
+  EXPECT_NEAR(heuristic.evaluation.objective, exact.evaluation.objective, 1e-9);
 }
 
 TEST(TerritoryLocalSearch, SameSeedSameAlignmentWhateverTheThreadCount) {
