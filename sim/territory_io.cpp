@@ -952,6 +952,7 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "proven_optimal", result.proven_optimal ? 1.0 : 0.0);
     attribute(report, "reference", info.reference.value_or(NAN));
     attribute(report, "time_to_best", result.time_to_best);
+    attribute(report, "time_to_feasible", result.time_to_feasible.value_or(NAN));
     attribute(report, "seconds", result.seconds);
     attribute(report, "time_limit", info.time_limit);
     attribute(report, "starts_run", result.starts_run);
@@ -1088,17 +1089,25 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
   if (problem.has_owners())
     out += fmt::format("moved         {} accounts ({:.2f}% of the disruption measure)\n",
                        e.moved_accounts, 100.0 * e.moved_fraction);
-  out += fmt::format("time          {:.2f} s (best after {:.2f} s)\n", result.seconds, result.time_to_best);
+  out += fmt::format("time          {:.2f} s (best after {:.2f} s{})\n", result.seconds,
+                     result.time_to_best,
+                     result.time_to_feasible
+                         ? fmt::format(", first feasible after {:.2f} s", *result.time_to_feasible)
+                         : std::string());
   out += "territory            accounts    diameter";
   for (const std::string& name : problem.attribute_names) out += fmt::format(" {:>14} {:>7}", name, "dev%");
   out += "\n";
-  for (int t = 0; t < problem.territory_count(); ++t) {
+  constexpr int kListed = 50;  // the CSV companion and the HDF5 file hold every territory
+  for (int t = 0; t < std::min(problem.territory_count(), kListed); ++t) {
     const auto& tm = e.territories[t];
     out += fmt::format("{:<20} {:>8} {:>11.3f}", problem.territories[t].id, tm.accounts, tm.diameter);
     for (std::size_t k = 0; k < problem.attribute_names.size(); ++k)
       out += fmt::format(" {:>14.2f} {:>+7.2f}", tm.totals[k], 100.0 * tm.deviation[k]);
     out += "\n";
   }
+  if (problem.territory_count() > kListed)
+    out += fmt::format("... {} more territories in the output files\n",
+                       problem.territory_count() - kListed);
   return out;
 }
 

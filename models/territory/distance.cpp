@@ -25,6 +25,15 @@ Distances::Distances(const Problem& problem) : kind_(problem.distance), n_(probl
     x_.push_back(a.x);
     y_.push_back(a.y);
   }
+  if (kind_ == DistanceKind::haversine) {
+    constexpr double to_radians = std::numbers::pi / 180.0;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const double lon = x_[i] * to_radians, lat = y_[i] * to_radians;
+      ux_.push_back(std::cos(lat) * std::cos(lon));
+      uy_.push_back(std::cos(lat) * std::sin(lon));
+      uz_.push_back(std::sin(lat));
+    }
+  }
   if (kind_ != DistanceKind::graph) return;
   using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, boost::no_property,
                                       boost::property<boost::edge_weight_t, double>>;

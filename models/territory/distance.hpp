@@ -2,6 +2,7 @@
 // instances fit in memory) or, for graph distances, looked up in an all-pairs table.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -25,8 +26,12 @@ class Distances {
         return planar(i, j);
       case DistanceKind::euclidean_floor:
         return std::floor(planar(i, j));
-      case DistanceKind::haversine:
-        return haversine_km(x_[i], y_[i], x_[j], y_[j]);
+      case DistanceKind::haversine: {
+        // Same value as haversine_km, from the chord between precomputed unit vectors.
+        const double dx = ux_[i] - ux_[j], dy = uy_[i] - uy_[j], dz = uz_[i] - uz_[j];
+        const double half_chord = 0.5 * std::sqrt(dx * dx + dy * dy + dz * dz);
+        return 2.0 * kEarthRadiusKm * std::asin(std::min(1.0, half_chord));
+      }
       case DistanceKind::graph:
         return table_[static_cast<std::size_t>(i) * n_ + j];
       case DistanceKind::none:
@@ -48,6 +53,7 @@ class Distances {
   DistanceKind kind_;
   std::size_t n_;
   std::vector<double> x_, y_;
+  std::vector<double> ux_, uy_, uz_;  //!< unit vectors of (lon, lat) for haversine
   std::vector<double> table_;  //!< row-major all-pairs shortest paths (graph distances only)
 };
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include <coin/Cbc_C_Interface.h>
+#include <fmt/format.h>
 
 #include "sim/error.hpp"
 
@@ -162,7 +163,11 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
     for (int c = 0; c < columns; ++c) index[c] = c;
     Cbc_setMIPStartI(model.get(), columns, index.data(), values.data());
   }
+  // A wall-clock limit (CBC counts CPU seconds by default), given both to the model and to the
+  // parameters Cbc_solve hands its command-line driver.
   Cbc_setMaximumSeconds(model.get(), settings.time_limit);
+  Cbc_setParameter(model.get(), "timeMode", "elapsed");
+  Cbc_setParameter(model.get(), "seconds", fmt::format("{}", settings.time_limit).c_str());
   Cbc_setAllowableGap(model.get(), 1e-7);
   Cbc_setAllowableFractionGap(model.get(), 1e-9);
   if (settings.threads > 1)

@@ -30,6 +30,8 @@ constexpr int kAllTargetsLimit = 40;
 constexpr int kNearestTargets = 10;
 //! Swap moves are quadratic in the number of units; above this they are skipped.
 constexpr int kSwapUnitLimit = 3000;
+//! Swap partners sampled per target territory on large instances.
+constexpr std::size_t kSwapSamples = 24;
 //! Unit x territory costs are tabulated up to this many cells.
 constexpr std::size_t kCostTableLimit = 1 << 22;
 //! Weight of the mean diameter next to the largest one: breaks the plateaus of a max objective.
@@ -116,7 +118,8 @@ class Search {
         adjacent_[e.to].push_back(e.from);
       }
     }
-    swaps_ = static_cast<int>(units_.size()) <= kSwapUnitLimit && !problem_.contiguity;
+    swaps_ = !problem_.contiguity;
+    large_ = static_cast<int>(units_.size()) > kSwapUnitLimit;
   }
 
   //! One start: construction, local search with penalty adaptation, then VNS.
@@ -179,6 +182,7 @@ class Search {
     return result;
   }
   double time_to_best() const { return time_to_best_; }
+  double time_to_feasible() const { return time_to_feasible_; }
   void set_origin(Clock::time_point origin) { origin_ = origin; }
 
  private:
@@ -941,15 +945,26 @@ class Search {
       if (out_of_time()) break;
       double best = -eps;
       int partner = -1;
-      for (int v = 0; v < count; ++v) {
-        if (!movable(v) || s_.assign[v] == s_.assign[u]) continue;
-        if (!allowed(u, s_.assign[v]) || !allowed(v, s_.assign[u])) continue;
-        // A cheap filter: compactness swaps only between territories the unit may target.
+      auto consider = [&](int v) {
+        if (!movable(v) || s_.assign[v] == s_.assign[u]) return;
+        if (!allowed(u, s_.assign[v]) || !allowed(v, s_.assign[u])) return;
         double d = swap_delta(u, v);
         if (d < best) {
           best = d;
           partner = v;
         }
+      };
+      if (!large_) {
+        for (int v = 0; v < count; ++v) consider(v);
+      } else {
+        // Large instances: partners sampled from the territories this unit may move to.
+        const int a = s_.assign[u];
+        for_each_target(u, [&](int t) {
+          if (t == a) return;
+          const auto& mem = s_.members[t];
+          const std::size_t samples = std::min<std::size_t>(kSwapSamples, mem.size());
+          for (std::size_t k = 0; k < samples; ++k) consider(unit_of_[mem[rng_() % mem.size()]]);
+        });
       }
       if (partner >= 0) {
         int a = s_.assign[u], b = s_.assign[partner];
@@ -1030,9 +1045,17 @@ class Search {
     for (int round = 0; round < 40; ++round) {
       for (;;) {
         bool improved = false;
+        double violation = total_violation();
         while (shift_pass()) {
           improved = true;
           if (out_of_time()) break;
+          // A pass that barely reduces the violation doubles the penalty now rather than after
+          // the whole descent: on large instances a descent takes minutes.
+          double after = total_violation();
+          if (large_ && after > kFeasibleViolation && after > 0.99 * violation &&
+              lambda_ <= kMaxPenaltyGrowth * base_lambda_)
+            lambda_ *= 1.5;
+          violation = after;
         }
         if (!out_of_time() && swap_pass()) improved = true;
         if (!improved && recentre()) {
@@ -1108,6 +1131,7 @@ class Search {
   bool out_of_time() const { return stop_->load(std::memory_order_relaxed) || Clock::now() >= deadline_; }
   void note_best() {
     time_to_best_ = std::chrono::duration<double>(Clock::now() - origin_).count();
+    if (best_score_.feasible && time_to_feasible_ < 0) time_to_feasible_ = time_to_best_;
   }
 
   const Problem& problem_;
@@ -1117,6 +1141,7 @@ class Search {
   int n_, p_, m_;
   bool compact_, geographic_;
   bool swaps_ = true;
+  bool large_ = false;  //!< too many units for all-pairs swaps: swap with sampled neighbours
   bool bisect_ = false;  //!< construct by recursive bisection instead of seeded centres
   std::vector<int> unit_of_;
   std::vector<double> scale_, lower_, upper_;
@@ -1138,6 +1163,7 @@ class Search {
   Clock::time_point deadline_, origin_ = Clock::now();
   const std::atomic<bool>* stop_ = nullptr;
   double time_to_best_ = 0.0;
+  double time_to_feasible_ = -1.0;
 };
 
 }  // namespace
@@ -1159,6 +1185,7 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
     Alignment alignment;
     Evaluation evaluation;
     double time_to_best = 0.0;
+    double time_to_feasible = -1.0;
   };
   std::vector<Outcome> outcomes(starts);
   std::atomic<bool> stop{false};
@@ -1174,6 +1201,7 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
       outcome.alignment = search.alignment();
       outcome.evaluation = evaluate(problem, distances, outcome.alignment);
       outcome.time_to_best = search.time_to_best();
+      outcome.time_to_feasible = search.time_to_feasible();
       outcome.done = true;
       if (settings.target && outcome.evaluation.feasible &&
           outcome.evaluation.objective <= *settings.target)
@@ -1190,6 +1218,9 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
   for (int s = 0; s < starts; ++s) {
     if (!outcomes[s].done) continue;
     ++result.starts_run;
+    double feasible_at = outcomes[s].time_to_feasible;
+    if (feasible_at >= 0 && (!result.time_to_feasible || feasible_at < *result.time_to_feasible))
+      result.time_to_feasible = feasible_at;
     if (result.best_start < 0 || key(outcomes[s].evaluation) < key(result.evaluation)) {
       result.best_start = s;
       result.alignment = outcomes[s].alignment;

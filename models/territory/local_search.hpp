@@ -31,6 +31,9 @@ struct SearchResult {
   Evaluation evaluation;
   double seconds = 0.0;
   double time_to_best = 0.0;  //!< seconds from the start of the search to the best alignment
+  //! Seconds until the first start held a feasible alignment (each start's clock runs from the
+  //! search start, so with several threads this is the earliest over the finished starts).
+  std::optional<double> time_to_feasible;
   int starts_run = 0;
   int best_start = -1;
   bool stopped_by_time = false;
