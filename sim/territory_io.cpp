@@ -1066,9 +1066,12 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
   if (info.reference)
     out += fmt::format("reference     {:.6f} (gap {:+.3f}%)\n", *info.reference,
                        100.0 * (e.objective - *info.reference) / *info.reference);
-  if (result.best_bound)
+  if (result.best_bound) {
+    const double gap = e.objective != 0 ? (e.objective - *result.best_bound) / std::abs(e.objective) : 0.0;
     out += fmt::format("best bound    {:.6f}{}\n", *result.best_bound,
-                       result.proven_optimal ? " (proven optimal)" : "");
+                       result.proven_optimal ? " (proven optimal)"
+                                             : fmt::format(" (gap {:.3f}%, not proven)", 100.0 * gap));
+  }
   out += fmt::format("feasible      {}\n", e.feasible ? "yes" : "no");
   if (!e.feasible) {
     std::vector<std::string> failed;
