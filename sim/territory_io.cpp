@@ -817,10 +817,6 @@ Instance load_instance(const std::filesystem::path& input, const Overrides& over
     throw_input("--format: '{}' is not allowed; allowed: auto, scenario, csv, pmedcap, sjc, graphml", format);
   }
   apply_overrides(instance, overrides, input.string());
-  if (instance.problem.distance == DistanceKind::none &&
-      instance.problem.objective == ObjectiveKind::compactness) {
-    // Without geography the objective is balance and disruption only.
-  }
   territory::assign_territory_regions(instance.problem);
   territory::validate(instance.problem, input.string());
   return instance;

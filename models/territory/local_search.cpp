@@ -11,7 +11,9 @@
 #include <numeric>
 #include <queue>
 
-#include <boost/geometry.hpp>
+// Boost 1.74's R-tree includes a header Boost itself deprecated; the note it prints is noise.
+#define BOOST_ALLOW_DEPRECATED_HEADERS
+#include <boost/geometry/geometries/point.hpp>
 #include <boost/geometry/index/rtree.hpp>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -526,14 +528,7 @@ class Search {
     s_.assign.assign(units_.size(), -1);
     for (int t = 0; t < p_; ++t)
       if (s_.centre[t] >= 0) s_.assign[unit_of_[s_.centre[t]]] = t;
-    if (!compact_ || !geographic_) {
-      // p-centre form for dispersion and no geography: centres are only seeds.
-      if (!compact_ && problem_.contiguity) {
-        grow_contiguous();
-        finish_construction();
-        return;
-      }
-    }
+    // For dispersion and without geography the centres are only seeds of the construction.
     if (problem_.contiguity) {
       grow_contiguous();
       finish_construction();
@@ -1052,6 +1047,8 @@ class Search {
           // A pass that barely reduces the violation doubles the penalty now rather than after
           // the whole descent: on large instances a descent takes minutes.
           double after = total_violation();
+          if (after <= kFeasibleViolation && time_to_feasible_ < 0)
+            time_to_feasible_ = std::chrono::duration<double>(Clock::now() - origin_).count();
           if (large_ && after > kFeasibleViolation && after > 0.99 * violation &&
               lambda_ <= kMaxPenaltyGrowth * base_lambda_)
             lambda_ *= 1.5;

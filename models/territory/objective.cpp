@@ -4,7 +4,7 @@
 #include <cmath>
 #include <queue>
 
-#include <boost/geometry.hpp>
+#include <boost/geometry/algorithms/convex_hull.hpp>
 #include <boost/geometry/geometries/multi_point.hpp>
 #include <boost/geometry/geometries/point_xy.hpp>
 #include <boost/geometry/geometries/polygon.hpp>
