@@ -4,7 +4,9 @@
 #include <cmath>
 #include <queue>
 
-#include <boost/geometry/algorithms/convex_hull.hpp>
+// Boost 1.74's geometry headers include a header Boost itself deprecated; its note is noise.
+#define BOOST_ALLOW_DEPRECATED_HEADERS
+#include <boost/geometry.hpp>
 #include <boost/geometry/geometries/multi_point.hpp>
 #include <boost/geometry/geometries/point_xy.hpp>
 #include <boost/geometry/geometries/polygon.hpp>
