@@ -11,9 +11,9 @@
 #include <numeric>
 #include <queue>
 
-// Boost 1.74's R-tree includes a header Boost itself deprecated; the note it prints is noise.
+// Boost 1.74's geometry headers include a header Boost itself deprecated; its note is noise.
 #define BOOST_ALLOW_DEPRECATED_HEADERS
-#include <boost/geometry/geometries/point.hpp>
+#include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
