@@ -131,6 +131,11 @@ void run_alignment(const RunOptions& o) {
       throw_input("-o {}: would overwrite the input {}; choose another output name", o.output,
                   o.input);
   Instance instance = load_instance(o.input, overrides_from(o));
+  // Fail on an unusable output folder before the search, not after it.
+  std::error_code folder_error;
+  fs::create_directories(output.parent_path(), folder_error);
+  if (folder_error)
+    throw_input("-o {}: cannot create the output folder: {}", o.output, folder_error.message());
   if (o.exact) {
     // Refuse unsupported problems before any work (solve_exact checks again).
     if (instance.problem.objective != ObjectiveKind::compactness)
