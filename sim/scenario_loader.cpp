@@ -908,7 +908,7 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   root.allow_only({"schema_version", "name", "description", "horizon", "fx", "regions", "segments", "products",
                    "ramp_curves", "overrides", "roster", "hiring_plan", "new_business_intensity",
                    "pipeline", "installed_base", "market", "actuals", "targets", "kpi", "simulation",
-                   "territory_potential", "plan"});
+                   "territory_potential", "plan", "territories"});
   const JsonNode version = root.at("schema_version");
   if (version.integer(0, 1000) != 1) version.fail("{} is not supported (this opsim reads schema_version 1)", version.json().dump());
   scenario.document = document;
