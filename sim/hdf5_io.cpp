@@ -42,7 +42,7 @@ void write_doubles(H5::Group& group, const std::string& name, const std::vector<
     chunk[0] = std::min<hsize_t>(chunk_rows, std::max<hsize_t>(dims[0], 1));
     properties.setChunk(static_cast<int>(chunk.size()), chunk.data());
     properties.setShuffle();
-    properties.setDeflate(4);
+    properties.setDeflate(1);  // fast: per-trial data is written on the critical path of every run
   }
   H5::DataSet ds = group.createDataSet(name, H5::PredType::NATIVE_DOUBLE, space, properties);
   if (total > 0) ds.write(data, H5::PredType::NATIVE_DOUBLE);
