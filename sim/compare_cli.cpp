@@ -12,6 +12,7 @@
 #include "sim/compare.hpp"
 #include "sim/csv.hpp"
 #include "sim/error.hpp"
+#include "sim/hdf5_util.hpp"
 #include "sim/mpi_support.hpp"
 #include "sim/output.hpp"
 #include "sim/scenario_loader.hpp"
@@ -99,25 +100,20 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base, const 
     try {
       H5::H5File file(tmp, H5F_ACC_TRUNC);
       H5::Group root = file.openGroup("/");
-      auto attribute = [&](const std::string& name, const std::string& value) {
-        H5::StrType type(H5::PredType::C_S1, std::max<std::size_t>(1, value.size()));
-        root.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(type, value.empty() ? std::string(1, '\0') : value);
-      };
-      attribute("metric", metric);
-      attribute("base_scenario_sha256", base.sha256);
-      attribute("seed", std::to_string(seed));
-      attribute("trials", std::to_string(trials));
-      attribute("independent_seed", std::to_string(independent_seed(seed)));
-      const hsize_t dims[3] = {layout.periods.size(), static_cast<hsize_t>(layout.regions), static_cast<hsize_t>(layout.segments)};
+      string_attribute(root, "metric", metric);
+      string_attribute(root, "base_scenario_sha256", base.sha256);
+      string_attribute(root, "seed", std::to_string(seed));
+      string_attribute(root, "trials", std::to_string(trials));
+      string_attribute(root, "independent_seed", std::to_string(independent_seed(seed)));
+      const std::vector<hsize_t> dims{layout.periods.size(), static_cast<hsize_t>(layout.regions),
+                                      static_cast<hsize_t>(layout.segments)};
       for (std::size_t a = 0; a < comparisons.size(); ++a) {
         H5::Group group = file.createGroup(fmt::format("/alternative_{}", a + 1));
-        H5::StrType type(H5::PredType::C_S1, std::max<std::size_t>(1, comparisons[a].name.size()));
-        group.createAttribute("name", type, H5::DataSpace(H5S_SCALAR)).write(type, comparisons[a].name);
+        string_attribute(group, "name", comparisons[a].name);
         auto field = [&](const char* name, double PairedCell::*member) {
           std::vector<double> values;
           for (const auto& c : comparisons[a].cells) values.push_back(c.*member);
-          H5::DataSet ds = group.createDataSet(name, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(3, dims));
-          ds.write(values.data(), H5::PredType::NATIVE_DOUBLE);
+          write_doubles(group, name, dims, values.data(), "period,region,segment");
         };
         field("mean_difference", &PairedCell::mean);
         field("se", &PairedCell::se);
@@ -359,15 +355,8 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
           table.insert(table.end(), row.values.begin(), row.values.end());
           table.insert(table.end(), row.outputs.begin(), row.outputs.end());
         }
-        const hsize_t dims[2] = {rows.size(), header.size()};
-        H5::DataSet ds = root.createDataSet("sweep", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(2, dims));
-        if (!table.empty()) ds.write(table.data(), H5::PredType::NATIVE_DOUBLE);
-        H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-        const hsize_t n = header.size();
-        H5::DataSet names = root.createDataSet("columns", type, H5::DataSpace(1, &n));
-        std::vector<const char*> pointers;
-        for (const auto& h : header) pointers.push_back(h.c_str());
-        names.write(pointers.data(), type);
+        write_doubles(root, "sweep", {rows.size(), header.size()}, table.data(), "variant,column");
+        write_strings(root, "columns", header);
       } catch (const H5::Exception& e) {
         throw_input("{}: cannot write HDF5 file: {}", args.output, e.getDetailMsg());
       }
