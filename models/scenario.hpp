@@ -96,6 +96,7 @@ struct Seat {
   std::uint64_t key = 0;  //!< stable_hash(id): the seat's random-stream entity
   int region = 0;
   int segment = 0;
+  std::string role;  //!< job role (e.g. "AE", "SE"); empty = none; selects a compensation plan
   int start = 0;  //!< first active month (relative; may precede the horizon)
   bool planned_hire = false;
   std::string territory;      //!< from territory_potential; empty = none

@@ -33,6 +33,7 @@ int run_app(int argc, char** argv) {
   try {
     add_run_commands(app);
     add_bench_commands(app);
+    add_cluster_bench_command(app);
     add_territories_commands(app);
     add_compare_commands(app);
     add_plan_commands(app);

@@ -1,5 +1,10 @@
 // HDF5 layout: see results/README.md.
 #include <H5Cpp.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+#include <zlib.h>
+
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -31,21 +36,91 @@ void write_strings(H5::Group& group, const std::string& name, const std::vector<
   if (n) ds.write(pointers.data(), type);
 }
 
+namespace {
+
+constexpr std::size_t kChunkBytes = std::size_t{1} << 20;  // fits HDF5's default chunk cache
+constexpr unsigned kDeflateFilterIndex = 1;                // after shuffle in the pipeline
+
+//! One chunk as the filter pipeline stores it: shuffled (byte j of element i to j x n + i),
+//! then deflated unless that would not shrink it (the optional filter is then marked skipped).
+struct FilteredChunk {
+  std::vector<unsigned char> bytes;
+  std::uint32_t filter_mask = 0;
+};
+
+FilteredChunk filter_chunk(const double* values, std::size_t available, std::size_t chunk_values) {
+  const std::size_t n = chunk_values, raw_bytes = n * sizeof(double);
+  std::vector<unsigned char> shuffled(raw_bytes, 0);  // the edge chunk is padded with zeros
+  const auto* in = reinterpret_cast<const unsigned char*>(values);
+  for (std::size_t i = 0; i < available; ++i) {
+    for (std::size_t j = 0; j < sizeof(double); ++j) shuffled[j * n + i] = in[i * sizeof(double) + j];
+  }
+  FilteredChunk chunk;
+  uLongf packed = compressBound(static_cast<uLong>(raw_bytes));
+  chunk.bytes.resize(packed);
+  const int status = compress2(chunk.bytes.data(), &packed, shuffled.data(), static_cast<uLong>(raw_bytes), 1);
+  if (status != Z_OK || packed >= raw_bytes) {
+    chunk.bytes = std::move(shuffled);
+    chunk.filter_mask = 1u << kDeflateFilterIndex;
+  } else {
+    chunk.bytes.resize(packed);
+  }
+  return chunk;
+}
+
+//! Chunks of whole rows (first dimension), filtered in parallel in the calling task arena and
+//! handed to HDF5 ready-made, in order, a batch at a time to bound the extra memory.
+void write_filtered_chunks(H5::DataSet& ds, const std::vector<hsize_t>& dims, hsize_t chunk_rows,
+                           const double* data) {
+  hsize_t row_values = 1;
+  for (std::size_t d = 1; d < dims.size(); ++d) row_values *= dims[d];
+  const hsize_t chunks = (dims[0] + chunk_rows - 1) / chunk_rows;
+  const hsize_t batch = 4 * static_cast<hsize_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
+  std::vector<FilteredChunk> filtered;
+  for (hsize_t first = 0; first < chunks; first += batch) {
+    const hsize_t last = std::min(chunks, first + batch);
+    filtered.assign(last - first, FilteredChunk{});
+    tbb::parallel_for(first, last, [&](hsize_t c) {
+      const hsize_t rows = std::min(chunk_rows, dims[0] - c * chunk_rows);
+      filtered[c - first] = filter_chunk(data + c * chunk_rows * row_values, rows * row_values, chunk_rows * row_values);
+    });
+    for (hsize_t c = first; c < last; ++c) {
+      std::vector<hsize_t> offset(dims.size(), 0);
+      offset[0] = c * chunk_rows;
+      const FilteredChunk& chunk = filtered[c - first];
+      if (H5Dwrite_chunk(ds.getId(), H5P_DEFAULT, chunk.filter_mask, offset.data(), chunk.bytes.size(),
+                         chunk.bytes.data()) < 0) {
+        throw H5::DataSetIException("H5Dwrite_chunk", "cannot write a chunk of " + ds.getObjName());
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void write_doubles(H5::Group& group, const std::string& name, const std::vector<hsize_t>& dims,
-                   const double* data, const std::string& dimension_names, hsize_t chunk_rows) {
+                   const double* data, const std::string& dimension_names, bool compress) {
   H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
   H5::DSetCreatPropList properties;
   hsize_t total = 1;
   for (auto d : dims) total *= d;
-  if (chunk_rows > 0 && total > 0) {
+  const bool chunked = compress && total > 0;
+  hsize_t chunk_rows = 0;
+  if (chunked) {
+    const hsize_t row_bytes = total / dims[0] * sizeof(double);
+    chunk_rows = std::clamp<hsize_t>(kChunkBytes / row_bytes, 1, dims[0]);
     std::vector<hsize_t> chunk = dims;
-    chunk[0] = std::min<hsize_t>(chunk_rows, std::max<hsize_t>(dims[0], 1));
+    chunk[0] = chunk_rows;
     properties.setChunk(static_cast<int>(chunk.size()), chunk.data());
     properties.setShuffle();
-    properties.setDeflate(1);  // fast: per-trial data is written on the critical path of every run
+    properties.setDeflate(1);
   }
   H5::DataSet ds = group.createDataSet(name, H5::PredType::NATIVE_DOUBLE, space, properties);
-  if (total > 0) ds.write(data, H5::PredType::NATIVE_DOUBLE);
+  if (chunked) {
+    write_filtered_chunks(ds, dims, chunk_rows, data);
+  } else if (total > 0) {
+    ds.write(data, H5::PredType::NATIVE_DOUBLE);
+  }
   string_attribute(ds, "dimensions", dimension_names);
 }
 
@@ -263,11 +338,11 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       }
 
       H5::Group trials = file.createGroup("/trials");
-      write_doubles(trials, "periods", {N, P, R, S, K}, result.period_values.data(), "trial,period,region,segment,metric", 256);
+      write_doubles(trials, "periods", {N, P, R, S, K}, result.period_values.data(), "trial,period,region,segment,metric", true);
       write_doubles(trials, "seat_bookings", {N, static_cast<hsize_t>(layout.seats), static_cast<hsize_t>(layout.fiscal_years)},
-                    result.seat_values.data(), "trial,seat,fiscal_year", 256);
+                    result.seat_values.data(), "trial,seat,fiscal_year", true);
       if (result.keep_monthly) {
-        write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(), "trial,month,region,segment,metric", 64);
+        write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(), "trial,month,region,segment,metric", true);
       }
 
       // The monthly moment tree's nodes, so that shards merge into exactly the single-run result.

@@ -21,8 +21,10 @@ void string_attribute(H5::H5Object& object, const std::string& name, const std::
 void uint_attribute(H5::H5Object& object, const std::string& name, std::uint64_t value);
 void write_strings(H5::Group& group, const std::string& name,
                    const std::vector<std::string>& values);
-//! A double array with named dimensions; chunked and compressed when `chunk_rows` > 0.
+//! A double array with named dimensions. With `compress`: chunks of whole rows (first
+//! dimension, about 1 MiB each) through shuffle + deflate level 1, compressed in parallel in the
+//! calling task arena (readers see an ordinary filtered dataset).
 void write_doubles(H5::Group& group, const std::string& name, const std::vector<hsize_t>& dims,
-                   const double* data, const std::string& dimension_names, hsize_t chunk_rows = 0);
+                   const double* data, const std::string& dimension_names, bool compress = false);
 
 }  // namespace opsim

@@ -7,6 +7,10 @@
 
 #ifdef OPSIM_HAVE_MPI
 #include <mpi.h>
+#include <sched.h>
+
+#include <filesystem>
+#include <string>
 #endif
 
 namespace opsim::mpi {
@@ -17,6 +21,7 @@ bool g_initialised = false;
 int g_rank = 0;
 int g_size = 1;
 int g_local_size = 1;
+cpu_set_t g_node_cores;  // union of the CPU affinity masks of this node's ranks
 
 constexpr int kTag = 7301;
 constexpr std::size_t kMaxMessage = std::size_t{1} << 28;  // doubles per message
@@ -51,7 +56,26 @@ void initialise(int* argc, char*** argv) {
   MPI_Comm node;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &node);
   MPI_Comm_size(node, &g_local_size);
+  // mpirun binds each rank to its own core(s) by default; remember the node's union so that
+  // rank 0 can take over the cores of ranks that have finished.
+  cpu_set_t mine;
+  CPU_ZERO(&mine);
+  if (sched_getaffinity(0, sizeof mine, &mine) != 0) CPU_ZERO(&mine);
+  std::vector<cpu_set_t> masks(static_cast<std::size_t>(g_local_size));
+  MPI_Allgather(&mine, sizeof mine, MPI_BYTE, masks.data(), sizeof mine, MPI_BYTE, node);
+  CPU_ZERO(&g_node_cores);
+  for (auto& mask : masks) CPU_OR(&g_node_cores, &g_node_cores, &mask);
   MPI_Comm_free(&node);
+}
+
+void use_node_cores() {
+  if (!g_initialised || CPU_COUNT(&g_node_cores) == 0) return;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    // Best effort: a thread that has exited, or a system without the call, keeps its mask.
+    const auto tid = static_cast<pid_t>(std::stol(entry.path().filename().string()));
+    sched_setaffinity(tid, sizeof g_node_cores, &g_node_cores);
+  }
 }
 
 void finalise() {
@@ -75,6 +99,8 @@ bool any_failed(bool failed, int* lowest_failing) {
   *lowest_failing = lowest < g_size ? lowest : -1;
   return lowest < g_size;
 }
+
+namespace {
 
 void send_result(const RunResult& result) {
   std::vector<double> header{static_cast<double>(result.first_trial), static_cast<double>(result.end_trial),
@@ -123,6 +149,8 @@ RunResult receive_result(int source, const ResultLayout& layout) {
   return result;
 }
 
+}  // namespace
+
 void abort(int code) {
   if (g_initialised) MPI_Abort(MPI_COMM_WORLD, code);
   std::exit(code);
@@ -132,6 +160,7 @@ void abort(int code) {
 
 void initialise(int*, char***) {}
 void finalise() {}
+void use_node_cores() {}
 int rank() { return 0; }
 int size() { return 1; }
 int local_size() { return 1; }
@@ -140,8 +169,6 @@ bool any_failed(bool failed, int* lowest_failing) {
   *lowest_failing = failed ? 0 : -1;
   return failed;
 }
-void send_result(const RunResult&) { throw_internal("MPI is not built in"); }
-RunResult receive_result(int, const ResultLayout&) { throw_internal("MPI is not built in"); }
 void abort(int code) { std::exit(code); }
 
 #endif
@@ -156,6 +183,10 @@ RunResult run_distributed(const Scenario& scenario, RunOptions options) {
   options.end_trial = share(rank() + 1);
   RunResult mine;
   collectively([&] { mine = run_trials(scenario, options); });
+  return gather_on_root(std::move(mine));
+}
+
+RunResult gather_on_root(RunResult mine) {
   if (!active()) return mine;
   if (rank() != 0) {
     send_result(mine);
@@ -165,7 +196,7 @@ RunResult run_distributed(const Scenario& scenario, RunOptions options) {
   parts.push_back(std::move(mine));
   for (int r = 1; r < size(); ++r) {
     parts.push_back(receive_result(r, parts.front().layout));
-    parts.back().keep_monthly = options.keep_monthly;
+    parts.back().keep_monthly = parts.front().keep_monthly;
   }
   return merge_results(std::move(parts));
 }

@@ -20,14 +20,17 @@ int size();
 //! Ranks on this node (to share its cores among them).
 int local_size();
 bool active();  //!< more than one rank
+//! Lets every thread of this process run on any core bound to a rank of this node (mpirun binds
+//! each rank to its own core by default); rank 0 calls it once the other ranks have finished.
+void use_node_cores();
 
 //! Collective: true when `failed` is true on any rank. `lowest_failing` gets the lowest failing
 //! rank, which alone reports the error.
 bool any_failed(bool failed, int* lowest_failing);
 
-//! Sends this rank's result to rank 0 / receives rank `source`'s there.
-void send_result(const RunResult& result);
-RunResult receive_result(int source, const ResultLayout& layout);
+//! Rank 0 returns the exact merge of every rank's result (its own first); other ranks send
+//! theirs and return an empty result. Without MPI, returns `mine`.
+RunResult gather_on_root(RunResult mine);
 
 //! Runs trials [options.first_trial, options.end_trial) split across the ranks (threads per
 //! rank: options.threads, or this node's cores shared among its ranks). Rank 0 returns the

@@ -156,25 +156,37 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
   const JsonNode list = node->at("plans");
   if (list.size() == 0) list.fail("needs at least one plan");
   std::vector<int> segment_plan(segments.size(), -1);
+  std::vector<std::string> roles;  // held by some seat, in seat order
+  for (const auto& seat : scenario.seats) {
+    if (!seat.role.empty() && std::find(roles.begin(), roles.end(), seat.role) == roles.end()) roles.push_back(seat.role);
+  }
+  std::vector<int> role_plan(roles.size(), -1);
   int default_plan = -1;
   for (const auto& item : list.items()) {
-    item.allow_only({"id", "segments", "ote", "variable_share", "tiers", "tier_mode", "cap",
+    item.allow_only({"id", "roles", "segments", "ote", "variable_share", "tiers", "tier_mode", "cap",
                      "measurement", "draw", "spif", "clawback_months"});
     plan::CompPlan p;
     const int index = static_cast<int>(spec.plans.size());
     p.id = item.at("id").string();
-    if (auto list_segments = item.get("segments")) {
-      for (const auto& s : list_segments->items()) {
-        const int k = find_index(s, segments, "segment");
-        if (segment_plan[k] >= 0)
-          s.fail("segment \"{}\" already has plan \"{}\" (one plan per segment)", segments[k],
-                 spec.plans[segment_plan[k]].id);
-        segment_plan[k] = index;
-        p.segments.push_back(k);
+    // A plan covers the seats of its roles, then those of its segments without a role plan.
+    const auto claim = [&](const JsonNode& names, const std::vector<std::string>& ids, std::vector<int>& plan_of,
+                           std::string_view kind) {
+      for (const auto& s : names.items()) {
+        if (kind == "role" && roles.empty()) s.fail("no seat has a role (give roster reps or hires a \"role\")");
+        const int k = find_index(s, ids, kind);
+        if (plan_of[k] >= 0) {
+          s.fail("{} \"{}\" already has plan \"{}\" (one plan per {})", kind, ids[k], spec.plans[plan_of[k]].id, kind);
+        }
+        plan_of[k] = index;
       }
-    } else {
+    };
+    const auto list_roles = item.get("roles");
+    const auto list_segments = item.get("segments");
+    if (list_roles) claim(*list_roles, roles, role_plan, "role");
+    if (list_segments) claim(*list_segments, segments, segment_plan, "segment");
+    if (!list_roles && !list_segments) {
       if (default_plan >= 0)
-        item.fail("a second plan without segments (only one default plan is allowed)");
+        item.fail("a second plan without roles or segments (only one default plan is allowed)");
       default_plan = index;
     }
     p.ote = item.at("ote").positive();
@@ -255,8 +267,11 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
   }
   spec.seat_plan.resize(scenario.seats.size());
   for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
-    const int k = segment_plan[scenario.seats[s].segment];
-    spec.seat_plan[s] = k >= 0 ? k : default_plan;
+    const Seat& seat = scenario.seats[s];
+    const auto role = std::find(roles.begin(), roles.end(), seat.role);
+    const int by_role = role == roles.end() ? -1 : role_plan[static_cast<std::size_t>(role - roles.begin())];
+    const int by_segment = segment_plan[seat.segment];
+    spec.seat_plan[s] = by_role >= 0 ? by_role : by_segment >= 0 ? by_segment : default_plan;
   }
   return spec;
 }

@@ -65,8 +65,9 @@ void write_table_hdf5(H5::H5File& file, const std::string& group_name, const Tab
 Table seat_table(const Scenario& scenario, const plan::QuotaReport& report,
                  const plan::CompResult* comp) {
   Table t;
-  t.label_names = {"seat", "region", "segment", "territory"};
-  t.labels.resize(4);
+  t.label_names = {"seat", "region", "segment", "role", "territory"};
+  if (comp) t.label_names.push_back("comp_plan");
+  t.labels.resize(t.label_names.size());
   t.names = {"quota",
              "mean",
              "p10",
@@ -87,7 +88,9 @@ Table seat_table(const Scenario& scenario, const plan::QuotaReport& report,
     t.labels[0].push_back(seat.id);
     t.labels[1].push_back(scenario.regions[seat.region].id);
     t.labels[2].push_back(scenario.segments[seat.segment].id);
-    t.labels[3].push_back(seat.territory);
+    t.labels[3].push_back(seat.role);
+    t.labels[4].push_back(seat.territory);
+    if (comp) t.labels[5].push_back(comp->seat_plan[s]);
     const bool has = !std::isnan(q.quota);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> row{q.quota,
@@ -292,9 +295,9 @@ void write_quota_hdf5(const std::string& path, const Scenario& scenario, const Q
       write_table_hdf5(file, "/compensation", comp_table(*comp));
       H5::Group group = file.openGroup("/compensation");
       const hsize_t n = comp->total_cost.size();
-      write_doubles(group, "trial_total_variable", {n}, comp->total_variable.data(), "trial", 4096);
-      write_doubles(group, "trial_total_cost", {n}, comp->total_cost.data(), "trial", 4096);
-      write_doubles(group, "trial_cost_share", {n}, comp->cost_share.data(), "trial", 4096);
+      write_doubles(group, "trial_total_variable", {n}, comp->total_variable.data(), "trial", true);
+      write_doubles(group, "trial_total_cost", {n}, comp->total_cost.data(), "trial", true);
+      write_doubles(group, "trial_cost_share", {n}, comp->cost_share.data(), "trial", true);
     }
   });
 }

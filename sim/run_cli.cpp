@@ -11,6 +11,8 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
 
 #include "sim/cli.hpp"
 #include "sim/cli_support.hpp"
@@ -210,26 +212,22 @@ void run_command(const RunArgs& args, const std::string& command_line) {
     if (!done) done = run_trials(scenario, RunOptions{my_first, my_first, seed, threads, args.keep_trials, 64, {}, nullptr, {}});
   });
 
-  if (mpi::active()) {
-    if (mpi::rank() != 0) {
-      mpi::send_result(*done);
-      return;
-    }
-    std::vector<RunResult> parts;
-    parts.push_back(std::move(*done));
-    for (int r = 1; r < mpi::size(); ++r) {
-      parts.push_back(mpi::receive_result(r, layout));
-      parts.back().keep_monthly = args.keep_trials;
-    }
-    done = merge_results(std::move(parts));
-  }
+  done = mpi::gather_on_root(std::move(*done));
+  if (mpi::rank() != 0) return;
 
-  if (first == 0 && end == trials) {
-    write_outputs(scenario, *done, provenance, out);
-  } else {
-    write_hdf5(args.output, scenario, *done, nullptr, provenance);
-    if (!out.quiet) fmt::print("opsim: wrote shard [{}, {}) to {}\n", first, end, args.output);
-  }
+  // Summaries and compression run on this node's cores: its other ranks have finished.
+  mpi::use_node_cores();
+  const int output_threads = threads * mpi::local_size();
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(output_threads));
+  tbb::task_arena output_arena(output_threads);
+  output_arena.execute([&] {
+    if (first == 0 && end == trials) {
+      write_outputs(scenario, *done, provenance, out);
+    } else {
+      write_hdf5(args.output, scenario, *done, nullptr, provenance);
+      if (!out.quiet) fmt::print("opsim: wrote shard [{}, {}) to {}\n", first, end, args.output);
+    }
+  });
   if (!args.export_deals.empty()) export_deals(args.export_deals, scenario, seed, args.export_trial);
   if (!args.checkpoint.empty()) std::filesystem::remove_all(args.checkpoint);
 }

@@ -433,11 +433,12 @@ void parse_roster(const JsonNode& root, Context& ctx) {
   roster->allow_only({"reps", "csv"});
   if (auto reps = roster->get("reps")) {
     for (const auto& item : reps->items()) {
-      item.allow_only({"id", "region", "segment", "start"});
+      item.allow_only({"id", "region", "segment", "start", "role"});
       Seat seat;
       seat.id = item.at("id").string();
       seat.region = ctx.regions.resolve(item.at("region"));
       seat.segment = ctx.segments.resolve(item.at("segment"));
+      if (auto role = item.get("role")) seat.role = role->string();
       seat.start = ctx.relative(item.at("start").year_month());
       add_seat(ctx, std::move(seat), item.at("id"));
     }
@@ -446,9 +447,11 @@ void parse_roster(const JsonNode& root, Context& ctx) {
     const CsvTable& table = ctx.read_csv(*csv);
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), start = table.require_column("start");
+    const auto role = table.column("role");
     for (const auto& row : table.rows()) {
       Seat seat;
       seat.id = table.required_text(row, id);
+      if (role) seat.role = table.text(row, *role);
       if (ctx.seats.contains(seat.id)) throw_input("{}: duplicate rep id \"{}\"", table.where(row), seat.id);
       seat.region = ctx.regions.resolve(table, row, region);
       seat.segment = ctx.segments.resolve(table, row, segment);
@@ -462,13 +465,15 @@ void parse_hiring_plan(const JsonNode& root, Context& ctx) {
   auto plan = root.get("hiring_plan");
   if (!plan) return;
   for (const auto& item : plan->items()) {
-    item.allow_only({"id", "region", "segment", "requisition_month", "count", "time_to_fill_months"});
+    item.allow_only({"id", "region", "segment", "requisition_month", "count", "time_to_fill_months", "role"});
     const int region = ctx.regions.resolve(item.at("region"));
     const int segment = ctx.segments.resolve(item.at("segment"));
     const int requisition = item.at("requisition_month").year_month();
     const auto count = item.at("count").integer(0, 100000);
     int time_to_fill = 0;
     if (auto t = item.get("time_to_fill_months")) time_to_fill = static_cast<int>(t->integer(0, 36));
+    std::string role;
+    if (auto r = item.get("role")) role = r->string();
     const std::string prefix = item.has("id") ? item.at("id").string()
                                               : fmt::format("hire/{}/{}/{}", ctx.scenario.regions[region].id,
                                                             ctx.scenario.segments[segment].id,
@@ -478,6 +483,7 @@ void parse_hiring_plan(const JsonNode& root, Context& ctx) {
       seat.id = fmt::format("{}/{}", prefix, k + 1);
       seat.region = region;
       seat.segment = segment;
+      seat.role = role;
       seat.start = ctx.relative(requisition + time_to_fill);
       seat.planned_hire = true;
       add_seat(ctx, std::move(seat), item);

@@ -167,6 +167,7 @@ CompResult CompEvaluator::finish(const std::vector<double>& company_bookings) co
   r.budget = spec_.budget;
   r.seat_variable.assign(n, 0.0);
   r.seat_cost.assign(n, 0.0);
+  for (int k : spec_.seat_plan) r.seat_plan.push_back(k >= 0 ? spec_.plans[static_cast<std::size_t>(k)].id : "");
   const double dt = static_cast<double>(trials_);
   std::uint64_t over = 0;
   for (std::uint64_t t = 0; t < trials_; ++t) {

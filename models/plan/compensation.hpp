@@ -26,7 +26,8 @@ enum class DrawKind { none, recoverable, non_recoverable };
 
 struct CompPlan {
   std::string id;
-  std::vector<int> segments;  //!< seats of these segments; empty = every seat not otherwise matched
+  //! Which seats the plan covers is in CompSpec::seat_plan: seats whose role it names, then
+  //! seats of its segments without a role plan; a plan naming neither covers the rest.
   double ote = 0.0;           //!< on-target earnings per year (base + variable)
   double variable_share = 0.5;          //!< pay mix: variable / OTE
   std::vector<Tier> tiers{{0.0, 1.0}};  //!< strictly increasing `from`, first at 0
@@ -89,6 +90,7 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
 //! Cost of the compensation plans over the trials of a run.
 struct CompResult {
   std::uint64_t trials = 0;
+  std::vector<std::string> seat_plan;  //!< per seat: id of its plan, empty = none
   std::vector<double> seat_variable;  //!< per seat: expected variable pay
   std::vector<double> seat_cost;      //!< per seat: expected variable + base pay
   double commission = 0, draw = 0, spif = 0, clawback = 0, base = 0;  //!< expected totals

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/test_support.hpp"
 
@@ -64,6 +66,37 @@ TEST(MpiCli, BadInputOnEveryRankGivesOneMessageAndNoOutput) {
   }
   EXPECT_EQ(messages, 1u) << missing.output;
   EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// The benchmark behind the cluster figures runs real mpirun jobs, shards and a merge, checks
+// their datasets against one run, and measures a paired comparison's variance reduction.
+TEST(MpiCli, ClusterBenchTimesRanksShardsAndComparisons) {
+  OPSIM_REQUIRE_OR_SKIP(have_mpirun(), "mpirun is not installed (Debian openmpi-bin)");
+  test::TempDir dir;
+  std::ifstream in(fixture());
+  nlohmann::json alt = nlohmann::json::parse(in);
+  alt["segments"][0]["win_rate"] = 0.3;
+  const std::string alt_path = dir.write("alt.json", alt.dump());
+  const auto json = dir / "bench.json";
+  auto r = test::run_shell(fmt::format(
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "
+      "{} cluster-bench {} --trials 40 --ranks 1,3 --shards 3 --compare {} --compare-trials 300 --work-dir {} --json {}",
+      OPSIM_EXE, fixture(), alt_path, dir.path().string(), json.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream report_file(json);
+  const auto report = nlohmann::json::parse(report_file);
+  ASSERT_EQ(report["ranks"].size(), 2u);
+  EXPECT_EQ(report["ranks"][1]["ranks"], 3);
+  for (const auto& t : report["ranks"]) {
+    EXPECT_TRUE(t["identical"].get<bool>());
+    EXPECT_GT(t["seconds_with_output"].get<double>(), 0.0);
+  }
+  EXPECT_TRUE(report["sharding"]["identical"].get<bool>());
+  EXPECT_EQ(report["sharding"]["shards"], 3);
+  ASSERT_FALSE(report["comparisons"].empty());
+  EXPECT_GT(report["comparisons"][0]["variance_reduction"].get<double>(), 1.0);
+  // Its temporary files are gone; only the report and the alternative remain.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()), 2);
 }
 
 }  // namespace

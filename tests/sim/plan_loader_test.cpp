@@ -1,0 +1,65 @@
+// Which compensation plan covers a seat: its role's plan, else its segment's, else the default.
+#include <gtest/gtest.h>
+
+#include "sim/error.hpp"
+#include "sim/plan_loader.hpp"
+#include "tests/scenario_builder.hpp"
+
+namespace opsim {
+namespace {
+
+nlohmann::json roles_document() {
+  nlohmann::json doc = test::base_document();
+  doc["segments"] = {{{"id", "SMB"}}, {{"id", "ENT"}}};
+  doc["roster"]["reps"] = {
+      {{"id", "ae1"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2026-01"}, {"role", "AE"}},
+      {{"id", "se1"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2026-01"}, {"role", "SE"}},
+      {{"id", "ent1"}, {"region", "NA"}, {"segment", "ENT"}, {"start", "2026-01"}},
+      {{"id", "ent2"}, {"region", "NA"}, {"segment", "ENT"}, {"start", "2026-01"}, {"role", "SE"}}};
+  doc["hiring_plan"] = {{{"region", "NA"}, {"segment", "SMB"}, {"requisition_month", "2027-03"}, {"count", 1},
+                         {"role", "SE"}}};
+  doc["plan"]["compensation"]["plans"] = {
+      {{"id", "se"}, {"roles", {"SE"}}, {"ote", 150000}, {"variable_share", 0.3}},
+      {{"id", "ent"}, {"segments", {"ENT"}}, {"ote", 250000}, {"variable_share", 0.5}},
+      {{"id", "default"}, {"ote", 120000}, {"variable_share", 0.5}}};
+  return doc;
+}
+
+TEST(PlanLoader, RolePlanBeatsSegmentPlanBeatsDefault) {
+  const Scenario scenario = test::scenario_from_json(roles_document());
+  ASSERT_EQ(scenario.seats.size(), 5u);
+  EXPECT_EQ(scenario.seats[4].role, "SE") << "planned hires carry their role";
+  const plan::CompSpec spec = parse_comp_spec(scenario);
+  std::vector<std::string> plan_of;
+  for (int k : spec.seat_plan) plan_of.push_back(spec.plans.at(static_cast<std::size_t>(k)).id);
+  EXPECT_EQ(plan_of, (std::vector<std::string>{"default", "se", "ent", "se", "se"}));
+}
+
+std::string error_of(const nlohmann::json& doc) {
+  try {
+    parse_comp_spec(test::scenario_from_json(doc));
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(PlanLoader, UnknownOrDuplicateRolesAreRejected) {
+  nlohmann::json typo = roles_document();
+  typo["plan"]["compensation"]["plans"][0]["roles"] = {"SEE"};
+  EXPECT_NE(error_of(typo).find("/plan/compensation/plans/0/roles/0: unknown role \"SEE\" (did you mean \"SE\"?)"),
+            std::string::npos)
+      << error_of(typo);
+
+  nlohmann::json twice = roles_document();
+  twice["plan"]["compensation"]["plans"][1]["roles"] = {"SE"};
+  EXPECT_NE(error_of(twice).find("role \"SE\" already has plan \"se\""), std::string::npos) << error_of(twice);
+
+  nlohmann::json none = test::base_document();
+  none["roster"]["reps"] = {{{"id", "a"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2026-01"}}};
+  none["plan"]["compensation"]["plans"] = {{{"id", "p"}, {"roles", {"AE"}}, {"ote", 1e5}, {"variable_share", 0.5}}};
+  EXPECT_NE(error_of(none).find("no seat has a role"), std::string::npos) << error_of(none);
+}
+
+}  // namespace
+}  // namespace opsim
