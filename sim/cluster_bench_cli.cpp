@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -70,14 +71,17 @@ double timed_child(const std::vector<std::string>& argv, const std::filesystem::
   const int spawned = posix_spawn(&pid, pointers[0], &actions, nullptr, pointers.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   int status = 0;
-  if (spawned == 0) waitpid(pid, &status, 0);
+  while (spawned == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   const double seconds = clock.seconds();
   if (spawned != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::ifstream in(log);
     std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (output.size() > 2000) output = "..." + output.substr(output.size() - 2000);
-    throw_internal("cluster-bench: `{}` failed ({}):\n{}", fmt::join(argv, " "),
-                   spawned != 0 ? std::strerror(spawned) : fmt::format("status {}", status), output);
+    const std::string why = spawned != 0         ? std::strerror(spawned)
+                            : WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
+                                                  : fmt::format("exit code {}", WEXITSTATUS(status));
+    throw_internal("cluster-bench: `{}` failed ({}):\n{}", fmt::join(argv, " "), why, output);
   }
   return seconds;
 }
@@ -119,6 +123,9 @@ void cluster_bench_command(const ClusterBenchArgs& args) {
 #ifndef OPSIM_HAVE_MPI
   throw_input("cluster-bench: this opsim was built without MPI (install openmpi-bin libopenmpi-dev and rebuild)");
 #endif
+  if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr) {
+    throw_input("cluster-bench: run it directly, not under mpirun or srun (it starts mpirun itself)");
+  }
   const std::string mpirun = find_on_path("mpirun");
   if (mpirun.empty()) throw_input("cluster-bench: mpirun is not on PATH (Debian package openmpi-bin)");
   if (args.shards < 1 || static_cast<std::uint64_t>(args.shards) > args.trials) {
@@ -132,9 +139,10 @@ void cluster_bench_command(const ClusterBenchArgs& args) {
   std::filesystem::create_directories(dir);
   struct Cleanup {
     std::filesystem::path dir;
+    bool keep = false;  // results that differ stay for inspection
     ~Cleanup() {
       std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
+      if (!keep) std::filesystem::remove_all(dir, ignored);
     }
   } cleanup{dir};
   const ResultLayout layout(scenario);
@@ -153,8 +161,8 @@ void cluster_bench_command(const ClusterBenchArgs& args) {
   // MPI ranks.
   std::vector<RankTiming> timings;
   for (int r : args.ranks) {
-    std::vector<std::string> launch{mpirun, "-np", std::to_string(r)};
-    if (r > cores) launch.push_back("--oversubscribe");
+    // Open MPI counts slots per physical core, so the flag is always given.
+    std::vector<std::string> launch{mpirun, "--oversubscribe", "-np", std::to_string(r)};
     launch.insert(launch.end(), run.begin(), run.end());
     RankTiming t;
     t.ranks = r;
@@ -242,7 +250,10 @@ void cluster_bench_command(const ClusterBenchArgs& args) {
   }
   const bool all_identical =
       merge_identical && std::all_of(timings.begin(), timings.end(), [](const RankTiming& t) { return t.identical; });
-  if (!all_identical) throw_internal("cluster-bench: a distributed result differs from the single run");
+  if (!all_identical) {
+    cleanup.keep = true;
+    throw_internal("cluster-bench: a distributed result differs from the single run (files kept in {})", dir.string());
+  }
 }
 
 }  // namespace

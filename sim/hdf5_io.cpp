@@ -1,10 +1,10 @@
 // HDF5 layout: see results/README.md.
+#include <algorithm>
+
 #include <H5Cpp.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 #include <zlib.h>
-
-#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -64,6 +64,7 @@ FilteredChunk filter_chunk(const double* values, std::size_t available, std::siz
     chunk.filter_mask = 1u << kDeflateFilterIndex;
   } else {
     chunk.bytes.resize(packed);
+    chunk.bytes.shrink_to_fit();  // a batch holds compressed sizes, not compressBound's
   }
   return chunk;
 }
@@ -99,12 +100,12 @@ void write_filtered_chunks(H5::DataSet& ds, const std::vector<hsize_t>& dims, hs
 }  // namespace
 
 void write_doubles(H5::Group& group, const std::string& name, const std::vector<hsize_t>& dims,
-                   const double* data, const std::string& dimension_names, bool compress) {
+                   const double* data, const std::string& dimension_names, Storage storage) {
   H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
   H5::DSetCreatPropList properties;
   hsize_t total = 1;
   for (auto d : dims) total *= d;
-  const bool chunked = compress && total > 0;
+  const bool chunked = storage == Storage::compressed && total > 0;
   hsize_t chunk_rows = 0;
   if (chunked) {
     const hsize_t row_bytes = total / dims[0] * sizeof(double);
@@ -338,11 +339,11 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       }
 
       H5::Group trials = file.createGroup("/trials");
-      write_doubles(trials, "periods", {N, P, R, S, K}, result.period_values.data(), "trial,period,region,segment,metric", true);
+      write_doubles(trials, "periods", {N, P, R, S, K}, result.period_values.data(), "trial,period,region,segment,metric", Storage::compressed);
       write_doubles(trials, "seat_bookings", {N, static_cast<hsize_t>(layout.seats), static_cast<hsize_t>(layout.fiscal_years)},
-                    result.seat_values.data(), "trial,seat,fiscal_year", true);
+                    result.seat_values.data(), "trial,seat,fiscal_year", Storage::compressed);
       if (result.keep_monthly) {
-        write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(), "trial,month,region,segment,metric", true);
+        write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(), "trial,month,region,segment,metric", Storage::compressed);
       }
 
       // The monthly moment tree's nodes, so that shards merge into exactly the single-run result.

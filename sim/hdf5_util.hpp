@@ -21,10 +21,17 @@ void string_attribute(H5::H5Object& object, const std::string& name, const std::
 void uint_attribute(H5::H5Object& object, const std::string& name, std::uint64_t value);
 void write_strings(H5::Group& group, const std::string& name,
                    const std::vector<std::string>& values);
-//! A double array with named dimensions. With `compress`: chunks of whole rows (first
-//! dimension, about 1 MiB each) through shuffle + deflate level 1, compressed in parallel in the
-//! calling task arena (readers see an ordinary filtered dataset).
+enum class Storage {
+  contiguous,
+  //! Chunks of whole rows (first dimension; about 1 MiB, or one row when a row is larger)
+  //! through shuffle + deflate level 1, filtered in parallel in the calling task arena; readers
+  //! see an ordinary filtered dataset.
+  compressed
+};
+
+//! A double array with named dimensions.
 void write_doubles(H5::Group& group, const std::string& name, const std::vector<hsize_t>& dims,
-                   const double* data, const std::string& dimension_names, bool compress = false);
+                   const double* data, const std::string& dimension_names,
+                   Storage storage = Storage::contiguous);
 
 }  // namespace opsim

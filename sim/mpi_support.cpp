@@ -156,10 +156,26 @@ void abort(int code) {
   std::exit(code);
 }
 
+RunResult gather_on_root(RunResult mine) {
+  if (!active()) return mine;
+  if (rank() != 0) {
+    send_result(mine);
+    return RunResult();
+  }
+  std::vector<RunResult> parts;
+  parts.push_back(std::move(mine));
+  for (int r = 1; r < size(); ++r) {
+    parts.push_back(receive_result(r, parts.front().layout));
+    parts.back().keep_monthly = parts.front().keep_monthly;
+  }
+  return merge_results(std::move(parts));
+}
+
 #else
 
 void initialise(int*, char***) {}
 void finalise() {}
+RunResult gather_on_root(RunResult mine) { return mine; }
 void use_node_cores() {}
 int rank() { return 0; }
 int size() { return 1; }
@@ -184,21 +200,6 @@ RunResult run_distributed(const Scenario& scenario, RunOptions options) {
   RunResult mine;
   collectively([&] { mine = run_trials(scenario, options); });
   return gather_on_root(std::move(mine));
-}
-
-RunResult gather_on_root(RunResult mine) {
-  if (!active()) return mine;
-  if (rank() != 0) {
-    send_result(mine);
-    return RunResult();
-  }
-  std::vector<RunResult> parts;
-  parts.push_back(std::move(mine));
-  for (int r = 1; r < size(); ++r) {
-    parts.push_back(receive_result(r, parts.front().layout));
-    parts.back().keep_monthly = parts.front().keep_monthly;
-  }
-  return merge_results(std::move(parts));
 }
 
 }  // namespace opsim::mpi

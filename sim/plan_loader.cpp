@@ -171,8 +171,9 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
     // A plan covers the seats of its roles, then those of its segments without a role plan.
     const auto claim = [&](const JsonNode& names, const std::vector<std::string>& ids, std::vector<int>& plan_of,
                            std::string_view kind) {
+      if (names.size() == 0) names.fail("is empty (name at least one {0}, or leave the key out)", kind);
       for (const auto& s : names.items()) {
-        if (kind == "role" && roles.empty()) s.fail("no seat has a role (give roster reps or hires a \"role\")");
+        if (ids.empty()) s.fail("no seat has a {0} (give roster reps or hires a \"{0}\")", kind);
         const int k = find_index(s, ids, kind);
         if (plan_of[k] >= 0) {
           s.fail("{} \"{}\" already has plan \"{}\" (one plan per {})", kind, ids[k], spec.plans[plan_of[k]].id, kind);

@@ -1,5 +1,5 @@
 // The real data sets in ../shared/data as calibration reads them (see its README). Tests that
-// use them skip outside CI when the folder is absent (OPSIM_REQUIRE_OR_SKIP).
+// use them skip when the folder is absent (OPSIM_REQUIRE_DATA_OR_SKIP).
 #pragma once
 
 #include "sim/history_reader.hpp"

@@ -22,6 +22,10 @@ std::filesystem::path shared_data_dir() {
   return std::filesystem::is_directory(dir) ? dir : std::filesystem::path{};
 }
 
+bool python_has_plotting() {
+  return run_shell("/usr/bin/python3 -c 'import h5py, matplotlib, numpy'").exit_code == 0;
+}
+
 CommandResult run_opsim(const std::string& args) {
   return run_shell(std::string(OPSIM_EXE) + " " + args);
 }

@@ -28,6 +28,9 @@ CommandResult run_shell(const std::string& command);
 //! Runs `opsim ARGS` through the shell and captures its output.
 CommandResult run_opsim(const std::string& args);
 
+//! Debian's python3 with h5py, matplotlib and numpy (for the scripts/plot_*.py tests).
+bool python_has_plotting();
+
 //! A fresh empty directory under the system temp dir, removed at destruction.
 class TempDir {
  public:
@@ -45,6 +48,13 @@ class TempDir {
 };
 
 }  // namespace opsim::test
+
+//! The public data in ../shared/data is not something scripts/setup installs: tests that read
+//! it skip, with the reason, wherever the folder (or the part they need) is absent, CI included.
+#define OPSIM_REQUIRE_DATA_OR_SKIP(condition, message) \
+  do {                                                  \
+    if (!(condition)) GTEST_SKIP() << message;          \
+  } while (0)
 
 //! Skips outside CI when a dependency is missing; under CI a missing dependency fails.
 #define OPSIM_REQUIRE_OR_SKIP(condition, message)                          \

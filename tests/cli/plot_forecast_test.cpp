@@ -16,16 +16,12 @@ using test::run_opsim;
 using test::run_shell;
 using test::TempDir;
 
-bool python_has_plotting() {
-  return run_shell("/usr/bin/python3 -c 'import h5py, matplotlib, numpy'").exit_code == 0;
-}
-
 std::string script() {
   return (test::source_dir() / "scripts/plot_forecast.py").string();
 }
 
 TEST(PlotForecast, DrawsFanChartAndHistograms) {
-  OPSIM_REQUIRE_OR_SKIP(python_has_plotting(),
+  OPSIM_REQUIRE_OR_SKIP(test::python_has_plotting(),
                         "python3-h5py / python3-matplotlib are not installed");
   TempDir dir;
   const std::string fixture = (test::source_dir() / "tests/fixtures/small_scenario.json").string();
@@ -46,7 +42,7 @@ TEST(PlotForecast, DrawsFanChartAndHistograms) {
 }
 
 TEST(PlotForecast, RejectsWhatIsNotAResult) {
-  OPSIM_REQUIRE_OR_SKIP(python_has_plotting(),
+  OPSIM_REQUIRE_OR_SKIP(test::python_has_plotting(),
                         "python3-h5py / python3-matplotlib are not installed");
   TempDir dir;
   const auto bad = run_shell(fmt::format("/usr/bin/python3 {} {} --out {}", script(),

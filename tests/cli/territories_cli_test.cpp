@@ -48,7 +48,7 @@ TEST(TerritoriesCli, AlignsAnAccountsCsvAndWritesOutputs) {
 
 TEST(TerritoriesCli, ExactModeProvesPmedcap01) {
   auto data = shared_data_dir();
-  OPSIM_REQUIRE_OR_SKIP(!data.empty(), "shared data folder not found");
+  OPSIM_REQUIRE_DATA_OR_SKIP(!data.empty(), "shared data folder not found");
   TempDir dir;
   auto r = territories(dir, (data / "territory" / "cpmp" / "pmedcap01.txt").string() + " --exact");
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -106,7 +106,7 @@ TEST(TerritoriesCli, BadOptionValuesExit2) {
 
 TEST(TerritoriesCli, EvaluatesAPublishedAllocation) {
   auto data = shared_data_dir();
-  OPSIM_REQUIRE_OR_SKIP(!data.empty(), "shared data folder not found");
+  OPSIM_REQUIRE_DATA_OR_SKIP(!data.empty(), "shared data folder not found");
   auto dtdp = data / "territory" / "dtdp";
   auto r = run_opsim("territories evaluate " + (dtdp / "planar500_G2.graphml").string() +
                      " --allocation " + (dtdp / "planar500_G2_vns.json").string());

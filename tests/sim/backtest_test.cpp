@@ -22,7 +22,7 @@ calibration::History superstore() {
 }
 
 TEST(Backtest, SuperstoreRollingOriginMeetsTheGoals) {
-  OPSIM_REQUIRE_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
+  OPSIM_REQUIRE_DATA_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
   BacktestOptions options;
   options.fit.empirical_deal_size = true;
   options.first_origin = 2017 * 12 + 11;  // cut-offs 2017-12-31 .. 2019-11-30
@@ -94,7 +94,7 @@ TEST(Backtest, SeasonalNaiveUsesLastYearScaledByTrend) {
 }
 
 TEST(Backtest, MavenRunsEndToEndUnderTheSnapshotRule) {
-  OPSIM_REQUIRE_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
+  OPSIM_REQUIRE_DATA_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
   ReadReport report;
   const calibration::History history = read_history(test::maven_source(), report);
   BacktestOptions options;

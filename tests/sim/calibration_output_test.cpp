@@ -10,7 +10,7 @@ namespace opsim {
 namespace {
 
 TEST(CalibratedScenario, RepRosterMatchesRegionIntensity) {
-  OPSIM_REQUIRE_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
+  OPSIM_REQUIRE_DATA_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
   ReadReport report;
   const calibration::History history = read_history(test::maven_source(), report);
   calibration::FitOptions options;

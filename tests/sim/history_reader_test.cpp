@@ -187,7 +187,7 @@ HistorySource maven_source(const test::TempDir& dir) {
 }
 
 TEST(ReadHistory, MavenExportMatchesItsPublishedFacts) {
-  OPSIM_REQUIRE_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
+  OPSIM_REQUIRE_DATA_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
   test::TempDir dir;
   ReadReport report;
   const calibration::History history = read_history(maven_source(dir), report);

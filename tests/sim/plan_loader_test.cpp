@@ -4,6 +4,7 @@
 #include "sim/error.hpp"
 #include "sim/plan_loader.hpp"
 #include "tests/scenario_builder.hpp"
+#include "tests/test_support.hpp"
 
 namespace opsim {
 namespace {
@@ -35,6 +36,21 @@ TEST(PlanLoader, RolePlanBeatsSegmentPlanBeatsDefault) {
   EXPECT_EQ(plan_of, (std::vector<std::string>{"default", "se", "ent", "se", "se"}));
 }
 
+TEST(PlanLoader, RosterCsvRoleColumnIsOptionalAndMayBeEmpty) {
+  test::TempDir dir;
+  dir.write("roster.csv", "id,region,segment,start,role\nae1,NA,SMB,2026-01,AE\nx1,NA,SMB,2026-01,\n");
+  nlohmann::json doc = test::base_document();
+  doc["roster"]["csv"] = "roster.csv";
+  doc["plan"]["compensation"]["plans"] = {{{"id", "ae"}, {"roles", {"AE"}}, {"ote", 1e5}, {"variable_share", 0.5}},
+                                          {{"id", "rest"}, {"ote", 9e4}, {"variable_share", 0.4}}};
+  const Scenario scenario = build_scenario(doc, (dir / "test.json").string(), dir.path().string());
+  ASSERT_EQ(scenario.seats.size(), 2u);
+  EXPECT_EQ(scenario.seats[0].role, "AE");
+  EXPECT_EQ(scenario.seats[1].role, "");
+  const plan::CompSpec spec = parse_comp_spec(scenario);
+  EXPECT_EQ(spec.seat_plan, (std::vector<int>{0, 1}));
+}
+
 std::string error_of(const nlohmann::json& doc) {
   try {
     parse_comp_spec(test::scenario_from_json(doc));
@@ -59,6 +75,10 @@ TEST(PlanLoader, UnknownOrDuplicateRolesAreRejected) {
   none["roster"]["reps"] = {{{"id", "a"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2026-01"}}};
   none["plan"]["compensation"]["plans"] = {{{"id", "p"}, {"roles", {"AE"}}, {"ote", 1e5}, {"variable_share", 0.5}}};
   EXPECT_NE(error_of(none).find("no seat has a role"), std::string::npos) << error_of(none);
+
+  nlohmann::json empty = roles_document();
+  empty["plan"]["compensation"]["plans"][1]["segments"] = nlohmann::json::array();
+  EXPECT_NE(error_of(empty).find("/plan/compensation/plans/1/segments: is empty"), std::string::npos) << error_of(empty);
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ TEST(TerritoryIo, ErrorsNameTheLineOrPointerAndTheValue) {
 
 TEST(TerritoryIo, ReadsOrLibraryAndLorenaSenneFiles) {
   auto dir = test::shared_data_dir();
-  OPSIM_REQUIRE_OR_SKIP(!dir.empty(), "shared data folder not found");
+  OPSIM_REQUIRE_DATA_OR_SKIP(!dir.empty(), "shared data folder not found");
   Instance pmed = load_instance(dir / "territory" / "cpmp" / "pmedcap01.txt", {});
   EXPECT_EQ(pmed.format, "pmedcap");
   EXPECT_EQ(pmed.problem.size(), 50u);

@@ -164,7 +164,7 @@ TEST(NoLookAhead, RowsAfterTheCutoffDoNotChangeTheFitOrTheForecast) {
 }
 
 TEST(NoLookAhead, MavenFitAndForecastIgnoreEverythingAfterTheCutoff) {
-  OPSIM_REQUIRE_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
+  OPSIM_REQUIRE_DATA_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
   ReadReport report;
   const History history = read_history(test::maven_source(), report);
   const int as_of = day_number(2017, 7, 31);

@@ -113,7 +113,7 @@ TEST(TerritoryLocalSearch, DispersionShrinksTheLargestDiameter) {
 // OR-Library capacitated p-median: the heuristic reaches the published optimum.
 TEST(TerritoryLocalSearch, ReachesPmedcapOptima) {
   auto dir = test::shared_data_dir();
-  OPSIM_REQUIRE_OR_SKIP(!dir.empty() && std::filesystem::is_directory(dir / "territory" / "cpmp"),
+  OPSIM_REQUIRE_DATA_OR_SKIP(!dir.empty() && std::filesystem::is_directory(dir / "territory" / "cpmp"),
                         "shared data folder territory/cpmp not found");
   for (int k : {1, 2, 4, 5}) {
     SCOPED_TRACE(k);
