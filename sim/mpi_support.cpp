@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <tuple>
 
 #include "sim/error.hpp"
 
@@ -156,6 +157,43 @@ void abort(int code) {
   std::exit(code);
 }
 
+std::vector<double> concatenate_on_root(const std::vector<double>& mine) {
+  if (!active()) return mine;
+  if (rank() != 0) {
+    send_doubles(mine);
+    return {};
+  }
+  std::vector<double> all = mine;
+  for (int r = 1; r < size(); ++r) {
+    const std::vector<double> part = receive_doubles(r);
+    all.insert(all.end(), part.begin(), part.end());
+  }
+  return all;
+}
+
+void sum_on_root(std::vector<std::uint64_t>& values) {
+  if (!active() || values.empty()) return;
+  for (std::size_t offset = 0; offset < values.size(); offset += kMaxMessage) {
+    const auto count = static_cast<int>(std::min(kMaxMessage, values.size() - offset));
+    if (rank() == 0) {
+      MPI_Reduce(MPI_IN_PLACE, values.data() + offset, count, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    } else {
+      MPI_Reduce(values.data() + offset, nullptr, count, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    }
+  }
+}
+
+void broadcast(std::vector<double>& values) {
+  if (!active()) return;
+  std::uint64_t n = values.size();
+  MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  values.resize(n);
+  for (std::size_t offset = 0; offset < values.size(); offset += kMaxMessage) {
+    const auto count = static_cast<int>(std::min<std::size_t>(kMaxMessage, values.size() - offset));
+    MPI_Bcast(values.data() + offset, count, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  }
+}
+
 RunResult gather_on_root(RunResult mine) {
   if (!active()) return mine;
   if (rank() != 0) {
@@ -175,6 +213,9 @@ RunResult gather_on_root(RunResult mine) {
 
 void initialise(int*, char***) {}
 void finalise() {}
+std::vector<double> concatenate_on_root(const std::vector<double>& mine) { return mine; }
+void sum_on_root(std::vector<std::uint64_t>&) {}
+void broadcast(std::vector<double>&) {}
 RunResult gather_on_root(RunResult mine) { return mine; }
 void use_node_cores() {}
 int rank() { return 0; }
@@ -189,14 +230,17 @@ void abort(int code) { std::exit(code); }
 
 #endif
 
-RunResult run_distributed(const Scenario& scenario, RunOptions options) {
-  if (options.threads <= 0) options.threads = std::max(1, resolve_threads(0) / local_size());
-  const std::uint64_t first = options.first_trial, span = options.end_trial - options.first_trial;
+std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t first, std::uint64_t end) {
+  const std::uint64_t span = end - first;
   const auto share = [&](int r) {
     return first + span * static_cast<std::uint64_t>(r) / static_cast<std::uint64_t>(size());
   };
-  options.first_trial = share(rank());
-  options.end_trial = share(rank() + 1);
+  return {share(rank()), share(rank() + 1)};
+}
+
+RunResult run_distributed(const Scenario& scenario, RunOptions options) {
+  if (options.threads <= 0) options.threads = std::max(1, resolve_threads(0) / local_size());
+  std::tie(options.first_trial, options.end_trial) = share_of(options.first_trial, options.end_trial);
   RunResult mine;
   collectively([&] { mine = run_trials(scenario, options); });
   return gather_on_root(std::move(mine));

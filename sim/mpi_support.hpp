@@ -3,8 +3,11 @@
 // MPI is present; without it (or outside mpirun) there is one rank.
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sim/results.hpp"
 #include "sim/runner.hpp"
@@ -27,6 +30,17 @@ void use_node_cores();
 //! Collective: true when `failed` is true on any rank. `lowest_failing` gets the lowest failing
 //! rank, which alone reports the error.
 bool any_failed(bool failed, int* lowest_failing);
+
+//! This rank's contiguous share of trials [first, end) (the shares of ranks 0, 1, ... follow
+//! each other and cover the range).
+std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t first, std::uint64_t end);
+
+//! Rank 0 returns every rank's `mine` joined in rank order; other ranks return an empty vector.
+std::vector<double> concatenate_on_root(const std::vector<double>& mine);
+//! Rank 0's `values` become the element-wise sum over the ranks (exact for integers).
+void sum_on_root(std::vector<std::uint64_t>& values);
+//! Every rank's `values` become rank 0's.
+void broadcast(std::vector<double>& values);
 
 //! Rank 0 returns the exact merge of every rank's result (its own first); other ranks send
 //! theirs and return an empty result. Without MPI, returns `mine`.

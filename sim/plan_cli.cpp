@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <tbb/enumerable_thread_specific.h>
@@ -13,6 +14,7 @@
 #include "sim/cli.hpp"
 #include "sim/cli_support.hpp"
 #include "sim/error.hpp"
+#include "sim/mpi_support.hpp"
 #include "sim/plan_loader.hpp"
 #include "sim/plan_output.hpp"
 #include "sim/runner.hpp"
@@ -49,7 +51,9 @@ RunOptions run_options(const Scenario& scenario, const CommonArgs& args) {
   RunOptions options;
   options.end_trial = args.trials.value_or(scenario.simulation.trials);
   options.seed = args.seed.value_or(scenario.simulation.seed);
-  options.threads = resolve_threads(args.threads.value_or(scenario.simulation.threads));
+  const int requested = args.threads.value_or(scenario.simulation.threads);
+  // Under MPI a node's cores are shared among its ranks.
+  options.threads = requested > 0 ? requested : std::max(1, resolve_threads(0) / mpi::local_size());
   return options;
 }
 
@@ -199,12 +203,19 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const QuotaArgs& args) {
   return problem;
 }
 
-//! The forecast with each seat's occupancy of the fiscal year counted.
+//! The forecast with each seat's occupancy of the fiscal year counted. Under MPI every rank
+//! runs its share of the trials and rank 0 alone holds the result.
 struct QuotaRun {
   RunResult result;
   plan::OccupancyCounts occupancy;
   double seconds = 0;
 };
+
+//! This rank's share of the trials of `options`.
+RunOptions rank_share(RunOptions options) {
+  std::tie(options.first_trial, options.end_trial) = mpi::share_of(options.first_trial, options.end_trial);
+  return options;
+}
 
 QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& fy,
                              const RunOptions& base_options) {
@@ -212,7 +223,7 @@ QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& f
   SeatMonthRecording recording;
   recording.bookings = false;
   tbb::enumerable_thread_specific<plan::OccupancyCounts> occupancy;
-  RunOptions options = base_options;
+  RunOptions options = rank_share(base_options);
   options.seat_months = &recording;
   options.observe_trial = [&](std::uint64_t, const TrialOutcome& trial) {
     plan::OccupancyCounts& counts = occupancy.local();
@@ -220,13 +231,24 @@ QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& f
     plan::count_occupancy(trial, fy, scenario.months(), counts);
   };
   Stopwatch watch;
-  run.result = run_trials(scenario, options);
-  run.seconds = watch.seconds();
+  RunResult mine;
+  mpi::collectively([&] { mine = run_trials(scenario, options); });
+  run.result = mpi::gather_on_root(std::move(mine));
+  run.occupancy.resize(scenario.seats.size(), fy.months());
   for (const auto& c : occupancy) run.occupancy.add(c);
+  // Counts are integers: their sum over ranks is exact in any order.
+  for (auto* counts : {&run.occupancy.leaver, &run.occupancy.backfill, &run.occupancy.vacant, &run.occupancy.departures})
+    mpi::sum_on_root(*counts);
+  std::vector<std::uint64_t> trials{run.occupancy.trials};
+  mpi::sum_on_root(trials);
+  run.occupancy.trials = trials.front();
+  run.seconds = watch.seconds();
   return run;
 }
 
-//! Sets and evaluates the quotas on a finished run, then prices the compensation plans.
+//! Sets and evaluates the quotas on a finished run, then prices the compensation plans. Under
+//! MPI rank 0 sets the quotas and every rank prices its share of the trials; only rank 0's
+//! outcome is complete.
 QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
                           const QuotaRun& run, const RunOptions& base_options) {
   QuotaOutcome outcome;
@@ -234,31 +256,38 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
   const RunResult& result = run.result;
   outcome.run_seconds = run.seconds;
   Stopwatch watch;
-  const plan::SeatDistributions bookings(result.seat_values, scenario.seats.size(),
-                                         result.layout.fiscal_years, fy.index, result.trials());
-  const plan::QuotaSet quotas = plan::set_quotas(scenario, bookings, problem.request);
-  outcome.report = plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(),
-                                         bookings, quotas.quota, problem.profiles, &run.occupancy);
+  std::vector<double> quota;
+  mpi::collectively([&] {
+    if (mpi::rank() != 0) return;
+    const plan::SeatDistributions bookings(result.seat_values, scenario.seats.size(),
+                                           result.layout.fiscal_years, fy.index, result.trials());
+    const plan::QuotaSet quotas = plan::set_quotas(scenario, bookings, problem.request);
+    outcome.report = plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(),
+                                           bookings, quotas.quota, problem.profiles, &run.occupancy);
+    quota = quotas.quota;
+    outcome.info = {plan::to_string(problem.request.method),
+                    fy.year,
+                    problem.over_assignment,
+                    problem.request.target,
+                    quotas.common_probability,
+                    result.trials()};
+  });
   outcome.quota_seconds = watch.seconds();
-  outcome.info = {plan::to_string(problem.request.method),
-                  fy.year,
-                  problem.over_assignment,
-                  problem.request.target,
-                  quotas.common_probability,
-                  result.trials()};
   if (!problem.comp.empty()) {
     // Commission depends on the quotas just set, so payouts come from a second pass over the
     // same trials (identical draws) that records each seat's months.
+    mpi::broadcast(quota);
     watch.restart();
-    plan::CompEvaluator evaluator(scenario, problem.comp, fy, quotas.quota, problem.profiles,
-                                  result.trials());
+    RunOptions comp_options = rank_share(base_options);
+    plan::CompEvaluator evaluator(scenario, problem.comp, fy, quota, problem.profiles,
+                                  comp_options.end_trial - comp_options.first_trial, comp_options.first_trial);
     const SeatMonthRecording comp_recording = evaluator.recording();
-    RunOptions comp_options = base_options;
     comp_options.seat_months = &comp_recording;
     comp_options.observe_trial = [&](std::uint64_t trial, const TrialOutcome& o) {
       evaluator.observe(trial, o);
     };
-    const RunResult again = run_trials(scenario, comp_options);
+    RunResult again;
+    mpi::collectively([&] { again = run_trials(scenario, comp_options); });
     const ResultLayout& layout = again.layout;
     std::size_t period = 0;
     for (std::size_t p = 0; p < layout.periods.size(); ++p) {
@@ -270,19 +299,30 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
     std::vector<double> company(again.trials());
     for (std::uint64_t t = 0; t < again.trials(); ++t)
       company[t] = again.period_values[t * layout.period_cells() + cell];
-    outcome.comp = evaluator.finish(company);
+    company = mpi::concatenate_on_root(company);
+    plan::TrialPayouts& payouts = evaluator.payouts();
+    for (auto* values : {&payouts.seat_variable, &payouts.seat_cost, &payouts.parts})
+      *values = mpi::concatenate_on_root(*values);
+    if (mpi::rank() == 0) outcome.comp = evaluator.finish(company);
     outcome.comp_seconds = watch.seconds();
   }
   return outcome;
 }
 
 void quotas_command(const QuotaArgs& args, const std::string& command_line) {
-  const Scenario scenario = load_scenario(args.common.scenario);
-  check_outputs(args.common);
-  const RunOptions options = run_options(scenario, args.common);
-  const QuotaProblem problem = prepare_quotas(scenario, args);
+  // Every rank validates; an error on any rank is reported once and ends all of them.
+  Scenario scenario;
+  RunOptions options;
+  QuotaProblem problem;
+  mpi::collectively([&] {
+    scenario = load_scenario(args.common.scenario);
+    check_outputs(args.common);
+    options = run_options(scenario, args.common);
+    problem = prepare_quotas(scenario, args);
+  });
   const QuotaOutcome outcome =
       solve_quotas(scenario, problem, simulate_for_quotas(scenario, problem.fy, options), options);
+  if (mpi::rank() != 0) return;
   const plan::CompResult* comp = outcome.comp ? &*outcome.comp : nullptr;
   const Provenance provenance = plan_provenance(scenario, command_line, options);
   if (!args.common.output.empty())

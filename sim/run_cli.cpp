@@ -169,10 +169,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
   const ResultLayout layout(scenario);
   const Provenance provenance{command_line, seed, scenario.sha256, scenario.name,
                               std::filesystem::absolute(args.scenario).string(), trials};
-  // This rank's contiguous share of [first, end).
-  const std::uint64_t span = end - first;
-  const auto share = [&](int r) { return first + span * static_cast<std::uint64_t>(r) / static_cast<std::uint64_t>(mpi::size()); };
-  const std::uint64_t my_first = share(mpi::rank()), my_end = share(mpi::rank() + 1);
+  const auto [my_first, my_end] = mpi::share_of(first, end);
 
   std::optional<RunResult> done;
   mpi::collectively([&] {

@@ -1,5 +1,7 @@
 #include "models/plan/compensation.hpp"
 
+#include "sim/error.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -104,16 +106,15 @@ namespace opsim::plan {
 
 CompEvaluator::CompEvaluator(const Scenario& scenario, const CompSpec& spec, const FiscalYear& fy,
                              const std::vector<double>& quota, const std::vector<double>& profiles,
-                             std::uint64_t trials)
+                             std::uint64_t trials, std::uint64_t first_trial)
     : scenario_(scenario),
       spec_(spec),
       fy_(fy),
       quota_(quota),
       profiles_(profiles),
-      trials_(trials),
-      seat_variable_(trials * scenario.seats.size(), 0.0),
-      seat_cost_(trials * scenario.seats.size(), 0.0),
-      parts_(trials * 5, 0.0) {}
+      first_trial_(first_trial),
+      payouts_{std::vector<double>(trials * scenario.seats.size(), 0.0),
+               std::vector<double>(trials * scenario.seats.size(), 0.0), std::vector<double>(trials * 5, 0.0)} {}
 
 SeatMonthRecording CompEvaluator::recording() const {
   SeatMonthRecording r;
@@ -132,7 +133,8 @@ void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
   const std::size_t n = scenario_.seats.size();
   const int months = outcome.layout.months;
   const SeatMonths& detail = outcome.seat_months;
-  double* parts = &parts_[trial * 5];
+  const std::uint64_t row_of_trial = trial - first_trial_;
+  double* parts = &payouts_.parts[row_of_trial * 5];
   for (std::size_t s = 0; s < n; ++s) {
     const int p = spec_.seat_plan[s];
     if (p < 0 || std::isnan(quota_[s])) continue;
@@ -150,8 +152,8 @@ void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
     view.spif = std::find(plan.spif_segments.begin(), plan.spif_segments.end(), seat.segment) !=
                 plan.spif_segments.end();
     const Payout pay = seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
-    seat_variable_[trial * n + s] = pay.variable();
-    seat_cost_[trial * n + s] = pay.cost();
+    payouts_.seat_variable[row_of_trial * n + s] = pay.variable();
+    payouts_.seat_cost[row_of_trial * n + s] = pay.cost();
     parts[0] += pay.commission;
     parts[1] += pay.draw;
     parts[2] += pay.spif;
@@ -163,19 +165,21 @@ void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
 CompResult CompEvaluator::finish(const std::vector<double>& company_bookings) const {
   CompResult r;
   const std::size_t n = scenario_.seats.size();
-  r.trials = trials_;
+  const std::uint64_t trials = company_bookings.size();
+  if (payouts_.parts.size() != trials * 5) throw_internal("CompEvaluator::finish: {} trials of bookings for {} of payouts", trials, payouts_.parts.size() / 5);
+  r.trials = trials;
   r.budget = spec_.budget;
   r.seat_variable.assign(n, 0.0);
   r.seat_cost.assign(n, 0.0);
   for (int k : spec_.seat_plan) r.seat_plan.push_back(k >= 0 ? spec_.plans[static_cast<std::size_t>(k)].id : "");
-  const double dt = static_cast<double>(trials_);
+  const double dt = static_cast<double>(trials);
   std::uint64_t over = 0;
-  for (std::uint64_t t = 0; t < trials_; ++t) {
+  for (std::uint64_t t = 0; t < trials; ++t) {
     for (std::size_t s = 0; s < n; ++s) {
-      r.seat_variable[s] += seat_variable_[t * n + s] / dt;
-      r.seat_cost[s] += seat_cost_[t * n + s] / dt;
+      r.seat_variable[s] += payouts_.seat_variable[t * n + s] / dt;
+      r.seat_cost[s] += payouts_.seat_cost[t * n + s] / dt;
     }
-    const double* p = &parts_[t * 5];
+    const double* p = &payouts_.parts[t * 5];
     r.commission += p[0] / dt;
     r.draw += p[1] / dt;
     r.spif += p[2] / dt;

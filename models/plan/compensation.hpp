@@ -101,17 +101,28 @@ struct CompResult {
   double probability_over_budget = 0, probability_over_budget_se = 0;
 };
 
+//! Per-trial payouts, in trial order.
+struct TrialPayouts {
+  std::vector<double> seat_variable, seat_cost;  //!< [trial][seat]
+  std::vector<double> parts;  //!< [trial][commission, draw, spif, clawback, base], seats summed
+};
+
 //! Computes each seat's payout per trial from the recorded seat-month detail; `observe` may run
 //! concurrently for different trials. Memory: 16 x trials x seats + 48 x trials bytes.
 class CompEvaluator {
  public:
+  //! For trials [first_trial, first_trial + trials).
   CompEvaluator(const Scenario& scenario, const CompSpec& spec, const FiscalYear& fy,
                 const std::vector<double>& quota, const std::vector<double>& profiles,
-                std::uint64_t trials);
+                std::uint64_t trials, std::uint64_t first_trial = 0);
   //! What the run must record per seat: clawback windows and SPIF products.
   SeatMonthRecording recording() const;
   void observe(std::uint64_t trial, const TrialOutcome& outcome);
-  //! `company_bookings`: per trial, the company's new bookings of the year (plan rates).
+  //! This evaluator's per-trial payouts; replaced by all trials' on the rank that finishes an
+  //! MPI run.
+  TrialPayouts& payouts() { return payouts_; }
+  //! `company_bookings`: per trial of payouts(), the company's new bookings of the year (plan
+  //! rates).
   CompResult finish(const std::vector<double>& company_bookings) const;
 
  private:
@@ -120,9 +131,8 @@ class CompEvaluator {
   FiscalYear fy_;
   const std::vector<double>& quota_;
   const std::vector<double>& profiles_;
-  std::uint64_t trials_;
-  std::vector<double> seat_variable_, seat_cost_;  //!< [trial][seat]
-  std::vector<double> parts_;  //!< [trial][commission, draw, spif, clawback, base]
+  std::uint64_t first_trial_;
+  TrialPayouts payouts_;
 };
 
 }  // namespace opsim::plan

@@ -58,6 +58,26 @@ TEST(MpiCli, TwoAndThreeRanksGiveTheSingleProcessDatasets) {
   }
 }
 
+// Quotas and the compensation pass split their trials across ranks too: the quota solve on
+// rank 0 sees every trial, and the payouts of each rank's trials are gathered in order.
+TEST(MpiCli, QuotasWithCompensationGiveTheSingleProcessDatasets) {
+  OPSIM_REQUIRE_OR_SKIP(have_mpirun(), "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
+  test::TempDir dir;
+  const std::string scenario = (test::source_dir() / "scenarios/plan_example.json").string();
+  for (const char* method : {"equal-chance", "top-down"}) {
+    const auto single = dir / fmt::format("single-{}.h5", method);
+    auto one = test::run_opsim(fmt::format("quotas {} --method {} -q --trials 301 -o {}", scenario, method, single.string()));
+    ASSERT_EQ(one.exit_code, 0) << one.output;
+    for (int ranks : {2, 3}) {
+      const auto out = dir / fmt::format("mpi{}-{}.h5", ranks, method);
+      auto r = mpirun(ranks, fmt::format("quotas {} --method {} -q --trials 301 --threads 1 -o {}", scenario, method,
+                                         out.string()));
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      EXPECT_EQ(compare(single, out), 0) << ranks << " ranks, " << method;
+    }
+  }
+}
+
 TEST(MpiCli, BadInputOnEveryRankGivesOneMessageAndNoOutput) {
   OPSIM_REQUIRE_OR_SKIP(have_mpirun(), "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
   test::TempDir dir;
@@ -72,6 +92,12 @@ TEST(MpiCli, BadInputOnEveryRankGivesOneMessageAndNoOutput) {
     ++messages;
   }
   EXPECT_EQ(messages, 1u) << missing.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  auto quotas = mpirun(2, fmt::format("quotas {} --method import -o {}", (test::source_dir() / "scenarios/plan_example.json").string(),
+                                      out.string()));
+  EXPECT_EQ(quotas.exit_code, 2) << quotas.output;
+  EXPECT_NE(quotas.output.find("--method import needs --import-csv"), std::string::npos) << quotas.output;
+  EXPECT_EQ(quotas.output.find("opsim: error:"), quotas.output.rfind("opsim: error:")) << "one message\n" << quotas.output;
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
