@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -55,6 +57,25 @@ TEST(MpiCli, TwoAndThreeRanksGiveTheSingleProcessDatasets) {
     auto r = mpirun(ranks, fmt::format("run {} -q --trials 500 --keep-trials --threads 1 -o {}", fixture(), out.string()));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(compare(dir / "single.h5", out), 0) << ranks << " ranks";
+  }
+}
+
+TEST(MpiCli, CompareAndSweepGiveTheSingleProcessDatasets) {
+  OPSIM_REQUIRE_OR_SKIP(have_mpirun(), "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
+  test::TempDir dir;
+  const std::string base = (test::source_dir() / "scenarios/global_saas.json").string();
+  const std::string h1 = (test::source_dir() / "scenarios/global_saas_emea_h1.json").string();
+  const std::vector<std::pair<std::string, std::string>> commands{
+      {"compare", fmt::format("compare {} {} --trials 150 -q", base, h1)},
+      {"sweep", fmt::format("sweep {} --set /segments/0/win_rate=0.2,0.3 --trials 150 -q", base)}};
+  for (const auto& [name, args] : commands) {
+    const auto single = dir / (name + "-single.h5");
+    auto one = test::run_opsim(fmt::format("{} -o {}", args, single.string()));
+    ASSERT_EQ(one.exit_code, 0) << one.output;
+    const auto out = dir / (name + "-mpi.h5");
+    auto r = mpirun(2, fmt::format("{} --threads 1 -o {}", args, out.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(compare(single, out), 0) << name;
   }
 }
 
