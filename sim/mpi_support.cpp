@@ -230,6 +230,13 @@ void abort(int code) { std::exit(code); }
 
 #endif
 
+namespace {
+bool g_collective_error = false;
+}
+
+bool error_is_collective() { return g_collective_error || !active(); }
+void note_collective_error() { g_collective_error = true; }
+
 std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t first, std::uint64_t end) {
   const std::uint64_t span = end - first;
   const auto share = [&](int r) {

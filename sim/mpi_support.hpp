@@ -64,6 +64,11 @@ struct QuietExit {
   int code;
 };
 
+//! Whether the error being handled was agreed on by every rank (rethrown by `collectively`);
+//! an error that is not must end the whole job (abort) or the other ranks would wait forever.
+bool error_is_collective();
+void note_collective_error();
+
 template <class Step>
 void collectively(Step&& step) {
   std::exception_ptr error;
@@ -74,6 +79,7 @@ void collectively(Step&& step) {
   }
   int lowest = -1;
   if (any_failed(error != nullptr, &lowest)) {
+    note_collective_error();
     if (error && rank() == lowest) std::rethrow_exception(error);
     throw QuietExit{2};
   }

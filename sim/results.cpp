@@ -100,8 +100,10 @@ void TrialAggregator::aggregate(const TrialOutcome& outcome, double* monthly,
 
 RunResult merge_results(std::vector<RunResult> parts) {
   if (parts.empty()) throw_input("nothing to merge");
-  std::sort(parts.begin(), parts.end(),
-            [](const RunResult& a, const RunResult& b) { return a.first_trial < b.first_trial; });
+  // An empty range [x, x) (a rank with no trials) sorts before the range starting at x.
+  std::sort(parts.begin(), parts.end(), [](const RunResult& a, const RunResult& b) {
+    return a.first_trial != b.first_trial ? a.first_trial < b.first_trial : a.end_trial < b.end_trial;
+  });
   RunResult merged = std::move(parts.front());
   std::vector<MomentTree> trees;
   trees.push_back(std::move(merged.monthly_moments));

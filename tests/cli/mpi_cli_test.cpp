@@ -120,6 +120,13 @@ TEST(MpiCli, BadInputOnEveryRankGivesOneMessageAndNoOutput) {
   EXPECT_NE(quotas.output.find("--method import needs --import-csv"), std::string::npos) << quotas.output;
   EXPECT_EQ(quotas.output.find("opsim: error:"), quotas.output.rfind("opsim: error:")) << "one message\n" << quotas.output;
   EXPECT_FALSE(std::filesystem::exists(out));
+  // Commands that do not split their trials refuse to run once per rank.
+  auto capacity = mpirun(2, fmt::format("capacity {} -o {}", (test::source_dir() / "scenarios/plan_example.json").string(),
+                                        out.string()));
+  EXPECT_EQ(capacity.exit_code, 2) << capacity.output;
+  EXPECT_NE(capacity.output.find("`opsim capacity` runs in one process"), std::string::npos) << capacity.output;
+  EXPECT_EQ(capacity.output.find("opsim: error:"), capacity.output.rfind("opsim: error:")) << capacity.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 // The benchmark behind the cluster figures runs real mpirun jobs, shards and a merge, checks

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "sim/error.hpp"
 #include "sim/summary.hpp"
 #include "tests/scenario_builder.hpp"
@@ -45,6 +47,20 @@ TEST(Runner, UnalignedTrialSplitMergesIntoTheSingleRun) {
   const Summary b = summarise(scenario, merged);
   EXPECT_EQ(a.period_quantiles, b.period_quantiles);
   EXPECT_EQ(a.monthly_sd, b.monthly_sd);
+}
+
+// More MPI ranks than trials leave some ranks an empty range [x, x); with many parts the sort
+// must still put it before the range that starts at x.
+TEST(Runner, EmptyRangesOfManyRanksMerge) {
+  const Scenario scenario = scenario_from_json(mixed_document());
+  const RunResult whole = run(scenario, 3, 5, 1);
+  std::vector<RunResult> parts;
+  for (int rank = 0; rank < 24; ++rank) {
+    const std::uint64_t first = 3 * static_cast<std::uint64_t>(rank) / 24, end = 3 * static_cast<std::uint64_t>(rank + 1) / 24;
+    parts.push_back(run(scenario, end - first, 5, 1, first));
+  }
+  std::reverse(parts.begin(), parts.end());
+  expect_identical(whole, merge_results(std::move(parts)));
 }
 
 TEST(Runner, MergeRefusesGapsAndOverlaps) {
