@@ -87,39 +87,89 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
   if (!out.quiet) fmt::print("{}", format_summary_table(scenario, summary));
 }
 
-//! A checkpoint is a folder of shard files, one per completed chunk, each written atomically,
-//! so a kill at any moment loses at most the chunk in progress.
-std::string checkpoint_file(const std::string& folder, std::uint64_t first, std::uint64_t end) {
-  return (std::filesystem::path(folder) / fmt::format("trials_{:012d}_{:012d}.h5", first, end)).string();
-}
+//! A run's checkpoint, written every --checkpoint-every trials and read back by a rerun of the
+//! same command. A path ending in `.h5` is one shard file holding every trial this rank has done
+//! (rank R > 0 of an MPI run uses `NAME.rankR.h5`), rewritten atomically after each chunk; any
+//! other path is a folder of shard files, one per completed chunk, each written atomically. A
+//! kill at any moment loses at most the chunk in progress.
+class Checkpoint {
+ public:
+  explicit Checkpoint(std::string path)
+      : path_(std::move(path)), single_file_(std::filesystem::path(path_).extension() == ".h5") {}
 
-//! Resumes from the chunks in `folder` that continue the run from `first`.
-std::optional<RunResult> load_checkpoint(const std::string& folder, const Scenario& scenario,
-                                         const ResultLayout& layout, const Provenance& provenance,
-                                         std::uint64_t first, bool keep_trials) {
-  if (!std::filesystem::is_directory(folder)) return std::nullopt;
-  std::vector<ResultFileInfo> chunks;
-  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
-    if (entry.path().extension() != ".h5") continue;  // skips .partial files of an interrupted write
-    ResultFileInfo info = read_result_info(entry.path().string());
-    if (info.scenario_sha256 != scenario.sha256 || info.seed != provenance.seed ||
-        info.total_trials != provenance.total_trials || info.keep_trials != keep_trials) {
-      throw_input("{}: this checkpoint belongs to a different run (scenario, seed, trials or options differ); "
-                  "remove it or choose another --checkpoint folder", entry.path().string());
+  bool single_file() const { return single_file_; }
+
+  void check_path() const {
+    require_parent_folder(path_);
+    if (single_file_ && std::filesystem::is_directory(path_))
+      throw_input("--checkpoint {}: is a folder (a path ending in .h5 names a checkpoint file)", path_);
+    if (!single_file_ && std::filesystem::exists(path_) && !std::filesystem::is_directory(path_))
+      throw_input("--checkpoint {}: exists and is not a folder (name a checkpoint file NAME.h5, or a folder)", path_);
+  }
+
+  //! What was checkpointed of this rank's trials [first, end), if anything.
+  std::optional<RunResult> load(const Scenario& scenario, const ResultLayout& layout, const Provenance& provenance,
+                                std::uint64_t first, std::uint64_t end, bool keep_trials) const {
+    std::vector<ResultFileInfo> shards;
+    if (single_file_) {
+      if (std::filesystem::exists(rank_file(mpi::rank()))) shards.push_back(read_result_info(rank_file(mpi::rank())));
+    } else if (std::filesystem::is_directory(path_)) {
+      for (const auto& entry : std::filesystem::directory_iterator(path_)) {
+        // Skips the .partial files of an interrupted write.
+        if (entry.path().extension() == ".h5") shards.push_back(read_result_info(entry.path().string()));
+      }
     }
-    chunks.push_back(info);
+    for (const auto& info : shards) {
+      if (info.scenario_sha256 != scenario.sha256 || info.seed != provenance.seed ||
+          info.total_trials != provenance.total_trials || info.keep_trials != keep_trials ||
+          (single_file_ && (info.first_trial != first || info.end_trial > end))) {
+        throw_input("{}: this checkpoint belongs to a different run (scenario, seed, trials, ranks or options "
+                    "differ); remove it or choose another --checkpoint", info.path);
+      }
+    }
+    std::sort(shards.begin(), shards.end(), [](const auto& a, const auto& b) { return a.first_trial < b.first_trial; });
+    std::vector<RunResult> parts;
+    std::uint64_t next = first;
+    for (const auto& shard : shards) {
+      if (shard.first_trial != next || shard.end_trial > end) break;
+      parts.push_back(read_result(shard.path, layout));
+      next = shard.end_trial;
+    }
+    if (parts.empty()) return std::nullopt;
+    return merge_results(std::move(parts));
   }
-  std::sort(chunks.begin(), chunks.end(), [](const auto& a, const auto& b) { return a.first_trial < b.first_trial; });
-  std::vector<RunResult> parts;
-  std::uint64_t next = first;
-  for (const auto& chunk : chunks) {
-    if (chunk.first_trial != next) break;
-    parts.push_back(read_result(chunk.path, layout));
-    next = chunk.end_trial;
+
+  //! Saves `result`: the chunk just run (folder), or everything so far (file).
+  void save(const Scenario& scenario, const RunResult& result, const Provenance& provenance) const {
+    if (single_file_) {
+      write_hdf5(rank_file(mpi::rank()), scenario, result, nullptr, provenance);
+      return;
+    }
+    std::filesystem::create_directories(path_);
+    const auto name = fmt::format("trials_{:012d}_{:012d}.h5", result.first_trial, result.end_trial);
+    write_hdf5((std::filesystem::path(path_) / name).string(), scenario, result, nullptr, provenance);
   }
-  if (parts.empty()) return std::nullopt;
-  return merge_results(std::move(parts));
-}
+
+  //! Removes every rank's checkpoint once the run's output is written.
+  void remove() const {
+    std::error_code ignored;
+    if (!single_file_) {
+      std::filesystem::remove_all(path_, ignored);
+      return;
+    }
+    for (int r = 0; r < mpi::size(); ++r) std::filesystem::remove(rank_file(r), ignored);
+  }
+
+ private:
+  std::string rank_file(int rank) const {
+    if (rank == 0) return path_;
+    const std::filesystem::path p(path_);
+    return (p.parent_path() / fmt::format("{}.rank{}.h5", p.stem().string(), rank)).string();
+  }
+
+  std::string path_;
+  bool single_file_;
+};
 
 void run_command(const RunArgs& args, const std::string& command_line) {
   // Every rank validates; an error on any rank is reported once and ends all of them.
@@ -147,12 +197,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
         throw_input("--export-trial: {} is not a trial of this run (0..{})", args.export_trial, trials - 1);
       }
     }
-    if (!args.checkpoint.empty()) {
-      require_parent_folder(args.checkpoint);
-      if (std::filesystem::exists(args.checkpoint) && !std::filesystem::is_directory(args.checkpoint)) {
-        throw_input("--checkpoint {}: exists and is not a folder", args.checkpoint);
-      }
-    }
+    if (!args.checkpoint.empty()) Checkpoint(args.checkpoint).check_path();
     const std::uint64_t limit =
         args.max_memory.empty() ? default_memory_limit() : parse_size(args.max_memory, "--max-memory");
     const std::uint64_t estimate = estimate_memory(ResultLayout(scenario), end - first, args.keep_trials, threads);
@@ -172,9 +217,11 @@ void run_command(const RunArgs& args, const std::string& command_line) {
   const auto [my_first, my_end] = mpi::share_of(first, end);
 
   std::optional<RunResult> done;
+  std::optional<Checkpoint> checkpoint;
+  if (!args.checkpoint.empty()) checkpoint.emplace(args.checkpoint);
   mpi::collectively([&] {
-    if (!args.checkpoint.empty()) {
-      done = load_checkpoint(args.checkpoint, scenario, layout, provenance, my_first, args.keep_trials);
+    if (checkpoint) {
+      done = checkpoint->load(scenario, layout, provenance, my_first, my_end, args.keep_trials);
       if (done) fmt::print(stderr, "opsim: resuming from trial {} ({})\n", done->end_trial, args.checkpoint);
     }
     ProgressBar progress(my_end - my_first, !out.quiet);
@@ -191,10 +238,8 @@ void run_command(const RunArgs& args, const std::string& command_line) {
       const std::uint64_t offset = next - my_first;
       options.progress = [&](std::uint64_t n) { progress.update(offset + n); };
       RunResult part = run_trials(scenario, options);
-      if (!args.checkpoint.empty() && options.end_trial < my_end) {
-        std::filesystem::create_directories(args.checkpoint);
-        write_hdf5(checkpoint_file(args.checkpoint, next, options.end_trial), scenario, part, nullptr, provenance);
-      }
+      const bool more = options.end_trial < my_end;
+      if (checkpoint && more && !checkpoint->single_file()) checkpoint->save(scenario, part, provenance);
       if (done) {
         std::vector<RunResult> parts;
         parts.push_back(std::move(*done));
@@ -203,6 +248,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
       } else {
         done = std::move(part);
       }
+      if (checkpoint && more && checkpoint->single_file()) checkpoint->save(scenario, *done, provenance);
       next = options.end_trial;
     }
     progress.finish();
@@ -226,7 +272,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
     }
   });
   if (!args.export_deals.empty()) export_deals(args.export_deals, scenario, seed, args.export_trial);
-  if (!args.checkpoint.empty()) std::filesystem::remove_all(args.checkpoint);
+  if (checkpoint) checkpoint->remove();
 }
 
 void merge_command(const std::vector<std::string>& shards, const OutputArgs& out, const std::string& command_line) {
@@ -282,7 +328,7 @@ void add_run_commands(CLI::App& app) {
   run->add_option("--summary-json", args->summary_json, "Write the summary as JSON");
   run->add_option("--csv", args->csv_dir, "Write summary CSV files into this folder");
   run->add_option("--trial-range", args->trial_range, "Run only trials A:B and write them as a shard (-o)");
-  run->add_option("--checkpoint", args->checkpoint, "Checkpoint folder: a shard per --checkpoint-every trials; a rerun resumes from it");
+  run->add_option("--checkpoint", args->checkpoint, "Checkpoint: NAME.h5 (one file, rewritten) or a folder (a shard per chunk), saved every --checkpoint-every trials; a rerun resumes from it");
   run->add_option("--checkpoint-every", args->checkpoint_every, "Trials between checkpoints")->check(CLI::Range(1ULL, 100'000'000ULL));
   run->add_option("--export-deals", args->export_deals,
                   "Write one trial's opportunities as a CSV that opsim calibrate reads");

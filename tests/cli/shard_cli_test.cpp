@@ -70,17 +70,22 @@ TEST(ShardCli, MergeRefusesMissingOverlappingAndForeignShards) {
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
-TEST(ShardCli, KilledRunResumesFromItsCheckpoint) {
+// `path` is a folder (a shard per chunk) or NAME.h5 (one file rewritten after each chunk).
+void expect_killed_run_resumes(const std::string& name) {
   TempDir dir;
-  const auto checkpoint = dir / "run.ckpt";
-  const std::string args = fmt::format("run {} -q --trials 20000 --threads 1 --checkpoint {} --checkpoint-every 500 -o {}",
-                                       fixture(), checkpoint.string(), (dir / "resumed.h5").string());
+  const auto checkpoint = dir / name;
+  const bool single_file = checkpoint.extension() == ".h5";
+  // The file is rewritten whole after each chunk, so it gets fewer, larger chunks.
+  const std::string args = fmt::format("run {} -q --trials 20000 --threads 1 --checkpoint {} --checkpoint-every {} -o {}",
+                                       fixture(), checkpoint.string(), single_file ? 2500 : 500,
+                                       (dir / "resumed.h5").string());
   // Start in the background, wait for a checkpoint, then SIGKILL it.
   const auto pid_file = dir / "pid";
   ASSERT_EQ(std::system(fmt::format("{} {} >/dev/null 2>&1 & echo $! > {}", OPSIM_EXE, args, pid_file.string()).c_str()), 0);
   std::string pid;
   std::ifstream(pid_file) >> pid;
   auto chunk_written = [&] {
+    if (single_file) return std::filesystem::is_regular_file(checkpoint);
     if (!std::filesystem::is_directory(checkpoint)) return false;
     for (const auto& entry : std::filesystem::directory_iterator(checkpoint)) {
       if (entry.path().extension() == ".h5") return true;
@@ -103,6 +108,21 @@ TEST(ShardCli, KilledRunResumesFromItsCheckpoint) {
   ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 20000 -o {}", fixture(), (dir / "straight.h5").string())).exit_code, 0);
   std::string report;
   EXPECT_TRUE(same_datasets(dir / "straight.h5", dir / "resumed.h5", &report)) << report;
+}
+
+TEST(ShardCli, KilledRunResumesFromItsCheckpointFolder) { expect_killed_run_resumes("run.ckpt"); }
+
+TEST(ShardCli, KilledRunResumesFromItsCheckpointFile) { expect_killed_run_resumes("run.ckpt.h5"); }
+
+TEST(ShardCli, CheckpointOfAnotherRunIsRefused) {
+  TempDir dir;
+  const auto checkpoint = (dir / "ck.h5").string();
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 40 --trial-range 0:20 -o {}", fixture(), checkpoint)).exit_code, 0);
+  auto r = run_opsim(fmt::format("run {} -q --trials 40 --seed 9 --checkpoint {} -o {}", fixture(), checkpoint,
+                                 (dir / "out.h5").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("this checkpoint belongs to a different run"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
 }
 
 }  // namespace
