@@ -7,8 +7,12 @@
 namespace opsim {
 
 namespace {
-int floor_mod(int a, int b) { return ((a % b) + b) % b; }
-int floor_div(int a, int b) { return (a - floor_mod(a, b)) / b; }
+int floor_mod(int a, int b) {
+  return ((a % b) + b) % b;
+}
+int floor_div(int a, int b) {
+  return (a - floor_mod(a, b)) / b;
+}
 }  // namespace
 
 std::optional<int> parse_year_month(std::string_view text) {
@@ -29,7 +33,9 @@ std::string format_year_month(int absolute_month) {
 Calendar::Calendar(int start_month, int months, int fiscal_year_start_month)
     : start_(start_month), months_(months), fiscal_start_(fiscal_year_start_month) {}
 
-int Calendar::calendar_month_of(int absolute_month) { return floor_mod(absolute_month, 12) + 1; }
+int Calendar::calendar_month_of(int absolute_month) {
+  return floor_mod(absolute_month, 12) + 1;
+}
 
 int Calendar::fiscal_year_of(int absolute_month) const {
   // Months since the start of the fiscal year that begins in calendar year 0.

@@ -13,7 +13,8 @@ void sample_fx(TrialState& state) {
   auto& spot = state.work.spot;
   spot.resize(static_cast<std::size_t>(currencies) * months);
   for (int c = 0; c < currencies; ++c) {
-    for (int m = 0; m < months; ++m) spot[static_cast<std::size_t>(c) * months + m] = fx.currencies[c].plan_rate;
+    for (int m = 0; m < months; ++m)
+      spot[static_cast<std::size_t>(c) * months + m] = fx.currencies[c].plan_rate;
   }
   if (!fx.stochastic()) return;
 

@@ -29,8 +29,8 @@ void sample_market(TrialState& state) {
       const double sigma = market.dispersion[r];
       const double phi = market.persistence[r];
       // Month 0 starts from the stationary law, so every month has sd(log M) = sigma.
-      log_factor[r] = m == 0 ? sigma * z[r]
-                             : phi * log_factor[r] + sigma * std::sqrt(1 - phi * phi) * z[r];
+      log_factor[r] =
+          m == 0 ? sigma * z[r] : phi * log_factor[r] + sigma * std::sqrt(1 - phi * phi) * z[r];
       const double factor = std::exp(log_factor[r] - 0.5 * sigma * sigma);
       const std::size_t i = static_cast<std::size_t>(r) * months + m;
       w.market_intensity[i] = std::pow(factor, market.intensity_elasticity);

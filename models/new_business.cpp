@@ -29,7 +29,8 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
 
   for (int j = 0; j < count; ++j) {
     // Each opportunity has its own sub-stream: its draws never depend on its siblings'.
-    Rng rng = state.rng(StreamId::opportunities, entity, slot(month, static_cast<std::uint64_t>(j) + 1));
+    Rng rng =
+        state.rng(StreamId::opportunities, entity, slot(month, static_cast<std::uint64_t>(j) + 1));
     const double u_win = rng.uniform();
     const double u_cycle = rng.uniform();
     variates.uniforms += 2;
@@ -60,8 +61,8 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     }
     const double win_rate = std::min(1.0, cell.win_rate * market_win);
     if (state.deal_log != nullptr) {
-      state.deal_log->push_back({DealRecord::Source::new_business, entity, seat, -1, j, region, segment,
-                                 product, created, month, u_win < win_rate, amount});
+      state.deal_log->push_back({DealRecord::Source::new_business, entity, seat, -1, j, region,
+                                 segment, product, created, month, u_win < win_rate, amount});
     }
     const double amount_plan = amount * plan;
     booked[Metric::opportunities] += 1;
@@ -78,7 +79,8 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
                         state.tables.fiscal_year_index[month]] += amount_plan;
       record_seat_win(state, seat, month, amount_plan, product);
     }
-    const std::uint64_t contract_key = stable_hash_combine(entity, slot(month, static_cast<std::uint64_t>(j) + 1));
+    const std::uint64_t contract_key =
+        stable_hash_combine(entity, slot(month, static_cast<std::uint64_t>(j) + 1));
     book_contract(state, {contract_key, region, segment, currency, amount, month,
                           month + cell.contract_term, cell.contract_term, seat});
   }
@@ -106,9 +108,10 @@ void simulate_rep_new_business(TrialState& state) {
       const double c = capacity[i * months + m];
       if (c <= 0) continue;
       // productivity is exactly 1 without territory potential, so results are unchanged.
-      const double mean = c * state.tables.cell(seat.region, seat.segment, m).intensity *
-                          state.work.market_intensity[static_cast<std::size_t>(seat.region) * months + m] *
-                          seat.productivity;
+      const double mean =
+          c * state.tables.cell(seat.region, seat.segment, m).intensity *
+          state.work.market_intensity[static_cast<std::size_t>(seat.region) * months + m] *
+          seat.productivity;
       resolve_opportunities(state, seat.key, seat.region, seat.segment, m, mean,
                             static_cast<int>(i));
     }

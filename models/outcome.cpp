@@ -29,7 +29,9 @@ constexpr std::array<MetricInfo, kMetricCount> kMetrics{{
 }};
 }  // namespace
 
-const MetricInfo& metric_info(Metric metric) { return kMetrics[static_cast<int>(metric)]; }
+const MetricInfo& metric_info(Metric metric) {
+  return kMetrics[static_cast<int>(metric)];
+}
 
 int metric_index(std::string_view name) {
   for (int k = 0; k < kMetricCount; ++k) {

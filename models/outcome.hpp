@@ -44,7 +44,9 @@ struct MetricInfo {
 };
 
 const MetricInfo& metric_info(Metric metric);
-inline const MetricInfo& metric_info(int metric) { return metric_info(static_cast<Metric>(metric)); }
+inline const MetricInfo& metric_info(int metric) {
+  return metric_info(static_cast<Metric>(metric));
+}
 //! -1 when unknown.
 int metric_index(std::string_view name);
 
@@ -59,18 +61,20 @@ struct CellLayout {
   std::size_t size() const { return cells_per_month() * months; }
   std::size_t index(int month, int region, int segment, Metric metric) const {
     return ((static_cast<std::size_t>(month) * regions + region) * segments + segment) *
-               kMetricCount + static_cast<int>(metric);
+               kMetricCount +
+           static_cast<int>(metric);
   }
 };
 
 //! Per seat-month detail for the plan commands, recorded only when a run asks for it
 //! (RunOptions::seat_months); index [seat * months + month].
 struct SeatMonths {
-  std::vector<double> bookings;  //!< new bookings at plan rates (rep-generated and owned deals)
-  std::vector<double> deals;     //!< won deals
+  std::vector<double> bookings;    //!< new bookings at plan rates (rep-generated and owned deals)
+  std::vector<double> deals;       //!< won deals
   std::vector<double> spif_deals;  //!< won deals of the seat's SPIF products
-  std::vector<double> clawback;  //!< plan-rate amount of deals booked in m that churned in the window
-  std::vector<int> occupant;     //!< 0-based occupant of the seat, -1 = vacant
+  std::vector<double>
+      clawback;               //!< plan-rate amount of deals booked in m that churned in the window
+  std::vector<int> occupant;  //!< 0-based occupant of the seat, -1 = vacant
   //! Zeroes the arrays; with `bookings` false only the occupants are kept.
   void reset(std::size_t seats, int months, bool bookings);
 };
@@ -84,7 +88,7 @@ struct MetricRow {
 //! One trial's raw values (regions and segments without totals).
 struct TrialOutcome {
   CellLayout layout;
-  std::vector<double> monthly;       //!< layout.size() values
+  std::vector<double> monthly;        //!< layout.size() values
   std::vector<double> seat_bookings;  //!< [seat][fiscal year index], new bookings, plan rates
   int fiscal_years = 0;
   SeatMonths seat_months;  //!< empty unless recording was requested

@@ -16,8 +16,8 @@ double pipeline_win_probability(double stage_probability, double slip_factor,
   return odds / (1.0 + odds);
 }
 
-double pipeline_win_probability(const PipelineSpec& pipeline, double stage_probability,
-                                int slipped, int overdue) {
+double pipeline_win_probability(const PipelineSpec& pipeline, double stage_probability, int slipped,
+                                int overdue) {
   return pipeline_win_probability(stage_probability, std::pow(pipeline.slip_decay, slipped),
                                   std::pow(pipeline.overdue_decay, overdue));
 }
@@ -41,8 +41,9 @@ void simulate_pipeline(TrialState& state) {
     const double plan = state.scenario.fx.currencies[deal.currency].plan_rate;
     auto record = [&](bool won, double amount) {
       if (state.deal_log == nullptr) return;
-      state.deal_log->push_back({DealRecord::Source::pipeline, deal.key, deal.owner, static_cast<int>(d), 0,
-                                 deal.region, deal.segment, -1, 0, close, won, amount});
+      state.deal_log->push_back({DealRecord::Source::pipeline, deal.key, deal.owner,
+                                 static_cast<int>(d), 0, deal.region, deal.segment, -1, 0, close,
+                                 won, amount});
     };
     if (close >= months) {
       out.at(months - 1, deal.region, deal.segment, Metric::pipeline_beyond) += deal.amount * plan;
@@ -55,7 +56,8 @@ void simulate_pipeline(TrialState& state) {
                                       state.tables.overdue_decay_factors[overdue]) *
                  state.work.market_win[static_cast<std::size_t>(deal.region) * months + close]);
     if (pipeline.quarter_end_effect && state.scenario.calendar.is_fiscal_quarter_end(close)) {
-      p = std::min(1.0, p * state.scenario.params_at(deal.region, deal.segment, close).quarter_end_win_multiplier);
+      p = std::min(1.0, p * state.scenario.params_at(deal.region, deal.segment, close)
+                                .quarter_end_win_multiplier);
     }
     if (u_win >= p) {
       record(false, deal.amount);

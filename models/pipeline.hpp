@@ -8,8 +8,8 @@
 namespace opsim {
 
 //! Win probability after `slipped` slipped months and `overdue` months overdue.
-double pipeline_win_probability(const PipelineSpec& pipeline, double stage_probability,
-                                int slipped, int overdue);
+double pipeline_win_probability(const PipelineSpec& pipeline, double stage_probability, int slipped,
+                                int overdue);
 //! The same from the decay factors slip_decay^slipped and overdue_decay^overdue.
 double pipeline_win_probability(double stage_probability, double slip_factor,
                                 double overdue_factor);

@@ -20,8 +20,8 @@ void book_contract(TrialState& state, const ContractTerms& c) {
   arr_change(state, c.region, c.segment, std::max(c.in_force_from, 0)) += arr * plan;
   for (int t = std::max(c.first_renewal, 0); t < months; t += c.term_months) {
     const CellRates& cell = state.tables.cell(c.region, c.segment, t);
-    const double churn =
-        std::min(1.0, cell.churn * state.work.market_churn[static_cast<std::size_t>(c.region) * months + t]);
+    const double churn = std::min(
+        1.0, cell.churn * state.work.market_churn[static_cast<std::size_t>(c.region) * months + t]);
     Rng rng = state.rng(StreamId::renewals, c.key, slot(t));
     state.work.variates.uniforms += 1;
     const MetricRow booked = state.out.row(t, c.region, c.segment);
@@ -29,7 +29,8 @@ void book_contract(TrialState& state, const ContractTerms& c) {
       if (c.seat >= 0 && state.recording != nullptr && state.recording->bookings) {
         const int window = state.recording->clawback_months[static_cast<std::size_t>(c.seat)];
         if (window >= 0 && t - c.in_force_from <= window) {
-          state.out.seat_months.clawback[static_cast<std::size_t>(c.seat) * months + c.in_force_from] +=
+          state.out.seat_months
+              .clawback[static_cast<std::size_t>(c.seat) * months + c.in_force_from] +=
               c.arr * plan;
         }
       }

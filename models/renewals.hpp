@@ -13,9 +13,9 @@ struct ContractTerms {
   int region = 0;
   int segment = 0;
   int currency = 0;
-  double arr = 0.0;         //!< in `currency`
-  int in_force_from = 0;    //!< first month counted in ARR
-  int first_renewal = 0;    //!< relative month
+  double arr = 0.0;       //!< in `currency`
+  int in_force_from = 0;  //!< first month counted in ARR
+  int first_renewal = 0;  //!< relative month
   int term_months = 12;
   int seat = -1;  //!< owning seat of a won deal (clawback detail), -1 = none
 };

@@ -5,8 +5,12 @@
 
 namespace opsim {
 
-double LognormalSpec::sigma() const { return std::sqrt(std::log1p(cv * cv)); }
-double LognormalSpec::mu() const { return std::log(mean) - 0.5 * std::log1p(cv * cv); }
+double LognormalSpec::sigma() const {
+  return std::sqrt(std::log1p(cv * cv));
+}
+double LognormalSpec::mu() const {
+  return std::log(mean) - 0.5 * std::log1p(cv * cv);
+}
 
 double SegmentParams::monthly_attrition_hazard(int tenure_months) const {
   for (const auto& band : attrition) {

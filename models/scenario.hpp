@@ -44,15 +44,15 @@ struct SegmentParams {
   LognormalSpec deal_size;                  //!< first-year ACV, in the region's currency
   //! Empirical deal sizes (sorted), each equally likely; empty = the lognormal above.
   std::vector<double> deal_size_sample;
-  std::vector<double> cycle_pmf{1.0};       //!< P(sales cycle = k months), k = 0, 1, ...
+  std::vector<double> cycle_pmf{1.0};  //!< P(sales cycle = k months), k = 0, 1, ...
   int contract_term_months = 12;
-  int ramp_curve = -1;                      //!< index into Scenario::ramp_curves; -1 = none
-  std::vector<AttritionBand> attrition;     //!< empty = no attrition
-  int backfill_lag_months = 2;              //!< -1 = departures are not backfilled
-  double skill_cv = 0.0;                    //!< dispersion of the per-rep skill multiplier
-  double productivity_growth = 0.0;         //!< per year, compounding monthly
-  double churn_probability = 0.0;           //!< per renewal event
-  NormalSpec expansion;                     //!< relative ARR change at renewal (floored at -1)
+  int ramp_curve = -1;                   //!< index into Scenario::ramp_curves; -1 = none
+  std::vector<AttritionBand> attrition;  //!< empty = no attrition
+  int backfill_lag_months = 2;           //!< -1 = departures are not backfilled
+  double skill_cv = 0.0;                 //!< dispersion of the per-rep skill multiplier
+  double productivity_growth = 0.0;      //!< per year, compounding monthly
+  double churn_probability = 0.0;        //!< per renewal event
+  NormalSpec expansion;                  //!< relative ARR change at renewal (floored at -1)
 
   //! Monthly hazard 1-(1-a)^(1/12) for a rep of this tenure (months since start, 0-based).
   double monthly_attrition_hazard(int tenure_months) const;
@@ -97,7 +97,7 @@ struct Seat {
   int region = 0;
   int segment = 0;
   std::string role;  //!< job role (e.g. "AE", "SE"); empty = none; selects a compensation plan
-  int start = 0;  //!< first active month (relative; may precede the horizon)
+  int start = 0;     //!< first active month (relative; may precede the horizon)
   bool planned_hire = false;
   std::string territory;      //!< from territory_potential; empty = none
   double productivity = 1.0;  //!< (territory potential / mean potential)^beta; 1 = no effect
@@ -178,8 +178,8 @@ struct MarketSpec {
 
 struct Actual {
   int region = 0;
-  int segment = -1;  //!< -1 = not split by segment (counts in the all-segment cells only)
-  int month = 0;     //!< absolute month
+  int segment = -1;     //!< -1 = not split by segment (counts in the all-segment cells only)
+  int month = 0;        //!< absolute month
   double amount = 0.0;  //!< reporting currency at plan rates
 };
 

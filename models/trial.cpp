@@ -77,7 +77,8 @@ TrialTables::TrialTables(const Scenario& scenario)
     const double season = scenario.regions[r].seasonality[cal.calendar_month(m) - 1];
     const double growth = std::pow(1.0 + p.productivity_growth, m / 12.0);
     cell.intensity = p.opportunity_rate * season * growth;
-    cell.win_rate = p.win_rate * (cal.is_fiscal_quarter_end(m) ? p.quarter_end_win_multiplier : 1.0);
+    cell.win_rate =
+        p.win_rate * (cal.is_fiscal_quarter_end(m) ? p.quarter_end_win_multiplier : 1.0);
     cell.deal_mu = p.deal_size.mu();
     cell.deal_sigma = p.deal_size.sigma();
     if (!p.deal_size_sample.empty()) cell.deal_sample = intern(deal_samples, p.deal_size_sample);
@@ -104,7 +105,8 @@ TrialTables::TrialTables(const Scenario& scenario)
     cdf.push_back((cdf.empty() ? 0.0 : cdf.back()) + product.share);
     for (int r = 0; r < regions; ++r) {
       for (int m = 0; m < months; ++m) {
-        product_cells.push_back(rates(product.apply(scenario.params_at(r, product.segment, m)), r, m));
+        product_cells.push_back(
+            rates(product.apply(scenario.params_at(r, product.segment, m)), r, m));
       }
     }
   }
@@ -118,8 +120,10 @@ void TrialSimulator::simulate(std::uint64_t trial, const StreamFactory& streams,
                               std::vector<DealRecord>* deal_log) const {
   out.reset(tables_.layout, scenario_.seats.size(), tables_.fiscal_years);
   work.arr_delta.assign(
-      static_cast<std::size_t>(scenario_.region_count()) * tables_.segments * (tables_.months + 1), 0.0);
-  if (recording_ != nullptr) out.seat_months.reset(scenario_.seats.size(), tables_.months, recording_->bookings);
+      static_cast<std::size_t>(scenario_.region_count()) * tables_.segments * (tables_.months + 1),
+      0.0);
+  if (recording_ != nullptr)
+    out.seat_months.reset(scenario_.seats.size(), tables_.months, recording_->bookings);
   TrialState state{scenario_, tables_, streams, trial, work, out, recording_, deal_log};
   sample_market(state);
   sample_fx(state);

@@ -20,8 +20,8 @@ struct CellRates {
   double deal_mu = 0.0;
   double deal_sigma = 0.0;
   int deal_sample = -1;  //!< index into TrialTables::deal_samples; -1 = lognormal
-  int cycle_cdf = 0;  //!< index into TrialTables::cycle_cdfs
-  int hazards = -1;   //!< index into TrialTables::hazard_tables; -1 = no attrition
+  int cycle_cdf = 0;     //!< index into TrialTables::cycle_cdfs
+  int hazards = -1;      //!< index into TrialTables::hazard_tables; -1 = no attrition
   int contract_term = 12;
   double churn = 0.0;
   double expansion_mean = 0.0;
@@ -68,8 +68,8 @@ struct TrialWorkspace {
   std::vector<double> market_intensity;  //!< [region * M + m] M^elasticity factors
   std::vector<double> market_win;
   std::vector<double> market_churn;
-  std::vector<double> spot;      //!< [currency * M + m] reporting units per unit
-  std::vector<double> capacity;  //!< [seat * M + m] ramp x skill, 0 when vacant
+  std::vector<double> spot;       //!< [currency * M + m] reporting units per unit
+  std::vector<double> capacity;   //!< [seat * M + m] ramp x skill, 0 when vacant
   std::vector<double> arr_delta;  //!< [(region * S + segment) * (M + 1) + m], plan rates
   VariateCounts variates;
 };
@@ -89,13 +89,13 @@ struct SeatMonthRecording {
 struct DealRecord {
   enum class Source { new_business, pipeline } source = Source::new_business;
   std::uint64_t entity = 0;
-  int seat = -1;       //!< owning seat, -1 = none
-  int deal = -1;       //!< open-pipeline deal index, -1 for new business
-  int index = 0;       //!< opportunity number within its entity-month
+  int seat = -1;  //!< owning seat, -1 = none
+  int deal = -1;  //!< open-pipeline deal index, -1 for new business
+  int index = 0;  //!< opportunity number within its entity-month
   int region = 0, segment = 0;
-  int product = -1;    //!< index into Scenario::products, -1 = none
-  int created = 0;     //!< new business only
-  int closed = 0;      //!< month resolved; for the pipeline >= months means still open
+  int product = -1;  //!< index into Scenario::products, -1 = none
+  int created = 0;   //!< new business only
+  int closed = 0;    //!< month resolved; for the pipeline >= months means still open
   bool won = false;
   double amount = 0.0;  //!< in the region's (pipeline: the deal's) currency
 };
@@ -109,7 +109,7 @@ struct TrialState {
   TrialWorkspace& work;
   TrialOutcome& out;
   const SeatMonthRecording* recording = nullptr;  //!< null = no seat-month detail
-  std::vector<DealRecord>* deal_log = nullptr;  //!< null except when exporting one trial's deals
+  std::vector<DealRecord>* deal_log = nullptr;    //!< null except when exporting one trial's deals
 
   Rng rng(StreamId stream, std::uint64_t entity, std::uint64_t slot_value) const {
     ++work.variates.streams;

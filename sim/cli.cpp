@@ -44,8 +44,11 @@ void refuse_under_mpi_unless_split(CLI::App& app) {
     command->preparse_callback([name](std::size_t) {
       if (!mpi::active()) return;
       mpi::collectively([&] {
-        throw_input("`opsim {}` runs in one process: start it without mpirun (MPI splits run, compare, sweep and "
-                    "quotas)", name);
+        throw_input(
+            "`opsim {}` runs in one process: start it without mpirun (MPI splits run, compare, "
+            "sweep and "
+            "quotas)",
+            name);
       });
     });
   }
@@ -53,7 +56,8 @@ void refuse_under_mpi_unless_split(CLI::App& app) {
 
 int run_app(int argc, char** argv) {
   CLI::App app{"opsim: Monte Carlo forecasting and territory planning for revenue operations"};
-  app.set_version_flag("--version", fmt::format("opsim {} ({})", OPSIM_VERSION, OPSIM_GIT_REVISION));
+  app.set_version_flag("--version",
+                       fmt::format("opsim {} ({})", OPSIM_VERSION, OPSIM_GIT_REVISION));
   app.require_subcommand(1);
   set_command_line(argc, argv);
   try {

@@ -13,7 +13,8 @@ int main(int argc, char** argv);
 // InputError for bad input. Defined next to the command's code in sim/.
 void add_run_commands(CLI::App& app);
 void add_bench_commands(CLI::App& app);
-//! cluster-bench: mpirun rank counts, shards + merge, paired comparisons (sim/cluster_bench_cli.cpp).
+//! cluster-bench: mpirun rank counts, shards + merge, paired comparisons
+//! (sim/cluster_bench_cli.cpp).
 void add_cluster_bench_command(CLI::App& app);
 void add_territories_commands(CLI::App& app);
 void add_compare_commands(CLI::App& app);

@@ -20,16 +20,22 @@ std::string g_command_line;
 
 std::uint64_t parse_size(const std::string& text, const std::string& option) {
   std::size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+    ++i;
   auto number = parse_number(text.substr(0, i));
   std::string unit = text.substr(i);
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   double scale = 0;
-  if (unit.empty() || unit == "B") scale = 1;
-  else if (unit == "K" || unit == "KB" || unit == "KIB") scale = 1024.0;
-  else if (unit == "M" || unit == "MB" || unit == "MIB") scale = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GB" || unit == "GIB") scale = 1024.0 * 1024 * 1024;
-  else if (unit == "T" || unit == "TB" || unit == "TIB") scale = 1024.0 * 1024 * 1024 * 1024;
+  if (unit.empty() || unit == "B")
+    scale = 1;
+  else if (unit == "K" || unit == "KB" || unit == "KIB")
+    scale = 1024.0;
+  else if (unit == "M" || unit == "MB" || unit == "MIB")
+    scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GB" || unit == "GIB")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "TB" || unit == "TIB")
+    scale = 1024.0 * 1024 * 1024 * 1024;
   if (!number || scale == 0 || *number <= 0) {
     throw_input("{}: \"{}\" is not a size (e.g. 512M, 4G, 1.5GiB)", option, text);
   }
@@ -61,7 +67,9 @@ void require_parent_folder(const std::string& path) {
   }
 }
 
-std::string command_line_of(const CLI::App*) { return g_command_line; }
+std::string command_line_of(const CLI::App*) {
+  return g_command_line;
+}
 
 void set_command_line(int argc, char** argv) {
   g_command_line.clear();
@@ -72,11 +80,14 @@ void set_command_line(int argc, char** argv) {
 }
 
 ProgressBar::ProgressBar(std::uint64_t total, bool enabled)
-    : total_(total), enabled_(enabled && isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {}
+    : total_(total),
+      enabled_(enabled && isatty(STDERR_FILENO)),
+      start_(std::chrono::steady_clock::now()) {}
 
 void ProgressBar::update(std::uint64_t done) {
   if (!enabled_ || total_ == 0) return;
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   if (elapsed < 1.0 && !shown_) return;
   shown_ = true;
   const double fraction = static_cast<double>(done) / static_cast<double>(total_);

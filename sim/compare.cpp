@@ -30,11 +30,13 @@ void require_comparable(const Scenario& base, const Scenario& alt) {
   }
 }
 
-ScenarioComparison compare_paired(const std::string& name, const RunResult& base, const RunResult& paired,
-                                  const RunResult& independent, int metric) {
+ScenarioComparison compare_paired(const std::string& name, const RunResult& base,
+                                  const RunResult& paired, const RunResult& independent,
+                                  int metric) {
   const ResultLayout& layout = base.layout;
   const std::uint64_t n = base.trials();
-  if (paired.trials() != n || independent.trials() != n) throw_internal("comparison runs differ in trials");
+  if (paired.trials() != n || independent.trials() != n)
+    throw_internal("comparison runs differ in trials");
   ScenarioComparison out;
   out.name = name;
   const std::size_t cells_per_period = static_cast<std::size_t>(layout.regions) * layout.segments;
@@ -57,7 +59,8 @@ ScenarioComparison compare_paired(const std::string& name, const RunResult& base
           mean_e += de / static_cast<double>(t + 1);
           m2_e += de * (e[t] - mean_e);
         }
-        PairedCell& c = out.cells[p * cells_per_period + static_cast<std::size_t>(r) * layout.segments + s];
+        PairedCell& c =
+            out.cells[p * cells_per_period + static_cast<std::size_t>(r) * layout.segments + s];
         const double var_d = n > 1 ? m2_d / static_cast<double>(n - 1) : 0.0;
         const double var_e = n > 1 ? m2_e / static_cast<double>(n - 1) : 0.0;
         c.mean = mean_d;

@@ -14,16 +14,16 @@
 namespace opsim {
 
 struct PairedCell {
-  double mean = 0.0;      //!< mean of alt - base over trials
-  double se = 0.0;        //!< its standard error, from the paired differences
+  double mean = 0.0;  //!< mean of alt - base over trials
+  double se = 0.0;    //!< its standard error, from the paired differences
   double p5 = 0.0, p50 = 0.0, p95 = 0.0;
-  double p_better = 0.0;  //!< share of trials with alt > base
-  double se_independent = 0.0;  //!< standard error of the mean difference of independent runs
+  double p_better = 0.0;            //!< share of trials with alt > base
+  double se_independent = 0.0;      //!< standard error of the mean difference of independent runs
   double variance_reduction = 0.0;  //!< var(independent difference) / var(paired difference)
 };
 
 struct ScenarioComparison {
-  std::string name;                //!< of the alternative
+  std::string name;               //!< of the alternative
   std::vector<PairedCell> cells;  //!< [period][region][segment] of the compared metric
 };
 
@@ -33,8 +33,10 @@ std::uint64_t independent_seed(std::uint64_t seed);
 //! Throws InputError unless the scenarios share horizon, fiscal calendar, regions and segments.
 void require_comparable(const Scenario& base, const Scenario& alt);
 
-//! `paired` and `independent` hold trial-by-trial results of one alternative; metric: a metric index.
-ScenarioComparison compare_paired(const std::string& name, const RunResult& base, const RunResult& paired,
-                                  const RunResult& independent, int metric);
+//! `paired` and `independent` hold trial-by-trial results of one alternative; metric: a metric
+//! index.
+ScenarioComparison compare_paired(const std::string& name, const RunResult& base,
+                                  const RunResult& paired, const RunResult& independent,
+                                  int metric);
 
 }  // namespace opsim

@@ -49,7 +49,8 @@ RunResult run_arm(const Scenario& scenario, std::uint64_t trials, std::uint64_t 
 
 int metric_of(const std::string& name) {
   const int k = metric_index(name);
-  if (k < 0) throw_input("--metric: \"{}\" is not a metric (e.g. new_bookings, bookings_spot, arr)", name);
+  if (k < 0)
+    throw_input("--metric: \"{}\" is not a metric (e.g. new_bookings, bookings_spot, arr)", name);
   return k;
 }
 
@@ -58,22 +59,25 @@ std::string scenario_name(const Scenario& s) {
 }
 
 void write_comparison_csv(const std::string& dir, const Scenario& base, const ResultLayout& layout,
-                          const std::vector<ScenarioComparison>& comparisons, const std::string& metric,
+                          const std::vector<ScenarioComparison>& comparisons,
+                          const std::string& metric,
                           const std::vector<std::pair<std::string, Summary>>& summaries) {
   const auto regions = region_labels(base);
   const auto segments = segment_labels(base);
   write_atomically(dir, [&](const std::string& tmp) {
     std::filesystem::create_directories(tmp);
     std::ofstream out(std::filesystem::path(tmp) / "differences.csv");
-    out << "alternative,period,region,segment,metric,mean_difference,se,p5,p50,p95,p_alternative_better,"
+    out << "alternative,period,region,segment,metric,mean_difference,se,p5,p50,p95,p_alternative_"
+           "better,"
            "se_independent,variance_reduction\n";
     for (const auto& c : comparisons) {
       for (std::size_t p = 0; p < layout.periods.size(); ++p) {
         for (int r = 0; r < layout.regions; ++r) {
           for (int s = 0; s < layout.segments; ++s) {
             const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
-            out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name, layout.periods[p].label, regions[r],
-                               segments[s], metric, x.mean, x.se, x.p5, x.p50, x.p95, x.p_better, x.se_independent,
+            out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name,
+                               layout.periods[p].label, regions[r], segments[s], metric, x.mean,
+                               x.se, x.p5, x.p50, x.p95, x.p_better, x.se_independent,
                                x.variance_reduction);
           }
         }
@@ -83,18 +87,20 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
     targets << "scenario,metric,period,region,segment,target,probability,standard_error\n";
     for (const auto& [name, summary] : summaries) {
       for (const auto& t : summary.targets) {
-        targets << fmt::format("{},{},{},{},{},{},{},{}\n", name, t.target.metric, layout.periods[t.period].label,
+        targets << fmt::format("{},{},{},{},{},{},{},{}\n", name, t.target.metric,
+                               layout.periods[t.period].label,
                                t.target.region < 0 ? "total" : regions[t.target.region],
-                               t.target.segment < 0 ? "total" : segments[t.target.segment], t.target.amount,
-                               t.probability, t.standard_error);
+                               t.target.segment < 0 ? "total" : segments[t.target.segment],
+                               t.target.amount, t.probability, t.standard_error);
       }
     }
   });
 }
 
-void write_comparison_hdf5(const std::string& path, const Scenario& base, const ResultLayout& layout,
-                           const std::vector<ScenarioComparison>& comparisons, const std::string& metric,
-                           std::uint64_t seed, std::uint64_t trials) {
+void write_comparison_hdf5(const std::string& path, const Scenario& base,
+                           const ResultLayout& layout,
+                           const std::vector<ScenarioComparison>& comparisons,
+                           const std::string& metric, std::uint64_t seed, std::uint64_t trials) {
   write_atomically(path, [&](const std::string& tmp) {
     H5::Exception::dontPrint();
     try {
@@ -131,21 +137,24 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base, const 
 }
 
 std::string comparison_table(const Scenario& base, const ResultLayout& layout,
-                             const std::vector<ScenarioComparison>& comparisons, const std::string& metric,
+                             const std::vector<ScenarioComparison>& comparisons,
+                             const std::string& metric,
                              const std::vector<std::pair<std::string, Summary>>& summaries) {
   const auto regions = region_labels(base);
   std::string text;
   for (const auto& c : comparisons) {
     text += fmt::format("\n{} minus base, {} (paired, common random numbers)\n", c.name, metric);
-    text += fmt::format("{:<10} {:<8} {:>14} {:>12} {:>14} {:>14} {:>14} {:>9} {:>9}\n", "period", "region", "mean diff",
-                        "SE", "P5", "P50", "P95", "P(better)", "var.red.");
+    text += fmt::format("{:<10} {:<8} {:>14} {:>12} {:>14} {:>14} {:>14} {:>9} {:>9}\n", "period",
+                        "region", "mean diff", "SE", "P5", "P50", "P95", "P(better)", "var.red.");
     for (std::size_t p = 0; p < layout.periods.size(); ++p) {
       if (layout.periods[p].quarter != 0) continue;
       for (int r = 0; r < layout.regions; ++r) {
-        const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
-        text += fmt::format("{:<10} {:<8} {:>14.0f} {:>12.0f} {:>14.0f} {:>14.0f} {:>14.0f} {:>8.1f}% {:>8.1f}x\n",
-                            layout.periods[p].label, regions[r], x.mean, x.se, x.p5, x.p50, x.p95, 100 * x.p_better,
-                            x.variance_reduction);
+        const PairedCell& x =
+            c.cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
+        text += fmt::format(
+            "{:<10} {:<8} {:>14.0f} {:>12.0f} {:>14.0f} {:>14.0f} {:>14.0f} {:>8.1f}% {:>8.1f}x\n",
+            layout.periods[p].label, regions[r], x.mean, x.se, x.p5, x.p50, x.p95, 100 * x.p_better,
+            x.variance_reduction);
       }
     }
   }
@@ -153,9 +162,10 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
     text += "\nprobability of reaching each target\n";
     for (const auto& [name, summary] : summaries) {
       for (const auto& t : summary.targets) {
-        text += fmt::format("{:<28} {} {} {:<8} {:>7.1f}% ±{:.1f}\n", name, t.target.metric, layout.periods[t.period].label,
-                            t.target.region < 0 ? "total" : regions[t.target.region], 100 * t.probability,
-                            100 * t.standard_error);
+        text += fmt::format("{:<28} {} {} {:<8} {:>7.1f}% ±{:.1f}\n", name, t.target.metric,
+                            layout.periods[t.period].label,
+                            t.target.region < 0 ? "total" : regions[t.target.region],
+                            100 * t.probability, 100 * t.standard_error);
       }
     }
   }
@@ -179,23 +189,29 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   std::vector<std::pair<std::string, Summary>> summaries;
   summaries.emplace_back(base.name, summarise(base.scenario, base.paired));
   for (auto& alt : alternatives) {
-    comparisons.push_back(compare_paired(alt.name, base.paired, alt.paired, alt.independent, metric));
+    comparisons.push_back(
+        compare_paired(alt.name, base.paired, alt.paired, alt.independent, metric));
     summaries.emplace_back(alt.name, summarise(alt.scenario, alt.paired));
   }
   const ResultLayout& layout = base.paired.layout;
-  if (!args.output.empty()) write_comparison_hdf5(args.output, base.scenario, layout, comparisons, args.metric, seed, trials);
+  if (!args.output.empty())
+    write_comparison_hdf5(args.output, base.scenario, layout, comparisons, args.metric, seed,
+                          trials);
   if (!args.csv_dir.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(args.csv_dir, ignored);
     write_comparison_csv(args.csv_dir, base.scenario, layout, comparisons, args.metric, summaries);
   }
-  if (!args.quiet) fmt::print("{}", comparison_table(base.scenario, layout, comparisons, args.metric, summaries));
+  if (!args.quiet)
+    fmt::print("{}", comparison_table(base.scenario, layout, comparisons, args.metric, summaries));
 }
 
 void add_paired_options(CLI::App* command, PairedArgs& args) {
-  command->add_option("--trials", args.trials, "Trials per scenario")->check(CLI::Range(1ULL, 100'000'000ULL));
+  command->add_option("--trials", args.trials, "Trials per scenario")
+      ->check(CLI::Range(1ULL, 100'000'000ULL));
   command->add_option("--seed", args.seed, "Random seed shared by all scenarios");
-  command->add_option("--threads", args.threads, "Worker threads, 0 = all cores")->check(CLI::Range(0, 1024));
+  command->add_option("--threads", args.threads, "Worker threads, 0 = all cores")
+      ->check(CLI::Range(0, 1024));
   command->add_option("--metric", args.metric, "Metric compared (default new_bookings)");
   command->add_option("-o,--output", args.output, "Write the comparison to this HDF5 file");
   command->add_option("--csv", args.csv_dir, "Write CSV files into this folder");
@@ -215,10 +231,13 @@ struct SweepAxis {
   std::vector<double> values;
 };
 
-SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document, const std::string& file) {
+SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document,
+                     const std::string& file) {
   const auto eq = spec.rfind('=');
   if (eq == std::string::npos || spec.empty() || spec[0] != '/') {
-    throw_input("--set {}: expected /json/pointer=VALUES (a number, a list a,b,c or a range from:to:step)", spec);
+    throw_input(
+        "--set {}: expected /json/pointer=VALUES (a number, a list a,b,c or a range from:to:step)",
+        spec);
   }
   SweepAxis axis;
   axis.text = spec.substr(0, eq);
@@ -228,7 +247,8 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document, co
     throw_input("--set {}: \"{}\" is not a JSON pointer", spec, axis.text);
   }
   if (!document.contains(axis.pointer) || !document.at(axis.pointer).is_number()) {
-    throw_input("--set {}: {}: {} does not point at a number in the scenario", spec, file, axis.text);
+    throw_input("--set {}: {}: {} does not point at a number in the scenario", spec, file,
+                axis.text);
   }
   const std::string values = spec.substr(eq + 1);
   auto number = [&](const std::string& t) {
@@ -240,10 +260,12 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document, co
     const auto a = values.find(':'), b = values.rfind(':');
     const double from = number(values.substr(0, a)), to = number(values.substr(a + 1, b - a - 1)),
                  step = number(values.substr(b + 1));
-    if (step <= 0 || to < from) throw_input("--set {}: a range needs from <= to and a positive step", spec);
+    if (step <= 0 || to < from)
+      throw_input("--set {}: a range needs from <= to and a positive step", spec);
     const auto count = static_cast<long long>(std::floor((to - from) / step + 1e-9)) + 1;
     if (count > 10000) throw_input("--set {}: {} values is too many (at most 10000)", spec, count);
-    for (long long i = 0; i < count; ++i) axis.values.push_back(from + static_cast<double>(i) * step);
+    for (long long i = 0; i < count; ++i)
+      axis.values.push_back(from + static_cast<double>(i) * step);
   } else {
     std::size_t start = 0;
     while (start <= values.size()) {
@@ -256,7 +278,8 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document, co
   return axis;
 }
 
-void sweep_command(const std::string& base_path, const std::vector<std::string>& sets, const PairedArgs& args) {
+void sweep_command(const std::string& base_path, const std::vector<std::string>& sets,
+                   const PairedArgs& args) {
   check_paired_outputs(args);
   const nlohmann::json document = read_json_file(base_path);
   const std::string base_dir = std::filesystem::path(base_path).parent_path().string();
@@ -304,8 +327,10 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     const bool first_row = rows.empty();
     for (std::size_t p = 0; p < layout.periods.size(); ++p) {
       if (layout.periods[p].quarter != 0) continue;
-      const std::size_t cell = p * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1, metric);
-      const PairedCell& d = diff.cells[(p * layout.regions + layout.regions - 1) * layout.segments + layout.segments - 1];
+      const std::size_t cell =
+          p * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1, metric);
+      const PairedCell& d = diff.cells[(p * layout.regions + layout.regions - 1) * layout.segments +
+                                       layout.segments - 1];
       const std::string& label = layout.periods[p].label;
       for (auto [name, value] : {std::pair<std::string, double>{"mean", summary.period_mean[cell]},
                                  {"p10", summary.period_quantiles[cell * kQuantiles + 1]},
@@ -319,8 +344,9 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     }
     for (const auto& t : summary.targets) {
       if (first_row) {
-        columns.push_back(fmt::format("p_target_{}_{}_{}", t.target.metric, layout.periods[t.period].label,
-                                      t.target.region < 0 ? "total" : scenario.regions[t.target.region].id));
+        columns.push_back(
+            fmt::format("p_target_{}_{}_{}", t.target.metric, layout.periods[t.period].label,
+                        t.target.region < 0 ? "total" : scenario.regions[t.target.region].id));
       }
       row.outputs.push_back(t.probability);
     }
@@ -363,8 +389,10 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     });
   }
   if (!args.quiet) {
-    fmt::print("sweep of {} variants, {} trials each, paired with the base (seed {}); {} CSV file(s) read once\n",
-               rows.size(), trials, seed, cache.files_read());
+    fmt::print(
+        "sweep of {} variants, {} trials each, paired with the base (seed {}); {} CSV file(s) read "
+        "once\n",
+        rows.size(), trials, seed, cache.files_read());
     fmt::print("{}\n", fmt::join(header, " | "));
     for (const auto& row : rows) {
       std::vector<std::string> cells;
@@ -380,8 +408,11 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
 void add_compare_commands(CLI::App& app) {
   auto paths = std::make_shared<std::vector<std::string>>();
   auto args = std::make_shared<PairedArgs>();
-  auto* compare = app.add_subcommand("compare", "Compare scenarios with common random numbers (paired)");
-  compare->add_option("scenarios", *paths, "BASE.json ALT.json [ALT2.json ...]")->required()->expected(2, 1000);
+  auto* compare =
+      app.add_subcommand("compare", "Compare scenarios with common random numbers (paired)");
+  compare->add_option("scenarios", *paths, "BASE.json ALT.json [ALT2.json ...]")
+      ->required()
+      ->expected(2, 1000);
   add_paired_options(compare, *args);
   compare->callback([paths, args] {
     Arm base;
@@ -404,9 +435,13 @@ void add_compare_commands(CLI::App& app) {
   auto base_path = std::make_shared<std::string>();
   auto sets = std::make_shared<std::vector<std::string>>();
   auto sweep_args = std::make_shared<PairedArgs>();
-  auto* sweep = app.add_subcommand("sweep", "Run a grid of scenario variants, paired with the base");
+  auto* sweep =
+      app.add_subcommand("sweep", "Run a grid of scenario variants, paired with the base");
   sweep->add_option("scenario", *base_path, "Base scenario")->required();
-  sweep->add_option("--set", *sets, "/json/pointer=VALUES: a number, a,b,c or from:to:step (repeatable)")->required();
+  sweep
+      ->add_option("--set", *sets,
+                   "/json/pointer=VALUES: a number, a,b,c or from:to:step (repeatable)")
+      ->required();
   add_paired_options(sweep, *sweep_args);
   sweep->callback([base_path, sets, sweep_args] {
     mpi::collectively([&] { check_paired_outputs(*sweep_args); });

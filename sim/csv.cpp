@@ -14,8 +14,10 @@
 namespace opsim {
 
 std::optional<double> parse_number(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   if (text.empty()) return std::nullopt;
   if (text.front() == '+') text.remove_prefix(1);
   double value = 0;
@@ -93,8 +95,11 @@ CsvTable CsvTable::parse(std::string_view text, const std::string& name, bool al
   if (records.empty()) throw_input("{}: the file is empty (a header row is required)", name);
   table.header_ = std::move(records.front().fields);
   for (auto& h : table.header_) {
-    h.erase(h.begin(), std::find_if(h.begin(), h.end(), [](unsigned char ch) { return !std::isspace(ch); }));
-    h.erase(std::find_if(h.rbegin(), h.rend(), [](unsigned char ch) { return !std::isspace(ch); }).base(), h.end());
+    h.erase(h.begin(),
+            std::find_if(h.begin(), h.end(), [](unsigned char ch) { return !std::isspace(ch); }));
+    h.erase(std::find_if(h.rbegin(), h.rend(), [](unsigned char ch) { return !std::isspace(ch); })
+                .base(),
+            h.end());
   }
   for (std::size_t r = 1; r < records.size(); ++r) {
     if (!allow_ragged && records[r].fields.size() != table.header_.size()) {
@@ -112,7 +117,8 @@ std::optional<std::size_t> CsvTable::column(std::string_view name) const {
   }
   auto lower = [](std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     return out;
   };
   for (std::size_t i = 0; i < header_.size(); ++i) {
@@ -127,7 +133,9 @@ std::size_t CsvTable::require_column(std::string_view name) const {
               fmt::join(header_, ","));
 }
 
-std::string CsvTable::where(const CsvRow& row) const { return fmt::format("{}:{}", name_, row.line); }
+std::string CsvTable::where(const CsvRow& row) const {
+  return fmt::format("{}:{}", name_, row.line);
+}
 
 const std::string& CsvTable::text(const CsvRow& row, std::size_t column) const {
   if (column >= row.fields.size()) {
@@ -154,7 +162,9 @@ const std::string& CsvTable::required_text(const CsvRow& row, std::size_t column
 
 double CsvTable::non_negative(const CsvRow& row, std::size_t column) const {
   const double value = number(row, column);
-  if (value < 0) throw_input("{}: column '{}': {} is negative (must be >= 0)", where(row), header_[column], value);
+  if (value < 0)
+    throw_input("{}: column '{}': {} is negative (must be >= 0)", where(row), header_[column],
+                value);
   return value;
 }
 

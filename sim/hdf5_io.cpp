@@ -23,11 +23,13 @@ void string_attribute(H5::H5Object& object, const std::string& name, const std::
 }
 
 void uint_attribute(H5::H5Object& object, const std::string& name, std::uint64_t value) {
-  H5::Attribute attribute = object.createAttribute(name, H5::PredType::NATIVE_UINT64, H5::DataSpace(H5S_SCALAR));
+  H5::Attribute attribute =
+      object.createAttribute(name, H5::PredType::NATIVE_UINT64, H5::DataSpace(H5S_SCALAR));
   attribute.write(H5::PredType::NATIVE_UINT64, &value);
 }
 
-void write_strings(H5::Group& group, const std::string& name, const std::vector<std::string>& values) {
+void write_strings(H5::Group& group, const std::string& name,
+                   const std::vector<std::string>& values) {
   H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
   const hsize_t n = values.size();
   H5::DataSet ds = group.createDataSet(name, type, H5::DataSpace(1, &n));
@@ -53,12 +55,14 @@ FilteredChunk filter_chunk(const double* values, std::size_t available, std::siz
   std::vector<unsigned char> shuffled(raw_bytes, 0);  // the edge chunk is padded with zeros
   const auto* in = reinterpret_cast<const unsigned char*>(values);
   for (std::size_t i = 0; i < available; ++i) {
-    for (std::size_t j = 0; j < sizeof(double); ++j) shuffled[j * n + i] = in[i * sizeof(double) + j];
+    for (std::size_t j = 0; j < sizeof(double); ++j)
+      shuffled[j * n + i] = in[i * sizeof(double) + j];
   }
   FilteredChunk chunk;
   uLongf packed = compressBound(static_cast<uLong>(raw_bytes));
   chunk.bytes.resize(packed);
-  const int status = compress2(chunk.bytes.data(), &packed, shuffled.data(), static_cast<uLong>(raw_bytes), 1);
+  const int status =
+      compress2(chunk.bytes.data(), &packed, shuffled.data(), static_cast<uLong>(raw_bytes), 1);
   if (status != Z_OK || packed >= raw_bytes) {
     chunk.bytes = std::move(shuffled);
     chunk.filter_mask = 1u << kDeflateFilterIndex;
@@ -76,21 +80,23 @@ void write_filtered_chunks(H5::DataSet& ds, const std::vector<hsize_t>& dims, hs
   hsize_t row_values = 1;
   for (std::size_t d = 1; d < dims.size(); ++d) row_values *= dims[d];
   const hsize_t chunks = (dims[0] + chunk_rows - 1) / chunk_rows;
-  const hsize_t batch = 4 * static_cast<hsize_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
+  const hsize_t batch =
+      4 * static_cast<hsize_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
   std::vector<FilteredChunk> filtered;
   for (hsize_t first = 0; first < chunks; first += batch) {
     const hsize_t last = std::min(chunks, first + batch);
     filtered.assign(last - first, FilteredChunk{});
     tbb::parallel_for(first, last, [&](hsize_t c) {
       const hsize_t rows = std::min(chunk_rows, dims[0] - c * chunk_rows);
-      filtered[c - first] = filter_chunk(data + c * chunk_rows * row_values, rows * row_values, chunk_rows * row_values);
+      filtered[c - first] = filter_chunk(data + c * chunk_rows * row_values, rows * row_values,
+                                         chunk_rows * row_values);
     });
     for (hsize_t c = first; c < last; ++c) {
       std::vector<hsize_t> offset(dims.size(), 0);
       offset[0] = c * chunk_rows;
       const FilteredChunk& chunk = filtered[c - first];
-      if (H5Dwrite_chunk(ds.getId(), H5P_DEFAULT, chunk.filter_mask, offset.data(), chunk.bytes.size(),
-                         chunk.bytes.data()) < 0) {
+      if (H5Dwrite_chunk(ds.getId(), H5P_DEFAULT, chunk.filter_mask, offset.data(),
+                         chunk.bytes.size(), chunk.bytes.data()) < 0) {
         throw H5::DataSetIException("H5Dwrite_chunk", "cannot write a chunk of " + ds.getObjName());
       }
     }
@@ -157,13 +163,13 @@ std::uint64_t read_uint_attribute(const H5::H5Object& object, const std::string&
   return value;
 }
 
-std::vector<double> read_doubles(const H5::H5File& file, const std::string& name, std::size_t expected,
-                                 const std::string& path) {
+std::vector<double> read_doubles(const H5::H5File& file, const std::string& name,
+                                 std::size_t expected, const std::string& path) {
   H5::DataSet ds = file.openDataSet(name);
   const auto points = static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints());
   if (points != expected) {
-    throw_input("{}: {} has {} values, expected {} (written by a different scenario or version?)", path, name,
-                points, expected);
+    throw_input("{}: {} has {} values, expected {} (written by a different scenario or version?)",
+                path, name, points, expected);
   }
   std::vector<double> values(points);
   if (points) ds.read(values.data(), H5::PredType::NATIVE_DOUBLE);
@@ -207,10 +213,12 @@ RunResult read_result(const std::string& path, const ResultLayout& layout) {
     result.period_values = read_doubles(file, "/trials/periods", n * layout.period_cells(), path);
     result.seat_values = read_doubles(file, "/trials/seat_bookings", n * layout.seat_cells(), path);
     if (info.keep_trials) {
-      result.monthly_values = read_doubles(file, "/trials/monthly", n * layout.monthly_cells(), path);
+      result.monthly_values =
+          read_doubles(file, "/trials/monthly", n * layout.monthly_cells(), path);
     }
     const std::size_t cells = layout.monthly_cells();
-    const auto nodes = static_cast<std::size_t>(file.openDataSet("/state/node_start").getSpace().getSimpleExtentNpoints());
+    const auto nodes = static_cast<std::size_t>(
+        file.openDataSet("/state/node_start").getSpace().getSimpleExtentNpoints());
     const auto starts = read_doubles(file, "/state/node_start", nodes, path);
     const auto levels = read_doubles(file, "/state/node_level", nodes, path);
     const auto counts = read_doubles(file, "/state/node_count", nodes, path);
@@ -224,8 +232,10 @@ RunResult read_result(const std::string& path, const ResultLayout& layout) {
       node.level = static_cast<int>(levels[i]);
       node.count = static_cast<std::uint64_t>(counts[i]);
       node.end_covered = static_cast<std::uint64_t>(ends[i]);
-      node.mean.assign(means.begin() + static_cast<std::ptrdiff_t>(i * cells), means.begin() + static_cast<std::ptrdiff_t>((i + 1) * cells));
-      node.m2.assign(m2s.begin() + static_cast<std::ptrdiff_t>(i * cells), m2s.begin() + static_cast<std::ptrdiff_t>((i + 1) * cells));
+      node.mean.assign(means.begin() + static_cast<std::ptrdiff_t>(i * cells),
+                       means.begin() + static_cast<std::ptrdiff_t>((i + 1) * cells));
+      node.m2.assign(m2s.begin() + static_cast<std::ptrdiff_t>(i * cells),
+                     m2s.begin() + static_cast<std::ptrdiff_t>((i + 1) * cells));
       result.monthly_moments.push(std::move(node));
     }
   } catch (const H5::Exception& e) {
@@ -238,9 +248,9 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
                 const Summary* summary, const Provenance& provenance) {
   const ResultLayout& layout = result.layout;
   const hsize_t R = static_cast<hsize_t>(layout.regions), S = static_cast<hsize_t>(layout.segments),
-             K = static_cast<hsize_t>(kMetricCount), M = static_cast<hsize_t>(layout.months),
-             P = static_cast<hsize_t>(layout.periods.size()), N = result.trials(),
-             Q = static_cast<hsize_t>(kQuantiles);
+                K = static_cast<hsize_t>(kMetricCount), M = static_cast<hsize_t>(layout.months),
+                P = static_cast<hsize_t>(layout.periods.size()), N = result.trials(),
+                Q = static_cast<hsize_t>(kQuantiles);
   write_atomically(path, [&](const std::string& tmp) {
     H5::Exception::dontPrint();
     try {
@@ -260,7 +270,8 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       for (int k = 0; k < kMetricCount; ++k) metrics.emplace_back(metric_info(k).name);
       for (const auto& p : layout.periods) periods.push_back(p.label);
       for (const auto& s : scenario.seats) seats.push_back(s.id);
-      for (int y = 0; y < layout.fiscal_years; ++y) years.push_back(fmt::format("FY{}", layout.first_fiscal_year + y));
+      for (int y = 0; y < layout.fiscal_years; ++y)
+        years.push_back(fmt::format("FY{}", layout.first_fiscal_year + y));
       write_strings(labels, "metrics", metrics);
       write_strings(labels, "periods", periods);
       write_strings(labels, "seats", seats);
@@ -271,17 +282,23 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       if (summary != nullptr) {
         H5::Group group = file.createGroup("/summary");
         H5::Group monthly = file.createGroup("/summary/monthly");
-        write_doubles(monthly, "mean", {M, R, S, K}, summary->monthly_mean.data(), "month,region,segment,metric");
-        write_doubles(monthly, "sd", {M, R, S, K}, summary->monthly_sd.data(), "month,region,segment,metric");
-        write_doubles(monthly, "se", {M, R, S, K}, summary->monthly_se.data(), "month,region,segment,metric");
+        write_doubles(monthly, "mean", {M, R, S, K}, summary->monthly_mean.data(),
+                      "month,region,segment,metric");
+        write_doubles(monthly, "sd", {M, R, S, K}, summary->monthly_sd.data(),
+                      "month,region,segment,metric");
+        write_doubles(monthly, "se", {M, R, S, K}, summary->monthly_se.data(),
+                      "month,region,segment,metric");
         if (!summary->monthly_quantiles.empty()) {
           write_doubles(monthly, "quantiles", {M, R, S, K, Q}, summary->monthly_quantiles.data(),
                         "month,region,segment,metric,quantile");
         }
         H5::Group period_group = file.createGroup("/summary/periods");
-        write_doubles(period_group, "mean", {P, R, S, K}, summary->period_mean.data(), "period,region,segment,metric");
-        write_doubles(period_group, "sd", {P, R, S, K}, summary->period_sd.data(), "period,region,segment,metric");
-        write_doubles(period_group, "se", {P, R, S, K}, summary->period_se.data(), "period,region,segment,metric");
+        write_doubles(period_group, "mean", {P, R, S, K}, summary->period_mean.data(),
+                      "period,region,segment,metric");
+        write_doubles(period_group, "sd", {P, R, S, K}, summary->period_sd.data(),
+                      "period,region,segment,metric");
+        write_doubles(period_group, "se", {P, R, S, K}, summary->period_se.data(),
+                      "period,region,segment,metric");
         write_doubles(period_group, "quantiles", {P, R, S, K, Q}, summary->period_quantiles.data(),
                       "period,region,segment,metric,quantile");
 
@@ -319,7 +336,8 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
           created.push_back(k.pipeline_created);
         }
         write_doubles(kpis, "win_rate", {P, R, S}, win_rate.data(), "period,region,segment");
-        write_doubles(kpis, "average_deal_size", {P, R, S}, deal_size.data(), "period,region,segment");
+        write_doubles(kpis, "average_deal_size", {P, R, S}, deal_size.data(),
+                      "period,region,segment");
         write_doubles(kpis, "cycle_months", {P, R, S}, cycle.data(), "period,region,segment");
         write_doubles(kpis, "pipeline_created", {P, R, S}, created.data(), "period,region,segment");
 
@@ -339,11 +357,15 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       }
 
       H5::Group trials = file.createGroup("/trials");
-      write_doubles(trials, "periods", {N, P, R, S, K}, result.period_values.data(), "trial,period,region,segment,metric", Storage::compressed);
-      write_doubles(trials, "seat_bookings", {N, static_cast<hsize_t>(layout.seats), static_cast<hsize_t>(layout.fiscal_years)},
-                    result.seat_values.data(), "trial,seat,fiscal_year", Storage::compressed);
+      write_doubles(trials, "periods", {N, P, R, S, K}, result.period_values.data(),
+                    "trial,period,region,segment,metric", Storage::compressed);
+      write_doubles(
+          trials, "seat_bookings",
+          {N, static_cast<hsize_t>(layout.seats), static_cast<hsize_t>(layout.fiscal_years)},
+          result.seat_values.data(), "trial,seat,fiscal_year", Storage::compressed);
       if (result.keep_monthly) {
-        write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(), "trial,month,region,segment,metric", Storage::compressed);
+        write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(),
+                      "trial,month,region,segment,metric", Storage::compressed);
       }
 
       // The monthly moment tree's nodes, so that shards merge into exactly the single-run result.

@@ -27,9 +27,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::string escape_pointer_token(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -105,7 +108,8 @@ void JsonNode::allow_only(const std::vector<std::string_view>& allowed) const {
     if (std::find(names.begin(), names.end(), it.key()) != names.end()) continue;
     const std::string suggestion = did_you_mean(it.key(), names);
     JsonNode member(*it, file_, pointer_ + "/" + escape_pointer_token(it.key()));
-    if (!suggestion.empty()) member.fail("unknown key \"{}\" (did you mean \"{}\"?)", it.key(), suggestion);
+    if (!suggestion.empty())
+      member.fail("unknown key \"{}\" (did you mean \"{}\"?)", it.key(), suggestion);
     member.fail("unknown key \"{}\" (allowed: {})", it.key(), fmt::join(names, ", "));
   }
 }
@@ -135,11 +139,13 @@ double JsonNode::positive() const {
   return v;
 }
 
-double JsonNode::probability() const { return number_in(0.0, 1.0, "a probability"); }
+double JsonNode::probability() const {
+  return number_in(0.0, 1.0, "a probability");
+}
 
 long long JsonNode::integer(long long lo, long long hi) const {
-  if (!value_->is_number_integer() && !(value_->is_number() && std::floor(number()) == number() &&
-                                        std::abs(number()) < 9e15)) {
+  if (!value_->is_number_integer() &&
+      !(value_->is_number() && std::floor(number()) == number() && std::abs(number()) < 9e15)) {
     fail("{} is not an integer", show(*value_));
   }
   const double v = number();

@@ -49,7 +49,7 @@ class JsonNode {
   bool is_string() const { return value_->is_string(); }
 
   void expect_object() const;
-  double number() const;                                  //!< finite number
+  double number() const;                                                //!< finite number
   double number_in(double lo, double hi, std::string_view what) const;  //!< in [lo, hi]
   double non_negative() const;
   double positive() const;

@@ -1,3 +1,5 @@
 #include "sim/cli.hpp"
 
-int main(int argc, char** argv) { return opsim::cli::main(argc, argv); }
+int main(int argc, char** argv) {
+  return opsim::cli::main(argc, argv);
+}

@@ -42,7 +42,8 @@ std::vector<double> receive_doubles(int source) {
   std::vector<double> values(n);
   for (std::size_t offset = 0; offset < values.size(); offset += kMaxMessage) {
     const auto count = static_cast<int>(std::min<std::size_t>(kMaxMessage, values.size() - offset));
-    MPI_Recv(values.data() + offset, count, MPI_DOUBLE, source, kTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Recv(values.data() + offset, count, MPI_DOUBLE, source, kTag, MPI_COMM_WORLD,
+             MPI_STATUS_IGNORE);
   }
   return values;
 }
@@ -84,10 +85,18 @@ void finalise() {
   g_initialised = false;
 }
 
-int rank() { return g_rank; }
-int size() { return g_size; }
-int local_size() { return g_local_size; }
-bool active() { return g_initialised && g_size > 1; }
+int rank() {
+  return g_rank;
+}
+int size() {
+  return g_size;
+}
+int local_size() {
+  return g_local_size;
+}
+bool active() {
+  return g_initialised && g_size > 1;
+}
 
 bool any_failed(bool failed, int* lowest_failing) {
   if (!active()) {
@@ -104,7 +113,8 @@ bool any_failed(bool failed, int* lowest_failing) {
 namespace {
 
 void send_result(const RunResult& result) {
-  std::vector<double> header{static_cast<double>(result.first_trial), static_cast<double>(result.end_trial),
+  std::vector<double> header{static_cast<double>(result.first_trial),
+                             static_cast<double>(result.end_trial),
                              static_cast<double>(result.monthly_moments.nodes().size())};
   send_doubles(header);
   send_doubles(result.period_values);
@@ -112,8 +122,9 @@ void send_result(const RunResult& result) {
   send_doubles(result.monthly_values);
   std::vector<double> nodes;
   for (const auto& node : result.monthly_moments.nodes()) {
-    nodes.insert(nodes.end(), {static_cast<double>(node.start), static_cast<double>(node.level),
-                               static_cast<double>(node.count), static_cast<double>(node.end_covered)});
+    nodes.insert(nodes.end(),
+                 {static_cast<double>(node.start), static_cast<double>(node.level),
+                  static_cast<double>(node.count), static_cast<double>(node.end_covered)});
     nodes.insert(nodes.end(), node.mean.begin(), node.mean.end());
     nodes.insert(nodes.end(), node.m2.begin(), node.m2.end());
   }
@@ -141,9 +152,11 @@ RunResult receive_result(int source, const ResultLayout& layout) {
     node.count = static_cast<std::uint64_t>(nodes[at + 2]);
     node.end_covered = static_cast<std::uint64_t>(nodes[at + 3]);
     at += 4;
-    node.mean.assign(nodes.begin() + static_cast<std::ptrdiff_t>(at), nodes.begin() + static_cast<std::ptrdiff_t>(at + cells));
+    node.mean.assign(nodes.begin() + static_cast<std::ptrdiff_t>(at),
+                     nodes.begin() + static_cast<std::ptrdiff_t>(at + cells));
     at += cells;
-    node.m2.assign(nodes.begin() + static_cast<std::ptrdiff_t>(at), nodes.begin() + static_cast<std::ptrdiff_t>(at + cells));
+    node.m2.assign(nodes.begin() + static_cast<std::ptrdiff_t>(at),
+                   nodes.begin() + static_cast<std::ptrdiff_t>(at + cells));
     at += cells;
     result.monthly_moments.push(std::move(node));
   }
@@ -176,7 +189,8 @@ void sum_on_root(std::vector<std::uint64_t>& values) {
   for (std::size_t offset = 0; offset < values.size(); offset += kMaxMessage) {
     const auto count = static_cast<int>(std::min(kMaxMessage, values.size() - offset));
     if (rank() == 0) {
-      MPI_Reduce(MPI_IN_PLACE, values.data() + offset, count, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+      MPI_Reduce(MPI_IN_PLACE, values.data() + offset, count, MPI_UINT64_T, MPI_SUM, 0,
+                 MPI_COMM_WORLD);
     } else {
       MPI_Reduce(values.data() + offset, nullptr, count, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
     }
@@ -213,20 +227,34 @@ RunResult gather_on_root(RunResult mine) {
 
 void initialise(int*, char***) {}
 void finalise() {}
-std::vector<double> concatenate_on_root(const std::vector<double>& mine) { return mine; }
+std::vector<double> concatenate_on_root(const std::vector<double>& mine) {
+  return mine;
+}
 void sum_on_root(std::vector<std::uint64_t>&) {}
 void broadcast(std::vector<double>&) {}
-RunResult gather_on_root(RunResult mine) { return mine; }
+RunResult gather_on_root(RunResult mine) {
+  return mine;
+}
 void use_node_cores() {}
-int rank() { return 0; }
-int size() { return 1; }
-int local_size() { return 1; }
-bool active() { return false; }
+int rank() {
+  return 0;
+}
+int size() {
+  return 1;
+}
+int local_size() {
+  return 1;
+}
+bool active() {
+  return false;
+}
 bool any_failed(bool failed, int* lowest_failing) {
   *lowest_failing = failed ? 0 : -1;
   return failed;
 }
-void abort(int code) { std::exit(code); }
+void abort(int code) {
+  std::exit(code);
+}
 
 #endif
 
@@ -234,8 +262,12 @@ namespace {
 bool g_collective_error = false;
 }
 
-bool error_is_collective() { return g_collective_error || !active(); }
-void note_collective_error() { g_collective_error = true; }
+bool error_is_collective() {
+  return g_collective_error || !active();
+}
+void note_collective_error() {
+  g_collective_error = true;
+}
 
 std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t first, std::uint64_t end) {
   const std::uint64_t span = end - first;
@@ -247,7 +279,8 @@ std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t first, std::uint6
 
 RunResult run_distributed(const Scenario& scenario, RunOptions options) {
   if (options.threads <= 0) options.threads = std::max(1, resolve_threads(0) / local_size());
-  std::tie(options.first_trial, options.end_trial) = share_of(options.first_trial, options.end_trial);
+  std::tie(options.first_trial, options.end_trial) =
+      share_of(options.first_trial, options.end_trial);
   RunResult mine;
   collectively([&] { mine = run_trials(scenario, options); });
   return gather_on_root(std::move(mine));

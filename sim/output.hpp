@@ -40,7 +40,8 @@ RunResult read_result(const std::string& path, const ResultLayout& layout);
 
 //! Writes `path` atomically: `write` fills a temporary file next to it, which is renamed to
 //! `path` only when `write` returns; on an exception the temporary file is removed.
-void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write);
+void write_atomically(const std::string& path,
+                      const std::function<void(const std::string&)>& write);
 
 void write_hdf5(const std::string& path, const Scenario& scenario, const RunResult& result,
                 const Summary* summary, const Provenance& provenance);

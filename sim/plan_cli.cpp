@@ -213,7 +213,8 @@ struct QuotaRun {
 
 //! This rank's share of the trials of `options`.
 RunOptions rank_share(RunOptions options) {
-  std::tie(options.first_trial, options.end_trial) = mpi::share_of(options.first_trial, options.end_trial);
+  std::tie(options.first_trial, options.end_trial) =
+      mpi::share_of(options.first_trial, options.end_trial);
   return options;
 }
 
@@ -237,7 +238,8 @@ QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& f
   run.occupancy.resize(scenario.seats.size(), fy.months());
   for (const auto& c : occupancy) run.occupancy.add(c);
   // Counts are integers: their sum over ranks is exact in any order.
-  for (auto* counts : {&run.occupancy.leaver, &run.occupancy.backfill, &run.occupancy.vacant, &run.occupancy.departures})
+  for (auto* counts : {&run.occupancy.leaver, &run.occupancy.backfill, &run.occupancy.vacant,
+                       &run.occupancy.departures})
     mpi::sum_on_root(*counts);
   std::vector<std::uint64_t> trials{run.occupancy.trials};
   mpi::sum_on_root(trials);
@@ -262,8 +264,9 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
     const plan::SeatDistributions bookings(result.seat_values, scenario.seats.size(),
                                            result.layout.fiscal_years, fy.index, result.trials());
     const plan::QuotaSet quotas = plan::set_quotas(scenario, bookings, problem.request);
-    outcome.report = plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(),
-                                           bookings, quotas.quota, problem.profiles, &run.occupancy);
+    outcome.report =
+        plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(), bookings,
+                              quotas.quota, problem.profiles, &run.occupancy);
     quota = quotas.quota;
     outcome.info = {plan::to_string(problem.request.method),
                     fy.year,
@@ -280,7 +283,8 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
     watch.restart();
     RunOptions comp_options = rank_share(base_options);
     plan::CompEvaluator evaluator(scenario, problem.comp, fy, quota, problem.profiles,
-                                  comp_options.end_trial - comp_options.first_trial, comp_options.first_trial);
+                                  comp_options.end_trial - comp_options.first_trial,
+                                  comp_options.first_trial);
     const SeatMonthRecording comp_recording = evaluator.recording();
     comp_options.seat_months = &comp_recording;
     comp_options.observe_trial = [&](std::uint64_t trial, const TrialOutcome& o) {

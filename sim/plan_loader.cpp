@@ -158,25 +158,28 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
   std::vector<int> segment_plan(segments.size(), -1);
   std::vector<std::string> roles;  // held by some seat, in seat order
   for (const auto& seat : scenario.seats) {
-    if (!seat.role.empty() && std::find(roles.begin(), roles.end(), seat.role) == roles.end()) roles.push_back(seat.role);
+    if (!seat.role.empty() && std::find(roles.begin(), roles.end(), seat.role) == roles.end())
+      roles.push_back(seat.role);
   }
   std::vector<int> role_plan(roles.size(), -1);
   int default_plan = -1;
   for (const auto& item : list.items()) {
-    item.allow_only({"id", "roles", "segments", "ote", "variable_share", "tiers", "tier_mode", "cap",
-                     "measurement", "draw", "spif", "clawback_months"});
+    item.allow_only({"id", "roles", "segments", "ote", "variable_share", "tiers", "tier_mode",
+                     "cap", "measurement", "draw", "spif", "clawback_months"});
     plan::CompPlan p;
     const int index = static_cast<int>(spec.plans.size());
     p.id = item.at("id").string();
     // A plan covers the seats of its roles, then those of its segments without a role plan.
-    const auto claim = [&](const JsonNode& names, const std::vector<std::string>& ids, std::vector<int>& plan_of,
-                           std::string_view kind) {
-      if (names.size() == 0) names.fail("is empty (name at least one {0}, or leave the key out)", kind);
+    const auto claim = [&](const JsonNode& names, const std::vector<std::string>& ids,
+                           std::vector<int>& plan_of, std::string_view kind) {
+      if (names.size() == 0)
+        names.fail("is empty (name at least one {0}, or leave the key out)", kind);
       for (const auto& s : names.items()) {
         if (ids.empty()) s.fail("no seat has a {0} (give roster reps or hires a \"{0}\")", kind);
         const int k = find_index(s, ids, kind);
         if (plan_of[k] >= 0) {
-          s.fail("{} \"{}\" already has plan \"{}\" (one plan per {})", kind, ids[k], spec.plans[plan_of[k]].id, kind);
+          s.fail("{} \"{}\" already has plan \"{}\" (one plan per {})", kind, ids[k],
+                 spec.plans[plan_of[k]].id, kind);
         }
         plan_of[k] = index;
       }
@@ -270,7 +273,8 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
   for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
     const Seat& seat = scenario.seats[s];
     const auto role = std::find(roles.begin(), roles.end(), seat.role);
-    const int by_role = role == roles.end() ? -1 : role_plan[static_cast<std::size_t>(role - roles.begin())];
+    const int by_role =
+        role == roles.end() ? -1 : role_plan[static_cast<std::size_t>(role - roles.begin())];
     const int by_segment = segment_plan[seat.segment];
     spec.seat_plan[s] = by_role >= 0 ? by_role : by_segment >= 0 ? by_segment : default_plan;
   }

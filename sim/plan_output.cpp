@@ -295,9 +295,12 @@ void write_quota_hdf5(const std::string& path, const Scenario& scenario, const Q
       write_table_hdf5(file, "/compensation", comp_table(*comp));
       H5::Group group = file.openGroup("/compensation");
       const hsize_t n = comp->total_cost.size();
-      write_doubles(group, "trial_total_variable", {n}, comp->total_variable.data(), "trial", Storage::compressed);
-      write_doubles(group, "trial_total_cost", {n}, comp->total_cost.data(), "trial", Storage::compressed);
-      write_doubles(group, "trial_cost_share", {n}, comp->cost_share.data(), "trial", Storage::compressed);
+      write_doubles(group, "trial_total_variable", {n}, comp->total_variable.data(), "trial",
+                    Storage::compressed);
+      write_doubles(group, "trial_total_cost", {n}, comp->total_cost.data(), "trial",
+                    Storage::compressed);
+      write_doubles(group, "trial_cost_share", {n}, comp->cost_share.data(), "trial",
+                    Storage::compressed);
     }
   });
 }

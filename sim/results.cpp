@@ -47,7 +47,8 @@ TrialAggregator::TrialAggregator(const Scenario& scenario, const ResultLayout& l
         std::vector<int> segments{total_segment};
         if (actual.segment >= 0) segments.push_back(actual.segment);
         for (int segment : segments) {
-          for (Metric metric : {Metric::new_bookings, Metric::new_bookings_spot, Metric::bookings_spot}) {
+          for (Metric metric :
+               {Metric::new_bookings, Metric::new_bookings_spot, Metric::bookings_spot}) {
             actuals_[p * layout.cells() + layout.cell(region, segment, static_cast<int>(metric))] +=
                 actual.amount;
           }
@@ -102,7 +103,8 @@ RunResult merge_results(std::vector<RunResult> parts) {
   if (parts.empty()) throw_input("nothing to merge");
   // An empty range [x, x) (a rank with no trials) sorts before the range starting at x.
   std::sort(parts.begin(), parts.end(), [](const RunResult& a, const RunResult& b) {
-    return a.first_trial != b.first_trial ? a.first_trial < b.first_trial : a.end_trial < b.end_trial;
+    return a.first_trial != b.first_trial ? a.first_trial < b.first_trial
+                                          : a.end_trial < b.end_trial;
   });
   RunResult merged = std::move(parts.front());
   std::vector<MomentTree> trees;
@@ -110,8 +112,9 @@ RunResult merge_results(std::vector<RunResult> parts) {
   for (std::size_t i = 1; i < parts.size(); ++i) {
     RunResult& part = parts[i];
     if (part.first_trial != merged.end_trial) {
-      throw_input("trial ranges do not join: [{}, {}) follows a range ending at {} ({})", part.first_trial,
-                  part.end_trial, merged.end_trial, part.first_trial < merged.end_trial ? "overlap" : "gap");
+      throw_input("trial ranges do not join: [{}, {}) follows a range ending at {} ({})",
+                  part.first_trial, part.end_trial, merged.end_trial,
+                  part.first_trial < merged.end_trial ? "overlap" : "gap");
     }
     if (part.layout.cells() != merged.layout.cells() ||
         part.layout.periods.size() != merged.layout.periods.size() ||
@@ -135,8 +138,8 @@ RunResult merge_results(std::vector<RunResult> parts) {
 
 std::uint64_t estimate_memory(const ResultLayout& layout, std::uint64_t trials, bool keep_monthly,
                               int threads) {
-  const std::uint64_t per_trial =
-      8 * (layout.period_cells() + layout.seat_cells() + (keep_monthly ? layout.monthly_cells() : 0));
+  const std::uint64_t per_trial = 8 * (layout.period_cells() + layout.seat_cells() +
+                                       (keep_monthly ? layout.monthly_cells() : 0));
   int depth = 1;
   while ((std::uint64_t{1} << depth) < trials) ++depth;
   // Moment tree: at most ~2 nodes per level plus one block tree per in-flight block, each

@@ -19,7 +19,7 @@ namespace opsim {
 struct Period {
   std::string label;  //!< "FY2027" or "FY2027-Q1"
   int fiscal_year = 0;
-  int quarter = 0;  //!< 0 = whole year
+  int quarter = 0;      //!< 0 = whole year
   int first_month = 0;  //!< absolute months of the whole period
   int last_month = 0;
   int first_in_horizon = 0;  //!< relative months clipped to the horizon

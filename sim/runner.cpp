@@ -71,11 +71,13 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
           const std::uint64_t row = trial - options.first_trial;
           aggregator.aggregate(s.outcome, s.monthly.data(),
                                &result.period_values[row * layout.period_cells()]);
-          std::copy(s.outcome.seat_bookings.begin(), s.outcome.seat_bookings.end(),
-                    result.seat_values.begin() + static_cast<std::ptrdiff_t>(row * layout.seat_cells()));
+          std::copy(
+              s.outcome.seat_bookings.begin(), s.outcome.seat_bookings.end(),
+              result.seat_values.begin() + static_cast<std::ptrdiff_t>(row * layout.seat_cells()));
           if (options.keep_monthly) {
             std::copy(s.monthly.begin(), s.monthly.end(),
-                      result.monthly_values.begin() + static_cast<std::ptrdiff_t>(row * layout.monthly_cells()));
+                      result.monthly_values.begin() +
+                          static_cast<std::ptrdiff_t>(row * layout.monthly_cells()));
           }
           block_trees[b].add_trial(trial, s.monthly.data());
           if (options.observe_trial) options.observe_trial(trial, s.outcome);

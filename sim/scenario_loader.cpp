@@ -53,7 +53,9 @@ class Names {
   int resolve(const CsvTable& table, const CsvRow& row, std::size_t column) const {
     const std::string& id = table.text(row, column);
     const int i = find(id);
-    if (i < 0) throw_input("{}: column '{}': {}", table.where(row), table.header()[column], unknown_message(id));
+    if (i < 0)
+      throw_input("{}: column '{}': {}", table.where(row), table.header()[column],
+                  unknown_message(id));
     return i;
   }
   std::size_t size() const { return order_.size(); }
@@ -65,7 +67,8 @@ class Names {
 };
 
 struct Context {
-  Context(Scenario& s, std::string dir, CsvCache* shared) : scenario(s), base_dir(std::move(dir)), cache(shared) {}
+  Context(Scenario& s, std::string dir, CsvCache* shared)
+      : scenario(s), base_dir(std::move(dir)), cache(shared) {}
   Scenario& scenario;
   std::string base_dir;
   Names currencies{"currency"};
@@ -84,7 +87,8 @@ struct Context {
 
   std::string resolve_path(const std::string& path) const {
     std::filesystem::path p(path);
-    return p.is_absolute() ? path : (std::filesystem::path(base_dir) / p).lexically_normal().string();
+    return p.is_absolute() ? path
+                           : (std::filesystem::path(base_dir) / p).lexically_normal().string();
   }
   int relative(int absolute_month) const { return absolute_month - scenario.calendar.start(); }
 };
@@ -151,7 +155,8 @@ std::vector<double> parse_pmf(const JsonNode& node, int max_length) {
 std::vector<AttritionBand> parse_attrition(const JsonNode& node) {
   std::vector<AttritionBand> bands;
   if (node.is_number()) {
-    bands.push_back({std::numeric_limits<int>::max(), node.number_in(0.0, 0.999999, "an annual rate")});
+    bands.push_back(
+        {std::numeric_limits<int>::max(), node.number_in(0.0, 0.999999, "an annual rate")});
     return bands;
   }
   int previous = -1;
@@ -164,7 +169,8 @@ std::vector<AttritionBand> parse_attrition(const JsonNode& node) {
     if (auto max = item.get("max_tenure_months")) {
       band.max_tenure_months = static_cast<int>(max->integer(0, 1200));
       if (band.max_tenure_months <= previous) {
-        max->fail("{} does not increase on the previous band ({})", band.max_tenure_months, previous);
+        max->fail("{} does not increase on the previous band ({})", band.max_tenure_months,
+                  previous);
       }
       previous = band.max_tenure_months;
     } else if (i + 1 < count) {
@@ -179,19 +185,31 @@ std::vector<AttritionBand> parse_attrition(const JsonNode& node) {
   return bands;
 }
 
-const std::vector<std::string_view> kSegmentParamKeys = {
-    "opportunity_rate", "win_rate", "quarter_end_win_multiplier", "deal_size", "cycle_months",
-    "contract_term_months", "ramp_curve", "attrition", "backfill_lag_months", "skill_cv",
-    "productivity_growth", "churn_probability", "expansion"};
+const std::vector<std::string_view> kSegmentParamKeys = {"opportunity_rate",
+                                                         "win_rate",
+                                                         "quarter_end_win_multiplier",
+                                                         "deal_size",
+                                                         "cycle_months",
+                                                         "contract_term_months",
+                                                         "ramp_curve",
+                                                         "attrition",
+                                                         "backfill_lag_months",
+                                                         "skill_cv",
+                                                         "productivity_growth",
+                                                         "churn_probability",
+                                                         "expansion"};
 
 //! Applies the members present in `node` onto `p`.
 void apply_segment_params(const JsonNode& node, const Context& ctx, SegmentParams& p) {
-  if (auto v = node.get("opportunity_rate")) p.opportunity_rate = v->number_in(0.0, 1000.0, "a rate per rep-month");
+  if (auto v = node.get("opportunity_rate"))
+    p.opportunity_rate = v->number_in(0.0, 1000.0, "a rate per rep-month");
   if (auto v = node.get("win_rate")) p.win_rate = v->probability();
-  if (auto v = node.get("quarter_end_win_multiplier")) p.quarter_end_win_multiplier = v->number_in(0.0, 10.0, "a multiplier");
+  if (auto v = node.get("quarter_end_win_multiplier"))
+    p.quarter_end_win_multiplier = v->number_in(0.0, 10.0, "a multiplier");
   if (auto v = node.get("deal_size")) parse_deal_size(*v, p);
   if (auto v = node.get("cycle_months")) p.cycle_pmf = parse_pmf(*v, kMaxCycleMonths);
-  if (auto v = node.get("contract_term_months")) p.contract_term_months = static_cast<int>(v->integer(1, 120));
+  if (auto v = node.get("contract_term_months"))
+    p.contract_term_months = static_cast<int>(v->integer(1, 120));
   if (auto v = node.get("ramp_curve")) p.ramp_curve = ctx.curves.resolve(*v);
   if (auto v = node.get("attrition")) p.attrition = parse_attrition(*v);
   if (auto v = node.get("backfill_lag_months")) {
@@ -203,8 +221,10 @@ void apply_segment_params(const JsonNode& node, const Context& ctx, SegmentParam
       p.backfill_lag_months = static_cast<int>(v->integer(0, 60));
     }
   }
-  if (auto v = node.get("skill_cv")) p.skill_cv = v->number_in(0.0, 5.0, "a coefficient of variation");
-  if (auto v = node.get("productivity_growth")) p.productivity_growth = v->number_in(-0.9, 10.0, "an annual growth rate");
+  if (auto v = node.get("skill_cv"))
+    p.skill_cv = v->number_in(0.0, 5.0, "a coefficient of variation");
+  if (auto v = node.get("productivity_growth"))
+    p.productivity_growth = v->number_in(-0.9, 10.0, "an annual growth rate");
   if (auto v = node.get("churn_probability")) p.churn_probability = v->probability();
   if (auto v = node.get("expansion")) {
     v->allow_only({"mean", "sd"});
@@ -241,7 +261,8 @@ void parse_fx(const JsonNode& root, Context& ctx) {
     if (c.code.size() != 3) item.at("code").fail("\"{}\" is not a 3-letter currency code", c.code);
     c.key = stable_hash("currency:" + c.code);
     if (auto rate = item.get("plan_rate")) c.plan_rate = rate->positive();
-    if (auto vol = item.get("annual_volatility")) c.annual_vol = vol->number_in(0.0, 2.0, "an annual volatility");
+    if (auto vol = item.get("annual_volatility"))
+      c.annual_vol = vol->number_in(0.0, 2.0, "an annual volatility");
     if (c.code == reporting && (c.plan_rate != 1.0 || c.annual_vol != 0.0)) {
       item.fail("the reporting currency {} must have plan_rate 1 and annual_volatility 0", c.code);
     }
@@ -258,16 +279,20 @@ void parse_fx(const JsonNode& root, Context& ctx) {
   }
   fx.reporting = ctx.currencies.find(reporting);
   const std::size_t n = fx.currencies.size();
-  Eigen::MatrixXd corr = Eigen::MatrixXd::Identity(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  Eigen::MatrixXd corr =
+      Eigen::MatrixXd::Identity(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
   if (correlation) {
     if (correlation->size() != listed_count) {
-      correlation->fail("has {} rows; needs one per currency in /fx/currencies ({})", correlation->size(), listed_count);
+      correlation->fail("has {} rows; needs one per currency in /fx/currencies ({})",
+                        correlation->size(), listed_count);
     }
     for (std::size_t i = 0; i < listed_count; ++i) {
       const JsonNode row = correlation->at(i);
-      if (row.size() != listed_count) row.fail("has {} entries; needs {}", row.size(), listed_count);
+      if (row.size() != listed_count)
+        row.fail("has {} entries; needs {}", row.size(), listed_count);
       for (std::size_t j = 0; j < listed_count; ++j) {
-        corr(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = row.at(j).number_in(-1.0, 1.0, "a correlation");
+        corr(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+            row.at(j).number_in(-1.0, 1.0, "a correlation");
       }
     }
   }
@@ -295,7 +320,8 @@ void parse_regions(const JsonNode& root, Context& ctx) {
                                            : ctx.scenario.fx.reporting;
     region.seasonality.fill(1.0);
     if (auto season = item.get("seasonality")) {
-      if (season->size() != 12) season->fail("has {} values; needs 12 (January..December)", season->size());
+      if (season->size() != 12)
+        season->fail("has {} values; needs 12 (January..December)", season->size());
       double sum = 0;
       for (int m = 0; m < 12; ++m) sum += region.seasonality[m] = season->at(m).positive();
       for (auto& v : region.seasonality) v *= 12.0 / sum;
@@ -312,7 +338,8 @@ void parse_ramp_curves(const JsonNode& root, Context& ctx) {
     RampCurve curve;
     curve.id = item.at("id").string();
     ctx.curves.add(curve.id, item.at("id"));
-    for (const auto& f : item.at("fraction").items()) curve.fraction.push_back(f.number_in(0.0, 2.0, "a productivity fraction"));
+    for (const auto& f : item.at("fraction").items())
+      curve.fraction.push_back(f.number_in(0.0, 2.0, "a productivity fraction"));
     ctx.scenario.ramp_curves.push_back(curve);
   }
 }
@@ -324,11 +351,14 @@ void parse_segments(const JsonNode& root, Context& ctx, std::vector<SegmentParam
     std::vector<std::string_view> keys{"id"};
     item.expect_object();
     for (const auto& key : item.keys()) {
-      if (key != "id" && std::find(kSegmentParamKeys.begin(), kSegmentParamKeys.end(), key) == kSegmentParamKeys.end()) {
+      if (key != "id" && std::find(kSegmentParamKeys.begin(), kSegmentParamKeys.end(), key) ==
+                             kSegmentParamKeys.end()) {
         std::vector<std::string> allowed{"id"};
         allowed.insert(allowed.end(), kSegmentParamKeys.begin(), kSegmentParamKeys.end());
         const auto suggestion = did_you_mean(key, allowed);
-        item.at(key).fail("unknown key \"{}\"{}", key, suggestion.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", suggestion));
+        item.at(key).fail(
+            "unknown key \"{}\"{}", key,
+            suggestion.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", suggestion));
       }
     }
     Segment segment;
@@ -350,24 +380,27 @@ void parse_products(const JsonNode& root, Context& ctx) {
   Names ids("product");
   std::vector<double> share_sum(ctx.scenario.segments.size(), 0.0);
   for (const auto& item : list->items()) {
-    item.allow_only({"id", "segment", "share", "win_rate", "quarter_end_win_multiplier", "deal_size",
-                     "cycle_months", "contract_term_months"});
+    item.allow_only({"id", "segment", "share", "win_rate", "quarter_end_win_multiplier",
+                     "deal_size", "cycle_months", "contract_term_months"});
     Product product;
     product.id = item.at("id").string();
     ids.add(product.id, item.at("id"));
     product.segment = ctx.segments.resolve(item.at("segment"));
     product.share = item.at("share").number_in(0.0, 1.0, "a share of the segment's opportunities");
     if (auto v = item.get("win_rate")) product.win_rate = v->probability();
-    if (auto v = item.get("quarter_end_win_multiplier")) product.quarter_end_win_multiplier = v->number_in(0.0, 10.0, "a multiplier");
+    if (auto v = item.get("quarter_end_win_multiplier"))
+      product.quarter_end_win_multiplier = v->number_in(0.0, 10.0, "a multiplier");
     if (auto v = item.get("deal_size")) product.deal_size = parse_lognormal(*v);
     if (auto v = item.get("cycle_months")) product.cycle_pmf = parse_pmf(*v, kMaxCycleMonths);
-    if (auto v = item.get("contract_term_months")) product.contract_term_months = static_cast<int>(v->integer(1, 120));
+    if (auto v = item.get("contract_term_months"))
+      product.contract_term_months = static_cast<int>(v->integer(1, 120));
     share_sum[product.segment] += product.share;
     ctx.scenario.products.push_back(std::move(product));
   }
   for (std::size_t s = 0; s < share_sum.size(); ++s) {
     if (share_sum[s] > 0 && std::abs(share_sum[s] - 1.0) > 1e-6) {
-      list->fail("the shares of segment \"{}\"'s products sum to {} (must sum to 1)", ctx.scenario.segments[s].id, share_sum[s]);
+      list->fail("the shares of segment \"{}\"'s products sum to {} (must sum to 1)",
+                 ctx.scenario.segments[s].id, share_sum[s]);
     }
   }
 }
@@ -379,7 +412,8 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
   sc.params.resize(static_cast<std::size_t>(sc.region_count()) * S * months);
   for (int r = 0; r < sc.region_count(); ++r) {
     for (int s = 0; s < S; ++s) {
-      for (int m = 0; m < months; ++m) sc.params[(static_cast<std::size_t>(r) * S + s) * months + m] = base[s];
+      for (int m = 0; m < months; ++m)
+        sc.params[(static_cast<std::size_t>(r) * S + s) * months + m] = base[s];
     }
   }
   auto list = root.get("overrides");
@@ -410,10 +444,10 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
           if (set.has("deal_size")) deal_size_given[cell] = true;
           // Without a deal size, won deals would silently be worth the default 1 currency unit.
           if (sc.params[cell].opportunity_rate > 0 && !deal_size_given[cell]) {
-            set.fail("deal_size is required: opportunity_rate is above 0 for {}/{} from {}, and "
-                     "neither the segment nor an override gives a deal size",
-                     sc.regions[r].id, sc.segments[s].id,
-                     format_year_month(sc.calendar.absolute(m)));
+            set.fail(
+                "deal_size is required: opportunity_rate is above 0 for {}/{} from {}, and "
+                "neither the segment nor an override gives a deal size",
+                sc.regions[r].id, sc.segments[s].id, format_year_month(sc.calendar.absolute(m)));
           }
         }
       }
@@ -452,7 +486,8 @@ void parse_roster(const JsonNode& root, Context& ctx) {
       Seat seat;
       seat.id = table.required_text(row, id);
       if (role) seat.role = table.text(row, *role);
-      if (ctx.seats.contains(seat.id)) throw_input("{}: duplicate rep id \"{}\"", table.where(row), seat.id);
+      if (ctx.seats.contains(seat.id))
+        throw_input("{}: duplicate rep id \"{}\"", table.where(row), seat.id);
       seat.region = ctx.regions.resolve(table, row, region);
       seat.segment = ctx.segments.resolve(table, row, segment);
       seat.start = ctx.relative(csv_month(table, row, start));
@@ -465,19 +500,22 @@ void parse_hiring_plan(const JsonNode& root, Context& ctx) {
   auto plan = root.get("hiring_plan");
   if (!plan) return;
   for (const auto& item : plan->items()) {
-    item.allow_only({"id", "region", "segment", "requisition_month", "count", "time_to_fill_months", "role"});
+    item.allow_only(
+        {"id", "region", "segment", "requisition_month", "count", "time_to_fill_months", "role"});
     const int region = ctx.regions.resolve(item.at("region"));
     const int segment = ctx.segments.resolve(item.at("segment"));
     const int requisition = item.at("requisition_month").year_month();
     const auto count = item.at("count").integer(0, 100000);
     int time_to_fill = 0;
-    if (auto t = item.get("time_to_fill_months")) time_to_fill = static_cast<int>(t->integer(0, 36));
+    if (auto t = item.get("time_to_fill_months"))
+      time_to_fill = static_cast<int>(t->integer(0, 36));
     std::string role;
     if (auto r = item.get("role")) role = r->string();
-    const std::string prefix = item.has("id") ? item.at("id").string()
-                                              : fmt::format("hire/{}/{}/{}", ctx.scenario.regions[region].id,
-                                                            ctx.scenario.segments[segment].id,
-                                                            format_year_month(requisition));
+    const std::string prefix =
+        item.has("id")
+            ? item.at("id").string()
+            : fmt::format("hire/{}/{}/{}", ctx.scenario.regions[region].id,
+                          ctx.scenario.segments[segment].id, format_year_month(requisition));
     for (long long k = 0; k < count; ++k) {
       Seat seat;
       seat.id = fmt::format("{}/{}", prefix, k + 1);
@@ -497,7 +535,8 @@ void parse_territory_potential(const JsonNode& root, Context& ctx) {
   auto node = root.get("territory_potential");
   if (!node) return;
   node->allow_only({"beta", "territories", "csv", "seat_column", "potential_column"});
-  const double beta = node->at("beta").number_in(0.0, 5.0, "an elasticity (0 = potential does not matter, 1 = proportional)");
+  const double beta = node->at("beta").number_in(
+      0.0, 5.0, "an elasticity (0 = potential does not matter, 1 = proportional)");
   struct Row {
     std::string territory;
     int seat;
@@ -508,15 +547,16 @@ void parse_territory_potential(const JsonNode& root, Context& ctx) {
   auto check = [&](const Row& row) {
     for (const Row& other : rows) {
       if (other.seat == row.seat) {
-        throw_input("{}: seat \"{}\" already has territory \"{}\" (a seat owns one territory)", row.where,
-                    ctx.scenario.seats[row.seat].id, other.territory);
+        throw_input("{}: seat \"{}\" already has territory \"{}\" (a seat owns one territory)",
+                    row.where, ctx.scenario.seats[row.seat].id, other.territory);
       }
     }
   };
   if (auto list = node->get("territories")) {
     for (const auto& item : list->items()) {
       item.allow_only({"id", "seat", "potential"});
-      Row row{item.at("id").string(), ctx.seats.resolve(item.at("seat")), item.at("potential").positive(), item.where()};
+      Row row{item.at("id").string(), ctx.seats.resolve(item.at("seat")),
+              item.at("potential").positive(), item.where()};
       check(row);
       rows.push_back(row);
     }
@@ -532,11 +572,15 @@ void parse_territory_potential(const JsonNode& root, Context& ctx) {
       auto found = table.column("seat");
       seat = found ? *found : table.require_column("owner");
     }
-    const auto potential = table.require_column(node->has("potential_column") ? node->at("potential_column").string() : "potential");
+    const auto potential = table.require_column(
+        node->has("potential_column") ? node->at("potential_column").string() : "potential");
     for (const auto& row : table.rows()) {
       if (table.text(row, seat).empty()) continue;  // vacant territory: no seat to scale
-      Row r{table.text(row, territory), ctx.seats.resolve(table, row, seat), table.number(row, potential), table.where(row)};
-      if (!(r.potential > 0)) throw_input("{}: column '{}': {} is not positive (a potential must be > 0)", table.where(row), table.header()[potential], r.potential);
+      Row r{table.text(row, territory), ctx.seats.resolve(table, row, seat),
+            table.number(row, potential), table.where(row)};
+      if (!(r.potential > 0))
+        throw_input("{}: column '{}': {} is not positive (a potential must be > 0)",
+                    table.where(row), table.header()[potential], r.potential);
       check(r);
       rows.push_back(r);
     }
@@ -567,8 +611,10 @@ void parse_intensity(const JsonNode& root, Context& ctx) {
     // The cell names the random stream: a second entry would repeat the first one's draws.
     for (std::size_t i = 0; i < sc.intensities.size(); ++i) {
       if (sc.intensities[i].region == spec.region && sc.intensities[i].segment == spec.segment) {
-        item.fail("{} already has a new-business intensity at /new_business_intensity/{} "
-                  "(give one entry per region and segment)", cell, i);
+        item.fail(
+            "{} already has a new-business intensity at /new_business_intensity/{} "
+            "(give one entry per region and segment)",
+            cell, i);
       }
     }
     spec.key = stable_hash("intensity:" + cell);
@@ -576,15 +622,19 @@ void parse_intensity(const JsonNode& root, Context& ctx) {
     if (per_month.is_number()) {
       const double base = per_month.number_in(0.0, 1e6, "an opportunity count per month");
       for (int m = 0; m < sc.months(); ++m) {
-        const double season = sc.regions[spec.region].seasonality[sc.calendar.calendar_month(m) - 1];
-        const double growth = std::pow(1.0 + sc.params_at(spec.region, spec.segment, m).productivity_growth, m / 12.0);
+        const double season =
+            sc.regions[spec.region].seasonality[sc.calendar.calendar_month(m) - 1];
+        const double growth = std::pow(
+            1.0 + sc.params_at(spec.region, spec.segment, m).productivity_growth, m / 12.0);
         spec.opportunities.push_back(base * season * growth);
       }
     } else {
       if (per_month.size() != static_cast<std::size_t>(sc.months())) {
-        per_month.fail("has {} values; needs one per horizon month ({})", per_month.size(), sc.months());
+        per_month.fail("has {} values; needs one per horizon month ({})", per_month.size(),
+                       sc.months());
       }
-      for (const auto& v : per_month.items()) spec.opportunities.push_back(v.number_in(0.0, 1e6, "an opportunity count per month"));
+      for (const auto& v : per_month.items())
+        spec.opportunities.push_back(v.number_in(0.0, 1e6, "an opportunity count per month"));
     }
     sc.intensities.push_back(std::move(spec));
   }
@@ -604,8 +654,10 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
   if (auto slip = node->get("slip")) {
     slip->allow_only({"pmf", "decay_per_month", "overdue_decay_per_month"});
     if (auto pmf = slip->get("pmf")) pipeline.slip_pmf = parse_pmf(*pmf, kMaxMonths);
-    if (auto d = slip->get("decay_per_month")) pipeline.slip_decay = d->number_in(0.0, 1.0, "a decay factor");
-    if (auto d = slip->get("overdue_decay_per_month")) pipeline.overdue_decay = d->number_in(0.0, 1.0, "a decay factor");
+    if (auto d = slip->get("decay_per_month"))
+      pipeline.slip_decay = d->number_in(0.0, 1.0, "a decay factor");
+    if (auto d = slip->get("overdue_decay_per_month"))
+      pipeline.overdue_decay = d->number_in(0.0, 1.0, "a decay factor");
   }
   if (auto factor = node->get("amount_factor")) pipeline.amount_factor = parse_lognormal(*factor);
   if (auto qe = node->get("quarter_end_effect")) pipeline.quarter_end_effect = qe->boolean();
@@ -619,7 +671,8 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
   };
   if (auto deals = node->get("deals")) {
     for (const auto& item : deals->items()) {
-      item.allow_only({"id", "owner", "region", "segment", "stage", "amount", "currency", "expected_close"});
+      item.allow_only(
+          {"id", "owner", "region", "segment", "stage", "amount", "currency", "expected_close"});
       PipelineDeal deal;
       deal.id = item.at("id").string();
       if (auto owner = item.get("owner")) deal.owner = ctx.seats.resolve(*owner);
@@ -637,13 +690,15 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
     const CsvTable& table = ctx.read_csv(*csv);
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), stage = table.require_column("stage"),
-               amount = table.require_column("amount"), close = table.require_column("expected_close");
+               amount = table.require_column("amount"),
+               close = table.require_column("expected_close");
     const auto owner = table.column("owner");
     const auto currency = table.column("currency");
     for (const auto& row : table.rows()) {
       PipelineDeal deal;
       deal.id = table.required_text(row, id);
-      if (owner && !table.text(row, *owner).empty()) deal.owner = ctx.seats.resolve(table, row, *owner);
+      if (owner && !table.text(row, *owner).empty())
+        deal.owner = ctx.seats.resolve(table, row, *owner);
       deal.region = ctx.regions.resolve(table, row, region);
       deal.segment = ctx.segments.resolve(table, row, segment);
       deal.stage = ctx.stages.resolve(table, row, stage);
@@ -663,7 +718,8 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
   node->allow_only({"contracts", "csv"});
   Scenario& sc = ctx.scenario;
   Names ids("contract");
-  auto add = [&](Contract c, int renewal_absolute, std::optional<int> term, const std::string& where) {
+  auto add = [&](Contract c, int renewal_absolute, std::optional<int> term,
+                 const std::string& where) {
     if (ids.contains(c.id)) throw_input("{}: duplicate contract id \"{}\"", where, c.id);
     ids.add(c.id, root);
     c.key = stable_hash("contract:" + c.id);
@@ -674,13 +730,15 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
   };
   if (auto list = node->get("contracts")) {
     for (const auto& item : list->items()) {
-      item.allow_only({"id", "region", "segment", "arr", "currency", "renewal_month", "term_months"});
+      item.allow_only(
+          {"id", "region", "segment", "arr", "currency", "renewal_month", "term_months"});
       Contract c;
       c.id = item.at("id").string();
       c.region = ctx.regions.resolve(item.at("region"));
       c.segment = ctx.segments.resolve(item.at("segment"));
       c.arr = item.at("arr").non_negative();
-      c.currency = item.has("currency") ? ctx.currencies.resolve(item.at("currency")) : sc.regions[c.region].currency;
+      c.currency = item.has("currency") ? ctx.currencies.resolve(item.at("currency"))
+                                        : sc.regions[c.region].currency;
       std::optional<int> term;
       if (auto t = item.get("term_months")) term = static_cast<int>(t->integer(1, 120));
       add(std::move(c), item.at("renewal_month").year_month(), term, item.where());
@@ -699,13 +757,16 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
       c.region = ctx.regions.resolve(table, row, region);
       c.segment = ctx.segments.resolve(table, row, segment);
       c.arr = table.non_negative(row, arr);
-      c.currency = currency && !table.text(row, *currency).empty() ? ctx.currencies.resolve(table, row, *currency)
-                                                                   : sc.regions[c.region].currency;
+      c.currency = currency && !table.text(row, *currency).empty()
+                       ? ctx.currencies.resolve(table, row, *currency)
+                       : sc.regions[c.region].currency;
 
       std::optional<int> term;
       if (term_col && !table.text(row, *term_col).empty()) {
         const double t = table.number(row, *term_col);
-        if (t < 1 || t > 120 || std::floor(t) != t) throw_input("{}: column 'term_months': {} is not a whole number of months (1..120)", table.where(row), t);
+        if (t < 1 || t > 120 || std::floor(t) != t)
+          throw_input("{}: column 'term_months': {} is not a whole number of months (1..120)",
+                      table.where(row), t);
         term = static_cast<int>(t);
       }
       add(std::move(c), csv_month(table, row, renewal), term, table.where(row));
@@ -713,7 +774,8 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
   }
 }
 
-std::vector<double> per_region(const JsonNode& node, const Context& ctx, double lo, double hi, std::string_view what) {
+std::vector<double> per_region(const JsonNode& node, const Context& ctx, double lo, double hi,
+                               std::string_view what) {
   std::vector<double> values(ctx.scenario.regions.size(), 0.0);
   if (node.is_number()) {
     std::fill(values.begin(), values.end(), node.number_in(lo, hi, what));
@@ -737,21 +799,29 @@ void parse_market(const JsonNode& root, Context& ctx) {
   auto node = root.get("market");
   if (!node) return;
   node->allow_only({"dispersion", "persistence", "correlation", "elasticity"});
-  if (auto d = node->get("dispersion")) market.dispersion = per_region(*d, ctx, 0.0, 2.0, "a log-scale dispersion");
-  if (auto p = node->get("persistence")) market.persistence = per_region(*p, ctx, 0.0, 0.999, "an AR(1) coefficient");
+  if (auto d = node->get("dispersion"))
+    market.dispersion = per_region(*d, ctx, 0.0, 2.0, "a log-scale dispersion");
+  if (auto p = node->get("persistence"))
+    market.persistence = per_region(*p, ctx, 0.0, 0.999, "an AR(1) coefficient");
   if (auto e = node->get("elasticity")) {
     e->allow_only({"intensity", "win_rate", "churn"});
-    if (auto v = e->get("intensity")) market.intensity_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
-    if (auto v = e->get("win_rate")) market.win_rate_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
-    if (auto v = e->get("churn")) market.churn_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
+    if (auto v = e->get("intensity"))
+      market.intensity_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
+    if (auto v = e->get("win_rate"))
+      market.win_rate_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
+    if (auto v = e->get("churn"))
+      market.churn_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
   }
   if (auto c = node->get("correlation")) {
-    if (c->size() != static_cast<std::size_t>(R)) c->fail("has {} rows; needs one per region ({})", c->size(), R);
+    if (c->size() != static_cast<std::size_t>(R))
+      c->fail("has {} rows; needs one per region ({})", c->size(), R);
     Eigen::MatrixXd corr(R, R);
     for (Eigen::Index i = 0; i < R; ++i) {
       const JsonNode row = c->at(static_cast<std::size_t>(i));
-      if (row.size() != static_cast<std::size_t>(R)) row.fail("has {} entries; needs {}", row.size(), R);
-      for (Eigen::Index j = 0; j < R; ++j) corr(i, j) = row.at(static_cast<std::size_t>(j)).number_in(-1.0, 1.0, "a correlation");
+      if (row.size() != static_cast<std::size_t>(R))
+        row.fail("has {} entries; needs {}", row.size(), R);
+      for (Eigen::Index j = 0; j < R; ++j)
+        corr(i, j) = row.at(static_cast<std::size_t>(j)).number_in(-1.0, 1.0, "a correlation");
     }
     if (!corr.isApprox(corr.transpose(), 1e-12)) c->fail("the correlation matrix is not symmetric");
     for (Eigen::Index i = 0; i < R; ++i) {
@@ -770,7 +840,9 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
   Scenario& sc = ctx.scenario;
   auto check_month = [&](int month, const std::string& where, const std::string& text) {
     if (month >= sc.calendar.start()) {
-      throw_input("{}: month {} is not before the horizon start {} (actuals are bookings already closed)", where, text, format_year_month(sc.calendar.start()));
+      throw_input(
+          "{}: month {} is not before the horizon start {} (actuals are bookings already closed)",
+          where, text, format_year_month(sc.calendar.start()));
     }
   };
   if (auto list = node->get("bookings")) {
@@ -793,7 +865,8 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
     for (const auto& row : table.rows()) {
       Actual a;
       a.region = ctx.regions.resolve(table, row, region);
-      if (segment && !table.text(row, *segment).empty()) a.segment = ctx.segments.resolve(table, row, *segment);
+      if (segment && !table.text(row, *segment).empty())
+        a.segment = ctx.segments.resolve(table, row, *segment);
       a.month = csv_month(table, row, month);
       check_month(a.month, table.where(row), table.text(row, month));
       a.amount = table.non_negative(row, amount);
@@ -814,8 +887,12 @@ void parse_targets(const JsonNode& root, Context& ctx) {
     if (auto metric = item.get("metric")) {
       t.metric = metric->string();
       const int k = metric_index(t.metric);
-      if (k < 0 || metric_info(k).aggregation != Aggregation::flow || metric_info(k).unit != "currency") {
-        metric->fail("\"{}\" is not a bookings metric (new_bookings, renewal_bookings, expansion_bookings, bookings_spot, ...)", t.metric);
+      if (k < 0 || metric_info(k).aggregation != Aggregation::flow ||
+          metric_info(k).unit != "currency") {
+        metric->fail(
+            "\"{}\" is not a bookings metric (new_bookings, renewal_bookings, expansion_bookings, "
+            "bookings_spot, ...)",
+            t.metric);
       }
     }
     if (auto region = item.get("region")) {
@@ -829,8 +906,8 @@ void parse_targets(const JsonNode& root, Context& ctx) {
       const int first = sc.calendar.fiscal_year_start(t.fiscal_year) + 3 * (t.quarter - 1);
       const int last = first + 2;
       if (last < sc.calendar.start() || first > sc.calendar.absolute(sc.months() - 1)) {
-        q->fail("FY{} Q{} ({}..{}) does not overlap the horizon ({}..{})", t.fiscal_year,
-                t.quarter, format_year_month(first), format_year_month(last),
+        q->fail("FY{} Q{} ({}..{}) does not overlap the horizon ({}..{})", t.fiscal_year, t.quarter,
+                format_year_month(first), format_year_month(last),
                 format_year_month(sc.calendar.start()),
                 format_year_month(sc.calendar.absolute(sc.months() - 1)));
       }
@@ -851,8 +928,10 @@ void parse_simulation(const JsonNode& root, Context& ctx) {
   auto node = root.get("simulation");
   if (!node) return;
   node->allow_only({"trials", "seed", "threads"});
-  if (auto t = node->get("trials")) sim.trials = static_cast<std::uint64_t>(t->integer(1, kMaxTrials));
-  if (auto s = node->get("seed")) sim.seed = static_cast<std::uint64_t>(s->integer(0, std::numeric_limits<long long>::max()));
+  if (auto t = node->get("trials"))
+    sim.trials = static_cast<std::uint64_t>(t->integer(1, kMaxTrials));
+  if (auto s = node->get("seed"))
+    sim.seed = static_cast<std::uint64_t>(s->integer(0, std::numeric_limits<long long>::max()));
   if (auto t = node->get("threads")) sim.threads = static_cast<int>(t->integer(0, 1024));
 }
 
@@ -911,12 +990,32 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   Context ctx(scenario, base_dir, cache);
   const JsonNode root(document, file);
   root.expect_object();
-  root.allow_only({"schema_version", "name", "description", "horizon", "fx", "regions", "segments", "products",
-                   "ramp_curves", "overrides", "roster", "hiring_plan", "new_business_intensity",
-                   "pipeline", "installed_base", "market", "actuals", "targets", "kpi", "simulation",
-                   "territory_potential", "plan", "territories"});
+  root.allow_only({"schema_version",
+                   "name",
+                   "description",
+                   "horizon",
+                   "fx",
+                   "regions",
+                   "segments",
+                   "products",
+                   "ramp_curves",
+                   "overrides",
+                   "roster",
+                   "hiring_plan",
+                   "new_business_intensity",
+                   "pipeline",
+                   "installed_base",
+                   "market",
+                   "actuals",
+                   "targets",
+                   "kpi",
+                   "simulation",
+                   "territory_potential",
+                   "plan",
+                   "territories"});
   const JsonNode version = root.at("schema_version");
-  if (version.integer(0, 1000) != 1) version.fail("{} is not supported (this opsim reads schema_version 1)", version.json().dump());
+  if (version.integer(0, 1000) != 1)
+    version.fail("{} is not supported (this opsim reads schema_version 1)", version.json().dump());
   scenario.document = document;
   scenario.source = file;
   if (auto name = root.get("name")) scenario.name = name->string();

@@ -41,7 +41,8 @@ void describe(const std::vector<double>& values, std::size_t cells, std::uint64_
     sd[c] = trials > 1 ? std::sqrt(m2 / static_cast<double>(trials - 1)) : 0.0;
     if (se) (*se)[c] = sd[c] / std::sqrt(static_cast<double>(trials));
     std::sort(column.begin(), column.end());
-    for (int q = 0; q < kQuantiles; ++q) quantiles[c * kQuantiles + q] = quantile_sorted(column, kQuantileLevels[q]);
+    for (int q = 0; q < kQuantiles; ++q)
+      quantiles[c * kQuantiles + q] = quantile_sorted(column, kQuantileLevels[q]);
   });
 }
 
@@ -65,7 +66,8 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
   }
   if (result.keep_monthly) {
     std::vector<double> mean, sd;
-    describe(result.monthly_values, layout.monthly_cells(), n, mean, sd, nullptr, summary.monthly_quantiles);
+    describe(result.monthly_values, layout.monthly_cells(), n, mean, sd, nullptr,
+             summary.monthly_quantiles);
   }
   describe(result.period_values, layout.period_cells(), n, summary.period_mean, summary.period_sd,
            &summary.period_se, summary.period_quantiles);
@@ -74,14 +76,16 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
     TargetResult t;
     t.target = target;
     for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-      if (layout.periods[p].fiscal_year == target.fiscal_year && layout.periods[p].quarter == target.quarter) {
+      if (layout.periods[p].fiscal_year == target.fiscal_year &&
+          layout.periods[p].quarter == target.quarter) {
         t.period = static_cast<int>(p);
       }
     }
     if (t.period < 0) continue;  // the period does not overlap the horizon
     const int region = target.region < 0 ? layout.regions - 1 : target.region;
     const int segment = target.segment < 0 ? layout.segments - 1 : target.segment;
-    t.cell = static_cast<std::size_t>(t.period) * layout.cells() + layout.cell(region, segment, metric_index(target.metric));
+    t.cell = static_cast<std::size_t>(t.period) * layout.cells() +
+             layout.cell(region, segment, metric_index(target.metric));
     std::uint64_t hits = 0;
     for (std::uint64_t trial = 0; trial < n; ++trial) {
       hits += result.period_values[trial * layout.period_cells() + t.cell] >= target.amount ? 1 : 0;
@@ -95,7 +99,9 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
     for (int r = 0; r < layout.regions; ++r) {
       for (int s = 0; s < layout.segments; ++s) {
-        auto mean = [&](Metric m) { return summary.period_mean[p * layout.cells() + layout.cell(r, s, static_cast<int>(m))]; };
+        auto mean = [&](Metric m) {
+          return summary.period_mean[p * layout.cells() + layout.cell(r, s, static_cast<int>(m))];
+        };
         auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
         KpiRow k;
         k.period = static_cast<int>(p);
@@ -127,7 +133,9 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
       for (std::uint64_t trial = 0; trial < n && !eligible.empty(); ++trial) {
         std::size_t reached = 0;
         for (std::size_t s : eligible) {
-          reached += result.seat_values[trial * layout.seat_cells() + s * layout.fiscal_years + y] >= threshold;
+          reached +=
+              result.seat_values[trial * layout.seat_cells() + s * layout.fiscal_years + y] >=
+              threshold;
         }
         shares[trial] = static_cast<double>(reached) / static_cast<double>(eligible.size());
       }
@@ -135,7 +143,8 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
       for (double v : shares) sum += v;
       pr.mean_share = n ? sum / static_cast<double>(n) : 0.0;
       std::sort(shares.begin(), shares.end());
-      for (int q = 0; q < kQuantiles; ++q) pr.quantiles[q] = quantile_sorted(shares, kQuantileLevels[q]);
+      for (int q = 0; q < kQuantiles; ++q)
+        pr.quantiles[q] = quantile_sorted(shares, kQuantileLevels[q]);
       summary.productivity.push_back(pr);
     }
   }

@@ -39,8 +39,8 @@ struct ProductivityResult {
 //! Ratio-of-means KPIs of one fiscal period, region and segment (rep-generated business).
 struct KpiRow {
   int period = 0;
-  int region = 0;   //!< layout index (last = total)
-  int segment = 0;  //!< layout index (last = total)
+  int region = 0;                  //!< layout index (last = total)
+  int segment = 0;                 //!< layout index (last = total)
   double win_rate = 0.0;           //!< E[wins] / E[opportunities]
   double average_deal_size = 0.0;  //!< E[won amount] / E[wins]
   double cycle_months = 0.0;       //!< E[sum of won cycles] / E[wins]

@@ -55,7 +55,8 @@ std::vector<std::pair<std::string, double>> parse_balance(const std::string& tex
     std::string item = text.substr(start, end - start);
     std::size_t equals = item.find('=');
     if (equals == std::string::npos)
-      throw_input("--balance: '{}' is not NAME=TOLERANCE (e.g. potential=0.05,workload=0.05)", item);
+      throw_input("--balance: '{}' is not NAME=TOLERANCE (e.g. potential=0.05,workload=0.05)",
+                  item);
     std::string value = item.substr(equals + 1);
     char* stop = nullptr;
     double tolerance = std::strtod(value.c_str(), &stop);
@@ -109,7 +110,8 @@ SearchResult solve(const Problem& problem, const Distances& distances, const Run
     result.time_to_best += heuristic.seconds;
     // CBC may stop at its limit with a worse incumbent than the heuristic's.
     if (heuristic.evaluation.feasible &&
-        (!result.evaluation.feasible || heuristic.evaluation.objective < result.evaluation.objective)) {
+        (!result.evaluation.feasible ||
+         heuristic.evaluation.objective < result.evaluation.objective)) {
       result.alignment = heuristic.alignment;
       result.evaluation = heuristic.evaluation;
     }
@@ -119,14 +121,16 @@ SearchResult solve(const Problem& problem, const Distances& distances, const Run
 }
 
 void run_alignment(const RunOptions& o) {
-  if (o.input.empty()) throw_input("territories: INPUT is required (or a subcommand: bench, evaluate, generate)");
+  if (o.input.empty())
+    throw_input("territories: INPUT is required (or a subcommand: bench, evaluate, generate)");
   if (o.threads < 1) throw_input("--threads: {} is not allowed; allowed: 1 or more", o.threads);
   if (o.starts < 1) throw_input("--starts: {} is not allowed; allowed: 1 or more", o.starts);
-  if (!(o.time_limit > 0)) throw_input("--time-limit: {} is not allowed; allowed: > 0 seconds", o.time_limit);
+  if (!(o.time_limit > 0))
+    throw_input("--time-limit: {} is not allowed; allowed: > 0 seconds", o.time_limit);
   const fs::path output = fs::absolute(o.output);
   const fs::path stem = output.parent_path() / output.stem();
-  for (const std::string& written : {output.string(), stem.string() + "_assignment.csv",
-                                     stem.string() + "_territories.csv"})
+  for (const std::string& written :
+       {output.string(), stem.string() + "_assignment.csv", stem.string() + "_territories.csv"})
     if (fs::exists(o.input) && fs::exists(written) && fs::equivalent(o.input, written))
       throw_input("-o {}: would overwrite the input {}; choose another output name", o.output,
                   o.input);
@@ -155,14 +159,16 @@ void run_alignment(const RunOptions& o) {
 void add_problem_options(CLI::App* app, RunOptions& o) {
   app->add_option("--format", o.format, "Input format: auto, scenario, csv, pmedcap, sjc, graphml");
   app->add_option("--territories,-p", o.territories, "Number of territories p");
-  app->add_option("--objective", o.objective, "compactness (p-median) or dispersion (max diameter)");
+  app->add_option("--objective", o.objective,
+                  "compactness (p-median) or dispersion (max diameter)");
   app->add_option("--distance", o.distance, "euclidean, euclidean_floor, haversine, graph, none");
   app->add_option("--balance", o.balance, "Tolerances, e.g. potential=0.05,workload=0.05");
   app->add_option("--weight", o.weight, "Attribute weighting the compactness distances");
   app->add_option("--max-moved", o.max_moved, "Hard cap on the moved fraction (0..1)");
   app->add_option("--disruption-weight", o.disruption_weight, "Objective cost per moved unit");
   app->add_option("--moved-measure", o.moved_measure, "accounts (default) or an attribute");
-  app->add_flag("--contiguity", o.contiguity, "Territories must be connected in the adjacency graph");
+  app->add_flag("--contiguity", o.contiguity,
+                "Territories must be connected in the adjacency graph");
 }
 
 // ---- bench -------------------------------------------------------------------------------------
@@ -179,14 +185,18 @@ struct BenchOptions {
 
 void bench_row(const std::string& name, const std::string& method, const SearchResult& r,
                std::optional<double> reference) {
-  std::string gap = reference ? fmt::format("{:+.3f}%", 100.0 * (r.evaluation.objective - *reference) / *reference)
-                              : std::string("-");
-  std::string bound = r.best_bound ? fmt::format("{:.2f}{}", *r.best_bound, r.proven_optimal ? "*" : "")
-                                   : std::string("-");
+  std::string gap =
+      reference
+          ? fmt::format("{:+.3f}%", 100.0 * (r.evaluation.objective - *reference) / *reference)
+          : std::string("-");
+  std::string bound = r.best_bound
+                          ? fmt::format("{:.2f}{}", *r.best_bound, r.proven_optimal ? "*" : "")
+                          : std::string("-");
   std::string feasible_at = r.time_to_feasible ? fmt::format("{:.2f}", *r.time_to_feasible) : "-";
   fmt::print("{:<14} {:<16} {:>12.4f} {:>12} {:>9} {:>5} {:>12} {:>8.2f} {:>8.2f} {:>8}\n", name,
-             method, r.evaluation.objective, reference ? fmt::format("{:.4f}", *reference) : "-", gap,
-             r.evaluation.feasible ? "yes" : "NO", bound, r.seconds, r.time_to_best, feasible_at);
+             method, r.evaluation.objective, reference ? fmt::format("{:.4f}", *reference) : "-",
+             gap, r.evaluation.feasible ? "yes" : "NO", bound, r.seconds, r.time_to_best,
+             feasible_at);
   std::fflush(stdout);
 }
 
@@ -194,7 +204,9 @@ void run_bench(const BenchOptions& o) {
   fs::path data = o.data.empty() ? fs::path("../shared/data/territory") : fs::path(o.data);
   if (!fs::is_directory(data))
     throw_input("--data: {} is not a directory (expected ../shared/data/territory)", data.string());
-  auto wanted = [&](const std::string& set) { return o.only.empty() || o.only.find(set) != std::string::npos; };
+  auto wanted = [&](const std::string& set) {
+    return o.only.empty() || o.only.find(set) != std::string::npos;
+  };
   fmt::print("{:<14} {:<16} {:>12} {:>12} {:>9} {:>5} {:>12} {:>8} {:>8} {:>8}\n", "instance",
              "method", "objective", "reference", "gap", "feas", "bound", "seconds", "to best",
              "feasible");
@@ -213,8 +225,8 @@ void run_bench(const BenchOptions& o) {
         ExactSettings exact;
         exact.time_limit = o.time_limit;
         if (heuristic.evaluation.feasible) exact.warm_start = heuristic.alignment;
-        bench_row(instance.problem.name, "exact-cbc", solve_exact(instance.problem, distances, exact),
-                  instance.reference);
+        bench_row(instance.problem.name, "exact-cbc",
+                  solve_exact(instance.problem, distances, exact), instance.reference);
       }
     }
   }
@@ -232,8 +244,8 @@ void run_bench(const BenchOptions& o) {
       Distances distances(instance.problem);
       SearchSettings one_core = settings;
       one_core.threads = 1;
-      bench_row(instance.problem.name.substr(0, 14), "vns 1 thread", optimise(instance.problem, distances, one_core),
-                instance.reference);
+      bench_row(instance.problem.name.substr(0, 14), "vns 1 thread",
+                optimise(instance.problem, distances, one_core), instance.reference);
     }
   }
   auto scale = [&](int accounts, int territories, double limit) {
@@ -247,7 +259,8 @@ void run_bench(const BenchOptions& o) {
     big.threads = std::max(2, o.threads);
     big.starts = big.threads;
     big.time_limit = limit;
-    bench_row(fmt::format("gen{}k/{}", accounts / 1000, territories), "vns", optimise(problem, distances, big), {});
+    bench_row(fmt::format("gen{}k/{}", accounts / 1000, territories), "vns",
+              optimise(problem, distances, big), {});
   };
   if (wanted("scale")) scale(10000, 100, 60.0);
   if (o.large) scale(250000, 1000, 600.0);
@@ -267,8 +280,10 @@ void add_territories_commands(CLI::App& app) {
   territories->add_option("--seed", options->seed, "Random seed (default 1)");
   territories->add_option("--threads", options->threads, "Worker threads (default 1)");
   territories->add_option("--starts", options->starts, "Multistart count (default 8)");
-  territories->add_option("--max-idle", options->max_idle, "VNS iterations without improvement per start");
-  territories->add_option("--target", options->target, "Stop once a feasible objective <= TARGET is found");
+  territories->add_option("--max-idle", options->max_idle,
+                          "VNS iterations without improvement per start");
+  territories->add_option("--target", options->target,
+                          "Stop once a feasible objective <= TARGET is found");
   territories->add_flag("--exact", options->exact, "Solve the p-median model with COIN-OR CBC");
   territories->add_flag("--quiet", options->quiet, "Do not print the report");
   territories->require_subcommand(0, 1);
@@ -293,7 +308,8 @@ void add_territories_commands(CLI::App& app) {
     if (!std::isnan(published)) fmt::print("published     {:.4f}\n", published);
   });
 
-  auto* generate_command = territories->add_subcommand("generate", "Write a synthetic accounts CSV");
+  auto* generate_command =
+      territories->add_subcommand("generate", "Write a synthetic accounts CSV");
   auto generator = std::make_shared<GeneratorSettings>();
   auto generated = std::make_shared<std::string>();
   auto planar = std::make_shared<bool>(false);
@@ -302,15 +318,18 @@ void add_territories_commands(CLI::App& app) {
   generate_command->add_flag("--planar", *planar, "Planar x/y instead of lat/lon");
   generate_command->add_option("-o,--output", *generated, "CSV file")->required();
   generate_command->callback([generator, generated, planar] {
-    if (generator->accounts < 1) throw_input("--accounts: {} is not allowed; allowed: >= 1", generator->accounts);
+    if (generator->accounts < 1)
+      throw_input("--accounts: {} is not allowed; allowed: >= 1", generator->accounts);
     generator->geographic = !*planar;
     generator->territories = 1;
     Problem problem = generate_instance(*generator);
-    std::string text = generator->geographic ? "id,lat,lon,potential,workload\n" : "id,x,y,potential,workload\n";
+    std::string text =
+        generator->geographic ? "id,lat,lon,potential,workload\n" : "id,x,y,potential,workload\n";
     for (const Account& a : problem.accounts)
-      text += generator->geographic
-                  ? fmt::format("{},{:.6f},{:.6f},{},{}\n", a.id, a.y, a.x, a.attributes[0], a.attributes[1])
-                  : fmt::format("{},{:.4f},{:.4f},{},{}\n", a.id, a.x, a.y, a.attributes[0], a.attributes[1]);
+      text += generator->geographic ? fmt::format("{},{:.6f},{:.6f},{},{}\n", a.id, a.y, a.x,
+                                                  a.attributes[0], a.attributes[1])
+                                    : fmt::format("{},{:.4f},{:.4f},{},{}\n", a.id, a.x, a.y,
+                                                  a.attributes[0], a.attributes[1]);
     std::FILE* out = std::fopen(generated->c_str(), "w");
     if (out == nullptr) throw_input("{}: cannot write the file", *generated);
     std::fputs(text.c_str(), out);
@@ -318,9 +337,11 @@ void add_territories_commands(CLI::App& app) {
     fmt::print("wrote {} accounts to {}\n", problem.size(), *generated);
   });
 
-  auto* bench_command = territories->add_subcommand("bench", "Run the benchmark set (pmedcap, SJC, DTDP, scale)");
+  auto* bench_command =
+      territories->add_subcommand("bench", "Run the benchmark set (pmedcap, SJC, DTDP, scale)");
   auto bench = std::make_shared<BenchOptions>();
-  bench_command->add_option("--data", bench->data, "Benchmark folder (default ../shared/data/territory)");
+  bench_command->add_option("--data", bench->data,
+                            "Benchmark folder (default ../shared/data/territory)");
   bench_command->add_option("--only", bench->only, "Comma list of sets: pmedcap, sjc, dtdp, scale");
   bench_command->add_option("--time-limit", bench->time_limit, "Seconds per instance (default 60)");
   bench_command->add_option("--threads", bench->threads, "Threads (DTDP always runs on 1)");

@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include <H5Cpp.h>
-#include <boost/property_tree/ptree.hpp>
-#include <boost/property_tree/xml_parser.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <boost/property_tree/ptree.hpp>
+#include <boost/property_tree/xml_parser.hpp>
 #include <nlohmann/json.hpp>
 
 #include "opsim_version.hpp"
@@ -69,9 +69,10 @@ Instance read_pmedcap(const std::filesystem::path& path) {
   auto lines = number_lines(path);
   const std::string file = path.string();
   if (lines.size() < 2 || lines[0].second.size() != 2 || lines[1].second.size() != 3)
-    throw_input("{}: not an OR-Library pmedcap file (line 1: instance optimum; line 2: n p "
-                "capacity)",
-                file);
+    throw_input(
+        "{}: not an OR-Library pmedcap file (line 1: instance optimum; line 2: n p "
+        "capacity)",
+        file);
   Instance instance;
   instance.format = "pmedcap";
   instance.reference = lines[0].second[1];
@@ -86,7 +87,8 @@ Instance read_pmedcap(const std::filesystem::path& path) {
   problem.distance = DistanceKind::euclidean_floor;
   for (int i = 0; i < n; ++i) {
     const auto& [line, v] = lines[i + 2];
-    if (v.size() != 4) throw_input("{}:{}: expected 'id x y demand', got {} fields", file, line, v.size());
+    if (v.size() != 4)
+      throw_input("{}:{}: expected 'id x y demand', got {} fields", file, line, v.size());
     Account a;
     a.id = fmt::format("{}", v[0]);
     a.x = v[1];
@@ -125,8 +127,8 @@ Instance read_sjc(const std::filesystem::path& path) {
     if (v.size() != 4)
       throw_input("{}:{}: expected 'x y capacity demand', got {} fields", file, line, v.size());
     if (i > 0 && v[2] != capacity)
-      throw_input("{}:{}: capacity {} differs from {}; allowed: one capacity for all medians",
-                  file, line, v[2], capacity);
+      throw_input("{}:{}: capacity {} differs from {}; allowed: one capacity for all medians", file,
+                  line, v[2], capacity);
     capacity = v[2];
     Account a;
     a.id = fmt::format("{}", i + 1);
@@ -162,7 +164,9 @@ Instance read_graphml(const std::filesystem::path& path) {
   if (graphml == nullptr) throw_input("{}: no <graphml> element", file);
   std::map<std::string, std::string> key_name;  // key id -> attribute name
   for (const auto& [tag, node] : *graphml)
-    if (tag == "key") key_name[node.get<std::string>("<xmlattr>.id")] = node.get<std::string>(pt::ptree::path_type("<xmlattr>/attr.name", '/'));
+    if (tag == "key")
+      key_name[node.get<std::string>("<xmlattr>.id")] =
+          node.get<std::string>(pt::ptree::path_type("<xmlattr>/attr.name", '/'));
   const pt::ptree* graph = graphml->get_child_optional("graph").get_ptr();
   if (graph == nullptr) throw_input("{}: no <graph> element", file);
   Instance instance;
@@ -186,9 +190,12 @@ Instance read_graphml(const std::filesystem::path& path) {
         std::string where = fmt::format("{}: node {}: {}", file, a.id, name);
         double v = parse_number(data.get_value<std::string>(), where);
         seen.insert(name);
-        if (name == "x") a.x = v;
-        else if (name == "y") a.y = v;
-        else if (int k = problem.attribute_index(name); k >= 0) a.attributes[k] = v;
+        if (name == "x")
+          a.x = v;
+        else if (name == "y")
+          a.y = v;
+        else if (int k = problem.attribute_index(name); k >= 0)
+          a.attributes[k] = v;
       }
       for (const char* required : {"x", "y", "n_customers", "demand", "workload"})
         if (!seen.count(required))
@@ -200,7 +207,8 @@ Instance read_graphml(const std::filesystem::path& path) {
       double length = NAN;
       for (const auto& [data_tag, data] : node)
         if (data_tag == "data" && key_name[data.get<std::string>("<xmlattr>.key")] == "distance")
-          length = parse_number(data.get_value<std::string>(), fmt::format("{}: edge distance", file));
+          length =
+              parse_number(data.get_value<std::string>(), fmt::format("{}: edge distance", file));
       edges.emplace_back(node.get<std::string>("<xmlattr>.source"),
                          node.get<std::string>("<xmlattr>.target"), length);
     }
@@ -279,9 +287,9 @@ struct RawAccounts {
   bool has_coordinates = true;
 };
 
-const std::set<std::string> kReservedColumns{"id",   "x",     "y",     "lat",    "lon",
-                                             "latitude", "longitude", "owner", "lock",
-                                             "group", "region", "weight"};
+const std::set<std::string> kReservedColumns{"id",   "x",        "y",         "lat",
+                                             "lon",  "latitude", "longitude", "owner",
+                                             "lock", "group",    "region",    "weight"};
 
 RawAccounts read_accounts_csv(const std::filesystem::path& path) {
   const std::string file = path.string();
@@ -297,14 +305,16 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path) {
       throw_input("{}:1: column '{}' appears twice", file, header[c]);
     header[c] = name;
   }
-  if (!column.count("id")) throw_input("{}:1: no 'id' column; columns are {}", file, fmt::join(header, ", "));
+  if (!column.count("id"))
+    throw_input("{}:1: no 'id' column; columns are {}", file, fmt::join(header, ", "));
   RawAccounts raw;
   auto col = [&](std::initializer_list<const char*> names) {
     for (const char* name : names)
       if (auto it = column.find(name); it != column.end()) return it->second;
     return -1;
   };
-  int cx = col({"x"}), cy = col({"y"}), clat = col({"lat", "latitude"}), clon = col({"lon", "longitude"});
+  int cx = col({"x"}), cy = col({"y"}), clat = col({"lat", "latitude"}),
+      clon = col({"lon", "longitude"});
   if (clat >= 0 && clon >= 0) {
     raw.geographic = true;
     cx = clon;
@@ -367,16 +377,19 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path) {
   return raw;
 }
 
-// ---- scenario JSON -------------------------------------------------------------------------------
+// ---- scenario JSON
+// -------------------------------------------------------------------------------
 
 using nlohmann::json;
 
 double json_number(const json& value, const std::string& where, const std::string& allowed) {
-  if (!value.is_number()) throw_input("{}: {} is not a number; allowed: {}", where, value.dump(), allowed);
+  if (!value.is_number())
+    throw_input("{}: {} is not a number; allowed: {}", where, value.dump(), allowed);
   return value.get<double>();
 }
 
-RawAccounts read_accounts_json(const json& list, const std::string& file, const std::string& pointer) {
+RawAccounts read_accounts_json(const json& list, const std::string& file,
+                               const std::string& pointer) {
   if (!list.is_array()) throw_input("{}: {}: expected an array of accounts", file, pointer);
   RawAccounts raw;
   raw.has_coordinates = false;
@@ -422,9 +435,12 @@ RawAccounts read_accounts_json(const json& list, const std::string& file, const 
       a.attributes.push_back(v);
     }
     if (item.contains("weight"))
-      a.weight = json_number(item["weight"], fmt::format("{}: {}/weight", file, at), "a number >= 0");
-    for (auto [key, field] : {std::pair{"owner", &row.owner}, {"lock", &row.lock},
-                              {"group", &row.group}, {"region", &row.region}})
+      a.weight =
+          json_number(item["weight"], fmt::format("{}: {}/weight", file, at), "a number >= 0");
+    for (auto [key, field] : {std::pair{"owner", &row.owner},
+                              {"lock", &row.lock},
+                              {"group", &row.group},
+                              {"region", &row.region}})
       if (item.contains(key)) {
         if (!item[key].is_string())
           throw_input("{}: {}/{}: {} is not a string", file, at, key, item[key].dump());
@@ -439,8 +455,10 @@ RawAccounts read_accounts_json(const json& list, const std::string& file, const 
 void resolve_accounts(Problem& problem, RawAccounts raw, const std::string& source,
                       std::optional<int> requested_p) {
   problem.attribute_names = raw.attributes;
-  if (!raw.has_coordinates) problem.distance = DistanceKind::none;
-  else if (raw.geographic) problem.distance = DistanceKind::haversine;
+  if (!raw.has_coordinates)
+    problem.distance = DistanceKind::none;
+  else if (raw.geographic)
+    problem.distance = DistanceKind::haversine;
   std::map<std::string, int> seen_ids;
   for (const RawAccount& row : raw.rows)
     if (!seen_ids.emplace(row.account.id, 0).second)
@@ -459,9 +477,10 @@ void resolve_accounts(Problem& problem, RawAccounts raw, const std::string& sour
     int owners = static_cast<int>(problem.territories.size());
     int p = requested_p.value_or(owners);
     if (p < owners)
-      throw_input("{}: {} territories requested but the owner column names {}; allowed: at least "
-                  "{} (or a territory list in a scenario)",
-                  source, p, owners, owners);
+      throw_input(
+          "{}: {} territories requested but the owner column names {}; allowed: at least "
+          "{} (or a territory list in a scenario)",
+          source, p, owners, owners);
     for (int t = owners; t < p; ++t) {
       std::string id = fmt::format("T{}", t + 1);
       while (territory_index.count(id)) id += "'";
@@ -483,12 +502,13 @@ void resolve_accounts(Problem& problem, RawAccounts raw, const std::string& sour
       auto it = territory_index.find(row.lock);
       if (it == territory_index.end())
         throw_input("{}: lock '{}' is not a territory; allowed: {}", row.where, row.lock,
-                    fmt::join([&] {
-                      std::vector<std::string> ids;
-                      for (const Territory& t : problem.territories) ids.push_back(t.id);
-                      return ids;
-                    }(),
-                              ", "));
+                    fmt::join(
+                        [&] {
+                          std::vector<std::string> ids;
+                          for (const Territory& t : problem.territories) ids.push_back(t.id);
+                          return ids;
+                        }(),
+                        ", "));
       a.lock = it->second;
     }
     if (!row.group.empty())
@@ -512,7 +532,8 @@ json read_json(const std::filesystem::path& path) {
 
 std::map<std::string, int> account_index(const Problem& problem) {
   std::map<std::string, int> index;
-  for (std::size_t i = 0; i < problem.accounts.size(); ++i) index[problem.accounts[i].id] = static_cast<int>(i);
+  for (std::size_t i = 0; i < problem.accounts.size(); ++i)
+    index[problem.accounts[i].id] = static_cast<int>(i);
   return index;
 }
 
@@ -520,7 +541,8 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
   const std::string file = path.string();
   const json root = read_json(path);
   if (!root.contains("territories") || !root["territories"].is_object())
-    throw_input("{}: /territories: missing; a territory scenario needs a \"territories\" object", file);
+    throw_input("{}: /territories: missing; a territory scenario needs a \"territories\" object",
+                file);
   const json& section = root["territories"];
   Instance instance;
   instance.format = "scenario";
@@ -544,7 +566,8 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
       territory.id = item["id"].get<std::string>();
       if (!ids.insert(territory.id).second)
         throw_input("{}: {}/id: duplicate territory id '{}'", file, at, territory.id);
-      if (item.contains("owner") && item["owner"].is_string()) territory.owner = item["owner"].get<std::string>();
+      if (item.contains("owner") && item["owner"].is_string())
+        territory.owner = item["owner"].get<std::string>();
       if (item.contains("centre")) {
         if (!item["centre"].is_string())
           throw_input("{}: {}/centre: {} is not an account id", file, at, item["centre"].dump());
@@ -569,14 +592,16 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
   if (!p && section.contains("count")) {
     const json& count = section["count"];
     if (!count.is_number_integer() || count.get<long long>() < 1)
-      throw_input("{}: {}: {} is not allowed; expected an integer >= 1", file, pointer("count"), count.dump());
+      throw_input("{}: {}: {} is not allowed; expected an integer >= 1", file, pointer("count"),
+                  count.dump());
     p = count.get<int>();
   }
   if (!problem.territories.empty() && p && *p != problem.territory_count())
     throw_input("{}: {}: {} territories requested but the list has {}", file, pointer("count"), *p,
                 problem.territory_count());
   if (!section.contains("accounts"))
-    throw_input("{}: {}: missing; give a CSV path or an array of accounts", file, pointer("accounts"));
+    throw_input("{}: {}: missing; give a CSV path or an array of accounts", file,
+                pointer("accounts"));
   const json& accounts = section["accounts"];
   RawAccounts raw = accounts.is_string()
                         ? read_accounts_csv(path.parent_path() / accounts.get<std::string>())
@@ -608,19 +633,25 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
     for (Territory& t : problem.territories) t.capacity = common;
   }
   for (auto& [t, value] : capacities)
-    problem.territories[t].capacity = capacity_vector(value, fmt::format("{}/{}/capacity", pointer("list"), t));
+    problem.territories[t].capacity =
+        capacity_vector(value, fmt::format("{}/{}/capacity", pointer("list"), t));
   if (section.contains("coordinates")) {
-    std::string kind = section["coordinates"].is_string() ? section["coordinates"].get<std::string>() : "";
+    std::string kind =
+        section["coordinates"].is_string() ? section["coordinates"].get<std::string>() : "";
     if (kind != "planar" && kind != "latlon")
       throw_input("{}: {}: {} is not allowed; allowed: \"planar\", \"latlon\"", file,
                   pointer("coordinates"), section["coordinates"].dump());
   }
   if (section.contains("distance"))
-    problem.distance = parse_distance(section["distance"].is_string() ? section["distance"].get<std::string>() : section["distance"].dump(),
-                                      file + ": " + pointer("distance"));
+    problem.distance =
+        parse_distance(section["distance"].is_string() ? section["distance"].get<std::string>()
+                                                       : section["distance"].dump(),
+                       file + ": " + pointer("distance"));
   if (section.contains("objective"))
-    problem.objective = parse_objective(section["objective"].is_string() ? section["objective"].get<std::string>() : section["objective"].dump(),
-                                        file + ": " + pointer("objective"));
+    problem.objective =
+        parse_objective(section["objective"].is_string() ? section["objective"].get<std::string>()
+                                                         : section["objective"].dump(),
+                        file + ": " + pointer("objective"));
   if (section.contains("adjacency")) {
     const json& adjacency = section["adjacency"];
     if (!adjacency.is_array())
@@ -640,7 +671,8 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
   }
   if (section.contains("contiguity")) {
     if (!section["contiguity"].is_boolean())
-      throw_input("{}: {}: {} is not true or false", file, pointer("contiguity"), section["contiguity"].dump());
+      throw_input("{}: {}: {} is not true or false", file, pointer("contiguity"),
+                  section["contiguity"].dump());
     problem.contiguity = section["contiguity"].get<bool>();
   }
   if (section.contains("weight")) {
@@ -659,7 +691,8 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
       int k = problem.attribute_index(name);
       std::string at = fmt::format("{}: {}/{}", file, pointer("balance"), name);
       if (k < 0)
-        throw_input("{}: unknown attribute; allowed: {}", at, fmt::join(problem.attribute_names, ", "));
+        throw_input("{}: unknown attribute; allowed: {}", at,
+                    fmt::join(problem.attribute_names, ", "));
       double tolerance = json_number(value, at, "a tolerance >= 0, e.g. 0.05");
       if (tolerance < 0) throw_input("{}: {} is negative; allowed: >= 0, e.g. 0.05", at, tolerance);
       problem.balance.push_back({k, tolerance});
@@ -670,19 +703,23 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
     std::string at = pointer("disruption");
     if (!disruption.is_object()) throw_input("{}: {}: expected an object", file, at);
     if (disruption.contains("measure")) {
-      std::string measure = disruption["measure"].is_string() ? disruption["measure"].get<std::string>() : "";
+      std::string measure =
+          disruption["measure"].is_string() ? disruption["measure"].get<std::string>() : "";
       if (measure != "accounts") {
         int k = problem.attribute_index(measure);
         if (k < 0)
-          throw_input("{}: {}/measure: {} is not allowed; allowed: \"accounts\" or an attribute ({})",
-                      file, at, disruption["measure"].dump(), fmt::join(problem.attribute_names, ", "));
+          throw_input(
+              "{}: {}/measure: {} is not allowed; allowed: \"accounts\" or an attribute ({})", file,
+              at, disruption["measure"].dump(), fmt::join(problem.attribute_names, ", "));
         problem.disruption.measure_attribute = k;
       }
     }
     if (disruption.contains("weight"))
-      problem.disruption.weight = json_number(disruption["weight"], fmt::format("{}: {}/weight", file, at), "a number >= 0");
+      problem.disruption.weight = json_number(
+          disruption["weight"], fmt::format("{}: {}/weight", file, at), "a number >= 0");
     if (disruption.contains("max_moved")) {
-      double v = json_number(disruption["max_moved"], fmt::format("{}: {}/max_moved", file, at), "a fraction 0..1");
+      double v = json_number(disruption["max_moved"], fmt::format("{}: {}/max_moved", file, at),
+                             "a fraction 0..1");
       if (v < 0 || v > 1) throw_input("{}: {}/max_moved: {} is not a fraction (0..1)", file, at, v);
       problem.disruption.max_moved_fraction = v;
     }
@@ -693,8 +730,9 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
 void apply_overrides(Instance& instance, const Overrides& overrides, const std::string& source) {
   Problem& problem = instance.problem;
   if (overrides.territories && instance.format != "scenario" && instance.format != "csv") {
-    std::vector<std::optional<double>> capacity =
-        problem.territories.empty() ? std::vector<std::optional<double>>{} : problem.territories.front().capacity;
+    std::vector<std::optional<double>> capacity = problem.territories.empty()
+                                                      ? std::vector<std::optional<double>>{}
+                                                      : problem.territories.front().capacity;
     make_territories(problem, *overrides.territories);
     for (Territory& t : problem.territories) t.capacity = capacity;
     if (*overrides.territories != problem.territory_count()) instance.reference.reset();
@@ -710,7 +748,8 @@ void apply_overrides(Instance& instance, const Overrides& overrides, const std::
         throw_input("--balance: '{}' is not an attribute of {}; allowed: {}", name, source,
                     fmt::join(problem.attribute_names, ", "));
       if (!(tolerance >= 0) || !std::isfinite(tolerance))
-        throw_input("--balance: {}={} is not allowed; tolerances are numbers >= 0", name, tolerance);
+        throw_input("--balance: {}={} is not allowed; tolerances are numbers >= 0", name,
+                    tolerance);
       problem.balance.push_back({k, tolerance});
     }
   }
@@ -734,8 +773,8 @@ void apply_overrides(Instance& instance, const Overrides& overrides, const std::
   if (overrides.weight_attribute) {
     int k = problem.attribute_index(*overrides.weight_attribute);
     if (k < 0)
-      throw_input("--weight: '{}' is not an attribute of {}; allowed: {}", *overrides.weight_attribute,
-                  source, fmt::join(problem.attribute_names, ", "));
+      throw_input("--weight: '{}' is not an attribute of {}; allowed: {}",
+                  *overrides.weight_attribute, source, fmt::join(problem.attribute_names, ", "));
     for (Account& a : problem.accounts) a.weight = a.attributes[k];
   }
 }
@@ -757,9 +796,10 @@ std::string detect_format(const std::filesystem::path& input) {
     if (count == 2) return "pmedcap";
     if (count == 5) return "sjc";
   }
-  throw_input("{}: cannot tell the format from the name or first line; use --format "
-              "scenario|csv|pmedcap|sjc|graphml",
-              input.string());
+  throw_input(
+      "{}: cannot tell the format from the name or first line; use --format "
+      "scenario|csv|pmedcap|sjc|graphml",
+      input.string());
 }
 
 }  // namespace
@@ -772,13 +812,17 @@ ObjectiveKind parse_objective(const std::string& text, const std::string& where)
 
 DistanceKind parse_distance(const std::string& text, const std::string& where) {
   static const std::map<std::string, DistanceKind> kinds{
-      {"euclidean", DistanceKind::euclidean}, {"euclidean_floor", DistanceKind::euclidean_floor},
-      {"haversine", DistanceKind::haversine}, {"graph", DistanceKind::graph}, {"none", DistanceKind::none}};
+      {"euclidean", DistanceKind::euclidean},
+      {"euclidean_floor", DistanceKind::euclidean_floor},
+      {"haversine", DistanceKind::haversine},
+      {"graph", DistanceKind::graph},
+      {"none", DistanceKind::none}};
   auto it = kinds.find(text);
   if (it == kinds.end())
-    throw_input("{}: distance '{}' is not allowed; allowed: euclidean, euclidean_floor, haversine, "
-                "graph, none",
-                where, text);
+    throw_input(
+        "{}: distance '{}' is not allowed; allowed: euclidean, euclidean_floor, haversine, "
+        "graph, none",
+        where, text);
   return it->second;
 }
 
@@ -788,11 +832,16 @@ std::string to_string(ObjectiveKind kind) {
 
 std::string to_string(DistanceKind kind) {
   switch (kind) {
-    case DistanceKind::euclidean: return "euclidean";
-    case DistanceKind::euclidean_floor: return "euclidean_floor";
-    case DistanceKind::haversine: return "haversine";
-    case DistanceKind::graph: return "graph";
-    case DistanceKind::none: return "none";
+    case DistanceKind::euclidean:
+      return "euclidean";
+    case DistanceKind::euclidean_floor:
+      return "euclidean_floor";
+    case DistanceKind::haversine:
+      return "haversine";
+    case DistanceKind::graph:
+      return "graph";
+    case DistanceKind::none:
+      return "none";
   }
   return "?";
 }
@@ -806,7 +855,8 @@ Instance load_instance(const std::filesystem::path& input, const Overrides& over
   } else if (format == "csv") {
     instance.format = "csv";
     instance.problem.name = input.stem().string();
-    resolve_accounts(instance.problem, read_accounts_csv(input), input.string(), overrides.territories);
+    resolve_accounts(instance.problem, read_accounts_csv(input), input.string(),
+                     overrides.territories);
   } else if (format == "pmedcap") {
     instance = read_pmedcap(input);
   } else if (format == "sjc") {
@@ -814,7 +864,9 @@ Instance load_instance(const std::filesystem::path& input, const Overrides& over
   } else if (format == "graphml") {
     instance = read_graphml(input);
   } else {
-    throw_input("--format: '{}' is not allowed; allowed: auto, scenario, csv, pmedcap, sjc, graphml", format);
+    throw_input(
+        "--format: '{}' is not allowed; allowed: auto, scenario, csv, pmedcap, sjc, graphml",
+        format);
   }
   apply_overrides(instance, overrides, input.string());
   territory::assign_territory_regions(instance.problem);
@@ -828,7 +880,8 @@ Alignment read_dtdp_allocation(const std::filesystem::path& path, const Problem&
   const json root = read_json(path);
   if (!root.contains("Allocation") || !root["Allocation"].is_object())
     throw_input("{}: /Allocation: missing; expected {{district: [node ids]}}", file);
-  if (published_objective && root.contains("Objective")) *published_objective = root["Objective"].get<double>();
+  if (published_objective && root.contains("Objective"))
+    *published_objective = root["Objective"].get<double>();
   auto index = account_index(problem);
   Alignment alignment;
   alignment.territory.assign(problem.size(), -1);
@@ -840,7 +893,8 @@ Alignment read_dtdp_allocation(const std::filesystem::path& path, const Problem&
     for (std::size_t k = 0; k < nodes.size(); ++k) {
       std::string id = nodes[k].is_string() ? nodes[k].get<std::string>() : nodes[k].dump();
       auto it = index.find(id);
-      if (it == index.end()) throw_input("{}: /Allocation/{}/{}: unknown node '{}'", file, name, k, id);
+      if (it == index.end())
+        throw_input("{}: /Allocation/{}/{}: unknown node '{}'", file, name, k, id);
       alignment.territory[it->second] = district;
     }
     ++district;
@@ -855,7 +909,8 @@ Alignment read_dtdp_allocation(const std::filesystem::path& path, const Problem&
 
 namespace {
 
-void write_strings(H5::Group& group, const std::string& name, const std::vector<std::string>& values) {
+void write_strings(H5::Group& group, const std::string& name,
+                   const std::vector<std::string>& values) {
   H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
   hsize_t size = values.size();
   H5::DataSpace space(1, &size);
@@ -868,7 +923,8 @@ void write_strings(H5::Group& group, const std::string& name, const std::vector<
 template <class T>
 void write_vector(H5::Group& group, const std::string& name, const std::vector<T>& values,
                   hsize_t columns = 1) {
-  const H5::PredType& type = std::is_same_v<T, int> ? H5::PredType::NATIVE_INT : H5::PredType::NATIVE_DOUBLE;
+  const H5::PredType& type =
+      std::is_same_v<T, int> ? H5::PredType::NATIVE_INT : H5::PredType::NATIVE_DOUBLE;
   hsize_t dims[2] = {columns > 1 ? values.size() / columns : values.size(), columns};
   H5::DataSpace space(columns > 1 ? 2 : 1, dims);
   H5::DataSet set = group.createDataSet(name, type, space);
@@ -883,7 +939,8 @@ void attribute(H5::H5Object& object, const std::string& name, const std::string&
 }
 
 void attribute(H5::H5Object& object, const std::string& name, double value) {
-  H5::Attribute a = object.createAttribute(name, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR));
+  H5::Attribute a =
+      object.createAttribute(name, H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR));
   a.write(H5::PredType::NATIVE_DOUBLE, &value);
 }
 
@@ -1028,9 +1085,10 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
   for (std::size_t i = 0; i < n; ++i) {
     const Account& a = problem.accounts[i];
     int t = result.alignment.territory[i];
-    assignment += fmt::format("{},{},{},{},{}\n", csv_cell(a.id), csv_cell(problem.territories[t].id),
-                              a.owner >= 0 ? csv_cell(problem.territories[a.owner].id) : "",
-                              a.owner >= 0 && a.owner != t ? 1 : 0, int(is_centre[i]));
+    assignment +=
+        fmt::format("{},{},{},{},{}\n", csv_cell(a.id), csv_cell(problem.territories[t].id),
+                    a.owner >= 0 ? csv_cell(problem.territories[a.owner].id) : "",
+                    a.owner >= 0 && a.owner != t ? 1 : 0, int(is_centre[i]));
   }
   auto stem = path.parent_path() / path.stem();
   write_file_atomically(stem.string() + "_assignment.csv", assignment);
@@ -1044,7 +1102,8 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
                            csv_cell(problem.territories[t].owner), tm.accounts,
                            tm.centre >= 0 ? csv_cell(problem.accounts[tm.centre].id) : "",
                            tm.compactness, tm.diameter);
-    for (std::size_t k = 0; k < m; ++k) metrics += fmt::format(",{},{}", tm.totals[k], tm.deviation[k]);
+    for (std::size_t k = 0; k < m; ++k)
+      metrics += fmt::format(",{},{}", tm.totals[k], tm.deviation[k]);
     metrics += "\n";
   }
   write_file_atomically(stem.string() + "_territories.csv", metrics);
@@ -1063,10 +1122,12 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
     out += fmt::format("reference     {:.6f} (gap {:+.3f}%)\n", *info.reference,
                        100.0 * (e.objective - *info.reference) / *info.reference);
   if (result.best_bound) {
-    const double gap = e.objective != 0 ? (e.objective - *result.best_bound) / std::abs(e.objective) : 0.0;
-    out += fmt::format("best bound    {:.6f}{}\n", *result.best_bound,
-                       result.proven_optimal ? " (proven optimal)"
-                                             : fmt::format(" (gap {:.3f}%, not proven)", 100.0 * gap));
+    const double gap =
+        e.objective != 0 ? (e.objective - *result.best_bound) / std::abs(e.objective) : 0.0;
+    out +=
+        fmt::format("best bound    {:.6f}{}\n", *result.best_bound,
+                    result.proven_optimal ? " (proven optimal)"
+                                          : fmt::format(" (gap {:.3f}%, not proven)", 100.0 * gap));
   }
   out += fmt::format("feasible      {}\n", e.feasible ? "yes" : "no");
   if (!e.feasible) {
@@ -1094,12 +1155,14 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
                          ? fmt::format(", first feasible after {:.2f} s", *result.time_to_feasible)
                          : std::string());
   out += "territory            accounts    diameter";
-  for (const std::string& name : problem.attribute_names) out += fmt::format(" {:>14} {:>7}", name, "dev%");
+  for (const std::string& name : problem.attribute_names)
+    out += fmt::format(" {:>14} {:>7}", name, "dev%");
   out += "\n";
   constexpr int kListed = 50;  // the CSV companion and the HDF5 file hold every territory
   for (int t = 0; t < std::min(problem.territory_count(), kListed); ++t) {
     const auto& tm = e.territories[t];
-    out += fmt::format("{:<20} {:>8} {:>11.3f}", problem.territories[t].id, tm.accounts, tm.diameter);
+    out +=
+        fmt::format("{:<20} {:>8} {:>11.3f}", problem.territories[t].id, tm.accounts, tm.diameter);
     for (std::size_t k = 0; k < problem.attribute_names.size(); ++k)
       out += fmt::format(" {:>14.2f} {:>+7.2f}", tm.totals[k], 100.0 * tm.deviation[k]);
     out += "\n";

@@ -27,7 +27,7 @@ struct Overrides {
   std::optional<ObjectiveKind> objective;
   std::optional<DistanceKind> distance;
   std::vector<std::pair<std::string, double>> balance;  //!< attribute name, tolerance
-  std::optional<double> max_moved;          //!< fraction of the disruption measure
+  std::optional<double> max_moved;                      //!< fraction of the disruption measure
   std::optional<double> disruption_weight;
   std::optional<std::string> disruption_measure;  //!< "accounts" or an attribute name
   std::optional<std::string> weight_attribute;    //!< compactness weight column

@@ -90,29 +90,58 @@ inline nlohmann::json mixed_document() {
   doc["fx"] = {{"currencies", {{{"code", "EUR"}, {"plan_rate", 1.1}, {"annual_volatility", 0.1}}}}};
   doc["regions"] = {{{"id", "NA"}}, {{"id", "EMEA"}, {"currency", "EUR"}}};
   doc["ramp_curves"] = {{{"id", "r"}, {"fraction", {0.2, 0.5, 0.8}}}};
-  doc["segments"] = {{{"id", "SMB"}, {"opportunity_rate", 4}, {"win_rate", 0.3},
-                      {"quarter_end_win_multiplier", 1.2}, {"deal_size", {{"mean", 1000}, {"cv", 0.5}}},
-                      {"cycle_months", {0.3, 0.4, 0.3}}, {"ramp_curve", "r"}, {"attrition", 0.3},
-                      {"backfill_lag_months", 1}, {"skill_cv", 0.3}, {"churn_probability", 0.2},
+  doc["segments"] = {{{"id", "SMB"},
+                      {"opportunity_rate", 4},
+                      {"win_rate", 0.3},
+                      {"quarter_end_win_multiplier", 1.2},
+                      {"deal_size", {{"mean", 1000}, {"cv", 0.5}}},
+                      {"cycle_months", {0.3, 0.4, 0.3}},
+                      {"ramp_curve", "r"},
+                      {"attrition", 0.3},
+                      {"backfill_lag_months", 1},
+                      {"skill_cv", 0.3},
+                      {"churn_probability", 0.2},
                       {"expansion", {{"mean", 0.05}, {"sd", 0.1}}}}};
   nlohmann::json reps = nlohmann::json::array();
   for (int i = 0; i < 12; ++i) {
-    reps.push_back({{"id", "R" + std::to_string(i)}, {"region", i % 2 ? "EMEA" : "NA"}, {"segment", "SMB"},
+    reps.push_back({{"id", "R" + std::to_string(i)},
+                    {"region", i % 2 ? "EMEA" : "NA"},
+                    {"segment", "SMB"},
                     {"start", i < 8 ? "2026-03" : "2027-02"}});
   }
   doc["roster"] = {{"reps", reps}};
-  doc["hiring_plan"] = {{{"region", "NA"}, {"segment", "SMB"}, {"requisition_month", "2027-02"}, {"count", 2},
+  doc["hiring_plan"] = {{{"region", "NA"},
+                         {"segment", "SMB"},
+                         {"requisition_month", "2027-02"},
+                         {"count", 2},
                          {"time_to_fill_months", 2}}};
-  doc["pipeline"] = {{"stages", {{{"id", "A"}, {"win_probability", 0.4}}}},
-                     {"deals", {{{"id", "D1"}, {"owner", "R1"}, {"region", "EMEA"}, {"segment", "SMB"}, {"stage", "A"},
-                                 {"amount", 5000}, {"expected_close", "2026-12"}},
-                                {{"id", "D2"}, {"region", "NA"}, {"segment", "SMB"}, {"stage", "A"},
-                                 {"amount", 7000}, {"expected_close", "2027-03"}}}},
-                     {"slip", {{"pmf", {0.5, 0.3, 0.2}}, {"decay_per_month", 0.8}, {"overdue_decay_per_month", 0.9}}},
-                     {"amount_factor", {{"mean", 0.9}, {"cv", 0.2}}}};
-  doc["installed_base"] = {{"contracts", {{{"id", "C1"}, {"region", "NA"}, {"segment", "SMB"}, {"arr", 20000},
-                                           {"renewal_month", "2027-05"}}}}};
-  doc["market"] = {{"dispersion", 0.1}, {"persistence", 0.7}, {"correlation", {{1, 0.5}, {0.5, 1}}}};
+  doc["pipeline"] = {
+      {"stages", {{{"id", "A"}, {"win_probability", 0.4}}}},
+      {"deals",
+       {{{"id", "D1"},
+         {"owner", "R1"},
+         {"region", "EMEA"},
+         {"segment", "SMB"},
+         {"stage", "A"},
+         {"amount", 5000},
+         {"expected_close", "2026-12"}},
+        {{"id", "D2"},
+         {"region", "NA"},
+         {"segment", "SMB"},
+         {"stage", "A"},
+         {"amount", 7000},
+         {"expected_close", "2027-03"}}}},
+      {"slip",
+       {{"pmf", {0.5, 0.3, 0.2}}, {"decay_per_month", 0.8}, {"overdue_decay_per_month", 0.9}}},
+      {"amount_factor", {{"mean", 0.9}, {"cv", 0.2}}}};
+  doc["installed_base"] = {{"contracts",
+                            {{{"id", "C1"},
+                              {"region", "NA"},
+                              {"segment", "SMB"},
+                              {"arr", 20000},
+                              {"renewal_month", "2027-05"}}}}};
+  doc["market"] = {
+      {"dispersion", 0.1}, {"persistence", 0.7}, {"correlation", {{1, 0.5}, {0.5, 1}}}};
   doc["actuals"] = {{"bookings", {{{"region", "NA"}, {"month", "2026-12"}, {"amount", 3000}}}}};
   doc["targets"] = {{{"fiscal_year", 2027}, {"amount", 100000}}};
   return doc;
@@ -124,7 +153,8 @@ namespace opsim::test {
 
 //! Segment "SMB" with Poisson opportunities, a win rate and a fixed deal size (no ramp,
 //! attrition or skill dispersion): the setting of the closed-form tests.
-inline nlohmann::json fixed_deal_segment(double opportunity_rate, double win_rate, double deal_size) {
+inline nlohmann::json fixed_deal_segment(double opportunity_rate, double win_rate,
+                                         double deal_size) {
   return {{"id", "SMB"},
           {"opportunity_rate", opportunity_rate},
           {"win_rate", win_rate},

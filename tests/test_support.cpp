@@ -1,12 +1,12 @@
 #include "tests/test_support.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <random>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace opsim::test {
 
@@ -15,7 +15,9 @@ bool in_ci() {
   return ci != nullptr && std::string(ci) == "true";
 }
 
-std::filesystem::path source_dir() { return OPSIM_SOURCE_DIR; }
+std::filesystem::path source_dir() {
+  return OPSIM_SOURCE_DIR;
+}
 
 std::filesystem::path shared_data_dir() {
   auto dir = source_dir().parent_path() / "shared" / "data";
@@ -37,7 +39,8 @@ CommandResult run_shell(const std::string& shell_command) {
   if (pipe == nullptr) return result;
   std::array<char, 4096> buffer{};
   size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;

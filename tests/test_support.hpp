@@ -52,15 +52,15 @@ class TempDir {
 //! The public data in ../shared/data is not something scripts/setup installs: tests that read
 //! it skip, with the reason, wherever the folder (or the part they need) is absent, CI included.
 #define OPSIM_REQUIRE_DATA_OR_SKIP(condition, message) \
-  do {                                                  \
-    if (!(condition)) GTEST_SKIP() << message;          \
+  do {                                                 \
+    if (!(condition)) GTEST_SKIP() << message;         \
   } while (0)
 
 //! Skips outside CI when a dependency is missing; under CI a missing dependency fails.
-#define OPSIM_REQUIRE_OR_SKIP(condition, message)                          \
-  do {                                                                      \
-    if (!(condition)) {                                                     \
+#define OPSIM_REQUIRE_OR_SKIP(condition, message)                             \
+  do {                                                                        \
+    if (!(condition)) {                                                       \
       if (::opsim::test::in_ci()) FAIL() << "required under CI: " << message; \
-      GTEST_SKIP() << message;                                              \
-    }                                                                       \
+      GTEST_SKIP() << message;                                                \
+    }                                                                         \
   } while (0)

@@ -114,7 +114,8 @@ CompEvaluator::CompEvaluator(const Scenario& scenario, const CompSpec& spec, con
       profiles_(profiles),
       first_trial_(first_trial),
       payouts_{std::vector<double>(trials * scenario.seats.size(), 0.0),
-               std::vector<double>(trials * scenario.seats.size(), 0.0), std::vector<double>(trials * 5, 0.0)} {}
+               std::vector<double>(trials * scenario.seats.size(), 0.0),
+               std::vector<double>(trials * 5, 0.0)} {}
 
 SeatMonthRecording CompEvaluator::recording() const {
   SeatMonthRecording r;
@@ -166,12 +167,15 @@ CompResult CompEvaluator::finish(const std::vector<double>& company_bookings) co
   CompResult r;
   const std::size_t n = scenario_.seats.size();
   const std::uint64_t trials = company_bookings.size();
-  if (payouts_.parts.size() != trials * 5) throw_internal("CompEvaluator::finish: {} trials of bookings for {} of payouts", trials, payouts_.parts.size() / 5);
+  if (payouts_.parts.size() != trials * 5)
+    throw_internal("CompEvaluator::finish: {} trials of bookings for {} of payouts", trials,
+                   payouts_.parts.size() / 5);
   r.trials = trials;
   r.budget = spec_.budget;
   r.seat_variable.assign(n, 0.0);
   r.seat_cost.assign(n, 0.0);
-  for (int k : spec_.seat_plan) r.seat_plan.push_back(k >= 0 ? spec_.plans[static_cast<std::size_t>(k)].id : "");
+  for (int k : spec_.seat_plan)
+    r.seat_plan.push_back(k >= 0 ? spec_.plans[static_cast<std::size_t>(k)].id : "");
   const double dt = static_cast<double>(trials);
   std::uint64_t over = 0;
   for (std::uint64_t t = 0; t < trials; ++t) {

@@ -28,7 +28,7 @@ struct CompPlan {
   std::string id;
   //! Which seats the plan covers is in CompSpec::seat_plan: seats whose role it names, then
   //! seats of its segments without a role plan; a plan naming neither covers the rest.
-  double ote = 0.0;           //!< on-target earnings per year (base + variable)
+  double ote = 0.0;                     //!< on-target earnings per year (base + variable)
   double variable_share = 0.5;          //!< pay mix: variable / OTE
   std::vector<Tier> tiers{{0.0, 1.0}};  //!< strictly increasing `from`, first at 0
   TierMode mode = TierMode::marginal;
@@ -91,8 +91,8 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
 struct CompResult {
   std::uint64_t trials = 0;
   std::vector<std::string> seat_plan;  //!< per seat: id of its plan, empty = none
-  std::vector<double> seat_variable;  //!< per seat: expected variable pay
-  std::vector<double> seat_cost;      //!< per seat: expected variable + base pay
+  std::vector<double> seat_variable;   //!< per seat: expected variable pay
+  std::vector<double> seat_cost;       //!< per seat: expected variable + base pay
   double commission = 0, draw = 0, spif = 0, clawback = 0, base = 0;  //!< expected totals
   std::vector<double> total_variable;                                 //!< per trial, in trial order
   std::vector<double> total_cost;  //!< per trial: variable + base

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <numbers>
 
+#include <tbb/parallel_for.h>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
-#include <tbb/parallel_for.h>
 
 namespace opsim::territory {
 
@@ -35,8 +35,9 @@ Distances::Distances(const Problem& problem) : kind_(problem.distance), n_(probl
     }
   }
   if (kind_ != DistanceKind::graph) return;
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, boost::no_property,
-                                      boost::property<boost::edge_weight_t, double>>;
+  using Graph =
+      boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, boost::no_property,
+                            boost::property<boost::edge_weight_t, double>>;
   Graph graph(n_);
   for (const Edge& e : problem.edges) boost::add_edge(e.from, e.to, e.length, graph);
   table_.assign(n_ * n_, 0.0);

@@ -54,7 +54,7 @@ class Distances {
   std::size_t n_;
   std::vector<double> x_, y_;
   std::vector<double> ux_, uy_, uz_;  //!< unit vectors of (lon, lat) for haversine
-  std::vector<double> table_;  //!< row-major all-pairs shortest paths (graph distances only)
+  std::vector<double> table_;         //!< row-major all-pairs shortest paths (graph distances only)
 };
 
 }  // namespace opsim::territory

@@ -16,9 +16,10 @@ namespace {
 
 void check_supported(const Problem& problem) {
   if (problem.objective != ObjectiveKind::compactness)
-    throw_input("{}: --exact supports the compactness objective only (dispersion: use the "
-                "heuristic)",
-                problem.name);
+    throw_input(
+        "{}: --exact supports the compactness objective only (dispersion: use the "
+        "heuristic)",
+        problem.name);
   if (problem.distance == DistanceKind::none)
     throw_input("{}: --exact needs coordinates or a graph (compactness)", problem.name);
   if (problem.size() > kMaxExactAccounts)
@@ -26,9 +27,10 @@ void check_supported(const Problem& problem) {
                 problem.size(), kMaxExactAccounts);
   for (const Account& a : problem.accounts)
     if (a.lock >= 0)
-      throw_input("{}: account '{}' is locked; --exact does not support locks (territories are "
-                  "unlabelled in the p-median model)",
-                  problem.name, a.id);
+      throw_input(
+          "{}: account '{}' is locked; --exact does not support locks (territories are "
+          "unlabelled in the p-median model)",
+          problem.name, a.id);
   if (problem.has_owners() &&
       (problem.disruption.weight > 0 || problem.disruption.max_moved_fraction))
     throw_input("{}: --exact does not support the disruption term", problem.name);
@@ -68,8 +70,10 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
     for (int k = 0; k < m; ++k) sum[k] += a.attributes[k];
   std::vector<double> lower(m, 0.0), upper(m, HUGE_VAL);
   for (const BalanceRule& rule : problem.balance) {
-    lower[rule.attribute] = std::max(lower[rule.attribute], (1 - rule.tolerance) * sum[rule.attribute] / p);
-    upper[rule.attribute] = std::min(upper[rule.attribute], (1 + rule.tolerance) * sum[rule.attribute] / p);
+    lower[rule.attribute] =
+        std::max(lower[rule.attribute], (1 - rule.tolerance) * sum[rule.attribute] / p);
+    upper[rule.attribute] =
+        std::min(upper[rule.attribute], (1 + rule.tolerance) * sum[rule.attribute] / p);
   }
   const auto& capacity = problem.territories.front().capacity;
   for (std::size_t k = 0; k < capacity.size(); ++k)
@@ -81,7 +85,8 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   std::vector<int> fixed(n, 0);
   for (const Territory& t : problem.territories)
     if (t.centre >= 0) fixed[t.centre] = 1;
-  for (int j = 0; j < n; ++j) Cbc_addCol(model.get(), "", fixed[j], 1.0, 0.0, 1, 0, nullptr, nullptr);
+  for (int j = 0; j < n; ++j)
+    Cbc_addCol(model.get(), "", fixed[j], 1.0, 0.0, 1, 0, nullptr, nullptr);
   std::vector<std::vector<std::pair<int, int>>> x_of_centre(n);  // j -> (u, column)
   std::vector<std::vector<int>> x_of_unit(nu);
   int columns = n;
@@ -98,7 +103,8 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   std::vector<int> cols;
   std::vector<double> coefs;
   auto add_row = [&](char sense, double rhs) {
-    Cbc_addRow(model.get(), "", static_cast<int>(cols.size()), cols.data(), coefs.data(), sense, rhs);
+    Cbc_addRow(model.get(), "", static_cast<int>(cols.size()), cols.data(), coefs.data(), sense,
+               rhs);
     cols.clear();
     coefs.clear();
   };
@@ -185,9 +191,10 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   const bool has_solution = solution != nullptr && Cbc_numberSavedSolutions(model.get()) > 0;
   if (!has_solution) {
     if (Cbc_isProvenInfeasible(model.get()))
-      throw_input("{}: the exact model is infeasible: no alignment meets the balance and capacity "
-                  "constraints",
-                  problem.name);
+      throw_input(
+          "{}: the exact model is infeasible: no alignment meets the balance and capacity "
+          "constraints",
+          problem.name);
     if (!settings.warm_start)
       throw_input("{}: CBC found no alignment within {} s", problem.name, settings.time_limit);
     result.alignment = *settings.warm_start;

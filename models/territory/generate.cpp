@@ -14,7 +14,8 @@ namespace {
 
 //! Standard normal from two uniforms (Box-Muller), deterministic per stream.
 double normal(Rng& rng) {
-  return std::sqrt(-2.0 * std::log(rng.uniform())) * std::cos(2.0 * std::numbers::pi * rng.uniform());
+  return std::sqrt(-2.0 * std::log(rng.uniform())) *
+         std::cos(2.0 * std::numbers::pi * rng.uniform());
 }
 
 }  // namespace
@@ -39,7 +40,8 @@ Problem generate_instance(const GeneratorSettings& settings) {
   for (int i = 0; i < settings.accounts; ++i) {
     Rng rng(settings.seed, StreamId::territory_instances, 1, static_cast<std::uint64_t>(i), 0);
     double pick = rng.uniform() * total;
-    int c = static_cast<int>(std::lower_bound(cumulative.begin(), cumulative.end(), pick) - cumulative.begin());
+    int c = static_cast<int>(std::lower_bound(cumulative.begin(), cumulative.end(), pick) -
+                             cumulative.begin());
     c = std::min(c, cities - 1);
     Account a;
     a.id = fmt::format("A{:06d}", i + 1);
@@ -55,7 +57,8 @@ Problem generate_instance(const GeneratorSettings& settings) {
     problem.accounts.push_back(std::move(a));
   }
   problem.territories.resize(settings.territories);
-  for (int t = 0; t < settings.territories; ++t) problem.territories[t].id = fmt::format("T{}", t + 1);
+  for (int t = 0; t < settings.territories; ++t)
+    problem.territories[t].id = fmt::format("T{}", t + 1);
   problem.balance = {{0, settings.tolerance}, {1, settings.tolerance}};
   return problem;
 }

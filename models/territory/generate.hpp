@@ -12,7 +12,7 @@ struct GeneratorSettings {
   int accounts = 10000;
   int territories = 100;
   std::uint64_t seed = 1;
-  bool geographic = true;  //!< lat/lon in the contiguous-US box (haversine) or planar 0..1000
+  bool geographic = true;   //!< lat/lon in the contiguous-US box (haversine) or planar 0..1000
   double tolerance = 0.05;  //!< balance tolerance on potential and workload
 };
 

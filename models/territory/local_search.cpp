@@ -3,20 +3,20 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <map>
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <numeric>
 #include <queue>
 
 // Boost 1.74's geometry headers include a header Boost itself deprecated; its note is noise.
 #define BOOST_ALLOW_DEPRECATED_HEADERS
-#include <boost/geometry.hpp>
-#include <boost/geometry/index/rtree.hpp>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+#include <boost/geometry.hpp>
+#include <boost/geometry/index/rtree.hpp>
 
 #include "sim/error.hpp"
 #include "sim/random.hpp"
@@ -44,16 +44,16 @@ constexpr double kMaxPenaltyGrowth = 1e6;
 
 //! Everything a move changes; copied to keep the best alignment of a start.
 struct State {
-  std::vector<int> assign;     //!< unit -> territory
-  std::vector<int> centre;     //!< territory -> centre account (compactness), -1 otherwise
-  std::vector<double> totals;  //!< territory x attribute
+  std::vector<int> assign;        //!< unit -> territory
+  std::vector<int> centre;        //!< territory -> centre account (compactness), -1 otherwise
+  std::vector<double> totals;     //!< territory x attribute
   std::vector<double> violation;  //!< per territory, in units of a mean territory
-  std::vector<double> cost;    //!< per territory: compactness sum
-  std::vector<double> diam;    //!< per territory (dispersion)
-  std::vector<double> far;     //!< account x territory: largest distance to a member
+  std::vector<double> cost;       //!< per territory: compactness sum
+  std::vector<double> diam;       //!< per territory (dispersion)
+  std::vector<double> far;        //!< account x territory: largest distance to a member
   std::vector<std::vector<int>> members;  //!< territory -> accounts
-  std::vector<int> position;   //!< account -> index in members[territory]
-  double moved = 0.0;          //!< disruption measure moved
+  std::vector<int> position;              //!< account -> index in members[territory]
+  double moved = 0.0;                     //!< disruption measure moved
 };
 
 struct Score {
@@ -203,8 +203,9 @@ class Search {
     return v;
   }
   double moved_violation(double moved) const {
-    return moved_cap_ && moved > *moved_cap_ * (1 + kBoundSlack) ? (moved - *moved_cap_) / moved_scale_
-                                                                 : 0.0;
+    return moved_cap_ && moved > *moved_cap_ * (1 + kBoundSlack)
+               ? (moved - *moved_cap_) / moved_scale_
+               : 0.0;
   }
   double total_violation() const {
     return std::accumulate(s_.violation.begin(), s_.violation.end(), 0.0) +
@@ -442,8 +443,10 @@ class Search {
       tree.query(bgi::nearest(point_of(units_[u].accounts.front()), wanted),
                  std::back_inserter(found));
       std::sort(found.begin(), found.end(), [&](const auto& a, const auto& b) {
-        return unit_cost(static_cast<int>(u), a.second) < unit_cost(static_cast<int>(u), b.second) ||
-               (unit_cost(static_cast<int>(u), a.second) == unit_cost(static_cast<int>(u), b.second) &&
+        return unit_cost(static_cast<int>(u), a.second) <
+                   unit_cost(static_cast<int>(u), b.second) ||
+               (unit_cost(static_cast<int>(u), a.second) ==
+                    unit_cost(static_cast<int>(u), b.second) &&
                 a.second < b.second);
       });
       for (const auto& [point, t] : found)
@@ -842,9 +845,9 @@ class Search {
       b[k] = s_.totals[at(to, k)] + unit.totals[k];
     }
     double moved_after = s_.moved + moved_change(u, from, to);
-    double violation = settle(territory_violation(from, a) + territory_violation(to, b) -
-                              s_.violation[from] - s_.violation[to] +
-                              moved_violation(moved_after) - moved_violation(s_.moved));
+    double violation =
+        settle(territory_violation(from, a) + territory_violation(to, b) - s_.violation[from] -
+               s_.violation[to] + moved_violation(moved_after) - moved_violation(s_.moved));
     double delta = lambda_ * violation + problem_.disruption.weight * (moved_after - s_.moved);
     if (compact_) {
       delta += unit_cost(u, to) - unit_cost(u, from);
@@ -913,9 +916,9 @@ class Search {
       tb[k] = s_.totals[at(b, k)] - shift;
     }
     double moved_after = s_.moved + moved_change(u, a, b) + moved_change(v, b, a);
-    double violation = settle(territory_violation(a, ta) + territory_violation(b, tb) -
-                              s_.violation[a] - s_.violation[b] + moved_violation(moved_after) -
-                              moved_violation(s_.moved));
+    double violation =
+        settle(territory_violation(a, ta) + territory_violation(b, tb) - s_.violation[a] -
+               s_.violation[b] + moved_violation(moved_after) - moved_violation(s_.moved));
     double delta = lambda_ * violation + problem_.disruption.weight * (moved_after - s_.moved);
     if (compact_) {
       delta += unit_cost(u, b) - unit_cost(u, a) + unit_cost(v, a) - unit_cost(v, b);
@@ -1002,7 +1005,8 @@ class Search {
         std::vector<std::pair<double, int>> by_distance;
         by_distance.reserve(mem.size());
         for (int i : mem)
-          by_distance.emplace_back(std::hypot(problem_.accounts[i].x - wx, problem_.accounts[i].y - wy), i);
+          by_distance.emplace_back(
+              std::hypot(problem_.accounts[i].x - wx, problem_.accounts[i].y - wy), i);
         std::partial_sort(by_distance.begin(), by_distance.begin() + kSampled, by_distance.end());
         for (std::size_t k = 0; k < kSampled; ++k) candidates.push_back(by_distance[k].second);
       }
@@ -1101,7 +1105,8 @@ class Search {
         continue;
       }
       // Take an extreme account of the widest territory to the territory it is closest to.
-      int widest = static_cast<int>(std::max_element(s_.diam.begin(), s_.diam.end()) - s_.diam.begin());
+      int widest =
+          static_cast<int>(std::max_element(s_.diam.begin(), s_.diam.end()) - s_.diam.begin());
       const auto& mem = s_.members[widest];
       if (mem.empty()) continue;
       int i = mem[rng_() % mem.size()];
@@ -1125,7 +1130,9 @@ class Search {
     for (std::size_t i = values.size(); i > 1; --i) std::swap(values[i - 1], values[rng_() % i]);
   }
 
-  bool out_of_time() const { return stop_->load(std::memory_order_relaxed) || Clock::now() >= deadline_; }
+  bool out_of_time() const {
+    return stop_->load(std::memory_order_relaxed) || Clock::now() >= deadline_;
+  }
   void note_best() {
     time_to_best_ = std::chrono::duration<double>(Clock::now() - origin_).count();
     if (best_score_.feasible && time_to_feasible_ < 0) time_to_feasible_ = time_to_best_;
@@ -1138,7 +1145,7 @@ class Search {
   int n_, p_, m_;
   bool compact_, geographic_;
   bool swaps_ = true;
-  bool large_ = false;  //!< too many units for all-pairs swaps: swap with sampled neighbours
+  bool large_ = false;   //!< too many units for all-pairs swaps: swap with sampled neighbours
   bool bisect_ = false;  //!< construct by recursive bisection instead of seeded centres
   std::vector<int> unit_of_;
   std::vector<double> scale_, lower_, upper_;
@@ -1190,8 +1197,9 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
   arena.execute([&] {
     tbb::parallel_for(0, starts, 1, [&](int start) {
       if (stop.load() || Clock::now() >= deadline) return;
-      Search search(problem, distances, units,
-                    Rng(settings.seed, StreamId::territories, static_cast<std::uint64_t>(start), 0, 0));
+      Search search(
+          problem, distances, units,
+          Rng(settings.seed, StreamId::territories, static_cast<std::uint64_t>(start), 0, 0));
       search.set_origin(origin);
       search.run(start, settings.initial, deadline, stop, max_idle);
       Outcome& outcome = outcomes[start];

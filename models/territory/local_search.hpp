@@ -18,8 +18,8 @@ namespace opsim::territory {
 struct SearchSettings {
   std::uint64_t seed = 1;
   int threads = 1;
-  int starts = 8;             //!< independent constructions, each followed by VNS
-  double time_limit = 60.0;   //!< wall-clock seconds for the whole search
+  int starts = 8;                //!< independent constructions, each followed by VNS
+  double time_limit = 60.0;      //!< wall-clock seconds for the whole search
   std::optional<double> target;  //!< stop once a feasible objective <= target is found
   int max_idle = 0;  //!< VNS iterations without improvement before a start ends; 0 = by size
   //! Centres the compactness search starts from (start 0), e.g. a previous alignment's.

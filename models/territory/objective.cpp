@@ -98,8 +98,7 @@ Evaluation evaluate(const Problem& problem, const Distances& distances,
     metrics.accounts = static_cast<int>(members[t].size());
     metrics.deviation.assign(m, 0.0);
     for (std::size_t k = 0; k < m; ++k)
-      metrics.deviation[k] =
-          result.mean[k] > 0 ? metrics.totals[k] / result.mean[k] - 1.0 : 0.0;
+      metrics.deviation[k] = result.mean[k] > 0 ? metrics.totals[k] / result.mean[k] - 1.0 : 0.0;
     const auto& capacity = problem.territories[t].capacity;
     for (std::size_t k = 0; k < capacity.size(); ++k)
       if (capacity[k] && metrics.totals[k] > *capacity[k] * (1 + kBoundSlack))
@@ -162,8 +161,8 @@ Evaluation evaluate(const Problem& problem, const Distances& distances,
     for (int t = 0; t < p; ++t)
       if (!connected(adjacent, members[t], alignment.territory, t)) result.contiguity_ok = false;
   }
-  const double main_term = problem.objective == ObjectiveKind::compactness ? result.compactness
-                                                                           : result.max_diameter;
+  const double main_term =
+      problem.objective == ObjectiveKind::compactness ? result.compactness : result.max_diameter;
   result.objective = main_term + result.disruption_cost;
   result.feasible = result.balance_ok && result.capacity_ok && result.locks_ok &&
                     result.groups_ok && result.regions_ok && result.moved_ok &&

@@ -26,16 +26,16 @@ struct TerritoryMetrics {
 };
 
 struct Evaluation {
-  double objective = 0.0;     //!< compactness or max diameter, plus the disruption cost
-  double compactness = 0.0;   //!< sum over territories
+  double objective = 0.0;    //!< compactness or max diameter, plus the disruption cost
+  double compactness = 0.0;  //!< sum over territories
   double max_diameter = 0.0;
   double disruption_cost = 0.0;
-  int moved_accounts = 0;     //!< accounts not with their current owner's territory
-  double moved_measure = 0.0; //!< accounts or the disruption attribute moved
+  int moved_accounts = 0;      //!< accounts not with their current owner's territory
+  double moved_measure = 0.0;  //!< accounts or the disruption attribute moved
   double moved_fraction = 0.0;
-  bool feasible = false;      //!< balance, capacity, locks, groups, regions, cap on moves
-  bool balance_ok = true, capacity_ok = true, locks_ok = true, groups_ok = true,
-       regions_ok = true, moved_ok = true, contiguity_ok = true;
+  bool feasible = false;  //!< balance, capacity, locks, groups, regions, cap on moves
+  bool balance_ok = true, capacity_ok = true, locks_ok = true, groups_ok = true, regions_ok = true,
+       moved_ok = true, contiguity_ok = true;
   //! Per balance rule: the largest |total / mean - 1| over territories, i.e. the tightest
   //! tolerance this alignment satisfies (reported when the requested one is infeasible).
   std::vector<double> tightest_tolerance;
@@ -47,11 +47,11 @@ struct Evaluation {
 inline constexpr double kBoundSlack = 1e-9;
 
 //! \pre alignment.territory has one entry per account, each in 0..p-1.
-Evaluation evaluate(const Problem& problem, const Distances& distances,
-                    const Alignment& alignment);
+Evaluation evaluate(const Problem& problem, const Distances& distances, const Alignment& alignment);
 
 //! The diameter of a set of accounts: exact pairwise scan, or for large planar sets the exact
 //! diameter over the convex hull (haversine: hull of lon/lat, an approximation).
-double diameter(const Problem& problem, const Distances& distances, const std::vector<int>& members);
+double diameter(const Problem& problem, const Distances& distances,
+                const std::vector<int>& members);
 
 }  // namespace opsim::territory

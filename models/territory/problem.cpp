@@ -16,7 +16,8 @@ int Problem::attribute_index(const std::string& name) const {
 }
 
 bool Problem::has_owners() const {
-  return std::any_of(accounts.begin(), accounts.end(), [](const Account& a) { return a.owner >= 0; });
+  return std::any_of(accounts.begin(), accounts.end(),
+                     [](const Account& a) { return a.owner >= 0; });
 }
 
 namespace {
@@ -106,18 +107,19 @@ void validate(const Problem& problem, const std::string& source) {
                     problem.accounts[e.from].id, problem.accounts[e.to].id, e.length);
     int components = component_count(n, problem.edges);
     if (components > 1 && (problem.contiguity || problem.distance == DistanceKind::graph))
-      throw_input("{}: the adjacency graph has {} disconnected components; {} requires a "
-                  "connected graph",
-                  source, components,
-                  problem.contiguity ? "contiguity" : "shortest-path distance");
+      throw_input(
+          "{}: the adjacency graph has {} disconnected components; {} requires a "
+          "connected graph",
+          source, components, problem.contiguity ? "contiguity" : "shortest-path distance");
   }
   if (problem.objective == ObjectiveKind::dispersion) {
     if (problem.distance == DistanceKind::none)
       throw_input("{}: the dispersion objective needs coordinates or an adjacency graph", source);
     if (n > kMaxDispersionAccounts)
-      throw_input("{}: {} accounts is too many for the dispersion objective (diameters are "
-                  "quadratic in territory size); allowed: at most {}, or use compactness",
-                  source, n, kMaxDispersionAccounts);
+      throw_input(
+          "{}: {} accounts is too many for the dispersion objective (diameters are "
+          "quadratic in territory size); allowed: at most {}, or use compactness",
+          source, n, kMaxDispersionAccounts);
   }
   if (!problem.region_names.empty()) {
     std::vector<int> per_region(problem.region_names.size(), 0);

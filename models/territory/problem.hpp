@@ -26,12 +26,12 @@ enum class ObjectiveKind {
 
 struct Account {
   std::string id;
-  double x = 0.0;  //!< planar x, or longitude in degrees
-  double y = 0.0;  //!< planar y, or latitude in degrees
+  double x = 0.0;                  //!< planar x, or longitude in degrees
+  double y = 0.0;                  //!< planar y, or latitude in degrees
   std::vector<double> attributes;  //!< one value per Problem::attribute_names, all >= 0
   double weight = 1.0;             //!< compactness weight (>= 0)
-  int owner = -1;   //!< territory index of the current owner, -1 when unowned
-  int lock = -1;    //!< territory index the account must stay in, -1 when free
+  int owner = -1;                  //!< territory index of the current owner, -1 when unowned
+  int lock = -1;                   //!< territory index the account must stay in, -1 when free
   int group = -1;   //!< accounts of one group always share a territory, -1 when alone
   int region = -1;  //!< accounts only join territories of their region, -1 when none
 };
@@ -59,8 +59,8 @@ struct Edge {
 
 //! What counts as moved for the disruption term: accounts, or an attribute's total.
 struct Disruption {
-  int measure_attribute = -1;  //!< -1: count accounts; else the attribute moved
-  double weight = 0.0;          //!< objective units per moved unit of the measure
+  int measure_attribute = -1;                //!< -1: count accounts; else the attribute moved
+  double weight = 0.0;                       //!< objective units per moved unit of the measure
   std::optional<double> max_moved_fraction;  //!< hard cap, fraction of the measure's total
 };
 

@@ -12,8 +12,9 @@ namespace {
 TEST(CompareCli, CompareWritesDifferencesAndTargetProbabilities) {
   test::TempDir dir;
   const auto base = test::source_dir() / "scenarios/didactic.json";
-  auto r = test::run_opsim(fmt::format("compare {} {} --trials 200 --csv {} -o {}", base.string(), base.string(),
-                                       (dir / "csv").string(), (dir / "cmp.h5").string()));
+  auto r = test::run_opsim(fmt::format("compare {} {} --trials 200 --csv {} -o {}", base.string(),
+                                       base.string(), (dir / "csv").string(),
+                                       (dir / "cmp.h5").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::filesystem::exists(dir / "csv/differences.csv"));
   EXPECT_TRUE(std::filesystem::exists(dir / "cmp.h5"));
@@ -23,9 +24,10 @@ TEST(CompareCli, CompareWritesDifferencesAndTargetProbabilities) {
 TEST(CompareCli, SweepReadsEachCsvFileOnce) {
   test::TempDir dir;
   const auto base = test::source_dir() / "scenarios/global_saas.json";
-  auto r = test::run_opsim(fmt::format("sweep {} --set /segments/0/win_rate=0.2,0.3 --set /simulation/seed=1:2:1 "
-                                       "--trials 20 --threads 2 --csv {}",
-                                       base.string(), (dir / "sweep").string()));
+  auto r = test::run_opsim(
+      fmt::format("sweep {} --set /segments/0/win_rate=0.2,0.3 --set /simulation/seed=1:2:1 "
+                  "--trials 20 --threads 2 --csv {}",
+                  base.string(), (dir / "sweep").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("sweep of 4 variants"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("4 CSV file(s) read once"), std::string::npos) << r.output;

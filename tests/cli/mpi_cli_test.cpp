@@ -28,7 +28,8 @@ test::CommandResult mpirun(int ranks, const std::string& args) {
   // mpirun refuses root without these; more ranks than cores need --oversubscribe. Open MPI
   // itself leaks at exit, so LeakSanitizer is off for the ranks (AddressSanitizer stays on).
   const std::string command = fmt::format(
-      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+      "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "
       "mpirun --oversubscribe -np {} {} {} 2>&1",
       ranks, OPSIM_EXE, args);
   test::CommandResult result;
@@ -41,27 +42,38 @@ test::CommandResult mpirun(int ranks, const std::string& args) {
   return result;
 }
 
-std::string fixture() { return (test::source_dir() / "tests/fixtures/small_scenario.json").string(); }
+std::string fixture() {
+  return (test::source_dir() / "tests/fixtures/small_scenario.json").string();
+}
 
 int compare(const std::filesystem::path& a, const std::filesystem::path& b) {
   return std::system(fmt::format("/usr/bin/python3 {}/scripts/compare_results.py {} {} >/dev/null",
-                                 test::source_dir().string(), a.string(), b.string()).c_str());
+                                 test::source_dir().string(), a.string(), b.string())
+                         .c_str());
 }
 
 TEST(MpiCli, TwoAndThreeRanksGiveTheSingleProcessDatasets) {
-  OPSIM_REQUIRE_OR_SKIP(have_mpirun(), "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
+  OPSIM_REQUIRE_OR_SKIP(
+      have_mpirun(),
+      "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
   test::TempDir dir;
-  ASSERT_EQ(test::run_opsim(fmt::format("run {} -q --trials 500 --keep-trials -o {}", fixture(), (dir / "single.h5").string())).exit_code, 0);
+  ASSERT_EQ(test::run_opsim(fmt::format("run {} -q --trials 500 --keep-trials -o {}", fixture(),
+                                        (dir / "single.h5").string()))
+                .exit_code,
+            0);
   for (int ranks : {2, 3}) {
     const auto out = dir / fmt::format("mpi{}.h5", ranks);
-    auto r = mpirun(ranks, fmt::format("run {} -q --trials 500 --keep-trials --threads 1 -o {}", fixture(), out.string()));
+    auto r = mpirun(ranks, fmt::format("run {} -q --trials 500 --keep-trials --threads 1 -o {}",
+                                       fixture(), out.string()));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(compare(dir / "single.h5", out), 0) << ranks << " ranks";
   }
 }
 
 TEST(MpiCli, CompareAndSweepGiveTheSingleProcessDatasets) {
-  OPSIM_REQUIRE_OR_SKIP(have_mpirun(), "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
+  OPSIM_REQUIRE_OR_SKIP(
+      have_mpirun(),
+      "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
   test::TempDir dir;
   const std::string base = (test::source_dir() / "scenarios/global_saas.json").string();
   const std::string h1 = (test::source_dir() / "scenarios/global_saas_emea_h1.json").string();
@@ -82,17 +94,20 @@ TEST(MpiCli, CompareAndSweepGiveTheSingleProcessDatasets) {
 // Quotas and the compensation pass split their trials across ranks too: the quota solve on
 // rank 0 sees every trial, and the payouts of each rank's trials are gathered in order.
 TEST(MpiCli, QuotasWithCompensationGiveTheSingleProcessDatasets) {
-  OPSIM_REQUIRE_OR_SKIP(have_mpirun(), "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
+  OPSIM_REQUIRE_OR_SKIP(
+      have_mpirun(),
+      "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
   test::TempDir dir;
   const std::string scenario = (test::source_dir() / "scenarios/plan_example.json").string();
   for (const char* method : {"equal-chance", "top-down"}) {
     const auto single = dir / fmt::format("single-{}.h5", method);
-    auto one = test::run_opsim(fmt::format("quotas {} --method {} -q --trials 301 -o {}", scenario, method, single.string()));
+    auto one = test::run_opsim(fmt::format("quotas {} --method {} -q --trials 301 -o {}", scenario,
+                                           method, single.string()));
     ASSERT_EQ(one.exit_code, 0) << one.output;
     for (int ranks : {2, 3}) {
       const auto out = dir / fmt::format("mpi{}-{}.h5", ranks, method);
-      auto r = mpirun(ranks, fmt::format("quotas {} --method {} -q --trials 301 --threads 1 -o {}", scenario, method,
-                                         out.string()));
+      auto r = mpirun(ranks, fmt::format("quotas {} --method {} -q --trials 301 --threads 1 -o {}",
+                                         scenario, method, out.string()));
       ASSERT_EQ(r.exit_code, 0) << r.output;
       EXPECT_EQ(compare(single, out), 0) << ranks << " ranks, " << method;
     }
@@ -100,12 +115,15 @@ TEST(MpiCli, QuotasWithCompensationGiveTheSingleProcessDatasets) {
 }
 
 TEST(MpiCli, BadInputOnEveryRankGivesOneMessageAndNoOutput) {
-  OPSIM_REQUIRE_OR_SKIP(have_mpirun(), "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
+  OPSIM_REQUIRE_OR_SKIP(
+      have_mpirun(),
+      "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
   test::TempDir dir;
   const auto out = dir / "out.h5";
   auto r = mpirun(2, fmt::format("run {} -q --trials 0 -o {}", fixture(), out.string()));
   EXPECT_NE(r.exit_code, 0);
-  auto missing = mpirun(2, fmt::format("run {} -q -o {}", (dir / "absent.json").string(), out.string()));
+  auto missing =
+      mpirun(2, fmt::format("run {} -q -o {}", (dir / "absent.json").string(), out.string()));
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   std::size_t messages = 0;
   for (std::size_t at = missing.output.find("opsim: error:"); at != std::string::npos;
@@ -114,35 +132,46 @@ TEST(MpiCli, BadInputOnEveryRankGivesOneMessageAndNoOutput) {
   }
   EXPECT_EQ(messages, 1u) << missing.output;
   EXPECT_FALSE(std::filesystem::exists(out));
-  auto quotas = mpirun(2, fmt::format("quotas {} --method import -o {}", (test::source_dir() / "scenarios/plan_example.json").string(),
-                                      out.string()));
+  auto quotas = mpirun(
+      2, fmt::format("quotas {} --method import -o {}",
+                     (test::source_dir() / "scenarios/plan_example.json").string(), out.string()));
   EXPECT_EQ(quotas.exit_code, 2) << quotas.output;
-  EXPECT_NE(quotas.output.find("--method import needs --import-csv"), std::string::npos) << quotas.output;
-  EXPECT_EQ(quotas.output.find("opsim: error:"), quotas.output.rfind("opsim: error:")) << "one message\n" << quotas.output;
+  EXPECT_NE(quotas.output.find("--method import needs --import-csv"), std::string::npos)
+      << quotas.output;
+  EXPECT_EQ(quotas.output.find("opsim: error:"), quotas.output.rfind("opsim: error:"))
+      << "one message\n"
+      << quotas.output;
   EXPECT_FALSE(std::filesystem::exists(out));
   // Commands that do not split their trials refuse to run once per rank.
-  auto capacity = mpirun(2, fmt::format("capacity {} -o {}", (test::source_dir() / "scenarios/plan_example.json").string(),
-                                        out.string()));
+  auto capacity = mpirun(
+      2, fmt::format("capacity {} -o {}",
+                     (test::source_dir() / "scenarios/plan_example.json").string(), out.string()));
   EXPECT_EQ(capacity.exit_code, 2) << capacity.output;
-  EXPECT_NE(capacity.output.find("`opsim capacity` runs in one process"), std::string::npos) << capacity.output;
-  EXPECT_EQ(capacity.output.find("opsim: error:"), capacity.output.rfind("opsim: error:")) << capacity.output;
+  EXPECT_NE(capacity.output.find("`opsim capacity` runs in one process"), std::string::npos)
+      << capacity.output;
+  EXPECT_EQ(capacity.output.find("opsim: error:"), capacity.output.rfind("opsim: error:"))
+      << capacity.output;
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 // The benchmark behind the cluster figures runs real mpirun jobs, shards and a merge, checks
 // their datasets against one run, and measures a paired comparison's variance reduction.
 TEST(MpiCli, ClusterBenchTimesRanksShardsAndComparisons) {
-  OPSIM_REQUIRE_OR_SKIP(have_mpirun(), "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
+  OPSIM_REQUIRE_OR_SKIP(
+      have_mpirun(),
+      "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
   test::TempDir dir;
   std::ifstream in(fixture());
   nlohmann::json alt = nlohmann::json::parse(in);
   alt["segments"][0]["win_rate"] = 0.3;
   const std::string alt_path = dir.write("alt.json", alt.dump());
   const auto json = dir / "bench.json";
-  auto r = test::run_shell(fmt::format(
-      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "
-      "{} cluster-bench {} --trials 40 --ranks 1,3 --shards 3 --compare {} --compare-trials 300 --work-dir {} --json {}",
-      OPSIM_EXE, fixture(), alt_path, dir.path().string(), json.string()));
+  auto r = test::run_shell(
+      fmt::format("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+                  "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "
+                  "{} cluster-bench {} --trials 40 --ranks 1,3 --shards 3 --compare {} "
+                  "--compare-trials 300 --work-dir {} --json {}",
+                  OPSIM_EXE, fixture(), alt_path, dir.path().string(), json.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream report_file(json);
   const auto report = nlohmann::json::parse(report_file);
@@ -157,7 +186,9 @@ TEST(MpiCli, ClusterBenchTimesRanksShardsAndComparisons) {
   ASSERT_FALSE(report["comparisons"].empty());
   EXPECT_GT(report["comparisons"][0]["variance_reduction"].get<double>(), 1.0);
   // Its temporary files are gone; only the report and the alternative remain.
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()), 2);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            2);
 }
 
 }  // namespace

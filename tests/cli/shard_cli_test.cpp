@@ -16,12 +16,16 @@ namespace {
 using test::run_opsim;
 using test::TempDir;
 
-std::string fixture() { return (test::source_dir() / "tests/fixtures/small_scenario.json").string(); }
+std::string fixture() {
+  return (test::source_dir() / "tests/fixtures/small_scenario.json").string();
+}
 
 //! Compares all datasets of two result files with scripts/compare_results.py.
-bool same_datasets(const std::filesystem::path& a, const std::filesystem::path& b, std::string* report) {
-  const std::string command = fmt::format("/usr/bin/python3 {}/scripts/compare_results.py {} {} 2>&1",
-                                          test::source_dir().string(), a.string(), b.string());
+bool same_datasets(const std::filesystem::path& a, const std::filesystem::path& b,
+                   std::string* report) {
+  const std::string command =
+      fmt::format("/usr/bin/python3 {}/scripts/compare_results.py {} {} 2>&1",
+                  test::source_dir().string(), a.string(), b.string());
   FILE* pipe = popen(command.c_str(), "r");
   char buffer[4096];
   std::size_t n = 0;
@@ -31,26 +35,37 @@ bool same_datasets(const std::filesystem::path& a, const std::filesystem::path& 
 
 TEST(ShardCli, ShardsInAnyOrderMergeIntoTheSingleRun) {
   TempDir dir;
-  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 700 -o {}", fixture(), (dir / "full.h5").string())).exit_code, 0);
-  for (auto [range, name] : {std::pair{"0:250", "a.h5"}, {"250:251", "b.h5"}, {"251:700", "c.h5"}}) {
-    auto r = run_opsim(fmt::format("run {} -q --trials 700 --trial-range {} -o {}", fixture(), range, (dir / name).string()));
+  ASSERT_EQ(
+      run_opsim(fmt::format("run {} -q --trials 700 -o {}", fixture(), (dir / "full.h5").string()))
+          .exit_code,
+      0);
+  for (auto [range, name] :
+       {std::pair{"0:250", "a.h5"}, {"250:251", "b.h5"}, {"251:700", "c.h5"}}) {
+    auto r = run_opsim(fmt::format("run {} -q --trials 700 --trial-range {} -o {}", fixture(),
+                                   range, (dir / name).string()));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
-  auto merged = run_opsim(fmt::format("merge {} {} {} -q -o {}", (dir / "c.h5").string(), (dir / "a.h5").string(),
-                                      (dir / "b.h5").string(), (dir / "merged.h5").string()));
+  auto merged = run_opsim(fmt::format("merge {} {} {} -q -o {}", (dir / "c.h5").string(),
+                                      (dir / "a.h5").string(), (dir / "b.h5").string(),
+                                      (dir / "merged.h5").string()));
   ASSERT_EQ(merged.exit_code, 0) << merged.output;
   std::string report;
   EXPECT_TRUE(same_datasets(dir / "full.h5", dir / "merged.h5", &report)) << report;
   // The comparison can fail: a different seed differs.
-  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 700 --seed 99 -o {}", fixture(), (dir / "other.h5").string())).exit_code, 0);
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 700 --seed 99 -o {}", fixture(),
+                                  (dir / "other.h5").string()))
+                .exit_code,
+            0);
   report.clear();
   EXPECT_FALSE(same_datasets(dir / "full.h5", dir / "other.h5", &report));
 }
 
 TEST(ShardCli, MergeRefusesMissingOverlappingAndForeignShards) {
   TempDir dir;
-  auto shard = [&](const std::string& range, const std::string& name, const std::string& extra = "") {
-    auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range {} -o {} {}", fixture(), range, (dir / name).string(), extra));
+  auto shard = [&](const std::string& range, const std::string& name,
+                   const std::string& extra = "") {
+    auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range {} -o {} {}", fixture(),
+                                   range, (dir / name).string(), extra));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   };
   shard("0:50", "a.h5");
@@ -58,13 +73,16 @@ TEST(ShardCli, MergeRefusesMissingOverlappingAndForeignShards) {
   shard("60:100", "c.h5");
   shard("50:100", "d.h5", "--seed 3");
   auto out = (dir / "m.h5").string();
-  auto missing = run_opsim(fmt::format("merge {} {} -o {}", (dir / "a.h5").string(), (dir / "c.h5").string(), out));
+  auto missing = run_opsim(
+      fmt::format("merge {} {} -o {}", (dir / "a.h5").string(), (dir / "c.h5").string(), out));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.output.find("missing"), std::string::npos) << missing.output;
-  auto overlap = run_opsim(fmt::format("merge {} {} -o {}", (dir / "a.h5").string(), (dir / "b.h5").string(), out));
+  auto overlap = run_opsim(
+      fmt::format("merge {} {} -o {}", (dir / "a.h5").string(), (dir / "b.h5").string(), out));
   EXPECT_EQ(overlap.exit_code, 2);
   EXPECT_NE(overlap.output.find("overlap"), std::string::npos) << overlap.output;
-  auto foreign = run_opsim(fmt::format("merge {} {} -o {}", (dir / "a.h5").string(), (dir / "d.h5").string(), out));
+  auto foreign = run_opsim(
+      fmt::format("merge {} {} -o {}", (dir / "a.h5").string(), (dir / "d.h5").string(), out));
   EXPECT_EQ(foreign.exit_code, 2);
   EXPECT_NE(foreign.output.find("seed"), std::string::npos) << foreign.output;
   EXPECT_FALSE(std::filesystem::exists(out));
@@ -76,12 +94,15 @@ void expect_killed_run_resumes(const std::string& name) {
   const auto checkpoint = dir / name;
   const bool single_file = checkpoint.extension() == ".h5";
   // The file is rewritten whole after each chunk, so it gets fewer, larger chunks.
-  const std::string args = fmt::format("run {} -q --trials 20000 --threads 1 --checkpoint {} --checkpoint-every {} -o {}",
-                                       fixture(), checkpoint.string(), single_file ? 2500 : 500,
-                                       (dir / "resumed.h5").string());
+  const std::string args = fmt::format(
+      "run {} -q --trials 20000 --threads 1 --checkpoint {} --checkpoint-every {} -o {}", fixture(),
+      checkpoint.string(), single_file ? 2500 : 500, (dir / "resumed.h5").string());
   // Start in the background, wait for a checkpoint, then SIGKILL it.
   const auto pid_file = dir / "pid";
-  ASSERT_EQ(std::system(fmt::format("{} {} >/dev/null 2>&1 & echo $! > {}", OPSIM_EXE, args, pid_file.string()).c_str()), 0);
+  ASSERT_EQ(std::system(fmt::format("{} {} >/dev/null 2>&1 & echo $! > {}", OPSIM_EXE, args,
+                                    pid_file.string())
+                            .c_str()),
+            0);
   std::string pid;
   std::ifstream(pid_file) >> pid;
   auto chunk_written = [&] {
@@ -92,7 +113,8 @@ void expect_killed_run_resumes(const std::string& name) {
     }
     return false;
   };
-  for (int i = 0; i < 1200 && !chunk_written(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  for (int i = 0; i < 1200 && !chunk_written(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   ASSERT_TRUE(chunk_written()) << "no checkpoint was written";
   ASSERT_EQ(std::system(fmt::format("kill -9 {}", pid).c_str()), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -105,23 +127,34 @@ void expect_killed_run_resumes(const std::string& name) {
   EXPECT_GT(std::stoull(resumed.output.substr(at + 20)), 0u);
   EXPECT_FALSE(std::filesystem::exists(checkpoint));
 
-  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 20000 -o {}", fixture(), (dir / "straight.h5").string())).exit_code, 0);
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 20000 -o {}", fixture(),
+                                  (dir / "straight.h5").string()))
+                .exit_code,
+            0);
   std::string report;
   EXPECT_TRUE(same_datasets(dir / "straight.h5", dir / "resumed.h5", &report)) << report;
 }
 
-TEST(ShardCli, KilledRunResumesFromItsCheckpointFolder) { expect_killed_run_resumes("run.ckpt"); }
+TEST(ShardCli, KilledRunResumesFromItsCheckpointFolder) {
+  expect_killed_run_resumes("run.ckpt");
+}
 
-TEST(ShardCli, KilledRunResumesFromItsCheckpointFile) { expect_killed_run_resumes("run.ckpt.h5"); }
+TEST(ShardCli, KilledRunResumesFromItsCheckpointFile) {
+  expect_killed_run_resumes("run.ckpt.h5");
+}
 
 TEST(ShardCli, CheckpointOfAnotherRunIsRefused) {
   TempDir dir;
   const auto checkpoint = (dir / "ck.h5").string();
-  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 40 --trial-range 0:20 -o {}", fixture(), checkpoint)).exit_code, 0);
-  auto r = run_opsim(fmt::format("run {} -q --trials 40 --seed 9 --checkpoint {} -o {}", fixture(), checkpoint,
-                                 (dir / "out.h5").string()));
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 40 --trial-range 0:20 -o {}", fixture(),
+                                  checkpoint))
+                .exit_code,
+            0);
+  auto r = run_opsim(fmt::format("run {} -q --trials 40 --seed 9 --checkpoint {} -o {}", fixture(),
+                                 checkpoint, (dir / "out.h5").string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("this checkpoint belongs to a different run"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("this checkpoint belongs to a different run"), std::string::npos)
+      << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
 }
 

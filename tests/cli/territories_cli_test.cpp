@@ -37,8 +37,9 @@ TEST(TerritoriesCli, AlignsAnAccountsCsvAndWritesOutputs) {
     csv += std::to_string(i) + "," + std::to_string(i % 8) + "," + std::to_string(i / 8) + ",10," +
            std::to_string(1 + i % 3) + "," + (i < 20 ? "East" : "West") + "\n";
   write(dir / "accounts.csv", csv);
-  auto r = territories(dir, (dir / "accounts.csv").string() +
-                                " --territories 4 --balance potential=0.05 --max-moved 0.5 --seed 3");
+  auto r =
+      territories(dir, (dir / "accounts.csv").string() +
+                           " --territories 4 --balance potential=0.05 --max-moved 0.5 --seed 3");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("feasible      yes"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out.h5"));
@@ -92,8 +93,7 @@ TEST(TerritoriesCli, MoreTerritoriesThanAccountsExit2) {
 
 TEST(TerritoriesCli, TooLargeForDispersionExit2UpFront) {
   std::string csv = "id,x,y,potential\n";
-  for (int i = 0; i < 20001; ++i)
-    csv += fmt::format("{},{},{},1\n", i, i % 200, i / 200);
+  for (int i = 0; i < 20001; ++i) csv += fmt::format("{},{},{},1\n", i, i % 200, i / 200);
   expect_input_error("big.csv", csv, "-p 10 --objective dispersion",
                      "20001 accounts is too many for the dispersion objective");
 }

@@ -33,7 +33,8 @@ TEST(Hdf5Util, CompressedChunksReadBackExactly) {
   for (hsize_t r = 0; r < rows; ++r) {
     for (hsize_t c = 0; c < columns; ++c) {
       // Rows 0-5 are random bit patterns (deflate cannot shrink them), the rest repetitive.
-      values[r * columns + c] = r < 6 ? std::bit_cast<double>(engine()) : static_cast<double>((r * 3 + c) % 17);
+      values[r * columns + c] =
+          r < 6 ? std::bit_cast<double>(engine()) : static_cast<double>((r * 3 + c) % 17);
     }
   }
   const auto same_bits = [](const std::vector<double>& a, const std::vector<double>& b) {
@@ -43,7 +44,8 @@ TEST(Hdf5Util, CompressedChunksReadBackExactly) {
     tbb::task_arena(threads).execute([&] {
       H5::H5File file(path, H5F_ACC_TRUNC);
       H5::Group root = file.openGroup("/");
-      write_doubles(root, "packed", {rows, columns}, values.data(), "row,column", Storage::compressed);
+      write_doubles(root, "packed", {rows, columns}, values.data(), "row,column",
+                    Storage::compressed);
       write_doubles(root, "plain", {rows, columns}, values.data(), "row,column");
     });
     EXPECT_TRUE(same_bits(read_all(path, "/packed"), values)) << threads << " threads";
@@ -60,9 +62,11 @@ TEST(Hdf5Util, CompressedChunksReadBackExactly) {
     unsigned mask = 0;
     haddr_t address = 0;
     hsize_t size = 0;
-    ASSERT_GE(H5Dget_chunk_info(packed.getId(), space.getId(), 0, offset, &mask, &address, &size), 0);
+    ASSERT_GE(H5Dget_chunk_info(packed.getId(), space.getId(), 0, offset, &mask, &address, &size),
+              0);
     EXPECT_EQ(mask, 2u) << "random chunk stored without deflate";
-    ASSERT_GE(H5Dget_chunk_info(packed.getId(), space.getId(), 7, offset, &mask, &address, &size), 0);
+    ASSERT_GE(H5Dget_chunk_info(packed.getId(), space.getId(), 7, offset, &mask, &address, &size),
+              0);
     EXPECT_EQ(mask, 0u);
     EXPECT_EQ(offset[0], 42u);
     EXPECT_LT(size, 6 * columns * sizeof(double) / 10) << "repetitive chunk compressed";

@@ -17,7 +17,10 @@ nlohmann::json roles_document() {
       {{"id", "se1"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2026-01"}, {"role", "SE"}},
       {{"id", "ent1"}, {"region", "NA"}, {"segment", "ENT"}, {"start", "2026-01"}},
       {{"id", "ent2"}, {"region", "NA"}, {"segment", "ENT"}, {"start", "2026-01"}, {"role", "SE"}}};
-  doc["hiring_plan"] = {{{"region", "NA"}, {"segment", "SMB"}, {"requisition_month", "2027-03"}, {"count", 1},
+  doc["hiring_plan"] = {{{"region", "NA"},
+                         {"segment", "SMB"},
+                         {"requisition_month", "2027-03"},
+                         {"count", 1},
                          {"role", "SE"}}};
   doc["plan"]["compensation"]["plans"] = {
       {{"id", "se"}, {"roles", {"SE"}}, {"ote", 150000}, {"variable_share", 0.3}},
@@ -38,11 +41,13 @@ TEST(PlanLoader, RolePlanBeatsSegmentPlanBeatsDefault) {
 
 TEST(PlanLoader, RosterCsvRoleColumnIsOptionalAndMayBeEmpty) {
   test::TempDir dir;
-  dir.write("roster.csv", "id,region,segment,start,role\nae1,NA,SMB,2026-01,AE\nx1,NA,SMB,2026-01,\n");
+  dir.write("roster.csv",
+            "id,region,segment,start,role\nae1,NA,SMB,2026-01,AE\nx1,NA,SMB,2026-01,\n");
   nlohmann::json doc = test::base_document();
   doc["roster"]["csv"] = "roster.csv";
-  doc["plan"]["compensation"]["plans"] = {{{"id", "ae"}, {"roles", {"AE"}}, {"ote", 1e5}, {"variable_share", 0.5}},
-                                          {{"id", "rest"}, {"ote", 9e4}, {"variable_share", 0.4}}};
+  doc["plan"]["compensation"]["plans"] = {
+      {{"id", "ae"}, {"roles", {"AE"}}, {"ote", 1e5}, {"variable_share", 0.5}},
+      {{"id", "rest"}, {"ote", 9e4}, {"variable_share", 0.4}}};
   const Scenario scenario = build_scenario(doc, (dir / "test.json").string(), dir.path().string());
   ASSERT_EQ(scenario.seats.size(), 2u);
   EXPECT_EQ(scenario.seats[0].role, "AE");
@@ -63,22 +68,28 @@ std::string error_of(const nlohmann::json& doc) {
 TEST(PlanLoader, UnknownOrDuplicateRolesAreRejected) {
   nlohmann::json typo = roles_document();
   typo["plan"]["compensation"]["plans"][0]["roles"] = {"SEE"};
-  EXPECT_NE(error_of(typo).find("/plan/compensation/plans/0/roles/0: unknown role \"SEE\" (did you mean \"SE\"?)"),
+  EXPECT_NE(error_of(typo).find(
+                "/plan/compensation/plans/0/roles/0: unknown role \"SEE\" (did you mean \"SE\"?)"),
             std::string::npos)
       << error_of(typo);
 
   nlohmann::json twice = roles_document();
   twice["plan"]["compensation"]["plans"][1]["roles"] = {"SE"};
-  EXPECT_NE(error_of(twice).find("role \"SE\" already has plan \"se\""), std::string::npos) << error_of(twice);
+  EXPECT_NE(error_of(twice).find("role \"SE\" already has plan \"se\""), std::string::npos)
+      << error_of(twice);
 
   nlohmann::json none = test::base_document();
-  none["roster"]["reps"] = {{{"id", "a"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2026-01"}}};
-  none["plan"]["compensation"]["plans"] = {{{"id", "p"}, {"roles", {"AE"}}, {"ote", 1e5}, {"variable_share", 0.5}}};
+  none["roster"]["reps"] = {
+      {{"id", "a"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2026-01"}}};
+  none["plan"]["compensation"]["plans"] = {
+      {{"id", "p"}, {"roles", {"AE"}}, {"ote", 1e5}, {"variable_share", 0.5}}};
   EXPECT_NE(error_of(none).find("no seat has a role"), std::string::npos) << error_of(none);
 
   nlohmann::json empty = roles_document();
   empty["plan"]["compensation"]["plans"][1]["segments"] = nlohmann::json::array();
-  EXPECT_NE(error_of(empty).find("/plan/compensation/plans/1/segments: is empty"), std::string::npos) << error_of(empty);
+  EXPECT_NE(error_of(empty).find("/plan/compensation/plans/1/segments: is empty"),
+            std::string::npos)
+      << error_of(empty);
 }
 
 }  // namespace

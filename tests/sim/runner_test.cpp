@@ -56,7 +56,8 @@ TEST(Runner, EmptyRangesOfManyRanksMerge) {
   const RunResult whole = run(scenario, 3, 5, 1);
   std::vector<RunResult> parts;
   for (int rank = 0; rank < 24; ++rank) {
-    const std::uint64_t first = 3 * static_cast<std::uint64_t>(rank) / 24, end = 3 * static_cast<std::uint64_t>(rank + 1) / 24;
+    const std::uint64_t first = 3 * static_cast<std::uint64_t>(rank) / 24,
+                        end = 3 * static_cast<std::uint64_t>(rank + 1) / 24;
     parts.push_back(run(scenario, end - first, 5, 1, first));
   }
   std::reverse(parts.begin(), parts.end());
@@ -83,9 +84,10 @@ TEST(Runner, DifferentSeedsGiveDifferentResults) {
 TEST(Runner, AddingARepLeavesEveryOtherRepsBookingsUnchanged) {
   auto doc = mixed_document();
   const Scenario before = scenario_from_json(doc);
-  doc["roster"]["reps"].insert(doc["roster"]["reps"].begin() + 3,
-                               nlohmann::json::object({{"id", "NEW"}, {"region", "NA"},
-                                                       {"segment", "SMB"}, {"start", "2026-06"}}));
+  doc["roster"]["reps"].insert(
+      doc["roster"]["reps"].begin() + 3,
+      nlohmann::json::object(
+          {{"id", "NEW"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2026-06"}}));
   const Scenario after = scenario_from_json(doc);
   const RunResult a = run(before, 200, 3);
   const RunResult b = run(after, 200, 3);
@@ -141,19 +143,24 @@ TEST(Runner, SeatMonthRecordingChangesNoResultAndAddsUpToSeatValues) {
   options.observe_trial = [&](std::uint64_t t, const TrialOutcome& o) {
     ASSERT_EQ(o.seat_months.bookings.size(), seats * months);
     for (std::size_t s = 0; s < seats; ++s) {
-      for (int m = 0; m < months; ++m) monthly_sum[(t * seats + s) * years + fiscal_year[m]] += o.seat_months.bookings[s * months + m];
+      for (int m = 0; m < months; ++m)
+        monthly_sum[(t * seats + s) * years + fiscal_year[m]] +=
+            o.seat_months.bookings[s * months + m];
     }
   };
   const RunResult recorded = run_trials(scenario, options);
   expect_identical(plain, recorded);
-  for (std::size_t i = 0; i < monthly_sum.size(); ++i) EXPECT_NEAR(monthly_sum[i], plain.seat_values[i], 1e-6);
+  for (std::size_t i = 0; i < monthly_sum.size(); ++i)
+    EXPECT_NEAR(monthly_sum[i], plain.seat_values[i], 1e-6);
 }
 
 TEST(Runner, TerritoryPotentialScalesOnlyTheMappedSeats) {
   auto doc = mixed_document();
   const Scenario before = scenario_from_json(doc);
-  doc["territory_potential"] = {{"beta", 0.0}, {"territories", {{{"id", "T1"}, {"seat", "R1"}, {"potential", 5.0}},
-                                                                {{"id", "T2"}, {"seat", "R2"}, {"potential", 1.0}}}}};
+  doc["territory_potential"] = {{"beta", 0.0},
+                                {"territories",
+                                 {{{"id", "T1"}, {"seat", "R1"}, {"potential", 5.0}},
+                                  {{"id", "T2"}, {"seat", "R2"}, {"potential", 1.0}}}}};
   // beta = 0: potential does not matter, results are bit-identical.
   expect_identical(run(before, 100, 8), run(scenario_from_json(doc), 100, 8));
   doc["territory_potential"]["beta"] = 1.0;

@@ -85,7 +85,8 @@ TEST(TerritoryIo, ErrorsNameTheLineOrPointerAndTheValue) {
   EXPECT_THAT(load_error(dir / "nan.csv"), HasSubstr("nan.csv:2: coordinates (0, nan)"));
   write(dir / "s.json", R"({"territories": {"count": 2, "accounts": [
       {"id": "a", "x": 0, "y": 0, "attributes": {"potential": -1}}]}})");
-  EXPECT_THAT(load_error(dir / "s.json"), HasSubstr("/territories/accounts/0/attributes/potential"));
+  EXPECT_THAT(load_error(dir / "s.json"),
+              HasSubstr("/territories/accounts/0/attributes/potential"));
   Overrides balance;
   balance.balance = {{"revenue", 0.1}};
   EXPECT_THAT(load_error(dir / "dup.csv", balance), HasSubstr("duplicate"));
@@ -120,7 +121,8 @@ TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
   result.method = "test";
   result.alignment = {{0, 0, 1, 1}, {0, 3}};
   result.evaluation = territory::evaluate(instance.problem, distances, result.alignment);
-  write_alignment(dir / "out" / "alignment.h5", instance.problem, result, RunInfo{"a.csv", 3, 1, 1, 1.0, std::nullopt});
+  write_alignment(dir / "out" / "alignment.h5", instance.problem, result,
+                  RunInfo{"a.csv", 3, 1, 1, 1.0, std::nullopt});
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment.h5"));
   EXPECT_FALSE(std::filesystem::exists(dir / "out" / "alignment.h5.tmp"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment_assignment.csv"));
@@ -130,7 +132,9 @@ TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
   file.openDataSet("/accounts/territory").read(territory.data(), H5::PredType::NATIVE_INT);
   EXPECT_EQ(territory, (std::vector<int>{0, 0, 1, 1}));
   double objective = 0;
-  file.openGroup("/report").openAttribute("objective").read(H5::PredType::NATIVE_DOUBLE, &objective);
+  file.openGroup("/report")
+      .openAttribute("objective")
+      .read(H5::PredType::NATIVE_DOUBLE, &objective);
   EXPECT_DOUBLE_EQ(objective, 2.0);
 }
 

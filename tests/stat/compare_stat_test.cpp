@@ -13,11 +13,16 @@ namespace {
 
 nlohmann::json team(int reps) {
   nlohmann::json doc = test::base_document(12);
-  doc["segments"][0] = {{"id", "SMB"}, {"opportunity_rate", 3.0}, {"win_rate", 0.25},
+  doc["segments"][0] = {{"id", "SMB"},
+                        {"opportunity_rate", 3.0},
+                        {"win_rate", 0.25},
                         {"deal_size", {{"mean", 2000.0}}}};
   nlohmann::json list = nlohmann::json::array();
   for (int i = 0; i < reps; ++i) {
-    list.push_back({{"id", fmt::format("R{}", i)}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}});
+    list.push_back({{"id", fmt::format("R{}", i)},
+                    {"region", "NA"},
+                    {"segment", "SMB"},
+                    {"start", "2025-01"}});
   }
   doc["roster"] = {{"reps", list}};
   return doc;
@@ -31,17 +36,21 @@ TEST(PairedComparison, TwoMoreRepsAddTheExactExpectedBookingsWithASmallerError) 
   const RunResult base_run = test::run(base, trials, 41);
   const RunResult paired = test::run(alt, trials, 41);
   const RunResult independent = test::run(alt, trials, independent_seed(41));
-  const ScenarioComparison c = compare_paired("plus2", base_run, paired, independent, static_cast<int>(Metric::new_bookings));
+  const ScenarioComparison c = compare_paired("plus2", base_run, paired, independent,
+                                              static_cast<int>(Metric::new_bookings));
   const auto& layout = base_run.layout;
   const std::size_t fy = test::period_index(layout, "FY2027");
-  const PairedCell& total = c.cells[(fy * layout.regions + layout.regions - 1) * layout.segments + layout.segments - 1];
+  const PairedCell& total =
+      c.cells[(fy * layout.regions + layout.regions - 1) * layout.segments + layout.segments - 1];
   const double expected = 2 * 12 * 3.0 * 0.25 * 2000.0;
-  EXPECT_TRUE(test::within_4_se(total.mean, expected, total.se)) << total.mean << " vs " << expected;
+  EXPECT_TRUE(test::within_4_se(total.mean, expected, total.se))
+      << total.mean << " vs " << expected;
   EXPECT_FALSE(test::within_4_se(total.mean, 1.05 * expected, total.se));
   // Paired: only the two new reps vary (var 2000^2 x 18); independent: var of both totals
   // (2000^2 x (180 + 198)), so the standard error shrinks by about sqrt(21).
   EXPECT_GT(total.se_independent / total.se, 3.0);
-  EXPECT_TRUE(test::within_4_se(total.se, 2000.0 * std::sqrt(18.0 / trials), total.se / std::sqrt(2.0 * trials) * 4));
+  EXPECT_TRUE(test::within_4_se(total.se, 2000.0 * std::sqrt(18.0 / trials),
+                                total.se / std::sqrt(2.0 * trials) * 4));
   EXPECT_GT(total.variance_reduction, 9.0);
   EXPECT_GT(total.p_better, 0.99);
 }
@@ -51,7 +60,9 @@ TEST(PairedComparison, ScenariosWithDifferentRegionsCannotBeCompared) {
   other["regions"][0]["id"] = "EMEA";
   other["roster"]["reps"][0]["region"] = "EMEA";
   other["roster"]["reps"][1]["region"] = "EMEA";
-  EXPECT_THROW(require_comparable(test::scenario_from_json(team(2)), test::scenario_from_json(other)), InputError);
+  EXPECT_THROW(
+      require_comparable(test::scenario_from_json(team(2)), test::scenario_from_json(other)),
+      InputError);
 }
 
 }  // namespace

@@ -18,11 +18,17 @@ nlohmann::json reps_document(int reps, double deal_cv, std::vector<double> cycle
                              std::vector<double> seasonality) {
   nlohmann::json doc = test::base_document(months);
   doc["regions"][0]["seasonality"] = seasonality;
-  doc["segments"][0] = {{"id", "SMB"}, {"opportunity_rate", 3.0}, {"win_rate", 0.25},
-                        {"deal_size", {{"mean", 2000.0}, {"cv", deal_cv}}}, {"cycle_months", cycle_pmf}};
+  doc["segments"][0] = {{"id", "SMB"},
+                        {"opportunity_rate", 3.0},
+                        {"win_rate", 0.25},
+                        {"deal_size", {{"mean", 2000.0}, {"cv", deal_cv}}},
+                        {"cycle_months", cycle_pmf}};
   nlohmann::json list = nlohmann::json::array();
   for (int i = 0; i < reps; ++i) {
-    list.push_back({{"id", fmt::format("R{}", i)}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}});
+    list.push_back({{"id", fmt::format("R{}", i)},
+                    {"region", "NA"},
+                    {"segment", "SMB"},
+                    {"start", "2025-01"}});
   }
   doc["roster"] = {{"reps", list}};
   return doc;
@@ -33,7 +39,8 @@ const std::vector<double> kFlat(12, 1.0);
 TEST(NewBusinessExact, FixedDealSizeGivesCompoundPoissonMeanAndVariance) {
   const Scenario scenario = test::scenario_from_json(reps_document(10, 0.0, {1.0}, 12, kFlat));
   const RunResult result = test::run(scenario, kTrials, 99);
-  const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"), Metric::new_bookings);
+  const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"),
+                                            Metric::new_bookings);
   const auto m = test::sample_moments(bookings);
   const double lambda = 10 * 12 * 3.0 * 0.25;  // expected wins
   const double deal = 2000.0;
@@ -52,7 +59,8 @@ TEST(NewBusinessExact, LognormalDealSizeGivesCompoundPoissonMeanAndVariance) {
   const double cv = 0.5;
   const Scenario scenario = test::scenario_from_json(reps_document(10, cv, {1.0}, 12, kFlat));
   const RunResult result = test::run(scenario, kTrials, 7);
-  const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"), Metric::new_bookings);
+  const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"),
+                                            Metric::new_bookings);
   const auto m = test::sample_moments(bookings);
   const double lambda = 10 * 12 * 3.0 * 0.25;
   const double second_moment = 2000.0 * 2000.0 * (1 + cv * cv);  // E[X^2] of the deal size
@@ -69,11 +77,15 @@ TEST(NewBusinessExact, LognormalDealSizeGivesCompoundPoissonMeanAndVariance) {
 TEST(NewBusinessExact, ProductsSplitOpportunitiesByShareWithTheirOwnRatesAndSizes) {
   nlohmann::json doc = reps_document(10, 0.0, {1.0}, 12, kFlat);
   doc["products"] = {{{"id", "Core"}, {"segment", "SMB"}, {"share", 0.7}},
-                     {{"id", "Add-on"}, {"segment", "SMB"}, {"share", 0.3}, {"win_rate", 0.5},
+                     {{"id", "Add-on"},
+                      {"segment", "SMB"},
+                      {"share", 0.3},
+                      {"win_rate", 0.5},
                       {"deal_size", {{"mean", 500.0}}}}};
   const Scenario scenario = test::scenario_from_json(doc);
   const RunResult result = test::run(scenario, kTrials, 13);
-  const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"), Metric::new_bookings);
+  const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"),
+                                            Metric::new_bookings);
   const auto m = test::sample_moments(bookings);
   // Wins of each product are independent Poisson (thinning by share x win rate).
   const double opportunities = 10 * 12 * 3.0;
@@ -91,11 +103,13 @@ class SteadyState : public ::testing::Test {
  protected:
   static constexpr int kReps = 20;
   static constexpr int kMonths = 24;
-  static inline const std::vector<double> kSeason{0.6, 0.8, 1.0, 1.2, 1.4, 1.0, 0.9, 0.7, 1.1, 1.2, 1.0, 1.1};
+  static inline const std::vector<double> kSeason{0.6, 0.8, 1.0, 1.2, 1.4, 1.0,
+                                                  0.9, 0.7, 1.1, 1.2, 1.0, 1.1};
   static inline const std::vector<double> kCycle{0.5, 0.3, 0.2};
 
   void SetUp() override {
-    scenario_ = std::make_unique<Scenario>(test::scenario_from_json(reps_document(kReps, 0.0, kCycle, kMonths, kSeason)));
+    scenario_ = std::make_unique<Scenario>(
+        test::scenario_from_json(reps_document(kReps, 0.0, kCycle, kMonths, kSeason)));
     result_ = std::make_unique<RunResult>(test::run(*scenario_, 10000, 5));
     summary_ = std::make_unique<Summary>(summarise(*scenario_, *result_));
   }
@@ -113,7 +127,8 @@ class SteadyState : public ::testing::Test {
   }
   std::size_t cell(int month) const {
     const auto& layout = result_->layout;
-    return month * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1, static_cast<int>(Metric::new_bookings));
+    return month * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1,
+                                                static_cast<int>(Metric::new_bookings));
   }
   std::unique_ptr<Scenario> scenario_;
   std::unique_ptr<RunResult> result_;
@@ -124,7 +139,8 @@ TEST_F(SteadyState, MonthlyBookingsAreProportionalToSeasonality) {
   for (int m = 2; m < kMonths; ++m) {  // after the warm-up of the longest cycle
     const double mean = summary_->monthly_mean[cell(m)];
     const double se = summary_->monthly_se[cell(m)];
-    EXPECT_TRUE(test::within_4_se(mean, expected(m), se)) << "month " << m << ": " << mean << " vs " << expected(m);
+    EXPECT_TRUE(test::within_4_se(mean, expected(m), se))
+        << "month " << m << ": " << mean << " vs " << expected(m);
     EXPECT_FALSE(test::within_4_se(mean, 1.05 * expected(m), se)) << "month " << m;
   }
 }
@@ -133,7 +149,8 @@ TEST_F(SteadyState, OpportunitiesCreatedBeforeTheHorizonAreDropped) {
   for (int m : {0, 1}) {
     const double mean = summary_->monthly_mean[cell(m)];
     const double se = summary_->monthly_se[cell(m)];
-    EXPECT_TRUE(test::within_4_se(mean, expected(m), se)) << "month " << m << ": " << mean << " vs " << expected(m);
+    EXPECT_TRUE(test::within_4_se(mean, expected(m), se))
+        << "month " << m << ": " << mean << " vs " << expected(m);
     // Without the drop the month would carry the full seasonal amount.
     const double undropped = kReps * 3.0 * normalised_season(m) * 0.25 * 2000.0;
     EXPECT_FALSE(test::within_4_se(mean, undropped, se));

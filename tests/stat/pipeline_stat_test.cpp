@@ -24,8 +24,11 @@ nlohmann::json pipeline_document() {
   }
   nlohmann::json deals = nlohmann::json::array();
   for (int i = 0; i < kDeals; ++i) {
-    deals.push_back({{"id", fmt::format("D{}", i)}, {"region", "NA"}, {"segment", "SMB"},
-                     {"stage", fmt::format("S{}", i % 5)}, {"amount", kAmount},
+    deals.push_back({{"id", fmt::format("D{}", i)},
+                     {"region", "NA"},
+                     {"segment", "SMB"},
+                     {"stage", fmt::format("S{}", i % 5)},
+                     {"amount", kAmount},
                      {"expected_close", fmt::format("2027-{:02d}", 1 + i % 12)}});
   }
   doc["pipeline"] = {{"stages", stages}, {"deals", deals}};
@@ -82,12 +85,14 @@ class PipelineExact : public ::testing::Test {
     return cdf(simulated) >= level - tolerance && cdf(simulated - kAmount) <= level + tolerance;
   }
   static std::vector<double> bookings() {
-    return test::period_column(*result_, test::period_index(result_->layout, "FY2027"), Metric::pipeline_bookings);
+    return test::period_column(*result_, test::period_index(result_->layout, "FY2027"),
+                               Metric::pipeline_bookings);
   }
   static double simulated_quantile(int q) {
     const auto& layout = result_->layout;
     const std::size_t cell = test::period_index(layout, "FY2027") * layout.cells() +
-                             layout.cell(layout.regions - 1, layout.segments - 1, static_cast<int>(Metric::pipeline_bookings));
+                             layout.cell(layout.regions - 1, layout.segments - 1,
+                                         static_cast<int>(Metric::pipeline_bookings));
     return summary_->period_quantiles[cell * kQuantiles + q];
   }
 
@@ -124,7 +129,8 @@ TEST_F(PipelineExact, QuantilesMatchPoissonBinomial) {
 TEST_F(PipelineExact, EveryDealClosesInsideTheHorizon) {
   const auto& layout = result_->layout;
   const std::size_t fy = test::period_index(layout, "FY2027");
-  for (double beyond : test::period_column(*result_, fy, Metric::pipeline_beyond)) ASSERT_EQ(beyond, 0.0);
+  for (double beyond : test::period_column(*result_, fy, Metric::pipeline_beyond))
+    ASSERT_EQ(beyond, 0.0);
 }
 
 }  // namespace

@@ -12,7 +12,8 @@ namespace opsim {
 namespace {
 
 std::size_t cell(const ResultLayout& layout, int month, Metric metric) {
-  return month * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1, static_cast<int>(metric));
+  return month * layout.cells() +
+         layout.cell(layout.regions - 1, layout.segments - 1, static_cast<int>(metric));
 }
 
 TEST(WorkforceExact, HeadcountDecaysWithTheMonthlyHazard) {
@@ -20,7 +21,11 @@ TEST(WorkforceExact, HeadcountDecaysWithTheMonthlyHazard) {
   nlohmann::json doc = test::base_document(12);
   doc["segments"][0] = {{"id", "SMB"}, {"attrition", 0.3}, {"backfill_lag_months", "none"}};
   nlohmann::json list = nlohmann::json::array();
-  for (int i = 0; i < reps; ++i) list.push_back({{"id", fmt::format("R{}", i)}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2024-06"}});
+  for (int i = 0; i < reps; ++i)
+    list.push_back({{"id", fmt::format("R{}", i)},
+                    {"region", "NA"},
+                    {"segment", "SMB"},
+                    {"start", "2024-06"}});
   doc["roster"] = {{"reps", list}};
   const Scenario scenario = test::scenario_from_json(doc);
   const RunResult result = test::run(scenario, 4000, 17);
@@ -31,7 +36,8 @@ TEST(WorkforceExact, HeadcountDecaysWithTheMonthlyHazard) {
     const double expected = reps * q;
     const double se = std::sqrt(reps * q * (1 - q) / 4000);
     const double mean = summary.monthly_mean[cell(result.layout, m, Metric::headcount)];
-    EXPECT_TRUE(test::within_4_se(mean, expected, se)) << "month " << m << ": " << mean << " vs " << expected;
+    EXPECT_TRUE(test::within_4_se(mean, expected, se))
+        << "month " << m << ": " << mean << " vs " << expected;
     EXPECT_FALSE(test::within_4_se(mean, 1.05 * expected, se)) << "month " << m;
   }
   // After 12 months, the annual rate: 30% gone.
@@ -43,9 +49,13 @@ TEST(WorkforceExact, RampedFteOfNewHiresFollowsRampAndTenureBandedSurvival) {
   const std::vector<double> ramp{0.1, 0.4, 0.7};
   nlohmann::json doc = test::base_document(12);
   doc["ramp_curves"] = {{{"id", "r"}, {"fraction", ramp}}};
-  doc["segments"][0] = {{"id", "SMB"}, {"ramp_curve", "r"}, {"backfill_lag_months", "none"},
-                        {"attrition", {{{"max_tenure_months", 3}, {"annual", 0.5}}, {{"annual", 0.2}}}}};
-  doc["hiring_plan"] = {{{"region", "NA"}, {"segment", "SMB"}, {"requisition_month", "2027-01"}, {"count", hires}}};
+  doc["segments"][0] = {
+      {"id", "SMB"},
+      {"ramp_curve", "r"},
+      {"backfill_lag_months", "none"},
+      {"attrition", {{{"max_tenure_months", 3}, {"annual", 0.5}}, {{"annual", 0.2}}}}};
+  doc["hiring_plan"] = {
+      {{"region", "NA"}, {"segment", "SMB"}, {"requisition_month", "2027-01"}, {"count", hires}}};
   const Scenario scenario = test::scenario_from_json(doc);
   const RunResult result = test::run(scenario, 4000, 23);
   const Summary summary = summarise(scenario, result);
@@ -61,7 +71,8 @@ TEST(WorkforceExact, RampedFteOfNewHiresFollowsRampAndTenureBandedSurvival) {
       EXPECT_NEAR(mean, expected, 1e-9 * expected);  // nobody leaves in the month they start
       continue;
     }
-    EXPECT_TRUE(test::within_4_se(mean, expected, se)) << "month " << m << ": " << mean << " vs " << expected;
+    EXPECT_TRUE(test::within_4_se(mean, expected, se))
+        << "month " << m << ": " << mean << " vs " << expected;
     EXPECT_FALSE(test::within_4_se(mean, 1.05 * expected, se)) << "month " << m;
   }
 }
@@ -70,7 +81,11 @@ TEST(WorkforceExact, ImmediateBackfillKeepsHeadcountAndMatchesHiresToDepartures)
   nlohmann::json doc = test::base_document(12);
   doc["segments"][0] = {{"id", "SMB"}, {"attrition", 0.4}, {"backfill_lag_months", 0}};
   nlohmann::json list = nlohmann::json::array();
-  for (int i = 0; i < 50; ++i) list.push_back({{"id", fmt::format("R{}", i)}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}});
+  for (int i = 0; i < 50; ++i)
+    list.push_back({{"id", fmt::format("R{}", i)},
+                    {"region", "NA"},
+                    {"segment", "SMB"},
+                    {"start", "2025-01"}});
   doc["roster"] = {{"reps", list}};
   const Scenario scenario = test::scenario_from_json(doc);
   const RunResult result = test::run(scenario, 200, 3, 1);

@@ -39,8 +39,9 @@ TEST(TerritoryExact, RefusesWhatTheModelDoesNotCover) {
 // CBC closes in a few seconds; 03 and 07..10 take longer and run in `opsim territories bench`.
 TEST(TerritoryExact, ProvesPmedcapOptima) {
   auto dir = test::shared_data_dir();
-  OPSIM_REQUIRE_DATA_OR_SKIP(!dir.empty() && std::filesystem::is_directory(dir / "territory" / "cpmp"),
-                        "shared data folder territory/cpmp not found");
+  OPSIM_REQUIRE_DATA_OR_SKIP(
+      !dir.empty() && std::filesystem::is_directory(dir / "territory" / "cpmp"),
+      "shared data folder territory/cpmp not found");
   for (int k : {1, 2, 4, 5, 6}) {
     SCOPED_TRACE(k);
     char name[32];

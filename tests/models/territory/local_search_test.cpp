@@ -61,7 +61,8 @@ TEST(TerritoryLocalSearch, InfeasibleBalanceIsAResultNotAFailure) {
 
 TEST(TerritoryLocalSearch, HonoursLocksGroupsAndTheMovedCap) {
   Problem problem = test::grid_problem(6, 6, 3);
-  for (std::size_t i = 0; i < problem.size(); ++i) problem.accounts[i].owner = static_cast<int>(i % 3);
+  for (std::size_t i = 0; i < problem.size(); ++i)
+    problem.accounts[i].owner = static_cast<int>(i % 3);
   problem.accounts[0].lock = 2;
   problem.accounts[35].group = 1;
   problem.accounts[5].group = 1;
@@ -113,8 +114,9 @@ TEST(TerritoryLocalSearch, DispersionShrinksTheLargestDiameter) {
 // OR-Library capacitated p-median: the heuristic reaches the published optimum.
 TEST(TerritoryLocalSearch, ReachesPmedcapOptima) {
   auto dir = test::shared_data_dir();
-  OPSIM_REQUIRE_DATA_OR_SKIP(!dir.empty() && std::filesystem::is_directory(dir / "territory" / "cpmp"),
-                        "shared data folder territory/cpmp not found");
+  OPSIM_REQUIRE_DATA_OR_SKIP(
+      !dir.empty() && std::filesystem::is_directory(dir / "territory" / "cpmp"),
+      "shared data folder territory/cpmp not found");
   for (int k : {1, 2, 4, 5}) {
     SCOPED_TRACE(k);
     char name[32];

@@ -62,8 +62,9 @@ TEST(TerritoryObjective, LargePlanarDiameterFromTheHullEqualsPairwise) {
 // decimals) and are feasible at 5% on all three attributes.
 TEST(TerritoryObjective, ReproducesPublishedDtdpAllocations) {
   auto dir = test::shared_data_dir();
-  OPSIM_REQUIRE_DATA_OR_SKIP(!dir.empty() && std::filesystem::is_directory(dir / "territory" / "dtdp"),
-                        "shared data folder territory/dtdp not found");
+  OPSIM_REQUIRE_DATA_OR_SKIP(
+      !dir.empty() && std::filesystem::is_directory(dir / "territory" / "dtdp"),
+      "shared data folder territory/dtdp not found");
   for (int g = 0; g <= 4; ++g) {
     SCOPED_TRACE(g);
     auto base = dir / "territory" / "dtdp" / ("planar500_G" + std::to_string(g));

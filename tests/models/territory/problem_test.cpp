@@ -31,7 +31,7 @@ TEST(TerritoryProblem, RefusesMoreTerritoriesThanAccounts) {
 
 TEST(TerritoryProblem, RefusesDisconnectedGraphWithContiguity) {
   Problem problem = test::grid_problem(3, 3, 2);
-  problem.edges.erase(problem.edges.begin());  // A0-A1
+  problem.edges.erase(problem.edges.begin());      // A0-A1
   problem.edges.erase(problem.edges.begin() + 1);  // A0-A3
   problem.contiguity = true;
   EXPECT_THAT(validation_message(problem), HasSubstr("2 disconnected components"));
