@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <tbb/enumerable_thread_specific.h>
+#include <tbb/task_arena.h>
 
 #include "models/plan/capacity.hpp"
 #include "models/plan/compensation.hpp"
@@ -261,19 +262,21 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
   std::vector<double> quota;
   mpi::collectively([&] {
     if (mpi::rank() != 0) return;
-    const plan::SeatDistributions bookings(result.seat_values, scenario.seats.size(),
-                                           result.layout.fiscal_years, fy.index, result.trials());
-    const plan::QuotaSet quotas = plan::set_quotas(scenario, bookings, problem.request);
-    outcome.report =
-        plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(), bookings,
-                              quotas.quota, problem.profiles, &run.occupancy);
-    quota = quotas.quota;
-    outcome.info = {plan::to_string(problem.request.method),
-                    fy.year,
-                    problem.over_assignment,
-                    problem.request.target,
-                    quotas.common_probability,
-                    result.trials()};
+    tbb::task_arena(base_options.threads).execute([&] {
+      const plan::SeatDistributions bookings(result.seat_values, scenario.seats.size(),
+                                             result.layout.fiscal_years, fy.index, result.trials());
+      const plan::QuotaSet quotas = plan::set_quotas(scenario, bookings, problem.request);
+      outcome.report =
+          plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(), bookings,
+                                quotas.quota, problem.profiles, &run.occupancy);
+      quota = quotas.quota;
+      outcome.info = {plan::to_string(problem.request.method),
+                      fy.year,
+                      problem.over_assignment,
+                      problem.request.target,
+                      quotas.common_probability,
+                      result.trials()};
+    });
   });
   outcome.quota_seconds = watch.seconds();
   if (!problem.comp.empty()) {
