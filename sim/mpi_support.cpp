@@ -170,13 +170,13 @@ void abort(int code) {
   std::exit(code);
 }
 
-std::vector<double> concatenate_on_root(const std::vector<double>& mine) {
+std::vector<double> concatenate_on_root(std::vector<double> mine) {
   if (!active()) return mine;
   if (rank() != 0) {
     send_doubles(mine);
     return {};
   }
-  std::vector<double> all = mine;
+  std::vector<double> all = std::move(mine);
   for (int r = 1; r < size(); ++r) {
     const std::vector<double> part = receive_doubles(r);
     all.insert(all.end(), part.begin(), part.end());
@@ -269,6 +269,10 @@ void note_collective_error() {
   g_collective_error = true;
 }
 
+int threads_per_rank(int requested) {
+  return requested > 0 ? requested : std::max(1, resolve_threads(0) / local_size());
+}
+
 std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t first, std::uint64_t end) {
   const std::uint64_t span = end - first;
   const auto share = [&](int r) {
@@ -278,7 +282,7 @@ std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t first, std::uint6
 }
 
 RunResult run_distributed(const Scenario& scenario, RunOptions options) {
-  if (options.threads <= 0) options.threads = std::max(1, resolve_threads(0) / local_size());
+  options.threads = threads_per_rank(options.threads);
   std::tie(options.first_trial, options.end_trial) =
       share_of(options.first_trial, options.end_trial);
   RunResult mine;

@@ -35,8 +35,12 @@ bool any_failed(bool failed, int* lowest_failing);
 //! each other and cover the range).
 std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t first, std::uint64_t end);
 
+//! Worker threads of this rank: `requested` when above 0, else this node's cores shared among
+//! its ranks (at least 1).
+int threads_per_rank(int requested);
+
 //! Rank 0 returns every rank's `mine` joined in rank order; other ranks return an empty vector.
-std::vector<double> concatenate_on_root(const std::vector<double>& mine);
+std::vector<double> concatenate_on_root(std::vector<double> mine);
 //! Rank 0's `values` become the element-wise sum over the ranks (exact for integers).
 void sum_on_root(std::vector<std::uint64_t>& values);
 //! Every rank's `values` become rank 0's.

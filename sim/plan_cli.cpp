@@ -52,9 +52,7 @@ RunOptions run_options(const Scenario& scenario, const CommonArgs& args) {
   RunOptions options;
   options.end_trial = args.trials.value_or(scenario.simulation.trials);
   options.seed = args.seed.value_or(scenario.simulation.seed);
-  const int requested = args.threads.value_or(scenario.simulation.threads);
-  // Under MPI a node's cores are shared among its ranks.
-  options.threads = requested > 0 ? requested : std::max(1, resolve_threads(0) / mpi::local_size());
+  options.threads = mpi::threads_per_rank(args.threads.value_or(scenario.simulation.threads));
   return options;
 }
 
@@ -306,10 +304,10 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
     std::vector<double> company(again.trials());
     for (std::uint64_t t = 0; t < again.trials(); ++t)
       company[t] = again.period_values[t * layout.period_cells() + cell];
-    company = mpi::concatenate_on_root(company);
+    company = mpi::concatenate_on_root(std::move(company));
     plan::TrialPayouts& payouts = evaluator.payouts();
     for (auto* values : {&payouts.seat_variable, &payouts.seat_cost, &payouts.parts})
-      *values = mpi::concatenate_on_root(*values);
+      *values = mpi::concatenate_on_root(std::move(*values));
     if (mpi::rank() == 0) outcome.comp = evaluator.finish(company);
     outcome.comp_seconds = watch.seconds();
   }

@@ -199,8 +199,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
     scenario = load_scenario(args.scenario);
     trials = args.trials.value_or(scenario.simulation.trials);
     seed = args.seed.value_or(scenario.simulation.seed);
-    const int requested = args.threads.value_or(scenario.simulation.threads);
-    threads = requested > 0 ? requested : std::max(1, resolve_threads(0) / mpi::local_size());
+    threads = mpi::threads_per_rank(args.threads.value_or(scenario.simulation.threads));
     std::tie(first, end) = args.trial_range.empty()
                                ? std::pair<std::uint64_t, std::uint64_t>{0, trials}
                                : parse_trial_range(args.trial_range, trials);

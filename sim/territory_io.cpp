@@ -65,6 +65,22 @@ void make_territories(Problem& problem, int p) {
   for (int t = 0; t < p; ++t) problem.territories[t].id = fmt::format("T{}", t + 1);
 }
 
+//! A point of a capacitated p-median benchmark: coordinates and one demand attribute.
+void add_demand_point(Problem& problem, std::string id, double x, double y, double demand) {
+  Account a;
+  a.id = std::move(id);
+  a.x = x;
+  a.y = y;
+  a.attributes = {demand};
+  problem.accounts.push_back(std::move(a));
+}
+
+//! p territories sharing one demand capacity.
+void finish_capacitated(Problem& problem, int p, double capacity) {
+  make_territories(problem, p);
+  for (Territory& t : problem.territories) t.capacity = {capacity};
+}
+
 Instance read_pmedcap(const std::filesystem::path& path) {
   auto lines = number_lines(path);
   const std::string file = path.string();
@@ -89,15 +105,9 @@ Instance read_pmedcap(const std::filesystem::path& path) {
     const auto& [line, v] = lines[i + 2];
     if (v.size() != 4)
       throw_input("{}:{}: expected 'id x y demand', got {} fields", file, line, v.size());
-    Account a;
-    a.id = fmt::format("{}", v[0]);
-    a.x = v[1];
-    a.y = v[2];
-    a.attributes = {v[3]};
-    problem.accounts.push_back(std::move(a));
+    add_demand_point(problem, fmt::format("{}", v[0]), v[1], v[2], v[3]);
   }
-  make_territories(problem, p);
-  for (Territory& t : problem.territories) t.capacity = {capacity};
+  finish_capacitated(problem, p, capacity);
   return instance;
 }
 
@@ -130,15 +140,9 @@ Instance read_sjc(const std::filesystem::path& path) {
       throw_input("{}:{}: capacity {} differs from {}; allowed: one capacity for all medians", file,
                   line, v[2], capacity);
     capacity = v[2];
-    Account a;
-    a.id = fmt::format("{}", i + 1);
-    a.x = v[0];
-    a.y = v[1];
-    a.attributes = {v[3]};
-    problem.accounts.push_back(std::move(a));
+    add_demand_point(problem, fmt::format("{}", i + 1), v[0], v[1], v[3]);
   }
-  make_territories(problem, p);
-  for (Territory& t : problem.territories) t.capacity = {capacity};
+  finish_capacitated(problem, p, capacity);
   return instance;
 }
 
