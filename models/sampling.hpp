@@ -10,7 +10,7 @@
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/poisson_distribution.hpp>
 
-#include "sim/random.hpp"
+#include "sim/base/random.hpp"
 
 namespace opsim {
 

@@ -9,7 +9,7 @@
 #include "models/outcome.hpp"
 #include "models/sampling.hpp"
 #include "models/scenario.hpp"
-#include "sim/random.hpp"
+#include "sim/base/random.hpp"
 
 namespace opsim {
 

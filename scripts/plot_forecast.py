@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-# Metrics to which the fiscal periods add the bookings closed before the horizon (sim/results.cpp).
+# Metrics to which the fiscal periods add the bookings closed before the horizon (sim/engine/results.cpp).
 METRICS_WITH_ACTUALS = ("new_bookings", "new_bookings_spot", "bookings_spot")
 
 

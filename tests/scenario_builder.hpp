@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "models/scenario.hpp"
-#include "sim/runner.hpp"
-#include "sim/scenario_loader.hpp"
+#include "sim/engine/runner.hpp"
+#include "sim/io/scenario_loader.hpp"
 
 namespace opsim::test {
 

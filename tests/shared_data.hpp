@@ -2,7 +2,7 @@
 // use them skip when the folder is absent (OPSIM_REQUIRE_DATA_OR_SKIP).
 #pragma once
 
-#include "sim/history_reader.hpp"
+#include "sim/io/history_reader.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim::test {

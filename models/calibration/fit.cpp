@@ -9,7 +9,7 @@
 #include <boost/math/distributions/normal.hpp>
 
 #include "models/calendar.hpp"
-#include "sim/error.hpp"
+#include "sim/base/error.hpp"
 
 namespace opsim::calibration {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "sim/summary.hpp"
+#include "models/statistics.hpp"
 
 namespace opsim::calibration {
 

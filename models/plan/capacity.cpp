@@ -8,10 +8,9 @@
 #include <tbb/parallel_for.h>
 
 #include "models/plan/fiscal_year.hpp"
-#include "sim/error.hpp"
-#include "sim/random.hpp"
-#include "sim/runner.hpp"
-#include "sim/stopwatch.hpp"
+#include "sim/base/error.hpp"
+#include "sim/base/random.hpp"
+#include "sim/base/stopwatch.hpp"
 
 namespace opsim::plan {
 
@@ -125,25 +124,11 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   groups.push_back({-1, "total", company, {}});
 
   // The base plan: roster, existing hiring plan, pipeline and actuals.
-  RunOptions options;
-  options.end_trial = run.trials;
-  options.seed = run.seed;
-  options.threads = run.threads;
-  const RunResult base = run_trials(scenario, options);
-  const ResultLayout& layout = base.layout;
-  std::size_t period = layout.periods.size();
-  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-    if (layout.periods[p].fiscal_year == fy.year && layout.periods[p].quarter == 0) period = p;
-  }
-  if (period == layout.periods.size()) throw_internal("fiscal year {} has no period", fy.year);
+  const YearBookings base = run.simulate(scenario, fy.year);
   for (Group& g : groups) {
-    const int region = g.region < 0 ? layout.regions - 1 : g.region;
-    const std::size_t cell =
-        period * layout.cells() +
-        layout.cell(region, layout.segments - 1, static_cast<int>(Metric::new_bookings));
+    const int region = g.region < 0 ? R : g.region;
     g.sum.resize(run.trials);
-    for (std::uint64_t t = 0; t < run.trials; ++t)
-      g.sum[t] = base.period_values[t * layout.period_cells() + cell];
+    for (std::uint64_t t = 0; t < run.trials; ++t) g.sum[t] = base.regions[t * (R + 1) + region];
   }
 
   // Every candidate hire at every requisition month, simulated alone (seats do not interact;
@@ -187,14 +172,12 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   }
   result.candidates = candidates.size();
   if (!candidates.empty()) {
-    const RunResult columns = run_trials(alone, options);
+    const YearBookings columns = run.simulate(alone, fy.year);
     const std::size_t C = candidates.size();
-    const int years = columns.layout.fiscal_years;
     tbb::parallel_for(std::size_t{0}, C, [&](std::size_t c) {
       auto& b = candidates[c].bookings;
       b.resize(run.trials);
-      for (std::uint64_t t = 0; t < run.trials; ++t)
-        b[t] = columns.seat_values[(t * C + c) * years + fy.index];
+      for (std::uint64_t t = 0; t < run.trials; ++t) b[t] = columns.seats[t * C + c];
     });
   }
   result.simulate_seconds = watch.seconds();

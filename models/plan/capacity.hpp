@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -66,10 +67,19 @@ struct CapacityResult {
   double simulate_seconds = 0, search_seconds = 0;
 };
 
+//! Per-trial new bookings of one fiscal year at plan rates, from trials [0, trials).
+struct YearBookings {
+  std::vector<double> regions;  //!< [trial][region], the company total last (R + 1 values)
+  std::vector<double> seats;    //!< [trial][seat]
+};
+
+//! The engine, passed in (models/ runs no trials): simulates `scenario` with the caller's
+//! seed and trial count and returns the bookings of fiscal year `fiscal_year`.
+using SimulateYear = std::function<YearBookings(const Scenario& scenario, int fiscal_year)>;
+
 struct CapacityRun {
-  std::uint64_t trials = 1000;
-  std::uint64_t seed = 1;
-  int threads = 0;
+  std::uint64_t trials = 1000;  //!< trials each call of `simulate` returns
+  SimulateYear simulate;
 };
 
 //! Searches greedily (best reduction of the probability shortfall per unit cost), then drops

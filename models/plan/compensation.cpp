@@ -1,6 +1,6 @@
 #include "models/plan/compensation.hpp"
 
-#include "sim/error.hpp"
+#include "sim/base/error.hpp"
 
 #include <algorithm>
 #include <cmath>

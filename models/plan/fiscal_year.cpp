@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "models/trial.hpp"
-#include "sim/error.hpp"
+#include "sim/base/error.hpp"
 
 namespace opsim::plan {
 

@@ -7,7 +7,7 @@
 
 #include <tbb/parallel_for.h>
 
-#include "sim/error.hpp"
+#include "sim/base/error.hpp"
 
 namespace opsim::plan {
 

@@ -8,7 +8,7 @@
 #include <coin/Cbc_C_Interface.h>
 #include <fmt/format.h>
 
-#include "sim/error.hpp"
+#include "sim/base/error.hpp"
 
 namespace opsim::territory {
 

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/random.hpp"
+#include "sim/base/random.hpp"
 
 namespace opsim::territory {
 

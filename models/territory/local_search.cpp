@@ -18,8 +18,8 @@
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
 
-#include "sim/error.hpp"
-#include "sim/random.hpp"
+#include "sim/base/error.hpp"
+#include "sim/base/random.hpp"
 
 namespace opsim::territory {
 

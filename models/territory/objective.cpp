@@ -11,7 +11,7 @@
 #include <boost/geometry/geometries/point_xy.hpp>
 #include <boost/geometry/geometries/polygon.hpp>
 
-#include "sim/error.hpp"
+#include "sim/base/error.hpp"
 
 namespace opsim::territory {
 

@@ -6,7 +6,7 @@
 #include <numeric>
 #include <queue>
 
-#include "sim/error.hpp"
+#include "sim/base/error.hpp"
 
 namespace opsim::territory {
 

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/scenario_loader.hpp"
+#include "sim/io/scenario_loader.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {

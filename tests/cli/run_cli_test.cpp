@@ -18,9 +18,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "sim/random.hpp"
-#include "sim/scenario_loader.hpp"
-#include "sim/summary.hpp"
+#include "sim/base/random.hpp"
+#include "sim/io/scenario_loader.hpp"
+#include "sim/engine/summary.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {

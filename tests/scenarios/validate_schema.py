@@ -28,7 +28,7 @@ def loader_keys(source, pattern):
     """The quoted keys of the first brace list after `pattern` in the loader source."""
     match = re.search(re.escape(pattern) + r"\s*\{([^}]*)\}", source)
     if not match:
-        raise SystemExit(f"cannot find {pattern!r} in sim/scenario_loader.cpp")
+        raise SystemExit(f"cannot find {pattern!r} in sim/io/scenario_loader.cpp")
     return set(re.findall(r'"([a-z_]+)"', match.group(1)))
 
 
@@ -113,10 +113,10 @@ def main():
     # The schema's objects must have exactly the keys the loader allows: every allow_only({...})
     # list in the loader is some schema object's key set and vice versa, and the segment
     # parameters are kSegmentParamKeys.
-    # The plan section is read by sim/plan_loader.cpp.
-    with open(os.path.join(root, "sim", "scenario_loader.cpp"), encoding="utf-8") as f:
+    # The plan section is read by sim/io/plan_loader.cpp.
+    with open(os.path.join(root, "sim", "io", "scenario_loader.cpp"), encoding="utf-8") as f:
         source = f.read()
-    with open(os.path.join(root, "sim", "plan_loader.cpp"), encoding="utf-8") as f:
+    with open(os.path.join(root, "sim", "io", "plan_loader.cpp"), encoding="utf-8") as f:
         plan_source = f.read()
     loader_sets = {frozenset(re.findall(r'"([a-z_]+)"', keys))
                    for keys in re.findall(r"allow_only\(\s*\{([^}]*)\}\s*\)", source + plan_source)}

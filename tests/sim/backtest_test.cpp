@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "sim/backtest.hpp"
-#include "sim/history_reader.hpp"
+#include "sim/workflows/backtest.hpp"
+#include "sim/io/history_reader.hpp"
 #include "tests/shared_data.hpp"
 
 namespace opsim {

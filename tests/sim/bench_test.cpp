@@ -1,8 +1,8 @@
-#include "sim/bench.hpp"
+#include "sim/workflows/bench.hpp"
 
 #include <gtest/gtest.h>
 
-#include "sim/scenario_loader.hpp"
+#include "sim/io/scenario_loader.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {

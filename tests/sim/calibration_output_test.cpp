@@ -2,8 +2,8 @@
 // the same expected resolutions in the first forecast month.
 #include <gtest/gtest.h>
 
-#include "sim/calibration_output.hpp"
-#include "sim/scenario_loader.hpp"
+#include "sim/io/calibration_output.hpp"
+#include "sim/io/scenario_loader.hpp"
 #include "tests/shared_data.hpp"
 
 namespace opsim {

@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 
 #include "models/calibration/fit.hpp"
-#include "sim/csv.hpp"
-#include "sim/deal_export.hpp"
-#include "sim/history_reader.hpp"
+#include "sim/io/csv.hpp"
+#include "sim/io/deal_export.hpp"
+#include "sim/io/history_reader.hpp"
 #include "tests/scenario_builder.hpp"
 #include "tests/test_support.hpp"
 

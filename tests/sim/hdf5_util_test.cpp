@@ -8,7 +8,7 @@
 #include <cstring>
 #include <random>
 
-#include "sim/hdf5_util.hpp"
+#include "sim/io/hdf5_util.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "models/calibration/fit.hpp"
-#include "sim/error.hpp"
-#include "sim/history_reader.hpp"
+#include "sim/base/error.hpp"
+#include "sim/io/history_reader.hpp"
 #include "tests/shared_data.hpp"
 
 namespace opsim {

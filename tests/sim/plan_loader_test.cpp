@@ -1,8 +1,8 @@
 // Which compensation plan covers a seat: its role's plan, else its segment's, else the default.
 #include <gtest/gtest.h>
 
-#include "sim/error.hpp"
-#include "sim/plan_loader.hpp"
+#include "sim/base/error.hpp"
+#include "sim/io/plan_loader.hpp"
 #include "tests/scenario_builder.hpp"
 #include "tests/test_support.hpp"
 

@@ -1,11 +1,11 @@
-#include "sim/runner.hpp"
+#include "sim/engine/runner.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "sim/error.hpp"
-#include "sim/summary.hpp"
+#include "sim/base/error.hpp"
+#include "sim/engine/summary.hpp"
 #include "tests/scenario_builder.hpp"
 
 namespace opsim {

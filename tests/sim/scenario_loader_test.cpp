@@ -1,4 +1,4 @@
-#include "sim/scenario_loader.hpp"
+#include "sim/io/scenario_loader.hpp"
 
 #include <fstream>
 #include <functional>
@@ -7,7 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "sim/error.hpp"
+#include "sim/base/error.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {

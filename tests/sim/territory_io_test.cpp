@@ -1,4 +1,4 @@
-#include "sim/territory_io.hpp"
+#include "sim/io/territory_io.hpp"
 
 #include <fstream>
 
@@ -6,7 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "sim/error.hpp"
+#include "sim/base/error.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim::territory_io {

@@ -9,10 +9,19 @@
 #include <cmath>
 
 #include "models/plan/capacity.hpp"
+#include "sim/engine/year_bookings.hpp"
 #include "tests/scenario_builder.hpp"
 
 namespace opsim::plan {
 namespace {
+
+CapacityRun run_of(std::uint64_t trials) {
+  RunOptions options;
+  options.end_trial = trials;
+  options.seed = 21;
+  options.threads = 2;
+  return capacity_run(options);
+}
 
 double poisson_at_least(double mean, int k) {
   double pmf = std::exp(-mean), below = 0;
@@ -39,7 +48,7 @@ TEST(CapacityExact, HeadcountFromThePoissonQuantile) {
   ASSERT_LT(poisson_at_least((needed - 1) * mu, 60), confidence - 0.1);
   ASSERT_GT(poisson_at_least(needed * mu, 60), confidence + 0.05);
 
-  const CapacityResult result = search_capacity(scenario, spec, confidence, {8000, 21, 2});
+  const CapacityResult result = search_capacity(scenario, spec, confidence, run_of(8000));
   ASSERT_TRUE(result.feasible);
   EXPECT_EQ(static_cast<int>(result.hires.size()), needed);
   EXPECT_DOUBLE_EQ(result.cost, needed * 1000.0);
@@ -62,7 +71,7 @@ TEST(CapacityExact, InfeasibleWithinTheAllowedHiresIsReported) {
   CapacitySpec spec;
   spec.fiscal_year = 2027;
   spec.windows = {{0, 0, 0, 0, 5, 0, 1000.0, 0.0}};
-  const CapacityResult result = search_capacity(scenario, spec, 0.7, {2000, 21, 2});
+  const CapacityResult result = search_capacity(scenario, spec, 0.7, run_of(2000));
   EXPECT_FALSE(result.feasible);
 }
 

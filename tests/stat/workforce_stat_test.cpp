@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/summary.hpp"
+#include "sim/engine/summary.hpp"
 #include "tests/scenario_builder.hpp"
 
 namespace opsim {

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/error.hpp"
+#include "sim/base/error.hpp"
 #include "tests/scenario_builder.hpp"
 
 namespace opsim::plan {

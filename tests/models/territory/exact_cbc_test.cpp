@@ -3,8 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "sim/error.hpp"
-#include "sim/territory_io.hpp"
+#include "sim/base/error.hpp"
+#include "sim/io/territory_io.hpp"
 #include "tests/models/territory/test_instances.hpp"
 #include "tests/test_support.hpp"
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "models/territory/exact_cbc.hpp"
-#include "sim/territory_io.hpp"
+#include "sim/io/territory_io.hpp"
 #include "tests/models/territory/test_instances.hpp"
 #include "tests/test_support.hpp"
 

@@ -1,0 +1,108 @@
+// `opsim bench`: engine throughput and scaling next to the sampling floor, and memory.
+#include <algorithm>
+#include <fstream>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "sim/workflows/bench.hpp"
+#include "sim/cli/cli.hpp"
+#include "sim/cli/cli_support.hpp"
+#include "sim/base/error.hpp"
+#include "sim/io/output.hpp"
+#include "sim/engine/results.hpp"
+#include "sim/io/scenario_loader.hpp"
+
+namespace opsim::cli {
+
+namespace {
+
+struct BenchArgs {
+  std::string scenario;
+  std::optional<std::uint64_t> trials;
+  std::optional<std::uint64_t> seed;
+  std::vector<int> threads{1, 2};
+  int repeat = 1;
+  double min_seconds = 5.0;
+  std::string max_memory;
+  std::string json;
+};
+
+void bench_command(const BenchArgs& args) {
+  const Scenario scenario = load_scenario(args.scenario);
+  if (!args.json.empty()) require_parent_folder(args.json);
+  BenchOptions options;
+  options.seed = args.seed.value_or(scenario.simulation.seed);
+  options.threads = args.threads;
+  options.repeat = args.repeat;
+  const std::uint64_t limit = args.max_memory.empty() ? default_memory_limit()
+                                                      : parse_size(args.max_memory, "--max-memory");
+  // The first configuration's results stay alive (for the identity check) while the others run.
+  const int most = *std::max_element(options.threads.begin(), options.threads.end());
+  const ResultLayout layout(scenario);
+  auto needs = [&](std::uint64_t trials) {
+    return estimate_memory(layout, trials, false, options.threads.front()) +
+           estimate_memory(layout, trials, false, most);
+  };
+  if (args.trials) {
+    options.trials = *args.trials;
+  } else {
+    // A calibrated size gives way to the memory limit; an explicit --trials does not.
+    options.trials = calibrate_trials(scenario, options.seed, args.min_seconds);
+    while (options.trials > 128 && needs(options.trials) > limit) {
+      options.trials = std::max<std::uint64_t>(128, options.trials / 2 / 64 * 64);
+    }
+  }
+  const std::uint64_t estimate = needs(options.trials);
+  if (estimate > limit) {
+    throw_input(
+        "the benchmark needs about {} for {} trials but --max-memory allows {} (fewer --trials or "
+        "raise --max-memory)",
+        format_size(estimate), options.trials, format_size(limit));
+  }
+
+  const BenchReport report = run_benchmark(scenario, options);
+  fmt::print("{}", format_bench_report(report));
+  if (!args.json.empty()) {
+    write_atomically(args.json, [&](const std::string& tmp) {
+      std::ofstream out(tmp);
+      out << bench_report_json(report).dump(2) << "\n";
+      if (!out) throw_input("{}: cannot write file", args.json);
+    });
+  }
+}
+
+}  // namespace
+
+void add_bench_commands(CLI::App& app) {
+  auto args = std::make_shared<BenchArgs>();
+  auto* bench = app.add_subcommand(
+      "bench", "Measure engine throughput per thread count against the sampling floor, and memory");
+  bench->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1)")
+      ->required();
+  bench
+      ->add_option("--trials", args->trials,
+                   "Trials per run (default: about --min-seconds at 1 thread)")
+      ->check(CLI::Range(1ULL, 100'000'000ULL));
+  bench
+      ->add_option("--threads-list", args->threads,
+                   "Thread counts to run, comma-separated (1 first)")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  bench->add_option("--seed", args->seed, "Random seed (overrides the scenario)");
+  bench->add_option("--repeat", args->repeat, "Runs per configuration; the fastest counts")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  bench
+      ->add_option("--min-seconds", args->min_seconds,
+                   "Target length of the 1-thread run when sizing trials")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  bench->add_option("--max-memory", args->max_memory,
+                    "Refuse to start above this memory estimate (e.g. 4G)");
+  bench->add_option("--json", args->json, "Also write the figures as JSON to this file");
+  bench->callback([args] { bench_command(*args); });
+}
+
+}  // namespace opsim::cli

@@ -1,0 +1,257 @@
+// `opsim calibrate` and `opsim backtest`.
+#include <fstream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "models/calendar.hpp"
+#include "sim/workflows/backtest.hpp"
+#include "sim/io/calibration_output.hpp"
+#include "sim/cli/cli.hpp"
+#include "sim/cli/cli_support.hpp"
+#include "sim/base/error.hpp"
+#include "sim/io/history_reader.hpp"
+#include "sim/io/output.hpp"
+
+namespace opsim::cli {
+
+namespace {
+
+//! Options shared by both commands: where the history is and how to read it.
+struct SourceArgs {
+  std::string source_file;
+  std::string opportunities, bookings, reps, products;
+  std::vector<std::string> maps;
+  std::vector<std::string> won_stages, lost_stages, open_stages;
+  bool day_first = false;
+  std::string as_of, since;
+  int fiscal_start = 1;
+  double prior_strength = -1;
+  int min_cell = 30;
+  std::string currency = "USD";
+  std::string deal_size = "lognormal";
+  bool quiet = false;
+};
+
+void add_source_options(CLI::App* app, SourceArgs& a) {
+  app->add_option("--source", a.source_file,
+                  "Mapping file (JSON) naming the CSV files and their columns");
+  app->add_option("--opportunities", a.opportunities,
+                  "Opportunity history CSV (one row per opportunity)");
+  app->add_option("--bookings", a.bookings,
+                  "Bookings log CSV (one row per won deal or order line)");
+  app->add_option("--reps", a.reps, "Rep -> region table (CSV: owner, region)");
+  app->add_option("--products", a.products, "Product table (CSV: segment/product, list_price)");
+  app->add_option(
+      "--map", a.maps,
+      "Column mapping FIELD=COLUMN for the history file; reps.FIELD= and products.FIELD= for the "
+      "tables (e.g. --map created=engage_date --map reps.region=regional_office)");
+  app->add_option("--won-stage", a.won_stages,
+                  "Stage names meaning won (default: Won, Closed Won)");
+  app->add_option("--lost-stage", a.lost_stages,
+                  "Stage names meaning lost (default: Lost, Closed Lost)");
+  app->add_option("--open-stage", a.open_stages,
+                  "Open stage names, earliest first (default: any other stage)");
+  app->add_flag("--day-first", a.day_first, "Read 03/04/2017 as 3 April");
+  app->add_option("--since", a.since, "Ignore resolutions before this date");
+  app->add_option("--fiscal-year-start", a.fiscal_start, "Fiscal-year start month (quarter ends)")
+      ->check(CLI::Range(1, 12));
+  app->add_option("--prior-strength", a.prior_strength,
+                  "Win-rate prior in pseudo-closes (default: empirical Bayes)");
+  app->add_option("--min-cell", a.min_cell, "Observations below which a cell is thin")
+      ->check(CLI::Range(1, 100000));
+  app->add_option("--currency", a.currency, "Reporting currency of the amounts");
+  app->add_option("--deal-size", a.deal_size,
+                  "Deal-size model written to the scenario: lognormal (MLE) or empirical")
+      ->check(CLI::IsMember({"lognormal", "empirical"}));
+  app->add_flag("-q,--quiet", a.quiet, "Print nothing on success");
+}
+
+HistorySource history_source(const SourceArgs& a) {
+  HistorySource source;
+  if (!a.source_file.empty()) source = read_history_source(a.source_file);
+  if (!a.opportunities.empty()) source.opportunities = TableSource{a.opportunities, {}};
+  if (!a.bookings.empty()) source.bookings = TableSource{a.bookings, {}};
+  if (!a.reps.empty()) source.reps = TableSource{a.reps, {}};
+  if (!a.products.empty()) source.products = TableSource{a.products, {}};
+  for (const std::string& map : a.maps) {
+    const auto eq = map.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == map.size()) {
+      throw_input("--map: '{}' is not FIELD=COLUMN", map);
+    }
+    std::string field = map.substr(0, eq);
+    const std::string column = map.substr(eq + 1);
+    std::optional<TableSource>* table =
+        source.opportunities ? &source.opportunities : &source.bookings;
+    for (auto [prefix, target] :
+         {std::pair{"reps.", &source.reps}, std::pair{"products.", &source.products},
+          std::pair{"bookings.", &source.bookings}}) {
+      if (field.rfind(prefix, 0) == 0) {
+        field = field.substr(std::string(prefix).size());
+        table = target;
+      }
+    }
+    if (!*table) throw_input("--map {}: there is no such input file to map", map);
+    (*table)->columns[field] = column;
+  }
+  if (!a.won_stages.empty()) source.won_stages = a.won_stages;
+  if (!a.lost_stages.empty()) source.lost_stages = a.lost_stages;
+  if (!a.open_stages.empty()) source.open_stages = a.open_stages;
+  source.day_first = source.day_first || a.day_first;
+  if (!source.opportunities && !source.bookings) {
+    throw_input(
+        "no history given: use --opportunities FILE, --bookings FILE or --source MAPPING.json");
+  }
+  return source;
+}
+
+calibration::FitOptions fit_options(const SourceArgs& a) {
+  calibration::FitOptions options;
+  if (!a.since.empty()) options.since = parse_cutoff(a.since, "--since");
+  options.win_prior_strength = a.prior_strength;
+  options.min_cell = a.min_cell;
+  options.fiscal_year_start_month = a.fiscal_start;
+  options.empirical_deal_size = a.deal_size == "empirical";
+  return options;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  write_atomically(path, [&](const std::string& tmp) {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out) throw_input("{}: cannot write", path);
+  });
+}
+
+struct CalibrateArgs {
+  SourceArgs source;
+  std::string output, report;
+  int months = 12;
+  std::uint64_t trials = 1000, seed = 1;
+  bool no_pipeline = false;
+  std::string new_business = "region";
+};
+
+void calibrate_command(const CalibrateArgs& args) {
+  if (args.source.as_of.empty())
+    throw_input("--as-of is required (the cut-off date: YYYY-MM-DD or YYYY-MM)");
+  for (const std::string* path : {&args.output, &args.report}) {
+    if (!path->empty()) require_parent_folder(*path);
+  }
+  const HistorySource source = history_source(args.source);
+  ReadReport read;
+  const calibration::History history = read_history(source, read);
+  calibration::FitOptions options = fit_options(args.source);
+  options.as_of = parse_cutoff(args.source.as_of, "--as-of");
+  const calibration::Calibration fit = calibration::fit_history(history, options);
+  ScenarioRequest request;
+  request.months = args.months;
+  request.trials = args.trials;
+  request.seed = args.seed;
+  request.currency = args.source.currency;
+  request.open_pipeline = !args.no_pipeline;
+  request.rep_roster = args.new_business == "reps";
+  request.earliest_open_stage = read.earliest_open_stage;
+  const std::string text = fit_report_text(fit, read);
+  if (!args.output.empty())
+    write_text(args.output, calibrated_scenario(fit, request).dump(2) + "\n");
+  if (!args.report.empty()) {
+    write_text(args.report + ".json", fit_report_json(fit, read).dump(2) + "\n");
+    write_text(args.report + ".txt", text);
+  }
+  if (!args.source.quiet) fmt::print("{}", text);
+}
+
+struct BacktestArgs {
+  SourceArgs source;
+  std::string last_origin;
+  int step = 1, horizon = 1, trailing = 3;
+  std::uint64_t trials = 2000, seed = 1;
+  int threads = 0;
+  std::string output, csv, summary_json;
+};
+
+void backtest_command(const BacktestArgs& args, const std::string& command_line) {
+  if (args.source.as_of.empty()) throw_input("--as-of is required (the first cut-off: YYYY-MM)");
+  for (const std::string* path : {&args.output, &args.csv, &args.summary_json}) {
+    if (!path->empty()) require_parent_folder(*path);
+  }
+  const HistorySource source = history_source(args.source);
+  ReadReport read;
+  const calibration::History history = read_history(source, read);
+  BacktestOptions options;
+  options.fit = fit_options(args.source);
+  options.first_origin = calibration::month_of_day(parse_cutoff(args.source.as_of, "--as-of"));
+  options.last_origin =
+      args.last_origin.empty()
+          ? options.first_origin
+          : calibration::month_of_day(parse_cutoff(args.last_origin, "--last-origin"));
+  options.step = args.step;
+  options.horizon = args.horizon;
+  options.trials = args.trials;
+  options.seed = args.seed;
+  options.threads = args.threads;
+  options.trailing_months = args.trailing;
+  options.scenario.currency = args.source.currency;
+  options.scenario.earliest_open_stage = read.earliest_open_stage;
+  const BacktestResult result = run_backtest(history, options);
+  if (!args.output.empty()) write_backtest_hdf5(args.output, result, command_line);
+  if (!args.csv.empty()) write_backtest_csv(args.csv, result);
+  if (!args.summary_json.empty())
+    write_text(args.summary_json, backtest_summary_json(result).dump(2) + "\n");
+  if (!args.source.quiet) {
+    fmt::print("read: {} rejected, {} repaired rows\n{}", read.rejected(), read.repaired(),
+               format_backtest_table(result));
+  }
+}
+
+}  // namespace
+
+void add_calibrate_commands(CLI::App& app) {
+  auto cal = std::make_shared<CalibrateArgs>();
+  auto* calibrate =
+      app.add_subcommand("calibrate", "Fit scenario parameters from CRM history as of a cut-off");
+  add_source_options(calibrate, cal->source);
+  calibrate->add_option("--as-of", cal->source.as_of,
+                        "Cut-off date: nothing after it is used (YYYY-MM-DD or YYYY-MM)");
+  calibrate->add_option("-o,--output", cal->output, "Write the fitted scenario (JSON) here");
+  calibrate->add_option("--report", cal->report,
+                        "Write the fit report to PREFIX.json and PREFIX.txt");
+  calibrate->add_option("--months", cal->months, "Horizon of the written scenario")
+      ->check(CLI::Range(1, 120));
+  calibrate->add_option("--trials", cal->trials, "Trials in the written scenario")
+      ->check(CLI::Range(1ULL, 100'000'000ULL));
+  calibrate->add_option("--seed", cal->seed, "Seed in the written scenario");
+  calibrate->add_flag("--no-pipeline", cal->no_pipeline,
+                      "Leave the open pipeline out of the scenario");
+  calibrate
+      ->add_option("--new-business", cal->new_business,
+                   "region: intensity per region x segment; reps: a roster of the reps active at "
+                   "the cut-off")
+      ->check(CLI::IsMember({"region", "reps"}));
+  calibrate->callback([cal] { calibrate_command(*cal); });
+
+  auto bt = std::make_shared<BacktestArgs>();
+  auto* backtest = app.add_subcommand(
+      "backtest", "Fit as of cut-offs, forecast, and score against what happened");
+  add_source_options(backtest, bt->source);
+  backtest->add_option("--as-of", bt->source.as_of, "First cut-off month (YYYY-MM: its last day)");
+  backtest->add_option("--last-origin", bt->last_origin,
+                       "Last cut-off month for a rolling origin (default: only --as-of)");
+  backtest->add_option("--step", bt->step, "Months between cut-offs")->check(CLI::Range(1, 24));
+  backtest->add_option("--horizon", bt->horizon, "Months forecast after each cut-off")
+      ->check(CLI::Range(1, 36));
+  backtest->add_option("--trailing", bt->trailing, "Months in the trailing-average baseline")
+      ->check(CLI::Range(1, 24));
+  backtest->add_option("--trials", bt->trials, "Trials per forecast")
+      ->check(CLI::Range(100ULL, 10'000'000ULL));
+  backtest->add_option("--seed", bt->seed, "Random seed");
+  backtest->add_option("--threads", bt->threads, "Worker threads, 0 = all cores")
+      ->check(CLI::Range(0, 1024));
+  backtest->add_option("-o,--output", bt->output, "Write every scored row to this HDF5 file");
+  backtest->add_option("--csv", bt->csv, "Write every scored row to this CSV file");
+  backtest->add_option("--summary-json", bt->summary_json, "Write the pooled scores as JSON");
+  backtest->callback([bt, backtest] { backtest_command(*bt, command_line_of(backtest)); });
+}
+
+}  // namespace opsim::cli

@@ -1,0 +1,90 @@
+#include "sim/cli/cli.hpp"
+
+#include <cstdio>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "opsim_version.hpp"
+#include "sim/cli/cli_support.hpp"
+#include "sim/base/error.hpp"
+#include "sim/engine/mpi_support.hpp"
+
+namespace opsim::cli {
+
+namespace {
+int run_app(int argc, char** argv);
+}
+
+int main(int argc, char** argv) {
+  mpi::initialise(&argc, &argv);
+  const int code = run_app(argc, argv);
+  mpi::finalise();
+  return code;
+}
+
+namespace {
+
+//! Prints the error; under MPI an error the other ranks do not know of ends the whole job.
+int report(const char* kind, const char* what, int code) {
+  fmt::print(stderr, "opsim: {}: {}\n", kind, what);
+  if (!mpi::error_is_collective()) {
+    std::fflush(stderr);
+    mpi::abort(code);
+  }
+  return code;
+}
+
+//! Under mpirun only the commands that split their trials across ranks may run; the others
+//! would run once per rank and write the same files.
+void refuse_under_mpi_unless_split(CLI::App& app) {
+  for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
+    const std::string name = command->get_name();
+    if (name == "run" || name == "compare" || name == "sweep" || name == "quotas") continue;
+    command->preparse_callback([name](std::size_t) {
+      if (!mpi::active()) return;
+      mpi::collectively([&] {
+        throw_input(
+            "`opsim {}` runs in one process: start it without mpirun (MPI splits run, compare, "
+            "sweep and "
+            "quotas)",
+            name);
+      });
+    });
+  }
+}
+
+int run_app(int argc, char** argv) {
+  CLI::App app{"opsim: Monte Carlo forecasting and territory planning for revenue operations"};
+  app.set_version_flag("--version",
+                       fmt::format("opsim {} ({})", OPSIM_VERSION, OPSIM_GIT_REVISION));
+  app.require_subcommand(1);
+  set_command_line(argc, argv);
+  try {
+    add_run_commands(app);
+    add_bench_commands(app);
+    add_cluster_bench_command(app);
+    add_territories_commands(app);
+    add_compare_commands(app);
+    add_plan_commands(app);
+    add_calibrate_commands(app);
+    refuse_under_mpi_unless_split(app);
+    app.parse(argc, argv);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    // Every rank parses the same arguments: one of them answers.
+    if (mpi::rank() != 0) return e.get_exit_code() == 0 ? 0 : 2;
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const mpi::QuietExit& e) {
+    return e.code;
+  } catch (const InputError& e) {
+    return report("error", e.what(), 2);
+  } catch (const std::exception& e) {
+    return report("internal error", e.what(), 1);
+  }
+}
+
+}  // namespace
+
+}  // namespace opsim::cli

@@ -1,0 +1,106 @@
+#include "sim/cli/cli_support.hpp"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "sim/io/csv.hpp"
+#include "sim/base/error.hpp"
+
+namespace opsim::cli {
+
+namespace {
+std::string g_command_line;
+}
+
+std::uint64_t parse_size(const std::string& text, const std::string& option) {
+  std::size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+    ++i;
+  auto number = parse_number(text.substr(0, i));
+  std::string unit = text.substr(i);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  double scale = 0;
+  if (unit.empty() || unit == "B")
+    scale = 1;
+  else if (unit == "K" || unit == "KB" || unit == "KIB")
+    scale = 1024.0;
+  else if (unit == "M" || unit == "MB" || unit == "MIB")
+    scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GB" || unit == "GIB")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "TB" || unit == "TIB")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  if (!number || scale == 0 || *number <= 0) {
+    throw_input("{}: \"{}\" is not a size (e.g. 512M, 4G, 1.5GiB)", option, text);
+  }
+  return static_cast<std::uint64_t>(std::llround(*number * scale));
+}
+
+std::string format_size(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int u = 0;
+  while (value >= 1024 && u < 4) {
+    value /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", value, units[u]);
+}
+
+std::uint64_t default_memory_limit() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return std::uint64_t{4} << 30;
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
+}
+
+void require_parent_folder(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty() && !std::filesystem::is_directory(parent)) {
+    throw_input("{}: the folder {} does not exist", path, parent.string());
+  }
+}
+
+std::string command_line_of(const CLI::App*) {
+  return g_command_line;
+}
+
+void set_command_line(int argc, char** argv) {
+  g_command_line.clear();
+  for (int i = 0; i < argc; ++i) {
+    if (i) g_command_line += ' ';
+    g_command_line += argv[i];
+  }
+}
+
+ProgressBar::ProgressBar(std::uint64_t total, bool enabled)
+    : total_(total),
+      enabled_(enabled && isatty(STDERR_FILENO)),
+      start_(std::chrono::steady_clock::now()) {}
+
+void ProgressBar::update(std::uint64_t done) {
+  if (!enabled_ || total_ == 0) return;
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (elapsed < 1.0 && !shown_) return;
+  shown_ = true;
+  const double fraction = static_cast<double>(done) / static_cast<double>(total_);
+  const int width = 30;
+  const int filled = static_cast<int>(fraction * width);
+  const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
+  fmt::print(stderr, "\r[{}{}] {:5.1f}%  {}/{} trials  ETA {:.0f}s ", std::string(filled, '#'),
+             std::string(width - filled, '.'), 100 * fraction, done, total_, eta);
+  std::fflush(stderr);
+}
+
+void ProgressBar::finish() {
+  if (shown_) fmt::print(stderr, "\n");
+}
+
+}  // namespace opsim::cli

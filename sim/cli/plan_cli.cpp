@@ -1,0 +1,516 @@
+// `opsim capacity`, `opsim quotas` and `opsim plan-bench`.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/task_arena.h>
+
+#include "models/plan/capacity.hpp"
+#include "models/plan/compensation.hpp"
+#include "models/plan/quotas.hpp"
+#include "sim/base/error.hpp"
+#include "sim/base/stopwatch.hpp"
+#include "sim/cli/cli.hpp"
+#include "sim/cli/cli_support.hpp"
+#include "sim/engine/mpi_support.hpp"
+#include "sim/engine/runner.hpp"
+#include "sim/engine/year_bookings.hpp"
+#include "sim/io/plan_loader.hpp"
+#include "sim/io/plan_output.hpp"
+#include "sim/io/scenario_loader.hpp"
+
+namespace opsim::cli {
+
+namespace {
+
+struct CommonArgs {
+  std::string scenario;
+  std::string output;
+  std::string csv_dir;
+  std::optional<std::uint64_t> trials;
+  std::optional<std::uint64_t> seed;
+  std::optional<int> threads;
+  bool quiet = false;
+};
+
+void add_common_options(CLI::App* app, CommonArgs& args) {
+  app->add_option("scenario", args.scenario, "Scenario file (JSON, schema_version 1)")->required();
+  app->add_option("-o,--output", args.output, "Write the results to this HDF5 file");
+  app->add_option("--csv", args.csv_dir, "Write CSV files into this folder");
+  app->add_option("--trials", args.trials, "Number of trials (overrides the scenario)")
+      ->check(CLI::Range(1ULL, 100'000'000ULL));
+  app->add_option("--seed", args.seed, "Random seed (overrides the scenario)");
+  app->add_option("--threads", args.threads, "Worker threads, 0 = all cores")
+      ->check(CLI::Range(0, 1024));
+  app->add_flag("-q,--quiet", args.quiet, "No table on stdout");
+}
+
+RunOptions run_options(const Scenario& scenario, const CommonArgs& args) {
+  RunOptions options;
+  options.end_trial = args.trials.value_or(scenario.simulation.trials);
+  options.seed = args.seed.value_or(scenario.simulation.seed);
+  options.threads = mpi::threads_per_rank(args.threads.value_or(scenario.simulation.threads));
+  return options;
+}
+
+Provenance plan_provenance(const Scenario& scenario, const std::string& command_line,
+                           const RunOptions& options) {
+  Provenance p;
+  p.command_line = command_line;
+  p.seed = options.seed;
+  p.scenario_sha256 = scenario.sha256;
+  p.scenario_name = scenario.name;
+  p.scenario_path = std::filesystem::absolute(scenario.source).string();
+  p.total_trials = options.end_trial;
+  return p;
+}
+
+void check_outputs(const CommonArgs& args) {
+  if (!args.output.empty()) require_parent_folder(args.output);
+  if (!args.csv_dir.empty()) require_parent_folder(args.csv_dir);
+}
+
+// ---- capacity ----
+
+struct CapacityArgs {
+  CommonArgs common;
+  double confidence = 0.7;
+};
+
+void capacity_command(const CapacityArgs& args, const std::string& command_line) {
+  if (!(args.confidence > 0 && args.confidence < 1)) {
+    throw_input(
+        "--confidence: {} is not a probability strictly between 0 and 1 (allowed: 0 < confidence < "
+        "1)",
+        args.confidence);
+  }
+  const Scenario scenario = load_scenario(args.common.scenario);
+  const plan::CapacitySpec spec = parse_capacity_spec(scenario);
+  check_outputs(args.common);
+  const RunOptions options = run_options(scenario, args.common);
+  const plan::CapacityResult result =
+      plan::search_capacity(scenario, spec, args.confidence, capacity_run(options));
+  const Provenance provenance = plan_provenance(scenario, command_line, options);
+  if (!result.feasible) {
+    std::string best;
+    for (const auto& a : result.regions) best += fmt::format(" {} {:.4f};", a.id, a.probability);
+    throw_input(
+        "{}: no feasible hiring plan: with every allowed hire (max_hires in "
+        "/plan/capacity/windows) the best "
+        "probabilities of reaching the FY{} targets are{} the confidence asked is {} (allow more "
+        "or earlier "
+        "hires, or lower --confidence)",
+        args.common.scenario, spec.fiscal_year, best, args.confidence);
+  }
+  if (!args.common.output.empty())
+    write_capacity_hdf5(args.common.output, scenario, result, provenance);
+  if (!args.common.csv_dir.empty()) write_capacity_csv(args.common.csv_dir, scenario, result);
+  if (!args.common.quiet) {
+    fmt::print("{}", format_capacity_table(scenario, result));
+    fmt::print("({} candidate columns simulated in {:.2f} s, search {:.2f} s)\n", result.candidates,
+               result.simulate_seconds, result.search_seconds);
+  }
+}
+
+// ---- quotas ----
+
+struct QuotaArgs {
+  CommonArgs common;
+  std::string method = "equal-chance";
+  std::optional<double> over_assignment;
+  bool allow_under_assignment = false;
+  std::string key;
+  std::string prior_csv;
+  std::string import_csv;
+  std::optional<int> fiscal_year;
+  bool no_comp = false;
+};
+
+struct QuotaOutcome {
+  QuotaRunInfo info;
+  plan::QuotaReport report;
+  std::optional<plan::CompResult> comp;
+  double run_seconds = 0, quota_seconds = 0, comp_seconds = 0;
+};
+
+//! Everything a quota run needs, validated before simulating.
+struct QuotaProblem {
+  plan::QuotaRequest request;
+  plan::FiscalYear fy;
+  double over_assignment = 1.0;
+  plan::CompSpec comp;
+  std::vector<double> profiles;
+};
+
+QuotaProblem prepare_quotas(const Scenario& scenario, const QuotaArgs& args) {
+  QuotaProblem problem;
+  const plan::QuotaMethod method = plan::parse_quota_method(args.method);
+  const QuotaSettings settings = parse_quota_settings(scenario);
+  const int year = args.fiscal_year.value_or(settings.fiscal_year);
+  problem.fy = plan::fiscal_year_of(scenario, year, "--fiscal-year");
+  const double over = args.over_assignment.value_or(settings.over_assignment.value_or(1.0));
+  if (!(over > 0)) throw_input("--over-assignment: {} is not allowed (must be > 0)", over);
+  if (over < 1 && !args.allow_under_assignment) {
+    throw_input(
+        "over-assignment {} is below 1: quotas would sum to less than the target (allowed >= 1, or "
+        "pass "
+        "--allow-under-assignment)",
+        over);
+  }
+  plan::QuotaRequest& request = problem.request;
+  request.method = method;
+  request.key = args.key.empty() ? settings.key : parse_quota_key(args.key, "--key");
+  const std::string prior_csv =
+      args.prior_csv.empty() ? settings.prior_bookings_csv : args.prior_csv;
+  if (!prior_csv.empty()) request.prior = read_seat_amounts(prior_csv, scenario, "bookings", false);
+  if (method == plan::QuotaMethod::top_down && request.key.prior > 0 && request.prior.empty()) {
+    throw_input(
+        "--key: the prior-bookings key needs --prior-csv (columns seat,bookings) or "
+        "/plan/quotas/prior_bookings_csv");
+  }
+  if (method == plan::QuotaMethod::import) {
+    if (args.import_csv.empty())
+      throw_input("--method import needs --import-csv FILE (columns seat,quota)");
+    request.imported = read_seat_amounts(args.import_csv, scenario, "quota", true);
+  } else if (!args.import_csv.empty()) {
+    throw_input("--import-csv is only used with --method import (given --method {})", args.method);
+  }
+  double target = plan::new_bookings_target(scenario, year, -1);
+  request.region_targets.assign(scenario.regions.size(), -1.0);
+  double region_sum = 0;
+  bool every_region = true;
+  for (int r = 0; r < scenario.region_count(); ++r) {
+    const double t = plan::new_bookings_target(scenario, year, r);
+    request.region_targets[r] = t < 0 ? -1.0 : t * over;
+    region_sum += std::max(t, 0.0);
+    every_region &= t >= 0;
+  }
+  if (target < 0 && every_region) target = region_sum;
+  if (target < 0 && method != plan::QuotaMethod::import) {
+    throw_input(
+        "{}: no new_bookings target for FY{} in /targets (quotas are split from the company "
+        "target)",
+        scenario.source, year);
+  }
+  request.target = std::max(target, 0.0) * over;
+  if (!args.no_comp) problem.comp = parse_comp_spec(scenario);
+  problem.over_assignment = over;
+  problem.profiles = plan::quota_profiles(scenario, problem.fy);
+  return problem;
+}
+
+//! The forecast with each seat's occupancy of the fiscal year counted. Under MPI every rank
+//! runs its share of the trials and rank 0 alone holds the result.
+struct QuotaRun {
+  RunResult result;
+  plan::OccupancyCounts occupancy;
+  double seconds = 0;
+};
+
+//! This rank's share of the trials of `options`.
+RunOptions rank_share(RunOptions options) {
+  std::tie(options.first_trial, options.end_trial) =
+      mpi::share_of(options.first_trial, options.end_trial);
+  return options;
+}
+
+QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& fy,
+                             const RunOptions& base_options) {
+  QuotaRun run;
+  SeatMonthRecording recording;
+  recording.bookings = false;
+  tbb::enumerable_thread_specific<plan::OccupancyCounts> occupancy;
+  RunOptions options = rank_share(base_options);
+  options.seat_months = &recording;
+  options.observe_trial = [&](std::uint64_t, const TrialOutcome& trial) {
+    plan::OccupancyCounts& counts = occupancy.local();
+    if (counts.seats == 0) counts.resize(scenario.seats.size(), fy.months());
+    plan::count_occupancy(trial, fy, scenario.months(), counts);
+  };
+  Stopwatch watch;
+  RunResult mine;
+  mpi::collectively([&] { mine = run_trials(scenario, options); });
+  run.result = mpi::gather_on_root(std::move(mine));
+  run.occupancy.resize(scenario.seats.size(), fy.months());
+  for (const auto& c : occupancy) run.occupancy.add(c);
+  // Counts are integers: their sum over ranks is exact in any order.
+  for (auto* counts : {&run.occupancy.leaver, &run.occupancy.backfill, &run.occupancy.vacant,
+                       &run.occupancy.departures})
+    mpi::sum_on_root(*counts);
+  std::vector<std::uint64_t> trials{run.occupancy.trials};
+  mpi::sum_on_root(trials);
+  run.occupancy.trials = trials.front();
+  run.seconds = watch.seconds();
+  return run;
+}
+
+//! Sets and evaluates the quotas on a finished run, then prices the compensation plans. Under
+//! MPI rank 0 sets the quotas and every rank prices its share of the trials; only rank 0's
+//! outcome is complete.
+QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
+                          const QuotaRun& run, const RunOptions& base_options) {
+  QuotaOutcome outcome;
+  const plan::FiscalYear& fy = problem.fy;
+  const RunResult& result = run.result;
+  outcome.run_seconds = run.seconds;
+  Stopwatch watch;
+  std::vector<double> quota;
+  mpi::collectively([&] {
+    if (mpi::rank() != 0) return;
+    tbb::task_arena(base_options.threads).execute([&] {
+      const plan::SeatDistributions bookings(result.seat_values, scenario.seats.size(),
+                                             result.layout.fiscal_years, fy.index, result.trials());
+      const plan::QuotaSet quotas = plan::set_quotas(scenario, bookings, problem.request);
+      outcome.report =
+          plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(), bookings,
+                                quotas.quota, problem.profiles, &run.occupancy);
+      quota = quotas.quota;
+      outcome.info = {plan::to_string(problem.request.method),
+                      fy.year,
+                      problem.over_assignment,
+                      problem.request.target,
+                      quotas.common_probability,
+                      result.trials()};
+    });
+  });
+  outcome.quota_seconds = watch.seconds();
+  if (!problem.comp.empty()) {
+    // Commission depends on the quotas just set, so payouts come from a second pass over the
+    // same trials (identical draws) that records each seat's months.
+    mpi::broadcast(quota);
+    watch.restart();
+    RunOptions comp_options = rank_share(base_options);
+    plan::CompEvaluator evaluator(scenario, problem.comp, fy, quota, problem.profiles,
+                                  comp_options.end_trial - comp_options.first_trial,
+                                  comp_options.first_trial);
+    const SeatMonthRecording comp_recording = evaluator.recording();
+    comp_options.seat_months = &comp_recording;
+    comp_options.observe_trial = [&](std::uint64_t trial, const TrialOutcome& o) {
+      evaluator.observe(trial, o);
+    };
+    RunResult again;
+    mpi::collectively([&] { again = run_trials(scenario, comp_options); });
+    const ResultLayout& layout = again.layout;
+    std::size_t period = 0;
+    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+      if (layout.periods[p].fiscal_year == fy.year && layout.periods[p].quarter == 0) period = p;
+    }
+    const std::size_t cell =
+        period * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1,
+                                              static_cast<int>(Metric::new_bookings));
+    std::vector<double> company(again.trials());
+    for (std::uint64_t t = 0; t < again.trials(); ++t)
+      company[t] = again.period_values[t * layout.period_cells() + cell];
+    company = mpi::concatenate_on_root(std::move(company));
+    plan::TrialPayouts& payouts = evaluator.payouts();
+    for (auto* values : {&payouts.seat_variable, &payouts.seat_cost, &payouts.parts})
+      *values = mpi::concatenate_on_root(std::move(*values));
+    if (mpi::rank() == 0) outcome.comp = evaluator.finish(company);
+    outcome.comp_seconds = watch.seconds();
+  }
+  return outcome;
+}
+
+void quotas_command(const QuotaArgs& args, const std::string& command_line) {
+  // Every rank validates; an error on any rank is reported once and ends all of them.
+  Scenario scenario;
+  RunOptions options;
+  QuotaProblem problem;
+  mpi::collectively([&] {
+    scenario = load_scenario(args.common.scenario);
+    check_outputs(args.common);
+    options = run_options(scenario, args.common);
+    problem = prepare_quotas(scenario, args);
+  });
+  const QuotaOutcome outcome =
+      solve_quotas(scenario, problem, simulate_for_quotas(scenario, problem.fy, options), options);
+  if (mpi::rank() != 0) return;
+  const plan::CompResult* comp = outcome.comp ? &*outcome.comp : nullptr;
+  const Provenance provenance = plan_provenance(scenario, command_line, options);
+  if (!args.common.output.empty())
+    write_quota_hdf5(args.common.output, scenario, outcome.info, outcome.report, comp, provenance);
+  if (!args.common.csv_dir.empty())
+    write_quota_csv(args.common.csv_dir, scenario, outcome.info, outcome.report, comp);
+  if (!args.common.quiet) {
+    fmt::print("{}", format_quota_table(scenario, outcome.info, outcome.report, comp));
+    fmt::print("(forecast {:.2f} s, quotas {:.2f} s{})\n", outcome.run_seconds,
+               outcome.quota_seconds,
+               comp ? fmt::format(", compensation pass {:.2f} s", outcome.comp_seconds) : "");
+  }
+}
+
+// ---- plan-bench ----
+
+//! A synthetic organisation: 4 regions x 3 segments, `seats` ramped reps spread evenly, targets
+//! near expected bookings, hiring windows for every region x segment.
+nlohmann::json bench_document(int seats, std::uint64_t trials) {
+  const std::vector<std::string> regions{"NA", "EMEA", "APAC", "LATAM"};
+  const std::vector<std::string> segments{"SMB", "MM", "ENT"};
+  nlohmann::json doc = {
+      {"schema_version", 1},
+      {"name", "plan-bench"},
+      {"horizon", {{"start", "2027-01"}, {"months", 12}, {"reporting_currency", "USD"}}},
+      {"ramp_curves", {{{"id", "ramp"}, {"fraction", {0.1, 0.3, 0.5, 0.7, 0.9}}}}},
+      {"simulation", {{"trials", trials}, {"seed", 1}}}};
+  for (const auto& r : regions) doc["regions"].push_back({{"id", r}});
+  const double rates[] = {6.0, 3.0, 1.0}, sizes[] = {10000, 40000, 150000};
+  for (int s = 0; s < 3; ++s) {
+    doc["segments"].push_back({{"id", segments[s]},
+                               {"opportunity_rate", rates[s]},
+                               {"win_rate", 0.25},
+                               {"deal_size", {{"mean", sizes[s]}, {"cv", 0.6}}},
+                               {"cycle_months", {0.5, 0.3, 0.2}},
+                               {"ramp_curve", "ramp"},
+                               {"attrition", 0.2},
+                               {"backfill_lag_months", 2},
+                               {"skill_cv", 0.3}});
+  }
+  double total = 0;
+  std::vector<double> per_region(4, 0.0);
+  for (int i = 0; i < seats; ++i) {
+    const int r = i % 4, s = (i / 4) % 3;
+    doc["roster"]["reps"].push_back({{"id", fmt::format("R{}", i)},
+                                     {"region", regions[r]},
+                                     {"segment", segments[s]},
+                                     {"start", "2025-01"}});
+    const double expected = 12 * rates[s] * 0.25 * sizes[s] * 0.9;
+    per_region[r] += expected;
+    total += expected;
+  }
+  for (int r = 0; r < 4; ++r)
+    doc["targets"].push_back(
+        {{"region", regions[r]}, {"fiscal_year", 2027}, {"amount", per_region[r]}});
+  doc["targets"].push_back({{"fiscal_year", 2027}, {"amount", total}});
+  for (int r = 0; r < 4; ++r) {
+    for (int s = 0; s < 3; ++s) {
+      doc["plan"]["capacity"]["windows"].push_back({{"region", regions[r]},
+                                                    {"segment", segments[s]},
+                                                    {"earliest", "2027-01"},
+                                                    {"latest", "2027-07"},
+                                                    {"max_hires", std::max(4, seats / 10)},
+                                                    {"time_to_fill_months", 2},
+                                                    {"cost_per_hire", 20000},
+                                                    {"monthly_cost", 8000}});
+    }
+  }
+  doc["plan"]["capacity"]["start_step_months"] = 3;
+  return doc;
+}
+
+struct BenchArgs {
+  int seats = 5000;
+  std::uint64_t trials = 10000;
+  int capacity_seats = 200;
+  std::uint64_t capacity_trials = 10000;
+  int threads = 2;
+};
+
+void bench_command(const BenchArgs& args) {
+  {
+    const Scenario scenario =
+        build_scenario(bench_document(args.seats, args.trials), "plan-bench.json", ".");
+    QuotaArgs qa;
+    qa.common.threads = args.threads;
+    qa.over_assignment = 1.1;
+    qa.no_comp = true;
+    RunOptions options = run_options(scenario, qa.common);
+    options.end_trial = args.trials;
+    // Forecast alone, without any plan recording, for reference.
+    Stopwatch watch;
+    (void)run_trials(scenario, options);
+    fmt::print("quotas: {} seats x {} trials on {} threads; forecast alone {:.2f} s\n", args.seats,
+               args.trials, options.threads, watch.seconds());
+    std::fflush(stdout);
+    const QuotaProblem first = prepare_quotas(scenario, qa);
+    const QuotaRun run = simulate_for_quotas(scenario, first.fy, options);
+    fmt::print("  forecast with occupancy counting {:.2f} s\n", run.seconds);
+    for (const char* method : {"equal-chance", "capacity", "top-down"}) {
+      qa.method = method;
+      watch.restart();
+      const QuotaOutcome o = solve_quotas(scenario, prepare_quotas(scenario, qa), run, options);
+      fmt::print(
+          "  {:<13} quota solve + evaluation {:.2f} s (of which set + evaluate {:.2f} s){}\n",
+          method, watch.seconds(), o.quota_seconds,
+          std::isnan(o.info.common_probability)
+              ? ""
+              : fmt::format(", common probability {:.4f}", o.info.common_probability));
+      std::fflush(stdout);
+    }
+  }
+  {
+    const Scenario scenario = build_scenario(
+        bench_document(args.capacity_seats, args.capacity_trials), "plan-bench.json", ".");
+    const plan::CapacitySpec spec = parse_capacity_spec(scenario);
+    // Raise the targets so the search must hire.
+    Scenario harder = scenario;
+    for (auto& t : harder.targets) t.amount *= 1.25;
+    Stopwatch watch;
+    RunOptions options;
+    options.end_trial = args.capacity_trials;
+    options.seed = 1;
+    options.threads = resolve_threads(args.threads);
+    const plan::CapacityResult r = plan::search_capacity(harder, spec, 0.7, capacity_run(options));
+    fmt::print(
+        "capacity: 4 regions x 3 segments, {} roster seats, {} trials, {} candidate columns: {} "
+        "hires ({}), "
+        "total {:.2f} s (simulation {:.2f} s, search {:.2f} s)\n",
+        args.capacity_seats, args.capacity_trials, r.candidates, r.hires.size(),
+        r.feasible ? "feasible" : "infeasible", watch.seconds(), r.simulate_seconds,
+        r.search_seconds);
+  }
+}
+
+}  // namespace
+
+void add_plan_commands(CLI::App& app) {
+  auto capacity = std::make_shared<CapacityArgs>();
+  auto* cap = app.add_subcommand(
+      "capacity", "Find the cheapest hiring plan that reaches the targets with a confidence");
+  add_common_options(cap, capacity->common);
+  cap->add_option("--confidence", capacity->confidence,
+                  "Required P(reach target) per region and company, in (0, 1)");
+  cap->callback([capacity, cap] { capacity_command(*capacity, command_line_of(cap)); });
+
+  auto quotas = std::make_shared<QuotaArgs>();
+  auto* q = app.add_subcommand(
+      "quotas", "Set seat quotas and evaluate them (and the compensation plans' cost)");
+  add_common_options(q, quotas->common);
+  q->add_option("--method", quotas->method, "top-down, capacity, equal-chance or import");
+  q->add_option("--over-assignment", quotas->over_assignment,
+                "Quotas sum to target x this (default: scenario, else 1)");
+  q->add_flag("--allow-under-assignment", quotas->allow_under_assignment,
+              "Accept an over-assignment below 1");
+  q->add_option(
+      "--key", quotas->key,
+      "Top-down key: expected, potential, prior or a blend potential=..,prior=..,expected=..");
+  q->add_option("--prior-csv", quotas->prior_csv,
+                "Prior-year bookings per seat (columns seat,bookings)");
+  q->add_option("--import-csv", quotas->import_csv,
+                "Quotas to evaluate (columns seat,quota) for --method import");
+  q->add_option("--fiscal-year", quotas->fiscal_year,
+                "Fiscal year (default: /plan/fiscal_year, else the first)");
+  q->add_flag("--no-comp", quotas->no_comp,
+              "Skip the compensation cost even if the scenario has plans");
+  q->callback([quotas, q] { quotas_command(*quotas, command_line_of(q)); });
+
+  auto bench = std::make_shared<BenchArgs>();
+  auto* b = app.add_subcommand("plan-bench",
+                               "Time quota solving and the capacity search on synthetic scenarios");
+  b->add_option("--seats", bench->seats, "Seats for the quota benchmark")
+      ->check(CLI::Range(12, 1'000'000));
+  b->add_option("--trials", bench->trials, "Trials for the quota benchmark")
+      ->check(CLI::Range(10ULL, 10'000'000ULL));
+  b->add_option("--capacity-seats", bench->capacity_seats,
+                "Roster seats for the capacity benchmark")
+      ->check(CLI::Range(12, 100'000));
+  b->add_option("--capacity-trials", bench->capacity_trials, "Trials for the capacity benchmark")
+      ->check(CLI::Range(10ULL, 10'000'000ULL));
+  b->add_option("--threads", bench->threads, "Worker threads")->check(CLI::Range(0, 1024));
+  b->callback([bench] { bench_command(*bench); });
+}
+
+}  // namespace opsim::cli

@@ -1,0 +1,358 @@
+// `opsim territories`: optimise an alignment; `territories evaluate`: score a given allocation;
+// `territories generate`: write a synthetic accounts CSV; `territories bench`: the benchmark set.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "models/territory/exact_cbc.hpp"
+#include "models/territory/generate.hpp"
+#include "models/territory/local_search.hpp"
+#include "sim/cli/cli.hpp"
+#include "sim/base/error.hpp"
+#include "sim/io/territory_io.hpp"
+
+namespace opsim::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace opsim::territory;
+using namespace opsim::territory_io;
+
+struct RunOptions {
+  std::string input;
+  std::string output = "results/alignment.h5";
+  std::string format = "auto";
+  int territories = 0;
+  std::string objective;
+  std::string distance;
+  std::string balance;
+  std::string weight;
+  std::string moved_measure;
+  double max_moved = -1.0;
+  double disruption_weight = -1.0;
+  double time_limit = 60.0;
+  std::uint64_t seed = 1;
+  int threads = 1;
+  int starts = 8;
+  int max_idle = 0;
+  double target = NAN;
+  bool exact = false;
+  bool contiguity = false;
+  bool quiet = false;
+};
+
+//! "potential=0.05,workload=0.1" -> pairs; a bare number applies to every attribute.
+std::vector<std::pair<std::string, double>> parse_balance(const std::string& text) {
+  std::vector<std::pair<std::string, double>> result;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(start, end - start);
+    std::size_t equals = item.find('=');
+    if (equals == std::string::npos)
+      throw_input("--balance: '{}' is not NAME=TOLERANCE (e.g. potential=0.05,workload=0.05)",
+                  item);
+    std::string value = item.substr(equals + 1);
+    char* stop = nullptr;
+    double tolerance = std::strtod(value.c_str(), &stop);
+    if (value.empty() || *stop != '\0')
+      throw_input("--balance: '{}' in '{}' is not a number", value, item);
+    result.emplace_back(item.substr(0, equals), tolerance);
+    start = end + 1;
+  }
+  return result;
+}
+
+Overrides overrides_from(const RunOptions& o) {
+  Overrides overrides;
+  overrides.format = o.format;
+  if (o.territories > 0) overrides.territories = o.territories;
+  if (!o.objective.empty()) overrides.objective = parse_objective(o.objective, "--objective");
+  if (!o.distance.empty()) overrides.distance = parse_distance(o.distance, "--distance");
+  if (!o.balance.empty()) overrides.balance = parse_balance(o.balance);
+  if (o.max_moved >= 0) overrides.max_moved = o.max_moved;
+  if (o.disruption_weight >= 0) overrides.disruption_weight = o.disruption_weight;
+  if (!o.moved_measure.empty()) overrides.disruption_measure = o.moved_measure;
+  if (!o.weight.empty()) overrides.weight_attribute = o.weight;
+  overrides.contiguity = o.contiguity;
+  return overrides;
+}
+
+SearchSettings search_settings(const RunOptions& o) {
+  SearchSettings settings;
+  settings.seed = o.seed;
+  settings.threads = o.threads;
+  settings.starts = o.starts;
+  settings.time_limit = o.time_limit;
+  settings.max_idle = o.max_idle;
+  if (!std::isnan(o.target)) settings.target = o.target;
+  return settings;
+}
+
+//! Heuristic, then (with --exact) CBC warm-started from it.
+SearchResult solve(const Problem& problem, const Distances& distances, const RunOptions& o) {
+  if (o.exact) {
+    // Check support before spending time on the heuristic.
+    ExactSettings exact;
+    exact.time_limit = o.time_limit;
+    exact.threads = o.threads;
+    RunOptions warm = o;
+    warm.time_limit = std::min(o.time_limit / 4, 10.0);
+    SearchResult heuristic = optimise(problem, distances, search_settings(warm));
+    if (heuristic.evaluation.feasible) exact.warm_start = heuristic.alignment;
+    SearchResult result = solve_exact(problem, distances, exact);
+    result.seconds += heuristic.seconds;
+    result.time_to_best += heuristic.seconds;
+    // CBC may stop at its limit with a worse incumbent than the heuristic's.
+    if (heuristic.evaluation.feasible &&
+        (!result.evaluation.feasible ||
+         heuristic.evaluation.objective < result.evaluation.objective)) {
+      result.alignment = heuristic.alignment;
+      result.evaluation = heuristic.evaluation;
+    }
+    return result;
+  }
+  return optimise(problem, distances, search_settings(o));
+}
+
+void run_alignment(const RunOptions& o) {
+  if (o.input.empty())
+    throw_input("territories: INPUT is required (or a subcommand: bench, evaluate, generate)");
+  if (o.threads < 1) throw_input("--threads: {} is not allowed; allowed: 1 or more", o.threads);
+  if (o.starts < 1) throw_input("--starts: {} is not allowed; allowed: 1 or more", o.starts);
+  if (!(o.time_limit > 0))
+    throw_input("--time-limit: {} is not allowed; allowed: > 0 seconds", o.time_limit);
+  const fs::path output = fs::absolute(o.output);
+  const fs::path stem = output.parent_path() / output.stem();
+  for (const std::string& written :
+       {output.string(), stem.string() + "_assignment.csv", stem.string() + "_territories.csv"})
+    if (fs::exists(o.input) && fs::exists(written) && fs::equivalent(o.input, written))
+      throw_input("-o {}: would overwrite the input {}; choose another output name", o.output,
+                  o.input);
+  Instance instance = load_instance(o.input, overrides_from(o));
+  // Fail on an unusable output folder before the search, not after it.
+  std::error_code folder_error;
+  fs::create_directories(output.parent_path(), folder_error);
+  if (folder_error)
+    throw_input("-o {}: cannot create the output folder: {}", o.output, folder_error.message());
+  if (o.exact) {
+    // Refuse unsupported problems before any work (solve_exact checks again).
+    if (instance.problem.objective != ObjectiveKind::compactness)
+      throw_input("--exact: supports the compactness objective only");
+    if (instance.problem.size() > kMaxExactAccounts)
+      throw_input("--exact: {} has {} accounts; allowed: at most {}", o.input,
+                  instance.problem.size(), kMaxExactAccounts);
+  }
+  Distances distances(instance.problem);
+  SearchResult result = solve(instance.problem, distances, o);
+  RunInfo info{o.input, o.seed, o.threads, o.starts, o.time_limit, instance.reference};
+  write_alignment(o.output, instance.problem, result, info);
+  if (!o.quiet) fmt::print("{}", format_report(instance.problem, result, info));
+  fmt::print("wrote {}\n", o.output);
+}
+
+void add_problem_options(CLI::App* app, RunOptions& o) {
+  app->add_option("--format", o.format, "Input format: auto, scenario, csv, pmedcap, sjc, graphml");
+  app->add_option("--territories,-p", o.territories, "Number of territories p");
+  app->add_option("--objective", o.objective,
+                  "compactness (p-median) or dispersion (max diameter)");
+  app->add_option("--distance", o.distance, "euclidean, euclidean_floor, haversine, graph, none");
+  app->add_option("--balance", o.balance, "Tolerances, e.g. potential=0.05,workload=0.05");
+  app->add_option("--weight", o.weight, "Attribute weighting the compactness distances");
+  app->add_option("--max-moved", o.max_moved, "Hard cap on the moved fraction (0..1)");
+  app->add_option("--disruption-weight", o.disruption_weight, "Objective cost per moved unit");
+  app->add_option("--moved-measure", o.moved_measure, "accounts (default) or an attribute");
+  app->add_flag("--contiguity", o.contiguity,
+                "Territories must be connected in the adjacency graph");
+}
+
+// ---- bench -------------------------------------------------------------------------------------
+
+struct BenchOptions {
+  std::string data;
+  std::string only;
+  double time_limit = 60.0;
+  int threads = 1;
+  std::uint64_t seed = 1;
+  bool large = false;
+  bool exact = true;
+};
+
+void bench_row(const std::string& name, const std::string& method, const SearchResult& r,
+               std::optional<double> reference) {
+  std::string gap =
+      reference
+          ? fmt::format("{:+.3f}%", 100.0 * (r.evaluation.objective - *reference) / *reference)
+          : std::string("-");
+  std::string bound = r.best_bound
+                          ? fmt::format("{:.2f}{}", *r.best_bound, r.proven_optimal ? "*" : "")
+                          : std::string("-");
+  std::string feasible_at = r.time_to_feasible ? fmt::format("{:.2f}", *r.time_to_feasible) : "-";
+  fmt::print("{:<14} {:<16} {:>12.4f} {:>12} {:>9} {:>5} {:>12} {:>8.2f} {:>8.2f} {:>8}\n", name,
+             method, r.evaluation.objective, reference ? fmt::format("{:.4f}", *reference) : "-",
+             gap, r.evaluation.feasible ? "yes" : "NO", bound, r.seconds, r.time_to_best,
+             feasible_at);
+  std::fflush(stdout);
+}
+
+void run_bench(const BenchOptions& o) {
+  fs::path data = o.data.empty() ? fs::path("../shared/data/territory") : fs::path(o.data);
+  if (!fs::is_directory(data))
+    throw_input("--data: {} is not a directory (expected ../shared/data/territory)", data.string());
+  auto wanted = [&](const std::string& set) {
+    return o.only.empty() || o.only.find(set) != std::string::npos;
+  };
+  fmt::print("{:<14} {:<16} {:>12} {:>12} {:>9} {:>5} {:>12} {:>8} {:>8} {:>8}\n", "instance",
+             "method", "objective", "reference", "gap", "feas", "bound", "seconds", "to best",
+             "feasible");
+  SearchSettings settings;
+  settings.seed = o.seed;
+  settings.threads = o.threads;
+  settings.time_limit = o.time_limit;
+  if (wanted("pmedcap")) {
+    for (int k = 1; k <= 10; ++k) {
+      fs::path file = data / "cpmp" / fmt::format("pmedcap{:02d}.txt", k);
+      Instance instance = load_instance(file, {});
+      Distances distances(instance.problem);
+      SearchResult heuristic = optimise(instance.problem, distances, settings);
+      bench_row(instance.problem.name, "vns", heuristic, instance.reference);
+      if (o.exact) {
+        ExactSettings exact;
+        exact.time_limit = o.time_limit;
+        if (heuristic.evaluation.feasible) exact.warm_start = heuristic.alignment;
+        bench_row(instance.problem.name, "exact-cbc",
+                  solve_exact(instance.problem, distances, exact), instance.reference);
+      }
+    }
+  }
+  if (wanted("sjc")) {
+    for (const char* name : {"SJC1", "SJC2"}) {
+      Instance instance = load_instance(data / "cpmp" / fmt::format("{}.txt", name), {});
+      Distances distances(instance.problem);
+      bench_row(name, "vns", optimise(instance.problem, distances, settings), instance.reference);
+    }
+  }
+  if (wanted("dtdp")) {
+    for (int g = 0; g <= 4; ++g) {
+      fs::path file = data / "dtdp" / fmt::format("planar500_G{}.graphml", g);
+      Instance instance = load_instance(file, {});
+      Distances distances(instance.problem);
+      SearchSettings one_core = settings;
+      one_core.threads = 1;
+      bench_row(instance.problem.name.substr(0, 14), "vns 1 thread",
+                optimise(instance.problem, distances, one_core), instance.reference);
+    }
+  }
+  auto scale = [&](int accounts, int territories, double limit) {
+    GeneratorSettings generator;
+    generator.accounts = accounts;
+    generator.territories = territories;
+    Problem problem = generate_instance(generator);
+    validate(problem, problem.name);
+    Distances distances(problem);
+    SearchSettings big = settings;
+    big.threads = std::max(2, o.threads);
+    big.starts = big.threads;
+    big.time_limit = limit;
+    bench_row(fmt::format("gen{}k/{}", accounts / 1000, territories), "vns",
+              optimise(problem, distances, big), {});
+  };
+  if (wanted("scale")) scale(10000, 100, 60.0);
+  if (o.large) scale(250000, 1000, 600.0);
+}
+
+}  // namespace
+
+void add_territories_commands(CLI::App& app) {
+  auto* territories = app.add_subcommand("territories", "Optimise a territory alignment");
+  auto options = std::make_shared<RunOptions>();
+  territories->add_option("INPUT", options->input,
+                          "Scenario JSON (territories section), accounts CSV, pmedcap/SJC .txt or "
+                          "DTDP .graphml");
+  add_problem_options(territories, *options);
+  territories->add_option("-o,--output", options->output, "HDF5 output (CSV companions beside it)");
+  territories->add_option("--time-limit", options->time_limit, "Wall-clock seconds (default 60)");
+  territories->add_option("--seed", options->seed, "Random seed (default 1)");
+  territories->add_option("--threads", options->threads, "Worker threads (default 1)");
+  territories->add_option("--starts", options->starts, "Multistart count (default 8)");
+  territories->add_option("--max-idle", options->max_idle,
+                          "VNS iterations without improvement per start");
+  territories->add_option("--target", options->target,
+                          "Stop once a feasible objective <= TARGET is found");
+  territories->add_flag("--exact", options->exact, "Solve the p-median model with COIN-OR CBC");
+  territories->add_flag("--quiet", options->quiet, "Do not print the report");
+  territories->require_subcommand(0, 1);
+
+  auto* evaluate_command = territories->add_subcommand("evaluate", "Evaluate a given allocation");
+  auto eval_input = std::make_shared<std::string>();
+  auto allocation = std::make_shared<std::string>();
+  auto eval_options = std::make_shared<RunOptions>();
+  evaluate_command->add_option("INPUT", *eval_input, "Problem input")->required();
+  evaluate_command->add_option("--allocation", *allocation, "DTDP allocation JSON")->required();
+  add_problem_options(evaluate_command, *eval_options);
+  evaluate_command->callback([eval_input, allocation, eval_options] {
+    Instance instance = load_instance(*eval_input, overrides_from(*eval_options));
+    Distances distances(instance.problem);
+    double published = NAN;
+    SearchResult result;
+    result.method = "given allocation";
+    result.alignment = read_dtdp_allocation(*allocation, instance.problem, &published);
+    result.evaluation = evaluate(instance.problem, distances, result.alignment);
+    RunInfo info{*eval_input, 0, 1, 0, 0.0, instance.reference};
+    fmt::print("{}", format_report(instance.problem, result, info));
+    if (!std::isnan(published)) fmt::print("published     {:.4f}\n", published);
+  });
+
+  auto* generate_command =
+      territories->add_subcommand("generate", "Write a synthetic accounts CSV");
+  auto generator = std::make_shared<GeneratorSettings>();
+  auto generated = std::make_shared<std::string>();
+  auto planar = std::make_shared<bool>(false);
+  generate_command->add_option("--accounts", generator->accounts, "Number of accounts");
+  generate_command->add_option("--seed", generator->seed, "Random seed");
+  generate_command->add_flag("--planar", *planar, "Planar x/y instead of lat/lon");
+  generate_command->add_option("-o,--output", *generated, "CSV file")->required();
+  generate_command->callback([generator, generated, planar] {
+    if (generator->accounts < 1)
+      throw_input("--accounts: {} is not allowed; allowed: >= 1", generator->accounts);
+    generator->geographic = !*planar;
+    generator->territories = 1;
+    Problem problem = generate_instance(*generator);
+    std::string text =
+        generator->geographic ? "id,lat,lon,potential,workload\n" : "id,x,y,potential,workload\n";
+    for (const Account& a : problem.accounts)
+      text += generator->geographic ? fmt::format("{},{:.6f},{:.6f},{},{}\n", a.id, a.y, a.x,
+                                                  a.attributes[0], a.attributes[1])
+                                    : fmt::format("{},{:.4f},{:.4f},{},{}\n", a.id, a.x, a.y,
+                                                  a.attributes[0], a.attributes[1]);
+    std::FILE* out = std::fopen(generated->c_str(), "w");
+    if (out == nullptr) throw_input("{}: cannot write the file", *generated);
+    std::fputs(text.c_str(), out);
+    std::fclose(out);
+    fmt::print("wrote {} accounts to {}\n", problem.size(), *generated);
+  });
+
+  auto* bench_command =
+      territories->add_subcommand("bench", "Run the benchmark set (pmedcap, SJC, DTDP, scale)");
+  auto bench = std::make_shared<BenchOptions>();
+  bench_command->add_option("--data", bench->data,
+                            "Benchmark folder (default ../shared/data/territory)");
+  bench_command->add_option("--only", bench->only, "Comma list of sets: pmedcap, sjc, dtdp, scale");
+  bench_command->add_option("--time-limit", bench->time_limit, "Seconds per instance (default 60)");
+  bench_command->add_option("--threads", bench->threads, "Threads (DTDP always runs on 1)");
+  bench_command->add_option("--seed", bench->seed, "Random seed");
+  bench_command->add_flag("--large", bench->large, "Also run 250,000 accounts / 1,000 territories");
+  bench_command->callback([bench] { run_bench(*bench); });
+
+  territories->callback([territories, options] {
+    if (!territories->get_subcommands().empty()) return;
+    run_alignment(*options);
+  });
+}
+
+}  // namespace opsim::cli

@@ -1,0 +1,155 @@
+#include "sim/engine/results.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.hpp"
+
+namespace opsim {
+
+ResultLayout::ResultLayout(const Scenario& scenario)
+    : months(scenario.months()),
+      regions(scenario.region_count() + 1),
+      segments(scenario.segment_count() + 1),
+      seats(scenario.seats.size()) {
+  const Calendar& cal = scenario.calendar;
+  first_fiscal_year = cal.fiscal_year_of(cal.start());
+  const int last_fiscal_year = cal.fiscal_year_of(cal.absolute(months - 1));
+  fiscal_years = last_fiscal_year - first_fiscal_year + 1;
+  auto add = [&](int year, int quarter, int first, int last) {
+    Period p;
+    p.fiscal_year = year;
+    p.quarter = quarter;
+    p.label = quarter == 0 ? fmt::format("FY{}", year) : fmt::format("FY{}-Q{}", year, quarter);
+    p.first_month = first;
+    p.last_month = last;
+    p.first_in_horizon = std::max(first - cal.start(), 0);
+    p.last_in_horizon = std::min(last - cal.start(), months - 1);
+    if (p.first_in_horizon <= p.last_in_horizon) periods.push_back(p);
+  };
+  for (int year = first_fiscal_year; year <= last_fiscal_year; ++year) {
+    const int start = cal.fiscal_year_start(year);
+    for (int q = 1; q <= 4; ++q) add(year, q, start + 3 * (q - 1), start + 3 * q - 1);
+    add(year, 0, start, start + 11);
+  }
+}
+
+TrialAggregator::TrialAggregator(const Scenario& scenario, const ResultLayout& layout)
+    : layout_(layout), actuals_(layout.period_cells(), 0.0) {
+  const int total_region = layout.regions - 1;
+  const int total_segment = layout.segments - 1;
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    const Period& period = layout.periods[p];
+    for (const Actual& actual : scenario.actuals) {
+      if (actual.month < period.first_month || actual.month > period.last_month) continue;
+      for (int region : {actual.region, total_region}) {
+        std::vector<int> segments{total_segment};
+        if (actual.segment >= 0) segments.push_back(actual.segment);
+        for (int segment : segments) {
+          for (Metric metric :
+               {Metric::new_bookings, Metric::new_bookings_spot, Metric::bookings_spot}) {
+            actuals_[p * layout.cells() + layout.cell(region, segment, static_cast<int>(metric))] +=
+                actual.amount;
+          }
+        }
+      }
+    }
+  }
+}
+
+void TrialAggregator::aggregate(const TrialOutcome& outcome, double* monthly,
+                                double* periods) const {
+  const auto& raw = outcome.layout;
+  const int total_region = layout_.regions - 1;
+  const int total_segment = layout_.segments - 1;
+  const std::size_t cells = layout_.cells();
+  std::fill(monthly, monthly + layout_.monthly_cells(), 0.0);
+  for (int m = 0; m < layout_.months; ++m) {
+    double* month = monthly + m * cells;
+    for (int r = 0; r < raw.regions; ++r) {
+      for (int s = 0; s < raw.segments; ++s) {
+        const double* in = &outcome.monthly[raw.index(m, r, s, Metric::new_bookings)];
+        for (int k = 0; k < kMetricCount; ++k) {
+          const double v = in[k];
+          month[layout_.cell(r, s, k)] = v;
+          month[layout_.cell(r, total_segment, k)] += v;
+          month[layout_.cell(total_region, s, k)] += v;
+          month[layout_.cell(total_region, total_segment, k)] += v;
+        }
+      }
+    }
+  }
+  std::copy(actuals_.begin(), actuals_.end(), periods);
+  for (std::size_t p = 0; p < layout_.periods.size(); ++p) {
+    const Period& period = layout_.periods[p];
+    double* row = periods + p * cells;
+    for (std::size_t c = 0; c < cells; ++c) {
+      const int metric = static_cast<int>(c % kMetricCount);
+      if (metric_info(metric).aggregation == Aggregation::stock) {
+        row[c] = monthly[period.last_in_horizon * cells + c];
+      } else {
+        double sum = row[c];
+        for (int m = period.first_in_horizon; m <= period.last_in_horizon; ++m) {
+          sum += monthly[m * cells + c];
+        }
+        row[c] = sum;
+      }
+    }
+  }
+}
+
+RunResult merge_results(std::vector<RunResult> parts) {
+  if (parts.empty()) throw_input("nothing to merge");
+  // An empty range [x, x) (a rank with no trials) sorts before the range starting at x.
+  std::sort(parts.begin(), parts.end(), [](const RunResult& a, const RunResult& b) {
+    return a.first_trial != b.first_trial ? a.first_trial < b.first_trial
+                                          : a.end_trial < b.end_trial;
+  });
+  RunResult merged = std::move(parts.front());
+  std::vector<MomentTree> trees;
+  trees.push_back(std::move(merged.monthly_moments));
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    RunResult& part = parts[i];
+    if (part.first_trial != merged.end_trial) {
+      throw_input("trial ranges do not join: [{}, {}) follows a range ending at {} ({})",
+                  part.first_trial, part.end_trial, merged.end_trial,
+                  part.first_trial < merged.end_trial ? "overlap" : "gap");
+    }
+    if (part.layout.cells() != merged.layout.cells() ||
+        part.layout.periods.size() != merged.layout.periods.size() ||
+        part.layout.seat_cells() != merged.layout.seat_cells() ||
+        part.layout.months != merged.layout.months || part.keep_monthly != merged.keep_monthly) {
+      throw_input("results from different scenarios or options cannot be merged");
+    }
+    merged.end_trial = part.end_trial;
+    auto append = [](std::vector<double>& to, const std::vector<double>& from) {
+      to.insert(to.end(), from.begin(), from.end());
+    };
+    append(merged.period_values, part.period_values);
+    append(merged.seat_values, part.seat_values);
+    append(merged.monthly_values, part.monthly_values);
+    merged.variates.add(part.variates);
+    trees.push_back(std::move(part.monthly_moments));
+  }
+  merged.monthly_moments = MomentTree::merge(std::move(trees));
+  return merged;
+}
+
+std::uint64_t estimate_memory(const ResultLayout& layout, std::uint64_t trials, bool keep_monthly,
+                              int threads) {
+  const std::uint64_t per_trial = 8 * (layout.period_cells() + layout.seat_cells() +
+                                       (keep_monthly ? layout.monthly_cells() : 0));
+  int depth = 1;
+  while ((std::uint64_t{1} << depth) < trials) ++depth;
+  // Moment tree: at most ~2 nodes per level plus one block tree per in-flight block, each
+  // holding mean and m2; scratch: raw outcome and full cells per thread.
+  const std::uint64_t node = 16 * layout.monthly_cells();
+  const std::uint64_t tree = node * (2 * depth + 2 * static_cast<std::uint64_t>(threads) * 8);
+  const std::uint64_t scratch = static_cast<std::uint64_t>(threads) * 8 *
+                                (2 * layout.monthly_cells() + layout.period_cells() +
+                                 layout.seat_cells() + layout.seats * layout.months);
+  return per_trial * trials + tree + scratch;
+}
+
+}  // namespace opsim

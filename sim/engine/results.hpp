@@ -1,0 +1,89 @@
+// Per-run results: what is kept per trial (fiscal-period cells, per-seat fiscal-year bookings,
+// optionally the monthly series) and the monthly moments. Region and segment axes carry a
+// final "total" entry.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/outcome.hpp"
+#include "models/sampling.hpp"
+#include "models/scenario.hpp"
+#include "sim/engine/moments.hpp"
+
+namespace opsim {
+
+//! A fiscal quarter or year that overlaps the horizon.
+struct Period {
+  std::string label;  //!< "FY2027" or "FY2027-Q1"
+  int fiscal_year = 0;
+  int quarter = 0;      //!< 0 = whole year
+  int first_month = 0;  //!< absolute months of the whole period
+  int last_month = 0;
+  int first_in_horizon = 0;  //!< relative months clipped to the horizon
+  int last_in_horizon = 0;
+};
+
+struct ResultLayout {
+  ResultLayout() = default;
+  explicit ResultLayout(const Scenario& scenario);
+
+  int months = 0;
+  int regions = 0;   //!< scenario regions + 1 (total)
+  int segments = 0;  //!< scenario segments + 1 (total)
+  std::vector<Period> periods;
+  std::size_t seats = 0;
+  int fiscal_years = 0;
+  int first_fiscal_year = 0;
+
+  std::size_t cells() const { return static_cast<std::size_t>(regions) * segments * kMetricCount; }
+  std::size_t monthly_cells() const { return cells() * months; }
+  std::size_t period_cells() const { return cells() * periods.size(); }
+  std::size_t seat_cells() const { return seats * fiscal_years; }
+  std::size_t cell(int region, int segment, int metric) const {
+    return (static_cast<std::size_t>(region) * segments + segment) * kMetricCount + metric;
+  }
+};
+
+//! Results of trials [first_trial, end_trial).
+struct RunResult {
+  ResultLayout layout;
+  std::uint64_t first_trial = 0;
+  std::uint64_t end_trial = 0;
+  bool keep_monthly = false;
+  std::vector<double> period_values;   //!< [trial][period][region][segment][metric]
+  std::vector<double> seat_values;     //!< [trial][seat][fiscal year]
+  std::vector<double> monthly_values;  //!< [trial][month][region][segment][metric] if kept
+  MomentTree monthly_moments;
+  VariateCounts variates;
+
+  std::uint64_t trials() const { return end_trial - first_trial; }
+};
+
+//! Joins results of disjoint trial ranges given in any order into the result of their union;
+//! identical, bit for bit, to running the union at once. Throws InputError on gaps, overlaps or
+//! different layouts.
+RunResult merge_results(std::vector<RunResult> parts);
+
+//! Turns one trial's raw outcome into full cells (with totals), adds the actuals to date to
+//! the fiscal periods, and stores them at the trial's row.
+class TrialAggregator {
+ public:
+  TrialAggregator(const Scenario& scenario, const ResultLayout& layout);
+  //! Writes monthly cells with totals into `monthly` (layout.monthly_cells() values) and the
+  //! period cells into `periods` (layout.period_cells() values).
+  void aggregate(const TrialOutcome& outcome, double* monthly, double* periods) const;
+
+ private:
+  const ResultLayout& layout_;
+  std::vector<double> actuals_;  //!< per period cell: bookings closed before the horizon
+};
+
+//! Bytes a run keeps: 8 x trials x (period cells + seat cells [+ monthly cells]) plus the
+//! moment tree and per-thread scratch.
+std::uint64_t estimate_memory(const ResultLayout& layout, std::uint64_t trials, bool keep_monthly,
+                              int threads);
+
+}  // namespace opsim

@@ -1,0 +1,95 @@
+#include "sim/engine/runner.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "models/trial.hpp"
+#include "sim/base/error.hpp"
+
+namespace opsim {
+
+int resolve_threads(int requested) {
+  if (requested > 0) return requested;
+  return std::max(1, tbb::this_task_arena::max_concurrency());
+}
+
+namespace {
+
+struct Scratch {
+  TrialWorkspace work;
+  TrialOutcome outcome;
+  std::vector<double> monthly;
+};
+
+}  // namespace
+
+RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
+  if (options.end_trial < options.first_trial) throw_internal("empty trial range");
+  RunResult result;
+  result.layout = ResultLayout(scenario);
+  result.first_trial = options.first_trial;
+  result.end_trial = options.end_trial;
+  result.keep_monthly = options.keep_monthly;
+  const ResultLayout& layout = result.layout;
+  const std::uint64_t trials = result.trials();
+  result.period_values.assign(trials * layout.period_cells(), 0.0);
+  result.seat_values.assign(trials * layout.seat_cells(), 0.0);
+  if (options.keep_monthly) result.monthly_values.assign(trials * layout.monthly_cells(), 0.0);
+  result.monthly_moments = MomentTree(layout.monthly_cells());
+
+  const TrialSimulator simulator(scenario, options.seat_months);
+  const TrialAggregator aggregator(scenario, layout);
+  const StreamFactory streams(options.seed);
+  const int threads = resolve_threads(options.threads);
+  const std::uint64_t block = std::max<std::uint64_t>(1, options.block_trials);
+  tbb::enumerable_thread_specific<Scratch> scratch;
+
+  // Blocks are processed in waves so that only a bounded number of block trees is alive.
+  const std::uint64_t wave_blocks = 8 * static_cast<std::uint64_t>(threads);
+  tbb::task_arena arena(threads);
+  std::uint64_t next = options.first_trial;
+  while (next < options.end_trial) {
+    std::vector<std::uint64_t> starts;
+    for (std::uint64_t b = 0; b < wave_blocks && next < options.end_trial; ++b) {
+      starts.push_back(next);
+      // Align blocks to multiples of the block size after the first one.
+      next = std::min(options.end_trial, (next / block + 1) * block);
+    }
+    std::vector<MomentTree> block_trees(starts.size(), MomentTree(layout.monthly_cells()));
+    const std::uint64_t wave_end = next;
+    arena.execute([&] {
+      tbb::parallel_for(std::size_t{0}, starts.size(), [&](std::size_t b) {
+        Scratch& s = scratch.local();
+        s.monthly.resize(layout.monthly_cells());
+        const std::uint64_t end = b + 1 < starts.size() ? starts[b + 1] : wave_end;
+        for (std::uint64_t trial = starts[b]; trial < end; ++trial) {
+          simulator.simulate(trial, streams, s.work, s.outcome);
+          const std::uint64_t row = trial - options.first_trial;
+          aggregator.aggregate(s.outcome, s.monthly.data(),
+                               &result.period_values[row * layout.period_cells()]);
+          std::copy(
+              s.outcome.seat_bookings.begin(), s.outcome.seat_bookings.end(),
+              result.seat_values.begin() + static_cast<std::ptrdiff_t>(row * layout.seat_cells()));
+          if (options.keep_monthly) {
+            std::copy(s.monthly.begin(), s.monthly.end(),
+                      result.monthly_values.begin() +
+                          static_cast<std::ptrdiff_t>(row * layout.monthly_cells()));
+          }
+          block_trees[b].add_trial(trial, s.monthly.data());
+          if (options.observe_trial) options.observe_trial(trial, s.outcome);
+        }
+        block_trees[b].release_spares();  // only the block's nodes wait for the wave to end
+      });
+    });
+    for (const auto& tree : block_trees) result.monthly_moments.append(tree);
+    if (options.progress) options.progress(next - options.first_trial);
+  }
+  for (const Scratch& s : scratch) result.variates.add(s.work.variates);
+  return result;
+}
+
+}  // namespace opsim

@@ -1,0 +1,63 @@
+// Summary statistics of a run: mean, SD and standard error of the mean per monthly cell (from
+// the moment tree), exact quantiles per fiscal-period cell (from the kept per-trial values),
+// probabilities of reaching targets, and KPIs.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "models/scenario.hpp"
+#include "models/statistics.hpp"
+#include "sim/engine/results.hpp"
+
+namespace opsim {
+
+inline constexpr std::array<double, 7> kQuantileLevels{0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
+inline constexpr int kQuantiles = static_cast<int>(kQuantileLevels.size());
+
+struct TargetResult {
+  Target target;
+  int period = -1;  //!< index into layout.periods
+  std::size_t cell = 0;
+  double mean = 0.0;
+  double probability = 0.0;  //!< P(period value >= target amount), actuals included
+  double standard_error = 0.0;
+};
+
+//! Share of seats whose fiscal-year new bookings reach a threshold, per trial.
+struct ProductivityResult {
+  int fiscal_year = 0;
+  double threshold = 0.0;
+  std::size_t seats = 0;  //!< seats that exist by the end of the fiscal year
+  double mean_share = 0.0;
+  std::array<double, kQuantiles> quantiles{};
+};
+
+//! Ratio-of-means KPIs of one fiscal period, region and segment (rep-generated business).
+struct KpiRow {
+  int period = 0;
+  int region = 0;                  //!< layout index (last = total)
+  int segment = 0;                 //!< layout index (last = total)
+  double win_rate = 0.0;           //!< E[wins] / E[opportunities]
+  double average_deal_size = 0.0;  //!< E[won amount] / E[wins]
+  double cycle_months = 0.0;       //!< E[sum of won cycles] / E[wins]
+  double pipeline_created = 0.0;   //!< E[amount of opportunities created in the period]
+};
+
+struct Summary {
+  ResultLayout layout;
+  std::uint64_t trials = 0;
+  std::vector<double> monthly_mean, monthly_sd, monthly_se;  //!< [month][cell]
+  std::vector<double> monthly_quantiles;  //!< [month][cell][quantile], only with kept trials
+  std::vector<double> period_mean, period_sd, period_se;  //!< [period][cell]
+  std::vector<double> period_quantiles;                   //!< [period][cell][quantile]
+  std::vector<TargetResult> targets;
+  std::vector<ProductivityResult> productivity;
+  std::vector<KpiRow> kpis;
+};
+
+//! The result must cover trials [0, N).
+Summary summarise(const Scenario& scenario, const RunResult& result);
+
+}  // namespace opsim

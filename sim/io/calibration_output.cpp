@@ -1,0 +1,390 @@
+#include "sim/io/calibration_output.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "models/calendar.hpp"
+#include "sim/base/error.hpp"
+
+namespace opsim {
+
+using namespace calibration;
+
+namespace {
+
+nlohmann::json estimate_json(const Estimate& e) {
+  nlohmann::json j;
+  j["value"] = e.value;
+  j["se"] = std::isfinite(e.se) ? nlohmann::json(e.se) : nlohmann::json(nullptr);
+  return j;
+}
+
+std::string with_se(const Estimate& e, const char* format = "{:.4g}") {
+  const std::string value = fmt::format(fmt::runtime(format), e.value);
+  if (!std::isfinite(e.se)) return value;
+  return value + " ± " + fmt::format(fmt::runtime(format), e.se);
+}
+
+nlohmann::json deal_size_json(const DealSizeFit& d) {
+  return {{"region", d.region.empty() ? nlohmann::json("all") : nlohmann::json(d.region)},
+          {"segment", d.segment},
+          {"deals", d.deals},
+          {"mu", estimate_json(d.mu)},
+          {"sigma", estimate_json(d.sigma)},
+          {"mean", estimate_json(d.mean)},
+          {"cv", estimate_json(d.cv)},
+          {"ks_distance", d.ks},
+          {"ks_p_value", d.ks_p},
+          {"anderson_darling", d.anderson_darling},
+          {"thin", d.thin}};
+}
+
+nlohmann::json win_rate_json(const WinRateCell& c) {
+  return {{"region", c.region.empty() ? nlohmann::json("all") : nlohmann::json(c.region)},
+          {"segment", c.segment},
+          {"closes", c.closes},
+          {"wins", c.wins},
+          {"raw", c.raw},
+          {"shrunk", estimate_json(c.rate)},
+          {"prior_strength", c.prior_strength},
+          {"thin", c.thin}};
+}
+
+nlohmann::json scenario_deal_size(const DealSizeFit& d, bool empirical) {
+  if (empirical) return {{"empirical", d.sample}};
+  return {{"mean", std::max(d.mean.value, 1e-9)}, {"cv", std::min(d.cv.value, 20.0)}};
+}
+
+template <class... Args>
+void append_line(std::string& out, fmt::format_string<Args...> format, Args&&... args) {
+  out += fmt::format(format, std::forward<Args>(args)...);
+  out += '\n';
+}
+
+double round_to(double x, double unit) {
+  return std::round(x / unit) * unit;
+}
+
+}  // namespace
+
+int parse_cutoff(const std::string& text, const std::string& option) {
+  if (auto month = parse_year_month(text)) return last_day_of_month(*month);
+  if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
+    try {
+      const int y = std::stoi(text.substr(0, 4)), m = std::stoi(text.substr(5, 2)),
+                d = std::stoi(text.substr(8, 2));
+      const std::chrono::year_month_day date{std::chrono::year{y},
+                                             std::chrono::month{static_cast<unsigned>(m)},
+                                             std::chrono::day{static_cast<unsigned>(d)}};
+      if (date.ok()) return day_number(y, m, d);
+    } catch (const std::exception&) {
+    }
+  }
+  throw_input("{}: '{}' is not a date (expected YYYY-MM-DD, or YYYY-MM for the month's last day)",
+              option, text);
+}
+
+nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest& request) {
+  const int R = static_cast<int>(fit.regions.size()), S = static_cast<int>(fit.segments.size());
+  nlohmann::json doc;
+  doc["schema_version"] = 1;
+  doc["name"] = request.name;
+  doc["description"] =
+      fmt::format("Fitted by opsim calibrate as of {} from {} to {}",
+                  format_year_month(month_of_day(fit.options.as_of)),
+                  format_year_month(fit.first_month), format_year_month(fit.last_month));
+  doc["horizon"] = {{"start", format_year_month(fit.forecast_start)},
+                    {"months", request.months},
+                    {"fiscal_year_start_month", fit.options.fiscal_year_start_month},
+                    {"reporting_currency", request.currency}};
+  for (const RegionFit& region : fit.region_fits) {
+    nlohmann::json season = nlohmann::json::array();
+    for (double s : region.seasonality) season.push_back(std::max(s, 1e-3));
+    doc["regions"].push_back({{"id", region.id}, {"seasonality", season}});
+  }
+  const double growth = std::clamp(fit.annual_growth.value, -0.9, 10.0);
+  for (int s = 0; s < S; ++s) {
+    const DealSizeFit& size = fit.segment_deal_sizes[s];
+    nlohmann::json segment = {
+        {"id", fit.segments[s]},
+        {"win_rate", fit.segment_win_rates[s].rate.value},
+        {"quarter_end_win_multiplier", std::clamp(fit.quarter_end_multiplier.value, 0.0, 10.0)},
+        {"cycle_months", fit.cycle.pmf},
+        {"productivity_growth", growth}};
+    if (size.deals > 0) {
+      segment["deal_size"] = scenario_deal_size(size, fit.options.empirical_deal_size);
+    } else {
+      segment["deal_size"] = {{"mean", 1.0}};
+    }
+    doc["segments"].push_back(segment);
+  }
+  doc["overrides"] = nlohmann::json::array();
+  for (int r = 0; r < R; ++r) {
+    for (int s = 0; s < S; ++s) {
+      nlohmann::json set;
+      const WinRateCell& rate = fit.win_rate(r, s);
+      if (rate.rate.value != fit.segment_win_rates[s].rate.value) set["win_rate"] = rate.rate.value;
+      const DealSizeFit& cell = fit.deal_size(r, s);
+      if (&cell != &fit.segment_deal_sizes[s] && cell.deals > 0)
+        set["deal_size"] = scenario_deal_size(cell, fit.options.empirical_deal_size);
+      if (!set.empty())
+        doc["overrides"].push_back(
+            {{"region", fit.regions[r]}, {"segment", fit.segments[s]}, {"set", set}});
+    }
+  }
+  std::vector<int> reps_in_region(R, 0);
+  for (const ActiveRep& rep : fit.active_reps) ++reps_in_region[fit.region_index(rep.region)];
+  if (request.rep_roster && fit.active_reps.empty()) {
+    throw_input("--new-business reps: the history names no owner active at the cut-off");
+  }
+  for (int r = 0; r < R; ++r) {
+    const RegionFit& region = fit.region_fits[r];
+    for (int s = 0; s < S; ++s) {
+      const double per_month = region.level.value * region.segment_share[s];
+      if (!request.rep_roster) {
+        doc["new_business_intensity"].push_back({{"region", fit.regions[r]},
+                                                 {"segment", fit.segments[s]},
+                                                 {"opportunities_per_month", per_month}});
+      } else if (reps_in_region[r] > 0) {
+        // The region's de-seasonalised resolutions at the first forecast month, shared by its reps.
+        doc["overrides"].push_back(
+            {{"region", fit.regions[r]},
+             {"segment", fit.segments[s]},
+             {"set", {{"opportunity_rate", per_month / reps_in_region[r]}}}});
+      }
+    }
+  }
+  if (request.rep_roster) {
+    for (const ActiveRep& rep : fit.active_reps) {
+      for (const std::string& segment : fit.segments) {
+        doc["roster"]["reps"].push_back({{"id", fmt::format("{} / {}", rep.id, segment)},
+                                         {"region", rep.region},
+                                         {"segment", segment},
+                                         {"start", format_year_month(rep.first_month)}});
+      }
+    }
+  }
+  if (request.open_pipeline && !fit.open_pipeline.empty()) {
+    nlohmann::json pipeline;
+    std::map<std::string, double> stages;  // id -> win probability
+    for (const OpenDeal& deal : fit.open_pipeline) {
+      // One stage per segment and rounded probability: the earliest open stage, whose odds
+      // depend on the product and on how long the deal has already been open.
+      const double p = round_to(deal.win_probability, 1e-3);
+      stages.emplace(fmt::format("{} ({}, p={:.3f})", request.earliest_open_stage, deal.segment, p),
+                     p);
+    }
+    for (const auto& [id, p] : stages)
+      pipeline["stages"].push_back({{"id", id}, {"win_probability", p}});
+    for (const OpenDeal& deal : fit.open_pipeline) {
+      pipeline["deals"].push_back(
+          {{"id", deal.id},
+           {"region", deal.region},
+           {"segment", deal.segment},
+           {"stage", fmt::format("{} ({}, p={:.3f})", request.earliest_open_stage, deal.segment,
+                                 round_to(deal.win_probability, 1e-3))},
+           {"amount", deal.amount},
+           {"expected_close", format_year_month(deal.expected_close)}});
+    }
+    std::vector<double> slip(
+        fit.pipeline_slip_pmf.begin(),
+        fit.pipeline_slip_pmf.begin() + std::min<std::size_t>(fit.pipeline_slip_pmf.size(), 120));
+    pipeline["slip"] = {{"pmf", slip}};
+    // The stage probabilities are base (non-quarter-end) win rates, as the segments' are.
+    pipeline["quarter_end_effect"] = fit.quarter_end_multiplier.value != 1.0;
+    doc["pipeline"] = pipeline;
+  }
+  if (request.market) {
+    nlohmann::json dispersion, persistence;
+    bool any = false;
+    for (const RegionFit& region : fit.region_fits) {
+      dispersion[region.id] = std::min(region.dispersion, 2.0);
+      persistence[region.id] = std::min(region.persistence, 0.95);
+      any = any || region.dispersion > 0;
+    }
+    if (any) {
+      doc["market"] = {{"dispersion", dispersion},
+                       {"persistence", persistence},
+                       {"elasticity", {{"intensity", 1.0}, {"win_rate", 0.0}, {"churn", 0.0}}}};
+    }
+  }
+  doc["simulation"] = {{"trials", request.trials}, {"seed", request.seed}};
+  return doc;
+}
+
+nlohmann::json fit_report_json(const Calibration& fit, const ReadReport& read) {
+  nlohmann::json j;
+  j["as_of"] = fit.options.as_of;
+  j["fit_window"] = {{"first_month", format_year_month(fit.first_month)},
+                     {"last_month", format_year_month(fit.last_month)},
+                     {"forecast_start", format_year_month(fit.forecast_start)}};
+  j["source"] = fit.opportunities ? "opportunities" : "bookings";
+  nlohmann::json rows = {{"opportunity_rows", read.opportunity_rows},
+                         {"opportunities_kept", read.opportunities_kept},
+                         {"booking_rows", read.booking_rows},
+                         {"bookings_kept", read.bookings_kept},
+                         {"merged_order_lines", read.merged_order_lines},
+                         {"rejected", read.rejected()},
+                         {"repaired", read.repaired()}};
+  for (const RowIssue& issue : read.issues) {
+    rows["issues"].push_back({{"file", issue.file},
+                              {"line", issue.line},
+                              {"action", issue.rejected ? "rejected" : "repaired"},
+                              {"reason", issue.reason}});
+  }
+  j["rows"] = rows;
+  j["regions"] = fit.regions;
+  j["segments"] = fit.segments;
+  j["won_amount"] = fit.won_amount;
+  j["win_rate"] = {{"closes", fit.closes},
+                   {"wins", fit.wins},
+                   {"overall", estimate_json(fit.overall_win_rate)},
+                   {"quarter_end_multiplier", estimate_json(fit.quarter_end_multiplier)},
+                   {"quarter_end_closes", fit.quarter_end_closes},
+                   {"quarter_end_win_rate", fit.quarter_end_win_rate},
+                   {"other_closes", fit.other_closes},
+                   {"other_win_rate", fit.other_win_rate}};
+  for (const auto& c : fit.segment_win_rates) j["win_rate"]["segments"].push_back(win_rate_json(c));
+  for (const auto& c : fit.cell_win_rates) j["win_rate"]["cells"].push_back(win_rate_json(c));
+  for (const auto& d : fit.segment_deal_sizes)
+    j["deal_size"]["segments"].push_back(deal_size_json(d));
+  for (const auto& d : fit.cell_deal_sizes) j["deal_size"]["cells"].push_back(deal_size_json(d));
+  j["cycle"] = {{"pmf", fit.cycle.pmf},
+                {"closed", fit.cycle.closed},
+                {"censored", fit.cycle.censored},
+                {"never_closes", fit.cycle.never_closes},
+                {"mean_months", estimate_json(fit.cycle.mean)},
+                {"median_months", fit.cycle.median}};
+  j["trend"] = {{"fitted", fit.trend_fitted},
+                {"monthly_log_slope", estimate_json(fit.monthly_log_trend)},
+                {"annual_growth", estimate_json(fit.annual_growth)}};
+  j["seasonality"] = {{"fitted", fit.seasonality_fitted},
+                      {"pooled", fit.pooled_seasonality},
+                      {"between_region_variance", fit.seasonality_prior_variance},
+                      {"overdispersion", fit.overdispersion}};
+  for (const RegionFit& r : fit.region_fits) {
+    j["regions_fit"].push_back({{"region", r.id},
+                                {"monthly_counts", r.counts},
+                                {"level_per_month", estimate_json(r.level)},
+                                {"seasonality", r.seasonality},
+                                {"seasonality_se", r.seasonality_se},
+                                {"segment_share", r.segment_share},
+                                {"market_dispersion", r.dispersion},
+                                {"market_persistence", r.persistence}});
+  }
+  for (const RepRate& rate : fit.rep_rates) {
+    j["rep_month_rates"].push_back({{"region", rate.region.empty() ? "all" : rate.region},
+                                    {"segment", rate.segment.empty() ? "all" : rate.segment},
+                                    {"resolutions", rate.resolutions},
+                                    {"rep_months", rate.rep_months},
+                                    {"per_rep_month", estimate_json(rate.rate)}});
+  }
+  double pipeline_amount = 0, expected = 0;
+  for (const OpenDeal& d : fit.open_pipeline)
+    pipeline_amount += d.amount, expected += d.amount * d.win_probability;
+  j["open_pipeline"] = {{"deals", fit.open_pipeline.size()},
+                        {"amount", pipeline_amount},
+                        {"expected_won_amount", expected},
+                        {"undated_excluded", fit.undated_open_excluded},
+                        {"slip_pmf", fit.pipeline_slip_pmf}};
+  j["warnings"] = fit.warnings;
+  return j;
+}
+
+std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
+  std::string out;
+  append_line(out, "opsim calibrate: fit as of {} ({} history, months {} .. {}; forecast from {})",
+              format_year_month(month_of_day(fit.options.as_of)),
+              fit.opportunities ? "opportunity" : "bookings", format_year_month(fit.first_month),
+              format_year_month(fit.last_month), format_year_month(fit.forecast_start));
+  append_line(out,
+              "rows: {} opportunity rows ({} kept), {} booking rows ({} kept, {} order lines "
+              "merged); {} rejected, {} repaired",
+              read.opportunity_rows, read.opportunities_kept, read.booking_rows, read.bookings_kept,
+              read.merged_order_lines, read.rejected(), read.repaired());
+  // Group issues by reason pattern (text before the first quote) to keep the listing short.
+  std::map<std::string, std::vector<const RowIssue*>> groups;
+  for (const RowIssue& issue : read.issues) {
+    const std::string key =
+        fmt::format("{} {}: {}", issue.rejected ? "rejected" : "repaired", issue.file,
+                    issue.reason.substr(0, issue.reason.find('\'')));
+    groups[key].push_back(&issue);
+  }
+  for (const auto& [key, list] : groups) {
+    std::vector<std::size_t> lines;
+    for (std::size_t i = 0; i < list.size() && i < 10; ++i) lines.push_back(list[i]->line);
+    append_line(out, "  {} rows {} (lines {}{}); e.g. {}", list.size(), key, fmt::join(lines, ", "),
+                list.size() > 10 ? ", ... all in the JSON report" : "", list.front()->reason);
+  }
+  if (fit.opportunities) {
+    append_line(out,
+                "\nwin rate: {} closes, {} won ({:.2f}%, won amount {:.0f}); base rate {} (outside "
+                "quarter-end months)",
+                fit.closes, fit.wins, fit.closes > 0 ? 100.0 * fit.wins / fit.closes : 0.0,
+                fit.won_amount, with_se(fit.overall_win_rate, "{:.4f}"));
+    append_line(out,
+                "quarter-end effect: {:.1f}% of {} closes in quarter-end months vs {:.1f}% of {} "
+                "in others; multiplier {}",
+                100 * fit.quarter_end_win_rate, fit.quarter_end_closes, 100 * fit.other_win_rate,
+                fit.other_closes, with_se(fit.quarter_end_multiplier, "{:.3f}"));
+    append_line(out, "  {:<24} {:>7} {:>7} {:>8} {:>18} {:>8}", "segment", "closes", "wins", "raw",
+                "shrunk ± se", "prior");
+    for (const auto& c : fit.segment_win_rates) {
+      append_line(out, "  {:<24} {:>7} {:>7} {:>8.4f} {:>18} {:>8.1f}{}", c.segment, c.closes,
+                  c.wins, c.raw, with_se(c.rate, "{:.4f}"), c.prior_strength,
+                  c.thin ? "  thin" : "");
+    }
+  }
+  append_line(out, "\ndeal size (lognormal MLE; KS distance and asymptotic p, Anderson-Darling):");
+  append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>7} {:>7} {:>8}", "segment", "deals",
+              "mean ± se", "cv ± se", "KS", "p", "AD");
+  for (const auto& d : fit.segment_deal_sizes) {
+    append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>7.3f} {:>7.3f} {:>8.2f}{}", d.segment,
+                d.deals, with_se(d.mean, "{:.1f}"), with_se(d.cv, "{:.3f}"), d.ks, d.ks_p,
+                d.anderson_darling, d.thin ? "  thin" : "");
+  }
+  append_line(out,
+              "\nsales cycle (Kaplan-Meier, {} closed, {} open censored): mean {} months, median "
+              "{}; P(k) = {:.3f}",
+              fit.cycle.closed, fit.cycle.censored, with_se(fit.cycle.mean, "{:.2f}"),
+              fit.cycle.median, fmt::join(fit.cycle.pmf, " "));
+  append_line(out, "growth: {} per year{}; overdispersion {:.2f}",
+              with_se(fit.annual_growth, "{:.4f}"), fit.trend_fitted ? "" : " (not fitted)",
+              fit.overdispersion);
+  append_line(out, "\n  {:<12} {:>16} {:>9} {:>9}  seasonality Jan..Dec", "region", "level/month",
+              "market sd", "persist");
+  for (const RegionFit& r : fit.region_fits) {
+    append_line(out, "  {:<12} {:>16} {:>9.3f} {:>9.3f}  {:.2f}", r.id, with_se(r.level, "{:.2f}"),
+                r.dispersion, r.persistence, fmt::join(r.seasonality, " "));
+  }
+  if (!fit.rep_rates.empty()) {
+    append_line(out, "\nresolutions per active rep-month:");
+    for (const RepRate& rate : fit.rep_rates) {
+      if (!rate.segment.empty() && !rate.region.empty()) continue;
+      append_line(out, "  {:<12} {:<24} {:>6} in {:>7.0f} rep-months: {}",
+                  rate.region.empty() ? "all" : rate.region,
+                  rate.segment.empty() ? "all" : rate.segment, rate.resolutions, rate.rep_months,
+                  with_se(rate.rate, "{:.4f}"));
+    }
+  }
+  if (fit.opportunities) {
+    double amount = 0, expected = 0;
+    for (const OpenDeal& d : fit.open_pipeline)
+      amount += d.amount, expected += d.amount * d.win_probability;
+    append_line(out,
+                "\nopen pipeline as of the cut-off (snapshot rule): {} deals, amount {:.0f}, "
+                "expected won {:.0f}",
+                fit.open_pipeline.size(), amount, expected);
+  }
+  if (!fit.warnings.empty()) {
+    append_line(out, "\nwarnings:");
+    for (const auto& w : fit.warnings) append_line(out, "  - {}", w);
+  }
+  return out;
+}
+
+}  // namespace opsim

@@ -1,0 +1,41 @@
+// What `opsim calibrate` writes: a scenario (schema_version 1) carrying the fitted parameters,
+// and the fit report (JSON and readable text) with counts, standard errors and warnings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "models/calibration/fit.hpp"
+#include "sim/io/history_reader.hpp"
+
+namespace opsim {
+
+struct ScenarioRequest {
+  std::string name = "calibrated";
+  int months = 12;  //!< horizon from the first month after the cut-off
+  std::string currency = "USD";
+  std::uint64_t trials = 1000;
+  std::uint64_t seed = 1;
+  bool open_pipeline = true;  //!< include the deals open as of the cut-off
+  bool market = true;         //!< the market factor fitted from count overdispersion
+  //! New business from a roster of the reps active at the cut-off (a seat per rep and
+  //! segment) instead of region-level intensity; same expected resolutions at the start.
+  bool rep_roster = false;
+  std::string earliest_open_stage = "open";
+};
+
+//! A scenario document the loader accepts: region-level new-business intensity per region x
+//! segment, fitted win rates, deal sizes, cycle, seasonality, growth, market factor and the
+//! open pipeline under the snapshot rule.
+nlohmann::json calibrated_scenario(const calibration::Calibration& fit,
+                                   const ScenarioRequest& request);
+
+nlohmann::json fit_report_json(const calibration::Calibration& fit, const ReadReport& read);
+std::string fit_report_text(const calibration::Calibration& fit, const ReadReport& read);
+
+//! "2017-06-30" or "2017-06" (the month's last day) as a day number; InputError otherwise.
+int parse_cutoff(const std::string& text, const std::string& option);
+
+}  // namespace opsim

@@ -1,0 +1,171 @@
+#include "sim/io/csv.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.hpp"
+
+namespace opsim {
+
+std::optional<double> parse_number(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  if (text.empty()) return std::nullopt;
+  if (text.front() == '+') text.remove_prefix(1);
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+CsvTable CsvTable::read(const std::string& path, bool allow_ragged) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_input("{}: cannot open file (does it exist?)", path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path, allow_ragged);
+}
+
+CsvTable CsvTable::parse(std::string_view text, const std::string& name, bool allow_ragged) {
+  CsvTable table;
+  table.name_ = name;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+
+  std::vector<CsvRow> records;
+  CsvRow current;
+  std::string field;
+  std::size_t line = 1;
+  current.line = 1;
+  bool quoted = false;
+  bool field_started = false;
+  auto end_field = [&] {
+    current.fields.push_back(std::move(field));
+    field.clear();
+    field_started = false;
+  };
+  auto end_record = [&] {
+    end_field();
+    const bool blank = current.fields.size() == 1 && current.fields[0].empty();
+    if (!blank) records.push_back(std::move(current));
+    current = CsvRow{};
+    current.line = line;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          field.push_back('"');
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        if (c == '\n') ++line;
+        field.push_back(c);
+      }
+    } else if (c == '"' && !field_started) {
+      quoted = true;
+      field_started = true;
+    } else if (c == ',') {
+      end_field();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      continue;
+    } else if (c == '\n' || c == '\r') {
+      ++line;
+      end_record();
+    } else {
+      field.push_back(c);
+      field_started = true;
+    }
+  }
+  if (quoted) throw_input("{}:{}: a quoted field is not closed", name, current.line);
+  if (!field.empty() || !current.fields.empty()) end_record();
+
+  if (records.empty()) throw_input("{}: the file is empty (a header row is required)", name);
+  table.header_ = std::move(records.front().fields);
+  for (auto& h : table.header_) {
+    h.erase(h.begin(),
+            std::find_if(h.begin(), h.end(), [](unsigned char ch) { return !std::isspace(ch); }));
+    h.erase(std::find_if(h.rbegin(), h.rend(), [](unsigned char ch) { return !std::isspace(ch); })
+                .base(),
+            h.end());
+  }
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    if (!allow_ragged && records[r].fields.size() != table.header_.size()) {
+      throw_input("{}:{}: row has {} fields but the header has {}", name, records[r].line,
+                  records[r].fields.size(), table.header_.size());
+    }
+    table.rows_.push_back(std::move(records[r]));
+  }
+  return table;
+}
+
+std::optional<std::size_t> CsvTable::column(std::string_view name) const {
+  for (std::size_t i = 0; i < header_.size(); ++i) {
+    if (header_[i] == name) return i;
+  }
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    return out;
+  };
+  for (std::size_t i = 0; i < header_.size(); ++i) {
+    if (lower(header_[i]) == lower(name)) return i;
+  }
+  return std::nullopt;
+}
+
+std::size_t CsvTable::require_column(std::string_view name) const {
+  if (auto index = column(name)) return *index;
+  throw_input("{}:1: required column '{}' is missing (header: {})", name_, name,
+              fmt::join(header_, ","));
+}
+
+std::string CsvTable::where(const CsvRow& row) const {
+  return fmt::format("{}:{}", name_, row.line);
+}
+
+const std::string& CsvTable::text(const CsvRow& row, std::size_t column) const {
+  if (column >= row.fields.size()) {
+    throw_input("{}: column '{}' is missing in this row", where(row), header_.at(column));
+  }
+  return row.fields[column];
+}
+
+double CsvTable::number(const CsvRow& row, std::size_t column) const {
+  const std::string& field = text(row, column);
+  if (auto value = parse_number(field)) return *value;
+  throw_input("{}: column '{}': '{}' is not a finite number", where(row), header_[column], field);
+}
+
+}  // namespace opsim
+
+namespace opsim {
+
+const std::string& CsvTable::required_text(const CsvRow& row, std::size_t column) const {
+  const std::string& field = text(row, column);
+  if (field.empty()) throw_input("{}: column '{}' is empty", where(row), header_[column]);
+  return field;
+}
+
+double CsvTable::non_negative(const CsvRow& row, std::size_t column) const {
+  const double value = number(row, column);
+  if (value < 0)
+    throw_input("{}: column '{}': {} is negative (must be >= 0)", where(row), header_[column],
+                value);
+  return value;
+}
+
+}  // namespace opsim

@@ -1,0 +1,396 @@
+// HDF5 layout: see results/README.md.
+#include <algorithm>
+
+#include <H5Cpp.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+#include <zlib.h>
+
+#include <fmt/format.h>
+
+#include "opsim_version.hpp"
+#include "sim/base/error.hpp"
+#include "sim/io/hdf5_util.hpp"
+#include "sim/io/output.hpp"
+#include "sim/base/random.hpp"
+
+namespace opsim {
+
+void string_attribute(H5::H5Object& object, const std::string& name, const std::string& value) {
+  H5::StrType type(H5::PredType::C_S1, value.empty() ? 1 : value.size());
+  H5::Attribute attribute = object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+  attribute.write(type, value.empty() ? std::string(1, '\0') : value);
+}
+
+void uint_attribute(H5::H5Object& object, const std::string& name, std::uint64_t value) {
+  H5::Attribute attribute =
+      object.createAttribute(name, H5::PredType::NATIVE_UINT64, H5::DataSpace(H5S_SCALAR));
+  attribute.write(H5::PredType::NATIVE_UINT64, &value);
+}
+
+void write_strings(H5::Group& group, const std::string& name,
+                   const std::vector<std::string>& values) {
+  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+  const hsize_t n = values.size();
+  H5::DataSet ds = group.createDataSet(name, type, H5::DataSpace(1, &n));
+  std::vector<const char*> pointers;
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  if (n) ds.write(pointers.data(), type);
+}
+
+namespace {
+
+constexpr std::size_t kChunkBytes = std::size_t{1} << 20;  // fits HDF5's default chunk cache
+constexpr unsigned kDeflateFilterIndex = 1;                // after shuffle in the pipeline
+
+//! One chunk as the filter pipeline stores it: shuffled (byte j of element i to j x n + i),
+//! then deflated unless that would not shrink it (the optional filter is then marked skipped).
+struct FilteredChunk {
+  std::vector<unsigned char> bytes;
+  std::uint32_t filter_mask = 0;
+};
+
+FilteredChunk filter_chunk(const double* values, std::size_t available, std::size_t chunk_values) {
+  const std::size_t n = chunk_values, raw_bytes = n * sizeof(double);
+  std::vector<unsigned char> shuffled(raw_bytes, 0);  // the edge chunk is padded with zeros
+  const auto* in = reinterpret_cast<const unsigned char*>(values);
+  for (std::size_t i = 0; i < available; ++i) {
+    for (std::size_t j = 0; j < sizeof(double); ++j)
+      shuffled[j * n + i] = in[i * sizeof(double) + j];
+  }
+  FilteredChunk chunk;
+  uLongf packed = compressBound(static_cast<uLong>(raw_bytes));
+  chunk.bytes.resize(packed);
+  const int status =
+      compress2(chunk.bytes.data(), &packed, shuffled.data(), static_cast<uLong>(raw_bytes), 1);
+  if (status != Z_OK || packed >= raw_bytes) {
+    chunk.bytes = std::move(shuffled);
+    chunk.filter_mask = 1u << kDeflateFilterIndex;
+  } else {
+    chunk.bytes.resize(packed);
+    chunk.bytes.shrink_to_fit();  // a batch holds compressed sizes, not compressBound's
+  }
+  return chunk;
+}
+
+//! Chunks of whole rows (first dimension), filtered in parallel in the calling task arena and
+//! handed to HDF5 ready-made, in order, a batch at a time to bound the extra memory.
+void write_filtered_chunks(H5::DataSet& ds, const std::vector<hsize_t>& dims, hsize_t chunk_rows,
+                           const double* data) {
+  hsize_t row_values = 1;
+  for (std::size_t d = 1; d < dims.size(); ++d) row_values *= dims[d];
+  const hsize_t chunks = (dims[0] + chunk_rows - 1) / chunk_rows;
+  const hsize_t batch =
+      4 * static_cast<hsize_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
+  std::vector<FilteredChunk> filtered;
+  for (hsize_t first = 0; first < chunks; first += batch) {
+    const hsize_t last = std::min(chunks, first + batch);
+    filtered.assign(last - first, FilteredChunk{});
+    tbb::parallel_for(first, last, [&](hsize_t c) {
+      const hsize_t rows = std::min(chunk_rows, dims[0] - c * chunk_rows);
+      filtered[c - first] = filter_chunk(data + c * chunk_rows * row_values, rows * row_values,
+                                         chunk_rows * row_values);
+    });
+    for (hsize_t c = first; c < last; ++c) {
+      std::vector<hsize_t> offset(dims.size(), 0);
+      offset[0] = c * chunk_rows;
+      const FilteredChunk& chunk = filtered[c - first];
+      if (H5Dwrite_chunk(ds.getId(), H5P_DEFAULT, chunk.filter_mask, offset.data(),
+                         chunk.bytes.size(), chunk.bytes.data()) < 0) {
+        throw H5::DataSetIException("H5Dwrite_chunk", "cannot write a chunk of " + ds.getObjName());
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void write_doubles(H5::Group& group, const std::string& name, const std::vector<hsize_t>& dims,
+                   const double* data, const std::string& dimension_names, Storage storage) {
+  H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+  H5::DSetCreatPropList properties;
+  hsize_t total = 1;
+  for (auto d : dims) total *= d;
+  const bool chunked = storage == Storage::compressed && total > 0;
+  hsize_t chunk_rows = 0;
+  if (chunked) {
+    const hsize_t row_bytes = total / dims[0] * sizeof(double);
+    chunk_rows = std::clamp<hsize_t>(kChunkBytes / row_bytes, 1, dims[0]);
+    std::vector<hsize_t> chunk = dims;
+    chunk[0] = chunk_rows;
+    properties.setChunk(static_cast<int>(chunk.size()), chunk.data());
+    properties.setShuffle();
+    properties.setDeflate(1);
+  }
+  H5::DataSet ds = group.createDataSet(name, H5::PredType::NATIVE_DOUBLE, space, properties);
+  if (chunked) {
+    write_filtered_chunks(ds, dims, chunk_rows, data);
+  } else if (total > 0) {
+    ds.write(data, H5::PredType::NATIVE_DOUBLE);
+  }
+  string_attribute(ds, "dimensions", dimension_names);
+}
+
+void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenance& provenance,
+                      std::uint64_t trials) {
+  H5::Group root = file.openGroup("/");
+  string_attribute(root, "opsim_version", OPSIM_VERSION);
+  string_attribute(root, "git_revision", OPSIM_GIT_REVISION);
+  string_attribute(root, "scenario_sha256", provenance.scenario_sha256);
+  string_attribute(root, "scenario_name", scenario.name);
+  string_attribute(root, "random_stream_scheme", std::string(kStreamScheme));
+  string_attribute(root, "command_line", provenance.command_line);
+  string_attribute(root, "reporting_currency", scenario.fx.currencies[scenario.fx.reporting].code);
+  uint_attribute(root, "seed", provenance.seed);
+  string_attribute(root, "scenario_path", provenance.scenario_path);
+  uint_attribute(root, "trials", trials);
+  H5::Group scenario_group = file.createGroup("/scenario");
+  write_strings(scenario_group, "document", {scenario.document.dump(2)});
+}
+
+namespace {
+
+std::string read_string_attribute(const H5::H5Object& object, const std::string& name) {
+  H5::Attribute attribute = object.openAttribute(name);
+  std::string value;
+  attribute.read(attribute.getStrType(), value);
+  return value.c_str();  // drop the padding NUL of empty strings
+}
+
+std::uint64_t read_uint_attribute(const H5::H5Object& object, const std::string& name) {
+  std::uint64_t value = 0;
+  object.openAttribute(name).read(H5::PredType::NATIVE_UINT64, &value);
+  return value;
+}
+
+std::vector<double> read_doubles(const H5::H5File& file, const std::string& name,
+                                 std::size_t expected, const std::string& path) {
+  H5::DataSet ds = file.openDataSet(name);
+  const auto points = static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints());
+  if (points != expected) {
+    throw_input("{}: {} has {} values, expected {} (written by a different scenario or version?)",
+                path, name, points, expected);
+  }
+  std::vector<double> values(points);
+  if (points) ds.read(values.data(), H5::PredType::NATIVE_DOUBLE);
+  return values;
+}
+
+}  // namespace
+
+ResultFileInfo read_result_info(const std::string& path) {
+  H5::Exception::dontPrint();
+  ResultFileInfo info;
+  info.path = path;
+  try {
+    H5::H5File file(path, H5F_ACC_RDONLY);
+    H5::Group root = file.openGroup("/");
+    info.opsim_version = read_string_attribute(root, "opsim_version") + " (" +
+                         read_string_attribute(root, "git_revision") + ")";
+    info.scenario_sha256 = read_string_attribute(root, "scenario_sha256");
+    info.scenario_path = read_string_attribute(root, "scenario_path");
+    info.seed = read_uint_attribute(root, "seed");
+    info.first_trial = read_uint_attribute(root, "first_trial");
+    info.end_trial = read_uint_attribute(root, "end_trial");
+    info.total_trials = read_uint_attribute(root, "total_trials");
+    info.keep_trials = read_uint_attribute(root, "keep_trials") != 0;
+  } catch (const H5::Exception& e) {
+    throw_input("{}: not an opsim result file ({})", path, e.getDetailMsg());
+  }
+  return info;
+}
+
+RunResult read_result(const std::string& path, const ResultLayout& layout) {
+  const ResultFileInfo info = read_result_info(path);
+  RunResult result;
+  result.layout = layout;
+  result.first_trial = info.first_trial;
+  result.end_trial = info.end_trial;
+  result.keep_monthly = info.keep_trials;
+  const std::size_t n = info.end_trial - info.first_trial;
+  try {
+    H5::H5File file(path, H5F_ACC_RDONLY);
+    result.period_values = read_doubles(file, "/trials/periods", n * layout.period_cells(), path);
+    result.seat_values = read_doubles(file, "/trials/seat_bookings", n * layout.seat_cells(), path);
+    if (info.keep_trials) {
+      result.monthly_values =
+          read_doubles(file, "/trials/monthly", n * layout.monthly_cells(), path);
+    }
+    const std::size_t cells = layout.monthly_cells();
+    const auto nodes = static_cast<std::size_t>(
+        file.openDataSet("/state/node_start").getSpace().getSimpleExtentNpoints());
+    const auto starts = read_doubles(file, "/state/node_start", nodes, path);
+    const auto levels = read_doubles(file, "/state/node_level", nodes, path);
+    const auto counts = read_doubles(file, "/state/node_count", nodes, path);
+    const auto ends = read_doubles(file, "/state/node_end", nodes, path);
+    const auto means = read_doubles(file, "/state/node_mean", nodes * cells, path);
+    const auto m2s = read_doubles(file, "/state/node_m2", nodes * cells, path);
+    result.monthly_moments = MomentTree(cells);
+    for (std::size_t i = 0; i < nodes; ++i) {
+      MomentTree::StoredNode node;
+      node.start = static_cast<std::uint64_t>(starts[i]);
+      node.level = static_cast<int>(levels[i]);
+      node.count = static_cast<std::uint64_t>(counts[i]);
+      node.end_covered = static_cast<std::uint64_t>(ends[i]);
+      node.mean.assign(means.begin() + static_cast<std::ptrdiff_t>(i * cells),
+                       means.begin() + static_cast<std::ptrdiff_t>((i + 1) * cells));
+      node.m2.assign(m2s.begin() + static_cast<std::ptrdiff_t>(i * cells),
+                     m2s.begin() + static_cast<std::ptrdiff_t>((i + 1) * cells));
+      result.monthly_moments.push(std::move(node));
+    }
+  } catch (const H5::Exception& e) {
+    throw_input("{}: cannot read result datasets ({})", path, e.getDetailMsg());
+  }
+  return result;
+}
+
+void write_hdf5(const std::string& path, const Scenario& scenario, const RunResult& result,
+                const Summary* summary, const Provenance& provenance) {
+  const ResultLayout& layout = result.layout;
+  const hsize_t R = static_cast<hsize_t>(layout.regions), S = static_cast<hsize_t>(layout.segments),
+                K = static_cast<hsize_t>(kMetricCount), M = static_cast<hsize_t>(layout.months),
+                P = static_cast<hsize_t>(layout.periods.size()), N = result.trials(),
+                Q = static_cast<hsize_t>(kQuantiles);
+  write_atomically(path, [&](const std::string& tmp) {
+    H5::Exception::dontPrint();
+    try {
+      H5::H5File file(tmp, H5F_ACC_TRUNC);
+      H5::Group root = file.openGroup("/");
+      write_provenance(file, scenario, provenance, N);
+      uint_attribute(root, "total_trials", provenance.total_trials);
+      uint_attribute(root, "keep_trials", result.keep_monthly ? 1 : 0);
+      uint_attribute(root, "first_trial", result.first_trial);
+      uint_attribute(root, "end_trial", result.end_trial);
+
+      H5::Group labels = file.createGroup("/labels");
+      write_strings(labels, "months", month_labels(scenario));
+      write_strings(labels, "regions", region_labels(scenario));
+      write_strings(labels, "segments", segment_labels(scenario));
+      std::vector<std::string> metrics, periods, seats, years;
+      for (int k = 0; k < kMetricCount; ++k) metrics.emplace_back(metric_info(k).name);
+      for (const auto& p : layout.periods) periods.push_back(p.label);
+      for (const auto& s : scenario.seats) seats.push_back(s.id);
+      for (int y = 0; y < layout.fiscal_years; ++y)
+        years.push_back(fmt::format("FY{}", layout.first_fiscal_year + y));
+      write_strings(labels, "metrics", metrics);
+      write_strings(labels, "periods", periods);
+      write_strings(labels, "seats", seats);
+      write_strings(labels, "fiscal_years", years);
+      const hsize_t nq = Q;
+      write_doubles(labels, "quantile_levels", {nq}, kQuantileLevels.data(), "quantile");
+
+      if (summary != nullptr) {
+        H5::Group group = file.createGroup("/summary");
+        H5::Group monthly = file.createGroup("/summary/monthly");
+        write_doubles(monthly, "mean", {M, R, S, K}, summary->monthly_mean.data(),
+                      "month,region,segment,metric");
+        write_doubles(monthly, "sd", {M, R, S, K}, summary->monthly_sd.data(),
+                      "month,region,segment,metric");
+        write_doubles(monthly, "se", {M, R, S, K}, summary->monthly_se.data(),
+                      "month,region,segment,metric");
+        if (!summary->monthly_quantiles.empty()) {
+          write_doubles(monthly, "quantiles", {M, R, S, K, Q}, summary->monthly_quantiles.data(),
+                        "month,region,segment,metric,quantile");
+        }
+        H5::Group period_group = file.createGroup("/summary/periods");
+        write_doubles(period_group, "mean", {P, R, S, K}, summary->period_mean.data(),
+                      "period,region,segment,metric");
+        write_doubles(period_group, "sd", {P, R, S, K}, summary->period_sd.data(),
+                      "period,region,segment,metric");
+        write_doubles(period_group, "se", {P, R, S, K}, summary->period_se.data(),
+                      "period,region,segment,metric");
+        write_doubles(period_group, "quantiles", {P, R, S, K, Q}, summary->period_quantiles.data(),
+                      "period,region,segment,metric,quantile");
+
+        H5::Group targets = file.createGroup("/summary/targets");
+        std::vector<std::string> t_metric, t_period, t_region, t_segment;
+        std::vector<double> amount, mean, probability, se;
+        const auto regions = region_labels(scenario);
+        const auto segments = segment_labels(scenario);
+        for (const auto& t : summary->targets) {
+          t_metric.push_back(t.target.metric);
+          t_period.push_back(layout.periods[t.period].label);
+          t_region.push_back(t.target.region < 0 ? "total" : regions[t.target.region]);
+          t_segment.push_back(t.target.segment < 0 ? "total" : segments[t.target.segment]);
+          amount.push_back(t.target.amount);
+          mean.push_back(t.mean);
+          probability.push_back(t.probability);
+          se.push_back(t.standard_error);
+        }
+        const hsize_t nt = summary->targets.size();
+        write_strings(targets, "metric", t_metric);
+        write_strings(targets, "period", t_period);
+        write_strings(targets, "region", t_region);
+        write_strings(targets, "segment", t_segment);
+        write_doubles(targets, "amount", {nt}, amount.data(), "target");
+        write_doubles(targets, "mean", {nt}, mean.data(), "target");
+        write_doubles(targets, "probability", {nt}, probability.data(), "target");
+        write_doubles(targets, "standard_error", {nt}, se.data(), "target");
+
+        H5::Group kpis = file.createGroup("/summary/kpis");
+        std::vector<double> win_rate, deal_size, cycle, created;
+        for (const auto& k : summary->kpis) {
+          win_rate.push_back(k.win_rate);
+          deal_size.push_back(k.average_deal_size);
+          cycle.push_back(k.cycle_months);
+          created.push_back(k.pipeline_created);
+        }
+        write_doubles(kpis, "win_rate", {P, R, S}, win_rate.data(), "period,region,segment");
+        write_doubles(kpis, "average_deal_size", {P, R, S}, deal_size.data(),
+                      "period,region,segment");
+        write_doubles(kpis, "cycle_months", {P, R, S}, cycle.data(), "period,region,segment");
+        write_doubles(kpis, "pipeline_created", {P, R, S}, created.data(), "period,region,segment");
+
+        H5::Group productivity = file.createGroup("/summary/productivity");
+        std::vector<double> year, threshold, share, quantiles;
+        for (const auto& p : summary->productivity) {
+          year.push_back(p.fiscal_year);
+          threshold.push_back(p.threshold);
+          share.push_back(p.mean_share);
+          quantiles.insert(quantiles.end(), p.quantiles.begin(), p.quantiles.end());
+        }
+        const hsize_t np = summary->productivity.size();
+        write_doubles(productivity, "fiscal_year", {np}, year.data(), "row");
+        write_doubles(productivity, "threshold", {np}, threshold.data(), "row");
+        write_doubles(productivity, "mean_share", {np}, share.data(), "row");
+        write_doubles(productivity, "quantiles", {np, Q}, quantiles.data(), "row,quantile");
+      }
+
+      H5::Group trials = file.createGroup("/trials");
+      write_doubles(trials, "periods", {N, P, R, S, K}, result.period_values.data(),
+                    "trial,period,region,segment,metric", Storage::compressed);
+      write_doubles(
+          trials, "seat_bookings",
+          {N, static_cast<hsize_t>(layout.seats), static_cast<hsize_t>(layout.fiscal_years)},
+          result.seat_values.data(), "trial,seat,fiscal_year", Storage::compressed);
+      if (result.keep_monthly) {
+        write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(),
+                      "trial,month,region,segment,metric", Storage::compressed);
+      }
+
+      // The monthly moment tree's nodes, so that shards merge into exactly the single-run result.
+      H5::Group state = file.createGroup("/state");
+      const auto& nodes = result.monthly_moments.nodes();
+      const hsize_t nn = nodes.size(), cells = layout.monthly_cells();
+      std::vector<double> starts, levels, counts, ends, means, m2s;
+      for (const auto& node : nodes) {
+        starts.push_back(static_cast<double>(node.start));
+        levels.push_back(node.level);
+        counts.push_back(static_cast<double>(node.count));
+        ends.push_back(static_cast<double>(node.end_covered));
+        means.insert(means.end(), node.mean.begin(), node.mean.end());
+        m2s.insert(m2s.end(), node.m2.begin(), node.m2.end());
+      }
+      write_doubles(state, "node_start", {nn}, starts.data(), "node");
+      write_doubles(state, "node_level", {nn}, levels.data(), "node");
+      write_doubles(state, "node_count", {nn}, counts.data(), "node");
+      write_doubles(state, "node_end", {nn}, ends.data(), "node");
+      write_doubles(state, "node_mean", {nn, cells}, means.data(), "node,cell");
+      write_doubles(state, "node_m2", {nn, cells}, m2s.data(), "node,cell");
+    } catch (const H5::Exception& e) {
+      throw_input("{}: cannot write HDF5 file: {}", path, e.getDetailMsg());
+    }
+  });
+}
+
+}  // namespace opsim

@@ -1,0 +1,37 @@
+// Small HDF5 writing helpers shared by the result writers (layouts in results/*.md).
+#pragma once
+
+#include <H5Cpp.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/scenario.hpp"
+#include "sim/io/output.hpp"
+
+namespace opsim {
+
+//! Root attributes (tool version, git revision, scenario SHA-256 and name, stream scheme,
+//! command line, reporting currency, seed, trials) and /scenario/document.
+void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenance& provenance,
+                      std::uint64_t trials);
+
+void string_attribute(H5::H5Object& object, const std::string& name, const std::string& value);
+void uint_attribute(H5::H5Object& object, const std::string& name, std::uint64_t value);
+void write_strings(H5::Group& group, const std::string& name,
+                   const std::vector<std::string>& values);
+enum class Storage {
+  contiguous,
+  //! Chunks of whole rows (first dimension; about 1 MiB, or one row when a row is larger)
+  //! through shuffle + deflate level 1, filtered in parallel in the calling task arena; readers
+  //! see an ordinary filtered dataset.
+  compressed
+};
+
+//! A double array with named dimensions.
+void write_doubles(H5::Group& group, const std::string& name, const std::vector<hsize_t>& dims,
+                   const double* data, const std::string& dimension_names,
+                   Storage storage = Storage::contiguous);
+
+}  // namespace opsim

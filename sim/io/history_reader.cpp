@@ -1,0 +1,568 @@
+#include "sim/io/history_reader.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "sim/io/csv.hpp"
+#include "sim/base/error.hpp"
+#include "sim/io/json_reader.hpp"
+#include "sim/io/scenario_loader.hpp"
+
+namespace opsim {
+
+using calibration::Booking;
+using calibration::History;
+using calibration::Opportunity;
+using calibration::Outcome;
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<int> to_int(std::string_view s) {
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
+  return value;
+}
+
+int month_from_name(std::string_view s) {
+  static constexpr std::array<std::string_view, 12> names{"jan", "feb", "mar", "apr", "may", "jun",
+                                                          "jul", "aug", "sep", "oct", "nov", "dec"};
+  if (s.size() < 3) return 0;
+  std::string lower;
+  for (char c : s.substr(0, 3))
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (int i = 0; i < 12; ++i) {
+    if (names[i] == lower) return i + 1;
+  }
+  return 0;
+}
+
+std::optional<int> civil(int year, int month, int day) {
+  if (year < 1900 || year > 2999 || month < 1 || month > 12 || day < 1) return std::nullopt;
+  const std::chrono::year_month_day date{std::chrono::year{year},
+                                         std::chrono::month{static_cast<unsigned>(month)},
+                                         std::chrono::day{static_cast<unsigned>(day)}};
+  if (!date.ok()) return std::nullopt;
+  return calibration::day_number(year, month, day);
+}
+
+std::vector<std::string_view> split_any(std::string_view s, std::string_view separators) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || separators.find(s[i]) != std::string_view::npos) {
+      if (i > start) parts.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+//! Column index of a mapped field, or nothing when the field is not mapped and absent.
+std::optional<std::size_t> field_column(const CsvTable& table, const TableSource& source,
+                                        const std::string& field,
+                                        std::initializer_list<std::string_view> aliases = {}) {
+  if (auto it = source.columns.find(field); it != source.columns.end()) {
+    if (auto c = table.column(it->second)) return c;
+    throw_input("{}:1: column '{}' (mapped to {}) is missing (header: {})", table.name(),
+                it->second, field, fmt::join(table.header(), ","));
+  }
+  if (auto c = table.column(field)) return c;
+  for (auto alias : aliases) {
+    if (auto c = table.column(alias)) return c;
+  }
+  return std::nullopt;
+}
+
+std::size_t required_column(const CsvTable& table, const TableSource& source,
+                            const std::string& field,
+                            std::initializer_list<std::string_view> aliases = {}) {
+  if (auto c = field_column(table, source, field, aliases)) return *c;
+  throw_input("{}:1: no column for '{}' (map one with --map {}=COLUMN; header: {})", table.name(),
+              field, field, fmt::join(table.header(), ","));
+}
+
+//! Canonical spellings by name key: a reference list when given, else the most frequent one.
+class Spellings {
+ public:
+  void add_reference(const std::string& name) { reference_[name_key(name)] = name; }
+  void count(const std::string& name) { ++seen_[name_key(name)][name]; }
+  //! The canonical name, or empty when a reference list exists and lacks it.
+  std::string canonical(const std::string& name) const {
+    const std::string key = name_key(name);
+    if (!reference_.empty()) {
+      auto it = reference_.find(key);
+      return it == reference_.end() ? std::string() : it->second;
+    }
+    auto it = seen_.find(key);
+    if (it == seen_.end()) return name;
+    std::string best;
+    int most = -1;
+    for (const auto& [spelling, n] : it->second) {
+      if (n > most) best = spelling, most = n;
+    }
+    return best;
+  }
+  bool has_reference() const { return !reference_.empty(); }
+
+ private:
+  std::map<std::string, std::string> reference_;
+  std::map<std::string, std::map<std::string, int>> seen_;
+};
+
+//! Spellings of segment and region names over every row, so the most frequent one wins.
+void count_spellings(const CsvTable& table, std::optional<std::size_t> segment,
+                     std::optional<std::size_t> region, Spellings& segments, Spellings& regions) {
+  for (const auto& row : table.rows()) {
+    if (segment && *segment < row.fields.size()) {
+      segments.count(std::string(trim(row.fields[*segment])));
+    }
+    if (region && *region < row.fields.size())
+      regions.count(std::string(trim(row.fields[*region])));
+  }
+}
+
+//! A row's trimmed field by optional column (empty when the column is absent).
+struct Fields {
+  const CsvRow& row;
+  std::string operator()(std::optional<std::size_t> column) const {
+    return column ? std::string(trim(row.fields[*column])) : std::string();
+  }
+};
+
+class Issues {
+ public:
+  Issues(ReadReport& report, const CsvTable& table) : report_(report), table_(table) {}
+  //! False, with the row rejected, when it does not have one field per header column.
+  bool complete(const CsvRow& row) {
+    if (row.fields.size() == table_.header().size()) return true;
+    reject(row, fmt::format("row has {} fields but the header has {}", row.fields.size(),
+                            table_.header().size()));
+    return false;
+  }
+  void reject(const CsvRow& row, std::string reason) {
+    report_.issues.push_back({table_.name(), row.line, true, std::move(reason)});
+  }
+  void repair(const CsvRow& row, std::string reason) {
+    report_.issues.push_back({table_.name(), row.line, false, std::move(reason)});
+  }
+
+ private:
+  ReadReport& report_;
+  const CsvTable& table_;
+};
+
+TableSource table_source(const JsonNode& node, const std::string& base_dir) {
+  node.allow_only({"file", "columns"});
+  TableSource source;
+  std::filesystem::path p(node.at("file").string());
+  source.path = p.is_absolute() ? p.string()
+                                : (std::filesystem::path(base_dir) / p).lexically_normal().string();
+  if (auto columns = node.get("columns")) {
+    columns->expect_object();
+    for (const auto& key : columns->keys()) source.columns[key] = columns->at(key).string();
+  }
+  return source;
+}
+
+std::vector<std::string> string_list(const JsonNode& node) {
+  std::vector<std::string> out;
+  for (const auto& item : node.items()) out.push_back(item.string());
+  return out;
+}
+
+struct RepTable {
+  std::map<std::string, std::string> region_by_key;  //!< name_key(owner) -> region
+  std::map<std::string, std::string> name_by_key;
+};
+
+RepTable read_reps(const TableSource& source) {
+  const CsvTable table = CsvTable::read(source.path, true);
+  const auto owner = required_column(table, source, "owner", {"sales_agent", "rep"});
+  const auto region = required_column(table, source, "region", {"regional_office"});
+  RepTable reps;
+  for (const auto& row : table.rows()) {
+    if (owner >= row.fields.size() || region >= row.fields.size()) continue;
+    const std::string name(trim(row.fields[owner])), r(trim(row.fields[region]));
+    if (name.empty() || r.empty()) {
+      throw_input("{}: a rep row needs both an owner and a region", table.where(row));
+    }
+    reps.region_by_key[name_key(name)] = r;
+    reps.name_by_key[name_key(name)] = name;
+  }
+  return reps;
+}
+
+}  // namespace
+
+std::size_t ReadReport::rejected() const {
+  return static_cast<std::size_t>(
+      std::count_if(issues.begin(), issues.end(), [](const RowIssue& i) { return i.rejected; }));
+}
+std::size_t ReadReport::repaired() const {
+  return issues.size() - rejected();
+}
+
+std::string name_key(std::string_view name) {
+  std::string key;
+  for (char c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return key;
+}
+
+std::optional<int> parse_date(std::string_view text, bool day_first) {
+  text = trim(text);
+  if (text.empty()) return std::nullopt;
+  // Drop a time of day: "2017-03-01T10:00:00", "2017-03-01 10:00", "3/1/2017 10:00 AM".
+  if (auto t = text.find('T'); t == 10 && text.size() > 10) text = text.substr(0, 10);
+  if (auto colon = text.find(':'); colon != std::string_view::npos) {
+    auto space = text.rfind(' ', colon);
+    if (space == std::string_view::npos) return std::nullopt;
+    text = trim(text.substr(0, space));
+  }
+  const auto parts = split_any(text, "-/. ,");
+  if (parts.size() != 3) return std::nullopt;
+  const auto a = to_int(parts[0]), b = to_int(parts[1]), c = to_int(parts[2]);
+  if (a && b && c) {
+    if (parts[0].size() == 4) return civil(*a, *b, *c);  // year first
+    if (parts[2].size() != 4) return std::nullopt;
+    const bool dots = text.find('.') != std::string_view::npos;
+    bool day_month = day_first || dots;
+    if (*a > 12 && *b <= 12) day_month = true;
+    if (*b > 12 && *a <= 12) day_month = false;
+    return day_month ? civil(*c, *b, *a) : civil(*c, *a, *b);
+  }
+  // A month name: 1-Mar-2017, 1 Mar 2017, Mar 1 2017, 2017-Mar-01.
+  if (a && !b && c) {
+    const int month = month_from_name(parts[1]);
+    if (!month) return std::nullopt;
+    return parts[0].size() == 4 ? civil(*a, month, *c) : civil(*c, month, *a);
+  }
+  if (!a && b && c) {
+    const int month = month_from_name(parts[0]);
+    if (!month) return std::nullopt;
+    return civil(*c, month, *b);
+  }
+  return std::nullopt;
+}
+
+std::optional<double> parse_amount(std::string_view text, bool& repaired) {
+  repaired = false;
+  text = trim(text);
+  if (text.empty()) return std::nullopt;
+  if (auto v = parse_number(text)) return v;
+  // Only currency symbols or codes around the number, blanks and thousands separators may go.
+  auto is_currency = [](char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '$' || c == ' ' ||
+           static_cast<unsigned char>(c) >= 0x80;
+  };
+  while (!text.empty() && is_currency(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_currency(text.back())) text.remove_suffix(1);
+  std::string cleaned;
+  const std::string_view integer = text.substr(0, text.find('.'));
+  std::size_t group = 0;
+  for (std::size_t i = integer.size(); i-- > 0;) {
+    if (integer[i] == ',' || integer[i] == ' ') {
+      if (group != 3) return std::nullopt;  // "1,5" is a decimal comma, not a thousands group
+      group = 0;
+    } else {
+      ++group;
+    }
+  }
+  for (char c : text) {
+    if (c != ',' && c != ' ') cleaned.push_back(c);
+  }
+  auto v = parse_number(cleaned);
+  if (v) repaired = true;
+  return v;
+}
+
+HistorySource read_history_source(const std::string& path) {
+  const nlohmann::json document = read_json_file(path);
+  const JsonNode root(document, path);
+  root.allow_only({"opportunities", "bookings", "reps", "products", "won_stages", "lost_stages",
+                   "open_stages", "day_first"});
+  std::string base = std::filesystem::path(path).parent_path().string();
+  if (base.empty()) base = ".";
+  HistorySource source;
+  if (auto n = root.get("opportunities")) source.opportunities = table_source(*n, base);
+  if (auto n = root.get("bookings")) source.bookings = table_source(*n, base);
+  if (auto n = root.get("reps")) source.reps = table_source(*n, base);
+  if (auto n = root.get("products")) source.products = table_source(*n, base);
+  if (auto n = root.get("won_stages")) source.won_stages = string_list(*n);
+  if (auto n = root.get("lost_stages")) source.lost_stages = string_list(*n);
+  if (auto n = root.get("open_stages")) source.open_stages = string_list(*n);
+  if (auto n = root.get("day_first")) source.day_first = n->boolean();
+  if (!source.opportunities && !source.bookings)
+    root.fail("needs \"opportunities\" or \"bookings\"");
+  return source;
+}
+
+History read_history(const HistorySource& source, ReadReport& report) {
+  History history;
+  std::optional<RepTable> reps;
+  if (source.reps) reps = read_reps(*source.reps);
+  Spellings segments, regions;
+  if (source.products) {
+    const CsvTable table = CsvTable::read(source.products->path, true);
+    const auto name = required_column(table, *source.products, "segment", {"product"});
+    const auto price =
+        field_column(table, *source.products, "list_price", {"sales_price", "price"});
+    for (const auto& row : table.rows()) {
+      if (name >= row.fields.size()) continue;
+      const std::string product(trim(row.fields[name]));
+      if (product.empty()) continue;
+      segments.add_reference(product);
+      if (price && *price < row.fields.size()) {
+        bool repaired = false;
+        auto value = parse_amount(row.fields[*price], repaired);
+        if (!value || *value < 0) {
+          throw_input("{}: column '{}': '{}' is not a price", table.where(row),
+                      table.header()[*price], row.fields[*price]);
+        }
+        history.list_price[product] = *value;
+      }
+    }
+  }
+  std::set<std::string> won, lost, open;
+  for (const auto& s : source.won_stages) won.insert(name_key(s));
+  for (const auto& s : source.lost_stages) lost.insert(name_key(s));
+  for (const auto& s : source.open_stages) open.insert(name_key(s));
+  if (!source.open_stages.empty()) report.earliest_open_stage = source.open_stages.front();
+  int last_day = 0;
+
+  if (source.opportunities) {
+    const CsvTable table = CsvTable::read(source.opportunities->path, true);
+    const TableSource& map = *source.opportunities;
+    Issues issues(report, table);
+    const auto id = field_column(table, map, "id", {"opportunity_id"});
+    const auto owner = field_column(table, map, "owner", {"sales_agent"});
+    const auto region = field_column(table, map, "region");
+    const auto segment = field_column(table, map, "segment", {"product"});
+    const auto stage = required_column(table, map, "stage", {"deal_stage"});
+    const auto created = field_column(table, map, "created", {"engage_date", "created_date"});
+    const auto closed = required_column(table, map, "closed", {"close_date"});
+    const auto amount = field_column(table, map, "amount", {"close_value"});
+    if (!region && !(owner && reps)) {
+      throw_input(
+          "{}:1: no region column and no rep table to find regions from owners (map region=COLUMN "
+          "or give --reps)",
+          table.name());
+    }
+    count_spellings(table, segment, region, segments, regions);
+    std::set<std::string> ids;
+    for (const auto& row : table.rows()) {
+      ++report.opportunity_rows;
+      if (!issues.complete(row)) continue;
+      const Fields field{row};
+      Opportunity o;
+      o.line = row.line;
+      o.id = id ? field(id) : fmt::format("line{}", row.line);
+      if (o.id.empty()) {
+        issues.reject(row, "empty opportunity id");
+        continue;
+      }
+      if (!ids.insert(o.id).second) {
+        issues.reject(row,
+                      fmt::format("duplicate opportunity id '{}' (the first row is kept)", o.id));
+        continue;
+      }
+      o.owner = field(owner);
+      if (region) {
+        const std::string raw = field(region);
+        o.region = regions.canonical(raw);
+        if (!raw.empty() && o.region != raw)
+          issues.repair(row, fmt::format("region '{}' read as '{}'", raw, o.region));
+      }
+      if (o.region.empty() && reps && !o.owner.empty()) {
+        auto it = reps->region_by_key.find(name_key(o.owner));
+        if (it == reps->region_by_key.end()) {
+          issues.reject(row, fmt::format("owner '{}' is not in the rep table {}", o.owner,
+                                         source.reps->path));
+          continue;
+        }
+        if (reps->name_by_key[name_key(o.owner)] != o.owner) {
+          issues.repair(row, fmt::format("owner '{}' read as '{}'", o.owner,
+                                         reps->name_by_key[name_key(o.owner)]));
+          o.owner = reps->name_by_key[name_key(o.owner)];
+        }
+        o.region = it->second;
+      }
+      if (o.region.empty()) {
+        issues.reject(row, "no region (empty region and no owner in the rep table)");
+        continue;
+      }
+      const std::string raw_segment = segment ? field(segment) : std::string("all");
+      o.segment = raw_segment.empty() ? std::string() : segments.canonical(raw_segment);
+      if (o.segment.empty()) {
+        issues.reject(row,
+                      raw_segment.empty()
+                          ? std::string("empty segment/product")
+                          : fmt::format("product '{}' is not in the product table", raw_segment));
+        continue;
+      }
+      if (o.segment != raw_segment) {
+        issues.repair(row, fmt::format("product '{}' read as '{}' (spelling normalised)",
+                                       raw_segment, o.segment));
+      }
+      const std::string stage_text = field(stage);
+      const std::string stage_key = name_key(stage_text);
+      if (won.count(stage_key)) {
+        o.outcome = Outcome::won;
+      } else if (lost.count(stage_key)) {
+        o.outcome = Outcome::lost;
+      } else if (open.empty() || open.count(stage_key)) {
+        o.outcome = Outcome::open;
+      } else {
+        issues.reject(row,
+                      fmt::format("stage '{}' is not a known won, lost or open stage", stage_text));
+        continue;
+      }
+      if (created && !field(created).empty()) {
+        o.created = parse_date(field(created), source.day_first);
+        if (!o.created) {
+          issues.reject(row, fmt::format("created date '{}' is not a date", field(created)));
+          continue;
+        }
+        last_day = std::max(last_day, *o.created);
+      }
+      const std::string closed_text = field(closed);
+      if (o.outcome != Outcome::open) {
+        o.closed = parse_date(closed_text, source.day_first);
+        if (!o.closed) {
+          issues.reject(row, closed_text.empty()
+                                 ? fmt::format("stage '{}' but no close date", stage_text)
+                                 : fmt::format("close date '{}' is not a date", closed_text));
+          continue;
+        }
+        if (o.created && *o.closed < *o.created) {
+          issues.reject(
+              row, fmt::format("closed {} before it was created {}", closed_text, field(created)));
+          continue;
+        }
+        last_day = std::max(last_day, *o.closed);
+      }
+      const std::string amount_text = field(amount);
+      if (!amount_text.empty()) {
+        bool repaired = false;
+        o.amount = parse_amount(amount_text, repaired);
+        if (!o.amount || *o.amount < 0) {
+          issues.reject(row, fmt::format("amount '{}' is not a non-negative number", amount_text));
+          continue;
+        }
+        if (repaired)
+          issues.repair(row, fmt::format("amount '{}' read as {}", amount_text, *o.amount));
+      } else if (o.outcome == Outcome::won) {
+        issues.repair(
+            row,
+            "won with an empty amount: kept for win rate and cycle, left out of the deal-size fit");
+      }
+      history.opportunities.push_back(std::move(o));
+    }
+    report.opportunities_kept = history.opportunities.size();
+  }
+
+  if (source.bookings) {
+    const CsvTable table = CsvTable::read(source.bookings->path, true);
+    const TableSource& map = *source.bookings;
+    Issues issues(report, table);
+    const auto date = required_column(table, map, "date", {"order date", "close_date"});
+    const auto region = field_column(table, map, "region");
+    const auto owner = field_column(table, map, "owner");
+    const auto segment = field_column(table, map, "segment");
+    const auto amount = required_column(table, map, "amount", {"sales"});
+    const auto order = field_column(table, map, "id");
+    if (!region && !(owner && reps))
+      throw_input("{}:1: no region column (map region=COLUMN)", table.name());
+    count_spellings(table, segment, region, segments, regions);
+    std::map<std::string, std::size_t> order_index;
+    for (const auto& row : table.rows()) {
+      ++report.booking_rows;
+      if (!issues.complete(row)) continue;
+      const Fields field{row};
+      Booking b;
+      b.line = row.line;
+      const auto day = parse_date(field(date), source.day_first);
+      if (!day) {
+        issues.reject(row, fmt::format("date '{}' is not a date", field(date)));
+        continue;
+      }
+      b.day = *day;
+      const std::string raw_region = field(region);
+      b.region = regions.canonical(raw_region);
+      if (b.region.empty() && reps) {
+        auto it = reps->region_by_key.find(name_key(field(owner)));
+        if (it != reps->region_by_key.end()) b.region = it->second;
+      }
+      if (b.region.empty()) {
+        issues.reject(row, "no region");
+        continue;
+      }
+      if (b.region != raw_region && !raw_region.empty()) {
+        issues.repair(row, fmt::format("region '{}' read as '{}'", raw_region, b.region));
+      }
+      const std::string raw_segment = segment ? field(segment) : std::string("all");
+      b.segment = raw_segment.empty() ? std::string() : segments.canonical(raw_segment);
+      if (b.segment.empty()) {
+        issues.reject(row,
+                      raw_segment.empty()
+                          ? std::string("empty segment")
+                          : fmt::format("segment '{}' is not in the product table", raw_segment));
+        continue;
+      }
+      if (b.segment != raw_segment)
+        issues.repair(row, fmt::format("segment '{}' read as '{}' (spelling normalised)",
+                                       raw_segment, b.segment));
+      bool repaired = false;
+      const auto value = parse_amount(field(amount), repaired);
+      if (!value || *value < 0) {
+        issues.reject(row,
+                      field(amount).empty()
+                          ? std::string("empty amount (a booking needs one)")
+                          : fmt::format("amount '{}' is not a non-negative number", field(amount)));
+        continue;
+      }
+      if (repaired)
+        issues.repair(row, fmt::format("amount '{}' read as {}", field(amount), *value));
+      b.amount = *value;
+      last_day = std::max(last_day, b.day);
+      const std::string order_id = field(order);
+      if (!order_id.empty()) {
+        auto [it, inserted] = order_index.emplace(order_id, history.bookings.size());
+        if (!inserted) {
+          Booking& first = history.bookings[it->second];
+          if (first.region != b.region || first.day != b.day) {
+            issues.reject(
+                row, fmt::format("order '{}' appears with another region or date than on line {}",
+                                 order_id, first.line));
+            continue;
+          }
+          first.amount += b.amount;  // one order, one deal: its lines are summed
+          ++report.merged_order_lines;
+          continue;
+        }
+      }
+      history.bookings.push_back(std::move(b));
+    }
+    report.bookings_kept = history.bookings.size();
+  }
+  history.snapshot_day = last_day;
+  return history;
+}
+
+}  // namespace opsim

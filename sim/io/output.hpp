@@ -1,0 +1,63 @@
+// Writing a run's results: HDF5 (the complete record), summary JSON, CSV for spreadsheets and
+// a readable table. Files are written under a temporary name and renamed when complete.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "models/scenario.hpp"
+#include "sim/engine/results.hpp"
+#include "sim/engine/summary.hpp"
+
+namespace opsim {
+
+struct Provenance {
+  std::string command_line;
+  std::uint64_t seed = 0;
+  std::string scenario_sha256;
+  std::string scenario_name;
+  std::string scenario_path;       //!< absolute, so that `opsim merge` can reload it
+  std::uint64_t total_trials = 0;  //!< trials of the whole run this file is part of
+};
+
+//! What a result file says about itself (root attributes).
+struct ResultFileInfo {
+  std::string path;
+  std::string opsim_version;
+  std::string scenario_sha256;
+  std::string scenario_path;
+  std::uint64_t seed = 0;
+  std::uint64_t first_trial = 0;
+  std::uint64_t end_trial = 0;
+  std::uint64_t total_trials = 0;
+  bool keep_trials = false;
+};
+
+ResultFileInfo read_result_info(const std::string& path);
+//! Reads the per-trial datasets and moment-tree nodes back; `layout` must match the file.
+RunResult read_result(const std::string& path, const ResultLayout& layout);
+
+//! Writes `path` atomically: `write` fills a temporary file next to it, which is renamed to
+//! `path` only when `write` returns; on an exception the temporary file is removed.
+void write_atomically(const std::string& path,
+                      const std::function<void(const std::string&)>& write);
+
+void write_hdf5(const std::string& path, const Scenario& scenario, const RunResult& result,
+                const Summary* summary, const Provenance& provenance);
+
+void write_summary_json(const std::string& path, const Scenario& scenario, const Summary& summary,
+                        const Provenance& provenance);
+
+//! Writes monthly.csv, periods.csv, targets.csv and productivity.csv into `directory`.
+void write_csv(const std::string& directory, const Scenario& scenario, const Summary& summary);
+
+//! The summary table printed by `opsim run`.
+std::string format_summary_table(const Scenario& scenario, const Summary& summary);
+
+//! Labels of the result axes ("total" last for regions and segments).
+std::vector<std::string> region_labels(const Scenario& scenario);
+std::vector<std::string> segment_labels(const Scenario& scenario);
+std::vector<std::string> month_labels(const Scenario& scenario);
+
+}  // namespace opsim

@@ -1,0 +1,43 @@
+// Writing the plan commands' results: HDF5, CSV folders and the terminal tables. Layout:
+// results/plan.md. Files are written under a temporary name and renamed when complete.
+#pragma once
+
+#include <string>
+
+#include "models/plan/capacity.hpp"
+#include "models/plan/compensation.hpp"
+#include "models/plan/quotas.hpp"
+#include "models/scenario.hpp"
+#include "sim/io/output.hpp"
+
+namespace opsim {
+
+//! What a quota run did, for the files' attributes.
+struct QuotaRunInfo {
+  std::string method;
+  int fiscal_year = 0;
+  double over_assignment = 1.0;
+  double target = 0.0;              //!< over-assigned, plan-rate reporting currency
+  double common_probability = 0.0;  //!< equal-chance only (NaN otherwise)
+  std::uint64_t trials = 0;
+};
+
+void write_quota_hdf5(const std::string& path, const Scenario& scenario, const QuotaRunInfo& info,
+                      const plan::QuotaReport& report, const plan::CompResult* comp,
+                      const Provenance& provenance);
+//! seats.csv, territories.csv, regions.csv, organisation.csv, attainment_histogram.csv and,
+//! with a comp result, compensation_seats.csv and compensation.csv.
+void write_quota_csv(const std::string& directory, const Scenario& scenario,
+                     const QuotaRunInfo& info, const plan::QuotaReport& report,
+                     const plan::CompResult* comp);
+std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& info,
+                               const plan::QuotaReport& report, const plan::CompResult* comp);
+
+void write_capacity_hdf5(const std::string& path, const Scenario& scenario,
+                         const plan::CapacityResult& result, const Provenance& provenance);
+//! plan.csv and attainment.csv.
+void write_capacity_csv(const std::string& directory, const Scenario& scenario,
+                        const plan::CapacityResult& result);
+std::string format_capacity_table(const Scenario& scenario, const plan::CapacityResult& result);
+
+}  // namespace opsim

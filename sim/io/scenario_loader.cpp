@@ -1,0 +1,1053 @@
+#include "sim/io/scenario_loader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <sstream>
+
+#include <openssl/evp.h>
+
+#include "models/outcome.hpp"
+#include "sim/io/csv.hpp"
+#include "sim/base/error.hpp"
+#include "sim/io/json_reader.hpp"
+#include "sim/base/random.hpp"
+
+namespace opsim {
+
+namespace {
+
+constexpr int kMaxMonths = 120;
+constexpr long long kMaxTrials = 100'000'000;
+constexpr int kMaxCycleMonths = 60;
+
+//! Name -> index tables with precise errors for unknown references.
+class Names {
+ public:
+  explicit Names(std::string kind) : kind_(std::move(kind)) {}
+  void add(const std::string& id, const JsonNode& where) {
+    if (index_.count(id)) where.fail("duplicate {} id \"{}\"", kind_, id);
+    index_.emplace(id, static_cast<int>(order_.size()));
+    order_.push_back(id);
+  }
+  bool contains(const std::string& id) const { return index_.count(id) > 0; }
+  int find(const std::string& id) const {
+    auto it = index_.find(id);
+    return it == index_.end() ? -1 : it->second;
+  }
+  std::string unknown_message(const std::string& id) const {
+    std::string message = fmt::format("unknown {} \"{}\"", kind_, id);
+    const std::string suggestion = did_you_mean(id, order_);
+    if (!suggestion.empty()) return message + fmt::format(" (did you mean \"{}\"?)", suggestion);
+    return message + fmt::format(" (known: {})", fmt::join(order_, ", "));
+  }
+  int resolve(const JsonNode& node) const {
+    const std::string id = node.string();
+    const int i = find(id);
+    if (i < 0) node.fail("{}", unknown_message(id));
+    return i;
+  }
+  int resolve(const CsvTable& table, const CsvRow& row, std::size_t column) const {
+    const std::string& id = table.text(row, column);
+    const int i = find(id);
+    if (i < 0)
+      throw_input("{}: column '{}': {}", table.where(row), table.header()[column],
+                  unknown_message(id));
+    return i;
+  }
+  std::size_t size() const { return order_.size(); }
+
+ private:
+  std::string kind_;
+  std::map<std::string, int, std::less<>> index_;
+  std::vector<std::string> order_;
+};
+
+struct Context {
+  Context(Scenario& s, std::string dir, CsvCache* shared)
+      : scenario(s), base_dir(std::move(dir)), cache(shared) {}
+  Scenario& scenario;
+  std::string base_dir;
+  Names currencies{"currency"};
+  Names regions{"region"};
+  Names segments{"segment"};
+  Names curves{"ramp curve"};
+  Names stages{"stage"};
+  Names seats{"rep"};
+
+  CsvCache* cache = nullptr;
+  CsvCache own_cache;
+
+  const CsvTable& read_csv(const JsonNode& node) {
+    return (cache ? cache : &own_cache)->get(resolve_path(node.string()));
+  }
+
+  std::string resolve_path(const std::string& path) const {
+    std::filesystem::path p(path);
+    return p.is_absolute() ? path
+                           : (std::filesystem::path(base_dir) / p).lexically_normal().string();
+  }
+  int relative(int absolute_month) const { return absolute_month - scenario.calendar.start(); }
+};
+
+//! A "YYYY-MM" CSV field as an absolute month.
+int csv_month(const CsvTable& table, const CsvRow& row, std::size_t column) {
+  const std::string& text = table.text(row, column);
+  auto month = parse_year_month(text);
+  if (!month) {
+    throw_input("{}: column '{}': \"{}\" is not a month (expected YYYY-MM)", table.where(row),
+                table.header()[column], text);
+  }
+  return *month;
+}
+
+LognormalSpec parse_lognormal(const JsonNode& node) {
+  node.allow_only({"mean", "cv"});
+  LognormalSpec spec;
+  spec.mean = node.at("mean").positive();
+  if (auto cv = node.get("cv")) spec.cv = cv->number_in(0.0, 20.0, "a coefficient of variation");
+  return spec;
+}
+
+//! {"mean", "cv"} (lognormal) or {"empirical": [amounts]} (each amount equally likely).
+void parse_deal_size(const JsonNode& node, SegmentParams& p) {
+  if (!node.is_object() || !node.has("empirical")) {
+    p.deal_size = parse_lognormal(node);
+    p.deal_size_sample.clear();
+    return;
+  }
+  node.allow_only({"empirical"});
+  const JsonNode list = node.at("empirical");
+  if (list.size() == 0 || list.size() > 1'000'000) list.fail("needs 1..1000000 amounts");
+  std::vector<double> sample;
+  for (const auto& item : list.items()) sample.push_back(item.positive());
+  std::sort(sample.begin(), sample.end());
+  const double n = static_cast<double>(sample.size());
+  const double mean = std::accumulate(sample.begin(), sample.end(), 0.0) / n;
+  double ss = 0;
+  for (double x : sample) ss += (x - mean) * (x - mean);
+  p.deal_size = {mean, std::sqrt(ss / n) / mean};
+  p.deal_size_sample = std::move(sample);
+}
+
+std::vector<double> parse_pmf(const JsonNode& node, int max_length) {
+  std::vector<double> pmf;
+  if (node.is_number()) {
+    const auto k = node.integer(0, max_length - 1);
+    pmf.assign(static_cast<std::size_t>(k) + 1, 0.0);
+    pmf.back() = 1.0;
+    return pmf;
+  }
+  const JsonNode list = node.is_object() ? (node.allow_only({"pmf"}), node.at("pmf")) : node;
+  if (list.size() == 0 || list.size() > static_cast<std::size_t>(max_length)) {
+    list.fail("needs 1..{} probabilities (P(0 months), P(1 month), ...)", max_length);
+  }
+  for (const auto& item : list.items()) pmf.push_back(item.non_negative());
+  const double total = std::accumulate(pmf.begin(), pmf.end(), 0.0);
+  if (std::abs(total - 1.0) > 1e-6) list.fail("probabilities sum to {} (must sum to 1)", total);
+  for (auto& p : pmf) p /= total;
+  return pmf;
+}
+
+std::vector<AttritionBand> parse_attrition(const JsonNode& node) {
+  std::vector<AttritionBand> bands;
+  if (node.is_number()) {
+    bands.push_back(
+        {std::numeric_limits<int>::max(), node.number_in(0.0, 0.999999, "an annual rate")});
+    return bands;
+  }
+  int previous = -1;
+  const std::size_t count = node.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    const JsonNode item = node.at(i);
+    item.allow_only({"max_tenure_months", "annual"});
+    AttritionBand band;
+    band.annual_rate = item.at("annual").number_in(0.0, 0.999999, "an annual rate");
+    if (auto max = item.get("max_tenure_months")) {
+      band.max_tenure_months = static_cast<int>(max->integer(0, 1200));
+      if (band.max_tenure_months <= previous) {
+        max->fail("{} does not increase on the previous band ({})", band.max_tenure_months,
+                  previous);
+      }
+      previous = band.max_tenure_months;
+    } else if (i + 1 < count) {
+      item.fail("only the last band may omit max_tenure_months");
+    }
+    bands.push_back(band);
+  }
+  if (bands.empty()) node.fail("needs at least one band");
+  if (bands.back().max_tenure_months != std::numeric_limits<int>::max()) {
+    node.fail("the last band must omit max_tenure_months (it covers all longer tenures)");
+  }
+  return bands;
+}
+
+const std::vector<std::string_view> kSegmentParamKeys = {"opportunity_rate",
+                                                         "win_rate",
+                                                         "quarter_end_win_multiplier",
+                                                         "deal_size",
+                                                         "cycle_months",
+                                                         "contract_term_months",
+                                                         "ramp_curve",
+                                                         "attrition",
+                                                         "backfill_lag_months",
+                                                         "skill_cv",
+                                                         "productivity_growth",
+                                                         "churn_probability",
+                                                         "expansion"};
+
+//! Applies the members present in `node` onto `p`.
+void apply_segment_params(const JsonNode& node, const Context& ctx, SegmentParams& p) {
+  if (auto v = node.get("opportunity_rate"))
+    p.opportunity_rate = v->number_in(0.0, 1000.0, "a rate per rep-month");
+  if (auto v = node.get("win_rate")) p.win_rate = v->probability();
+  if (auto v = node.get("quarter_end_win_multiplier"))
+    p.quarter_end_win_multiplier = v->number_in(0.0, 10.0, "a multiplier");
+  if (auto v = node.get("deal_size")) parse_deal_size(*v, p);
+  if (auto v = node.get("cycle_months")) p.cycle_pmf = parse_pmf(*v, kMaxCycleMonths);
+  if (auto v = node.get("contract_term_months"))
+    p.contract_term_months = static_cast<int>(v->integer(1, 120));
+  if (auto v = node.get("ramp_curve")) p.ramp_curve = ctx.curves.resolve(*v);
+  if (auto v = node.get("attrition")) p.attrition = parse_attrition(*v);
+  if (auto v = node.get("backfill_lag_months")) {
+    if (v->is_string() && v->string() == "none") {
+      p.backfill_lag_months = -1;
+    } else if (v->is_string()) {
+      v->fail("\"{}\" is not allowed (a number of months 0..60, or \"none\")", v->string());
+    } else {
+      p.backfill_lag_months = static_cast<int>(v->integer(0, 60));
+    }
+  }
+  if (auto v = node.get("skill_cv"))
+    p.skill_cv = v->number_in(0.0, 5.0, "a coefficient of variation");
+  if (auto v = node.get("productivity_growth"))
+    p.productivity_growth = v->number_in(-0.9, 10.0, "an annual growth rate");
+  if (auto v = node.get("churn_probability")) p.churn_probability = v->probability();
+  if (auto v = node.get("expansion")) {
+    v->allow_only({"mean", "sd"});
+    p.expansion.mean = v->at("mean").number_in(-1.0, 10.0, "a relative change");
+    if (auto sd = v->get("sd")) p.expansion.sd = sd->number_in(0.0, 10.0, "a standard deviation");
+  }
+}
+
+void parse_horizon(const JsonNode& root, Context& ctx) {
+  const JsonNode h = root.at("horizon");
+  h.allow_only({"start", "months", "fiscal_year_start_month", "reporting_currency"});
+  const int start = h.at("start").year_month();
+  const int months = static_cast<int>(h.at("months").integer(1, kMaxMonths));
+  int fiscal_start = 1;
+  if (auto f = h.get("fiscal_year_start_month")) fiscal_start = static_cast<int>(f->integer(1, 12));
+  ctx.scenario.calendar = Calendar(start, months, fiscal_start);
+}
+
+void parse_fx(const JsonNode& root, Context& ctx) {
+  auto& fx = ctx.scenario.fx;
+  const JsonNode reporting_node = root.at("horizon").at("reporting_currency");
+  const std::string reporting = reporting_node.string();
+  std::vector<JsonNode> listed;
+  std::optional<JsonNode> correlation;
+  if (auto node = root.get("fx")) {
+    node->allow_only({"currencies", "correlation"});
+    if (auto list = node->get("currencies")) listed = list->items();
+    correlation = node->get("correlation");
+  }
+  for (const auto& item : listed) {
+    item.allow_only({"code", "plan_rate", "annual_volatility"});
+    Currency c;
+    c.code = item.at("code").string();
+    if (c.code.size() != 3) item.at("code").fail("\"{}\" is not a 3-letter currency code", c.code);
+    c.key = stable_hash("currency:" + c.code);
+    if (auto rate = item.get("plan_rate")) c.plan_rate = rate->positive();
+    if (auto vol = item.get("annual_volatility"))
+      c.annual_vol = vol->number_in(0.0, 2.0, "an annual volatility");
+    if (c.code == reporting && (c.plan_rate != 1.0 || c.annual_vol != 0.0)) {
+      item.fail("the reporting currency {} must have plan_rate 1 and annual_volatility 0", c.code);
+    }
+    if (c.code != reporting && !item.has("plan_rate")) {
+      item.fail("plan_rate is required ({} units per {})", reporting, c.code);
+    }
+    ctx.currencies.add(c.code, item.at("code"));
+    fx.currencies.push_back(c);
+  }
+  const std::size_t listed_count = fx.currencies.size();
+  if (!ctx.currencies.contains(reporting)) {
+    ctx.currencies.add(reporting, reporting_node);
+    fx.currencies.push_back({reporting, stable_hash("currency:" + reporting), 1.0, 0.0});
+  }
+  fx.reporting = ctx.currencies.find(reporting);
+  const std::size_t n = fx.currencies.size();
+  Eigen::MatrixXd corr =
+      Eigen::MatrixXd::Identity(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  if (correlation) {
+    if (correlation->size() != listed_count) {
+      correlation->fail("has {} rows; needs one per currency in /fx/currencies ({})",
+                        correlation->size(), listed_count);
+    }
+    for (std::size_t i = 0; i < listed_count; ++i) {
+      const JsonNode row = correlation->at(i);
+      if (row.size() != listed_count)
+        row.fail("has {} entries; needs {}", row.size(), listed_count);
+      for (std::size_t j = 0; j < listed_count; ++j) {
+        corr(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+            row.at(j).number_in(-1.0, 1.0, "a correlation");
+      }
+    }
+  }
+  auto factor = [&](const Eigen::MatrixXd& m, const JsonNode& where) {
+    if (!m.isApprox(m.transpose(), 1e-12)) where.fail("the correlation matrix is not symmetric");
+    for (Eigen::Index i = 0; i < m.rows(); ++i) {
+      if (m(i, i) != 1.0) where.fail("diagonal entry {} is {} (must be 1)", i, m(i, i));
+    }
+    Eigen::LLT<Eigen::MatrixXd> llt(m);
+    if (llt.info() != Eigen::Success) where.fail("the correlation matrix is not positive definite");
+    return Eigen::MatrixXd(llt.matrixL());
+  };
+  fx.cholesky = factor(corr, correlation ? *correlation : root);
+}
+
+void parse_regions(const JsonNode& root, Context& ctx) {
+  const JsonNode list = root.at("regions");
+  if (list.size() == 0) list.fail("needs at least one region");
+  for (const auto& item : list.items()) {
+    item.allow_only({"id", "currency", "seasonality"});
+    Region region;
+    region.id = item.at("id").string();
+    ctx.regions.add(region.id, item.at("id"));
+    region.currency = item.has("currency") ? ctx.currencies.resolve(item.at("currency"))
+                                           : ctx.scenario.fx.reporting;
+    region.seasonality.fill(1.0);
+    if (auto season = item.get("seasonality")) {
+      if (season->size() != 12)
+        season->fail("has {} values; needs 12 (January..December)", season->size());
+      double sum = 0;
+      for (int m = 0; m < 12; ++m) sum += region.seasonality[m] = season->at(m).positive();
+      for (auto& v : region.seasonality) v *= 12.0 / sum;
+    }
+    ctx.scenario.regions.push_back(region);
+  }
+}
+
+void parse_ramp_curves(const JsonNode& root, Context& ctx) {
+  auto list = root.get("ramp_curves");
+  if (!list) return;
+  for (const auto& item : list->items()) {
+    item.allow_only({"id", "fraction"});
+    RampCurve curve;
+    curve.id = item.at("id").string();
+    ctx.curves.add(curve.id, item.at("id"));
+    for (const auto& f : item.at("fraction").items())
+      curve.fraction.push_back(f.number_in(0.0, 2.0, "a productivity fraction"));
+    ctx.scenario.ramp_curves.push_back(curve);
+  }
+}
+
+void parse_segments(const JsonNode& root, Context& ctx, std::vector<SegmentParams>& base) {
+  const JsonNode list = root.at("segments");
+  if (list.size() == 0) list.fail("needs at least one segment");
+  for (const auto& item : list.items()) {
+    std::vector<std::string_view> keys{"id"};
+    item.expect_object();
+    for (const auto& key : item.keys()) {
+      if (key != "id" && std::find(kSegmentParamKeys.begin(), kSegmentParamKeys.end(), key) ==
+                             kSegmentParamKeys.end()) {
+        std::vector<std::string> allowed{"id"};
+        allowed.insert(allowed.end(), kSegmentParamKeys.begin(), kSegmentParamKeys.end());
+        const auto suggestion = did_you_mean(key, allowed);
+        item.at(key).fail(
+            "unknown key \"{}\"{}", key,
+            suggestion.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", suggestion));
+      }
+    }
+    Segment segment;
+    segment.id = item.at("id").string();
+    ctx.segments.add(segment.id, item.at("id"));
+    SegmentParams params;
+    apply_segment_params(item, ctx, params);
+    if (params.opportunity_rate > 0 && !item.has("deal_size")) {
+      item.fail("deal_size is required when opportunity_rate is above 0");
+    }
+    ctx.scenario.segments.push_back(segment);
+    base.push_back(params);
+  }
+}
+
+void parse_products(const JsonNode& root, Context& ctx) {
+  auto list = root.get("products");
+  if (!list) return;
+  Names ids("product");
+  std::vector<double> share_sum(ctx.scenario.segments.size(), 0.0);
+  for (const auto& item : list->items()) {
+    item.allow_only({"id", "segment", "share", "win_rate", "quarter_end_win_multiplier",
+                     "deal_size", "cycle_months", "contract_term_months"});
+    Product product;
+    product.id = item.at("id").string();
+    ids.add(product.id, item.at("id"));
+    product.segment = ctx.segments.resolve(item.at("segment"));
+    product.share = item.at("share").number_in(0.0, 1.0, "a share of the segment's opportunities");
+    if (auto v = item.get("win_rate")) product.win_rate = v->probability();
+    if (auto v = item.get("quarter_end_win_multiplier"))
+      product.quarter_end_win_multiplier = v->number_in(0.0, 10.0, "a multiplier");
+    if (auto v = item.get("deal_size")) product.deal_size = parse_lognormal(*v);
+    if (auto v = item.get("cycle_months")) product.cycle_pmf = parse_pmf(*v, kMaxCycleMonths);
+    if (auto v = item.get("contract_term_months"))
+      product.contract_term_months = static_cast<int>(v->integer(1, 120));
+    share_sum[product.segment] += product.share;
+    ctx.scenario.products.push_back(std::move(product));
+  }
+  for (std::size_t s = 0; s < share_sum.size(); ++s) {
+    if (share_sum[s] > 0 && std::abs(share_sum[s] - 1.0) > 1e-6) {
+      list->fail("the shares of segment \"{}\"'s products sum to {} (must sum to 1)",
+                 ctx.scenario.segments[s].id, share_sum[s]);
+    }
+  }
+}
+
+void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<SegmentParams>& base) {
+  Scenario& sc = ctx.scenario;
+  const int months = sc.months();
+  const int S = sc.segment_count();
+  sc.params.resize(static_cast<std::size_t>(sc.region_count()) * S * months);
+  for (int r = 0; r < sc.region_count(); ++r) {
+    for (int s = 0; s < S; ++s) {
+      for (int m = 0; m < months; ++m)
+        sc.params[(static_cast<std::size_t>(r) * S + s) * months + m] = base[s];
+    }
+  }
+  auto list = root.get("overrides");
+  if (!list) return;
+  std::vector<bool> deal_size_given(sc.params.size());
+  for (int s = 0; s < S; ++s) {
+    if (!root.at("segments").at(static_cast<std::size_t>(s)).has("deal_size")) continue;
+    for (int r = 0; r < sc.region_count(); ++r) {
+      const auto first = (static_cast<std::size_t>(r) * S + s) * months;
+      std::fill_n(deal_size_given.begin() + static_cast<std::ptrdiff_t>(first), months, true);
+    }
+  }
+  for (const auto& item : list->items()) {
+    item.allow_only({"region", "segment", "from", "set"});
+    const int region = item.has("region") ? ctx.regions.resolve(item.at("region")) : -1;
+    const int segment = item.has("segment") ? ctx.segments.resolve(item.at("segment")) : -1;
+    int from = 0;
+    if (auto f = item.get("from")) from = std::max(0, ctx.relative(f->year_month()));
+    const JsonNode set = item.at("set");
+    set.allow_only(kSegmentParamKeys);
+    for (int r = 0; r < sc.region_count(); ++r) {
+      if (region >= 0 && r != region) continue;
+      for (int s = 0; s < S; ++s) {
+        if (segment >= 0 && s != segment) continue;
+        for (int m = from; m < months; ++m) {
+          const std::size_t cell = (static_cast<std::size_t>(r) * S + s) * months + m;
+          apply_segment_params(set, ctx, sc.params[cell]);
+          if (set.has("deal_size")) deal_size_given[cell] = true;
+          // Without a deal size, won deals would silently be worth the default 1 currency unit.
+          if (sc.params[cell].opportunity_rate > 0 && !deal_size_given[cell]) {
+            set.fail(
+                "deal_size is required: opportunity_rate is above 0 for {}/{} from {}, and "
+                "neither the segment nor an override gives a deal size",
+                sc.regions[r].id, sc.segments[s].id, format_year_month(sc.calendar.absolute(m)));
+          }
+        }
+      }
+    }
+  }
+}
+
+void add_seat(Context& ctx, Seat seat, const JsonNode& where) {
+  ctx.seats.add(seat.id, where);
+  seat.key = stable_hash("seat:" + seat.id);
+  ctx.scenario.seats.push_back(std::move(seat));
+}
+
+void parse_roster(const JsonNode& root, Context& ctx) {
+  auto roster = root.get("roster");
+  if (!roster) return;
+  roster->allow_only({"reps", "csv"});
+  if (auto reps = roster->get("reps")) {
+    for (const auto& item : reps->items()) {
+      item.allow_only({"id", "region", "segment", "start", "role"});
+      Seat seat;
+      seat.id = item.at("id").string();
+      seat.region = ctx.regions.resolve(item.at("region"));
+      seat.segment = ctx.segments.resolve(item.at("segment"));
+      if (auto role = item.get("role")) seat.role = role->string();
+      seat.start = ctx.relative(item.at("start").year_month());
+      add_seat(ctx, std::move(seat), item.at("id"));
+    }
+  }
+  if (auto csv = roster->get("csv")) {
+    const CsvTable& table = ctx.read_csv(*csv);
+    const auto id = table.require_column("id"), region = table.require_column("region"),
+               segment = table.require_column("segment"), start = table.require_column("start");
+    const auto role = table.column("role");
+    for (const auto& row : table.rows()) {
+      Seat seat;
+      seat.id = table.required_text(row, id);
+      if (role) seat.role = table.text(row, *role);
+      if (ctx.seats.contains(seat.id))
+        throw_input("{}: duplicate rep id \"{}\"", table.where(row), seat.id);
+      seat.region = ctx.regions.resolve(table, row, region);
+      seat.segment = ctx.segments.resolve(table, row, segment);
+      seat.start = ctx.relative(csv_month(table, row, start));
+      add_seat(ctx, std::move(seat), *csv);
+    }
+  }
+}
+
+void parse_hiring_plan(const JsonNode& root, Context& ctx) {
+  auto plan = root.get("hiring_plan");
+  if (!plan) return;
+  for (const auto& item : plan->items()) {
+    item.allow_only(
+        {"id", "region", "segment", "requisition_month", "count", "time_to_fill_months", "role"});
+    const int region = ctx.regions.resolve(item.at("region"));
+    const int segment = ctx.segments.resolve(item.at("segment"));
+    const int requisition = item.at("requisition_month").year_month();
+    const auto count = item.at("count").integer(0, 100000);
+    int time_to_fill = 0;
+    if (auto t = item.get("time_to_fill_months"))
+      time_to_fill = static_cast<int>(t->integer(0, 36));
+    std::string role;
+    if (auto r = item.get("role")) role = r->string();
+    const std::string prefix =
+        item.has("id")
+            ? item.at("id").string()
+            : fmt::format("hire/{}/{}/{}", ctx.scenario.regions[region].id,
+                          ctx.scenario.segments[segment].id, format_year_month(requisition));
+    for (long long k = 0; k < count; ++k) {
+      Seat seat;
+      seat.id = fmt::format("{}/{}", prefix, k + 1);
+      seat.region = region;
+      seat.segment = segment;
+      seat.role = role;
+      seat.start = ctx.relative(requisition + time_to_fill);
+      seat.planned_hire = true;
+      add_seat(ctx, std::move(seat), item);
+    }
+  }
+}
+
+//! Seat productivity = (seat potential / mean seat potential)^beta; a territory shared by k
+//! seats gives each seat potential / k. Seats without a territory keep productivity 1.
+void parse_territory_potential(const JsonNode& root, Context& ctx) {
+  auto node = root.get("territory_potential");
+  if (!node) return;
+  node->allow_only({"beta", "territories", "csv", "seat_column", "potential_column"});
+  const double beta = node->at("beta").number_in(
+      0.0, 5.0, "an elasticity (0 = potential does not matter, 1 = proportional)");
+  struct Row {
+    std::string territory;
+    int seat;
+    double potential;
+    std::string where;
+  };
+  std::vector<Row> rows;
+  auto check = [&](const Row& row) {
+    for (const Row& other : rows) {
+      if (other.seat == row.seat) {
+        throw_input("{}: seat \"{}\" already has territory \"{}\" (a seat owns one territory)",
+                    row.where, ctx.scenario.seats[row.seat].id, other.territory);
+      }
+    }
+  };
+  if (auto list = node->get("territories")) {
+    for (const auto& item : list->items()) {
+      item.allow_only({"id", "seat", "potential"});
+      Row row{item.at("id").string(), ctx.seats.resolve(item.at("seat")),
+              item.at("potential").positive(), item.where()};
+      check(row);
+      rows.push_back(row);
+    }
+  }
+  if (auto csv = node->get("csv")) {
+    const CsvTable table = CsvTable::read(ctx.resolve_path(csv->string()));
+    const auto territory = table.require_column("territory");
+    // `opsim territories` writes the owner column; a plain territory table names it seat.
+    std::size_t seat = 0;
+    if (auto name = node->get("seat_column")) {
+      seat = table.require_column(name->string());
+    } else {
+      auto found = table.column("seat");
+      seat = found ? *found : table.require_column("owner");
+    }
+    const auto potential = table.require_column(
+        node->has("potential_column") ? node->at("potential_column").string() : "potential");
+    for (const auto& row : table.rows()) {
+      if (table.text(row, seat).empty()) continue;  // vacant territory: no seat to scale
+      Row r{table.text(row, territory), ctx.seats.resolve(table, row, seat),
+            table.number(row, potential), table.where(row)};
+      if (!(r.potential > 0))
+        throw_input("{}: column '{}': {} is not positive (a potential must be > 0)",
+                    table.where(row), table.header()[potential], r.potential);
+      check(r);
+      rows.push_back(r);
+    }
+  }
+  if (rows.empty()) node->fail("maps no seat to a territory (give territories or csv)");
+  std::map<std::string, int> seats_per_territory;
+  for (const Row& row : rows) ++seats_per_territory[row.territory];
+  double mean = 0;
+  for (const Row& row : rows) mean += row.potential / seats_per_territory[row.territory];
+  mean /= static_cast<double>(rows.size());
+  for (const Row& row : rows) {
+    Seat& seat = ctx.scenario.seats[row.seat];
+    seat.territory = row.territory;
+    seat.productivity = std::pow(row.potential / seats_per_territory[row.territory] / mean, beta);
+  }
+}
+
+void parse_intensity(const JsonNode& root, Context& ctx) {
+  auto list = root.get("new_business_intensity");
+  if (!list) return;
+  Scenario& sc = ctx.scenario;
+  for (const auto& item : list->items()) {
+    item.allow_only({"region", "segment", "opportunities_per_month"});
+    IntensitySpec spec;
+    spec.region = ctx.regions.resolve(item.at("region"));
+    spec.segment = ctx.segments.resolve(item.at("segment"));
+    const std::string cell = sc.regions[spec.region].id + "/" + sc.segments[spec.segment].id;
+    // The cell names the random stream: a second entry would repeat the first one's draws.
+    for (std::size_t i = 0; i < sc.intensities.size(); ++i) {
+      if (sc.intensities[i].region == spec.region && sc.intensities[i].segment == spec.segment) {
+        item.fail(
+            "{} already has a new-business intensity at /new_business_intensity/{} "
+            "(give one entry per region and segment)",
+            cell, i);
+      }
+    }
+    spec.key = stable_hash("intensity:" + cell);
+    const JsonNode per_month = item.at("opportunities_per_month");
+    if (per_month.is_number()) {
+      const double base = per_month.number_in(0.0, 1e6, "an opportunity count per month");
+      for (int m = 0; m < sc.months(); ++m) {
+        const double season =
+            sc.regions[spec.region].seasonality[sc.calendar.calendar_month(m) - 1];
+        const double growth = std::pow(
+            1.0 + sc.params_at(spec.region, spec.segment, m).productivity_growth, m / 12.0);
+        spec.opportunities.push_back(base * season * growth);
+      }
+    } else {
+      if (per_month.size() != static_cast<std::size_t>(sc.months())) {
+        per_month.fail("has {} values; needs one per horizon month ({})", per_month.size(),
+                       sc.months());
+      }
+      for (const auto& v : per_month.items())
+        spec.opportunities.push_back(v.number_in(0.0, 1e6, "an opportunity count per month"));
+    }
+    sc.intensities.push_back(std::move(spec));
+  }
+}
+
+void parse_pipeline(const JsonNode& root, Context& ctx) {
+  auto node = root.get("pipeline");
+  if (!node) return;
+  node->allow_only({"stages", "deals", "csv", "slip", "amount_factor", "quarter_end_effect"});
+  auto& pipeline = ctx.scenario.pipeline;
+  for (const auto& item : node->at("stages").items()) {
+    item.allow_only({"id", "win_probability"});
+    Stage stage{item.at("id").string(), item.at("win_probability").probability()};
+    ctx.stages.add(stage.id, item.at("id"));
+    pipeline.stages.push_back(stage);
+  }
+  if (auto slip = node->get("slip")) {
+    slip->allow_only({"pmf", "decay_per_month", "overdue_decay_per_month"});
+    if (auto pmf = slip->get("pmf")) pipeline.slip_pmf = parse_pmf(*pmf, kMaxMonths);
+    if (auto d = slip->get("decay_per_month"))
+      pipeline.slip_decay = d->number_in(0.0, 1.0, "a decay factor");
+    if (auto d = slip->get("overdue_decay_per_month"))
+      pipeline.overdue_decay = d->number_in(0.0, 1.0, "a decay factor");
+  }
+  if (auto factor = node->get("amount_factor")) pipeline.amount_factor = parse_lognormal(*factor);
+  if (auto qe = node->get("quarter_end_effect")) pipeline.quarter_end_effect = qe->boolean();
+
+  Names deal_ids("deal");
+  auto add_deal = [&](PipelineDeal deal, const std::string& where) {
+    if (deal_ids.contains(deal.id)) throw_input("{}: duplicate deal id \"{}\"", where, deal.id);
+    deal_ids.add(deal.id, root);
+    deal.key = stable_hash("deal:" + deal.id);
+    pipeline.deals.push_back(std::move(deal));
+  };
+  if (auto deals = node->get("deals")) {
+    for (const auto& item : deals->items()) {
+      item.allow_only(
+          {"id", "owner", "region", "segment", "stage", "amount", "currency", "expected_close"});
+      PipelineDeal deal;
+      deal.id = item.at("id").string();
+      if (auto owner = item.get("owner")) deal.owner = ctx.seats.resolve(*owner);
+      deal.region = ctx.regions.resolve(item.at("region"));
+      deal.segment = ctx.segments.resolve(item.at("segment"));
+      deal.stage = ctx.stages.resolve(item.at("stage"));
+      deal.amount = item.at("amount").non_negative();
+      deal.currency = item.has("currency") ? ctx.currencies.resolve(item.at("currency"))
+                                           : ctx.scenario.regions[deal.region].currency;
+      deal.expected_close = ctx.relative(item.at("expected_close").year_month());
+      add_deal(std::move(deal), item.where());
+    }
+  }
+  if (auto csv = node->get("csv")) {
+    const CsvTable& table = ctx.read_csv(*csv);
+    const auto id = table.require_column("id"), region = table.require_column("region"),
+               segment = table.require_column("segment"), stage = table.require_column("stage"),
+               amount = table.require_column("amount"),
+               close = table.require_column("expected_close");
+    const auto owner = table.column("owner");
+    const auto currency = table.column("currency");
+    for (const auto& row : table.rows()) {
+      PipelineDeal deal;
+      deal.id = table.required_text(row, id);
+      if (owner && !table.text(row, *owner).empty())
+        deal.owner = ctx.seats.resolve(table, row, *owner);
+      deal.region = ctx.regions.resolve(table, row, region);
+      deal.segment = ctx.segments.resolve(table, row, segment);
+      deal.stage = ctx.stages.resolve(table, row, stage);
+      deal.amount = table.non_negative(row, amount);
+      deal.currency = currency && !table.text(row, *currency).empty()
+                          ? ctx.currencies.resolve(table, row, *currency)
+                          : ctx.scenario.regions[deal.region].currency;
+      deal.expected_close = ctx.relative(csv_month(table, row, close));
+      add_deal(std::move(deal), table.where(row));
+    }
+  }
+}
+
+void parse_installed_base(const JsonNode& root, Context& ctx) {
+  auto node = root.get("installed_base");
+  if (!node) return;
+  node->allow_only({"contracts", "csv"});
+  Scenario& sc = ctx.scenario;
+  Names ids("contract");
+  auto add = [&](Contract c, int renewal_absolute, std::optional<int> term,
+                 const std::string& where) {
+    if (ids.contains(c.id)) throw_input("{}: duplicate contract id \"{}\"", where, c.id);
+    ids.add(c.id, root);
+    c.key = stable_hash("contract:" + c.id);
+    c.term_months = term.value_or(sc.params_at(c.region, c.segment, 0).contract_term_months);
+    c.renewal_month = ctx.relative(renewal_absolute);
+    while (c.renewal_month < 0) c.renewal_month += c.term_months;  // roll past renewals forward
+    sc.contracts.push_back(std::move(c));
+  };
+  if (auto list = node->get("contracts")) {
+    for (const auto& item : list->items()) {
+      item.allow_only(
+          {"id", "region", "segment", "arr", "currency", "renewal_month", "term_months"});
+      Contract c;
+      c.id = item.at("id").string();
+      c.region = ctx.regions.resolve(item.at("region"));
+      c.segment = ctx.segments.resolve(item.at("segment"));
+      c.arr = item.at("arr").non_negative();
+      c.currency = item.has("currency") ? ctx.currencies.resolve(item.at("currency"))
+                                        : sc.regions[c.region].currency;
+      std::optional<int> term;
+      if (auto t = item.get("term_months")) term = static_cast<int>(t->integer(1, 120));
+      add(std::move(c), item.at("renewal_month").year_month(), term, item.where());
+    }
+  }
+  if (auto csv = node->get("csv")) {
+    const CsvTable& table = ctx.read_csv(*csv);
+    const auto id = table.require_column("id"), region = table.require_column("region"),
+               segment = table.require_column("segment"), arr = table.require_column("arr"),
+               renewal = table.require_column("renewal_month");
+    const auto currency = table.column("currency");
+    const auto term_col = table.column("term_months");
+    for (const auto& row : table.rows()) {
+      Contract c;
+      c.id = table.required_text(row, id);
+      c.region = ctx.regions.resolve(table, row, region);
+      c.segment = ctx.segments.resolve(table, row, segment);
+      c.arr = table.non_negative(row, arr);
+      c.currency = currency && !table.text(row, *currency).empty()
+                       ? ctx.currencies.resolve(table, row, *currency)
+                       : sc.regions[c.region].currency;
+
+      std::optional<int> term;
+      if (term_col && !table.text(row, *term_col).empty()) {
+        const double t = table.number(row, *term_col);
+        if (t < 1 || t > 120 || std::floor(t) != t)
+          throw_input("{}: column 'term_months': {} is not a whole number of months (1..120)",
+                      table.where(row), t);
+        term = static_cast<int>(t);
+      }
+      add(std::move(c), csv_month(table, row, renewal), term, table.where(row));
+    }
+  }
+}
+
+std::vector<double> per_region(const JsonNode& node, const Context& ctx, double lo, double hi,
+                               std::string_view what) {
+  std::vector<double> values(ctx.scenario.regions.size(), 0.0);
+  if (node.is_number()) {
+    std::fill(values.begin(), values.end(), node.number_in(lo, hi, what));
+    return values;
+  }
+  node.expect_object();
+  for (const auto& key : node.keys()) {
+    const int r = ctx.regions.find(key);
+    if (r < 0) node.at(key).fail("{}", ctx.regions.unknown_message(key));
+    values[r] = node.at(key).number_in(lo, hi, what);
+  }
+  return values;
+}
+
+void parse_market(const JsonNode& root, Context& ctx) {
+  auto& market = ctx.scenario.market;
+  const auto R = static_cast<Eigen::Index>(ctx.scenario.regions.size());
+  market.dispersion.assign(R, 0.0);
+  market.persistence.assign(R, 0.0);
+  market.cholesky = Eigen::MatrixXd::Identity(R, R);
+  auto node = root.get("market");
+  if (!node) return;
+  node->allow_only({"dispersion", "persistence", "correlation", "elasticity"});
+  if (auto d = node->get("dispersion"))
+    market.dispersion = per_region(*d, ctx, 0.0, 2.0, "a log-scale dispersion");
+  if (auto p = node->get("persistence"))
+    market.persistence = per_region(*p, ctx, 0.0, 0.999, "an AR(1) coefficient");
+  if (auto e = node->get("elasticity")) {
+    e->allow_only({"intensity", "win_rate", "churn"});
+    if (auto v = e->get("intensity"))
+      market.intensity_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
+    if (auto v = e->get("win_rate"))
+      market.win_rate_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
+    if (auto v = e->get("churn"))
+      market.churn_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
+  }
+  if (auto c = node->get("correlation")) {
+    if (c->size() != static_cast<std::size_t>(R))
+      c->fail("has {} rows; needs one per region ({})", c->size(), R);
+    Eigen::MatrixXd corr(R, R);
+    for (Eigen::Index i = 0; i < R; ++i) {
+      const JsonNode row = c->at(static_cast<std::size_t>(i));
+      if (row.size() != static_cast<std::size_t>(R))
+        row.fail("has {} entries; needs {}", row.size(), R);
+      for (Eigen::Index j = 0; j < R; ++j)
+        corr(i, j) = row.at(static_cast<std::size_t>(j)).number_in(-1.0, 1.0, "a correlation");
+    }
+    if (!corr.isApprox(corr.transpose(), 1e-12)) c->fail("the correlation matrix is not symmetric");
+    for (Eigen::Index i = 0; i < R; ++i) {
+      if (corr(i, i) != 1.0) c->fail("diagonal entry {} is {} (must be 1)", i, corr(i, i));
+    }
+    Eigen::LLT<Eigen::MatrixXd> llt(corr);
+    if (llt.info() != Eigen::Success) c->fail("the correlation matrix is not positive definite");
+    market.cholesky = llt.matrixL();
+  }
+}
+
+void parse_actuals(const JsonNode& root, Context& ctx) {
+  auto node = root.get("actuals");
+  if (!node) return;
+  node->allow_only({"bookings", "csv"});
+  Scenario& sc = ctx.scenario;
+  auto check_month = [&](int month, const std::string& where, const std::string& text) {
+    if (month >= sc.calendar.start()) {
+      throw_input(
+          "{}: month {} is not before the horizon start {} (actuals are bookings already closed)",
+          where, text, format_year_month(sc.calendar.start()));
+    }
+  };
+  if (auto list = node->get("bookings")) {
+    for (const auto& item : list->items()) {
+      item.allow_only({"region", "segment", "month", "amount"});
+      Actual a;
+      a.region = ctx.regions.resolve(item.at("region"));
+      if (item.has("segment")) a.segment = ctx.segments.resolve(item.at("segment"));
+      a.month = item.at("month").year_month();
+      check_month(a.month, item.at("month").where(), item.at("month").string());
+      a.amount = item.at("amount").non_negative();
+      sc.actuals.push_back(a);
+    }
+  }
+  if (auto csv = node->get("csv")) {
+    const CsvTable& table = ctx.read_csv(*csv);
+    const auto region = table.require_column("region"), month = table.require_column("month"),
+               amount = table.require_column("amount");
+    const auto segment = table.column("segment");
+    for (const auto& row : table.rows()) {
+      Actual a;
+      a.region = ctx.regions.resolve(table, row, region);
+      if (segment && !table.text(row, *segment).empty())
+        a.segment = ctx.segments.resolve(table, row, *segment);
+      a.month = csv_month(table, row, month);
+      check_month(a.month, table.where(row), table.text(row, month));
+      a.amount = table.non_negative(row, amount);
+      sc.actuals.push_back(a);
+    }
+  }
+}
+
+void parse_targets(const JsonNode& root, Context& ctx) {
+  auto list = root.get("targets");
+  if (!list) return;
+  Scenario& sc = ctx.scenario;
+  const int first_year = sc.calendar.fiscal_year_of(sc.calendar.start());
+  const int last_year = sc.calendar.fiscal_year_of(sc.calendar.absolute(sc.months() - 1));
+  for (const auto& item : list->items()) {
+    item.allow_only({"metric", "region", "segment", "fiscal_year", "quarter", "amount"});
+    Target t;
+    if (auto metric = item.get("metric")) {
+      t.metric = metric->string();
+      const int k = metric_index(t.metric);
+      if (k < 0 || metric_info(k).aggregation != Aggregation::flow ||
+          metric_info(k).unit != "currency") {
+        metric->fail(
+            "\"{}\" is not a bookings metric (new_bookings, renewal_bookings, expansion_bookings, "
+            "bookings_spot, ...)",
+            t.metric);
+      }
+    }
+    if (auto region = item.get("region")) {
+      if (region->string() != "total") t.region = ctx.regions.resolve(*region);
+    }
+    if (auto segment = item.get("segment")) t.segment = ctx.segments.resolve(*segment);
+    t.fiscal_year = static_cast<int>(item.at("fiscal_year").integer(first_year, last_year));
+    if (auto q = item.get("quarter")) {
+      t.quarter = static_cast<int>(q->integer(1, 4));
+      // A quarter wholly before or after the horizon has no result cell: say so, not skip it.
+      const int first = sc.calendar.fiscal_year_start(t.fiscal_year) + 3 * (t.quarter - 1);
+      const int last = first + 2;
+      if (last < sc.calendar.start() || first > sc.calendar.absolute(sc.months() - 1)) {
+        q->fail("FY{} Q{} ({}..{}) does not overlap the horizon ({}..{})", t.fiscal_year, t.quarter,
+                format_year_month(first), format_year_month(last),
+                format_year_month(sc.calendar.start()),
+                format_year_month(sc.calendar.absolute(sc.months() - 1)));
+      }
+    }
+    t.amount = item.at("amount").non_negative();
+    sc.targets.push_back(t);
+  }
+}
+
+void parse_simulation(const JsonNode& root, Context& ctx) {
+  auto& sim = ctx.scenario.simulation;
+  if (auto kpi = root.get("kpi")) {
+    kpi->allow_only({"productivity_thresholds"});
+    if (auto t = kpi->get("productivity_thresholds")) {
+      for (const auto& v : t->items()) ctx.scenario.productivity_thresholds.push_back(v.positive());
+    }
+  }
+  auto node = root.get("simulation");
+  if (!node) return;
+  node->allow_only({"trials", "seed", "threads"});
+  if (auto t = node->get("trials"))
+    sim.trials = static_cast<std::uint64_t>(t->integer(1, kMaxTrials));
+  if (auto s = node->get("seed"))
+    sim.seed = static_cast<std::uint64_t>(s->integer(0, std::numeric_limits<long long>::max()));
+  if (auto t = node->get("threads")) sim.threads = static_cast<int>(t->integer(0, 1024));
+}
+
+}  // namespace
+
+nlohmann::json read_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_input("{}: cannot open file (does it exist?)", path);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    throw_input("{}:{}:{}: invalid JSON: {}", path, line, column, e.what());
+  }
+}
+
+std::string sha256_of_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_input("{}: cannot open file (does it exist?)", path);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  const std::string bytes = buffer.str();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw_internal("SHA-256 failed");
+  }
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+const CsvTable& CsvCache::get(const std::string& path) {
+  auto it = tables_.find(path);
+  if (it == tables_.end()) {
+    it = tables_.emplace(path, CsvTable::read(path)).first;
+    ++files_read_;
+  }
+  return it->second;
+}
+
+Scenario build_scenario(const nlohmann::json& document, const std::string& file,
+                        const std::string& base_dir, CsvCache* cache) {
+  Scenario scenario;
+  Context ctx(scenario, base_dir, cache);
+  const JsonNode root(document, file);
+  root.expect_object();
+  root.allow_only({"schema_version",
+                   "name",
+                   "description",
+                   "horizon",
+                   "fx",
+                   "regions",
+                   "segments",
+                   "products",
+                   "ramp_curves",
+                   "overrides",
+                   "roster",
+                   "hiring_plan",
+                   "new_business_intensity",
+                   "pipeline",
+                   "installed_base",
+                   "market",
+                   "actuals",
+                   "targets",
+                   "kpi",
+                   "simulation",
+                   "territory_potential",
+                   "plan",
+                   "territories"});
+  const JsonNode version = root.at("schema_version");
+  if (version.integer(0, 1000) != 1)
+    version.fail("{} is not supported (this opsim reads schema_version 1)", version.json().dump());
+  scenario.document = document;
+  scenario.source = file;
+  if (auto name = root.get("name")) scenario.name = name->string();
+  if (auto d = root.get("description")) (void)d->string();
+
+  parse_horizon(root, ctx);
+  parse_fx(root, ctx);
+  parse_regions(root, ctx);
+  parse_ramp_curves(root, ctx);
+  std::vector<SegmentParams> base;
+  parse_segments(root, ctx, base);
+  parse_products(root, ctx);
+  parse_overrides(root, ctx, base);
+  parse_roster(root, ctx);
+  parse_hiring_plan(root, ctx);
+  parse_territory_potential(root, ctx);
+  parse_intensity(root, ctx);
+  parse_pipeline(root, ctx);
+  parse_installed_base(root, ctx);
+  parse_market(root, ctx);
+  parse_actuals(root, ctx);
+  parse_targets(root, ctx);
+  parse_simulation(root, ctx);
+  return scenario;
+}
+
+Scenario load_scenario(const std::string& path) {
+  const nlohmann::json document = read_json_file(path);
+  const std::string base_dir = std::filesystem::path(path).parent_path().string();
+  Scenario scenario = build_scenario(document, path, base_dir.empty() ? "." : base_dir);
+  scenario.sha256 = sha256_of_file(path);
+  return scenario;
+}
+
+}  // namespace opsim
