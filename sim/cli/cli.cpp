@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "opsim_version.hpp"
-#include "sim/cli/cli_support.hpp"
 #include "sim/base/error.hpp"
+#include "sim/cli/cli_support.hpp"
 #include "sim/engine/mpi_support.hpp"
 
 namespace opsim::cli {

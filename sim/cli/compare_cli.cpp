@@ -7,13 +7,13 @@
 #include <H5Cpp.h>
 #include <fmt/format.h>
 
+#include "sim/base/error.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/compare.hpp"
-#include "sim/io/csv.hpp"
-#include "sim/base/error.hpp"
-#include "sim/io/hdf5_util.hpp"
 #include "sim/engine/mpi_support.hpp"
+#include "sim/io/csv.hpp"
+#include "sim/io/hdf5_util.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/scenario_loader.hpp"
 

@@ -14,16 +14,16 @@
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include "sim/base/error.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
+#include "sim/engine/mpi_support.hpp"
+#include "sim/engine/runner.hpp"
+#include "sim/engine/summary.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/deal_export.hpp"
-#include "sim/base/error.hpp"
-#include "sim/engine/mpi_support.hpp"
 #include "sim/io/output.hpp"
-#include "sim/engine/runner.hpp"
 #include "sim/io/scenario_loader.hpp"
-#include "sim/engine/summary.hpp"
 
 namespace opsim::cli {
 

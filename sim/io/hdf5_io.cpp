@@ -10,9 +10,9 @@
 
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
+#include "sim/base/random.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/output.hpp"
-#include "sim/base/random.hpp"
 
 namespace opsim {
 

@@ -15,9 +15,9 @@
 #include "models/calendar.hpp"
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
+#include "sim/engine/runner.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/output.hpp"
-#include "sim/engine/runner.hpp"
 #include "sim/io/scenario_loader.hpp"
 
 namespace opsim {
