@@ -11,10 +11,10 @@
 #include <openssl/evp.h>
 
 #include "models/outcome.hpp"
-#include "sim/io/csv.hpp"
 #include "sim/base/error.hpp"
-#include "sim/io/json_reader.hpp"
 #include "sim/base/random.hpp"
+#include "sim/io/csv.hpp"
+#include "sim/io/json_reader.hpp"
 
 namespace opsim {
 
@@ -87,8 +87,10 @@ struct Context {
 
   std::string resolve_path(const std::string& path) const {
     std::filesystem::path p(path);
-    return p.is_absolute() ? path
-                           : (std::filesystem::path(base_dir) / p).lexically_normal().string();
+    std::string resolved =
+        p.is_absolute() ? path : (std::filesystem::path(base_dir) / p).lexically_normal().string();
+    scenario.input_files.push_back(resolved);
+    return resolved;
   }
   int relative(int absolute_month) const { return absolute_month - scenario.calendar.start(); }
 };
@@ -1047,6 +1049,7 @@ Scenario load_scenario(const std::string& path) {
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
   Scenario scenario = build_scenario(document, path, base_dir.empty() ? "." : base_dir);
   scenario.sha256 = sha256_of_file(path);
+  scenario.input_files.insert(scenario.input_files.begin(), path);
   return scenario;
 }
 
