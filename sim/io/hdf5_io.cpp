@@ -1,5 +1,12 @@
 // HDF5 layout: see results/README.md.
+#include <sys/mman.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include <H5Cpp.h>
 #include <tbb/parallel_for.h>
@@ -247,35 +254,56 @@ RunResult read_result(const std::string& path, const ResultLayout& layout) {
 
 namespace {
 
-//! The operating system's reason from an HDF5 error stack: the file driver's entry carries
-//! errno's text ("error message = 'No space left on device'"); else the innermost message.
+//! Free space below which an HDF5 file is not started (its header alone takes a few KiB).
+constexpr std::uint64_t kHdf5HeadroomBytes = 64 * 1024;
+
+//! What went wrong while writing one HDF5 file.
+struct Hdf5Failure {
+  std::string reason;       //!< the operating system's message, else HDF5's innermost one
+  bool os_failure = false;  //!< the file driver's write, truncate or close failed
+  int fd = -1;              //!< the file driver's descriptor, once the file is created
+};
+
 herr_t collect_reason(unsigned, const H5E_error2_t* entry, void* data) {
-  auto& reason = *static_cast<std::string*>(data);
+  auto& failure = *static_cast<Hdf5Failure*>(data);
   const std::string desc = entry->desc != nullptr ? entry->desc : "";
+  // The sec2 driver's entry carries errno's text: "..., error message = 'No space left on
+  // device', ...".
   const auto start = desc.find("error message = '");
   if (start != std::string::npos) {
     const auto from = start + 17;
-    reason = desc.substr(from, desc.find('\'', from) - from);
-    return 1;  // the OS reason is the one to report
+    failure.reason = desc.substr(from, desc.find('\'', from) - from);
+    failure.os_failure = true;
+    return 1;
   }
-  if (!desc.empty()) reason = desc;
+  if (!desc.empty()) failure.reason = desc;
   return 0;
 }
 
-//! Called by HDF5 when an API call fails, while its error stack is intact (a later call clears
-//! it); keeps the first failure's reason. Prints nothing.
+//! Called by HDF5 when an API call fails, while its error stack is intact. After the first
+//! failed write the file's descriptor is pointed at an anonymous memory file, so that the
+//! remaining flushes succeed and the file closes cleanly: HDF5 1.10 crashes at exit when a
+//! file's close has failed. The temporary file is removed afterwards either way.
 herr_t record_failure(hid_t stack, void* data) {
-  auto& reason = *static_cast<std::string*>(data);
-  if (reason.empty()) H5Ewalk2(stack, H5E_WALK_DOWNWARD, collect_reason, &reason);
+  auto& failure = *static_cast<Hdf5Failure*>(data);
+  if (failure.os_failure) return 0;
+  H5Ewalk2(stack, H5E_WALK_DOWNWARD, collect_reason, &failure);
+  if (failure.os_failure && failure.fd >= 0) {
+    const int sink = ::memfd_create("opsim-discarded-hdf5", MFD_CLOEXEC);
+    if (sink >= 0) {
+      ::dup2(sink, failure.fd);
+      ::close(sink);
+    }
+  }
   return 0;
 }
 
-//! Routes HDF5's error reports to `reason` for the lifetime of the object.
+//! Routes HDF5's error reports to `failure` (printing nothing) for the object's lifetime.
 class Hdf5FailureRecorder {
  public:
-  explicit Hdf5FailureRecorder(std::string& reason) {
+  explicit Hdf5FailureRecorder(Hdf5Failure& failure) {
     H5Eget_auto2(H5E_DEFAULT, &previous_, &previous_data_);
-    H5Eset_auto2(H5E_DEFAULT, record_failure, &reason);
+    H5Eset_auto2(H5E_DEFAULT, record_failure, &failure);
   }
   ~Hdf5FailureRecorder() { H5Eset_auto2(H5E_DEFAULT, previous_, previous_data_); }
   Hdf5FailureRecorder(const Hdf5FailureRecorder&) = delete;
@@ -287,32 +315,44 @@ class Hdf5FailureRecorder {
 };
 
 [[noreturn]] void throw_hdf5_failure(const std::string& path, const std::string& action,
-                                     const std::string& reason) {
+                                     const Hdf5Failure& failure) {
   throw OutputError(fmt::format("{}: {} failed: {}", path, action,
-                                reason.empty() ? "HDF5 gave no reason" : reason));
+                                failure.reason.empty() ? "HDF5 gave no reason" : failure.reason));
 }
 
 }  // namespace
 
 void write_hdf5_document(const std::string& path, const std::function<void(H5::H5File&)>& body) {
   write_file_by_name(path, [&](const std::string& temporary) {
-    std::string reason;
-    const Hdf5FailureRecorder recorder(reason);
+    // HDF5 1.10 cannot recover from a failed create (it loops at exit): a folder that cannot
+    // hold even the file's header is refused before HDF5 is asked.
+    struct statvfs space {};
+    const std::string folder = std::filesystem::path(temporary).parent_path().string();
+    if (::statvfs(folder.c_str(), &space) == 0 &&
+        static_cast<std::uint64_t>(space.f_bavail) * space.f_frsize < kHdf5HeadroomBytes) {
+      throw OutputError(fmt::format("{}: creating the HDF5 file failed: {} (less than {} KiB free)",
+                                    path, std::strerror(ENOSPC), kHdf5HeadroomBytes / 1024));
+    }
+    Hdf5Failure failure;
+    const Hdf5FailureRecorder recorder(failure);
     const hid_t id = H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (id < 0) throw_hdf5_failure(path, "creating the HDF5 file", reason);
-    std::string failure;
+    if (id < 0) throw_hdf5_failure(path, "creating the HDF5 file", failure);
+    void* handle = nullptr;
+    if (H5Fget_vfd_handle(id, H5P_DEFAULT, &handle) >= 0 && handle != nullptr)
+      failure.fd = *static_cast<int*>(handle);
+    std::string action;
     try {
       // The wrapper takes its own reference to `id`; every object is closed when body returns.
       H5::H5File file(id);
       body(file);
     } catch (const H5::Exception& e) {
-      failure = fmt::format("writing HDF5 ({})", e.getDetailMsg());
+      action = fmt::format("writing HDF5 ({})", e.getDetailMsg());
     }
-    // Closing flushes, so a full disk can fail here too; a failed close still releases the id,
-    // and the temporary file is then removed by the output layer.
+    // Closing flushes, so a full disk can fail here too.
     const bool closed = H5Fclose(id) >= 0;
-    if (!failure.empty()) throw_hdf5_failure(path, failure, reason);
-    if (!closed) throw_hdf5_failure(path, "closing the HDF5 file", reason);
+    if (!action.empty()) throw_hdf5_failure(path, action, failure);
+    if (failure.os_failure) throw_hdf5_failure(path, "writing HDF5", failure);
+    if (!closed) throw_hdf5_failure(path, "closing the HDF5 file", failure);
   });
 }
 

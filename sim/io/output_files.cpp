@@ -123,7 +123,8 @@ class Temporary {
  public:
   explicit Temporary(const std::string& path) : path_(path), target_(resolved(path)) {
     std::string pattern =
-        (target_.parent_path() / ("." + target_.filename().string() + ".opsim-XXXXXX")).string();
+        (target_.parent_path() / fmt::format(".{}.opsim-XXXXXX", target_.filename().string()))
+            .string();
     fd_ = ::mkstemp(pattern.data());
     if (fd_ < 0) throw_os(path_, "cannot create a temporary file beside it", errno);
     name_ = pattern;
@@ -221,15 +222,7 @@ void OutputPlan::add_output_folder(const std::string& directory, const std::stri
 }
 
 void OutputPlan::check() const {
-  for (const auto& folder : folders_) check_folder(folder.path, folder.role);
-  for (const auto& out : outputs_) {
-    if (!out.folder_file) {
-      check_writable_target(out.path, out.role, out.kind);
-    } else if (const auto info = stat_of(resolved(out.path)); info && !S_ISREG(info->st_mode)) {
-      throw_input("{} {}: is {}; opsim writes its files there only as regular files", out.role,
-                  out.path, kind_of(info->st_mode));
-    }
-  }
+  // Clashes first: they are the more specific message.
   std::vector<fs::path> output_paths, input_paths;
   for (const auto& out : outputs_) output_paths.push_back(resolved(out.path));
   for (const auto& in : inputs_) input_paths.push_back(resolved(in.path));
@@ -245,6 +238,15 @@ void OutputPlan::check() const {
         throw_input("{} {} and {} {} are the same file; give each output its own path",
                     outputs_[p].role, outputs_[p].path, outputs_[o].role, outputs_[o].path);
       }
+    }
+  }
+  for (const auto& folder : folders_) check_folder(folder.path, folder.role);
+  for (const auto& out : outputs_) {
+    if (!out.folder_file) {
+      check_writable_target(out.path, out.role, out.kind);
+    } else if (const auto info = stat_of(resolved(out.path)); info && !S_ISREG(info->st_mode)) {
+      throw_input("{} {}: is {}; opsim writes its files there only as regular files", out.role,
+                  out.path, kind_of(info->st_mode));
     }
   }
 }

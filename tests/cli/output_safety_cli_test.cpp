@@ -318,7 +318,7 @@ TEST(OutputSafetyCli, CountsAndStrengthsOutOfRangeAreRefused) {
   for (const auto& [args, option] : std::vector<std::pair<std::string, std::string>>{
            {fmt::format("calibrate --opportunities {} --as-of 2017-04 --prior-strength -1", d),
             "--prior-strength"},
-           {fmt::format("territories {} -p 0", s), "-p"},
+           {fmt::format("territories {} -p 0", s), "--territories"},
            {fmt::format("run {} --trials 0", s), "--trials"},
            {fmt::format("run {} --threads -1", s), "--threads"}}) {
     const auto result = run_opsim(args);
