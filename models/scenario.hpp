@@ -202,6 +202,9 @@ struct Scenario {
   std::string name;
   std::string source;  //!< path of the scenario file
   std::string sha256;  //!< of the scenario file's bytes
+  //! Every file the scenario was read from: the scenario file, then each CSV it references
+  //! (paths as resolved against its folder), so that commands can refuse to overwrite them.
+  std::vector<std::string> input_files;
   nlohmann::json document;
 
   Calendar calendar;

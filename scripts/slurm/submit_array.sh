@@ -2,14 +2,38 @@
 # Submits an opsim run as a Slurm job array (one shard per task) plus a dependent merge job.
 #   scripts/slurm/submit_array.sh SCENARIO TRIALS SHARDS OUT_DIR RESULT [extra sbatch options]
 # Prints the merge job's id. OPSIM defaults to build/release/opsim of this checkout.
+# Everything is checked before anything is submitted (the binary runs, the scenario validates,
+# OUT_DIR can be created and written, RESULT's folder exists); a failed check prints why and
+# exits 2, so that no array is submitted whose every task would fail.
+# Resources per array task: CPUS_PER_TASK (default 1), TIME_LIMIT (sbatch --time; default: the
+# partition's) and PARTITION (default: the cluster's default partition); further sbatch
+# options may follow RESULT.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-[[ $# -ge 5 ]] || { echo "usage: $0 SCENARIO TRIALS SHARDS OUT_DIR RESULT [sbatch options]" >&2; exit 2; }
+die() { echo "submit_array.sh: $*" >&2; exit 2; }
+[[ $# -ge 5 ]] || die "usage: $0 SCENARIO TRIALS SHARDS OUT_DIR RESULT [sbatch options]"
+[[ $2 =~ ^[1-9][0-9]*$ ]] || die "TRIALS: '$2' is not a positive whole number"
+[[ $3 =~ ^[1-9][0-9]*$ ]] || die "SHARDS: '$3' is not a positive whole number"
+(( $3 <= $2 )) || die "SHARDS ($3) must not exceed TRIALS ($2)"
+[[ -f $1 && -r $1 ]] || die "SCENARIO: $1 is not a readable file"
 scenario=$(realpath "$1"); trials=$2; shards=$3; out_dir=$(realpath -m "$4"); result=$(realpath -m "$5"); shift 5
-export OPSIM=${OPSIM:-$(realpath "$here/../../build/release/opsim")}
-export SCENARIO=$scenario TRIALS=$trials SHARDS=$shards OUT_DIR=$out_dir RESULT=$result
-mkdir -p "$out_dir"
-array=$(sbatch --parsable --chdir="$out_dir" --array=0-$((shards - 1)) --export=ALL "$@" "$here/opsim_array.sbatch")
+
+opsim=${OPSIM:-$here/../../build/release/opsim}
+[[ -f $opsim && -x $opsim ]] ||
+  die "OPSIM: $opsim is not an executable file (build opsim, or set OPSIM to the opsim binary)"
+opsim=$(realpath "$opsim")
+"$opsim" validate "$scenario" >/dev/null || die "SCENARIO: $scenario does not validate (see above)"
+[[ -d $(dirname "$result") ]] || die "RESULT: the folder $(dirname "$result") does not exist"
+mkdir -p "$out_dir" 2>/dev/null || die "OUT_DIR: cannot create $out_dir"
+[[ -w $out_dir ]] || die "OUT_DIR: $out_dir is not writable"
+command -v sbatch >/dev/null || die "sbatch is not on PATH (Slurm client)"
+
+resources=(--cpus-per-task="${CPUS_PER_TASK:-1}")
+[[ -n ${TIME_LIMIT:-} ]] && resources+=(--time="$TIME_LIMIT")
+[[ -n ${PARTITION:-} ]] && resources+=(--partition="$PARTITION")
+export OPSIM=$opsim SCENARIO=$scenario TRIALS=$trials SHARDS=$shards OUT_DIR=$out_dir RESULT=$result
+array=$(sbatch --parsable --chdir="$out_dir" --array=0-$((shards - 1)) "${resources[@]}" --export=ALL "$@" \
+  "$here/opsim_array.sbatch")
 array=${array%%;*}
 sbatch --parsable --chdir="$out_dir" --dependency=afterok:"$array" --kill-on-invalid-dep=yes --export=ALL "$@" \
   "$here/opsim_merge.sbatch"

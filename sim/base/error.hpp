@@ -21,6 +21,13 @@ class InternalError : public std::logic_error {
   using std::logic_error::logic_error;
 };
 
+//! The operating system refused a write (disk full, quota, I/O error): names the path and the
+//! OS message. Maps to exit code 1.
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 template <class... Args>
 [[noreturn]] void throw_input(fmt::format_string<Args...> format, Args&&... args) {
   throw InputError(fmt::format(format, std::forward<Args>(args)...));

@@ -10,6 +10,7 @@
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/results.hpp"
 #include "sim/io/output.hpp"
+#include "sim/io/output_files.hpp"
 #include "sim/io/scenario_loader.hpp"
 #include "sim/workflows/bench.hpp"
 
@@ -30,7 +31,10 @@ struct BenchArgs {
 
 void bench_command(const BenchArgs& args) {
   const Scenario scenario = load_scenario(args.scenario);
-  if (!args.json.empty()) require_parent_folder(args.json);
+  OutputPlan plan;
+  add_scenario_inputs(plan, scenario);
+  plan.add_output(args.json, "--json");
+  plan.check();
   BenchOptions options;
   options.seed = args.seed.value_or(scenario.simulation.seed);
   options.threads = args.threads;
@@ -64,11 +68,8 @@ void bench_command(const BenchArgs& args) {
   const BenchReport report = run_benchmark(scenario, options);
   fmt::print("{}", format_bench_report(report));
   if (!args.json.empty()) {
-    write_atomically(args.json, [&](const std::string& tmp) {
-      std::ofstream out(tmp);
-      out << bench_report_json(report).dump(2) << "\n";
-      if (!out) throw_input("{}: cannot write file", args.json);
-    });
+    write_text_file(args.json,
+                    [&](std::ostream& out) { out << bench_report_json(report).dump(2) << "\n"; });
   }
 }
 
@@ -80,17 +81,15 @@ void add_bench_commands(CLI::App& app) {
       "bench", "Measure engine throughput per thread count against the sampling floor, and memory");
   bench->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1)")
       ->required();
-  bench
-      ->add_option("--trials", args->trials,
-                   "Trials per run (default: about --min-seconds at 1 thread)")
-      ->check(CLI::Range(1ULL, 100'000'000ULL));
+  add_trials_option(bench, args->trials,
+                    "Trials per run (default: about --min-seconds at 1 thread)");
   bench
       ->add_option("--threads-list", args->threads,
                    "Thread counts to run, comma-separated (1 first)")
       ->delimiter(',')
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  bench->add_option("--seed", args->seed, "Random seed (overrides the scenario)");
+  add_seed_option(bench, args->seed);
   bench->add_option("--repeat", args->repeat, "Runs per configuration; the fastest counts")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();

@@ -11,6 +11,7 @@
 #include "sim/io/calibration_output.hpp"
 #include "sim/io/history_reader.hpp"
 #include "sim/io/output.hpp"
+#include "sim/io/output_files.hpp"
 #include "sim/workflows/backtest.hpp"
 
 namespace opsim::cli {
@@ -57,14 +58,15 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
   app->add_option("--fiscal-year-start", a.fiscal_start, "Fiscal-year start month (quarter ends)")
       ->check(CLI::Range(1, 12));
   app->add_option("--prior-strength", a.prior_strength,
-                  "Win-rate prior in pseudo-closes (default: empirical Bayes)");
+                  "Win-rate prior in pseudo-closes, >= 0 (default: empirical Bayes)")
+      ->check(CLI::NonNegativeNumber);
   app->add_option("--min-cell", a.min_cell, "Observations below which a cell is thin")
       ->check(CLI::Range(1, 100000));
   app->add_option("--currency", a.currency, "Reporting currency of the amounts");
   app->add_option("--deal-size", a.deal_size,
                   "Deal-size model written to the scenario: lognormal (MLE) or empirical")
       ->check(CLI::IsMember({"lognormal", "empirical"}));
-  app->add_flag("-q,--quiet", a.quiet, "Print nothing on success");
+  add_quiet_flag(app, a.quiet);
 }
 
 HistorySource history_source(const SourceArgs& a) {
@@ -115,12 +117,22 @@ calibration::FitOptions fit_options(const SourceArgs& a) {
   return options;
 }
 
+//! Refuses outputs that would overwrite a history file or each other.
+void check_outputs(const SourceArgs& args, const HistorySource& source,
+                   const std::vector<std::pair<std::string, std::string>>& outputs,
+                   const std::string& hdf5 = {}) {
+  OutputPlan plan;
+  plan.add_input(args.source_file, "--source");
+  for (const auto* table :
+       {&source.opportunities, &source.bookings, &source.reps, &source.products})
+    if (*table) plan.add_input((*table)->path, "history file");
+  for (const auto& [path, role] : outputs) plan.add_output(path, role);
+  plan.add_output(hdf5, "-o", OutputKind::seekable);
+  plan.check();
+}
+
 void write_text(const std::string& path, const std::string& text) {
-  write_atomically(path, [&](const std::string& tmp) {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out) throw_input("{}: cannot write", path);
-  });
+  write_text_file(path, [&](std::ostream& out) { out << text; });
 }
 
 struct CalibrateArgs {
@@ -135,10 +147,11 @@ struct CalibrateArgs {
 void calibrate_command(const CalibrateArgs& args) {
   if (args.source.as_of.empty())
     throw_input("--as-of is required (the cut-off date: YYYY-MM-DD or YYYY-MM)");
-  for (const std::string* path : {&args.output, &args.report}) {
-    if (!path->empty()) require_parent_folder(*path);
-  }
   const HistorySource source = history_source(args.source);
+  check_outputs(args.source, source,
+                {{args.output, "-o"},
+                 {args.report.empty() ? "" : args.report + ".json", "--report"},
+                 {args.report.empty() ? "" : args.report + ".txt", "--report"}});
   ReadReport read;
   const calibration::History history = read_history(source, read);
   calibration::FitOptions options = fit_options(args.source);
@@ -173,10 +186,9 @@ struct BacktestArgs {
 
 void backtest_command(const BacktestArgs& args, const std::string& command_line) {
   if (args.source.as_of.empty()) throw_input("--as-of is required (the first cut-off: YYYY-MM)");
-  for (const std::string* path : {&args.output, &args.csv, &args.summary_json}) {
-    if (!path->empty()) require_parent_folder(*path);
-  }
   const HistorySource source = history_source(args.source);
+  check_outputs(args.source, source, {{args.csv, "--csv"}, {args.summary_json, "--summary-json"}},
+                args.output);
   ReadReport read;
   const calibration::History history = read_history(source, read);
   BacktestOptions options;
@@ -214,14 +226,13 @@ void add_calibrate_commands(CLI::App& app) {
   add_source_options(calibrate, cal->source);
   calibrate->add_option("--as-of", cal->source.as_of,
                         "Cut-off date: nothing after it is used (YYYY-MM-DD or YYYY-MM)");
-  calibrate->add_option("-o,--output", cal->output, "Write the fitted scenario (JSON) here");
+  add_output_option(calibrate, cal->output, "Write the fitted scenario (JSON) here");
   calibrate->add_option("--report", cal->report,
                         "Write the fit report to PREFIX.json and PREFIX.txt");
   calibrate->add_option("--months", cal->months, "Horizon of the written scenario")
       ->check(CLI::Range(1, 120));
-  calibrate->add_option("--trials", cal->trials, "Trials in the written scenario")
-      ->check(CLI::Range(1ULL, 100'000'000ULL));
-  calibrate->add_option("--seed", cal->seed, "Seed in the written scenario");
+  add_trials_option(calibrate, cal->trials, "Trials in the written scenario");
+  add_seed_option(calibrate, cal->seed, "Seed in the written scenario");
   calibrate->add_flag("--no-pipeline", cal->no_pipeline,
                       "Leave the open pipeline out of the scenario");
   calibrate
@@ -243,14 +254,13 @@ void add_calibrate_commands(CLI::App& app) {
       ->check(CLI::Range(1, 36));
   backtest->add_option("--trailing", bt->trailing, "Months in the trailing-average baseline")
       ->check(CLI::Range(1, 24));
-  backtest->add_option("--trials", bt->trials, "Trials per forecast")
-      ->check(CLI::Range(100ULL, 10'000'000ULL));
-  backtest->add_option("--seed", bt->seed, "Random seed");
-  backtest->add_option("--threads", bt->threads, "Worker threads, 0 = all cores")
-      ->check(CLI::Range(0, 1024));
-  backtest->add_option("-o,--output", bt->output, "Write every scored row to this HDF5 file");
+  add_trials_option(backtest, bt->trials, "Trials per forecast", 10'000'000, 100);
+  add_seed_option(backtest, bt->seed, "Random seed");
+  add_threads_option(backtest, bt->threads);
+  add_output_option(backtest, bt->output, "Write every scored row to this HDF5 file");
+  // One file, not a folder: the scored rows are one table.
   backtest->add_option("--csv", bt->csv, "Write every scored row to this CSV file");
-  backtest->add_option("--summary-json", bt->summary_json, "Write the pooled scores as JSON");
+  add_summary_json_option(backtest, bt->summary_json, "Write the pooled scores as JSON");
   backtest->callback([bt, backtest] { backtest_command(*bt, command_line_of(backtest)); });
 }
 

@@ -80,6 +80,8 @@ int run_app(int argc, char** argv) {
     return e.code;
   } catch (const InputError& e) {
     return report("error", e.what(), 2);
+  } catch (const OutputError& e) {
+    return report("error", e.what(), 1);
   } catch (const std::exception& e) {
     return report("internal error", e.what(), 1);
   }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -60,10 +61,54 @@ std::uint64_t default_memory_limit() {
   return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
 }
 
-void require_parent_folder(const std::string& path) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty() && !std::filesystem::is_directory(parent)) {
-    throw_input("{}: the folder {} does not exist", path, parent.string());
+const CLI::Validator& seed_range() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        constexpr std::uint64_t most = (std::uint64_t{1} << 63) - 1;
+        const bool digits =
+            !text.empty() && text.size() <= 19 &&
+            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (digits && std::stoull(text) <= most) return {};
+        return fmt::format("{} is not a valid seed (an integer 0..{})", text, most);
+      },
+      "0..2^63-1");
+  return validator;
+}
+
+const CLI::Validator& positive_number() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        const auto value = parse_number(text);
+        if (value && *value > 0 && std::isfinite(*value)) return {};
+        return fmt::format("{} is not a positive number", text);
+      },
+      "POSITIVE");
+  return validator;
+}
+
+CLI::Option* add_output_option(CLI::App* command, std::string& path, const std::string& help) {
+  return command->add_option("-o,--output", path, help);
+}
+
+CLI::Option* add_csv_option(CLI::App* command, std::string& folder, const std::string& help) {
+  return command->add_option("--csv", folder, help);
+}
+
+CLI::Option* add_summary_json_option(CLI::App* command, std::string& path,
+                                     const std::string& help) {
+  return command->add_option("--summary-json", path, help);
+}
+
+CLI::Option* add_quiet_flag(CLI::App* command, bool& quiet) {
+  return command->add_flag("-q,--quiet", quiet,
+                           "Print nothing on standard output and no progress (errors still go to "
+                           "standard error)");
+}
+
+void add_scenario_inputs(OutputPlan& plan, const Scenario& scenario) {
+  for (std::size_t i = 0; i < scenario.input_files.size(); ++i) {
+    plan.add_input(scenario.input_files[i],
+                   i == 0 ? std::string("scenario") : "CSV input of " + scenario.input_files[0]);
   }
 }
 

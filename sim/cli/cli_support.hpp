@@ -7,6 +7,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "models/scenario.hpp"
+#include "sim/io/output_files.hpp"
+
 namespace opsim::cli {
 
 //! "4G", "512M", "1.5GiB", "2000000" -> bytes; InputError naming `option` otherwise.
@@ -14,8 +17,44 @@ std::uint64_t parse_size(const std::string& text, const std::string& option);
 std::string format_size(std::uint64_t bytes);
 //! Half of the machine's physical memory.
 std::uint64_t default_memory_limit();
-//! Fails with exit 2 before any work when the folder that should hold `path` is missing.
-void require_parent_folder(const std::string& path);
+
+// ---- options several commands share, defined once (README "Options shared by commands") -----
+// Each value is checked when parsed: a bad one is exit 2 naming the option.
+
+//! Seeds are 0..2^63-1, like the scenario's simulation.seed; a sign or 2^64 is refused.
+const CLI::Validator& seed_range();
+//! A positive number (counts, strengths, factors).
+const CLI::Validator& positive_number();
+
+template <class T>
+CLI::Option* add_trials_option(
+    CLI::App* command, T& trials,
+    const std::string& help = "Number of trials (overrides the scenario)",
+    std::uint64_t most = 100'000'000, std::uint64_t least = 1) {
+  return command->add_option("--trials", trials, help)->check(CLI::Range(least, most));
+}
+template <class T>
+CLI::Option* add_seed_option(CLI::App* command, T& seed,
+                             const std::string& help = "Random seed (overrides the scenario)") {
+  return command->add_option("--seed", seed, help)->check(seed_range());
+}
+template <class T>
+CLI::Option* add_threads_option(CLI::App* command, T& threads,
+                                const std::string& help = "Worker threads, 0 = all cores") {
+  return command->add_option("--threads", threads, help)->check(CLI::Range(0, 1024));
+}
+CLI::Option* add_output_option(CLI::App* command, std::string& path, const std::string& help);
+//! A folder receiving opsim's own named CSV files; other files in it are kept.
+CLI::Option* add_csv_option(CLI::App* command, std::string& folder,
+                            const std::string& help =
+                                "Write CSV files into this folder (other "
+                                "files in it are kept)");
+CLI::Option* add_summary_json_option(CLI::App* command, std::string& path,
+                                     const std::string& help = "Write the summary as JSON");
+//! -q/--quiet: nothing on standard output and no progress; errors still go to standard error.
+CLI::Option* add_quiet_flag(CLI::App* command, bool& quiet);
+//! The scenario file and every CSV it references, as inputs no output may overwrite.
+void add_scenario_inputs(OutputPlan& plan, const Scenario& scenario);
 //! The command line as typed (for provenance).
 std::string command_line_of(const CLI::App* subcommand);
 void set_command_line(int argc, char** argv);

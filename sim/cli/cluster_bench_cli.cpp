@@ -25,6 +25,7 @@
 #include "sim/engine/compare.hpp"
 #include "sim/engine/runner.hpp"
 #include "sim/io/output.hpp"
+#include "sim/io/output_files.hpp"
 #include "sim/io/scenario_loader.hpp"
 
 extern char** environ;
@@ -123,7 +124,10 @@ struct RankTiming {
 
 void cluster_bench_command(const ClusterBenchArgs& args) {
   const Scenario scenario = load_scenario(args.scenario);
-  if (!args.json.empty()) require_parent_folder(args.json);
+  OutputPlan plan;
+  add_scenario_inputs(plan, scenario);
+  plan.add_output(args.json, "--json");
+  plan.check();
 #ifndef OPSIM_HAVE_MPI
   throw_input(
       "cluster-bench: this opsim was built without MPI (install openmpi-bin libopenmpi-dev and "
@@ -145,7 +149,10 @@ void cluster_bench_command(const ClusterBenchArgs& args) {
   const std::filesystem::path base = args.work_dir.empty() ? std::filesystem::temp_directory_path()
                                                            : std::filesystem::path(args.work_dir);
   const std::filesystem::path dir = base / fmt::format("opsim-cluster-bench-{}", getpid());
-  std::filesystem::create_directories(dir);
+  // Its own folder, so that removing it at the end removes only what this run wrote.
+  if (!std::filesystem::create_directory(dir))
+    throw_input("cluster-bench: {} already exists; remove it or choose another --work-dir",
+                dir.string());
   struct Cleanup {
     std::filesystem::path dir;
     bool keep = false;  // results that differ stay for inspection
@@ -270,11 +277,7 @@ void cluster_bench_command(const ClusterBenchArgs& args) {
                           {"single_seconds", single_seconds},
                           {"identical", merge_identical}};
     report["comparisons"] = comparisons;
-    write_atomically(args.json, [&](const std::string& tmp) {
-      std::ofstream out(tmp);
-      out << report.dump(2) << "\n";
-      if (!out) throw_input("{}: cannot write file", args.json);
-    });
+    write_text_file(args.json, [&](std::ostream& out) { out << report.dump(2) << "\n"; });
   }
   const bool all_identical =
       merge_identical &&
@@ -296,10 +299,8 @@ void add_cluster_bench_command(CLI::App& app) {
       "Time mpirun rank counts, trial-range shards + merge, and paired comparisons");
   bench->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1)")
       ->required();
-  bench->add_option("--trials", args->trials, "Trials per run")
-      ->check(CLI::Range(1ULL, 100'000'000ULL))
-      ->capture_default_str();
-  bench->add_option("--seed", args->seed, "Random seed (overrides the scenario)");
+  add_trials_option(bench, args->trials, "Trials per run")->capture_default_str();
+  add_seed_option(bench, args->seed);
   bench
       ->add_option("--ranks", args->ranks,
                    "MPI rank counts, comma-separated (the first is the reference)")

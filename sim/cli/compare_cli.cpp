@@ -16,6 +16,7 @@
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/json_pointer.hpp"
 #include "sim/io/output.hpp"
+#include "sim/io/output_files.hpp"
 #include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
 
@@ -66,74 +67,72 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
                           const std::vector<std::pair<std::string, Summary>>& summaries) {
   const auto regions = region_labels(base);
   const auto segments = segment_labels(base);
-  write_atomically(dir, [&](const std::string& tmp) {
-    std::filesystem::create_directories(tmp);
-    std::ofstream out(std::filesystem::path(tmp) / "differences.csv");
-    out << "alternative,period,region,segment,metric,mean_difference,se,p5,p50,p95,p_alternative_"
-           "better,"
-           "se_independent,variance_reduction\n";
-    for (const auto& c : comparisons) {
-      for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-        for (int r = 0; r < layout.regions; ++r) {
-          for (int s = 0; s < layout.segments; ++s) {
-            const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
-            out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name,
-                               layout.periods[p].label, regions[r], segments[s], metric, x.mean,
-                               x.se, x.p5, x.p50, x.p95, x.p_better, x.se_independent,
-                               x.variance_reduction);
-          }
-        }
-      }
-    }
-    std::ofstream targets(std::filesystem::path(tmp) / "targets.csv");
-    targets << "scenario,metric,period,region,segment,target,probability,standard_error\n";
-    for (const auto& [name, summary] : summaries) {
-      for (const auto& t : summary.targets) {
-        targets << fmt::format("{},{},{},{},{},{},{},{}\n", name, t.target.metric,
-                               layout.periods[t.period].label,
-                               t.target.region < 0 ? "total" : regions[t.target.region],
-                               t.target.segment < 0 ? "total" : segments[t.target.segment],
-                               t.target.amount, t.probability, t.standard_error);
-      }
-    }
-  });
+  std::vector<FolderFile> files;
+  files.push_back({"differences.csv", [&](std::ostream& out) {
+                     out << "alternative,period,region,segment,metric,mean_difference,se,p5,p50,"
+                            "p95,p_alternative_"
+                            "better,"
+                            "se_independent,variance_reduction\n";
+                     for (const auto& c : comparisons) {
+                       for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+                         for (int r = 0; r < layout.regions; ++r) {
+                           for (int s = 0; s < layout.segments; ++s) {
+                             const PairedCell& x =
+                                 c.cells[(p * layout.regions + r) * layout.segments + s];
+                             out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name,
+                                                layout.periods[p].label, regions[r], segments[s],
+                                                metric, x.mean, x.se, x.p5, x.p50, x.p95,
+                                                x.p_better, x.se_independent, x.variance_reduction);
+                           }
+                         }
+                       }
+                     }
+                   }});
+  files.push_back(
+      {"targets.csv", [&](std::ostream& targets) {
+         targets << "scenario,metric,period,region,segment,target,probability,standard_error\n";
+         for (const auto& [name, summary] : summaries) {
+           for (const auto& t : summary.targets) {
+             targets << fmt::format("{},{},{},{},{},{},{},{}\n", name, t.target.metric,
+                                    layout.periods[t.period].label,
+                                    t.target.region < 0 ? "total" : regions[t.target.region],
+                                    t.target.segment < 0 ? "total" : segments[t.target.segment],
+                                    t.target.amount, t.probability, t.standard_error);
+           }
+         }
+       }});
+  write_folder_files(dir, files);
 }
 
 void write_comparison_hdf5(const std::string& path, const Scenario& base,
                            const ResultLayout& layout,
                            const std::vector<ScenarioComparison>& comparisons,
                            const std::string& metric, std::uint64_t seed, std::uint64_t trials) {
-  write_atomically(path, [&](const std::string& tmp) {
-    H5::Exception::dontPrint();
-    try {
-      H5::H5File file(tmp, H5F_ACC_TRUNC);
-      H5::Group root = file.openGroup("/");
-      string_attribute(root, "metric", metric);
-      string_attribute(root, "base_scenario_sha256", base.sha256);
-      string_attribute(root, "seed", std::to_string(seed));
-      string_attribute(root, "trials", std::to_string(trials));
-      string_attribute(root, "independent_seed", std::to_string(independent_seed(seed)));
-      const std::vector<hsize_t> dims{layout.periods.size(), static_cast<hsize_t>(layout.regions),
-                                      static_cast<hsize_t>(layout.segments)};
-      for (std::size_t a = 0; a < comparisons.size(); ++a) {
-        H5::Group group = file.createGroup(fmt::format("/alternative_{}", a + 1));
-        string_attribute(group, "name", comparisons[a].name);
-        auto field = [&](const char* name, double PairedCell::*member) {
-          std::vector<double> values;
-          for (const auto& c : comparisons[a].cells) values.push_back(c.*member);
-          write_doubles(group, name, dims, values.data(), "period,region,segment");
-        };
-        field("mean_difference", &PairedCell::mean);
-        field("se", &PairedCell::se);
-        field("p5", &PairedCell::p5);
-        field("p50", &PairedCell::p50);
-        field("p95", &PairedCell::p95);
-        field("p_alternative_better", &PairedCell::p_better);
-        field("se_independent", &PairedCell::se_independent);
-        field("variance_reduction", &PairedCell::variance_reduction);
-      }
-    } catch (const H5::Exception& e) {
-      throw_input("{}: cannot write HDF5 file: {}", path, e.getDetailMsg());
+  write_hdf5_document(path, [&](H5::H5File& file) {
+    H5::Group root = file.openGroup("/");
+    string_attribute(root, "metric", metric);
+    string_attribute(root, "base_scenario_sha256", base.sha256);
+    string_attribute(root, "seed", std::to_string(seed));
+    string_attribute(root, "trials", std::to_string(trials));
+    string_attribute(root, "independent_seed", std::to_string(independent_seed(seed)));
+    const std::vector<hsize_t> dims{layout.periods.size(), static_cast<hsize_t>(layout.regions),
+                                    static_cast<hsize_t>(layout.segments)};
+    for (std::size_t a = 0; a < comparisons.size(); ++a) {
+      H5::Group group = file.createGroup(fmt::format("/alternative_{}", a + 1));
+      string_attribute(group, "name", comparisons[a].name);
+      auto field = [&](const char* name, double PairedCell::*member) {
+        std::vector<double> values;
+        for (const auto& c : comparisons[a].cells) values.push_back(c.*member);
+        write_doubles(group, name, dims, values.data(), "period,region,segment");
+      };
+      field("mean_difference", &PairedCell::mean);
+      field("se", &PairedCell::se);
+      field("p5", &PairedCell::p5);
+      field("p50", &PairedCell::p50);
+      field("p95", &PairedCell::p95);
+      field("p_alternative_better", &PairedCell::p_better);
+      field("se_independent", &PairedCell::se_independent);
+      field("variance_reduction", &PairedCell::variance_reduction);
     }
   });
 }
@@ -200,8 +199,6 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
     write_comparison_hdf5(args.output, base.scenario, layout, comparisons, args.metric, seed,
                           trials);
   if (!args.csv_dir.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(args.csv_dir, ignored);
     write_comparison_csv(args.csv_dir, base.scenario, layout, comparisons, args.metric, summaries);
   }
   if (!args.quiet)
@@ -209,21 +206,24 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
 }
 
 void add_paired_options(CLI::App* command, PairedArgs& args) {
-  command->add_option("--trials", args.trials, "Trials per scenario")
-      ->check(CLI::Range(1ULL, 100'000'000ULL));
-  command->add_option("--seed", args.seed, "Random seed shared by all scenarios");
-  command->add_option("--threads", args.threads, "Worker threads, 0 = all cores")
-      ->check(CLI::Range(0, 1024));
+  add_trials_option(command, args.trials, "Trials per scenario");
+  add_seed_option(command, args.seed, "Random seed shared by all scenarios");
+  add_threads_option(command, args.threads);
   command->add_option("--metric", args.metric, "Metric compared (default new_bookings)");
-  command->add_option("-o,--output", args.output, "Write the comparison to this HDF5 file");
-  command->add_option("--csv", args.csv_dir, "Write CSV files into this folder");
-  command->add_flag("-q,--quiet", args.quiet, "No table");
+  add_output_option(command, args.output, "Write the comparison to this HDF5 file");
+  add_csv_option(command, args.csv_dir);
+  add_quiet_flag(command, args.quiet);
 }
 
-void check_paired_outputs(const PairedArgs& args) {
+//! Refuses outputs that would overwrite a scenario or its CSV files, or each other.
+void check_paired_outputs(const PairedArgs& args, const std::vector<const Scenario*>& scenarios,
+                          const std::vector<std::string>& csv_names) {
   metric_of(args.metric);
-  if (!args.output.empty()) require_parent_folder(args.output);
-  if (!args.csv_dir.empty()) require_parent_folder(args.csv_dir);
+  OutputPlan plan;
+  for (const Scenario* scenario : scenarios) add_scenario_inputs(plan, *scenario);
+  plan.add_output(args.output, "-o", OutputKind::seekable);
+  plan.add_output_folder(args.csv_dir, "--csv", csv_names);
+  plan.check();
 }
 
 //! One --set: a JSON pointer into the scenario and the values it takes.
@@ -278,7 +278,6 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document,
 
 void sweep_command(const std::string& base_path, const std::vector<std::string>& sets,
                    const PairedArgs& args) {
-  check_paired_outputs(args);
   const ScenarioDocument resolved = read_scenario_document(base_path);
   const nlohmann::json& document = resolved.document;
   const std::string base_dir = std::filesystem::path(base_path).parent_path().string();
@@ -287,6 +286,9 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   base.name = "base";
   base.scenario = build_scenario(document, base_path, base_dir.empty() ? "." : base_dir, &cache);
   base.scenario.sha256 = scenario_sha256(resolved);
+  base.scenario.input_files.insert(base.scenario.input_files.begin(), resolved.files.begin(),
+                                   resolved.files.end());
+  mpi::collectively([&] { check_paired_outputs(args, {&base.scenario}, {"sweep.csv"}); });
   std::vector<SweepAxis> axes;
   for (const auto& spec : sets) axes.push_back(parse_axis(spec, document, base_path));
   if (axes.empty()) throw_input("sweep: give at least one --set /pointer=values");
@@ -357,34 +359,26 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   for (const auto& axis : axes) header.push_back(axis.text);
   header.insert(header.end(), columns.begin(), columns.end());
   if (!args.csv_dir.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(args.csv_dir, ignored);
-    write_atomically(args.csv_dir, [&](const std::string& tmp) {
-      std::filesystem::create_directories(tmp);
-      std::ofstream out(std::filesystem::path(tmp) / "sweep.csv");
-      out << "variant," << fmt::format("{}", fmt::join(header, ",")) << "\n";
-      for (std::size_t v = 0; v < rows.size(); ++v) {
-        out << v + 1 << "," << fmt::format("{}", fmt::join(rows[v].values, ",")) << ","
-            << fmt::format("{}", fmt::join(rows[v].outputs, ",")) << "\n";
-      }
-    });
+    write_folder_files(args.csv_dir,
+                       {{"sweep.csv", [&](std::ostream& out) {
+                           out << "variant," << fmt::format("{}", fmt::join(header, ",")) << "\n";
+                           for (std::size_t v = 0; v < rows.size(); ++v) {
+                             out << v + 1 << ","
+                                 << fmt::format("{}", fmt::join(rows[v].values, ",")) << ","
+                                 << fmt::format("{}", fmt::join(rows[v].outputs, ",")) << "\n";
+                           }
+                         }}});
   }
   if (!args.output.empty()) {
-    write_atomically(args.output, [&](const std::string& tmp) {
-      H5::Exception::dontPrint();
-      try {
-        H5::H5File file(tmp, H5F_ACC_TRUNC);
-        H5::Group root = file.openGroup("/");
-        std::vector<double> table;
-        for (const auto& row : rows) {
-          table.insert(table.end(), row.values.begin(), row.values.end());
-          table.insert(table.end(), row.outputs.begin(), row.outputs.end());
-        }
-        write_doubles(root, "sweep", {rows.size(), header.size()}, table.data(), "variant,column");
-        write_strings(root, "columns", header);
-      } catch (const H5::Exception& e) {
-        throw_input("{}: cannot write HDF5 file: {}", args.output, e.getDetailMsg());
+    write_hdf5_document(args.output, [&](H5::H5File& file) {
+      H5::Group root = file.openGroup("/");
+      std::vector<double> table;
+      for (const auto& row : rows) {
+        table.insert(table.end(), row.values.begin(), row.values.end());
+        table.insert(table.end(), row.outputs.begin(), row.outputs.end());
       }
+      write_doubles(root, "sweep", {rows.size(), header.size()}, table.data(), "variant,column");
+      write_strings(root, "columns", header);
     });
   }
   if (!args.quiet) {
@@ -417,7 +411,6 @@ void add_compare_commands(CLI::App& app) {
     Arm base;
     std::vector<Arm> alternatives;
     mpi::collectively([&] {
-      check_paired_outputs(*args);
       base.scenario = load_scenario(paths->front());
       base.name = scenario_name(base.scenario);
       for (std::size_t i = 1; i < paths->size(); ++i) {
@@ -427,6 +420,9 @@ void add_compare_commands(CLI::App& app) {
         alt.name = scenario_name(alt.scenario);
         alternatives.push_back(std::move(alt));
       }
+      std::vector<const Scenario*> scenarios{&base.scenario};
+      for (const Arm& alt : alternatives) scenarios.push_back(&alt.scenario);
+      check_paired_outputs(*args, scenarios, {"differences.csv", "targets.csv"});
     });
     report_paired(*args, base, alternatives);
   });
@@ -443,7 +439,7 @@ void add_compare_commands(CLI::App& app) {
       ->required();
   add_paired_options(sweep, *sweep_args);
   sweep->callback([base_path, sets, sweep_args] {
-    mpi::collectively([&] { check_paired_outputs(*sweep_args); });
+    mpi::collectively([&] { metric_of(sweep_args->metric); });
     sweep_command(*base_path, *sets, *sweep_args);
   });
 }

@@ -39,14 +39,12 @@ struct CommonArgs {
 
 void add_common_options(CLI::App* app, CommonArgs& args) {
   app->add_option("scenario", args.scenario, "Scenario file (JSON, schema_version 1)")->required();
-  app->add_option("-o,--output", args.output, "Write the results to this HDF5 file");
-  app->add_option("--csv", args.csv_dir, "Write CSV files into this folder");
-  app->add_option("--trials", args.trials, "Number of trials (overrides the scenario)")
-      ->check(CLI::Range(1ULL, 100'000'000ULL));
-  app->add_option("--seed", args.seed, "Random seed (overrides the scenario)");
-  app->add_option("--threads", args.threads, "Worker threads, 0 = all cores")
-      ->check(CLI::Range(0, 1024));
-  app->add_flag("-q,--quiet", args.quiet, "No table on stdout");
+  add_output_option(app, args.output, "Write the results to this HDF5 file");
+  add_csv_option(app, args.csv_dir);
+  add_trials_option(app, args.trials);
+  add_seed_option(app, args.seed);
+  add_threads_option(app, args.threads);
+  add_quiet_flag(app, args.quiet);
 }
 
 RunOptions run_options(const Scenario& scenario, const CommonArgs& args) {
@@ -69,9 +67,16 @@ Provenance plan_provenance(const Scenario& scenario, const std::string& command_
   return p;
 }
 
-void check_outputs(const CommonArgs& args) {
-  if (!args.output.empty()) require_parent_folder(args.output);
-  if (!args.csv_dir.empty()) require_parent_folder(args.csv_dir);
+//! Refuses outputs that would overwrite the scenario, its CSV files, `inputs` or each other.
+void check_outputs(const CommonArgs& args, const Scenario& scenario,
+                   const std::vector<std::string>& csv_names,
+                   const std::vector<std::string>& inputs = {}) {
+  OutputPlan plan;
+  add_scenario_inputs(plan, scenario);
+  plan.add_inputs(inputs, "input");
+  plan.add_output(args.output, "-o", OutputKind::seekable);
+  plan.add_output_folder(args.csv_dir, "--csv", csv_names);
+  plan.check();
 }
 
 // ---- capacity ----
@@ -90,7 +95,7 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   }
   const Scenario scenario = load_scenario(args.common.scenario);
   const plan::CapacitySpec spec = parse_capacity_spec(scenario);
-  check_outputs(args.common);
+  check_outputs(args.common, scenario, capacity_csv_names());
   const RunOptions options = run_options(scenario, args.common);
   const plan::CapacityResult result =
       plan::search_capacity(scenario, spec, args.confidence, capacity_run(options));
@@ -322,7 +327,7 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
   QuotaProblem problem;
   mpi::collectively([&] {
     scenario = load_scenario(args.common.scenario);
-    check_outputs(args.common);
+    check_outputs(args.common, scenario, quota_csv_names(), {args.prior_csv, args.import_csv});
     options = run_options(scenario, args.common);
     problem = prepare_quotas(scenario, args);
   });

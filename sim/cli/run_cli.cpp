@@ -23,8 +23,10 @@
 #include "sim/io/csv.hpp"
 #include "sim/io/deal_export.hpp"
 #include "sim/io/output.hpp"
+#include "sim/io/output_files.hpp"
 #include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
+#include "sim/workflows/checkpoint.hpp"
 
 namespace opsim::cli {
 
@@ -71,10 +73,11 @@ std::pair<std::uint64_t, std::uint64_t> parse_trial_range(const std::string& tex
   return {static_cast<std::uint64_t>(*first), static_cast<std::uint64_t>(*end)};
 }
 
-void check_output_folders(const OutputArgs& out) {
-  for (const std::string* path : {&out.output, &out.summary_json, &out.csv_dir}) {
-    if (!path->empty()) require_parent_folder(*path);
-  }
+//! Registers the outputs of a complete run (or a shard: -o only).
+void add_outputs(OutputPlan& plan, const OutputArgs& out) {
+  plan.add_output(out.output, "-o", OutputKind::seekable);
+  plan.add_output(out.summary_json, "--summary-json");
+  plan.add_output_folder(out.csv_dir, "--csv", run_csv_names());
 }
 
 //! Writes the requested outputs of a complete run (trials [0, N)).
@@ -84,110 +87,9 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
   if (!out.output.empty()) write_hdf5(out.output, scenario, result, &summary, provenance);
   if (!out.summary_json.empty())
     write_summary_json(out.summary_json, scenario, summary, provenance);
-  if (!out.csv_dir.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(out.csv_dir, ignored);
-    write_csv(out.csv_dir, scenario, summary);
-  }
+  if (!out.csv_dir.empty()) write_csv(out.csv_dir, scenario, summary);
   if (!out.quiet) fmt::print("{}", format_summary_table(scenario, summary));
 }
-
-//! A run's checkpoint, written every --checkpoint-every trials and read back by a rerun of the
-//! same command. A path ending in `.h5` is one shard file holding every trial this rank has done
-//! (rank R > 0 of an MPI run uses `NAME.rankR.h5`), rewritten atomically after each chunk; any
-//! other path is a folder of shard files, one per completed chunk, each written atomically. A
-//! kill at any moment loses at most the chunk in progress.
-class Checkpoint {
- public:
-  explicit Checkpoint(std::string path)
-      : path_(std::move(path)), single_file_(std::filesystem::path(path_).extension() == ".h5") {}
-
-  bool single_file() const { return single_file_; }
-
-  void check_path() const {
-    require_parent_folder(path_);
-    if (single_file_ && std::filesystem::is_directory(path_))
-      throw_input("--checkpoint {}: is a folder (a path ending in .h5 names a checkpoint file)",
-                  path_);
-    if (!single_file_ && std::filesystem::exists(path_) && !std::filesystem::is_directory(path_))
-      throw_input(
-          "--checkpoint {}: exists and is not a folder (name a checkpoint file NAME.h5, or a "
-          "folder)",
-          path_);
-  }
-
-  //! What was checkpointed of this rank's trials [first, end), if anything.
-  std::optional<RunResult> load(const Scenario& scenario, const ResultLayout& layout,
-                                const Provenance& provenance, std::uint64_t first,
-                                std::uint64_t end, bool keep_trials) const {
-    std::vector<ResultFileInfo> shards;
-    if (single_file_) {
-      if (std::filesystem::exists(rank_file(mpi::rank())))
-        shards.push_back(read_result_info(rank_file(mpi::rank())));
-    } else if (std::filesystem::is_directory(path_)) {
-      for (const auto& entry : std::filesystem::directory_iterator(path_)) {
-        // Skips the .partial files of an interrupted write.
-        if (entry.path().extension() == ".h5")
-          shards.push_back(read_result_info(entry.path().string()));
-      }
-    }
-    for (const auto& info : shards) {
-      if (info.scenario_sha256 != scenario.sha256 || info.seed != provenance.seed ||
-          info.total_trials != provenance.total_trials || info.keep_trials != keep_trials ||
-          (single_file_ && (info.first_trial != first || info.end_trial > end))) {
-        throw_input(
-            "{}: this checkpoint belongs to a different run (scenario, seed, trials, ranks or "
-            "options "
-            "differ); remove it or choose another --checkpoint",
-            info.path);
-      }
-    }
-    std::sort(shards.begin(), shards.end(),
-              [](const auto& a, const auto& b) { return a.first_trial < b.first_trial; });
-    std::vector<RunResult> parts;
-    std::uint64_t next = first;
-    for (const auto& shard : shards) {
-      if (shard.first_trial != next || shard.end_trial > end) break;
-      parts.push_back(read_result(shard.path, layout));
-      next = shard.end_trial;
-    }
-    if (parts.empty()) return std::nullopt;
-    return merge_results(std::move(parts));
-  }
-
-  //! Saves `result`: the chunk just run (folder), or everything so far (file).
-  void save(const Scenario& scenario, const RunResult& result, const Provenance& provenance) const {
-    if (single_file_) {
-      write_hdf5(rank_file(mpi::rank()), scenario, result, nullptr, provenance);
-      return;
-    }
-    std::filesystem::create_directories(path_);
-    const auto name =
-        fmt::format("trials_{:012d}_{:012d}.h5", result.first_trial, result.end_trial);
-    write_hdf5((std::filesystem::path(path_) / name).string(), scenario, result, nullptr,
-               provenance);
-  }
-
-  //! Removes every rank's checkpoint once the run's output is written.
-  void remove() const {
-    std::error_code ignored;
-    if (!single_file_) {
-      std::filesystem::remove_all(path_, ignored);
-      return;
-    }
-    for (int r = 0; r < mpi::size(); ++r) std::filesystem::remove(rank_file(r), ignored);
-  }
-
- private:
-  std::string rank_file(int rank) const {
-    if (rank == 0) return path_;
-    const std::filesystem::path p(path_);
-    return (p.parent_path() / fmt::format("{}.rank{}.h5", p.stem().string(), rank)).string();
-  }
-
-  std::string path_;
-  bool single_file_;
-};
 
 void run_command(const RunArgs& args, const std::string& command_line) {
   // Every rank validates; an error on any rank is reported once and ends all of them.
@@ -211,15 +113,16 @@ void run_command(const RunArgs& args, const std::string& command_line) {
           "summaries come from `opsim merge`",
           args.trial_range);
     }
-    check_output_folders(out);
-    if (!args.export_deals.empty()) {
-      require_parent_folder(args.export_deals);
-      if (args.export_trial >= trials) {
-        throw_input("--export-trial: {} is not a trial of this run (0..{})", args.export_trial,
-                    trials - 1);
-      }
+    if (!args.export_deals.empty() && args.export_trial >= trials) {
+      throw_input("--export-trial: {} is not a trial of this run (0..{})", args.export_trial,
+                  trials - 1);
     }
-    if (!args.checkpoint.empty()) Checkpoint(args.checkpoint).check_path();
+    OutputPlan plan;
+    add_scenario_inputs(plan, scenario);
+    add_outputs(plan, out);
+    plan.add_output(args.export_deals, "--export-deals");
+    if (!args.checkpoint.empty()) Checkpoint(args.checkpoint).add_to(plan);
+    plan.check();
     const std::uint64_t limit = args.max_memory.empty()
                                     ? default_memory_limit()
                                     : parse_size(args.max_memory, "--max-memory");
@@ -240,7 +143,6 @@ void run_command(const RunArgs& args, const std::string& command_line) {
     }
   });
 
-  const ResultLayout layout(scenario);
   const Provenance provenance{command_line,
                               seed,
                               scenario.sha256,
@@ -253,47 +155,20 @@ void run_command(const RunArgs& args, const std::string& command_line) {
   std::optional<Checkpoint> checkpoint;
   if (!args.checkpoint.empty()) checkpoint.emplace(args.checkpoint);
   mpi::collectively([&] {
-    if (checkpoint) {
-      done = checkpoint->load(scenario, layout, provenance, my_first, my_end, args.keep_trials);
-      if (done)
-        fmt::print(stderr, "opsim: resuming from trial {} ({})\n", done->end_trial,
-                   args.checkpoint);
-    }
     ProgressBar progress(my_end - my_first, !out.quiet);
-    std::uint64_t next = done ? done->end_trial : my_first;
-    const std::uint64_t chunk = args.checkpoint.empty()
-                                    ? my_end - my_first
-                                    : std::max<std::uint64_t>(1, args.checkpoint_every);
-    while (next < my_end) {
-      RunOptions options;
-      options.first_trial = next;
-      options.end_trial = std::min(my_end, next + chunk);
-      options.seed = seed;
-      options.threads = threads;
-      options.keep_monthly = args.keep_trials;
-      const std::uint64_t offset = next - my_first;
-      options.progress = [&](std::uint64_t n) { progress.update(offset + n); };
-      RunResult part = run_trials(scenario, options);
-      const bool more = options.end_trial < my_end;
-      if (checkpoint && more && !checkpoint->single_file())
-        checkpoint->save(scenario, part, provenance);
-      if (done) {
-        std::vector<RunResult> parts;
-        parts.push_back(std::move(*done));
-        parts.push_back(std::move(part));
-        done = merge_results(std::move(parts));
-      } else {
-        done = std::move(part);
-      }
-      if (checkpoint && more && checkpoint->single_file())
-        checkpoint->save(scenario, *done, provenance);
-      next = options.end_trial;
-    }
+    RunOptions options;
+    options.first_trial = my_first;
+    options.end_trial = my_end;
+    options.seed = seed;
+    options.threads = threads;
+    options.keep_monthly = args.keep_trials;
+    options.progress = [&](std::uint64_t n) { progress.update(n); };
+    done = run_checkpointed(scenario, provenance, options, checkpoint ? &*checkpoint : nullptr,
+                            args.checkpoint_every, [&](std::uint64_t next) {
+                              fmt::print(stderr, "opsim: resuming from trial {} ({})\n", next,
+                                         args.checkpoint);
+                            });
     progress.finish();
-    if (!done)
-      done = run_trials(
-          scenario,
-          RunOptions{my_first, my_first, seed, threads, args.keep_trials, 64, {}, nullptr, {}});
   });
 
   done = mpi::gather_on_root(std::move(*done));
@@ -320,7 +195,10 @@ void run_command(const RunArgs& args, const std::string& command_line) {
 
 void merge_command(const std::vector<std::string>& shards, const OutputArgs& out,
                    const std::string& command_line) {
-  check_output_folders(out);
+  OutputPlan shard_plan;
+  shard_plan.add_inputs(shards, "shard");
+  add_outputs(shard_plan, out);
+  shard_plan.check();
   std::vector<ResultFileInfo> infos;
   for (const auto& path : shards) infos.push_back(read_result_info(path));
   const ResultFileInfo& reference = infos.front();
@@ -358,6 +236,11 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
     throw_input("{}: the scenario file changed since the shards were written (SHA-256 {} vs {})",
                 reference.scenario_path, scenario.sha256, reference.scenario_sha256);
   }
+  OutputPlan plan;
+  plan.add_inputs(shards, "shard");
+  add_scenario_inputs(plan, scenario);
+  add_outputs(plan, out);
+  plan.check();
   const ResultLayout layout(scenario);
   std::vector<RunResult> parts;
   for (const auto& info : infos) parts.push_back(read_result(info.path, layout));
@@ -374,18 +257,16 @@ void add_run_commands(CLI::App& app) {
   auto* run =
       app.add_subcommand("run", "Simulate a scenario and summarise the forecast distributions");
   run->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1)")->required();
-  run->add_option("-o,--output", args->output, "Write the full results to this HDF5 file");
-  run->add_option("--trials", args->trials, "Number of trials (overrides the scenario)")
-      ->check(CLI::Range(1ULL, 100'000'000ULL));
-  run->add_option("--seed", args->seed, "Random seed (overrides the scenario)");
-  run->add_option("--threads", args->threads, "Worker threads, 0 = all cores")
-      ->check(CLI::Range(0, 1024));
+  add_output_option(run, args->output, "Write the full results to this HDF5 file");
+  add_trials_option(run, args->trials);
+  add_seed_option(run, args->seed);
+  add_threads_option(run, args->threads);
   run->add_flag("--keep-trials", args->keep_trials,
                 "Keep the monthly per-trial series (exact monthly quantiles)");
   run->add_option("--max-memory", args->max_memory,
                   "Refuse to start above this memory estimate (e.g. 4G)");
-  run->add_option("--summary-json", args->summary_json, "Write the summary as JSON");
-  run->add_option("--csv", args->csv_dir, "Write summary CSV files into this folder");
+  add_summary_json_option(run, args->summary_json);
+  add_csv_option(run, args->csv_dir);
   run->add_option("--trial-range", args->trial_range,
                   "Run only trials A:B and write them as a shard (-o)");
   run->add_option("--checkpoint", args->checkpoint,
@@ -397,7 +278,7 @@ void add_run_commands(CLI::App& app) {
                   "Write one trial's opportunities as a CSV that opsim calibrate reads");
   run->add_option("--export-trial", args->export_trial,
                   "The trial --export-deals writes (default 0)");
-  run->add_flag("-q,--quiet", args->quiet, "No progress or table");
+  add_quiet_flag(run, args->quiet);
   run->callback([args, run] { run_command(*args, command_line_of(run)); });
 
   auto shards = std::make_shared<std::vector<std::string>>();
@@ -405,10 +286,10 @@ void add_run_commands(CLI::App& app) {
   auto* merge =
       app.add_subcommand("merge", "Merge shard files of one run into the complete result");
   merge->add_option("shards", *shards, "Shard files written by run --trial-range")->required();
-  merge->add_option("-o,--output", merge_out->output, "Merged HDF5 file")->required();
-  merge->add_option("--summary-json", merge_out->summary_json, "Write the summary as JSON");
-  merge->add_option("--csv", merge_out->csv_dir, "Write summary CSV files into this folder");
-  merge->add_flag("-q,--quiet", merge_out->quiet, "No table");
+  add_output_option(merge, merge_out->output, "Merged HDF5 file")->required();
+  add_summary_json_option(merge, merge_out->summary_json);
+  add_csv_option(merge, merge_out->csv_dir);
+  add_quiet_flag(merge, merge_out->quiet);
   merge->callback(
       [shards, merge_out, merge] { merge_command(*shards, *merge_out, command_line_of(merge)); });
 

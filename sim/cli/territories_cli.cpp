@@ -12,6 +12,8 @@
 #include "models/territory/local_search.hpp"
 #include "sim/base/error.hpp"
 #include "sim/cli/cli.hpp"
+#include "sim/cli/cli_support.hpp"
+#include "sim/io/output_files.hpp"
 #include "sim/io/territory_io.hpp"
 
 namespace opsim::cli {
@@ -129,17 +131,18 @@ void run_alignment(const RunOptions& o) {
     throw_input("--time-limit: {} is not allowed; allowed: > 0 seconds", o.time_limit);
   const fs::path output = fs::absolute(o.output);
   const fs::path stem = output.parent_path() / output.stem();
-  for (const std::string& written :
-       {output.string(), stem.string() + "_assignment.csv", stem.string() + "_territories.csv"})
-    if (fs::exists(o.input) && fs::exists(written) && fs::equivalent(o.input, written))
-      throw_input("-o {}: would overwrite the input {}; choose another output name", o.output,
-                  o.input);
   Instance instance = load_instance(o.input, overrides_from(o));
   // Fail on an unusable output folder before the search, not after it.
   std::error_code folder_error;
   fs::create_directories(output.parent_path(), folder_error);
   if (folder_error)
     throw_input("-o {}: cannot create the output folder: {}", o.output, folder_error.message());
+  OutputPlan plan;
+  plan.add_input(o.input, "INPUT");
+  plan.add_output(o.output, "-o", OutputKind::seekable);
+  plan.add_output(stem.string() + "_assignment.csv", "-o (assignment CSV)");
+  plan.add_output(stem.string() + "_territories.csv", "-o (territory CSV)");
+  plan.check();
   if (o.exact) {
     // Refuse unsupported problems before any work (solve_exact checks again).
     if (instance.problem.objective != ObjectiveKind::compactness)
@@ -152,13 +155,13 @@ void run_alignment(const RunOptions& o) {
   SearchResult result = solve(instance.problem, distances, o);
   RunInfo info{o.input, o.seed, o.threads, o.starts, o.time_limit, instance.reference};
   write_alignment(o.output, instance.problem, result, info);
-  if (!o.quiet) fmt::print("{}", format_report(instance.problem, result, info));
-  fmt::print("wrote {}\n", o.output);
+  if (!o.quiet) fmt::print("{}wrote {}\n", format_report(instance.problem, result, info), o.output);
 }
 
 void add_problem_options(CLI::App* app, RunOptions& o) {
   app->add_option("--format", o.format, "Input format: auto, scenario, csv, pmedcap, sjc, graphml");
-  app->add_option("--territories,-p", o.territories, "Number of territories p");
+  app->add_option("--territories,-p", o.territories, "Number of territories p")
+      ->check(CLI::PositiveNumber);
   app->add_option("--objective", o.objective,
                   "compactness (p-median) or dispersion (max diameter)");
   app->add_option("--distance", o.distance, "euclidean, euclidean_floor, haversine, graph, none");
@@ -277,7 +280,7 @@ void add_territories_commands(CLI::App& app) {
   add_problem_options(territories, *options);
   territories->add_option("-o,--output", options->output, "HDF5 output (CSV companions beside it)");
   territories->add_option("--time-limit", options->time_limit, "Wall-clock seconds (default 60)");
-  territories->add_option("--seed", options->seed, "Random seed (default 1)");
+  add_seed_option(territories, options->seed, "Random seed (default 1)");
   territories->add_option("--threads", options->threads, "Worker threads (default 1)");
   territories->add_option("--starts", options->starts, "Multistart count (default 8)");
   territories->add_option("--max-idle", options->max_idle,
@@ -285,7 +288,7 @@ void add_territories_commands(CLI::App& app) {
   territories->add_option("--target", options->target,
                           "Stop once a feasible objective <= TARGET is found");
   territories->add_flag("--exact", options->exact, "Solve the p-median model with COIN-OR CBC");
-  territories->add_flag("--quiet", options->quiet, "Do not print the report");
+  add_quiet_flag(territories, options->quiet);
   territories->require_subcommand(0, 1);
 
   auto* evaluate_command = territories->add_subcommand("evaluate", "Evaluate a given allocation");
@@ -314,7 +317,7 @@ void add_territories_commands(CLI::App& app) {
   auto generated = std::make_shared<std::string>();
   auto planar = std::make_shared<bool>(false);
   generate_command->add_option("--accounts", generator->accounts, "Number of accounts");
-  generate_command->add_option("--seed", generator->seed, "Random seed");
+  add_seed_option(generate_command, generator->seed, "Random seed");
   generate_command->add_flag("--planar", *planar, "Planar x/y instead of lat/lon");
   generate_command->add_option("-o,--output", *generated, "CSV file")->required();
   generate_command->callback([generator, generated, planar] {
@@ -330,10 +333,10 @@ void add_territories_commands(CLI::App& app) {
                                                   a.attributes[0], a.attributes[1])
                                     : fmt::format("{},{:.4f},{:.4f},{},{}\n", a.id, a.x, a.y,
                                                   a.attributes[0], a.attributes[1]);
-    std::FILE* out = std::fopen(generated->c_str(), "w");
-    if (out == nullptr) throw_input("{}: cannot write the file", *generated);
-    std::fputs(text.c_str(), out);
-    std::fclose(out);
+    OutputPlan plan;
+    plan.add_output(*generated, "-o");
+    plan.check();
+    write_text_file(*generated, [&](std::ostream& out) { out << text; });
     fmt::print("wrote {} accounts to {}\n", problem.size(), *generated);
   });
 
@@ -345,7 +348,7 @@ void add_territories_commands(CLI::App& app) {
   bench_command->add_option("--only", bench->only, "Comma list of sets: pmedcap, sjc, dtdp, scale");
   bench_command->add_option("--time-limit", bench->time_limit, "Seconds per instance (default 60)");
   bench_command->add_option("--threads", bench->threads, "Threads (DTDP always runs on 1)");
-  bench_command->add_option("--seed", bench->seed, "Random seed");
+  add_seed_option(bench_command, bench->seed, "Random seed");
   bench_command->add_flag("--large", bench->large, "Also run 250,000 accounts / 1,000 territories");
   bench_command->callback([bench] { run_bench(*bench); });
 

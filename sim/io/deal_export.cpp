@@ -7,6 +7,7 @@
 #include "models/trial.hpp"
 #include "sim/base/error.hpp"
 #include "sim/io/output.hpp"
+#include "sim/io/output_files.hpp"
 
 namespace opsim {
 
@@ -34,8 +35,7 @@ void export_deals(const std::string& path, const Scenario& scenario, std::uint64
   simulator.simulate(trial, StreamFactory(seed), work, outcome, &deals);
   const Calendar& calendar = scenario.calendar;
   auto date = [&](int month) { return format_year_month(calendar.absolute(month)) + "-15"; };
-  write_atomically(path, [&](const std::string& tmp) {
-    std::ofstream out(tmp, std::ios::binary);
+  write_text_file(path, [&](std::ostream& out) {
     out << "id,owner,region,segment,product,stage,created,closed,amount,currency\n";
     for (const DealRecord& d : deals) {
       const std::string owner = d.seat >= 0 ? scenario.seats[d.seat].id : std::string();
@@ -61,7 +61,6 @@ void export_deals(const std::string& path, const Scenario& scenario, std::uint64
           open ? "Open" : (d.won ? "Won" : "Lost"), pipeline ? "" : date(d.created),
           open ? "" : date(d.closed), d.amount, scenario.fx.currencies[currency].code);
     }
-    if (!out) throw_input("{}: cannot write", path);
   });
 }
 

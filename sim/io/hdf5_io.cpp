@@ -1,5 +1,12 @@
 // HDF5 layout: see results/README.md.
+#include <sys/mman.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include <H5Cpp.h>
 #include <tbb/parallel_for.h>
@@ -13,6 +20,7 @@
 #include "sim/base/random.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/output.hpp"
+#include "sim/io/output_files.hpp"
 
 namespace opsim {
 
@@ -244,6 +252,110 @@ RunResult read_result(const std::string& path, const ResultLayout& layout) {
   return result;
 }
 
+namespace {
+
+//! Free space below which an HDF5 file is not started (its header alone takes a few KiB).
+constexpr std::uint64_t kHdf5HeadroomBytes = 64 * 1024;
+
+//! What went wrong while writing one HDF5 file.
+struct Hdf5Failure {
+  std::string reason;       //!< the operating system's message, else HDF5's innermost one
+  bool os_failure = false;  //!< the file driver's write, truncate or close failed
+  int fd = -1;              //!< the file driver's descriptor, once the file is created
+};
+
+herr_t collect_reason(unsigned, const H5E_error2_t* entry, void* data) {
+  auto& failure = *static_cast<Hdf5Failure*>(data);
+  const std::string desc = entry->desc != nullptr ? entry->desc : "";
+  // The sec2 driver's entry carries errno's text: "..., error message = 'No space left on
+  // device', ...".
+  const auto start = desc.find("error message = '");
+  if (start != std::string::npos) {
+    const auto from = start + 17;
+    failure.reason = desc.substr(from, desc.find('\'', from) - from);
+    failure.os_failure = true;
+    return 1;
+  }
+  if (!desc.empty()) failure.reason = desc;
+  return 0;
+}
+
+//! Called by HDF5 when an API call fails, while its error stack is intact. After the first
+//! failed write the file's descriptor is pointed at an anonymous memory file, so that the
+//! remaining flushes succeed and the file closes cleanly: HDF5 1.10 crashes at exit when a
+//! file's close has failed. The temporary file is removed afterwards either way.
+herr_t record_failure(hid_t stack, void* data) {
+  auto& failure = *static_cast<Hdf5Failure*>(data);
+  if (failure.os_failure) return 0;
+  H5Ewalk2(stack, H5E_WALK_DOWNWARD, collect_reason, &failure);
+  if (failure.os_failure && failure.fd >= 0) {
+    const int sink = ::memfd_create("opsim-discarded-hdf5", MFD_CLOEXEC);
+    if (sink >= 0) {
+      ::dup2(sink, failure.fd);
+      ::close(sink);
+    }
+  }
+  return 0;
+}
+
+//! Routes HDF5's error reports to `failure` (printing nothing) for the object's lifetime.
+class Hdf5FailureRecorder {
+ public:
+  explicit Hdf5FailureRecorder(Hdf5Failure& failure) {
+    H5Eget_auto2(H5E_DEFAULT, &previous_, &previous_data_);
+    H5Eset_auto2(H5E_DEFAULT, record_failure, &failure);
+  }
+  ~Hdf5FailureRecorder() { H5Eset_auto2(H5E_DEFAULT, previous_, previous_data_); }
+  Hdf5FailureRecorder(const Hdf5FailureRecorder&) = delete;
+  Hdf5FailureRecorder& operator=(const Hdf5FailureRecorder&) = delete;
+
+ private:
+  H5E_auto2_t previous_ = nullptr;
+  void* previous_data_ = nullptr;
+};
+
+[[noreturn]] void throw_hdf5_failure(const std::string& path, const std::string& action,
+                                     const Hdf5Failure& failure) {
+  throw OutputError(fmt::format("{}: {} failed: {}", path, action,
+                                failure.reason.empty() ? "HDF5 gave no reason" : failure.reason));
+}
+
+}  // namespace
+
+void write_hdf5_document(const std::string& path, const std::function<void(H5::H5File&)>& body) {
+  write_file_by_name(path, [&](const std::string& temporary) {
+    // HDF5 1.10 cannot recover from a failed create (it loops at exit): a folder that cannot
+    // hold even the file's header is refused before HDF5 is asked.
+    struct statvfs space {};
+    const std::string folder = std::filesystem::path(temporary).parent_path().string();
+    if (::statvfs(folder.c_str(), &space) == 0 &&
+        static_cast<std::uint64_t>(space.f_bavail) * space.f_frsize < kHdf5HeadroomBytes) {
+      throw OutputError(fmt::format("{}: creating the HDF5 file failed: {} (less than {} KiB free)",
+                                    path, std::strerror(ENOSPC), kHdf5HeadroomBytes / 1024));
+    }
+    Hdf5Failure failure;
+    const Hdf5FailureRecorder recorder(failure);
+    const hid_t id = H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (id < 0) throw_hdf5_failure(path, "creating the HDF5 file", failure);
+    void* handle = nullptr;
+    if (H5Fget_vfd_handle(id, H5P_DEFAULT, &handle) >= 0 && handle != nullptr)
+      failure.fd = *static_cast<int*>(handle);
+    std::string action;
+    try {
+      // The wrapper takes its own reference to `id`; every object is closed when body returns.
+      H5::H5File file(id);
+      body(file);
+    } catch (const H5::Exception& e) {
+      action = fmt::format("writing HDF5 ({})", e.getDetailMsg());
+    }
+    // Closing flushes, so a full disk can fail here too.
+    const bool closed = H5Fclose(id) >= 0;
+    if (!action.empty()) throw_hdf5_failure(path, action, failure);
+    if (failure.os_failure) throw_hdf5_failure(path, "writing HDF5", failure);
+    if (!closed) throw_hdf5_failure(path, "closing the HDF5 file", failure);
+  });
+}
+
 void write_hdf5(const std::string& path, const Scenario& scenario, const RunResult& result,
                 const Summary* summary, const Provenance& provenance) {
   const ResultLayout& layout = result.layout;
@@ -251,145 +363,139 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
                 K = static_cast<hsize_t>(kMetricCount), M = static_cast<hsize_t>(layout.months),
                 P = static_cast<hsize_t>(layout.periods.size()), N = result.trials(),
                 Q = static_cast<hsize_t>(kQuantiles);
-  write_atomically(path, [&](const std::string& tmp) {
-    H5::Exception::dontPrint();
-    try {
-      H5::H5File file(tmp, H5F_ACC_TRUNC);
-      H5::Group root = file.openGroup("/");
-      write_provenance(file, scenario, provenance, N);
-      uint_attribute(root, "total_trials", provenance.total_trials);
-      uint_attribute(root, "keep_trials", result.keep_monthly ? 1 : 0);
-      uint_attribute(root, "first_trial", result.first_trial);
-      uint_attribute(root, "end_trial", result.end_trial);
+  write_hdf5_document(path, [&](H5::H5File& file) {
+    H5::Group root = file.openGroup("/");
+    write_provenance(file, scenario, provenance, N);
+    uint_attribute(root, "total_trials", provenance.total_trials);
+    uint_attribute(root, "keep_trials", result.keep_monthly ? 1 : 0);
+    uint_attribute(root, "first_trial", result.first_trial);
+    uint_attribute(root, "end_trial", result.end_trial);
 
-      H5::Group labels = file.createGroup("/labels");
-      write_strings(labels, "months", month_labels(scenario));
-      write_strings(labels, "regions", region_labels(scenario));
-      write_strings(labels, "segments", segment_labels(scenario));
-      std::vector<std::string> metrics, periods, seats, years;
-      for (int k = 0; k < kMetricCount; ++k) metrics.emplace_back(metric_info(k).name);
-      for (const auto& p : layout.periods) periods.push_back(p.label);
-      for (const auto& s : scenario.seats) seats.push_back(s.id);
-      for (int y = 0; y < layout.fiscal_years; ++y)
-        years.push_back(fmt::format("FY{}", layout.first_fiscal_year + y));
-      write_strings(labels, "metrics", metrics);
-      write_strings(labels, "periods", periods);
-      write_strings(labels, "seats", seats);
-      write_strings(labels, "fiscal_years", years);
-      const hsize_t nq = Q;
-      write_doubles(labels, "quantile_levels", {nq}, kQuantileLevels.data(), "quantile");
+    H5::Group labels = file.createGroup("/labels");
+    write_strings(labels, "months", month_labels(scenario));
+    write_strings(labels, "regions", region_labels(scenario));
+    write_strings(labels, "segments", segment_labels(scenario));
+    std::vector<std::string> metrics, periods, seats, years;
+    for (int k = 0; k < kMetricCount; ++k) metrics.emplace_back(metric_info(k).name);
+    for (const auto& p : layout.periods) periods.push_back(p.label);
+    for (const auto& s : scenario.seats) seats.push_back(s.id);
+    for (int y = 0; y < layout.fiscal_years; ++y)
+      years.push_back(fmt::format("FY{}", layout.first_fiscal_year + y));
+    write_strings(labels, "metrics", metrics);
+    write_strings(labels, "periods", periods);
+    write_strings(labels, "seats", seats);
+    write_strings(labels, "fiscal_years", years);
+    const hsize_t nq = Q;
+    write_doubles(labels, "quantile_levels", {nq}, kQuantileLevels.data(), "quantile");
 
-      if (summary != nullptr) {
-        H5::Group group = file.createGroup("/summary");
-        H5::Group monthly = file.createGroup("/summary/monthly");
-        write_doubles(monthly, "mean", {M, R, S, K}, summary->monthly_mean.data(),
-                      "month,region,segment,metric");
-        write_doubles(monthly, "sd", {M, R, S, K}, summary->monthly_sd.data(),
-                      "month,region,segment,metric");
-        write_doubles(monthly, "se", {M, R, S, K}, summary->monthly_se.data(),
-                      "month,region,segment,metric");
-        if (!summary->monthly_quantiles.empty()) {
-          write_doubles(monthly, "quantiles", {M, R, S, K, Q}, summary->monthly_quantiles.data(),
-                        "month,region,segment,metric,quantile");
-        }
-        H5::Group period_group = file.createGroup("/summary/periods");
-        write_doubles(period_group, "mean", {P, R, S, K}, summary->period_mean.data(),
-                      "period,region,segment,metric");
-        write_doubles(period_group, "sd", {P, R, S, K}, summary->period_sd.data(),
-                      "period,region,segment,metric");
-        write_doubles(period_group, "se", {P, R, S, K}, summary->period_se.data(),
-                      "period,region,segment,metric");
-        write_doubles(period_group, "quantiles", {P, R, S, K, Q}, summary->period_quantiles.data(),
-                      "period,region,segment,metric,quantile");
-
-        H5::Group targets = file.createGroup("/summary/targets");
-        std::vector<std::string> t_metric, t_period, t_region, t_segment;
-        std::vector<double> amount, mean, probability, se;
-        const auto regions = region_labels(scenario);
-        const auto segments = segment_labels(scenario);
-        for (const auto& t : summary->targets) {
-          t_metric.push_back(t.target.metric);
-          t_period.push_back(layout.periods[t.period].label);
-          t_region.push_back(t.target.region < 0 ? "total" : regions[t.target.region]);
-          t_segment.push_back(t.target.segment < 0 ? "total" : segments[t.target.segment]);
-          amount.push_back(t.target.amount);
-          mean.push_back(t.mean);
-          probability.push_back(t.probability);
-          se.push_back(t.standard_error);
-        }
-        const hsize_t nt = summary->targets.size();
-        write_strings(targets, "metric", t_metric);
-        write_strings(targets, "period", t_period);
-        write_strings(targets, "region", t_region);
-        write_strings(targets, "segment", t_segment);
-        write_doubles(targets, "amount", {nt}, amount.data(), "target");
-        write_doubles(targets, "mean", {nt}, mean.data(), "target");
-        write_doubles(targets, "probability", {nt}, probability.data(), "target");
-        write_doubles(targets, "standard_error", {nt}, se.data(), "target");
-
-        H5::Group kpis = file.createGroup("/summary/kpis");
-        std::vector<double> win_rate, deal_size, cycle, created;
-        for (const auto& k : summary->kpis) {
-          win_rate.push_back(k.win_rate);
-          deal_size.push_back(k.average_deal_size);
-          cycle.push_back(k.cycle_months);
-          created.push_back(k.pipeline_created);
-        }
-        write_doubles(kpis, "win_rate", {P, R, S}, win_rate.data(), "period,region,segment");
-        write_doubles(kpis, "average_deal_size", {P, R, S}, deal_size.data(),
-                      "period,region,segment");
-        write_doubles(kpis, "cycle_months", {P, R, S}, cycle.data(), "period,region,segment");
-        write_doubles(kpis, "pipeline_created", {P, R, S}, created.data(), "period,region,segment");
-
-        H5::Group productivity = file.createGroup("/summary/productivity");
-        std::vector<double> year, threshold, share, quantiles;
-        for (const auto& p : summary->productivity) {
-          year.push_back(p.fiscal_year);
-          threshold.push_back(p.threshold);
-          share.push_back(p.mean_share);
-          quantiles.insert(quantiles.end(), p.quantiles.begin(), p.quantiles.end());
-        }
-        const hsize_t np = summary->productivity.size();
-        write_doubles(productivity, "fiscal_year", {np}, year.data(), "row");
-        write_doubles(productivity, "threshold", {np}, threshold.data(), "row");
-        write_doubles(productivity, "mean_share", {np}, share.data(), "row");
-        write_doubles(productivity, "quantiles", {np, Q}, quantiles.data(), "row,quantile");
+    if (summary != nullptr) {
+      H5::Group group = file.createGroup("/summary");
+      H5::Group monthly = file.createGroup("/summary/monthly");
+      write_doubles(monthly, "mean", {M, R, S, K}, summary->monthly_mean.data(),
+                    "month,region,segment,metric");
+      write_doubles(monthly, "sd", {M, R, S, K}, summary->monthly_sd.data(),
+                    "month,region,segment,metric");
+      write_doubles(monthly, "se", {M, R, S, K}, summary->monthly_se.data(),
+                    "month,region,segment,metric");
+      if (!summary->monthly_quantiles.empty()) {
+        write_doubles(monthly, "quantiles", {M, R, S, K, Q}, summary->monthly_quantiles.data(),
+                      "month,region,segment,metric,quantile");
       }
+      H5::Group period_group = file.createGroup("/summary/periods");
+      write_doubles(period_group, "mean", {P, R, S, K}, summary->period_mean.data(),
+                    "period,region,segment,metric");
+      write_doubles(period_group, "sd", {P, R, S, K}, summary->period_sd.data(),
+                    "period,region,segment,metric");
+      write_doubles(period_group, "se", {P, R, S, K}, summary->period_se.data(),
+                    "period,region,segment,metric");
+      write_doubles(period_group, "quantiles", {P, R, S, K, Q}, summary->period_quantiles.data(),
+                    "period,region,segment,metric,quantile");
 
-      H5::Group trials = file.createGroup("/trials");
-      write_doubles(trials, "periods", {N, P, R, S, K}, result.period_values.data(),
-                    "trial,period,region,segment,metric", Storage::compressed);
-      write_doubles(
-          trials, "seat_bookings",
-          {N, static_cast<hsize_t>(layout.seats), static_cast<hsize_t>(layout.fiscal_years)},
-          result.seat_values.data(), "trial,seat,fiscal_year", Storage::compressed);
-      if (result.keep_monthly) {
-        write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(),
-                      "trial,month,region,segment,metric", Storage::compressed);
+      H5::Group targets = file.createGroup("/summary/targets");
+      std::vector<std::string> t_metric, t_period, t_region, t_segment;
+      std::vector<double> amount, mean, probability, se;
+      const auto regions = region_labels(scenario);
+      const auto segments = segment_labels(scenario);
+      for (const auto& t : summary->targets) {
+        t_metric.push_back(t.target.metric);
+        t_period.push_back(layout.periods[t.period].label);
+        t_region.push_back(t.target.region < 0 ? "total" : regions[t.target.region]);
+        t_segment.push_back(t.target.segment < 0 ? "total" : segments[t.target.segment]);
+        amount.push_back(t.target.amount);
+        mean.push_back(t.mean);
+        probability.push_back(t.probability);
+        se.push_back(t.standard_error);
       }
+      const hsize_t nt = summary->targets.size();
+      write_strings(targets, "metric", t_metric);
+      write_strings(targets, "period", t_period);
+      write_strings(targets, "region", t_region);
+      write_strings(targets, "segment", t_segment);
+      write_doubles(targets, "amount", {nt}, amount.data(), "target");
+      write_doubles(targets, "mean", {nt}, mean.data(), "target");
+      write_doubles(targets, "probability", {nt}, probability.data(), "target");
+      write_doubles(targets, "standard_error", {nt}, se.data(), "target");
 
-      // The monthly moment tree's nodes, so that shards merge into exactly the single-run result.
-      H5::Group state = file.createGroup("/state");
-      const auto& nodes = result.monthly_moments.nodes();
-      const hsize_t nn = nodes.size(), cells = layout.monthly_cells();
-      std::vector<double> starts, levels, counts, ends, means, m2s;
-      for (const auto& node : nodes) {
-        starts.push_back(static_cast<double>(node.start));
-        levels.push_back(node.level);
-        counts.push_back(static_cast<double>(node.count));
-        ends.push_back(static_cast<double>(node.end_covered));
-        means.insert(means.end(), node.mean.begin(), node.mean.end());
-        m2s.insert(m2s.end(), node.m2.begin(), node.m2.end());
+      H5::Group kpis = file.createGroup("/summary/kpis");
+      std::vector<double> win_rate, deal_size, cycle, created;
+      for (const auto& k : summary->kpis) {
+        win_rate.push_back(k.win_rate);
+        deal_size.push_back(k.average_deal_size);
+        cycle.push_back(k.cycle_months);
+        created.push_back(k.pipeline_created);
       }
-      write_doubles(state, "node_start", {nn}, starts.data(), "node");
-      write_doubles(state, "node_level", {nn}, levels.data(), "node");
-      write_doubles(state, "node_count", {nn}, counts.data(), "node");
-      write_doubles(state, "node_end", {nn}, ends.data(), "node");
-      write_doubles(state, "node_mean", {nn, cells}, means.data(), "node,cell");
-      write_doubles(state, "node_m2", {nn, cells}, m2s.data(), "node,cell");
-    } catch (const H5::Exception& e) {
-      throw_input("{}: cannot write HDF5 file: {}", path, e.getDetailMsg());
+      write_doubles(kpis, "win_rate", {P, R, S}, win_rate.data(), "period,region,segment");
+      write_doubles(kpis, "average_deal_size", {P, R, S}, deal_size.data(),
+                    "period,region,segment");
+      write_doubles(kpis, "cycle_months", {P, R, S}, cycle.data(), "period,region,segment");
+      write_doubles(kpis, "pipeline_created", {P, R, S}, created.data(), "period,region,segment");
+
+      H5::Group productivity = file.createGroup("/summary/productivity");
+      std::vector<double> year, threshold, share, quantiles;
+      for (const auto& p : summary->productivity) {
+        year.push_back(p.fiscal_year);
+        threshold.push_back(p.threshold);
+        share.push_back(p.mean_share);
+        quantiles.insert(quantiles.end(), p.quantiles.begin(), p.quantiles.end());
+      }
+      const hsize_t np = summary->productivity.size();
+      write_doubles(productivity, "fiscal_year", {np}, year.data(), "row");
+      write_doubles(productivity, "threshold", {np}, threshold.data(), "row");
+      write_doubles(productivity, "mean_share", {np}, share.data(), "row");
+      write_doubles(productivity, "quantiles", {np, Q}, quantiles.data(), "row,quantile");
     }
+
+    H5::Group trials = file.createGroup("/trials");
+    write_doubles(trials, "periods", {N, P, R, S, K}, result.period_values.data(),
+                  "trial,period,region,segment,metric", Storage::compressed);
+    write_doubles(
+        trials, "seat_bookings",
+        {N, static_cast<hsize_t>(layout.seats), static_cast<hsize_t>(layout.fiscal_years)},
+        result.seat_values.data(), "trial,seat,fiscal_year", Storage::compressed);
+    if (result.keep_monthly) {
+      write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(),
+                    "trial,month,region,segment,metric", Storage::compressed);
+    }
+
+    // The monthly moment tree's nodes, so that shards merge into exactly the single-run result.
+    H5::Group state = file.createGroup("/state");
+    const auto& nodes = result.monthly_moments.nodes();
+    const hsize_t nn = nodes.size(), cells = layout.monthly_cells();
+    std::vector<double> starts, levels, counts, ends, means, m2s;
+    for (const auto& node : nodes) {
+      starts.push_back(static_cast<double>(node.start));
+      levels.push_back(node.level);
+      counts.push_back(static_cast<double>(node.count));
+      ends.push_back(static_cast<double>(node.end_covered));
+      means.insert(means.end(), node.mean.begin(), node.mean.end());
+      m2s.insert(m2s.end(), node.m2.begin(), node.m2.end());
+    }
+    write_doubles(state, "node_start", {nn}, starts.data(), "node");
+    write_doubles(state, "node_level", {nn}, levels.data(), "node");
+    write_doubles(state, "node_count", {nn}, counts.data(), "node");
+    write_doubles(state, "node_end", {nn}, ends.data(), "node");
+    write_doubles(state, "node_mean", {nn, cells}, means.data(), "node,cell");
+    write_doubles(state, "node_m2", {nn, cells}, m2s.data(), "node,cell");
   });
 }
 

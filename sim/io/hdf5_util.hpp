@@ -4,6 +4,7 @@
 #include <H5Cpp.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,11 @@
 #include "sim/io/output.hpp"
 
 namespace opsim {
+
+//! Writes the HDF5 file `path` through the output layer: `body` fills the open file. HDF5
+//! errors (disk full included) close the file cleanly and throw OutputError naming `path` and
+//! the operating system's message; nothing is left at `path` or beside it.
+void write_hdf5_document(const std::string& path, const std::function<void(H5::H5File&)>& body);
 
 //! Root attributes (tool version, git revision, scenario SHA-256 and name, stream scheme,
 //! command line, reporting currency, seed, trials) and /scenario/document.

@@ -8,8 +8,15 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/error.hpp"
+#include "sim/io/output_files.hpp"
 
 namespace opsim {
+
+const std::vector<std::string>& run_csv_names() {
+  static const std::vector<std::string> names{"monthly.csv", "periods.csv", "targets.csv",
+                                              "kpis.csv", "productivity.csv"};
+  return names;
+}
 
 std::vector<std::string> region_labels(const Scenario& scenario) {
   std::vector<std::string> out;
@@ -30,23 +37,6 @@ std::vector<std::string> month_labels(const Scenario& scenario) {
   for (int m = 0; m < scenario.months(); ++m)
     out.push_back(format_year_month(scenario.calendar.absolute(m)));
   return out;
-}
-
-void write_atomically(const std::string& path,
-                      const std::function<void(const std::string&)>& write) {
-  const std::filesystem::path target(path);
-  if (target.has_parent_path() && !std::filesystem::is_directory(target.parent_path())) {
-    throw_input("{}: the folder {} does not exist", path, target.parent_path().string());
-  }
-  const std::string temporary = path + ".partial";
-  try {
-    write(temporary);
-    std::filesystem::rename(temporary, target);
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove_all(temporary, ignored);
-    throw;
-  }
 }
 
 namespace {
@@ -132,11 +122,7 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
                             {"p50", p.quantiles[3]},
                             {"p90", p.quantiles[5]}});
   }
-  write_atomically(path, [&](const std::string& tmp) {
-    std::ofstream out(tmp);
-    out << doc.dump(2) << "\n";
-    if (!out) throw_input("{}: cannot write file", path);
-  });
+  write_text_file(path, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
 }
 
 void write_csv(const std::string& directory, const Scenario& scenario, const Summary& summary) {
@@ -144,87 +130,81 @@ void write_csv(const std::string& directory, const Scenario& scenario, const Sum
   const auto regions = region_labels(scenario);
   const auto segments = segment_labels(scenario);
   const auto months = month_labels(scenario);
-  write_atomically(directory, [&](const std::string& tmp) {
-    std::filesystem::create_directories(tmp);
-    auto open = [&](const std::string& name) {
-      std::ofstream out(std::filesystem::path(tmp) / name);
-      if (!out) throw_input("{}: cannot write {}", directory, name);
-      return out;
-    };
-    std::string quantile_header;
-    for (double q : kQuantileLevels)
-      quantile_header += fmt::format(",p{}", static_cast<int>(q * 100 + 0.5));
-    {
-      auto out = open("monthly.csv");
-      out << "month,region,segment,metric,mean,sd,se"
-          << (summary.monthly_quantiles.empty() ? "" : quantile_header) << "\n";
-      for (int m = 0; m < layout.months; ++m) {
-        for (int r = 0; r < layout.regions; ++r) {
-          for (int s = 0; s < layout.segments; ++s) {
-            for (int k = 0; k < kMetricCount; ++k) {
-              const std::size_t c = m * layout.cells() + layout.cell(r, s, k);
-              out << fmt::format("{},{},{},{},{},{},{}", months[m], regions[r], segments[s],
-                                 metric_info(k).name, summary.monthly_mean[c],
-                                 summary.monthly_sd[c], summary.monthly_se[c]);
-              if (!summary.monthly_quantiles.empty()) {
-                for (int q = 0; q < kQuantiles; ++q)
-                  out << fmt::format(",{}", summary.monthly_quantiles[c * kQuantiles + q]);
-              }
-              out << "\n";
-            }
-          }
-        }
-      }
-    }
-    {
-      auto out = open("periods.csv");
-      out << "period,region,segment,metric,mean,sd,se" << quantile_header << "\n";
-      for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-        for (int r = 0; r < layout.regions; ++r) {
-          for (int s = 0; s < layout.segments; ++s) {
-            for (int k = 0; k < kMetricCount; ++k) {
-              const std::size_t c = p * layout.cells() + layout.cell(r, s, k);
-              out << fmt::format("{},{},{},{},{},{},{}", layout.periods[p].label, regions[r],
-                                 segments[s], metric_info(k).name, summary.period_mean[c],
-                                 summary.period_sd[c], summary.period_se[c]);
-              for (int q = 0; q < kQuantiles; ++q)
-                out << fmt::format(",{}", summary.period_quantiles[c * kQuantiles + q]);
-              out << "\n";
-            }
-          }
-        }
-      }
-    }
-    {
-      auto out = open("targets.csv");
-      out << "metric,period,region,segment,target,mean,probability,standard_error\n";
-      for (const auto& t : summary.targets) {
-        out << fmt::format("{},{},{},{},{},{},{},{}\n", t.target.metric,
+  std::string quantile_header;
+  for (double q : kQuantileLevels)
+    quantile_header += fmt::format(",p{}", static_cast<int>(q * 100 + 0.5));
+  std::vector<FolderFile> files;
+  files.push_back(
+      {"monthly.csv", [&](std::ostream& out) {
+         out << "month,region,segment,metric,mean,sd,se"
+             << (summary.monthly_quantiles.empty() ? "" : quantile_header) << "\n";
+         for (int m = 0; m < layout.months; ++m) {
+           for (int r = 0; r < layout.regions; ++r) {
+             for (int s = 0; s < layout.segments; ++s) {
+               for (int k = 0; k < kMetricCount; ++k) {
+                 const std::size_t c = m * layout.cells() + layout.cell(r, s, k);
+                 out << fmt::format("{},{},{},{},{},{},{}", months[m], regions[r], segments[s],
+                                    metric_info(k).name, summary.monthly_mean[c],
+                                    summary.monthly_sd[c], summary.monthly_se[c]);
+                 if (!summary.monthly_quantiles.empty()) {
+                   for (int q = 0; q < kQuantiles; ++q)
+                     out << fmt::format(",{}", summary.monthly_quantiles[c * kQuantiles + q]);
+                 }
+                 out << "\n";
+               }
+             }
+           }
+         }
+       }});
+  files.push_back(
+      {"periods.csv", [&](std::ostream& out) {
+         out << "period,region,segment,metric,mean,sd,se" << quantile_header << "\n";
+         for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+           for (int r = 0; r < layout.regions; ++r) {
+             for (int s = 0; s < layout.segments; ++s) {
+               for (int k = 0; k < kMetricCount; ++k) {
+                 const std::size_t c = p * layout.cells() + layout.cell(r, s, k);
+                 out << fmt::format("{},{},{},{},{},{},{}", layout.periods[p].label, regions[r],
+                                    segments[s], metric_info(k).name, summary.period_mean[c],
+                                    summary.period_sd[c], summary.period_se[c]);
+                 for (int q = 0; q < kQuantiles; ++q)
+                   out << fmt::format(",{}", summary.period_quantiles[c * kQuantiles + q]);
+                 out << "\n";
+               }
+             }
+           }
+         }
+       }});
+  files.push_back({"targets.csv", [&](std::ostream& out) {
+                     out << "metric,period,region,segment,target,mean,probability,standard_error\n";
+                     for (const auto& t : summary.targets) {
+                       out << fmt::format(
+                           "{},{},{},{},{},{},{},{}\n", t.target.metric,
                            layout.periods[t.period].label,
                            t.target.region < 0 ? "total" : regions[t.target.region],
                            t.target.segment < 0 ? "total" : segments[t.target.segment],
                            t.target.amount, t.mean, t.probability, t.standard_error);
-      }
-    }
-    {
-      auto out = open("kpis.csv");
-      out << "period,region,segment,win_rate,average_deal_size,cycle_months,pipeline_created\n";
-      for (const auto& k : summary.kpis) {
-        out << fmt::format("{},{},{},{},{},{},{}\n", layout.periods[k.period].label,
-                           regions[k.region], segments[k.segment], k.win_rate, k.average_deal_size,
-                           k.cycle_months, k.pipeline_created);
-      }
-    }
-    {
-      auto out = open("productivity.csv");
-      out << "fiscal_year,threshold,seats,mean_share" << quantile_header << "\n";
-      for (const auto& p : summary.productivity) {
-        out << fmt::format("{},{},{},{}", p.fiscal_year, p.threshold, p.seats, p.mean_share);
-        for (double q : p.quantiles) out << fmt::format(",{}", q);
-        out << "\n";
-      }
-    }
-  });
+                     }
+                   }});
+  files.push_back(
+      {"kpis.csv", [&](std::ostream& out) {
+         out << "period,region,segment,win_rate,average_deal_size,cycle_months,pipeline_created\n";
+         for (const auto& k : summary.kpis) {
+           out << fmt::format("{},{},{},{},{},{},{}\n", layout.periods[k.period].label,
+                              regions[k.region], segments[k.segment], k.win_rate,
+                              k.average_deal_size, k.cycle_months, k.pipeline_created);
+         }
+       }});
+  files.push_back({"productivity.csv", [&](std::ostream& out) {
+                     out << "fiscal_year,threshold,seats,mean_share" << quantile_header << "\n";
+                     for (const auto& p : summary.productivity) {
+                       out << fmt::format("{},{},{},{}", p.fiscal_year, p.threshold, p.seats,
+                                          p.mean_share);
+                       for (double q : p.quantiles) out << fmt::format(",{}", q);
+                       out << "\n";
+                     }
+                   }});
+  write_folder_files(directory, files);
 }
 
 std::string format_summary_table(const Scenario& scenario, const Summary& summary) {

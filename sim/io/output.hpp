@@ -1,5 +1,5 @@
 // Writing a run's results: HDF5 (the complete record), summary JSON, CSV for spreadsheets and
-// a readable table. Files are written under a temporary name and renamed when complete.
+// a readable table, all through the output layer (sim/io/output_files.hpp).
 #pragma once
 
 #include <cstdint>
@@ -38,19 +38,17 @@ ResultFileInfo read_result_info(const std::string& path);
 //! Reads the per-trial datasets and moment-tree nodes back; `layout` must match the file.
 RunResult read_result(const std::string& path, const ResultLayout& layout);
 
-//! Writes `path` atomically: `write` fills a temporary file next to it, which is renamed to
-//! `path` only when `write` returns; on an exception the temporary file is removed.
-void write_atomically(const std::string& path,
-                      const std::function<void(const std::string&)>& write);
-
 void write_hdf5(const std::string& path, const Scenario& scenario, const RunResult& result,
                 const Summary* summary, const Provenance& provenance);
 
 void write_summary_json(const std::string& path, const Scenario& scenario, const Summary& summary,
                         const Provenance& provenance);
 
-//! Writes monthly.csv, periods.csv, targets.csv and productivity.csv into `directory`.
+//! Writes run_csv_names() into `directory` (created when missing); other files there are kept.
 void write_csv(const std::string& directory, const Scenario& scenario, const Summary& summary);
+
+//! The files write_csv writes.
+const std::vector<std::string>& run_csv_names();
 
 //! The summary table printed by `opsim run`.
 std::string format_summary_table(const Scenario& scenario, const Summary& summary);

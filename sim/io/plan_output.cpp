@@ -11,6 +11,7 @@
 
 #include "sim/base/error.hpp"
 #include "sim/io/hdf5_util.hpp"
+#include "sim/io/output_files.hpp"
 
 namespace opsim {
 
@@ -38,9 +39,7 @@ std::string csv_number(double v) {
   return std::isnan(v) ? std::string() : fmt::format("{}", v);
 }
 
-void write_table_csv(const std::filesystem::path& file, const Table& table) {
-  std::ofstream out(file);
-  if (!out) throw_input("{}: cannot write", file.string());
+void write_table_csv(std::ostream& out, const Table& table) {
   std::vector<std::string> header = table.label_names;
   header.insert(header.end(), table.names.begin(), table.names.end());
   out << fmt::format("{}\n", fmt::join(header, ","));
@@ -255,27 +254,18 @@ Table capacity_attainment_table(const plan::CapacityResult& result) {
 void write_hdf5_file(const std::string& path, const Scenario& scenario,
                      const Provenance& provenance, std::uint64_t trials,
                      const std::function<void(H5::H5File&)>& body) {
-  write_atomically(path, [&](const std::string& tmp) {
-    H5::Exception::dontPrint();
-    try {
-      H5::H5File file(tmp, H5F_ACC_TRUNC);
-      write_provenance(file, scenario, provenance, trials);
-      body(file);
-    } catch (const H5::Exception& e) {
-      throw_input("{}: cannot write HDF5: {}", path, e.getDetailMsg());
-    }
+  write_hdf5_document(path, [&](H5::H5File& file) {
+    write_provenance(file, scenario, provenance, trials);
+    body(file);
   });
 }
 
 void write_csv_folder(const std::string& directory,
                       const std::vector<std::pair<std::string, Table>>& tables) {
-  std::error_code ignored;
-  std::filesystem::remove_all(directory, ignored);
-  write_atomically(directory, [&](const std::string& tmp) {
-    std::filesystem::create_directories(tmp);
-    for (const auto& [name, table] : tables)
-      write_table_csv(std::filesystem::path(tmp) / name, table);
-  });
+  std::vector<FolderFile> files;
+  for (const auto& [name, table] : tables)
+    files.push_back({name, [&table = table](std::ostream& out) { write_table_csv(out, table); }});
+  write_folder_files(directory, files);
 }
 
 }  // namespace
@@ -303,6 +293,18 @@ void write_quota_hdf5(const std::string& path, const Scenario& scenario, const Q
                     Storage::compressed);
     }
   });
+}
+
+const std::vector<std::string>& quota_csv_names() {
+  static const std::vector<std::string> names{
+      "seats.csv",        "territories.csv",          "regions.csv",
+      "organisation.csv", "attainment_histogram.csv", "compensation.csv"};
+  return names;
+}
+
+const std::vector<std::string>& capacity_csv_names() {
+  static const std::vector<std::string> names{"plan.csv", "attainment.csv"};
+  return names;
 }
 
 void write_quota_csv(const std::string& directory, const Scenario& scenario,

@@ -27,6 +27,10 @@ void write_quota_hdf5(const std::string& path, const Scenario& scenario, const Q
                       const Provenance& provenance);
 //! seats.csv, territories.csv, regions.csv, organisation.csv, attainment_histogram.csv and,
 //! with a comp result, compensation_seats.csv and compensation.csv.
+//! The files write_quota_csv and write_capacity_csv may write (for OutputPlan).
+const std::vector<std::string>& quota_csv_names();
+const std::vector<std::string>& capacity_csv_names();
+
 void write_quota_csv(const std::string& directory, const Scenario& scenario,
                      const QuotaRunInfo& info, const plan::QuotaReport& report,
                      const plan::CompResult* comp);

@@ -88,8 +88,10 @@ struct Context {
 
   std::string resolve_path(const std::string& path) const {
     std::filesystem::path p(path);
-    return p.is_absolute() ? path
-                           : (std::filesystem::path(base_dir) / p).lexically_normal().string();
+    std::string resolved =
+        p.is_absolute() ? path : (std::filesystem::path(base_dir) / p).lexically_normal().string();
+    scenario.input_files.push_back(resolved);
+    return resolved;
   }
   int relative(int absolute_month) const { return absolute_month - scenario.calendar.start(); }
 };
@@ -1056,6 +1058,9 @@ Scenario load_scenario(const std::string& path) {
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
   Scenario scenario = build_scenario(resolved.document, path, base_dir.empty() ? "." : base_dir);
   scenario.sha256 = scenario_sha256(resolved);
+  // The scenario file and every file it extends are inputs too.
+  scenario.input_files.insert(scenario.input_files.begin(), resolved.files.begin(),
+                              resolved.files.end());
   return scenario;
 }
 

@@ -17,6 +17,8 @@
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
+#include "sim/io/hdf5_util.hpp"
+#include "sim/io/output_files.hpp"
 
 namespace opsim::territory_io {
 
@@ -913,17 +915,6 @@ Alignment read_dtdp_allocation(const std::filesystem::path& path, const Problem&
 
 namespace {
 
-void write_strings(H5::Group& group, const std::string& name,
-                   const std::vector<std::string>& values) {
-  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-  hsize_t size = values.size();
-  H5::DataSpace space(1, &size);
-  std::vector<const char*> pointers;
-  for (const std::string& v : values) pointers.push_back(v.c_str());
-  H5::DataSet set = group.createDataSet(name, type, space);
-  if (!values.empty()) set.write(pointers.data(), type);
-}
-
 template <class T>
 void write_vector(H5::Group& group, const std::string& name, const std::vector<T>& values,
                   hsize_t columns = 1) {
@@ -955,18 +946,6 @@ std::string csv_cell(const std::string& text) {
   return quoted + "\"";
 }
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
-  auto temporary = path;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    if (!out) throw_input("{}: cannot write the file", path.string());
-    out << text;
-    if (!out) throw_input("{}: writing failed", path.string());
-  }
-  std::filesystem::rename(temporary, path);
-}
-
 }  // namespace
 
 void write_alignment(const std::filesystem::path& path, const Problem& problem,
@@ -980,11 +959,7 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     if (error)
       throw_input("{}: cannot create the output folder: {}", path.string(), error.message());
   }
-  auto temporary = path;
-  temporary += ".tmp";
-  try {
-    H5::Exception::dontPrint();
-    H5::H5File file(temporary.string(), H5F_ACC_TRUNC);
+  write_hdf5_document(path.string(), [&](H5::H5File& file) {
     H5::Group root = file.openGroup("/");
     attribute(root, "tool", "opsim territories");
     attribute(root, "tool_version", OPSIM_VERSION);
@@ -1074,13 +1049,7 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     write_strings(balance, "attribute", names);
     write_vector(balance, "tolerance", tolerance);
     write_vector(balance, "tightest", tightest);
-    file.close();
-  } catch (const H5::Exception& error) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw_input("{}: cannot write HDF5 output: {}", path.string(), error.getDetailMsg());
-  }
-  std::filesystem::rename(temporary, path);
+  });
 
   std::string assignment = "id,territory,owner,moved,centre\n";
   std::vector<char> is_centre(n, 0);
@@ -1095,7 +1064,7 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
                     a.owner >= 0 && a.owner != t ? 1 : 0, int(is_centre[i]));
   }
   auto stem = path.parent_path() / path.stem();
-  write_file_atomically(stem.string() + "_assignment.csv", assignment);
+  write_text_file(stem.string() + "_assignment.csv", [&](std::ostream& out) { out << assignment; });
   std::string metrics = "territory,owner,accounts,centre,compactness,diameter";
   for (const std::string& name : problem.attribute_names)
     metrics += fmt::format(",{},{}_deviation", csv_cell(name), csv_cell(name));
@@ -1110,7 +1079,7 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
       metrics += fmt::format(",{},{}", tm.totals[k], tm.deviation[k]);
     metrics += "\n";
   }
-  write_file_atomically(stem.string() + "_territories.csv", metrics);
+  write_text_file(stem.string() + "_territories.csv", [&](std::ostream& out) { out << metrics; });
 }
 
 std::string format_report(const Problem& problem, const SearchResult& result, const RunInfo& info) {

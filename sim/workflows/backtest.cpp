@@ -18,6 +18,7 @@
 #include "sim/engine/runner.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/output.hpp"
+#include "sim/io/output_files.hpp"
 #include "sim/io/scenario_loader.hpp"
 
 namespace opsim {
@@ -265,68 +266,61 @@ const char* kind_name(int kind) {
 
 void write_backtest_hdf5(const std::string& path, const BacktestResult& result,
                          const std::string& command_line) {
-  write_atomically(path, [&](const std::string& tmp) {
-    H5::Exception::dontPrint();
-    try {
-      H5::H5File file(tmp, H5F_ACC_TRUNC);
-      H5::Group root = file.openGroup("/");
-      string_attribute(root, "opsim_version", OPSIM_VERSION);
-      string_attribute(root, "git_revision", OPSIM_GIT_REVISION);
-      string_attribute(root, "command_line", command_line);
-      string_attribute(root, "summary_json", backtest_summary_json(result).dump());
-      H5::Group rows = file.createGroup("/rows");
-      std::vector<std::string> origin, region, kind, period;
-      std::vector<double> first, last, actual, quantiles;
-      for (const BacktestRow& row : result.rows) {
-        origin.push_back(format_year_month(row.origin));
-        region.push_back(row.region);
-        kind.push_back(kind_name(row.quarter ? 1 : 0));
-        period.push_back(row.period);
-        first.push_back(row.first_offset);
-        last.push_back(row.last_offset);
-        actual.push_back(row.actual);
-        quantiles.insert(quantiles.end(), row.quantiles.begin(), row.quantiles.end());
-      }
-      write_strings(rows, "origin", origin);
-      write_strings(rows, "region", region);
-      write_strings(rows, "kind", kind);
-      write_strings(rows, "period", period);
-      write_column(rows, "first_offset", first);
-      write_column(rows, "last_offset", last);
-      write_column(rows, "actual", actual);
-      write_doubles(rows, "model_quantiles", {result.rows.size(), std::size(kFanLevels)},
-                    quantiles.data(), "row,quantile_level");
-      write_doubles(rows, "quantile_levels", {std::size(kFanLevels)}, kFanLevels, "quantile_level");
-      using Field = double (*)(const ForecastScore&);
-      const std::pair<const char*, Field> fields[] = {
-          {"pit", [](const ForecastScore& s) { return s.pit; }},
-          {"crps", [](const ForecastScore& s) { return s.crps; }},
-          {"median", [](const ForecastScore& s) { return s.median; }},
-          {"in50", [](const ForecastScore& s) { return double(s.in50); }},
-          {"in80", [](const ForecastScore& s) { return double(s.in80); }}};
-      for (int m = 0; m < kMethods; ++m) {
-        H5::Group g = rows.createGroup(method_name(static_cast<Method>(m)));
-        std::vector<double> available;
-        for (const BacktestRow& row : result.rows) available.push_back(row.available[m]);
-        write_column(g, "available", available);
-        for (const auto& [name, get] : fields) {
-          std::vector<double> values;
-          for (const BacktestRow& row : result.rows) {
-            values.push_back(row.available[m] ? get(row.score[m])
-                                              : std::numeric_limits<double>::quiet_NaN());
-          }
-          write_column(g, name, values);
+  write_hdf5_document(path, [&](H5::H5File& file) {
+    H5::Group root = file.openGroup("/");
+    string_attribute(root, "opsim_version", OPSIM_VERSION);
+    string_attribute(root, "git_revision", OPSIM_GIT_REVISION);
+    string_attribute(root, "command_line", command_line);
+    string_attribute(root, "summary_json", backtest_summary_json(result).dump());
+    H5::Group rows = file.createGroup("/rows");
+    std::vector<std::string> origin, region, kind, period;
+    std::vector<double> first, last, actual, quantiles;
+    for (const BacktestRow& row : result.rows) {
+      origin.push_back(format_year_month(row.origin));
+      region.push_back(row.region);
+      kind.push_back(kind_name(row.quarter ? 1 : 0));
+      period.push_back(row.period);
+      first.push_back(row.first_offset);
+      last.push_back(row.last_offset);
+      actual.push_back(row.actual);
+      quantiles.insert(quantiles.end(), row.quantiles.begin(), row.quantiles.end());
+    }
+    write_strings(rows, "origin", origin);
+    write_strings(rows, "region", region);
+    write_strings(rows, "kind", kind);
+    write_strings(rows, "period", period);
+    write_column(rows, "first_offset", first);
+    write_column(rows, "last_offset", last);
+    write_column(rows, "actual", actual);
+    write_doubles(rows, "model_quantiles", {result.rows.size(), std::size(kFanLevels)},
+                  quantiles.data(), "row,quantile_level");
+    write_doubles(rows, "quantile_levels", {std::size(kFanLevels)}, kFanLevels, "quantile_level");
+    using Field = double (*)(const ForecastScore&);
+    const std::pair<const char*, Field> fields[] = {
+        {"pit", [](const ForecastScore& s) { return s.pit; }},
+        {"crps", [](const ForecastScore& s) { return s.crps; }},
+        {"median", [](const ForecastScore& s) { return s.median; }},
+        {"in50", [](const ForecastScore& s) { return double(s.in50); }},
+        {"in80", [](const ForecastScore& s) { return double(s.in80); }}};
+    for (int m = 0; m < kMethods; ++m) {
+      H5::Group g = rows.createGroup(method_name(static_cast<Method>(m)));
+      std::vector<double> available;
+      for (const BacktestRow& row : result.rows) available.push_back(row.available[m]);
+      write_column(g, "available", available);
+      for (const auto& [name, get] : fields) {
+        std::vector<double> values;
+        for (const BacktestRow& row : result.rows) {
+          values.push_back(row.available[m] ? get(row.score[m])
+                                            : std::numeric_limits<double>::quiet_NaN());
         }
+        write_column(g, name, values);
       }
-    } catch (const H5::Exception& e) {
-      throw_internal("{}: HDF5 write failed: {}", path, e.getDetailMsg());
     }
   });
 }
 
 void write_backtest_csv(const std::string& path, const BacktestResult& result) {
-  write_atomically(path, [&](const std::string& tmp) {
-    std::ofstream out(tmp, std::ios::binary);
+  write_text_file(path, [&](std::ostream& out) {
     out << "origin,region,kind,period,first_offset,last_offset,actual";
     for (double level : kFanLevels)
       out << fmt::format(",model_p{}", static_cast<int>(std::lround(level * 100)));
@@ -351,7 +345,6 @@ void write_backtest_csv(const std::string& path, const BacktestResult& result) {
       }
       out << "\n";
     }
-    if (!out) throw_input("{}: cannot write", path);
   });
 }
 

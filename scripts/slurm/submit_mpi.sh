@@ -1,0 +1,29 @@
+#!/bin/bash
+# Submits one opsim run over MPI ranks (opsim_mpi.sbatch).
+#   scripts/slurm/submit_mpi.sh SCENARIO RESULT [extra sbatch options]
+# Resources from variables, with defaults: NODES (1), TASKS_PER_NODE (1, one rank per task),
+# CPUS_PER_TASK (1; each rank runs that many oneTBB threads), TIME_LIMIT and PARTITION (the
+# partition's defaults). TRIALS and SEED override the scenario's. OPSIM defaults to
+# build/release/opsim of this checkout. Inputs are checked before submitting (exit 2 on failure).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+die() { echo "submit_mpi.sh: $*" >&2; exit 2; }
+[[ $# -ge 2 ]] || die "usage: $0 SCENARIO RESULT [sbatch options]"
+[[ -f $1 && -r $1 ]] || die "SCENARIO: $1 is not a readable file"
+scenario=$(realpath "$1"); result=$(realpath -m "$2"); shift 2
+opsim=${OPSIM:-$here/../../build/release/opsim}
+[[ -f $opsim && -x $opsim ]] ||
+  die "OPSIM: $opsim is not an executable file (build opsim, or set OPSIM to the opsim binary)"
+opsim=$(realpath "$opsim")
+"$opsim" validate "$scenario" >/dev/null || die "SCENARIO: $scenario does not validate (see above)"
+[[ -d $(dirname "$result") ]] || die "RESULT: the folder $(dirname "$result") does not exist"
+for name in NODES TASKS_PER_NODE CPUS_PER_TASK; do
+  value=${!name:-1}
+  [[ $value =~ ^[1-9][0-9]*$ ]] || die "$name: '$value' is not a positive whole number"
+done
+command -v sbatch >/dev/null || die "sbatch is not on PATH (Slurm client)"
+resources=(--nodes="${NODES:-1}" --ntasks-per-node="${TASKS_PER_NODE:-1}" --cpus-per-task="${CPUS_PER_TASK:-1}")
+[[ -n ${TIME_LIMIT:-} ]] && resources+=(--time="$TIME_LIMIT")
+[[ -n ${PARTITION:-} ]] && resources+=(--partition="$PARTITION")
+export OPSIM=$opsim SCENARIO=$scenario RESULT=$result
+sbatch --parsable "${resources[@]}" --export=ALL "$@" "$here/opsim_mpi.sbatch"

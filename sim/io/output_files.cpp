@@ -1,0 +1,311 @@
+#include "sim/io/output_files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.hpp"
+
+namespace opsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void throw_os(const std::string& path, const char* action, int error) {
+  throw OutputError(fmt::format("{}: {}: {}", path, action, std::strerror(error)));
+}
+
+//! The path with symlinks and `..` resolved as far as it exists.
+fs::path resolved(const std::string& path) {
+  std::error_code error;
+  fs::path p = fs::weakly_canonical(fs::absolute(path), error);
+  return error ? fs::absolute(path).lexically_normal() : p;
+}
+
+std::optional<struct stat> stat_of(const fs::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return info;
+}
+
+//! The same file: one resolved path, or one device and inode (hard links).
+bool same_file(const fs::path& a, const fs::path& b) {
+  if (a == b) return true;
+  const auto sa = stat_of(a), sb = stat_of(b);
+  return sa && sb && sa->st_dev == sb->st_dev && sa->st_ino == sb->st_ino;
+}
+
+const char* kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+//! Streams (character devices, FIFOs) take text written straight into them.
+bool is_stream(mode_t mode) {
+  return S_ISCHR(mode) || S_ISFIFO(mode);
+}
+
+void check_writable_target(const std::string& path, const std::string& role, OutputKind kind) {
+  const fs::path target = resolved(path);
+  if (target.has_parent_path() && !fs::is_directory(target.parent_path())) {
+    throw_input("{} {}: the folder {} does not exist", role, path,
+                fs::path(path).parent_path().string());
+  }
+  const auto info = stat_of(target);
+  if (!info || S_ISREG(info->st_mode)) return;
+  if (is_stream(info->st_mode) && kind == OutputKind::text) return;
+  if (is_stream(info->st_mode)) {
+    throw_input("{} {}: is {}; this output is HDF5, which needs a regular file", role, path,
+                kind_of(info->st_mode));
+  }
+  throw_input("{} {}: is {}; opsim writes only regular files, character devices and FIFOs", role,
+              path, kind_of(info->st_mode));
+}
+
+void check_folder(const std::string& directory, const std::string& role) {
+  const fs::path folder = resolved(directory);
+  if (const auto info = stat_of(folder)) {
+    if (!S_ISDIR(info->st_mode)) throw_input("{} {}: exists and is not a folder", role, directory);
+    return;
+  }
+  if (folder.has_parent_path() && !fs::is_directory(folder.parent_path())) {
+    throw_input("{} {}: the folder {} does not exist", role, directory,
+                fs::path(directory).parent_path().string());
+  }
+}
+
+void fsync_folder(const fs::path& folder) {
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) throw_os(folder.string(), "cannot open the folder", errno);
+  const int result = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  // Some file systems cannot fsync a folder (EINVAL); the rename is then as durable as they get.
+  if (result != 0 && error != EINVAL)
+    throw_os(folder.string(), "fsync of the folder failed", error);
+}
+
+void write_all(int fd, const std::string& bytes, const std::string& path) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_os(path, "write failed", errno);
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+//! The permissions a new file gets: the previous file's, or 0666 less the umask.
+mode_t mode_for(const fs::path& target) {
+  if (const auto info = stat_of(target)) return info->st_mode & 07777;
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  return 0666 & ~mask;
+}
+
+//! A temporary file beside its target, removed unless committed.
+class Temporary {
+ public:
+  explicit Temporary(const std::string& path) : path_(path), target_(resolved(path)) {
+    std::string pattern =
+        (target_.parent_path() / fmt::format(".{}.opsim-XXXXXX", target_.filename().string()))
+            .string();
+    fd_ = ::mkstemp(pattern.data());
+    if (fd_ < 0) throw_os(path_, "cannot create a temporary file beside it", errno);
+    name_ = pattern;
+  }
+  Temporary(const Temporary&) = delete;
+  Temporary& operator=(const Temporary&) = delete;
+  ~Temporary() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(name_.c_str());
+  }
+
+  const std::string& name() const { return name_; }
+  int fd() const { return fd_; }
+
+  //! Closes the descriptor so that another writer (HDF5) can open the file by name.
+  void release() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  //! fsyncs the content and sets the permissions; the file is complete after this.
+  void finish() {
+    if (fd_ < 0) {
+      fd_ = ::open(name_.c_str(), O_RDWR);
+      if (fd_ < 0) throw_os(path_, "cannot reopen the temporary file", errno);
+    }
+    if (::fchmod(fd_, mode_for(target_)) != 0) throw_os(path_, "cannot set permissions", errno);
+    if (::fsync(fd_) != 0) throw_os(path_, "fsync failed", errno);
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw_os(path_, "close failed", errno);
+  }
+
+  //! Renames the finished file over the target.
+  void commit() {
+    if (::rename(name_.c_str(), target_.c_str()) != 0) throw_os(path_, "rename failed", errno);
+    committed_ = true;
+  }
+
+  const fs::path& target() const { return target_; }
+
+ private:
+  std::string path_;
+  fs::path target_;
+  std::string name_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+std::string render(const std::function<void(std::ostream&)>& fill) {
+  std::ostringstream out;
+  fill(out);
+  return std::move(out).str();
+}
+
+//! Text straight into a character device or FIFO (never replaced).
+void write_stream(const fs::path& target, const std::string& path, const std::string& bytes) {
+  const int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw_os(path, "cannot open", errno);
+  try {
+    write_all(fd, bytes, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  if (::close(fd) != 0) throw_os(path, "close failed", errno);
+}
+
+std::optional<mode_t> existing_mode(const fs::path& target) {
+  const auto info = stat_of(target);
+  if (!info) return std::nullopt;
+  return info->st_mode;
+}
+
+}  // namespace
+
+void OutputPlan::add_input(const std::string& path, const std::string& role) {
+  if (!path.empty()) inputs_.push_back({path, role});
+}
+
+void OutputPlan::add_inputs(const std::vector<std::string>& paths, const std::string& role) {
+  for (const auto& path : paths) add_input(path, role);
+}
+
+void OutputPlan::add_output(const std::string& path, const std::string& role, OutputKind kind) {
+  if (!path.empty()) outputs_.push_back({path, role, kind});
+}
+
+void OutputPlan::add_output_folder(const std::string& directory, const std::string& role,
+                                   const std::vector<std::string>& names) {
+  if (directory.empty()) return;
+  folders_.push_back({directory, role});
+  for (const auto& name : names)
+    outputs_.push_back({(fs::path(directory) / name).string(), role, OutputKind::text, true});
+}
+
+void OutputPlan::check() const {
+  // Clashes first: they are the more specific message.
+  std::vector<fs::path> output_paths, input_paths;
+  for (const auto& out : outputs_) output_paths.push_back(resolved(out.path));
+  for (const auto& in : inputs_) input_paths.push_back(resolved(in.path));
+  for (std::size_t o = 0; o < outputs_.size(); ++o) {
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+      if (same_file(output_paths[o], input_paths[i])) {
+        throw_input("{} {} is the {} {}: opsim would overwrite its own input; choose another path",
+                    outputs_[o].role, outputs_[o].path, inputs_[i].role, inputs_[i].path);
+      }
+    }
+    for (std::size_t p = 0; p < o; ++p) {
+      if (same_file(output_paths[o], output_paths[p])) {
+        throw_input("{} {} and {} {} are the same file; give each output its own path",
+                    outputs_[p].role, outputs_[p].path, outputs_[o].role, outputs_[o].path);
+      }
+    }
+  }
+  for (const auto& folder : folders_) check_folder(folder.path, folder.role);
+  for (const auto& out : outputs_) {
+    if (!out.folder_file) {
+      check_writable_target(out.path, out.role, out.kind);
+    } else if (const auto info = stat_of(resolved(out.path)); info && !S_ISREG(info->st_mode)) {
+      throw_input("{} {}: is {}; opsim writes its files there only as regular files", out.role,
+                  out.path, kind_of(info->st_mode));
+    }
+  }
+}
+
+void write_text_file(const std::string& path, const std::function<void(std::ostream&)>& fill) {
+  const fs::path target = resolved(path);
+  const std::string bytes = render(fill);
+  if (const auto mode = existing_mode(target); mode && !S_ISREG(*mode)) {
+    if (!is_stream(*mode))
+      throw_input("{}: is {}; opsim writes only regular files, character devices and FIFOs", path,
+                  kind_of(*mode));
+    write_stream(target, path, bytes);
+    return;
+  }
+  Temporary temporary(path);
+  write_all(temporary.fd(), bytes, path);
+  temporary.finish();
+  temporary.commit();
+  fsync_folder(target.parent_path());
+}
+
+void write_file_by_name(const std::string& path,
+                        const std::function<void(const std::string& temporary)>& fill) {
+  const fs::path target = resolved(path);
+  if (const auto mode = existing_mode(target); mode && !S_ISREG(*mode)) {
+    throw_input("{}: is {}; this output needs a regular file", path, kind_of(*mode));
+  }
+  Temporary temporary(path);
+  temporary.release();
+  fill(temporary.name());
+  temporary.finish();
+  temporary.commit();
+  fsync_folder(target.parent_path());
+}
+
+void write_folder_files(const std::string& directory, const std::vector<FolderFile>& files) {
+  const fs::path folder = resolved(directory);
+  if (!fs::exists(folder)) {
+    if (::mkdir(folder.c_str(), 0777) != 0 && errno != EEXIST)
+      throw_os(directory, "cannot create the folder", errno);
+  } else if (!fs::is_directory(folder)) {
+    throw_input("{}: exists and is not a folder", directory);
+  }
+  std::vector<std::unique_ptr<Temporary>> temporaries;
+  for (const auto& file : files) {
+    const std::string path = (fs::path(directory) / file.name).string();
+    if (const auto mode = existing_mode(folder / file.name); mode && !S_ISREG(*mode))
+      throw_input("{}: is {}; opsim writes its CSV files only as regular files", path,
+                  kind_of(*mode));
+    temporaries.push_back(std::make_unique<Temporary>(path));
+    write_all(temporaries.back()->fd(), render(file.fill), path);
+    temporaries.back()->finish();
+  }
+  for (auto& temporary : temporaries) temporary->commit();
+  fsync_folder(folder);
+}
+
+void remove_written_file(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_os(path, "cannot remove", errno);
+}
+
+}  // namespace opsim

@@ -1,0 +1,82 @@
+// The output layer: every file opsim writes goes through here (results/README.md, "How files
+// are written").
+//
+// - Before any work a command lists its inputs and outputs in an OutputPlan; check() resolves
+//   each path (symlinks, `..`, hard links by device and inode) and refuses an output that is an
+//   input or another output, whose folder is missing, or that cannot be written (exit 2).
+// - A regular file is written to a temporary file beside it (every write checked, fsync'd),
+//   then renamed over the target and the folder fsync'd. Nothing is written at the final name
+//   until the content is complete; on failure the temporary file is removed and a previous
+//   file at that name is untouched.
+// - A target that exists and is a character device or FIFO (/dev/null, /dev/stdout, a pipe) is
+//   never replaced: text outputs are written straight into it; HDF5, which needs a seekable
+//   file, refuses it. Sockets, block devices and folders are refused.
+// - A folder output (--csv DIR) receives only opsim's own named files; other files in it are
+//   never removed or replaced. Its files are all written as temporaries first, then renamed.
+// - Disk full, quota or I/O errors throw OutputError (exit 1) naming the path and the OS message.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace opsim {
+
+//! How an output file is produced, which decides what may stand at its path.
+enum class OutputKind {
+  text,     //!< written in order: may go straight into a character device or FIFO
+  seekable  //!< HDF5: needs a regular file
+};
+
+//! The files a command reads and writes; check() before any work.
+class OutputPlan {
+ public:
+  //! `role` names the path in messages: "scenario", "-o", "--summary-json", ...
+  void add_input(const std::string& path, const std::string& role);
+  void add_inputs(const std::vector<std::string>& paths, const std::string& role);
+  //! An empty path (option not given) is ignored.
+  void add_output(const std::string& path, const std::string& role,
+                  OutputKind kind = OutputKind::text);
+  //! A folder receiving the files `names` (created when missing; its parent must exist).
+  void add_output_folder(const std::string& directory, const std::string& role,
+                         const std::vector<std::string>& names);
+  //! Exit 2 (InputError) naming both paths when an output is an input or another output, and
+  //! naming the path when its folder is missing or it exists as something opsim cannot write.
+  void check() const;
+
+ private:
+  struct Entry {
+    std::string path;
+    std::string role;
+    OutputKind kind = OutputKind::text;
+    bool folder_file = false;  //!< one of a folder output's named files
+  };
+  std::vector<Entry> inputs_;
+  std::vector<Entry> outputs_;
+  std::vector<Entry> folders_;
+};
+
+//! Writes `path` with the text `fill` produces (see the file comment for how).
+void write_text_file(const std::string& path, const std::function<void(std::ostream&)>& fill);
+
+//! For writers that open the file themselves (HDF5): `fill` creates, writes and closes the
+//! temporary file it is given; the layer fsyncs and renames it. Refuses a non-regular target.
+void write_file_by_name(const std::string& path,
+                        const std::function<void(const std::string& temporary)>& fill);
+
+//! One file of a folder output.
+struct FolderFile {
+  std::string name;
+  std::function<void(std::ostream&)> fill;
+};
+
+//! Writes `files` into `directory` (created when missing): every file is written to a
+//! temporary first; only when all are complete are they renamed into place. Other files in the
+//! folder are left alone.
+void write_folder_files(const std::string& directory, const std::vector<FolderFile>& files);
+
+//! Removes a file opsim wrote (a checkpoint shard); a missing file is not an error.
+void remove_written_file(const std::string& path);
+
+}  // namespace opsim

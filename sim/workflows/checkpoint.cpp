@@ -1,0 +1,184 @@
+#include "sim/workflows/checkpoint.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <regex>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.hpp"
+#include "sim/engine/mpi_support.hpp"
+
+namespace opsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+//! Marks a checkpoint folder opsim created, so that only such a folder is removed at the end.
+constexpr const char* kMarkerName = ".opsim-checkpoint";
+
+bool is_shard_name(const std::string& name) {
+  static const std::regex pattern(R"(trials_[0-9]{12}_[0-9]{12}\.h5)");
+  return std::regex_match(name, pattern);
+}
+
+}  // namespace
+
+Checkpoint::Checkpoint(std::string path)
+    : path_(std::move(path)), single_file_(fs::path(path_).extension() == ".h5") {}
+
+std::string Checkpoint::shard_name(std::uint64_t first, std::uint64_t end) {
+  return fmt::format("trials_{:012d}_{:012d}.h5", first, end);
+}
+
+std::string Checkpoint::rank_file(int rank) const {
+  if (rank == 0) return path_;
+  const fs::path p(path_);
+  return (p.parent_path() / fmt::format("{}.rank{}.h5", p.stem().string(), rank)).string();
+}
+
+std::string Checkpoint::marker() const {
+  return (fs::path(path_) / kMarkerName).string();
+}
+
+void Checkpoint::add_to(OutputPlan& plan) const {
+  if (single_file_) {
+    if (fs::is_directory(path_))
+      throw_input("--checkpoint {}: is a folder (a path ending in .h5 names a checkpoint file)",
+                  path_);
+    for (int r = 0; r < mpi::size(); ++r)
+      plan.add_output(rank_file(r), "--checkpoint", OutputKind::seekable);
+    return;
+  }
+  if (fs::exists(path_) && !fs::is_directory(path_)) {
+    throw_input(
+        "--checkpoint {}: exists and is not a folder (name a checkpoint file NAME.h5, or a folder)",
+        path_);
+  }
+  plan.add_output_folder(path_, "--checkpoint", {});
+}
+
+std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const ResultLayout& layout,
+                                          const Provenance& provenance, std::uint64_t first,
+                                          std::uint64_t end, bool keep_trials) const {
+  std::vector<ResultFileInfo> shards;
+  if (single_file_) {
+    if (fs::exists(rank_file(mpi::rank())))
+      shards.push_back(read_result_info(rank_file(mpi::rank())));
+  } else if (fs::is_directory(path_)) {
+    // Only opsim's own shard names: temporaries and the user's files are not read.
+    for (const auto& entry : fs::directory_iterator(path_)) {
+      if (is_shard_name(entry.path().filename().string()))
+        shards.push_back(read_result_info(entry.path().string()));
+    }
+  }
+  for (const auto& info : shards) {
+    if (info.scenario_sha256 != scenario.sha256 || info.seed != provenance.seed ||
+        info.total_trials != provenance.total_trials || info.keep_trials != keep_trials ||
+        (single_file_ && (info.first_trial != first || info.end_trial > end))) {
+      throw_input(
+          "{}: this checkpoint belongs to a different run (scenario, seed, trials, ranks or "
+          "options differ); remove it or choose another --checkpoint",
+          info.path);
+    }
+  }
+  std::sort(shards.begin(), shards.end(),
+            [](const auto& a, const auto& b) { return a.first_trial < b.first_trial; });
+  std::vector<RunResult> parts;
+  std::uint64_t next = first;
+  for (const auto& shard : shards) {
+    if (shard.first_trial != next || shard.end_trial > end) break;
+    parts.push_back(read_result(shard.path, layout));
+    next = shard.end_trial;
+  }
+  if (parts.empty()) return std::nullopt;
+  return merge_results(std::move(parts));
+}
+
+void Checkpoint::save(const Scenario& scenario, const RunResult& result,
+                      const Provenance& provenance) const {
+  if (single_file_) {
+    write_hdf5(rank_file(mpi::rank()), scenario, result, nullptr, provenance);
+    return;
+  }
+  if (!fs::exists(path_)) {
+    std::error_code error;
+    if (fs::create_directory(path_, error)) {
+      write_text_file(marker(), [](std::ostream& out) {
+        out << "opsim created this checkpoint folder; it is removed when the run completes\n";
+      });
+    } else if (error) {
+      throw OutputError(
+          fmt::format("{}: cannot create the checkpoint folder: {}", path_, error.message()));
+    }
+  }
+  const std::string shard =
+      (fs::path(path_) / shard_name(result.first_trial, result.end_trial)).string();
+  write_hdf5(shard, scenario, result, nullptr, provenance);
+}
+
+void Checkpoint::remove() const {
+  if (single_file_) {
+    for (int r = 0; r < mpi::size(); ++r) remove_written_file(rank_file(r));
+    return;
+  }
+  // Every shard-named file here is this run's: load() refused the folder otherwise.
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(path_, error)) {
+    if (is_shard_name(entry.path().filename().string())) remove_written_file(entry.path().string());
+  }
+  if (fs::exists(marker())) {
+    remove_written_file(marker());
+    ::rmdir(path_.c_str());  // fails, harmlessly, when the user put files there
+  }
+}
+
+RunResult run_checkpointed(const Scenario& scenario, const Provenance& provenance,
+                           const RunOptions& options, const Checkpoint* checkpoint,
+                           std::uint64_t every, const std::function<void(std::uint64_t)>& resumed) {
+  const std::uint64_t first = options.first_trial, end = options.end_trial;
+  std::optional<RunResult> done;
+  if (checkpoint) {
+    done = checkpoint->load(scenario, ResultLayout(scenario), provenance, first, end,
+                            options.keep_monthly);
+    if (done && resumed) resumed(done->end_trial);
+  }
+  std::uint64_t next = done ? done->end_trial : first;
+  const std::uint64_t chunk = checkpoint ? std::max<std::uint64_t>(1, every) : end - first;
+  while (next < end) {
+    RunOptions part_options = options;
+    part_options.first_trial = next;
+    part_options.end_trial = std::min(end, next + chunk);
+    const std::uint64_t offset = next - first;
+    if (options.progress)
+      part_options.progress = [&](std::uint64_t n) { options.progress(offset + n); };
+    RunResult part = run_trials(scenario, part_options);
+    const bool more = part_options.end_trial < end;
+    if (checkpoint && more && !checkpoint->single_file())
+      checkpoint->save(scenario, part, provenance);
+    if (done) {
+      std::vector<RunResult> parts;
+      parts.push_back(std::move(*done));
+      parts.push_back(std::move(part));
+      done = merge_results(std::move(parts));
+    } else {
+      done = std::move(part);
+    }
+    if (checkpoint && more && checkpoint->single_file())
+      checkpoint->save(scenario, *done, provenance);
+    next = part_options.end_trial;
+  }
+  if (!done) {
+    RunOptions empty = options;
+    empty.end_trial = empty.first_trial;
+    done = run_trials(scenario, empty);
+  }
+  return std::move(*done);
+}
+
+}  // namespace opsim

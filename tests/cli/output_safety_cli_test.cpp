@@ -1,0 +1,331 @@
+// The user's files through the command line (issue 10): an output that is an input or another
+// output is refused before any work (exit 2, naming both), a --csv or checkpoint folder loses
+// nothing opsim did not write, a device is never replaced, a full disk is exit 1 with the path
+// and the OS message and leaves nothing at the final name, and every shared option is checked.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_opsim;
+using test::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+fs::path small_scenario() {
+  return test::source_dir() / "tests/fixtures/small_scenario.json";
+}
+
+//! A copy of scenarios/global_saas.json with its CSV folder, in `dir`.
+fs::path copy_global_saas(const TempDir& dir) {
+  fs::copy(test::source_dir() / "scenarios/global_saas.json", dir / "global_saas.json");
+  fs::copy(test::source_dir() / "scenarios/global_saas", dir / "global_saas",
+           fs::copy_options::recursive);
+  return dir / "global_saas.json";
+}
+
+std::set<std::string> listing(const fs::path& folder) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder))
+    names.insert(entry.path().filename().string());
+  return names;
+}
+
+//! Runs `args`; expects exit 2 naming every piece, and `kept` byte for byte as before.
+void expect_clash(const std::string& args, const std::vector<std::string>& pieces,
+                  const fs::path& kept) {
+  const std::string before = read_file(kept);
+  const auto result = run_opsim(args);
+  EXPECT_EQ(result.exit_code, 2) << args << "\n" << result.output;
+  for (const auto& piece : pieces) EXPECT_THAT(result.output, HasSubstr(piece)) << args;
+  EXPECT_EQ(read_file(kept), before) << kept << " changed: " << args;
+}
+
+// ---- an output that is an input -------------------------------------------------------------
+
+TEST(OutputSafetyCli, RunRefusesToOverwriteItsScenario) {
+  TempDir dir;
+  const fs::path s = dir / "s.json";
+  fs::copy(small_scenario(), s);
+  expect_clash(fmt::format("run {} -q -o {}", s.string(), s.string()), {"-o", "scenario"}, s);
+  expect_clash(fmt::format("run {} -q --summary-json {}", s.string(), s.string()),
+               {"--summary-json", "scenario"}, s);
+  // Through a symlink, `..` and a hard link.
+  fs::create_symlink(s, dir / "link.json");
+  expect_clash(fmt::format("run {} -q -o {}", s.string(), (dir / "link.json").string()),
+               {"scenario"}, s);
+  fs::create_directory(dir / "sub");
+  expect_clash(
+      fmt::format("run {} -q --summary-json {}/sub/../s.json", s.string(), dir.path().string()),
+      {"scenario"}, s);
+  fs::create_hard_link(s, dir / "hard.json");
+  expect_clash(fmt::format("run {} -q --summary-json {}", s.string(), (dir / "hard.json").string()),
+               {"scenario"}, s);
+}
+
+TEST(OutputSafetyCli, ExportDealsRefusesToOverwriteTheRosterCsv) {
+  TempDir dir;
+  const fs::path s = copy_global_saas(dir);
+  const fs::path roster = dir / "global_saas/roster.csv";
+  expect_clash(fmt::format("run {} -q --trials 10 --export-deals {}", s.string(), roster.string()),
+               {"--export-deals", roster.string()}, roster);
+}
+
+TEST(OutputSafetyCli, CompareRefusesToOverwriteAScenario) {
+  TempDir dir;
+  const fs::path a = dir / "a.json", b = dir / "b.json";
+  fs::copy(small_scenario(), a);
+  fs::copy(small_scenario(), b);
+  expect_clash(
+      fmt::format("compare {} {} -q --trials 20 -o {}", a.string(), b.string(), b.string()),
+      {"-o", "scenario"}, b);
+}
+
+TEST(OutputSafetyCli, QuotasRefusesToOverwriteItsScenario) {
+  TempDir dir;
+  const fs::path p = dir / "p.json";
+  fs::copy(test::source_dir() / "scenarios/plan_example.json", p);
+  expect_clash(fmt::format("quotas {} -q --trials 20 -o {}", p.string(), p.string()),
+               {"-o", "scenario"}, p);
+}
+
+TEST(OutputSafetyCli, CalibrateRefusesToOverwriteItsHistory) {
+  TempDir dir;
+  const std::string d = dir.write("d.csv",
+                                  "id,region,segment,stage,created,closed,amount\n"
+                                  "1,East,SMB,Won,2017-01-05,2017-02-01,100\n"
+                                  "2,East,SMB,Lost,2017-01-05,2017-02-11,0\n");
+  expect_clash(fmt::format("calibrate --opportunities {} --as-of 2017-04 -o {}", d, d),
+               {"-o", "history file"}, d);
+}
+
+TEST(OutputSafetyCli, MergeRefusesToOverwriteAShard) {
+  TempDir dir;
+  const std::string s = small_scenario().string();
+  const std::string a = (dir / "a.h5").string(), b = (dir / "b.h5").string();
+  ASSERT_EQ(
+      run_opsim(fmt::format("run {} -q --trials 40 --trial-range 0:20 -o {}", s, a)).exit_code, 0);
+  ASSERT_EQ(
+      run_opsim(fmt::format("run {} -q --trials 40 --trial-range 20:40 -o {}", s, b)).exit_code, 0);
+  expect_clash(fmt::format("merge {} {} -q -o {}", a, b, a), {"-o", "shard"}, a);
+}
+
+TEST(OutputSafetyCli, TwoOutputsOnOneFileAreRefused) {
+  TempDir dir;
+  const std::string x = (dir / "x").string();
+  const auto result = run_opsim(fmt::format("run {} -q --trials 20 -o {} --summary-json {}",
+                                            small_scenario().string(), x, x));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("same file"));
+  EXPECT_FALSE(fs::exists(x));
+}
+
+// ---- folders: nothing opsim did not write is removed -----------------------------------------
+
+TEST(OutputSafetyCli, CsvFolderKeepsTheUsersFiles) {
+  TempDir dir;
+  const fs::path csv = dir / "csv";
+  fs::create_directory(csv);
+  std::ofstream(csv / "budget.xlsx") << "the user's budget";
+  const auto result = run_opsim(
+      fmt::format("run {} -q --trials 20 --csv {}", small_scenario().string(), csv.string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(read_file(csv / "budget.xlsx"), "the user's budget");
+  EXPECT_EQ(listing(csv),
+            (std::set<std::string>{"budget.xlsx", "kpis.csv", "monthly.csv", "periods.csv",
+                                   "productivity.csv", "targets.csv"}));
+}
+
+TEST(OutputSafetyCli, CsvDotWritesIntoTheCurrentFolderWithoutWipingIt) {
+  TempDir dir;
+  std::ofstream(dir / "notes.txt") << "keep me";
+  fs::copy(small_scenario(), dir / "s.json");
+  const auto result = test::run_shell(
+      fmt::format("cd {} && {} run s.json -q --trials 20 --csv .", dir.path().string(), OPSIM_EXE));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(read_file(dir / "notes.txt"), "keep me");
+  EXPECT_TRUE(fs::exists(dir / "s.json"));
+  EXPECT_TRUE(fs::exists(dir / "monthly.csv"));
+}
+
+TEST(OutputSafetyCli, CompareSweepAndQuotasCsvFoldersKeepTheUsersFiles) {
+  TempDir dir;
+  const std::string s = small_scenario().string();
+  const fs::path p = dir / "p.json";
+  fs::copy(test::source_dir() / "scenarios/plan_example.json", p);
+  for (const std::string& command :
+       {fmt::format("compare {} {} -q --trials 20", s, s),
+        fmt::format("sweep {} -q --trials 20 --set /simulation/seed=1,2", s),
+        fmt::format("quotas {} -q --trials 20", p.string())}) {
+    const fs::path csv = dir / "csv";
+    fs::remove_all(csv);
+    fs::create_directory(csv);
+    std::ofstream(csv / "budget.xlsx") << "the user's budget";
+    const auto result = run_opsim(fmt::format("{} --csv {}", command, csv.string()));
+    ASSERT_EQ(result.exit_code, 0) << command << "\n" << result.output;
+    EXPECT_EQ(read_file(csv / "budget.xlsx"), "the user's budget") << command;
+    EXPECT_GT(listing(csv).size(), 1u) << command;
+  }
+}
+
+TEST(OutputSafetyCli, CheckpointFolderLosesOnlyItsShards) {
+  TempDir dir;
+  const fs::path checkpoint = dir / "ckpt";
+  fs::create_directory(checkpoint);
+  std::ofstream(checkpoint / "readme.txt") << "the user's notes";
+  const auto result = run_opsim(
+      fmt::format("run {} -q --trials 60 --checkpoint {} --checkpoint-every 20 -o {}",
+                  small_scenario().string(), checkpoint.string(), (dir / "out.h5").string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(listing(checkpoint), std::set<std::string>{"readme.txt"});
+  // A folder opsim created itself is removed once the run is done.
+  const fs::path own = dir / "own";
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 60 --checkpoint {} --checkpoint-every 20",
+                                  small_scenario().string(), own.string()))
+                .exit_code,
+            0);
+  EXPECT_FALSE(fs::exists(own));
+}
+
+// ---- devices and FIFOs are never replaced ----------------------------------------------------
+
+TEST(OutputSafetyCli, DevNullIsWrittenIntoNotReplaced) {
+  const std::string s = small_scenario().string();
+  const auto json = run_opsim(fmt::format("run {} -q --trials 20 --summary-json /dev/null", s));
+  EXPECT_EQ(json.exit_code, 0) << json.output;
+  const auto hdf5 = run_opsim(fmt::format("run {} -q --trials 20 -o /dev/null", s));
+  EXPECT_EQ(hdf5.exit_code, 2) << hdf5.output;
+  EXPECT_THAT(hdf5.output, HasSubstr("character device"));
+  struct stat info {};
+  ASSERT_EQ(::stat("/dev/null", &info), 0);
+  EXPECT_TRUE(S_ISCHR(info.st_mode)) << "/dev/null was replaced";
+}
+
+TEST(OutputSafetyCli, CharacterDeviceMadeByMknodIsNotReplaced) {
+  OPSIM_REQUIRE_OR_SKIP(::geteuid() == 0, "mknod needs root");
+  TempDir dir;
+  const fs::path device = dir / "null";
+  ASSERT_EQ(::mknod(device.c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+  const auto result = run_opsim(fmt::format("run {} -q --trials 20 --summary-json {}",
+                                            small_scenario().string(), device.string()));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  struct stat info {};
+  ASSERT_EQ(::stat(device.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISCHR(info.st_mode)) << "the device was replaced by a regular file";
+  EXPECT_EQ(listing(dir.path()), std::set<std::string>{"null"});
+}
+
+// ---- a full disk ----------------------------------------------------------------------------
+
+//! A 256 KiB tmpfs at `where` (root only) filled up to its last 8 KiB by a file `filler`,
+//! unmounted at destruction.
+class SmallDisk {
+ public:
+  explicit SmallDisk(const fs::path& where) : path_(where) {
+    fs::create_directory(path_);
+    mounted_ = ::mount("tmpfs", path_.c_str(), "tmpfs", 0, "size=256k") == 0;
+    if (mounted_) std::ofstream(path_ / "filler") << std::string(248 * 1024, 'x');
+  }
+  ~SmallDisk() {
+    if (mounted_) ::umount(path_.c_str());
+  }
+  bool mounted() const { return mounted_; }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+  bool mounted_ = false;
+};
+
+TEST(OutputSafetyCli, DiskFullHdf5IsExitOneWithoutCrashOrFile) {
+  OPSIM_REQUIRE_OR_SKIP(::geteuid() == 0, "mounting a small tmpfs needs root");
+  TempDir dir;
+  SmallDisk disk(dir / "full");
+  OPSIM_REQUIRE_OR_SKIP(disk.mounted(), "cannot mount tmpfs here");
+  const fs::path out = disk.path() / "out.h5";
+  std::ofstream(out) << "previous result";
+  const auto result = run_opsim(fmt::format("run {} -q --trials 2000 --keep-trials -o {}",
+                                            small_scenario().string(), out.string()));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_THAT(result.output, HasSubstr(out.string()));
+  EXPECT_THAT(result.output, HasSubstr("No space left on device"));
+  EXPECT_EQ(read_file(out), "previous result");
+  EXPECT_EQ(listing(disk.path()), (std::set<std::string>{"filler", "out.h5"}))
+      << "a temporary file was left";
+}
+
+TEST(OutputSafetyCli, DiskFullCsvIsExitOneWithoutTruncatedFiles) {
+  OPSIM_REQUIRE_OR_SKIP(::geteuid() == 0, "mounting a small tmpfs needs root");
+  TempDir dir;
+  SmallDisk disk(dir / "full");
+  OPSIM_REQUIRE_OR_SKIP(disk.mounted(), "cannot mount tmpfs here");
+  const fs::path csv = disk.path() / "csv";
+  const auto result = run_opsim(fmt::format("run {} -q --trials 200 --keep-trials --csv {}",
+                                            small_scenario().string(), csv.string()));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("No space left on device"));
+  EXPECT_THAT(result.output, HasSubstr(csv.string()));
+  // Either every file is complete or none is there: the folder holds no CSV and no temporary.
+  EXPECT_TRUE(listing(csv).empty()) << fmt::format("{}", fmt::join(listing(csv), ", "));
+}
+
+// ---- shared options are checked --------------------------------------------------------------
+
+TEST(OutputSafetyCli, SeedOutsideZeroToTwoToTheSixtyThreeIsRefused) {
+  const std::string s = small_scenario().string();
+  for (const char* seed : {"-1", "18446744073709551616", "9223372036854775808", "1e3", "x"}) {
+    const auto result = run_opsim(fmt::format("run {} -q --trials 10 --seed {}", s, seed));
+    EXPECT_EQ(result.exit_code, 2) << seed << ": " << result.output;
+    EXPECT_THAT(result.output, HasSubstr("--seed")) << seed;
+  }
+  EXPECT_EQ(run_opsim(fmt::format("run {} -q --trials 10 --seed 9223372036854775807", s)).exit_code,
+            0);
+  const auto compare = run_opsim(fmt::format("compare {} {} -q --seed -1", s, s));
+  EXPECT_EQ(compare.exit_code, 2) << compare.output;
+  EXPECT_THAT(compare.output, HasSubstr("--seed"));
+}
+
+TEST(OutputSafetyCli, CountsAndStrengthsOutOfRangeAreRefused) {
+  TempDir dir;
+  const std::string d = dir.write("d.csv",
+                                  "id,region,segment,stage,created,closed,amount\n"
+                                  "1,East,SMB,Won,2017-01-05,2017-02-01,100\n");
+  const std::string s = small_scenario().string();
+  for (const auto& [args, option] : std::vector<std::pair<std::string, std::string>>{
+           {fmt::format("calibrate --opportunities {} --as-of 2017-04 --prior-strength -1", d),
+            "--prior-strength"},
+           {fmt::format("territories {} -p 0", s), "--territories"},
+           {fmt::format("run {} --trials 0", s), "--trials"},
+           {fmt::format("run {} --threads -1", s), "--threads"}}) {
+    const auto result = run_opsim(args);
+    EXPECT_EQ(result.exit_code, 2) << args << "\n" << result.output;
+    EXPECT_THAT(result.output, HasSubstr(option)) << args;
+  }
+}
+
+}  // namespace
+}  // namespace opsim

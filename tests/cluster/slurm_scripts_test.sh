@@ -1,0 +1,73 @@
+#!/bin/bash
+# The Slurm submission scripts check their inputs before submitting: a missing opsim binary, a
+# scenario that does not exist or does not validate, or bad counts exit non-zero with a message
+# and submit nothing; good inputs submit with the resources taken from the variables.
+# A stand-in `sbatch` on PATH records what would have been submitted.
+# Usage: slurm_scripts_test.sh SOURCE_DIR OPSIM_BINARY
+set -uo pipefail
+src=$1
+opsim=$2
+work=$(mktemp -d /tmp/opsim_slurm_scripts.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+mkdir -p "$work/bin"
+cat > "$work/bin/sbatch" <<'FAKE'
+#!/bin/bash
+echo "$*" >> "$SBATCH_LOG"
+echo 4242
+FAKE
+chmod +x "$work/bin/sbatch"
+export PATH="$work/bin:$PATH" SBATCH_LOG="$work/sbatch.log"
+scenario=$src/tests/fixtures/small_scenario.json
+array=$src/scripts/slurm/submit_array.sh
+mpi=$src/scripts/slurm/submit_mpi.sh
+
+# expect_refusal NAME MESSAGE_PART COMMAND...: non-zero exit, the message, nothing submitted.
+expect_refusal() {
+  local name=$1 part=$2; shift 2
+  rm -f "$SBATCH_LOG"
+  local output
+  output=$("$@" 2>&1) && fail "$name: exit 0 (output: $output)"
+  [[ $output == *"$part"* ]] || fail "$name: the message does not name '$part': $output"
+  [[ ! -e $SBATCH_LOG ]] || fail "$name: submitted although the check failed: $(cat "$SBATCH_LOG")"
+  echo "ok: $name"
+}
+
+expect_refusal "missing opsim binary" "$work/no-such-opsim" \
+  env OPSIM="$work/no-such-opsim" "$array" "$scenario" 100 4 "$work/out" "$work/merged.h5"
+expect_refusal "missing scenario" "$work/missing.json" \
+  env OPSIM="$opsim" "$array" "$work/missing.json" 100 4 "$work/out" "$work/merged.h5"
+echo '{"schema_version": 1}' > "$work/invalid.json"
+expect_refusal "scenario that does not validate" "does not validate" \
+  env OPSIM="$opsim" "$array" "$work/invalid.json" 100 4 "$work/out" "$work/merged.h5"
+expect_refusal "more shards than trials" "SHARDS" \
+  env OPSIM="$opsim" "$array" "$scenario" 3 4 "$work/out" "$work/merged.h5"
+expect_refusal "result folder missing" "$work/nowhere" \
+  env OPSIM="$opsim" "$array" "$scenario" 100 4 "$work/out" "$work/nowhere/merged.h5"
+expect_refusal "mpi: missing opsim binary" "$work/no-such-opsim" \
+  env OPSIM="$work/no-such-opsim" "$mpi" "$scenario" "$work/merged.h5"
+expect_refusal "mpi: bad NODES" "NODES" \
+  env OPSIM="$opsim" NODES=0 "$mpi" "$scenario" "$work/merged.h5"
+
+rm -f "$SBATCH_LOG"
+OPSIM=$opsim CPUS_PER_TASK=3 "$array" "$scenario" 100 4 "$work/out" "$work/merged.h5" >/dev/null ||
+  fail "good inputs were refused"
+grep -q -- "--array=0-3 --cpus-per-task=3" "$SBATCH_LOG" || fail "array resources: $(cat "$SBATCH_LOG")"
+grep -q -- "--dependency=afterok:4242" "$SBATCH_LOG" || fail "no dependent merge: $(cat "$SBATCH_LOG")"
+echo "ok: array submission with CPUS_PER_TASK"
+
+rm -f "$SBATCH_LOG"
+OPSIM=$opsim "$mpi" "$scenario" "$work/merged.h5" >/dev/null || fail "mpi: good inputs were refused"
+grep -q -- "--nodes=1 --ntasks-per-node=1 --cpus-per-task=1" "$SBATCH_LOG" ||
+  fail "mpi default resources: $(cat "$SBATCH_LOG")"
+rm -f "$SBATCH_LOG"
+OPSIM=$opsim NODES=2 CPUS_PER_TASK=16 "$mpi" "$scenario" "$work/merged.h5" >/dev/null ||
+  fail "mpi: good inputs were refused"
+grep -q -- "--nodes=2 --ntasks-per-node=1 --cpus-per-task=16" "$SBATCH_LOG" ||
+  fail "mpi resources from variables: $(cat "$SBATCH_LOG")"
+if grep -qE "^#SBATCH --(nodes|ntasks|cpus-per-task)" "$src/scripts/slurm/opsim_mpi.sbatch"; then
+  fail "opsim_mpi.sbatch hard-codes resources"
+fi
+echo "ok: mpi submission resources from variables"
+echo "PASS"

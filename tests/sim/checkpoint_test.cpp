@@ -1,0 +1,118 @@
+// Checkpointed runs (sim/workflows/checkpoint): a resumed run equals an uninterrupted one bit for
+// bit, a checkpoint of another run is refused, and cleaning up removes only opsim's shards.
+#include "sim/workflows/checkpoint.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "sim/base/error.hpp"
+#include "tests/scenario_builder.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+std::set<std::string> listing(const fs::path& folder) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder))
+    names.insert(entry.path().filename().string());
+  return names;
+}
+
+struct CheckpointCase {
+  Scenario scenario = test::scenario_from_json(test::mixed_document());
+  Provenance provenance;
+  RunOptions options;
+
+  CheckpointCase() {
+    scenario.sha256 = "fixture";
+    provenance.seed = 9;
+    provenance.scenario_sha256 = scenario.sha256;
+    provenance.total_trials = 120;
+    options.first_trial = 0;
+    options.end_trial = 120;
+    options.seed = 9;
+    options.threads = 2;
+  }
+};
+
+TEST(Checkpoint, ResumedFolderRunEqualsTheUninterruptedRunAndKeepsForeignFiles) {
+  test::TempDir dir;
+  const fs::path folder = dir / "ckpt";
+  fs::create_directory(folder);
+  std::ofstream(folder / "notes.txt") << "the user's";
+  CheckpointCase c;
+  const RunResult whole = run_trials(c.scenario, c.options);
+
+  // A first run that stopped after 80 trials: its shards are what a rerun finds.
+  const Checkpoint checkpoint(folder.string());
+  RunOptions first_part = c.options;
+  first_part.end_trial = 40;
+  checkpoint.save(c.scenario, run_trials(c.scenario, first_part), c.provenance);
+  first_part.first_trial = 40;
+  first_part.end_trial = 80;
+  checkpoint.save(c.scenario, run_trials(c.scenario, first_part), c.provenance);
+
+  std::uint64_t resumed_at = 0;
+  const RunResult resumed = run_checkpointed(c.scenario, c.provenance, c.options, &checkpoint, 40,
+                                             [&](std::uint64_t next) { resumed_at = next; });
+  EXPECT_EQ(resumed_at, 80u);
+  EXPECT_EQ(resumed.period_values, whole.period_values);
+  EXPECT_EQ(resumed.seat_values, whole.seat_values);
+  EXPECT_EQ(resumed.monthly_moments.finish().variance, whole.monthly_moments.finish().variance);
+
+  checkpoint.remove();
+  EXPECT_EQ(listing(folder), std::set<std::string>{"notes.txt"});
+}
+
+TEST(Checkpoint, FolderOpsimCreatedIsRemovedWhenEmpty) {
+  test::TempDir dir;
+  const fs::path folder = dir / "own";
+  CheckpointCase c;
+  const Checkpoint checkpoint(folder.string());
+  run_checkpointed(c.scenario, c.provenance, c.options, &checkpoint, 50, nullptr);
+  EXPECT_TRUE(fs::exists(folder / ".opsim-checkpoint"));
+  checkpoint.remove();
+  EXPECT_FALSE(fs::exists(folder));
+}
+
+TEST(Checkpoint, CheckpointOfAnotherRunIsRefused) {
+  test::TempDir dir;
+  const fs::path file = dir / "ckpt.h5";
+  CheckpointCase c;
+  const Checkpoint checkpoint(file.string());
+  RunOptions part = c.options;
+  part.end_trial = 60;
+  checkpoint.save(c.scenario, run_trials(c.scenario, part), c.provenance);
+  Provenance other = c.provenance;
+  other.seed = 10;
+  try {
+    (void)checkpoint.load(c.scenario, ResultLayout(c.scenario), other, 0, 120, false);
+    FAIL() << "a checkpoint with another seed was resumed";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("different run"));
+  }
+  EXPECT_TRUE(checkpoint.load(c.scenario, ResultLayout(c.scenario), c.provenance, 0, 120, false));
+  checkpoint.remove();
+  EXPECT_FALSE(fs::exists(file));
+}
+
+TEST(Checkpoint, WrongKindOfPathIsRefusedBeforeWork) {
+  test::TempDir dir;
+  OutputPlan plan;
+  fs::create_directory(dir / "folder.h5");
+  EXPECT_THROW(Checkpoint((dir / "folder.h5").string()).add_to(plan), InputError);
+  const std::string file = dir.write("plain", "x");
+  EXPECT_THROW(Checkpoint(file).add_to(plan), InputError);
+}
+
+}  // namespace
+}  // namespace opsim

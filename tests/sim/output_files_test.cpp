@@ -1,0 +1,247 @@
+// The output layer (sim/io/output_files): path checks, atomic replacement, streams written in
+// place, folder outputs that keep foreign files, and every failure leaving nothing behind.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <H5Cpp.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "sim/base/error.hpp"
+#include "sim/io/hdf5_util.hpp"
+#include "sim/io/output_files.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+namespace fs = std::filesystem;
+using test::TempDir;
+using ::testing::HasSubstr;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::set<std::string> listing(const fs::path& folder) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder))
+    names.insert(entry.path().filename().string());
+  return names;
+}
+
+std::string input_error(const OutputPlan& plan) {
+  try {
+    plan.check();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+TEST(OutputFiles, TextFileReplacesTheTargetAndLeavesNoTemporary) {
+  TempDir dir;
+  const std::string target = dir.write("summary.json", "old");
+  ::chmod(target.c_str(), 0640);
+  write_text_file(target, [](std::ostream& out) { out << "new"; });
+  EXPECT_EQ(read_file(target), "new");
+  EXPECT_EQ(listing(dir.path()), std::set<std::string>{"summary.json"});
+  struct stat info {};
+  ASSERT_EQ(::stat(target.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0640u) << "the previous file's permissions are kept";
+}
+
+TEST(OutputFiles, FailureWhileProducingLeavesThePreviousFile) {
+  TempDir dir;
+  const std::string target = dir.write("out.csv", "previous");
+  EXPECT_THROW(write_text_file(target,
+                               [](std::ostream& out) {
+                                 out << "half";
+                                 throw std::runtime_error("stop");
+                               }),
+               std::runtime_error);
+  EXPECT_EQ(read_file(target), "previous");
+  EXPECT_THROW(write_file_by_name(target,
+                                  [](const std::string& temporary) {
+                                    std::ofstream(temporary) << "half";
+                                    throw std::runtime_error("stop");
+                                  }),
+               std::runtime_error);
+  EXPECT_EQ(read_file(target), "previous");
+  EXPECT_EQ(listing(dir.path()), std::set<std::string>{"out.csv"});
+}
+
+TEST(OutputFiles, SymlinkedTargetIsWrittenThroughNotReplaced) {
+  TempDir dir;
+  const std::string real = dir.write("real.json", "old");
+  fs::create_symlink(real, dir / "link.json");
+  write_text_file((dir / "link.json").string(), [](std::ostream& out) { out << "new"; });
+  EXPECT_TRUE(fs::is_symlink(dir / "link.json"));
+  EXPECT_EQ(read_file(real), "new");
+}
+
+TEST(OutputFiles, FifoTargetIsWrittenIntoNotReplaced) {
+  TempDir dir;
+  const fs::path fifo = dir / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto reader = std::async(std::launch::async, [&] { return read_file(fifo); });
+  write_text_file(fifo.string(), [](std::ostream& out) { out << "streamed"; });
+  EXPECT_EQ(reader.get(), "streamed");
+  struct stat info {};
+  ASSERT_EQ(::stat(fifo.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISFIFO(info.st_mode));
+  EXPECT_THROW(write_file_by_name(fifo.string(), [](const std::string&) {}), InputError);
+}
+
+TEST(OutputFiles, PlanRefusesAnOutputThatIsAnInput) {
+  TempDir dir;
+  const std::string scenario = dir.write("s.json", "{}");
+  fs::create_directory(dir / "sub");
+  fs::create_symlink(scenario, dir / "link.json");
+  fs::create_hard_link(scenario, dir / "hard.json");
+  for (const fs::path& alias :
+       {fs::path(scenario), dir / "sub/../s.json", dir / "link.json", dir / "hard.json"}) {
+    OutputPlan plan;
+    plan.add_input(scenario, "scenario");
+    plan.add_output(alias.string(), "-o");
+    const std::string message = input_error(plan);
+    EXPECT_THAT(message, HasSubstr("-o " + alias.string())) << alias;
+    EXPECT_THAT(message, HasSubstr("scenario " + scenario)) << alias;
+  }
+  OutputPlan fine;
+  fine.add_input(scenario, "scenario");
+  fine.add_output((dir / "out.h5").string(), "-o");
+  EXPECT_EQ(input_error(fine), "");
+}
+
+TEST(OutputFiles, PlanRefusesTwoOutputsOnOneFile) {
+  TempDir dir;
+  OutputPlan plan;
+  plan.add_output((dir / "x").string(), "-o", OutputKind::seekable);
+  plan.add_output((dir / "x").string(), "--summary-json");
+  EXPECT_THAT(input_error(plan), HasSubstr("same file"));
+  OutputPlan folder;
+  folder.add_output_folder((dir / "csv").string(), "--csv", {"monthly.csv"});
+  folder.add_output((dir / "csv/monthly.csv").string(), "--summary-json");
+  EXPECT_THAT(input_error(folder), HasSubstr("same file"));
+}
+
+TEST(OutputFiles, PlanRefusesMissingFoldersAndWrongKinds) {
+  TempDir dir;
+  OutputPlan missing;
+  missing.add_output((dir / "nowhere/out.h5").string(), "-o");
+  EXPECT_THAT(input_error(missing), HasSubstr("does not exist"));
+  OutputPlan folder_as_file;
+  folder_as_file.add_output(dir.path().string(), "-o");
+  EXPECT_THAT(input_error(folder_as_file), HasSubstr("a folder"));
+  OutputPlan file_as_folder;
+  file_as_folder.add_output_folder(dir.write("plain", "x"), "--csv", {"a.csv"});
+  EXPECT_THAT(input_error(file_as_folder), HasSubstr("not a folder"));
+  OutputPlan hdf5_to_device;
+  hdf5_to_device.add_output("/dev/null", "-o", OutputKind::seekable);
+  EXPECT_THAT(input_error(hdf5_to_device), HasSubstr("character device"));
+  OutputPlan text_to_device;
+  text_to_device.add_output("/dev/null", "--summary-json");
+  EXPECT_EQ(input_error(text_to_device), "");
+}
+
+TEST(OutputFiles, FolderKeepsForeignFilesAndWritesAllOrNothing) {
+  TempDir dir;
+  const fs::path folder = dir / "csv";
+  fs::create_directory(folder);
+  std::ofstream(folder / "budget.xlsx") << "mine";
+  std::ofstream(folder / "a.csv") << "old a";
+  write_folder_files(folder.string(), {{"a.csv", [](std::ostream& out) { out << "new a"; }},
+                                       {"b.csv", [](std::ostream& out) { out << "new b"; }}});
+  EXPECT_EQ(read_file(folder / "budget.xlsx"), "mine");
+  EXPECT_EQ(read_file(folder / "a.csv"), "new a");
+  EXPECT_EQ(read_file(folder / "b.csv"), "new b");
+  // A failure in the second file leaves the first one as it was.
+  EXPECT_THROW(
+      write_folder_files(folder.string(),
+                         {{"a.csv", [](std::ostream& out) { out << "newer a"; }},
+                          {"b.csv", [](std::ostream&) { throw std::runtime_error("stop"); }}}),
+      std::runtime_error);
+  EXPECT_EQ(read_file(folder / "a.csv"), "new a");
+  EXPECT_EQ(listing(folder), (std::set<std::string>{"a.csv", "b.csv", "budget.xlsx"}));
+}
+
+//! A 256 KiB tmpfs (root only) with all but its last 8 KiB taken by `filler`.
+class FullDisk : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    OPSIM_REQUIRE_OR_SKIP(::geteuid() == 0, "mounting a small tmpfs needs root");
+    fs::create_directory(disk_);
+    mounted_ = ::mount("tmpfs", disk_.c_str(), "tmpfs", 0, "size=256k") == 0;
+    OPSIM_REQUIRE_OR_SKIP(mounted_, "cannot mount tmpfs here");
+    std::ofstream(disk_ / "filler") << std::string(248 * 1024, 'x');
+  }
+  void TearDown() override {
+    if (mounted_) ::umount(disk_.c_str());
+  }
+  TempDir dir_;
+  fs::path disk_ = dir_ / "disk";
+  bool mounted_ = false;
+};
+
+TEST_F(FullDisk, TextWriteIsOutputErrorAndKeepsThePreviousFile) {
+  const fs::path target = disk_ / "summary.json";
+  std::ofstream(target) << "previous";
+  try {
+    write_text_file(target.string(), [](std::ostream& out) { out << std::string(64 * 1024, 'y'); });
+    FAIL() << "a write beyond the disk's size succeeded";
+  } catch (const OutputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(target.string()));
+    EXPECT_THAT(e.what(), HasSubstr("No space left on device"));
+  }
+  EXPECT_EQ(read_file(target), "previous");
+  EXPECT_EQ(listing(disk_), (std::set<std::string>{"filler", "summary.json"}));
+}
+
+TEST_F(FullDisk, Hdf5WriteIsOutputErrorClosedCleanly) {
+  const fs::path target = disk_ / "out.h5";
+  const std::vector<double> values(64 * 1024, 1.5);
+  try {
+    write_hdf5_document(target.string(), [&](H5::H5File& file) {
+      H5::Group root = file.openGroup("/");
+      write_doubles(root, "values", {values.size()}, values.data(), "row");
+    });
+    FAIL() << "a write beyond the disk's size succeeded";
+  } catch (const OutputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(target.string()));
+    EXPECT_THAT(e.what(), HasSubstr("No space left on device"));
+  }
+  EXPECT_EQ(listing(disk_), std::set<std::string>{"filler"});
+  // The library is still usable: the next file on a disk with room is written.
+  write_hdf5_document((dir_ / "ok.h5").string(), [&](H5::H5File& file) {
+    H5::Group root = file.openGroup("/");
+    write_doubles(root, "values", {4}, values.data(), "row");
+  });
+  EXPECT_TRUE(fs::exists(dir_ / "ok.h5"));
+}
+
+TEST_F(FullDisk, FolderWriteLeavesNoPartialFiles) {
+  const fs::path folder = disk_ / "csv";
+  EXPECT_THROW(write_folder_files(
+                   folder.string(),
+                   {{"a.csv", [](std::ostream& out) { out << "small"; }},
+                    {"b.csv", [](std::ostream& out) { out << std::string(64 * 1024, 'z'); }}}),
+               OutputError);
+  EXPECT_TRUE(listing(folder).empty());
+}
+
+}  // namespace
+}  // namespace opsim
