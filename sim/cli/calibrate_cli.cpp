@@ -5,13 +5,13 @@
 #include <fmt/format.h>
 
 #include "models/calendar.hpp"
-#include "sim/workflows/backtest.hpp"
-#include "sim/io/calibration_output.hpp"
+#include "sim/base/error.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
-#include "sim/base/error.hpp"
+#include "sim/io/calibration_output.hpp"
 #include "sim/io/history_reader.hpp"
 #include "sim/io/output.hpp"
+#include "sim/workflows/backtest.hpp"
 
 namespace opsim::cli {
 
@@ -98,6 +98,7 @@ HistorySource history_source(const SourceArgs& a) {
   if (!a.lost_stages.empty()) source.lost_stages = a.lost_stages;
   if (!a.open_stages.empty()) source.open_stages = a.open_stages;
   source.day_first = source.day_first || a.day_first;
+  source.encoding = input_options().encoding;
   if (!source.opportunities && !source.bookings) {
     throw_input(
         "no history given: use --opportunities FILE, --bookings FILE or --source MAPPING.json");

@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sim/io/input.hpp"
+
 namespace opsim::cli {
 
 //! "4G", "512M", "1.5GiB", "2000000" -> bytes; InputError naming `option` otherwise.
@@ -19,6 +21,11 @@ void require_parent_folder(const std::string& path);
 //! The command line as typed (for provenance).
 std::string command_line_of(const CLI::App* subcommand);
 void set_command_line(int argc, char** argv);
+
+//! Adds `--encoding utf-8|cp1252|latin1` (of CSV inputs) to every command that reads CSV;
+//! the value is what input_options() returns. Call once all commands are registered.
+void add_input_options(CLI::App& app);
+const InputOptions& input_options();
 
 //! A progress bar with ETA on stderr, shown only on a terminal and after one second.
 class ProgressBar {

@@ -7,13 +7,13 @@
 #include <H5Cpp.h>
 #include <fmt/format.h>
 
+#include "sim/base/error.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/compare.hpp"
-#include "sim/io/csv.hpp"
-#include "sim/base/error.hpp"
-#include "sim/io/hdf5_util.hpp"
 #include "sim/engine/mpi_support.hpp"
+#include "sim/io/csv.hpp"
+#include "sim/io/hdf5_util.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/scenario_loader.hpp"
 
@@ -283,7 +283,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   check_paired_outputs(args);
   const nlohmann::json document = read_json_file(base_path);
   const std::string base_dir = std::filesystem::path(base_path).parent_path().string();
-  CsvCache cache;  // every variant reuses the base's CSV files, read once
+  CsvCache cache(input_options());  // every variant reuses the base's CSV files, read once
   Arm base;
   base.name = "base";
   base.scenario = build_scenario(document, base_path, base_dir.empty() ? "." : base_dir, &cache);
@@ -419,11 +419,11 @@ void add_compare_commands(CLI::App& app) {
     std::vector<Arm> alternatives;
     mpi::collectively([&] {
       check_paired_outputs(*args);
-      base.scenario = load_scenario(paths->front());
+      base.scenario = load_scenario(paths->front(), input_options());
       base.name = scenario_name(base.scenario);
       for (std::size_t i = 1; i < paths->size(); ++i) {
         Arm alt;
-        alt.scenario = load_scenario((*paths)[i]);
+        alt.scenario = load_scenario((*paths)[i], input_options());
         require_comparable(base.scenario, alt.scenario);
         alt.name = scenario_name(alt.scenario);
         alternatives.push_back(std::move(alt));

@@ -14,16 +14,16 @@
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include "sim/base/error.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
+#include "sim/engine/mpi_support.hpp"
+#include "sim/engine/runner.hpp"
+#include "sim/engine/summary.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/deal_export.hpp"
-#include "sim/base/error.hpp"
-#include "sim/engine/mpi_support.hpp"
 #include "sim/io/output.hpp"
-#include "sim/engine/runner.hpp"
 #include "sim/io/scenario_loader.hpp"
-#include "sim/engine/summary.hpp"
 
 namespace opsim::cli {
 
@@ -131,6 +131,8 @@ class Checkpoint {
       }
     }
     for (const auto& info : shards) {
+      require_same_inputs(info.inputs, info.path, scenario.inputs, "this run",
+                          "remove the checkpoint or choose another --checkpoint");
       if (info.scenario_sha256 != scenario.sha256 || info.seed != provenance.seed ||
           info.total_trials != provenance.total_trials || info.keep_trials != keep_trials ||
           (single_file_ && (info.first_trial != first || info.end_trial > end))) {
@@ -196,7 +198,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
   const OutputArgs out{args.output, args.summary_json, args.csv_dir,
                        args.quiet || mpi::rank() != 0};
   mpi::collectively([&] {
-    scenario = load_scenario(args.scenario);
+    scenario = load_scenario(args.scenario, input_options());
     trials = args.trials.value_or(scenario.simulation.trials);
     seed = args.seed.value_or(scenario.simulation.seed);
     threads = mpi::threads_per_rank(args.threads.value_or(scenario.simulation.threads));
@@ -329,6 +331,8 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
         throw_input("{}: {} {} differs from {} in {}; shards of different runs cannot be merged",
                     info.path, what, a, b, reference.path);
     };
+    require_same_inputs(info.inputs, info.path, reference.inputs, reference.path,
+                        "shards made from different inputs cannot be merged");
     differs("scenario SHA-256", info.scenario_sha256, reference.scenario_sha256);
     differs("seed", std::to_string(info.seed), std::to_string(reference.seed));
     differs("opsim version", info.opsim_version, reference.opsim_version);
@@ -352,7 +356,10 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
   if (covered != reference.total_trials)
     throw_input("shards leave trials [{}, {}) missing", covered, reference.total_trials);
 
-  Scenario scenario = load_scenario(reference.scenario_path);
+  Scenario scenario = load_scenario(reference.scenario_path, input_options());
+  require_same_inputs(reference.inputs, reference.path, scenario.inputs,
+                      "the scenario as it is now",
+                      "the inputs changed since the shards were written");
   if (scenario.sha256 != reference.scenario_sha256) {
     throw_input("{}: the scenario file changed since the shards were written (SHA-256 {} vs {})",
                 reference.scenario_path, scenario.sha256, reference.scenario_sha256);
@@ -415,7 +422,7 @@ void add_run_commands(CLI::App& app) {
   auto* validate = app.add_subcommand("validate", "Check a scenario file without simulating");
   validate->add_option("scenario", *scenario, "Scenario file")->required();
   validate->callback([scenario] {
-    const Scenario s = load_scenario(*scenario);
+    const Scenario s = load_scenario(*scenario, input_options());
     fmt::print(
         "{}: valid ({} regions, {} segments, {} seats, {} open deals, {} contracts, {} months)\n",
         *scenario, s.region_count(), s.segment_count(), s.seats.size(), s.pipeline.deals.size(),

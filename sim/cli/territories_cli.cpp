@@ -10,8 +10,9 @@
 #include "models/territory/exact_cbc.hpp"
 #include "models/territory/generate.hpp"
 #include "models/territory/local_search.hpp"
-#include "sim/cli/cli.hpp"
 #include "sim/base/error.hpp"
+#include "sim/cli/cli.hpp"
+#include "sim/cli/cli_support.hpp"
 #include "sim/io/territory_io.hpp"
 
 namespace opsim::cli {
@@ -80,6 +81,7 @@ Overrides overrides_from(const RunOptions& o) {
   if (!o.moved_measure.empty()) overrides.disruption_measure = o.moved_measure;
   if (!o.weight.empty()) overrides.weight_attribute = o.weight;
   overrides.contiguity = o.contiguity;
+  overrides.encoding = input_options().encoding;
   return overrides;
 }
 
