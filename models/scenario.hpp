@@ -198,13 +198,24 @@ struct SimulationSettings {
   int threads = 0;  //!< 0 = all cores
 };
 
+//! One input file of a run and the SHA-256 of its bytes; `path` as the scenario names it
+//! (relative to the scenario's folder), so that the identity does not depend on where it lies.
+struct InputDigest {
+  std::string path;
+  std::string sha256;
+  bool operator==(const InputDigest&) const = default;
+};
+
 struct Scenario {
   std::string name;
   std::string source;  //!< path of the scenario file
   std::string sha256;  //!< of the scenario file's bytes
-  //! Every file the scenario was read from: the scenario file, then each CSV it references
-  //! (paths as resolved against its folder), so that commands can refuse to overwrite them.
+  //! Every file the scenario was read from: the scenario file (and each file it extends), then
+  //! each CSV it references (paths as resolved against its folder), so that commands can refuse
+  //! to overwrite them.
   std::vector<std::string> input_files;
+  //! The scenario file, then every file it references, in reading order: the identity of a run.
+  std::vector<InputDigest> inputs;
   nlohmann::json document;
 
   Calendar calendar;

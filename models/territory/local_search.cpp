@@ -655,7 +655,8 @@ class Search {
     }
     std::sort(order.begin(), order.end());
     std::vector<std::pair<double, int>> options;
-    for (auto [negative_regret, u] : order) {
+    for (const auto& entry : order) {
+      const int u = entry.second;  // a plain variable: clang 14 cannot capture a binding
       options.clear();
       for_each_target(u, [&](int t) { options.emplace_back(distance_to_centre(u, t), t); });
       if (!geographic_) {

@@ -100,6 +100,7 @@ HistorySource history_source(const SourceArgs& a) {
   if (!a.lost_stages.empty()) source.lost_stages = a.lost_stages;
   if (!a.open_stages.empty()) source.open_stages = a.open_stages;
   source.day_first = source.day_first || a.day_first;
+  source.encoding = input_options().encoding;
   if (!source.opportunities && !source.bookings) {
     throw_input(
         "no history given: use --opportunities FILE, --bookings FILE or --source MAPPING.json");

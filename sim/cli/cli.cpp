@@ -68,6 +68,7 @@ int run_app(int argc, char** argv) {
     add_compare_commands(app);
     add_plan_commands(app);
     add_calibrate_commands(app);
+    add_input_options(app);
     refuse_under_mpi_unless_split(app);
     app.parse(argc, argv);
     return 0;

@@ -124,6 +124,27 @@ void set_command_line(int argc, char** argv) {
   }
 }
 
+namespace {
+InputOptions g_input_options;
+}  // namespace
+
+void add_input_options(CLI::App& app) {
+  // The commands that read CSV files: through a scenario, a history export or accounts.
+  static const std::vector<std::string> kReadsCsv{"run",      "merge",      "validate", "compare",
+                                                  "sweep",    "quotas",     "capacity", "calibrate",
+                                                  "backtest", "territories"};
+  for (const std::string& name : kReadsCsv) {
+    app.get_subcommand(name)->add_option_function<std::string>(
+        "--encoding",
+        [](const std::string& text) { g_input_options.encoding = parse_encoding(text); },
+        "Text encoding of the CSV inputs: utf-8 (default), cp1252 (Windows), latin1");
+  }
+}
+
+const InputOptions& input_options() {
+  return g_input_options;
+}
+
 ProgressBar::ProgressBar(std::uint64_t total, bool enabled)
     : total_(total),
       enabled_(enabled && isatty(STDERR_FILENO)),

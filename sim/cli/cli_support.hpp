@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "models/scenario.hpp"
+#include "sim/io/input.hpp"
 #include "sim/io/output_files.hpp"
 
 namespace opsim::cli {
@@ -58,6 +59,11 @@ void add_scenario_inputs(OutputPlan& plan, const Scenario& scenario);
 //! The command line as typed (for provenance).
 std::string command_line_of(const CLI::App* subcommand);
 void set_command_line(int argc, char** argv);
+
+//! Adds `--encoding utf-8|cp1252|latin1` (of CSV inputs) to every command that reads CSV;
+//! the value is what input_options() returns. Call once all commands are registered.
+void add_input_options(CLI::App& app);
+const InputOptions& input_options();
 
 //! A progress bar with ETA on stderr, shown only on a terminal and after one second.
 class ProgressBar {

@@ -281,7 +281,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   const ScenarioDocument resolved = read_scenario_document(base_path);
   const nlohmann::json& document = resolved.document;
   const std::string base_dir = std::filesystem::path(base_path).parent_path().string();
-  CsvCache cache;  // every variant reuses the base's CSV files, read once
+  CsvCache cache(input_options());  // every variant reuses the base's CSV files, read once
   Arm base;
   base.name = "base";
   base.scenario = build_scenario(document, base_path, base_dir.empty() ? "." : base_dir, &cache);
@@ -411,11 +411,11 @@ void add_compare_commands(CLI::App& app) {
     Arm base;
     std::vector<Arm> alternatives;
     mpi::collectively([&] {
-      base.scenario = load_scenario(paths->front());
+      base.scenario = load_scenario(paths->front(), input_options());
       base.name = scenario_name(base.scenario);
       for (std::size_t i = 1; i < paths->size(); ++i) {
         Arm alt;
-        alt.scenario = load_scenario((*paths)[i]);
+        alt.scenario = load_scenario((*paths)[i], input_options());
         require_comparable(base.scenario, alt.scenario);
         alt.name = scenario_name(alt.scenario);
         alternatives.push_back(std::move(alt));

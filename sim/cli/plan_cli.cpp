@@ -93,7 +93,7 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
         "1)",
         args.confidence);
   }
-  const Scenario scenario = load_scenario(args.common.scenario);
+  const Scenario scenario = load_scenario(args.common.scenario, input_options());
   const plan::CapacitySpec spec = parse_capacity_spec(scenario);
   check_outputs(args.common, scenario, capacity_csv_names());
   const RunOptions options = run_options(scenario, args.common);
@@ -326,7 +326,7 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
   RunOptions options;
   QuotaProblem problem;
   mpi::collectively([&] {
-    scenario = load_scenario(args.common.scenario);
+    scenario = load_scenario(args.common.scenario, input_options());
     check_outputs(args.common, scenario, quota_csv_names(), {args.prior_csv, args.import_csv});
     options = run_options(scenario, args.common);
     problem = prepare_quotas(scenario, args);

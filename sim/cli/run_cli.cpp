@@ -99,7 +99,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
   const OutputArgs out{args.output, args.summary_json, args.csv_dir,
                        args.quiet || mpi::rank() != 0};
   mpi::collectively([&] {
-    scenario = load_scenario(args.scenario);
+    scenario = load_scenario(args.scenario, input_options());
     trials = args.trials.value_or(scenario.simulation.trials);
     seed = args.seed.value_or(scenario.simulation.seed);
     threads = mpi::threads_per_rank(args.threads.value_or(scenario.simulation.threads));
@@ -208,6 +208,8 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
         throw_input("{}: {} {} differs from {} in {}; shards of different runs cannot be merged",
                     info.path, what, a, b, reference.path);
     };
+    require_same_inputs(info.inputs, info.path, reference.inputs, reference.path,
+                        "shards made from different inputs cannot be merged");
     differs("scenario SHA-256", info.scenario_sha256, reference.scenario_sha256);
     differs("seed", std::to_string(info.seed), std::to_string(reference.seed));
     differs("opsim version", info.opsim_version, reference.opsim_version);
@@ -231,7 +233,10 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
   if (covered != reference.total_trials)
     throw_input("shards leave trials [{}, {}) missing", covered, reference.total_trials);
 
-  Scenario scenario = load_scenario(reference.scenario_path);
+  Scenario scenario = load_scenario(reference.scenario_path, input_options());
+  require_same_inputs(reference.inputs, reference.path, scenario.inputs,
+                      "the scenario as it is now",
+                      "the inputs changed since the shards were written");
   if (scenario.sha256 != reference.scenario_sha256) {
     throw_input("{}: the scenario file changed since the shards were written (SHA-256 {} vs {})",
                 reference.scenario_path, scenario.sha256, reference.scenario_sha256);
@@ -300,7 +305,7 @@ void add_run_commands(CLI::App& app) {
   validate->add_flag("--resolved", *resolved,
                      "Print the full scenario with its `extends` chain resolved (JSON)");
   validate->callback([scenario, resolved] {
-    const Scenario s = load_scenario(*scenario);
+    const Scenario s = load_scenario(*scenario, input_options());
     if (*resolved) {
       fmt::print("{}\n", read_scenario_document(*scenario).document.dump(2));
       return;

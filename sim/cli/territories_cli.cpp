@@ -82,6 +82,7 @@ Overrides overrides_from(const RunOptions& o) {
   if (!o.moved_measure.empty()) overrides.disruption_measure = o.moved_measure;
   if (!o.weight.empty()) overrides.weight_attribute = o.weight;
   overrides.contiguity = o.contiguity;
+  overrides.encoding = input_options().encoding;
   return overrides;
 }
 

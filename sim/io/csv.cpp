@@ -4,14 +4,17 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "sim/base/error.hpp"
 
 namespace opsim {
+
+namespace {
+constexpr std::size_t kMaxCells = 32'000'000;
+constexpr std::size_t kMaxColumns = 10'000;
+}  // namespace
 
 std::optional<double> parse_number(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
@@ -28,18 +31,21 @@ std::optional<double> parse_number(std::string_view text) {
   return value;
 }
 
-CsvTable CsvTable::read(const std::string& path, bool allow_ragged) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_input("{}: cannot open file (does it exist?)", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path, allow_ragged);
+CsvTable CsvTable::read(const std::string& path, bool allow_ragged, Encoding encoding,
+                        InputKind kind) {
+  return parse(read_input_file(path, kind), path, allow_ragged, encoding);
 }
 
-CsvTable CsvTable::parse(std::string_view text, const std::string& name, bool allow_ragged) {
+CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool allow_ragged,
+                         Encoding encoding) {
   CsvTable table;
   table.name_ = name;
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  table.sha256_ = sha256_hex(bytes);
+  // A byte-order mark says UTF-8 whatever --encoding says.
+  const bool bom = bytes.substr(0, 3) == "\xEF\xBB\xBF";
+  const std::string decoded =
+      to_utf8(std::string(bytes.substr(bom ? 3 : 0)), bom ? Encoding::utf8 : encoding, name);
+  const std::string_view text = decoded;
 
   std::vector<CsvRow> records;
   CsvRow current;
@@ -48,7 +54,14 @@ CsvTable CsvTable::parse(std::string_view text, const std::string& name, bool al
   current.line = 1;
   bool quoted = false;
   bool field_started = false;
+  std::size_t cells = 0;
   auto end_field = [&] {
+    // Bounds the memory of a file of separators (each cell costs a std::string).
+    if (++cells > kMaxCells)
+      throw_input("{}:{}: more than {} cells; a CSV input holds at most that many", name,
+                  current.line, kMaxCells);
+    if (current.fields.size() >= kMaxColumns)
+      throw_input("{}:{}: more than {} columns in a row", name, current.line, kMaxColumns);
     current.fields.push_back(std::move(field));
     field.clear();
     field_started = false;

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/io/input.hpp"
+
 namespace opsim {
 
 struct CsvRow {
@@ -18,12 +20,19 @@ struct CsvRow {
 
 class CsvTable {
  public:
-  //! Reads a file with a header row; throws InputError naming the file when it is missing,
-  //! empty or has a ragged row (unless `allow_ragged`).
-  static CsvTable read(const std::string& path, bool allow_ragged = false);
-  static CsvTable parse(std::string_view text, const std::string& name, bool allow_ragged = false);
+  //! Reads a file with a header row through the input layer (regular files only, at most
+  //! size_limit(kind) bytes, converted from `encoding`); throws InputError naming the file when
+  //! it is missing, empty, not valid text or has a ragged row (unless `allow_ragged`).
+  static CsvTable read(const std::string& path, bool allow_ragged = false,
+                       Encoding encoding = Encoding::utf8,
+                       InputKind kind = InputKind::scenario_csv);
+  //! `bytes` as read from a file named `name`.
+  static CsvTable parse(std::string_view bytes, const std::string& name, bool allow_ragged = false,
+                        Encoding encoding = Encoding::utf8);
 
   const std::string& name() const { return name_; }
+  //! SHA-256 of the file's bytes as read (before conversion), for provenance.
+  const std::string& sha256() const { return sha256_; }
   const std::vector<std::string>& header() const { return header_; }
   const std::vector<CsvRow>& rows() const { return rows_; }
   //! Column index by name (exact, then case-insensitive), or nothing.
@@ -43,6 +52,7 @@ class CsvTable {
 
  private:
   std::string name_;
+  std::string sha256_;
   std::vector<std::string> header_;
   std::vector<CsvRow> rows_;
 };

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 
@@ -19,6 +20,7 @@
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
 #include "sim/io/hdf5_util.hpp"
+#include "sim/io/input.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 
@@ -152,11 +154,22 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   uint_attribute(root, "seed", provenance.seed);
   string_attribute(root, "scenario_path", provenance.scenario_path);
   uint_attribute(root, "trials", trials);
+  string_attribute(root, "inputs_sha256", inputs_sha256(scenario.inputs));
   H5::Group scenario_group = file.createGroup("/scenario");
   write_strings(scenario_group, "document", {scenario.document.dump(2)});
+  H5::Group inputs = scenario_group.createGroup("inputs");
+  std::vector<std::string> paths, digests;
+  for (const InputDigest& input : scenario.inputs) {
+    paths.push_back(input.path);
+    digests.push_back(input.sha256);
+  }
+  write_strings(inputs, "path", paths);
+  write_strings(inputs, "sha256", digests);
 }
 
 namespace {
+
+constexpr std::uint64_t kMaxResultTrials = 100'000'000;  // the trials limit of a run
 
 std::string read_string_attribute(const H5::H5Object& object, const std::string& name) {
   H5::Attribute attribute = object.openAttribute(name);
@@ -169,6 +182,24 @@ std::uint64_t read_uint_attribute(const H5::H5Object& object, const std::string&
   std::uint64_t value = 0;
   object.openAttribute(name).read(H5::PredType::NATIVE_UINT64, &value);
   return value;
+}
+
+std::vector<std::string> read_strings(const H5::H5File& file, const std::string& name) {
+  H5::DataSet ds = file.openDataSet(name);
+  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+  if (ds.getDataType().getClass() != H5T_STRING || !ds.getStrType().isVariableStr())
+    throw H5::DataSetIException("read_strings", name + " is not a list of strings");
+  const auto n = static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints());
+  if (n > 100'000) throw H5::DataSetIException("read_strings", name + " is too long");
+  std::vector<char*> pointers(n, nullptr);
+  if (n) ds.read(pointers.data(), type);
+  std::vector<std::string> values;
+  for (char* p : pointers) values.emplace_back(p ? p : "");
+  if (n) {
+    H5::DataSpace space = ds.getSpace();
+    H5::DataSet::vlenReclaim(pointers.data(), type, space);
+  }
+  return values;
 }
 
 std::vector<double> read_doubles(const H5::H5File& file, const std::string& name,
@@ -190,6 +221,7 @@ ResultFileInfo read_result_info(const std::string& path) {
   H5::Exception::dontPrint();
   ResultFileInfo info;
   info.path = path;
+  require_regular_file(path, InputKind::result_file);
   try {
     H5::H5File file(path, H5F_ACC_RDONLY);
     H5::Group root = file.openGroup("/");
@@ -202,6 +234,17 @@ ResultFileInfo read_result_info(const std::string& path) {
     info.end_trial = read_uint_attribute(root, "end_trial");
     info.total_trials = read_uint_attribute(root, "total_trials");
     info.keep_trials = read_uint_attribute(root, "keep_trials") != 0;
+    if (info.first_trial > info.end_trial || info.end_trial > info.total_trials ||
+        info.total_trials > kMaxResultTrials)
+      throw_input("{}: trials [{}, {}) of {} is not a valid range (at most {} trials)", path,
+                  info.first_trial, info.end_trial, info.total_trials, kMaxResultTrials);
+    if (file.nameExists("/scenario/inputs/path")) {  // written since opsim records inputs
+      const auto paths = read_strings(file, "/scenario/inputs/path");
+      const auto digests = read_strings(file, "/scenario/inputs/sha256");
+      if (paths.size() != digests.size())
+        throw H5::GroupIException("read_result_info", "/scenario/inputs: lengths differ");
+      for (std::size_t i = 0; i < paths.size(); ++i) info.inputs.push_back({paths[i], digests[i]});
+    }
   } catch (const H5::Exception& e) {
     throw_input("{}: not an opsim result file ({})", path, e.getDetailMsg());
   }
@@ -227,6 +270,8 @@ RunResult read_result(const std::string& path, const ResultLayout& layout) {
     const std::size_t cells = layout.monthly_cells();
     const auto nodes = static_cast<std::size_t>(
         file.openDataSet("/state/node_start").getSpace().getSimpleExtentNpoints());
+    // A moment tree holds about one node per set bit of the trial count.
+    if (nodes > 128) throw_input("{}: /state holds {} moment nodes (at most 128)", path, nodes);
     const auto starts = read_doubles(file, "/state/node_start", nodes, path);
     const auto levels = read_doubles(file, "/state/node_level", nodes, path);
     const auto counts = read_doubles(file, "/state/node_count", nodes, path);
@@ -234,18 +279,34 @@ RunResult read_result(const std::string& path, const ResultLayout& layout) {
     const auto means = read_doubles(file, "/state/node_mean", nodes * cells, path);
     const auto m2s = read_doubles(file, "/state/node_m2", nodes * cells, path);
     result.monthly_moments = MomentTree(cells);
+    // Node fields are whole numbers within the file's trial range; anything else is a damaged
+    // or foreign file (and would be undefined behaviour to convert).
+    auto whole = [&](double value, std::uint64_t hi, const char* what) {
+      if (!(value >= 0 && value <= static_cast<double>(hi) && std::floor(value) == value))
+        throw_input("{}: /state/{} holds {}, not a whole number in 0..{}", path, what, value, hi);
+      return static_cast<std::uint64_t>(value);
+    };
+    std::uint64_t next = info.first_trial;
     for (std::size_t i = 0; i < nodes; ++i) {
       MomentTree::StoredNode node;
-      node.start = static_cast<std::uint64_t>(starts[i]);
-      node.level = static_cast<int>(levels[i]);
-      node.count = static_cast<std::uint64_t>(counts[i]);
-      node.end_covered = static_cast<std::uint64_t>(ends[i]);
+      node.start = whole(starts[i], info.end_trial, "node_start");
+      node.level = static_cast<int>(whole(levels[i], 63, "node_level"));
+      node.count = whole(counts[i], info.end_trial, "node_count");
+      node.end_covered = whole(ends[i], info.end_trial, "node_end");
+      if (node.start != next || node.end_covered < node.start ||
+          node.count != node.end_covered - node.start)
+        throw_input("{}: /state: moment node {} covers [{}, {}) with {} trials after trial {}",
+                    path, i, node.start, node.end_covered, node.count, next);
+      next = node.end_covered;
       node.mean.assign(means.begin() + static_cast<std::ptrdiff_t>(i * cells),
                        means.begin() + static_cast<std::ptrdiff_t>((i + 1) * cells));
       node.m2.assign(m2s.begin() + static_cast<std::ptrdiff_t>(i * cells),
                      m2s.begin() + static_cast<std::ptrdiff_t>((i + 1) * cells));
       result.monthly_moments.push(std::move(node));
     }
+    if (next != info.end_trial)
+      throw_input("{}: /state: the moment nodes end at trial {}, the file at {}", path, next,
+                  info.end_trial);
   } catch (const H5::Exception& e) {
     throw_input("{}: cannot read result datasets ({})", path, e.getDetailMsg());
   }

@@ -189,8 +189,8 @@ struct RepTable {
   std::map<std::string, std::string> name_by_key;
 };
 
-RepTable read_reps(const TableSource& source) {
-  const CsvTable table = CsvTable::read(source.path, true);
+RepTable read_reps(const TableSource& source, Encoding encoding) {
+  const CsvTable table = CsvTable::read(source.path, true, encoding, InputKind::history_csv);
   const auto owner = required_column(table, source, "owner", {"sales_agent", "rep"});
   const auto region = required_column(table, source, "region", {"regional_office"});
   RepTable reps;
@@ -293,7 +293,7 @@ std::optional<double> parse_amount(std::string_view text, bool& repaired) {
 }
 
 HistorySource read_history_source(const std::string& path) {
-  const nlohmann::json document = read_json_file(path);
+  const nlohmann::json document = read_json_file(path, InputKind::scenario_json);
   const JsonNode root(document, path);
   root.allow_only({"opportunities", "bookings", "reps", "products", "won_stages", "lost_stages",
                    "open_stages", "day_first"});
@@ -316,10 +316,11 @@ HistorySource read_history_source(const std::string& path) {
 History read_history(const HistorySource& source, ReadReport& report) {
   History history;
   std::optional<RepTable> reps;
-  if (source.reps) reps = read_reps(*source.reps);
+  if (source.reps) reps = read_reps(*source.reps, source.encoding);
   Spellings segments, regions;
   if (source.products) {
-    const CsvTable table = CsvTable::read(source.products->path, true);
+    const CsvTable table =
+        CsvTable::read(source.products->path, true, source.encoding, InputKind::history_csv);
     const auto name = required_column(table, *source.products, "segment", {"product"});
     const auto price =
         field_column(table, *source.products, "list_price", {"sales_price", "price"});
@@ -347,7 +348,8 @@ History read_history(const HistorySource& source, ReadReport& report) {
   int last_day = 0;
 
   if (source.opportunities) {
-    const CsvTable table = CsvTable::read(source.opportunities->path, true);
+    const CsvTable table =
+        CsvTable::read(source.opportunities->path, true, source.encoding, InputKind::history_csv);
     const TableSource& map = *source.opportunities;
     Issues issues(report, table);
     const auto id = field_column(table, map, "id", {"opportunity_id"});
@@ -478,7 +480,8 @@ History read_history(const HistorySource& source, ReadReport& report) {
   }
 
   if (source.bookings) {
-    const CsvTable table = CsvTable::read(source.bookings->path, true);
+    const CsvTable table =
+        CsvTable::read(source.bookings->path, true, source.encoding, InputKind::history_csv);
     const TableSource& map = *source.bookings;
     Issues issues(report, table);
     const auto date = required_column(table, map, "date", {"order date", "close_date"});

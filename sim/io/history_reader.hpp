@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "models/calibration/history.hpp"
+#include "sim/io/input.hpp"
 
 namespace opsim {
 
@@ -32,6 +33,7 @@ struct HistorySource {
   std::vector<std::string> lost_stages{"lost", "closed lost"};
   std::vector<std::string> open_stages;  //!< in pipeline order; empty = any other stage is open
   bool day_first = false;                //!< 03/04/2017 is 3 April (else 4 March)
+  Encoding encoding = Encoding::utf8;    //!< of the CSV files (`--encoding`)
 };
 
 //! Reads a mapping file: {"opportunities": {"file": ..., "columns": {...}}, "reps": ...,

@@ -166,6 +166,13 @@ std::string JsonNode::string() const {
   return value_->get<std::string>();
 }
 
+std::string JsonNode::id() const {
+  std::string text = string();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    fail("\"{}\" is not an id (an id must not be empty or blank)", text);
+  return text;
+}
+
 int JsonNode::year_month() const {
   const std::string text = string();
   auto month = parse_year_month(text);

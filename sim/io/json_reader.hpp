@@ -57,6 +57,8 @@ class JsonNode {
   long long integer(long long lo, long long hi) const;
   bool boolean() const;
   std::string string() const;
+  //! A non-blank string naming something (ids).
+  std::string id() const;
   //! "YYYY-MM" as an absolute month.
   int year_month() const;
   std::vector<double> numbers() const;

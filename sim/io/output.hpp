@@ -32,6 +32,7 @@ struct ResultFileInfo {
   std::uint64_t end_trial = 0;
   std::uint64_t total_trials = 0;
   bool keep_trials = false;
+  std::vector<InputDigest> inputs;  //!< /scenario/inputs (empty in files of older versions)
 };
 
 ResultFileInfo read_result_info(const std::string& path);

@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include "sim/base/error.hpp"
+#include "sim/io/input.hpp"
 #include "sim/io/json_pointer.hpp"
-#include "sim/io/scenario_loader.hpp"
 
 namespace opsim {
 
@@ -86,8 +86,10 @@ void apply_patches(nlohmann::json& document, const nlohmann::json& patches,
 
 ScenarioDocument resolve(const std::string& path, std::vector<fs::path>& chain) {
   ScenarioDocument out;
-  nlohmann::json document = read_json_file(path);
+  const std::string bytes = read_input_file(path, InputKind::scenario_json);
+  nlohmann::json document = parse_json(bytes, path);
   out.files.push_back(path);
+  out.sha256s.push_back(sha256_hex(bytes));
   if (!document.is_object() || !document.contains("extends")) {
     out.document = std::move(document);
     return out;
@@ -134,6 +136,7 @@ ScenarioDocument resolve(const std::string& path, std::vector<fs::path>& chain) 
   if (!patches.is_null()) apply_patches(resolved, patches, path);
   out.document = std::move(resolved);
   out.files.insert(out.files.end(), parent.files.begin(), parent.files.end());
+  out.sha256s.insert(out.sha256s.end(), parent.sha256s.begin(), parent.sha256s.end());
   return out;
 }
 

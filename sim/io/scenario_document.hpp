@@ -17,6 +17,7 @@ struct ScenarioDocument {
   nlohmann::json document;
   //! The scenario files read: the one asked for, then its base, the base's base, ...
   std::vector<std::string> files;
+  std::vector<std::string> sha256s;  //!< of each file's bytes as read, in the order of `files`
   bool extends() const { return files.size() > 1; }
 };
 

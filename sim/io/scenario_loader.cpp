@@ -8,8 +8,6 @@
 #include <numeric>
 #include <sstream>
 
-#include <openssl/evp.h>
-
 #include "models/outcome.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
@@ -30,6 +28,8 @@ class Names {
  public:
   explicit Names(std::string kind) : kind_(std::move(kind)) {}
   void add(const std::string& id, const JsonNode& where) {
+    if (id.find_first_not_of(" \t\r\n") == std::string::npos)
+      where.fail("\"{}\" is not a {} id (an id must not be empty or blank)", id, kind_);
     if (index_.count(id)) where.fail("duplicate {} id \"{}\"", kind_, id);
     index_.emplace(id, static_cast<int>(order_.size()));
     order_.push_back(id);
@@ -82,8 +82,16 @@ struct Context {
   CsvCache* cache = nullptr;
   CsvCache own_cache;
 
+  //! The CSV file `node` names, recorded in the scenario's inputs.
   const CsvTable& read_csv(const JsonNode& node) {
-    return (cache ? cache : &own_cache)->get(resolve_path(node.string()));
+    const std::string path = node.string();
+    if (path.empty()) node.fail("\"\" is not a file name");
+    const CsvTable& table = (cache ? cache : &own_cache)->get(resolve_path(path));
+    InputDigest digest{path, table.sha256()};
+    auto& inputs = scenario.inputs;
+    if (std::find(inputs.begin(), inputs.end(), digest) == inputs.end())
+      inputs.push_back(std::move(digest));
+    return table;
   }
 
   std::string resolve_path(const std::string& path) const {
@@ -317,7 +325,7 @@ void parse_regions(const JsonNode& root, Context& ctx) {
   for (const auto& item : list.items()) {
     item.allow_only({"id", "currency", "seasonality"});
     Region region;
-    region.id = item.at("id").string();
+    region.id = item.at("id").id();
     ctx.regions.add(region.id, item.at("id"));
     region.currency = item.has("currency") ? ctx.currencies.resolve(item.at("currency"))
                                            : ctx.scenario.fx.reporting;
@@ -339,7 +347,7 @@ void parse_ramp_curves(const JsonNode& root, Context& ctx) {
   for (const auto& item : list->items()) {
     item.allow_only({"id", "fraction"});
     RampCurve curve;
-    curve.id = item.at("id").string();
+    curve.id = item.at("id").id();
     ctx.curves.add(curve.id, item.at("id"));
     for (const auto& f : item.at("fraction").items())
       curve.fraction.push_back(f.number_in(0.0, 2.0, "a productivity fraction"));
@@ -365,7 +373,7 @@ void parse_segments(const JsonNode& root, Context& ctx, std::vector<SegmentParam
       }
     }
     Segment segment;
-    segment.id = item.at("id").string();
+    segment.id = item.at("id").id();
     ctx.segments.add(segment.id, item.at("id"));
     SegmentParams params;
     apply_segment_params(item, ctx, params);
@@ -386,7 +394,7 @@ void parse_products(const JsonNode& root, Context& ctx) {
     item.allow_only({"id", "segment", "share", "win_rate", "quarter_end_win_multiplier",
                      "deal_size", "cycle_months", "contract_term_months"});
     Product product;
-    product.id = item.at("id").string();
+    product.id = item.at("id").id();
     ids.add(product.id, item.at("id"));
     product.segment = ctx.segments.resolve(item.at("segment"));
     product.share = item.at("share").number_in(0.0, 1.0, "a share of the segment's opportunities");
@@ -472,7 +480,7 @@ void parse_roster(const JsonNode& root, Context& ctx) {
     for (const auto& item : reps->items()) {
       item.allow_only({"id", "region", "segment", "start", "role"});
       Seat seat;
-      seat.id = item.at("id").string();
+      seat.id = item.at("id").id();
       seat.region = ctx.regions.resolve(item.at("region"));
       seat.segment = ctx.segments.resolve(item.at("segment"));
       if (auto role = item.get("role")) seat.role = role->string();
@@ -516,7 +524,7 @@ void parse_hiring_plan(const JsonNode& root, Context& ctx) {
     if (auto r = item.get("role")) role = r->string();
     const std::string prefix =
         item.has("id")
-            ? item.at("id").string()
+            ? item.at("id").id()
             : fmt::format("hire/{}/{}/{}", ctx.scenario.regions[region].id,
                           ctx.scenario.segments[segment].id, format_year_month(requisition));
     for (long long k = 0; k < count; ++k) {
@@ -558,14 +566,14 @@ void parse_territory_potential(const JsonNode& root, Context& ctx) {
   if (auto list = node->get("territories")) {
     for (const auto& item : list->items()) {
       item.allow_only({"id", "seat", "potential"});
-      Row row{item.at("id").string(), ctx.seats.resolve(item.at("seat")),
+      Row row{item.at("id").id(), ctx.seats.resolve(item.at("seat")),
               item.at("potential").positive(), item.where()};
       check(row);
       rows.push_back(row);
     }
   }
   if (auto csv = node->get("csv")) {
-    const CsvTable table = CsvTable::read(ctx.resolve_path(csv->string()));
+    const CsvTable& table = ctx.read_csv(*csv);
     const auto territory = table.require_column("territory");
     // `opsim territories` writes the owner column; a plain territory table names it seat.
     std::size_t seat = 0;
@@ -650,7 +658,7 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
   auto& pipeline = ctx.scenario.pipeline;
   for (const auto& item : node->at("stages").items()) {
     item.allow_only({"id", "win_probability"});
-    Stage stage{item.at("id").string(), item.at("win_probability").probability()};
+    Stage stage{item.at("id").id(), item.at("win_probability").probability()};
     ctx.stages.add(stage.id, item.at("id"));
     pipeline.stages.push_back(stage);
   }
@@ -677,7 +685,7 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
       item.allow_only(
           {"id", "owner", "region", "segment", "stage", "amount", "currency", "expected_close"});
       PipelineDeal deal;
-      deal.id = item.at("id").string();
+      deal.id = item.at("id").id();
       if (auto owner = item.get("owner")) deal.owner = ctx.seats.resolve(*owner);
       deal.region = ctx.regions.resolve(item.at("region"));
       deal.segment = ctx.segments.resolve(item.at("segment"));
@@ -736,7 +744,7 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
       item.allow_only(
           {"id", "region", "segment", "arr", "currency", "renewal_month", "term_months"});
       Contract c;
-      c.id = item.at("id").string();
+      c.id = item.at("id").id();
       c.region = ctx.regions.resolve(item.at("region"));
       c.segment = ctx.segments.resolve(item.at("segment"));
       c.arr = item.at("arr").non_negative();
@@ -940,54 +948,44 @@ void parse_simulation(const JsonNode& root, Context& ctx) {
 
 }  // namespace
 
-nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_input("{}: cannot open file (does it exist?)", path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    std::size_t line = 1, column = 1;
-    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    throw_input("{}:{}:{}: invalid JSON: {}", path, line, column, e.what());
-  }
-}
-
 std::string sha256_of_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_input("{}: cannot open file (does it exist?)", path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return sha256_of_bytes(buffer.str());
-}
-
-std::string sha256_of_bytes(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    throw_internal("SHA-256 failed");
-  }
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return sha256_hex(read_input_file(path, InputKind::scenario_json));
 }
 
 const CsvTable& CsvCache::get(const std::string& path) {
   auto it = tables_.find(path);
   if (it == tables_.end()) {
-    it = tables_.emplace(path, CsvTable::read(path)).first;
+    it = tables_.emplace(path, CsvTable::read(path, false, options_.encoding)).first;
     ++files_read_;
   }
   return it->second;
+}
+
+const std::vector<std::string_view>& scenario_keys() {
+  static const std::vector<std::string_view> keys{"schema_version",
+                                                  "name",
+                                                  "description",
+                                                  "horizon",
+                                                  "fx",
+                                                  "regions",
+                                                  "segments",
+                                                  "products",
+                                                  "ramp_curves",
+                                                  "overrides",
+                                                  "roster",
+                                                  "hiring_plan",
+                                                  "new_business_intensity",
+                                                  "pipeline",
+                                                  "installed_base",
+                                                  "market",
+                                                  "actuals",
+                                                  "targets",
+                                                  "kpi",
+                                                  "simulation",
+                                                  "territory_potential",
+                                                  "plan",
+                                                  "territories"};
+  return keys;
 }
 
 Scenario build_scenario(const nlohmann::json& document, const std::string& file,
@@ -996,29 +994,7 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   Context ctx(scenario, base_dir, cache);
   const JsonNode root(document, file);
   root.expect_object();
-  root.allow_only({"schema_version",
-                   "name",
-                   "description",
-                   "horizon",
-                   "fx",
-                   "regions",
-                   "segments",
-                   "products",
-                   "ramp_curves",
-                   "overrides",
-                   "roster",
-                   "hiring_plan",
-                   "new_business_intensity",
-                   "pipeline",
-                   "installed_base",
-                   "market",
-                   "actuals",
-                   "targets",
-                   "kpi",
-                   "simulation",
-                   "territory_potential",
-                   "plan",
-                   "territories"});
+  root.allow_only(scenario_keys());
   const JsonNode version = root.at("schema_version");
   if (version.integer(0, 1000) != 1)
     version.fail("{} is not supported (this opsim reads schema_version 1)", version.json().dump());
@@ -1049,18 +1025,29 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
 }
 
 std::string scenario_sha256(const ScenarioDocument& resolved) {
-  return resolved.extends() ? sha256_of_bytes(resolved.document.dump())
-                            : sha256_of_file(resolved.files.front());
+  return resolved.extends() ? sha256_hex(resolved.document.dump()) : resolved.sha256s.front();
 }
 
-Scenario load_scenario(const std::string& path) {
+Scenario load_scenario(const std::string& path, const InputOptions& options) {
+  // One read per scenario file: the bytes parsed are the bytes hashed.
   const ScenarioDocument resolved = read_scenario_document(path);
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
-  Scenario scenario = build_scenario(resolved.document, path, base_dir.empty() ? "." : base_dir);
+  CsvCache cache(options);
+  Scenario scenario =
+      build_scenario(resolved.document, path, base_dir.empty() ? "." : base_dir, &cache);
   scenario.sha256 = scenario_sha256(resolved);
   // The scenario file and every file it extends are inputs too.
   scenario.input_files.insert(scenario.input_files.begin(), resolved.files.begin(),
                               resolved.files.end());
+  std::vector<InputDigest> files;
+  const std::filesystem::path folder = base_dir.empty() ? "." : base_dir;
+  for (std::size_t i = 0; i < resolved.files.size(); ++i) {
+    const std::filesystem::path file(resolved.files[i]);
+    files.push_back({i == 0 ? file.filename().string()
+                            : file.lexically_relative(folder).lexically_normal().string(),
+                     resolved.sha256s[i]});
+  }
+  scenario.inputs.insert(scenario.inputs.begin(), files.begin(), files.end());
   return scenario;
 }
 

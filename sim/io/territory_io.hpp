@@ -1,5 +1,6 @@
 // Reading territory problems (scenario JSON section, accounts CSV, OR-Library pmedcap, Lorena &
-// Senne SJC, DTDP graphml and published allocations) and writing alignments (HDF5, CSV).
+// Senne SJC, DTDP graphml and published allocations: territory_reader.cpp, through the input
+// layer) and writing alignments (HDF5, CSV: territory_io.cpp).
 #pragma once
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "models/territory/exact_cbc.hpp"
 #include "models/territory/local_search.hpp"
 #include "models/territory/problem.hpp"
+#include "sim/io/input.hpp"
 
 namespace opsim::territory_io {
 
@@ -32,6 +34,7 @@ struct Overrides {
   std::optional<std::string> disruption_measure;  //!< "accounts" or an attribute name
   std::optional<std::string> weight_attribute;    //!< compactness weight column
   bool contiguity = false;
+  Encoding encoding = Encoding::utf8;  //!< of an accounts CSV (`--encoding`)
 };
 
 struct Instance {

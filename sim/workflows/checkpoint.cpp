@@ -12,6 +12,7 @@
 
 #include "sim/base/error.hpp"
 #include "sim/engine/mpi_support.hpp"
+#include "sim/io/input.hpp"
 
 namespace opsim {
 
@@ -78,6 +79,8 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
     }
   }
   for (const auto& info : shards) {
+    require_same_inputs(info.inputs, info.path, scenario.inputs, "this run",
+                        "remove the checkpoint or choose another --checkpoint");
     if (info.scenario_sha256 != scenario.sha256 || info.seed != provenance.seed ||
         info.total_trials != provenance.total_trials || info.keep_trials != keep_trials ||
         (single_file_ && (info.first_trial != first || info.end_trial > end))) {

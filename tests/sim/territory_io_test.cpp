@@ -1,5 +1,7 @@
 #include "sim/io/territory_io.hpp"
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include <H5Cpp.h>
@@ -92,6 +94,73 @@ TEST(TerritoryIo, ErrorsNameTheLineOrPointerAndTheValue) {
   EXPECT_THAT(load_error(dir / "dup.csv", balance), HasSubstr("duplicate"));
   write(dir / "ok.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,2\n");
   EXPECT_THAT(load_error(dir / "ok.csv", balance), HasSubstr("'revenue' is not an attribute"));
+}
+
+TEST(TerritoryIo, UnknownKeyInTheTerritoriesSectionIsRefused) {
+  test::TempDir dir;
+  write(dir / "s.json", R"({"territories": {"count": 1, "objectiv": "dispersion", "accounts": [
+      {"id": "a", "x": 0, "y": 0}]}})");
+  EXPECT_THAT(load_error(dir / "s.json"),
+              HasSubstr("/territories/objectiv: unknown key \"objectiv\" (did you mean "
+                        "\"objective\"?)"));
+  write(dir / "t.json", R"({"territories": {"count": 1, "accounts": [
+      {"id": "a", "x": 0, "y": 0, "atributes": {"potential": 1}}]}})");
+  EXPECT_THAT(load_error(dir / "t.json"), HasSubstr("/territories/accounts/0/atributes"));
+  write(dir / "u.json", R"({"territories": {"count": 1, "disruption": {"max_move": 0.1},
+      "accounts": [{"id": "a", "x": 0, "y": 0}]}})");
+  EXPECT_THAT(load_error(dir / "u.json"), HasSubstr("did you mean \"max_moved\""));
+}
+
+TEST(TerritoryIo, EmptyAccountIdIsRefused) {
+  test::TempDir dir;
+  write(dir / "s.json",
+        R"({"territories": {"count": 1, "accounts": [{"id": "", "x": 0, "y": 0}]}})");
+  EXPECT_THAT(load_error(dir / "s.json"),
+              HasSubstr("/territories/accounts/0/id: \"\" is not an id"));
+  write(dir / "a.csv", "id,x,y\nA,0,0\n,1,1\n");
+  EXPECT_THAT(load_error(dir / "a.csv"), HasSubstr("a.csv:3: column 'id': empty id"));
+}
+
+TEST(TerritoryIo, TextColumnsOfTheAccountsCsvAreNotAttributes) {
+  test::TempDir dir;
+  write(dir / "a.csv", "id,name,x,y,potential\nA,Acme Inc,0,0,1\nB,Beta,1,1,2\nC,3M,2,2,3\n");
+  Instance instance = load_instance(dir / "a.csv", {});
+  EXPECT_EQ(instance.problem.attribute_names, std::vector<std::string>{"potential"});
+  ASSERT_EQ(instance.problem.accounts.size(), 3u);
+  EXPECT_EQ(instance.problem.accounts[2].attributes, std::vector<double>{3.0});
+  // Naming the text column as a measure says why it is not one.
+  Overrides balance;
+  balance.balance = {{"name", 0.1}};
+  EXPECT_THAT(load_error(dir / "a.csv", balance),
+              HasSubstr("'name' is not an attribute: the column holds text (a.csv:2: 'Acme Inc')"));
+  // A numeric column with a stray non-number is an error naming the cell, not a text column.
+  write(dir / "b.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,n/a\nC,2,2,3\n");
+  EXPECT_THAT(load_error(dir / "b.csv"), HasSubstr("b.csv:3: potential = n/a is not allowed"));
+}
+
+TEST(TerritoryIo, Cp1252AccountsCsvIsConverted) {
+  test::TempDir dir;
+  write(dir / "a.csv", "id,x,y,owner\nA,0,0,J\xf6rg\nB,1,1,J\xf6rg\n");
+  EXPECT_THAT(load_error(dir / "a.csv"), HasSubstr("--encoding cp1252"));
+  Overrides cp1252;
+  cp1252.encoding = Encoding::cp1252;
+  Instance instance = load_instance(dir / "a.csv", cp1252);
+  EXPECT_EQ(instance.problem.territories.at(0).id, "J\xc3\xb6rg");
+}
+
+TEST(TerritoryIo, BenchmarkHeaderCountsMustBeWholeNumbers) {
+  test::TempDir dir;
+  write(dir / "p.txt", " 1 713\n 1e300 2 120\n 1 2 62 3\n");
+  EXPECT_THAT(load_error(dir / "p.txt"), HasSubstr("p.txt:2: point count 1e+300 is not allowed"));
+  write(dir / "q.txt", " 1 713\n inf 2 120\n");
+  EXPECT_THAT(load_error(dir / "q.txt"), HasSubstr("q.txt:2: 'inf' is not a finite number"));
+}
+
+TEST(TerritoryIo, FifoInputIsRefused) {
+  test::TempDir dir;
+  const std::string fifo = (dir / "accounts.csv").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THAT(load_error(fifo), HasSubstr("is a FIFO"));
 }
 
 TEST(TerritoryIo, ReadsOrLibraryAndLorenaSenneFiles) {

@@ -1,0 +1,197 @@
+// Bad input through the command line, one test per class: what is not a regular file, what is
+// too large, numbers that overflow, text that is not UTF-8, empty ids, comments, and shards or
+// checkpoints made from changed CSV files. Each checks the exit code and the message.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_opsim;
+using test::TempDir;
+using ::testing::HasSubstr;
+
+nlohmann::json fixture_document() {
+  std::ifstream in(test::source_dir() / "tests/fixtures/small_scenario.json");
+  return nlohmann::json::parse(in);
+}
+
+//! The fixture with its open deals read from deals.csv (written with `rows`) beside it.
+std::string scenario_with_deals_csv(const TempDir& dir, const std::string& rows) {
+  dir.write("deals.csv", "id,region,segment,stage,amount,expected_close\n" + rows);
+  auto doc = fixture_document();
+  doc["pipeline"]["csv"] = "deals.csv";
+  return dir.write("scenario.json", doc.dump(2));
+}
+
+void expect_exit_2(const std::string& args, const std::vector<std::string>& message) {
+  const auto result = run_opsim(args);
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  for (const auto& piece : message) EXPECT_THAT(result.output, HasSubstr(piece));
+}
+
+TEST(InputCli, FifoAsScenarioIsRefusedNotWaitedOn) {
+  TempDir dir;
+  const std::string fifo = (dir / "scenario.json").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  expect_exit_2(fmt::format("validate {}", fifo), {fifo, "is a FIFO"});
+  expect_exit_2(fmt::format("run {} -q", fifo), {fifo, "is a FIFO"});
+}
+
+TEST(InputCli, FifoAsCsvIsRefused) {
+  TempDir dir;
+  const std::string scenario = scenario_with_deals_csv(dir, "");
+  fs::remove(dir / "deals.csv");
+  ASSERT_EQ(::mkfifo((dir / "deals.csv").c_str(), 0600), 0);
+  expect_exit_2(fmt::format("validate {}", scenario), {"deals.csv: is a FIFO"});
+}
+
+TEST(InputCli, DevZeroIsRefused) {
+  expect_exit_2("validate /dev/zero", {"/dev/zero: is a character device"});
+  TempDir dir;
+  auto doc = fixture_document();
+  doc["roster"] = {{"csv", "/dev/zero"}};
+  expect_exit_2(fmt::format("validate {}", dir.write("s.json", doc.dump())),
+                {"/dev/zero: is a character device"});
+}
+
+TEST(InputCli, OverSizeScenarioIsRefused) {
+  TempDir dir;
+  const std::string path = dir.write("huge.json", "");
+  ASSERT_EQ(::truncate(path.c_str(), 64L << 20), 0);  // sparse: no disk used
+  expect_exit_2(fmt::format("validate {}", path), {path, "64.0 MiB is larger than", "16.0 MiB"});
+}
+
+TEST(InputCli, NumberOverflowNamesFileAndPointer) {
+  TempDir dir;
+  std::string text = fixture_document().dump(2);
+  const auto at = text.find("\"opportunity_rate\": 6");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 21, "\"opportunity_rate\": 1e400");
+  const std::string path = dir.write("s.json", text);
+  expect_exit_2(fmt::format("validate {}", path),
+                {path + ": /segments/0/opportunity_rate: number out of range"});
+}
+
+TEST(InputCli, BadUtf8InCsvSuggestsEncodingAndCp1252IsReadCorrectly) {
+  TempDir dir;
+  // A rep id with a Windows-1252 é, as Excel on Windows saves it.
+  auto doc = fixture_document();
+  doc["roster"] = {{"csv", "reps.csv"}};
+  doc["pipeline"]["deals"][0]["owner"] = "Jos\xc3\xa9";
+  dir.write("reps.csv",
+            "id,region,segment,start\r\nJos\xe9,NA,SMB,2025-01\r\nR2,EMEA,SMB,2027-01\r\n");
+  const std::string path = dir.write("s.json", doc.dump());
+  expect_exit_2(fmt::format("validate {}", path),
+                {"reps.csv:2:4: byte 0xE9 is not valid UTF-8", "--encoding cp1252"});
+  const auto ok = run_opsim(fmt::format("validate {} --encoding cp1252", path));
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;  // the deal's owner José matches the converted id
+  expect_exit_2(fmt::format("validate {} --encoding ebcdic", path),
+                {"--encoding: \"ebcdic\" is not an encoding"});
+}
+
+TEST(InputCli, EmptyIdIsRefused) {
+  TempDir dir;
+  auto doc = fixture_document();
+  doc["regions"][0]["id"] = "";
+  expect_exit_2(fmt::format("validate {}", dir.write("s.json", doc.dump())),
+                {"/regions/0/id: \"\" is not an id"});
+  doc = fixture_document();
+  doc["pipeline"]["deals"][0]["id"] = "  ";
+  expect_exit_2(fmt::format("validate {}", dir.write("t.json", doc.dump())),
+                {"/pipeline/deals/0/id"});
+}
+
+TEST(InputCli, CommentsInTheScenarioAreAccepted) {
+  TempDir dir;
+  std::string text = fixture_document().dump(2);
+  text.insert(1, "\n  // FY28 plan: win rate from the last four quarters\n  /* block\n comment */");
+  const auto result = run_opsim(fmt::format("validate {}", dir.write("s.json", text)));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+}
+
+TEST(InputCli, MergeRefusesShardsMadeFromAChangedCsv) {
+  TempDir dir;
+  const std::string scenario = scenario_with_deals_csv(dir, "D2,NA,SMB,Proposal,10000,2027-06\n");
+  auto shard = [&](const char* range, const char* name) {
+    return run_opsim(fmt::format("run {} -q --trials 40 --trial-range {} -o {}", scenario, range,
+                                 (dir / name).string()));
+  };
+  ASSERT_EQ(shard("0:20", "a.h5").exit_code, 0);
+  // The same scenario file, but the deal is now ten times larger.
+  dir.write("deals.csv",
+            "id,region,segment,stage,amount,expected_close\n"
+            "D2,NA,SMB,Proposal,100000,2027-06\n");
+  ASSERT_EQ(shard("20:40", "b.h5").exit_code, 0);
+  const auto merged = run_opsim(fmt::format("merge {} {} -q -o {}", (dir / "a.h5").string(),
+                                            (dir / "b.h5").string(), (dir / "m.h5").string()));
+  EXPECT_EQ(merged.exit_code, 2) << merged.output;
+  EXPECT_THAT(merged.output, HasSubstr("deals.csv: the file's content differs between"));
+  EXPECT_THAT(merged.output, HasSubstr("shards made from different inputs cannot be merged"));
+  EXPECT_FALSE(fs::exists(dir / "m.h5"));
+  // Shards of the changed file merge, unless the file changes again before the merge.
+  ASSERT_EQ(shard("0:20", "a.h5").exit_code, 0);
+  dir.write("deals.csv",
+            "id,region,segment,stage,amount,expected_close\n"
+            "D2,NA,SMB,Proposal,5,2027-06\n");
+  const auto stale = run_opsim(fmt::format("merge {} {} -q -o {}", (dir / "a.h5").string(),
+                                           (dir / "b.h5").string(), (dir / "m.h5").string()));
+  EXPECT_EQ(stale.exit_code, 2) << stale.output;
+  EXPECT_THAT(stale.output, HasSubstr("deals.csv: the file's content differs"));
+  EXPECT_THAT(stale.output, HasSubstr("the inputs changed since the shards were written"));
+}
+
+TEST(InputCli, CheckpointMadeFromAChangedCsvIsRefused) {
+  TempDir dir;
+  const std::string scenario = scenario_with_deals_csv(dir, "D2,NA,SMB,Proposal,10000,2027-06\n");
+  const std::string checkpoint = (dir / "ck.h5").string();
+  // A checkpoint as an interrupted run leaves it: a shard of this run's first trials.
+  ASSERT_EQ(
+      run_opsim(fmt::format("run {} -q --trials 40 --trial-range 0:20 -o {}", scenario, checkpoint))
+          .exit_code,
+      0);
+  dir.write("deals.csv",
+            "id,region,segment,stage,amount,expected_close\n"
+            "D2,NA,SMB,Proposal,100000,2027-06\n");
+  expect_exit_2(fmt::format("run {} -q --trials 40 --checkpoint {} -o {}", scenario, checkpoint,
+                            (dir / "out.h5").string()),
+                {"deals.csv: the file's content differs", "--checkpoint"});
+}
+
+TEST(InputCli, ResultFileRecordsEveryInputWithItsHash) {
+  TempDir dir;
+  const std::string scenario = scenario_with_deals_csv(dir, "D2,NA,SMB,Proposal,10000,2027-06\n");
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 10 -o {}", scenario, (dir / "r.h5").string()))
+                .exit_code,
+            0);
+  const auto dump = test::run_shell(
+      fmt::format("h5dump -d /scenario/inputs/path -d /scenario/inputs/sha256 {} 2>&1",
+                  (dir / "r.h5").string()));
+  EXPECT_THAT(dump.output, HasSubstr("\"scenario.json\""));
+  EXPECT_THAT(dump.output, HasSubstr("\"deals.csv\""));
+  const auto sum = test::run_shell(fmt::format("sha256sum {}", (dir / "deals.csv").string()));
+  EXPECT_THAT(dump.output, HasSubstr(sum.output.substr(0, 64)));
+}
+
+TEST(InputCli, UnknownKeyInTheTerritoriesSectionIsRefused) {
+  TempDir dir;
+  const std::string path = dir.write("s.json", R"({"territories": {"count": 1,
+      "objectiv": "dispersion", "accounts": [{"id": "a", "x": 0, "y": 0}]}})");
+  expect_exit_2(fmt::format("territories {} -o {}", path, (dir / "t.h5").string()),
+                {"/territories/objectiv: unknown key \"objectiv\" (did you mean \"objective\"?)"});
+}
+
+}  // namespace
+}  // namespace opsim

@@ -1,0 +1,74 @@
+// The one CSV reader (sim/io/csv.*): encodings, byte-order mark, hashing of the bytes read and
+// the bound on cells.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "sim/base/error.hpp"
+#include "sim/io/csv.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string parse_error(std::string_view bytes, Encoding encoding = Encoding::utf8) {
+  try {
+    (void)CsvTable::parse(bytes, "reps.csv", false, encoding);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(CsvTable, BadUtf8InATextColumnSuggestsTheEncoding) {
+  const std::string message = parse_error("id,name\nR1,Ana\nR2,Jos\xe9\n");
+  EXPECT_THAT(message, HasSubstr("reps.csv:3:7: byte 0xE9 is not valid UTF-8"));
+  EXPECT_THAT(message, HasSubstr("try --encoding cp1252"));
+}
+
+TEST(CsvTable, Cp1252InputIsReadCorrectly) {
+  const CsvTable table = CsvTable::parse("id,name\r\nR1,Jos\xe9\r\nR2,\x80uro\r\n", "reps.csv",
+                                         false, Encoding::cp1252);
+  ASSERT_EQ(table.rows().size(), 2u);
+  EXPECT_EQ(table.text(table.rows()[0], 1), "Jos\xc3\xa9");
+  EXPECT_EQ(table.text(table.rows()[1], 1), "\xe2\x82\xacuro");
+  EXPECT_EQ(table.rows()[1].line, 3u);
+}
+
+TEST(CsvTable, ByteOrderMarkMeansUtf8WhateverTheOption) {
+  const CsvTable table =
+      CsvTable::parse("\xEF\xBB\xBFid,name\nR1,Jos\xc3\xa9\n", "reps.csv", false, Encoding::cp1252);
+  EXPECT_EQ(table.header()[0], "id");
+  EXPECT_EQ(table.text(table.rows()[0], 1), "Jos\xc3\xa9");
+}
+
+TEST(CsvTable, HashesTheBytesAsRead) {
+  const CsvTable a = CsvTable::parse("id\nA\n", "a.csv");
+  const CsvTable b = CsvTable::parse("id\r\nA\r\n", "b.csv");
+  EXPECT_EQ(a.sha256(), sha256_hex("id\nA\n"));
+  EXPECT_NE(a.sha256(), b.sha256());  // same table, different bytes
+}
+
+TEST(CsvTable, RowOfTooManyColumnsIsRefused) {
+  const std::string row(20'000, ',');
+  EXPECT_THAT(parse_error("a\n" + row + "\n"), HasSubstr("reps.csv:2: more than 10000 columns"));
+}
+
+TEST(CsvTable, FifoIsRefused) {
+  EXPECT_THAT(
+      [] {
+        try {
+          (void)CsvTable::read("/dev/zero");
+        } catch (const InputError& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      }(),
+      HasSubstr("/dev/zero: is a character device"));
+}
+
+}  // namespace
+}  // namespace opsim
