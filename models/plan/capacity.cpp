@@ -8,6 +8,7 @@
 #include <tbb/parallel_for.h>
 
 #include "models/plan/fiscal_year.hpp"
+#include "models/statistics.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
 #include "sim/base/stopwatch.hpp"
@@ -158,6 +159,7 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
         seat.key = stable_hash(id);
         seat.region = win.region;
         seat.segment = win.segment;
+        seat.role = win.role;
         seat.start = month + win.time_to_fill;
         seat.planned_hire = true;
         alone.seats.push_back(seat);
@@ -165,7 +167,7 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
         c.window = static_cast<int>(w);
         c.number = offset + k + 1;
         c.requisition = month;
-        c.cost = win.cost_per_hire + win.monthly_cost * std::max(0, scenario.months() - seat.start);
+        c.cost = win.cost_per_hire + win.monthly_cost * std::max(0, fy.last + 1 - seat.start);
         candidates.push_back(std::move(c));
       }
     }
@@ -243,7 +245,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     const HiringWindow& w = spec.windows[c.window];
     result.hires.push_back({c.window, c.number, c.requisition, c.cost,
                             fmt::format("capacity/{}/{}/{}", scenario.regions[w.region].id,
-                                        scenario.segments[w.segment].id, c.number)});
+                                        scenario.segments[w.segment].id, c.number),
+                            c.requisition + w.time_to_fill});
     result.cost += c.cost;
   }
 
@@ -262,6 +265,11 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     a.probability = search.probability(g);
     a.probability_se = std::sqrt(a.probability * (1 - a.probability) / n);
     for (double s : g.sum) a.mean += s / n;
+    if (a.probability < confidence) {
+      std::vector<double> sorted = g.sum;
+      std::sort(sorted.begin(), sorted.end());
+      a.shortfall = std::max(0.0, g.target - quantile_sorted(sorted, 1 - confidence));
+    }
     if (g.region < 0) {
       // The company row has no single "one more hire": each region's row gives its effect.
       a.marginal_probability = a.marginal_se = a.marginal_company = a.marginal_cost =
@@ -298,6 +306,31 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   }
   result.search_seconds = watch.seconds();
   return result;
+}
+
+std::vector<HeadcountMonth> headcount_by_month(const Scenario& scenario, const CapacitySpec& spec,
+                                               const CapacityResult& result) {
+  const FiscalYear fy = fiscal_year_of(scenario, spec.fiscal_year, "/plan/fiscal_year");
+  const int R = scenario.region_count(), S = scenario.segment_count();
+  std::vector<HeadcountMonth> rows;
+  for (int m = fy.first; m <= fy.last; ++m) {
+    for (int r = 0; r < R; ++r) {
+      for (int s = 0; s < S; ++s) rows.push_back({m, r, s, 0, 0});
+    }
+  }
+  auto row = [&](int m, int r, int s) -> HeadcountMonth& {
+    return rows[(static_cast<std::size_t>(m - fy.first) * R + r) * S + s];
+  };
+  for (int m = fy.first; m <= fy.last; ++m) {
+    for (const Seat& seat : scenario.seats) {
+      if (seat.start <= m) ++row(m, seat.region, seat.segment).planned;
+    }
+    for (const PlannedHire& h : result.hires) {
+      const HiringWindow& w = spec.windows[h.window];
+      if (h.start <= m) ++row(m, w.region, w.segment).recommended;
+    }
+  }
+  return rows;
 }
 
 }  // namespace opsim::plan

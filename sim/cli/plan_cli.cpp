@@ -79,6 +79,7 @@ void check_outputs(const CommonArgs& args) {
 struct CapacityArgs {
   CommonArgs common;
   double confidence = 0.7;
+  std::string emit_scenario;
 };
 
 void capacity_command(const CapacityArgs& args, const std::string& command_line) {
@@ -91,29 +92,41 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   const Scenario scenario = load_scenario(args.common.scenario);
   const plan::CapacitySpec spec = parse_capacity_spec(scenario);
   check_outputs(args.common);
+  if (!args.emit_scenario.empty()) {
+    require_parent_folder(args.emit_scenario);
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::equivalent(args.emit_scenario, args.common.scenario, ec))
+      throw_input("--emit-scenario: {} is the input scenario (write a new file)",
+                  args.emit_scenario);
+  }
   const RunOptions options = run_options(scenario, args.common);
   const plan::CapacityResult result =
       plan::search_capacity(scenario, spec, args.confidence, capacity_run(options));
   const Provenance provenance = plan_provenance(scenario, command_line, options);
-  if (!result.feasible) {
-    std::string best;
-    for (const auto& a : result.regions) best += fmt::format(" {} {:.4f};", a.id, a.probability);
-    throw_input(
-        "{}: no feasible hiring plan: with every allowed hire (max_hires in "
-        "/plan/capacity/windows) the best "
-        "probabilities of reaching the FY{} targets are{} the confidence asked is {} (allow more "
-        "or earlier "
-        "hires, or lower --confidence)",
-        args.common.scenario, spec.fiscal_year, best, args.confidence);
-  }
+  // An infeasible search still writes its best plan (status "infeasible") before exiting 3.
   if (!args.common.output.empty())
-    write_capacity_hdf5(args.common.output, scenario, result, provenance);
-  if (!args.common.csv_dir.empty()) write_capacity_csv(args.common.csv_dir, scenario, result);
+    write_capacity_hdf5(args.common.output, scenario, spec, result, provenance);
+  if (!args.common.csv_dir.empty()) write_capacity_csv(args.common.csv_dir, scenario, spec, result);
   if (!args.common.quiet) {
-    fmt::print("{}", format_capacity_table(scenario, result));
+    fmt::print("{}", format_capacity_table(scenario, spec, result));
     fmt::print("({} candidate columns simulated in {:.2f} s, search {:.2f} s)\n", result.candidates,
                result.simulate_seconds, result.search_seconds);
   }
+  if (!result.feasible) {
+    std::string gaps;
+    for (const auto& a : result.regions) {
+      gaps += fmt::format(" {}: P {:.4f}, short by {:.0f} at the {} confidence;", a.id,
+                          a.probability, a.shortfall, args.confidence);
+    }
+    throw NoFeasiblePlan(fmt::format(
+        "{}: no feasible hiring plan: with every allowed hire (max_hires in "
+        "/plan/capacity/windows) the FY{} targets are missed:{} allow more or earlier hires, or "
+        "lower --confidence",
+        args.common.scenario, spec.fiscal_year, gaps));
+  }
+  if (!args.emit_scenario.empty())
+    write_scenario_with_hires(args.emit_scenario, scenario, spec, result);
 }
 
 // ---- quotas ----
@@ -144,6 +157,8 @@ struct QuotaProblem {
   double over_assignment = 1.0;
   plan::CompSpec comp;
   std::vector<double> profiles;
+  plan::Phasing phasing = plan::Phasing::profile;
+  double rounding = 0;
 };
 
 QuotaProblem prepare_quotas(const Scenario& scenario, const QuotaArgs& args) {
@@ -185,7 +200,7 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const QuotaArgs& args) {
   bool every_region = true;
   for (int r = 0; r < scenario.region_count(); ++r) {
     const double t = plan::new_bookings_target(scenario, year, r);
-    request.region_targets[r] = t < 0 ? -1.0 : t * over;
+    request.region_targets[r] = t < 0 ? -1.0 : t;
     region_sum += std::max(t, 0.0);
     every_region &= t >= 0;
   }
@@ -197,9 +212,12 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const QuotaArgs& args) {
         scenario.source, year);
   }
   request.target = std::max(target, 0.0) * over;
+  request.in_year = plan::in_year_factors(scenario, problem.fy);
   if (!args.no_comp) problem.comp = parse_comp_spec(scenario);
   problem.over_assignment = over;
   problem.profiles = plan::quota_profiles(scenario, problem.fy);
+  problem.phasing = settings.phasing;
+  problem.rounding = settings.rounding;
   return problem;
 }
 
@@ -268,6 +286,10 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
       outcome.report =
           plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(), bookings,
                                 quotas.quota, problem.profiles, &run.occupancy);
+      for (std::size_t s = 0; s < scenario.seats.size(); ++s)
+        outcome.report.seats[s].floored = quotas.floored[s] != 0;
+      outcome.report.periods = plan::phase_quotas(scenario, fy, quotas.quota, problem.profiles,
+                                                  problem.phasing, problem.rounding);
       quota = quotas.quota;
       outcome.info = {plan::to_string(problem.request.method),
                       fy.year,
@@ -309,7 +331,11 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
     plan::TrialPayouts& payouts = evaluator.payouts();
     for (auto* values : {&payouts.seat_variable, &payouts.seat_cost, &payouts.parts})
       *values = mpi::concatenate_on_root(std::move(*values));
-    if (mpi::rank() == 0) outcome.comp = evaluator.finish(company);
+    if (mpi::rank() == 0) {
+      std::vector<double> seat_bookings;
+      for (const auto& seat : outcome.report.seats) seat_bookings.push_back(seat.bookings.mean);
+      outcome.comp = evaluator.finish(company, seat_bookings);
+    }
     outcome.comp_seconds = watch.seconds();
   }
   return outcome;
@@ -473,6 +499,8 @@ void add_plan_commands(CLI::App& app) {
   add_common_options(cap, capacity->common);
   cap->add_option("--confidence", capacity->confidence,
                   "Required P(reach target) per region and company, in (0, 1)");
+  cap->add_option("--emit-scenario", capacity->emit_scenario,
+                  "Write the scenario with the recommended hires merged into hiring_plan");
   cap->callback([capacity, cap] { capacity_command(*capacity, command_line_of(cap)); });
 
   auto quotas = std::make_shared<QuotaArgs>();
