@@ -185,7 +185,11 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   result.simulate_seconds = watch.seconds();
   watch.restart();
 
-  Search search(std::move(groups), spec.windows, confidence, run.trials);
+  // Budget mode maximises the sum of the probabilities instead: the shortfall against a
+  // confidence of 1 is the sum of 1 - P_g.
+  const bool by_budget = !std::isnan(spec.budget);
+  Search search(std::move(groups), spec.windows, by_budget ? 1.0 : confidence, run.trials);
+  double spent = 0;
   std::vector<std::size_t> chosen;
   std::vector<int> next_number = first_number;
   std::vector<int> last_number(spec.windows.size());
@@ -194,7 +198,9 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   while (!search.feasible()) {
     std::vector<std::size_t> options_now;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
-      if (candidates[c].number == next_number[candidates[c].window]) options_now.push_back(c);
+      if (candidates[c].number != next_number[candidates[c].window]) continue;
+      if (by_budget && spent + candidates[c].cost > spec.budget) continue;
+      options_now.push_back(c);
     }
     if (options_now.empty()) break;
     std::vector<double> score(options_now.size());
@@ -207,10 +213,16 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     const std::size_t pick = options_now[best];
     search.apply(candidates[pick], +1);
     chosen.push_back(pick);
+    spent += candidates[pick].cost;
     ++next_number[candidates[pick].window];
   }
   result.feasible = search.feasible();
-  if (result.feasible) {
+  if (by_budget) {
+    // Feasible means: every constraint reaches the confidence asked.
+    result.feasible =
+        std::all_of(search.groups().begin(), search.groups().end(),
+                    [&](const Group& g) { return search.probability(g) >= confidence; });
+  } else if (result.feasible) {
     // Drop hires the plan does not need, newest first; then move hires later while feasible.
     for (std::size_t i = chosen.size(); i-- > 0;) {
       search.apply(candidates[chosen[i]], -1);

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct CapacitySpec {
   int fiscal_year = 0;
   std::vector<HiringWindow> windows;
   int start_step_months = 3;  //!< requisition months tried: earliest, earliest + step, ..., latest
+  //! Budget mode when not NaN: the hires (total cost <= budget) that maximise the sum of the
+  //! constrained probabilities, greedily by gain per unit cost; the confidence only grades it.
+  double budget = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct PlannedHire {

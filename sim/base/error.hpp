@@ -15,13 +15,6 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-//! A valid request with no feasible answer (a capacity plan that cannot reach its targets within
-//! the allowed hires): says how far it falls short. Maps to exit code 3.
-class NoFeasiblePlan : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 //! A broken invariant inside opsim. Maps to exit code 1.
 class InternalError : public std::logic_error {
  public:

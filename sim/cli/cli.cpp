@@ -7,6 +7,7 @@
 
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
+#include "sim/base/no_feasible_plan.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/mpi_support.hpp"
 

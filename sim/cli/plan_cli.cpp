@@ -13,6 +13,7 @@
 #include "models/plan/compensation.hpp"
 #include "models/plan/quotas.hpp"
 #include "sim/base/error.hpp"
+#include "sim/base/no_feasible_plan.hpp"
 #include "sim/base/stopwatch.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
@@ -80,6 +81,7 @@ struct CapacityArgs {
   CommonArgs common;
   double confidence = 0.7;
   std::string emit_scenario;
+  std::optional<double> budget;
 };
 
 void capacity_command(const CapacityArgs& args, const std::string& command_line) {
@@ -90,7 +92,11 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
         args.confidence);
   }
   const Scenario scenario = load_scenario(args.common.scenario);
-  const plan::CapacitySpec spec = parse_capacity_spec(scenario);
+  plan::CapacitySpec spec = parse_capacity_spec(scenario);
+  if (args.budget) {
+    if (!(*args.budget > 0)) throw_input("--budget: {} is not allowed (must be > 0)", *args.budget);
+    spec.budget = *args.budget;
+  }
   check_outputs(args.common);
   if (!args.emit_scenario.empty()) {
     require_parent_folder(args.emit_scenario);
@@ -113,7 +119,7 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
     fmt::print("({} candidate columns simulated in {:.2f} s, search {:.2f} s)\n", result.candidates,
                result.simulate_seconds, result.search_seconds);
   }
-  if (!result.feasible) {
+  if (!result.feasible && !args.budget) {
     std::string gaps;
     for (const auto& a : result.regions) {
       gaps += fmt::format(" {}: P {:.4f}, short by {:.0f} at the {} confidence;", a.id,
@@ -501,6 +507,9 @@ void add_plan_commands(CLI::App& app) {
                   "Required P(reach target) per region and company, in (0, 1)");
   cap->add_option("--emit-scenario", capacity->emit_scenario,
                   "Write the scenario with the recommended hires merged into hiring_plan");
+  cap->add_option("--budget", capacity->budget,
+                  "Budget mode: the hires within this cost (to the fiscal-year end) that maximise "
+                  "P(reach) of the targets");
   cap->callback([capacity, cap] { capacity_command(*capacity, command_line_of(cap)); });
 
   auto quotas = std::make_shared<QuotaArgs>();

@@ -457,6 +457,11 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
   out += fmt::format(
       "expected share of seats at or above quota {:.3f} (per trial P10 {:.3f}, P90 {:.3f})\n",
       report.expected_share_at_quota, report.share_at_quota.p10, report.share_at_quota.p90);
+  out += fmt::format(
+      "fairness: P(quota) per seat sd {:.3f}, min {:.3f}, max {:.3f}; Gini of expected attainment "
+      "{:.3f}\n",
+      report.probability_sd, report.probability_min, report.probability_max,
+      report.gini_expected_attainment);
   // Quota sanity: coverage = quota / median bookings per region and the expected share of
   // seats at quota, each against its healthy band.
   for (const auto& g : report.regions) {
@@ -492,9 +497,8 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
     leaver_quota += std::isnan(s.quota) ? 0 : s.leaver_quota;
     backfill_quota += std::isnan(s.quota) ? 0 : s.backfill_quota;
   }
-  out +=
-      fmt::format("leavers: {:.1f} expected, carrying {:.0f} of quota; backfills inherit {:.0f}\n",
-                  leavers, leaver_quota, backfill_quota);
+  out += fmt::format("leavers: {:.1f} expected, carrying {} of quota; backfills inherit {}\n",
+                     leavers, thousands(leaver_quota), thousands(backfill_quota));
   if (comp) {
     out += fmt::format(
         "compensation: variable pay mean {} (P10 {}, P90 {}); cost of sales incl. base {}; "
@@ -609,8 +613,13 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
   const std::string currency = scenario.fx.currencies[scenario.fx.reporting].code;
   std::string out = fmt::format(
       "capacity plan ({}): {} hires, cost to FY{} end {} {}, confidence {:.3f}, {} trials\n",
-      result.feasible ? "feasible" : "INFEASIBLE within the allowed hires", result.hires.size(),
-      spec.fiscal_year, thousands(result.cost), currency, result.confidence, result.trials);
+      !std::isnan(spec.budget)
+          ? fmt::format("within budget {}: {}", thousands(spec.budget),
+                        result.feasible ? "every target at the confidence" : "targets missed")
+      : result.feasible ? "feasible"
+                        : "INFEASIBLE within the allowed hires",
+      result.hires.size(), spec.fiscal_year, thousands(result.cost), currency, result.confidence,
+      result.trials);
   // Hires of one window requisitioned in the same month are one line.
   std::map<std::tuple<int, int>, std::pair<int, double>> lines;
   for (const auto& h : result.hires) {
