@@ -8,6 +8,7 @@
 #include <tbb/parallel_for.h>
 
 #include "models/plan/fiscal_year.hpp"
+#include "models/statistics.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
 #include "sim/base/stopwatch.hpp"
@@ -158,6 +159,7 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
         seat.key = stable_hash(id);
         seat.region = win.region;
         seat.segment = win.segment;
+        seat.role = win.role;
         seat.start = month + win.time_to_fill;
         seat.planned_hire = true;
         alone.seats.push_back(seat);
@@ -165,7 +167,7 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
         c.window = static_cast<int>(w);
         c.number = offset + k + 1;
         c.requisition = month;
-        c.cost = win.cost_per_hire + win.monthly_cost * std::max(0, scenario.months() - seat.start);
+        c.cost = win.cost_per_hire + win.monthly_cost * std::max(0, fy.last + 1 - seat.start);
         candidates.push_back(std::move(c));
       }
     }
@@ -183,7 +185,11 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   result.simulate_seconds = watch.seconds();
   watch.restart();
 
-  Search search(std::move(groups), spec.windows, confidence, run.trials);
+  // Budget mode maximises the sum of the probabilities instead: the shortfall against a
+  // confidence of 1 is the sum of 1 - P_g.
+  const bool by_budget = !std::isnan(spec.budget);
+  Search search(std::move(groups), spec.windows, by_budget ? 1.0 : confidence, run.trials);
+  double spent = 0;
   std::vector<std::size_t> chosen;
   std::vector<int> next_number = first_number;
   std::vector<int> last_number(spec.windows.size());
@@ -192,7 +198,9 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   while (!search.feasible()) {
     std::vector<std::size_t> options_now;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
-      if (candidates[c].number == next_number[candidates[c].window]) options_now.push_back(c);
+      if (candidates[c].number != next_number[candidates[c].window]) continue;
+      if (by_budget && spent + candidates[c].cost > spec.budget) continue;
+      options_now.push_back(c);
     }
     if (options_now.empty()) break;
     std::vector<double> score(options_now.size());
@@ -205,10 +213,16 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     const std::size_t pick = options_now[best];
     search.apply(candidates[pick], +1);
     chosen.push_back(pick);
+    spent += candidates[pick].cost;
     ++next_number[candidates[pick].window];
   }
   result.feasible = search.feasible();
-  if (result.feasible) {
+  if (by_budget) {
+    // Feasible means: every constraint reaches the confidence asked.
+    result.feasible =
+        std::all_of(search.groups().begin(), search.groups().end(),
+                    [&](const Group& g) { return search.probability(g) >= confidence; });
+  } else if (result.feasible) {
     // Drop hires the plan does not need, newest first; then move hires later while feasible.
     for (std::size_t i = chosen.size(); i-- > 0;) {
       search.apply(candidates[chosen[i]], -1);
@@ -243,7 +257,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     const HiringWindow& w = spec.windows[c.window];
     result.hires.push_back({c.window, c.number, c.requisition, c.cost,
                             fmt::format("capacity/{}/{}/{}", scenario.regions[w.region].id,
-                                        scenario.segments[w.segment].id, c.number)});
+                                        scenario.segments[w.segment].id, c.number),
+                            c.requisition + w.time_to_fill});
     result.cost += c.cost;
   }
 
@@ -262,6 +277,11 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     a.probability = search.probability(g);
     a.probability_se = std::sqrt(a.probability * (1 - a.probability) / n);
     for (double s : g.sum) a.mean += s / n;
+    if (a.probability < confidence) {
+      std::vector<double> sorted = g.sum;
+      std::sort(sorted.begin(), sorted.end());
+      a.shortfall = std::max(0.0, g.target - quantile_sorted(sorted, 1 - confidence));
+    }
     if (g.region < 0) {
       // The company row has no single "one more hire": each region's row gives its effect.
       a.marginal_probability = a.marginal_se = a.marginal_company = a.marginal_cost =
@@ -298,6 +318,31 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   }
   result.search_seconds = watch.seconds();
   return result;
+}
+
+std::vector<HeadcountMonth> headcount_by_month(const Scenario& scenario, const CapacitySpec& spec,
+                                               const CapacityResult& result) {
+  const FiscalYear fy = fiscal_year_of(scenario, spec.fiscal_year, "/plan/fiscal_year");
+  const int R = scenario.region_count(), S = scenario.segment_count();
+  std::vector<HeadcountMonth> rows;
+  for (int m = fy.first; m <= fy.last; ++m) {
+    for (int r = 0; r < R; ++r) {
+      for (int s = 0; s < S; ++s) rows.push_back({m, r, s, 0, 0});
+    }
+  }
+  auto row = [&](int m, int r, int s) -> HeadcountMonth& {
+    return rows[(static_cast<std::size_t>(m - fy.first) * R + r) * S + s];
+  };
+  for (int m = fy.first; m <= fy.last; ++m) {
+    for (const Seat& seat : scenario.seats) {
+      if (seat.start <= m) ++row(m, seat.region, seat.segment).planned;
+    }
+    for (const PlannedHire& h : result.hires) {
+      const HiringWindow& w = spec.windows[h.window];
+      if (h.start <= m) ++row(m, w.region, w.segment).recommended;
+    }
+  }
+  return rows;
 }
 
 }  // namespace opsim::plan

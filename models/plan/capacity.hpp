@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -25,21 +26,26 @@ struct HiringWindow {
   int max_hires = 0;
   int time_to_fill = 0;      //!< months from requisition to start
   double cost_per_hire = 0;  //!< one-off (reporting currency)
-  double monthly_cost = 0;   //!< per month employed within the horizon (e.g. loaded base pay)
+  double monthly_cost = 0;   //!< per month employed up to the fiscal-year end (loaded base pay)
+  std::string role;          //!< role of the hires' seats (empty = none)
 };
 
 struct CapacitySpec {
   int fiscal_year = 0;
   std::vector<HiringWindow> windows;
   int start_step_months = 3;  //!< requisition months tried: earliest, earliest + step, ..., latest
+  //! Budget mode when not NaN: the hires (total cost <= budget) that maximise the sum of the
+  //! constrained probabilities, greedily by gain per unit cost; the confidence only grades it.
+  double budget = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct PlannedHire {
   int window = 0;
   int number = 0;       //!< 1-based within the window; part of the stable id
   int requisition = 0;  //!< relative month
-  double cost = 0;
-  std::string id;  //!< "capacity/REGION/SEGMENT/NUMBER"
+  double cost = 0;      //!< cost_per_hire + monthly_cost x months from start to fiscal-year end
+  std::string id;       //!< "capacity/REGION/SEGMENT/NUMBER"
+  int start = 0;        //!< relative month: requisition + time to fill
 };
 
 struct Attainment {
@@ -54,6 +60,9 @@ struct Attainment {
   double marginal_se = 0;
   double marginal_company = 0;
   double marginal_cost = 0;
+  //! How far the plan falls short: target minus the bookings reached with the confidence asked
+  //! (the (1 - confidence) quantile of B), 0 when the constraint holds.
+  double shortfall = 0;
 };
 
 struct CapacityResult {
@@ -88,5 +97,15 @@ struct CapacityRun {
 //! company is constrained when it has a target (or else when any region has one, at their sum).
 CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spec,
                                double confidence, const CapacityRun& run);
+
+//! Planned headcount per fiscal-year month, region and segment: seats of the scenario (roster
+//! and hiring plan) started by the month, and the recommended hires started by it (no attrition).
+struct HeadcountMonth {
+  int month = 0;  //!< relative
+  int region = 0, segment = 0;
+  int planned = 0, recommended = 0;
+};
+std::vector<HeadcountMonth> headcount_by_month(const Scenario& scenario, const CapacitySpec& spec,
+                                               const CapacityResult& result);
 
 }  // namespace opsim::plan

@@ -1,9 +1,13 @@
 #include "models/plan/compensation.hpp"
 
-#include "sim/base/error.hpp"
-
 #include <algorithm>
+#include <array>
 #include <cmath>
+
+#include <tbb/parallel_for.h>
+
+#include "models/statistics.hpp"
+#include "sim/base/error.hpp"
 
 namespace opsim::plan {
 
@@ -29,7 +33,10 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                    const Calendar& calendar, const SeatYearView& view) {
   Payout payout;
   const double variable = plan.variable();
-  const double rate = variable / quota;  // commission per unit of bookings at 100%
+  // Commission per unit of bookings, per fiscal-year month: the occupant's rate; a vacant
+  // month keeps the full-year rate (for clawbacks of deals booked before).
+  std::array<double, 12> month_rate;  // a fiscal year has at most 12 months in the horizon
+  month_rate.fill(variable / quota);
   int m = fy.first;
   while (m <= fy.last) {
     const int occupant = view.occupant[m];
@@ -47,7 +54,13 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
 
     double occupant_share = 0;
     for (int k = a; k <= b; ++k) occupant_share += view.profile[k - fy.first];
-    const double cap_amount = plan.cap * variable * occupant_share;
+    // On-target variable pay of this occupant, and the rate that pays it at 100% attainment
+    // of their share of the quota.
+    const double on_target = plan.proration == Proration::months ? variable * (b - a + 1) / 12.0
+                                                                 : variable * occupant_share;
+    const double rate = occupant_share > 0 ? on_target / (quota * occupant_share) : 0.0;
+    for (int k = a; k <= b; ++k) month_rate[k - fy.first] = rate;
+    const double cap_amount = plan.cap * on_target;
     double booked = 0, share = 0, paid = 0, balance = 0;
     int last_measured = a - 1;
     for (int t = a; t <= b; ++t) {
@@ -95,7 +108,7 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
     } else if (view.spif_deals != nullptr) {
       payout.spif += plan.spif_per_deal * view.spif_deals[k];
     }
-    if (plan.clawback_months >= 0) payout.clawback += rate * view.clawback[k];
+    if (plan.clawback_months >= 0) payout.clawback += month_rate[k - fy.first] * view.clawback[k];
   }
   return payout;
 }
@@ -163,7 +176,72 @@ void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
   }
 }
 
-CompResult CompEvaluator::finish(const std::vector<double>& company_bookings) const {
+void CompEvaluator::distributions(CompResult& r, const std::vector<double>& seat_bookings) const {
+  const std::size_t n = scenario_.seats.size();
+  const std::uint64_t trials = r.trials;
+  r.seat_variable_spread.assign(n, Spread{});
+  r.seat_cost_p90.assign(n, 0.0);
+  r.seat_ote.assign(n, 0.0);
+  auto spread_of = [](std::vector<double>& v) {
+    std::sort(v.begin(), v.end());
+    return Spread{quantile_sorted(v, 0.1), quantile_sorted(v, 0.5), quantile_sorted(v, 0.9)};
+  };
+  // Groups: role x region of the seats that are paid (a plan and a quota).
+  std::vector<int> group_of(n, -1);
+  for (std::size_t s = 0; s < n; ++s) {
+    if (spec_.seat_plan[s] < 0 || std::isnan(quota_[s])) continue;
+    const Seat& seat = scenario_.seats[s];
+    const CompPlan& plan = spec_.plans[spec_.seat_plan[s]];
+    const int months = std::max(0, fy_.last + 1 - std::max(fy_.first, seat.start));
+    r.seat_ote[s] = plan.ote * months / 12.0;
+    const std::string role = seat.role.empty() ? "-" : seat.role;
+    auto it = std::find_if(r.groups.begin(), r.groups.end(), [&](const CompGroup& g) {
+      return g.role == role && g.region == seat.region;
+    });
+    if (it == r.groups.end()) {
+      CompGroup group;
+      group.role = role;
+      group.region = seat.region;
+      r.groups.push_back(group);
+      it = r.groups.end() - 1;
+    }
+    group_of[s] = static_cast<int>(it - r.groups.begin());
+    it->seats += 1;
+    it->ote += r.seat_ote[s];
+    it->expected_variable += r.seat_variable[s];
+    it->expected_cost += r.seat_cost[s];
+    if (!seat_bookings.empty()) it->expected_bookings += seat_bookings[s];
+  }
+  tbb::parallel_for(std::size_t{0}, n, [&](std::size_t s) {
+    if (group_of[s] < 0) return;
+    std::vector<double> column(trials);
+    for (std::uint64_t t = 0; t < trials; ++t) column[t] = payouts_.seat_variable[t * n + s];
+    r.seat_variable_spread[s] = spread_of(column);
+    for (std::uint64_t t = 0; t < trials; ++t) column[t] = payouts_.seat_cost[t * n + s];
+    std::sort(column.begin(), column.end());
+    r.seat_cost_p90[s] = quantile_sorted(column, 0.9);
+  });
+  // Per-trial group totals, summed in seat order (deterministic).
+  const std::size_t G = r.groups.size();
+  std::vector<double> variable(G * trials, 0.0), cost(G * trials, 0.0);
+  tbb::parallel_for(std::uint64_t{0}, trials, [&](std::uint64_t t) {
+    for (std::size_t s = 0; s < n; ++s) {
+      if (group_of[s] < 0) continue;
+      variable[group_of[s] * trials + t] += payouts_.seat_variable[t * n + s];
+      cost[group_of[s] * trials + t] += payouts_.seat_cost[t * n + s];
+    }
+  });
+  tbb::parallel_for(std::size_t{0}, G, [&](std::size_t g) {
+    std::vector<double> v(variable.begin() + g * trials, variable.begin() + (g + 1) * trials);
+    r.groups[g].variable = spread_of(v);
+    std::vector<double> c(cost.begin() + g * trials, cost.begin() + (g + 1) * trials);
+    std::sort(c.begin(), c.end());
+    r.groups[g].cost_p90 = quantile_sorted(c, 0.9);
+  });
+}
+
+CompResult CompEvaluator::finish(const std::vector<double>& company_bookings,
+                                 const std::vector<double>& seat_bookings) const {
   CompResult r;
   const std::size_t n = scenario_.seats.size();
   const std::uint64_t trials = company_bookings.size();
@@ -196,6 +274,7 @@ CompResult CompEvaluator::finish(const std::vector<double>& company_bookings) co
     r.cost_share.push_back(company_bookings[t] > 0 ? cost / company_bookings[t] : 0.0);
     over += !std::isnan(spec_.budget) && cost > spec_.budget;
   }
+  distributions(r, seat_bookings);
   r.probability_over_budget = static_cast<double>(over) / dt;
   r.probability_over_budget_se =
       std::sqrt(r.probability_over_budget * (1 - r.probability_over_budget) / dt);

@@ -23,6 +23,11 @@ struct Tier {
 enum class TierMode { marginal, retroactive };
 enum class Measurement { quarterly, annual };
 enum class DrawKind { none, recoverable, non_recoverable };
+//! On-target variable pay of an occupant who holds the seat for part of the fiscal year.
+enum class Proration {
+  months,       //!< V x months in seat / 12, as base pay (the default)
+  quota_share,  //!< V x the occupant's share of the seat's annual quota
+};
 
 struct CompPlan {
   std::string id;
@@ -42,6 +47,7 @@ struct CompPlan {
   std::vector<int> spif_products;  //!< ... and per won deal of these products (at most 64)
   int clawback_months =
       -1;  //!< commission on deals churning within this many months is clawed back
+  Proration proration = Proration::months;
 
   double variable() const { return ote * variable_share; }
   double base() const { return ote * (1 - variable_share); }
@@ -81,18 +87,42 @@ struct Payout {
 
 //! Payout of one seat for a fiscal year. Each occupant is measured on their own: occupant j
 //! holding months [a, b] carries quota Q x sum of the profile over [a, b] (a backfill inherits
-//! the remaining prorated quota); commission is measured at fiscal-quarter ends (quarterly) or
-//! only at b (annual), each time on year-to-date attainment, paying the increase over what was
-//! paid (true-up; never negative); draws are paid for months of tenure below draw_months.
+//! the remaining prorated quota) and on-target variable pay V x (b - a + 1) / 12 (or V x that
+//! quota share under Proration::quota_share), as base pay; commission is measured at fiscal-quarter
+//! ends (quarterly) or only at b (annual), each time on year-to-date attainment, paying the
+//! increase over what was paid (true-up; never negative); draws are paid for months of tenure below
+//! draw_months.
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                    const Calendar& calendar, const SeatYearView& view);
+
+//! P10, P50 and P90 over trials.
+struct Spread {
+  double p10 = 0, p50 = 0, p90 = 0;
+};
+
+//! The cost table of one role x region (seats without a plan or quota are left out).
+struct CompGroup {
+  std::string role;  //!< the seats' role, "-" for none
+  int region = 0;
+  int seats = 0;
+  double ote = 0;                //!< sum of OTE x months in seat in the year / 12 (planned)
+  double expected_variable = 0;  //!< E[variable pay]
+  Spread variable;               //!< of the group's total variable pay per trial
+  double expected_cost = 0;      //!< E[variable + base]
+  double cost_p90 = 0;
+  double expected_bookings = 0;  //!< sum of the seats' E[bookings]; cost share = cost / this
+};
 
 //! Cost of the compensation plans over the trials of a run.
 struct CompResult {
   std::uint64_t trials = 0;
-  std::vector<std::string> seat_plan;  //!< per seat: id of its plan, empty = none
-  std::vector<double> seat_variable;   //!< per seat: expected variable pay
-  std::vector<double> seat_cost;       //!< per seat: expected variable + base pay
+  std::vector<std::string> seat_plan;        //!< per seat: id of its plan, empty = none
+  std::vector<double> seat_variable;         //!< per seat: expected variable pay
+  std::vector<double> seat_cost;             //!< per seat: expected variable + base pay
+  std::vector<Spread> seat_variable_spread;  //!< per seat: P10/P50/P90 of variable pay
+  std::vector<double> seat_cost_p90;         //!< per seat: P90 of variable + base pay
+  std::vector<double> seat_ote;              //!< per seat: OTE x months in seat / 12
+  std::vector<CompGroup> groups;             //!< role x region, in order of first seat
   double commission = 0, draw = 0, spif = 0, clawback = 0, base = 0;  //!< expected totals
   std::vector<double> total_variable;                                 //!< per trial, in trial order
   std::vector<double> total_cost;  //!< per trial: variable + base
@@ -122,10 +152,14 @@ class CompEvaluator {
   //! MPI run.
   TrialPayouts& payouts() { return payouts_; }
   //! `company_bookings`: per trial of payouts(), the company's new bookings of the year (plan
-  //! rates).
-  CompResult finish(const std::vector<double>& company_bookings) const;
+  //! rates); `seat_bookings`: per seat, expected bookings of the year (empty = unknown).
+  CompResult finish(const std::vector<double>& company_bookings,
+                    const std::vector<double>& seat_bookings = {}) const;
 
  private:
+  //! Per-seat and per role x region spreads and the cost table.
+  void distributions(CompResult& r, const std::vector<double>& seat_bookings) const;
+
   const Scenario& scenario_;
   const CompSpec& spec_;
   FiscalYear fy_;

@@ -28,27 +28,74 @@ FiscalYear fiscal_year_of(const Scenario& scenario, int year, const std::string&
   return fy;
 }
 
-std::vector<double> quota_profiles(const Scenario& scenario, const FiscalYear& fy) {
+namespace {
+
+//! Per seat and fiscal-year month: the planned occupant's expected bookings (unnormalised
+//! profile) and those of a fully ramped rep holding the seat all year (for the in-year factor).
+struct ExpectedYear {
+  std::vector<double> occupant, full_year;
+};
+
+ExpectedYear expected_year(const Scenario& scenario, const FiscalYear& fy) {
   const TrialTables tables(scenario);
   const int n = fy.months();
-  std::vector<double> profile(scenario.seats.size() * static_cast<std::size_t>(n), 0.0);
+  ExpectedYear e;
+  e.occupant.assign(scenario.seats.size() * static_cast<std::size_t>(n), 0.0);
+  e.full_year.assign(scenario.seats.size() * static_cast<std::size_t>(n), 0.0);
   for (std::size_t i = 0; i < scenario.seats.size(); ++i) {
     const Seat& seat = scenario.seats[i];
-    double* row = &profile[i * n];
-    double sum = 0;
-    for (int m = std::max(fy.first, seat.start); m <= fy.last; ++m) {
+    for (int m = fy.first; m <= fy.last; ++m) {
       const SegmentParams& p = scenario.params_at(seat.region, seat.segment, m);
+      const CellRates& cell = tables.cell(seat.region, seat.segment, m);
+      const double rate = cell.intensity * cell.win_rate * p.deal_size.mean;
+      const std::size_t k = i * n + (m - fy.first);
+      e.full_year[k] = rate;
+      if (m < seat.start) continue;
       const double ramp =
           p.ramp_curve < 0 ? 1.0 : scenario.ramp_curves[p.ramp_curve].at(m - seat.start);
-      const CellRates& cell = tables.cell(seat.region, seat.segment, m);
-      row[m - fy.first] = ramp * cell.intensity * cell.win_rate * p.deal_size.mean;
-      sum += row[m - fy.first];
+      e.occupant[k] = ramp * rate;
+    }
+  }
+  return e;
+}
+
+}  // namespace
+
+std::vector<double> quota_profiles(const Scenario& scenario, const FiscalYear& fy) {
+  const int n = fy.months();
+  std::vector<double> profile = expected_year(scenario, fy).occupant;
+  for (std::size_t i = 0; i < scenario.seats.size(); ++i) {
+    double* row = &profile[i * n];
+    double sum = 0;
+    for (int k = 0; k < n; ++k) sum += row[k];
+    const int first = std::max(fy.first, scenario.seats[i].start) - fy.first;
+    if (!(sum > 0) && first < n) {
+      // No rep-generated bookings expected (e.g. a segment with opportunity rate 0 whose seat
+      // closes pipeline deals): the quota is spread evenly over the months in seat.
+      for (int k = first; k < n; ++k) row[k] = 1.0;
+      sum = n - first;
     }
     if (sum > 0) {
       for (int k = 0; k < n; ++k) row[k] /= sum;
     }
   }
   return profile;
+}
+
+std::vector<double> in_year_factors(const Scenario& scenario, const FiscalYear& fy) {
+  const int n = fy.months();
+  const ExpectedYear e = expected_year(scenario, fy);
+  std::vector<double> factor(scenario.seats.size(), 0.0);
+  for (std::size_t i = 0; i < scenario.seats.size(); ++i) {
+    double occupant = 0, full = 0;
+    for (int k = 0; k < n; ++k) {
+      occupant += e.occupant[i * n + k];
+      full += e.full_year[i * n + k];
+    }
+    const int first = std::max(fy.first, scenario.seats[i].start) - fy.first;
+    factor[i] = full > 0 ? occupant / full : static_cast<double>(std::max(0, n - first)) / n;
+  }
+  return factor;
 }
 
 double new_bookings_target(const Scenario& scenario, int fiscal_year, int region) {

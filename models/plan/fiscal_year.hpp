@@ -26,8 +26,14 @@ int first_fiscal_year(const Scenario& scenario);
 //! proportional to the planned occupant's expected bookings (ramp from the seat's start x
 //! opportunity rate x seasonality x growth x win rate x mean deal size). Index
 //! [seat * fy.months() + (m - fy.first)]; each seat's row sums to 1, or to 0 when the seat
-//! has no expected bookings in the year.
+//! starts after the year. A seat expecting no rep-generated bookings (opportunity rate 0, a
+//! pipeline-only seat) gets a flat profile over its months in the year.
 std::vector<double> quota_profiles(const Scenario& scenario, const FiscalYear& fy);
+
+//! Per seat: the planned occupant's expected bookings in the year (ramp from the seat's start)
+//! over those of a fully ramped rep holding the seat all year, in [0, 1]; months in seat over
+//! months in the year when the seat's cell expects no bookings.
+std::vector<double> in_year_factors(const Scenario& scenario, const FiscalYear& fy);
 
 //! Company (region -1) or region new-bookings target for the fiscal year, or a negative
 //! value when the scenario has none.

@@ -123,8 +123,10 @@ std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& 
   std::vector<double> potential(n, 0.0), prior(n, 0.0), expected(n, 0.0);
   for (std::size_t s : eligible) {
     // Territory potential is recovered from the productivity factor only through its ratio, so
-    // the key uses the factor itself (potential / mean, up to the power beta).
-    potential[s] = scenario.seats[s].productivity;
+    // the key uses the factor itself (potential / mean, up to the power beta), times the share
+    // of a full ramped year the seat is expected to work (its start month and ramp).
+    potential[s] =
+        scenario.seats[s].productivity * (request.in_year.empty() ? 1.0 : request.in_year[s]);
     prior[s] = request.prior.empty() || std::isnan(request.prior[s]) ? 0.0 : request.prior[s];
     expected[s] = bookings.mean(s);
   }
@@ -155,19 +157,85 @@ std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& 
   const int R = scenario.region_count();
   std::vector<double> region_key(R, 0.0);
   for (std::size_t s : eligible) region_key[scenario.seats[s].region] += key[s];
-  const bool by_region_target =
-      !request.region_targets.empty() &&
-      std::all_of(request.region_targets.begin(), request.region_targets.end(),
-                  [](double t) { return t >= 0; });
+  // Region targets set the regions' shares of the company quota total when every region has
+  // one, so the quotas always add up to `target` (the figure printed and written).
+  double region_target_sum = 0;
+  bool by_region_target = !request.region_targets.empty();
+  for (double t : request.region_targets) {
+    by_region_target &= t >= 0;
+    region_target_sum += std::max(t, 0.0);
+  }
+  by_region_target &= region_target_sum > 0;
   const double total_key = std::accumulate(region_key.begin(), region_key.end(), 0.0);
   std::vector<double> quota(n, kNoQuota);
   for (std::size_t s : eligible) {
     const int r = scenario.seats[s].region;
-    const double region_target =
-        by_region_target ? request.region_targets[r] : request.target * region_key[r] / total_key;
-    quota[s] = region_target * key[s] / region_key[r];
+    const double region_share = by_region_target ? request.region_targets[r] / region_target_sum
+                                                 : region_key[r] / total_key;
+    if (!(region_key[r] > 0)) continue;
+    quota[s] = request.target * region_share * key[s] / region_key[r];
   }
   return quota;
+}
+
+//! Equal chance: q_i(p) = F_i^-1(1 - p) for every seat, the common p found by bisection so that
+//! the quotas total `target`. A seat that books nothing more often than 1 - p cannot reach a
+//! positive quota with probability p; it is floored: its quota is its expected bookings (which
+//! carry its ramp, start month, vacancies and attrition) and it leaves the bisection, which is
+//! repeated on the other seats until no further seat is floored (the floored set only grows,
+//! so at most one pass per seat; at the end every other seat has P(B_i > 0) >= p and a
+//! positive quota).
+QuotaSet equal_chance(const SeatDistributions& bookings, double target,
+                      const std::vector<std::size_t>& eligible) {
+  QuotaSet set;
+  set.quota.assign(bookings.seats(), kNoQuota);
+  set.floored.assign(bookings.seats(), 0);
+  auto quota_at = [&](std::size_t s, double p) { return bookings.quantile(s, 1 - p); };
+  auto sum_at = [&](double p, double floored_total) {
+    double sum = floored_total;
+    for (std::size_t s : eligible) {
+      if (!set.floored[s]) sum += quota_at(s, p);
+    }
+    return sum;
+  };
+  if (target > sum_at(0.0, 0.0)) {
+    throw_input(
+        "equal-chance: the target {:.0f} exceeds the sum of every seat's largest simulated "
+        "bookings ({:.0f}); no common probability reaches it (lower the target or "
+        "over-assignment)",
+        target, sum_at(0.0, 0.0));
+  }
+  double floored_total = 0, p = 0;
+  for (;;) {
+    double lo = 0.0, hi = 1.0;
+    if (target <= sum_at(1.0, floored_total)) {
+      lo = hi = 1.0;
+    } else if (target > sum_at(0.0, floored_total)) {
+      throw_input(
+          "equal-chance: with {:.0f} of quota on seats that rarely book (quota = expected "
+          "bookings), the target {:.0f} exceeds what the other seats' largest simulated bookings "
+          "reach (lower the target or over-assignment)",
+          floored_total, target);
+    } else {
+      for (int i = 0; i < 200 && hi - lo > 1e-13; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (sum_at(mid, floored_total) >= target ? lo : hi) = mid;
+      }
+    }
+    p = lo;
+    bool grew = false;
+    for (std::size_t s : eligible) {
+      const double reach = bookings.probability_at_least(s, bookings.smallest_positive(s));
+      if (set.floored[s] || (reach >= p && quota_at(s, p) > 0)) continue;
+      set.floored[s] = 1;
+      floored_total += bookings.mean(s);
+      grew = true;
+    }
+    if (!grew) break;
+  }
+  set.common_probability = p;
+  for (std::size_t s : eligible) set.quota[s] = set.floored[s] ? bookings.mean(s) : quota_at(s, p);
+  return set;
 }
 
 }  // namespace
@@ -179,6 +247,7 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
   set.quota.assign(scenario.seats.size(), kNoQuota);
   if (request.method == QuotaMethod::import) {
     for (std::size_t s = 0; s < scenario.seats.size(); ++s) set.quota[s] = request.imported[s];
+    set.floored.assign(scenario.seats.size(), 0);
     return set;
   }
   if (eligible.empty())
@@ -195,45 +264,66 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
       for (std::size_t s : eligible) set.quota[s] = bookings.mean(s) * request.target / total;
       break;
     }
-    case QuotaMethod::equal_chance: {
-      // q_s(p) = the (1 - p) quantile of seat s, so P(B_s >= q_s) = p for every seat; the sum
-      // decreases in p, and bisection finds the p at which it equals the target. A seat that
-      // books nothing more often than 1 - p (e.g. a late hire) cannot reach a positive quota
-      // with probability p: its quota is floored at its smallest positive simulated bookings,
-      // so its probability is P(B_s > 0) < p (reported per seat).
-      auto quota_at = [&](std::size_t s, double p) {
-        return std::max(bookings.quantile(s, 1 - p), bookings.smallest_positive(s));
-      };
-      auto sum_at = [&](double p) {
-        double sum = 0;
-        for (std::size_t s : eligible) sum += quota_at(s, p);
-        return sum;
-      };
-      const double highest = sum_at(0.0), lowest = sum_at(1.0);
-      if (request.target > highest) {
-        throw_input(
-            "equal-chance: the target {:.0f} exceeds the sum of every seat's largest simulated "
-            "bookings ({:.0f}); no common probability reaches it (lower the target or "
-            "over-assignment)",
-            request.target, highest);
-      }
-      double lo = 0.0, hi = 1.0;
-      if (request.target <= lowest) {
-        lo = hi = 1.0;
-      } else {
-        for (int i = 0; i < 200 && hi - lo > 1e-13; ++i) {
-          const double mid = 0.5 * (lo + hi);
-          (sum_at(mid) >= request.target ? lo : hi) = mid;
-        }
-      }
-      set.common_probability = lo;
-      for (std::size_t s : eligible) set.quota[s] = quota_at(s, lo);
+    case QuotaMethod::equal_chance:
+      set = equal_chance(bookings, request.target, eligible);
       break;
-    }
     case QuotaMethod::import:
       break;
   }
+  set.floored.resize(scenario.seats.size(), 0);
   return set;
+}
+
+PeriodQuotas phase_quotas(const Scenario& scenario, const FiscalYear& fy,
+                          const std::vector<double>& quota, const std::vector<double>& profiles,
+                          Phasing phasing, double unit) {
+  PeriodQuotas out;
+  const int n = fy.months();
+  const std::size_t seats = scenario.seats.size();
+  out.first = fy.first;
+  out.months = n;
+  out.unit = unit;
+  out.month.assign(seats * static_cast<std::size_t>(n), kNoQuota);
+  out.quarter.assign(seats * 4, kNoQuota);
+  std::vector<double> share(n), amount(n), remainder(n);
+  std::vector<int> order(n);
+  for (std::size_t s = 0; s < seats; ++s) {
+    if (!has_quota(quota[s])) continue;
+    const double* w = &profiles[s * n];
+    const int first = std::clamp(scenario.seats[s].start - fy.first, 0, n);
+    double total = 0;
+    for (int k = 0; k < n; ++k) {
+      share[k] = phasing == Phasing::flat ? (k >= first ? 1.0 : 0.0) : w[k];
+      total += share[k];
+    }
+    if (!(total > 0)) {  // a seat starting after the year (an imported quota): all in month 1
+      share.assign(n, 0.0);
+      share[0] = total = 1.0;
+    }
+    for (int k = 0; k < n; ++k) amount[k] = quota[s] * share[k] / total;
+    if (unit > 0) {
+      // Largest remainders: floor every month to the unit, then give the units left (the
+      // rounded annual quota less the floors) to the months with the largest remainders.
+      long left = std::lround(quota[s] / unit);
+      for (int k = 0; k < n; ++k) {
+        const double floor_units = std::floor(amount[k] / unit);
+        remainder[k] = amount[k] / unit - floor_units;
+        amount[k] = floor_units * unit;
+        left -= static_cast<long>(floor_units);
+      }
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int a, int b) { return remainder[a] > remainder[b]; });
+      for (int i = 0; i < n && left > 0; ++i, --left) amount[order[i]] += unit;
+    }
+    for (int q = 0; q < 4; ++q) out.quarter[s * 4 + q] = 0.0;
+    for (int k = 0; k < n; ++k) {
+      out.month[s * n + k] = amount[k];
+      const int q = scenario.calendar.fiscal_quarter_of(scenario.calendar.absolute(fy.first + k));
+      out.quarter[s * 4 + (q - 1)] += amount[k];
+    }
+  }
+  return out;
 }
 
 void OccupancyCounts::resize(std::size_t seat_count, int month_count) {
@@ -400,6 +490,7 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
     if (gq.seats > 0) {
       gq.probability = share_at_least(row, trials, gq.quota);
       gq.probability_se = std::sqrt(gq.probability * (1 - gq.probability) / dt);
+      if (gq.bookings.p50 > 0) gq.coverage = gq.quota / gq.bookings.p50;
     }
   });
   std::sort(share.begin(), share.end());

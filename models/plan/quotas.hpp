@@ -52,9 +52,13 @@ struct QuotaKey {
 struct QuotaRequest {
   QuotaMethod method = QuotaMethod::equal_chance;
   double target = 0.0;  //!< company target x over-assignment (plan-rate reporting currency)
-  //! Per region: over-assigned target, or all negative to split the company target by key.
+  //! Per region: its target (not over-assigned), or all negative to split by the key. The
+  //! quotas always total `target`: regions get target x T_r / sum of T_r.
   std::vector<double> region_targets;
   QuotaKey key;
+  //! Per seat: in_year_factors() of the fiscal year, which scales the potential key (a seat
+  //! starting in August counts for its months and ramp); empty = 1 for every seat.
+  std::vector<double> in_year;
   std::vector<double> prior;     //!< per seat prior-year bookings; NaN = none (counts as 0)
   std::vector<double> imported;  //!< per seat quota (import); NaN = no quota
 };
@@ -64,12 +68,37 @@ inline constexpr double kNoQuota = std::numeric_limits<double>::quiet_NaN();
 struct QuotaSet {
   std::vector<double> quota;             //!< per seat; NaN = the seat carries no quota this year
   double common_probability = kNoQuota;  //!< equal-chance only
+  //! Per seat (equal-chance): 1 when the seat books nothing more often than 1 - p, so its quota
+  //! is its expected bookings instead of a quantile.
+  std::vector<char> floored;
 };
 
 //! Sets quotas. Seats with no expected bookings in the year carry none. Throws InputError when
 //! a method cannot meet the request (e.g. an equal-chance target beyond every seat's maximum).
 QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
                     const QuotaRequest& request);
+
+//! How an annual quota is spread over the months of the fiscal year.
+enum class Phasing {
+  profile,  //!< by the seat's quota profile (seasonality, ramp, start month)
+  flat,     //!< evenly over the months from the seat's start
+};
+
+//! Monthly and quarterly quotas per seat, each rounded to `unit`.
+struct PeriodQuotas {
+  int first = 0;                //!< relative month of the first column (fy.first)
+  int months = 0;               //!< fiscal-year months in the horizon
+  double unit = 0;              //!< rounding unit (0 = none)
+  std::vector<double> month;    //!< [seat * months + (m - fy.first)]; NaN for seats without quota
+  std::vector<double> quarter;  //!< [seat * 4 + fiscal quarter - 1]; sums of the months
+};
+
+//! Phases each seat's annual quota q: month amounts q x w(m) (w the profile, or flat over the
+//! months from the seat's start), rounded to `unit` by largest remainders so that they sum to
+//! q rounded to `unit` (|sum - q| <= unit / 2). Quarters are the sums of their months.
+PeriodQuotas phase_quotas(const Scenario& scenario, const FiscalYear& fy,
+                          const std::vector<double>& quota, const std::vector<double>& profiles,
+                          Phasing phasing, double unit);
 
 //! Parses "top-down", "capacity", "equal-chance", "import"; InputError otherwise.
 QuotaMethod parse_quota_method(const std::string& text);
@@ -80,17 +109,24 @@ struct Distribution {
   double mean = 0, p10 = 0, p50 = 0, p90 = 0;
 };
 
+//! Healthy bands of quota sanity: quota coverage (quota over median bookings) and the expected
+//! share of seats at quota. Outside them the report warns.
+inline constexpr double kCoverageLow = 1.0, kCoverageHigh = 1.3;
+inline constexpr double kShareAtQuotaLow = 0.4, kShareAtQuotaHigh = 0.8;
+
 struct GroupQuota {
   std::string id;
   int seats = 0;
   double quota = 0;
   Distribution bookings;
-  double probability = 0;  //!< P(group bookings >= group quota)
+  double coverage = kNoQuota;  //!< quota / P50 of the group's bookings; NaN when P50 is 0
+  double probability = 0;      //!< P(group bookings >= group quota)
   double probability_se = 0;
 };
 
 struct SeatQuota {
   double quota = kNoQuota;
+  bool floored = false;  //!< equal-chance: quota = E[bookings] (P(bookings > 0) < p)
   Distribution bookings;
   double probability = 0;
   double probability_se = 0;
@@ -124,6 +160,7 @@ struct QuotaReport {
   double probability_sd = 0, probability_min = 0, probability_max = 0;
   double gini_expected_attainment = 0;
   int quota_seats = 0;
+  PeriodQuotas periods;  //!< monthly and quarterly quotas (phase_quotas); empty when not set
 };
 
 //! Evaluates quotas against the per-trial seat values of the run. `occupancy` may be null.

@@ -13,6 +13,7 @@
 #include "models/plan/compensation.hpp"
 #include "models/plan/quotas.hpp"
 #include "sim/base/error.hpp"
+#include "sim/base/no_feasible_plan.hpp"
 #include "sim/base/stopwatch.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
@@ -68,14 +69,17 @@ Provenance plan_provenance(const Scenario& scenario, const std::string& command_
 }
 
 //! Refuses outputs that would overwrite the scenario, its CSV files, `inputs` or each other.
+//! `text_outputs`: more text files the command writes, as (path, option) pairs.
 void check_outputs(const CommonArgs& args, const Scenario& scenario,
                    const std::vector<std::string>& csv_names,
-                   const std::vector<std::string>& inputs = {}) {
+                   const std::vector<std::string>& inputs = {},
+                   const std::vector<std::pair<std::string, std::string>>& text_outputs = {}) {
   OutputPlan plan;
   add_scenario_inputs(plan, scenario);
   plan.add_inputs(inputs, "input");
   plan.add_output(args.output, "-o", OutputKind::seekable);
   plan.add_output_folder(args.csv_dir, "--csv", csv_names);
+  for (const auto& [path, option] : text_outputs) plan.add_output(path, option);
   plan.check();
 }
 
@@ -84,6 +88,8 @@ void check_outputs(const CommonArgs& args, const Scenario& scenario,
 struct CapacityArgs {
   CommonArgs common;
   double confidence = 0.7;
+  std::string emit_scenario;
+  std::optional<double> budget;
 };
 
 void capacity_command(const CapacityArgs& args, const std::string& command_line) {
@@ -94,31 +100,40 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
         args.confidence);
   }
   const Scenario scenario = load_scenario(args.common.scenario, input_options());
-  const plan::CapacitySpec spec = parse_capacity_spec(scenario);
-  check_outputs(args.common, scenario, capacity_csv_names());
+  plan::CapacitySpec spec = parse_capacity_spec(scenario);
+  if (args.budget) {
+    if (!(*args.budget > 0)) throw_input("--budget: {} is not allowed (must be > 0)", *args.budget);
+    spec.budget = *args.budget;
+  }
+  check_outputs(args.common, scenario, capacity_csv_names(), {},
+                {{args.emit_scenario, "--emit-scenario"}});
   const RunOptions options = run_options(scenario, args.common);
   const plan::CapacityResult result =
       plan::search_capacity(scenario, spec, args.confidence, capacity_run(options));
   const Provenance provenance = plan_provenance(scenario, command_line, options);
-  if (!result.feasible) {
-    std::string best;
-    for (const auto& a : result.regions) best += fmt::format(" {} {:.4f};", a.id, a.probability);
-    throw_input(
-        "{}: no feasible hiring plan: with every allowed hire (max_hires in "
-        "/plan/capacity/windows) the best "
-        "probabilities of reaching the FY{} targets are{} the confidence asked is {} (allow more "
-        "or earlier "
-        "hires, or lower --confidence)",
-        args.common.scenario, spec.fiscal_year, best, args.confidence);
-  }
+  // An infeasible search still writes its best plan (status "infeasible") before exiting 3.
   if (!args.common.output.empty())
-    write_capacity_hdf5(args.common.output, scenario, result, provenance);
-  if (!args.common.csv_dir.empty()) write_capacity_csv(args.common.csv_dir, scenario, result);
+    write_capacity_hdf5(args.common.output, scenario, spec, result, provenance);
+  if (!args.common.csv_dir.empty()) write_capacity_csv(args.common.csv_dir, scenario, spec, result);
   if (!args.common.quiet) {
-    fmt::print("{}", format_capacity_table(scenario, result));
+    fmt::print("{}", format_capacity_table(scenario, spec, result));
     fmt::print("({} candidate columns simulated in {:.2f} s, search {:.2f} s)\n", result.candidates,
                result.simulate_seconds, result.search_seconds);
   }
+  if (!result.feasible && !args.budget) {
+    std::string gaps;
+    for (const auto& a : result.regions) {
+      gaps += fmt::format(" {}: P {:.4f}, short by {:.0f} at the {} confidence;", a.id,
+                          a.probability, a.shortfall, args.confidence);
+    }
+    throw NoFeasiblePlan(fmt::format(
+        "{}: no feasible hiring plan: with every allowed hire (max_hires in "
+        "/plan/capacity/windows) the FY{} targets are missed:{} allow more or earlier hires, or "
+        "lower --confidence",
+        args.common.scenario, spec.fiscal_year, gaps));
+  }
+  if (!args.emit_scenario.empty())
+    write_scenario_with_hires(args.emit_scenario, scenario, spec, result);
 }
 
 // ---- quotas ----
@@ -149,6 +164,8 @@ struct QuotaProblem {
   double over_assignment = 1.0;
   plan::CompSpec comp;
   std::vector<double> profiles;
+  plan::Phasing phasing = plan::Phasing::profile;
+  double rounding = 0;
 };
 
 QuotaProblem prepare_quotas(const Scenario& scenario, const QuotaArgs& args) {
@@ -190,7 +207,7 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const QuotaArgs& args) {
   bool every_region = true;
   for (int r = 0; r < scenario.region_count(); ++r) {
     const double t = plan::new_bookings_target(scenario, year, r);
-    request.region_targets[r] = t < 0 ? -1.0 : t * over;
+    request.region_targets[r] = t < 0 ? -1.0 : t;
     region_sum += std::max(t, 0.0);
     every_region &= t >= 0;
   }
@@ -202,9 +219,12 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const QuotaArgs& args) {
         scenario.source, year);
   }
   request.target = std::max(target, 0.0) * over;
+  request.in_year = plan::in_year_factors(scenario, problem.fy);
   if (!args.no_comp) problem.comp = parse_comp_spec(scenario);
   problem.over_assignment = over;
   problem.profiles = plan::quota_profiles(scenario, problem.fy);
+  problem.phasing = settings.phasing;
+  problem.rounding = settings.rounding;
   return problem;
 }
 
@@ -273,6 +293,10 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
       outcome.report =
           plan::evaluate_quotas(scenario, fy, result.seat_values, result.trials(), bookings,
                                 quotas.quota, problem.profiles, &run.occupancy);
+      for (std::size_t s = 0; s < scenario.seats.size(); ++s)
+        outcome.report.seats[s].floored = quotas.floored[s] != 0;
+      outcome.report.periods = plan::phase_quotas(scenario, fy, quotas.quota, problem.profiles,
+                                                  problem.phasing, problem.rounding);
       quota = quotas.quota;
       outcome.info = {plan::to_string(problem.request.method),
                       fy.year,
@@ -314,7 +338,11 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
     plan::TrialPayouts& payouts = evaluator.payouts();
     for (auto* values : {&payouts.seat_variable, &payouts.seat_cost, &payouts.parts})
       *values = mpi::concatenate_on_root(std::move(*values));
-    if (mpi::rank() == 0) outcome.comp = evaluator.finish(company);
+    if (mpi::rank() == 0) {
+      std::vector<double> seat_bookings;
+      for (const auto& seat : outcome.report.seats) seat_bookings.push_back(seat.bookings.mean);
+      outcome.comp = evaluator.finish(company, seat_bookings);
+    }
     outcome.comp_seconds = watch.seconds();
   }
   return outcome;
@@ -478,6 +506,11 @@ void add_plan_commands(CLI::App& app) {
   add_common_options(cap, capacity->common);
   cap->add_option("--confidence", capacity->confidence,
                   "Required P(reach target) per region and company, in (0, 1)");
+  cap->add_option("--emit-scenario", capacity->emit_scenario,
+                  "Write the scenario with the recommended hires merged into hiring_plan");
+  cap->add_option("--budget", capacity->budget,
+                  "Budget mode: the hires within this cost (to the fiscal-year end) that maximise "
+                  "P(reach) of the targets");
   cap->callback([capacity, cap] { capacity_command(*capacity, command_line_of(cap)); });
 
   auto quotas = std::make_shared<QuotaArgs>();

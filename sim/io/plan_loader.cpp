@@ -96,8 +96,8 @@ plan::CapacitySpec parse_capacity_spec(const Scenario& scenario) {
   const JsonNode list = node->at("windows");
   if (list.size() == 0) list.fail("needs at least one hiring window");
   for (const auto& item : list.items()) {
-    item.allow_only({"region", "segment", "earliest", "latest", "max_hires", "time_to_fill_months",
-                     "cost_per_hire", "monthly_cost"});
+    item.allow_only({"region", "segment", "role", "earliest", "latest", "max_hires",
+                     "time_to_fill_months", "cost_per_hire", "monthly_cost"});
     plan::HiringWindow w;
     w.region = find_index(item.at("region"), region_ids(scenario), "region");
     w.segment = find_index(item.at("segment"), segment_ids(scenario), "segment");
@@ -120,6 +120,7 @@ plan::CapacitySpec parse_capacity_spec(const Scenario& scenario) {
       w.time_to_fill = static_cast<int>(t->integer(0, 36));
     w.cost_per_hire = item.at("cost_per_hire").non_negative();
     if (auto c = item.get("monthly_cost")) w.monthly_cost = c->non_negative();
+    if (auto role = item.get("role")) w.role = role->string();
     spec.windows.push_back(w);
   }
   return spec;
@@ -130,7 +131,13 @@ QuotaSettings parse_quota_settings(const Scenario& scenario) {
   settings.fiscal_year = plan_fiscal_year(scenario);
   auto node = plan_section(scenario, "quotas");
   if (!node) return settings;
-  node->allow_only({"over_assignment", "key", "prior_bookings_csv"});
+  node->allow_only({"over_assignment", "key", "prior_bookings_csv", "phasing", "rounding"});
+  if (auto phasing = node->get("phasing")) {
+    settings.phasing =
+        choose<plan::Phasing>(*phasing, "a phasing",
+                              {{"profile", plan::Phasing::profile}, {"flat", plan::Phasing::flat}});
+  }
+  if (auto rounding = node->get("rounding")) settings.rounding = rounding->non_negative();
   if (auto oa = node->get("over_assignment")) settings.over_assignment = oa->positive();
   if (auto key = node->get("key")) {
     key->allow_only({"potential", "prior", "expected"});
@@ -165,7 +172,7 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
   int default_plan = -1;
   for (const auto& item : list.items()) {
     item.allow_only({"id", "roles", "segments", "ote", "variable_share", "tiers", "tier_mode",
-                     "cap", "measurement", "draw", "spif", "clawback_months"});
+                     "cap", "measurement", "draw", "spif", "clawback_months", "proration"});
     plan::CompPlan p;
     const int index = static_cast<int>(spec.plans.size());
     p.id = item.at("id").string();
@@ -267,6 +274,11 @@ plan::CompSpec parse_comp_spec(const Scenario& scenario) {
     }
     if (auto c = item.get("clawback_months"))
       p.clawback_months = static_cast<int>(c->integer(0, 60));
+    if (auto r = item.get("proration")) {
+      p.proration = choose<plan::Proration>(
+          *r, "a proration",
+          {{"months", plan::Proration::months}, {"quota_share", plan::Proration::quota_share}});
+    }
     spec.plans.push_back(p);
   }
   spec.seat_plan.resize(scenario.seats.size());

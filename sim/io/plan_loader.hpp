@@ -18,7 +18,9 @@ struct QuotaSettings {
   int fiscal_year = 0;
   std::optional<double> over_assignment;  //!< from /plan/quotas/over_assignment
   plan::QuotaKey key;
-  std::string prior_bookings_csv;  //!< resolved path, empty = none
+  std::string prior_bookings_csv;                  //!< resolved path, empty = none
+  plan::Phasing phasing = plan::Phasing::profile;  //!< monthly and quarterly quotas
+  double rounding = 0;                             //!< unit of period quotas; 0 = none
 };
 
 //! /plan/fiscal_year, or the horizon's first fiscal year.

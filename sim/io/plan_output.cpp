@@ -6,12 +6,15 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
 #include "sim/base/error.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/output_files.hpp"
+#include "sim/io/scenario_document.hpp"
+#include "sim/io/scenario_loader.hpp"
 
 namespace opsim {
 
@@ -27,6 +30,18 @@ struct Table {
     return labels.empty() ? (columns.empty() ? 0 : columns[0].size()) : labels[0].size();
   }
 };
+
+//! A whole amount with thousands separators: 3520000 -> "3,520,000".
+std::string thousands(double v) {
+  if (!std::isfinite(v)) return "-";
+  const std::string digits = fmt::format("{:.0f}", std::abs(v));
+  std::string out = v < 0 && digits != "0" ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
 
 std::string csv_cell(const std::string& text) {
   if (text.find_first_of(",\"\n") == std::string::npos) return text;
@@ -78,8 +93,24 @@ Table seat_table(const Scenario& scenario, const plan::QuotaReport& report,
              "expected_leavers",
              "leaver_quota",
              "backfill_quota",
-             "vacant_quota"};
-  if (comp) t.names.insert(t.names.end(), {"expected_variable_pay", "expected_cost"});
+             "vacant_quota",
+             "equal_chance_floor",
+             "attainment_p10",
+             "attainment_p50",
+             "attainment_p90"};
+  if (comp) {
+    t.names.insert(t.names.end(),
+                   {"expected_variable_pay", "expected_cost", "ote", "variable_pay_p10",
+                    "variable_pay_p50", "variable_pay_p90", "cost_p90"});
+  }
+  const plan::PeriodQuotas& periods = report.periods;
+  if (periods.months > 0) {
+    for (int q = 1; q <= 4; ++q) t.names.push_back(fmt::format("quota_q{}", q));
+    for (int k = 0; k < periods.months; ++k) {
+      t.names.push_back("quota_" +
+                        format_year_month(scenario.calendar.absolute(periods.first + k)));
+    }
+  }
   t.columns.resize(t.names.size());
   for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
     const Seat& seat = scenario.seats[s];
@@ -103,10 +134,22 @@ Table seat_table(const Scenario& scenario, const plan::QuotaReport& report,
                             q.leavers,
                             q.leaver_quota,
                             q.backfill_quota,
-                            q.vacant_quota};
+                            q.vacant_quota,
+                            q.floored ? 1.0 : 0.0,
+                            has ? q.bookings.p10 / q.quota : nan,
+                            has ? q.bookings.p50 / q.quota : nan,
+                            has ? q.bookings.p90 / q.quota : nan};
     if (comp) {
-      row.push_back(comp->seat_variable[s]);
-      row.push_back(comp->seat_cost[s]);
+      const bool paid = has && !comp->seat_plan[s].empty();
+      row.insert(row.end(), {comp->seat_variable[s], comp->seat_cost[s], comp->seat_ote[s],
+                             paid ? comp->seat_variable_spread[s].p10 : nan,
+                             paid ? comp->seat_variable_spread[s].p50 : nan,
+                             paid ? comp->seat_variable_spread[s].p90 : nan,
+                             paid ? comp->seat_cost_p90[s] : nan});
+    }
+    if (periods.months > 0) {
+      for (int q = 0; q < 4; ++q) row.push_back(periods.quarter[s * 4 + q]);
+      for (int k = 0; k < periods.months; ++k) row.push_back(periods.month[s * periods.months + k]);
     }
     for (std::size_t k = 0; k < row.size(); ++k) t.columns[k].push_back(row[k]);
   }
@@ -117,13 +160,15 @@ Table group_table(const std::vector<plan::GroupQuota>& groups, const std::string
   Table t;
   t.label_names = {label};
   t.labels.resize(1);
-  t.names = {"seats", "quota", "mean", "p10", "p50", "p90", "p_reach_quota", "p_reach_quota_se"};
+  t.names = {"seats",         "quota", "mean",          "p10",
+             "p50",           "p90",   "p_reach_quota", "p_reach_quota_se",
+             "quota_coverage"};
   t.columns.resize(t.names.size());
   for (const auto& g : groups) {
     t.labels[0].push_back(g.id);
-    const std::vector<double> row{double(g.seats), g.quota,         g.bookings.mean,
-                                  g.bookings.p10,  g.bookings.p50,  g.bookings.p90,
-                                  g.probability,   g.probability_se};
+    const std::vector<double> row{double(g.seats), g.quota,          g.bookings.mean,
+                                  g.bookings.p10,  g.bookings.p50,   g.bookings.p90,
+                                  g.probability,   g.probability_se, g.coverage};
     for (std::size_t k = 0; k < row.size(); ++k) t.columns[k].push_back(row[k]);
   }
   return t;
@@ -143,13 +188,29 @@ Table organisation_table(const QuotaRunInfo& info, const plan::QuotaReport& r) {
              "probability_sd",
              "probability_min",
              "probability_max",
-             "gini_expected_attainment"};
-  const std::vector<double> row{
-      double(info.fiscal_year),  info.over_assignment,  info.target,
-      info.common_probability,   double(r.quota_seats), r.expected_share_at_quota,
-      r.share_at_quota.p10,      r.share_at_quota.p50,  r.share_at_quota.p90,
-      r.probability_sd,          r.probability_min,     r.probability_max,
-      r.gini_expected_attainment};
+             "gini_expected_attainment",
+             "total_quota",
+             "quota_coverage",
+             "equal_chance_floored_seats"};
+  int floored = 0;
+  for (const auto& s : r.seats) floored += s.floored;
+  const plan::GroupQuota& total = r.regions.back();
+  const std::vector<double> row{double(info.fiscal_year),
+                                info.over_assignment,
+                                info.target,
+                                info.common_probability,
+                                double(r.quota_seats),
+                                r.expected_share_at_quota,
+                                r.share_at_quota.p10,
+                                r.share_at_quota.p50,
+                                r.share_at_quota.p90,
+                                r.probability_sd,
+                                r.probability_min,
+                                r.probability_max,
+                                r.gini_expected_attainment,
+                                total.quota,
+                                total.coverage,
+                                double(floored)};
   for (double v : row) t.columns.push_back({v});
   return t;
 }
@@ -208,17 +269,70 @@ Table comp_table(const plan::CompResult& c) {
   return t;
 }
 
-Table capacity_plan_table(const Scenario& scenario, const plan::CapacityResult& result) {
+//! The cost table a compensation committee reviews, per role x region.
+Table comp_group_table(const Scenario& scenario, const plan::CompResult& c) {
   Table t;
-  t.label_names = {"hire", "requisition_month"};
+  t.label_names = {"role", "region"};
   t.labels.resize(2);
-  t.names = {"window", "cost"};
+  t.names = {"seats",
+             "ote",
+             "expected_variable_pay",
+             "variable_pay_p10",
+             "variable_pay_p50",
+             "variable_pay_p90",
+             "expected_cost",
+             "cost_p90",
+             "expected_bookings",
+             "cost_of_sales_share"};
+  t.columns.resize(t.names.size());
+  for (const auto& g : c.groups) {
+    t.labels[0].push_back(g.role);
+    t.labels[1].push_back(scenario.regions[g.region].id);
+    const double share = g.expected_bookings > 0 ? g.expected_cost / g.expected_bookings
+                                                 : std::numeric_limits<double>::quiet_NaN();
+    const std::vector<double> row{
+        double(g.seats), g.ote,           g.expected_variable, g.variable.p10,      g.variable.p50,
+        g.variable.p90,  g.expected_cost, g.cost_p90,          g.expected_bookings, share};
+    for (std::size_t k = 0; k < row.size(); ++k) t.columns[k].push_back(row[k]);
+  }
+  return t;
+}
+
+Table capacity_plan_table(const Scenario& scenario, const plan::CapacitySpec& spec,
+                          const plan::CapacityResult& result) {
+  Table t;
+  t.label_names = {"hire", "region", "segment", "role", "requisition_month", "start_month"};
+  t.labels.resize(t.label_names.size());
+  t.names = {"window", "cost_to_fiscal_year_end"};
   t.columns.resize(2);
   for (const auto& h : result.hires) {
+    const plan::HiringWindow& w = spec.windows[h.window];
     t.labels[0].push_back(h.id);
-    t.labels[1].push_back(format_year_month(scenario.calendar.absolute(h.requisition)));
+    t.labels[1].push_back(scenario.regions[w.region].id);
+    t.labels[2].push_back(scenario.segments[w.segment].id);
+    t.labels[3].push_back(w.role);
+    t.labels[4].push_back(format_year_month(scenario.calendar.absolute(h.requisition)));
+    t.labels[5].push_back(format_year_month(scenario.calendar.absolute(h.start)));
     t.columns[0].push_back(h.window);
     t.columns[1].push_back(h.cost);
+  }
+  return t;
+}
+
+Table headcount_table(const Scenario& scenario, const plan::CapacitySpec& spec,
+                      const plan::CapacityResult& result) {
+  Table t;
+  t.label_names = {"month", "region", "segment"};
+  t.labels.resize(3);
+  t.names = {"planned", "recommended", "total"};
+  t.columns.resize(3);
+  for (const auto& row : plan::headcount_by_month(scenario, spec, result)) {
+    t.labels[0].push_back(format_year_month(scenario.calendar.absolute(row.month)));
+    t.labels[1].push_back(scenario.regions[row.region].id);
+    t.labels[2].push_back(scenario.segments[row.segment].id);
+    t.columns[0].push_back(row.planned);
+    t.columns[1].push_back(row.recommended);
+    t.columns[2].push_back(row.planned + row.recommended);
   }
   return t;
 }
@@ -234,7 +348,8 @@ Table capacity_attainment_table(const plan::CapacityResult& result) {
              "marginal_p_region",
              "marginal_p_region_se",
              "marginal_p_company",
-             "marginal_hire_cost"};
+             "marginal_hire_cost",
+             "shortfall"};
   t.columns.resize(t.names.size());
   for (const auto& a : result.regions) {
     t.labels[0].push_back(a.id);
@@ -245,7 +360,8 @@ Table capacity_attainment_table(const plan::CapacityResult& result) {
                                   a.marginal_probability,
                                   a.marginal_se,
                                   a.marginal_company,
-                                  a.marginal_cost};
+                                  a.marginal_cost,
+                                  a.shortfall};
     for (std::size_t k = 0; k < row.size(); ++k) t.columns[k].push_back(row[k]);
   }
   return t;
@@ -283,6 +399,7 @@ void write_quota_hdf5(const std::string& path, const Scenario& scenario, const Q
     write_table_hdf5(file, "/quotas/attainment_histogram", histogram_table(report));
     if (comp) {
       write_table_hdf5(file, "/compensation", comp_table(*comp));
+      write_table_hdf5(file, "/compensation/groups", comp_group_table(scenario, *comp));
       H5::Group group = file.openGroup("/compensation");
       const hsize_t n = comp->total_cost.size();
       write_doubles(group, "trial_total_variable", {n}, comp->total_variable.data(), "trial",
@@ -296,14 +413,18 @@ void write_quota_hdf5(const std::string& path, const Scenario& scenario, const Q
 }
 
 const std::vector<std::string>& quota_csv_names() {
-  static const std::vector<std::string> names{
-      "seats.csv",        "territories.csv",          "regions.csv",
-      "organisation.csv", "attainment_histogram.csv", "compensation.csv"};
+  static const std::vector<std::string> names{"seats.csv",
+                                              "territories.csv",
+                                              "regions.csv",
+                                              "organisation.csv",
+                                              "attainment_histogram.csv",
+                                              "compensation.csv",
+                                              "compensation_groups.csv"};
   return names;
 }
 
 const std::vector<std::string>& capacity_csv_names() {
-  static const std::vector<std::string> names{"plan.csv", "attainment.csv"};
+  static const std::vector<std::string> names{"plan.csv", "headcount.csv", "attainment.csv"};
   return names;
 }
 
@@ -316,24 +437,29 @@ void write_quota_csv(const std::string& directory, const Scenario& scenario,
       {"regions.csv", group_table(report.regions, "region")},
       {"organisation.csv", organisation_table(info, report)},
       {"attainment_histogram.csv", histogram_table(report)}};
-  if (comp) tables.emplace_back("compensation.csv", comp_table(*comp));
+  if (comp) {
+    tables.emplace_back("compensation.csv", comp_table(*comp));
+    tables.emplace_back("compensation_groups.csv", comp_group_table(scenario, *comp));
+  }
   write_csv_folder(directory, tables);
 }
 
 std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& info,
                                const plan::QuotaReport& report, const plan::CompResult* comp) {
-  std::string out =
-      fmt::format("quotas FY{} by {} for {} seats: target x over-assignment {:.4g} = {:.0f} {}\n",
-                  info.fiscal_year, info.method, report.quota_seats, info.over_assignment,
-                  info.target, scenario.fx.currencies[scenario.fx.reporting].code);
+  std::string out = fmt::format(
+      "quotas FY{} by {} for {} seats: target x over-assignment {:.4g} = {} {}; quotas total {}\n",
+      info.fiscal_year, info.method, report.quota_seats, info.over_assignment,
+      thousands(info.target), scenario.fx.currencies[scenario.fx.reporting].code,
+      thousands(report.regions.back().quota));
   if (!std::isnan(info.common_probability))
     out += fmt::format("common probability of reaching quota: {:.4f}\n", info.common_probability);
-  out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9}\n", "region", "seats", "quota",
-                     "mean", "p10", "p90", "P(quota)");
+  out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9} {:>9}\n", "region", "seats",
+                     "quota", "mean", "p10", "p90", "P(quota)", "coverage");
   for (const auto& g : report.regions) {
-    out += fmt::format("{:<12} {:>6} {:>14.0f} {:>14.0f} {:>14.0f} {:>14.0f} {:>9.3f}\n", g.id,
-                       g.seats, g.quota, g.bookings.mean, g.bookings.p10, g.bookings.p90,
-                       g.probability);
+    out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9.3f} {:>9}\n", g.id, g.seats,
+                       thousands(g.quota), thousands(g.bookings.mean), thousands(g.bookings.p10),
+                       thousands(g.bookings.p90), g.probability,
+                       std::isnan(g.coverage) ? "-" : fmt::format("{:.2f}", g.coverage));
   }
   out += fmt::format(
       "expected share of seats at or above quota {:.3f} (per trial P10 {:.3f}, P90 {:.3f})\n",
@@ -343,33 +469,73 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
       "{:.3f}\n",
       report.probability_sd, report.probability_min, report.probability_max,
       report.gini_expected_attainment);
+  // Quota sanity: coverage = quota / median bookings per region and the expected share of
+  // seats at quota, each against its healthy band.
+  for (const auto& g : report.regions) {
+    if (g.seats == 0) continue;
+    if (std::isnan(g.coverage)) {
+      out += fmt::format("warning: {} quota {} against median bookings of 0\n", g.id,
+                         thousands(g.quota));
+    } else if (g.coverage < plan::kCoverageLow || g.coverage > plan::kCoverageHigh) {
+      out += fmt::format(
+          "warning: {} quota coverage {:.2f} (quota / median bookings) is outside the healthy "
+          "band {:.2f}..{:.2f}\n",
+          g.id, g.coverage, plan::kCoverageLow, plan::kCoverageHigh);
+    }
+  }
+  if (report.quota_seats > 0 && (report.expected_share_at_quota < plan::kShareAtQuotaLow ||
+                                 report.expected_share_at_quota > plan::kShareAtQuotaHigh)) {
+    out += fmt::format(
+        "warning: expected share of seats at quota {:.3f} is outside the healthy band "
+        "{:.2f}..{:.2f}\n",
+        report.expected_share_at_quota, plan::kShareAtQuotaLow, plan::kShareAtQuotaHigh);
+  }
+  int floored = 0;
+  for (const auto& s : report.seats) floored += s.floored;
+  if (floored > 0) {
+    out += fmt::format(
+        "{} seat(s) book nothing more often than 1 - p: quota = expected bookings "
+        "(equal_chance_floor in seats.csv)\n",
+        floored);
+  }
   double leavers = 0, leaver_quota = 0, backfill_quota = 0;
   for (const auto& s : report.seats) {
     leavers += s.leavers;
     leaver_quota += std::isnan(s.quota) ? 0 : s.leaver_quota;
     backfill_quota += std::isnan(s.quota) ? 0 : s.backfill_quota;
   }
-  out +=
-      fmt::format("leavers: {:.1f} expected, carrying {:.0f} of quota; backfills inherit {:.0f}\n",
-                  leavers, leaver_quota, backfill_quota);
+  out += fmt::format("leavers: {:.1f} expected, carrying {} of quota; backfills inherit {}\n",
+                     leavers, thousands(leaver_quota), thousands(backfill_quota));
   if (comp) {
     out += fmt::format(
-        "compensation: variable pay mean {:.0f} (P10 {:.0f}, P90 {:.0f}); cost of sales incl. base "
-        "{:.0f}; "
+        "compensation: variable pay mean {} (P10 {}, P90 {}); cost of sales incl. base {}; "
         "cost / bookings {:.4f}\n",
-        mean_of(comp->total_variable), quantile_of(comp->total_variable, 0.1),
-        quantile_of(comp->total_variable, 0.9), mean_of(comp->total_cost),
+        thousands(mean_of(comp->total_variable)), thousands(quantile_of(comp->total_variable, 0.1)),
+        thousands(quantile_of(comp->total_variable, 0.9)), thousands(mean_of(comp->total_cost)),
         mean_of(comp->cost_share));
     if (!std::isnan(comp->budget)) {
-      out += fmt::format("P(cost > budget {:.0f}) = {:.4f} (se {:.4f})\n", comp->budget,
+      out += fmt::format("P(cost > budget {}) = {:.4f} (se {:.4f})\n", thousands(comp->budget),
                          comp->probability_over_budget, comp->probability_over_budget_se);
+    }
+    out += fmt::format("{:<14} {:<8} {:>5} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>7}\n",
+                       "role", "region", "seats", "OTE", "E[variable]", "P10 var", "P90 var",
+                       "E[cost]", "P90 cost", "cost/bk");
+    for (const auto& g : comp->groups) {
+      out += fmt::format(
+          "{:<14} {:<8} {:>5} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>7}\n", g.role,
+          scenario.regions[g.region].id, g.seats, thousands(g.ote), thousands(g.expected_variable),
+          thousands(g.variable.p10), thousands(g.variable.p90), thousands(g.expected_cost),
+          thousands(g.cost_p90),
+          g.expected_bookings > 0 ? fmt::format("{:.3f}", g.expected_cost / g.expected_bookings)
+                                  : "-");
     }
   }
   return out;
 }
 
 void write_capacity_hdf5(const std::string& path, const Scenario& scenario,
-                         const plan::CapacityResult& result, const Provenance& provenance) {
+                         const plan::CapacitySpec& spec, const plan::CapacityResult& result,
+                         const Provenance& provenance) {
   write_hdf5_file(path, scenario, provenance, result.trials, [&](H5::H5File& file) {
     H5::Group group = file.createGroup("/capacity");
     string_attribute(group, "status", result.feasible ? "feasible" : "infeasible");
@@ -379,35 +545,87 @@ void write_capacity_hdf5(const std::string& path, const Scenario& scenario,
     H5::Attribute cost =
         group.createAttribute("cost", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR));
     cost.write(H5::PredType::NATIVE_DOUBLE, &result.cost);
-    write_table_hdf5(file, "/capacity/plan", capacity_plan_table(scenario, result));
+    write_table_hdf5(file, "/capacity/plan", capacity_plan_table(scenario, spec, result));
+    write_table_hdf5(file, "/capacity/headcount", headcount_table(scenario, spec, result));
     write_table_hdf5(file, "/capacity/attainment", capacity_attainment_table(result));
   });
 }
 
 void write_capacity_csv(const std::string& directory, const Scenario& scenario,
-                        const plan::CapacityResult& result) {
-  write_csv_folder(directory, {{"plan.csv", capacity_plan_table(scenario, result)},
+                        const plan::CapacitySpec& spec, const plan::CapacityResult& result) {
+  write_csv_folder(directory, {{"plan.csv", capacity_plan_table(scenario, spec, result)},
+                               {"headcount.csv", headcount_table(scenario, spec, result)},
                                {"attainment.csv", capacity_attainment_table(result)}});
 }
 
-std::string format_capacity_table(const Scenario& scenario, const plan::CapacityResult& result) {
-  std::string out =
-      fmt::format("capacity plan ({}): {} hires, cost {:.0f}, confidence {:.3f}, {} trials\n",
-                  result.feasible ? "feasible" : "INFEASIBLE within the allowed hires",
-                  result.hires.size(), result.cost, result.confidence, result.trials);
-  std::map<std::string, int> counts;
+void write_scenario_with_hires(const std::string& path, const Scenario& scenario,
+                               const plan::CapacitySpec& spec, const plan::CapacityResult& result) {
+  // The resolved scenario (an `extends` chain included), its file paths following `path`.
+  nlohmann::json doc = read_scenario_document(scenario.source).document;
+  const auto folder = [](const std::string& file) {
+    return std::filesystem::absolute(std::filesystem::path(file)).parent_path();
+  };
+  rebase_files(doc, folder(scenario.source), folder(path));
+  // One hiring-plan entry per hire, so that each keeps its stable id (seat "ID/1").
+  nlohmann::json& hiring = doc["hiring_plan"];
+  if (hiring.is_null()) hiring = nlohmann::json::array();
   for (const auto& h : result.hires) {
-    const auto cut = h.id.rfind('/');
-    ++counts[fmt::format("{} from {}", h.id.substr(0, cut),
-                         format_year_month(scenario.calendar.absolute(h.requisition)))];
+    const plan::HiringWindow& w = spec.windows[h.window];
+    nlohmann::json entry = {
+        {"id", h.id},
+        {"region", scenario.regions[w.region].id},
+        {"segment", scenario.segments[w.segment].id},
+        {"requisition_month", format_year_month(scenario.calendar.absolute(h.requisition))},
+        {"time_to_fill_months", w.time_to_fill},
+        {"count", 1}};
+    if (!w.role.empty()) entry["role"] = w.role;
+    hiring.push_back(entry);
   }
-  for (const auto& [cell, n] : counts) out += fmt::format("  {:>4} x {}\n", n, cell);
-  out += fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12}\n", "region", "target", "mean",
-                     "P(target)", "se", "+1 hire dP", "dP company");
+  write_text_file(path, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
+}
+
+std::string format_capacity_table(const Scenario& scenario, const plan::CapacitySpec& spec,
+                                  const plan::CapacityResult& result) {
+  const std::string currency = scenario.fx.currencies[scenario.fx.reporting].code;
+  std::string out = fmt::format(
+      "capacity plan ({}): {} hires, cost to FY{} end {} {}, confidence {:.3f}, {} trials\n",
+      !std::isnan(spec.budget)
+          ? fmt::format("within budget {}: {}", thousands(spec.budget),
+                        result.feasible ? "every target at the confidence" : "targets missed")
+      : result.feasible ? "feasible"
+                        : "INFEASIBLE within the allowed hires",
+      result.hires.size(), spec.fiscal_year, thousands(result.cost), currency, result.confidence,
+      result.trials);
+  // Hires of one window requisitioned in the same month are one line.
+  std::map<std::tuple<int, int>, std::pair<int, double>> lines;
+  for (const auto& h : result.hires) {
+    auto& [n, cost] = lines[{h.window, h.requisition}];
+    ++n;
+    cost += h.cost;
+  }
+  if (!lines.empty()) {
+    out += fmt::format("  {:>5}  {:<10} {:<10} {:<14} {:<11} {:<8} {:>14}\n", "hires", "region",
+                       "segment", "role", "requisition", "start", "cost");
+  }
+  for (const auto& [key, value] : lines) {
+    const plan::HiringWindow& w = spec.windows[std::get<0>(key)];
+    const int requisition = std::get<1>(key);
+    out += fmt::format("  {:>5}  {:<10} {:<10} {:<14} {:<11} {:<8} {:>14}\n", value.first,
+                       scenario.regions[w.region].id, scenario.segments[w.segment].id,
+                       w.role.empty() ? "-" : w.role,
+                       format_year_month(scenario.calendar.absolute(requisition)),
+                       format_year_month(scenario.calendar.absolute(requisition + w.time_to_fill)),
+                       thousands(value.second));
+  }
+  out += fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", "region", "target",
+                     "mean", "P(target)", "se", "+1 hire dP", "dP company", "shortfall");
   for (const auto& a : result.regions) {
-    out += fmt::format("{:<10} {:>14.0f} {:>14.0f} {:>9.4f} {:>7.4f} {:>12.4f} {:>12.4f}\n", a.id,
-                       a.target, a.mean, a.probability, a.probability_se, a.marginal_probability,
-                       a.marginal_company);
+    out += fmt::format(
+        "{:<10} {:>14} {:>14} {:>9.4f} {:>7.4f} {:>12} {:>12} {:>14}\n", a.id, thousands(a.target),
+        thousands(a.mean), a.probability, a.probability_se,
+        std::isnan(a.marginal_probability) ? "-" : fmt::format("{:.4f}", a.marginal_probability),
+        std::isnan(a.marginal_company) ? "-" : fmt::format("{:.4f}", a.marginal_company),
+        thousands(a.shortfall));
   }
   return out;
 }

@@ -38,10 +38,17 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
                                const plan::QuotaReport& report, const plan::CompResult* comp);
 
 void write_capacity_hdf5(const std::string& path, const Scenario& scenario,
-                         const plan::CapacityResult& result, const Provenance& provenance);
-//! plan.csv and attainment.csv.
+                         const plan::CapacitySpec& spec, const plan::CapacityResult& result,
+                         const Provenance& provenance);
+//! plan.csv (per hire: region, segment, role, requisition and start month, cost to the
+//! fiscal-year end), headcount.csv (per fiscal-year month) and attainment.csv.
 void write_capacity_csv(const std::string& directory, const Scenario& scenario,
-                        const plan::CapacityResult& result);
-std::string format_capacity_table(const Scenario& scenario, const plan::CapacityResult& result);
+                        const plan::CapacitySpec& spec, const plan::CapacityResult& result);
+//! The scenario file as given, with one `hiring_plan` entry per recommended hire (id
+//! "capacity/REGION/SEGMENT/k", count 1) and relative CSV paths rebased to `path`'s folder.
+void write_scenario_with_hires(const std::string& path, const Scenario& scenario,
+                               const plan::CapacitySpec& spec, const plan::CapacityResult& result);
+std::string format_capacity_table(const Scenario& scenario, const plan::CapacitySpec& spec,
+                                  const plan::CapacityResult& result);
 
 }  // namespace opsim

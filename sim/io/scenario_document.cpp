@@ -11,7 +11,7 @@ namespace opsim {
 namespace fs = std::filesystem;
 
 bool is_file_key(const std::string& key) {
-  return key == "csv" || key == "prior_bookings_csv";
+  return key == "csv" || (key.size() > 4 && key.ends_with("_csv"));
 }
 
 namespace {
@@ -27,7 +27,8 @@ std::string rebase(const std::string& path, const fs::path& from, const fs::path
   return relative.empty() ? target.string() : relative.string();
 }
 
-//! Rewrites every file path in `node` from folder `from` to folder `to`.
+}  // namespace
+
 void rebase_files(nlohmann::json& node, const fs::path& from, const fs::path& to) {
   if (node.is_array()) {
     for (auto& item : node) rebase_files(item, from, to);
@@ -45,6 +46,8 @@ void rebase_files(nlohmann::json& node, const fs::path& from, const fs::path& to
     }
   }
 }
+
+namespace {
 
 fs::path folder_of(const std::string& path) {
   const fs::path parent = fs::path(path).parent_path();

@@ -4,6 +4,7 @@
 // each other").
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,12 @@ struct ScenarioDocument {
 ScenarioDocument read_scenario_document(const std::string& path);
 
 //! Keys of a scenario document that name files, whose relative paths follow the document's
-//! folder: "csv" (a path, or an object with "path") and "prior_bookings_csv".
+//! folder: "csv" (a path, or an object with "path") and "*_csv" (e.g. "prior_bookings_csv").
 bool is_file_key(const std::string& key);
+
+//! Rewrites every relative file path in `node` (see is_file_key) so that, read from folder `to`,
+//! it names the file it named from folder `from`.
+void rebase_files(nlohmann::json& node, const std::filesystem::path& from,
+                  const std::filesystem::path& to);
 
 }  // namespace opsim

@@ -2,7 +2,10 @@
 // the place, the value and what is allowed) and runs that write their result files.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -169,14 +172,123 @@ TEST_F(PlanCli, CapacityFindsAPlanAndWritesIt) {
   EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(csv) / "plan.csv"));
 }
 
-TEST_F(PlanCli, InfeasibleCapacitySearch) {
+// An infeasible plan is not bad input: exit 3 (as `opsim territories` for no feasible
+// alignment), with the shortfall per region; the best plan found is written, marked infeasible.
+TEST_F(PlanCli, InfeasibleCapacityPlanExitsThreeWithTheShortfall) {
   auto doc = plan_document();
   doc["targets"][0]["amount"] = 1e9;
   const auto out = (dir_ / "none.h5").string();
-  const auto r = run_opsim(fmt::format("capacity {} --confidence 0.7 -o {}", write(doc), out));
-  EXPECT_EQ(r.exit_code, 2) << r.output;
+  const auto emitted = (dir_ / "none.json").string();
+  const auto r = run_opsim(fmt::format("capacity {} --confidence 0.7 -o {} --emit-scenario {}",
+                                       write(doc), out, emitted));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("no feasible hiring plan"), std::string::npos) << r.output;
-  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_NE(r.output.find("total: P 0.0000, short by 9"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(out));
+  EXPECT_FALSE(std::filesystem::exists(emitted));  // no scenario for a plan that fails
+}
+
+//! Rows of a CSV file as column name -> cell.
+std::vector<std::map<std::string, std::string>> read_csv_rows(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  auto split = [](const std::string& text) {
+    std::vector<std::string> cells;
+    std::stringstream stream(text);
+    std::string cell;
+    while (std::getline(stream, cell, ',')) cells.push_back(cell);
+    if (!text.empty() && text.back() == ',') cells.push_back("");
+    return cells;
+  };
+  const auto header = split(line);
+  std::vector<std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    const auto cells = split(line);
+    std::map<std::string, std::string> row;
+    for (std::size_t k = 0; k < header.size() && k < cells.size(); ++k) row[header[k]] = cells[k];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+TEST_F(PlanCli, CapacityPlanListsHiresHeadcountAndEmitsTheScenario) {
+  auto doc = plan_document();
+  doc["plan"]["capacity"]["windows"][0]["role"] = "AE";
+  doc["plan"]["capacity"]["windows"][0]["time_to_fill_months"] = 2;
+  doc["plan"]["capacity"]["windows"][0]["monthly_cost"] = 100;
+  doc["targets"][0]["amount"] = 90000;
+  const auto csv = dir_ / "capacity_csv";
+  const auto emitted = (dir_ / "with_hires.json").string();
+  const auto r = run_opsim(fmt::format("capacity {} --confidence 0.6 --csv {} --emit-scenario {}",
+                                       write(doc), csv.string(), emitted));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto hires = read_csv_rows(csv / "plan.csv");
+  ASSERT_FALSE(hires.empty()) << r.output;
+  for (const auto& h : hires) {
+    EXPECT_EQ(h.at("region"), "NA");
+    EXPECT_EQ(h.at("role"), "AE");
+    // Start = requisition + 2 months; cost to the FY2027 end: 1000 + 100 x months from start.
+    const int requisition = std::stoi(h.at("requisition_month").substr(5));
+    EXPECT_EQ(std::stoi(h.at("start_month").substr(5)), requisition + 2);
+    EXPECT_DOUBLE_EQ(std::stod(h.at("cost_to_fiscal_year_end")),
+                     1000 + 100 * (12 - (requisition + 2) + 1));
+  }
+  const auto headcount = read_csv_rows(csv / "headcount.csv");
+  ASSERT_EQ(headcount.size(), 12u);
+  EXPECT_EQ(headcount.back().at("planned"), "6");
+  EXPECT_EQ(std::stoul(headcount.back().at("recommended")), hires.size());
+  // The emitted scenario has one hiring-plan entry per hire and runs as it is.
+  std::ifstream in(emitted);
+  const auto written = nlohmann::json::parse(in);
+  ASSERT_EQ(written.at("hiring_plan").size(), hires.size());
+  EXPECT_EQ(written["hiring_plan"][0].at("role"), "AE");
+  const auto quotas = run_opsim(fmt::format("quotas {} --no-comp -q", emitted));
+  EXPECT_EQ(quotas.exit_code, 0) << quotas.output;
+}
+
+// Defect: top-down quotas totalled 1.1 x the region targets' sum (3,520,000) while the header
+// and organisation.csv printed 1.1 x the company target (3,630,000).
+TEST_F(PlanCli, TopDownQuotasAddUpToThePrintedTarget) {
+  const auto csv = dir_ / "td";
+  const auto r = run_opsim(
+      fmt::format("quotas {} --method top-down --no-comp --trials 200 --csv {}",
+                  (test::source_dir() / "scenarios/plan_example.json").string(), csv.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("= 3,630,000 USD; quotas total 3,630,000"), std::string::npos)
+      << r.output;
+  const auto organisation = read_csv_rows(csv / "organisation.csv");
+  const double target = std::stod(organisation.at(0).at("target"));
+  const double total = std::stod(organisation.at(0).at("total_quota"));
+  EXPECT_NEAR(total, target, 1e-6 * target);
+  EXPECT_GT(std::abs(1.05 * total - target), 1e-6 * target);
+  double seats = 0;
+  for (const auto& row : read_csv_rows(csv / "seats.csv"))
+    seats += row.at("quota").empty() ? 0.0 : std::stod(row.at("quota"));
+  EXPECT_NEAR(seats, target, 1e-6 * target);
+}
+
+// Monthly and quarterly quotas: rounded to the unit, summing to the annual quota rounded.
+TEST_F(PlanCli, QuotasByQuarterAndMonthAreWrittenNextToTheAnnualQuota) {
+  auto doc = plan_document();
+  doc["plan"]["quotas"]["rounding"] = 500;
+  doc["plan"]["quotas"]["phasing"] = "flat";
+  const auto csv = dir_ / "periods";
+  const auto r = run_opsim(fmt::format("quotas {} --no-comp --csv {}", write(doc), csv.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const auto& row : read_csv_rows(csv / "seats.csv")) {
+    const double quota = std::stod(row.at("quota"));
+    double months = 0, quarters = 0;
+    for (int m = 1; m <= 12; ++m) {
+      const double v = std::stod(row.at(fmt::format("quota_2027-{:02d}", m)));
+      EXPECT_DOUBLE_EQ(std::fmod(v, 500), 0.0);
+      months += v;
+    }
+    for (int q = 1; q <= 4; ++q) quarters += std::stod(row.at(fmt::format("quota_q{}", q)));
+    EXPECT_DOUBLE_EQ(months, quarters);
+    EXPECT_DOUBLE_EQ(months, 500 * std::round(quota / 500));
+    EXPECT_LE(std::abs(months - quota), 250.0);
+  }
 }
 
 TEST_F(PlanCli, UnknownRegionInHiringWindow) {

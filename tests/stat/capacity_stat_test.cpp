@@ -40,7 +40,7 @@ TEST(CapacityExact, HeadcountFromThePoissonQuantile) {
   const Scenario scenario = test::scenario_from_json(doc);
   CapacitySpec spec;
   spec.fiscal_year = 2027;
-  spec.windows = {{0, 0, 0, 0, 30, 0, 1000.0, 0.0}};
+  spec.windows = {{0, 0, 0, 0, 30, 0, 1000.0, 0.0, ""}};
   const double confidence = 0.7, mu = 12 * 2.0 * 0.25;  // wins per hire-year
   int needed = 1;
   while (poisson_at_least(needed * mu, 60) < confidence) ++needed;
@@ -70,9 +70,37 @@ TEST(CapacityExact, InfeasibleWithinTheAllowedHiresIsReported) {
   const Scenario scenario = test::scenario_from_json(doc);
   CapacitySpec spec;
   spec.fiscal_year = 2027;
-  spec.windows = {{0, 0, 0, 0, 5, 0, 1000.0, 0.0}};
-  const CapacityResult result = search_capacity(scenario, spec, 0.7, run_of(2000));
+  spec.windows = {{0, 0, 0, 0, 5, 0, 1000.0, 0.0, ""}};
+  const CapacityResult result = search_capacity(scenario, spec, 0.7, run_of(8000));
   EXPECT_FALSE(result.feasible);
+  // All 5 hires: wins ~ Poisson(30), whose 0.3-quantile is 27 (CDF 0.267 at 26, 0.333 at 27,
+  // each over 6 standard errors of an 8,000-trial share from 0.3): the plan falls 33 deals
+  // short of the target at the 70% confidence, shortfall = 60,000 - 27 x 1,000.
+  const Attainment& total = result.regions.back();
+  EXPECT_NEAR(total.shortfall, 33000, 1e-3);
+  EXPECT_GT(std::abs(1.05 * total.shortfall - 33000), 1e-3);
+}
+
+// Budget mode: every hire raises P(reach) or at least the expected bookings, so a budget of
+// 10,500 at 1,000 a hire buys 10 hires, and P = P(Poisson(10 mu) >= 60).
+TEST(CapacityExact, BudgetModeBuysWhatTheBudgetAffords) {
+  nlohmann::json doc = test::base_document(12);
+  doc["segments"][0] = test::fixed_deal_segment(2.0, 0.25, 1000.0);
+  doc["targets"] = {{{"fiscal_year", 2027}, {"amount", 59500}}};
+  const Scenario scenario = test::scenario_from_json(doc);
+  CapacitySpec spec;
+  spec.fiscal_year = 2027;
+  spec.windows = {{0, 0, 0, 0, 30, 0, 1000.0, 0.0, ""}};
+  spec.budget = 10500;
+  const CapacityResult result = search_capacity(scenario, spec, 0.7, run_of(8000));
+  EXPECT_EQ(result.hires.size(), 10u);
+  EXPECT_DOUBLE_EQ(result.cost, 10000.0);
+  const Attainment& total = result.regions.back();
+  const double exact = poisson_at_least(10 * 12 * 2.0 * 0.25, 60);
+  EXPECT_TRUE(test::within_4_se(total.probability, exact, total.probability_se))
+      << total.probability << " vs " << exact;
+  EXPECT_FALSE(test::within_4_se(total.probability, 1.05 * exact, total.probability_se));
+  EXPECT_FALSE(result.feasible);  // about 0.53 < 0.7
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "models/calendar.hpp"
 
 namespace opsim::plan {
@@ -133,6 +135,48 @@ TEST_F(SeatYear, CapLimitsVariablePay) {
   bookings_[0] = 300;  // attainment 2.5: 0.1 x 120 x (1 + 1.5 x 2) = 48, capped at 1.5 x 12
   plan_.measurement = Measurement::annual;
   EXPECT_DOUBLE_EQ(pay().commission, 18.0);
+}
+
+// Defect: a seat filled in April was paid 9/12 of its base but its full annual target incentive
+// at 100%; one rule now pro-rates both by months in seat.
+TEST_F(SeatYear, PartYearHireEarnsTargetIncentiveProratedByMonthsInSeat) {
+  for (int m = 0; m < 3; ++m) {
+    occupant_[m] = -1;
+    profile_[m] = 0;
+  }
+  for (int m = 3; m < 12; ++m) profile_[m] = 1.0 / 9;  // the hire's profile starts in April
+  bookings_[5] = 60;
+  bookings_[10] = 60;  // 100% of the quota of 120
+  plan_.measurement = Measurement::annual;
+  const Payout p = pay();
+  const double expected = plan_.variable() * 9 / 12;  // 9, not the full 12
+  EXPECT_NEAR(p.commission, expected, 1e-12);
+  EXPECT_GT(std::abs(1.05 * p.commission - expected), 1e-12);  // negative twin
+  EXPECT_NEAR(p.base, plan_.base() * 9 / 12, 1e-12);
+  // Quarterly measurement trues up to the same on-target pay.
+  plan_.measurement = Measurement::quarterly;
+  EXPECT_NEAR(pay().commission, expected, 1e-12);
+  // The plan may say otherwise: V x the occupant's share of the quota (here all of it).
+  plan_.proration = Proration::quota_share;
+  EXPECT_NEAR(pay().commission, plan_.variable(), 1e-12);
+}
+
+TEST_F(SeatYear, BackfillOnAFrontLoadedProfileEarnsByMonthsInSeat) {
+  // A ramped profile puts 2/3 of the quota in the second half; each occupant's on-target pay
+  // still follows their months (6 of 12), as base pay does.
+  for (int m = 0; m < 6; ++m) profile_[m] = 1.0 / 18;
+  for (int m = 6; m < 12; ++m) profile_[m] = 2.0 / 18;
+  for (int m = 6; m < 12; ++m) occupant_[m] = 1;
+  bookings_[2] = 40;  // leaver: quota 40, attainment 1
+  bookings_[9] = 80;  // backfill: quota 80, attainment 1
+  plan_.measurement = Measurement::annual;
+  const Payout p = pay();
+  EXPECT_NEAR(p.commission, 6.0 + 6.0, 1e-12);
+  EXPECT_GT(std::abs(1.05 * p.commission - 12.0), 1e-12);
+  EXPECT_NEAR(p.base, plan_.base(), 1e-12);
+  plan_.cap = 1.0;  // the cap is a multiple of each occupant's own on-target pay
+  bookings_[9] = 160;
+  EXPECT_NEAR(pay().commission, 12.0, 1e-12);
 }
 
 }  // namespace

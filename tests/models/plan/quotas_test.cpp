@@ -124,6 +124,90 @@ TEST_F(Quotas, EqualChanceBeyondEveryMaximumIsAnInputError) {
   EXPECT_THROW(set_quotas(*scenario_, *bookings_, request), InputError);
 }
 
+// Defect: with a company target above the sum of the region targets, quotas totalled
+// over-assignment x the region sum while the header printed over-assignment x the company
+// target. Region targets now set the regions' shares of the printed total.
+TEST_F(Quotas, TopDownQuotasAddUpToTheCompanyTargetTimesOverAssignment) {
+  QuotaRequest request;
+  request.method = QuotaMethod::top_down;
+  request.target = 1.1 * 330000;              // the company target x over-assignment
+  request.region_targets = {100000, 200000};  // sum 300000, not 330000
+  const QuotaSet set = set_quotas(*scenario_, *bookings_, request);
+  EXPECT_NEAR(sum(set.quota), request.target, 1e-9 * request.target);
+  EXPECT_GT(std::abs(1.05 * sum(set.quota) - request.target), 1e-9 * request.target);
+  const double na = set.quota[0] + set.quota[2] + set.quota[4] + set.quota[6];
+  EXPECT_NEAR(na, request.target / 3, 1e-9 * request.target);
+}
+
+// Defect: the potential key counted a seat starting in July as a full year. It now scales with
+// the in-year factor: ramp 0.2, 0.5, 0.8 then 1 from July gives 4.5 of 12 ramped months.
+TEST_F(Quotas, TopDownPotentialKeyFollowsTheSeatsStartMonth) {
+  const std::vector<double> in_year = in_year_factors(*scenario_, fy_);
+  EXPECT_NEAR(in_year[0], 1.0, 1e-12);
+  EXPECT_NEAR(in_year[7], 4.5 / 12, 1e-12);
+  QuotaRequest request;
+  request.method = QuotaMethod::top_down;
+  request.target = 330000;
+  request.key = {1, 0, 0};  // potential only (no territories: productivity 1)
+  request.in_year = in_year;
+  const QuotaSet set = set_quotas(*scenario_, *bookings_, request);
+  // EMEA seats 1, 3, 5 (full year) and 7 share EMEA's part in proportion 1 : 1 : 1 : 0.375.
+  const double ratio = set.quota[7] / set.quota[1];
+  EXPECT_NEAR(ratio, 4.5 / 12, 1e-12);
+  EXPECT_GT(std::abs(1.05 * ratio - 4.5 / 12), 1e-12);
+  EXPECT_NEAR(sum(set.quota), request.target, 1e-9 * request.target);
+}
+
+// Defect: equal-chance gave a seat that books nothing more often than 1 - p its smallest
+// simulated bookings as quota (seed noise). Such a seat now gets its expected bookings and is
+// flagged. Seat 0 books 1, 2, ..., 1000 (one value per trial); seat 1 books 5000 in 10% of the
+// trials. With a target of 800 the common p would be about 0.2 > P(B_1 > 0): seat 1 is floored
+// at its mean 500 and seat 0 gets the rest, 300 = its order statistic 300, the type-7 quantile
+// at 1 - p = 299 / 999.
+TEST(EqualChance, SeatThatRarelyBooksGetsItsExpectedBookingsAndIsFlagged) {
+  nlohmann::json doc = test::base_document(12);
+  doc["segments"][0] = test::fixed_deal_segment(1.0, 0.5, 1000.0);
+  doc["roster"] = {{"reps",
+                    {{{"id", "R0"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}},
+                     {{"id", "R1"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}}}}};
+  const Scenario scenario = test::scenario_from_json(doc);
+  constexpr std::uint64_t kTrials = 1000;
+  std::vector<double> values(2 * kTrials);
+  for (std::uint64_t t = 0; t < kTrials; ++t) {
+    values[2 * t] = static_cast<double>(t + 1);
+    values[2 * t + 1] = t % 10 == 3 ? 5000.0 : 0.0;
+  }
+  const SeatDistributions bookings(values, 2, 1, 0, kTrials);
+  QuotaRequest request;
+  request.method = QuotaMethod::equal_chance;
+  request.target = 800;
+  const QuotaSet set = set_quotas(scenario, bookings, request);
+  EXPECT_EQ(set.floored, (std::vector<char>{0, 1}));
+  EXPECT_NEAR(set.quota[1], 500.0, 1e-9);
+  EXPECT_GT(std::abs(1.05 * set.quota[1] - 500.0), 1e-9);
+  EXPECT_NEAR(set.quota[0], 300.0, 1e-6);
+  EXPECT_NEAR(set.common_probability, 1 - 299.0 / 999, 1e-9);
+}
+
+// Flat phasing of 100,000 over 12 months rounded to 1,000: 8,333.33 a month floors to 8,000
+// (96,000); the 4 units left go to the largest remainders (all equal: the first months).
+TEST_F(Quotas, FlatPhasingRoundsByLargestRemainders) {
+  std::vector<double> quota(scenario_->seats.size(), kNoQuota);
+  quota[0] = 100000;
+  const auto profiles = quota_profiles(*scenario_, fy_);
+  const PeriodQuotas p = phase_quotas(*scenario_, fy_, quota, profiles, Phasing::flat, 1000);
+  const std::vector<double> q1{p.quarter[0], p.quarter[1], p.quarter[2], p.quarter[3]};
+  EXPECT_EQ(q1, (std::vector<double>{27000, 25000, 24000, 24000}));
+  EXPECT_NE(q1[0], 1.05 * 27000);
+  EXPECT_TRUE(std::isnan(p.month[12]));  // seat 1 carries no quota
+  // By profile: the late starter (July) has nothing before its start.
+  quota[7] = 50000;
+  const PeriodQuotas by_profile =
+      phase_quotas(*scenario_, fy_, quota, profiles, Phasing::profile, 0);
+  EXPECT_EQ(by_profile.quarter[7 * 4 + 0] + by_profile.quarter[7 * 4 + 1], 0.0);
+  EXPECT_NEAR(by_profile.quarter[7 * 4 + 2] + by_profile.quarter[7 * 4 + 3], 50000, 1e-9);
+}
+
 TEST(Gini, KnownValues) {
   EXPECT_DOUBLE_EQ(gini({1, 1, 1, 1}), 0.0);
   EXPECT_NEAR(gini({0, 0, 0, 1}), 0.75, 1e-12);  // (n - 1) / n for one holder of everything
