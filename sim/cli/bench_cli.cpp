@@ -5,13 +5,13 @@
 
 #include <fmt/format.h>
 
-#include "sim/workflows/bench.hpp"
+#include "sim/base/error.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
-#include "sim/base/error.hpp"
-#include "sim/io/output.hpp"
 #include "sim/engine/results.hpp"
+#include "sim/io/output.hpp"
 #include "sim/io/scenario_loader.hpp"
+#include "sim/workflows/bench.hpp"
 
 namespace opsim::cli {
 

@@ -5,13 +5,13 @@
 #include <fmt/format.h>
 
 #include "models/calendar.hpp"
-#include "sim/workflows/backtest.hpp"
-#include "sim/io/calibration_output.hpp"
+#include "sim/base/error.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
-#include "sim/base/error.hpp"
+#include "sim/io/calibration_output.hpp"
 #include "sim/io/history_reader.hpp"
 #include "sim/io/output.hpp"
+#include "sim/workflows/backtest.hpp"
 
 namespace opsim::cli {
 

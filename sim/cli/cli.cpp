@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "opsim_version.hpp"
-#include "sim/cli/cli_support.hpp"
 #include "sim/base/error.hpp"
+#include "sim/cli/cli_support.hpp"
 #include "sim/engine/mpi_support.hpp"
 
 namespace opsim::cli {
@@ -68,6 +68,7 @@ int run_app(int argc, char** argv) {
     add_compare_commands(app);
     add_plan_commands(app);
     add_calibrate_commands(app);
+    add_report_command(app);
     refuse_under_mpi_unless_split(app);
     app.parse(argc, argv);
     return 0;

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "sim/io/csv.hpp"
 #include "sim/base/error.hpp"
+#include "sim/io/csv.hpp"
 
 namespace opsim::cli {
 

@@ -18,14 +18,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/base/error.hpp"
+#include "sim/base/stopwatch.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/compare.hpp"
-#include "sim/base/error.hpp"
-#include "sim/io/output.hpp"
 #include "sim/engine/runner.hpp"
+#include "sim/io/output.hpp"
 #include "sim/io/scenario_loader.hpp"
-#include "sim/base/stopwatch.hpp"
 
 extern char** environ;
 

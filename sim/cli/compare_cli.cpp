@@ -2,18 +2,20 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 
 #include <H5Cpp.h>
 #include <fmt/format.h>
 
+#include "sim/base/error.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/compare.hpp"
-#include "sim/io/csv.hpp"
-#include "sim/base/error.hpp"
-#include "sim/io/hdf5_util.hpp"
 #include "sim/engine/mpi_support.hpp"
+#include "sim/io/csv.hpp"
+#include "sim/io/hdf5_util.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/scenario_loader.hpp"
 
@@ -58,6 +60,17 @@ std::string scenario_name(const Scenario& s) {
   return s.name.empty() ? std::filesystem::path(s.source).stem().string() : s.name;
 }
 
+//! A paired difference whose every trial is zero: the scenarios agree on this cell.
+bool identical(const PairedCell& x) {
+  return x.mean == 0 && x.se == 0 && x.p5 == 0 && x.p95 == 0 && x.p_better == 0;
+}
+
+std::string target_name(const TargetResult& t, const ResultLayout& layout,
+                        const std::vector<std::string>& regions) {
+  return fmt::format("{} {} {}", t.target.metric, layout.periods[t.period].label,
+                     t.target.region < 0 ? "total" : regions[t.target.region]);
+}
+
 void write_comparison_csv(const std::string& dir, const Scenario& base, const ResultLayout& layout,
                           const std::vector<ScenarioComparison>& comparisons,
                           const std::string& metric,
@@ -69,16 +82,20 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
     std::ofstream out(std::filesystem::path(tmp) / "differences.csv");
     out << "alternative,period,region,segment,metric,mean_difference,se,p5,p50,p95,p_alternative_"
            "better,"
-           "se_independent,variance_reduction\n";
+           "se_independent,variance_reduction,note\n";
     for (const auto& c : comparisons) {
       for (std::size_t p = 0; p < layout.periods.size(); ++p) {
         for (int r = 0; r < layout.regions; ++r) {
           for (int s = 0; s < layout.segments; ++s) {
             const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
-            out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name,
-                               layout.periods[p].label, regions[r], segments[s], metric, x.mean,
-                               x.se, x.p5, x.p50, x.p95, x.p_better, x.se_independent,
-                               x.variance_reduction);
+            // Undefined (a variance reduction of identical scenarios: 0 / 0) is left empty.
+            out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name,
+                               layout.periods[p].label, regions[r], segments[s], metric,
+                               csv_number(x.mean, 2), csv_number(x.se, 2), csv_number(x.p5, 2),
+                               csv_number(x.p50, 2), csv_number(x.p95, 2),
+                               csv_number(x.p_better, 4), csv_number(x.se_independent, 2),
+                               identical(x) ? "" : csv_number(x.variance_reduction, 4),
+                               identical(x) ? "identical" : layout.periods[p].coverage());
           }
         }
       }
@@ -91,16 +108,67 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
                                layout.periods[t.period].label,
                                t.target.region < 0 ? "total" : regions[t.target.region],
                                t.target.segment < 0 ? "total" : segments[t.target.segment],
-                               t.target.amount, t.probability, t.standard_error);
+                               csv_number(t.target.amount, 2), csv_number(t.probability, 4),
+                               csv_number(t.standard_error, 4));
       }
     }
   });
 }
 
+//! /labels for the axes of the comparison and /scenarios: each scenario's mean of the metric per
+//! period and region (all segments) and its targets' P(reach), base first.
+void write_comparison_labels(H5::H5File& file, const Scenario& base, const ResultLayout& layout,
+                             const std::string& metric,
+                             const std::vector<std::pair<std::string, Summary>>& summaries) {
+  H5::Group labels = file.createGroup("/labels");
+  std::vector<std::string> periods, coverage, names, targets;
+  for (const auto& p : layout.periods) {
+    periods.push_back(p.label);
+    coverage.push_back(p.coverage());
+  }
+  write_strings(labels, "periods", periods);
+  write_strings(labels, "period_coverage", coverage);
+  write_strings(labels, "regions", region_labels(base));
+  write_strings(labels, "segments", segment_labels(base));
+  const auto regions = region_labels(base);
+  for (const auto& t : summaries.front().second.targets)
+    targets.push_back(target_name(t, layout, regions));
+  write_strings(labels, "targets", targets);
+  H5::Group group = file.createGroup("/scenarios");
+  const int k = metric_index(metric);
+  std::vector<double> means, probability, se, amount;
+  for (const auto& [name, summary] : summaries) {
+    names.push_back(name);
+    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+      for (int r = 0; r < layout.regions; ++r)
+        means.push_back(
+            summary.period_mean[p * layout.cells() + layout.cell(r, layout.segments - 1, k)]);
+    }
+    for (const auto& reference : summaries.front().second.targets) {
+      double value = std::numeric_limits<double>::quiet_NaN(), error = value;
+      for (const auto& t : summary.targets) {
+        if (t.cell == reference.cell && t.target.amount == reference.target.amount)
+          value = t.probability, error = t.standard_error;
+      }
+      probability.push_back(value);
+      se.push_back(error);
+    }
+  }
+  for (const auto& t : summaries.front().second.targets) amount.push_back(t.target.amount);
+  write_strings(group, "names", names);
+  const hsize_t n = summaries.size(), P = layout.periods.size(),
+                R = static_cast<hsize_t>(layout.regions), T = targets.size();
+  write_doubles(group, "period_mean", {n, P, R}, means.data(), "scenario,period,region");
+  write_doubles(group, "target_probability", {n, T}, probability.data(), "scenario,target");
+  write_doubles(group, "target_standard_error", {n, T}, se.data(), "scenario,target");
+  write_doubles(group, "target_amount", {T}, amount.data(), "target");
+}
+
 void write_comparison_hdf5(const std::string& path, const Scenario& base,
                            const ResultLayout& layout,
                            const std::vector<ScenarioComparison>& comparisons,
-                           const std::string& metric, std::uint64_t seed, std::uint64_t trials) {
+                           const std::string& metric, std::uint64_t seed, std::uint64_t trials,
+                           const std::vector<std::pair<std::string, Summary>>& summaries) {
   write_atomically(path, [&](const std::string& tmp) {
     H5::Exception::dontPrint();
     try {
@@ -113,6 +181,7 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
       string_attribute(root, "independent_seed", std::to_string(independent_seed(seed)));
       const std::vector<hsize_t> dims{layout.periods.size(), static_cast<hsize_t>(layout.regions),
                                       static_cast<hsize_t>(layout.segments)};
+      write_comparison_labels(file, base, layout, metric, summaries);
       for (std::size_t a = 0; a < comparisons.size(); ++a) {
         H5::Group group = file.createGroup(fmt::format("/alternative_{}", a + 1));
         string_attribute(group, "name", comparisons[a].name);
@@ -136,37 +205,83 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
   });
 }
 
+//! Scenarios side by side: one column per scenario, then each alternative's difference.
 std::string comparison_table(const Scenario& base, const ResultLayout& layout,
                              const std::vector<ScenarioComparison>& comparisons,
                              const std::string& metric,
                              const std::vector<std::pair<std::string, Summary>>& summaries) {
   const auto regions = region_labels(base);
-  std::string text;
-  for (const auto& c : comparisons) {
-    text += fmt::format("\n{} minus base, {} (paired, common random numbers)\n", c.name, metric);
-    text += fmt::format("{:<10} {:<8} {:>14} {:>12} {:>14} {:>14} {:>14} {:>9} {:>9}\n", "period",
-                        "region", "mean diff", "SE", "P5", "P50", "P95", "P(better)", "var.red.");
-    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-      if (layout.periods[p].quarter != 0) continue;
-      for (int r = 0; r < layout.regions; ++r) {
+  const int k = metric_index(metric);
+  std::string text = fmt::format(
+      "\n{}, mean per fiscal year and region (all segments); differences paired with common "
+      "random numbers\n",
+      metric);
+  text += fmt::format("{:<8} {:<7}", "period", "region");
+  for (const auto& [name, summary] : summaries) text += fmt::format(" {:>10.10}", name);
+  for (const auto& c : comparisons)
+    text += fmt::format(" {:>18.18} {:>9} {:>8}", "diff " + c.name, "P(better)", "var.red.");
+  text += "\n";
+  std::vector<std::string> partial;
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    const Period& period = layout.periods[p];
+    if (period.quarter != 0) continue;
+    if (period.partial()) partial.push_back(period.display_label());
+    for (int r = 0; r < layout.regions; ++r) {
+      const std::size_t c = p * layout.cells() + layout.cell(r, layout.segments - 1, k);
+      text += fmt::format("{:<8} {:<7}", period.label + (period.partial() ? "*" : ""), regions[r]);
+      for (const auto& entry : summaries)
+        text += fmt::format(" {:>10}", format_amount(entry.second.period_mean[c]));
+      for (const auto& comparison : comparisons) {
         const PairedCell& x =
-            c.cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
-        text += fmt::format(
-            "{:<10} {:<8} {:>14.0f} {:>12.0f} {:>14.0f} {:>14.0f} {:>14.0f} {:>8.1f}% {:>8.1f}x\n",
-            layout.periods[p].label, regions[r], x.mean, x.se, x.p5, x.p50, x.p95, 100 * x.p_better,
-            x.variance_reduction);
+            comparison.cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
+        if (identical(x)) {
+          text += fmt::format(" {:>18} {:>9} {:>8}", "identical", "", "");
+        } else {
+          text += fmt::format(" {:>18} {:>9} {:>8}",
+                              fmt::format("{} ±{}", format_amount(x.mean), format_amount(x.se)),
+                              format_percent(x.p_better),
+                              std::isfinite(x.variance_reduction)
+                                  ? fmt::format("{:.1f}x", x.variance_reduction)
+                                  : "n/a");
+        }
       }
+      text += "\n";
     }
   }
+  for (const auto& label : partial) text += fmt::format("* {}\n", label);
   if (!summaries.front().second.targets.empty()) {
-    text += "\nprobability of reaching each target\n";
-    for (const auto& [name, summary] : summaries) {
-      for (const auto& t : summary.targets) {
-        text += fmt::format("{:<28} {} {} {:<8} {:>7.1f}% ±{:.1f}\n", name, t.target.metric,
-                            layout.periods[t.period].label,
-                            t.target.region < 0 ? "total" : regions[t.target.region],
-                            100 * t.probability, 100 * t.standard_error);
+    text += fmt::format("\n{:<34}", "P(reach) ±SE");
+    for (const auto& [name, summary] : summaries) text += fmt::format(" {:>13.13}", name);
+    for (std::size_t a = 1; a < summaries.size(); ++a)
+      text += fmt::format(" {:>13.13}", "diff " + summaries[a].first);
+    text += "\n";
+    const auto& reference = summaries.front().second.targets;
+    for (std::size_t i = 0; i < reference.size(); ++i) {
+      const Period& period = layout.periods[reference[i].period];
+      text += fmt::format(
+          "{:<34}", target_name(reference[i], layout, regions) + (period.partial() ? "*" : ""));
+      // Alternatives may set other targets: match by cell, "-" where a scenario lacks it.
+      auto find = [&](const Summary& summary) -> const TargetResult* {
+        for (const auto& t : summary.targets) {
+          if (t.cell == reference[i].cell && t.target.amount == reference[i].target.amount)
+            return &t;
+        }
+        return nullptr;
+      };
+      for (const auto& entry : summaries) {
+        const TargetResult* t = find(entry.second);
+        text += fmt::format(" {:>13}", t ? fmt::format("{} ±{:.1f}", format_percent(t->probability),
+                                                       100 * t->standard_error)
+                                         : "-");
       }
+      for (std::size_t a = 1; a < summaries.size(); ++a) {
+        const TargetResult* t = find(summaries[a].second);
+        const double d = t ? t->probability - reference[i].probability : 0.0;
+        text += fmt::format(" {:>13}", !t       ? "-"
+                                       : d == 0 ? "same"
+                                                : fmt::format("{:+.1f} pts", 100 * d));
+      }
+      text += "\n";
     }
   }
   return text;
@@ -196,7 +311,7 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   const ResultLayout& layout = base.paired.layout;
   if (!args.output.empty())
     write_comparison_hdf5(args.output, base.scenario, layout, comparisons, args.metric, seed,
-                          trials);
+                          trials, summaries);
   if (!args.csv_dir.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(args.csv_dir, ignored);
@@ -264,8 +379,9 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document,
       throw_input("--set {}: a range needs from <= to and a positive step", spec);
     const auto count = static_cast<long long>(std::floor((to - from) / step + 1e-9)) + 1;
     if (count > 10000) throw_input("--set {}: {} values is too many (at most 10000)", spec, count);
+    // 0.1 + 2 x 0.1 is 0.30000000000000004 in binary; the user meant 0.3.
     for (long long i = 0; i < count; ++i)
-      axis.values.push_back(from + static_cast<double>(i) * step);
+      axis.values.push_back(std::stod(format_user_value(from + static_cast<double>(i) * step)));
   } else {
     std::size_t start = 0;
     while (start <= values.size()) {
@@ -276,6 +392,11 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document,
     }
   }
   return axis;
+}
+
+//! Sweep output columns named p_target_... hold probabilities; the others amounts.
+bool is_probability(const std::string& column) {
+  return column.rfind("p_target_", 0) == 0;
 }
 
 void sweep_command(const std::string& base_path, const std::vector<std::string>& sets,
@@ -365,8 +486,11 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       std::ofstream out(std::filesystem::path(tmp) / "sweep.csv");
       out << "variant," << fmt::format("{}", fmt::join(header, ",")) << "\n";
       for (std::size_t v = 0; v < rows.size(); ++v) {
-        out << v + 1 << "," << fmt::format("{}", fmt::join(rows[v].values, ",")) << ","
-            << fmt::format("{}", fmt::join(rows[v].outputs, ",")) << "\n";
+        out << v + 1;
+        for (double value : rows[v].values) out << "," << format_user_value(value);
+        for (std::size_t i = 0; i < rows[v].outputs.size(); ++i)
+          out << "," << csv_number(rows[v].outputs[i], is_probability(columns[i]) ? 4 : 2);
+        out << "\n";
       }
     });
   }
@@ -383,6 +507,11 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
         }
         write_doubles(root, "sweep", {rows.size(), header.size()}, table.data(), "variant,column");
         write_strings(root, "columns", header);
+        write_provenance(
+            file, base.scenario,
+            Provenance{command_line_of(nullptr), seed, base.scenario.sha256, base.scenario.name,
+                       std::filesystem::absolute(base_path).string(), trials},
+            trials);
       } catch (const H5::Exception& e) {
         throw_input("{}: cannot write HDF5 file: {}", args.output, e.getDetailMsg());
       }
@@ -396,8 +525,11 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     fmt::print("{}\n", fmt::join(header, " | "));
     for (const auto& row : rows) {
       std::vector<std::string> cells;
-      for (double v : row.values) cells.push_back(fmt::format("{:g}", v));
-      for (double v : row.outputs) cells.push_back(fmt::format("{:.4g}", v));
+      for (double v : row.values) cells.push_back(format_user_value(v));
+      for (std::size_t i = 0; i < row.outputs.size(); ++i) {
+        cells.push_back(is_probability(columns[i]) ? format_percent(row.outputs[i])
+                                                   : format_amount(row.outputs[i]));
+      }
       fmt::print("{}\n", fmt::join(cells, " | "));
     }
   }

@@ -14,16 +14,17 @@
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include "sim/base/error.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
+#include "sim/engine/mpi_support.hpp"
+#include "sim/engine/runner.hpp"
+#include "sim/engine/summary.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/deal_export.hpp"
-#include "sim/base/error.hpp"
-#include "sim/engine/mpi_support.hpp"
 #include "sim/io/output.hpp"
-#include "sim/engine/runner.hpp"
 #include "sim/io/scenario_loader.hpp"
-#include "sim/engine/summary.hpp"
+#include "sim/io/summary_text.hpp"
 
 namespace opsim::cli {
 
@@ -45,6 +46,7 @@ struct RunArgs {
   std::string checkpoint;
   std::uint64_t checkpoint_every = 1000;
   bool quiet = false;
+  bool detail = false;
 };
 
 struct OutputArgs {
@@ -52,6 +54,7 @@ struct OutputArgs {
   std::string summary_json;
   std::string csv_dir;
   bool quiet = false;
+  bool detail = false;
 };
 
 //! "A:B" -> [A, B) within [0, trials].
@@ -88,7 +91,10 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
     std::filesystem::remove_all(out.csv_dir, ignored);
     write_csv(out.csv_dir, scenario, summary);
   }
-  if (!out.quiet) fmt::print("{}", format_summary_table(scenario, summary));
+  if (!out.quiet) {
+    fmt::print("{}", out.detail ? format_detail_table(scenario, summary)
+                                : format_summary_table(scenario, summary));
+  }
 }
 
 //! A run's checkpoint, written every --checkpoint-every trials and read back by a rerun of the
@@ -193,8 +199,8 @@ void run_command(const RunArgs& args, const std::string& command_line) {
   Scenario scenario;
   std::uint64_t trials = 0, seed = 0, first = 0, end = 0;
   int threads = 1;
-  const OutputArgs out{args.output, args.summary_json, args.csv_dir,
-                       args.quiet || mpi::rank() != 0};
+  const OutputArgs out{args.output, args.summary_json, args.csv_dir, args.quiet || mpi::rank() != 0,
+                       args.detail};
   mpi::collectively([&] {
     scenario = load_scenario(args.scenario);
     trials = args.trials.value_or(scenario.simulation.trials);
@@ -397,6 +403,8 @@ void add_run_commands(CLI::App& app) {
   run->add_option("--export-trial", args->export_trial,
                   "The trial --export-deals writes (default 0)");
   run->add_flag("-q,--quiet", args->quiet, "No progress or table");
+  run->add_flag("--detail", args->detail,
+                "Print every fiscal-year table, KPIs and target (default: a one-screen summary)");
   run->callback([args, run] { run_command(*args, command_line_of(run)); });
 
   auto shards = std::make_shared<std::vector<std::string>>();
@@ -408,6 +416,7 @@ void add_run_commands(CLI::App& app) {
   merge->add_option("--summary-json", merge_out->summary_json, "Write the summary as JSON");
   merge->add_option("--csv", merge_out->csv_dir, "Write summary CSV files into this folder");
   merge->add_flag("-q,--quiet", merge_out->quiet, "No table");
+  merge->add_flag("--detail", merge_out->detail, "Print every table (default: one screen)");
   merge->callback(
       [shards, merge_out, merge] { merge_command(*shards, *merge_out, command_line_of(merge)); });
 

@@ -10,8 +10,8 @@
 #include "models/territory/exact_cbc.hpp"
 #include "models/territory/generate.hpp"
 #include "models/territory/local_search.hpp"
-#include "sim/cli/cli.hpp"
 #include "sim/base/error.hpp"
+#include "sim/cli/cli.hpp"
 #include "sim/io/territory_io.hpp"
 
 namespace opsim::cli {

@@ -52,9 +52,6 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
 //! Writes monthly.csv, periods.csv, targets.csv and productivity.csv into `directory`.
 void write_csv(const std::string& directory, const Scenario& scenario, const Summary& summary);
 
-//! The summary table printed by `opsim run`.
-std::string format_summary_table(const Scenario& scenario, const Summary& summary);
-
 //! Labels of the result axes ("total" last for regions and segments).
 std::vector<std::string> region_labels(const Scenario& scenario);
 std::vector<std::string> segment_labels(const Scenario& scenario);

@@ -11,10 +11,10 @@
 #include <openssl/evp.h>
 
 #include "models/outcome.hpp"
-#include "sim/io/csv.hpp"
 #include "sim/base/error.hpp"
-#include "sim/io/json_reader.hpp"
 #include "sim/base/random.hpp"
+#include "sim/io/csv.hpp"
+#include "sim/io/json_reader.hpp"
 
 namespace opsim {
 
