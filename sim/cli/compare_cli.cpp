@@ -18,6 +18,7 @@
 #include "sim/io/number_format.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/scenario_loader.hpp"
+#include "sim/io/xlsx.hpp"
 
 namespace opsim::cli {
 
@@ -30,6 +31,7 @@ struct PairedArgs {
   std::string metric = "new_bookings";
   std::string output;
   std::string csv_dir;
+  std::string xlsx;
   bool quiet = false;
 };
 
@@ -41,12 +43,25 @@ struct Arm {
   RunResult independent;
 };
 
-RunResult run_arm(const Scenario& scenario, std::uint64_t trials, std::uint64_t seed, int threads) {
+//! Progress over every run of a comparison or sweep (rank 0's share under MPI).
+struct ArmProgress {
+  ProgressBar bar;
+  std::uint64_t done = 0;
+};
+
+RunResult run_arm(const Scenario& scenario, std::uint64_t trials, std::uint64_t seed, int threads,
+                  ArmProgress* progress = nullptr) {
   RunOptions options;
   options.end_trial = trials;
   options.seed = seed;
   options.threads = threads;
-  return mpi::run_distributed(scenario, options);
+  if (progress) {
+    const std::uint64_t offset = progress->done;
+    options.progress = [progress, offset](std::uint64_t n) { progress->bar.update(offset + n); };
+  }
+  RunResult result = mpi::run_distributed(scenario, options);
+  if (progress) progress->done += trials;
+  return result;
 }
 
 int metric_of(const std::string& name) {
@@ -205,6 +220,96 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
   });
 }
 
+//! The comparison as a workbook: Summary (scenarios side by side, then the differences),
+//! Targets (P(reach) per scenario) and Differences (every paired cell).
+std::vector<XlsxTable> comparison_workbook(
+    const Scenario& base, const ResultLayout& layout,
+    const std::vector<ScenarioComparison>& comparisons, const std::string& metric,
+    const std::vector<std::pair<std::string, Summary>>& summaries) {
+  const auto regions = region_labels(base);
+  const auto segments = segment_labels(base);
+  const std::string unit = fmt::format(" ({})", base.fx.currencies[base.fx.reporting].code);
+  const int k = metric_index(metric);
+  XlsxTable summary{"Summary",
+                    {{"period", CellKind::text, 10},
+                     {"coverage", CellKind::text, 28},
+                     {"region", CellKind::text, 10}},
+                    {},
+                    fmt::format("{}: mean per fiscal year and region (all segments); differences "
+                                "paired with common random numbers. Blank: identical.",
+                                metric)};
+  for (const auto& [name, s] : summaries)
+    summary.columns.push_back({name + unit, CellKind::amount, 16});
+  for (const auto& c : comparisons) {
+    summary.columns.push_back({c.name + " - " + summaries.front().first, CellKind::amount, 16});
+    summary.columns.push_back({"SE", CellKind::amount, 10});
+    summary.columns.push_back({"P(better)", CellKind::percent, 10});
+  }
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    const Period& period = layout.periods[p];
+    if (period.quarter != 0) continue;
+    for (int r = 0; r < layout.regions; ++r) {
+      std::vector<XlsxValue> row{period.label, period.coverage(), regions[r]};
+      for (const auto& entry : summaries)
+        row.push_back(
+            entry.second.period_mean[p * layout.cells() + layout.cell(r, layout.segments - 1, k)]);
+      for (const auto& c : comparisons) {
+        const PairedCell& x =
+            c.cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
+        const double none = std::numeric_limits<double>::quiet_NaN();
+        row.emplace_back(identical(x) ? 0.0 : x.mean);
+        row.emplace_back(identical(x) ? none : x.se);
+        row.emplace_back(identical(x) ? none : x.p_better);
+      }
+      summary.rows.push_back(std::move(row));
+    }
+  }
+  XlsxTable targets{
+      "Targets", {{"target", CellKind::text, 34}, {"amount" + unit, CellKind::amount, 16}}, {}, ""};
+  for (const auto& [name, s] : summaries) targets.columns.push_back({name, CellKind::percent, 12});
+  for (const auto& reference : summaries.front().second.targets) {
+    std::vector<XlsxValue> row{target_name(reference, layout, regions), reference.target.amount};
+    for (const auto& entry : summaries) {
+      double value = std::numeric_limits<double>::quiet_NaN();
+      for (const auto& t : entry.second.targets) {
+        if (t.cell == reference.cell && t.target.amount == reference.target.amount)
+          value = t.probability;
+      }
+      row.push_back(value);
+    }
+    targets.rows.push_back(std::move(row));
+  }
+  XlsxTable differences{"Differences",
+                        {{"alternative", CellKind::text, 16},
+                         {"period", CellKind::text, 10},
+                         {"region", CellKind::text, 10},
+                         {"segment", CellKind::text, 10},
+                         {"mean difference" + unit, CellKind::amount, 16},
+                         {"SE", CellKind::amount, 12},
+                         {"P5", CellKind::amount, 14},
+                         {"P50", CellKind::amount, 14},
+                         {"P95", CellKind::amount, 14},
+                         {"P(better)", CellKind::percent, 10},
+                         {"SE independent", CellKind::amount, 14},
+                         {"variance reduction", CellKind::number, 12}},
+                        {},
+                        "Variance reduction blank: identical scenarios (0 / 0)."};
+  for (const auto& c : comparisons) {
+    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+      for (int r = 0; r < layout.regions; ++r) {
+        for (int s = 0; s < layout.segments; ++s) {
+          const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
+          differences.rows.push_back(
+              {c.name, layout.periods[p].label, regions[r], segments[s], x.mean, x.se, x.p5, x.p50,
+               x.p95, x.p_better, x.se_independent,
+               identical(x) ? std::numeric_limits<double>::quiet_NaN() : x.variance_reduction});
+        }
+      }
+    }
+  }
+  return {summary, targets, differences};
+}
+
 //! Scenarios side by side: one column per scenario, then each alternative's difference.
 std::string comparison_table(const Scenario& base, const ResultLayout& layout,
                              const std::vector<ScenarioComparison>& comparisons,
@@ -245,6 +350,7 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
                                   : "n/a");
         }
       }
+      text.erase(text.find_last_not_of(' ') + 1);
       text += "\n";
     }
   }
@@ -294,11 +400,14 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   const std::uint64_t trials = args.trials.value_or(base.scenario.simulation.trials);
   const std::uint64_t seed = args.seed.value_or(base.scenario.simulation.seed);
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
-  base.paired = run_arm(base.scenario, trials, seed, threads);
+  ArmProgress progress{
+      ProgressBar(trials * (1 + 2 * alternatives.size()), !args.quiet && mpi::rank() == 0)};
+  base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
   for (auto& alt : alternatives) {
-    alt.paired = run_arm(alt.scenario, trials, seed, threads);
-    alt.independent = run_arm(alt.scenario, trials, independent_seed(seed), threads);
+    alt.paired = run_arm(alt.scenario, trials, seed, threads, &progress);
+    alt.independent = run_arm(alt.scenario, trials, independent_seed(seed), threads, &progress);
   }
+  progress.bar.finish();
   if (mpi::rank() != 0) return;
   std::vector<ScenarioComparison> comparisons;
   std::vector<std::pair<std::string, Summary>> summaries;
@@ -317,6 +426,9 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
     std::filesystem::remove_all(args.csv_dir, ignored);
     write_comparison_csv(args.csv_dir, base.scenario, layout, comparisons, args.metric, summaries);
   }
+  if (!args.xlsx.empty())
+    write_workbook(args.xlsx,
+                   comparison_workbook(base.scenario, layout, comparisons, args.metric, summaries));
   if (!args.quiet)
     fmt::print("{}", comparison_table(base.scenario, layout, comparisons, args.metric, summaries));
 }
@@ -330,6 +442,7 @@ void add_paired_options(CLI::App* command, PairedArgs& args) {
   command->add_option("--metric", args.metric, "Metric compared (default new_bookings)");
   command->add_option("-o,--output", args.output, "Write the comparison to this HDF5 file");
   command->add_option("--csv", args.csv_dir, "Write CSV files into this folder");
+  command->add_option("--xlsx", args.xlsx, "Write an Excel workbook");
   command->add_flag("-q,--quiet", args.quiet, "No table");
 }
 
@@ -337,6 +450,7 @@ void check_paired_outputs(const PairedArgs& args) {
   metric_of(args.metric);
   if (!args.output.empty()) require_parent_folder(args.output);
   if (!args.csv_dir.empty()) require_parent_folder(args.csv_dir);
+  if (!args.xlsx.empty()) require_parent_folder(args.xlsx);
 }
 
 //! One --set: a JSON pointer into the scenario and the values it takes.
@@ -420,7 +534,8 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   const std::uint64_t trials = args.trials.value_or(base.scenario.simulation.trials);
   const std::uint64_t seed = args.seed.value_or(base.scenario.simulation.seed);
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
-  base.paired = run_arm(base.scenario, trials, seed, threads);
+  ArmProgress progress{ProgressBar(trials * (1 + variants), !args.quiet && mpi::rank() == 0)};
+  base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
 
   struct Row {
     std::vector<double> values;
@@ -440,7 +555,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     }
     Scenario scenario = build_scenario(variant, fmt::format("{} (variant {})", base_path, v + 1),
                                        base_dir.empty() ? "." : base_dir, &cache);
-    const RunResult result = run_arm(scenario, trials, seed, threads);
+    const RunResult result = run_arm(scenario, trials, seed, threads, &progress);
     if (mpi::rank() != 0) continue;
     const Summary summary = summarise(scenario, result);
     const ResultLayout& layout = result.layout;
@@ -452,7 +567,12 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
           p * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1, metric);
       const PairedCell& d = diff.cells[(p * layout.regions + layout.regions - 1) * layout.segments +
                                        layout.segments - 1];
-      const std::string& label = layout.periods[p].label;
+      // A partial year says so in its column names: new_bookings_FY2029_partial_2_of_12_mean.
+      const Period& period = layout.periods[p];
+      const std::string label = period.partial()
+                                    ? fmt::format("{}_partial_{}_of_{}", period.label,
+                                                  period.months_covered, period.months())
+                                    : period.label;
       for (auto [name, value] : {std::pair<std::string, double>{"mean", summary.period_mean[cell]},
                                  {"p10", summary.period_quantiles[cell * kQuantiles + 1]},
                                  {"p50", summary.period_quantiles[cell * kQuantiles + 3]},
@@ -473,6 +593,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     }
     rows.push_back(std::move(row));
   }
+  progress.bar.finish();
   if (mpi::rank() != 0) return;
 
   std::vector<std::string> header;
@@ -516,6 +637,26 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
         throw_input("{}: cannot write HDF5 file: {}", args.output, e.getDetailMsg());
       }
     });
+  }
+  if (!args.xlsx.empty()) {
+    XlsxTable table{"Summary", {{"variant", CellKind::integer, 8}}, {}, ""};
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      const bool value = c < axes.size();
+      table.columns.push_back({header[c],
+                               value                                      ? CellKind::number
+                               : is_probability(columns[c - axes.size()]) ? CellKind::percent
+                                                                          : CellKind::amount,
+                               value ? 22.0 : 16.0});
+    }
+    for (std::size_t v = 0; v < rows.size(); ++v) {
+      std::vector<XlsxValue> row{static_cast<double>(v + 1)};
+      row.insert(row.end(), rows[v].values.begin(), rows[v].values.end());
+      row.insert(row.end(), rows[v].outputs.begin(), rows[v].outputs.end());
+      table.rows.push_back(std::move(row));
+    }
+    table.note =
+        fmt::format("{} trials per variant, seed {}, paired with the base scenario.", trials, seed);
+    write_workbook(args.xlsx, {table});
   }
   if (!args.quiet) {
     fmt::print(

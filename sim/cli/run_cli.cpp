@@ -25,6 +25,7 @@
 #include "sim/io/output.hpp"
 #include "sim/io/scenario_loader.hpp"
 #include "sim/io/summary_text.hpp"
+#include "sim/io/xlsx.hpp"
 
 namespace opsim::cli {
 
@@ -47,6 +48,7 @@ struct RunArgs {
   std::uint64_t checkpoint_every = 1000;
   bool quiet = false;
   bool detail = false;
+  std::string xlsx;
 };
 
 struct OutputArgs {
@@ -55,6 +57,7 @@ struct OutputArgs {
   std::string csv_dir;
   bool quiet = false;
   bool detail = false;
+  std::string xlsx;
 };
 
 //! "A:B" -> [A, B) within [0, trials].
@@ -74,7 +77,7 @@ std::pair<std::uint64_t, std::uint64_t> parse_trial_range(const std::string& tex
 }
 
 void check_output_folders(const OutputArgs& out) {
-  for (const std::string* path : {&out.output, &out.summary_json, &out.csv_dir}) {
+  for (const std::string* path : {&out.output, &out.summary_json, &out.csv_dir, &out.xlsx}) {
     if (!path->empty()) require_parent_folder(*path);
   }
 }
@@ -86,6 +89,7 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
   if (!out.output.empty()) write_hdf5(out.output, scenario, result, &summary, provenance);
   if (!out.summary_json.empty())
     write_summary_json(out.summary_json, scenario, summary, provenance);
+  if (!out.xlsx.empty()) write_workbook(out.xlsx, run_workbook(scenario, summary));
   if (!out.csv_dir.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(out.csv_dir, ignored);
@@ -200,7 +204,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
   std::uint64_t trials = 0, seed = 0, first = 0, end = 0;
   int threads = 1;
   const OutputArgs out{args.output, args.summary_json, args.csv_dir, args.quiet || mpi::rank() != 0,
-                       args.detail};
+                       args.detail, args.xlsx};
   mpi::collectively([&] {
     scenario = load_scenario(args.scenario);
     trials = args.trials.value_or(scenario.simulation.trials);
@@ -210,7 +214,8 @@ void run_command(const RunArgs& args, const std::string& command_line) {
                                ? std::pair<std::uint64_t, std::uint64_t>{0, trials}
                                : parse_trial_range(args.trial_range, trials);
     const bool complete = first == 0 && end == trials;
-    if (!complete && (!args.summary_json.empty() || !args.csv_dir.empty() || args.output.empty())) {
+    if (!complete && (!args.summary_json.empty() || !args.csv_dir.empty() || !args.xlsx.empty() ||
+                      args.output.empty())) {
       throw_input(
           "--trial-range {}: a shard run writes only its HDF5 shard (-o SHARD.h5); "
           "summaries come from `opsim merge`",
@@ -391,6 +396,8 @@ void add_run_commands(CLI::App& app) {
                   "Refuse to start above this memory estimate (e.g. 4G)");
   run->add_option("--summary-json", args->summary_json, "Write the summary as JSON");
   run->add_option("--csv", args->csv_dir, "Write summary CSV files into this folder");
+  run->add_option("--xlsx", args->xlsx,
+                  "Write an Excel workbook (Summary, then one sheet per table)");
   run->add_option("--trial-range", args->trial_range,
                   "Run only trials A:B and write them as a shard (-o)");
   run->add_option("--checkpoint", args->checkpoint,
@@ -415,6 +422,7 @@ void add_run_commands(CLI::App& app) {
   merge->add_option("-o,--output", merge_out->output, "Merged HDF5 file")->required();
   merge->add_option("--summary-json", merge_out->summary_json, "Write the summary as JSON");
   merge->add_option("--csv", merge_out->csv_dir, "Write summary CSV files into this folder");
+  merge->add_option("--xlsx", merge_out->xlsx, "Write an Excel workbook");
   merge->add_flag("-q,--quiet", merge_out->quiet, "No table");
   merge->add_flag("--detail", merge_out->detail, "Print every table (default: one screen)");
   merge->callback(

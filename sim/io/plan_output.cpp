@@ -11,6 +11,7 @@
 
 #include "sim/base/error.hpp"
 #include "sim/io/hdf5_util.hpp"
+#include "sim/io/number_format.hpp"
 
 namespace opsim {
 
@@ -390,9 +391,10 @@ void write_capacity_csv(const std::string& directory, const Scenario& scenario,
 
 std::string format_capacity_table(const Scenario& scenario, const plan::CapacityResult& result) {
   std::string out =
-      fmt::format("capacity plan ({}): {} hires, cost {:.0f}, confidence {:.3f}, {} trials\n",
+      fmt::format("capacity plan ({}): {} hires, cost {}, confidence {:.3f}, {} trials\n",
                   result.feasible ? "feasible" : "INFEASIBLE within the allowed hires",
-                  result.hires.size(), result.cost, result.confidence, result.trials);
+                  result.hires.size(), format_grouped(result.cost), result.confidence,
+                  format_grouped(static_cast<double>(result.trials)));
   std::map<std::string, int> counts;
   for (const auto& h : result.hires) {
     const auto cut = h.id.rfind('/');
@@ -402,10 +404,13 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
   for (const auto& [cell, n] : counts) out += fmt::format("  {:>4} x {}\n", n, cell);
   out += fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12}\n", "region", "target", "mean",
                      "P(target)", "se", "+1 hire dP", "dP company");
+  // A quantity that does not apply to a row (the company row's marginal hire) reads "n/a".
+  auto probability = [](double p) { return std::isfinite(p) ? fmt::format("{:.4f}", p) : "n/a"; };
   for (const auto& a : result.regions) {
-    out += fmt::format("{:<10} {:>14.0f} {:>14.0f} {:>9.4f} {:>7.4f} {:>12.4f} {:>12.4f}\n", a.id,
-                       a.target, a.mean, a.probability, a.probability_se, a.marginal_probability,
-                       a.marginal_company);
+    out += fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12}\n", a.id,
+                       format_grouped(a.target), format_grouped(a.mean), probability(a.probability),
+                       probability(a.probability_se), probability(a.marginal_probability),
+                       probability(a.marginal_company));
   }
   return out;
 }

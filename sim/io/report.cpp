@@ -160,7 +160,8 @@ h1{font-size:1.6em;margin-bottom:4px}h2{border-bottom:2px solid #dde3ea;padding-
 h3{margin-top:24px}.note{color:#5a6572;font-size:.92em}
 table{border-collapse:collapse;margin:8px 0 16px;font-size:.92em}
 th,td{border:1px solid #dde3ea;padding:3px 8px}th{background:#f3f6f9;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.wide{overflow-x:auto;max-width:100%}
 tr.partial td{color:#8a6d00;background:#fffbea}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
 svg.chart{background:#fff;border:1px solid #e6eaef}

@@ -83,7 +83,7 @@ std::string compare_section(H5Reader& f) {
 
   // The distribution of each difference: P5 / P50 / P95 per region, for each whole year.
   html +=
-      "<h2>Distribution of the differences (P5–P95 across trials, dot: mean)</h2>\n"
+      "<h2>Distribution of the differences across trials</h2>\n"
       "<div class=\"charts\">\n";
   for (std::size_t a = 1; a < n; ++a) {
     const std::string group = fmt::format("/alternative_{}/", a);
@@ -95,6 +95,7 @@ std::string compare_section(H5Reader& f) {
       chart.y_format([](double v) { return format_amount(v); });
       chart.x_categories(regions);
       std::vector<double> x, lo, hi, mid, mean;
+      bool all_identical = true;
       for (std::size_t r = 0; r < R; ++r) {
         const std::size_t i = (p * R + r) * S + S - 1;
         x.push_back(static_cast<double>(r));
@@ -102,11 +103,17 @@ std::string compare_section(H5Reader& f) {
         hi.push_back(p95[a][i]);
         mid.push_back(p50[i]);
         mean.push_back(diff[a][i]);
+        all_identical = all_identical && diff[a][i] == 0 && p5[a][i] == 0 && p95[a][i] == 0;
       }
-      std::vector<double> heights;
-      for (std::size_t r = 0; r < R; ++r) heights.push_back(mid[r]);
-      chart.band(x, lo, hi, "#6baed6", 0.35, "P5–P95");
-      chart.line(x, mean, "#08519c", "mean difference");
+      if (all_identical) {
+        html += fmt::format("<p>{} and {} are identical in {} {}: no differences to draw.</p>\n",
+                            html_escape(names[a]), html_escape(names[0]), html_escape(metric),
+                            html_escape(periods[p]));
+        continue;
+      }
+      chart.ranges(x, lo, hi, 0.5, "#6baed6", "P5–P95");
+      chart.dots(x, mid, "#08519c", "median");
+      chart.dots(x, mean, "#d62728", "mean");
       chart.horizontal_marker(0.0, "#555555", "no change");
       html += chart.render(540, 280);
     }
@@ -137,8 +144,10 @@ std::string compare_section(H5Reader& f) {
       }
       for (std::size_t a = 1; a < n; ++a) {
         const double d = probability[a * T + t] - probability[t];
-        html += fmt::format("<td class=\"num\">{}</td>",
-                            std::isnan(d) ? "n/a" : fmt::format("{:+.1f} pts", 100 * d));
+        html += fmt::format("<td class=\"num\">{}</td>", std::isnan(d) ? "n/a"
+                                                         : d == 0
+                                                             ? "same"
+                                                             : fmt::format("{:+.1f} pts", 100 * d));
       }
       html += "</tr>\n";
     }
@@ -169,7 +178,7 @@ std::string sweep_section(H5Reader& f) {
     if (name.size() < 5 || name.substr(name.size() - 5) != "_mean") continue;
     const std::string stem = name.substr(0, name.size() - 5);
     if (columns[c + 1] != stem + "_p10" || columns[c + 3] != stem + "_p90") continue;
-    SvgChart chart(stem, columns[0], "amount");
+    SvgChart chart(stem, columns[0], f.attribute("reporting_currency"));
     chart.y_format([](double v) { return format_amount(v); });
     chart.x_format([](double v) { return format_user_value(v); });
     std::vector<double> x, mean, lo, hi;
@@ -183,7 +192,7 @@ std::string sweep_section(H5Reader& f) {
     chart.line(x, mean, "#08519c", "mean");
     html += chart.render(540, 280);
   }
-  html += "</div>\n<h2>Every variant</h2>\n<table class=\"sweep\">\n<tr>";
+  html += "</div>\n<h2>Every variant</h2>\n<div class=\"wide\"><table class=\"sweep\">\n<tr>";
   for (const auto& name : columns) html += fmt::format("<th>{}</th>", html_escape(name));
   html += "</tr>\n";
   for (std::size_t r = 0; r < rows; ++r) {
@@ -197,7 +206,7 @@ std::string sweep_section(H5Reader& f) {
     }
     html += "</tr>\n";
   }
-  html += "</table>\n";
+  html += "</table></div>\n";
   return html;
 }
 

@@ -83,6 +83,17 @@ void SvgChart::bars(const std::vector<double>& x, const std::vector<double>& hei
   marks_.push_back({Mark::bars, x, height, {}, colour, legend, 1.0, width, false});
 }
 
+void SvgChart::ranges(const std::vector<double>& x, const std::vector<double>& low,
+                      const std::vector<double>& high, double width, const std::string& colour,
+                      const std::string& legend) {
+  marks_.push_back({Mark::ranges, x, low, high, colour, legend, 0.6, width, false});
+}
+
+void SvgChart::dots(const std::vector<double>& x, const std::vector<double>& y,
+                    const std::string& colour, const std::string& legend) {
+  marks_.push_back({Mark::dots, x, y, {}, colour, legend, 1.0, 0.0, false});
+}
+
 void SvgChart::vertical_marker(double x, const std::string& colour, const std::string& label) {
   marks_.push_back({Mark::vmark, {x}, {}, {}, colour, label, 1.0, 0.0, true});
 }
@@ -103,8 +114,9 @@ std::string SvgChart::render(int width, int height) const {
     if (std::isfinite(v)) y_min = std::min(y_min, v), y_max = std::max(y_max, v);
   };
   for (const Mark& m : marks_) {
-    for (double v : m.x) grow_x(m.kind == Mark::bars ? v - m.width / 2 : v);
-    if (m.kind == Mark::bars)
+    const bool wide = m.kind == Mark::bars || m.kind == Mark::ranges;
+    for (double v : m.x) grow_x(wide ? v - m.width / 2 : v);
+    if (wide)
       for (double v : m.x) grow_x(v + m.width / 2);
     for (double v : m.a) grow_y(v);
     for (double v : m.b) grow_y(v);
@@ -162,8 +174,8 @@ std::string SvgChart::render(int width, int height) const {
     svg += fmt::format(
         "<rect x=\"{:.1f}\" y=\"{}\" width=\"12\" height=\"10\" fill=\"{}\" opacity=\"{}\"/>"
         "<text x=\"{:.1f}\" y=\"{}\" class=\"tick\">{}</text>\n",
-        legend_x, height - 14, m.colour, m.kind == Mark::band ? m.opacity : 1.0, legend_x + 16,
-        height - 5, html_escape(m.legend));
+        legend_x, height - 14, m.colour, m.opacity, legend_x + 16, height - 5,
+        html_escape(m.legend));
     legend_x += 28 + 6.5 * static_cast<double>(m.legend.size());
   };
   for (const Mark& m : marks_) {
@@ -198,6 +210,23 @@ std::string SvgChart::render(int width, int height) const {
               "<rect class=\"data\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
               "fill=\"{}\"/>\n",
               x0, y0, std::max(0.5, x1 - x0 - 0.5), y1 - y0, m.colour);
+        }
+        break;
+      case Mark::ranges:
+        for (std::size_t i = 0; i < m.x.size(); ++i) {
+          const double x0 = px(m.x[i] - m.width / 2), x1 = px(m.x[i] + m.width / 2);
+          const double y0 = py(std::max(m.a[i], m.b[i])), y1 = py(std::min(m.a[i], m.b[i]));
+          svg += fmt::format(
+              "<rect class=\"data\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+              "fill=\"{}\" opacity=\"{}\"/>\n",
+              x0, y0, x1 - x0, std::max(1.0, y1 - y0), m.colour, m.opacity);
+        }
+        break;
+      case Mark::dots:
+        for (std::size_t i = 0; i < m.x.size(); ++i) {
+          svg += fmt::format(
+              "<circle class=\"data\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4\" fill=\"{}\"/>\n",
+              px(m.x[i]), py(m.a[i]), m.colour);
         }
         break;
       case Mark::vmark:

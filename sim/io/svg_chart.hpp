@@ -28,6 +28,13 @@ class SvgChart {
   //! Bars of equal width centred on x.
   void bars(const std::vector<double>& x, const std::vector<double>& height, double width,
             const std::string& colour, const std::string& legend);
+  //! Vertical ranges [low, high] of equal width centred on x (an interval per category).
+  void ranges(const std::vector<double>& x, const std::vector<double>& low,
+              const std::vector<double>& high, double width, const std::string& colour,
+              const std::string& legend);
+  //! Unconnected points.
+  void dots(const std::vector<double>& x, const std::vector<double>& y, const std::string& colour,
+            const std::string& legend);
   void vertical_marker(double x, const std::string& colour, const std::string& label);
   void horizontal_marker(double y, const std::string& colour, const std::string& label);
 
@@ -35,7 +42,7 @@ class SvgChart {
 
  private:
   struct Mark {
-    enum Kind { band, line, bars, vmark, hmark } kind;
+    enum Kind { band, line, bars, ranges, dots, vmark, hmark } kind;
     std::vector<double> x, a, b;  // line: a = y; band: a = low, b = high; bars: a = height
     std::string colour, legend;
     double opacity = 1.0, width = 0.0;
