@@ -60,6 +60,11 @@ int run_app(int argc, char** argv) {
   app.set_version_flag("--version",
                        fmt::format("opsim {} ({})", OPSIM_VERSION, OPSIM_GIT_REVISION));
   app.require_subcommand(1);
+  // Accepted after the command name too (fallthrough): opsim run X --progress-every 10.
+  app.fallthrough();
+  app.add_option("--progress-every", ProgressBar::interval(),
+                 "Seconds between progress lines when stderr is not a terminal (default 60)")
+      ->check(CLI::Range(0.1, 86400.0));
   set_command_line(argc, argv);
   try {
     add_run_commands(app);
@@ -70,6 +75,7 @@ int run_app(int argc, char** argv) {
     add_plan_commands(app);
     add_calibrate_commands(app);
     add_input_options(app);
+    add_report_command(app);
     refuse_under_mpi_unless_split(app);
     app.parse(argc, argv);
     return 0;

@@ -22,5 +22,7 @@ void add_compare_commands(CLI::App& app);
 void add_plan_commands(CLI::App& app);
 //! calibrate and backtest (sim/calibrate_cli.cpp).
 void add_calibrate_commands(CLI::App& app);
+//! `opsim report`.
+void add_report_command(CLI::App& app);
 
 }  // namespace opsim::cli

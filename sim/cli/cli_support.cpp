@@ -145,23 +145,47 @@ const InputOptions& input_options() {
   return g_input_options;
 }
 
-ProgressBar::ProgressBar(std::uint64_t total, bool enabled)
+ProgressBar::ProgressBar(std::uint64_t total, bool enabled, std::string unit)
     : total_(total),
-      enabled_(enabled && isatty(STDERR_FILENO)),
+      enabled_(enabled),
+      terminal_(isatty(STDERR_FILENO) != 0),
+      unit_(std::move(unit)),
       start_(std::chrono::steady_clock::now()) {}
+
+double& ProgressBar::interval() {
+  static double seconds = 60.0;
+  return seconds;
+}
+
+std::string format_duration(double seconds) {
+  const auto s = static_cast<long long>(std::llround(std::max(0.0, seconds)));
+  if (s >= 3600) return fmt::format("{}h {:02d}m", s / 3600, (s % 3600) / 60);
+  if (s >= 60) return fmt::format("{}m {:02d}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
 
 void ProgressBar::update(std::uint64_t done) {
   if (!enabled_ || total_ == 0) return;
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double fraction = static_cast<double>(done) / static_cast<double>(total_);
+  const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
+  if (!terminal_) {
+    if (elapsed - last_line_ < interval() || done >= total_) return;
+    last_line_ = elapsed;
+    const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
+    fmt::print(stderr, "opsim: {}/{} {} ({:.1f}%), {:.1f} {}/s, ETA {}\n", done, total_, unit_,
+               100 * fraction, rate, unit_, format_duration(eta));
+    std::fflush(stderr);
+    return;
+  }
   if (elapsed < 1.0 && !shown_) return;
   shown_ = true;
-  const double fraction = static_cast<double>(done) / static_cast<double>(total_);
   const int width = 30;
   const int filled = static_cast<int>(fraction * width);
-  const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
-  fmt::print(stderr, "\r[{}{}] {:5.1f}%  {}/{} trials  ETA {:.0f}s ", std::string(filled, '#'),
-             std::string(width - filled, '.'), 100 * fraction, done, total_, eta);
+  fmt::print(stderr, "\r[{}{}] {:5.1f}%  {}/{} {}  ETA {} ", std::string(filled, '#'),
+             std::string(width - filled, '.'), 100 * fraction, done, total_, unit_,
+             format_duration(eta));
   std::fflush(stderr);
 }
 

@@ -65,18 +65,29 @@ void set_command_line(int argc, char** argv);
 void add_input_options(CLI::App& app);
 const InputOptions& input_options();
 
-//! A progress bar with ETA on stderr, shown only on a terminal and after one second.
+//! Progress of a long command on stderr: on a terminal a bar with ETA (after one second); when
+//! stderr is not a terminal (a batch log) one line every `interval()` seconds with the work
+//! done, the rate and the ETA, so that the log shows the job is alive.
 class ProgressBar {
  public:
-  ProgressBar(std::uint64_t total, bool enabled);
+  ProgressBar(std::uint64_t total, bool enabled, std::string unit = "trials");
   void update(std::uint64_t done);
   void finish();
+
+  //! Seconds between log lines off a terminal (--progress-every; default 60).
+  static double& interval();
 
  private:
   std::uint64_t total_;
   bool enabled_;
+  bool terminal_;
   bool shown_ = false;
+  std::string unit_;
   std::chrono::steady_clock::time_point start_;
+  double last_line_ = 0.0;
 };
+
+//! "1h 02m", "6m 11s", "42s".
+std::string format_duration(double seconds);
 
 }  // namespace opsim::cli

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 
 #include <H5Cpp.h>
@@ -15,10 +16,12 @@
 #include "sim/io/csv.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/json_pointer.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
+#include "sim/io/xlsx.hpp"
 
 namespace opsim::cli {
 
@@ -31,6 +34,7 @@ struct PairedArgs {
   std::string metric = "new_bookings";
   std::string output;
   std::string csv_dir;
+  std::string xlsx;
   bool quiet = false;
 };
 
@@ -42,12 +46,25 @@ struct Arm {
   RunResult independent;
 };
 
-RunResult run_arm(const Scenario& scenario, std::uint64_t trials, std::uint64_t seed, int threads) {
+//! Progress over every run of a comparison or sweep (rank 0's share under MPI).
+struct ArmProgress {
+  ProgressBar bar;
+  std::uint64_t done = 0;
+};
+
+RunResult run_arm(const Scenario& scenario, std::uint64_t trials, std::uint64_t seed, int threads,
+                  ArmProgress* progress = nullptr) {
   RunOptions options;
   options.end_trial = trials;
   options.seed = seed;
   options.threads = threads;
-  return mpi::run_distributed(scenario, options);
+  if (progress) {
+    const std::uint64_t offset = progress->done;
+    options.progress = [progress, offset](std::uint64_t n) { progress->bar.update(offset + n); };
+  }
+  RunResult result = mpi::run_distributed(scenario, options);
+  if (progress) progress->done += trials;
+  return result;
 }
 
 int metric_of(const std::string& name) {
@@ -61,6 +78,17 @@ std::string scenario_name(const Scenario& s) {
   return s.name.empty() ? std::filesystem::path(s.source).stem().string() : s.name;
 }
 
+//! A paired difference whose every trial is zero: the scenarios agree on this cell.
+bool identical(const PairedCell& x) {
+  return x.mean == 0 && x.se == 0 && x.p5 == 0 && x.p95 == 0 && x.p_better == 0;
+}
+
+std::string target_name(const TargetResult& t, const ResultLayout& layout,
+                        const std::vector<std::string>& regions) {
+  return fmt::format("{} {} {}", t.target.metric, layout.periods[t.period].label,
+                     t.target.region < 0 ? "total" : regions[t.target.region]);
+}
+
 void write_comparison_csv(const std::string& dir, const Scenario& base, const ResultLayout& layout,
                           const std::vector<ScenarioComparison>& comparisons,
                           const std::string& metric,
@@ -68,26 +96,29 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
   const auto regions = region_labels(base);
   const auto segments = segment_labels(base);
   std::vector<FolderFile> files;
-  files.push_back({"differences.csv", [&](std::ostream& out) {
-                     out << "alternative,period,region,segment,metric,mean_difference,se,p5,p50,"
-                            "p95,p_alternative_"
-                            "better,"
-                            "se_independent,variance_reduction\n";
-                     for (const auto& c : comparisons) {
-                       for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-                         for (int r = 0; r < layout.regions; ++r) {
-                           for (int s = 0; s < layout.segments; ++s) {
-                             const PairedCell& x =
-                                 c.cells[(p * layout.regions + r) * layout.segments + s];
-                             out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name,
-                                                layout.periods[p].label, regions[r], segments[s],
-                                                metric, x.mean, x.se, x.p5, x.p50, x.p95,
-                                                x.p_better, x.se_independent, x.variance_reduction);
-                           }
-                         }
-                       }
-                     }
-                   }});
+  files.push_back(
+      {"differences.csv", [&](std::ostream& out) {
+         out << "alternative,period,region,segment,metric,mean_difference,se,p5,p50,p95,p_"
+                "alternative_"
+                "better,se_independent,variance_reduction,note\n";
+         for (const auto& c : comparisons) {
+           for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+             for (int r = 0; r < layout.regions; ++r) {
+               for (int s = 0; s < layout.segments; ++s) {
+                 const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
+                 // Undefined (a variance reduction of identical scenarios: 0 / 0) is left empty.
+                 out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name,
+                                    layout.periods[p].label, regions[r], segments[s], metric,
+                                    csv_number(x.mean, 2), csv_number(x.se, 2), csv_number(x.p5, 2),
+                                    csv_number(x.p50, 2), csv_number(x.p95, 2),
+                                    csv_number(x.p_better, 4), csv_number(x.se_independent, 2),
+                                    identical(x) ? "" : csv_number(x.variance_reduction, 4),
+                                    identical(x) ? "identical" : layout.periods[p].coverage());
+               }
+             }
+           }
+         }
+       }});
   files.push_back(
       {"targets.csv", [&](std::ostream& targets) {
          targets << "scenario,metric,period,region,segment,target,probability,standard_error\n";
@@ -97,17 +128,68 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
                                     layout.periods[t.period].label,
                                     t.target.region < 0 ? "total" : regions[t.target.region],
                                     t.target.segment < 0 ? "total" : segments[t.target.segment],
-                                    t.target.amount, t.probability, t.standard_error);
+                                    csv_number(t.target.amount, 2), csv_number(t.probability, 4),
+                                    csv_number(t.standard_error, 4));
            }
          }
        }});
   write_folder_files(dir, files);
 }
 
+//! /labels for the axes of the comparison and /scenarios: each scenario's mean of the metric per
+//! period and region (all segments) and its targets' P(reach), base first.
+void write_comparison_labels(H5::H5File& file, const Scenario& base, const ResultLayout& layout,
+                             const std::string& metric,
+                             const std::vector<std::pair<std::string, Summary>>& summaries) {
+  H5::Group labels = file.createGroup("/labels");
+  std::vector<std::string> periods, coverage, names, targets;
+  for (const auto& p : layout.periods) {
+    periods.push_back(p.label);
+    coverage.push_back(p.coverage());
+  }
+  write_strings(labels, "periods", periods);
+  write_strings(labels, "period_coverage", coverage);
+  write_strings(labels, "regions", region_labels(base));
+  write_strings(labels, "segments", segment_labels(base));
+  const auto regions = region_labels(base);
+  for (const auto& t : summaries.front().second.targets)
+    targets.push_back(target_name(t, layout, regions));
+  write_strings(labels, "targets", targets);
+  H5::Group group = file.createGroup("/scenarios");
+  const int k = metric_index(metric);
+  std::vector<double> means, probability, se, amount;
+  for (const auto& [name, summary] : summaries) {
+    names.push_back(name);
+    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+      for (int r = 0; r < layout.regions; ++r)
+        means.push_back(
+            summary.period_mean[p * layout.cells() + layout.cell(r, layout.segments - 1, k)]);
+    }
+    for (const auto& reference : summaries.front().second.targets) {
+      double value = std::numeric_limits<double>::quiet_NaN(), error = value;
+      for (const auto& t : summary.targets) {
+        if (t.cell == reference.cell && t.target.amount == reference.target.amount)
+          value = t.probability, error = t.standard_error;
+      }
+      probability.push_back(value);
+      se.push_back(error);
+    }
+  }
+  for (const auto& t : summaries.front().second.targets) amount.push_back(t.target.amount);
+  write_strings(group, "names", names);
+  const hsize_t n = summaries.size(), P = layout.periods.size(),
+                R = static_cast<hsize_t>(layout.regions), T = targets.size();
+  write_doubles(group, "period_mean", {n, P, R}, means.data(), "scenario,period,region");
+  write_doubles(group, "target_probability", {n, T}, probability.data(), "scenario,target");
+  write_doubles(group, "target_standard_error", {n, T}, se.data(), "scenario,target");
+  write_doubles(group, "target_amount", {T}, amount.data(), "target");
+}
+
 void write_comparison_hdf5(const std::string& path, const Scenario& base,
                            const ResultLayout& layout,
                            const std::vector<ScenarioComparison>& comparisons,
-                           const std::string& metric, std::uint64_t seed, std::uint64_t trials) {
+                           const std::string& metric, std::uint64_t seed, std::uint64_t trials,
+                           const std::vector<std::pair<std::string, Summary>>& summaries) {
   write_hdf5_document(path, [&](H5::H5File& file) {
     H5::Group root = file.openGroup("/");
     string_attribute(root, "metric", metric);
@@ -117,6 +199,7 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
     string_attribute(root, "independent_seed", std::to_string(independent_seed(seed)));
     const std::vector<hsize_t> dims{layout.periods.size(), static_cast<hsize_t>(layout.regions),
                                     static_cast<hsize_t>(layout.segments)};
+    write_comparison_labels(file, base, layout, metric, summaries);
     for (std::size_t a = 0; a < comparisons.size(); ++a) {
       H5::Group group = file.createGroup(fmt::format("/alternative_{}", a + 1));
       string_attribute(group, "name", comparisons[a].name);
@@ -137,37 +220,174 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
   });
 }
 
+//! The comparison as a workbook: Summary (scenarios side by side, then the differences),
+//! Targets (P(reach) per scenario) and Differences (every paired cell).
+std::vector<XlsxTable> comparison_workbook(
+    const Scenario& base, const ResultLayout& layout,
+    const std::vector<ScenarioComparison>& comparisons, const std::string& metric,
+    const std::vector<std::pair<std::string, Summary>>& summaries) {
+  const auto regions = region_labels(base);
+  const auto segments = segment_labels(base);
+  const std::string unit = fmt::format(" ({})", base.fx.currencies[base.fx.reporting].code);
+  const int k = metric_index(metric);
+  XlsxTable summary{"Summary",
+                    {{"period", CellKind::text, 10},
+                     {"coverage", CellKind::text, 28},
+                     {"region", CellKind::text, 10}},
+                    {},
+                    fmt::format("{}: mean per fiscal year and region (all segments); differences "
+                                "paired with common random numbers. Blank: identical.",
+                                metric)};
+  for (const auto& [name, s] : summaries)
+    summary.columns.push_back({name + unit, CellKind::amount, 16});
+  for (const auto& c : comparisons) {
+    summary.columns.push_back({c.name + " - " + summaries.front().first, CellKind::amount, 16});
+    summary.columns.push_back({"SE", CellKind::amount, 10});
+    summary.columns.push_back({"P(better)", CellKind::percent, 10});
+  }
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    const Period& period = layout.periods[p];
+    if (period.quarter != 0) continue;
+    for (int r = 0; r < layout.regions; ++r) {
+      std::vector<XlsxValue> row{period.label, period.coverage(), regions[r]};
+      for (const auto& entry : summaries)
+        row.push_back(
+            entry.second.period_mean[p * layout.cells() + layout.cell(r, layout.segments - 1, k)]);
+      for (const auto& c : comparisons) {
+        const PairedCell& x =
+            c.cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
+        const double none = std::numeric_limits<double>::quiet_NaN();
+        row.emplace_back(identical(x) ? 0.0 : x.mean);
+        row.emplace_back(identical(x) ? none : x.se);
+        row.emplace_back(identical(x) ? none : x.p_better);
+      }
+      summary.rows.push_back(std::move(row));
+    }
+  }
+  XlsxTable targets{
+      "Targets", {{"target", CellKind::text, 34}, {"amount" + unit, CellKind::amount, 16}}, {}, ""};
+  for (const auto& [name, s] : summaries) targets.columns.push_back({name, CellKind::percent, 12});
+  for (const auto& reference : summaries.front().second.targets) {
+    std::vector<XlsxValue> row{target_name(reference, layout, regions), reference.target.amount};
+    for (const auto& entry : summaries) {
+      double value = std::numeric_limits<double>::quiet_NaN();
+      for (const auto& t : entry.second.targets) {
+        if (t.cell == reference.cell && t.target.amount == reference.target.amount)
+          value = t.probability;
+      }
+      row.push_back(value);
+    }
+    targets.rows.push_back(std::move(row));
+  }
+  XlsxTable differences{"Differences",
+                        {{"alternative", CellKind::text, 16},
+                         {"period", CellKind::text, 10},
+                         {"region", CellKind::text, 10},
+                         {"segment", CellKind::text, 10},
+                         {"mean difference" + unit, CellKind::amount, 16},
+                         {"SE", CellKind::amount, 12},
+                         {"P5", CellKind::amount, 14},
+                         {"P50", CellKind::amount, 14},
+                         {"P95", CellKind::amount, 14},
+                         {"P(better)", CellKind::percent, 10},
+                         {"SE independent", CellKind::amount, 14},
+                         {"variance reduction", CellKind::number, 12}},
+                        {},
+                        "Variance reduction blank: identical scenarios (0 / 0)."};
+  for (const auto& c : comparisons) {
+    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+      for (int r = 0; r < layout.regions; ++r) {
+        for (int s = 0; s < layout.segments; ++s) {
+          const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
+          differences.rows.push_back(
+              {c.name, layout.periods[p].label, regions[r], segments[s], x.mean, x.se, x.p5, x.p50,
+               x.p95, x.p_better, x.se_independent,
+               identical(x) ? std::numeric_limits<double>::quiet_NaN() : x.variance_reduction});
+        }
+      }
+    }
+  }
+  return {summary, targets, differences};
+}
+
+//! Scenarios side by side: one column per scenario, then each alternative's difference.
 std::string comparison_table(const Scenario& base, const ResultLayout& layout,
                              const std::vector<ScenarioComparison>& comparisons,
                              const std::string& metric,
                              const std::vector<std::pair<std::string, Summary>>& summaries) {
   const auto regions = region_labels(base);
-  std::string text;
-  for (const auto& c : comparisons) {
-    text += fmt::format("\n{} minus base, {} (paired, common random numbers)\n", c.name, metric);
-    text += fmt::format("{:<10} {:<8} {:>14} {:>12} {:>14} {:>14} {:>14} {:>9} {:>9}\n", "period",
-                        "region", "mean diff", "SE", "P5", "P50", "P95", "P(better)", "var.red.");
-    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-      if (layout.periods[p].quarter != 0) continue;
-      for (int r = 0; r < layout.regions; ++r) {
+  const int k = metric_index(metric);
+  std::string text = fmt::format(
+      "\n{}, mean per fiscal year and region (all segments); differences paired with common "
+      "random numbers\n",
+      metric);
+  text += fmt::format("{:<8} {:<7}", "period", "region");
+  for (const auto& [name, summary] : summaries) text += fmt::format(" {:>10.10}", name);
+  for (const auto& c : comparisons)
+    text += fmt::format(" {:>18.18} {:>9} {:>8}", "diff " + c.name, "P(better)", "var.red.");
+  text += "\n";
+  std::vector<std::string> partial;
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    const Period& period = layout.periods[p];
+    if (period.quarter != 0) continue;
+    if (period.partial()) partial.push_back(period.display_label());
+    for (int r = 0; r < layout.regions; ++r) {
+      const std::size_t c = p * layout.cells() + layout.cell(r, layout.segments - 1, k);
+      text += fmt::format("{:<8} {:<7}", period.label + (period.partial() ? "*" : ""), regions[r]);
+      for (const auto& entry : summaries)
+        text += fmt::format(" {:>10}", format_amount(entry.second.period_mean[c]));
+      for (const auto& comparison : comparisons) {
         const PairedCell& x =
-            c.cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
-        text += fmt::format(
-            "{:<10} {:<8} {:>14.0f} {:>12.0f} {:>14.0f} {:>14.0f} {:>14.0f} {:>8.1f}% {:>8.1f}x\n",
-            layout.periods[p].label, regions[r], x.mean, x.se, x.p5, x.p50, x.p95, 100 * x.p_better,
-            x.variance_reduction);
+            comparison.cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
+        if (identical(x)) {
+          text += fmt::format(" {:>18} {:>9} {:>8}", "identical", "", "");
+        } else {
+          text += fmt::format(" {:>18} {:>9} {:>8}",
+                              fmt::format("{} ±{}", format_amount(x.mean), format_amount(x.se)),
+                              format_percent(x.p_better),
+                              std::isfinite(x.variance_reduction)
+                                  ? fmt::format("{:.1f}x", x.variance_reduction)
+                                  : "n/a");
+        }
       }
+      text.erase(text.find_last_not_of(' ') + 1);
+      text += "\n";
     }
   }
+  for (const auto& label : partial) text += fmt::format("* {}\n", label);
   if (!summaries.front().second.targets.empty()) {
-    text += "\nprobability of reaching each target\n";
-    for (const auto& [name, summary] : summaries) {
-      for (const auto& t : summary.targets) {
-        text += fmt::format("{:<28} {} {} {:<8} {:>7.1f}% ±{:.1f}\n", name, t.target.metric,
-                            layout.periods[t.period].label,
-                            t.target.region < 0 ? "total" : regions[t.target.region],
-                            100 * t.probability, 100 * t.standard_error);
+    text += fmt::format("\n{:<34}", "P(reach) ±SE");
+    for (const auto& [name, summary] : summaries) text += fmt::format(" {:>13.13}", name);
+    for (std::size_t a = 1; a < summaries.size(); ++a)
+      text += fmt::format(" {:>13.13}", "diff " + summaries[a].first);
+    text += "\n";
+    const auto& reference = summaries.front().second.targets;
+    for (std::size_t i = 0; i < reference.size(); ++i) {
+      const Period& period = layout.periods[reference[i].period];
+      text += fmt::format(
+          "{:<34}", target_name(reference[i], layout, regions) + (period.partial() ? "*" : ""));
+      // Alternatives may set other targets: match by cell, "-" where a scenario lacks it.
+      auto find = [&](const Summary& summary) -> const TargetResult* {
+        for (const auto& t : summary.targets) {
+          if (t.cell == reference[i].cell && t.target.amount == reference[i].target.amount)
+            return &t;
+        }
+        return nullptr;
+      };
+      for (const auto& entry : summaries) {
+        const TargetResult* t = find(entry.second);
+        text += fmt::format(" {:>13}", t ? fmt::format("{} ±{:.1f}", format_percent(t->probability),
+                                                       100 * t->standard_error)
+                                         : "-");
       }
+      for (std::size_t a = 1; a < summaries.size(); ++a) {
+        const TargetResult* t = find(summaries[a].second);
+        const double d = t ? t->probability - reference[i].probability : 0.0;
+        text += fmt::format(" {:>13}", !t       ? "-"
+                                       : d == 0 ? "same"
+                                                : fmt::format("{:+.1f} pts", 100 * d));
+      }
+      text += "\n";
     }
   }
   return text;
@@ -180,11 +400,14 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   const std::uint64_t trials = args.trials.value_or(base.scenario.simulation.trials);
   const std::uint64_t seed = args.seed.value_or(base.scenario.simulation.seed);
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
-  base.paired = run_arm(base.scenario, trials, seed, threads);
+  ArmProgress progress{
+      ProgressBar(trials * (1 + 2 * alternatives.size()), !args.quiet && mpi::rank() == 0)};
+  base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
   for (auto& alt : alternatives) {
-    alt.paired = run_arm(alt.scenario, trials, seed, threads);
-    alt.independent = run_arm(alt.scenario, trials, independent_seed(seed), threads);
+    alt.paired = run_arm(alt.scenario, trials, seed, threads, &progress);
+    alt.independent = run_arm(alt.scenario, trials, independent_seed(seed), threads, &progress);
   }
+  progress.bar.finish();
   if (mpi::rank() != 0) return;
   std::vector<ScenarioComparison> comparisons;
   std::vector<std::pair<std::string, Summary>> summaries;
@@ -197,10 +420,13 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   const ResultLayout& layout = base.paired.layout;
   if (!args.output.empty())
     write_comparison_hdf5(args.output, base.scenario, layout, comparisons, args.metric, seed,
-                          trials);
+                          trials, summaries);
   if (!args.csv_dir.empty()) {
     write_comparison_csv(args.csv_dir, base.scenario, layout, comparisons, args.metric, summaries);
   }
+  if (!args.xlsx.empty())
+    write_workbook(args.xlsx,
+                   comparison_workbook(base.scenario, layout, comparisons, args.metric, summaries));
   if (!args.quiet)
     fmt::print("{}", comparison_table(base.scenario, layout, comparisons, args.metric, summaries));
 }
@@ -212,6 +438,7 @@ void add_paired_options(CLI::App* command, PairedArgs& args) {
   command->add_option("--metric", args.metric, "Metric compared (default new_bookings)");
   add_output_option(command, args.output, "Write the comparison to this HDF5 file");
   add_csv_option(command, args.csv_dir);
+  command->add_option("--xlsx", args.xlsx, "Write an Excel workbook");
   add_quiet_flag(command, args.quiet);
 }
 
@@ -223,6 +450,7 @@ void check_paired_outputs(const PairedArgs& args, const std::vector<const Scenar
   for (const Scenario* scenario : scenarios) add_scenario_inputs(plan, *scenario);
   plan.add_output(args.output, "-o", OutputKind::seekable);
   plan.add_output_folder(args.csv_dir, "--csv", csv_names);
+  plan.add_output(args.xlsx, "--xlsx", OutputKind::seekable);
   plan.check();
 }
 
@@ -262,8 +490,9 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document,
       throw_input("--set {}: a range needs from <= to and a positive step", spec);
     const auto count = static_cast<long long>(std::floor((to - from) / step + 1e-9)) + 1;
     if (count > 10000) throw_input("--set {}: {} values is too many (at most 10000)", spec, count);
+    // 0.1 + 2 x 0.1 is 0.30000000000000004 in binary; the user meant 0.3.
     for (long long i = 0; i < count; ++i)
-      axis.values.push_back(from + static_cast<double>(i) * step);
+      axis.values.push_back(std::stod(format_user_value(from + static_cast<double>(i) * step)));
   } else {
     std::size_t start = 0;
     while (start <= values.size()) {
@@ -274,6 +503,11 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document,
     }
   }
   return axis;
+}
+
+//! Sweep output columns named p_target_... hold probabilities; the others amounts.
+bool is_probability(const std::string& column) {
+  return column.rfind("p_target_", 0) == 0;
 }
 
 void sweep_command(const std::string& base_path, const std::vector<std::string>& sets,
@@ -300,7 +534,8 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   const std::uint64_t trials = args.trials.value_or(base.scenario.simulation.trials);
   const std::uint64_t seed = args.seed.value_or(base.scenario.simulation.seed);
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
-  base.paired = run_arm(base.scenario, trials, seed, threads);
+  ArmProgress progress{ProgressBar(trials * (1 + variants), !args.quiet && mpi::rank() == 0)};
+  base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
 
   struct Row {
     std::vector<double> values;
@@ -320,7 +555,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     }
     Scenario scenario = build_scenario(variant, fmt::format("{} (variant {})", base_path, v + 1),
                                        base_dir.empty() ? "." : base_dir, &cache);
-    const RunResult result = run_arm(scenario, trials, seed, threads);
+    const RunResult result = run_arm(scenario, trials, seed, threads, &progress);
     if (mpi::rank() != 0) continue;
     const Summary summary = summarise(scenario, result);
     const ResultLayout& layout = result.layout;
@@ -332,7 +567,12 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
           p * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1, metric);
       const PairedCell& d = diff.cells[(p * layout.regions + layout.regions - 1) * layout.segments +
                                        layout.segments - 1];
-      const std::string& label = layout.periods[p].label;
+      // A partial year says so in its column names: new_bookings_FY2029_partial_2_of_12_mean.
+      const Period& period = layout.periods[p];
+      const std::string label = period.partial()
+                                    ? fmt::format("{}_partial_{}_of_{}", period.label,
+                                                  period.months_covered, period.months())
+                                    : period.label;
       for (auto [name, value] : {std::pair<std::string, double>{"mean", summary.period_mean[cell]},
                                  {"p10", summary.period_quantiles[cell * kQuantiles + 1]},
                                  {"p50", summary.period_quantiles[cell * kQuantiles + 3]},
@@ -353,21 +593,26 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     }
     rows.push_back(std::move(row));
   }
+  progress.bar.finish();
   if (mpi::rank() != 0) return;
 
   std::vector<std::string> header;
   for (const auto& axis : axes) header.push_back(axis.text);
   header.insert(header.end(), columns.begin(), columns.end());
   if (!args.csv_dir.empty()) {
-    write_folder_files(args.csv_dir,
-                       {{"sweep.csv", [&](std::ostream& out) {
-                           out << "variant," << fmt::format("{}", fmt::join(header, ",")) << "\n";
-                           for (std::size_t v = 0; v < rows.size(); ++v) {
-                             out << v + 1 << ","
-                                 << fmt::format("{}", fmt::join(rows[v].values, ",")) << ","
-                                 << fmt::format("{}", fmt::join(rows[v].outputs, ",")) << "\n";
-                           }
-                         }}});
+    write_folder_files(
+        args.csv_dir,
+        {{"sweep.csv", [&](std::ostream& out) {
+            out << "variant," << fmt::format("{}", fmt::join(header, ",")) << "\n";
+            for (std::size_t v = 0; v < rows.size(); ++v) {
+              out << v + 1;
+              for (double value : rows[v].values) out << "," << format_user_value(value);
+              for (std::size_t i = 0; i < rows[v].outputs.size(); ++i) {
+                out << "," << csv_number(rows[v].outputs[i], is_probability(columns[i]) ? 4 : 2);
+              }
+              out << "\n";
+            }
+          }}});
   }
   if (!args.output.empty()) {
     write_hdf5_document(args.output, [&](H5::H5File& file) {
@@ -379,7 +624,32 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       }
       write_doubles(root, "sweep", {rows.size(), header.size()}, table.data(), "variant,column");
       write_strings(root, "columns", header);
+      write_provenance(
+          file, base.scenario,
+          Provenance{command_line_of(nullptr), seed, base.scenario.sha256, base.scenario.name,
+                     std::filesystem::absolute(base_path).string(), trials},
+          trials);
     });
+  }
+  if (!args.xlsx.empty()) {
+    XlsxTable table{"Summary", {{"variant", CellKind::integer, 8}}, {}, ""};
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      const bool value = c < axes.size();
+      table.columns.push_back({header[c],
+                               value                                      ? CellKind::number
+                               : is_probability(columns[c - axes.size()]) ? CellKind::percent
+                                                                          : CellKind::amount,
+                               value ? 22.0 : 16.0});
+    }
+    for (std::size_t v = 0; v < rows.size(); ++v) {
+      std::vector<XlsxValue> row{static_cast<double>(v + 1)};
+      row.insert(row.end(), rows[v].values.begin(), rows[v].values.end());
+      row.insert(row.end(), rows[v].outputs.begin(), rows[v].outputs.end());
+      table.rows.push_back(std::move(row));
+    }
+    table.note =
+        fmt::format("{} trials per variant, seed {}, paired with the base scenario.", trials, seed);
+    write_workbook(args.xlsx, {table});
   }
   if (!args.quiet) {
     fmt::print(
@@ -389,8 +659,11 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     fmt::print("{}\n", fmt::join(header, " | "));
     for (const auto& row : rows) {
       std::vector<std::string> cells;
-      for (double v : row.values) cells.push_back(fmt::format("{:g}", v));
-      for (double v : row.outputs) cells.push_back(fmt::format("{:.4g}", v));
+      for (double v : row.values) cells.push_back(format_user_value(v));
+      for (std::size_t i = 0; i < row.outputs.size(); ++i) {
+        cells.push_back(is_probability(columns[i]) ? format_percent(row.outputs[i])
+                                                   : format_amount(row.outputs[i]));
+      }
       fmt::print("{}\n", fmt::join(cells, " | "));
     }
   }

@@ -26,6 +26,8 @@
 #include "sim/io/output_files.hpp"
 #include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
+#include "sim/io/summary_text.hpp"
+#include "sim/io/xlsx.hpp"
 #include "sim/workflows/checkpoint.hpp"
 
 namespace opsim::cli {
@@ -48,6 +50,8 @@ struct RunArgs {
   std::string checkpoint;
   std::uint64_t checkpoint_every = 1000;
   bool quiet = false;
+  bool detail = false;
+  std::string xlsx;
 };
 
 struct OutputArgs {
@@ -55,6 +59,8 @@ struct OutputArgs {
   std::string summary_json;
   std::string csv_dir;
   bool quiet = false;
+  bool detail = false;
+  std::string xlsx;
 };
 
 //! "A:B" -> [A, B) within [0, trials].
@@ -78,6 +84,7 @@ void add_outputs(OutputPlan& plan, const OutputArgs& out) {
   plan.add_output(out.output, "-o", OutputKind::seekable);
   plan.add_output(out.summary_json, "--summary-json");
   plan.add_output_folder(out.csv_dir, "--csv", run_csv_names());
+  plan.add_output(out.xlsx, "--xlsx", OutputKind::seekable);
 }
 
 //! Writes the requested outputs of a complete run (trials [0, N)).
@@ -87,8 +94,12 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
   if (!out.output.empty()) write_hdf5(out.output, scenario, result, &summary, provenance);
   if (!out.summary_json.empty())
     write_summary_json(out.summary_json, scenario, summary, provenance);
+  if (!out.xlsx.empty()) write_workbook(out.xlsx, run_workbook(scenario, summary));
   if (!out.csv_dir.empty()) write_csv(out.csv_dir, scenario, summary);
-  if (!out.quiet) fmt::print("{}", format_summary_table(scenario, summary));
+  if (!out.quiet) {
+    fmt::print("{}", out.detail ? format_detail_table(scenario, summary)
+                                : format_summary_table(scenario, summary));
+  }
 }
 
 void run_command(const RunArgs& args, const std::string& command_line) {
@@ -96,8 +107,8 @@ void run_command(const RunArgs& args, const std::string& command_line) {
   Scenario scenario;
   std::uint64_t trials = 0, seed = 0, first = 0, end = 0;
   int threads = 1;
-  const OutputArgs out{args.output, args.summary_json, args.csv_dir,
-                       args.quiet || mpi::rank() != 0};
+  const OutputArgs out{args.output, args.summary_json, args.csv_dir, args.quiet || mpi::rank() != 0,
+                       args.detail, args.xlsx};
   mpi::collectively([&] {
     scenario = load_scenario(args.scenario, input_options());
     trials = args.trials.value_or(scenario.simulation.trials);
@@ -107,7 +118,8 @@ void run_command(const RunArgs& args, const std::string& command_line) {
                                ? std::pair<std::uint64_t, std::uint64_t>{0, trials}
                                : parse_trial_range(args.trial_range, trials);
     const bool complete = first == 0 && end == trials;
-    if (!complete && (!args.summary_json.empty() || !args.csv_dir.empty() || args.output.empty())) {
+    if (!complete && (!args.summary_json.empty() || !args.csv_dir.empty() || !args.xlsx.empty() ||
+                      args.output.empty())) {
       throw_input(
           "--trial-range {}: a shard run writes only its HDF5 shard (-o SHARD.h5); "
           "summaries come from `opsim merge`",
@@ -272,6 +284,8 @@ void add_run_commands(CLI::App& app) {
                   "Refuse to start above this memory estimate (e.g. 4G)");
   add_summary_json_option(run, args->summary_json);
   add_csv_option(run, args->csv_dir);
+  run->add_option("--xlsx", args->xlsx,
+                  "Write an Excel workbook (Summary, then one sheet per table)");
   run->add_option("--trial-range", args->trial_range,
                   "Run only trials A:B and write them as a shard (-o)");
   run->add_option("--checkpoint", args->checkpoint,
@@ -284,6 +298,8 @@ void add_run_commands(CLI::App& app) {
   run->add_option("--export-trial", args->export_trial,
                   "The trial --export-deals writes (default 0)");
   add_quiet_flag(run, args->quiet);
+  run->add_flag("--detail", args->detail,
+                "Print every fiscal-year table, KPIs and target (default: a one-screen summary)");
   run->callback([args, run] { run_command(*args, command_line_of(run)); });
 
   auto shards = std::make_shared<std::vector<std::string>>();
@@ -294,7 +310,9 @@ void add_run_commands(CLI::App& app) {
   add_output_option(merge, merge_out->output, "Merged HDF5 file")->required();
   add_summary_json_option(merge, merge_out->summary_json);
   add_csv_option(merge, merge_out->csv_dir);
+  merge->add_option("--xlsx", merge_out->xlsx, "Write an Excel workbook");
   add_quiet_flag(merge, merge_out->quiet);
+  merge->add_flag("--detail", merge_out->detail, "Print every table (default: one screen)");
   merge->callback(
       [shards, merge_out, merge] { merge_command(*shards, *merge_out, command_line_of(merge)); });
 

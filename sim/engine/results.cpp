@@ -26,6 +26,7 @@ ResultLayout::ResultLayout(const Scenario& scenario)
     p.last_month = last;
     p.first_in_horizon = std::max(first - cal.start(), 0);
     p.last_in_horizon = std::min(last - cal.start(), months - 1);
+    p.months_covered = std::min(last, cal.absolute(months - 1)) - first + 1;
     if (p.first_in_horizon <= p.last_in_horizon) periods.push_back(p);
   };
   for (int year = first_fiscal_year; year <= last_fiscal_year; ++year) {
@@ -33,6 +34,17 @@ ResultLayout::ResultLayout(const Scenario& scenario)
     for (int q = 1; q <= 4; ++q) add(year, q, start + 3 * (q - 1), start + 3 * q - 1);
     add(year, 0, start, start + 11);
   }
+}
+
+std::string Period::coverage() const {
+  if (!partial()) return "";
+  return fmt::format("partial: {} of {} months ({}..{})", months_covered, months(),
+                     format_year_month(first_month),
+                     format_year_month(first_month + months_covered - 1));
+}
+
+std::string Period::display_label() const {
+  return partial() ? label + " " + coverage() : label;
 }
 
 TrialAggregator::TrialAggregator(const Scenario& scenario, const ResultLayout& layout)
@@ -129,6 +141,7 @@ RunResult merge_results(std::vector<RunResult> parts) {
     append(merged.period_values, part.period_values);
     append(merged.seat_values, part.seat_values);
     append(merged.monthly_values, part.monthly_values);
+    append(merged.headline_values, part.headline_values);
     merged.variates.add(part.variates);
     trees.push_back(std::move(part.monthly_moments));
   }
@@ -138,8 +151,9 @@ RunResult merge_results(std::vector<RunResult> parts) {
 
 std::uint64_t estimate_memory(const ResultLayout& layout, std::uint64_t trials, bool keep_monthly,
                               int threads) {
-  const std::uint64_t per_trial = 8 * (layout.period_cells() + layout.seat_cells() +
-                                       (keep_monthly ? layout.monthly_cells() : 0));
+  const std::uint64_t per_trial =
+      8 * (layout.period_cells() + layout.seat_cells() + layout.headline_cells() +
+           (keep_monthly ? layout.monthly_cells() : 0));
   int depth = 1;
   while ((std::uint64_t{1} << depth) < trials) ++depth;
   // Moment tree: at most ~2 nodes per level plus one block tree per in-flight block, each

@@ -24,6 +24,17 @@ struct Period {
   int last_month = 0;
   int first_in_horizon = 0;  //!< relative months clipped to the horizon
   int last_in_horizon = 0;
+  //! Months of the period up to the horizon's end: months before the horizon count as
+  //! covered (they hold the actuals to date), months after it are not simulated.
+  int months_covered = 0;
+
+  int months() const { return last_month - first_month + 1; }
+  //! The period runs past the horizon: its values are not a whole quarter's or year's.
+  bool partial() const { return months_covered < months(); }
+  //! "" for a whole period, else "partial: 2 of 12 months (2028-02..2028-03)".
+  std::string coverage() const;
+  //! The label followed by the coverage when partial: "FY2029 partial: 2 of 12 months (...)".
+  std::string display_label() const;
 };
 
 struct ResultLayout {
@@ -42,6 +53,9 @@ struct ResultLayout {
   std::size_t monthly_cells() const { return cells() * months; }
   std::size_t period_cells() const { return cells() * periods.size(); }
   std::size_t seat_cells() const { return seats * fiscal_years; }
+  //! Per trial, always kept: new bookings of every region (and the total), all segments, per
+  //! month, for the true monthly quantiles of the headline fan chart.
+  std::size_t headline_cells() const { return static_cast<std::size_t>(months) * regions; }
   std::size_t cell(int region, int segment, int metric) const {
     return (static_cast<std::size_t>(region) * segments + segment) * kMetricCount + metric;
   }
@@ -53,9 +67,10 @@ struct RunResult {
   std::uint64_t first_trial = 0;
   std::uint64_t end_trial = 0;
   bool keep_monthly = false;
-  std::vector<double> period_values;   //!< [trial][period][region][segment][metric]
-  std::vector<double> seat_values;     //!< [trial][seat][fiscal year]
-  std::vector<double> monthly_values;  //!< [trial][month][region][segment][metric] if kept
+  std::vector<double> period_values;    //!< [trial][period][region][segment][metric]
+  std::vector<double> seat_values;      //!< [trial][seat][fiscal year]
+  std::vector<double> monthly_values;   //!< [trial][month][region][segment][metric] if kept
+  std::vector<double> headline_values;  //!< [trial][month][region] new bookings, all segments
   MomentTree monthly_moments;
   VariateCounts variates;
 
@@ -81,7 +96,7 @@ class TrialAggregator {
   std::vector<double> actuals_;  //!< per period cell: bookings closed before the horizon
 };
 
-//! Bytes a run keeps: 8 x trials x (period cells + seat cells [+ monthly cells]) plus the
+//! Bytes a run keeps: 8 x trials x (period + seat + headline cells [+ monthly cells]) plus the
 //! moment tree and per-thread scratch.
 std::uint64_t estimate_memory(const ResultLayout& layout, std::uint64_t trials, bool keep_monthly,
                               int threads);

@@ -38,6 +38,7 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
   const std::uint64_t trials = result.trials();
   result.period_values.assign(trials * layout.period_cells(), 0.0);
   result.seat_values.assign(trials * layout.seat_cells(), 0.0);
+  result.headline_values.assign(trials * layout.headline_cells(), 0.0);
   if (options.keep_monthly) result.monthly_values.assign(trials * layout.monthly_cells(), 0.0);
   result.monthly_moments = MomentTree(layout.monthly_cells());
 
@@ -78,6 +79,15 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
             std::copy(s.monthly.begin(), s.monthly.end(),
                       result.monthly_values.begin() +
                           static_cast<std::ptrdiff_t>(row * layout.monthly_cells()));
+          }
+          double* headline = &result.headline_values[row * layout.headline_cells()];
+          for (int m = 0; m < layout.months; ++m) {
+            for (int r = 0; r < layout.regions; ++r) {
+              headline[m * layout.regions + r] =
+                  s.monthly[m * layout.cells() +
+                            layout.cell(r, layout.segments - 1,
+                                        static_cast<int>(Metric::new_bookings))];
+            }
           }
           block_trees[b].add_trial(trial, s.monthly.data());
           if (options.observe_trial) options.observe_trial(trial, s.outcome);

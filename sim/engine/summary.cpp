@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <tbb/parallel_for.h>
 
@@ -61,6 +62,11 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
     describe(result.monthly_values, layout.monthly_cells(), n, mean, sd, nullptr,
              summary.monthly_quantiles);
   }
+  {
+    std::vector<double> mean, sd;
+    describe(result.headline_values, layout.headline_cells(), n, mean, sd, nullptr,
+             summary.headline_quantiles);
+  }
   describe(result.period_values, layout.period_cells(), n, summary.period_mean, summary.period_sd,
            &summary.period_se, summary.period_quantiles);
 
@@ -94,7 +100,9 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
         auto mean = [&](Metric m) {
           return summary.period_mean[p * layout.cells() + layout.cell(r, s, static_cast<int>(m))];
         };
-        auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+        auto ratio = [](double a, double b) {
+          return b > 0 ? a / b : std::numeric_limits<double>::quiet_NaN();
+        };
         KpiRow k;
         k.period = static_cast<int>(p);
         k.region = r;

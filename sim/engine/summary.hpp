@@ -37,8 +37,9 @@ struct ProductivityResult {
 //! Ratio-of-means KPIs of one fiscal period, region and segment (rep-generated business).
 struct KpiRow {
   int period = 0;
-  int region = 0;                  //!< layout index (last = total)
-  int segment = 0;                 //!< layout index (last = total)
+  int region = 0;   //!< layout index (last = total)
+  int segment = 0;  //!< layout index (last = total)
+  // A ratio whose denominator is 0 (no opportunities, no wins) is undefined: NaN.
   double win_rate = 0.0;           //!< E[wins] / E[opportunities]
   double average_deal_size = 0.0;  //!< E[won amount] / E[wins]
   double cycle_months = 0.0;       //!< E[sum of won cycles] / E[wins]
@@ -50,6 +51,8 @@ struct Summary {
   std::uint64_t trials = 0;
   std::vector<double> monthly_mean, monthly_sd, monthly_se;  //!< [month][cell]
   std::vector<double> monthly_quantiles;  //!< [month][cell][quantile], only with kept trials
+  //! [month][region][quantile] of new bookings, all segments: always (the headline fan chart)
+  std::vector<double> headline_quantiles;
   std::vector<double> period_mean, period_sd, period_se;  //!< [period][cell]
   std::vector<double> period_quantiles;                   //!< [period][cell][quantile]
   std::vector<TargetResult> targets;

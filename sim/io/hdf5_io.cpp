@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 
 #include <H5Cpp.h>
@@ -155,6 +156,14 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   string_attribute(root, "scenario_path", provenance.scenario_path);
   uint_attribute(root, "trials", trials);
   string_attribute(root, "inputs_sha256", inputs_sha256(scenario.inputs));
+  {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char created[32];
+    std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    string_attribute(root, "created_utc", created);
+  }
   H5::Group scenario_group = file.createGroup("/scenario");
   write_strings(scenario_group, "document", {scenario.document.dump(2)});
   H5::Group inputs = scenario_group.createGroup("inputs");
@@ -263,6 +272,8 @@ RunResult read_result(const std::string& path, const ResultLayout& layout) {
     H5::H5File file(path, H5F_ACC_RDONLY);
     result.period_values = read_doubles(file, "/trials/periods", n * layout.period_cells(), path);
     result.seat_values = read_doubles(file, "/trials/seat_bookings", n * layout.seat_cells(), path);
+    result.headline_values =
+        read_doubles(file, "/trials/monthly_new_bookings", n * layout.headline_cells(), path);
     if (info.keep_trials) {
       result.monthly_values =
           read_doubles(file, "/trials/monthly", n * layout.monthly_cells(), path);
@@ -444,8 +455,35 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       years.push_back(fmt::format("FY{}", layout.first_fiscal_year + y));
     write_strings(labels, "metrics", metrics);
     write_strings(labels, "periods", periods);
+    std::vector<std::string> coverage;
+    std::vector<double> months_covered;
+    for (const auto& p : layout.periods) {
+      coverage.push_back(p.coverage());
+      months_covered.push_back(p.months_covered);
+    }
+    write_strings(labels, "period_coverage", coverage);
+    write_doubles(labels, "period_months_covered", {P}, months_covered.data(), "period");
     write_strings(labels, "seats", seats);
     write_strings(labels, "fiscal_years", years);
+    {
+      // Actuals to date of new bookings per month before the horizon and region (+ total).
+      int first = scenario.calendar.start();
+      for (const Actual& a : scenario.actuals) first = std::min(first, a.month);
+      const int count = scenario.calendar.start() - first;
+      std::vector<std::string> actual_months;
+      std::vector<double> actual_values(static_cast<std::size_t>(count) * R, 0.0);
+      for (int m = 0; m < count; ++m) actual_months.push_back(format_year_month(first + m));
+      for (const Actual& a : scenario.actuals) {
+        if (a.month >= scenario.calendar.start()) continue;
+        const std::size_t row = static_cast<std::size_t>(a.month - first) * R;
+        actual_values[row + a.region] += a.amount;
+        actual_values[row + R - 1] += a.amount;
+      }
+      write_strings(labels, "actual_months", actual_months);
+      H5::Group actuals = file.createGroup("/actuals");
+      write_doubles(actuals, "new_bookings", {static_cast<hsize_t>(count), R}, actual_values.data(),
+                    "actual_month,region");
+    }
     const hsize_t nq = Q;
     write_doubles(labels, "quantile_levels", {nq}, kQuantileLevels.data(), "quantile");
 
@@ -462,6 +500,8 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
         write_doubles(monthly, "quantiles", {M, R, S, K, Q}, summary->monthly_quantiles.data(),
                       "month,region,segment,metric,quantile");
       }
+      write_doubles(monthly, "new_bookings_quantiles", {M, R, Q},
+                    summary->headline_quantiles.data(), "month,region,quantile");
       H5::Group period_group = file.createGroup("/summary/periods");
       write_doubles(period_group, "mean", {P, R, S, K}, summary->period_mean.data(),
                     "period,region,segment,metric");
@@ -533,6 +573,8 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
         trials, "seat_bookings",
         {N, static_cast<hsize_t>(layout.seats), static_cast<hsize_t>(layout.fiscal_years)},
         result.seat_values.data(), "trial,seat,fiscal_year", Storage::compressed);
+    write_doubles(trials, "monthly_new_bookings", {N, M, R}, result.headline_values.data(),
+                  "trial,month,region", Storage::compressed);
     if (result.keep_monthly) {
       write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(),
                     "trial,month,region,segment,metric", Storage::compressed);

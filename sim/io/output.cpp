@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/error.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/output_files.hpp"
 
 namespace opsim {
@@ -41,16 +42,6 @@ std::vector<std::string> month_labels(const Scenario& scenario) {
 
 namespace {
 
-std::string period_target_label(const Summary& summary, const TargetResult& t,
-                                const Scenario& scenario) {
-  const auto regions = region_labels(scenario);
-  const auto segments = segment_labels(scenario);
-  const int region = t.target.region < 0 ? summary.layout.regions - 1 : t.target.region;
-  const int segment = t.target.segment < 0 ? summary.layout.segments - 1 : t.target.segment;
-  return fmt::format("{} {} {} {}", t.target.metric, summary.layout.periods[t.period].label,
-                     regions[region], segments[segment]);
-}
-
 nlohmann::json stats_json(const Summary& s, std::size_t cell) {
   nlohmann::json j;
   j["mean"] = s.period_mean[cell];
@@ -76,6 +67,16 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
   doc["seed"] = provenance.seed;
   doc["trials"] = summary.trials;
   doc["reporting_currency"] = scenario.fx.currencies[scenario.fx.reporting].code;
+  nlohmann::json& coverage = doc["period_coverage"];
+  for (const Period& p : layout.periods) {
+    coverage[p.label] = {
+        {"months", p.months()},
+        {"months_covered", p.months_covered},
+        {"partial", p.partial()},
+        {"first_month", format_year_month(p.first_month)},
+        {"last_month_covered", format_year_month(p.first_month + p.months_covered - 1)},
+        {"label", p.display_label()}};
+  }
   nlohmann::json& periods = doc["periods"];
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
     nlohmann::json& period = periods[layout.periods[p].label];
@@ -93,6 +94,7 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
   for (const auto& t : summary.targets) {
     targets.push_back({{"metric", t.target.metric},
                        {"period", layout.periods[t.period].label},
+                       {"period_partial", layout.periods[t.period].partial()},
                        {"region", t.target.region < 0 ? "total" : regions[t.target.region]},
                        {"segment", t.target.segment < 0 ? "total" : segments[t.target.segment]},
                        {"amount", t.target.amount},
@@ -104,6 +106,7 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
   kpis = nlohmann::json::array();
   for (const auto& k : summary.kpis) {
     kpis.push_back({{"period", layout.periods[k.period].label},
+                    {"period_partial", layout.periods[k.period].partial()},
                     {"region", regions[k.region]},
                     {"segment", segments[k.segment]},
                     {"win_rate", k.win_rate},
@@ -130,131 +133,98 @@ void write_csv(const std::string& directory, const Scenario& scenario, const Sum
   const auto regions = region_labels(scenario);
   const auto segments = segment_labels(scenario);
   const auto months = month_labels(scenario);
+  std::vector<FolderFile> files;
   std::string quantile_header;
   for (double q : kQuantileLevels)
     quantile_header += fmt::format(",p{}", static_cast<int>(q * 100 + 0.5));
-  std::vector<FolderFile> files;
-  files.push_back(
-      {"monthly.csv", [&](std::ostream& out) {
-         out << "month,region,segment,metric,mean,sd,se"
-             << (summary.monthly_quantiles.empty() ? "" : quantile_header) << "\n";
-         for (int m = 0; m < layout.months; ++m) {
-           for (int r = 0; r < layout.regions; ++r) {
-             for (int s = 0; s < layout.segments; ++s) {
-               for (int k = 0; k < kMetricCount; ++k) {
-                 const std::size_t c = m * layout.cells() + layout.cell(r, s, k);
-                 out << fmt::format("{},{},{},{},{},{},{}", months[m], regions[r], segments[s],
-                                    metric_info(k).name, summary.monthly_mean[c],
-                                    summary.monthly_sd[c], summary.monthly_se[c]);
-                 if (!summary.monthly_quantiles.empty()) {
-                   for (int q = 0; q < kQuantiles; ++q)
-                     out << fmt::format(",{}", summary.monthly_quantiles[c * kQuantiles + q]);
-                 }
-                 out << "\n";
-               }
-             }
-           }
-         }
-       }});
+  // Amounts to cents, counts and months to 4 decimals; undefined values empty.
+  auto value = [](int metric, double v) {
+    return csv_number(v, metric_info(metric).unit == "currency" ? 2 : 4);
+  };
+  auto stats = [&](int metric, double mean, double sd, double se, const double* quantiles) {
+    std::string row =
+        fmt::format("{},{},{}", value(metric, mean), value(metric, sd), value(metric, se));
+    if (quantiles) {
+      for (int q = 0; q < kQuantiles; ++q) {
+        row += ',';
+        row += value(metric, quantiles[q]);
+      }
+    }
+    return row;
+  };
+  files.push_back({"monthly.csv", [&](std::ostream& out) {
+                     out << "month,region,segment,metric,mean,sd,se"
+                         << (summary.monthly_quantiles.empty() ? "" : quantile_header) << "\n";
+                     for (int m = 0; m < layout.months; ++m) {
+                       for (int r = 0; r < layout.regions; ++r) {
+                         for (int s = 0; s < layout.segments; ++s) {
+                           for (int k = 0; k < kMetricCount; ++k) {
+                             const std::size_t c = m * layout.cells() + layout.cell(r, s, k);
+                             out << fmt::format("{},{},{},{},", months[m], regions[r], segments[s],
+                                                metric_info(k).name)
+                                 << stats(k, summary.monthly_mean[c], summary.monthly_sd[c],
+                                          summary.monthly_se[c],
+                                          summary.monthly_quantiles.empty()
+                                              ? nullptr
+                                              : &summary.monthly_quantiles[c * kQuantiles])
+                                 << "\n";
+                           }
+                         }
+                       }
+                     }
+                   }});
   files.push_back(
       {"periods.csv", [&](std::ostream& out) {
-         out << "period,region,segment,metric,mean,sd,se" << quantile_header << "\n";
+         out << "period,region,segment,metric,mean,sd,se" << quantile_header << ",coverage\n";
          for (std::size_t p = 0; p < layout.periods.size(); ++p) {
            for (int r = 0; r < layout.regions; ++r) {
              for (int s = 0; s < layout.segments; ++s) {
                for (int k = 0; k < kMetricCount; ++k) {
                  const std::size_t c = p * layout.cells() + layout.cell(r, s, k);
-                 out << fmt::format("{},{},{},{},{},{},{}", layout.periods[p].label, regions[r],
-                                    segments[s], metric_info(k).name, summary.period_mean[c],
-                                    summary.period_sd[c], summary.period_se[c]);
-                 for (int q = 0; q < kQuantiles; ++q)
-                   out << fmt::format(",{}", summary.period_quantiles[c * kQuantiles + q]);
-                 out << "\n";
+                 out << fmt::format("{},{},{},{},", layout.periods[p].label, regions[r],
+                                    segments[s], metric_info(k).name)
+                     << stats(k, summary.period_mean[c], summary.period_sd[c], summary.period_se[c],
+                              &summary.period_quantiles[c * kQuantiles])
+                     << "," << layout.periods[p].coverage() << "\n";
                }
              }
            }
          }
        }});
-  files.push_back({"targets.csv", [&](std::ostream& out) {
-                     out << "metric,period,region,segment,target,mean,probability,standard_error\n";
-                     for (const auto& t : summary.targets) {
-                       out << fmt::format(
-                           "{},{},{},{},{},{},{},{}\n", t.target.metric,
-                           layout.periods[t.period].label,
-                           t.target.region < 0 ? "total" : regions[t.target.region],
-                           t.target.segment < 0 ? "total" : segments[t.target.segment],
-                           t.target.amount, t.mean, t.probability, t.standard_error);
-                     }
-                   }});
+  files.push_back(
+      {"targets.csv", [&](std::ostream& out) {
+         out << "metric,period,region,segment,target,mean,probability,standard_error,coverage\n";
+         for (const auto& t : summary.targets) {
+           out << fmt::format(
+               "{},{},{},{},{},{},{},{},{}\n", t.target.metric, layout.periods[t.period].label,
+               t.target.region < 0 ? "total" : regions[t.target.region],
+               t.target.segment < 0 ? "total" : segments[t.target.segment],
+               csv_number(t.target.amount, 2), csv_number(t.mean, 2), csv_number(t.probability, 4),
+               csv_number(t.standard_error, 4), layout.periods[t.period].coverage());
+         }
+       }});
   files.push_back(
       {"kpis.csv", [&](std::ostream& out) {
-         out << "period,region,segment,win_rate,average_deal_size,cycle_months,pipeline_created\n";
+         out << "period,region,segment,win_rate,average_deal_size,cycle_months,pipeline_created,"
+                "coverage\n";
          for (const auto& k : summary.kpis) {
-           out << fmt::format("{},{},{},{},{},{},{}\n", layout.periods[k.period].label,
-                              regions[k.region], segments[k.segment], k.win_rate,
-                              k.average_deal_size, k.cycle_months, k.pipeline_created);
+           out << fmt::format("{},{},{},{},{},{},{},{}\n", layout.periods[k.period].label,
+                              regions[k.region], segments[k.segment], csv_number(k.win_rate, 4),
+                              csv_number(k.average_deal_size, 2), csv_number(k.cycle_months, 4),
+                              csv_number(k.pipeline_created, 2),
+                              layout.periods[k.period].coverage());
          }
        }});
   files.push_back({"productivity.csv", [&](std::ostream& out) {
                      out << "fiscal_year,threshold,seats,mean_share" << quantile_header << "\n";
                      for (const auto& p : summary.productivity) {
-                       out << fmt::format("{},{},{},{}", p.fiscal_year, p.threshold, p.seats,
-                                          p.mean_share);
-                       for (double q : p.quantiles) out << fmt::format(",{}", q);
+                       out << fmt::format("{},{},{},{}", p.fiscal_year, csv_number(p.threshold, 2),
+                                          p.seats, csv_number(p.mean_share, 4));
+                       for (double q : p.quantiles) out << "," << csv_number(q, 4);
                        out << "\n";
                      }
                    }});
   write_folder_files(directory, files);
-}
-
-std::string format_summary_table(const Scenario& scenario, const Summary& summary) {
-  const ResultLayout& layout = summary.layout;
-  const auto regions = region_labels(scenario);
-  const int total_segment = layout.segments - 1;
-  const std::string currency = scenario.fx.currencies[scenario.fx.reporting].code;
-  std::string text = fmt::format(
-      "{} — {} trials, amounts in {} at plan rates (P10 / P50 / P90 across trials)\n",
-      scenario.name.empty() ? scenario.source : scenario.name, summary.trials, currency);
-  auto row = [&](std::size_t p, int r, Metric metric) {
-    const std::size_t c =
-        p * layout.cells() + layout.cell(r, total_segment, static_cast<int>(metric));
-    const double* q = &summary.period_quantiles[c * kQuantiles];
-    return fmt::format("{:>16.0f} {:>14.0f} {:>14.0f} {:>14.0f}", summary.period_mean[c], q[1],
-                       q[3], q[5]);
-  };
-  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-    if (layout.periods[p].quarter != 0) continue;
-    text += fmt::format("\n{} ({}..{})\n", layout.periods[p].label,
-                        format_year_month(layout.periods[p].first_month),
-                        format_year_month(layout.periods[p].last_month));
-    text += fmt::format("{:<22} {:<8} {:>16} {:>14} {:>14} {:>14}\n", "metric", "region", "mean",
-                        "P10", "P50", "P90");
-    for (Metric metric :
-         {Metric::new_bookings, Metric::renewal_bookings, Metric::expansion_bookings,
-          Metric::churned_arr, Metric::revenue, Metric::arr, Metric::headcount}) {
-      for (int r = 0; r < layout.regions; ++r) {
-        text += fmt::format("{:<22} {:<8} {}\n", metric_info(metric).name, regions[r],
-                            row(p, r, metric));
-      }
-    }
-  }
-  text += fmt::format("\n{:<10} {:<8} {:>9} {:>16} {:>12} {:>18}\n", "KPIs", "region", "win rate",
-                      "avg deal size", "cycle (mo)", "pipeline created");
-  for (const auto& k : summary.kpis) {
-    if (layout.periods[k.period].quarter != 0 || k.segment != total_segment) continue;
-    text += fmt::format("{:<10} {:<8} {:>8.1f}% {:>16.0f} {:>12.1f} {:>18.0f}\n",
-                        layout.periods[k.period].label, regions[k.region], 100 * k.win_rate,
-                        k.average_deal_size, k.cycle_months, k.pipeline_created);
-  }
-  if (!summary.targets.empty()) {
-    text += fmt::format("\n{:<44} {:>16} {:>16} {:>12}\n", "target", "amount", "mean", "P(reach)");
-    for (const auto& t : summary.targets) {
-      text += fmt::format("{:<44} {:>16.0f} {:>16.0f} {:>7.1f}% ±{:.1f}\n",
-                          period_target_label(summary, t, scenario), t.target.amount, t.mean,
-                          100 * t.probability, 100 * t.standard_error);
-    }
-  }
-  return text;
 }
 
 }  // namespace opsim

@@ -51,9 +51,6 @@ void write_csv(const std::string& directory, const Scenario& scenario, const Sum
 //! The files write_csv writes.
 const std::vector<std::string>& run_csv_names();
 
-//! The summary table printed by `opsim run`.
-std::string format_summary_table(const Scenario& scenario, const Summary& summary);
-
 //! Labels of the result axes ("total" last for regions and segments).
 std::vector<std::string> region_labels(const Scenario& scenario);
 std::vector<std::string> segment_labels(const Scenario& scenario);

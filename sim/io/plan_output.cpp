@@ -12,6 +12,7 @@
 
 #include "sim/base/error.hpp"
 #include "sim/io/hdf5_util.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <H5Cpp.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -20,7 +22,33 @@ TEST(CompareCli, CompareWritesDifferencesAndTargetProbabilities) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::filesystem::exists(dir / "csv/differences.csv"));
   EXPECT_TRUE(std::filesystem::exists(dir / "cmp.h5"));
-  EXPECT_NE(r.output.find("minus base"), std::string::npos);
+  // A scenario compared with itself: every difference is identically zero.
+  EXPECT_NE(r.output.find("identical"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("inf"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("0.0% P(better)"), std::string::npos) << r.output;
+  H5::H5File file((dir / "cmp.h5").string(), H5F_ACC_RDONLY);
+  EXPECT_TRUE(file.nameExists("/labels/periods"));
+  EXPECT_TRUE(file.nameExists("/labels/regions"));
+  EXPECT_TRUE(file.nameExists("/scenarios/target_probability"));
+}
+
+// from:to:step grids read as the user wrote them (0.3, not 0.30000000000000004), and the sweep
+// file carries provenance.
+TEST(CompareCli, SweepGridValuesAsWrittenAndProvenance) {
+  test::TempDir dir;
+  const auto base = test::source_dir() / "tests/fixtures/small_scenario.json";
+  auto r = test::run_opsim(
+      fmt::format("sweep {} --set /segments/0/win_rate=0.1:0.3:0.1 --trials 20 --csv {} -o {}",
+                  base.string(), (dir / "sweep").string(), (dir / "sweep.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir / "sweep/sweep.csv");
+  const std::string csv((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(csv.find("\n3,0.3,"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find("0000000"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("FY2029_partial_2_of_12_mean"), std::string::npos) << csv;
+  H5::H5File file((dir / "sweep.h5").string(), H5F_ACC_RDONLY);
+  EXPECT_TRUE(file.openGroup("/").attrExists("scenario_sha256"));
+  EXPECT_TRUE(file.openGroup("/").attrExists("seed"));
 }
 
 TEST(CompareCli, SweepReadsEachCsvFileOnce) {

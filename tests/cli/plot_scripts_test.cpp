@@ -42,6 +42,34 @@ TEST(PlotForecast, DrawsFanChartAndHistograms) {
   }
 }
 
+// Comparisons and sweeps draw too, into a folder the script creates.
+TEST(PlotCompare, DrawsComparisonAndSweepIntoANewFolder) {
+  OPSIM_REQUIRE_OR_SKIP(test::python_has_plotting(),
+                        "python3-h5py / python3-matplotlib are not installed");
+  TempDir dir;
+  const std::string fixture = (test::source_dir() / "tests/fixtures/small_scenario.json").string();
+  const auto compare = (dir / "compare.h5").string();
+  const auto sweep = (dir / "sweep.h5").string();
+  ASSERT_EQ(run_opsim(fmt::format("compare {} {} -q --trials 100 -o {}", fixture, fixture, compare))
+                .exit_code,
+            0);
+  ASSERT_EQ(
+      run_opsim(fmt::format("sweep {} --set /segments/0/win_rate=0.2,0.3 -q --trials 50 -o {}",
+                            fixture, sweep))
+          .exit_code,
+      0);
+  const auto out = dir / "new" / "plots";
+  for (const auto& input : {compare, sweep}) {
+    const auto plot = run_shell(
+        fmt::format("/usr/bin/python3 {} {} {}", script("plot_compare.py"), input, out.string()));
+    ASSERT_EQ(plot.exit_code, 0) << plot.output;
+  }
+  for (const char* png : {"compare_new_bookings.png", "sweep_new_bookings_FY2028.png"}) {
+    ASSERT_TRUE(std::filesystem::exists(out / png)) << png;
+    EXPECT_GT(std::filesystem::file_size(out / png), 10'000u) << png;
+  }
+}
+
 TEST(PlotForecast, RejectsWhatIsNotAResult) {
   OPSIM_REQUIRE_OR_SKIP(test::python_has_plotting(),
                         "python3-h5py / python3-matplotlib are not installed");

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@ namespace fs = std::filesystem;
 using test::run_opsim;
 using test::TempDir;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 fs::path fixture() {
   return test::source_dir() / "tests/fixtures/small_scenario.json";
@@ -94,7 +96,7 @@ TEST(RunCli, ValidRunWritesEveryOutput) {
       fmt::format("run {} --trials 300 --keep-trials {}", fixture().string(), all_outputs(dir)));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_THAT(result.output, HasSubstr("P(reach)"));
-  EXPECT_THAT(result.output, HasSubstr("new_bookings"));
+  EXPECT_THAT(result.output, HasSubstr("new bookings"));
   EXPECT_EQ(listing(dir), (std::set<std::string>{"out.h5", "summary.json", "csv"}));
   for (const char* name :
        {"monthly.csv", "periods.csv", "targets.csv", "kpis.csv", "productivity.csv"}) {
@@ -104,6 +106,91 @@ TEST(RunCli, ValidRunWritesEveryOutput) {
   const auto summary = nlohmann::json::parse(in);
   EXPECT_EQ(summary["trials"], 300);
   EXPECT_EQ(summary["targets"].size(), 2u);
+}
+
+//! Lines of a text.
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The fixture's horizon (2027-04..2028-03) covers 2 months of FY2029 (2028-02..2028-03): that
+// year must be marked as partial wherever it appears, and left out of the default summary.
+TEST(RunCli, PartialFiscalYearIsMarkedInEveryOutput) {
+  TempDir dir;
+  const std::string mark = "FY2029 partial: 2 of 12 months (2028-02..2028-03)";
+  const auto result =
+      run_opsim(fmt::format("run {} --trials 200 {}", fixture().string(), all_outputs(dir)));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr(mark + ": left out"));
+  EXPECT_THAT(result.output, Not(HasSubstr("\nFY2029 (")));
+  const auto detail = run_opsim(fmt::format("run {} --trials 200 --detail", fixture().string()));
+  EXPECT_THAT(detail.output, HasSubstr(mark));
+  EXPECT_THAT(read_text(dir / "csv/periods.csv"),
+              HasSubstr(",partial: 2 of 12 months (2028-02..2028-03)\n"));
+  EXPECT_THAT(read_text(dir / "csv/kpis.csv"), HasSubstr("partial: 2 of 12 months"));
+  std::ifstream in(dir / "summary.json");
+  const auto summary = nlohmann::json::parse(in);
+  EXPECT_EQ(summary["period_coverage"]["FY2029"]["partial"], true);
+  EXPECT_EQ(summary["period_coverage"]["FY2029"]["months_covered"], 2);
+  EXPECT_EQ(summary["period_coverage"]["FY2029"]["label"], mark);
+  EXPECT_EQ(summary["period_coverage"]["FY2028"]["partial"], false);
+  H5::H5File file((dir / "out.h5").string(), H5F_ACC_RDONLY);
+  H5::DataSet coverage = file.openDataSet("/labels/period_coverage");
+  std::vector<char*> text(static_cast<std::size_t>(coverage.getSpace().getSimpleExtentNpoints()));
+  coverage.read(text.data(), coverage.getStrType());
+  EXPECT_STREQ(text.back(), "partial: 2 of 12 months (2028-02..2028-03)");
+  EXPECT_STREQ(text.front(), "");
+}
+
+TEST(RunCli, DefaultSummaryFitsOneScreen) {
+  const auto scenario = test::source_dir() / "scenarios/global_saas.json";
+  const auto result = run_opsim(fmt::format("run {} --trials 100 --threads 2", scenario.string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto lines = lines_of(result.output);
+  EXPECT_LE(lines.size(), 32u) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("amounts in USD"));
+  for (const auto& line : lines) EXPECT_LE(line.size(), 100u) << line;
+  const auto detail =
+      run_opsim(fmt::format("run {} --trials 100 --threads 2 --detail", scenario.string()));
+  EXPECT_GT(lines_of(detail.output).size(), 100u);
+  EXPECT_THAT(detail.output, HasSubstr("renewal_bookings"));
+}
+
+// Amounts to cents, everything else to 4 decimals, never an exponent; a win rate without
+// opportunities is undefined: an empty field, not 0.
+TEST(RunCli, CsvNumbersAreRoundedAndUndefinedIsEmpty) {
+  TempDir dir;
+  auto doc = fixture_document();
+  doc["segments"][0]["opportunity_rate"] = 0;
+  const auto result = run_opsim(
+      fmt::format("run {} --trials 100 -q {}", write_scenario(dir, doc), all_outputs(dir)));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  for (const char* name : {"periods.csv", "monthly.csv", "kpis.csv", "targets.csv"}) {
+    const std::string text = read_text(dir / "csv" / name);
+    EXPECT_EQ(text.find("e-"), std::string::npos) << name;
+    EXPECT_EQ(text.find("e+"), std::string::npos) << name;
+    EXPECT_EQ(text.find("nan"), std::string::npos) << name;
+    EXPECT_EQ(text.find("-0.00,"), std::string::npos) << name;
+  }
+  const auto kpis = lines_of(read_text(dir / "csv/kpis.csv"));
+  ASSERT_GT(kpis.size(), 1u);
+  // period,region,segment,win_rate,...: the win rate field is empty.
+  EXPECT_THAT(kpis[1], testing::MatchesRegex("^[^,]+,[^,]+,[^,]+,,.*")) << kpis[1];
+  H5::H5File file((dir / "out.h5").string(), H5F_ACC_RDONLY);
+  double win_rate = 0;
+  H5::DataSet ds = file.openDataSet("/summary/kpis/win_rate");
+  std::vector<double> values(static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints()));
+  ds.read(values.data(), H5::PredType::NATIVE_DOUBLE);
+  win_rate = values.front();
+  EXPECT_TRUE(std::isnan(win_rate));
 }
 
 TEST(RunCli, MissingScenarioFile) {

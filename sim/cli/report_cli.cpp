@@ -1,0 +1,30 @@
+// `opsim report INPUT.h5... -o REPORT.html`: one self-contained HTML page on result files.
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.hpp"
+#include "sim/cli/cli.hpp"
+#include "sim/cli/cli_support.hpp"
+#include "sim/io/report.hpp"
+
+namespace opsim::cli {
+
+void add_report_command(CLI::App& app) {
+  auto inputs = std::make_shared<std::vector<std::string>>();
+  auto output = std::make_shared<std::string>();
+  auto* report = app.add_subcommand(
+      "report", "Write one offline HTML page on result files (run, merge, compare, sweep)");
+  report->add_option("inputs", *inputs, "HDF5 files written by opsim")->required();
+  add_output_option(report, *output, "The HTML file to write")->required();
+  report->callback([inputs, output] {
+    OutputPlan plan;
+    plan.add_inputs(*inputs, "input");
+    plan.add_output(*output, "-o");
+    plan.check();
+    write_report(*inputs, *output);
+    fmt::print("opsim: wrote the report {}\n", *output);
+  });
+}
+
+}  // namespace opsim::cli

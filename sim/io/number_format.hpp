@@ -1,0 +1,22 @@
+// Numbers written for people: thousands separators, a currency or a scaled unit, no 17-digit
+// floats, no -0, and a word (or an empty CSV field) where a value is undefined.
+#pragma once
+
+#include <string>
+
+namespace opsim {
+
+//! 71634120.4 -> "71,634,120" (decimals = 0) or "71,634,120.40" (decimals = 2); NaN -> "n/a".
+std::string format_grouped(double value, int decimals = 0);
+//! An amount in a scaled unit with three significant digits or more: "71.6M USD", "845K USD",
+//! "1.25B USD", "912 USD"; without a currency "71.6M"; NaN -> "n/a".
+std::string format_amount(double value, const std::string& currency = "");
+//! A probability in percent: 0.5271 -> "52.7%"; NaN -> "n/a".
+std::string format_percent(double probability, int decimals = 1);
+//! A CSV field: rounded to `decimals`, never "-0", empty when NaN or infinite.
+std::string csv_number(double value, int decimals);
+//! A value as a user would have written it: the shortest text with at most 12 significant
+//! digits, so 0.1 * 3 reads "0.3", not "0.30000000000000004".
+std::string format_user_value(double value);
+
+}  // namespace opsim

@@ -1,0 +1,19 @@
+// `opsim report`: one self-contained HTML page (inline CSS, SVG and a small check script; no
+// network) describing result files written by opsim. Layout: results/README.md.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace opsim {
+
+//! What an input file is, told from its datasets.
+enum class ResultKind { run, compare, sweep, unknown };
+
+ResultKind detect_result_kind(const std::string& path);
+
+//! Writes the report on `inputs` to `output` (atomically). InputError naming the file when an
+//! input is not a result opsim can describe.
+void write_report(const std::vector<std::string>& inputs, const std::string& output);
+
+}  // namespace opsim

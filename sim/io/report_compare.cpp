@@ -1,0 +1,213 @@
+// The report's sections on `opsim compare` and `opsim sweep` files.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.hpp"
+#include "sim/io/number_format.hpp"
+#include "sim/io/report_parts.hpp"
+#include "sim/io/svg_chart.hpp"
+
+namespace opsim::report {
+
+std::string compare_section(H5Reader& f) {
+  if (!f.has("/labels/periods") || !f.has("/scenarios/names")) {
+    throw_input(
+        "{}: a comparison written before opsim kept /labels and /scenarios; run "
+        "`opsim compare` again",
+        f.path());
+  }
+  const auto periods = f.strings("/labels/periods");
+  const auto coverage = f.strings("/labels/period_coverage");
+  const auto regions = f.strings("/labels/regions");
+  const auto segments = f.strings("/labels/segments");
+  const auto names = f.strings("/scenarios/names");
+  const auto means = f.doubles("/scenarios/period_mean");
+  const std::string metric = f.attribute("metric");
+  const std::size_t P = periods.size(), R = regions.size(), S = segments.size(), n = names.size();
+  auto label = [&](std::size_t p) {
+    return coverage[p].empty() ? periods[p] : periods[p] + " " + coverage[p];
+  };
+  std::string html = fmt::format("<h1>Comparison: {}</h1>\n",
+                                 html_escape(fmt::format("{}", fmt::join(names, " vs "))));
+  html += fmt::format(
+      "<p class=\"note\">{} trials per scenario, seed {}, paired with common random numbers: "
+      "each difference is taken trial by trial.</p>\n",
+      html_escape(f.attribute("trials")), html_escape(f.attribute("seed")));
+
+  // Scenarios side by side, then each alternative's difference.
+  html += fmt::format(
+      "<h2>{}: mean per fiscal year and region</h2>\n<table class=\"side\">\n"
+      "<tr><th>period</th><th>region</th>",
+      html_escape(metric));
+  for (const auto& name : names) html += fmt::format("<th>{}</th>", html_escape(name));
+  for (std::size_t a = 1; a < n; ++a)
+    html += fmt::format("<th>{} − {}</th><th>± SE</th><th>P(better)</th>", html_escape(names[a]),
+                        html_escape(names[0]));
+  html += "</tr>\n";
+  std::vector<std::vector<double>> diff(n), se(n), p5(n), p95(n), better(n);
+  for (std::size_t a = 1; a < n; ++a) {
+    const std::string group = fmt::format("/alternative_{}/", a);
+    diff[a] = f.doubles(group + "mean_difference");
+    se[a] = f.doubles(group + "se");
+    p5[a] = f.doubles(group + "p5");
+    p95[a] = f.doubles(group + "p95");
+    better[a] = f.doubles(group + "p_alternative_better");
+  }
+  for (std::size_t p = 0; p < P; ++p) {
+    if (periods[p].find("-Q") != std::string::npos) continue;
+    for (std::size_t r = 0; r < R; ++r) {
+      html += fmt::format("<tr{}><td>{}</td><td>{}</td>",
+                          coverage[p].empty() ? "" : " class=\"partial\"", html_escape(label(p)),
+                          html_escape(regions[r]));
+      for (std::size_t s = 0; s < n; ++s) {
+        const std::size_t i = (s * P + p) * R + r;
+        html += cell(format_grouped(means[i]), "/scenarios/period_mean", i, means[i]);
+      }
+      for (std::size_t a = 1; a < n; ++a) {
+        const std::size_t i = (p * R + r) * S + S - 1;
+        const std::string group = fmt::format("/alternative_{}/", a);
+        if (diff[a][i] == 0 && se[a][i] == 0 && p5[a][i] == 0 && p95[a][i] == 0) {
+          html += "<td colspan=\"3\">identical</td>";
+          continue;
+        }
+        html += cell(format_grouped(diff[a][i]), group + "mean_difference", i, diff[a][i]) +
+                cell(format_grouped(se[a][i]), group + "se", i, se[a][i]) +
+                cell(format_percent(better[a][i]), group + "p_alternative_better", i, better[a][i]);
+      }
+      html += "</tr>\n";
+    }
+  }
+  html += "</table>\n";
+
+  // The distribution of each difference: P5 / P50 / P95 per region, for each whole year.
+  html +=
+      "<h2>Distribution of the differences across trials</h2>\n"
+      "<div class=\"charts\">\n";
+  for (std::size_t a = 1; a < n; ++a) {
+    const std::string group = fmt::format("/alternative_{}/", a);
+    const auto p50 = f.doubles(group + "p50");
+    for (std::size_t p = 0; p < P; ++p) {
+      if (periods[p].find("-Q") != std::string::npos || !coverage[p].empty()) continue;
+      SvgChart chart(fmt::format("{} − {}, {} {}", names[a], names[0], metric, periods[p]),
+                     "region", fmt::format("difference ({})", f.attribute("metric")));
+      chart.y_format([](double v) { return format_amount(v); });
+      chart.x_categories(regions);
+      std::vector<double> x, lo, hi, mid, mean;
+      bool all_identical = true;
+      for (std::size_t r = 0; r < R; ++r) {
+        const std::size_t i = (p * R + r) * S + S - 1;
+        x.push_back(static_cast<double>(r));
+        lo.push_back(p5[a][i]);
+        hi.push_back(p95[a][i]);
+        mid.push_back(p50[i]);
+        mean.push_back(diff[a][i]);
+        all_identical = all_identical && diff[a][i] == 0 && p5[a][i] == 0 && p95[a][i] == 0;
+      }
+      if (all_identical) {
+        html += fmt::format("<p>{} and {} are identical in {} {}: no differences to draw.</p>\n",
+                            html_escape(names[a]), html_escape(names[0]), html_escape(metric),
+                            html_escape(periods[p]));
+        continue;
+      }
+      chart.ranges(x, lo, hi, 0.5, "#6baed6", "P5–P95");
+      chart.dots(x, mid, "#08519c", "median");
+      chart.dots(x, mean, "#d62728", "mean");
+      chart.horizontal_marker(0.0, "#555555", "no change");
+      html += chart.render(540, 280);
+    }
+  }
+  html += "</div>\n";
+
+  // Targets: P(reach) per scenario.
+  if (f.has("/scenarios/target_probability")) {
+    const auto targets = f.strings("/labels/targets");
+    const auto probability = f.doubles("/scenarios/target_probability");
+    const auto amount = f.doubles("/scenarios/target_amount");
+    html +=
+        "<h2>Probability of reaching each target</h2>\n<table class=\"targets\">\n"
+        "<tr><th>target</th><th>amount</th>";
+    for (const auto& name : names) html += fmt::format("<th>{}</th>", html_escape(name));
+    for (std::size_t a = 1; a < n; ++a)
+      html += fmt::format("<th>{} − {}</th>", html_escape(names[a]), html_escape(names[0]));
+    html += "</tr>\n";
+    const std::size_t T = targets.size();
+    for (std::size_t t = 0; t < T; ++t) {
+      html +=
+          fmt::format("<tr><td>{}</td>{}", html_escape(targets[t]),
+                      cell(format_grouped(amount[t]), "/scenarios/target_amount", t, amount[t]));
+      for (std::size_t s = 0; s < n; ++s) {
+        const std::size_t i = s * T + t;
+        html += cell(format_percent(probability[i]), "/scenarios/target_probability", i,
+                     probability[i]);
+      }
+      for (std::size_t a = 1; a < n; ++a) {
+        const double d = probability[a * T + t] - probability[t];
+        html += fmt::format("<td class=\"num\">{}</td>", std::isnan(d) ? "n/a"
+                                                         : d == 0
+                                                             ? "same"
+                                                             : fmt::format("{:+.1f} pts", 100 * d));
+      }
+      html += "</tr>\n";
+    }
+    html += "</table>\n";
+  }
+  return html;
+}
+
+std::string sweep_section(H5Reader& f) {
+  std::vector<hsize_t> dims;
+  const auto table = f.doubles("/sweep", &dims);
+  const auto columns = f.strings("/columns");
+  if (dims.size() != 2 || dims[1] != columns.size())
+    throw_input("{}: /sweep and /columns disagree", f.path());
+  const std::size_t rows = dims[0], C = dims[1];
+  std::size_t axes = 0;
+  while (axes < C && columns[axes].front() == '/') ++axes;
+  std::string html = fmt::format("<h1>Sweep of {}: {} variants</h1>\n",
+                                 html_escape(f.attribute("scenario_name")), rows);
+  html += fmt::format(
+      "<p class=\"note\">{} trials per variant, seed {}, paired with the base "
+      "scenario.</p>\n",
+      html_escape(f.attribute("trials")), html_escape(f.attribute("seed")));
+  // Response curves: mean with the P10–P90 band of each fiscal year against the first axis.
+  html += "<h2>Response</h2>\n<div class=\"charts\">\n";
+  for (std::size_t c = axes; c + 3 < C; ++c) {
+    const std::string& name = columns[c];
+    if (name.size() < 5 || name.substr(name.size() - 5) != "_mean") continue;
+    const std::string stem = name.substr(0, name.size() - 5);
+    if (columns[c + 1] != stem + "_p10" || columns[c + 3] != stem + "_p90") continue;
+    SvgChart chart(stem, columns[0], f.attribute("reporting_currency"));
+    chart.y_format([](double v) { return format_amount(v); });
+    chart.x_format([](double v) { return format_user_value(v); });
+    std::vector<double> x, mean, lo, hi;
+    for (std::size_t r = 0; r < rows; ++r) {
+      x.push_back(table[r * C]);
+      mean.push_back(table[r * C + c]);
+      lo.push_back(table[r * C + c + 1]);
+      hi.push_back(table[r * C + c + 3]);
+    }
+    chart.band(x, lo, hi, "#6baed6", 0.35, "P10–P90");
+    chart.line(x, mean, "#08519c", "mean");
+    html += chart.render(540, 280);
+  }
+  html += "</div>\n<h2>Every variant</h2>\n<div class=\"wide\"><table class=\"sweep\">\n<tr>";
+  for (const auto& name : columns) html += fmt::format("<th>{}</th>", html_escape(name));
+  html += "</tr>\n";
+  for (std::size_t r = 0; r < rows; ++r) {
+    html += "<tr>";
+    for (std::size_t c = 0; c < C; ++c) {
+      const double v = table[r * C + c];
+      const std::string text = c < axes                                ? format_user_value(v)
+                               : columns[c].rfind("p_target_", 0) == 0 ? format_percent(v)
+                                                                       : format_grouped(v);
+      html += cell(text, "/sweep", r * C + c, v);
+    }
+    html += "</tr>\n";
+  }
+  html += "</table></div>\n";
+  return html;
+}
+
+}  // namespace opsim::report

@@ -1,0 +1,358 @@
+// The report's section on a run (opsim run / merge): headline targets, exceedance curves,
+// fiscal-period quantiles, the monthly fan chart, ARR and headcount, KPIs, provenance.
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.hpp"
+#include "sim/io/number_format.hpp"
+#include "sim/io/report_parts.hpp"
+#include "sim/io/svg_chart.hpp"
+
+namespace opsim::report {
+
+namespace {
+
+const char* kRegionColours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+
+struct RunFile {
+  std::vector<std::string> periods, coverage, regions, segments, metrics, months;
+  std::vector<double> levels;
+  std::string currency;
+  std::size_t R = 0, S = 0, K = 0, Q = 0;
+
+  explicit RunFile(H5Reader& f)
+      : periods(f.strings("/labels/periods")),
+        regions(f.strings("/labels/regions")),
+        segments(f.strings("/labels/segments")),
+        metrics(f.strings("/labels/metrics")),
+        months(f.strings("/labels/months")),
+        levels(f.doubles("/labels/quantile_levels")),
+        currency(f.attribute("reporting_currency")) {
+    coverage = f.has("/labels/period_coverage") ? f.strings("/labels/period_coverage")
+                                                : std::vector<std::string>(periods.size());
+    R = regions.size();
+    S = segments.size();
+    K = metrics.size();
+    Q = levels.size();
+  }
+  int metric(const std::string& name) const {
+    auto it = std::find(metrics.begin(), metrics.end(), name);
+    return it == metrics.end() ? -1 : static_cast<int>(it - metrics.begin());
+  }
+  int index(const std::vector<std::string>& axis, const std::string& label) const {
+    auto it = std::find(axis.begin(), axis.end(), label);
+    return it == axis.end() ? -1 : static_cast<int>(it - axis.begin());
+  }
+  int quantile(double level) const {
+    for (std::size_t q = 0; q < Q; ++q)
+      if (std::fabs(levels[q] - level) < 1e-9) return static_cast<int>(q);
+    return -1;
+  }
+  std::size_t period_cell(std::size_t p, std::size_t r, std::size_t s, std::size_t k) const {
+    return ((p * R + r) * S + s) * K + k;
+  }
+  std::string period_label(std::size_t p) const {
+    return coverage[p].empty() ? periods[p] : periods[p] + " " + coverage[p];
+  }
+  std::string amount(double v) const { return format_amount(v, currency); }
+};
+
+struct Target {
+  std::string metric, period, region, segment;
+  double amount = 0, mean = 0, probability = 0, se = 0;
+  std::size_t cell = 0;  // into one trial's period cells
+  int period_index = -1;
+  std::vector<double> trials;  // sorted per-trial values of the cell
+};
+
+double share_at_least(const std::vector<double>& sorted, double x) {
+  const auto it = std::lower_bound(sorted.begin(), sorted.end(), x);
+  return static_cast<double>(sorted.end() - it) / static_cast<double>(sorted.size());
+}
+
+std::string exceedance_chart(const RunFile& run, const Target& t) {
+  SvgChart chart(fmt::format("{} {} {}: P(at least x)", t.metric, t.period, t.region),
+                 fmt::format("{} ({})", t.metric, run.currency), "probability");
+  chart.x_format([](double v) { return format_amount(v); });
+  chart.y_format([](double v) { return format_percent(v, 0); });
+  std::vector<double> x, y;
+  const std::size_t n = t.trials.size();
+  const std::size_t points = std::min<std::size_t>(n, 240);
+  for (std::size_t i = 0; i < points; ++i) {
+    const std::size_t j = points == 1 ? 0 : i * (n - 1) / (points - 1);
+    x.push_back(t.trials[j]);
+    y.push_back(1.0 - static_cast<double>(j) / static_cast<double>(n));
+  }
+  chart.line(x, y, "#1f77b4", "P(value ≥ x)");
+  chart.vertical_marker(t.amount, "#d62728", "target " + format_amount(t.amount));
+  chart.vertical_marker(t.trials[n / 2], "#2ca02c", "P50");
+  return chart.render(520, 280);
+}
+
+std::string histogram_chart(const RunFile& run, const Target& t) {
+  SvgChart chart(fmt::format("{} {} {}: distribution across trials", t.metric, t.period, t.region),
+                 fmt::format("{} ({})", t.metric, run.currency), "share of trials");
+  chart.x_format([](double v) { return format_amount(v); });
+  chart.y_format([](double v) { return format_percent(v, 1); });
+  const double low = t.trials.front(), high = t.trials.back();
+  const int bins = 40;
+  const double width = high > low ? (high - low) / bins : 1.0;
+  std::vector<double> centres(bins), shares(bins, 0.0);
+  for (int b = 0; b < bins; ++b) centres[b] = low + (b + 0.5) * width;
+  for (double v : t.trials) {
+    const int b = std::clamp(static_cast<int>((v - low) / width), 0, bins - 1);
+    shares[b] += 1.0 / static_cast<double>(t.trials.size());
+  }
+  chart.bars(centres, shares, width, "#9ecae1", "trials");
+  chart.vertical_marker(t.amount, "#d62728", "target");
+  chart.vertical_marker(t.trials[t.trials.size() / 2], "#2ca02c", "P50");
+  chart.y_from_zero(true);
+  return chart.render(520, 280);
+}
+
+}  // namespace
+
+std::string run_section(H5Reader& f) {
+  const RunFile run(f);
+  const std::size_t P = run.periods.size(), M = run.months.size();
+  const int q10 = run.quantile(0.10), q25 = run.quantile(0.25), q50 = run.quantile(0.50),
+            q75 = run.quantile(0.75), q90 = run.quantile(0.90);
+  if (q10 < 0 || q25 < 0 || q50 < 0 || q75 < 0 || q90 < 0)
+    throw_input("{}: /labels/quantile_levels lacks 0.10, 0.25, 0.50, 0.75 or 0.90", f.path());
+  const std::size_t total_segment = run.S - 1;
+  const int new_bookings = run.metric("new_bookings");
+  std::string html;
+  const std::string name = f.attribute("scenario_name");
+  html += fmt::format("<h1>Forecast: {}</h1>\n", html_escape(name));
+  html += fmt::format(
+      "<p class=\"note\">{} trials, amounts in {} at plan rates. A period marked "
+      "<em>partial</em> runs past the horizon: its values cover only the months named.</p>\n",
+      html_escape(format_grouped(std::stod(f.attribute("trials")))), html_escape(run.currency));
+
+  // Targets with their per-trial values (one pass over /trials/periods).
+  std::vector<Target> targets;
+  if (f.has("/summary/targets/amount")) {
+    const auto metric = f.strings("/summary/targets/metric");
+    const auto period = f.strings("/summary/targets/period");
+    const auto region = f.strings("/summary/targets/region");
+    const auto segment = f.strings("/summary/targets/segment");
+    const auto amount = f.doubles("/summary/targets/amount");
+    const auto mean = f.doubles("/summary/targets/mean");
+    const auto probability = f.doubles("/summary/targets/probability");
+    const auto se = f.doubles("/summary/targets/standard_error");
+    for (std::size_t i = 0; i < amount.size(); ++i) {
+      Target t;
+      t.metric = metric[i];
+      t.period = period[i];
+      t.region = region[i];
+      t.segment = segment[i];
+      t.amount = amount[i];
+      t.mean = mean[i];
+      t.probability = probability[i];
+      t.se = se[i];
+      t.period_index = run.index(run.periods, t.period);
+      const int r = run.index(run.regions, t.region), s = run.index(run.segments, t.segment),
+                k = run.metric(t.metric);
+      if (t.period_index < 0 || r < 0 || s < 0 || k < 0)
+        throw_input("{}: target {} names a cell the file's labels do not have", f.path(), i);
+      t.cell = run.period_cell(static_cast<std::size_t>(t.period_index), r, s, k);
+      targets.push_back(std::move(t));
+    }
+  }
+  if (!targets.empty()) {
+    f.row_blocks("/trials/periods", 512, [&](hsize_t, hsize_t rows, const std::vector<double>& v) {
+      const std::size_t row = v.size() / rows;
+      for (hsize_t i = 0; i < rows; ++i)
+        for (Target& t : targets) t.trials.push_back(v[i * row + t.cell]);
+    });
+    for (Target& t : targets) std::sort(t.trials.begin(), t.trials.end());
+  }
+
+  // Headline: whole-period targets as cards, then every target in a table.
+  html += "<h2>Targets</h2>\n<div class=\"headline\">\n";
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const Target& t = targets[i];
+    if (run.periods[t.period_index].find("-Q") != std::string::npos) continue;
+    html += fmt::format(
+        "<div class=\"card\"><div>{} {} {}</div><div class=\"big\">{}</div>"
+        "<div>P(reach {})</div></div>\n",
+        html_escape(t.metric), html_escape(run.period_label(t.period_index)), html_escape(t.region),
+        cell(format_percent(t.probability), "/summary/targets/probability", i, t.probability,
+             "span"),
+        html_escape(run.amount(t.amount)));
+  }
+  html +=
+      "</div>\n<table class=\"targets\">\n<tr><th>metric</th><th>period</th><th>region</th>"
+      "<th>segment</th><th>target</th><th>mean</th><th>P(reach)</th>"
+      "<th>95% interval</th><th>P(≥ 90% of target)</th><th>P(≥ 95% of target)</th></tr>\n";
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const Target& t = targets[i];
+    const double low = std::max(0.0, t.probability - 1.96 * t.se);
+    const double high = std::min(1.0, t.probability + 1.96 * t.se);
+    const double p90 = share_at_least(t.trials, 0.9 * t.amount);
+    const double p95 = share_at_least(t.trials, 0.95 * t.amount);
+    html += fmt::format(
+        "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}{}{}<td class=\"num\">{} – "
+        "{}</td>{}{}</tr>\n",
+        run.coverage[t.period_index].empty() ? "" : " class=\"partial\"", html_escape(t.metric),
+        html_escape(run.period_label(t.period_index)), html_escape(t.region),
+        html_escape(t.segment),
+        cell(format_grouped(t.amount), "/summary/targets/amount", i, t.amount),
+        cell(format_grouped(t.mean), "/summary/targets/mean", i, t.mean),
+        cell(format_percent(t.probability), "/summary/targets/probability", i, t.probability),
+        format_percent(low), format_percent(high),
+        derived_cell(format_percent(p90), fmt::format("reach90:{}", i), p90),
+        derived_cell(format_percent(p95), fmt::format("reach95:{}", i), p95));
+  }
+  html +=
+      "</table>\n<p class=\"note\">P(reach): share of trials whose period value (actuals to "
+      "date included) is at least the target; the interval is P ± 1.96 standard errors.</p>\n";
+
+  // Exceedance curves and distributions of the whole-year targets.
+  html += "<h2>How likely each yearly target is</h2>\n<div class=\"charts\">\n";
+  for (const Target& t : targets) {
+    if (run.periods[t.period_index].find("-Q") != std::string::npos) continue;
+    html += exceedance_chart(run, t) + histogram_chart(run, t);
+  }
+  html += "</div>\n";
+
+  // Quarterly and yearly P10 / P50 / P90 of new bookings per region.
+  std::vector<hsize_t> dims;
+  const auto pq = f.doubles("/summary/periods/quantiles", &dims);
+  const auto pmean = f.doubles("/summary/periods/mean");
+  html += fmt::format(
+      "<h2>New bookings by fiscal period ({})</h2>\n<table class=\"periods\">\n<tr><th>period</th>"
+      "<th>region</th><th>mean</th><th>P10</th><th>P50</th><th>P90</th></tr>\n",
+      html_escape(run.currency));
+  for (std::size_t p = 0; p < P; ++p) {
+    for (std::size_t r = 0; r < run.R; ++r) {
+      const std::size_t c = run.period_cell(p, r, total_segment, new_bookings);
+      auto q = [&](int level) {
+        const std::size_t i = c * run.Q + level;
+        return cell(format_grouped(pq[i]), "/summary/periods/quantiles", i, pq[i]);
+      };
+      html += fmt::format("<tr{}><td>{}</td><td>{}</td>{}{}{}{}</tr>\n",
+                          run.coverage[p].empty() ? "" : " class=\"partial\"",
+                          html_escape(run.period_label(p)), html_escape(run.regions[r]),
+                          cell(format_grouped(pmean[c]), "/summary/periods/mean", c, pmean[c]),
+                          q(q10), q(q50), q(q90));
+    }
+  }
+  html += "</table>\n";
+
+  // Monthly fan chart per region: true monthly quantiles.
+  html += "<h2>Monthly new bookings by region</h2>\n";
+  const bool headline = f.has("/summary/monthly/new_bookings_quantiles");
+  std::vector<double> mq;
+  if (headline) {
+    mq = f.doubles("/summary/monthly/new_bookings_quantiles");
+    html +=
+        "<p class=\"note\">Bands: P10–P90 and P25–P75 of each month across trials; line: "
+        "median. Actuals to date, where the file holds them, in black.</p>\n";
+  } else {
+    html += "<p class=\"note\">This file predates the kept monthly quantiles: no fan chart.</p>\n";
+  }
+  std::vector<double> actual_months, actuals;
+  std::vector<std::string> actual_labels;
+  if (f.has("/actuals/new_bookings")) {
+    actuals = f.doubles("/actuals/new_bookings");
+    actual_labels = f.strings("/labels/actual_months");
+  }
+  html += "<div class=\"charts\">\n";
+  for (std::size_t r = 0; headline && r < run.R; ++r) {
+    SvgChart chart(fmt::format("{}: new bookings per month", run.regions[r]), "month",
+                   fmt::format("new bookings ({})", run.currency));
+    chart.y_format([](double v) { return format_amount(v); });
+    const std::size_t A = actual_labels.size();
+    std::vector<std::string> labels = actual_labels;
+    labels.insert(labels.end(), run.months.begin(), run.months.end());
+    chart.x_categories(labels, std::max<int>(1, static_cast<int>(labels.size()) / 6));
+    std::vector<double> x, lo, hi, lo2, hi2, mid;
+    for (std::size_t m = 0; m < M; ++m) {
+      const double* q = &mq[(m * run.R + r) * run.Q];
+      x.push_back(static_cast<double>(A + m));
+      lo.push_back(q[q10]);
+      hi.push_back(q[q90]);
+      lo2.push_back(q[q25]);
+      hi2.push_back(q[q75]);
+      mid.push_back(q[q50]);
+    }
+    chart.band(x, lo, hi, kRegionColours[r % 8], 0.18, "P10–P90");
+    chart.band(x, lo2, hi2, kRegionColours[r % 8], 0.35, "P25–P75");
+    chart.line(x, mid, kRegionColours[r % 8], "median");
+    if (A > 0) {
+      std::vector<double> ax, ay;
+      for (std::size_t a = 0; a < A; ++a) {
+        ax.push_back(static_cast<double>(a));
+        ay.push_back(actuals[a * run.R + r]);
+      }
+      chart.line(ax, ay, "#111111", "actuals");
+    }
+    chart.y_from_zero(true);
+    html += chart.render(540, 280);
+  }
+  html += "</div>\n";
+
+  // ARR and headcount over time (monthly means).
+  const auto mmean = f.doubles("/summary/monthly/mean");
+  html += "<h2>ARR and headcount over time</h2>\n<div class=\"charts\">\n";
+  for (const char* metric : {"arr", "headcount"}) {
+    const int k = run.metric(metric);
+    SvgChart chart(fmt::format("{} at month end (mean across trials)", metric), "month",
+                   std::string(metric) == "arr" ? fmt::format("ARR ({})", run.currency) : "reps");
+    if (std::string(metric) == "arr") chart.y_format([](double v) { return format_amount(v); });
+    chart.x_categories(run.months, std::max<int>(1, static_cast<int>(M) / 6));
+    for (std::size_t r = 0; r < run.R; ++r) {
+      std::vector<double> x, y;
+      for (std::size_t m = 0; m < M; ++m) {
+        x.push_back(static_cast<double>(m));
+        y.push_back(mmean[((m * run.R + r) * run.S + total_segment) * run.K + k]);
+      }
+      chart.line(x, y, kRegionColours[r % 8], run.regions[r], r + 1 == run.R);
+    }
+    chart.y_from_zero(true);
+    html += chart.render(540, 300);
+  }
+  html += "</div>\n";
+
+  // KPIs per fiscal year and region.
+  if (f.has("/summary/kpis/win_rate")) {
+    const auto win = f.doubles("/summary/kpis/win_rate");
+    const auto deal = f.doubles("/summary/kpis/average_deal_size");
+    const auto cycle = f.doubles("/summary/kpis/cycle_months");
+    const auto created = f.doubles("/summary/kpis/pipeline_created");
+    html +=
+        "<h2>KPIs (rep-generated business, all segments)</h2>\n<table class=\"kpis\">\n"
+        "<tr><th>period</th><th>region</th><th>win rate</th><th>average deal size</th>"
+        "<th>cycle (months)</th><th>pipeline created</th></tr>\n";
+    for (std::size_t p = 0; p < P; ++p) {
+      if (run.periods[p].find("-Q") != std::string::npos) continue;
+      for (std::size_t r = 0; r < run.R; ++r) {
+        const std::size_t i = (p * run.R + r) * run.S + total_segment;
+        html += fmt::format(
+            "<tr{}><td>{}</td><td>{}</td>{}{}{}{}</tr>\n",
+            run.coverage[p].empty() ? "" : " class=\"partial\"", html_escape(run.period_label(p)),
+            html_escape(run.regions[r]),
+            cell(format_percent(win[i]), "/summary/kpis/win_rate", i, win[i]),
+            cell(format_grouped(deal[i]), "/summary/kpis/average_deal_size", i, deal[i]),
+            cell(format_grouped(cycle[i], 1), "/summary/kpis/cycle_months", i, cycle[i]),
+            cell(format_grouped(created[i]), "/summary/kpis/pipeline_created", i, created[i]));
+      }
+    }
+    html += "</table>\n<p class=\"note\">n/a: undefined (no opportunities or no wins).</p>\n";
+  }
+
+  html += "<h2>Provenance</h2>\n<table class=\"provenance\">\n";
+  for (const char* key : {"scenario_name", "scenario_sha256", "seed", "trials", "opsim_version",
+                          "git_revision", "created_utc", "command_line", "random_stream_scheme"}) {
+    html += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", key, html_escape(f.attribute(key)));
+  }
+  html += "</table>\n";
+  return html;
+}
+
+}  // namespace opsim::report

@@ -1,0 +1,189 @@
+#include "sim/io/summary_text.hpp"
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "sim/io/number_format.hpp"
+#include "sim/io/output.hpp"
+
+namespace opsim {
+
+namespace {
+
+struct Context {
+  const Scenario& scenario;
+  const Summary& summary;
+  const ResultLayout& layout;
+  std::vector<std::string> regions;
+  std::vector<std::string> segments;
+  std::string currency;
+
+  Context(const Scenario& s, const Summary& sum)
+      : scenario(s),
+        summary(sum),
+        layout(sum.layout),
+        regions(region_labels(s)),
+        segments(segment_labels(s)),
+        currency(s.fx.currencies[s.fx.reporting].code) {}
+
+  std::size_t cell(std::size_t period, int region, Metric metric, int segment = -1) const {
+    const int s = segment < 0 ? layout.segments - 1 : segment;
+    return period * layout.cells() + layout.cell(region, s, static_cast<int>(metric));
+  }
+  double quantile(std::size_t c, int level_index) const {
+    return summary.period_quantiles[c * kQuantiles + level_index];
+  }
+  std::string header() const {
+    return fmt::format("{} — {} trials, amounts in {} at plan rates\n",
+                       scenario.name.empty() ? scenario.source : scenario.name,
+                       format_grouped(static_cast<double>(summary.trials)), currency);
+  }
+  std::string target_label(const TargetResult& t) const {
+    const int region = t.target.region < 0 ? layout.regions - 1 : t.target.region;
+    const int segment = t.target.segment < 0 ? layout.segments - 1 : t.target.segment;
+    std::string label = fmt::format("{} {} {}", t.target.metric,
+                                    layout.periods[t.period].display_label(), regions[region]);
+    if (segment != layout.segments - 1) label += " " + segments[segment];
+    return label;
+  }
+};
+
+constexpr int kP10 = 1, kP50 = 3, kP90 = 5;
+
+std::string reach(const TargetResult& t) {
+  return fmt::format("{:>6} ±{:.1f}", format_percent(t.probability), 100 * t.standard_error);
+}
+
+//! The year's months and how much of it is actuals: "2027-02..2028-01, actuals to 2027-03".
+std::string year_months(const Scenario& scenario, const Period& p) {
+  std::string text =
+      fmt::format("{}..{}", format_year_month(p.first_month), format_year_month(p.last_month));
+  if (p.first_month < scenario.calendar.start()) {
+    text += fmt::format(", actuals to date for {}..{}", format_year_month(p.first_month),
+                        format_year_month(scenario.calendar.start() - 1));
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string format_summary_table(const Scenario& scenario, const Summary& summary) {
+  const Context c(scenario, summary);
+  const ResultLayout& layout = c.layout;
+  const int total_segment = layout.segments - 1;
+  std::string text = c.header();
+  std::vector<const TargetResult*> shown;
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    const Period& year = layout.periods[p];
+    if (year.quarter != 0 || year.partial()) continue;
+    text += fmt::format("\n{} ({})\n", year.label, year_months(scenario, year));
+    text += fmt::format("{:<8} {:>8} {:>8} {:>8}  {:>8} {:>13}  {:>9} {:>9}\n", "region", "P10",
+                        "P50", "P90", "target", "P(reach) ±SE", "ARR P50", "heads P50");
+    text += fmt::format("{:<8} {:^26}  {:>8} {:>13}  {:>9} {:>9}\n", "", "-- new bookings --", "",
+                        "", "year end", "year end");
+    for (int r = 0; r < layout.regions; ++r) {
+      const std::size_t nb = c.cell(p, r, Metric::new_bookings);
+      const TargetResult* target = nullptr;
+      for (const auto& t : summary.targets) {
+        if (static_cast<std::size_t>(t.period) == p && t.cell == nb) target = &t;
+      }
+      if (target) shown.push_back(target);
+      text += fmt::format(
+          "{:<8} {:>8} {:>8} {:>8}  {:>8} {:>13}  {:>9} {:>9}\n", c.regions[r],
+          format_amount(c.quantile(nb, kP10)), format_amount(c.quantile(nb, kP50)),
+          format_amount(c.quantile(nb, kP90)), target ? format_amount(target->target.amount) : "",
+          target ? reach(*target) : "", format_amount(c.quantile(c.cell(p, r, Metric::arr), kP50)),
+          format_grouped(c.quantile(c.cell(p, r, Metric::headcount), kP50)));
+    }
+    // Quarterly new-bookings targets of this year: one row per region, P(reach) per quarter.
+    std::map<int, std::map<int, const TargetResult*>> quarterly;  // region -> quarter -> target
+    for (const auto& t : summary.targets) {
+      const Period& q = layout.periods[t.period];
+      if (q.fiscal_year != year.fiscal_year || q.quarter == 0 || q.partial() ||
+          t.target.metric != "new_bookings" || t.target.segment >= 0)
+        continue;
+      quarterly[t.target.region < 0 ? layout.regions - 1 : t.target.region][q.quarter] = &t;
+      shown.push_back(&t);
+    }
+    if (!quarterly.empty()) {
+      text += fmt::format("{:<8}", "P(reach)");
+      for (int q = 1; q <= 4; ++q) text += fmt::format(" {:>13}", fmt::format("Q{} target", q));
+      text += "\n";
+      for (const auto& [region, quarters] : quarterly) {
+        text += fmt::format("{:<8}", c.regions[region]);
+        for (int q = 1; q <= 4; ++q) {
+          auto it = quarters.find(q);
+          text += fmt::format(" {:>13}", it == quarters.end() ? "" : reach(*it->second));
+        }
+        text += "\n";
+      }
+    }
+  }
+  std::vector<std::string> other;
+  for (const auto& t : summary.targets) {
+    bool listed = false;
+    for (const TargetResult* s : shown) listed = listed || s == &t;
+    if (listed || layout.periods[t.period].partial()) continue;
+    other.push_back(fmt::format("{:<40} {:>8}  mean {:>8}  P(reach) {}\n", c.target_label(t),
+                                format_amount(t.target.amount), format_amount(t.mean), reach(t)));
+  }
+  if (!other.empty()) {
+    text += "\nOther targets\n";
+    for (const auto& line : other) text += line;
+  }
+  (void)total_segment;
+  for (const auto& p : layout.periods) {
+    if (p.quarter == 0 && p.partial()) {
+      text +=
+          fmt::format("\n{}: left out (not a whole year); --detail shows it\n", p.display_label());
+    }
+  }
+  return text;
+}
+
+std::string format_detail_table(const Scenario& scenario, const Summary& summary) {
+  const Context c(scenario, summary);
+  const ResultLayout& layout = c.layout;
+  const int total_segment = layout.segments - 1;
+  std::string text = c.header() + "(P10 / P50 / P90 across trials)\n";
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    const Period& year = layout.periods[p];
+    if (year.quarter != 0) continue;
+    text += fmt::format("\n{} ({})\n", year.display_label(), year_months(scenario, year));
+    text += fmt::format("{:<20} {:<8} {:>16} {:>16} {:>16} {:>16}\n", "metric", "region", "mean",
+                        "P10", "P50", "P90");
+    for (Metric metric :
+         {Metric::new_bookings, Metric::renewal_bookings, Metric::expansion_bookings,
+          Metric::churned_arr, Metric::revenue, Metric::arr, Metric::headcount}) {
+      for (int r = 0; r < layout.regions; ++r) {
+        const std::size_t x = c.cell(p, r, metric);
+        text += fmt::format(
+            "{:<20} {:<8} {:>16} {:>16} {:>16} {:>16}\n", metric_info(metric).name, c.regions[r],
+            format_grouped(summary.period_mean[x]), format_grouped(c.quantile(x, kP10)),
+            format_grouped(c.quantile(x, kP50)), format_grouped(c.quantile(x, kP90)));
+      }
+    }
+  }
+  text += fmt::format("\n{:<10} {:<8} {:>9} {:>16} {:>12} {:>18}\n", "KPIs", "region", "win rate",
+                      "avg deal size", "cycle (mo)", "pipeline created");
+  for (const auto& k : summary.kpis) {
+    const Period& period = layout.periods[k.period];
+    if (period.quarter != 0 || k.segment != total_segment) continue;
+    text += fmt::format("{:<10} {:<8} {:>9} {:>16} {:>12} {:>18}{}\n", period.label,
+                        c.regions[k.region], format_percent(k.win_rate),
+                        format_grouped(k.average_deal_size), format_grouped(k.cycle_months, 1),
+                        format_grouped(k.pipeline_created), period.partial() ? "  (partial)" : "");
+  }
+  if (!summary.targets.empty()) {
+    text +=
+        fmt::format("\n{:<44} {:>16} {:>16} {:>14}\n", "target", "amount", "mean", "P(reach) ±SE");
+    for (const auto& t : summary.targets) {
+      text += fmt::format("{:<44} {:>16} {:>16} {:>14}\n", c.target_label(t),
+                          format_grouped(t.target.amount), format_grouped(t.mean), reach(t));
+    }
+  }
+  return text;
+}
+
+}  // namespace opsim

@@ -1,0 +1,19 @@
+// The run summary printed on the terminal: one screen by default, every table with --detail.
+#pragma once
+
+#include <string>
+
+#include "models/scenario.hpp"
+#include "sim/engine/summary.hpp"
+
+namespace opsim {
+
+//! One screen: per fiscal year inside the horizon in full, new bookings per region (P10, P50,
+//! P90) with each target's P(reach) ± SE, quarterly targets, year-end ARR and headcount; partial
+//! periods are named and left out.
+std::string format_summary_table(const Scenario& scenario, const Summary& summary);
+
+//! Every fiscal year (partial ones marked), seven metrics per region, KPIs and all targets.
+std::string format_detail_table(const Scenario& scenario, const Summary& summary);
+
+}  // namespace opsim

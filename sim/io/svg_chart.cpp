@@ -1,0 +1,255 @@
+#include "sim/io/svg_chart.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace opsim {
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+//! About `count` round tick values covering [low, high].
+std::vector<double> nice_ticks(double low, double high, int count) {
+  if (!(high > low)) high = low + 1;
+  const double raw = (high - low) / count;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = magnitude;
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    step = m * magnitude;
+    if (step >= raw) break;
+  }
+  std::vector<double> ticks;
+  for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step)
+    ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+  return ticks;
+}
+
+std::string plain(double v) {
+  return fmt::format("{:g}", v);
+}
+
+}  // namespace
+
+SvgChart::SvgChart(std::string title, std::string x_label, std::string y_label)
+    : title_(std::move(title)),
+      x_label_(std::move(x_label)),
+      y_label_(std::move(y_label)),
+      x_format_(plain),
+      y_format_(plain) {}
+
+void SvgChart::x_categories(std::vector<std::string> labels, int step) {
+  categories_ = std::move(labels);
+  category_step_ = std::max(1, step);
+}
+
+void SvgChart::band(const std::vector<double>& x, const std::vector<double>& low,
+                    const std::vector<double>& high, const std::string& colour, double opacity,
+                    const std::string& legend) {
+  marks_.push_back({Mark::band, x, low, high, colour, legend, opacity, 0.0, false});
+}
+
+void SvgChart::line(const std::vector<double>& x, const std::vector<double>& y,
+                    const std::string& colour, const std::string& legend, bool dashed) {
+  marks_.push_back({Mark::line, x, y, {}, colour, legend, 1.0, 0.0, dashed});
+}
+
+void SvgChart::bars(const std::vector<double>& x, const std::vector<double>& height, double width,
+                    const std::string& colour, const std::string& legend) {
+  marks_.push_back({Mark::bars, x, height, {}, colour, legend, 1.0, width, false});
+}
+
+void SvgChart::ranges(const std::vector<double>& x, const std::vector<double>& low,
+                      const std::vector<double>& high, double width, const std::string& colour,
+                      const std::string& legend) {
+  marks_.push_back({Mark::ranges, x, low, high, colour, legend, 0.6, width, false});
+}
+
+void SvgChart::dots(const std::vector<double>& x, const std::vector<double>& y,
+                    const std::string& colour, const std::string& legend) {
+  marks_.push_back({Mark::dots, x, y, {}, colour, legend, 1.0, 0.0, false});
+}
+
+void SvgChart::vertical_marker(double x, const std::string& colour, const std::string& label) {
+  marks_.push_back({Mark::vmark, {x}, {}, {}, colour, label, 1.0, 0.0, true});
+}
+
+void SvgChart::horizontal_marker(double y, const std::string& colour, const std::string& label) {
+  marks_.push_back({Mark::hmark, {}, {y}, {}, colour, label, 1.0, 0.0, true});
+}
+
+std::string SvgChart::render(int width, int height) const {
+  const double left = 78, right = 16, top = 34, bottom = 62;
+  const double plot_w = width - left - right, plot_h = height - top - bottom;
+  double x_min = std::numeric_limits<double>::infinity(), x_max = -x_min;
+  double y_min = x_min, y_max = -x_min;
+  auto grow_x = [&](double v) {
+    if (std::isfinite(v)) x_min = std::min(x_min, v), x_max = std::max(x_max, v);
+  };
+  auto grow_y = [&](double v) {
+    if (std::isfinite(v)) y_min = std::min(y_min, v), y_max = std::max(y_max, v);
+  };
+  for (const Mark& m : marks_) {
+    const bool wide = m.kind == Mark::bars || m.kind == Mark::ranges;
+    for (double v : m.x) grow_x(wide ? v - m.width / 2 : v);
+    if (wide)
+      for (double v : m.x) grow_x(v + m.width / 2);
+    for (double v : m.a) grow_y(v);
+    for (double v : m.b) grow_y(v);
+    if (m.kind == Mark::bars) grow_y(0.0);
+  }
+  if (!std::isfinite(x_min)) x_min = 0, x_max = 1;
+  if (!std::isfinite(y_min)) y_min = 0, y_max = 1;
+  if (y_from_zero_) y_min = std::min(y_min, 0.0);
+  if (x_max == x_min) x_max = x_min + 1;
+  if (y_max == y_min) y_max = y_min + 1;
+  const auto y_ticks = nice_ticks(y_min, y_max, 5);
+  y_min = std::min(y_min, y_ticks.front());
+  y_max = std::max(y_max, y_ticks.back());
+  auto px = [&](double x) { return left + (x - x_min) / (x_max - x_min) * plot_w; };
+  auto py = [&](double y) { return top + plot_h - (y - y_min) / (y_max - y_min) * plot_h; };
+
+  std::string svg = fmt::format(
+      "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+      "viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\">\n",
+      width, height, width, height, html_escape(title_));
+  svg +=
+      fmt::format("<text x=\"{}\" y=\"18\" class=\"title\">{}</text>\n", left, html_escape(title_));
+  for (double t : y_ticks) {
+    svg += fmt::format(
+        "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" class=\"grid\"/>"
+        "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"tick\" text-anchor=\"end\">{}</text>\n",
+        left, left + plot_w, py(t), py(t), left - 6, py(t) + 4, html_escape(y_format_(t)));
+  }
+  if (!categories_.empty()) {
+    for (std::size_t i = 0; i < categories_.size(); i += category_step_) {
+      svg += fmt::format(
+          "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"tick\" "
+          "text-anchor=\"middle\">{}</text>\n",
+          px(static_cast<double>(i)), top + plot_h + 16, html_escape(categories_[i]));
+    }
+  } else {
+    for (double t : nice_ticks(x_min, x_max, 6)) {
+      svg += fmt::format(
+          "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"tick\" "
+          "text-anchor=\"middle\">{}</text>\n",
+          px(t), top + plot_h + 16, html_escape(x_format_(t)));
+    }
+  }
+  svg += fmt::format(
+      "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" class=\"frame\"/>\n"
+      "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"axis\" text-anchor=\"middle\">{}</text>\n"
+      "<text transform=\"translate(14 {:.1f}) rotate(-90)\" class=\"axis\" "
+      "text-anchor=\"middle\">{}</text>\n",
+      left, top, plot_w, plot_h, left + plot_w / 2, top + plot_h + 34, html_escape(x_label_),
+      top + plot_h / 2, html_escape(y_label_));
+
+  double legend_x = left;
+  auto legend = [&](const Mark& m) {
+    if (m.legend.empty() || m.kind == Mark::vmark || m.kind == Mark::hmark) return;
+    svg += fmt::format(
+        "<rect x=\"{:.1f}\" y=\"{}\" width=\"12\" height=\"10\" fill=\"{}\" opacity=\"{}\"/>"
+        "<text x=\"{:.1f}\" y=\"{}\" class=\"tick\">{}</text>\n",
+        legend_x, height - 14, m.colour, m.opacity, legend_x + 16, height - 5,
+        html_escape(m.legend));
+    legend_x += 28 + 6.5 * static_cast<double>(m.legend.size());
+  };
+  for (const Mark& m : marks_) {
+    switch (m.kind) {
+      case Mark::band: {
+        std::string points;
+        for (std::size_t i = 0; i < m.x.size(); ++i)
+          points += fmt::format("{:.1f},{:.1f} ", px(m.x[i]), py(m.b[i]));
+        for (std::size_t i = m.x.size(); i-- > 0;)
+          points += fmt::format("{:.1f},{:.1f} ", px(m.x[i]), py(m.a[i]));
+        svg += fmt::format("<polygon class=\"data\" points=\"{}\" fill=\"{}\" opacity=\"{}\"/>\n",
+                           points, m.colour, m.opacity);
+        break;
+      }
+      case Mark::line: {
+        std::string points;
+        for (std::size_t i = 0; i < m.x.size(); ++i) {
+          if (std::isfinite(m.a[i]))
+            points += fmt::format("{:.1f},{:.1f} ", px(m.x[i]), py(m.a[i]));
+        }
+        svg += fmt::format(
+            "<polyline class=\"data\" points=\"{}\" fill=\"none\" stroke=\"{}\" "
+            "stroke-width=\"2\"{}/>\n",
+            points, m.colour, m.dashed ? " stroke-dasharray=\"5 3\"" : "");
+        break;
+      }
+      case Mark::bars:
+        for (std::size_t i = 0; i < m.x.size(); ++i) {
+          const double x0 = px(m.x[i] - m.width / 2), x1 = px(m.x[i] + m.width / 2);
+          const double y0 = py(std::max(0.0, m.a[i])), y1 = py(std::min(0.0, m.a[i]));
+          svg += fmt::format(
+              "<rect class=\"data\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+              "fill=\"{}\"/>\n",
+              x0, y0, std::max(0.5, x1 - x0 - 0.5), y1 - y0, m.colour);
+        }
+        break;
+      case Mark::ranges:
+        for (std::size_t i = 0; i < m.x.size(); ++i) {
+          const double x0 = px(m.x[i] - m.width / 2), x1 = px(m.x[i] + m.width / 2);
+          const double y0 = py(std::max(m.a[i], m.b[i])), y1 = py(std::min(m.a[i], m.b[i]));
+          svg += fmt::format(
+              "<rect class=\"data\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+              "fill=\"{}\" opacity=\"{}\"/>\n",
+              x0, y0, x1 - x0, std::max(1.0, y1 - y0), m.colour, m.opacity);
+        }
+        break;
+      case Mark::dots:
+        for (std::size_t i = 0; i < m.x.size(); ++i) {
+          svg += fmt::format(
+              "<circle class=\"data\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4\" fill=\"{}\"/>\n",
+              px(m.x[i]), py(m.a[i]), m.colour);
+        }
+        break;
+      case Mark::vmark:
+        svg += fmt::format(
+            "<line class=\"marker\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" "
+            "stroke=\"{3}\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>"
+            "<text x=\"{4:.1f}\" y=\"{5}\" class=\"tick\" fill=\"{3}\">{6}</text>\n",
+            px(m.x[0]), top, top + plot_h, m.colour, px(m.x[0]) + 4, top + 12,
+            html_escape(m.legend));
+        break;
+      case Mark::hmark:
+        svg += fmt::format(
+            "<line class=\"marker\" x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" "
+            "stroke=\"{3}\" stroke-width=\"1.5\" stroke-dasharray=\"6 3\"/>"
+            "<text x=\"{4}\" y=\"{5:.1f}\" class=\"tick\" fill=\"{3}\">{6}</text>\n",
+            left, left + plot_w, py(m.a[0]), m.colour, left + 4, py(m.a[0]) - 4,
+            html_escape(m.legend));
+        break;
+    }
+    legend(m);
+  }
+  svg += "</svg>\n";
+  return svg;
+}
+
+}  // namespace opsim

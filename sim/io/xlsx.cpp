@@ -1,0 +1,248 @@
+#include "sim/io/xlsx.hpp"
+
+#include <xlsxwriter.h>
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.hpp"
+#include "sim/io/output.hpp"
+#include "sim/io/output_files.hpp"
+
+namespace opsim {
+
+void write_workbook(const std::string& path, const std::vector<XlsxTable>& tables) {
+  write_file_by_name(path, [&](const std::string& tmp) {
+    lxw_workbook* book = workbook_new(tmp.c_str());
+    if (!book) throw_input("{}: cannot create the workbook", path);
+    lxw_format* header = workbook_add_format(book);
+    format_set_bold(header);
+    format_set_bg_color(header, 0xF3F6F9);
+    format_set_bottom(header, LXW_BORDER_THIN);
+    format_set_text_wrap(header);
+    lxw_format* formats[5] = {nullptr, workbook_add_format(book), workbook_add_format(book),
+                              workbook_add_format(book), workbook_add_format(book)};
+    format_set_num_format(formats[static_cast<int>(CellKind::amount)], "#,##0");
+    format_set_num_format(formats[static_cast<int>(CellKind::percent)], "0.0%");
+    format_set_num_format(formats[static_cast<int>(CellKind::number)], "#,##0.00");
+    format_set_num_format(formats[static_cast<int>(CellKind::integer)], "#,##0");
+    lxw_format* note = workbook_add_format(book);
+    format_set_italic(note);
+    lxw_error status = LXW_NO_ERROR;
+    auto check = [&](lxw_error e) {
+      if (e != LXW_NO_ERROR && status == LXW_NO_ERROR) status = e;
+    };
+    for (const XlsxTable& table : tables) {
+      lxw_worksheet* sheet = workbook_add_worksheet(book, table.sheet.c_str());
+      if (!sheet) {
+        workbook_close(book);
+        throw_internal("workbook sheet name \"{}\" refused", table.sheet);
+      }
+      worksheet_freeze_panes(sheet, 1, 0);
+      for (std::size_t c = 0; c < table.columns.size(); ++c) {
+        const auto col = static_cast<lxw_col_t>(c);
+        check(worksheet_set_column(sheet, col, col, table.columns[c].width, nullptr));
+        check(worksheet_write_string(sheet, 0, col, table.columns[c].header.c_str(), header));
+      }
+      for (std::size_t r = 0; r < table.rows.size(); ++r) {
+        const auto row = static_cast<lxw_row_t>(r + 1);
+        for (std::size_t c = 0; c < table.rows[r].size() && c < table.columns.size(); ++c) {
+          const auto col = static_cast<lxw_col_t>(c);
+          const XlsxValue& v = table.rows[r][c];
+          if (const auto* text = std::get_if<std::string>(&v)) {
+            if (!text->empty())
+              check(worksheet_write_string(sheet, row, col, text->c_str(), nullptr));
+          } else {
+            const double x = std::get<double>(v);
+            // Undefined (NaN) stays blank; Excel has no NaN.
+            if (std::isfinite(x))
+              check(worksheet_write_number(sheet, row, col, x == 0.0 ? 0.0 : x,
+                                           formats[static_cast<int>(table.columns[c].kind)]));
+          }
+        }
+      }
+      if (!table.note.empty()) {
+        check(worksheet_write_string(sheet, static_cast<lxw_row_t>(table.rows.size() + 2), 0,
+                                     table.note.c_str(), note));
+      }
+    }
+    const lxw_error closed = workbook_close(book);
+    if (status != LXW_NO_ERROR || closed != LXW_NO_ERROR) {
+      throw OutputError(fmt::format("{}: cannot write the workbook ({})", path,
+                                    lxw_strerror(status != LXW_NO_ERROR ? status : closed)));
+    }
+  });
+}
+
+std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& summary) {
+  const ResultLayout& layout = summary.layout;
+  const auto regions = region_labels(scenario);
+  const auto segments = segment_labels(scenario);
+  const auto months = month_labels(scenario);
+  const std::string currency = scenario.fx.currencies[scenario.fx.reporting].code;
+  const int total_segment = layout.segments - 1;
+  auto cell = [&](std::size_t p, int r, int s, Metric m) {
+    return p * layout.cells() + layout.cell(r, s, static_cast<int>(m));
+  };
+  auto q = [&](std::size_t c, int level) {
+    return summary.period_quantiles[c * kQuantiles + level];
+  };
+  const std::string amount = fmt::format(" ({})", currency);
+  std::vector<XlsxTable> tables;
+
+  XlsxTable overview{"Summary",
+                     {{"fiscal year", CellKind::text, 12},
+                      {"region", CellKind::text, 10},
+                      {"new bookings P10" + amount, CellKind::amount, 16},
+                      {"new bookings P50" + amount, CellKind::amount, 16},
+                      {"new bookings P90" + amount, CellKind::amount, 16},
+                      {"target" + amount, CellKind::amount, 16},
+                      {"P(reach)", CellKind::percent, 10},
+                      {"P(reach) SE", CellKind::percent, 10},
+                      {"year-end ARR P50" + amount, CellKind::amount, 18},
+                      {"year-end headcount P50", CellKind::integer, 12}},
+                     {},
+                     fmt::format("{}: {} trials; partial fiscal years are left out (see Periods).",
+                                 scenario.name, summary.trials)};
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    const Period& year = layout.periods[p];
+    if (year.quarter != 0 || year.partial()) continue;
+    for (int r = 0; r < layout.regions; ++r) {
+      const std::size_t nb = cell(p, r, total_segment, Metric::new_bookings);
+      std::vector<XlsxValue> row{year.label, regions[r], q(nb, 1), q(nb, 3), q(nb, 5)};
+      const TargetResult* target = nullptr;
+      for (const auto& t : summary.targets)
+        if (t.cell == nb && static_cast<std::size_t>(t.period) == p) target = &t;
+      const double none = std::numeric_limits<double>::quiet_NaN();
+      row.insert(
+          row.end(),
+          {target ? target->target.amount : none, target ? target->probability : none,
+           target ? target->standard_error : none, q(cell(p, r, total_segment, Metric::arr), 3),
+           q(cell(p, r, total_segment, Metric::headcount), 3)});
+      overview.rows.push_back(std::move(row));
+    }
+  }
+  tables.push_back(std::move(overview));
+
+  XlsxTable targets{"Targets",
+                    {{"metric", CellKind::text, 18},
+                     {"period", CellKind::text, 12},
+                     {"coverage", CellKind::text, 30},
+                     {"region", CellKind::text, 10},
+                     {"segment", CellKind::text, 10},
+                     {"target" + amount, CellKind::amount, 16},
+                     {"mean" + amount, CellKind::amount, 16},
+                     {"P(reach)", CellKind::percent, 10},
+                     {"standard error", CellKind::percent, 10}},
+                    {},
+                    ""};
+  for (const auto& t : summary.targets) {
+    const Period& period = layout.periods[t.period];
+    targets.rows.push_back({t.target.metric, period.label, period.coverage(),
+                            t.target.region < 0 ? "total" : regions[t.target.region],
+                            t.target.segment < 0 ? "total" : segments[t.target.segment],
+                            t.target.amount, t.mean, t.probability, t.standard_error});
+  }
+  tables.push_back(std::move(targets));
+
+  auto stats_columns = [&](std::vector<XlsxColumn> columns, bool quantiles) {
+    for (const char* name : {"mean", "sd", "se"}) columns.push_back({name, CellKind::number, 14});
+    if (quantiles) {
+      for (double level : kQuantileLevels)
+        columns.push_back(
+            {fmt::format("p{}", static_cast<int>(level * 100 + 0.5)), CellKind::number, 14});
+    }
+    return columns;
+  };
+  XlsxTable periods{
+      "Periods",
+      stats_columns({{"period", CellKind::text, 12},
+                     {"coverage", CellKind::text, 30},
+                     {"region", CellKind::text, 10},
+                     {"segment", CellKind::text, 10},
+                     {"metric", CellKind::text, 20}},
+                    true),
+      {},
+      "Amounts in " + currency + " at plan rates (metrics ending in _spot: spot rates)."};
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    for (int r = 0; r < layout.regions; ++r) {
+      for (int s = 0; s < layout.segments; ++s) {
+        for (int k = 0; k < kMetricCount; ++k) {
+          const std::size_t c = p * layout.cells() + layout.cell(r, s, k);
+          std::vector<XlsxValue> row{layout.periods[p].label,
+                                     layout.periods[p].coverage(),
+                                     regions[r],
+                                     segments[s],
+                                     std::string(metric_info(k).name),
+                                     summary.period_mean[c],
+                                     summary.period_sd[c],
+                                     summary.period_se[c]};
+          for (int level = 0; level < kQuantiles; ++level) row.push_back(q(c, level));
+          periods.rows.push_back(std::move(row));
+        }
+      }
+    }
+  }
+  tables.push_back(std::move(periods));
+
+  XlsxTable monthly{"Monthly",
+                    stats_columns({{"month", CellKind::text, 10},
+                                   {"region", CellKind::text, 10},
+                                   {"segment", CellKind::text, 10},
+                                   {"metric", CellKind::text, 20}},
+                                  false),
+                    {},
+                    ""};
+  for (int m = 0; m < layout.months; ++m) {
+    for (int r = 0; r < layout.regions; ++r) {
+      for (int s = 0; s < layout.segments; ++s) {
+        for (int k = 0; k < kMetricCount; ++k) {
+          const std::size_t c = m * layout.cells() + layout.cell(r, s, k);
+          monthly.rows.push_back({months[m], regions[r], segments[s],
+                                  std::string(metric_info(k).name), summary.monthly_mean[c],
+                                  summary.monthly_sd[c], summary.monthly_se[c]});
+        }
+      }
+    }
+  }
+  tables.push_back(std::move(monthly));
+
+  XlsxTable kpis{"KPIs",
+                 {{"period", CellKind::text, 12},
+                  {"coverage", CellKind::text, 30},
+                  {"region", CellKind::text, 10},
+                  {"segment", CellKind::text, 10},
+                  {"win rate", CellKind::percent, 10},
+                  {"average deal size" + amount, CellKind::amount, 16},
+                  {"cycle (months)", CellKind::number, 12},
+                  {"pipeline created" + amount, CellKind::amount, 18}},
+                 {},
+                 "Blank: undefined (no opportunities or no wins)."};
+  for (const auto& k : summary.kpis) {
+    const Period& period = layout.periods[k.period];
+    kpis.rows.push_back({period.label, period.coverage(), regions[k.region], segments[k.segment],
+                         k.win_rate, k.average_deal_size, k.cycle_months, k.pipeline_created});
+  }
+  tables.push_back(std::move(kpis));
+
+  XlsxTable productivity{"Productivity",
+                         {{"fiscal year", CellKind::integer, 10},
+                          {"threshold" + amount, CellKind::amount, 16},
+                          {"seats", CellKind::integer, 8},
+                          {"mean share", CellKind::percent, 10},
+                          {"P10 share", CellKind::percent, 10},
+                          {"P50 share", CellKind::percent, 10},
+                          {"P90 share", CellKind::percent, 10}},
+                         {},
+                         ""};
+  for (const auto& p : summary.productivity) {
+    productivity.rows.push_back({static_cast<double>(p.fiscal_year), p.threshold,
+                                 static_cast<double>(p.seats), p.mean_share, p.quantiles[1],
+                                 p.quantiles[3], p.quantiles[5]});
+  }
+  tables.push_back(std::move(productivity));
+  return tables;
+}
+
+}  // namespace opsim

@@ -1,0 +1,57 @@
+// `opsim report` through the CLI: a run's report is one offline page; what is not a result is
+// refused with exit 2, naming the file, and nothing is written. The browser checks live in
+// tests/report/report_browser_test.py.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(ReportCli, RunReportIsOneOfflinePage) {
+  test::TempDir dir;
+  const auto fixture = test::source_dir() / "tests/fixtures/small_scenario.json";
+  ASSERT_EQ(test::run_opsim(fmt::format("run {} --trials 200 -q -o {}", fixture.string(),
+                                        (dir / "run.h5").string()))
+                .exit_code,
+            0);
+  const auto r = test::run_opsim(
+      fmt::format("report {} -o {}", (dir / "run.h5").string(), (dir / "run.html").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir / "run.html");
+  const std::string page((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_LT(page.size(), 3u << 20);
+  EXPECT_THAT(page, HasSubstr("<svg class=\"chart\""));
+  EXPECT_THAT(page, HasSubstr("FY2029 partial: 2 of 12 months (2028-02..2028-03)"));
+  EXPECT_THAT(page, HasSubstr("<table"));
+  EXPECT_THAT(page, Not(HasSubstr("src=\"http")));
+  EXPECT_THAT(page, Not(HasSubstr("href=\"http")));
+}
+
+TEST(ReportCli, RefusesWhatIsNotAResult) {
+  test::TempDir dir;
+  const auto scenario = test::source_dir() / "tests/fixtures/small_scenario.json";
+  const auto out = (dir / "report.html").string();
+  const auto not_hdf5 = test::run_opsim(fmt::format("report {} -o {}", scenario.string(), out));
+  EXPECT_EQ(not_hdf5.exit_code, 2) << not_hdf5.output;
+  EXPECT_THAT(not_hdf5.output, HasSubstr("small_scenario.json: not an HDF5 file"));
+  const auto missing =
+      test::run_opsim(fmt::format("report {} -o {}", (dir / "absent.h5").string(), out));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.output, HasSubstr("absent.h5: no such result file"));
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+}  // namespace
+}  // namespace opsim

@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""opsim report in a real browser: each kind of report (run, compare, sweep) is opened in
+headless Chromium; the page must run without script errors, every chart must hold drawn data,
+and every number shown must equal the HDF5 file's value (and read as that value, rounded).
+
+usage: report_browser_test.py OPSIM SOURCE_DIR
+Exit 77 (skip) when chromium or h5py is missing outside CI; under CI=true that is a failure."""
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from html.parser import HTMLParser
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+def skip(reason):
+    if os.environ.get("CI") == "true":
+        print(f"FAIL (CI): {reason}")
+        sys.exit(1)
+    print(f"SKIP: {reason}")
+    sys.exit(77)
+
+
+try:
+    import h5py
+    import numpy as np
+except ImportError:
+    skip("python3-h5py / python3-numpy are not installed")
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+                 if os.path.exists(p)), None)
+if CHROMIUM is None:
+    skip("chromium is not installed (scripts/setup installs it)")
+
+
+class Dom(HTMLParser):
+    """Collects the elements the checks need from a dumped DOM."""
+
+    def __init__(self):
+        super().__init__()
+        self.numbers = []  # (attrs, text)
+        self.charts = []
+        self.checks = None
+        self._open = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "svg" and "chart" in a.get("class", ""):
+            self.charts.append(a)
+        if a.get("id") == "report-checks":
+            self.checks = a
+        if "data-v" in a:
+            self._open.append([tag, a, ""])
+
+    def handle_data(self, data):
+        for entry in self._open:
+            entry[2] += data
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1][0] == tag:
+            _, a, text = self._open.pop()
+            self.numbers.append((a, text.strip()))
+
+
+def shown_value(text):
+    """The number a cell shows and the rounding it carries: ("52.7%") -> (0.527, 0.0005)."""
+    if text == "n/a":
+        return math.nan, 0.0
+    scale = 1.0
+    t = text.replace(",", "")
+    if t.endswith("%"):
+        scale, t = 0.01, t[:-1]
+    decimals = len(t.split(".")[1]) if "." in t else 0
+    return float(t) * scale, 0.5 * 10 ** -decimals * scale * (1 + 1e-9)
+
+
+def derived(h5, name):
+    """Numbers no dataset holds: reach90:i and reach95:i, P(value >= 90% / 95% of target i)."""
+    kind, index = name.split(":")
+    i = int(index)
+    labels = {k: [s.decode() for s in h5["labels"][k][()]]
+              for k in ("periods", "regions", "segments", "metrics")}
+    t = h5["summary/targets"]
+    cell = (labels["periods"].index(t["period"][i].decode()),
+            labels["regions"].index(t["region"][i].decode()),
+            labels["segments"].index(t["segment"][i].decode()),
+            labels["metrics"].index(t["metric"][i].decode()))
+    values = h5["trials/periods"][(slice(None),) + cell]
+    share = {"reach90": 0.90, "reach95": 0.95}[kind]
+    return float(np.mean(values >= share * t["amount"][i]))
+
+
+def check_dom(dom_text, h5_path):
+    """Problems found in a dumped report DOM against its HDF5 file (empty: none)."""
+    dom = Dom()
+    dom.feed(dom_text)
+    problems = []
+    if dom.checks is None or dom.checks.get("data-done") != "1":
+        return ["the page's check script did not run"]
+    if dom.checks.get("data-errors"):
+        problems.append(f"script errors: {dom.checks['data-errors']}")
+    if not dom.charts:
+        problems.append("no charts")
+    for chart in dom.charts:
+        if int(chart.get("data-drawn", "0")) == 0:
+            problems.append(f"chart without drawn data: {chart.get('aria-label')}")
+    if not dom.numbers:
+        problems.append("no numbers tagged with their dataset")
+    with h5py.File(h5_path, "r") as h5:
+        cache = {}
+        for attrs, text in dom.numbers:
+            value = float(attrs["data-v"])
+            if "data-h5" in attrs:
+                name = attrs["data-h5"]
+                if name not in cache:
+                    cache[name] = np.asarray(h5[name][()], dtype=float).ravel()
+                stored = cache[name][int(attrs["data-i"])]
+                where = f"{name}[{attrs['data-i']}]"
+            else:
+                stored = derived(h5, attrs["data-derived"])
+                where = attrs["data-derived"]
+            same = (math.isnan(stored) and math.isnan(value)) or stored == value
+            if not same:
+                problems.append(f"{where}: page says {value!r}, file holds {stored!r}")
+                continue
+            if text in ("identical",):
+                continue
+            shown, tolerance = shown_value(text)
+            if math.isnan(value) != math.isnan(shown) or (
+                    not math.isnan(value) and abs(shown - value) > tolerance):
+                problems.append(f"{where}: shows {text!r} for {value!r}")
+    return problems
+
+
+def run(command, **kwargs):
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        print(f"FAIL: {' '.join(command)}\n{result.stdout}\n{result.stderr}")
+        sys.exit(1)
+    return result.stdout
+
+
+def dump_dom(html_path):
+    with tempfile.TemporaryDirectory() as profile:
+        return run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom",
+                    "--virtual-time-budget=5000", f"file://{os.path.abspath(html_path)}"],
+                   timeout=120)
+
+
+def main():
+    opsim, source = sys.argv[1], sys.argv[2]
+    fixture = os.path.join(source, "tests/fixtures/small_scenario.json")
+    failures = []
+    with tempfile.TemporaryDirectory() as work:
+        alt_path = os.path.join(work, "alternative.json")
+        with open(fixture) as f:
+            alt = json.load(f)
+        alt["name"] = "more_wins"
+        alt["segments"][0]["win_rate"] = min(0.95, alt["segments"][0]["win_rate"] + 0.05)
+        with open(alt_path, "w") as f:
+            json.dump(alt, f)
+        files = {
+            "run": ["run", fixture, "--trials", "300", "-q"],
+            "compare": ["compare", fixture, alt_path, fixture, "--trials", "200", "-q"],
+            "sweep": ["sweep", fixture, "--set", "/segments/0/win_rate=0.1:0.3:0.1",
+                      "--trials", "100", "-q"],
+        }
+        for kind, command in files.items():
+            h5 = os.path.join(work, f"{kind}.h5")
+            html = os.path.join(work, f"{kind}.html")
+            run([opsim, *command, "-o", h5])
+            run([opsim, "report", h5, "-o", html])
+            page = open(html, encoding="utf-8").read()
+            size = os.path.getsize(html)
+            if size > 3 * 1024 * 1024:
+                failures.append(f"{kind}: report is {size} bytes (limit 3 MiB)")
+            if re.search(r'(src|href)\s*=\s*"(https?:)?//', page, re.I) or "@import" in page:
+                failures.append(f"{kind}: the page loads something from the network")
+            dom = dump_dom(html)
+            problems = check_dom(dom, h5)
+            failures += [f"{kind}: {p}" for p in problems]
+            numbers, charts = dom.count("data-v="), dom.count('class="chart"')
+            print(f"{kind}: {size} bytes, {numbers} numbers checked, {charts} charts, "
+                  f"{len(problems)} problems")
+            # Negative twin: a number changed on the page must be caught.
+            tampered = re.sub(r'(data-h5="[^"]+" data-i="\d+" data-v=")([^"]+)"',
+                              lambda m: m.group(1) + repr(float(m.group(2)) * 1.05 + 1) + '"',
+                              dom, count=1)
+            if not check_dom(tampered, h5):
+                failures.append(f"{kind}: a changed number went unnoticed (checker broken)")
+            if kind == "compare" and "identical" not in page:
+                failures.append("compare of a scenario with itself does not say 'identical'")
+    if failures:
+        print("FAIL:\n  " + "\n  ".join(failures))
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()

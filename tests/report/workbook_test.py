@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+"""--xlsx workbooks read back with openpyxl: values equal the HDF5 file's, numbers are stored
+as numbers, undefined values are blank, the Summary sheet is formatted for people (frozen
+header, widths, thousands separators, percentages).
+
+usage: workbook_test.py OPSIM SOURCE_DIR
+Exit 77 (skip) when openpyxl or h5py is missing outside CI; under CI=true that is a failure."""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def skip(reason):
+    if os.environ.get("CI") == "true":
+        print(f"FAIL (CI): {reason}")
+        sys.exit(1)
+    print(f"SKIP: {reason}")
+    sys.exit(77)
+
+
+try:
+    import h5py
+    import numpy as np
+    import openpyxl
+except ImportError as e:
+    skip(f"{e.name} is not installed (python3-openpyxl, python3-h5py)")
+
+
+def run(*command):
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        print(f"FAIL: {' '.join(command)}\n{result.stdout}\n{result.stderr}")
+        sys.exit(1)
+
+
+def same(a, b):
+    """A cell holds the file's value: blank for NaN, else a number equal to 15 significant
+    digits (libxlsxwriter writes numbers with %.16g)."""
+    if a is None:
+        return math.isnan(b)
+    if not isinstance(a, (int, float)) or isinstance(a, bool):
+        return False
+    return abs(float(a) - float(b)) <= 1e-14 * max(1.0, abs(float(b)))
+
+
+def labels(h5, name):
+    return [s.decode() for s in h5["labels"][name][()]]
+
+
+def check_run(book, h5, scale=1.0):
+    """Problems in a run's workbook against its HDF5 file; `scale` biases the file's values
+    (the negative twin: a 5% change must be found)."""
+    problems = []
+    sheets = book.sheetnames
+    if sheets[:3] != ["Summary", "Targets", "Periods"]:
+        problems.append(f"sheets {sheets}")
+    summary = book["Summary"]
+    if summary.freeze_panes != "A2":
+        problems.append(f"Summary header not frozen ({summary.freeze_panes})")
+    if not any(summary.column_dimensions[c].width and summary.column_dimensions[c].width > 10
+               for c in "CDE"):
+        problems.append("Summary column widths not set")
+    formats = {summary.cell(row=2, column=c).number_format for c in range(3, 9)}
+    if "#,##0" not in formats or "0.0%" not in formats:
+        problems.append(f"Summary number formats {formats}")
+    periods, regions = labels(h5, "periods"), labels(h5, "regions")
+    segments, metrics = labels(h5, "segments"), labels(h5, "metrics")
+    mean = h5["summary/periods/mean"][()] * scale
+    quantiles = h5["summary/periods/quantiles"][()] * scale
+    rows = 0
+    for row in book["Periods"].iter_rows(min_row=2, values_only=True):
+        if row[0] is None or row[2] is None:
+            continue
+        p, r = periods.index(row[0]), regions.index(row[2])
+        s, k = segments.index(row[3]), metrics.index(row[4])
+        expected = [mean[p, r, s, k]] + list(quantiles[p, r, s, k, :])
+        got = [row[5]] + list(row[8:15])
+        for g, e in zip(got, expected):
+            if not same(g, e):
+                problems.append(f"Periods {row[:5]}: {g!r} != {e!r}")
+                break
+        rows += 1
+    if rows != mean.size:
+        problems.append(f"Periods has {rows} rows, the file {mean.size} cells")
+    t = h5["summary/targets"]
+    for i, row in enumerate(book["Targets"].iter_rows(min_row=2, values_only=True)):
+        if i >= t["amount"].shape[0]:
+            break
+        for got, name in ((row[5], "amount"), (row[6], "mean"), (row[7], "probability")):
+            value = t[name][i] * (scale if name != "amount" else 1.0)
+            if not same(got, value):
+                problems.append(f"Targets row {i}: {name} {got!r} != {value!r}")
+    win = h5["summary/kpis/win_rate"][()] * scale
+    for row in book["KPIs"].iter_rows(min_row=2, values_only=True):
+        if row[0] is None or row[2] is None:
+            continue
+        value = win[periods.index(row[0]), regions.index(row[2]), segments.index(row[3])]
+        if not same(row[4], value):
+            problems.append(f"KPIs {row[:4]}: win rate {row[4]!r} != {value!r}")
+            break
+    return problems
+
+
+def check_compare(book, h5):
+    problems = []
+    names = [s.decode() for s in h5["scenarios/names"][()]]
+    periods, regions = labels(h5, "periods"), labels(h5, "regions")
+    means = h5["scenarios/period_mean"][()]
+    sheet = book["Summary"]
+    if sheet.freeze_panes != "A2":
+        problems.append("compare Summary header not frozen")
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        if row[0] is None or row[2] is None:
+            continue
+        p, r = periods.index(row[0]), regions.index(row[2])
+        for s in range(len(names)):
+            if not same(row[3 + s], means[s, p, r]):
+                problems.append(f"compare {row[:3]} {names[s]}: {row[3 + s]!r} != {means[s, p, r]!r}")
+    return problems
+
+
+def main():
+    opsim, source = sys.argv[1], sys.argv[2]
+    fixture = os.path.join(source, "tests/fixtures/small_scenario.json")
+    failures = []
+    with tempfile.TemporaryDirectory() as work:
+        w = lambda name: os.path.join(work, name)
+        # No opportunities in the only segment: the win rate is undefined (a blank cell).
+        with open(fixture) as f:
+            doc = json.load(f)
+        doc["segments"][0]["opportunity_rate"] = 0
+        with open(w("no_opportunities.json"), "w") as f:
+            json.dump(doc, f)
+        for name, scenario in (("run", fixture), ("empty", w("no_opportunities.json"))):
+            run(opsim, "run", scenario, "--trials", "200", "-q", "-o", w(f"{name}.h5"),
+                "--xlsx", w(f"{name}.xlsx"))
+            book = openpyxl.load_workbook(w(f"{name}.xlsx"))
+            with h5py.File(w(f"{name}.h5"), "r") as h5:
+                failures += [f"{name}: {p}" for p in check_run(book, h5)]
+                if not check_run(book, h5, scale=1.05):
+                    failures.append(f"{name}: values 5% off went unnoticed (checker broken)")
+        run(opsim, "compare", fixture, fixture, "--trials", "100", "-q", "-o", w("cmp.h5"),
+            "--xlsx", w("cmp.xlsx"))
+        with h5py.File(w("cmp.h5"), "r") as h5:
+            failures += check_compare(openpyxl.load_workbook(w("cmp.xlsx")), h5)
+        run(opsim, "sweep", fixture, "--set", "/segments/0/win_rate=0.1:0.3:0.1", "--trials",
+            "50", "-q", "-o", w("sweep.h5"), "--xlsx", w("sweep.xlsx"))
+        with h5py.File(w("sweep.h5"), "r") as h5:
+            table = h5["sweep"][()]
+            sheet = openpyxl.load_workbook(w("sweep.xlsx"))["Summary"]
+            for i, row in enumerate(sheet.iter_rows(min_row=2, max_row=1 + table.shape[0],
+                                                    values_only=True)):
+                for got, value in zip(row[1:], table[i]):
+                    if not same(got, value):
+                        failures.append(f"sweep row {i}: {got!r} != {value!r}")
+                        break
+            if sheet.cell(row=4, column=2).value != 0.3:
+                failures.append(f"sweep grid value {sheet.cell(row=4, column=2).value!r} != 0.3")
+    if failures:
+        print("FAIL:\n  " + "\n  ".join(failures[:40]))
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
