@@ -96,17 +96,18 @@ TEST(CalibrateCli, BookingStatusMapAndLostStageLeaveCancelledLinesOut) {
                                     "2018-01-08,South,100,Shipped\n"
                                     "2018-01-09,South,5000,Cancelled\n"
                                     "2018-02-10,South,20,Shipped\n"
-                                    "2018-03-31,South,30,Disputed\n");
+                                    "2018-03-30,South,30,Disputed\n"
+                                    "2018-03-31,South,40,Shipped\n");
   const std::string base = fmt::format(
       "calibrate --bookings {} --map date=Date --map amount=Sales --as-of 2018-03 --min-cell 1",
       csv);
   auto r = test::run_opsim(base);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("4 booking rows (4 kept"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("5 booking rows (5 kept"), std::string::npos) << r.output;
   r = test::run_opsim(base +
                       " --map stage=STATUS --lost-stage Cancelled --exclude-status Disputed");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("4 booking rows (2 kept"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("5 booking rows (3 kept"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("status 'Cancelled' is lost"), std::string::npos) << r.output;
 }
 

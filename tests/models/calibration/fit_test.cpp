@@ -54,13 +54,14 @@ TEST(DealSize, LognormalMaximumLikelihoodByHand) {
   EXPECT_LE(fit.ks, 1.0);
 }
 
-//! A bookings history of one region and segment: `amounts[i]` booked on day i mod 700 after
-//! 2018-01-01 (two years).
+//! A bookings history of one region and segment: `amounts` booked evenly over the two years
+//! 2018-2019, the last on 2019-12-31.
 History bookings_history(const std::vector<double>& amounts) {
   History history;
-  for (std::size_t i = 0; i < amounts.size(); ++i) {
-    history.bookings.push_back(
-        {day_number(2018, 1, 1) + static_cast<int>(i * 7 % 730), "East", "SMB", amounts[i], i + 2});
+  const std::size_t n = amounts.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const int offset = static_cast<int>((i + 1) * 730 / n) - 1;
+    history.bookings.push_back({day_number(2018, 1, 1) + offset, "East", "SMB", amounts[i], i + 2});
   }
   return history;
 }
@@ -249,8 +250,9 @@ TEST(SnapshotRule, StraddlingDealsAreOpenAtListPrice) {
   EXPECT_EQ(fit.undated_open_excluded, 1);  // U1: its creation is unknown before the export date
   EXPECT_EQ(fit.cycle.censored, 2);
   EXPECT_EQ(fit.forecast_start, 2017 * 12 + 6);
-  // As of the export's own date the undated row is open too.
-  options.as_of = day_number(2017, 12, 31);
+  // As of the export's own date (its last date, 2017-08-15) the undated row is open too; a
+  // cut-off after the export's last month is refused (Cutoff.BeyondTheDataIsRefused...).
+  options.as_of = day_number(2017, 8, 31);
   EXPECT_EQ(fit_history(history, options).open_pipeline.size(), 2u);  // S2 and U1
 }
 
