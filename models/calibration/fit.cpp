@@ -6,6 +6,8 @@
 #include <numeric>
 #include <set>
 
+#include <Eigen/Dense>
+#include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/normal.hpp>
 
 #include "models/calendar.hpp"
@@ -77,17 +79,17 @@ Visible visible_rows(const History& history, const FitOptions& options) {
 void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts) {
   const int R = static_cast<int>(cal.regions.size());
   const int T = cal.last_month - cal.first_month + 1;
-  cal.seasonality_fitted = T >= 12;
-  cal.trend_fitted = T >= 24;
+  cal.seasonality_fitted = T >= kMinSeasonalityMonths;
+  cal.trend_fitted = T >= kMinTrendMonths;
   if (!cal.seasonality_fitted) {
     cal.warnings.push_back(
-        fmt::format("only {} months of history: seasonality needs 12 and is left flat", T));
+        fmt::format("only {} months of history: seasonality needs {} and is left flat", T,
+                    kMinSeasonalityMonths));
   }
   if (!cal.trend_fitted) {
-    cal.warnings.push_back(fmt::format(
-        "only {} months of history: the growth trend needs 24 (seasonality and trend are "
-        "confounded below) and is set to 0",
-        T));
+    cal.warnings.push_back(
+        fmt::format("only {} months of history: the growth trend needs {} and is set to 0", T,
+                    kMinTrendMonths));
   }
   std::vector<std::array<double, 12>> season(R), unshrunk(R);
   for (auto& s : season) s.fill(1.0);
@@ -152,6 +154,21 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         pooled[c] *= 12.0 / pooled_sum;
         pooled_variance[c] *= (12.0 / pooled_sum) * (12.0 / pooled_sum);
       }
+      // The pooled pattern itself is shrunk toward flat (normal-normal, between-month variance
+      // by moments): with one or two years each month rests on one or two observations.
+      double between = 0;
+      for (int c = 0; c < 12; ++c)
+        between += ((pooled[c] - 1) * (pooled[c] - 1) - pooled_variance[c]) / 12;
+      between = std::max(between, 0.0);
+      pooled_sum = 0;
+      for (int c = 0; c < 12; ++c) {
+        const double w =
+            between + pooled_variance[c] > 0 ? between / (between + pooled_variance[c]) : 1.0;
+        pooled[c] = 1 + w * (pooled[c] - 1);
+        pooled_variance[c] *= w;
+        pooled_sum += pooled[c];
+      }
+      for (double& p : pooled) p *= 12.0 / pooled_sum;
       // Normal-normal shrinkage: between-region variance tau^2 against sampling variance v.
       double excess = 0;
       int cells = 0;
@@ -208,7 +225,118 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   cal.overdispersion = phi;
   cal.seasonality_prior_variance = prior_variance;
   cal.pooled_seasonality.assign(pooled.begin(), pooled.end());
-  cal.monthly_log_trend = {beta, cal.trend_fitted && info > 0 ? std::sqrt(phi / info) : kNaN};
+
+  // Market factor per region: count variance beyond Poisson, mu + tau^2 mu^2. Its persistence
+  // comes from the lag-1 covariance of the raw residuals pooled over regions (Poisson noise is
+  // independent across months, so it does not dilute the covariance as it dilutes a
+  // correlation of relative residuals), converted to the AR(1) coefficient of the log factor.
+  auto mu = [&](int r, int t) {
+    return std::exp(log_level[r]) * season[r][calendar_index(t)] * trend(t);
+  };
+  std::vector<double> tau2(R, 0.0);
+  double lag_covariance = 0, excess_variance = 0;
+  const int per_region_parameters = 1 + (cal.seasonality_fitted ? 11 : 0);
+  for (int r = 0; r < R; ++r) {
+    double excess = 0;
+    for (int t = 0; t < T; ++t) {
+      const double m = mu(r, t), e = counts[r][t] - m;
+      excess += (e * e - m) / (m * m);
+      excess_variance += (e * e - m) / T;
+      if (t > 0) lag_covariance += e * (counts[r][t - 1] - mu(r, t - 1)) / (T - 1);
+    }
+    tau2[r] = T > per_region_parameters ? std::max(0.0, excess / (T - per_region_parameters)) : 0;
+    RegionFit& fit = cal.region_fits[r];
+    fit.overdispersion_chi2 = 0;
+    for (int t = 0; t < T; ++t) {
+      const double m = mu(r, t);
+      if (m > 1e-9) fit.overdispersion_chi2 += (counts[r][t] - m) * (counts[r][t] - m) / m;
+    }
+    fit.overdispersion_df = T - per_region_parameters;
+    fit.overdispersion_p =
+        fit.overdispersion_df > 0
+            ? boost::math::cdf(boost::math::complement(
+                  boost::math::chi_squared_distribution<double>(fit.overdispersion_df),
+                  fit.overdispersion_chi2))
+            : 1.0;
+  }
+  // Residuals of a fitted level, trend and seasonality are less autocorrelated than the factor:
+  // E[c] ~ rho - k (1 + 3 rho) / T. k = 1 is Marriott-Pope's bias for a fitted mean; k = 2,
+  // for the fuller regression, is what the simulation-based calibration test supports.
+  constexpr double kLagBias = 2.0;
+  const double raw_ratio = excess_variance > 0 ? lag_covariance / excess_variance : 0.0;
+  const double lag_ratio =
+      T >= 12 ? std::clamp((raw_ratio + kLagBias / T) / (1 - 3 * kLagBias / T), 0.0, 0.95) : 0.0;
+  for (int r = 0; r < R; ++r) {
+    RegionFit& fit = cal.region_fits[r];
+    const double sigma2 = std::log1p(tau2[r]);
+    fit.dispersion = std::sqrt(sigma2);
+    fit.persistence =
+        sigma2 > 0 ? std::clamp(std::log1p(lag_ratio * tau2[r]) / sigma2, 0.0, 0.95) : 0.0;
+  }
+
+  // Sandwich covariance of (a_1..a_R, beta): bread A = sum mu x x', meat B = sum over months
+  // pairs of x_t x_s' Cov(O_t, O_s) under the fitted market factor, Cov = mu_t delta_ts +
+  // mu_t mu_s (exp(sigma^2 rho^|t-s|) - 1). The pooled seasonality enters as 11 calendar-month
+  // effects (so a trend confounded with it in short histories gets its honest, large SE); the
+  // regions' shrunk deviations from it are taken as known.
+  const int trend_column = R, first_season_column = R + (cal.trend_fitted ? 1 : 0);
+  const int P = first_season_column + (cal.seasonality_fitted ? 11 : 0);
+  auto design = [&](Eigen::VectorXd& x, int t) {
+    if (cal.trend_fitted) x[trend_column] = t - (T - 1);
+    if (!cal.seasonality_fitted) return;
+    // Effect coding (January = minus the others), so a_r stays the mean over the year.
+    const int c_t = calendar_index(t);
+    for (int c = 1; c < 12; ++c)
+      x[first_season_column + c - 1] = c_t == c ? 1.0 : (c_t == 0 ? -1.0 : 0.0);
+  };
+  // The market variance is estimated from nu = T - p_r - 1 residual degrees of freedom (the
+  // region's level and seasonality, and the trend): a ratio over such a plug-in SE is t-like
+  // with sd sqrt(nu / (nu - 2)), so that part is inflated by nu / (nu - 2) (capped at 3) to give
+  // z-scores of sd 1 in short histories too.
+  const int nu = T - per_region_parameters - (cal.trend_fitted ? 1 : 0);
+  const double market_inflation = nu > 3 ? static_cast<double>(nu) / (nu - 2) : 3.0;
+  Eigen::MatrixXd bread = Eigen::MatrixXd::Zero(P, P), meat = Eigen::MatrixXd::Zero(P, P);
+  for (int r = 0; r < R; ++r) {
+    const double sigma2 = std::log1p(tau2[r]);
+    const double rho = cal.region_fits[r].persistence;
+    Eigen::MatrixXd x = Eigen::MatrixXd::Zero(T, P), cov(T, T);
+    Eigen::VectorXd m(T);
+    for (int t = 0; t < T; ++t) {
+      Eigen::VectorXd row = Eigen::VectorXd::Zero(P);
+      row[r] = 1.0;
+      design(row, t);
+      x.row(t) = row.transpose();
+      m[t] = mu(r, t);
+    }
+    for (int t = 0; t < T; ++t) {
+      for (int u = 0; u < T; ++u)
+        cov(t, u) = (t == u ? m[t] : 0.0) + market_inflation * m[t] * m[u] *
+                                                std::expm1(sigma2 * std::pow(rho, std::abs(t - u)));
+    }
+    bread += x.transpose() * m.asDiagonal() * x;
+    meat += x.transpose() * cov * x;
+  }
+  for (int r = 0; r < R; ++r) {
+    // A region without a resolution has no level to estimate: decouple it.
+    if (std::accumulate(counts[r].begin(), counts[r].end(), 0.0) <= 0) bread(r, r) += 1.0;
+  }
+  Eigen::MatrixXd covariance = Eigen::MatrixXd::Constant(P, P, kNaN);
+  if (Eigen::FullPivLU<Eigen::MatrixXd> lu(bread); lu.isInvertible()) {
+    const Eigen::MatrixXd inverse = lu.inverse();
+    covariance = inverse * meat * inverse;
+  }
+  // Growth shrunk toward 0: posterior of beta under the prior N(0, tau^2) and the likelihood
+  // N(beta_ml, V_beta). Short or noisy histories thus move growth little.
+  const double raw_variance = cal.trend_fitted ? covariance(R, R) : 0.0;
+  cal.raw_monthly_log_trend = {beta, cal.trend_fitted ? std::sqrt(raw_variance) : kNaN};
+  const double prior_variance_beta = std::pow(cal.options.growth_prior_sd / 12, 2);
+  const double weight = cal.trend_fitted && std::isfinite(raw_variance)
+                            ? prior_variance_beta / (prior_variance_beta + raw_variance)
+                            : 0.0;
+  const double beta_ml = beta;
+  beta = weight * beta_ml;
+  const double beta_variance = weight * raw_variance;
+  cal.monthly_log_trend = {beta, cal.trend_fitted ? std::sqrt(beta_variance) : kNaN};
   const double growth = std::exp(12 * beta) - 1;
   cal.annual_growth = {growth, 12 * std::exp(12 * beta) * cal.monthly_log_trend.se};
 
@@ -219,31 +347,25 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     fit.seasonality = season[r];
     fit.seasonality_se = season_se[r];
     const double observed = std::accumulate(counts[r].begin(), counts[r].end(), 0.0);
-    const double level = std::exp(log_level[r] + beta * ahead);
-    fit.level = {level, observed > 0 ? level * std::sqrt(phi / observed) : kNaN};
-    // Market factor: variance of counts beyond Poisson, mu + tau^2 mu^2, and its persistence.
-    double excess = 0;
-    std::vector<double> relative;
+    // The level given the shrunk slope: a_r refitted in closed form, which holds the
+    // mu-weighted mean month xbar_r fixed; log level = alpha_r + beta (ahead - xbar_r) with
+    // alpha_r = a_r + beta xbar_r (uncorrelated with beta to first order).
+    double weighted_month = 0, total = 0, expected = 0;
     for (int t = 0; t < T; ++t) {
-      const double m =
-          std::exp(log_level[r]) * season[r][calendar_index(t)] * std::exp(beta * (t - (T - 1)));
-      if (m <= 0) continue;
-      excess += ((counts[r][t] - m) * (counts[r][t] - m) - m) / (m * m);
-      relative.push_back((counts[r][t] - m) / m);
+      const double m = mu(r, t);
+      weighted_month += m * (t - (T - 1));
+      total += m;
+      expected += season[r][calendar_index(t)] * trend(t);
     }
-    const int per_region_parameters = 1 + (cal.seasonality_fitted ? 11 : 0);
-    const int n = static_cast<int>(relative.size());
-    const double tau2 =
-        n > per_region_parameters ? std::max(0.0, excess / (n - per_region_parameters)) : 0.0;
-    fit.dispersion = std::sqrt(std::log1p(tau2));
-    if (n >= 12 && tau2 > 0) {
-      double num = 0, den = 0;
-      for (int t = 0; t < n; ++t) {
-        den += relative[t] * relative[t];
-        if (t > 0) num += relative[t] * relative[t - 1];
-      }
-      fit.persistence = den > 0 ? std::clamp(num / den, 0.0, 0.95) : 0.0;
+    const double xbar = total > 0 ? weighted_month / total : 0.0;
+    const double log_a = observed > 0 ? std::log(observed / expected) : -30.0;
+    const double level = std::exp(log_a + beta * ahead);
+    double log_variance = covariance(r, r);
+    if (cal.trend_fitted) {
+      log_variance += 2.0 * xbar * covariance(r, R) + xbar * xbar * raw_variance +
+                      (ahead - xbar) * (ahead - xbar) * beta_variance;
     }
+    fit.level = {level, observed > 0 && log_variance >= 0 ? level * std::sqrt(log_variance) : kNaN};
   }
 }
 
@@ -309,14 +431,18 @@ void fit_win_rates(Calibration& cal, const std::vector<const Opportunity*>& reso
   }
   const double total_exposure = n[0] + m * n[1];
   const double overall = total_exposure > 0 ? (w[0] + w[1]) / total_exposure : 0.0;
+  // With m fitted the quarter-end closes go to m; the base rate rests on the other closes.
+  const double information = fit_multiplier ? n[0] : total_exposure;
   cal.overall_win_rate = {
-      overall, total_exposure > 0 ? std::sqrt(overall * (1 - overall) / total_exposure) : kNaN};
+      overall, information > 0 ? std::sqrt(overall * (1 - overall) / information) : kNaN};
 
   auto fill = [&](WinRateCell& cell, double successes, double c0, double c1) {
     cell.closes = static_cast<int>(c0 + c1);
     cell.wins = static_cast<int>(successes);
     cell.exposure = c0 + m * c1;
-    cell.raw = cell.exposure > 0 ? successes / cell.exposure : 0.0;
+    // Wins over multiplier-weighted closes can pass 1 (a cell won mostly in quarter-end months
+    // with m < 1); as a probability it is capped, and the shrunk rate is too.
+    cell.raw = cell.exposure > 0 ? std::min(1.0, successes / cell.exposure) : 0.0;
     cell.thin = cell.closes < cal.options.min_cell;
   };
   // Segments around the overall rate.
@@ -368,6 +494,20 @@ void fit_win_rates(Calibration& cal, const std::vector<const Opportunity*>& reso
   }
 }
 
+void choose_deal_size_model(const Calibration& cal, DealSizeFit& fit) {
+  switch (cal.options.deal_size_model) {
+    case DealSizeModel::lognormal:
+      fit.empirical = false;
+      break;
+    case DealSizeModel::empirical:
+      fit.empirical = fit.deals > 0;
+      break;
+    case DealSizeModel::automatic:
+      fit.empirical = fit.deals >= cal.options.min_cell && fit.ks_p < kDealSizeRejectP;
+      break;
+  }
+}
+
 void fit_deal_sizes(Calibration& cal, const std::vector<std::vector<double>>& by_cell) {
   const int R = static_cast<int>(cal.regions.size()), S = static_cast<int>(cal.segments.size());
   for (int s = 0; s < S; ++s) {
@@ -377,6 +517,14 @@ void fit_deal_sizes(Calibration& cal, const std::vector<std::vector<double>>& by
     DealSizeFit fit = fit_lognormal(all);
     fit.segment = cal.segments[s];
     fit.thin = fit.deals < cal.options.min_cell;
+    choose_deal_size_model(cal, fit);
+    if (fit.empirical && cal.options.deal_size_model == DealSizeModel::automatic) {
+      cal.warnings.push_back(fmt::format(
+          "segment {}: the lognormal is rejected for its {} deal sizes (KS D = {:.3f}, p = "
+          "{:.2g}); "
+          "the scenario draws from the amounts themselves (--deal-size lognormal to override)",
+          cal.segments[s], fit.deals, fit.ks, fit.ks_p));
+    }
     if (fit.deals < 2) {
       cal.warnings.push_back(
           fmt::format("segment {}: {} won deals with an amount; deal size cannot be fitted",
@@ -393,6 +541,7 @@ void fit_deal_sizes(Calibration& cal, const std::vector<std::vector<double>>& by
       fit.region = cal.regions[r];
       fit.segment = cal.segments[s];
       fit.thin = fit.deals < cal.options.min_cell;
+      choose_deal_size_model(cal, fit);
       cal.cell_deal_sizes.push_back(std::move(fit));
     }
   }
@@ -517,7 +666,37 @@ void fit_open_pipeline(Calibration& cal, const History& history, const Visible& 
   }
 }
 
+//! Last day carrying any date in the history (created, closed or booked), whatever the cut-off.
+int last_data_day(const History& history) {
+  int last = std::numeric_limits<int>::min();
+  for (const Opportunity& o : history.opportunities) {
+    if (o.created) last = std::max(last, *o.created);
+    if (o.closed) last = std::max(last, *o.closed);
+  }
+  for (const Booking& b : history.bookings) last = std::max(last, b.day);
+  return std::max(last, history.snapshot_day);
+}
+
+//! A fit month after the data would be read as a month without bookings (a false collapse):
+//! the cut-off's month must not be after the last month with data.
+void refuse_cutoff_beyond_data(const History& history, int cutoff_month) {
+  const int last_day = last_data_day(history);
+  if (last_day == std::numeric_limits<int>::min()) return;
+  const int last_month = month_of_day(last_day);
+  if (cutoff_month > last_month) {
+    throw_input(
+        "--as-of {}: the history ends in {} (last dated row {}); months after it would be fitted "
+        "as months without bookings. Use --as-of {} or earlier",
+        format_year_month(cutoff_month), format_year_month(last_month), format_date(last_day),
+        format_year_month(last_month));
+  }
+}
+
 }  // namespace
+
+bool RegionFit::overdispersed() const {
+  return overdispersion_p < kOverdispersionP && dispersion > 0;
+}
 
 int Calibration::region_index(const std::string& id) const {
   return index_of(regions, id);
@@ -576,11 +755,17 @@ DealSizeFit fit_lognormal(std::vector<double> amounts) {
   const double sigma = std::sqrt(ss / n);
   fit.mu = {mu, sigma / std::sqrt(n)};
   fit.sigma = {sigma, sigma / std::sqrt(2 * n)};
-  const double mean = std::exp(mu + 0.5 * sigma * sigma);
-  fit.mean = {mean, mean * sigma * std::sqrt((1 + 0.5 * sigma * sigma) / n)};
-  const double cv = std::sqrt(std::expm1(sigma * sigma));
-  // d cv / d sigma = sigma exp(sigma^2) / cv.
-  fit.cv = {cv, cv > 0 ? sigma * std::exp(sigma * sigma) / cv * fit.sigma.se : kNaN};
+  fit.lognormal_mean = std::exp(mu + 0.5 * sigma * sigma);
+  const double mean = std::accumulate(amounts.begin(), amounts.end(), 0.0) / n;
+  double squares = 0;
+  for (double a : amounts) squares += (a - mean) * (a - mean);
+  const double sd = amounts.size() > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
+  fit.mean = {mean, amounts.size() > 1 ? sd / std::sqrt(n) : kNaN};
+  const double lognormal_cv = std::sqrt(std::expm1(sigma * sigma));
+  // d cv / d sigma = sigma exp(sigma^2) / cv (lognormal delta method).
+  fit.cv = {
+      mean > 0 ? sd / mean : 0.0,
+      lognormal_cv > 0 ? sigma * std::exp(sigma * sigma) / lognormal_cv * fit.sigma.se : kNaN};
   if (sigma <= 0 || amounts.size() < 2) return fit;
   double d = 0, ad = 0;
   for (std::size_t i = 0; i < amounts.size(); ++i) {
@@ -597,24 +782,35 @@ DealSizeFit fit_lognormal(std::vector<double> amounts) {
 }
 
 CycleFit kaplan_meier_cycle(const std::vector<int>& closed, const std::vector<int>& censored,
-                            int max_months) {
+                            int max_months, const std::vector<int>& closed_entry,
+                            const std::vector<int>& censored_entry) {
   CycleFit fit;
   fit.closed = static_cast<int>(closed.size());
   fit.censored = static_cast<int>(censored.size());
-  std::vector<double> events(max_months + 1, 0), censor(max_months + 1, 0);
-  for (int c : closed) events[std::clamp(c, 0, max_months)] += 1;
-  for (int c : censored) censor[std::clamp(c, 0, max_months)] += 1;
-  double at_risk = static_cast<double>(closed.size() + censored.size());
-  double survival = 1.0;
+  // Risk set by difference array: a deal is at risk at ages entry..exit (both clamped).
+  std::vector<double> events(max_months + 1, 0), risk_change(max_months + 2, 0);
+  auto enter = [&](const std::vector<int>& exits, const std::vector<int>& entries, bool event) {
+    for (std::size_t i = 0; i < exits.size(); ++i) {
+      const int exit = std::clamp(exits[i], 0, max_months);
+      const int entry = entries.empty() ? 0 : std::clamp(entries[i], 0, exit);
+      risk_change[entry] += 1;
+      risk_change[exit + 1] -= 1;
+      if (event) events[exit] += 1;
+    }
+  };
+  enter(closed, closed_entry, true);
+  enter(censored, censored_entry, false);
+  double at_risk = 0.0, survival = 1.0;
   std::vector<double> mass(max_months, 0.0);
   for (int k = 0; k < max_months; ++k) {
-    if (at_risk <= 0) break;
+    at_risk += risk_change[k];
+    if (at_risk <= 0) continue;
     const double hazard = events[k] / at_risk;
     mass[k] = survival * hazard;
     survival *= 1 - hazard;
-    at_risk -= events[k] + censor[k];
   }
   // Cycles at or beyond max_months are closes in the last bin.
+  at_risk += risk_change[max_months];
   if (at_risk > 0 && events[max_months] > 0) {
     const double hazard = std::min(1.0, events[max_months] / at_risk);
     mass[max_months - 1] += survival * hazard;
@@ -661,6 +857,7 @@ Calibration fit_history(const History& history, const FitOptions& options) {
   const int R = static_cast<int>(cal.regions.size()), S = static_cast<int>(cal.segments.size());
 
   const int cutoff_month = month_of_day(options.as_of);
+  refuse_cutoff_beyond_data(history, cutoff_month);
   cal.forecast_start = cutoff_month + 1;
   cal.last_month =
       options.as_of == last_day_of_month(cutoff_month) ? cutoff_month : cutoff_month - 1;
@@ -670,17 +867,32 @@ Calibration fit_history(const History& history, const FitOptions& options) {
                     "forecast starts in {}",
                     format_year_month(cutoff_month), format_year_month(cal.forecast_start)));
   }
+  if (const int last_day = last_data_day(history);
+      month_of_day(last_day) == cal.last_month &&
+      last_day < last_day_of_month(cal.last_month) - 3) {
+    cal.warnings.push_back(fmt::format(
+        "the history ends on {}: {} is only partly covered but is fitted as a whole month",
+        format_date(last_day), format_year_month(cal.last_month)));
+  }
   // Resolution (or booking) months and amounts per cell.
   std::vector<int> event_months;
   std::vector<std::pair<int, int>> event_cells;
   std::vector<std::vector<double>> won_amounts(R * S);
-  std::vector<int> closed_cycles, censored_ages;
+  // With --since, a deal created before it is observed only from its age at --since on (left
+  // truncation): it enters the Kaplan-Meier risk set at that age, not at 0.
+  std::vector<int> closed_cycles, censored_ages, closed_entry, censored_entry;
+  auto entry_age = [&](int created_month) {
+    return options.since ? std::max(0, month_of_day(*options.since) - created_month) : 0;
+  };
   int won_without_amount = 0;
   for (const Opportunity* o : v.resolved) {
     const int r = cal.region_index(o->region), s = cal.segment_index(o->segment);
     event_months.push_back(month_of_day(*o->closed));
     event_cells.emplace_back(r, s);
-    if (o->created) closed_cycles.push_back(month_of_day(*o->closed) - month_of_day(*o->created));
+    if (o->created) {
+      closed_cycles.push_back(month_of_day(*o->closed) - month_of_day(*o->created));
+      closed_entry.push_back(entry_age(month_of_day(*o->created)));
+    }
     if (o->outcome == Outcome::won) {
       if (o->amount && *o->amount > 0) {
         won_amounts[r * S + s].push_back(*o->amount);
@@ -691,7 +903,10 @@ Calibration fit_history(const History& history, const FitOptions& options) {
     }
   }
   for (const Opportunity* o : v.open) {
-    if (o->created) censored_ages.push_back(cutoff_month - month_of_day(*o->created));
+    if (o->created) {
+      censored_ages.push_back(cutoff_month - month_of_day(*o->created));
+      censored_entry.push_back(entry_age(month_of_day(*o->created)));
+    }
   }
   for (const Booking* b : v.bookings) {
     const int r = cal.region_index(b->region), s = cal.segment_index(b->segment);
@@ -760,7 +975,8 @@ Calibration fit_history(const History& history, const FitOptions& options) {
     }
   }
   fit_deal_sizes(cal, won_amounts);
-  cal.cycle = kaplan_meier_cycle(closed_cycles, censored_ages, options.max_cycle_months);
+  cal.cycle = kaplan_meier_cycle(closed_cycles, censored_ages, options.max_cycle_months,
+                                 closed_entry, censored_entry);
   if (cal.opportunities && closed_cycles.empty()) {
     cal.warnings.push_back(
         "no resolved opportunity has a created date: the sales cycle is set to 0 months");

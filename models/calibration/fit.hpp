@@ -21,6 +21,11 @@ struct Estimate {
   double se = std::numeric_limits<double>::quiet_NaN();
 };
 
+//! Deal-size model written to the scenario. automatic: lognormal unless the Kolmogorov-Smirnov
+//! test rejects it (p < kDealSizeRejectP with at least min_cell deals), then empirical.
+enum class DealSizeModel { automatic, lognormal, empirical };
+inline constexpr double kDealSizeRejectP = 0.01;
+
 struct FitOptions {
   int as_of = 0;                     //!< cut-off day: everything after it is invisible
   std::optional<int> since;          //!< resolutions before this day are not used
@@ -28,10 +33,16 @@ struct FitOptions {
   double seasonality_prior = -1.0;   //!< < 0: empirical Bayes between-region variance
   double share_prior_strength = 20.0;  //!< pseudo-resolutions pulling segment shares to the pool
   int min_cell = 30;                   //!< fewer observations make a cell thin (warned, pooled)
-  bool empirical_deal_size = false;
+  DealSizeModel deal_size_model = DealSizeModel::automatic;
   int fiscal_year_start_month = 1;
   int max_cycle_months = 60;
+  //! Prior sd of the annual log growth: the fitted trend is shrunk toward 0 by its uncertainty.
+  double growth_prior_sd = 0.25;
 };
+
+inline constexpr double kOverdispersionP = 0.05;
+inline constexpr int kMinTrendMonths = 6;         //!< shorter histories keep growth at 0
+inline constexpr int kMinSeasonalityMonths = 12;  //!< shorter histories keep seasonality flat
 
 struct WinRateCell {
   std::string region;  //!< empty = all regions
@@ -50,12 +61,16 @@ struct DealSizeFit {
   std::string segment;
   int deals = 0;
   Estimate mu, sigma;  //!< of log amount (maximum likelihood)
-  Estimate mean, cv;   //!< of the amount, from mu and sigma
-  double ks = 0.0;     //!< Kolmogorov-Smirnov distance to the fitted lognormal
-  double ks_p = 1.0;   //!< asymptotic p-value (optimistic: parameters are estimated)
+  //! Of the amount: the sample mean (SE s / sqrt(n)) and the sample cv (SE from the lognormal
+  //! fit), so the fitted mean reproduces the plain average whatever the shape.
+  Estimate mean, cv;
+  double lognormal_mean = 0.0;  //!< exp(mu + sigma^2 / 2), for comparison
+  double ks = 0.0;              //!< Kolmogorov-Smirnov distance to the fitted lognormal
+  double ks_p = 1.0;            //!< asymptotic p-value (optimistic: parameters are estimated)
   double anderson_darling = 0.0;
   std::vector<double> sample;  //!< sorted amounts (kept for the empirical option)
   bool thin = false;
+  bool empirical = false;  //!< the scenario draws from `sample` (chosen or rejected lognormal)
 };
 
 struct CycleFit {
@@ -73,8 +88,14 @@ struct RegionFit {
   Estimate level;                        //!< de-seasonalised per month, at the first forecast month
   std::array<double, 12> seasonality{};  //!< by calendar month, mean 1, shrunk to the pool
   std::array<double, 12> seasonality_se{};
-  double dispersion = 0.0;            //!< sd of log market factor from count overdispersion
-  double persistence = 0.0;           //!< lag-1 autocorrelation of relative residuals
+  double dispersion = 0.0;   //!< sd of log market factor from count overdispersion
+  double persistence = 0.0;  //!< AR(1) coefficient of the log market factor
+  //! Pearson chi-square test of Poisson counts (df = months - the region's parameters); the
+  //! scenario's market factor for the region is on only when p < kOverdispersionP.
+  double overdispersion_chi2 = 0.0;
+  int overdispersion_df = 0;
+  double overdispersion_p = 1.0;
+  bool overdispersed() const;
   std::vector<double> segment_share;  //!< per fitted segment, shrunk to the pooled shares
 };
 
@@ -132,8 +153,9 @@ struct Calibration {
   double seasonality_prior_variance = 0.0;  //!< between-region variance used for shrinkage
   double overdispersion = 1.0;              //!< Pearson chi-square / degrees of freedom
   bool seasonality_fitted = false, trend_fitted = false;
-  Estimate monthly_log_trend;
-  Estimate annual_growth;
+  Estimate raw_monthly_log_trend;  //!< maximum likelihood, sandwich SE
+  Estimate monthly_log_trend;      //!< posterior under N(0, (growth_prior_sd / 12)^2)
+  Estimate annual_growth;          //!< e^{12 beta} - 1 of the posterior
   std::vector<RepRate> rep_rates;
   std::vector<ActiveRep> active_reps;
   std::vector<OpenDeal> open_pipeline;
@@ -167,7 +189,10 @@ double empirical_prior_strength(const std::vector<double>& successes,
 
 //! Discrete Kaplan-Meier on months: `closed` holds cycle lengths, `censored` the ages of deals
 //! still open. Returns the hazard-based mass for k = 0..max_months-1 and the mass left after.
+//! Entries (left truncation, same order; empty = all 0): the age from which each deal was
+//! observable; it is in the risk set at ages entry..exit only.
 CycleFit kaplan_meier_cycle(const std::vector<int>& closed, const std::vector<int>& censored,
-                            int max_months);
+                            int max_months, const std::vector<int>& closed_entry = {},
+                            const std::vector<int>& censored_entry = {});
 
 }  // namespace opsim::calibration

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
+
 namespace opsim::calibration {
 
 int day_number(int year, int month, int day) {
@@ -23,6 +25,12 @@ int last_day_of_month(int absolute_month) {
                                               std::chrono::month{static_cast<unsigned>(month)} /
                                               std::chrono::last};
   return static_cast<int>(std::chrono::sys_days{last}.time_since_epoch().count());
+}
+
+std::string format_date(int day) {
+  const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{day}}};
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
 }
 
 }  // namespace opsim::calibration

@@ -50,5 +50,7 @@ int day_number(int year, int month, int day);
 int month_of_day(int day);
 //! Last day of an absolute month.
 int last_day_of_month(int absolute_month);
+//! "2017-03-01" for a day number.
+std::string format_date(int day);
 
 }  // namespace opsim::calibration

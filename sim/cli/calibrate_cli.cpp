@@ -23,14 +23,14 @@ struct SourceArgs {
   std::string source_file;
   std::string opportunities, bookings, reps, products;
   std::vector<std::string> maps;
-  std::vector<std::string> won_stages, lost_stages, open_stages;
+  std::vector<std::string> won_stages, lost_stages, open_stages, excluded_stages;
   bool day_first = false;
   std::string as_of, since;
   int fiscal_start = 1;
   double prior_strength = -1;
   int min_cell = 30;
   std::string currency = "USD";
-  std::string deal_size = "lognormal";
+  std::string deal_size = "auto";
   bool quiet = false;
 };
 
@@ -53,6 +53,9 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
                   "Stage names meaning lost (default: Lost, Closed Lost)");
   app->add_option("--open-stage", a.open_stages,
                   "Open stage names, earliest first (default: any other stage)");
+  app->add_option("--exclude-stage,--exclude-status", a.excluded_stages,
+                  "Stages or booking statuses whose rows are left out (e.g. Cancelled, On hold); "
+                  "a bookings log also leaves out lines whose status is a --lost-stage");
   app->add_flag("--day-first", a.day_first, "Read 03/04/2017 as 3 April");
   app->add_option("--since", a.since, "Ignore resolutions before this date");
   app->add_option("--fiscal-year-start", a.fiscal_start, "Fiscal-year start month (quarter ends)")
@@ -63,9 +66,11 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
   app->add_option("--min-cell", a.min_cell, "Observations below which a cell is thin")
       ->check(CLI::Range(1, 100000));
   app->add_option("--currency", a.currency, "Reporting currency of the amounts");
-  app->add_option("--deal-size", a.deal_size,
-                  "Deal-size model written to the scenario: lognormal (MLE) or empirical")
-      ->check(CLI::IsMember({"lognormal", "empirical"}));
+  app->add_option(
+         "--deal-size", a.deal_size,
+         "Deal-size model written to the scenario: auto (lognormal unless its KS test rejects "
+         "it at p < 0.01, then empirical), lognormal (the sample's mean and cv) or empirical")
+      ->check(CLI::IsMember({"auto", "lognormal", "empirical"}));
   add_quiet_flag(app, a.quiet);
 }
 
@@ -99,6 +104,7 @@ HistorySource history_source(const SourceArgs& a) {
   if (!a.won_stages.empty()) source.won_stages = a.won_stages;
   if (!a.lost_stages.empty()) source.lost_stages = a.lost_stages;
   if (!a.open_stages.empty()) source.open_stages = a.open_stages;
+  if (!a.excluded_stages.empty()) source.excluded_stages = a.excluded_stages;
   source.day_first = source.day_first || a.day_first;
   source.encoding = input_options().encoding;
   if (!source.opportunities && !source.bookings) {
@@ -114,7 +120,9 @@ calibration::FitOptions fit_options(const SourceArgs& a) {
   options.win_prior_strength = a.prior_strength;
   options.min_cell = a.min_cell;
   options.fiscal_year_start_month = a.fiscal_start;
-  options.empirical_deal_size = a.deal_size == "empirical";
+  options.deal_size_model = a.deal_size == "empirical"   ? calibration::DealSizeModel::empirical
+                            : a.deal_size == "lognormal" ? calibration::DealSizeModel::lognormal
+                                                         : calibration::DealSizeModel::automatic;
   return options;
 }
 

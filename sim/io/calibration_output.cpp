@@ -36,6 +36,8 @@ nlohmann::json deal_size_json(const DealSizeFit& d) {
           {"mu", estimate_json(d.mu)},
           {"sigma", estimate_json(d.sigma)},
           {"mean", estimate_json(d.mean)},
+          {"lognormal_mean", d.lognormal_mean},
+          {"model", d.empirical ? "empirical" : "lognormal"},
           {"cv", estimate_json(d.cv)},
           {"ks_distance", d.ks},
           {"ks_p_value", d.ks_p},
@@ -54,8 +56,9 @@ nlohmann::json win_rate_json(const WinRateCell& c) {
           {"thin", c.thin}};
 }
 
-nlohmann::json scenario_deal_size(const DealSizeFit& d, bool empirical) {
-  if (empirical) return {{"empirical", d.sample}};
+//! The sample itself, or a lognormal with the sample's mean and cv.
+nlohmann::json scenario_deal_size(const DealSizeFit& d) {
+  if (d.empirical) return {{"empirical", d.sample}};
   return {{"mean", std::max(d.mean.value, 1e-9)}, {"cv", std::min(d.cv.value, 20.0)}};
 }
 
@@ -116,7 +119,7 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
         {"cycle_months", fit.cycle.pmf},
         {"productivity_growth", growth}};
     if (size.deals > 0) {
-      segment["deal_size"] = scenario_deal_size(size, fit.options.empirical_deal_size);
+      segment["deal_size"] = scenario_deal_size(size);
     } else {
       segment["deal_size"] = {{"mean", 1.0}};
     }
@@ -130,7 +133,7 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
       if (rate.rate.value != fit.segment_win_rates[s].rate.value) set["win_rate"] = rate.rate.value;
       const DealSizeFit& cell = fit.deal_size(r, s);
       if (&cell != &fit.segment_deal_sizes[s] && cell.deals > 0)
-        set["deal_size"] = scenario_deal_size(cell, fit.options.empirical_deal_size);
+        set["deal_size"] = scenario_deal_size(cell);
       if (!set.empty())
         doc["overrides"].push_back(
             {{"region", fit.regions[r]}, {"segment", fit.segments[s]}, {"set", set}});
@@ -202,9 +205,11 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
     nlohmann::json dispersion, persistence;
     bool any = false;
     for (const RegionFit& region : fit.region_fits) {
-      dispersion[region.id] = std::min(region.dispersion, 2.0);
+      // Poisson counts unless the region's overdispersion test rejects them.
+      const double sigma = region.overdispersed() ? std::min(region.dispersion, 2.0) : 0.0;
+      dispersion[region.id] = sigma;
       persistence[region.id] = std::min(region.persistence, 0.95);
-      any = any || region.dispersion > 0;
+      any = any || sigma > 0;
     }
     if (any) {
       doc["market"] = {{"dispersion", dispersion},
@@ -260,6 +265,8 @@ nlohmann::json fit_report_json(const Calibration& fit, const ReadReport& read) {
                 {"mean_months", estimate_json(fit.cycle.mean)},
                 {"median_months", fit.cycle.median}};
   j["trend"] = {{"fitted", fit.trend_fitted},
+                {"monthly_log_slope_ml", estimate_json(fit.raw_monthly_log_trend)},
+                {"growth_prior_sd", fit.options.growth_prior_sd},
                 {"monthly_log_slope", estimate_json(fit.monthly_log_trend)},
                 {"annual_growth", estimate_json(fit.annual_growth)}};
   j["seasonality"] = {{"fitted", fit.seasonality_fitted},
@@ -274,6 +281,11 @@ nlohmann::json fit_report_json(const Calibration& fit, const ReadReport& read) {
                                 {"seasonality_se", r.seasonality_se},
                                 {"segment_share", r.segment_share},
                                 {"market_dispersion", r.dispersion},
+                                {"overdispersion_test",
+                                 {{"pearson_chi2", r.overdispersion_chi2},
+                                  {"df", r.overdispersion_df},
+                                  {"p_value", r.overdispersion_p},
+                                  {"market_factor_on", r.overdispersed()}}},
                                 {"market_persistence", r.persistence}});
   }
   for (const RepRate& rate : fit.rep_rates) {
@@ -339,27 +351,36 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
                   c.thin ? "  thin" : "");
     }
   }
-  append_line(out, "\ndeal size (lognormal MLE; KS distance and asymptotic p, Anderson-Darling):");
-  append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>7} {:>7} {:>8}", "segment", "deals",
-              "mean ± se", "cv ± se", "KS", "p", "AD");
+  append_line(out,
+              "\ndeal size (sample mean and cv; lognormal MLE mean, its KS distance and asymptotic "
+              "p, Anderson-Darling; model written to the scenario):");
+  append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>12} {:>7} {:>7} {:>8}  {}", "segment", "deals",
+              "mean ± se", "cv ± se", "lognormal", "KS", "p", "AD", "model");
   for (const auto& d : fit.segment_deal_sizes) {
-    append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>7.3f} {:>7.3f} {:>8.2f}{}", d.segment,
-                d.deals, with_se(d.mean, "{:.1f}"), with_se(d.cv, "{:.3f}"), d.ks, d.ks_p,
-                d.anderson_darling, d.thin ? "  thin" : "");
+    append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>12.1f} {:>7.3f} {:>7.3f} {:>8.2f}  {}{}",
+                d.segment, d.deals, with_se(d.mean, "{:.1f}"), with_se(d.cv, "{:.3f}"),
+                d.lognormal_mean, d.ks, d.ks_p, d.anderson_darling,
+                d.empirical ? "empirical" : "lognormal", d.thin ? "  thin" : "");
   }
   append_line(out,
               "\nsales cycle (Kaplan-Meier, {} closed, {} open censored): mean {} months, median "
               "{}; P(k) = {:.3f}",
               fit.cycle.closed, fit.cycle.censored, with_se(fit.cycle.mean, "{:.2f}"),
               fit.cycle.median, fmt::join(fit.cycle.pmf, " "));
-  append_line(out, "growth: {} per year{}; overdispersion {:.2f}",
+  append_line(out,
+              "growth: {} per year{} (maximum likelihood {} per year, shrunk toward 0 by a "
+              "N(0, {:.2f}) prior on the annual log growth); overdispersion {:.2f}",
               with_se(fit.annual_growth, "{:.4f}"), fit.trend_fitted ? "" : " (not fitted)",
-              fit.overdispersion);
-  append_line(out, "\n  {:<12} {:>16} {:>9} {:>9}  seasonality Jan..Dec", "region", "level/month",
-              "market sd", "persist");
+              fmt::format("{:.4f}", std::expm1(12 * fit.raw_monthly_log_trend.value)),
+              fit.options.growth_prior_sd, fit.overdispersion);
+  append_line(out,
+              "\n  {:<12} {:>16} {:>9} {:>9} {:>13}  seasonality Jan..Dec (market factor on when "
+              "the Pearson test of Poisson counts has p < {})",
+              "region", "level/month", "market sd", "persist", "overdisp. p", kOverdispersionP);
   for (const RegionFit& r : fit.region_fits) {
-    append_line(out, "  {:<12} {:>16} {:>9.3f} {:>9.3f}  {:.2f}", r.id, with_se(r.level, "{:.2f}"),
-                r.dispersion, r.persistence, fmt::join(r.seasonality, " "));
+    append_line(out, "  {:<12} {:>16} {:>9.3f} {:>9.3f} {:>9.3g} {:>3}  {:.2f}", r.id,
+                with_se(r.level, "{:.2f}"), r.dispersion, r.persistence, r.overdispersion_p,
+                r.overdispersed() ? "on" : "off", fmt::join(r.seasonality, " "));
   }
   if (!fit.rep_rates.empty()) {
     append_line(out, "\nresolutions per active rep-month:");

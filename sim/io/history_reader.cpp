@@ -165,6 +165,37 @@ class Issues {
   const CsvTable& table_;
 };
 
+//! The fields a table of each kind can map; "product" is another name for "segment".
+const std::vector<std::string>& mappable_fields(const std::string& kind) {
+  static const std::map<std::string, std::vector<std::string>> fields{
+      {"opportunities",
+       {"id", "owner", "region", "segment", "stage", "created", "closed", "amount"}},
+      {"bookings", {"date", "region", "owner", "segment", "amount", "id", "stage"}},
+      {"reps", {"owner", "region"}},
+      {"products", {"segment", "list_price"}}};
+  return fields.at(kind);
+}
+
+//! A copy of `source` with "product" read as "segment"; InputError on a field `kind` lacks.
+TableSource checked_mapping(const TableSource& source, const std::string& kind) {
+  TableSource checked = source;
+  if (auto it = checked.columns.find("product");
+      it != checked.columns.end() && kind != "reps" && !checked.columns.count("segment")) {
+    checked.columns["segment"] = it->second;
+    checked.columns.erase(it);
+  }
+  const auto& valid = mappable_fields(kind);
+  for (const auto& [field, column] : checked.columns) {
+    if (std::find(valid.begin(), valid.end(), field) == valid.end()) {
+      throw_input(
+          "{}: mapped field '{}' (to column '{}') is not a field of the {} table; its "
+          "fields are: {}",
+          source.path, field, column, kind, fmt::join(valid, ", "));
+    }
+  }
+  return checked;
+}
+
 TableSource table_source(const JsonNode& node, const std::string& base_dir) {
   node.allow_only({"file", "columns"});
   TableSource source;
@@ -189,7 +220,8 @@ struct RepTable {
   std::map<std::string, std::string> name_by_key;
 };
 
-RepTable read_reps(const TableSource& source, Encoding encoding) {
+RepTable read_reps(const TableSource& mapped, Encoding encoding) {
+  const TableSource source = checked_mapping(mapped, "reps");
   const CsvTable table = CsvTable::read(source.path, true, encoding, InputKind::history_csv);
   const auto owner = required_column(table, source, "owner", {"sales_agent", "rep"});
   const auto region = required_column(table, source, "region", {"regional_office"});
@@ -296,7 +328,7 @@ HistorySource read_history_source(const std::string& path) {
   const nlohmann::json document = read_json_file(path, InputKind::scenario_json);
   const JsonNode root(document, path);
   root.allow_only({"opportunities", "bookings", "reps", "products", "won_stages", "lost_stages",
-                   "open_stages", "day_first"});
+                   "open_stages", "exclude_stages", "day_first"});
   std::string base = std::filesystem::path(path).parent_path().string();
   if (base.empty()) base = ".";
   HistorySource source;
@@ -307,6 +339,7 @@ HistorySource read_history_source(const std::string& path) {
   if (auto n = root.get("won_stages")) source.won_stages = string_list(*n);
   if (auto n = root.get("lost_stages")) source.lost_stages = string_list(*n);
   if (auto n = root.get("open_stages")) source.open_stages = string_list(*n);
+  if (auto n = root.get("exclude_stages")) source.excluded_stages = string_list(*n);
   if (auto n = root.get("day_first")) source.day_first = n->boolean();
   if (!source.opportunities && !source.bookings)
     root.fail("needs \"opportunities\" or \"bookings\"");
@@ -319,11 +352,11 @@ History read_history(const HistorySource& source, ReadReport& report) {
   if (source.reps) reps = read_reps(*source.reps, source.encoding);
   Spellings segments, regions;
   if (source.products) {
+    const TableSource products = checked_mapping(*source.products, "products");
     const CsvTable table =
-        CsvTable::read(source.products->path, true, source.encoding, InputKind::history_csv);
-    const auto name = required_column(table, *source.products, "segment", {"product"});
-    const auto price =
-        field_column(table, *source.products, "list_price", {"sales_price", "price"});
+        CsvTable::read(products.path, true, source.encoding, InputKind::history_csv);
+    const auto name = required_column(table, products, "segment", {"product"});
+    const auto price = field_column(table, products, "list_price", {"sales_price", "price"});
     for (const auto& row : table.rows()) {
       if (name >= row.fields.size()) continue;
       const std::string product(trim(row.fields[name]));
@@ -340,7 +373,8 @@ History read_history(const HistorySource& source, ReadReport& report) {
       }
     }
   }
-  std::set<std::string> won, lost, open;
+  std::set<std::string> won, lost, open, excluded;
+  for (const auto& s : source.excluded_stages) excluded.insert(name_key(s));
   for (const auto& s : source.won_stages) won.insert(name_key(s));
   for (const auto& s : source.lost_stages) lost.insert(name_key(s));
   for (const auto& s : source.open_stages) open.insert(name_key(s));
@@ -348,9 +382,8 @@ History read_history(const HistorySource& source, ReadReport& report) {
   int last_day = 0;
 
   if (source.opportunities) {
-    const CsvTable table =
-        CsvTable::read(source.opportunities->path, true, source.encoding, InputKind::history_csv);
-    const TableSource& map = *source.opportunities;
+    const TableSource map = checked_mapping(*source.opportunities, "opportunities");
+    const CsvTable table = CsvTable::read(map.path, true, source.encoding, InputKind::history_csv);
     Issues issues(report, table);
     const auto id = field_column(table, map, "id", {"opportunity_id"});
     const auto owner = field_column(table, map, "owner", {"sales_agent"});
@@ -424,6 +457,10 @@ History read_history(const HistorySource& source, ReadReport& report) {
       }
       const std::string stage_text = field(stage);
       const std::string stage_key = name_key(stage_text);
+      if (excluded.count(stage_key)) {
+        issues.reject(row, fmt::format("stage '{}' is excluded (--exclude-stage)", stage_text));
+        continue;
+      }
       if (won.count(stage_key)) {
         o.outcome = Outcome::won;
       } else if (lost.count(stage_key)) {
@@ -480,9 +517,8 @@ History read_history(const HistorySource& source, ReadReport& report) {
   }
 
   if (source.bookings) {
-    const CsvTable table =
-        CsvTable::read(source.bookings->path, true, source.encoding, InputKind::history_csv);
-    const TableSource& map = *source.bookings;
+    const TableSource map = checked_mapping(*source.bookings, "bookings");
+    const CsvTable table = CsvTable::read(map.path, true, source.encoding, InputKind::history_csv);
     Issues issues(report, table);
     const auto date = required_column(table, map, "date", {"order date", "close_date"});
     const auto region = field_column(table, map, "region");
@@ -490,6 +526,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
     const auto segment = field_column(table, map, "segment");
     const auto amount = required_column(table, map, "amount", {"sales"});
     const auto order = field_column(table, map, "id");
+    const auto status = field_column(table, map, "stage", {"status"});
     if (!region && !(owner && reps))
       throw_input("{}:1: no region column (map region=COLUMN)", table.name());
     count_spellings(table, segment, region, segments, regions);
@@ -498,6 +535,14 @@ History read_history(const HistorySource& source, ReadReport& report) {
       ++report.booking_rows;
       if (!issues.complete(row)) continue;
       const Fields field{row};
+      // A cancelled (lost) or excluded line was never a booking.
+      if (const std::string stage_text = field(status);
+          lost.count(name_key(stage_text)) || excluded.count(name_key(stage_text))) {
+        issues.reject(row, fmt::format("status '{}' is {} (--{}-stage): not a booking", stage_text,
+                                       lost.count(name_key(stage_text)) ? "lost" : "excluded",
+                                       lost.count(name_key(stage_text)) ? "lost" : "exclude"));
+        continue;
+      }
       Booking b;
       b.line = row.line;
       const auto day = parse_date(field(date), source.day_first);

@@ -22,8 +22,9 @@ struct TableSource {
 };
 
 //! Where the history comes from. Opportunity fields: id, owner, region, segment (or product),
-//! stage, created, closed, amount. Booking fields: date, region, segment, amount, id (rows
-//! sharing an id are one order). Rep fields: owner, region. Product fields: segment, list_price.
+//! stage, created, closed, amount. Booking fields: date, region, owner, segment, amount, id (rows
+//! sharing an id are one order), stage (a status: lost and excluded ones are left out). Rep
+//! fields: owner, region. Product fields: segment, list_price. Any other mapped field is an error.
 struct HistorySource {
   std::optional<TableSource> opportunities;
   std::optional<TableSource> bookings;
@@ -32,13 +33,16 @@ struct HistorySource {
   std::vector<std::string> won_stages{"won", "closed won"};
   std::vector<std::string> lost_stages{"lost", "closed lost"};
   std::vector<std::string> open_stages;  //!< in pipeline order; empty = any other stage is open
-  bool day_first = false;                //!< 03/04/2017 is 3 April (else 4 March)
-  Encoding encoding = Encoding::utf8;    //!< of the CSV files (`--encoding`)
+  //! Stages/statuses whose rows are left out entirely (cancelled, disputed, on hold, ...).
+  std::vector<std::string> excluded_stages;
+  bool day_first = false;              //!< 03/04/2017 is 3 April (else 4 March)
+  Encoding encoding = Encoding::utf8;  //!< of the CSV files (`--encoding`)
 };
 
 //! Reads a mapping file: {"opportunities": {"file": ..., "columns": {...}}, "reps": ...,
 //! "products": ..., "bookings": ..., "won_stages": [...], "lost_stages": [...],
-//! "open_stages": [...], "day_first": bool}. Paths are relative to the mapping file.
+//! "open_stages": [...], "exclude_stages": [...], "day_first": bool}. Paths are relative to the
+//! mapping file.
 HistorySource read_history_source(const std::string& path);
 
 struct RowIssue {

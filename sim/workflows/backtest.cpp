@@ -11,6 +11,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <boost/math/distributions/chi_squared.hpp>
 
 #include "models/calendar.hpp"
 #include "opsim_version.hpp"
@@ -137,6 +138,11 @@ void finish(PooledScore& p) {
   p.mean_pit /= n;
   p.abs_median_error /= n;
   p.median_bias /= n;
+  p.pit_chi2 = 0;
+  for (std::size_t count : p.pit_histogram)
+    p.pit_chi2 += (count - n / 10) * (count - n / 10) / (n / 10);
+  p.pit_uniform_p = boost::math::cdf(
+      boost::math::complement(boost::math::chi_squared_distribution<double>(9), p.pit_chi2));
 }
 
 std::string period_label(const Calendar& calendar, int first_month, bool quarter) {
@@ -365,7 +371,9 @@ nlohmann::json backtest_summary_json(const BacktestResult& result) {
                                                   {"mean_pit", p.mean_pit},
                                                   {"abs_median_error", p.abs_median_error},
                                                   {"median_bias", p.median_bias},
-                                                  {"pit_histogram", p.pit_histogram}};
+                                                  {"pit_histogram", p.pit_histogram},
+                                                  {"pit_uniformity_chi2", p.pit_chi2},
+                                                  {"pit_uniformity_p", p.pit_uniform_p}};
       }
     }
   }
@@ -379,15 +387,16 @@ std::string format_backtest_table(const BacktestResult& result) {
                   result.origins.empty() ? "-" : result.origins.back(), result.regions.size(),
                   result.rows.size());
   auto format_row = [](const std::string& name, const PooledScore& p) {
-    return fmt::format("  {:<30} {:>6} {:>14.2f} {:>8.3f} {:>8.3f} {:>8.3f} {:>14.2f}  {}\n", name,
-                       p.count, p.crps, p.coverage50, p.coverage80, p.mean_pit, p.abs_median_error,
-                       fmt::join(p.pit_histogram, " "));
+    return fmt::format(
+        "  {:<30} {:>6} {:>14.2f} {:>8.3f} {:>8.3f} {:>8.3f} {:>14.2f} {:>7.3f}  {}\n", name,
+        p.count, p.crps, p.coverage50, p.coverage80, p.mean_pit, p.abs_median_error,
+        p.pit_uniform_p, fmt::join(p.pit_histogram, " "));
   };
   for (int kind = 0; kind < 2; ++kind) {
     if (result.pooled[kind][0].count == 0) continue;
     out += fmt::format("\nregion x {}:\n", kind_name(kind));
-    out += fmt::format("  {:<30} {:>6} {:>14} {:>8} {:>8} {:>8} {:>14}  PIT deciles\n", "method",
-                       "n", "CRPS", "cov50", "cov80", "meanPIT", "|med err|");
+    out += fmt::format("  {:<30} {:>6} {:>14} {:>8} {:>8} {:>8} {:>14} {:>7}  PIT deciles\n",
+                       "method", "n", "CRPS", "cov50", "cov80", "meanPIT", "|med err|", "PIT p");
     out += format_row("model", result.pooled[kind][0]);
     for (int m = 1; m < kMethods; ++m) {
       const PooledScore& p = result.pooled[kind][m];

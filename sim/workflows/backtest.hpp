@@ -73,6 +73,8 @@ struct PooledScore {
   double crps = 0, coverage50 = 0, coverage80 = 0, mean_pit = 0, abs_median_error = 0,
          median_bias = 0;
   std::vector<std::size_t> pit_histogram = std::vector<std::size_t>(10, 0);
+  //! Pearson chi-square test of a uniform PIT over the 10 bins (9 degrees of freedom).
+  double pit_chi2 = 0, pit_uniform_p = 1;
 };
 
 struct BacktestResult {

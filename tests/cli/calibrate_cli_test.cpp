@@ -64,12 +64,51 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
                    dir.write("map.json", "{\"opportunity\": {}}")),
        "unknown key"},
       {fmt::format("backtest --opportunities {} --as-of 2017-03 --horizon 0", csv), "--horizon"},
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --map stat=Status", csv),
+       "mapped field 'stat' (to column 'Status') is not a field of the opportunities table; its "
+       "fields are: id, owner, region, segment, stage, created, closed, amount"},
+      {fmt::format("calibrate --opportunities {} --as-of 2017-09", csv),
+       "--as-of 2017-09: the history ends in 2017-05 (last dated row 2017-05-20)"},
   };
   for (const auto& c : cases) {
     const auto r = test::run_opsim(c.args);
     EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.output;
     EXPECT_NE(r.output.find(c.message), std::string::npos) << c.args << "\n" << r.output;
   }
+}
+
+TEST(CalibrateCli, CutoffInTheLastMonthWithDataIsAccepted) {
+  // The refusal of a cut-off after the data must not refuse the data's own last month.
+  test::TempDir dir;
+  const std::string csv = dir.write("export.csv", kExport);
+  const auto r = test::run_opsim(
+      fmt::format("calibrate --opportunities {} --as-of 2017-05 --min-cell 2", csv));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("the history ends on 2017-05-20: 2017-05 is only partly covered"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(CalibrateCli, BookingStatusMapAndLostStageLeaveCancelledLinesOut) {
+  test::TempDir dir;
+  const std::string csv = dir.write("orders.csv",
+                                    "Date,Region,Sales,STATUS\n"
+                                    "2018-01-08,South,100,Shipped\n"
+                                    "2018-01-09,South,5000,Cancelled\n"
+                                    "2018-02-10,South,20,Shipped\n"
+                                    "2018-03-30,South,30,Disputed\n"
+                                    "2018-03-31,South,40,Shipped\n");
+  const std::string base = fmt::format(
+      "calibrate --bookings {} --map date=Date --map amount=Sales --as-of 2018-03 --min-cell 1",
+      csv);
+  auto r = test::run_opsim(base);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("5 booking rows (5 kept"), std::string::npos) << r.output;
+  r = test::run_opsim(base +
+                      " --map stage=STATUS --lost-stage Cancelled --exclude-status Disputed");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("5 booking rows (3 kept"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("status 'Cancelled' is lost"), std::string::npos) << r.output;
 }
 
 TEST(CalibrateCli, RejectedRowsAreReportedWithTheirLines) {

@@ -171,6 +171,73 @@ TEST(ReadHistory, MissingColumnNamesTheFieldAndTheHeader) {
   }
 }
 
+TEST(ReadHistory, BookingsLeaveOutLostAndExcludedStatuses) {
+  // `--map stage=STATUS --lost-stage Cancelled` was accepted and ignored on a bookings log.
+  test::TempDir dir;
+  const std::string log = dir.write("orders.csv",
+                                    "Date,Region,Sales,STATUS\n"
+                                    "2018-11-08,South,100,Shipped\n"
+                                    "2018-11-09,South,50,Cancelled\n"
+                                    "2018-11-10,West,20,On hold\n"
+                                    "2018-11-11,West,30,shipped\n");
+  HistorySource source;
+  source.bookings = TableSource{log, {{"date", "Date"}, {"amount", "Sales"}, {"stage", "STATUS"}}};
+  source.lost_stages = {"Cancelled"};
+  source.excluded_stages = {"On Hold"};
+  ReadReport report;
+  const calibration::History history = read_history(source, report);
+  ASSERT_EQ(history.bookings.size(), 2u);
+  EXPECT_DOUBLE_EQ(history.bookings[0].amount + history.bookings[1].amount, 130.0);
+  ASSERT_NE(issue_at(report, 3), nullptr);
+  EXPECT_TRUE(issue_at(report, 3)->rejected);
+  EXPECT_NE(issue_at(report, 3)->reason.find("'Cancelled' is lost"), std::string::npos);
+  ASSERT_NE(issue_at(report, 4), nullptr);
+  EXPECT_NE(issue_at(report, 4)->reason.find("'On hold' is excluded"), std::string::npos);
+  // With the default stages (lost = Lost, Closed Lost) every line is a booking.
+  source.lost_stages = HistorySource{}.lost_stages;
+  source.excluded_stages.clear();
+  ReadReport all;
+  EXPECT_EQ(read_history(source, all).bookings.size(), 4u);
+}
+
+TEST(ReadHistory, ExcludedStagesLeaveOpportunitiesOut) {
+  test::TempDir dir;
+  const std::string path = dir.write("x.csv",
+                                     "id,region,stage,created,closed,amount\n"
+                                     "1,East,Won,2017-01-01,2017-02-01,10\n"
+                                     "2,East,Disputed,2017-01-01,,\n");
+  HistorySource source;
+  source.opportunities = TableSource{path, {}};
+  ReadReport report;
+  EXPECT_EQ(read_history(source, report).opportunities.size(), 2u);
+  source.excluded_stages = {"disputed"};
+  ReadReport excluded;
+  EXPECT_EQ(read_history(source, excluded).opportunities.size(), 1u);
+  EXPECT_EQ(excluded.rejected(), 1u);
+}
+
+TEST(ReadHistory, UnknownMappedFieldIsAnErrorListingTheFields) {
+  // A misspelt --map field was ignored silently.
+  test::TempDir dir;
+  const std::string path = dir.write("x.csv", "Date,Region,Sales\n2018-01-02,East,5\n");
+  HistorySource source;
+  source.bookings = TableSource{path, {{"date", "Date"}, {"amount", "Sales"}, {"regoin", "X"}}};
+  ReadReport report;
+  try {
+    read_history(source, report);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("mapped field 'regoin'"), std::string::npos) << what;
+    EXPECT_NE(what.find("date, region, owner, segment, amount, id, stage"), std::string::npos)
+        << what;
+  }
+  // "product" is another name for "segment", not an unknown field.
+  source.bookings->columns.erase("regoin");
+  source.bookings->columns["product"] = "Region";
+  EXPECT_EQ(read_history(source, report).bookings.front().segment, "East");
+}
+
 //! The Maven export read through a mapping file, as a user would.
 HistorySource maven_source(const test::TempDir& dir) {
   const HistorySource source = test::maven_source();

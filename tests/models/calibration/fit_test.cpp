@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <numeric>
+
+#include <boost/math/distributions/normal.hpp>
 
 #include <fmt/format.h>
 
 #include "models/calibration/fit.hpp"
+#include "sim/base/error.hpp"
 #include "sim/engine/runner.hpp"
 #include "sim/io/calibration_output.hpp"
 #include "sim/io/deal_export.hpp"
@@ -37,10 +41,149 @@ TEST(DealSize, LognormalMaximumLikelihoodByHand) {
   EXPECT_NEAR(fit.mu.value, 2.0, 1e-12);
   EXPECT_NEAR(fit.sigma.value, sigma, 1e-12);
   EXPECT_NEAR(fit.mu.se, sigma / std::sqrt(3.0), 1e-12);
-  EXPECT_NEAR(fit.mean.value, std::exp(2.0 + sigma * sigma / 2), 1e-9);
-  EXPECT_NEAR(fit.cv.value, std::sqrt(std::expm1(sigma * sigma)), 1e-12);
+  EXPECT_NEAR(fit.lognormal_mean, std::exp(2.0 + sigma * sigma / 2), 1e-9);
+  // The reported mean and cv are the sample's (the fitted lognormal's mean was 10% above the
+  // plain average on a real export): sd with divisor n - 1.
+  const double mean = (std::exp(1.0) + std::exp(2.0) + std::exp(3.0)) / 3;
+  double squares = 0;
+  for (double a : amounts) squares += (a - mean) * (a - mean);
+  EXPECT_NEAR(fit.mean.value, mean, 1e-12);
+  EXPECT_NEAR(fit.mean.se, std::sqrt(squares / 2) / std::sqrt(3.0), 1e-12);
+  EXPECT_NEAR(fit.cv.value, std::sqrt(squares / 2) / mean, 1e-12);
   EXPECT_GT(fit.ks, 0.0);
   EXPECT_LE(fit.ks, 1.0);
+}
+
+//! A bookings history of one region and segment: `amounts` booked evenly over the two years
+//! 2018-2019, the last on 2019-12-31.
+History bookings_history(const std::vector<double>& amounts) {
+  History history;
+  const std::size_t n = amounts.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const int offset = static_cast<int>((i + 1) * 730 / n) - 1;
+    history.bookings.push_back({day_number(2018, 1, 1) + offset, "East", "SMB", amounts[i], i + 2});
+  }
+  return history;
+}
+
+TEST(DealSize, RejectedLognormalFallsBackToTheEmpiricalWithAWarning) {
+  // Two clusters of order values: far from lognormal. The fit used to write the lognormal
+  // silently, with a mean far from the plain average.
+  std::vector<double> amounts;
+  for (int i = 0; i < 600; ++i) amounts.push_back(i % 2 ? 100.0 + i % 7 : 10000.0 + i % 11);
+  FitOptions options;
+  options.as_of = day_number(2019, 12, 31);
+  const Calibration fit = fit_history(bookings_history(amounts), options);
+  const DealSizeFit& size = fit.segment_deal_sizes.at(0);
+  EXPECT_LT(size.ks_p, kDealSizeRejectP);
+  EXPECT_TRUE(size.empirical);
+  EXPECT_TRUE(std::any_of(fit.warnings.begin(), fit.warnings.end(), [](const std::string& w) {
+    return w.find("the lognormal is rejected") != std::string::npos;
+  }));
+  const double average = std::accumulate(amounts.begin(), amounts.end(), 0.0) / amounts.size();
+  EXPECT_NEAR(size.mean.value, average, 1e-9 * average);
+  EXPECT_GT(std::abs(size.lognormal_mean - average), 4 * size.mean.se);  // what it used to write
+  ScenarioRequest request;
+  const nlohmann::json doc = calibrated_scenario(fit, request);
+  EXPECT_TRUE(doc["segments"][0]["deal_size"].contains("empirical"));
+  // --deal-size lognormal keeps the lognormal, with the sample's mean.
+  options.deal_size_model = DealSizeModel::lognormal;
+  const Calibration forced = fit_history(bookings_history(amounts), options);
+  EXPECT_FALSE(forced.segment_deal_sizes[0].empirical);
+  EXPECT_NEAR(
+      calibrated_scenario(forced, request)["segments"][0]["deal_size"]["mean"].get<double>(),
+      average, 1e-9 * average);
+}
+
+TEST(DealSize, LognormalAmountsKeepTheLognormal) {
+  // Exact lognormal quantiles: the test does not reject, the scenario gets mean and cv.
+  std::vector<double> amounts;
+  const boost::math::normal_distribution<double> normal;
+  for (int i = 0; i < 600; ++i)
+    amounts.push_back(std::exp(8.0 + 0.7 * boost::math::quantile(normal, (i + 0.5) / 600)));
+  FitOptions options;
+  options.as_of = day_number(2019, 12, 31);
+  const Calibration fit = fit_history(bookings_history(amounts), options);
+  EXPECT_GT(fit.segment_deal_sizes[0].ks_p, 0.5);
+  EXPECT_FALSE(fit.segment_deal_sizes[0].empirical);
+  ScenarioRequest request;
+  EXPECT_TRUE(calibrated_scenario(fit, request)["segments"][0]["deal_size"].contains("cv"));
+}
+
+TEST(Counts, MarketFactorOnlyWhereTheOverdispersionTestRejectsPoisson) {
+  // Steady: 10 bookings every month (no overdispersion). Lumpy: 0 or 40, each calendar month
+  // once each (so seasonality cannot absorb it): the lumpy region Poisson does not fit.
+  History history;
+  for (int month = 0; month < 24; ++month) {
+    const int first = day_number(2018 + month / 12, month % 12 + 1, 1);
+    for (int i = 0; i < 10; ++i) history.bookings.push_back({first + i, "Steady", "SMB", 100.0, 0});
+    for (int i = 0; i < ((month + month / 12) % 2 ? 40 : 0); ++i)
+      history.bookings.push_back({first + i % 20, "Lumpy", "SMB", 100.0, 0});
+  }
+  FitOptions options;
+  options.as_of = day_number(2019, 12, 31);
+  const Calibration fit = fit_history(history, options);
+  const RegionFit& steady = fit.region_fits[fit.region_index("Steady")];
+  const RegionFit& lumpy = fit.region_fits[fit.region_index("Lumpy")];
+  EXPECT_GT(steady.overdispersion_p, 0.5);
+  EXPECT_FALSE(steady.overdispersed());
+  EXPECT_LT(lumpy.overdispersion_p, 1e-6);
+  EXPECT_TRUE(lumpy.overdispersed());
+  ScenarioRequest request;
+  const nlohmann::json doc = calibrated_scenario(fit, request);
+  EXPECT_EQ(doc["market"]["dispersion"]["Steady"].get<double>(), 0.0);
+  EXPECT_GT(doc["market"]["dispersion"]["Lumpy"].get<double>(), 0.5);
+}
+
+TEST(WinRate, RawRatesNeverExceedOne) {
+  // A report printed "raw 1.0032": wins over multiplier-weighted closes passes 1 in a cell won
+  // mostly in quarter-end months when the pooled multiplier is below 1.
+  History history;
+  int id = 0;
+  auto add = [&](const std::string& region, int month, bool won) {
+    Opportunity o;
+    o.id = std::to_string(++id);
+    o.region = region;
+    o.segment = "SMB";
+    o.outcome = won ? Outcome::won : Outcome::lost;
+    o.created = day_number(2017, month, 1);
+    o.closed = day_number(2017, month, 20);
+    o.amount = 100.0;
+    history.opportunities.push_back(o);
+  };
+  for (int i = 0; i < 200; ++i) add("East", 1 + i % 2, i % 2 == 0);  // Jan/Feb: 50%
+  for (int i = 0; i < 200; ++i) add("East", 3, i % 4 == 0);          // March: 25%
+  for (int i = 0; i < 20; ++i) add("West", 3, true);                 // all won in March
+  FitOptions options;
+  options.as_of = day_number(2017, 3, 31);
+  options.win_prior_strength = 0;
+  const Calibration fit = fit_history(history, options);
+  ASSERT_LT(fit.quarter_end_multiplier.value, 1.0);
+  const WinRateCell& west = fit.win_rate(fit.region_index("West"), 0);
+  EXPECT_EQ(west.wins, 20);
+  EXPECT_LE(west.raw, 1.0);
+  EXPECT_LE(west.rate.value, 1.0);
+  const nlohmann::json report = fit_report_json(fit, ReadReport{});
+  for (const auto& cell : report["win_rate"]["cells"]) {
+    EXPECT_LE(cell["raw"].get<double>(), 1.0) << cell.dump();
+    EXPECT_LE(cell["shrunk"]["value"].get<double>(), 1.0) << cell.dump();
+  }
+}
+
+TEST(Cutoff, BeyondTheDataIsRefusedNamingTheLastMonth) {
+  // It used to fit the missing months as months without bookings (growth -35%/yr).
+  const History history = bookings_history(std::vector<double>(100, 50.0));
+  FitOptions options;
+  options.as_of = day_number(2020, 3, 31);
+  try {
+    fit_history(history, options);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("the history ends in 2019-12"), std::string::npos)
+        << e.what();
+  }
+  options.as_of = day_number(2019, 12, 31);
+  EXPECT_NO_THROW(fit_history(history, options));
 }
 
 TEST(Cycle, KaplanMeierByHand) {
@@ -53,6 +196,19 @@ TEST(Cycle, KaplanMeierByHand) {
   EXPECT_NEAR(fit.never_closes, 0.0, 1e-15);
   EXPECT_EQ(fit.median, 1);
   // Ignoring the censored deal would give 1/4, 2/4, 1/4.
+}
+
+TEST(Cycle, KaplanMeierWithDelayedEntryByHand) {
+  // Left truncation (--since): the deal closing at 2 entered at age 2, the open one at age 1;
+  // each is at risk only from its entry age.
+  const CycleFit fit = kaplan_meier_cycle({0, 1, 1, 2}, {1}, 60, {0, 0, 0, 2}, {1});
+  // k=0: at risk 3 (entries 0), 1 closes -> h=1/3, mass 1/3.
+  // k=1: at risk 2 + 1 (censored entered) = 3, 2 close -> h=2/3, mass 2/3 * 2/3 = 4/9.
+  // k=2: at risk 1 (the late entrant), 1 closes -> h=1, mass 2/9.
+  ASSERT_EQ(fit.pmf.size(), 3u);
+  EXPECT_NEAR(fit.pmf[0], 1.0 / 3, 1e-15);
+  EXPECT_NEAR(fit.pmf[1], 4.0 / 9, 1e-15);
+  EXPECT_NEAR(fit.pmf[2], 2.0 / 9, 1e-15);
 }
 
 History read(const std::string& opportunities, const std::string& products = "") {
@@ -94,8 +250,9 @@ TEST(SnapshotRule, StraddlingDealsAreOpenAtListPrice) {
   EXPECT_EQ(fit.undated_open_excluded, 1);  // U1: its creation is unknown before the export date
   EXPECT_EQ(fit.cycle.censored, 2);
   EXPECT_EQ(fit.forecast_start, 2017 * 12 + 6);
-  // As of the export's own date the undated row is open too.
-  options.as_of = day_number(2017, 12, 31);
+  // As of the export's own date (its last date, 2017-08-15) the undated row is open too; a
+  // cut-off after the export's last month is refused (Cutoff.BeyondTheDataIsRefused...).
+  options.as_of = day_number(2017, 8, 31);
   EXPECT_EQ(fit_history(history, options).open_pipeline.size(), 2u);  // S2 and U1
 }
 
