@@ -1,4 +1,5 @@
-// Two kinds of failure: the user's input (exit 2) and opsim's own fault (exit 1).
+// Three kinds of failure: the user's input (exit 2), a problem with no solution (exit 3) and
+// opsim's own fault (exit 1).
 #pragma once
 
 #include <stdexcept>
@@ -15,6 +16,13 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+//! The input is well formed but admits no solution (e.g. no alignment meets the hard
+//! constraints): says what cannot be met and by how much. Maps to exit code 3.
+class InfeasibleError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 //! A broken invariant inside opsim. Maps to exit code 1.
 class InternalError : public std::logic_error {
  public:
@@ -24,6 +32,11 @@ class InternalError : public std::logic_error {
 template <class... Args>
 [[noreturn]] void throw_input(fmt::format_string<Args...> format, Args&&... args) {
   throw InputError(fmt::format(format, std::forward<Args>(args)...));
+}
+
+template <class... Args>
+[[noreturn]] void throw_infeasible(fmt::format_string<Args...> format, Args&&... args) {
+  throw InfeasibleError(fmt::format(format, std::forward<Args>(args)...));
 }
 
 template <class... Args>

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "opsim_version.hpp"
-#include "sim/cli/cli_support.hpp"
 #include "sim/base/error.hpp"
+#include "sim/cli/cli_support.hpp"
 #include "sim/engine/mpi_support.hpp"
 
 namespace opsim::cli {
@@ -80,6 +80,8 @@ int run_app(int argc, char** argv) {
     return e.code;
   } catch (const InputError& e) {
     return report("error", e.what(), 2);
+  } catch (const InfeasibleError& e) {
+    return report("infeasible", e.what(), 3);
   } catch (const std::exception& e) {
     return report("internal error", e.what(), 1);
   }

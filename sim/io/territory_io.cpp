@@ -14,6 +14,7 @@
 #include <boost/property_tree/xml_parser.hpp>
 #include <nlohmann/json.hpp>
 
+#include "models/territory/labels.hpp"
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
@@ -277,6 +278,22 @@ std::vector<std::string> split_csv(const std::string& line) {
   return cells;
 }
 
+//! The next non-blank row after line `number` (updated), split into cells.
+//! \throws InputError when its field count differs from the header's.
+bool next_csv_row(std::istream& in, const std::string& file, std::size_t fields, int& number,
+                  std::vector<std::string>& cells) {
+  std::string line;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line == "\r") continue;
+    cells = split_csv(line);
+    if (cells.size() != fields)
+      throw_input("{}:{}: {} fields, the header has {}", file, number, cells.size(), fields);
+    return true;
+  }
+  return false;
+}
+
 //! Raw account fields before territories are known (owners and locks are names here).
 struct RawAccount {
   Account account;
@@ -335,12 +352,8 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path) {
   int cowner = col({"owner"}), clock = col({"lock"}), cgroup = col({"group"}),
       cregion = col({"region"}), cweight = col({"weight"});
   int number = 1;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty() || line == "\r") continue;
-    std::vector<std::string> cells = split_csv(line);
-    if (cells.size() != header.size())
-      throw_input("{}:{}: {} fields, the header has {}", file, number, cells.size(), header.size());
+  std::vector<std::string> cells;
+  while (next_csv_row(in, file, header.size(), number, cells)) {
     RawAccount row;
     row.where = fmt::format("{}:{}", file, number);
     Account& a = row.account;
@@ -878,35 +891,150 @@ Instance load_instance(const std::filesystem::path& input, const Overrides& over
   return instance;
 }
 
-Alignment read_dtdp_allocation(const std::filesystem::path& path, const Problem& problem,
-                               double* published_objective) {
+namespace {
+
+//! Territory index per allocation label: by name when every label is a territory id; when none
+//! is (e.g. DTDP districts "0".."9"), the labels are anonymous and taken in order, to be matched
+//! to the current owners afterwards. \throws InputError for a mix, naming the unknown label.
+std::map<std::string, int> label_territories(const std::vector<std::string>& labels,
+                                             const Problem& problem, const std::string& file,
+                                             bool* anonymous) {
+  std::map<std::string, int> by_id;
+  for (int t = 0; t < problem.territory_count(); ++t) by_id[problem.territories[t].id] = t;
+  std::map<std::string, int> result;
+  const bool named = std::any_of(labels.begin(), labels.end(),
+                                 [&](const std::string& label) { return by_id.count(label) > 0; });
+  *anonymous = !named;
+  for (const std::string& label : labels) {
+    if (result.count(label)) continue;
+    if (named) {
+      auto it = by_id.find(label);
+      if (it == by_id.end()) {
+        std::vector<std::string> ids;
+        for (const Territory& t : problem.territories) ids.push_back(t.id);
+        throw_input("{}: territory '{}' is not a territory of the problem; allowed: {}", file,
+                    label, fmt::join(ids, ", "));
+      }
+      result[label] = it->second;
+    } else {
+      if (static_cast<int>(result.size()) >= problem.territory_count())
+        throw_input("{}: more than {} territories ('{}' is one too many)", file,
+                    problem.territory_count(), label);
+      const int next = static_cast<int>(result.size());
+      result[label] = next;
+    }
+  }
+  return result;
+}
+
+void finish_allocation(Alignment& alignment, const Problem& problem, const std::string& file,
+                       bool anonymous) {
+  for (std::size_t i = 0; i < problem.size(); ++i)
+    if (alignment.territory[i] < 0)
+      throw_input("{}: account '{}' is in no territory", file, problem.accounts[i].id);
+  if (anonymous) territory::match_owner_labels(problem, alignment);
+}
+
+//! `id,territory[,...,centre]` as opsim writes it (`<stem>_assignment.csv`).
+Alignment read_assignment_csv(const std::filesystem::path& path, const Problem& problem) {
   const std::string file = path.string();
-  const json root = read_json(path);
-  if (!root.contains("Allocation") || !root["Allocation"].is_object())
-    throw_input("{}: /Allocation: missing; expected {{district: [node ids]}}", file);
-  if (published_objective && root.contains("Objective"))
-    *published_objective = root["Objective"].get<double>();
+  std::istringstream in(read_text(path));
+  std::string line;
+  if (!std::getline(in, line)) throw_input("{}: empty file; expected a header line", file);
+  std::vector<std::string> header = split_csv(line);
+  auto find = [&](const char* name) {
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      std::string lower = header[c];
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      if (lower == name) return static_cast<int>(c);
+    }
+    return -1;
+  };
+  const int cid = find("id"), cterritory = find("territory"), ccentre = find("centre");
+  if (cid < 0 || cterritory < 0)
+    throw_input("{}:1: needs 'id' and 'territory' columns; columns are {}", file,
+                fmt::join(header, ", "));
   auto index = account_index(problem);
+  struct Row {
+    int account;
+    std::string territory;
+    bool centre;
+  };
+  std::vector<Row> rows;
+  std::vector<std::string> labels;
+  int number = 1;
+  std::vector<std::string> cells;
+  while (next_csv_row(in, file, header.size(), number, cells)) {
+    auto it = index.find(cells[cid]);
+    if (it == index.end())
+      throw_input("{}:{}: account '{}' is not in the problem", file, number, cells[cid]);
+    const std::string& centre = ccentre >= 0 ? cells[ccentre] : std::string();
+    if (!centre.empty() && centre != "0" && centre != "1")
+      throw_input("{}:{}: centre '{}' is not allowed; allowed: 0, 1 or empty", file, number,
+                  centre);
+    rows.push_back({it->second, cells[cterritory], centre == "1"});
+    labels.push_back(cells[cterritory]);
+  }
+  bool anonymous = false;
+  const auto territory_of = label_territories(labels, problem, file, &anonymous);
   Alignment alignment;
   alignment.territory.assign(problem.size(), -1);
   alignment.centre.assign(problem.territory_count(), -1);
-  int district = 0;
+  for (const Row& row : rows) {
+    if (alignment.territory[row.account] >= 0)
+      throw_input("{}: account '{}' appears twice", file, problem.accounts[row.account].id);
+    const int t = territory_of.at(row.territory);
+    alignment.territory[row.account] = t;
+    if (row.centre) alignment.centre[t] = row.account;
+  }
+  finish_allocation(alignment, problem, file, anonymous);
+  return alignment;
+}
+
+}  // namespace
+
+Alignment read_allocation(const std::filesystem::path& path, const Problem& problem,
+                          double* published_objective) {
+  const std::string file = path.string();
+  if (path.extension() == ".csv") return read_assignment_csv(path, problem);
+  const json root = read_json(path);
+  if (!root.contains("Allocation") || !root["Allocation"].is_object())
+    throw_input("{}: /Allocation: missing; expected {{territory: [account ids]}}", file);
+  if (published_objective && root.contains("Objective"))
+    *published_objective = root["Objective"].get<double>();
+  auto index = account_index(problem);
+  std::vector<std::string> labels;
+  for (const auto& [name, nodes] : root["Allocation"].items()) labels.push_back(name);
+  bool anonymous = false;
+  const auto territory_of = label_territories(labels, problem, file, &anonymous);
+  Alignment alignment;
+  alignment.territory.assign(problem.size(), -1);
+  alignment.centre.assign(problem.territory_count(), -1);
   for (const auto& [name, nodes] : root["Allocation"].items()) {
-    if (district >= problem.territory_count())
-      throw_input("{}: /Allocation has more than {} districts", file, problem.territory_count());
+    if (!nodes.is_array())
+      throw_input("{}: /Allocation/{}: expected an array of account ids", file, name);
     for (std::size_t k = 0; k < nodes.size(); ++k) {
       std::string id = nodes[k].is_string() ? nodes[k].get<std::string>() : nodes[k].dump();
       auto it = index.find(id);
       if (it == index.end())
-        throw_input("{}: /Allocation/{}/{}: unknown node '{}'", file, name, k, id);
-      alignment.territory[it->second] = district;
+        throw_input("{}: /Allocation/{}/{}: unknown account '{}'", file, name, k, id);
+      alignment.territory[it->second] = territory_of.at(name);
     }
-    ++district;
   }
-  for (std::size_t i = 0; i < problem.size(); ++i)
-    if (alignment.territory[i] < 0)
-      throw_input("{}: node '{}' is in no district", file, problem.accounts[i].id);
+  finish_allocation(alignment, problem, file, anonymous);
   return alignment;
+}
+
+std::string violated_constraints(const territory::Evaluation& e) {
+  std::vector<std::string> failed;
+  if (!e.balance_ok) failed.push_back("balance");
+  if (!e.capacity_ok) failed.push_back("capacity");
+  if (!e.locks_ok) failed.push_back("locks");
+  if (!e.groups_ok) failed.push_back("groups");
+  if (!e.regions_ok) failed.push_back("regions");
+  if (!e.moved_ok) failed.push_back("max moved");
+  if (!e.contiguity_ok) failed.push_back("contiguity");
+  return fmt::format("{}", fmt::join(failed, ", "));
 }
 
 // ---- output ------------------------------------------------------------------------------------
@@ -1012,6 +1140,8 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "time_to_feasible", result.time_to_feasible.value_or(NAN));
     attribute(report, "seconds", result.seconds);
     attribute(report, "time_limit", info.time_limit);
+    attribute(report, "work_limit", info.work_limit);
+    attribute(report, "work", static_cast<double>(result.work));
     attribute(report, "starts_run", result.starts_run);
     attribute(report, "best_start", result.best_start);
     H5::Group accounts = file.createGroup("/accounts");
@@ -1119,8 +1249,11 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
   out += fmt::format("instance      {} ({} accounts, {} territories, {} objective, {} distance)\n",
                      problem.name, problem.size(), problem.territory_count(),
                      to_string(problem.objective), to_string(problem.distance));
-  out += fmt::format("method        {} (seed {}, {} threads, {}/{} starts)\n", result.method,
-                     info.seed, info.threads, result.starts_run, info.starts);
+  if (result.starts_run > 0)
+    out += fmt::format("method        {} (seed {}, {} threads, {}/{} starts)\n", result.method,
+                       info.seed, info.threads, result.starts_run, info.starts);
+  else
+    out += fmt::format("method        {}\n", result.method);
   out += fmt::format("objective     {:.6f}\n", e.objective);
   if (info.reference)
     out += fmt::format("reference     {:.6f} (gap {:+.3f}%)\n", *info.reference,
@@ -1134,39 +1267,41 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
                                           : fmt::format(" (gap {:.3f}%, not proven)", 100.0 * gap));
   }
   out += fmt::format("feasible      {}\n", e.feasible ? "yes" : "no");
-  if (!e.feasible) {
-    std::vector<std::string> failed;
-    if (!e.balance_ok) failed.push_back("balance");
-    if (!e.capacity_ok) failed.push_back("capacity");
-    if (!e.locks_ok) failed.push_back("locks");
-    if (!e.groups_ok) failed.push_back("groups");
-    if (!e.regions_ok) failed.push_back("regions");
-    if (!e.moved_ok) failed.push_back("max moved");
-    if (!e.contiguity_ok) failed.push_back("contiguity");
-    out += fmt::format("violated      {}\n", fmt::join(failed, ", "));
-  }
+  if (!e.feasible) out += fmt::format("violated      {}\n", violated_constraints(e));
   for (std::size_t r = 0; r < problem.balance.size(); ++r)
     out += fmt::format("balance       {}: requested +-{:.4f}, achieved +-{:.4f}\n",
                        problem.attribute_names[problem.balance[r].attribute],
                        problem.balance[r].tolerance, e.tightest_tolerance[r]);
-  out += fmt::format("compactness   {:.6f}\nmax diameter  {:.6f}\n", e.compactness, e.max_diameter);
+  // Only figures that are defined: compactness needs centres and geography, diameters geography.
+  const bool geographic = problem.distance != DistanceKind::none;
+  if (problem.objective == ObjectiveKind::compactness && geographic)
+    out += fmt::format("compactness   {:.6f}\n", e.compactness);
+  if (geographic) out += fmt::format("max diameter  {:.6f}\n", e.max_diameter);
   if (problem.has_owners())
     out += fmt::format("moved         {} accounts ({:.2f}% of the disruption measure)\n",
                        e.moved_accounts, 100.0 * e.moved_fraction);
-  out += fmt::format("time          {:.2f} s (best after {:.2f} s{})\n", result.seconds,
-                     result.time_to_best,
-                     result.time_to_feasible
-                         ? fmt::format(", first feasible after {:.2f} s", *result.time_to_feasible)
-                         : std::string());
-  out += "territory            accounts    diameter";
+  if (result.starts_run > 0) {  // a search ran (not an evaluation of a given allocation)
+    out += fmt::format(
+        "time          {:.2f} s (best after {:.2f} s{}){}\n", result.seconds, result.time_to_best,
+        result.time_to_feasible
+            ? fmt::format(", first feasible after {:.2f} s", *result.time_to_feasible)
+            : std::string(),
+        result.stopped_by_time ? ", stopped by the time limit" : "");
+    out += fmt::format("work          {:.3f} million evaluations{}\n", result.work / 1e6,
+                       info.work_limit > 0
+                           ? fmt::format(" (limit {:g} million per start{})", info.work_limit,
+                                         result.stopped_by_work ? ", reached" : "")
+                           : std::string());
+  }
+  out += geographic ? "territory            accounts    diameter" : "territory            accounts";
   for (const std::string& name : problem.attribute_names)
     out += fmt::format(" {:>14} {:>7}", name, "dev%");
   out += "\n";
   constexpr int kListed = 50;  // the CSV companion and the HDF5 file hold every territory
   for (int t = 0; t < std::min(problem.territory_count(), kListed); ++t) {
     const auto& tm = e.territories[t];
-    out +=
-        fmt::format("{:<20} {:>8} {:>11.3f}", problem.territories[t].id, tm.accounts, tm.diameter);
+    out += fmt::format("{:<20} {:>8}", problem.territories[t].id, tm.accounts);
+    if (geographic) out += fmt::format(" {:>11.3f}", tm.diameter);
     for (std::size_t k = 0; k < problem.attribute_names.size(); ++k)
       out += fmt::format(" {:>14.2f} {:>+7.2f}", tm.totals[k], 100.0 * tm.deviation[k]);
     out += "\n";
