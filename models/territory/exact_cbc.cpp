@@ -1,5 +1,6 @@
 #include "models/territory/exact_cbc.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -8,6 +9,7 @@
 #include <coin/Cbc_C_Interface.h>
 #include <fmt/format.h>
 
+#include "models/territory/labels.hpp"
 #include "sim/base/error.hpp"
 
 namespace opsim::territory {
@@ -171,9 +173,13 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   }
   // A wall-clock limit (CBC counts CPU seconds by default), given both to the model and to the
   // parameters Cbc_solve hands its command-line driver.
-  Cbc_setMaximumSeconds(model.get(), settings.time_limit);
+  // Building the model counts against the limit too.
+  const double cbc_seconds = std::max(
+      0.01, settings.time_limit -
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - origin).count());
+  Cbc_setMaximumSeconds(model.get(), cbc_seconds);
   Cbc_setParameter(model.get(), "timeMode", "elapsed");
-  Cbc_setParameter(model.get(), "seconds", fmt::format("{}", settings.time_limit).c_str());
+  Cbc_setParameter(model.get(), "seconds", fmt::format("{}", cbc_seconds).c_str());
   Cbc_setAllowableGap(model.get(), 1e-7);
   Cbc_setAllowableFractionGap(model.get(), 1e-9);
   if (settings.threads > 1)
@@ -191,12 +197,13 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   const bool has_solution = solution != nullptr && Cbc_numberSavedSolutions(model.get()) > 0;
   if (!has_solution) {
     if (Cbc_isProvenInfeasible(model.get()))
-      throw_input(
+      throw_infeasible(
           "{}: the exact model is infeasible: no alignment meets the balance and capacity "
           "constraints",
           problem.name);
     if (!settings.warm_start)
-      throw_input("{}: CBC found no alignment within {} s", problem.name, settings.time_limit);
+      throw_infeasible("{}: no feasible alignment found: CBC found none within {} s", problem.name,
+                       settings.time_limit);
     result.alignment = *settings.warm_start;
   } else {
     // Label territories by increasing centre index; fixed centres keep their territory.
@@ -227,7 +234,12 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
           for (int i : units[u].accounts) result.alignment.territory[i] = territory_of_centre[j];
   }
   result.proven_optimal = Cbc_isProvenOptimal(model.get()) != 0;
+  match_owner_labels(problem, result.alignment);
   result.evaluation = evaluate(problem, distances, result.alignment);
+  // CBC does not say when it found its first solution: the warm start was feasible from the
+  // start, else the solution is known when CBC returns.
+  if (result.evaluation.feasible)
+    result.time_to_feasible = settings.warm_start ? 0.0 : result.seconds;
   result.stopped_by_time = !result.proven_optimal;
   return result;
 }

@@ -18,6 +18,7 @@
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
 
+#include "models/territory/labels.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
 
@@ -126,31 +127,38 @@ class Search {
 
   //! One start: construction, local search with penalty adaptation, then VNS.
   void run(int start, const std::optional<Alignment>& initial, Clock::time_point deadline,
-           const std::atomic<bool>& stop, int max_idle) {
+           const std::atomic<bool>& stop, int max_idle, std::uint64_t work_budget) {
     deadline_ = deadline;
     stop_ = &stop;
+    work_budget_ = work_budget;
+    // A realignment with a cap or a price on moves starts every start from the current owners
+    // (each with its own centres): a start from scratch moves about (p-1)/p of the measure.
+    const bool owners = problem_.has_owners();
+    const bool moves_matter =
+        problem_.disruption.max_moved_fraction || problem_.disruption.weight > 0;
     if (start == 0 && initial) {
       construct_from(*initial);
-    } else if (start == 0 && problem_.has_owners()) {
+    } else if (owners && (start == 0 || moves_matter)) {
       construct_from_owners();
     } else {
       bisect_ = p_ > kAllTargetsLimit || start % 2 == 1;
       construct();
     }
+    // The construction itself (e.g. the current alignment with locks applied) may be the best
+    // feasible alignment there is: it is the first candidate.
+    best_score_ = Score{};
+    keep_if_better();
     descend();
-    best_ = s_;
-    best_score_ = score();
-    note_best();
+    keep_if_better();
     int idle = 0, k = 1;
     const int k_max = std::max(2, std::min(p_, 10));
     while (idle < max_idle && !out_of_time()) {
       perturb(k);
+      improved_in_descent_ = false;
       descend();
-      Score now = score();
-      if (now < best_score_) {
-        best_ = s_;
-        best_score_ = now;
-        note_best();
+      const bool kept = keep_if_better();
+      if (kept || improved_in_descent_) {
+        if (!kept) restore_best();  // the best was a state the descent passed through
         idle = 0;
         k = 1;
       } else {
@@ -184,6 +192,7 @@ class Search {
     return result;
   }
   double time_to_best() const { return time_to_best_; }
+  std::uint64_t work() const { return work_; }
   double time_to_feasible() const { return time_to_feasible_; }
   void set_origin(Clock::time_point origin) { origin_ = origin; }
 
@@ -224,10 +233,53 @@ class Search {
     return *std::max_element(s_.diam.begin(), s_.diam.end());
   }
   double objective() const { return main_objective() + problem_.disruption.weight * s_.moved; }
+  //! Feasibility includes contiguity: moves keep territories connected, but a construction
+  //! (e.g. the current alignment) may not be, and the result must never claim it is.
   Score score() const {
-    double v = total_violation();
+    double v = total_violation() + contiguity_violation();
     if (v <= kFeasibleViolation) return {true, objective()};
     return {false, v};
+  }
+  //! Territories' extra connected components (0 when every territory is connected).
+  double contiguity_violation() const {
+    if (!problem_.contiguity) return 0.0;
+    visited_.resize(n_, 0);
+    if (++visit_mark_ == 0) {
+      std::fill(visited_.begin(), visited_.end(), 0);
+      visit_mark_ = 1;
+    }
+    int extra = 0;
+    std::vector<int> stack;
+    for (int t = 0; t < p_; ++t) {
+      int components = 0;
+      for (int seed : s_.members[t]) {
+        if (visited_[seed] == visit_mark_) continue;
+        ++components;
+        visited_[seed] = visit_mark_;
+        stack.assign(1, seed);
+        while (!stack.empty()) {
+          int i = stack.back();
+          stack.pop_back();
+          for (int j : adjacent_[i])
+            if (visited_[j] != visit_mark_ && s_.assign[unit_of_[j]] == t) {
+              visited_[j] = visit_mark_;
+              stack.push_back(j);
+            }
+        }
+      }
+      extra += std::max(0, components - 1);
+    }
+    return extra;
+  }
+  //! Keeps the current state when it beats the best of this start (feasible before infeasible,
+  //! then by objective or violation): the best alignment ever seen, not the last.
+  bool keep_if_better() {
+    Score now = score();
+    if (!(now < best_score_)) return false;
+    best_ = s_;
+    best_score_ = now;
+    note_best();
+    return true;
   }
 
   bool allowed(int u, int t) const {
@@ -830,6 +882,7 @@ class Search {
 
   //! Penalised change of moving unit u from its territory to `to`.
   double shift_delta(int u, int to) {
+    ++work_;
     const int from = s_.assign[u];
     const Unit& unit = units_[u];
     double after_from[64], after_to[64];
@@ -908,6 +961,7 @@ class Search {
   }
 
   double swap_delta(int u, int v) {
+    ++work_;
     const int a = s_.assign[u], b = s_.assign[v];
     double ta[64], tb[64];
     if (m_ > 64) return kInfinity;
@@ -1019,6 +1073,7 @@ class Search {
       }
       for (int c : candidates) {
         if (c == s_.centre[t]) continue;
+        ++work_;
         double cost = 0.0;
         for (int i : mem) {
           cost += problem_.accounts[i].weight * distances_(i, c);
@@ -1052,8 +1107,10 @@ class Search {
           // A pass that barely reduces the violation doubles the penalty now rather than after
           // the whole descent: on large instances a descent takes minutes.
           double after = total_violation();
-          if (after <= kFeasibleViolation && time_to_feasible_ < 0)
-            time_to_feasible_ = std::chrono::duration<double>(Clock::now() - origin_).count();
+          // A feasible state on the way may beat where the descent ends: keep it.
+          if (after <= kFeasibleViolation &&
+              (!best_score_.feasible || objective() < best_score_.value) && keep_if_better())
+            improved_in_descent_ = true;
           if (large_ && after > kFeasibleViolation && after > 0.99 * violation &&
               lambda_ <= kMaxPenaltyGrowth * base_lambda_)
             lambda_ *= 1.5;
@@ -1086,6 +1143,10 @@ class Search {
         for_each_target(u, [&](int t) {
           if (problem_.territories[t].centre < 0) options.push_back(t);
         });
+        // Under contiguity only the unit's own territory is re-sited: taking the unit to another
+        // territory's centre could disconnect both.
+        if (problem_.contiguity)
+          options.assign(problem_.territories[s_.assign[u]].centre < 0, s_.assign[u]);
         if (options.empty()) continue;
         int t = options[rng_() % options.size()];
         if (s_.centre[t] >= 0) pinned_[unit_of_[s_.centre[t]]] = 0;
@@ -1131,8 +1192,11 @@ class Search {
     for (std::size_t i = values.size(); i > 1; --i) std::swap(values[i - 1], values[rng_() % i]);
   }
 
+  //! The effort budget counts move and centre evaluations, never time, so a run stopped by it
+  //! is reproducible on a loaded machine.
   bool out_of_time() const {
-    return stop_->load(std::memory_order_relaxed) || Clock::now() >= deadline_;
+    return (work_budget_ > 0 && work_ >= work_budget_) || stop_->load(std::memory_order_relaxed) ||
+           Clock::now() >= deadline_;
   }
   void note_best() {
     time_to_best_ = std::chrono::duration<double>(Clock::now() - origin_).count();
@@ -1169,6 +1233,8 @@ class Search {
   const std::atomic<bool>* stop_ = nullptr;
   double time_to_best_ = 0.0;
   double time_to_feasible_ = -1.0;
+  std::uint64_t work_ = 0, work_budget_ = 0;  //!< evaluations done; budget (0 = none)
+  bool improved_in_descent_ = false;
 };
 
 }  // namespace
@@ -1191,7 +1257,9 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
     Evaluation evaluation;
     double time_to_best = 0.0;
     double time_to_feasible = -1.0;
+    std::uint64_t work = 0;
   };
+  const auto work_budget = static_cast<std::uint64_t>(std::llround(settings.work_limit * 1e6));
   std::vector<Outcome> outcomes(starts);
   std::atomic<bool> stop{false};
   tbb::task_arena arena(std::max(1, settings.threads));
@@ -1202,9 +1270,11 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
           problem, distances, units,
           Rng(settings.seed, StreamId::territories, static_cast<std::uint64_t>(start), 0, 0));
       search.set_origin(origin);
-      search.run(start, settings.initial, deadline, stop, max_idle);
+      search.run(start, settings.initial, deadline, stop, max_idle, work_budget);
       Outcome& outcome = outcomes[start];
       outcome.alignment = search.alignment();
+      match_owner_labels(problem, outcome.alignment);
+      outcome.work = search.work();
       outcome.evaluation = evaluate(problem, distances, outcome.alignment);
       outcome.time_to_best = search.time_to_best();
       outcome.time_to_feasible = search.time_to_feasible();
@@ -1224,6 +1294,7 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
   for (int s = 0; s < starts; ++s) {
     if (!outcomes[s].done) continue;
     ++result.starts_run;
+    result.work += outcomes[s].work;
     double feasible_at = outcomes[s].time_to_feasible;
     if (feasible_at >= 0 && (!result.time_to_feasible || feasible_at < *result.time_to_feasible))
       result.time_to_feasible = feasible_at;
@@ -1235,8 +1306,15 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
     }
   }
   if (result.best_start < 0) throw_input("territories: the time limit allowed no start to finish");
+  // Starts only note truly feasible states, but the report must never pair a time to feasible
+  // with an infeasible result.
+  if (!result.evaluation.feasible) result.time_to_feasible.reset();
   result.seconds = std::chrono::duration<double>(Clock::now() - origin).count();
   result.stopped_by_time = result.starts_run < starts || Clock::now() >= deadline;
+  result.stopped_by_work =
+      work_budget > 0 && std::any_of(outcomes.begin(), outcomes.end(), [&](const Outcome& outcome) {
+        return outcome.work >= work_budget;
+      });
   return result;
 }
 

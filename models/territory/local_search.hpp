@@ -1,10 +1,11 @@
 // The heuristic optimiser: multistart construction + variable neighbourhood search with shift
 // and swap moves and incremental evaluation, parallel over starts (oneTBB).
 //
-// Determinism: start s draws only from Rng(seed, territories, s, ...) and the best alignment is
-// chosen by (feasible, objective or violation, start index), so the result is a function of the
-// seed and the settings, not of the thread count - unless the time limit or the target value
-// stops the run early (then the starts that finished in time decide).
+// Determinism: start s draws only from Rng(seed, territories, s, ...), its effort is counted in
+// evaluations (never time), and the best alignment is chosen by (feasible, objective or
+// violation, start index), so the result is a function of the seed and the settings (including
+// the work limit), not of the thread count or the machine's load - unless the time limit or the
+// target value stops the run early (then the starts that finished in time decide).
 #pragma once
 
 #include <cstdint>
@@ -18,8 +19,11 @@ namespace opsim::territory {
 struct SearchSettings {
   std::uint64_t seed = 1;
   int threads = 1;
-  int starts = 8;                //!< independent constructions, each followed by VNS
-  double time_limit = 60.0;      //!< wall-clock seconds for the whole search
+  int starts = 8;            //!< independent constructions, each followed by VNS
+  double time_limit = 60.0;  //!< wall-clock seconds for the whole search
+  //! Deterministic effort budget per start, in millions of move and centre evaluations; 0 =
+  //! none. A start stops at whichever of this and the time limit comes first.
+  double work_limit = 0.0;
   std::optional<double> target;  //!< stop once a feasible objective <= target is found
   int max_idle = 0;  //!< VNS iterations without improvement before a start ends; 0 = by size
   //! Centres the compactness search starts from (start 0), e.g. a previous alignment's.
@@ -35,6 +39,8 @@ struct SearchResult {
   //! search start, so with several threads this is the earliest over the finished starts).
   std::optional<double> time_to_feasible;
   int starts_run = 0;
+  std::uint64_t work = 0;        //!< move and centre evaluations over the finished starts
+  bool stopped_by_work = false;  //!< some start used its whole --work-limit
   int best_start = -1;
   bool stopped_by_time = false;
   std::optional<double> best_bound;  //!< a proven lower bound (exact mode)

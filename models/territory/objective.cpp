@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <queue>
 
 // Boost 1.74's geometry headers include a header Boost itself deprecated; its note is noise.
@@ -70,6 +71,54 @@ double diameter(const Problem& problem, const Distances& distances,
     for (std::size_t b = a + 1; b < members.size(); ++b)
       best = std::max(best, distances(members[a], members[b]));
   return best;
+}
+
+void choose_median_centres(const Problem& problem, const Distances& distances,
+                           Alignment& alignment) {
+  if (problem.objective != ObjectiveKind::compactness || problem.distance == DistanceKind::none)
+    return;
+  const int p = problem.territory_count();
+  alignment.centre.resize(p, -1);
+  std::vector<std::vector<int>> members(p);
+  for (std::size_t i = 0; i < problem.size(); ++i)
+    members[alignment.territory[i]].push_back(static_cast<int>(i));
+  constexpr std::size_t kExhaustive = 2000, kCandidates = 64;
+  for (int t = 0; t < p; ++t) {
+    if (alignment.centre[t] >= 0 || members[t].empty()) continue;
+    if (problem.territories[t].centre >= 0) {
+      alignment.centre[t] = problem.territories[t].centre;
+      continue;
+    }
+    std::vector<int> candidates = members[t];
+    if (candidates.size() > kExhaustive) {
+      double wx = 0, wy = 0, w = 0;
+      for (int i : members[t]) {
+        const double wi = problem.accounts[i].weight + 1e-12;
+        wx += wi * problem.accounts[i].x;
+        wy += wi * problem.accounts[i].y;
+        w += wi;
+      }
+      auto away = [&](int i) {
+        return std::hypot(problem.accounts[i].x - wx / w, problem.accounts[i].y - wy / w);
+      };
+      std::partial_sort(
+          candidates.begin(), candidates.begin() + kCandidates, candidates.end(),
+          [&](int a, int b) { return away(a) < away(b) || (away(a) == away(b) && a < b); });
+      candidates.resize(kCandidates);
+    }
+    double best = std::numeric_limits<double>::infinity();
+    for (int c : candidates) {
+      double cost = 0.0;
+      for (int i : members[t]) {
+        cost += problem.accounts[i].weight * distances(i, c);
+        if (cost >= best) break;
+      }
+      if (cost < best) {
+        best = cost;
+        alignment.centre[t] = c;
+      }
+    }
+  }
 }
 
 Evaluation evaluate(const Problem& problem, const Distances& distances,

@@ -49,6 +49,13 @@ inline constexpr double kBoundSlack = 1e-9;
 //! \pre alignment.territory has one entry per account, each in 0..p-1.
 Evaluation evaluate(const Problem& problem, const Distances& distances, const Alignment& alignment);
 
+//! Gives every territory without a centre (or a fixed one) its 1-median: the member minimising the
+//! weighted distance sum, so that compactness is defined for an allocation given without
+//! centres. Territories of more than 2,000 members try the 64 nearest their weighted mean.
+//! No-op without geography or for the dispersion objective.
+void choose_median_centres(const Problem& problem, const Distances& distances,
+                           Alignment& alignment);
+
 //! The diameter of a set of accounts: exact pairwise scan, or for large planar sets the exact
 //! diameter over the convex hull (haversine: hull of lon/lat, an approximation).
 double diameter(const Problem& problem, const Distances& distances,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <queue>
@@ -129,6 +130,74 @@ void validate(const Problem& problem, const std::string& source) {
       if (a.region >= 0 && per_region[a.region] == 0)
         throw_input("{}: account '{}' is in region '{}' which has no territory", source, a.id,
                     problem.region_names[a.region]);
+  }
+}
+
+void check_bounds_feasible(const Problem& problem, const std::string& source) {
+  const int p = problem.territory_count();
+  const std::size_t m = problem.attribute_names.size();
+  const double slack = 1.0 + 1e-9;
+  std::vector<double> total(m, 0.0);
+  for (const Account& a : problem.accounts)
+    for (std::size_t k = 0; k < m; ++k) total[k] += a.attributes[k];
+  // upper[t][k]: the tighter of the capacity and the balance ceiling; lower[k]: balance floor.
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<std::vector<double>> upper(p, std::vector<double>(m, inf));
+  std::vector<double> lower(m, 0.0);
+  for (const BalanceRule& rule : problem.balance) {
+    const double mean = total[rule.attribute] / p;
+    lower[rule.attribute] = std::max(lower[rule.attribute], (1 - rule.tolerance) * mean);
+    for (int t = 0; t < p; ++t)
+      upper[t][rule.attribute] = std::min(upper[t][rule.attribute], (1 + rule.tolerance) * mean);
+  }
+  for (int t = 0; t < p; ++t)
+    for (std::size_t k = 0; k < problem.territories[t].capacity.size() && k < m; ++k)
+      if (problem.territories[t].capacity[k])
+        upper[t][k] = std::min(upper[t][k], *problem.territories[t].capacity[k]);
+  for (std::size_t k = 0; k < m; ++k) {
+    const std::string& name = problem.attribute_names[k];
+    double room = 0.0;
+    for (int t = 0; t < p; ++t) room += upper[t][k];
+    if (total[k] > room * slack)
+      throw_infeasible(
+          "{}: no feasible alignment: total {} {:.6g} exceeds the territories' combined limit "
+          "{:.6g} (capacity and balance) by {:.6g} ({:.2f}%)",
+          source, name, total[k], room, total[k] - room, 100.0 * (total[k] - room) / room);
+    for (int t = 0; t < p; ++t)
+      if (lower[k] > upper[t][k] * slack)
+        throw_infeasible(
+            "{}: no feasible alignment: territory '{}' may hold at most {:.6g} {} but balance "
+            "needs at least {:.6g} (short by {:.6g})",
+            source, problem.territories[t].id, upper[t][k], name, lower[k], lower[k] - upper[t][k]);
+  }
+  // Locked accounts alone must fit their territory, and the moves they force must fit the cap.
+  std::vector<std::vector<double>> locked(p, std::vector<double>(m, 0.0));
+  const int measure = problem.disruption.measure_attribute;
+  double forced = 0.0, measure_total = 0.0;
+  for (const Account& a : problem.accounts) {
+    const double amount = measure < 0 ? 1.0 : a.attributes[measure];
+    measure_total += amount;
+    if (a.lock < 0) continue;
+    for (std::size_t k = 0; k < m; ++k) locked[a.lock][k] += a.attributes[k];
+    if (a.owner >= 0 && a.owner != a.lock) forced += amount;
+  }
+  for (int t = 0; t < p; ++t)
+    for (std::size_t k = 0; k < m; ++k)
+      if (locked[t][k] > upper[t][k] * slack)
+        throw_infeasible(
+            "{}: no feasible alignment: the accounts locked to '{}' hold {:.6g} {}, {:.6g} over "
+            "its "
+            "limit {:.6g} (capacity and balance)",
+            source, problem.territories[t].id, locked[t][k], problem.attribute_names[k],
+            locked[t][k] - upper[t][k], upper[t][k]);
+  if (problem.disruption.max_moved_fraction && measure_total > 0) {
+    const double cap = *problem.disruption.max_moved_fraction * measure_total;
+    if (forced > cap * slack)
+      throw_infeasible(
+          "{}: no feasible alignment: locks move {:.4g}% of the disruption measure away from the "
+          "current owners; the cap is {:.4g}% (over by {:.4g} points)",
+          source, 100.0 * forced / measure_total, 100.0 * cap / measure_total,
+          100.0 * (forced - cap) / measure_total);
   }
 }
 

@@ -94,6 +94,13 @@ inline constexpr std::size_t kMaxExactAccounts = 400;
 //! \throws InputError naming the place, the value and what is allowed.
 void validate(const Problem& problem, const std::string& source);
 
+//! Necessary conditions a feasible alignment must meet, checked before any search: total of each
+//! attribute within the territories' combined limits (capacity and balance ceiling), the balance
+//! floor under every territory's limit, locked accounts within their territory's limit and the
+//! moves forced by locks within the moved cap. \pre validate(problem) passed.
+//! \throws InfeasibleError (exit 3) saying which condition fails and by how much.
+void check_bounds_feasible(const Problem& problem, const std::string& source);
+
 //! Accounts moved together: the groups, each a list of account indices (singletons when
 //! accounts have no group). Moves act on units so groups never split.
 struct Unit {

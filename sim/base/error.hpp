@@ -1,4 +1,5 @@
-// Two kinds of failure: the user's input (exit 2) and opsim's own fault (exit 1).
+// Three kinds of failure: the user's input (exit 2), a problem with no solution (exit 3) and
+// opsim's own fault (exit 1).
 #pragma once
 
 #include <stdexcept>
@@ -11,6 +12,13 @@ namespace opsim {
 //! Bad usage or bad input: names the place (file, JSON pointer, CSV line), the value and
 //! what is allowed. Maps to exit code 2.
 class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+//! The input is well formed but admits no solution (e.g. no alignment meets the hard
+//! constraints): says what cannot be met and by how much. Maps to exit code 3.
+class InfeasibleError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -31,6 +39,11 @@ class OutputError : public std::runtime_error {
 template <class... Args>
 [[noreturn]] void throw_input(fmt::format_string<Args...> format, Args&&... args) {
   throw InputError(fmt::format(format, std::forward<Args>(args)...));
+}
+
+template <class... Args>
+[[noreturn]] void throw_infeasible(fmt::format_string<Args...> format, Args&&... args) {
+  throw InfeasibleError(fmt::format(format, std::forward<Args>(args)...));
 }
 
 template <class... Args>

@@ -7,7 +7,6 @@
 
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
-#include "sim/base/no_feasible_plan.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/mpi_support.hpp"
 
@@ -90,8 +89,8 @@ int run_app(int argc, char** argv) {
     return report("error", e.what(), 2);
   } catch (const OutputError& e) {
     return report("error", e.what(), 1);
-  } catch (const NoFeasiblePlan& e) {
-    return report("error", e.what(), 3);
+  } catch (const InfeasibleError& e) {
+    return report("infeasible", e.what(), 3);
   } catch (const std::exception& e) {
     return report("internal error", e.what(), 1);
   }

@@ -6,7 +6,8 @@
 namespace opsim::cli {
 
 //! Parses arguments, runs the chosen command and maps failures to exit codes:
-//! 0 success, 2 bad usage or bad input (InputError), 1 internal error.
+//! 0 success, 2 bad usage or bad input (InputError), 3 no feasible solution (InfeasibleError),
+//! 1 internal error.
 int main(int argc, char** argv);
 
 // Each capability registers its subcommand(s); the callback does the work and throws

@@ -13,7 +13,6 @@
 #include "models/plan/compensation.hpp"
 #include "models/plan/quotas.hpp"
 #include "sim/base/error.hpp"
-#include "sim/base/no_feasible_plan.hpp"
 #include "sim/base/stopwatch.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
@@ -126,7 +125,7 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
       gaps += fmt::format(" {}: P {:.4f}, short by {:.0f} at the {} confidence;", a.id,
                           a.probability, a.shortfall, args.confidence);
     }
-    throw NoFeasiblePlan(fmt::format(
+    throw InfeasibleError(fmt::format(
         "{}: no feasible hiring plan: with every allowed hire (max_hires in "
         "/plan/capacity/windows) the FY{} targets are missed:{} allow more or earlier hires, or "
         "lower --confidence",

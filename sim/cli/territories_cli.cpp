@@ -37,6 +37,7 @@ struct RunOptions {
   double max_moved = -1.0;
   double disruption_weight = -1.0;
   double time_limit = 60.0;
+  double work_limit = 0.0;  //!< millions of evaluations per start, 0 = none
   std::uint64_t seed = 1;
   int threads = 1;
   int starts = 8;
@@ -92,35 +93,38 @@ SearchSettings search_settings(const RunOptions& o) {
   settings.threads = o.threads;
   settings.starts = o.starts;
   settings.time_limit = o.time_limit;
+  settings.work_limit = o.work_limit;
   settings.max_idle = o.max_idle;
   if (!std::isnan(o.target)) settings.target = o.target;
   return settings;
 }
 
-//! Heuristic, then (with --exact) CBC warm-started from it.
+//! Heuristic, then (with --exact) CBC warm-started from it; --time-limit covers both.
 SearchResult solve(const Problem& problem, const Distances& distances, const RunOptions& o) {
-  if (o.exact) {
-    // Check support before spending time on the heuristic.
-    ExactSettings exact;
-    exact.time_limit = o.time_limit;
-    exact.threads = o.threads;
-    RunOptions warm = o;
-    warm.time_limit = std::min(o.time_limit / 4, 10.0);
-    SearchResult heuristic = optimise(problem, distances, search_settings(warm));
-    if (heuristic.evaluation.feasible) exact.warm_start = heuristic.alignment;
-    SearchResult result = solve_exact(problem, distances, exact);
-    result.seconds += heuristic.seconds;
-    result.time_to_best += heuristic.seconds;
-    // CBC may stop at its limit with a worse incumbent than the heuristic's.
-    if (heuristic.evaluation.feasible &&
-        (!result.evaluation.feasible ||
-         heuristic.evaluation.objective < result.evaluation.objective)) {
-      result.alignment = heuristic.alignment;
-      result.evaluation = heuristic.evaluation;
-    }
-    return result;
+  if (!o.exact) return optimise(problem, distances, search_settings(o));
+  RunOptions warm = o;
+  warm.time_limit = std::min(o.time_limit / 4, 10.0);
+  SearchResult heuristic = optimise(problem, distances, search_settings(warm));
+  ExactSettings exact;
+  exact.time_limit = std::max(0.01, o.time_limit - heuristic.seconds);
+  exact.threads = o.threads;
+  if (heuristic.evaluation.feasible) exact.warm_start = heuristic.alignment;
+  SearchResult result = solve_exact(problem, distances, exact);
+  result.seconds += heuristic.seconds;
+  result.time_to_best += heuristic.seconds;
+  if (heuristic.evaluation.feasible)
+    result.time_to_feasible = heuristic.time_to_feasible;
+  else if (result.time_to_feasible)
+    *result.time_to_feasible += heuristic.seconds;
+  // CBC may stop at its limit with a worse incumbent than the heuristic's.
+  if (heuristic.evaluation.feasible &&
+      (!result.evaluation.feasible ||
+       heuristic.evaluation.objective < result.evaluation.objective)) {
+    result.alignment = heuristic.alignment;
+    result.evaluation = heuristic.evaluation;
+    result.time_to_best = heuristic.time_to_best;
   }
-  return optimise(problem, distances, search_settings(o));
+  return result;
 }
 
 void run_alignment(const RunOptions& o) {
@@ -130,9 +134,13 @@ void run_alignment(const RunOptions& o) {
   if (o.starts < 1) throw_input("--starts: {} is not allowed; allowed: 1 or more", o.starts);
   if (!(o.time_limit > 0))
     throw_input("--time-limit: {} is not allowed; allowed: > 0 seconds", o.time_limit);
+  if (!(o.work_limit >= 0) || !std::isfinite(o.work_limit))
+    throw_input("--work-limit: {} is not allowed; allowed: >= 0 (millions of evaluations)",
+                o.work_limit);
   const fs::path output = fs::absolute(o.output);
   const fs::path stem = output.parent_path() / output.stem();
   Instance instance = load_instance(o.input, overrides_from(o));
+  check_bounds_feasible(instance.problem, o.input);
   // Fail on an unusable output folder before the search, not after it.
   std::error_code folder_error;
   fs::create_directories(output.parent_path(), folder_error);
@@ -154,9 +162,14 @@ void run_alignment(const RunOptions& o) {
   }
   Distances distances(instance.problem);
   SearchResult result = solve(instance.problem, distances, o);
-  RunInfo info{o.input, o.seed, o.threads, o.starts, o.time_limit, instance.reference};
+  RunInfo info{o.input,     o.seed, o.threads, o.starts, o.time_limit, instance.reference,
+               o.work_limit};
   write_alignment(o.output, instance.problem, result, info);
   if (!o.quiet) fmt::print("{}wrote {}\n", format_report(instance.problem, result, info), o.output);
+  // The best infeasible alignment is written for inspection, but the run did not succeed.
+  if (!result.evaluation.feasible)
+    throw_infeasible("{}: no feasible alignment found (violated: {}); {} holds the closest one",
+                     o.input, violated_constraints(result.evaluation), o.output);
 }
 
 void add_problem_options(CLI::App* app, RunOptions& o) {
@@ -181,6 +194,7 @@ struct BenchOptions {
   std::string data;
   std::string only;
   double time_limit = 60.0;
+  double work_limit = 0.0;
   int threads = 1;
   std::uint64_t seed = 1;
   bool large = false;
@@ -218,6 +232,7 @@ void run_bench(const BenchOptions& o) {
   settings.seed = o.seed;
   settings.threads = o.threads;
   settings.time_limit = o.time_limit;
+  settings.work_limit = o.work_limit;
   if (wanted("pmedcap")) {
     for (int k = 1; k <= 10; ++k) {
       fs::path file = data / "cpmp" / fmt::format("pmedcap{:02d}.txt", k);
@@ -281,6 +296,8 @@ void add_territories_commands(CLI::App& app) {
   add_problem_options(territories, *options);
   territories->add_option("-o,--output", options->output, "HDF5 output (CSV companions beside it)");
   territories->add_option("--time-limit", options->time_limit, "Wall-clock seconds (default 60)");
+  territories->add_option("--work-limit", options->work_limit,
+                          "Effort per start in millions of evaluations (reproducible; 0 = none)");
   add_seed_option(territories, options->seed, "Random seed (default 1)");
   territories->add_option("--threads", options->threads, "Worker threads (default 1)");
   territories->add_option("--starts", options->starts, "Multistart count (default 8)");
@@ -295,21 +312,39 @@ void add_territories_commands(CLI::App& app) {
   auto* evaluate_command = territories->add_subcommand("evaluate", "Evaluate a given allocation");
   auto eval_input = std::make_shared<std::string>();
   auto allocation = std::make_shared<std::string>();
+  auto eval_output = std::make_shared<std::string>();
   auto eval_options = std::make_shared<RunOptions>();
   evaluate_command->add_option("INPUT", *eval_input, "Problem input")->required();
-  evaluate_command->add_option("--allocation", *allocation, "DTDP allocation JSON")->required();
+  evaluate_command
+      ->add_option("--allocation", *allocation,
+                   "Allocation: opsim's *_assignment.csv (id,territory[,centre]) or a JSON "
+                   "{\"Allocation\": {territory: [account ids]}}")
+      ->required();
+  evaluate_command->add_option("-o,--output", *eval_output,
+                               "Also write the evaluation as HDF5 (CSV companions beside it)");
   add_problem_options(evaluate_command, *eval_options);
-  evaluate_command->callback([eval_input, allocation, eval_options] {
+  evaluate_command->callback([eval_input, allocation, eval_output, eval_options] {
+    for (const std::string& written :
+         {*eval_output, fs::path(*eval_output).replace_extension().string() + "_assignment.csv",
+          fs::path(*eval_output).replace_extension().string() + "_territories.csv"})
+      for (const std::string& input : {*eval_input, *allocation})
+        if (!eval_output->empty() && fs::exists(input) && fs::exists(written) &&
+            fs::equivalent(input, written))
+          throw_input("-o {}: would overwrite the input {}; choose another output name",
+                      *eval_output, input);
     Instance instance = load_instance(*eval_input, overrides_from(*eval_options));
     Distances distances(instance.problem);
     double published = NAN;
     SearchResult result;
     result.method = "given allocation";
-    result.alignment = read_dtdp_allocation(*allocation, instance.problem, &published);
+    result.alignment = read_allocation(*allocation, instance.problem, &published);
+    choose_median_centres(instance.problem, distances, result.alignment);
     result.evaluation = evaluate(instance.problem, distances, result.alignment);
     RunInfo info{*eval_input, 0, 1, 0, 0.0, instance.reference};
+    if (!eval_output->empty()) write_alignment(*eval_output, instance.problem, result, info);
     fmt::print("{}", format_report(instance.problem, result, info));
     if (!std::isnan(published)) fmt::print("published     {:.4f}\n", published);
+    if (!eval_output->empty()) fmt::print("wrote {}\n", *eval_output);
   });
 
   auto* generate_command =
@@ -350,6 +385,8 @@ void add_territories_commands(CLI::App& app) {
   bench_command->add_option("--time-limit", bench->time_limit, "Seconds per instance (default 60)");
   bench_command->add_option("--threads", bench->threads, "Threads (DTDP always runs on 1)");
   add_seed_option(bench_command, bench->seed, "Random seed");
+  bench_command->add_option("--work-limit", bench->work_limit,
+                            "Effort per start in millions of evaluations (reproducible; 0 = none)");
   bench_command->add_flag("--large", bench->large, "Also run 250,000 accounts / 1,000 territories");
   bench_command->callback([bench] { run_bench(*bench); });
 

@@ -14,6 +14,7 @@
 #include <boost/property_tree/xml_parser.hpp>
 #include <nlohmann/json.hpp>
 
+#include "models/territory/labels.hpp"
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
@@ -45,6 +46,18 @@ std::string to_string(DistanceKind kind) {
       return "none";
   }
   return "?";
+}
+
+std::string violated_constraints(const territory::Evaluation& e) {
+  std::vector<std::string> failed;
+  if (!e.balance_ok) failed.push_back("balance");
+  if (!e.capacity_ok) failed.push_back("capacity");
+  if (!e.locks_ok) failed.push_back("locks");
+  if (!e.groups_ok) failed.push_back("groups");
+  if (!e.regions_ok) failed.push_back("regions");
+  if (!e.moved_ok) failed.push_back("max moved");
+  if (!e.contiguity_ok) failed.push_back("contiguity");
+  return fmt::format("{}", fmt::join(failed, ", "));
 }
 
 // ---- output ------------------------------------------------------------------------------------
@@ -123,6 +136,8 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "time_to_feasible", result.time_to_feasible.value_or(NAN));
     attribute(report, "seconds", result.seconds);
     attribute(report, "time_limit", info.time_limit);
+    attribute(report, "work_limit", info.work_limit);
+    attribute(report, "work", static_cast<double>(result.work));
     attribute(report, "starts_run", result.starts_run);
     attribute(report, "best_start", result.best_start);
     H5::Group accounts = file.createGroup("/accounts");
@@ -224,8 +239,11 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
   out += fmt::format("instance      {} ({} accounts, {} territories, {} objective, {} distance)\n",
                      problem.name, problem.size(), problem.territory_count(),
                      to_string(problem.objective), to_string(problem.distance));
-  out += fmt::format("method        {} (seed {}, {} threads, {}/{} starts)\n", result.method,
-                     info.seed, info.threads, result.starts_run, info.starts);
+  if (result.starts_run > 0)
+    out += fmt::format("method        {} (seed {}, {} threads, {}/{} starts)\n", result.method,
+                       info.seed, info.threads, result.starts_run, info.starts);
+  else
+    out += fmt::format("method        {}\n", result.method);
   out += fmt::format("objective     {:.6f}\n", e.objective);
   if (info.reference)
     out += fmt::format("reference     {:.6f} (gap {:+.3f}%)\n", *info.reference,
@@ -239,39 +257,41 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
                                           : fmt::format(" (gap {:.3f}%, not proven)", 100.0 * gap));
   }
   out += fmt::format("feasible      {}\n", e.feasible ? "yes" : "no");
-  if (!e.feasible) {
-    std::vector<std::string> failed;
-    if (!e.balance_ok) failed.push_back("balance");
-    if (!e.capacity_ok) failed.push_back("capacity");
-    if (!e.locks_ok) failed.push_back("locks");
-    if (!e.groups_ok) failed.push_back("groups");
-    if (!e.regions_ok) failed.push_back("regions");
-    if (!e.moved_ok) failed.push_back("max moved");
-    if (!e.contiguity_ok) failed.push_back("contiguity");
-    out += fmt::format("violated      {}\n", fmt::join(failed, ", "));
-  }
+  if (!e.feasible) out += fmt::format("violated      {}\n", violated_constraints(e));
   for (std::size_t r = 0; r < problem.balance.size(); ++r)
     out += fmt::format("balance       {}: requested +-{:.4f}, achieved +-{:.4f}\n",
                        problem.attribute_names[problem.balance[r].attribute],
                        problem.balance[r].tolerance, e.tightest_tolerance[r]);
-  out += fmt::format("compactness   {:.6f}\nmax diameter  {:.6f}\n", e.compactness, e.max_diameter);
+  // Only figures that are defined: compactness needs centres and geography, diameters geography.
+  const bool geographic = problem.distance != DistanceKind::none;
+  if (problem.objective == ObjectiveKind::compactness && geographic)
+    out += fmt::format("compactness   {:.6f}\n", e.compactness);
+  if (geographic) out += fmt::format("max diameter  {:.6f}\n", e.max_diameter);
   if (problem.has_owners())
     out += fmt::format("moved         {} accounts ({:.2f}% of the disruption measure)\n",
                        e.moved_accounts, 100.0 * e.moved_fraction);
-  out += fmt::format("time          {:.2f} s (best after {:.2f} s{})\n", result.seconds,
-                     result.time_to_best,
-                     result.time_to_feasible
-                         ? fmt::format(", first feasible after {:.2f} s", *result.time_to_feasible)
-                         : std::string());
-  out += "territory            accounts    diameter";
+  if (result.starts_run > 0) {  // a search ran (not an evaluation of a given allocation)
+    out += fmt::format(
+        "time          {:.2f} s (best after {:.2f} s{}){}\n", result.seconds, result.time_to_best,
+        result.time_to_feasible
+            ? fmt::format(", first feasible after {:.2f} s", *result.time_to_feasible)
+            : std::string(),
+        result.stopped_by_time ? ", stopped by the time limit" : "");
+    out += fmt::format("work          {:.3f} million evaluations{}\n", result.work / 1e6,
+                       info.work_limit > 0
+                           ? fmt::format(" (limit {:g} million per start{})", info.work_limit,
+                                         result.stopped_by_work ? ", reached" : "")
+                           : std::string());
+  }
+  out += geographic ? "territory            accounts    diameter" : "territory            accounts";
   for (const std::string& name : problem.attribute_names)
     out += fmt::format(" {:>14} {:>7}", name, "dev%");
   out += "\n";
   constexpr int kListed = 50;  // the CSV companion and the HDF5 file hold every territory
   for (int t = 0; t < std::min(problem.territory_count(), kListed); ++t) {
     const auto& tm = e.territories[t];
-    out +=
-        fmt::format("{:<20} {:>8} {:>11.3f}", problem.territories[t].id, tm.accounts, tm.diameter);
+    out += fmt::format("{:<20} {:>8}", problem.territories[t].id, tm.accounts);
+    if (geographic) out += fmt::format(" {:>11.3f}", tm.diameter);
     for (std::size_t k = 0; k < problem.attribute_names.size(); ++k)
       out += fmt::format(" {:>14.2f} {:>+7.2f}", tm.totals[k], 100.0 * tm.deviation[k]);
     out += "\n";

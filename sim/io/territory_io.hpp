@@ -54,9 +54,17 @@ DistanceKind parse_distance(const std::string& text, const std::string& where);
 std::string to_string(ObjectiveKind kind);
 std::string to_string(DistanceKind kind);
 
-//! A published DTDP allocation (`Allocation`: district -> node ids) as an alignment.
-Alignment read_dtdp_allocation(const std::filesystem::path& path, const Problem& problem,
-                               double* published_objective = nullptr);
+//! A given allocation as an alignment: a JSON file with `Allocation` (territory -> account ids,
+//! as DTDP publishes them) or a CSV with `id,territory` columns (and optionally `centre`, 0/1,
+//! as opsim writes `<stem>_assignment.csv`). Territories are matched by name; when no label is
+//! a territory id (DTDP's "0".."9"), labels are anonymous and matched to the current owners by
+//! the assignment that keeps the most (territory::match_owner_labels).
+//! \throws InputError naming the file, line or JSON pointer and the value.
+Alignment read_allocation(const std::filesystem::path& path, const Problem& problem,
+                          double* published_objective = nullptr);
+
+//! The hard constraints an evaluation breaks, comma-separated ("balance, contiguity").
+std::string violated_constraints(const territory::Evaluation& evaluation);
 
 //! Run provenance written next to the alignment.
 struct RunInfo {
@@ -66,6 +74,7 @@ struct RunInfo {
   int starts = 0;
   double time_limit = 0.0;
   std::optional<double> reference;
+  double work_limit = 0.0;  //!< millions of evaluations per start, 0 = none
 };
 
 //! Writes the HDF5 file through a temporary name renamed at the end, then the CSV companions

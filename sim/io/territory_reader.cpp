@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -15,6 +16,7 @@
 #include <boost/property_tree/xml_parser.hpp>
 #include <nlohmann/json.hpp>
 
+#include "models/territory/labels.hpp"
 #include "sim/base/error.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/input.hpp"
@@ -790,9 +792,99 @@ Instance load_instance(const std::filesystem::path& input, const Overrides& over
   return instance;
 }
 
-Alignment read_dtdp_allocation(const std::filesystem::path& path, const Problem& problem,
-                               double* published_objective) {
+namespace {
+
+//! Territory index per allocation label: by name when every label is a territory id; when none
+//! is (e.g. DTDP districts "0".."9"), the labels are anonymous and taken in order, to be matched
+//! to the current owners afterwards. \throws InputError for a mix, naming the unknown label.
+std::map<std::string, int> label_territories(const std::vector<std::string>& labels,
+                                             const Problem& problem, const std::string& file,
+                                             bool* anonymous) {
+  std::map<std::string, int> by_id;
+  for (int t = 0; t < problem.territory_count(); ++t) by_id[problem.territories[t].id] = t;
+  std::map<std::string, int> result;
+  const bool named = std::any_of(labels.begin(), labels.end(),
+                                 [&](const std::string& label) { return by_id.count(label) > 0; });
+  *anonymous = !named;
+  for (const std::string& label : labels) {
+    if (result.count(label)) continue;
+    if (named) {
+      auto it = by_id.find(label);
+      if (it == by_id.end()) {
+        std::vector<std::string> ids;
+        for (const Territory& t : problem.territories) ids.push_back(t.id);
+        throw_input("{}: territory '{}' is not a territory of the problem; allowed: {}", file,
+                    label, fmt::join(ids, ", "));
+      }
+      result[label] = it->second;
+    } else {
+      if (static_cast<int>(result.size()) >= problem.territory_count())
+        throw_input("{}: more than {} territories ('{}' is one too many)", file,
+                    problem.territory_count(), label);
+      const int next = static_cast<int>(result.size());
+      result[label] = next;
+    }
+  }
+  return result;
+}
+
+void finish_allocation(Alignment& alignment, const Problem& problem, const std::string& file,
+                       bool anonymous) {
+  for (std::size_t i = 0; i < problem.size(); ++i)
+    if (alignment.territory[i] < 0)
+      throw_input("{}: account '{}' is in no territory", file, problem.accounts[i].id);
+  if (anonymous) territory::match_owner_labels(problem, alignment);
+}
+
+//! `id,territory[,...,centre]` as opsim writes it (`<stem>_assignment.csv`).
+Alignment read_assignment_csv(const std::filesystem::path& path, const Problem& problem) {
   const std::string file = path.string();
+  const CsvTable table = CsvTable::read(file, false, Encoding::utf8, InputKind::territory_data);
+  const std::size_t cid = table.require_column("id");
+  const std::size_t cterritory = table.require_column("territory");
+  const std::optional<std::size_t> ccentre = table.column("centre");
+  auto index = account_index(problem);
+  struct Row {
+    int account;
+    std::string territory;
+    bool centre;
+  };
+  std::vector<Row> rows;
+  std::vector<std::string> labels;
+  for (const CsvRow& row : table.rows()) {
+    const std::string& id = table.required_text(row, cid);
+    auto it = index.find(id);
+    if (it == index.end())
+      throw_input("{}: account '{}' is not in the problem", table.where(row), id);
+    const std::string centre = ccentre ? table.text(row, *ccentre) : std::string();
+    if (!centre.empty() && centre != "0" && centre != "1")
+      throw_input("{}: centre '{}' is not allowed; allowed: 0, 1 or empty", table.where(row),
+                  centre);
+    rows.push_back({it->second, table.required_text(row, cterritory), centre == "1"});
+    labels.push_back(rows.back().territory);
+  }
+  bool anonymous = false;
+  const auto territory_of = label_territories(labels, problem, file, &anonymous);
+  Alignment alignment;
+  alignment.territory.assign(problem.size(), -1);
+  alignment.centre.assign(problem.territory_count(), -1);
+  for (const Row& row : rows) {
+    if (alignment.territory[row.account] >= 0)
+      throw_input("{}: account '{}' appears twice", file, problem.accounts[row.account].id);
+    const int t = territory_of.at(row.territory);
+    alignment.territory[row.account] = t;
+    if (row.centre) alignment.centre[t] = row.account;
+  }
+  finish_allocation(alignment, problem, file, anonymous);
+  return alignment;
+}
+
+}  // namespace
+
+Alignment read_allocation(const std::filesystem::path& path, const Problem& problem,
+                          double* published_objective) {
+  const std::string file = path.string();
+  if (path.extension() == ".csv") return read_assignment_csv(path, problem);
   const nlohmann::json document = read_json_file(file, InputKind::territory_data);
   const JsonNode root(document, file);
   root.expect_object();
@@ -802,24 +894,21 @@ Alignment read_dtdp_allocation(const std::filesystem::path& path, const Problem&
   const JsonNode allocation = root.at("Allocation");
   allocation.expect_object();
   auto index = account_index(problem);
+  const std::vector<std::string> labels = allocation.keys();
+  bool anonymous = false;
+  const auto territory_of = label_territories(labels, problem, file, &anonymous);
   Alignment alignment;
   alignment.territory.assign(problem.size(), -1);
   alignment.centre.assign(problem.territory_count(), -1);
-  int district = 0;
-  for (const std::string& name : allocation.keys()) {
-    if (district >= problem.territory_count())
-      allocation.fail("more than {} districts", problem.territory_count());
+  for (const std::string& name : labels) {
     for (const JsonNode& node : allocation.at(name).items()) {
-      std::string id = node.is_string() ? node.string() : node.json().dump();
+      const std::string id = node.is_string() ? node.string() : node.json().dump();
       auto it = index.find(id);
-      if (it == index.end()) node.fail("unknown node '{}'", id);
-      alignment.territory[it->second] = district;
+      if (it == index.end()) node.fail("unknown account '{}'", id);
+      alignment.territory[it->second] = territory_of.at(name);
     }
-    ++district;
   }
-  for (std::size_t i = 0; i < problem.size(); ++i)
-    if (alignment.territory[i] < 0)
-      throw_input("{}: node '{}' is in no district", file, problem.accounts[i].id);
+  finish_allocation(alignment, problem, file, anonymous);
   return alignment;
 }
 

@@ -11,6 +11,7 @@ namespace opsim::test {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 void write(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path) << text;
@@ -113,6 +114,105 @@ TEST(TerritoriesCli, EvaluatesAPublishedAllocation) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("objective     49.824810"));
   EXPECT_THAT(r.output, HasSubstr("feasible      yes"));
+}
+
+//! 24 accounts on a 6 x 4 grid owned by North (left half) and South (right half).
+std::string owned_accounts_csv() {
+  std::string csv = "id,x,y,potential,owner\n";
+  for (int i = 0; i < 24; ++i)
+    csv += fmt::format("A{},{},{},10,{}\n", i, i % 6, i / 6, i % 6 < 3 ? "North" : "South");
+  return csv;
+}
+
+// Territories are matched by name: an allocation putting every account with its owner moves
+// nobody, whatever order the file lists the territories in.
+TEST(TerritoriesCli, EvaluateMatchesTerritoriesByName) {
+  TempDir dir;
+  write(dir / "a.csv", owned_accounts_csv());
+  std::string south, north;
+  for (int i = 0; i < 24; ++i) (i % 6 < 3 ? north : south) += fmt::format("\"A{}\",", i);
+  south.pop_back();
+  north.pop_back();
+  write(dir / "alloc.json",
+        fmt::format(R"({{"Allocation": {{"South": [{}], "North": [{}]}}}})", south, north));
+  auto r = run_opsim("territories evaluate " + (dir / "a.csv").string() + " --allocation " +
+                     (dir / "alloc.json").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("moved         0 accounts"));
+  EXPECT_THAT(r.output, HasSubstr(fmt::format("{:<20} {:>8}", "North", 12)));
+}
+
+TEST(TerritoriesCli, EvaluateRefusesAnUnknownTerritoryName) {
+  TempDir dir;
+  write(dir / "a.csv", owned_accounts_csv());
+  write(dir / "alloc.json", R"({"Allocation": {"North": ["A0"], "Sud": ["A1"]}})");
+  auto r = run_opsim("territories evaluate " + (dir / "a.csv").string() + " --allocation " +
+                     (dir / "alloc.json").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("'Sud' is not a territory of the problem; allowed: North, South"));
+}
+
+// The assignment CSV opsim writes evaluates to the objective the run reported, and -o writes.
+TEST(TerritoriesCli, EvaluateAcceptsOpsimsAssignmentCsvAndWritesOutput) {
+  TempDir dir;
+  write(dir / "a.csv", owned_accounts_csv());
+  auto run = territories(dir, (dir / "a.csv").string() + " --balance potential=0.0 --seed 2");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  auto objective_line = [](const std::string& text) {
+    auto at = text.find("objective     ");
+    return text.substr(at, text.find('\n', at) - at);
+  };
+  auto r = run_opsim("territories evaluate " + (dir / "a.csv").string() + " --allocation " +
+                     (dir / "out_assignment.csv").string() + " -o " + (dir / "eval.h5").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(objective_line(r.output), objective_line(run.output));
+  EXPECT_THAT(r.output, HasSubstr("feasible      yes"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "eval.h5"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "eval_assignment.csv"));
+}
+
+// Figures that are not defined are not printed: no compactness for the dispersion objective,
+// no compactness or diameter without geography.
+TEST(TerritoriesCli, ReportPrintsOnlyFiguresThatApply) {
+  TempDir dir;
+  write(dir / "named.csv", "id,potential,owner\nA,1,N\nB,1,S\nC,1,N\nD,1,S\n");
+  auto r = territories(dir, (dir / "named.csv").string() + " --balance potential=0");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, Not(HasSubstr("compactness   ")));
+  EXPECT_THAT(r.output, Not(HasSubstr("diameter")));
+  write(dir / "a.csv", owned_accounts_csv());
+  r = territories(dir, (dir / "a.csv").string() + " --objective dispersion");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, Not(HasSubstr("compactness   ")));
+  EXPECT_THAT(r.output, HasSubstr("max diameter"));
+}
+
+// Demand twice the capacity: refused at once with the shortfall, exit 3, no output.
+TEST(TerritoriesCli, CapacityShortfallExits3UpFront) {
+  TempDir dir;
+  write(dir / "s.json", R"({"territories": {"count": 2, "capacity": {"potential": 10},
+      "accounts": [{"id": "a", "x": 0, "y": 0, "attributes": {"potential": 20}},
+                   {"id": "b", "x": 1, "y": 0, "attributes": {"potential": 20}}]}})");
+  auto r = territories(dir, (dir / "s.json").string());
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("total potential 40 exceeds the territories' combined limit 20 "
+                                  "(capacity and balance) by 20 (100.00%)"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
+}
+
+// A result that breaks a hard constraint is written for inspection but exits 3, not 0.
+TEST(TerritoriesCli, InfeasibleResultExits3) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\nA0,0,0,50\n";
+  for (int i = 1; i < 16; ++i) csv += fmt::format("A{},{},{},1\n", i, i % 4, i / 4);
+  write(dir / "a.csv", csv);
+  auto r =
+      territories(dir, (dir / "a.csv").string() + " -p 4 --balance potential=0.05 --max-idle 20");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("no feasible alignment found (violated: balance)"));
+  EXPECT_THAT(r.output, Not(HasSubstr("first feasible")));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out.h5"));
 }
 
 }  // namespace

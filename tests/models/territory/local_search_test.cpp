@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "models/territory/exact_cbc.hpp"
+#include "models/territory/generate.hpp"
 #include "sim/io/territory_io.hpp"
 #include "tests/models/territory/test_instances.hpp"
 #include "tests/test_support.hpp"
@@ -54,6 +55,7 @@ TEST(TerritoryLocalSearch, InfeasibleBalanceIsAResultNotAFailure) {
   Distances distances(problem);
   SearchResult r = optimise(problem, distances, quick());
   EXPECT_FALSE(r.evaluation.feasible);
+  EXPECT_FALSE(r.time_to_feasible.has_value());  // never claims a feasible time it did not have
   ASSERT_EQ(r.evaluation.tightest_tolerance.size(), 1u);
   // The best possible: the big account alone (50 / 16.25 - 1 = 2.077).
   EXPECT_NEAR(r.evaluation.tightest_tolerance[0], 50.0 / 16.25 - 1.0, 1e-9);
@@ -130,6 +132,73 @@ TEST(TerritoryLocalSearch, ReachesPmedcapOptima) {
     EXPECT_TRUE(r.evaluation.feasible);
     EXPECT_DOUBLE_EQ(r.evaluation.objective, *instance.reference);
   }
+}
+
+//! A generated realignment: 400 accounts on a 20 x 20 grid (generated potentials), current
+//! owners in four contiguous 5-column strips, three border accounts locked to the neighbouring
+//! strip. That current alignment with the locks applied is contiguous, within 10% on potential
+//! and moves under 35% of it: feasible, so the search must not end infeasible.
+Problem locked_strip_realignment() {
+  GeneratorSettings generator;
+  generator.accounts = 400;
+  generator.territories = 4;
+  generator.geographic = false;
+  generator.seed = 11;
+  Problem generated = generate_instance(generator);
+  Problem problem = test::grid_problem(20, 20, 4);
+  for (std::size_t i = 0; i < problem.size(); ++i) {
+    Account& a = problem.accounts[i];
+    // Potentials drawn by the generator, spread thinly so each strip sums close to the mean.
+    a.attributes = {1000.0 + generated.accounts[i].attributes[0] / 1000.0};
+    a.owner = static_cast<int>(a.x) / 5;
+  }
+  problem.accounts[4].lock = 1;             // (4, 0): strip 0 -> 1
+  problem.accounts[10 * 20 + 9].lock = 2;   // (9, 10): strip 1 -> 2
+  problem.accounts[19 * 20 + 15].lock = 2;  // (15, 19): strip 3 -> 2
+  problem.contiguity = true;
+  problem.balance = {{0, 0.10}};
+  problem.disruption.measure_attribute = 0;
+  problem.disruption.max_moved_fraction = 0.35;
+  return problem;
+}
+
+TEST(TerritoryLocalSearch, CombinedConstraintsKeepTheFeasibleRepairedCurrentAlignment) {
+  Problem problem = locked_strip_realignment();
+  validate(problem, "strips");
+  Distances distances(problem);
+  Alignment current;
+  for (const Account& a : problem.accounts)
+    current.territory.push_back(a.lock >= 0 ? a.lock : a.owner);
+  ASSERT_TRUE(evaluate(problem, distances, current).feasible);  // the instance is as described
+  SearchResult r = optimise(problem, distances, quick());
+  EXPECT_TRUE(r.evaluation.feasible);
+  EXPECT_TRUE(r.evaluation.contiguity_ok);
+  EXPECT_LE(r.evaluation.moved_fraction, 0.35 + 1e-12);
+  ASSERT_TRUE(r.time_to_feasible.has_value());
+  EXPECT_LE(*r.time_to_feasible, r.time_to_best + 1e-12);
+}
+
+// The effort budget counts evaluations, not time: equal budgets give equal alignments whatever
+// the thread count, and a start stops when its budget is spent.
+TEST(TerritoryLocalSearch, SameWorkLimitSameAlignment) {
+  Problem problem = test::grid_problem(16, 12, 6);
+  problem.balance = {{0, 0.05}};
+  validate(problem, "grid");
+  Distances distances(problem);
+  SearchSettings settings = quick();
+  settings.max_idle = 1000000;  // only the budget ends a start
+  settings.work_limit = 0.2;    // 200,000 evaluations per start
+  SearchResult one = optimise(problem, distances, settings);
+  settings.threads = 2;
+  SearchResult two = optimise(problem, distances, settings);
+  EXPECT_TRUE(one.stopped_by_work);
+  EXPECT_FALSE(one.stopped_by_time);
+  EXPECT_EQ(one.alignment.territory, two.alignment.territory);
+  EXPECT_EQ(one.work, two.work);
+  EXPECT_EQ(one.evaluation.objective, two.evaluation.objective);
+  settings.work_limit = 0.4;
+  SearchResult more = optimise(problem, distances, settings);
+  EXPECT_GT(more.work, one.work);
 }
 
 }  // namespace

@@ -72,8 +72,8 @@ TEST(TerritoryObjective, ReproducesPublishedDtdpAllocations) {
         territory_io::load_instance(base.string() + ".graphml", territory_io::Overrides{});
     Distances distances(instance.problem);
     double published = 0.0;
-    Alignment alignment = territory_io::read_dtdp_allocation(base.string() + "_vns.json",
-                                                             instance.problem, &published);
+    Alignment alignment =
+        territory_io::read_allocation(base.string() + "_vns.json", instance.problem, &published);
     Evaluation e = evaluate(instance.problem, distances, alignment);
     EXPECT_NEAR(e.objective, published, 5e-5);
     EXPECT_TRUE(e.feasible);
