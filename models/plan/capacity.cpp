@@ -79,6 +79,8 @@ class Search {
                        [&](const Group& g) { return probability(g) >= confidence_; });
   }
   const std::vector<Group>& groups() const { return groups_; }
+  double confidence() const { return confidence_; }
+  void set_confidence(double confidence) { confidence_ = confidence; }
 
  private:
   std::vector<Group> groups_;
@@ -185,17 +187,23 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   result.simulate_seconds = watch.seconds();
   watch.restart();
 
-  // Budget mode maximises the sum of the probabilities instead: the shortfall against a
-  // confidence of 1 is the sum of 1 - P_g.
+  // Budget mode: the same greedy step among the hires that fit the budget; once every
+  // constraint reaches the confidence, the rest of the budget raises the probabilities further
+  // (confidence 1 in F: the sum of 1 - P_g).
   const bool by_budget = !std::isnan(spec.budget);
-  Search search(std::move(groups), spec.windows, by_budget ? 1.0 : confidence, run.trials);
+  Search search(std::move(groups), spec.windows, confidence, run.trials);
   double spent = 0;
   std::vector<std::size_t> chosen;
   std::vector<int> next_number = first_number;
   std::vector<int> last_number(spec.windows.size());
   for (std::size_t w = 0; w < spec.windows.size(); ++w)
     last_number[w] = first_number[w] + spec.windows[w].max_hires - 1;
-  while (!search.feasible()) {
+  for (;;) {
+    if (search.feasible()) {
+      if (!by_budget || search.confidence() == 1.0) break;
+      search.set_confidence(1.0);
+      if (search.feasible()) break;
+    }
     std::vector<std::size_t> options_now;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       if (candidates[c].number != next_number[candidates[c].window]) continue;
@@ -216,13 +224,10 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     spent += candidates[pick].cost;
     ++next_number[candidates[pick].window];
   }
+  search.set_confidence(confidence);
   result.feasible = search.feasible();
-  if (by_budget) {
-    // Feasible means: every constraint reaches the confidence asked.
-    result.feasible =
-        std::all_of(search.groups().begin(), search.groups().end(),
-                    [&](const Group& g) { return search.probability(g) >= confidence; });
-  } else if (result.feasible) {
+  // A budget plan keeps every hire it bought; otherwise drop what is not needed and move later.
+  if (!by_budget && result.feasible) {
     // Drop hires the plan does not need, newest first; then move hires later while feasible.
     for (std::size_t i = chosen.size(); i-- > 0;) {
       search.apply(candidates[chosen[i]], -1);

@@ -291,6 +291,38 @@ TEST_F(PlanCli, QuotasByQuarterAndMonthAreWrittenNextToTheAnnualQuota) {
   }
 }
 
+TEST_F(PlanCli, UnknownProrationPhasingAndNegativeRounding) {
+  auto doc = plan_document();
+  doc["plan"]["compensation"]["plans"][0]["proration"] = "weeks";
+  auto r = run_opsim(fmt::format("quotas {} -q", write(doc)));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("/plan/compensation/plans/0/proration: \"weeks\" is not a proration "
+                          "(months, quota_share)"),
+            std::string::npos)
+      << r.output;
+  doc = plan_document();
+  doc["plan"]["quotas"]["phasing"] = "even";
+  r = run_opsim(fmt::format("quotas {} -q", write(doc)));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("/plan/quotas/phasing: \"even\" is not a phasing (profile, flat)"),
+            std::string::npos)
+      << r.output;
+  doc = plan_document();
+  doc["plan"]["quotas"]["rounding"] = -5;
+  r = run_opsim(fmt::format("quotas {} -q", write(doc)));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("/plan/quotas/rounding: -5 is negative (must be >= 0)"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST_F(PlanCli, NonPositiveBudget) {
+  const auto r = run_opsim(fmt::format("capacity {} --budget 0 -q", write(plan_document())));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--budget: 0 is not allowed (must be > 0)"), std::string::npos)
+      << r.output;
+}
+
 TEST_F(PlanCli, UnknownRegionInHiringWindow) {
   auto doc = plan_document();
   doc["plan"]["capacity"]["windows"][0]["region"] = "NAA";

@@ -82,7 +82,8 @@ TEST(CapacityExact, InfeasibleWithinTheAllowedHiresIsReported) {
 }
 
 // Budget mode: every hire raises P(reach) or at least the expected bookings, so a budget of
-// 10,500 at 1,000 a hire buys 10 hires, and P = P(Poisson(10 mu) >= 60).
+// 10,500 at 1,000 a hire buys 10 hires, and P = P(Poisson(10 mu) >= 60); past the confidence
+// the rest of the budget is spent on the probability.
 TEST(CapacityExact, BudgetModeBuysWhatTheBudgetAffords) {
   nlohmann::json doc = test::base_document(12);
   doc["segments"][0] = test::fixed_deal_segment(2.0, 0.25, 1000.0);
@@ -101,6 +102,16 @@ TEST(CapacityExact, BudgetModeBuysWhatTheBudgetAffords) {
       << total.probability << " vs " << exact;
   EXPECT_FALSE(test::within_4_se(total.probability, 1.05 * exact, total.probability_se));
   EXPECT_FALSE(result.feasible);  // about 0.53 < 0.7
+  // A budget beyond the 11 hires the confidence needs is spent too: 12 hires.
+  spec.budget = 12500;
+  const CapacityResult more = search_capacity(scenario, spec, 0.7, run_of(8000));
+  EXPECT_EQ(more.hires.size(), 12u);
+  EXPECT_TRUE(more.feasible);
+  const double exact12 = poisson_at_least(12 * 12 * 2.0 * 0.25, 60);
+  const Attainment& all = more.regions.back();
+  EXPECT_TRUE(test::within_4_se(all.probability, exact12, all.probability_se))
+      << all.probability << " vs " << exact12;
+  EXPECT_FALSE(test::within_4_se(all.probability, 1.05 * exact12, all.probability_se));
 }
 
 }  // namespace
