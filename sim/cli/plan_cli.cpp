@@ -31,6 +31,7 @@ struct CommonArgs {
   std::string scenario;
   std::string output;
   std::string csv_dir;
+  std::string xlsx;
   std::optional<std::uint64_t> trials;
   std::optional<std::uint64_t> seed;
   std::optional<int> threads;
@@ -41,6 +42,7 @@ void add_common_options(CLI::App* app, CommonArgs& args) {
   app->add_option("scenario", args.scenario, "Scenario file (JSON, schema_version 1)")->required();
   app->add_option("-o,--output", args.output, "Write the results to this HDF5 file");
   app->add_option("--csv", args.csv_dir, "Write CSV files into this folder");
+  app->add_option("--xlsx", args.xlsx, "Write an Excel workbook");
   app->add_option("--trials", args.trials, "Number of trials (overrides the scenario)")
       ->check(CLI::Range(1ULL, 100'000'000ULL));
   app->add_option("--seed", args.seed, "Random seed (overrides the scenario)");
@@ -72,6 +74,7 @@ Provenance plan_provenance(const Scenario& scenario, const std::string& command_
 void check_outputs(const CommonArgs& args) {
   if (!args.output.empty()) require_parent_folder(args.output);
   if (!args.csv_dir.empty()) require_parent_folder(args.csv_dir);
+  if (!args.xlsx.empty()) require_parent_folder(args.xlsx);
 }
 
 // ---- capacity ----
@@ -109,6 +112,8 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   if (!args.common.output.empty())
     write_capacity_hdf5(args.common.output, scenario, result, provenance);
   if (!args.common.csv_dir.empty()) write_capacity_csv(args.common.csv_dir, scenario, result);
+  if (!args.common.xlsx.empty())
+    write_workbook(args.common.xlsx, capacity_workbook(scenario, result));
   if (!args.common.quiet) {
     fmt::print("{}", format_capacity_table(scenario, result));
     fmt::print("({} candidate columns simulated in {:.2f} s, search {:.2f} s)\n", result.candidates,
@@ -335,6 +340,8 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     write_quota_hdf5(args.common.output, scenario, outcome.info, outcome.report, comp, provenance);
   if (!args.common.csv_dir.empty())
     write_quota_csv(args.common.csv_dir, scenario, outcome.info, outcome.report, comp);
+  if (!args.common.xlsx.empty())
+    write_workbook(args.common.xlsx, quota_workbook(scenario, outcome.info, outcome.report, comp));
   if (!args.common.quiet) {
     fmt::print("{}", format_quota_table(scenario, outcome.info, outcome.report, comp));
     fmt::print("(forecast {:.2f} s, quotas {:.2f} s{})\n", outcome.run_seconds,
