@@ -57,14 +57,26 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
       const std::string& name = number_names[c];
       const bool share = name.rfind("p_", 0) == 0 || name.find("share") != std::string::npos ||
                          name.find("probability") != std::string::npos;
-      const std::string shown = share                                       ? format_percent(v)
-                                : std::fabs(v) >= 100 || v == std::floor(v) ? format_grouped(v)
-                                                                            : format_grouped(v, 3);
+      const bool year = name.find("year") != std::string::npos;
+      std::string shown =
+          std::fabs(v) >= 100 || v == std::floor(v) ? format_grouped(v) : format_grouped(v, 3);
+      if (share) shown = format_percent(v);
+      if (year) shown = fmt::format("{:.0f}", v);
       html += cell(shown, group + "/" + name, r, v);
     }
     html += "</tr>\n";
   }
   return html + "</table></div>\n";
+}
+
+//! The `method` attribute of /quotas ("" when absent).
+std::string quota_method(H5Reader& f) {
+  H5::Group g = f.file().openGroup("/quotas");
+  if (!g.attrExists("method")) return "";
+  H5::Attribute a = g.openAttribute("method");
+  std::string value;
+  a.read(a.getStrType(), value);
+  return value.c_str();
 }
 
 }  // namespace
@@ -74,13 +86,13 @@ std::string quotas_section(H5Reader& f) {
       "<h1>Quotas: {}</h1>\n<p class=\"note\">{} trials, method {}, "
       "amounts in {}.</p>\n",
       html_escape(f.attribute("scenario_name")), html_escape(f.attribute("trials")),
-      html_escape(f.attribute("method")), html_escape(f.attribute("reporting_currency")));
+      html_escape(quota_method(f)), html_escape(f.attribute("reporting_currency")));
   if (f.has("/quotas/attainment_histogram/share")) {
     const auto from = f.doubles("/quotas/attainment_histogram/attainment_from");
     const auto share = f.doubles("/quotas/attainment_histogram/share");
     SvgChart chart("Attainment of quota across seats and trials", "attainment (bookings / quota)",
                    "share of seat-trials");
-    chart.y_format([](double v) { return format_percent(v, 0); });
+    chart.y_format([](double v) { return format_percent(v, 1); });
     chart.x_format([](double v) { return format_percent(v, 0); });
     std::vector<double> centres;
     const double width = from.size() > 1 ? from[1] - from[0] : 0.1;
