@@ -31,6 +31,7 @@ struct CommonArgs {
   std::string scenario;
   std::string output;
   std::string csv_dir;
+  std::string xlsx;
   std::optional<std::uint64_t> trials;
   std::optional<std::uint64_t> seed;
   std::optional<int> threads;
@@ -41,6 +42,7 @@ void add_common_options(CLI::App* app, CommonArgs& args) {
   app->add_option("scenario", args.scenario, "Scenario file (JSON, schema_version 1)")->required();
   add_output_option(app, args.output, "Write the results to this HDF5 file");
   add_csv_option(app, args.csv_dir);
+  app->add_option("--xlsx", args.xlsx, "Write an Excel workbook");
   add_trials_option(app, args.trials);
   add_seed_option(app, args.seed);
   add_threads_option(app, args.threads);
@@ -78,6 +80,7 @@ void check_outputs(const CommonArgs& args, const Scenario& scenario,
   plan.add_inputs(inputs, "input");
   plan.add_output(args.output, "-o", OutputKind::seekable);
   plan.add_output_folder(args.csv_dir, "--csv", csv_names);
+  plan.add_output(args.xlsx, "--xlsx", OutputKind::seekable);
   for (const auto& [path, option] : text_outputs) plan.add_output(path, option);
   plan.check();
 }
@@ -114,6 +117,8 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   if (!args.common.output.empty())
     write_capacity_hdf5(args.common.output, scenario, spec, result, provenance);
   if (!args.common.csv_dir.empty()) write_capacity_csv(args.common.csv_dir, scenario, spec, result);
+  if (!args.common.xlsx.empty())
+    write_workbook(args.common.xlsx, capacity_workbook(scenario, result));
   if (!args.common.quiet) {
     fmt::print("{}", format_capacity_table(scenario, spec, result));
     fmt::print("({} candidate columns simulated in {:.2f} s, search {:.2f} s)\n", result.candidates,
@@ -367,6 +372,8 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     write_quota_hdf5(args.common.output, scenario, outcome.info, outcome.report, comp, provenance);
   if (!args.common.csv_dir.empty())
     write_quota_csv(args.common.csv_dir, scenario, outcome.info, outcome.report, comp);
+  if (!args.common.xlsx.empty())
+    write_workbook(args.common.xlsx, quota_workbook(scenario, outcome.info, outcome.report, comp));
   if (!args.common.quiet) {
     fmt::print("{}", format_quota_table(scenario, outcome.info, outcome.report, comp));
     fmt::print("(forecast {:.2f} s, quotas {:.2f} s{})\n", outcome.run_seconds,

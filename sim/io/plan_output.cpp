@@ -377,6 +377,32 @@ void write_hdf5_file(const std::string& path, const Scenario& scenario,
   });
 }
 
+//! A plan table as a workbook sheet: labels as text, then the numeric columns, formatted by
+//! what their name says (probabilities and shares as percentages, money as amounts).
+XlsxTable xlsx_table(const std::string& sheet, const Table& table) {
+  XlsxTable out{sheet, {}, {}, ""};
+  for (const auto& name : table.label_names) out.columns.push_back({name, CellKind::text, 14});
+  for (const auto& name : table.names) {
+    auto has = [&](const char* word) { return name.find(word) != std::string::npos; };
+    CellKind kind = CellKind::number;
+    if (name.rfind("p_", 0) == 0 || has("probability") || has("share") || has("gini"))
+      kind = CellKind::percent;
+    else if (has("quota") || has("cost") || has("target") || has("pay") || name == "mean" ||
+             name == "p10" || name == "p50" || name == "p90")
+      kind = CellKind::amount;
+    else if (name == "seats" || name == "fiscal_year" || name == "window")
+      kind = CellKind::integer;
+    out.columns.push_back({name, kind, std::max<double>(12, 0.9 * name.size())});
+  }
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    std::vector<XlsxValue> row;
+    for (const auto& labels : table.labels) row.emplace_back(labels[r]);
+    for (const auto& column : table.columns) row.emplace_back(column[r]);
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
 void write_csv_folder(const std::string& directory,
                       const std::vector<std::pair<std::string, Table>>& tables) {
   std::vector<FolderFile> files;
@@ -629,6 +655,32 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
         thousands(a.shortfall));
   }
   return out;
+}
+
+std::vector<XlsxTable> quota_workbook(const Scenario& scenario, const QuotaRunInfo& info,
+                                      const plan::QuotaReport& report,
+                                      const plan::CompResult* comp) {
+  std::vector<XlsxTable> tables{
+      xlsx_table("Summary", organisation_table(info, report)),
+      xlsx_table("Regions", group_table(report.regions, "region")),
+      xlsx_table("Territories", group_table(report.territories, "territory")),
+      xlsx_table("Seats", seat_table(scenario, report, comp)),
+      xlsx_table("Attainment", histogram_table(report))};
+  tables.front().note =
+      fmt::format("Quotas by {} for FY{}, {} trials; amounts in {}.", info.method, info.fiscal_year,
+                  info.trials, scenario.fx.currencies[scenario.fx.reporting].code);
+  if (comp) tables.push_back(xlsx_table("Compensation", comp_table(*comp)));
+  return tables;
+}
+
+std::vector<XlsxTable> capacity_workbook(const Scenario& scenario,
+                                         const plan::CapacityResult& result) {
+  std::vector<XlsxTable> tables{xlsx_table("Summary", capacity_attainment_table(result)),
+                                xlsx_table("Hiring plan", capacity_plan_table(scenario, result))};
+  tables.front().note = fmt::format("{} hires, cost {}, {} trials; amounts in {}.",
+                                    result.hires.size(), format_grouped(result.cost), result.trials,
+                                    scenario.fx.currencies[scenario.fx.reporting].code);
+  return tables;
 }
 
 }  // namespace opsim

@@ -9,6 +9,7 @@
 #include "models/plan/quotas.hpp"
 #include "models/scenario.hpp"
 #include "sim/io/output.hpp"
+#include "sim/io/xlsx.hpp"
 
 namespace opsim {
 
@@ -50,5 +51,13 @@ void write_scenario_with_hires(const std::string& path, const Scenario& scenario
                                const plan::CapacitySpec& spec, const plan::CapacityResult& result);
 std::string format_capacity_table(const Scenario& scenario, const plan::CapacitySpec& spec,
                                   const plan::CapacityResult& result);
+
+//! Workbooks (--xlsx): Summary (the organisation row or the attainment per region), then one
+//! sheet per table of the CSV folder.
+std::vector<XlsxTable> quota_workbook(const Scenario& scenario, const QuotaRunInfo& info,
+                                      const plan::QuotaReport& report,
+                                      const plan::CompResult* comp);
+std::vector<XlsxTable> capacity_workbook(const Scenario& scenario,
+                                         const plan::CapacityResult& result);
 
 }  // namespace opsim

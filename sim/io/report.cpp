@@ -149,6 +149,8 @@ ResultKind detect_result_kind(const std::string& path) {
   if (file.has("/summary/periods/quantiles") && file.has("/trials/periods")) return ResultKind::run;
   if (file.has("/sweep") && file.has("/columns")) return ResultKind::sweep;
   if (file.has("/alternative_1") && file.has_attribute("metric")) return ResultKind::compare;
+  if (file.has("/quotas/seats")) return ResultKind::quotas;
+  if (file.has("/capacity/plan")) return ResultKind::capacity;
   return ResultKind::unknown;
 }
 
@@ -225,10 +227,16 @@ void write_report(const std::vector<std::string>& inputs, const std::string& out
       case ResultKind::sweep:
         section = report::sweep_section(file);
         break;
+      case ResultKind::quotas:
+        section = report::quotas_section(file);
+        break;
+      case ResultKind::capacity:
+        section = report::capacity_section(file);
+        break;
       case ResultKind::unknown:
         throw_input(
             "{}: not a result opsim report can describe (it reads the HDF5 files of run, merge, "
-            "compare and sweep)",
+            "compare, sweep, quotas and capacity)",
             path);
     }
     const std::string name = std::filesystem::path(path).filename().string();

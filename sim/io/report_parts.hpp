@@ -44,5 +44,7 @@ std::string exact(double value);
 std::string run_section(H5Reader& file);
 std::string compare_section(H5Reader& file);
 std::string sweep_section(H5Reader& file);
+std::string quotas_section(H5Reader& file);
+std::string capacity_section(H5Reader& file);
 
 }  // namespace opsim::report

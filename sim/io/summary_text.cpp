@@ -135,8 +135,7 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
   (void)total_segment;
   for (const auto& p : layout.periods) {
     if (p.quarter == 0 && p.partial()) {
-      text +=
-          fmt::format("\n{}: left out (not a whole year); --detail shows it\n", p.display_label());
+      text += fmt::format("\n{}: left out, not a whole year (--detail)\n", p.display_label());
     }
   }
   return text;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""opsim report in a real browser: each kind of report (run, compare, sweep) is opened in
-headless Chromium; the page must run without script errors, every chart must hold drawn data,
-and every number shown must equal the HDF5 file's value (and read as that value, rounded).
+"""opsim report in a real browser: each kind of report (run, compare, sweep, quotas, capacity)
+is opened in headless Chromium; the page must run without script errors, every chart must hold
+drawn data, and every number shown must equal the HDF5 file's value (and read as that value,
+rounded).
 
 usage: report_browser_test.py OPSIM SOURCE_DIR
 Exit 77 (skip) when chromium or h5py is missing outside CI; under CI=true that is a failure."""
@@ -155,6 +156,7 @@ def dump_dom(html_path):
 def main():
     opsim, source = sys.argv[1], sys.argv[2]
     fixture = os.path.join(source, "tests/fixtures/small_scenario.json")
+    plan = os.path.join(source, "scenarios/plan_example.json")
     failures = []
     with tempfile.TemporaryDirectory() as work:
         alt_path = os.path.join(work, "alternative.json")
@@ -169,6 +171,8 @@ def main():
             "compare": ["compare", fixture, alt_path, fixture, "--trials", "200", "-q"],
             "sweep": ["sweep", fixture, "--set", "/segments/0/win_rate=0.1:0.3:0.1",
                       "--trials", "100", "-q"],
+            "quotas": ["quotas", plan, "--trials", "300", "-q"],
+            "capacity": ["capacity", plan, "--trials", "200", "--confidence", "0.5", "-q"],
         }
         for kind, command in files.items():
             h5 = os.path.join(work, f"{kind}.h5")

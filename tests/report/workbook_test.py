@@ -122,6 +122,48 @@ def check_compare(book, h5):
     return problems
 
 
+PLAN_SHEETS = {
+    "quotas": {"Summary": "quotas/organisation", "Regions": "quotas/regions",
+               "Territories": "quotas/territories", "Seats": "quotas/seats",
+               "Attainment": "quotas/attainment_histogram", "Compensation": "compensation"},
+    "capacity": {"Summary": "capacity/attainment", "Hiring plan": "capacity/plan"},
+}
+
+
+def check_plan(opsim, source):
+    """quotas and capacity workbooks: every numeric column equals the HDF5 table's."""
+    scenario = os.path.join(source, "scenarios/plan_example.json")
+    problems = []
+    with tempfile.TemporaryDirectory() as work:
+        for command, extra in (("quotas", ["--trials", "300"]),
+                               ("capacity", ["--trials", "200", "--confidence", "0.5"])):
+            h5_path, book_path = os.path.join(work, "p.h5"), os.path.join(work, "p.xlsx")
+            result = subprocess.run([opsim, command, scenario, *extra, "-q", "-o", h5_path,
+                                     "--xlsx", book_path], capture_output=True, text=True)
+            if result.returncode != 0:
+                problems.append(f"{command}: exit {result.returncode}: {result.stderr[-500:]}")
+                continue
+            book = openpyxl.load_workbook(book_path)
+            with h5py.File(h5_path, "r") as h5:
+                for sheet, group in PLAN_SHEETS[command].items():
+                    if group not in h5:
+                        continue
+                    rows = list(book[sheet].iter_rows(values_only=True))
+                    header = rows[0]
+                    for c, name in enumerate(header):
+                        if name not in h5[group] or h5[group][name].dtype.kind != "f":
+                            continue
+                        values = h5[group][name][()]
+                        for r, value in enumerate(values):
+                            if not same(rows[1 + r][c], value):
+                                problems.append(f"{command} {sheet}.{name}[{r}]: "
+                                                f"{rows[1 + r][c]!r} != {value!r}")
+                                break
+                if book["Summary"].freeze_panes != "A2":
+                    problems.append(f"{command}: Summary header not frozen")
+    return problems
+
+
 def main():
     opsim, source = sys.argv[1], sys.argv[2]
     fixture = os.path.join(source, "tests/fixtures/small_scenario.json")
@@ -159,6 +201,7 @@ def main():
                         break
             if sheet.cell(row=4, column=2).value != 0.3:
                 failures.append(f"sweep grid value {sheet.cell(row=4, column=2).value!r} != 0.3")
+    failures += check_plan(opsim, source)
     if failures:
         print("FAIL:\n  " + "\n  ".join(failures[:40]))
         sys.exit(1)
