@@ -17,6 +17,30 @@ void sample_market(TrialState& state) {
   w.market_churn.assign(size, 1.0);
   if (!market.enabled()) return;
 
+  // Parameter uncertainty, once per trial: a log level error per region and a growth error that
+  // grows with the month, each mean-preserving (E exp(x - v/2) = 1 for x ~ N(0, v)).
+  std::vector<double> level_error(regions, 0.0);
+  double growth_error = 0.0;
+  if (!market.level_uncertainty.empty()) {
+    for (int r = 0; r < regions; ++r) {
+      if (market.level_uncertainty[r] <= 0) continue;
+      Rng rng = state.rng(StreamId::parameters, state.tables.region_keys[r], slot(0));
+      level_error[r] = market.level_uncertainty[r] * standard_normal(rng);
+      state.work.variates.normals += 1;
+    }
+  }
+  if (market.growth_uncertainty > 0) {
+    Rng rng = state.rng(StreamId::parameters, stable_hash("growth"), slot(0));
+    growth_error = market.growth_uncertainty * standard_normal(rng);
+    state.work.variates.normals += 1;
+  }
+  auto parameter_factor = [&](int r, int m) {
+    if (market.level_uncertainty.empty() && market.growth_uncertainty <= 0) return 1.0;
+    const double level_sd = market.level_uncertainty.empty() ? 0.0 : market.level_uncertainty[r];
+    const double variance = level_sd * level_sd + std::pow(market.growth_uncertainty * m, 2);
+    return std::exp(level_error[r] + growth_error * m - 0.5 * variance);
+  };
+
   Eigen::VectorXd shock(regions), log_factor(regions);
   for (int m = 0; m < months; ++m) {
     for (int r = 0; r < regions; ++r) {
@@ -33,7 +57,8 @@ void sample_market(TrialState& state) {
           m == 0 ? sigma * z[r] : phi * log_factor[r] + sigma * std::sqrt(1 - phi * phi) * z[r];
       const double factor = std::exp(log_factor[r] - 0.5 * sigma * sigma);
       const std::size_t i = static_cast<std::size_t>(r) * months + m;
-      w.market_intensity[i] = std::pow(factor, market.intensity_elasticity);
+      w.market_intensity[i] =
+          std::pow(factor, market.intensity_elasticity) * parameter_factor(r, m);
       w.market_win[i] = std::pow(factor, market.win_rate_elasticity);
       w.market_churn[i] = std::pow(factor, -market.churn_elasticity);
     }

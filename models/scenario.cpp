@@ -46,7 +46,10 @@ bool FxSpec::stochastic() const {
 }
 
 bool MarketSpec::enabled() const {
-  return std::any_of(dispersion.begin(), dispersion.end(), [](double d) { return d > 0; });
+  auto positive = [](double d) { return d > 0; };
+  return std::any_of(dispersion.begin(), dispersion.end(), positive) ||
+         std::any_of(level_uncertainty.begin(), level_uncertainty.end(), positive) ||
+         growth_uncertainty > 0;
 }
 
 const SegmentParams& Scenario::params_at(int region, int segment, int month) const {

@@ -173,6 +173,10 @@ struct MarketSpec {
   double intensity_elasticity = 1.0;
   double win_rate_elasticity = 1.0;
   double churn_elasticity = 1.0;
+  //! Estimation error of fitted parameters, drawn once per trial (opsim calibrate writes them):
+  //! sd of the log intensity level per region, and sd of the monthly log growth (all regions).
+  std::vector<double> level_uncertainty;
+  double growth_uncertainty = 0.0;
   bool enabled() const;
 };
 

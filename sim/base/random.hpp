@@ -50,6 +50,7 @@ enum class StreamId : std::uint64_t {
   renewals = stable_hash("renewals"),
   fx = stable_hash("fx"),
   market = stable_hash("market"),
+  parameters = stable_hash("market.parameters"),
   territories = stable_hash("territories"),
   territory_instances = stable_hash("territories.instances"),
 };

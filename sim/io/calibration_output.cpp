@@ -201,12 +201,25 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
     pipeline["quarter_end_effect"] = fit.quarter_end_multiplier.value != 1.0;
     doc["pipeline"] = pipeline;
   }
-  if (request.market) {
+  nlohmann::json level_uncertainty;
+  double growth_uncertainty = 0;
+  if (request.parameter_uncertainty) {
+    for (const RegionFit& region : fit.region_fits) {
+      const double sd = region.level.value > 0 && std::isfinite(region.level.se)
+                            ? std::min(region.level.se / region.level.value, 2.0)
+                            : 0.0;
+      level_uncertainty[region.id] = sd;
+    }
+    if (std::isfinite(fit.monthly_log_trend.se))
+      growth_uncertainty = std::min(fit.monthly_log_trend.se, 0.5);
+  }
+  if (request.market || request.parameter_uncertainty) {
     nlohmann::json dispersion, persistence;
-    bool any = false;
+    bool any = request.parameter_uncertainty;
     for (const RegionFit& region : fit.region_fits) {
       // Poisson counts unless the region's overdispersion test rejects them.
-      const double sigma = region.overdispersed() ? std::min(region.dispersion, 2.0) : 0.0;
+      const double sigma =
+          request.market && region.overdispersed() ? std::min(region.dispersion, 2.0) : 0.0;
       dispersion[region.id] = sigma;
       persistence[region.id] = std::min(region.persistence, 0.95);
       any = any || sigma > 0;
@@ -215,6 +228,10 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
       doc["market"] = {{"dispersion", dispersion},
                        {"persistence", persistence},
                        {"elasticity", {{"intensity", 1.0}, {"win_rate", 0.0}, {"churn", 0.0}}}};
+      if (request.parameter_uncertainty) {
+        doc["market"]["level_uncertainty"] = level_uncertainty;
+        doc["market"]["growth_uncertainty"] = growth_uncertainty;
+      }
     }
   }
   doc["simulation"] = {{"trials", request.trials}, {"seed", request.seed}};

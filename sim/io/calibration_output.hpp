@@ -20,6 +20,9 @@ struct ScenarioRequest {
   std::uint64_t seed = 1;
   bool open_pipeline = true;  //!< include the deals open as of the cut-off
   bool market = true;         //!< the market factor fitted from count overdispersion
+  //! Each trial draws the region levels and the growth from their sampling distribution
+  //! (market.level_uncertainty / growth_uncertainty), so intervals include estimation error.
+  bool parameter_uncertainty = true;
   //! New business from a roster of the reps active at the cut-off (a seat per rep and
   //! segment) instead of region-level intensity; same expected resolutions at the start.
   bool rep_roster = false;

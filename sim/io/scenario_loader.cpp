@@ -806,10 +806,17 @@ void parse_market(const JsonNode& root, Context& ctx) {
   const auto R = static_cast<Eigen::Index>(ctx.scenario.regions.size());
   market.dispersion.assign(R, 0.0);
   market.persistence.assign(R, 0.0);
+  market.level_uncertainty.assign(R, 0.0);
   market.cholesky = Eigen::MatrixXd::Identity(R, R);
   auto node = root.get("market");
   if (!node) return;
-  node->allow_only({"dispersion", "persistence", "correlation", "elasticity"});
+  node->allow_only({"dispersion", "persistence", "correlation", "elasticity", "level_uncertainty",
+                    "growth_uncertainty"});
+  if (auto u = node->get("level_uncertainty"))
+    market.level_uncertainty = per_region(*u, ctx, 0.0, 2.0, "a log-scale standard deviation");
+  if (auto g = node->get("growth_uncertainty"))
+    market.growth_uncertainty =
+        g->number_in(0.0, 0.5, "a standard deviation of monthly log growth");
   if (auto d = node->get("dispersion"))
     market.dispersion = per_region(*d, ctx, 0.0, 2.0, "a log-scale dispersion");
   if (auto p = node->get("persistence"))

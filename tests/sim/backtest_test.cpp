@@ -24,7 +24,7 @@ calibration::History superstore() {
 TEST(Backtest, SuperstoreRollingOriginMeetsTheGoals) {
   OPSIM_REQUIRE_DATA_OR_SKIP(!test::shared_data_dir().empty(), "../shared/data is absent");
   BacktestOptions options;
-  options.fit.deal_size_model = calibration::DealSizeModel::empirical;
+  // Defaults throughout (deal size: lognormal unless its KS test rejects it, then empirical).
   options.first_origin = 2017 * 12 + 11;  // cut-offs 2017-12-31 .. 2019-11-30
   options.last_origin = 2019 * 12 + 10;
   options.horizon = 1;
