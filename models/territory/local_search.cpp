@@ -1285,9 +1285,15 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
   });
   SearchResult result;
   result.method = "multistart VNS";
-  auto key = [](const Evaluation& e) {
+  // Infeasible starts rank by how far they are from feasible: balance excess over the tolerance,
+  // plus one per other broken constraint (moved cap, contiguity, ...), so that a start that
+  // breaks only balance slightly beats one that moved half the book or split a territory.
+  auto key = [&](const Evaluation& e) {
     double violation = 0.0;
-    for (double t : e.tightest_tolerance) violation += t;
+    for (std::size_t r = 0; r < e.tightest_tolerance.size(); ++r)
+      violation += std::max(0.0, e.tightest_tolerance[r] - problem.balance[r].tolerance);
+    violation += !e.capacity_ok + !e.locks_ok + !e.groups_ok + !e.regions_ok + !e.moved_ok +
+                 !e.contiguity_ok;
     return std::make_pair(!e.feasible, e.feasible ? e.objective : violation);
   };
   for (int s = 0; s < starts; ++s) {
