@@ -1106,9 +1106,11 @@ class Search {
           // A pass that barely reduces the violation doubles the penalty now rather than after
           // the whole descent: on large instances a descent takes minutes.
           double after = total_violation();
-          // A feasible state on the way may beat where the descent ends: keep it.
-          if (after <= kFeasibleViolation &&
-              (!best_score_.feasible || objective() < best_score_.value) && keep_if_better())
+          // The first feasible state on the way is kept even if the descent then leaves
+          // feasibility (e.g. trades the moved cap for compactness). Later descents are not
+          // snapshotted mid-way: the VNS restarts from local optima, and feasible ones already
+          // outrank every infeasible state.
+          if (after <= kFeasibleViolation && !best_score_.feasible && keep_if_better())
             improved_in_descent_ = true;
           if (large_ && after > kFeasibleViolation && after > 0.99 * violation &&
               lambda_ <= kMaxPenaltyGrowth * base_lambda_)
