@@ -1107,9 +1107,11 @@ class Search {
           // A pass that barely reduces the violation doubles the penalty now rather than after
           // the whole descent: on large instances a descent takes minutes.
           double after = total_violation();
-          // A feasible state on the way may beat where the descent ends: keep it.
-          if (after <= kFeasibleViolation &&
-              (!best_score_.feasible || objective() < best_score_.value) && keep_if_better())
+          // The first feasible state on the way is kept even if the descent then leaves
+          // feasibility (e.g. trades the moved cap for compactness). Later descents are not
+          // snapshotted mid-way: the VNS restarts from local optima, and feasible ones already
+          // outrank every infeasible state.
+          if (after <= kFeasibleViolation && !best_score_.feasible && keep_if_better())
             improved_in_descent_ = true;
           if (large_ && after > kFeasibleViolation && after > 0.99 * violation &&
               lambda_ <= kMaxPenaltyGrowth * base_lambda_)
@@ -1286,9 +1288,15 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
   });
   SearchResult result;
   result.method = "multistart VNS";
-  auto key = [](const Evaluation& e) {
+  // Infeasible starts rank by how far they are from feasible: balance excess over the tolerance,
+  // plus one per other broken constraint (moved cap, contiguity, ...), so that a start that
+  // breaks only balance slightly beats one that moved half the book or split a territory.
+  auto key = [&](const Evaluation& e) {
     double violation = 0.0;
-    for (double t : e.tightest_tolerance) violation += t;
+    for (std::size_t r = 0; r < e.tightest_tolerance.size(); ++r)
+      violation += std::max(0.0, e.tightest_tolerance[r] - problem.balance[r].tolerance);
+    violation += !e.capacity_ok + !e.locks_ok + !e.groups_ok + !e.regions_ok + !e.moved_ok +
+                 !e.contiguity_ok;
     return std::make_pair(!e.feasible, e.feasible ? e.objective : violation);
   };
   for (int s = 0; s < starts; ++s) {

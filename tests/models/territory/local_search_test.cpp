@@ -1,5 +1,8 @@
 #include "models/territory/local_search.hpp"
 
+#include <cmath>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "models/territory/exact_cbc.hpp"
@@ -134,27 +137,41 @@ TEST(TerritoryLocalSearch, ReachesPmedcapOptima) {
   }
 }
 
-//! A generated realignment: 400 accounts on a 20 x 20 grid (generated potentials), current
-//! owners in four contiguous 5-column strips, three border accounts locked to the neighbouring
-//! strip. That current alignment with the locks applied is contiguous, within 10% on potential
-//! and moves under 35% of it: feasible, so the search must not end infeasible.
-Problem locked_strip_realignment() {
+//! A generated realignment where compactness pulls against contiguity: 2 x 100 accounts in two
+//! rows 0.1 apart, the adjacency a path along row 0 and back along row 1 (the rows touch only at
+//! the right end), potentials 100..110 drawn by the generator. The current owners are 8
+//! consecutive path segments; the last account of segments 1-3 is locked to the next segment.
+//! That current alignment with the locks applied is contiguous, within 10% on potential and moves
+//! 1.5% of it, so it is feasible; the rows' nearness tempts a search into splitting territories.
+Problem folded_path_realignment() {
+  constexpr int kRow = 100, kTerritories = 8;
   GeneratorSettings generator;
-  generator.accounts = 400;
-  generator.territories = 4;
+  generator.accounts = 2 * kRow;
+  generator.territories = kTerritories;
   generator.geographic = false;
-  generator.seed = 11;
   Problem generated = generate_instance(generator);
-  Problem problem = test::grid_problem(20, 20, 4);
-  for (std::size_t i = 0; i < problem.size(); ++i) {
-    Account& a = problem.accounts[i];
-    // Potentials drawn by the generator, spread thinly so each strip sums close to the mean.
-    a.attributes = {1000.0 + generated.accounts[i].attributes[0] / 1000.0};
-    a.owner = static_cast<int>(a.x) / 5;
+  Problem problem;
+  problem.name = "folded path";
+  problem.attribute_names = {"potential"};
+  for (int k = 0; k < 2 * kRow; ++k) {
+    Account a;
+    a.id = fmt::format("A{}", k);
+    a.x = k % kRow;
+    a.y = 0.1 * (k / kRow);
+    a.attributes = {100.0 + std::fmod(generated.accounts[k].attributes[0], 11.0)};
+    problem.accounts.push_back(a);
   }
-  problem.accounts[4].lock = 1;             // (4, 0): strip 0 -> 1
-  problem.accounts[10 * 20 + 9].lock = 2;   // (9, 10): strip 1 -> 2
-  problem.accounts[19 * 20 + 15].lock = 2;  // (15, 19): strip 3 -> 2
+  std::vector<int> path;
+  for (int i = 0; i < kRow; ++i) path.push_back(i);
+  for (int i = kRow - 1; i >= 0; --i) path.push_back(kRow + i);
+  for (std::size_t k = 1; k < path.size(); ++k)
+    problem.edges.push_back({path[k - 1], path[k], 1.0});
+  const int segment = 2 * kRow / kTerritories;
+  for (std::size_t k = 0; k < path.size(); ++k)
+    problem.accounts[path[k]].owner = static_cast<int>(k) / segment;
+  for (int t = 1; t <= 3; ++t) problem.accounts[path[t * segment - 1]].lock = t;
+  problem.territories.resize(kTerritories);
+  for (int t = 0; t < kTerritories; ++t) problem.territories[t].id = fmt::format("T{}", t + 1);
   problem.contiguity = true;
   problem.balance = {{0, 0.10}};
   problem.disruption.measure_attribute = 0;
@@ -163,8 +180,8 @@ Problem locked_strip_realignment() {
 }
 
 TEST(TerritoryLocalSearch, CombinedConstraintsKeepTheFeasibleRepairedCurrentAlignment) {
-  Problem problem = locked_strip_realignment();
-  validate(problem, "strips");
+  Problem problem = folded_path_realignment();
+  validate(problem, "folded path");
   Distances distances(problem);
   Alignment current;
   for (const Account& a : problem.accounts)
