@@ -32,18 +32,6 @@ struct Table {
   }
 };
 
-//! A whole amount with thousands separators: 3520000 -> "3,520,000".
-std::string thousands(double v) {
-  if (!std::isfinite(v)) return "-";
-  const std::string digits = fmt::format("{:.0f}", std::abs(v));
-  std::string out = v < 0 && digits != "0" ? "-" : "";
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 std::string csv_cell(const std::string& text) {
   if (text.find_first_of(",\"\n") == std::string::npos) return text;
   std::string out = "\"";
@@ -476,17 +464,18 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
   std::string out = fmt::format(
       "quotas FY{} by {} for {} seats: target x over-assignment {:.4g} = {} {}; quotas total {}\n",
       info.fiscal_year, info.method, report.quota_seats, info.over_assignment,
-      thousands(info.target), scenario.fx.currencies[scenario.fx.reporting].code,
-      thousands(report.regions.back().quota));
+      format_grouped(info.target), scenario.fx.currencies[scenario.fx.reporting].code,
+      format_grouped(report.regions.back().quota));
   if (!std::isnan(info.common_probability))
     out += fmt::format("common probability of reaching quota: {:.4f}\n", info.common_probability);
   out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9} {:>9}\n", "region", "seats",
                      "quota", "mean", "p10", "p90", "P(quota)", "coverage");
   for (const auto& g : report.regions) {
-    out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9.3f} {:>9}\n", g.id, g.seats,
-                       thousands(g.quota), thousands(g.bookings.mean), thousands(g.bookings.p10),
-                       thousands(g.bookings.p90), g.probability,
-                       std::isnan(g.coverage) ? "-" : fmt::format("{:.2f}", g.coverage));
+    out +=
+        fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9.3f} {:>9}\n", g.id, g.seats,
+                    format_grouped(g.quota), format_grouped(g.bookings.mean),
+                    format_grouped(g.bookings.p10), format_grouped(g.bookings.p90), g.probability,
+                    std::isnan(g.coverage) ? "-" : fmt::format("{:.2f}", g.coverage));
   }
   out += fmt::format(
       "expected share of seats at or above quota {:.3f} (per trial P10 {:.3f}, P90 {:.3f})\n",
@@ -502,7 +491,7 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
     if (g.seats == 0) continue;
     if (std::isnan(g.coverage)) {
       out += fmt::format("warning: {} quota {} against median bookings of 0\n", g.id,
-                         thousands(g.quota));
+                         format_grouped(g.quota));
     } else if (g.coverage < plan::kCoverageLow || g.coverage > plan::kCoverageHigh) {
       out += fmt::format(
           "warning: {} quota coverage {:.2f} (quota / median bookings) is outside the healthy "
@@ -532,29 +521,31 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
     backfill_quota += std::isnan(s.quota) ? 0 : s.backfill_quota;
   }
   out += fmt::format("leavers: {:.1f} expected, carrying {} of quota; backfills inherit {}\n",
-                     leavers, thousands(leaver_quota), thousands(backfill_quota));
+                     leavers, format_grouped(leaver_quota), format_grouped(backfill_quota));
   if (comp) {
     out += fmt::format(
         "compensation: variable pay mean {} (P10 {}, P90 {}); cost of sales incl. base {}; "
         "cost / bookings {:.4f}\n",
-        thousands(mean_of(comp->total_variable)), thousands(quantile_of(comp->total_variable, 0.1)),
-        thousands(quantile_of(comp->total_variable, 0.9)), thousands(mean_of(comp->total_cost)),
-        mean_of(comp->cost_share));
+        format_grouped(mean_of(comp->total_variable)),
+        format_grouped(quantile_of(comp->total_variable, 0.1)),
+        format_grouped(quantile_of(comp->total_variable, 0.9)),
+        format_grouped(mean_of(comp->total_cost)), mean_of(comp->cost_share));
     if (!std::isnan(comp->budget)) {
-      out += fmt::format("P(cost > budget {}) = {:.4f} (se {:.4f})\n", thousands(comp->budget),
+      out += fmt::format("P(cost > budget {}) = {:.4f} (se {:.4f})\n", format_grouped(comp->budget),
                          comp->probability_over_budget, comp->probability_over_budget_se);
     }
     out += fmt::format("{:<14} {:<8} {:>5} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>7}\n",
                        "role", "region", "seats", "OTE", "E[variable]", "P10 var", "P90 var",
                        "E[cost]", "P90 cost", "cost/bk");
     for (const auto& g : comp->groups) {
-      out += fmt::format(
-          "{:<14} {:<8} {:>5} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>7}\n", g.role,
-          scenario.regions[g.region].id, g.seats, thousands(g.ote), thousands(g.expected_variable),
-          thousands(g.variable.p10), thousands(g.variable.p90), thousands(g.expected_cost),
-          thousands(g.cost_p90),
-          g.expected_bookings > 0 ? fmt::format("{:.3f}", g.expected_cost / g.expected_bookings)
-                                  : "-");
+      out += fmt::format("{:<14} {:<8} {:>5} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>7}\n",
+                         g.role, scenario.regions[g.region].id, g.seats, format_grouped(g.ote),
+                         format_grouped(g.expected_variable), format_grouped(g.variable.p10),
+                         format_grouped(g.variable.p90), format_grouped(g.expected_cost),
+                         format_grouped(g.cost_p90),
+                         g.expected_bookings > 0
+                             ? fmt::format("{:.3f}", g.expected_cost / g.expected_bookings)
+                             : "-");
     }
   }
   return out;
@@ -617,12 +608,12 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
   std::string out = fmt::format(
       "capacity plan ({}): {} hires, cost to FY{} end {} {}, confidence {:.3f}, {} trials\n",
       !std::isnan(spec.budget)
-          ? fmt::format("within budget {}: {}", thousands(spec.budget),
+          ? fmt::format("within budget {}: {}", format_grouped(spec.budget),
                         result.feasible ? "every target at the confidence" : "targets missed")
       : result.feasible ? "feasible"
                         : "INFEASIBLE within the allowed hires",
-      result.hires.size(), spec.fiscal_year, thousands(result.cost), currency, result.confidence,
-      result.trials);
+      result.hires.size(), spec.fiscal_year, format_grouped(result.cost), currency,
+      result.confidence, result.trials);
   // Hires of one window requisitioned in the same month are one line.
   std::map<std::tuple<int, int>, std::pair<int, double>> lines;
   for (const auto& h : result.hires) {
@@ -642,17 +633,17 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
                        w.role.empty() ? "-" : w.role,
                        format_year_month(scenario.calendar.absolute(requisition)),
                        format_year_month(scenario.calendar.absolute(requisition + w.time_to_fill)),
-                       thousands(value.second));
+                       format_grouped(value.second));
   }
   out += fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", "region", "target",
                      "mean", "P(target)", "se", "+1 hire dP", "dP company", "shortfall");
   for (const auto& a : result.regions) {
     out += fmt::format(
-        "{:<10} {:>14} {:>14} {:>9.4f} {:>7.4f} {:>12} {:>12} {:>14}\n", a.id, thousands(a.target),
-        thousands(a.mean), a.probability, a.probability_se,
+        "{:<10} {:>14} {:>14} {:>9.4f} {:>7.4f} {:>12} {:>12} {:>14}\n", a.id,
+        format_grouped(a.target), format_grouped(a.mean), a.probability, a.probability_se,
         std::isnan(a.marginal_probability) ? "-" : fmt::format("{:.4f}", a.marginal_probability),
         std::isnan(a.marginal_company) ? "-" : fmt::format("{:.4f}", a.marginal_company),
-        thousands(a.shortfall));
+        format_grouped(a.shortfall));
   }
   return out;
 }
