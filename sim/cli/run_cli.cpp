@@ -14,16 +14,17 @@
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include "sim/base/error.hpp"
+#include "sim/base/random.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
+#include "sim/engine/mpi_support.hpp"
+#include "sim/engine/runner.hpp"
+#include "sim/engine/summary.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/deal_export.hpp"
-#include "sim/base/error.hpp"
-#include "sim/engine/mpi_support.hpp"
 #include "sim/io/output.hpp"
-#include "sim/engine/runner.hpp"
 #include "sim/io/scenario_loader.hpp"
-#include "sim/engine/summary.hpp"
 
 namespace opsim::cli {
 
@@ -131,6 +132,12 @@ class Checkpoint {
       }
     }
     for (const auto& info : shards) {
+      if (info.stream_version != kTrialStreamVersion) {
+        throw_input(
+            "{}: this checkpoint was written with random stream scheme {} but this opsim uses "
+            "scheme {}; its trials cannot be resumed (remove it or choose another --checkpoint)",
+            info.path, info.stream_version, kTrialStreamVersion);
+      }
       if (info.scenario_sha256 != scenario.sha256 || info.seed != provenance.seed ||
           info.total_trials != provenance.total_trials || info.keep_trials != keep_trials ||
           (single_file_ && (info.first_trial != first || info.end_trial > end))) {
@@ -331,6 +338,13 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
     };
     differs("scenario SHA-256", info.scenario_sha256, reference.scenario_sha256);
     differs("seed", std::to_string(info.seed), std::to_string(reference.seed));
+    // The merged file records this opsim's scheme, so every shard must have been drawn with it.
+    if (info.stream_version != kTrialStreamVersion) {
+      throw_input(
+          "{}: written with random stream scheme {} but this opsim uses scheme {}; results of "
+          "different stream schemes cannot be merged (rerun the shard)",
+          info.path, info.stream_version, kTrialStreamVersion);
+    }
     differs("opsim version", info.opsim_version, reference.opsim_version);
     differs("total trials", std::to_string(info.total_trials),
             std::to_string(reference.total_trials));
