@@ -22,7 +22,7 @@ void sample_fx(TrialState& state) {
   for (int c = 0; c < currencies; ++c) log_rate[c] = std::log(fx.currencies[c].plan_rate);
   for (int m = 0; m < months; ++m) {
     for (int c = 0; c < currencies; ++c) {
-      Rng rng = state.rng(StreamId::fx, fx.currencies[c].key, slot(m));
+      TrialRng rng = state.rng(StreamId::fx, fx.currencies[c].key, slot(m));
       shock[c] = standard_normal(rng);
     }
     state.work.variates.normals += currencies;

@@ -44,7 +44,7 @@ void sample_market(TrialState& state) {
   Eigen::VectorXd shock(regions), log_factor(regions);
   for (int m = 0; m < months; ++m) {
     for (int r = 0; r < regions; ++r) {
-      Rng rng = state.rng(StreamId::market, state.tables.region_keys[r], slot(m));
+      TrialRng rng = state.rng(StreamId::market, state.tables.region_keys[r], slot(m));
       shock[r] = standard_normal(rng);
     }
     state.work.variates.normals += regions;

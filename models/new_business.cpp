@@ -8,8 +8,7 @@
 namespace opsim {
 
 void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, int segment,
-                           int month, double mean, int seat) {
-  Rng count_rng = state.rng(StreamId::opportunities, entity, slot(month, 0));
+                           int month, double mean, int seat, TrialRng& count_rng) {
   auto& variates = state.work.variates;
   variates.poissons += 1;
   variates.poisson_mean_sum += mean;
@@ -27,10 +26,16 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   auto& out = state.out;
   const MetricRow booked = out.row(month, region, segment);
 
+  // Each opportunity has its own sub-stream: its draws never depend on its siblings'.
+  auto& streams = state.work.opportunity_streams;
+  streams.clear();
   for (int j = 0; j < count; ++j) {
-    // Each opportunity has its own sub-stream: its draws never depend on its siblings'.
-    Rng rng =
-        state.rng(StreamId::opportunities, entity, slot(month, static_cast<std::uint64_t>(j) + 1));
+    streams.push_back(
+        state.rng(StreamId::opportunities, entity, slot(month, static_cast<std::uint64_t>(j) + 1)));
+  }
+  TrialRng::start_all(streams.data(), streams.size());
+  for (int j = 0; j < count; ++j) {
+    TrialRng& rng = streams[static_cast<std::size_t>(j)];
     const double u_win = rng.uniform();
     const double u_cycle = rng.uniform();
     variates.uniforms += 2;
@@ -102,8 +107,17 @@ void simulate_rep_new_business(TrialState& state) {
   const auto& seats = state.scenario.seats;
   const int months = state.months();
   const auto& capacity = state.work.capacity;
+  auto& count_streams = state.work.count_streams;
   for (std::size_t i = 0; i < seats.size(); ++i) {
     const Seat& seat = seats[i];
+    // The seat's count streams are started together (their AES chains overlap).
+    count_streams.clear();
+    for (int m = 0; m < months; ++m) {
+      if (capacity[i * months + m] > 0)
+        count_streams.push_back(state.rng(StreamId::opportunities, seat.key, slot(m, 0)));
+    }
+    TrialRng::start_all(count_streams.data(), count_streams.size());
+    std::size_t next = 0;
     for (int m = 0; m < months; ++m) {
       const double c = capacity[i * months + m];
       if (c <= 0) continue;
@@ -113,7 +127,7 @@ void simulate_rep_new_business(TrialState& state) {
           state.work.market_intensity[static_cast<std::size_t>(seat.region) * months + m] *
           seat.productivity;
       resolve_opportunities(state, seat.key, seat.region, seat.segment, m, mean,
-                            static_cast<int>(i));
+                            static_cast<int>(i), count_streams[next++]);
     }
   }
 }
@@ -125,7 +139,8 @@ void simulate_intensity_new_business(TrialState& state) {
       const double mean =
           spec.opportunities[m] *
           state.work.market_intensity[static_cast<std::size_t>(spec.region) * months + m];
-      resolve_opportunities(state, spec.key, spec.region, spec.segment, m, mean, -1);
+      TrialRng count_rng = state.rng(StreamId::opportunities, spec.key, slot(m, 0));
+      resolve_opportunities(state, spec.key, spec.region, spec.segment, m, mean, -1, count_rng);
     }
   }
 }

@@ -17,9 +17,10 @@ void simulate_rep_new_business(TrialState& state);
 void simulate_intensity_new_business(TrialState& state);
 
 //! Opportunities of one entity (seat or intensity cell) in month m with Poisson mean `mean`;
-//! `seat` is the owning seat index or -1.
+//! `seat` is the owning seat index or -1; `count_rng` is the entity-month's count stream
+//! (opportunities, entity, slot(month, 0)), unused so far.
 void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, int segment,
-                           int month, double mean, int seat);
+                           int month, double mean, int seat, TrialRng& count_rng);
 
 //! Adds a won deal (of `product`, -1 = none) to the seat-month detail when the run records it.
 void record_seat_win(TrialState& state, int seat, int month, double amount_plan, int product);

@@ -30,9 +30,18 @@ void simulate_pipeline(TrialState& state) {
   auto& out = state.out;
   auto& variates = state.work.variates;
 
+  // Deals' streams are started a batch at a time, so that their AES chains overlap.
+  constexpr std::size_t kBatch = 256;
+  auto& streams = state.work.deal_streams;
   for (std::size_t d = 0; d < pipeline.deals.size(); ++d) {
     const PipelineDeal& deal = pipeline.deals[d];
-    Rng rng = state.rng(StreamId::pipeline, deal.key, 0);
+    if (d % kBatch == 0) {
+      streams.clear();
+      for (std::size_t e = d; e < std::min(d + kBatch, pipeline.deals.size()); ++e)
+        streams.push_back(state.rng(StreamId::pipeline, pipeline.deals[e].key, 0));
+      TrialRng::start_all(streams.data(), streams.size());
+    }
+    TrialRng& rng = streams[d % kBatch];
     const int slipped = sample_from_cdf(state.tables.slip_cdf, rng.uniform());
     const double u_win = rng.uniform();
     variates.uniforms += 2;

@@ -18,11 +18,21 @@ void book_contract(TrialState& state, const ContractTerms& c) {
   const double* spot = &state.work.spot[static_cast<std::size_t>(c.currency) * months];
   double arr = c.arr;
   arr_change(state, c.region, c.segment, std::max(c.in_force_from, 0)) += arr * plan;
+  // The streams of every renewal in the horizon are started together (their AES chains
+  // overlap); a contract that churns leaves the later ones unused.
+  auto& streams = state.work.renewal_streams;
+  streams.clear();
+  for (int t = std::max(c.first_renewal, 0); t < months; t += c.term_months) {
+    streams.push_back(state.rng(StreamId::renewals, c.key, slot(t)));
+    if (c.term_months <= 0) break;
+  }
+  TrialRng::start_all(streams.data(), streams.size());
+  std::size_t renewal = 0;
   for (int t = std::max(c.first_renewal, 0); t < months; t += c.term_months) {
     const CellRates& cell = state.tables.cell(c.region, c.segment, t);
     const double churn = std::min(
         1.0, cell.churn * state.work.market_churn[static_cast<std::size_t>(c.region) * months + t]);
-    Rng rng = state.rng(StreamId::renewals, c.key, slot(t));
+    TrialRng& rng = streams[renewal++];
     state.work.variates.uniforms += 1;
     const MetricRow booked = state.out.row(t, c.region, c.segment);
     if (rng.uniform() < churn) {

@@ -20,7 +20,7 @@ struct VariateCounts {
   std::uint64_t normals = 0;
   std::uint64_t poissons = 0;
   double poisson_mean_sum = 0.0;
-  std::uint64_t streams = 0;  //!< Rng objects keyed (each costs one Philox block when used)
+  std::uint64_t streams = 0;  //!< TrialRng objects keyed (each costs one refill when used)
   void add(const VariateCounts& o) {
     uniforms += o.uniforms;
     normals += o.normals;
@@ -31,15 +31,24 @@ struct VariateCounts {
   std::uint64_t total() const { return uniforms + normals + poissons; }
 };
 
-inline double standard_normal(Rng& rng) {
+//! Uniform on (0, 1) from any 64-bit generator: 53 random bits, never exactly 0 or 1 (the same
+//! conversion as Rng::uniform and TrialRng::uniform).
+template <class Engine>
+double uniform01(Engine& engine) {
+  return (static_cast<double>(engine() >> 11) + 0.5) * 0x1.0p-53;
+}
+
+template <class Engine>
+double standard_normal(Engine& rng) {
   return boost::random::normal_distribution<double>(0.0, 1.0)(rng);
 }
 
 //! Poisson(mean): inversion with one uniform below 30 (monotone in the mean), PTRS above.
-inline int poisson(Rng& rng, double mean) {
+template <class Engine>
+int poisson(Engine& rng, double mean) {
   if (mean <= 0.0) return 0;
   if (mean < 30.0) {
-    double u = rng.uniform();
+    double u = uniform01(rng);
     double p = std::exp(-mean);
     double cdf = p;
     int k = 0;

@@ -68,9 +68,13 @@ struct TrialWorkspace {
   std::vector<double> market_intensity;  //!< [region * M + m] M^elasticity factors
   std::vector<double> market_win;
   std::vector<double> market_churn;
-  std::vector<double> spot;       //!< [currency * M + m] reporting units per unit
-  std::vector<double> capacity;   //!< [seat * M + m] ramp x skill, 0 when vacant
-  std::vector<double> arr_delta;  //!< [(region * S + segment) * (M + 1) + m], plan rates
+  std::vector<double> spot;             //!< [currency * M + m] reporting units per unit
+  std::vector<double> capacity;         //!< [seat * M + m] ramp x skill, 0 when vacant
+  std::vector<double> arr_delta;        //!< [(region * S + segment) * (M + 1) + m], plan rates
+  std::vector<TrialRng> count_streams;  //!< one seat's opportunity-count streams
+  std::vector<TrialRng> opportunity_streams;  //!< one entity-month's opportunity streams
+  std::vector<TrialRng> deal_streams;         //!< a batch of open-pipeline deals' streams
+  std::vector<TrialRng> renewal_streams;      //!< one contract's renewal streams
   VariateCounts variates;
 };
 
@@ -111,7 +115,7 @@ struct TrialState {
   const SeatMonthRecording* recording = nullptr;  //!< null = no seat-month detail
   std::vector<DealRecord>* deal_log = nullptr;    //!< null except when exporting one trial's deals
 
-  Rng rng(StreamId stream, std::uint64_t entity, std::uint64_t slot_value) const {
+  TrialRng rng(StreamId stream, std::uint64_t entity, std::uint64_t slot_value) const {
     ++work.variates.streams;
     return streams(stream, trial, entity, slot_value);
   }

@@ -6,7 +6,8 @@ namespace opsim {
 
 double sample_skill(const TrialState& state, const Seat& seat, int occupant, double skill_cv) {
   if (skill_cv <= 0) return 1.0;
-  Rng rng = state.rng(StreamId::skill, seat.key, slot(0, static_cast<std::uint64_t>(occupant)));
+  TrialRng rng =
+      state.rng(StreamId::skill, seat.key, slot(0, static_cast<std::uint64_t>(occupant)));
   const double sigma = std::sqrt(std::log1p(skill_cv * skill_cv));
   state.work.variates.normals += 1;
   return std::exp(sigma * standard_normal(rng) - 0.5 * sigma * sigma);
@@ -42,7 +43,7 @@ void simulate_workforce(TrialState& state) {
       if (active && occupant_start < m && !p.attrition.empty()) {
         const double hazard = state.tables.attrition_hazard(
             state.tables.cell(seat.region, seat.segment, m), m - occupant_start);
-        Rng rng = state.rng(StreamId::attrition, seat.key, slot(m));
+        TrialRng rng = state.rng(StreamId::attrition, seat.key, slot(m));
         state.work.variates.uniforms += 1;
         if (rng.uniform() < hazard) {
           active = false;

@@ -1,7 +1,8 @@
 // Counter-based random streams: every number is a pure function of
 // (seed, named stream, trial, entity, slot, position), never of thread, rank or draw order
-// elsewhere. Philox4x64-10 (Random123) is used because seeding an entity's stream costs nothing:
-// the key and counter are set, no state is warmed up, so per-entity keying is free.
+// elsewhere. Keying a counter-based generator costs nothing (the key and counter are set, no
+// state is warmed up), so per-entity keying is free. The forecast engine uses ARS-7 (TrialRng,
+// AES rounds, Random123); the territory search keeps Philox4x64-10 (Rng).
 #pragma once
 
 #include <array>
@@ -56,12 +57,14 @@ enum class StreamId : std::uint64_t {
 };
 
 //! Slot within an entity: the month (relative to the horizon start, may be negative) and a
-//! sub-index, e.g. the opportunity number within that month.
+//! sub-index, e.g. the opportunity number within that month. The low 16 bits are left free for
+//! TrialRng's block counter. \pre |month| < 2^19, sub < 2^28 (distinct slots stay distinct)
 constexpr std::uint64_t slot(std::int64_t month, std::uint64_t sub = 0) {
-  return (static_cast<std::uint64_t>(month) << 32) ^ sub;
+  return (static_cast<std::uint64_t>(month) << 44) ^ (sub << 16);
 }
 
-//! A uniform random bit generator over one (seed, stream, trial, entity, slot) key.
+//! A uniform random bit generator over one (seed, stream, trial, entity, slot) key, for the
+//! territory search (Philox4x64-10; its results are pinned to this generator).
 class Rng {
  public:
   using result_type = std::uint64_t;
@@ -94,13 +97,65 @@ class Rng {
   int position_ = 4;
 };
 
-//! Builds streams for one run; cheap to copy into every task.
+//! One 128-bit ARS block as two 64-bit words (word 0 = the AES state's low 8 bytes).
+struct ArsBlock {
+  std::uint64_t lo, hi;
+};
+
+//! ARS-7 (Random123's ars1xm128i with 7 rounds) of `counter` under `key`: AES-NI when the CPU
+//! has it, otherwise a bit-identical portable implementation (ars7_portable).
+ArsBlock ars7(ArsBlock counter, ArsBlock key);
+//! The portable ARS-7, for CPUs without AES-NI and for testing the two against each other.
+ArsBlock ars7_portable(ArsBlock counter, ArsBlock key);
+//! True when ars7 uses the AES-NI instructions.
+bool ars7_uses_aes_ni();
+
+//! A uniform random bit generator over one (seed, stream, trial, entity, slot) key, for the
+//! forecast engine. ARS-7 with key (seed, trial) and counter (hash(stream, entity), slot + b);
+//! each refill enciphers blocks b and b+1 together (the two AES chains overlap) and yields four
+//! 64-bit words, so that a stream needing up to four words costs one refill.
+class TrialRng {
+ public:
+  using result_type = std::uint64_t;
+
+  //! \pre slot_value comes from slot() (its low 16 bits are zero).
+  TrialRng(std::uint64_t seed, StreamId stream, std::uint64_t trial, std::uint64_t entity,
+           std::uint64_t slot_value)
+      : key_{seed, trial},
+        counter_{stable_hash_combine(static_cast<std::uint64_t>(stream), entity), slot_value} {}
+
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
+
+  result_type operator()() {
+    if (position_ == 4) refill();
+    return words_[position_++];
+  }
+
+  //! Uniform on (0, 1): 53 random bits, never exactly 0 or 1.
+  double uniform() { return (static_cast<double>((*this)() >> 11) + 0.5) * 0x1.0p-53; }
+
+  //! Enciphers the first four words of every stream in [first, first + count) (fresh, nothing
+  //! drawn yet) in one pass. The numbers are the same as refilling each on its first draw, but
+  //! the AES chains of independent streams overlap instead of each stalling on its own latency.
+  static void start_all(TrialRng* first, std::size_t count);
+
+ private:
+  void refill();
+
+  ArsBlock key_;
+  ArsBlock counter_;
+  std::array<std::uint64_t, 4> words_{};
+  int position_ = 4;
+};
+
+//! Builds the forecast engine's streams for one run; cheap to copy into every task.
 class StreamFactory {
  public:
   explicit StreamFactory(std::uint64_t seed) : seed_(seed) {}
-  Rng operator()(StreamId stream, std::uint64_t trial, std::uint64_t entity,
-                 std::uint64_t slot_value = 0) const {
-    return Rng(seed_, stream, trial, entity, slot_value);
+  TrialRng operator()(StreamId stream, std::uint64_t trial, std::uint64_t entity,
+                      std::uint64_t slot_value = 0) const {
+    return TrialRng(seed_, stream, trial, entity, slot_value);
   }
   std::uint64_t seed() const { return seed_; }
 
@@ -108,8 +163,16 @@ class StreamFactory {
   std::uint64_t seed_;
 };
 
-//! Name of the scheme, recorded with every result.
+//! Name of the territory search's scheme (Rng), recorded with territory results.
 inline constexpr std::string_view kStreamScheme =
-    "Philox4x64-10; key=(seed, stream); counter=(trial, entity hash, month<<32^sub, block)";
+    "Philox4x64-10; key=(seed, stream); counter=(trial, entity hash, month<<44^sub<<16, block)";
+
+//! The forecast engine's scheme (TrialRng), recorded with every forecast result; results of
+//! different versions are never merged or resumed together. Version 1 was Philox4x64-10 with
+//! key (seed, stream) and counter (trial, entity hash, month<<32^sub, block).
+inline constexpr std::uint64_t kTrialStreamVersion = 2;
+inline constexpr std::string_view kTrialStreamScheme =
+    "v2 ARS-7; key=(seed, trial); counter=(hash(stream, entity hash), month<<44^sub<<16 + "
+    "block)";
 
 }  // namespace opsim

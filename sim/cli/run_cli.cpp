@@ -15,6 +15,7 @@
 #include <tbb/task_arena.h>
 
 #include "sim/base/error.hpp"
+#include "sim/base/random.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/mpi_support.hpp"
@@ -224,6 +225,13 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
                         "shards made from different inputs cannot be merged");
     differs("scenario SHA-256", info.scenario_sha256, reference.scenario_sha256);
     differs("seed", std::to_string(info.seed), std::to_string(reference.seed));
+    // The merged file records this opsim's scheme, so every shard must have been drawn with it.
+    if (info.stream_version != kTrialStreamVersion) {
+      throw_input(
+          "{}: written with random stream scheme {} but this opsim uses scheme {}; results of "
+          "different stream schemes cannot be merged (rerun the shard)",
+          info.path, info.stream_version, kTrialStreamVersion);
+    }
     differs("opsim version", info.opsim_version, reference.opsim_version);
     differs("total trials", std::to_string(info.total_trials),
             std::to_string(reference.total_trials));

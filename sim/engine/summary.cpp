@@ -33,9 +33,9 @@ void describe(const std::vector<double>& values, std::size_t cells, std::uint64_
     mean[c] = m;
     sd[c] = trials > 1 ? std::sqrt(m2 / static_cast<double>(trials - 1)) : 0.0;
     if (se) (*se)[c] = sd[c] / std::sqrt(static_cast<double>(trials));
-    std::sort(column.begin(), column.end());
-    for (int q = 0; q < kQuantiles; ++q)
-      quantiles[c * kQuantiles + q] = quantile_sorted(column, kQuantileLevels[q]);
+    const auto levels = quantiles_by_selection(column, kQuantileLevels);
+    std::copy(levels.begin(), levels.end(),
+              quantiles.begin() + static_cast<std::ptrdiff_t>(c * kQuantiles));
   });
 }
 
@@ -142,9 +142,8 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
       double sum = 0.0;
       for (double v : shares) sum += v;
       pr.mean_share = n ? sum / static_cast<double>(n) : 0.0;
-      std::sort(shares.begin(), shares.end());
-      for (int q = 0; q < kQuantiles; ++q)
-        pr.quantiles[q] = quantile_sorted(shares, kQuantileLevels[q]);
+      const auto levels = quantiles_by_selection(shares, kQuantileLevels);
+      std::copy(levels.begin(), levels.end(), std::begin(pr.quantiles));
       summary.productivity.push_back(pr);
     }
   }

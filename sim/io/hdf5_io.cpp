@@ -149,7 +149,8 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   string_attribute(root, "git_revision", OPSIM_GIT_REVISION);
   string_attribute(root, "scenario_sha256", provenance.scenario_sha256);
   string_attribute(root, "scenario_name", scenario.name);
-  string_attribute(root, "random_stream_scheme", std::string(kStreamScheme));
+  string_attribute(root, "random_stream_scheme", std::string(kTrialStreamScheme));
+  uint_attribute(root, "random_stream_version", kTrialStreamVersion);
   string_attribute(root, "command_line", provenance.command_line);
   string_attribute(root, "reporting_currency", scenario.fx.currencies[scenario.fx.reporting].code);
   uint_attribute(root, "seed", provenance.seed);
@@ -239,6 +240,10 @@ ResultFileInfo read_result_info(const std::string& path) {
     info.scenario_sha256 = read_string_attribute(root, "scenario_sha256");
     info.scenario_path = read_string_attribute(root, "scenario_path");
     info.seed = read_uint_attribute(root, "seed");
+    // Files from before the attribute existed used scheme 1 (Philox4x64-10).
+    info.stream_version = root.attrExists("random_stream_version")
+                              ? read_uint_attribute(root, "random_stream_version")
+                              : 1;
     info.first_trial = read_uint_attribute(root, "first_trial");
     info.end_trial = read_uint_attribute(root, "end_trial");
     info.total_trials = read_uint_attribute(root, "total_trials");

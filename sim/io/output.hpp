@@ -28,6 +28,7 @@ struct ResultFileInfo {
   std::string scenario_sha256;
   std::string scenario_path;
   std::uint64_t seed = 0;
+  std::uint64_t stream_version = 0;  //!< random_stream_version (kTrialStreamVersion when written)
   std::uint64_t first_trial = 0;
   std::uint64_t end_trial = 0;
   std::uint64_t total_trials = 0;

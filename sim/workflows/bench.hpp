@@ -22,11 +22,16 @@ struct SamplingFloor {
   double checksum = 0.0;  //!< sum of the draws, so that the compiler cannot drop them
 };
 
-//! Draws counts.uniforms uniforms (Rng::uniform), counts.normals standard normals (Boost's
+//! Draws counts.uniforms uniforms (TrialRng::uniform), counts.normals standard normals (Boost's
 //! ziggurat) and counts.poissons Poisson variates (models/sampling.hpp) of the engine's mean
-//! mean (poisson_mean_sum / poissons), from counts.streams freshly keyed Rng objects with the
-//! draws spread evenly over them. \pre counts.streams > 0 when any variate is requested.
+//! mean (poisson_mean_sum / poissons), from counts.streams freshly keyed TrialRng objects with
+//! the draws spread evenly over them: the floor of the engine's own stream scheme.
+//! \pre counts.streams > 0 when any variate is requested.
 SamplingFloor measure_sampling_floor(const VariateCounts& counts, std::uint64_t seed);
+
+//! The same variates from one sequential, non-keyed generator (Boost's mt19937_64 seeded once):
+//! the physical floor of drawing them, without the cost of keyed streams.
+SamplingFloor measure_sequential_floor(const VariateCounts& counts, std::uint64_t seed);
 
 //! Share `index` of `total` items spread evenly over `parts` (the shares sum to `total`).
 std::uint64_t even_share(std::uint64_t total, std::uint64_t index, std::uint64_t parts);
@@ -73,14 +78,17 @@ struct BenchReport {
   int hardware_threads = 0;
   //! One-minute load average before and after: other processes on the machine skew wall times.
   double load_before = 0.0, load_after = 0.0;
-  VariateCounts variates;  //!< over all trials (the same at every thread count)
-  SamplingFloor floor;
+  VariateCounts variates;          //!< over all trials (the same at every thread count)
+  SamplingFloor floor;             //!< keyed streams, as the engine draws (its own scheme)
+  SamplingFloor sequential_floor;  //!< one fast sequential generator (the physical limit)
   std::vector<EngineTiming> engine;
 
   //! Engine time at one thread over floor time; 0 when no one-thread run was made.
   double floor_fraction() const;
   //! The same from CPU seconds, which other load on the machine disturbs less.
   double floor_fraction_cpu() const;
+  //! Sequential floor CPU time over the engine's at one thread; 0 without a one-thread run.
+  double sequential_floor_fraction_cpu() const;
   //! Wall-time speed-up of `threads` over the one-thread run; 0 when either is missing.
   double speedup(int threads) const;
   //! The speed-up idle cores would allow at most: the one-thread run's CPU time over the

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.hpp"
+#include "sim/base/random.hpp"
 #include "sim/engine/mpi_support.hpp"
 #include "sim/io/input.hpp"
 
@@ -79,6 +80,12 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
     }
   }
   for (const auto& info : shards) {
+    if (info.stream_version != kTrialStreamVersion) {
+      throw_input(
+          "{}: this checkpoint was written with random stream scheme {} but this opsim uses "
+          "scheme {}; its trials cannot be resumed (remove it or choose another --checkpoint)",
+          info.path, info.stream_version, kTrialStreamVersion);
+    }
     require_same_inputs(info.inputs, info.path, scenario.inputs, "this run",
                         "remove the checkpoint or choose another --checkpoint");
     if (info.scenario_sha256 != scenario.sha256 || info.seed != provenance.seed ||

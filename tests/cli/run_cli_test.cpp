@@ -361,7 +361,8 @@ TEST(RunCli, Hdf5RoundTrip) {
   EXPECT_EQ(uint_attribute(root, "seed"), 11u);
   EXPECT_EQ(uint_attribute(root, "trials"), 257u);
   EXPECT_EQ(string_attribute(root, "scenario_sha256"), sha256_of_file(fixture().string()));
-  EXPECT_EQ(string_attribute(root, "random_stream_scheme"), std::string(kStreamScheme));
+  EXPECT_EQ(string_attribute(root, "random_stream_scheme"), std::string(kTrialStreamScheme));
+  EXPECT_EQ(uint_attribute(root, "random_stream_version"), kTrialStreamVersion);
   EXPECT_THAT(string_attribute(root, "command_line"), HasSubstr("--seed 11"));
 
   std::vector<hsize_t> trial_dims, mean_dims, quantile_dims;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include <H5Cpp.h>
 #include <fmt/format.h>
 
 #include "tests/test_support.hpp"
@@ -86,6 +87,47 @@ TEST(ShardCli, MergeRefusesMissingOverlappingAndForeignShards) {
   EXPECT_EQ(foreign.exit_code, 2);
   EXPECT_NE(foreign.output.find("seed"), std::string::npos) << foreign.output;
   EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+//! Makes `path` look like a file of stream scheme 1 (written before random_stream_version).
+void mark_as_stream_scheme_1(const std::filesystem::path& path) {
+  H5::H5File file(path.string(), H5F_ACC_RDWR);
+  file.openGroup("/").removeAttr("random_stream_version");
+}
+
+TEST(ShardCli, MergeRefusesShardsOfAnotherStreamScheme) {
+  TempDir dir;
+  for (const auto& [range, name] : {std::pair{"0:50", "a.h5"}, std::pair{"50:100", "b.h5"}}) {
+    auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range {} -o {}", fixture(),
+                                   range, (dir / name).string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  const auto out = (dir / "m.h5").string();
+  const auto merge =
+      fmt::format("merge {} {} -q -o {}", (dir / "a.h5").string(), (dir / "b.h5").string(), out);
+  // Negative twin: the same shards of the current scheme merge.
+  ASSERT_EQ(run_opsim(merge).exit_code, 0);
+  std::filesystem::remove(out);
+  mark_as_stream_scheme_1(dir / "b.h5");
+  auto refused = run_opsim(merge);
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("random stream scheme 1"), std::string::npos) << refused.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(ShardCli, CheckpointOfAnotherStreamSchemeIsRefused) {
+  TempDir dir;
+  const auto checkpoint = (dir / "ck.h5").string();
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 40 --trial-range 0:20 -o {}", fixture(),
+                                  checkpoint))
+                .exit_code,
+            0);
+  mark_as_stream_scheme_1(checkpoint);
+  auto r = run_opsim(fmt::format("run {} -q --trials 40 --checkpoint {} -o {}", fixture(),
+                                 checkpoint, (dir / "out.h5").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("random stream scheme 1"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
 }
 
 // `path` is a folder (a shard per chunk) or NAME.h5 (one file rewritten after each chunk).
