@@ -14,8 +14,10 @@
 #include "sim/engine/mpi_support.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/hdf5_util.hpp"
+#include "sim/io/json_pointer.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
+#include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
 
 namespace opsim::cli {
@@ -241,11 +243,7 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document,
   }
   SweepAxis axis;
   axis.text = spec.substr(0, eq);
-  try {
-    axis.pointer = nlohmann::json::json_pointer(axis.text);
-  } catch (const nlohmann::json::exception&) {
-    throw_input("--set {}: \"{}\" is not a JSON pointer", spec, axis.text);
-  }
+  axis.pointer = resolve_pointer(document, axis.text, fmt::format("--set {}: {}", spec, file));
   if (!document.contains(axis.pointer) || !document.at(axis.pointer).is_number()) {
     throw_input("--set {}: {}: {} does not point at a number in the scenario", spec, file,
                 axis.text);
@@ -280,14 +278,16 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document,
 
 void sweep_command(const std::string& base_path, const std::vector<std::string>& sets,
                    const PairedArgs& args) {
-  const nlohmann::json document = read_json_file(base_path);
+  const ScenarioDocument resolved = read_scenario_document(base_path);
+  const nlohmann::json& document = resolved.document;
   const std::string base_dir = std::filesystem::path(base_path).parent_path().string();
   CsvCache cache;  // every variant reuses the base's CSV files, read once
   Arm base;
   base.name = "base";
   base.scenario = build_scenario(document, base_path, base_dir.empty() ? "." : base_dir, &cache);
-  base.scenario.sha256 = sha256_of_file(base_path);
-  base.scenario.input_files.insert(base.scenario.input_files.begin(), base_path);
+  base.scenario.sha256 = scenario_sha256(resolved);
+  base.scenario.input_files.insert(base.scenario.input_files.begin(), resolved.files.begin(),
+                                   resolved.files.end());
   mpi::collectively([&] { check_paired_outputs(args, {&base.scenario}, {"sweep.csv"}); });
   std::vector<SweepAxis> axes;
   for (const auto& spec : sets) axes.push_back(parse_axis(spec, document, base_path));

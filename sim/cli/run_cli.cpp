@@ -24,6 +24,7 @@
 #include "sim/io/deal_export.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
+#include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
 #include "sim/workflows/checkpoint.hpp"
 
@@ -293,10 +294,17 @@ void add_run_commands(CLI::App& app) {
       [shards, merge_out, merge] { merge_command(*shards, *merge_out, command_line_of(merge)); });
 
   auto scenario = std::make_shared<std::string>();
+  auto resolved = std::make_shared<bool>(false);
   auto* validate = app.add_subcommand("validate", "Check a scenario file without simulating");
   validate->add_option("scenario", *scenario, "Scenario file")->required();
-  validate->callback([scenario] {
+  validate->add_flag("--resolved", *resolved,
+                     "Print the full scenario with its `extends` chain resolved (JSON)");
+  validate->callback([scenario, resolved] {
     const Scenario s = load_scenario(*scenario);
+    if (*resolved) {
+      fmt::print("{}\n", read_scenario_document(*scenario).document.dump(2));
+      return;
+    }
     fmt::print(
         "{}: valid ({} regions, {} segments, {} seats, {} open deals, {} contracts, {} months)\n",
         *scenario, s.region_count(), s.segment_count(), s.seats.size(), s.pipeline.deals.size(),

@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "sim/io/csv.hpp"
 #include "sim/base/error.hpp"
+#include "sim/io/csv.hpp"
 #include "sim/io/json_reader.hpp"
 #include "sim/io/scenario_loader.hpp"
 

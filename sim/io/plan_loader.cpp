@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <map>
 
-#include "sim/io/csv.hpp"
 #include "sim/base/error.hpp"
+#include "sim/io/csv.hpp"
 #include "sim/io/json_reader.hpp"
 
 namespace opsim {

@@ -15,6 +15,7 @@
 #include "sim/base/random.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/json_reader.hpp"
+#include "sim/io/scenario_document.hpp"
 
 namespace opsim {
 
@@ -966,7 +967,10 @@ std::string sha256_of_file(const std::string& path) {
   if (!in) throw_input("{}: cannot open file (does it exist?)", path);
   std::ostringstream buffer;
   buffer << in.rdbuf();
-  const std::string bytes = buffer.str();
+  return sha256_of_bytes(buffer.str());
+}
+
+std::string sha256_of_bytes(const std::string& bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
@@ -1044,12 +1048,19 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   return scenario;
 }
 
+std::string scenario_sha256(const ScenarioDocument& resolved) {
+  return resolved.extends() ? sha256_of_bytes(resolved.document.dump())
+                            : sha256_of_file(resolved.files.front());
+}
+
 Scenario load_scenario(const std::string& path) {
-  const nlohmann::json document = read_json_file(path);
+  const ScenarioDocument resolved = read_scenario_document(path);
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
-  Scenario scenario = build_scenario(document, path, base_dir.empty() ? "." : base_dir);
-  scenario.sha256 = sha256_of_file(path);
-  scenario.input_files.insert(scenario.input_files.begin(), path);
+  Scenario scenario = build_scenario(resolved.document, path, base_dir.empty() ? "." : base_dir);
+  scenario.sha256 = scenario_sha256(resolved);
+  // The scenario file first, then the files it extends, then the CSV files it references.
+  scenario.input_files.insert(scenario.input_files.begin(), resolved.files.begin(),
+                              resolved.files.end());
   return scenario;
 }
 

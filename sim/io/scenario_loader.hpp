@@ -10,6 +10,7 @@
 
 #include "models/scenario.hpp"
 #include "sim/io/csv.hpp"
+#include "sim/io/scenario_document.hpp"
 
 namespace opsim {
 
@@ -25,7 +26,8 @@ class CsvCache {
   std::size_t files_read_ = 0;
 };
 
-//! Reads and validates a scenario file; CSV paths inside are relative to its folder.
+//! Reads and validates a scenario file (resolving `extends`); CSV paths inside are relative to
+//! its folder.
 Scenario load_scenario(const std::string& path);
 
 //! Validates an already parsed document (e.g. a sweep variant). `file` names it in messages;
@@ -38,5 +40,10 @@ nlohmann::json read_json_file(const std::string& path);
 
 //! Lower-case hex SHA-256 of a file's bytes.
 std::string sha256_of_file(const std::string& path);
+std::string sha256_of_bytes(const std::string& bytes);
+
+//! The scenario's identity: the file's SHA-256, or for a scenario that extends another, the
+//! SHA-256 of the resolved document.
+std::string scenario_sha256(const ScenarioDocument& resolved);
 
 }  // namespace opsim

@@ -19,8 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/random.hpp"
-#include "sim/io/scenario_loader.hpp"
 #include "sim/engine/summary.hpp"
+#include "sim/io/scenario_loader.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {

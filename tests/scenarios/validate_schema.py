@@ -3,7 +3,10 @@
 that deliberately bad documents are rejected at the expected place, and that the schema's
 objects have exactly the key sets the loader accepts (its allow_only lists).
 
-Usage: validate_schema.py SOURCE_DIR   (exit 0 = all checks passed)
+A scenario that extends another ("extends") is checked in its resolved form, as printed by
+`opsim validate --resolved`.
+
+Usage: validate_schema.py SOURCE_DIR OPSIM   (exit 0 = all checks passed)
 """
 
 import copy
@@ -11,6 +14,7 @@ import glob
 import json
 import os
 import re
+import subprocess
 import sys
 
 from scenario_checks import report, schema_validator
@@ -46,9 +50,9 @@ def object_key_sets(node):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3:
         raise SystemExit(__doc__)
-    root = sys.argv[1]
+    root, opsim = sys.argv[1], sys.argv[2]
     validator = schema_validator(root)
     schema = validator.schema
     failures = []
@@ -60,6 +64,9 @@ def main():
     for path in scenario_files:
         with open(path, encoding="utf-8") as f:
             document = json.load(f)
+        if "extends" in document:
+            document = json.loads(subprocess.run([opsim, "validate", "--resolved", path],
+                                                 check=True, capture_output=True, text=True).stdout)
         for error in errors_of(validator, document):
             failures.append(f"{os.path.basename(path)}: {pointer(error)}: {error.message}")
         print(f"checked {os.path.basename(path)}")

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "sim/workflows/backtest.hpp"
 #include "sim/io/history_reader.hpp"
+#include "sim/workflows/backtest.hpp"
 #include "tests/shared_data.hpp"
 
 namespace opsim {

@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "sim/engine/compare.hpp"
 #include "sim/base/error.hpp"
+#include "sim/engine/compare.hpp"
 #include "tests/scenario_builder.hpp"
 
 namespace opsim {

@@ -7,10 +7,10 @@
 #include <fmt/format.h>
 
 #include "models/calibration/fit.hpp"
+#include "sim/engine/runner.hpp"
 #include "sim/io/calibration_output.hpp"
 #include "sim/io/deal_export.hpp"
 #include "sim/io/history_reader.hpp"
-#include "sim/engine/runner.hpp"
 #include "sim/io/scenario_loader.hpp"
 #include "tests/scenario_builder.hpp"
 #include "tests/shared_data.hpp"

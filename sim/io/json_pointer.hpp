@@ -1,0 +1,19 @@
+// JSON pointers that may select array members by id, for every place that takes a pointer
+// (`--set`, scenario patches): "/segments[id=SMB]/win_rate", "/hiring_plan[id=emea-h1]/count".
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace opsim {
+
+//! Turns `text` (RFC 6901 plus `name[key=value]` tokens) into a plain pointer into `document`:
+//! a selector picks the one member of the array `name` whose `key` equals `value` (compared as
+//! text). Plain tokens are kept as written, so a pointer may name a member still to be added.
+//! InputError naming `where`, the selector and the closest ids when no member matches, or when
+//! the text is not a pointer.
+nlohmann::json::json_pointer resolve_pointer(const nlohmann::json& document,
+                                             const std::string& text, const std::string& where);
+
+}  // namespace opsim

@@ -1,0 +1,149 @@
+#include "sim/io/scenario_document.hpp"
+
+#include <filesystem>
+
+#include "sim/base/error.hpp"
+#include "sim/io/json_pointer.hpp"
+#include "sim/io/scenario_loader.hpp"
+
+namespace opsim {
+
+namespace fs = std::filesystem;
+
+bool is_file_key(const std::string& key) {
+  return key == "csv" || key == "prior_bookings_csv";
+}
+
+namespace {
+
+constexpr int kMaxDepth = 16;
+
+//! A relative path written in a file of folder `from`, as seen from folder `to`.
+std::string rebase(const std::string& path, const fs::path& from, const fs::path& to) {
+  const fs::path p(path);
+  if (p.is_absolute()) return path;
+  const fs::path target = fs::weakly_canonical(fs::absolute(from / p));
+  const fs::path relative = target.lexically_relative(fs::weakly_canonical(fs::absolute(to)));
+  return relative.empty() ? target.string() : relative.string();
+}
+
+//! Rewrites every file path in `node` from folder `from` to folder `to`.
+void rebase_files(nlohmann::json& node, const fs::path& from, const fs::path& to) {
+  if (node.is_array()) {
+    for (auto& item : node) rebase_files(item, from, to);
+    return;
+  }
+  if (!node.is_object()) return;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (is_file_key(it.key()) && it.value().is_string()) {
+      it.value() = rebase(it.value().get<std::string>(), from, to);
+    } else if (is_file_key(it.key()) && it.value().is_object() && it.value().contains("path") &&
+               it.value()["path"].is_string()) {
+      it.value()["path"] = rebase(it.value()["path"].get<std::string>(), from, to);
+    } else {
+      rebase_files(it.value(), from, to);
+    }
+  }
+}
+
+fs::path folder_of(const std::string& path) {
+  const fs::path parent = fs::path(path).parent_path();
+  return parent.empty() ? fs::path(".") : parent;
+}
+
+//! Applies the pointer operations of `patches` (at `file`: /patches) to `document`.
+void apply_patches(nlohmann::json& document, const nlohmann::json& patches,
+                   const std::string& file) {
+  if (!patches.is_array()) {
+    throw_input(
+        "{}: /patches: expected a list of operations such as "
+        "{{\"op\": \"replace\", \"path\": \"/segments[id=SMB]/win_rate\", \"value\": 0.25}}",
+        file);
+  }
+  for (std::size_t i = 0; i < patches.size(); ++i) {
+    const std::string where = fmt::format("{}: /patches/{}", file, i);
+    nlohmann::json op = patches[i];
+    if (!op.is_object() || !op.contains("op") || !op["op"].is_string() || !op.contains("path") ||
+        !op["path"].is_string()) {
+      throw_input(
+          "{}: an operation needs \"op\" (add, remove, replace, move, copy or test) and "
+          "\"path\"",
+          where);
+    }
+    for (const char* key : {"path", "from"}) {
+      if (!op.contains(key)) continue;
+      if (!op[key].is_string()) throw_input("{}/{}: expected a JSON pointer", where, key);
+      op[key] =
+          resolve_pointer(document, op[key].get<std::string>(), where + "/" + key).to_string();
+    }
+    try {
+      document = document.patch(nlohmann::json::array({op}));
+    } catch (const nlohmann::json::exception& e) {
+      throw_input("{}: the operation does not apply to the base scenario: {}", where, e.what());
+    }
+  }
+}
+
+ScenarioDocument resolve(const std::string& path, std::vector<fs::path>& chain) {
+  ScenarioDocument out;
+  nlohmann::json document = read_json_file(path);
+  out.files.push_back(path);
+  if (!document.is_object() || !document.contains("extends")) {
+    out.document = std::move(document);
+    return out;
+  }
+  const nlohmann::json& extends = document["extends"];
+  if (!extends.is_string() || extends.get<std::string>().empty()) {
+    throw_input("{}: /extends: expected the path of the base scenario, relative to this file",
+                path);
+  }
+  const fs::path base = folder_of(path) / extends.get<std::string>();
+  std::error_code error;
+  const fs::path identity = fs::weakly_canonical(fs::absolute(base), error);
+  for (const fs::path& seen : chain) {
+    if (seen == identity) {
+      throw_input(
+          "{}: /extends: \"{}\" leads back to {} (scenarios may not extend each other in "
+          "a cycle)",
+          path, extends.get<std::string>(), seen.string());
+    }
+  }
+  if (chain.size() >= kMaxDepth) {
+    throw_input("{}: /extends: more than {} scenarios deep", path, kMaxDepth);
+  }
+  if (!fs::exists(base)) {
+    throw_input(
+        "{}: /extends: the base scenario {} does not exist (paths are relative to this "
+        "file's folder)",
+        path, base.string());
+  }
+  chain.push_back(identity);
+  ScenarioDocument parent = resolve(base.string(), chain);
+  chain.pop_back();
+
+  nlohmann::json resolved = std::move(parent.document);
+  rebase_files(resolved, folder_of(base.string()), folder_of(path));
+  nlohmann::json merge = document;
+  merge.erase("extends");
+  nlohmann::json patches;
+  if (merge.contains("patches")) {
+    patches = merge["patches"];
+    merge.erase("patches");
+  }
+  resolved.merge_patch(merge);
+  if (!patches.is_null()) apply_patches(resolved, patches, path);
+  out.document = std::move(resolved);
+  out.files.insert(out.files.end(), parent.files.begin(), parent.files.end());
+  return out;
+}
+
+}  // namespace
+
+ScenarioDocument read_scenario_document(const std::string& path) {
+  std::vector<fs::path> chain;
+  std::error_code error;
+  chain.push_back(fs::weakly_canonical(fs::absolute(path), error));
+  return resolve(path, chain);
+}
+
+}  // namespace opsim
