@@ -29,6 +29,27 @@ bool is_shard_name(const std::string& name) {
   return std::regex_match(name, pattern);
 }
 
+//! The output layer's temporary for `name` (`.NAME.opsim-XXXXXX`), left by a run killed while
+//! writing it.
+bool is_temporary_of(const std::string& file_name, const std::string& name) {
+  const std::string prefix = "." + name + ".opsim-";
+  return file_name.size() == prefix.size() + 6 && file_name.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool is_shard_temporary(const std::string& file_name) {
+  static const std::regex pattern(R"(\.trials_[0-9]{12}_[0-9]{12}\.h5\.opsim-[A-Za-z0-9]{6})");
+  return std::regex_match(file_name, pattern);
+}
+
+//! Removes the temporaries of `name` in `folder` that an interrupted write left.
+void remove_temporaries_of(const fs::path& folder, const std::string& name) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(folder.empty() ? "." : folder, error)) {
+    if (is_temporary_of(entry.path().filename().string(), name))
+      remove_written_file(entry.path().string());
+  }
+}
+
 }  // namespace
 
 Checkpoint::Checkpoint(std::string path)
@@ -134,15 +155,22 @@ void Checkpoint::save(const Scenario& scenario, const RunResult& result,
 
 void Checkpoint::remove() const {
   if (single_file_) {
-    for (int r = 0; r < mpi::size(); ++r) remove_written_file(rank_file(r));
+    for (int r = 0; r < mpi::size(); ++r) {
+      remove_written_file(rank_file(r));
+      const fs::path file(rank_file(r));
+      remove_temporaries_of(file.parent_path(), file.filename().string());
+    }
     return;
   }
-  // Every shard-named file here is this run's: load() refused the folder otherwise.
+  // Every shard-named file here is this run's (load() refused the folder otherwise), and so is
+  // a shard's temporary left by a killed run.
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(path_, error)) {
-    if (is_shard_name(entry.path().filename().string())) remove_written_file(entry.path().string());
+    const std::string name = entry.path().filename().string();
+    if (is_shard_name(name) || is_shard_temporary(name)) remove_written_file(entry.path().string());
   }
   if (fs::exists(marker())) {
+    remove_temporaries_of(path_, kMarkerName);
     remove_written_file(marker());
     ::rmdir(path_.c_str());  // fails, harmlessly, when the user put files there
   }

@@ -95,6 +95,16 @@ TEST(OutputSafetyCli, ExportDealsRefusesToOverwriteTheRosterCsv) {
                {"--export-deals", roster.string()}, roster);
 }
 
+TEST(OutputSafetyCli, RunRefusesToOverwriteTheScenarioItExtends) {
+  TempDir dir;
+  const fs::path base = copy_global_saas(dir);
+  const fs::path alternative = dir / "global_saas_emea_h1.json";
+  fs::copy(test::source_dir() / "scenarios/global_saas_emea_h1.json", alternative);
+  expect_clash(
+      fmt::format("run {} -q --trials 10 --summary-json {}", alternative.string(), base.string()),
+      {"--summary-json", base.string()}, base);
+}
+
 TEST(OutputSafetyCli, CompareRefusesToOverwriteAScenario) {
   TempDir dir;
   const fs::path a = dir / "a.json", b = dir / "b.json";

@@ -60,6 +60,8 @@ TEST(Checkpoint, ResumedFolderRunEqualsTheUninterruptedRunAndKeepsForeignFiles) 
   first_part.first_trial = 40;
   first_part.end_trial = 80;
   checkpoint.save(c.scenario, run_trials(c.scenario, first_part), c.provenance);
+  // What a kill in the middle of writing the next shard leaves.
+  std::ofstream(folder / ".trials_000000000080_000000000120.h5.opsim-a1B2c3") << "partial";
 
   std::uint64_t resumed_at = 0;
   const RunResult resumed = run_checkpointed(c.scenario, c.provenance, c.options, &checkpoint, 40,

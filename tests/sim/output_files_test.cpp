@@ -5,11 +5,14 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <H5Cpp.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -104,6 +107,26 @@ TEST(OutputFiles, FifoTargetIsWrittenIntoNotReplaced) {
   ASSERT_EQ(::stat(fifo.c_str(), &info), 0);
   EXPECT_TRUE(S_ISFIFO(info.st_mode));
   EXPECT_THROW(write_file_by_name(fifo.string(), [](const std::string&) {}), InputError);
+}
+
+TEST(OutputFiles, SocketTargetIsRefusedAndKept) {
+  TempDir dir;
+  const fs::path socket_path = dir / "sock";
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  OutputPlan plan;
+  plan.add_output(socket_path.string(), "--summary-json");
+  EXPECT_THAT(input_error(plan), HasSubstr("a socket"));
+  EXPECT_THROW(write_text_file(socket_path.string(), [](std::ostream& out) { out << "x"; }),
+               InputError);
+  struct stat info {};
+  ASSERT_EQ(::stat(socket_path.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISSOCK(info.st_mode));
+  ::close(fd);
 }
 
 TEST(OutputFiles, PlanRefusesAnOutputThatIsAnInput) {
