@@ -252,7 +252,9 @@ ResultFileInfo read_result_info(const std::string& path) {
         info.total_trials > kMaxResultTrials)
       throw_input("{}: trials [{}, {}) of {} is not a valid range (at most {} trials)", path,
                   info.first_trial, info.end_trial, info.total_trials, kMaxResultTrials);
-    if (file.nameExists("/scenario/inputs/path")) {  // written since opsim records inputs
+    // Written since opsim records its inputs (H5Lexists needs each level to exist).
+    if (file.nameExists("/scenario") && file.nameExists("/scenario/inputs") &&
+        file.nameExists("/scenario/inputs/path")) {
       const auto paths = read_strings(file, "/scenario/inputs/path");
       const auto digests = read_strings(file, "/scenario/inputs/sha256");
       if (paths.size() != digests.size())

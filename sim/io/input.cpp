@@ -100,19 +100,6 @@ std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size
   return {line, column};
 }
 
-std::string escape_pointer_token(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out += c;
-  }
-  return out;
-}
-
 //! Follows the parser's events to know the JSON pointer of the value being read.
 class PointerTracker {
  public:
@@ -141,7 +128,7 @@ class PointerTracker {
     std::string out;
     for (const Frame& f : frames_) {
       out.push_back('/');
-      out.append(f.array ? std::to_string(f.index) : escape_pointer_token(f.key));
+      out.append(f.array ? std::to_string(f.index) : json_pointer_token(f.key));
     }
     return out.empty() ? "/" : out;
   }
@@ -301,6 +288,19 @@ std::string sha256_hex(std::string_view bytes) {
   hex.reserve(2 * length);
   for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
   return hex;
+}
+
+std::string json_pointer_token(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
+  }
+  return out;
 }
 
 std::string inputs_sha256(const std::vector<InputDigest>& inputs) {

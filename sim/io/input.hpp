@@ -66,6 +66,9 @@ void require_same_inputs(const std::vector<InputDigest>& recorded, const std::st
                          const std::vector<InputDigest>& current, const std::string& current_in,
                          std::string_view consequence);
 
+//! `key` as one token of a JSON pointer (RFC 6901: `~` -> `~0`, `/` -> `~1`).
+std::string json_pointer_token(std::string_view key);
+
 //! Parses JSON text (UTF-8; `//` and `/* */` comments allowed). Syntax errors name
 //! `name:line:column`; numbers that overflow a double and nesting deeper than 64 levels name
 //! the JSON pointer.

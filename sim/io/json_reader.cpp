@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "models/calendar.hpp"
+#include "sim/io/input.hpp"
 
 namespace opsim {
 
@@ -22,19 +23,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     }
   }
   return row[b.size()];
-}
-
-std::string escape_pointer_token(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out += c;
-  }
-  return out;
 }
 
 std::string show(const nlohmann::json& value) {
@@ -69,14 +57,14 @@ JsonNode JsonNode::at(std::string_view key) const {
   expect_object();
   auto it = value_->find(key);
   if (it == value_->end()) fail("required member \"{}\" is missing", key);
-  return JsonNode(*it, file_, pointer_ + "/" + escape_pointer_token(key));
+  return JsonNode(*it, file_, pointer_ + "/" + json_pointer_token(key));
 }
 
 std::optional<JsonNode> JsonNode::get(std::string_view key) const {
   expect_object();
   auto it = value_->find(key);
   if (it == value_->end() || it->is_null()) return std::nullopt;
-  return JsonNode(*it, file_, pointer_ + "/" + escape_pointer_token(key));
+  return JsonNode(*it, file_, pointer_ + "/" + json_pointer_token(key));
 }
 
 JsonNode JsonNode::at(std::size_t index) const {
@@ -107,7 +95,7 @@ void JsonNode::allow_only(const std::vector<std::string_view>& allowed) const {
   for (auto it = value_->begin(); it != value_->end(); ++it) {
     if (std::find(names.begin(), names.end(), it.key()) != names.end()) continue;
     const std::string suggestion = did_you_mean(it.key(), names);
-    JsonNode member(*it, file_, pointer_ + "/" + escape_pointer_token(it.key()));
+    JsonNode member(*it, file_, pointer_ + "/" + json_pointer_token(it.key()));
     if (!suggestion.empty())
       member.fail("unknown key \"{}\" (did you mean \"{}\"?)", it.key(), suggestion);
     member.fail("unknown key \"{}\" (allowed: {})", it.key(), fmt::join(names, ", "));

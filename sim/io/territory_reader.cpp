@@ -590,8 +590,8 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
     if (auto count = section.get("count")) p = static_cast<int>(count->integer(1, kMaxTerritories));
   }
   if (!problem.territories.empty() && p && *p != problem.territory_count())
-    section.at("count").fail("{} territories requested but the list has {}", *p,
-                             problem.territory_count());
+    (section.has("count") ? section.at("count") : section)
+        .fail("{} territories requested but the list has {}", *p, problem.territory_count());
   const JsonNode accounts = section.at("accounts");
   RawAccounts raw;
   if (accounts.is_string()) {

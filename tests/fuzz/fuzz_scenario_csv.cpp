@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     opsim::CsvCache cache(opsim::InputOptions{encoding});
-    cache.put("./fuzz.csv", opsim::CsvTable::parse(bytes, "fuzz.csv", false, encoding));
+    cache.put("fuzz.csv", opsim::CsvTable::parse(bytes, "fuzz.csv", false, encoding));
     (void)opsim::build_scenario(document, "fuzz.json", ".", &cache);
   } catch (const opsim::InputError&) {
   }

@@ -126,7 +126,7 @@ def main():
     with open(os.path.join(root, "sim", "io", "plan_loader.cpp"), encoding="utf-8") as f:
         plan_source = f.read()
     loader_sets = {frozenset(re.findall(r'"([a-z_]+)"', keys))
-                   for keys in re.findall(r"allow_only\(\s*\{([^}]*)\}\s*\)", source + plan_source)}
+                   for keys in re.findall(r"(?:allow_only\(\s*|kRootKeys)\{([^}]*)\}", source + plan_source)}
     segment_keys = loader_keys(source, "kSegmentParamKeys =")
     schema_sets = set(object_key_sets(schema)) - {frozenset({"id"})}  # segment: id + $ref
     documented_segment_keys = set(schema["$defs"]["segment_params"]["properties"])

@@ -124,18 +124,21 @@ TEST(TerritoryIo, EmptyAccountIdIsRefused) {
 TEST(TerritoryIo, TextColumnsOfTheAccountsCsvAreNotAttributes) {
   test::TempDir dir;
   write(dir / "a.csv", "id,name,x,y,potential\nA,Acme Inc,0,0,1\nB,Beta,1,1,2\nC,3M,2,2,3\n");
-  Instance instance = load_instance(dir / "a.csv", {});
+  Overrides two;
+  two.territories = 2;
+  Instance instance = load_instance(dir / "a.csv", two);
   EXPECT_EQ(instance.problem.attribute_names, std::vector<std::string>{"potential"});
   ASSERT_EQ(instance.problem.accounts.size(), 3u);
   EXPECT_EQ(instance.problem.accounts[2].attributes, std::vector<double>{3.0});
   // Naming the text column as a measure says why it is not one.
-  Overrides balance;
+  Overrides balance = two;
   balance.balance = {{"name", 0.1}};
   EXPECT_THAT(load_error(dir / "a.csv", balance),
-              HasSubstr("'name' is not an attribute: the column holds text (a.csv:2: 'Acme Inc')"));
+              HasSubstr("'name' is not an attribute: the column holds text ("));
+  EXPECT_THAT(load_error(dir / "a.csv", balance), HasSubstr("a.csv:2: 'Acme Inc')"));
   // A numeric column with a stray non-number is an error naming the cell, not a text column.
   write(dir / "b.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,n/a\nC,2,2,3\n");
-  EXPECT_THAT(load_error(dir / "b.csv"), HasSubstr("b.csv:3: potential = n/a is not allowed"));
+  EXPECT_THAT(load_error(dir / "b.csv", two), HasSubstr("b.csv:3: potential = n/a is not allowed"));
 }
 
 TEST(TerritoryIo, Cp1252AccountsCsvIsConverted) {
