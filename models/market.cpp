@@ -24,13 +24,13 @@ void sample_market(TrialState& state) {
   if (!market.level_uncertainty.empty()) {
     for (int r = 0; r < regions; ++r) {
       if (market.level_uncertainty[r] <= 0) continue;
-      Rng rng = state.rng(StreamId::parameters, state.tables.region_keys[r], slot(0));
+      TrialRng rng = state.rng(StreamId::parameters, state.tables.region_keys[r], slot(0));
       level_error[r] = market.level_uncertainty[r] * standard_normal(rng);
       state.work.variates.normals += 1;
     }
   }
   if (market.growth_uncertainty > 0) {
-    Rng rng = state.rng(StreamId::parameters, stable_hash("growth"), slot(0));
+    TrialRng rng = state.rng(StreamId::parameters, stable_hash("growth"), slot(0));
     growth_error = market.growth_uncertainty * standard_normal(rng);
     state.work.variates.normals += 1;
   }

@@ -118,7 +118,7 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
     write_capacity_hdf5(args.common.output, scenario, spec, result, provenance);
   if (!args.common.csv_dir.empty()) write_capacity_csv(args.common.csv_dir, scenario, spec, result);
   if (!args.common.xlsx.empty())
-    write_workbook(args.common.xlsx, capacity_workbook(scenario, result));
+    write_workbook(args.common.xlsx, capacity_workbook(scenario, spec, result));
   if (!args.common.quiet) {
     fmt::print("{}", format_capacity_table(scenario, spec, result));
     fmt::print("({} candidate columns simulated in {:.2f} s, search {:.2f} s)\n", result.candidates,

@@ -664,10 +664,12 @@ std::vector<XlsxTable> quota_workbook(const Scenario& scenario, const QuotaRunIn
   return tables;
 }
 
-std::vector<XlsxTable> capacity_workbook(const Scenario& scenario,
+std::vector<XlsxTable> capacity_workbook(const Scenario& scenario, const plan::CapacitySpec& spec,
                                          const plan::CapacityResult& result) {
-  std::vector<XlsxTable> tables{xlsx_table("Summary", capacity_attainment_table(result)),
-                                xlsx_table("Hiring plan", capacity_plan_table(scenario, result))};
+  std::vector<XlsxTable> tables{
+      xlsx_table("Summary", capacity_attainment_table(result)),
+      xlsx_table("Hiring plan", capacity_plan_table(scenario, spec, result)),
+      xlsx_table("Headcount", headcount_table(scenario, spec, result))};
   tables.front().note = fmt::format("{} hires, cost {}, {} trials; amounts in {}.",
                                     result.hires.size(), format_grouped(result.cost), result.trials,
                                     scenario.fx.currencies[scenario.fx.reporting].code);

@@ -57,7 +57,7 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
 std::vector<XlsxTable> quota_workbook(const Scenario& scenario, const QuotaRunInfo& info,
                                       const plan::QuotaReport& report,
                                       const plan::CompResult* comp);
-std::vector<XlsxTable> capacity_workbook(const Scenario& scenario,
+std::vector<XlsxTable> capacity_workbook(const Scenario& scenario, const plan::CapacitySpec& spec,
                                          const plan::CapacityResult& result);
 
 }  // namespace opsim
