@@ -42,7 +42,7 @@ TEST(BenchCli, BadInputExitsTwo) {
   TempDir dir;
   auto missing = run_opsim(fmt::format("bench {}", (dir / "absent.json").string()));
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_THAT(missing.output, HasSubstr("cannot open file"));
+  EXPECT_THAT(missing.output, HasSubstr("no such file"));
   auto threads = run_opsim(fmt::format("bench {} --threads-list 1,0", fixture()));
   EXPECT_EQ(threads.exit_code, 2);
   auto memory = run_opsim(fmt::format("bench {} --trials 1000 --max-memory 1K", fixture()));

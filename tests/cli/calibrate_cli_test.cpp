@@ -50,7 +50,7 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
       {fmt::format("calibrate --opportunities {} --as-of 2017-13-01", csv),
        "--as-of: '2017-13-01' is not a date"},
       {"calibrate --opportunities /no/such/file.csv --as-of 2017-04",
-       "/no/such/file.csv: cannot open file"},
+       "/no/such/file.csv: no such file"},
       {"calibrate --as-of 2017-04", "no history given"},
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 --map closed", csv),
        "--map: 'closed' is not FIELD=COLUMN"},

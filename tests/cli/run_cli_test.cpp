@@ -205,7 +205,7 @@ TEST(RunCli, CsvNumbersAreRoundedAndUndefinedIsEmpty) {
 TEST(RunCli, MissingScenarioFile) {
   TempDir dir;
   expect_rejected(dir, fmt::format("run {} {}", (dir / "absent.json").string(), all_outputs(dir)),
-                  {"absent.json", "cannot open file"}, {});
+                  {"absent.json", "no such file"}, {});
 }
 
 TEST(RunCli, InvalidJsonNamesLineAndColumn) {
@@ -278,7 +278,7 @@ TEST(RunCli, RaggedCsvRow) {
 }
 
 TEST(RunCli, MissingCsvFile) {
-  expect_deals_csv_rejected("", {"deals.csv", "cannot open file"});
+  expect_deals_csv_rejected("", {"deals.csv", "no such file"});
 }
 
 TEST(RunCli, AbsurdTrialCounts) {

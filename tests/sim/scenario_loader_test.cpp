@@ -258,7 +258,7 @@ TEST_F(ScenarioFixture, EmptyCsv) {
 TEST_F(ScenarioFixture, MissingCsvFile) {
   write([](nlohmann::json& d) { d["installed_base"]["csv"] = "exports/contracts.csv"; });
   EXPECT_THAT(error_of_load(),
-              AllOf(HasSubstr(csv_path("exports/contracts.csv")), HasSubstr("cannot open file")));
+              AllOf(HasSubstr(csv_path("exports/contracts.csv")), HasSubstr("no such file")));
 }
 
 TEST_F(ScenarioFixture, MissingScenarioFile) {
@@ -267,7 +267,7 @@ TEST_F(ScenarioFixture, MissingScenarioFile) {
     ADD_FAILURE() << "a missing scenario file loaded";
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(),
-                AllOf(HasSubstr(csv_path("nowhere.json")), HasSubstr("cannot open file")));
+                AllOf(HasSubstr(csv_path("nowhere.json")), HasSubstr("no such file")));
   }
 }
 
