@@ -266,8 +266,7 @@ TEST_F(ScenarioFixture, MissingScenarioFile) {
     load_scenario(csv_path("nowhere.json"));
     ADD_FAILURE() << "a missing scenario file loaded";
   } catch (const InputError& e) {
-    EXPECT_THAT(e.what(),
-                AllOf(HasSubstr(csv_path("nowhere.json")), HasSubstr("no such file")));
+    EXPECT_THAT(e.what(), AllOf(HasSubstr(csv_path("nowhere.json")), HasSubstr("no such file")));
   }
 }
 
