@@ -70,11 +70,13 @@ void check_writable_target(const std::string& path, const std::string& role, Out
   if (!info || S_ISREG(info->st_mode)) return;
   if (is_stream(info->st_mode) && kind == OutputKind::text) return;
   if (is_stream(info->st_mode)) {
-    throw_input("{} {}: is {}; this output is HDF5, which needs a regular file", role, path,
+    throw_input("{} {}: is {}; this output (HDF5 or a workbook) needs a regular file", role, path,
                 kind_of(info->st_mode));
   }
-  throw_input("{} {}: is {}; opsim writes only regular files, character devices and FIFOs", role,
-              path, kind_of(info->st_mode));
+  throw_input(
+      "{} {}: is {}; opsim writes a regular file here (text outputs also into a character "
+      "device or FIFO)",
+      role, path, kind_of(info->st_mode));
 }
 
 void check_folder(const std::string& directory, const std::string& role) {
