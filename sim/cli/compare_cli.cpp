@@ -321,10 +321,14 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
       "\n{}, mean per fiscal year and region (all segments); differences paired with common "
       "random numbers\n",
       metric);
+  // Scenario names are long: columns carry a short key, and a legend names each scenario.
+  auto key = [](std::size_t i) { return i == 0 ? std::string("base") : fmt::format("alt{}", i); };
+  for (std::size_t i = 0; i < summaries.size(); ++i)
+    text += fmt::format("  {:<5} = {}\n", key(i), summaries[i].first);
   text += fmt::format("{:<8} {:<7}", "period", "region");
-  for (const auto& [name, summary] : summaries) text += fmt::format(" {:>10.10}", name);
-  for (const auto& c : comparisons)
-    text += fmt::format(" {:>18.18} {:>9} {:>8}", "diff " + c.name, "P(better)", "var.red.");
+  for (std::size_t i = 0; i < summaries.size(); ++i) text += fmt::format(" {:>10}", key(i));
+  for (std::size_t i = 0; i < comparisons.size(); ++i)
+    text += fmt::format(" {:>18} {:>9} {:>8}", key(i + 1) + " - base", "P(better)", "var.red.");
   text += "\n";
   std::vector<std::string> partial;
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
@@ -357,9 +361,9 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
   for (const auto& label : partial) text += fmt::format("* {}\n", label);
   if (!summaries.front().second.targets.empty()) {
     text += fmt::format("\n{:<34}", "P(reach) ±SE");
-    for (const auto& [name, summary] : summaries) text += fmt::format(" {:>13.13}", name);
+    for (std::size_t i = 0; i < summaries.size(); ++i) text += fmt::format(" {:>13}", key(i));
     for (std::size_t a = 1; a < summaries.size(); ++a)
-      text += fmt::format(" {:>13.13}", "diff " + summaries[a].first);
+      text += fmt::format(" {:>13}", key(a) + " - base");
     text += "\n";
     const auto& reference = summaries.front().second.targets;
     for (std::size_t i = 0; i < reference.size(); ++i) {
