@@ -3,9 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
-#include <regex>
 #include <utility>
 
 #include <fmt/format.h>
@@ -24,9 +24,20 @@ namespace {
 //! Marks a checkpoint folder opsim created, so that only such a folder is removed at the end.
 constexpr const char* kMarkerName = ".opsim-checkpoint";
 
+//! `text` from `at` is `count` characters each accepted by `ok`.
+template <class Accept>
+bool run_of(const std::string& text, std::size_t at, std::size_t count, Accept ok) {
+  if (text.size() < at + count) return false;
+  return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(at),
+                     text.begin() + static_cast<std::ptrdiff_t>(at + count),
+                     [&](char c) { return ok(static_cast<unsigned char>(c)); });
+}
+
+//! `trials_DDDDDDDDDDDD_DDDDDDDDDDDD.h5` (12 digits each), the shard names opsim writes.
 bool is_shard_name(const std::string& name) {
-  static const std::regex pattern(R"(trials_[0-9]{12}_[0-9]{12}\.h5)");
-  return std::regex_match(name, pattern);
+  const auto digit = [](unsigned char c) { return std::isdigit(c) != 0; };
+  return name.size() == 35 && name.compare(0, 7, "trials_") == 0 && run_of(name, 7, 12, digit) &&
+         name[19] == '_' && run_of(name, 20, 12, digit) && name.compare(32, 4, ".h5") == 0;
 }
 
 //! The output layer's temporary for `name` (`.NAME.opsim-XXXXXX`), left by a run killed while
@@ -36,9 +47,12 @@ bool is_temporary_of(const std::string& file_name, const std::string& name) {
   return file_name.size() == prefix.size() + 6 && file_name.compare(0, prefix.size(), prefix) == 0;
 }
 
+//! `.SHARD.opsim-XXXXXX` for a shard name SHARD (the output layer's temporary).
 bool is_shard_temporary(const std::string& file_name) {
-  static const std::regex pattern(R"(\.trials_[0-9]{12}_[0-9]{12}\.h5\.opsim-[A-Za-z0-9]{6})");
-  return std::regex_match(file_name, pattern);
+  const auto alnum = [](unsigned char c) { return std::isalnum(c) != 0; };
+  return file_name.size() == 1 + 35 + 7 + 6 && file_name[0] == '.' &&
+         is_shard_name(file_name.substr(1, 35)) && file_name.compare(36, 7, ".opsim-") == 0 &&
+         run_of(file_name, 43, 6, alnum);
 }
 
 //! Removes the temporaries of `name` in `folder` that an interrupted write left.
