@@ -162,7 +162,9 @@ void run_command(const RunArgs& args, const std::string& command_line) {
                               scenario.name,
                               std::filesystem::absolute(args.scenario).string(),
                               trials};
-  const auto [my_first, my_end] = mpi::share_of(first, end);
+  // Plain variables, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+  const auto share = mpi::share_of(first, end);
+  const std::uint64_t my_first = share.first, my_end = share.second;
 
   std::optional<RunResult> done;
   std::optional<Checkpoint> checkpoint;
