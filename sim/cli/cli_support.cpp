@@ -99,6 +99,11 @@ CLI::Option* add_summary_json_option(CLI::App* command, std::string& path,
   return command->add_option("--summary-json", path, help);
 }
 
+CLI::Option* add_xlsx_option(CLI::App* command, std::string& path) {
+  return command->add_option("--xlsx", path,
+                             "Write an Excel workbook (Summary, then one sheet per table)");
+}
+
 CLI::Option* add_quiet_flag(CLI::App* command, bool& quiet) {
   return command->add_flag("-q,--quiet", quiet,
                            "Print nothing on standard output and no progress (errors still go to "

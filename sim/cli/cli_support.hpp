@@ -52,6 +52,8 @@ CLI::Option* add_csv_option(CLI::App* command, std::string& folder,
                                 "files in it are kept)");
 CLI::Option* add_summary_json_option(CLI::App* command, std::string& path,
                                      const std::string& help = "Write the summary as JSON");
+//! --xlsx: an Excel workbook (a Summary sheet for people, then one sheet per table).
+CLI::Option* add_xlsx_option(CLI::App* command, std::string& path);
 //! -q/--quiet: nothing on standard output and no progress; errors still go to standard error.
 CLI::Option* add_quiet_flag(CLI::App* command, bool& quiet);
 //! The scenario file and every CSV it references, as inputs no output may overwrite.

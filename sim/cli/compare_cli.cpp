@@ -442,7 +442,7 @@ void add_paired_options(CLI::App* command, PairedArgs& args) {
   command->add_option("--metric", args.metric, "Metric compared (default new_bookings)");
   add_output_option(command, args.output, "Write the comparison to this HDF5 file");
   add_csv_option(command, args.csv_dir);
-  command->add_option("--xlsx", args.xlsx, "Write an Excel workbook");
+  add_xlsx_option(command, args.xlsx);
   add_quiet_flag(command, args.quiet);
 }
 

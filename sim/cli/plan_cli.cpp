@@ -42,7 +42,7 @@ void add_common_options(CLI::App* app, CommonArgs& args) {
   app->add_option("scenario", args.scenario, "Scenario file (JSON, schema_version 1)")->required();
   add_output_option(app, args.output, "Write the results to this HDF5 file");
   add_csv_option(app, args.csv_dir);
-  app->add_option("--xlsx", args.xlsx, "Write an Excel workbook");
+  add_xlsx_option(app, args.xlsx);
   add_trials_option(app, args.trials);
   add_seed_option(app, args.seed);
   add_threads_option(app, args.threads);

@@ -294,8 +294,7 @@ void add_run_commands(CLI::App& app) {
                   "Refuse to start above this memory estimate (e.g. 4G)");
   add_summary_json_option(run, args->summary_json);
   add_csv_option(run, args->csv_dir);
-  run->add_option("--xlsx", args->xlsx,
-                  "Write an Excel workbook (Summary, then one sheet per table)");
+  add_xlsx_option(run, args->xlsx);
   run->add_option("--trial-range", args->trial_range,
                   "Run only trials A:B and write them as a shard (-o)");
   run->add_option("--checkpoint", args->checkpoint,
@@ -320,7 +319,7 @@ void add_run_commands(CLI::App& app) {
   add_output_option(merge, merge_out->output, "Merged HDF5 file")->required();
   add_summary_json_option(merge, merge_out->summary_json);
   add_csv_option(merge, merge_out->csv_dir);
-  merge->add_option("--xlsx", merge_out->xlsx, "Write an Excel workbook");
+  add_xlsx_option(merge, merge_out->xlsx);
   add_quiet_flag(merge, merge_out->quiet);
   merge->add_flag("--detail", merge_out->detail, "Print every table (default: one screen)");
   merge->callback(
