@@ -840,6 +840,19 @@ CycleFit kaplan_meier_cycle(const std::vector<int>& closed, const std::vector<in
   return fit;
 }
 
+std::vector<double> resolution_cycle_pmf(const Calibration& fit) {
+  std::vector<double> pmf = fit.cycle.pmf;
+  double total = 0.0;
+  for (std::size_t k = 0; k < pmf.size(); ++k) {
+    pmf[k] *= std::exp(-fit.monthly_log_trend.value * static_cast<double>(k));
+    total += pmf[k];
+  }
+  if (total > 0) {
+    for (double& p : pmf) p /= total;
+  }
+  return pmf;
+}
+
 Calibration fit_history(const History& history, const FitOptions& options) {
   Calibration cal;
   cal.options = options;

@@ -195,4 +195,11 @@ CycleFit kaplan_meier_cycle(const std::vector<int>& closed, const std::vector<in
                             int max_months, const std::vector<int>& closed_entry = {},
                             const std::vector<int>& censored_entry = {});
 
+//! The sales cycle as a scenario's `cycle_months` means it. Kaplan-Meier follows deals from
+//! their creation (the cohort view); the engine draws the cycle of each deal that resolves in a
+//! month (the resolution view). When the flow grows by e^beta a month, a cohort meets more
+//! resolving deals at older ages, P_cohort(k) ∝ P_resolution(k) e^{beta k}, so the scenario's
+//! pmf is the fitted one times e^{-beta k}, normalised (beta: the fitted monthly log trend).
+std::vector<double> resolution_cycle_pmf(const Calibration& fit);
+
 }  // namespace opsim::calibration

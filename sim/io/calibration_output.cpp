@@ -116,7 +116,7 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
         {"id", fit.segments[s]},
         {"win_rate", fit.segment_win_rates[s].rate.value},
         {"quarter_end_win_multiplier", std::clamp(fit.quarter_end_multiplier.value, 0.0, 10.0)},
-        {"cycle_months", fit.cycle.pmf},
+        {"cycle_months", resolution_cycle_pmf(fit)},
         {"productivity_growth", growth}};
     if (size.deals > 0) {
       segment["deal_size"] = scenario_deal_size(size);
