@@ -101,19 +101,21 @@ std::string backtest_section(H5Reader& f) {
   // PIT histograms of the monthly forecasts: flat when the forecast is calibrated.
   const auto histogram = f.doubles("/pooled/pit_histogram");  // [kind][method][10]
   const auto count = f.doubles("/pooled/count");              // [kind][method]
-  SvgChart pit_chart("PIT of the monthly forecasts (flat = calibrated)", "PIT decile",
-                     "share of rows");
+  SvgChart pit_chart("PIT of the monthly forecasts (flat = calibrated)",
+                     "PIT decile (1: the actual in the forecast's lowest tenth)", "share of rows");
   pit_chart.y_format([](double v) { return format_percent(v, 0); });
-  pit_chart.x_format([](double v) { return format_user_value(v); });
+  std::vector<std::string> deciles;
+  for (int b = 1; b <= 10; ++b) deciles.push_back(std::to_string(b));
+  pit_chart.x_categories(deciles);
   pit_chart.y_from_zero(true);
   for (std::size_t m = 0; m < kMethods && m < methods.size(); ++m) {
     if (!(count[m] > 0)) continue;
     std::vector<double> x, share;
     for (std::size_t b = 0; b < 10; ++b) {
-      x.push_back(0.05 + 0.1 * static_cast<double>(b) + (static_cast<double>(m) - 1) * 0.028);
+      x.push_back(static_cast<double>(b) + (static_cast<double>(m) - 1) * 0.28);
       share.push_back(histogram[m * 10 + b] / count[m]);
     }
-    pit_chart.bars(x, share, 0.026, kMethodColour[m], methods[m]);
+    pit_chart.bars(x, share, 0.26, kMethodColour[m], methods[m]);
   }
   pit_chart.horizontal_marker(0.1, "#5a6572", "uniform");
   html += "<h2>Calibration</h2>\n<div class=\"charts\">" + pit_chart.render(640, 300);
@@ -121,7 +123,7 @@ std::string backtest_section(H5Reader& f) {
   // CRPS of each method against the model's over the same rows (lower is better).
   const auto crps = f.doubles("/pooled/crps");
   const auto model_crps = f.doubles("/pooled/model_on_same_rows/crps");
-  SvgChart crps_chart("Mean CRPS per month: each baseline and the model on the same rows", "method",
+  SvgChart crps_chart("Mean monthly CRPS: each baseline vs the model on its rows", "method",
                       "CRPS (lower is better)");
   crps_chart.y_format([](double v) { return format_amount(v); });
   crps_chart.x_categories(methods);
