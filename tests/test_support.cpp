@@ -1,5 +1,7 @@
 #include "tests/test_support.hpp"
 
+#include "tests/progress_lines.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 #include <array>
@@ -7,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 namespace opsim::test {
 
@@ -26,6 +29,26 @@ std::filesystem::path shared_data_dir() {
 
 bool python_has_plotting() {
   return run_shell("/usr/bin/python3 -c 'import h5py, matplotlib, numpy'").exit_code == 0;
+}
+
+std::size_t progress_lines(const std::string& output, const std::string& unit) {
+  std::size_t count = 0;
+  std::istringstream lines(output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    unsigned long long done = 0, total = 0;
+    char name[32] = {};
+    int end = 0;
+    if (std::sscanf(line.c_str(), "opsim: %llu/%llu %31s (%*[^)]), %n", &done, &total, name,
+                    &end) != 3 ||
+        end == 0)
+      continue;
+    if (name != unit || done == 0 || done >= total) continue;
+    if (line.find(" " + unit + "/s, ETA ", static_cast<std::size_t>(end)) == std::string::npos)
+      continue;
+    ++count;
+  }
+  return count;
 }
 
 CommandResult run_opsim(const std::string& args) {

@@ -1264,6 +1264,7 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
   const auto work_budget = static_cast<std::uint64_t>(std::llround(settings.work_limit * 1e6));
   std::vector<Outcome> outcomes(starts);
   std::atomic<bool> stop{false};
+  std::atomic<int> finished{0};
   tbb::task_arena arena(std::max(1, settings.threads));
   arena.execute([&] {
     tbb::parallel_for(0, starts, 1, [&](int start) {
@@ -1284,6 +1285,7 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
       if (settings.target && outcome.evaluation.feasible &&
           outcome.evaluation.objective <= *settings.target)
         stop.store(true);
+      if (settings.progress) settings.progress(++finished);
     });
   });
   SearchResult result;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,8 @@ struct SearchSettings {
   int max_idle = 0;  //!< VNS iterations without improvement before a start ends; 0 = by size
   //! Centres the compactness search starts from (start 0), e.g. a previous alignment's.
   std::optional<Alignment> initial;
+  //! Called with the number of starts finished so far, from worker threads (calls may overlap).
+  std::function<void(int)> progress;
 };
 
 struct SearchResult {

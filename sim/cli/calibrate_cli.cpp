@@ -1,4 +1,5 @@
 // `opsim calibrate` and `opsim backtest`.
+#include <algorithm>
 #include <fstream>
 #include <memory>
 
@@ -161,11 +162,15 @@ void calibrate_command(const CalibrateArgs& args) {
                 {{args.output, "-o"},
                  {args.report.empty() ? "" : args.report + ".json", "--report"},
                  {args.report.empty() ? "" : args.report + ".txt", "--report"}});
+  // Coarse: reading the history, fitting it, writing the scenario.
+  ProgressBar progress(3, !args.source.quiet, "steps");
   ReadReport read;
   const calibration::History history = read_history(source, read);
+  progress.update(1);
   calibration::FitOptions options = fit_options(args.source);
   options.as_of = parse_cutoff(args.source.as_of, "--as-of");
   const calibration::Calibration fit = calibration::fit_history(history, options);
+  progress.update(2);
   ScenarioRequest request;
   request.months = args.months;
   request.trials = args.trials;
@@ -181,6 +186,7 @@ void calibrate_command(const CalibrateArgs& args) {
     write_text(args.report + ".json", fit_report_json(fit, read).dump(2) + "\n");
     write_text(args.report + ".txt", text);
   }
+  progress.finish();
   if (!args.source.quiet) fmt::print("{}", text);
 }
 
@@ -215,7 +221,12 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
   options.trailing_months = args.trailing;
   options.scenario.currency = args.source.currency;
   options.scenario.earliest_open_stage = read.earliest_open_stage;
+  const auto origins = static_cast<std::uint64_t>(
+      std::max(0, (options.last_origin - options.first_origin) / options.step + 1));
+  ProgressBar progress(origins * options.trials, !args.source.quiet);
+  options.progress = [&progress](std::uint64_t n) { progress.update(n); };
   const BacktestResult result = run_backtest(history, options);
+  progress.finish();
   if (!args.output.empty()) write_backtest_hdf5(args.output, result, command_line);
   if (!args.csv.empty()) write_backtest_csv(args.csv, result);
   if (!args.summary_json.empty())

@@ -62,8 +62,9 @@ int run_app(int argc, char** argv) {
   // Accepted after the command name too (fallthrough): opsim run X --progress-every 10.
   app.fallthrough();
   app.add_option("--progress-every", ProgressBar::interval(),
-                 "Seconds between progress lines when stderr is not a terminal (default 60)")
-      ->check(CLI::Range(0.1, 86400.0));
+                 "Seconds between progress lines when stderr is not a terminal (default 60; 0 = "
+                 "a line at every update)")
+      ->check(CLI::Range(0.0, 86400.0));
   set_command_line(argc, argv);
   try {
     add_run_commands(app);

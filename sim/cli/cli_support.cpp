@@ -169,8 +169,15 @@ std::string format_duration(double seconds) {
   return fmt::format("{}s", s);
 }
 
+std::function<void(std::uint64_t)> ProgressBar::step(std::uint64_t units) {
+  const std::uint64_t offset = steps_;
+  steps_ += units;
+  return [this, offset](std::uint64_t done) { update(offset + done); };
+}
+
 void ProgressBar::update(std::uint64_t done) {
   if (!enabled_ || total_ == 0) return;
+  const std::lock_guard<std::mutex> lock(mutex_);
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double fraction = static_cast<double>(done) / static_cast<double>(total_);

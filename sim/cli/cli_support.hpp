@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -73,8 +75,13 @@ const InputOptions& input_options();
 class ProgressBar {
  public:
   ProgressBar(std::uint64_t total, bool enabled, std::string unit = "trials");
+  //! Safe to call from several threads (calls are serialised).
   void update(std::uint64_t done);
   void finish();
+  //! A callback for the next `units` of the work, done in steps one after another (the runs of
+  //! a comparison, the passes of a quota run): it reports the units of the earlier steps plus
+  //! its argument, the units of this step done so far.
+  std::function<void(std::uint64_t)> step(std::uint64_t units);
 
   //! Seconds between log lines off a terminal (--progress-every; default 60).
   static double& interval();
@@ -87,6 +94,8 @@ class ProgressBar {
   std::string unit_;
   std::chrono::steady_clock::time_point start_;
   double last_line_ = 0.0;
+  std::uint64_t steps_ = 0;  //!< units of the steps handed out by step()
+  std::mutex mutex_;
 };
 
 //! "1h 02m", "6m 11s", "42s".

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -248,9 +249,11 @@ void cluster_bench_command(const ClusterBenchArgs& args) {
         const PairedCell& x = c.cells[(p * layout.regions + layout.regions - 1) * layout.segments +
                                       layout.segments - 1];
         fmt::print(
-            "  compare {} vs {}, {} total new bookings ({} trials): variance reduction {:.0f}x "
+            "  compare {} vs {}, {} total new bookings ({} trials): variance reduction {} "
             "(paired SE {:.0f}, independent SE {:.0f})\n",
-            path, args.scenario, layout.periods[p].label, args.compare_trials, x.variance_reduction,
+            path, args.scenario, layout.periods[p].label, args.compare_trials,
+            std::isnan(x.variance_reduction) ? std::string("undefined (identical)")
+                                             : fmt::format("{:.0f}x", x.variance_reduction),
             x.se, x.se_independent);
         comparisons.push_back({{"alternative", path},
                                {"period", layout.periods[p].label},

@@ -21,6 +21,7 @@
 #include "sim/io/output_files.hpp"
 #include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
+#include "sim/io/sweep_text.hpp"
 #include "sim/io/xlsx.hpp"
 
 namespace opsim::cli {
@@ -46,25 +47,15 @@ struct Arm {
   RunResult independent;
 };
 
-//! Progress over every run of a comparison or sweep (rank 0's share under MPI).
-struct ArmProgress {
-  ProgressBar bar;
-  std::uint64_t done = 0;
-};
-
+//! `progress`: the bar over every run of a comparison or sweep (rank 0's share under MPI).
 RunResult run_arm(const Scenario& scenario, std::uint64_t trials, std::uint64_t seed, int threads,
-                  ArmProgress* progress = nullptr) {
+                  ProgressBar* progress = nullptr) {
   RunOptions options;
   options.end_trial = trials;
   options.seed = seed;
   options.threads = threads;
-  if (progress) {
-    const std::uint64_t offset = progress->done;
-    options.progress = [progress, offset](std::uint64_t n) { progress->bar.update(offset + n); };
-  }
-  RunResult result = mpi::run_distributed(scenario, options);
-  if (progress) progress->done += trials;
-  return result;
+  if (progress) options.progress = progress->step(trials);
+  return mpi::run_distributed(scenario, options);
 }
 
 int metric_of(const std::string& name) {
@@ -404,14 +395,13 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   const std::uint64_t trials = args.trials.value_or(base.scenario.simulation.trials);
   const std::uint64_t seed = args.seed.value_or(base.scenario.simulation.seed);
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
-  ArmProgress progress{
-      ProgressBar(trials * (1 + 2 * alternatives.size()), !args.quiet && mpi::rank() == 0)};
+  ProgressBar progress(trials * (1 + 2 * alternatives.size()), !args.quiet && mpi::rank() == 0);
   base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
   for (auto& alt : alternatives) {
     alt.paired = run_arm(alt.scenario, trials, seed, threads, &progress);
     alt.independent = run_arm(alt.scenario, trials, independent_seed(seed), threads, &progress);
   }
-  progress.bar.finish();
+  progress.finish();
   if (mpi::rank() != 0) return;
   std::vector<ScenarioComparison> comparisons;
   std::vector<std::pair<std::string, Summary>> summaries;
@@ -538,7 +528,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   const std::uint64_t trials = args.trials.value_or(base.scenario.simulation.trials);
   const std::uint64_t seed = args.seed.value_or(base.scenario.simulation.seed);
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
-  ArmProgress progress{ProgressBar(trials * (1 + variants), !args.quiet && mpi::rank() == 0)};
+  ProgressBar progress(trials * (1 + variants), !args.quiet && mpi::rank() == 0);
   base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
 
   struct Row {
@@ -547,6 +537,10 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   };
   std::vector<std::string> columns;
   std::vector<Row> rows;
+  SweepText table;  // the terminal's view
+  for (const auto& axis : axes) table.axes.push_back(axis.text);
+  table.metric = args.metric;
+  table.currency = base.scenario.fx.currencies[base.scenario.fx.reporting].code;
   for (std::size_t v = 0; v < variants; ++v) {
     nlohmann::json variant = document;
     Row row;
@@ -586,6 +580,11 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
         if (first_row) columns.push_back(fmt::format("{}_{}_{}", args.metric, label, name));
         row.outputs.push_back(value);
       }
+      if (first_row) {
+        table.years.push_back(period.partial() ? fmt::format("{} partial {}/{}", period.label,
+                                                             period.months_covered, period.months())
+                                               : period.label);
+      }
     }
     for (const auto& t : summary.targets) {
       if (first_row) {
@@ -593,11 +592,18 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
             fmt::format("p_target_{}_{}_{}", t.target.metric, layout.periods[t.period].label,
                         t.target.region < 0 ? "total" : scenario.regions[t.target.region].id));
       }
+      if (first_row) {
+        table.targets.push_back(
+            fmt::format("{} {} {}", t.target.metric, layout.periods[t.period].label,
+                        t.target.region < 0 ? "total" : scenario.regions[t.target.region].id));
+      }
       row.outputs.push_back(t.probability);
     }
+    table.values.push_back(row.values);
+    table.outputs.push_back(row.outputs);
     rows.push_back(std::move(row));
   }
-  progress.bar.finish();
+  progress.finish();
   if (mpi::rank() != 0) return;
 
   std::vector<std::string> header;
@@ -660,16 +666,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
         "sweep of {} variants, {} trials each, paired with the base (seed {}); {} CSV file(s) read "
         "once\n",
         rows.size(), trials, seed, cache.files_read());
-    fmt::print("{}\n", fmt::join(header, " | "));
-    for (const auto& row : rows) {
-      std::vector<std::string> cells;
-      for (double v : row.values) cells.push_back(format_user_value(v));
-      for (std::size_t i = 0; i < row.outputs.size(); ++i) {
-        cells.push_back(is_probability(columns[i]) ? format_percent(row.outputs[i])
-                                                   : format_amount(row.outputs[i]));
-      }
-      fmt::print("{}\n", fmt::join(cells, " | "));
-    }
+    fmt::print("{}", format_sweep_table(table));
   }
 }
 

@@ -109,9 +109,12 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   }
   check_outputs(args.common, scenario, capacity_csv_names(), {},
                 {{args.emit_scenario, "--emit-scenario"}});
-  const RunOptions options = run_options(scenario, args.common);
+  RunOptions options = run_options(scenario, args.common);
+  ProgressBar progress(2 * options.end_trial, !args.common.quiet);
+  options.progress = [&progress](std::uint64_t n) { progress.update(n); };
   const plan::CapacityResult result =
       plan::search_capacity(scenario, spec, args.confidence, capacity_run(options));
+  progress.finish();
   const Provenance provenance = plan_provenance(scenario, command_line, options);
   // An infeasible search still writes its best plan (status "infeasible") before exiting 3.
   if (!args.common.output.empty())
@@ -248,12 +251,13 @@ RunOptions rank_share(RunOptions options) {
 }
 
 QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& fy,
-                             const RunOptions& base_options) {
+                             const RunOptions& base_options, ProgressBar& progress) {
   QuotaRun run;
   SeatMonthRecording recording;
   recording.bookings = false;
   tbb::enumerable_thread_specific<plan::OccupancyCounts> occupancy;
   RunOptions options = rank_share(base_options);
+  options.progress = progress.step(options.end_trial - options.first_trial);
   options.seat_months = &recording;
   options.observe_trial = [&](std::uint64_t, const TrialOutcome& trial) {
     plan::OccupancyCounts& counts = occupancy.local();
@@ -281,7 +285,8 @@ QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& f
 //! MPI rank 0 sets the quotas and every rank prices its share of the trials; only rank 0's
 //! outcome is complete.
 QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
-                          const QuotaRun& run, const RunOptions& base_options) {
+                          const QuotaRun& run, const RunOptions& base_options,
+                          ProgressBar& progress) {
   QuotaOutcome outcome;
   const plan::FiscalYear& fy = problem.fy;
   const RunResult& result = run.result;
@@ -317,6 +322,7 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
     mpi::broadcast(quota);
     watch.restart();
     RunOptions comp_options = rank_share(base_options);
+    comp_options.progress = progress.step(comp_options.end_trial - comp_options.first_trial);
     plan::CompEvaluator evaluator(scenario, problem.comp, fy, quota, problem.profiles,
                                   comp_options.end_trial - comp_options.first_trial,
                                   comp_options.first_trial);
@@ -363,8 +369,14 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     options = run_options(scenario, args.common);
     problem = prepare_quotas(scenario, args);
   });
+  // Rank 0's share of the forecast pass and of the compensation pass (when there is one).
+  const RunOptions share = rank_share(options);
+  ProgressBar progress((share.end_trial - share.first_trial) * (problem.comp.empty() ? 1 : 2),
+                       !args.common.quiet && mpi::rank() == 0);
   const QuotaOutcome outcome =
-      solve_quotas(scenario, problem, simulate_for_quotas(scenario, problem.fy, options), options);
+      solve_quotas(scenario, problem, simulate_for_quotas(scenario, problem.fy, options, progress),
+                   options, progress);
+  progress.finish();
   if (mpi::rank() != 0) return;
   const plan::CompResult* comp = outcome.comp ? &*outcome.comp : nullptr;
   const Provenance provenance = plan_provenance(scenario, command_line, options);
@@ -465,12 +477,14 @@ void bench_command(const BenchArgs& args) {
                args.trials, options.threads, watch.seconds());
     std::fflush(stdout);
     const QuotaProblem first = prepare_quotas(scenario, qa);
-    const QuotaRun run = simulate_for_quotas(scenario, first.fy, options);
+    ProgressBar no_progress(0, false);
+    const QuotaRun run = simulate_for_quotas(scenario, first.fy, options, no_progress);
     fmt::print("  forecast with occupancy counting {:.2f} s\n", run.seconds);
     for (const char* method : {"equal-chance", "capacity", "top-down"}) {
       qa.method = method;
       watch.restart();
-      const QuotaOutcome o = solve_quotas(scenario, prepare_quotas(scenario, qa), run, options);
+      const QuotaOutcome o =
+          solve_quotas(scenario, prepare_quotas(scenario, qa), run, options, no_progress);
       fmt::print(
           "  {:<13} quota solve + evaluation {:.2f} s (of which set + evaluate {:.2f} s){}\n",
           method, watch.seconds(), o.quota_seconds,

@@ -270,7 +270,12 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
   plan.check();
   const ResultLayout layout(scenario);
   std::vector<RunResult> parts;
-  for (const auto& info : infos) parts.push_back(read_result(info.path, layout));
+  ProgressBar progress(infos.size(), !out.quiet, "shards");
+  for (const auto& info : infos) {
+    parts.push_back(read_result(info.path, layout));
+    progress.update(parts.size());
+  }
+  progress.finish();
   const RunResult merged = merge_results(std::move(parts));
   const Provenance provenance{command_line,  reference.seed,          scenario.sha256,
                               scenario.name, reference.scenario_path, reference.total_trials};

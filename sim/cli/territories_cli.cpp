@@ -87,8 +87,10 @@ Overrides overrides_from(const RunOptions& o) {
   return overrides;
 }
 
-SearchSettings search_settings(const RunOptions& o) {
+//! `progress` sees the starts finished (of o.starts).
+SearchSettings search_settings(const RunOptions& o, ProgressBar* progress) {
   SearchSettings settings;
+  if (progress) settings.progress = [progress](int starts) { progress->update(starts); };
   settings.seed = o.seed;
   settings.threads = o.threads;
   settings.starts = o.starts;
@@ -100,11 +102,13 @@ SearchSettings search_settings(const RunOptions& o) {
 }
 
 //! Heuristic, then (with --exact) CBC warm-started from it; --time-limit covers both.
-SearchResult solve(const Problem& problem, const Distances& distances, const RunOptions& o) {
-  if (!o.exact) return optimise(problem, distances, search_settings(o));
+//! `progress` follows the heuristic's starts.
+SearchResult solve(const Problem& problem, const Distances& distances, const RunOptions& o,
+                   ProgressBar* progress = nullptr) {
+  if (!o.exact) return optimise(problem, distances, search_settings(o, progress));
   RunOptions warm = o;
   warm.time_limit = std::min(o.time_limit / 4, 10.0);
-  SearchResult heuristic = optimise(problem, distances, search_settings(warm));
+  SearchResult heuristic = optimise(problem, distances, search_settings(warm, progress));
   ExactSettings exact;
   exact.time_limit = std::max(0.01, o.time_limit - heuristic.seconds);
   exact.threads = o.threads;
@@ -161,7 +165,9 @@ void run_alignment(const RunOptions& o) {
                   instance.problem.size(), kMaxExactAccounts);
   }
   Distances distances(instance.problem);
-  SearchResult result = solve(instance.problem, distances, o);
+  ProgressBar progress(static_cast<std::uint64_t>(o.starts), !o.quiet, "starts");
+  SearchResult result = solve(instance.problem, distances, o, &progress);
+  progress.finish();
   RunInfo info{o.input,     o.seed, o.threads, o.starts, o.time_limit, instance.reference,
                o.work_limit};
   write_alignment(o.output, instance.problem, result, info);

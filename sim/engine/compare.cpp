@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
@@ -66,7 +67,9 @@ ScenarioComparison compare_paired(const std::string& name, const RunResult& base
         c.mean = mean_d;
         c.se = std::sqrt(var_d / static_cast<double>(n));
         c.se_independent = std::sqrt(var_e / static_cast<double>(n));
-        c.variance_reduction = var_d > 0 ? var_e / var_d : (var_e > 0 ? INFINITY : 1.0);
+        // Undefined (NaN) when the paired difference does not vary, e.g. identical scenarios:
+        // common random numbers then remove all of the variance and no ratio describes it.
+        c.variance_reduction = var_d > 0 ? var_e / var_d : std::numeric_limits<double>::quiet_NaN();
         c.p_better = better / static_cast<double>(n);
         std::sort(d.begin(), d.end());
         c.p5 = quantile_sorted(d, 0.05);

@@ -17,9 +17,11 @@ struct PairedCell {
   double mean = 0.0;  //!< mean of alt - base over trials
   double se = 0.0;    //!< its standard error, from the paired differences
   double p5 = 0.0, p50 = 0.0, p95 = 0.0;
-  double p_better = 0.0;            //!< share of trials with alt > base
-  double se_independent = 0.0;      //!< standard error of the mean difference of independent runs
-  double variance_reduction = 0.0;  //!< var(independent difference) / var(paired difference)
+  double p_better = 0.0;        //!< share of trials with alt > base
+  double se_independent = 0.0;  //!< standard error of the mean difference of independent runs
+  //! var(independent difference) / var(paired difference); NaN (undefined) when the paired
+  //! difference has no variance (identical scenarios, or a cell that is constant in both).
+  double variance_reduction = 0.0;
 };
 
 struct ScenarioComparison {

@@ -1,5 +1,7 @@
 #include "sim/engine/year_bookings.hpp"
 
+#include <memory>
+
 #include "sim/base/error.hpp"
 
 namespace opsim {
@@ -36,8 +38,16 @@ plan::YearBookings simulate_year_bookings(const Scenario& scenario, int fiscal_y
 plan::CapacityRun capacity_run(const RunOptions& options) {
   plan::CapacityRun run;
   run.trials = options.end_trial - options.first_trial;
-  run.simulate = [options](const Scenario& scenario, int fiscal_year) {
-    return simulate_year_bookings(scenario, fiscal_year, options);
+  auto calls = std::make_shared<std::uint64_t>(0);
+  run.simulate = [options, calls, trials = run.trials](const Scenario& scenario, int fiscal_year) {
+    RunOptions call = options;
+    if (options.progress) {
+      const std::uint64_t offset = (*calls)++ * trials;
+      call.progress = [progress = options.progress, offset](std::uint64_t n) {
+        progress(offset + n);
+      };
+    }
+    return simulate_year_bookings(scenario, fiscal_year, call);
   };
   return run;
 }

@@ -13,7 +13,9 @@ namespace opsim {
 plan::YearBookings simulate_year_bookings(const Scenario& scenario, int fiscal_year,
                                           const RunOptions& options);
 
-//! A plan::CapacityRun that simulates with `options` (seed, threads, trial count).
+//! A plan::CapacityRun that simulates with `options` (seed, threads, trial count). The search
+//! simulates twice (the base plan, then every candidate hire); `options.progress` sees the
+//! trials done over both, 0 .. 2 x trials.
 plan::CapacityRun capacity_run(const RunOptions& options);
 
 }  // namespace opsim

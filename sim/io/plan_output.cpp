@@ -39,18 +39,50 @@ std::string csv_cell(const std::string& text) {
   return out + "\"";
 }
 
-std::string csv_number(double v) {
-  return std::isnan(v) ? std::string() : fmt::format("{}", v);
+//! What a plan column holds, by its name: probabilities and shares, money, counts, or other
+//! numbers (ratios such as attainment).
+CellKind column_kind(const std::string& name) {
+  auto has = [&](const char* word) { return name.find(word) != std::string::npos; };
+  if (name.rfind("p_", 0) == 0 || has("probability") || has("share") || has("gini"))
+    return CellKind::percent;
+  if (name == "seats" || name == "quota_seats" || name == "fiscal_year" || name == "window" ||
+      name == "planned" || name == "recommended" || name == "total" || name == "equal_chance_floor")
+    return CellKind::integer;
+  if ((has("quota") && !has("coverage")) || has("cost") || has("target") || has("pay") ||
+      has("bookings") || has("budget") || name == "ote" || name == "mean" || name == "p10" ||
+      name == "p50" || name == "p90")
+    return CellKind::amount;
+  return CellKind::number;
+}
+
+//! CSV decimals as the run CSVs write them (number_format): amounts to cents, probabilities
+//! and ratios to 4 decimals, counts whole.
+int csv_decimals(CellKind kind) {
+  switch (kind) {
+    case CellKind::amount:
+      return 2;
+    case CellKind::integer:
+      return 0;
+    default:
+      return 4;
+  }
 }
 
 void write_table_csv(std::ostream& out, const Table& table) {
   std::vector<std::string> header = table.label_names;
   header.insert(header.end(), table.names.begin(), table.names.end());
   out << fmt::format("{}\n", fmt::join(header, ","));
+  // Tables of named quantities (the compensation summary): a probability or share row keeps
+  // its 4 decimals under the amount columns.
+  const bool quantity_rows = table.label_names == std::vector<std::string>{"quantity"};
+  std::vector<int> decimals;
+  for (const auto& name : table.names) decimals.push_back(csv_decimals(column_kind(name)));
   for (std::size_t r = 0; r < table.rows(); ++r) {
     std::vector<std::string> cells;
     for (const auto& l : table.labels) cells.push_back(csv_cell(l[r]));
-    for (const auto& c : table.columns) cells.push_back(csv_number(c[r]));
+    const bool ratio_row = quantity_rows && column_kind(table.labels[0][r]) == CellKind::percent;
+    for (std::size_t c = 0; c < table.columns.size(); ++c)
+      cells.push_back(csv_number(table.columns[c][r], ratio_row ? 4 : decimals[c]));
     out << fmt::format("{}\n", fmt::join(cells, ","));
   }
 }
@@ -370,18 +402,8 @@ void write_hdf5_file(const std::string& path, const Scenario& scenario,
 XlsxTable xlsx_table(const std::string& sheet, const Table& table) {
   XlsxTable out{sheet, {}, {}, ""};
   for (const auto& name : table.label_names) out.columns.push_back({name, CellKind::text, 14});
-  for (const auto& name : table.names) {
-    auto has = [&](const char* word) { return name.find(word) != std::string::npos; };
-    CellKind kind = CellKind::number;
-    if (name.rfind("p_", 0) == 0 || has("probability") || has("share") || has("gini"))
-      kind = CellKind::percent;
-    else if (has("quota") || has("cost") || has("target") || has("pay") || name == "mean" ||
-             name == "p10" || name == "p50" || name == "p90")
-      kind = CellKind::amount;
-    else if (name == "seats" || name == "fiscal_year" || name == "window")
-      kind = CellKind::integer;
-    out.columns.push_back({name, kind, std::max<double>(12, 0.9 * name.size())});
-  }
+  for (const auto& name : table.names)
+    out.columns.push_back({name, column_kind(name), std::max<double>(12, 0.9 * name.size())});
   for (std::size_t r = 0; r < table.rows(); ++r) {
     std::vector<XlsxValue> row;
     for (const auto& labels : table.labels) row.emplace_back(labels[r]);

@@ -42,10 +42,11 @@ bool H5Reader::has_attribute(const std::string& name) const {
   return file_.openGroup("/").attrExists(name);
 }
 
-std::string H5Reader::attribute(const std::string& name) const {
-  if (!has_attribute(name)) return "";
+std::string H5Reader::attribute(const std::string& name, const std::string& object) const {
+  if (!has(object) && object != "/") return "";
+  if (!file_.openGroup(object).attrExists(name)) return "";
   try {
-    H5::Attribute a = file_.openGroup("/").openAttribute(name);
+    H5::Attribute a = file_.openGroup(object).openAttribute(name);
     if (a.getTypeClass() == H5T_STRING) {
       std::string value;
       a.read(a.getStrType(), value);
@@ -56,6 +57,19 @@ std::string H5Reader::attribute(const std::string& name) const {
     return std::to_string(value);
   } catch (const H5::Exception& e) {
     throw_input("{}: cannot read attribute {} ({})", path_, name, e.getDetailMsg());
+  }
+}
+
+double H5Reader::number_attribute(const std::string& object, const std::string& name) const {
+  if (object != "/" && !has(object)) return std::nan("");
+  try {
+    H5::Group group = file_.openGroup(object);
+    if (!group.attrExists(name)) return std::nan("");
+    double value = 0;
+    group.openAttribute(name).read(H5::PredType::NATIVE_DOUBLE, &value);
+    return value;
+  } catch (const H5::Exception& e) {
+    throw_input("{}: cannot read attribute {} of {} ({})", path_, name, object, e.getDetailMsg());
   }
 }
 
@@ -151,6 +165,9 @@ ResultKind detect_result_kind(const std::string& path) {
   if (file.has("/alternative_1") && file.has_attribute("metric")) return ResultKind::compare;
   if (file.has("/quotas/seats")) return ResultKind::quotas;
   if (file.has("/capacity/plan")) return ResultKind::capacity;
+  if (file.has("/accounts/territory") && file.has("/territories/centre"))
+    return ResultKind::territories;
+  if (file.has("/rows/model_quantiles") && file.has("/pooled/crps")) return ResultKind::backtest;
   return ResultKind::unknown;
 }
 
@@ -233,10 +250,17 @@ void write_report(const std::vector<std::string>& inputs, const std::string& out
       case ResultKind::capacity:
         section = report::capacity_section(file);
         break;
+      case ResultKind::territories:
+        section = report::territories_section(file);
+        break;
+      case ResultKind::backtest:
+        section = report::backtest_section(file);
+        break;
       case ResultKind::unknown:
         throw_input(
             "{}: not a result opsim report can describe (it reads the HDF5 files of run, merge, "
-            "compare, sweep, quotas and capacity)",
+            "compare, sweep, quotas, capacity, territories and backtest; a backtest file needs "
+            "/pooled, written since this version)",
             path);
     }
     const std::string name = std::filesystem::path(path).filename().string();

@@ -8,7 +8,7 @@
 namespace opsim {
 
 //! What an input file is, told from its datasets.
-enum class ResultKind { run, compare, sweep, quotas, capacity, unknown };
+enum class ResultKind { run, compare, sweep, quotas, capacity, territories, backtest, unknown };
 
 ResultKind detect_result_kind(const std::string& path);
 

@@ -16,8 +16,10 @@ class H5Reader {
   const std::string& path() const { return path_; }
   bool has(const std::string& name) const;
   bool has_attribute(const std::string& name) const;
-  //! A string or unsigned-integer root attribute as text; "" when absent.
-  std::string attribute(const std::string& name) const;
+  //! A string or unsigned-integer attribute of `object` (a group) as text; "" when absent.
+  std::string attribute(const std::string& name, const std::string& object = "/") const;
+  //! A numeric attribute of `object` (a group); NaN when absent.
+  double number_attribute(const std::string& object, const std::string& name) const;
   std::vector<double> doubles(const std::string& name, std::vector<hsize_t>* dims = nullptr) const;
   std::vector<std::string> strings(const std::string& name) const;
   //! Calls `visit(first_row, rows, values)` over blocks of whole rows of a dataset.
@@ -46,5 +48,7 @@ std::string compare_section(H5Reader& file);
 std::string sweep_section(H5Reader& file);
 std::string quotas_section(H5Reader& file);
 std::string capacity_section(H5Reader& file);
+std::string territories_section(H5Reader& file);
+std::string backtest_section(H5Reader& file);
 
 }  // namespace opsim::report

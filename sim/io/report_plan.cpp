@@ -69,16 +69,6 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
   return html + "</table></div>\n";
 }
 
-//! The `method` attribute of /quotas ("" when absent).
-std::string quota_method(H5Reader& f) {
-  H5::Group g = f.file().openGroup("/quotas");
-  if (!g.attrExists("method")) return "";
-  H5::Attribute a = g.openAttribute("method");
-  std::string value;
-  a.read(a.getStrType(), value);
-  return value.c_str();
-}
-
 }  // namespace
 
 std::string quotas_section(H5Reader& f) {
@@ -86,7 +76,8 @@ std::string quotas_section(H5Reader& f) {
       "<h1>Quotas: {}</h1>\n<p class=\"note\">{} trials, method {}, "
       "amounts in {}.</p>\n",
       html_escape(f.attribute("scenario_name")), html_escape(f.attribute("trials")),
-      html_escape(quota_method(f)), html_escape(f.attribute("reporting_currency")));
+      html_escape(f.attribute("method", "/quotas")),
+      html_escape(f.attribute("reporting_currency")));
   if (f.has("/quotas/attainment_histogram/share")) {
     const auto from = f.doubles("/quotas/attainment_histogram/attainment_from");
     const auto share = f.doubles("/quotas/attainment_histogram/share");

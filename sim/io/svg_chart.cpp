@@ -90,8 +90,13 @@ void SvgChart::ranges(const std::vector<double>& x, const std::vector<double>& l
 }
 
 void SvgChart::dots(const std::vector<double>& x, const std::vector<double>& y,
-                    const std::string& colour, const std::string& legend) {
-  marks_.push_back({Mark::dots, x, y, {}, colour, legend, 1.0, 0.0, false});
+                    const std::string& colour, const std::string& legend, double radius) {
+  marks_.push_back({Mark::dots, x, y, {}, colour, legend, 1.0, radius, false});
+}
+
+void SvgChart::rings(const std::vector<double>& x, const std::vector<double>& y,
+                     const std::string& colour, const std::string& legend, double radius) {
+  marks_.push_back({Mark::rings, x, y, {}, colour, legend, 1.0, radius, false});
 }
 
 void SvgChart::vertical_marker(double x, const std::string& colour, const std::string& label) {
@@ -127,9 +132,27 @@ std::string SvgChart::render(int width, int height) const {
   if (y_from_zero_) y_min = std::min(y_min, 0.0);
   if (x_max == x_min) x_max = x_min + 1;
   if (y_max == y_min) y_max = y_min + 1;
-  const auto y_ticks = nice_ticks(y_min, y_max, 5);
-  y_min = std::min(y_min, y_ticks.front());
-  y_max = std::max(y_max, y_ticks.back());
+  // Half a category either side, so that the first and last labels and marks stay inside.
+  if (!categories_.empty()) {
+    x_min = std::min(x_min, -0.5);
+    x_max = std::max(x_max, static_cast<double>(categories_.size()) - 0.5);
+  }
+  if (equal_scales_) {
+    const double margin = 0.03;
+    const double unit =
+        std::max((x_max - x_min) / plot_w, (y_max - y_min) / plot_h) * (1 + 2 * margin);
+    const double x_mid = (x_min + x_max) / 2, y_mid = (y_min + y_max) / 2;
+    x_min = x_mid - unit * plot_w / 2, x_max = x_mid + unit * plot_w / 2;
+    y_min = y_mid - unit * plot_h / 2, y_max = y_mid + unit * plot_h / 2;
+  }
+  auto y_ticks = nice_ticks(y_min, y_max, 5);
+  if (equal_scales_) {
+    // The scales stay equal: ticks outside the range are dropped instead of widening it.
+    std::erase_if(y_ticks, [&](double t) { return t < y_min || t > y_max; });
+  } else {
+    y_min = std::min(y_min, y_ticks.front());
+    y_max = std::max(y_max, y_ticks.back());
+  }
   auto px = [&](double x) { return left + (x - x_min) / (x_max - x_min) * plot_w; };
   auto py = [&](double y) { return top + plot_h - (y - y_min) / (y_max - y_min) * plot_h; };
 
@@ -225,8 +248,16 @@ std::string SvgChart::render(int width, int height) const {
       case Mark::dots:
         for (std::size_t i = 0; i < m.x.size(); ++i) {
           svg += fmt::format(
-              "<circle class=\"data\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4\" fill=\"{}\"/>\n",
-              px(m.x[i]), py(m.a[i]), m.colour);
+              "<circle class=\"data\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{:g}\" fill=\"{}\"/>\n",
+              px(m.x[i]), py(m.a[i]), m.width, m.colour);
+        }
+        break;
+      case Mark::rings:
+        for (std::size_t i = 0; i < m.x.size(); ++i) {
+          svg += fmt::format(
+              "<circle class=\"data\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{:g}\" fill=\"none\" "
+              "stroke=\"{}\" stroke-width=\"2\"/>\n",
+              px(m.x[i]), py(m.a[i]), m.width, m.colour);
         }
         break;
       case Mark::vmark:

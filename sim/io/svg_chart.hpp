@@ -19,6 +19,8 @@ class SvgChart {
   //! Category labels for x = 0, 1, ...; every `step`-th is printed.
   void x_categories(std::vector<std::string> labels, int step = 1);
   void y_from_zero(bool on) { y_from_zero_ = on; }
+  //! A map: one unit is as long on both axes, with a margin so that no mark touches the frame.
+  void equal_scales(bool on) { equal_scales_ = on; }
 
   void band(const std::vector<double>& x, const std::vector<double>& low,
             const std::vector<double>& high, const std::string& colour, double opacity,
@@ -32,9 +34,12 @@ class SvgChart {
   void ranges(const std::vector<double>& x, const std::vector<double>& low,
               const std::vector<double>& high, double width, const std::string& colour,
               const std::string& legend);
-  //! Unconnected points.
+  //! Unconnected points of `radius` pixels.
   void dots(const std::vector<double>& x, const std::vector<double>& y, const std::string& colour,
-            const std::string& legend);
+            const std::string& legend, double radius = 4.0);
+  //! Unfilled circles of `radius` pixels around points (e.g. the centres of territories).
+  void rings(const std::vector<double>& x, const std::vector<double>& y, const std::string& colour,
+             const std::string& legend, double radius = 8.0);
   void vertical_marker(double x, const std::string& colour, const std::string& label);
   void horizontal_marker(double y, const std::string& colour, const std::string& label);
 
@@ -42,10 +47,10 @@ class SvgChart {
 
  private:
   struct Mark {
-    enum Kind { band, line, bars, ranges, dots, vmark, hmark } kind;
+    enum Kind { band, line, bars, ranges, dots, rings, vmark, hmark } kind;
     std::vector<double> x, a, b;  // line: a = y; band: a = low, b = high; bars: a = height
     std::string colour, legend;
-    double opacity = 1.0, width = 0.0;
+    double opacity = 1.0, width = 0.0;  // bars, ranges: width in x units; dots, rings: radius
     bool dashed = false;
   };
   std::string title_, x_label_, y_label_;
@@ -53,6 +58,7 @@ class SvgChart {
   std::vector<std::string> categories_;
   int category_step_ = 1;
   bool y_from_zero_ = false;
+  bool equal_scales_ = false;
   std::vector<Mark> marks_;
 };
 

@@ -183,6 +183,12 @@ BacktestResult run_backtest(const History& history, const BacktestOptions& optio
     run.seed = options.seed;
     run.threads = options.threads;
     run.keep_monthly = true;
+    if (options.progress) {
+      const std::uint64_t offset =
+          static_cast<std::uint64_t>((o - options.first_origin) / std::max(1, options.step)) *
+          options.trials;
+      run.progress = [&options, offset](std::uint64_t n) { options.progress(offset + n); };
+    }
     const RunResult forecast = run_trials(scenario, run);
     const ResultLayout& layout = forecast.layout;
     result.origins.push_back(format_year_month(o));
@@ -270,6 +276,50 @@ const char* kind_name(int kind) {
 
 }  // namespace
 
+//! /pooled: the summary's scores as [kind][method] arrays (NaN where a method scored no row),
+//! so that the report and plain h5py read them without parsing the JSON attribute.
+void write_pooled(H5::H5File& file, const BacktestResult& result) {
+  H5::Group pooled = file.createGroup("/pooled");
+  write_strings(pooled, "kind", {kind_name(0), kind_name(1)});
+  std::vector<std::string> methods;
+  for (int m = 0; m < kMethods; ++m) methods.push_back(method_name(static_cast<Method>(m)));
+  write_strings(pooled, "method", methods);
+  using Field = double (*)(const PooledScore&);
+  const std::pair<const char*, Field> fields[] = {
+      {"count", [](const PooledScore& p) { return double(p.count); }},
+      {"crps", [](const PooledScore& p) { return p.crps; }},
+      {"coverage50", [](const PooledScore& p) { return p.coverage50; }},
+      {"coverage80", [](const PooledScore& p) { return p.coverage80; }},
+      {"mean_pit", [](const PooledScore& p) { return p.mean_pit; }},
+      {"abs_median_error", [](const PooledScore& p) { return p.abs_median_error; }},
+      {"median_bias", [](const PooledScore& p) { return p.median_bias; }},
+      {"pit_uniformity_p", [](const PooledScore& p) { return p.pit_uniform_p; }}};
+  const std::vector<hsize_t> dims{2, static_cast<hsize_t>(kMethods)};
+  for (int set = 0; set < 2; ++set) {
+    H5::Group g = set == 0 ? pooled : pooled.createGroup("model_on_same_rows");
+    for (const auto& [name, get] : fields) {
+      std::vector<double> values;
+      for (int kind = 0; kind < 2; ++kind) {
+        for (int m = 0; m < kMethods; ++m) {
+          const PooledScore& p = set == 0 ? result.pooled[kind][m] : result.model_on[kind][m];
+          const bool scored = p.count > 0 || std::string(name) == "count";
+          values.push_back(scored ? get(p) : std::numeric_limits<double>::quiet_NaN());
+        }
+      }
+      write_doubles(g, name, dims, values.data(), "kind,method");
+    }
+    std::vector<double> histogram;
+    for (int kind = 0; kind < 2; ++kind) {
+      for (int m = 0; m < kMethods; ++m) {
+        const PooledScore& p = set == 0 ? result.pooled[kind][m] : result.model_on[kind][m];
+        for (std::size_t count : p.pit_histogram) histogram.push_back(double(count));
+      }
+    }
+    write_doubles(g, "pit_histogram", {2, static_cast<hsize_t>(kMethods), 10}, histogram.data(),
+                  "kind,method,pit_bin");
+  }
+}
+
 void write_backtest_hdf5(const std::string& path, const BacktestResult& result,
                          const std::string& command_line) {
   write_hdf5_document(path, [&](H5::H5File& file) {
@@ -322,6 +372,7 @@ void write_backtest_hdf5(const std::string& path, const BacktestResult& result,
         write_column(g, name, values);
       }
     }
+    write_pooled(file, result);
   });
 }
 

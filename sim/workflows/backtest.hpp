@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,6 +28,9 @@ struct BacktestOptions {
   int threads = 0;
   int trailing_months = 3;   //!< window of the trailing-average baseline
   ScenarioRequest scenario;  //!< months and trials are taken from above
+  //! Called from the calling thread with the trials forecast so far over every origin
+  //! (0 .. origins x trials; a skipped origin counts as done).
+  std::function<void(std::uint64_t)> progress;
 };
 
 enum class Method { model, seasonal_naive, trailing_average };

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/io/scenario_loader.hpp"
+#include "tests/progress_lines.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {
@@ -122,6 +123,20 @@ TEST(CalibrateCli, RejectedRowsAreReportedWithTheirLines) {
   EXPECT_NE(r.output.find("(lines 8)"), std::string::npos) << r.output;
 }
 
+TEST(CalibrateCli, PrintsProgressLinesToANonTerminalStderr) {
+  test::TempDir dir;
+  const std::string csv = dir.write("export.csv", kExport);
+  const std::string args =
+      fmt::format("calibrate --opportunities {} --as-of 2017-04 --min-cell 2", csv);
+  auto r = test::run_opsim(args + " --progress-every 0");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Read and fit done, of read, fit and write.
+  EXPECT_EQ(test::progress_lines(r.output, "steps"), 2u) << r.output;
+  r = test::run_opsim(args + " --progress-every 0 --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(test::progress_lines(r.output, "steps"), 0u) << r.output;
+}
+
 TEST(CalibrateCli, ExportDealsFeedsCalibrateAndBacktest) {
   test::TempDir dir;
   const std::string scenario = dir.write("s.json", R"({
@@ -146,9 +161,12 @@ TEST(CalibrateCli, ExportDealsFeedsCalibrateAndBacktest) {
   const auto csv = dir / "bt.csv";
   r = test::run_opsim(
       fmt::format("backtest --opportunities {} --as-of 2027-12 --last-origin 2028-08 --horizon 3 "
-                  "--trials 200 -o {} --csv {}",
+                  "--trials 200 -o {} --csv {} --progress-every 0",
                   deals.string(), h5.string(), csv.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Progress off a terminal counts the trials of all 9 cut-offs.
+  EXPECT_GE(test::progress_lines(r.output, "trials"), 1u) << r.output;
+  EXPECT_NE(r.output.find("/1800 trials ("), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("region x quarter"), std::string::npos) << r.output;
   EXPECT_TRUE(std::filesystem::exists(h5));
   EXPECT_TRUE(std::filesystem::exists(csv));

@@ -2,8 +2,13 @@
 
 #include <H5Cpp.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -30,6 +35,38 @@ TEST(CompareCli, CompareWritesDifferencesAndTargetProbabilities) {
   EXPECT_TRUE(file.nameExists("/labels/periods"));
   EXPECT_TRUE(file.nameExists("/labels/regions"));
   EXPECT_TRUE(file.nameExists("/scenarios/target_probability"));
+}
+
+std::vector<double> read_doubles(const H5::H5File& file, const std::string& name) {
+  H5::DataSet ds = file.openDataSet(name);
+  std::vector<double> values(static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints()));
+  ds.read(values.data(), H5::PredType::NATIVE_DOUBLE);
+  return values;
+}
+
+// Identical scenarios: the paired difference has no variance, so the variance reduction is
+// undefined (NaN in HDF5, not inf); a real alternative still gets a finite ratio above 1.
+TEST(CompareCli, VarianceReductionOfIdenticalScenariosIsUndefined) {
+  test::TempDir dir;
+  const auto base = test::source_dir() / "tests/fixtures/small_scenario.json";
+  nlohmann::json alt = nlohmann::json::parse(std::ifstream(base));
+  alt["name"] = "more_wins";
+  alt["segments"][0]["win_rate"] = alt["segments"][0]["win_rate"].get<double>() + 0.05;
+  const std::string alt_path = dir.write("alt.json", alt.dump());
+  auto r = test::run_opsim(fmt::format("compare {} {} {} --trials 300 -q -o {}", base.string(),
+                                       base.string(), alt_path, (dir / "cmp.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  H5::H5File file((dir / "cmp.h5").string(), H5F_ACC_RDONLY);
+  const auto same = read_doubles(file, "/alternative_1/variance_reduction");
+  ASSERT_FALSE(same.empty());
+  for (double v : same) EXPECT_TRUE(std::isnan(v)) << v;
+  const auto other = read_doubles(file, "/alternative_2/variance_reduction");
+  double largest = 0;
+  for (double v : other) {
+    EXPECT_FALSE(std::isinf(v)) << v;
+    if (std::isfinite(v)) largest = std::max(largest, v);
+  }
+  EXPECT_GT(largest, 1.0);
 }
 
 // from:to:step grids read as the user wrote them (0.3, not 0.30000000000000004), and the sweep
@@ -62,6 +99,32 @@ TEST(CompareCli, SweepReadsEachCsvFileOnce) {
   EXPECT_NE(r.output.find("sweep of 4 variants"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("4 CSV file(s) read once"), std::string::npos) << r.output;
   EXPECT_TRUE(std::filesystem::exists(dir / "sweep/sweep.csv"));
+}
+
+// The terminal table fits about 100 columns however many years and targets: keyed columns
+// with a legend (it was one line of every year's six statistics and every target).
+TEST(CompareCli, SweepTableFitsAHundredColumns) {
+  const auto base = test::source_dir() / "scenarios/global_saas.json";
+  auto r = test::run_opsim(
+      fmt::format("sweep {} --set /segments/0/win_rate=0.2,0.3 --set /simulation/seed=1:2:1 "
+                  "--trials 20 --threads 2",
+                  base.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("x1 = /segments/0/win_rate"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("T1 = P(reach) of "), std::string::npos) << r.output;
+  std::istringstream lines(r.output);
+  std::string line;
+  std::size_t widest = 0, count = 0;
+  while (std::getline(lines, line)) {
+    // Characters, not bytes: ± is two bytes in UTF-8.
+    const auto width = static_cast<std::size_t>(std::count_if(line.begin(), line.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+    widest = std::max(widest, width);
+    ++count;
+  }
+  EXPECT_GT(count, 8u) << r.output;
+  EXPECT_LE(widest, 100u) << r.output;
 }
 
 TEST(CompareCli, SweepRejectsAPointerThatIsNotANumber) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/progress_lines.hpp"
 #include "tests/scenario_builder.hpp"
 #include "tests/test_support.hpp"
 
@@ -160,6 +161,27 @@ TEST_F(PlanCli, ConfidenceOutsideTheOpenInterval) {
   }
 }
 
+TEST_F(PlanCli, CapacityAndQuotasPrintProgressLinesToANonTerminalStderr) {
+  const auto scenario = write(plan_document());
+  // 400 trials: capacity simulates twice (base plan, candidate hires), quotas twice (forecast,
+  // compensation pass), so both count to 800.
+  auto r = run_opsim(fmt::format("capacity {} --confidence 0.6 --progress-every 0", scenario));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_GE(test::progress_lines(r.output, "trials"), 1u) << r.output;
+  EXPECT_NE(r.output.find("/800 trials ("), std::string::npos) << r.output;
+  r = run_opsim(fmt::format("quotas {} --progress-every 0", scenario));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_GE(test::progress_lines(r.output, "trials"), 1u) << r.output;
+  EXPECT_NE(r.output.find("/800 trials ("), std::string::npos) << r.output;
+  // Without the compensation pass, one pass counts (1,200 trials: lines at 512 and 1,024).
+  r = run_opsim(fmt::format("quotas {} --progress-every 0 --no-comp --trials 1200", scenario));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("/1200 trials ("), std::string::npos) << r.output;
+  r = run_opsim(fmt::format("quotas {} --progress-every 0 -q", scenario));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(test::progress_lines(r.output, "trials"), 0u) << r.output;
+}
+
 TEST_F(PlanCli, CapacityFindsAPlanAndWritesIt) {
   const auto scenario = write(plan_document());
   const auto out = (dir_ / "capacity.h5").string();
@@ -210,6 +232,62 @@ std::vector<std::map<std::string, std::string>> read_csv_rows(const std::filesys
     rows.push_back(row);
   }
   return rows;
+}
+
+//! Decimals of a CSV number ("12.50" -> 2, "7" -> 0); -1 when `text` is not a plain decimal.
+int decimals_of(const std::string& text) {
+  const std::size_t digits = text.find_first_not_of("-0123456789.");
+  if (text.empty() || digits != std::string::npos) return -1;
+  const std::size_t dot = text.find('.');
+  return dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
+}
+
+// The plan CSVs round as the run CSVs do (number_format): amounts to cents, probabilities and
+// ratios to 4 decimals, counts whole, undefined empty; they wrote 17-digit floats.
+TEST_F(PlanCli, PlanCsvNumbersAreRoundedForPeople) {
+  const auto scenario = write(plan_document());
+  const auto csv = dir_ / "quota_csv";
+  auto r = run_opsim(fmt::format("quotas {} -q --csv {}", scenario, csv.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto seats = read_csv_rows(csv / "seats.csv");
+  ASSERT_FALSE(seats.empty());
+  for (const auto& row : seats) {
+    for (const char* amount : {"quota", "mean", "p90", "expected_cost", "quota_2027-01"})
+      EXPECT_EQ(decimals_of(row.at(amount)), 2) << amount << " " << row.at(amount);
+    for (const char* ratio : {"p_reach_quota", "p_reach_quota_se", "expected_attainment"}) {
+      if (!row.at(ratio).empty()) {
+        EXPECT_EQ(decimals_of(row.at(ratio)), 4) << ratio;
+      }
+    }
+    EXPECT_EQ(decimals_of(row.at("equal_chance_floor")), 0) << row.at("equal_chance_floor");
+  }
+  for (const char* file :
+       {"seats.csv", "regions.csv", "organisation.csv", "attainment_histogram.csv",
+        "compensation.csv", "compensation_groups.csv"}) {
+    for (const auto& row : read_csv_rows(csv / file)) {
+      for (const auto& [column, text] : row) {
+        const int d = decimals_of(text);
+        if (d >= 0) {
+          EXPECT_LE(d, 4) << file << " " << column << " " << text;
+        }
+      }
+    }
+  }
+  const auto organisation = read_csv_rows(csv / "organisation.csv");
+  EXPECT_EQ(decimals_of(organisation.at(0).at("fiscal_year")), 0);
+  EXPECT_EQ(decimals_of(organisation.at(0).at("common_probability").empty()
+                            ? "0.0000"
+                            : organisation.at(0).at("common_probability")),
+            4);
+  // The compensation summary: the share of bookings row keeps 4 decimals under amount columns.
+  for (const auto& row : read_csv_rows(csv / "compensation.csv")) {
+    const int expected = row.at("quantity") == "cost_share_of_bookings" ? 4
+                         : row.at("quantity") == "total_cost_of_sales"  ? 2
+                                                                        : -2;
+    if (expected != -2) {
+      EXPECT_EQ(decimals_of(row.at("mean")), expected) << row.at("quantity");
+    }
+  }
 }
 
 TEST_F(PlanCli, CapacityPlanListsHiresHeadcountAndEmitsTheScenario) {

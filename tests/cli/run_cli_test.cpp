@@ -22,6 +22,7 @@
 #include "sim/base/random.hpp"
 #include "sim/engine/summary.hpp"
 #include "sim/io/scenario_loader.hpp"
+#include "tests/progress_lines.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {
@@ -75,6 +76,19 @@ void expect_rejected(const TempDir& dir, const std::string& args,
   EXPECT_EQ(result.exit_code, 2) << result.output;
   for (const auto& piece : message) EXPECT_THAT(result.output, HasSubstr(piece));
   EXPECT_EQ(listing(dir), inputs) << result.output;
+}
+
+TEST(RunCli, PrintsProgressLinesToANonTerminalStderr) {
+  TempDir dir;
+  const std::string args = fmt::format("run {} --trials 3000 --threads 1 -o {}", fixture().string(),
+                                       (dir / "out.h5").string());
+  auto r = run_opsim(args + " --progress-every 0");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_GE(test::progress_lines(r.output, "trials"), 1u) << r.output;
+  EXPECT_NE(r.output.find("/3000 trials ("), std::string::npos) << r.output;
+  r = run_opsim(args + " --progress-every 0 -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(test::progress_lines(r.output, "trials"), 0u) << r.output;
 }
 
 TEST(RunCli, HelpAndVersionExitZero) {

@@ -9,6 +9,7 @@
 #include <H5Cpp.h>
 #include <fmt/format.h>
 
+#include "tests/progress_lines.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {
@@ -46,10 +47,12 @@ TEST(ShardCli, ShardsInAnyOrderMergeIntoTheSingleRun) {
                                    range, (dir / name).string()));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
-  auto merged = run_opsim(fmt::format("merge {} {} {} -q -o {}", (dir / "c.h5").string(),
-                                      (dir / "a.h5").string(), (dir / "b.h5").string(),
-                                      (dir / "merged.h5").string()));
+  auto merged = run_opsim(fmt::format("merge {} {} {} --progress-every 0 -o {}",
+                                      (dir / "c.h5").string(), (dir / "a.h5").string(),
+                                      (dir / "b.h5").string(), (dir / "merged.h5").string()));
   ASSERT_EQ(merged.exit_code, 0) << merged.output;
+  // Progress off a terminal: a line after each shard read but the last (1/3, 2/3).
+  EXPECT_EQ(test::progress_lines(merged.output, "shards"), 2u) << merged.output;
   std::string report;
   EXPECT_TRUE(same_datasets(dir / "full.h5", dir / "merged.h5", &report)) << report;
   // The comparison can fail: a different seed differs.

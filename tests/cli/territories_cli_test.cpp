@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/progress_lines.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim::test {
@@ -46,6 +47,22 @@ TEST(TerritoriesCli, AlignsAnAccountsCsvAndWritesOutputs) {
   EXPECT_TRUE(std::filesystem::exists(dir / "out.h5"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out_assignment.csv"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out_territories.csv"));
+}
+
+TEST(TerritoriesCli, PrintsProgressLinesToANonTerminalStderr) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\n";
+  for (int i = 0; i < 40; ++i) csv += fmt::format("{},{},{},10\n", i, i % 8, i / 8);
+  write(dir / "accounts.csv", csv);
+  const std::string args =
+      (dir / "accounts.csv").string() + " --territories 4 --starts 4 --threads 1 --seed 3";
+  auto r = territories(dir, args + " --progress-every 0");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // One line per finished start but the last (1/4, 2/4, 3/4).
+  EXPECT_EQ(progress_lines(r.output, "starts"), 3u) << r.output;
+  r = territories(dir, args + " --progress-every 0 -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(progress_lines(r.output, "starts"), 0u) << r.output;
 }
 
 TEST(TerritoriesCli, ExactModeProvesPmedcap01) {

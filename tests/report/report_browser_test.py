@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""opsim report in a real browser: each kind of report (run, compare, sweep, quotas, capacity)
-is opened in headless Chromium; the page must run without script errors, every chart must hold
+"""opsim report in a real browser: each kind of report (run, compare, sweep, quotas, capacity,
+territories, backtest) is opened in headless Chromium; the page must run without script errors, every chart must hold
 drawn data, and every number shown must equal the HDF5 file's value (and read as that value,
 rounded).
 
@@ -166,6 +166,27 @@ def main():
         alt["segments"][0]["win_rate"] = min(0.95, alt["segments"][0]["win_rate"] + 0.05)
         with open(alt_path, "w") as f:
             json.dump(alt, f)
+        # A territory problem: 60 accounts on a grid with a potential to balance.
+        accounts = os.path.join(work, "accounts.csv")
+        with open(accounts, "w") as f:
+            f.write("id,x,y,potential\n")
+            for i in range(60):
+                f.write(f"A{i},{i % 10},{i // 10},{10 + (i * 7) % 13}\n")
+        # A backtest: a history exported from a simulated scenario, scored over 9 cut-offs.
+        history_scenario = os.path.join(work, "history.json")
+        with open(history_scenario, "w") as f:
+            json.dump({
+                "schema_version": 1,
+                "horizon": {"start": "2027-01", "months": 24, "reporting_currency": "USD"},
+                "regions": [{"id": "NA"}, {"id": "EMEA"}],
+                "segments": [{"id": "SMB", "opportunity_rate": 2, "win_rate": 0.4,
+                              "deal_size": {"mean": 1000, "cv": 0.3}}],
+                "new_business_intensity": [
+                    {"region": "NA", "segment": "SMB", "opportunities_per_month": 40},
+                    {"region": "EMEA", "segment": "SMB", "opportunities_per_month": 25}]}, f)
+        deals = os.path.join(work, "deals.csv")
+        run([opsim, "run", history_scenario, "--trials", "4", "-q", "--export-deals", deals,
+             "--export-trial", "3"])
         files = {
             "run": ["run", fixture, "--trials", "300", "-q"],
             "compare": ["compare", fixture, alt_path, fixture, "--trials", "200", "-q"],
@@ -173,6 +194,10 @@ def main():
                       "--trials", "100", "-q"],
             "quotas": ["quotas", plan, "--trials", "300", "-q"],
             "capacity": ["capacity", plan, "--trials", "200", "--confidence", "0.5", "-q"],
+            "territories": ["territories", accounts, "--territories", "4", "--balance",
+                            "potential=0.1", "--time-limit", "10", "--seed", "3", "-q"],
+            "backtest": ["backtest", "--opportunities", deals, "--as-of", "2027-12",
+                         "--last-origin", "2028-08", "--horizon", "3", "--trials", "200", "-q"],
         }
         for kind, command in files.items():
             h5 = os.path.join(work, f"{kind}.h5")
