@@ -398,5 +398,40 @@ TEST(RunCli, Hdf5RoundTrip) {
   EXPECT_GT(nonzero, 0u);
 }
 
+TEST(ValidateSummary, PrintsTheInputTablesAndWritesJsonAndCsv) {
+  TempDir dir;
+  const fs::path scenario = test::source_dir() / "tests/fixtures/input_summary_scenario.json";
+  const auto result =
+      run_opsim(fmt::format("validate {} --summary --summary-json {} --csv {}", scenario.string(),
+                            (dir / "inputs.json").string(), (dir / "inputs").string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("Open pipeline by stage, region and close quarter"));
+  EXPECT_THAT(result.output, HasSubstr("14,000"));
+  EXPECT_THAT(result.output,
+              HasSubstr("covers 90% of what the model expects for 2027-01..2027-03"));
+  std::ifstream in(dir / "inputs.json");
+  const auto json = nlohmann::json::parse(in);
+  EXPECT_DOUBLE_EQ(json.at("expected_total").get<double>(), 36000);
+  EXPECT_DOUBLE_EQ(json.at("pipeline").at(1).at("amount").get<double>(), 22000);
+  std::ifstream csv(dir / "inputs" / "input_pipeline.csv");
+  std::string header, first;
+  std::getline(csv, header);
+  std::getline(csv, first);
+  EXPECT_EQ(header, "stage,region,quarter,deals,amount_USD,weighted_USD");
+  EXPECT_EQ(first, "Proposal,NA,FY2027 Q1,2,14000.00,7000.00");
+}
+
+TEST(ValidateSummary, WarnsWhenRegionsDealSizesDifferTenfold) {
+  TempDir dir;
+  std::ifstream in(test::source_dir() / "tests/fixtures/input_summary_scenario.json");
+  auto doc = nlohmann::json::parse(in);
+  doc["fx"]["currencies"] = {{{"code", "JPY"}, {"plan_rate", 0.0068}}};
+  doc["regions"][1]["currency"] = "JPY";
+  const std::string path = dir.write("trap.json", doc.dump());
+  const auto result = run_opsim("validate " + path + " --summary");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("warning: mean deal size differs 147x between regions"));
+}
+
 }  // namespace
 }  // namespace opsim
