@@ -250,6 +250,7 @@ double InputSummary::expected_total() const {
 InputSummary summarise_inputs(const Scenario& scenario, int coverage_months) {
   InputSummary out;
   out.currency = scenario.fx.currencies[scenario.fx.reporting].code;
+  out.warnings = scenario.warnings;
   out.coverage_months = std::clamp(coverage_months, 0, scenario.months());
   for (int m = 0; m < out.coverage_months; ++m) {
     InputSummary::Coverage c;

@@ -105,6 +105,15 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
   }
 }
 
+//! Warnings on standard error, the first 20 and a count of the rest.
+void print_warnings(const std::vector<std::string>& warnings) {
+  constexpr std::size_t kShown = 20;
+  for (std::size_t i = 0; i < warnings.size() && i < kShown; ++i)
+    fmt::print(stderr, "warning: {}\n", warnings[i]);
+  if (warnings.size() > kShown)
+    fmt::print(stderr, "warning: and {} more like these\n", warnings.size() - kShown);
+}
+
 struct ValidateArgs {
   std::string scenario;
   bool resolved = false;
@@ -128,12 +137,15 @@ void validate_command(const ValidateArgs& args) {
       "{}: valid ({} regions, {} segments, {} seats, {} open deals, {} contracts, {} months)\n",
       args.scenario, s.region_count(), s.segment_count(), s.seats.size(), s.pipeline.deals.size(),
       s.contracts.size(), s.months());
-  if (!args.summary && args.summary_json.empty() && args.csv_dir.empty()) return;
+  if (!args.summary && args.summary_json.empty() && args.csv_dir.empty()) {
+    print_warnings(s.warnings);
+    return;
+  }
   const InputSummary summary = summarise_inputs(s);
   if (args.summary) {
     fmt::print("\n{}", format_input_summary(summary, s.name.empty() ? args.scenario : s.name));
   } else {
-    for (const auto& w : summary.warnings) fmt::print(stderr, "warning: {}\n", w);
+    print_warnings(summary.warnings);
   }
   if (!args.summary_json.empty()) {
     write_text_file(args.summary_json,
@@ -180,6 +192,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
                                     : parse_size(args.max_memory, "--max-memory");
     const std::uint64_t estimate =
         estimate_memory(ResultLayout(scenario), end - first, args.keep_trials, threads);
+    if (mpi::rank() == 0) print_warnings(scenario.warnings);
     if (!out.quiet) {
       fmt::print(stderr,
                  "opsim: trials [{}, {}) of {}, seed {}, {} rank(s) x {} threads; memory estimate "

@@ -3,6 +3,7 @@
 // one of the first months' coverage. Every number carries the JSON pointer of the summary value
 // it shows (data-json), so that a test can check the page against the summary.
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include <fmt/format.h>
@@ -134,8 +135,9 @@ std::string inputs_section(const nlohmann::json& summary, const std::string& tit
       "months" +
       json_cell(format_percent(coverage, 1), "/pipeline_coverage", coverage, "div") +
       "</div></div>\n";
-  html +=
-      fmt::format("<p>{}.</p>\n", html_escape(summary.at("coverage_sentence").get<std::string>()));
+  std::string sentence = summary.at("coverage_sentence").get<std::string>();
+  if (!sentence.empty()) sentence[0] = static_cast<char>(std::toupper(sentence[0]));
+  html += fmt::format("<p>{}.</p>\n", html_escape(sentence));
   for (const auto& w : summary.at("warnings")) {
     html += fmt::format("<p class=\"warning\"><strong>Warning:</strong> {}</p>\n",
                         html_escape(w.get<std::string>()));
