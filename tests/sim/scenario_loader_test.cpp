@@ -429,7 +429,7 @@ TEST_F(ScenarioFixture, LongListOfKnownIdsIsCutToTheClosest) {
              "id,owner,region,segment,stage,amount,currency,expected_close\n"
              "D1,departed-17,NA,SMB,Commit,12000,USD,2027-05\n");
   const std::string message = error_of_load();
-  EXPECT_THAT(message, HasSubstr("unknown rep \"departed-17\" (closest of 338 known: "));
+  EXPECT_THAT(message, HasSubstr("unknown rep \"departed-17\" (closest of 341 known: rep-0017, "));
   EXPECT_LT(message.size(), 400u) << message;
 }
 
