@@ -221,6 +221,9 @@ struct Scenario {
   //! The scenario file, then every file it references, in reading order: the identity of a run.
   std::vector<InputDigest> inputs;
   nlohmann::json document;
+  //! Inputs that are valid but implausible (e.g. dates far outside the horizon), each naming its
+  //! place; validate and run print them.
+  std::vector<std::string> warnings;
 
   Calendar calendar;
   std::vector<Region> regions;

@@ -2,8 +2,11 @@
 // opsim's own fault (exit 1).
 #pragma once
 
+#include <cstddef>
+#include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -34,6 +37,77 @@ class InternalError : public std::logic_error {
 class OutputError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+//! Several input errors found in one pass (validation goes on after the first). Each message
+//! names its place ("FILE: ..." or "FILE:LINE: ..."); what() lists them grouped by file with
+//! counts. Maps to exit code 2, as an InputError.
+class InputErrors : public InputError {
+ public:
+  InputErrors(std::vector<std::string> errors, bool truncated)
+      : InputError(grouped(errors, truncated)), errors_(std::move(errors)) {}
+  const std::vector<std::string>& errors() const { return errors_; }
+
+  //! "N errors in M files:", then per file (in order of first appearance) its count and messages.
+  static std::string grouped(const std::vector<std::string>& errors, bool truncated) {
+    std::vector<std::string> files;
+    std::map<std::string, std::vector<const std::string*>> by_file;
+    for (const std::string& e : errors) {
+      const std::string file = e.substr(0, e.find(':'));
+      if (!by_file.contains(file)) files.push_back(file);
+      by_file[file].push_back(&e);
+    }
+    std::string text =
+        fmt::format("{} errors in {} file{}{}:", errors.size(), files.size(),
+                    files.size() == 1 ? "" : "s", truncated ? " (validation stopped there)" : "");
+    for (const std::string& file : files) {
+      const auto& list = by_file[file];
+      text += fmt::format("\n{}: {} error{}", file, list.size(), list.size() == 1 ? "" : "s");
+      for (const std::string* e : list) text += "\n  " + *e;
+    }
+    return text;
+  }
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+//! Collects input errors so that validation reports them all at once, up to a limit.
+class InputErrorCollector {
+ public:
+  explicit InputErrorCollector(std::size_t limit = 50) : limit_(limit) {}
+  //! Runs `step`; an InputError it throws is recorded and validation goes on. At the limit,
+  //! throws InputErrors with everything so far.
+  template <class Step>
+  void collect(Step&& step) {
+    try {
+      step();
+    } catch (const InputErrors& e) {
+      if (full_) throw;
+      for (const std::string& message : e.errors()) add(message);
+    } catch (const InputError& e) {
+      if (full_) throw;
+      add(e.what());
+    }
+  }
+  void add(std::string message) {
+    errors_.push_back(std::move(message));
+    if (errors_.size() >= limit_) {
+      full_ = true;
+      throw InputErrors(errors_, true);
+    }
+  }
+  bool empty() const { return errors_.empty(); }
+  //! One error as the plain InputError it was; several as InputErrors.
+  void throw_if_any() const {
+    if (errors_.size() == 1) throw InputError(errors_.front());
+    if (!errors_.empty()) throw InputErrors(errors_, false);
+  }
+
+ private:
+  std::vector<std::string> errors_;
+  std::size_t limit_;
+  bool full_ = false;
 };
 
 template <class... Args>

@@ -1,4 +1,5 @@
-// `opsim report INPUT.h5... -o REPORT.html`: one self-contained HTML page on result files.
+// `opsim report INPUT.h5... -o REPORT.html`: one self-contained HTML page on result files (or
+// on a scenario file's inputs: SCENARIO.json).
 #include <memory>
 
 #include <fmt/format.h>
@@ -14,8 +15,11 @@ void add_report_command(CLI::App& app) {
   auto inputs = std::make_shared<std::vector<std::string>>();
   auto output = std::make_shared<std::string>();
   auto* report = app.add_subcommand(
-      "report", "Write one offline HTML page on result files (run, merge, compare, sweep)");
-  report->add_option("inputs", *inputs, "HDF5 files written by opsim")->required();
+      "report",
+      "Write one offline HTML page on result files (run, merge, compare, sweep) or on a "
+      "scenario's inputs (SCENARIO.json)");
+  report->add_option("inputs", *inputs, "HDF5 files written by opsim, or scenario files (*.json)")
+      ->required();
   add_output_option(report, *output, "The HTML file to write")->required();
   report->callback([inputs, output] {
     OutputPlan plan;

@@ -14,6 +14,7 @@
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
+#include "models/input_summary.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
 #include "sim/cli/cli.hpp"
@@ -23,6 +24,7 @@
 #include "sim/engine/summary.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/deal_export.hpp"
+#include "sim/io/input_summary_output.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/scenario_document.hpp"
@@ -103,6 +105,55 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
   }
 }
 
+//! Warnings on standard error, the first 20 and a count of the rest.
+void print_warnings(const std::vector<std::string>& warnings) {
+  constexpr std::size_t kShown = 20;
+  for (std::size_t i = 0; i < warnings.size() && i < kShown; ++i)
+    fmt::print(stderr, "warning: {}\n", warnings[i]);
+  if (warnings.size() > kShown)
+    fmt::print(stderr, "warning: and {} more like these\n", warnings.size() - kShown);
+}
+
+struct ValidateArgs {
+  std::string scenario;
+  bool resolved = false;
+  bool summary = false;
+  std::string summary_json;
+  std::string csv_dir;
+};
+
+void validate_command(const ValidateArgs& args) {
+  const Scenario s = load_scenario(args.scenario, input_options());
+  if (args.resolved) {
+    fmt::print("{}\n", read_scenario_document(args.scenario).document.dump(2));
+    return;
+  }
+  OutputPlan plan;
+  add_scenario_inputs(plan, s);
+  plan.add_output(args.summary_json, "--summary-json");
+  plan.add_output_folder(args.csv_dir, "--csv", input_summary_csv_names());
+  plan.check();
+  fmt::print(
+      "{}: valid ({} regions, {} segments, {} seats, {} open deals, {} contracts, {} months)\n",
+      args.scenario, s.region_count(), s.segment_count(), s.seats.size(), s.pipeline.deals.size(),
+      s.contracts.size(), s.months());
+  if (!args.summary && args.summary_json.empty() && args.csv_dir.empty()) {
+    print_warnings(s.warnings);
+    return;
+  }
+  const InputSummary summary = summarise_inputs(s);
+  if (args.summary) {
+    fmt::print("\n{}", format_input_summary(summary, s.name.empty() ? args.scenario : s.name));
+  } else {
+    print_warnings(summary.warnings);
+  }
+  if (!args.summary_json.empty()) {
+    write_text_file(args.summary_json,
+                    [&](std::ostream& out) { out << input_summary_json(summary).dump(2) << '\n'; });
+  }
+  if (!args.csv_dir.empty()) write_folder_files(args.csv_dir, input_summary_csv_files(summary));
+}
+
 void run_command(const RunArgs& args, const std::string& command_line) {
   // Every rank validates; an error on any rank is reported once and ends all of them.
   Scenario scenario;
@@ -141,6 +192,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
                                     : parse_size(args.max_memory, "--max-memory");
     const std::uint64_t estimate =
         estimate_memory(ResultLayout(scenario), end - first, args.keep_trials, threads);
+    if (mpi::rank() == 0) print_warnings(scenario.warnings);
     if (!out.quiet) {
       fmt::print(stderr,
                  "opsim: trials [{}, {}) of {}, seed {}, {} rank(s) x {} threads; memory estimate "
@@ -330,23 +382,19 @@ void add_run_commands(CLI::App& app) {
   merge->callback(
       [shards, merge_out, merge] { merge_command(*shards, *merge_out, command_line_of(merge)); });
 
-  auto scenario = std::make_shared<std::string>();
-  auto resolved = std::make_shared<bool>(false);
+  auto validate_args = std::make_shared<ValidateArgs>();
   auto* validate = app.add_subcommand("validate", "Check a scenario file without simulating");
-  validate->add_option("scenario", *scenario, "Scenario file")->required();
-  validate->add_flag("--resolved", *resolved,
+  validate->add_option("scenario", validate_args->scenario, "Scenario file")->required();
+  validate->add_flag("--resolved", validate_args->resolved,
                      "Print the full scenario with its `extends` chain resolved (JSON)");
-  validate->callback([scenario, resolved] {
-    const Scenario s = load_scenario(*scenario, input_options());
-    if (*resolved) {
-      fmt::print("{}\n", read_scenario_document(*scenario).document.dump(2));
-      return;
-    }
-    fmt::print(
-        "{}: valid ({} regions, {} segments, {} seats, {} open deals, {} contracts, {} months)\n",
-        *scenario, s.region_count(), s.segment_count(), s.seats.size(), s.pipeline.deals.size(),
-        s.contracts.size(), s.months());
-  });
+  validate->add_flag("--summary", validate_args->summary,
+                     "Print the inputs at a glance: seats, open pipeline, ARR, renewals, hires, "
+                     "deal sizes and pipeline coverage of the first months");
+  add_summary_json_option(validate, validate_args->summary_json, "Write the input summary as JSON");
+  add_csv_option(validate, validate_args->csv_dir,
+                 "Write the input summary's tables as CSV files into this folder (other files in "
+                 "it are kept)");
+  validate->callback([validate_args] { validate_command(*validate_args); });
 }
 
 }  // namespace opsim::cli

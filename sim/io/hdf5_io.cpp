@@ -17,11 +17,13 @@
 
 #include <fmt/format.h>
 
+#include "models/input_summary.hpp"
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/input.hpp"
+#include "sim/io/input_summary_output.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 
@@ -167,6 +169,9 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   }
   H5::Group scenario_group = file.createGroup("/scenario");
   write_strings(scenario_group, "document", {scenario.document.dump(2)});
+  // The input sanity page of `opsim report` needs the CSV inputs, which the run may outlive.
+  write_strings(scenario_group, "input_summary",
+                {input_summary_json(summarise_inputs(scenario)).dump()});
   H5::Group inputs = scenario_group.createGroup("inputs");
   std::vector<std::string> paths, digests;
   for (const InputDigest& input : scenario.inputs) {

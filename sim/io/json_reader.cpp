@@ -1,6 +1,7 @@
 #include "sim/io/json_reader.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "models/calendar.hpp"
@@ -10,19 +11,34 @@ namespace opsim {
 
 namespace {
 
+//! Optimal-string-alignment distance, ignoring case: "Emea" is 0 from "EMEA", a swap of two
+//! neighbouring letters costs 1.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  const std::size_t n = b.size();
+  std::vector<std::size_t> before(n + 1), previous(n + 1), row(n + 1);
+  for (std::size_t j = 0; j <= n; ++j) previous[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
     row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
+    for (std::size_t j = 1; j <= n; ++j) {
+      const bool same = lower(a[i - 1]) == lower(b[j - 1]);
+      row[j] = std::min({previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (same ? 0 : 1)});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+          lower(a[i - 2]) == lower(b[j - 1]))
+        row[j] = std::min(row[j], before[j - 2] + 1);
     }
+    before.swap(previous);
+    previous.swap(row);
   }
-  return row[b.size()];
+  return previous[n];
+}
+
+//! Edits a suggestion may be away: 1 for words of up to 4 letters ("AMER" is 2 from "EMEA"),
+//! 2 up to 8, 3 beyond.
+std::size_t close_enough(std::string_view word) {
+  return word.size() <= 4 ? 1 : word.size() <= 8 ? 2 : 3;
 }
 
 std::string show(const nlohmann::json& value) {
@@ -40,7 +56,7 @@ std::string show(const nlohmann::json& value) {
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  std::size_t best_distance = close_enough(word) + 1;
   for (const auto& candidate : candidates) {
     const std::size_t d = edit_distance(word, candidate);
     if (d < best_distance) {
@@ -49,6 +65,18 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
     }
   }
   return best;
+}
+
+std::vector<std::string> closest(std::string_view word, const std::vector<std::string>& candidates,
+                                 std::size_t count) {
+  std::vector<std::pair<std::size_t, std::size_t>> ranked;  // (distance, index)
+  for (std::size_t i = 0; i < candidates.size(); ++i)
+    ranked.emplace_back(edit_distance(word, candidates[i]), i);
+  const std::size_t n = std::min(count, ranked.size());
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n), ranked.end());
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < n; ++k) out.push_back(candidates[ranked[k].second]);
+  return out;
 }
 
 void JsonNode::expect_object() const {

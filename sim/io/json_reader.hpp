@@ -14,8 +14,13 @@
 
 namespace opsim {
 
-//! Closest candidate within a small edit distance, or empty.
+//! The closest candidate ignoring case, when within 1 edit (words of up to 4 letters), 2 (up to 8)
+//! or 3 (longer); else empty.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+//! The `count` candidates closest to `word` (case-insensitive edit distance), closest first: for
+//! messages that cannot list thousands of known ids.
+std::vector<std::string> closest(std::string_view word, const std::vector<std::string>& candidates,
+                                 std::size_t count);
 
 class JsonNode {
  public:

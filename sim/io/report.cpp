@@ -8,11 +8,14 @@
 
 #include <fmt/format.h>
 
+#include "models/input_summary.hpp"
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
+#include "sim/io/input_summary_output.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/report_parts.hpp"
+#include "sim/io/scenario_loader.hpp"
 #include "sim/io/svg_chart.hpp"
 
 namespace opsim {
@@ -231,12 +234,32 @@ void write_report(const std::vector<std::string>& inputs, const std::string& out
   std::string body;
   std::string title;
   for (const std::string& path : inputs) {
+    const std::string name = std::filesystem::path(path).filename().string();
+    if (std::filesystem::path(path).extension() == ".json") {
+      // A scenario file: its input sanity page alone.
+      const Scenario scenario = load_scenario(path);
+      const std::string section = report::inputs_section(
+          input_summary_json(summarise_inputs(scenario)),
+          scenario.name.empty() ? name : scenario.name,
+          fmt::format("Scenario {} (SHA-256 {}), before any simulation.", path, scenario.sha256));
+      if (title.empty()) title = name;
+      body += fmt::format("<section class=\"input\" data-file=\"{}\">\n{}</section>\n",
+                          html_escape(name), section);
+      continue;
+    }
     const ResultKind kind = detect_result_kind(path);
     report::H5Reader file(path);
     std::string section;
     switch (kind) {
       case ResultKind::run:
-        section = report::run_section(file);
+        if (file.has("/scenario/input_summary")) {
+          section = report::inputs_section(
+              nlohmann::json::parse(file.strings("/scenario/input_summary").at(0)),
+              file.attribute("scenario_name"),
+              fmt::format("The scenario's inputs as the run read them (SHA-256 {}).",
+                          file.attribute("scenario_sha256")));
+        }
+        section += report::run_section(file);
         break;
       case ResultKind::compare:
         section = report::compare_section(file);
@@ -259,11 +282,10 @@ void write_report(const std::vector<std::string>& inputs, const std::string& out
       case ResultKind::unknown:
         throw_input(
             "{}: not a result opsim report can describe (it reads the HDF5 files of run, merge, "
-            "compare, sweep, quotas, capacity, territories and backtest; a backtest file needs "
-            "/pooled, written since this version)",
+            "compare, sweep, quotas, capacity, territories and backtest, and scenario files "
+            "*.json; a backtest file needs /pooled, written since this version)",
             path);
     }
-    const std::string name = std::filesystem::path(path).filename().string();
     if (title.empty()) title = name;
     body += fmt::format("<section class=\"input\" data-file=\"{}\">\n{}</section>\n",
                         html_escape(name), section);

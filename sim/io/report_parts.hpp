@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace opsim::report {
 
 //! Read access to one HDF5 result file; errors name the file and the dataset.
@@ -43,6 +45,9 @@ std::string derived_cell(const std::string& text, const std::string& derived, do
 //! Shortest text that reads back as the same double ("nan" for NaN).
 std::string exact(double value);
 
+//! The input sanity page from an input summary (sim/io/input_summary_output.hpp, JSON form).
+std::string inputs_section(const nlohmann::json& summary, const std::string& title,
+                           const std::string& note);
 std::string run_section(H5Reader& file);
 std::string compare_section(H5Reader& file);
 std::string sweep_section(H5Reader& file);

@@ -22,6 +22,8 @@ namespace {
 constexpr int kMaxMonths = 120;
 constexpr long long kMaxTrials = 100'000'000;
 constexpr int kMaxCycleMonths = 60;
+//! Known ids a message lists in full; beyond, the closest few.
+constexpr std::size_t kListedIds = 8;
 
 //! Name -> index tables with precise errors for unknown references.
 class Names {
@@ -43,7 +45,10 @@ class Names {
     std::string message = fmt::format("unknown {} \"{}\"", kind_, id);
     const std::string suggestion = did_you_mean(id, order_);
     if (!suggestion.empty()) return message + fmt::format(" (did you mean \"{}\"?)", suggestion);
-    return message + fmt::format(" (known: {})", fmt::join(order_, ", "));
+    if (order_.size() <= kListedIds)
+      return message + fmt::format(" (known: {})", fmt::join(order_, ", "));
+    return message + fmt::format(" (closest of {} known: {})", order_.size(),
+                                 fmt::join(closest(id, order_, kListedIds), ", "));
   }
   int resolve(const JsonNode& node) const {
     const std::string id = node.string();
@@ -81,6 +86,17 @@ struct Context {
 
   CsvCache* cache = nullptr;
   CsvCache own_cache;
+  InputErrorCollector errors;
+
+  //! Runs `step` on every row (item); the error of one is recorded and the next one read.
+  template <class Step>
+  void each_row(const CsvTable& table, Step&& step) {
+    for (const auto& row : table.rows()) errors.collect([&] { step(row); });
+  }
+  template <class Step>
+  void each_item(const JsonNode& list, Step&& step) {
+    for (const auto& item : list.items()) errors.collect([&] { step(item); });
+  }
 
   //! The CSV file `node` names, recorded in the scenario's inputs.
   const CsvTable& read_csv(const JsonNode& node) {
@@ -466,6 +482,21 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
   }
 }
 
+//! Reps and hires starting after the horizon (their seat stays vacant throughout) or more than
+//! 50 years before it are warned about: usually a typo in a date.
+void warn_implausible_starts(Scenario& sc) {
+  constexpr int kEarliest = -50 * 12;
+  for (const Seat& seat : sc.seats) {
+    if (seat.start < sc.months() && seat.start >= kEarliest) continue;
+    sc.warnings.push_back(fmt::format("{}: {} \"{}\" starts in {}, {} the horizon ({}..{})",
+                                      sc.source, seat.planned_hire ? "hire" : "rep", seat.id,
+                                      format_year_month(sc.calendar.absolute(seat.start)),
+                                      seat.start < 0 ? "over 50 years before" : "after the end of",
+                                      format_year_month(sc.calendar.start()),
+                                      format_year_month(sc.calendar.absolute(sc.months() - 1))));
+  }
+}
+
 void add_seat(Context& ctx, Seat seat, const JsonNode& where) {
   ctx.seats.add(seat.id, where);
   seat.key = stable_hash("seat:" + seat.id);
@@ -477,7 +508,7 @@ void parse_roster(const JsonNode& root, Context& ctx) {
   if (!roster) return;
   roster->allow_only({"reps", "csv"});
   if (auto reps = roster->get("reps")) {
-    for (const auto& item : reps->items()) {
+    ctx.each_item(*reps, [&](const JsonNode& item) {
       item.allow_only({"id", "region", "segment", "start", "role"});
       Seat seat;
       seat.id = item.at("id").id();
@@ -486,14 +517,14 @@ void parse_roster(const JsonNode& root, Context& ctx) {
       if (auto role = item.get("role")) seat.role = role->string();
       seat.start = ctx.relative(item.at("start").year_month());
       add_seat(ctx, std::move(seat), item.at("id"));
-    }
+    });
   }
   if (auto csv = roster->get("csv")) {
     const CsvTable& table = ctx.read_csv(*csv);
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), start = table.require_column("start");
     const auto role = table.column("role");
-    for (const auto& row : table.rows()) {
+    ctx.each_row(table, [&](const CsvRow& row) {
       Seat seat;
       seat.id = table.required_text(row, id);
       if (role) seat.role = table.text(row, *role);
@@ -503,14 +534,14 @@ void parse_roster(const JsonNode& root, Context& ctx) {
       seat.segment = ctx.segments.resolve(table, row, segment);
       seat.start = ctx.relative(csv_month(table, row, start));
       add_seat(ctx, std::move(seat), *csv);
-    }
+    });
   }
 }
 
 void parse_hiring_plan(const JsonNode& root, Context& ctx) {
   auto plan = root.get("hiring_plan");
   if (!plan) return;
-  for (const auto& item : plan->items()) {
+  ctx.each_item(*plan, [&](const JsonNode& item) {
     item.allow_only(
         {"id", "region", "segment", "requisition_month", "count", "time_to_fill_months", "role"});
     const int region = ctx.regions.resolve(item.at("region"));
@@ -537,7 +568,7 @@ void parse_hiring_plan(const JsonNode& root, Context& ctx) {
       seat.planned_hire = true;
       add_seat(ctx, std::move(seat), item);
     }
-  }
+  });
 }
 
 //! Seat productivity = (seat potential / mean seat potential)^beta; a territory shared by k
@@ -681,7 +712,7 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
     pipeline.deals.push_back(std::move(deal));
   };
   if (auto deals = node->get("deals")) {
-    for (const auto& item : deals->items()) {
+    ctx.each_item(*deals, [&](const JsonNode& item) {
       item.allow_only(
           {"id", "owner", "region", "segment", "stage", "amount", "currency", "expected_close"});
       PipelineDeal deal;
@@ -695,7 +726,7 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
                                            : ctx.scenario.regions[deal.region].currency;
       deal.expected_close = ctx.relative(item.at("expected_close").year_month());
       add_deal(std::move(deal), item.where());
-    }
+    });
   }
   if (auto csv = node->get("csv")) {
     const CsvTable& table = ctx.read_csv(*csv);
@@ -705,7 +736,7 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
                close = table.require_column("expected_close");
     const auto owner = table.column("owner");
     const auto currency = table.column("currency");
-    for (const auto& row : table.rows()) {
+    ctx.each_row(table, [&](const CsvRow& row) {
       PipelineDeal deal;
       deal.id = table.required_text(row, id);
       if (owner && !table.text(row, *owner).empty())
@@ -719,7 +750,7 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
                           : ctx.scenario.regions[deal.region].currency;
       deal.expected_close = ctx.relative(csv_month(table, row, close));
       add_deal(std::move(deal), table.where(row));
-    }
+    });
   }
 }
 
@@ -736,11 +767,19 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
     c.key = stable_hash("contract:" + c.id);
     c.term_months = term.value_or(sc.params_at(c.region, c.segment, 0).contract_term_months);
     c.renewal_month = ctx.relative(renewal_absolute);
+    // The next renewal lies within one term of the start; further out, the date is suspect.
+    if (c.renewal_month < -c.term_months || c.renewal_month > c.term_months) {
+      sc.warnings.push_back(fmt::format(
+          "{}: contract \"{}\" renews in {}, more than one {}-month term {} the horizon start {} "
+          "(rolled to the first renewal at or after the start)",
+          where, c.id, format_year_month(renewal_absolute), c.term_months,
+          c.renewal_month < 0 ? "before" : "after", format_year_month(sc.calendar.start())));
+    }
     while (c.renewal_month < 0) c.renewal_month += c.term_months;  // roll past renewals forward
     sc.contracts.push_back(std::move(c));
   };
   if (auto list = node->get("contracts")) {
-    for (const auto& item : list->items()) {
+    ctx.each_item(*list, [&](const JsonNode& item) {
       item.allow_only(
           {"id", "region", "segment", "arr", "currency", "renewal_month", "term_months"});
       Contract c;
@@ -753,7 +792,7 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
       std::optional<int> term;
       if (auto t = item.get("term_months")) term = static_cast<int>(t->integer(1, 120));
       add(std::move(c), item.at("renewal_month").year_month(), term, item.where());
-    }
+    });
   }
   if (auto csv = node->get("csv")) {
     const CsvTable& table = ctx.read_csv(*csv);
@@ -762,7 +801,7 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
                renewal = table.require_column("renewal_month");
     const auto currency = table.column("currency");
     const auto term_col = table.column("term_months");
-    for (const auto& row : table.rows()) {
+    ctx.each_row(table, [&](const CsvRow& row) {
       Contract c;
       c.id = table.required_text(row, id);
       c.region = ctx.regions.resolve(table, row, region);
@@ -781,7 +820,7 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
         term = static_cast<int>(t);
       }
       add(std::move(c), csv_month(table, row, renewal), term, table.where(row));
-    }
+    });
   }
 }
 
@@ -1001,7 +1040,8 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   Context ctx(scenario, base_dir, cache);
   const JsonNode root(document, file);
   root.expect_object();
-  root.allow_only(scenario_keys());
+  InputErrorCollector& errors = ctx.errors;
+  errors.collect([&] { root.allow_only(scenario_keys()); });
   const JsonNode version = root.at("schema_version");
   if (version.integer(0, 1000) != 1)
     version.fail("{} is not supported (this opsim reads schema_version 1)", version.json().dump());
@@ -1010,24 +1050,32 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   if (auto name = root.get("name")) scenario.name = name->string();
   if (auto d = root.get("description")) (void)d->string();
 
-  parse_horizon(root, ctx);
-  parse_fx(root, ctx);
-  parse_regions(root, ctx);
-  parse_ramp_curves(root, ctx);
+  // Every error is collected; a stage ends validation when later sections would refer to what
+  // failed (currencies, then regions and ramp curves, then segments and products).
+  errors.collect([&] { parse_horizon(root, ctx); });
+  errors.collect([&] { parse_fx(root, ctx); });
+  errors.throw_if_any();
+  errors.collect([&] { parse_regions(root, ctx); });
+  errors.collect([&] { parse_ramp_curves(root, ctx); });
+  errors.throw_if_any();
   std::vector<SegmentParams> base;
-  parse_segments(root, ctx, base);
-  parse_products(root, ctx);
-  parse_overrides(root, ctx, base);
-  parse_roster(root, ctx);
-  parse_hiring_plan(root, ctx);
-  parse_territory_potential(root, ctx);
-  parse_intensity(root, ctx);
-  parse_pipeline(root, ctx);
-  parse_installed_base(root, ctx);
-  parse_market(root, ctx);
-  parse_actuals(root, ctx);
-  parse_targets(root, ctx);
-  parse_simulation(root, ctx);
+  errors.collect([&] { parse_segments(root, ctx, base); });
+  errors.throw_if_any();
+  errors.collect([&] { parse_products(root, ctx); });
+  errors.collect([&] { parse_overrides(root, ctx, base); });
+  errors.throw_if_any();
+  errors.collect([&] { parse_roster(root, ctx); });
+  errors.collect([&] { parse_hiring_plan(root, ctx); });
+  errors.collect([&] { parse_territory_potential(root, ctx); });
+  errors.collect([&] { parse_intensity(root, ctx); });
+  errors.collect([&] { parse_pipeline(root, ctx); });
+  errors.collect([&] { parse_installed_base(root, ctx); });
+  errors.collect([&] { parse_market(root, ctx); });
+  errors.collect([&] { parse_actuals(root, ctx); });
+  errors.collect([&] { parse_targets(root, ctx); });
+  errors.collect([&] { parse_simulation(root, ctx); });
+  errors.throw_if_any();
+  warn_implausible_starts(scenario);
   return scenario;
 }
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -40,17 +41,32 @@ TEST(ReportCli, RunReportIsOneOfflinePage) {
 
 TEST(ReportCli, RefusesWhatIsNotAResult) {
   test::TempDir dir;
-  const auto scenario = test::source_dir() / "tests/fixtures/small_scenario.json";
+  test::TempDir inputs;
+  const std::string notes = inputs.write("notes.txt", "not a result\n");
   const auto out = (dir / "report.html").string();
-  const auto not_hdf5 = test::run_opsim(fmt::format("report {} -o {}", scenario.string(), out));
+  const auto not_hdf5 = test::run_opsim(fmt::format("report {} -o {}", notes, out));
   EXPECT_EQ(not_hdf5.exit_code, 2) << not_hdf5.output;
-  EXPECT_THAT(not_hdf5.output, HasSubstr("small_scenario.json: not an HDF5 file"));
+  EXPECT_THAT(not_hdf5.output, HasSubstr("notes.txt: not an HDF5 file"));
   const auto missing =
       test::run_opsim(fmt::format("report {} -o {}", (dir / "absent.h5").string(), out));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.output, HasSubstr("absent.h5: no such result file"));
   EXPECT_FALSE(fs::exists(out));
   EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+TEST(ReportCli, ScenarioFileGivesTheInputSanityPageAlone) {
+  test::TempDir dir;
+  const auto scenario = test::source_dir() / "tests/fixtures/input_summary_scenario.json";
+  const auto out = (dir / "page.html").string();
+  const auto result = test::run_opsim(fmt::format("report {} -o {}", scenario.string(), out));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::ifstream in(out);
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(page, HasSubstr("<h1>Inputs: input_summary</h1>"));
+  EXPECT_THAT(page, HasSubstr("The open pipeline covers 90% of what the model expects"));
+  EXPECT_THAT(page, HasSubstr("data-json=\"/pipeline/1/amount\" data-v=\"22000\">22,000<"));
+  EXPECT_THAT(page, Not(HasSubstr("<h1>Forecast")));
 }
 
 }  // namespace

@@ -412,5 +412,78 @@ TEST(RunCli, Hdf5RoundTrip) {
   EXPECT_GT(nonzero, 0u);
 }
 
+TEST(ValidateSummary, PrintsTheInputTablesAndWritesJsonAndCsv) {
+  TempDir dir;
+  const fs::path scenario = test::source_dir() / "tests/fixtures/input_summary_scenario.json";
+  const auto result =
+      run_opsim(fmt::format("validate {} --summary --summary-json {} --csv {}", scenario.string(),
+                            (dir / "inputs.json").string(), (dir / "inputs").string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("Open pipeline by stage, region and close quarter"));
+  EXPECT_THAT(result.output, HasSubstr("14,000"));
+  EXPECT_THAT(result.output,
+              HasSubstr("covers 90% of what the model expects for 2027-01..2027-03"));
+  std::ifstream in(dir / "inputs.json");
+  const auto json = nlohmann::json::parse(in);
+  EXPECT_DOUBLE_EQ(json.at("expected_total").get<double>(), 36000);
+  EXPECT_DOUBLE_EQ(json.at("pipeline").at(1).at("amount").get<double>(), 22000);
+  std::ifstream csv(dir / "inputs" / "input_pipeline.csv");
+  std::string header, first;
+  std::getline(csv, header);
+  std::getline(csv, first);
+  EXPECT_EQ(header, "stage,region,quarter,deals,amount_USD,weighted_USD");
+  EXPECT_EQ(first, "Proposal,NA,FY2027 Q1,2,14000.00,7000.00");
+}
+
+TEST(ValidateSummary, WarnsWhenRegionsDealSizesDifferTenfold) {
+  TempDir dir;
+  std::ifstream in(test::source_dir() / "tests/fixtures/input_summary_scenario.json");
+  auto doc = nlohmann::json::parse(in);
+  doc["fx"]["currencies"] = {{{"code", "JPY"}, {"plan_rate", 0.0068}}};
+  doc["regions"][1]["currency"] = "JPY";
+  const std::string path = dir.write("trap.json", doc.dump());
+  const auto result = run_opsim("validate " + path + " --summary");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("warning: mean deal size differs 147x between regions"));
+}
+
+TEST(ValidateErrors, EveryErrorOfTwoFilesAtOnceWithExit2) {
+  TempDir dir;
+  auto doc = fixture_document();
+  doc["roster"].erase("reps");
+  doc["roster"]["csv"] = "roster.csv";
+  doc["segments"][0]["win_rate"] = 0.3;
+  doc["hiring_plan"][0]["count"] = -2;
+  doc["pipeline"]["deals"][0]["stage"] = "Closed Won";
+  dir.write(
+      "roster.csv",
+      "id,region,segment,start\nR1,Emea,SMB,2025-01\nR2,NA,SMB,2025-07-28\nR3,NA,SMB,2026-02\n");
+  doc["pipeline"]["deals"][0]["owner"] = "R3";
+  const std::string path = dir.write("scenario.json", doc.dump(2));
+  const auto result = run_opsim("validate " + path);
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("4 errors in 2 files:"));
+  EXPECT_THAT(result.output, HasSubstr("scenario.json: 2 errors"));
+  EXPECT_THAT(result.output, HasSubstr("roster.csv: 2 errors"));
+  EXPECT_THAT(result.output, HasSubstr("did you mean \"EMEA\""));
+  EXPECT_THAT(result.output, HasSubstr("unknown stage \"Closed Won\""));
+}
+
+TEST(ValidateWarnings, ImplausibleDatesInValidateAndRun) {
+  TempDir dir;
+  auto doc = fixture_document();
+  doc["roster"]["reps"].push_back(
+      {{"id", "R9"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2031-01"}});
+  const std::string path = dir.write("scenario.json", doc.dump(2));
+  const auto validate = run_opsim("validate " + path);
+  EXPECT_EQ(validate.exit_code, 0) << validate.output;
+  EXPECT_THAT(validate.output, HasSubstr("warning: " + path + ": rep \"R9\" starts in 2031-01"));
+  const auto run = run_opsim("run " + path + " --trials 20 -q");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("rep \"R9\" starts in 2031-01, after the end of the horizon"));
+  const auto clean = run_opsim("validate " + fixture().string());
+  EXPECT_THAT(clean.output, Not(HasSubstr("warning")));
+}
+
 }  // namespace
 }  // namespace opsim

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """opsim report in a real browser: each kind of report (run, compare, sweep, quotas, capacity,
-territories, backtest) is opened in headless Chromium; the page must run without script errors, every chart must hold
-drawn data, and every number shown must equal the HDF5 file's value (and read as that value,
-rounded).
+territories, backtest, and the input sanity page of a scenario file) is opened in headless
+Chromium; the page must run without script errors, every chart must hold drawn data, and every
+number shown must equal the HDF5 file's value, or for the input page the input summary's
+(`opsim validate --summary-json`, or /scenario/input_summary in a run file), and read as that
+value, rounded).
 
 usage: report_browser_test.py OPSIM SOURCE_DIR
 Exit 77 (skip) when chromium or h5py is missing outside CI; under CI=true that is a failure."""
@@ -96,8 +98,18 @@ def derived(h5, name):
     return float(np.mean(values >= share * t["amount"][i]))
 
 
-def check_dom(dom_text, h5_path):
-    """Problems found in a dumped report DOM against its HDF5 file (empty: none)."""
+def json_value(document, pointer):
+    """The number at a JSON pointer ("/pipeline/3/amount"); null is NaN."""
+    node = document
+    for token in pointer.lstrip("/").split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return math.nan if node is None else float(node)
+
+
+def check_dom(dom_text, h5_path, summary=None):
+    """Problems found in a dumped report DOM against its HDF5 file (empty: none). Numbers of the
+    input page (data-json) are checked against `summary`, or the run file's input summary."""
     dom = Dom()
     dom.feed(dom_text)
     problems = []
@@ -112,11 +124,22 @@ def check_dom(dom_text, h5_path):
             problems.append(f"chart without drawn data: {chart.get('aria-label')}")
     if not dom.numbers:
         problems.append("no numbers tagged with their dataset")
-    with h5py.File(h5_path, "r") as h5:
+    h5 = h5py.File(h5_path, "r") if h5_path else None
+    if summary is None and h5 is not None and "scenario/input_summary" in h5:
+        raw = h5["scenario/input_summary"][()]
+        raw = raw.flat[0] if hasattr(raw, "flat") else raw
+        summary = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+    try:
         cache = {}
         for attrs, text in dom.numbers:
             value = float(attrs["data-v"])
-            if "data-h5" in attrs:
+            if "data-json" in attrs:
+                if summary is None:
+                    problems.append(f"{attrs['data-json']}: no input summary to check against")
+                    continue
+                stored = json_value(summary, attrs["data-json"])
+                where = attrs["data-json"]
+            elif "data-h5" in attrs:
                 name = attrs["data-h5"]
                 if name not in cache:
                     cache[name] = np.asarray(h5[name][()], dtype=float).ravel()
@@ -135,6 +158,9 @@ def check_dom(dom_text, h5_path):
             if math.isnan(value) != math.isnan(shown) or (
                     not math.isnan(value) and abs(shown - value) > tolerance):
                 problems.append(f"{where}: shows {text!r} for {value!r}")
+    finally:
+        if h5 is not None:
+            h5.close()
     return problems
 
 
@@ -151,6 +177,39 @@ def dump_dom(html_path):
         return run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom",
                     "--virtual-time-budget=5000", f"file://{os.path.abspath(html_path)}"],
                    timeout=120)
+
+
+def check_inputs_page(opsim, source, work):
+    """`opsim report SCENARIO.json` alone: the input sanity page against the summary that
+    `opsim validate --summary-json` writes."""
+    failures = []
+    scenario = os.path.join(source, "tests/fixtures/input_summary_scenario.json")
+    summary_path = os.path.join(work, "inputs.json")
+    html = os.path.join(work, "inputs.html")
+    run([opsim, "validate", scenario, "--summary-json", summary_path])
+    run([opsim, "report", scenario, "-o", html])
+    with open(summary_path) as f:
+        summary = json.load(f)
+    page = open(html, encoding="utf-8").read()
+    if re.search(r'(src|href)\s*=\s*"(https?:)?//', page, re.I) or "@import" in page:
+        failures.append("inputs: the page loads something from the network")
+    dom = dump_dom(html)
+    problems = check_dom(dom, None, summary)
+    failures += [f"inputs: {p}" for p in problems]
+    numbers, charts = dom.count("data-v="), dom.count('class="chart"')
+    print(f"inputs: {os.path.getsize(html)} bytes, {numbers} numbers checked, {charts} charts, "
+          f"{len(problems)} problems")
+    if numbers < 20 or charts < 2:
+        failures.append(f"inputs: {numbers} numbers and {charts} charts (expected >= 20 and 2)")
+    if "covers 90%" not in page:
+        failures.append("inputs: the coverage sentence is missing")
+    # Negative twin: a number 5% off must be caught.
+    tampered = re.sub(r'(data-json="[^"]+" data-v=")([^"]+)"',
+                      lambda m: m.group(1) + repr(float(m.group(2)) * 1.05 + 1) + '"', dom,
+                      count=1)
+    if not check_dom(tampered, None, summary):
+        failures.append("inputs: a changed number went unnoticed (checker broken)")
+    return failures
 
 
 def main():
@@ -224,6 +283,9 @@ def main():
                 failures.append(f"{kind}: a changed number went unnoticed (checker broken)")
             if kind == "compare" and "identical" not in page:
                 failures.append("compare of a scenario with itself does not say 'identical'")
+            if kind == "run" and dom.count("data-json=") == 0:
+                failures.append("run: the report has no input sanity page")
+        failures += check_inputs_page(opsim, source, work)
     if failures:
         print("FAIL:\n  " + "\n  ".join(failures))
         sys.exit(1)

@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "sim/base/error.hpp"
 #include "tests/test_support.hpp"
 
@@ -359,6 +361,104 @@ TEST_F(ScenarioFixture, DuplicateIntensityCell) {
   });
   EXPECT_THAT(error_of_load(), AllOf(HasSubstr(path()), HasSubstr("/new_business_intensity/1"),
                                      HasSubstr("NA/SMB"), HasSubstr("/new_business_intensity/0")));
+}
+
+//! The InputErrors of loading the scenario; fails when it loads or throws one error only.
+std::vector<std::string> errors_of_load(const std::string& path) {
+  try {
+    load_scenario(path);
+  } catch (const InputErrors& e) {
+    return e.errors();
+  } catch (const InputError& e) {
+    ADD_FAILURE() << "one error only: " << e.what();
+    return {};
+  }
+  ADD_FAILURE() << "the scenario loaded, but InputErrors were expected";
+  return {};
+}
+
+TEST_F(ScenarioFixture, AllErrorsAtOnceGroupedByFile) {
+  write([](nlohmann::json& d) {
+    d["roster"]["reps"][0]["region"] = "Emea";             // case typo
+    d["hiring_plan"][1]["requisition_month"] = "2027-13";  // not a month
+  });
+  write_file(dir_ / "pipeline.csv",
+             "id,owner,region,segment,stage,amount,currency,expected_close\n"
+             "D1,,AMER,SMB,Commit,12000,USD,2027-05\n"       // unknown region
+             "D2,,EMEA,Enterprise,Commit,abc,EUR,2027-02\n"  // not a number
+             "D3,,NA,SMB,Commit,5000,USD,2027-06\n");        // valid
+  const auto errors = errors_of_load(path());
+  ASSERT_EQ(errors.size(), 4u);
+  try {
+    load_scenario(path());
+  } catch (const InputErrors& e) {
+    const std::string text = e.what();
+    EXPECT_THAT(text, HasSubstr("4 errors in 2 files:"));
+    EXPECT_THAT(text, HasSubstr(path() + ": 2 errors"));
+    EXPECT_THAT(text, HasSubstr(csv_path("pipeline.csv") + ": 2 errors"));
+    EXPECT_THAT(text, AllOf(HasSubstr("/roster/reps/0/region: unknown region \"Emea\" (did you "
+                                      "mean \"EMEA\"?)"),
+                            HasSubstr("/hiring_plan/1/requisition_month"),
+                            HasSubstr(csv_path("pipeline.csv") + ":2"),
+                            HasSubstr(csv_path("pipeline.csv") + ":3")));
+    // "AMER" is two edits from "EMEA": no misleading suggestion, the known ids instead.
+    EXPECT_THAT(text, HasSubstr("unknown region \"AMER\" (known: NA, EMEA)"));
+  }
+}
+
+TEST_F(ScenarioFixture, ErrorsStopAtTheLimit) {
+  write();
+  std::string rows = "id,owner,region,segment,stage,amount,currency,expected_close\n";
+  for (int i = 0; i < 70; ++i) rows += fmt::format("D{},,XX,SMB,Commit,1,USD,2027-05\n", i);
+  write_file(dir_ / "pipeline.csv", rows);
+  const auto errors = errors_of_load(path());
+  EXPECT_EQ(errors.size(), 50u);
+  EXPECT_THAT(error_of_load(), HasSubstr("50 errors in 1 file (validation stopped there):"));
+}
+
+TEST_F(ScenarioFixture, LongListOfKnownIdsIsCutToTheClosest) {
+  write([](nlohmann::json& d) {
+    for (int i = 2; i <= 338; ++i) {
+      d["roster"]["reps"].push_back({{"id", fmt::format("rep-{:04}", i)},
+                                     {"region", "NA"},
+                                     {"segment", "SMB"},
+                                     {"start", "2026-01"}});
+    }
+  });
+  write_file(dir_ / "pipeline.csv",
+             "id,owner,region,segment,stage,amount,currency,expected_close\n"
+             "D1,departed-17,NA,SMB,Commit,12000,USD,2027-05\n");
+  const std::string message = error_of_load();
+  EXPECT_THAT(message, HasSubstr("unknown rep \"departed-17\" (closest of 341 known: rep-0017, "));
+  EXPECT_LT(message.size(), 400u) << message;
+}
+
+TEST_F(ScenarioFixture, SuggestionsIgnoreCaseAndSwappedLetters) {
+  write([](nlohmann::json& d) { d["roster"]["reps"][0]["segment"] = "SBM"; });
+  EXPECT_THAT(error_of_load(), HasSubstr("unknown segment \"SBM\" (did you mean \"SMB\"?)"));
+  write([](nlohmann::json& d) { d["roster"]["reps"][0]["region"] = "na"; });
+  EXPECT_THAT(error_of_load(), HasSubstr("unknown region \"na\" (did you mean \"NA\"?)"));
+}
+
+TEST_F(ScenarioFixture, ImplausibleDatesAreWarnedAbout) {
+  write();
+  EXPECT_TRUE(load_scenario(path()).warnings.empty());
+  write([](nlohmann::json& d) {
+    d["roster"]["reps"].push_back(
+        {{"id", "late"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2031-01"}});
+  });
+  write_file(dir_ / "contracts.csv",
+             "id,region,segment,arr,currency,renewal_month,term_months\n"
+             "C1,NA,SMB,20000,USD,2027-06,12\n"
+             "C2,NA,SMB,20000,USD,2020-03,12\n");
+  const Scenario scenario = load_scenario(path());
+  ASSERT_EQ(scenario.warnings.size(), 2u);
+  EXPECT_THAT(scenario.warnings[0],
+              AllOf(HasSubstr("contracts.csv:3"), HasSubstr("contract \"C2\" renews in 2020-03"),
+                    HasSubstr("more than one 12-month term before the horizon start 2027-04")));
+  EXPECT_THAT(scenario.warnings[1],
+              AllOf(HasSubstr("rep \"late\" starts in 2031-01, after the end of the horizon "
+                              "(2027-04..2028-03)")));
 }
 
 }  // namespace
