@@ -98,6 +98,7 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
   if (!out.xlsx.empty()) write_workbook(out.xlsx, run_workbook(scenario, summary));
   if (!out.csv_dir.empty()) write_csv(out.csv_dir, scenario, summary);
   if (!out.quiet) {
+    for (const auto& note : scenario.notes) fmt::print("note: {}\n", note);
     fmt::print("{}", out.detail ? format_detail_table(scenario, summary)
                                 : format_summary_table(scenario, summary));
   }
@@ -341,6 +342,7 @@ void add_run_commands(CLI::App& app) {
         "{}: valid ({} regions, {} segments, {} seats, {} open deals, {} contracts, {} months)\n",
         *scenario, s.region_count(), s.segment_count(), s.seats.size(), s.pipeline.deals.size(),
         s.contracts.size(), s.months());
+    for (const auto& note : s.notes) fmt::print("note: {}\n", note);
   });
 }
 

@@ -16,6 +16,10 @@ namespace opsim {
 
 //! Closest candidate within a small edit distance, or empty.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+//! The `count` candidates closest to `word` by edit distance, closest first (ties in order).
+std::vector<std::string> closest_names(std::string_view word,
+                                       const std::vector<std::string>& candidates,
+                                       std::size_t count);
 
 class JsonNode {
  public:
