@@ -139,7 +139,7 @@ TEST_F(MappedScenario, RawExportsLoadThroughTheMapping) {
   const Scenario s = load(document());
   ASSERT_EQ(s.seats.size(), 2u);
   EXPECT_EQ(s.seats[0].id, "e1");
-  EXPECT_EQ(s.seats[0].start, -6);  // hired 2025-07-28: month 2025-07, 6 months before 2027-01
+  EXPECT_EQ(s.seats[0].start, -18);  // hired 2025-07-28: month 2025-07, 18 before 2027-01
   ASSERT_EQ(s.pipeline.deals.size(), 2u);
   EXPECT_EQ(s.pipeline.deals[0].amount, 45000.0);
   EXPECT_EQ(s.pipeline.deals[1].amount, 8000.5);
@@ -175,11 +175,12 @@ TEST_F(MappedScenario, AMappingNamesOnlyFieldsOfItsFile) {
 }
 
 TEST_F(MappedScenario, APlainPathStillReadsOpsimsOwnColumns) {
-  dir_.write("plain_roster.csv", "id,region,segment,start,extra\nr1,NA,SMB,2026-05,x\n");
+  dir_.write("plain_roster.csv",
+             "id,region,segment,start,extra\ne1,NA,SMB,2026-05,x\ne2,NA,SMB,2026-06,y\n");
   nlohmann::json doc = document();
   doc["roster"]["csv"] = "plain_roster.csv";
   const Scenario s = load(doc);
-  ASSERT_EQ(s.seats.size(), 1u);
+  ASSERT_EQ(s.seats.size(), 2u);
   EXPECT_EQ(s.seats[0].start, -8);
 }
 

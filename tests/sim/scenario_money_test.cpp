@@ -103,7 +103,7 @@ TEST(SharedMoney, OverridesAndProductsFollowTheRule) {
 
 //! A version-1 scenario with every kind of shared deal size.
 nlohmann::json version_1_document() {
-  nlohmann::json doc = test::mixed_document();
+  nlohmann::json doc = trap_document(1);
   doc["overrides"] = {
       {{"from", "2027-06"}, {"set", {{"deal_size", {{"mean", 1500}, {"cv", 0.4}}}}}},
       {{"region", "EMEA"}, {"from", "2027-09"}, {"set", {{"deal_size", {{"mean", 900}}}}}}};
