@@ -276,33 +276,19 @@ std::optional<int> parse_date(std::string_view text, bool day_first) {
 
 std::optional<double> parse_amount(std::string_view text, bool& repaired) {
   repaired = false;
-  text = trim(text);
-  if (text.empty()) return std::nullopt;
+  if (trim(text).empty()) return std::nullopt;
   if (auto v = parse_number(text)) return v;
-  // Only currency symbols or codes around the number, blanks and thousands separators may go.
-  auto is_currency = [](char c) {
-    return std::isalpha(static_cast<unsigned char>(c)) || c == '$' || c == ' ' ||
-           static_cast<unsigned char>(c) >= 0x80;
-  };
-  while (!text.empty() && is_currency(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_currency(text.back())) text.remove_suffix(1);
-  std::string cleaned;
-  const std::string_view integer = text.substr(0, text.find('.'));
-  std::size_t group = 0;
-  for (std::size_t i = integer.size(); i-- > 0;) {
-    if (integer[i] == ',' || integer[i] == ' ') {
-      if (group != 3) return std::nullopt;  // "1,5" is a decimal comma, not a thousands group
-      group = 0;
-    } else {
-      ++group;
+  // The scenario's mapped-number rules, with currency marks and either separator allowed.
+  CsvSource format;
+  format.currency_symbols = true;
+  for (const char* separator : {",", " "}) {
+    format.thousands = separator;
+    if (auto v = parse_source_number(text, format)) {
+      repaired = true;
+      return v;
     }
   }
-  for (char c : text) {
-    if (c != ',' && c != ' ') cleaned.push_back(c);
-  }
-  auto v = parse_number(cleaned);
-  if (v) repaired = true;
-  return v;
+  return std::nullopt;
 }
 
 HistorySource read_history_source(const std::string& path) {
