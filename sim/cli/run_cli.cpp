@@ -284,7 +284,8 @@ void add_run_commands(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   auto* run =
       app.add_subcommand("run", "Simulate a scenario and summarise the forecast distributions");
-  run->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1)")->required();
+  run->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1 or 2)")
+      ->required();
   add_output_option(run, args->output, "Write the full results to this HDF5 file");
   add_trials_option(run, args->trials);
   add_seed_option(run, args->seed);
