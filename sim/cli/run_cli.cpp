@@ -98,7 +98,8 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
   if (!out.xlsx.empty()) write_workbook(out.xlsx, run_workbook(scenario, summary));
   if (!out.csv_dir.empty()) write_csv(out.csv_dir, scenario, summary);
   if (!out.quiet) {
-    for (const auto& note : scenario.notes) fmt::print("note: {}\n", note);
+    // On stderr, beside the memory estimate: the summary on stdout stays one screen.
+    for (const auto& note : scenario.notes) fmt::print(stderr, "opsim: note: {}\n", note);
     fmt::print("{}", out.detail ? format_detail_table(scenario, summary)
                                 : format_summary_table(scenario, summary));
   }
