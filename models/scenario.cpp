@@ -21,12 +21,13 @@ double SegmentParams::monthly_attrition_hazard(int tenure_months) const {
   return 0.0;
 }
 
-SegmentParams Product::apply(const SegmentParams& segment_params) const {
+SegmentParams Product::apply(const SegmentParams& segment_params, int region) const {
   SegmentParams p = segment_params;
   if (win_rate) p.win_rate = *win_rate;
   if (quarter_end_win_multiplier) p.quarter_end_win_multiplier = *quarter_end_win_multiplier;
   if (deal_size) {
     p.deal_size = *deal_size;
+    if (!deal_size_to_region.empty()) p.deal_size.mean *= deal_size_to_region[region];
     p.deal_size_sample.clear();  // a product's lognormal replaces a segment's empirical list
   }
   if (cycle_pmf) p.cycle_pmf = *cycle_pmf;

@@ -67,11 +67,14 @@ struct Product {
   std::optional<double> win_rate;
   std::optional<double> quarter_end_win_multiplier;
   std::optional<LognormalSpec> deal_size;
+  //! Per region: deal_size x factor is the deal size in that region's currency (deal_size is
+  //! stated in one currency); empty = deal_size is in each region's own currency.
+  std::vector<double> deal_size_to_region;
   std::optional<std::vector<double>> cycle_pmf;
   std::optional<int> contract_term_months;
 
-  //! The segment's parameters with this product's replacements applied.
-  SegmentParams apply(const SegmentParams& segment_params) const;
+  //! The segment's parameters in `region` with this product's replacements applied.
+  SegmentParams apply(const SegmentParams& segment_params, int region) const;
 };
 
 struct Region {
@@ -224,6 +227,9 @@ struct Scenario {
   //! Inputs that are valid but implausible (e.g. dates far outside the horizon), each naming its
   //! place; validate and run print them.
   std::vector<std::string> warnings;
+  //! What the loader did to the data that the user should know (rows skipped, deals made
+  //! unowned), with counts; validate and run print them.
+  std::vector<std::string> notes;
 
   Calendar calendar;
   std::vector<Region> regions;

@@ -106,7 +106,7 @@ TrialTables::TrialTables(const Scenario& scenario)
     for (int r = 0; r < regions; ++r) {
       for (int m = 0; m < months; ++m) {
         product_cells.push_back(
-            rates(product.apply(scenario.params_at(r, product.segment, m)), r, m));
+            rates(product.apply(scenario.params_at(r, product.segment, m), r), r, m));
       }
     }
   }

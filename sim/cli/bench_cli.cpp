@@ -79,7 +79,7 @@ void add_bench_commands(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   auto* bench = app.add_subcommand(
       "bench", "Measure engine throughput per thread count against the sampling floor, and memory");
-  bench->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1)")
+  bench->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1 or 2)")
       ->required();
   add_trials_option(bench, args->trials,
                     "Trials per run (default: about --min-seconds at 1 thread)");

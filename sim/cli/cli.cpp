@@ -74,6 +74,7 @@ int run_app(int argc, char** argv) {
     add_compare_commands(app);
     add_plan_commands(app);
     add_calibrate_commands(app);
+    add_upgrade_command(app);
     add_input_options(app);
     add_report_command(app);
     refuse_under_mpi_unless_split(app);

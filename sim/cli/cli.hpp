@@ -25,5 +25,7 @@ void add_plan_commands(CLI::App& app);
 void add_calibrate_commands(CLI::App& app);
 //! `opsim report`.
 void add_report_command(CLI::App& app);
+//! `opsim upgrade` (sim/cli/upgrade_cli.cpp).
+void add_upgrade_command(CLI::App& app);
 
 }  // namespace opsim::cli

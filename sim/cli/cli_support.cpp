@@ -135,9 +135,9 @@ InputOptions g_input_options;
 
 void add_input_options(CLI::App& app) {
   // The commands that read CSV files: through a scenario, a history export or accounts.
-  static const std::vector<std::string> kReadsCsv{"run",      "merge",      "validate", "compare",
-                                                  "sweep",    "quotas",     "capacity", "calibrate",
-                                                  "backtest", "territories"};
+  static const std::vector<std::string> kReadsCsv{
+      "run",      "merge",     "validate", "compare",     "sweep",  "quotas",
+      "capacity", "calibrate", "backtest", "territories", "upgrade"};
   for (const std::string& name : kReadsCsv) {
     app.get_subcommand(name)->add_option_function<std::string>(
         "--encoding",

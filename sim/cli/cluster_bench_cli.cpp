@@ -300,7 +300,7 @@ void add_cluster_bench_command(CLI::App& app) {
   auto* bench = app.add_subcommand(
       "cluster-bench",
       "Time mpirun rank counts, trial-range shards + merge, and paired comparisons");
-  bench->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1)")
+  bench->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1 or 2)")
       ->required();
   add_trials_option(bench, args->trials, "Trials per run")->capture_default_str();
   add_seed_option(bench, args->seed);

@@ -39,7 +39,8 @@ struct CommonArgs {
 };
 
 void add_common_options(CLI::App* app, CommonArgs& args) {
-  app->add_option("scenario", args.scenario, "Scenario file (JSON, schema_version 1)")->required();
+  app->add_option("scenario", args.scenario, "Scenario file (JSON, schema_version 1 or 2)")
+      ->required();
   add_output_option(app, args.output, "Write the results to this HDF5 file");
   add_csv_option(app, args.csv_dir);
   add_xlsx_option(app, args.xlsx);

@@ -100,6 +100,8 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
   if (!out.xlsx.empty()) write_workbook(out.xlsx, run_workbook(scenario, summary));
   if (!out.csv_dir.empty()) write_csv(out.csv_dir, scenario, summary);
   if (!out.quiet) {
+    // On stderr, beside the memory estimate: the summary on stdout stays one screen.
+    for (const auto& note : scenario.notes) fmt::print(stderr, "opsim: note: {}\n", note);
     fmt::print("{}", out.detail ? format_detail_table(scenario, summary)
                                 : format_summary_table(scenario, summary));
   }
@@ -137,6 +139,7 @@ void validate_command(const ValidateArgs& args) {
       "{}: valid ({} regions, {} segments, {} seats, {} open deals, {} contracts, {} months)\n",
       args.scenario, s.region_count(), s.segment_count(), s.seats.size(), s.pipeline.deals.size(),
       s.contracts.size(), s.months());
+  for (const auto& note : s.notes) fmt::print("note: {}\n", note);
   if (!args.summary && args.summary_json.empty() && args.csv_dir.empty()) {
     print_warnings(s.warnings);
     return;
@@ -340,7 +343,8 @@ void add_run_commands(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   auto* run =
       app.add_subcommand("run", "Simulate a scenario and summarise the forecast distributions");
-  run->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1)")->required();
+  run->add_option("scenario", args->scenario, "Scenario file (JSON, schema_version 1 or 2)")
+      ->required();
   add_output_option(run, args->output, "Write the full results to this HDF5 file");
   add_trials_option(run, args->trials);
   add_seed_option(run, args->seed);

@@ -71,26 +71,10 @@ std::vector<std::string_view> split_any(std::string_view s, std::string_view sep
   return parts;
 }
 
-//! Column index of a mapped field, or nothing when the field is not mapped and absent.
-std::optional<std::size_t> field_column(const CsvTable& table, const TableSource& source,
-                                        const std::string& field,
-                                        std::initializer_list<std::string_view> aliases = {}) {
-  if (auto it = source.columns.find(field); it != source.columns.end()) {
-    if (auto c = table.column(it->second)) return c;
-    throw_input("{}:1: column '{}' (mapped to {}) is missing (header: {})", table.name(),
-                it->second, field, fmt::join(table.header(), ","));
-  }
-  if (auto c = table.column(field)) return c;
-  for (auto alias : aliases) {
-    if (auto c = table.column(alias)) return c;
-  }
-  return std::nullopt;
-}
-
 std::size_t required_column(const CsvTable& table, const TableSource& source,
                             const std::string& field,
                             std::initializer_list<std::string_view> aliases = {}) {
-  if (auto c = field_column(table, source, field, aliases)) return *c;
+  if (auto c = mapped_column(table, source, field, aliases)) return *c;
   throw_input("{}:1: no column for '{}' (map one with --map {}=COLUMN; header: {})", table.name(),
               field, field, fmt::join(table.header(), ","));
 }
@@ -202,10 +186,7 @@ TableSource table_source(const JsonNode& node, const std::string& base_dir) {
   std::filesystem::path p(node.at("file").string());
   source.path = p.is_absolute() ? p.string()
                                 : (std::filesystem::path(base_dir) / p).lexically_normal().string();
-  if (auto columns = node.get("columns")) {
-    columns->expect_object();
-    for (const auto& key : columns->keys()) source.columns[key] = columns->at(key).string();
-  }
+  read_csv_format(node, source);
   return source;
 }
 
@@ -295,33 +276,19 @@ std::optional<int> parse_date(std::string_view text, bool day_first) {
 
 std::optional<double> parse_amount(std::string_view text, bool& repaired) {
   repaired = false;
-  text = trim(text);
-  if (text.empty()) return std::nullopt;
+  if (trim(text).empty()) return std::nullopt;
   if (auto v = parse_number(text)) return v;
-  // Only currency symbols or codes around the number, blanks and thousands separators may go.
-  auto is_currency = [](char c) {
-    return std::isalpha(static_cast<unsigned char>(c)) || c == '$' || c == ' ' ||
-           static_cast<unsigned char>(c) >= 0x80;
-  };
-  while (!text.empty() && is_currency(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_currency(text.back())) text.remove_suffix(1);
-  std::string cleaned;
-  const std::string_view integer = text.substr(0, text.find('.'));
-  std::size_t group = 0;
-  for (std::size_t i = integer.size(); i-- > 0;) {
-    if (integer[i] == ',' || integer[i] == ' ') {
-      if (group != 3) return std::nullopt;  // "1,5" is a decimal comma, not a thousands group
-      group = 0;
-    } else {
-      ++group;
+  // The scenario's mapped-number rules, with currency marks and either separator allowed.
+  CsvSource format;
+  format.currency_symbols = true;
+  for (const char* separator : {",", " "}) {
+    format.thousands = separator;
+    if (auto v = parse_source_number(text, format)) {
+      repaired = true;
+      return v;
     }
   }
-  for (char c : text) {
-    if (c != ',' && c != ' ') cleaned.push_back(c);
-  }
-  auto v = parse_number(cleaned);
-  if (v) repaired = true;
-  return v;
+  return std::nullopt;
 }
 
 HistorySource read_history_source(const std::string& path) {
@@ -356,7 +323,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
     const CsvTable table =
         CsvTable::read(products.path, true, source.encoding, InputKind::history_csv);
     const auto name = required_column(table, products, "segment", {"product"});
-    const auto price = field_column(table, products, "list_price", {"sales_price", "price"});
+    const auto price = mapped_column(table, products, "list_price", {"sales_price", "price"});
     for (const auto& row : table.rows()) {
       if (name >= row.fields.size()) continue;
       const std::string product(trim(row.fields[name]));
@@ -385,14 +352,14 @@ History read_history(const HistorySource& source, ReadReport& report) {
     const TableSource map = checked_mapping(*source.opportunities, "opportunities");
     const CsvTable table = CsvTable::read(map.path, true, source.encoding, InputKind::history_csv);
     Issues issues(report, table);
-    const auto id = field_column(table, map, "id", {"opportunity_id"});
-    const auto owner = field_column(table, map, "owner", {"sales_agent"});
-    const auto region = field_column(table, map, "region");
-    const auto segment = field_column(table, map, "segment", {"product"});
+    const auto id = mapped_column(table, map, "id", {"opportunity_id"});
+    const auto owner = mapped_column(table, map, "owner", {"sales_agent"});
+    const auto region = mapped_column(table, map, "region");
+    const auto segment = mapped_column(table, map, "segment", {"product"});
     const auto stage = required_column(table, map, "stage", {"deal_stage"});
-    const auto created = field_column(table, map, "created", {"engage_date", "created_date"});
+    const auto created = mapped_column(table, map, "created", {"engage_date", "created_date"});
     const auto closed = required_column(table, map, "closed", {"close_date"});
-    const auto amount = field_column(table, map, "amount", {"close_value"});
+    const auto amount = mapped_column(table, map, "amount", {"close_value"});
     if (!region && !(owner && reps)) {
       throw_input(
           "{}:1: no region column and no rep table to find regions from owners (map region=COLUMN "
@@ -521,12 +488,12 @@ History read_history(const HistorySource& source, ReadReport& report) {
     const CsvTable table = CsvTable::read(map.path, true, source.encoding, InputKind::history_csv);
     Issues issues(report, table);
     const auto date = required_column(table, map, "date", {"order date", "close_date"});
-    const auto region = field_column(table, map, "region");
-    const auto owner = field_column(table, map, "owner");
-    const auto segment = field_column(table, map, "segment");
+    const auto region = mapped_column(table, map, "region");
+    const auto owner = mapped_column(table, map, "owner");
+    const auto segment = mapped_column(table, map, "segment");
     const auto amount = required_column(table, map, "amount", {"sales"});
-    const auto order = field_column(table, map, "id");
-    const auto status = field_column(table, map, "stage", {"status"});
+    const auto order = mapped_column(table, map, "id");
+    const auto status = mapped_column(table, map, "stage", {"status"});
     if (!region && !(owner && reps))
       throw_input("{}:1: no region column (map region=COLUMN)", table.name());
     count_spellings(table, segment, region, segments, regions);

@@ -11,15 +11,14 @@
 #include <vector>
 
 #include "models/calibration/history.hpp"
+#include "sim/io/csv_source.hpp"
 #include "sim/io/input.hpp"
 
 namespace opsim {
 
-//! A CSV file and the mapping of opsim's field names to its columns.
-struct TableSource {
-  std::string path;
-  std::map<std::string, std::string> columns;  //!< field -> column header; absent = field name
-};
+//! A CSV file and the mapping of opsim's field names to its columns (the scenario's CSV inputs
+//! use the same type; history reading detects date and amount formats by itself).
+using TableSource = CsvSource;
 
 //! Where the history comes from. Opportunity fields: id, owner, region, segment (or product),
 //! stage, created, closed, amount. Booking fields: date, region, owner, segment, amount, id (rows

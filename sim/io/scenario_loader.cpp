@@ -12,8 +12,10 @@
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
 #include "sim/io/csv.hpp"
+#include "sim/io/csv_source.hpp"
 #include "sim/io/json_reader.hpp"
 #include "sim/io/scenario_document.hpp"
+#include "sim/io/scenario_money.hpp"
 
 namespace opsim {
 
@@ -56,7 +58,8 @@ class Names {
     if (i < 0) node.fail("{}", unknown_message(id));
     return i;
   }
-  int resolve(const CsvTable& table, const CsvRow& row, std::size_t column) const {
+  template <class Table>
+  int resolve(const Table& table, const CsvRow& row, std::size_t column) const {
     const std::string& id = table.text(row, column);
     const int i = find(id);
     if (i < 0)
@@ -83,14 +86,15 @@ struct Context {
   Names curves{"ramp curve"};
   Names stages{"stage"};
   Names seats{"rep"};
+  int schema_version = kSchemaVersion;
 
   CsvCache* cache = nullptr;
   CsvCache own_cache;
   InputErrorCollector errors;
 
   //! Runs `step` on every row (item); the error of one is recorded and the next one read.
-  template <class Step>
-  void each_row(const CsvTable& table, Step&& step) {
+  template <class Table, class Step>
+  void each_row(const Table& table, Step&& step) {
     for (const auto& row : table.rows()) errors.collect([&] { step(row); });
   }
   template <class Step>
@@ -98,16 +102,32 @@ struct Context {
     for (const auto& item : list.items()) errors.collect([&] { step(item); });
   }
 
-  //! The CSV file `node` names, recorded in the scenario's inputs.
-  const CsvTable& read_csv(const JsonNode& node) {
-    const std::string path = node.string();
-    if (path.empty()) node.fail("\"\" is not a file name");
-    const CsvTable& table = (cache ? cache : &own_cache)->get(resolve_path(path));
-    InputDigest digest{path, table.sha256()};
+  //! The CSV file `node` names (a path, or an object with a path, a column map and formats
+  //! whose columns name `fields`), recorded in the scenario's inputs; skipped rows are noted.
+  MappedCsv read_csv(const JsonNode& node, const std::vector<std::string>& fields) {
+    CsvSource source;
+    const JsonNode path_node = node.is_object() ? node.at("path") : node;
+    if (node.is_object()) {
+      node.allow_only({"path", "columns", "date_format", "decimal", "thousands", "currency_symbols",
+                       "skip_stages"});
+      read_csv_format(node, source, fields);
+    }
+    source.path = path_node.string();
+    if (source.path.empty()) path_node.fail("\"\" is not a file name");
+    const CsvTable& table = (cache ? cache : &own_cache)->get(resolve_path(source.path));
+    InputDigest digest{source.path, table.sha256()};
     auto& inputs = scenario.inputs;
     if (std::find(inputs.begin(), inputs.end(), digest) == inputs.end())
       inputs.push_back(std::move(digest));
-    return table;
+    MappedCsv mapped(table, std::move(source));
+    if (mapped.skipped_count() > 0) {
+      std::vector<std::string> by_stage;
+      for (const auto& [stage, n] : mapped.skipped())
+        by_stage.push_back(fmt::format("{} {}", n, stage));
+      scenario.notes.push_back(fmt::format("{}: {} rows skipped by skip_stages ({})", table.name(),
+                                           mapped.skipped_count(), fmt::join(by_stage, ", ")));
+    }
+    return mapped;
   }
 
   std::string resolve_path(const std::string& path) const {
@@ -120,33 +140,28 @@ struct Context {
   int relative(int absolute_month) const { return absolute_month - scenario.calendar.start(); }
 };
 
-//! A "YYYY-MM" CSV field as an absolute month.
-int csv_month(const CsvTable& table, const CsvRow& row, std::size_t column) {
-  const std::string& text = table.text(row, column);
-  auto month = parse_year_month(text);
-  if (!month) {
-    throw_input("{}: column '{}': \"{}\" is not a month (expected YYYY-MM)", table.where(row),
-                table.header()[column], text);
+//! {"mean", "cv"}; a money amount (`money`) may also state its "currency".
+LognormalSpec parse_lognormal(const JsonNode& node, bool money = false) {
+  if (money) {
+    node.allow_only({"mean", "cv", "currency"});
+  } else {
+    node.allow_only({"mean", "cv"});
   }
-  return *month;
-}
-
-LognormalSpec parse_lognormal(const JsonNode& node) {
-  node.allow_only({"mean", "cv"});
   LognormalSpec spec;
   spec.mean = node.at("mean").positive();
   if (auto cv = node.get("cv")) spec.cv = cv->number_in(0.0, 20.0, "a coefficient of variation");
   return spec;
 }
 
-//! {"mean", "cv"} (lognormal) or {"empirical": [amounts]} (each amount equally likely).
+//! {"mean", "cv"} (lognormal) or {"empirical": [amounts]} (each amount equally likely), either
+//! with an optional "currency" (see scenario_money.hpp).
 void parse_deal_size(const JsonNode& node, SegmentParams& p) {
   if (!node.is_object() || !node.has("empirical")) {
-    p.deal_size = parse_lognormal(node);
+    p.deal_size = parse_lognormal(node, true);
     p.deal_size_sample.clear();
     return;
   }
-  node.allow_only({"empirical"});
+  node.allow_only({"empirical", "currency"});
   const JsonNode list = node.at("empirical");
   if (list.size() == 0 || list.size() > 1'000'000) list.fail("needs 1..1000000 amounts");
   std::vector<double> sample;
@@ -371,7 +386,9 @@ void parse_ramp_curves(const JsonNode& root, Context& ctx) {
   }
 }
 
-void parse_segments(const JsonNode& root, Context& ctx, std::vector<SegmentParams>& base) {
+//! `base` gets each segment's parameters and `base_currency` the currency its deal_size is in.
+void parse_segments(const JsonNode& root, Context& ctx, std::vector<SegmentParams>& base,
+                    std::vector<int>& base_currency) {
   const JsonNode list = root.at("segments");
   if (list.size() == 0) list.fail("needs at least one segment");
   for (const auto& item : list.items()) {
@@ -398,6 +415,10 @@ void parse_segments(const JsonNode& root, Context& ctx, std::vector<SegmentParam
     }
     ctx.scenario.segments.push_back(segment);
     base.push_back(params);
+    const int fallback = default_deal_size_currency(ctx.schema_version, ctx.scenario.fx, false);
+    base_currency.push_back(item.has("deal_size")
+                                ? stated_currency(item.at("deal_size"), ctx.scenario.fx, fallback)
+                                : kRegionCurrency);
   }
 }
 
@@ -417,7 +438,16 @@ void parse_products(const JsonNode& root, Context& ctx) {
     if (auto v = item.get("win_rate")) product.win_rate = v->probability();
     if (auto v = item.get("quarter_end_win_multiplier"))
       product.quarter_end_win_multiplier = v->number_in(0.0, 10.0, "a multiplier");
-    if (auto v = item.get("deal_size")) product.deal_size = parse_lognormal(*v);
+    if (auto v = item.get("deal_size")) {
+      product.deal_size = parse_lognormal(*v, true);
+      const int currency =
+          stated_currency(*v, ctx.scenario.fx,
+                          default_deal_size_currency(ctx.schema_version, ctx.scenario.fx, false));
+      if (currency != kRegionCurrency) {
+        for (int r = 0; r < ctx.scenario.region_count(); ++r)
+          product.deal_size_to_region.push_back(to_region_factor(ctx.scenario, currency, r));
+      }
+    }
     if (auto v = item.get("cycle_months")) product.cycle_pmf = parse_pmf(*v, kMaxCycleMonths);
     if (auto v = item.get("contract_term_months"))
       product.contract_term_months = static_cast<int>(v->integer(1, 120));
@@ -432,15 +462,18 @@ void parse_products(const JsonNode& root, Context& ctx) {
   }
 }
 
-void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<SegmentParams>& base) {
+void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<SegmentParams>& base,
+                     const std::vector<int>& base_currency) {
   Scenario& sc = ctx.scenario;
   const int months = sc.months();
   const int S = sc.segment_count();
   sc.params.resize(static_cast<std::size_t>(sc.region_count()) * S * months);
   for (int r = 0; r < sc.region_count(); ++r) {
     for (int s = 0; s < S; ++s) {
+      SegmentParams regional = base[s];
+      scale_deal_size(regional, to_region_factor(sc, base_currency[s], r));
       for (int m = 0; m < months; ++m)
-        sc.params[(static_cast<std::size_t>(r) * S + s) * months + m] = base[s];
+        sc.params[(static_cast<std::size_t>(r) * S + s) * months + m] = regional;
     }
   }
   auto list = root.get("overrides");
@@ -461,6 +494,11 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
     if (auto f = item.get("from")) from = std::max(0, ctx.relative(f->year_month()));
     const JsonNode set = item.at("set");
     set.allow_only(kSegmentParamKeys);
+    const int deal_size_currency =
+        set.has("deal_size")
+            ? stated_currency(set.at("deal_size"), sc.fx,
+                              default_deal_size_currency(ctx.schema_version, sc.fx, region >= 0))
+            : kRegionCurrency;
     for (int r = 0; r < sc.region_count(); ++r) {
       if (region >= 0 && r != region) continue;
       for (int s = 0; s < S; ++s) {
@@ -468,7 +506,10 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
         for (int m = from; m < months; ++m) {
           const std::size_t cell = (static_cast<std::size_t>(r) * S + s) * months + m;
           apply_segment_params(set, ctx, sc.params[cell]);
-          if (set.has("deal_size")) deal_size_given[cell] = true;
+          if (set.has("deal_size")) {
+            scale_deal_size(sc.params[cell], to_region_factor(sc, deal_size_currency, r));
+            deal_size_given[cell] = true;
+          }
           // Without a deal size, won deals would silently be worth the default 1 currency unit.
           if (sc.params[cell].opportunity_rate > 0 && !deal_size_given[cell]) {
             set.fail(
@@ -520,7 +561,8 @@ void parse_roster(const JsonNode& root, Context& ctx) {
     });
   }
   if (auto csv = roster->get("csv")) {
-    const CsvTable& table = ctx.read_csv(*csv);
+    const MappedCsv table =
+        ctx.read_csv(*csv, {"id", "region", "segment", "start", "role", "stage"});
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), start = table.require_column("start");
     const auto role = table.column("role");
@@ -532,7 +574,7 @@ void parse_roster(const JsonNode& root, Context& ctx) {
         throw_input("{}: duplicate rep id \"{}\"", table.where(row), seat.id);
       seat.region = ctx.regions.resolve(table, row, region);
       seat.segment = ctx.segments.resolve(table, row, segment);
-      seat.start = ctx.relative(csv_month(table, row, start));
+      seat.start = ctx.relative(table.month(row, start));
       add_seat(ctx, std::move(seat), *csv);
     });
   }
@@ -604,7 +646,8 @@ void parse_territory_potential(const JsonNode& root, Context& ctx) {
     }
   }
   if (auto csv = node->get("csv")) {
-    const CsvTable& table = ctx.read_csv(*csv);
+    const MappedCsv table =
+        ctx.read_csv(*csv, {"territory", "seat", "owner", "potential", "stage"});
     const auto territory = table.require_column("territory");
     // `opsim territories` writes the owner column; a plain territory table names it seat.
     std::size_t seat = 0;
@@ -616,7 +659,7 @@ void parse_territory_potential(const JsonNode& root, Context& ctx) {
     }
     const auto potential = table.require_column(
         node->has("potential_column") ? node->at("potential_column").string() : "potential");
-    for (const auto& row : table.rows()) {
+    for (const CsvRow& row : table.rows()) {
       if (table.text(row, seat).empty()) continue;  // vacant territory: no seat to scale
       Row r{table.text(row, territory), ctx.seats.resolve(table, row, seat),
             table.number(row, potential), table.where(row)};
@@ -685,8 +728,26 @@ void parse_intensity(const JsonNode& root, Context& ctx) {
 void parse_pipeline(const JsonNode& root, Context& ctx) {
   auto node = root.get("pipeline");
   if (!node) return;
-  node->allow_only({"stages", "deals", "csv", "slip", "amount_factor", "quarter_end_effect"});
+  node->allow_only(
+      {"stages", "deals", "csv", "slip", "amount_factor", "quarter_end_effect", "unknown_owner"});
   auto& pipeline = ctx.scenario.pipeline;
+  // A deal owned by someone not in the roster (a rep who left) is an error, or with
+  // "unowned" a deal without an owner, counted in a note.
+  bool keep_unowned = false;
+  if (auto policy = node->get("unknown_owner")) {
+    const std::string value = policy->string();
+    if (value != "error" && value != "unowned")
+      policy->fail("\"{}\" is not allowed (\"error\" or \"unowned\")", value);
+    keep_unowned = value == "unowned";
+  }
+  std::map<std::string, std::size_t> unknown_owners;  // owner id -> deals
+  auto owner_of = [&](const std::string& id, auto&& fail_unknown) {
+    const int seat = ctx.seats.find(id);
+    if (seat >= 0) return seat;
+    if (!keep_unowned) fail_unknown();
+    ++unknown_owners[id];
+    return -1;
+  };
   for (const auto& item : node->at("stages").items()) {
     item.allow_only({"id", "win_probability"});
     Stage stage{item.at("id").id(), item.at("win_probability").probability()};
@@ -717,7 +778,8 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
           {"id", "owner", "region", "segment", "stage", "amount", "currency", "expected_close"});
       PipelineDeal deal;
       deal.id = item.at("id").id();
-      if (auto owner = item.get("owner")) deal.owner = ctx.seats.resolve(*owner);
+      if (auto owner = item.get("owner"))
+        deal.owner = owner_of(owner->string(), [&] { ctx.seats.resolve(*owner); });
       deal.region = ctx.regions.resolve(item.at("region"));
       deal.segment = ctx.segments.resolve(item.at("segment"));
       deal.stage = ctx.stages.resolve(item.at("stage"));
@@ -729,7 +791,8 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
     });
   }
   if (auto csv = node->get("csv")) {
-    const CsvTable& table = ctx.read_csv(*csv);
+    const MappedCsv table = ctx.read_csv(*csv, {"id", "owner", "region", "segment", "stage",
+                                                "amount", "currency", "expected_close"});
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), stage = table.require_column("stage"),
                amount = table.require_column("amount"),
@@ -740,7 +803,8 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
       PipelineDeal deal;
       deal.id = table.required_text(row, id);
       if (owner && !table.text(row, *owner).empty())
-        deal.owner = ctx.seats.resolve(table, row, *owner);
+        deal.owner =
+            owner_of(table.text(row, *owner), [&] { ctx.seats.resolve(table, row, *owner); });
       deal.region = ctx.regions.resolve(table, row, region);
       deal.segment = ctx.segments.resolve(table, row, segment);
       deal.stage = ctx.stages.resolve(table, row, stage);
@@ -748,9 +812,24 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
       deal.currency = currency && !table.text(row, *currency).empty()
                           ? ctx.currencies.resolve(table, row, *currency)
                           : ctx.scenario.regions[deal.region].currency;
-      deal.expected_close = ctx.relative(csv_month(table, row, close));
+      deal.expected_close = ctx.relative(table.month(row, close));
       add_deal(std::move(deal), table.where(row));
     });
+  }
+  if (!unknown_owners.empty()) {
+    std::size_t deals = 0;
+    std::vector<std::string> owners;
+    for (const auto& [owner, n] : unknown_owners) {
+      deals += n;
+      owners.push_back(owner);
+    }
+    constexpr std::size_t kListed = 5;
+    ctx.scenario.notes.push_back(fmt::format(
+        "pipeline: {} deals of {} owners not in the roster are unowned (unknown_owner: "
+        "unowned): {}{}",
+        deals, owners.size(),
+        fmt::join(owners.begin(), owners.begin() + std::min(owners.size(), kListed), ", "),
+        owners.size() > kListed ? ", ..." : ""));
   }
 }
 
@@ -795,7 +874,8 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
     });
   }
   if (auto csv = node->get("csv")) {
-    const CsvTable& table = ctx.read_csv(*csv);
+    const MappedCsv table = ctx.read_csv(*csv, {"id", "region", "segment", "arr", "currency",
+                                                "renewal_month", "term_months", "stage"});
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), arr = table.require_column("arr"),
                renewal = table.require_column("renewal_month");
@@ -819,7 +899,7 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
                       table.where(row), t);
         term = static_cast<int>(t);
       }
-      add(std::move(c), csv_month(table, row, renewal), term, table.where(row));
+      add(std::move(c), table.month(row, renewal), term, table.where(row));
     });
   }
 }
@@ -915,16 +995,16 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
     }
   }
   if (auto csv = node->get("csv")) {
-    const CsvTable& table = ctx.read_csv(*csv);
+    const MappedCsv table = ctx.read_csv(*csv, {"region", "segment", "month", "amount", "stage"});
     const auto region = table.require_column("region"), month = table.require_column("month"),
                amount = table.require_column("amount");
     const auto segment = table.column("segment");
-    for (const auto& row : table.rows()) {
+    for (const CsvRow& row : table.rows()) {
       Actual a;
       a.region = ctx.regions.resolve(table, row, region);
       if (segment && !table.text(row, *segment).empty())
         a.segment = ctx.segments.resolve(table, row, *segment);
-      a.month = csv_month(table, row, month);
+      a.month = table.month(row, month);
       check_month(a.month, table.where(row), table.text(row, month));
       a.amount = table.non_negative(row, amount);
       sc.actuals.push_back(a);
@@ -1043,8 +1123,10 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   InputErrorCollector& errors = ctx.errors;
   errors.collect([&] { root.allow_only(scenario_keys()); });
   const JsonNode version = root.at("schema_version");
-  if (version.integer(0, 1000) != 1)
-    version.fail("{} is not supported (this opsim reads schema_version 1)", version.json().dump());
+  ctx.schema_version = static_cast<int>(version.integer(0, 1000));
+  if (ctx.schema_version < 1 || ctx.schema_version > kSchemaVersion)
+    version.fail("{} is not supported (this opsim reads schema_version 1 and 2)",
+                 version.json().dump());
   scenario.document = document;
   scenario.source = file;
   if (auto name = root.get("name")) scenario.name = name->string();
@@ -1059,10 +1141,11 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   errors.collect([&] { parse_ramp_curves(root, ctx); });
   errors.throw_if_any();
   std::vector<SegmentParams> base;
-  errors.collect([&] { parse_segments(root, ctx, base); });
+  std::vector<int> base_currency;
+  errors.collect([&] { parse_segments(root, ctx, base, base_currency); });
   errors.throw_if_any();
   errors.collect([&] { parse_products(root, ctx); });
-  errors.collect([&] { parse_overrides(root, ctx, base); });
+  errors.collect([&] { parse_overrides(root, ctx, base, base_currency); });
   errors.throw_if_any();
   errors.collect([&] { parse_roster(root, ctx); });
   errors.collect([&] { parse_hiring_plan(root, ctx); });
@@ -1076,6 +1159,9 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   errors.collect([&] { parse_simulation(root, ctx); });
   errors.throw_if_any();
   warn_implausible_starts(scenario);
+  if (ctx.schema_version == 1) {
+    if (auto note = currency_trap_note(document, scenario)) scenario.notes.push_back(*note);
+  }
   return scenario;
 }
 

@@ -1,4 +1,4 @@
-// Scenario files (JSON, schema_version 1, documented in scenarios/README.md) to a validated
+// Scenario files (JSON, schema_version 1 or 2, documented in scenarios/README.md) to a validated
 // Scenario. Everything is checked before any simulation: errors are InputError naming the
 // file, JSON pointer or CSV line, the value and what is allowed.
 #pragma once

@@ -59,11 +59,16 @@ def main():
 
     scenario_files = sorted(p for p in glob.glob(os.path.join(root, "scenarios", "*.json"))
                             if os.path.basename(p) != "schema.json")
+    # Worked examples in subfolders carry comments: checked in their resolved form.
+    example_files = sorted(glob.glob(os.path.join(root, "scenarios", "*", "*.json")))
     if not scenario_files:
         failures.append("no scenarios/*.json found")
-    for path in scenario_files:
-        with open(path, encoding="utf-8") as f:
-            document = json.load(f)
+    for path in scenario_files + example_files:
+        if path in example_files:
+            document = {"extends": path}
+        else:
+            with open(path, encoding="utf-8") as f:
+                document = json.load(f)
         if "extends" in document:
             document = json.loads(subprocess.run([opsim, "validate", "--resolved", path],
                                                  check=True, capture_output=True, text=True).stdout)
@@ -100,8 +105,17 @@ def main():
             "/pipeline/deals/0/amount"),
         "opportunity rate without deal size": (
             mutate(lambda d: d["segments"][0].pop("deal_size")), "/segments/0"),
-        "schema_version 2": (
-            mutate(lambda d: d.update(schema_version=2)), "/schema_version"),
+        "schema_version 3": (
+            mutate(lambda d: d.update(schema_version=3)), "/schema_version"),
+        "unknown owner policy": (
+            mutate(lambda d: d["pipeline"].update(unknown_owner="drop")),
+            "/pipeline/unknown_owner"),
+        "mapped CSV without a path": (
+            mutate(lambda d: d["installed_base"].update(csv={"columns": {"id": "contract"}})),
+            "/installed_base/csv"),
+        "thousands separator as a word": (
+            mutate(lambda d: d["installed_base"].update(csv={"path": "x.csv", "thousands": "comma"})),
+            "/installed_base/csv"),
         "missing horizon": (
             mutate(lambda d: d.pop("horizon")), "/"),
         "backfill lag as a word": (

@@ -459,6 +459,53 @@ TEST_F(ScenarioFixture, ImplausibleDatesAreWarnedAbout) {
   EXPECT_THAT(scenario.warnings[1],
               AllOf(HasSubstr("rep \"late\" starts in 2031-01, after the end of the horizon "
                               "(2027-04..2028-03)")));
+
+//! A roster of `reps` reps (rep-0 ...) and pipeline deals owned by "rep-gone", who left.
+class UnknownOwner : public ScenarioFixture {
+ protected:
+  void write_with_departed_owner(int reps, const char* policy) {
+    std::string roster = "id,region,segment,start\n";
+    for (int i = 0; i < reps; ++i) roster += fmt::format("rep-{},NA,SMB,2026-01\n", i);
+    write_file(std::filesystem::path(csv_path("roster.csv")), roster);
+    write_file(std::filesystem::path(csv_path("pipeline.csv")),
+               "id,owner,region,segment,stage,amount,expected_close\n"
+               "D1,rep-1,NA,SMB,Commit,100,2027-05\n"
+               "D2,rep-gone,NA,SMB,Commit,200,2027-05\n"
+               "D3,rep-gone,NA,SMB,Commit,300,2027-06\n");
+    write([policy](nlohmann::json& d) {
+      d["roster"] = {{"csv", "roster.csv"}};
+      if (policy) d["pipeline"]["unknown_owner"] = policy;
+    });
+  }
+};
+
+TEST_F(UnknownOwner, IsAnErrorByDefaultListingOnlyTheClosestIds) {
+  write_with_departed_owner(300, nullptr);
+  const std::string message = error_of_load();
+  EXPECT_THAT(message, AllOf(HasSubstr("pipeline.csv:3: column 'owner': unknown rep \"rep-gone\""),
+                             HasSubstr("closest of 303 known: ")));
+  EXPECT_LT(message.size(), 400u) << message;  // not all 300 ids
+  write_with_departed_owner(300, "error");
+  EXPECT_THAT(error_of_load(), HasSubstr("unknown rep \"rep-gone\""));
+}
+
+TEST_F(UnknownOwner, UnownedPolicyKeepsTheDealsWithoutOwnerAndCountsThem) {
+  write_with_departed_owner(3, "unowned");
+  const Scenario s = load_scenario(path());
+  ASSERT_EQ(s.pipeline.deals.size(), 3u);
+  EXPECT_EQ(s.pipeline.deals[0].owner, 1);
+  EXPECT_EQ(s.pipeline.deals[1].owner, -1);
+  EXPECT_EQ(s.pipeline.deals[2].owner, -1);
+  ASSERT_EQ(s.notes.size(), 2u);  // and the version-1 currency note of the base document
+  EXPECT_THAT(s.notes[0], HasSubstr("pipeline: 2 deals of 1 owners not in the roster are unowned "
+                                    "(unknown_owner: unowned): rep-gone"));
+}
+
+TEST_F(UnknownOwner, PolicyMustBeOneOfTheTwoWords) {
+  write_with_departed_owner(3, "drop");
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr("/pipeline/unknown_owner"),
+                    HasSubstr("\"drop\" is not allowed (\"error\" or \"unowned\")")));
 }
 
 }  // namespace

@@ -1,0 +1,222 @@
+#include "sim/io/csv_source.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "models/calibration/history.hpp"
+#include "sim/base/error.hpp"
+#include "sim/io/history_reader.hpp"
+
+namespace opsim {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+//! A currency symbol or code next to an amount: letters, "$", blanks and non-ASCII (€, £, ¥).
+bool is_currency_mark(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '$' || c == ' ' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+}  // namespace
+
+void read_csv_format(const JsonNode& node, CsvSource& source,
+                     const std::vector<std::string>& fields) {
+  if (auto columns = node.get("columns")) {
+    columns->expect_object();
+    for (const auto& field : columns->keys()) {
+      if (!fields.empty() && std::find(fields.begin(), fields.end(), field) == fields.end()) {
+        const std::string suggestion = did_you_mean(field, fields);
+        columns->at(field).fail(
+            "\"{}\" is not a field of this file{}; its fields are: {}", field,
+            suggestion.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", suggestion),
+            fmt::join(fields, ", "));
+      }
+      source.columns[field] = columns->at(field).string();
+    }
+  }
+  if (auto format = node.get("date_format")) {
+    source.date_format = format->string();
+    if (source.date_format.find('%') == std::string::npos)
+      format->fail("\"{}\" is not a date format (strptime fields such as %Y-%m-%d, %d/%m/%Y)",
+                   source.date_format);
+  }
+  if (auto decimal = node.get("decimal")) {
+    const std::string mark = decimal->string();
+    if (mark != "." && mark != ",") decimal->fail("\"{}\" is not allowed (\".\" or \",\")", mark);
+    source.decimal = mark[0];
+  }
+  if (auto thousands = node.get("thousands")) {
+    source.thousands = thousands->string();
+    if (source.thousands != "," && source.thousands != "." && source.thousands != " " &&
+        source.thousands != "'" && !source.thousands.empty())
+      thousands->fail("\"{}\" is not allowed (\",\", \".\", \" \", \"'\" or \"\")",
+                      source.thousands);
+    if (source.thousands.size() == 1 && source.thousands[0] == source.decimal)
+      thousands->fail("\"{}\" is also the decimal mark", source.thousands);
+  }
+  if (auto symbols = node.get("currency_symbols")) source.currency_symbols = symbols->boolean();
+  if (auto stages = node.get("skip_stages")) {
+    for (const auto& stage : stages->items()) source.skip_stages.push_back(stage.string());
+  }
+}
+
+std::optional<std::size_t> mapped_column(const CsvTable& table, const CsvSource& source,
+                                         std::string_view field,
+                                         std::initializer_list<std::string_view> aliases) {
+  if (auto it = source.columns.find(std::string(field)); it != source.columns.end()) {
+    if (auto c = table.column(it->second)) return c;
+    throw_input("{}:1: column '{}' (mapped to {}) is missing (header: {})", table.name(),
+                it->second, field, fmt::join(table.header(), ","));
+  }
+  if (auto c = table.column(field)) return c;
+  for (auto alias : aliases) {
+    if (auto c = table.column(alias)) return c;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> parse_source_number(std::string_view text, const CsvSource& source) {
+  text = trim(text);
+  if (source.currency_symbols) {
+    while (!text.empty() && is_currency_mark(text.front())) text.remove_prefix(1);
+    while (!text.empty() && is_currency_mark(text.back())) text.remove_suffix(1);
+    if (!text.empty() && text.front() == '-') {
+      // "-$45" is -45: the sign may precede the symbol.
+      CsvSource plain = source;
+      plain.currency_symbols = false;
+      std::string_view rest = text.substr(1);
+      while (!rest.empty() && is_currency_mark(rest.front())) rest.remove_prefix(1);
+      auto v = parse_source_number(rest, plain);
+      return v ? std::optional<double>(-*v) : std::nullopt;
+    }
+  }
+  if (text.empty()) return std::nullopt;
+  const std::size_t decimal_at = text.find(source.decimal);
+  const std::string_view integer = text.substr(0, decimal_at);
+  std::string cleaned;
+  if (!source.thousands.empty()) {
+    // Separators only between groups of three digits: "1,5" is not a thousands group.
+    std::size_t group = 0;
+    bool separated = false;
+    for (std::size_t i = integer.size(); i-- > 0;) {
+      if (integer[i] == source.thousands[0]) {
+        if (group != 3) return std::nullopt;
+        group = 0;
+        separated = true;
+      } else {
+        ++group;
+      }
+    }
+    if (separated && (group == 0 || group > 3)) return std::nullopt;
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (i < integer.size() && !source.thousands.empty() && c == source.thousands[0]) continue;
+    if (c == source.decimal) {
+      cleaned.push_back('.');
+    } else if (c == '.') {
+      return std::nullopt;  // neither the decimal mark nor a thousands separator here
+    } else {
+      cleaned.push_back(c);
+    }
+  }
+  return parse_number(cleaned);
+}
+
+std::optional<int> parse_source_month(std::string_view text, const CsvSource& source) {
+  text = trim(text);
+  if (auto month = parse_year_month(text)) return month;
+  if (!source.date_format.empty()) {
+    std::tm tm{};
+    const std::string copy(text);
+    const char* end = strptime(copy.c_str(), source.date_format.c_str(), &tm);
+    if (!end || *end != '\0') return std::nullopt;
+    const int year = tm.tm_year + 1900;
+    if (year < 1900 || year > 2999) return std::nullopt;
+    return year * 12 + tm.tm_mon;
+  }
+  const auto day = parse_date(text, false);
+  if (!day) return std::nullopt;
+  return calibration::month_of_day(*day);
+}
+
+MappedCsv::MappedCsv(const CsvTable& table, CsvSource source)
+    : table_(&table), source_(std::move(source)) {
+  std::optional<std::size_t> stage;
+  if (!source_.skip_stages.empty()) {
+    stage = mapped_column(table, source_, "stage");
+    if (!stage) {
+      throw_input(
+          "{}:1: skip_stages needs a stage column (map one with \"columns\": {{\"stage\": "
+          "COLUMN}}; header: {})",
+          table.name(), fmt::join(table.header(), ","));
+    }
+  }
+  std::vector<std::string> skip_keys;
+  for (const auto& s : source_.skip_stages) skip_keys.push_back(name_key(s));
+  for (const CsvRow& row : table.rows()) {
+    if (stage) {
+      const std::string& value = table.text(row, *stage);
+      if (std::find(skip_keys.begin(), skip_keys.end(), name_key(value)) != skip_keys.end()) {
+        ++skipped_[value];
+        continue;
+      }
+    }
+    rows_.push_back(std::cref(row));
+  }
+}
+
+std::size_t MappedCsv::skipped_count() const {
+  std::size_t n = 0;
+  for (const auto& [stage, count] : skipped_) n += count;
+  return n;
+}
+
+std::optional<std::size_t> MappedCsv::column(std::string_view field) const {
+  return mapped_column(*table_, source_, field);
+}
+
+std::size_t MappedCsv::require_column(std::string_view field) const {
+  if (auto c = column(field)) return *c;
+  throw_input(
+      "{}:1: required column '{}' is missing (map one with \"columns\": {{\"{}\": COLUMN}}; "
+      "header: {})",
+      name(), field, field, fmt::join(header(), ","));
+}
+
+double MappedCsv::number(const CsvRow& row, std::size_t column) const {
+  const std::string& text = table_->text(row, column);
+  if (auto v = parse_source_number(text, source_)) return *v;
+  throw_input("{}: column '{}': '{}' is not a finite number{}", where(row), header()[column], text,
+              source_.thousands.empty() && !source_.currency_symbols
+                  ? " (for 45,000.00 or $45000 set \"thousands\" or \"currency_symbols\")"
+                  : "");
+}
+
+double MappedCsv::non_negative(const CsvRow& row, std::size_t column) const {
+  const double v = number(row, column);
+  if (v < 0)
+    throw_input("{}: column '{}': {} is negative (must be >= 0)", where(row), header()[column],
+                text(row, column));
+  return v;
+}
+
+int MappedCsv::month(const CsvRow& row, std::size_t column) const {
+  const std::string& text = table_->text(row, column);
+  if (auto m = parse_source_month(text, source_)) return *m;
+  throw_input("{}: column '{}': \"{}\" is not a month (expected YYYY-MM or a date{})", where(row),
+              header()[column], text,
+              source_.date_format.empty() ? std::string()
+                                          : fmt::format(" in the format {}", source_.date_format));
+}
+
+}  // namespace opsim

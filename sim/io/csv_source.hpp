@@ -1,0 +1,95 @@
+// A CSV input as the user's export writes it: which column holds each of opsim's fields and how
+// its dates and numbers are written. One implementation for the scenario's CSV inputs
+// ("csv": {"path": ..., "columns": {...}, ...}) and `opsim calibrate`'s mapping (--map, mapping
+// file).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/io/csv.hpp"
+#include "sim/io/json_reader.hpp"
+
+namespace opsim {
+
+struct CsvSource {
+  CsvSource() = default;
+  CsvSource(std::string file, std::map<std::string, std::string> mapping)
+      : path(std::move(file)), columns(std::move(mapping)) {}
+
+  std::string path;
+  std::map<std::string, std::string> columns;  //!< field -> column header; absent = field name
+  //! strptime format of dates (e.g. "%d/%m/%Y"); empty = YYYY-MM or a common full date.
+  std::string date_format;
+  char decimal = '.';                    //!< decimal mark of numbers
+  std::string thousands;                 //!< thousands separator; empty = none allowed
+  bool currency_symbols = false;         //!< "$45000", "45,000 EUR" read as amounts
+  std::vector<std::string> skip_stages;  //!< rows whose stage is one of these are left out
+};
+
+//! Reads "columns", "date_format", "decimal", "thousands", "currency_symbols" and
+//! "skip_stages" when present in `node` into `source` (not the path; the caller checks which
+//! keys `node` may have). Mapped fields must be among `fields` (when not empty).
+void read_csv_format(const JsonNode& node, CsvSource& source,
+                     const std::vector<std::string>& fields = {});
+
+//! Column of `field`: the mapped column when mapped (InputError naming the file when the header
+//! lacks it), else the field's own name, else the first alias present; nothing otherwise.
+std::optional<std::size_t> mapped_column(const CsvTable& table, const CsvSource& source,
+                                         std::string_view field,
+                                         std::initializer_list<std::string_view> aliases = {});
+
+//! A number as `source` says numbers are written: the decimal mark, thousands separators in
+//! groups of three ("45,000.00" with thousands ","), currency symbols or codes around it when
+//! currency_symbols ("$45000", "45000 EUR"). Nothing when it is not such a number.
+std::optional<double> parse_source_number(std::string_view text, const CsvSource& source);
+
+//! A month (absolute, year * 12 + month - 1): "YYYY-MM", or a full date (in date_format when
+//! given, else a common export format) truncated to its month.
+std::optional<int> parse_source_month(std::string_view text, const CsvSource& source);
+
+//! A scenario CSV read through its source: fields by mapped name, numbers and months in the
+//! source's formats, rows with a skipped stage left out (and counted).
+class MappedCsv {
+ public:
+  MappedCsv(const CsvTable& table, CsvSource source);
+
+  const std::string& name() const { return table_->name(); }
+  const std::vector<std::string>& header() const { return table_->header(); }
+  //! The rows kept (every row but those with a stage in skip_stages).
+  const std::vector<std::reference_wrapper<const CsvRow>>& rows() const { return rows_; }
+  //! Rows left out, by stage as written.
+  const std::map<std::string, std::size_t>& skipped() const { return skipped_; }
+  std::size_t skipped_count() const;
+
+  std::optional<std::size_t> column(std::string_view field) const;
+  //! InputError naming the file, the field (and its mapping) and the header when absent.
+  std::size_t require_column(std::string_view field) const;
+
+  std::string where(const CsvRow& row) const { return table_->where(row); }
+  const std::string& text(const CsvRow& row, std::size_t column) const {
+    return table_->text(row, column);
+  }
+  const std::string& required_text(const CsvRow& row, std::size_t column) const {
+    return table_->required_text(row, column);
+  }
+  //! A finite number in the source's format; InputError with file, line, column and value.
+  double number(const CsvRow& row, std::size_t column) const;
+  double non_negative(const CsvRow& row, std::size_t column) const;
+  //! An absolute month (see parse_source_month); InputError with file, line, column and value.
+  int month(const CsvRow& row, std::size_t column) const;
+
+ private:
+  const CsvTable* table_;
+  CsvSource source_;
+  std::vector<std::reference_wrapper<const CsvRow>> rows_;
+  std::map<std::string, std::size_t> skipped_;
+};
+
+}  // namespace opsim

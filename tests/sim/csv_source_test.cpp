@@ -1,0 +1,188 @@
+#include "sim/io/csv_source.hpp"
+
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "sim/base/error.hpp"
+#include "sim/io/scenario_loader.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+using ::testing::HasSubstr;
+
+CsvSource formats(std::string thousands, bool currency_symbols, char decimal = '.') {
+  CsvSource source;
+  source.thousands = std::move(thousands);
+  source.currency_symbols = currency_symbols;
+  source.decimal = decimal;
+  return source;
+}
+
+TEST(CsvSourceNumber, ThousandsSeparatorsOnlyWhenTheFormatSaysSo) {
+  EXPECT_EQ(parse_source_number("45,000.00", formats(",", false)), 45000.0);
+  EXPECT_EQ(parse_source_number("1,234,567.5", formats(",", false)), 1234567.5);
+  EXPECT_FALSE(parse_source_number("45,000.00", formats("", false)));
+  EXPECT_FALSE(parse_source_number("1,5", formats(",", false)));       // not a group of three
+  EXPECT_FALSE(parse_source_number("1234,567", formats(",", false)));  // a group of four
+  EXPECT_EQ(parse_source_number("45.000,50", formats(".", false, ',')), 45000.5);
+  EXPECT_EQ(parse_source_number("45000", formats(",", false)), 45000.0);
+}
+
+TEST(CsvSourceNumber, CurrencySymbolsOnlyWhenTheFormatSaysSo) {
+  EXPECT_EQ(parse_source_number("$45000", formats("", true)), 45000.0);
+  EXPECT_EQ(parse_source_number("$45,000.00", formats(",", true)), 45000.0);
+  EXPECT_EQ(parse_source_number("45000 EUR", formats("", true)), 45000.0);
+  EXPECT_EQ(parse_source_number("-$45", formats("", true)), -45.0);
+  EXPECT_FALSE(parse_source_number("$45000", formats("", false)));
+  EXPECT_FALSE(parse_source_number("$", formats("", true)));
+}
+
+TEST(CsvSourceMonth, FullDatesAreTruncatedToTheirMonth) {
+  const CsvSource plain;
+  const int july_2025 = 2025 * 12 + 6;
+  EXPECT_EQ(parse_source_month("2025-07", plain), july_2025);
+  EXPECT_EQ(parse_source_month("2025-07-28", plain), july_2025);
+  EXPECT_EQ(parse_source_month("2025-07-01", plain), july_2025);
+  EXPECT_EQ(parse_source_month("2025-07-31T10:00:00", plain), july_2025);
+  EXPECT_FALSE(parse_source_month("2025-13-01", plain));
+  EXPECT_FALSE(parse_source_month("July", plain));
+  CsvSource european;
+  european.date_format = "%d/%m/%Y";
+  EXPECT_EQ(parse_source_month("28/07/2025", european), july_2025);
+  EXPECT_EQ(parse_source_month("2025-07", european), july_2025);
+  EXPECT_FALSE(parse_source_month("07/28/2025", european));  // month 28
+  EXPECT_FALSE(parse_source_month("28/07/2025 extra", european));
+}
+
+TEST(MappedCsv, SkipsAndCountsListedStagesByMappedColumn) {
+  const CsvTable table = CsvTable::parse(
+      "Opportunity,Stage Name\nA,Closed Won\nB,Negotiation\nC,closed lost\nD,Closed Won\n",
+      "x.csv");
+  CsvSource source;
+  source.columns["stage"] = "Stage Name";
+  source.skip_stages = {"Closed Won", "Closed Lost"};
+  const MappedCsv mapped(table, source);
+  ASSERT_EQ(mapped.rows().size(), 1u);
+  EXPECT_EQ(mapped.rows()[0].get().fields[0], "B");
+  EXPECT_EQ(mapped.skipped_count(), 3u);
+  EXPECT_EQ(mapped.skipped().at("Closed Won"), 2u);
+  EXPECT_EQ(*mapped.column("stage"), 1u);
+  source.columns["stage"] = "Phase";
+  try {
+    const MappedCsv missing(table, source);
+    ADD_FAILURE() << "a mapped column missing from the header was accepted";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("column 'Phase' (mapped to stage) is missing"));
+  }
+}
+
+// Raw exports (HRIS roster with full hire dates and extra columns, CRM pipeline with closed rows,
+// "45,000.00" and "$..." amounts, contracts with full renewal dates) load through a mapping.
+class MappedScenario : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_.write("roster.csv",
+               "employee_id,name,email,region,segment,role,hire_date,manager\n"
+               "e1,Ann,ann@x.com,NA,SMB,AE,2025-07-28,m1\n"
+               "e2,Bo,bo@x.com,NA,SMB,AE,2026-01-15,m1\n");
+    dir_.write("opportunities.csv",
+               "Opportunity ID,Owner,Region,Segment,Stage,Amount,Close Date\n"
+               "o1,e1,NA,SMB,Commit,\"45,000.00\",2027-02-14\n"
+               "o2,e2,NA,SMB,Closed Won,\"$12,000.00\",2026-12-01\n"
+               "o3,e2,NA,SMB,Commit,\"$8,000.50\",2027-03-31\n"
+               "o4,e1,NA,SMB,Closed Lost,\"1,000.00\",2026-11-01\n");
+    dir_.write("contracts.csv",
+               "contract,region,segment,arr,renewal_date,customer\n"
+               "c1,NA,SMB,\"120,000\",2027-05-20,Frankfurt Customer 0\n");
+  }
+  nlohmann::json document() const {
+    return nlohmann::json::parse(R"({
+      "schema_version": 2,
+      "horizon": {"start": "2027-01", "months": 6, "reporting_currency": "USD"},
+      "regions": [{"id": "NA"}],
+      "segments": [{"id": "SMB", "opportunity_rate": 1, "win_rate": 0.2,
+                    "deal_size": {"mean": 1000}}],
+      "roster": {"csv": {"path": "roster.csv",
+                         "columns": {"id": "employee_id", "start": "hire_date"}}},
+      "pipeline": {"stages": [{"id": "Commit", "win_probability": 0.5}],
+                   "csv": {"path": "opportunities.csv",
+                           "columns": {"id": "Opportunity ID", "owner": "Owner",
+                                       "expected_close": "Close Date"},
+                           "date_format": "%Y-%m-%d", "thousands": ",",
+                           "currency_symbols": true,
+                           "skip_stages": ["Closed Won", "Closed Lost"]}},
+      "installed_base": {"csv": {"path": "contracts.csv", "thousands": ",",
+                                 "columns": {"id": "contract", "renewal_month": "renewal_date"}}}
+    })");
+  }
+  Scenario load(const nlohmann::json& doc) const {
+    const std::string path = dir_.write("scenario.json", doc.dump(2));
+    return load_scenario(path);
+  }
+  std::string error_of(const nlohmann::json& doc) const {
+    try {
+      load(doc);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "the scenario loaded, but an InputError was expected";
+    return {};
+  }
+  test::TempDir dir_;
+};
+
+TEST_F(MappedScenario, RawExportsLoadThroughTheMapping) {
+  const Scenario s = load(document());
+  ASSERT_EQ(s.seats.size(), 2u);
+  EXPECT_EQ(s.seats[0].id, "e1");
+  EXPECT_EQ(s.seats[0].start, -18);  // hired 2025-07-28: month 2025-07, 18 before 2027-01
+  ASSERT_EQ(s.pipeline.deals.size(), 2u);
+  EXPECT_EQ(s.pipeline.deals[0].amount, 45000.0);
+  EXPECT_EQ(s.pipeline.deals[1].amount, 8000.5);
+  EXPECT_EQ(s.pipeline.deals[1].expected_close, 2);  // 2027-03-31 -> 2027-03
+  ASSERT_EQ(s.contracts.size(), 1u);
+  EXPECT_EQ(s.contracts[0].arr, 120000.0);
+  EXPECT_EQ(s.contracts[0].renewal_month, 4);
+  ASSERT_EQ(s.notes.size(), 1u);
+  EXPECT_THAT(s.notes[0], HasSubstr("2 rows skipped by skip_stages (1 Closed Lost, 1 Closed Won)"));
+}
+
+TEST_F(MappedScenario, WithoutTheFormatsTheExportIsRefusedNamingTheCell) {
+  nlohmann::json doc = document();
+  doc["pipeline"]["csv"].erase("thousands");
+  doc["pipeline"]["csv"].erase("currency_symbols");
+  EXPECT_THAT(error_of(doc), HasSubstr("opportunities.csv:2: column 'Amount': '45,000.00' is not a "
+                                       "finite number"));
+  doc = document();
+  doc["pipeline"]["csv"].erase("skip_stages");
+  EXPECT_THAT(error_of(doc), HasSubstr("unknown stage \"Closed Won\""));
+}
+
+TEST_F(MappedScenario, AMappingNamesOnlyFieldsOfItsFile) {
+  nlohmann::json doc = document();
+  doc["roster"]["csv"]["columns"]["hire_date"] = "hire_date";
+  EXPECT_THAT(error_of(doc),
+              HasSubstr("/roster/csv/columns/hire_date: \"hire_date\" is not a field "
+                        "of this file"));
+  doc = document();
+  doc["roster"]["csv"]["columns"]["start"] = "start_date";
+  EXPECT_THAT(error_of(doc), HasSubstr("roster.csv:1: column 'start_date' (mapped to start) is "
+                                       "missing"));
+}
+
+TEST_F(MappedScenario, APlainPathStillReadsOpsimsOwnColumns) {
+  dir_.write("plain_roster.csv",
+             "id,region,segment,start,extra\ne1,NA,SMB,2026-05,x\ne2,NA,SMB,2026-06,y\n");
+  nlohmann::json doc = document();
+  doc["roster"]["csv"] = "plain_roster.csv";
+  const Scenario s = load(doc);
+  ASSERT_EQ(s.seats.size(), 2u);
+  EXPECT_EQ(s.seats[0].start, -8);
+}
+
+}  // namespace
+}  // namespace opsim
