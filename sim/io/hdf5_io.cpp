@@ -20,6 +20,7 @@
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
+#include "sim/io/assumptions.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/input.hpp"
 #include "sim/io/output.hpp"
@@ -157,6 +158,9 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   string_attribute(root, "scenario_path", provenance.scenario_path);
   uint_attribute(root, "trials", trials);
   string_attribute(root, "inputs_sha256", inputs_sha256(scenario.inputs));
+  string_attribute(
+      root, "forecast",
+      scenario.uncertain.empty() ? "forecast" : "forecast with assumption uncertainty");
   {
     const std::time_t now = std::time(nullptr);
     std::tm tm{};
@@ -167,6 +171,7 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   }
   H5::Group scenario_group = file.createGroup("/scenario");
   write_strings(scenario_group, "document", {scenario.document.dump(2)});
+  write_strings(scenario_group, "uncertain_parameters", describe_assumptions(scenario));
   H5::Group inputs = scenario_group.createGroup("inputs");
   std::vector<std::string> paths, digests;
   for (const InputDigest& input : scenario.inputs) {

@@ -25,12 +25,33 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+thread_local NumberUseRecorder* active_recorder = nullptr;
+
+void note_use(const std::string& pointer, double lo, double hi, bool integer = false) {
+  if (active_recorder) active_recorder->note(pointer, lo, hi, integer);
+}
+
 std::string show(const nlohmann::json& value) {
   std::string text = value.dump();
   return text.size() > 60 ? text.substr(0, 57) + "..." : text;
 }
 
 }  // namespace
+
+NumberUseRecorder::NumberUseRecorder() : previous_(active_recorder) {
+  active_recorder = this;
+}
+
+NumberUseRecorder::~NumberUseRecorder() {
+  active_recorder = previous_;
+}
+
+void NumberUseRecorder::note(const std::string& pointer, double lo, double hi, bool integer) {
+  NumberUse& use = uses_[pointer];
+  use.lo = std::max(use.lo, lo);
+  use.hi = std::min(use.hi, hi);
+  use.integer = use.integer || integer;
+}
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
@@ -106,23 +127,28 @@ double JsonNode::number() const {
   if (!value_->is_number()) fail("{} is not a number", show(*value_));
   const double v = value_->get<double>();
   if (!std::isfinite(v)) fail("{} is not a finite number", show(*value_));
+  note_use(pointer_, -std::numeric_limits<double>::infinity(),
+           std::numeric_limits<double>::infinity());
   return v;
 }
 
 double JsonNode::number_in(double lo, double hi, std::string_view what) const {
   const double v = number();
+  note_use(pointer_, lo, hi);
   if (v < lo || v > hi) fail("{} is not {} ({}..{})", show(*value_), what, lo, hi);
   return v;
 }
 
 double JsonNode::non_negative() const {
   const double v = number();
+  note_use(pointer_, 0.0, std::numeric_limits<double>::infinity());
   if (v < 0) fail("{} is negative (must be >= 0)", show(*value_));
   return v;
 }
 
 double JsonNode::positive() const {
   const double v = number();
+  note_use(pointer_, 0.0, std::numeric_limits<double>::infinity());
   if (v <= 0) fail("{} is not positive (must be > 0)", show(*value_));
   return v;
 }
@@ -137,6 +163,7 @@ long long JsonNode::integer(long long lo, long long hi) const {
     fail("{} is not an integer", show(*value_));
   }
   const double v = number();
+  note_use(pointer_, static_cast<double>(lo), static_cast<double>(hi), true);
   if (v < static_cast<double>(lo) || v > static_cast<double>(hi)) {
     fail("{} is out of range (allowed {}..{})", show(*value_), lo, hi);
   }
