@@ -136,14 +136,15 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
         auto pm = [](const PairedMean& x) {
           return fmt::format("{} ±{}", format_amount(x.mean), format_amount(x.se));
         };
-        text +=
-            fmt::format(" {:>10} {:>17} {:>17} {:>19} {:>14} {:>9} {:>9}",
-                        format_amount(c.cost_alt), pm(c.bookings), pm(c.cost), pm(c.contribution),
-                        std::isfinite(c.return_on_cost)
-                            ? fmt::format("{:.2f} ±{:.2f}", c.return_on_cost, c.return_se)
-                            : "no Δcost",
-                        format_percent(c.p_better),
-                        std::isfinite(c.p_return_above) ? format_percent(c.p_return_above) : "");
+        text += fmt::format(
+            " {:>10} {:>17} {:>17} {:>19} {:>14} {:>9} {:>9}", format_amount(c.cost_alt),
+            pm(c.bookings), pm(c.cost), pm(c.contribution),
+            std::isfinite(c.return_on_cost)
+                ? fmt::format("{:.2f} ±{:.2f}", c.return_on_cost, c.return_se)
+                : "no Δcost",
+            // P(better) of identical contributions would read as "0.0%": a dash says equal.
+            c.contribution.mean == 0 && c.contribution.se == 0 ? "-" : format_percent(c.p_better),
+            std::isfinite(c.p_return_above) ? format_percent(c.p_return_above) : "");
       }
       text.erase(text.find_last_not_of(' ') + 1);
       text += "\n";

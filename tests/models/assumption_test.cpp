@@ -165,15 +165,29 @@ TEST(UncertainScenario, AnUncertainParameterChangesNoOtherDraw) {
   nlohmann::json uncertain = fixed;
   uncertain["pipeline"]["amount_factor"]["mean"] = {
       {"dist", "triangular"}, {"min", 0.9}, {"mode", 0.9}, {"max", 0.9 + 1e-9}};
+  // A churn probability outside the seats, pipeline and installed base: the trial scenarios
+  // reuse those from the scenario at the means (the fast path), with the same draws.
+  nlohmann::json churn = fixed;
+  churn["segments"][0]["churn_probability"] = {
+      {"dist", "uniform"}, {"min", 0.2}, {"max", 0.2 + 1e-9}};
   const Scenario a = test::scenario_from_json(fixed);
   const Scenario b = test::scenario_from_json(uncertain);
+  const Scenario c = test::scenario_from_json(churn);
   ASSERT_EQ(b.uncertain.size(), 1u);
+  ASSERT_EQ(c.uncertain.size(), 1u);
   const RunResult ra = test::run(a, 200, 9);
   const RunResult rb = test::run(b, 200, 9);
-  // New business and renewals do not touch the pipeline's amount factor: bit-identical.
-  EXPECT_EQ(test::period_column(ra, 0, Metric::wins), test::period_column(rb, 0, Metric::wins));
-  EXPECT_EQ(test::period_column(ra, 0, Metric::opportunities),
-            test::period_column(rb, 0, Metric::opportunities));
+  const RunResult rc = test::run(c, 200, 9);
+  for (std::size_t p = 0; p < ra.layout.periods.size(); ++p) {
+    for (Metric m : {Metric::wins, Metric::opportunities, Metric::hires, Metric::departures}) {
+      // New business and the workforce touch neither parameter: bit-identical.
+      EXPECT_EQ(test::period_column(ra, p, m), test::period_column(rb, p, m));
+      EXPECT_EQ(test::period_column(ra, p, m), test::period_column(rc, p, m));
+    }
+    EXPECT_EQ(test::period_column(ra, p, Metric::pipeline_wins),
+              test::period_column(rc, p, Metric::pipeline_wins));
+  }
+  EXPECT_EQ(ra.seat_values, rc.seat_values);
 }
 
 TEST(UncertainScenario, ADistributionOutsideTheAllowedRangeNamesThePointer) {
