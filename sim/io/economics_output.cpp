@@ -6,24 +6,14 @@
 
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/number_format.hpp"
+#include "sim/io/output.hpp"
 
 namespace opsim {
-
-namespace {
-
-std::vector<std::string> region_names(const Scenario& s) {
-  std::vector<std::string> names;
-  for (const auto& r : s.regions) names.push_back(r.id);
-  names.push_back("total");
-  return names;
-}
-
-}  // namespace
 
 std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLayout& layout,
                                             const std::vector<Economics>& economics,
                                             double return_threshold) {
-  const auto regions = region_names(base);
+  const auto regions = region_labels(base);
   std::vector<FolderFile> files;
   files.push_back(
       {"economics.csv", [&, regions, return_threshold](std::ostream& out) {
@@ -108,7 +98,7 @@ void write_economics_hdf5(H5::H5File& file, const ResultLayout& layout,
 std::string economics_table(const Scenario& base, const ResultLayout& layout,
                             const std::vector<Economics>& economics, double return_threshold,
                             bool with_costs) {
-  const auto regions = region_names(base);
+  const auto regions = region_labels(base);
   auto key = [](std::size_t i) { return i == 0 ? std::string("base") : fmt::format("alt{}", i); };
   std::string text;
   if (with_costs)

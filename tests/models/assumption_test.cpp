@@ -157,6 +157,17 @@ TEST(UncertainScenario, OneAndTwoThreadsAreBitIdentical) {
   EXPECT_EQ(one.seat_values, two.seat_values);
 }
 
+TEST(UncertainScenario, TrialRangesMergeIntoTheSingleRun) {
+  // What MPI ranks and shards do: disjoint trial ranges, merged, equal the whole run.
+  const Scenario scenario = test::scenario_from_json(uncertain_win_rate_document());
+  const RunResult whole = test::run(scenario, 120, 5, 2);
+  std::vector<RunResult> parts;
+  parts.push_back(test::run(scenario, 77, 5, 1, 43));
+  parts.push_back(test::run(scenario, 43, 5, 2, 0));
+  const RunResult merged = merge_results(std::move(parts));
+  EXPECT_EQ(whole.period_values, merged.period_values);
+}
+
 TEST(UncertainScenario, AnUncertainParameterChangesNoOtherDraw) {
   // The mixed scenario with its opportunity rate uncertain but always at its fixed value (a
   // degenerate normal cannot be written; a uniform of width 1e-12 is indistinguishable): the
