@@ -670,6 +670,16 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
           }
           row.outputs.push_back(value);
         }
+        const EconomicsCell& re =
+            economics
+                .cells[p * static_cast<std::size_t>(layout.regions) + static_cast<std::size_t>(r)];
+        for (auto [name, value] : {std::pair<std::string, double>{"cost_difference", re.cost.mean},
+                                   {"contribution_difference", re.contribution.mean}}) {
+          if (!with_costs) break;
+          if (first_row)
+            columns.push_back(fmt::format("{}_{}_{}", label, scenario.regions[r].id, name));
+          row.outputs.push_back(value);
+        }
       }
     }
     for (const auto& t : summary.targets) {

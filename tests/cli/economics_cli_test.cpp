@@ -62,6 +62,23 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
   EXPECT_TRUE(file.nameExists("/alternative_1/economics/target_probability_change_se"));
 }
 
+TEST(EconomicsCli, SweepOfACostPricesEachVariantPerRegion) {
+  test::TempDir dir;
+  nlohmann::json doc = two_regions();
+  doc["costs"] = {
+      {{"id", "enablement"}, {"region", "EMEA"}, {"monthly", 500}, {"from", "2027-07"}}};
+  const std::string path = dir.write("s.json", doc.dump());
+  const auto r = test::run_opsim(fmt::format(
+      "sweep {} --set /costs[id=enablement]/monthly=500,1000 --trials 30 --csv {} --quiet", path,
+      (dir / "sweep").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string csv = read_text(dir / "sweep/sweep.csv");
+  EXPECT_NE(csv.find("FY2027_EMEA_contribution_difference"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("FY2027_NA_cost_difference"), std::string::npos) << csv;
+  // 1,000 instead of 500 a month for six months: 3,000 more cost, the same bookings.
+  EXPECT_NE(csv.find(",3000.00,-3000.00,"), std::string::npos) << csv;
+}
+
 TEST(EconomicsCli, BadCostIsAnInputErrorNamingThePointer) {
   test::TempDir dir;
   nlohmann::json alt = two_regions();
