@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include <Eigen/Dense>
 #include <nlohmann/json.hpp>
 
+#include "models/assumption.hpp"
 #include "models/calendar.hpp"
 
 namespace opsim {
@@ -249,6 +252,12 @@ struct Scenario {
   std::vector<Target> targets;
   std::vector<double> productivity_thresholds;  //!< fiscal-year bookings per seat, for KPIs
   SimulationSettings simulation;
+
+  //! Parameters given as distributions, drawn once per trial (empty = a fixed forecast). The
+  //! fields above hold each at its mean; `with_values` rebuilds the scenario with one value per
+  //! uncertain parameter, in order (set by the loader).
+  std::vector<UncertainParameter> uncertain;
+  std::function<std::shared_ptr<const Scenario>(const std::vector<double>&)> with_values;
 
   int months() const { return calendar.months(); }
   int region_count() const { return static_cast<int>(regions.size()); }

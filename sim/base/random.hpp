@@ -52,6 +52,7 @@ enum class StreamId : std::uint64_t {
   fx = stable_hash("fx"),
   market = stable_hash("market"),
   parameters = stable_hash("market.parameters"),
+  assumptions = stable_hash("assumptions"),  //!< uncertain scenario parameters, per pointer
   territories = stable_hash("territories"),
   territory_instances = stable_hash("territories.instances"),
 };

@@ -12,8 +12,12 @@
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/compare.hpp"
+#include "sim/engine/economics.hpp"
 #include "sim/engine/mpi_support.hpp"
+#include "sim/io/assumptions.hpp"
+#include "sim/io/cost_loader.hpp"
 #include "sim/io/csv.hpp"
+#include "sim/io/economics_output.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/json_pointer.hpp"
 #include "sim/io/number_format.hpp"
@@ -36,6 +40,8 @@ struct PairedArgs {
   std::string output;
   std::string csv_dir;
   std::string xlsx;
+  double return_threshold = 1.0;  //!< x of P(return on cost > x)
+  bool zip = false;               //!< sweep: the --set axes move together instead of a grid
   bool quiet = false;
 };
 
@@ -45,6 +51,7 @@ struct Arm {
   Scenario scenario;
   RunResult paired;
   RunResult independent;
+  CostModel costs;  //!< /costs and the capacity windows' hire costs
 };
 
 //! `progress`: the bar over every run of a comparison or sweep (rank 0's share under MPI).
@@ -83,10 +90,11 @@ std::string target_name(const TargetResult& t, const ResultLayout& layout,
 void write_comparison_csv(const std::string& dir, const Scenario& base, const ResultLayout& layout,
                           const std::vector<ScenarioComparison>& comparisons,
                           const std::string& metric,
-                          const std::vector<std::pair<std::string, Summary>>& summaries) {
+                          const std::vector<std::pair<std::string, Summary>>& summaries,
+                          const std::vector<Economics>& economics, double return_threshold) {
   const auto regions = region_labels(base);
   const auto segments = segment_labels(base);
-  std::vector<FolderFile> files;
+  std::vector<FolderFile> files = economics_csv_files(base, layout, economics, return_threshold);
   files.push_back(
       {"differences.csv", [&](std::ostream& out) {
          out << "alternative,period,region,segment,metric,mean_difference,se,p5,p50,p95,p_"
@@ -180,7 +188,8 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
                            const ResultLayout& layout,
                            const std::vector<ScenarioComparison>& comparisons,
                            const std::string& metric, std::uint64_t seed, std::uint64_t trials,
-                           const std::vector<std::pair<std::string, Summary>>& summaries) {
+                           const std::vector<std::pair<std::string, Summary>>& summaries,
+                           const std::vector<Economics>& economics, double return_threshold) {
   write_hdf5_document(path, [&](H5::H5File& file) {
     H5::Group root = file.openGroup("/");
     string_attribute(root, "metric", metric);
@@ -208,6 +217,7 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
       field("se_independent", &PairedCell::se_independent);
       field("variance_reduction", &PairedCell::variance_reduction);
     }
+    write_economics_hdf5(file, layout, economics, return_threshold);
   });
 }
 
@@ -412,17 +422,43 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
     summaries.emplace_back(alt.name, summarise(alt.scenario, alt.paired));
   }
   const ResultLayout& layout = base.paired.layout;
+  // Costs priced per trial on the same draws; every target's paired change in P(reach).
+  std::vector<std::string> target_names;
+  for (const auto& t : summaries.front().second.targets)
+    target_names.push_back(target_name(t, layout, region_labels(base.scenario)));
+  bool with_costs = !base.costs.empty();
+  const std::vector<double> base_cost = trial_costs(base.costs, base.scenario, base.paired);
+  std::vector<Economics> economics;
+  for (const auto& alt : alternatives) {
+    with_costs = with_costs || !alt.costs.empty();
+    economics.push_back(compare_economics(alt.name, base.paired, base_cost, alt.paired,
+                                          trial_costs(alt.costs, alt.scenario, alt.paired), metric,
+                                          args.return_threshold, summaries.front().second.targets,
+                                          target_names));
+  }
   if (!args.output.empty())
     write_comparison_hdf5(args.output, base.scenario, layout, comparisons, args.metric, seed,
-                          trials, summaries);
+                          trials, summaries, economics, args.return_threshold);
   if (!args.csv_dir.empty()) {
-    write_comparison_csv(args.csv_dir, base.scenario, layout, comparisons, args.metric, summaries);
+    write_comparison_csv(args.csv_dir, base.scenario, layout, comparisons, args.metric, summaries,
+                         economics, args.return_threshold);
   }
   if (!args.xlsx.empty())
     write_workbook(args.xlsx,
                    comparison_workbook(base.scenario, layout, comparisons, args.metric, summaries));
-  if (!args.quiet)
+  if (!args.quiet) {
     fmt::print("{}", comparison_table(base.scenario, layout, comparisons, args.metric, summaries));
+    fmt::print(
+        "{}", economics_table(base.scenario, layout, economics, args.return_threshold, with_costs));
+    // Scenarios with distributions: say so, and which parameters were drawn per trial.
+    for (std::size_t i = 0; i <= alternatives.size(); ++i) {
+      const Scenario& s = i == 0 ? base.scenario : alternatives[i - 1].scenario;
+      if (s.uncertain.empty()) continue;
+      fmt::print("\n{} is a forecast with assumption uncertainty; drawn once per trial:\n",
+                 i == 0 ? std::string("base") : fmt::format("alt{}", i));
+      for (const std::string& line : describe_assumptions(s)) fmt::print("  {}\n", line);
+    }
+  }
 }
 
 void add_paired_options(CLI::App* command, PairedArgs& args) {
@@ -434,6 +470,9 @@ void add_paired_options(CLI::App* command, PairedArgs& args) {
   add_csv_option(command, args.csv_dir);
   add_xlsx_option(command, args.xlsx);
   add_quiet_flag(command, args.quiet);
+  command->add_option("--return-threshold", args.return_threshold,
+                      "x of P(return on cost > x): extra bookings per unit of extra cost "
+                      "(default 1)");
 }
 
 //! Refuses outputs that would overwrite a scenario or its CSV files, or each other.
@@ -501,7 +540,8 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document,
 
 //! Sweep output columns named p_target_... hold probabilities; the others amounts.
 bool is_probability(const std::string& column) {
-  return column.rfind("p_target_", 0) == 0;
+  return column.rfind("p_target_", 0) == 0 ||
+         column.find("_p_return_above_threshold") != std::string::npos;
 }
 
 void sweep_command(const std::string& base_path, const std::vector<std::string>& sets,
@@ -521,7 +561,13 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   for (const auto& spec : sets) axes.push_back(parse_axis(spec, document, base_path));
   if (axes.empty()) throw_input("sweep: give at least one --set /pointer=values");
   std::size_t variants = 1;
-  for (const auto& axis : axes) variants *= axis.values.size();
+  for (const auto& axis : axes) {
+    if (args.zip && axis.values.size() != axes.front().values.size()) {
+      throw_input("--zip: every --set needs the same number of values ({} has {}, {} has {})",
+                  axes.front().text, axes.front().values.size(), axis.text, axis.values.size());
+    }
+    variants = args.zip ? axis.values.size() : variants * axis.values.size();
+  }
   if (variants > 10000) throw_input("sweep: {} variants is too many (at most 10000)", variants);
 
   const int metric = metric_of(args.metric);
@@ -529,7 +575,11 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   const std::uint64_t seed = args.seed.value_or(base.scenario.simulation.seed);
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
   ProgressBar progress(trials * (1 + variants), !args.quiet && mpi::rank() == 0);
+  base.costs = load_costs(base.scenario);
   base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
+  const std::vector<double> base_cost = mpi::rank() == 0
+                                            ? trial_costs(base.costs, base.scenario, base.paired)
+                                            : std::vector<double>();
 
   struct Row {
     std::vector<double> values;
@@ -546,15 +596,21 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     Row row;
     std::size_t index = v;
     for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
-      const double value = it->values[index % it->values.size()];
+      // --zip: variant v takes every axis's v-th value; otherwise the grid, last axis fastest.
+      const double value = it->values[args.zip ? v : index % it->values.size()];
       index /= it->values.size();
       variant[it->pointer] = value;
       row.values.insert(row.values.begin(), value);
     }
     Scenario scenario = build_scenario(variant, fmt::format("{} (variant {})", base_path, v + 1),
                                        base_dir.empty() ? "." : base_dir, &cache);
+    const CostModel costs = load_costs(scenario);  // a --set may move a cost
     const RunResult result = run_arm(scenario, trials, seed, threads, &progress);
     if (mpi::rank() != 0) continue;
+    const bool with_costs = !base.costs.empty() || !costs.empty();
+    const Economics economics = compare_economics("variant", base.paired, base_cost, result,
+                                                  trial_costs(costs, scenario, result), metric,
+                                                  args.return_threshold, {}, {});
     const Summary summary = summarise(scenario, result);
     const ResultLayout& layout = result.layout;
     const ScenarioComparison diff = compare_paired("variant", base.paired, result, result, metric);
@@ -584,6 +640,45 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
         table.years.push_back(period.partial() ? fmt::format("{} partial {}/{}", period.label,
                                                              period.months_covered, period.months())
                                                : period.label);
+      }
+      // With costs: the paired cost and contribution differences and the return on cost.
+      const EconomicsCell& e =
+          economics.cells[p * static_cast<std::size_t>(layout.regions) + layout.regions - 1];
+      for (auto [name, value] : {std::pair<std::string, double>{"cost_difference", e.cost.mean},
+                                 {"contribution_difference", e.contribution.mean},
+                                 {"contribution_se", e.contribution.se},
+                                 {"return_on_cost", e.return_on_cost},
+                                 {"p_return_above_threshold", e.p_return_above}}) {
+        if (!with_costs) break;
+        if (first_row) columns.push_back(fmt::format("{}_{}", label, name));
+        row.outputs.push_back(value);
+      }
+      // Every region (all segments): its mean, paired difference and that difference's SE.
+      for (int r = 0; r + 1 < layout.regions; ++r) {
+        const std::size_t region_cell =
+            p * layout.cells() + layout.cell(r, layout.segments - 1, metric);
+        const PairedCell& rd =
+            diff.cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
+        for (auto [name, value] :
+             {std::pair<std::string, double>{"mean", summary.period_mean[region_cell]},
+              {"difference_vs_base", rd.mean},
+              {"difference_se", rd.se}}) {
+          if (first_row) {
+            columns.push_back(
+                fmt::format("{}_{}_{}_{}", args.metric, label, scenario.regions[r].id, name));
+          }
+          row.outputs.push_back(value);
+        }
+        const EconomicsCell& re =
+            economics
+                .cells[p * static_cast<std::size_t>(layout.regions) + static_cast<std::size_t>(r)];
+        for (auto [name, value] : {std::pair<std::string, double>{"cost_difference", re.cost.mean},
+                                   {"contribution_difference", re.contribution.mean}}) {
+          if (!with_costs) break;
+          if (first_row)
+            columns.push_back(fmt::format("{}_{}_{}", label, scenario.regions[r].id, name));
+          row.outputs.push_back(value);
+        }
       }
     }
     for (const auto& t : summary.targets) {
@@ -687,16 +782,20 @@ void add_compare_commands(CLI::App& app) {
     mpi::collectively([&] {
       base.scenario = load_scenario(paths->front(), input_options());
       base.name = scenario_name(base.scenario);
+      base.costs = load_costs(base.scenario);
       for (std::size_t i = 1; i < paths->size(); ++i) {
         Arm alt;
         alt.scenario = load_scenario((*paths)[i], input_options());
         require_comparable(base.scenario, alt.scenario);
         alt.name = scenario_name(alt.scenario);
+        alt.costs = load_costs(alt.scenario);
         alternatives.push_back(std::move(alt));
       }
       std::vector<const Scenario*> scenarios{&base.scenario};
       for (const Arm& alt : alternatives) scenarios.push_back(&alt.scenario);
-      check_paired_outputs(*args, scenarios, {"differences.csv", "targets.csv"});
+      check_paired_outputs(
+          *args, scenarios,
+          {"differences.csv", "targets.csv", "economics.csv", "target_changes.csv"});
     });
     report_paired(*args, base, alternatives);
   });
@@ -712,6 +811,9 @@ void add_compare_commands(CLI::App& app) {
                    "/json/pointer=VALUES: a number, a,b,c or from:to:step (repeatable)")
       ->required();
   add_paired_options(sweep, *sweep_args);
+  sweep->add_flag("--zip", sweep_args->zip,
+                  "Move the --set parameters together (variant k takes each one's k-th value) "
+                  "instead of running their full grid");
   sweep->callback([base_path, sets, sweep_args] {
     mpi::collectively([&] { metric_of(sweep_args->metric); });
     sweep_command(*base_path, *sets, *sweep_args);

@@ -68,7 +68,11 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
         s.monthly.resize(layout.monthly_cells());
         const std::uint64_t end = b + 1 < starts.size() ? starts[b + 1] : wave_end;
         for (std::uint64_t trial = starts[b]; trial < end; ++trial) {
-          simulator.simulate(trial, streams, s.work, s.outcome);
+          // Uncertain assumptions: this trial's scenario, drawn from its own streams.
+          if (const auto drawn = scenario_for_trial(scenario, streams, trial))
+            TrialSimulator(*drawn, options.seat_months).simulate(trial, streams, s.work, s.outcome);
+          else
+            simulator.simulate(trial, streams, s.work, s.outcome);
           const std::uint64_t row = trial - options.first_trial;
           aggregator.aggregate(s.outcome, s.monthly.data(),
                                &result.period_values[row * layout.period_cells()]);

@@ -28,7 +28,8 @@ std::string csv_field(const std::string& text) {
 
 void export_deals(const std::string& path, const Scenario& scenario, std::uint64_t seed,
                   std::uint64_t trial) {
-  const TrialSimulator simulator(scenario);
+  const auto drawn = scenario_for_trial(scenario, StreamFactory(seed), trial);
+  const TrialSimulator simulator(drawn ? *drawn : scenario);
   TrialWorkspace work;
   TrialOutcome outcome;
   std::vector<DealRecord> deals;

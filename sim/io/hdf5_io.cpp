@@ -21,6 +21,7 @@
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
+#include "sim/io/assumptions.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/input.hpp"
 #include "sim/io/input_summary_output.hpp"
@@ -159,6 +160,9 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   string_attribute(root, "scenario_path", provenance.scenario_path);
   uint_attribute(root, "trials", trials);
   string_attribute(root, "inputs_sha256", inputs_sha256(scenario.inputs));
+  string_attribute(
+      root, "forecast",
+      scenario.uncertain.empty() ? "forecast" : "forecast with assumption uncertainty");
   {
     const std::time_t now = std::time(nullptr);
     std::tm tm{};
@@ -172,6 +176,7 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   // The input sanity page of `opsim report` needs the CSV inputs, which the run may outlive.
   write_strings(scenario_group, "input_summary",
                 {input_summary_json(summarise_inputs(scenario)).dump()});
+  write_strings(scenario_group, "uncertain_parameters", describe_assumptions(scenario));
   H5::Group inputs = scenario_group.createGroup("inputs");
   std::vector<std::string> paths, digests;
   for (const InputDigest& input : scenario.inputs) {

@@ -41,6 +41,12 @@ std::size_t close_enough(std::string_view word) {
   return word.size() <= 4 ? 1 : word.size() <= 8 ? 2 : 3;
 }
 
+thread_local NumberUseRecorder* active_recorder = nullptr;
+
+void note_use(const std::string& pointer, double lo, double hi, bool integer = false) {
+  if (active_recorder) active_recorder->note(pointer, lo, hi, integer);
+}
+
 std::string show(const nlohmann::json& value) {
   std::string text = value.dump();
   if (text.size() > 60) {
@@ -53,6 +59,21 @@ std::string show(const nlohmann::json& value) {
 }
 
 }  // namespace
+
+NumberUseRecorder::NumberUseRecorder() : previous_(active_recorder) {
+  active_recorder = this;
+}
+
+NumberUseRecorder::~NumberUseRecorder() {
+  active_recorder = previous_;
+}
+
+void NumberUseRecorder::note(const std::string& pointer, double lo, double hi, bool integer) {
+  NumberUse& use = uses_[pointer];
+  use.lo = std::max(use.lo, lo);
+  use.hi = std::min(use.hi, hi);
+  use.integer = use.integer || integer;
+}
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
@@ -140,23 +161,28 @@ double JsonNode::number() const {
   if (!value_->is_number()) fail("{} is not a number", show(*value_));
   const double v = value_->get<double>();
   if (!std::isfinite(v)) fail("{} is not a finite number", show(*value_));
+  note_use(pointer_, -std::numeric_limits<double>::infinity(),
+           std::numeric_limits<double>::infinity());
   return v;
 }
 
 double JsonNode::number_in(double lo, double hi, std::string_view what) const {
   const double v = number();
+  note_use(pointer_, lo, hi);
   if (v < lo || v > hi) fail("{} is not {} ({}..{})", show(*value_), what, lo, hi);
   return v;
 }
 
 double JsonNode::non_negative() const {
   const double v = number();
+  note_use(pointer_, 0.0, std::numeric_limits<double>::infinity());
   if (v < 0) fail("{} is negative (must be >= 0)", show(*value_));
   return v;
 }
 
 double JsonNode::positive() const {
   const double v = number();
+  note_use(pointer_, 0.0, std::numeric_limits<double>::infinity());
   if (v <= 0) fail("{} is not positive (must be > 0)", show(*value_));
   return v;
 }
@@ -171,6 +197,7 @@ long long JsonNode::integer(long long lo, long long hi) const {
     fail("{} is not an integer", show(*value_));
   }
   const double v = number();
+  note_use(pointer_, static_cast<double>(lo), static_cast<double>(hi), true);
   if (v < static_cast<double>(lo) || v > static_cast<double>(hi)) {
     fail("{} is out of range (allowed {}..{})", show(*value_), lo, hi);
   }

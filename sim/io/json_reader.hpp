@@ -3,6 +3,8 @@
 #pragma once
 
 #include <initializer_list>
+#include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +23,29 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 //! messages that cannot list thousands of known ids.
 std::vector<std::string> closest(std::string_view word, const std::vector<std::string>& candidates,
                                  std::size_t count);
+
+//! How the reader took one number: the range it was checked against and whether it had to be
+//! whole (for uncertain assumptions, whose distributions must stay inside that range).
+struct NumberUse {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  bool integer = false;
+};
+
+//! While alive, records on this thread every number JsonNode reads, by JSON pointer.
+class NumberUseRecorder {
+ public:
+  NumberUseRecorder();
+  ~NumberUseRecorder();
+  NumberUseRecorder(const NumberUseRecorder&) = delete;
+  NumberUseRecorder& operator=(const NumberUseRecorder&) = delete;
+  const std::map<std::string, NumberUse>& uses() const { return uses_; }
+  void note(const std::string& pointer, double lo, double hi, bool integer);
+
+ private:
+  std::map<std::string, NumberUse> uses_;
+  NumberUseRecorder* previous_;
+};
 
 class JsonNode {
  public:

@@ -11,6 +11,7 @@
 #include "models/outcome.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
+#include "sim/io/assumptions.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/csv_source.hpp"
 #include "sim/io/json_reader.hpp"
@@ -1110,12 +1111,14 @@ const std::vector<std::string_view>& scenario_keys() {
                                                        "simulation",
                                                        "territory_potential",
                                                        "plan",
-                                                       "territories"};
+                                                       "territories",
+                                                       "costs"};
   return kRootKeys;
 }
 
 Scenario build_scenario(const nlohmann::json& document, const std::string& file,
                         const std::string& base_dir, CsvCache* cache) {
+  if (has_distributions(document)) return build_uncertain_scenario(document, file, base_dir, cache);
   Scenario scenario;
   Context ctx(scenario, base_dir, cache);
   const JsonNode root(document, file);

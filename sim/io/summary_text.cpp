@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/io/assumptions.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/output.hpp"
 
@@ -35,9 +36,13 @@ struct Context {
     return summary.period_quantiles[c * kQuantiles + level_index];
   }
   std::string header() const {
-    return fmt::format("{} — {} trials, amounts in {} at plan rates\n",
-                       scenario.name.empty() ? scenario.source : scenario.name,
-                       format_grouped(static_cast<double>(summary.trials)), currency);
+    std::string text = fmt::format("{} — {} trials, amounts in {} at plan rates\n",
+                                   scenario.name.empty() ? scenario.source : scenario.name,
+                                   format_grouped(static_cast<double>(summary.trials)), currency);
+    if (scenario.uncertain.empty()) return text;
+    text += "forecast with assumption uncertainty; drawn once per trial:\n";
+    for (const std::string& line : describe_assumptions(scenario)) text += "  " + line + "\n";
+    return text;
   }
   std::string target_label(const TargetResult& t) const {
     const int region = t.target.region < 0 ? layout.regions - 1 : t.target.region;

@@ -134,11 +134,14 @@ def main():
     # The schema's objects must have exactly the keys the loader allows: every allow_only({...})
     # list in the loader is some schema object's key set and vice versa, and the segment
     # parameters are kSegmentParamKeys.
-    # The plan section is read by sim/io/plan_loader.cpp.
+    # The plan section is read by sim/io/plan_loader.cpp, costs by cost_loader.cpp and
+    # distributions by assumptions.cpp.
     with open(os.path.join(root, "sim", "io", "scenario_loader.cpp"), encoding="utf-8") as f:
         source = f.read()
-    with open(os.path.join(root, "sim", "io", "plan_loader.cpp"), encoding="utf-8") as f:
-        plan_source = f.read()
+    plan_source = ""  # the plan section, costs and distributions have their own readers
+    for name in ("plan_loader.cpp", "cost_loader.cpp", "assumptions.cpp"):
+        with open(os.path.join(root, "sim", "io", name), encoding="utf-8") as f:
+            plan_source += f.read()
     loader_sets = {frozenset(re.findall(r'"([a-z_]+)"', keys))
                    for keys in re.findall(r"(?:allow_only\(\s*|kRootKeys)\{([^}]*)\}", source + plan_source)}
     segment_keys = loader_keys(source, "kSegmentParamKeys =")

@@ -1,0 +1,149 @@
+#include "sim/engine/economics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/base/error.hpp"
+
+namespace opsim {
+
+namespace {
+
+//! Months of [first, last] inside a period's horizon months.
+int overlap(int first, int last, const Period& p) {
+  return std::max(0, std::min(last, p.last_in_horizon) - std::max(first, p.first_in_horizon) + 1);
+}
+
+//! Mean and standard error of a per-trial series (Welford).
+struct Running {
+  double mean = 0.0, m2 = 0.0;
+  std::uint64_t n = 0;
+  void add(double x) {
+    ++n;
+    const double d = x - mean;
+    mean += d / static_cast<double>(n);
+    m2 += d * (x - mean);
+  }
+  PairedMean finish() const {
+    const double variance = n > 1 ? m2 / static_cast<double>(n - 1) : 0.0;
+    return {mean, std::sqrt(variance / static_cast<double>(std::max<std::uint64_t>(n, 1)))};
+  }
+};
+
+}  // namespace
+
+std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario,
+                                const RunResult& result) {
+  const ResultLayout& layout = result.layout;
+  const std::size_t P = layout.periods.size(), R = static_cast<std::size_t>(layout.regions);
+  const int total = layout.regions - 1;
+  // The deterministic part: programme costs and the monthly cost of planned-hire seats.
+  std::vector<double> fixed(P * R, 0.0);
+  auto add = [&](std::size_t p, int region, double amount) {
+    if (region >= 0) fixed[p * R + static_cast<std::size_t>(region)] += amount;
+    fixed[p * R + static_cast<std::size_t>(total)] += amount;
+  };
+  for (std::size_t p = 0; p < P; ++p) {
+    const Period& period = layout.periods[p];
+    for (const CostLine& line : costs.lines) {
+      if (overlap(line.one_off_month, line.one_off_month, period) > 0)
+        add(p, line.region, line.one_off);
+      add(p, line.region, line.monthly * overlap(line.first_month, line.last_month, period));
+    }
+    for (const HireCostRate& rate : costs.hires) {
+      if (rate.monthly == 0) continue;
+      for (const Seat& seat : scenario.seats) {
+        if (!seat.planned_hire || seat.region != rate.region || seat.segment != rate.segment)
+          continue;
+        add(p, seat.region, rate.monthly * overlap(seat.start, layout.months - 1, period));
+      }
+    }
+  }
+  const std::uint64_t n = result.trials();
+  std::vector<double> out(n * P * R);
+  for (std::uint64_t t = 0; t < n; ++t) {
+    double* row = &out[t * P * R];
+    std::copy(fixed.begin(), fixed.end(), row);
+    // The simulated part: a per-hire cost for every rep starting, backfills included.
+    for (const HireCostRate& rate : costs.hires) {
+      if (rate.per_hire == 0) continue;
+      for (std::size_t p = 0; p < P; ++p) {
+        const double hires = result.period_values[t * layout.period_cells() + p * layout.cells() +
+                                                  layout.cell(rate.region, rate.segment,
+                                                              static_cast<int>(Metric::hires))];
+        row[p * R + static_cast<std::size_t>(rate.region)] += rate.per_hire * hires;
+        row[p * R + static_cast<std::size_t>(total)] += rate.per_hire * hires;
+      }
+    }
+  }
+  return out;
+}
+
+Economics compare_economics(const std::string& name, const RunResult& base,
+                            const std::vector<double>& base_cost, const RunResult& alt,
+                            const std::vector<double>& alt_cost, int metric,
+                            double return_threshold, const std::vector<TargetResult>& targets,
+                            const std::vector<std::string>& target_names) {
+  const ResultLayout& layout = base.layout;
+  const std::uint64_t n = base.trials();
+  const std::size_t P = layout.periods.size(), R = static_cast<std::size_t>(layout.regions);
+  if (alt.trials() != n || base_cost.size() != n * P * R || alt_cost.size() != n * P * R)
+    throw_internal("cost comparison: runs differ in trials");
+  Economics out;
+  out.name = name;
+  out.cells.resize(P * R);
+  std::vector<double> d_bookings(n), d_cost(n);
+  for (std::size_t p = 0; p < P; ++p) {
+    for (std::size_t r = 0; r < R; ++r) {
+      const std::size_t cell =
+          p * layout.cells() + layout.cell(static_cast<int>(r), layout.segments - 1, metric);
+      Running b_base, b_alt, c_base, c_alt, db, dc, dk;
+      double better = 0;
+      for (std::uint64_t t = 0; t < n; ++t) {
+        const double bb = base.period_values[t * layout.period_cells() + cell];
+        const double ba = alt.period_values[t * layout.period_cells() + cell];
+        const double cb = base_cost[(t * P + p) * R + r], ca = alt_cost[(t * P + p) * R + r];
+        b_base.add(bb), b_alt.add(ba), c_base.add(cb), c_alt.add(ca);
+        d_bookings[t] = ba - bb;
+        d_cost[t] = ca - cb;
+        db.add(d_bookings[t]);
+        dc.add(d_cost[t]);
+        dk.add(d_bookings[t] - d_cost[t]);
+        better += (ba - ca) > (bb - cb) ? 1 : 0;
+      }
+      EconomicsCell& c = out.cells[p * R + r];
+      c.bookings_base = b_base.mean, c.bookings_alt = b_alt.mean;
+      c.cost_base = c_base.mean, c.cost_alt = c_alt.mean;
+      c.bookings = db.finish(), c.cost = dc.finish(), c.contribution = dk.finish();
+      c.p_better = better / static_cast<double>(n);
+      if (c.cost.mean != 0) {
+        // Ratio of means; its standard error by the delta method on delta B - R delta C.
+        const double ratio = c.bookings.mean / c.cost.mean;
+        Running residual;
+        double above = 0;
+        for (std::uint64_t t = 0; t < n; ++t) {
+          residual.add(d_bookings[t] - ratio * d_cost[t]);
+          above += d_bookings[t] > return_threshold * d_cost[t] ? 1 : 0;
+        }
+        c.return_on_cost = ratio;
+        c.return_se = residual.finish().se / std::abs(c.cost.mean);
+        c.p_return_above = above / static_cast<double>(n);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const TargetResult& target = targets[i];
+    Running in_base, in_alt, change;
+    for (std::uint64_t t = 0; t < n; ++t) {
+      const double hit_base =
+          base.period_values[t * layout.period_cells() + target.cell] >= target.target.amount;
+      const double hit_alt =
+          alt.period_values[t * layout.period_cells() + target.cell] >= target.target.amount;
+      in_base.add(hit_base), in_alt.add(hit_alt), change.add(hit_alt - hit_base);
+    }
+    out.targets.push_back({target_names[i], in_base.mean, in_alt.mean, change.finish()});
+  }
+  return out;
+}
+
+}  // namespace opsim

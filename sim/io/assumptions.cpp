@@ -1,0 +1,253 @@
+#include "sim/io/assumptions.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.hpp"
+#include "sim/io/json_reader.hpp"
+#include "sim/io/number_format.hpp"
+#include "sim/io/scenario_loader.hpp"
+
+namespace opsim {
+
+namespace {
+
+using Family = Distribution::Family;
+using json = nlohmann::json;
+
+//! Parts of a scenario that are not drawn per trial: the horizon, the actuals, the targets and
+//! the run settings are facts or questions, not assumptions.
+constexpr std::string_view kFixedRoots[] = {"/horizon", "/actuals", "/targets", "/simulation",
+                                            "/schema_version"};
+
+//! Sections whose typed form depends on no other section's numbers (seats, open pipeline,
+//! installed base): built once when no uncertain parameter lies inside them.
+constexpr std::string_view kStructuralRoots[] = {"/roster/", "/hiring_plan/", "/pipeline/",
+                                                 "/installed_base/", "/territory_potential/"};
+
+void collect(const json& value, const json::json_pointer& at,
+             std::vector<std::pair<json::json_pointer, const json*>>& out) {
+  if (value.is_object()) {
+    if (value.contains("dist")) {
+      out.emplace_back(at, &value);
+      return;
+    }
+    for (const auto& [key, member] : value.items()) collect(member, at / key, out);
+  } else if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) collect(value[i], at / i, out);
+  }
+}
+
+Distribution parse_distribution(const JsonNode& node) {
+  const std::string family = node.at("dist").string();
+  Distribution d;
+  auto bounds = [&](double lo, double hi) {
+    if (!(lo < hi)) node.fail("min {} must be below max {}", lo, hi);
+  };
+  if (family == "triangular" || family == "pert") {
+    node.allow_only({"dist", "min", "mode", "max"});
+    d.family = family == "pert" ? Family::pert : Family::triangular;
+    d.p1 = node.at("min").number();
+    d.p2 = node.at("mode").number();
+    d.p3 = node.at("max").number();
+    bounds(d.p1, d.p3);
+    if (d.p2 < d.p1 || d.p2 > d.p3)
+      node.fail("mode {} is not within min..max ({}..{})", d.p2, d.p1, d.p3);
+  } else if (family == "uniform") {
+    node.allow_only({"dist", "min", "max"});
+    d.family = Family::uniform;
+    d.p1 = node.at("min").number();
+    d.p2 = node.at("max").number();
+    bounds(d.p1, d.p2);
+  } else if (family == "normal") {
+    node.allow_only({"dist", "mean", "sd", "min", "max"});
+    d.family = Family::normal;
+    d.p1 = node.at("mean").number();
+    d.p2 = node.at("sd").positive();
+    if (auto lo = node.get("min")) d.lower = lo->number();
+    if (auto hi = node.get("max")) d.upper = hi->number();
+    if (!(d.lower < d.upper)) node.fail("min {} must be below max {}", d.lower, d.upper);
+  } else if (family == "lognormal") {
+    node.allow_only({"dist", "mean", "cv"});
+    d.family = Family::lognormal;
+    d.p1 = node.at("mean").positive();
+    d.p2 = node.at("cv").positive();
+  } else if (family == "beta") {
+    node.allow_only({"dist", "alpha", "beta"});
+    d.family = Family::beta;
+    d.p1 = node.at("alpha").positive();
+    d.p2 = node.at("beta").positive();
+  } else {
+    node.at("dist").fail(
+        "\"{}\" is not a distribution (triangular, pert, uniform, normal, lognormal or beta)",
+        family);
+  }
+  return d;
+}
+
+std::string show_range(const NumberUse& use) {
+  auto end = [](double v) { return std::isfinite(v) ? format_user_value(v) : std::string(); };
+  if (!std::isfinite(use.hi)) return fmt::format(">= {}", end(use.lo));
+  return fmt::format("{}..{}", end(use.lo), end(use.hi));
+}
+
+}  // namespace
+
+bool has_distributions(const json& document) {
+  std::vector<std::pair<json::json_pointer, const json*>> found;
+  collect(document, json::json_pointer(), found);
+  return !found.empty();
+}
+
+std::string describe_distribution(const Distribution& d) {
+  auto v = [](double x) { return format_user_value(x); };
+  switch (d.family) {
+    case Family::triangular:
+    case Family::pert:
+      return fmt::format("{}(min {}, mode {}, max {})", d.name(), v(d.p1), v(d.p2), v(d.p3));
+    case Family::uniform:
+      return fmt::format("uniform(min {}, max {})", v(d.p1), v(d.p2));
+    case Family::normal: {
+      std::string text = fmt::format("normal(mean {}, sd {}", v(d.p1), v(d.p2));
+      if (std::isfinite(d.lower) || std::isfinite(d.upper)) {
+        text += fmt::format(", truncated to {}..{}", std::isfinite(d.lower) ? v(d.lower) : "",
+                            std::isfinite(d.upper) ? v(d.upper) : "");
+      }
+      return text + ")";
+    }
+    case Family::lognormal:
+      return fmt::format("lognormal(mean {}, cv {})", v(d.p1), v(d.p2));
+    case Family::beta:
+      return fmt::format("beta(alpha {}, beta {})", v(d.p1), v(d.p2));
+  }
+  return d.name();
+}
+
+std::vector<std::string> describe_assumptions(const Scenario& scenario) {
+  std::vector<std::string> lines;
+  for (const auto& p : scenario.uncertain)
+    lines.push_back(fmt::format("{}: {}", p.pointer, describe_distribution(p.distribution)));
+  return lines;
+}
+
+Scenario build_uncertain_scenario(const json& document, const std::string& file,
+                                  const std::string& base_dir, CsvCache* cache) {
+  std::vector<std::pair<json::json_pointer, const json*>> found;
+  collect(document, json::json_pointer(), found);
+  std::vector<UncertainParameter> parameters;
+  auto nominal = std::make_shared<json>(document);
+  for (const auto& [pointer, spec] : found) {
+    const JsonNode node(*spec, file, pointer.to_string());
+    for (std::string_view root : kFixedRoots) {
+      if (pointer.to_string().rfind(root, 0) == 0)
+        node.fail("{} is not an assumption and cannot be a distribution", root.substr(1));
+    }
+    parameters.push_back({pointer.to_string(), parse_distribution(node)});
+  }
+  // Every build below reads the CSV files from this cache, which the per-trial builds keep.
+  auto own_cache = cache ? std::make_shared<CsvCache>(*cache) : std::make_shared<CsvCache>();
+
+  // The scenario at the means, recording the range the loader checks each number against.
+  auto set_means = [&] {
+    for (std::size_t i = 0; i < parameters.size(); ++i)
+      (*nominal)[json::json_pointer(parameters[i].pointer)] = parameters[i].distribution.mean();
+  };
+  set_means();
+  std::map<std::string, NumberUse> uses;
+  Scenario scenario = [&] {
+    NumberUseRecorder recorder;
+    try {
+      Scenario s = build_scenario(*nominal, file, base_dir, own_cache.get());
+      uses = recorder.uses();
+      return s;
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{} (uncertain parameters at their means)", e.what()));
+    }
+  }();
+
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    UncertainParameter& p = parameters[i];
+    const JsonNode node(*found[i].second, file, p.pointer);
+    const auto use = uses.find(p.pointer);
+    if (use == uses.end())
+      node.fail("a distribution may only replace a number the scenario reads as one");
+    if (use->second.integer)
+      node.fail(
+          "takes a whole number ({}); a distribution is allowed only for continuous "
+          "parameters",
+          show_range(use->second));
+    Distribution& d = p.distribution;
+    if (d.family == Family::normal) {
+      // Truncated to the parameter's valid range unless explicit bounds are narrower.
+      d.lower = std::max(d.lower, use->second.lo);
+      d.upper = std::min(d.upper, use->second.hi);
+      if (!(d.lower < d.upper))
+        node.fail("the bounds leave nothing of the allowed range {}", show_range(use->second));
+    }
+    for (auto [end, value] :
+         {std::pair<const char*, double>{"min", d.support_low()}, {"max", d.support_high()}}) {
+      if (value < use->second.lo || value > use->second.hi) {
+        node.fail("the {} distribution reaches {} ({}), outside the allowed range {}", d.name(),
+                  std::isfinite(value) ? format_user_value(value) : "infinity", end,
+                  show_range(use->second));
+      }
+    }
+  }
+  set_means();  // the normals' truncation moves their means
+  if (!parameters.empty()) scenario = build_scenario(*nominal, file, base_dir, own_cache.get());
+
+  // The scenario must be valid over the whole range: each parameter at each finite end.
+  for (const UncertainParameter& p : parameters) {
+    for (auto [end, value] : {std::pair<const char*, double>{"min", p.distribution.support_low()},
+                              {"max", p.distribution.support_high()}}) {
+      if (!std::isfinite(value)) continue;
+      json at_end = *nominal;
+      at_end[json::json_pointer(p.pointer)] = value;
+      try {
+        (void)build_scenario(at_end, file, base_dir, own_cache.get());
+      } catch (const InputError& e) {
+        throw InputError(fmt::format("{} (at the {} of the distribution at {}: {})", e.what(), end,
+                                     p.pointer, format_user_value(value)));
+      }
+    }
+  }
+
+  scenario.document = document;
+  scenario.uncertain = parameters;
+  std::vector<json::json_pointer> pointers;
+  for (const auto& p : parameters) pointers.emplace_back(p.pointer);
+  // The seats, open pipeline and installed base (most of a large scenario's building) do not
+  // depend on other sections' numbers: when no uncertain parameter lies inside them, each trial
+  // builds the rest and takes them from the scenario at the means.
+  const bool reuse = std::none_of(parameters.begin(), parameters.end(), [](const auto& p) {
+    return std::any_of(std::begin(kStructuralRoots), std::end(kStructuralRoots),
+                       [&](std::string_view root) { return p.pointer.rfind(root, 0) == 0; });
+  });
+  auto trial_document = std::make_shared<json>(*nominal);
+  std::shared_ptr<const Scenario> structure;
+  if (reuse) {
+    for (std::string_view root : kStructuralRoots)
+      trial_document->erase(std::string(root.substr(1, root.size() - 2)));
+    structure = std::make_shared<const Scenario>(scenario);
+  }
+  std::shared_ptr<const json> means = trial_document;
+  scenario.with_values = [means, pointers, file, base_dir, own_cache,
+                          structure](const std::vector<double>& values) {
+    json drawn = *means;
+    for (std::size_t i = 0; i < pointers.size(); ++i) drawn[pointers[i]] = values[i];
+    // The cache already holds every CSV file (read by the builds above): lookups only.
+    Scenario trial = build_scenario(drawn, file, base_dir, own_cache.get());
+    if (structure) {
+      trial.seats = structure->seats;
+      trial.pipeline = structure->pipeline;
+      trial.contracts = structure->contracts;
+    }
+    return std::make_shared<const Scenario>(std::move(trial));
+  };
+  return scenario;
+}
+
+}  // namespace opsim

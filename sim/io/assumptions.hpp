@@ -1,0 +1,32 @@
+// Uncertain assumptions in scenario files: any number the scenario reads may instead be a
+// distribution, {"dist": "triangular", "min": .., "mode": .., "max": ..} and the other families of
+// models/assumption.hpp, drawn once per trial.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "models/scenario.hpp"
+
+namespace opsim {
+
+class CsvCache;
+
+//! True when some object in `document` has a "dist" member.
+bool has_distributions(const nlohmann::json& document);
+
+//! Builds a scenario whose document holds distributions: the scenario at the distributions'
+//! means, with `uncertain` and `with_values` set. Every distribution must stay inside the range
+//! its parameter allows, and the scenario must be valid at each distribution's ends; otherwise
+//! InputError naming the file, the pointer, the value and the allowed range.
+Scenario build_uncertain_scenario(const nlohmann::json& document, const std::string& file,
+                                  const std::string& base_dir, CsvCache* cache);
+
+//! "triangular(min 0, mode 0.02, max 0.04)": a distribution as people read it.
+std::string describe_distribution(const Distribution& distribution);
+
+//! One line per uncertain parameter, "/pointer: triangular(...)" (empty for a fixed forecast).
+std::vector<std::string> describe_assumptions(const Scenario& scenario);
+
+}  // namespace opsim

@@ -1,0 +1,16 @@
+// The scenario's costs for cost-aware comparisons: the optional root section "costs" (named
+// programme costs) and the hire costs of the "plan.capacity" windows. Layout:
+// scenarios/README.md, section "costs".
+#pragma once
+
+#include "models/scenario.hpp"
+#include "sim/engine/economics.hpp"
+
+namespace opsim {
+
+//! /costs and /plan/capacity/windows' cost_per_hire and monthly_cost (the first window of a
+//! region x segment sets its rates); InputError naming the file, pointer, value and what is
+//! allowed. Empty when the scenario has neither.
+CostModel load_costs(const Scenario& scenario);
+
+}  // namespace opsim

@@ -1,0 +1,161 @@
+#include "sim/io/economics_output.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "sim/io/hdf5_util.hpp"
+#include "sim/io/number_format.hpp"
+#include "sim/io/output.hpp"
+
+namespace opsim {
+
+std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLayout& layout,
+                                            const std::vector<Economics>& economics,
+                                            double return_threshold) {
+  const auto regions = region_labels(base);
+  std::vector<FolderFile> files;
+  files.push_back(
+      {"economics.csv", [&, regions, return_threshold](std::ostream& out) {
+         out << "alternative,period,region,bookings_base,bookings_alternative,cost_base,cost_"
+                "alternative,bookings_difference,bookings_se,cost_difference,cost_se,"
+                "contribution_difference,contribution_se,p_alternative_better,return_on_cost,"
+                "return_se,return_threshold,p_return_above_threshold,note\n";
+         for (const Economics& e : economics) {
+           for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+             for (int r = 0; r < layout.regions; ++r) {
+               const EconomicsCell& c = e.cells[p * static_cast<std::size_t>(layout.regions) +
+                                                static_cast<std::size_t>(r)];
+               out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                                  e.name, layout.periods[p].label, regions[r],
+                                  csv_number(c.bookings_base, 2), csv_number(c.bookings_alt, 2),
+                                  csv_number(c.cost_base, 2), csv_number(c.cost_alt, 2),
+                                  csv_number(c.bookings.mean, 2), csv_number(c.bookings.se, 2),
+                                  csv_number(c.cost.mean, 2), csv_number(c.cost.se, 2),
+                                  csv_number(c.contribution.mean, 2),
+                                  csv_number(c.contribution.se, 2), csv_number(c.p_better, 4),
+                                  csv_number(c.return_on_cost, 4), csv_number(c.return_se, 4),
+                                  format_user_value(return_threshold),
+                                  csv_number(c.p_return_above, 4), layout.periods[p].coverage());
+             }
+           }
+         }
+       }});
+  files.push_back({"target_changes.csv", [&](std::ostream& out) {
+                     out << "alternative,target,p_reach_base,p_reach_alternative,change,se\n";
+                     for (const Economics& e : economics) {
+                       for (const TargetChange& t : e.targets) {
+                         out << fmt::format("{},{},{},{},{},{}\n", e.name, t.name,
+                                            csv_number(t.base, 4), csv_number(t.alt, 4),
+                                            csv_number(t.change.mean, 4),
+                                            csv_number(t.change.se, 4));
+                       }
+                     }
+                   }});
+  return files;
+}
+
+void write_economics_hdf5(H5::H5File& file, const ResultLayout& layout,
+                          const std::vector<Economics>& economics, double return_threshold) {
+  const std::vector<hsize_t> dims{layout.periods.size(), static_cast<hsize_t>(layout.regions)};
+  for (std::size_t a = 0; a < economics.size(); ++a) {
+    H5::Group group = file.createGroup(fmt::format("/alternative_{}/economics", a + 1));
+    string_attribute(group, "return_threshold", format_user_value(return_threshold));
+    const Economics& e = economics[a];
+    auto field = [&](const char* name, auto value) {
+      std::vector<double> values;
+      for (const EconomicsCell& c : e.cells) values.push_back(value(c));
+      write_doubles(group, name, dims, values.data(), "period,region");
+    };
+    field("bookings_base", [](const EconomicsCell& c) { return c.bookings_base; });
+    field("bookings_alternative", [](const EconomicsCell& c) { return c.bookings_alt; });
+    field("cost_base", [](const EconomicsCell& c) { return c.cost_base; });
+    field("cost_alternative", [](const EconomicsCell& c) { return c.cost_alt; });
+    field("bookings_difference", [](const EconomicsCell& c) { return c.bookings.mean; });
+    field("bookings_se", [](const EconomicsCell& c) { return c.bookings.se; });
+    field("cost_difference", [](const EconomicsCell& c) { return c.cost.mean; });
+    field("cost_se", [](const EconomicsCell& c) { return c.cost.se; });
+    field("contribution_difference", [](const EconomicsCell& c) { return c.contribution.mean; });
+    field("contribution_se", [](const EconomicsCell& c) { return c.contribution.se; });
+    field("p_alternative_better", [](const EconomicsCell& c) { return c.p_better; });
+    field("return_on_cost", [](const EconomicsCell& c) { return c.return_on_cost; });
+    field("return_se", [](const EconomicsCell& c) { return c.return_se; });
+    field("p_return_above_threshold", [](const EconomicsCell& c) { return c.p_return_above; });
+    std::vector<double> change, se;
+    std::vector<std::string> names;
+    for (const TargetChange& t : e.targets) {
+      names.push_back(t.name);
+      change.push_back(t.change.mean);
+      se.push_back(t.change.se);
+    }
+    const hsize_t T = e.targets.size();
+    write_strings(group, "targets", names);
+    write_doubles(group, "target_probability_change", {T}, change.data(), "target");
+    write_doubles(group, "target_probability_change_se", {T}, se.data(), "target");
+  }
+}
+
+std::string economics_table(const Scenario& base, const ResultLayout& layout,
+                            const std::vector<Economics>& economics, double return_threshold,
+                            bool with_costs) {
+  const auto regions = region_labels(base);
+  auto key = [](std::size_t i) { return i == 0 ? std::string("base") : fmt::format("alt{}", i); };
+  std::string text;
+  if (with_costs)
+    text += fmt::format(
+        "\nCosts and return, per fiscal year and region (paired differences ±SE; contribution = "
+        "bookings - cost; return = extra bookings / extra cost)\n");
+  if (with_costs) text += fmt::format("{:<8} {:<7} {:>10}", "period", "region", "base cost");
+  for (std::size_t a = 0; with_costs && a < economics.size(); ++a) {
+    const std::string k = key(a + 1);
+    text += fmt::format(" {:>10} {:>17} {:>17} {:>19} {:>14} {:>9} {:>9}", k + " cost", "Δbookings",
+                        "Δcost", "Δcontribution", "return", "P(better)",
+                        fmt::format("P(r>{})", format_user_value(return_threshold)));
+  }
+  if (with_costs) text += "\n";
+  for (std::size_t p = 0; with_costs && p < layout.periods.size(); ++p) {
+    const Period& period = layout.periods[p];
+    if (period.quarter != 0) continue;
+    for (int r = 0; r < layout.regions; ++r) {
+      const std::size_t i =
+          p * static_cast<std::size_t>(layout.regions) + static_cast<std::size_t>(r);
+      text += fmt::format("{:<8} {:<7} {:>10}", period.label + (period.partial() ? "*" : ""),
+                          regions[r], format_amount(economics.front().cells[i].cost_base));
+      for (const Economics& e : economics) {
+        const EconomicsCell& c = e.cells[i];
+        auto pm = [](const PairedMean& x) {
+          return fmt::format("{} ±{}", format_amount(x.mean), format_amount(x.se));
+        };
+        text += fmt::format(
+            " {:>10} {:>17} {:>17} {:>19} {:>14} {:>9} {:>9}", format_amount(c.cost_alt),
+            pm(c.bookings), pm(c.cost), pm(c.contribution),
+            std::isfinite(c.return_on_cost)
+                ? fmt::format("{:.2f} ±{:.2f}", c.return_on_cost, c.return_se)
+                : "no Δcost",
+            // P(better) of identical contributions would read as "0.0%": a dash says equal.
+            c.contribution.mean == 0 && c.contribution.se == 0 ? "-" : format_percent(c.p_better),
+            std::isfinite(c.p_return_above) ? format_percent(c.p_return_above) : "");
+      }
+      text.erase(text.find_last_not_of(' ') + 1);
+      text += "\n";
+    }
+  }
+  if (!economics.front().targets.empty()) {
+    text += fmt::format("\n{:<34}", "Paired change in P(reach) ±SE");
+    for (std::size_t a = 0; a < economics.size(); ++a)
+      text += fmt::format(" {:>18}", key(a + 1) + " - base");
+    text += "\n";
+    for (std::size_t t = 0; t < economics.front().targets.size(); ++t) {
+      text += fmt::format("{:<34}", economics.front().targets[t].name);
+      for (const Economics& e : economics) {
+        const PairedMean& x = e.targets[t].change;
+        text +=
+            fmt::format(" {:>18}", fmt::format("{:+.1f} ±{:.1f} pts", 100 * x.mean, 100 * x.se));
+      }
+      text += "\n";
+    }
+  }
+  return text;
+}
+
+}  // namespace opsim

@@ -1,0 +1,33 @@
+// Writing a cost-aware comparison (sim/engine/economics.hpp): economics.csv and
+// target_changes.csv, the /alternative_k/economics group of the compare HDF5 file, and the
+// terminal table that shows base and alternatives side by side. Layout: results/README.md.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <H5Cpp.h>
+
+#include "models/scenario.hpp"
+#include "sim/engine/economics.hpp"
+#include "sim/io/output_files.hpp"
+
+namespace opsim {
+
+//! The two CSV files, for write_folder_files.
+std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLayout& layout,
+                                            const std::vector<Economics>& economics,
+                                            double return_threshold);
+
+//! /alternative_{k}/economics (datasets [period][region]) and /alternative_{k}/target_changes.
+void write_economics_hdf5(H5::H5File& file, const ResultLayout& layout,
+                          const std::vector<Economics>& economics, double return_threshold);
+
+//! Per fiscal year and region: each scenario's bookings and cost, then per alternative the
+//! paired differences in bookings, cost and contribution, return on cost and P(return > x);
+//! then each target's paired change in P(reach). Without costs only the target changes.
+std::string economics_table(const Scenario& base, const ResultLayout& layout,
+                            const std::vector<Economics>& economics, double return_threshold,
+                            bool with_costs);
+
+}  // namespace opsim

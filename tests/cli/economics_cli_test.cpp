@@ -1,0 +1,152 @@
+// `opsim compare` with costs and `opsim run` with uncertain assumptions, end to end: outputs,
+// the terminal table, and the bad-input messages (exit code 2, the pointer named).
+#include <gtest/gtest.h>
+
+#include <H5Cpp.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+nlohmann::json two_regions() {
+  return nlohmann::json::parse(R"({
+    "schema_version": 1,
+    "horizon": {"start": "2027-01", "months": 12, "reporting_currency": "USD"},
+    "regions": [{"id": "NA"}, {"id": "EMEA"}],
+    "segments": [{"id": "SMB", "win_rate": 0.3, "deal_size": {"mean": 1000}}],
+    "new_business_intensity": [
+      {"region": "NA", "segment": "SMB", "opportunities_per_month": 50},
+      {"region": "EMEA", "segment": "SMB", "opportunities_per_month": 50}],
+    "targets": [{"fiscal_year": 2027, "amount": 365000}]
+  })");
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
+  test::TempDir dir;
+  nlohmann::json alt = two_regions();
+  alt["costs"] = {{{"id", "enablement"},
+                   {"region", "EMEA"},
+                   {"one_off", 1000},
+                   {"month", "2027-03"},
+                   {"monthly", 500},
+                   {"from", "2027-07"}}};
+  alt["overrides"] = {{{"region", "EMEA"}, {"set", {{"win_rate", 0.33}}}}};
+  const std::string base_path = dir.write("base.json", two_regions().dump());
+  const std::string alt_path = dir.write("alt.json", alt.dump());
+  const auto r = test::run_opsim(
+      fmt::format("compare {} {} --trials 400 --return-threshold 2 --csv {} -o {}", base_path,
+                  alt_path, (dir / "csv").string(), (dir / "cmp.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Costs and return"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Paired change in P(reach)"), std::string::npos) << r.output;
+  const std::string csv = read_text(dir / "csv/economics.csv");
+  // EMEA FY2027: 1,000 once + 6 x 500 = 4,000 exactly, with no error.
+  EXPECT_NE(csv.find(",FY2027,EMEA,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",0.00,4000.00,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",4000.00,0.00,"), std::string::npos) << csv;
+  EXPECT_NE(read_text(dir / "csv/target_changes.csv").find("alternative,target,p_reach_base"),
+            std::string::npos);
+  H5::H5File file((dir / "cmp.h5").string(), H5F_ACC_RDONLY);
+  EXPECT_TRUE(file.nameExists("/alternative_1/economics/cost_difference"));
+  EXPECT_TRUE(file.nameExists("/alternative_1/economics/target_probability_change_se"));
+}
+
+TEST(EconomicsCli, SweepOfACostPricesEachVariantPerRegion) {
+  test::TempDir dir;
+  nlohmann::json doc = two_regions();
+  doc["costs"] = {
+      {{"id", "enablement"}, {"region", "EMEA"}, {"monthly", 500}, {"from", "2027-07"}}};
+  const std::string path = dir.write("s.json", doc.dump());
+  const auto r = test::run_opsim(fmt::format(
+      "sweep {} --set /costs[id=enablement]/monthly=500,1000 --trials 30 --csv {} --quiet", path,
+      (dir / "sweep").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string csv = read_text(dir / "sweep/sweep.csv");
+  EXPECT_NE(csv.find("FY2027_EMEA_contribution_difference"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("FY2027_NA_cost_difference"), std::string::npos) << csv;
+  // 1,000 instead of 500 a month for six months: 3,000 more cost, the same bookings.
+  EXPECT_NE(csv.find(",3000.00,-3000.00,"), std::string::npos) << csv;
+}
+
+TEST(EconomicsCli, BadCostIsAnInputErrorNamingThePointer) {
+  test::TempDir dir;
+  nlohmann::json alt = two_regions();
+  alt["costs"] = {{{"id", "x"}, {"region", "EMAE"}, {"monthly", 10}}};
+  const std::string base_path = dir.write("base.json", two_regions().dump());
+  const std::string alt_path = dir.write("alt.json", alt.dump());
+  const auto r = test::run_opsim(fmt::format("compare {} {} --trials 10 --csv {}", base_path,
+                                             alt_path, (dir / "csv").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("/costs/0/region"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("did you mean \"EMEA\""), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "csv/economics.csv"));
+}
+
+TEST(EconomicsCli, RunWithAnUncertainWinRateSaysSo) {
+  test::TempDir dir;
+  nlohmann::json doc = two_regions();
+  doc["segments"][0]["win_rate"] = {{"dist", "pert"}, {"min", 0.2}, {"mode", 0.3}, {"max", 0.35}};
+  const std::string path = dir.write("s.json", doc.dump());
+  const auto r =
+      test::run_opsim(fmt::format("run {} --trials 50 -o {}", path, (dir / "r.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("forecast with assumption uncertainty"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("/segments/0/win_rate: pert(min 0.2, mode 0.3, max 0.35)"),
+            std::string::npos)
+      << r.output;
+  H5::H5File file((dir / "r.h5").string(), H5F_ACC_RDONLY);
+  EXPECT_TRUE(file.openGroup("/").attrExists("forecast"));
+  EXPECT_TRUE(file.nameExists("/scenario/uncertain_parameters"));
+}
+
+TEST(EconomicsCli, UncertainWinRateAboveOneIsRefused) {
+  test::TempDir dir;
+  nlohmann::json doc = two_regions();
+  doc["segments"][0]["win_rate"] = {{"dist", "uniform"}, {"min", 0.5}, {"max", 1.3}};
+  const std::string path = dir.write("s.json", doc.dump());
+  const auto r =
+      test::run_opsim(fmt::format("run {} --trials 50 -o {}", path, (dir / "r.h5").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("/segments/0/win_rate"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1.3"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "r.h5"));
+}
+
+TEST(EconomicsCli, SweepZipMovesParametersTogetherAndListsEveryRegion) {
+  test::TempDir dir;
+  nlohmann::json doc = two_regions();
+  doc["overrides"] = {{{"region", "EMEA"}, {"set", {{"win_rate", 0.3}}}}};
+  const std::string path = dir.write("s.json", doc.dump());
+  const auto r = test::run_opsim(
+      fmt::format("sweep {} --zip --set /segments/0/win_rate=0.2,0.25 "
+                  "--set /overrides/0/set/win_rate=0.3,0.35 --trials 20 --csv {} --quiet",
+                  path, (dir / "sweep").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string csv = read_text(dir / "sweep/sweep.csv");
+  // Two variants (not a 2 x 2 grid), each pair moved together.
+  EXPECT_NE(csv.find("\n1,0.2,0.3,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n2,0.25,0.35,"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find("\n3,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("new_bookings_FY2027_EMEA_difference_vs_base"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("new_bookings_FY2027_NA_mean"), std::string::npos) << csv;
+  const auto mismatch =
+      test::run_opsim(fmt::format("sweep {} --zip --set /segments/0/win_rate=0.2,0.25 "
+                                  "--set /overrides/0/set/win_rate=0.3 --trials 20 --quiet",
+                                  path));
+  EXPECT_EQ(mismatch.exit_code, 2) << mismatch.output;
+  EXPECT_NE(mismatch.output.find("--zip"), std::string::npos) << mismatch.output;
+}
+
+}  // namespace
+}  // namespace opsim
