@@ -60,7 +60,7 @@ CellExpectation cell_expectation(const Scenario& scenario, int region, int segme
   for (const Product& product : scenario.products) {
     if (product.segment != segment) continue;
     has_products = true;
-    add(product.share, product.apply(base));
+    add(product.share, product.apply(base, region));
   }
   if (!has_products) add(1.0, base);
   return e;

@@ -459,6 +459,7 @@ TEST_F(ScenarioFixture, ImplausibleDatesAreWarnedAbout) {
   EXPECT_THAT(scenario.warnings[1],
               AllOf(HasSubstr("rep \"late\" starts in 2031-01, after the end of the horizon "
                               "(2027-04..2028-03)")));
+}
 
 //! A roster of `reps` reps (rep-0 ...) and pipeline deals owned by "rep-gone", who left.
 class UnknownOwner : public ScenarioFixture {
