@@ -36,6 +36,7 @@ struct PairedArgs {
   std::string csv_dir;
   std::string xlsx;
   bool quiet = false;
+  bool force = false;
 };
 
 //! A scenario and its paired and independent runs (only rank 0 holds the trials under MPI).
@@ -443,6 +444,7 @@ void add_paired_options(CLI::App* command, PairedArgs& args) {
   add_output_option(command, args.output, "Write the comparison to this HDF5 file");
   add_csv_option(command, args.csv_dir);
   add_xlsx_option(command, args.xlsx);
+  add_force_flag(command, args.force);
   add_quiet_flag(command, args.quiet);
 }
 
@@ -450,7 +452,7 @@ void add_paired_options(CLI::App* command, PairedArgs& args) {
 void check_paired_outputs(const PairedArgs& args, const std::vector<const Scenario*>& scenarios,
                           const std::vector<std::string>& csv_names) {
   metric_of(args.metric);
-  OutputPlan plan;
+  OutputPlan plan(args.force);
   for (const Scenario* scenario : scenarios) add_scenario_inputs(plan, *scenario);
   plan.add_output(args.output, "-o", OutputKind::seekable);
   plan.add_output_folder(args.csv_dir, "--csv", csv_names);

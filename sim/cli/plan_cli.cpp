@@ -36,6 +36,7 @@ struct CommonArgs {
   std::optional<std::uint64_t> seed;
   std::optional<int> threads;
   bool quiet = false;
+  bool force = false;
 };
 
 void add_common_options(CLI::App* app, CommonArgs& args) {
@@ -46,6 +47,7 @@ void add_common_options(CLI::App* app, CommonArgs& args) {
   add_trials_option(app, args.trials);
   add_seed_option(app, args.seed);
   add_threads_option(app, args.threads);
+  add_force_flag(app, args.force);
   add_quiet_flag(app, args.quiet);
 }
 
@@ -75,7 +77,7 @@ void check_outputs(const CommonArgs& args, const Scenario& scenario,
                    const std::vector<std::string>& csv_names,
                    const std::vector<std::string>& inputs = {},
                    const std::vector<std::pair<std::string, std::string>>& text_outputs = {}) {
-  OutputPlan plan;
+  OutputPlan plan(args.force);
   add_scenario_inputs(plan, scenario);
   plan.add_inputs(inputs, "input");
   plan.add_output(args.output, "-o", OutputKind::seekable);
