@@ -11,7 +11,6 @@
 #include <vector>
 
 #include <Eigen/Dense>
-#include <nlohmann/json.hpp>
 
 #include "models/calendar.hpp"
 
@@ -220,7 +219,6 @@ struct Scenario {
   std::vector<std::string> input_files;
   //! The scenario file, then every file it references, in reading order: the identity of a run.
   std::vector<InputDigest> inputs;
-  nlohmann::json document;
 
   Calendar calendar;
   std::vector<Region> regions;

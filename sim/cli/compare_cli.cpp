@@ -633,7 +633,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       write_provenance(
           file, base.scenario,
           Provenance{command_line_of(nullptr), seed, base.scenario.sha256, base.scenario.name,
-                     std::filesystem::absolute(base_path).string(), trials},
+                     std::filesystem::absolute(base_path).string(), trials, document.dump(2)},
           trials);
     });
   }

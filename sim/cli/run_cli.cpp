@@ -108,6 +108,7 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
 void run_command(const RunArgs& args, const std::string& command_line) {
   // Every rank validates; an error on any rank is reported once and ends all of them.
   Scenario scenario;
+  std::string document;  // the resolved scenario, for the results' provenance
   std::uint64_t trials = 0, seed = 0, first = 0, end = 0;
   int threads = 1;
   const OutputArgs out{args.output, args.summary_json, args.csv_dir, args.quiet || mpi::rank() != 0,
@@ -165,7 +166,8 @@ void run_command(const RunArgs& args, const std::string& command_line) {
                               scenario.sha256,
                               scenario.name,
                               std::filesystem::absolute(args.scenario).string(),
-                              trials};
+                              trials,
+                              std::move(document)};
   // Plain variables, not a structured binding: clang 14 (the fuzz build) cannot capture those.
   const auto share = mpi::share_of(first, end);
   const std::uint64_t my_first = share.first, my_end = share.second;
@@ -259,7 +261,9 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
   if (covered != reference.total_trials)
     throw_input("shards leave trials [{}, {}) missing", covered, reference.total_trials);
 
-  Scenario scenario = load_scenario(reference.scenario_path, input_options());
+  const LoadedScenario loaded =
+      load_scenario_and_document(reference.scenario_path, input_options());
+  const Scenario& scenario = loaded.scenario;
   require_same_inputs(reference.inputs, reference.path, scenario.inputs,
                       "the scenario as it is now",
                       "the inputs changed since the shards were written");
@@ -276,8 +280,13 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
   std::vector<RunResult> parts;
   for (const auto& info : infos) parts.push_back(read_result(info.path, layout));
   const RunResult merged = merge_results(std::move(parts));
-  const Provenance provenance{command_line,  reference.seed,          scenario.sha256,
-                              scenario.name, reference.scenario_path, reference.total_trials};
+  const Provenance provenance{command_line,
+                              reference.seed,
+                              scenario.sha256,
+                              scenario.name,
+                              reference.scenario_path,
+                              reference.total_trials,
+                              loaded.document.document.dump(2)};
   write_outputs(scenario, merged, provenance, out);
 }
 

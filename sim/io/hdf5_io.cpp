@@ -166,7 +166,7 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
     string_attribute(root, "created_utc", created);
   }
   H5::Group scenario_group = file.createGroup("/scenario");
-  write_strings(scenario_group, "document", {scenario.document.dump(2)});
+  write_strings(scenario_group, "document", {provenance.scenario_document});
   H5::Group inputs = scenario_group.createGroup("inputs");
   std::vector<std::string> paths, digests;
   for (const InputDigest& input : scenario.inputs) {

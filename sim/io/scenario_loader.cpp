@@ -1005,7 +1005,6 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   const JsonNode version = root.at("schema_version");
   if (version.integer(0, 1000) != 1)
     version.fail("{} is not supported (this opsim reads schema_version 1)", version.json().dump());
-  scenario.document = document;
   scenario.source = file;
   if (auto name = root.get("name")) scenario.name = name->string();
   if (auto d = root.get("description")) (void)d->string();
@@ -1036,8 +1035,12 @@ std::string scenario_sha256(const ScenarioDocument& resolved) {
 }
 
 Scenario load_scenario(const std::string& path, const InputOptions& options) {
+  return load_scenario_and_document(path, options).scenario;
+}
+
+LoadedScenario load_scenario_and_document(const std::string& path, const InputOptions& options) {
   // One read per scenario file: the bytes parsed are the bytes hashed.
-  const ScenarioDocument resolved = read_scenario_document(path);
+  ScenarioDocument resolved = read_scenario_document(path);
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
   CsvCache cache(options);
   Scenario scenario =
@@ -1055,7 +1058,7 @@ Scenario load_scenario(const std::string& path, const InputOptions& options) {
                      resolved.sha256s[i]});
   }
   scenario.inputs.insert(scenario.inputs.begin(), files.begin(), files.end());
-  return scenario;
+  return {std::move(scenario), std::move(resolved)};
 }
 
 }  // namespace opsim
