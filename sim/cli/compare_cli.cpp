@@ -526,8 +526,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   base.name = "base";
   base.scenario = build_scenario(document, base_path, base_dir.empty() ? "." : base_dir, &cache);
   base.scenario.sha256 = scenario_sha256(resolved);
-  base.scenario.input_files.insert(base.scenario.input_files.begin(), resolved.files.begin(),
-                                   resolved.files.end());
+  base.scenario.input_files = scenario_files(resolved);
   mpi::collectively([&] { check_paired_outputs(args, {&base.scenario}, {"sweep.csv"}); });
   std::vector<SweepAxis> axes;
   for (const auto& spec : sets) axes.push_back(parse_axis(spec, document, base_path));

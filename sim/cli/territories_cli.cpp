@@ -156,11 +156,10 @@ void run_alignment(const RunOptions& o) {
   fs::create_directories(output.parent_path(), folder_error);
   if (folder_error)
     throw_input("-o {}: cannot create the output folder: {}", o.output, folder_error.message());
-  OutputPlan plan;
+  OutputPlan plan(o.force);
   plan.add_input(o.input, "INPUT");
-  plan.add_output(o.output, "-o", OutputKind::seekable);
-  plan.add_output(stem.string() + "_assignment.csv", "-o (assignment CSV)");
-  plan.add_output(stem.string() + "_territories.csv", "-o (territory CSV)");
+  plan.add_inputs(instance.input_files, "input of " + o.input);
+  add_alignment_outputs(plan, o.output);
   plan.check();
   if (o.exact) {
     // Refuse unsupported problems before any work (solve_exact checks again).

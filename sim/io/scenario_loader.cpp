@@ -96,10 +96,8 @@ struct Context {
 
   std::string resolve_path(const std::string& path) const {
     std::filesystem::path p(path);
-    std::string resolved =
-        p.is_absolute() ? path : (std::filesystem::path(base_dir) / p).lexically_normal().string();
-    scenario.input_files.push_back(resolved);
-    return resolved;
+    return p.is_absolute() ? path
+                           : (std::filesystem::path(base_dir) / p).lexically_normal().string();
   }
   int relative(int absolute_month) const { return absolute_month - scenario.calendar.start(); }
 };
@@ -1046,9 +1044,7 @@ LoadedScenario load_scenario_and_document(const std::string& path, const InputOp
   Scenario scenario =
       build_scenario(resolved.document, path, base_dir.empty() ? "." : base_dir, &cache);
   scenario.sha256 = scenario_sha256(resolved);
-  // The scenario file and every file it extends are inputs too.
-  scenario.input_files.insert(scenario.input_files.begin(), resolved.files.begin(),
-                              resolved.files.end());
+  scenario.input_files = scenario_files(resolved);
   std::vector<InputDigest> files;
   const std::filesystem::path folder = base_dir.empty() ? "." : base_dir;
   for (std::size_t i = 0; i < resolved.files.size(); ++i) {

@@ -18,6 +18,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/test_support.hpp"
 
@@ -132,6 +133,36 @@ TEST(OutputSafetyCli, CalibrateRefusesToOverwriteItsHistory) {
                                   "2,East,SMB,Lost,2017-01-05,2017-02-11,0\n");
   expect_clash(fmt::format("calibrate --opportunities {} --as-of 2017-04 -o {}", d, d),
                {"-o", "history file"}, d);
+}
+
+TEST(OutputSafetyCli, TerritoriesRefusesToOverwriteTheAccountsCsvItsScenarioNames) {
+  TempDir dir;
+  const std::string accounts =
+      dir.write("accounts.csv", "id,x,y,potential\na,0,0,1\nb,1,0,1\nc,0,1,1\nd,1,1,1\n");
+  const std::string s =
+      dir.write("s.json", R"({"territories": {"count": 2, "accounts": "accounts.csv"}})");
+  // --force does not lift the clash: an input is never an output.
+  expect_clash(fmt::format("territories {} --time-limit 5 --force -o {}", s, accounts),
+               {"-o " + accounts, "input of " + s}, accounts);
+  expect_clash(
+      fmt::format("territories evaluate {} --allocation {} --force -o {}", s, accounts, accounts),
+      {"-o " + accounts}, accounts);
+}
+
+TEST(OutputSafetyCli, PlanCommandsRefuseToOverwriteThePriorBookingsCsv) {
+  TempDir dir;
+  nlohmann::json doc =
+      nlohmann::json::parse(read_file(test::source_dir() / "scenarios/plan_example.json"));
+  doc["plan"]["quotas"]["prior_bookings_csv"] = "prior.csv";
+  const std::string p = dir.write("p.json", doc.dump(2));
+  const std::string prior = dir.write("prior.csv", "seat,bookings\n");
+  for (const std::string& command :
+       {fmt::format("quotas {} -q --trials 20 --force -o {}", p, prior),
+        fmt::format("capacity {} -q --trials 20 --force --csv {} -o {}", p, (dir / "csv").string(),
+                    prior),
+        fmt::format("run {} -q --trials 20 --force --summary-json {}", p, prior)}) {
+    expect_clash(command, {prior, "CSV input of " + p}, prior);
+  }
 }
 
 TEST(OutputSafetyCli, MergeRefusesToOverwriteAShard) {
