@@ -13,7 +13,6 @@
 #include <vector>
 
 #include <Eigen/Dense>
-#include <nlohmann/json.hpp>
 
 #include "models/assumption.hpp"
 #include "models/calendar.hpp"
@@ -220,13 +219,12 @@ struct Scenario {
   std::string name;
   std::string source;  //!< path of the scenario file
   std::string sha256;  //!< of the scenario file's bytes
-  //! Every file the scenario was read from: the scenario file (and each file it extends), then
-  //! each CSV it references (paths as resolved against its folder), so that commands can refuse
-  //! to overwrite them.
+  //! Every file of the scenario: the scenario file (and each file it extends), then each file it
+  //! references, read or not (paths as resolved against its folder),
+  //! so that commands can refuse to overwrite them. Empty for a scenario built from a document.
   std::vector<std::string> input_files;
   //! The scenario file, then every file it references, in reading order: the identity of a run.
   std::vector<InputDigest> inputs;
-  nlohmann::json document;
   //! Inputs that are valid but implausible (e.g. dates far outside the horizon), each naming its
   //! place; validate and run print them.
   std::vector<std::string> warnings;

@@ -23,6 +23,8 @@ import os
 import random
 import sys
 
+from opsim_output import add_force_option, refuse_existing, use_arguments
+
 # --- The organisation ------------------------------------------------------------------------
 
 # id, currency, plan rate (USD per unit), annual FX volatility, share of reps, FX bloc,
@@ -558,6 +560,11 @@ class Generator:
         doc = self.document(name, reps, plan, deals, contracts, actuals, targets)
 
         folder = os.path.join(self.o.out, name)
+        path = os.path.join(self.o.out, name + ".json")
+        # Nothing is written when any of the files exists already (unless --force).
+        for file in [path] + [os.path.join(folder, f"{table}.csv")
+                              for table in ("roster", "pipeline", "contracts", "actuals")]:
+            refuse_existing(file)
         os.makedirs(folder, exist_ok=True)
         for rep in reps:
             rep["start"] = format_month(rep["start"])
@@ -570,7 +577,6 @@ class Generator:
                   contracts)
         write_csv(os.path.join(folder, "actuals.csv"), ["region", "segment", "month", "amount"],
                   actuals)
-        path = os.path.join(self.o.out, name + ".json")
         with open(path, "w", encoding="utf-8") as out:
             out.write(to_json(doc) + "\n")
         return path
@@ -649,7 +655,9 @@ def main(argv=None):
     parser.add_argument("--trials", type=int, help="simulation.trials")
     parser.add_argument("--sim-seed", type=int, dest="sim_seed", help="simulation.seed")
     parser.add_argument("--threads", type=int, help="simulation.threads (0 = all cores)")
+    add_force_option(parser)
     options = parser.parse_args(argv)
+    use_arguments(options)
     for key, value in PRESETS[options.preset].items():
         if getattr(options, key) is None:
             setattr(options, key, value)

@@ -17,6 +17,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from opsim_output import add_force_option, save_figure, use_arguments
+
 METHODS = ("model", "seasonal_naive", "trailing_average")
 
 
@@ -29,7 +31,9 @@ def main():
     parser.add_argument("backtest")
     parser.add_argument("-o", "--output", default=".")
     parser.add_argument("--kind", default="month", choices=("month", "quarter"))
+    add_force_option(parser)
     args = parser.parse_args()
+    use_arguments(args)
     if not os.path.isdir(args.output):
         sys.exit(f"{args.output}: not a folder")
 
@@ -69,7 +73,7 @@ def main():
         ax.set_ylabel("bookings")
         ax.legend(fontsize=7, loc="upper left")
         fig.tight_layout()
-        fig.savefig(os.path.join(args.output, f"backtest_fan_{r}.png"), dpi=120)
+        save_figure(fig, os.path.join(args.output, f"backtest_fan_{r}.png"), dpi=120)
         plt.close(fig)
 
     fig, axes = plt.subplots(1, len(METHODS), figsize=(4 * len(METHODS), 3.2), sharey=True)
@@ -84,7 +88,7 @@ def main():
         ax.set_xlabel("PIT")
     axes[0].set_ylabel("rows")
     fig.tight_layout()
-    fig.savefig(os.path.join(args.output, "backtest_pit.png"), dpi=120)
+    save_figure(fig, os.path.join(args.output, "backtest_pit.png"), dpi=120)
     plt.close(fig)
     print(f"wrote plots to {args.output}")
 

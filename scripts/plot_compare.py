@@ -27,6 +27,8 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from plot_forecast import amount_formatter, amount_label, attribute  # noqa: E402
 
+from opsim_output import add_force_option, save_figure, use_arguments
+
 
 def strings(dataset):
     return [v.decode() if isinstance(v, bytes) else str(v) for v in dataset[()]]
@@ -70,7 +72,7 @@ def plot_compare(f, out_dir):
     fig.suptitle(f"{metric}, {attribute(f, 'trials')} trials per scenario, seed {attribute(f, 'seed')}")
     fig.tight_layout()
     path = os.path.join(out_dir, f"compare_{metric}.png")
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
     return [path]
 
@@ -98,7 +100,7 @@ def plot_sweep(f, out_dir):
         ax.legend(fontsize=8)
         fig.tight_layout()
         path = os.path.join(out_dir, f"sweep_{stem}.png")
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi=110)
         plt.close(fig)
         paths.append(path)
     return paths
@@ -108,7 +110,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("result", help="HDF5 file written by opsim compare -o or opsim sweep -o")
     parser.add_argument("outdir", nargs="?", help="folder for the PNG files (default: RESULT's folder)")
+    add_force_option(parser)
     args = parser.parse_args()
+    use_arguments(args)
     out_dir = args.outdir or os.path.dirname(os.path.abspath(args.result))
     os.makedirs(out_dir, exist_ok=True)
     try:

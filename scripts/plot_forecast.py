@@ -27,6 +27,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from opsim_output import add_force_option, save_figure, use_arguments
+
 # Metrics to which the fiscal periods add the bookings closed before the horizon (sim/engine/results.cpp).
 METRICS_WITH_ACTUALS = ("new_bookings", "new_bookings_spot", "bookings_spot")
 
@@ -118,7 +120,7 @@ def fan_chart(f, metric, out_dir):
     fig.suptitle(f"Monthly {metric} by region, {currency} at plan rates, {f.attrs['trials']} trials{note}")
     fig.tight_layout()
     path = os.path.join(out_dir, f"fan_{metric}.png")
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
     return path
 
@@ -168,7 +170,7 @@ def histograms(f, metric, out_dir):
         fig.suptitle(f"{shown[p]} {metric}{actuals}, {currency} at plan rates, {values.shape[0]} trials")
         fig.tight_layout()
         path = os.path.join(out_dir, f"histogram_{period}_{metric}.png")
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi=110)
         plt.close(fig)
         paths.append(path)
     return paths
@@ -180,7 +182,9 @@ def main():
     parser.add_argument("outdir", nargs="?", help="folder for the PNG files (default: RESULT's folder)")
     parser.add_argument("--out", help="the same as OUTDIR")
     parser.add_argument("--metric", default="new_bookings", help="metric to draw (default new_bookings)")
+    add_force_option(parser)
     args = parser.parse_args()
+    use_arguments(args)
     out_dir = args.out or args.outdir or os.path.dirname(os.path.abspath(args.result))
     os.makedirs(out_dir, exist_ok=True)
     try:

@@ -16,6 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from opsim_output import add_force_option, save_figure, use_arguments
+
 
 def strings(dataset):
     return [v.decode() if isinstance(v, bytes) else str(v) for v in dataset[:]]
@@ -23,7 +25,7 @@ def strings(dataset):
 
 def save(fig, out, name, written):
     path = os.path.join(out, name)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    save_figure(fig, path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     written.append(path)
 
@@ -98,7 +100,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("quotas", help="HDF5 file written by opsim quotas -o")
     parser.add_argument("--out", default=".", help="folder for the PNG files")
+    add_force_option(parser)
     args = parser.parse_args()
+    use_arguments(args)
     try:
         f = h5py.File(args.quotas, "r")
     except OSError as error:

@@ -14,13 +14,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from opsim_output import add_force_option, save_figure, use_arguments
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("alignment", help="HDF5 file written by opsim territories")
     parser.add_argument("-o", "--output", default="alignment.png", help="PNG to write")
     parser.add_argument("--dpi", type=int, default=150)
+    add_force_option(parser)
     args = parser.parse_args()
+    use_arguments(args)
     try:
         f = h5py.File(args.alignment, "r")
     except OSError as error:
@@ -52,7 +56,7 @@ def main() -> int:
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
-    fig.savefig(args.output, dpi=args.dpi)
+    save_figure(fig, args.output, dpi=args.dpi)
     print(f"wrote {args.output}")
     return 0
 

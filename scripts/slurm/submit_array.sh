@@ -5,6 +5,9 @@
 # Everything is checked before anything is submitted (the binary runs, the scenario validates,
 # OUT_DIR can be created and written, RESULT's folder exists); a failed check prints why and
 # exits 2, so that no array is submitted whose every task would fail.
+# Files are never replaced unasked: RESULT, its _summary.json and shard files already in OUT_DIR
+# are refused unless FORCE=1. The jobs then run with --force (FORCE=1 exported), so that a
+# requeued task rewrites its own shard.
 # Resources per array task: CPUS_PER_TASK (default 1), TIME_LIMIT (sbatch --time; default: the
 # partition's) and PARTITION (default: the cluster's default partition); further sbatch
 # options may follow RESULT.
@@ -26,12 +29,17 @@ opsim=$(realpath "$opsim")
 [[ -d $(dirname "$result") ]] || die "RESULT: the folder $(dirname "$result") does not exist"
 mkdir -p "$out_dir" 2>/dev/null || die "OUT_DIR: cannot create $out_dir"
 [[ -w $out_dir ]] || die "OUT_DIR: $out_dir is not writable"
+if [[ ${FORCE:-} != 1 ]]; then
+  for file in "$result" "${result%.h5}_summary.json" "$out_dir"/shard_*.h5; do
+    [[ ! -e $file ]] || die "$file exists; remove it, or set FORCE=1 to replace it"
+  done
+fi
 command -v sbatch >/dev/null || die "sbatch is not on PATH (Slurm client)"
 
 resources=(--cpus-per-task="${CPUS_PER_TASK:-1}")
 [[ -n ${TIME_LIMIT:-} ]] && resources+=(--time="$TIME_LIMIT")
 [[ -n ${PARTITION:-} ]] && resources+=(--partition="$PARTITION")
-export OPSIM=$opsim SCENARIO=$scenario TRIALS=$trials SHARDS=$shards OUT_DIR=$out_dir RESULT=$result
+export OPSIM=$opsim SCENARIO=$scenario TRIALS=$trials SHARDS=$shards OUT_DIR=$out_dir RESULT=$result FORCE=1
 array=$(sbatch --parsable --chdir="$out_dir" --array=0-$((shards - 1)) "${resources[@]}" --export=ALL "$@" \
   "$here/opsim_array.sbatch")
 array=${array%%;*}

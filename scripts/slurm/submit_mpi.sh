@@ -4,7 +4,9 @@
 # Resources from variables, with defaults: NODES (1), TASKS_PER_NODE (1, one rank per task),
 # CPUS_PER_TASK (1; each rank runs that many oneTBB threads), TIME_LIMIT and PARTITION (the
 # partition's defaults). TRIALS and SEED override the scenario's. OPSIM defaults to
-# build/release/opsim of this checkout. Inputs are checked before submitting (exit 2 on failure).
+# build/release/opsim of this checkout. Inputs are checked before submitting (exit 2 on failure);
+# an existing RESULT is refused unless FORCE=1 (the job then runs with --force, so that a requeued
+# job rewrites its own result).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "submit_mpi.sh: $*" >&2; exit 2; }
@@ -21,9 +23,10 @@ for name in NODES TASKS_PER_NODE CPUS_PER_TASK; do
   value=${!name:-1}
   [[ $value =~ ^[1-9][0-9]*$ ]] || die "$name: '$value' is not a positive whole number"
 done
+[[ ${FORCE:-} == 1 || ! -e $result ]] || die "$result exists; remove it, or set FORCE=1 to replace it"
 command -v sbatch >/dev/null || die "sbatch is not on PATH (Slurm client)"
 resources=(--nodes="${NODES:-1}" --ntasks-per-node="${TASKS_PER_NODE:-1}" --cpus-per-task="${CPUS_PER_TASK:-1}")
 [[ -n ${TIME_LIMIT:-} ]] && resources+=(--time="$TIME_LIMIT")
 [[ -n ${PARTITION:-} ]] && resources+=(--partition="$PARTITION")
-export OPSIM=$opsim SCENARIO=$scenario RESULT=$result
+export OPSIM=$opsim SCENARIO=$scenario RESULT=$result FORCE=1
 sbatch --parsable "${resources[@]}" --export=ALL "$@" "$here/opsim_mpi.sbatch"

@@ -27,11 +27,12 @@ struct BenchArgs {
   double min_seconds = 5.0;
   std::string max_memory;
   std::string json;
+  bool force = false;
 };
 
 void bench_command(const BenchArgs& args) {
   const Scenario scenario = load_scenario(args.scenario);
-  OutputPlan plan;
+  OutputPlan plan(args.force);
   add_scenario_inputs(plan, scenario);
   plan.add_output(args.json, "--json");
   plan.check();
@@ -101,6 +102,7 @@ void add_bench_commands(CLI::App& app) {
   bench->add_option("--max-memory", args->max_memory,
                     "Refuse to start above this memory estimate (e.g. 4G)");
   bench->add_option("--json", args->json, "Also write the figures as JSON to this file");
+  add_force_flag(bench, args->force);
   bench->callback([args] { bench_command(*args); });
 }
 

@@ -33,6 +33,7 @@ struct SourceArgs {
   std::string currency = "USD";
   std::string deal_size = "auto";
   bool quiet = false;
+  bool force = false;  //!< --force: existing output files may be replaced
 };
 
 void add_source_options(CLI::App* app, SourceArgs& a) {
@@ -72,6 +73,7 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
          "Deal-size model written to the scenario: auto (lognormal unless its KS test rejects "
          "it at p < 0.01, then empirical), lognormal (the sample's mean and cv) or empirical")
       ->check(CLI::IsMember({"auto", "lognormal", "empirical"}));
+  add_force_flag(app, a.force);
   add_quiet_flag(app, a.quiet);
 }
 
@@ -131,7 +133,7 @@ calibration::FitOptions fit_options(const SourceArgs& a) {
 void check_outputs(const SourceArgs& args, const HistorySource& source,
                    const std::vector<std::pair<std::string, std::string>>& outputs,
                    const std::string& hdf5 = {}) {
-  OutputPlan plan;
+  OutputPlan plan(args.force);
   plan.add_input(args.source_file, "--source");
   for (const auto* table :
        {&source.opportunities, &source.bookings, &source.reps, &source.products})

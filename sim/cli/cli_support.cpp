@@ -104,6 +104,11 @@ CLI::Option* add_xlsx_option(CLI::App* command, std::string& path) {
                              "Write an Excel workbook (Summary, then one sheet per table)");
 }
 
+CLI::Option* add_force_flag(CLI::App* command, bool& force) {
+  return command->add_flag("--force", force,
+                           "Replace output files that already exist (default: refuse them)");
+}
+
 CLI::Option* add_quiet_flag(CLI::App* command, bool& quiet) {
   return command->add_flag("-q,--quiet", quiet,
                            "Print nothing on standard output and no progress (errors still go to "

@@ -56,6 +56,9 @@ CLI::Option* add_summary_json_option(CLI::App* command, std::string& path,
                                      const std::string& help = "Write the summary as JSON");
 //! --xlsx: an Excel workbook (a Summary sheet for people, then one sheet per table).
 CLI::Option* add_xlsx_option(CLI::App* command, std::string& path);
+//! --force: replace output files that already exist (without it such a file is refused, exit 2).
+//! Every command that writes files registers it and passes it to its OutputPlan.
+CLI::Option* add_force_flag(CLI::App* command, bool& force);
 //! -q/--quiet: nothing on standard output and no progress; errors still go to standard error.
 CLI::Option* add_quiet_flag(CLI::App* command, bool& quiet);
 //! The scenario file and every CSV it references, as inputs no output may overwrite.

@@ -46,6 +46,7 @@ struct ClusterBenchArgs {
   std::uint64_t compare_trials = 2000;
   std::string work_dir;
   std::string json;
+  bool force = false;
 };
 
 std::string find_on_path(const std::string& program) {
@@ -125,7 +126,7 @@ struct RankTiming {
 
 void cluster_bench_command(const ClusterBenchArgs& args) {
   const Scenario scenario = load_scenario(args.scenario);
-  OutputPlan plan;
+  OutputPlan plan(args.force);
   add_scenario_inputs(plan, scenario);
   plan.add_output(args.json, "--json");
   plan.check();
@@ -164,8 +165,9 @@ void cluster_bench_command(const ClusterBenchArgs& args) {
   } cleanup{dir};
   const ResultLayout layout(scenario);
   const std::string trials = std::to_string(args.trials), seed_text = std::to_string(seed);
-  const std::vector<std::string> run{self,   "run",    scenario_path, "-q",        "--trials",
-                                     trials, "--seed", seed_text,     "--threads", "1"};
+  // --force: a configuration repeated (--repeat) rewrites its file in this run's own folder.
+  const std::vector<std::string> run{self,     "run",     scenario_path, "-q", "--trials", trials,
+                                     "--seed", seed_text, "--threads",   "1",  "--force"};
   const auto with = [](std::vector<std::string> argv, std::initializer_list<std::string> more) {
     argv.insert(argv.end(), more);
     return argv;
@@ -202,7 +204,7 @@ void cluster_bench_command(const ClusterBenchArgs& args) {
   const std::string single = (dir / "single.h5").string();
   const double single_seconds = fastest(args.repeat, with(run, {"-o", single}), log);
   double shard_total = 0, shard_longest = 0;
-  std::vector<std::string> merge{self, "merge", "-q"};
+  std::vector<std::string> merge{self, "merge", "-q", "--force"};
   for (int k = 0; k < args.shards; ++k) {
     const std::uint64_t a =
         args.trials * static_cast<std::uint64_t>(k) / static_cast<std::uint64_t>(args.shards);
@@ -328,6 +330,7 @@ void add_cluster_bench_command(CLI::App& app) {
   bench->add_option("--work-dir", args->work_dir,
                     "Folder for the temporary result files (default: the system temp folder)");
   bench->add_option("--json", args->json, "Also write the figures as JSON to this file");
+  add_force_flag(bench, args->force);
   bench->callback([args] { cluster_bench_command(*args); });
 }
 

@@ -43,6 +43,7 @@ struct PairedArgs {
   double return_threshold = 1.0;  //!< x of P(return on cost > x)
   bool zip = false;               //!< sweep: the --set axes move together instead of a grid
   bool quiet = false;
+  bool force = false;
 };
 
 //! A scenario and its paired and independent runs (only rank 0 holds the trials under MPI).
@@ -469,6 +470,7 @@ void add_paired_options(CLI::App* command, PairedArgs& args) {
   add_output_option(command, args.output, "Write the comparison to this HDF5 file");
   add_csv_option(command, args.csv_dir);
   add_xlsx_option(command, args.xlsx);
+  add_force_flag(command, args.force);
   add_quiet_flag(command, args.quiet);
   command->add_option("--return-threshold", args.return_threshold,
                       "x of P(return on cost > x): extra bookings per unit of extra cost "
@@ -479,7 +481,7 @@ void add_paired_options(CLI::App* command, PairedArgs& args) {
 void check_paired_outputs(const PairedArgs& args, const std::vector<const Scenario*>& scenarios,
                           const std::vector<std::string>& csv_names) {
   metric_of(args.metric);
-  OutputPlan plan;
+  OutputPlan plan(args.force);
   for (const Scenario* scenario : scenarios) add_scenario_inputs(plan, *scenario);
   plan.add_output(args.output, "-o", OutputKind::seekable);
   plan.add_output_folder(args.csv_dir, "--csv", csv_names);
@@ -554,8 +556,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   base.name = "base";
   base.scenario = build_scenario(document, base_path, base_dir.empty() ? "." : base_dir, &cache);
   base.scenario.sha256 = scenario_sha256(resolved);
-  base.scenario.input_files.insert(base.scenario.input_files.begin(), resolved.files.begin(),
-                                   resolved.files.end());
+  base.scenario.input_files = scenario_files(resolved);
   mpi::collectively([&] { check_paired_outputs(args, {&base.scenario}, {"sweep.csv"}); });
   std::vector<SweepAxis> axes;
   for (const auto& spec : sets) axes.push_back(parse_axis(spec, document, base_path));
@@ -575,7 +576,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   const std::uint64_t seed = args.seed.value_or(base.scenario.simulation.seed);
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
   ProgressBar progress(trials * (1 + variants), !args.quiet && mpi::rank() == 0);
-  base.costs = load_costs(base.scenario);
+  base.costs = load_costs(base.scenario, document);
   base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
   const std::vector<double> base_cost = mpi::rank() == 0
                                             ? trial_costs(base.costs, base.scenario, base.paired)
@@ -604,7 +605,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     }
     Scenario scenario = build_scenario(variant, fmt::format("{} (variant {})", base_path, v + 1),
                                        base_dir.empty() ? "." : base_dir, &cache);
-    const CostModel costs = load_costs(scenario);  // a --set may move a cost
+    const CostModel costs = load_costs(scenario, variant);  // a --set may move a cost
     const RunResult result = run_arm(scenario, trials, seed, threads, &progress);
     if (mpi::rank() != 0) continue;
     const bool with_costs = !base.costs.empty() || !costs.empty();
@@ -732,7 +733,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       write_provenance(
           file, base.scenario,
           Provenance{command_line_of(nullptr), seed, base.scenario.sha256, base.scenario.name,
-                     std::filesystem::absolute(base_path).string(), trials},
+                     std::filesystem::absolute(base_path).string(), trials, document.dump(2)},
           trials);
     });
   }
@@ -780,15 +781,17 @@ void add_compare_commands(CLI::App& app) {
     Arm base;
     std::vector<Arm> alternatives;
     mpi::collectively([&] {
-      base.scenario = load_scenario(paths->front(), input_options());
+      LoadedScenario loaded = load_scenario_and_document(paths->front(), input_options());
+      base.scenario = std::move(loaded.scenario);
       base.name = scenario_name(base.scenario);
-      base.costs = load_costs(base.scenario);
+      base.costs = load_costs(base.scenario, loaded.document.document);
       for (std::size_t i = 1; i < paths->size(); ++i) {
         Arm alt;
-        alt.scenario = load_scenario((*paths)[i], input_options());
+        LoadedScenario alt_loaded = load_scenario_and_document((*paths)[i], input_options());
+        alt.scenario = std::move(alt_loaded.scenario);
         require_comparable(base.scenario, alt.scenario);
         alt.name = scenario_name(alt.scenario);
-        alt.costs = load_costs(alt.scenario);
+        alt.costs = load_costs(alt.scenario, alt_loaded.document.document);
         alternatives.push_back(std::move(alt));
       }
       std::vector<const Scenario*> scenarios{&base.scenario};

@@ -36,6 +36,7 @@ struct CommonArgs {
   std::optional<std::uint64_t> seed;
   std::optional<int> threads;
   bool quiet = false;
+  bool force = false;
 };
 
 void add_common_options(CLI::App* app, CommonArgs& args) {
@@ -47,6 +48,7 @@ void add_common_options(CLI::App* app, CommonArgs& args) {
   add_trials_option(app, args.trials);
   add_seed_option(app, args.seed);
   add_threads_option(app, args.threads);
+  add_force_flag(app, args.force);
   add_quiet_flag(app, args.quiet);
 }
 
@@ -58,8 +60,8 @@ RunOptions run_options(const Scenario& scenario, const CommonArgs& args) {
   return options;
 }
 
-Provenance plan_provenance(const Scenario& scenario, const std::string& command_line,
-                           const RunOptions& options) {
+Provenance plan_provenance(const Scenario& scenario, const nlohmann::json& document,
+                           const std::string& command_line, const RunOptions& options) {
   Provenance p;
   p.command_line = command_line;
   p.seed = options.seed;
@@ -67,6 +69,7 @@ Provenance plan_provenance(const Scenario& scenario, const std::string& command_
   p.scenario_name = scenario.name;
   p.scenario_path = std::filesystem::absolute(scenario.source).string();
   p.total_trials = options.end_trial;
+  p.scenario_document = document.dump(2);
   return p;
 }
 
@@ -76,7 +79,7 @@ void check_outputs(const CommonArgs& args, const Scenario& scenario,
                    const std::vector<std::string>& csv_names,
                    const std::vector<std::string>& inputs = {},
                    const std::vector<std::pair<std::string, std::string>>& text_outputs = {}) {
-  OutputPlan plan;
+  OutputPlan plan(args.force);
   add_scenario_inputs(plan, scenario);
   plan.add_inputs(inputs, "input");
   plan.add_output(args.output, "-o", OutputKind::seekable);
@@ -102,8 +105,10 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
         "1)",
         args.confidence);
   }
-  const Scenario scenario = load_scenario(args.common.scenario, input_options());
-  plan::CapacitySpec spec = parse_capacity_spec(scenario);
+  const LoadedScenario loaded = load_scenario_and_document(args.common.scenario, input_options());
+  const Scenario& scenario = loaded.scenario;
+  const nlohmann::json& document = loaded.document.document;
+  plan::CapacitySpec spec = parse_capacity_spec(document, scenario);
   if (args.budget) {
     if (!(*args.budget > 0)) throw_input("--budget: {} is not allowed (must be > 0)", *args.budget);
     spec.budget = *args.budget;
@@ -116,7 +121,7 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   const plan::CapacityResult result =
       plan::search_capacity(scenario, spec, args.confidence, capacity_run(options));
   progress.finish();
-  const Provenance provenance = plan_provenance(scenario, command_line, options);
+  const Provenance provenance = plan_provenance(scenario, document, command_line, options);
   // An infeasible search still writes its best plan (status "infeasible") before exiting 3.
   if (!args.common.output.empty())
     write_capacity_hdf5(args.common.output, scenario, spec, result, provenance);
@@ -141,7 +146,7 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
         args.common.scenario, spec.fiscal_year, gaps));
   }
   if (!args.emit_scenario.empty())
-    write_scenario_with_hires(args.emit_scenario, scenario, spec, result);
+    write_scenario_with_hires(args.emit_scenario, scenario, document, spec, result);
 }
 
 // ---- quotas ----
@@ -176,10 +181,12 @@ struct QuotaProblem {
   double rounding = 0;
 };
 
-QuotaProblem prepare_quotas(const Scenario& scenario, const QuotaArgs& args) {
+//! `document`: the resolved scenario document `scenario` was built from (its "plan" section).
+QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& document,
+                            const QuotaArgs& args) {
   QuotaProblem problem;
   const plan::QuotaMethod method = plan::parse_quota_method(args.method);
-  const QuotaSettings settings = parse_quota_settings(scenario);
+  const QuotaSettings settings = parse_quota_settings(document, scenario);
   const int year = args.fiscal_year.value_or(settings.fiscal_year);
   problem.fy = plan::fiscal_year_of(scenario, year, "--fiscal-year");
   const double over = args.over_assignment.value_or(settings.over_assignment.value_or(1.0));
@@ -228,7 +235,7 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const QuotaArgs& args) {
   }
   request.target = std::max(target, 0.0) * over;
   request.in_year = plan::in_year_factors(scenario, problem.fy);
-  if (!args.no_comp) problem.comp = parse_comp_spec(scenario);
+  if (!args.no_comp) problem.comp = parse_comp_spec(document, scenario);
   problem.over_assignment = over;
   problem.profiles = plan::quota_profiles(scenario, problem.fy);
   problem.phasing = settings.phasing;
@@ -361,14 +368,15 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
 
 void quotas_command(const QuotaArgs& args, const std::string& command_line) {
   // Every rank validates; an error on any rank is reported once and ends all of them.
-  Scenario scenario;
+  LoadedScenario loaded;
+  const Scenario& scenario = loaded.scenario;
   RunOptions options;
   QuotaProblem problem;
   mpi::collectively([&] {
-    scenario = load_scenario(args.common.scenario, input_options());
+    loaded = load_scenario_and_document(args.common.scenario, input_options());
     check_outputs(args.common, scenario, quota_csv_names(), {args.prior_csv, args.import_csv});
     options = run_options(scenario, args.common);
-    problem = prepare_quotas(scenario, args);
+    problem = prepare_quotas(scenario, loaded.document.document, args);
   });
   // Rank 0's share of the forecast pass and of the compensation pass (when there is one).
   const RunOptions share = rank_share(options);
@@ -380,7 +388,8 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
   progress.finish();
   if (mpi::rank() != 0) return;
   const plan::CompResult* comp = outcome.comp ? &*outcome.comp : nullptr;
-  const Provenance provenance = plan_provenance(scenario, command_line, options);
+  const Provenance provenance =
+      plan_provenance(scenario, loaded.document.document, command_line, options);
   if (!args.common.output.empty())
     write_quota_hdf5(args.common.output, scenario, outcome.info, outcome.report, comp, provenance);
   if (!args.common.csv_dir.empty())
@@ -463,8 +472,8 @@ struct BenchArgs {
 
 void bench_command(const BenchArgs& args) {
   {
-    const Scenario scenario =
-        build_scenario(bench_document(args.seats, args.trials), "plan-bench.json", ".");
+    const nlohmann::json document = bench_document(args.seats, args.trials);
+    const Scenario scenario = build_scenario(document, "plan-bench.json", ".");
     QuotaArgs qa;
     qa.common.threads = args.threads;
     qa.over_assignment = 1.1;
@@ -477,7 +486,7 @@ void bench_command(const BenchArgs& args) {
     fmt::print("quotas: {} seats x {} trials on {} threads; forecast alone {:.2f} s\n", args.seats,
                args.trials, options.threads, watch.seconds());
     std::fflush(stdout);
-    const QuotaProblem first = prepare_quotas(scenario, qa);
+    const QuotaProblem first = prepare_quotas(scenario, document, qa);
     ProgressBar no_progress(0, false);
     const QuotaRun run = simulate_for_quotas(scenario, first.fy, options, no_progress);
     fmt::print("  forecast with occupancy counting {:.2f} s\n", run.seconds);
@@ -485,7 +494,7 @@ void bench_command(const BenchArgs& args) {
       qa.method = method;
       watch.restart();
       const QuotaOutcome o =
-          solve_quotas(scenario, prepare_quotas(scenario, qa), run, options, no_progress);
+          solve_quotas(scenario, prepare_quotas(scenario, document, qa), run, options, no_progress);
       fmt::print(
           "  {:<13} quota solve + evaluation {:.2f} s (of which set + evaluate {:.2f} s){}\n",
           method, watch.seconds(), o.quota_seconds,
@@ -496,9 +505,9 @@ void bench_command(const BenchArgs& args) {
     }
   }
   {
-    const Scenario scenario = build_scenario(
-        bench_document(args.capacity_seats, args.capacity_trials), "plan-bench.json", ".");
-    const plan::CapacitySpec spec = parse_capacity_spec(scenario);
+    const nlohmann::json document = bench_document(args.capacity_seats, args.capacity_trials);
+    const Scenario scenario = build_scenario(document, "plan-bench.json", ".");
+    const plan::CapacitySpec spec = parse_capacity_spec(document, scenario);
     // Raise the targets so the search must hire.
     Scenario harder = scenario;
     for (auto& t : harder.targets) t.amount *= 1.25;

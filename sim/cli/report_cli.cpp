@@ -14,6 +14,7 @@ namespace opsim::cli {
 void add_report_command(CLI::App& app) {
   auto inputs = std::make_shared<std::vector<std::string>>();
   auto output = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
   auto* report = app.add_subcommand(
       "report",
       "Write one offline HTML page on result files (run, merge, compare, sweep) or on a "
@@ -21,8 +22,9 @@ void add_report_command(CLI::App& app) {
   report->add_option("inputs", *inputs, "HDF5 files written by opsim, or scenario files (*.json)")
       ->required();
   add_output_option(report, *output, "The HTML file to write")->required();
-  report->callback([inputs, output] {
-    OutputPlan plan;
+  add_force_flag(report, *force);
+  report->callback([inputs, output, force] {
+    OutputPlan plan(*force);
     plan.add_inputs(*inputs, "input");
     plan.add_output(*output, "-o");
     plan.check();

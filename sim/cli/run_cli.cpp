@@ -55,6 +55,7 @@ struct RunArgs {
   bool quiet = false;
   bool detail = false;
   std::string xlsx;
+  bool force = false;
 };
 
 struct OutputArgs {
@@ -64,6 +65,7 @@ struct OutputArgs {
   bool quiet = false;
   bool detail = false;
   std::string xlsx;
+  bool force = false;  //!< --force: existing output files may be replaced
 };
 
 //! "A:B" -> [A, B) within [0, trials].
@@ -160,12 +162,15 @@ void validate_command(const ValidateArgs& args) {
 void run_command(const RunArgs& args, const std::string& command_line) {
   // Every rank validates; an error on any rank is reported once and ends all of them.
   Scenario scenario;
+  std::string document;  // the resolved scenario, for the results' provenance
   std::uint64_t trials = 0, seed = 0, first = 0, end = 0;
   int threads = 1;
   const OutputArgs out{args.output, args.summary_json, args.csv_dir, args.quiet || mpi::rank() != 0,
-                       args.detail, args.xlsx};
+                       args.detail, args.xlsx,         args.force};
   mpi::collectively([&] {
-    scenario = load_scenario(args.scenario, input_options());
+    LoadedScenario loaded = load_scenario_and_document(args.scenario, input_options());
+    scenario = std::move(loaded.scenario);
+    document = loaded.document.document.dump(2);
     trials = args.trials.value_or(scenario.simulation.trials);
     seed = args.seed.value_or(scenario.simulation.seed);
     threads = mpi::threads_per_rank(args.threads.value_or(scenario.simulation.threads));
@@ -184,7 +189,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
       throw_input("--export-trial: {} is not a trial of this run (0..{})", args.export_trial,
                   trials - 1);
     }
-    OutputPlan plan;
+    OutputPlan plan(args.force);
     add_scenario_inputs(plan, scenario);
     add_outputs(plan, out);
     plan.add_output(args.export_deals, "--export-deals");
@@ -216,7 +221,8 @@ void run_command(const RunArgs& args, const std::string& command_line) {
                               scenario.sha256,
                               scenario.name,
                               std::filesystem::absolute(args.scenario).string(),
-                              trials};
+                              trials,
+                              std::move(document)};
   // Plain variables, not a structured binding: clang 14 (the fuzz build) cannot capture those.
   const auto share = mpi::share_of(first, end);
   const std::uint64_t my_first = share.first, my_end = share.second;
@@ -265,7 +271,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
 
 void merge_command(const std::vector<std::string>& shards, const OutputArgs& out,
                    const std::string& command_line) {
-  OutputPlan shard_plan;
+  OutputPlan shard_plan(out.force);
   shard_plan.add_inputs(shards, "shard");
   add_outputs(shard_plan, out);
   shard_plan.check();
@@ -310,7 +316,9 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
   if (covered != reference.total_trials)
     throw_input("shards leave trials [{}, {}) missing", covered, reference.total_trials);
 
-  Scenario scenario = load_scenario(reference.scenario_path, input_options());
+  const LoadedScenario loaded =
+      load_scenario_and_document(reference.scenario_path, input_options());
+  const Scenario& scenario = loaded.scenario;
   require_same_inputs(reference.inputs, reference.path, scenario.inputs,
                       "the scenario as it is now",
                       "the inputs changed since the shards were written");
@@ -318,7 +326,7 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
     throw_input("{}: the scenario file changed since the shards were written (SHA-256 {} vs {})",
                 reference.scenario_path, scenario.sha256, reference.scenario_sha256);
   }
-  OutputPlan plan;
+  OutputPlan plan(out.force);
   plan.add_inputs(shards, "shard");
   add_scenario_inputs(plan, scenario);
   add_outputs(plan, out);
@@ -332,8 +340,13 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
   }
   progress.finish();
   const RunResult merged = merge_results(std::move(parts));
-  const Provenance provenance{command_line,  reference.seed,          scenario.sha256,
-                              scenario.name, reference.scenario_path, reference.total_trials};
+  const Provenance provenance{command_line,
+                              reference.seed,
+                              scenario.sha256,
+                              scenario.name,
+                              reference.scenario_path,
+                              reference.total_trials,
+                              loaded.document.document.dump(2)};
   write_outputs(scenario, merged, provenance, out);
 }
 
@@ -367,6 +380,7 @@ void add_run_commands(CLI::App& app) {
                   "Write one trial's opportunities as a CSV that opsim calibrate reads");
   run->add_option("--export-trial", args->export_trial,
                   "The trial --export-deals writes (default 0)");
+  add_force_flag(run, args->force);
   add_quiet_flag(run, args->quiet);
   run->add_flag("--detail", args->detail,
                 "Print every fiscal-year table, KPIs and target (default: a one-screen summary)");
@@ -381,6 +395,7 @@ void add_run_commands(CLI::App& app) {
   add_summary_json_option(merge, merge_out->summary_json);
   add_csv_option(merge, merge_out->csv_dir);
   add_xlsx_option(merge, merge_out->xlsx);
+  add_force_flag(merge, merge_out->force);
   add_quiet_flag(merge, merge_out->quiet);
   merge->add_flag("--detail", merge_out->detail, "Print every table (default: one screen)");
   merge->callback(

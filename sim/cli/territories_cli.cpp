@@ -46,6 +46,7 @@ struct RunOptions {
   bool exact = false;
   bool contiguity = false;
   bool quiet = false;
+  bool force = false;  //!< --force: existing output files may be replaced
 };
 
 //! "potential=0.05,workload=0.1" -> pairs; a bare number applies to every attribute.
@@ -131,6 +132,16 @@ SearchResult solve(const Problem& problem, const Distances& distances, const Run
   return result;
 }
 
+//! The HDF5 file `output` and its CSV companions beside it (territory_io's write_alignment).
+void add_alignment_outputs(OutputPlan& plan, const std::string& output) {
+  if (output.empty()) return;
+  const fs::path absolute = fs::absolute(output);
+  const fs::path stem = absolute.parent_path() / absolute.stem();
+  plan.add_output(output, "-o", OutputKind::seekable);
+  plan.add_output(stem.string() + "_assignment.csv", "-o (assignment CSV)");
+  plan.add_output(stem.string() + "_territories.csv", "-o (territory CSV)");
+}
+
 void run_alignment(const RunOptions& o) {
   if (o.input.empty())
     throw_input("territories: INPUT is required (or a subcommand: bench, evaluate, generate)");
@@ -142,7 +153,6 @@ void run_alignment(const RunOptions& o) {
     throw_input("--work-limit: {} is not allowed; allowed: >= 0 (millions of evaluations)",
                 o.work_limit);
   const fs::path output = fs::absolute(o.output);
-  const fs::path stem = output.parent_path() / output.stem();
   Instance instance = load_instance(o.input, overrides_from(o));
   check_bounds_feasible(instance.problem, o.input);
   // Fail on an unusable output folder before the search, not after it.
@@ -150,11 +160,10 @@ void run_alignment(const RunOptions& o) {
   fs::create_directories(output.parent_path(), folder_error);
   if (folder_error)
     throw_input("-o {}: cannot create the output folder: {}", o.output, folder_error.message());
-  OutputPlan plan;
+  OutputPlan plan(o.force);
   plan.add_input(o.input, "INPUT");
-  plan.add_output(o.output, "-o", OutputKind::seekable);
-  plan.add_output(stem.string() + "_assignment.csv", "-o (assignment CSV)");
-  plan.add_output(stem.string() + "_territories.csv", "-o (territory CSV)");
+  plan.add_inputs(instance.input_files, "input of " + o.input);
+  add_alignment_outputs(plan, o.output);
   plan.check();
   if (o.exact) {
     // Refuse unsupported problems before any work (solve_exact checks again).
@@ -312,6 +321,7 @@ void add_territories_commands(CLI::App& app) {
   territories->add_option("--target", options->target,
                           "Stop once a feasible objective <= TARGET is found");
   territories->add_flag("--exact", options->exact, "Solve the p-median model with COIN-OR CBC");
+  add_force_flag(territories, options->force);
   add_quiet_flag(territories, options->quiet);
   territories->require_subcommand(0, 1);
 
@@ -329,16 +339,15 @@ void add_territories_commands(CLI::App& app) {
   evaluate_command->add_option("-o,--output", *eval_output,
                                "Also write the evaluation as HDF5 (CSV companions beside it)");
   add_problem_options(evaluate_command, *eval_options);
+  add_force_flag(evaluate_command, eval_options->force);
   evaluate_command->callback([eval_input, allocation, eval_output, eval_options] {
-    for (const std::string& written :
-         {*eval_output, fs::path(*eval_output).replace_extension().string() + "_assignment.csv",
-          fs::path(*eval_output).replace_extension().string() + "_territories.csv"})
-      for (const std::string& input : {*eval_input, *allocation})
-        if (!eval_output->empty() && fs::exists(input) && fs::exists(written) &&
-            fs::equivalent(input, written))
-          throw_input("-o {}: would overwrite the input {}; choose another output name",
-                      *eval_output, input);
     Instance instance = load_instance(*eval_input, overrides_from(*eval_options));
+    OutputPlan plan(eval_options->force);
+    plan.add_input(*eval_input, "INPUT");
+    plan.add_inputs(instance.input_files, "input of " + *eval_input);
+    plan.add_input(*allocation, "--allocation");
+    add_alignment_outputs(plan, *eval_output);
+    plan.check();
     Distances distances(instance.problem);
     double published = NAN;
     SearchResult result;
@@ -358,11 +367,13 @@ void add_territories_commands(CLI::App& app) {
   auto generator = std::make_shared<GeneratorSettings>();
   auto generated = std::make_shared<std::string>();
   auto planar = std::make_shared<bool>(false);
+  auto force_generated = std::make_shared<bool>(false);
   generate_command->add_option("--accounts", generator->accounts, "Number of accounts");
   add_seed_option(generate_command, generator->seed, "Random seed");
   generate_command->add_flag("--planar", *planar, "Planar x/y instead of lat/lon");
   generate_command->add_option("-o,--output", *generated, "CSV file")->required();
-  generate_command->callback([generator, generated, planar] {
+  add_force_flag(generate_command, *force_generated);
+  generate_command->callback([generator, generated, planar, force_generated] {
     if (generator->accounts < 1)
       throw_input("--accounts: {} is not allowed; allowed: >= 1", generator->accounts);
     generator->geographic = !*planar;
@@ -375,7 +386,7 @@ void add_territories_commands(CLI::App& app) {
                                                   a.attributes[0], a.attributes[1])
                                     : fmt::format("{},{:.4f},{:.4f},{},{}\n", a.id, a.x, a.y,
                                                   a.attributes[0], a.attributes[1]);
-    OutputPlan plan;
+    OutputPlan plan(*force_generated);
     plan.add_output(*generated, "-o");
     plan.check();
     write_text_file(*generated, [&](std::ostream& out) { out << text; });

@@ -215,7 +215,6 @@ Scenario build_uncertain_scenario(const json& document, const std::string& file,
     }
   }
 
-  scenario.document = document;
   scenario.uncertain = parameters;
   std::vector<json::json_pointer> pointers;
   for (const auto& p : parameters) pointers.emplace_back(p.pointer);

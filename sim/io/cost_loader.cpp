@@ -37,9 +37,9 @@ int horizon_month(const Scenario& scenario, const JsonNode& node) {
 
 }  // namespace
 
-CostModel load_costs(const Scenario& scenario) {
+CostModel load_costs(const Scenario& scenario, const nlohmann::json& document) {
   CostModel model;
-  const JsonNode root(scenario.document, scenario.source);
+  const JsonNode root(document, scenario.source);
   if (auto list = root.get("costs")) {
     std::set<std::string> ids;
     for (const JsonNode& item : list->items()) {

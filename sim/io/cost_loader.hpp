@@ -3,6 +3,8 @@
 // scenarios/README.md, section "costs".
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "models/scenario.hpp"
 #include "sim/engine/economics.hpp"
 
@@ -11,6 +13,7 @@ namespace opsim {
 //! /costs and /plan/capacity/windows' cost_per_hire and monthly_cost (the first window of a
 //! region x segment sets its rates); InputError naming the file, pointer, value and what is
 //! allowed. Empty when the scenario has neither.
-CostModel load_costs(const Scenario& scenario);
+//! `document`: the scenario's resolved document (read_scenario_document).
+CostModel load_costs(const Scenario& scenario, const nlohmann::json& document);
 
 }  // namespace opsim

@@ -27,6 +27,7 @@
 #include "sim/io/input_summary_output.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
+#include "sim/io/result_integrity.hpp"
 
 namespace opsim {
 
@@ -172,7 +173,7 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
     string_attribute(root, "created_utc", created);
   }
   H5::Group scenario_group = file.createGroup("/scenario");
-  write_strings(scenario_group, "document", {scenario.document.dump(2)});
+  write_strings(scenario_group, "document", {provenance.scenario_document});
   // The input sanity page of `opsim report` needs the CSV inputs, which the run may outlive.
   write_strings(scenario_group, "input_summary",
                 {input_summary_json(summarise_inputs(scenario)).dump()});
@@ -242,6 +243,8 @@ ResultFileInfo read_result_info(const std::string& path) {
   ResultFileInfo info;
   info.path = path;
   require_regular_file(path, InputKind::result_file);
+  // Before libhdf5 sees the bytes: it can crash on a damaged file.
+  verify_result_file(path);
   try {
     H5::H5File file(path, H5F_ACC_RDONLY);
     H5::Group root = file.openGroup("/");
@@ -424,7 +427,12 @@ void write_hdf5_document(const std::string& path, const std::function<void(H5::H
     }
     Hdf5Failure failure;
     const Hdf5FailureRecorder recorder(failure);
-    const hid_t id = H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    // A user block for opsim's checksum and the 1.10 format (result_integrity.hpp).
+    const hid_t creation = result_file_creation_properties();
+    const hid_t access = result_file_access_properties();
+    const hid_t id = H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, creation, access);
+    H5Pclose(creation);
+    H5Pclose(access);
     if (id < 0) throw_hdf5_failure(path, "creating the HDF5 file", failure);
     void* handle = nullptr;
     if (H5Fget_vfd_handle(id, H5P_DEFAULT, &handle) >= 0 && handle != nullptr)
@@ -442,6 +450,7 @@ void write_hdf5_document(const std::string& path, const std::function<void(H5::H
     if (!action.empty()) throw_hdf5_failure(path, action, failure);
     if (failure.os_failure) throw_hdf5_failure(path, "writing HDF5", failure);
     if (!closed) throw_hdf5_failure(path, "closing the HDF5 file", failure);
+    seal_result_file(temporary, path);
   });
 }
 

@@ -19,6 +19,8 @@ struct Provenance {
   std::string scenario_name;
   std::string scenario_path;       //!< absolute, so that `opsim merge` can reload it
   std::uint64_t total_trials = 0;  //!< trials of the whole run this file is part of
+  //! The resolved scenario document as JSON text, stored as /scenario/document (empty: none).
+  std::string scenario_document;
 };
 
 //! What a result file says about itself (root attributes).

@@ -215,6 +215,10 @@ void OutputPlan::add_output(const std::string& path, const std::string& role, Ou
   if (!path.empty()) outputs_.push_back({path, role, kind});
 }
 
+void OutputPlan::add_own_output(const std::string& path, const std::string& role, OutputKind kind) {
+  if (!path.empty()) outputs_.push_back({path, role, kind, false, true});
+}
+
 void OutputPlan::add_output_folder(const std::string& directory, const std::string& role,
                                    const std::vector<std::string>& names) {
   if (directory.empty()) return;
@@ -250,6 +254,12 @@ void OutputPlan::check() const {
       throw_input("{} {}: is {}; opsim writes its files there only as regular files", out.role,
                   out.path, kind_of(info->st_mode));
     }
+  }
+  if (force_) return;
+  for (const auto& out : outputs_) {
+    const auto info = stat_of(resolved(out.path));
+    if (!out.own && info && S_ISREG(info->st_mode))
+      throw_input("{} {}: the file exists; pass --force to replace it", out.role, out.path);
   }
 }
 

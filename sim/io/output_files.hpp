@@ -4,6 +4,9 @@
 // - Before any work a command lists its inputs and outputs in an OutputPlan; check() resolves
 //   each path (symlinks, `..`, hard links by device and inode) and refuses an output that is an
 //   input or another output, whose folder is missing, or that cannot be written (exit 2).
+//   An output that already exists as a regular file (a named output, or a same-named file in a
+//   --csv folder) is refused unless the command was given --force: a user's file is replaced
+//   only when asked. Files opsim itself wrote for this run (checkpoint shards) stay replaceable.
 // - A regular file is written to a temporary file beside it (every write checked, fsync'd),
 //   then renamed over the target and the folder fsync'd. Nothing is written at the final name
 //   until the content is complete; on failure the temporary file is removed and a previous
@@ -32,17 +35,25 @@ enum class OutputKind {
 //! The files a command reads and writes; check() before any work.
 class OutputPlan {
  public:
+  //! `force`: the command's --force was given, so existing regular files may be replaced.
+  explicit OutputPlan(bool force = false) : force_(force) {}
+
   //! `role` names the path in messages: "scenario", "-o", "--summary-json", ...
   void add_input(const std::string& path, const std::string& role);
   void add_inputs(const std::vector<std::string>& paths, const std::string& role);
   //! An empty path (option not given) is ignored.
   void add_output(const std::string& path, const std::string& role,
                   OutputKind kind = OutputKind::text);
+  //! A file opsim itself wrote for this run (a checkpoint), replaced without --force; the caller
+  //! makes sure an existing one is opsim's own before replacing it.
+  void add_own_output(const std::string& path, const std::string& role,
+                      OutputKind kind = OutputKind::text);
   //! A folder receiving the files `names` (created when missing; its parent must exist).
   void add_output_folder(const std::string& directory, const std::string& role,
                          const std::vector<std::string>& names);
   //! Exit 2 (InputError) naming both paths when an output is an input or another output, and
-  //! naming the path when its folder is missing or it exists as something opsim cannot write.
+  //! naming the path when its folder is missing, it exists as something opsim cannot write, or
+  //! it exists as a regular file and --force was not given.
   void check() const;
 
  private:
@@ -51,7 +62,9 @@ class OutputPlan {
     std::string role;
     OutputKind kind = OutputKind::text;
     bool folder_file = false;  //!< one of a folder output's named files
+    bool own = false;          //!< opsim's own file of this run: replaceable without --force
   };
+  bool force_ = false;
   std::vector<Entry> inputs_;
   std::vector<Entry> outputs_;
   std::vector<Entry> folders_;

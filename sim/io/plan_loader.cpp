@@ -13,8 +13,9 @@ namespace opsim {
 
 namespace {
 
-std::optional<JsonNode> plan_section(const Scenario& scenario, std::string_view name) {
-  const JsonNode root(scenario.document, scenario.source);
+std::optional<JsonNode> plan_section(const nlohmann::json& document, const Scenario& scenario,
+                                     std::string_view name) {
+  const JsonNode root(document, scenario.source);
   auto plan = root.get("plan");
   if (!plan) return std::nullopt;
   plan->allow_only({"fiscal_year", "capacity", "quotas", "compensation"});
@@ -70,18 +71,18 @@ std::string resolve_path(const Scenario& scenario, const std::string& path) {
 
 }  // namespace
 
-int plan_fiscal_year(const Scenario& scenario) {
+int plan_fiscal_year(const nlohmann::json& document, const Scenario& scenario) {
   const int first = scenario.calendar.fiscal_year_of(scenario.calendar.start());
   const int last =
       scenario.calendar.fiscal_year_of(scenario.calendar.absolute(scenario.months() - 1));
-  if (auto plan = plan_section(scenario, "")) {
+  if (auto plan = plan_section(document, scenario, "")) {
     if (auto year = plan->get("fiscal_year")) return static_cast<int>(year->integer(first, last));
   }
   return first;
 }
 
-plan::CapacitySpec parse_capacity_spec(const Scenario& scenario) {
-  auto node = plan_section(scenario, "capacity");
+plan::CapacitySpec parse_capacity_spec(const nlohmann::json& document, const Scenario& scenario) {
+  auto node = plan_section(document, scenario, "capacity");
   if (!node) {
     throw_input(
         "{}: /plan/capacity is missing (capacity needs hiring windows: region, segment, earliest, "
@@ -90,7 +91,7 @@ plan::CapacitySpec parse_capacity_spec(const Scenario& scenario) {
   }
   node->allow_only({"windows", "start_step_months"});
   plan::CapacitySpec spec;
-  spec.fiscal_year = plan_fiscal_year(scenario);
+  spec.fiscal_year = plan_fiscal_year(document, scenario);
   if (auto step = node->get("start_step_months"))
     spec.start_step_months = static_cast<int>(step->integer(1, 36));
   const JsonNode list = node->at("windows");
@@ -126,10 +127,10 @@ plan::CapacitySpec parse_capacity_spec(const Scenario& scenario) {
   return spec;
 }
 
-QuotaSettings parse_quota_settings(const Scenario& scenario) {
+QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenario& scenario) {
   QuotaSettings settings;
-  settings.fiscal_year = plan_fiscal_year(scenario);
-  auto node = plan_section(scenario, "quotas");
+  settings.fiscal_year = plan_fiscal_year(document, scenario);
+  auto node = plan_section(document, scenario, "quotas");
   if (!node) return settings;
   node->allow_only({"over_assignment", "key", "prior_bookings_csv", "phasing", "rounding"});
   if (auto phasing = node->get("phasing")) {
@@ -153,9 +154,9 @@ QuotaSettings parse_quota_settings(const Scenario& scenario) {
   return settings;
 }
 
-plan::CompSpec parse_comp_spec(const Scenario& scenario) {
+plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& scenario) {
   plan::CompSpec spec;
-  auto node = plan_section(scenario, "compensation");
+  auto node = plan_section(document, scenario, "compensation");
   if (!node) return spec;
   node->allow_only({"plans", "budget"});
   if (auto budget = node->get("budget")) spec.budget = budget->positive();

@@ -1,11 +1,15 @@
 // The scenario's optional "plan" section (capacity windows, quota settings, compensation
 // plans) and the seat CSV files of the plan commands, validated with errors naming the file,
 // JSON pointer or CSV line, the value and what is allowed. Layout: scenarios/plan.md.
+// The section is read from the resolved scenario document the command loaded
+// (load_scenario_and_document), passed in explicitly: the Scenario does not carry it.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "models/plan/capacity.hpp"
 #include "models/plan/compensation.hpp"
@@ -23,13 +27,14 @@ struct QuotaSettings {
   double rounding = 0;                             //!< unit of period quotas; 0 = none
 };
 
+// `document`: the resolved scenario document `scenario` was built from.
 //! /plan/fiscal_year, or the horizon's first fiscal year.
-int plan_fiscal_year(const Scenario& scenario);
+int plan_fiscal_year(const nlohmann::json& document, const Scenario& scenario);
 //! /plan/capacity; InputError when absent.
-plan::CapacitySpec parse_capacity_spec(const Scenario& scenario);
-QuotaSettings parse_quota_settings(const Scenario& scenario);
+plan::CapacitySpec parse_capacity_spec(const nlohmann::json& document, const Scenario& scenario);
+QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenario& scenario);
 //! /plan/compensation; empty when absent.
-plan::CompSpec parse_comp_spec(const Scenario& scenario);
+plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& scenario);
 
 //! Per-seat amounts from a CSV with columns seat (or id) and `column`: unknown seats, duplicate
 //! seats and (when `positive`) amounts <= 0 fail with the file and line. Absent seats are NaN.

@@ -599,9 +599,10 @@ void write_capacity_csv(const std::string& directory, const Scenario& scenario,
 }
 
 void write_scenario_with_hires(const std::string& path, const Scenario& scenario,
-                               const plan::CapacitySpec& spec, const plan::CapacityResult& result) {
+                               const nlohmann::json& document, const plan::CapacitySpec& spec,
+                               const plan::CapacityResult& result) {
   // The resolved scenario (an `extends` chain included), its file paths following `path`.
-  nlohmann::json doc = read_scenario_document(scenario.source).document;
+  nlohmann::json doc = document;
   const auto folder = [](const std::string& file) {
     return std::filesystem::absolute(std::filesystem::path(file)).parent_path();
   };

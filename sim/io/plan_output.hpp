@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "models/plan/capacity.hpp"
 #include "models/plan/compensation.hpp"
 #include "models/plan/quotas.hpp"
@@ -45,10 +47,12 @@ void write_capacity_hdf5(const std::string& path, const Scenario& scenario,
 //! fiscal-year end), headcount.csv (per fiscal-year month) and attainment.csv.
 void write_capacity_csv(const std::string& directory, const Scenario& scenario,
                         const plan::CapacitySpec& spec, const plan::CapacityResult& result);
-//! The scenario file as given, with one `hiring_plan` entry per recommended hire (id
-//! "capacity/REGION/SEGMENT/k", count 1) and relative CSV paths rebased to `path`'s folder.
+//! The resolved scenario `document` (as loaded for `scenario`), with one `hiring_plan` entry per
+//! recommended hire (id "capacity/REGION/SEGMENT/k", count 1) and relative file paths rebased
+//! to `path`'s folder.
 void write_scenario_with_hires(const std::string& path, const Scenario& scenario,
-                               const plan::CapacitySpec& spec, const plan::CapacityResult& result);
+                               const nlohmann::json& document, const plan::CapacitySpec& spec,
+                               const plan::CapacityResult& result);
 std::string format_capacity_table(const Scenario& scenario, const plan::CapacitySpec& spec,
                                   const plan::CapacityResult& result);
 

@@ -15,6 +15,7 @@
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/report_parts.hpp"
+#include "sim/io/result_integrity.hpp"
 #include "sim/io/scenario_loader.hpp"
 #include "sim/io/svg_chart.hpp"
 
@@ -25,6 +26,7 @@ namespace report {
 H5Reader::H5Reader(const std::string& path) : path_(path) {
   H5::Exception::dontPrint();
   if (!std::filesystem::is_regular_file(path)) throw_input("{}: no such result file", path);
+  verify_result_file(path);  // before libhdf5, which can crash on a damaged file
   try {
     file_ = H5::H5File(path, H5F_ACC_RDONLY);
   } catch (const H5::Exception& e) {

@@ -18,6 +18,11 @@ namespace {
 
 constexpr int kMaxDepth = 16;
 
+fs::path folder_of(const std::string& path) {
+  const fs::path parent = fs::path(path).parent_path();
+  return parent.empty() ? fs::path(".") : parent;
+}
+
 //! A relative path written in a file of folder `from`, as seen from folder `to`.
 std::string rebase(const std::string& path, const fs::path& from, const fs::path& to) {
   const fs::path p(path);
@@ -27,32 +32,67 @@ std::string rebase(const std::string& path, const fs::path& from, const fs::path
   return relative.empty() ? target.string() : relative.string();
 }
 
-}  // namespace
-
-void rebase_files(nlohmann::json& node, const fs::path& from, const fs::path& to) {
+//! Calls `visit` on every string of `node` that names a file: the value of a file key (or its
+//! "path"), anywhere. `Json` is nlohmann::json or const nlohmann::json.
+template <class Json, class Visit>
+void visit_file_keys(Json& node, const Visit& visit) {
   if (node.is_array()) {
-    for (auto& item : node) rebase_files(item, from, to);
+    for (auto& item : node) visit_file_keys(item, visit);
     return;
   }
   if (!node.is_object()) return;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    if (is_file_key(it.key()) && it.value().is_string()) {
-      it.value() = rebase(it.value().get<std::string>(), from, to);
-    } else if (is_file_key(it.key()) && it.value().is_object() && it.value().contains("path") &&
-               it.value()["path"].is_string()) {
-      it.value()["path"] = rebase(it.value()["path"].get<std::string>(), from, to);
+    auto& value = it.value();
+    if (is_file_key(it.key()) && value.is_string()) {
+      visit(value);
+    } else if (is_file_key(it.key()) && value.is_object() && value.contains("path") &&
+               value["path"].is_string()) {
+      visit(value["path"]);
     } else {
-      rebase_files(it.value(), from, to);
+      visit_file_keys(value, visit);
     }
   }
 }
 
-namespace {
-
-fs::path folder_of(const std::string& path) {
-  const fs::path parent = fs::path(path).parent_path();
-  return parent.empty() ? fs::path(".") : parent;
+//! Every file path of a scenario document: the file keys, and the territories section's
+//! "accounts" when it is a path (an accounts CSV) rather than a list.
+template <class Json, class Visit>
+void visit_file_paths(Json& document, const Visit& visit) {
+  visit_file_keys(document, visit);
+  if (document.is_object() && document.contains("territories")) {
+    auto& section = document["territories"];
+    if (section.is_object() && section.contains("accounts") && section["accounts"].is_string())
+      visit(section["accounts"]);
+  }
 }
+
+}  // namespace
+
+void rebase_files(nlohmann::json& node, const fs::path& from, const fs::path& to) {
+  visit_file_paths(node,
+                   [&](nlohmann::json& path) { path = rebase(path.get<std::string>(), from, to); });
+}
+
+std::vector<std::string> referenced_files(const nlohmann::json& document, const fs::path& folder) {
+  std::vector<std::string> files;
+  visit_file_paths(document, [&](const nlohmann::json& value) {
+    const std::string path = value.get<std::string>();
+    if (path.empty()) return;  // the loaders refuse it, naming the pointer
+    const fs::path p(path);
+    files.push_back(p.is_absolute() ? path : (folder / p).lexically_normal().string());
+  });
+  return files;
+}
+
+std::vector<std::string> scenario_files(const ScenarioDocument& resolved) {
+  std::vector<std::string> files = resolved.files;
+  const std::vector<std::string> referenced =
+      referenced_files(resolved.document, folder_of(resolved.files.front()));
+  files.insert(files.end(), referenced.begin(), referenced.end());
+  return files;
+}
+
+namespace {
 
 //! Applies the pointer operations of `patches` (at `file`: /patches) to `document`.
 void apply_patches(nlohmann::json& document, const nlohmann::json& patches,

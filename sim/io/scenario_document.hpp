@@ -30,9 +30,20 @@ ScenarioDocument read_scenario_document(const std::string& path);
 //! folder: "csv" (a path, or an object with "path") and "*_csv" (e.g. "prior_bookings_csv").
 bool is_file_key(const std::string& key);
 
-//! Rewrites every relative file path in `node` (see is_file_key) so that, read from folder `to`,
-//! it names the file it named from folder `from`.
+//! Rewrites every relative file path in `node` (see is_file_key; and /territories/accounts when
+//! it is a path) so that, read from folder `to`, it names the file it named from folder `from`.
 void rebase_files(nlohmann::json& node, const std::filesystem::path& from,
                   const std::filesystem::path& to);
+
+//! Every file a scenario document names (the values of its file keys, see is_file_key, and
+//! /territories/accounts when it is a path), resolved against `folder`; whether or not the
+//! command at hand reads it (a plan's prior_bookings_csv, the territories' accounts CSV).
+std::vector<std::string> referenced_files(const nlohmann::json& document,
+                                          const std::filesystem::path& folder);
+
+//! The one list of a scenario's files, which no output may overwrite: each scenario file read
+//! (the one asked for, then the files it extends), then referenced_files of the resolved
+//! document (its paths are relative to the first file's folder).
+std::vector<std::string> scenario_files(const ScenarioDocument& resolved);
 
 }  // namespace opsim

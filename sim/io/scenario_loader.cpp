@@ -133,10 +133,8 @@ struct Context {
 
   std::string resolve_path(const std::string& path) const {
     std::filesystem::path p(path);
-    std::string resolved =
-        p.is_absolute() ? path : (std::filesystem::path(base_dir) / p).lexically_normal().string();
-    scenario.input_files.push_back(resolved);
-    return resolved;
+    return p.is_absolute() ? path
+                           : (std::filesystem::path(base_dir) / p).lexically_normal().string();
   }
   int relative(int absolute_month) const { return absolute_month - scenario.calendar.start(); }
 };
@@ -1130,7 +1128,6 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   if (ctx.schema_version < 1 || ctx.schema_version > kSchemaVersion)
     version.fail("{} is not supported (this opsim reads schema_version 1 and 2)",
                  version.json().dump());
-  scenario.document = document;
   scenario.source = file;
   if (auto name = root.get("name")) scenario.name = name->string();
   if (auto d = root.get("description")) (void)d->string();
@@ -1173,16 +1170,18 @@ std::string scenario_sha256(const ScenarioDocument& resolved) {
 }
 
 Scenario load_scenario(const std::string& path, const InputOptions& options) {
+  return load_scenario_and_document(path, options).scenario;
+}
+
+LoadedScenario load_scenario_and_document(const std::string& path, const InputOptions& options) {
   // One read per scenario file: the bytes parsed are the bytes hashed.
-  const ScenarioDocument resolved = read_scenario_document(path);
+  ScenarioDocument resolved = read_scenario_document(path);
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
   CsvCache cache(options);
   Scenario scenario =
       build_scenario(resolved.document, path, base_dir.empty() ? "." : base_dir, &cache);
   scenario.sha256 = scenario_sha256(resolved);
-  // The scenario file and every file it extends are inputs too.
-  scenario.input_files.insert(scenario.input_files.begin(), resolved.files.begin(),
-                              resolved.files.end());
+  scenario.input_files = scenario_files(resolved);
   std::vector<InputDigest> files;
   const std::filesystem::path folder = base_dir.empty() ? "." : base_dir;
   for (std::size_t i = 0; i < resolved.files.size(); ++i) {
@@ -1192,7 +1191,7 @@ Scenario load_scenario(const std::string& path, const InputOptions& options) {
                      resolved.sha256s[i]});
   }
   scenario.inputs.insert(scenario.inputs.begin(), files.begin(), files.end());
-  return scenario;
+  return {std::move(scenario), std::move(resolved)};
 }
 
 }  // namespace opsim

@@ -38,6 +38,16 @@ class CsvCache {
 //! and every CSV it references with SHA-256.
 Scenario load_scenario(const std::string& path, const InputOptions& options = {});
 
+//! A scenario and the resolved document it was built from. The document is what the plan
+//! loader (plan_loader.hpp) reads the "plan" section from and what results store as provenance
+//! (/scenario/document); the Scenario itself does not carry it.
+struct LoadedScenario {
+  Scenario scenario;
+  ScenarioDocument document;
+};
+LoadedScenario load_scenario_and_document(const std::string& path,
+                                          const InputOptions& options = {});
+
 //! Validates an already parsed document (e.g. a sweep variant). `file` names it in messages;
 //! `base_dir` resolves CSV paths; the cache (if any) carries the CSV encoding.
 Scenario build_scenario(const nlohmann::json& document, const std::string& file,

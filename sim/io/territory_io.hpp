@@ -42,6 +42,9 @@ struct Instance {
   std::string format;
   std::optional<double> reference;  //!< published optimum / best known / VNS value
   std::string reference_label;
+  //! The files read besides INPUT (a scenario's accounts CSV, a DTDP reference table), which
+  //! no output may overwrite.
+  std::vector<std::string> input_files;
 };
 
 //! Reads INPUT in the format given or detected from the extension (.json scenario, .csv

@@ -21,6 +21,7 @@
 #include "sim/io/csv.hpp"
 #include "sim/io/input.hpp"
 #include "sim/io/json_reader.hpp"
+#include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
 #include "sim/io/territory_io.hpp"
 
@@ -260,6 +261,7 @@ Instance read_graphml(const std::filesystem::path& path) {
   // Reference: the published VNS value in reference_results.csv next to the file, if present.
   auto reference = path.parent_path() / "reference_results.csv";
   if (std::filesystem::exists(reference)) {
+    instance.input_files.push_back(reference.string());
     instance.reference = dtdp_reference(reference, problem.name);
     if (instance.reference) instance.reference_label = "published VNS";
   }
@@ -553,6 +555,8 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
                       "contiguity", "objective", "weight", "balance", "capacity", "disruption"});
   Instance instance;
   instance.format = "scenario";
+  // The files the scenario names, from the one list every command uses (scenario_document.hpp).
+  instance.input_files = referenced_files(document, path.parent_path());
   Problem& problem = instance.problem;
   problem.name = path.stem().string();
   // Territories first, so accounts can name them.

@@ -89,7 +89,7 @@ void Checkpoint::add_to(OutputPlan& plan) const {
       throw_input("--checkpoint {}: is a folder (a path ending in .h5 names a checkpoint file)",
                   path_);
     for (int r = 0; r < mpi::size(); ++r)
-      plan.add_output(rank_file(r), "--checkpoint", OutputKind::seekable);
+      plan.add_own_output(rank_file(r), "--checkpoint", OutputKind::seekable);
     return;
   }
   if (fs::exists(path_) && !fs::is_directory(path_)) {

@@ -125,9 +125,9 @@ TEST(InputCli, CommentsInTheScenarioAreAccepted) {
 TEST(InputCli, MergeRefusesShardsMadeFromAChangedCsv) {
   TempDir dir;
   const std::string scenario = scenario_with_deals_csv(dir, "D2,NA,SMB,Proposal,10000,2027-06\n");
-  auto shard = [&](const char* range, const char* name) {
-    return run_opsim(fmt::format("run {} -q --trials 40 --trial-range {} -o {}", scenario, range,
-                                 (dir / name).string()));
+  auto shard = [&](const char* range, const char* name, const char* more = "") {
+    return run_opsim(fmt::format("run {} -q --trials 40 --trial-range {} -o {} {}", scenario, range,
+                                 (dir / name).string(), more));
   };
   ASSERT_EQ(shard("0:20", "a.h5").exit_code, 0);
   // The same scenario file, but the deal is now ten times larger.
@@ -142,7 +142,7 @@ TEST(InputCli, MergeRefusesShardsMadeFromAChangedCsv) {
   EXPECT_THAT(merged.output, HasSubstr("shards made from different inputs cannot be merged"));
   EXPECT_FALSE(fs::exists(dir / "m.h5"));
   // Shards of the changed file merge, unless the file changes again before the merge.
-  ASSERT_EQ(shard("0:20", "a.h5").exit_code, 0);
+  ASSERT_EQ(shard("0:20", "a.h5", "--force").exit_code, 0);
   dir.write("deals.csv",
             "id,region,segment,stage,amount,expected_close\n"
             "D2,NA,SMB,Proposal,5,2027-06\n");

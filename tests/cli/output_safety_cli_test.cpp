@@ -1,7 +1,8 @@
 // The user's files through the command line (issue 10): an output that is an input or another
-// output is refused before any work (exit 2, naming both), a --csv or checkpoint folder loses
-// nothing opsim did not write, a device is never replaced, a full disk is exit 1 with the path
-// and the OS message and leaves nothing at the final name, and every shared option is checked.
+// output is refused before any work (exit 2, naming both), an existing file is replaced only
+// with --force, a --csv or checkpoint folder loses nothing opsim did not write, a device is
+// never replaced, a full disk is exit 1 with the path and the OS message and leaves nothing at
+// the final name, and every shared option is checked.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -17,6 +18,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/test_support.hpp"
 
@@ -133,6 +135,36 @@ TEST(OutputSafetyCli, CalibrateRefusesToOverwriteItsHistory) {
                {"-o", "history file"}, d);
 }
 
+TEST(OutputSafetyCli, TerritoriesRefusesToOverwriteTheAccountsCsvItsScenarioNames) {
+  TempDir dir;
+  const std::string accounts =
+      dir.write("accounts.csv", "id,x,y,potential\na,0,0,1\nb,1,0,1\nc,0,1,1\nd,1,1,1\n");
+  const std::string s =
+      dir.write("s.json", R"({"territories": {"count": 2, "accounts": "accounts.csv"}})");
+  // --force does not lift the clash: an input is never an output.
+  expect_clash(fmt::format("territories {} --time-limit 5 --force -o {}", s, accounts),
+               {"-o " + accounts, "input of " + s}, accounts);
+  expect_clash(
+      fmt::format("territories evaluate {} --allocation {} --force -o {}", s, accounts, accounts),
+      {"-o " + accounts}, accounts);
+}
+
+TEST(OutputSafetyCli, PlanCommandsRefuseToOverwriteThePriorBookingsCsv) {
+  TempDir dir;
+  nlohmann::json doc =
+      nlohmann::json::parse(read_file(test::source_dir() / "scenarios/plan_example.json"));
+  doc["plan"]["quotas"]["prior_bookings_csv"] = "prior.csv";
+  const std::string p = dir.write("p.json", doc.dump(2));
+  const std::string prior = dir.write("prior.csv", "seat,bookings\n");
+  for (const std::string& command :
+       {fmt::format("quotas {} -q --trials 20 --force -o {}", p, prior),
+        fmt::format("capacity {} -q --trials 20 --force --csv {} -o {}", p, (dir / "csv").string(),
+                    prior),
+        fmt::format("run {} -q --trials 20 --force --summary-json {}", p, prior)}) {
+    expect_clash(command, {prior, "CSV input of " + p}, prior);
+  }
+}
+
 TEST(OutputSafetyCli, MergeRefusesToOverwriteAShard) {
   TempDir dir;
   const std::string s = small_scenario().string();
@@ -152,6 +184,92 @@ TEST(OutputSafetyCli, TwoOutputsOnOneFileAreRefused) {
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_THAT(result.output, HasSubstr("same file"));
   EXPECT_FALSE(fs::exists(x));
+}
+
+// ---- an existing file is replaced only with --force ------------------------------------------
+
+TEST(OutputSafetyCli, ExistingOutputFileIsRefusedWithoutForce) {
+  TempDir dir;
+  const std::string s = small_scenario().string();
+  for (const auto& [option, name] : std::vector<std::pair<std::string, std::string>>{
+           {"-o", "out.h5"}, {"--summary-json", "summary.json"}, {"--xlsx", "book.xlsx"}}) {
+    const fs::path file = dir / name;
+    std::ofstream(file) << "the user's " << name;
+    const std::string before = read_file(file);
+    const auto result =
+        run_opsim(fmt::format("run {} -q --trials 20 {} {}", s, option, file.string()));
+    EXPECT_EQ(result.exit_code, 2) << option << "\n" << result.output;
+    EXPECT_THAT(result.output, HasSubstr(file.string())) << option;
+    EXPECT_THAT(result.output, HasSubstr("pass --force to replace it")) << option;
+    EXPECT_EQ(read_file(file), before) << option;
+  }
+  // Every command that writes files shares the rule (one output layer).
+  const fs::path taken = dir / "taken.h5";
+  std::ofstream(taken) << "the user's file";
+  const fs::path p = dir / "p.json";
+  fs::copy(test::source_dir() / "scenarios/plan_example.json", p);
+  for (const std::string& command :
+       {fmt::format("compare {} {} -q --trials 20 -o {}", s, s, taken.string()),
+        fmt::format("sweep {} -q --trials 20 --set /simulation/seed=1,2 -o {}", s, taken.string()),
+        fmt::format("quotas {} -q --trials 20 -o {}", p.string(), taken.string()),
+        fmt::format("report {} -o {}", s, taken.string())}) {
+    const auto result = run_opsim(command);
+    EXPECT_EQ(result.exit_code, 2) << command << "\n" << result.output;
+    EXPECT_THAT(result.output, HasSubstr("pass --force to replace it")) << command;
+    EXPECT_EQ(read_file(taken), "the user's file") << command;
+  }
+}
+
+TEST(OutputSafetyCli, ForceReplacesAnExistingOutputFile) {
+  TempDir dir;
+  const fs::path json = dir / "summary.json", h5 = dir / "out.h5";
+  std::ofstream(json) << "old";
+  std::ofstream(h5) << "old";
+  const auto result = run_opsim(fmt::format("run {} -q --trials 20 --force --summary-json {} -o {}",
+                                            small_scenario().string(), json.string(), h5.string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(read_file(json), HasSubstr("\"periods\""));
+  EXPECT_NE(read_file(h5), "old");
+  // A second identical run needs --force as well: the first run's files are now there.
+  const auto again = run_opsim(fmt::format("run {} -q --trials 20 --summary-json {}",
+                                           small_scenario().string(), json.string()));
+  EXPECT_EQ(again.exit_code, 2) << again.output;
+}
+
+TEST(OutputSafetyCli, CsvFolderFileOfTheSameNameIsRefusedAndUntouched) {
+  TempDir dir;
+  const fs::path csv = dir / "csv";
+  fs::create_directory(csv);
+  std::ofstream(csv / "monthly.csv") << "the user's monthly figures";
+  const std::string s = small_scenario().string();
+  const auto result = run_opsim(fmt::format("run {} -q --trials 20 --csv {}", s, csv.string()));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_THAT(result.output, HasSubstr((csv / "monthly.csv").string()));
+  EXPECT_THAT(result.output, HasSubstr("pass --force to replace it"));
+  EXPECT_EQ(read_file(csv / "monthly.csv"), "the user's monthly figures");
+  EXPECT_EQ(listing(csv), std::set<std::string>{"monthly.csv"}) << "other CSVs were written";
+  const auto forced =
+      run_opsim(fmt::format("run {} -q --trials 20 --csv {} --force", s, csv.string()));
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_NE(read_file(csv / "monthly.csv"), "the user's monthly figures");
+}
+
+TEST(OutputSafetyCli, ScriptsRunWorksTwiceInARow) {
+  // scripts/run in a copy of the tree (its results/ is the copy's), with this build's opsim.
+  TempDir dir;
+  fs::create_directories(dir / "scripts");
+  fs::create_directories(dir / "build/release");
+  fs::copy(test::source_dir() / "scripts/run", dir / "scripts/run");
+  fs::create_directory_symlink(test::source_dir() / "scenarios", dir / "scenarios");
+  fs::create_symlink(OPSIM_EXE, dir / "build/release/opsim");
+  const std::string command =
+      fmt::format("{} -q --trials 200 --threads 2", (dir / "scripts/run").string());
+  const auto first = test::run_shell(command);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const auto second = test::run_shell(command);
+  EXPECT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("global_saas_report.html"));
+  EXPECT_TRUE(fs::exists(dir / "results/global_saas_csv/monthly.csv"));
 }
 
 // ---- folders: nothing opsim did not write is removed -----------------------------------------
@@ -278,7 +396,7 @@ TEST(OutputSafetyCli, DiskFullHdf5IsExitOneWithoutCrashOrFile) {
   OPSIM_REQUIRE_OR_SKIP(disk.mounted(), "cannot mount tmpfs here");
   const fs::path out = disk.path() / "out.h5";
   std::ofstream(out) << "previous result";
-  const auto result = run_opsim(fmt::format("run {} -q --trials 2000 --keep-trials -o {}",
+  const auto result = run_opsim(fmt::format("run {} -q --trials 2000 --keep-trials --force -o {}",
                                             small_scenario().string(), out.string()));
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_THAT(result.output, HasSubstr(out.string()));

@@ -46,7 +46,7 @@ TEST(ReportCli, RefusesWhatIsNotAResult) {
   const auto out = (dir / "report.html").string();
   const auto not_hdf5 = test::run_opsim(fmt::format("report {} -o {}", notes, out));
   EXPECT_EQ(not_hdf5.exit_code, 2) << not_hdf5.output;
-  EXPECT_THAT(not_hdf5.output, HasSubstr("notes.txt: not an HDF5 file"));
+  EXPECT_THAT(not_hdf5.output, HasSubstr("notes.txt: not an opsim result file"));
   const auto missing =
       test::run_opsim(fmt::format("report {} -o {}", (dir / "absent.h5").string(), out));
   EXPECT_EQ(missing.exit_code, 2);

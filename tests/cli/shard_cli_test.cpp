@@ -4,11 +4,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <H5Cpp.h>
 #include <fmt/format.h>
 
+#include "sim/io/result_integrity.hpp"
 #include "tests/progress_lines.hpp"
 #include "tests/test_support.hpp"
 
@@ -93,18 +95,29 @@ TEST(ShardCli, MergeRefusesMissingOverlappingAndForeignShards) {
 }
 
 //! Makes `path` look like a file of stream scheme 1 (written before random_stream_version).
+//! Shards a.h5 (trials 0:50) and b.h5 (50:100) of a 100-trial run in `dir`.
+testing::AssertionResult write_two_shards(const TempDir& dir) {
+  for (const auto& [range, name] : {std::pair{"0:50", "a.h5"}, std::pair{"50:100", "b.h5"}}) {
+    auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range {} -o {}", fixture(),
+                                   range, (dir / name).string()));
+    if (r.exit_code != 0) return testing::AssertionFailure() << name << ": " << r.output;
+  }
+  return testing::AssertionSuccess();
+}
+
+//! Edits the file as an older opsim would have written it, then seals it again (a result file
+//! changed after writing is otherwise refused as damaged).
 void mark_as_stream_scheme_1(const std::filesystem::path& path) {
-  H5::H5File file(path.string(), H5F_ACC_RDWR);
-  file.openGroup("/").removeAttr("random_stream_version");
+  {
+    H5::H5File file(path.string(), H5F_ACC_RDWR);
+    file.openGroup("/").removeAttr("random_stream_version");
+  }
+  seal_result_file(path.string(), path.string());
 }
 
 TEST(ShardCli, MergeRefusesShardsOfAnotherStreamScheme) {
   TempDir dir;
-  for (const auto& [range, name] : {std::pair{"0:50", "a.h5"}, std::pair{"50:100", "b.h5"}}) {
-    auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range {} -o {}", fixture(),
-                                   range, (dir / name).string()));
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-  }
+  ASSERT_TRUE(write_two_shards(dir));
   const auto out = (dir / "m.h5").string();
   const auto merge =
       fmt::format("merge {} {} -q -o {}", (dir / "a.h5").string(), (dir / "b.h5").string(), out);
@@ -116,6 +129,37 @@ TEST(ShardCli, MergeRefusesShardsOfAnotherStreamScheme) {
   EXPECT_EQ(refused.exit_code, 2) << refused.output;
   EXPECT_NE(refused.output.find("random stream scheme 1"), std::string::npos) << refused.output;
   EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(ShardCli, MergeRefusesADamagedShardBeforeLibhdf5ReadsIt) {
+  TempDir dir;
+  ASSERT_TRUE(write_two_shards(dir));
+  // Ten bytes changed in the object-header area, as in the libhdf5 crash fuzz_result found.
+  std::string bytes;
+  {
+    std::ifstream in(dir / "b.h5", std::ios::binary);
+    std::ostringstream all;
+    all << in.rdbuf();
+    bytes = all.str();
+  }
+  ASSERT_GT(bytes.size(), 700u);
+  for (std::size_t i = 600; i < 610; ++i) bytes[i] = static_cast<char>(bytes[i] ^ 0x5a);
+  std::ofstream(dir / "b.h5", std::ios::binary | std::ios::trunc) << bytes;
+  const auto out = (dir / "m.h5").string();
+  auto merged = run_opsim(
+      fmt::format("merge {} {} -q -o {}", (dir / "a.h5").string(), (dir / "b.h5").string(), out));
+  EXPECT_EQ(merged.exit_code, 2) << merged.output;
+  EXPECT_NE(merged.output.find((dir / "b.h5").string() + ": the file is damaged"),
+            std::string::npos)
+      << merged.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  // The input that crashed libhdf5 (tests/fuzz/known_crashes) is refused as well, exit 2.
+  const auto crash =
+      test::source_dir() / "tests/fuzz/known_crashes/hdf5_attribute_use_after_free.h5";
+  auto known =
+      run_opsim(fmt::format("merge {} {} -q -o {}", (dir / "a.h5").string(), crash.string(), out));
+  EXPECT_EQ(known.exit_code, 2) << known.output;
+  EXPECT_NE(known.output.find("older opsim"), std::string::npos) << known.output;
 }
 
 TEST(ShardCli, CheckpointOfAnotherStreamSchemeIsRefused) {

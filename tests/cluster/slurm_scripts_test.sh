@@ -45,6 +45,15 @@ expect_refusal "more shards than trials" "SHARDS" \
   env OPSIM="$opsim" "$array" "$scenario" 3 4 "$work/out" "$work/merged.h5"
 expect_refusal "result folder missing" "$work/nowhere" \
   env OPSIM="$opsim" "$array" "$scenario" 100 4 "$work/out" "$work/nowhere/merged.h5"
+echo "the user's result" > "$work/existing.h5"
+expect_refusal "array: existing result is not replaced unasked" "FORCE=1" \
+  env OPSIM="$opsim" "$array" "$scenario" 100 4 "$work/out" "$work/existing.h5"
+mkdir -p "$work/used" && echo "a shard" > "$work/used/shard_0.h5"
+expect_refusal "array: existing shard in OUT_DIR" "$work/used/shard_0.h5" \
+  env OPSIM="$opsim" "$array" "$scenario" 100 4 "$work/used" "$work/merged.h5"
+expect_refusal "mpi: existing result is not replaced unasked" "FORCE=1" \
+  env OPSIM="$opsim" "$mpi" "$scenario" "$work/existing.h5"
+[[ $(cat "$work/existing.h5") == "the user's result" ]] || fail "the existing result changed"
 expect_refusal "mpi: missing opsim binary" "$work/no-such-opsim" \
   env OPSIM="$work/no-such-opsim" "$mpi" "$scenario" "$work/merged.h5"
 expect_refusal "mpi: bad NODES" "NODES" \
@@ -55,7 +64,13 @@ OPSIM=$opsim CPUS_PER_TASK=3 "$array" "$scenario" 100 4 "$work/out" "$work/merge
   fail "good inputs were refused"
 grep -q -- "--array=0-3 --cpus-per-task=3" "$SBATCH_LOG" || fail "array resources: $(cat "$SBATCH_LOG")"
 grep -q -- "--dependency=afterok:4242" "$SBATCH_LOG" || fail "no dependent merge: $(cat "$SBATCH_LOG")"
+grep -q -- "--export=ALL" "$SBATCH_LOG" || fail "no exported variables: $(cat "$SBATCH_LOG")"
 echo "ok: array submission with CPUS_PER_TASK"
+
+rm -f "$SBATCH_LOG"
+FORCE=1 OPSIM=$opsim "$array" "$scenario" 100 4 "$work/out" "$work/existing.h5" >/dev/null ||
+  fail "FORCE=1 did not allow replacing the result"
+echo "ok: FORCE=1 submits over an existing result"
 
 rm -f "$SBATCH_LOG"
 OPSIM=$opsim "$mpi" "$scenario" "$work/merged.h5" >/dev/null || fail "mpi: good inputs were refused"

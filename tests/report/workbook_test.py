@@ -137,7 +137,8 @@ def check_plan(opsim, source):
     with tempfile.TemporaryDirectory() as work:
         for command, extra in (("quotas", ["--trials", "300"]),
                                ("capacity", ["--trials", "200", "--confidence", "0.5"])):
-            h5_path, book_path = os.path.join(work, "p.h5"), os.path.join(work, "p.xlsx")
+            h5_path = os.path.join(work, f"{command}.h5")
+            book_path = os.path.join(work, f"{command}.xlsx")
             result = subprocess.run([opsim, command, scenario, *extra, "-q", "-o", h5_path,
                                      "--xlsx", book_path], capture_output=True, text=True)
             if result.returncode != 0:

@@ -54,6 +54,19 @@ def main():
         if not same_tree(os.path.join(tmp, "a"), os.path.join(tmp, "c"), "tiny"):
             failures.append("different seeds gave identical files")
 
+        # An existing scenario is replaced only with --force (opsim's rule for files).
+        script = os.path.join(root, "scripts", "generate_scenario.py")
+        again = subprocess.run([sys.executable, script, "--out", os.path.join(tmp, "c"), *tiny,
+                                "--seed", "3"], capture_output=True, text=True)
+        if again.returncode != 2 or "pass --force" not in again.stderr:
+            failures.append(f"regenerating over existing files: exit {again.returncode}, "
+                            f"{again.stderr.strip()!r} (expected exit 2 and 'pass --force')")
+        if not same_tree(os.path.join(tmp, "a"), os.path.join(tmp, "c"), "tiny"):
+            failures.append("a refused regeneration changed the existing files")
+        generate(root, os.path.join(tmp, "c"), *tiny, "--seed", "3", "--force")
+        if same_tree(os.path.join(tmp, "a"), os.path.join(tmp, "c"), "tiny"):
+            failures.append("--force did not replace the existing files")
+
         path = os.path.join(tmp, "a", "tiny.json")
         result = subprocess.run([opsim, "validate", path], capture_output=True, text=True)
         if result.returncode != 0:

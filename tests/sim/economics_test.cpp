@@ -35,7 +35,7 @@ struct Arm {
 Arm run_arm(const nlohmann::json& doc, std::uint64_t trials) {
   Arm arm;
   arm.scenario = test::scenario_from_json(doc);
-  arm.costs = load_costs(arm.scenario);
+  arm.costs = load_costs(arm.scenario, doc);
   arm.result = test::run(arm.scenario, trials, 17);
   arm.cost = trial_costs(arm.costs, arm.scenario, arm.result);
   return arm;
@@ -143,7 +143,7 @@ TEST(Economics, BadCostsNameThePointer) {
     doc["costs"] = {std::move(cost)};
     const Scenario scenario = test::scenario_from_json(doc);
     try {
-      (void)load_costs(scenario);
+      (void)load_costs(scenario, doc);
       ADD_FAILURE() << "accepted; expected " << expected;
     } catch (const InputError& e) {
       EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();

@@ -150,6 +150,29 @@ TEST(OutputFiles, PlanRefusesAnOutputThatIsAnInput) {
   EXPECT_EQ(input_error(fine), "");
 }
 
+TEST(OutputFiles, PlanRefusesAnExistingFileUnlessForced) {
+  TempDir dir;
+  const std::string taken = dir.write("out.h5", "the user's file");
+  fs::create_directory(dir / "csv");
+  std::ofstream(dir / "csv/monthly.csv") << "the user's CSV";
+  OutputPlan plan;
+  plan.add_output(taken, "-o", OutputKind::seekable);
+  EXPECT_THAT(input_error(plan), HasSubstr("-o " + taken + ": the file exists; pass --force"));
+  OutputPlan folder;
+  folder.add_output_folder((dir / "csv").string(), "--csv", {"periods.csv", "monthly.csv"});
+  EXPECT_THAT(input_error(folder), HasSubstr((dir / "csv/monthly.csv").string()));
+  OutputPlan forced(true);
+  forced.add_output(taken, "-o", OutputKind::seekable);
+  forced.add_output_folder((dir / "csv").string(), "--csv", {"periods.csv", "monthly.csv"});
+  EXPECT_EQ(input_error(forced), "");
+  // opsim's own file of this run (a checkpoint) stays replaceable; a missing file is fine.
+  OutputPlan own;
+  own.add_own_output(taken, "--checkpoint", OutputKind::seekable);
+  own.add_output((dir / "new.json").string(), "--summary-json");
+  EXPECT_EQ(input_error(own), "");
+  EXPECT_EQ(read_file(taken), "the user's file");
+}
+
 TEST(OutputFiles, PlanRefusesTwoOutputsOnOneFile) {
   TempDir dir;
   OutputPlan plan;

@@ -30,10 +30,11 @@ nlohmann::json roles_document() {
 }
 
 TEST(PlanLoader, RolePlanBeatsSegmentPlanBeatsDefault) {
-  const Scenario scenario = test::scenario_from_json(roles_document());
+  const nlohmann::json doc = roles_document();
+  const Scenario scenario = test::scenario_from_json(doc);
   ASSERT_EQ(scenario.seats.size(), 5u);
   EXPECT_EQ(scenario.seats[4].role, "SE") << "planned hires carry their role";
-  const plan::CompSpec spec = parse_comp_spec(scenario);
+  const plan::CompSpec spec = parse_comp_spec(doc, scenario);
   std::vector<std::string> plan_of;
   for (int k : spec.seat_plan) plan_of.push_back(spec.plans.at(static_cast<std::size_t>(k)).id);
   EXPECT_EQ(plan_of, (std::vector<std::string>{"default", "se", "ent", "se", "se"}));
@@ -52,13 +53,13 @@ TEST(PlanLoader, RosterCsvRoleColumnIsOptionalAndMayBeEmpty) {
   ASSERT_EQ(scenario.seats.size(), 2u);
   EXPECT_EQ(scenario.seats[0].role, "AE");
   EXPECT_EQ(scenario.seats[1].role, "");
-  const plan::CompSpec spec = parse_comp_spec(scenario);
+  const plan::CompSpec spec = parse_comp_spec(doc, scenario);
   EXPECT_EQ(spec.seat_plan, (std::vector<int>{0, 1}));
 }
 
 std::string error_of(const nlohmann::json& doc) {
   try {
-    parse_comp_spec(test::scenario_from_json(doc));
+    parse_comp_spec(doc, test::scenario_from_json(doc));
   } catch (const InputError& e) {
     return e.what();
   }
