@@ -77,7 +77,7 @@ CostModel load_costs(const Scenario& scenario, const nlohmann::json& document) {
   }
   const auto plan = root.get("plan");
   if (plan && plan->has("capacity")) {
-    for (const plan::HiringWindow& w : parse_capacity_spec(scenario).windows) {
+    for (const plan::HiringWindow& w : parse_capacity_spec(document, scenario).windows) {
       const bool known = std::any_of(model.hires.begin(), model.hires.end(), [&](const auto& h) {
         return h.region == w.region && h.segment == w.segment;
       });
