@@ -118,7 +118,7 @@ CLI::Option* add_quiet_flag(CLI::App* command, bool& quiet) {
 void add_scenario_inputs(OutputPlan& plan, const Scenario& scenario) {
   for (std::size_t i = 0; i < scenario.input_files.size(); ++i) {
     plan.add_input(scenario.input_files[i],
-                   i == 0 ? std::string("scenario") : "CSV input of " + scenario.input_files[0]);
+                   i == 0 ? std::string("scenario") : "input of " + scenario.input_files[0]);
   }
 }
 

@@ -616,6 +616,8 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     const ResultLayout& layout = result.layout;
     const ScenarioComparison diff = compare_paired("variant", base.paired, result, result, metric);
     const bool first_row = rows.empty();
+    // The terminal table's share of the row: per year the company total, then P(reach).
+    std::vector<double> text_outputs;
     for (std::size_t p = 0; p < layout.periods.size(); ++p) {
       if (layout.periods[p].quarter != 0) continue;
       const std::size_t cell =
@@ -636,6 +638,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
                                  {"difference_se", d.se}}) {
         if (first_row) columns.push_back(fmt::format("{}_{}_{}", args.metric, label, name));
         row.outputs.push_back(value);
+        text_outputs.push_back(value);
       }
       if (first_row) {
         table.years.push_back(period.partial() ? fmt::format("{} partial {}/{}", period.label,
@@ -694,9 +697,10 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
                         t.target.region < 0 ? "total" : scenario.regions[t.target.region].id));
       }
       row.outputs.push_back(t.probability);
+      text_outputs.push_back(t.probability);
     }
     table.values.push_back(row.values);
-    table.outputs.push_back(row.outputs);
+    table.outputs.push_back(std::move(text_outputs));
     rows.push_back(std::move(row));
   }
   progress.finish();

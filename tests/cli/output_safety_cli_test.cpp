@@ -161,7 +161,7 @@ TEST(OutputSafetyCli, PlanCommandsRefuseToOverwriteThePriorBookingsCsv) {
         fmt::format("capacity {} -q --trials 20 --force --csv {} -o {}", p, (dir / "csv").string(),
                     prior),
         fmt::format("run {} -q --trials 20 --force --summary-json {}", p, prior)}) {
-    expect_clash(command, {prior, "CSV input of " + p}, prior);
+    expect_clash(command, {prior, "input of " + p}, prior);
   }
 }
 

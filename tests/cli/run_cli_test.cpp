@@ -86,7 +86,7 @@ TEST(RunCli, PrintsProgressLinesToANonTerminalStderr) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_GE(test::progress_lines(r.output, "trials"), 1u) << r.output;
   EXPECT_NE(r.output.find("/3000 trials ("), std::string::npos) << r.output;
-  r = run_opsim(args + " --progress-every 0 -q");
+  r = run_opsim(args + " --progress-every 0 -q --force");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(test::progress_lines(r.output, "trials"), 0u) << r.output;
 }
@@ -455,9 +455,8 @@ TEST(ValidateErrors, EveryErrorOfTwoFilesAtOnceWithExit2) {
   doc["segments"][0]["win_rate"] = 0.3;
   doc["hiring_plan"][0]["count"] = -2;
   doc["pipeline"]["deals"][0]["stage"] = "Closed Won";
-  dir.write(
-      "roster.csv",
-      "id,region,segment,start\nR1,Emea,SMB,2025-01\nR2,NA,SMB,2025-07-28\nR3,NA,SMB,2026-02\n");
+  dir.write("roster.csv",
+            "id,region,segment,start\nR1,Emea,SMB,2025-01\nR2,NA,SMB,2025-13\nR3,NA,SMB,2026-02\n");
   doc["pipeline"]["deals"][0]["owner"] = "R3";
   const std::string path = dir.write("scenario.json", doc.dump(2));
   const auto result = run_opsim("validate " + path);

@@ -60,7 +60,7 @@ TEST(TerritoriesCli, PrintsProgressLinesToANonTerminalStderr) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // One line per finished start but the last (1/4, 2/4, 3/4).
   EXPECT_EQ(progress_lines(r.output, "starts"), 3u) << r.output;
-  r = territories(dir, args + " --progress-every 0 -q");
+  r = territories(dir, args + " --progress-every 0 -q --force");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(progress_lines(r.output, "starts"), 0u) << r.output;
 }
