@@ -34,11 +34,45 @@ bool states_currency(const nlohmann::json& deal_size) {
   return deal_size.is_object() && deal_size.contains("currency");
 }
 
-std::set<std::string> region_currencies(const Scenario& scenario) {
+//! Whether an override sets a whole-horizon deal size for `region` (and `segment`, when it
+//! names one): the shared size is then not read in that region.
+bool overridden_in(const nlohmann::json& document, const std::string& region,
+                   const std::string& segment) {
+  if (!document.contains("overrides") || !document["overrides"].is_array()) return false;
+  for (const auto& item : document["overrides"]) {
+    if (!item.is_object() || item.value("region", std::string()) != region) continue;
+    if (item.contains("segment") && item.value("segment", std::string()) != segment) continue;
+    if (item.contains("from")) continue;  // from a month on: the shared size applies before
+    if (item.contains("set") && item["set"].is_object() && item["set"].contains("deal_size"))
+      return true;
+  }
+  return false;
+}
+
+//! Currencies of the regions that read the shared deal size at `at` (a segment's size is not
+//! read where an override replaces it for that region).
+std::set<std::string> reading_currencies(const nlohmann::json& document, const Scenario& scenario,
+                                         const nlohmann::json::json_pointer& at) {
+  std::string segment;
+  if (at.to_string().rfind("/segments/", 0) == 0) {
+    const auto& item = document.at(at.parent_pointer());
+    segment = item.value("id", std::string());
+  }
   std::set<std::string> codes;
-  for (const Region& region : scenario.regions)
+  for (const Region& region : scenario.regions) {
+    if (!segment.empty() && overridden_in(document, region.id, segment)) continue;
     codes.insert(scenario.fx.currencies[region.currency].code);
+  }
   return codes;
+}
+
+//! A shared size is a trap when a region reads it in a currency other than the reporting one.
+bool read_outside_reporting(const nlohmann::json& document, const Scenario& scenario,
+                            const nlohmann::json::json_pointer& at) {
+  const std::string& reporting = scenario.fx.currencies[scenario.fx.reporting].code;
+  for (const std::string& code : reading_currencies(document, scenario, at))
+    if (code != reporting) return true;
+  return false;
 }
 
 }  // namespace
@@ -77,12 +111,15 @@ void scale_deal_size(SegmentParams& params, double factor) {
 
 std::optional<std::string> currency_trap_note(const nlohmann::json& document,
                                               const Scenario& scenario) {
-  const auto codes = region_currencies(scenario);
-  if (codes.size() < 2) return std::nullopt;
   std::vector<std::string> places;
+  std::set<std::string> codes;
   for_each_shared_deal_size(document, [&](const nlohmann::json::json_pointer& at) {
-    if (!states_currency(document.at(at))) places.push_back(at.to_string());
+    if (states_currency(document.at(at)) || !read_outside_reporting(document, scenario, at)) return;
+    places.push_back(at.to_string());
+    const auto reading = reading_currencies(document, scenario, at);
+    codes.insert(reading.begin(), reading.end());
   });
+  if (codes.size() < 2) return std::nullopt;
   if (places.empty()) return std::nullopt;
   return fmt::format(
       "schema_version 1: the shared deal sizes at {} are read in each region's own currency "
@@ -101,7 +138,8 @@ nlohmann::json upgrade_document(const nlohmann::json& document, const Scenario& 
     all_reporting = all_reporting && region.currency == scenario.fx.reporting;
   if (all_reporting) return upgraded;  // reporting and regional currency are the same
   for_each_shared_deal_size(document, [&](const nlohmann::json::json_pointer& at) {
-    if (!states_currency(document.at(at))) upgraded[at]["currency"] = "local";
+    if (!states_currency(document.at(at)) && read_outside_reporting(document, scenario, at))
+      upgraded[at]["currency"] = "local";
   });
   return upgraded;
 }

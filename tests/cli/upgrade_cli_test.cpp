@@ -141,5 +141,25 @@ TEST(FromExportsExample, ValidatesAndRunsFromTheRawExports) {
               HasSubstr("19 seats"));
 }
 
+// A shared size that an override replaces in every region of another currency is read only in
+// the reporting currency: no note (global_saas sets each non-USD region's deal sizes itself).
+// Twin: with EMEA's SMB override no longer setting a deal size, the SMB size is read in EUR too.
+TEST(UpgradeCli, CurrencyNoteOnlyWhereASharedSizeIsReadInAnotherCurrency) {
+  const std::string base = (test::source_dir() / "scenarios" / "global_saas.json").string();
+  const auto clean = run_opsim("validate " + base);
+  EXPECT_EQ(clean.exit_code, 0) << clean.output;
+  EXPECT_THAT(clean.output, Not(HasSubstr("schema_version 1:")));
+
+  TempDir dir;
+  const nlohmann::json twin = {
+      {"extends", base},
+      {"patches",
+       {{{"op", "replace"}, {"path", "/overrides/0/set"}, {"value", {{"win_rate", 0.2}}}}}}};
+  const std::string path = dir.write("twin.json", twin.dump(2));
+  const auto noted = run_opsim("validate " + path);
+  EXPECT_EQ(noted.exit_code, 0) << noted.output;
+  EXPECT_THAT(noted.output, HasSubstr("the shared deal sizes at /segments/0/deal_size are read"));
+}
+
 }  // namespace
 }  // namespace opsim
