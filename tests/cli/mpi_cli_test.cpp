@@ -91,6 +91,24 @@ TEST(MpiCli, CompareAndSweepGiveTheSingleProcessDatasets) {
   }
 }
 
+// `opsim drivers` splits every run's trials (the pick-freeze runs, the tornado variants and
+// each step of the --solve search, whose P(reach) rank 0 broadcasts) across ranks.
+TEST(MpiCli, DriversGiveTheSingleProcessDatasets) {
+  OPSIM_REQUIRE_OR_SKIP(
+      have_mpirun(),
+      "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
+  test::TempDir dir;
+  const std::string args = fmt::format(
+      "drivers {} --trials 300 --region NA --solve /segments/0/win_rate --solve-range 0.05:0.9 "
+      "--for-probability 0.5 -q",
+      fixture());
+  auto one = test::run_opsim(fmt::format("{} -o {}", args, (dir / "single.h5").string()));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  auto r = mpirun(2, fmt::format("{} --threads 1 -o {}", args, (dir / "mpi.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(compare(dir / "single.h5", dir / "mpi.h5"), 0);
+}
+
 // Quotas and the compensation pass split their trials across ranks too: the quota solve on
 // rank 0 sees every trial, and the payouts of each rank's trials are gathered in order.
 TEST(MpiCli, QuotasWithCompensationGiveTheSingleProcessDatasets) {
