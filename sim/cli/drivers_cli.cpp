@@ -198,6 +198,10 @@ void drivers_command(const DriversArgs& args) {
     } else if (args.for_probability) {
       throw_input("--for-probability: give the parameter to solve for with --solve POINTER");
     }
+    if (args.trials.value_or(scenario.simulation.trials) < 2) {
+      throw_input("{}: /simulation/trials: {} trial; drivers needs at least 2 (give --trials)",
+                  args.scenario, scenario.simulation.trials);
+    }
     OutputPlan plan(args.force);
     add_scenario_inputs(plan, scenario);
     plan.add_output(args.output, "-o", OutputKind::seekable);
@@ -250,7 +254,13 @@ void drivers_command(const DriversArgs& args) {
   }
   if (!args.no_sources) {
     result.sources = estimate_sources(
-        table, y, result.trials, [&](const TrialRemap* remap) { return run(scenario, remap); });
+        table, y, result.trials, [&](const TrialRemap* remap) { return run(scenario, remap); },
+        [](bool mine) {
+          // Rank 0 learns whether any rank drew the source (a rank may hold no trial).
+          std::vector<std::uint64_t> drawn{mine ? 1U : 0U};
+          mpi::sum_on_root(drawn);
+          return drawn[0] > 0;
+        });
   }
 
   // A variant document: built and run with the base's seed. An invalid variant (the group
@@ -361,7 +371,9 @@ void add_drivers_command(CLI::App& app) {
       "What drives the forecast: sources of uncertainty, a tornado of the assumptions and what "
       "it would take to reach a target");
   command->add_option("scenario", args->scenario, "Scenario file")->required();
-  add_trials_option(command, args->trials, "Trials per run (overrides the scenario)");
+  // Variances and paired differences need two trials at least.
+  add_trials_option(command, args->trials, "Trials per run (overrides the scenario; at least 2)",
+                    100'000'000, 2);
   add_seed_option(command, args->seed, "Random seed shared by every run");
   add_threads_option(command, args->threads);
   command->add_option("--metric", args->metric, "Metric explained (default new_bookings)");

@@ -131,13 +131,16 @@ VarianceShare first_order_share(const std::vector<double>& y, const std::vector<
 
 std::vector<SourceShare> estimate_sources(
     const SourceTable& table, const std::vector<double>& y, std::uint64_t trials,
-    const std::function<std::vector<double>(const TrialRemap*)>& run) {
+    const std::function<std::vector<double>(const TrialRemap*)>& run,
+    const std::function<bool(bool)>& drawn_anywhere) {
   std::vector<SourceShare> shares;
   for (std::size_t s = 0; s < table.sources().size(); ++s) {
     if (!table.may_draw(s)) continue;
     const PickFreezeRemap remap(table, static_cast<int>(s), trials);
     const std::vector<double> y_s = run(&remap);
-    if (y.empty() || !remap.kept_was_drawn()) continue;  // another rank, or not in the model
+    const bool drawn =
+        drawn_anywhere ? drawn_anywhere(remap.kept_was_drawn()) : remap.kept_was_drawn();
+    if (y.empty() || !drawn) continue;  // another rank, or not in the model
     shares.push_back({table.sources()[s].name, first_order_share(y, y_s)});
   }
   std::stable_sort(shares.begin(), shares.end(), [](const SourceShare& a, const SourceShare& b) {

@@ -96,9 +96,12 @@ struct SourceShare {
 //! on MPI ranks other than 0, which return an empty list) and estimates every source's share
 //! against the base `y`. Sources never drawn (absent from the scenario) are left out. Sorted by
 //! share, largest first.
+//! `drawn_anywhere(mine)` combines this process's "the source was drawn" with the other ranks'
+//! (under MPI a rank may hold no trial); default: this process alone.
 std::vector<SourceShare> estimate_sources(
     const SourceTable& table, const std::vector<double>& y, std::uint64_t trials,
-    const std::function<std::vector<double>(const TrialRemap*)>& run);
+    const std::function<std::vector<double>(const TrialRemap*)>& run,
+    const std::function<bool(bool)>& drawn_anywhere = {});
 
 //! A paired low/high pair of runs against the base, for one tornado row.
 struct Swing {

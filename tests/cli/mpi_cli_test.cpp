@@ -107,6 +107,13 @@ TEST(MpiCli, DriversGiveTheSingleProcessDatasets) {
   auto r = mpirun(2, fmt::format("{} --threads 1 -o {}", args, (dir / "mpi.h5").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(compare(dir / "single.h5", dir / "mpi.h5"), 0);
+  // Fewer trials than ranks: a rank without trials still says which sources were drawn.
+  const std::string few = fmt::format("drivers {} --trials 2 --no-tornado -q", fixture());
+  one = test::run_opsim(fmt::format("{} -o {}", few, (dir / "few.h5").string()));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  r = mpirun(3, fmt::format("{} --threads 1 -o {}", few, (dir / "few-mpi.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(compare(dir / "few.h5", dir / "few-mpi.h5"), 0);
 }
 
 // Quotas and the compensation pass split their trials across ranks too: the quota solve on
