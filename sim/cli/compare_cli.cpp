@@ -77,6 +77,25 @@ std::string scenario_name(const Scenario& s) {
   return s.name.empty() ? std::filesystem::path(s.source).stem().string() : s.name;
 }
 
+//! The unit of a metric's values: the reporting currency for amounts, else what it counts.
+std::string metric_unit(const Scenario& scenario, const std::string& metric) {
+  switch (static_cast<Metric>(metric_of(metric))) {
+    case Metric::opportunities:
+    case Metric::wins:
+    case Metric::pipeline_wins:
+    case Metric::hires:
+    case Metric::departures:
+    case Metric::headcount:
+      return "count";
+    case Metric::won_cycle_months:
+      return "months";
+    case Metric::ramped_fte:
+      return "FTE";
+    default:
+      return reporting_currency(scenario);
+  }
+}
+
 //! A paired difference whose every trial is zero: the scenarios agree on this cell.
 bool identical(const PairedCell& x) {
   return x.mean == 0 && x.se == 0 && x.p5 == 0 && x.p95 == 0 && x.p_better == 0;
@@ -98,17 +117,17 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
   std::vector<FolderFile> files = economics_csv_files(base, layout, economics, return_threshold);
   files.push_back(
       {"differences.csv", [&](std::ostream& out) {
-         out << "alternative,period,region,segment,metric,mean_difference,se,p5,p50,p95,p_"
-                "alternative_"
-                "better,se_independent,variance_reduction,note\n";
+         out << "alternative,period,region,segment,metric,unit,mean_difference,se,p5,p50,p95,p_"
+                "alternative_better,se_independent,variance_reduction,note\n";
+         const std::string unit = metric_unit(base, metric);
          for (const auto& c : comparisons) {
            for (std::size_t p = 0; p < layout.periods.size(); ++p) {
              for (int r = 0; r < layout.regions; ++r) {
                for (int s = 0; s < layout.segments; ++s) {
                  const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
                  // Undefined (a variance reduction of identical scenarios: 0 / 0) is left empty.
-                 out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name,
-                                    layout.periods[p].label, regions[r], segments[s], metric,
+                 out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name,
+                                    layout.periods[p].label, regions[r], segments[s], metric, unit,
                                     csv_number(x.mean, 2), csv_number(x.se, 2), csv_number(x.p5, 2),
                                     csv_number(x.p50, 2), csv_number(x.p95, 2),
                                     csv_number(x.p_better, 4), csv_number(x.se_independent, 2),
@@ -119,20 +138,21 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
            }
          }
        }});
-  files.push_back(
-      {"targets.csv", [&](std::ostream& targets) {
-         targets << "scenario,metric,period,region,segment,target,probability,standard_error\n";
-         for (const auto& [name, summary] : summaries) {
-           for (const auto& t : summary.targets) {
-             targets << fmt::format("{},{},{},{},{},{},{},{}\n", name, t.target.metric,
-                                    layout.periods[t.period].label,
-                                    t.target.region < 0 ? "total" : regions[t.target.region],
-                                    t.target.segment < 0 ? "total" : segments[t.target.segment],
-                                    csv_number(t.target.amount, 2), csv_number(t.probability, 4),
-                                    csv_number(t.standard_error, 4));
-           }
-         }
-       }});
+  files.push_back({"targets.csv", [&](std::ostream& targets) {
+                     targets << "scenario,metric,period,region,segment,target,currency,probability,"
+                                "standard_error\n";
+                     for (const auto& [name, summary] : summaries) {
+                       for (const auto& t : summary.targets) {
+                         targets << fmt::format(
+                             "{},{},{},{},{},{},{},{},{}\n", name, t.target.metric,
+                             layout.periods[t.period].label,
+                             t.target.region < 0 ? "total" : regions[t.target.region],
+                             t.target.segment < 0 ? "total" : segments[t.target.segment],
+                             csv_number(t.target.amount, 2), reporting_currency(base),
+                             csv_number(t.probability, 4), csv_number(t.standard_error, 4));
+                       }
+                     }
+                   }});
   write_folder_files(dir, files);
 }
 
@@ -194,6 +214,8 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
   write_hdf5_document(path, [&](H5::H5File& file) {
     H5::Group root = file.openGroup("/");
     string_attribute(root, "metric", metric);
+    // Every amount of the file (differences of a money metric, targets, costs) is in it.
+    string_attribute(root, "currency", reporting_currency(base));
     string_attribute(root, "base_scenario_sha256", base.sha256);
     string_attribute(root, "seed", std::to_string(seed));
     string_attribute(root, "trials", std::to_string(trials));
@@ -218,7 +240,7 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
       field("se_independent", &PairedCell::se_independent);
       field("variance_reduction", &PairedCell::variance_reduction);
     }
-    write_economics_hdf5(file, layout, economics, return_threshold);
+    write_economics_hdf5(file, base, layout, economics, return_threshold);
   });
 }
 
@@ -320,9 +342,9 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
   const auto regions = region_labels(base);
   const int k = metric_index(metric);
   std::string text = fmt::format(
-      "\n{}, mean per fiscal year and region (all segments); differences paired with common "
-      "random numbers\n",
-      metric);
+      "\n{} in {}, mean per fiscal year and region (all segments); differences paired with\n"
+      "common random numbers\n",
+      metric, metric_unit(base, metric));
   // Scenario names are long: columns carry a short key, and a legend names each scenario.
   auto key = [](std::size_t i) { return i == 0 ? std::string("base") : fmt::format("alt{}", i); };
   for (std::size_t i = 0; i < summaries.size(); ++i)
@@ -428,14 +450,17 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   for (const auto& t : summaries.front().second.targets)
     target_names.push_back(target_name(t, layout, region_labels(base.scenario)));
   bool with_costs = !base.costs.empty();
-  const std::vector<double> base_cost = trial_costs(base.costs, base.scenario, base.paired);
+  // Compensation quotas are the base's (the plan of record), for every scenario.
+  const CompQuotas quotas = comp_quotas(base.scenario, base.paired);
+  const std::vector<double> base_cost =
+      trial_costs(base.costs, base.scenario, base.paired, seed, quotas);
   std::vector<Economics> economics;
   for (const auto& alt : alternatives) {
     with_costs = with_costs || !alt.costs.empty();
-    economics.push_back(compare_economics(alt.name, base.paired, base_cost, alt.paired,
-                                          trial_costs(alt.costs, alt.scenario, alt.paired), metric,
-                                          args.return_threshold, summaries.front().second.targets,
-                                          target_names));
+    economics.push_back(
+        compare_economics(alt.name, base.paired, base_cost, alt.paired,
+                          trial_costs(alt.costs, alt.scenario, alt.paired, seed, quotas), metric,
+                          args.return_threshold, summaries.front().second.targets, target_names));
   }
   if (!args.output.empty())
     write_comparison_hdf5(args.output, base.scenario, layout, comparisons, args.metric, seed,
@@ -578,9 +603,11 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   ProgressBar progress(trials * (1 + variants), !args.quiet && mpi::rank() == 0);
   base.costs = load_costs(base.scenario, document);
   base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
-  const std::vector<double> base_cost = mpi::rank() == 0
-                                            ? trial_costs(base.costs, base.scenario, base.paired)
-                                            : std::vector<double>();
+  const CompQuotas quotas =
+      mpi::rank() == 0 ? comp_quotas(base.scenario, base.paired) : CompQuotas();
+  const std::vector<double> base_cost =
+      mpi::rank() == 0 ? trial_costs(base.costs, base.scenario, base.paired, seed, quotas)
+                       : std::vector<double>();
 
   struct Row {
     std::vector<double> values;
@@ -609,9 +636,9 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     const RunResult result = run_arm(scenario, trials, seed, threads, &progress);
     if (mpi::rank() != 0) continue;
     const bool with_costs = !base.costs.empty() || !costs.empty();
-    const Economics economics = compare_economics("variant", base.paired, base_cost, result,
-                                                  trial_costs(costs, scenario, result), metric,
-                                                  args.return_threshold, {}, {});
+    const Economics economics = compare_economics(
+        "variant", base.paired, base_cost, result,
+        trial_costs(costs, scenario, result, seed, quotas), metric, args.return_threshold, {}, {});
     const Summary summary = summarise(scenario, result);
     const ResultLayout& layout = result.layout;
     const ScenarioComparison diff = compare_paired("variant", base.paired, result, result, metric);

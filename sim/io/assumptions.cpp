@@ -13,6 +13,10 @@
 
 namespace opsim {
 
+bool read_by_cost_loader(const std::string& pointer) {
+  return pointer.rfind("/costs/", 0) == 0 || pointer.rfind("/plan/", 0) == 0;
+}
+
 namespace {
 
 using Family = Distribution::Family;
@@ -28,8 +32,10 @@ constexpr std::string_view kFixedRoots[] = {"/horizon", "/actuals", "/targets", 
 constexpr std::string_view kStructuralRoots[] = {"/roster/", "/hiring_plan/", "/pipeline/",
                                                  "/installed_base/", "/territory_potential/"};
 
+//! Every distribution in `value` but those the cost loader reads (read_by_cost_loader).
 void collect(const json& value, const json::json_pointer& at,
              std::vector<std::pair<json::json_pointer, const json*>>& out) {
+  if (!at.empty() && read_by_cost_loader(at.to_string() + "/")) return;
   if (value.is_object()) {
     if (value.contains("dist")) {
       out.emplace_back(at, &value);
@@ -41,7 +47,9 @@ void collect(const json& value, const json::json_pointer& at,
   }
 }
 
-Distribution parse_distribution(const JsonNode& node) {
+}  // namespace
+
+Distribution read_distribution(const JsonNode& node) {
   const std::string family = node.at("dist").string();
   Distribution d;
   auto bounds = [&](double lo, double hi) {
@@ -87,6 +95,8 @@ Distribution parse_distribution(const JsonNode& node) {
   }
   return d;
 }
+
+namespace {
 
 std::string show_range(const NumberUse& use) {
   auto end = [](double v) { return std::isfinite(v) ? format_user_value(v) : std::string(); };
@@ -145,7 +155,7 @@ Scenario build_uncertain_scenario(const json& document, const std::string& file,
       if (pointer.to_string().rfind(root, 0) == 0)
         node.fail("{} is not an assumption and cannot be a distribution", root.substr(1));
     }
-    parameters.push_back({pointer.to_string(), parse_distribution(node)});
+    parameters.push_back({pointer.to_string(), read_distribution(node)});
   }
   // Every build below reads the CSV files from this cache, which the per-trial builds keep.
   auto own_cache = cache ? std::make_shared<CsvCache>(*cache) : std::make_shared<CsvCache>();

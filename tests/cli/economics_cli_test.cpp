@@ -48,11 +48,16 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
       fmt::format("compare {} {} --trials 400 --return-threshold 2 --csv {} -o {}", base_path,
                   alt_path, (dir / "csv").string(), (dir / "cmp.h5").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("Costs and return"), std::string::npos) << r.output;
+  // The reporting currency is named wherever money is shown.
+  EXPECT_NE(r.output.find("Costs and return in USD"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("new_bookings in USD"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Paired change in P(reach)"), std::string::npos) << r.output;
   const std::string csv = read_text(dir / "csv/economics.csv");
   // EMEA FY2027: 1,000 once + 6 x 500 = 4,000 exactly, with no error.
-  EXPECT_NE(csv.find(",FY2027,EMEA,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",FY2027,EMEA,USD,"), std::string::npos) << csv;
+  EXPECT_EQ(csv.rfind("alternative,period,region,currency,bookings_base,", 0), 0u) << csv;
+  EXPECT_NE(read_text(dir / "csv/differences.csv").find(",new_bookings,USD,"), std::string::npos);
+  EXPECT_NE(read_text(dir / "csv/targets.csv").find(",365000.00,USD,"), std::string::npos);
   EXPECT_NE(csv.find(",0.00,4000.00,"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",4000.00,0.00,"), std::string::npos) << csv;
   EXPECT_NE(read_text(dir / "csv/target_changes.csv").find("alternative,target,p_reach_base"),
@@ -60,6 +65,13 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
   H5::H5File file((dir / "cmp.h5").string(), H5F_ACC_RDONLY);
   EXPECT_TRUE(file.nameExists("/alternative_1/economics/cost_difference"));
   EXPECT_TRUE(file.nameExists("/alternative_1/economics/target_probability_change_se"));
+  for (const H5::Group& group : {file.openGroup("/"), file.openGroup("/alternative_1/economics")}) {
+    ASSERT_TRUE(group.attrExists("currency"));
+    std::string currency;
+    const H5::Attribute attribute = group.openAttribute("currency");
+    attribute.read(attribute.getStrType(), currency);
+    EXPECT_EQ(currency, "USD");
+  }
 }
 
 TEST(EconomicsCli, SweepOfACostPricesEachVariantPerRegion) {
