@@ -334,7 +334,15 @@ std::vector<XlsxTable> comparison_workbook(
   return {summary, targets, differences};
 }
 
-//! Scenarios side by side: one column per scenario, then each alternative's difference.
+//! Scenarios per block of the means and P(reach) tables, alternatives per block of the
+//! differences: every line fits 100 columns however many scenarios are compared.
+constexpr std::size_t kScenariosPerBlock = 7;
+constexpr std::size_t kTargetScenariosPerBlock = 4;
+constexpr std::size_t kDifferencesPerBlock = 2;
+
+//! Scenarios side by side: the means per fiscal year and region, then each alternative's paired
+//! difference, then each scenario's P(reach) of every target (the paired changes in P(reach)
+//! follow in economics_table).
 std::string comparison_table(const Scenario& base, const ResultLayout& layout,
                              const std::vector<ScenarioComparison>& comparisons,
                              const std::string& metric,
@@ -349,24 +357,43 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
   auto key = [](std::size_t i) { return i == 0 ? std::string("base") : fmt::format("alt{}", i); };
   for (std::size_t i = 0; i < summaries.size(); ++i)
     text += fmt::format("  {:<5} = {}\n", key(i), summaries[i].first);
-  text += fmt::format("{:<8} {:<7}", "period", "region");
-  for (std::size_t i = 0; i < summaries.size(); ++i) text += fmt::format(" {:>10}", key(i));
-  for (std::size_t i = 0; i < comparisons.size(); ++i)
-    text += fmt::format(" {:>18} {:>9} {:>8}", key(i + 1) + " - base", "P(better)", "var.red.");
-  text += "\n";
-  std::vector<std::string> partial;
-  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-    const Period& period = layout.periods[p];
-    if (period.quarter != 0) continue;
-    if (period.partial()) partial.push_back(period.display_label());
-    for (int r = 0; r < layout.regions; ++r) {
+  auto end_line = [&] {
+    text.erase(text.find_last_not_of(' ') + 1);
+    text += "\n";
+  };
+  // Each block: a header, then one line per fiscal year and region.
+  auto rows = [&](const std::string& header, auto&& cells) {
+    text += fmt::format("\n{:<8} {:<7}{}\n", "period", "region", header);
+    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+      const Period& period = layout.periods[p];
+      if (period.quarter != 0) continue;
+      for (int r = 0; r < layout.regions; ++r) {
+        text +=
+            fmt::format("{:<8} {:<7}", period.label + (period.partial() ? "*" : ""), regions[r]);
+        cells(p, r);
+        end_line();
+      }
+    }
+  };
+  for (std::size_t first = 0; first < summaries.size(); first += kScenariosPerBlock) {
+    const std::size_t last = std::min(summaries.size(), first + kScenariosPerBlock);
+    std::string header;
+    for (std::size_t i = first; i < last; ++i) header += fmt::format(" {:>10}", key(i));
+    rows(header, [&](std::size_t p, int r) {
       const std::size_t c = p * layout.cells() + layout.cell(r, layout.segments - 1, k);
-      text += fmt::format("{:<8} {:<7}", period.label + (period.partial() ? "*" : ""), regions[r]);
-      for (const auto& entry : summaries)
-        text += fmt::format(" {:>10}", format_amount(entry.second.period_mean[c]));
-      for (const auto& comparison : comparisons) {
+      for (std::size_t i = first; i < last; ++i)
+        text += fmt::format(" {:>10}", format_amount(summaries[i].second.period_mean[c]));
+    });
+  }
+  for (std::size_t first = 0; first < comparisons.size(); first += kDifferencesPerBlock) {
+    const std::size_t last = std::min(comparisons.size(), first + kDifferencesPerBlock);
+    std::string header;
+    for (std::size_t i = first; i < last; ++i)
+      header += fmt::format(" {:>18} {:>9} {:>8}", key(i + 1) + " - base", "P(better)", "var.red.");
+    rows(header, [&](std::size_t p, int r) {
+      for (std::size_t i = first; i < last; ++i) {
         const PairedCell& x =
-            comparison.cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
+            comparisons[i].cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
         if (identical(x)) {
           text += fmt::format(" {:>18} {:>9} {:>8}", "identical", "", "");
         } else {
@@ -378,44 +405,36 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
                                   : "n/a");
         }
       }
-      text.erase(text.find_last_not_of(' ') + 1);
-      text += "\n";
-    }
+    });
   }
-  for (const auto& label : partial) text += fmt::format("* {}\n", label);
-  if (!summaries.front().second.targets.empty()) {
-    text += fmt::format("\n{:<34}", "P(reach) ±SE");
-    for (std::size_t i = 0; i < summaries.size(); ++i) text += fmt::format(" {:>13}", key(i));
-    for (std::size_t a = 1; a < summaries.size(); ++a)
-      text += fmt::format(" {:>13}", key(a) + " - base");
+  for (const Period& period : layout.periods) {
+    if (period.quarter == 0 && period.partial())
+      text += fmt::format("* {}\n", period.display_label());
+  }
+  const auto& reference = summaries.front().second.targets;
+  for (std::size_t first = 0; !reference.empty() && first < summaries.size();
+       first += kTargetScenariosPerBlock) {
+    const std::size_t last = std::min(summaries.size(), first + kTargetScenariosPerBlock);
+    text += fmt::format("\n{:<40}", "P(reach) ±SE");
+    for (std::size_t i = first; i < last; ++i) text += fmt::format(" {:>13}", key(i));
     text += "\n";
-    const auto& reference = summaries.front().second.targets;
     for (std::size_t i = 0; i < reference.size(); ++i) {
       const Period& period = layout.periods[reference[i].period];
       text += fmt::format(
-          "{:<34}", target_name(reference[i], layout, regions) + (period.partial() ? "*" : ""));
+          "{:<40}", target_name(reference[i], layout, regions) + (period.partial() ? "*" : ""));
       // Alternatives may set other targets: match by cell, "-" where a scenario lacks it.
-      auto find = [&](const Summary& summary) -> const TargetResult* {
-        for (const auto& t : summary.targets) {
-          if (t.cell == reference[i].cell && t.target.amount == reference[i].target.amount)
-            return &t;
+      for (std::size_t s = first; s < last; ++s) {
+        const TargetResult* t = nullptr;
+        for (const auto& candidate : summaries[s].second.targets) {
+          if (candidate.cell == reference[i].cell &&
+              candidate.target.amount == reference[i].target.amount)
+            t = &candidate;
         }
-        return nullptr;
-      };
-      for (const auto& entry : summaries) {
-        const TargetResult* t = find(entry.second);
         text += fmt::format(" {:>13}", t ? fmt::format("{} ±{:.1f}", format_percent(t->probability),
                                                        100 * t->standard_error)
                                          : "-");
       }
-      for (std::size_t a = 1; a < summaries.size(); ++a) {
-        const TargetResult* t = find(summaries[a].second);
-        const double d = t ? t->probability - reference[i].probability : 0.0;
-        text += fmt::format(" {:>13}", !t       ? "-"
-                                       : d == 0 ? "same"
-                                                : fmt::format("{:+.1f} pts", 100 * d));
-      }
-      text += "\n";
+      end_line();
     }
   }
   return text;
@@ -478,11 +497,13 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
         "{}", economics_table(base.scenario, layout, economics, args.return_threshold, with_costs));
     // Scenarios with distributions: say so, and which parameters were drawn per trial.
     for (std::size_t i = 0; i <= alternatives.size(); ++i) {
-      const Scenario& s = i == 0 ? base.scenario : alternatives[i - 1].scenario;
-      if (s.uncertain.empty()) continue;
+      const Arm& arm = i == 0 ? base : alternatives[i - 1];
+      std::vector<std::string> lines = describe_assumptions(arm.scenario);
+      for (std::string& line : describe_uncertain_costs(arm.costs)) lines.push_back(line);
+      if (lines.empty()) continue;
       fmt::print("\n{} is a forecast with assumption uncertainty; drawn once per trial:\n",
                  i == 0 ? std::string("base") : fmt::format("alt{}", i));
-      for (const std::string& line : describe_assumptions(s)) fmt::print("  {}\n", line);
+      for (const std::string& line : lines) fmt::print("  {}\n", line);
     }
   }
 }

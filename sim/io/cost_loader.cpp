@@ -3,6 +3,8 @@
 #include <cmath>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "sim/io/assumptions.hpp"
 #include "sim/io/json_reader.hpp"
 #include "sim/io/number_format.hpp"
@@ -150,6 +152,19 @@ CostModel load_costs(const Scenario& scenario, const nlohmann::json& document) {
   }
   model.comp = parse_comp_spec(document, scenario);
   return model;
+}
+
+std::vector<std::string> describe_uncertain_costs(const CostModel& costs) {
+  std::vector<std::string> lines;
+  auto describe = [&](const CostAmount& amount) {
+    if (amount.uncertain) {
+      lines.push_back(fmt::format("{}: {}", amount.uncertain->pointer,
+                                  describe_distribution(amount.uncertain->distribution)));
+    }
+  };
+  for (const CostLine& line : costs.lines) describe(line.one_off), describe(line.monthly);
+  for (const HireCostRate& rate : costs.hires) describe(rate.per_hire), describe(rate.monthly);
+  return lines;
 }
 
 }  // namespace opsim

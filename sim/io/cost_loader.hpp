@@ -17,4 +17,7 @@ namespace opsim {
 //! `document`: the scenario's resolved document (read_scenario_document).
 CostModel load_costs(const Scenario& scenario, const nlohmann::json& document);
 
+//! One line per uncertain cost amount, "/costs/0/monthly: pert(...)" (empty when none).
+std::vector<std::string> describe_uncertain_costs(const CostModel& costs);
+
 }  // namespace opsim

@@ -5,8 +5,10 @@
 #include <H5Cpp.h>
 
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/test_support.hpp"
@@ -72,6 +74,49 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
     attribute.read(attribute.getStrType(), currency);
     EXPECT_EQ(currency, "USD");
   }
+}
+
+//! Display columns of the widest line (UTF-8: a code point is one column).
+std::size_t widest_line(const std::string& text) {
+  std::size_t widest = 0, current = 0;
+  for (unsigned char c : text) {
+    if (c == '\n') {
+      widest = std::max(widest, current);
+      current = 0;
+    } else if ((c & 0xC0) != 0x80) {
+      ++current;
+    }
+  }
+  return std::max(widest, current);
+}
+
+TEST(EconomicsCli, CompareTerminalOutputFitsOneHundredColumns) {
+  // Three alternatives with costs, a partial year and long scenario names: every line of the
+  // terminal output (means, differences, P(reach), costs, target changes) fits 100 columns.
+  test::TempDir dir;
+  nlohmann::json base = two_regions();
+  base["horizon"]["months"] = 14;
+  base["name"] = std::string(80, 'b');
+  std::vector<std::string> paths{dir.write("base.json", base.dump())};
+  for (int i = 1; i <= 3; ++i) {
+    nlohmann::json alt = base;
+    alt["name"] = std::string(80, 'a');
+    alt["costs"] = {{{"id", "p"}, {"region", "EMEA"}, {"monthly", 1'234'567 * i}}};
+    alt["overrides"] = {{{"region", "EMEA"}, {"set", {{"win_rate", 0.3 + 0.01 * i}}}}};
+    paths.push_back(dir.write(fmt::format("alt{}.json", i), alt.dump()));
+  }
+  const auto r = test::run_opsim(fmt::format("compare {} --trials 100", fmt::join(paths, " ")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Costs and return in USD"), std::string::npos) << r.output;
+  ASSERT_NE(r.output.find("\nnew_bookings in USD"), std::string::npos) << r.output;
+  const std::string table = r.output.substr(r.output.find("\nnew_bookings in USD"));
+  // The legend names scenarios in full (a name is as long as its author made it).
+  std::string body;
+  std::istringstream lines(table);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(" = ") == std::string::npos) body += line + "\n";
+  EXPECT_LE(widest_line(body), 100u) << body;
+  EXPECT_EQ(widest_line(std::string(101, 'x') + "\n"), 101u);  // the measure can fail
 }
 
 TEST(EconomicsCli, SweepOfACostPricesEachVariantPerRegion) {
