@@ -169,7 +169,7 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
       row("  return on cost", std::string(), blank, [&](const EconomicsCell& c) {
         if (period.partial()) return std::string("partial year");
         return std::isfinite(c.return_on_cost)
-                   ? fmt::format("{:.2f} ±{:.2f}", c.return_on_cost, c.return_se)
+                   ? fmt::format("{:.2f} ±{:.2g}", c.return_on_cost, c.return_se)
                    : std::string("no extra cost");
       });
       // P(better) of contributions equal in every trial is undefined: a dash.
