@@ -126,11 +126,12 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
                for (int s = 0; s < layout.segments; ++s) {
                  const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
                  // Undefined (a variance reduction of identical scenarios: 0 / 0) is left empty.
-                 out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name,
-                                    layout.periods[p].label, regions[r], segments[s], metric, unit,
-                                    csv_number(x.mean, 2), csv_number(x.se, 2), csv_number(x.p5, 2),
-                                    csv_number(x.p50, 2), csv_number(x.p95, 2),
-                                    csv_number(x.p_better, 4), csv_number(x.se_independent, 2),
+                 out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                                    csv_text(c.name), layout.periods[p].label, regions[r],
+                                    segments[s], metric, unit, csv_number(x.mean, 2),
+                                    csv_number(x.se, 2), csv_number(x.p5, 2), csv_number(x.p50, 2),
+                                    csv_number(x.p95, 2), csv_number(x.p_better, 4),
+                                    csv_number(x.se_independent, 2),
                                     identical(x) ? "" : csv_number(x.variance_reduction, 4),
                                     identical(x) ? "identical" : layout.periods[p].coverage());
                }
@@ -144,7 +145,7 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
                      for (const auto& [name, summary] : summaries) {
                        for (const auto& t : summary.targets) {
                          targets << fmt::format(
-                             "{},{},{},{},{},{},{},{},{}\n", name, t.target.metric,
+                             "{},{},{},{},{},{},{},{},{}\n", csv_text(name), t.target.metric,
                              layout.periods[t.period].label,
                              t.target.region < 0 ? "total" : regions[t.target.region],
                              t.target.segment < 0 ? "total" : segments[t.target.segment],

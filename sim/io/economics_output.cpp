@@ -34,16 +34,17 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
                    period.partial() && c.cost.mean != 0
                        ? period.coverage() + "; no return on cost for a partial period"
                        : period.coverage();
-               out << fmt::format(
-                   "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", e.name,
-                   period.label, regions[r], currency, csv_number(c.bookings_base, 2),
-                   csv_number(c.bookings_alt, 2), csv_number(c.cost_base, 2),
-                   csv_number(c.cost_alt, 2), csv_number(c.bookings.mean, 2),
-                   csv_number(c.bookings.se, 2), csv_number(c.cost.mean, 2),
-                   csv_number(c.cost.se, 2), csv_number(c.contribution.mean, 2),
-                   csv_number(c.contribution.se, 2), csv_number(c.p_better, 4),
-                   csv_number(c.return_on_cost, 4), csv_number(c.return_se, 4),
-                   format_user_value(return_threshold), csv_number(c.p_return_above, 4), note);
+               out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                                  csv_text(e.name), period.label, regions[r], currency,
+                                  csv_number(c.bookings_base, 2), csv_number(c.bookings_alt, 2),
+                                  csv_number(c.cost_base, 2), csv_number(c.cost_alt, 2),
+                                  csv_number(c.bookings.mean, 2), csv_number(c.bookings.se, 2),
+                                  csv_number(c.cost.mean, 2), csv_number(c.cost.se, 2),
+                                  csv_number(c.contribution.mean, 2),
+                                  csv_number(c.contribution.se, 2), csv_number(c.p_better, 4),
+                                  csv_number(c.return_on_cost, 4), csv_number(c.return_se, 4),
+                                  format_user_value(return_threshold),
+                                  csv_number(c.p_return_above, 4), note);
              }
            }
          }
@@ -52,9 +53,9 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
                      out << "alternative,target,p_reach_base,p_reach_alternative,change,se\n";
                      for (const Economics& e : economics) {
                        for (const TargetChange& t : e.targets) {
-                         out << fmt::format("{},{},{},{},{},{}\n", e.name, t.name,
-                                            csv_number(t.base, 4), csv_number(t.alt, 4),
-                                            csv_number(t.change.mean, 4),
+                         out << fmt::format("{},{},{},{},{},{}\n", csv_text(e.name),
+                                            csv_text(t.name), csv_number(t.base, 4),
+                                            csv_number(t.alt, 4), csv_number(t.change.mean, 4),
                                             csv_number(t.change.se, 4));
                        }
                      }

@@ -5,12 +5,14 @@
 #include <H5Cpp.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/io/csv.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {
@@ -117,6 +119,40 @@ TEST(EconomicsCli, CompareTerminalOutputFitsOneHundredColumns) {
     if (line.find(" = ") == std::string::npos) body += line + "\n";
   EXPECT_LE(widest_line(body), 100u) << body;
   EXPECT_EQ(widest_line(std::string(101, 'x') + "\n"), 101u);  // the measure can fail
+}
+
+TEST(EconomicsCli, BundledDecisionExampleRunsWithHireCompensationAndProgrammeCosts) {
+  // scenarios/decision_*.json answer "20 more EMEA reps or an APAC enablement programme?" with
+  // every kind of cost: NA has no hire window and no programme, so its cost is compensation.
+  test::TempDir dir;
+  const auto scenarios = test::source_dir() / "scenarios";
+  const auto r = test::run_opsim(
+      fmt::format("compare {} {} {} --trials 40 --return-threshold 3 --csv {}",
+                  (scenarios / "decision_base.json").string(),
+                  (scenarios / "decision_emea_hires.json").string(),
+                  (scenarios / "decision_apac_enablement.json").string(), (dir / "csv").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Costs and return in USD"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("/costs/0/monthly: pert(min 40000, mode 50000, max 80000)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("FY2029*"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("partial year"), std::string::npos) << r.output;
+  // Read back as CSV (a scenario name with a comma is quoted, not a ragged row).
+  const CsvTable csv = CsvTable::read((dir / "csv/economics.csv").string());
+  const std::size_t name = csv.require_column("alternative"), period = csv.require_column("period"),
+                    region = csv.require_column("region"), cost = csv.require_column("cost_base");
+  std::set<std::string> priced;
+  for (const CsvRow& row : csv.rows()) {
+    if (csv.text(row, period) != "FY2028" || csv.text(row, region) != "NA") continue;
+    EXPECT_GT(csv.number(row, cost), 1e7) << csv.where(row);  // the NA reps' pay
+    priced.insert(csv.text(row, name));
+  }
+  EXPECT_EQ(priced, (std::set<std::string>{"20 more EMEA Mid-Market reps in H1",
+                                           "APAC enablement programme (+2 win-rate points, "
+                                           "uncertain 0-4)"}));
+  for (const char* file : {"differences.csv", "target_changes.csv", "targets.csv"})
+    EXPECT_NO_THROW((void)CsvTable::read((dir / "csv" / file).string())) << file;
 }
 
 TEST(EconomicsCli, SweepOfACostPricesEachVariantPerRegion) {
