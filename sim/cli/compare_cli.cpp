@@ -217,6 +217,7 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
     string_attribute(root, "metric", metric);
     // Every amount of the file (differences of a money metric, targets, costs) is in it.
     string_attribute(root, "currency", reporting_currency(base));
+    string_attribute(root, "unit", metric_unit(base, metric));  // of the compared metric
     string_attribute(root, "base_scenario_sha256", base.sha256);
     string_attribute(root, "seed", std::to_string(seed));
     string_attribute(root, "trials", std::to_string(trials));

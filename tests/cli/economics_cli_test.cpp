@@ -76,6 +76,12 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
     attribute.read(attribute.getStrType(), currency);
     EXPECT_EQ(currency, "USD");
   }
+  // The report of the comparison names it too.
+  const auto report = test::run_opsim(
+      fmt::format("report {} -o {}", (dir / "cmp.h5").string(), (dir / "report.html").string()));
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_NE(read_text(dir / "report.html").find("new_bookings in USD: mean per fiscal year"),
+            std::string::npos);
 }
 
 //! Display columns of the widest line (UTF-8: a code point is one column).
