@@ -40,9 +40,9 @@ int horizon_month(const Scenario& scenario, const JsonNode& node) {
   return month;
 }
 
-//! An amount (>= 0, reporting currency): a number or a distribution over amounts >= 0 (a normal
-//! is truncated at 0).
-CostAmount read_amount(const JsonNode& node) {
+}  // namespace
+
+CostAmount read_cost_amount(const JsonNode& node) {
   CostAmount amount;
   if (!(node.is_object() && node.has("dist"))) {
     amount.value = node.non_negative();
@@ -65,6 +65,8 @@ CostAmount read_amount(const JsonNode& node) {
   amount.uncertain = UncertainParameter{node.pointer(), d};
   return amount;
 }
+
+namespace {
 
 //! Refuses a distribution anywhere under `node` but at `allowed` members of its objects.
 void refuse_distributions(const JsonNode& node, const std::vector<std::string>& allowed) {
@@ -106,13 +108,13 @@ CostModel load_costs(const Scenario& scenario, const nlohmann::json& document) {
             "a cost needs \"one_off\" (with \"month\") or \"monthly\" (amounts in the "
             "reporting currency)");
       if (auto amount = item.get("one_off")) {
-        line.one_off = read_amount(*amount);
+        line.one_off = read_cost_amount(*amount);
         line.one_off_month = horizon_month(scenario, item.at("month"));
       } else if (item.has("month")) {
         item.at("month").fail("\"month\" belongs to a one-off cost (add \"one_off\")");
       }
       if (auto amount = item.get("monthly")) {
-        line.monthly = read_amount(*amount);
+        line.monthly = read_cost_amount(*amount);
         line.first_month = item.has("from") ? horizon_month(scenario, item.at("from")) : 0;
         line.last_month =
             item.has("to") ? horizon_month(scenario, item.at("to")) : scenario.months() - 1;
@@ -127,20 +129,15 @@ CostModel load_costs(const Scenario& scenario, const nlohmann::json& document) {
   const auto plan = root.get("plan");
   if (plan) refuse_distributions(*plan, {"cost_per_hire", "monthly_cost"});
   if (plan && plan->has("capacity")) {
-    // The windows' amounts may be distributions: the capacity section is parsed at their means.
-    nlohmann::json at_means = document;
-    std::vector<std::pair<CostAmount, CostAmount>> amounts;
+    const auto spec = parse_capacity_spec(document, scenario).windows;
+    std::vector<std::pair<CostAmount, CostAmount>> amounts;  // per window, as written
     const JsonNode windows = plan->at("capacity").at("windows");
     for (std::size_t i = 0; i < windows.size(); ++i) {
       const JsonNode w = windows.at(i);
       amounts.emplace_back(
-          w.has("cost_per_hire") ? read_amount(w.at("cost_per_hire")) : CostAmount{},
-          w.has("monthly_cost") ? read_amount(w.at("monthly_cost")) : CostAmount{});
-      nlohmann::json& item = at_means["plan"]["capacity"]["windows"][i];
-      if (item.contains("cost_per_hire")) item["cost_per_hire"] = amounts.back().first.value;
-      if (item.contains("monthly_cost")) item["monthly_cost"] = amounts.back().second.value;
+          read_cost_amount(w.at("cost_per_hire")),
+          w.has("monthly_cost") ? read_cost_amount(w.at("monthly_cost")) : CostAmount{});
     }
-    const auto spec = parse_capacity_spec(at_means, scenario).windows;
     for (std::size_t i = 0; i < spec.size(); ++i) {
       const plan::HiringWindow& w = spec[i];
       const bool known = std::any_of(model.hires.begin(), model.hires.end(), [&](const auto& h) {

@@ -12,6 +12,7 @@
 #include "sim/base/error.hpp"
 #include "sim/io/cost_loader.hpp"
 #include "sim/io/economics_output.hpp"
+#include "sim/io/plan_loader.hpp"
 #include "tests/scenario_builder.hpp"
 
 namespace opsim {
@@ -289,6 +290,8 @@ TEST(Economics, UncertainHireCostIsDrawnPerTrial) {
   const Arm arm = run_arm(doc, n);
   ASSERT_EQ(arm.costs.hires.size(), 1u);
   ASSERT_TRUE(arm.costs.hires[0].per_hire.uncertain);
+  // `opsim capacity` plans at the mean of an uncertain cost.
+  EXPECT_EQ(parse_capacity_spec(doc, arm.scenario).windows[0].cost_per_hire, 10'000.0);
   const std::size_t fy = test::period_index(arm.result.layout, "FY2027");
   const std::size_t P = arm.result.layout.periods.size();
   std::vector<double> year;
