@@ -199,11 +199,13 @@ Scenario build_uncertain_scenario(const json& document, const std::string& file,
   set_means();  // the normals' truncation moves their means
   if (!parameters.empty()) scenario = build_scenario(*nominal, file, base_dir, own_cache.get());
 
-  // The scenario must be valid over the whole range: each parameter at each finite end.
+  // The scenario must be valid over the whole range: each parameter at each finite end it can
+  // take (a lognormal only approaches its low end, 0, which a positive parameter refuses).
   for (const UncertainParameter& p : parameters) {
     for (auto [end, value] : {std::pair<const char*, double>{"min", p.distribution.support_low()},
                               {"max", p.distribution.support_high()}}) {
       if (!std::isfinite(value)) continue;
+      if (p.distribution.family == Family::lognormal && std::string_view(end) == "min") continue;
       json at_end = *nominal;
       at_end[json::json_pointer(p.pointer)] = value;
       try {

@@ -86,7 +86,9 @@ TEST(DealSize, RejectedLognormalFallsBackToTheEmpiricalWithAWarning) {
   ScenarioRequest request;
   const nlohmann::json doc = calibrated_scenario(fit, request);
   EXPECT_TRUE(doc["segments"][0]["deal_size"].contains("empirical"));
-  // --deal-size lognormal keeps the lognormal, with the sample's mean.
+  // --deal-size lognormal keeps the lognormal, with the sample's mean (written as a number
+  // without the parameter uncertainty, as the mean of its distribution with it).
+  request.parameter_uncertainty = false;
   options.deal_size_model = DealSizeModel::lognormal;
   const Calibration forced = fit_history(bookings_history(amounts), options);
   EXPECT_FALSE(forced.segment_deal_sizes[0].empirical);
