@@ -97,9 +97,18 @@ std::string show_range(const NumberUse& use) {
 }  // namespace
 
 bool has_distributions(const json& document) {
-  std::vector<std::pair<json::json_pointer, const json*>> found;
-  collect(document, json::json_pointer(), found);
-  return !found.empty();
+  // Without building pointers: every trial's rebuild asks this of a document that may hold
+  // long empirical lists.
+  if (document.is_object()) {
+    if (document.contains("dist")) return true;
+    return std::any_of(document.begin(), document.end(),
+                       [](const json& member) { return has_distributions(member); });
+  }
+  if (document.is_array()) {
+    return std::any_of(document.begin(), document.end(),
+                       [](const json& item) { return has_distributions(item); });
+  }
+  return false;
 }
 
 std::string describe_distribution(const Distribution& d) {
