@@ -32,8 +32,8 @@ struct SourceArgs {
   int min_cell = 30;
   std::string currency = "USD";
   std::string deal_size = "auto";
-  bool no_parameter_uncertainty =
-      false;  //!< the forecast at the fitted values, no estimation error
+  //! The forecast at the fitted values, without their estimation error drawn per trial.
+  bool no_parameter_uncertainty = false;
   bool quiet = false;
   bool force = false;  //!< --force: existing output files may be replaced
 };
