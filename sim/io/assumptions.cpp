@@ -97,9 +97,18 @@ std::string show_range(const NumberUse& use) {
 }  // namespace
 
 bool has_distributions(const json& document) {
-  std::vector<std::pair<json::json_pointer, const json*>> found;
-  collect(document, json::json_pointer(), found);
-  return !found.empty();
+  // Without building pointers: every trial's rebuild asks this of a document that may hold
+  // long empirical lists.
+  if (document.is_object()) {
+    if (document.contains("dist")) return true;
+    return std::any_of(document.begin(), document.end(),
+                       [](const json& member) { return has_distributions(member); });
+  }
+  if (document.is_array()) {
+    return std::any_of(document.begin(), document.end(),
+                       [](const json& item) { return has_distributions(item); });
+  }
+  return false;
 }
 
 std::string describe_distribution(const Distribution& d) {
@@ -199,11 +208,13 @@ Scenario build_uncertain_scenario(const json& document, const std::string& file,
   set_means();  // the normals' truncation moves their means
   if (!parameters.empty()) scenario = build_scenario(*nominal, file, base_dir, own_cache.get());
 
-  // The scenario must be valid over the whole range: each parameter at each finite end.
+  // The scenario must be valid over the whole range: each parameter at each finite end it can
+  // take (a lognormal only approaches its low end, 0, which a positive parameter refuses).
   for (const UncertainParameter& p : parameters) {
     for (auto [end, value] : {std::pair<const char*, double>{"min", p.distribution.support_low()},
                               {"max", p.distribution.support_high()}}) {
       if (!std::isfinite(value)) continue;
+      if (p.distribution.family == Family::lognormal && std::string_view(end) == "min") continue;
       json at_end = *nominal;
       at_end[json::json_pointer(p.pointer)] = value;
       try {
