@@ -23,7 +23,8 @@ Distribution read_distribution(const JsonNode& node);
 //! "/plan"), not the scenario: a distribution there is drawn by the costs, not the trials.
 bool read_by_cost_loader(const std::string& pointer);
 
-//! True when some object in `document` has a "dist" member.
+//! True when some object in `document` has a "dist" member, outside the sections the cost
+//! loader reads (read_by_cost_loader).
 bool has_distributions(const nlohmann::json& document);
 
 //! Builds a scenario whose document holds distributions: the scenario at the distributions'
