@@ -19,14 +19,6 @@ double interaction(const DriversResult& r) {
   return 1.0 - sum;
 }
 
-//! CSV text: quoted when it holds a comma or a quote.
-std::string csv_text(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 bool with_target(const DriversResult& r) {
   return r.target.has_value();
 }
