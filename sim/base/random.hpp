@@ -150,18 +150,32 @@ class TrialRng {
   int position_ = 4;
 };
 
+//! Maps the trial index a stream is keyed by to another, per stream and entity: the pick-freeze
+//! estimator of `opsim drivers` keeps one source's streams at trial t and moves every other
+//! stream to an independent trial. Ordinary runs have none.
+class TrialRemap {
+ public:
+  virtual ~TrialRemap() = default;
+  //! The trial whose numbers (stream, entity) draws in place of `trial`. Thread-safe.
+  virtual std::uint64_t trial(StreamId stream, std::uint64_t trial, std::uint64_t entity) const = 0;
+};
+
 //! Builds the forecast engine's streams for one run; cheap to copy into every task.
 class StreamFactory {
  public:
-  explicit StreamFactory(std::uint64_t seed) : seed_(seed) {}
+  //! `remap` (may be null) must outlive the factory and its copies.
+  explicit StreamFactory(std::uint64_t seed, const TrialRemap* remap = nullptr)
+      : seed_(seed), remap_(remap) {}
   TrialRng operator()(StreamId stream, std::uint64_t trial, std::uint64_t entity,
                       std::uint64_t slot_value = 0) const {
+    if (remap_ != nullptr) trial = remap_->trial(stream, trial, entity);
     return TrialRng(seed_, stream, trial, entity, slot_value);
   }
   std::uint64_t seed() const { return seed_; }
 
  private:
   std::uint64_t seed_;
+  const TrialRemap* remap_;
 };
 
 //! Name of the territory search's scheme (Rng), recorded with territory results.

@@ -40,14 +40,15 @@ int report(const char* kind, const char* what, int code) {
 void refuse_under_mpi_unless_split(CLI::App& app) {
   for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
     const std::string name = command->get_name();
-    if (name == "run" || name == "compare" || name == "sweep" || name == "quotas") continue;
+    if (name == "run" || name == "compare" || name == "sweep" || name == "quotas" ||
+        name == "drivers")
+      continue;
     command->preparse_callback([name](std::size_t) {
       if (!mpi::active()) return;
       mpi::collectively([&] {
         throw_input(
             "`opsim {}` runs in one process: start it without mpirun (MPI splits run, compare, "
-            "sweep and "
-            "quotas)",
+            "sweep, drivers and quotas)",
             name);
       });
     });
@@ -72,6 +73,7 @@ int run_app(int argc, char** argv) {
     add_cluster_bench_command(app);
     add_territories_commands(app);
     add_compare_commands(app);
+    add_drivers_command(app);
     add_plan_commands(app);
     add_calibrate_commands(app);
     add_upgrade_command(app);

@@ -19,6 +19,8 @@ void add_bench_commands(CLI::App& app);
 void add_cluster_bench_command(CLI::App& app);
 void add_territories_commands(CLI::App& app);
 void add_compare_commands(CLI::App& app);
+//! `opsim drivers` (sim/cli/drivers_cli.cpp).
+void add_drivers_command(CLI::App& app);
 //! capacity, quotas and plan-bench (sim/plan_cli.cpp).
 void add_plan_commands(CLI::App& app);
 //! calibrate and backtest (sim/calibrate_cli.cpp).

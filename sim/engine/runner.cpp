@@ -44,7 +44,7 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
 
   const TrialSimulator simulator(scenario, options.seat_months);
   const TrialAggregator aggregator(scenario, layout);
-  const StreamFactory streams(options.seed);
+  const StreamFactory streams(options.seed, options.remap);
   const int threads = resolve_threads(options.threads);
   const std::uint64_t block = std::max<std::uint64_t>(1, options.block_trials);
   tbb::enumerable_thread_specific<Scratch> scratch;

@@ -26,6 +26,9 @@ struct RunOptions {
   //! Called on a worker thread after each trial with its outcome; calls for different trials
   //! run concurrently, so it may only write to that trial's own storage.
   std::function<void(std::uint64_t trial, const TrialOutcome&)> observe_trial;
+  //! Per-stream trial remap (`opsim drivers`' pick-freeze runs); null = none. Must outlive the
+  //! run.
+  const TrialRemap* remap = nullptr;
 };
 
 RunResult run_trials(const Scenario& scenario, const RunOptions& options);

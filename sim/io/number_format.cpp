@@ -1,5 +1,6 @@
 #include "sim/io/number_format.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -32,6 +33,13 @@ std::string format_grouped(double value, int decimals) {
   }
   out += plain.substr(digits_end);
   return out;
+}
+
+std::string format_significant(double value, int digits) {
+  if (!std::isfinite(value)) return "n/a";
+  if (value == 0) return "0";
+  const int magnitude = static_cast<int>(std::floor(std::log10(std::fabs(value))));
+  return format_grouped(value, std::clamp(digits - 1 - magnitude, 0, 12));
 }
 
 std::string format_amount(double value, const std::string& currency) {

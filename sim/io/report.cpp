@@ -173,6 +173,7 @@ ResultKind detect_result_kind(const std::string& path) {
   if (file.has("/accounts/territory") && file.has("/territories/centre"))
     return ResultKind::territories;
   if (file.has("/rows/model_quantiles") && file.has("/pooled/crps")) return ResultKind::backtest;
+  if (file.has("/drivers/outcome")) return ResultKind::drivers;
   return ResultKind::unknown;
 }
 
@@ -282,10 +283,14 @@ void write_report(const std::vector<std::string>& inputs, const std::string& out
       case ResultKind::backtest:
         section = report::backtest_section(file);
         break;
+      case ResultKind::drivers:
+        section = report::drivers_section(file);
+        break;
       case ResultKind::unknown:
         throw_input(
             "{}: not a result opsim report can describe (it reads the HDF5 files of run, merge, "
-            "compare, sweep, quotas, capacity, territories and backtest, and scenario files "
+            "compare, sweep, quotas, capacity, territories, backtest and drivers, and scenario "
+            "files "
             "*.json; a backtest file needs /pooled, written since this version)",
             path);
     }

@@ -8,7 +8,17 @@
 namespace opsim {
 
 //! What an input file is, told from its datasets.
-enum class ResultKind { run, compare, sweep, quotas, capacity, territories, backtest, unknown };
+enum class ResultKind {
+  run,
+  compare,
+  sweep,
+  quotas,
+  capacity,
+  territories,
+  backtest,
+  drivers,
+  unknown
+};
 
 ResultKind detect_result_kind(const std::string& path);
 

@@ -55,5 +55,6 @@ std::string quotas_section(H5Reader& file);
 std::string capacity_section(H5Reader& file);
 std::string territories_section(H5Reader& file);
 std::string backtest_section(H5Reader& file);
+std::string drivers_section(H5Reader& file);
 
 }  // namespace opsim::report

@@ -96,6 +96,31 @@ TEST(MpiCli, CompareAndSweepGiveTheSingleProcessDatasets) {
   }
 }
 
+// `opsim drivers` splits every run's trials (the pick-freeze runs, the tornado variants and
+// each step of the --solve search, whose P(reach) rank 0 broadcasts) across ranks.
+TEST(MpiCli, DriversGiveTheSingleProcessDatasets) {
+  OPSIM_REQUIRE_OR_SKIP(
+      have_mpirun(),
+      "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
+  test::TempDir dir;
+  const std::string args = fmt::format(
+      "drivers {} --trials 300 --region NA --solve /segments/0/win_rate --solve-range 0.05:0.9 "
+      "--for-probability 0.5 -q",
+      fixture());
+  auto one = test::run_opsim(fmt::format("{} -o {}", args, (dir / "single.h5").string()));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  auto r = mpirun(2, fmt::format("{} --threads 1 -o {}", args, (dir / "mpi.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(compare(dir / "single.h5", dir / "mpi.h5"), 0);
+  // Fewer trials than ranks: a rank without trials still says which sources were drawn.
+  const std::string few = fmt::format("drivers {} --trials 2 --no-tornado -q", fixture());
+  one = test::run_opsim(fmt::format("{} -o {}", few, (dir / "few.h5").string()));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  r = mpirun(3, fmt::format("{} --threads 1 -o {}", few, (dir / "few-mpi.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(compare(dir / "few.h5", dir / "few-mpi.h5"), 0);
+}
+
 // Quotas and the compensation pass split their trials across ranks too: the quota solve on
 // rank 0 sees every trial, and the payouts of each rank's trials are gathered in order.
 TEST(MpiCli, QuotasWithCompensationGiveTheSingleProcessDatasets) {

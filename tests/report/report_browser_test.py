@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """opsim report in a real browser: each kind of report (run, compare, sweep, quotas, capacity,
-territories, backtest, and the input sanity page of a scenario file) is opened in headless
+territories, backtest, drivers, and the input sanity page of a scenario file) is opened in headless
 Chromium; the page must run without script errors, every chart must hold drawn data, and every
 number shown must equal the HDF5 file's value, or for the input page the input summary's
 (`opsim validate --summary-json`, or /scenario/input_summary in a run file), and read as that
@@ -255,6 +255,9 @@ def main():
             "capacity": ["capacity", plan, "--trials", "200", "--confidence", "0.5", "-q"],
             "territories": ["territories", accounts, "--territories", "4", "--balance",
                             "potential=0.1", "--time-limit", "10", "--seed", "3", "-q"],
+            "drivers": ["drivers", fixture, "--region", "NA", "--trials", "200", "--solve",
+                        "/segments/0/win_rate", "--solve-range", "0.05:0.9", "--for-probability",
+                        "0.5", "-q"],
             "backtest": ["backtest", "--opportunities", deals, "--as-of", "2027-12",
                          "--last-origin", "2028-08", "--horizon", "3", "--trials", "200", "-q"],
         }

@@ -54,3 +54,17 @@ TEST(NumberFormat, UserValuesReadAsWritten) {
 
 }  // namespace
 }  // namespace opsim
+
+namespace opsim {
+namespace {
+
+TEST(NumberFormat, SignificantDigitsInFixedNotationWithSeparators) {
+  EXPECT_EQ(format_significant(0.183349609375), "0.1833");
+  EXPECT_EQ(format_significant(12345.6), "12,346");
+  EXPECT_EQ(format_significant(-0.000123456, 2), "-0.00012");
+  EXPECT_EQ(format_significant(0.0), "0");
+  EXPECT_EQ(format_significant(std::nan("")), "n/a");
+}
+
+}  // namespace
+}  // namespace opsim

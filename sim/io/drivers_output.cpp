@@ -1,0 +1,190 @@
+#include "sim/io/drivers_output.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "sim/io/hdf5_util.hpp"
+#include "sim/io/number_format.hpp"
+
+namespace opsim {
+
+namespace {
+
+//! Total Var(Y) share not explained by any single source (interaction, and error).
+double interaction(const DriversResult& r) {
+  double sum = 0.0;
+  for (const SourceShare& s : r.sources)
+    sum += std::isfinite(s.estimate.share) ? s.estimate.share : 0;
+  return 1.0 - sum;
+}
+
+bool with_target(const DriversResult& r) {
+  return r.target.has_value();
+}
+
+}  // namespace
+
+std::vector<std::string> drivers_csv_names() {
+  return {"sources.csv", "tornado.csv", "solve.csv"};
+}
+
+std::vector<FolderFile> drivers_csv_files(const DriversResult& result) {
+  std::vector<FolderFile> files{
+      {"sources.csv",
+       [&](std::ostream& out) {
+         out << "source,share_of_variance,se,variance_if_fixed\n";
+         for (const SourceShare& s : result.sources) {
+           out << fmt::format("{},{},{},{}\n", csv_text(s.source), csv_number(s.estimate.share, 5),
+                              csv_number(s.estimate.se, 5),
+                              csv_number(s.estimate.variance_if_fixed, 0));
+         }
+         if (!result.sources.empty())
+           out << fmt::format("interaction,{},,\n", csv_number(interaction(result), 5));
+       }},
+      {"tornado.csv", [&](std::ostream& out) {
+         out << "parameter,low_value,high_value,mean_low,mean_high,p_reach_low,p_reach_high,swing,"
+                "se,change,note\n";
+         const int d = with_target(result) ? 4 : 2;
+         for (const TornadoRow& row : result.tornado) {
+           out << fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", csv_text(row.parameter),
+                              format_user_value(row.low_value), format_user_value(row.high_value),
+                              csv_number(row.swing.mean_low, 2), csv_number(row.swing.mean_high, 2),
+                              csv_number(row.swing.p_low, 4), csv_number(row.swing.p_high, 4),
+                              csv_number(row.swing.swing, d), csv_number(row.swing.se, d),
+                              row.change, csv_text(row.note));
+         }
+       }}};
+  if (result.solve) {
+    files.push_back({"solve.csv", [&](std::ostream& out) {
+                       const SolveResult& s = *result.solve;
+                       out << "parameter,for_probability,value,se,probability_at_value,slope,"
+                              "search_low,search_high,runs\n";
+                       out << fmt::format(
+                           "{},{},{},{},{},{},{},{},{}\n", csv_text(s.parameter),
+                           format_user_value(s.probability), format_user_value(s.solution.value),
+                           format_user_value(s.solution.se), csv_number(s.solution.probability, 4),
+                           format_user_value(s.solution.slope), format_user_value(s.low),
+                           format_user_value(s.high), s.solution.runs);
+                     }});
+  }
+  return files;
+}
+
+void write_drivers_hdf5(H5::H5File& file, const DriversResult& result) {
+  H5::Group group = file.createGroup("/drivers");
+  string_attribute(group, "metric", result.metric);
+  string_attribute(group, "period", result.period);
+  string_attribute(group, "region", result.region);
+  string_attribute(group, "segment", result.segment);
+  string_attribute(group, "currency", result.currency);
+  const double none = std::nan("");
+  const std::vector<double> outcome{result.mean, result.sd, result.target.value_or(none),
+                                    result.p_reach};
+  write_doubles(group, "outcome", {4}, outcome.data(), "mean,sd,target,p_reach");
+  if (!result.sources.empty()) {
+    H5::Group sources = file.createGroup("/drivers/sources");
+    std::vector<std::string> names;
+    std::vector<double> values;
+    for (const SourceShare& s : result.sources) {
+      names.push_back(s.source);
+      values.insert(values.end(), {s.estimate.share, s.estimate.se, s.estimate.variance_if_fixed});
+    }
+    names.push_back("interaction");
+    values.insert(values.end(), {interaction(result), none, none});
+    write_strings(sources, "names", names);
+    write_doubles(sources, "values", {names.size(), 3}, values.data(),
+                  "source,(share_of_variance,se,variance_if_fixed)");
+  }
+  if (!result.tornado.empty()) {
+    H5::Group tornado = file.createGroup("/drivers/tornado");
+    std::vector<std::string> names, notes;
+    std::vector<double> values;
+    for (const TornadoRow& row : result.tornado) {
+      names.push_back(row.parameter);
+      notes.push_back(row.note);
+      values.insert(values.end(),
+                    {row.low_value, row.high_value, row.swing.mean_low, row.swing.mean_high,
+                     row.swing.p_low, row.swing.p_high, row.swing.swing, row.swing.se});
+    }
+    write_strings(tornado, "names", names);
+    write_strings(tornado, "notes", notes);
+    write_doubles(tornado, "values", {names.size(), 8}, values.data(),
+                  "parameter,(low_value,high_value,mean_low,mean_high,p_reach_low,p_reach_high,"
+                  "swing,se)");
+  }
+  if (result.solve) {
+    const SolveResult& s = *result.solve;
+    H5::Group solve = file.createGroup("/drivers/solve");
+    string_attribute(solve, "parameter", s.parameter);
+    const std::vector<double> v{s.probability,
+                                s.solution.value,
+                                s.solution.se,
+                                s.solution.probability,
+                                s.solution.slope,
+                                s.low,
+                                s.high};
+    write_doubles(solve, "values", {v.size()}, v.data(),
+                  "for_probability,value,se,probability_at_value,slope,search_low,search_high");
+  }
+}
+
+std::string drivers_text(const DriversResult& r) {
+  std::string text =
+      fmt::format("\n{} {} {} {}: mean {} (sd {})", r.metric, r.period, r.region, r.segment,
+                  format_amount(r.mean, r.currency), format_amount(r.sd, r.currency));
+  if (r.target) {
+    text += fmt::format(", P(reach {}) {}", format_amount(*r.target, r.currency),
+                        format_percent(r.p_reach));
+  }
+  text +=
+      fmt::format("; {} trials, seed {}\n", format_grouped(static_cast<double>(r.trials)), r.seed);
+  if (!r.sources.empty()) {
+    text += "\nSources of uncertainty (share of the variance each explains alone, pick-freeze)\n";
+    text += fmt::format("{:<40} {:>14} {:>20}\n", "source", "share ±SE", "sd if it were fixed");
+    for (const SourceShare& s : r.sources) {
+      text += fmt::format(
+          "{:<40} {:>14} {:>20}\n", s.source,
+          fmt::format("{} ±{:.1f}", format_percent(s.estimate.share), 100 * s.estimate.se),
+          format_amount(std::sqrt(std::max(0.0, s.estimate.variance_if_fixed)), r.currency));
+    }
+    text +=
+        fmt::format("{:<40} {:>14}\n", "interaction (remainder)", format_percent(interaction(r)));
+  }
+  if (!r.tornado.empty()) {
+    text += fmt::format("\nTornado: each group moved down and up, paired with the base; {}\n",
+                        r.target ? "swing of P(reach)" : "swing of the mean");
+    text += fmt::format("{:<34} {:>11} {:>12} {:>12} {:>16}  {}\n", "parameter", "low / high",
+                        "low", "high", "swing ±SE", "note");
+    for (const TornadoRow& row : r.tornado) {
+      const std::string range =
+          row.change == "factor"   ? fmt::format("x{} / x{}", format_user_value(row.low_value),
+                                                 format_user_value(row.high_value))
+          : row.change == "months" ? fmt::format("{:+g} / {:+g} mo", row.low_value, row.high_value)
+                                   : fmt::format("{} / {}", format_user_value(row.low_value),
+                                                 format_user_value(row.high_value));
+      const bool p = r.target.has_value();
+      text += fmt::format(
+          "{:<34} {:>11} {:>12} {:>12} {:>16}  {}\n", row.parameter, range,
+          p ? format_percent(row.swing.p_low) : format_amount(row.swing.mean_low),
+          p ? format_percent(row.swing.p_high) : format_amount(row.swing.mean_high),
+          p ? fmt::format("{:.1f} ±{:.1f} pts", 100 * row.swing.swing, 100 * row.swing.se)
+            : fmt::format("{} ±{}", format_amount(row.swing.swing), format_amount(row.swing.se)),
+          row.note);
+    }
+  }
+  if (r.solve) {
+    const SolveResult& s = *r.solve;
+    text += fmt::format(
+        "\nWhat it would take: {} = {} ±{} gives P(reach) {} (asked {}; searched {}..{}, {} "
+        "runs)\n",
+        s.parameter, format_significant(s.solution.value), format_significant(s.solution.se, 2),
+        format_percent(s.solution.probability), format_percent(s.probability),
+        format_user_value(s.low), format_user_value(s.high), s.solution.runs);
+  }
+  text += fmt::format("\n{} runs of {} trials in {:.1f} s\n", r.runs,
+                      format_grouped(static_cast<double>(r.trials)), r.seconds);
+  return text;
+}
+
+}  // namespace opsim

@@ -1,0 +1,26 @@
+// Writing `opsim drivers` results: sources.csv, tornado.csv and solve.csv, the /drivers group of
+// the HDF5 file, and the terminal tables sorted by size. Layout: results/README.md "drivers".
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <H5Cpp.h>
+
+#include "sim/engine/drivers.hpp"
+#include "sim/io/output_files.hpp"
+
+namespace opsim {
+
+//! The CSV files written (solve.csv only with --solve), for the output clash check.
+std::vector<std::string> drivers_csv_names();
+std::vector<FolderFile> drivers_csv_files(const DriversResult& result);
+
+//! /drivers: attributes for the outcome and its target, /drivers/sources, /drivers/tornado and
+//! /drivers/solve (datasets with a names list each).
+void write_drivers_hdf5(H5::H5File& file, const DriversResult& result);
+
+//! The terminal view: the outcome, the sources of uncertainty, the tornado and the solve.
+std::string drivers_text(const DriversResult& result);
+
+}  // namespace opsim

@@ -1,0 +1,119 @@
+// The report's section on `opsim drivers` files: sources of uncertainty, the tornado and the
+// solved value, each number tagged with the dataset it comes from.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "sim/io/number_format.hpp"
+#include "sim/io/report_parts.hpp"
+#include "sim/io/svg_chart.hpp"
+
+namespace opsim::report {
+
+namespace {
+
+std::string sources_part(H5Reader& f) {
+  const auto names = f.strings("/drivers/sources/names");
+  const auto values = f.doubles("/drivers/sources/values");  // [source][share, se, if fixed]
+  std::string html =
+      "<h2>Sources of uncertainty</h2>\n<p class=\"note\">Share of the outcome's variance each "
+      "source explains alone, Var(E[Y | source]) / Var(Y), by pick-freeze with common random "
+      "numbers; interaction is the remainder.</p>\n<table><tr><th>source</th><th>share</th>"
+      "<th>± SE</th><th>sd if it were fixed</th></tr>\n";
+  std::vector<double> x, shares;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const double share = values[i * 3], se = values[i * 3 + 1], fixed = values[i * 3 + 2];
+    html += fmt::format(
+        "<tr><td>{}</td>{}{}<td class=\"num\">{}</td></tr>\n", html_escape(names[i]),
+        cell(format_percent(share), "/drivers/sources/values", i * 3, share),
+        std::isnan(se) ? std::string("<td></td>")
+                       : cell(format_percent(se), "/drivers/sources/values", i * 3 + 1, se),
+        std::isnan(fixed) ? std::string()
+                          : html_escape(format_amount(std::sqrt(std::max(0.0, fixed)))));
+    x.push_back(static_cast<double>(i));
+    shares.push_back(100 * share);
+  }
+  html += "</table>\n";
+  SvgChart chart("Share of the variance", "source", "%");
+  chart.x_categories(names);
+  chart.y_from_zero(true);
+  chart.bars(x, shares, 0.6, "#3b6ea8", "share");
+  return html + "<div class=\"charts\">" + chart.render(760, 300) + "</div>\n";
+}
+
+std::string tornado_part(H5Reader& f, bool with_target) {
+  const auto parameters = f.strings("/drivers/tornado/names");
+  const auto notes = f.strings("/drivers/tornado/notes");
+  const auto rows = f.doubles("/drivers/tornado/values");  // 8 per row
+  std::string html = fmt::format(
+      "<h2>Tornado</h2>\n<p class=\"note\">Each group moved down and up (factors, month shifts, "
+      "or the --range values), paired with the base; sorted by the swing of {}.</p>\n"
+      "<table><tr><th>parameter</th><th>low</th><th>high</th><th>mean low</th>"
+      "<th>mean high</th>{}<th>swing</th><th>± SE</th><th>note</th></tr>\n",
+      with_target ? "P(reach)" : "the mean",
+      with_target ? "<th>P(reach) low</th><th>P(reach) high</th>" : "");
+  std::vector<double> x, low, high;
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    const double* v = &rows[i * 8];
+    const std::string dataset = "/drivers/tornado/values";
+    auto amount = [&](int k) { return cell(format_grouped(v[k]), dataset, i * 8 + k, v[k]); };
+    auto percent = [&](int k) { return cell(format_percent(v[k]), dataset, i * 8 + k, v[k]); };
+    auto plain = [&](int k) { return cell(format_significant(v[k]), dataset, i * 8 + k, v[k]); };
+    html += fmt::format("<tr><td>{}</td>{}{}{}{}{}{}{}<td>{}</td></tr>\n",
+                        html_escape(parameters[i]), plain(0), plain(1), amount(2), amount(3),
+                        with_target ? percent(4) + percent(5) : std::string(),
+                        with_target ? percent(6) : amount(6), with_target ? percent(7) : amount(7),
+                        html_escape(notes[i]));
+    x.push_back(static_cast<double>(i));
+    low.push_back(with_target ? 100 * v[4] : v[2]);
+    high.push_back(with_target ? 100 * v[5] : v[3]);
+  }
+  html += "</table>\n";
+  SvgChart chart("Low to high", "parameter", with_target ? "P(reach) %" : "mean");
+  chart.x_categories(parameters);
+  chart.ranges(x, low, high, 0.6, "#c0504d", "low to high");
+  return html + "<div class=\"charts\">" + chart.render(760, 300) + "</div>\n";
+}
+
+}  // namespace
+
+std::string drivers_section(H5Reader& f) {
+  const std::string metric = f.attribute("metric", "/drivers");
+  const std::string period = f.attribute("period", "/drivers");
+  const std::string region = f.attribute("region", "/drivers");
+  const std::string segment = f.attribute("segment", "/drivers");
+  const std::string currency = f.attribute("currency", "/drivers");
+  const auto outcome = f.doubles("/drivers/outcome");  // mean, sd, target, p_reach
+  const bool with_target = !std::isnan(outcome[2]);
+  std::string html = fmt::format("<h1>Drivers: {} {} {} {}</h1>\n", html_escape(metric),
+                                 html_escape(period), html_escape(region), html_escape(segment));
+  html += fmt::format(
+      "<p class=\"note\">{} trials per run, seed {}; every run shares the seed (common random "
+      "numbers). Amounts in {}.</p>\n<table><tr><th>mean</th><th>sd</th>{}</tr><tr>{}{}{}</tr>"
+      "</table>\n",
+      html_escape(f.attribute("trials")), html_escape(f.attribute("seed")), html_escape(currency),
+      with_target ? "<th>target</th><th>P(reach)</th>" : "",
+      cell(format_grouped(outcome[0]), "/drivers/outcome", 0, outcome[0]),
+      cell(format_grouped(outcome[1]), "/drivers/outcome", 1, outcome[1]),
+      with_target ? cell(format_grouped(outcome[2]), "/drivers/outcome", 2, outcome[2]) +
+                        cell(format_percent(outcome[3]), "/drivers/outcome", 3, outcome[3])
+                  : std::string());
+  if (f.has("/drivers/sources/values")) html += sources_part(f);
+  if (f.has("/drivers/tornado/values")) html += tornado_part(f, with_target);
+  if (f.has("/drivers/solve/values")) {
+    const auto v = f.doubles("/drivers/solve/values");
+    html += fmt::format(
+        "<h2>What it would take</h2>\n<table><tr><th>parameter</th><th>for P(reach)</th>"
+        "<th>value</th><th>± SE</th><th>P(reach) at the value</th></tr>\n<tr><td>{}</td>{}{}{}{}"
+        "</tr></table>\n",
+        html_escape(f.attribute("parameter", "/drivers/solve")),
+        cell(format_percent(v[0]), "/drivers/solve/values", 0, v[0]),
+        cell(format_significant(v[1]), "/drivers/solve/values", 1, v[1]),
+        cell(format_significant(v[2], 2), "/drivers/solve/values", 2, v[2]),
+        cell(format_percent(v[3]), "/drivers/solve/values", 3, v[3]));
+  }
+  return html;
+}
+
+}  // namespace opsim::report

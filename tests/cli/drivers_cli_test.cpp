@@ -1,0 +1,227 @@
+// `opsim drivers` end to end on a scenario with closed forms: the variance shares of two
+// independent parts, a tornado swing that is linear in the deal size, a solved value checked by
+// an independent `opsim run`, MPI ranks, and the bad-input messages.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/scenario_builder.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+// Two independent parts of FY2027 new bookings:
+// - intensity-given new business: 40 opportunities a month (Poisson), win rate 0.25, lognormal
+//   deal sizes of mean 10,000 and cv 0.5: mean 12 x 40 x 0.25 x 10,000 = 1.2M, variance
+//   480 x 0.25 x 10,000^2 x (1 + 0.5^2) = 1.5e10 (compound Poisson);
+// - 20 open-pipeline deals of 50,000 closing in 2027-06 without slip, each won with probability
+//   0.5: mean 500,000, variance 20 x 50,000^2 x 0.25 = 1.25e10.
+constexpr double kIntensityMean = 1.2e6, kIntensityVariance = 1.5e10, kPipelineVariance = 1.25e10;
+
+nlohmann::json two_parts() {
+  nlohmann::json doc = nlohmann::json::parse(R"({
+    "schema_version": 1,
+    "horizon": {"start": "2027-01", "months": 12, "reporting_currency": "USD"},
+    "regions": [{"id": "NA"}],
+    "segments": [{"id": "SMB", "win_rate": 0.25, "deal_size": {"mean": 10000, "cv": 0.5}}],
+    "new_business_intensity": [{"region": "NA", "segment": "SMB", "opportunities_per_month": 40}],
+    "pipeline": {"stages": [{"id": "Proposal", "win_probability": 0.5}], "deals": [],
+                 "slip": {"pmf": [1.0]}},
+    "targets": [{"fiscal_year": 2027, "amount": 1800000}]
+  })");
+  for (int i = 0; i < 20; ++i) {
+    doc["pipeline"]["deals"].push_back({{"id", fmt::format("D{}", i)},
+                                        {"region", "NA"},
+                                        {"segment", "SMB"},
+                                        {"stage", "Proposal"},
+                                        {"amount", 50000},
+                                        {"expected_close", "2027-06"}});
+  }
+  return doc;
+}
+
+//! A CSV file as rows of named fields (no quoted commas in the files read here).
+std::vector<std::map<std::string, std::string>> read_csv(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::vector<std::string> header;
+  std::vector<std::map<std::string, std::string>> rows;
+  auto split = [](const std::string& text) {
+    std::vector<std::string> fields;
+    std::stringstream stream(text);
+    std::string field;
+    while (std::getline(stream, field, ',')) fields.push_back(field);
+    if (!text.empty() && text.back() == ',') fields.emplace_back();
+    return fields;
+  };
+  if (std::getline(in, line)) header = split(line);
+  while (std::getline(in, line)) {
+    const auto fields = split(line);
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < header.size() && i < fields.size(); ++i) row[header[i]] = fields[i];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::map<std::string, std::string> row_named(
+    const std::vector<std::map<std::string, std::string>>& rows, const std::string& key,
+    const std::string& value) {
+  for (const auto& row : rows) {
+    if (row.at(key) == value) return row;
+  }
+  ADD_FAILURE() << "no row " << key << "=" << value;
+  return {};
+}
+
+TEST(DriversCli, IndependentPartsShareTheirVarianceOverTheSum) {
+  test::TempDir dir;
+  const std::string scenario = dir.write("two_parts.json", two_parts().dump());
+  const auto r = test::run_opsim(
+      fmt::format("drivers {} --no-tornado --trials 40000 --threads 2 --seed 5 --csv {}", scenario,
+                  (dir / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Sources of uncertainty"), std::string::npos) << r.output;
+  const auto rows = read_csv(dir / "out/sources.csv");
+  const double total = kIntensityVariance + kPipelineVariance;
+  for (const auto& [name, variance] :
+       std::map<std::string, double>{{"intensity-given new business", kIntensityVariance},
+                                     {"open pipeline", kPipelineVariance}}) {
+    const auto row = row_named(rows, "source", name);
+    const double share = std::stod(row.at("share_of_variance")), se = std::stod(row.at("se"));
+    EXPECT_TRUE(test::within_4_se(share, variance / total, se)) << name << " " << share;
+    EXPECT_FALSE(test::within_4_se(share, 1.05 * variance / total, se)) << name;
+  }
+  // No rep, workforce, FX or market streams are drawn: those sources are left out.
+  for (const auto& row : rows) {
+    EXPECT_TRUE(row.at("source") == "intensity-given new business" ||
+                row.at("source") == "open pipeline" || row.at("source") == "renewals" ||
+                row.at("source") == "interaction")
+        << row.at("source");
+  }
+  EXPECT_TRUE(
+      std::abs(std::stod(row_named(rows, "source", "interaction").at("share_of_variance"))) < 0.05);
+}
+
+TEST(DriversCli, DealSizeSwingIsLinearInTheDealSizeMean) {
+  test::TempDir dir;
+  nlohmann::json doc = two_parts();
+  doc.erase("targets");  // no target: the tornado swings the mean
+  const std::string scenario = dir.write("two_parts.json", doc.dump());
+  const auto r = test::run_opsim(
+      fmt::format("drivers {} --no-sources --trials 4000 --threads 2 --csv {} --range "
+                  "/pipeline/deals/0/amount=40000:60000",
+                  scenario, (dir / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto rows = read_csv(dir / "out/tornado.csv");
+  // Deal sizes x0.9 and x1.1 scale every intensity-given deal on the same draws: the swing is
+  // 0.2 x the intensity part's mean; the open pipeline's fixed amounts cancel in the pair.
+  const auto deal = row_named(rows, "parameter", "deal sizes");
+  const double swing = std::stod(deal.at("swing")), se = std::stod(deal.at("se"));
+  EXPECT_TRUE(test::within_4_se(swing, 0.2 * kIntensityMean, se)) << swing << " ±" << se;
+  EXPECT_FALSE(test::within_4_se(swing, 1.05 * 0.2 * kIntensityMean, se));
+  EXPECT_EQ(deal.at("low_value"), "0.9");
+  EXPECT_EQ(deal.at("high_value"), "1.1");
+  // Deal 0 from 40,000 to 60,000: won with probability 0.5, a swing of 10,000 on average.
+  const auto range = row_named(rows, "parameter", "/pipeline/deals/0/amount");
+  EXPECT_TRUE(test::within_4_se(std::stod(range.at("swing")), 10000, std::stod(range.at("se"))));
+  // Sorted by swing, largest first.
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    EXPECT_GE(std::stod(rows[i - 1].at("swing")), std::stod(rows[i].at("swing")));
+}
+
+TEST(DriversCli, WinRatesScaledPastOneAreClampedAndSaySo) {
+  test::TempDir dir;
+  nlohmann::json doc = two_parts();
+  doc["pipeline"]["stages"][0]["win_probability"] = 0.95;  // x1.1 = 1.045: held at 1
+  const std::string scenario = dir.write("two_parts.json", doc.dump());
+  const auto r = test::run_opsim(fmt::format("drivers {} --no-sources --trials 200 --csv {}",
+                                             scenario, (dir / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto win = row_named(read_csv(dir / "out/tornado.csv"), "parameter", "win rates");
+  EXPECT_NE(win.at("note").find("held at the end of their range (1)"), std::string::npos)
+      << win.at("note");
+  const auto deal = row_named(read_csv(dir / "out/tornado.csv"), "parameter", "deal sizes");
+  EXPECT_EQ(deal.at("note"), "");
+}
+
+TEST(DriversCli, SolvedValueIsConfirmedByAnIndependentRun) {
+  test::TempDir dir;
+  const std::string scenario = dir.write("two_parts.json", two_parts().dump());
+  constexpr int trials = 20000;
+  const auto r = test::run_opsim(
+      fmt::format("drivers {} --no-sources --no-tornado --trials {} --seed 3 --solve "
+                  "/segments/0/deal_size/mean --for-probability 0.7 --csv {}",
+                  scenario, trials, (dir / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("What it would take"), std::string::npos) << r.output;
+  const auto solved = read_csv(dir / "out/solve.csv").at(0);
+  const double value = std::stod(solved.at("value"));
+  EXPECT_GT(std::stod(solved.at("se")), 0.0);
+  // An independent run (another seed) with the solved value reaches the target with
+  // probability 0.7 within the error of both estimates.
+  nlohmann::json doc = two_parts();
+  doc["segments"][0]["deal_size"]["mean"] = value;
+  const std::string check = dir.write("solved.json", doc.dump());
+  const auto run = test::run_opsim(fmt::format("run {} -q --trials {} --seed 99 --csv {}", check,
+                                               trials, (dir / "run").string()));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto target = read_csv(dir / "run/targets.csv").at(0);
+  const double p = std::stod(target.at("probability"));
+  const double se =
+      std::hypot(std::stod(target.at("standard_error")), std::sqrt(0.7 * 0.3 / trials));
+  EXPECT_TRUE(test::within_4_se(p, 0.7, se)) << p << " ±" << se << " at " << value;
+  EXPECT_FALSE(test::within_4_se(p, 0.7 * 1.05, se));
+}
+
+TEST(DriversCli, SolveOutOfReachIsRefusedWithTheReachableRange) {
+  test::TempDir dir;
+  const std::string scenario = dir.write("two_parts.json", two_parts().dump());
+  const auto r = test::run_opsim(
+      fmt::format("drivers {} --no-sources --no-tornado --trials 500 --solve /segments/0/win_rate "
+                  "--solve-range 0.2:0.21 --for-probability 0.99 -o {}",
+                  scenario, (dir / "out.h5").string()));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("out of reach"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("/segments/0/win_rate"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
+}
+
+TEST(DriversCli, BadOptionsNameTheValueAndWhatIsAllowed) {
+  test::TempDir dir;
+  nlohmann::json doc = two_parts();
+  const std::string scenario = dir.write("two_parts.json", doc.dump());
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"--period FY1999", "\"FY1999\" is not a period of the horizon (FY2027"},
+      {"--region EMEA", "\"EMEA\" is not one of NA, total"},
+      {"--metric bookingz", "\"bookingz\" is not a metric"},
+      {"--range /segments/0/win_rate=0.3:0.2", "is not LOW:HIGH"},
+      {"--range /segments/0/id=1:2", "does not point at a number"},
+      {"--solve /segments/0/win_rate", "--for-probability"},
+      {"--solve /segments/0/win_rate --for-probability 0.7 --period FY2028", "not a period"},
+  };
+  for (const auto& [options, message] : cases) {
+    const auto r = test::run_opsim(fmt::format("drivers {} --trials 10 -q {} -o {}", scenario,
+                                               options, (dir / "out.h5").string()));
+    EXPECT_EQ(r.exit_code, 2) << options << "\n" << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << options << "\n" << r.output;
+    EXPECT_FALSE(std::filesystem::exists(dir / "out.h5")) << options;
+  }
+  doc.erase("targets");
+  const std::string untargeted = dir.write("untargeted.json", doc.dump());
+  const auto r = test::run_opsim(fmt::format(
+      "drivers {} --trials 10 -q --solve /segments/0/win_rate --for-probability 0.7", untargeted));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("has no target for new_bookings FY2027 total total"), std::string::npos)
+      << r.output;
+}
+
+}  // namespace
+}  // namespace opsim
