@@ -97,6 +97,13 @@ struct Context {
   //! Set when an element later sections may refer to by id (a currency, region, ramp curve,
   //! segment or rep) failed before it was registered: references to it would fail too.
   bool lost_element = false;
+  //! Seats of failed hires ("ID/"), and whether a failed hire's seat names are unknown.
+  std::vector<std::string> lost_seat_prefixes;
+  bool seats_lost = false;
+  bool seat_lost(const std::string& id) const {
+    return std::any_of(lost_seat_prefixes.begin(), lost_seat_prefixes.end(),
+                       [&](const std::string& prefix) { return id.starts_with(prefix); });
+  }
 
   //! Runs `step` on every row (item); the error of one is recorded and the next one read.
   //! `named`: the rows register ids, so a failed row sets lost_element.
@@ -656,22 +663,19 @@ void parse_roster(const JsonNode& root, Context& ctx) {
   if (!roster) return;
   roster->allow_only({"reps", "csv"});
   if (auto reps = roster->get("reps")) {
-    ctx.each_item(
-        *reps,
-        [&](const JsonNode& item) {
-          item.expect_object();
-          ctx.field([&] { item.allow_only({"id", "region", "segment", "start", "role"}); });
-          Seat seat;
-          seat.id = item.at("id").id();
-          ctx.field([&] { seat.region = ctx.regions.resolve(item.at("region")); });
-          ctx.field([&] { seat.segment = ctx.segments.resolve(item.at("segment")); });
-          ctx.field([&] {
-            if (auto role = item.get("role")) seat.role = role->string();
-          });
-          ctx.field([&] { seat.start = ctx.relative(item.at("start").year_month()); });
-          add_seat(ctx, std::move(seat), item.at("id"));
-        },
-        true);
+    ctx.each_item(*reps, [&](const JsonNode& item) {
+      item.expect_object();
+      ctx.field([&] { item.allow_only({"id", "region", "segment", "start", "role"}); });
+      Seat seat;
+      seat.id = item.at("id").id();
+      ctx.field([&] { seat.region = ctx.regions.resolve(item.at("region")); });
+      ctx.field([&] { seat.segment = ctx.segments.resolve(item.at("segment")); });
+      ctx.field([&] {
+        if (auto role = item.get("role")) seat.role = role->string();
+      });
+      ctx.field([&] { seat.start = ctx.relative(item.at("start").year_month()); });
+      add_seat(ctx, std::move(seat), item.at("id"));
+    });
   }
   if (auto csv = roster->get("csv")) {
     const MappedCsv table =
@@ -679,68 +683,72 @@ void parse_roster(const JsonNode& root, Context& ctx) {
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), start = table.require_column("start");
     const auto role = table.column("role");
-    ctx.each_row(
-        table,
-        [&](const CsvRow& row) {
-          Seat seat;
-          seat.id = table.required_text(row, id);
-          if (role) seat.role = table.text(row, *role);
-          if (ctx.seats.contains(seat.id)) {
-            // Not lost: the first row of that id is read.
-            ctx.field(
-                [&] { throw_input("{}: duplicate rep id \"{}\"", table.where(row), seat.id); });
-            return;
-          }
-          ctx.field([&] { seat.region = ctx.regions.resolve(table, row, region); });
-          ctx.field([&] { seat.segment = ctx.segments.resolve(table, row, segment); });
-          ctx.field([&] { seat.start = ctx.relative(table.month(row, start)); });
-          add_seat(ctx, std::move(seat), *csv);
-        },
-        true);
+    ctx.each_row(table, [&](const CsvRow& row) {
+      Seat seat;
+      seat.id = table.required_text(row, id);
+      if (role) seat.role = table.text(row, *role);
+      if (ctx.seats.contains(seat.id)) {
+        // Not lost: the first row of that id is read.
+        ctx.field([&] { throw_input("{}: duplicate rep id \"{}\"", table.where(row), seat.id); });
+        return;
+      }
+      ctx.field([&] { seat.region = ctx.regions.resolve(table, row, region); });
+      ctx.field([&] { seat.segment = ctx.segments.resolve(table, row, segment); });
+      ctx.field([&] { seat.start = ctx.relative(table.month(row, start)); });
+      add_seat(ctx, std::move(seat), *csv);
+    });
   }
 }
 
 void parse_hiring_plan(const JsonNode& root, Context& ctx) {
   auto plan = root.get("hiring_plan");
   if (!plan) return;
-  ctx.each_item(
-      *plan,
-      [&](const JsonNode& item) {
-        item.expect_object();
-        ctx.field([&] {
-          item.allow_only({"id", "region", "segment", "requisition_month", "count",
-                           "time_to_fill_months", "role"});
-        });
-        const int region = ctx.regions.resolve(item.at("region"));
-        const int segment = ctx.segments.resolve(item.at("segment"));
-        const int requisition = item.at("requisition_month").year_month();
-        const auto count = item.at("count").integer(0, 100000);
-        int time_to_fill = 0;
-        ctx.field([&] {
-          if (auto t = item.get("time_to_fill_months"))
-            time_to_fill = static_cast<int>(t->integer(0, 36));
-        });
-        std::string role;
-        ctx.field([&] {
-          if (auto r = item.get("role")) role = r->string();
-        });
-        const std::string prefix =
-            item.has("id")
-                ? item.at("id").id()
-                : fmt::format("hire/{}/{}/{}", ctx.scenario.regions[region].id,
-                              ctx.scenario.segments[segment].id, format_year_month(requisition));
-        for (long long k = 0; k < count; ++k) {
-          Seat seat;
-          seat.id = fmt::format("{}/{}", prefix, k + 1);
-          seat.region = region;
-          seat.segment = segment;
-          seat.role = role;
-          seat.start = ctx.relative(requisition + time_to_fill);
-          seat.planned_hire = true;
-          add_seat(ctx, std::move(seat), item);
-        }
-      },
-      true);
+  for (const auto& item : plan->items()) {
+    bool added = false;
+    std::string prefix;  // of the item's seat ids, once known
+    ctx.guard(false, [&] {
+      item.expect_object();
+      ctx.field([&] {
+        item.allow_only({"id", "region", "segment", "requisition_month", "count",
+                         "time_to_fill_months", "role"});
+      });
+      if (item.has("id")) prefix = item.at("id").id();
+      const int region = ctx.regions.resolve(item.at("region"));
+      const int segment = ctx.segments.resolve(item.at("segment"));
+      const int requisition = item.at("requisition_month").year_month();
+      if (prefix.empty())
+        prefix = fmt::format("hire/{}/{}/{}", ctx.scenario.regions[region].id,
+                             ctx.scenario.segments[segment].id, format_year_month(requisition));
+      const auto count = item.at("count").integer(0, 100000);
+      int time_to_fill = 0;
+      ctx.field([&] {
+        if (auto t = item.get("time_to_fill_months"))
+          time_to_fill = static_cast<int>(t->integer(0, 36));
+      });
+      std::string role;
+      ctx.field([&] {
+        if (auto r = item.get("role")) role = r->string();
+      });
+      for (long long k = 0; k < count; ++k) {
+        Seat seat;
+        seat.id = fmt::format("{}/{}", prefix, k + 1);
+        seat.region = region;
+        seat.segment = segment;
+        seat.role = role;
+        seat.start = ctx.relative(requisition + time_to_fill);
+        seat.planned_hire = true;
+        add_seat(ctx, std::move(seat), item);
+      }
+      added = true;
+    });
+    if (added) continue;
+    // The seats of a failed hire are named "PREFIX/1", ...: references to them are not errors
+    // again. When the prefix is unknown too, the sections naming seats are left out.
+    if (!prefix.empty())
+      ctx.lost_seat_prefixes.push_back(prefix + "/");
+    else
+      ctx.seats_lost = true;
+  }
 }
 
 //! Seat productivity = (seat potential / mean seat potential)^beta; a territory shared by k
@@ -770,6 +778,9 @@ void parse_territory_potential(const JsonNode& root, Context& ctx) {
     ctx.each_item(*list, [&](const JsonNode& item) {
       item.expect_object();
       ctx.field([&] { item.allow_only({"id", "seat", "potential"}); });
+      if (item.has("seat") && item.at("seat").is_string() &&
+          ctx.seat_lost(item.at("seat").string()))
+        return;  // its hire's error is reported
       Row row{item.at("id").id(), ctx.seats.resolve(item.at("seat")),
               item.at("potential").positive(), item.where()};
       check(row);
@@ -792,6 +803,7 @@ void parse_territory_potential(const JsonNode& root, Context& ctx) {
         node->has("potential_column") ? node->at("potential_column").string() : "potential");
     ctx.each_row(table, [&](const CsvRow& row) {
       if (table.text(row, seat).empty()) return;  // vacant territory: no seat to scale
+      if (ctx.seat_lost(table.text(row, seat))) return;
       Row r{table.text(row, territory), ctx.seats.resolve(table, row, seat),
             table.number(row, potential), table.where(row)};
       if (!(r.potential > 0))
@@ -879,6 +891,7 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
   auto owner_of = [&](const std::string& id, auto&& fail_unknown) {
     const int seat = ctx.seats.find(id);
     if (seat >= 0) return seat;
+    if (ctx.seat_lost(id)) return -1;  // its hire's error is reported
     if (!keep_unowned) fail_unknown();
     ++unknown_owners[id];
     return -1;
@@ -1342,7 +1355,7 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   errors.collect([&] { parse_overrides(root, ctx, base, base_currency); });
   errors.collect([&] { parse_roster(root, ctx); });
   errors.collect([&] { parse_hiring_plan(root, ctx); });
-  const bool seats_complete = !ctx.lost_element;
+  const bool seats_complete = !ctx.seats_lost;
   if (seats_complete) errors.collect([&] { parse_territory_potential(root, ctx); });
   errors.collect([&] { parse_intensity(root, ctx); });
   if (seats_complete) errors.collect([&] { parse_pipeline(root, ctx); });

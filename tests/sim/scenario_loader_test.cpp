@@ -478,8 +478,9 @@ TEST_F(ScenarioFixture, ErrorsInEverySectionAreReportedInOneRun) {
 }
 
 //! A region that fails before it is registered (no id) ends validation after its stage: the
-//! sections naming regions would only repeat it. A rep that fails leaves out the pipeline,
-//! whose owners name reps, but not the sections after it.
+//! sections naming regions would only repeat it. A planned hire without an id that fails (its
+//! seats' names unknown) leaves out the pipeline, whose owners name seats, but not the sections
+//! after it.
 TEST_F(ScenarioFixture, AStageEndsWhenAnElementLaterSectionsNameFailed) {
   write([](nlohmann::json& d) {
     d["regions"][1].erase("id");
@@ -488,13 +489,13 @@ TEST_F(ScenarioFixture, AStageEndsWhenAnElementLaterSectionsNameFailed) {
   });
   EXPECT_EQ(errors_of_load(path()).size(), 2u);
   write([](nlohmann::json& d) {
-    d["roster"]["reps"][0].erase("id");
-    d["pipeline"]["stages"][0]["win_probability"] = 1.5;  // not reached
-    d["simulation"]["trials"] = 0;                        // reached
+    d["hiring_plan"][0]["requisition_month"] = "2027-13";  // its seats' names unknown
+    d["pipeline"]["stages"][0]["win_probability"] = 1.5;   // not reached
+    d["simulation"]["trials"] = 0;                         // reached
   });
   const auto errors = errors_of_load(path());
   ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
-  EXPECT_THAT(errors[0], HasSubstr("/roster/reps/0: required member \"id\" is missing"));
+  EXPECT_THAT(errors[0], HasSubstr("/hiring_plan/0/requisition_month"));
   EXPECT_THAT(errors[1], HasSubstr("/simulation/trials"));
 }
 
