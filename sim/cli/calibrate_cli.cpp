@@ -32,6 +32,8 @@ struct SourceArgs {
   int min_cell = 30;
   std::string currency = "USD";
   std::string deal_size = "auto";
+  //! The forecast at the fitted values, without their estimation error drawn per trial.
+  bool no_parameter_uncertainty = false;
   bool quiet = false;
   bool force = false;  //!< --force: existing output files may be replaced
 };
@@ -73,6 +75,9 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
          "Deal-size model written to the scenario: auto (lognormal unless its KS test rejects "
          "it at p < 0.01, then empirical), lognormal (the sample's mean and cv) or empirical")
       ->check(CLI::IsMember({"auto", "lognormal", "empirical"}));
+  app->add_flag("--no-parameter-uncertainty", a.no_parameter_uncertainty,
+                "Forecast at the fitted values: no trial draws the levels, growth, seasonality, "
+                "win rates or mean deal sizes from their estimation error");
   add_force_flag(app, a.force);
   add_quiet_flag(app, a.quiet);
 }
@@ -181,6 +186,7 @@ void calibrate_command(const CalibrateArgs& args) {
   request.open_pipeline = !args.no_pipeline;
   request.rep_roster = args.new_business == "reps";
   request.earliest_open_stage = read.earliest_open_stage;
+  request.parameter_uncertainty = !args.source.no_parameter_uncertainty;
   const std::string text = fit_report_text(fit, read);
   if (!args.output.empty())
     write_text(args.output, calibrated_scenario(fit, request).dump(2) + "\n");
@@ -223,6 +229,7 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
   options.trailing_months = args.trailing;
   options.scenario.currency = args.source.currency;
   options.scenario.earliest_open_stage = read.earliest_open_stage;
+  options.scenario.parameter_uncertainty = !args.source.no_parameter_uncertainty;
   const auto origins = static_cast<std::uint64_t>(
       std::max(0, (options.last_origin - options.first_origin) / options.step + 1));
   ProgressBar progress(origins * options.trials, !args.source.quiet);

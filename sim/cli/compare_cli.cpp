@@ -77,6 +77,25 @@ std::string scenario_name(const Scenario& s) {
   return s.name.empty() ? std::filesystem::path(s.source).stem().string() : s.name;
 }
 
+//! The unit of a metric's values: the reporting currency for amounts, else what it counts.
+std::string metric_unit(const Scenario& scenario, const std::string& metric) {
+  switch (static_cast<Metric>(metric_of(metric))) {
+    case Metric::opportunities:
+    case Metric::wins:
+    case Metric::pipeline_wins:
+    case Metric::hires:
+    case Metric::departures:
+    case Metric::headcount:
+      return "count";
+    case Metric::won_cycle_months:
+      return "months";
+    case Metric::ramped_fte:
+      return "FTE";
+    default:
+      return reporting_currency(scenario);
+  }
+}
+
 //! A paired difference whose every trial is zero: the scenarios agree on this cell.
 bool identical(const PairedCell& x) {
   return x.mean == 0 && x.se == 0 && x.p5 == 0 && x.p95 == 0 && x.p_better == 0;
@@ -98,20 +117,21 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
   std::vector<FolderFile> files = economics_csv_files(base, layout, economics, return_threshold);
   files.push_back(
       {"differences.csv", [&](std::ostream& out) {
-         out << "alternative,period,region,segment,metric,mean_difference,se,p5,p50,p95,p_"
-                "alternative_"
-                "better,se_independent,variance_reduction,note\n";
+         out << "alternative,period,region,segment,metric,unit,mean_difference,se,p5,p50,p95,p_"
+                "alternative_better,se_independent,variance_reduction,note\n";
+         const std::string unit = metric_unit(base, metric);
          for (const auto& c : comparisons) {
            for (std::size_t p = 0; p < layout.periods.size(); ++p) {
              for (int r = 0; r < layout.regions; ++r) {
                for (int s = 0; s < layout.segments; ++s) {
                  const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
                  // Undefined (a variance reduction of identical scenarios: 0 / 0) is left empty.
-                 out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.name,
-                                    layout.periods[p].label, regions[r], segments[s], metric,
-                                    csv_number(x.mean, 2), csv_number(x.se, 2), csv_number(x.p5, 2),
-                                    csv_number(x.p50, 2), csv_number(x.p95, 2),
-                                    csv_number(x.p_better, 4), csv_number(x.se_independent, 2),
+                 out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                                    csv_text(c.name), layout.periods[p].label, regions[r],
+                                    segments[s], metric, unit, csv_number(x.mean, 2),
+                                    csv_number(x.se, 2), csv_number(x.p5, 2), csv_number(x.p50, 2),
+                                    csv_number(x.p95, 2), csv_number(x.p_better, 4),
+                                    csv_number(x.se_independent, 2),
                                     identical(x) ? "" : csv_number(x.variance_reduction, 4),
                                     identical(x) ? "identical" : layout.periods[p].coverage());
                }
@@ -119,20 +139,21 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
            }
          }
        }});
-  files.push_back(
-      {"targets.csv", [&](std::ostream& targets) {
-         targets << "scenario,metric,period,region,segment,target,probability,standard_error\n";
-         for (const auto& [name, summary] : summaries) {
-           for (const auto& t : summary.targets) {
-             targets << fmt::format("{},{},{},{},{},{},{},{}\n", name, t.target.metric,
-                                    layout.periods[t.period].label,
-                                    t.target.region < 0 ? "total" : regions[t.target.region],
-                                    t.target.segment < 0 ? "total" : segments[t.target.segment],
-                                    csv_number(t.target.amount, 2), csv_number(t.probability, 4),
-                                    csv_number(t.standard_error, 4));
-           }
-         }
-       }});
+  files.push_back({"targets.csv", [&](std::ostream& targets) {
+                     targets << "scenario,metric,period,region,segment,target,currency,probability,"
+                                "standard_error\n";
+                     for (const auto& [name, summary] : summaries) {
+                       for (const auto& t : summary.targets) {
+                         targets << fmt::format(
+                             "{},{},{},{},{},{},{},{},{}\n", csv_text(name), t.target.metric,
+                             layout.periods[t.period].label,
+                             t.target.region < 0 ? "total" : regions[t.target.region],
+                             t.target.segment < 0 ? "total" : segments[t.target.segment],
+                             csv_number(t.target.amount, 2), reporting_currency(base),
+                             csv_number(t.probability, 4), csv_number(t.standard_error, 4));
+                       }
+                     }
+                   }});
   write_folder_files(dir, files);
 }
 
@@ -194,6 +215,9 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
   write_hdf5_document(path, [&](H5::H5File& file) {
     H5::Group root = file.openGroup("/");
     string_attribute(root, "metric", metric);
+    // Every amount of the file (differences of a money metric, targets, costs) is in it.
+    string_attribute(root, "currency", reporting_currency(base));
+    string_attribute(root, "unit", metric_unit(base, metric));  // of the compared metric
     string_attribute(root, "base_scenario_sha256", base.sha256);
     string_attribute(root, "seed", std::to_string(seed));
     string_attribute(root, "trials", std::to_string(trials));
@@ -218,7 +242,7 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
       field("se_independent", &PairedCell::se_independent);
       field("variance_reduction", &PairedCell::variance_reduction);
     }
-    write_economics_hdf5(file, layout, economics, return_threshold);
+    write_economics_hdf5(file, base, layout, economics, return_threshold);
   });
 }
 
@@ -312,7 +336,15 @@ std::vector<XlsxTable> comparison_workbook(
   return {summary, targets, differences};
 }
 
-//! Scenarios side by side: one column per scenario, then each alternative's difference.
+//! Scenarios per block of the means and P(reach) tables, alternatives per block of the
+//! differences: every line fits 100 columns however many scenarios are compared.
+constexpr std::size_t kScenariosPerBlock = 7;
+constexpr std::size_t kTargetScenariosPerBlock = 4;
+constexpr std::size_t kDifferencesPerBlock = 2;
+
+//! Scenarios side by side: the means per fiscal year and region, then each alternative's paired
+//! difference, then each scenario's P(reach) of every target (the paired changes in P(reach)
+//! follow in economics_table).
 std::string comparison_table(const Scenario& base, const ResultLayout& layout,
                              const std::vector<ScenarioComparison>& comparisons,
                              const std::string& metric,
@@ -320,31 +352,50 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
   const auto regions = region_labels(base);
   const int k = metric_index(metric);
   std::string text = fmt::format(
-      "\n{}, mean per fiscal year and region (all segments); differences paired with common "
-      "random numbers\n",
-      metric);
+      "\n{} in {}, mean per fiscal year and region (all segments); differences paired with\n"
+      "common random numbers\n",
+      metric, metric_unit(base, metric));
   // Scenario names are long: columns carry a short key, and a legend names each scenario.
   auto key = [](std::size_t i) { return i == 0 ? std::string("base") : fmt::format("alt{}", i); };
   for (std::size_t i = 0; i < summaries.size(); ++i)
     text += fmt::format("  {:<5} = {}\n", key(i), summaries[i].first);
-  text += fmt::format("{:<8} {:<7}", "period", "region");
-  for (std::size_t i = 0; i < summaries.size(); ++i) text += fmt::format(" {:>10}", key(i));
-  for (std::size_t i = 0; i < comparisons.size(); ++i)
-    text += fmt::format(" {:>18} {:>9} {:>8}", key(i + 1) + " - base", "P(better)", "var.red.");
-  text += "\n";
-  std::vector<std::string> partial;
-  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-    const Period& period = layout.periods[p];
-    if (period.quarter != 0) continue;
-    if (period.partial()) partial.push_back(period.display_label());
-    for (int r = 0; r < layout.regions; ++r) {
+  auto end_line = [&] {
+    text.erase(text.find_last_not_of(' ') + 1);
+    text += "\n";
+  };
+  // Each block: a header, then one line per fiscal year and region.
+  auto rows = [&](const std::string& header, auto&& cells) {
+    text += fmt::format("\n{:<8} {:<7}{}\n", "period", "region", header);
+    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+      const Period& period = layout.periods[p];
+      if (period.quarter != 0) continue;
+      for (int r = 0; r < layout.regions; ++r) {
+        text +=
+            fmt::format("{:<8} {:<7}", period.label + (period.partial() ? "*" : ""), regions[r]);
+        cells(p, r);
+        end_line();
+      }
+    }
+  };
+  for (std::size_t first = 0; first < summaries.size(); first += kScenariosPerBlock) {
+    const std::size_t last = std::min(summaries.size(), first + kScenariosPerBlock);
+    std::string header;
+    for (std::size_t i = first; i < last; ++i) header += fmt::format(" {:>10}", key(i));
+    rows(header, [&](std::size_t p, int r) {
       const std::size_t c = p * layout.cells() + layout.cell(r, layout.segments - 1, k);
-      text += fmt::format("{:<8} {:<7}", period.label + (period.partial() ? "*" : ""), regions[r]);
-      for (const auto& entry : summaries)
-        text += fmt::format(" {:>10}", format_amount(entry.second.period_mean[c]));
-      for (const auto& comparison : comparisons) {
+      for (std::size_t i = first; i < last; ++i)
+        text += fmt::format(" {:>10}", format_amount(summaries[i].second.period_mean[c]));
+    });
+  }
+  for (std::size_t first = 0; first < comparisons.size(); first += kDifferencesPerBlock) {
+    const std::size_t last = std::min(comparisons.size(), first + kDifferencesPerBlock);
+    std::string header;
+    for (std::size_t i = first; i < last; ++i)
+      header += fmt::format(" {:>18} {:>9} {:>8}", key(i + 1) + " - base", "P(better)", "var.red.");
+    rows(header, [&](std::size_t p, int r) {
+      for (std::size_t i = first; i < last; ++i) {
         const PairedCell& x =
-            comparison.cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
+            comparisons[i].cells[(p * layout.regions + r) * layout.segments + layout.segments - 1];
         if (identical(x)) {
           text += fmt::format(" {:>18} {:>9} {:>8}", "identical", "", "");
         } else {
@@ -356,44 +407,36 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
                                   : "n/a");
         }
       }
-      text.erase(text.find_last_not_of(' ') + 1);
-      text += "\n";
-    }
+    });
   }
-  for (const auto& label : partial) text += fmt::format("* {}\n", label);
-  if (!summaries.front().second.targets.empty()) {
-    text += fmt::format("\n{:<34}", "P(reach) ±SE");
-    for (std::size_t i = 0; i < summaries.size(); ++i) text += fmt::format(" {:>13}", key(i));
-    for (std::size_t a = 1; a < summaries.size(); ++a)
-      text += fmt::format(" {:>13}", key(a) + " - base");
+  for (const Period& period : layout.periods) {
+    if (period.quarter == 0 && period.partial())
+      text += fmt::format("* {}\n", period.display_label());
+  }
+  const auto& reference = summaries.front().second.targets;
+  for (std::size_t first = 0; !reference.empty() && first < summaries.size();
+       first += kTargetScenariosPerBlock) {
+    const std::size_t last = std::min(summaries.size(), first + kTargetScenariosPerBlock);
+    text += fmt::format("\n{:<40}", "P(reach) ±SE");
+    for (std::size_t i = first; i < last; ++i) text += fmt::format(" {:>13}", key(i));
     text += "\n";
-    const auto& reference = summaries.front().second.targets;
     for (std::size_t i = 0; i < reference.size(); ++i) {
       const Period& period = layout.periods[reference[i].period];
       text += fmt::format(
-          "{:<34}", target_name(reference[i], layout, regions) + (period.partial() ? "*" : ""));
+          "{:<40}", target_name(reference[i], layout, regions) + (period.partial() ? "*" : ""));
       // Alternatives may set other targets: match by cell, "-" where a scenario lacks it.
-      auto find = [&](const Summary& summary) -> const TargetResult* {
-        for (const auto& t : summary.targets) {
-          if (t.cell == reference[i].cell && t.target.amount == reference[i].target.amount)
-            return &t;
+      for (std::size_t s = first; s < last; ++s) {
+        const TargetResult* t = nullptr;
+        for (const auto& candidate : summaries[s].second.targets) {
+          if (candidate.cell == reference[i].cell &&
+              candidate.target.amount == reference[i].target.amount)
+            t = &candidate;
         }
-        return nullptr;
-      };
-      for (const auto& entry : summaries) {
-        const TargetResult* t = find(entry.second);
         text += fmt::format(" {:>13}", t ? fmt::format("{} ±{:.1f}", format_percent(t->probability),
                                                        100 * t->standard_error)
                                          : "-");
       }
-      for (std::size_t a = 1; a < summaries.size(); ++a) {
-        const TargetResult* t = find(summaries[a].second);
-        const double d = t ? t->probability - reference[i].probability : 0.0;
-        text += fmt::format(" {:>13}", !t       ? "-"
-                                       : d == 0 ? "same"
-                                                : fmt::format("{:+.1f} pts", 100 * d));
-      }
-      text += "\n";
+      end_line();
     }
   }
   return text;
@@ -428,14 +471,17 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   for (const auto& t : summaries.front().second.targets)
     target_names.push_back(target_name(t, layout, region_labels(base.scenario)));
   bool with_costs = !base.costs.empty();
-  const std::vector<double> base_cost = trial_costs(base.costs, base.scenario, base.paired);
+  // Compensation quotas are the base's (the plan of record), for every scenario.
+  const CompQuotas quotas = comp_quotas(base.scenario, base.paired);
+  const std::vector<double> base_cost =
+      trial_costs(base.costs, base.scenario, base.paired, seed, quotas);
   std::vector<Economics> economics;
   for (const auto& alt : alternatives) {
     with_costs = with_costs || !alt.costs.empty();
-    economics.push_back(compare_economics(alt.name, base.paired, base_cost, alt.paired,
-                                          trial_costs(alt.costs, alt.scenario, alt.paired), metric,
-                                          args.return_threshold, summaries.front().second.targets,
-                                          target_names));
+    economics.push_back(
+        compare_economics(alt.name, base.paired, base_cost, alt.paired,
+                          trial_costs(alt.costs, alt.scenario, alt.paired, seed, quotas), metric,
+                          args.return_threshold, summaries.front().second.targets, target_names));
   }
   if (!args.output.empty())
     write_comparison_hdf5(args.output, base.scenario, layout, comparisons, args.metric, seed,
@@ -453,11 +499,13 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
         "{}", economics_table(base.scenario, layout, economics, args.return_threshold, with_costs));
     // Scenarios with distributions: say so, and which parameters were drawn per trial.
     for (std::size_t i = 0; i <= alternatives.size(); ++i) {
-      const Scenario& s = i == 0 ? base.scenario : alternatives[i - 1].scenario;
-      if (s.uncertain.empty()) continue;
+      const Arm& arm = i == 0 ? base : alternatives[i - 1];
+      std::vector<std::string> lines = describe_assumptions(arm.scenario);
+      for (std::string& line : describe_uncertain_costs(arm.costs)) lines.push_back(line);
+      if (lines.empty()) continue;
       fmt::print("\n{} is a forecast with assumption uncertainty; drawn once per trial:\n",
                  i == 0 ? std::string("base") : fmt::format("alt{}", i));
-      for (const std::string& line : describe_assumptions(s)) fmt::print("  {}\n", line);
+      for (const std::string& line : lines) fmt::print("  {}\n", line);
     }
   }
 }
@@ -578,9 +626,11 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   ProgressBar progress(trials * (1 + variants), !args.quiet && mpi::rank() == 0);
   base.costs = load_costs(base.scenario, document);
   base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
-  const std::vector<double> base_cost = mpi::rank() == 0
-                                            ? trial_costs(base.costs, base.scenario, base.paired)
-                                            : std::vector<double>();
+  const CompQuotas quotas =
+      mpi::rank() == 0 ? comp_quotas(base.scenario, base.paired) : CompQuotas();
+  const std::vector<double> base_cost =
+      mpi::rank() == 0 ? trial_costs(base.costs, base.scenario, base.paired, seed, quotas)
+                       : std::vector<double>();
 
   struct Row {
     std::vector<double> values;
@@ -609,9 +659,9 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     const RunResult result = run_arm(scenario, trials, seed, threads, &progress);
     if (mpi::rank() != 0) continue;
     const bool with_costs = !base.costs.empty() || !costs.empty();
-    const Economics economics = compare_economics("variant", base.paired, base_cost, result,
-                                                  trial_costs(costs, scenario, result), metric,
-                                                  args.return_threshold, {}, {});
+    const Economics economics = compare_economics(
+        "variant", base.paired, base_cost, result,
+        trial_costs(costs, scenario, result, seed, quotas), metric, args.return_threshold, {}, {});
     const Summary summary = summarise(scenario, result);
     const ResultLayout& layout = result.layout;
     const ScenarioComparison diff = compare_paired("variant", base.paired, result, result, metric);

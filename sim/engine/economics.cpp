@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "sim/base/error.hpp"
+#include "sim/base/random.hpp"
 
 namespace opsim {
 
@@ -32,47 +33,156 @@ struct Running {
 
 }  // namespace
 
+CompQuotas comp_quotas(const Scenario& scenario, const RunResult& result) {
+  const ResultLayout& layout = result.layout;
+  const std::size_t Y = static_cast<std::size_t>(layout.fiscal_years);
+  const std::uint64_t n = result.trials();
+  CompQuotas quotas;
+  for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
+    std::vector<double> mean(Y, 0.0);
+    for (std::uint64_t t = 0; t < n; ++t) {
+      for (std::size_t y = 0; y < Y; ++y)
+        mean[y] += result.seat_values[t * layout.seat_cells() + s * Y + y];
+    }
+    for (double& m : mean) m /= static_cast<double>(std::max<std::uint64_t>(n, 1));
+    quotas.by_seat[scenario.seats[s].id] = std::move(mean);
+  }
+  return quotas;
+}
+
 std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario,
-                                const RunResult& result) {
+                                const RunResult& result, std::uint64_t seed,
+                                const CompQuotas& quotas) {
   const ResultLayout& layout = result.layout;
   const std::size_t P = layout.periods.size(), R = static_cast<std::size_t>(layout.regions);
   const int total = layout.regions - 1;
-  // The deterministic part: programme costs and the monthly cost of planned-hire seats.
-  std::vector<double> fixed(P * R, 0.0);
-  auto add = [&](std::size_t p, int region, double amount) {
-    if (region >= 0) fixed[p * R + static_cast<std::size_t>(region)] += amount;
-    fixed[p * R + static_cast<std::size_t>(total)] += amount;
+  auto add = [&](double* into, std::size_t p, int region, double amount) {
+    if (region >= 0) into[p * R + static_cast<std::size_t>(region)] += amount;
+    into[p * R + static_cast<std::size_t>(total)] += amount;
   };
-  for (std::size_t p = 0; p < P; ++p) {
-    const Period& period = layout.periods[p];
-    for (const CostLine& line : costs.lines) {
-      if (overlap(line.one_off_month, line.one_off_month, period) > 0)
-        add(p, line.region, line.one_off);
-      add(p, line.region, line.monthly * overlap(line.first_month, line.last_month, period));
-    }
-    for (const HireCostRate& rate : costs.hires) {
-      if (rate.monthly == 0) continue;
+  // Each amount's cost per unit of it, per period and region: multiplied by the trial's value.
+  std::vector<std::pair<const CostAmount*, std::vector<double>>> priced;
+  auto price = [&](const CostAmount& amount, auto&& units) {
+    if (amount.zero()) return;
+    std::vector<double> unit(P * R, 0.0);
+    for (std::size_t p = 0; p < P; ++p) units(unit.data(), p, layout.periods[p]);
+    priced.emplace_back(&amount, std::move(unit));
+  };
+  for (const CostLine& line : costs.lines) {
+    price(line.one_off, [&](double* unit, std::size_t p, const Period& period) {
+      if (overlap(line.one_off_month, line.one_off_month, period) > 0) add(unit, p, line.region, 1);
+    });
+    price(line.monthly, [&](double* unit, std::size_t p, const Period& period) {
+      add(unit, p, line.region, overlap(line.first_month, line.last_month, period));
+    });
+  }
+  for (const HireCostRate& rate : costs.hires) {
+    price(rate.monthly, [&](double* unit, std::size_t p, const Period& period) {
       for (const Seat& seat : scenario.seats) {
-        if (!seat.planned_hire || seat.region != rate.region || seat.segment != rate.segment)
-          continue;
-        add(p, seat.region, rate.monthly * overlap(seat.start, layout.months - 1, period));
+        if (seat.planned_hire && seat.region == rate.region && seat.segment == rate.segment)
+          add(unit, p, seat.region, overlap(seat.start, layout.months - 1, period));
+      }
+    });
+  }
+  // Compensation: base pay is fixed; variable pay per seat and fiscal year, on its bookings.
+  std::vector<double> fixed(P * R, 0.0);
+  struct SeatYear {
+    std::size_t seat;
+    std::size_t period;  //!< the fiscal year's period
+    const plan::CompPlan* plan;
+    double on_target;  //!< V x months / 12
+    double quota;
+  };
+  std::vector<SeatYear> seat_years;
+  if (!costs.comp.empty()) {
+    const CompQuotas own = comp_quotas(scenario, result);
+    for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
+      const int k = s < costs.comp.seat_plan.size() ? costs.comp.seat_plan[s] : -1;
+      if (k < 0) continue;
+      const Seat& seat = scenario.seats[s];
+      const plan::CompPlan& plan = costs.comp.plans[static_cast<std::size_t>(k)];
+      for (std::size_t p = 0; p < P; ++p) {
+        const Period& period = layout.periods[p];
+        const int months = overlap(seat.start, layout.months - 1, period);
+        add(fixed.data(), p, seat.region, plan.base() * months / 12.0);
+        if (period.quarter != 0 || months == 0) continue;
+        const auto y = static_cast<std::size_t>(period.fiscal_year - layout.first_fiscal_year);
+        const auto set = quotas.by_seat.find(seat.id);
+        double quota = set != quotas.by_seat.end() ? set->second[y] : 0.0;
+        if (!(quota > 0)) quota = own.by_seat.at(seat.id)[y];
+        if (quota > 0) seat_years.push_back({s, p, &plan, plan.variable() * months / 12.0, quota});
       }
     }
   }
+  // The quarters of each fiscal year's period, which share its variable pay.
+  std::vector<std::vector<std::size_t>> quarters(P);
+  for (std::size_t q = 0; q < P; ++q) {
+    for (std::size_t p = 0; p < P && layout.periods[q].quarter != 0; ++p) {
+      if (layout.periods[p].quarter == 0 &&
+          layout.periods[p].fiscal_year == layout.periods[q].fiscal_year)
+        quarters[p].push_back(q);
+    }
+  }
+  const StreamFactory streams(seed);
   const std::uint64_t n = result.trials();
-  std::vector<double> out(n * P * R);
+  const std::size_t Y = static_cast<std::size_t>(layout.fiscal_years);
+  std::vector<double> out(n * P * R), variable(P * R);
   for (std::uint64_t t = 0; t < n; ++t) {
     double* row = &out[t * P * R];
     std::copy(fixed.begin(), fixed.end(), row);
-    // The simulated part: a per-hire cost for every rep starting, backfills included.
+    const std::uint64_t trial = result.first_trial + t;
+    for (const auto& [amount, unit] : priced) {
+      const double value = amount->uncertain
+                               ? draw_assumptions({*amount->uncertain}, streams, trial).front()
+                               : amount->value;
+      for (std::size_t i = 0; i < P * R; ++i) row[i] += value * unit[i];
+    }
+    // A per-hire cost for every rep starting, backfills included, as simulated.
     for (const HireCostRate& rate : costs.hires) {
-      if (rate.per_hire == 0) continue;
+      if (rate.per_hire.zero()) continue;
+      const double per_hire =
+          rate.per_hire.uncertain
+              ? draw_assumptions({*rate.per_hire.uncertain}, streams, trial).front()
+              : rate.per_hire.value;
       for (std::size_t p = 0; p < P; ++p) {
         const double hires = result.period_values[t * layout.period_cells() + p * layout.cells() +
                                                   layout.cell(rate.region, rate.segment,
                                                               static_cast<int>(Metric::hires))];
-        row[p * R + static_cast<std::size_t>(rate.region)] += rate.per_hire * hires;
-        row[p * R + static_cast<std::size_t>(total)] += rate.per_hire * hires;
+        add(row, p, rate.region, per_hire * hires);
+      }
+    }
+    if (seat_years.empty()) continue;
+    std::fill(variable.begin(), variable.end(), 0.0);
+    for (const SeatYear& sy : seat_years) {
+      const Period& year = layout.periods[sy.period];
+      const double bookings =
+          result.seat_values[t * layout.seat_cells() + sy.seat * Y +
+                             static_cast<std::size_t>(year.fiscal_year - layout.first_fiscal_year)];
+      const double pay =
+          sy.on_target * std::min(sy.plan->earnings_factor(bookings / sy.quota), sy.plan->cap);
+      variable[sy.period * R + static_cast<std::size_t>(scenario.seats[sy.seat].region)] += pay;
+    }
+    for (std::size_t p = 0; p < P; ++p) {
+      for (int r = 0; r < total && layout.periods[p].quarter == 0; ++r) {
+        const double pay = variable[p * R + static_cast<std::size_t>(r)];
+        if (pay == 0) continue;
+        add(row, p, r, pay);
+        // Quarters by their share of the region's new bookings (of months when it booked none).
+        auto booked = [&](std::size_t q) {
+          return result.period_values[t * layout.period_cells() + q * layout.cells() +
+                                      layout.cell(r, layout.segments - 1,
+                                                  static_cast<int>(Metric::new_bookings))];
+        };
+        const double year_bookings = booked(p);
+        const Period& year = layout.periods[p];
+        for (std::size_t q : quarters[p]) {
+          const Period& quarter = layout.periods[q];
+          add(row, q, r,
+              pay * (year_bookings > 0 ? booked(q) / year_bookings
+                                       : static_cast<double>(quarter.last_in_horizon -
+                                                             quarter.first_in_horizon + 1) /
+                                             (year.last_in_horizon - year.first_in_horizon + 1)));
+        }
       }
     }
   }
@@ -99,6 +209,7 @@ Economics compare_economics(const std::string& name, const RunResult& base,
           p * layout.cells() + layout.cell(static_cast<int>(r), layout.segments - 1, metric);
       Running b_base, b_alt, c_base, c_alt, db, dc, dk;
       double better = 0;
+      bool differ = false;  // some trial's contributions differ: P(better) is defined
       for (std::uint64_t t = 0; t < n; ++t) {
         const double bb = base.period_values[t * layout.period_cells() + cell];
         const double ba = alt.period_values[t * layout.period_cells() + cell];
@@ -110,13 +221,16 @@ Economics compare_economics(const std::string& name, const RunResult& base,
         dc.add(d_cost[t]);
         dk.add(d_bookings[t] - d_cost[t]);
         better += (ba - ca) > (bb - cb) ? 1 : 0;
+        differ = differ || (ba - ca) != (bb - cb);
       }
       EconomicsCell& c = out.cells[p * R + r];
       c.bookings_base = b_base.mean, c.bookings_alt = b_alt.mean;
       c.cost_base = c_base.mean, c.cost_alt = c_alt.mean;
       c.bookings = db.finish(), c.cost = dc.finish(), c.contribution = dk.finish();
-      c.p_better = better / static_cast<double>(n);
-      if (c.cost.mean != 0) {
+      if (differ) c.p_better = better / static_cast<double>(n);
+      // A partial period's bookings and costs are not a year's (a programme often costs before
+      // it returns): no return on cost is shown for it (its differences are).
+      if (c.cost.mean != 0 && !layout.periods[p].partial()) {
         // Ratio of means; its standard error by the delta method on delta B - R delta C.
         const double ratio = c.bookings.mean / c.cost.mean;
         Running residual;

@@ -1,28 +1,42 @@
 // Costs and the cost-aware paired comparison: programme costs (`costs[]`), hire costs (the
-// `plan.capacity` windows' per-hire and monthly figures) priced per trial on the same draws as
-// the bookings, and per fiscal period and region the paired differences in bookings, cost,
-// contribution (bookings - cost) and return on cost. Amounts in the reporting currency.
+// `plan.capacity` windows' per-hire and monthly figures) and compensation cost (the
+// `plan.compensation` plans) priced per trial on the same draws as the bookings, and per fiscal
+// period and region the paired differences in bookings, cost, contribution (bookings - cost) and
+// return on cost. Amounts in the reporting currency.
 #pragma once
 
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "models/assumption.hpp"
+#include "models/plan/compensation.hpp"
 #include "models/scenario.hpp"
 #include "sim/engine/results.hpp"
 #include "sim/engine/summary.hpp"
 
 namespace opsim {
 
+//! A cost amount in the reporting currency: a number, or a distribution drawn once per trial
+//! from the stream (seed, assumptions, trial, hash of its JSON pointer), like every uncertain
+//! assumption, so that scenarios sharing it stay paired.
+struct CostAmount {
+  double value = 0.0;  //!< the number (>= 0); the distribution's mean when uncertain
+  std::optional<UncertainParameter> uncertain;
+  bool zero() const { return value == 0 && !uncertain; }
+};
+
 //! One named programme cost: a one-off amount in one month and/or a monthly amount over a span.
 struct CostLine {
   std::string id;
   int region = -1;   //!< -1 = company-wide (counted in the total only)
   int segment = -1;  //!< -1 = all segments (informational; costs are reported per region)
-  double one_off = 0.0;
+  CostAmount one_off;
   int one_off_month = 0;  //!< relative month
-  double monthly = 0.0;
+  CostAmount monthly;
   int first_month = 0;  //!< relative, inclusive
   int last_month = -1;  //!< relative, inclusive
 };
@@ -32,19 +46,37 @@ struct CostLine {
 struct HireCostRate {
   int region = 0;
   int segment = 0;
-  double per_hire = 0.0;
-  double monthly = 0.0;
+  CostAmount per_hire;
+  CostAmount monthly;
 };
 
 struct CostModel {
   std::vector<CostLine> lines;
   std::vector<HireCostRate> hires;
-  bool empty() const { return lines.empty() && hires.empty(); }
+  //! The compensation plans and the seats they cover (empty = no compensation cost).
+  plan::CompSpec comp;
+  bool empty() const { return lines.empty() && hires.empty() && comp.empty(); }
 };
 
+//! Quotas of the compensation plans in a comparison, set once on the base run (the plan of
+//! record): per seat id, per fiscal-year index, the seat's expected new bookings (plan rates).
+struct CompQuotas {
+  std::map<std::string, std::vector<double>> by_seat;
+};
+
+//! Each seat's mean bookings per fiscal year in `result`, keyed by seat id.
+CompQuotas comp_quotas(const Scenario& scenario, const RunResult& result);
+
 //! Cost per trial, fiscal period and region (last = total): [trial][period][region].
+//! Uncertain amounts are drawn with `seed` (the run's). Compensation, per seat covered by a
+//! plan and fiscal year: base pay for the months the seat exists in the year, plus variable
+//! pay V x months / 12 x min(earnings_factor(B / Q), cap) on the seat's bookings B of the year,
+//! with Q its quota in `quotas` (a seat absent there, or with no quota, is measured against
+//! its own mean in `result`). Variable pay is counted in the fiscal year; its quarters share
+//! it in proportion to the region's new bookings of each quarter in the trial.
 std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario,
-                                const RunResult& result);
+                                const RunResult& result, std::uint64_t seed,
+                                const CompQuotas& quotas = {});
 
 //! A paired difference over trials: mean of alt - base and its standard error.
 struct PairedMean {
@@ -57,9 +89,12 @@ struct EconomicsCell {
   double bookings_base = 0.0, bookings_alt = 0.0;  //!< means of the compared metric
   double cost_base = 0.0, cost_alt = 0.0;          //!< mean costs
   PairedMean bookings, cost, contribution;         //!< alt - base
-  double p_better = 0.0;  //!< P(contribution of alt > contribution of base)
+  //! P(contribution of alt > contribution of base); NaN (undefined) when the contributions
+  //! agree in every trial.
+  double p_better = std::numeric_limits<double>::quiet_NaN();
   //! Return on the extra cost: E[delta bookings] / E[delta cost], its delta-method standard
-  //! error and P(delta bookings > threshold x delta cost); NaN when the costs do not differ.
+  //! error and P(delta bookings > threshold x delta cost); NaN when the costs do not differ
+  //! and for a partial period (a year the horizon covers only in part is not a year's return).
   double return_on_cost = std::numeric_limits<double>::quiet_NaN();
   double return_se = std::numeric_limits<double>::quiet_NaN();
   double p_return_above = std::numeric_limits<double>::quiet_NaN();

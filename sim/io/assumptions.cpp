@@ -13,6 +13,10 @@
 
 namespace opsim {
 
+bool read_by_cost_loader(const std::string& pointer) {
+  return pointer.rfind("/costs/", 0) == 0 || pointer.rfind("/plan/", 0) == 0;
+}
+
 namespace {
 
 using Family = Distribution::Family;
@@ -28,6 +32,12 @@ constexpr std::string_view kFixedRoots[] = {"/horizon", "/actuals", "/targets", 
 constexpr std::string_view kStructuralRoots[] = {"/roster/", "/hiring_plan/", "/pipeline/",
                                                  "/installed_base/", "/territory_potential/"};
 
+//! A root member whose numbers the cost loader reads (read_by_cost_loader).
+bool cost_section(const json::json_pointer& at, const std::string& key) {
+  return at.empty() && read_by_cost_loader("/" + key + "/");
+}
+
+//! Every distribution in `value` but those the cost loader reads.
 void collect(const json& value, const json::json_pointer& at,
              std::vector<std::pair<json::json_pointer, const json*>>& out) {
   if (value.is_object()) {
@@ -35,13 +45,17 @@ void collect(const json& value, const json::json_pointer& at,
       out.emplace_back(at, &value);
       return;
     }
-    for (const auto& [key, member] : value.items()) collect(member, at / key, out);
+    for (const auto& [key, member] : value.items()) {
+      if (!cost_section(at, key)) collect(member, at / key, out);
+    }
   } else if (value.is_array()) {
     for (std::size_t i = 0; i < value.size(); ++i) collect(value[i], at / i, out);
   }
 }
 
-Distribution parse_distribution(const JsonNode& node) {
+}  // namespace
+
+Distribution read_distribution(const JsonNode& node) {
   const std::string family = node.at("dist").string();
   Distribution d;
   auto bounds = [&](double lo, double hi) {
@@ -88,6 +102,8 @@ Distribution parse_distribution(const JsonNode& node) {
   return d;
 }
 
+namespace {
+
 std::string show_range(const NumberUse& use) {
   auto end = [](double v) { return std::isfinite(v) ? format_user_value(v) : std::string(); };
   if (!std::isfinite(use.hi)) return fmt::format(">= {}", end(use.lo));
@@ -96,10 +112,33 @@ std::string show_range(const NumberUse& use) {
 
 }  // namespace
 
+namespace {
+
+//! Without building pointers: every trial's rebuild asks this of a document that may hold long
+//! empirical lists.
+bool holds_distribution(const json& value) {
+  if (value.is_object()) {
+    if (value.contains("dist")) return true;
+    return std::any_of(value.begin(), value.end(),
+                       [](const json& member) { return holds_distribution(member); });
+  }
+  if (value.is_array()) {
+    return std::any_of(value.begin(), value.end(),
+                       [](const json& item) { return holds_distribution(item); });
+  }
+  return false;
+}
+
+}  // namespace
+
 bool has_distributions(const json& document) {
-  std::vector<std::pair<json::json_pointer, const json*>> found;
-  collect(document, json::json_pointer(), found);
-  return !found.empty();
+  // A cost's distribution is drawn by the costs (cost_loader), not by rebuilding the scenario.
+  if (!document.is_object()) return holds_distribution(document);
+  if (document.contains("dist")) return true;
+  for (const auto& [key, member] : document.items()) {
+    if (!cost_section(json::json_pointer(), key) && holds_distribution(member)) return true;
+  }
+  return false;
 }
 
 std::string describe_distribution(const Distribution& d) {
@@ -145,7 +184,7 @@ Scenario build_uncertain_scenario(const json& document, const std::string& file,
       if (pointer.to_string().rfind(root, 0) == 0)
         node.fail("{} is not an assumption and cannot be a distribution", root.substr(1));
     }
-    parameters.push_back({pointer.to_string(), parse_distribution(node)});
+    parameters.push_back({pointer.to_string(), read_distribution(node)});
   }
   // Every build below reads the CSV files from this cache, which the per-trial builds keep.
   auto own_cache = cache ? std::make_shared<CsvCache>(*cache) : std::make_shared<CsvCache>();
@@ -199,11 +238,13 @@ Scenario build_uncertain_scenario(const json& document, const std::string& file,
   set_means();  // the normals' truncation moves their means
   if (!parameters.empty()) scenario = build_scenario(*nominal, file, base_dir, own_cache.get());
 
-  // The scenario must be valid over the whole range: each parameter at each finite end.
+  // The scenario must be valid over the whole range: each parameter at each finite end it can
+  // take (a lognormal only approaches its low end, 0, which a positive parameter refuses).
   for (const UncertainParameter& p : parameters) {
     for (auto [end, value] : {std::pair<const char*, double>{"min", p.distribution.support_low()},
                               {"max", p.distribution.support_high()}}) {
       if (!std::isfinite(value)) continue;
+      if (p.distribution.family == Family::lognormal && std::string_view(end) == "min") continue;
       json at_end = *nominal;
       at_end[json::json_pointer(p.pointer)] = value;
       try {

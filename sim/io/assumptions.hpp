@@ -12,8 +12,19 @@
 namespace opsim {
 
 class CsvCache;
+class JsonNode;
 
-//! True when some object in `document` has a "dist" member.
+//! A distribution as written in a scenario file, {"dist": ..., and the family's parameters};
+//! InputError naming the pointer otherwise. The range its parameter allows is checked by the
+//! caller.
+Distribution read_distribution(const JsonNode& node);
+
+//! True for a pointer whose numbers the cost loader reads (sim/io/cost_loader.hpp: "/costs" and
+//! "/plan"), not the scenario: a distribution there is drawn by the costs, not the trials.
+bool read_by_cost_loader(const std::string& pointer);
+
+//! True when some object in `document` has a "dist" member, outside the sections the cost
+//! loader reads (read_by_cost_loader).
 bool has_distributions(const nlohmann::json& document);
 
 //! Builds a scenario whose document holds distributions: the scenario at the distributions'

@@ -56,10 +56,38 @@ nlohmann::json win_rate_json(const WinRateCell& c) {
           {"thin", c.thin}};
 }
 
-//! The sample itself, or a lognormal with the sample's mean and cv.
-nlohmann::json scenario_deal_size(const DealSizeFit& d) {
-  if (d.empirical) return {{"empirical", d.sample}};
-  return {{"mean", std::max(d.mean.value, 1e-9)}, {"cv", std::min(d.cv.value, 20.0)}};
+}  // namespace
+
+nlohmann::json uncertain_probability(const Estimate& e) {
+  const double p = e.value, se = e.se;
+  if (!(p > 0 && p < 1) || !std::isfinite(se) || !(se > 0)) return p;
+  // Beta by moments: mean p, variance p (1 - p) / (alpha + beta + 1) = se^2.
+  const double strength = p * (1 - p) / (se * se) - 1;
+  if (!(strength > 0)) return p;
+  return {{"dist", "beta"}, {"alpha", p * strength}, {"beta", (1 - p) * strength}};
+}
+
+nlohmann::json uncertain_positive(const Estimate& e) {
+  if (!(e.value > 0) || !std::isfinite(e.se) || !(e.se > 0)) return e.value;
+  return {{"dist", "lognormal"}, {"mean", e.value}, {"cv", std::min(e.se / e.value, 20.0)}};
+}
+
+namespace {
+
+//! The sample itself, or a lognormal with the sample's mean and cv. With `uncertain`, the mean
+//! carries its estimation error: the lognormal's mean, or the empirical list's scale (mean 1).
+nlohmann::json scenario_deal_size(const DealSizeFit& d, bool uncertain) {
+  const Estimate mean{std::max(d.mean.value, 1e-9), d.mean.se};
+  if (d.empirical) {
+    nlohmann::json size = {{"empirical", d.sample}};
+    if (uncertain) {
+      const nlohmann::json scale = uncertain_positive({1.0, mean.se / mean.value});
+      if (scale.is_object()) size["scale"] = scale;
+    }
+    return size;
+  }
+  return {{"mean", uncertain ? uncertain_positive(mean) : nlohmann::json(mean.value)},
+          {"cv", std::min(d.cv.value, 20.0)}};
 }
 
 template <class... Args>
@@ -104,9 +132,13 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
                     {"months", request.months},
                     {"fiscal_year_start_month", fit.options.fiscal_year_start_month},
                     {"reporting_currency", request.currency}};
+  const bool uncertain = request.parameter_uncertainty;
   for (const RegionFit& region : fit.region_fits) {
     nlohmann::json season = nlohmann::json::array();
-    for (double s : region.seasonality) season.push_back(std::max(s, 1e-3));
+    for (int c = 0; c < 12; ++c) {
+      const Estimate index{std::max(region.seasonality[c], 1e-3), region.seasonality_se[c]};
+      season.push_back(uncertain ? uncertain_positive(index) : nlohmann::json(index.value));
+    }
     doc["regions"].push_back({{"id", region.id}, {"seasonality", season}});
   }
   const double growth = std::clamp(fit.annual_growth.value, -0.9, 10.0);
@@ -114,12 +146,13 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
     const DealSizeFit& size = fit.segment_deal_sizes[s];
     nlohmann::json segment = {
         {"id", fit.segments[s]},
-        {"win_rate", fit.segment_win_rates[s].rate.value},
+        {"win_rate", uncertain ? uncertain_probability(fit.segment_win_rates[s].rate)
+                               : nlohmann::json(fit.segment_win_rates[s].rate.value)},
         {"quarter_end_win_multiplier", std::clamp(fit.quarter_end_multiplier.value, 0.0, 10.0)},
         {"cycle_months", resolution_cycle_pmf(fit)},
         {"productivity_growth", growth}};
     if (size.deals > 0) {
-      segment["deal_size"] = scenario_deal_size(size);
+      segment["deal_size"] = scenario_deal_size(size, uncertain);
     } else {
       segment["deal_size"] = {{"mean", 1.0}};
     }
@@ -130,10 +163,13 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
     for (int s = 0; s < S; ++s) {
       nlohmann::json set;
       const WinRateCell& rate = fit.win_rate(r, s);
-      if (rate.rate.value != fit.segment_win_rates[s].rate.value) set["win_rate"] = rate.rate.value;
+      if (rate.rate.value != fit.segment_win_rates[s].rate.value) {
+        set["win_rate"] =
+            uncertain ? uncertain_probability(rate.rate) : nlohmann::json(rate.rate.value);
+      }
       const DealSizeFit& cell = fit.deal_size(r, s);
       if (&cell != &fit.segment_deal_sizes[s] && cell.deals > 0)
-        set["deal_size"] = scenario_deal_size(cell);
+        set["deal_size"] = scenario_deal_size(cell, uncertain);
       if (!set.empty())
         doc["overrides"].push_back(
             {{"region", fit.regions[r]}, {"segment", fit.segments[s]}, {"set", set}});

@@ -20,8 +20,10 @@ struct ScenarioRequest {
   std::uint64_t seed = 1;
   bool open_pipeline = true;  //!< include the deals open as of the cut-off
   bool market = true;         //!< the market factor fitted from count overdispersion
-  //! Each trial draws the region levels and the growth from their sampling distribution
-  //! (market.level_uncertainty / growth_uncertainty), so intervals include estimation error.
+  //! Each trial draws the fitted parameters from their sampling distribution: the region levels
+  //! and the growth (market.level_uncertainty / growth_uncertainty), and as uncertain
+  //! assumptions the seasonality indices, win rates and mean deal sizes, so intervals include
+  //! estimation error.
   bool parameter_uncertainty = true;
   //! New business from a roster of the reps active at the cut-off (a seat per rep and
   //! segment) instead of region-level intensity; same expected resolutions at the start.
@@ -34,6 +36,15 @@ struct ScenarioRequest {
 //! open pipeline under the snapshot rule.
 nlohmann::json calibrated_scenario(const calibration::Calibration& fit,
                                    const ScenarioRequest& request);
+
+//! A fitted probability with its estimation error, as a scenario number: the beta distribution
+//! with mean e.value and sd e.se (by moments), or the plain value when it has no error (or a
+//! value of 0 or 1, or an sd no beta with that mean reaches).
+nlohmann::json uncertain_probability(const calibration::Estimate& e);
+
+//! A fitted positive number with its estimation error: the lognormal with mean e.value and sd
+//! e.se (cv at most 20), or the plain value when it has no error.
+nlohmann::json uncertain_positive(const calibration::Estimate& e);
 
 nlohmann::json fit_report_json(const calibration::Calibration& fit, const ReadReport& read);
 std::string fit_report_text(const calibration::Calibration& fit, const ReadReport& read);

@@ -14,10 +14,12 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
                                             const std::vector<Economics>& economics,
                                             double return_threshold) {
   const auto regions = region_labels(base);
+  const std::string currency = reporting_currency(base);
   std::vector<FolderFile> files;
   files.push_back(
-      {"economics.csv", [&, regions, return_threshold](std::ostream& out) {
-         out << "alternative,period,region,bookings_base,bookings_alternative,cost_base,cost_"
+      {"economics.csv", [&, regions, currency, return_threshold](std::ostream& out) {
+         out << "alternative,period,region,currency,bookings_base,bookings_alternative,cost_base,"
+                "cost_"
                 "alternative,bookings_difference,bookings_se,cost_difference,cost_se,"
                 "contribution_difference,contribution_se,p_alternative_better,return_on_cost,"
                 "return_se,return_threshold,p_return_above_threshold,note\n";
@@ -26,8 +28,14 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
              for (int r = 0; r < layout.regions; ++r) {
                const EconomicsCell& c = e.cells[p * static_cast<std::size_t>(layout.regions) +
                                                 static_cast<std::size_t>(r)];
-               out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                                  e.name, layout.periods[p].label, regions[r],
+               const Period& period = layout.periods[p];
+               // A partial period has no return on cost (sim/engine/economics.hpp): say why.
+               const std::string note =
+                   period.partial() && c.cost.mean != 0
+                       ? period.coverage() + "; no return on cost for a partial period"
+                       : period.coverage();
+               out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                                  csv_text(e.name), period.label, regions[r], currency,
                                   csv_number(c.bookings_base, 2), csv_number(c.bookings_alt, 2),
                                   csv_number(c.cost_base, 2), csv_number(c.cost_alt, 2),
                                   csv_number(c.bookings.mean, 2), csv_number(c.bookings.se, 2),
@@ -36,7 +44,7 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
                                   csv_number(c.contribution.se, 2), csv_number(c.p_better, 4),
                                   csv_number(c.return_on_cost, 4), csv_number(c.return_se, 4),
                                   format_user_value(return_threshold),
-                                  csv_number(c.p_return_above, 4), layout.periods[p].coverage());
+                                  csv_number(c.p_return_above, 4), note);
              }
            }
          }
@@ -45,9 +53,9 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
                      out << "alternative,target,p_reach_base,p_reach_alternative,change,se\n";
                      for (const Economics& e : economics) {
                        for (const TargetChange& t : e.targets) {
-                         out << fmt::format("{},{},{},{},{},{}\n", e.name, t.name,
-                                            csv_number(t.base, 4), csv_number(t.alt, 4),
-                                            csv_number(t.change.mean, 4),
+                         out << fmt::format("{},{},{},{},{},{}\n", csv_text(e.name),
+                                            csv_text(t.name), csv_number(t.base, 4),
+                                            csv_number(t.alt, 4), csv_number(t.change.mean, 4),
                                             csv_number(t.change.se, 4));
                        }
                      }
@@ -55,12 +63,13 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
   return files;
 }
 
-void write_economics_hdf5(H5::H5File& file, const ResultLayout& layout,
+void write_economics_hdf5(H5::H5File& file, const Scenario& base, const ResultLayout& layout,
                           const std::vector<Economics>& economics, double return_threshold) {
   const std::vector<hsize_t> dims{layout.periods.size(), static_cast<hsize_t>(layout.regions)};
   for (std::size_t a = 0; a < economics.size(); ++a) {
     H5::Group group = file.createGroup(fmt::format("/alternative_{}/economics", a + 1));
     string_attribute(group, "return_threshold", format_user_value(return_threshold));
+    string_attribute(group, "currency", reporting_currency(base));
     const Economics& e = economics[a];
     auto field = [&](const char* name, auto value) {
       std::vector<double> values;
@@ -95,64 +104,104 @@ void write_economics_hdf5(H5::H5File& file, const ResultLayout& layout,
   }
 }
 
+namespace {
+
+//! "+4.05M ±17.0K": a paired difference with its standard error.
+std::string signed_amount(const PairedMean& x) {
+  return fmt::format("{}{} ±{}", x.mean > 0 ? "+" : "", format_amount(x.mean), format_amount(x.se));
+}
+
+//! Alternatives per block of the terminal table: base and two alternatives fit 100 columns.
+constexpr std::size_t kAlternativesPerBlock = 2;
+
+}  // namespace
+
 std::string economics_table(const Scenario& base, const ResultLayout& layout,
                             const std::vector<Economics>& economics, double return_threshold,
                             bool with_costs) {
   const auto regions = region_labels(base);
   auto key = [](std::size_t i) { return i == 0 ? std::string("base") : fmt::format("alt{}", i); };
   std::string text;
-  if (with_costs)
+  std::vector<std::string> partial;
+  if (with_costs) {
     text += fmt::format(
-        "\nCosts and return, per fiscal year and region (paired differences ±SE; contribution = "
-        "bookings - cost; return = extra bookings / extra cost)\n");
-  if (with_costs) text += fmt::format("{:<8} {:<7} {:>10}", "period", "region", "base cost");
-  for (std::size_t a = 0; with_costs && a < economics.size(); ++a) {
-    const std::string k = key(a + 1);
-    text += fmt::format(" {:>10} {:>17} {:>17} {:>19} {:>14} {:>9} {:>9}", k + " cost", "Δbookings",
-                        "Δcost", "Δcontribution", "return", "P(better)",
-                        fmt::format("P(r>{})", format_user_value(return_threshold)));
+        "\nCosts and return in {}, company total per fiscal year (per region: economics.csv)\n"
+        "contribution = bookings - cost; return = extra bookings / extra cost; differences "
+        "paired\n",
+        reporting_currency(base));
   }
-  if (with_costs) text += "\n";
-  for (std::size_t p = 0; with_costs && p < layout.periods.size(); ++p) {
-    const Period& period = layout.periods[p];
-    if (period.quarter != 0) continue;
-    for (int r = 0; r < layout.regions; ++r) {
-      const std::size_t i =
-          p * static_cast<std::size_t>(layout.regions) + static_cast<std::size_t>(r);
-      text += fmt::format("{:<8} {:<7} {:>10}", period.label + (period.partial() ? "*" : ""),
-                          regions[r], format_amount(economics.front().cells[i].cost_base));
-      for (const Economics& e : economics) {
-        const EconomicsCell& c = e.cells[i];
-        auto pm = [](const PairedMean& x) {
-          return fmt::format("{} ±{}", format_amount(x.mean), format_amount(x.se));
-        };
-        text += fmt::format(
-            " {:>10} {:>17} {:>17} {:>19} {:>14} {:>9} {:>9}", format_amount(c.cost_alt),
-            pm(c.bookings), pm(c.cost), pm(c.contribution),
-            std::isfinite(c.return_on_cost)
-                ? fmt::format("{:.2f} ±{:.2f}", c.return_on_cost, c.return_se)
-                : "no Δcost",
-            // P(better) of identical contributions would read as "0.0%": a dash says equal.
-            c.contribution.mean == 0 && c.contribution.se == 0 ? "-" : format_percent(c.p_better),
-            std::isfinite(c.p_return_above) ? format_percent(c.p_return_above) : "");
-      }
-      text.erase(text.find_last_not_of(' ') + 1);
+  for (std::size_t first = 0; with_costs && first < economics.size();
+       first += kAlternativesPerBlock) {
+    const std::size_t last = std::min(economics.size(), first + kAlternativesPerBlock);
+    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+      const Period& period = layout.periods[p];
+      if (period.quarter != 0) continue;
+      if (first == 0 && period.partial()) partial.push_back(period.display_label());
+      const std::size_t i = p * static_cast<std::size_t>(layout.regions) +
+                            static_cast<std::size_t>(layout.regions - 1);
+      text += fmt::format("\n{:<16} {:>9}", period.label + (period.partial() ? "*" : ""), "base");
+      for (std::size_t a = first; a < last; ++a)
+        text += fmt::format(" {:>9} {:>21}", key(a + 1), key(a + 1) + " - base ±SE");
       text += "\n";
+      const EconomicsCell& front = economics.front().cells[i];
+      auto row = [&](const std::string& label, const std::string& base_value, auto alt_value,
+                     auto difference) {
+        text += fmt::format("{:<16} {:>9}", label, base_value);
+        for (std::size_t a = first; a < last; ++a) {
+          const EconomicsCell& c = economics[a].cells[i];
+          text += fmt::format(" {:>9} {:>21}", alt_value(c), difference(c));
+        }
+        text.erase(text.find_last_not_of(' ') + 1);
+        text += "\n";
+      };
+      row(
+          "  bookings", format_amount(front.bookings_base),
+          [](const EconomicsCell& c) { return format_amount(c.bookings_alt); },
+          [](const EconomicsCell& c) { return signed_amount(c.bookings); });
+      row(
+          "  cost", format_amount(front.cost_base),
+          [](const EconomicsCell& c) { return format_amount(c.cost_alt); },
+          [](const EconomicsCell& c) { return signed_amount(c.cost); });
+      row(
+          "  contribution", format_amount(front.bookings_base - front.cost_base),
+          [](const EconomicsCell& c) { return format_amount(c.bookings_alt - c.cost_alt); },
+          [](const EconomicsCell& c) { return signed_amount(c.contribution); });
+      auto blank = [](const EconomicsCell&) { return std::string(); };
+      row("  return on cost", std::string(), blank, [&](const EconomicsCell& c) {
+        if (period.partial()) return std::string("partial year");
+        return std::isfinite(c.return_on_cost)
+                   ? fmt::format("{:.2f} ±{:.2g}", c.return_on_cost, c.return_se)
+                   : std::string("no extra cost");
+      });
+      // P(better) of contributions equal in every trial is undefined: a dash.
+      row("  P(better)", std::string(), blank, [](const EconomicsCell& c) {
+        return std::isfinite(c.p_better) ? format_percent(c.p_better) : std::string("-");
+      });
+      row(fmt::format("  P(return > {})", format_user_value(return_threshold)), std::string(),
+          blank, [](const EconomicsCell& c) {
+            return std::isfinite(c.p_return_above) ? format_percent(c.p_return_above)
+                                                   : std::string("-");
+          });
     }
   }
+  for (const auto& label : partial)
+    text += fmt::format("* {}: no return on cost for a partial year\n", label);
   if (!economics.front().targets.empty()) {
-    text += fmt::format("\n{:<34}", "Paired change in P(reach) ±SE");
-    for (std::size_t a = 0; a < economics.size(); ++a)
-      text += fmt::format(" {:>18}", key(a + 1) + " - base");
-    text += "\n";
-    for (std::size_t t = 0; t < economics.front().targets.size(); ++t) {
-      text += fmt::format("{:<34}", economics.front().targets[t].name);
-      for (const Economics& e : economics) {
-        const PairedMean& x = e.targets[t].change;
-        text +=
-            fmt::format(" {:>18}", fmt::format("{:+.1f} ±{:.1f} pts", 100 * x.mean, 100 * x.se));
-      }
+    for (std::size_t first = 0; first < economics.size(); first += 3) {
+      const std::size_t last = std::min(economics.size(), first + 3);
+      text += fmt::format("\n{:<40}", "Paired change in P(reach) ±SE");
+      for (std::size_t a = first; a < last; ++a)
+        text += fmt::format(" {:>18}", key(a + 1) + " - base");
       text += "\n";
+      for (std::size_t t = 0; t < economics.front().targets.size(); ++t) {
+        text += fmt::format("{:<40}", economics.front().targets[t].name);
+        for (std::size_t a = first; a < last; ++a) {
+          const PairedMean& x = economics[a].targets[t].change;
+          text +=
+              fmt::format(" {:>18}", fmt::format("{:+.1f} ±{:.1f} pts", 100 * x.mean, 100 * x.se));
+        }
+        text += "\n";
+      }
     }
   }
   return text;

@@ -20,12 +20,14 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
                                             double return_threshold);
 
 //! /alternative_{k}/economics (datasets [period][region]) and /alternative_{k}/target_changes.
-void write_economics_hdf5(H5::H5File& file, const ResultLayout& layout,
+void write_economics_hdf5(H5::H5File& file, const Scenario& base, const ResultLayout& layout,
                           const std::vector<Economics>& economics, double return_threshold);
 
-//! Per fiscal year and region: each scenario's bookings and cost, then per alternative the
-//! paired differences in bookings, cost and contribution, return on cost and P(return > x);
-//! then each target's paired change in P(reach). Without costs only the target changes.
+//! Per fiscal year, company total, scenarios side by side (base, then per alternative its value
+//! and paired difference ±SE): rows bookings, cost, contribution, return on cost, P(better) and
+//! P(return > x), at most two alternatives per block so that lines fit 100 columns (per-region
+//! detail is in economics.csv); then each target's paired change in P(reach) ±SE. Without
+//! costs only the target changes. Amounts in the reporting currency, named in the heading.
 std::string economics_table(const Scenario& base, const ResultLayout& layout,
                             const std::vector<Economics>& economics, double return_threshold,
                             bool with_costs);

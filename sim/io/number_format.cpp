@@ -65,6 +65,13 @@ std::string csv_number(double value, int decimals) {
   return fmt::format("{:.{}f}", rounded(value, decimals), decimals);
 }
 
+std::string csv_text(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
 std::string format_user_value(double value) {
   if (!std::isfinite(value)) return "n/a";
   return fmt::format("{}", std::stod(fmt::format("{:.12g}", value)));

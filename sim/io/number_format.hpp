@@ -15,6 +15,8 @@ std::string format_amount(double value, const std::string& currency = "");
 std::string format_percent(double probability, int decimals = 1);
 //! A CSV field: rounded to `decimals`, never "-0", empty when NaN or infinite.
 std::string csv_number(double value, int decimals);
+//! A CSV text field: as is, or quoted (quotes doubled) when it holds a comma, quote or line break.
+std::string csv_text(const std::string& text);
 //! A value as a user would have written it: the shortest text with at most 12 significant
 //! digits, so 0.1 * 3 reads "0.3", not "0.30000000000000004".
 std::string format_user_value(double value);

@@ -26,6 +26,10 @@ std::vector<std::string> region_labels(const Scenario& scenario) {
   return out;
 }
 
+const std::string& reporting_currency(const Scenario& scenario) {
+  return scenario.fx.currencies[static_cast<std::size_t>(scenario.fx.reporting)].code;
+}
+
 std::vector<std::string> segment_labels(const Scenario& scenario) {
   std::vector<std::string> out;
   for (const auto& s : scenario.segments) out.push_back(s.id);

@@ -58,5 +58,7 @@ const std::vector<std::string>& run_csv_names();
 std::vector<std::string> region_labels(const Scenario& scenario);
 std::vector<std::string> segment_labels(const Scenario& scenario);
 std::vector<std::string> month_labels(const Scenario& scenario);
+//! The code of the currency every amount is reported in ("USD").
+const std::string& reporting_currency(const Scenario& scenario);
 
 }  // namespace opsim

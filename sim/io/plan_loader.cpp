@@ -6,6 +6,7 @@
 #include <map>
 
 #include "sim/base/error.hpp"
+#include "sim/io/cost_loader.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/csv_source.hpp"
 #include "sim/io/json_reader.hpp"
@@ -120,8 +121,9 @@ plan::CapacitySpec parse_capacity_spec(const nlohmann::json& document, const Sce
     w.max_hires = static_cast<int>(item.at("max_hires").integer(1, 10000));
     if (auto t = item.get("time_to_fill_months"))
       w.time_to_fill = static_cast<int>(t->integer(0, 36));
-    w.cost_per_hire = item.at("cost_per_hire").non_negative();
-    if (auto c = item.get("monthly_cost")) w.monthly_cost = c->non_negative();
+    // An uncertain cost (drawn per trial in comparisons) plans at its mean.
+    w.cost_per_hire = read_cost_amount(item.at("cost_per_hire")).value;
+    if (auto c = item.get("monthly_cost")) w.monthly_cost = read_cost_amount(*c).value;
     if (auto role = item.get("role")) w.role = role->string();
     spec.windows.push_back(w);
   }

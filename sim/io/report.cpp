@@ -191,7 +191,8 @@ tr.partial td{color:#8a6d00;background:#fffbea}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
 svg.chart{background:#fff;border:1px solid #e6eaef}
 svg .title{font-weight:600;font-size:13px}svg .tick{font-size:11px;fill:#4a5563}
-svg .axis{font-size:12px;fill:#1d2430}svg .grid{stroke:#eef1f4}svg .frame{fill:none;stroke:#c8d0d9}
+svg .axis{font-size:12px;fill:#1d2430}svg .mlabel{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
+svg .grid{stroke:#eef1f4}svg .frame{fill:none;stroke:#c8d0d9}
 .headline{display:flex;flex-wrap:wrap;gap:12px}
 .card{border:1px solid #dde3ea;border-radius:6px;padding:10px 14px;min-width:190px}
 .card .big{font-size:1.7em;font-weight:600}

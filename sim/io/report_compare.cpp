@@ -37,10 +37,12 @@ std::string compare_section(H5Reader& f) {
       html_escape(f.attribute("trials")), html_escape(f.attribute("seed")));
 
   // Scenarios side by side, then each alternative's difference.
+  // The metric's unit (the reporting currency for amounts); absent in older files.
+  const std::string unit = f.attribute("unit");
   html += fmt::format(
-      "<h2>{}: mean per fiscal year and region</h2>\n<table class=\"side\">\n"
+      "<h2>{}{}: mean per fiscal year and region</h2>\n<table class=\"side\">\n"
       "<tr><th>period</th><th>region</th>",
-      html_escape(metric));
+      html_escape(metric), unit.empty() ? "" : " in " + html_escape(unit));
   for (const auto& name : names) html += fmt::format("<th>{}</th>", html_escape(name));
   for (std::size_t a = 1; a < n; ++a)
     html += fmt::format("<th>{} − {}</th><th>± SE</th><th>P(better)</th>", html_escape(names[a]),

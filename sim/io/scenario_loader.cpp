@@ -177,19 +177,20 @@ LognormalSpec parse_lognormal(const JsonNode& node, bool money = false) {
   return spec;
 }
 
-//! {"mean", "cv"} (lognormal) or {"empirical": [amounts]} (each amount equally likely), either
-//! with an optional "currency" (see scenario_money.hpp).
+//! {"mean", "cv"} (lognormal) or {"empirical": [amounts], "scale": factor} (each amount, times
+//! the scale, equally likely), either with an optional "currency" (see scenario_money.hpp).
 void parse_deal_size(const JsonNode& node, SegmentParams& p) {
   if (!node.is_object() || !node.has("empirical")) {
     p.deal_size = parse_lognormal(node, true);
     p.deal_size_sample.clear();
     return;
   }
-  node.allow_only({"empirical", "currency"});
+  node.allow_only({"empirical", "scale", "currency"});
   const JsonNode list = node.at("empirical");
   if (list.size() == 0 || list.size() > 1'000'000) list.fail("needs 1..1000000 amounts");
+  const double scale = node.has("scale") ? node.at("scale").positive() : 1.0;
   std::vector<double> sample;
-  for (const auto& item : list.items()) sample.push_back(item.positive());
+  for (const auto& item : list.items()) sample.push_back(item.positive() * scale);
   std::sort(sample.begin(), sample.end());
   const double n = static_cast<double>(sample.size());
   const double mean = std::accumulate(sample.begin(), sample.end(), 0.0) / n;

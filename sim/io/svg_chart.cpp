@@ -1,6 +1,7 @@
 #include "sim/io/svg_chart.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -191,6 +192,27 @@ std::string SvgChart::render(int width, int height) const {
       left, top, plot_w, plot_h, left + plot_w / 2, top + plot_h + 34, html_escape(x_label_),
       top + plot_h / 2, html_escape(y_label_));
 
+  // Labels of vertical markers: right of the line (left of it near the right edge), each on the
+  // first row where it overlaps no label placed before it (a target and the P50 close together).
+  struct MarkerLabel {
+    double x;
+    int row;
+    const char* anchor;
+  };
+  std::vector<std::array<double, 3>> placed;  // x0, x1, row
+  auto place_marker_label = [&](double line_x, const std::string& text, double right_edge) {
+    const double w = 6.5 * static_cast<double>(text.size());
+    const bool before = line_x + 4 + w > right_edge;
+    const double x0 = before ? line_x - 4 - w : line_x + 4;
+    int row = 0;
+    while (std::any_of(placed.begin(), placed.end(), [&](const auto& p) {
+      return p[2] == row && x0 < p[1] + 3 && p[0] < x0 + w + 3;
+    }))
+      ++row;
+    placed.push_back({x0, x0 + w, static_cast<double>(row)});
+    return MarkerLabel{before ? line_x - 4 : line_x + 4, row, before ? "end" : "start"};
+  };
+
   double legend_x = left;
   auto legend = [&](const Mark& m) {
     if (m.legend.empty() || m.kind == Mark::vmark || m.kind == Mark::hmark) return;
@@ -260,14 +282,17 @@ std::string SvgChart::render(int width, int height) const {
               px(m.x[i]), py(m.a[i]), m.width, m.colour);
         }
         break;
-      case Mark::vmark:
+      case Mark::vmark: {
+        const MarkerLabel label = place_marker_label(px(m.x[0]), m.legend, left + plot_w);
         svg += fmt::format(
             "<line class=\"marker\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" "
             "stroke=\"{3}\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>"
-            "<text x=\"{4:.1f}\" y=\"{5}\" class=\"tick\" fill=\"{3}\">{6}</text>\n",
-            px(m.x[0]), top, top + plot_h, m.colour, px(m.x[0]) + 4, top + 12,
-            html_escape(m.legend));
+            "<text x=\"{4:.1f}\" y=\"{5}\" class=\"tick mlabel\" fill=\"{3}\" "
+            "text-anchor=\"{6}\">{7}</text>\n",
+            px(m.x[0]), top, top + plot_h, m.colour, label.x, top + 12 + 13 * label.row,
+            label.anchor, html_escape(m.legend));
         break;
+      }
       case Mark::hmark:
         svg += fmt::format(
             "<line class=\"marker\" x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" "

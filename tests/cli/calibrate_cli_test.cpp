@@ -41,6 +41,21 @@ TEST(CalibrateCli, WritesALoadableScenarioAndTheReport) {
   EXPECT_EQ(format_year_month(s.calendar.start()), "2017-05");
 }
 
+TEST(CalibrateCli, NoParameterUncertaintyWritesThePlainFittedValues) {
+  test::TempDir dir;
+  const std::string csv = dir.write("export.csv", kExport);
+  const std::string base =
+      fmt::format("calibrate --opportunities {} --as-of 2017-04 --min-cell 2 --quiet", csv);
+  auto uncertain = [&](const std::string& extra) {
+    const auto path = dir / "fitted.json";
+    const auto r = test::run_opsim(fmt::format("{} -o {} --force{}", base, path.string(), extra));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return load_scenario(path.string()).uncertain.size();
+  };
+  EXPECT_GT(uncertain(""), 0u);  // win rates (beta) at least
+  EXPECT_EQ(uncertain(" --no-parameter-uncertainty"), 0u);
+}
+
 TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
   test::TempDir dir;
   const std::string csv = dir.write("export.csv", kExport);

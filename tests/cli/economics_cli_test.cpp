@@ -5,10 +5,14 @@
 #include <H5Cpp.h>
 
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/io/csv.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {
@@ -48,11 +52,16 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
       fmt::format("compare {} {} --trials 400 --return-threshold 2 --csv {} -o {}", base_path,
                   alt_path, (dir / "csv").string(), (dir / "cmp.h5").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("Costs and return"), std::string::npos) << r.output;
+  // The reporting currency is named wherever money is shown.
+  EXPECT_NE(r.output.find("Costs and return in USD"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("new_bookings in USD"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Paired change in P(reach)"), std::string::npos) << r.output;
   const std::string csv = read_text(dir / "csv/economics.csv");
   // EMEA FY2027: 1,000 once + 6 x 500 = 4,000 exactly, with no error.
-  EXPECT_NE(csv.find(",FY2027,EMEA,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",FY2027,EMEA,USD,"), std::string::npos) << csv;
+  EXPECT_EQ(csv.rfind("alternative,period,region,currency,bookings_base,", 0), 0u) << csv;
+  EXPECT_NE(read_text(dir / "csv/differences.csv").find(",new_bookings,USD,"), std::string::npos);
+  EXPECT_NE(read_text(dir / "csv/targets.csv").find(",365000.00,USD,"), std::string::npos);
   EXPECT_NE(csv.find(",0.00,4000.00,"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",4000.00,0.00,"), std::string::npos) << csv;
   EXPECT_NE(read_text(dir / "csv/target_changes.csv").find("alternative,target,p_reach_base"),
@@ -60,6 +69,96 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
   H5::H5File file((dir / "cmp.h5").string(), H5F_ACC_RDONLY);
   EXPECT_TRUE(file.nameExists("/alternative_1/economics/cost_difference"));
   EXPECT_TRUE(file.nameExists("/alternative_1/economics/target_probability_change_se"));
+  for (const H5::Group& group : {file.openGroup("/"), file.openGroup("/alternative_1/economics")}) {
+    ASSERT_TRUE(group.attrExists("currency"));
+    std::string currency;
+    const H5::Attribute attribute = group.openAttribute("currency");
+    attribute.read(attribute.getStrType(), currency);
+    EXPECT_EQ(currency, "USD");
+  }
+  // The report of the comparison names it too.
+  const auto report = test::run_opsim(
+      fmt::format("report {} -o {}", (dir / "cmp.h5").string(), (dir / "report.html").string()));
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_NE(read_text(dir / "report.html").find("new_bookings in USD: mean per fiscal year"),
+            std::string::npos);
+}
+
+//! Display columns of the widest line (UTF-8: a code point is one column).
+std::size_t widest_line(const std::string& text) {
+  std::size_t widest = 0, current = 0;
+  for (unsigned char c : text) {
+    if (c == '\n') {
+      widest = std::max(widest, current);
+      current = 0;
+    } else if ((c & 0xC0) != 0x80) {
+      ++current;
+    }
+  }
+  return std::max(widest, current);
+}
+
+TEST(EconomicsCli, CompareTerminalOutputFitsOneHundredColumns) {
+  // Three alternatives with costs, a partial year and long scenario names: every line of the
+  // terminal output (means, differences, P(reach), costs, target changes) fits 100 columns.
+  test::TempDir dir;
+  nlohmann::json base = two_regions();
+  base["horizon"]["months"] = 14;
+  base["name"] = std::string(80, 'b');
+  std::vector<std::string> paths{dir.write("base.json", base.dump())};
+  for (int i = 1; i <= 3; ++i) {
+    nlohmann::json alt = base;
+    alt["name"] = std::string(80, 'a');
+    alt["costs"] = {{{"id", "p"}, {"region", "EMEA"}, {"monthly", 1'234'567 * i}}};
+    alt["overrides"] = {{{"region", "EMEA"}, {"set", {{"win_rate", 0.3 + 0.01 * i}}}}};
+    paths.push_back(dir.write(fmt::format("alt{}.json", i), alt.dump()));
+  }
+  const auto r = test::run_opsim(fmt::format("compare {} --trials 100", fmt::join(paths, " ")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Costs and return in USD"), std::string::npos) << r.output;
+  ASSERT_NE(r.output.find("\nnew_bookings in USD"), std::string::npos) << r.output;
+  const std::string table = r.output.substr(r.output.find("\nnew_bookings in USD"));
+  // The legend names scenarios in full (a name is as long as its author made it).
+  std::string body;
+  std::istringstream lines(table);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(" = ") == std::string::npos) body += line + "\n";
+  EXPECT_LE(widest_line(body), 100u) << body;
+  EXPECT_EQ(widest_line(std::string(101, 'x') + "\n"), 101u);  // the measure can fail
+}
+
+TEST(EconomicsCli, BundledDecisionExampleRunsWithHireCompensationAndProgrammeCosts) {
+  // scenarios/decision_*.json answer "20 more EMEA reps or an APAC enablement programme?" with
+  // every kind of cost: NA has no hire window and no programme, so its cost is compensation.
+  test::TempDir dir;
+  const auto scenarios = test::source_dir() / "scenarios";
+  const auto r = test::run_opsim(
+      fmt::format("compare {} {} {} --trials 40 --return-threshold 3 --csv {}",
+                  (scenarios / "decision_base.json").string(),
+                  (scenarios / "decision_emea_hires.json").string(),
+                  (scenarios / "decision_apac_enablement.json").string(), (dir / "csv").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Costs and return in USD"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("/costs/0/monthly: pert(min 40000, mode 50000, max 80000)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("FY2029*"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("partial year"), std::string::npos) << r.output;
+  // Read back as CSV (a scenario name with a comma is quoted, not a ragged row).
+  const CsvTable csv = CsvTable::read((dir / "csv/economics.csv").string());
+  const std::size_t name = csv.require_column("alternative"), period = csv.require_column("period"),
+                    region = csv.require_column("region"), cost = csv.require_column("cost_base");
+  std::set<std::string> priced;
+  for (const CsvRow& row : csv.rows()) {
+    if (csv.text(row, period) != "FY2028" || csv.text(row, region) != "NA") continue;
+    EXPECT_GT(csv.number(row, cost), 1e7) << csv.where(row);  // the NA reps' pay
+    priced.insert(csv.text(row, name));
+  }
+  EXPECT_EQ(priced, (std::set<std::string>{"20 more EMEA Mid-Market reps in H1",
+                                           "APAC enablement programme (+2 win-rate points, "
+                                           "uncertain 0-4)"}));
+  for (const char* file : {"differences.csv", "target_changes.csv", "targets.csv"})
+    EXPECT_NO_THROW((void)CsvTable::read((dir / "csv" / file).string())) << file;
 }
 
 TEST(EconomicsCli, SweepOfACostPricesEachVariantPerRegion) {

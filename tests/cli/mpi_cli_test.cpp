@@ -77,8 +77,13 @@ TEST(MpiCli, CompareAndSweepGiveTheSingleProcessDatasets) {
   test::TempDir dir;
   const std::string base = (test::source_dir() / "scenarios/global_saas.json").string();
   const std::string h1 = (test::source_dir() / "scenarios/global_saas_emea_h1.json").string();
+  // The decision example prices hires, compensation and an uncertain programme cost.
+  const std::string decision = (test::source_dir() / "scenarios/decision_base.json").string();
+  const std::string enablement =
+      (test::source_dir() / "scenarios/decision_apac_enablement.json").string();
   const std::vector<std::pair<std::string, std::string>> commands{
       {"compare", fmt::format("compare {} {} --trials 150 -q", base, h1)},
+      {"costs", fmt::format("compare {} {} --trials 61 -q", decision, enablement)},
       {"sweep", fmt::format("sweep {} --set /segments/0/win_rate=0.2,0.3 --trials 150 -q", base)}};
   for (const auto& [name, args] : commands) {
     const auto single = dir / (name + "-single.h5");

@@ -244,6 +244,21 @@ TEST(UncertainScenario, WholeNumbersAndFactsCannotBeUncertain) {
   EXPECT_THROW((void)test::scenario_from_json(lag), InputError);
 }
 
+TEST(UncertainScenario, LognormalIsAcceptedForAPositiveParameter) {
+  // Its low end, 0, is only approached: building the scenario there (which a deal size refuses)
+  // used to reject every lognormal on a positive parameter.
+  nlohmann::json doc = uncertain_win_rate_document();
+  doc["segments"][0]["win_rate"] = 0.3;
+  doc["segments"][0]["deal_size"]["mean"] = {{"dist", "lognormal"}, {"mean", 1000}, {"cv", 0.2}};
+  const Scenario scenario = test::scenario_from_json(doc);
+  ASSERT_EQ(scenario.uncertain.size(), 1u);
+  EXPECT_EQ(scenario.uncertain[0].pointer, "/segments/0/deal_size/mean");
+  EXPECT_DOUBLE_EQ(scenario.params_at(0, 0, 0).deal_size.mean, 1000.0);
+  // A uniform reaching 0 on the same parameter is still built at 0 and refused.
+  doc["segments"][0]["deal_size"]["mean"] = {{"dist", "uniform"}, {"min", 0.0}, {"max", 2000.0}};
+  EXPECT_THROW((void)test::scenario_from_json(doc), InputError);
+}
+
 TEST(UncertainScenario, NormalIsTruncatedToTheParametersRange) {
   nlohmann::json doc = uncertain_win_rate_document();
   doc["segments"][0]["win_rate"] = {{"dist", "normal"}, {"mean", 0.9}, {"sd", 0.2}};

@@ -122,6 +122,37 @@ def main():
             mutate(lambda d: d["segments"][0].update(backfill_lag_months="never")),
             "/segments/0/backfill_lag_months"),
     }
+    # Any numeric parameter may be a distribution (scenarios/README.md, Uncertain assumptions),
+    # facts and questions may not; and a distribution's own fields are checked.
+    tri = {"dist": "triangular", "min": 0.2, "mode": 0.25, "max": 0.3}
+    bad.update({
+        "distribution as a target amount": (
+            mutate(lambda d: d["targets"][0].update(amount=dict(tri))), "/targets/0/amount"),
+        "distribution as the horizon's months": (
+            mutate(lambda d: d["horizon"].update(months=dict(tri))), "/horizon/months"),
+        "distribution without its mode": (
+            mutate(lambda d: d["segments"][0].update(win_rate={"dist": "triangular", "min": 0,
+                                                               "max": 1})),
+            "/segments/0/win_rate"),
+    })
+    uncertain = {
+        "win rate": lambda d: d["segments"][0].update(win_rate=dict(tri)),
+        "deal size mean": lambda d: d["segments"][0]["deal_size"].update(
+            mean={"dist": "lognormal", "mean": 30000, "cv": 0.2}),
+        "attrition": lambda d: d["segments"][0].update(
+            attrition={"dist": "beta", "alpha": 2, "beta": 8}),
+        "opportunity rate": lambda d: d["segments"][0].update(
+            opportunity_rate={"dist": "normal", "mean": 6, "sd": 1, "min": 0}),
+        "programme cost": lambda d: d.update(costs=[{"id": "x", "monthly": {
+            "dist": "pert", "min": 1000, "mode": 2000, "max": 5000}}]),
+    }
+    for name, change in uncertain.items():
+        found = [pointer(e) for e in errors_of(validator, mutate(change))]
+        if found:
+            failures.append(f"uncertain {name} refused by the schema at {found}")
+        else:
+            print(f"accepted as expected: uncertain {name}")
+
     for name, (document, expected) in bad.items():
         found = [pointer(e) for e in errors_of(validator, document)]
         if not found:

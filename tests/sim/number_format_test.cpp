@@ -34,6 +34,11 @@ TEST(NumberFormat, CsvFieldsRoundAndLeaveUndefinedEmpty) {
   EXPECT_EQ(csv_number(1234.5678, 2), "1234.57");
   EXPECT_EQ(csv_number(0.527123, 4), "0.5271");
   EXPECT_EQ(csv_number(-7.3e-12, 2), "0.00");  // a zero ARR, not -7.3e-12 or -0.00
+  // Text fields: quoted only when a comma, quote or line break would split or end them.
+  EXPECT_EQ(csv_text("20 more EMEA reps"), "20 more EMEA reps");
+  EXPECT_EQ(csv_text("+2 points, uncertain"), "\"+2 points, uncertain\"");
+  EXPECT_EQ(csv_text("the \"H1\" plan"), "\"the \"\"H1\"\" plan\"");
+  EXPECT_EQ(csv_text("two\nlines"), "\"two\nlines\"");
   EXPECT_EQ(csv_number(kNaN, 2), "");
   EXPECT_EQ(csv_number(std::numeric_limits<double>::infinity(), 2), "");
 }

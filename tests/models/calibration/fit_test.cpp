@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <numeric>
+#include <sstream>
 
 #include <boost/math/distributions/normal.hpp>
 
@@ -86,7 +87,9 @@ TEST(DealSize, RejectedLognormalFallsBackToTheEmpiricalWithAWarning) {
   ScenarioRequest request;
   const nlohmann::json doc = calibrated_scenario(fit, request);
   EXPECT_TRUE(doc["segments"][0]["deal_size"].contains("empirical"));
-  // --deal-size lognormal keeps the lognormal, with the sample's mean.
+  // --deal-size lognormal keeps the lognormal, with the sample's mean (written as a number
+  // without the parameter uncertainty, as the mean of its distribution with it).
+  request.parameter_uncertainty = false;
   options.deal_size_model = DealSizeModel::lognormal;
   const Calibration forced = fit_history(bookings_history(amounts), options);
   EXPECT_FALSE(forced.segment_deal_sizes[0].empirical);
@@ -168,6 +171,21 @@ TEST(WinRate, RawRatesNeverExceedOne) {
     EXPECT_LE(cell["raw"].get<double>(), 1.0) << cell.dump();
     EXPECT_LE(cell["shrunk"]["value"].get<double>(), 1.0) << cell.dump();
   }
+  // And as printed: the text report's segment row (segment, closes, wins, raw, shrunk ± se).
+  std::istringstream text(fit_report_text(fit, ReadReport{}));
+  int rows = 0;
+  for (std::string line; std::getline(text, line);) {
+    std::istringstream tokens(line);
+    std::string segment;
+    int closes = 0, wins = 0;
+    double raw = 0, shrunk = 0;
+    if (!(tokens >> segment >> closes >> wins >> raw >> shrunk) || segment != "SMB") continue;
+    ++rows;
+    EXPECT_EQ(closes, 420) << line;
+    EXPECT_LE(raw, 1.0) << line;
+    EXPECT_LE(shrunk, 1.0) << line;
+  }
+  EXPECT_EQ(rows, 1) << text.str();
 }
 
 TEST(Cutoff, BeyondTheDataIsRefusedNamingTheLastMonth) {
