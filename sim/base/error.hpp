@@ -98,6 +98,7 @@ class InputErrorCollector {
     }
   }
   bool empty() const { return errors_.empty(); }
+  std::size_t size() const { return errors_.size(); }
   //! One error as the plain InputError it was; several as InputErrors.
   void throw_if_any() const {
     if (errors_.size() == 1) throw InputError(errors_.front());

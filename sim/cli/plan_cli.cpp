@@ -201,9 +201,10 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   plan::QuotaRequest& request = problem.request;
   request.method = method;
   request.key = args.key.empty() ? settings.key : parse_quota_key(args.key, "--key");
-  const std::string prior_csv =
-      args.prior_csv.empty() ? settings.prior_bookings_csv : args.prior_csv;
-  if (!prior_csv.empty()) request.prior = read_seat_amounts(prior_csv, scenario, "bookings", false);
+  const CsvSource prior_csv =
+      args.prior_csv.empty() ? settings.prior_bookings_csv : CsvSource(args.prior_csv, {});
+  if (!prior_csv.path.empty())
+    request.prior = read_seat_amounts(prior_csv, scenario, "bookings", false);
   if (method == plan::QuotaMethod::top_down && request.key.prior > 0 && request.prior.empty()) {
     throw_input(
         "--key: the prior-bookings key needs --prior-csv (columns seat,bookings) or "
@@ -212,7 +213,7 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   if (method == plan::QuotaMethod::import) {
     if (args.import_csv.empty())
       throw_input("--method import needs --import-csv FILE (columns seat,quota)");
-    request.imported = read_seat_amounts(args.import_csv, scenario, "quota", true);
+    request.imported = read_seat_amounts(CsvSource(args.import_csv, {}), scenario, "quota", true);
   } else if (!args.import_csv.empty()) {
     throw_input("--import-csv is only used with --method import (given --method {})", args.method);
   }

@@ -69,6 +69,19 @@ void read_csv_format(const JsonNode& node, CsvSource& source,
   }
 }
 
+CsvSource read_csv_source(const JsonNode& node, const std::vector<std::string>& fields) {
+  CsvSource source;
+  const JsonNode path_node = node.is_object() ? node.at("path") : node;
+  if (node.is_object()) {
+    node.allow_only({"path", "columns", "date_format", "decimal", "thousands", "currency_symbols",
+                     "skip_stages"});
+    read_csv_format(node, source, fields);
+  }
+  source.path = path_node.string();
+  if (source.path.empty()) path_node.fail("\"\" is not a file name");
+  return source;
+}
+
 std::optional<std::size_t> mapped_column(const CsvTable& table, const CsvSource& source,
                                          std::string_view field,
                                          std::initializer_list<std::string_view> aliases) {

@@ -39,6 +39,11 @@ struct CsvSource {
 void read_csv_format(const JsonNode& node, CsvSource& source,
                      const std::vector<std::string>& fields = {});
 
+//! The CSV file `node` names: a path, or an object {"path", "columns", "date_format", "decimal",
+//! "thousands", "currency_symbols", "skip_stages"} whose mapped fields are among `fields` (any
+//! when empty). The path as written (relative to the naming file's folder); "" is refused.
+CsvSource read_csv_source(const JsonNode& node, const std::vector<std::string>& fields = {});
+
 //! Column of `field`: the mapped column when mapped (InputError naming the file when the header
 //! lacks it), else the field's own name, else the first alias present; nothing otherwise.
 std::optional<std::size_t> mapped_column(const CsvTable& table, const CsvSource& source,

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -107,10 +108,11 @@ class PointerTracker {
     bool array = false;
     std::size_t index = 0;
     std::string key;
+    std::set<std::string> keys;  //!< of an object, so far
   };
 
   void open(bool array, const std::string& name) {
-    frames_.push_back({array, 0, {}});
+    frames_.push_back({array, 0, {}, {}});
     if (static_cast<int>(frames_.size()) > kMaxJsonDepth)
       throw_input("{}: {}: nesting deeper than {} levels", name, pointer(), kMaxJsonDepth);
   }
@@ -118,8 +120,20 @@ class PointerTracker {
     if (!frames_.empty()) frames_.pop_back();
     element_done();
   }
-  void key(std::string key) {
-    if (!frames_.empty()) frames_.back().key = std::move(key);
+  //! nlohmann keeps the last of two equal keys silently: a duplicate is an error naming the
+  //! object's pointer.
+  void key(std::string key, const std::string& name) {
+    if (frames_.empty()) return;
+    if (!frames_.back().keys.insert(key).second) {
+      const Frame object = std::move(frames_.back());
+      frames_.pop_back();
+      const std::string where = pointer();  // of the object holding the key
+      frames_.push_back(object);
+      throw_input(
+          "{}: {}: duplicate key \"{}\" (JSON keeps only one of them; remove or rename the other)",
+          name, where, key);
+    }
+    frames_.back().key = std::move(key);
   }
   void element_done() {
     if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
@@ -349,7 +363,7 @@ nlohmann::json parse_json(std::string_view text, const std::string& name) {
         tracker.close();
         break;
       case json::parse_event_t::key:
-        tracker.key(parsed.get<std::string>());
+        tracker.key(parsed.get<std::string>(), name);
         break;
       case json::parse_event_t::value:
         tracker.element_done();

@@ -8,6 +8,7 @@
 #include "sim/base/error.hpp"
 #include "sim/io/cost_loader.hpp"
 #include "sim/io/csv.hpp"
+#include "sim/io/csv_source.hpp"
 #include "sim/io/json_reader.hpp"
 
 namespace opsim {
@@ -151,8 +152,10 @@ QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenari
     if (settings.key.potential + settings.key.prior + settings.key.expected <= 0)
       key->fail("all weights are 0 (at least one must be > 0)");
   }
-  if (auto csv = node->get("prior_bookings_csv"))
-    settings.prior_bookings_csv = resolve_path(scenario, csv->string());
+  if (auto csv = node->get("prior_bookings_csv")) {
+    settings.prior_bookings_csv = read_csv_source(*csv, {"seat", "id", "bookings", "stage"});
+    settings.prior_bookings_csv.path = resolve_path(scenario, settings.prior_bookings_csv.path);
+  }
   return settings;
 }
 
@@ -296,14 +299,13 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
   return spec;
 }
 
-std::vector<double> read_seat_amounts(const std::string& path, const Scenario& scenario,
+std::vector<double> read_seat_amounts(const CsvSource& source, const Scenario& scenario,
                                       const std::string& column, bool positive) {
-  const CsvTable table = CsvTable::read(path);
-  std::size_t seat_column = 0;
-  if (auto c = table.column("seat"))
-    seat_column = *c;
-  else
-    seat_column = table.require_column("id");
+  const CsvTable read = CsvTable::read(source.path);
+  const MappedCsv table(read, source);
+  const auto seat = mapped_column(read, source, "seat", {"id"});
+  if (!seat) (void)table.require_column("seat");
+  const std::size_t seat_column = *seat;
   const std::size_t amount = table.require_column(column);
   std::map<std::string, std::size_t, std::less<>> index;
   std::vector<std::string> ids;

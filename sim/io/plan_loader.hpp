@@ -15,6 +15,7 @@
 #include "models/plan/compensation.hpp"
 #include "models/plan/quotas.hpp"
 #include "models/scenario.hpp"
+#include "sim/io/csv_source.hpp"
 
 namespace opsim {
 
@@ -22,7 +23,7 @@ struct QuotaSettings {
   int fiscal_year = 0;
   std::optional<double> over_assignment;  //!< from /plan/quotas/over_assignment
   plan::QuotaKey key;
-  std::string prior_bookings_csv;                  //!< resolved path, empty = none
+  CsvSource prior_bookings_csv;                    //!< path resolved; empty path = none
   plan::Phasing phasing = plan::Phasing::profile;  //!< monthly and quarterly quotas
   double rounding = 0;                             //!< unit of period quotas; 0 = none
 };
@@ -36,9 +37,10 @@ QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenari
 //! /plan/compensation; empty when absent.
 plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& scenario);
 
-//! Per-seat amounts from a CSV with columns seat (or id) and `column`: unknown seats, duplicate
-//! seats and (when `positive`) amounts <= 0 fail with the file and line. Absent seats are NaN.
-std::vector<double> read_seat_amounts(const std::string& path, const Scenario& scenario,
+//! Per-seat amounts from a CSV with columns seat (or id) and `column`, as `source` maps and
+//! formats them (extra columns are ignored): unknown seats, duplicate seats and (when
+//! `positive`) amounts <= 0 fail with the file and line. Absent seats are NaN.
+std::vector<double> read_seat_amounts(const CsvSource& source, const Scenario& scenario,
                                       const std::string& column, bool positive);
 
 //! "potential=0.5,prior=0.2,expected=0.3" as a key; InputError naming `option` otherwise.

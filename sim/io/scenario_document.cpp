@@ -55,14 +55,19 @@ void visit_file_keys(Json& node, const Visit& visit) {
 }
 
 //! Every file path of a scenario document: the file keys, and the territories section's
-//! "accounts" when it is a path (an accounts CSV) rather than a list.
+//! "accounts" when it names an accounts CSV (a path, or an object with "path") rather than a list.
 template <class Json, class Visit>
 void visit_file_paths(Json& document, const Visit& visit) {
   visit_file_keys(document, visit);
   if (document.is_object() && document.contains("territories")) {
     auto& section = document["territories"];
-    if (section.is_object() && section.contains("accounts") && section["accounts"].is_string())
-      visit(section["accounts"]);
+    if (!section.is_object() || !section.contains("accounts")) return;
+    auto& accounts = section["accounts"];
+    if (accounts.is_string()) {
+      visit(accounts);
+    } else if (accounts.is_object() && accounts.contains("path") && accounts["path"].is_string()) {
+      visit(accounts["path"]);
+    }
   }
 }
 

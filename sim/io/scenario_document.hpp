@@ -31,12 +31,12 @@ ScenarioDocument read_scenario_document(const std::string& path);
 bool is_file_key(const std::string& key);
 
 //! Rewrites every relative file path in `node` (see is_file_key; and /territories/accounts when
-//! it is a path) so that, read from folder `to`, it names the file it named from folder `from`.
+//! it names a CSV) so that, read from folder `to`, it names the file it named from folder `from`.
 void rebase_files(nlohmann::json& node, const std::filesystem::path& from,
                   const std::filesystem::path& to);
 
 //! Every file a scenario document names (the values of its file keys, see is_file_key, and
-//! /territories/accounts when it is a path), resolved against `folder`; whether or not the
+//! /territories/accounts when it names a CSV), resolved against `folder`; whether or not the
 //! command at hand reads it (a plan's prior_bookings_csv, the territories' accounts CSV).
 std::vector<std::string> referenced_files(const nlohmann::json& document,
                                           const std::filesystem::path& folder);

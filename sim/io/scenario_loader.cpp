@@ -1,6 +1,7 @@
 #include "sim/io/scenario_loader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -93,28 +94,52 @@ struct Context {
   CsvCache own_cache;
   InputErrorCollector errors;
 
+  //! Set when an element later sections may refer to by id (a currency, region, ramp curve,
+  //! segment or rep) failed before it was registered: references to it would fail too.
+  bool lost_element = false;
+  //! Seats of failed hires ("ID/"), and whether a failed hire's seat names are unknown.
+  std::vector<std::string> lost_seat_prefixes;
+  bool seats_lost = false;
+  bool seat_lost(const std::string& id) const {
+    return std::any_of(lost_seat_prefixes.begin(), lost_seat_prefixes.end(),
+                       [&](const std::string& prefix) { return id.starts_with(prefix); });
+  }
+
   //! Runs `step` on every row (item); the error of one is recorded and the next one read.
+  //! `named`: the rows register ids, so a failed row sets lost_element.
   template <class Table, class Step>
-  void each_row(const Table& table, Step&& step) {
-    for (const auto& row : table.rows()) errors.collect([&] { step(row); });
+  void each_row(const Table& table, Step&& step, bool named = false) {
+    for (const auto& row : table.rows()) guard(named, [&] { step(row); });
   }
   template <class Step>
-  void each_item(const JsonNode& list, Step&& step) {
-    for (const auto& item : list.items()) errors.collect([&] { step(item); });
+  void each_item(const JsonNode& list, Step&& step, bool named = false) {
+    for (const auto& item : list.items()) guard(named, [&] { step(item); });
+  }
+  //! One field of an element: its error is recorded and the element read on (with the field's
+  //! default), since nothing refers to a field.
+  template <class Step>
+  void field(Step&& step) {
+    errors.collect(step);
+  }
+  //! Ends validation when an element later sections would refer to has failed.
+  void end_stage() const {
+    if (lost_element) errors.throw_if_any();
+  }
+  //! Runs `step` (one element); `named`: a failure sets lost_element.
+  template <class Step>
+  void guard(bool named, Step&& step) {
+    bool failed = true;  // the step threw: the element was not (fully) read
+    errors.collect([&] {
+      step();
+      failed = false;
+    });
+    if (named && failed) lost_element = true;
   }
 
   //! The CSV file `node` names (a path, or an object with a path, a column map and formats
   //! whose columns name `fields`), recorded in the scenario's inputs; skipped rows are noted.
   MappedCsv read_csv(const JsonNode& node, const std::vector<std::string>& fields) {
-    CsvSource source;
-    const JsonNode path_node = node.is_object() ? node.at("path") : node;
-    if (node.is_object()) {
-      node.allow_only({"path", "columns", "date_format", "decimal", "thousands", "currency_symbols",
-                       "skip_stages"});
-      read_csv_format(node, source, fields);
-    }
-    source.path = path_node.string();
-    if (source.path.empty()) path_node.fail("\"\" is not a file name");
+    CsvSource source = read_csv_source(node, fields);
     const CsvTable& table = (cache ? cache : &own_cache)->get(resolve_path(source.path));
     InputDigest digest{source.path, table.sha256()};
     auto& inputs = scenario.inputs;
@@ -241,47 +266,70 @@ const std::vector<std::string_view> kSegmentParamKeys = {"opportunity_rate",
                                                          "churn_probability",
                                                          "expansion"};
 
-//! Applies the members present in `node` onto `p`.
-void apply_segment_params(const JsonNode& node, const Context& ctx, SegmentParams& p) {
-  if (auto v = node.get("opportunity_rate"))
-    p.opportunity_rate = v->number_in(0.0, 1000.0, "a rate per rep-month");
-  if (auto v = node.get("win_rate")) p.win_rate = v->probability();
-  if (auto v = node.get("quarter_end_win_multiplier"))
-    p.quarter_end_win_multiplier = v->number_in(0.0, 10.0, "a multiplier");
-  if (auto v = node.get("deal_size")) parse_deal_size(*v, p);
-  if (auto v = node.get("cycle_months")) p.cycle_pmf = parse_pmf(*v, kMaxCycleMonths);
-  if (auto v = node.get("contract_term_months"))
-    p.contract_term_months = static_cast<int>(v->integer(1, 120));
-  if (auto v = node.get("ramp_curve")) p.ramp_curve = ctx.curves.resolve(*v);
-  if (auto v = node.get("attrition")) p.attrition = parse_attrition(*v);
-  if (auto v = node.get("backfill_lag_months")) {
-    if (v->is_string() && v->string() == "none") {
-      p.backfill_lag_months = -1;
-    } else if (v->is_string()) {
-      v->fail("\"{}\" is not allowed (a number of months 0..60, or \"none\")", v->string());
+//! Applies the members present in `node` onto `p`. With `errors`, a bad member is recorded there
+//! and the others read on; without, it throws.
+void apply_segment_params(const JsonNode& node, const Context& ctx, SegmentParams& p,
+                          InputErrorCollector* errors = nullptr) {
+  auto member = [&](std::string_view key, auto&& read) {
+    auto v = node.get(key);
+    if (!v) return;
+    if (errors) {
+      errors->collect([&] { read(*v); });
     } else {
-      p.backfill_lag_months = static_cast<int>(v->integer(0, 60));
+      read(*v);
     }
-  }
-  if (auto v = node.get("skill_cv"))
-    p.skill_cv = v->number_in(0.0, 5.0, "a coefficient of variation");
-  if (auto v = node.get("productivity_growth"))
-    p.productivity_growth = v->number_in(-0.9, 10.0, "an annual growth rate");
-  if (auto v = node.get("churn_probability")) p.churn_probability = v->probability();
-  if (auto v = node.get("expansion")) {
-    v->allow_only({"mean", "sd"});
-    p.expansion.mean = v->at("mean").number_in(-1.0, 10.0, "a relative change");
-    if (auto sd = v->get("sd")) p.expansion.sd = sd->number_in(0.0, 10.0, "a standard deviation");
-  }
+  };
+  member("opportunity_rate", [&](const JsonNode& v) {
+    p.opportunity_rate = v.number_in(0.0, 1000.0, "a rate per rep-month");
+  });
+  member("win_rate", [&](const JsonNode& v) { p.win_rate = v.probability(); });
+  member("quarter_end_win_multiplier", [&](const JsonNode& v) {
+    p.quarter_end_win_multiplier = v.number_in(0.0, 10.0, "a multiplier");
+  });
+  member("deal_size", [&](const JsonNode& v) { parse_deal_size(v, p); });
+  member("cycle_months", [&](const JsonNode& v) { p.cycle_pmf = parse_pmf(v, kMaxCycleMonths); });
+  member("contract_term_months",
+         [&](const JsonNode& v) { p.contract_term_months = static_cast<int>(v.integer(1, 120)); });
+  member("ramp_curve", [&](const JsonNode& v) { p.ramp_curve = ctx.curves.resolve(v); });
+  member("attrition", [&](const JsonNode& v) { p.attrition = parse_attrition(v); });
+  member("backfill_lag_months", [&](const JsonNode& v) {
+    if (v.is_string() && v.string() == "none") {
+      p.backfill_lag_months = -1;
+    } else if (v.is_string()) {
+      v.fail("\"{}\" is not allowed (a number of months 0..60, or \"none\")", v.string());
+    } else {
+      p.backfill_lag_months = static_cast<int>(v.integer(0, 60));
+    }
+  });
+  member("skill_cv", [&](const JsonNode& v) {
+    p.skill_cv = v.number_in(0.0, 5.0, "a coefficient of variation");
+  });
+  member("productivity_growth", [&](const JsonNode& v) {
+    p.productivity_growth = v.number_in(-0.9, 10.0, "an annual growth rate");
+  });
+  member("churn_probability", [&](const JsonNode& v) { p.churn_probability = v.probability(); });
+  member("expansion", [&](const JsonNode& v) {
+    v.allow_only({"mean", "sd"});
+    p.expansion.mean = v.at("mean").number_in(-1.0, 10.0, "a relative change");
+    if (auto sd = v.get("sd")) p.expansion.sd = sd->number_in(0.0, 10.0, "a standard deviation");
+  });
 }
 
 void parse_horizon(const JsonNode& root, Context& ctx) {
   const JsonNode h = root.at("horizon");
-  h.allow_only({"start", "months", "fiscal_year_start_month", "reporting_currency"});
-  const int start = h.at("start").year_month();
-  const int months = static_cast<int>(h.at("months").integer(1, kMaxMonths));
-  int fiscal_start = 1;
-  if (auto f = h.get("fiscal_year_start_month")) fiscal_start = static_cast<int>(f->integer(1, 12));
+  const std::size_t errors_before = ctx.errors.size();
+  ctx.field([&] {
+    h.allow_only({"start", "months", "fiscal_year_start_month", "reporting_currency"});
+  });
+  int start = 0, months = 1, fiscal_start = 1;
+  ctx.field([&] { start = h.at("start").year_month(); });
+  ctx.field([&] { months = static_cast<int>(h.at("months").integer(1, kMaxMonths)); });
+  ctx.field([&] {
+    if (auto f = h.get("fiscal_year_start_month"))
+      fiscal_start = static_cast<int>(f->integer(1, 12));
+  });
+  // Every month and size in the scenario is read against the horizon.
+  if (ctx.errors.size() > errors_before) ctx.lost_element = true;
   ctx.scenario.calendar = Calendar(start, months, fiscal_start);
 }
 
@@ -297,23 +345,36 @@ void parse_fx(const JsonNode& root, Context& ctx) {
     correlation = node->get("correlation");
   }
   for (const auto& item : listed) {
-    item.allow_only({"code", "plan_rate", "annual_volatility"});
-    Currency c;
-    c.code = item.at("code").string();
-    if (c.code.size() != 3) item.at("code").fail("\"{}\" is not a 3-letter currency code", c.code);
-    c.key = stable_hash("currency:" + c.code);
-    if (auto rate = item.get("plan_rate")) c.plan_rate = rate->positive();
-    if (auto vol = item.get("annual_volatility"))
-      c.annual_vol = vol->number_in(0.0, 2.0, "an annual volatility");
-    if (c.code == reporting && (c.plan_rate != 1.0 || c.annual_vol != 0.0)) {
-      item.fail("the reporting currency {} must have plan_rate 1 and annual_volatility 0", c.code);
-    }
-    if (c.code != reporting && !item.has("plan_rate")) {
-      item.fail("plan_rate is required ({} units per {})", reporting, c.code);
-    }
-    ctx.currencies.add(c.code, item.at("code"));
-    fx.currencies.push_back(c);
+    ctx.guard(true, [&] {
+      item.expect_object();
+      ctx.field([&] { item.allow_only({"code", "plan_rate", "annual_volatility"}); });
+      Currency c;
+      c.code = item.at("code").string();
+      if (c.code.size() != 3)
+        item.at("code").fail("\"{}\" is not a 3-letter currency code", c.code);
+      c.key = stable_hash("currency:" + c.code);
+      ctx.currencies.add(c.code, item.at("code"));
+      ctx.field([&] {
+        if (auto rate = item.get("plan_rate")) c.plan_rate = rate->positive();
+      });
+      ctx.field([&] {
+        if (auto vol = item.get("annual_volatility"))
+          c.annual_vol = vol->number_in(0.0, 2.0, "an annual volatility");
+      });
+      ctx.field([&] {
+        if (c.code == reporting && (c.plan_rate != 1.0 || c.annual_vol != 0.0)) {
+          item.fail("the reporting currency {} must have plan_rate 1 and annual_volatility 0",
+                    c.code);
+        }
+        if (c.code != reporting && !item.has("plan_rate")) {
+          item.fail("plan_rate is required ({} units per {})", reporting, c.code);
+        }
+      });
+      fx.currencies.push_back(c);
+    });
   }
+  // A currency that failed leaves the correlation matrix's size unknown.
+  if (ctx.lost_element) return;
   const std::size_t listed_count = fx.currencies.size();
   if (!ctx.currencies.contains(reporting)) {
     ctx.currencies.add(reporting, reporting_node);
@@ -353,37 +414,55 @@ void parse_fx(const JsonNode& root, Context& ctx) {
 void parse_regions(const JsonNode& root, Context& ctx) {
   const JsonNode list = root.at("regions");
   if (list.size() == 0) list.fail("needs at least one region");
-  for (const auto& item : list.items()) {
-    item.allow_only({"id", "currency", "seasonality"});
-    Region region;
-    region.id = item.at("id").id();
-    ctx.regions.add(region.id, item.at("id"));
-    region.currency = item.has("currency") ? ctx.currencies.resolve(item.at("currency"))
-                                           : ctx.scenario.fx.reporting;
-    region.seasonality.fill(1.0);
-    if (auto season = item.get("seasonality")) {
-      if (season->size() != 12)
-        season->fail("has {} values; needs 12 (January..December)", season->size());
-      double sum = 0;
-      for (int m = 0; m < 12; ++m) sum += region.seasonality[m] = season->at(m).positive();
-      for (auto& v : region.seasonality) v *= 12.0 / sum;
-    }
-    ctx.scenario.regions.push_back(region);
-  }
+  ctx.each_item(
+      list,
+      [&](const JsonNode& item) {
+        item.expect_object();
+        ctx.field([&] { item.allow_only({"id", "currency", "seasonality"}); });
+        Region region;
+        region.id = item.at("id").id();
+        ctx.regions.add(region.id, item.at("id"));
+        region.currency = ctx.scenario.fx.reporting;
+        ctx.field([&] {
+          if (item.has("currency")) region.currency = ctx.currencies.resolve(item.at("currency"));
+        });
+        region.seasonality.fill(1.0);
+        ctx.field([&] {
+          auto season = item.get("seasonality");
+          if (!season) return;
+          if (season->size() != 12)
+            season->fail("has {} values; needs 12 (January..December)", season->size());
+          std::array<double, 12> values{};
+          for (int m = 0; m < 12; ++m) values[m] = season->at(m).positive();
+          const double sum = std::accumulate(values.begin(), values.end(), 0.0);
+          for (int m = 0; m < 12; ++m) region.seasonality[m] = values[m] * 12.0 / sum;
+        });
+        ctx.scenario.regions.push_back(region);
+      },
+      true);
 }
 
 void parse_ramp_curves(const JsonNode& root, Context& ctx) {
   auto list = root.get("ramp_curves");
   if (!list) return;
-  for (const auto& item : list->items()) {
-    item.allow_only({"id", "fraction"});
-    RampCurve curve;
-    curve.id = item.at("id").id();
-    ctx.curves.add(curve.id, item.at("id"));
-    for (const auto& f : item.at("fraction").items())
-      curve.fraction.push_back(f.number_in(0.0, 2.0, "a productivity fraction"));
-    ctx.scenario.ramp_curves.push_back(curve);
-  }
+  ctx.each_item(
+      *list,
+      [&](const JsonNode& item) {
+        item.expect_object();
+        ctx.field([&] { item.allow_only({"id", "fraction"}); });
+        RampCurve curve;
+        curve.id = item.at("id").id();
+        ctx.curves.add(curve.id, item.at("id"));
+        ctx.field([&] {
+          for (const auto& f : item.at("fraction").items()) {
+            curve.fraction.push_back(1.0);
+            ctx.field(
+                [&] { curve.fraction.back() = f.number_in(0.0, 2.0, "a productivity fraction"); });
+          }
+        });
+        ctx.scenario.ramp_curves.push_back(curve);
+      },
+      true);
 }
 
 //! `base` gets each segment's parameters and `base_currency` the currency its deal_size is in.
@@ -391,35 +470,43 @@ void parse_segments(const JsonNode& root, Context& ctx, std::vector<SegmentParam
                     std::vector<int>& base_currency) {
   const JsonNode list = root.at("segments");
   if (list.size() == 0) list.fail("needs at least one segment");
-  for (const auto& item : list.items()) {
-    std::vector<std::string_view> keys{"id"};
-    item.expect_object();
-    for (const auto& key : item.keys()) {
-      if (key != "id" && std::find(kSegmentParamKeys.begin(), kSegmentParamKeys.end(), key) ==
-                             kSegmentParamKeys.end()) {
-        std::vector<std::string> allowed{"id"};
-        allowed.insert(allowed.end(), kSegmentParamKeys.begin(), kSegmentParamKeys.end());
-        const auto suggestion = did_you_mean(key, allowed);
-        item.at(key).fail(
-            "unknown key \"{}\"{}", key,
-            suggestion.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", suggestion));
-      }
-    }
-    Segment segment;
-    segment.id = item.at("id").id();
-    ctx.segments.add(segment.id, item.at("id"));
-    SegmentParams params;
-    apply_segment_params(item, ctx, params);
-    if (params.opportunity_rate > 0 && !item.has("deal_size")) {
-      item.fail("deal_size is required when opportunity_rate is above 0");
-    }
-    ctx.scenario.segments.push_back(segment);
-    base.push_back(params);
-    const int fallback = default_deal_size_currency(ctx.schema_version, ctx.scenario.fx, false);
-    base_currency.push_back(item.has("deal_size")
-                                ? stated_currency(item.at("deal_size"), ctx.scenario.fx, fallback)
-                                : kRegionCurrency);
-  }
+  ctx.each_item(
+      list,
+      [&](const JsonNode& item) {
+        item.expect_object();
+        for (const auto& key : item.keys()) {
+          if (key == "id" || std::find(kSegmentParamKeys.begin(), kSegmentParamKeys.end(), key) !=
+                                 kSegmentParamKeys.end())
+            continue;
+          std::vector<std::string> allowed{"id"};
+          allowed.insert(allowed.end(), kSegmentParamKeys.begin(), kSegmentParamKeys.end());
+          const auto suggestion = did_you_mean(key, allowed);
+          ctx.field([&] {
+            item.at(key).fail(
+                "unknown key \"{}\"{}", key,
+                suggestion.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", suggestion));
+          });
+        }
+        Segment segment;
+        segment.id = item.at("id").id();
+        ctx.segments.add(segment.id, item.at("id"));
+        SegmentParams params;
+        apply_segment_params(item, ctx, params, &ctx.errors);
+        ctx.field([&] {
+          if (params.opportunity_rate > 0 && !item.has("deal_size"))
+            item.fail("deal_size is required when opportunity_rate is above 0");
+        });
+        const int fallback = default_deal_size_currency(ctx.schema_version, ctx.scenario.fx, false);
+        int currency = kRegionCurrency;
+        ctx.field([&] {
+          if (item.has("deal_size"))
+            currency = stated_currency(item.at("deal_size"), ctx.scenario.fx, fallback);
+        });
+        ctx.scenario.segments.push_back(segment);
+        base.push_back(params);
+        base_currency.push_back(currency);
+      },
+      true);
 }
 
 void parse_products(const JsonNode& root, Context& ctx) {
@@ -427,33 +514,48 @@ void parse_products(const JsonNode& root, Context& ctx) {
   if (!list) return;
   Names ids("product");
   std::vector<double> share_sum(ctx.scenario.segments.size(), 0.0);
-  for (const auto& item : list->items()) {
-    item.allow_only({"id", "segment", "share", "win_rate", "quarter_end_win_multiplier",
-                     "deal_size", "cycle_months", "contract_term_months"});
+  const std::size_t errors_before = ctx.errors.size();
+  ctx.each_item(*list, [&](const JsonNode& item) {
+    item.expect_object();
+    ctx.field([&] {
+      item.allow_only({"id", "segment", "share", "win_rate", "quarter_end_win_multiplier",
+                       "deal_size", "cycle_months", "contract_term_months"});
+    });
     Product product;
     product.id = item.at("id").id();
     ids.add(product.id, item.at("id"));
     product.segment = ctx.segments.resolve(item.at("segment"));
-    product.share = item.at("share").number_in(0.0, 1.0, "a share of the segment's opportunities");
-    if (auto v = item.get("win_rate")) product.win_rate = v->probability();
-    if (auto v = item.get("quarter_end_win_multiplier"))
-      product.quarter_end_win_multiplier = v->number_in(0.0, 10.0, "a multiplier");
-    if (auto v = item.get("deal_size")) {
-      product.deal_size = parse_lognormal(*v, true);
+    ctx.field([&] {
+      product.share =
+          item.at("share").number_in(0.0, 1.0, "a share of the segment's opportunities");
+    });
+    auto member = [&](std::string_view key, auto&& read) {
+      if (auto v = item.get(key)) ctx.field([&] { read(*v); });
+    };
+    member("win_rate", [&](const JsonNode& v) { product.win_rate = v.probability(); });
+    member("quarter_end_win_multiplier", [&](const JsonNode& v) {
+      product.quarter_end_win_multiplier = v.number_in(0.0, 10.0, "a multiplier");
+    });
+    member("deal_size", [&](const JsonNode& v) {
+      product.deal_size = parse_lognormal(v, true);
       const int currency =
-          stated_currency(*v, ctx.scenario.fx,
+          stated_currency(v, ctx.scenario.fx,
                           default_deal_size_currency(ctx.schema_version, ctx.scenario.fx, false));
       if (currency != kRegionCurrency) {
         for (int r = 0; r < ctx.scenario.region_count(); ++r)
           product.deal_size_to_region.push_back(to_region_factor(ctx.scenario, currency, r));
       }
-    }
-    if (auto v = item.get("cycle_months")) product.cycle_pmf = parse_pmf(*v, kMaxCycleMonths);
-    if (auto v = item.get("contract_term_months"))
-      product.contract_term_months = static_cast<int>(v->integer(1, 120));
+    });
+    member("cycle_months",
+           [&](const JsonNode& v) { product.cycle_pmf = parse_pmf(v, kMaxCycleMonths); });
+    member("contract_term_months", [&](const JsonNode& v) {
+      product.contract_term_months = static_cast<int>(v.integer(1, 120));
+    });
     share_sum[product.segment] += product.share;
     ctx.scenario.products.push_back(std::move(product));
-  }
+  });
+  // A product that failed would make its segment's sum wrong: the sums are checked without one.
+  if (ctx.errors.size() > errors_before) return;
   for (std::size_t s = 0; s < share_sum.size(); ++s) {
     if (share_sum[s] > 0 && std::abs(share_sum[s] - 1.0) > 1e-6) {
       list->fail("the shares of segment \"{}\"'s products sum to {} (must sum to 1)",
@@ -486,14 +588,27 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
       std::fill_n(deal_size_given.begin() + static_cast<std::ptrdiff_t>(first), months, true);
     }
   }
-  for (const auto& item : list->items()) {
-    item.allow_only({"region", "segment", "from", "set"});
-    const int region = item.has("region") ? ctx.regions.resolve(item.at("region")) : -1;
-    const int segment = item.has("segment") ? ctx.segments.resolve(item.at("segment")) : -1;
-    int from = 0;
-    if (auto f = item.get("from")) from = std::max(0, ctx.relative(f->year_month()));
+  ctx.each_item(*list, [&](const JsonNode& item) {
+    item.expect_object();
+    const std::size_t errors_before = ctx.errors.size();
+    ctx.field([&] { item.allow_only({"region", "segment", "from", "set"}); });
+    int region = -1, segment = -1, from = 0;
+    ctx.field([&] {
+      if (item.has("region")) region = ctx.regions.resolve(item.at("region"));
+    });
+    ctx.field([&] {
+      if (item.has("segment")) segment = ctx.segments.resolve(item.at("segment"));
+    });
+    ctx.field([&] {
+      if (auto f = item.get("from")) from = std::max(0, ctx.relative(f->year_month()));
+    });
     const JsonNode set = item.at("set");
-    set.allow_only(kSegmentParamKeys);
+    set.expect_object();
+    ctx.field([&] { set.allow_only(kSegmentParamKeys); });
+    // Each member is checked once here (not once per cell it applies to).
+    SegmentParams checked;
+    apply_segment_params(set, ctx, checked, &ctx.errors);
+    if (ctx.errors.size() > errors_before) return;
     const int deal_size_currency =
         set.has("deal_size")
             ? stated_currency(set.at("deal_size"), sc.fx,
@@ -520,7 +635,7 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
         }
       }
     }
-  }
+  });
 }
 
 //! Reps and hires starting after the horizon (their seat stays vacant throughout) or more than
@@ -550,13 +665,16 @@ void parse_roster(const JsonNode& root, Context& ctx) {
   roster->allow_only({"reps", "csv"});
   if (auto reps = roster->get("reps")) {
     ctx.each_item(*reps, [&](const JsonNode& item) {
-      item.allow_only({"id", "region", "segment", "start", "role"});
+      item.expect_object();
+      ctx.field([&] { item.allow_only({"id", "region", "segment", "start", "role"}); });
       Seat seat;
       seat.id = item.at("id").id();
-      seat.region = ctx.regions.resolve(item.at("region"));
-      seat.segment = ctx.segments.resolve(item.at("segment"));
-      if (auto role = item.get("role")) seat.role = role->string();
-      seat.start = ctx.relative(item.at("start").year_month());
+      ctx.field([&] { seat.region = ctx.regions.resolve(item.at("region")); });
+      ctx.field([&] { seat.segment = ctx.segments.resolve(item.at("segment")); });
+      ctx.field([&] {
+        if (auto role = item.get("role")) seat.role = role->string();
+      });
+      ctx.field([&] { seat.start = ctx.relative(item.at("start").year_month()); });
       add_seat(ctx, std::move(seat), item.at("id"));
     });
   }
@@ -570,11 +688,14 @@ void parse_roster(const JsonNode& root, Context& ctx) {
       Seat seat;
       seat.id = table.required_text(row, id);
       if (role) seat.role = table.text(row, *role);
-      if (ctx.seats.contains(seat.id))
-        throw_input("{}: duplicate rep id \"{}\"", table.where(row), seat.id);
-      seat.region = ctx.regions.resolve(table, row, region);
-      seat.segment = ctx.segments.resolve(table, row, segment);
-      seat.start = ctx.relative(table.month(row, start));
+      if (ctx.seats.contains(seat.id)) {
+        // Not lost: the first row of that id is read.
+        ctx.field([&] { throw_input("{}: duplicate rep id \"{}\"", table.where(row), seat.id); });
+        return;
+      }
+      ctx.field([&] { seat.region = ctx.regions.resolve(table, row, region); });
+      ctx.field([&] { seat.segment = ctx.segments.resolve(table, row, segment); });
+      ctx.field([&] { seat.start = ctx.relative(table.month(row, start)); });
       add_seat(ctx, std::move(seat), *csv);
     });
   }
@@ -583,34 +704,52 @@ void parse_roster(const JsonNode& root, Context& ctx) {
 void parse_hiring_plan(const JsonNode& root, Context& ctx) {
   auto plan = root.get("hiring_plan");
   if (!plan) return;
-  ctx.each_item(*plan, [&](const JsonNode& item) {
-    item.allow_only(
-        {"id", "region", "segment", "requisition_month", "count", "time_to_fill_months", "role"});
-    const int region = ctx.regions.resolve(item.at("region"));
-    const int segment = ctx.segments.resolve(item.at("segment"));
-    const int requisition = item.at("requisition_month").year_month();
-    const auto count = item.at("count").integer(0, 100000);
-    int time_to_fill = 0;
-    if (auto t = item.get("time_to_fill_months"))
-      time_to_fill = static_cast<int>(t->integer(0, 36));
-    std::string role;
-    if (auto r = item.get("role")) role = r->string();
-    const std::string prefix =
-        item.has("id")
-            ? item.at("id").id()
-            : fmt::format("hire/{}/{}/{}", ctx.scenario.regions[region].id,
-                          ctx.scenario.segments[segment].id, format_year_month(requisition));
-    for (long long k = 0; k < count; ++k) {
-      Seat seat;
-      seat.id = fmt::format("{}/{}", prefix, k + 1);
-      seat.region = region;
-      seat.segment = segment;
-      seat.role = role;
-      seat.start = ctx.relative(requisition + time_to_fill);
-      seat.planned_hire = true;
-      add_seat(ctx, std::move(seat), item);
-    }
-  });
+  for (const auto& item : plan->items()) {
+    bool added = false;
+    std::string prefix;  // of the item's seat ids, once known
+    ctx.guard(false, [&] {
+      item.expect_object();
+      ctx.field([&] {
+        item.allow_only({"id", "region", "segment", "requisition_month", "count",
+                         "time_to_fill_months", "role"});
+      });
+      if (item.has("id")) prefix = item.at("id").id();
+      const int region = ctx.regions.resolve(item.at("region"));
+      const int segment = ctx.segments.resolve(item.at("segment"));
+      const int requisition = item.at("requisition_month").year_month();
+      if (prefix.empty())
+        prefix = fmt::format("hire/{}/{}/{}", ctx.scenario.regions[region].id,
+                             ctx.scenario.segments[segment].id, format_year_month(requisition));
+      const auto count = item.at("count").integer(0, 100000);
+      int time_to_fill = 0;
+      ctx.field([&] {
+        if (auto t = item.get("time_to_fill_months"))
+          time_to_fill = static_cast<int>(t->integer(0, 36));
+      });
+      std::string role;
+      ctx.field([&] {
+        if (auto r = item.get("role")) role = r->string();
+      });
+      for (long long k = 0; k < count; ++k) {
+        Seat seat;
+        seat.id = fmt::format("{}/{}", prefix, k + 1);
+        seat.region = region;
+        seat.segment = segment;
+        seat.role = role;
+        seat.start = ctx.relative(requisition + time_to_fill);
+        seat.planned_hire = true;
+        add_seat(ctx, std::move(seat), item);
+      }
+      added = true;
+    });
+    if (added) continue;
+    // The seats of a failed hire are named "PREFIX/1", ...: references to them are not errors
+    // again. When the prefix is unknown too, the sections naming seats are left out.
+    if (!prefix.empty())
+      ctx.lost_seat_prefixes.push_back(prefix + "/");
+    else
+      ctx.seats_lost = true;
+  }
 }
 
 //! Seat productivity = (seat potential / mean seat potential)^beta; a territory shared by k
@@ -637,13 +776,17 @@ void parse_territory_potential(const JsonNode& root, Context& ctx) {
     }
   };
   if (auto list = node->get("territories")) {
-    for (const auto& item : list->items()) {
-      item.allow_only({"id", "seat", "potential"});
+    ctx.each_item(*list, [&](const JsonNode& item) {
+      item.expect_object();
+      ctx.field([&] { item.allow_only({"id", "seat", "potential"}); });
+      if (item.has("seat") && item.at("seat").is_string() &&
+          ctx.seat_lost(item.at("seat").string()))
+        return;  // its hire's error is reported
       Row row{item.at("id").id(), ctx.seats.resolve(item.at("seat")),
               item.at("potential").positive(), item.where()};
       check(row);
       rows.push_back(row);
-    }
+    });
   }
   if (auto csv = node->get("csv")) {
     const MappedCsv table =
@@ -659,8 +802,9 @@ void parse_territory_potential(const JsonNode& root, Context& ctx) {
     }
     const auto potential = table.require_column(
         node->has("potential_column") ? node->at("potential_column").string() : "potential");
-    for (const CsvRow& row : table.rows()) {
-      if (table.text(row, seat).empty()) continue;  // vacant territory: no seat to scale
+    ctx.each_row(table, [&](const CsvRow& row) {
+      if (table.text(row, seat).empty()) return;  // vacant territory: no seat to scale
+      if (ctx.seat_lost(table.text(row, seat))) return;
       Row r{table.text(row, territory), ctx.seats.resolve(table, row, seat),
             table.number(row, potential), table.where(row)};
       if (!(r.potential > 0))
@@ -668,8 +812,9 @@ void parse_territory_potential(const JsonNode& root, Context& ctx) {
                     table.where(row), table.header()[potential], r.potential);
       check(r);
       rows.push_back(r);
-    }
+    });
   }
+  if (!ctx.errors.empty()) return;  // the mean potential needs every row
   if (rows.empty()) node->fail("maps no seat to a territory (give territories or csv)");
   std::map<std::string, int> seats_per_territory;
   for (const Row& row : rows) ++seats_per_territory[row.territory];
@@ -687,8 +832,9 @@ void parse_intensity(const JsonNode& root, Context& ctx) {
   auto list = root.get("new_business_intensity");
   if (!list) return;
   Scenario& sc = ctx.scenario;
-  for (const auto& item : list->items()) {
-    item.allow_only({"region", "segment", "opportunities_per_month"});
+  ctx.each_item(*list, [&](const JsonNode& item) {
+    item.expect_object();
+    ctx.field([&] { item.allow_only({"region", "segment", "opportunities_per_month"}); });
     IntensitySpec spec;
     spec.region = ctx.regions.resolve(item.at("region"));
     spec.segment = ctx.segments.resolve(item.at("segment"));
@@ -722,7 +868,7 @@ void parse_intensity(const JsonNode& root, Context& ctx) {
         spec.opportunities.push_back(v.number_in(0.0, 1e6, "an opportunity count per month"));
     }
     sc.intensities.push_back(std::move(spec));
-  }
+  });
 }
 
 void parse_pipeline(const JsonNode& root, Context& ctx) {
@@ -734,36 +880,59 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
   // A deal owned by someone not in the roster (a rep who left) is an error, or with
   // "unowned" a deal without an owner, counted in a note.
   bool keep_unowned = false;
-  if (auto policy = node->get("unknown_owner")) {
-    const std::string value = policy->string();
-    if (value != "error" && value != "unowned")
-      policy->fail("\"{}\" is not allowed (\"error\" or \"unowned\")", value);
-    keep_unowned = value == "unowned";
-  }
+  ctx.field([&] {
+    if (auto policy = node->get("unknown_owner")) {
+      const std::string value = policy->string();
+      if (value != "error" && value != "unowned")
+        policy->fail("\"{}\" is not allowed (\"error\" or \"unowned\")", value);
+      keep_unowned = value == "unowned";
+    }
+  });
   std::map<std::string, std::size_t> unknown_owners;  // owner id -> deals
   auto owner_of = [&](const std::string& id, auto&& fail_unknown) {
     const int seat = ctx.seats.find(id);
     if (seat >= 0) return seat;
+    if (ctx.seat_lost(id)) return -1;  // its hire's error is reported
     if (!keep_unowned) fail_unknown();
     ++unknown_owners[id];
     return -1;
   };
+  bool stage_lost = false;
   for (const auto& item : node->at("stages").items()) {
-    item.allow_only({"id", "win_probability"});
-    Stage stage{item.at("id").id(), item.at("win_probability").probability()};
-    ctx.stages.add(stage.id, item.at("id"));
-    pipeline.stages.push_back(stage);
+    bool registered = false;
+    ctx.guard(false, [&] {
+      item.expect_object();
+      ctx.field([&] { item.allow_only({"id", "win_probability"}); });
+      Stage stage{item.at("id").id(), 0.0};
+      ctx.stages.add(stage.id, item.at("id"));
+      registered = true;
+      ctx.field([&] { stage.win_probability = item.at("win_probability").probability(); });
+      pipeline.stages.push_back(stage);
+    });
+    stage_lost = stage_lost || !registered;
   }
   if (auto slip = node->get("slip")) {
-    slip->allow_only({"pmf", "decay_per_month", "overdue_decay_per_month"});
-    if (auto pmf = slip->get("pmf")) pipeline.slip_pmf = parse_pmf(*pmf, kMaxMonths);
-    if (auto d = slip->get("decay_per_month"))
-      pipeline.slip_decay = d->number_in(0.0, 1.0, "a decay factor");
-    if (auto d = slip->get("overdue_decay_per_month"))
-      pipeline.overdue_decay = d->number_in(0.0, 1.0, "a decay factor");
+    ctx.field([&] { slip->allow_only({"pmf", "decay_per_month", "overdue_decay_per_month"}); });
+    ctx.field([&] {
+      if (auto pmf = slip->get("pmf")) pipeline.slip_pmf = parse_pmf(*pmf, kMaxMonths);
+    });
+    ctx.field([&] {
+      if (auto d = slip->get("decay_per_month"))
+        pipeline.slip_decay = d->number_in(0.0, 1.0, "a decay factor");
+    });
+    ctx.field([&] {
+      if (auto d = slip->get("overdue_decay_per_month"))
+        pipeline.overdue_decay = d->number_in(0.0, 1.0, "a decay factor");
+    });
   }
-  if (auto factor = node->get("amount_factor")) pipeline.amount_factor = parse_lognormal(*factor);
-  if (auto qe = node->get("quarter_end_effect")) pipeline.quarter_end_effect = qe->boolean();
+  ctx.field([&] {
+    if (auto factor = node->get("amount_factor")) pipeline.amount_factor = parse_lognormal(*factor);
+  });
+  ctx.field([&] {
+    if (auto qe = node->get("quarter_end_effect")) pipeline.quarter_end_effect = qe->boolean();
+  });
+  // Deals name their stage: with a stage lost, every deal of it would fail too.
+  if (stage_lost) return;
 
   Names deal_ids("deal");
   auto add_deal = [&](PipelineDeal deal, const std::string& where) {
@@ -904,7 +1073,7 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
   }
 }
 
-std::vector<double> per_region(const JsonNode& node, const Context& ctx, double lo, double hi,
+std::vector<double> per_region(const JsonNode& node, Context& ctx, double lo, double hi,
                                std::string_view what) {
   std::vector<double> values(ctx.scenario.regions.size(), 0.0);
   if (node.is_number()) {
@@ -913,9 +1082,11 @@ std::vector<double> per_region(const JsonNode& node, const Context& ctx, double 
   }
   node.expect_object();
   for (const auto& key : node.keys()) {
-    const int r = ctx.regions.find(key);
-    if (r < 0) node.at(key).fail("{}", ctx.regions.unknown_message(key));
-    values[r] = node.at(key).number_in(lo, hi, what);
+    ctx.field([&] {
+      const int r = ctx.regions.find(key);
+      if (r < 0) node.at(key).fail("{}", ctx.regions.unknown_message(key));
+      values[r] = node.at(key).number_in(lo, hi, what);
+    });
   }
   return values;
 }
@@ -929,45 +1100,58 @@ void parse_market(const JsonNode& root, Context& ctx) {
   market.cholesky = Eigen::MatrixXd::Identity(R, R);
   auto node = root.get("market");
   if (!node) return;
-  node->allow_only({"dispersion", "persistence", "correlation", "elasticity", "level_uncertainty",
-                    "growth_uncertainty"});
-  if (auto u = node->get("level_uncertainty"))
-    market.level_uncertainty = per_region(*u, ctx, 0.0, 2.0, "a log-scale standard deviation");
-  if (auto g = node->get("growth_uncertainty"))
-    market.growth_uncertainty =
-        g->number_in(0.0, 0.5, "a standard deviation of monthly log growth");
-  if (auto d = node->get("dispersion"))
-    market.dispersion = per_region(*d, ctx, 0.0, 2.0, "a log-scale dispersion");
-  if (auto p = node->get("persistence"))
-    market.persistence = per_region(*p, ctx, 0.0, 0.999, "an AR(1) coefficient");
-  if (auto e = node->get("elasticity")) {
-    e->allow_only({"intensity", "win_rate", "churn"});
-    if (auto v = e->get("intensity"))
-      market.intensity_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
-    if (auto v = e->get("win_rate"))
-      market.win_rate_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
-    if (auto v = e->get("churn"))
-      market.churn_elasticity = v->number_in(-5.0, 5.0, "an elasticity");
-  }
-  if (auto c = node->get("correlation")) {
-    if (c->size() != static_cast<std::size_t>(R))
-      c->fail("has {} rows; needs one per region ({})", c->size(), R);
-    Eigen::MatrixXd corr(R, R);
-    for (Eigen::Index i = 0; i < R; ++i) {
-      const JsonNode row = c->at(static_cast<std::size_t>(i));
-      if (row.size() != static_cast<std::size_t>(R))
-        row.fail("has {} entries; needs {}", row.size(), R);
-      for (Eigen::Index j = 0; j < R; ++j)
-        corr(i, j) = row.at(static_cast<std::size_t>(j)).number_in(-1.0, 1.0, "a correlation");
-    }
-    if (!corr.isApprox(corr.transpose(), 1e-12)) c->fail("the correlation matrix is not symmetric");
-    for (Eigen::Index i = 0; i < R; ++i) {
-      if (corr(i, i) != 1.0) c->fail("diagonal entry {} is {} (must be 1)", i, corr(i, i));
-    }
-    Eigen::LLT<Eigen::MatrixXd> llt(corr);
-    if (llt.info() != Eigen::Success) c->fail("the correlation matrix is not positive definite");
-    market.cholesky = llt.matrixL();
-  }
+  ctx.field([&] {
+    node->allow_only({"dispersion", "persistence", "correlation", "elasticity", "level_uncertainty",
+                      "growth_uncertainty"});
+  });
+  auto member = [&](const JsonNode& parent, std::string_view key, auto&& read) {
+    if (auto v = parent.get(key)) ctx.field([&] { read(*v); });
+  };
+  member(*node, "level_uncertainty", [&](const JsonNode& u) {
+    market.level_uncertainty = per_region(u, ctx, 0.0, 2.0, "a log-scale standard deviation");
+  });
+  member(*node, "growth_uncertainty", [&](const JsonNode& g) {
+    market.growth_uncertainty = g.number_in(0.0, 0.5, "a standard deviation of monthly log growth");
+  });
+  member(*node, "dispersion", [&](const JsonNode& d) {
+    market.dispersion = per_region(d, ctx, 0.0, 2.0, "a log-scale dispersion");
+  });
+  member(*node, "persistence", [&](const JsonNode& p) {
+    market.persistence = per_region(p, ctx, 0.0, 0.999, "an AR(1) coefficient");
+  });
+  member(*node, "elasticity", [&](const JsonNode& e) {
+    ctx.field([&] { e.allow_only({"intensity", "win_rate", "churn"}); });
+    member(e, "intensity", [&](const JsonNode& v) {
+      market.intensity_elasticity = v.number_in(-5.0, 5.0, "an elasticity");
+    });
+    member(e, "win_rate", [&](const JsonNode& v) {
+      market.win_rate_elasticity = v.number_in(-5.0, 5.0, "an elasticity");
+    });
+    member(e, "churn", [&](const JsonNode& v) {
+      market.churn_elasticity = v.number_in(-5.0, 5.0, "an elasticity");
+    });
+  });
+  if (auto c = node->get("correlation"))
+    ctx.field([&] {
+      if (c->size() != static_cast<std::size_t>(R))
+        c->fail("has {} rows; needs one per region ({})", c->size(), R);
+      Eigen::MatrixXd corr(R, R);
+      for (Eigen::Index i = 0; i < R; ++i) {
+        const JsonNode row = c->at(static_cast<std::size_t>(i));
+        if (row.size() != static_cast<std::size_t>(R))
+          row.fail("has {} entries; needs {}", row.size(), R);
+        for (Eigen::Index j = 0; j < R; ++j)
+          corr(i, j) = row.at(static_cast<std::size_t>(j)).number_in(-1.0, 1.0, "a correlation");
+      }
+      if (!corr.isApprox(corr.transpose(), 1e-12))
+        c->fail("the correlation matrix is not symmetric");
+      for (Eigen::Index i = 0; i < R; ++i) {
+        if (corr(i, i) != 1.0) c->fail("diagonal entry {} is {} (must be 1)", i, corr(i, i));
+      }
+      Eigen::LLT<Eigen::MatrixXd> llt(corr);
+      if (llt.info() != Eigen::Success) c->fail("the correlation matrix is not positive definite");
+      market.cholesky = llt.matrixL();
+    });
 }
 
 void parse_actuals(const JsonNode& root, Context& ctx) {
@@ -983,23 +1167,28 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
     }
   };
   if (auto list = node->get("bookings")) {
-    for (const auto& item : list->items()) {
-      item.allow_only({"region", "segment", "month", "amount"});
+    ctx.each_item(*list, [&](const JsonNode& item) {
+      item.expect_object();
+      ctx.field([&] { item.allow_only({"region", "segment", "month", "amount"}); });
       Actual a;
-      a.region = ctx.regions.resolve(item.at("region"));
-      if (item.has("segment")) a.segment = ctx.segments.resolve(item.at("segment"));
-      a.month = item.at("month").year_month();
-      check_month(a.month, item.at("month").where(), item.at("month").string());
-      a.amount = item.at("amount").non_negative();
+      ctx.field([&] { a.region = ctx.regions.resolve(item.at("region")); });
+      ctx.field([&] {
+        if (item.has("segment")) a.segment = ctx.segments.resolve(item.at("segment"));
+      });
+      ctx.field([&] {
+        a.month = item.at("month").year_month();
+        check_month(a.month, item.at("month").where(), item.at("month").string());
+      });
+      ctx.field([&] { a.amount = item.at("amount").non_negative(); });
       sc.actuals.push_back(a);
-    }
+    });
   }
   if (auto csv = node->get("csv")) {
     const MappedCsv table = ctx.read_csv(*csv, {"region", "segment", "month", "amount", "stage"});
     const auto region = table.require_column("region"), month = table.require_column("month"),
                amount = table.require_column("amount");
     const auto segment = table.column("segment");
-    for (const CsvRow& row : table.rows()) {
+    ctx.each_row(table, [&](const CsvRow& row) {
       Actual a;
       a.region = ctx.regions.resolve(table, row, region);
       if (segment && !table.text(row, *segment).empty())
@@ -1008,7 +1197,7 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
       check_month(a.month, table.where(row), table.text(row, month));
       a.amount = table.non_negative(row, amount);
       sc.actuals.push_back(a);
-    }
+    });
   }
 }
 
@@ -1018,10 +1207,15 @@ void parse_targets(const JsonNode& root, Context& ctx) {
   Scenario& sc = ctx.scenario;
   const int first_year = sc.calendar.fiscal_year_of(sc.calendar.start());
   const int last_year = sc.calendar.fiscal_year_of(sc.calendar.absolute(sc.months() - 1));
-  for (const auto& item : list->items()) {
-    item.allow_only({"metric", "region", "segment", "fiscal_year", "quarter", "amount"});
+  ctx.each_item(*list, [&](const JsonNode& item) {
+    item.expect_object();
+    ctx.field([&] {
+      item.allow_only({"metric", "region", "segment", "fiscal_year", "quarter", "amount"});
+    });
     Target t;
-    if (auto metric = item.get("metric")) {
+    ctx.field([&] {
+      auto metric = item.get("metric");
+      if (!metric) return;
       t.metric = metric->string();
       const int k = metric_index(t.metric);
       if (k < 0 || metric_info(k).aggregation != Aggregation::flow ||
@@ -1031,11 +1225,16 @@ void parse_targets(const JsonNode& root, Context& ctx) {
             "bookings_spot, ...)",
             t.metric);
       }
-    }
-    if (auto region = item.get("region")) {
-      if (region->string() != "total") t.region = ctx.regions.resolve(*region);
-    }
-    if (auto segment = item.get("segment")) t.segment = ctx.segments.resolve(*segment);
+    });
+    ctx.field([&] {
+      if (auto region = item.get("region")) {
+        if (region->string() != "total") t.region = ctx.regions.resolve(*region);
+      }
+    });
+    ctx.field([&] {
+      if (auto segment = item.get("segment")) t.segment = ctx.segments.resolve(*segment);
+    });
+    ctx.field([&] { t.amount = item.at("amount").non_negative(); });
     t.fiscal_year = static_cast<int>(item.at("fiscal_year").integer(first_year, last_year));
     if (auto q = item.get("quarter")) {
       t.quarter = static_cast<int>(q->integer(1, 4));
@@ -1049,9 +1248,8 @@ void parse_targets(const JsonNode& root, Context& ctx) {
                 format_year_month(sc.calendar.absolute(sc.months() - 1)));
       }
     }
-    t.amount = item.at("amount").non_negative();
     sc.targets.push_back(t);
-  }
+  });
 }
 
 void parse_simulation(const JsonNode& root, Context& ctx) {
@@ -1059,17 +1257,24 @@ void parse_simulation(const JsonNode& root, Context& ctx) {
   if (auto kpi = root.get("kpi")) {
     kpi->allow_only({"productivity_thresholds"});
     if (auto t = kpi->get("productivity_thresholds")) {
-      for (const auto& v : t->items()) ctx.scenario.productivity_thresholds.push_back(v.positive());
+      for (const auto& v : t->items())
+        ctx.field([&] { ctx.scenario.productivity_thresholds.push_back(v.positive()); });
     }
   }
   auto node = root.get("simulation");
   if (!node) return;
-  node->allow_only({"trials", "seed", "threads"});
-  if (auto t = node->get("trials"))
-    sim.trials = static_cast<std::uint64_t>(t->integer(1, kMaxTrials));
-  if (auto s = node->get("seed"))
-    sim.seed = static_cast<std::uint64_t>(s->integer(0, std::numeric_limits<long long>::max()));
-  if (auto t = node->get("threads")) sim.threads = static_cast<int>(t->integer(0, 1024));
+  ctx.field([&] { node->allow_only({"trials", "seed", "threads"}); });
+  ctx.field([&] {
+    if (auto t = node->get("trials"))
+      sim.trials = static_cast<std::uint64_t>(t->integer(1, kMaxTrials));
+  });
+  ctx.field([&] {
+    if (auto s = node->get("seed"))
+      sim.seed = static_cast<std::uint64_t>(s->integer(0, std::numeric_limits<long long>::max()));
+  });
+  ctx.field([&] {
+    if (auto t = node->get("threads")) sim.threads = static_cast<int>(t->integer(0, 1024));
+  });
 }
 
 }  // namespace
@@ -1133,26 +1338,28 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   if (auto name = root.get("name")) scenario.name = name->string();
   if (auto d = root.get("description")) (void)d->string();
 
-  // Every error is collected; a stage ends validation when later sections would refer to what
-  // failed (currencies, then regions and ramp curves, then segments and products).
-  errors.collect([&] { parse_horizon(root, ctx); });
-  errors.collect([&] { parse_fx(root, ctx); });
-  errors.throw_if_any();
-  errors.collect([&] { parse_regions(root, ctx); });
-  errors.collect([&] { parse_ramp_curves(root, ctx); });
-  errors.throw_if_any();
+  // Every error is collected, per element and per field. A stage ends validation when an element
+  // later sections refer to by id failed (a currency, region, ramp curve or segment) or the
+  // horizon did: those references would fail too. A failed rep or hire leaves out only the
+  // sections that name seats (pipeline owners, territory_potential).
+  ctx.guard(true, [&] { parse_horizon(root, ctx); });
+  ctx.guard(true, [&] { parse_fx(root, ctx); });
+  ctx.end_stage();
+  ctx.guard(true, [&] { parse_regions(root, ctx); });
+  ctx.guard(true, [&] { parse_ramp_curves(root, ctx); });
+  ctx.end_stage();
   std::vector<SegmentParams> base;
   std::vector<int> base_currency;
-  errors.collect([&] { parse_segments(root, ctx, base, base_currency); });
-  errors.throw_if_any();
+  ctx.guard(true, [&] { parse_segments(root, ctx, base, base_currency); });
+  ctx.end_stage();
   errors.collect([&] { parse_products(root, ctx); });
   errors.collect([&] { parse_overrides(root, ctx, base, base_currency); });
-  errors.throw_if_any();
   errors.collect([&] { parse_roster(root, ctx); });
   errors.collect([&] { parse_hiring_plan(root, ctx); });
-  errors.collect([&] { parse_territory_potential(root, ctx); });
+  const bool seats_complete = !ctx.seats_lost;
+  if (seats_complete) errors.collect([&] { parse_territory_potential(root, ctx); });
   errors.collect([&] { parse_intensity(root, ctx); });
-  errors.collect([&] { parse_pipeline(root, ctx); });
+  if (seats_complete) errors.collect([&] { parse_pipeline(root, ctx); });
   errors.collect([&] { parse_installed_base(root, ctx); });
   errors.collect([&] { parse_market(root, ctx); });
   errors.collect([&] { parse_actuals(root, ctx); });

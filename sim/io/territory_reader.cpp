@@ -19,6 +19,7 @@
 #include "models/territory/labels.hpp"
 #include "sim/base/error.hpp"
 #include "sim/io/csv.hpp"
+#include "sim/io/csv_source.hpp"
 #include "sim/io/input.hpp"
 #include "sim/io/json_reader.hpp"
 #include "sim/io/scenario_document.hpp"
@@ -302,12 +303,37 @@ int require_attribute(const Problem& problem, const std::map<std::string, std::s
               fmt::join(problem.attribute_names, ", "));
 }
 
-RawAccounts read_accounts_csv(const std::filesystem::path& path, Encoding encoding) {
+//! An accounts CSV as `source` maps it: a mapped column takes its field's name ({"id": "Account
+//! ID"}), numbers are read in the source's format, rows of a skipped stage are left out. Headers
+//! are case-insensitive; a column named like a mapped field but not mapped is ignored.
+RawAccounts read_accounts_csv(const std::filesystem::path& path, Encoding encoding,
+                              const CsvSource& source = {}) {
   const std::string file = path.string();
   const CsvTable table = CsvTable::read(file, false, encoding, InputKind::territory_data);
+  const MappedCsv mapped(table, source);
   std::vector<std::string> header = table.header();
+  std::vector<bool> ignored(header.size(), false);
+  std::set<std::string> mapped_fields;
+  for (const auto& [field, name] : source.columns) {
+    std::string key = field;
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    mapped_fields.insert(key);
+  }
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    std::string name = header[c];
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    ignored[c] = mapped_fields.count(name) > 0;
+  }
+  for (const auto& [field, name] : source.columns) {
+    const std::size_t c = *mapped_column(table, source, field);
+    header[c] = field;
+    ignored[c] = false;
+  }
   std::map<std::string, std::size_t> column;
   for (std::size_t c = 0; c < header.size(); ++c) {
+    if (ignored[c]) continue;
     std::string name = header[c];
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
@@ -317,7 +343,10 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path, Encoding encodi
     header[c] = name;
   }
   if (!column.count("id"))
-    throw_input("{}:1: no 'id' column; columns are {}", file, fmt::join(header, ", "));
+    throw_input(
+        "{}:1: no 'id' column (map one with \"columns\": {{\"id\": COLUMN}}); columns are {}", file,
+        fmt::join(table.header(), ", "));
+  auto number = [&](const std::string& text) { return parse_source_number(text, source); };
   RawAccounts raw;
   auto col = [&](std::initializer_list<const char*> names) -> std::optional<std::size_t> {
     for (const char* name : names)
@@ -338,13 +367,13 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path, Encoding encodi
   // column a stray non-number is an error naming the cell.
   std::vector<std::size_t> attribute_columns;
   for (std::size_t c = 0; c < header.size(); ++c) {
-    if (kReservedColumns.count(header[c])) continue;
+    if (ignored[c] || kReservedColumns.count(header[c])) continue;
     std::size_t filled = 0, text = 0;
     const CsvRow* first_text = nullptr;
-    for (const CsvRow& row : table.rows()) {
+    for (const CsvRow& row : mapped.rows()) {
       if (row.fields[c].empty()) continue;
       ++filled;
-      if (parse_number(row.fields[c])) continue;
+      if (number(row.fields[c])) continue;
       ++text;
       if (!first_text) first_text = &row;
     }
@@ -358,18 +387,15 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path, Encoding encodi
   }
   const auto cowner = col({"owner"}), clock = col({"lock"}), cgroup = col({"group"}),
              cregion = col({"region"}), cweight = col({"weight"});
-  for (const CsvRow& cells : table.rows()) {
+  for (const CsvRow& cells : mapped.rows()) {
     RawAccount row;
     row.where = table.where(cells);
     Account& a = row.account;
     a.id = cells.fields[column["id"]];
     if (a.id.find_first_not_of(" \t") == std::string::npos)
       throw_input("{}: column 'id': empty id; every account needs one", row.where);
-    auto number_at = [&](std::size_t c) {
-      return number_or_fail(cells.fields[c], fmt::format("{}: column '{}'", row.where, header[c]));
-    };
     if (raw.has_coordinates) {
-      auto x = parse_number(cells.fields[*cx]), y = parse_number(cells.fields[*cy]);
+      auto x = number(cells.fields[*cx]), y = number(cells.fields[*cy]);
       if (!x || !y)
         throw_input("{}: coordinates ({}, {}) are not finite numbers; allowed: finite values",
                     row.where, cells.fields[*cx], cells.fields[*cy]);
@@ -381,15 +407,16 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path, Encoding encodi
     }
     for (std::size_t k = 0; k < attribute_columns.size(); ++k) {
       const std::string& cell = cells.fields[attribute_columns[k]];
-      auto v = parse_number(cell);
+      auto v = number(cell);
       if (!v || *v < 0)
         throw_input("{}: {} = {} is not allowed; attributes must be finite and >= 0", row.where,
                     raw.attributes[k], cell);
       a.attributes.push_back(*v);
     }
     if (cweight) {
-      a.weight = number_at(*cweight);
-      if (!(a.weight >= 0))
+      const auto weight = number(cells.fields[*cweight]);
+      a.weight = weight.value_or(-1.0);
+      if (!weight || !(a.weight >= 0))
         throw_input("{}: weight = {} is not allowed; weights must be finite and >= 0", row.where,
                     cells.fields[*cweight]);
     }
@@ -598,10 +625,9 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
         .fail("{} territories requested but the list has {}", *p, problem.territory_count());
   const JsonNode accounts = section.at("accounts");
   RawAccounts raw;
-  if (accounts.is_string()) {
-    const std::string name = accounts.string();
-    if (name.empty()) accounts.fail("\"\" is not a file name");
-    raw = read_accounts_csv(path.parent_path() / name, overrides.encoding);
+  if (accounts.is_string() || accounts.is_object()) {
+    const CsvSource source = read_csv_source(accounts);
+    raw = read_accounts_csv(path.parent_path() / source.path, overrides.encoding, source);
   } else {
     raw = read_accounts_json(accounts);
   }

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/io/scenario_loader.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {
@@ -86,6 +87,22 @@ TEST(CompareCli, SweepGridValuesAsWrittenAndProvenance) {
   H5::H5File file((dir / "sweep.h5").string(), H5F_ACC_RDONLY);
   EXPECT_TRUE(file.openGroup("/").attrExists("scenario_sha256"));
   EXPECT_TRUE(file.openGroup("/").attrExists("seed"));
+}
+
+// A scenario that extends another is identified by its resolved document: the sweep file records
+// that hash, not the hash of the alternative's few lines.
+TEST(CompareCli, SweepOfAnExtendingScenarioRecordsTheResolvedHash) {
+  test::TempDir dir;
+  const auto alt = test::source_dir() / "scenarios/global_saas_emea_h1.json";
+  auto r = test::run_opsim(fmt::format("sweep {} --set /simulation/seed=1,2 --trials 4 -o {} -q",
+                                       alt.string(), (dir / "sweep.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  H5::H5File file((dir / "sweep.h5").string(), H5F_ACC_RDONLY);
+  const H5::Attribute attribute = file.openGroup("/").openAttribute("scenario_sha256");
+  std::string recorded;
+  attribute.read(attribute.getStrType(), recorded);
+  EXPECT_EQ(recorded, load_scenario(alt.string()).sha256);
+  EXPECT_NE(recorded, sha256_of_file(alt.string()));
 }
 
 TEST(CompareCli, SweepReadsEachCsvFileOnce) {

@@ -31,6 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::run_opsim;
 using test::TempDir;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -466,6 +467,29 @@ TEST(ValidateErrors, EveryErrorOfTwoFilesAtOnceWithExit2) {
   EXPECT_THAT(result.output, HasSubstr("roster.csv: 2 errors"));
   EXPECT_THAT(result.output, HasSubstr("did you mean \"EMEA\""));
   EXPECT_THAT(result.output, HasSubstr("unknown stage \"Closed Won\""));
+}
+
+//! Two bad regions, a bad segment field and a bad fx rate: errors of the sections that others
+//! refer to are all reported in one run, not the first of each section.
+TEST(ValidateErrors, SectionErrorsAreAllReportedPerElementWithExit2) {
+  TempDir dir;
+  auto doc = fixture_document();
+  doc["fx"]["currencies"][0]["plan_rate"] = 0;
+  doc["regions"][0]["currency"] = "usd";
+  doc["regions"][1]["seasonality"] = {1, 2};
+  doc["segments"][0]["win_rate"] = 1.4;
+  doc["segments"][0]["skill_cv"] = -1;
+  const std::string path = dir.write("scenario.json", doc.dump(2));
+  const auto result = run_opsim("validate " + path);
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("5 errors in 1 file:"));
+  EXPECT_THAT(result.output, HasSubstr("scenario.json: 5 errors"));
+  EXPECT_THAT(result.output,
+              AllOf(HasSubstr("/fx/currencies/0/plan_rate"),
+                    HasSubstr("/regions/0/currency: unknown currency \"usd\" (did you mean "
+                              "\"USD\"?)"),
+                    HasSubstr("/regions/1/seasonality: has 2 values"),
+                    HasSubstr("/segments/0/win_rate"), HasSubstr("/segments/0/skill_cv")));
 }
 
 TEST(ValidateWarnings, ImplausibleDatesInValidateAndRun) {

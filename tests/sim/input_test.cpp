@@ -104,6 +104,21 @@ TEST(ParseJson, BadUtf8InAStringIsAnInputError) {
               HasSubstr("s.json:1:"));
 }
 
+TEST(ParseJson, DuplicateKeyNamesTheObjectAndTheKey) {
+  // nlohmann would keep the second "win_rate" silently.
+  const std::string nested = input_error([] {
+    (void)parse_json(
+        R"({"segments": [{"id": "SMB"}, {"id": "MM", "win_rate": 0.2, "win_rate": 0.3}]})",
+        "s.json");
+  });
+  EXPECT_THAT(nested, HasSubstr("s.json: /segments/1: duplicate key \"win_rate\""));
+  EXPECT_THAT(input_error([] { (void)parse_json(R"({"name": "a", "name": "b"})", "s.json"); }),
+              HasSubstr("s.json: /: duplicate key \"name\""));
+  // The same key in sibling objects is not a duplicate.
+  EXPECT_NO_THROW(
+      (void)parse_json(R"({"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 1}, {"x": 2}]})", "s.json"));
+}
+
 TEST(ParseJson, DeepNestingIsRefused) {
   const std::string deep = std::string(100, '[') + std::string(100, ']');
   EXPECT_THAT(input_error([&] { (void)parse_json(deep, "s.json"); }),

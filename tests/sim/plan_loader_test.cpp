@@ -1,5 +1,8 @@
 // Which compensation plan covers a seat: its role's plan, else its segment's, else the default.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "sim/base/error.hpp"
 #include "sim/io/plan_loader.hpp"
@@ -55,6 +58,51 @@ TEST(PlanLoader, RosterCsvRoleColumnIsOptionalAndMayBeEmpty) {
   EXPECT_EQ(scenario.seats[1].role, "");
   const plan::CompSpec spec = parse_comp_spec(doc, scenario);
   EXPECT_EQ(spec.seat_plan, (std::vector<int>{0, 1}));
+}
+
+//! /plan/quotas/prior_bookings_csv takes the csv mapping of every scenario CSV: a mapped seat
+//! column, thousands separators and currency symbols, extra columns ignored.
+TEST(PlanLoader, PriorBookingsCsvTakesAColumnMapAndNumberFormats) {
+  test::TempDir dir;
+  dir.write("prior.csv",
+            "Employee,Region,Bookings FY26,Notes\n"
+            "ae1,NA,\"$1,250,000.50\",top rep\n"
+            "se1,NA,\"$90,000\",\n");
+  nlohmann::json doc = roles_document();
+  doc["plan"]["quotas"]["prior_bookings_csv"] = {
+      {"path", "prior.csv"},
+      {"columns", {{"seat", "Employee"}, {"bookings", "Bookings FY26"}}},
+      {"thousands", ","},
+      {"currency_symbols", true}};
+  const Scenario scenario = build_scenario(doc, (dir / "test.json").string(), dir.path().string());
+  const QuotaSettings settings = parse_quota_settings(doc, scenario);
+  EXPECT_EQ(settings.prior_bookings_csv.path, (dir / "prior.csv").string());
+  const std::vector<double> prior =
+      read_seat_amounts(settings.prior_bookings_csv, scenario, "bookings", false);
+  ASSERT_EQ(prior.size(), 5u);
+  EXPECT_DOUBLE_EQ(prior[0], 1250000.5);
+  EXPECT_DOUBLE_EQ(prior[1], 90000.0);
+  EXPECT_TRUE(std::isnan(prior[2]));
+  // A misspelt mapped column is named with the header.
+  doc["plan"]["quotas"]["prior_bookings_csv"]["columns"]["seat"] = "Employe";
+  try {
+    read_seat_amounts(parse_quota_settings(doc, scenario).prior_bookings_csv, scenario, "bookings",
+                      false);
+    ADD_FAILURE() << "a misspelt column was read";
+  } catch (const InputError& e) {
+    EXPECT_THAT(std::string(e.what()),
+                ::testing::HasSubstr("prior.csv:1: column 'Employe' (mapped to seat) is missing "
+                                     "(header: Employee,Region,Bookings FY26,Notes)"));
+  }
+  // A field the file does not have is refused with its fields.
+  doc["plan"]["quotas"]["prior_bookings_csv"]["columns"] = {{"owner", "Employee"}};
+  try {
+    (void)parse_quota_settings(doc, scenario);
+    ADD_FAILURE() << "an unknown field was accepted";
+  } catch (const InputError& e) {
+    EXPECT_THAT(std::string(e.what()),
+                ::testing::HasSubstr("/plan/quotas/prior_bookings_csv/columns/owner"));
+  }
 }
 
 std::string error_of(const nlohmann::json& doc) {

@@ -103,6 +103,20 @@ TEST_F(ExtendsFixture, BaseFilePathsStayRelativeToTheBaseFolder) {
   EXPECT_EQ(doc.document["plan"]["quotas"]["prior_bookings_csv"], "../base/prior.csv");
 }
 
+TEST_F(ExtendsFixture, DuplicateKeysInABaseOrAPatchNameTheirFileAndObject) {
+  write_file(root() / "base.json", R"({"segments": [{"id": "SMB", "win_rate": 0.2,
+    "win_rate": 0.3}]})");
+  write_file(root() / "alt.json", R"({"extends": "base.json"})");
+  EXPECT_THAT(
+      error_of([&] { read_scenario_document((root() / "alt.json").string()); }),
+      HasSubstr((root() / "base.json").string() + ": /segments/0: duplicate key \"win_rate\""));
+  write_file(root() / "base.json", R"({"segments": [{"id": "SMB"}]})");
+  write_file(root() / "alt.json", R"({"extends": "base.json", "patches": [
+    {"op": "add", "path": "/segments/0/win_rate", "value": 0.2, "value": 0.3}]})");
+  EXPECT_THAT(error_of([&] { read_scenario_document((root() / "alt.json").string()); }),
+              HasSubstr("alt.json: /patches/0: duplicate key \"value\""));
+}
+
 TEST_F(ExtendsFixture, CyclesMissingBasesAndFailingPatchesAreInputErrors) {
   write_file(root() / "a.json", R"({"extends": "b.json"})");
   write_file(root() / "b.json", R"({"extends": "a.json"})");

@@ -1,5 +1,6 @@
 #include "sim/io/scenario_loader.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -404,6 +405,98 @@ TEST_F(ScenarioFixture, AllErrorsAtOnceGroupedByFile) {
     // "AMER" is two edits from "EMEA": no misleading suggestion, the known ids instead.
     EXPECT_THAT(text, HasSubstr("unknown region \"AMER\" (known: NA, EMEA)"));
   }
+}
+
+//! One error planted in each section (two in fx, regions, segments and market): every one is
+//! reported in one run, each under its file. Nothing here removes an element later sections
+//! name, so no stage ends validation early.
+TEST_F(ScenarioFixture, ErrorsInEverySectionAreReportedInOneRun) {
+  write();
+  const Scenario valid = load_scenario(path());
+  const int fiscal_year = valid.calendar.fiscal_year_of(valid.calendar.start());
+  write([&](nlohmann::json& d) {
+    d["fx"]["currencies"][0]["plan_rate"] = -1;  // fx 1
+    d["fx"]["currencies"].push_back(
+        {{"code", "JPY"}, {"plan_rate", 0.0068}, {"annual_volatility", 5}});  // fx 2
+    d["regions"][0]["seasonality"] = std::vector<double>(11, 1.0);            // regions 1
+    d["regions"][1]["currency"] = "GBP";                                      // regions 2
+    d["ramp_curves"] = {{{"id", "std"}, {"fraction", {0.2, 3.0}}}};
+    d["segments"][0]["win_rate"] = 1.4;  // segments 1
+    d["segments"][1]["skill_cv"] = 9;    // segments 2
+    d["products"] = {{{"id", "p1"}, {"segment", "SMB"}, {"share", 1.5}}};
+    d["overrides"] = {{{"region", "EMEA"}, {"set", {{"win_rate", 2}}}}};
+    d["roster"]["reps"][0]["start"] = "2026-13";
+    d["hiring_plan"][0]["time_to_fill_months"] = 99;
+    d["new_business_intensity"] = {
+        {{"region", "NA"}, {"segment", "SMB"}, {"opportunities_per_month", -3}}};
+    d["pipeline"]["stages"][0]["win_probability"] = 1.5;
+    d["market"] = {{"dispersion", {{"NA", 5}}}, {"persistence", 1.5}};  // market 1, 2
+    d["actuals"] = {{"bookings", {{{"region", "NA"}, {"month", "2027-06"}, {"amount", 5}}}}};
+    d["targets"] = {{{"region", "APAC"}, {"fiscal_year", fiscal_year}, {"amount", 1}}};
+    d["simulation"]["trials"] = 0;
+    d["kpi"] = {{"productivity_thresholds", {-1}}};
+  });
+  write_file(dir_ / "pipeline.csv",
+             "id,owner,region,segment,stage,amount,currency,expected_close\n"
+             "D1,r1,NA,SMB,Commit,abc,USD,2027-05\n");
+  write_file(dir_ / "contracts.csv",
+             "id,region,segment,arr,currency,renewal_month,term_months\n"
+             "C1,NA,SMB,x,USD,2027-06,12\n");
+  const auto errors = errors_of_load(path());
+  const std::vector<std::string> expected{"/fx/currencies/0/plan_rate",
+                                          "/fx/currencies/1/annual_volatility",
+                                          "/regions/0/seasonality: has 11 values",
+                                          "/regions/1/currency: unknown currency \"GBP\"",
+                                          "/ramp_curves/0/fraction/1",
+                                          "/segments/0/win_rate",
+                                          "/segments/1/skill_cv",
+                                          "/products/0/share",
+                                          "/overrides/0/set/win_rate",
+                                          "/roster/reps/0/start",
+                                          "/hiring_plan/0/time_to_fill_months",
+                                          "/new_business_intensity/0/opportunities_per_month",
+                                          "/pipeline/stages/0/win_probability",
+                                          "pipeline.csv:2: column 'amount'",
+                                          "contracts.csv:2: column 'arr'",
+                                          "/market/dispersion/NA",
+                                          "/market/persistence",
+                                          "/actuals/bookings/0/month",
+                                          "/targets/0/region: unknown region \"APAC\"",
+                                          "/simulation/trials",
+                                          "/kpi/productivity_thresholds/0"};
+  ASSERT_EQ(errors.size(), expected.size()) << ::testing::PrintToString(errors);
+  for (const std::string& place : expected) {
+    EXPECT_EQ(std::count_if(errors.begin(), errors.end(),
+                            [&](const std::string& e) { return e.find(place) != e.npos; }),
+              1)
+        << place;
+  }
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr("21 errors in 3 files:"), HasSubstr(path() + ": 19 errors"),
+                    HasSubstr(csv_path("pipeline.csv") + ": 1 error\n"),
+                    HasSubstr(csv_path("contracts.csv") + ": 1 error\n")));
+}
+
+//! A region that fails before it is registered (no id) ends validation after its stage: the
+//! sections naming regions would only repeat it. A planned hire without an id that fails (its
+//! seats' names unknown) leaves out the pipeline, whose owners name seats, but not the sections
+//! after it.
+TEST_F(ScenarioFixture, AStageEndsWhenAnElementLaterSectionsNameFailed) {
+  write([](nlohmann::json& d) {
+    d["regions"][1].erase("id");
+    d["regions"][0]["seasonality"] = {1};
+    d["segments"][0]["win_rate"] = 1.4;  // not reached: segments come after regions
+  });
+  EXPECT_EQ(errors_of_load(path()).size(), 2u);
+  write([](nlohmann::json& d) {
+    d["hiring_plan"][0]["requisition_month"] = "2027-13";  // its seats' names unknown
+    d["pipeline"]["stages"][0]["win_probability"] = 1.5;   // not reached
+    d["simulation"]["trials"] = 0;                         // reached
+  });
+  const auto errors = errors_of_load(path());
+  ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("/hiring_plan/0/requisition_month"));
+  EXPECT_THAT(errors[1], HasSubstr("/simulation/trials"));
 }
 
 TEST_F(ScenarioFixture, ErrorsStopAtTheLimit) {

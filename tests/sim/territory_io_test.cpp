@@ -141,6 +141,39 @@ TEST(TerritoryIo, TextColumnsOfTheAccountsCsvAreNotAttributes) {
   EXPECT_THAT(load_error(dir / "b.csv", two), HasSubstr("b.csv:3: potential = n/a is not allowed"));
 }
 
+//! A scenario's accounts CSV takes the csv mapping of every scenario CSV: mapped columns (one
+//! named like a field but not mapped is ignored), thousands separators, extra text columns left
+//! aside, rows of a skipped stage left out; a misspelt mapped column names the header.
+TEST(TerritoryIo, ScenarioAccountsCsvTakesAColumnMapAndNumberFormats) {
+  test::TempDir dir;
+  write(dir / "crm.csv",
+        "Account ID,Account Name,id,Lon,Lat,Annual Revenue,Status\n"
+        "A1,Frankfurt Customer 0,7,8.68,50.11,\"1,250,000\",Active\n"
+        "A2,Paris Customer 1,8,2.35,48.86,\"90,000\",Active\n"
+        "A3,Old Customer,9,2.35,48.86,5,Churned\n");
+  write(dir / "s.json", R"({"territories": {"count": 1, "accounts": {
+    "path": "crm.csv",
+    "columns": {"id": "Account ID", "lon": "Lon", "lat": "Lat", "revenue": "Annual Revenue",
+                "stage": "Status"},
+    "thousands": ",", "skip_stages": ["Churned"]}}})");
+  const Instance instance = load_instance(dir / "s.json", {});
+  const Problem& problem = instance.problem;
+  ASSERT_EQ(problem.accounts.size(), 2u);
+  EXPECT_EQ(problem.accounts[0].id, "A1");
+  EXPECT_DOUBLE_EQ(problem.accounts[0].x, 8.68);
+  EXPECT_EQ(problem.attribute_names, std::vector<std::string>{"revenue"});
+  EXPECT_EQ(problem.accounts[0].attributes, std::vector<double>{1250000.0});
+  EXPECT_EQ(problem.accounts[1].attributes, std::vector<double>{90000.0});
+  EXPECT_NE(std::find(instance.input_files.begin(), instance.input_files.end(),
+                      (dir / "crm.csv").string()),
+            instance.input_files.end());
+  write(dir / "t.json", R"({"territories": {"count": 1, "accounts": {
+    "path": "crm.csv", "columns": {"id": "Acount ID"}}}})");
+  EXPECT_THAT(load_error(dir / "t.json"),
+              HasSubstr("crm.csv:1: column 'Acount ID' (mapped to id) is missing (header: Account "
+                        "ID,Account Name,id,Lon,Lat,Annual Revenue,Status)"));
+}
+
 TEST(TerritoryIo, Cp1252AccountsCsvIsConverted) {
   test::TempDir dir;
   write(dir / "a.csv", "id,x,y,owner\nA,0,0,J\xf6rg\nB,1,1,J\xf6rg\n");
