@@ -165,12 +165,12 @@ def main():
     # The schema's objects must have exactly the keys the loader allows: every allow_only({...})
     # list in the loader is some schema object's key set and vice versa, and the segment
     # parameters are kSegmentParamKeys.
-    # The plan section is read by sim/io/plan_loader.cpp, costs by cost_loader.cpp and
-    # distributions by assumptions.cpp.
+    # The plan section is read by sim/io/plan_loader.cpp, costs by cost_loader.cpp,
+    # distributions by assumptions.cpp and every CSV's mapping object by csv_source.cpp.
     with open(os.path.join(root, "sim", "io", "scenario_loader.cpp"), encoding="utf-8") as f:
         source = f.read()
     plan_source = ""  # the plan section, costs and distributions have their own readers
-    for name in ("plan_loader.cpp", "cost_loader.cpp", "assumptions.cpp"):
+    for name in ("plan_loader.cpp", "cost_loader.cpp", "assumptions.cpp", "csv_source.cpp"):
         with open(os.path.join(root, "sim", "io", name), encoding="utf-8") as f:
             plan_source += f.read()
     loader_sets = {frozenset(re.findall(r'"([a-z_]+)"', keys))
