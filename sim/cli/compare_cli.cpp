@@ -269,7 +269,7 @@ std::vector<XlsxTable> comparison_workbook(
   for (const auto& c : comparisons) {
     summary.columns.push_back({c.name + " - " + summaries.front().first, CellKind::amount, 16});
     summary.columns.push_back({"SE", CellKind::amount, 10});
-    summary.columns.push_back({"P(better)", CellKind::percent, 10});
+    summary.columns.push_back({"P(higher)", CellKind::percent, 10});
   }
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
     const Period& period = layout.periods[p];
@@ -315,7 +315,7 @@ std::vector<XlsxTable> comparison_workbook(
                          {"P5", CellKind::amount, 14},
                          {"P50", CellKind::amount, 14},
                          {"P95", CellKind::amount, 14},
-                         {"P(better)", CellKind::percent, 10},
+                         {"P(higher)", CellKind::percent, 10},
                          {"SE independent", CellKind::amount, 14},
                          {"variance reduction", CellKind::number, 12}},
                         {},
@@ -391,7 +391,7 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
     const std::size_t last = std::min(comparisons.size(), first + kDifferencesPerBlock);
     std::string header;
     for (std::size_t i = first; i < last; ++i)
-      header += fmt::format(" {:>18} {:>9} {:>8}", key(i + 1) + " - base", "P(better)", "var.red.");
+      header += fmt::format(" {:>18} {:>9} {:>8}", key(i + 1) + " - base", "P(higher)", "var.red.");
     rows(header, [&](std::size_t p, int r) {
       for (std::size_t i = first; i < last; ++i) {
         const PairedCell& x =

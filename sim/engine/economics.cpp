@@ -230,7 +230,10 @@ Economics compare_economics(const std::string& name, const RunResult& base,
       if (differ) c.p_better = better / static_cast<double>(n);
       // A partial period's bookings and costs are not a year's (a programme often costs before
       // it returns): no return on cost is shown for it (its differences are).
-      if (c.cost.mean != 0 && !layout.periods[p].partial()) {
+      // A return on cost is a ratio over extra cost: where the alternative saves cost (mean
+      // delta C < 0) mean delta B / mean delta C of two losses would read as a high return, so
+      // it is left undefined and the contribution says which is better.
+      if (c.cost.mean > 0 && !layout.periods[p].partial()) {
         // Ratio of means; its standard error by the delta method on delta B - R delta C.
         const double ratio = c.bookings.mean / c.cost.mean;
         Running residual;

@@ -130,8 +130,14 @@ void write_drivers_hdf5(H5::H5File& file, const DriversResult& result) {
 }
 
 std::string drivers_text(const DriversResult& r) {
+  // "company total", "region EMEA", "segment SMB" or "EMEA SMB": the outcome's scope in words.
+  const bool all_regions = r.region == "total", all_segments = r.segment == "total";
+  const std::string scope = all_regions && all_segments ? std::string("company total")
+                            : all_segments              ? "region " + r.region
+                            : all_regions               ? "segment " + r.segment
+                                                        : r.region + " " + r.segment;
   std::string text =
-      fmt::format("\n{} {} {} {}: mean {} (sd {})", r.metric, r.period, r.region, r.segment,
+      fmt::format("\n{} {}, {}\nmean {} (sd {})", r.metric, r.period, scope,
                   format_amount(r.mean, r.currency), format_amount(r.sd, r.currency));
   if (r.target) {
     text += fmt::format(", P(reach {}) {}", format_amount(*r.target, r.currency),
@@ -142,12 +148,20 @@ std::string drivers_text(const DriversResult& r) {
   if (!r.sources.empty()) {
     text += "\nSources of uncertainty (share of the variance each explains alone, pick-freeze)\n";
     text += fmt::format("{:<40} {:>14} {:>20}\n", "source", "share ±SE", "sd if it were fixed");
+    bool unclear = false;  // some share within 2 SE of zero
     for (const SourceShare& s : r.sources) {
+      const bool near_zero = std::abs(s.estimate.share) < 2 * s.estimate.se;
+      unclear = unclear || near_zero;
       text += fmt::format(
-          "{:<40} {:>14} {:>20}\n", s.source,
+          "{:<40} {:>14}{} {:>19}\n", s.source,
           fmt::format("{} ±{:.1f}", format_percent(s.estimate.share), 100 * s.estimate.se),
+          near_zero ? "~" : " ",
           format_amount(std::sqrt(std::max(0.0, s.estimate.variance_if_fixed)), r.currency));
     }
+    if (unclear)
+      text +=
+          "~ within 2 SE of zero: these trials cannot tell it from no effect (more trials "
+          "narrow it)\n";
     text +=
         fmt::format("{:<40} {:>14}\n", "interaction (remainder)", format_percent(interaction(r)));
   }

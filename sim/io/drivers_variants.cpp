@@ -106,7 +106,7 @@ struct Varier {
 const std::vector<AssumptionGroup>& assumption_groups() {
   static const std::vector<AssumptionGroup> groups{
       {"win rates", false, {"win_rate", "win_probability"}, "", 0.0, 1.0},
-      {"opportunity rates", false, {"opportunity_rate"}, "", 0.0, kInf},
+      {"opportunity rates", false, {"opportunity_rate", "opportunities_per_month"}, "", 0.0, kInf},
       {"deal sizes", false, {"mean"}, "deal_size", 1e-9, kInf},
       {"sales cycles", true, {"cycle_months"}, "", 0.0, 59.0},
       {"ramp", false, {"fraction"}, "", 0.0, 2.0},

@@ -30,10 +30,11 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
                                                 static_cast<std::size_t>(r)];
                const Period& period = layout.periods[p];
                // A partial period has no return on cost (sim/engine/economics.hpp): say why.
-               const std::string note =
-                   period.partial() && c.cost.mean != 0
-                       ? period.coverage() + "; no return on cost for a partial period"
-                       : period.coverage();
+               std::string note = period.coverage();
+               if (period.partial() && c.cost.mean != 0)
+                 note += "; no return on cost for a partial period";
+               else if (c.cost.mean < 0)
+                 note += "; no return on cost: the alternative saves cost";
                out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                                   csv_text(e.name), period.label, regions[r], currency,
                                   csv_number(c.bookings_base, 2), csv_number(c.bookings_alt, 2),
@@ -169,9 +170,9 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
       auto blank = [](const EconomicsCell&) { return std::string(); };
       row("  return on cost", std::string(), blank, [&](const EconomicsCell& c) {
         if (period.partial()) return std::string("partial year");
-        return std::isfinite(c.return_on_cost)
-                   ? fmt::format("{:.2f} ±{:.2g}", c.return_on_cost, c.return_se)
-                   : std::string("no extra cost");
+        if (std::isfinite(c.return_on_cost))
+          return fmt::format("{:.2f} ±{:.2g}", c.return_on_cost, c.return_se);
+        return std::string(c.cost.mean < 0 ? "saves cost" : "no extra cost");
       });
       // P(better) of contributions equal in every trial is undefined: a dash.
       row("  P(better)", std::string(), blank, [](const EconomicsCell& c) {

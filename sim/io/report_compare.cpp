@@ -45,7 +45,7 @@ std::string compare_section(H5Reader& f) {
       html_escape(metric), unit.empty() ? "" : " in " + html_escape(unit));
   for (const auto& name : names) html += fmt::format("<th>{}</th>", html_escape(name));
   for (std::size_t a = 1; a < n; ++a)
-    html += fmt::format("<th>{} − {}</th><th>± SE</th><th>P(better)</th>", html_escape(names[a]),
+    html += fmt::format("<th>{} − {}</th><th>± SE</th><th>P(higher)</th>", html_escape(names[a]),
                         html_escape(names[0]));
   html += "</tr>\n";
   std::vector<std::vector<double>> diff(n), se(n), p5(n), p95(n), better(n);

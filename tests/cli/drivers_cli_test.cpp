@@ -127,6 +127,12 @@ TEST(DriversCli, DealSizeSwingIsLinearInTheDealSizeMean) {
   const double swing = std::stod(deal.at("swing")), se = std::stod(deal.at("se"));
   EXPECT_TRUE(test::within_4_se(swing, 0.2 * kIntensityMean, se)) << swing << " ±" << se;
   EXPECT_FALSE(test::within_4_se(swing, 1.05 * 0.2 * kIntensityMean, se));
+  // The intensity's opportunities_per_month is an opportunity rate: x0.9 and x1.1 move the
+  // intensity part's mean by the same 0.2 of it.
+  const auto rate = row_named(rows, "parameter", "opportunity rates");
+  const double rate_swing = std::stod(rate.at("swing")), rate_se = std::stod(rate.at("se"));
+  EXPECT_TRUE(test::within_4_se(rate_swing, 0.2 * kIntensityMean, rate_se)) << rate_swing;
+  EXPECT_FALSE(test::within_4_se(rate_swing, 1.05 * 0.2 * kIntensityMean, rate_se));
   EXPECT_EQ(deal.at("low_value"), "0.9");
   EXPECT_EQ(deal.at("high_value"), "1.1");
   // Deal 0 from 40,000 to 60,000: won with probability 0.5, a swing of 10,000 on average.

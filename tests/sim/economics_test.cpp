@@ -369,6 +369,32 @@ TEST(Economics, PartialPeriodGetsNoReturnOnCost) {
   EXPECT_NE(text.find("* FY2028 partial: 2 of 12 months"), std::string::npos) << text;
 }
 
+TEST(Economics, AlternativeThatSavesCostGetsNoReturnOnCost) {
+  // The base runs a programme and sells more; the alternative drops both: mean delta B and mean
+  // delta C are both negative, and their ratio (two losses) must not read as a return.
+  nlohmann::json base_doc = two_region_document();
+  base_doc["costs"] = {{{"id", "p"}, {"region", "EMEA"}, {"monthly", 100}}};
+  base_doc["overrides"] = {{{"region", "EMEA"}, {"segment", "SMB"}, {"set", {{"win_rate", 0.33}}}}};
+  const nlohmann::json alt_doc = two_region_document();
+  const Arm base = run_arm(base_doc, 500), alt = run_arm(alt_doc, 500);
+  const Economics e = compare(base, alt, 1.0);
+  const std::size_t year = test::period_index(base.result.layout, "FY2027");
+  const EconomicsCell& emea = e.cells[3 * year + 1];
+  EXPECT_EQ(emea.cost.mean, -1200.0);
+  EXPECT_LT(emea.bookings.mean, 0.0);
+  EXPECT_TRUE(std::isnan(emea.return_on_cost));
+  EXPECT_TRUE(std::isnan(emea.p_return_above));
+  EXPECT_EQ(emea.p_better, 0.0);  // the contribution says which is better
+  // The twin: the same pair the other way round has extra cost and a return.
+  const Economics reverse = compare(alt, base, 1.0);
+  EXPECT_TRUE(std::isfinite(reverse.cells[3 * year + 1].return_on_cost));
+  const std::string text = economics_table(base.scenario, base.result.layout, {e}, 1.0, true);
+  EXPECT_NE(text.find("saves cost"), std::string::npos) << text;
+  std::ostringstream csv;
+  economics_csv_files(base.scenario, base.result.layout, {e}, 1.0).front().fill(csv);
+  EXPECT_NE(csv.str().find("no return on cost: the alternative saves cost"), std::string::npos);
+}
+
 TEST(Economics, UndefinedProbabilityOfBetterIsAnEmptyCell) {
   // Identical scenarios: every contribution difference is 0, P(better) is 0 / 0.
   const Arm base = run_arm(two_region_document(), 200), alt = run_arm(two_region_document(), 200);
