@@ -119,9 +119,9 @@ const std::vector<SummaryTable>& input_summary_tables() {
        "Pipeline coverage of the first months",
        {{"month", "month", Kind::text},
         {"expected", "model expects", Kind::amount},
-        {"from_before_start", "of it opened before the start", Kind::amount},
+        {"from_before_start", "opened before start", Kind::amount},
         {"pipeline", "open pipeline", Kind::amount},
-        {"pipeline_weighted", "weighted by stage", Kind::amount}},
+        {"pipeline_weighted", "stage-weighted", Kind::amount}},
        true},
   };
   return tables;
@@ -243,8 +243,8 @@ std::string format_input_summary(const InputSummary& s, const std::string& title
     }
     out += aligned(cells, right);
   }
-  out += fmt::format("\nCoverage: {}.\n", coverage_sentence(s));
-  for (const auto& w : s.warnings) out += fmt::format("warning: {}\n", w);
+  out += fmt::format("\n{}\n", wrap_words(fmt::format("Coverage: {}.", coverage_sentence(s))));
+  for (const auto& w : s.warnings) out += fmt::format("{}\n", wrap_words("warning: " + w));
   return out;
 }
 

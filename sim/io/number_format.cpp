@@ -85,4 +85,22 @@ std::string format_user_value(double value) {
   return fmt::format("{}", std::stod(fmt::format("{:.12g}", value)));
 }
 
+std::string wrap_words(const std::string& text, std::size_t width, std::size_t indent) {
+  std::string out, line;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    start = end + 1;
+    if (word.empty()) continue;
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = std::string(indent, ' ');
+    }
+    line += (line.empty() || line.back() == ' ' ? "" : " ") + word;
+  }
+  return out + line;
+}
+
 }  // namespace opsim

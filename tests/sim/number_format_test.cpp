@@ -67,4 +67,25 @@ TEST(NumberFormat, SignificantDigitsInFixedNotationWithSeparators) {
 }
 
 }  // namespace
+TEST(NumberFormat, WrappedWordsFitTheWidthAndKeepEveryWord) {
+  const std::string text =
+      "the open pipeline covers 158% of what the model expects for "
+      "2027-04..2027-06 from opportunities opened before the start";
+  const std::string wrapped = wrap_words(text, 40, 2);
+  std::size_t lines = 0, start = 0;
+  while (start <= wrapped.size()) {
+    std::size_t end = wrapped.find('\n', start);
+    if (end == std::string::npos) end = wrapped.size();
+    EXPECT_LE(end - start, 40u) << wrapped;
+    if (lines > 0) {
+      EXPECT_EQ(wrapped.substr(start, 2), "  ");
+    }
+    ++lines;
+    start = end + 1;
+  }
+  EXPECT_GE(lines, 3u);
+  EXPECT_EQ(wrap_words(text, 1000), text);  // short enough: unchanged
+  EXPECT_EQ(wrap_words("averyveryverylongword x", 5, 0), "averyveryverylongword\nx");
+}
+
 }  // namespace opsim
