@@ -122,16 +122,18 @@ class PointerTracker {
   }
   //! nlohmann keeps the last of two equal keys silently: a duplicate is an error naming the
   //! object's pointer.
-  void key(std::string key, const std::string& name) {
+  void key(std::string key, const std::string& name, std::vector<std::string>* duplicates) {
     if (frames_.empty()) return;
     if (!frames_.back().keys.insert(key).second) {
       const Frame object = std::move(frames_.back());
       frames_.pop_back();
       const std::string where = pointer();  // of the object holding the key
       frames_.push_back(object);
-      throw_input(
+      std::string message = fmt::format(
           "{}: {}: duplicate key \"{}\" (JSON keeps only one of them; remove or rename the other)",
           name, where, key);
+      if (!duplicates) throw InputError(std::move(message));
+      duplicates->push_back(std::move(message));
     }
     frames_.back().key = std::move(key);
   }
@@ -347,7 +349,8 @@ void require_same_inputs(const std::vector<InputDigest>& recorded, const std::st
                   consequence);
 }
 
-nlohmann::json parse_json(std::string_view text, const std::string& name) {
+nlohmann::json parse_json(std::string_view text, const std::string& name,
+                          std::vector<std::string>* duplicate_keys) {
   using nlohmann::json;
   PointerTracker tracker;
   const json::parser_callback_t follow = [&](int, json::parse_event_t event, json& parsed) {
@@ -363,7 +366,7 @@ nlohmann::json parse_json(std::string_view text, const std::string& name) {
         tracker.close();
         break;
       case json::parse_event_t::key:
-        tracker.key(parsed.get<std::string>(), name);
+        tracker.key(parsed.get<std::string>(), name, duplicate_keys);
         break;
       case json::parse_event_t::value:
         tracker.element_done();

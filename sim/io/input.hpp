@@ -71,8 +71,11 @@ std::string json_pointer_token(std::string_view key);
 
 //! Parses JSON text (UTF-8; `//` and `/* */` comments allowed). Syntax errors name
 //! `name:line:column`; numbers that overflow a double and nesting deeper than 64 levels name
-//! the JSON pointer.
-nlohmann::json parse_json(std::string_view text, const std::string& name);
+//! the JSON pointer. A key repeated in one object is an input error naming the object's pointer
+//! and the key; with `duplicate_keys` given, each is appended there instead (the parse goes on,
+//! keeping the last value) so that a loader can report them with its own errors at once.
+nlohmann::json parse_json(std::string_view text, const std::string& name,
+                          std::vector<std::string>* duplicate_keys = nullptr);
 
 //! read_input_file + parse_json.
 nlohmann::json read_json_file(const std::string& path, InputKind kind = InputKind::scenario_json);

@@ -135,7 +135,7 @@ void apply_patches(nlohmann::json& document, const nlohmann::json& patches,
 ScenarioDocument resolve(const std::string& path, std::vector<fs::path>& chain) {
   ScenarioDocument out;
   const std::string bytes = read_input_file(path, InputKind::scenario_json);
-  nlohmann::json document = parse_json(bytes, path);
+  nlohmann::json document = parse_json(bytes, path, &out.duplicate_keys);
   out.files.push_back(path);
   out.sha256s.push_back(sha256_hex(bytes));
   if (!document.is_object() || !document.contains("extends")) {
@@ -185,16 +185,24 @@ ScenarioDocument resolve(const std::string& path, std::vector<fs::path>& chain) 
   out.document = std::move(resolved);
   out.files.insert(out.files.end(), parent.files.begin(), parent.files.end());
   out.sha256s.insert(out.sha256s.end(), parent.sha256s.begin(), parent.sha256s.end());
+  out.duplicate_keys.insert(out.duplicate_keys.end(), parent.duplicate_keys.begin(),
+                            parent.duplicate_keys.end());
   return out;
 }
 
 }  // namespace
 
-ScenarioDocument read_scenario_document(const std::string& path) {
+ScenarioDocument read_scenario_document(const std::string& path, bool collect_duplicate_keys) {
   std::vector<fs::path> chain;
   std::error_code error;
   chain.push_back(fs::weakly_canonical(fs::absolute(path), error));
-  return resolve(path, chain);
+  ScenarioDocument out = resolve(path, chain);
+  if (!collect_duplicate_keys && !out.duplicate_keys.empty()) {
+    InputErrorCollector errors;
+    for (const std::string& message : out.duplicate_keys) errors.add(message);
+    errors.throw_if_any();
+  }
+  return out;
 }
 
 }  // namespace opsim

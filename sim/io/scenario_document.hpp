@@ -19,12 +19,18 @@ struct ScenarioDocument {
   //! The scenario files read: the one asked for, then its base, the base's base, ...
   std::vector<std::string> files;
   std::vector<std::string> sha256s;  //!< of each file's bytes as read, in the order of `files`
+  //! Keys repeated in one object of any of the files (messages naming file, pointer and key):
+  //! the loader reports them together with its own errors.
+  std::vector<std::string> duplicate_keys;
   bool extends() const { return files.size() > 1; }
 };
 
 //! Reads `path` and resolves its `extends` chain (at most 16 deep, no cycles). InputError names
 //! the file and pointer of anything wrong (missing base, cycle, a patch that does not apply).
-ScenarioDocument read_scenario_document(const std::string& path);
+//! A key repeated in one object is an input error too, unless `collect_duplicate_keys`: then
+//! they are left in `duplicate_keys` for the loader to report with its own errors.
+ScenarioDocument read_scenario_document(const std::string& path,
+                                        bool collect_duplicate_keys = false);
 
 //! Keys of a scenario document that name files, whose relative paths follow the document's
 //! folder: "csv" (a path, or an object with "path") and "*_csv" (e.g. "prior_bookings_csv").

@@ -1383,11 +1383,17 @@ Scenario load_scenario(const std::string& path, const InputOptions& options) {
 
 LoadedScenario load_scenario_and_document(const std::string& path, const InputOptions& options) {
   // One read per scenario file: the bytes parsed are the bytes hashed.
-  ScenarioDocument resolved = read_scenario_document(path);
+  ScenarioDocument resolved = read_scenario_document(path, true);
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
   CsvCache cache(options);
-  Scenario scenario =
-      build_scenario(resolved.document, path, base_dir.empty() ? "." : base_dir, &cache);
+  // Duplicate keys are reported with every other error of the scenario, not one at a time.
+  InputErrorCollector errors;
+  for (const std::string& message : resolved.duplicate_keys) errors.add(message);
+  Scenario scenario;
+  errors.collect([&] {
+    scenario = build_scenario(resolved.document, path, base_dir.empty() ? "." : base_dir, &cache);
+  });
+  errors.throw_if_any();
   scenario.sha256 = scenario_sha256(resolved);
   scenario.input_files = scenario_files(resolved);
   std::vector<InputDigest> files;

@@ -410,6 +410,21 @@ TEST_F(ScenarioFixture, AllErrorsAtOnceGroupedByFile) {
 //! One error planted in each section (two in fx, regions, segments and market): every one is
 //! reported in one run, each under its file. Nothing here removes an element later sections
 //! name, so no stage ends validation early.
+TEST_F(ScenarioFixture, DuplicateKeyIsReportedWithTheOtherErrorsAtOnce) {
+  // A duplicate key used to end validation before any other error was seen (review finding).
+  nlohmann::json document = base_document();
+  document["segments"][1]["win_rate"] = 1.4;
+  std::string text = document.dump(2);
+  const std::string key = "\"opportunity_rate\": 10,";
+  ASSERT_NE(text.find(key), std::string::npos) << text;
+  text.replace(text.find(key), key.size(), key + " \"opportunity_rate\": 11,");
+  write_text(text);
+  const auto errors = errors_of_load(path());
+  ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("/segments/0: duplicate key \"opportunity_rate\""));
+  EXPECT_THAT(errors[1], HasSubstr("/segments/1/win_rate: 1.4 is not a probability"));
+}
+
 TEST_F(ScenarioFixture, ErrorsInEverySectionAreReportedInOneRun) {
   write();
   const Scenario valid = load_scenario(path());
