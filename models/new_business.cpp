@@ -72,7 +72,13 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     const double amount_plan = amount * plan;
     booked[Metric::opportunities] += 1;
     out.at(created, region, segment, Metric::pipeline_created) += amount_plan;
+    if (product >= 0)
+      out.product_at(created, region, product, ProductMetric::pipeline_created) += amount_plan;
     if (u_win >= win_rate) continue;
+    if (product >= 0) {
+      out.product_at(month, region, product, ProductMetric::new_bookings) += amount_plan;
+      out.product_at(month, region, product, ProductMetric::wins) += 1;
+    }
     booked[Metric::wins] += 1;
     booked[Metric::won_amount] += amount_plan;
     booked[Metric::won_cycle_months] += cycle;
@@ -91,15 +97,16 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   }
 }
 
-void record_seat_win(TrialState& state, int seat, int month, double amount_plan, int product) {
+void record_seat_win(TrialState& state, int seat, int month, double amount_plan, int product,
+                     double share) {
   if (state.recording == nullptr || !state.recording->bookings) return;
   const std::size_t i = static_cast<std::size_t>(seat) * state.months() + month;
   state.out.seat_months.bookings[i] += amount_plan;
-  state.out.seat_months.deals[i] += 1;
+  state.out.seat_months.deals[i] += share;
   const auto& spif = state.recording->spif_products;
   if (product >= 0 && product < 64 && !spif.empty() &&
       ((spif[static_cast<std::size_t>(seat)] >> product) & 1U)) {
-    state.out.seat_months.spif_deals[i] += 1;
+    state.out.seat_months.spif_deals[i] += share;
   }
 }
 
@@ -110,6 +117,7 @@ void simulate_rep_new_business(TrialState& state) {
   auto& count_streams = state.work.count_streams;
   for (std::size_t i = 0; i < seats.size(); ++i) {
     const Seat& seat = seats[i];
+    if (seat.overlay) continue;  // credited through its overlay, sells nothing itself
     // The seat's count streams are started together (their AES chains overlap).
     count_streams.clear();
     for (int m = 0; m < months; ++m) {

@@ -22,7 +22,9 @@ void simulate_intensity_new_business(TrialState& state);
 void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, int segment,
                            int month, double mean, int seat, TrialRng& count_rng);
 
-//! Adds a won deal (of `product`, -1 = none) to the seat-month detail when the run records it.
-void record_seat_win(TrialState& state, int seat, int month, double amount_plan, int product);
+//! Adds a won deal (of `product`, -1 = none) to the seat-month detail when the run records it;
+//! `amount_plan` is the seat's credit, `share` its share of the deal (split credit).
+void record_seat_win(TrialState& state, int seat, int month, double amount_plan, int product,
+                     double share = 1.0);
 
 }  // namespace opsim

@@ -40,11 +40,18 @@ int metric_index(std::string_view name) {
   return -1;
 }
 
+std::string_view product_metric_name(int metric) {
+  static constexpr std::array<std::string_view, kProductMetricCount> kNames{"new_bookings", "wins",
+                                                                            "pipeline_created"};
+  return kNames[static_cast<std::size_t>(metric)];
+}
+
 void TrialOutcome::reset(const CellLayout& cells, std::size_t seats, int fiscal_year_count) {
   layout = cells;
   fiscal_years = fiscal_year_count;
   monthly.assign(cells.size(), 0.0);
   seat_bookings.assign(seats * fiscal_year_count, 0.0);
+  product_monthly.assign(cells.product_size(), 0.0);
 }
 
 void SeatMonths::reset(std::size_t seats, int months, bool with_bookings) {

@@ -50,11 +50,32 @@ inline const MetricInfo& metric_info(int metric) {
 //! -1 when unknown.
 int metric_index(std::string_view name);
 
-//! Index arithmetic for [month][region][segment][metric] arrays.
+//! The metrics of the product results, kept per month x region x product (a separate small
+//! array beside the region x segment cube, empty when the scenario has no products).
+enum class ProductMetric : int {
+  new_bookings,      //!< won new business of the product (opportunities, pipeline deals), plan
+  wins,              //!< won opportunities and pipeline deals of the product
+  pipeline_created,  //!< amount of the product's opportunities by creation month, plan rates
+  count
+};
+inline constexpr int kProductMetricCount = static_cast<int>(ProductMetric::count);
+std::string_view product_metric_name(int metric);
+
+//! Index arithmetic for [month][region][segment][metric] arrays and the product results'
+//! [month][region][product][product metric] arrays.
 struct CellLayout {
   int months = 0;
   int regions = 0;
   int segments = 0;
+  int products = 0;  //!< Scenario::products; 0 = no product results
+  std::size_t product_size() const {
+    return static_cast<std::size_t>(months) * regions * products * kProductMetricCount;
+  }
+  std::size_t product_index(int month, int region, int product, ProductMetric metric) const {
+    return ((static_cast<std::size_t>(month) * regions + region) * products + product) *
+               kProductMetricCount +
+           static_cast<int>(metric);
+  }
   std::size_t cells_per_month() const {
     return static_cast<std::size_t>(regions) * segments * kMetricCount;
   }
@@ -88,8 +109,9 @@ struct MetricRow {
 //! One trial's raw values (regions and segments without totals).
 struct TrialOutcome {
   CellLayout layout;
-  std::vector<double> monthly;        //!< layout.size() values
-  std::vector<double> seat_bookings;  //!< [seat][fiscal year index], new bookings, plan rates
+  std::vector<double> monthly;          //!< layout.size() values
+  std::vector<double> seat_bookings;    //!< [seat][fiscal year index], new bookings, plan rates
+  std::vector<double> product_monthly;  //!< layout.product_size() values; empty without products
   int fiscal_years = 0;
   SeatMonths seat_months;  //!< empty unless recording was requested
 
@@ -99,6 +121,9 @@ struct TrialOutcome {
   }
   double at(int month, int region, int segment, Metric metric) const {
     return monthly[layout.index(month, region, segment, metric)];
+  }
+  double& product_at(int month, int region, int product, ProductMetric metric) {
+    return product_monthly[layout.product_index(month, region, product, metric)];
   }
   //! Valid until the next reset().
   MetricRow row(int month, int region, int segment) {

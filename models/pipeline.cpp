@@ -51,8 +51,8 @@ void simulate_pipeline(TrialState& state) {
     auto record = [&](bool won, double amount) {
       if (state.deal_log == nullptr) return;
       state.deal_log->push_back({DealRecord::Source::pipeline, deal.key, deal.owner,
-                                 static_cast<int>(d), 0, deal.region, deal.segment, -1, 0, close,
-                                 won, amount});
+                                 static_cast<int>(d), 0, deal.region, deal.segment, deal.product, 0,
+                                 close, won, amount});
     };
     if (close >= months) {
       out.at(months - 1, deal.region, deal.segment, Metric::pipeline_beyond) += deal.amount * plan;
@@ -86,11 +86,19 @@ void simulate_pipeline(TrialState& state) {
     booked[Metric::pipeline_wins] += 1;
     booked[Metric::new_bookings_spot] += amount * spot;
     booked[Metric::bookings_spot] += amount * spot;
-    if (deal.owner >= 0) {
-      out.seat_bookings[static_cast<std::size_t>(deal.owner) * out.fiscal_years +
-                        state.tables.fiscal_year_index[close]] += amount * plan;
-      record_seat_win(state, deal.owner, close, amount * plan, -1);
+    if (deal.product >= 0) {
+      out.product_at(close, deal.region, deal.product, ProductMetric::new_bookings) +=
+          amount * plan;
+      out.product_at(close, deal.region, deal.product, ProductMetric::wins) += 1;
     }
+    // Credit: the owner's share, then each split's (bookings above are counted once).
+    auto credit = [&](int seat, double share) {
+      out.seat_bookings[static_cast<std::size_t>(seat) * out.fiscal_years +
+                        state.tables.fiscal_year_index[close]] += amount * plan * share;
+      record_seat_win(state, seat, close, amount * plan * share, deal.product, share);
+    };
+    if (deal.owner >= 0) credit(deal.owner, deal.owner_share);
+    for (const DealSplit& split : deal.splits) credit(split.seat, split.share);
     const int term = state.tables.cell(deal.region, deal.segment, close).contract_term;
     book_contract(state, {deal.key, deal.region, deal.segment, deal.currency, amount, close,
                           close + term, term, deal.owner});

@@ -106,6 +106,18 @@ struct Seat {
   bool planned_hire = false;
   std::string territory;      //!< from territory_potential; empty = none
   double productivity = 1.0;  //!< (territory potential / mean potential)^beta; 1 = no effect
+  bool overlay = false;  //!< holds an overlay role: sells nothing of its own, credited by overlays
+};
+
+//! An overlay role (e.g. solution engineers): its seats in each covered region share `share`
+//! of the new bookings of the covered region x segment cells, split equally among the role's
+//! seats occupied that month. Credit only: bookings are counted once.
+struct Overlay {
+  std::string role;
+  std::vector<char> regions;   //!< per region: covered
+  std::vector<char> segments;  //!< per segment: covered
+  double share = 0.0;          //!< 0..1
+  std::vector<int> seats;      //!< seats holding the role in a covered region
 };
 
 //! New-business intensity given directly, for organisations without a rep model.
@@ -121,10 +133,21 @@ struct Stage {
   double win_probability = 0.0;
 };
 
+//! A seat credited with a share of a deal's credit (split credit).
+struct DealSplit {
+  int seat = 0;        //!< seat index
+  double share = 0.0;  //!< of the deal's credit, 0..1
+};
+
 struct PipelineDeal {
   std::string id;
   std::uint64_t key = 0;
   int owner = -1;  //!< seat index, -1 = none
+  //! Other credited seats; the owner's share is 1 - the sum of theirs (credit, not bookings:
+  //! the deal is booked once).
+  std::vector<DealSplit> splits;
+  double owner_share = 1.0;
+  int product = -1;  //!< index into Scenario::products (of the deal's segment), -1 = none
   int region = 0;
   int segment = 0;
   int stage = 0;
@@ -241,6 +264,7 @@ struct Scenario {
   std::vector<SegmentParams> params;
 
   std::vector<Seat> seats;
+  std::vector<Overlay> overlays;  //!< from plan.overlays
   std::vector<IntensitySpec> intensities;
   PipelineSpec pipeline;
   std::vector<Contract> contracts;

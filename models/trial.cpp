@@ -61,7 +61,7 @@ TrialTables::TrialTables(const Scenario& scenario)
   for (int m = 0; m < months; ++m) {
     fiscal_year_index.push_back(cal.fiscal_year_of(cal.absolute(m)) - first_fiscal_year);
   }
-  layout = {months, scenario.region_count(), segments};
+  layout = {months, scenario.region_count(), segments, static_cast<int>(scenario.products.size())};
   for (const Region& region : scenario.regions) region_keys.push_back(stable_hash(region.id));
   slip_cdf = cumulative(scenario.pipeline.slip_pmf);
   slip_decay_factors = powers(scenario.pipeline.slip_decay, static_cast<int>(slip_cdf.size()));
@@ -133,6 +133,44 @@ void TrialSimulator::simulate(std::uint64_t trial, const StreamFactory& streams,
   simulate_pipeline(state);
   simulate_installed_base(state);
   finish_arr(state);
+  if (!scenario_.overlays.empty()) credit_overlays(state);
+}
+
+void credit_overlays(TrialState& state) {
+  const Scenario& scenario = state.scenario;
+  const int months = state.months();
+  auto& out = state.out;
+  const bool detail = state.recording != nullptr && state.recording->bookings;
+  std::vector<int> present;
+  for (const Overlay& overlay : scenario.overlays) {
+    for (int m = 0; m < months; ++m) {
+      for (int r = 0; r < scenario.region_count(); ++r) {
+        if (!overlay.regions[static_cast<std::size_t>(r)]) continue;
+        present.clear();
+        for (int seat : overlay.seats) {
+          if (scenario.seats[static_cast<std::size_t>(seat)].region == r &&
+              state.work.occupied[static_cast<std::size_t>(seat) * months + m])
+            present.push_back(seat);
+        }
+        if (present.empty()) continue;
+        double bookings = 0.0, deals = 0.0;
+        for (int s = 0; s < scenario.segment_count(); ++s) {
+          if (!overlay.segments[static_cast<std::size_t>(s)]) continue;
+          bookings += out.at(m, r, s, Metric::new_bookings);
+          deals += out.at(m, r, s, Metric::wins) + out.at(m, r, s, Metric::pipeline_wins);
+        }
+        const double each = overlay.share / static_cast<double>(present.size());
+        for (int seat : present) {
+          out.seat_bookings[static_cast<std::size_t>(seat) * out.fiscal_years +
+                            state.tables.fiscal_year_index[m]] += each * bookings;
+          if (!detail) continue;
+          const std::size_t i = static_cast<std::size_t>(seat) * months + m;
+          out.seat_months.bookings[i] += each * bookings;
+          out.seat_months.deals[i] += each * deals;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace opsim

@@ -68,10 +68,11 @@ struct TrialWorkspace {
   std::vector<double> market_intensity;  //!< [region * M + m] M^elasticity factors
   std::vector<double> market_win;
   std::vector<double> market_churn;
-  std::vector<double> spot;             //!< [currency * M + m] reporting units per unit
-  std::vector<double> capacity;         //!< [seat * M + m] ramp x skill, 0 when vacant
-  std::vector<double> arr_delta;        //!< [(region * S + segment) * (M + 1) + m], plan rates
-  std::vector<TrialRng> count_streams;  //!< one seat's opportunity-count streams
+  std::vector<double> spot;       //!< [currency * M + m] reporting units per unit
+  std::vector<double> capacity;   //!< [seat * M + m] ramp x skill, 0 when vacant
+  std::vector<char> occupied;     //!< [seat * M + m] 1 = occupied; only with overlays (else empty)
+  std::vector<double> arr_delta;  //!< [(region * S + segment) * (M + 1) + m], plan rates
+  std::vector<TrialRng> count_streams;        //!< one seat's opportunity-count streams
   std::vector<TrialRng> opportunity_streams;  //!< one entity-month's opportunity streams
   std::vector<TrialRng> deal_streams;         //!< a batch of open-pipeline deals' streams
   std::vector<TrialRng> renewal_streams;      //!< one contract's renewal streams
@@ -121,6 +122,11 @@ struct TrialState {
   }
   int months() const { return tables.months; }
 };
+
+//! Overlay credit (Scenario::overlays) of one finished trial: per month, region and overlay,
+//! share x the covered cells' new bookings (and won deals) split equally among the overlay's
+//! occupied seats, into the seats' fiscal-year bookings and, when recorded, seat-month detail.
+void credit_overlays(TrialState& state);
 
 class TrialSimulator {
  public:

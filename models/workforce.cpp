@@ -18,6 +18,9 @@ void simulate_workforce(TrialState& state) {
   const int months = state.months();
   auto& capacity = state.work.capacity;
   capacity.assign(scenario.seats.size() * static_cast<std::size_t>(months), 0.0);
+  // Occupancy is kept only for overlay credit (models/trial.cpp).
+  auto& occupied = state.work.occupied;
+  occupied.assign(scenario.overlays.empty() ? 0 : capacity.size(), 0);
   constexpr int kNoStart = 1 << 30;
 
   for (std::size_t i = 0; i < scenario.seats.size(); ++i) {
@@ -54,6 +57,7 @@ void simulate_workforce(TrialState& state) {
       }
       if (!active) continue;
       if (state.recording != nullptr) state.out.seat_months.occupant[i * months + m] = occupant;
+      if (!occupied.empty()) occupied[i * months + m] = 1;
       const double ramp =
           p.ramp_curve < 0 ? 1.0 : scenario.ramp_curves[p.ramp_curve].at(m - occupant_start);
       state.out.at(m, seat.region, seat.segment, Metric::headcount) += 1;

@@ -106,7 +106,8 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
 //! Every per-trial value and moment node of two result files, bit for bit.
 bool same_datasets(const std::string& a, const std::string& b, const ResultLayout& layout) {
   const RunResult x = read_result(a, layout), y = read_result(b, layout);
-  if (!same_bits(x.period_values, y.period_values) || !same_bits(x.seat_values, y.seat_values))
+  if (!same_bits(x.period_values, y.period_values) || !same_bits(x.seat_values, y.seat_values) ||
+      !same_bits(x.product_values, y.product_values))
     return false;
   const auto& nx = x.monthly_moments.nodes();
   const auto& ny = y.monthly_moments.nodes();

@@ -121,6 +121,7 @@ void send_result(const RunResult& result) {
   send_doubles(result.seat_values);
   send_doubles(result.monthly_values);
   send_doubles(result.headline_values);
+  send_doubles(result.product_values);
   std::vector<double> nodes;
   for (const auto& node : result.monthly_moments.nodes()) {
     nodes.insert(nodes.end(),
@@ -143,6 +144,7 @@ RunResult receive_result(int source, const ResultLayout& layout) {
   result.seat_values = receive_doubles(source);
   result.monthly_values = receive_doubles(source);
   result.headline_values = receive_doubles(source);
+  result.product_values = receive_doubles(source);
   const auto nodes = receive_doubles(source);
   const std::size_t cells = layout.monthly_cells();
   result.monthly_moments = MomentTree(cells);

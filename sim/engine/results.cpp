@@ -12,7 +12,8 @@ ResultLayout::ResultLayout(const Scenario& scenario)
     : months(scenario.months()),
       regions(scenario.region_count() + 1),
       segments(scenario.segment_count() + 1),
-      seats(scenario.seats.size()) {
+      seats(scenario.seats.size()),
+      products(static_cast<int>(scenario.products.size())) {
   const Calendar& cal = scenario.calendar;
   first_fiscal_year = cal.fiscal_year_of(cal.start());
   const int last_fiscal_year = cal.fiscal_year_of(cal.absolute(months - 1));
@@ -70,8 +71,8 @@ TrialAggregator::TrialAggregator(const Scenario& scenario, const ResultLayout& l
   }
 }
 
-void TrialAggregator::aggregate(const TrialOutcome& outcome, double* monthly,
-                                double* periods) const {
+void TrialAggregator::aggregate(const TrialOutcome& outcome, double* monthly, double* periods,
+                                double* products) const {
   const auto& raw = outcome.layout;
   const int total_region = layout_.regions - 1;
   const int total_segment = layout_.segments - 1;
@@ -109,6 +110,28 @@ void TrialAggregator::aggregate(const TrialOutcome& outcome, double* monthly,
       }
     }
   }
+  if (layout_.products == 0 || products == nullptr) return;
+  // Product results: flows summed over the period's horizon months (no actuals: those carry no
+  // product), regions then the total.
+  const auto& raw_layout = outcome.layout;
+  const std::size_t product_cells = layout_.product_cells();
+  std::fill(products, products + layout_.product_period_cells(), 0.0);
+  for (std::size_t p = 0; p < layout_.periods.size(); ++p) {
+    const Period& period = layout_.periods[p];
+    double* row = products + p * product_cells;
+    for (int m = period.first_in_horizon; m <= period.last_in_horizon; ++m) {
+      for (int r = 0; r < raw_layout.regions; ++r) {
+        for (int j = 0; j < layout_.products; ++j) {
+          for (int k = 0; k < kProductMetricCount; ++k) {
+            const double v = outcome.product_monthly[raw_layout.product_index(
+                m, r, j, static_cast<ProductMetric>(k))];
+            row[layout_.product_cell(r, j, k)] += v;
+            row[layout_.product_cell(total_region, j, k)] += v;
+          }
+        }
+      }
+    }
+  }
 }
 
 RunResult merge_results(std::vector<RunResult> parts) {
@@ -131,7 +154,9 @@ RunResult merge_results(std::vector<RunResult> parts) {
     if (part.layout.cells() != merged.layout.cells() ||
         part.layout.periods.size() != merged.layout.periods.size() ||
         part.layout.seat_cells() != merged.layout.seat_cells() ||
-        part.layout.months != merged.layout.months || part.keep_monthly != merged.keep_monthly) {
+        part.layout.months != merged.layout.months ||
+        part.layout.product_cells() != merged.layout.product_cells() ||
+        part.keep_monthly != merged.keep_monthly) {
       throw_input("results from different scenarios or options cannot be merged");
     }
     merged.end_trial = part.end_trial;
@@ -142,6 +167,7 @@ RunResult merge_results(std::vector<RunResult> parts) {
     append(merged.seat_values, part.seat_values);
     append(merged.monthly_values, part.monthly_values);
     append(merged.headline_values, part.headline_values);
+    append(merged.product_values, part.product_values);
     merged.variates.add(part.variates);
     trees.push_back(std::move(part.monthly_moments));
   }
@@ -153,16 +179,19 @@ std::uint64_t estimate_memory(const ResultLayout& layout, std::uint64_t trials, 
                               int threads) {
   const std::uint64_t per_trial =
       8 * (layout.period_cells() + layout.seat_cells() + layout.headline_cells() +
-           (keep_monthly ? layout.monthly_cells() : 0));
+           layout.product_period_cells() + (keep_monthly ? layout.monthly_cells() : 0));
   int depth = 1;
   while ((std::uint64_t{1} << depth) < trials) ++depth;
   // Moment tree: at most ~2 nodes per level plus one block tree per in-flight block, each
   // holding mean and m2; scratch: raw outcome and full cells per thread.
   const std::uint64_t node = 16 * layout.monthly_cells();
   const std::uint64_t tree = node * (2 * depth + 2 * static_cast<std::uint64_t>(threads) * 8);
+  // The raw per-thread product array: months x scenario regions x products x metrics.
+  const std::uint64_t raw_products = static_cast<std::uint64_t>(layout.months) *
+                                     (layout.regions - 1) * layout.products * kProductMetricCount;
   const std::uint64_t scratch = static_cast<std::uint64_t>(threads) * 8 *
                                 (2 * layout.monthly_cells() + layout.period_cells() +
-                                 layout.seat_cells() + layout.seats * layout.months);
+                                 layout.seat_cells() + layout.seats * layout.months + raw_products);
   return per_trial * trials + tree + scratch;
 }
 

@@ -48,6 +48,7 @@ struct ResultLayout {
   std::size_t seats = 0;
   int fiscal_years = 0;
   int first_fiscal_year = 0;
+  int products = 0;  //!< scenario products (no total entry: the region x segment cells hold it)
 
   std::size_t cells() const { return static_cast<std::size_t>(regions) * segments * kMetricCount; }
   std::size_t monthly_cells() const { return cells() * months; }
@@ -56,6 +57,14 @@ struct ResultLayout {
   //! Per trial, always kept: new bookings of every region (and the total), all segments, per
   //! month, for the true monthly quantiles of the headline fan chart.
   std::size_t headline_cells() const { return static_cast<std::size_t>(months) * regions; }
+  //! Product results per fiscal period: [region][product][product metric]; 0 without products.
+  std::size_t product_cells() const {
+    return static_cast<std::size_t>(regions) * products * kProductMetricCount;
+  }
+  std::size_t product_period_cells() const { return product_cells() * periods.size(); }
+  std::size_t product_cell(int region, int product, int metric) const {
+    return (static_cast<std::size_t>(region) * products + product) * kProductMetricCount + metric;
+  }
   std::size_t cell(int region, int segment, int metric) const {
     return (static_cast<std::size_t>(region) * segments + segment) * kMetricCount + metric;
   }
@@ -71,6 +80,7 @@ struct RunResult {
   std::vector<double> seat_values;      //!< [trial][seat][fiscal year]
   std::vector<double> monthly_values;   //!< [trial][month][region][segment][metric] if kept
   std::vector<double> headline_values;  //!< [trial][month][region] new bookings, all segments
+  std::vector<double> product_values;   //!< [trial][period][region][product][product metric]
   MomentTree monthly_moments;
   VariateCounts variates;
 
@@ -87,17 +97,19 @@ RunResult merge_results(std::vector<RunResult> parts);
 class TrialAggregator {
  public:
   TrialAggregator(const Scenario& scenario, const ResultLayout& layout);
-  //! Writes monthly cells with totals into `monthly` (layout.monthly_cells() values) and the
-  //! period cells into `periods` (layout.period_cells() values).
-  void aggregate(const TrialOutcome& outcome, double* monthly, double* periods) const;
+  //! Writes monthly cells with totals into `monthly` (layout.monthly_cells() values), the
+  //! period cells into `periods` (layout.period_cells() values) and, with products, the period
+  //! product cells into `products` (layout.product_period_cells() values; may be null without).
+  void aggregate(const TrialOutcome& outcome, double* monthly, double* periods,
+                 double* products = nullptr) const;
 
  private:
   const ResultLayout& layout_;
   std::vector<double> actuals_;  //!< per period cell: bookings closed before the horizon
 };
 
-//! Bytes a run keeps: 8 x trials x (period + seat + headline cells [+ monthly cells]) plus the
-//! moment tree and per-thread scratch.
+//! Bytes a run keeps: 8 x trials x (period + seat + headline + product period cells [+ monthly
+//! cells]) plus the moment tree and per-thread scratch.
 std::uint64_t estimate_memory(const ResultLayout& layout, std::uint64_t trials, bool keep_monthly,
                               int threads);
 

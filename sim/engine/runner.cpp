@@ -39,6 +39,7 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
   result.period_values.assign(trials * layout.period_cells(), 0.0);
   result.seat_values.assign(trials * layout.seat_cells(), 0.0);
   result.headline_values.assign(trials * layout.headline_cells(), 0.0);
+  result.product_values.assign(trials * layout.product_period_cells(), 0.0);
   if (options.keep_monthly) result.monthly_values.assign(trials * layout.monthly_cells(), 0.0);
   result.monthly_moments = MomentTree(layout.monthly_cells());
 
@@ -75,7 +76,8 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
             simulator.simulate(trial, streams, s.work, s.outcome);
           const std::uint64_t row = trial - options.first_trial;
           aggregator.aggregate(s.outcome, s.monthly.data(),
-                               &result.period_values[row * layout.period_cells()]);
+                               &result.period_values[row * layout.period_cells()],
+                               result.product_values.data() + row * layout.product_period_cells());
           std::copy(
               s.outcome.seat_bookings.begin(), s.outcome.seat_bookings.end(),
               result.seat_values.begin() + static_cast<std::ptrdiff_t>(row * layout.seat_cells()));

@@ -69,6 +69,10 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
   }
   describe(result.period_values, layout.period_cells(), n, summary.period_mean, summary.period_sd,
            &summary.period_se, summary.period_quantiles);
+  if (layout.products > 0) {
+    describe(result.product_values, layout.product_period_cells(), n, summary.product_mean,
+             summary.product_sd, &summary.product_se, summary.product_quantiles);
+  }
 
   for (const Target& target : scenario.targets) {
     TargetResult t;

@@ -55,6 +55,9 @@ struct Summary {
   std::vector<double> headline_quantiles;
   std::vector<double> period_mean, period_sd, period_se;  //!< [period][cell]
   std::vector<double> period_quantiles;                   //!< [period][cell][quantile]
+  //! Product results: [period][region][product][product metric] (+ [quantile]); empty
+  //! without products. See ResultLayout::product_cell.
+  std::vector<double> product_mean, product_sd, product_se, product_quantiles;
   std::vector<TargetResult> targets;
   std::vector<ProductivityResult> productivity;
   std::vector<KpiRow> kpis;

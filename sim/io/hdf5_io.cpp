@@ -294,6 +294,10 @@ RunResult read_result(const std::string& path, const ResultLayout& layout) {
     result.seat_values = read_doubles(file, "/trials/seat_bookings", n * layout.seat_cells(), path);
     result.headline_values =
         read_doubles(file, "/trials/monthly_new_bookings", n * layout.headline_cells(), path);
+    if (layout.products > 0) {
+      result.product_values =
+          read_doubles(file, "/trials/products", n * layout.product_period_cells(), path);
+    }
     if (info.keep_trials) {
       result.monthly_values =
           read_doubles(file, "/trials/monthly", n * layout.monthly_cells(), path);
@@ -460,7 +464,8 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
   const hsize_t R = static_cast<hsize_t>(layout.regions), S = static_cast<hsize_t>(layout.segments),
                 K = static_cast<hsize_t>(kMetricCount), M = static_cast<hsize_t>(layout.months),
                 P = static_cast<hsize_t>(layout.periods.size()), N = result.trials(),
-                Q = static_cast<hsize_t>(kQuantiles);
+                Q = static_cast<hsize_t>(kQuantiles), J = static_cast<hsize_t>(layout.products),
+                PK = static_cast<hsize_t>(kProductMetricCount);
   write_hdf5_document(path, [&](H5::H5File& file) {
     H5::Group root = file.openGroup("/");
     write_provenance(file, scenario, provenance, N);
@@ -481,6 +486,14 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       years.push_back(fmt::format("FY{}", layout.first_fiscal_year + y));
     write_strings(labels, "metrics", metrics);
     write_strings(labels, "periods", periods);
+    if (layout.products > 0) {
+      std::vector<std::string> products, product_metrics;
+      for (const auto& product : scenario.products) products.push_back(product.id);
+      for (int k = 0; k < kProductMetricCount; ++k)
+        product_metrics.emplace_back(product_metric_name(k));
+      write_strings(labels, "products", products);
+      write_strings(labels, "product_metrics", product_metrics);
+    }
     std::vector<std::string> coverage;
     std::vector<double> months_covered;
     for (const auto& p : layout.periods) {
@@ -537,6 +550,18 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
                     "period,region,segment,metric");
       write_doubles(period_group, "quantiles", {P, R, S, K, Q}, summary->period_quantiles.data(),
                     "period,region,segment,metric,quantile");
+
+      if (layout.products > 0) {
+        H5::Group products = file.createGroup("/summary/products");
+        write_doubles(products, "mean", {P, R, J, PK}, summary->product_mean.data(),
+                      "period,region,product,product_metric");
+        write_doubles(products, "sd", {P, R, J, PK}, summary->product_sd.data(),
+                      "period,region,product,product_metric");
+        write_doubles(products, "se", {P, R, J, PK}, summary->product_se.data(),
+                      "period,region,product,product_metric");
+        write_doubles(products, "quantiles", {P, R, J, PK, Q}, summary->product_quantiles.data(),
+                      "period,region,product,product_metric,quantile");
+      }
 
       H5::Group targets = file.createGroup("/summary/targets");
       std::vector<std::string> t_metric, t_period, t_region, t_segment;
@@ -601,6 +626,10 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
         result.seat_values.data(), "trial,seat,fiscal_year", Storage::compressed);
     write_doubles(trials, "monthly_new_bookings", {N, M, R}, result.headline_values.data(),
                   "trial,month,region", Storage::compressed);
+    if (layout.products > 0) {
+      write_doubles(trials, "products", {N, P, R, J, PK}, result.product_values.data(),
+                    "trial,period,region,product,product_metric", Storage::compressed);
+    }
     if (result.keep_monthly) {
       write_doubles(trials, "monthly", {N, M, R, S, K}, result.monthly_values.data(),
                     "trial,month,region,segment,metric", Storage::compressed);

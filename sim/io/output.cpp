@@ -14,8 +14,8 @@
 namespace opsim {
 
 const std::vector<std::string>& run_csv_names() {
-  static const std::vector<std::string> names{"monthly.csv", "periods.csv", "targets.csv",
-                                              "kpis.csv", "productivity.csv"};
+  static const std::vector<std::string> names{"monthly.csv", "periods.csv",      "targets.csv",
+                                              "kpis.csv",    "productivity.csv", "products.csv"};
   return names;
 }
 
@@ -228,6 +228,30 @@ void write_csv(const std::string& directory, const Scenario& scenario, const Sum
                        out << "\n";
                      }
                    }});
+  files.push_back(
+      {"products.csv", [&](std::ostream& out) {
+         // Header only when the scenario has no products.
+         out << "period,region,product,metric,mean,sd,se" << quantile_header << ",coverage\n";
+         for (std::size_t p = 0; p < layout.periods.size() && layout.products > 0; ++p) {
+           for (int r = 0; r < layout.regions; ++r) {
+             for (int j = 0; j < layout.products; ++j) {
+               for (int k = 0; k < kProductMetricCount; ++k) {
+                 const std::size_t c = p * layout.product_cells() + layout.product_cell(r, j, k);
+                 auto v = [&](double x) {
+                   return csv_number(x, k == static_cast<int>(ProductMetric::wins) ? 4 : 2);
+                 };
+                 out << fmt::format("{},{},{},{},{},{},{}", layout.periods[p].label, regions[r],
+                                    scenario.products[j].id, product_metric_name(k),
+                                    v(summary.product_mean[c]), v(summary.product_sd[c]),
+                                    v(summary.product_se[c]));
+                 for (int q = 0; q < kQuantiles; ++q)
+                   out << "," << v(summary.product_quantiles[c * kQuantiles + q]);
+                 out << "," << layout.periods[p].coverage() << "\n";
+               }
+             }
+           }
+         }
+       }});
   write_folder_files(directory, files);
 }
 

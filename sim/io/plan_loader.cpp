@@ -20,7 +20,8 @@ std::optional<JsonNode> plan_section(const nlohmann::json& document, const Scena
   const JsonNode root(document, scenario.source);
   auto plan = root.get("plan");
   if (!plan) return std::nullopt;
-  plan->allow_only({"fiscal_year", "capacity", "quotas", "compensation"});
+  // "overlays" is read with the scenario (scenario_loader.cpp: overlay seats sell nothing).
+  plan->allow_only({"fiscal_year", "capacity", "quotas", "compensation", "overlays"});
   if (name.empty()) return plan;
   return plan->get(name);
 }

@@ -871,6 +871,47 @@ void parse_intensity(const JsonNode& root, Context& ctx) {
   });
 }
 
+//! plan.overlays: [{role, regions?, segments?, share}]. Read with the scenario because overlay
+//! seats sell nothing of their own, in every command.
+void parse_overlays(const JsonNode& root, Context& ctx) {
+  auto plan = root.get("plan");
+  if (!plan) return;
+  auto list = plan->get("overlays");
+  if (!list) return;
+  Scenario& sc = ctx.scenario;
+  ctx.each_item(*list, [&](const JsonNode& item) {
+    item.expect_object();
+    item.allow_only({"role", "regions", "segments", "share"});
+    Overlay overlay;
+    overlay.role = item.at("role").string();
+    overlay.share = item.at("share").number_in(0.0, 1.0, "a share of the cells' bookings");
+    auto cover = [&](std::string_view key, Names& names, std::size_t count) {
+      std::vector<char> covered(count, 0);
+      auto ids = item.get(key);
+      if (!ids) return std::vector<char>(count, 1);
+      for (const auto& id : ids->items()) covered[static_cast<std::size_t>(names.resolve(id))] = 1;
+      return covered;
+    };
+    overlay.regions = cover("regions", ctx.regions, sc.regions.size());
+    overlay.segments = cover("segments", ctx.segments, sc.segments.size());
+    std::vector<std::string> roles;
+    for (std::size_t i = 0; i < sc.seats.size(); ++i) {
+      const Seat& seat = sc.seats[i];
+      if (!seat.role.empty() && std::find(roles.begin(), roles.end(), seat.role) == roles.end())
+        roles.push_back(seat.role);
+      if (seat.role != overlay.role) continue;
+      sc.seats[i].overlay = true;
+      if (overlay.regions[static_cast<std::size_t>(seat.region)])
+        overlay.seats.push_back(static_cast<int>(i));
+    }
+    if (overlay.seats.empty())
+      item.at("role").fail(
+          "no seat of role \"{}\" in the overlay's regions (roles: {})", overlay.role,
+          roles.empty() ? std::string("none") : fmt::format("{}", fmt::join(roles, ", ")));
+    sc.overlays.push_back(std::move(overlay));
+  });
+}
+
 void parse_pipeline(const JsonNode& root, Context& ctx) {
   auto node = root.get("pipeline");
   if (!node) return;
@@ -934,6 +975,48 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
   // Deals name their stage: with a stage lost, every deal of it would fail too.
   if (stage_lost) return;
 
+  // A deal's product: one of its segment's.
+  auto deal_product = [&](const JsonNode& node, int segment) {
+    const std::string id = node.string();
+    const auto& products = ctx.scenario.products;
+    for (std::size_t j = 0; j < products.size(); ++j) {
+      if (products[j].id != id) continue;
+      if (products[j].segment != segment)
+        node.fail("product \"{}\" is sold in segment \"{}\", not the deal's \"{}\"", id,
+                  ctx.scenario.segments[products[j].segment].id, ctx.scenario.segments[segment].id);
+      return static_cast<int>(j);
+    }
+    std::vector<std::string> known;
+    for (const auto& product : products)
+      if (product.segment == segment) known.push_back(product.id);
+    node.fail("\"{}\" is not a product of segment \"{}\" (products: {})", id,
+              ctx.scenario.segments[segment].id,
+              known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", ")));
+  };
+  // Split credit: [{seat, share}], shares of the deal's credit; the owner keeps the rest.
+  auto parse_splits = [&](const JsonNode& node, PipelineDeal& deal) {
+    double sum = 0.0;
+    for (const auto& split : node.items()) {
+      split.expect_object();
+      split.allow_only({"seat", "share"});
+      DealSplit credit;
+      credit.seat = ctx.seats.resolve(split.at("seat"));
+      credit.share = split.at("share").number_in(0.0, 1.0, "a share of the deal's credit");
+      if (credit.seat == deal.owner)
+        split.at("seat").fail("\"{}\" is the deal's owner (the owner gets 1 - the splits' shares)",
+                              split.at("seat").string());
+      for (const DealSplit& other : deal.splits) {
+        if (other.seat == credit.seat)
+          split.at("seat").fail("\"{}\" is named twice (one split per seat)",
+                                split.at("seat").string());
+      }
+      sum += credit.share;
+      deal.splits.push_back(credit);
+    }
+    if (sum > 1.0 + 1e-9)
+      node.fail("the shares sum to {} (at most 1; the owner gets 1 - the sum)", sum);
+    deal.owner_share = std::max(0.0, 1.0 - sum);
+  };
   Names deal_ids("deal");
   auto add_deal = [&](PipelineDeal deal, const std::string& where) {
     if (deal_ids.contains(deal.id)) throw_input("{}: duplicate deal id \"{}\"", where, deal.id);
@@ -943,14 +1026,16 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
   };
   if (auto deals = node->get("deals")) {
     ctx.each_item(*deals, [&](const JsonNode& item) {
-      item.allow_only(
-          {"id", "owner", "region", "segment", "stage", "amount", "currency", "expected_close"});
+      item.allow_only({"id", "owner", "region", "segment", "stage", "amount", "currency",
+                       "expected_close", "product", "splits"});
       PipelineDeal deal;
       deal.id = item.at("id").id();
       if (auto owner = item.get("owner"))
         deal.owner = owner_of(owner->string(), [&] { ctx.seats.resolve(*owner); });
       deal.region = ctx.regions.resolve(item.at("region"));
       deal.segment = ctx.segments.resolve(item.at("segment"));
+      if (auto product = item.get("product")) deal.product = deal_product(*product, deal.segment);
+      if (auto splits = item.get("splits")) parse_splits(*splits, deal);
       deal.stage = ctx.stages.resolve(item.at("stage"));
       deal.amount = item.at("amount").non_negative();
       deal.currency = item.has("currency") ? ctx.currencies.resolve(item.at("currency"))
@@ -1360,6 +1445,7 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   if (seats_complete) errors.collect([&] { parse_territory_potential(root, ctx); });
   errors.collect([&] { parse_intensity(root, ctx); });
   if (seats_complete) errors.collect([&] { parse_pipeline(root, ctx); });
+  if (seats_complete) errors.collect([&] { parse_overlays(root, ctx); });
   errors.collect([&] { parse_installed_base(root, ctx); });
   errors.collect([&] { parse_market(root, ctx); });
   errors.collect([&] { parse_actuals(root, ctx); });

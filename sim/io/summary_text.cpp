@@ -71,6 +71,33 @@ std::string year_months(const Scenario& scenario, const Period& p) {
   return text;
 }
 
+//! The product mix of one fiscal period (all regions): one row per product; empty without
+//! products. Share = the product's mean new bookings over all new bookings of the period.
+std::string product_mix(const Context& c, std::size_t p) {
+  const ResultLayout& layout = c.layout;
+  if (layout.products == 0) return "";
+  const int total = layout.regions - 1;
+  const double all = c.summary.period_mean[c.cell(p, total, Metric::new_bookings)];
+  std::string text =
+      fmt::format("\n{:<16} {:<10} {:>8} {:>8} {:>8} {:>6} {:>9} {:>9}\n", "product mix", "segment",
+                  "P10", "P50", "P90", "share", "wins mean", "pipe mean");
+  for (int j = 0; j < layout.products; ++j) {
+    auto at = [&](ProductMetric k) {
+      return p * layout.product_cells() + layout.product_cell(total, j, static_cast<int>(k));
+    };
+    const std::size_t nb = at(ProductMetric::new_bookings);
+    auto q = [&](int level) { return c.summary.product_quantiles[nb * kQuantiles + level]; };
+    const Product& product = c.scenario.products[static_cast<std::size_t>(j)];
+    text += fmt::format("{:<16} {:<10} {:>8} {:>8} {:>8} {:>6} {:>9} {:>9}\n",
+                        product.id.substr(0, 16), c.segments[product.segment].substr(0, 10),
+                        format_amount(q(1)), format_amount(q(3)), format_amount(q(5)),
+                        all > 0 ? format_percent(c.summary.product_mean[nb] / all) : "-",
+                        format_grouped(c.summary.product_mean[at(ProductMetric::wins)], 1),
+                        format_amount(c.summary.product_mean[at(ProductMetric::pipeline_created)]));
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string format_summary_table(const Scenario& scenario, const Summary& summary) {
@@ -124,6 +151,7 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
         text += "\n";
       }
     }
+    text += product_mix(c, p);
   }
   std::vector<std::string> other;
   for (const auto& t : summary.targets) {

@@ -84,7 +84,9 @@ std::vector<double> busy_threads(const std::map<std::string, double>& before,
 }
 
 bool same_results(const RunResult& a, const RunResult& b) {
-  if (a.period_values != b.period_values || a.seat_values != b.seat_values) return false;
+  if (a.period_values != b.period_values || a.seat_values != b.seat_values ||
+      a.product_values != b.product_values)
+    return false;
   const Moments ma = a.monthly_moments.finish();
   const Moments mb = b.monthly_moments.finish();
   // poisson_mean_sum is a per-thread floating-point sum, so only the integer counts must match.

@@ -195,3 +195,16 @@ TEST(InputCli, UnknownKeyInTheTerritoriesSectionIsRefused) {
 
 }  // namespace
 }  // namespace opsim
+
+TEST(InputCli, BadSplitCreditIsRefusedWithoutOutput) {
+  TempDir dir;
+  std::ifstream in(test::source_dir() / "scenarios/plan_example.json");
+  auto doc = nlohmann::json::parse(in);
+  doc["pipeline"]["deals"][0]["splits"] = {{{"seat", "R2"}, {"share", 0.7}},
+                                           {{"seat", "R3"}, {"share", 0.5}}};
+  const std::string scenario = dir.write("plan.json", doc.dump(2));
+  const std::string out = (dir / "out.h5").string();
+  expect_exit_2(fmt::format("run {} -q --trials 10 -o {}", scenario, out),
+                {"plan.json", "/pipeline/deals/0/splits", "the shares sum to 1.2", "at most 1"});
+  EXPECT_FALSE(fs::exists(out));
+}

@@ -57,16 +57,21 @@ TEST(MpiCli, TwoAndThreeRanksGiveTheSingleProcessDatasets) {
       have_mpirun(),
       "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
   test::TempDir dir;
-  ASSERT_EQ(test::run_opsim(fmt::format("run {} -q --trials 500 --keep-trials -o {}", fixture(),
-                                        (dir / "single.h5").string()))
-                .exit_code,
-            0);
-  for (int ranks : {2, 3}) {
-    const auto out = dir / fmt::format("mpi{}.h5", ranks);
-    auto r = mpirun(ranks, fmt::format("run {} -q --trials 500 --keep-trials --threads 1 -o {}",
-                                       fixture(), out.string()));
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_EQ(compare(dir / "single.h5", out), 0) << ranks << " ranks";
+  // The plan example has products (product results), a split deal and an overlay role.
+  const std::string plan = (test::source_dir() / "scenarios/plan_example.json").string();
+  for (const std::string& scenario : {fixture(), plan}) {
+    const auto single = dir / "single.h5";
+    ASSERT_EQ(test::run_opsim(fmt::format("run {} -q --trials 500 --keep-trials -o {}", scenario,
+                                          single.string()))
+                  .exit_code,
+              0);
+    for (int ranks : {2, 3}) {
+      const auto out = dir / fmt::format("mpi{}.h5", ranks);
+      auto r = mpirun(ranks, fmt::format("run {} -q --trials 500 --keep-trials --threads 1 -o {}",
+                                         scenario, out.string()));
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      EXPECT_EQ(compare(single, out), 0) << ranks << " ranks, " << scenario;
+    }
   }
 }
 

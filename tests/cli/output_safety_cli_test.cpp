@@ -285,7 +285,7 @@ TEST(OutputSafetyCli, CsvFolderKeepsTheUsersFiles) {
   EXPECT_EQ(read_file(csv / "budget.xlsx"), "the user's budget");
   EXPECT_EQ(listing(csv),
             (std::set<std::string>{"budget.xlsx", "kpis.csv", "monthly.csv", "periods.csv",
-                                   "productivity.csv", "targets.csv"}));
+                                   "products.csv", "productivity.csv", "targets.csv"}));
 }
 
 TEST(OutputSafetyCli, CsvDotWritesIntoTheCurrentFolderWithoutWipingIt) {

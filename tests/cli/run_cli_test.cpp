@@ -113,8 +113,8 @@ TEST(RunCli, ValidRunWritesEveryOutput) {
   EXPECT_THAT(result.output, HasSubstr("P(reach)"));
   EXPECT_THAT(result.output, HasSubstr("new bookings"));
   EXPECT_EQ(listing(dir), (std::set<std::string>{"out.h5", "summary.json", "csv"}));
-  for (const char* name :
-       {"monthly.csv", "periods.csv", "targets.csv", "kpis.csv", "productivity.csv"}) {
+  for (const char* name : {"monthly.csv", "periods.csv", "targets.csv", "kpis.csv",
+                           "productivity.csv", "products.csv"}) {
     EXPECT_GT(fs::file_size(dir / "csv" / name), 0u) << name;
   }
   std::ifstream in(dir / "summary.json");
