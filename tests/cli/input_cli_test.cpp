@@ -193,9 +193,6 @@ TEST(InputCli, UnknownKeyInTheTerritoriesSectionIsRefused) {
                 {"/territories/objectiv: unknown key \"objectiv\" (did you mean \"objective\"?)"});
 }
 
-}  // namespace
-}  // namespace opsim
-
 TEST(InputCli, BadSplitCreditIsRefusedWithoutOutput) {
   TempDir dir;
   std::ifstream in(test::source_dir() / "scenarios/plan_example.json");
@@ -208,3 +205,6 @@ TEST(InputCli, BadSplitCreditIsRefusedWithoutOutput) {
                 {"plan.json", "/pipeline/deals/0/splits", "the shares sum to 1.2", "at most 1"});
   EXPECT_FALSE(fs::exists(out));
 }
+
+}  // namespace
+}  // namespace opsim
