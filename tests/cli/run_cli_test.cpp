@@ -508,5 +508,30 @@ TEST(ValidateWarnings, ImplausibleDatesInValidateAndRun) {
   EXPECT_THAT(clean.output, Not(HasSubstr("warning")));
 }
 
+// Product results: a product-mix block in the summary (only with products, within 100
+// columns) and products.csv rows per period x region x product x metric.
+TEST(RunCli, ProductMixIsShownAndWrittenOnlyWithProducts) {
+  TempDir dir;
+  const auto plan = test::source_dir() / "scenarios/plan_example.json";
+  const auto result =
+      run_opsim(fmt::format("run {} --trials 200 --csv {}", plan.string(), (dir / "csv").string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, AllOf(HasSubstr("product mix"), HasSubstr("Analytics")));
+  for (const auto& line : lines_of(result.output)) {
+    if (line.rfind("opsim: ", 0) == 0) continue;  // stderr's memory estimate
+    const auto width = std::count_if(line.begin(), line.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    });
+    EXPECT_LE(width, 100) << line;
+  }
+  // FY2027 Q1..Q4 and year, FY2028 Q1, Q2 and year; 3 regions; 2 products; 3 metrics.
+  EXPECT_EQ(lines_of(read_text(dir / "csv/products.csv")).size(), 1u + 8 * 3 * 2 * 3);
+  const auto plain = run_opsim(
+      fmt::format("run {} --trials 50 --csv {}", fixture().string(), (dir / "plain").string()));
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_THAT(plain.output, Not(HasSubstr("product mix")));
+  EXPECT_EQ(lines_of(read_text(dir / "plain/products.csv")).size(), 1u);
+}
+
 }  // namespace
 }  // namespace opsim
