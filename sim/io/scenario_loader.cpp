@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -975,47 +976,87 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
   // Deals name their stage: with a stage lost, every deal of it would fail too.
   if (stage_lost) return;
 
-  // A deal's product: one of its segment's.
-  auto deal_product = [&](const JsonNode& node, int segment) {
-    const std::string id = node.string();
+  // A deal's product: one of its segment's. `fail` reports a message at the deal's field.
+  auto deal_product = [&](const std::string& id, int segment, auto&& fail) {
     const auto& products = ctx.scenario.products;
     for (std::size_t j = 0; j < products.size(); ++j) {
       if (products[j].id != id) continue;
       if (products[j].segment != segment)
-        node.fail("product \"{}\" is sold in segment \"{}\", not the deal's \"{}\"", id,
-                  ctx.scenario.segments[products[j].segment].id, ctx.scenario.segments[segment].id);
+        fail(fmt::format("product \"{}\" is sold in segment \"{}\", not the deal's \"{}\"", id,
+                         ctx.scenario.segments[products[j].segment].id,
+                         ctx.scenario.segments[segment].id));
       return static_cast<int>(j);
     }
     std::vector<std::string> known;
     for (const auto& product : products)
       if (product.segment == segment) known.push_back(product.id);
-    node.fail("\"{}\" is not a product of segment \"{}\" (products: {})", id,
-              ctx.scenario.segments[segment].id,
-              known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", ")));
+    fail(fmt::format(
+        "\"{}\" is not a product of segment \"{}\" (products: {})", id,
+        ctx.scenario.segments[segment].id,
+        known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", "))));
+    return -1;
   };
-  // Split credit: [{seat, share}], shares of the deal's credit; the owner keeps the rest.
-  auto parse_splits = [&](const JsonNode& node, PipelineDeal& deal) {
+  // Split credit: shares of the deal's credit; the owner keeps the rest.
+  auto add_split = [&](PipelineDeal& deal, DealSplit credit, const std::string& seat_id,
+                       auto&& fail_seat) {
+    if (credit.seat == deal.owner)
+      fail_seat(fmt::format("\"{}\" is the deal's owner (the owner gets 1 - the splits' shares)",
+                            seat_id));
+    for (const DealSplit& other : deal.splits) {
+      if (other.seat == credit.seat)
+        fail_seat(fmt::format("\"{}\" is named twice (one split per seat)", seat_id));
+    }
+    deal.splits.push_back(credit);
+  };
+  auto finish_splits = [&](PipelineDeal& deal, auto&& fail) {
     double sum = 0.0;
+    for (const DealSplit& split : deal.splits) sum += split.share;
+    if (sum > 1.0 + 1e-9)
+      fail(fmt::format("the shares sum to {:.6g} (at most 1; the owner gets 1 - the sum)", sum));
+    deal.owner_share = std::max(0.0, 1.0 - sum);
+  };
+  auto parse_splits = [&](const JsonNode& node, PipelineDeal& deal) {
     for (const auto& split : node.items()) {
       split.expect_object();
       split.allow_only({"seat", "share"});
       DealSplit credit;
       credit.seat = ctx.seats.resolve(split.at("seat"));
       credit.share = split.at("share").number_in(0.0, 1.0, "a share of the deal's credit");
-      if (credit.seat == deal.owner)
-        split.at("seat").fail("\"{}\" is the deal's owner (the owner gets 1 - the splits' shares)",
-                              split.at("seat").string());
-      for (const DealSplit& other : deal.splits) {
-        if (other.seat == credit.seat)
-          split.at("seat").fail("\"{}\" is named twice (one split per seat)",
-                                split.at("seat").string());
-      }
-      sum += credit.share;
-      deal.splits.push_back(credit);
+      const JsonNode seat = split.at("seat");
+      add_split(deal, credit, seat.string(),
+                [&](const std::string& message) { seat.fail("{}", message); });
     }
-    if (sum > 1.0 + 1e-9)
-      node.fail("the shares sum to {} (at most 1; the owner gets 1 - the sum)", sum);
-    deal.owner_share = std::max(0.0, 1.0 - sum);
+    finish_splits(deal, [&](const std::string& message) { node.fail("{}", message); });
+  };
+  // The CSV's splits column: "SEAT:SHARE;SEAT:SHARE".
+  auto csv_splits = [&](const MappedCsv& table, const CsvRow& row, std::size_t column,
+                        PipelineDeal& deal) {
+    auto fail = [&](const std::string& message) {
+      throw_input("{}: column '{}': {}", table.where(row), table.header()[column], message);
+    };
+    const std::string& text = table.text(row, column);
+    std::size_t at = 0;
+    while (at <= text.size()) {
+      const std::size_t end = std::min(text.find(';', at), text.size());
+      const std::string item = text.substr(at, end - at);
+      at = end + 1;
+      if (item.empty()) continue;
+      const std::size_t colon = item.rfind(':');
+      if (colon == std::string::npos)
+        fail(fmt::format("\"{}\" is not SEAT:SHARE (e.g. R7:0.3; splits separated by ';')", item));
+      const std::string seat_id = item.substr(0, colon);
+      DealSplit credit;
+      credit.seat = ctx.seats.find(seat_id);
+      if (credit.seat < 0) fail(ctx.seats.unknown_message(seat_id));
+      const std::string share = item.substr(colon + 1);
+      char* parsed = nullptr;
+      credit.share = std::strtod(share.c_str(), &parsed);
+      if (share.empty() || *parsed != '\0' || !(credit.share >= 0 && credit.share <= 1))
+        fail(fmt::format("\"{}\": share \"{}\" is not a share of the deal's credit (0..1)", item,
+                         share));
+      add_split(deal, credit, seat_id, fail);
+    }
+    finish_splits(deal, fail);
   };
   Names deal_ids("deal");
   auto add_deal = [&](PipelineDeal deal, const std::string& where) {
@@ -1034,7 +1075,11 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
         deal.owner = owner_of(owner->string(), [&] { ctx.seats.resolve(*owner); });
       deal.region = ctx.regions.resolve(item.at("region"));
       deal.segment = ctx.segments.resolve(item.at("segment"));
-      if (auto product = item.get("product")) deal.product = deal_product(*product, deal.segment);
+      if (auto product = item.get("product")) {
+        deal.product =
+            deal_product(product->string(), deal.segment,
+                         [&](const std::string& message) { product->fail("{}", message); });
+      }
       if (auto splits = item.get("splits")) parse_splits(*splits, deal);
       deal.stage = ctx.stages.resolve(item.at("stage"));
       deal.amount = item.at("amount").non_negative();
@@ -1045,14 +1090,17 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
     });
   }
   if (auto csv = node->get("csv")) {
-    const MappedCsv table = ctx.read_csv(*csv, {"id", "owner", "region", "segment", "stage",
-                                                "amount", "currency", "expected_close"});
+    const MappedCsv table =
+        ctx.read_csv(*csv, {"id", "owner", "region", "segment", "stage", "amount", "currency",
+                            "expected_close", "product", "splits"});
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), stage = table.require_column("stage"),
                amount = table.require_column("amount"),
                close = table.require_column("expected_close");
     const auto owner = table.column("owner");
     const auto currency = table.column("currency");
+    const auto product = table.column("product");
+    const auto splits = table.column("splits");
     ctx.each_row(table, [&](const CsvRow& row) {
       PipelineDeal deal;
       deal.id = table.required_text(row, id);
@@ -1061,6 +1109,14 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
             owner_of(table.text(row, *owner), [&] { ctx.seats.resolve(table, row, *owner); });
       deal.region = ctx.regions.resolve(table, row, region);
       deal.segment = ctx.segments.resolve(table, row, segment);
+      if (product && !table.text(row, *product).empty()) {
+        deal.product =
+            deal_product(table.text(row, *product), deal.segment, [&](const std::string& message) {
+              throw_input("{}: column '{}': {}", table.where(row), table.header()[*product],
+                          message);
+            });
+      }
+      if (splits && !table.text(row, *splits).empty()) csv_splits(table, row, *splits, deal);
       deal.stage = ctx.stages.resolve(table, row, stage);
       deal.amount = table.non_negative(row, amount);
       deal.currency = currency && !table.text(row, *currency).empty()

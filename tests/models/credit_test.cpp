@@ -8,6 +8,7 @@
 
 #include "sim/base/error.hpp"
 #include "tests/scenario_builder.hpp"
+#include "tests/test_support.hpp"
 
 namespace opsim {
 namespace {
@@ -284,6 +285,39 @@ TEST(SplitCredit, BadSplitsAreRefusedWithPointerValueAndAllowed) {
   overlay = overlay_document();
   overlay["plan"]["overlays"][0]["share"] = -0.1;
   EXPECT_THAT(error_of(overlay), AllOf(HasSubstr("/plan/overlays/0/share"), HasSubstr("-0.1")));
+}
+
+TEST(SplitCredit, PipelineCsvCarriesProductAndSplits) {
+  test::TempDir dir;
+  nlohmann::json doc = split_document();
+  doc["pipeline"].erase("deals");
+  doc["pipeline"]["csv"] = "deals.csv";
+  const std::string header = "id,owner,region,segment,stage,amount,expected_close,product,splits\n";
+  dir.write("deals.csv", header + "D1,R0,NA,SMB,S,10000,2027-03,B,R1:0.3;R2:0.2\n");
+  const Scenario scenario = build_scenario(doc, "test.json", dir.path().string());
+  const PipelineDeal& deal = scenario.pipeline.deals.at(0);
+  EXPECT_EQ(deal.product, 1);
+  ASSERT_EQ(deal.splits.size(), 2u);
+  EXPECT_EQ(deal.splits[1].seat, 2);
+  EXPECT_DOUBLE_EQ(deal.owner_share, 1 - 0.3 - 0.2);
+  auto error = [&](const std::string& row) {
+    dir.write("deals.csv", header + row);
+    try {
+      build_scenario(doc, "test.json", dir.path().string());
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("loaded");
+  };
+  EXPECT_THAT(error("D1,R0,NA,SMB,S,10000,2027-03,B,R1:0.7;R2:0.6\n"),
+              AllOf(HasSubstr("deals.csv"), HasSubstr("deals.csv:2:"), HasSubstr("splits"),
+                    HasSubstr("1.3"), HasSubstr("at most 1")));
+  EXPECT_THAT(error("D1,R0,NA,SMB,S,10000,2027-03,B,R1=0.3\n"),
+              AllOf(HasSubstr("deals.csv:2:"), HasSubstr("R1=0.3"), HasSubstr("SEAT:SHARE")));
+  EXPECT_THAT(error("D1,R0,NA,SMB,S,10000,2027-03,B,R7:0.3\n"),
+              AllOf(HasSubstr("deals.csv:2:"), HasSubstr("R7")));
+  EXPECT_THAT(error("D1,R0,NA,SMB,S,10000,2027-03,Z,\n"),
+              AllOf(HasSubstr("deals.csv:2:"), HasSubstr("product"), HasSubstr("\"Z\"")));
 }
 
 }  // namespace
