@@ -295,6 +295,7 @@ std::vector<double> component_quotas(const CompSpec& spec, const std::vector<dou
   const std::size_t n = quota.size();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> out(n * kMaxComponents, nan);
+  if (spec.empty()) return out;  // no plans (--no-comp): no seat is paid
   const std::vector<std::uint64_t> sets = spec.product_sets();
   const double trials = static_cast<double>(std::max<std::uint64_t>(1, totals.trials));
   for (std::size_t s = 0; s < n; ++s) {

@@ -475,7 +475,9 @@ TEST_F(PlanCli, ComponentPayoutsAreWrittenPerComponentAndSeat) {
   for (const auto& row : seats) per_seat += std::stod(row.at("expected_payout"));
   EXPECT_NEAR(per_seat, expected, 0.01 * seats.size());
   for (const auto& row : seats) {
-    if (row.at("measure") == "retention") EXPECT_EQ(row.at("component_quota"), "0.90");
+    if (row.at("measure") == "retention") {
+      EXPECT_EQ(row.at("component_quota"), "0.90");
+    }
   }
 }
 
