@@ -183,9 +183,10 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                                  : 0.0;
         }
         // A gated component earns nothing while its gate's attainment is below the threshold
-        // (NaN: the gate has no quota or nothing was due, so it is not reached).
-        if (k.gate >= 0 && !(attainment(terms[k.gate], run[k.gate], share) >= k.gate_attainment))
-          earned = 0;
+        // (NaN: the gate has no quota or nothing was due, so it is not reached). Attainment at
+        // the threshold passes though the profile's sum may round a little above 1.
+        const double gate_at = k.gate_attainment * (1 - 1e-12);
+        if (k.gate >= 0 && !(attainment(terms[k.gate], run[k.gate], share) >= gate_at)) earned = 0;
         earned = std::min(earned, cap_amount[c]);
         const double paid = std::max(0.0, earned - run[c].paid);
         run[c].paid = std::max(run[c].paid, earned);

@@ -10,6 +10,8 @@
 #include <tuple>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "models/plan/compensation.hpp"
 #include "tests/scenario_builder.hpp"
 
@@ -153,7 +155,7 @@ Scenario seat_with_book(int contracts, double churn) {
       {"reps", {{{"id", "R1"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2025-01"}}}}};
   nlohmann::json list = nlohmann::json::array();
   for (int k = 0; k < contracts; ++k) {
-    list.push_back({{"id", "C" + std::to_string(k)},
+    list.push_back({{"id", fmt::format("C{}", k)},
                     {"owner", "R1"},
                     {"region", "NA"},
                     {"segment", "SMB"},
