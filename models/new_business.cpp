@@ -113,6 +113,12 @@ void record_seat_win(TrialState& state, int seat, int month, double amount_plan,
       ((spif[static_cast<std::size_t>(seat)] >> product) & 1U)) {
     state.out.seat_months.spif_deals[i] += share;
   }
+  const auto& sets = state.recording->product_sets;
+  if (product < 0 || product >= 64) return;
+  for (std::size_t k = 0; k < sets.size(); ++k) {
+    if ((sets[k] >> product) & 1U)
+      state.out.seat_months.product_bookings[i * sets.size() + k] += amount_plan;
+  }
 }
 
 void simulate_rep_new_business(TrialState& state) {

@@ -54,7 +54,8 @@ void TrialOutcome::reset(const CellLayout& cells, std::size_t seats, int fiscal_
   product_monthly.assign(cells.product_size(), 0.0);
 }
 
-void SeatMonths::reset(std::size_t seats, int months, bool with_bookings) {
+void SeatMonths::reset(std::size_t seats, int months, bool with_bookings, std::size_t product_sets,
+                       bool renewals) {
   const std::size_t n = seats * static_cast<std::size_t>(months);
   const std::size_t detail = with_bookings ? n : 0;
   bookings.assign(detail, 0.0);
@@ -62,6 +63,9 @@ void SeatMonths::reset(std::size_t seats, int months, bool with_bookings) {
   spif_deals.assign(detail, 0.0);
   clawback.assign(detail, 0.0);
   occupant.assign(n, -1);
+  renewal_due.assign(with_bookings && renewals ? n : 0, 0.0);
+  renewal_renewed.assign(with_bookings && renewals ? n : 0, 0.0);
+  product_bookings.assign(detail * product_sets, 0.0);
 }
 
 }  // namespace opsim

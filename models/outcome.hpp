@@ -96,8 +96,16 @@ struct SeatMonths {
   std::vector<double>
       clawback;               //!< plan-rate amount of deals booked in m that churned in the window
   std::vector<int> occupant;  //!< 0-based occupant of the seat, -1 = vacant
-  //! Zeroes the arrays; with `bookings` false only the occupants are kept.
-  void reset(std::size_t seats, int months, bool bookings);
+  //! Installed-base ARR of contracts the seat owns (Contract::owner) up for renewal in the month,
+  //! and the part renewed (before expansion), plan rates; for retention measures.
+  std::vector<double> renewal_due, renewal_renewed;
+  //! New bookings of deals whose product is in SeatMonthRecording::product_sets[k], plan rates;
+  //! index [(seat * months + month) * product_sets + k].
+  std::vector<double> product_bookings;
+  //! Zeroes the arrays; with `bookings` false only the occupants are kept. `product_sets`:
+  //! the number of product sets recorded, `renewals`: whether renewal results are recorded.
+  void reset(std::size_t seats, int months, bool bookings, std::size_t product_sets = 0,
+             bool renewals = false);
 };
 
 //! The kMetricCount values of one month x region x segment, indexed by Metric.

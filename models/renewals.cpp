@@ -37,6 +37,14 @@ void book_contract(TrialState& state, const ContractTerms& c) {
     TrialRng& rng = streams[renewal++];
     state.work.variates.uniforms += 1;
     const MetricRow booked = state.out.row(t, c.region, c.segment);
+    // The account manager's book: ARR up for renewal, and renewed, in month t.
+    double* renewed = nullptr;
+    if (c.account_manager >= 0 && state.recording != nullptr && state.recording->renewals &&
+        state.recording->bookings) {
+      const std::size_t i = static_cast<std::size_t>(c.account_manager) * months + t;
+      state.out.seat_months.renewal_due[i] += arr * plan;
+      renewed = &state.out.seat_months.renewal_renewed[i];
+    }
     if (rng.uniform() < churn) {
       if (c.seat >= 0 && state.recording != nullptr && state.recording->bookings) {
         const int window = state.recording->clawback_months[static_cast<std::size_t>(c.seat)];
@@ -56,6 +64,7 @@ void book_contract(TrialState& state, const ContractTerms& c) {
       expansion += cell.expansion_sd * standard_normal(rng);
     }
     expansion = std::max(expansion, -1.0);
+    if (renewed != nullptr) *renewed += arr * plan;
     booked[Metric::renewal_bookings] += arr * plan;
     booked[Metric::expansion_bookings] += arr * expansion * plan;
     booked[Metric::bookings_spot] += arr * (1 + expansion) * spot[t];
@@ -67,8 +76,9 @@ void book_contract(TrialState& state, const ContractTerms& c) {
 
 void simulate_installed_base(TrialState& state) {
   for (const Contract& contract : state.scenario.contracts) {
-    book_contract(state, {contract.key, contract.region, contract.segment, contract.currency,
-                          contract.arr, 0, contract.renewal_month, contract.term_months});
+    book_contract(
+        state, {contract.key, contract.region, contract.segment, contract.currency, contract.arr, 0,
+                contract.renewal_month, contract.term_months, -1, contract.owner});
   }
 }
 

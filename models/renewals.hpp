@@ -17,7 +17,8 @@ struct ContractTerms {
   int in_force_from = 0;  //!< first month counted in ARR
   int first_renewal = 0;  //!< relative month
   int term_months = 12;
-  int seat = -1;  //!< owning seat of a won deal (clawback detail), -1 = none
+  int seat = -1;             //!< owning seat of a won deal (clawback detail), -1 = none
+  int account_manager = -1;  //!< seat whose book holds the contract (retention), -1 = none
 };
 
 //! Books a contract's ARR and its renewals within the horizon.

@@ -177,6 +177,7 @@ struct Contract {
   int currency = 0;
   int renewal_month = 0;  //!< first renewal at or after the horizon start (relative)
   int term_months = 12;
+  int owner = -1;  //!< account manager's seat index (retention measures), -1 = none
 };
 
 struct Currency {

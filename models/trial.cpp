@@ -123,7 +123,8 @@ void TrialSimulator::simulate(std::uint64_t trial, const StreamFactory& streams,
       static_cast<std::size_t>(scenario_.region_count()) * tables_.segments * (tables_.months + 1),
       0.0);
   if (recording_ != nullptr)
-    out.seat_months.reset(scenario_.seats.size(), tables_.months, recording_->bookings);
+    out.seat_months.reset(scenario_.seats.size(), tables_.months, recording_->bookings,
+                          recording_->product_sets.size(), recording_->renewals);
   TrialState state{scenario_, tables_, streams, trial, work, out, recording_, deal_log};
   sample_market(state);
   sample_fx(state);

@@ -87,6 +87,11 @@ struct SeatMonthRecording {
   //! Per seat: bit k set = won deals of product k count in SeatMonths::spif_deals; empty = none.
   std::vector<std::uint64_t> spif_products;
   bool bookings = true;  //!< false: record only the occupants (no per-deal detail)
+  //! Product sets (bit k = product k, the first 64) whose bookings each seat-month records in
+  //! SeatMonths::product_bookings; empty = none.
+  std::vector<std::uint64_t> product_sets;
+  //! Record installed-base renewals of owned contracts (SeatMonths::renewal_due, _renewed).
+  bool renewals = false;
 };
 
 //! One opportunity or open-pipeline deal of a trial, recorded only when a deal log is attached

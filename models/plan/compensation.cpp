@@ -11,7 +11,7 @@
 
 namespace opsim::plan {
 
-double CompPlan::earnings_factor(double attainment) const {
+double tiered_earnings(const std::vector<Tier>& tiers, TierMode mode, double attainment) {
   const double a = std::max(attainment, 0.0);
   if (mode == TierMode::retroactive) {
     double rate = tiers.front().rate;
@@ -29,14 +29,96 @@ double CompPlan::earnings_factor(double attainment) const {
   return earned;
 }
 
+double CompPlan::earnings_factor(double attainment) const {
+  return tiered_earnings(tiers, mode, attainment);
+}
+
+namespace {
+
+//! A component as one seat's payout uses it (a plan without components is one of these).
+struct Terms {
+  const std::vector<Tier>* tiers = nullptr;
+  TierMode mode = TierMode::marginal;
+  double cap = 0;
+  Measurement measurement = Measurement::annual;
+  Measure measure = Measure::new_bookings;
+  double weight = 1.0;
+  double quota = 0;  //!< amount, count or (retention) target rate
+  int set = -1;      //!< product set of restricted new bookings
+  int gate = -1;
+  double gate_attainment = 0;
+};
+
+//! One component's year to date within an occupant's months.
+struct Running {
+  double value = 0;  //!< bookings, won deals or renewed ARR
+  double due = 0;    //!< retention: ARR up for renewal
+  double paid = 0;   //!< earned and paid so far (true-up)
+};
+
+std::size_t component_terms(const CompPlan& plan, double quota, const SeatYearView& view,
+                            std::array<Terms, kMaxComponents>& terms) {
+  if (plan.components.empty()) {
+    terms[0] = {
+        &plan.tiers, plan.mode, plan.cap, plan.measurement, Measure::new_bookings, 1.0, quota,
+        -1,          -1,        0.0};
+    return 1;
+  }
+  for (std::size_t c = 0; c < plan.components.size(); ++c) {
+    const Component& k = plan.components[c];
+    terms[c] = {&k.tiers,
+                k.mode,
+                k.cap,
+                k.measurement,
+                k.measure,
+                k.weight,
+                view.component_quota[c],
+                view.component_set[c],
+                k.gate,
+                k.gate_attainment};
+  }
+  return plan.components.size();
+}
+
+double month_value(const Terms& c, const SeatYearView& view, int t) {
+  switch (c.measure) {
+    case Measure::new_bookings:
+      return c.set < 0 ? view.bookings[t]
+                       : view.product_bookings[static_cast<std::size_t>(t) * view.product_sets +
+                                               static_cast<std::size_t>(c.set)];
+    case Measure::new_logos:
+      return view.deals[t];
+    case Measure::retention:
+      return view.renewal_renewed[t];
+  }
+  return 0;
+}
+
+//! Year-to-date attainment; NaN when the component has no quota or (retention) nothing was due.
+double attainment(const Terms& c, const Running& run, double share) {
+  if (c.measure == Measure::retention)
+    return run.due > 0 ? run.value / run.due / c.quota : std::numeric_limits<double>::quiet_NaN();
+  const double ytd_quota = c.quota * share;
+  return ytd_quota > 0 ? run.value / ytd_quota : std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace
+
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                    const Calendar& calendar, const SeatYearView& view) {
   Payout payout;
   const double variable = plan.variable();
-  // Commission per unit of bookings, per fiscal-year month: the occupant's rate; a vacant
-  // month keeps the full-year rate (for clawbacks of deals booked before).
+  std::array<Terms, kMaxComponents> terms;
+  const std::size_t n = component_terms(plan, quota, view, terms);
+  // Commission per unit of bookings, per fiscal-year month, of the components on all new
+  // bookings (clawbacks): the occupant's rate; a vacant month keeps the full-year rate.
+  double full_year_rate = 0;
+  for (std::size_t c = 0; c < n; ++c) {
+    if (terms[c].measure == Measure::new_bookings && terms[c].set < 0)
+      full_year_rate += terms[c].weight * variable / terms[c].quota;
+  }
   std::array<double, 12> month_rate;  // a fiscal year has at most 12 months in the horizon
-  month_rate.fill(variable / quota);
+  month_rate.fill(full_year_rate);
   int m = fy.first;
   while (m <= fy.last) {
     const int occupant = view.occupant[m];
@@ -54,27 +136,64 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
 
     double occupant_share = 0;
     for (int k = a; k <= b; ++k) occupant_share += view.profile[k - fy.first];
-    // On-target variable pay of this occupant, and the rate that pays it at 100% attainment
-    // of their share of the quota.
-    const double on_target = plan.proration == Proration::months ? variable * (b - a + 1) / 12.0
-                                                                 : variable * occupant_share;
-    const double rate = occupant_share > 0 ? on_target / (quota * occupant_share) : 0.0;
-    for (int k = a; k <= b; ++k) month_rate[k - fy.first] = rate;
-    const double cap_amount = plan.cap * on_target;
-    double booked = 0, share = 0, paid = 0, balance = 0;
+    // Per component: on-target variable pay of this occupant, the rate that pays it at 100%
+    // attainment of their share of the quota, and the cap.
+    std::array<double, kMaxComponents> on_target{}, rate{}, cap_amount{}, due_total{};
+    std::array<Running, kMaxComponents> run{};
+    double clawback_rate = 0;
+    for (std::size_t c = 0; c < n; ++c) {
+      const double v = terms[c].weight * variable;
+      on_target[c] =
+          plan.proration == Proration::months ? v * (b - a + 1) / 12.0 : v * occupant_share;
+      rate[c] = occupant_share > 0 && terms[c].quota > 0
+                    ? on_target[c] / (terms[c].quota * occupant_share)
+                    : 0.0;
+      cap_amount[c] = terms[c].cap * on_target[c];
+      if (terms[c].measure == Measure::new_bookings && terms[c].set < 0) clawback_rate += rate[c];
+      if (terms[c].measure == Measure::retention) {
+        for (int k = a; k <= b; ++k) due_total[c] += view.renewal_due[k];
+      }
+    }
+    for (int k = a; k <= b; ++k) month_rate[k - fy.first] = clawback_rate;
+    double share = 0, balance = 0;
     int last_measured = a - 1;
     for (int t = a; t <= b; ++t) {
-      booked += view.bookings[t];
       share += view.profile[t - fy.first];
-      const bool measure = t == b || (plan.measurement == Measurement::quarterly &&
-                                      calendar.is_fiscal_quarter_end(t));
-      if (!measure) continue;
-      const double ytd_quota = quota * share;
-      double earned =
-          ytd_quota > 0 ? rate * ytd_quota * plan.earnings_factor(booked / ytd_quota) : 0.0;
-      earned = std::min(earned, cap_amount);
-      const double commission = std::max(0.0, earned - paid);
-      paid = std::max(paid, earned);
+      for (std::size_t c = 0; c < n; ++c) {
+        run[c].value += month_value(terms[c], view, t);
+        if (terms[c].measure == Measure::retention) run[c].due += view.renewal_due[t];
+      }
+      double commission = 0;
+      bool settle = false;
+      for (std::size_t c = 0; c < n; ++c) {
+        const Terms& k = terms[c];
+        const bool measure = t == b || (k.measurement == Measurement::quarterly &&
+                                        calendar.is_fiscal_quarter_end(t));
+        if (!measure) continue;
+        settle = true;
+        double earned = 0;
+        if (k.measure == Measure::retention) {
+          if (run[c].due > 0)
+            earned = on_target[c] * (run[c].due / due_total[c]) *
+                     tiered_earnings(*k.tiers, k.mode, run[c].value / run[c].due / k.quota);
+        } else {
+          const double ytd_quota = k.quota * share;
+          earned = ytd_quota > 0 ? rate[c] * ytd_quota *
+                                       tiered_earnings(*k.tiers, k.mode, run[c].value / ytd_quota)
+                                 : 0.0;
+        }
+        // A gated component earns nothing while its gate's attainment is below the threshold
+        // (NaN: the gate has no quota or nothing was due, so it is not reached). Attainment at
+        // the threshold passes though the profile's sum may round a little above 1.
+        const double gate_at = k.gate_attainment * (1 - 1e-12);
+        if (k.gate >= 0 && !(attainment(terms[k.gate], run[k.gate], share) >= gate_at)) earned = 0;
+        earned = std::min(earned, cap_amount[c]);
+        const double paid = std::max(0.0, earned - run[c].paid);
+        run[c].paid = std::max(run[c].paid, earned);
+        payout.component[c] += paid;
+        commission += paid;
+      }
+      if (!settle) continue;
       double draw = 0;
       if (plan.draw != DrawKind::none) {
         for (int k = last_measured + 1; k <= t; ++k) {
@@ -113,22 +232,152 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
   return payout;
 }
 
+bool CompSpec::needs_measure_totals() const {
+  for (const CompPlan& plan : plans) {
+    for (const Component& c : plan.components) {
+      if (c.measure == Measure::new_logos && std::isnan(c.quota)) return true;
+      if (c.measure == Measure::new_bookings && c.products != 0 && std::isnan(c.quota_share))
+        return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::uint64_t> CompSpec::product_sets() const {
+  std::vector<std::uint64_t> sets;
+  for (const CompPlan& plan : plans) {
+    for (const Component& c : plan.components) {
+      if (c.measure == Measure::new_bookings && c.products != 0 &&
+          std::find(sets.begin(), sets.end(), c.products) == sets.end())
+        sets.push_back(c.products);
+    }
+  }
+  return sets;
+}
+
+void MeasureTotals::resize(std::size_t seat_count, std::size_t set_count) {
+  seats = seat_count;
+  sets = set_count;
+  deals.assign(seat_count, 0);
+  product_cents.assign(seat_count * set_count, 0);
+  trials = 0;
+}
+
+void MeasureTotals::add(const MeasureTotals& other) {
+  if (other.seats == 0) return;
+  if (seats == 0) resize(other.seats, other.sets);
+  for (std::size_t i = 0; i < deals.size(); ++i) deals[i] += other.deals[i];
+  for (std::size_t i = 0; i < product_cents.size(); ++i) product_cents[i] += other.product_cents[i];
+  trials += other.trials;
+}
+
+void count_measures(const TrialOutcome& outcome, const FiscalYear& fy, MeasureTotals& totals) {
+  const SeatMonths& detail = outcome.seat_months;
+  const auto months = static_cast<std::size_t>(outcome.layout.months);
+  for (std::size_t s = 0; s < totals.seats; ++s) {
+    double deals = 0;
+    for (int m = fy.first; m <= fy.last; ++m) deals += detail.deals[s * months + m];
+    totals.deals[s] += static_cast<std::uint64_t>(std::llround(deals));
+    for (std::size_t k = 0; k < totals.sets; ++k) {
+      double amount = 0;
+      for (int m = fy.first; m <= fy.last; ++m)
+        amount += detail.product_bookings[(s * months + m) * totals.sets + k];
+      totals.product_cents[s * totals.sets + k] +=
+          static_cast<std::uint64_t>(std::llround(amount * 100));
+    }
+  }
+  ++totals.trials;
+}
+
+std::vector<double> component_quotas(const CompSpec& spec, const std::vector<double>& quota,
+                                     const std::vector<double>& expected_bookings,
+                                     const std::vector<double>& in_year,
+                                     const MeasureTotals& totals) {
+  const std::size_t n = quota.size();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> out(n * kMaxComponents, nan);
+  if (spec.empty()) return out;  // no plans (--no-comp): no seat is paid
+  const std::vector<std::uint64_t> sets = spec.product_sets();
+  const double trials = static_cast<double>(std::max<std::uint64_t>(1, totals.trials));
+  for (std::size_t s = 0; s < n; ++s) {
+    const int p = spec.seat_plan[s];
+    if (p < 0 || std::isnan(quota[s])) continue;
+    const CompPlan& plan = spec.plans[static_cast<std::size_t>(p)];
+    // Expected amounts per unit of expected bookings: a derived quota keeps the seat's ratio
+    // of quota to expected bookings.
+    const double per_booking = expected_bookings[s] > 0 ? quota[s] / expected_bookings[s] : nan;
+    for (std::size_t c = 0; c < plan.components.size(); ++c) {
+      const Component& k = plan.components[c];
+      double& q = out[s * kMaxComponents + c];
+      switch (k.measure) {
+        case Measure::new_bookings:
+          if (k.products == 0) {
+            q = quota[s];
+          } else if (!std::isnan(k.quota_share)) {
+            q = quota[s] * k.quota_share;
+          } else {
+            const auto set = static_cast<std::size_t>(
+                std::find(sets.begin(), sets.end(), k.products) - sets.begin());
+            const double cents = static_cast<double>(totals.product_cents[s * totals.sets + set]);
+            q = per_booking * cents / 100.0 / trials;
+          }
+          break;
+        case Measure::new_logos:
+          q = !std::isnan(k.quota) ? k.quota * (in_year.empty() ? 1.0 : in_year[s])
+                                   : per_booking * static_cast<double>(totals.deals[s]) / trials;
+          break;
+        case Measure::retention:
+          q = k.target;
+          break;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace opsim::plan
 
 namespace opsim::plan {
 
 CompEvaluator::CompEvaluator(const Scenario& scenario, const CompSpec& spec, const FiscalYear& fy,
                              const std::vector<double>& quota, const std::vector<double>& profiles,
-                             std::uint64_t trials, std::uint64_t first_trial)
+                             std::uint64_t trials, std::uint64_t first_trial,
+                             std::vector<double> component_quota)
     : scenario_(scenario),
       spec_(spec),
       fy_(fy),
       quota_(quota),
       profiles_(profiles),
       first_trial_(first_trial),
+      component_quota_(std::move(component_quota)),
+      sets_(spec.product_sets()),
+      slot_(scenario.seats.size(), -1),
       payouts_{std::vector<double>(trials * scenario.seats.size(), 0.0),
                std::vector<double>(trials * scenario.seats.size(), 0.0),
-               std::vector<double>(trials * 5, 0.0)} {}
+               std::vector<double>(trials * 5, 0.0),
+               {}} {
+  for (const CompPlan& plan : spec.plans) {
+    std::array<int, kMaxComponents> set;
+    set.fill(-1);
+    for (std::size_t c = 0; c < plan.components.size(); ++c) {
+      const Component& k = plan.components[c];
+      if (k.measure == Measure::new_bookings && k.products != 0)
+        set[c] =
+            static_cast<int>(std::find(sets_.begin(), sets_.end(), k.products) - sets_.begin());
+    }
+    component_set_.push_back(set);
+  }
+  for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
+    const int p = spec.seat_plan[s];
+    if (p < 0 || std::isnan(quota[s]) || spec.plans[static_cast<std::size_t>(p)].components.empty())
+      continue;
+    if (component_quota_.size() != scenario.seats.size() * kMaxComponents)
+      throw_internal("CompEvaluator: component quotas missing for a plan with components");
+    slot_[s] = static_cast<std::int64_t>(slots_);
+    slots_ += spec.plans[static_cast<std::size_t>(p)].components.size();
+  }
+  payouts_.component.assign(trials * slots_, 0.0);
+}
 
 SeatMonthRecording CompEvaluator::recording() const {
   SeatMonthRecording r;
@@ -139,7 +388,9 @@ SeatMonthRecording CompEvaluator::recording() const {
     const CompPlan& plan = spec_.plans[spec_.seat_plan[s]];
     r.clawback_months[s] = plan.clawback_months;
     for (int product : plan.spif_products) r.spif_products[s] |= std::uint64_t{1} << product;
+    for (const Component& c : plan.components) r.renewals |= c.measure == Measure::retention;
   }
+  r.product_sets = sets_;
   return r;
 }
 
@@ -165,7 +416,22 @@ void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
     view.seat_start = seat.start;
     view.spif = std::find(plan.spif_segments.begin(), plan.spif_segments.end(), seat.segment) !=
                 plan.spif_segments.end();
+    if (slot_[s] >= 0) {
+      view.component_quota = &component_quota_[s * kMaxComponents];
+      view.component_set = component_set_[static_cast<std::size_t>(p)].data();
+      view.product_sets = sets_.size();
+      if (!sets_.empty()) view.product_bookings = &detail.product_bookings[row * sets_.size()];
+      if (!detail.renewal_due.empty()) {
+        view.renewal_due = &detail.renewal_due[row];
+        view.renewal_renewed = &detail.renewal_renewed[row];
+      }
+    }
     const Payout pay = seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
+    if (slot_[s] >= 0) {
+      double* slots =
+          &payouts_.component[row_of_trial * slots_ + static_cast<std::size_t>(slot_[s])];
+      for (std::size_t c = 0; c < plan.components.size(); ++c) slots[c] = pay.component[c];
+    }
     payouts_.seat_variable[row_of_trial * n + s] = pay.variable();
     payouts_.seat_cost[row_of_trial * n + s] = pay.cost();
     parts[0] += pay.commission;
@@ -240,6 +506,85 @@ void CompEvaluator::distributions(CompResult& r, const std::vector<double>& seat
   });
 }
 
+void CompEvaluator::component_distributions(CompResult& r) const {
+  const std::size_t n = scenario_.seats.size();
+  const std::uint64_t trials = r.trials;
+  if (slots_ == 0) return;
+  const double dt = static_cast<double>(trials);
+  auto spread_of = [](std::vector<double>& v) {
+    std::sort(v.begin(), v.end());
+    return Spread{quantile_sorted(v, 0.1), quantile_sorted(v, 0.5), quantile_sorted(v, 0.9)};
+  };
+  // Rows per plan x component, in plan order; seat rows in seat order.
+  std::vector<std::size_t> first_row;
+  for (const CompPlan& plan : spec_.plans) {
+    first_row.push_back(r.components.size());
+    for (const Component& c : plan.components)
+      r.components.push_back({plan.id, c.id, c.measure, c.weight, 0, 0, 0, {}, 0});
+  }
+  std::vector<std::uint64_t> paid_trials(r.components.size(), 0);
+  for (std::size_t s = 0; s < n; ++s) {
+    if (slot_[s] < 0) continue;
+    const auto p = static_cast<std::size_t>(spec_.seat_plan[s]);
+    const CompPlan& plan = spec_.plans[p];
+    const Seat& seat = scenario_.seats[s];
+    const int months = std::max(0, fy_.last + 1 - std::max(fy_.first, seat.start));
+    for (std::size_t c = 0; c < plan.components.size(); ++c) {
+      ComponentResult& row = r.components[first_row[p] + c];
+      row.seats += 1;
+      row.on_target += plan.components[c].weight * plan.variable() * months / 12.0;
+      r.seat_components.push_back({static_cast<int>(s),
+                                   static_cast<int>(first_row[p] + c),
+                                   component_quota_[s * kMaxComponents + c],
+                                   0,
+                                   {}});
+    }
+  }
+  // Per seat x component: mean and spread of the payout (columns of the per-trial slots).
+  std::vector<std::size_t> slot_of(r.seat_components.size());
+  {
+    std::size_t k = 0;
+    for (std::size_t s = 0; s < n; ++s) {
+      if (slot_[s] < 0) continue;
+      const std::size_t count =
+          spec_.plans[static_cast<std::size_t>(spec_.seat_plan[s])].components.size();
+      for (std::size_t c = 0; c < count; ++c) slot_of[k++] = static_cast<std::size_t>(slot_[s]) + c;
+    }
+  }
+  std::vector<std::uint64_t> paid(r.seat_components.size(), 0);
+  tbb::parallel_for(std::size_t{0}, r.seat_components.size(), [&](std::size_t i) {
+    std::vector<double> column(trials);
+    double sum = 0;
+    for (std::uint64_t t = 0; t < trials; ++t) {
+      column[t] = payouts_.component[t * slots_ + slot_of[i]];
+      sum += column[t];
+      paid[i] += column[t] > 0;
+    }
+    r.seat_components[i].expected = sum / dt;
+    r.seat_components[i].payout = spread_of(column);
+  });
+  // Per plan x component: the per-trial sum over its seats (seat order: deterministic).
+  const std::size_t rows = r.components.size();
+  std::vector<double> totals(rows * trials, 0.0);
+  tbb::parallel_for(std::uint64_t{0}, trials, [&](std::uint64_t t) {
+    for (std::size_t i = 0; i < r.seat_components.size(); ++i) {
+      const auto row = static_cast<std::size_t>(r.seat_components[i].component);
+      totals[row * trials + t] += payouts_.component[t * slots_ + slot_of[i]];
+    }
+  });
+  for (std::size_t i = 0; i < r.seat_components.size(); ++i)
+    paid_trials[static_cast<std::size_t>(r.seat_components[i].component)] += paid[i];
+  for (std::size_t row = 0; row < rows; ++row) {
+    ComponentResult& c = r.components[row];
+    std::vector<double> v(totals.begin() + row * trials, totals.begin() + (row + 1) * trials);
+    double sum = 0;
+    for (double x : v) sum += x;
+    c.expected = sum / dt;
+    c.total = spread_of(v);
+    c.probability_paid = c.seats > 0 ? static_cast<double>(paid_trials[row]) / (dt * c.seats) : 0.0;
+  }
+}
+
 CompResult CompEvaluator::finish(const std::vector<double>& company_bookings,
                                  const std::vector<double>& seat_bookings) const {
   CompResult r;
@@ -275,6 +620,7 @@ CompResult CompEvaluator::finish(const std::vector<double>& company_bookings,
     over += !std::isnan(spec_.budget) && cost > spec_.budget;
   }
   distributions(r, seat_bookings);
+  component_distributions(r);
   r.probability_over_budget = static_cast<double>(over) / dt;
   r.probability_over_budget_se =
       std::sqrt(r.probability_over_budget * (1 - r.probability_over_budget) / dt);

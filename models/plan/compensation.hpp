@@ -2,6 +2,7 @@
 // they make against their quota. Amounts in the reporting currency at plan FX rates.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -29,6 +30,44 @@ enum class Proration {
   quota_share,  //!< V x the occupant's share of the seat's annual quota
 };
 
+//! What a component of a plan measures.
+enum class Measure {
+  new_bookings,  //!< new bookings, optionally of listed products only (today's measure)
+  new_logos,     //!< count of won new-business deals (rep-generated and owned pipeline deals)
+  retention,     //!< renewed ARR / ARR up for renewal in the seat's book (owned contracts)
+};
+
+//! A plan has at most this many components.
+inline constexpr std::size_t kMaxComponents = 8;
+
+//! Earnings per unit of on-target variable at attainment a under `tiers`, before any cap.
+double tiered_earnings(const std::vector<Tier>& tiers, TierMode mode, double attainment);
+
+//! One weighted part of a plan's variable pay, with its own measure, quota, tiers, cap and
+//! payout timing. Its on-target variable is weight x the plan's (pro-rated as the plan says).
+struct Component {
+  std::string id;
+  Measure measure = Measure::new_bookings;
+  double weight = 1.0;  //!< share of the plan's variable pay; a plan's weights sum to 1
+  std::vector<Tier> tiers{{0.0, 1.0}};
+  TierMode mode = TierMode::marginal;
+  double cap = std::numeric_limits<double>::infinity();  //!< x the component's on-target pay
+  Measurement measurement = Measurement::annual;
+  std::uint64_t products = 0;  //!< new_bookings of these products only (bit k); 0 = all
+  //! new_bookings of products: the quota as a share of the seat's quota; NaN = the seat's
+  //! expected share of its bookings in those products.
+  double quota_share = std::numeric_limits<double>::quiet_NaN();
+  //! new_logos: won deals a year for a full-year ramped seat (x the seat's in-year factor);
+  //! NaN = the seat's quota x its expected won deals / its expected bookings.
+  double quota = std::numeric_limits<double>::quiet_NaN();
+  double target = 0.9;  //!< retention: the rate paying on target (attainment = rate / target)
+  int gate = -1;        //!< component of the plan whose attainment gates this one; -1 = none
+  double gate_attainment = 0.0;  //!< pays only while the gate's attainment is at least this
+  double earnings_factor(double attainment) const {
+    return tiered_earnings(tiers, mode, attainment);
+  }
+};
+
 struct CompPlan {
   std::string id;
   //! Which seats the plan covers is in CompSpec::seat_plan: seats whose role it names, then
@@ -48,6 +87,9 @@ struct CompPlan {
   int clawback_months =
       -1;  //!< commission on deals churning within this many months is clawed back
   Proration proration = Proration::months;
+  //! Weighted components; empty = one new-bookings component of weight 1 with the plan's
+  //! tiers, mode, cap and measurement (a plan as before components).
+  std::vector<Component> components;
 
   double variable() const { return ote * variable_share; }
   double base() const { return ote * (1 - variable_share); }
@@ -61,7 +103,38 @@ struct CompSpec {
   std::vector<int> seat_plan;  //!< per seat, index into plans, -1 = no plan
   double budget = std::numeric_limits<double>::quiet_NaN();  //!< total cost of sales; NaN = none
   bool empty() const { return plans.empty(); }
+  //! Whether some plan has a component whose quota derives from the forecast (a new-logos
+  //! quota not stated, a product share not stated).
+  bool needs_measure_totals() const;
+  //! Distinct product sets of the new-bookings components restricted to products.
+  std::vector<std::uint64_t> product_sets() const;
 };
+
+//! Per-seat sums over the forecast's trials that derived component quotas need: won deals and
+//! bookings of each product set in the fiscal year. Integers (bookings in whole cents), so any
+//! thread or rank order sums the same.
+struct MeasureTotals {
+  std::size_t seats = 0, sets = 0;
+  std::vector<std::uint64_t> deals;          //!< per seat
+  std::vector<std::uint64_t> product_cents;  //!< [seat * sets + k]
+  std::uint64_t trials = 0;
+  void resize(std::size_t seat_count, std::size_t set_count);
+  void add(const MeasureTotals& other);
+};
+
+//! Adds one trial's fiscal-year won deals and product-set bookings per seat (recorded with
+//! SeatMonthRecording::product_sets = spec.product_sets()).
+void count_measures(const TrialOutcome& outcome, const FiscalYear& fy, MeasureTotals& totals);
+
+//! Per seat and component of its plan ([seat * kMaxComponents + c]) the component's quota:
+//! new_bookings: q_i (all products), q_i x quota_share, or q_i x E[B_i^P] / E[B_i];
+//! new_logos: quota x in_year_i, or q_i x E[N_i] / E[B_i]; retention: the target rate. NaN
+//! where the seat has no quota (it is not paid) or the plan has no such component.
+//! `expected_bookings`: E[B_i]; `in_year`: in_year_factors() of the year.
+std::vector<double> component_quotas(const CompSpec& spec, const std::vector<double>& quota,
+                                     const std::vector<double>& expected_bookings,
+                                     const std::vector<double>& in_year,
+                                     const MeasureTotals& totals);
 
 //! One seat's fiscal year as recorded by the engine; arrays indexed by horizon month.
 struct SeatYearView {
@@ -73,6 +146,13 @@ struct SeatYearView {
   const double* profile = nullptr;  //!< quota share per fiscal-year month (index m - fy.first)
   int seat_start = 0;               //!< start of occupant 0 (relative; may precede the horizon)
   bool spif = false;                //!< the seat's segment earns the plan's SPIF
+  // Components (plans with `components` only):
+  const double* component_quota = nullptr;   //!< per component, component_quotas()
+  const int* component_set = nullptr;        //!< per component: its product set k, -1 = none
+  const double* product_bookings = nullptr;  //!< [month * product_sets + k]
+  std::size_t product_sets = 0;
+  const double* renewal_due = nullptr;  //!< ARR up for renewal in the seat's book, per month
+  const double* renewal_renewed = nullptr;
 };
 
 struct Payout {
@@ -81,6 +161,8 @@ struct Payout {
   double spif = 0;
   double clawback = 0;  //!< commission recovered on churned deals (>= 0, subtracted)
   double base = 0;      //!< base pay for the months occupied
+  //! Per component: the commission it earned (before draws recover against commission).
+  std::array<double, kMaxComponents> component{};
   double variable() const { return commission + draw + spif - clawback; }
   double cost() const { return variable() + base; }
 };
@@ -91,7 +173,8 @@ struct Payout {
 //! quota share under Proration::quota_share), as base pay; commission is measured at fiscal-quarter
 //! ends (quarterly) or only at b (annual), each time on year-to-date attainment, paying the
 //! increase over what was paid (true-up; never negative); draws are paid for months of tenure below
-//! draw_months.
+//! draw_months. With components, each is measured so with its own quota, tiers, cap, timing and
+//! gate, and draws settle against their summed commission (scenarios/plan.md).
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                    const Calendar& calendar, const SeatYearView& view);
 
@@ -113,6 +196,27 @@ struct CompGroup {
   double expected_bookings = 0;  //!< sum of the seats' E[bookings]; cost share = cost / this
 };
 
+//! One component of one plan over the seats it pays.
+struct ComponentResult {
+  std::string plan, component;
+  Measure measure = Measure::new_bookings;
+  double weight = 1.0;
+  int seats = 0;
+  double on_target = 0;         //!< sum over seats of weight x V x months in seat / 12
+  double expected = 0;          //!< E[payout summed over the seats]
+  Spread total;                 //!< of the per-trial sum over the seats
+  double probability_paid = 0;  //!< share of seat-trials with a payout > 0
+};
+
+//! One seat's component: its quota (amount, count or rate) and payout distribution.
+struct SeatComponentResult {
+  int seat = 0;
+  int component = 0;  //!< index into CompResult::components
+  double quota = 0;
+  double expected = 0;
+  Spread payout;
+};
+
 //! Cost of the compensation plans over the trials of a run.
 struct CompResult {
   std::uint64_t trials = 0;
@@ -129,22 +233,31 @@ struct CompResult {
   std::vector<double> cost_share;  //!< per trial: cost / company new bookings of the year
   double budget = std::numeric_limits<double>::quiet_NaN();
   double probability_over_budget = 0, probability_over_budget_se = 0;
+  //! Plans with components: per plan x component, and per seat x component (seat order).
+  std::vector<ComponentResult> components;
+  std::vector<SeatComponentResult> seat_components;
 };
 
 //! Per-trial payouts, in trial order.
 struct TrialPayouts {
   std::vector<double> seat_variable, seat_cost;  //!< [trial][seat]
   std::vector<double> parts;  //!< [trial][commission, draw, spif, clawback, base], seats summed
+  //! [trial][slot]: the commission of each component of each seat whose plan has components
+  //! (CompEvaluator's slot layout).
+  std::vector<double> component;
 };
 
 //! Computes each seat's payout per trial from the recorded seat-month detail; `observe` may run
-//! concurrently for different trials. Memory: 16 x trials x seats + 48 x trials bytes.
+//! concurrently for different trials. Memory: 16 x trials x seats + 48 x trials bytes, plus
+//! 8 x trials per component of every seat whose plan has components.
 class CompEvaluator {
  public:
   //! For trials [first_trial, first_trial + trials).
+  //! `component_quota`: component_quotas() (needed when a plan has components).
   CompEvaluator(const Scenario& scenario, const CompSpec& spec, const FiscalYear& fy,
                 const std::vector<double>& quota, const std::vector<double>& profiles,
-                std::uint64_t trials, std::uint64_t first_trial = 0);
+                std::uint64_t trials, std::uint64_t first_trial = 0,
+                std::vector<double> component_quota = {});
   //! What the run must record per seat: clawback windows and SPIF products.
   SeatMonthRecording recording() const;
   void observe(std::uint64_t trial, const TrialOutcome& outcome);
@@ -159,6 +272,8 @@ class CompEvaluator {
  private:
   //! Per-seat and per role x region spreads and the cost table.
   void distributions(CompResult& r, const std::vector<double>& seat_bookings) const;
+  //! Per component and per seat x component payouts.
+  void component_distributions(CompResult& r) const;
 
   const Scenario& scenario_;
   const CompSpec& spec_;
@@ -166,6 +281,13 @@ class CompEvaluator {
   const std::vector<double>& quota_;
   const std::vector<double>& profiles_;
   std::uint64_t first_trial_;
+  std::vector<double> component_quota_;
+  std::vector<std::uint64_t> sets_;  //!< product_sets() of the spec
+  //! Per seat: its first component slot, -1 when its plan has no components; slots in all.
+  std::vector<std::int64_t> slot_;
+  std::size_t slots_ = 0;
+  //! Per plan and component: its product set index, -1 = none.
+  std::vector<std::array<int, kMaxComponents>> component_set_;
   TrialPayouts payouts_;
 };
 

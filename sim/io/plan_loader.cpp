@@ -160,6 +160,153 @@ QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenari
   return settings;
 }
 
+namespace {
+
+//! Tiers, tier mode, cap and measurement of a plan or component (members of `item`).
+template <class Terms>
+void parse_pay_terms(const JsonNode& item, Terms& p) {
+  if (auto tiers = item.get("tiers")) {
+    p.tiers.clear();
+    if (tiers->size() == 0) tiers->fail("needs at least one tier");
+    for (const auto& t : tiers->items()) {
+      t.allow_only({"from", "rate"});
+      plan::Tier tier{t.at("from").number_in(0.0, 100.0, "an attainment (fraction of quota)"),
+                      t.at("rate").number_in(0.0, 100.0, "a rate multiple")};
+      if (p.tiers.empty() && tier.from != 0)
+        t.at("from").fail("{} must be 0 (the first tier starts at 0% of quota)", tier.from);
+      if (!p.tiers.empty() && tier.from <= p.tiers.back().from) {
+        t.at("from").fail(
+            "{} does not increase on the previous tier's {} (tiers must not overlap: strictly "
+            "increasing from)",
+            tier.from, p.tiers.back().from);
+      }
+      p.tiers.push_back(tier);
+    }
+  }
+  if (auto mode = item.get("tier_mode")) {
+    p.mode = choose<plan::TierMode>(
+        *mode, "a tier mode",
+        {{"marginal", plan::TierMode::marginal}, {"retroactive", plan::TierMode::retroactive}});
+  }
+  if (auto cap = item.get("cap")) {
+    p.cap = cap->positive();
+    const double on_target = std::max(1.0, p.earnings_factor(1.0));
+    if (p.cap < on_target) {
+      cap->fail(
+          "{} caps variable pay below on-target pay (cap is a multiple of the on-target "
+          "variable; allowed >= {})",
+          p.cap, on_target);
+    }
+  }
+  if (auto m = item.get("measurement")) {
+    p.measurement = choose<plan::Measurement>(
+        *m, "a measurement",
+        {{"quarterly", plan::Measurement::quarterly}, {"annual", plan::Measurement::annual}});
+  }
+}
+
+//! /plan/compensation/plans/i/components: the plan's tiers, mode, cap and measurement are
+//! each component's defaults.
+std::vector<plan::Component> parse_components(const JsonNode& list, const plan::CompPlan& p,
+                                              const Scenario& scenario) {
+  if (list.size() == 0) list.fail("is empty (give at least one component, or leave the key out)");
+  if (list.size() > plan::kMaxComponents)
+    list.fail("has {} components (at most {})", list.size(), plan::kMaxComponents);
+  std::vector<plan::Component> out;
+  std::vector<std::string> ids;
+  for (const auto& item : list.items()) {
+    item.allow_only({"id", "measure", "weight", "tiers", "tier_mode", "cap", "measurement",
+                     "products", "quota_share", "quota", "target", "gate"});
+    plan::Component c;
+    c.id = item.at("id").id();
+    if (std::find(ids.begin(), ids.end(), c.id) != ids.end())
+      item.at("id").fail("\"{}\" is used twice (component ids are unique within a plan)", c.id);
+    ids.push_back(c.id);
+    c.measure = choose<plan::Measure>(item.at("measure"), "a measure",
+                                      {{"new_bookings", plan::Measure::new_bookings},
+                                       {"new_logos", plan::Measure::new_logos},
+                                       {"retention", plan::Measure::retention}});
+    c.weight = item.at("weight").number_in(0.0, 1.0, "a weight (share of variable pay)");
+    if (!(c.weight > 0)) item.at("weight").fail("0 pays nothing (allowed: above 0, up to 1)");
+    c.tiers = p.tiers;
+    c.mode = p.mode;
+    c.cap = p.cap;
+    c.measurement = p.measurement;
+    parse_pay_terms(item, c);
+    if (c.cap < std::max(1.0, c.earnings_factor(1.0))) {
+      item.fail(
+          "the cap {} (the plan's) is below this component's on-target pay {} (give the component "
+          "its own cap)",
+          c.cap, std::max(1.0, c.earnings_factor(1.0)));
+    }
+    const auto only_for = [&](std::string_view key, plan::Measure measure, std::string_view name) {
+      if (item.has(key) && c.measure != measure)
+        item.at(key).fail("applies to measure {} only (this component measures {})", name,
+                          item.at("measure").string());
+    };
+    only_for("products", plan::Measure::new_bookings, "new_bookings");
+    only_for("quota_share", plan::Measure::new_bookings, "new_bookings");
+    only_for("quota", plan::Measure::new_logos, "new_logos");
+    only_for("target", plan::Measure::retention, "retention");
+    if (auto products = item.get("products")) {
+      std::vector<std::string> product_ids;
+      for (const auto& product : scenario.products) product_ids.push_back(product.id);
+      if (products->size() == 0) products->fail("is empty (name products, or leave the key out)");
+      for (const auto& name : products->items()) {
+        if (product_ids.empty())
+          name.fail("\"{}\" is not a product: the scenario has no products", name.string());
+        const int k = find_index(name, product_ids, "product");
+        if (k >= 64)
+          name.fail("product \"{}\" is number {} (components cover the first 64 products)",
+                    product_ids[k], k + 1);
+        c.products |= std::uint64_t{1} << k;
+      }
+    }
+    if (auto share = item.get("quota_share")) {
+      if (c.products == 0)
+        share->fail("needs products (the share of the seat's quota in those products)");
+      c.quota_share = share->number_in(0.0, 1.0, "a share of the seat's quota");
+      if (!(c.quota_share > 0)) share->fail("0 is not allowed (above 0, up to 1)");
+    }
+    if (auto quota = item.get("quota")) c.quota = quota->positive();
+    if (c.measure == plan::Measure::retention) {
+      c.target = item.at("target").number_in(0.0, 1.0, "a retention rate");
+      if (!(c.target > 0)) item.at("target").fail("0 is not allowed (above 0, up to 1)");
+      const bool owned = std::any_of(scenario.contracts.begin(), scenario.contracts.end(),
+                                     [](const Contract& k) { return k.owner >= 0; });
+      if (!owned) {
+        item.at("measure").fail(
+            "retention measures the seats' books, but no installed_base contract has an owner "
+            "(give contracts an \"owner\": a roster rep or hiring-plan seat id)");
+      }
+    }
+    out.push_back(c);
+  }
+  double total = 0;
+  for (const auto& c : out) total += c.weight;
+  if (std::abs(total - 1.0) > 1e-9) {
+    list.fail("weights sum to {:.6g} (the weights of a plan's components must sum to 1)", total);
+  }
+  // Gates name another component of the same plan.
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const JsonNode item = list.at(i);
+    auto gate = item.get("gate");
+    if (!gate) continue;
+    gate->allow_only({"component", "attainment"});
+    const JsonNode name = gate->at("component");
+    const int k = find_index(name, ids, "component");
+    if (static_cast<std::size_t>(k) == i)
+      name.fail("\"{}\" gates itself (name another component of the plan: {})", ids[k],
+                fmt::join(ids, ", "));
+    out[i].gate = k;
+    out[i].gate_attainment =
+        gate->at("attainment").number_in(0.0, 100.0, "an attainment (fraction of quota)");
+  }
+  return out;
+}
+
+}  // namespace
+
 plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& scenario) {
   plan::CompSpec spec;
   auto node = plan_section(document, scenario, "compensation");
@@ -179,7 +326,8 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
   int default_plan = -1;
   for (const auto& item : list.items()) {
     item.allow_only({"id", "roles", "segments", "ote", "variable_share", "tiers", "tier_mode",
-                     "cap", "measurement", "draw", "spif", "clawback_months", "proration"});
+                     "cap", "measurement", "draw", "spif", "clawback_months", "proration",
+                     "components"});
     plan::CompPlan p;
     const int index = static_cast<int>(spec.plans.size());
     p.id = item.at("id").string();
@@ -212,44 +360,7 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
     if (!(p.variable_share > 0))
       item.at("variable_share")
           .fail("0 leaves nothing to pay on quota (allowed: above 0, up to 1)");
-    if (auto tiers = item.get("tiers")) {
-      p.tiers.clear();
-      if (tiers->size() == 0) tiers->fail("needs at least one tier");
-      for (const auto& t : tiers->items()) {
-        t.allow_only({"from", "rate"});
-        plan::Tier tier{t.at("from").number_in(0.0, 100.0, "an attainment (fraction of quota)"),
-                        t.at("rate").number_in(0.0, 100.0, "a rate multiple")};
-        if (p.tiers.empty() && tier.from != 0)
-          t.at("from").fail("{} must be 0 (the first tier starts at 0% of quota)", tier.from);
-        if (!p.tiers.empty() && tier.from <= p.tiers.back().from) {
-          t.at("from").fail(
-              "{} does not increase on the previous tier's {} (tiers must not overlap: strictly "
-              "increasing from)",
-              tier.from, p.tiers.back().from);
-        }
-        p.tiers.push_back(tier);
-      }
-    }
-    if (auto mode = item.get("tier_mode")) {
-      p.mode = choose<plan::TierMode>(
-          *mode, "a tier mode",
-          {{"marginal", plan::TierMode::marginal}, {"retroactive", plan::TierMode::retroactive}});
-    }
-    if (auto cap = item.get("cap")) {
-      p.cap = cap->positive();
-      const double on_target = std::max(1.0, p.earnings_factor(1.0));
-      if (p.cap < on_target) {
-        cap->fail(
-            "{} caps variable pay below on-target pay (cap is a multiple of the on-target "
-            "variable; allowed >= {})",
-            p.cap, on_target);
-      }
-    }
-    if (auto m = item.get("measurement")) {
-      p.measurement = choose<plan::Measurement>(
-          *m, "a measurement",
-          {{"quarterly", plan::Measurement::quarterly}, {"annual", plan::Measurement::annual}});
-    }
+    parse_pay_terms(item, p);
     if (auto draw = item.get("draw")) {
       draw->allow_only({"kind", "per_month", "months"});
       p.draw = choose<plan::DrawKind>(draw->at("kind"), "a draw kind",
@@ -286,6 +397,8 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
           *r, "a proration",
           {{"months", plan::Proration::months}, {"quota_share", plan::Proration::quota_share}});
     }
+    if (auto components = item.get("components"))
+      p.components = parse_components(*components, p, scenario);
     spec.plans.push_back(p);
   }
   spec.seat_plan.resize(scenario.seats.size());

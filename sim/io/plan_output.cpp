@@ -319,6 +319,57 @@ Table comp_group_table(const Scenario& scenario, const plan::CompResult& c) {
   return t;
 }
 
+std::string measure_name(plan::Measure measure) {
+  switch (measure) {
+    case plan::Measure::new_bookings:
+      return "new_bookings";
+    case plan::Measure::new_logos:
+      return "new_logos";
+    case plan::Measure::retention:
+      return "retention";
+  }
+  return "?";
+}
+
+//! Per plan x component: its payout summed over the seats it pays.
+Table comp_component_table(const plan::CompResult& c) {
+  Table t;
+  t.label_names = {"plan", "component", "measure"};
+  t.labels.resize(3);
+  t.names = {"weight",     "seats",      "on_target_pay", "expected_payout",
+             "payout_p10", "payout_p50", "payout_p90",    "p_paid"};
+  t.columns.resize(t.names.size());
+  for (const auto& k : c.components) {
+    t.labels[0].push_back(k.plan);
+    t.labels[1].push_back(k.component);
+    t.labels[2].push_back(measure_name(k.measure));
+    const std::vector<double> row{k.weight,    double(k.seats), k.on_target, k.expected,
+                                  k.total.p10, k.total.p50,     k.total.p90, k.probability_paid};
+    for (std::size_t i = 0; i < row.size(); ++i) t.columns[i].push_back(row[i]);
+  }
+  return t;
+}
+
+//! Per seat x component: the component's quota (amount, won deals or retention rate) and the
+//! distribution of its payout.
+Table seat_component_table(const Scenario& scenario, const plan::CompResult& c) {
+  Table t;
+  t.label_names = {"seat", "plan", "component", "measure"};
+  t.labels.resize(4);
+  t.names = {"component_quota", "expected_payout", "payout_p10", "payout_p50", "payout_p90"};
+  t.columns.resize(t.names.size());
+  for (const auto& k : c.seat_components) {
+    const plan::ComponentResult& row = c.components[static_cast<std::size_t>(k.component)];
+    t.labels[0].push_back(scenario.seats[static_cast<std::size_t>(k.seat)].id);
+    t.labels[1].push_back(row.plan);
+    t.labels[2].push_back(row.component);
+    t.labels[3].push_back(measure_name(row.measure));
+    const std::vector<double> values{k.quota, k.expected, k.payout.p10, k.payout.p50, k.payout.p90};
+    for (std::size_t i = 0; i < values.size(); ++i) t.columns[i].push_back(values[i]);
+  }
+  return t;
+}
+
 Table capacity_plan_table(const Scenario& scenario, const plan::CapacitySpec& spec,
                           const plan::CapacityResult& result) {
   Table t;
@@ -437,6 +488,11 @@ void write_quota_hdf5(const std::string& path, const Scenario& scenario, const Q
     if (comp) {
       write_table_hdf5(file, "/compensation", comp_table(*comp));
       write_table_hdf5(file, "/compensation/groups", comp_group_table(scenario, *comp));
+      if (!comp->components.empty()) {
+        write_table_hdf5(file, "/compensation/components", comp_component_table(*comp));
+        write_table_hdf5(file, "/compensation/seat_components",
+                         seat_component_table(scenario, *comp));
+      }
       H5::Group group = file.openGroup("/compensation");
       const hsize_t n = comp->total_cost.size();
       write_doubles(group, "trial_total_variable", {n}, comp->total_variable.data(), "trial",
@@ -456,7 +512,9 @@ const std::vector<std::string>& quota_csv_names() {
                                               "organisation.csv",
                                               "attainment_histogram.csv",
                                               "compensation.csv",
-                                              "compensation_groups.csv"};
+                                              "compensation_groups.csv",
+                                              "compensation_components.csv",
+                                              "compensation_seat_components.csv"};
   return names;
 }
 
@@ -477,6 +535,11 @@ void write_quota_csv(const std::string& directory, const Scenario& scenario,
   if (comp) {
     tables.emplace_back("compensation.csv", comp_table(*comp));
     tables.emplace_back("compensation_groups.csv", comp_group_table(scenario, *comp));
+    if (!comp->components.empty()) {
+      tables.emplace_back("compensation_components.csv", comp_component_table(*comp));
+      tables.emplace_back("compensation_seat_components.csv",
+                          seat_component_table(scenario, *comp));
+    }
   }
   write_csv_folder(directory, tables);
 }
@@ -568,6 +631,19 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
                          g.expected_bookings > 0
                              ? fmt::format("{:.3f}", g.expected_cost / g.expected_bookings)
                              : "-");
+    }
+    if (!comp->components.empty()) {
+      // Plans with components: each component's payout over the seats it pays.
+      out += fmt::format("{:<10} {:<12} {:<12} {:>6} {:>5} {:>11} {:>11} {:>11} {:>11}\n", "plan",
+                         "component", "measure", "weight", "seats", "on-target", "E[payout]", "P10",
+                         "P90");
+      for (const auto& k : comp->components) {
+        out +=
+            fmt::format("{:<10} {:<12} {:<12} {:>6.2f} {:>5} {:>11} {:>11} {:>11} {:>11}\n",
+                        k.plan.substr(0, 10), k.component.substr(0, 12), measure_name(k.measure),
+                        k.weight, k.seats, format_grouped(k.on_target), format_grouped(k.expected),
+                        format_grouped(k.total.p10), format_grouped(k.total.p90));
+      }
     }
   }
   return out;
@@ -684,6 +760,8 @@ std::vector<XlsxTable> quota_workbook(const Scenario& scenario, const QuotaRunIn
       fmt::format("Quotas by {} for FY{}, {} trials; amounts in {}.", info.method, info.fiscal_year,
                   info.trials, scenario.fx.currencies[scenario.fx.reporting].code);
   if (comp) tables.push_back(xlsx_table("Compensation", comp_table(*comp)));
+  if (comp && !comp->components.empty())
+    tables.push_back(xlsx_table("Components", comp_component_table(*comp)));
   return tables;
 }
 

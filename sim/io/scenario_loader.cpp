@@ -913,31 +913,64 @@ void parse_overlays(const JsonNode& root, Context& ctx) {
   });
 }
 
+//! Owners (seat ids) of a section's records (pipeline deals, installed-base contracts). An owner
+//! not in the roster or hiring plan (a rep who left) is an error, or with the section's
+//! `unknown_owner: "unowned"` a record without an owner, counted in a note.
+class Owners {
+ public:
+  Owners(const JsonNode& section, Context& ctx, std::string section_name, std::string records)
+      : ctx_(ctx), section_(std::move(section_name)), records_(std::move(records)) {
+    ctx.field([&] {
+      if (auto policy = section.get("unknown_owner")) {
+        const std::string value = policy->string();
+        if (value != "error" && value != "unowned")
+          policy->fail("\"{}\" is not allowed (\"error\" or \"unowned\")", value);
+        keep_unowned_ = value == "unowned";
+      }
+    });
+  }
+  //! The seat index of `id`, or -1; `fail_unknown` reports an unknown owner.
+  template <class Fail>
+  int seat(const std::string& id, Fail&& fail_unknown) {
+    const int seat = ctx_.seats.find(id);
+    if (seat >= 0) return seat;
+    if (ctx_.seat_lost(id)) return -1;  // its hire's error is reported
+    if (!keep_unowned_) fail_unknown();
+    ++unknown_[id];
+    return -1;
+  }
+  void note() const {
+    if (unknown_.empty()) return;
+    std::size_t count = 0;
+    std::vector<std::string> ids;
+    for (const auto& [owner, n] : unknown_) {
+      count += n;
+      ids.push_back(owner);
+    }
+    constexpr std::size_t kListed = 5;
+    ctx_.scenario.notes.push_back(fmt::format(
+        "{}: {} {} of {} owners not in the roster are unowned (unknown_owner: unowned): {}{}",
+        section_, count, records_, ids.size(),
+        fmt::join(ids.begin(), ids.begin() + std::min(ids.size(), kListed), ", "),
+        ids.size() > kListed ? ", ..." : ""));
+  }
+
+ private:
+  Context& ctx_;
+  std::string section_, records_;
+  bool keep_unowned_ = false;
+  std::map<std::string, std::size_t> unknown_;  // owner id -> records
+};
+
 void parse_pipeline(const JsonNode& root, Context& ctx) {
   auto node = root.get("pipeline");
   if (!node) return;
   node->allow_only(
       {"stages", "deals", "csv", "slip", "amount_factor", "quarter_end_effect", "unknown_owner"});
   auto& pipeline = ctx.scenario.pipeline;
-  // A deal owned by someone not in the roster (a rep who left) is an error, or with
-  // "unowned" a deal without an owner, counted in a note.
-  bool keep_unowned = false;
-  ctx.field([&] {
-    if (auto policy = node->get("unknown_owner")) {
-      const std::string value = policy->string();
-      if (value != "error" && value != "unowned")
-        policy->fail("\"{}\" is not allowed (\"error\" or \"unowned\")", value);
-      keep_unowned = value == "unowned";
-    }
-  });
-  std::map<std::string, std::size_t> unknown_owners;  // owner id -> deals
+  Owners owners(*node, ctx, "pipeline", "deals");
   auto owner_of = [&](const std::string& id, auto&& fail_unknown) {
-    const int seat = ctx.seats.find(id);
-    if (seat >= 0) return seat;
-    if (ctx.seat_lost(id)) return -1;  // its hire's error is reported
-    if (!keep_unowned) fail_unknown();
-    ++unknown_owners[id];
-    return -1;
+    return owners.seat(id, fail_unknown);
   };
   bool stage_lost = false;
   for (const auto& item : node->at("stages").items()) {
@@ -1126,27 +1159,19 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
       add_deal(std::move(deal), table.where(row));
     });
   }
-  if (!unknown_owners.empty()) {
-    std::size_t deals = 0;
-    std::vector<std::string> owners;
-    for (const auto& [owner, n] : unknown_owners) {
-      deals += n;
-      owners.push_back(owner);
-    }
-    constexpr std::size_t kListed = 5;
-    ctx.scenario.notes.push_back(fmt::format(
-        "pipeline: {} deals of {} owners not in the roster are unowned (unknown_owner: "
-        "unowned): {}{}",
-        deals, owners.size(),
-        fmt::join(owners.begin(), owners.begin() + std::min(owners.size(), kListed), ", "),
-        owners.size() > kListed ? ", ..." : ""));
-  }
+  owners.note();
 }
 
-void parse_installed_base(const JsonNode& root, Context& ctx) {
+//! `seats_complete`: every seat was read, so contract owners can be resolved (otherwise the
+//! seats' errors are reported and owners are left out).
+void parse_installed_base(const JsonNode& root, Context& ctx, bool seats_complete) {
   auto node = root.get("installed_base");
   if (!node) return;
-  node->allow_only({"contracts", "csv"});
+  node->allow_only({"contracts", "csv", "unknown_owner"});
+  Owners owners(*node, ctx, "installed_base", "contracts");
+  auto owner_of = [&](const std::string& id, auto&& fail_unknown) {
+    return seats_complete ? owners.seat(id, fail_unknown) : -1;
+  };
   Scenario& sc = ctx.scenario;
   Names ids("contract");
   auto add = [&](Contract c, int renewal_absolute, std::optional<int> term,
@@ -1170,9 +1195,11 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
   if (auto list = node->get("contracts")) {
     ctx.each_item(*list, [&](const JsonNode& item) {
       item.allow_only(
-          {"id", "region", "segment", "arr", "currency", "renewal_month", "term_months"});
+          {"id", "owner", "region", "segment", "arr", "currency", "renewal_month", "term_months"});
       Contract c;
       c.id = item.at("id").id();
+      if (auto owner = item.get("owner"))
+        c.owner = owner_of(owner->string(), [&] { ctx.seats.resolve(*owner); });
       c.region = ctx.regions.resolve(item.at("region"));
       c.segment = ctx.segments.resolve(item.at("segment"));
       c.arr = item.at("arr").non_negative();
@@ -1184,8 +1211,10 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
     });
   }
   if (auto csv = node->get("csv")) {
-    const MappedCsv table = ctx.read_csv(*csv, {"id", "region", "segment", "arr", "currency",
-                                                "renewal_month", "term_months", "stage"});
+    const MappedCsv table =
+        ctx.read_csv(*csv, {"id", "owner", "region", "segment", "arr", "currency", "renewal_month",
+                            "term_months", "stage"});
+    const auto owner = table.column("owner");
     const auto id = table.require_column("id"), region = table.require_column("region"),
                segment = table.require_column("segment"), arr = table.require_column("arr"),
                renewal = table.require_column("renewal_month");
@@ -1194,6 +1223,8 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
     ctx.each_row(table, [&](const CsvRow& row) {
       Contract c;
       c.id = table.required_text(row, id);
+      if (owner && !table.text(row, *owner).empty())
+        c.owner = owner_of(table.text(row, *owner), [&] { ctx.seats.resolve(table, row, *owner); });
       c.region = ctx.regions.resolve(table, row, region);
       c.segment = ctx.segments.resolve(table, row, segment);
       c.arr = table.non_negative(row, arr);
@@ -1212,6 +1243,7 @@ void parse_installed_base(const JsonNode& root, Context& ctx) {
       add(std::move(c), table.month(row, renewal), term, table.where(row));
     });
   }
+  owners.note();
 }
 
 std::vector<double> per_region(const JsonNode& node, Context& ctx, double lo, double hi,
@@ -1502,7 +1534,7 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   errors.collect([&] { parse_intensity(root, ctx); });
   if (seats_complete) errors.collect([&] { parse_pipeline(root, ctx); });
   if (seats_complete) errors.collect([&] { parse_overlays(root, ctx); });
-  errors.collect([&] { parse_installed_base(root, ctx); });
+  errors.collect([&] { parse_installed_base(root, ctx, seats_complete); });
   errors.collect([&] { parse_market(root, ctx); });
   errors.collect([&] { parse_actuals(root, ctx); });
   errors.collect([&] { parse_targets(root, ctx); });

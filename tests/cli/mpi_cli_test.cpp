@@ -129,7 +129,10 @@ TEST(MpiCli, DriversGiveTheSingleProcessDatasets) {
 }
 
 // Quotas and the compensation pass split their trials across ranks too: the quota solve on
-// rank 0 sees every trial, and the payouts of each rank's trials are gathered in order.
+// rank 0 sees every trial, and the payouts of each rank's trials are gathered in order. The
+// example's AE plan has three components (new bookings, new logos with a quota derived from the
+// forecast's won-deal counts summed over ranks, retention gated on bookings), so the component
+// payouts (/compensation/components, /compensation/seat_components) are compared too.
 TEST(MpiCli, QuotasWithCompensationGiveTheSingleProcessDatasets) {
   OPSIM_REQUIRE_OR_SKIP(
       have_mpirun(),

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -434,6 +435,50 @@ TEST_F(PlanCli, TerritoriesOutputWithOwnerColumnIsAccepted) {
   const auto r = run_opsim(
       fmt::format("quotas {} --method top-down --key potential --no-comp -o {}", write(doc), out));
   EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+// Bad component input: exit 2 naming the JSON pointer, the value and what is allowed, and no
+// output file left behind.
+TEST_F(PlanCli, ComponentWeightsNotSummingToOne) {
+  auto doc = plan_document();
+  doc["plan"]["compensation"]["plans"][0]["components"] = {
+      {{"id", "bookings"}, {"measure", "new_bookings"}, {"weight", 0.7}},
+      {{"id", "logos"}, {"measure", "new_logos"}, {"weight", 0.2}}};
+  const auto out = dir_ / "bad.h5";
+  const auto r = run_opsim(fmt::format("quotas {} -o {}", write(doc), out.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("/plan/compensation/plans/0/components: weights sum to 0.9 (the "
+                          "weights of a plan's components must sum to 1)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// The bundled example's AE plan has three components: their rows are printed and written, per
+// component and per seat, and a plan's components add up to its commission without draws.
+TEST_F(PlanCli, ComponentPayoutsAreWrittenPerComponentAndSeat) {
+  const auto csv = dir_ / "components";
+  const auto r = run_opsim(
+      fmt::format("quotas {} --method capacity --trials 200 --csv {}",
+                  (test::source_dir() / "scenarios/plan_example.json").string(), csv.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("ae         retention    retention      0.20"), std::string::npos)
+      << r.output;
+  const auto rows = read_csv_rows(csv / "compensation_components.csv");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].at("measure"), "new_logos");
+  double expected = 0;
+  for (const auto& row : rows) expected += std::stod(row.at("expected_payout"));
+  EXPECT_GT(expected, 0);
+  const auto seats = read_csv_rows(csv / "compensation_seat_components.csv");
+  double per_seat = 0;
+  for (const auto& row : seats) per_seat += std::stod(row.at("expected_payout"));
+  EXPECT_NEAR(per_seat, expected, 0.01 * seats.size());
+  for (const auto& row : seats) {
+    if (row.at("measure") == "retention") {
+      EXPECT_EQ(row.at("component_quota"), "0.90");
+    }
+  }
 }
 
 }  // namespace

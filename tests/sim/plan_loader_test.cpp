@@ -141,5 +141,108 @@ TEST(PlanLoader, UnknownOrDuplicateRolesAreRejected) {
       << error_of(empty);
 }
 
+//! A default plan of three components over seats that own contracts.
+nlohmann::json components_document() {
+  nlohmann::json doc = test::base_document();
+  doc["products"] = {{{"id", "core"}, {"segment", "SMB"}, {"share", 0.7}},
+                     {{"id", "ai"}, {"segment", "SMB"}, {"share", 0.3}}};
+  doc["roster"]["reps"] = {
+      {{"id", "a"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2026-01"}}};
+  doc["installed_base"]["contracts"] = {{{"id", "K1"},
+                                         {"owner", "a"},
+                                         {"region", "NA"},
+                                         {"segment", "SMB"},
+                                         {"arr", 1000},
+                                         {"renewal_month", "2027-05"}}};
+  doc["plan"]["compensation"]["plans"] = {
+      {{"id", "p"},
+       {"ote", 1e5},
+       {"variable_share", 0.5},
+       {"cap", 3},
+       {"components",
+        {{{"id", "bookings"}, {"measure", "new_bookings"}, {"weight", 0.5}},
+         {{"id", "ai"}, {"measure", "new_bookings"}, {"weight", 0.1}, {"products", {"ai"}}},
+         {{"id", "logos"}, {"measure", "new_logos"}, {"weight", 0.2}, {"quota", 12}},
+         {{"id", "keep"},
+          {"measure", "retention"},
+          {"weight", 0.2},
+          {"target", 0.9},
+          {"gate", {{"component", "bookings"}, {"attainment", 0.8}}}}}}}};
+  return doc;
+}
+
+TEST(PlanLoader, ComponentsReadWithDefaultsFromThePlan) {
+  const nlohmann::json doc = components_document();
+  const Scenario scenario = test::scenario_from_json(doc);
+  ASSERT_EQ(scenario.contracts.size(), 1u);
+  EXPECT_EQ(scenario.contracts[0].owner, 0);
+  const plan::CompSpec spec = parse_comp_spec(doc, scenario);
+  const auto& c = spec.plans.at(0).components;
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[1].products, std::uint64_t{1} << 1);
+  EXPECT_EQ(c[2].measure, plan::Measure::new_logos);
+  EXPECT_DOUBLE_EQ(c[2].quota, 12);
+  EXPECT_EQ(c[3].gate, 0);
+  EXPECT_DOUBLE_EQ(c[3].gate_attainment, 0.8);
+  EXPECT_DOUBLE_EQ(c[3].cap, 3) << "the plan's cap is the default";
+  EXPECT_EQ(spec.product_sets(), (std::vector<std::uint64_t>{2}));
+  EXPECT_TRUE(spec.needs_measure_totals()) << "the ai share is derived";
+}
+
+// Bad component input names the JSON pointer, the value and what is allowed.
+TEST(PlanLoader, BadComponentsAreRejectedWithThePointer) {
+  const std::string at = "/plan/compensation/plans/0/components";
+  auto with = [](auto&& change) {
+    nlohmann::json doc = components_document();
+    change(doc["plan"]["compensation"]["plans"][0]["components"]);
+    return error_of(doc);
+  };
+  const std::string measure = with([](nlohmann::json& c) { c[2]["measure"] = "logos"; });
+  EXPECT_THAT(measure, ::testing::HasSubstr(at + "/2/measure: \"logos\" is not a measure "
+                                                 "(new_bookings, new_logos, retention)"));
+  const std::string weights = with([](nlohmann::json& c) { c[0]["weight"] = 0.6; });
+  EXPECT_THAT(weights, ::testing::HasSubstr(at + ": weights sum to 1.1 (the weights of a plan's "
+                                                 "components must sum to 1)"));
+  const std::string unknown =
+      with([](nlohmann::json& c) { c[3]["gate"]["component"] = "booking"; });
+  EXPECT_THAT(unknown, ::testing::HasSubstr(at + "/3/gate/component: unknown component "
+                                                 "\"booking\" (did you mean \"bookings\"?)"));
+  const std::string self = with([](nlohmann::json& c) { c[3]["gate"]["component"] = "keep"; });
+  EXPECT_THAT(self, ::testing::HasSubstr(at + "/3/gate/component: \"keep\" gates itself"));
+  const std::string product = with([](nlohmann::json& c) { c[1]["products"] = {"a1"}; });
+  EXPECT_THAT(product, ::testing::HasSubstr(at + "/1/products/0: unknown product \"a1\""));
+  const std::string wrong = with([](nlohmann::json& c) { c[2]["products"] = {"ai"}; });
+  EXPECT_THAT(wrong, ::testing::HasSubstr(at + "/2/products: applies to measure new_bookings"));
+  nlohmann::json unowned = components_document();
+  unowned["installed_base"]["contracts"][0].erase("owner");
+  EXPECT_THAT(error_of(unowned),
+              ::testing::HasSubstr(at + "/3/measure: retention measures the seats' books, but no "
+                                        "installed_base contract has an owner"));
+}
+
+// Contract owners resolve like pipeline deal owners: an unknown one is an error naming the
+// closest seat, or with unknown_owner "unowned" a contract without an owner and a note.
+TEST(PlanLoader, ContractOwnersResolveAsPipelineOwnersDo) {
+  nlohmann::json doc = components_document();
+  doc["installed_base"]["contracts"][0]["owner"] = "b";
+  EXPECT_THROW(
+      {
+        try {
+          (void)test::scenario_from_json(doc);
+        } catch (const InputError& e) {
+          EXPECT_THAT(e.what(), ::testing::HasSubstr("/installed_base/contracts/0/owner"));
+          throw;
+        }
+      },
+      InputError);
+  doc["installed_base"]["unknown_owner"] = "unowned";
+  doc.erase("plan");
+  const Scenario scenario = test::scenario_from_json(doc);
+  EXPECT_EQ(scenario.contracts[0].owner, -1);
+  ASSERT_FALSE(scenario.notes.empty());
+  EXPECT_THAT(scenario.notes.back(),
+              ::testing::HasSubstr("installed_base: 1 contracts of 1 owners not in the roster"));
+}
+
 }  // namespace
 }  // namespace opsim

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 
 #include "models/calendar.hpp"
@@ -29,17 +30,17 @@ class SeatYear : public ::testing::Test {
     occupant_.assign(12, 0);
     profile_.assign(12, 1.0 / 12);
   }
-  Payout pay() {
-    SeatYearView view{bookings_.data(),
-                      deals_.data(),
-                      spif_deals_.data(),
-                      clawback_.data(),
-                      occupant_.data(),
-                      profile_.data(),
-                      0,
-                      spif_};
-    return seat_payout(plan_, 120.0, fy_, calendar_, view);
+  SeatYearView view() {
+    return {bookings_.data(),
+            deals_.data(),
+            spif_deals_.data(),
+            clawback_.data(),
+            occupant_.data(),
+            profile_.data(),
+            0,
+            spif_};
   }
+  Payout pay() { return seat_payout(plan_, 120.0, fy_, calendar_, view()); }
   //! Quarterly, a draw of 5 a month for the first 3 months, 120 booked in month 3 (Q2).
   Payout draw_case(DrawKind kind) {
     plan_.measurement = Measurement::quarterly;
@@ -177,6 +178,115 @@ TEST_F(SeatYear, BackfillOnAFrontLoadedProfileEarnsByMonthsInSeat) {
   plan_.cap = 1.0;  // the cap is a multiple of each occupant's own on-target pay
   bookings_[9] = 160;
   EXPECT_NEAR(pay().commission, 12.0, 1e-12);
+}
+
+//! A plan with components on the same seat year: product bookings, renewals and component
+//! quotas per component.
+class ComponentYear : public SeatYear {
+ protected:
+  ComponentYear() {
+    product_.assign(12, 0.0);
+    due_.assign(12, 0.0);
+    renewed_.assign(12, 0.0);
+    plan_.tiers = {{0.0, 1.0}};
+  }
+  Payout pay_components(const std::vector<double>& quotas) {
+    SeatYearView view = this->view();
+    view.component_quota = quotas.data();
+    view.component_set = sets_.data();
+    view.product_bookings = product_.data();
+    view.product_sets = 1;
+    view.renewal_due = due_.data();
+    view.renewal_renewed = renewed_.data();
+    return seat_payout(plan_, 120.0, fy_, calendar_, view);
+  }
+  static Component part(const std::string& id, Measure measure, double weight) {
+    Component c;
+    c.id = id;
+    c.measure = measure;
+    c.weight = weight;
+    return c;
+  }
+  std::vector<double> product_, due_, renewed_;
+  std::array<int, kMaxComponents> sets_{-1, 0, -1, -1, -1, -1, -1, -1};
+};
+
+// A plan without components is one new-bookings component of weight 1: the same payout bit for
+// bit, tiers, quarterly true-up, draw and clawback included.
+TEST_F(ComponentYear, OneBookingsComponentOfWeightOneIsThePlanWithoutComponents) {
+  plan_.tiers = {{0.0, 0.5}, {0.7, 1.0}, {1.0, 2.0}};
+  plan_.cap = 2.5;
+  plan_.measurement = Measurement::quarterly;
+  plan_.draw = DrawKind::recoverable;
+  plan_.draw_per_month = 1.3;
+  plan_.draw_months = 4;
+  plan_.clawback_months = 6;
+  bookings_ = {7, 0, 31, 12.5, 0, 44, 3, 0, 19, 27, 0, 61};
+  clawback_[2] = 10;
+  for (int k = 6; k < 12; ++k) occupant_[k] = 1;  // a backfill from July after a vacant June
+  occupant_[5] = -1;
+  const Payout before = pay();
+  Component all = part("all", Measure::new_bookings, 1.0);
+  all.tiers = plan_.tiers;
+  all.cap = plan_.cap;
+  all.measurement = plan_.measurement;
+  plan_.components = {all};
+  sets_[0] = -1;
+  const Payout after = pay_components({120.0});
+  EXPECT_EQ(after.commission, before.commission);
+  EXPECT_EQ(after.draw, before.draw);
+  EXPECT_EQ(after.clawback, before.clawback);
+  EXPECT_EQ(after.base, before.base);
+  EXPECT_GT(before.commission, 0);
+  EXPECT_GT(before.clawback, 0);
+}
+
+// Bookings 0.5 on 120 of all products, products 0.3 on a quota of 30, retention 0.2 at target
+// 0.8: with 120 booked, 15 of the product and 80 of 100 renewed, the attainments are 1, 0.5
+// and 1, so the payouts are 0.5 V, 0.3 V x 0.5 and 0.2 V (V = 12).
+TEST_F(ComponentYear, EachComponentPaysItsWeightOnItsOwnAttainment) {
+  plan_.components = {part("all", Measure::new_bookings, 0.5),
+                      part("strategic", Measure::new_bookings, 0.3),
+                      part("keep", Measure::retention, 0.2)};
+  bookings_[4] = 120;
+  product_[4] = 15;
+  due_[5] = 100;
+  renewed_[5] = 80;
+  const Payout p = pay_components({120.0, 30.0, 0.8});
+  EXPECT_DOUBLE_EQ(p.component[0], 0.5 * 12);
+  EXPECT_DOUBLE_EQ(p.component[1], 0.3 * 12 * 0.5);
+  EXPECT_DOUBLE_EQ(p.component[2], 0.2 * 12);
+  EXPECT_DOUBLE_EQ(p.commission, 0.5 * 12 + 0.3 * 12 * 0.5 + 0.2 * 12);
+}
+
+// New logos against a count quota; a gate on bookings at 0.8: 90 booked of 120 (0.75) keeps the
+// logos component at 0, 100 booked (0.83) pays it; quarterly, retention pays on the ARR due to
+// date and a seat with nothing due earns nothing on it.
+TEST_F(ComponentYear, GateLogosAndRetentionTiming) {
+  Component logos = part("logos", Measure::new_logos, 0.4);
+  logos.gate = 0;
+  logos.gate_attainment = 0.8;
+  plan_.components = {part("all", Measure::new_bookings, 0.6), logos};
+  sets_[1] = -1;
+  bookings_[2] = 90;
+  deals_[2] = 6;  // logos quota 6: attainment 1
+  EXPECT_DOUBLE_EQ(pay_components({120.0, 6.0}).component[1], 0.0);
+  bookings_[2] = 100;
+  EXPECT_DOUBLE_EQ(pay_components({120.0, 6.0}).component[1], 0.4 * 12);
+
+  Component keep = part("keep", Measure::retention, 1.0);
+  keep.measurement = Measurement::quarterly;
+  keep.tiers = {{0.0, 1.0}, {1.0, 2.0}};
+  plan_.components = {keep};
+  due_[1] = 50;  // Q1: renewed 50 of 50 due: attainment 1 / 0.5 = 2 on half the year's ARR
+  renewed_[1] = 50;
+  due_[7] = 50;  // Q3: nothing of 50 renewed: YTD 50 of 100, attainment 1, earned V
+  const Payout p = pay_components({0.5});
+  // Q1 earned V x 50/100 x G(2) = 6 x 3 = 18 > V, kept (a true-up never takes money back).
+  EXPECT_DOUBLE_EQ(p.component[0], 12 * 0.5 * 3);
+  due_.assign(12, 0.0);
+  renewed_.assign(12, 0.0);
+  EXPECT_DOUBLE_EQ(pay_components({0.5}).component[0], 0.0);
 }
 
 }  // namespace
