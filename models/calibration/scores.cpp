@@ -38,6 +38,27 @@ double pit_sorted(const std::vector<double>& sorted, double actual) {
   return (below + 0.5 * ties) / static_cast<double>(sorted.size());
 }
 
+PitRange pit_range(const std::vector<double>& sorted, double actual) {
+  if (sorted.empty()) return {0.5, 0.5};
+  const auto lower = std::lower_bound(sorted.begin(), sorted.end(), actual);
+  const auto upper = std::upper_bound(lower, sorted.end(), actual);
+  const double n = static_cast<double>(sorted.size());
+  return {static_cast<double>(lower - sorted.begin()) / n,
+          static_cast<double>(upper - sorted.begin()) / n};
+}
+
+double pit_mass_in(const PitRange& range, double a, double b) {
+  if (range.high <= range.low) return a <= range.low && range.low <= b ? 1.0 : 0.0;
+  const double overlap = std::min(b, range.high) - std::max(a, range.low);
+  return std::max(0.0, overlap) / (range.high - range.low);
+}
+
+double central_coverage(const std::vector<double>& sorted, double actual, double level) {
+  const PitRange range = pit_range(sorted, actual);
+  if (range.high <= range.low) return in_central_interval(sorted, actual, level) ? 1.0 : 0.0;
+  return pit_mass_in(range, 0.5 - 0.5 * level, 0.5 + 0.5 * level);
+}
+
 bool in_central_interval(const std::vector<double>& sorted, double actual, double level) {
   if (sorted.empty()) return false;
   const double lo = sample_quantile(sorted, 0.5 - 0.5 * level);
@@ -55,8 +76,11 @@ ForecastScore score_sample(std::vector<double> sample, double actual) {
   s.mean = sample.empty() ? 0.0
                           : std::accumulate(sample.begin(), sample.end(), 0.0) /
                                 static_cast<double>(sample.size());
-  s.in50 = in_central_interval(sample, actual, 0.5);
-  s.in80 = in_central_interval(sample, actual, 0.8);
+  s.pit_range = pit_range(sample, actual);
+  s.in50 = central_coverage(sample, actual, 0.5);
+  s.in80 = central_coverage(sample, actual, 0.8);
+  s.interval50 = in_central_interval(sample, actual, 0.5);
+  s.interval80 = in_central_interval(sample, actual, 0.8);
   return s;
 }
 

@@ -74,9 +74,13 @@ inline constexpr double kFanLevels[] = {0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95};
 
 struct PooledScore {
   std::size_t count = 0;
-  double crps = 0, coverage50 = 0, coverage80 = 0, mean_pit = 0, abs_median_error = 0,
-         median_bias = 0;
-  std::vector<std::size_t> pit_histogram = std::vector<std::size_t>(10, 0);
+  //! coverage50/80: mean calibration::central_coverage (atoms randomised); interval_coverage:
+  //! the share of actuals inside the interval with its ends included.
+  double crps = 0, coverage50 = 0, coverage80 = 0, interval_coverage50 = 0, interval_coverage80 = 0,
+         mean_pit = 0, abs_median_error = 0, median_bias = 0;
+  //! Rows per PIT decile; a row whose actual is an atom of the forecast spreads its weight
+  //! uniformly over [F(y-), F(y)] (the non-randomised PIT histogram), so counts may be fractional.
+  std::vector<double> pit_histogram = std::vector<double>(10, 0.0);
   //! Pearson chi-square test of a uniform PIT over the 10 bins (9 degrees of freedom).
   double pit_chi2 = 0, pit_uniform_p = 1;
 };
