@@ -1474,15 +1474,40 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
                             }),
                 elite.end());
     if (elite.size() > kEliteSize) elite.resize(kEliteSize);
-    if (elite.size() < 2) break;
+    if (elite.size() < 2) {
+      // Nothing to relink (e.g. one start found the only feasible alignment): the time the slices
+      // kept for relinking continues the best task's search instead (relinking it with itself is
+      // an empty path followed by a VNS).
+      int best = -1;
+      for (int s = 0; s < static_cast<int>(outcomes.size()); ++s)
+        if (outcomes[s].done &&
+            (best < 0 || key(outcomes[s].evaluation) < key(outcomes[best].evaluation)))
+          best = s;
+      if (!sliced || best < 0 || round > 0) break;
+      // One continuation per thread, each with its own stream.
+      const std::size_t first = outcomes.size();
+      outcomes.resize(first + threads);
+      arena.execute([&] {
+        tbb::parallel_for(0, threads, 1, [&](int r) {
+          const auto task = static_cast<std::uint64_t>(first + r);
+          Search search(problem, distances, units,
+                        Rng(settings.seed, StreamId::territories, task, 1, 0));
+          search.set_origin(origin);
+          search.relink(outcomes[best].raw, outcomes[best].raw, deadline, stop, max_idle,
+                        work_budget);
+          note_cut(deadline);
+          finish(search, outcomes[first + r]);
+        });
+      });
+      break;
+    }
     std::vector<std::pair<int, int>> pairs;  // (initiating, guiding): from the better one
     for (std::size_t a = 0; a < elite.size(); ++a)
       for (std::size_t b = a + 1; b < elite.size(); ++b) pairs.emplace_back(elite[a], elite[b]);
     const auto before = key(outcomes[elite.front()].evaluation);
     const double remaining = std::chrono::duration<double>(deadline - Clock::now()).count();
-    const double relink_slice =
-        remaining * threads /
-        (static_cast<double>(pairs.size()) * (settings.relink_rounds - round));
+    // A round may use half of the time left: later rounds start from its improvements.
+    const double relink_slice = remaining * threads / (2.0 * static_cast<double>(pairs.size()));
     const std::size_t first = outcomes.size();
     outcomes.resize(first + pairs.size());
     arena.execute([&] {

@@ -32,7 +32,7 @@ struct SearchSettings {
   //! Rounds of path relinking between the best distinct feasible alignments after the starts
   //! (compactness with geography and without contiguity); a round runs only while the previous
   //! one improved. 0 = none.
-  int relink_rounds = 3;
+  int relink_rounds = 10;
   //! Centres the compactness search starts from (start 0), e.g. a previous alignment's.
   std::optional<Alignment> initial;
   //! Called with the number of starts finished so far, from worker threads (calls may overlap).

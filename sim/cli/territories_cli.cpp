@@ -42,7 +42,7 @@ struct RunOptions {
   int threads = 1;
   int starts = 8;
   int max_idle = 0;
-  int relink_rounds = 3;
+  int relink_rounds = 10;
   double target = NAN;
   bool exact = false;
   bool contiguity = false;
@@ -215,7 +215,7 @@ struct BenchOptions {
   double time_limit = 60.0;
   double work_limit = 0.0;
   int threads = 1;
-  int relink_rounds = 3;
+  int relink_rounds = 10;
   std::uint64_t seed = 1;
   bool large = false;
   bool exact = true;
@@ -324,8 +324,9 @@ void add_territories_commands(CLI::App& app) {
   territories->add_option("--starts", options->starts, "Multistart count (default 8)");
   territories->add_option("--max-idle", options->max_idle,
                           "VNS iterations without improvement per start");
-  territories->add_option("--relink-rounds", options->relink_rounds,
-                          "Rounds of path relinking between the best starts (default 3, 0 = none)");
+  territories->add_option(
+      "--relink-rounds", options->relink_rounds,
+      "Rounds of path relinking between the best starts (default 10, 0 = none)");
   territories->add_option("--target", options->target,
                           "Stop once a feasible objective <= TARGET is found");
   territories->add_flag("--exact", options->exact, "Solve the p-median model with COIN-OR CBC");
@@ -414,7 +415,7 @@ void add_territories_commands(CLI::App& app) {
                             "Effort per start in millions of evaluations (reproducible; 0 = none)");
   bench_command->add_option(
       "--relink-rounds", bench->relink_rounds,
-      "Rounds of path relinking between the best starts (default 3, 0 = none)");
+      "Rounds of path relinking between the best starts (default 10, 0 = none)");
   bench_command->add_flag("--large", bench->large, "Also run 250,000 accounts / 1,000 territories");
   bench_command->callback([bench] { run_bench(*bench); });
 
