@@ -30,21 +30,24 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   auto& streams = state.work.opportunity_streams;
   streams.clear();
   for (int j = 0; j < count; ++j) {
-    streams.push_back(
-        state.rng(StreamId::opportunities, entity, slot(month, static_cast<std::uint64_t>(j) + 1)));
+    streams.push_back(state.streams(StreamId::opportunities, state.trial, entity,
+                                    slot(month, static_cast<std::uint64_t>(j) + 1)));
   }
+  variates.streams += static_cast<std::uint64_t>(count);
   TrialRng::start_all(streams.data(), streams.size());
+  // Counted locally and added once: the counters would otherwise be stored per opportunity.
+  std::uint64_t uniforms = 0, normals = 0;
   for (int j = 0; j < count; ++j) {
     TrialRng& rng = streams[static_cast<std::size_t>(j)];
     const double u_win = rng.uniform();
     const double u_cycle = rng.uniform();
-    variates.uniforms += 2;
+    uniforms += 2;
     const CellRates* chosen = &segment_cell;
     int product = -1;
     if (!products.empty()) {
       // Drawn after the segment's own draws, so scenarios without products are unaffected.
       const int k = sample_from_cdf(state.tables.segment_product_cdf[segment], rng.uniform());
-      variates.uniforms += 1;
+      uniforms += 1;
       product = products[k];
       chosen = &state.tables.product_cell(product, region, month);
     }
@@ -55,11 +58,11 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     double amount = 0.0;
     if (cell.deal_sample >= 0) {
       const auto& sample = state.tables.deal_samples[cell.deal_sample];
-      variates.uniforms += 1;
+      uniforms += 1;
       const auto k = static_cast<std::size_t>(rng.uniform() * static_cast<double>(sample.size()));
       amount = sample[std::min(k, sample.size() - 1)];
     } else if (cell.deal_sigma > 0) {
-      variates.normals += 1;
+      normals += 1;
       amount = std::exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
     } else {
       amount = std::exp(cell.deal_mu);
@@ -89,6 +92,8 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     book_contract(state, {contract_key, region, segment, currency, amount, month,
                           month + cell.contract_term, cell.contract_term, seat});
   }
+  variates.uniforms += uniforms;
+  variates.normals += normals;
 }
 
 void record_seat_win(TrialState& state, int seat, int month, double amount_plan, int product) {

@@ -27,6 +27,7 @@ void simulate_pipeline(TrialState& state) {
   const int months = state.months();
   const double factor_mu = pipeline.amount_factor.mu();
   const double factor_sigma = pipeline.amount_factor.sigma();
+  const double fixed_factor = std::exp(factor_mu);  // the factor when sigma is 0
   auto& out = state.out;
   auto& variates = state.work.variates;
 
@@ -72,7 +73,7 @@ void simulate_pipeline(TrialState& state) {
       record(false, deal.amount);
       continue;
     }
-    double factor = std::exp(factor_mu);
+    double factor = fixed_factor;
     if (factor_sigma > 0) {
       variates.normals += 1;
       factor = std::exp(factor_mu + factor_sigma * standard_normal(rng));

@@ -18,6 +18,8 @@ void book_contract(TrialState& state, const ContractTerms& c) {
   const double* spot = &state.work.spot[static_cast<std::size_t>(c.currency) * months];
   double arr = c.arr;
   arr_change(state, c.region, c.segment, std::max(c.in_force_from, 0)) += arr * plan;
+  // Most won deals renew after the horizon: no renewal streams to key.
+  if (std::max(c.first_renewal, 0) >= months) return;
   // The streams of every renewal in the horizon are started together (their AES chains
   // overlap); a contract that churns leaves the later ones unused.
   auto& streams = state.work.renewal_streams;

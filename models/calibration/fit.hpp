@@ -61,9 +61,13 @@ struct DealSizeFit {
   std::string segment;
   int deals = 0;
   Estimate mu, sigma;  //!< of log amount (maximum likelihood)
-  //! Of the amount: the sample mean (SE s / sqrt(n)) and the sample cv (SE from the lognormal
-  //! fit), so the fitted mean reproduces the plain average whatever the shape.
+  //! Of the amount: the sample mean (SE s / sqrt(n)) and the sample cv, so that the fitted
+  //! mean and variance reproduce the amounts' whatever their shape. The cv's SE is the delta
+  //! sd of the sample cv under the model the scenario draws from: by a parametric bootstrap
+  //! from the fitted lognormal, or by the delta method from the sample's own moments for an
+  //! empirical list (`sample_cv_se`).
   Estimate mean, cv;
+  double sample_cv_se = 0.0;    //!< NaN with fewer than 2 amounts
   double lognormal_mean = 0.0;  //!< exp(mu + sigma^2 / 2), for comparison
   double ks = 0.0;              //!< Kolmogorov-Smirnov distance to the fitted lognormal
   double ks_p = 1.0;            //!< asymptotic p-value (optimistic: parameters are estimated)

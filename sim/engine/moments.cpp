@@ -61,6 +61,24 @@ void MomentTree::push(StoredNode node) {
 }
 
 void MomentTree::add_trial(std::uint64_t trial, const double* values) {
+  // An odd trial completes the pair with the leaf before it: combined in place with exactly
+  // combine_into's arithmetic for two single trials (weight 1/2, cross 1/2), without a leaf copy.
+  if (!nodes_.empty() && trial % 2 == 1) {
+    StoredNode& left = nodes_.back();
+    if (left.level == 0 && left.count == 1 && left.start + 1 == trial &&
+        left.end_covered == trial) {
+      for (std::size_t i = 0; i < cells_; ++i) {
+        const double delta = values[i] - left.mean[i];
+        left.mean[i] += delta * 0.5;
+        left.m2[i] += 0.0 + delta * delta * 0.5;
+      }
+      left.count = 2;
+      left.level = 1;
+      left.end_covered = trial + 1;
+      collapse();
+      return;
+    }
+  }
   StoredNode leaf;
   if (!spare_.empty()) {
     leaf = std::move(spare_.back());

@@ -1,6 +1,7 @@
 #include "sim/engine/results.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include <fmt/format.h>
 
@@ -92,21 +93,25 @@ void TrialAggregator::aggregate(const TrialOutcome& outcome, double* monthly,
       }
     }
   }
+  static const std::array<bool, kMetricCount> is_stock = [] {
+    std::array<bool, kMetricCount> stock{};
+    for (int k = 0; k < kMetricCount; ++k)
+      stock[k] = metric_info(k).aggregation == Aggregation::stock;
+    return stock;
+  }();
   std::copy(actuals_.begin(), actuals_.end(), periods);
   for (std::size_t p = 0; p < layout_.periods.size(); ++p) {
     const Period& period = layout_.periods[p];
     double* row = periods + p * cells;
+    // Flows: the actuals plus the months in order (month-major, so that the cells vectorise).
+    for (int m = period.first_in_horizon; m <= period.last_in_horizon; ++m) {
+      const double* month = monthly + m * cells;
+      for (std::size_t c = 0; c < cells; ++c) row[c] += month[c];
+    }
+    // Stocks: the period's last month in the horizon.
+    const double* last = monthly + period.last_in_horizon * cells;
     for (std::size_t c = 0; c < cells; ++c) {
-      const int metric = static_cast<int>(c % kMetricCount);
-      if (metric_info(metric).aggregation == Aggregation::stock) {
-        row[c] = monthly[period.last_in_horizon * cells + c];
-      } else {
-        double sum = row[c];
-        for (int m = period.first_in_horizon; m <= period.last_in_horizon; ++m) {
-          sum += monthly[m * cells + c];
-        }
-        row[c] = sum;
-      }
+      if (is_stock[c % kMetricCount]) row[c] = last[c];
     }
   }
 }

@@ -46,7 +46,11 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
   const TrialAggregator aggregator(scenario, layout);
   const StreamFactory streams(options.seed, options.remap);
   const int threads = resolve_threads(options.threads);
-  const std::uint64_t block = std::max<std::uint64_t>(1, options.block_trials);
+  // At least four blocks a thread when the run is short (a large scenario may run 64 trials: one
+  // block of 64 would leave every other thread idle). The block size never changes results.
+  const std::uint64_t block =
+      std::clamp<std::uint64_t>(trials / (4 * static_cast<std::uint64_t>(threads)), 1,
+                                std::max<std::uint64_t>(1, options.block_trials));
   tbb::enumerable_thread_specific<Scratch> scratch;
 
   // Blocks are processed in waves so that only a bounded number of block trees is alive.

@@ -18,7 +18,8 @@ struct RunOptions {
   std::uint64_t seed = 1;
   int threads = 0;  //!< 0 = all cores
   bool keep_monthly = false;
-  std::uint64_t block_trials = 64;  //!< trials per task; does not change results
+  //! Trials per task at most (short runs use smaller blocks, four a thread); never changes results.
+  std::uint64_t block_trials = 64;
   //! Called from the calling thread with the number of trials done so far.
   std::function<void(std::uint64_t)> progress;
   //! Seat-month detail to record (plan commands); null = none, and no extra memory.

@@ -43,6 +43,7 @@ struct Truth {
   double mean_amount() const {
     return std::exp(log_amount_mu + 0.5 * log_amount_sigma * log_amount_sigma);
   }
+  double amount_cv() const { return std::sqrt(std::expm1(log_amount_sigma * log_amount_sigma)); }
   //! Deals resolve in month t at a rate growing like e^{beta t}: a cohort created in month c
   //! has cycles tilted to P(k) e^{beta k}, again geometric with q' = q e^beta.
   double cycle_mean() const {
@@ -133,10 +134,10 @@ constexpr int kReplications = 300;
 //! Simulation-based calibration proper: the growth is drawn from the fit's own prior, so the
 //! posterior mean and sd (growth is shrunk toward 0) give N(0, 1) z-scores.
 void check_sbc(int fit_months) {
-  std::vector<ZScores> scores{{"monthly log growth", {}}, {"level R0", {}},
-                              {"level R1", {}},           {"level R2 (sparse)", {}},
-                              {"overall win rate", {}},   {"mean deal size", {}},
-                              {"sales-cycle mean", {}}};
+  std::vector<ZScores> scores{
+      {"monthly log growth", {}}, {"level R0", {}},         {"level R1", {}},
+      {"level R2 (sparse)", {}},  {"overall win rate", {}}, {"mean deal size", {}},
+      {"sales-cycle mean", {}},   {"deal-size cv", {}},     {"quarter-end multiplier", {}}};
   double dispersion = 0, persistence = 0;  // of region R0, for the log
   boost::random::mt19937 prior_rng(7);
   boost::random::normal_distribution<double> normal;
@@ -159,6 +160,8 @@ void check_sbc(int fit_months) {
     add(4, fit.overall_win_rate, truth.win_rate);
     add(5, fit.segment_deal_sizes[0].mean, truth.mean_amount());
     add(6, fit.cycle.mean, truth.cycle_mean());
+    add(7, fit.segment_deal_sizes[0].cv, truth.amount_cv());
+    add(8, fit.quarter_end_multiplier, 1.0);  // win rates do not change at quarter ends
   }
   std::printf("%d months: region R0 market sd %.3f (truth %.3f), persistence %.3f (truth %.3f)\n",
               fit_months, dispersion, Truth{}.market_sigma, persistence, Truth{}.market_rho);
