@@ -10,6 +10,7 @@
 #include <mutex>
 #include <numeric>
 #include <queue>
+#include <tuple>
 
 // Boost 1.74's geometry headers include a header Boost itself deprecated; its note is noise.
 #define BOOST_ALLOW_DEPRECATED_HEADERS
@@ -42,6 +43,12 @@ constexpr double kMeanDiameterWeight = 0.1;
 constexpr double kFeasibleViolation = 1e-9;
 //! The balance penalty weight grows at most this much over its start value.
 constexpr double kMaxPenaltyGrowth = 1e6;
+//! Alignments kept for path relinking: all pairs of them are relinked each round.
+constexpr std::size_t kEliteSize = 4;
+//! Share of a wall-clock limit the starts may use when path relinking follows them.
+constexpr double kStartShare = 0.6;
+//! Descents along one relinking path (centres are replaced in batches beyond this many).
+constexpr std::size_t kRelinkSteps = 12;
 
 //! Everything a move changes; copied to keep the best alignment of a start.
 struct State {
@@ -150,6 +157,74 @@ class Search {
     keep_if_better();
     descend();
     keep_if_better();
+    improve(max_idle);
+  }
+
+  //! Path relinking (compactness): walks from `initiating` towards `guiding` by replacing its
+  //! centres with the guiding centres it lacks (nearest pairs first, in at most kRelinkSteps
+  //! batches), each step followed by a descent; the best alignment on the path then seeds a VNS.
+  //! Good alignments share most centres, so the path crosses the region between them that
+  //! neither start's perturbations reached.
+  //! \pre both are feasible alignments of this problem with a centre per territory.
+  void relink(const Alignment& initiating, const Alignment& guiding, Clock::time_point deadline,
+              const std::atomic<bool>& stop, int max_idle, std::uint64_t work_budget) {
+    deadline_ = deadline;
+    stop_ = &stop;
+    work_budget_ = work_budget;
+    construct_from(initiating);
+    best_score_ = Score{};
+    keep_if_better();
+    descend();
+    keep_if_better();
+    // Guiding centres the initiating alignment lacks, each paired with the nearest territory
+    // whose centre is not a guiding one (greedy matching by distance, nearest pairs first).
+    std::vector<char> guide(n_, 0), current(n_, 0);
+    for (int c : guiding.centre)
+      if (c >= 0) guide[c] = 1;
+    for (int c : s_.centre)
+      if (c >= 0) current[c] = 1;
+    std::vector<std::tuple<double, int, int>> candidates;  // distance, entering account, territory
+    for (int g = 0; g < n_; ++g) {
+      if (!guide[g] || current[g] || units_[unit_of_[g]].lock >= 0) continue;
+      for (int t = 0; t < p_; ++t) {
+        const int c = s_.centre[t];
+        if (c >= 0 && !guide[c] && problem_.territories[t].centre < 0 && allowed(unit_of_[g], t))
+          candidates.emplace_back(distances_(g, c), g, t);
+      }
+    }
+    std::sort(candidates.begin(), candidates.end());
+    std::vector<std::pair<int, int>> path;
+    std::vector<char> entered(n_, 0), left(p_, 0);
+    for (const auto& [d, g, t] : candidates)
+      if (!entered[g] && !left[t]) {
+        entered[g] = 1;
+        left[t] = 1;
+        path.emplace_back(g, t);
+      }
+    // At most kRelinkSteps descents along the path: large instances replace centres in batches.
+    const std::size_t batch =
+        std::max<std::size_t>(1, (path.size() + kRelinkSteps - 1) / kRelinkSteps);
+    for (std::size_t first = 0; first < path.size() && !out_of_time(); first += batch) {
+      for (std::size_t k = first; k < std::min(path.size(), first + batch); ++k) {
+        const auto [entering, territory] = path[k];
+        if (pinned_[unit_of_[entering]]) continue;  // a recentring made it another's centre
+        if (s_.centre[territory] >= 0) pinned_[unit_of_[s_.centre[territory]]] = 0;
+        s_.centre[territory] = entering;
+        if (s_.assign[unit_of_[entering]] != territory) move(unit_of_[entering], territory);
+        pinned_[unit_of_[entering]] = 1;
+      }
+      recompute_costs();
+      refresh_targets();
+      descend();
+      keep_if_better();
+    }
+    restore_best();
+    improve(max_idle);
+  }
+
+  //! Variable neighbourhood search from the current state: perturb k centres or units, descend,
+  //! keep the best; ends after max_idle perturbations without improvement (or the budget).
+  void improve(int max_idle) {
     int idle = 0, k = 1;
     const int k_max = std::max(2, std::min(p_, 10));
     while (idle < max_idle && !out_of_time()) {
@@ -1029,6 +1104,59 @@ class Search {
     return improved;
   }
 
+  //! Ejection chains of length two (compactness without contiguity): unit u moves to a nearer
+  //! territory b even though b then exceeds its capacity, and a unit v of b moves on to a third
+  //! territory c (or back to u's). Capacity-tight instances have local optima that no single shift
+  //! or swap leaves but such a chain does. Only moves that bring u nearer its centre are tried.
+  bool chain_pass() {
+    if (!compact_ || problem_.contiguity) return false;
+    bool improved = false;
+    const double eps = epsilon();
+    order_.resize(units_.size());
+    std::iota(order_.begin(), order_.end(), 0);
+    shuffle(order_);
+    std::vector<int> members;
+    for (int u : order_) {
+      if (!movable(u)) continue;
+      if (out_of_time()) break;
+      const int a = s_.assign[u];
+      double best = -eps;
+      int best_b = -1, best_v = -1, best_c = -1;
+      std::vector<int> nearer;
+      for_each_target(u, [&](int b) {
+        if (b != a && unit_cost(u, b) < unit_cost(u, a)) nearer.push_back(b);
+      });
+      for (int b : nearer) {
+        const double first = shift_delta(u, b);
+        move(u, b);
+        members.clear();
+        for (int i : s_.members[b])
+          if (unit_of_[i] != u && units_[unit_of_[i]].accounts.front() == i)
+            members.push_back(unit_of_[i]);
+        for (int v : members) {
+          if (!movable(v)) continue;
+          for_each_target(v, [&](int c) {
+            if (c == b) return;
+            const double total = first + shift_delta(v, c);
+            if (total < best) {
+              best = total;
+              best_b = b;
+              best_v = v;
+              best_c = c;
+            }
+          });
+        }
+        move(u, a);
+      }
+      if (best_b >= 0) {
+        move(u, best_b);
+        move(best_v, best_c);
+        improved = true;
+      }
+    }
+    return improved;
+  }
+
   //! Moves each free centre to the member minimising the territory's weighted distance sum.
   bool recentre() {
     if (!compact_ || !geographic_) return false;
@@ -1119,6 +1247,7 @@ class Search {
           violation = after;
         }
         if (!out_of_time() && swap_pass()) improved = true;
+        if (!improved && !out_of_time() && chain_pass()) improved = true;
         if (!improved && recentre()) {
           refresh_targets();
           improved = true;
@@ -1255,6 +1384,7 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
   }
   struct Outcome {
     bool done = false;
+    Alignment raw;  //!< as the search left it (before owner matching): input to relinking
     Alignment alignment;
     Evaluation evaluation;
     double time_to_best = 0.0;
@@ -1262,34 +1392,6 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
     std::uint64_t work = 0;
   };
   const auto work_budget = static_cast<std::uint64_t>(std::llround(settings.work_limit * 1e6));
-  std::vector<Outcome> outcomes(starts);
-  std::atomic<bool> stop{false};
-  std::atomic<int> finished{0};
-  tbb::task_arena arena(std::max(1, settings.threads));
-  arena.execute([&] {
-    tbb::parallel_for(0, starts, 1, [&](int start) {
-      if (stop.load() || Clock::now() >= deadline) return;
-      Search search(
-          problem, distances, units,
-          Rng(settings.seed, StreamId::territories, static_cast<std::uint64_t>(start), 0, 0));
-      search.set_origin(origin);
-      search.run(start, settings.initial, deadline, stop, max_idle, work_budget);
-      Outcome& outcome = outcomes[start];
-      outcome.alignment = search.alignment();
-      match_owner_labels(problem, outcome.alignment);
-      outcome.work = search.work();
-      outcome.evaluation = evaluate(problem, distances, outcome.alignment);
-      outcome.time_to_best = search.time_to_best();
-      outcome.time_to_feasible = search.time_to_feasible();
-      outcome.done = true;
-      if (settings.target && outcome.evaluation.feasible &&
-          outcome.evaluation.objective <= *settings.target)
-        stop.store(true);
-      if (settings.progress) settings.progress(++finished);
-    });
-  });
-  SearchResult result;
-  result.method = "multistart VNS";
   // Infeasible starts rank by how far they are from feasible: balance excess over the tolerance,
   // plus one per other broken constraint (moved cap, contiguity, ...), so that a start that
   // breaks only balance slightly beats one that moved half the book or split a territory.
@@ -1301,9 +1403,138 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
                  !e.contiguity_ok;
     return std::make_pair(!e.feasible, e.feasible ? e.objective : violation);
   };
-  for (int s = 0; s < starts; ++s) {
+  std::vector<Outcome> outcomes(starts);
+  std::atomic<bool> stop{false};
+  std::atomic<int> finished{0};
+  auto finish = [&](Search& search, Outcome& outcome) {
+    outcome.raw = search.alignment();
+    outcome.alignment = outcome.raw;
+    match_owner_labels(problem, outcome.alignment);
+    outcome.work = search.work();
+    outcome.evaluation = evaluate(problem, distances, outcome.alignment);
+    outcome.time_to_best = search.time_to_best();
+    outcome.time_to_feasible = search.time_to_feasible();
+    outcome.done = true;
+    if (settings.target && outcome.evaluation.feasible &&
+        outcome.evaluation.objective <= *settings.target)
+      stop.store(true);
+  };
+  const bool relinking = problem.objective == ObjectiveKind::compactness &&
+                         problem.distance != DistanceKind::none && !problem.contiguity &&
+                         starts >= 2 && settings.relink_rounds > 0;
+  // Under a wall-clock limit alone each task gets a slice of it, so that relinking has time left:
+  // the starts share kStartShare of the limit (per thread), the relinking rounds the rest. With a
+  // work limit the budgets share the effort and the time limit stays a global stop only, so that
+  // slices never make a work-limited run depend on the machine's speed.
+  const int threads = std::max(1, settings.threads);
+  const bool sliced = relinking && work_budget == 0;
+  std::atomic<bool> cut{false};  // some task stopped at its slice
+  auto slice_deadline = [&](double seconds) {
+    if (!sliced) return deadline;
+    const auto own = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(seconds));
+    return std::min(deadline, own);
+  };
+  auto note_cut = [&](Clock::time_point until) {
+    if (Clock::now() >= until) cut.store(true);
+  };
+  const double start_slice = settings.time_limit * kStartShare * threads / starts;
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(0, starts, 1, [&](int start) {
+      if (stop.load() || Clock::now() >= deadline) return;
+      Search search(
+          problem, distances, units,
+          Rng(settings.seed, StreamId::territories, static_cast<std::uint64_t>(start), 0, 0));
+      search.set_origin(origin);
+      const auto until = slice_deadline(start_slice);
+      search.run(start, settings.initial, until, stop, max_idle, work_budget);
+      note_cut(until);
+      finish(search, outcomes[start]);
+      if (settings.progress) settings.progress(++finished);
+    });
+  });
+  // Path relinking between elite alignments (compactness with free centres): rounds of relinks
+  // between the best distinct feasible alignments found so far, each round a fixed list of tasks
+  // with their own streams, so the result depends on the seed and budgets only, as the starts do.
+  for (int round = 0; relinking && round < settings.relink_rounds; ++round) {
+    if (stop.load() || Clock::now() >= deadline) break;
+    std::vector<int> elite;
+    for (int s = 0; s < static_cast<int>(outcomes.size()); ++s)
+      if (outcomes[s].done && outcomes[s].evaluation.feasible) elite.push_back(s);
+    std::stable_sort(elite.begin(), elite.end(), [&](int a, int b) {
+      return key(outcomes[a].evaluation) < key(outcomes[b].evaluation);
+    });
+    // Distinct objectives only: relinking an alignment with its twin explores nothing.
+    elite.erase(std::unique(elite.begin(), elite.end(),
+                            [&](int a, int b) {
+                              return std::abs(outcomes[a].evaluation.objective -
+                                              outcomes[b].evaluation.objective) <=
+                                     1e-9 * std::abs(outcomes[a].evaluation.objective);
+                            }),
+                elite.end());
+    if (elite.size() > kEliteSize) elite.resize(kEliteSize);
+    if (elite.size() < 2) {
+      // Nothing to relink (e.g. one start found the only feasible alignment): the time the slices
+      // kept for relinking continues the best task's search instead (relinking it with itself is
+      // an empty path followed by a VNS).
+      int best = -1;
+      for (int s = 0; s < static_cast<int>(outcomes.size()); ++s)
+        if (outcomes[s].done &&
+            (best < 0 || key(outcomes[s].evaluation) < key(outcomes[best].evaluation)))
+          best = s;
+      if (!sliced || best < 0 || round > 0) break;
+      // One continuation per thread, each with its own stream.
+      const std::size_t first = outcomes.size();
+      outcomes.resize(first + threads);
+      arena.execute([&] {
+        tbb::parallel_for(0, threads, 1, [&](int r) {
+          const auto task = static_cast<std::uint64_t>(first + r);
+          Search search(problem, distances, units,
+                        Rng(settings.seed, StreamId::territories, task, 1, 0));
+          search.set_origin(origin);
+          search.relink(outcomes[best].raw, outcomes[best].raw, deadline, stop, max_idle,
+                        work_budget);
+          note_cut(deadline);
+          finish(search, outcomes[first + r]);
+        });
+      });
+      break;
+    }
+    std::vector<std::pair<int, int>> pairs;  // (initiating, guiding): from the better one
+    for (std::size_t a = 0; a < elite.size(); ++a)
+      for (std::size_t b = a + 1; b < elite.size(); ++b) pairs.emplace_back(elite[a], elite[b]);
+    const auto before = key(outcomes[elite.front()].evaluation);
+    const double remaining = std::chrono::duration<double>(deadline - Clock::now()).count();
+    // A round may use half of the time left: later rounds start from its improvements.
+    const double relink_slice = remaining * threads / (2.0 * static_cast<double>(pairs.size()));
+    const std::size_t first = outcomes.size();
+    outcomes.resize(first + pairs.size());
+    arena.execute([&] {
+      tbb::parallel_for(0, static_cast<int>(pairs.size()), 1, [&](int r) {
+        if (stop.load() || Clock::now() >= deadline) return;
+        const auto task = static_cast<std::uint64_t>(first + r);
+        Search search(problem, distances, units,
+                      Rng(settings.seed, StreamId::territories, task, 1, 0));
+        search.set_origin(origin);
+        const auto until = slice_deadline(relink_slice);
+        search.relink(outcomes[pairs[r].first].raw, outcomes[pairs[r].second].raw, until, stop,
+                      std::max(1, max_idle / 2), work_budget);
+        note_cut(until);
+        finish(search, outcomes[first + r]);
+      });
+    });
+    bool improved = false;
+    for (std::size_t s = first; s < outcomes.size(); ++s)
+      if (outcomes[s].done && key(outcomes[s].evaluation) < before) improved = true;
+    if (!improved) break;
+  }
+  SearchResult result;
+  result.method = "multistart VNS";
+  for (int s = 0; s < static_cast<int>(outcomes.size()); ++s) {
     if (!outcomes[s].done) continue;
-    ++result.starts_run;
+    if (s < starts) ++result.starts_run;
+    if (s >= starts) ++result.relinks_run;
     result.work += outcomes[s].work;
     double feasible_at = outcomes[s].time_to_feasible;
     if (feasible_at >= 0 && (!result.time_to_feasible || feasible_at < *result.time_to_feasible))
@@ -1320,7 +1551,7 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
   // with an infeasible result.
   if (!result.evaluation.feasible) result.time_to_feasible.reset();
   result.seconds = std::chrono::duration<double>(Clock::now() - origin).count();
-  result.stopped_by_time = result.starts_run < starts || Clock::now() >= deadline;
+  result.stopped_by_time = result.starts_run < starts || Clock::now() >= deadline || cut.load();
   result.stopped_by_work =
       work_budget > 0 && std::any_of(outcomes.begin(), outcomes.end(), [&](const Outcome& outcome) {
         return outcome.work >= work_budget;

@@ -1,7 +1,9 @@
 // The heuristic optimiser: multistart construction + variable neighbourhood search with shift
-// and swap moves and incremental evaluation, parallel over starts (oneTBB).
+// and swap moves and incremental evaluation, parallel over starts (oneTBB), then rounds of path
+// relinking between the best alignments (compactness), parallel over pairs.
 //
-// Determinism: start s draws only from Rng(seed, territories, s, ...), its effort is counted in
+// Determinism: start s draws only from Rng(seed, territories, s, ...), relinking task r from
+// Rng(seed, territories, r, 1, 0), each task's effort is counted in
 // evaluations (never time), and the best alignment is chosen by (feasible, objective or
 // violation, start index), so the result is a function of the seed and the settings (including
 // the work limit), not of the thread count or the machine's load - unless the time limit or the
@@ -27,6 +29,10 @@ struct SearchSettings {
   double work_limit = 0.0;
   std::optional<double> target;  //!< stop once a feasible objective <= target is found
   int max_idle = 0;  //!< VNS iterations without improvement before a start ends; 0 = by size
+  //! Rounds of path relinking between the best distinct feasible alignments after the starts
+  //! (compactness with geography and without contiguity); a round runs only while the previous
+  //! one improved. 0 = none.
+  int relink_rounds = 10;
   //! Centres the compactness search starts from (start 0), e.g. a previous alignment's.
   std::optional<Alignment> initial;
   //! Called with the number of starts finished so far, from worker threads (calls may overlap).
@@ -44,7 +50,8 @@ struct SearchResult {
   int starts_run = 0;
   std::uint64_t work = 0;        //!< move and centre evaluations over the finished starts
   bool stopped_by_work = false;  //!< some start used its whole --work-limit
-  int best_start = -1;
+  int best_start = -1;  //!< index of the winning start; >= starts: a relinking (in task order)
+  int relinks_run = 0;  //!< finished path relinkings
   bool stopped_by_time = false;
   std::optional<double> best_bound;  //!< a proven lower bound (exact mode)
   bool proven_optimal = false;

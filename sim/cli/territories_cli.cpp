@@ -42,6 +42,7 @@ struct RunOptions {
   int threads = 1;
   int starts = 8;
   int max_idle = 0;
+  int relink_rounds = 10;
   double target = NAN;
   bool exact = false;
   bool contiguity = false;
@@ -98,6 +99,7 @@ SearchSettings search_settings(const RunOptions& o, ProgressBar* progress) {
   settings.time_limit = o.time_limit;
   settings.work_limit = o.work_limit;
   settings.max_idle = o.max_idle;
+  settings.relink_rounds = o.relink_rounds;
   if (!std::isnan(o.target)) settings.target = o.target;
   return settings;
 }
@@ -147,6 +149,8 @@ void run_alignment(const RunOptions& o) {
     throw_input("territories: INPUT is required (or a subcommand: bench, evaluate, generate)");
   if (o.threads < 1) throw_input("--threads: {} is not allowed; allowed: 1 or more", o.threads);
   if (o.starts < 1) throw_input("--starts: {} is not allowed; allowed: 1 or more", o.starts);
+  if (o.relink_rounds < 0)
+    throw_input("--relink-rounds: {} is not allowed; allowed: 0 or more", o.relink_rounds);
   if (!(o.time_limit > 0))
     throw_input("--time-limit: {} is not allowed; allowed: > 0 seconds", o.time_limit);
   if (!(o.work_limit >= 0) || !std::isfinite(o.work_limit))
@@ -211,6 +215,7 @@ struct BenchOptions {
   double time_limit = 60.0;
   double work_limit = 0.0;
   int threads = 1;
+  int relink_rounds = 10;
   std::uint64_t seed = 1;
   bool large = false;
   bool exact = true;
@@ -248,6 +253,7 @@ void run_bench(const BenchOptions& o) {
   settings.threads = o.threads;
   settings.time_limit = o.time_limit;
   settings.work_limit = o.work_limit;
+  settings.relink_rounds = o.relink_rounds;
   if (wanted("pmedcap")) {
     for (int k = 1; k <= 10; ++k) {
       fs::path file = data / "cpmp" / fmt::format("pmedcap{:02d}.txt", k);
@@ -318,6 +324,9 @@ void add_territories_commands(CLI::App& app) {
   territories->add_option("--starts", options->starts, "Multistart count (default 8)");
   territories->add_option("--max-idle", options->max_idle,
                           "VNS iterations without improvement per start");
+  territories->add_option(
+      "--relink-rounds", options->relink_rounds,
+      "Rounds of path relinking between the best starts (default 10, 0 = none)");
   territories->add_option("--target", options->target,
                           "Stop once a feasible objective <= TARGET is found");
   territories->add_flag("--exact", options->exact, "Solve the p-median model with COIN-OR CBC");
@@ -404,6 +413,9 @@ void add_territories_commands(CLI::App& app) {
   add_seed_option(bench_command, bench->seed, "Random seed");
   bench_command->add_option("--work-limit", bench->work_limit,
                             "Effort per start in millions of evaluations (reproducible; 0 = none)");
+  bench_command->add_option(
+      "--relink-rounds", bench->relink_rounds,
+      "Rounds of path relinking between the best starts (default 10, 0 = none)");
   bench_command->add_flag("--large", bench->large, "Also run 250,000 accounts / 1,000 territories");
   bench_command->callback([bench] { run_bench(*bench); });
 

@@ -140,6 +140,7 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "work", static_cast<double>(result.work));
     attribute(report, "starts_run", result.starts_run);
     attribute(report, "best_start", result.best_start);
+    attribute(report, "relinks_run", result.relinks_run);
     H5::Group accounts = file.createGroup("/accounts");
     std::vector<std::string> ids, territory_ids;
     std::vector<double> x, y, weight;
@@ -240,8 +241,12 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
                      problem.name, problem.size(), problem.territory_count(),
                      to_string(problem.objective), to_string(problem.distance));
   if (result.starts_run > 0)
-    out += fmt::format("method        {} (seed {}, {} threads, {}/{} starts)\n", result.method,
-                       info.seed, info.threads, result.starts_run, info.starts);
+    out += fmt::format("method        {} (seed {}, {} threads, {}/{} starts{})\n", result.method,
+                       info.seed, info.threads, result.starts_run, info.starts,
+                       result.relinks_run > 0
+                           ? fmt::format(", {} path relinking{}", result.relinks_run,
+                                         result.relinks_run == 1 ? "" : "s")
+                           : std::string());
   else
     out += fmt::format("method        {}\n", result.method);
   out += fmt::format("objective     {:.6f}\n", e.objective);

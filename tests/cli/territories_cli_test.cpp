@@ -120,6 +120,8 @@ TEST(TerritoriesCli, BadOptionValuesExit2) {
   const std::string csv = "id,x,y,potential\nA,0,0,1\nB,1,1,1\n";
   expect_input_error("a.csv", csv, "-p 2 --balance revenue=0.1", "'revenue' is not an attribute");
   expect_input_error("a.csv", csv, "-p 2 --objective shortest", "allowed: compactness, dispersion");
+  expect_input_error("a.csv", csv, "-p 2 --relink-rounds -1",
+                     "--relink-rounds: -1 is not allowed; allowed: 0 or more");
 }
 
 TEST(TerritoriesCli, EvaluatesAPublishedAllocation) {

@@ -14,6 +14,9 @@
 namespace opsim::territory {
 namespace {
 
+constexpr int kRelinkAccounts = 60, kRelinkTerritories = 6, kRelinkIdle = 10;
+constexpr std::uint64_t kRelinkSeed = 1;
+
 SearchSettings quick(int threads = 1) {
   SearchSettings settings;
   settings.seed = 7;
@@ -216,6 +219,73 @@ TEST(TerritoryLocalSearch, SameWorkLimitSameAlignment) {
   settings.work_limit = 0.4;
   SearchResult more = optimise(problem, distances, settings);
   EXPECT_GT(more.work, one.work);
+}
+
+//! A generated capacitated p-median instance (planar clustered points, demand = the generator's
+//! workload 10..40, one capacity per median at 90% utilisation): the SJC/pmedcap shape, small
+//! enough for CBC to prove its optimum in a second.
+Problem capacitated_instance(int accounts, int territories, std::uint64_t seed) {
+  GeneratorSettings generator;
+  generator.accounts = accounts;
+  generator.territories = territories;
+  generator.geographic = false;
+  generator.seed = seed;
+  Problem problem = generate_instance(generator);
+  problem.attribute_names = {"demand"};
+  double total = 0.0;
+  for (Account& a : problem.accounts) {
+    a.attributes = {a.attributes[1]};
+    total += a.attributes[0];
+  }
+  problem.balance.clear();
+  for (Territory& t : problem.territories) t.capacity = {std::ceil(total / (0.9 * territories))};
+  return problem;
+}
+
+// Path relinking between the best starts keeps or improves the multistart result and reaches
+// the proven optimum where short starts alone may stop above it.
+TEST(TerritoryLocalSearch, PathRelinkingReachesTheExactCapacitatedOptimum) {
+  Problem problem = capacitated_instance(kRelinkAccounts, kRelinkTerritories, kRelinkSeed);
+  validate(problem, "capacitated");
+  Distances distances(problem);
+  ExactSettings exact_settings;
+  exact_settings.time_limit = 60;
+  SearchResult exact = solve_exact(problem, distances, exact_settings);
+  ASSERT_TRUE(exact.proven_optimal);
+  SearchSettings settings = quick();
+  settings.max_idle = kRelinkIdle;
+  settings.relink_rounds = 0;
+  SearchResult starts_only = optimise(problem, distances, settings);
+  settings.relink_rounds = 3;
+  SearchResult relinked = optimise(problem, distances, settings);
+  EXPECT_GT(relinked.relinks_run, 0);
+  EXPECT_TRUE(relinked.evaluation.feasible);
+  EXPECT_LE(relinked.evaluation.objective, starts_only.evaluation.objective);
+  EXPECT_NEAR(relinked.evaluation.objective, exact.evaluation.objective,
+              1e-9 * exact.evaluation.objective);
+}
+
+// Relinking keeps --work-limit runs reproducible: the same budget gives the same alignment on
+// one and two threads, run after run.
+TEST(TerritoryLocalSearch, PathRelinkingWithAWorkLimitIsReproducibleOnTwoThreads) {
+  Problem problem = capacitated_instance(120, 8, 3);
+  validate(problem, "capacitated");
+  Distances distances(problem);
+  SearchSettings settings = quick(2);
+  settings.max_idle = 1000000;  // only the budget ends a start or a relinking
+  settings.work_limit = 0.1;
+  SearchResult first = optimise(problem, distances, settings);
+  SearchResult second = optimise(problem, distances, settings);
+  settings.threads = 1;
+  SearchResult one = optimise(problem, distances, settings);
+  EXPECT_GT(first.relinks_run, 0);
+  EXPECT_TRUE(first.stopped_by_work);
+  EXPECT_EQ(first.alignment.territory, second.alignment.territory);
+  EXPECT_EQ(first.alignment.territory, one.alignment.territory);
+  EXPECT_EQ(first.best_start, one.best_start);
+  EXPECT_EQ(first.relinks_run, one.relinks_run);
+  EXPECT_EQ(first.work, one.work);
+  EXPECT_EQ(first.evaluation.objective, second.evaluation.objective);
 }
 
 }  // namespace
