@@ -3,7 +3,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -46,6 +48,9 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+//! A CSV file as rows of named fields (no quoted commas in the files read with it).
+std::vector<std::map<std::string, std::string>> read_csv(const std::filesystem::path& path);
 
 }  // namespace opsim::test
 

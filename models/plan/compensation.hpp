@@ -102,6 +102,9 @@ struct CompSpec {
   std::vector<CompPlan> plans;
   std::vector<int> seat_plan;  //!< per seat, index into plans, -1 = no plan
   double budget = std::numeric_limits<double>::quiet_NaN();  //!< total cost of sales; NaN = none
+  //! Components some of a plan's seats can never earn (retention without an owned contract,
+  //! a product-restricted component for an overlay seat, whose credit has no product).
+  std::vector<std::string> warnings;
   bool empty() const { return plans.empty(); }
   //! Whether some plan has a component whose quota derives from the forecast (a new-logos
   //! quota not stated, a product share not stated).

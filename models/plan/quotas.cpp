@@ -107,13 +107,38 @@ std::string to_string(QuotaMethod method) {
 
 namespace {
 
-//! Seats that can carry a quota: positive expected bookings in the year.
-std::vector<std::size_t> quota_seats(const SeatDistributions& bookings) {
+//! Seats that share the target: positive expected bookings in the year, overlay seats aside
+//! (their credit repeats the sellers' bookings; overlay_quotas sets theirs).
+std::vector<std::size_t> quota_seats(const Scenario& scenario, const SeatDistributions& bookings) {
   std::vector<std::size_t> seats;
   for (std::size_t s = 0; s < bookings.seats(); ++s) {
-    if (bookings.mean(s) > 0) seats.push_back(s);
+    if (bookings.mean(s) > 0 && !scenario.seats[s].overlay) seats.push_back(s);
   }
   return seats;
+}
+
+//! An overlay seat's quota: its expected credit times its team's ratio of quota to expected
+//! bookings (the team: the sellers of the overlay's covered segments in the seat's region), so
+//! that it is as demanding as theirs and no part of the target is taken from them.
+void overlay_quotas(const Scenario& scenario, const SeatDistributions& bookings,
+                    std::vector<double>& quota) {
+  for (const Overlay& overlay : scenario.overlays) {
+    for (int seat : overlay.seats) {
+      const std::size_t i = static_cast<std::size_t>(seat);
+      double team_quota = 0, team_bookings = 0;
+      for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
+        const Seat& other = scenario.seats[s];
+        if (other.overlay || other.region != scenario.seats[i].region ||
+            !overlay.segments[static_cast<std::size_t>(other.segment)] || !has_quota(quota[s]))
+          continue;
+        team_quota += quota[s];
+        team_bookings += bookings.mean(s);
+      }
+      quota[i] = team_bookings > 0 && bookings.mean(i) > 0
+                     ? bookings.mean(i) * team_quota / team_bookings
+                     : kNoQuota;
+    }
+  }
 }
 
 std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& bookings,
@@ -243,7 +268,7 @@ QuotaSet equal_chance(const SeatDistributions& bookings, double target,
 QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
                     const QuotaRequest& request) {
   QuotaSet set;
-  const std::vector<std::size_t> eligible = quota_seats(bookings);
+  const std::vector<std::size_t> eligible = quota_seats(scenario, bookings);
   set.quota.assign(scenario.seats.size(), kNoQuota);
   if (request.method == QuotaMethod::import) {
     for (std::size_t s = 0; s < scenario.seats.size(); ++s) set.quota[s] = request.imported[s];
@@ -270,6 +295,7 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
     case QuotaMethod::import:
       break;
   }
+  overlay_quotas(scenario, bookings, set.quota);
   set.floored.resize(scenario.seats.size(), 0);
   return set;
 }
@@ -359,7 +385,8 @@ double gini(std::vector<double> values) {
     total += values[i];
   }
   if (!(total > 0)) return 0.0;
-  return 2 * weighted / (n * total) - (n + 1) / n;
+  // >= 0 in exact arithmetic; equal values round to about -1e-17, printed "-0.000".
+  return std::max(0.0, 2 * weighted / (n * total) - (n + 1) / n);
 }
 
 QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
@@ -435,7 +462,9 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
   const int groups = T + R + 1;
   std::vector<std::vector<int>> seat_groups(n);
   for (std::size_t s = 0; s < n; ++s) {
-    if (!has_quota(quota[s])) continue;
+    // Overlay seats' credit repeats their sellers' bookings: the groups' quotas and bookings
+    // (and so quota coverage) are the sellers' alone.
+    if (!has_quota(quota[s]) || scenario.seats[s].overlay) continue;
     if (seat_territory[s] >= 0) seat_groups[s].push_back(seat_territory[s]);
     seat_groups[s].push_back(T + scenario.seats[s].region);
     seat_groups[s].push_back(T + R);

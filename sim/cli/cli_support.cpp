@@ -210,4 +210,12 @@ void ProgressBar::finish() {
   if (shown_) fmt::print(stderr, "\n");
 }
 
+void print_warnings(const std::vector<std::string>& warnings) {
+  constexpr std::size_t kShown = 20;
+  for (std::size_t i = 0; i < warnings.size() && i < kShown; ++i)
+    fmt::print(stderr, "warning: {}\n", warnings[i]);
+  if (warnings.size() > kShown)
+    fmt::print(stderr, "warning: and {} more like these\n", warnings.size() - kShown);
+}
+
 }  // namespace opsim::cli

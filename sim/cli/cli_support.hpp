@@ -63,6 +63,8 @@ CLI::Option* add_force_flag(CLI::App* command, bool& force);
 CLI::Option* add_quiet_flag(CLI::App* command, bool& quiet);
 //! The scenario file and every CSV it references, as inputs no output may overwrite.
 void add_scenario_inputs(OutputPlan& plan, const Scenario& scenario);
+//! Warnings on standard error, the first 20 and a count of the rest.
+void print_warnings(const std::vector<std::string>& warnings);
 //! The command line as typed (for provenance).
 std::string command_line_of(const CLI::App* subcommand);
 void set_command_line(int argc, char** argv);

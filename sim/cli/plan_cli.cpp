@@ -409,6 +409,7 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     options = run_options(scenario, args.common);
     problem = prepare_quotas(scenario, loaded.document.document, args);
   });
+  if (mpi::rank() == 0) print_warnings(problem.comp.warnings);
   // Rank 0's share of the forecast pass and of the compensation pass (when there is one).
   const RunOptions share = rank_share(options);
   ProgressBar progress((share.end_trial - share.first_trial) * (problem.comp.empty() ? 1 : 2),

@@ -27,6 +27,7 @@
 #include "sim/io/input_summary_output.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
+#include "sim/io/plan_loader.hpp"
 #include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
 #include "sim/io/summary_text.hpp"
@@ -109,15 +110,6 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
   }
 }
 
-//! Warnings on standard error, the first 20 and a count of the rest.
-void print_warnings(const std::vector<std::string>& warnings) {
-  constexpr std::size_t kShown = 20;
-  for (std::size_t i = 0; i < warnings.size() && i < kShown; ++i)
-    fmt::print(stderr, "warning: {}\n", warnings[i]);
-  if (warnings.size() > kShown)
-    fmt::print(stderr, "warning: and {} more like these\n", warnings.size() - kShown);
-}
-
 struct ValidateArgs {
   std::string scenario;
   bool resolved = false;
@@ -127,11 +119,14 @@ struct ValidateArgs {
 };
 
 void validate_command(const ValidateArgs& args) {
-  const Scenario s = load_scenario(args.scenario, input_options());
+  const LoadedScenario loaded = load_scenario_and_document(args.scenario, input_options());
+  const Scenario& s = loaded.scenario;
   if (args.resolved) {
-    fmt::print("{}\n", read_scenario_document(args.scenario).document.dump(2));
+    fmt::print("{}\n", loaded.document.document.dump(2));
     return;
   }
+  // What `quotas` and `capacity` refuse, and the compensation plan's warnings.
+  const std::vector<std::string> plan_warnings = check_plan_sections(loaded.document.document, s);
   OutputPlan plan;
   add_scenario_inputs(plan, s);
   plan.add_output(args.summary_json, "--summary-json");
@@ -142,6 +137,7 @@ void validate_command(const ValidateArgs& args) {
       args.scenario, s.region_count(), s.segment_count(), s.seats.size(), s.pipeline.deals.size(),
       s.contracts.size(), s.months());
   for (const auto& note : s.notes) fmt::print("note: {}\n", note);
+  print_warnings(plan_warnings);
   if (!args.summary && args.summary_json.empty() && args.csv_dir.empty()) {
     print_warnings(s.warnings);
     return;

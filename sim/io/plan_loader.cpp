@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "sim/base/error.hpp"
 #include "sim/io/cost_loader.hpp"
 #include "sim/io/csv.hpp"
@@ -410,7 +412,44 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
     const int by_segment = segment_plan[seat.segment];
     spec.seat_plan[s] = by_role >= 0 ? by_role : by_segment >= 0 ? by_segment : default_plan;
   }
+  // Components that some of a plan's seats can never earn pay them 0: said, not silent.
+  std::vector<char> owns(scenario.seats.size(), 0);
+  for (const Contract& c : scenario.contracts)
+    if (c.owner >= 0) owns[static_cast<std::size_t>(c.owner)] = 1;
+  for (std::size_t p = 0; p < spec.plans.size(); ++p) {
+    for (const plan::Component& k : spec.plans[p].components) {
+      std::vector<std::string> never;
+      std::size_t covered = 0;
+      for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
+        if (spec.seat_plan[s] != static_cast<int>(p)) continue;
+        ++covered;
+        if ((k.measure == plan::Measure::retention && !owns[s]) ||
+            (k.products != 0 && scenario.seats[s].overlay))
+          never.push_back(scenario.seats[s].id);
+      }
+      if (never.empty()) continue;
+      const std::size_t shown = std::min<std::size_t>(never.size(), 8);
+      spec.warnings.push_back(fmt::format(
+          "plan {} component {}: {} of its {} seats can never earn it ({}), so it pays them 0 "
+          "({}{})",
+          spec.plans[p].id, k.id, never.size(), covered,
+          k.measure == plan::Measure::retention ? "they own no installed-base contract"
+                                                : "overlay credit carries no product",
+          fmt::join(never.begin(), never.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+          never.size() > shown ? ", ..." : ""));
+    }
+  }
   return spec;
+}
+
+std::vector<std::string> check_plan_sections(const nlohmann::json& document,
+                                             const Scenario& scenario) {
+  const auto plan = document.find("plan");
+  if (plan == document.end()) return {};
+  if (plan->is_object() && plan->contains("capacity"))
+    (void)parse_capacity_spec(document, scenario);
+  (void)parse_quota_settings(document, scenario);
+  return parse_comp_spec(document, scenario).warnings;
 }
 
 std::vector<double> read_seat_amounts(const CsvSource& source, const Scenario& scenario,

@@ -36,6 +36,11 @@ plan::CapacitySpec parse_capacity_spec(const nlohmann::json& document, const Sce
 QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenario& scenario);
 //! /plan/compensation; empty when absent.
 plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& scenario);
+//! Reads every plan section present (fiscal year, capacity, quotas, compensation) as `capacity`
+//! and `quotas` will, so that `opsim validate` reports their errors before those commands run;
+//! returns the compensation plan's warnings (CompSpec::warnings).
+std::vector<std::string> check_plan_sections(const nlohmann::json& document,
+                                             const Scenario& scenario);
 
 //! Per-seat amounts from a CSV with columns seat (or id) and `column`, as `source` maps and
 //! formats them (extra columns are ignored): unknown seats, duplicate seats and (when

@@ -46,7 +46,8 @@ CellKind column_kind(const std::string& name) {
   if (name.rfind("p_", 0) == 0 || has("probability") || has("share") || has("gini"))
     return CellKind::percent;
   if (name == "seats" || name == "quota_seats" || name == "fiscal_year" || name == "window" ||
-      name == "planned" || name == "recommended" || name == "total" || name == "equal_chance_floor")
+      name == "planned" || name == "recommended" || name == "total" ||
+      name == "equal_chance_floor" || name == "equal_chance_floored_seats")
     return CellKind::integer;
   if ((has("quota") && !has("coverage")) || has("cost") || has("target") || has("pay") ||
       has("bookings") || has("budget") || name == "ote" || name == "mean" || name == "p10" ||
@@ -547,10 +548,21 @@ void write_quota_csv(const std::string& directory, const Scenario& scenario,
 std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& info,
                                const plan::QuotaReport& report, const plan::CompResult* comp) {
   std::string out = fmt::format(
-      "quotas FY{} by {} for {} seats: target x over-assignment {:.4g} = {} {}; quotas total {}\n",
+      "quotas FY{} by {} for {} seats\ntarget x over-assignment {:.4g} = {} {}; quotas total {}\n",
       info.fiscal_year, info.method, report.quota_seats, info.over_assignment,
       format_grouped(info.target), scenario.fx.currencies[scenario.fx.reporting].code,
       format_grouped(report.regions.back().quota));
+  int overlay_seats = 0;
+  double overlay_quota = 0;
+  for (std::size_t s = 0; s < report.seats.size(); ++s) {
+    if (!scenario.seats[s].overlay || std::isnan(report.seats[s].quota)) continue;
+    ++overlay_seats;
+    overlay_quota += report.seats[s].quota;
+  }
+  if (overlay_seats > 0) {
+    out += fmt::format("overlay seats: {} with quotas totalling {}, outside the target's split\n",
+                       overlay_seats, format_grouped(overlay_quota));
+  }
   if (!std::isnan(info.common_probability))
     out += fmt::format("common probability of reaching quota: {:.4f}\n", info.common_probability);
   out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9} {:>9}\n", "region", "seats",
@@ -609,8 +621,8 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
                      leavers, format_grouped(leaver_quota), format_grouped(backfill_quota));
   if (comp) {
     out += fmt::format(
-        "compensation: variable pay mean {} (P10 {}, P90 {}); cost of sales incl. base {}; "
-        "cost / bookings {:.4f}\n",
+        "compensation: variable pay mean {} (P10 {}, P90 {})\n"
+        "cost of sales incl. base {}; cost / bookings {:.4f}\n",
         format_grouped(mean_of(comp->total_variable)),
         format_grouped(quantile_of(comp->total_variable, 0.1)),
         format_grouped(quantile_of(comp->total_variable, 0.9)),
@@ -619,15 +631,16 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
       out += fmt::format("P(cost > budget {}) = {:.4f} (se {:.4f})\n", format_grouped(comp->budget),
                          comp->probability_over_budget, comp->probability_over_budget_se);
     }
-    out += fmt::format("{:<14} {:<8} {:>5} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>7}\n",
-                       "role", "region", "seats", "OTE", "E[variable]", "P10 var", "P90 var",
-                       "E[cost]", "P90 cost", "cost/bk");
+    // 100 columns with amounts below 10^10.
+    out += fmt::format("{:<11} {:<8} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}\n",
+                       "role", "region", "seats", "OTE", "E[var]", "P10 var", "P90 var", "E[cost]",
+                       "P90 cost", "cost/bk");
     for (const auto& g : comp->groups) {
-      out += fmt::format("{:<14} {:<8} {:>5} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>7}\n",
-                         g.role, scenario.regions[g.region].id, g.seats, format_grouped(g.ote),
-                         format_grouped(g.expected_variable), format_grouped(g.variable.p10),
-                         format_grouped(g.variable.p90), format_grouped(g.expected_cost),
-                         format_grouped(g.cost_p90),
+      out += fmt::format("{:<11} {:<8} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}\n",
+                         g.role.substr(0, 11), scenario.regions[g.region].id, g.seats,
+                         format_grouped(g.ote), format_grouped(g.expected_variable),
+                         format_grouped(g.variable.p10), format_grouped(g.variable.p90),
+                         format_grouped(g.expected_cost), format_grouped(g.cost_p90),
                          g.expected_bookings > 0
                              ? fmt::format("{:.3f}", g.expected_cost / g.expected_bookings)
                              : "-");

@@ -17,6 +17,7 @@
 #include "sim/io/csv.hpp"
 #include "sim/io/csv_source.hpp"
 #include "sim/io/json_reader.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_money.hpp"
 
@@ -560,7 +561,7 @@ void parse_products(const JsonNode& root, Context& ctx) {
   for (std::size_t s = 0; s < share_sum.size(); ++s) {
     if (share_sum[s] > 0 && std::abs(share_sum[s] - 1.0) > 1e-6) {
       list->fail("the shares of segment \"{}\"'s products sum to {} (must sum to 1)",
-                 ctx.scenario.segments[s].id, share_sum[s]);
+                 ctx.scenario.segments[s].id, format_user_value(share_sum[s]));
     }
   }
 }

@@ -47,29 +47,7 @@ nlohmann::json two_parts() {
   return doc;
 }
 
-//! A CSV file as rows of named fields (no quoted commas in the files read here).
-std::vector<std::map<std::string, std::string>> read_csv(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::vector<std::string> header;
-  std::vector<std::map<std::string, std::string>> rows;
-  auto split = [](const std::string& text) {
-    std::vector<std::string> fields;
-    std::stringstream stream(text);
-    std::string field;
-    while (std::getline(stream, field, ',')) fields.push_back(field);
-    if (!text.empty() && text.back() == ',') fields.emplace_back();
-    return fields;
-  };
-  if (std::getline(in, line)) header = split(line);
-  while (std::getline(in, line)) {
-    const auto fields = split(line);
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < header.size() && i < fields.size(); ++i) row[header[i]] = fields[i];
-    rows.push_back(row);
-  }
-  return rows;
-}
+using test::read_csv;
 
 std::map<std::string, std::string> row_named(
     const std::vector<std::map<std::string, std::string>>& rows, const std::string& key,

@@ -2,6 +2,7 @@
 // the place, the value and what is allowed) and runs that write their result files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -211,30 +212,6 @@ TEST_F(PlanCli, InfeasibleCapacityPlanExitsThreeWithTheShortfall) {
   EXPECT_FALSE(std::filesystem::exists(emitted));  // no scenario for a plan that fails
 }
 
-//! Rows of a CSV file as column name -> cell.
-std::vector<std::map<std::string, std::string>> read_csv_rows(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::string line;
-  std::getline(in, line);
-  auto split = [](const std::string& text) {
-    std::vector<std::string> cells;
-    std::stringstream stream(text);
-    std::string cell;
-    while (std::getline(stream, cell, ',')) cells.push_back(cell);
-    if (!text.empty() && text.back() == ',') cells.push_back("");
-    return cells;
-  };
-  const auto header = split(line);
-  std::vector<std::map<std::string, std::string>> rows;
-  while (std::getline(in, line)) {
-    const auto cells = split(line);
-    std::map<std::string, std::string> row;
-    for (std::size_t k = 0; k < header.size() && k < cells.size(); ++k) row[header[k]] = cells[k];
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 //! Decimals of a CSV number ("12.50" -> 2, "7" -> 0); -1 when `text` is not a plain decimal.
 int decimals_of(const std::string& text) {
   const std::size_t digits = text.find_first_not_of("-0123456789.");
@@ -250,7 +227,7 @@ TEST_F(PlanCli, PlanCsvNumbersAreRoundedForPeople) {
   const auto csv = dir_ / "quota_csv";
   auto r = run_opsim(fmt::format("quotas {} -q --csv {}", scenario, csv.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto seats = read_csv_rows(csv / "seats.csv");
+  const auto seats = test::read_csv(csv / "seats.csv");
   ASSERT_FALSE(seats.empty());
   for (const auto& row : seats) {
     for (const char* amount : {"quota", "mean", "p90", "expected_cost", "quota_2027-01"})
@@ -265,7 +242,7 @@ TEST_F(PlanCli, PlanCsvNumbersAreRoundedForPeople) {
   for (const char* file :
        {"seats.csv", "regions.csv", "organisation.csv", "attainment_histogram.csv",
         "compensation.csv", "compensation_groups.csv"}) {
-    for (const auto& row : read_csv_rows(csv / file)) {
+    for (const auto& row : test::read_csv(csv / file)) {
       for (const auto& [column, text] : row) {
         const int d = decimals_of(text);
         if (d >= 0) {
@@ -274,14 +251,14 @@ TEST_F(PlanCli, PlanCsvNumbersAreRoundedForPeople) {
       }
     }
   }
-  const auto organisation = read_csv_rows(csv / "organisation.csv");
+  const auto organisation = test::read_csv(csv / "organisation.csv");
   EXPECT_EQ(decimals_of(organisation.at(0).at("fiscal_year")), 0);
   EXPECT_EQ(decimals_of(organisation.at(0).at("common_probability").empty()
                             ? "0.0000"
                             : organisation.at(0).at("common_probability")),
             4);
   // The compensation summary: the share of bookings row keeps 4 decimals under amount columns.
-  for (const auto& row : read_csv_rows(csv / "compensation.csv")) {
+  for (const auto& row : test::read_csv(csv / "compensation.csv")) {
     const int expected = row.at("quantity") == "cost_share_of_bookings" ? 4
                          : row.at("quantity") == "total_cost_of_sales"  ? 2
                                                                         : -2;
@@ -302,7 +279,7 @@ TEST_F(PlanCli, CapacityPlanListsHiresHeadcountAndEmitsTheScenario) {
   const auto r = run_opsim(fmt::format("capacity {} --confidence 0.6 --csv {} --emit-scenario {}",
                                        write(doc), csv.string(), emitted));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto hires = read_csv_rows(csv / "plan.csv");
+  const auto hires = test::read_csv(csv / "plan.csv");
   ASSERT_FALSE(hires.empty()) << r.output;
   for (const auto& h : hires) {
     EXPECT_EQ(h.at("region"), "NA");
@@ -313,7 +290,7 @@ TEST_F(PlanCli, CapacityPlanListsHiresHeadcountAndEmitsTheScenario) {
     EXPECT_DOUBLE_EQ(std::stod(h.at("cost_to_fiscal_year_end")),
                      1000 + 100 * (12 - (requisition + 2) + 1));
   }
-  const auto headcount = read_csv_rows(csv / "headcount.csv");
+  const auto headcount = test::read_csv(csv / "headcount.csv");
   ASSERT_EQ(headcount.size(), 12u);
   EXPECT_EQ(headcount.back().at("planned"), "6");
   EXPECT_EQ(std::stoul(headcount.back().at("recommended")), hires.size());
@@ -336,14 +313,15 @@ TEST_F(PlanCli, TopDownQuotasAddUpToThePrintedTarget) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("= 3,630,000 USD; quotas total 3,630,000"), std::string::npos)
       << r.output;
-  const auto organisation = read_csv_rows(csv / "organisation.csv");
+  const auto organisation = test::read_csv(csv / "organisation.csv");
   const double target = std::stod(organisation.at(0).at("target"));
   const double total = std::stod(organisation.at(0).at("total_quota"));
   EXPECT_NEAR(total, target, 1e-6 * target);
   EXPECT_GT(std::abs(1.05 * total - target), 1e-6 * target);
-  double seats = 0;
-  for (const auto& row : read_csv_rows(csv / "seats.csv"))
-    seats += row.at("quota").empty() ? 0.0 : std::stod(row.at("quota"));
+  double seats = 0;  // the selling seats': the SE overlay seats' quotas are outside the split
+  for (const auto& row : test::read_csv(csv / "seats.csv")) {
+    if (row.at("role") != "SE") seats += row.at("quota").empty() ? 0.0 : std::stod(row.at("quota"));
+  }
   EXPECT_NEAR(seats, target, 1e-6 * target);
 }
 
@@ -355,7 +333,7 @@ TEST_F(PlanCli, QuotasByQuarterAndMonthAreWrittenNextToTheAnnualQuota) {
   const auto csv = dir_ / "periods";
   const auto r = run_opsim(fmt::format("quotas {} --no-comp --csv {}", write(doc), csv.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const auto& row : read_csv_rows(csv / "seats.csv")) {
+  for (const auto& row : test::read_csv(csv / "seats.csv")) {
     const double quota = std::stod(row.at("quota"));
     double months = 0, quarters = 0;
     for (int m = 1; m <= 12; ++m) {
@@ -454,6 +432,92 @@ TEST_F(PlanCli, ComponentWeightsNotSummingToOne) {
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
+// `opsim validate` reads the plan sections as `quotas` does (review finding: it printed "valid"
+// for a compensation plan that `quotas` refused), and still passes the bundled example.
+TEST_F(PlanCli, ValidateRefusesWhatQuotasRefuses) {
+  auto doc = plan_document();
+  doc["plan"]["compensation"]["plans"][0]["components"] = {
+      {{"id", "bookings"}, {"measure", "new_bookings"}, {"weight", 0.7}},
+      {{"id", "logos"}, {"measure", "new_logos"}, {"weight", 0.2}}};
+  const auto r = run_opsim(fmt::format("validate {}", write(doc)));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("/plan/compensation/plans/0/components: weights sum to 0.9"),
+            std::string::npos)
+      << r.output;
+  const auto example = run_opsim(
+      fmt::format("validate {}", (test::source_dir() / "scenarios/plan_example.json").string()));
+  EXPECT_EQ(example.exit_code, 0) << example.output;
+}
+
+// The quotas terminal output fits 100 columns (review finding: the header, the compensation
+// line and the role x region table were 112, 132 and 115 wide), counted in characters.
+TEST_F(PlanCli, QuotasTerminalOutputFitsOneHundredColumns) {
+  const auto csv = dir_ / "widths";
+  const auto r = run_opsim(
+      fmt::format("quotas {} --trials 300 --threads 1 --csv {}",
+                  (test::source_dir() / "scenarios/plan_example.json").string(), csv.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_NE(r.output.find("cost of sales incl. base"), std::string::npos) << r.output;
+  // A count of seats is written whole (it was 0.0000).
+  std::ifstream organisation(csv / "organisation.csv");
+  std::string header, values;
+  std::getline(organisation, header);
+  std::getline(organisation, values);
+  ASSERT_TRUE(header.size() > 27 &&
+              header.substr(header.size() - 27) == ",equal_chance_floored_seats")
+      << header;
+  const std::string floored = values.substr(values.rfind(',') + 1);
+  EXPECT_EQ(floored.find('.'), std::string::npos) << values;
+  // A component some seats can never earn is said (review finding: it paid them 0 silently).
+  EXPECT_NE(r.output.find("component retention: 14 of its 22 seats can never earn it (they own "
+                          "no installed-base contract)"),
+            std::string::npos)
+      << r.output;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("warning: ", 0) == 0) continue;  // a message, not a table line
+    const auto characters = std::count_if(line.begin(), line.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a UTF-8 continuation byte
+    });
+    EXPECT_LE(characters, 100) << line;
+  }
+}
+
+// Overlay seats (the example's solution engineers) take no part of target x over-assignment
+// (review finding: they took 310,490 of 3,630,000), and get their team's ratio of quota to
+// expected bookings on their own expected credit.
+TEST_F(PlanCli, OverlaySeatsTakeNoPartOfTheTarget) {
+  for (const char* method : {"equal-chance", "capacity", "top-down"}) {
+    const auto csv = dir_ / method;
+    const auto r = run_opsim(fmt::format(
+        "quotas {} --method {} --no-comp --trials 400 --threads 1 --csv {}",
+        (test::source_dir() / "scenarios/plan_example.json").string(), method, csv.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto organisation = test::read_csv(csv / "organisation.csv");
+    ASSERT_EQ(organisation.size(), 1u);
+    const double target = std::stod(organisation[0].at("target"));
+    EXPECT_NEAR(std::stod(organisation[0].at("total_quota")), target, 1e-6 * target) << method;
+    double sellers = 0, team_quota = 0, team_mean = 0, overlay_quota = 0, overlay_mean = 0;
+    for (const auto& seat : test::read_csv(csv / "seats.csv")) {
+      if (seat.at("quota").empty()) continue;
+      const double quota = std::stod(seat.at("quota")), mean = std::stod(seat.at("mean"));
+      if (seat.at("role") == "SE") {
+        if (seat.at("region") == "NA") overlay_quota = quota, overlay_mean = mean;
+        continue;
+      }
+      sellers += quota;
+      if (seat.at("region") == "NA") team_quota += quota, team_mean += mean;
+    }
+    EXPECT_NEAR(sellers, target, 1e-6 * target) << method;
+    // The overlay covers every segment of NA: the NA sellers are its team.
+    ASSERT_GT(overlay_mean, 0) << method;
+    EXPECT_NEAR(overlay_quota, overlay_mean * team_quota / team_mean, 1e-6 * overlay_quota + 0.5)
+        << method;
+    EXPECT_NE(r.output.find("overlay seats: 2 with quotas totalling"), std::string::npos)
+        << r.output;
+  }
+}
+
 // The bundled example's AE plan has three components: their rows are printed and written, per
 // component and per seat, and a plan's components add up to its commission without draws.
 TEST_F(PlanCli, ComponentPayoutsAreWrittenPerComponentAndSeat) {
@@ -464,13 +528,13 @@ TEST_F(PlanCli, ComponentPayoutsAreWrittenPerComponentAndSeat) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("ae         retention    retention      0.20"), std::string::npos)
       << r.output;
-  const auto rows = read_csv_rows(csv / "compensation_components.csv");
+  const auto rows = test::read_csv(csv / "compensation_components.csv");
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[1].at("measure"), "new_logos");
   double expected = 0;
   for (const auto& row : rows) expected += std::stod(row.at("expected_payout"));
   EXPECT_GT(expected, 0);
-  const auto seats = read_csv_rows(csv / "compensation_seat_components.csv");
+  const auto seats = test::read_csv(csv / "compensation_seat_components.csv");
   double per_seat = 0;
   for (const auto& row : seats) per_seat += std::stod(row.at("expected_payout"));
   EXPECT_NEAR(per_seat, expected, 0.01 * seats.size());

@@ -211,6 +211,12 @@ TEST_F(Quotas, FlatPhasingRoundsByLargestRemainders) {
 TEST(Gini, KnownValues) {
   EXPECT_DOUBLE_EQ(gini({1, 1, 1, 1}), 0.0);
   EXPECT_NEAR(gini({0, 0, 0, 1}), 0.75, 1e-12);  // (n - 1) / n for one holder of everything
+  // Equal values that do not add up exactly (0.1 x 7) are about 0, never below ("-0.000").
+  for (double v : {0.1, 1.0 / 3.0, 0.7, 1.1}) {
+    const double g = gini(std::vector<double>(7, v));
+    EXPECT_NEAR(g, 0.0, 1e-12) << v;
+    EXPECT_FALSE(std::signbit(g)) << v;
+  }
 }
 
 }  // namespace
