@@ -142,7 +142,7 @@ void credit_overlays(TrialState& state) {
   const int months = state.months();
   auto& out = state.out;
   const bool detail = state.recording != nullptr && state.recording->bookings;
-  std::vector<int> present;
+  std::vector<int>& present = state.work.overlay_present;
   for (const Overlay& overlay : scenario.overlays) {
     for (int m = 0; m < months; ++m) {
       for (int r = 0; r < scenario.region_count(); ++r) {

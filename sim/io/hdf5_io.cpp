@@ -541,26 +541,25 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       }
       write_doubles(monthly, "new_bookings_quantiles", {M, R, Q},
                     summary->headline_quantiles.data(), "month,region,quantile");
-      H5::Group period_group = file.createGroup("/summary/periods");
-      write_doubles(period_group, "mean", {P, R, S, K}, summary->period_mean.data(),
-                    "period,region,segment,metric");
-      write_doubles(period_group, "sd", {P, R, S, K}, summary->period_sd.data(),
-                    "period,region,segment,metric");
-      write_doubles(period_group, "se", {P, R, S, K}, summary->period_se.data(),
-                    "period,region,segment,metric");
-      write_doubles(period_group, "quantiles", {P, R, S, K, Q}, summary->period_quantiles.data(),
-                    "period,region,segment,metric,quantile");
-
+      // mean, sd, se and quantiles of one kind of period value, over the same axes.
+      auto write_moments = [&](const char* path, std::vector<hsize_t> dims, const std::string& axes,
+                               const std::vector<double>& mean, const std::vector<double>& sd,
+                               const std::vector<double>& se,
+                               const std::vector<double>& quantiles) {
+        H5::Group group = file.createGroup(path);
+        write_doubles(group, "mean", dims, mean.data(), axes);
+        write_doubles(group, "sd", dims, sd.data(), axes);
+        write_doubles(group, "se", dims, se.data(), axes);
+        dims.push_back(Q);
+        write_doubles(group, "quantiles", dims, quantiles.data(), axes + ",quantile");
+      };
+      write_moments("/summary/periods", {P, R, S, K}, "period,region,segment,metric",
+                    summary->period_mean, summary->period_sd, summary->period_se,
+                    summary->period_quantiles);
       if (layout.products > 0) {
-        H5::Group products = file.createGroup("/summary/products");
-        write_doubles(products, "mean", {P, R, J, PK}, summary->product_mean.data(),
-                      "period,region,product,product_metric");
-        write_doubles(products, "sd", {P, R, J, PK}, summary->product_sd.data(),
-                      "period,region,product,product_metric");
-        write_doubles(products, "se", {P, R, J, PK}, summary->product_se.data(),
-                      "period,region,product,product_metric");
-        write_doubles(products, "quantiles", {P, R, J, PK, Q}, summary->product_quantiles.data(),
-                      "period,region,product,product_metric,quantile");
+        write_moments("/summary/products", {P, R, J, PK}, "period,region,product,product_metric",
+                      summary->product_mean, summary->product_sd, summary->product_se,
+                      summary->product_quantiles);
       }
 
       H5::Group targets = file.createGroup("/summary/targets");
