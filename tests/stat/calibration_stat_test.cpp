@@ -280,7 +280,7 @@ void check_sbc(int fit_months) {
               fit_months, kReplications);
   for (const ZScores& s : table.scores()) {
     std::printf("| %s | %+.2f | %.2f |%s\n", s.name.c_str(), s.mean(), s.sd(),
-                s.calibrated(1.0) ? "" : (s.asserted ? " FAIL" : " (reported only)"));
+                !s.asserted ? " (reported only)" : (s.calibrated(1.0) ? "" : " FAIL"));
   }
   for (const ZScores& s : table.scores()) {
     if (!s.asserted) continue;
