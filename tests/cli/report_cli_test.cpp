@@ -41,7 +41,8 @@ TEST(ReportCli, RunReportIsOneOfflinePage) {
 
 // A run with products gets a product-mix table (regression: the product results were in the
 // file but on no page), its numbers tagged with the datasets they come from and formatted with
-// thousands separators; a run without products gets none.
+// thousands separators; a run without products gets none. The example has no actuals to date:
+// its empty /labels/actual_months is read (regression: "H5Dvlen_reclaim failed", exit 2).
 TEST(ReportCli, RunWithProductsShowsTheProductMix) {
   test::TempDir dir;
   const auto plan = test::source_dir() / "scenarios/plan_example.json";

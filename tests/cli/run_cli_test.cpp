@@ -543,7 +543,9 @@ TEST(RunCli, DetailNamesAPartialYearOnceAndKeepsTheProductMix) {
   std::vector<std::string> headings;
   std::size_t mixes = 0;
   for (const auto& line : lines_of(r.output)) {
-    if (line.rfind("FY2027 (", 0) == 0 || line.rfind("FY2028 ", 0) == 0) headings.push_back(line);
+    // A heading starts with the year's label; the KPI rows that also do are column-aligned.
+    if (line.rfind("FY202", 0) == 0 && line.find("  ") == std::string::npos)
+      headings.push_back(line);
     if (line.rfind("product mix", 0) == 0) ++mixes;
   }
   EXPECT_EQ(headings,
