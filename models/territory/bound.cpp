@@ -25,7 +25,21 @@ constexpr std::size_t kMaxTable = 20'000'000;
 struct Column {
   std::vector<int> items;     //!< nearest accounts by cost, ascending
   std::vector<double> cost;   //!< w_i d_ij of those accounts
+  std::vector<int> sorted;    //!< the same accounts by index
   double radius = kInfinity;  //!< cost of the first account left out
+};
+
+//! The multipliers u and the accounts in decreasing order of u (ties by index).
+struct Multipliers {
+  std::vector<double> u;
+  std::vector<int> by_u;
+
+  void sort() {
+    by_u.resize(u.size());
+    std::iota(by_u.begin(), by_u.end(), 0);
+    std::sort(by_u.begin(), by_u.end(),
+              [&](int a, int b) { return u[a] != u[b] ? u[a] > u[b] : a < b; });
+  }
 };
 
 struct Knapsack {
@@ -59,6 +73,8 @@ class Relaxation {
         c.items.push_back(all[k].second);
         c.cost.push_back(all[k].first);
       }
+      c.sorted = c.items;
+      std::sort(c.sorted.begin(), c.sorted.end());
     });
   }
 
@@ -78,41 +94,14 @@ class Relaxation {
     return u;
   }
 
-  //! The knapsack of centre j under multipliers u (largest u_i is `u_max`), as an LP.
-  Knapsack solve_lp(int j, const std::vector<double>& u, double u_max) const {
-    std::vector<Item> items = positive_items(j, u, u_max);
-    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-      // Zero-weight items first (infinite ratio), then by profit per unit, ties by account.
-      const bool fa = a.weight <= 0, fb = b.weight <= 0;
-      if (fa != fb) return fa;
-      const double ra = fa ? a.profit : a.profit / a.weight;
-      const double rb = fb ? b.profit : b.profit / b.weight;
-      if (ra != rb) return ra > rb;
-      return a.account < b.account;
-    });
-    Knapsack k;
-    double room = capacity_;
-    for (const Item& item : items) {
-      if (item.weight <= 0) {
-        k.value += item.profit;
-        k.chosen.emplace_back(item.account, 1.0);
-        continue;
-      }
-      if (room <= 0) break;
-      const double fraction = std::min(1.0, room / item.weight);
-      k.value += fraction * item.profit;
-      k.chosen.emplace_back(item.account, fraction);
-      room -= fraction * item.weight;
-    }
-    return k;
-  }
-
+  //! The knapsack of centre j under multipliers m, as an LP.
+  Knapsack solve_lp(int j, const Multipliers& m) const { return solve_lp(positive_items(j, m)); }
   //! The same knapsack in 0-1 items by dynamic programming over integer weights; the LP when the
   //! table would be too large (a weaker value, still a valid bound).
-  Knapsack solve_exact(int j, const std::vector<double>& u, double u_max) const {
-    std::vector<Item> items = positive_items(j, u, u_max);
+  Knapsack solve_exact(int j, const Multipliers& m) const {
+    std::vector<Item> items = positive_items(j, m);
     const std::size_t size = static_cast<std::size_t>(std::floor(capacity_));
-    if (!exact_ || items.size() * (size + 1) > kMaxTable) return solve_lp(j, u, u_max);
+    if (!exact_ || items.size() * (size + 1) > kMaxTable) return solve_lp(std::move(items));
     Knapsack k;
     std::vector<double> best(size + 1, 0.0);
     std::vector<std::uint8_t> take(items.size() * (size + 1), 0);
@@ -146,19 +135,47 @@ class Relaxation {
     double weight;
   };
 
-  //! Accounts with u_i > w_i d_ij: only they can enter j's knapsack. The column's neighbour
-  //! list holds all of them unless u_max reaches past its radius; then every account is tried.
-  std::vector<Item> positive_items(int j, const std::vector<double>& u, double u_max) const {
+  Knapsack solve_lp(std::vector<Item> items) const {
+    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+      // Zero-weight items first (infinite ratio), then by profit per unit, ties by account.
+      const bool fa = a.weight <= 0, fb = b.weight <= 0;
+      if (fa != fb) return fa;
+      const double ra = fa ? a.profit : a.profit / a.weight;
+      const double rb = fb ? b.profit : b.profit / b.weight;
+      if (ra != rb) return ra > rb;
+      return a.account < b.account;
+    });
+    Knapsack k;
+    double room = capacity_;
+    for (const Item& item : items) {
+      if (item.weight <= 0) {
+        k.value += item.profit;
+        k.chosen.emplace_back(item.account, 1.0);
+        continue;
+      }
+      if (room <= 0) break;
+      const double fraction = std::min(1.0, room / item.weight);
+      k.value += fraction * item.profit;
+      k.chosen.emplace_back(item.account, fraction);
+      room -= fraction * item.weight;
+    }
+    return k;
+  }
+
+  //! Accounts with u_i > w_i d_ij: only they can enter j's knapsack. Those outside j's
+  //! neighbour list cost at least its radius, so only accounts with u_i above the radius (the
+  //! first ones of m.by_u) need a look beyond the list.
+  std::vector<Item> positive_items(int j, const Multipliers& m) const {
     std::vector<Item> items;
     const Column& c = columns_[j];
     auto consider = [&](int i, double cost_ij) {
-      const double profit = u[i] - cost_ij;
+      const double profit = m.u[i] - cost_ij;
       if (profit > 0) items.push_back({i, profit, weight_[i]});
     };
-    if (u_max <= c.radius) {
-      for (std::size_t k = 0; k < c.items.size(); ++k) consider(c.items[k], c.cost[k]);
-    } else {
-      for (int i = 0; i < n_; ++i) consider(i, cost(i, j));
+    for (std::size_t k = 0; k < c.items.size(); ++k) consider(c.items[k], c.cost[k]);
+    for (int i : m.by_u) {
+      if (!(m.u[i] > c.radius)) break;
+      if (!std::binary_search(c.sorted.begin(), c.sorted.end(), i)) consider(i, cost(i, j));
     }
     return items;
   }
@@ -220,7 +237,9 @@ std::optional<LowerBound> lagrangian_bound(const Problem& problem, const Distanc
   arena.execute([&] {
     const Relaxation relaxation(problem, distances, attribute, capacity, result.exact_knapsacks,
                                 std::max(1, settings.neighbours));
-    std::vector<double> u = relaxation.first_multipliers();
+    Multipliers m;
+    m.u = relaxation.first_multipliers();
+    std::vector<double>& u = m.u;
     std::vector<Knapsack> lp(n);
     std::vector<double> g(n);
     std::vector<int> order(n);
@@ -228,9 +247,9 @@ std::optional<LowerBound> lagrangian_bound(const Problem& problem, const Distanc
     int stall = 0;
     for (int it = 0; it < settings.iterations; ++it) {
       result.iterations = it + 1;
-      const double u_max = *std::max_element(u.begin(), u.end());
+      m.sort();
       tbb::parallel_for(std::size_t{0}, n, [&](std::size_t j) {
-        lp[j] = relaxation.solve_lp(static_cast<int>(j), u, u_max);
+        lp[j] = relaxation.solve_lp(static_cast<int>(j), m);
         g[j] = -lp[j].value;
       });
       // The p centres of smallest g. Exact knapsacks can only raise g, so columns are solved
@@ -248,7 +267,7 @@ std::optional<LowerBound> lagrangian_bound(const Problem& problem, const Distanc
         for (std::size_t first = 0; first < n && !done; first += kBatch) {
           const std::size_t last = std::min(n, first + kBatch);
           tbb::parallel_for(first, last, [&](std::size_t k) {
-            lp[order[k]] = relaxation.solve_exact(order[k], u, u_max);
+            lp[order[k]] = relaxation.solve_exact(order[k], m);
           });
           for (std::size_t k = first; k < last; ++k) {
             const int j = order[k];
