@@ -188,9 +188,10 @@ class ZTable {
 
 constexpr int kReplications = 300;
 
-//! Simulation-based calibration proper: growth, seasonality and the segments' win rates are
-//! drawn from the fit's own priors, so the shrunk estimates (posterior means) and their SEs
-//! (posterior sds) give N(0, 1) z-scores. Every estimate the fit reports with an SE is checked.
+//! Simulation-based calibration proper for the shrunk estimates: growth and seasonality are
+//! drawn from the fit's own priors, so their posterior means and sds give N(0, 1) z-scores. The
+//! win rates are fixed (two segments and three regions: too few cells to pool on). Every
+//! estimate the fit reports with an SE is checked (asserted or reported: see the table).
 void check_sbc(int fit_months) {
   ZTable table;
   double dispersion = 0, persistence = 0;  // of region R0, for the log
