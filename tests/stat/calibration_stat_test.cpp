@@ -256,13 +256,13 @@ void check_sbc(int fit_months) {
     };
     for (int s = 0; s < 2; ++s) {
       const double wins = truth.segment_share[s] * truth.win_rate[s];
+      // Expected won deals at the cut-off's rates: fixed by the design, not by the draws.
+      const auto& rates = truth.resolutions_per_month;
       add_deal_size(fmt::format("S{}", s), fit.segment_deal_sizes[s],
-                    wins * truth.rep_rate(-1, 1.0) * fit_months *
-                        std::accumulate(truth.reps.begin(), truth.reps.end(), 0));
+                    wins * fit_months * std::accumulate(rates.begin(), rates.end(), 0.0));
       for (int r = 0; r < 3; ++r) {
         const DealSizeFit& d = fit.cell_deal_sizes[static_cast<std::size_t>(r) * 2 + s];
-        add_deal_size(fmt::format("S{} {}", s, kRegions[r]), d,
-                      wins * truth.rep_rate(r, 1.0) * fit_months * truth.reps[r]);
+        add_deal_size(fmt::format("S{} {}", s, kRegions[r]), d, wins * fit_months * rates[r]);
       }
     }
     table.add("sales-cycle mean", fit.cycle.mean, truth.cycle_mean());
