@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "models/renewals.hpp"
+#include "sim/base/stable_exp.hpp"
 
 namespace opsim {
 
@@ -63,9 +64,9 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
       amount = sample[std::min(k, sample.size() - 1)];
     } else if (cell.deal_sigma > 0) {
       normals += 1;
-      amount = std::exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
+      amount = stable_exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
     } else {
-      amount = std::exp(cell.deal_mu);
+      amount = stable_exp(cell.deal_mu);
     }
     const double win_rate = std::min(1.0, cell.win_rate * market_win);
     if (state.deal_log != nullptr) {

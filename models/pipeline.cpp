@@ -5,6 +5,7 @@
 
 #include "models/new_business.hpp"
 #include "models/renewals.hpp"
+#include "sim/base/stable_exp.hpp"
 
 namespace opsim {
 
@@ -27,7 +28,7 @@ void simulate_pipeline(TrialState& state) {
   const int months = state.months();
   const double factor_mu = pipeline.amount_factor.mu();
   const double factor_sigma = pipeline.amount_factor.sigma();
-  const double fixed_factor = std::exp(factor_mu);  // the factor when sigma is 0
+  const double fixed_factor = stable_exp(factor_mu);  // the factor when sigma is 0
   auto& out = state.out;
   auto& variates = state.work.variates;
 
@@ -76,7 +77,7 @@ void simulate_pipeline(TrialState& state) {
     double factor = fixed_factor;
     if (factor_sigma > 0) {
       variates.normals += 1;
-      factor = std::exp(factor_mu + factor_sigma * standard_normal(rng));
+      factor = stable_exp(factor_mu + factor_sigma * standard_normal(rng));
     }
     const double amount = deal.amount * factor;
     record(true, amount);

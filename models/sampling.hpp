@@ -11,6 +11,7 @@
 #include <boost/random/poisson_distribution.hpp>
 
 #include "sim/base/random.hpp"
+#include "sim/base/stable_exp.hpp"
 
 namespace opsim {
 
@@ -49,7 +50,7 @@ int poisson(Engine& rng, double mean) {
   if (mean <= 0.0) return 0;
   if (mean < 30.0) {
     double u = uniform01(rng);
-    double p = std::exp(-mean);
+    double p = stable_exp(-mean);
     double cdf = p;
     int k = 0;
     while (u > cdf && k < 1000) {

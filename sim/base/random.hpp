@@ -184,10 +184,11 @@ inline constexpr std::string_view kStreamScheme =
 
 //! The forecast engine's scheme (TrialRng), recorded with every forecast result; results of
 //! different versions are never merged or resumed together. Version 1 was Philox4x64-10 with
-//! key (seed, stream) and counter (trial, entity hash, month<<32^sub, block).
-inline constexpr std::uint64_t kTrialStreamVersion = 2;
+//! key (seed, stream) and counter (trial, entity hash, month<<32^sub, block); version 2 ARS-7 as
+//! below with glibc's exp; version 3 evaluates every sampled exp with stable_exp.
+inline constexpr std::uint64_t kTrialStreamVersion = 3;
 inline constexpr std::string_view kTrialStreamScheme =
-    "v2 ARS-7; key=(seed, trial); counter=(hash(stream, entity hash), month<<44^sub<<16 + "
-    "block)";
+    "v3 ARS-7; key=(seed, trial); counter=(hash(stream, entity hash), month<<44^sub<<16 + "
+    "block); exp=stable_exp";
 
 }  // namespace opsim
