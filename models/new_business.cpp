@@ -40,9 +40,10 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   std::uint64_t uniforms = 0, normals = 0;
   for (int j = 0; j < count; ++j) {
     TrialRng& rng = streams[static_cast<std::size_t>(j)];
-    const double u_win = rng.uniform();
-    const double u_cycle = rng.uniform();
-    uniforms += 2;
+    // Win and cycle share the first word (32 bits each), so that an opportunity without products
+    // takes its amount from the second: one AES block.
+    const auto [u_win, u_cycle] = rng.uniforms32();
+    uniforms += 1;  // one word, as the floors draw it
     const CellRates* chosen = &segment_cell;
     int product = -1;
     if (!products.empty()) {

@@ -17,7 +17,7 @@ namespace opsim {
 
 //! Counts of variates drawn, for the benchmark's sampling floor.
 struct VariateCounts {
-  std::uint64_t uniforms = 0;
+  std::uint64_t uniforms = 0;  //!< 64-bit words drawn for uniforms (two uniforms32 share one)
   std::uint64_t normals = 0;
   std::uint64_t poissons = 0;
   double poisson_mean_sum = 0.0;
