@@ -4,6 +4,8 @@
 
 #include <Eigen/Dense>
 
+#include "sim/base/stable_exp.hpp"
+
 namespace opsim {
 
 void sample_fx(TrialState& state) {
@@ -31,7 +33,7 @@ void sample_fx(TrialState& state) {
       const double monthly_sd = fx.currencies[c].annual_vol / std::sqrt(12.0);
       // The -sd^2/2 drift makes the rate a martingale: E[S(m)] = S(m-1).
       log_rate[c] += monthly_sd * z[c] - 0.5 * monthly_sd * monthly_sd;
-      spot[static_cast<std::size_t>(c) * months + m] = std::exp(log_rate[c]);
+      spot[static_cast<std::size_t>(c) * months + m] = stable_exp(log_rate[c]);
     }
   }
 }

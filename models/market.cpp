@@ -4,6 +4,8 @@
 
 #include <Eigen/Dense>
 
+#include "sim/base/stable_exp.hpp"
+
 namespace opsim {
 
 void sample_market(TrialState& state) {
@@ -38,7 +40,7 @@ void sample_market(TrialState& state) {
     if (market.level_uncertainty.empty() && market.growth_uncertainty <= 0) return 1.0;
     const double level_sd = market.level_uncertainty.empty() ? 0.0 : market.level_uncertainty[r];
     const double variance = level_sd * level_sd + std::pow(market.growth_uncertainty * m, 2);
-    return std::exp(level_error[r] + growth_error * m - 0.5 * variance);
+    return stable_exp(level_error[r] + growth_error * m - 0.5 * variance);
   };
 
   Eigen::VectorXd shock(regions), log_factor(regions);
@@ -55,7 +57,7 @@ void sample_market(TrialState& state) {
       // Month 0 starts from the stationary law, so every month has sd(log M) = sigma.
       log_factor[r] =
           m == 0 ? sigma * z[r] : phi * log_factor[r] + sigma * std::sqrt(1 - phi * phi) * z[r];
-      const double factor = std::exp(log_factor[r] - 0.5 * sigma * sigma);
+      const double factor = stable_exp(log_factor[r] - 0.5 * sigma * sigma);
       const std::size_t i = static_cast<std::size_t>(r) * months + m;
       w.market_intensity[i] =
           std::pow(factor, market.intensity_elasticity) * parameter_factor(r, m);

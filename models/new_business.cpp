@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "models/renewals.hpp"
+#include "sim/base/stable_exp.hpp"
 
 namespace opsim {
 
@@ -39,9 +40,10 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   std::uint64_t uniforms = 0, normals = 0;
   for (int j = 0; j < count; ++j) {
     TrialRng& rng = streams[static_cast<std::size_t>(j)];
-    const double u_win = rng.uniform();
-    const double u_cycle = rng.uniform();
-    uniforms += 2;
+    // Win and cycle share the first word (32 bits each), so that an opportunity without products
+    // takes its amount from the second: one AES block.
+    const auto [u_win, u_cycle] = rng.uniforms32();
+    uniforms += 1;  // one word, as the floors draw it
     const CellRates* chosen = &segment_cell;
     int product = -1;
     if (!products.empty()) {
@@ -63,9 +65,9 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
       amount = sample[std::min(k, sample.size() - 1)];
     } else if (cell.deal_sigma > 0) {
       normals += 1;
-      amount = std::exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
+      amount = stable_exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
     } else {
-      amount = std::exp(cell.deal_mu);
+      amount = stable_exp(cell.deal_mu);
     }
     const double win_rate = std::min(1.0, cell.win_rate * market_win);
     if (state.deal_log != nullptr) {

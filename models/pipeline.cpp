@@ -5,6 +5,7 @@
 
 #include "models/new_business.hpp"
 #include "models/renewals.hpp"
+#include "sim/base/stable_exp.hpp"
 
 namespace opsim {
 
@@ -27,7 +28,7 @@ void simulate_pipeline(TrialState& state) {
   const int months = state.months();
   const double factor_mu = pipeline.amount_factor.mu();
   const double factor_sigma = pipeline.amount_factor.sigma();
-  const double fixed_factor = std::exp(factor_mu);  // the factor when sigma is 0
+  const double fixed_factor = stable_exp(factor_mu);  // the factor when sigma is 0
   auto& out = state.out;
   auto& variates = state.work.variates;
 
@@ -43,9 +44,9 @@ void simulate_pipeline(TrialState& state) {
       TrialRng::start_all(streams.data(), streams.size());
     }
     TrialRng& rng = streams[d % kBatch];
-    const int slipped = sample_from_cdf(state.tables.slip_cdf, rng.uniform());
-    const double u_win = rng.uniform();
-    variates.uniforms += 2;
+    const auto [u_slip, u_win] = rng.uniforms32();  // one word; the amount factor takes the next
+    const int slipped = sample_from_cdf(state.tables.slip_cdf, u_slip);
+    variates.uniforms += 1;
     const int overdue = std::max(0, -deal.expected_close);
     const int close = std::max(deal.expected_close, 0) + slipped;
     const double plan = state.scenario.fx.currencies[deal.currency].plan_rate;
@@ -76,7 +77,7 @@ void simulate_pipeline(TrialState& state) {
     double factor = fixed_factor;
     if (factor_sigma > 0) {
       variates.normals += 1;
-      factor = std::exp(factor_mu + factor_sigma * standard_normal(rng));
+      factor = stable_exp(factor_mu + factor_sigma * standard_normal(rng));
     }
     const double amount = deal.amount * factor;
     record(true, amount);

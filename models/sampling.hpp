@@ -11,12 +11,13 @@
 #include <boost/random/poisson_distribution.hpp>
 
 #include "sim/base/random.hpp"
+#include "sim/base/stable_exp.hpp"
 
 namespace opsim {
 
 //! Counts of variates drawn, for the benchmark's sampling floor.
 struct VariateCounts {
-  std::uint64_t uniforms = 0;
+  std::uint64_t uniforms = 0;  //!< 64-bit words drawn for uniforms (two uniforms32 share one)
   std::uint64_t normals = 0;
   std::uint64_t poissons = 0;
   double poisson_mean_sum = 0.0;
@@ -49,7 +50,7 @@ int poisson(Engine& rng, double mean) {
   if (mean <= 0.0) return 0;
   if (mean < 30.0) {
     double u = uniform01(rng);
-    double p = std::exp(-mean);
+    double p = stable_exp(-mean);
     double cdf = p;
     int k = 0;
     while (u > cdf && k < 1000) {

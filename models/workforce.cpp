@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "sim/base/stable_exp.hpp"
+
 namespace opsim {
 
 double sample_skill(const TrialState& state, const Seat& seat, int occupant, double skill_cv) {
@@ -10,7 +12,7 @@ double sample_skill(const TrialState& state, const Seat& seat, int occupant, dou
       state.rng(StreamId::skill, seat.key, slot(0, static_cast<std::uint64_t>(occupant)));
   const double sigma = std::sqrt(std::log1p(skill_cv * skill_cv));
   state.work.variates.normals += 1;
-  return std::exp(sigma * standard_normal(rng) - 0.5 * sigma * sigma);
+  return stable_exp(sigma * standard_normal(rng) - 0.5 * sigma * sigma);
 }
 
 void simulate_workforce(TrialState& state) {

@@ -120,15 +120,12 @@ ArsBlock ars7_aes_ni(ArsBlock counter, ArsBlock key) {
   return block;
 }
 
-//! Blocks (lo, hi) and (lo, hi + 1) into words[0..3], in registers throughout (a round trip
-//! through ArsBlock would stall on store forwarding) so that the two AES chains overlap.
-void ars7_pair_aes_ni(std::uint64_t lo, std::uint64_t hi, std::uint64_t key_lo,
-                      std::uint64_t key_hi, std::uint64_t* words) {
-  const Ars::key_type k = to_m128(key_lo, key_hi);
-  const auto first = Ars()(to_m128(lo, hi), k);
-  const auto second = Ars()(to_m128(lo, hi + 1), k);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(words), first.v[0].m);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(words + 2), second.v[0].m);
+//! Block (lo, hi) into words[0..1], in registers throughout (a round trip through ArsBlock
+//! would stall on store forwarding).
+void ars7_words_aes_ni(std::uint64_t lo, std::uint64_t hi, std::uint64_t key_lo,
+                       std::uint64_t key_hi, std::uint64_t* words) {
+  const auto block = Ars()(to_m128(lo, hi), to_m128(key_lo, key_hi));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(words), block.v[0].m);
 }
 
 // __builtin_cpu_init first: this initialiser may run before libgcc's own constructor.
@@ -168,11 +165,11 @@ void TrialRng::start_all(TrialRng* first, std::size_t count) {
 #if defined(__AES__)
   if (kHaveAesNi) {
     for (TrialRng* rng = first; rng != first + count; ++rng) {
-      if (rng->position_ != 4 || (rng->counter_.hi & 0xFFFF) != 0)
+      if (rng->position_ != 2 || (rng->counter_.hi & 0xFFFF) != 0)
         throw_internal("TrialRng::start_all needs fresh streams");
-      ars7_pair_aes_ni(rng->counter_.lo, rng->counter_.hi, rng->key_.lo, rng->key_.hi,
-                       rng->words_.data());
-      rng->counter_.hi += 2;
+      ars7_words_aes_ni(rng->counter_.lo, rng->counter_.hi, rng->key_.lo, rng->key_.hi,
+                        rng->words_.data());
+      rng->counter_.hi += 1;
       rng->position_ = 0;
     }
     return;
@@ -182,20 +179,19 @@ void TrialRng::start_all(TrialRng* first, std::size_t count) {
 }
 
 void TrialRng::refill() {
-  // 2^16 block numbers per slot (slot() leaves the low 16 bits free): 131,072 words per stream.
-  if ((counter_.hi & 0xFFFF) == 0xFFFE)
-    throw_internal("a random stream ran past its 131,072 words (a sampler looped?)");
+  // 2^16 block numbers per slot (slot() leaves the low 16 bits free): 131,070 words per stream.
+  if ((counter_.hi & 0xFFFF) == 0xFFFF)
+    throw_internal("a random stream ran past its 131,070 words (a sampler looped?)");
 #if defined(__AES__)
   if (kHaveAesNi) {
-    ars7_pair_aes_ni(counter_.lo, counter_.hi, key_.lo, key_.hi, words_.data());
+    ars7_words_aes_ni(counter_.lo, counter_.hi, key_.lo, key_.hi, words_.data());
   } else
 #endif
   {
-    const ArsBlock first = ars7_portable(counter_, key_);
-    const ArsBlock second = ars7_portable({counter_.lo, counter_.hi + 1}, key_);
-    words_ = {first.lo, first.hi, second.lo, second.hi};
+    const ArsBlock block = ars7_portable(counter_, key_);
+    words_ = {block.lo, block.hi};
   }
-  counter_.hi += 2;
+  counter_.hi += 1;
   position_ = 0;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <string_view>
+#include <utility>
 
 #include <Random123/philox.h>
 
@@ -112,9 +113,9 @@ ArsBlock ars7_portable(ArsBlock counter, ArsBlock key);
 bool ars7_uses_aes_ni();
 
 //! A uniform random bit generator over one (seed, stream, trial, entity, slot) key, for the
-//! forecast engine. ARS-7 with key (seed, trial) and counter (hash(stream, entity), slot + b);
-//! each refill enciphers blocks b and b+1 together (the two AES chains overlap) and yields four
-//! 64-bit words, so that a stream needing up to four words costs one refill.
+//! forecast engine. ARS-7 with key (seed, trial) and counter (hash(stream, entity), slot + b):
+//! words 2b and 2b + 1 are block b's low and high halves. A refill enciphers one block, so a
+//! stream that needs two words (most of the engine's) costs one AES block.
 class TrialRng {
  public:
   using result_type = std::uint64_t;
@@ -129,14 +130,22 @@ class TrialRng {
   static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
 
   result_type operator()() {
-    if (position_ == 4) refill();
+    if (position_ == 2) refill();
     return words_[position_++];
   }
 
   //! Uniform on (0, 1): 53 random bits, never exactly 0 or 1.
   double uniform() { return (static_cast<double>((*this)() >> 11) + 0.5) * 0x1.0p-53; }
 
-  //! Enciphers the first four words of every stream in [first, first + count) (fresh, nothing
+  //! Two uniforms on (0, 1) from one word (its low, then its high 32 bits), never 0 or 1: for
+  //! draws where a resolution of 2^-32 is ample (a win against a probability, a row of a table).
+  std::pair<double, double> uniforms32() {
+    const std::uint64_t word = (*this)();
+    return {(static_cast<double>(word & 0xFFFFFFFFU) + 0.5) * 0x1.0p-32,
+            (static_cast<double>(word >> 32) + 0.5) * 0x1.0p-32};
+  }
+
+  //! Enciphers the first two words of every stream in [first, first + count) (fresh, nothing
   //! drawn yet) in one pass. The numbers are the same as refilling each on its first draw, but
   //! the AES chains of independent streams overlap instead of each stalling on its own latency.
   static void start_all(TrialRng* first, std::size_t count);
@@ -146,8 +155,8 @@ class TrialRng {
 
   ArsBlock key_;
   ArsBlock counter_;
-  std::array<std::uint64_t, 4> words_{};
-  int position_ = 4;
+  std::array<std::uint64_t, 2> words_{};
+  int position_ = 2;
 };
 
 //! Maps the trial index a stream is keyed by to another, per stream and entity: the pick-freeze
@@ -184,10 +193,13 @@ inline constexpr std::string_view kStreamScheme =
 
 //! The forecast engine's scheme (TrialRng), recorded with every forecast result; results of
 //! different versions are never merged or resumed together. Version 1 was Philox4x64-10 with
-//! key (seed, stream) and counter (trial, entity hash, month<<32^sub, block).
-inline constexpr std::uint64_t kTrialStreamVersion = 2;
+//! key (seed, stream) and counter (trial, entity hash, month<<32^sub, block); version 2 ARS-7 as
+//! below with glibc's exp and 53-bit uniforms throughout; version 3 evaluated every sampled exp
+//! with stable_exp; version 4 also draws an opportunity's win and cycle uniforms, and a pipeline
+//! deal's slip and win uniforms, as the two 32-bit halves of one word (uniforms32).
+inline constexpr std::uint64_t kTrialStreamVersion = 4;
 inline constexpr std::string_view kTrialStreamScheme =
-    "v2 ARS-7; key=(seed, trial); counter=(hash(stream, entity hash), month<<44^sub<<16 + "
-    "block)";
+    "v4 ARS-7; key=(seed, trial); counter=(hash(stream, entity hash), month<<44^sub<<16 + "
+    "block); exp=stable_exp; win/cycle and slip/win uniforms32";
 
 }  // namespace opsim

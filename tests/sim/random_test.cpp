@@ -81,6 +81,49 @@ TEST(TrialRng, UniformIsStrictlyInsideTheUnitIntervalWithMeanAHalf) {
   EXPECT_GT(std::abs(sum / n * 1.05 - 0.5), 4 * se);  // negative twin: a 5% bias is caught
 }
 
+TEST(TrialRng, WordsAreTheArsBlocksOfSuccessiveCounters) {
+  // Word 2b and 2b + 1 are block b's halves, however the stream was started: the layout that
+  // results of this stream scheme are pinned to.
+  const std::uint64_t seed = 7, trial = 3, entity = 11;
+  const ArsBlock key{seed, trial};
+  const std::uint64_t lo =
+      stable_hash_combine(static_cast<std::uint64_t>(StreamId::pipeline), entity);
+  TrialRng lazy(seed, StreamId::pipeline, trial, entity, slot(2, 1));
+  std::vector<TrialRng> started(1, TrialRng(seed, StreamId::pipeline, trial, entity, slot(2, 1)));
+  TrialRng::start_all(started.data(), started.size());
+  for (std::uint64_t b = 0; b < 5; ++b) {
+    const ArsBlock block = ars7_portable({lo, slot(2, 1) + b}, key);
+    EXPECT_EQ(lazy(), block.lo) << b;
+    EXPECT_EQ(lazy(), block.hi) << b;
+    EXPECT_EQ(started[0](), block.lo) << b;
+    EXPECT_EQ(started[0](), block.hi) << b;
+  }
+}
+
+TEST(TrialRng, Uniforms32AreInsideTheUnitIntervalWithMeanAHalfAndUncorrelated) {
+  const int n = 100000;
+  double sum_first = 0, sum_second = 0, sum_product = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto [u, v] =
+        TrialRng(1, StreamId::opportunities, 0, static_cast<std::uint64_t>(i), 0).uniforms32();
+    ASSERT_GT(u, 0.0);
+    ASSERT_LT(u, 1.0);
+    ASSERT_GT(v, 0.0);
+    ASSERT_LT(v, 1.0);
+    sum_first += u;
+    sum_second += v;
+    sum_product += (u - 0.5) * (v - 0.5);
+  }
+  const double se = std::sqrt(1.0 / 12 / n);
+  EXPECT_NEAR(sum_first / n, 0.5, 4 * se);
+  EXPECT_NEAR(sum_second / n, 0.5, 4 * se);
+  EXPECT_GT(std::abs(sum_first / n * 1.05 - 0.5), 4 * se);  // negative twin: a 5% bias is caught
+  // Covariance of two independent uniforms: 0, with standard error (1/12)/sqrt(n).
+  const double se_cov = 1.0 / 12 / std::sqrt(static_cast<double>(n));
+  EXPECT_NEAR(sum_product / n, 0.0, 4 * se_cov);
+  EXPECT_GT(std::abs(sum_product / n - 0.05 / 12), 4 * se_cov);  // a correlation of 5% is caught
+}
+
 TEST(Ars7, PortableImplementationMatchesAesNiBitForBit) {
   if (!ars7_uses_aes_ni()) GTEST_SKIP() << "this CPU has no AES-NI; only the portable ARS runs";
   std::uint64_t x = 1;
