@@ -12,7 +12,7 @@ lines `x y capacity demand`). The same arguments and seed always give the same f
 Examples (the sizes of SJC3a/3b/4a/4b and a large case):
   scripts/generate_cpmp.py --points 324 --medians 30 --seed 1 -o gen324_30.txt
   scripts/generate_cpmp.py --points 3000 --medians 1000 --seed 1 -o gen3000_1000.txt
-Quality without a published optimum: scripts/cpmp_bound.py gives a proven lower bound.
+Quality without a published optimum: `opsim territories FILE --bound` proves a lower bound.
 """
 import argparse
 import math

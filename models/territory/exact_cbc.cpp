@@ -193,6 +193,7 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   result.starts_run = 1;
   result.best_start = 0;
   result.best_bound = Cbc_getBestPossibleObjValue(model.get());
+  result.bound_method = "cbc";
   const double* solution = Cbc_getColSolution(model.get());
   const bool has_solution = solution != nullptr && Cbc_numberSavedSolutions(model.get()) > 0;
   if (!has_solution) {

@@ -47,6 +47,8 @@ constexpr double kMaxPenaltyGrowth = 1e6;
 constexpr std::size_t kEliteSize = 4;
 //! Share of a wall-clock limit the starts may use when path relinking follows them.
 constexpr double kStartShare = 0.6;
+//! Rounds in a row without improvement after which the continuations of the best end.
+constexpr int kMaxIdleContinuations = 3;
 //! Descents along one relinking path (centres are replaced in batches beyond this many).
 constexpr std::size_t kRelinkSteps = 12;
 
@@ -1474,33 +1476,7 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
                             }),
                 elite.end());
     if (elite.size() > kEliteSize) elite.resize(kEliteSize);
-    if (elite.size() < 2) {
-      // Nothing to relink (e.g. one start found the only feasible alignment): the time the slices
-      // kept for relinking continues the best task's search instead (relinking it with itself is
-      // an empty path followed by a VNS).
-      int best = -1;
-      for (int s = 0; s < static_cast<int>(outcomes.size()); ++s)
-        if (outcomes[s].done &&
-            (best < 0 || key(outcomes[s].evaluation) < key(outcomes[best].evaluation)))
-          best = s;
-      if (!sliced || best < 0 || round > 0) break;
-      // One continuation per thread, each with its own stream.
-      const std::size_t first = outcomes.size();
-      outcomes.resize(first + threads);
-      arena.execute([&] {
-        tbb::parallel_for(0, threads, 1, [&](int r) {
-          const auto task = static_cast<std::uint64_t>(first + r);
-          Search search(problem, distances, units,
-                        Rng(settings.seed, StreamId::territories, task, 1, 0));
-          search.set_origin(origin);
-          search.relink(outcomes[best].raw, outcomes[best].raw, deadline, stop, max_idle,
-                        work_budget);
-          note_cut(deadline);
-          finish(search, outcomes[first + r]);
-        });
-      });
-      break;
-    }
+    if (elite.size() < 2) break;             // nothing to relink (e.g. one feasible alignment)
     std::vector<std::pair<int, int>> pairs;  // (initiating, guiding): from the better one
     for (std::size_t a = 0; a < elite.size(); ++a)
       for (std::size_t b = a + 1; b < elite.size(); ++b) pairs.emplace_back(elite[a], elite[b]);
@@ -1528,6 +1504,38 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
     for (std::size_t s = first; s < outcomes.size(); ++s)
       if (outcomes[s].done && key(outcomes[s].evaluation) < before) improved = true;
     if (!improved) break;
+  }
+  // Time a sliced run kept for relinking and did not use (nothing to relink, or a round that
+  // found nothing better) continues the best task's search, one continuation per thread with its
+  // own stream (relinking an alignment with itself: an empty path, then VNS), in rounds until the
+  // deadline or kMaxIdleContinuations rounds in a row without improvement.
+  for (int round = 0, idle = 0; sliced && idle < kMaxIdleContinuations; ++round) {
+    if (stop.load() || Clock::now() >= deadline) break;
+    int best = -1;
+    for (int s = 0; s < static_cast<int>(outcomes.size()); ++s)
+      if (outcomes[s].done &&
+          (best < 0 || key(outcomes[s].evaluation) < key(outcomes[best].evaluation)))
+        best = s;
+    if (best < 0) break;
+    const auto before = key(outcomes[best].evaluation);
+    const std::size_t first = outcomes.size();
+    outcomes.resize(first + threads);
+    arena.execute([&] {
+      tbb::parallel_for(0, threads, 1, [&](int r) {
+        const auto task = static_cast<std::uint64_t>(first + r);
+        Search search(problem, distances, units,
+                      Rng(settings.seed, StreamId::territories, task, 1, 0));
+        search.set_origin(origin);
+        search.relink(outcomes[best].raw, outcomes[best].raw, deadline, stop, max_idle,
+                      work_budget);
+        note_cut(deadline);
+        finish(search, outcomes[first + r]);
+      });
+    });
+    bool improved = false;
+    for (std::size_t s = first; s < outcomes.size(); ++s)
+      if (outcomes[s].done && key(outcomes[s].evaluation) < before) improved = true;
+    idle = improved ? 0 : idle + 1;
   }
   SearchResult result;
   result.method = "multistart VNS";

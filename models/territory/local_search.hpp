@@ -53,7 +53,8 @@ struct SearchResult {
   int best_start = -1;  //!< index of the winning start; >= starts: a relinking (in task order)
   int relinks_run = 0;  //!< finished path relinkings
   bool stopped_by_time = false;
-  std::optional<double> best_bound;  //!< a proven lower bound (exact mode)
+  std::optional<double> best_bound;  //!< a proven lower bound (exact mode, or --bound)
+  std::string bound_method;          //!< what proved best_bound: "cbc" or "lagrangian"
   bool proven_optimal = false;
   std::string method;
 };

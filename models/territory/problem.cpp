@@ -133,6 +133,25 @@ void validate(const Problem& problem, const std::string& source) {
   }
 }
 
+std::vector<std::vector<double>> territory_limits(const Problem& problem) {
+  const int p = problem.territory_count();
+  const std::size_t m = problem.attribute_names.size();
+  std::vector<double> total(m, 0.0);
+  for (const Account& a : problem.accounts)
+    for (std::size_t k = 0; k < m; ++k) total[k] += a.attributes[k];
+  std::vector<std::vector<double>> upper(
+      p, std::vector<double>(m, std::numeric_limits<double>::infinity()));
+  for (const BalanceRule& rule : problem.balance)
+    for (int t = 0; t < p; ++t)
+      upper[t][rule.attribute] =
+          std::min(upper[t][rule.attribute], (1 + rule.tolerance) * (total[rule.attribute] / p));
+  for (int t = 0; t < p; ++t)
+    for (std::size_t k = 0; k < problem.territories[t].capacity.size() && k < m; ++k)
+      if (problem.territories[t].capacity[k])
+        upper[t][k] = std::min(upper[t][k], *problem.territories[t].capacity[k]);
+  return upper;
+}
+
 void check_bounds_feasible(const Problem& problem, const std::string& source) {
   const int p = problem.territory_count();
   const std::size_t m = problem.attribute_names.size();
@@ -141,19 +160,11 @@ void check_bounds_feasible(const Problem& problem, const std::string& source) {
   for (const Account& a : problem.accounts)
     for (std::size_t k = 0; k < m; ++k) total[k] += a.attributes[k];
   // upper[t][k]: the tighter of the capacity and the balance ceiling; lower[k]: balance floor.
-  const double inf = std::numeric_limits<double>::infinity();
-  std::vector<std::vector<double>> upper(p, std::vector<double>(m, inf));
+  const std::vector<std::vector<double>> upper = territory_limits(problem);
   std::vector<double> lower(m, 0.0);
-  for (const BalanceRule& rule : problem.balance) {
-    const double mean = total[rule.attribute] / p;
-    lower[rule.attribute] = std::max(lower[rule.attribute], (1 - rule.tolerance) * mean);
-    for (int t = 0; t < p; ++t)
-      upper[t][rule.attribute] = std::min(upper[t][rule.attribute], (1 + rule.tolerance) * mean);
-  }
-  for (int t = 0; t < p; ++t)
-    for (std::size_t k = 0; k < problem.territories[t].capacity.size() && k < m; ++k)
-      if (problem.territories[t].capacity[k])
-        upper[t][k] = std::min(upper[t][k], *problem.territories[t].capacity[k]);
+  for (const BalanceRule& rule : problem.balance)
+    lower[rule.attribute] =
+        std::max(lower[rule.attribute], (1 - rule.tolerance) * (total[rule.attribute] / p));
   for (std::size_t k = 0; k < m; ++k) {
     const std::string& name = problem.attribute_names[k];
     double room = 0.0;

@@ -94,6 +94,11 @@ inline constexpr std::size_t kMaxExactAccounts = 400;
 //! \throws InputError naming the place, the value and what is allowed.
 void validate(const Problem& problem, const std::string& source);
 
+//! Per territory and attribute: the tighter of its capacity and its balance ceiling
+//! ((1 + tolerance) x mean), infinity when neither applies. Every feasible alignment keeps each
+//! territory's totals within these.
+std::vector<std::vector<double>> territory_limits(const Problem& problem);
+
 //! Necessary conditions a feasible alignment must meet, checked before any search: total of each
 //! attribute within the territories' combined limits (capacity and balance ceiling), the balance
 //! floor under every territory's limit, locked accounts within their territory's limit and the

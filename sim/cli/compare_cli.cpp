@@ -1,4 +1,5 @@
 // `opsim compare` and `opsim sweep`: paired runs with common random numbers.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -457,6 +458,12 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   }
   progress.finish();
   if (mpi::rank() != 0) return;
+  std::vector<std::string> notes = comp_pricing_notes(base.costs.comp);
+  for (const Arm& alt : alternatives) {
+    for (std::string& note : comp_pricing_notes(alt.costs.comp))
+      if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
+  }
+  print_warnings(notes);
   std::vector<ScenarioComparison> comparisons;
   std::vector<std::pair<std::string, Summary>> summaries;
   summaries.emplace_back(base.name, summarise(base.scenario, base.paired));
@@ -625,6 +632,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
   ProgressBar progress(trials * (1 + variants), !args.quiet && mpi::rank() == 0);
   base.costs = load_costs(base.scenario, document);
+  if (mpi::rank() == 0) print_warnings(comp_pricing_notes(base.costs.comp));
   base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
   const CompQuotas quotas =
       mpi::rank() == 0 ? comp_quotas(base.scenario, base.paired) : CompQuotas();

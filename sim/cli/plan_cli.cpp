@@ -222,7 +222,12 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
                             const QuotaArgs& args) {
   QuotaProblem problem;
   const plan::QuotaMethod method = plan::parse_quota_method(args.method);
-  const QuotaSettings settings = parse_quota_settings(document, scenario);
+  // The plan sections' errors are reported together, before the options that depend on them.
+  InputErrorCollector errors;
+  QuotaSettings settings;
+  errors.collect([&] { settings = parse_quota_settings(document, scenario); });
+  if (!args.no_comp) errors.collect([&] { problem.comp = parse_comp_spec(document, scenario); });
+  throw_plan_errors(errors);
   const int year = args.fiscal_year.value_or(settings.fiscal_year);
   problem.fy = plan::fiscal_year_of(scenario, year, "--fiscal-year");
   const double over = args.over_assignment.value_or(settings.over_assignment.value_or(1.0));
@@ -272,7 +277,6 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   }
   request.target = std::max(target, 0.0) * over;
   request.in_year = plan::in_year_factors(scenario, problem.fy);
-  if (!args.no_comp) problem.comp = parse_comp_spec(document, scenario);
   problem.over_assignment = over;
   problem.profiles = plan::quota_profiles(scenario, problem.fy);
   problem.phasing = settings.phasing;

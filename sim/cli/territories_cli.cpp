@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "models/territory/bound.hpp"
 #include "models/territory/exact_cbc.hpp"
 #include "models/territory/generate.hpp"
 #include "models/territory/local_search.hpp"
@@ -45,6 +46,8 @@ struct RunOptions {
   int relink_rounds = 10;
   double target = NAN;
   bool exact = false;
+  bool bound = false;        //!< --bound: a Lagrangian lower bound after the search
+  double bound_time = 60.0;  //!< --bound-time: its seconds
   bool contiguity = false;
   bool quiet = false;
   bool force = false;  //!< --force: existing output files may be replaced
@@ -134,6 +137,41 @@ SearchResult solve(const Problem& problem, const Distances& distances, const Run
   return result;
 }
 
+//! --bound: the Lagrangian lower bound (models/territory/bound.hpp) joins the result when it is
+//! stronger than what the search proved, and the objective's distance to the optimum follows.
+void add_lagrangian_bound(const Problem& problem, const Distances& distances, const RunOptions& o,
+                          SearchResult& result) {
+  BoundSettings settings;
+  settings.threads = o.threads;
+  settings.time_limit = o.bound_time;
+  if (result.evaluation.feasible) settings.upper = result.evaluation.objective;
+  const std::optional<LowerBound> bound = lagrangian_bound(problem, distances, settings);
+  if (!bound) return;  // refused up front by check_bound_applies
+  if (!o.quiet)
+    fmt::print("lagrangian bound: {} subgradient steps, {} knapsacks, {:.2f} s\n",
+               bound->iterations, bound->exact_knapsacks ? "exact" : "LP", bound->seconds);
+  if (result.best_bound && *result.best_bound >= bound->value) return;
+  result.best_bound = bound->value;
+  result.bound_method = "lagrangian";
+  const double objective = result.evaluation.objective;
+  result.proven_optimal = result.evaluation.feasible &&
+                          objective <= bound->value + 1e-9 * std::max(1.0, std::abs(objective));
+}
+
+//! --bound on a problem the Lagrangian bound does not cover is bad input, refused before the
+//! search.
+void check_bound_applies(const Problem& problem, const std::string& input) {
+  if (problem.objective != ObjectiveKind::compactness)
+    throw_input("--bound: supports the compactness objective only");
+  if (problem.distance == DistanceKind::none)
+    throw_input("--bound: {} has no geography (distance none); the bound needs distances", input);
+  if (problem.disruption.weight < 0)
+    throw_input("--bound: a negative disruption weight is not allowed");
+  if (problem.size() > kMaxBoundAccounts)
+    throw_input("--bound: {} has {} accounts; allowed: at most {}", input, problem.size(),
+                kMaxBoundAccounts);
+}
+
 //! The HDF5 file `output` and its CSV companions beside it (territory_io's write_alignment).
 void add_alignment_outputs(OutputPlan& plan, const std::string& output) {
   if (output.empty()) return;
@@ -153,6 +191,8 @@ void run_alignment(const RunOptions& o) {
     throw_input("--relink-rounds: {} is not allowed; allowed: 0 or more", o.relink_rounds);
   if (!(o.time_limit > 0))
     throw_input("--time-limit: {} is not allowed; allowed: > 0 seconds", o.time_limit);
+  if (!(o.bound_time > 0) || !std::isfinite(o.bound_time))
+    throw_input("--bound-time: {} is not allowed; allowed: > 0 seconds", o.bound_time);
   if (!(o.work_limit >= 0) || !std::isfinite(o.work_limit))
     throw_input("--work-limit: {} is not allowed; allowed: >= 0 (millions of evaluations)",
                 o.work_limit);
@@ -177,10 +217,12 @@ void run_alignment(const RunOptions& o) {
       throw_input("--exact: {} has {} accounts; allowed: at most {}", o.input,
                   instance.problem.size(), kMaxExactAccounts);
   }
+  if (o.bound) check_bound_applies(instance.problem, o.input);
   Distances distances(instance.problem);
   ProgressBar progress(static_cast<std::uint64_t>(o.starts), !o.quiet, "starts");
   SearchResult result = solve(instance.problem, distances, o, &progress);
   progress.finish();
+  if (o.bound) add_lagrangian_bound(instance.problem, distances, o, result);
   RunInfo info{o.input,     o.seed, o.threads, o.starts, o.time_limit, instance.reference,
                o.work_limit};
   write_alignment(o.output, instance.problem, result, info);
@@ -330,6 +372,10 @@ void add_territories_commands(CLI::App& app) {
   territories->add_option("--target", options->target,
                           "Stop once a feasible objective <= TARGET is found");
   territories->add_flag("--exact", options->exact, "Solve the p-median model with COIN-OR CBC");
+  territories->add_flag("--bound", options->bound,
+                        "After the search, prove a lower bound (Lagrangian relaxation) and say "
+                        "how far above the optimum the alignment can be");
+  territories->add_option("--bound-time", options->bound_time, "Seconds for --bound (default 60)");
   add_force_flag(territories, options->force);
   add_quiet_flag(territories, options->quiet);
   territories->require_subcommand(0, 1);

@@ -46,16 +46,56 @@ std::vector<std::string> month_labels(const Scenario& scenario) {
 
 namespace {
 
-nlohmann::json stats_json(const Summary& s, std::size_t cell) {
+//! Mean, SD, SE and quantiles of one cell of a summary's moments (period or product cells).
+nlohmann::json stats_json(const std::vector<double>& mean, const std::vector<double>& sd,
+                          const std::vector<double>& se, const std::vector<double>& quantiles,
+                          std::size_t cell) {
   nlohmann::json j;
-  j["mean"] = s.period_mean[cell];
-  j["sd"] = s.period_sd[cell];
-  j["se"] = s.period_se[cell];
+  j["mean"] = mean[cell];
+  j["sd"] = sd[cell];
+  j["se"] = se[cell];
   for (int q = 0; q < kQuantiles; ++q) {
     j[fmt::format("p{}", static_cast<int>(kQuantileLevels[q] * 100 + 0.5))] =
-        s.period_quantiles[cell * kQuantiles + q];
+        quantiles[cell * kQuantiles + q];
   }
   return j;
+}
+
+nlohmann::json stats_json(const Summary& s, std::size_t cell) {
+  return stats_json(s.period_mean, s.period_sd, s.period_se, s.period_quantiles, cell);
+}
+
+//! One row per fiscal period, region and product: its segment, each product metric's
+//! statistics and its share of the period's mean new bookings (all segments; null when 0).
+nlohmann::json products_json(const Scenario& scenario, const Summary& summary) {
+  const ResultLayout& layout = summary.layout;
+  const auto regions = region_labels(scenario);
+  nlohmann::json rows = nlohmann::json::array();
+  for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+    for (int r = 0; r < layout.regions; ++r) {
+      const double all = summary.period_mean[p * layout.cells() +
+                                             layout.cell(r, layout.segments - 1,
+                                                         static_cast<int>(Metric::new_bookings))];
+      for (int j = 0; j < layout.products; ++j) {
+        const Product& product = scenario.products[static_cast<std::size_t>(j)];
+        nlohmann::json row = {{"period", layout.periods[p].label},
+                              {"period_partial", layout.periods[p].partial()},
+                              {"region", regions[r]},
+                              {"product", product.id},
+                              {"segment", scenario.segments[product.segment].id}};
+        for (int k = 0; k < kProductMetricCount; ++k) {
+          row[std::string(product_metric_name(k))] = stats_json(
+              summary.product_mean, summary.product_sd, summary.product_se,
+              summary.product_quantiles, p * layout.product_cells() + layout.product_cell(r, j, k));
+        }
+        const double mean =
+            summary.product_mean[p * layout.product_cells() + layout.product_cell(r, j, 0)];
+        row["share_of_new_bookings"] = all > 0 ? nlohmann::json(mean / all) : nlohmann::json();
+        rows.push_back(std::move(row));
+      }
+    }
+  }
+  return rows;
 }
 
 }  // namespace
@@ -129,6 +169,7 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
                             {"p50", p.quantiles[3]},
                             {"p90", p.quantiles[5]}});
   }
+  if (layout.products > 0) doc["products"] = products_json(scenario, summary);
   write_text_file(path, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
 }
 

@@ -17,13 +17,17 @@ namespace opsim {
 
 namespace {
 
+//! /plan/NAME (/plan itself when `name` is empty); an unknown key of /plan is recorded in
+//! `errors` and the section read on.
 std::optional<JsonNode> plan_section(const nlohmann::json& document, const Scenario& scenario,
-                                     std::string_view name) {
+                                     std::string_view name, InputErrorCollector& errors) {
   const JsonNode root(document, scenario.source);
   auto plan = root.get("plan");
   if (!plan) return std::nullopt;
   // "overlays" is read with the scenario (scenario_loader.cpp: overlay seats sell nothing).
-  plan->allow_only({"fiscal_year", "capacity", "quotas", "compensation", "overlays"});
+  errors.collect([&] {
+    plan->allow_only({"fiscal_year", "capacity", "quotas", "compensation", "overlays"});
+  });
   if (name.empty()) return plan;
   return plan->get(name);
 }
@@ -76,233 +80,328 @@ std::string resolve_path(const Scenario& scenario, const std::string& path) {
 
 }  // namespace
 
+void throw_plan_errors(const InputErrorCollector& errors) {
+  try {
+    errors.throw_if_any();
+  } catch (const InputErrors& e) {
+    std::vector<std::string> unique;
+    for (const std::string& message : e.errors())
+      if (std::find(unique.begin(), unique.end(), message) == unique.end())
+        unique.push_back(message);
+    if (unique.size() == 1) throw InputError(unique.front());
+    throw InputErrors(unique, false);
+  }
+}
+
 int plan_fiscal_year(const nlohmann::json& document, const Scenario& scenario) {
   const int first = scenario.calendar.fiscal_year_of(scenario.calendar.start());
   const int last =
       scenario.calendar.fiscal_year_of(scenario.calendar.absolute(scenario.months() - 1));
-  if (auto plan = plan_section(document, scenario, "")) {
+  const JsonNode root(document, scenario.source);
+  if (auto plan = root.get("plan")) {
     if (auto year = plan->get("fiscal_year")) return static_cast<int>(year->integer(first, last));
   }
   return first;
 }
 
 plan::CapacitySpec parse_capacity_spec(const nlohmann::json& document, const Scenario& scenario) {
-  auto node = plan_section(document, scenario, "capacity");
+  // Every error of the section is collected and reported together.
+  InputErrorCollector errors;
+  auto node = plan_section(document, scenario, "capacity", errors);
   if (!node) {
-    throw_input(
-        "{}: /plan/capacity is missing (capacity needs hiring windows: region, segment, earliest, "
-        "latest, max_hires, cost_per_hire)",
-        scenario.source);
+    errors.collect([&] {
+      throw_input(
+          "{}: /plan/capacity is missing (capacity needs hiring windows: region, segment, "
+          "earliest, latest, max_hires, cost_per_hire)",
+          scenario.source);
+    });
+    errors.throw_if_any();
   }
-  node->allow_only({"windows", "start_step_months"});
   plan::CapacitySpec spec;
-  spec.fiscal_year = plan_fiscal_year(document, scenario);
+  errors.collect([&] { node->allow_only({"windows", "start_step_months"}); });
+  errors.collect([&] { spec.fiscal_year = plan_fiscal_year(document, scenario); });
   if (auto step = node->get("start_step_months"))
-    spec.start_step_months = static_cast<int>(step->integer(1, 36));
-  const JsonNode list = node->at("windows");
-  if (list.size() == 0) list.fail("needs at least one hiring window");
-  for (const auto& item : list.items()) {
-    item.allow_only({"region", "segment", "role", "earliest", "latest", "max_hires",
-                     "time_to_fill_months", "cost_per_hire", "monthly_cost"});
-    plan::HiringWindow w;
-    w.region = find_index(item.at("region"), region_ids(scenario), "region");
-    w.segment = find_index(item.at("segment"), segment_ids(scenario), "segment");
-    w.earliest = relative_month(scenario, item.at("earliest"));
-    w.latest = item.has("latest") ? relative_month(scenario, item.at("latest")) : w.earliest;
-    if (w.earliest < 0 || w.earliest >= scenario.months()) {
-      item.at("earliest")
-          .fail("{} is outside the horizon (allowed {}..{})", item.at("earliest").string(),
-                format_year_month(scenario.calendar.start()),
-                format_year_month(scenario.calendar.absolute(scenario.months() - 1)));
+    errors.collect([&] { spec.start_step_months = static_cast<int>(step->integer(1, 36)); });
+  errors.collect([&] {
+    const JsonNode list = node->at("windows");
+    if (list.size() == 0) list.fail("needs at least one hiring window");
+    for (const auto& item : list.items()) {
+      plan::HiringWindow w;
+      errors.collect([&] {
+        item.allow_only({"region", "segment", "role", "earliest", "latest", "max_hires",
+                         "time_to_fill_months", "cost_per_hire", "monthly_cost"});
+      });
+      errors.collect(
+          [&] { w.region = find_index(item.at("region"), region_ids(scenario), "region"); });
+      errors.collect(
+          [&] { w.segment = find_index(item.at("segment"), segment_ids(scenario), "segment"); });
+      errors.collect([&] {
+        w.earliest = relative_month(scenario, item.at("earliest"));
+        w.latest = item.has("latest") ? relative_month(scenario, item.at("latest")) : w.earliest;
+        if (w.earliest < 0 || w.earliest >= scenario.months()) {
+          item.at("earliest")
+              .fail("{} is outside the horizon (allowed {}..{})", item.at("earliest").string(),
+                    format_year_month(scenario.calendar.start()),
+                    format_year_month(scenario.calendar.absolute(scenario.months() - 1)));
+        }
+        if (w.latest < w.earliest || w.latest >= scenario.months()) {
+          item.at("latest").fail(
+              "{} is not between earliest and the horizon end ({}..{})", item.at("latest").string(),
+              format_year_month(scenario.calendar.absolute(w.earliest)),
+              format_year_month(scenario.calendar.absolute(scenario.months() - 1)));
+        }
+      });
+      errors.collect(
+          [&] { w.max_hires = static_cast<int>(item.at("max_hires").integer(1, 10000)); });
+      if (auto t = item.get("time_to_fill_months"))
+        errors.collect([&] { w.time_to_fill = static_cast<int>(t->integer(0, 36)); });
+      // An uncertain cost (drawn per trial in comparisons) plans at its mean.
+      errors.collect([&] { w.cost_per_hire = read_cost_amount(item.at("cost_per_hire")).value; });
+      if (auto c = item.get("monthly_cost"))
+        errors.collect([&] { w.monthly_cost = read_cost_amount(*c).value; });
+      if (auto role = item.get("role")) errors.collect([&] { w.role = role->string(); });
+      spec.windows.push_back(w);
     }
-    if (w.latest < w.earliest || w.latest >= scenario.months()) {
-      item.at("latest").fail("{} is not between earliest and the horizon end ({}..{})",
-                             item.at("latest").string(),
-                             format_year_month(scenario.calendar.absolute(w.earliest)),
-                             format_year_month(scenario.calendar.absolute(scenario.months() - 1)));
-    }
-    w.max_hires = static_cast<int>(item.at("max_hires").integer(1, 10000));
-    if (auto t = item.get("time_to_fill_months"))
-      w.time_to_fill = static_cast<int>(t->integer(0, 36));
-    // An uncertain cost (drawn per trial in comparisons) plans at its mean.
-    w.cost_per_hire = read_cost_amount(item.at("cost_per_hire")).value;
-    if (auto c = item.get("monthly_cost")) w.monthly_cost = read_cost_amount(*c).value;
-    if (auto role = item.get("role")) w.role = role->string();
-    spec.windows.push_back(w);
-  }
+  });
+  errors.throw_if_any();
   return spec;
 }
 
 QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenario& scenario) {
   QuotaSettings settings;
-  settings.fiscal_year = plan_fiscal_year(document, scenario);
-  auto node = plan_section(document, scenario, "quotas");
-  if (!node) return settings;
-  node->allow_only({"over_assignment", "key", "prior_bookings_csv", "phasing", "rounding"});
-  if (auto phasing = node->get("phasing")) {
-    settings.phasing =
-        choose<plan::Phasing>(*phasing, "a phasing",
-                              {{"profile", plan::Phasing::profile}, {"flat", plan::Phasing::flat}});
+  InputErrorCollector errors;
+  errors.collect([&] { settings.fiscal_year = plan_fiscal_year(document, scenario); });
+  const auto node = plan_section(document, scenario, "quotas", errors);
+  if (!node) {
+    errors.throw_if_any();
+    return settings;
   }
-  if (auto rounding = node->get("rounding")) settings.rounding = rounding->non_negative();
-  if (auto oa = node->get("over_assignment")) settings.over_assignment = oa->positive();
+  errors.collect([&] {
+    node->allow_only({"over_assignment", "key", "prior_bookings_csv", "phasing", "rounding"});
+  });
+  if (auto phasing = node->get("phasing")) {
+    errors.collect([&] {
+      settings.phasing = choose<plan::Phasing>(
+          *phasing, "a phasing",
+          {{"profile", plan::Phasing::profile}, {"flat", plan::Phasing::flat}});
+    });
+  }
+  if (auto rounding = node->get("rounding"))
+    errors.collect([&] { settings.rounding = rounding->non_negative(); });
+  if (auto oa = node->get("over_assignment"))
+    errors.collect([&] { settings.over_assignment = oa->positive(); });
   if (auto key = node->get("key")) {
-    key->allow_only({"potential", "prior", "expected"});
-    settings.key = {0, 0, 0};
-    if (auto v = key->get("potential")) settings.key.potential = v->non_negative();
-    if (auto v = key->get("prior")) settings.key.prior = v->non_negative();
-    if (auto v = key->get("expected")) settings.key.expected = v->non_negative();
-    if (settings.key.potential + settings.key.prior + settings.key.expected <= 0)
-      key->fail("all weights are 0 (at least one must be > 0)");
+    errors.collect([&] {
+      key->allow_only({"potential", "prior", "expected"});
+      settings.key = {0, 0, 0};
+      if (auto v = key->get("potential")) settings.key.potential = v->non_negative();
+      if (auto v = key->get("prior")) settings.key.prior = v->non_negative();
+      if (auto v = key->get("expected")) settings.key.expected = v->non_negative();
+      if (settings.key.potential + settings.key.prior + settings.key.expected <= 0)
+        key->fail("all weights are 0 (at least one must be > 0)");
+    });
   }
   if (auto csv = node->get("prior_bookings_csv")) {
-    settings.prior_bookings_csv = read_csv_source(*csv, {"seat", "id", "bookings", "stage"});
-    settings.prior_bookings_csv.path = resolve_path(scenario, settings.prior_bookings_csv.path);
+    errors.collect([&] {
+      settings.prior_bookings_csv = read_csv_source(*csv, {"seat", "id", "bookings", "stage"});
+      settings.prior_bookings_csv.path = resolve_path(scenario, settings.prior_bookings_csv.path);
+    });
   }
+  errors.throw_if_any();
   return settings;
 }
 
 namespace {
 
-//! Tiers, tier mode, cap and measurement of a plan or component (members of `item`).
+//! Tiers, tier mode, cap and measurement of a plan or component (members of `item`); each
+//! member's error is recorded in `errors` and the others read on.
 template <class Terms>
-void parse_pay_terms(const JsonNode& item, Terms& p) {
+void parse_pay_terms(const JsonNode& item, Terms& p, InputErrorCollector& errors) {
+  bool tiers_read = true;  // the cap is checked against the tiers only when they were read
   if (auto tiers = item.get("tiers")) {
-    p.tiers.clear();
-    if (tiers->size() == 0) tiers->fail("needs at least one tier");
-    for (const auto& t : tiers->items()) {
-      t.allow_only({"from", "rate"});
-      plan::Tier tier{t.at("from").number_in(0.0, 100.0, "an attainment (fraction of quota)"),
-                      t.at("rate").number_in(0.0, 100.0, "a rate multiple")};
-      if (p.tiers.empty() && tier.from != 0)
-        t.at("from").fail("{} must be 0 (the first tier starts at 0% of quota)", tier.from);
-      if (!p.tiers.empty() && tier.from <= p.tiers.back().from) {
-        t.at("from").fail(
-            "{} does not increase on the previous tier's {} (tiers must not overlap: strictly "
-            "increasing from)",
-            tier.from, p.tiers.back().from);
+    tiers_read = false;
+    errors.collect([&] {
+      p.tiers.clear();
+      if (tiers->size() == 0) tiers->fail("needs at least one tier");
+      for (const auto& t : tiers->items()) {
+        t.allow_only({"from", "rate"});
+        plan::Tier tier{t.at("from").number_in(0.0, 100.0, "an attainment (fraction of quota)"),
+                        t.at("rate").number_in(0.0, 100.0, "a rate multiple")};
+        if (p.tiers.empty() && tier.from != 0)
+          t.at("from").fail("{} must be 0 (the first tier starts at 0% of quota)", tier.from);
+        if (!p.tiers.empty() && tier.from <= p.tiers.back().from) {
+          t.at("from").fail(
+              "{} does not increase on the previous tier's {} (tiers must not overlap: strictly "
+              "increasing from)",
+              tier.from, p.tiers.back().from);
+        }
+        p.tiers.push_back(tier);
       }
-      p.tiers.push_back(tier);
-    }
+      tiers_read = true;
+    });
   }
   if (auto mode = item.get("tier_mode")) {
-    p.mode = choose<plan::TierMode>(
-        *mode, "a tier mode",
-        {{"marginal", plan::TierMode::marginal}, {"retroactive", plan::TierMode::retroactive}});
+    errors.collect([&] {
+      p.mode = choose<plan::TierMode>(
+          *mode, "a tier mode",
+          {{"marginal", plan::TierMode::marginal}, {"retroactive", plan::TierMode::retroactive}});
+    });
   }
   if (auto cap = item.get("cap")) {
-    p.cap = cap->positive();
-    const double on_target = std::max(1.0, p.earnings_factor(1.0));
-    if (p.cap < on_target) {
-      cap->fail(
-          "{} caps variable pay below on-target pay (cap is a multiple of the on-target "
-          "variable; allowed >= {})",
-          p.cap, on_target);
-    }
+    errors.collect([&] {
+      p.cap = cap->positive();
+      const double on_target = std::max(1.0, p.earnings_factor(1.0));
+      if (tiers_read && p.cap < on_target) {
+        cap->fail(
+            "{} caps variable pay below on-target pay (cap is a multiple of the on-target "
+            "variable; allowed >= {})",
+            p.cap, on_target);
+      }
+    });
   }
   if (auto m = item.get("measurement")) {
-    p.measurement = choose<plan::Measurement>(
-        *m, "a measurement",
-        {{"quarterly", plan::Measurement::quarterly}, {"annual", plan::Measurement::annual}});
+    errors.collect([&] {
+      p.measurement = choose<plan::Measurement>(
+          *m, "a measurement",
+          {{"quarterly", plan::Measurement::quarterly}, {"annual", plan::Measurement::annual}});
+    });
   }
 }
 
+//! The bit set of the product ids listed in `list` (the first 64 of the scenario's products).
+std::uint64_t product_set(const JsonNode& list, const Scenario& scenario, std::string_view what) {
+  std::vector<std::string> product_ids;
+  for (const auto& product : scenario.products) product_ids.push_back(product.id);
+  if (list.size() == 0) list.fail("is empty (name products, or leave the key out)");
+  std::uint64_t set = 0;
+  for (const auto& name : list.items()) {
+    if (product_ids.empty())
+      name.fail("\"{}\" is not a product: the scenario has no products", name.string());
+    const int k = find_index(name, product_ids, "product");
+    if (k >= 64)
+      name.fail("product \"{}\" is number {} ({} cover the first 64 products)", product_ids[k],
+                k + 1, what);
+    set |= std::uint64_t{1} << k;
+  }
+  return set;
+}
+
 //! /plan/compensation/plans/i/components: the plan's tiers, mode, cap and measurement are
-//! each component's defaults.
+//! each component's defaults. Errors are recorded in `errors`.
 std::vector<plan::Component> parse_components(const JsonNode& list, const plan::CompPlan& p,
-                                              const Scenario& scenario) {
+                                              const Scenario& scenario,
+                                              InputErrorCollector& errors) {
   if (list.size() == 0) list.fail("is empty (give at least one component, or leave the key out)");
   if (list.size() > plan::kMaxComponents)
     list.fail("has {} components (at most {})", list.size(), plan::kMaxComponents);
   std::vector<plan::Component> out;
   std::vector<std::string> ids;
+  bool complete = true;  // every component and its weight read: the sum and the gates are checked
   for (const auto& item : list.items()) {
-    item.allow_only({"id", "measure", "weight", "tiers", "tier_mode", "cap", "measurement",
-                     "products", "quota_share", "quota", "target", "gate"});
-    plan::Component c;
-    c.id = item.at("id").id();
-    if (std::find(ids.begin(), ids.end(), c.id) != ids.end())
-      item.at("id").fail("\"{}\" is used twice (component ids are unique within a plan)", c.id);
-    ids.push_back(c.id);
-    c.measure = choose<plan::Measure>(item.at("measure"), "a measure",
-                                      {{"new_bookings", plan::Measure::new_bookings},
-                                       {"new_logos", plan::Measure::new_logos},
-                                       {"retention", plan::Measure::retention}});
-    c.weight = item.at("weight").number_in(0.0, 1.0, "a weight (share of variable pay)");
-    if (!(c.weight > 0)) item.at("weight").fail("0 pays nothing (allowed: above 0, up to 1)");
-    c.tiers = p.tiers;
-    c.mode = p.mode;
-    c.cap = p.cap;
-    c.measurement = p.measurement;
-    parse_pay_terms(item, c);
-    if (c.cap < std::max(1.0, c.earnings_factor(1.0))) {
-      item.fail(
-          "the cap {} (the plan's) is below this component's on-target pay {} (give the component "
-          "its own cap)",
-          c.cap, std::max(1.0, c.earnings_factor(1.0)));
-    }
-    const auto only_for = [&](std::string_view key, plan::Measure measure, std::string_view name) {
-      if (item.has(key) && c.measure != measure)
-        item.at(key).fail("applies to measure {} only (this component measures {})", name,
-                          item.at("measure").string());
-    };
-    only_for("products", plan::Measure::new_bookings, "new_bookings");
-    only_for("quota_share", plan::Measure::new_bookings, "new_bookings");
-    only_for("quota", plan::Measure::new_logos, "new_logos");
-    only_for("target", plan::Measure::retention, "retention");
-    if (auto products = item.get("products")) {
-      std::vector<std::string> product_ids;
-      for (const auto& product : scenario.products) product_ids.push_back(product.id);
-      if (products->size() == 0) products->fail("is empty (name products, or leave the key out)");
-      for (const auto& name : products->items()) {
-        if (product_ids.empty())
-          name.fail("\"{}\" is not a product: the scenario has no products", name.string());
-        const int k = find_index(name, product_ids, "product");
-        if (k >= 64)
-          name.fail("product \"{}\" is number {} (components cover the first 64 products)",
-                    product_ids[k], k + 1);
-        c.products |= std::uint64_t{1} << k;
+    bool read = false, weight_read = false;
+    errors.collect([&] {
+      errors.collect([&] {
+        item.allow_only({"id", "measure", "weight", "tiers", "tier_mode", "cap", "measurement",
+                         "products", "quota_share", "quota", "target", "gate"});
+      });
+      plan::Component c;
+      c.id = item.at("id").id();
+      if (std::find(ids.begin(), ids.end(), c.id) != ids.end())
+        item.at("id").fail("\"{}\" is used twice (component ids are unique within a plan)", c.id);
+      ids.push_back(c.id);
+      c.measure = choose<plan::Measure>(item.at("measure"), "a measure",
+                                        {{"new_bookings", plan::Measure::new_bookings},
+                                         {"new_logos", plan::Measure::new_logos},
+                                         {"retention", plan::Measure::retention}});
+      errors.collect([&] {
+        c.weight = item.at("weight").number_in(0.0, 1.0, "a weight (share of variable pay)");
+        if (!(c.weight > 0)) item.at("weight").fail("0 pays nothing (allowed: above 0, up to 1)");
+        weight_read = true;
+      });
+      c.tiers = p.tiers;
+      c.mode = p.mode;
+      c.cap = p.cap;
+      c.measurement = p.measurement;
+      const std::size_t terms = errors.size();
+      parse_pay_terms(item, c, errors);
+      if (errors.size() == terms && c.cap < std::max(1.0, c.earnings_factor(1.0))) {
+        errors.collect([&] {
+          item.fail(
+              "the cap {} (the plan's) is below this component's on-target pay {} (give the "
+              "component its own cap)",
+              c.cap, std::max(1.0, c.earnings_factor(1.0)));
+        });
       }
-    }
-    if (auto share = item.get("quota_share")) {
-      if (c.products == 0)
-        share->fail("needs products (the share of the seat's quota in those products)");
-      c.quota_share = share->number_in(0.0, 1.0, "a share of the seat's quota");
-      if (!(c.quota_share > 0)) share->fail("0 is not allowed (above 0, up to 1)");
-    }
-    if (auto quota = item.get("quota")) c.quota = quota->positive();
-    if (c.measure == plan::Measure::retention) {
-      c.target = item.at("target").number_in(0.0, 1.0, "a retention rate");
-      if (!(c.target > 0)) item.at("target").fail("0 is not allowed (above 0, up to 1)");
-      const bool owned = std::any_of(scenario.contracts.begin(), scenario.contracts.end(),
-                                     [](const Contract& k) { return k.owner >= 0; });
-      if (!owned) {
-        item.at("measure").fail(
-            "retention measures the seats' books, but no installed_base contract has an owner "
-            "(give contracts an \"owner\": a roster rep or hiring-plan seat id)");
+      const auto only_for = [&](std::string_view key, plan::Measure measure,
+                                std::string_view name) {
+        if (item.has(key) && c.measure != measure) {
+          errors.collect([&] {
+            item.at(key).fail("applies to measure {} only (this component measures {})", name,
+                              item.at("measure").string());
+          });
+        }
+      };
+      only_for("products", plan::Measure::new_bookings, "new_bookings");
+      only_for("quota_share", plan::Measure::new_bookings, "new_bookings");
+      only_for("quota", plan::Measure::new_logos, "new_logos");
+      only_for("target", plan::Measure::retention, "retention");
+      if (auto products = item.get("products"))
+        errors.collect([&] { c.products = product_set(*products, scenario, "components"); });
+      if (auto share = item.get("quota_share")) {
+        errors.collect([&] {
+          if (c.products == 0)
+            share->fail("needs products (the share of the seat's quota in those products)");
+          c.quota_share = share->number_in(0.0, 1.0, "a share of the seat's quota");
+          if (!(c.quota_share > 0)) share->fail("0 is not allowed (above 0, up to 1)");
+        });
       }
-    }
-    out.push_back(c);
+      if (auto quota = item.get("quota")) errors.collect([&] { c.quota = quota->positive(); });
+      if (c.measure == plan::Measure::retention) {
+        errors.collect([&] {
+          c.target = item.at("target").number_in(0.0, 1.0, "a retention rate");
+          if (!(c.target > 0)) item.at("target").fail("0 is not allowed (above 0, up to 1)");
+        });
+        const bool owned = std::any_of(scenario.contracts.begin(), scenario.contracts.end(),
+                                       [](const Contract& k) { return k.owner >= 0; });
+        if (!owned) {
+          errors.collect([&] {
+            item.at("measure").fail(
+                "retention measures the seats' books, but no installed_base contract has an "
+                "owner (give contracts an \"owner\": a roster rep or hiring-plan seat id)");
+          });
+        }
+      }
+      out.push_back(c);
+      read = true;
+    });
+    // A component that could not be read leaves the ids incomplete, one whose weight failed the
+    // sum unknown: neither the sum nor the gates are checked then (the error is reported).
+    complete = complete && read && weight_read;
   }
+  if (!complete) return out;
   double total = 0;
   for (const auto& c : out) total += c.weight;
   if (std::abs(total - 1.0) > 1e-9) {
-    list.fail("weights sum to {:.6g} (the weights of a plan's components must sum to 1)", total);
+    errors.collect([&] {
+      list.fail("weights sum to {:.6g} (the weights of a plan's components must sum to 1)", total);
+    });
   }
   // Gates name another component of the same plan.
   for (std::size_t i = 0; i < out.size(); ++i) {
     const JsonNode item = list.at(i);
     auto gate = item.get("gate");
     if (!gate) continue;
-    gate->allow_only({"component", "attainment"});
-    const JsonNode name = gate->at("component");
-    const int k = find_index(name, ids, "component");
-    if (static_cast<std::size_t>(k) == i)
-      name.fail("\"{}\" gates itself (name another component of the plan: {})", ids[k],
-                fmt::join(ids, ", "));
-    out[i].gate = k;
-    out[i].gate_attainment =
-        gate->at("attainment").number_in(0.0, 100.0, "an attainment (fraction of quota)");
+    errors.collect([&] {
+      gate->allow_only({"component", "attainment"});
+      const JsonNode name = gate->at("component");
+      const int k = find_index(name, ids, "component");
+      if (static_cast<std::size_t>(k) == i)
+        name.fail("\"{}\" gates itself (name another component of the plan: {})", ids[k],
+                  fmt::join(ids, ", "));
+      out[i].gate = k;
+      out[i].gate_attainment =
+          gate->at("attainment").number_in(0.0, 100.0, "an attainment (fraction of quota)");
+    });
   }
   return out;
 }
@@ -311,13 +410,24 @@ std::vector<plan::Component> parse_components(const JsonNode& list, const plan::
 
 plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& scenario) {
   plan::CompSpec spec;
-  auto node = plan_section(document, scenario, "compensation");
-  if (!node) return spec;
-  node->allow_only({"plans", "budget"});
-  if (auto budget = node->get("budget")) spec.budget = budget->positive();
+  // Every error of the section is collected and reported together: per plan, component and
+  // member.
+  InputErrorCollector errors;
+  const auto node = plan_section(document, scenario, "compensation", errors);
+  if (!node) {
+    errors.throw_if_any();
+    return spec;
+  }
+  errors.collect([&] { node->allow_only({"plans", "budget"}); });
+  if (auto budget = node->get("budget")) errors.collect([&] { spec.budget = budget->positive(); });
   const auto segments = segment_ids(scenario);
+  bool have_plans = false;
+  errors.collect([&] {
+    if (node->at("plans").size() == 0) node->at("plans").fail("needs at least one plan");
+    have_plans = true;
+  });
+  if (!have_plans) errors.throw_if_any();
   const JsonNode list = node->at("plans");
-  if (list.size() == 0) list.fail("needs at least one plan");
   std::vector<int> segment_plan(segments.size(), -1);
   std::vector<std::string> roles;  // held by some seat, in seat order
   for (const auto& seat : scenario.seats) {
@@ -327,82 +437,104 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
   std::vector<int> role_plan(roles.size(), -1);
   int default_plan = -1;
   for (const auto& item : list.items()) {
-    item.allow_only({"id", "roles", "segments", "ote", "variable_share", "tiers", "tier_mode",
-                     "cap", "measurement", "draw", "spif", "clawback_months", "proration",
-                     "components"});
-    plan::CompPlan p;
+    // The plan is kept even when a member fails, so that the indices other plans' claims name
+    // stay valid; nothing is returned while an error is recorded.
     const int index = static_cast<int>(spec.plans.size());
-    p.id = item.at("id").string();
+    spec.plans.emplace_back();
+    plan::CompPlan& p = spec.plans.back();
+    errors.collect([&] {
+      item.allow_only({"id", "roles", "segments", "ote", "variable_share", "tiers", "tier_mode",
+                       "cap", "measurement", "draw", "spif", "clawback_months", "proration",
+                       "components"});
+    });
+    errors.collect([&] { p.id = item.at("id").string(); });
     // A plan covers the seats of its roles, then those of its segments without a role plan.
     const auto claim = [&](const JsonNode& names, const std::vector<std::string>& ids,
                            std::vector<int>& plan_of, std::string_view kind) {
       if (names.size() == 0)
         names.fail("is empty (name at least one {0}, or leave the key out)", kind);
       for (const auto& s : names.items()) {
-        if (ids.empty()) s.fail("no seat has a {0} (give roster reps or hires a \"{0}\")", kind);
-        const int k = find_index(s, ids, kind);
-        if (plan_of[k] >= 0) {
-          s.fail("{} \"{}\" already has plan \"{}\" (one plan per {})", kind, ids[k],
-                 spec.plans[plan_of[k]].id, kind);
-        }
-        plan_of[k] = index;
+        errors.collect([&] {
+          if (ids.empty()) s.fail("no seat has a {0} (give roster reps or hires a \"{0}\")", kind);
+          const int k = find_index(s, ids, kind);
+          if (plan_of[k] >= 0) {
+            s.fail("{} \"{}\" already has plan \"{}\" (one plan per {})", kind, ids[k],
+                   spec.plans[plan_of[k]].id, kind);
+          }
+          plan_of[k] = index;
+        });
       }
     };
     const auto list_roles = item.get("roles");
     const auto list_segments = item.get("segments");
-    if (list_roles) claim(*list_roles, roles, role_plan, "role");
-    if (list_segments) claim(*list_segments, segments, segment_plan, "segment");
+    if (list_roles) errors.collect([&] { claim(*list_roles, roles, role_plan, "role"); });
+    if (list_segments)
+      errors.collect([&] { claim(*list_segments, segments, segment_plan, "segment"); });
     if (!list_roles && !list_segments) {
-      if (default_plan >= 0)
-        item.fail("a second plan without roles or segments (only one default plan is allowed)");
-      default_plan = index;
+      errors.collect([&] {
+        if (default_plan >= 0)
+          item.fail("a second plan without roles or segments (only one default plan is allowed)");
+        default_plan = index;
+      });
     }
-    p.ote = item.at("ote").positive();
-    p.variable_share = item.at("variable_share").number_in(0.0, 1.0, "a share of OTE");
-    if (!(p.variable_share > 0))
-      item.at("variable_share")
-          .fail("0 leaves nothing to pay on quota (allowed: above 0, up to 1)");
-    parse_pay_terms(item, p);
+    errors.collect([&] { p.ote = item.at("ote").positive(); });
+    errors.collect([&] {
+      p.variable_share = item.at("variable_share").number_in(0.0, 1.0, "a share of OTE");
+      if (!(p.variable_share > 0))
+        item.at("variable_share")
+            .fail("0 leaves nothing to pay on quota (allowed: above 0, up to 1)");
+    });
+    const std::size_t terms = errors.size();
+    parse_pay_terms(item, p, errors);
+    const bool terms_read = errors.size() == terms;
     if (auto draw = item.get("draw")) {
-      draw->allow_only({"kind", "per_month", "months"});
-      p.draw = choose<plan::DrawKind>(draw->at("kind"), "a draw kind",
-                                      {{"recoverable", plan::DrawKind::recoverable},
-                                       {"non_recoverable", plan::DrawKind::non_recoverable}});
-      p.draw_per_month = draw->at("per_month").positive();
-      p.draw_months = static_cast<int>(draw->at("months").integer(1, 36));
+      errors.collect([&] {
+        draw->allow_only({"kind", "per_month", "months"});
+        errors.collect([&] {
+          p.draw = choose<plan::DrawKind>(draw->at("kind"), "a draw kind",
+                                          {{"recoverable", plan::DrawKind::recoverable},
+                                           {"non_recoverable", plan::DrawKind::non_recoverable}});
+        });
+        errors.collect([&] { p.draw_per_month = draw->at("per_month").positive(); });
+        errors.collect(
+            [&] { p.draw_months = static_cast<int>(draw->at("months").integer(1, 36)); });
+      });
     }
     if (auto spif = item.get("spif")) {
-      spif->allow_only({"per_deal", "segments", "products"});
-      p.spif_per_deal = spif->at("per_deal").positive();
-      if (auto list_segments = spif->get("segments")) {
-        for (const auto& s : list_segments->items())
-          p.spif_segments.push_back(find_index(s, segments, "segment"));
-      }
-      if (auto list_products = spif->get("products")) {
-        std::vector<std::string> product_ids;
-        for (const auto& product : scenario.products) product_ids.push_back(product.id);
-        for (const auto& s : list_products->items()) {
-          const int k = find_index(s, product_ids, "product");
-          if (k >= 64)
-            s.fail("product \"{}\" is number {} (SPIFs cover the first 64 products)",
-                   product_ids[k], k + 1);
-          p.spif_products.push_back(k);
+      errors.collect([&] {
+        spif->allow_only({"per_deal", "segments", "products"});
+        errors.collect([&] { p.spif_per_deal = spif->at("per_deal").positive(); });
+        bool named = false;
+        if (auto list_segments = spif->get("segments")) {
+          named = true;
+          for (const auto& s : list_segments->items())
+            errors.collect([&] { p.spif_segments.push_back(find_index(s, segments, "segment")); });
         }
-      }
-      if (p.spif_segments.empty() && p.spif_products.empty())
-        spif->fail("names no segment or product (give segments or products)");
+        if (auto list_products = spif->get("products")) {
+          named = true;
+          errors.collect([&] {
+            const std::uint64_t set = product_set(*list_products, scenario, "SPIFs");
+            for (int k = 0; k < 64; ++k)
+              if (set >> k & 1) p.spif_products.push_back(k);
+          });
+        }
+        if (!named) spif->fail("names no segment or product (give segments or products)");
+      });
     }
     if (auto c = item.get("clawback_months"))
-      p.clawback_months = static_cast<int>(c->integer(0, 60));
+      errors.collect([&] { p.clawback_months = static_cast<int>(c->integer(0, 60)); });
     if (auto r = item.get("proration")) {
-      p.proration = choose<plan::Proration>(
-          *r, "a proration",
-          {{"months", plan::Proration::months}, {"quota_share", plan::Proration::quota_share}});
+      errors.collect([&] {
+        p.proration = choose<plan::Proration>(
+            *r, "a proration",
+            {{"months", plan::Proration::months}, {"quota_share", plan::Proration::quota_share}});
+      });
     }
-    if (auto components = item.get("components"))
-      p.components = parse_components(*components, p, scenario);
-    spec.plans.push_back(p);
+    // Components inherit the plan's pay terms: read them once those are known.
+    if (auto components = item.get("components"); components && terms_read)
+      errors.collect([&] { p.components = parse_components(*components, p, scenario, errors); });
   }
+  errors.throw_if_any();
   spec.seat_plan.resize(scenario.seats.size());
   for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
     const Seat& seat = scenario.seats[s];
@@ -446,10 +578,16 @@ std::vector<std::string> check_plan_sections(const nlohmann::json& document,
                                              const Scenario& scenario) {
   const auto plan = document.find("plan");
   if (plan == document.end()) return {};
+  // The sections' errors are reported together (a message repeated by two sections, such as
+  // an unknown key of /plan, once).
+  InputErrorCollector errors;
+  std::vector<std::string> warnings;
   if (plan->is_object() && plan->contains("capacity"))
-    (void)parse_capacity_spec(document, scenario);
-  (void)parse_quota_settings(document, scenario);
-  return parse_comp_spec(document, scenario).warnings;
+    errors.collect([&] { (void)parse_capacity_spec(document, scenario); });
+  errors.collect([&] { (void)parse_quota_settings(document, scenario); });
+  errors.collect([&] { warnings = parse_comp_spec(document, scenario).warnings; });
+  throw_plan_errors(errors);
+  return warnings;
 }
 
 std::vector<double> read_seat_amounts(const CsvSource& source, const Scenario& scenario,

@@ -15,6 +15,7 @@
 #include "models/plan/compensation.hpp"
 #include "models/plan/quotas.hpp"
 #include "models/scenario.hpp"
+#include "sim/base/error.hpp"
 #include "sim/io/csv_source.hpp"
 
 namespace opsim {
@@ -41,6 +42,11 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
 //! returns the compensation plan's warnings (CompSpec::warnings).
 std::vector<std::string> check_plan_sections(const nlohmann::json& document,
                                              const Scenario& scenario);
+
+//! Throws the errors `errors` collected over several plan sections (InputError for one,
+//! InputErrors for several), each once: sections that read the same member of /plan (an
+//! unknown key, fiscal_year) report it once.
+void throw_plan_errors(const InputErrorCollector& errors);
 
 //! Per-seat amounts from a CSV with columns seat (or id) and `column`, as `source` maps and
 //! formats them (extra columns are ignored): unknown seats, duplicate seats and (when

@@ -717,15 +717,17 @@ void write_scenario_with_hires(const std::string& path, const Scenario& scenario
 std::string format_capacity_table(const Scenario& scenario, const plan::CapacitySpec& spec,
                                   const plan::CapacityResult& result) {
   const std::string currency = scenario.fx.currencies[scenario.fx.reporting].code;
+  // Two lines: the status (a budget's says whether every target is at the confidence), then the
+  // plan's size and cost, so that the terminal fits 100 columns.
   std::string out = fmt::format(
-      "capacity plan ({}): {} hires, cost to FY{} end {} {}, confidence {:.3f}, {} trials\n",
+      "capacity plan ({}):\n  {} hires, cost to FY{} end {} {}, confidence {:.3f}, {} trials\n",
       !std::isnan(spec.budget)
           ? fmt::format("within budget {}: {}", format_grouped(spec.budget),
                         result.feasible ? "every target at the confidence" : "targets missed")
       : result.feasible ? "feasible"
                         : "INFEASIBLE within the allowed hires",
       result.hires.size(), spec.fiscal_year, format_grouped(result.cost), currency,
-      result.confidence, result.trials);
+      result.confidence, format_grouped(static_cast<double>(result.trials)));
   // Hires of one window requisitioned in the same month are one line.
   std::map<std::tuple<int, int>, std::pair<int, double>> lines;
   for (const auto& h : result.hires) {

@@ -103,7 +103,9 @@ std::vector<std::string> H5Reader::strings(const std::string& name) const {
       std::vector<char*> pointers(n, nullptr);
       if (n) ds.read(pointers.data(), type);
       for (char* p : pointers) out.emplace_back(p ? p : "");
-      H5::DataSet::vlenReclaim(pointers.data(), type, ds.getSpace());
+      // An empty dataset (no actuals to date: /labels/actual_months) has nothing to reclaim, and
+      // HDF5 refuses the empty buffer.
+      if (n) H5::DataSet::vlenReclaim(pointers.data(), type, ds.getSpace());
     } else {
       const std::size_t size = type.getSize();
       std::vector<char> buffer(n * size);

@@ -1,5 +1,6 @@
 // The report's section on a run (opsim run / merge): headline targets, exceedance curves,
-// fiscal-period quantiles, the monthly fan chart, ARR and headcount, KPIs, provenance.
+// fiscal-period quantiles, the product mix, the monthly fan chart, ARR and headcount, KPIs,
+// provenance.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -112,6 +113,65 @@ std::string histogram_chart(const RunFile& run, const Target& t) {
   chart.vertical_marker(t.trials[t.trials.size() / 2], "#2ca02c", "P50");
   chart.y_from_zero(true);
   return chart.render(520, 280);
+}
+
+//! The product mix per fiscal year and region (only when the file has products): new bookings
+//! mean and P10 / P50 / P90, the share of the period's mean new bookings (all segments), mean wins
+//! and mean pipeline created. `period_mean`: /summary/periods/mean.
+std::string product_mix_table(H5Reader& f, const RunFile& run,
+                              const std::vector<double>& period_mean, int q10, int q50, int q90) {
+  if (!f.has("/summary/products/mean")) return "";
+  const auto products = f.strings("/labels/products");
+  const auto names = f.strings("/labels/product_metrics");
+  const auto mean = f.doubles("/summary/products/mean");
+  const auto quantiles = f.doubles("/summary/products/quantiles");
+  const std::size_t J = products.size(), PK = names.size();
+  const auto metric = [&](const std::string& name) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) throw_input("{}: /labels/product_metrics lacks {}", f.path(), name);
+    return static_cast<std::size_t>(it - names.begin());
+  };
+  const std::size_t bookings = metric("new_bookings"), wins = metric("wins"),
+                    created = metric("pipeline_created");
+  const int new_bookings = run.metric("new_bookings");
+  std::string html = fmt::format(
+      "<h2>Product mix by fiscal year ({})</h2>\n<table class=\"products\">\n<tr><th>period</th>"
+      "<th>region</th><th>product</th><th>mean</th><th>P10</th><th>P50</th><th>P90</th>"
+      "<th>share of new bookings</th><th>wins (mean)</th><th>pipeline created (mean)</th></tr>\n",
+      html_escape(run.currency));
+  for (std::size_t p = 0; p < run.periods.size(); ++p) {
+    if (run.periods[p].find("-Q") != std::string::npos) continue;
+    for (std::size_t r = 0; r < run.R; ++r) {
+      const double all = period_mean[run.period_cell(p, r, run.S - 1, new_bookings)];
+      for (std::size_t j = 0; j < J; ++j) {
+        const auto at = [&](std::size_t k) { return ((p * run.R + r) * J + j) * PK + k; };
+        const std::size_t c = at(bookings);
+        const auto q = [&](int level) {
+          const std::size_t i = c * run.Q + level;
+          return cell(format_grouped(quantiles[i]), "/summary/products/quantiles", i, quantiles[i]);
+        };
+        const double share = all > 0 ? mean[c] / all : std::nan("");
+        html += fmt::format("<tr{}><td>{}</td><td>{}</td><td>{}</td>{}{}{}{}{}{}{}</tr>\n",
+                            run.coverage[p].empty() ? "" : " class=\"partial\"",
+                            html_escape(run.period_label(p)), html_escape(run.regions[r]),
+                            html_escape(products[j]),
+                            cell(format_grouped(mean[c]), "/summary/products/mean", c, mean[c]),
+                            q(q10), q(q50), q(q90),
+                            derived_cell(all > 0 ? format_percent(share) : "n/a",
+                                         fmt::format("product_share:{}", c), share),
+                            cell(format_grouped(mean[at(wins)], 1), "/summary/products/mean",
+                                 at(wins), mean[at(wins)]),
+                            cell(format_grouped(mean[at(created)]), "/summary/products/mean",
+                                 at(created), mean[at(created)]));
+      }
+    }
+  }
+  html +=
+      "</table>\n<p class=\"note\">New bookings, wins and pipeline created of each product "
+      "(rep-generated opportunities and the open-pipeline deals that name it); share: the "
+      "product's mean new bookings over the period's mean new bookings of all segments. Actuals "
+      "to date carry no product.</p>\n";
+  return html;
 }
 
 }  // namespace
@@ -243,6 +303,7 @@ std::string run_section(H5Reader& f) {
     }
   }
   html += "</table>\n";
+  html += product_mix_table(f, run, pmean, q10, q50, q90);
 
   // Monthly fan chart per region: true monthly quantiles.
   html += "<h2>Monthly new bookings by region</h2>\n";

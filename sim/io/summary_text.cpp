@@ -60,15 +60,19 @@ std::string reach(const TargetResult& t) {
   return fmt::format("{:>6} ±{:.1f}", format_percent(t.probability), 100 * t.standard_error);
 }
 
-//! The year's months and how much of it is actuals: "2027-02..2028-01, actuals to 2027-03".
-std::string year_months(const Scenario& scenario, const Period& p) {
-  std::string text =
-      fmt::format("{}..{}", format_year_month(p.first_month), format_year_month(p.last_month));
+//! A fiscal year's heading with its months and how much of it is actuals: "FY2027
+//! (2027-02..2028-01, actuals to date for 2027-02..2027-03)"; a partial year names the months it
+//! covers once, as every output labels it: "FY2029 partial: 2 of 12 months (2028-02..2028-03)".
+std::string year_heading(const Scenario& scenario, const Period& p) {
+  std::string actuals;
   if (p.first_month < scenario.calendar.start()) {
-    text += fmt::format(", actuals to date for {}..{}", format_year_month(p.first_month),
-                        format_year_month(scenario.calendar.start() - 1));
+    actuals = fmt::format("actuals to date for {}..{}", format_year_month(p.first_month),
+                          format_year_month(scenario.calendar.start() - 1));
   }
-  return text;
+  if (p.partial())
+    return p.display_label() + (actuals.empty() ? "" : fmt::format(" ({})", actuals));
+  return fmt::format("{} ({}..{}{}{})", p.label, format_year_month(p.first_month),
+                     format_year_month(p.last_month), actuals.empty() ? "" : ", ", actuals);
 }
 
 //! The product mix of one fiscal period (all regions): one row per product; empty without
@@ -109,7 +113,7 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
     const Period& year = layout.periods[p];
     if (year.quarter != 0 || year.partial()) continue;
-    text += fmt::format("\n{} ({})\n", year.label, year_months(scenario, year));
+    text += fmt::format("\n{}\n", year_heading(scenario, year));
     text += fmt::format("{:<8} {:>8} {:>8} {:>8}  {:>8} {:>13}  {:>9} {:>9}\n", "region", "P10",
                         "P50", "P90", "target", "P(reach) ±SE", "ARR P50", "heads P50");
     text += fmt::format("{:<8} {:^26}  {:>8} {:>13}  {:>9} {:>9}\n", "", "-- new bookings --", "",
@@ -182,7 +186,7 @@ std::string format_detail_table(const Scenario& scenario, const Summary& summary
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
     const Period& year = layout.periods[p];
     if (year.quarter != 0) continue;
-    text += fmt::format("\n{} ({})\n", year.display_label(), year_months(scenario, year));
+    text += fmt::format("\n{}\n", year_heading(scenario, year));
     text += fmt::format("{:<20} {:<8} {:>16} {:>16} {:>16} {:>16}\n", "metric", "region", "mean",
                         "P10", "P50", "P90");
     for (Metric metric :
@@ -196,6 +200,7 @@ std::string format_detail_table(const Scenario& scenario, const Summary& summary
             format_grouped(c.quantile(x, kP50)), format_grouped(c.quantile(x, kP90)));
       }
     }
+    text += product_mix(c, p);
   }
   text += fmt::format("\n{:<10} {:<8} {:>9} {:>16} {:>12} {:>18}\n", "KPIs", "region", "win rate",
                       "avg deal size", "cycle (mo)", "pipeline created");

@@ -13,7 +13,8 @@ namespace opsim {
 //! periods are named and left out.
 std::string format_summary_table(const Scenario& scenario, const Summary& summary);
 
-//! Every fiscal year (partial ones marked), seven metrics per region, KPIs and all targets.
+//! Every fiscal year (a partial one names the months it covers once), seven metrics per region,
+//! the product mix per year when the scenario has products, KPIs and all targets.
 std::string format_detail_table(const Scenario& scenario, const Summary& summary);
 
 }  // namespace opsim

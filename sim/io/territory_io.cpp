@@ -130,6 +130,7 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "moved_fraction", e.moved_fraction);
     attribute(report, "feasible", e.feasible ? 1.0 : 0.0);
     attribute(report, "best_bound", result.best_bound.value_or(NAN));
+    attribute(report, "bound_method", result.bound_method);
     attribute(report, "proven_optimal", result.proven_optimal ? 1.0 : 0.0);
     attribute(report, "reference", info.reference.value_or(NAN));
     attribute(report, "time_to_best", result.time_to_best);
@@ -254,12 +255,15 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
     out += fmt::format("reference     {:.6f} (gap {:+.3f}%)\n", *info.reference,
                        100.0 * (e.objective - *info.reference) / *info.reference);
   if (result.best_bound) {
-    const double gap =
-        e.objective != 0 ? (e.objective - *result.best_bound) / std::abs(e.objective) : 0.0;
-    out +=
-        fmt::format("best bound    {:.6f}{}\n", *result.best_bound,
-                    result.proven_optimal ? " (proven optimal)"
-                                          : fmt::format(" (gap {:.3f}%, not proven)", 100.0 * gap));
+    // The optimum is at least the bound, so (objective - bound) / bound bounds the true gap.
+    const double bound = *result.best_bound;
+    std::string note = result.bound_method;
+    if (result.proven_optimal)
+      note += note.empty() ? "proven optimal" : ", proven optimal";
+    else if (e.feasible && bound > 0)
+      note += fmt::format("{}the objective is at most {:.3f}% above the optimum",
+                          note.empty() ? "" : ", ", 100.0 * (e.objective - bound) / bound);
+    out += fmt::format("best bound    {:.6f}{}\n", bound, note.empty() ? "" : " (" + note + ")");
   }
   out += fmt::format("feasible      {}\n", e.feasible ? "yes" : "no");
   if (!e.feasible) out += fmt::format("violated      {}\n", violated_constraints(e));

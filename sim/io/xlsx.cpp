@@ -186,6 +186,47 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
   }
   tables.push_back(std::move(periods));
 
+  if (layout.products > 0) {
+    XlsxTable products{
+        "Products",
+        {{"period", CellKind::text, 12},
+         {"coverage", CellKind::text, 30},
+         {"region", CellKind::text, 10},
+         {"product", CellKind::text, 14},
+         {"segment", CellKind::text, 10},
+         {"new bookings mean" + amount, CellKind::amount, 18},
+         {"new bookings P10" + amount, CellKind::amount, 16},
+         {"new bookings P50" + amount, CellKind::amount, 16},
+         {"new bookings P90" + amount, CellKind::amount, 16},
+         {"share of new bookings", CellKind::percent, 12},
+         {"wins mean", CellKind::number, 10},
+         {"pipeline created mean" + amount, CellKind::amount, 20}},
+        {},
+        "The product mix per fiscal period and region. Share: the product's mean new bookings over "
+        "the period's mean new bookings of all segments (horizon months: actuals to date carry no "
+        "product). Blank: no new bookings."};
+    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+      for (int r = 0; r < layout.regions; ++r) {
+        const double all = summary.period_mean[cell(p, r, total_segment, Metric::new_bookings)];
+        for (int j = 0; j < layout.products; ++j) {
+          auto at = [&](ProductMetric k) {
+            return p * layout.product_cells() + layout.product_cell(r, j, static_cast<int>(k));
+          };
+          const std::size_t nb = at(ProductMetric::new_bookings);
+          auto pq = [&](int level) { return summary.product_quantiles[nb * kQuantiles + level]; };
+          const Product& product = scenario.products[static_cast<std::size_t>(j)];
+          products.rows.push_back(
+              {layout.periods[p].label, layout.periods[p].coverage(), regions[r], product.id,
+               segments[product.segment], summary.product_mean[nb], pq(1), pq(3), pq(5),
+               all > 0 ? summary.product_mean[nb] / all : std::numeric_limits<double>::quiet_NaN(),
+               summary.product_mean[at(ProductMetric::wins)],
+               summary.product_mean[at(ProductMetric::pipeline_created)]});
+        }
+      }
+    }
+    tables.push_back(std::move(products));
+  }
+
   XlsxTable monthly{"Monthly",
                     stats_columns({{"month", CellKind::text, 10},
                                    {"region", CellKind::text, 10},

@@ -38,8 +38,8 @@ struct XlsxTable {
 void write_workbook(const std::string& path, const std::vector<XlsxTable>& tables);
 
 //! A run's workbook: Summary (per whole fiscal year and region: new bookings P10/P50/P90, the
-//! target and P(reach), year-end ARR and headcount), Targets, Periods, Monthly, KPIs,
-//! Productivity.
+//! target and P(reach), year-end ARR and headcount), Targets, Periods, Products (only with
+//! products: the product mix per period, region and product), Monthly, KPIs, Productivity.
 std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& summary);
 
 }  // namespace opsim

@@ -199,6 +199,8 @@ TEST(InputCli, BadSplitCreditIsRefusedWithoutOutput) {
   auto doc = nlohmann::json::parse(in);
   doc["pipeline"]["deals"][0]["splits"] = {{{"seat", "R2"}, {"share", 0.7}},
                                            {{"seat", "R3"}, {"share", 0.5}}};
+  for (const char* name : {"plan_example_prior.csv", "plan_example_territories.csv"})
+    fs::copy(test::source_dir() / "scenarios" / name, dir / name);
   const std::string scenario = dir.write("plan.json", doc.dump(2));
   const std::string out = (dir / "out.h5").string();
   expect_exit_2(fmt::format("run {} -q --trials 10 -o {}", scenario, out),

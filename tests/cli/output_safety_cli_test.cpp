@@ -31,6 +31,14 @@ using test::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+//! The bundled plan example copied into `dir` as p.json with the CSV files it names.
+fs::path copy_plan_example(const fs::path& dir) {
+  for (const char* name : {"plan_example_prior.csv", "plan_example_territories.csv"})
+    fs::copy(test::source_dir() / "scenarios" / name, dir / name);
+  fs::copy(test::source_dir() / "scenarios/plan_example.json", dir / "p.json");
+  return dir / "p.json";
+}
+
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -119,8 +127,7 @@ TEST(OutputSafetyCli, CompareRefusesToOverwriteAScenario) {
 
 TEST(OutputSafetyCli, QuotasRefusesToOverwriteItsScenario) {
   TempDir dir;
-  const fs::path p = dir / "p.json";
-  fs::copy(test::source_dir() / "scenarios/plan_example.json", p);
+  const fs::path p = copy_plan_example(dir.path());
   expect_clash(fmt::format("quotas {} -q --trials 20 -o {}", p.string(), p.string()),
                {"-o", "scenario"}, p);
 }
@@ -154,6 +161,7 @@ TEST(OutputSafetyCli, PlanCommandsRefuseToOverwriteThePriorBookingsCsv) {
   nlohmann::json doc =
       nlohmann::json::parse(read_file(test::source_dir() / "scenarios/plan_example.json"));
   doc["plan"]["quotas"]["prior_bookings_csv"] = "prior.csv";
+  copy_plan_example(dir.path());
   const std::string p = dir.write("p.json", doc.dump(2));
   const std::string prior = dir.write("prior.csv", "seat,bookings\n");
   for (const std::string& command :
@@ -206,8 +214,7 @@ TEST(OutputSafetyCli, ExistingOutputFileIsRefusedWithoutForce) {
   // Every command that writes files shares the rule (one output layer).
   const fs::path taken = dir / "taken.h5";
   std::ofstream(taken) << "the user's file";
-  const fs::path p = dir / "p.json";
-  fs::copy(test::source_dir() / "scenarios/plan_example.json", p);
+  const fs::path p = copy_plan_example(dir.path());
   for (const std::string& command :
        {fmt::format("compare {} {} -q --trials 20 -o {}", s, s, taken.string()),
         fmt::format("sweep {} -q --trials 20 --set /simulation/seed=1,2 -o {}", s, taken.string()),
@@ -303,8 +310,7 @@ TEST(OutputSafetyCli, CsvDotWritesIntoTheCurrentFolderWithoutWipingIt) {
 TEST(OutputSafetyCli, CompareSweepAndQuotasCsvFoldersKeepTheUsersFiles) {
   TempDir dir;
   const std::string s = small_scenario().string();
-  const fs::path p = dir / "p.json";
-  fs::copy(test::source_dir() / "scenarios/plan_example.json", p);
+  const fs::path p = copy_plan_example(dir.path());
   for (const std::string& command :
        {fmt::format("compare {} {} -q --trials 20", s, s),
         fmt::format("sweep {} -q --trials 20 --set /simulation/seed=1,2", s),

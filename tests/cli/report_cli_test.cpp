@@ -39,6 +39,45 @@ TEST(ReportCli, RunReportIsOneOfflinePage) {
   EXPECT_THAT(page, Not(HasSubstr("href=\"http")));
 }
 
+// A run with products gets a product-mix table (regression: the product results were in the
+// file but on no page), its numbers tagged with the datasets they come from and formatted with
+// thousands separators; a run without products gets none. The example has no actuals to date:
+// its empty /labels/actual_months is read (regression: "H5Dvlen_reclaim failed", exit 2).
+TEST(ReportCli, RunWithProductsShowsTheProductMix) {
+  test::TempDir dir;
+  const auto plan = test::source_dir() / "scenarios/plan_example.json";
+  ASSERT_EQ(test::run_opsim(fmt::format("run {} --trials 100 -q -o {}", plan.string(),
+                                        (dir / "run.h5").string()))
+                .exit_code,
+            0);
+  const auto r = test::run_opsim(
+      fmt::format("report {} -o {}", (dir / "run.h5").string(), (dir / "run.html").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir / "run.html");
+  const std::string page((std::istreambuf_iterator<char>(in)), {});
+  const auto table = page.find("<h2>Product mix by fiscal year (USD)</h2>");
+  ASSERT_NE(table, std::string::npos);
+  const std::string rows = page.substr(table, page.find("</table>", table) - table);
+  EXPECT_THAT(rows, HasSubstr("<td>FY2027</td><td>total</td><td>Analytics</td>"));
+  EXPECT_THAT(rows, HasSubstr("FY2028 partial: 6 of 12 months (2028-01..2028-06)"));
+  EXPECT_THAT(rows, HasSubstr("data-h5=\"/summary/products/quantiles\""));
+  EXPECT_THAT(rows, HasSubstr("data-derived=\"product_share:"));
+  EXPECT_THAT(rows, ::testing::ContainsRegex(">[0-9]{1,3},[0-9]{3},[0-9]{3}<"));
+  EXPECT_THAT(rows, Not(HasSubstr("nan")));
+  const auto fixture = test::source_dir() / "tests/fixtures/small_scenario.json";
+  ASSERT_EQ(test::run_opsim(fmt::format("run {} --trials 50 -q --force -o {}", fixture.string(),
+                                        (dir / "run.h5").string()))
+                .exit_code,
+            0);
+  ASSERT_EQ(test::run_opsim(fmt::format("report {} --force -o {}", (dir / "run.h5").string(),
+                                        (dir / "run.html").string()))
+                .exit_code,
+            0);
+  std::ifstream again(dir / "run.html");
+  EXPECT_THAT(std::string((std::istreambuf_iterator<char>(again)), {}),
+              Not(HasSubstr("Product mix")));
+}
+
 TEST(ReportCli, RefusesWhatIsNotAResult) {
   test::TempDir dir;
   test::TempDir inputs;

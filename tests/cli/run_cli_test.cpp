@@ -533,5 +533,77 @@ TEST(RunCli, ProductMixIsShownAndWrittenOnlyWithProducts) {
   EXPECT_EQ(lines_of(read_text(dir / "plain/products.csv")).size(), 1u);
 }
 
+// --detail names a partial year's months once (regression: "FY2028 partial: 6 of 12 months
+// (2028-01..2028-06) (2028-01..2028-12)", the second range the whole year's) and shows the
+// product mix per year as the default summary does (regression: it was dropped).
+TEST(RunCli, DetailNamesAPartialYearOnceAndKeepsTheProductMix) {
+  const auto plan = test::source_dir() / "scenarios/plan_example.json";
+  const auto r = run_opsim(fmt::format("run {} --trials 100 --detail", plan.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> headings;
+  std::size_t mixes = 0;
+  for (const auto& line : lines_of(r.output)) {
+    // A heading starts with the year's label; the KPI rows that also do are column-aligned.
+    if (line.rfind("FY202", 0) == 0 && line.find("  ") == std::string::npos)
+      headings.push_back(line);
+    if (line.rfind("product mix", 0) == 0) ++mixes;
+  }
+  EXPECT_EQ(headings,
+            (std::vector<std::string>{"FY2027 (2027-01..2027-12)",
+                                      "FY2028 partial: 6 of 12 months (2028-01..2028-06)"}));
+  EXPECT_EQ(mixes, 2u) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Analytics"));
+  const auto plain = run_opsim(fmt::format("run {} --trials 50 --detail", fixture().string()));
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_THAT(plain.output, Not(HasSubstr("product mix")));
+}
+
+// The summary JSON carries the product results (regression: they were only in HDF5 and
+// products.csv): one row per period, region and product, each product metric's statistics and
+// the share of the period's new bookings; no "products" key without products.
+TEST(RunCli, SummaryJsonHasTheProductMixOnlyWithProducts) {
+  TempDir dir;
+  const auto plan = test::source_dir() / "scenarios/plan_example.json";
+  const auto json = dir / "summary.json";
+  const auto r = run_opsim(fmt::format("run {} -q --trials 100 --summary-json {} --csv {}",
+                                       plan.string(), json.string(), (dir / "csv").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(json);
+  const auto summary = nlohmann::json::parse(in);
+  const auto& rows = summary.at("products");
+  // FY2027 Q1..Q4 and year, FY2028 Q1, Q2 and year; NA, EMEA, total; Core, Analytics.
+  ASSERT_EQ(rows.size(), 8u * 3 * 2);
+  std::size_t checked = 0;
+  for (const auto& row : rows) {
+    const auto& all = summary["periods"][row.at("period").get<std::string>()]
+                             [row.at("region").get<std::string>()]["total"]["new_bookings"]["mean"];
+    const double mean = row.at("new_bookings").at("mean").get<double>();
+    EXPECT_NEAR(row.at("share_of_new_bookings").get<double>(), mean / all.get<double>(), 1e-12);
+    EXPECT_EQ(row.at("segment"), "SMB");
+    EXPECT_TRUE(row.at("wins").contains("p90"));
+    EXPECT_TRUE(row.at("pipeline_created").contains("sd"));
+    if (row.at("period") == "FY2027" && row.at("region") == "total") {
+      // The same figure as products.csv (rounded to cents there).
+      for (const auto& line : lines_of(read_text(dir / "csv/products.csv"))) {
+        if (line.rfind(
+                fmt::format("FY2027,total,{},new_bookings,", row.at("product").get<std::string>()),
+                0) != 0)
+          continue;
+        const auto from = line.find("new_bookings,") + 13;
+        EXPECT_NEAR(std::stod(line.substr(from, line.find(',', from) - from)), mean, 0.005);
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 2u);
+  const auto plain_json = dir / "plain.json";
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 50 --summary-json {}", fixture().string(),
+                                  plain_json.string()))
+                .exit_code,
+            0);
+  std::ifstream plain_in(plain_json);
+  EXPECT_FALSE(nlohmann::json::parse(plain_in).contains("products"));
+}
+
 }  // namespace
 }  // namespace opsim

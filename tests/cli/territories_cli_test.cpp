@@ -72,7 +72,27 @@ TEST(TerritoriesCli, ExactModeProvesPmedcap01) {
   auto r = territories(dir, (data / "territory" / "cpmp" / "pmedcap01.txt").string() + " --exact");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("objective     713.000000"));
-  EXPECT_THAT(r.output, HasSubstr("(proven optimal)"));
+  EXPECT_THAT(r.output, HasSubstr("proven optimal)"));
+}
+
+// --bound states how far the alignment can be from the optimum, and is refused (exit 2, before
+// any search) where the relaxation does not apply.
+TEST(TerritoriesCli, BoundSaysHowFarFromTheOptimum) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\n";
+  for (int i = 0; i < 30; ++i) csv += fmt::format("{},{},{},{}\n", i, i % 6, i / 6, 1 + i % 3);
+  write(dir / "accounts.csv", csv);
+  const std::string input = (dir / "accounts.csv").string() + " --territories 3 --seed 2";
+  auto r = territories(dir, input + " --balance potential=0.1 --bound --bound-time 5");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("(lagrangian, "));
+  EXPECT_THAT(r.output, HasSubstr("above the optimum"));
+  r = territories(dir, input + " --objective dispersion --bound --force");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--bound: supports the compactness objective only"));
+  r = territories(dir, input + " --bound --bound-time 0 --force");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--bound-time: 0 is not allowed"));
 }
 
 TEST(TerritoriesCli, DuplicateIdsExit2) {

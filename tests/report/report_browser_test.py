@@ -83,9 +83,18 @@ def shown_value(text):
 
 
 def derived(h5, name):
-    """Numbers no dataset holds: reach90:i and reach95:i, P(value >= 90% / 95% of target i)."""
+    """Numbers no dataset holds: reach90:i and reach95:i, P(value >= 90% / 95% of target i);
+    product_share:c, the mean of /summary/products cell c over its period and region's mean new
+    bookings (all segments)."""
     kind, index = name.split(":")
     i = int(index)
+    if kind == "product_share":
+        mean = h5["summary/products/mean"]
+        p, r, _, _ = np.unravel_index(i, mean.shape)
+        metrics = [s.decode() for s in h5["labels"]["metrics"][()]]
+        periods = h5["summary/periods/mean"]
+        total = periods[p, r, periods.shape[2] - 1, metrics.index("new_bookings")]
+        return float(mean[()].ravel()[i] / total) if total > 0 else math.nan
     labels = {k: [s.decode() for s in h5["labels"][k][()]]
               for k in ("periods", "regions", "segments", "metrics")}
     t = h5["summary/targets"]
@@ -248,6 +257,7 @@ def main():
              "--export-trial", "3"])
         files = {
             "run": ["run", fixture, "--trials", "300", "-q"],
+            "products": ["run", plan, "--trials", "200", "-q"],
             "compare": ["compare", fixture, alt_path, fixture, "--trials", "200", "-q"],
             "sweep": ["sweep", fixture, "--set", "/segments/0/win_rate=0.1:0.3:0.1",
                       "--trials", "100", "-q"],
@@ -286,6 +296,10 @@ def main():
                 failures.append(f"{kind}: a changed number went unnoticed (checker broken)")
             if kind == "compare" and "identical" not in page:
                 failures.append("compare of a scenario with itself does not say 'identical'")
+            if kind == "products" and ("Product mix" not in page or "product_share:" not in page):
+                failures.append("products: the report has no product-mix table")
+            if kind == "run" and "Product mix" in page:
+                failures.append("run: a product-mix table without products")
             if kind == "run" and dom.count("data-json=") == 0:
                 failures.append("run: the report has no input sanity page")
         failures += check_inputs_page(opsim, source, work)

@@ -104,6 +104,48 @@ def check_run(book, h5, scale=1.0):
     return problems
 
 
+def check_products(book, h5, scale=1.0):
+    """The Products sheet of a run with products: one row per period x region x product, new
+    bookings mean and P10/P50/P90, the share of new bookings and mean wins equal the file's
+    (`scale` biases the file's values: the negative twin)."""
+    problems = []
+    if "Products" not in book.sheetnames:
+        return ["no Products sheet"]
+    periods, regions = labels(h5, "periods"), labels(h5, "regions")
+    products, metrics = labels(h5, "products"), labels(h5, "metrics")
+    product_metrics = labels(h5, "product_metrics")
+    levels = list(h5["labels/quantile_levels"][()])
+    mean = h5["summary/products/mean"][()] * scale
+    quantiles = h5["summary/products/quantiles"][()] * scale
+    totals = h5["summary/periods/mean"][()]
+    nb, wins = product_metrics.index("new_bookings"), product_metrics.index("wins")
+    sheet = book["Products"]
+    header = [c.value for c in sheet[1]]
+    if (not header[5].startswith("new bookings mean (")
+            or sheet.cell(row=2, column=6).number_format != "#,##0"):
+        problems.append(f"Products header or amount format: {header[5]!r}")
+    if sheet.cell(row=2, column=10).number_format != "0.0%":
+        problems.append("Products share is not formatted as a percentage")
+    rows = 0
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        if row[0] is None or row[2] is None:
+            continue
+        p, r, j = periods.index(row[0]), regions.index(row[2]), products.index(row[3])
+        all_segments = totals[p, r, totals.shape[2] - 1, metrics.index("new_bookings")]
+        expected = [mean[p, r, j, nb]] + [quantiles[p, r, j, nb, levels.index(q)]
+                                          for q in (0.1, 0.5, 0.9)]
+        expected += [mean[p, r, j, nb] / all_segments if all_segments > 0 else math.nan,
+                     mean[p, r, j, wins]]
+        for g, e in zip(list(row[5:11]), expected):
+            if not same(g, e):
+                problems.append(f"Products {row[:4]}: {g!r} != {e!r}")
+                break
+        rows += 1
+    if rows != mean.shape[0] * mean.shape[1] * mean.shape[2]:
+        problems.append(f"Products has {rows} rows, the file {mean.shape[:3]} cells")
+    return problems
+
+
 def check_compare(book, h5):
     problems = []
     names = [s.decode() for s in h5["scenarios/names"][()]]
@@ -185,6 +227,17 @@ def main():
                 failures += [f"{name}: {p}" for p in check_run(book, h5)]
                 if not check_run(book, h5, scale=1.05):
                     failures.append(f"{name}: values 5% off went unnoticed (checker broken)")
+            if "Products" in book.sheetnames:
+                failures.append(f"{name}: a Products sheet without products")
+        # Product results: the bundled plan example has two products.
+        plan = os.path.join(source, "scenarios/plan_example.json")
+        run(opsim, "run", plan, "--trials", "200", "-q", "-o", w("products.h5"), "--xlsx",
+            w("products.xlsx"))
+        book = openpyxl.load_workbook(w("products.xlsx"))
+        with h5py.File(w("products.h5"), "r") as h5:
+            failures += [f"products: {p}" for p in check_products(book, h5)]
+            if not check_products(book, h5, scale=1.05):
+                failures.append("products: values 5% off went unnoticed (checker broken)")
         run(opsim, "compare", fixture, fixture, "--trials", "100", "-q", "-o", w("cmp.h5"),
             "--xlsx", w("cmp.xlsx"))
         with h5py.File(w("cmp.h5"), "r") as h5:

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "sim/base/error.hpp"
 #include "sim/io/plan_loader.hpp"
+#include "sim/io/scenario_loader.hpp"
 #include "tests/scenario_builder.hpp"
 #include "tests/test_support.hpp"
 
@@ -220,6 +222,51 @@ TEST(PlanLoader, BadComponentsAreRejectedWithThePointer) {
                                         "installed_base contract has an owner"));
 }
 
+// Every input error of the plan sections is reported at once, each naming the pointer, the value
+// and what is allowed (regression: `opsim quotas` reported the first one only). An unknown key
+// of /plan, which each section reads, is reported once.
+TEST(PlanLoader, EveryErrorOfThePlanSectionsIsReportedTogether) {
+  nlohmann::json doc = components_document();
+  doc["plan"]["fiscal_yeer"] = 2027;
+  doc["plan"]["capacity"]["windows"] = {{{"region", "NA"},
+                                         {"segment", "SMB"},
+                                         {"earliest", "2027-01"},
+                                         {"max_hires", 0},
+                                         {"cost_per_hire", 1000}}};
+  doc["plan"]["quotas"] = {{"phasing", "weekly"}, {"rounding", -5}};
+  auto& plan = doc["plan"]["compensation"]["plans"][0];
+  plan["ote"] = -1;
+  plan["components"][2]["quota"] = 0;
+  plan["components"][3]["target"] = 1.5;
+  const Scenario scenario = test::scenario_from_json(doc);
+  std::vector<std::string> errors;
+  try {
+    (void)check_plan_sections(doc, scenario);
+  } catch (const InputErrors& e) {
+    errors = e.errors();
+  }
+  const std::vector<std::string> expected{
+      "/plan/fiscal_yeer: unknown key \"fiscal_yeer\" (did you mean \"fiscal_year\"?)",
+      "/plan/capacity/windows/0/max_hires: 0",
+      "/plan/quotas/phasing: \"weekly\" is not a phasing (profile, flat)",
+      "/plan/quotas/rounding: -5",
+      "/plan/compensation/plans/0/ote: -1",
+      "/plan/compensation/plans/0/components/2/quota: 0",
+      "/plan/compensation/plans/0/components/3/target: 1.5"};
+  ASSERT_EQ(errors.size(), expected.size()) << ::testing::PrintToString(errors);
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    EXPECT_THAT(errors[i], ::testing::HasSubstr(expected[i])) << i;
+  // What `opsim quotas` reads (quotas and compensation, not capacity) is collected the same way.
+  doc["plan"].erase("capacity");
+  doc["plan"].erase("fiscal_yeer");
+  try {
+    (void)check_plan_sections(doc, scenario);
+    ADD_FAILURE() << "no error";
+  } catch (const InputErrors& e) {
+    EXPECT_EQ(e.errors().size(), 5u) << e.what();
+  }
+}
+
 // Contract owners resolve like pipeline deal owners: an unknown one is an error naming the
 // closest seat, or with unknown_owner "unowned" a contract without an owner and a note.
 TEST(PlanLoader, ContractOwnersResolveAsPipelineOwnersDo) {
@@ -242,6 +289,124 @@ TEST(PlanLoader, ContractOwnersResolveAsPipelineOwnersDo) {
   ASSERT_FALSE(scenario.notes.empty());
   EXPECT_THAT(scenario.notes.back(),
               ::testing::HasSubstr("installed_base: 1 contracts of 1 owners not in the roster"));
+}
+
+//! Every member path of `node` with array indices as "*": "plan/overlays/*/role".
+void member_paths(const nlohmann::json& node, const std::string& at, std::set<std::string>& out) {
+  if (node.is_object()) {
+    for (const auto& [key, value] : node.items()) {
+      const std::string path = at.empty() ? key : at + "/" + key;
+      out.insert(path);
+      member_paths(value, path, out);
+    }
+  } else if (node.is_array()) {
+    for (const auto& value : node) member_paths(value, at + "/*", out);
+  }
+}
+
+// The bundled example uses every planning feature (issue 13: products, components, overlays with
+// their own plan, split credit, quotas by quarter and month, capacity windows by role), so that
+// none can silently drop out of it: each member scenarios/plan.md documents, then what the
+// members mean once read.
+TEST(PlanExample, UsesEveryPlanningFeature) {
+  const std::string path = (test::source_dir() / "scenarios/plan_example.json").string();
+  const LoadedScenario loaded = load_scenario_and_document(path);
+  const Scenario& s = loaded.scenario;
+  const nlohmann::json& doc = loaded.document.document;
+  std::set<std::string> paths;
+  member_paths(doc, "", paths);
+  const std::string window = "plan/capacity/windows/*/", comp = "plan/compensation/plans/*/",
+                    component = comp + "components/*/";
+  std::vector<std::string> expected{"plan/fiscal_year",
+                                    "plan/capacity/start_step_months",
+                                    "plan/quotas/over_assignment",
+                                    "plan/quotas/key/potential",
+                                    "plan/quotas/key/prior",
+                                    "plan/quotas/key/expected",
+                                    "plan/quotas/prior_bookings_csv",
+                                    "plan/quotas/phasing",
+                                    "plan/quotas/rounding",
+                                    "plan/compensation/budget",
+                                    "plan/overlays/*/role",
+                                    "plan/overlays/*/regions",
+                                    "plan/overlays/*/segments",
+                                    "plan/overlays/*/share",
+                                    "territory_potential/beta",
+                                    "territory_potential/territories/*/seat",
+                                    "territory_potential/territories/*/potential",
+                                    "territory_potential/csv",
+                                    "territory_potential/seat_column",
+                                    "territory_potential/potential_column",
+                                    "pipeline/deals/*/product",
+                                    "pipeline/deals/*/splits/*/seat",
+                                    "pipeline/deals/*/splits/*/share",
+                                    "installed_base/contracts/*/owner",
+                                    "products/*/share",
+                                    "products/*/win_rate",
+                                    "products/*/deal_size",
+                                    "roster/reps/*/role",
+                                    "hiring_plan/*/role"};
+  for (const char* key : {"region", "segment", "role", "earliest", "latest", "max_hires",
+                          "time_to_fill_months", "cost_per_hire", "monthly_cost"})
+    expected.push_back(window + key);
+  for (const char* key :
+       {"id", "roles", "segments", "ote", "variable_share", "tiers/*/from", "tiers/*/rate",
+        "tier_mode", "cap", "measurement", "draw/kind", "draw/per_month", "draw/months",
+        "spif/per_deal", "spif/segments", "spif/products", "clawback_months", "proration"})
+    expected.push_back(comp + key);
+  for (const char* key :
+       {"id", "measure", "weight", "tiers", "tier_mode", "cap", "measurement", "products",
+        "quota_share", "quota", "target", "gate/component", "gate/attainment"})
+    expected.push_back(component + key);
+  for (const auto& key : expected) EXPECT_TRUE(paths.contains(key)) << key;
+
+  // Products: deals of each product in the open pipeline, one of them split.
+  ASSERT_GE(s.products.size(), 2u);
+  std::set<int> deal_products;
+  bool split = false;
+  for (const auto& deal : s.pipeline.deals) {
+    if (deal.product >= 0) deal_products.insert(deal.product);
+    split = split || !deal.splits.empty();
+  }
+  EXPECT_EQ(deal_products.size(), s.products.size());
+  EXPECT_TRUE(split);
+  // Capacity windows with a role; quotas phased and rounded with a blended key and prior CSV.
+  const plan::CapacitySpec capacity = parse_capacity_spec(doc, s);
+  for (const auto& w : capacity.windows) EXPECT_FALSE(w.role.empty());
+  const QuotaSettings quotas = parse_quota_settings(doc, s);
+  EXPECT_GT(quotas.rounding, 0);
+  EXPECT_GT(quotas.key.potential * quotas.key.prior * quotas.key.expected, 0);
+  EXPECT_EQ(read_seat_amounts(quotas.prior_bookings_csv, s, "bookings", false).size(),
+            s.seats.size());
+  // Compensation: every measure, a product-restricted component with a stated quota share, a
+  // logo quota, a retention target, a gate, both tier modes; overlay seats under their own plan.
+  const plan::CompSpec spec = parse_comp_spec(doc, s);
+  std::set<plan::Measure> measures;
+  bool restricted = false, logo_quota = false, gate = false, retroactive = false;
+  for (const auto& p : spec.plans) {
+    retroactive = retroactive || p.mode == plan::TierMode::retroactive;
+    for (const auto& c : p.components) {
+      measures.insert(c.measure);
+      restricted = restricted || (c.products != 0 && c.quota_share > 0);
+      logo_quota = logo_quota || (c.measure == plan::Measure::new_logos && c.quota > 0);
+      gate = gate || c.gate >= 0;
+      retroactive = retroactive || c.mode == plan::TierMode::retroactive;
+    }
+  }
+  EXPECT_EQ(measures.size(), 3u);
+  EXPECT_TRUE(restricted && logo_quota && gate && retroactive);
+  std::set<int> overlay_plans, seller_plans;
+  std::size_t owners = 0;
+  for (const Contract& c : s.contracts) owners += c.owner >= 0;
+  EXPECT_GT(owners, 0u);
+  ASSERT_FALSE(s.overlays.empty());
+  for (std::size_t i = 0; i < s.seats.size(); ++i)
+    (s.seats[i].overlay ? overlay_plans : seller_plans).insert(spec.seat_plan[i]);
+  ASSERT_EQ(overlay_plans.size(), 1u);
+  EXPECT_GE(*overlay_plans.begin(), 0);
+  EXPECT_FALSE(seller_plans.contains(*overlay_plans.begin()))
+      << "overlay seats have their own compensation plan";
+  EXPECT_TRUE(check_plan_sections(doc, s).size() <= 1u) << "at most the hires' retention note";
 }
 
 }  // namespace
