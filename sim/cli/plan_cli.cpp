@@ -535,15 +535,15 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     // What is left keeps the seat-month detail for pricing the payouts without a second pass.
     store_budget = limit - estimate;
     if (!args.common.quiet && mpi::rank() == 0) {
-      fmt::print(
-          stderr,
-          "opsim: memory estimate {} ({} bytes) besides the stored seat-months, limit {}{}\n",
+      const std::string line = fmt::format(
+          "opsim: memory estimate {} ({} bytes) besides the stored seat-months, limit {}{}",
           format_size(estimate), grouped(estimate), format_size(limit),
           problem.comp.empty() ? "" : fmt::format(": {} left for them", format_size(store_budget)));
+      fmt::print(stderr, "{}\n", wrap_words(line, 100, 1));
     }
   });
   if (mpi::rank() == 0) print_warnings(problem.comp.warnings);
-  // Rank 0's share of the forecast pass and of the compensation pass (when there is one).
+  // Rank 0's share of the forecast pass and of the payouts (when there are plans).
   const RunOptions share = rank_share(options);
   ProgressBar progress((share.end_trial - share.first_trial) * (problem.comp.empty() ? 1 : 2),
                        !args.common.quiet && mpi::rank() == 0);
@@ -564,10 +564,11 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     write_workbook(args.common.xlsx, quota_workbook(scenario, outcome.info, outcome.report, comp));
   if (!args.common.quiet) {
     fmt::print("{}", format_quota_table(scenario, outcome.info, outcome.report, comp));
-    fmt::print(
-        "(forecast {:.2f} s, quotas {:.2f} s{})\n", outcome.run_seconds, outcome.quota_seconds,
+    const std::string timing = fmt::format(
+        "(forecast {:.2f} s, quotas {:.2f} s{})", outcome.run_seconds, outcome.quota_seconds,
         comp ? fmt::format(", payouts {:.2f} s: {}", outcome.comp_seconds, outcome.path.describe())
              : "");
+    fmt::print("{}\n", wrap_words(timing, 100, 1));
   }
 }
 
