@@ -41,6 +41,9 @@ struct FitOptions {
 };
 
 inline constexpr double kOverdispersionP = 0.05;
+//! Fewer cells (segments, or regions within a segment) leave the between-cell variance of win
+//! rates unestimable (Morris 1983 needs cells - 3 > 0): the weakest prior (2) is used then.
+inline constexpr int kMinPoolingCells = 4;
 inline constexpr int kMinTrendMonths = 6;         //!< shorter histories keep growth at 0
 inline constexpr int kMinSeasonalityMonths = 12;  //!< shorter histories keep seasonality flat
 
@@ -48,6 +51,7 @@ struct WinRateCell {
   std::string region;  //!< empty = all regions
   std::string segment;
   int closes = 0;
+  int other_closes = 0;  //!< closes outside fiscal-quarter-end months
   int wins = 0;
   double exposure = 0.0;  //!< closes weighted by the quarter-end multiplier
   double raw = 0.0;       //!< wins / exposure
@@ -94,6 +98,9 @@ struct RegionFit {
   std::array<double, 12> seasonality_se{};
   double dispersion = 0.0;   //!< sd of log market factor from count overdispersion
   double persistence = 0.0;  //!< AR(1) coefficient of the log market factor
+  //! Variance of the fit window's total count beyond Poisson under the fitted market factor
+  //! (the sandwich's market part summed over month pairs); rep-month rates' SEs rest on it.
+  double market_count_variance = 0.0;
   //! Pearson chi-square test of Poisson counts (df = months - the region's parameters); the
   //! scenario's market factor for the region is on only when p < kOverdispersionP.
   double overdispersion_chi2 = 0.0;
@@ -183,8 +190,9 @@ DealSizeFit fit_lognormal(std::vector<double> amounts);
 
 //! Posterior-mean shrinkage of successes/exposure toward `parent` with `strength` pseudo-trials;
 //! the standard error adds the parent's own uncertainty in proportion to its weight.
+//! `extra_variance`: of the cell's own rate from elsewhere (the fitted quarter-end multiplier).
 Estimate shrink_rate(double successes, double exposure, double parent, double strength,
-                     double parent_se = 0.0);
+                     double parent_se = 0.0, double extra_variance = 0.0);
 
 //! Empirical-Bayes prior strength for rates of several cells around `parent` (method of
 //! moments on the between-cell variance), clamped to [2, 1e4].

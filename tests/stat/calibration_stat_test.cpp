@@ -1,13 +1,17 @@
 // Simulation-based calibration of `opsim calibrate`'s estimates: histories generated with known
-// parameters (a growing business, an AR(1) lognormal market factor per region, so counts are
-// overdispersed and serially correlated, and a sparse region) are fitted, and the z-scores
-// (estimate - truth) / reported SE of every parameter checked here must have mean 0 and SD 1
-// within 4 standard errors. Negative twin: the same check with the SEs scaled by 0.8 fails.
+// parameters (a growing, seasonal business with two segments and reps, an AR(1) lognormal market
+// factor per region, so counts are overdispersed and serially correlated, and a sparse region)
+// are fitted, and the z-scores (estimate - truth) / reported SE of every parameter the fit
+// reports with an SE must have mean 0 and SD 1 within 4 standard errors. Negative twin: the same
+// check with the SEs scaled by 0.8 fails. scenarios/calibration.md lists what is asserted.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -17,6 +21,7 @@
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 
+#include "models/calendar.hpp"
 #include "models/calibration/fit.hpp"
 #include "tests/scenario_builder.hpp"
 
@@ -26,10 +31,14 @@ namespace {
 //! The truth of one synthetic business. Months are absolute; rates at the last fit month.
 struct Truth {
   std::vector<double> resolutions_per_month{30.0, 8.0, 2.5};  //!< per region, at the cut-off
+  std::vector<int> reps{10, 4, 2};                            //!< per region, active throughout
+  std::vector<double> segment_share{0.6, 0.4};                //!< P(a deal's segment)
+  std::vector<double> win_rate{0.30, 0.42};                   //!< per segment
+  //! Per region and calendar month, each region's mean 1.
+  std::vector<std::array<double, 12>> seasonality{3, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
   double monthly_log_growth = std::log(1.25) / 12;
   double market_sigma = 0.25;  //!< sd of the log market factor
   double market_rho = 0.5;     //!< its AR(1) coefficient, month to month
-  double win_rate = 0.35;
   double log_amount_mu = 8.0, log_amount_sigma = 0.8;
   double cycle_q = 0.6;  //!< geometric cycle P(k) = (1 - q) q^k, months from creation
   int fit_months = 36;
@@ -37,9 +46,17 @@ struct Truth {
   int cutoff_month = 2020 * 12 + 11;
 
   int first_fit_month() const { return cutoff_month - fit_months + 1; }
+  //! Expected resolutions of region r in a month (the market factor has mean 1).
+  double expected(int r, int month) const {
+    return resolutions_per_month[r] * std::exp(monthly_log_growth * (month - cutoff_month)) *
+           seasonality[r][Calendar::calendar_month_of(month) - 1];
+  }
   double growth() const { return std::exp(12 * monthly_log_growth) - 1; }
   //! Expected de-seasonalised resolutions in the first forecast month.
   double level(int r) const { return resolutions_per_month[r] * std::exp(monthly_log_growth); }
+  double overall_win_rate() const {
+    return std::inner_product(segment_share.begin(), segment_share.end(), win_rate.begin(), 0.0);
+  }
   double mean_amount() const {
     return std::exp(log_amount_mu + 0.5 * log_amount_sigma * log_amount_sigma);
   }
@@ -50,10 +67,23 @@ struct Truth {
     const double q = cycle_q * std::exp(monthly_log_growth);
     return q / (1 - q);
   }
+  //! Expected resolutions per rep-month over the fit window: region r (-1: all), share of a
+  //! segment (1: all).
+  double rep_rate(int r, double share) const {
+    double resolutions = 0;
+    int reps_total = 0;
+    for (int q = 0; q < static_cast<int>(reps.size()); ++q) {
+      if (r >= 0 && q != r) continue;
+      reps_total += reps[q];
+      for (int m = first_fit_month(); m <= cutoff_month; ++m) resolutions += expected(q, m);
+    }
+    return share * resolutions / (static_cast<double>(fit_months) * reps_total);
+  }
 };
 
 //! One export: resolutions generated month by month (won/lost up to the cut-off, open after
-//! it when created on or before it), every deal dated by its creation.
+//! it when created on or before it), every deal dated by its creation and owned by one of its
+//! region's reps.
 History generate(const Truth& truth, std::uint32_t seed) {
   boost::random::mt19937 rng(seed);
   boost::random::normal_distribution<double> normal;
@@ -71,26 +101,31 @@ History generate(const Truth& truth, std::uint32_t seed) {
     for (int r = 0; r < R; ++r) {
       if (month > first)
         log_factor[r] = rho * log_factor[r] + s * std::sqrt(1 - rho * rho) * normal(rng);
-      const double mean = truth.resolutions_per_month[r] *
-                          std::exp(truth.monthly_log_growth * (month - truth.cutoff_month) +
-                                   log_factor[r] - 0.5 * s * s);
+      const double mean = truth.expected(r, month) * std::exp(log_factor[r] - 0.5 * s * s);
       const int n = boost::random::poisson_distribution<int, double>(mean)(rng);
       for (int i = 0; i < n; ++i) {
         const int closed = boost::random::uniform_int_distribution<int>(first_day, last_day)(rng);
         int k = 0;
         while (uniform(rng) < truth.cycle_q) ++k;
+        const int rep = boost::random::uniform_int_distribution<int>(0, truth.reps[r] - 1)(rng);
+        const double u = uniform(rng);
+        int segment = 0;
+        for (double acc = truth.segment_share[0];
+             u >= acc && segment + 1 < static_cast<int>(truth.segment_share.size());)
+          acc += truth.segment_share[++segment];
         const int created_month = month - k;
         if (created_month > truth.cutoff_month) continue;  // does not exist at the cut-off
         const int created_first = last_day_of_month(created_month - 1) + 1;
         const int created_last = k == 0 ? closed : last_day_of_month(created_month);
         Opportunity o;
         o.id = fmt::format("D{}", ++id);
+        o.owner = fmt::format("R{}-rep{}", r, rep);
         o.region = fmt::format("R{}", r);
-        o.segment = "all";
+        o.segment = fmt::format("S{}", segment);
         o.created = boost::random::uniform_int_distribution<int>(created_first, created_last)(rng);
         if (month <= truth.cutoff_month) {
           o.closed = closed;
-          const bool won = uniform(rng) < truth.win_rate;
+          const bool won = uniform(rng) < truth.win_rate[segment];
           o.outcome = won ? Outcome::won : Outcome::lost;
           if (won) o.amount = std::exp(truth.log_amount_mu + truth.log_amount_sigma * normal(rng));
         }
@@ -113,6 +148,8 @@ FitOptions options_for(const Truth& truth) {
 struct ZScores {
   std::string name;
   std::vector<double> z;
+  bool asserted = true;     //!< false: reported only (see check_sbc)
+  int per_replication = 1;  //!< z-scores added per history (pooled calendar months: 12)
   double mean() const { return std::accumulate(z.begin(), z.end(), 0.0) / z.size(); }
   double sd() const {
     const double m = mean();
@@ -122,51 +159,132 @@ struct ZScores {
   }
   //! Mean 0 and SD 1 within 4 standard errors when the SEs are multiplied by `se_scale`.
   bool calibrated(double se_scale) const {
-    const double n = static_cast<double>(z.size());
+    // The z-scores of one history are correlated: count histories, not z-scores.
+    const double n = static_cast<double>(z.size() / per_replication);
     const double m = mean() / se_scale, d = sd() / se_scale;
     return test::within_4_se(m, 0.0, d / std::sqrt(n)) &&
            test::within_4_se(d, 1.0, 1.0 / std::sqrt(2 * (n - 1)));
   }
 };
 
+//! The z-scores of every parameter, in the order first seen.
+class ZTable {
+ public:
+  void add(const std::string& name, const Estimate& e, double truth, bool asserted = true,
+           int per_replication = 1) {
+    // A reported-only cell may hold too few deals for an SE in some histories (18 months).
+    if (!asserted && !(std::isfinite(e.se) && e.se > 0)) return;
+    ASSERT_TRUE(std::isfinite(e.se) && e.se > 0) << name << ": SE " << e.se;
+    auto [it, inserted] = index_.try_emplace(name, scores_.size());
+    if (inserted) scores_.push_back({name, {}, asserted, per_replication});
+    scores_[it->second].z.push_back((e.value - truth) / e.se);
+  }
+  const std::vector<ZScores>& scores() const { return scores_; }
+
+ private:
+  std::vector<ZScores> scores_;
+  std::map<std::string, std::size_t> index_;
+};
+
 constexpr int kReplications = 300;
 
-//! Simulation-based calibration proper: the growth is drawn from the fit's own prior, so the
-//! posterior mean and sd (growth is shrunk toward 0) give N(0, 1) z-scores.
+//! Simulation-based calibration proper for the shrunk estimates: growth and seasonality are
+//! drawn from the fit's own priors, so their posterior means and sds give N(0, 1) z-scores. The
+//! win rates are fixed (two segments and three regions: too few cells to pool on). Every
+//! estimate the fit reports with an SE is checked (asserted or reported: see the table).
 void check_sbc(int fit_months) {
-  std::vector<ZScores> scores{
-      {"monthly log growth", {}}, {"level R0", {}},         {"level R1", {}},
-      {"level R2 (sparse)", {}},  {"overall win rate", {}}, {"mean deal size", {}},
-      {"sales-cycle mean", {}},   {"deal-size cv", {}},     {"quarter-end multiplier", {}}};
+  ZTable table;
   double dispersion = 0, persistence = 0;  // of region R0, for the log
   boost::random::mt19937 prior_rng(7);
   boost::random::normal_distribution<double> normal;
+  const char* const kRegions[] = {"R0 (30/month)", "R1 (8/month)", "R2 (2.5/month, sparse)"};
   for (int i = 0; i < kReplications; ++i) {
     Truth truth;
     truth.fit_months = fit_months;
     const FitOptions options = options_for(truth);
     truth.monthly_log_growth = options.growth_prior_sd / 12 * normal(prior_rng);
+    // Seasonality: a common pattern (log sd 0.15) and each region's deviation (log sd 0.1).
+    std::array<double, 12> common;
+    for (double& s : common) s = 0.15 * normal(prior_rng);
+    for (auto& region : truth.seasonality) {
+      double sum = 0;
+      for (int c = 0; c < 12; ++c) sum += region[c] = std::exp(common[c] + 0.1 * normal(prior_rng));
+      for (double& s : region) s *= 12 / sum;
+    }
     const Calibration fit = fit_history(generate(truth, 1000 + i), options);
-    ASSERT_TRUE(fit.trend_fitted);
+    ASSERT_TRUE(fit.trend_fitted && fit.seasonality_fitted);
     ASSERT_EQ(fit.first_month, truth.first_fit_month());
-    auto add = [&](std::size_t k, const Estimate& e, double expected) {
-      ASSERT_TRUE(std::isfinite(e.se) && e.se > 0) << scores[k].name;
-      scores[k].z.push_back((e.value - expected) / e.se);
-    };
+    ASSERT_EQ(fit.regions.size(), 3u);
+    ASSERT_EQ(fit.segments.size(), 2u);
     dispersion += fit.region_fits[0].dispersion / kReplications;
     persistence += fit.region_fits[0].persistence / kReplications;
-    add(0, fit.monthly_log_trend, truth.monthly_log_growth);
-    for (int r = 0; r < 3; ++r) add(1 + r, fit.region_fits[r].level, truth.level(r));
-    add(4, fit.overall_win_rate, truth.win_rate);
-    add(5, fit.segment_deal_sizes[0].mean, truth.mean_amount());
-    add(6, fit.cycle.mean, truth.cycle_mean());
-    add(7, fit.segment_deal_sizes[0].cv, truth.amount_cv());
-    add(8, fit.quarter_end_multiplier, 1.0);  // win rates do not change at quarter ends
+    table.add("monthly log growth (ML)", fit.raw_monthly_log_trend, truth.monthly_log_growth);
+    table.add("monthly log growth", fit.monthly_log_trend, truth.monthly_log_growth);
+    table.add("annual growth", fit.annual_growth, truth.growth());
+    for (int r = 0; r < 3; ++r)
+      table.add(fmt::format("level {}", kRegions[r]), fit.region_fits[r].level, truth.level(r));
+    // Seasonality: asserted per region over its twelve calendar months (reported per month).
+    for (int r = 0; r < 3; ++r) {
+      for (int c = 0; c < 12; ++c) {
+        const Estimate index{fit.region_fits[r].seasonality[c],
+                             fit.region_fits[r].seasonality_se[c]};
+        table.add(fmt::format("seasonality {}, 12 months", kRegions[r]), index,
+                  truth.seasonality[r][c], true, 12);
+        table.add(fmt::format("seasonality {} month {}", kRegions[r], c + 1), index,
+                  truth.seasonality[r][c], false);
+      }
+    }
+    table.add("overall win rate", fit.overall_win_rate, truth.overall_win_rate());
+    table.add("quarter-end multiplier", fit.quarter_end_multiplier, 1.0);
+    for (int s = 0; s < 2; ++s) {
+      table.add(fmt::format("win rate S{}", s), fit.segment_win_rates[s].rate, truth.win_rate[s]);
+      for (int r = 0; r < 3; ++r) {
+        table.add(fmt::format("win rate S{} {}", s, kRegions[r]), fit.win_rate(r, s).rate,
+                  truth.win_rate[s]);
+      }
+    }
+    // Deal sizes: asserted where at least kMinDeals won deals are expected (the cv: 200);
+    // smaller cells' z-scores are skewed (the sample mean's t-ratio of lognormal amounts; the
+    // sample cv's small-sample bias) and only reported.
+    constexpr double kMinDeals = 100, kMinDealsCv = 200;
+    auto add_deal_size = [&](const std::string& cell, const DealSizeFit& d, double expected) {
+      const bool asserted = expected >= kMinDeals;
+      table.add("deal size mu " + cell, d.mu, truth.log_amount_mu, asserted);
+      table.add("deal size sigma " + cell, d.sigma, truth.log_amount_sigma, asserted);
+      table.add("deal size mean " + cell, d.mean, truth.mean_amount(), asserted);
+      table.add("deal size cv " + cell, d.cv, truth.amount_cv(), expected >= kMinDealsCv);
+    };
+    for (int s = 0; s < 2; ++s) {
+      const double wins = truth.segment_share[s] * truth.win_rate[s];
+      // Expected won deals at the cut-off's rates: fixed by the design, not by the draws.
+      const auto& rates = truth.resolutions_per_month;
+      add_deal_size(fmt::format("S{}", s), fit.segment_deal_sizes[s],
+                    wins * fit_months * std::accumulate(rates.begin(), rates.end(), 0.0));
+      for (int r = 0; r < 3; ++r) {
+        const DealSizeFit& d = fit.cell_deal_sizes[static_cast<std::size_t>(r) * 2 + s];
+        add_deal_size(fmt::format("S{} {}", s, kRegions[r]), d, wins * fit_months * rates[r]);
+      }
+    }
+    table.add("sales-cycle mean", fit.cycle.mean, truth.cycle_mean());
+    for (const RepRate& rate : fit.rep_rates) {
+      const int r = rate.region.empty() ? -1 : fit.region_index(rate.region);
+      const double share =
+          rate.segment.empty() ? 1.0 : truth.segment_share[fit.segment_index(rate.segment)];
+      table.add(fmt::format("rep-month rate {} {}", rate.region.empty() ? "all" : kRegions[r],
+                            rate.segment.empty() ? "all" : rate.segment),
+                rate.rate, truth.rep_rate(r, share));
+    }
   }
   std::printf("%d months: region R0 market sd %.3f (truth %.3f), persistence %.3f (truth %.3f)\n",
               fit_months, dispersion, Truth{}.market_sigma, persistence, Truth{}.market_rho);
-  for (const ZScores& s : scores) {
-    std::printf("  %-20s z mean %+.3f sd %.3f\n", s.name.c_str(), s.mean(), s.sd());
+  std::printf("| parameter (%d months, %d histories) | z mean | z sd |\n| --- | --- | --- |\n",
+              fit_months, kReplications);
+  for (const ZScores& s : table.scores()) {
+    std::printf("| %s | %+.2f | %.2f |%s\n", s.name.c_str(), s.mean(), s.sd(),
+                !s.asserted ? " (reported only)" : (s.calibrated(1.0) ? "" : " FAIL"));
+  }
+  for (const ZScores& s : table.scores()) {
+    if (!s.asserted) continue;
     EXPECT_TRUE(s.calibrated(1.0))
         << fit_months << " months, " << s.name << ": z mean " << s.mean() << ", sd " << s.sd();
     // Negative twin: standard errors 20% too small are caught.
@@ -179,9 +297,9 @@ TEST(CalibrationSbc, ThreeYearsZScoresHaveMeanZeroAndSdOne) {
   check_sbc(36);
 }
 
-// Known shortfall, disabled: with 18 months the z-scores of the growth and of the two large
-// regions' levels have sd 1.16-1.17 (limit 1.16 at 300 replications; all others pass): the
-// persistence of the market factor is still estimated low (0.38 for 0.5) from so few residuals.
+// Known shortfall, disabled: with 18 months the large region's level and rep-month rate have
+// z sd 1.23 and 1.53 (limit 1.16 at 300 replications): the persistence of the market factor is
+// still estimated low (0.30 for 0.5) from so few residuals (scenarios/calibration.md).
 TEST(CalibrationSbc, DISABLED_EighteenMonthsZScoresHaveMeanZeroAndSdOne) {
   // Below two years growth and seasonality are partly confounded: the trend is still fitted
   // (it was fixed at 0 below 24 months) and its SE must say how little the data tell.

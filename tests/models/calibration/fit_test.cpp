@@ -31,14 +31,32 @@ TEST(Shrinkage, PosteriorMeanMovesThinCellsToTheParent) {
   // A large cell keeps its own rate.
   EXPECT_NEAR(shrink_rate(900, 1000, 0.4, 20).value, (900 + 8) / 1020.0, 1e-15);
   // Cells that differ only by binomial noise pool completely; real differences do not.
-  EXPECT_EQ(empirical_prior_strength({50, 50}, {100, 100}, 0.5), 1e4);
-  EXPECT_LT(empirical_prior_strength({20, 80}, {100, 100}, 0.5), 10);
+  EXPECT_EQ(empirical_prior_strength({50, 50, 50, 50}, {100, 100, 100, 100}, 0.5), 1e4);
+  EXPECT_LT(empirical_prior_strength({20, 80, 20, 80}, {100, 100, 100, 100}, 0.5), 10);
+}
+
+TEST(Shrinkage, FewerThanFourCellsAreNotPooledByAnUnestimableVariance) {
+  // With two or three cells the between-cell variance (cells - 1 df) often came out 0 and
+  // pooled segments that differ (SBC z means +0.3 and -0.5): the weakest prior is used.
+  EXPECT_EQ(empirical_prior_strength({50, 50}, {100, 100}, 0.5), 2.0);
+  EXPECT_EQ(empirical_prior_strength({50, 50, 50}, {100, 100, 100}, 0.5), 2.0);
+  EXPECT_EQ(empirical_prior_strength({50, 50, 50, 50}, {100, 100, 100, 100}, 0.5), 1e4);
+}
+
+TEST(Shrinkage, QuarterEndMultiplierVarianceEntersTheCellRate) {
+  // Twin: without the extra variance the SE is the binomial posterior's alone.
+  const Estimate plain = shrink_rate(300, 1000, 0.3, 2);
+  const Estimate with_m = shrink_rate(300, 1000, 0.3, 2, 0.0, 1e-4);
+  const double w = 2.0 / 1002;
+  EXPECT_NEAR(with_m.se * with_m.se, plain.se * plain.se + (1 - w) * (1 - w) * 1e-4, 1e-15);
+  EXPECT_GT(with_m.se, plain.se * 1.05);
 }
 
 TEST(DealSize, LognormalMaximumLikelihoodByHand) {
   const std::vector<double> amounts{std::exp(1.0), std::exp(2.0), std::exp(3.0)};
   const DealSizeFit fit = fit_lognormal(amounts);
-  const double sigma = std::sqrt(2.0 / 3.0);  // MLE: divide by n
+  // The sd of the logs (divisor n - 1) over c4(n) = 1 - 1/(4n) - 7/(32n^2): unbiased.
+  const double sigma = 1.0 / (1 - 1.0 / 12 - 7.0 / 288);
   EXPECT_NEAR(fit.mu.value, 2.0, 1e-12);
   EXPECT_NEAR(fit.sigma.value, sigma, 1e-12);
   EXPECT_NEAR(fit.mu.se, sigma / std::sqrt(3.0), 1e-12);
