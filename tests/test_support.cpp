@@ -55,6 +55,21 @@ CommandResult run_opsim(const std::string& args) {
   return run_shell(std::string(OPSIM_EXE) + " " + args);
 }
 
+std::uint64_t quota_run_bytes(const std::string& command) {
+  const auto r = run_opsim(command + " --max-memory 1");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  const auto end = r.output.find(" bytes) besides the stored seat-months");
+  const auto begin = r.output.rfind('(', end);
+  if (end == std::string::npos || begin == std::string::npos) {
+    ADD_FAILURE() << r.output;
+    return 0;
+  }
+  std::string digits;
+  for (char c : r.output.substr(begin + 1, end - begin - 1))
+    if (c != ',') digits += c;
+  return std::stoull(digits);
+}
+
 CommandResult run_shell(const std::string& shell_command) {
   std::string command = shell_command + " 2>&1";
   CommandResult result;

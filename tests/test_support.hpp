@@ -29,6 +29,9 @@ CommandResult run_shell(const std::string& command);
 
 //! Runs `opsim ARGS` through the shell and captures its output.
 CommandResult run_opsim(const std::string& args);
+//! Bytes an `opsim quotas` command needs besides the stored seat-months, read from its refusal
+//! of a 1-byte --max-memory ("... (24,361,856 bytes) besides ..."); 0 and a failure if absent.
+std::uint64_t quota_run_bytes(const std::string& quotas_command);
 
 //! Debian's python3 with h5py, matplotlib and numpy (for the scripts/plot_*.py tests).
 bool python_has_plotting();

@@ -6,6 +6,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include "models/plan/seat_year_store.hpp"
 #include "models/statistics.hpp"
 #include "sim/base/error.hpp"
 
@@ -100,6 +101,32 @@ double attainment(const Terms& c, const Running& run, double share) {
     return run.due > 0 ? run.value / run.due / c.quota : std::numeric_limits<double>::quiet_NaN();
   const double ytd_quota = c.quota * share;
   return ytd_quota > 0 ? run.value / ytd_quota : std::numeric_limits<double>::quiet_NaN();
+}
+
+//! P10, P50 and P90 of `values` (reordered), as from sorted values, by selection.
+Spread spread_of(std::vector<double>& values) {
+  const auto q = quantiles_by_selection(values, std::array<double, 3>{0.1, 0.5, 0.9});
+  return Spread{q[0], q[1], q[2]};
+}
+
+double p90_of(std::vector<double>& values) {
+  return quantiles_by_selection(values, std::array<double, 1>{0.9})[0];
+}
+
+//! Seats (or slots) taken together when reading per-trial columns: a row's block of columns is
+//! read at once, which keeps the [trial][seat] arrays' reads in cache.
+constexpr std::size_t kColumnBlock = 32;
+
+//! Columns `cols` of the row-major [trials][width] `values`, one after another in `out`
+//! (out[k * trials + t]).
+void gather_columns(const std::vector<double>& values, std::size_t width,
+                    const std::vector<std::size_t>& cols, std::uint64_t trials,
+                    std::vector<double>& out) {
+  out.resize(cols.size() * trials);
+  for (std::uint64_t t = 0; t < trials; ++t) {
+    const double* row = &values[t * width];
+    for (std::size_t k = 0; k < cols.size(); ++k) out[k * trials + t] = row[cols[k]];
+  }
 }
 
 }  // namespace
@@ -379,19 +406,65 @@ CompEvaluator::CompEvaluator(const Scenario& scenario, const CompSpec& spec, con
   payouts_.component.assign(trials * slots_, 0.0);
 }
 
-SeatMonthRecording CompEvaluator::recording() const {
+SeatMonthRecording comp_recording(const Scenario& scenario, const CompSpec& spec) {
   SeatMonthRecording r;
-  r.clawback_months.assign(scenario_.seats.size(), -1);
-  r.spif_products.assign(scenario_.seats.size(), 0);
-  for (std::size_t s = 0; s < scenario_.seats.size(); ++s) {
-    if (spec_.seat_plan[s] < 0) continue;
-    const CompPlan& plan = spec_.plans[spec_.seat_plan[s]];
+  r.clawback_months.assign(scenario.seats.size(), -1);
+  r.spif_products.assign(scenario.seats.size(), 0);
+  for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
+    if (spec.seat_plan[s] < 0) continue;
+    const CompPlan& plan = spec.plans[spec.seat_plan[s]];
     r.clawback_months[s] = plan.clawback_months;
     for (int product : plan.spif_products) r.spif_products[s] |= std::uint64_t{1} << product;
     for (const Component& c : plan.components) r.renewals |= c.measure == Measure::retention;
   }
-  r.product_sets = sets_;
+  r.product_sets = spec.product_sets();
   return r;
+}
+
+SeatMonthRecording CompEvaluator::recording() const {
+  return comp_recording(scenario_, spec_);
+}
+
+std::uint64_t CompEvaluator::memory_bytes(const Scenario& scenario, const CompSpec& spec,
+                                          std::uint64_t trials) {
+  std::uint64_t per_trial = 16 * scenario.seats.size() + 40;
+  for (int p : spec.seat_plan) {
+    if (p < 0) continue;
+    per_trial += 16 + 8 * spec.plans[static_cast<std::size_t>(p)].components.size();
+  }
+  return per_trial * trials;
+}
+
+void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYearView view,
+                             double* parts) {
+  const std::size_t n = scenario_.seats.size();
+  const int p = spec_.seat_plan[s];
+  const CompPlan& plan = spec_.plans[p];
+  const Seat& seat = scenario_.seats[s];
+  view.profile = &profiles_[s * static_cast<std::size_t>(fy_.months())];
+  view.seat_start = seat.start;
+  view.spif = std::find(plan.spif_segments.begin(), plan.spif_segments.end(), seat.segment) !=
+              plan.spif_segments.end();
+  if (slot_[s] >= 0) {
+    view.component_quota = &component_quota_[s * kMaxComponents];
+    view.component_set = component_set_[static_cast<std::size_t>(p)].data();
+    view.product_sets = sets_.size();
+  } else {
+    view.product_bookings = nullptr;
+    view.renewal_due = view.renewal_renewed = nullptr;
+  }
+  const Payout pay = seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
+  if (slot_[s] >= 0) {
+    double* slots = &payouts_.component[row_of_trial * slots_ + static_cast<std::size_t>(slot_[s])];
+    for (std::size_t c = 0; c < plan.components.size(); ++c) slots[c] = pay.component[c];
+  }
+  payouts_.seat_variable[row_of_trial * n + s] = pay.variable();
+  payouts_.seat_cost[row_of_trial * n + s] = pay.cost();
+  parts[0] += pay.commission;
+  parts[1] += pay.draw;
+  parts[2] += pay.spif;
+  parts[3] += pay.clawback;
+  parts[4] += pay.base;
 }
 
 void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
@@ -401,10 +474,7 @@ void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
   const std::uint64_t row_of_trial = trial - first_trial_;
   double* parts = &payouts_.parts[row_of_trial * 5];
   for (std::size_t s = 0; s < n; ++s) {
-    const int p = spec_.seat_plan[s];
-    if (p < 0 || std::isnan(quota_[s])) continue;
-    const CompPlan& plan = spec_.plans[p];
-    const Seat& seat = scenario_.seats[s];
+    if (spec_.seat_plan[s] < 0 || std::isnan(quota_[s])) continue;
     const std::size_t row = s * static_cast<std::size_t>(months);
     SeatYearView view;
     view.bookings = &detail.bookings[row];
@@ -412,33 +482,35 @@ void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
     view.spif_deals = &detail.spif_deals[row];
     view.clawback = &detail.clawback[row];
     view.occupant = &detail.occupant[row];
-    view.profile = &profiles_[s * static_cast<std::size_t>(fy_.months())];
-    view.seat_start = seat.start;
-    view.spif = std::find(plan.spif_segments.begin(), plan.spif_segments.end(), seat.segment) !=
-                plan.spif_segments.end();
-    if (slot_[s] >= 0) {
-      view.component_quota = &component_quota_[s * kMaxComponents];
-      view.component_set = component_set_[static_cast<std::size_t>(p)].data();
-      view.product_sets = sets_.size();
-      if (!sets_.empty()) view.product_bookings = &detail.product_bookings[row * sets_.size()];
-      if (!detail.renewal_due.empty()) {
-        view.renewal_due = &detail.renewal_due[row];
-        view.renewal_renewed = &detail.renewal_renewed[row];
-      }
+    if (!sets_.empty()) view.product_bookings = &detail.product_bookings[row * sets_.size()];
+    if (!detail.renewal_due.empty()) {
+      view.renewal_due = &detail.renewal_due[row];
+      view.renewal_renewed = &detail.renewal_renewed[row];
     }
-    const Payout pay = seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
-    if (slot_[s] >= 0) {
-      double* slots =
-          &payouts_.component[row_of_trial * slots_ + static_cast<std::size_t>(slot_[s])];
-      for (std::size_t c = 0; c < plan.components.size(); ++c) slots[c] = pay.component[c];
-    }
-    payouts_.seat_variable[row_of_trial * n + s] = pay.variable();
-    payouts_.seat_cost[row_of_trial * n + s] = pay.cost();
-    parts[0] += pay.commission;
-    parts[1] += pay.draw;
-    parts[2] += pay.spif;
-    parts[3] += pay.clawback;
-    parts[4] += pay.base;
+    pay_seat(row_of_trial, s, view, parts);
+  }
+}
+
+void CompEvaluator::observe_stored(std::uint64_t trial, const SeatYearStore& store,
+                                   SeatYearDetail& d) {
+  const std::size_t n = scenario_.seats.size();
+  const std::uint64_t row_of_trial = trial - first_trial_;
+  double* parts = &payouts_.parts[row_of_trial * 5];
+  SeatYearStore::Cursor cursor = store.cursor(trial);
+  for (std::size_t s = 0; s < n; ++s) {
+    if (spec_.seat_plan[s] < 0) continue;
+    cursor.next(s, d);  // every seat with a plan is stored, in seat order
+    if (std::isnan(quota_[s])) continue;
+    SeatYearView view;
+    view.bookings = d.bookings.data();
+    view.deals = d.deals.data();
+    view.spif_deals = d.spif_deals.data();
+    view.clawback = d.clawback.data();
+    view.occupant = d.occupant.data();
+    if (!sets_.empty()) view.product_bookings = d.product_bookings.data();
+    view.renewal_due = d.renewal_due.data();
+    view.renewal_renewed = d.renewal_renewed.data();
+    pay_seat(row_of_trial, s, view, parts);
   }
 }
 
@@ -448,10 +520,7 @@ void CompEvaluator::distributions(CompResult& r, const std::vector<double>& seat
   r.seat_variable_spread.assign(n, Spread{});
   r.seat_cost_p90.assign(n, 0.0);
   r.seat_ote.assign(n, 0.0);
-  auto spread_of = [](std::vector<double>& v) {
-    std::sort(v.begin(), v.end());
-    return Spread{quantile_sorted(v, 0.1), quantile_sorted(v, 0.5), quantile_sorted(v, 0.9)};
-  };
+
   // Groups: role x region of the seats that are paid (a plan and a quota).
   std::vector<int> group_of(n, -1);
   for (std::size_t s = 0; s < n; ++s) {
@@ -478,14 +547,22 @@ void CompEvaluator::distributions(CompResult& r, const std::vector<double>& seat
     it->expected_cost += r.seat_cost[s];
     if (!seat_bookings.empty()) it->expected_bookings += seat_bookings[s];
   }
-  tbb::parallel_for(std::size_t{0}, n, [&](std::size_t s) {
-    if (group_of[s] < 0) return;
-    std::vector<double> column(trials);
-    for (std::uint64_t t = 0; t < trials; ++t) column[t] = payouts_.seat_variable[t * n + s];
-    r.seat_variable_spread[s] = spread_of(column);
-    for (std::uint64_t t = 0; t < trials; ++t) column[t] = payouts_.seat_cost[t * n + s];
-    std::sort(column.begin(), column.end());
-    r.seat_cost_p90[s] = quantile_sorted(column, 0.9);
+  tbb::parallel_for(std::size_t{0}, (n + kColumnBlock - 1) / kColumnBlock, [&](std::size_t b) {
+    std::vector<std::size_t> seats;
+    for (std::size_t s = b * kColumnBlock; s < std::min(n, (b + 1) * kColumnBlock); ++s) {
+      if (group_of[s] >= 0) seats.push_back(s);
+    }
+    std::vector<double> block, column;
+    gather_columns(payouts_.seat_variable, n, seats, trials, block);
+    for (std::size_t k = 0; k < seats.size(); ++k) {
+      column.assign(block.begin() + k * trials, block.begin() + (k + 1) * trials);
+      r.seat_variable_spread[seats[k]] = spread_of(column);
+    }
+    gather_columns(payouts_.seat_cost, n, seats, trials, block);
+    for (std::size_t k = 0; k < seats.size(); ++k) {
+      column.assign(block.begin() + k * trials, block.begin() + (k + 1) * trials);
+      r.seat_cost_p90[seats[k]] = p90_of(column);
+    }
   });
   // Per-trial group totals, summed in seat order (deterministic).
   const std::size_t G = r.groups.size();
@@ -501,8 +578,7 @@ void CompEvaluator::distributions(CompResult& r, const std::vector<double>& seat
     std::vector<double> v(variable.begin() + g * trials, variable.begin() + (g + 1) * trials);
     r.groups[g].variable = spread_of(v);
     std::vector<double> c(cost.begin() + g * trials, cost.begin() + (g + 1) * trials);
-    std::sort(c.begin(), c.end());
-    r.groups[g].cost_p90 = quantile_sorted(c, 0.9);
+    r.groups[g].cost_p90 = p90_of(c);
   });
 }
 
@@ -511,10 +587,7 @@ void CompEvaluator::component_distributions(CompResult& r) const {
   const std::uint64_t trials = r.trials;
   if (slots_ == 0) return;
   const double dt = static_cast<double>(trials);
-  auto spread_of = [](std::vector<double>& v) {
-    std::sort(v.begin(), v.end());
-    return Spread{quantile_sorted(v, 0.1), quantile_sorted(v, 0.5), quantile_sorted(v, 0.9)};
-  };
+
   // Rows per plan x component, in plan order; seat rows in seat order.
   std::vector<std::size_t> first_row;
   for (const CompPlan& plan : spec_.plans) {
@@ -552,16 +625,22 @@ void CompEvaluator::component_distributions(CompResult& r) const {
     }
   }
   std::vector<std::uint64_t> paid(r.seat_components.size(), 0);
-  tbb::parallel_for(std::size_t{0}, r.seat_components.size(), [&](std::size_t i) {
-    std::vector<double> column(trials);
-    double sum = 0;
-    for (std::uint64_t t = 0; t < trials; ++t) {
-      column[t] = payouts_.component[t * slots_ + slot_of[i]];
-      sum += column[t];
-      paid[i] += column[t] > 0;
+  const std::size_t count = r.seat_components.size();
+  tbb::parallel_for(std::size_t{0}, (count + kColumnBlock - 1) / kColumnBlock, [&](std::size_t b) {
+    const std::size_t first = b * kColumnBlock, last = std::min(count, first + kColumnBlock);
+    const std::vector<std::size_t> slots(slot_of.begin() + first, slot_of.begin() + last);
+    std::vector<double> block, column;
+    gather_columns(payouts_.component, slots_, slots, trials, block);
+    for (std::size_t i = first; i < last; ++i) {
+      column.assign(block.begin() + (i - first) * trials, block.begin() + (i - first + 1) * trials);
+      double sum = 0;
+      for (std::uint64_t t = 0; t < trials; ++t) {
+        sum += column[t];
+        paid[i] += column[t] > 0;
+      }
+      r.seat_components[i].expected = sum / dt;
+      r.seat_components[i].payout = spread_of(column);
     }
-    r.seat_components[i].expected = sum / dt;
-    r.seat_components[i].payout = spread_of(column);
   });
   // Per plan x component: the per-trial sum over its seats (seat order: deterministic).
   const std::size_t rows = r.components.size();

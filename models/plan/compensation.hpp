@@ -250,9 +250,15 @@ struct TrialPayouts {
   std::vector<double> component;
 };
 
+class SeatYearStore;
+struct SeatYearDetail;
+
+//! What a run must record per seat for the plans' payouts: clawback windows, SPIF products,
+//! product sets and renewals.
+SeatMonthRecording comp_recording(const Scenario& scenario, const CompSpec& spec);
+
 //! Computes each seat's payout per trial from the recorded seat-month detail; `observe` may run
-//! concurrently for different trials. Memory: 16 x trials x seats + 48 x trials bytes, plus
-//! 8 x trials per component of every seat whose plan has components.
+//! concurrently for different trials. Memory: memory_bytes().
 class CompEvaluator {
  public:
   //! For trials [first_trial, first_trial + trials).
@@ -264,6 +270,14 @@ class CompEvaluator {
   //! What the run must record per seat: clawback windows and SPIF products.
   SeatMonthRecording recording() const;
   void observe(std::uint64_t trial, const TrialOutcome& outcome);
+  //! As observe(), from the trial's detail kept in `store` (bit-identical payouts); `scratch`
+  //! is the calling thread's decoding buffer.
+  void observe_stored(std::uint64_t trial, const SeatYearStore& store, SeatYearDetail& scratch);
+  //! Bytes of the per-trial payouts for `trials` trials, finish() included: 16 x trials x seats
+  //! + 40 x trials, plus per trial 8 per component of every seat whose plan has components and
+  //! 16 per role x region group (taken as one per seat with a plan, an upper bound).
+  static std::uint64_t memory_bytes(const Scenario& scenario, const CompSpec& spec,
+                                    std::uint64_t trials);
   //! This evaluator's per-trial payouts; replaced by all trials' on the rank that finishes an
   //! MPI run.
   TrialPayouts& payouts() { return payouts_; }
@@ -273,6 +287,8 @@ class CompEvaluator {
                     const std::vector<double>& seat_bookings = {}) const;
 
  private:
+  //! Prices seat `s` of the trial in payouts row `row` (views of its arrays by horizon month).
+  void pay_seat(std::uint64_t row, std::size_t s, SeatYearView view, double* parts);
   //! Per-seat and per role x region spreads and the cost table.
   void distributions(CompResult& r, const std::vector<double>& seat_bookings) const;
   //! Per component and per seat x component payouts.

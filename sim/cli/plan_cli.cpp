@@ -1,17 +1,23 @@
 // `opsim capacity`, `opsim quotas` and `opsim plan-bench`.
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <tuple>
 
 #include <fmt/format.h>
+#include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include "models/plan/capacity.hpp"
 #include "models/plan/compensation.hpp"
 #include "models/plan/quotas.hpp"
+#include "models/plan/seat_year_store.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/stopwatch.hpp"
 #include "sim/cli/cli.hpp"
@@ -19,6 +25,7 @@
 #include "sim/engine/mpi_support.hpp"
 #include "sim/engine/runner.hpp"
 #include "sim/engine/year_bookings.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/plan_loader.hpp"
 #include "sim/io/plan_output.hpp"
 #include "sim/io/scenario_loader.hpp"
@@ -161,12 +168,41 @@ struct QuotaArgs {
   std::string import_csv;
   std::optional<int> fiscal_year;
   bool no_comp = false;
+  std::string max_memory;
 };
+
+//! How the payouts were priced: trials of this run whose seat-month detail the forecast kept
+//! (priced from it), the others re-simulated; summed over ranks.
+struct PayoutPath {
+  std::uint64_t stored = 0, resimulated = 0;
+  std::uint64_t store_bytes = 0;  //!< encoded detail held, all ranks
+  std::string describe() const;
+};
+
+std::string grouped(std::uint64_t n) {
+  return format_grouped(static_cast<double>(n));
+}
+
+std::string PayoutPath::describe() const {
+  if (resimulated == 0)
+    return fmt::format("payouts priced from the stored seat-months of {} trials ({})",
+                       grouped(stored), format_size(store_bytes));
+  if (stored == 0)
+    return fmt::format(
+        "payouts priced by re-simulating {} trials (no room for the stored "
+        "seat-months under --max-memory)",
+        grouped(resimulated));
+  return fmt::format(
+      "payouts priced from the stored seat-months of {} trials ({}, as many as --max-memory "
+      "allows) and by re-simulating {}",
+      grouped(stored), format_size(store_bytes), grouped(resimulated));
+}
 
 struct QuotaOutcome {
   QuotaRunInfo info;
   plan::QuotaReport report;
   std::optional<plan::CompResult> comp;
+  PayoutPath path;
   double run_seconds = 0, quota_seconds = 0, comp_seconds = 0;
 };
 
@@ -254,8 +290,26 @@ struct QuotaRun {
   RunResult result;
   plan::OccupancyCounts occupancy;
   plan::MeasureTotals measures;  //!< when the compensation plans derive component quotas
+  //! The seat-month detail of this rank's trials, kept for pricing the payouts, as far as the
+  //! memory allows; null = none kept.
+  std::unique_ptr<plan::SeatYearStore> store;
   double seconds = 0;
 };
+
+//! Bytes a quota run holds besides the stored seat-months: the forecast's results (all trials,
+//! on rank 0), the quota solve's sorted bookings per seat and, with compensation plans, the
+//! per-trial payouts and the store's per-trial handles (results/README.md, "Memory").
+std::uint64_t quota_memory(const Scenario& scenario, const plan::CompSpec& comp,
+                           std::uint64_t trials, int threads) {
+  std::uint64_t bytes =
+      estimate_memory(ResultLayout(scenario), trials, false, resolve_threads(threads)) +
+      8 * scenario.seats.size() * trials;
+  if (!comp.empty()) {
+    bytes += plan::CompEvaluator::memory_bytes(scenario, comp, trials) +
+             plan::SeatYearStore::fixed_bytes(trials);
+  }
+  return bytes;
+}
 
 //! This rank's share of the trials of `options`.
 RunOptions rank_share(RunOptions options) {
@@ -264,25 +318,38 @@ RunOptions rank_share(RunOptions options) {
   return options;
 }
 
+//! `store_budget`: bytes this rank may spend keeping the seat-month detail of its trials for
+//! pricing the payouts (0 = none: they are priced from a second pass).
 QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& fy,
                              const plan::CompSpec& comp, const RunOptions& base_options,
-                             ProgressBar& progress) {
+                             ProgressBar& progress, std::uint64_t store_budget) {
   QuotaRun run;
   SeatMonthRecording recording;
-  // Derived component quotas need each seat's won deals and product bookings; otherwise only
-  // the occupants are recorded.
+  // Derived component quotas need each seat's won deals and product bookings, and the store
+  // everything the payouts read; otherwise only the occupants are recorded.
   const bool measures = comp.needs_measure_totals();
-  recording.bookings = measures;
-  if (measures) {
-    recording.clawback_months.assign(scenario.seats.size(), -1);
-    recording.product_sets = comp.product_sets();
+  const bool keep = !comp.empty() && store_budget > 0;
+  if (keep) {
+    recording = plan::comp_recording(scenario, comp);
+  } else {
+    recording.bookings = measures;
+    if (measures) {
+      recording.clawback_months.assign(scenario.seats.size(), -1);
+      recording.product_sets = comp.product_sets();
+    }
   }
   tbb::enumerable_thread_specific<plan::OccupancyCounts> occupancy;
   tbb::enumerable_thread_specific<plan::MeasureTotals> totals;
   RunOptions options = rank_share(base_options);
   options.progress = progress.step(options.end_trial - options.first_trial);
   options.seat_months = &recording;
-  options.observe_trial = [&](std::uint64_t, const TrialOutcome& trial) {
+  if (keep) {
+    run.store = std::make_unique<plan::SeatYearStore>(scenario, comp, fy, options.first_trial,
+                                                      options.end_trial - options.first_trial,
+                                                      store_budget);
+  }
+  options.observe_trial = [&](std::uint64_t index, const TrialOutcome& trial) {
+    if (run.store) run.store->record(index, trial);
     plan::OccupancyCounts& counts = occupancy.local();
     if (counts.seats == 0) counts.resize(scenario.seats.size(), fy.months());
     plan::count_occupancy(trial, fy, scenario.months(), counts);
@@ -295,6 +362,7 @@ QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& f
   Stopwatch watch;
   RunResult mine;
   mpi::collectively([&] { mine = run_trials(scenario, options); });
+  if (run.store && run.store->recorded() == 0) run.store.reset();
   run.result = mpi::gather_on_root(std::move(mine));
   run.occupancy.resize(scenario.seats.size(), fy.months());
   for (const auto& c : occupancy) run.occupancy.add(c);
@@ -358,35 +426,75 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
   });
   outcome.quota_seconds = watch.seconds();
   if (!problem.comp.empty()) {
-    // Commission depends on the quotas just set, so payouts come from a second pass over the
-    // same trials (identical draws) that records each seat's months.
+    // Commission depends on the quotas just set: trials whose seat-month detail the forecast
+    // kept are priced from it, the others from a second pass over the same trials (identical
+    // draws); both give the same payouts bit for bit.
     mpi::broadcast(quota);
     mpi::broadcast(component_quota);
     watch.restart();
-    RunOptions comp_options = rank_share(base_options);
-    comp_options.progress = progress.step(comp_options.end_trial - comp_options.first_trial);
-    plan::CompEvaluator evaluator(scenario, problem.comp, fy, quota, problem.profiles,
-                                  comp_options.end_trial - comp_options.first_trial,
-                                  comp_options.first_trial, component_quota);
-    const SeatMonthRecording comp_recording = evaluator.recording();
-    comp_options.seat_months = &comp_recording;
-    comp_options.observe_trial = [&](std::uint64_t trial, const TrialOutcome& o) {
-      evaluator.observe(trial, o);
-    };
-    RunResult again;
-    mpi::collectively([&] { again = run_trials(scenario, comp_options); });
-    const ResultLayout& layout = again.layout;
-    std::size_t period = 0;
-    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
-      if (layout.periods[p].fiscal_year == fy.year && layout.periods[p].quarter == 0) period = p;
+    const RunOptions share = rank_share(base_options);
+    const std::uint64_t count = share.end_trial - share.first_trial;
+    const std::uint64_t stored = run.store ? run.store->recorded() : 0;
+    const auto advance = progress.step(count);
+    plan::CompEvaluator evaluator(scenario, problem.comp, fy, quota, problem.profiles, count,
+                                  share.first_trial, component_quota);
+    std::atomic<std::uint64_t> priced{0};
+    if (stored > 0) {
+      tbb::enumerable_thread_specific<plan::SeatYearDetail> scratch;
+      tbb::task_arena(base_options.threads).execute([&] {
+        tbb::parallel_for(tbb::blocked_range<std::uint64_t>(share.first_trial, share.end_trial, 16),
+                          [&](const tbb::blocked_range<std::uint64_t>& trials) {
+                            plan::SeatYearDetail& detail = scratch.local();
+                            std::uint64_t done = 0;
+                            for (std::uint64_t t = trials.begin(); t != trials.end(); ++t) {
+                              if (!run.store->has(t)) continue;
+                              evaluator.observe_stored(t, *run.store, detail);
+                              ++done;
+                            }
+                            advance(priced += done);
+                          });
+      });
     }
-    const std::size_t cell =
-        period * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1,
-                                              static_cast<int>(Metric::new_bookings));
-    std::vector<double> company(again.trials());
-    for (std::uint64_t t = 0; t < again.trials(); ++t)
-      company[t] = again.period_values[t * layout.period_cells() + cell];
-    company = mpi::concatenate_on_root(std::move(company));
+    // The trials not stored, simulated again (all of them when nothing was stored).
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> missing{
+        {share.first_trial, share.end_trial}};
+    if (run.store) missing = run.store->missing();
+    const SeatMonthRecording comp_recording = evaluator.recording();
+    // Every rank takes part, also one whose trials were all stored.
+    mpi::collectively([&] {
+      for (const auto& [first, end] : missing) {
+        if (first >= end) continue;
+        RunOptions comp_options = share;
+        comp_options.first_trial = first;
+        comp_options.end_trial = end;
+        const std::uint64_t before = priced;
+        comp_options.progress = [&, before](std::uint64_t done) { advance(before + done); };
+        comp_options.seat_months = &comp_recording;
+        comp_options.observe_trial = [&](std::uint64_t trial, const TrialOutcome& o) {
+          evaluator.observe(trial, o);
+        };
+        (void)run_trials(scenario, comp_options);
+        priced += end - first;
+      }
+    });
+    std::vector<std::uint64_t> path{stored, count - stored, run.store ? run.store->bytes() : 0};
+    mpi::sum_on_root(path);
+    outcome.path = {path[0], path[1], path[2]};
+    // The company's new bookings of the year per trial, from the forecast (on rank 0).
+    std::vector<double> company;
+    if (mpi::rank() == 0) {
+      const ResultLayout& layout = result.layout;
+      std::size_t period = 0;
+      for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+        if (layout.periods[p].fiscal_year == fy.year && layout.periods[p].quarter == 0) period = p;
+      }
+      const std::size_t cell =
+          period * layout.cells() + layout.cell(layout.regions - 1, layout.segments - 1,
+                                                static_cast<int>(Metric::new_bookings));
+      company.resize(result.trials());
+      for (std::uint64_t t = 0; t < result.trials(); ++t)
+        company[t] = result.period_values[t * layout.period_cells() + cell];
+    }
     plan::TrialPayouts& payouts = evaluator.payouts();
     for (auto* values :
          {&payouts.seat_variable, &payouts.seat_cost, &payouts.parts, &payouts.component})
@@ -407,19 +515,41 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
   const Scenario& scenario = loaded.scenario;
   RunOptions options;
   QuotaProblem problem;
+  std::uint64_t store_budget = 0;
   mpi::collectively([&] {
     loaded = load_scenario_and_document(args.common.scenario, input_options());
     check_outputs(args.common, scenario, quota_csv_names(), {args.prior_csv, args.import_csv});
     options = run_options(scenario, args.common);
     problem = prepare_quotas(scenario, loaded.document.document, args);
+    const std::uint64_t limit = args.max_memory.empty()
+                                    ? default_memory_limit()
+                                    : parse_size(args.max_memory, "--max-memory");
+    const std::uint64_t estimate =
+        quota_memory(scenario, problem.comp, options.end_trial, options.threads);
+    if (estimate > limit) {
+      throw_input(
+          "the quota run needs about {} ({} bytes) besides the stored seat-months but "
+          "--max-memory allows {} (fewer --trials or raise --max-memory)",
+          format_size(estimate), grouped(estimate), format_size(limit));
+    }
+    // What is left keeps the seat-month detail for pricing the payouts without a second pass.
+    store_budget = limit - estimate;
+    if (!args.common.quiet && mpi::rank() == 0) {
+      const std::string line = fmt::format(
+          "opsim: memory estimate {} ({} bytes) besides the stored seat-months, limit {}{}",
+          format_size(estimate), grouped(estimate), format_size(limit),
+          problem.comp.empty() ? "" : fmt::format(": {} left for them", format_size(store_budget)));
+      fmt::print(stderr, "{}\n", wrap_words(line, 100, 1));
+    }
   });
   if (mpi::rank() == 0) print_warnings(problem.comp.warnings);
-  // Rank 0's share of the forecast pass and of the compensation pass (when there is one).
+  // Rank 0's share of the forecast pass and of the payouts (when there are plans).
   const RunOptions share = rank_share(options);
   ProgressBar progress((share.end_trial - share.first_trial) * (problem.comp.empty() ? 1 : 2),
                        !args.common.quiet && mpi::rank() == 0);
   const QuotaOutcome outcome = solve_quotas(
-      scenario, problem, simulate_for_quotas(scenario, problem.fy, problem.comp, options, progress),
+      scenario, problem,
+      simulate_for_quotas(scenario, problem.fy, problem.comp, options, progress, store_budget),
       options, progress);
   progress.finish();
   if (mpi::rank() != 0) return;
@@ -434,9 +564,11 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     write_workbook(args.common.xlsx, quota_workbook(scenario, outcome.info, outcome.report, comp));
   if (!args.common.quiet) {
     fmt::print("{}", format_quota_table(scenario, outcome.info, outcome.report, comp));
-    fmt::print("(forecast {:.2f} s, quotas {:.2f} s{})\n", outcome.run_seconds,
-               outcome.quota_seconds,
-               comp ? fmt::format(", compensation pass {:.2f} s", outcome.comp_seconds) : "");
+    const std::string timing = fmt::format(
+        "(forecast {:.2f} s, quotas {:.2f} s{})", outcome.run_seconds, outcome.quota_seconds,
+        comp ? fmt::format(", payouts {:.2f} s: {}", outcome.comp_seconds, outcome.path.describe())
+             : "");
+    fmt::print("{}\n", wrap_words(timing, 100, 1));
   }
 }
 
@@ -541,10 +673,14 @@ struct BenchArgs {
   int capacity_seats = 200;
   std::uint64_t capacity_trials = 10000;
   int threads = 2;
+  std::string only;  //!< empty = every part; else methods, measures or capacity
+  std::string max_memory;
 };
 
 void bench_command(const BenchArgs& args) {
-  {
+  const std::uint64_t limit = args.max_memory.empty() ? default_memory_limit()
+                                                      : parse_size(args.max_memory, "--max-memory");
+  if (args.only.empty() || args.only == "methods") {
     const nlohmann::json document = bench_document(args.seats, args.trials);
     const Scenario scenario = build_scenario(document, "plan-bench.json", ".");
     QuotaArgs qa;
@@ -561,7 +697,8 @@ void bench_command(const BenchArgs& args) {
     std::fflush(stdout);
     const QuotaProblem first = prepare_quotas(scenario, document, qa);
     ProgressBar no_progress(0, false);
-    const QuotaRun run = simulate_for_quotas(scenario, first.fy, first.comp, options, no_progress);
+    const QuotaRun run =
+        simulate_for_quotas(scenario, first.fy, first.comp, options, no_progress, 0);
     fmt::print("  forecast with occupancy counting {:.2f} s\n", run.seconds);
     for (const char* method : {"equal-chance", "capacity", "top-down"}) {
       qa.method = method;
@@ -577,7 +714,7 @@ void bench_command(const BenchArgs& args) {
       std::fflush(stdout);
     }
   }
-  {
+  if (args.only.empty() || args.only == "measures") {
     // The whole quotas command with a plan of three measures, against the forecast alone.
     const nlohmann::json document = bench_components_document(args.seats, args.trials);
     const Scenario scenario = build_scenario(document, "plan-bench.json", ".");
@@ -587,26 +724,35 @@ void bench_command(const BenchArgs& args) {
     qa.method = "capacity";
     RunOptions options = run_options(scenario, qa.common);
     options.end_trial = args.trials;
+    // CPU seconds of the process as well: the wall clock of a shared machine says little.
+    auto cpu_seconds = [] { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; };
     Stopwatch watch;
+    double cpu = cpu_seconds();
     (void)run_trials(scenario, options);
-    const double forecast = watch.seconds();
+    const double forecast = watch.seconds(), forecast_cpu = cpu_seconds() - cpu;
     watch.restart();
+    cpu = cpu_seconds();
     const QuotaProblem problem = prepare_quotas(scenario, document, qa);
+    const std::uint64_t estimate =
+        quota_memory(scenario, problem.comp, options.end_trial, options.threads);
+    const std::uint64_t budget = limit > estimate ? limit - estimate : 0;
     ProgressBar no_progress(0, false);
-    const QuotaOutcome o =
-        solve_quotas(scenario, problem,
-                     simulate_for_quotas(scenario, problem.fy, problem.comp, options, no_progress),
-                     options, no_progress);
-    const double total = watch.seconds();
+    const QuotaOutcome o = solve_quotas(
+        scenario, problem,
+        simulate_for_quotas(scenario, problem.fy, problem.comp, options, no_progress, budget),
+        options, no_progress);
+    const double total = watch.seconds(), total_cpu = cpu_seconds() - cpu;
     fmt::print(
         "quotas with three measures per plan (bookings, logos, retention gated), {} seats, {} "
-        "owned contracts: forecast alone {:.2f} s; quotas command {:.2f} s (forecast pass {:.2f} "
-        "s, quota solve {:.2f} s, compensation pass {:.2f} s), {:.2f} s beyond the forecast\n",
-        args.seats, args.seats, forecast, total, o.run_seconds, o.quota_seconds, o.comp_seconds,
-        total - forecast);
+        "owned contracts: forecast alone {:.2f} s (CPU {:.2f} s); quotas command {:.2f} s (CPU "
+        "{:.2f} s; forecast pass {:.2f} s, quota solve {:.2f} s, payouts {:.2f} s), {:.2f} s "
+        "beyond the forecast (CPU {:.2f} s); {}; memory estimate {} besides them, limit {}\n",
+        args.seats, args.seats, forecast, forecast_cpu, total, total_cpu, o.run_seconds,
+        o.quota_seconds, o.comp_seconds, total - forecast, total_cpu - forecast_cpu,
+        o.path.describe(), format_size(estimate), format_size(limit));
     std::fflush(stdout);
   }
-  {
+  if (args.only.empty() || args.only == "capacity") {
     const nlohmann::json document = bench_document(args.capacity_seats, args.capacity_trials);
     const Scenario scenario = build_scenario(document, "plan-bench.json", ".");
     const plan::CapacitySpec spec = parse_capacity_spec(document, scenario);
@@ -665,6 +811,10 @@ void add_plan_commands(CLI::App& app) {
                 "Fiscal year (default: /plan/fiscal_year, else the first)");
   q->add_flag("--no-comp", quotas->no_comp,
               "Skip the compensation cost even if the scenario has plans");
+  q->add_option("--max-memory", quotas->max_memory,
+                "Memory for the run (e.g. 4G; default half the physical memory): refused "
+                "above it; what is left keeps the seat-months that price the payouts, trials "
+                "beyond it are simulated again");
   q->callback([quotas, q] { quotas_command(*quotas, command_line_of(q)); });
 
   auto bench = std::make_shared<BenchArgs>();
@@ -680,6 +830,12 @@ void add_plan_commands(CLI::App& app) {
   b->add_option("--capacity-trials", bench->capacity_trials, "Trials for the capacity benchmark")
       ->check(CLI::Range(10ULL, 10'000'000ULL));
   b->add_option("--threads", bench->threads, "Worker threads")->check(CLI::Range(0, 1024));
+  b->add_option("--only", bench->only,
+                "Run one part: methods (quota methods), measures (the quotas command with three "
+                "measures per plan) or capacity")
+      ->check(CLI::IsMember({"methods", "measures", "capacity"}));
+  b->add_option("--max-memory", bench->max_memory,
+                "Memory for the quotas command's part (default half the physical memory)");
   b->callback([bench] { bench_command(*bench); });
 }
 

@@ -151,6 +151,18 @@ TEST(MpiCli, QuotasWithCompensationGiveTheSingleProcessDatasets) {
       ASSERT_EQ(r.exit_code, 0) << r.output;
       EXPECT_EQ(compare(single, out), 0) << ranks << " ranks, " << method;
     }
+    // Each rank prices its trials from its stored seat-months; with no room for them (the
+    // limit at the run's estimate) or room for a few, the rest are simulated again.
+    const std::string command =
+        fmt::format("quotas {} --method {} -q --trials 301 --threads 1", scenario, method);
+    const std::uint64_t bytes = test::quota_run_bytes(command);
+    for (std::uint64_t room : {std::uint64_t{0}, std::uint64_t{30000}}) {
+      const auto out = dir / fmt::format("mpi-room{}-{}.h5", room, method);
+      auto r =
+          mpirun(2, fmt::format("{} --max-memory {} -o {}", command, bytes + room, out.string()));
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      EXPECT_EQ(compare(single, out), 0) << room << " bytes of room, " << method;
+    }
   }
 }
 

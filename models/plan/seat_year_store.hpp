@@ -1,0 +1,87 @@
+// The seat-month detail that the compensation plans read, kept per trial in a lossless compact
+// form during the forecast, so that payouts are priced once the quotas are set without
+// simulating the trials a second time (scenarios/plan.md, "Pricing the payouts").
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "models/outcome.hpp"
+#include "models/plan/compensation.hpp"
+#include "models/plan/fiscal_year.hpp"
+#include "models/scenario.hpp"
+
+namespace opsim::plan {
+
+//! One seat's fiscal year decoded from a SeatYearStore, laid out as SeatMonths holds one seat:
+//! value arrays indexed by horizon month (only the fiscal year's months are set, the rest are
+//! 0), product_bookings [month * product_sets + k], occupant set for months 0..fy.last.
+struct SeatYearDetail {
+  std::vector<double> bookings, deals, spif_deals, clawback, renewal_due, renewal_renewed;
+  std::vector<double> product_bookings;
+  std::vector<int> occupant;
+};
+
+//! Per trial, the fiscal-year detail of every seat with a compensation plan: exactly the values
+//! the trial's SeatMonths held (bit for bit) for the arrays its plan reads, so that payouts
+//! priced from the store equal payouts priced from a re-simulated trial. Encoding per seat:
+//! each value array as a 16-bit mask of the fiscal-year months holding a value other than +0
+//! (bit 15: the values are whole numbers 1..255, one byte each; else 8-byte doubles), then the
+//! values; the occupant as runs (occupant, months) over months 0..fy.last.
+class SeatYearStore {
+ public:
+  //! For trials [first_trial, first_trial + trials) of runs recorded with
+  //! comp_recording(scenario, spec); at most `budget` bytes of encoded detail are kept.
+  SeatYearStore(const Scenario& scenario, const CompSpec& spec, const FiscalYear& fy,
+                std::uint64_t first_trial, std::uint64_t trials, std::uint64_t budget);
+
+  //! Encodes the trial's detail; false (nothing kept) once the budget would be exceeded. Calls
+  //! for different trials may run concurrently.
+  bool record(std::uint64_t trial, const TrialOutcome& outcome);
+  //! Whether `trial` was recorded.
+  bool has(std::uint64_t trial) const { return kept_[trial - first_trial_] != 0; }
+  //! Trials recorded.
+  std::uint64_t recorded() const;
+  //! The trials not recorded (past the budget), as ranges [first, end) in trial order: they
+  //! must be priced from a re-simulation.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> missing() const;
+  //! Encoded bytes held (the per-trial buffers; their 24-byte handles are in fixed_bytes()).
+  std::uint64_t bytes() const { return used_.load(); }
+  //! Bytes the store takes whatever it records: one buffer handle per trial.
+  static std::uint64_t fixed_bytes(std::uint64_t trials) { return 24 * trials; }
+
+  //! Reads one recorded trial's seats in seat order.
+  class Cursor {
+   public:
+    //! Decodes the next seat with a plan, which must be `seat` (seats in increasing order).
+    void next(std::size_t seat, SeatYearDetail& detail);
+
+   private:
+    friend class SeatYearStore;
+    Cursor(const SeatYearStore& store, const std::uint8_t* at) : store_(store), at_(at) {}
+    const SeatYearStore& store_;
+    const std::uint8_t* at_;
+  };
+  //! `trial` must have been recorded and kept.
+  Cursor cursor(std::uint64_t trial) const;
+
+ private:
+  //! Which arrays one seat's plan reads.
+  enum Field : std::uint8_t { kSpif = 1, kClawback = 2, kProducts = 4, kRenewals = 8 };
+  void encode_seat(std::size_t seat, const SeatMonths& detail,
+                   std::vector<std::uint8_t>& out) const;
+
+  FiscalYear fy_;
+  int months_;
+  std::size_t sets_;
+  std::uint64_t first_trial_;
+  std::uint64_t budget_;
+  std::vector<std::int16_t> fields_;  //!< per seat: Field bits; -1 = no plan (not stored)
+  std::vector<std::vector<std::uint8_t>> trials_;
+  std::vector<std::uint8_t> kept_;  //!< per trial: recorded
+  std::atomic<std::uint64_t> used_{0};
+};
+
+}  // namespace opsim::plan

@@ -1,0 +1,176 @@
+// The stored seat-months that price payouts without a second pass: lossless (every value the
+// plans read comes back bit for bit), and payouts from the store equal payouts from the trial.
+#include "models/plan/seat_year_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "models/calendar.hpp"
+
+namespace opsim::plan {
+namespace {
+
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+//! A 24-month horizon, fiscal year 2028 = months 12..23; seat 0 on a plan with components (new
+//! bookings of one product set, logos, retention), SPIF products and a clawback window; seat 1
+//! on a plain plan; seat 2 without a plan; seat 3 on the plain plan, backfilled mid-year.
+class SeatYearStoreTest : public ::testing::Test {
+ protected:
+  SeatYearStoreTest() {
+    scenario_.calendar = Calendar(*parse_year_month("2027-01"), 24, 1);
+    scenario_.seats.resize(4);
+    fy_ = {2028, 1, 12, 23};
+    CompPlan rich;
+    rich.id = "rich";
+    rich.ote = 100000;
+    rich.tiers = {{0.0, 1.0}, {1.0, 2.0}};
+    rich.measurement = Measurement::quarterly;
+    rich.spif_per_deal = 500;
+    rich.spif_products = {0};
+    rich.clawback_months = 6;
+    Component bookings;
+    bookings.id = "bookings";
+    bookings.weight = 0.5;
+    bookings.products = 1;
+    bookings.quota_share = 0.5;
+    Component logos;
+    logos.id = "logos";
+    logos.measure = Measure::new_logos;
+    logos.weight = 0.25;
+    logos.quota = 20;
+    Component retention;
+    retention.id = "retention";
+    retention.measure = Measure::retention;
+    retention.weight = 0.25;
+    retention.gate = 0;
+    retention.gate_attainment = 0.5;
+    rich.components = {bookings, logos, retention};
+    CompPlan plain;
+    plain.id = "plain";
+    plain.ote = 80000;
+    plain.draw = DrawKind::recoverable;
+    plain.draw_per_month = 1000;
+    plain.draw_months = 3;
+    spec_.plans = {rich, plain};
+    spec_.seat_plan = {0, 1, -1, 1};
+    outcome_.layout.months = 24;
+    outcome_.seat_months.reset(4, 24, true, 1, true);
+    SeatMonths& d = outcome_.seat_months;
+    // Amounts with all their bits, whole counts, fractional (split) and large counts, -0.
+    for (std::size_t s = 0; s < 4; ++s) {
+      for (int m = 0; m < 24; ++m) {
+        const std::size_t i = s * 24 + static_cast<std::size_t>(m);
+        d.occupant[i] = s == 3 && m >= 17 ? 1 : (s == 3 && m >= 15 ? -1 : 0);
+        if (m % 3 == 1) continue;  // months without a value
+        d.bookings[i] = 12345.678901234567 * (m + 1) / 7.0 + static_cast<double>(s);
+        d.deals[i] = m == 13 ? 0.5 : (m == 14 ? 300.0 : static_cast<double>(m % 4 + 1));
+        d.spif_deals[i] = m % 2 == 0 ? 1.0 : 0.0;
+        d.clawback[i] = m == 20 ? 999.99 / 3 : 0.0;
+        d.product_bookings[i] = d.bookings[i] / 3.0;
+        d.renewal_due[i] = m == 18 ? 50000.0 / 3 : 0.0;
+        d.renewal_renewed[i] = m == 18 ? 40000.0 / 3 : 0.0;
+      }
+    }
+    d.bookings[0 * 24 + 16] = -0.0;
+    quota_ = {600000, 500000, std::numeric_limits<double>::quiet_NaN(), 400000};
+    profiles_.assign(4 * 12, 1.0 / 12);
+    component_quota_.assign(4 * kMaxComponents, std::numeric_limits<double>::quiet_NaN());
+    component_quota_[0] = 100000;
+    component_quota_[1] = 20;
+    component_quota_[2] = 0.9;
+  }
+  std::uint64_t one_trial_bytes() {
+    SeatYearStore probe(scenario_, spec_, fy_, 0, 1, std::numeric_limits<std::uint64_t>::max());
+    EXPECT_TRUE(probe.record(0, outcome_));
+    return probe.bytes();
+  }
+  Scenario scenario_;
+  FiscalYear fy_;
+  CompSpec spec_;
+  TrialOutcome outcome_;
+  std::vector<double> quota_, profiles_, component_quota_;
+};
+
+TEST_F(SeatYearStoreTest, EveryValueThePlansReadComesBackBitForBit) {
+  SeatYearStore store(scenario_, spec_, fy_, 7, 3, std::numeric_limits<std::uint64_t>::max());
+  ASSERT_TRUE(store.record(8, outcome_));
+  SeatYearDetail d;
+  auto cursor = store.cursor(8);
+  const SeatMonths& in = outcome_.seat_months;
+  for (std::size_t s : {0, 1, 3}) {
+    cursor.next(s, d);
+    const bool rich = s == 0;
+    for (int m = fy_.first; m <= fy_.last; ++m) {
+      const std::size_t i = s * 24 + static_cast<std::size_t>(m);
+      EXPECT_TRUE(same_bits(d.bookings[m], in.bookings[i])) << s << " " << m;
+      EXPECT_TRUE(same_bits(d.deals[m], in.deals[i])) << s << " " << m;
+      // Arrays a seat's plan does not read are +0, as they would be without recording them.
+      EXPECT_TRUE(same_bits(d.spif_deals[m], rich ? in.spif_deals[i] : 0.0)) << s << " " << m;
+      EXPECT_TRUE(same_bits(d.clawback[m], rich ? in.clawback[i] : 0.0)) << s << " " << m;
+      EXPECT_TRUE(same_bits(d.product_bookings[m], rich ? in.product_bookings[i] : 0.0));
+      EXPECT_TRUE(same_bits(d.renewal_due[m], rich ? in.renewal_due[i] : 0.0));
+      EXPECT_TRUE(same_bits(d.renewal_renewed[m], rich ? in.renewal_renewed[i] : 0.0));
+    }
+    for (int m = 0; m <= fy_.last; ++m) EXPECT_EQ(d.occupant[m], in.occupant[s * 24 + m]);
+  }
+  // Negative twin: a value that only rounds the same as a float is not lossless.
+  EXPECT_FALSE(same_bits(static_cast<float>(in.bookings[12]), in.bookings[12]));
+}
+
+TEST_F(SeatYearStoreTest, PayoutsFromTheStoreEqualPayoutsFromTheTrial) {
+  const std::uint64_t trials = 2;
+  CompEvaluator simulated(scenario_, spec_, fy_, quota_, profiles_, trials, 0, component_quota_);
+  CompEvaluator stored(scenario_, spec_, fy_, quota_, profiles_, trials, 0, component_quota_);
+  SeatYearStore store(scenario_, spec_, fy_, 0, trials, std::numeric_limits<std::uint64_t>::max());
+  SeatYearDetail scratch;
+  for (std::uint64_t t = 0; t < trials; ++t) {
+    if (t == 1) outcome_.seat_months.bookings[3 * 24 + 12] *= 3;  // the second trial differs
+    simulated.observe(t, outcome_);
+    ASSERT_TRUE(store.record(t, outcome_));
+  }
+  for (std::uint64_t t = 0; t < trials; ++t) stored.observe_stored(t, store, scratch);
+  const TrialPayouts& a = simulated.payouts();
+  const TrialPayouts& b = stored.payouts();
+  EXPECT_EQ(a.seat_variable, b.seat_variable);
+  EXPECT_EQ(a.seat_cost, b.seat_cost);
+  EXPECT_EQ(a.parts, b.parts);
+  EXPECT_EQ(a.component, b.component);
+  EXPECT_GT(a.parts[0], 0);      // commission paid
+  EXPECT_GT(a.component[2], 0);  // retention paid: the renewal detail was used
+  EXPECT_NE(a.seat_variable[3], a.seat_variable[4 + 3]);
+  // Negative twin: one value changed in the stored trial changes the payouts.
+  SeatYearStore changed(scenario_, spec_, fy_, 0, 1, std::numeric_limits<std::uint64_t>::max());
+  outcome_.seat_months.product_bookings[0 * 24 + 12] += 1e-3;
+  ASSERT_TRUE(changed.record(0, outcome_));
+  CompEvaluator other(scenario_, spec_, fy_, quota_, profiles_, 1, 0, component_quota_);
+  other.observe_stored(0, changed, scratch);
+  EXPECT_NE(other.payouts().seat_variable[0], b.seat_variable[0]);
+}
+
+TEST_F(SeatYearStoreTest, TrialsPastTheBudgetAreLeftForARePass) {
+  const std::uint64_t size = one_trial_bytes();
+  ASSERT_GT(size, 0u);
+  SeatYearStore store(scenario_, spec_, fy_, 10, 4, 2 * size);
+  EXPECT_TRUE(store.record(10, outcome_));
+  EXPECT_TRUE(store.record(12, outcome_));
+  EXPECT_FALSE(store.record(11, outcome_));
+  EXPECT_FALSE(store.record(13, outcome_));
+  EXPECT_EQ(store.recorded(), 2u);
+  EXPECT_EQ(store.bytes(), 2 * size);
+  EXPECT_TRUE(store.has(12));
+  EXPECT_FALSE(store.has(11));
+  using Ranges = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+  EXPECT_EQ(store.missing(), (Ranges{{11, 12}, {13, 14}}));
+  SeatYearStore none(scenario_, spec_, fy_, 0, 3, size - 1);
+  EXPECT_FALSE(none.record(1, outcome_));
+  EXPECT_EQ(none.missing(), (Ranges{{0, 3}}));
+}
+
+}  // namespace
+}  // namespace opsim::plan
