@@ -305,7 +305,11 @@ std::optional<LowerBound> lagrangian_bound(const Problem& problem, const Distanc
         result.relaxation_feasible = true;
         break;
       }
-      if (theta < 1e-5 || watch.seconds() > settings.time_limit) break;
+      if (theta < 1e-5) break;
+      if (watch.seconds() > settings.time_limit) {
+        result.stopped_by_time = true;
+        break;
+      }
       const double goal =
           settings.upper && *settings.upper > best ? *settings.upper : best * 1.05 + 1.0;
       const double step = theta * (goal - bound) / norm;
@@ -313,6 +317,16 @@ std::optional<LowerBound> lagrangian_bound(const Problem& problem, const Distanc
     }
     result.value = best;
   });
+  // With integer objective values the optimum is at least the next integer.
+  const bool integral_objective =
+      problem.distance == DistanceKind::euclidean_floor && problem.disruption.weight == 0 &&
+      std::all_of(problem.accounts.begin(), problem.accounts.end(),
+                  [](const Account& a) { return a.weight == std::floor(a.weight); });
+  if (integral_objective) {
+    const double rounded = std::ceil(result.value - 1e-6 * std::max(1.0, std::abs(result.value)));
+    result.rounded_up = rounded > result.value;
+    result.value = std::max(result.value, rounded);
+  }
   result.seconds = watch.seconds();
   return result;
 }

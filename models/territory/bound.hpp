@@ -37,7 +37,11 @@ struct LowerBound {
   bool exact_knapsacks = false;  //!< knapsacks by dynamic programming (else LP)
   //! The relaxation's own solution serves every account once: the bound equals its optimum.
   bool relaxation_feasible = false;
-  int attribute = -1;  //!< the limited attribute of the knapsacks, -1 = uncapacitated
+  int attribute = -1;            //!< the limited attribute of the knapsacks, -1 = uncapacitated
+  bool stopped_by_time = false;  //!< the time limit ended the steps (a weaker bound, maybe)
+  //! Every objective value is an integer (truncated distances, whole weights, no disruption
+  //! term), so the bound was rounded up to one.
+  bool rounded_up = false;
 };
 
 //! Largest number of accounts the bound accepts (its neighbour lists take O(n^2) distances).

@@ -27,7 +27,7 @@ using namespace opsim::territory_io;
 
 struct RunOptions {
   std::string input;
-  std::string output = "results/alignment.h5";
+  std::string output;  //!< -o: none by default (opsim writes only to the paths named)
   std::string format = "auto";
   int territories = 0;
   std::string objective;
@@ -148,8 +148,11 @@ void add_lagrangian_bound(const Problem& problem, const Distances& distances, co
   const std::optional<LowerBound> bound = lagrangian_bound(problem, distances, settings);
   if (!bound) return;  // refused up front by check_bound_applies
   if (!o.quiet)
-    fmt::print("lagrangian bound: {} subgradient steps, {} knapsacks, {:.2f} s\n",
-               bound->iterations, bound->exact_knapsacks ? "exact" : "LP", bound->seconds);
+    fmt::print(
+        "lagrangian bound: {} subgradient steps, {} knapsacks, {:.2f} s{}{}\n", bound->iterations,
+        bound->exact_knapsacks ? "exact" : "LP", bound->seconds,
+        bound->rounded_up ? ", rounded up to an integer (integer objective)" : "",
+        bound->stopped_by_time ? "; stopped by --bound-time, a longer one may raise it" : "");
   if (result.best_bound && *result.best_bound >= bound->value) return;
   result.best_bound = bound->value;
   result.bound_method = "lagrangian";
@@ -196,14 +199,15 @@ void run_alignment(const RunOptions& o) {
   if (!(o.work_limit >= 0) || !std::isfinite(o.work_limit))
     throw_input("--work-limit: {} is not allowed; allowed: >= 0 (millions of evaluations)",
                 o.work_limit);
-  const fs::path output = fs::absolute(o.output);
   Instance instance = load_instance(o.input, overrides_from(o));
   check_bounds_feasible(instance.problem, o.input);
   // Fail on an unusable output folder before the search, not after it.
-  std::error_code folder_error;
-  fs::create_directories(output.parent_path(), folder_error);
-  if (folder_error)
-    throw_input("-o {}: cannot create the output folder: {}", o.output, folder_error.message());
+  if (!o.output.empty()) {
+    std::error_code folder_error;
+    fs::create_directories(fs::absolute(o.output).parent_path(), folder_error);
+    if (folder_error)
+      throw_input("-o {}: cannot create the output folder: {}", o.output, folder_error.message());
+  }
   OutputPlan plan(o.force);
   plan.add_input(o.input, "INPUT");
   plan.add_inputs(instance.input_files, "input of " + o.input);
@@ -225,12 +229,16 @@ void run_alignment(const RunOptions& o) {
   if (o.bound) add_lagrangian_bound(instance.problem, distances, o, result);
   RunInfo info{o.input,     o.seed, o.threads, o.starts, o.time_limit, instance.reference,
                o.work_limit};
-  write_alignment(o.output, instance.problem, result, info);
-  if (!o.quiet) fmt::print("{}wrote {}\n", format_report(instance.problem, result, info), o.output);
+  if (!o.output.empty()) write_alignment(o.output, instance.problem, result, info);
+  if (!o.quiet)
+    fmt::print("{}{}", format_report(instance.problem, result, info),
+               o.output.empty() ? "" : fmt::format("wrote {}\n", o.output));
   // The best infeasible alignment is written for inspection, but the run did not succeed.
   if (!result.evaluation.feasible)
-    throw_infeasible("{}: no feasible alignment found (violated: {}); {} holds the closest one",
-                     o.input, violated_constraints(result.evaluation), o.output);
+    throw_infeasible(
+        "{}: no feasible alignment found (violated: {}){}", o.input,
+        violated_constraints(result.evaluation),
+        o.output.empty() ? std::string() : fmt::format("; {} holds the closest one", o.output));
 }
 
 void add_problem_options(CLI::App* app, RunOptions& o) {
@@ -357,7 +365,8 @@ void add_territories_commands(CLI::App& app) {
                           "Scenario JSON (territories section), accounts CSV, pmedcap/SJC .txt or "
                           "DTDP .graphml");
   add_problem_options(territories, *options);
-  territories->add_option("-o,--output", options->output, "HDF5 output (CSV companions beside it)");
+  territories->add_option("-o,--output", options->output,
+                          "HDF5 output (CSV companions beside it); none without it");
   territories->add_option("--time-limit", options->time_limit, "Wall-clock seconds (default 60)");
   territories->add_option("--work-limit", options->work_limit,
                           "Effort per start in millions of evaluations (reproducible; 0 = none)");

@@ -43,15 +43,16 @@ std::string csv_cell(const std::string& text) {
 //! numbers (ratios such as attainment).
 CellKind column_kind(const std::string& name) {
   auto has = [&](const char* word) { return name.find(word) != std::string::npos; };
-  if (name.rfind("p_", 0) == 0 || has("probability") || has("share") || has("gini"))
+  if (name.rfind("p_", 0) == 0 || has("_p_") || has("probability") || has("share") || has("gini"))
     return CellKind::percent;
-  if (name == "seats" || name == "quota_seats" || name == "fiscal_year" || name == "window" ||
-      name == "planned" || name == "recommended" || name == "total" ||
-      name == "equal_chance_floor" || name == "equal_chance_floored_seats")
+  if (name == "fiscal_year") return CellKind::year;
+  if (name == "seats" || name == "quota_seats" || name == "window" || name == "planned" ||
+      name == "recommended" || name == "total" || name == "equal_chance_floor" ||
+      name == "equal_chance_floored_seats")
     return CellKind::integer;
   if ((has("quota") && !has("coverage")) || has("cost") || has("target") || has("pay") ||
-      has("bookings") || has("budget") || name == "ote" || name == "mean" || name == "p10" ||
-      name == "p50" || name == "p90")
+      has("bookings") || has("budget") || has("shortfall") || name == "ote" || name == "mean" ||
+      name == "p10" || name == "p50" || name == "p90")
     return CellKind::amount;
   return CellKind::number;
 }
@@ -63,6 +64,7 @@ int csv_decimals(CellKind kind) {
     case CellKind::amount:
       return 2;
     case CellKind::integer:
+    case CellKind::year:
       return 0;
     default:
       return 4;
@@ -452,10 +454,18 @@ void write_hdf5_file(const std::string& path, const Scenario& scenario,
 //! A plan table as a workbook sheet: labels as text, then the numeric columns, formatted by
 //! what their name says (probabilities and shares as percentages, money as amounts).
 XlsxTable xlsx_table(const std::string& sheet, const Table& table) {
-  XlsxTable out{sheet, {}, {}, ""};
+  XlsxTable out{sheet, {}, {}, "", {}};
   for (const auto& name : table.label_names) out.columns.push_back({name, CellKind::text, 14});
   for (const auto& name : table.names)
     out.columns.push_back({name, column_kind(name), std::max<double>(12, 0.9 * name.size())});
+  // Tables of named quantities: a share or probability row is a percentage, a count whole, under
+  // whatever its columns hold (as the CSV writes them).
+  if (table.label_names == std::vector<std::string>{"quantity"})
+    for (const auto& quantity : table.labels[0]) {
+      const CellKind kind = column_kind(quantity);
+      out.row_kinds.push_back(
+          kind == CellKind::percent || kind == CellKind::integer ? kind : CellKind::text);
+    }
   for (std::size_t r = 0; r < table.rows(); ++r) {
     std::vector<XlsxValue> row;
     for (const auto& labels : table.labels) row.emplace_back(labels[r]);

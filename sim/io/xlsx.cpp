@@ -21,12 +21,17 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
     format_set_bg_color(header, 0xF3F6F9);
     format_set_bottom(header, LXW_BORDER_THIN);
     format_set_text_wrap(header);
-    lxw_format* formats[5] = {nullptr, workbook_add_format(book), workbook_add_format(book),
-                              workbook_add_format(book), workbook_add_format(book)};
+    lxw_format* formats[6] = {nullptr,
+                              workbook_add_format(book),
+                              workbook_add_format(book),
+                              workbook_add_format(book),
+                              workbook_add_format(book),
+                              workbook_add_format(book)};
     format_set_num_format(formats[static_cast<int>(CellKind::amount)], "#,##0");
     format_set_num_format(formats[static_cast<int>(CellKind::percent)], "0.0%");
     format_set_num_format(formats[static_cast<int>(CellKind::number)], "#,##0.00");
     format_set_num_format(formats[static_cast<int>(CellKind::integer)], "#,##0");
+    format_set_num_format(formats[static_cast<int>(CellKind::year)], "0");
     lxw_format* note = workbook_add_format(book);
     format_set_italic(note);
     lxw_error status = LXW_NO_ERROR;
@@ -56,9 +61,12 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
           } else {
             const double x = std::get<double>(v);
             // Undefined (NaN) stays blank; Excel has no NaN.
+            CellKind kind = table.columns[c].kind;
+            if (r < table.row_kinds.size() && table.row_kinds[r] != CellKind::text)
+              kind = table.row_kinds[r];
             if (std::isfinite(x))
               check(worksheet_write_number(sheet, row, col, x == 0.0 ? 0.0 : x,
-                                           formats[static_cast<int>(table.columns[c].kind)]));
+                                           formats[static_cast<int>(kind)]));
           }
         }
       }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -16,7 +17,8 @@ enum class CellKind {
   amount,   //!< reporting currency: #,##0
   percent,  //!< a probability or share shown as 0.0%
   number,   //!< #,##0.00
-  integer   //!< #,##0
+  integer,  //!< #,##0
+  year      //!< 0: a calendar or fiscal year, no thousands separator
 };
 
 using XlsxValue = std::variant<std::string, double>;
@@ -28,10 +30,22 @@ struct XlsxColumn {
 };
 
 struct XlsxTable {
+  XlsxTable(std::string sheet_name, std::vector<XlsxColumn> table_columns,
+            std::vector<std::vector<XlsxValue>> table_rows, std::string table_note = "",
+            std::vector<CellKind> kinds_of_rows = {})
+      : sheet(std::move(sheet_name)),
+        columns(std::move(table_columns)),
+        rows(std::move(table_rows)),
+        note(std::move(table_note)),
+        row_kinds(std::move(kinds_of_rows)) {}
+
   std::string sheet;  //!< at most 31 characters
   std::vector<XlsxColumn> columns;
   std::vector<std::vector<XlsxValue>> rows;
   std::string note;  //!< written under the table when not empty
+  //! Per row, a kind that overrides the numeric columns' (tables of named quantities, where a
+  //! row holds a share under amount columns); empty, or text for a row, = the columns' kinds.
+  std::vector<CellKind> row_kinds;
 };
 
 //! Writes the tables as sheets, in order, to `path` (atomically).

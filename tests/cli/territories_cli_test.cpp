@@ -95,6 +95,24 @@ TEST(TerritoriesCli, BoundSaysHowFarFromTheOptimum) {
   EXPECT_THAT(r.output, HasSubstr("--bound-time: 0 is not allowed"));
 }
 
+// opsim writes only to the paths a user names: without -o a run prints its report and creates no
+// file or folder (it used to write results/alignment.h5 and two CSVs under the working folder).
+TEST(TerritoriesCli, WritesNothingWithoutAnOutputPath) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\n";
+  for (int i = 0; i < 12; ++i) csv += fmt::format("{},{},{},1\n", i, i % 4, i / 4);
+  write(dir / "accounts.csv", csv);
+  auto r = run_shell(fmt::format("cd '{}' && {} territories accounts.csv -p 2 --time-limit 5",
+                                 dir.path().string(), OPSIM_EXE));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("feasible      yes"));
+  EXPECT_THAT(r.output, Not(HasSubstr("wrote")));
+  std::vector<std::string> entries;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    entries.push_back(entry.path().filename().string());
+  EXPECT_EQ(entries, std::vector<std::string>{"accounts.csv"});
+}
+
 TEST(TerritoriesCli, DuplicateIdsExit2) {
   expect_input_error("a.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,1\nA,2,2,1\n", "-p 2",
                      "a.csv:4: duplicate account id 'A'");

@@ -72,6 +72,19 @@ TEST(LagrangianBound, IsValidAndTightOnPublishedInstances) {
   }
 }
 
+// Truncated distances and whole weights make every objective an integer, so the bound rounds up:
+// on pmedcap05 that proves the published optimum (663.37 before rounding).
+TEST(LagrangianBound, RoundsUpToAnIntegerObjectiveAndProvesPmedcap05) {
+  const auto file = test::shared_data_dir() / "territory" / "cpmp" / "pmedcap05.txt";
+  OPSIM_REQUIRE_DATA_OR_SKIP(std::filesystem::exists(file), "shared data pmedcap05 not found");
+  const auto instance = territory_io::load_instance(file, {});
+  Distances distances(instance.problem);
+  const auto bound = lagrangian_bound(instance.problem, distances, {});
+  ASSERT_TRUE(bound);
+  EXPECT_TRUE(bound->rounded_up);
+  EXPECT_EQ(bound->value, *instance.reference);
+}
+
 TEST(LagrangianBound, IsTheSameOnAnyThreadCount) {
   const Problem problem = capacitated_grid(12, 10, 8, 1.1);
   Distances distances(problem);
