@@ -229,7 +229,10 @@ std::optional<LowerBound> lagrangian_bound(const Problem& problem, const Distanc
       static_cast<std::size_t>(p) > n)
     return std::nullopt;
   Stopwatch watch;
-  const auto [attribute, capacity] = knapsack_attribute(problem);
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  const std::pair<int, double> limited = knapsack_attribute(problem);
+  const int attribute = limited.first;
+  const double capacity = limited.second;
   LowerBound result;
   result.attribute = attribute;
   result.exact_knapsacks = integral(problem, attribute, capacity);
