@@ -57,6 +57,19 @@ ssize_t read_at(int fd, void* data, std::size_t size, off_t offset) {
 
 //! Lower-case hex SHA-256 of the bytes of `fd` from `offset` to the end; empty, with errno
 //! set, on a read error.
+//! Whether two digests are equal, compared byte by byte into one accumulator: no memcmp and no
+//! early exit, so that a fuzzer's comparison tracing (libFuzzer intercepts memcmp and learns its
+//! operands) cannot copy the expected digest into a damaged file and reach libhdf5's parser
+//! with it, which leaks and can read freed memory on damaged metadata (fuzz_result found such a
+//! forged file on 2026-11-29).
+bool same_digest(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned difference = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    difference |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]);
+  return difference == 0;
+}
+
 std::string sha256_from(int fd, off_t offset) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
                                                                   &EVP_MD_CTX_free);
@@ -193,7 +206,7 @@ void verify_result_file(const std::string& path) {
   const std::string recorded(rest.substr(kShaKey.size(), 64));
   const std::string actual = sha256_from(file.get(), static_cast<off_t>(kResultUserBlockBytes));
   if (actual.empty()) throw_input("{}: cannot read: {}", path, std::strerror(errno));
-  if (actual != recorded) {
+  if (!same_digest(actual, recorded)) {
     throw_input(
         "{}: the file is damaged: the SHA-256 of its content ({}) differs from the one opsim "
         "recorded when writing it ({}); rerun the command that wrote it",
