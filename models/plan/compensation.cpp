@@ -81,18 +81,18 @@ std::size_t component_terms(const CompPlan& plan, double quota, const SeatYearVi
   return plan.components.size();
 }
 
-double month_value(const Terms& c, const SeatYearView& view, int t) {
+//! The SeatYearTotals stream a component reads.
+std::size_t stream_of(const Terms& c) {
   switch (c.measure) {
     case Measure::new_bookings:
-      return c.set < 0 ? view.bookings[t]
-                       : view.product_bookings[static_cast<std::size_t>(t) * view.product_sets +
-                                               static_cast<std::size_t>(c.set)];
+      return c.set < 0 ? SeatYearTotals::kBookings
+                       : SeatYearTotals::kFirstProductSet + static_cast<std::size_t>(c.set);
     case Measure::new_logos:
-      return view.deals[t];
+      return SeatYearTotals::kDeals;
     case Measure::retention:
-      return view.renewal_renewed[t];
+      return SeatYearTotals::kRenewalRenewed;
   }
-  return 0;
+  return SeatYearTotals::kBookings;
 }
 
 //! Year-to-date attainment; NaN when the component has no quota or (retention) nothing was due.
@@ -131,12 +131,73 @@ void gather_columns(const std::vector<double>& values, std::size_t width,
 
 }  // namespace
 
+void measure_points(const int* occupant, const FiscalYear& fy, const Calendar& calendar,
+                    std::vector<int>& points) {
+  points.clear();
+  for (int m = fy.first; m <= fy.last; ++m) {
+    if (occupant[m] < 0) continue;
+    const bool last = m == fy.last || occupant[m + 1] != occupant[m];
+    if (last || calendar.is_fiscal_quarter_end(m)) points.push_back(m);
+  }
+}
+
+void seat_year_totals(const CompPlan& plan, const FiscalYear& fy, const Calendar& calendar,
+                      const SeatYearView& view, std::size_t product_sets, SeatYearTotals& y) {
+  y.occupant.assign(view.occupant, view.occupant + fy.last + 1);
+  measure_points(view.occupant, fy, calendar, y.points);
+  y.streams = SeatYearTotals::kFirstProductSet + product_sets;
+  y.totals.resize(y.points.size() * y.streams);
+  const std::array<const double*, SeatYearTotals::kFirstProductSet> monthly{
+      view.bookings, view.deals, view.renewal_due, view.renewal_renewed};
+  for (std::size_t k = 0; k < y.streams; ++k) {
+    const double* values = nullptr;
+    std::size_t stride = 1;
+    if (k < SeatYearTotals::kFirstProductSet) {
+      values = monthly[k];
+    } else if (view.product_bookings != nullptr) {
+      values = view.product_bookings + (k - SeatYearTotals::kFirstProductSet);
+      stride = product_sets;
+    }
+    // Running totals from each span's first month, summed in month order from 0.
+    double total = 0;
+    std::size_t p = 0;
+    for (int m = fy.first; m <= fy.last && p < y.points.size(); ++m) {
+      if (view.occupant[m] < 0) continue;
+      if (m == fy.first || view.occupant[m - 1] != view.occupant[m]) total = 0;
+      if (values != nullptr) total += values[static_cast<std::size_t>(m) * stride];
+      if (m == y.points[p]) y.totals[p++ * y.streams + k] = total;
+    }
+  }
+  // A seat of a SPIF segment earns it on every deal, so product deals are not counted twice.
+  y.spif = 0;
+  for (int k = fy.first; k <= fy.last; ++k) {
+    if (view.spif) {
+      y.spif += plan.spif_per_deal * view.deals[k];
+    } else if (view.spif_deals != nullptr) {
+      y.spif += plan.spif_per_deal * view.spif_deals[k];
+    }
+  }
+  y.clawback.assign(static_cast<std::size_t>(fy.months()), 0.0);
+  if (plan.clawback_months >= 0 && view.clawback != nullptr)
+    y.clawback.assign(view.clawback + fy.first, view.clawback + fy.last + 1);
+}
+
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                    const Calendar& calendar, const SeatYearView& view) {
+  thread_local SeatYearTotals year;
+  const std::size_t sets = view.product_bookings != nullptr ? view.product_sets : 0;
+  seat_year_totals(plan, fy, calendar, view, sets, year);
+  return seat_payout(plan, quota, fy, calendar, view, year);
+}
+
+Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
+                   const Calendar& calendar, const SeatYearView& seat, const SeatYearTotals& y) {
   Payout payout;
   const double variable = plan.variable();
   std::array<Terms, kMaxComponents> terms;
-  const std::size_t n = component_terms(plan, quota, view, terms);
+  const std::size_t n = component_terms(plan, quota, seat, terms);
+  std::array<std::size_t, kMaxComponents> stream{};
+  for (std::size_t c = 0; c < n; ++c) stream[c] = stream_of(terms[c]);
   // Commission per unit of bookings, per fiscal-year month, of the components on all new
   // bookings (clawbacks): the occupant's rate; a vacant month keeps the full-year rate.
   double full_year_rate = 0;
@@ -146,23 +207,27 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
   }
   std::array<double, 12> month_rate;  // a fiscal year has at most 12 months in the horizon
   month_rate.fill(full_year_rate);
+  std::size_t p = 0;  // the next measure point
   int m = fy.first;
   while (m <= fy.last) {
-    const int occupant = view.occupant[m];
+    const int occupant = y.occupant[m];
     if (occupant < 0) {
       ++m;
       continue;
     }
     const int a = m;
     int b = m;
-    while (b + 1 <= fy.last && view.occupant[b + 1] == occupant) ++b;
+    while (b + 1 <= fy.last && y.occupant[b + 1] == occupant) ++b;
     // Start of this occupant: the seat's start for the first one, else its first month.
     int start = a;
-    while (start > 0 && view.occupant[start - 1] == occupant) --start;
-    if (occupant == 0) start = view.seat_start;
+    while (start > 0 && y.occupant[start - 1] == occupant) --start;
+    if (occupant == 0) start = seat.seat_start;
+    // The span's points run from p to its last month b.
+    std::size_t last_point = p;
+    while (y.points[last_point] != b) ++last_point;
 
     double occupant_share = 0;
-    for (int k = a; k <= b; ++k) occupant_share += view.profile[k - fy.first];
+    for (int k = a; k <= b; ++k) occupant_share += seat.profile[k - fy.first];
     // Per component: on-target variable pay of this occupant, the rate that pays it at 100%
     // attainment of their share of the quota, and the cap.
     std::array<double, kMaxComponents> on_target{}, rate{}, cap_amount{}, due_total{};
@@ -177,18 +242,19 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                     : 0.0;
       cap_amount[c] = terms[c].cap * on_target[c];
       if (terms[c].measure == Measure::new_bookings && terms[c].set < 0) clawback_rate += rate[c];
-      if (terms[c].measure == Measure::retention) {
-        for (int k = a; k <= b; ++k) due_total[c] += view.renewal_due[k];
-      }
+      if (terms[c].measure == Measure::retention)
+        due_total[c] = y.totals[last_point * y.streams + SeatYearTotals::kRenewalDue];
     }
     for (int k = a; k <= b; ++k) month_rate[k - fy.first] = clawback_rate;
     double share = 0, balance = 0;
-    int last_measured = a - 1;
-    for (int t = a; t <= b; ++t) {
-      share += view.profile[t - fy.first];
+    int last_measured = a - 1, shared = a - 1;
+    for (; p <= last_point; ++p) {
+      const int t = y.points[p];
+      for (; shared < t; ++shared) share += seat.profile[shared + 1 - fy.first];
+      const double* at = &y.totals[p * y.streams];
       for (std::size_t c = 0; c < n; ++c) {
-        run[c].value += month_value(terms[c], view, t);
-        if (terms[c].measure == Measure::retention) run[c].due += view.renewal_due[t];
+        run[c].value = at[stream[c]];
+        if (terms[c].measure == Measure::retention) run[c].due = at[SeatYearTotals::kRenewalDue];
       }
       double commission = 0;
       bool settle = false;
@@ -247,14 +313,10 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
     payout.base += plan.base() / 12.0 * (b - a + 1);
     m = b + 1;
   }
-  for (int k = fy.first; k <= fy.last; ++k) {
-    // A seat of a SPIF segment earns it on every deal, so product deals are not counted twice.
-    if (view.spif) {
-      payout.spif += plan.spif_per_deal * view.deals[k];
-    } else if (view.spif_deals != nullptr) {
-      payout.spif += plan.spif_per_deal * view.spif_deals[k];
-    }
-    if (plan.clawback_months >= 0) payout.clawback += month_rate[k - fy.first] * view.clawback[k];
+  payout.spif = y.spif;
+  if (plan.clawback_months >= 0) {
+    for (int k = fy.first; k <= fy.last; ++k)
+      payout.clawback += month_rate[k - fy.first] * y.clawback[k - fy.first];
   }
   return payout;
 }
@@ -436,7 +498,7 @@ std::uint64_t CompEvaluator::memory_bytes(const Scenario& scenario, const CompSp
 }
 
 void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYearView view,
-                             double* parts) {
+                             const SeatYearTotals* year, double* parts) {
   const std::size_t n = scenario_.seats.size();
   const int p = spec_.seat_plan[s];
   const CompPlan& plan = spec_.plans[p];
@@ -453,7 +515,9 @@ void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYear
     view.product_bookings = nullptr;
     view.renewal_due = view.renewal_renewed = nullptr;
   }
-  const Payout pay = seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
+  const Payout pay = year != nullptr
+                         ? seat_payout(plan, quota_[s], fy_, scenario_.calendar, view, *year)
+                         : seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
   if (slot_[s] >= 0) {
     double* slots = &payouts_.component[row_of_trial * slots_ + static_cast<std::size_t>(slot_[s])];
     for (std::size_t c = 0; c < plan.components.size(); ++c) slots[c] = pay.component[c];
@@ -487,30 +551,21 @@ void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
       view.renewal_due = &detail.renewal_due[row];
       view.renewal_renewed = &detail.renewal_renewed[row];
     }
-    pay_seat(row_of_trial, s, view, parts);
+    pay_seat(row_of_trial, s, view, nullptr, parts);
   }
 }
 
 void CompEvaluator::observe_stored(std::uint64_t trial, const SeatYearStore& store,
-                                   SeatYearDetail& d) {
+                                   SeatYearTotals& year) {
   const std::size_t n = scenario_.seats.size();
   const std::uint64_t row_of_trial = trial - first_trial_;
   double* parts = &payouts_.parts[row_of_trial * 5];
   SeatYearStore::Cursor cursor = store.cursor(trial);
   for (std::size_t s = 0; s < n; ++s) {
     if (spec_.seat_plan[s] < 0) continue;
-    cursor.next(s, d);  // every seat with a plan is stored, in seat order
+    cursor.next(s, year);  // every seat with a plan is stored, in seat order
     if (std::isnan(quota_[s])) continue;
-    SeatYearView view;
-    view.bookings = d.bookings.data();
-    view.deals = d.deals.data();
-    view.spif_deals = d.spif_deals.data();
-    view.clawback = d.clawback.data();
-    view.occupant = d.occupant.data();
-    if (!sets_.empty()) view.product_bookings = d.product_bookings.data();
-    view.renewal_due = d.renewal_due.data();
-    view.renewal_renewed = d.renewal_renewed.data();
-    pay_seat(row_of_trial, s, view, parts);
+    pay_seat(row_of_trial, s, SeatYearView{}, &year, parts);
   }
 }
 

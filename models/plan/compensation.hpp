@@ -158,6 +158,33 @@ struct SeatYearView {
   const double* renewal_renewed = nullptr;
 };
 
+//! One seat's fiscal year as its payout reads it: each occupant's running totals since their
+//! first month in the year, taken at the months where a component may be measured (the
+//! fiscal-quarter ends and the occupant's last month in the year). The totals are summed month by
+//! month in month order from 0, as a month-by-month reading sums them, so payouts priced from
+//! them equal payouts priced month by month bit for bit.
+struct SeatYearTotals {
+  //! Streams: running totals of these, then of each product set's bookings.
+  static constexpr std::size_t kBookings = 0, kDeals = 1, kRenewalDue = 2, kRenewalRenewed = 3,
+                               kFirstProductSet = 4;
+  std::vector<int> occupant;     //!< months 0..fy.last: 0-based occupant, -1 = vacant
+  std::vector<int> points;       //!< measure_points() of occupant
+  std::size_t streams = 0;       //!< kFirstProductSet + product sets
+  std::vector<double> totals;    //!< [point * streams + stream]
+  double spif = 0;               //!< SPIF earned in the year (does not depend on the quota)
+  std::vector<double> clawback;  //!< per fiscal-year month (index m - fy.first)
+};
+
+//! The months where `occupant` (months 0..fy.last) may be measured, increasing: in each occupied
+//! span of the fiscal year, its fiscal-quarter ends and its last month.
+void measure_points(const int* occupant, const FiscalYear& fy, const Calendar& calendar,
+                    std::vector<int>& points);
+
+//! `totals` of one seat's month-by-month `view` (null arrays read as 0); `product_sets`: the
+//! number of product sets in view.product_bookings.
+void seat_year_totals(const CompPlan& plan, const FiscalYear& fy, const Calendar& calendar,
+                      const SeatYearView& view, std::size_t product_sets, SeatYearTotals& totals);
+
 struct Payout {
   double commission = 0;  //!< tiered, capped, trued-up commission paid
   double draw = 0;        //!< draw paid beyond commission earned (not recovered)
@@ -180,6 +207,10 @@ struct Payout {
 //! gate, and draws settle against their summed commission (scenarios/plan.md).
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                    const Calendar& calendar, const SeatYearView& view);
+//! As seat_payout(), from the seat's totals; of `seat` it reads only profile, seat_start,
+//! component_quota and component_set.
+Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
+                   const Calendar& calendar, const SeatYearView& seat, const SeatYearTotals& year);
 
 //! P10, P50 and P90 over trials.
 struct Spread {
@@ -251,7 +282,6 @@ struct TrialPayouts {
 };
 
 class SeatYearStore;
-struct SeatYearDetail;
 
 //! What a run must record per seat for the plans' payouts: clawback windows, SPIF products,
 //! product sets and renewals.
@@ -270,9 +300,9 @@ class CompEvaluator {
   //! What the run must record per seat: clawback windows and SPIF products.
   SeatMonthRecording recording() const;
   void observe(std::uint64_t trial, const TrialOutcome& outcome);
-  //! As observe(), from the trial's detail kept in `store` (bit-identical payouts); `scratch`
+  //! As observe(), from the trial's totals kept in `store` (bit-identical payouts); `scratch`
   //! is the calling thread's decoding buffer.
-  void observe_stored(std::uint64_t trial, const SeatYearStore& store, SeatYearDetail& scratch);
+  void observe_stored(std::uint64_t trial, const SeatYearStore& store, SeatYearTotals& scratch);
   //! Bytes of the per-trial payouts for `trials` trials, finish() included: 16 x trials x seats
   //! + 40 x trials, plus per trial 8 per component of every seat whose plan has components and
   //! 16 per role x region group (taken as one per seat with a plan, an upper bound).
@@ -287,8 +317,10 @@ class CompEvaluator {
                     const std::vector<double>& seat_bookings = {}) const;
 
  private:
-  //! Prices seat `s` of the trial in payouts row `row` (views of its arrays by horizon month).
-  void pay_seat(std::uint64_t row, std::size_t s, SeatYearView view, double* parts);
+  //! Prices seat `s` of the trial in payouts row `row`: from `year` when given, else from the
+  //! view's arrays by horizon month.
+  void pay_seat(std::uint64_t row, std::size_t s, SeatYearView view, const SeatYearTotals* year,
+                double* parts);
   //! Per-seat and per role x region spreads and the cost table.
   void distributions(CompResult& r, const std::vector<double>& seat_bookings) const;
   //! Per component and per seat x component payouts.

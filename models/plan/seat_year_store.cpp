@@ -11,17 +11,10 @@ namespace {
 
 constexpr std::uint16_t kWholeBytes = 0x8000;  //!< mask bit 15: values stored as one byte each
 
-bool is_positive_zero(double v) {
-  std::uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return bits == 0;
-}
-
 template <class T>
-void put(std::vector<std::uint8_t>& out, T value) {
-  const std::size_t at = out.size();
-  out.resize(at + sizeof(T));
-  std::memcpy(out.data() + at, &value, sizeof(T));
+void put(std::uint8_t*& at, T value) {
+  std::memcpy(at, &value, sizeof(T));
+  at += sizeof(T);
 }
 
 template <class T>
@@ -32,22 +25,36 @@ T take(const std::uint8_t*& at) {
   return value;
 }
 
-//! Months first..last of `values` (element k of month m at values[m * stride + k]).
-void encode_values(const double* values, std::size_t stride, const FiscalYear& fy,
-                   std::vector<std::uint8_t>& out) {
+//! Bytes encode_values() writes at most for `count` values.
+std::size_t max_values_bytes(std::size_t count) {
+  return 2 + 8 * count;
+}
+
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+//! values[i * stride] for i < count (at most 15): a mask of the values that differ (bit for bit)
+//! from their predecessor, +0 for the first and for those where `restart` is set (a running
+//! total's first point in its span), and those values.
+void encode_values(const double* values, std::size_t stride, std::size_t count,
+                   const std::uint16_t restart, std::uint8_t*& out) {
   std::uint16_t mask = 0;
   bool whole = true;
-  for (int m = fy.first; m <= fy.last; ++m) {
-    const double v = values[static_cast<std::size_t>(m) * stride];
-    if (is_positive_zero(v)) continue;
-    mask |= static_cast<std::uint16_t>(1U << (m - fy.first));
+  double previous = 0.0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double v = values[i * stride];
+    if (((restart >> i) & 1U) != 0) previous = 0.0;
+    if (same_bits(v, previous)) continue;
+    previous = v;
+    mask |= static_cast<std::uint16_t>(1U << i);
     whole &= v >= 1 && v <= 255 && v == static_cast<double>(static_cast<int>(v));
   }
   if (mask != 0 && whole) mask |= kWholeBytes;
   put(out, mask);
-  for (int m = fy.first; m <= fy.last; ++m) {
-    if (((mask >> (m - fy.first)) & 1U) == 0) continue;
-    const double v = values[static_cast<std::size_t>(m) * stride];
+  for (std::size_t i = 0; i < count; ++i) {
+    if (((mask >> i) & 1U) == 0) continue;
+    const double v = values[i * stride];
     if (whole)
       put(out, static_cast<std::uint8_t>(v));
     else
@@ -56,24 +63,36 @@ void encode_values(const double* values, std::size_t stride, const FiscalYear& f
 }
 
 void decode_values(const std::uint8_t*& at, double* values, std::size_t stride,
-                   const FiscalYear& fy) {
+                   std::size_t count, const std::uint16_t restart) {
   const auto mask = take<std::uint16_t>(at);
-  for (int m = fy.first; m <= fy.last; ++m) {
-    double& v = values[static_cast<std::size_t>(m) * stride];
-    if (((mask >> (m - fy.first)) & 1U) == 0)
-      v = 0.0;
-    else if ((mask & kWholeBytes) != 0)
-      v = take<std::uint8_t>(at);
-    else
-      v = take<double>(at);
+  double previous = 0.0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (((restart >> i) & 1U) != 0) previous = 0.0;
+    if (((mask >> i) & 1U) != 0)
+      previous = (mask & kWholeBytes) != 0 ? take<std::uint8_t>(at) : take<double>(at);
+    values[i * stride] = previous;
   }
+}
+
+//! Bit p set: point p of `year` is the first of its occupant's span (its running totals restart).
+std::uint16_t span_starts(const SeatYearTotals& year) {
+  std::uint16_t starts = 0;
+  for (std::size_t p = 0; p < year.points.size(); ++p) {
+    const int t = year.points[p];
+    const bool first = p == 0 || year.occupant[year.points[p - 1]] != year.occupant[t] ||
+                       year.occupant[year.points[p - 1] + 1] != year.occupant[t];
+    if (first) starts |= static_cast<std::uint16_t>(1U << p);
+  }
+  return starts;
 }
 
 }  // namespace
 
 SeatYearStore::SeatYearStore(const Scenario& scenario, const CompSpec& spec, const FiscalYear& fy,
                              std::uint64_t first_trial, std::uint64_t trials, std::uint64_t budget)
-    : fy_(fy),
+    : spec_(spec),
+      calendar_(scenario.calendar),
+      fy_(fy),
       months_(scenario.months()),
       sets_(spec.product_sets().size()),
       first_trial_(first_trial),
@@ -81,12 +100,19 @@ SeatYearStore::SeatYearStore(const Scenario& scenario, const CompSpec& spec, con
       fields_(scenario.seats.size(), -1),
       trials_(trials),
       kept_(trials, 0) {
-  if (fy.last - fy.first + 1 > 15) throw_internal("SeatYearStore: a fiscal year of over 15 months");
+  const auto fy_months = static_cast<std::size_t>(fy.months());
+  if (fy_months > 15) throw_internal("SeatYearStore: a fiscal year of over 15 months");
+  const std::size_t streams = SeatYearTotals::kFirstProductSet + sets_;
+  max_seat_bytes_ = 2 + 6 * static_cast<std::size_t>(fy.last + 1) +
+                    streams * max_values_bytes(fy_months) + 8 + max_values_bytes(fy_months);
   for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
     const int p = spec.seat_plan[s];
     if (p < 0) continue;
     const CompPlan& plan = spec.plans[static_cast<std::size_t>(p)];
     std::int16_t f = 0;
+    if (std::find(plan.spif_segments.begin(), plan.spif_segments.end(),
+                  scenario.seats[s].segment) != plan.spif_segments.end())
+      f |= kSpif | kSpifSegment;
     if (!plan.spif_products.empty()) f |= kSpif;
     if (plan.clawback_months >= 0) f |= kClawback;
     if (!plan.components.empty() && sets_ > 0) f |= kProducts;
@@ -96,25 +122,29 @@ SeatYearStore::SeatYearStore(const Scenario& scenario, const CompSpec& spec, con
   }
 }
 
-void SeatYearStore::encode_seat(std::size_t s, const SeatMonths& detail,
-                                std::vector<std::uint8_t>& out) const {
+void SeatYearStore::encode_seat(std::size_t s, const TrialOutcome& outcome, SeatYearTotals& y,
+                                std::uint8_t*& out) const {
+  const SeatMonths& detail = outcome.seat_months;
   const std::size_t row = s * static_cast<std::size_t>(months_);
   const auto f = fields_[s];
-  encode_values(&detail.bookings[row], 1, fy_, out);
-  encode_values(&detail.deals[row], 1, fy_, out);
-  if ((f & kSpif) != 0) encode_values(&detail.spif_deals[row], 1, fy_, out);
-  if ((f & kClawback) != 0) encode_values(&detail.clawback[row], 1, fy_, out);
-  if ((f & kProducts) != 0) {
-    for (std::size_t k = 0; k < sets_; ++k)
-      encode_values(&detail.product_bookings[row * sets_ + k], sets_, fy_, out);
-  }
+  // The month-by-month view CompEvaluator::observe() prices, summed into the seat's totals.
+  SeatYearView view;
+  view.bookings = &detail.bookings[row];
+  view.deals = &detail.deals[row];
+  view.spif_deals = &detail.spif_deals[row];
+  view.clawback = &detail.clawback[row];
+  view.occupant = &detail.occupant[row];
+  view.spif = (f & kSpifSegment) != 0;
+  if ((f & kProducts) != 0) view.product_bookings = &detail.product_bookings[row * sets_];
   if ((f & kRenewals) != 0) {
-    encode_values(&detail.renewal_due[row], 1, fy_, out);
-    encode_values(&detail.renewal_renewed[row], 1, fy_, out);
+    view.renewal_due = &detail.renewal_due[row];
+    view.renewal_renewed = &detail.renewal_renewed[row];
   }
+  const CompPlan& plan = spec_.plans[static_cast<std::size_t>(spec_.seat_plan[s])];
+  seat_year_totals(plan, fy_, calendar_, view, (f & kProducts) != 0 ? sets_ : 0, y);
   // Occupant runs over months 0..fy.last (a payout looks back to the occupant's first month).
-  const int* occupant = &detail.occupant[row];
-  const std::size_t count_at = out.size();
+  const int* occupant = view.occupant;
+  std::uint8_t* count_at = out;
   put<std::uint16_t>(out, 0);
   std::uint16_t runs = 0;
   for (int m = 0; m <= fy_.last;) {
@@ -125,25 +155,44 @@ void SeatYearStore::encode_seat(std::size_t s, const SeatMonths& detail,
     ++runs;
     m = end;
   }
-  std::memcpy(out.data() + count_at, &runs, sizeof runs);
+  std::memcpy(count_at, &runs, sizeof runs);
+  const std::size_t points = y.points.size();
+  const std::uint16_t starts = span_starts(y);
+  auto stream = [&](std::size_t k) {
+    encode_values(&y.totals[k], y.streams, points, starts, out);
+  };
+  stream(SeatYearTotals::kBookings);
+  stream(SeatYearTotals::kDeals);
+  if ((f & kProducts) != 0) {
+    for (std::size_t k = 0; k < sets_; ++k) stream(SeatYearTotals::kFirstProductSet + k);
+  }
+  if ((f & kRenewals) != 0) {
+    stream(SeatYearTotals::kRenewalDue);
+    stream(SeatYearTotals::kRenewalRenewed);
+  }
+  if ((f & kSpif) != 0) put(out, y.spif);
+  if ((f & kClawback) != 0) encode_values(y.clawback.data(), 1, y.clawback.size(), 0x7fff, out);
 }
 
 bool SeatYearStore::record(std::uint64_t trial, const TrialOutcome& outcome) {
   thread_local std::vector<std::uint8_t> scratch;
-  scratch.clear();
-  const SeatMonths& detail = outcome.seat_months;
-  if (detail.bookings.empty())
+  thread_local SeatYearTotals year;
+  if (outcome.seat_months.bookings.empty())
     throw_internal("SeatYearStore::record: the run did not record seat-month detail");
+  std::size_t bound = 0;
+  for (const auto f : fields_) bound += f >= 0 ? max_seat_bytes_ : 0;
+  if (scratch.size() < bound) scratch.resize(bound);
+  std::uint8_t* out = scratch.data();
   for (std::size_t s = 0; s < fields_.size(); ++s) {
-    if (fields_[s] >= 0) encode_seat(s, detail, scratch);
+    if (fields_[s] >= 0) encode_seat(s, outcome, year, out);
   }
-  const std::uint64_t size = scratch.size();
+  const std::uint64_t size = static_cast<std::uint64_t>(out - scratch.data());
   if (used_.fetch_add(size) + size > budget_) {
     used_.fetch_sub(size);
     return false;
   }
   const std::uint64_t i = trial - first_trial_;
-  trials_[i].assign(scratch.begin(), scratch.end());
+  trials_[i].assign(scratch.data(), out);
   kept_[i] = 1;
   return true;
 }
@@ -171,43 +220,44 @@ SeatYearStore::Cursor SeatYearStore::cursor(std::uint64_t trial) const {
   return Cursor(*this, trials_[i].data());
 }
 
-void SeatYearStore::Cursor::next(std::size_t seat, SeatYearDetail& d) {
+void SeatYearStore::Cursor::next(std::size_t seat, SeatYearTotals& y) {
   const SeatYearStore& st = store_;
   const auto f = st.fields_[seat];
   if (f < 0) throw_internal("SeatYearStore: seat {} has no plan and was not recorded", seat);
-  const auto months = static_cast<std::size_t>(st.months_);
-  for (auto* v :
-       {&d.bookings, &d.deals, &d.spif_deals, &d.clawback, &d.renewal_due, &d.renewal_renewed}) {
-    if (v->size() != months) v->assign(months, 0.0);
-  }
-  if (d.product_bookings.size() != months * st.sets_)
-    d.product_bookings.assign(months * st.sets_, 0.0);
-  if (d.occupant.size() != months) d.occupant.assign(months, -1);
-  // An array the seat's plan does not read was never recorded for it: +0, as in SeatMonths.
-  auto field = [&](bool present, double* values, std::size_t stride) {
-    if (present) {
-      decode_values(at_, values, stride, st.fy_);
-      return;
-    }
-    for (int m = st.fy_.first; m <= st.fy_.last; ++m)
-      values[static_cast<std::size_t>(m) * stride] = 0.0;
-  };
-  field(true, d.bookings.data(), 1);
-  field(true, d.deals.data(), 1);
-  field((f & kSpif) != 0, d.spif_deals.data(), 1);
-  field((f & kClawback) != 0, d.clawback.data(), 1);
-  for (std::size_t k = 0; k < st.sets_; ++k)
-    field((f & kProducts) != 0, d.product_bookings.data() + k, st.sets_);
-  field((f & kRenewals) != 0, d.renewal_due.data(), 1);
-  field((f & kRenewals) != 0, d.renewal_renewed.data(), 1);
+  y.occupant.resize(static_cast<std::size_t>(st.fy_.last + 1));
   const auto runs = take<std::uint16_t>(at_);
   int m = 0;
   for (std::uint16_t r = 0; r < runs; ++r) {
     const auto occupant = take<std::int32_t>(at_);
     const auto length = take<std::uint16_t>(at_);
-    std::fill_n(d.occupant.begin() + m, length, occupant);
+    std::fill_n(y.occupant.begin() + m, length, occupant);
     m += length;
   }
+  measure_points(y.occupant.data(), st.fy_, st.calendar_, y.points);
+  const std::size_t points = y.points.size();
+  const std::uint16_t starts = span_starts(y);
+  y.streams = SeatYearTotals::kFirstProductSet + st.sets_;
+  y.totals.resize(points * y.streams);
+  // A stream the seat's plan does not read was never recorded for it: +0.
+  auto stream = [&](bool present, std::size_t k) {
+    if (present) {
+      decode_values(at_, &y.totals[k], y.streams, points, starts);
+      return;
+    }
+    for (std::size_t p = 0; p < points; ++p) y.totals[p * y.streams + k] = 0.0;
+  };
+  stream(true, SeatYearTotals::kBookings);
+  stream(true, SeatYearTotals::kDeals);
+  for (std::size_t k = 0; k < st.sets_; ++k)
+    stream((f & kProducts) != 0, SeatYearTotals::kFirstProductSet + k);
+  stream((f & kRenewals) != 0, SeatYearTotals::kRenewalDue);
+  stream((f & kRenewals) != 0, SeatYearTotals::kRenewalRenewed);
+  y.spif = (f & kSpif) != 0 ? take<double>(at_) : 0.0;
+  y.clawback.resize(static_cast<std::size_t>(st.fy_.months()));
+  if ((f & kClawback) != 0)
+    decode_values(at_, y.clawback.data(), 1, y.clawback.size(), 0x7fff);
+  else
+    std::fill(y.clawback.begin(), y.clawback.end(), 0.0);
 }
 
 }  // namespace opsim::plan

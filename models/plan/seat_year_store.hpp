@@ -15,21 +15,16 @@
 
 namespace opsim::plan {
 
-//! One seat's fiscal year decoded from a SeatYearStore, laid out as SeatMonths holds one seat:
-//! value arrays indexed by horizon month (only the fiscal year's months are set, the rest are
-//! 0), product_bookings [month * product_sets + k], occupant set for months 0..fy.last.
-struct SeatYearDetail {
-  std::vector<double> bookings, deals, spif_deals, clawback, renewal_due, renewal_renewed;
-  std::vector<double> product_bookings;
-  std::vector<int> occupant;
-};
-
-//! Per trial, the fiscal-year detail of every seat with a compensation plan: exactly the values
-//! the trial's SeatMonths held (bit for bit) for the arrays its plan reads, so that payouts
-//! priced from the store equal payouts priced from a re-simulated trial. Encoding per seat:
-//! each value array as a 16-bit mask of the fiscal-year months holding a value other than +0
-//! (bit 15: the values are whole numbers 1..255, one byte each; else 8-byte doubles), then the
-//! values; the occupant as runs (occupant, months) over months 0..fy.last.
+//! Per trial, the fiscal year of every seat with a compensation plan as its payout reads it
+//! (SeatYearTotals): exactly the totals seat_year_totals() gives for the trial's SeatMonths (bit
+//! for bit) in the streams its plan reads, so that payouts priced from the store equal payouts
+//! priced from a re-simulated trial. Encoding per seat: the occupant as runs (occupant, months)
+//! over months 0..fy.last (the measure points follow from it); each stream read as a 16-bit mask
+//! of the points whose total differs from the previous point's (from +0 at a span's first point;
+//! bit 15: the totals kept are whole numbers 1..255, one byte each; else 8-byte doubles), then
+//! those totals; the SPIF earned as a double when the seat earns one; the clawback per
+//! fiscal-year month as a mask of the months other than +0 and their values, when the plan claws
+//! back.
 class SeatYearStore {
  public:
   //! For trials [first_trial, first_trial + trials) of runs recorded with
@@ -55,8 +50,9 @@ class SeatYearStore {
   //! Reads one recorded trial's seats in seat order.
   class Cursor {
    public:
-    //! Decodes the next seat with a plan, which must be `seat` (seats in increasing order).
-    void next(std::size_t seat, SeatYearDetail& detail);
+    //! Decodes the next seat with a plan, which must be `seat` (seats in increasing order);
+    //! streams its plan does not read are +0.
+    void next(std::size_t seat, SeatYearTotals& year);
 
    private:
     friend class SeatYearStore;
@@ -69,12 +65,23 @@ class SeatYearStore {
 
  private:
   //! Which arrays one seat's plan reads.
-  enum Field : std::uint8_t { kSpif = 1, kClawback = 2, kProducts = 4, kRenewals = 8 };
-  void encode_seat(std::size_t seat, const SeatMonths& detail,
-                   std::vector<std::uint8_t>& out) const;
+  //! kSpif: the seat earns a SPIF; kSpifSegment: on every deal (its segment earns the SPIF).
+  enum Field : std::uint8_t {
+    kSpif = 1,
+    kClawback = 2,
+    kProducts = 4,
+    kRenewals = 8,
+    kSpifSegment = 16
+  };
+  //! Writes the seat's encoding at `out` (room for max_seat_bytes_) and advances it.
+  void encode_seat(std::size_t seat, const TrialOutcome& outcome, SeatYearTotals& year,
+                   std::uint8_t*& out) const;
 
+  CompSpec spec_;
+  Calendar calendar_;
   FiscalYear fy_;
   int months_;
+  std::size_t max_seat_bytes_;  //!< bound on one seat's encoding
   std::size_t sets_;
   std::uint64_t first_trial_;
   std::uint64_t budget_;

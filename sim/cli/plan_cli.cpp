@@ -440,15 +440,15 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
                                   share.first_trial, component_quota);
     std::atomic<std::uint64_t> priced{0};
     if (stored > 0) {
-      tbb::enumerable_thread_specific<plan::SeatYearDetail> scratch;
+      tbb::enumerable_thread_specific<plan::SeatYearTotals> scratch;
       tbb::task_arena(base_options.threads).execute([&] {
         tbb::parallel_for(tbb::blocked_range<std::uint64_t>(share.first_trial, share.end_trial, 16),
                           [&](const tbb::blocked_range<std::uint64_t>& trials) {
-                            plan::SeatYearDetail& detail = scratch.local();
+                            plan::SeatYearTotals& year = scratch.local();
                             std::uint64_t done = 0;
                             for (std::uint64_t t = trials.begin(); t != trials.end(); ++t) {
                               if (!run.store->has(t)) continue;
-                              evaluator.observe_stored(t, *run.store, detail);
+                              evaluator.observe_stored(t, *run.store, year);
                               ++done;
                             }
                             advance(priced += done);
