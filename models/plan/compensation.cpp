@@ -134,10 +134,15 @@ void gather_columns(const std::vector<double>& values, std::size_t width,
 void measure_points(const int* occupant, const FiscalYear& fy, const Calendar& calendar,
                     std::vector<int>& points) {
   points.clear();
+  // Fiscal-quarter ends fall every third month from the first one.
+  int quarter_end = fy.first;
+  while (!calendar.is_fiscal_quarter_end(quarter_end)) ++quarter_end;
   for (int m = fy.first; m <= fy.last; ++m) {
+    const bool at_quarter_end = m == quarter_end;
+    if (at_quarter_end) quarter_end += 3;
     if (occupant[m] < 0) continue;
     const bool last = m == fy.last || occupant[m + 1] != occupant[m];
-    if (last || calendar.is_fiscal_quarter_end(m)) points.push_back(m);
+    if (last || at_quarter_end) points.push_back(m);
   }
 }
 
@@ -169,17 +174,22 @@ void seat_year_totals(const CompPlan& plan, const FiscalYear& fy, const Calendar
     }
   }
   // A seat of a SPIF segment earns it on every deal, so product deals are not counted twice.
+  // (0 x a count adds +0: no SPIF rate, no SPIF.)
   y.spif = 0;
-  for (int k = fy.first; k <= fy.last; ++k) {
+  for (int k = fy.first; k <= fy.last && plan.spif_per_deal != 0; ++k) {
     if (view.spif) {
       y.spif += plan.spif_per_deal * view.deals[k];
     } else if (view.spif_deals != nullptr) {
       y.spif += plan.spif_per_deal * view.spif_deals[k];
     }
   }
-  y.clawback.assign(static_cast<std::size_t>(fy.months()), 0.0);
-  if (plan.clawback_months >= 0 && view.clawback != nullptr)
-    y.clawback.assign(view.clawback + fy.first, view.clawback + fy.last + 1);
+  y.clawback.clear();  // read only by plans that claw back
+  if (plan.clawback_months >= 0) {
+    if (view.clawback != nullptr)
+      y.clawback.assign(view.clawback + fy.first, view.clawback + fy.last + 1);
+    else
+      y.clawback.assign(static_cast<std::size_t>(fy.months()), 0.0);
+  }
 }
 
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
@@ -187,11 +197,11 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
   thread_local SeatYearTotals year;
   const std::size_t sets = view.product_bookings != nullptr ? view.product_sets : 0;
   seat_year_totals(plan, fy, calendar, view, sets, year);
-  return seat_payout(plan, quota, fy, calendar, view, year);
+  return seat_payout(plan, quota, fy, view, year);
 }
 
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
-                   const Calendar& calendar, const SeatYearView& seat, const SeatYearTotals& y) {
+                   const SeatYearView& seat, const SeatYearTotals& y) {
   Payout payout;
   const double variable = plan.variable();
   std::array<Terms, kMaxComponents> terms;
@@ -260,8 +270,8 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
       bool settle = false;
       for (std::size_t c = 0; c < n; ++c) {
         const Terms& k = terms[c];
-        const bool measure = t == b || (k.measurement == Measurement::quarterly &&
-                                        calendar.is_fiscal_quarter_end(t));
+        // Every point before the occupant's last month b is a fiscal-quarter end.
+        const bool measure = t == b || k.measurement == Measurement::quarterly;
         if (!measure) continue;
         settle = true;
         double earned = 0;
@@ -515,9 +525,8 @@ void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYear
     view.product_bookings = nullptr;
     view.renewal_due = view.renewal_renewed = nullptr;
   }
-  const Payout pay = year != nullptr
-                         ? seat_payout(plan, quota_[s], fy_, scenario_.calendar, view, *year)
-                         : seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
+  const Payout pay = year != nullptr ? seat_payout(plan, quota_[s], fy_, view, *year)
+                                     : seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
   if (slot_[s] >= 0) {
     double* slots = &payouts_.component[row_of_trial * slots_ + static_cast<std::size_t>(slot_[s])];
     for (std::size_t c = 0; c < plan.components.size(); ++c) slots[c] = pay.component[c];

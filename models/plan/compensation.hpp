@@ -207,10 +207,10 @@ struct Payout {
 //! gate, and draws settle against their summed commission (scenarios/plan.md).
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                    const Calendar& calendar, const SeatYearView& view);
-//! As seat_payout(), from the seat's totals; of `seat` it reads only profile, seat_start,
-//! component_quota and component_set.
+//! As seat_payout() of the months, from the seat's totals (the same payout bit for bit); of
+//! `seat` it reads only profile, seat_start, component_quota and component_set.
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
-                   const Calendar& calendar, const SeatYearView& seat, const SeatYearTotals& year);
+                   const SeatYearView& seat, const SeatYearTotals& year);
 
 //! P10, P50 and P90 over trials.
 struct Spread {

@@ -62,8 +62,8 @@ void encode_values(const double* values, std::size_t stride, std::size_t count,
   }
 }
 
-void decode_values(const std::uint8_t*& at, double* values, std::size_t stride,
-                   std::size_t count, const std::uint16_t restart) {
+void decode_values(const std::uint8_t*& at, double* values, std::size_t stride, std::size_t count,
+                   const std::uint16_t restart) {
   const auto mask = take<std::uint16_t>(at);
   double previous = 0.0;
   for (std::size_t i = 0; i < count; ++i) {
@@ -158,9 +158,7 @@ void SeatYearStore::encode_seat(std::size_t s, const TrialOutcome& outcome, Seat
   std::memcpy(count_at, &runs, sizeof runs);
   const std::size_t points = y.points.size();
   const std::uint16_t starts = span_starts(y);
-  auto stream = [&](std::size_t k) {
-    encode_values(&y.totals[k], y.streams, points, starts, out);
-  };
+  auto stream = [&](std::size_t k) { encode_values(&y.totals[k], y.streams, points, starts, out); };
   stream(SeatYearTotals::kBookings);
   stream(SeatYearTotals::kDeals);
   if ((f & kProducts) != 0) {

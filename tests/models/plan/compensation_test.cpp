@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstring>
 
 #include "models/calendar.hpp"
 
@@ -178,6 +179,52 @@ TEST_F(SeatYear, BackfillOnAFrontLoadedProfileEarnsByMonthsInSeat) {
   plan_.cap = 1.0;  // the cap is a multiple of each occupant's own on-target pay
   bookings_[9] = 160;
   EXPECT_NEAR(pay().commission, 12.0, 1e-12);
+}
+
+// Payouts are priced from each occupant's running totals at the measure points; they equal the
+// month-by-month reading only if every total is the sum of the months from the occupant's first
+// month, added in month order.
+TEST_F(SeatYear, RunningTotalsAreTheMonthByMonthSumsAtTheMeasurePoints) {
+  occupant_[5] = -1;  // occupant 0 in months 0..4, vacant in 5, the backfill in 6..11
+  for (int m = 6; m < 12; ++m) occupant_[m] = 1;
+  for (int k = 0; k < 12; ++k) bookings_[k] = 1.2345678 * (k + 1) * 3 / 7.0;
+  deals_[1] = 2;
+  deals_[7] = 1;
+  SeatYearTotals year;
+  seat_year_totals(plan_, fy_, calendar_, view(), 0, year);
+  // Quarter ends 2, 8 and 11 and the leaver's last month 4 (month 5, a quarter end, is vacant).
+  EXPECT_EQ(year.points, (std::vector<int>{2, 4, 8, 11}));
+  ASSERT_EQ(year.streams, SeatYearTotals::kFirstProductSet);
+  auto same_bits = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+  for (std::size_t p = 0; p < year.points.size(); ++p) {
+    const int t = year.points[p];
+    double bookings = 0, deals = 0;
+    for (int m = t <= 4 ? 0 : 6; m <= t; ++m) {
+      bookings += bookings_[m];
+      deals += deals_[m];
+    }
+    EXPECT_TRUE(same_bits(year.totals[p * year.streams + SeatYearTotals::kBookings], bookings))
+        << "point " << t;
+    EXPECT_EQ(year.totals[p * year.streams + SeatYearTotals::kDeals], deals);
+  }
+  // Negative twin: the total at month 4 as the quarter's total plus the following months' sum
+  // (an order a per-period reading might use) differs in the last bit.
+  const double quarter = bookings_[0] + bookings_[1] + bookings_[2];
+  EXPECT_FALSE(same_bits(quarter + (bookings_[3] + bookings_[4]), year.totals[1 * year.streams]));
+  // Pricing from these totals is what seat_payout() of the months does, bit for bit.
+  plan_.measurement = Measurement::quarterly;
+  plan_.draw = DrawKind::recoverable;
+  plan_.draw_per_month = 5;
+  plan_.draw_months = 4;
+  plan_.cap = 2;
+  const Payout months = pay();
+  seat_year_totals(plan_, fy_, calendar_, view(), 0, year);
+  const Payout totals = seat_payout(plan_, 120.0, fy_, view(), year);
+  EXPECT_EQ(months.commission, totals.commission);
+  EXPECT_EQ(months.draw, totals.draw);
+  EXPECT_GT(months.commission, 0);
+  year.totals[1 * year.streams] *= 1.05;  // negative twin: the leaver's total 5% higher
+  EXPECT_NE(seat_payout(plan_, 120.0, fy_, view(), year).commission, totals.commission);
 }
 
 //! A plan with components on the same seat year: product bookings, renewals and component
