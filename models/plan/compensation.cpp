@@ -131,6 +131,23 @@ void gather_columns(const std::vector<double>& values, std::size_t width,
 
 }  // namespace
 
+SeatYearView seat_months_view(const SeatMonths& detail, std::size_t seat, int months,
+                              std::size_t product_sets) {
+  const std::size_t row = seat * static_cast<std::size_t>(months);
+  SeatYearView view;
+  view.bookings = &detail.bookings[row];
+  view.deals = &detail.deals[row];
+  view.spif_deals = &detail.spif_deals[row];
+  view.clawback = &detail.clawback[row];
+  view.occupant = &detail.occupant[row];
+  if (product_sets > 0) view.product_bookings = &detail.product_bookings[row * product_sets];
+  if (!detail.renewal_due.empty()) {
+    view.renewal_due = &detail.renewal_due[row];
+    view.renewal_renewed = &detail.renewal_renewed[row];
+  }
+  return view;
+}
+
 void measure_points(const int* occupant, const FiscalYear& fy, const Calendar& calendar,
                     std::vector<int>& points) {
   points.clear();
@@ -548,19 +565,7 @@ void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
   double* parts = &payouts_.parts[row_of_trial * 5];
   for (std::size_t s = 0; s < n; ++s) {
     if (spec_.seat_plan[s] < 0 || std::isnan(quota_[s])) continue;
-    const std::size_t row = s * static_cast<std::size_t>(months);
-    SeatYearView view;
-    view.bookings = &detail.bookings[row];
-    view.deals = &detail.deals[row];
-    view.spif_deals = &detail.spif_deals[row];
-    view.clawback = &detail.clawback[row];
-    view.occupant = &detail.occupant[row];
-    if (!sets_.empty()) view.product_bookings = &detail.product_bookings[row * sets_.size()];
-    if (!detail.renewal_due.empty()) {
-      view.renewal_due = &detail.renewal_due[row];
-      view.renewal_renewed = &detail.renewal_renewed[row];
-    }
-    pay_seat(row_of_trial, s, view, nullptr, parts);
+    pay_seat(row_of_trial, s, seat_months_view(detail, s, months, sets_.size()), nullptr, parts);
   }
 }
 

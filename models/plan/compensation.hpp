@@ -158,6 +158,11 @@ struct SeatYearView {
   const double* renewal_renewed = nullptr;
 };
 
+//! Seat `seat`'s arrays in `detail` (a run of `months` months): all of them, product bookings
+//! (of `product_sets` sets) and renewals when recorded.
+SeatYearView seat_months_view(const SeatMonths& detail, std::size_t seat, int months,
+                              std::size_t product_sets);
+
 //! One seat's fiscal year as its payout reads it: each occupant's running totals since their
 //! first month in the year, taken at the months where a component may be measured (the
 //! fiscal-quarter ends and the occupant's last month in the year). The totals are summed month by

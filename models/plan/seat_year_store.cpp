@@ -124,24 +124,15 @@ SeatYearStore::SeatYearStore(const Scenario& scenario, const CompSpec& spec, con
 
 void SeatYearStore::encode_seat(std::size_t s, const TrialOutcome& outcome, SeatYearTotals& y,
                                 std::uint8_t*& out) const {
-  const SeatMonths& detail = outcome.seat_months;
-  const std::size_t row = s * static_cast<std::size_t>(months_);
   const auto f = fields_[s];
-  // The month-by-month view CompEvaluator::observe() prices, summed into the seat's totals.
-  SeatYearView view;
-  view.bookings = &detail.bookings[row];
-  view.deals = &detail.deals[row];
-  view.spif_deals = &detail.spif_deals[row];
-  view.clawback = &detail.clawback[row];
-  view.occupant = &detail.occupant[row];
+  // The month-by-month view CompEvaluator::observe() prices, summed into the seat's totals; the
+  // streams the plan does not read are not kept.
+  const std::size_t sets = (f & kProducts) != 0 ? sets_ : 0;
+  SeatYearView view = seat_months_view(outcome.seat_months, s, months_, sets);
   view.spif = (f & kSpifSegment) != 0;
-  if ((f & kProducts) != 0) view.product_bookings = &detail.product_bookings[row * sets_];
-  if ((f & kRenewals) != 0) {
-    view.renewal_due = &detail.renewal_due[row];
-    view.renewal_renewed = &detail.renewal_renewed[row];
-  }
+  if ((f & kRenewals) == 0) view.renewal_due = view.renewal_renewed = nullptr;
   const CompPlan& plan = spec_.plans[static_cast<std::size_t>(spec_.seat_plan[s])];
-  seat_year_totals(plan, fy_, calendar_, view, (f & kProducts) != 0 ? sets_ : 0, y);
+  seat_year_totals(plan, fy_, calendar_, view, sets, y);
   // Occupant runs over months 0..fy.last (a payout looks back to the occupant's first month).
   const int* occupant = view.occupant;
   std::uint8_t* count_at = out;

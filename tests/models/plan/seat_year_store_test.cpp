@@ -109,17 +109,8 @@ TEST_F(SeatYearStoreTest, EveryTotalThePayoutsReadComesBackBitForBit) {
     // The totals of the trial's months as CompEvaluator::observe() reads them; a stream the
     // seat's plan does not read (products and renewals of the plain plan) is +0.
     const std::size_t row = s * 24;
-    SeatYearView view;
-    view.bookings = &in.bookings[row];
-    view.deals = &in.deals[row];
-    view.spif_deals = &in.spif_deals[row];
-    view.clawback = &in.clawback[row];
-    view.occupant = &in.occupant[row];
-    if (rich) {
-      view.product_bookings = &in.product_bookings[row];
-      view.renewal_due = &in.renewal_due[row];
-      view.renewal_renewed = &in.renewal_renewed[row];
-    }
+    SeatYearView view = seat_months_view(in, s, 24, rich ? 1 : 0);
+    if (!rich) view.renewal_due = view.renewal_renewed = nullptr;
     const CompPlan& plan = spec_.plans[static_cast<std::size_t>(spec_.seat_plan[s])];
     seat_year_totals(plan, fy_, scenario_.calendar, view, rich ? 1 : 0, expected);
     EXPECT_EQ(d.occupant, expected.occupant) << s;
