@@ -73,11 +73,21 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
     html += fmt::format("<th>{}</th>", html_escape(heading));
   }
   html += "</tr>\n";
+  // A table of named quantities (/compensation): each row is headed for people, and a share or
+  // probability row is a percentage under the amount columns (as the CSV and workbook).
+  const Column* quantity = nullptr;
+  for (const auto& c : columns)
+    if (c.text && c.name == "quantity") quantity = &c;
   for (std::size_t r = 0; r < rows; ++r) {
     html += "<tr>";
+    const bool percent_row = quantity != nullptr && r < quantity->texts.size() &&
+                             plan_column_kind(quantity->texts[r]) == CellKind::percent;
     for (const auto& c : columns) {
       if (c.text) {
-        html += fmt::format("<td>{}</td>", r < c.texts.size() ? html_escape(c.texts[r]) : "");
+        const std::string text = r >= c.texts.size() ? ""
+                                 : &c == quantity    ? plan_column_heading(c.texts[r])
+                                                     : c.texts[r];
+        html += fmt::format("<td>{}</td>", html_escape(text));
         continue;
       }
       if (r >= c.numbers.size()) {
@@ -86,7 +96,7 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
       }
       const double v = c.numbers[r];
       std::string shown;
-      switch (plan_column_kind(c.name)) {
+      switch (percent_row ? CellKind::percent : plan_column_kind(c.name)) {
         case CellKind::percent:
           shown = format_percent(v);
           break;
