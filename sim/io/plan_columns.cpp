@@ -11,6 +11,7 @@ CellKind plan_column_kind(const std::string& name) {
   auto has = [&](const char* word) { return name.find(word) != std::string::npos; };
   if (name.rfind("p_", 0) == 0 || has("_p_") || has("probability") || has("share") || has("gini"))
     return CellKind::percent;
+  if (name == "weight") return CellKind::percent;  // a component's share of variable pay
   if (name == "fiscal_year") return CellKind::year;
   if (name == "seats" || name == "quota_seats" || name == "window" || name == "planned" ||
       name == "recommended" || name == "total" || name == "equal_chance_floor" ||
@@ -63,6 +64,7 @@ std::string plan_column_heading(const std::string& name, const std::string& curr
       {"cost_of_sales_share", "Cost / bookings"},
       {"on_target_pay", "On-target pay"},
       {"p_paid", "P(paid)"},
+      {"spif", "SPIF"},
       {"p_cost_over_budget", "P(cost > budget)"},
       {"p_cost_over_budget_se", "P(cost > budget) SE"},
       {"cost_share_of_bookings", "Cost / bookings"},
@@ -86,8 +88,17 @@ std::string plan_column_heading(const std::string& name, const std::string& curr
     if (period[0] == 'q') period[0] = 'Q';
     heading = "Quota " + period;
   } else {
-    heading = name;
-    for (char& c : heading) c = c == '_' ? ' ' : c;
+    // Words of the name; quantiles, standard errors and OTE in capitals ("payout_p10" ->
+    // "Payout P10").
+    for (std::size_t start = 0; start <= name.size();) {
+      const std::size_t end = std::min(name.find('_', start), name.size());
+      std::string word = name.substr(start, end - start);
+      const bool quantile = word.size() == 3 && word[0] == 'p' && std::isdigit(word[1]);
+      if (quantile || word == "se" || word == "sd" || word == "ote")
+        for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      heading += (heading.empty() ? "" : " ") + word;
+      start = end + 1;
+    }
     heading[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(heading[0])));
   }
   if (!currency.empty() && plan_column_kind(name) == CellKind::amount)

@@ -26,7 +26,7 @@ const Headings kBookingsHeadings{{"mean", "Expected bookings"},
 //! "columns" attribute (by name in files written before it), headed for people with units,
 //! each number formatted as its unit (plan_columns.hpp) and tagged with its dataset.
 std::string group_table(H5Reader& f, const std::string& group, const std::string& title,
-                        const Headings& headings = {}) {
+                        const Headings& headings = {}, const std::string& empty = "") {
   if (!f.has(group)) return "";
   H5::Group g = f.file().openGroup(group);
   std::vector<std::string> names;
@@ -114,7 +114,9 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
     }
     html += "</tr>\n";
   }
-  return html + "</table></div>\n";
+  html += "</table></div>\n";
+  if (rows == 0 && !empty.empty()) html += fmt::format("<p class=\"note\">{}</p>\n", empty);
+  return html;
 }
 
 }  // namespace
@@ -175,7 +177,9 @@ std::string capacity_section(H5Reader& f) {
   }
   html += group_table(f, "/capacity/attainment", "Attainment per region",
                       {{"mean", "Expected bookings"}});
-  html += group_table(f, "/capacity/plan", "Hiring plan: recommended hires");
+  html += group_table(f, "/capacity/plan", "Hiring plan: recommended hires", {},
+                      "No hire recommended (the attainment per region above says how the planned "
+                      "organisation fares).");
   html += group_table(f, "/capacity/headcount", "Headcount by month (planned and recommended)");
   return html;
 }

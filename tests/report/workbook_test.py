@@ -257,7 +257,7 @@ def check_plan(opsim, source):
     problems = []
     with tempfile.TemporaryDirectory() as work:
         for command, extra in (("quotas", ["--trials", "300"]),
-                               ("capacity", ["--trials", "200", "--confidence", "0.5"])):
+                               ("capacity", ["--trials", "200", "--confidence", "0.7"])):
             h5_path = os.path.join(work, f"{command}.h5")
             book_path = os.path.join(work, f"{command}.xlsx")
             csv_folder = os.path.join(work, f"{command}_csv")
