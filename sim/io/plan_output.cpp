@@ -89,10 +89,15 @@ void write_table_hdf5(H5::H5File& file, const std::string& group_name, const Tab
   }
 }
 
+//! "sellers" or "overlays": which company figures a seat counts in (plan::SeatClass).
+std::string class_name(plan::SeatClass c) {
+  return c == plan::SeatClass::seller ? "sellers" : "overlays";
+}
+
 Table seat_table(const Scenario& scenario, const plan::QuotaReport& report,
                  const plan::CompResult* comp) {
   Table t;
-  t.label_names = {"seat", "region", "segment", "role", "territory"};
+  t.label_names = {"seat", "region", "segment", "role", "seat_class", "territory"};
   if (comp) t.label_names.push_back("comp_plan");
   t.labels.resize(t.label_names.size());
   t.names = {"quota",
@@ -132,8 +137,9 @@ Table seat_table(const Scenario& scenario, const plan::QuotaReport& report,
     t.labels[1].push_back(scenario.regions[seat.region].id);
     t.labels[2].push_back(scenario.segments[seat.segment].id);
     t.labels[3].push_back(seat.role);
-    t.labels[4].push_back(seat.territory);
-    if (comp) t.labels[5].push_back(comp->seat_plan[s]);
+    t.labels[4].push_back(class_name(plan::seat_class(seat)));
+    t.labels[5].push_back(seat.territory);
+    if (comp) t.labels[6].push_back(comp->seat_plan[s]);
     const bool has = !std::isnan(q.quota);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> row{q.quota,
@@ -233,7 +239,7 @@ Table organisation_table(const Scenario& scenario, const QuotaRunInfo& info,
   for (const plan::SeatClass c : reported_classes(scenario)) {
     const plan::ClassQuota& k = r.of(c);
     const bool sellers = c == plan::SeatClass::seller;
-    t.labels[0].push_back(sellers ? "sellers" : "overlays");
+    t.labels[0].push_back(class_name(c));
     const std::vector<double> row{double(info.fiscal_year),
                                   sellers ? info.over_assignment : nan,
                                   sellers ? info.target : nan,
