@@ -24,7 +24,12 @@ CellKind plan_column_kind(const std::string& name) {
   return CellKind::number;
 }
 
-std::string plan_column_heading(const std::string& name, const std::string& currency) {
+std::string plan_column_heading(const std::string& name, const std::string& currency,
+                                bool of_bookings) {
+  static const std::map<std::string, std::string> bookings{{"mean", "Expected bookings"},
+                                                           {"p10", "Bookings P10"},
+                                                           {"p50", "Bookings P50"},
+                                                           {"p90", "Bookings P90"}};
   static const std::map<std::string, std::string> headings{
       {"seat_class", "Seats"},
       {"comp_plan", "Comp plan"},
@@ -80,7 +85,9 @@ std::string plan_column_heading(const std::string& name, const std::string& curr
       {"marginal_hire_cost", "+1 hire: cost"},
   };
   std::string heading;
-  if (const auto it = headings.find(name); it != headings.end()) {
+  if (const auto it = bookings.find(name); of_bookings && it != bookings.end()) {
+    heading = it->second;
+  } else if (const auto it = headings.find(name); it != headings.end()) {
     heading = it->second;
   } else if (name.rfind("quota_q", 0) == 0 || name.rfind("quota_", 0) == 0) {
     // Period quotas: quota_q1..quota_q4, quota_YYYY-MM.

@@ -15,6 +15,9 @@ CellKind plan_column_kind(const std::string& name);
 
 //! A heading for people: "p_reach_quota" -> "P(reach quota)", "quota_2027-03" -> "Quota
 //! 2027-03"; amounts end with the currency ("Quota (USD)") when `currency` is given.
-std::string plan_column_heading(const std::string& name, const std::string& currency = "");
+//! `of_bookings`: the table's mean and quantiles are of bookings (seats, territories, regions):
+//! "Expected bookings", "Bookings P10".
+std::string plan_column_heading(const std::string& name, const std::string& currency = "",
+                                bool of_bookings = false);
 
 }  // namespace opsim

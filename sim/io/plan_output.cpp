@@ -498,11 +498,18 @@ void write_hdf5_file(const std::string& path, const Scenario& scenario,
 
 //! A plan table as a workbook sheet: labels as text, then the numeric columns, formatted by
 //! what their name says (probabilities and shares as percentages, money as amounts).
-XlsxTable xlsx_table(const std::string& sheet, const Table& table) {
+//! Headings for people with the amounts' currency (plan_columns.hpp), in the table's order (the
+//! HDF5 group's `columns` attribute names them by position).
+XlsxTable xlsx_table(const std::string& sheet, const Table& table, const std::string& currency,
+                     bool of_bookings = false) {
   XlsxTable out{sheet, {}, {}, "", {}};
-  for (const auto& name : table.label_names) out.columns.push_back({name, CellKind::text, 14});
-  for (const auto& name : table.names)
-    out.columns.push_back({name, plan_column_kind(name), std::max<double>(12, 0.9 * name.size())});
+  for (const auto& name : table.label_names)
+    out.columns.push_back({plan_column_heading(name), CellKind::text, 14});
+  for (const auto& name : table.names) {
+    const std::string heading = plan_column_heading(name, currency, of_bookings);
+    out.columns.push_back(
+        {heading, plan_column_kind(name), std::clamp(0.8 * heading.size(), 12.0, 20.0)});
+  }
   // Tables of named quantities: a share or probability row is a percentage, a count whole, under
   // whatever its columns hold (as the CSV writes them).
   if (table.label_names == std::vector<std::string>{"quantity"})
@@ -826,23 +833,28 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
 std::vector<XlsxTable> quota_workbook(const Scenario& scenario, const QuotaRunInfo& info,
                                       const plan::QuotaReport& report,
                                       const plan::CompResult* comp) {
+  const std::string currency = scenario.fx.currencies[scenario.fx.reporting].code;
   std::vector<XlsxTable> tables{
-      xlsx_table("Summary", organisation_table(scenario, info, report)),
-      xlsx_table("Regions", group_table(report.regions, "region")),
-      xlsx_table("Territories", group_table(report.territories, "territory")),
-      xlsx_table("Seats", seat_table(scenario, report, comp)),
-      xlsx_table("Attainment", histogram_table(scenario, report))};
-  tables.front().note =
-      fmt::format("Quotas by {} for FY{}, {} trials; amounts in {}.", info.method, info.fiscal_year,
-                  info.trials, scenario.fx.currencies[scenario.fx.reporting].code);
-  if (comp) tables.push_back(xlsx_table("Compensation", comp_table(*comp)));
-  if (comp) tables.push_back(xlsx_table("Role x region", comp_group_table(scenario, *comp)));
+      xlsx_table("Summary", organisation_table(scenario, info, report), currency),
+      xlsx_table("Regions", group_table(report.regions, "region"), currency, true),
+      xlsx_table("Territories", group_table(report.territories, "territory"), currency, true),
+      xlsx_table("Seats", seat_table(scenario, report, comp), currency, true),
+      xlsx_table("Attainment", histogram_table(scenario, report), currency)};
+  tables.front().note = fmt::format("Quotas by {} for FY{}, {} trials; amounts in {}.", info.method,
+                                    info.fiscal_year, info.trials, currency);
+  if (comp) tables.push_back(xlsx_table("Compensation", comp_table(*comp), currency));
+  if (comp)
+    tables.push_back(xlsx_table("Role x region", comp_group_table(scenario, *comp), currency));
   if (comp && !comp->components.empty()) {
-    tables.push_back(xlsx_table("Components", comp_component_table(*comp)));
+    tables.push_back(xlsx_table("Components", comp_component_table(*comp), currency));
     // A component's quota is in its measure's unit (an amount, won deals or a retention rate);
     // its payouts are amounts on every row.
-    XlsxTable seats = xlsx_table("Seat components", seat_component_table(scenario, *comp));
-    for (auto& column : seats.columns) column.follows_row_kind = column.header == "component_quota";
+    const Table table = seat_component_table(scenario, *comp);
+    XlsxTable seats = xlsx_table("Seat components", table, currency);
+    for (std::size_t c = 0; c < table.names.size(); ++c)
+      seats.columns[table.label_names.size() + c].follows_row_kind =
+          table.names[c] == "component_quota";
+    seats.columns[table.label_names.size()].header = "Component quota (amount, deals or rate)";
     for (const auto& k : comp->seat_components)
       seats.row_kinds.push_back(
           quota_kind(comp->components[static_cast<std::size_t>(k.component)].measure));
@@ -853,10 +865,11 @@ std::vector<XlsxTable> quota_workbook(const Scenario& scenario, const QuotaRunIn
 
 std::vector<XlsxTable> capacity_workbook(const Scenario& scenario, const plan::CapacitySpec& spec,
                                          const plan::CapacityResult& result) {
+  const std::string currency = scenario.fx.currencies[scenario.fx.reporting].code;
   std::vector<XlsxTable> tables{
-      xlsx_table("Summary", capacity_attainment_table(result)),
-      xlsx_table("Hiring plan", capacity_plan_table(scenario, spec, result)),
-      xlsx_table("Headcount", headcount_table(scenario, spec, result))};
+      xlsx_table("Summary", capacity_attainment_table(result), currency, true),
+      xlsx_table("Hiring plan", capacity_plan_table(scenario, spec, result), currency),
+      xlsx_table("Headcount", headcount_table(scenario, spec, result), currency)};
   tables.front().note = fmt::format("{} hires, cost {}, {} trials; amounts in {}.",
                                     result.hires.size(), format_grouped(result.cost), result.trials,
                                     scenario.fx.currencies[scenario.fx.reporting].code);

@@ -15,18 +15,11 @@ namespace opsim::report {
 
 namespace {
 
-//! Headings that depend on the table: a seat's or group's mean and quantiles are of bookings.
-using Headings = std::map<std::string, std::string>;
-const Headings kBookingsHeadings{{"mean", "Expected bookings"},
-                                 {"p10", "Bookings P10"},
-                                 {"p50", "Bookings P50"},
-                                 {"p90", "Bookings P90"}};
-
 //! A plan table as written (sim/io/plan_output.cpp): its columns in the order of the group's
 //! "columns" attribute (by name in files written before it), headed for people with units,
 //! each number formatted as its unit (plan_columns.hpp) and tagged with its dataset.
 std::string group_table(H5Reader& f, const std::string& group, const std::string& title,
-                        const Headings& headings = {}, const std::string& empty = "") {
+                        bool of_bookings = false, const std::string& empty = "") {
   if (!f.has(group)) return "";
   H5::Group g = f.file().openGroup(group);
   std::vector<std::string> names;
@@ -66,10 +59,8 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
   const std::string currency = f.attribute("reporting_currency");
   std::string html = fmt::format("<h3>{}</h3>\n<div class=\"wide\"><table>\n<tr>", title);
   for (const auto& c : columns) {
-    const auto it = headings.find(c.name);
-    std::string heading = it != headings.end() ? it->second : plan_column_heading(c.name);
-    if (!c.text && !currency.empty() && plan_column_kind(c.name) == CellKind::amount)
-      heading += fmt::format(" ({})", currency);
+    const std::string heading =
+        plan_column_heading(c.name, c.text ? "" : currency, of_bookings && !c.text);
     html += fmt::format("<th>{}</th>", html_escape(heading));
   }
   html += "</tr>\n";
@@ -146,13 +137,12 @@ std::string quotas_section(H5Reader& f) {
   }
   html += group_table(f, "/quotas/organisation",
                       "Organisation (sellers; overlay seats on their own row)");
-  html += group_table(f, "/quotas/regions", "Regions (sellers)", kBookingsHeadings);
-  html += group_table(f, "/quotas/territories", "Territories", kBookingsHeadings);
-  html += group_table(f, "/compensation", "Compensation cost (against budget)",
-                      {{"quantity", "Quantity"}});
+  html += group_table(f, "/quotas/regions", "Regions (sellers)", true);
+  html += group_table(f, "/quotas/territories", "Territories", true);
+  html += group_table(f, "/compensation", "Compensation cost (against budget)");
   html += group_table(f, "/compensation/groups", "Compensation per role &times; region");
   html += group_table(f, "/compensation/components", "Compensation components per plan");
-  html += group_table(f, "/quotas/seats", "Seats", kBookingsHeadings);
+  html += group_table(f, "/quotas/seats", "Seats", true);
   return html;
 }
 
@@ -175,9 +165,8 @@ std::string capacity_section(H5Reader& f) {
     chart.y_from_zero(true);
     html += "<div class=\"charts\">" + chart.render(560, 280) + "</div>\n";
   }
-  html += group_table(f, "/capacity/attainment", "Attainment per region",
-                      {{"mean", "Expected bookings"}});
-  html += group_table(f, "/capacity/plan", "Hiring plan: recommended hires", {},
+  html += group_table(f, "/capacity/attainment", "Attainment per region", true);
+  html += group_table(f, "/capacity/plan", "Hiring plan: recommended hires", false,
                       "No hire recommended (the attainment per region above says how the planned "
                       "organisation fares).");
   html += group_table(f, "/capacity/headcount", "Headcount by month (planned and recommended)");

@@ -184,6 +184,12 @@ REQUIRED_SHEETS = {"quotas": ["Role x region", "Components", "Seat components"],
 QUOTA_FORMATS = {"new_bookings": "#,##0", "new_logos": "#,##0.00", "retention": "0.0%"}
 
 
+def column_names(h5, group):
+    """A plan table's columns in the written order (the group's `columns` attribute)."""
+    order = h5[group].attrs["columns"]
+    return (order.decode() if isinstance(order, bytes) else str(order)).split(",")
+
+
 def check_plan_book(command, book, h5, csv_folder, scale=1.0):
     """Problems in a quotas or capacity workbook against its HDF5 file and CSV folder; `scale`
     biases the file's values (the negative twin: a 5% change must be found)."""
@@ -195,9 +201,13 @@ def check_plan_book(command, book, h5, csv_folder, scale=1.0):
         if group not in h5 or sheet not in book.sheetnames:
             continue
         rows = list(book[sheet].iter_rows(values_only=True))
+        names = column_names(h5, group)
         header = rows[0]
+        if len(header) != len(names) or any("_" in str(h) for h in header):
+            problems.append(f"{command} {sheet}: headings {header} are not one per column for "
+                            f"people ({names})")
         checked = 0
-        for c, name in enumerate(header):
+        for c, name in enumerate(names):
             if name not in h5[group] or h5[group][name].dtype.kind != "f":
                 continue
             values = h5[group][name][()] * scale
@@ -212,7 +222,7 @@ def check_plan_book(command, book, h5, csv_folder, scale=1.0):
     if "Role x region" in book.sheetnames:
         # The cost table equals compensation_groups.csv (as written, to the CSV's decimals).
         sheet = book["Role x region"]
-        header = [c.value for c in sheet[1]]
+        header = column_names(h5, "compensation/groups")
         with open(os.path.join(csv_folder, "compensation_groups.csv")) as f:
             csv_rows = list(csv.DictReader(f))
         for r, row in enumerate(csv_rows):
@@ -229,7 +239,7 @@ def check_plan_book(command, book, h5, csv_folder, scale=1.0):
             problems.append(f"Role x region formats {formats}")
     if "Seat components" in book.sheetnames:
         sheet = book["Seat components"]
-        header = [c.value for c in sheet[1]]
+        header = column_names(h5, "compensation/seat_components")
         quota, payout = 1 + header.index("component_quota"), 1 + header.index("expected_payout")
         measure = 1 + header.index("measure")
         seen = set()
