@@ -31,7 +31,8 @@ std::string plan_column_heading(const std::string& name, const std::string& curr
                                                            {"p50", "Bookings P50"},
                                                            {"p90", "Bookings P90"}};
   static const std::map<std::string, std::string> headings{
-      {"seat_class", "Seats"},
+      {"seat_class", "Seat class"},
+      {"over_assignment", "Over-assignment"},
       {"comp_plan", "Comp plan"},
       {"p10", "P10"},
       {"p50", "P50"},

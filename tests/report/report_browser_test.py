@@ -184,7 +184,7 @@ PLAN_TABLES = {
 }
 # Headings that must appear in this order (a planner's reading order, not the alphabet).
 PLAN_HEADINGS = {
-    "quotas": ["Seats", "Fiscal year", "Over assignment", "Target (USD)", "Quota seats",
+    "quotas": ["Seat class", "Fiscal year", "Over-assignment", "Target (USD)", "Quota seats",
                "Expected share at quota", "Total quota (USD)", "Quota coverage (quota / P50)"],
     "capacity": ["Hire", "Region", "Segment", "Role", "Requisition", "Start",
                  "Cost to fiscal-year end (USD)"],
