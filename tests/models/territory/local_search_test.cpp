@@ -288,5 +288,67 @@ TEST(TerritoryLocalSearch, PathRelinkingWithAWorkLimitIsReproducibleOnTwoThreads
   EXPECT_EQ(first.evaluation.objective, second.evaluation.objective);
 }
 
+// The search is monotone in effort: with the same seed a larger work limit runs the same rounds
+// and more, so it never returns a worse objective. (A longer --time-limit could return a worse
+// alignment when the limit set each start's share of the time.)
+TEST(TerritoryLocalSearch, LargerWorkLimitNeverGivesAWorseObjective) {
+  Problem grid = test::grid_problem(16, 12, 6);
+  grid.balance = {{0, 0.05}};
+  for (Problem problem : {capacitated_instance(120, 8, 3), grid}) {
+    validate(problem, problem.name);
+    Distances distances(problem);
+    SearchSettings settings = quick(2);
+    settings.max_idle = 20;  // starts end, so that relinking and continuations are reached
+    std::vector<double> objectives;
+    for (double limit : {0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2}) {
+      settings.work_limit = limit;
+      const SearchResult result = optimise(problem, distances, settings);
+      ASSERT_TRUE(result.evaluation.feasible) << problem.name << " " << limit;
+      if (!objectives.empty())
+        EXPECT_LE(result.evaluation.objective, objectives.back()) << problem.name << " " << limit;
+      objectives.push_back(result.evaluation.objective);
+    }
+    // The limits matter: the test would see a search that got worse with effort.
+    EXPECT_LT(objectives.back(), objectives.front()) << problem.name;
+  }
+}
+
+// The report says what ended the search: a run that converged well inside its time limit is not
+// "stopped by the time limit" (it was, whenever one task's share of the time ran out).
+TEST(TerritoryLocalSearch, StopReasonSaysWhatEndedTheSearch) {
+  Problem problem = capacitated_instance(kRelinkAccounts, kRelinkTerritories, kRelinkSeed);
+  validate(problem, "capacitated");
+  Distances distances(problem);
+  SearchSettings settings = quick();
+  settings.max_idle = kRelinkIdle;
+  const SearchResult converged = optimise(problem, distances, settings);
+  EXPECT_EQ(converged.stop_reason, StopReason::converged);
+  EXPECT_FALSE(converged.stopped_by_time);
+  EXPECT_FALSE(converged.stopped_by_work);
+  EXPECT_GT(converged.relinks_run, 0);
+  EXPECT_EQ(converged.starts_run, settings.starts);
+
+  settings.work_limit = static_cast<double>(converged.work) / 2e6;
+  const SearchResult halved = optimise(problem, distances, settings);
+  EXPECT_EQ(halved.stop_reason, StopReason::work_limit);
+  EXPECT_TRUE(halved.stopped_by_work);
+  EXPECT_FALSE(halved.stopped_by_time);
+
+  settings.work_limit = 0;
+  settings.max_idle = 1000000;  // only the clock ends it
+  settings.time_limit = 0.2;
+  const SearchResult timed = optimise(problem, distances, settings);
+  EXPECT_EQ(timed.stop_reason, StopReason::time_limit);
+  EXPECT_TRUE(timed.stopped_by_time);
+  EXPECT_GE(timed.seconds, settings.time_limit);
+
+  settings.time_limit = 60;
+  settings.target = 2 * converged.evaluation.objective;
+  const SearchResult targeted = optimise(problem, distances, settings);
+  EXPECT_EQ(targeted.stop_reason, StopReason::target);
+  EXPECT_FALSE(targeted.stopped_by_time);
+  EXPECT_LE(targeted.evaluation.objective, *settings.target);
+}
+
 }  // namespace
 }  // namespace opsim::territory
