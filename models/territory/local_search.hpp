@@ -50,7 +50,7 @@ struct SearchSettings {
   int relink_rounds = 10;
   //! Centres the compactness search starts from (start 0), e.g. a previous alignment's.
   std::optional<Alignment> initial;
-  //! Called with the number of starts finished so far, from worker threads (calls may overlap).
+  //! Called with the number of starts ended so far, from the thread that called optimise.
   std::function<void(int)> progress;
 };
 

@@ -217,8 +217,8 @@ TEST(TerritoryIo, ReadsOrLibraryAndLorenaSenneFiles) {
   EXPECT_DOUBLE_EQ(*sjc.reference, 33270.94);
 }
 
-TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
-  test::TempDir dir;
+//! Four accounts on a line in `dir`/a.csv, two territories, and a result that pairs them.
+std::pair<Instance, territory::SearchResult> two_pairs(const test::TempDir& dir) {
   write(dir / "a.csv", "id,x,y,potential\nA,0,0,1\nB,1,0,1\nC,5,0,1\nD,6,0,1\n");
   Overrides overrides;
   overrides.territories = 2;
@@ -228,6 +228,12 @@ TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
   result.method = "test";
   result.alignment = {{0, 0, 1, 1}, {0, 3}};
   result.evaluation = territory::evaluate(instance.problem, distances, result.alignment);
+  return {std::move(instance), std::move(result)};
+}
+
+TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
+  test::TempDir dir;
+  auto [instance, result] = two_pairs(dir);
   write_alignment(dir / "out" / "alignment.h5", instance.problem, result,
                   RunInfo{"a.csv", 3, 1, 1, 1.0, std::nullopt});
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment.h5"));
@@ -248,16 +254,8 @@ TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
 // The report and the file say what ended the search, in the same words as the docs.
 TEST(TerritoryIo, RecordsWhatStoppedTheSearch) {
   test::TempDir dir;
-  write(dir / "a.csv", "id,x,y,potential\nA,0,0,1\nB,1,0,1\nC,5,0,1\nD,6,0,1\n");
-  Overrides overrides;
-  overrides.territories = 2;
-  Instance instance = load_instance(dir / "a.csv", overrides);
-  territory::Distances distances(instance.problem);
-  territory::SearchResult result;
-  result.method = "multistart VNS";
-  result.starts_run = 1;
-  result.alignment = {{0, 0, 1, 1}, {0, 3}};
-  result.evaluation = territory::evaluate(instance.problem, distances, result.alignment);
+  auto [instance, result] = two_pairs(dir);
+  result.starts_run = 1;  // a search ran: the report has its time line
   const RunInfo info{"a.csv", 3, 2, 1, 60.0, std::nullopt, 0.5};
   const std::pair<territory::StopReason, std::string> cases[] = {
       {territory::StopReason::converged, "search converged"},

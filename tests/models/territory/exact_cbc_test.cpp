@@ -58,5 +58,32 @@ TEST(TerritoryExact, ProvesPmedcapOptima) {
   }
 }
 
+// --time-limit bounds CBC: on SJC2 (200 accounts, far from proven in 3 s) it returns at the limit,
+// not later, with an incumbent at least as good as its warm start (CBC overran its own limit by
+// minutes on a loaded machine, counting CPU time, and could not be interrupted).
+TEST(TerritoryExact, StopsAtItsTimeLimitWithTheBestIncumbent) {
+  auto dir = test::shared_data_dir();
+  OPSIM_REQUIRE_DATA_OR_SKIP(
+      !dir.empty() && std::filesystem::is_directory(dir / "territory" / "cpmp"),
+      "shared data folder territory/cpmp not found");
+  auto instance = territory_io::load_instance(dir / "territory" / "cpmp" / "SJC2.txt", {});
+  Distances distances(instance.problem);
+  SearchSettings heuristic;
+  heuristic.work_limit = 2;
+  const SearchResult warm = optimise(instance.problem, distances, heuristic);
+  ASSERT_TRUE(warm.evaluation.feasible);
+  ExactSettings settings;
+  settings.time_limit = 3;
+  settings.warm_start = warm.alignment;
+  const SearchResult r = solve_exact(instance.problem, distances, settings);
+  EXPECT_FALSE(r.proven_optimal);
+  EXPECT_EQ(r.stop_reason, StopReason::time_limit);
+  EXPECT_LE(r.seconds, settings.time_limit + 0.5);
+  EXPECT_TRUE(r.evaluation.feasible);
+  EXPECT_LE(r.evaluation.objective, warm.evaluation.objective + 1e-6);
+  ASSERT_TRUE(r.best_bound.has_value());
+  EXPECT_LT(*r.best_bound, r.evaluation.objective);
+}
+
 }  // namespace
 }  // namespace opsim::territory

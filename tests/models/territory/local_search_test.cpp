@@ -199,7 +199,7 @@ TEST(TerritoryLocalSearch, CombinedConstraintsKeepTheFeasibleRepairedCurrentAlig
 }
 
 // The effort budget counts evaluations, not time: equal budgets give equal alignments whatever
-// the thread count, and a start stops when its budget is spent.
+// the thread count, and the search stops when the budget is spent.
 TEST(TerritoryLocalSearch, SameWorkLimitSameAlignment) {
   Problem problem = test::grid_problem(16, 12, 6);
   problem.balance = {{0, 0.05}};
@@ -207,7 +207,7 @@ TEST(TerritoryLocalSearch, SameWorkLimitSameAlignment) {
   Distances distances(problem);
   SearchSettings settings = quick();
   settings.max_idle = 1000000;  // only the budget ends a start
-  settings.work_limit = 0.2;    // 200,000 evaluations per start
+  settings.work_limit = 0.2;    // 200,000 evaluations in all
   SearchResult one = optimise(problem, distances, settings);
   settings.threads = 2;
   SearchResult two = optimise(problem, distances, settings);
@@ -265,15 +265,18 @@ TEST(TerritoryLocalSearch, PathRelinkingReachesTheExactCapacitatedOptimum) {
               1e-9 * exact.evaluation.objective);
 }
 
-// Relinking keeps --work-limit runs reproducible: the same budget gives the same alignment on
-// one and two threads, run after run.
+// Relinking keeps --work-limit runs reproducible: the same budget, stopping the search during
+// its relinking and continuation stages, gives the same alignment on one and two threads, run
+// after run.
 TEST(TerritoryLocalSearch, PathRelinkingWithAWorkLimitIsReproducibleOnTwoThreads) {
   Problem problem = capacitated_instance(120, 8, 3);
   validate(problem, "capacitated");
   Distances distances(problem);
   SearchSettings settings = quick(2);
-  settings.max_idle = 1000000;  // only the budget ends a start or a relinking
-  settings.work_limit = 0.1;
+  settings.max_idle = 20;  // starts end, then relinking and continuations
+  const SearchResult converged = optimise(problem, distances, settings);
+  ASSERT_EQ(converged.stop_reason, StopReason::converged);
+  settings.work_limit = 0.9 * static_cast<double>(converged.work) / 1e6;
   SearchResult first = optimise(problem, distances, settings);
   SearchResult second = optimise(problem, distances, settings);
   settings.threads = 1;
@@ -286,6 +289,7 @@ TEST(TerritoryLocalSearch, PathRelinkingWithAWorkLimitIsReproducibleOnTwoThreads
   EXPECT_EQ(first.relinks_run, one.relinks_run);
   EXPECT_EQ(first.work, one.work);
   EXPECT_EQ(first.evaluation.objective, second.evaluation.objective);
+  EXPECT_LE(converged.evaluation.objective, first.evaluation.objective);  // more effort
 }
 
 // The search is monotone in effort: with the same seed a larger work limit runs the same rounds
@@ -304,8 +308,9 @@ TEST(TerritoryLocalSearch, LargerWorkLimitNeverGivesAWorseObjective) {
       settings.work_limit = limit;
       const SearchResult result = optimise(problem, distances, settings);
       ASSERT_TRUE(result.evaluation.feasible) << problem.name << " " << limit;
-      if (!objectives.empty())
+      if (!objectives.empty()) {
         EXPECT_LE(result.evaluation.objective, objectives.back()) << problem.name << " " << limit;
+      }
       objectives.push_back(result.evaluation.objective);
     }
     // The limits matter: the test would see a search that got worse with effort.
