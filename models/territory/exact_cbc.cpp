@@ -5,6 +5,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -224,20 +225,18 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   const std::vector<double> column_upper(columns, 1.0);
   OsiClpSolverInterface solver;
   solver.messageHandler()->setLogLevel(0);
-  solver.setIntParam(OsiNameDiscipline, 2);  // the MIP start names its columns
   solver.loadProblem(matrix, column_lower.data(), column_upper.data(), column_cost.data(),
                      row_lower.data(), row_upper.data());
-  std::vector<std::string> names(columns);
-  for (int c = 0; c < columns; ++c) {
-    solver.setInteger(c);
-    names[c] = fmt::format("x{}", c);
-    solver.setColName(c, names[c]);
-  }
+  for (int c = 0; c < columns; ++c) solver.setInteger(c);
   CbcModel model(solver);
   std::lock_guard solving(solve_mutex);
   CbcSolverUsefulData solver_data;
   CbcMain0(model, solver_data);
   model.setLogLevel(0);
+  // The warm start enters as a cutoff, not as a MIP start: CBC 2.10.8 crashes in its
+  // postprocessing (CglPreProcess::postProcess) when a named MIP start meets an early stop. CBC
+  // then looks only for better alignments, and "infeasible" proves the warm start optimal.
+  std::optional<double> warm_cost;
   if (settings.warm_start) {
     std::vector<double> values(columns, 0.0);
     const Alignment& start = *settings.warm_start;
@@ -248,9 +247,8 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
         int t = start.territory[units[u].accounts.front()];
         if (t >= 0 && start.centre[t] == j) values[c] = 1.0;
       }
-    std::vector<std::pair<std::string, double>> start_values;
-    for (int c = 0; c < columns; ++c) start_values.emplace_back(names[c], values[c]);
-    model.setMIPStart(start_values);
+    warm_cost = 0.0;
+    for (int c = 0; c < columns; ++c) *warm_cost += values[c] * column_cost[c];
   }
   // A wall-clock limit: CBC's own (elapsed-time mode), kMarginShare of the remaining time early
   // because CBC needs time to wind down (root cuts, postprocessing), and the watchdog at the
@@ -280,6 +278,13 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
     arguments.push_back("-threads");
     arguments.push_back(threads_text.c_str());
   }
+  const std::string cutoff_text =
+      warm_cost ? fmt::format("{:.17g}", *warm_cost + 1e-7 * std::max(1.0, std::abs(*warm_cost)))
+                : std::string();
+  if (warm_cost) {
+    arguments.push_back("-cutoff");
+    arguments.push_back(cutoff_text.c_str());
+  }
   arguments.push_back("-solve");
   arguments.push_back("-quit");
   {
@@ -300,8 +305,10 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   const double* solution = model.bestSolution();
   if (!solution && model.numberSavedSolutions() > 0) solution = model.solver()->getColSolution();
   const bool has_solution = solution != nullptr;
+  bool warm_start_optimal = false;
   if (!has_solution) {
-    if (model.isProvenInfeasible())
+    warm_start_optimal = warm_cost && model.isProvenInfeasible();
+    if (model.isProvenInfeasible() && !warm_cost)
       throw_infeasible(
           "{}: the exact model is infeasible: no alignment meets the balance and capacity "
           "constraints",
@@ -310,6 +317,7 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
       throw_infeasible("{}: no feasible alignment found: CBC found none within {} s", problem.name,
                        settings.time_limit);
     result.alignment = *settings.warm_start;
+    if (warm_start_optimal) result.best_bound = *warm_cost;
   } else {
     // Label territories by increasing centre index; fixed centres keep their territory.
     std::vector<int> territory_of_centre(n, -1);
@@ -338,7 +346,7 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
         if (solution[c] > 0.5)
           for (int i : units[u].accounts) result.alignment.territory[i] = territory_of_centre[j];
   }
-  result.proven_optimal = model.isProvenOptimal();
+  result.proven_optimal = model.isProvenOptimal() || warm_start_optimal;
   match_owner_labels(problem, result.alignment);
   result.evaluation = evaluate(problem, distances, result.alignment);
   // CBC does not say when it found its first solution: the warm start was feasible from the

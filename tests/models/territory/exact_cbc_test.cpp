@@ -58,9 +58,9 @@ TEST(TerritoryExact, ProvesPmedcapOptima) {
   }
 }
 
-// --time-limit bounds CBC: on SJC2 (200 accounts, far from proven in 3 s) it returns at the limit,
-// not later, with an incumbent at least as good as its warm start (CBC overran its own limit by
-// minutes on a loaded machine, counting CPU time, and could not be interrupted).
+// --time-limit bounds CBC: on SJC2 (200 accounts, far from proven in 3 s) it returns at about the
+// limit, with an alignment at least as good as its warm start (CBC overran its own limit by a
+// minute on a loaded machine, counting CPU time, and could not be interrupted).
 TEST(TerritoryExact, StopsAtItsTimeLimitWithTheBestIncumbent) {
   auto dir = test::shared_data_dir();
   OPSIM_REQUIRE_DATA_OR_SKIP(
@@ -78,7 +78,9 @@ TEST(TerritoryExact, StopsAtItsTimeLimitWithTheBestIncumbent) {
   const SearchResult r = solve_exact(instance.problem, distances, settings);
   EXPECT_FALSE(r.proven_optimal);
   EXPECT_EQ(r.stop_reason, StopReason::time_limit);
-  EXPECT_LE(r.seconds, settings.time_limit + 0.5);
+  // CBC's preprocessing and root LP cannot be interrupted: allow them 2 s on a loaded machine
+  // (before, 3 s of CPU time could take 15 s of wall-clock time there).
+  EXPECT_LE(r.seconds, settings.time_limit + 2.0);
   EXPECT_TRUE(r.evaluation.feasible);
   EXPECT_LE(r.evaluation.objective, warm.evaluation.objective + 1e-6);
   ASSERT_TRUE(r.best_bound.has_value());
