@@ -25,6 +25,26 @@ TEST(TerritoryExact, SolvesABalancedGrid) {
   EXPECT_NEAR(*r.best_bound, r.evaluation.objective, 1e-6);
 }
 
+// The warm start is a cutoff: started from the optimum, CBC either finds it again (within the
+// cutoff's 1e-7) or proves nothing lies below the cutoff; both must report the optimum as proven,
+// never "the exact model is infeasible".
+TEST(TerritoryExact, AnOptimalWarmStartIsProvenOptimal) {
+  Problem problem = test::grid_problem(4, 4, 2);
+  problem.balance = {{0, 0.0}};
+  validate(problem, "grid");
+  Distances distances(problem);
+  const SearchResult cold = solve_exact(problem, distances, ExactSettings{});
+  ASSERT_TRUE(cold.proven_optimal);
+  ExactSettings settings;
+  settings.warm_start = cold.alignment;
+  const SearchResult warm = solve_exact(problem, distances, settings);
+  EXPECT_TRUE(warm.proven_optimal);
+  EXPECT_EQ(warm.stop_reason, StopReason::proven_optimal);
+  EXPECT_NEAR(warm.evaluation.objective, cold.evaluation.objective, 1e-9);
+  ASSERT_TRUE(warm.best_bound.has_value());
+  EXPECT_NEAR(*warm.best_bound, cold.evaluation.objective, 1e-6);
+}
+
 TEST(TerritoryExact, RefusesWhatTheModelDoesNotCover) {
   Problem problem = test::grid_problem(3, 3, 2);
   problem.objective = ObjectiveKind::dispersion;
