@@ -126,16 +126,14 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   auto market_covariance = [&](int r, double m_t, double m_u, int lag) {
     return market_inflation * m_t * m_u * std::expm1(sigma2[r] * std::pow(rho[r], lag));
   };
-  // The factor's sigma_r^2 and common rho solve the moment equations of the residuals e = O - mu
-  // under the fitted design: e ~ M (O - mu) with M = I - W X (X'WX)^-1 X' (W = diag mu, X the
-  // region's level, trend and 11 calendar-month effects), so E e e' = M (W + C) M' with
-  // C_tu = mu_t mu_u (exp(sigma^2 rho^|t-u|) - 1). Equations: sum_t (e_t^2 - mu_t) / mu_t^2 per
-  // region, and sum_t e_t e_{t-1} pooled over regions, each equal to its expectation, for the
-  // model with each region's own (unshrunk) seasonality, whose projection M is exact. (The
-  // former divisor T - p_r missed that a persistent factor is partly absorbed by level, trend
-  // and seasonality: sigma 0.22 for 0.25 with 36 months.) Solving the lag equation for rho
-  // too was tried and is ill-conditioned: a rho near 1 is absorbed by the level and needs a
-  // huge sigma, so the pair wandered (median sigma 0.36 for 0.25); rho keeps its lag ratio.
+  // The factor's sigma_r^2 and common rho rest on the residuals e = O - mu under the fitted
+  // design: e ~ M (O - mu) with M = I - W X (X'WX)^-1 X' (W = diag mu, X the region's level,
+  // trend and 11 calendar-month effects), so E e e' = M (W + C) M' with
+  // C_tu = mu_t mu_u (exp(sigma^2 rho^|t-u|) - 1), for the model with each region's own
+  // (unshrunk) seasonality, whose projection M is exact. sigma_r^2 solves the moment equation
+  // of sum_t (e_t^2 - mu_t) / mu_t^2; rho: estimate_market below. (The former divisor T - p_r
+  // missed that a persistent factor is partly absorbed by level, trend and seasonality: sigma
+  // 0.22 for 0.25 with 36 months.)
   struct MarketMoments {
     //! Coefficients of exp(s2 rho^k) - 1 in the expectation of sum_t (e_t^2 - mu_t) / mu_t^2.
     std::vector<double> variance_by_lag;
