@@ -236,23 +236,44 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     // Below 12 months no persistence is estimated.
     const int points = T >= 12 ? kGrid : 1;
     std::vector<double> rho_grid(points, 0.0), log_weight(points, 0.0);
-    for (int g = 0; g < points; ++g) {
-      rho_grid[g] = points > 1 ? kMaxPersistence * g / (points - 1) : 0.0;
-      if (points == 1) break;
+    //! tr(A B) for square A, B: sum_ij A_ij B_ji, O(T^2).
+    auto trace_of_product = [](const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+      return (a.array() * b.transpose().array()).sum();
+    };
+    // With S = P + N F N' (P = M W M', F_ab = exp(s2 rho^|a-b|) - 1): tr(DS) = tr(DP) +
+    // tr(G F) and tr(DSDS) = tr(DPDP) + 2 tr(H F) + tr(G F G F), G = N'DN, H = (DN)' P (DN),
+    // so each grid point costs one T^3 product.
+    struct Projected {
+      Eigen::MatrixXd g, h;
+      double mean_poisson = 0, square_poisson = 0;
+    };
+    std::vector<Projected> projected(points > 1 ? R : 0);
+    for (std::size_t r = 0; r < projected.size(); ++r) {
+      const MarketMoments& mm = moments[r];
+      const Eigen::MatrixXd dn = form * mm.scaled, dp = form * mm.poisson;
+      projected[r].g = mm.scaled.transpose() * dn;
+      projected[r].h = dn.transpose() * mm.poisson * dn;
+      projected[r].mean_poisson = dp.trace();
+      projected[r].square_poisson = trace_of_product(dp, dp);
+    }
+    for (int g = 1; g < points; ++g) {
+      rho_grid[g] = kMaxPersistence * g / (points - 1);
+    }
+    for (int g = 0; g < points && points > 1; ++g) {
       double mean = 0, variance = 0;
       for (int r = 0; r < R; ++r) {
         const double s2 = sigma2_at(r, rho_grid[g]);
-        Eigen::MatrixXd factor(T, T);
+        std::vector<double> by_distance(T);
+        for (int k = 0; k < T; ++k) by_distance[k] = std::expm1(s2 * std::pow(rho_grid[g], k));
+        Eigen::MatrixXd factor(T, T);  // F
         for (int a = 0; a < T; ++a) {
-          for (int b = 0; b < T; ++b)
-            factor(a, b) = std::expm1(s2 * std::pow(rho_grid[g], std::abs(a - b)));
+          for (int b = 0; b < T; ++b) factor(a, b) = by_distance[std::abs(a - b)];
         }
-        const MarketMoments& mm = moments[r];
-        const Eigen::MatrixXd covariance =
-            mm.poisson + mm.scaled * factor * mm.scaled.transpose();  // S
-        const Eigen::MatrixXd product = form * covariance;            // D S
-        mean += product.trace();
-        variance += 2 * (product * product).trace();
+        const Projected& pr = projected[r];
+        const Eigen::MatrixXd gf = pr.g * factor;
+        mean += pr.mean_poisson + trace_of_product(pr.g, factor);
+        variance +=
+            2 * (pr.square_poisson + 2 * trace_of_product(pr.h, factor) + trace_of_product(gf, gf));
       }
       log_weight[g] = variance > 0 ? -0.5 * mean * mean / variance - 0.5 * std::log(variance)
                                    : -std::numeric_limits<double>::infinity();
