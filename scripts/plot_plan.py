@@ -52,6 +52,9 @@ def plot(f, out):
 
     probability = seats["p_reach_quota"][:]
     has_quota = np.isfinite(probability)
+    if "seat_class" in seats:  # the fairness figures are the sellers' (overlay seats aside)
+        sellers = np.array([c.decode() == "sellers" for c in seats["seat_class"][()]])
+        has_quota &= sellers
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.hist(probability[has_quota], bins=np.linspace(0, 1, 41), color="#70ad47")
     ax.set_xlabel("probability that the seat reaches its quota")

@@ -1,6 +1,7 @@
 #include "models/plan/quotas.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -398,7 +399,6 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
   const int years = static_cast<int>(seat_values.size() / std::max<std::uint64_t>(1, trials * n));
   const double dt = static_cast<double>(trials);
   report.seats.resize(n);
-  std::vector<double> probabilities, attainments;
   tbb::parallel_for(std::size_t{0}, n, [&](std::size_t s) {
     SeatQuota& sq = report.seats[s];
     sq.quota = quota[s];
@@ -420,27 +420,38 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
       }
     }
   });
-  for (std::size_t s = 0; s < n; ++s) {
-    if (!has_quota(quota[s])) continue;
-    ++report.quota_seats;
-    probabilities.push_back(report.seats[s].probability);
-    attainments.push_back(report.seats[s].expected_attainment);
-  }
-  if (report.quota_seats > 0) {
-    const double k = static_cast<double>(report.quota_seats);
-    report.expected_share_at_quota =
-        std::accumulate(probabilities.begin(), probabilities.end(), 0.0) / k;
+  // Every company-level figure is taken per seat class over the class's quota seats, here and
+  // nowhere else (SeatClass).
+  std::vector<int> seat_class_of(n);
+  for (std::size_t s = 0; s < n; ++s)
+    seat_class_of[s] = static_cast<int>(seat_class(scenario.seats[s]));
+  for (std::size_t c = 0; c < kSeatClasses; ++c) {
+    ClassQuota& figures = report.classes[c];
+    std::vector<double> probabilities, attainments;
+    for (std::size_t s = 0; s < n; ++s) {
+      if (!has_quota(quota[s]) || seat_class_of[s] != static_cast<int>(c)) continue;
+      const SeatQuota& sq = report.seats[s];
+      probabilities.push_back(sq.probability);
+      attainments.push_back(sq.expected_attainment);
+      figures.leavers += sq.leavers;
+      figures.leaver_quota += sq.leaver_quota;
+      figures.backfill_quota += sq.backfill_quota;
+      figures.vacant_quota += sq.vacant_quota;
+    }
+    if (probabilities.empty()) continue;
+    const double k = static_cast<double>(probabilities.size());
+    const double mean = std::accumulate(probabilities.begin(), probabilities.end(), 0.0) / k;
+    figures.expected_share_at_quota = mean;
     double ss = 0;
-    for (double p : probabilities)
-      ss += (p - report.expected_share_at_quota) * (p - report.expected_share_at_quota);
-    report.probability_sd = k > 1 ? std::sqrt(ss / (k - 1)) : 0.0;
-    report.probability_min = *std::min_element(probabilities.begin(), probabilities.end());
-    report.probability_max = *std::max_element(probabilities.begin(), probabilities.end());
-    report.gini_expected_attainment = gini(attainments);
+    for (double p : probabilities) ss += (p - mean) * (p - mean);
+    figures.probability_sd = k > 1 ? std::sqrt(ss / (k - 1)) : 0.0;
+    figures.probability_min = *std::min_element(probabilities.begin(), probabilities.end());
+    figures.probability_max = *std::max_element(probabilities.begin(), probabilities.end());
+    figures.gini_expected_attainment = gini(attainments);
   }
 
-  // Groups: territories (in order of first appearance), regions and the total; one pass over
-  // the per-trial values gives each group's per-trial bookings.
+  // Groups: territories (in order of first appearance), regions, the sellers' total and the
+  // overlays' total; one pass over the per-trial values gives each group's per-trial bookings.
   std::map<std::string, int> territory_index;
   std::vector<int> seat_territory(n, -1);
   for (std::size_t s = 0; s < n; ++s) {
@@ -459,17 +470,23 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
   report.regions.resize(R + 1);
   for (int r = 0; r < R; ++r) report.regions[r].id = scenario.regions[r].id;
   report.regions[R].id = "total";
-  const int groups = T + R + 1;
+  report.classes[static_cast<std::size_t>(SeatClass::overlay)].total.id = "overlays";
+  const int overlay_group = T + R + 1;
+  const int groups = T + R + 2;
   std::vector<std::vector<int>> seat_groups(n);
   for (std::size_t s = 0; s < n; ++s) {
-    // Overlay seats' credit repeats their sellers' bookings: the groups' quotas and bookings
-    // (and so quota coverage) are the sellers' alone.
-    if (!has_quota(quota[s]) || scenario.seats[s].overlay) continue;
+    if (!has_quota(quota[s])) continue;
+    if (seat_class_of[s] == static_cast<int>(SeatClass::overlay)) {
+      seat_groups[s].push_back(overlay_group);
+      continue;
+    }
     if (seat_territory[s] >= 0) seat_groups[s].push_back(seat_territory[s]);
     seat_groups[s].push_back(T + scenario.seats[s].region);
     seat_groups[s].push_back(T + R);
   }
   auto group = [&](int g) -> GroupQuota& {
+    if (g == overlay_group)
+      return report.classes[static_cast<std::size_t>(SeatClass::overlay)].total;
     return g < T ? report.territories[g] : report.regions[g - T];
   };
   for (std::size_t s = 0; s < n; ++s) {
@@ -479,38 +496,51 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
     }
   }
   std::vector<double> sums(static_cast<std::size_t>(groups) * trials, 0.0);
-  std::vector<double> share(trials, 0.0);
+  // Per class and trial: the share of the class's quota seats at or above quota.
+  std::vector<double> share(kSeatClasses * trials, 0.0);
   const std::vector<double> edges = [] {
     std::vector<double> e;
     for (int i = 0; i <= 30; ++i) e.push_back(0.1 * i);
     return e;
   }();
   report.histogram_edges = edges;
-  std::vector<std::uint64_t> counts(edges.size(), 0);
+  std::array<int, kSeatClasses> class_seats{};
+  for (std::size_t s = 0; s < n; ++s) class_seats[seat_class_of[s]] += has_quota(quota[s]);
   tbb::parallel_for(std::uint64_t{0}, trials, [&](std::uint64_t t) {
-    int at_quota = 0;
+    std::array<int, kSeatClasses> at_quota{};
     for (std::size_t s = 0; s < n; ++s) {
       if (!has_quota(quota[s])) continue;
       const double b = seat_values[(t * n + s) * years + fy.index];
       for (int g : seat_groups[s]) sums[static_cast<std::size_t>(g) * trials + t] += b;
-      at_quota += b >= quota[s];
+      at_quota[seat_class_of[s]] += b >= quota[s];
     }
-    share[t] = report.quota_seats ? static_cast<double>(at_quota) / report.quota_seats : 0.0;
+    for (std::size_t c = 0; c < kSeatClasses; ++c)
+      share[c * trials + t] =
+          class_seats[c] ? static_cast<double>(at_quota[c]) / class_seats[c] : 0.0;
   });
   // Bin k holds attainment in [0.1 k, 0.1 (k + 1)), the last bin is open: counted on each
   // seat's sorted bookings.
+  std::vector<std::uint64_t> counts(kSeatClasses * edges.size(), 0);
   for (std::size_t s = 0; s < n; ++s) {
     if (!has_quota(quota[s])) continue;
+    std::uint64_t* row = &counts[static_cast<std::size_t>(seat_class_of[s]) * edges.size()];
     std::uint64_t above = trials;  // trials with attainment >= the current edge
     for (std::size_t k = 0; k < edges.size(); ++k) {
       const std::uint64_t next =
           k + 1 < edges.size() ? bookings.count_at_least(s, edges[k + 1] * quota[s]) : 0;
-      counts[k] += above - next;
+      row[k] += above - next;
       above = next;
     }
   }
-  const double seat_trials = std::max(1.0, static_cast<double>(report.quota_seats) * dt);
-  for (auto c : counts) report.histogram.push_back(static_cast<double>(c) / seat_trials);
+  for (std::size_t c = 0; c < kSeatClasses; ++c) {
+    const double seat_trials = std::max(1.0, static_cast<double>(class_seats[c]) * dt);
+    for (std::size_t k = 0; k < edges.size(); ++k)
+      report.classes[c].histogram.push_back(static_cast<double>(counts[c * edges.size() + k]) /
+                                            seat_trials);
+    double* row = &share[c * trials];
+    std::sort(row, row + trials);
+    report.classes[c].share_at_quota = describe_sorted(row, trials);
+  }
   tbb::parallel_for(0, groups, [&](int g) {
     double* row = &sums[static_cast<std::size_t>(g) * trials];
     std::sort(row, row + trials);
@@ -522,8 +552,7 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
       if (gq.bookings.p50 > 0) gq.coverage = gq.quota / gq.bookings.p50;
     }
   });
-  std::sort(share.begin(), share.end());
-  report.share_at_quota = describe_sorted(share.data(), trials);
+  report.classes[static_cast<std::size_t>(SeatClass::seller)].total = report.regions[R];
   return report;
 }
 

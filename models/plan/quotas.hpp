@@ -4,6 +4,7 @@
 // the attainment histogram and fairness (spread of the per-seat probabilities, Gini).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -149,18 +150,41 @@ struct OccupancyCounts {
   void add(const OccupancyCounts& other);
 };
 
-struct QuotaReport {
-  std::vector<SeatQuota> seats;
-  std::vector<GroupQuota> territories;
-  std::vector<GroupQuota> regions;      //!< scenario regions, then "total"
-  double expected_share_at_quota = 0;   //!< mean over quota seats of P(reach quota)
-  Distribution share_at_quota;          //!< per-trial share of quota seats at or above quota
-  std::vector<double> histogram_edges;  //!< attainment bin lower edges (last bin open)
-  std::vector<double> histogram;        //!< share of seat-trials per bin
+//! Which company-level figures a seat counts in. An overlay seat's credit repeats its sellers'
+//! bookings, so quota totals, coverage, fairness and the share of seats at quota count sellers
+//! only, and overlay seats have the same figures of their own (scenarios/plan.md).
+enum class SeatClass { seller = 0, overlay = 1 };
+inline constexpr std::size_t kSeatClasses = 2;
+inline SeatClass seat_class(const Seat& seat) {
+  return seat.overlay ? SeatClass::overlay : SeatClass::seller;
+}
+
+//! Company-level figures over the quota seats of one class.
+struct ClassQuota {
+  //! Quota total, the class's per-trial bookings (credit for overlays), coverage and P(total
+  //! >= quota); for sellers the same as the regions' "total" row.
+  GroupQuota total;
+  double expected_share_at_quota = 0;  //!< mean over quota seats of P(reach quota)
+  Distribution share_at_quota;         //!< per-trial share of quota seats at or above quota
+  std::vector<double> histogram;       //!< share of seat-trials per bin of histogram_edges
   double probability_sd = 0, probability_min = 0, probability_max = 0;
   double gini_expected_attainment = 0;
-  int quota_seats = 0;
+  //! Expected over trials, summed over quota seats (SeatQuota's leaver fields).
+  double leavers = 0, leaver_quota = 0, backfill_quota = 0, vacant_quota = 0;
+  int quota_seats() const { return total.seats; }
+};
+
+struct QuotaReport {
+  std::vector<SeatQuota> seats;
+  std::vector<GroupQuota> territories;           //!< sellers only
+  std::vector<GroupQuota> regions;               //!< scenario regions, then "total"; sellers only
+  std::array<ClassQuota, kSeatClasses> classes;  //!< by SeatClass
+  std::vector<double> histogram_edges;           //!< attainment bin lower edges (last bin open)
   PeriodQuotas periods;  //!< monthly and quarterly quotas (phase_quotas); empty when not set
+  const ClassQuota& of(SeatClass c) const { return classes[static_cast<std::size_t>(c)]; }
+  //! The company's figures: sellers'.
+  const ClassQuota& sellers() const { return of(SeatClass::seller); }
+  const ClassQuota& overlays() const { return of(SeatClass::overlay); }
 };
 
 //! Evaluates quotas against the per-trial seat values of the run. `occupancy` may be null.

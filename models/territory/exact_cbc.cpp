@@ -3,11 +3,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <memory>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
-#include <coin/Cbc_C_Interface.h>
 #include <fmt/format.h>
+#include <coin/CbcModel.hpp>
+#include <coin/CbcSolver.hpp>
+#include <coin/CoinPackedMatrix.hpp>
+#include <coin/OsiClpSolverInterface.hpp>
 
 #include "models/territory/labels.hpp"
 #include "sim/base/error.hpp"
@@ -44,8 +51,52 @@ void check_supported(const Problem& problem) {
   if (problem.contiguity) throw_input("{}: --exact does not support contiguity", problem.name);
 }
 
-struct ModelDeleter {
-  void operator()(Cbc_Model* model) const { Cbc_deleteModel(model); }
+// CBC checks its own seconds limit only now and then (it overran 20 s by a minute on a loaded
+// machine, counting CPU time), and its C interface cannot interrupt it. So CbcMain1 (the driver
+// behind CBC's defaults) runs with a callback that publishes the branch-and-bound model it
+// creates, and a watchdog thread tells that model to stop at the deadline, as CBC's own Ctrl-C
+// handler does; CBC then returns its best incumbent. CbcMain1 keeps static state: one solve at a
+// time.
+std::mutex solve_mutex;
+std::mutex branch_mutex;
+CbcModel* branch_model = nullptr;  //!< CbcMain1's model while it branches, under branch_mutex
+
+int publish_branch_model(CbcModel* model, int where_from) {
+  constexpr int kBeforeBranchAndBound = 3, kAfterBranchAndBound = 4;
+  std::lock_guard lock(branch_mutex);
+  if (where_from == kBeforeBranchAndBound) branch_model = model;
+  if (where_from == kAfterBranchAndBound) branch_model = nullptr;
+  return 0;
+}
+
+//! Stops CbcMain1's branch and bound at `deadline` unless disarmed first (destructor).
+class CbcWatchdog {
+ public:
+  explicit CbcWatchdog(std::chrono::steady_clock::time_point deadline)
+      : thread_([this, deadline] {
+          std::unique_lock lock(mutex_);
+          if (done_.wait_until(lock, deadline, [this] { return finished_; })) return;
+          std::lock_guard branch(branch_mutex);
+          if (!branch_model) return;
+          branch_model->sayEventHappened();
+          if (branch_model->heuristicModel()) branch_model->heuristicModel()->sayEventHappened();
+        }) {}
+  ~CbcWatchdog() {
+    {
+      std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    done_.notify_all();
+    thread_.join();
+  }
+  CbcWatchdog(const CbcWatchdog&) = delete;
+  CbcWatchdog& operator=(const CbcWatchdog&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  bool finished_ = false;
+  std::thread thread_;  //!< last: starts after the members it uses
 };
 
 }  // namespace
@@ -81,14 +132,15 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   for (std::size_t k = 0; k < capacity.size(); ++k)
     if (capacity[k]) upper[k] = std::min(upper[k], *capacity[k]);
 
-  std::unique_ptr<Cbc_Model, ModelDeleter> model(Cbc_newModel());
-  Cbc_setLogLevel(model.get(), 0);
-  // Columns: y_j (j = account) then x_uj for compatible pairs.
+  // Columns: y_j (j = account) then x_uj for compatible pairs; all binary.
+  std::vector<double> column_lower, column_cost;
   std::vector<int> fixed(n, 0);
   for (const Territory& t : problem.territories)
     if (t.centre >= 0) fixed[t.centre] = 1;
-  for (int j = 0; j < n; ++j)
-    Cbc_addCol(model.get(), "", fixed[j], 1.0, 0.0, 1, 0, nullptr, nullptr);
+  for (int j = 0; j < n; ++j) {
+    column_lower.push_back(fixed[j]);
+    column_cost.push_back(0.0);
+  }
   std::vector<std::vector<std::pair<int, int>>> x_of_centre(n);  // j -> (u, column)
   std::vector<std::vector<int>> x_of_unit(nu);
   int columns = n;
@@ -97,16 +149,24 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
       if (!compatible(u, j)) continue;
       double cost = 0.0;
       for (int i : units[u].accounts) cost += problem.accounts[i].weight * distances(i, j);
-      Cbc_addCol(model.get(), "", 0.0, 1.0, cost, 1, 0, nullptr, nullptr);
+      column_lower.push_back(0.0);
+      column_cost.push_back(cost);
       x_of_centre[j].emplace_back(u, columns);
       x_of_unit[u].push_back(columns);
       ++columns;
     }
   std::vector<int> cols;
   std::vector<double> coefs;
+  // Rows in CSR form: row_start[r] .. row_start[r + 1] in row_columns / row_coefs.
+  std::vector<int> row_columns;
+  std::vector<double> row_coefs, row_lower, row_upper;
+  std::vector<CoinBigIndex> row_start{0};
   auto add_row = [&](char sense, double rhs) {
-    Cbc_addRow(model.get(), "", static_cast<int>(cols.size()), cols.data(), coefs.data(), sense,
-               rhs);
+    row_columns.insert(row_columns.end(), cols.begin(), cols.end());
+    row_coefs.insert(row_coefs.end(), coefs.begin(), coefs.end());
+    row_start.push_back(static_cast<CoinBigIndex>(row_columns.size()));
+    row_lower.push_back(sense == 'L' ? -COIN_DBL_MAX : rhs);
+    row_upper.push_back(sense == 'G' ? COIN_DBL_MAX : rhs);
     cols.clear();
     coefs.clear();
   };
@@ -157,6 +217,26 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
       }
     }
   }
+  const int rows = static_cast<int>(row_lower.size());
+  std::vector<int> row_lengths(rows);
+  for (int r = 0; r < rows; ++r) row_lengths[r] = static_cast<int>(row_start[r + 1] - row_start[r]);
+  const CoinPackedMatrix matrix(false, columns, rows, row_start.back(), row_coefs.data(),
+                                row_columns.data(), row_start.data(), row_lengths.data());
+  const std::vector<double> column_upper(columns, 1.0);
+  OsiClpSolverInterface solver;
+  solver.messageHandler()->setLogLevel(0);
+  solver.loadProblem(matrix, column_lower.data(), column_upper.data(), column_cost.data(),
+                     row_lower.data(), row_upper.data());
+  for (int c = 0; c < columns; ++c) solver.setInteger(c);
+  CbcModel model(solver);
+  std::lock_guard solving(solve_mutex);
+  CbcSolverUsefulData solver_data;
+  CbcMain0(model, solver_data);
+  model.setLogLevel(0);
+  // The warm start enters as a cutoff, not as a MIP start: CBC 2.10.8 crashes in its
+  // postprocessing (CglPreProcess::postProcess) when a named MIP start meets an early stop. CBC
+  // then looks only for better alignments, and "infeasible" proves the warm start optimal.
+  std::optional<double> warm_cost;
   if (settings.warm_start) {
     std::vector<double> values(columns, 0.0);
     const Alignment& start = *settings.warm_start;
@@ -167,24 +247,51 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
         int t = start.territory[units[u].accounts.front()];
         if (t >= 0 && start.centre[t] == j) values[c] = 1.0;
       }
-    std::vector<int> index(columns);
-    for (int c = 0; c < columns; ++c) index[c] = c;
-    Cbc_setMIPStartI(model.get(), columns, index.data(), values.data());
+    warm_cost = 0.0;
+    for (int c = 0; c < columns; ++c) *warm_cost += values[c] * column_cost[c];
   }
-  // A wall-clock limit (CBC counts CPU seconds by default), given both to the model and to the
-  // parameters Cbc_solve hands its command-line driver.
-  // Building the model counts against the limit too.
+  // A wall-clock limit: CBC's own (elapsed-time mode), kMarginShare of the remaining time early
+  // because CBC needs time to wind down (root cuts, postprocessing), and the watchdog at the
+  // deadline for the places CBC does not check its limit. Building the model counts too.
+  constexpr double kMarginShare = 0.15;
+  const auto deadline = origin + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     std::chrono::duration<double>(settings.time_limit));
   const double cbc_seconds = std::max(
-      0.01, settings.time_limit -
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - origin).count());
-  Cbc_setMaximumSeconds(model.get(), cbc_seconds);
-  Cbc_setParameter(model.get(), "timeMode", "elapsed");
-  Cbc_setParameter(model.get(), "seconds", fmt::format("{}", cbc_seconds).c_str());
-  Cbc_setAllowableGap(model.get(), 1e-7);
-  Cbc_setAllowableFractionGap(model.get(), 1e-9);
-  if (settings.threads > 1)
-    Cbc_setParameter(model.get(), "threads", std::to_string(settings.threads).c_str());
-  Cbc_solve(model.get());
+      0.01, (1 - kMarginShare) *
+                std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count());
+  model.setUseElapsedTime(true);
+  model.setMaximumSeconds(cbc_seconds);
+  const std::string seconds_text = fmt::format("{}", cbc_seconds);
+  const std::string threads_text = std::to_string(std::max(1, settings.threads));
+  std::vector<const char*> arguments = {"opsim",
+                                        "-timeMode",
+                                        "elapsed",
+                                        "-seconds",
+                                        seconds_text.c_str(),
+                                        "-allowableGap",
+                                        "1e-7",
+                                        "-ratioGap",
+                                        "1e-9",
+                                        "-log",
+                                        "0"};
+  if (settings.threads > 1) {
+    arguments.push_back("-threads");
+    arguments.push_back(threads_text.c_str());
+  }
+  const std::string cutoff_text =
+      warm_cost ? fmt::format("{:.17g}", *warm_cost + 1e-7 * std::max(1.0, std::abs(*warm_cost)))
+                : std::string();
+  if (warm_cost) {
+    arguments.push_back("-cutoff");
+    arguments.push_back(cutoff_text.c_str());
+  }
+  arguments.push_back("-solve");
+  arguments.push_back("-quit");
+  {
+    CbcWatchdog watchdog(deadline);
+    CbcMain1(static_cast<int>(arguments.size()), arguments.data(), model, publish_branch_model,
+             solver_data);
+  }
 
   SearchResult result;
   result.method = "exact (COIN-OR CBC)";
@@ -192,12 +299,16 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   result.time_to_best = result.seconds;
   result.starts_run = 1;
   result.best_start = 0;
-  result.best_bound = Cbc_getBestPossibleObjValue(model.get());
+  result.best_bound = model.getBestPossibleObjValue();
   result.bound_method = "cbc";
-  const double* solution = Cbc_getColSolution(model.get());
-  const bool has_solution = solution != nullptr && Cbc_numberSavedSolutions(model.get()) > 0;
+  // The incumbent in the original columns (the driver presolves a copy and maps it back).
+  const double* solution = model.bestSolution();
+  if (!solution && model.numberSavedSolutions() > 0) solution = model.solver()->getColSolution();
+  const bool has_solution = solution != nullptr;
+  bool warm_start_optimal = false;
   if (!has_solution) {
-    if (Cbc_isProvenInfeasible(model.get()))
+    warm_start_optimal = warm_cost && model.isProvenInfeasible();
+    if (model.isProvenInfeasible() && !warm_cost)
       throw_infeasible(
           "{}: the exact model is infeasible: no alignment meets the balance and capacity "
           "constraints",
@@ -206,6 +317,7 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
       throw_infeasible("{}: no feasible alignment found: CBC found none within {} s", problem.name,
                        settings.time_limit);
     result.alignment = *settings.warm_start;
+    if (warm_start_optimal) result.best_bound = *warm_cost;
   } else {
     // Label territories by increasing centre index; fixed centres keep their territory.
     std::vector<int> territory_of_centre(n, -1);
@@ -234,7 +346,7 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
         if (solution[c] > 0.5)
           for (int i : units[u].accounts) result.alignment.territory[i] = territory_of_centre[j];
   }
-  result.proven_optimal = Cbc_isProvenOptimal(model.get()) != 0;
+  result.proven_optimal = model.isProvenOptimal() || warm_start_optimal;
   match_owner_labels(problem, result.alignment);
   result.evaluation = evaluate(problem, distances, result.alignment);
   // CBC does not say when it found its first solution: the warm start was feasible from the
@@ -242,6 +354,7 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   if (result.evaluation.feasible)
     result.time_to_feasible = settings.warm_start ? 0.0 : result.seconds;
   result.stopped_by_time = !result.proven_optimal;
+  result.stop_reason = result.proven_optimal ? StopReason::proven_optimal : StopReason::time_limit;
   return result;
 }
 

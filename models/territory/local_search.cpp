@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <queue>
@@ -45,8 +45,10 @@ constexpr double kFeasibleViolation = 1e-9;
 constexpr double kMaxPenaltyGrowth = 1e6;
 //! Alignments kept for path relinking: all pairs of them are relinked each round.
 constexpr std::size_t kEliteSize = 4;
-//! Share of a wall-clock limit the starts may use when path relinking follows them.
-constexpr double kStartShare = 0.6;
+//! Evaluations each running task advances by in a round of the search (see optimise).
+constexpr std::uint64_t kRoundWork = 250'000;
+//! Continuations of the best alignment per continuation round (fixed: not the thread count).
+constexpr int kContinuations = 2;
 //! Rounds in a row without improvement after which the continuations of the best end.
 constexpr int kMaxIdleContinuations = 3;
 //! Descents along one relinking path (centres are replaced in batches beyond this many).
@@ -74,6 +76,9 @@ struct Score {
     return value < other.value;
   }
 };
+
+//! How a task's call to Search::improve_until ended.
+enum class Progress { paused, finished, stopped };
 
 class Search {
  public:
@@ -134,12 +139,11 @@ class Search {
     large_ = static_cast<int>(units_.size()) > kSwapUnitLimit;
   }
 
-  //! One start: construction, local search with penalty adaptation, then VNS.
-  void run(int start, const std::optional<Alignment>& initial, Clock::time_point deadline,
-           const std::atomic<bool>& stop, int max_idle, std::uint64_t work_budget) {
-    deadline_ = deadline;
-    stop_ = &stop;
-    work_budget_ = work_budget;
+  //! One start's first phase: construction and local search with penalty adaptation; the VNS
+  //! follows in improve_until. Only the deadline cuts it, never a work cap, so that every start
+  //! that begins has an alignment.
+  void begin_start(int start, const std::optional<Alignment>& initial, int max_idle) {
+    work_cap_ = 0;
     // A realignment with a cap or a price on moves starts every start from the current owners
     // (each with its own centres): a start from scratch moves about (p-1)/p of the measure.
     const bool owners = problem_.has_owners();
@@ -159,7 +163,7 @@ class Search {
     keep_if_better();
     descend();
     keep_if_better();
-    improve(max_idle);
+    start_vns(max_idle);
   }
 
   //! Path relinking (compactness): walks from `initiating` towards `guiding` by replacing its
@@ -167,12 +171,10 @@ class Search {
   //! batches), each step followed by a descent; the best alignment on the path then seeds a VNS.
   //! Good alignments share most centres, so the path crosses the region between them that
   //! neither start's perturbations reached.
-  //! \pre both are feasible alignments of this problem with a centre per territory.
-  void relink(const Alignment& initiating, const Alignment& guiding, Clock::time_point deadline,
-              const std::atomic<bool>& stop, int max_idle, std::uint64_t work_budget) {
-    deadline_ = deadline;
-    stop_ = &stop;
-    work_budget_ = work_budget;
+  //! This is the first phase of a relinking task (only the deadline cuts it); improve_until runs
+  //! the VNS. \pre both are feasible alignments of this problem with a centre per territory.
+  void begin_relink(const Alignment& initiating, const Alignment& guiding, int max_idle) {
+    work_cap_ = 0;
     construct_from(initiating);
     best_score_ = Score{};
     keep_if_better();
@@ -221,31 +223,50 @@ class Search {
       keep_if_better();
     }
     restore_best();
-    improve(max_idle);
+    start_vns(max_idle);
   }
 
   //! Variable neighbourhood search from the current state: perturb k centres or units, descend,
-  //! keep the best; ends after max_idle perturbations without improvement (or the budget).
-  void improve(int max_idle) {
-    int idle = 0, k = 1;
+  //! keep the best. Returns `finished` after max_idle perturbations in a row without improvement,
+  //! `paused` between two perturbations once the work reaches `pause_at` (a later call continues
+  //! exactly as if there had been no pause: the trajectory does not depend on how it is cut into
+  //! calls), `stopped` at the deadline or the work cap (then conclude() restores the best).
+  Progress improve_until(std::uint64_t pause_at) {
     const int k_max = std::max(2, std::min(p_, 10));
-    while (idle < max_idle && !out_of_time()) {
-      perturb(k);
+    while (idle_ < max_idle_) {
+      if (out_of_time()) return Progress::stopped;
+      if (work_ >= pause_at) return Progress::paused;
+      perturb(k_);
       improved_in_descent_ = false;
       descend();
       const bool kept = keep_if_better();
       if (kept || improved_in_descent_) {
         if (!kept) restore_best();  // the best was a state the descent passed through
-        idle = 0;
-        k = 1;
+        idle_ = 0;
+        k_ = 1;
       } else {
         restore_best();
-        ++idle;
-        k = k % k_max + 1;
+        ++idle_;
+        k_ = k_ % k_max + 1;
       }
       lambda_ = std::max(base_lambda_, 0.7 * lambda_);
     }
     restore_best();
+    return Progress::finished;
+  }
+
+  //! Ends a paused or stopped task: the state becomes its best alignment.
+  void conclude() { restore_best(); }
+
+  void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
+  //! A hard cap on the work (0 = none): inside an operation the search stops at it, and a state
+  //! reached at or beyond it is never kept, so a capped task's best is one the uncapped task
+  //! also passes through (its result can only improve with a larger cap).
+  void set_work_cap(std::uint64_t cap) { work_cap_ = cap; }
+  //! The objective of the best feasible state so far, if any.
+  std::optional<double> best_feasible() const {
+    if (!best_score_.feasible) return std::nullopt;
+    return best_score_.value;
   }
 
   void restore_best() {
@@ -351,6 +372,7 @@ class Search {
   //! Keeps the current state when it beats the best of this start (feasible before infeasible,
   //! then by objective or violation): the best alignment ever seen, not the last.
   bool keep_if_better() {
+    if (work_cap_ > 0 && work_ >= work_cap_) return false;
     Score now = score();
     if (!(now < best_score_)) return false;
     best_ = s_;
@@ -1328,8 +1350,7 @@ class Search {
   //! The effort budget counts move and centre evaluations, never time, so a run stopped by it
   //! is reproducible on a loaded machine.
   bool out_of_time() const {
-    return (work_budget_ > 0 && work_ >= work_budget_) || stop_->load(std::memory_order_relaxed) ||
-           Clock::now() >= deadline_;
+    return (work_cap_ > 0 && work_ >= work_cap_) || Clock::now() >= deadline_;
   }
   void note_best() {
     time_to_best_ = std::chrono::duration<double>(Clock::now() - origin_).count();
@@ -1363,10 +1384,15 @@ class Search {
   mutable unsigned visit_mark_ = 0;
   double lambda_ = 1.0, base_lambda_ = 1.0;
   Clock::time_point deadline_, origin_ = Clock::now();
-  const std::atomic<bool>* stop_ = nullptr;
   double time_to_best_ = 0.0;
   double time_to_feasible_ = -1.0;
-  std::uint64_t work_ = 0, work_budget_ = 0;  //!< evaluations done; budget (0 = none)
+  std::uint64_t work_ = 0, work_cap_ = 0;  //!< evaluations done; hard cap (0 = none)
+  int max_idle_ = 1, idle_ = 0, k_ = 1;    //!< VNS: iterations without improvement allowed, so far
+  void start_vns(int max_idle) {
+    max_idle_ = max_idle;
+    idle_ = 0;
+    k_ = 1;
+  }
   bool improved_in_descent_ = false;
 };
 
@@ -1384,17 +1410,8 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
     const std::size_t n = problem.size();
     max_idle = n <= 200 ? 300 : n <= 2000 ? 150 : n <= 20000 ? 20 : 3;
   }
-  struct Outcome {
-    bool done = false;
-    Alignment raw;  //!< as the search left it (before owner matching): input to relinking
-    Alignment alignment;
-    Evaluation evaluation;
-    double time_to_best = 0.0;
-    double time_to_feasible = -1.0;
-    std::uint64_t work = 0;
-  };
   const auto work_budget = static_cast<std::uint64_t>(std::llround(settings.work_limit * 1e6));
-  // Infeasible starts rank by how far they are from feasible: balance excess over the tolerance,
+  // Infeasible results rank by how far they are from feasible: balance excess over the tolerance,
   // plus one per other broken constraint (moved cap, contiguity, ...), so that a start that
   // breaks only balance slightly beats one that moved half the book or split a territory.
   auto key = [&](const Evaluation& e) {
@@ -1405,166 +1422,253 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
                  !e.contiguity_ok;
     return std::make_pair(!e.feasible, e.feasible ? e.objective : violation);
   };
-  std::vector<Outcome> outcomes(starts);
-  std::atomic<bool> stop{false};
-  std::atomic<int> finished{0};
-  auto finish = [&](Search& search, Outcome& outcome) {
-    outcome.raw = search.alignment();
-    outcome.alignment = outcome.raw;
-    match_owner_labels(problem, outcome.alignment);
-    outcome.work = search.work();
-    outcome.evaluation = evaluate(problem, distances, outcome.alignment);
-    outcome.time_to_best = search.time_to_best();
-    outcome.time_to_feasible = search.time_to_feasible();
-    outcome.done = true;
-    if (settings.target && outcome.evaluation.feasible &&
-        outcome.evaluation.objective <= *settings.target)
-      stop.store(true);
+  // A task is a start or a relinking (a continuation is the best alignment relinked with
+  // itself: an empty path, then VNS). Its trajectory depends only on the seed, its index and its
+  // inputs, never on the limits or the thread count.
+  struct Task {
+    int start = -1;                     //!< start index; -1: relinking or continuation
+    int initiating = -1, guiding = -1;  //!< task indices relinked
+    int max_idle = 0;
+    std::unique_ptr<Search> search;  //!< while it runs
+    bool begun = false, ended = false;
+    Alignment raw;  //!< as the search left it (before owner matching): input to relinking
+    Alignment alignment;
+    Evaluation evaluation;
+    double time_to_best = 0.0;
+    double time_to_feasible = -1.0;
+    std::uint64_t work = 0;
+  };
+  std::vector<Task> tasks(starts);
+  for (int s = 0; s < starts; ++s) {
+    tasks[s].start = s;
+    tasks[s].max_idle = max_idle;
+  }
+  int starts_ended = 0;
+  auto finish = [&](Task& task) {
+    task.raw = task.search->alignment();
+    task.alignment = task.raw;
+    match_owner_labels(problem, task.alignment);
+    task.work = task.search->work();
+    task.evaluation = evaluate(problem, distances, task.alignment);
+    task.time_to_best = task.search->time_to_best();
+    task.time_to_feasible = task.search->time_to_feasible();
+    task.search.reset();
+    task.ended = true;
+    if (task.start >= 0 && settings.progress) settings.progress(++starts_ended);
+  };
+  auto best_task = [&]() {
+    int best = -1;
+    for (int t = 0; t < static_cast<int>(tasks.size()); ++t)
+      if (tasks[t].ended && (best < 0 || key(tasks[t].evaluation) < key(tasks[best].evaluation)))
+        best = t;
+    return best;
   };
   const bool relinking = problem.objective == ObjectiveKind::compactness &&
                          problem.distance != DistanceKind::none && !problem.contiguity &&
                          starts >= 2 && settings.relink_rounds > 0;
-  // Under a wall-clock limit alone each task gets a slice of it, so that relinking has time left:
-  // the starts share kStartShare of the limit (per thread), the relinking rounds the rest. With a
-  // work limit the budgets share the effort and the time limit stays a global stop only, so that
-  // slices never make a work-limited run depend on the machine's speed.
-  const int threads = std::max(1, settings.threads);
-  const bool sliced = relinking && work_budget == 0;
-  std::atomic<bool> cut{false};  // some task stopped at its slice
-  auto slice_deadline = [&](double seconds) {
-    if (!sliced) return deadline;
-    const auto own = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(seconds));
-    return std::min(deadline, own);
-  };
-  auto note_cut = [&](Clock::time_point until) {
-    if (Clock::now() >= until) cut.store(true);
-  };
-  const double start_slice = settings.time_limit * kStartShare * threads / starts;
-  tbb::task_arena arena(threads);
-  arena.execute([&] {
-    tbb::parallel_for(0, starts, 1, [&](int start) {
-      if (stop.load() || Clock::now() >= deadline) return;
-      Search search(
-          problem, distances, units,
-          Rng(settings.seed, StreamId::territories, static_cast<std::uint64_t>(start), 0, 0));
-      search.set_origin(origin);
-      const auto until = slice_deadline(start_slice);
-      search.run(start, settings.initial, until, stop, max_idle, work_budget);
-      note_cut(until);
-      finish(search, outcomes[start]);
-      if (settings.progress) settings.progress(++finished);
-    });
-  });
-  // Path relinking between elite alignments (compactness with free centres): rounds of relinks
-  // between the best distinct feasible alignments found so far, each round a fixed list of tasks
-  // with their own streams, so the result depends on the seed and budgets only, as the starts do.
-  for (int round = 0; relinking && round < settings.relink_rounds; ++round) {
-    if (stop.load() || Clock::now() >= deadline) break;
+  // Path relinking between elite alignments: pairs of the best distinct feasible alignments so
+  // far, from the better one. False when there are fewer than two.
+  auto open_relinking_round = [&]() {
     std::vector<int> elite;
-    for (int s = 0; s < static_cast<int>(outcomes.size()); ++s)
-      if (outcomes[s].done && outcomes[s].evaluation.feasible) elite.push_back(s);
+    for (int t = 0; t < static_cast<int>(tasks.size()); ++t)
+      if (tasks[t].ended && tasks[t].evaluation.feasible) elite.push_back(t);
     std::stable_sort(elite.begin(), elite.end(), [&](int a, int b) {
-      return key(outcomes[a].evaluation) < key(outcomes[b].evaluation);
+      return key(tasks[a].evaluation) < key(tasks[b].evaluation);
     });
     // Distinct objectives only: relinking an alignment with its twin explores nothing.
     elite.erase(std::unique(elite.begin(), elite.end(),
                             [&](int a, int b) {
-                              return std::abs(outcomes[a].evaluation.objective -
-                                              outcomes[b].evaluation.objective) <=
-                                     1e-9 * std::abs(outcomes[a].evaluation.objective);
+                              return std::abs(tasks[a].evaluation.objective -
+                                              tasks[b].evaluation.objective) <=
+                                     1e-9 * std::abs(tasks[a].evaluation.objective);
                             }),
                 elite.end());
     if (elite.size() > kEliteSize) elite.resize(kEliteSize);
-    if (elite.size() < 2) break;             // nothing to relink (e.g. one feasible alignment)
-    std::vector<std::pair<int, int>> pairs;  // (initiating, guiding): from the better one
+    if (elite.size() < 2) return false;
     for (std::size_t a = 0; a < elite.size(); ++a)
-      for (std::size_t b = a + 1; b < elite.size(); ++b) pairs.emplace_back(elite[a], elite[b]);
-    const auto before = key(outcomes[elite.front()].evaluation);
-    const double remaining = std::chrono::duration<double>(deadline - Clock::now()).count();
-    // A round may use half of the time left: later rounds start from its improvements.
-    const double relink_slice = remaining * threads / (2.0 * static_cast<double>(pairs.size()));
-    const std::size_t first = outcomes.size();
-    outcomes.resize(first + pairs.size());
+      for (std::size_t b = a + 1; b < elite.size(); ++b) {
+        Task task;
+        task.initiating = elite[a];
+        task.guiding = elite[b];
+        task.max_idle = std::max(1, max_idle / 2);
+        tasks.push_back(std::move(task));
+      }
+    return true;
+  };
+  auto open_continuation_round = [&]() {
+    const int best = best_task();
+    if (best < 0 || !tasks[best].evaluation.feasible) return false;
+    for (int c = 0; c < kContinuations; ++c) {
+      Task task;
+      task.initiating = task.guiding = best;
+      task.max_idle = max_idle;
+      tasks.push_back(std::move(task));
+    }
+    return true;
+  };
+  // Stages follow each other when every task of the current one has ended: the starts, rounds
+  // of relinking while a round improves (at most relink_rounds), then continuation rounds until
+  // kMaxIdleContinuations in a row improve nothing.
+  enum class Stage { starts, relinking, continuation };
+  Stage stage = Stage::starts;
+  int relink_round = 0, idle_continuations = 0;
+  std::size_t stage_first = 0;
+  std::pair<bool, double> before{true, kInfinity};
+  auto open_next_stage = [&]() {
+    bool improved = false;
+    for (std::size_t t = stage_first; t < tasks.size(); ++t)
+      if (tasks[t].ended && key(tasks[t].evaluation) < before) improved = true;
+    const int best = best_task();
+    if (best >= 0) before = key(tasks[best].evaluation);
+    stage_first = tasks.size();
+    if (!relinking) return false;
+    if (stage == Stage::continuation) idle_continuations = improved ? 0 : idle_continuations + 1;
+    const bool relink_more = stage == Stage::starts || (stage == Stage::relinking && improved &&
+                                                        relink_round < settings.relink_rounds);
+    if (relink_more && open_relinking_round()) {
+      stage = Stage::relinking;
+      ++relink_round;
+      return true;
+    }
+    if (idle_continuations >= kMaxIdleContinuations || !open_continuation_round()) return false;
+    stage = Stage::continuation;
+    return true;
+  };
+  // Rounds: every running task advances by kRoundWork evaluations (stopping between two VNS
+  // iterations), in parallel. The limits are checked only between rounds, except that a work
+  // limit too small for a full round gives each task an equal share as a hard cap and ends the
+  // search, and the deadline stops everything. So a longer limit runs the same rounds and more:
+  // with the same seed its result is never worse, and the work-limited result is the same on
+  // any thread count.
+  const int threads =
+      settings.threads > 0 ? settings.threads : tbb::this_task_arena::max_concurrency();
+  tbb::task_arena arena(threads);
+  StopReason reason = StopReason::converged;
+  for (;;) {
+    std::vector<int> running;
+    for (int t = 0; t < static_cast<int>(tasks.size()); ++t)
+      if (!tasks[t].ended) running.push_back(t);
+    if (running.empty()) {
+      if (open_next_stage()) continue;
+      reason = StopReason::converged;
+      break;
+    }
+    if (settings.target) {
+      bool reached = false;
+      for (const Task& task : tasks)
+        if (task.ended && task.evaluation.feasible && task.evaluation.objective <= *settings.target)
+          reached = true;
+        else if (task.search && task.search->best_feasible() &&
+                 *task.search->best_feasible() <= *settings.target)
+          reached = true;
+      if (reached) {
+        reason = StopReason::target;
+        break;
+      }
+    }
+    if (Clock::now() >= deadline) {
+      reason = StopReason::time_limit;
+      break;
+    }
+    std::uint64_t used = 0;
+    for (const Task& task : tasks) used += task.search ? task.search->work() : task.work;
+    std::uint64_t allot = kRoundWork;
+    bool capped = false;
+    if (work_budget > 0) {
+      if (used >= work_budget) {
+        reason = StopReason::work_limit;
+        break;
+      }
+      const std::uint64_t share = (work_budget - used) / running.size();
+      if (share < kRoundWork) {
+        allot = std::max<std::uint64_t>(1, share);
+        capped = true;
+      }
+    }
+    std::vector<Progress> progress(running.size(), Progress::paused);
     arena.execute([&] {
-      tbb::parallel_for(0, static_cast<int>(pairs.size()), 1, [&](int r) {
-        if (stop.load() || Clock::now() >= deadline) return;
-        const auto task = static_cast<std::uint64_t>(first + r);
-        Search search(problem, distances, units,
-                      Rng(settings.seed, StreamId::territories, task, 1, 0));
-        search.set_origin(origin);
-        const auto until = slice_deadline(relink_slice);
-        search.relink(outcomes[pairs[r].first].raw, outcomes[pairs[r].second].raw, until, stop,
-                      std::max(1, max_idle / 2), work_budget);
-        note_cut(until);
-        finish(search, outcomes[first + r]);
+      tbb::parallel_for(0, static_cast<int>(running.size()), 1, [&](int r) {
+        Task& task = tasks[running[r]];
+        // The share counts from the work before the round (a task's first phase is in it).
+        const std::uint64_t pause_at = (task.begun ? task.search->work() : 0) + allot;
+        if (!task.begun) {
+          if (Clock::now() >= deadline) return;  // never begun: no result
+          const auto index = static_cast<std::uint64_t>(running[r]);
+          task.search = std::make_unique<Search>(
+              problem, distances, units,
+              Rng(settings.seed, StreamId::territories, index, task.start >= 0 ? 0 : 1, 0));
+          task.search->set_origin(origin);
+          task.search->set_deadline(deadline);
+          if (task.start >= 0)
+            task.search->begin_start(task.start, settings.initial, task.max_idle);
+          else
+            task.search->begin_relink(tasks[task.initiating].raw, tasks[task.guiding].raw,
+                                      task.max_idle);
+          task.begun = true;
+        }
+        task.search->set_work_cap(capped ? pause_at : 0);
+        progress[r] = task.search->improve_until(pause_at);
       });
     });
-    bool improved = false;
-    for (std::size_t s = first; s < outcomes.size(); ++s)
-      if (outcomes[s].done && key(outcomes[s].evaluation) < before) improved = true;
-    if (!improved) break;
-  }
-  // Time a sliced run kept for relinking and did not use (nothing to relink, or a round that
-  // found nothing better) continues the best task's search, one continuation per thread with its
-  // own stream (relinking an alignment with itself: an empty path, then VNS), in rounds until the
-  // deadline or kMaxIdleContinuations rounds in a row without improvement.
-  for (int round = 0, idle = 0; sliced && idle < kMaxIdleContinuations; ++round) {
-    if (stop.load() || Clock::now() >= deadline) break;
-    int best = -1;
-    for (int s = 0; s < static_cast<int>(outcomes.size()); ++s)
-      if (outcomes[s].done &&
-          (best < 0 || key(outcomes[s].evaluation) < key(outcomes[best].evaluation)))
-        best = s;
-    if (best < 0) break;
-    const auto before = key(outcomes[best].evaluation);
-    const std::size_t first = outcomes.size();
-    outcomes.resize(first + threads);
-    arena.execute([&] {
-      tbb::parallel_for(0, threads, 1, [&](int r) {
-        const auto task = static_cast<std::uint64_t>(first + r);
-        Search search(problem, distances, units,
-                      Rng(settings.seed, StreamId::territories, task, 1, 0));
-        search.set_origin(origin);
-        search.relink(outcomes[best].raw, outcomes[best].raw, deadline, stop, max_idle,
-                      work_budget);
-        note_cut(deadline);
-        finish(search, outcomes[first + r]);
-      });
-    });
-    bool improved = false;
-    for (std::size_t s = first; s < outcomes.size(); ++s)
-      if (outcomes[s].done && key(outcomes[s].evaluation) < before) improved = true;
-    idle = improved ? 0 : idle + 1;
-  }
-  SearchResult result;
-  result.method = "multistart VNS";
-  for (int s = 0; s < static_cast<int>(outcomes.size()); ++s) {
-    if (!outcomes[s].done) continue;
-    if (s < starts) ++result.starts_run;
-    if (s >= starts) ++result.relinks_run;
-    result.work += outcomes[s].work;
-    double feasible_at = outcomes[s].time_to_feasible;
-    if (feasible_at >= 0 && (!result.time_to_feasible || feasible_at < *result.time_to_feasible))
-      result.time_to_feasible = feasible_at;
-    if (result.best_start < 0 || key(outcomes[s].evaluation) < key(result.evaluation)) {
-      result.best_start = s;
-      result.alignment = outcomes[s].alignment;
-      result.evaluation = outcomes[s].evaluation;
-      result.time_to_best = outcomes[s].time_to_best;
+    bool cut = false;
+    for (std::size_t r = 0; r < running.size(); ++r) {
+      Task& task = tasks[running[r]];
+      if (progress[r] == Progress::finished) finish(task);
+      if (progress[r] == Progress::stopped) cut = true;
+    }
+    if (capped && cut) {
+      reason = Clock::now() >= deadline ? StopReason::time_limit : StopReason::work_limit;
+      break;
     }
   }
-  if (result.best_start < 0) throw_input("territories: the time limit allowed no start to finish");
+  for (Task& task : tasks)
+    if (task.search) {
+      task.search->conclude();
+      finish(task);
+    }
+  SearchResult result;
+  result.method = "multistart VNS";
+  result.stop_reason = reason;
+  for (int t = 0; t < static_cast<int>(tasks.size()); ++t) {
+    const Task& task = tasks[t];
+    if (!task.ended) continue;
+    if (task.start >= 0) ++result.starts_run;
+    if (task.start < 0) ++result.relinks_run;
+    result.work += task.work;
+    double feasible_at = task.time_to_feasible;
+    if (feasible_at >= 0 && (!result.time_to_feasible || feasible_at < *result.time_to_feasible))
+      result.time_to_feasible = feasible_at;
+    if (result.best_start < 0 || key(task.evaluation) < key(result.evaluation)) {
+      result.best_start = t;
+      result.alignment = task.alignment;
+      result.evaluation = task.evaluation;
+      result.time_to_best = task.time_to_best;
+    }
+  }
+  if (result.best_start < 0) throw_input("territories: the time limit allowed no start to begin");
   // Starts only note truly feasible states, but the report must never pair a time to feasible
   // with an infeasible result.
   if (!result.evaluation.feasible) result.time_to_feasible.reset();
   result.seconds = std::chrono::duration<double>(Clock::now() - origin).count();
-  result.stopped_by_time = result.starts_run < starts || Clock::now() >= deadline || cut.load();
-  result.stopped_by_work =
-      work_budget > 0 && std::any_of(outcomes.begin(), outcomes.end(), [&](const Outcome& outcome) {
-        return outcome.work >= work_budget;
-      });
+  result.stopped_by_time = reason == StopReason::time_limit;
+  result.stopped_by_work = reason == StopReason::work_limit;
   return result;
+}
+
+std::string_view describe(StopReason reason) {
+  switch (reason) {
+    case StopReason::converged:
+      return "converged";
+    case StopReason::time_limit:
+      return "time_limit";
+    case StopReason::work_limit:
+      return "work_limit";
+    case StopReason::target:
+      return "target";
+    case StopReason::proven_optimal:
+      return "proven_optimal";
+  }
+  return "converged";
 }
 
 }  // namespace opsim::territory

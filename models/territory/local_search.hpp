@@ -2,30 +2,45 @@
 // and swap moves and incremental evaluation, parallel over starts (oneTBB), then rounds of path
 // relinking between the best alignments (compactness), parallel over pairs.
 //
-// Determinism: start s draws only from Rng(seed, territories, s, ...), relinking task r from
-// Rng(seed, territories, r, 1, 0), each task's effort is counted in
-// evaluations (never time), and the best alignment is chosen by (feasible, objective or
-// violation, start index), so the result is a function of the seed and the settings (including
-// the work limit), not of the thread count or the machine's load - unless the time limit or the
-// target value stops the run early (then the starts that finished in time decide).
+// Determinism: start s draws only from Rng(seed, territories, s, 0, 0), relinking task r from
+// Rng(seed, territories, r, 1, 0); the tasks advance in rounds of a fixed number of evaluations
+// (never time) and the best alignment is chosen by (feasible, objective or violation, task
+// index), so the result is a function of the seed and the settings (including the work limit),
+// not of the thread count or the machine's load - unless the time limit or the target value
+// stops the run. Monotone in effort: a longer limit (work or time) runs the same rounds and
+// more, so with the same seed it never returns a worse objective (under a time limit up to the
+// machine's speed: the rounds reached in the time are what counts).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "models/territory/objective.hpp"
 
 namespace opsim::territory {
 
+//! What ended a search.
+enum class StopReason {
+  converged,       //!< every stage ran to its end (starts, relinking, idle continuation rounds)
+  time_limit,      //!< the wall-clock limit stopped it with work left
+  work_limit,      //!< the work limit stopped it with work left
+  target,          //!< a feasible objective <= the target was found
+  proven_optimal,  //!< (exact mode) the solver proved its alignment optimal
+};
+//! "converged", "time_limit", "work_limit", "target" or "proven_optimal" (the HDF5 attribute).
+std::string_view describe(StopReason reason);
+
 struct SearchSettings {
   std::uint64_t seed = 1;
-  int threads = 1;
+  int threads = 0;           //!< 0 = all cores (oneTBB's default concurrency)
   int starts = 8;            //!< independent constructions, each followed by VNS
   double time_limit = 60.0;  //!< wall-clock seconds for the whole search
-  //! Deterministic effort budget per start, in millions of move and centre evaluations; 0 =
-  //! none. A start stops at whichever of this and the time limit comes first.
+  //! Deterministic effort budget for the whole search, in millions of move and centre
+  //! evaluations; 0 = none. The search stops at whichever of this and the time limit comes
+  //! first; it may exceed the budget by part of one VNS iteration per running task.
   double work_limit = 0.0;
   std::optional<double> target;  //!< stop once a feasible objective <= target is found
   int max_idle = 0;  //!< VNS iterations without improvement before a start ends; 0 = by size
@@ -35,7 +50,7 @@ struct SearchSettings {
   int relink_rounds = 10;
   //! Centres the compactness search starts from (start 0), e.g. a previous alignment's.
   std::optional<Alignment> initial;
-  //! Called with the number of starts finished so far, from worker threads (calls may overlap).
+  //! Called with the number of starts ended so far, from the thread that called optimise.
   std::function<void(int)> progress;
 };
 
@@ -48,11 +63,12 @@ struct SearchResult {
   //! search start, so with several threads this is the earliest over the finished starts).
   std::optional<double> time_to_feasible;
   int starts_run = 0;
-  std::uint64_t work = 0;        //!< move and centre evaluations over the finished starts
-  bool stopped_by_work = false;  //!< some start used its whole --work-limit
+  std::uint64_t work = 0;  //!< move and centre evaluations over all tasks
+  StopReason stop_reason = StopReason::converged;
+  bool stopped_by_work = false;  //!< stop_reason == work_limit
   int best_start = -1;  //!< index of the winning start; >= starts: a relinking (in task order)
   int relinks_run = 0;  //!< finished path relinkings
-  bool stopped_by_time = false;
+  bool stopped_by_time = false;      //!< the time limit stopped the search (or CBC) with work left
   std::optional<double> best_bound;  //!< a proven lower bound (exact mode, or --bound)
   std::string bound_method;          //!< what proved best_bound: "cbc" or "lagrangian"
   bool proven_optimal = false;

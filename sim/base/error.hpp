@@ -44,12 +44,14 @@ class OutputError : public std::runtime_error {
 //! counts. Maps to exit code 2, as an InputError.
 class InputErrors : public InputError {
  public:
-  InputErrors(std::vector<std::string> errors, bool truncated)
-      : InputError(grouped(errors, truncated)), errors_(std::move(errors)) {}
+  //! `omitted`: further errors found and counted but not listed ("... and N more").
+  InputErrors(std::vector<std::string> errors, bool truncated, std::size_t omitted = 0)
+      : InputError(grouped(errors, truncated, omitted)), errors_(std::move(errors)) {}
   const std::vector<std::string>& errors() const { return errors_; }
 
   //! "N errors in M files:", then per file (in order of first appearance) its count and messages.
-  static std::string grouped(const std::vector<std::string>& errors, bool truncated) {
+  static std::string grouped(const std::vector<std::string>& errors, bool truncated,
+                             std::size_t omitted = 0) {
     std::vector<std::string> files;
     std::map<std::string, std::vector<const std::string*>> by_file;
     for (const std::string& e : errors) {
@@ -58,13 +60,14 @@ class InputErrors : public InputError {
       by_file[file].push_back(&e);
     }
     std::string text =
-        fmt::format("{} errors in {} file{}{}:", errors.size(), files.size(),
+        fmt::format("{} errors in {} file{}{}:", errors.size() + omitted, files.size(),
                     files.size() == 1 ? "" : "s", truncated ? " (validation stopped there)" : "");
     for (const std::string& file : files) {
       const auto& list = by_file[file];
       text += fmt::format("\n{}: {} error{}", file, list.size(), list.size() == 1 ? "" : "s");
       for (const std::string* e : list) text += "\n  " + *e;
     }
+    if (omitted > 0) text += fmt::format("\n  ... and {} more", omitted);
     return text;
   }
 
@@ -72,10 +75,15 @@ class InputErrors : public InputError {
   std::vector<std::string> errors_;
 };
 
+//! What a collector does at its limit: stop validating (a scenario's checks may depend on one
+//! another), or go on and only count the further errors (independent rows of a CSV file).
+enum class AtErrorLimit { stop, count };
+
 //! Collects input errors so that validation reports them all at once, up to a limit.
 class InputErrorCollector {
  public:
-  explicit InputErrorCollector(std::size_t limit = 50) : limit_(limit) {}
+  explicit InputErrorCollector(std::size_t limit = 50, AtErrorLimit at_limit = AtErrorLimit::stop)
+      : limit_(limit), at_limit_(at_limit) {}
   //! Runs `step`; an InputError it throws is recorded and validation goes on. At the limit,
   //! throws InputErrors with everything so far.
   template <class Step>
@@ -91,23 +99,30 @@ class InputErrorCollector {
     }
   }
   void add(std::string message) {
+    if (at_limit_ == AtErrorLimit::count && errors_.size() >= limit_) {
+      ++omitted_;
+      return;
+    }
     errors_.push_back(std::move(message));
-    if (errors_.size() >= limit_) {
+    if (at_limit_ == AtErrorLimit::stop && errors_.size() >= limit_) {
       full_ = true;
       throw InputErrors(errors_, true);
     }
   }
   bool empty() const { return errors_.empty(); }
-  std::size_t size() const { return errors_.size(); }
+  //! Errors found, those only counted past the limit included.
+  std::size_t size() const { return errors_.size() + omitted_; }
   //! One error as the plain InputError it was; several as InputErrors.
   void throw_if_any() const {
-    if (errors_.size() == 1) throw InputError(errors_.front());
-    if (!errors_.empty()) throw InputErrors(errors_, false);
+    if (size() == 1) throw InputError(errors_.front());
+    if (!errors_.empty()) throw InputErrors(errors_, false, omitted_);
   }
 
  private:
   std::vector<std::string> errors_;
   std::size_t limit_;
+  AtErrorLimit at_limit_;
+  std::size_t omitted_ = 0;
   bool full_ = false;
 };
 

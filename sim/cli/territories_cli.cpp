@@ -14,6 +14,7 @@
 #include "sim/base/error.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
+#include "sim/engine/runner.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/territory_io.hpp"
 
@@ -38,9 +39,9 @@ struct RunOptions {
   double max_moved = -1.0;
   double disruption_weight = -1.0;
   double time_limit = 60.0;
-  double work_limit = 0.0;  //!< millions of evaluations per start, 0 = none
+  double work_limit = 0.0;  //!< millions of evaluations over the search, 0 = none
   std::uint64_t seed = 1;
-  int threads = 1;
+  int threads = 0;  //!< 0 = all cores
   int starts = 8;
   int max_idle = 0;
   int relink_rounds = 10;
@@ -121,6 +122,7 @@ SearchResult solve(const Problem& problem, const Distances& distances, const Run
   if (heuristic.evaluation.feasible) exact.warm_start = heuristic.alignment;
   SearchResult result = solve_exact(problem, distances, exact);
   result.seconds += heuristic.seconds;
+  result.work = heuristic.work;  // the warm start's evaluations (CBC counts none)
   result.time_to_best += heuristic.seconds;
   if (heuristic.evaluation.feasible)
     result.time_to_feasible = heuristic.time_to_feasible;
@@ -185,10 +187,10 @@ void add_alignment_outputs(OutputPlan& plan, const std::string& output) {
   plan.add_output(stem.string() + "_territories.csv", "-o (territory CSV)");
 }
 
-void run_alignment(const RunOptions& o) {
+void run_alignment(RunOptions o) {
+  o.threads = resolve_threads(o.threads);  // recorded as run, not as 0
   if (o.input.empty())
     throw_input("territories: INPUT is required (or a subcommand: bench, evaluate, generate)");
-  if (o.threads < 1) throw_input("--threads: {} is not allowed; allowed: 1 or more", o.threads);
   if (o.starts < 1) throw_input("--starts: {} is not allowed; allowed: 1 or more", o.starts);
   if (o.relink_rounds < 0)
     throw_input("--relink-rounds: {} is not allowed; allowed: 0 or more", o.relink_rounds);
@@ -368,10 +370,13 @@ void add_territories_commands(CLI::App& app) {
   territories->add_option("-o,--output", options->output,
                           "HDF5 output (CSV companions beside it); none without it");
   territories->add_option("--time-limit", options->time_limit, "Wall-clock seconds (default 60)");
-  territories->add_option("--work-limit", options->work_limit,
-                          "Effort per start in millions of evaluations (reproducible; 0 = none)");
+  territories->add_option(
+      "--work-limit", options->work_limit,
+      "Effort for the whole search in millions of evaluations (reproducible; 0 = none)");
   add_seed_option(territories, options->seed, "Random seed (default 1)");
-  territories->add_option("--threads", options->threads, "Worker threads (default 1)");
+  add_threads_option(territories, options->threads,
+                     "Worker threads, 0 = all cores (default; a --work-limit result is the same "
+                     "for any count)");
   territories->add_option("--starts", options->starts, "Multistart count (default 8)");
   territories->add_option("--max-idle", options->max_idle,
                           "VNS iterations without improvement per start");
@@ -466,8 +471,9 @@ void add_territories_commands(CLI::App& app) {
   bench_command->add_option("--time-limit", bench->time_limit, "Seconds per instance (default 60)");
   bench_command->add_option("--threads", bench->threads, "Threads (DTDP always runs on 1)");
   add_seed_option(bench_command, bench->seed, "Random seed");
-  bench_command->add_option("--work-limit", bench->work_limit,
-                            "Effort per start in millions of evaluations (reproducible; 0 = none)");
+  bench_command->add_option(
+      "--work-limit", bench->work_limit,
+      "Effort per instance in millions of evaluations (reproducible; 0 = none)");
   bench_command->add_option(
       "--relink-rounds", bench->relink_rounds,
       "Rounds of path relinking between the best starts (default 10, 0 = none)");

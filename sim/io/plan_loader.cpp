@@ -605,27 +605,33 @@ std::vector<double> read_seat_amounts(const CsvSource& source, const Scenario& s
     ids.push_back(scenario.seats[s].id);
   }
   std::vector<double> values(scenario.seats.size(), std::numeric_limits<double>::quiet_NaN());
+  // Every bad row is reported at once (the first kCsvErrorLimit of them), so that a planner
+  // fixes an export in one round.
+  InputErrorCollector errors(kCsvErrorLimit, AtErrorLimit::count);
+  std::vector<char> seen(scenario.seats.size(), 0);
   for (const auto& row : table.rows()) {
-    const std::string& id = table.text(row, seat_column);
-    auto it = index.find(id);
-    if (it == index.end()) {
-      const std::string suggestion = did_you_mean(id, ids);
-      throw_input(
-          "{}: column '{}': unknown seat \"{}\"{} (seats are roster rep ids and hiring-plan ids "
-          "such as "
-          "hire/NA/SMB/2027-03/1)",
-          table.where(row), table.header()[seat_column], id,
-          suggestion.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", suggestion));
-    }
-    if (!std::isnan(values[it->second]))
-      throw_input("{}: seat \"{}\" appears twice", table.where(row), id);
-    const double v = table.number(row, amount);
-    if (positive ? !(v > 0) : v < 0) {
-      throw_input("{}: column '{}': {} is not allowed (must be {})", table.where(row), column, v,
-                  positive ? "> 0" : ">= 0");
-    }
-    values[it->second] = v;
+    errors.collect([&] {
+      const std::string& id = table.text(row, seat_column);
+      auto it = index.find(id);
+      if (it == index.end()) {
+        const std::string suggestion = did_you_mean(id, ids);
+        throw_input(
+            "{}: column '{}': unknown seat \"{}\"{} (seats are roster rep ids and hiring-plan "
+            "ids such as hire/NA/SMB/2027-03/1)",
+            table.where(row), table.header()[seat_column], id,
+            suggestion.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", suggestion));
+      }
+      if (seen[it->second]++ > 0)
+        throw_input("{}: seat \"{}\" appears twice", table.where(row), id);
+      const double v = table.number(row, amount);
+      if (positive ? !(v > 0) : v < 0) {
+        throw_input("{}: column '{}': {} is not allowed (must be {})", table.where(row), column, v,
+                    positive ? "> 0" : ">= 0");
+      }
+      values[it->second] = v;
+    });
   }
+  errors.throw_if_any();
   return values;
 }
 

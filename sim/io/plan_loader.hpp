@@ -48,9 +48,13 @@ std::vector<std::string> check_plan_sections(const nlohmann::json& document,
 //! unknown key, fiscal_year) report it once.
 void throw_plan_errors(const InputErrorCollector& errors);
 
+//! Bad rows of a seat CSV listed in one error; further ones are counted ("... and N more").
+inline constexpr std::size_t kCsvErrorLimit = 20;
+
 //! Per-seat amounts from a CSV with columns seat (or id) and `column`, as `source` maps and
-//! formats them (extra columns are ignored): unknown seats, duplicate seats and (when
-//! `positive`) amounts <= 0 fail with the file and line. Absent seats are NaN.
+//! formats them (extra columns are ignored): unknown seats, duplicate seats, numbers that do not
+//! parse and (when `positive`) amounts <= 0 fail with the file and line, all rows' errors
+//! together (InputErrors, at most kCsvErrorLimit listed). Absent seats are NaN.
 std::vector<double> read_seat_amounts(const CsvSource& source, const Scenario& scenario,
                                       const std::string& column, bool positive);
 

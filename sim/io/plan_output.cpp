@@ -14,6 +14,7 @@
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/output_files.hpp"
+#include "sim/io/plan_columns.hpp"
 #include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
 
@@ -39,24 +40,6 @@ std::string csv_cell(const std::string& text) {
   return out + "\"";
 }
 
-//! What a plan column holds, by its name: probabilities and shares, money, counts, or other
-//! numbers (ratios such as attainment).
-CellKind column_kind(const std::string& name) {
-  auto has = [&](const char* word) { return name.find(word) != std::string::npos; };
-  if (name.rfind("p_", 0) == 0 || has("_p_") || has("probability") || has("share") || has("gini"))
-    return CellKind::percent;
-  if (name == "fiscal_year") return CellKind::year;
-  if (name == "seats" || name == "quota_seats" || name == "window" || name == "planned" ||
-      name == "recommended" || name == "total" || name == "equal_chance_floor" ||
-      name == "equal_chance_floored_seats")
-    return CellKind::integer;
-  if ((has("quota") && !has("coverage")) || has("cost") || has("target") || has("pay") ||
-      has("bookings") || has("budget") || has("shortfall") || name == "ote" || name == "mean" ||
-      name == "p10" || name == "p50" || name == "p90")
-    return CellKind::amount;
-  return CellKind::number;
-}
-
 //! CSV decimals as the run CSVs write them (number_format): amounts to cents, probabilities
 //! and ratios to 4 decimals, counts whole.
 int csv_decimals(CellKind kind) {
@@ -79,11 +62,12 @@ void write_table_csv(std::ostream& out, const Table& table) {
   // its 4 decimals under the amount columns.
   const bool quantity_rows = table.label_names == std::vector<std::string>{"quantity"};
   std::vector<int> decimals;
-  for (const auto& name : table.names) decimals.push_back(csv_decimals(column_kind(name)));
+  for (const auto& name : table.names) decimals.push_back(csv_decimals(plan_column_kind(name)));
   for (std::size_t r = 0; r < table.rows(); ++r) {
     std::vector<std::string> cells;
     for (const auto& l : table.labels) cells.push_back(csv_cell(l[r]));
-    const bool ratio_row = quantity_rows && column_kind(table.labels[0][r]) == CellKind::percent;
+    const bool ratio_row =
+        quantity_rows && plan_column_kind(table.labels[0][r]) == CellKind::percent;
     for (std::size_t c = 0; c < table.columns.size(); ++c)
       cells.push_back(csv_number(table.columns[c][r], ratio_row ? 4 : decimals[c]));
     out << fmt::format("{}\n", fmt::join(cells, ","));
@@ -92,6 +76,11 @@ void write_table_csv(std::ostream& out, const Table& table) {
 
 void write_table_hdf5(H5::H5File& file, const std::string& group_name, const Table& table) {
   H5::Group group = file.createGroup(group_name);
+  // HDF5 lists a group's datasets by name: the table's order (labels, then numbers) is kept in
+  // an attribute, for readers that show the table as written (opsim report).
+  std::vector<std::string> order = table.label_names;
+  order.insert(order.end(), table.names.begin(), table.names.end());
+  string_attribute(group, "columns", fmt::format("{}", fmt::join(order, ",")));
   for (std::size_t k = 0; k < table.labels.size(); ++k)
     write_strings(group, table.label_names[k], table.labels[k]);
   for (std::size_t k = 0; k < table.columns.size(); ++k) {
@@ -100,10 +89,15 @@ void write_table_hdf5(H5::H5File& file, const std::string& group_name, const Tab
   }
 }
 
+//! "sellers" or "overlays": which company figures a seat counts in (plan::SeatClass).
+std::string class_name(plan::SeatClass c) {
+  return c == plan::SeatClass::seller ? "sellers" : "overlays";
+}
+
 Table seat_table(const Scenario& scenario, const plan::QuotaReport& report,
                  const plan::CompResult* comp) {
   Table t;
-  t.label_names = {"seat", "region", "segment", "role", "territory"};
+  t.label_names = {"seat", "region", "segment", "role", "seat_class", "territory"};
   if (comp) t.label_names.push_back("comp_plan");
   t.labels.resize(t.label_names.size());
   t.names = {"quota",
@@ -143,8 +137,9 @@ Table seat_table(const Scenario& scenario, const plan::QuotaReport& report,
     t.labels[1].push_back(scenario.regions[seat.region].id);
     t.labels[2].push_back(scenario.segments[seat.segment].id);
     t.labels[3].push_back(seat.role);
-    t.labels[4].push_back(seat.territory);
-    if (comp) t.labels[5].push_back(comp->seat_plan[s]);
+    t.labels[4].push_back(class_name(plan::seat_class(seat)));
+    t.labels[5].push_back(seat.territory);
+    if (comp) t.labels[6].push_back(comp->seat_plan[s]);
     const bool has = !std::isnan(q.quota);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> row{q.quota,
@@ -198,8 +193,25 @@ Table group_table(const std::vector<plan::GroupQuota>& groups, const std::string
   return t;
 }
 
-Table organisation_table(const QuotaRunInfo& info, const plan::QuotaReport& r) {
+bool has_overlay_seats(const Scenario& scenario) {
+  return std::any_of(scenario.seats.begin(), scenario.seats.end(),
+                     [](const Seat& seat) { return seat.overlay; });
+}
+
+//! The seat classes a plan's company figures are given for: sellers, and overlay seats when the
+//! scenario has some.
+std::vector<plan::SeatClass> reported_classes(const Scenario& scenario) {
+  if (has_overlay_seats(scenario)) return {plan::SeatClass::seller, plan::SeatClass::overlay};
+  return {plan::SeatClass::seller};
+}
+
+//! The company's figures, one row per seat class (plan::ClassQuota): sellers, then overlays. The
+//! target and its split (over-assignment, common probability, floored seats) are the sellers'.
+Table organisation_table(const Scenario& scenario, const QuotaRunInfo& info,
+                         const plan::QuotaReport& r) {
   Table t;
+  t.label_names = {"seat_class"};
+  t.labels.resize(1);
   t.names = {"fiscal_year",
              "over_assignment",
              "target",
@@ -215,34 +227,53 @@ Table organisation_table(const QuotaRunInfo& info, const plan::QuotaReport& r) {
              "gini_expected_attainment",
              "total_quota",
              "quota_coverage",
+             "expected_leavers",
+             "leaver_quota",
+             "backfill_quota",
+             "vacant_quota",
              "equal_chance_floored_seats"};
+  t.columns.resize(t.names.size());
   int floored = 0;
   for (const auto& s : r.seats) floored += s.floored;
-  const plan::GroupQuota& total = r.regions.back();
-  const std::vector<double> row{double(info.fiscal_year),
-                                info.over_assignment,
-                                info.target,
-                                info.common_probability,
-                                double(r.quota_seats),
-                                r.expected_share_at_quota,
-                                r.share_at_quota.p10,
-                                r.share_at_quota.p50,
-                                r.share_at_quota.p90,
-                                r.probability_sd,
-                                r.probability_min,
-                                r.probability_max,
-                                r.gini_expected_attainment,
-                                total.quota,
-                                total.coverage,
-                                double(floored)};
-  for (double v : row) t.columns.push_back({v});
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const plan::SeatClass c : reported_classes(scenario)) {
+    const plan::ClassQuota& k = r.of(c);
+    const bool sellers = c == plan::SeatClass::seller;
+    t.labels[0].push_back(class_name(c));
+    const std::vector<double> row{double(info.fiscal_year),
+                                  sellers ? info.over_assignment : nan,
+                                  sellers ? info.target : nan,
+                                  sellers ? info.common_probability : nan,
+                                  double(k.quota_seats()),
+                                  k.expected_share_at_quota,
+                                  k.share_at_quota.p10,
+                                  k.share_at_quota.p50,
+                                  k.share_at_quota.p90,
+                                  k.probability_sd,
+                                  k.probability_min,
+                                  k.probability_max,
+                                  k.gini_expected_attainment,
+                                  k.total.quota,
+                                  k.total.coverage,
+                                  k.leavers,
+                                  k.leaver_quota,
+                                  k.backfill_quota,
+                                  k.vacant_quota,
+                                  sellers ? double(floored) : 0.0};
+    for (std::size_t i = 0; i < row.size(); ++i) t.columns[i].push_back(row[i]);
+  }
   return t;
 }
 
-Table histogram_table(const plan::QuotaReport& r) {
+//! Share of seat-trials per attainment bin: sellers', and overlay seats' in their own column.
+Table histogram_table(const Scenario& scenario, const plan::QuotaReport& r) {
   Table t;
   t.names = {"attainment_from", "share"};
-  t.columns = {r.histogram_edges, r.histogram};
+  t.columns = {r.histogram_edges, r.sellers().histogram};
+  if (has_overlay_seats(scenario)) {
+    t.names.push_back("overlay_share");
+    t.columns.push_back(r.overlays().histogram);
+  }
   return t;
 }
 
@@ -332,6 +363,20 @@ std::string measure_name(plan::Measure measure) {
       return "retention";
   }
   return "?";
+}
+
+//! The unit of a component's quota: an amount of bookings, a count of won deals (fractional, a
+//! seat's share of a year), or a retention rate.
+CellKind quota_kind(plan::Measure measure) {
+  switch (measure) {
+    case plan::Measure::new_bookings:
+      return CellKind::amount;
+    case plan::Measure::new_logos:
+      return CellKind::number;
+    case plan::Measure::retention:
+      return CellKind::percent;
+  }
+  return CellKind::number;
 }
 
 //! Per plan x component: its payout summed over the seats it pays.
@@ -453,16 +498,23 @@ void write_hdf5_file(const std::string& path, const Scenario& scenario,
 
 //! A plan table as a workbook sheet: labels as text, then the numeric columns, formatted by
 //! what their name says (probabilities and shares as percentages, money as amounts).
-XlsxTable xlsx_table(const std::string& sheet, const Table& table) {
+//! Headings for people with the amounts' currency (plan_columns.hpp), in the table's order (the
+//! HDF5 group's `columns` attribute names them by position).
+XlsxTable xlsx_table(const std::string& sheet, const Table& table, const std::string& currency,
+                     bool of_bookings = false) {
   XlsxTable out{sheet, {}, {}, "", {}};
-  for (const auto& name : table.label_names) out.columns.push_back({name, CellKind::text, 14});
-  for (const auto& name : table.names)
-    out.columns.push_back({name, column_kind(name), std::max<double>(12, 0.9 * name.size())});
+  for (const auto& name : table.label_names)
+    out.columns.push_back({plan_column_heading(name), CellKind::text, 14});
+  for (const auto& name : table.names) {
+    const std::string heading = plan_column_heading(name, currency, of_bookings);
+    out.columns.push_back(
+        {heading, plan_column_kind(name), std::clamp(0.8 * heading.size(), 12.0, 20.0)});
+  }
   // Tables of named quantities: a share or probability row is a percentage, a count whole, under
   // whatever its columns hold (as the CSV writes them).
   if (table.label_names == std::vector<std::string>{"quantity"})
     for (const auto& quantity : table.labels[0]) {
-      const CellKind kind = column_kind(quantity);
+      const CellKind kind = plan_column_kind(quantity);
       out.row_kinds.push_back(
           kind == CellKind::percent || kind == CellKind::integer ? kind : CellKind::text);
     }
@@ -494,8 +546,8 @@ void write_quota_hdf5(const std::string& path, const Scenario& scenario, const Q
     write_table_hdf5(file, "/quotas/seats", seat_table(scenario, report, comp));
     write_table_hdf5(file, "/quotas/territories", group_table(report.territories, "territory"));
     write_table_hdf5(file, "/quotas/regions", group_table(report.regions, "region"));
-    write_table_hdf5(file, "/quotas/organisation", organisation_table(info, report));
-    write_table_hdf5(file, "/quotas/attainment_histogram", histogram_table(report));
+    write_table_hdf5(file, "/quotas/organisation", organisation_table(scenario, info, report));
+    write_table_hdf5(file, "/quotas/attainment_histogram", histogram_table(scenario, report));
     if (comp) {
       write_table_hdf5(file, "/compensation", comp_table(*comp));
       write_table_hdf5(file, "/compensation/groups", comp_group_table(scenario, *comp));
@@ -541,8 +593,8 @@ void write_quota_csv(const std::string& directory, const Scenario& scenario,
       {"seats.csv", seat_table(scenario, report, comp)},
       {"territories.csv", group_table(report.territories, "territory")},
       {"regions.csv", group_table(report.regions, "region")},
-      {"organisation.csv", organisation_table(info, report)},
-      {"attainment_histogram.csv", histogram_table(report)}};
+      {"organisation.csv", organisation_table(scenario, info, report)},
+      {"attainment_histogram.csv", histogram_table(scenario, report)}};
   if (comp) {
     tables.emplace_back("compensation.csv", comp_table(*comp));
     tables.emplace_back("compensation_groups.csv", comp_group_table(scenario, *comp));
@@ -555,45 +607,59 @@ void write_quota_csv(const std::string& directory, const Scenario& scenario,
   write_csv_folder(directory, tables);
 }
 
+namespace {
+
+//! The company-level lines of one seat class (plan::ClassQuota): share at quota, fairness and
+//! leavers, the same for sellers and overlay seats.
+std::string format_class_lines(const plan::ClassQuota& k, const std::string& who) {
+  std::string out = fmt::format(
+      "{}: expected share of seats at or above quota {:.3f} (per trial P10 {:.3f}, P90 {:.3f})\n",
+      who, k.expected_share_at_quota, k.share_at_quota.p10, k.share_at_quota.p90);
+  out += fmt::format(
+      "{} fairness: P(quota) sd {:.3f}, min {:.3f}, max {:.3f}; Gini of expected attainment "
+      "{:.3f}\n",
+      who, k.probability_sd, k.probability_min, k.probability_max, k.gini_expected_attainment);
+  out +=
+      fmt::format("{}: leavers: {:.1f} expected, carrying {} of quota; backfills inherit {}\n", who,
+                  k.leavers, format_grouped(k.leaver_quota), format_grouped(k.backfill_quota));
+  return out;
+}
+
+}  // namespace
+
 std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& info,
                                const plan::QuotaReport& report, const plan::CompResult* comp) {
+  const plan::ClassQuota& sellers = report.sellers();
   std::string out = fmt::format(
       "quotas FY{} by {} for {} seats\ntarget x over-assignment {:.4g} = {} {}; quotas total {}\n",
-      info.fiscal_year, info.method, report.quota_seats, info.over_assignment,
+      info.fiscal_year, info.method, sellers.quota_seats(), info.over_assignment,
       format_grouped(info.target), scenario.fx.currencies[scenario.fx.reporting].code,
-      format_grouped(report.regions.back().quota));
-  int overlay_seats = 0;
-  double overlay_quota = 0;
-  for (std::size_t s = 0; s < report.seats.size(); ++s) {
-    if (!scenario.seats[s].overlay || std::isnan(report.seats[s].quota)) continue;
-    ++overlay_seats;
-    overlay_quota += report.seats[s].quota;
-  }
-  if (overlay_seats > 0) {
-    out += fmt::format("overlay seats: {} with quotas totalling {}, outside the target's split\n",
-                       overlay_seats, format_grouped(overlay_quota));
-  }
+      format_grouped(sellers.total.quota));
   if (!std::isnan(info.common_probability))
     out += fmt::format("common probability of reaching quota: {:.4f}\n", info.common_probability);
+  // Regions and the total count sellers; overlay seats (credited with their sellers' bookings)
+  // have a row of their own.
+  const bool overlays = has_overlay_seats(scenario);
+  std::vector<plan::GroupQuota> rows = report.regions;
+  if (overlays) rows.push_back(report.overlays().total);
   out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9} {:>9}\n", "region", "seats",
                      "quota", "mean", "p10", "p90", "P(quota)", "coverage");
-  for (const auto& g : report.regions) {
+  for (const auto& g : rows) {
     out +=
         fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9.3f} {:>9}\n", g.id, g.seats,
                     format_grouped(g.quota), format_grouped(g.bookings.mean),
                     format_grouped(g.bookings.p10), format_grouped(g.bookings.p90), g.probability,
                     std::isnan(g.coverage) ? "-" : fmt::format("{:.2f}", g.coverage));
   }
-  out += fmt::format(
-      "expected share of seats at or above quota {:.3f} (per trial P10 {:.3f}, P90 {:.3f})\n",
-      report.expected_share_at_quota, report.share_at_quota.p10, report.share_at_quota.p90);
-  out += fmt::format(
-      "fairness: P(quota) per seat sd {:.3f}, min {:.3f}, max {:.3f}; Gini of expected attainment "
-      "{:.3f}\n",
-      report.probability_sd, report.probability_min, report.probability_max,
-      report.gini_expected_attainment);
+  out += format_class_lines(sellers, "sellers");
+  if (overlays) {
+    out +=
+        fmt::format("overlay seats: {} with quotas totalling {}, outside the target's split\n",
+                    report.overlays().quota_seats(), format_grouped(report.overlays().total.quota));
+    out += format_class_lines(report.overlays(), "overlays");
+  }
   // Quota sanity: coverage = quota / median bookings per region and the expected share of
-  // seats at quota, each against its healthy band.
+  // seats at quota, each against its healthy band (sellers').
   for (const auto& g : report.regions) {
     if (g.seats == 0) continue;
     if (std::isnan(g.coverage)) {
@@ -606,12 +672,12 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
           g.id, g.coverage, plan::kCoverageLow, plan::kCoverageHigh);
     }
   }
-  if (report.quota_seats > 0 && (report.expected_share_at_quota < plan::kShareAtQuotaLow ||
-                                 report.expected_share_at_quota > plan::kShareAtQuotaHigh)) {
+  if (sellers.quota_seats() > 0 && (sellers.expected_share_at_quota < plan::kShareAtQuotaLow ||
+                                    sellers.expected_share_at_quota > plan::kShareAtQuotaHigh)) {
     out += fmt::format(
         "warning: expected share of seats at quota {:.3f} is outside the healthy band "
         "{:.2f}..{:.2f}\n",
-        report.expected_share_at_quota, plan::kShareAtQuotaLow, plan::kShareAtQuotaHigh);
+        sellers.expected_share_at_quota, plan::kShareAtQuotaLow, plan::kShareAtQuotaHigh);
   }
   int floored = 0;
   for (const auto& s : report.seats) floored += s.floored;
@@ -621,14 +687,6 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
         "(equal_chance_floor in seats.csv)\n",
         floored);
   }
-  double leavers = 0, leaver_quota = 0, backfill_quota = 0;
-  for (const auto& s : report.seats) {
-    leavers += s.leavers;
-    leaver_quota += std::isnan(s.quota) ? 0 : s.leaver_quota;
-    backfill_quota += std::isnan(s.quota) ? 0 : s.backfill_quota;
-  }
-  out += fmt::format("leavers: {:.1f} expected, carrying {} of quota; backfills inherit {}\n",
-                     leavers, format_grouped(leaver_quota), format_grouped(backfill_quota));
   if (comp) {
     out += fmt::format(
         "compensation: variable pay mean {} (P10 {}, P90 {})\n"
@@ -775,27 +833,43 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
 std::vector<XlsxTable> quota_workbook(const Scenario& scenario, const QuotaRunInfo& info,
                                       const plan::QuotaReport& report,
                                       const plan::CompResult* comp) {
+  const std::string currency = scenario.fx.currencies[scenario.fx.reporting].code;
   std::vector<XlsxTable> tables{
-      xlsx_table("Summary", organisation_table(info, report)),
-      xlsx_table("Regions", group_table(report.regions, "region")),
-      xlsx_table("Territories", group_table(report.territories, "territory")),
-      xlsx_table("Seats", seat_table(scenario, report, comp)),
-      xlsx_table("Attainment", histogram_table(report))};
-  tables.front().note =
-      fmt::format("Quotas by {} for FY{}, {} trials; amounts in {}.", info.method, info.fiscal_year,
-                  info.trials, scenario.fx.currencies[scenario.fx.reporting].code);
-  if (comp) tables.push_back(xlsx_table("Compensation", comp_table(*comp)));
-  if (comp && !comp->components.empty())
-    tables.push_back(xlsx_table("Components", comp_component_table(*comp)));
+      xlsx_table("Summary", organisation_table(scenario, info, report), currency),
+      xlsx_table("Regions", group_table(report.regions, "region"), currency, true),
+      xlsx_table("Territories", group_table(report.territories, "territory"), currency, true),
+      xlsx_table("Seats", seat_table(scenario, report, comp), currency, true),
+      xlsx_table("Attainment", histogram_table(scenario, report), currency)};
+  tables.front().note = fmt::format("Quotas by {} for FY{}, {} trials; amounts in {}.", info.method,
+                                    info.fiscal_year, info.trials, currency);
+  if (comp) tables.push_back(xlsx_table("Compensation", comp_table(*comp), currency));
+  if (comp)
+    tables.push_back(xlsx_table("Role x region", comp_group_table(scenario, *comp), currency));
+  if (comp && !comp->components.empty()) {
+    tables.push_back(xlsx_table("Components", comp_component_table(*comp), currency));
+    // A component's quota is in its measure's unit (an amount, won deals or a retention rate);
+    // its payouts are amounts on every row.
+    const Table table = seat_component_table(scenario, *comp);
+    XlsxTable seats = xlsx_table("Seat components", table, currency);
+    for (std::size_t c = 0; c < table.names.size(); ++c)
+      seats.columns[table.label_names.size() + c].follows_row_kind =
+          table.names[c] == "component_quota";
+    seats.columns[table.label_names.size()].header = "Component quota (amount, deals or rate)";
+    for (const auto& k : comp->seat_components)
+      seats.row_kinds.push_back(
+          quota_kind(comp->components[static_cast<std::size_t>(k.component)].measure));
+    tables.push_back(std::move(seats));
+  }
   return tables;
 }
 
 std::vector<XlsxTable> capacity_workbook(const Scenario& scenario, const plan::CapacitySpec& spec,
                                          const plan::CapacityResult& result) {
+  const std::string currency = scenario.fx.currencies[scenario.fx.reporting].code;
   std::vector<XlsxTable> tables{
-      xlsx_table("Summary", capacity_attainment_table(result)),
-      xlsx_table("Hiring plan", capacity_plan_table(scenario, spec, result)),
-      xlsx_table("Headcount", headcount_table(scenario, spec, result))};
+      xlsx_table("Summary", capacity_attainment_table(result), currency, true),
+      xlsx_table("Hiring plan", capacity_plan_table(scenario, spec, result), currency),
+      xlsx_table("Headcount", headcount_table(scenario, spec, result), currency)};
   tables.front().note = fmt::format("{} hires, cost {}, {} trials; amounts in {}.",
                                     result.hires.size(), format_grouped(result.cost), result.trials,
                                     scenario.fx.currencies[scenario.fx.reporting].code);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/io/number_format.hpp"
+#include "sim/io/plan_columns.hpp"
 #include "sim/io/report_parts.hpp"
 #include "sim/io/svg_chart.hpp"
 
@@ -14,59 +15,99 @@ namespace opsim::report {
 
 namespace {
 
-//! A group of one-row-per-entry datasets: string columns first (labels), then numbers.
-std::string group_table(H5Reader& f, const std::string& group, const std::string& title) {
+//! A plan table as written (sim/io/plan_output.cpp): its columns in the order of the group's
+//! "columns" attribute (by name in files written before it), headed for people with units,
+//! each number formatted as its unit (plan_columns.hpp) and tagged with its dataset.
+std::string group_table(H5Reader& f, const std::string& group, const std::string& title,
+                        bool of_bookings = false, const std::string& empty = "") {
   if (!f.has(group)) return "";
   H5::Group g = f.file().openGroup(group);
-  std::vector<std::string> text_names, number_names;
-  for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
-    const std::string name = g.getObjnameByIdx(i);
-    if (g.getObjTypeByIdx(i) != H5G_DATASET) continue;
-    H5::DataSet ds = g.openDataSet(name);
-    if (ds.getSpace().getSimpleExtentNdims() != 1) continue;  // per-trial arrays are 1-D too
-    if (ds.getTypeClass() == H5T_STRING)
-      text_names.push_back(name);
-    else if (name.rfind("trial_", 0) != 0)
-      number_names.push_back(name);
+  std::vector<std::string> names;
+  const std::string order = f.attribute("columns", group);
+  for (std::size_t start = 0; !order.empty() && start <= order.size();) {
+    const std::size_t end = std::min(order.find(',', start), order.size());
+    names.push_back(order.substr(start, end - start));
+    start = end + 1;
   }
-  std::vector<std::vector<std::string>> texts;
-  std::vector<std::vector<double>> numbers;
+  if (names.empty()) {
+    for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
+      const std::string name = g.getObjnameByIdx(i);
+      if (g.getObjTypeByIdx(i) == H5G_DATASET && name.rfind("trial_", 0) != 0)
+        names.push_back(name);
+    }
+  }
+  struct Column {
+    std::string name;
+    bool text = false;
+    std::vector<std::string> texts;
+    std::vector<double> numbers;
+  };
+  std::vector<Column> columns;
   std::size_t rows = 0;
-  for (const auto& n : text_names) {
-    texts.push_back(f.strings(group + "/" + n));
-    rows = std::max(rows, texts.back().size());
+  for (const auto& name : names) {
+    if (!g.nameExists(name) || g.childObjType(name) != H5O_TYPE_DATASET) continue;
+    H5::DataSet ds = g.openDataSet(name);
+    if (ds.getSpace().getSimpleExtentNdims() != 1) continue;
+    Column c{name, ds.getTypeClass() == H5T_STRING, {}, {}};
+    if (c.text)
+      c.texts = f.strings(group + "/" + name);
+    else
+      c.numbers = f.doubles(group + "/" + name);
+    rows = std::max(rows, c.text ? c.texts.size() : c.numbers.size());
+    columns.push_back(std::move(c));
   }
-  for (const auto& n : number_names) {
-    numbers.push_back(f.doubles(group + "/" + n));
-    rows = std::max(rows, numbers.back().size());
-  }
+  const std::string currency = f.attribute("reporting_currency");
   std::string html = fmt::format("<h3>{}</h3>\n<div class=\"wide\"><table>\n<tr>", title);
-  for (const auto& n : text_names) html += fmt::format("<th>{}</th>", html_escape(n));
-  for (const auto& n : number_names) html += fmt::format("<th>{}</th>", html_escape(n));
+  for (const auto& c : columns) {
+    const std::string heading =
+        plan_column_heading(c.name, c.text ? "" : currency, of_bookings && !c.text);
+    html += fmt::format("<th>{}</th>", html_escape(heading));
+  }
   html += "</tr>\n";
+  // A table of named quantities (/compensation): each row is headed for people, and a share or
+  // probability row is a percentage under the amount columns (as the CSV and workbook).
+  const Column* quantity = nullptr;
+  for (const auto& c : columns)
+    if (c.text && c.name == "quantity") quantity = &c;
   for (std::size_t r = 0; r < rows; ++r) {
     html += "<tr>";
-    for (const auto& column : texts)
-      html += fmt::format("<td>{}</td>", r < column.size() ? html_escape(column[r]) : "");
-    for (std::size_t c = 0; c < numbers.size(); ++c) {
-      if (r >= numbers[c].size()) {
+    const bool percent_row = quantity != nullptr && r < quantity->texts.size() &&
+                             plan_column_kind(quantity->texts[r]) == CellKind::percent;
+    for (const auto& c : columns) {
+      if (c.text) {
+        const std::string text = r >= c.texts.size() ? ""
+                                 : &c == quantity    ? plan_column_heading(c.texts[r])
+                                                     : c.texts[r];
+        html += fmt::format("<td>{}</td>", html_escape(text));
+        continue;
+      }
+      if (r >= c.numbers.size()) {
         html += "<td></td>";
         continue;
       }
-      const double v = numbers[c][r];
-      const std::string& name = number_names[c];
-      const bool share = name.rfind("p_", 0) == 0 || name.find("share") != std::string::npos ||
-                         name.find("probability") != std::string::npos;
-      const bool year = name.find("year") != std::string::npos;
-      std::string shown =
-          std::fabs(v) >= 100 || v == std::floor(v) ? format_grouped(v) : format_grouped(v, 3);
-      if (share) shown = format_percent(v);
-      if (year) shown = fmt::format("{:.0f}", v);
-      html += cell(shown, group + "/" + name, r, v);
+      const double v = c.numbers[r];
+      std::string shown;
+      switch (percent_row ? CellKind::percent : plan_column_kind(c.name)) {
+        case CellKind::percent:
+          shown = format_percent(v);
+          break;
+        case CellKind::year:
+          shown = std::isnan(v) ? "n/a" : fmt::format("{:.0f}", v);
+          break;
+        case CellKind::amount:
+        case CellKind::integer:
+          shown = format_grouped(v);
+          break;
+        default:
+          shown = format_grouped(v, 2);
+      }
+      html += cell(shown, group + "/" + c.name, r, v);
     }
     html += "</tr>\n";
   }
-  return html + "</table></div>\n";
+  html += "</table></div>\n";
+  if (rows == 0 && !empty.empty()) html += fmt::format("<p class=\"note\">{}</p>\n", empty);
+  return html;
 }
 
 }  // namespace
@@ -94,11 +135,14 @@ std::string quotas_section(H5Reader& f) {
     html += "<h2>Attainment and fairness</h2>\n<div class=\"charts\">" + chart.render(640, 300) +
             "</div>\n";
   }
-  html += group_table(f, "/quotas/organisation", "Organisation");
-  html += group_table(f, "/quotas/regions", "Regions");
-  html += group_table(f, "/quotas/territories", "Territories");
+  html += group_table(f, "/quotas/organisation",
+                      "Organisation (sellers; overlay seats on their own row)");
+  html += group_table(f, "/quotas/regions", "Regions (sellers)", true);
+  html += group_table(f, "/quotas/territories", "Territories", true);
   html += group_table(f, "/compensation", "Compensation cost (against budget)");
-  html += group_table(f, "/quotas/seats", "Seats");
+  html += group_table(f, "/compensation/groups", "Compensation per role &times; region");
+  html += group_table(f, "/compensation/components", "Compensation components per plan");
+  html += group_table(f, "/quotas/seats", "Seats", true);
   return html;
 }
 
@@ -121,8 +165,11 @@ std::string capacity_section(H5Reader& f) {
     chart.y_from_zero(true);
     html += "<div class=\"charts\">" + chart.render(560, 280) + "</div>\n";
   }
-  html += group_table(f, "/capacity/attainment", "Attainment per region");
-  html += group_table(f, "/capacity/plan", "Hiring plan");
+  html += group_table(f, "/capacity/attainment", "Attainment per region", true);
+  html += group_table(f, "/capacity/plan", "Hiring plan: recommended hires", false,
+                      "No hire recommended (the attainment per region above says how the planned "
+                      "organisation fares).");
+  html += group_table(f, "/capacity/headcount", "Headcount by month (planned and recommended)");
   return html;
 }
 

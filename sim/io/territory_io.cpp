@@ -139,6 +139,7 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "time_limit", info.time_limit);
     attribute(report, "work_limit", info.work_limit);
     attribute(report, "work", static_cast<double>(result.work));
+    attribute(report, "stop_reason", std::string(describe(result.stop_reason)));
     attribute(report, "starts_run", result.starts_run);
     attribute(report, "best_start", result.best_start);
     attribute(report, "relinks_run", result.relinks_run);
@@ -235,6 +236,28 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
   write_text_file(stem.string() + "_territories.csv", [&](std::ostream& out) { out << metrics; });
 }
 
+namespace {
+
+//! What ended a search, for the report's time line.
+std::string_view stop_phrase(territory::StopReason reason) {
+  using territory::StopReason;
+  switch (reason) {
+    case StopReason::converged:
+      return ", search converged";
+    case StopReason::time_limit:
+      return ", stopped by the time limit";
+    case StopReason::work_limit:
+      return ", stopped by the work limit";
+    case StopReason::target:
+      return ", stopped at the target";
+    case StopReason::proven_optimal:
+      return ", proven optimal";
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string format_report(const Problem& problem, const SearchResult& result, const RunInfo& info) {
   const auto& e = result.evaluation;
   std::string out;
@@ -285,12 +308,10 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
         result.time_to_feasible
             ? fmt::format(", first feasible after {:.2f} s", *result.time_to_feasible)
             : std::string(),
-        result.stopped_by_time ? ", stopped by the time limit" : "");
+        stop_phrase(result.stop_reason));
     out += fmt::format("work          {:.3f} million evaluations{}\n", result.work / 1e6,
-                       info.work_limit > 0
-                           ? fmt::format(" (limit {:g} million per start{})", info.work_limit,
-                                         result.stopped_by_work ? ", reached" : "")
-                           : std::string());
+                       info.work_limit > 0 ? fmt::format(" (limit {:g} million)", info.work_limit)
+                                           : std::string());
   }
   out += geographic ? "territory            accounts    diameter" : "territory            accounts";
   for (const std::string& name : problem.attribute_names)

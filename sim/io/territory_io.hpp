@@ -77,7 +77,7 @@ struct RunInfo {
   int starts = 0;
   double time_limit = 0.0;
   std::optional<double> reference;
-  double work_limit = 0.0;  //!< millions of evaluations per start, 0 = none
+  double work_limit = 0.0;  //!< millions of evaluations over the search, 0 = none
 };
 
 //! Writes the HDF5 file through a temporary name renamed at the end, then the CSV companions

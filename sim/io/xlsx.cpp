@@ -62,7 +62,8 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
             const double x = std::get<double>(v);
             // Undefined (NaN) stays blank; Excel has no NaN.
             CellKind kind = table.columns[c].kind;
-            if (r < table.row_kinds.size() && table.row_kinds[r] != CellKind::text)
+            if (r < table.row_kinds.size() && table.row_kinds[r] != CellKind::text &&
+                table.columns[c].follows_row_kind)
               kind = table.row_kinds[r];
             if (std::isfinite(x))
               check(worksheet_write_number(sheet, row, col, x == 0.0 ? 0.0 : x,

@@ -27,6 +27,10 @@ struct XlsxColumn {
   std::string header;
   CellKind kind = CellKind::text;
   double width = 14;
+  //! Whether a row's kind (XlsxTable::row_kinds) overrides this column's: false for a column
+  //! whose unit is the same on every row (a payout) next to one whose unit is the row's (a
+  //! component's quota: an amount, a count of deals or a rate).
+  bool follows_row_kind = true;
 };
 
 struct XlsxTable {
@@ -44,7 +48,8 @@ struct XlsxTable {
   std::vector<std::vector<XlsxValue>> rows;
   std::string note;  //!< written under the table when not empty
   //! Per row, a kind that overrides the numeric columns' (tables of named quantities, where a
-  //! row holds a share under amount columns); empty, or text for a row, = the columns' kinds.
+  //! row holds a share under amount columns), those that follow_row_kind; empty, or text for a
+  //! row, = the columns' kinds.
   std::vector<CellKind> row_kinds;
 };
 

@@ -115,6 +115,38 @@ TEST_F(PlanCli, NonPositiveQuota) {
       << r.output;
 }
 
+// Every bad row of an imported quota file is reported in one run (file and line each), up to
+// kCsvErrorLimit listed and the rest counted; exit 2 and no result file.
+TEST_F(PlanCli, ImportCsvReportsEveryBadRow) {
+  std::string csv = "seat,quota\nR0,10000\nR9,12000\nR1,0\nR2,abc\nR0,5000\n";
+  for (int i = 0; i < 30; ++i) csv += fmt::format("X{},1000\n", i);  // 30 unknown seats
+  const auto scenario = write(plan_document());
+  const auto quotas = write_text("quotas.csv", csv);
+  const auto out = (dir_ / "out.h5").string();
+  const auto folder = (dir_ / "out_csv").string();
+  const auto r =
+      run_opsim(fmt::format("quotas {} --method import --import-csv {} --no-comp -o {} "
+                            "--csv {}",
+                            scenario, quotas, out, folder));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("34 errors in 1 file"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("quotas.csv:3: column 'seat': unknown seat \"R9\""), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("quotas.csv:4: column 'quota': 0 is not allowed (must be > 0)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("quotas.csv:5:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("abc"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("quotas.csv:6: seat \"R0\" appears twice"), std::string::npos)
+      << r.output;
+  // 20 listed (lines 3..22), 14 counted.
+  EXPECT_NE(r.output.find("quotas.csv:22:"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("quotas.csv:23:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("... and 14 more"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_FALSE(std::filesystem::exists(folder));
+}
+
 TEST_F(PlanCli, OverlappingTiers) {
   auto doc = plan_document();
   doc["plan"]["compensation"]["plans"][0]["tiers"] = {
@@ -535,7 +567,7 @@ TEST_F(PlanCli, OverlaySeatsTakeNoPartOfTheTarget) {
         (test::source_dir() / "scenarios/plan_example.json").string(), method, csv.string()));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const auto organisation = test::read_csv(csv / "organisation.csv");
-    ASSERT_EQ(organisation.size(), 1u);
+    ASSERT_EQ(organisation.size(), 2u);  // sellers, then overlays
     const double target = std::stod(organisation[0].at("target"));
     EXPECT_NEAR(std::stod(organisation[0].at("total_quota")), target, 1e-6 * target) << method;
     double sellers = 0, team_quota = 0, team_mean = 0, overlay_quota = 0, overlay_mean = 0;
@@ -556,6 +588,68 @@ TEST_F(PlanCli, OverlaySeatsTakeNoPartOfTheTarget) {
         << method;
     EXPECT_NE(r.output.find("overlay seats: 2 with quotas totalling"), std::string::npos)
         << r.output;
+  }
+}
+
+// Review finding: overlay seats' quotas were counted in the leaver line, the fairness spread
+// and the share of seats at quota while the region and total rows counted sellers only. Every
+// company figure now counts sellers; overlay seats have the same figures on their own row.
+TEST_F(PlanCli, OverlaySeatsLeaveTheSellersFiguresUnchanged) {
+  const auto source = test::source_dir() / "scenarios";
+  std::ifstream in(source / "plan_example.json");
+  nlohmann::json doc = nlohmann::json::parse(in);
+  doc["territory_potential"]["csv"] = (source / "plan_example_territories.csv").string();
+  doc["plan"]["quotas"]["prior_bookings_csv"] = (source / "plan_example_prior.csv").string();
+  const auto with = write(doc, "with.json");
+  auto& reps = doc["roster"]["reps"];
+  reps.erase(std::remove_if(reps.begin(), reps.end(),
+                            [](const nlohmann::json& r) { return r.value("role", "") == "SE"; }),
+             reps.end());
+  doc["plan"].erase("overlays");
+  const auto without = write(doc, "without.json");
+  std::map<std::string, test::CommandResult> runs;
+  for (const auto& [name, scenario] : {std::pair{"with", with}, std::pair{"without", without}}) {
+    runs[name] = run_opsim(
+        fmt::format("quotas {} --method capacity --no-comp --trials 300 --threads 1 --csv {}",
+                    scenario, (dir_ / name).string()));
+    ASSERT_EQ(runs[name].exit_code, 0) << runs[name].output;
+  }
+  const auto organisation = test::read_csv(dir_ / "with" / "organisation.csv");
+  const auto plain = test::read_csv(dir_ / "without" / "organisation.csv");
+  ASSERT_EQ(organisation.size(), 2u);
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(organisation[0], plain[0]);  // sellers: every column the same
+  EXPECT_EQ(organisation[0].at("seat_class"), "sellers");
+  EXPECT_EQ(test::read_csv(dir_ / "with" / "regions.csv"),
+            test::read_csv(dir_ / "without" / "regions.csv"));
+  const auto histogram = test::read_csv(dir_ / "with" / "attainment_histogram.csv");
+  const auto plain_histogram = test::read_csv(dir_ / "without" / "attainment_histogram.csv");
+  ASSERT_EQ(histogram.size(), plain_histogram.size());
+  for (std::size_t k = 0; k < histogram.size(); ++k)
+    EXPECT_EQ(histogram[k].at("share"), plain_histogram[k].at("share")) << k;
+  // The overlays' row: their two seats and the sum of their quotas.
+  const auto& overlays = organisation[1];
+  EXPECT_EQ(overlays.at("seat_class"), "overlays");
+  EXPECT_EQ(overlays.at("quota_seats"), "2");
+  double overlay_quota = 0;
+  for (const auto& seat : test::read_csv(dir_ / "with" / "seats.csv"))
+    if (seat.at("role") == "SE") overlay_quota += std::stod(seat.at("quota"));
+  EXPECT_NEAR(std::stod(overlays.at("total_quota")), overlay_quota, 0.01 * 2);
+  EXPECT_TRUE(overlays.at("target").empty());
+  // The terminal: the sellers' lines are the same, the overlays' follow on their own.
+  auto line_of = [](const std::string& output, const std::string& start) {
+    const auto at = output.find("\n" + start);
+    return at == std::string::npos ? std::string("missing " + start)
+                                   : output.substr(at + 1, output.find('\n', at + 1) - at - 1);
+  };
+  for (const char* start : {"quotas FY", "target x", "total ", "sellers: expected share",
+                            "sellers fairness", "sellers: leavers"}) {
+    EXPECT_EQ(line_of(runs["with"].output, start), line_of(runs["without"].output, start));
+  }
+  for (const char* start :
+       {"overlays ", "overlays: expected share", "overlays fairness", "overlays: leavers"}) {
+    EXPECT_EQ(line_of(runs["with"].output, start).rfind(start, 0), 0u) << runs["with"].output;
+    EXPECT_EQ(runs["without"].output.find(start), std::string::npos) << runs["without"].output;
   }
 }
 

@@ -113,6 +113,31 @@ TEST(TerritoriesCli, WritesNothingWithoutAnOutputPath) {
   EXPECT_EQ(entries, std::vector<std::string>{"accounts.csv"});
 }
 
+// --threads defaults to all cores (0), and under --work-limit the alignment does not depend on
+// the thread count: one, two and the default give the same assignment file.
+TEST(TerritoriesCli, WorkLimitGivesTheSameAlignmentOnAnyThreadCount) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\n";
+  for (int i = 0; i < 80; ++i)
+    csv += fmt::format("{},{},{},{}\n", i, (i * 37) % 17, (i * 11) % 13, 1 + i % 4);
+  write(dir / "accounts.csv", csv);
+  std::vector<std::string> assignments;
+  for (const std::string threads : {" --threads 1", " --threads 2", ""}) {
+    const auto output = dir / fmt::format("out{}.h5", assignments.size());
+    auto r = run_opsim("territories " + (dir / "accounts.csv").string() +
+                       " -p 5 --balance potential=0.1 --seed 4 --work-limit 0.4 -o " +
+                       output.string() + threads);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("stopped by the work limit")) << r.output;
+    EXPECT_THAT(r.output, Not(HasSubstr(" 0 threads"))) << r.output;  // the resolved count
+    std::ifstream in(dir / fmt::format("out{}_assignment.csv", assignments.size()));
+    assignments.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  EXPECT_FALSE(assignments[0].empty());
+  EXPECT_EQ(assignments[0], assignments[1]);
+  EXPECT_EQ(assignments[0], assignments[2]);
+}
+
 TEST(TerritoriesCli, DuplicateIdsExit2) {
   expect_input_error("a.csv", "id,x,y,potential\nA,0,0,1\nB,1,1,1\nA,2,2,1\n", "-p 2",
                      "a.csv:4: duplicate account id 'A'");

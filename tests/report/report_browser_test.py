@@ -8,6 +8,7 @@ value, rounded).
 
 usage: report_browser_test.py OPSIM SOURCE_DIR
 Exit 77 (skip) when chromium or h5py is missing outside CI; under CI=true that is a failure."""
+import csv
 import json
 import math
 import os
@@ -173,6 +174,67 @@ def check_dom(dom_text, h5_path, summary=None):
     return problems
 
 
+# Plan tables checked against the CSV folder written next to the HDF5 file (the report's numbers
+# must be the files' numbers), per report kind: dataset group -> CSV file.
+PLAN_TABLES = {
+    "quotas": {"/quotas/organisation": "organisation.csv", "/quotas/regions": "regions.csv",
+               "/compensation/groups": "compensation_groups.csv",
+               "/compensation/components": "compensation_components.csv"},
+    "capacity": {"/capacity/plan": "plan.csv", "/capacity/headcount": "headcount.csv"},
+}
+# Headings that must appear in this order (a planner's reading order, not the alphabet).
+PLAN_HEADINGS = {
+    "quotas": ["Seat class", "Fiscal year", "Over-assignment", "Target (USD)", "Quota seats",
+               "Expected share at quota", "Total quota (USD)", "Quota coverage (quota / P50)"],
+    "capacity": ["Hire", "Region", "Segment", "Role", "Requisition", "Start",
+                 "Cost to fiscal-year end (USD)"],
+}
+
+
+def check_plan_tables(kind, dom_text, csv_folder):
+    """Problems of a quotas or capacity report's plan tables (empty: none): every table of
+    PLAN_TABLES is on the page and each of its numbers equals the CSV's (to the CSV's
+    decimals); amounts of 1,000 and more carry thousands separators; headings are for people
+    (no snake_case) and in the written order."""
+    dom = Dom()
+    dom.feed(dom_text)
+    problems = []
+    for group, name in PLAN_TABLES[kind].items():
+        with open(os.path.join(csv_folder, name)) as f:
+            rows = list(csv.DictReader(f))
+        cells = [(a, t) for a, t in dom.numbers
+                 if a.get("data-h5", "").rsplit("/", 1)[0] == group]
+        if not cells:
+            problems.append(f"{kind}: no {group} table on the page")
+            continue
+        for a, text in cells:
+            column, i = a["data-h5"].rsplit("/", 1)[1], int(a["data-i"])
+            value, written = float(a["data-v"]), rows[i][column]
+            if written == "":
+                same = math.isnan(value)
+            else:
+                decimals = len(written.split(".")[1]) if "." in written else 0
+                tolerance = 0.5 * 10 ** -decimals * (1 + 1e-9) + 1e-12 * abs(value)
+                same = abs(value - float(written)) <= tolerance
+            if not same:
+                problems.append(f"{kind}: {group}/{column}[{i}] page {value!r}, {name} {written}")
+            if (abs(value) >= 1000 and column != "fiscal_year" and not text.endswith("%")
+                    and "," not in text):
+                problems.append(f"{kind}: {group}/{column}[{i}] shows {text!r} (no separator)")
+    headings = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<th>(.*?)</th>", dom_text)]
+    for h in headings:
+        if "_" in h:
+            problems.append(f"{kind}: heading {h!r} is a column name, not for people")
+    # Each expected heading found after the previous one.
+    position = 0
+    for h in PLAN_HEADINGS[kind]:
+        if h not in headings[position:]:
+            problems.append(f"{kind}: heading {h!r} missing or out of order ({headings})")
+            break
+        position = headings.index(h, position) + 1
+    return problems
+
+
 def run(command, **kwargs):
     result = subprocess.run(command, capture_output=True, text=True, **kwargs)
     if result.returncode != 0:
@@ -262,7 +324,8 @@ def main():
             "sweep": ["sweep", fixture, "--set", "/segments/0/win_rate=0.1:0.3:0.1",
                       "--trials", "100", "-q"],
             "quotas": ["quotas", plan, "--trials", "300", "-q"],
-            "capacity": ["capacity", plan, "--trials", "200", "--confidence", "0.5", "-q"],
+            # At 0.7 the example needs hires, so that the hiring plan has rows.
+            "capacity": ["capacity", plan, "--trials", "200", "--confidence", "0.7", "-q"],
             "territories": ["territories", accounts, "--territories", "4", "--balance",
                             "potential=0.1", "--time-limit", "10", "--seed", "3", "-q"],
             "drivers": ["drivers", fixture, "--region", "NA", "--trials", "200", "--solve",
@@ -274,7 +337,9 @@ def main():
         for kind, command in files.items():
             h5 = os.path.join(work, f"{kind}.h5")
             html = os.path.join(work, f"{kind}.html")
-            run([opsim, *command, "-o", h5])
+            csv_folder = os.path.join(work, f"{kind}_csv")
+            extra = ["--csv", csv_folder] if kind in PLAN_TABLES else []
+            run([opsim, *command, "-o", h5, *extra])
             run([opsim, "report", h5, "-o", html])
             page = open(html, encoding="utf-8").read()
             size = os.path.getsize(html)
@@ -294,6 +359,18 @@ def main():
                               dom, count=1)
             if not check_dom(tampered, h5):
                 failures.append(f"{kind}: a changed number went unnoticed (checker broken)")
+            if kind in PLAN_TABLES:
+                plan_problems = check_plan_tables(kind, dom, csv_folder)
+                failures += plan_problems
+                group = next(iter(PLAN_TABLES[kind]))
+                print(f"{kind}: plan tables against the CSV files, {len(plan_problems)} problems")
+                # Negative twin: a plan-table number 5% off the CSV's must be caught.
+                twisted = re.sub(r'(data-h5="' + re.escape(group) + r'/[^"]+" data-i="\d+" '
+                                 r'data-v=")([^"]+)"',
+                                 lambda m: m.group(1) + repr(float(m.group(2)) * 1.05 + 1) + '"',
+                                 dom, count=1)
+                if not check_plan_tables(kind, twisted, csv_folder):
+                    failures.append(f"{kind}: a plan number 5% off went unnoticed (broken)")
             if kind == "compare" and "identical" not in page:
                 failures.append("compare of a scenario with itself does not say 'identical'")
             if kind == "products" and ("Product mix" not in page or "product_share:" not in page):

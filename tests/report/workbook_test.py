@@ -5,6 +5,7 @@ header, widths, thousands separators, percentages).
 
 usage: workbook_test.py OPSIM SOURCE_DIR
 Exit 77 (skip) when openpyxl or h5py is missing outside CI; under CI=true that is a failure."""
+import csv
 import json
 import math
 import os
@@ -167,43 +168,122 @@ def check_compare(book, h5):
 PLAN_SHEETS = {
     "quotas": {"Summary": "quotas/organisation", "Regions": "quotas/regions",
                "Territories": "quotas/territories", "Seats": "quotas/seats",
-               "Attainment": "quotas/attainment_histogram", "Compensation": "compensation"},
-    "capacity": {"Summary": "capacity/attainment", "Hiring plan": "capacity/plan"},
+               "Attainment": "quotas/attainment_histogram", "Compensation": "compensation",
+               "Role x region": "compensation/groups", "Components": "compensation/components",
+               "Seat components": "compensation/seat_components"},
+    "capacity": {"Summary": "capacity/attainment", "Hiring plan": "capacity/plan",
+                 "Headcount": "capacity/headcount"},
 }
+
+# Sheets every quotas workbook of the example must have (the role x region cost table and the
+# per-seat components were CSV-only: review finding).
+REQUIRED_SHEETS = {"quotas": ["Role x region", "Components", "Seat components"],
+                   "capacity": ["Headcount"]}
+
+# The unit of a component's quota cell by the row's measure (amount, won deals, rate).
+QUOTA_FORMATS = {"new_bookings": "#,##0", "new_logos": "#,##0.00", "retention": "0.0%"}
+
+
+def column_names(h5, group):
+    """A plan table's columns in the written order (the group's `columns` attribute)."""
+    order = h5[group].attrs["columns"]
+    return (order.decode() if isinstance(order, bytes) else str(order)).split(",")
+
+
+def check_plan_book(command, book, h5, csv_folder, scale=1.0):
+    """Problems in a quotas or capacity workbook against its HDF5 file and CSV folder; `scale`
+    biases the file's values (the negative twin: a 5% change must be found)."""
+    problems = []
+    for sheet in REQUIRED_SHEETS[command]:
+        if sheet not in book.sheetnames:
+            problems.append(f"{command}: no {sheet} sheet ({book.sheetnames})")
+    for sheet, group in PLAN_SHEETS[command].items():
+        if group not in h5 or sheet not in book.sheetnames:
+            continue
+        rows = list(book[sheet].iter_rows(values_only=True))
+        names = column_names(h5, group)
+        header = rows[0]
+        if len(header) != len(names) or any("_" in str(h) for h in header):
+            problems.append(f"{command} {sheet}: headings {header} are not one per column for "
+                            f"people ({names})")
+        checked = 0
+        for c, name in enumerate(names):
+            if name not in h5[group] or h5[group][name].dtype.kind != "f":
+                continue
+            values = h5[group][name][()] * scale
+            for r, value in enumerate(values):
+                checked += 1
+                if not same(rows[1 + r][c], value):
+                    problems.append(f"{command} {sheet}.{name}[{r}]: "
+                                    f"{rows[1 + r][c]!r} != {value!r}")
+                    break
+        if checked == 0:
+            problems.append(f"{command} {sheet}: no number checked")
+    if "Role x region" in book.sheetnames:
+        # The cost table equals compensation_groups.csv (as written, to the CSV's decimals).
+        sheet = book["Role x region"]
+        header = column_names(h5, "compensation/groups")
+        with open(os.path.join(csv_folder, "compensation_groups.csv")) as f:
+            csv_rows = list(csv.DictReader(f))
+        for r, row in enumerate(csv_rows):
+            for name in ("seats", "ote", "expected_cost", "cost_of_sales_share"):
+                got = sheet.cell(row=2 + r, column=1 + header.index(name)).value
+                written = float(row[name])
+                decimals = len(row[name].split(".")[1]) if "." in row[name] else 0
+                if abs(got * scale - written) > 0.5 * 10 ** -decimals * (1 + 1e-9):
+                    problems.append(f"Role x region row {r} {name}: {got!r} vs CSV {row[name]}")
+        formats = {name: sheet.cell(row=2, column=1 + header.index(name)).number_format
+                   for name in ("seats", "ote", "expected_cost", "cost_of_sales_share")}
+        if formats != {"seats": "#,##0", "ote": "#,##0", "expected_cost": "#,##0",
+                       "cost_of_sales_share": "0.0%"}:
+            problems.append(f"Role x region formats {formats}")
+    if "Seat components" in book.sheetnames:
+        sheet = book["Seat components"]
+        header = column_names(h5, "compensation/seat_components")
+        quota, payout = 1 + header.index("component_quota"), 1 + header.index("expected_payout")
+        measure = 1 + header.index("measure")
+        seen = set()
+        for r in range(2, sheet.max_row + 1):
+            kind = sheet.cell(row=r, column=measure).value
+            if kind not in QUOTA_FORMATS:
+                continue
+            seen.add(kind)
+            if sheet.cell(row=r, column=quota).number_format != QUOTA_FORMATS[kind]:
+                problems.append(f"Seat components row {r} ({kind}): quota format "
+                                f"{sheet.cell(row=r, column=quota).number_format!r}")
+                break
+            if sheet.cell(row=r, column=payout).number_format != "#,##0":
+                problems.append(f"Seat components row {r}: payout is not an amount")
+                break
+        if seen != set(QUOTA_FORMATS):
+            problems.append(f"Seat components measures {seen}")
+    return problems
 
 
 def check_plan(opsim, source):
-    """quotas and capacity workbooks: every numeric column equals the HDF5 table's."""
+    """quotas and capacity workbooks: every numeric column equals the HDF5 table's, the role x
+    region sheet the CSV's, and each sheet's cells carry their unit's format."""
     scenario = os.path.join(source, "scenarios/plan_example.json")
     problems = []
     with tempfile.TemporaryDirectory() as work:
         for command, extra in (("quotas", ["--trials", "300"]),
-                               ("capacity", ["--trials", "200", "--confidence", "0.5"])):
+                               ("capacity", ["--trials", "200", "--confidence", "0.7"])):
             h5_path = os.path.join(work, f"{command}.h5")
             book_path = os.path.join(work, f"{command}.xlsx")
+            csv_folder = os.path.join(work, f"{command}_csv")
             result = subprocess.run([opsim, command, scenario, *extra, "-q", "-o", h5_path,
-                                     "--xlsx", book_path], capture_output=True, text=True)
+                                     "--xlsx", book_path, "--csv", csv_folder],
+                                    capture_output=True, text=True)
             if result.returncode != 0:
                 problems.append(f"{command}: exit {result.returncode}: {result.stderr[-500:]}")
                 continue
             book = openpyxl.load_workbook(book_path)
             with h5py.File(h5_path, "r") as h5:
-                for sheet, group in PLAN_SHEETS[command].items():
-                    if group not in h5:
-                        continue
-                    rows = list(book[sheet].iter_rows(values_only=True))
-                    header = rows[0]
-                    for c, name in enumerate(header):
-                        if name not in h5[group] or h5[group][name].dtype.kind != "f":
-                            continue
-                        values = h5[group][name][()]
-                        for r, value in enumerate(values):
-                            if not same(rows[1 + r][c], value):
-                                problems.append(f"{command} {sheet}.{name}[{r}]: "
-                                                f"{rows[1 + r][c]!r} != {value!r}")
-                                break
-                if book["Summary"].freeze_panes != "A2":
-                    problems.append(f"{command}: Summary header not frozen")
+                problems += check_plan_book(command, book, h5, csv_folder)
+                if not check_plan_book(command, book, h5, csv_folder, scale=1.05):
+                    problems.append(f"{command}: values 5% off went unnoticed (checker broken)")
+            if book["Summary"].freeze_panes != "A2":
+                problems.append(f"{command}: Summary header not frozen")
     return problems
 
 

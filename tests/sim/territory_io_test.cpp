@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <set>
 
 #include <H5Cpp.h>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -215,8 +217,8 @@ TEST(TerritoryIo, ReadsOrLibraryAndLorenaSenneFiles) {
   EXPECT_DOUBLE_EQ(*sjc.reference, 33270.94);
 }
 
-TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
-  test::TempDir dir;
+//! Four accounts on a line in `dir`/a.csv, two territories, and a result that pairs them.
+std::pair<Instance, territory::SearchResult> two_pairs(const test::TempDir& dir) {
   write(dir / "a.csv", "id,x,y,potential\nA,0,0,1\nB,1,0,1\nC,5,0,1\nD,6,0,1\n");
   Overrides overrides;
   overrides.territories = 2;
@@ -226,6 +228,12 @@ TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
   result.method = "test";
   result.alignment = {{0, 0, 1, 1}, {0, 3}};
   result.evaluation = territory::evaluate(instance.problem, distances, result.alignment);
+  return {std::move(instance), std::move(result)};
+}
+
+TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
+  test::TempDir dir;
+  auto [instance, result] = two_pairs(dir);
   write_alignment(dir / "out" / "alignment.h5", instance.problem, result,
                   RunInfo{"a.csv", 3, 1, 1, 1.0, std::nullopt});
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment.h5"));
@@ -241,6 +249,37 @@ TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
       .openAttribute("objective")
       .read(H5::PredType::NATIVE_DOUBLE, &objective);
   EXPECT_DOUBLE_EQ(objective, 2.0);
+}
+
+// The report and the file say what ended the search, in the same words as the docs.
+TEST(TerritoryIo, RecordsWhatStoppedTheSearch) {
+  test::TempDir dir;
+  auto [instance, result] = two_pairs(dir);
+  result.starts_run = 1;  // a search ran: the report has its time line
+  const RunInfo info{"a.csv", 3, 2, 1, 60.0, std::nullopt, 0.5};
+  const std::pair<territory::StopReason, std::string> cases[] = {
+      {territory::StopReason::converged, "search converged"},
+      {territory::StopReason::time_limit, "stopped by the time limit"},
+      {territory::StopReason::work_limit, "stopped by the work limit"},
+      {territory::StopReason::target, "stopped at the target"},
+      {territory::StopReason::proven_optimal, "proven optimal"}};
+  std::set<std::string> attributes;
+  for (const auto& [reason, phrase] : cases) {
+    result.stop_reason = reason;
+    const std::string report = format_report(instance.problem, result, info);
+    EXPECT_NE(report.find(phrase), std::string::npos) << report;
+    const auto file = dir / fmt::format("r{}.h5", attributes.size());
+    write_alignment(file, instance.problem, result, info);
+    H5::Attribute attribute =
+        H5::H5File(file.string(), H5F_ACC_RDONLY).openGroup("/report").openAttribute("stop_reason");
+    std::string recorded;
+    attribute.read(attribute.getStrType(), recorded);
+    EXPECT_EQ(recorded, territory::describe(reason));
+    attributes.insert(recorded);
+  }
+  EXPECT_EQ(attributes.size(), std::size(cases));
+  result.stop_reason = territory::StopReason::converged;
+  EXPECT_EQ(format_report(instance.problem, result, info).find("stopped by"), std::string::npos);
 }
 
 }  // namespace

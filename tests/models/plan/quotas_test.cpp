@@ -106,15 +106,18 @@ TEST_F(Quotas, EvaluationReportsSeatsGroupsAndFairness) {
   const auto profiles = quota_profiles(*scenario_, fy_);
   const QuotaReport report = evaluate_quotas(*scenario_, fy_, result_->seat_values, kTrials,
                                              *bookings_, set.quota, profiles, nullptr);
-  EXPECT_EQ(report.quota_seats, 8);
-  EXPECT_NEAR(report.expected_share_at_quota, set.common_probability, 3.0 / kTrials);
-  EXPECT_LT(report.probability_sd, 3.0 / kTrials);
+  const ClassQuota& sellers = report.sellers();
+  EXPECT_EQ(sellers.quota_seats(), 8);
+  EXPECT_EQ(report.overlays().quota_seats(), 0);
+  EXPECT_NEAR(sellers.expected_share_at_quota, set.common_probability, 3.0 / kTrials);
+  EXPECT_LT(sellers.probability_sd, 3.0 / kTrials);
   ASSERT_EQ(report.regions.size(), 3u);
   EXPECT_NEAR(report.regions[2].quota, request.target, 1e-6 * request.target);
   EXPECT_NEAR(report.regions[2].bookings.mean, total_mean_, 1e-6 * total_mean_);
-  EXPECT_NEAR(std::accumulate(report.histogram.begin(), report.histogram.end(), 0.0), 1.0, 1e-12);
-  EXPECT_GE(report.gini_expected_attainment, 0.0);
-  EXPECT_LT(report.gini_expected_attainment, 0.05);  // equal chance: attainments are close
+  EXPECT_EQ(sellers.total.quota, report.regions[2].quota);
+  EXPECT_NEAR(std::accumulate(sellers.histogram.begin(), sellers.histogram.end(), 0.0), 1.0, 1e-12);
+  EXPECT_GE(sellers.gini_expected_attainment, 0.0);
+  EXPECT_LT(sellers.gini_expected_attainment, 0.05);  // equal chance: attainments are close
 }
 
 TEST_F(Quotas, EqualChanceBeyondEveryMaximumIsAnInputError) {

@@ -25,6 +25,26 @@ TEST(TerritoryExact, SolvesABalancedGrid) {
   EXPECT_NEAR(*r.best_bound, r.evaluation.objective, 1e-6);
 }
 
+// The warm start is a cutoff: started from the optimum, CBC either finds it again (within the
+// cutoff's 1e-7) or proves nothing lies below the cutoff; both must report the optimum as proven,
+// never "the exact model is infeasible".
+TEST(TerritoryExact, AnOptimalWarmStartIsProvenOptimal) {
+  Problem problem = test::grid_problem(4, 4, 2);
+  problem.balance = {{0, 0.0}};
+  validate(problem, "grid");
+  Distances distances(problem);
+  const SearchResult cold = solve_exact(problem, distances, ExactSettings{});
+  ASSERT_TRUE(cold.proven_optimal);
+  ExactSettings settings;
+  settings.warm_start = cold.alignment;
+  const SearchResult warm = solve_exact(problem, distances, settings);
+  EXPECT_TRUE(warm.proven_optimal);
+  EXPECT_EQ(warm.stop_reason, StopReason::proven_optimal);
+  EXPECT_NEAR(warm.evaluation.objective, cold.evaluation.objective, 1e-9);
+  ASSERT_TRUE(warm.best_bound.has_value());
+  EXPECT_NEAR(*warm.best_bound, cold.evaluation.objective, 1e-6);
+}
+
 TEST(TerritoryExact, RefusesWhatTheModelDoesNotCover) {
   Problem problem = test::grid_problem(3, 3, 2);
   problem.objective = ObjectiveKind::dispersion;
@@ -56,6 +76,35 @@ TEST(TerritoryExact, ProvesPmedcapOptima) {
     EXPECT_DOUBLE_EQ(r.evaluation.objective, *instance.reference);
     EXPECT_NEAR(*r.best_bound, *instance.reference, 1e-6);
   }
+}
+
+// --time-limit bounds CBC: on SJC2 (200 accounts, far from proven in 3 s) it returns at about the
+// limit, with an alignment at least as good as its warm start (CBC overran its own limit by a
+// minute on a loaded machine, counting CPU time, and could not be interrupted).
+TEST(TerritoryExact, StopsAtItsTimeLimitWithTheBestIncumbent) {
+  auto dir = test::shared_data_dir();
+  OPSIM_REQUIRE_DATA_OR_SKIP(
+      !dir.empty() && std::filesystem::is_directory(dir / "territory" / "cpmp"),
+      "shared data folder territory/cpmp not found");
+  auto instance = territory_io::load_instance(dir / "territory" / "cpmp" / "SJC2.txt", {});
+  Distances distances(instance.problem);
+  SearchSettings heuristic;
+  heuristic.work_limit = 2;
+  const SearchResult warm = optimise(instance.problem, distances, heuristic);
+  ASSERT_TRUE(warm.evaluation.feasible);
+  ExactSettings settings;
+  settings.time_limit = 3;
+  settings.warm_start = warm.alignment;
+  const SearchResult r = solve_exact(instance.problem, distances, settings);
+  EXPECT_FALSE(r.proven_optimal);
+  EXPECT_EQ(r.stop_reason, StopReason::time_limit);
+  // CBC's preprocessing and root LP cannot be interrupted: allow them 2 s on a loaded machine
+  // (before, 3 s of CPU time could take 15 s of wall-clock time there).
+  EXPECT_LE(r.seconds, settings.time_limit + 2.0);
+  EXPECT_TRUE(r.evaluation.feasible);
+  EXPECT_LE(r.evaluation.objective, warm.evaluation.objective + 1e-6);
+  ASSERT_TRUE(r.best_bound.has_value());
+  EXPECT_LT(*r.best_bound, r.evaluation.objective);
 }
 
 }  // namespace

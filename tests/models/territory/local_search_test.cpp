@@ -199,7 +199,7 @@ TEST(TerritoryLocalSearch, CombinedConstraintsKeepTheFeasibleRepairedCurrentAlig
 }
 
 // The effort budget counts evaluations, not time: equal budgets give equal alignments whatever
-// the thread count, and a start stops when its budget is spent.
+// the thread count, and the search stops when the budget is spent.
 TEST(TerritoryLocalSearch, SameWorkLimitSameAlignment) {
   Problem problem = test::grid_problem(16, 12, 6);
   problem.balance = {{0, 0.05}};
@@ -207,7 +207,7 @@ TEST(TerritoryLocalSearch, SameWorkLimitSameAlignment) {
   Distances distances(problem);
   SearchSettings settings = quick();
   settings.max_idle = 1000000;  // only the budget ends a start
-  settings.work_limit = 0.2;    // 200,000 evaluations per start
+  settings.work_limit = 0.2;    // 200,000 evaluations in all
   SearchResult one = optimise(problem, distances, settings);
   settings.threads = 2;
   SearchResult two = optimise(problem, distances, settings);
@@ -265,15 +265,18 @@ TEST(TerritoryLocalSearch, PathRelinkingReachesTheExactCapacitatedOptimum) {
               1e-9 * exact.evaluation.objective);
 }
 
-// Relinking keeps --work-limit runs reproducible: the same budget gives the same alignment on
-// one and two threads, run after run.
+// Relinking keeps --work-limit runs reproducible: the same budget, stopping the search during
+// its relinking and continuation stages, gives the same alignment on one and two threads, run
+// after run.
 TEST(TerritoryLocalSearch, PathRelinkingWithAWorkLimitIsReproducibleOnTwoThreads) {
   Problem problem = capacitated_instance(120, 8, 3);
   validate(problem, "capacitated");
   Distances distances(problem);
   SearchSettings settings = quick(2);
-  settings.max_idle = 1000000;  // only the budget ends a start or a relinking
-  settings.work_limit = 0.1;
+  settings.max_idle = kRelinkIdle;  // starts end, then relinking and continuations
+  const SearchResult converged = optimise(problem, distances, settings);
+  ASSERT_EQ(converged.stop_reason, StopReason::converged);
+  settings.work_limit = 0.9 * static_cast<double>(converged.work) / 1e6;
   SearchResult first = optimise(problem, distances, settings);
   SearchResult second = optimise(problem, distances, settings);
   settings.threads = 1;
@@ -286,6 +289,82 @@ TEST(TerritoryLocalSearch, PathRelinkingWithAWorkLimitIsReproducibleOnTwoThreads
   EXPECT_EQ(first.relinks_run, one.relinks_run);
   EXPECT_EQ(first.work, one.work);
   EXPECT_EQ(first.evaluation.objective, second.evaluation.objective);
+  EXPECT_LE(converged.evaluation.objective, first.evaluation.objective);  // more effort
+}
+
+// The search is monotone in effort: with the same seed a larger work limit runs the same rounds
+// and more, so it never returns a worse objective. (A longer --time-limit could return a worse
+// alignment when the limit set each start's share of the time.)
+//! Objectives for doubling work limits from `first` (millions), same seed, two threads.
+std::vector<double> objectives_for_doubling_limits(const Problem& problem, double first) {
+  Distances distances(problem);
+  SearchSettings settings = quick(2);
+  settings.max_idle = 0;  // by size: starts end, so that relinking and continuations are reached
+  std::vector<double> objectives;
+  for (double limit = first; limit <= 16 * first; limit *= 2) {
+    settings.work_limit = limit;
+    const SearchResult result = optimise(problem, distances, settings);
+    EXPECT_TRUE(result.evaluation.feasible) << problem.name << " " << limit;
+    EXPECT_EQ(result.stop_reason, StopReason::work_limit) << problem.name << " " << limit;
+    objectives.push_back(result.evaluation.objective);
+  }
+  return objectives;
+}
+
+void expect_never_worse(const std::vector<double>& objectives) {
+  for (std::size_t k = 1; k < objectives.size(); ++k)
+    EXPECT_LE(objectives[k], objectives[k - 1]) << "limit " << k;
+}
+
+TEST(TerritoryLocalSearch, LargerWorkLimitNeverGivesAWorseObjective) {
+  Problem generated = capacitated_instance(120, 8, 3);
+  validate(generated, "capacitated");
+  expect_never_worse(objectives_for_doubling_limits(generated, 0.05));
+  auto dir = test::shared_data_dir();
+  OPSIM_REQUIRE_DATA_OR_SKIP(!dir.empty(), "shared data folder not found");
+  auto sjc1 = territory_io::load_instance(dir / "territory" / "cpmp" / "SJC1.txt", {});
+  const std::vector<double> objectives = objectives_for_doubling_limits(sjc1.problem, 2.0);
+  expect_never_worse(objectives);
+  // The limits matter on SJC1 (2 to 32 million evaluations): a search that got worse with more
+  // effort would show here.
+  EXPECT_LT(objectives.back(), objectives.front());
+}
+
+// The report says what ended the search: a run that converged well inside its time limit is not
+// "stopped by the time limit" (it was, whenever one task's share of the time ran out).
+TEST(TerritoryLocalSearch, StopReasonSaysWhatEndedTheSearch) {
+  Problem problem = capacitated_instance(kRelinkAccounts, kRelinkTerritories, kRelinkSeed);
+  validate(problem, "capacitated");
+  Distances distances(problem);
+  SearchSettings settings = quick();
+  settings.max_idle = kRelinkIdle;
+  const SearchResult converged = optimise(problem, distances, settings);
+  EXPECT_EQ(converged.stop_reason, StopReason::converged);
+  EXPECT_FALSE(converged.stopped_by_time);
+  EXPECT_FALSE(converged.stopped_by_work);
+  EXPECT_GT(converged.relinks_run, 0);
+  EXPECT_EQ(converged.starts_run, settings.starts);
+
+  settings.work_limit = static_cast<double>(converged.work) / 2e6;
+  const SearchResult halved = optimise(problem, distances, settings);
+  EXPECT_EQ(halved.stop_reason, StopReason::work_limit);
+  EXPECT_TRUE(halved.stopped_by_work);
+  EXPECT_FALSE(halved.stopped_by_time);
+
+  settings.work_limit = 0;
+  settings.max_idle = 1000000;  // only the clock ends it
+  settings.time_limit = 0.2;
+  const SearchResult timed = optimise(problem, distances, settings);
+  EXPECT_EQ(timed.stop_reason, StopReason::time_limit);
+  EXPECT_TRUE(timed.stopped_by_time);
+  EXPECT_GE(timed.seconds, settings.time_limit);
+
+  settings.time_limit = 60;
+  settings.target = 2 * converged.evaluation.objective;
+  const SearchResult targeted = optimise(problem, distances, settings);
+  EXPECT_EQ(targeted.stop_reason, StopReason::target);
+  EXPECT_FALSE(targeted.stopped_by_time);
+  EXPECT_LE(targeted.evaluation.objective, *settings.target);
 }
 
 }  // namespace

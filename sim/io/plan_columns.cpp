@@ -1,0 +1,117 @@
+#include "sim/io/plan_columns.hpp"
+
+#include <cctype>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace opsim {
+
+CellKind plan_column_kind(const std::string& name) {
+  auto has = [&](const char* word) { return name.find(word) != std::string::npos; };
+  if (name.rfind("p_", 0) == 0 || has("_p_") || has("probability") || has("share") || has("gini"))
+    return CellKind::percent;
+  if (name == "weight") return CellKind::percent;  // a component's share of variable pay
+  if (name == "fiscal_year") return CellKind::year;
+  if (name == "seats" || name == "quota_seats" || name == "window" || name == "planned" ||
+      name == "recommended" || name == "total" || name == "equal_chance_floor" ||
+      name == "equal_chance_floored_seats")
+    return CellKind::integer;
+  if ((has("quota") && !has("coverage")) || has("cost") || has("target") || has("pay") ||
+      has("bookings") || has("budget") || has("shortfall") || name == "ote" || name == "mean" ||
+      name == "p10" || name == "p50" || name == "p90")
+    return CellKind::amount;
+  return CellKind::number;
+}
+
+std::string plan_column_heading(const std::string& name, const std::string& currency,
+                                bool of_bookings) {
+  static const std::map<std::string, std::string> bookings{{"mean", "Expected bookings"},
+                                                           {"p10", "Bookings P10"},
+                                                           {"p50", "Bookings P50"},
+                                                           {"p90", "Bookings P90"}};
+  static const std::map<std::string, std::string> headings{
+      {"seat_class", "Seat class"},
+      {"over_assignment", "Over-assignment"},
+      {"comp_plan", "Comp plan"},
+      {"p10", "P10"},
+      {"p50", "P50"},
+      {"p90", "P90"},
+      {"p_reach_quota", "P(reach quota)"},
+      {"p_reach_quota_se", "P(reach quota) SE"},
+      {"quota_coverage", "Quota coverage (quota / P50)"},
+      {"expected_attainment", "Expected attainment"},
+      {"expected_leavers", "Expected leavers"},
+      {"equal_chance_floor", "Floored (equal chance)"},
+      {"equal_chance_floored_seats", "Floored seats (equal chance)"},
+      {"attainment_p10", "Attainment P10"},
+      {"attainment_p50", "Attainment P50"},
+      {"attainment_p90", "Attainment P90"},
+      {"expected_variable_pay", "Expected variable pay"},
+      {"variable_pay_p10", "Variable pay P10"},
+      {"variable_pay_p50", "Variable pay P50"},
+      {"variable_pay_p90", "Variable pay P90"},
+      {"cost_p90", "Cost P90"},
+      {"ote", "OTE"},
+      {"target", "Target"},
+      {"common_probability", "Common P(reach quota)"},
+      {"quota_seats", "Quota seats"},
+      {"expected_share_at_quota", "Expected share at quota"},
+      {"share_at_quota_p10", "Share at quota P10"},
+      {"share_at_quota_p50", "Share at quota P50"},
+      {"share_at_quota_p90", "Share at quota P90"},
+      {"probability_sd", "P(reach quota) SD"},
+      {"probability_min", "P(reach quota) min"},
+      {"probability_max", "P(reach quota) max"},
+      {"gini_expected_attainment", "Gini of expected attainment"},
+      {"attainment_from", "Attainment from"},
+      {"share", "Share of seat-trials"},
+      {"overlay_share", "Share of overlay seat-trials"},
+      {"cost_of_sales_share", "Cost / bookings"},
+      {"on_target_pay", "On-target pay"},
+      {"p_paid", "P(paid)"},
+      {"spif", "SPIF"},
+      {"p_cost_over_budget", "P(cost > budget)"},
+      {"p_cost_over_budget_se", "P(cost > budget) SE"},
+      {"cost_share_of_bookings", "Cost / bookings"},
+      {"component_quota", "Component quota"},
+      {"cost_to_fiscal_year_end", "Cost to fiscal-year end"},
+      {"requisition_month", "Requisition"},
+      {"start_month", "Start"},
+      {"p_target", "P(target)"},
+      {"p_target_se", "P(target) SE"},
+      {"marginal_p_region", "+1 hire: dP(region)"},
+      {"marginal_p_region_se", "+1 hire: dP(region) SE"},
+      {"marginal_p_company", "+1 hire: dP(company)"},
+      {"marginal_hire_cost", "+1 hire: cost"},
+  };
+  std::string heading;
+  if (const auto it = bookings.find(name); of_bookings && it != bookings.end()) {
+    heading = it->second;
+  } else if (const auto it = headings.find(name); it != headings.end()) {
+    heading = it->second;
+  } else if (name.rfind("quota_q", 0) == 0 || name.rfind("quota_", 0) == 0) {
+    // Period quotas: quota_q1..quota_q4, quota_YYYY-MM.
+    std::string period = name.substr(6);
+    if (period[0] == 'q') period[0] = 'Q';
+    heading = "Quota " + period;
+  } else {
+    // Words of the name; quantiles, standard errors and OTE in capitals ("payout_p10" ->
+    // "Payout P10").
+    for (std::size_t start = 0; start <= name.size();) {
+      const std::size_t end = std::min(name.find('_', start), name.size());
+      std::string word = name.substr(start, end - start);
+      const bool quantile = word.size() == 3 && word[0] == 'p' && std::isdigit(word[1]);
+      if (quantile || word == "se" || word == "sd" || word == "ote")
+        for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      heading += (heading.empty() ? "" : " ") + word;
+      start = end + 1;
+    }
+    heading[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(heading[0])));
+  }
+  if (!currency.empty() && plan_column_kind(name) == CellKind::amount)
+    heading += fmt::format(" ({})", currency);
+  return heading;
+}
+
+}  // namespace opsim

@@ -1,0 +1,49 @@
+// InputErrorCollector (sim/base/error.hpp): validation that reports every error at once.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include <fmt/format.h>
+
+#include "sim/base/error.hpp"
+
+namespace opsim {
+namespace {
+
+std::string message_of(const InputErrorCollector& errors) {
+  try {
+    errors.throw_if_any();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A CSV's rows are independent: past the limit the collector goes on and counts the rest
+// ("... and N more") instead of stopping (--import-csv, review finding).
+TEST(InputErrorCollector, CountsErrorsPastTheLimitWhenAskedTo) {
+  InputErrorCollector errors(3, AtErrorLimit::count);
+  for (int line = 2; line < 9; ++line) errors.collect([&] { throw_input("q.csv:{}: bad", line); });
+  EXPECT_EQ(errors.size(), 7u);
+  const std::string text = message_of(errors);
+  EXPECT_NE(text.find("7 errors in 1 file"), std::string::npos) << text;
+  EXPECT_NE(text.find("q.csv:4: bad"), std::string::npos) << text;
+  EXPECT_EQ(text.find("q.csv:5: bad"), std::string::npos) << text;
+  EXPECT_NE(text.find("... and 4 more"), std::string::npos) << text;
+}
+
+TEST(InputErrorCollector, StopsAtTheLimitByDefault) {
+  InputErrorCollector errors(3);
+  errors.collect([] { throw_input("a.json: one"); });
+  errors.collect([] { throw_input("a.json: two"); });
+  EXPECT_THROW(errors.collect([] { throw_input("a.json: three"); }), InputErrors);
+}
+
+TEST(InputErrorCollector, OneErrorIsThePlainMessage) {
+  InputErrorCollector errors(3, AtErrorLimit::count);
+  errors.collect([] { throw_input("q.csv:2: bad"); });
+  EXPECT_EQ(message_of(errors), "q.csv:2: bad");
+}
+
+}  // namespace
+}  // namespace opsim
