@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <map>
 #include <numeric>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -192,9 +193,11 @@ constexpr int kReplications = 300;
 //! drawn from the fit's own priors, so their posterior means and sds give N(0, 1) z-scores. The
 //! win rates are fixed (two segments and three regions: too few cells to pool on). Every
 //! estimate the fit reports with an SE is checked (asserted or reported: see the table).
-void check_sbc(int fit_months) {
+//! `conservative`: parameters whose SEs are known to be somewhat too large at this history
+//! length (z sd about 0.9): their z-scores are asserted, the 0.8-scaled twin is not (it passes).
+void check_sbc(int fit_months, const std::set<std::string>& conservative = {}) {
   ZTable table;
-  double dispersion = 0, persistence = 0;  // of region R0, for the log
+  double dispersion = 0, persistence = 0, persistence_sq = 0;  // of region R0, for the log
   boost::random::mt19937 prior_rng(7);
   boost::random::normal_distribution<double> normal;
   const char* const kRegions[] = {"R0 (30/month)", "R1 (8/month)", "R2 (2.5/month, sparse)"};
@@ -218,6 +221,7 @@ void check_sbc(int fit_months) {
     ASSERT_EQ(fit.segments.size(), 2u);
     dispersion += fit.region_fits[0].dispersion / kReplications;
     persistence += fit.region_fits[0].persistence / kReplications;
+    persistence_sq += std::pow(fit.region_fits[0].persistence, 2) / kReplications;
     table.add("monthly log growth (ML)", fit.raw_monthly_log_trend, truth.monthly_log_growth);
     table.add("monthly log growth", fit.monthly_log_trend, truth.monthly_log_growth);
     table.add("annual growth", fit.annual_growth, truth.growth());
@@ -270,24 +274,38 @@ void check_sbc(int fit_months) {
       const int r = rate.region.empty() ? -1 : fit.region_index(rate.region);
       const double share =
           rate.segment.empty() ? 1.0 : truth.segment_share[fit.segment_index(rate.segment)];
+      // Below two years the large region's rep-month rates are reported only (known shortfall,
+      // scenarios/calibration.md): their SE is a window total's, which rests on a persistence
+      // that 18 months hardly identify.
+      const bool asserted = fit_months >= 24 || r != 0;
       table.add(fmt::format("rep-month rate {} {}", rate.region.empty() ? "all" : kRegions[r],
                             rate.segment.empty() ? "all" : rate.segment),
-                rate.rate, truth.rep_rate(r, share));
+                rate.rate, truth.rep_rate(r, share), asserted);
     }
   }
-  std::printf("%d months: region R0 market sd %.3f (truth %.3f), persistence %.3f (truth %.3f)\n",
-              fit_months, dispersion, Truth{}.market_sigma, persistence, Truth{}.market_rho);
+  std::printf(
+      "%d months: region R0 market sd %.3f (truth %.3f), persistence %.3f sd %.3f (truth %.3f)\n",
+      fit_months, dispersion, Truth{}.market_sigma, persistence,
+      std::sqrt(persistence_sq - persistence * persistence), Truth{}.market_rho);
   std::printf("| parameter (%d months, %d histories) | z mean | z sd |\n| --- | --- | --- |\n",
               fit_months, kReplications);
   for (const ZScores& s : table.scores()) {
     std::printf("| %s | %+.2f | %.2f |%s\n", s.name.c_str(), s.mean(), s.sd(),
                 !s.asserted ? " (reported only)" : (s.calibrated(1.0) ? "" : " FAIL"));
   }
+  if (fit_months >= 36) {
+    // The persistence itself is unbiased with 36 months (the former lag-ratio correction gave
+    // 0.44 for 0.5). Twin: the truth 5% lower, the direction of that bias, is rejected.
+    const double se = std::sqrt((persistence_sq - persistence * persistence) / kReplications);
+    EXPECT_TRUE(test::within_4_se(persistence, Truth{}.market_rho, se)) << persistence;
+    EXPECT_FALSE(test::within_4_se(persistence, 0.95 * Truth{}.market_rho, se)) << persistence;
+  }
   for (const ZScores& s : table.scores()) {
     if (!s.asserted) continue;
     EXPECT_TRUE(s.calibrated(1.0))
         << fit_months << " months, " << s.name << ": z mean " << s.mean() << ", sd " << s.sd();
     // Negative twin: standard errors 20% too small are caught.
+    if (conservative.count(s.name) > 0) continue;
     EXPECT_FALSE(s.calibrated(0.8))
         << fit_months << " months, " << s.name << ": z mean " << s.mean() << ", sd " << s.sd();
   }
@@ -297,13 +315,17 @@ TEST(CalibrationSbc, ThreeYearsZScoresHaveMeanZeroAndSdOne) {
   check_sbc(36);
 }
 
-// Known shortfall, disabled: with 18 months the large region's level and rep-month rate have
-// z sd 1.23 and 1.53 (limit 1.16 at 300 replications): the persistence of the market factor is
-// still estimated low (0.30 for 0.5) from so few residuals (scenarios/calibration.md).
-TEST(CalibrationSbc, DISABLED_EighteenMonthsZScoresHaveMeanZeroAndSdOne) {
+// With 18 months every parameter is asserted except the large region's rep-month rates (z sd
+// 1.13-1.42 against a limit of 1.16, reported only), and five SEs 7-12% too large (z sd
+// 0.88-0.93) are asserted without their 0.8-scaled twin (scenarios/calibration.md, known
+// shortfall). The persistence was estimated at 0.30 for 0.5 (level z sd 1.23) before the
+// exact-projection estimator.
+TEST(CalibrationSbc, EighteenMonthsZScoresHaveMeanZeroAndSdOne) {
   // Below two years growth and seasonality are partly confounded: the trend is still fitted
   // (it was fixed at 0 below 24 months) and its SE must say how little the data tell.
-  check_sbc(18);
+  check_sbc(18, {"monthly log growth (ML)", "seasonality R2 (2.5/month, sparse), 12 months",
+                 "win rate S0 R0 (30/month)", "rep-month rate R2 (2.5/month, sparse) all",
+                 "rep-month rate R2 (2.5/month, sparse) S1"});
 }
 
 TEST(CalibrationSbc, SinceDoesNotBiasTheSalesCycle) {
