@@ -203,13 +203,7 @@ void run_alignment(RunOptions o) {
                 o.work_limit);
   Instance instance = load_instance(o.input, overrides_from(o));
   check_bounds_feasible(instance.problem, o.input);
-  // Fail on an unusable output folder before the search, not after it.
-  if (!o.output.empty()) {
-    std::error_code folder_error;
-    fs::create_directories(fs::absolute(o.output).parent_path(), folder_error);
-    if (folder_error)
-      throw_input("-o {}: cannot create the output folder: {}", o.output, folder_error.message());
-  }
+  // plan.check() refuses an unusable output (a missing folder included) before the search.
   OutputPlan plan(o.force);
   plan.add_input(o.input, "INPUT");
   plan.add_inputs(instance.input_files, "input of " + o.input);

@@ -36,6 +36,11 @@ CsvTable CsvTable::read(const std::string& path, bool allow_ragged, Encoding enc
   return parse(read_input_file(path, kind), path, allow_ragged, encoding);
 }
 
+std::string field_count_mismatch(std::size_t fields, std::size_t header_fields) {
+  return fmt::format("row has {} field{} but the header has {}", fields, fields == 1 ? "" : "s",
+                     header_fields);
+}
+
 CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool allow_ragged,
                          Encoding encoding) {
   CsvTable table;
@@ -116,8 +121,8 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
   }
   for (std::size_t r = 1; r < records.size(); ++r) {
     if (!allow_ragged && records[r].fields.size() != table.header_.size()) {
-      throw_input("{}:{}: row has {} fields but the header has {}", name, records[r].line,
-                  records[r].fields.size(), table.header_.size());
+      throw_input("{}:{}: {}", name, records[r].line,
+                  field_count_mismatch(records[r].fields.size(), table.header_.size()));
     }
     table.rows_.push_back(std::move(records[r]));
   }

@@ -18,6 +18,9 @@ struct CsvRow {
   std::vector<std::string> fields;
 };
 
+//! "row has 3 fields but the header has 2", for a row whose field count is not the header's.
+std::string field_count_mismatch(std::size_t fields, std::size_t header_fields);
+
 class CsvTable {
  public:
   //! Reads a file with a header row through the input layer (regular files only, at most

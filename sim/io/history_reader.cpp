@@ -133,8 +133,7 @@ class Issues {
   //! False, with the row rejected, when it does not have one field per header column.
   bool complete(const CsvRow& row) {
     if (row.fields.size() == table_.header().size()) return true;
-    reject(row, fmt::format("row has {} fields but the header has {}", row.fields.size(),
-                            table_.header().size()));
+    reject(row, field_count_mismatch(row.fields.size(), table_.header().size()));
     return false;
   }
   void reject(const CsvRow& row, std::string reason) {

@@ -592,7 +592,9 @@ std::vector<std::string> check_plan_sections(const nlohmann::json& document,
 
 std::vector<double> read_seat_amounts(const CsvSource& source, const Scenario& scenario,
                                       const std::string& column, bool positive) {
-  const CsvTable read = CsvTable::read(source.path);
+  // Ragged rows are collected with the other bad rows below instead of ending the read at the
+  // first.
+  const CsvTable read = CsvTable::read(source.path, /*allow_ragged=*/true);
   const MappedCsv table(read, source);
   const auto seat = mapped_column(read, source, "seat", {"id"});
   if (!seat) (void)table.require_column("seat");
@@ -611,6 +613,9 @@ std::vector<double> read_seat_amounts(const CsvSource& source, const Scenario& s
   std::vector<char> seen(scenario.seats.size(), 0);
   for (const auto& row : table.rows()) {
     errors.collect([&] {
+      if (row.get().fields.size() != read.header().size())
+        throw_input("{}: {}", table.where(row),
+                    field_count_mismatch(row.get().fields.size(), read.header().size()));
       const std::string& id = table.text(row, seat_column);
       auto it = index.find(id);
       if (it == index.end()) {

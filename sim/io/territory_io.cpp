@@ -19,6 +19,7 @@
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
 #include "sim/io/hdf5_util.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/output_files.hpp"
 
 namespace opsim::territory_io {
@@ -102,12 +103,6 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
   const auto& e = result.evaluation;
   const std::size_t n = problem.size(), m = problem.attribute_names.size();
   const int p = problem.territory_count();
-  if (path.has_parent_path()) {
-    std::error_code error;
-    std::filesystem::create_directories(path.parent_path(), error);
-    if (error)
-      throw_input("{}: cannot create the output folder: {}", path.string(), error.message());
-  }
   write_hdf5_document(path.string(), [&](H5::H5File& file) {
     H5::Group root = file.openGroup("/");
     attribute(root, "tool", "opsim territories");
@@ -228,9 +223,12 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     metrics += fmt::format("{},{},{},{},{},{}", csv_cell(problem.territories[t].id),
                            csv_cell(problem.territories[t].owner), tm.accounts,
                            tm.centre >= 0 ? csv_cell(problem.accounts[tm.centre].id) : "",
-                           tm.compactness, tm.diameter);
+                           csv_number(tm.compactness, 2), csv_number(tm.diameter, 2));
+    // Totals as the user would have written them (sums of their values, no float noise); the
+    // deviation from the mean as a fraction to four decimals.
     for (std::size_t k = 0; k < m; ++k)
-      metrics += fmt::format(",{},{}", tm.totals[k], tm.deviation[k]);
+      metrics +=
+          fmt::format(",{},{}", format_user_value(tm.totals[k]), csv_number(tm.deviation[k], 4));
     metrics += "\n";
   }
   write_text_file(stem.string() + "_territories.csv", [&](std::ostream& out) { out << metrics; });

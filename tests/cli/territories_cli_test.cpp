@@ -113,6 +113,20 @@ TEST(TerritoriesCli, WritesNothingWithoutAnOutputPath) {
   EXPECT_EQ(entries, std::vector<std::string>{"accounts.csv"});
 }
 
+// An output in a folder that does not exist is refused before the search, as every other command
+// refuses it (it used to create the folder, nested ones included).
+TEST(TerritoriesCli, RefusesAnOutputInAMissingFolder) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\n";
+  for (int i = 0; i < 12; ++i) csv += fmt::format("{},{},{},1\n", i, i % 4, i / 4);
+  write(dir / "accounts.csv", csv);
+  auto r = run_opsim("territories " + (dir / "accounts.csv").string() + " -p 2 --time-limit 5 -o " +
+                     (dir / "no" / "such" / "out.h5").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("does not exist"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "no"));
+}
+
 // --threads defaults to all cores (0), and under --work-limit the alignment does not depend on
 // the thread count: one, two and the default give the same assignment file.
 TEST(TerritoriesCli, WorkLimitGivesTheSameAlignmentOnAnyThreadCount) {

@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include <H5Cpp.h>
@@ -234,6 +236,7 @@ std::pair<Instance, territory::SearchResult> two_pairs(const test::TempDir& dir)
 TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
   test::TempDir dir;
   auto [instance, result] = two_pairs(dir);
+  std::filesystem::create_directory(dir / "out");
   write_alignment(dir / "out" / "alignment.h5", instance.problem, result,
                   RunInfo{"a.csv", 3, 1, 1, 1.0, std::nullopt});
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "alignment.h5"));
@@ -249,6 +252,30 @@ TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
       .openAttribute("objective")
       .read(H5::PredType::NATIVE_DOUBLE, &objective);
   EXPECT_DOUBLE_EQ(objective, 2.0);
+}
+
+// The territories CSV is for people: distances to two decimals, totals as the user wrote their
+// values (0.1 + 0.2 reads 0.3), deviations to four decimals; it used to print 17-digit floats.
+TEST(TerritoryIo, TerritoriesCsvHasNoFloatNoise) {
+  test::TempDir dir;
+  write(dir / "a.csv", "id,x,y,potential\nA,0,0,0.1\nB,1,1,0.2\nC,5,0,1\nD,6,1,1\n");
+  Overrides overrides;
+  overrides.territories = 2;
+  Instance instance = load_instance(dir / "a.csv", overrides);
+  territory::Distances distances(instance.problem);
+  territory::SearchResult result;
+  result.method = "test";
+  result.alignment = {{0, 0, 1, 1}, {0, 3}};
+  result.evaluation = territory::evaluate(instance.problem, distances, result.alignment);
+  write_alignment(dir / "t.h5", instance.problem, result,
+                  RunInfo{"a.csv", 3, 1, 1, 1.0, std::nullopt});
+  std::ifstream in(dir / "t_territories.csv");
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  EXPECT_THAT(text, HasSubstr(",1.41,1.41,0.3,")) << text;
+  std::size_t most = 0;  // the most digits after a decimal point
+  for (std::size_t dot = text.find('.'); dot != std::string::npos; dot = text.find('.', dot + 1))
+    most = std::max(most, text.find_first_not_of("0123456789", dot + 1) - dot - 1);
+  EXPECT_LE(most, 4u) << text;
 }
 
 // The report and the file say what ended the search, in the same words as the docs.
