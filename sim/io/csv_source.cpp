@@ -209,8 +209,14 @@ std::size_t MappedCsv::require_column(std::string_view field) const {
 double MappedCsv::number(const CsvRow& row, std::size_t column) const {
   const std::string& text = table_->text(row, column);
   if (auto v = parse_source_number(text, source_)) return *v;
+  if (text.find_first_not_of(" \t") == std::string::npos)
+    throw_input("{}: column '{}': the value is empty (a number is required)", where(row),
+                header()[column]);
+  // The hint only where the text is a number written with separators or a currency symbol.
+  const bool formatted = text.find_first_of("0123456789") != std::string::npos &&
+                         text.find_first_not_of("0123456789.-+eE") != std::string::npos;
   throw_input("{}: column '{}': '{}' is not a finite number{}", where(row), header()[column], text,
-              source_.thousands.empty() && !source_.currency_symbols
+              formatted && source_.thousands.empty() && !source_.currency_symbols
                   ? " (for 45,000.00 or $45000 set \"thousands\" or \"currency_symbols\")"
                   : "");
 }

@@ -18,8 +18,9 @@ CellKind plan_column_kind(const std::string& name) {
       name == "equal_chance_floored_seats")
     return CellKind::integer;
   if ((has("quota") && !has("coverage")) || has("cost") || has("target") || has("pay") ||
-      has("bookings") || has("budget") || has("shortfall") || name == "ote" || name == "mean" ||
-      name == "p10" || name == "p50" || name == "p90")
+      has("bookings") || has("budget") || has("shortfall") || has("commission") ||
+      has("clawback") || name == "spif" || name == "ote" || name == "mean" || name == "p10" ||
+      name == "p50" || name == "p90")
     return CellKind::amount;
   return CellKind::number;
 }

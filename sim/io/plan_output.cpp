@@ -503,16 +503,18 @@ void write_hdf5_file(const std::string& path, const Scenario& scenario,
 XlsxTable xlsx_table(const std::string& sheet, const Table& table, const std::string& currency,
                      bool of_bookings = false) {
   XlsxTable out{sheet, {}, {}, "", {}};
+  // Tables of named quantities carry each row's unit in its heading, not in the columns'.
+  const bool quantities = table.label_names == std::vector<std::string>{"quantity"};
   for (const auto& name : table.label_names)
-    out.columns.push_back({plan_column_heading(name), CellKind::text, 14});
+    out.columns.push_back({plan_column_heading(name), CellKind::text, quantities ? 32.0 : 14.0});
   for (const auto& name : table.names) {
-    const std::string heading = plan_column_heading(name, currency, of_bookings);
+    const std::string heading = plan_column_heading(name, quantities ? "" : currency, of_bookings);
     out.columns.push_back(
         {heading, plan_column_kind(name), std::clamp(0.8 * heading.size(), 12.0, 20.0)});
   }
   // Tables of named quantities: a share or probability row is a percentage, a count whole, under
   // whatever its columns hold (as the CSV writes them).
-  if (table.label_names == std::vector<std::string>{"quantity"})
+  if (quantities)
     for (const auto& quantity : table.labels[0]) {
       const CellKind kind = plan_column_kind(quantity);
       out.row_kinds.push_back(
@@ -520,7 +522,8 @@ XlsxTable xlsx_table(const std::string& sheet, const Table& table, const std::st
     }
   for (std::size_t r = 0; r < table.rows(); ++r) {
     std::vector<XlsxValue> row;
-    for (const auto& labels : table.labels) row.emplace_back(labels[r]);
+    for (const auto& labels : table.labels)
+      row.emplace_back(quantities ? plan_column_heading(labels[r], currency) : labels[r]);
     for (const auto& column : table.columns) row.emplace_back(column[r]);
     out.rows.push_back(std::move(row));
   }

@@ -57,18 +57,19 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
     columns.push_back(std::move(c));
   }
   const std::string currency = f.attribute("reporting_currency");
-  std::string html = fmt::format("<h3>{}</h3>\n<div class=\"wide\"><table>\n<tr>", title);
-  for (const auto& c : columns) {
-    const std::string heading =
-        plan_column_heading(c.name, c.text ? "" : currency, of_bookings && !c.text);
-    html += fmt::format("<th>{}</th>", html_escape(heading));
-  }
-  html += "</tr>\n";
-  // A table of named quantities (/compensation): each row is headed for people, and a share or
-  // probability row is a percentage under the amount columns (as the CSV and workbook).
+  // A table of named quantities (/compensation): each row is headed for people with its unit, and
+  // a share or probability row is a percentage under the columns (as the CSV and workbook), so
+  // the columns carry no currency.
   const Column* quantity = nullptr;
   for (const auto& c : columns)
     if (c.text && c.name == "quantity") quantity = &c;
+  std::string html = fmt::format("<h3>{}</h3>\n<div class=\"wide\"><table>\n<tr>", title);
+  for (const auto& c : columns) {
+    const std::string heading = plan_column_heading(
+        c.name, c.text || quantity != nullptr ? "" : currency, of_bookings && !c.text);
+    html += fmt::format("<th>{}</th>", html_escape(heading));
+  }
+  html += "</tr>\n";
   for (std::size_t r = 0; r < rows; ++r) {
     html += "<tr>";
     const bool percent_row = quantity != nullptr && r < quantity->texts.size() &&
@@ -76,7 +77,7 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
     for (const auto& c : columns) {
       if (c.text) {
         const std::string text = r >= c.texts.size() ? ""
-                                 : &c == quantity    ? plan_column_heading(c.texts[r])
+                                 : &c == quantity    ? plan_column_heading(c.texts[r], currency)
                                                      : c.texts[r];
         html += fmt::format("<td>{}</td>", html_escape(text));
         continue;

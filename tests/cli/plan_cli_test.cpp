@@ -118,8 +118,8 @@ TEST_F(PlanCli, NonPositiveQuota) {
 // Every bad row of an imported quota file is reported in one run (file and line each), up to
 // kCsvErrorLimit listed and the rest counted; exit 2 and no result file.
 TEST_F(PlanCli, ImportCsvReportsEveryBadRow) {
-  // Line 7 has a field too many: it is reported with the others, not alone.
-  std::string csv = "seat,quota\nR0,10000\nR9,12000\nR1,0\nR2,abc\nR0,5000\nR3,1,2\n";
+  // Line 7 has a field too many: it is reported with the others, not alone. Line 8 is empty.
+  std::string csv = "seat,quota\nR0,10000\nR9,12000\nR1,0\nR2,abc\nR0,5000\nR3,1,2\nR4,\n";
   for (int i = 0; i < 30; ++i) csv += fmt::format("X{},1000\n", i);  // 30 unknown seats
   const auto scenario = write(plan_document());
   const auto quotas = write_text("quotas.csv", csv);
@@ -130,7 +130,7 @@ TEST_F(PlanCli, ImportCsvReportsEveryBadRow) {
                             "--csv {}",
                             scenario, quotas, out, folder));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("35 errors in 1 file"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("36 errors in 1 file"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("quotas.csv:3: column 'seat': unknown seat \"R9\""), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("quotas.csv:4: column 'quota': 0 is not allowed (must be > 0)"),
@@ -142,10 +142,14 @@ TEST_F(PlanCli, ImportCsvReportsEveryBadRow) {
       << r.output;
   EXPECT_NE(r.output.find("quotas.csv:7: row has 3 fields but the header has 2"), std::string::npos)
       << r.output;
-  // 20 listed (lines 3..22), 15 counted.
+  EXPECT_NE(r.output.find("quotas.csv:8: column 'quota': the value is empty"), std::string::npos)
+      << r.output;
+  // 'abc' is not a formatted number: no hint about thousands separators.
+  EXPECT_EQ(r.output.find("currency_symbols"), std::string::npos) << r.output;
+  // 20 listed (lines 3..22), 16 counted.
   EXPECT_NE(r.output.find("quotas.csv:22:"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("quotas.csv:23:"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("... and 15 more"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("... and 16 more"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(out));
   EXPECT_FALSE(std::filesystem::exists(folder));
 }

@@ -16,6 +16,11 @@ TEST(PlanColumns, HeadingsAreForPeopleWithTheUnitOfAmounts) {
   EXPECT_EQ(plan_column_heading("cost_to_fiscal_year_end", "USD"), "Cost to fiscal-year end (USD)");
   EXPECT_EQ(plan_column_heading("expected_share_at_quota", "USD"), "Expected share at quota");
   EXPECT_EQ(plan_column_heading("planned"), "Planned");
+  // The compensation table's rows are headed with their unit (its columns carry none).
+  EXPECT_EQ(plan_column_heading("draw_beyond_commission", "USD"), "Draw beyond commission (USD)");
+  EXPECT_EQ(plan_column_heading("spif", "USD"), "SPIF (USD)");
+  EXPECT_EQ(plan_column_heading("clawback", "USD"), "Clawback (USD)");
+  EXPECT_EQ(plan_column_heading("p_cost_over_budget", "USD"), "P(cost > budget)");
 }
 
 TEST(PlanColumns, KindsFollowTheUnit) {
