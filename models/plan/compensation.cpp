@@ -37,17 +37,19 @@ double CompPlan::earnings_factor(double attainment) const {
 namespace {
 
 //! A component as one seat's payout uses it (a plan without components is one of these).
+//! Trivial (no default member values): seat_payout's array of them is only written as far as
+//! the plan's components go, not filled first for every one of kMaxComponents.
 struct Terms {
-  const std::vector<Tier>* tiers = nullptr;
-  TierMode mode = TierMode::marginal;
-  double cap = 0;
-  Measurement measurement = Measurement::annual;
-  Measure measure = Measure::new_bookings;
-  double weight = 1.0;
-  double quota = 0;  //!< amount, count or (retention) target rate
-  int set = -1;      //!< product set of restricted new bookings
-  int gate = -1;
-  double gate_attainment = 0;
+  const std::vector<Tier>* tiers;
+  TierMode mode;
+  double cap;
+  Measurement measurement;
+  Measure measure;
+  double weight;
+  double quota;  //!< amount, count or (retention) target rate
+  int set;       //!< product set of restricted new bookings, -1 = none
+  int gate;      //!< component index of the gate, -1 = none
+  double gate_attainment;
 };
 
 //! One component's year to date within an occupant's months.
@@ -169,6 +171,21 @@ void seat_year_totals(const CompPlan& plan, const FiscalYear& fy, const Calendar
   measure_points(view.occupant, fy, calendar, y.points);
   y.streams = SeatYearTotals::kFirstProductSet + product_sets;
   y.totals.resize(y.points.size() * y.streams);
+  // The occupied months up to the last point, walked once for every stream: bit 30 marks a span's
+  // first month (its running total restarts), bit 31 a measure point.
+  constexpr std::uint32_t kRestart = 1U << 30, kPoint = 1U << 31;
+  std::array<std::uint32_t, 16> walk;  // a fiscal year has at most 12 months in the horizon
+  std::size_t steps = 0;
+  for (int m = fy.first, p = 0; m <= fy.last && p < static_cast<int>(y.points.size()); ++m) {
+    if (view.occupant[m] < 0) continue;
+    std::uint32_t step = static_cast<std::uint32_t>(m);
+    if (m == fy.first || view.occupant[m - 1] != view.occupant[m]) step |= kRestart;
+    if (m == y.points[static_cast<std::size_t>(p)]) {
+      step |= kPoint;
+      ++p;
+    }
+    walk[steps++] = step;
+  }
   const std::array<const double*, SeatYearTotals::kFirstProductSet> monthly{
       view.bookings, view.deals, view.renewal_due, view.renewal_renewed};
   for (std::size_t k = 0; k < y.streams; ++k) {
@@ -180,14 +197,21 @@ void seat_year_totals(const CompPlan& plan, const FiscalYear& fy, const Calendar
       values = view.product_bookings + (k - SeatYearTotals::kFirstProductSet);
       stride = product_sets;
     }
+    double* out = &y.totals[k];
+    if (values == nullptr) {  // null arrays read as 0: every running total is +0
+      for (std::size_t p = 0; p < y.points.size(); ++p) out[p * y.streams] = 0.0;
+      continue;
+    }
     // Running totals from each span's first month, summed in month order from 0.
     double total = 0;
-    std::size_t p = 0;
-    for (int m = fy.first; m <= fy.last && p < y.points.size(); ++m) {
-      if (view.occupant[m] < 0) continue;
-      if (m == fy.first || view.occupant[m - 1] != view.occupant[m]) total = 0;
-      if (values != nullptr) total += values[static_cast<std::size_t>(m) * stride];
-      if (m == y.points[p]) y.totals[p++ * y.streams + k] = total;
+    for (std::size_t i = 0; i < steps; ++i) {
+      const std::uint32_t step = walk[i];
+      if ((step & kRestart) != 0) total = 0;
+      total += values[static_cast<std::size_t>(step & ~(kRestart | kPoint)) * stride];
+      if ((step & kPoint) != 0) {
+        *out = total;
+        out += y.streams;
+      }
     }
   }
   // A seat of a SPIF segment earns it on every deal, so product deals are not counted twice.
@@ -257,7 +281,8 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
     for (int k = a; k <= b; ++k) occupant_share += seat.profile[k - fy.first];
     // Per component: on-target variable pay of this occupant, the rate that pays it at 100%
     // attainment of their share of the quota, and the cap.
-    std::array<double, kMaxComponents> on_target{}, rate{}, cap_amount{}, due_total{};
+    // Written for components 0..n-1 before they are read.
+    std::array<double, kMaxComponents> on_target, rate, cap_amount, due_total;
     std::array<Running, kMaxComponents> run{};
     double clawback_rate = 0;
     for (std::size_t c = 0; c < n; ++c) {
@@ -269,8 +294,9 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                     : 0.0;
       cap_amount[c] = terms[c].cap * on_target[c];
       if (terms[c].measure == Measure::new_bookings && terms[c].set < 0) clawback_rate += rate[c];
-      if (terms[c].measure == Measure::retention)
-        due_total[c] = y.totals[last_point * y.streams + SeatYearTotals::kRenewalDue];
+      due_total[c] = terms[c].measure == Measure::retention
+                         ? y.totals[last_point * y.streams + SeatYearTotals::kRenewalDue]
+                         : 0.0;
     }
     for (int k = a; k <= b; ++k) month_rate[k - fy.first] = clawback_rate;
     double share = 0, balance = 0;
@@ -483,6 +509,14 @@ CompEvaluator::CompEvaluator(const Scenario& scenario, const CompSpec& spec, con
     }
     component_set_.push_back(set);
   }
+  spif_segment_.assign(scenario.seats.size(), 0);
+  for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
+    const int p = spec.seat_plan[s];
+    if (p < 0) continue;
+    const CompPlan& plan = spec.plans[static_cast<std::size_t>(p)];
+    spif_segment_[s] = std::find(plan.spif_segments.begin(), plan.spif_segments.end(),
+                                 scenario.seats[s].segment) != plan.spif_segments.end();
+  }
   for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
     const int p = spec.seat_plan[s];
     if (p < 0 || std::isnan(quota[s]) || spec.plans[static_cast<std::size_t>(p)].components.empty())
@@ -532,8 +566,7 @@ void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYear
   const Seat& seat = scenario_.seats[s];
   view.profile = &profiles_[s * static_cast<std::size_t>(fy_.months())];
   view.seat_start = seat.start;
-  view.spif = std::find(plan.spif_segments.begin(), plan.spif_segments.end(), seat.segment) !=
-              plan.spif_segments.end();
+  view.spif = spif_segment_[s] != 0;
   if (slot_[s] >= 0) {
     view.component_quota = &component_quota_[s * kMaxComponents];
     view.component_set = component_set_[static_cast<std::size_t>(p)].data();

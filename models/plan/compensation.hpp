@@ -344,6 +344,7 @@ class CompEvaluator {
   std::size_t slots_ = 0;
   //! Per plan and component: its product set index, -1 = none.
   std::vector<std::array<int, kMaxComponents>> component_set_;
+  std::vector<std::uint8_t> spif_segment_;  //!< per seat: its segment earns its plan's SPIF
   TrialPayouts payouts_;
 };
 

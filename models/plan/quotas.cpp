@@ -8,6 +8,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include "models/radix_sort.hpp"
 #include "sim/base/error.hpp"
 
 namespace opsim::plan {
@@ -46,10 +47,11 @@ SeatDistributions::SeatDistributions(const std::vector<double>& seat_values, std
                                      int fiscal_years, int year_index, std::uint64_t trials)
     : seats_(seats), trials_(trials), sorted_(seats * trials), mean_(seats) {
   // Transpose in blocks of seats so that reads stay contiguous, then sum in trial order (the
-  // mean does not depend on the thread count) and sort each seat's row.
+  // mean does not depend on the thread count) and sort each seat's row (as std::sort would).
   constexpr std::size_t kBlock = 64;
   tbb::parallel_for(std::size_t{0}, (seats + kBlock - 1) / kBlock, [&](std::size_t b) {
     const std::size_t first = b * kBlock, last = std::min(seats, first + kBlock);
+    std::vector<std::uint64_t> scratch;
     for (std::uint64_t t = 0; t < trials; ++t) {
       const double* in = &seat_values[(t * seats + first) * fiscal_years + year_index];
       for (std::size_t s = first; s < last; ++s, in += fiscal_years) sorted_[s * trials + t] = *in;
@@ -59,7 +61,7 @@ SeatDistributions::SeatDistributions(const std::vector<double>& seat_values, std
       double sum = 0;
       for (std::uint64_t t = 0; t < trials; ++t) sum += row[t];
       mean_[s] = trials ? sum / static_cast<double>(trials) : 0.0;
-      std::sort(row, row + trials);
+      sort_doubles(row, trials, scratch);
     }
   });
 }
