@@ -119,16 +119,20 @@ double p90_of(std::vector<double>& values) {
 //! read at once, which keeps the [trial][seat] arrays' reads in cache.
 constexpr std::size_t kColumnBlock = 32;
 
-//! Columns `cols` of the row-major [trials][width] `values`, one after another in `out`
-//! (out[k * trials + t]).
-void gather_columns(const std::vector<double>& values, std::size_t width,
-                    const std::vector<std::size_t>& cols, std::uint64_t trials,
-                    std::vector<double>& out) {
-  out.resize(cols.size() * trials);
+//! Columns `cols` of the row-major [trials][width] `values`, one vector each: out[k][t]. The
+//! vectors are the calling thread's, reused from block to block (their memory stays mapped).
+std::vector<std::vector<double>>& gather_columns(const std::vector<double>& values,
+                                                 std::size_t width,
+                                                 const std::vector<std::size_t>& cols,
+                                                 std::uint64_t trials) {
+  thread_local std::vector<std::vector<double>> out;
+  if (out.size() < cols.size()) out.resize(cols.size());
+  for (std::size_t k = 0; k < cols.size(); ++k) out[k].resize(trials);
   for (std::uint64_t t = 0; t < trials; ++t) {
     const double* row = &values[t * width];
-    for (std::size_t k = 0; k < cols.size(); ++k) out[k * trials + t] = row[cols[k]];
+    for (std::size_t k = 0; k < cols.size(); ++k) out[k][t] = row[cols[k]];
   }
+  return out;
 }
 
 }  // namespace
@@ -654,17 +658,12 @@ void CompEvaluator::distributions(CompResult& r, const std::vector<double>& seat
     for (std::size_t s = b * kColumnBlock; s < std::min(n, (b + 1) * kColumnBlock); ++s) {
       if (group_of[s] >= 0) seats.push_back(s);
     }
-    std::vector<double> block, column;
-    gather_columns(payouts_.seat_variable, n, seats, trials, block);
-    for (std::size_t k = 0; k < seats.size(); ++k) {
-      column.assign(block.begin() + k * trials, block.begin() + (k + 1) * trials);
-      r.seat_variable_spread[seats[k]] = spread_of(column);
-    }
-    gather_columns(payouts_.seat_cost, n, seats, trials, block);
-    for (std::size_t k = 0; k < seats.size(); ++k) {
-      column.assign(block.begin() + k * trials, block.begin() + (k + 1) * trials);
-      r.seat_cost_p90[seats[k]] = p90_of(column);
-    }
+    std::vector<std::vector<double>>& variable =
+        gather_columns(payouts_.seat_variable, n, seats, trials);
+    for (std::size_t k = 0; k < seats.size(); ++k)
+      r.seat_variable_spread[seats[k]] = spread_of(variable[k]);
+    std::vector<std::vector<double>>& cost = gather_columns(payouts_.seat_cost, n, seats, trials);
+    for (std::size_t k = 0; k < seats.size(); ++k) r.seat_cost_p90[seats[k]] = p90_of(cost[k]);
   });
   // Per-trial group totals, summed in seat order (deterministic).
   const std::size_t G = r.groups.size();
@@ -731,10 +730,10 @@ void CompEvaluator::component_distributions(CompResult& r) const {
   tbb::parallel_for(std::size_t{0}, (count + kColumnBlock - 1) / kColumnBlock, [&](std::size_t b) {
     const std::size_t first = b * kColumnBlock, last = std::min(count, first + kColumnBlock);
     const std::vector<std::size_t> slots(slot_of.begin() + first, slot_of.begin() + last);
-    std::vector<double> block, column;
-    gather_columns(payouts_.component, slots_, slots, trials, block);
+    std::vector<std::vector<double>>& columns =
+        gather_columns(payouts_.component, slots_, slots, trials);
     for (std::size_t i = first; i < last; ++i) {
-      column.assign(block.begin() + (i - first) * trials, block.begin() + (i - first + 1) * trials);
+      std::vector<double>& column = columns[i - first];
       double sum = 0;
       for (std::uint64_t t = 0; t < trials; ++t) {
         sum += column[t];
