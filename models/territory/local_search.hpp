@@ -40,7 +40,8 @@ struct SearchSettings {
   double time_limit = 60.0;  //!< wall-clock seconds for the whole search
   //! Deterministic effort budget for the whole search, in millions of move and centre
   //! evaluations; 0 = none. The search stops at whichever of this and the time limit comes
-  //! first; it may exceed the budget by part of one VNS iteration per running task.
+  //! first; it may exceed the budget by part of one VNS iteration (or of one step of a start's
+  //! first descent) per running task.
   double work_limit = 0.0;
   std::optional<double> target;  //!< stop once a feasible objective <= target is found
   int max_idle = 0;  //!< VNS iterations without improvement before a start ends; 0 = by size
