@@ -57,14 +57,26 @@ void check_supported(const Problem& problem) {
 // creates, and a watchdog thread tells that model to stop at the deadline, as CBC's own Ctrl-C
 // handler does; CBC then returns its best incumbent. CbcMain1 keeps static state: one solve at a
 // time.
+// CBC's stopping gaps (absolute, relative) and the warm start's cutoff slack (relative).
+constexpr double kAllowableGap = 1e-7, kRatioGap = 1e-9, kCutoffSlack = 1e-7;
+
 std::mutex solve_mutex;
 std::mutex branch_mutex;
 CbcModel* branch_model = nullptr;  //!< CbcMain1's model while it branches, under branch_mutex
+bool stop_requested = false;       //!< the deadline has passed, under branch_mutex
+
+void stop(CbcModel& model) {
+  model.sayEventHappened();
+  if (model.heuristicModel()) model.heuristicModel()->sayEventHappened();
+}
 
 int publish_branch_model(CbcModel* model, int where_from) {
   constexpr int kBeforeBranchAndBound = 3, kAfterBranchAndBound = 4;
   std::lock_guard lock(branch_mutex);
-  if (where_from == kBeforeBranchAndBound) branch_model = model;
+  if (where_from == kBeforeBranchAndBound) {
+    branch_model = model;
+    if (stop_requested) stop(*model);
+  }
   if (where_from == kAfterBranchAndBound) branch_model = nullptr;
   return 0;
 }
@@ -77,9 +89,8 @@ class CbcWatchdog {
           std::unique_lock lock(mutex_);
           if (done_.wait_until(lock, deadline, [this] { return finished_; })) return;
           std::lock_guard branch(branch_mutex);
-          if (!branch_model) return;
-          branch_model->sayEventHappened();
-          if (branch_model->heuristicModel()) branch_model->heuristicModel()->sayEventHappened();
+          stop_requested = true;
+          if (branch_model) stop(*branch_model);
         }) {}
   ~CbcWatchdog() {
     {
@@ -100,6 +111,23 @@ class CbcWatchdog {
 };
 
 }  // namespace
+
+namespace detail {
+
+CbcProof cbc_proof(const CbcReport& report, bool has_warm_start) {
+  // CBC stops at a gap of kAllowableGap or kRatioGap x |objective| (the arguments below); the
+  // warm start's cutoff lies kCutoffSlack x max(1, |objective|) above it.
+  const double tolerance =
+      kAllowableGap + (kRatioGap + kCutoffSlack) * std::max(1.0, std::abs(report.objective));
+  const bool bound_reaches = report.best_bound >= report.objective - tolerance;
+  if (report.says_optimal && bound_reaches) return CbcProof::optimal;
+  if (report.says_infeasible && has_warm_start && bound_reaches) return CbcProof::optimal;
+  if (report.says_infeasible && !has_warm_start && !report.reached_limit)
+    return CbcProof::infeasible;
+  return CbcProof::none;
+}
+
+}  // namespace detail
 
 SearchResult solve_exact(const Problem& problem, const Distances& distances,
                          const ExactSettings& settings) {
@@ -231,6 +259,7 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   CbcModel model(solver);
   std::lock_guard solving(solve_mutex);
   CbcSolverUsefulData solver_data;
+  const auto cbc_start = std::chrono::steady_clock::now();  // before CBC starts its own clock
   CbcMain0(model, solver_data);
   model.setLogLevel(0);
   // The warm start enters as a cutoff, not as a MIP start: CBC 2.10.8 crashes in its
@@ -263,15 +292,17 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   model.setMaximumSeconds(cbc_seconds);
   const std::string seconds_text = fmt::format("{}", cbc_seconds);
   const std::string threads_text = std::to_string(std::max(1, settings.threads));
+  const std::string allowable_gap_text = fmt::format("{}", kAllowableGap);
+  const std::string ratio_gap_text = fmt::format("{}", kRatioGap);
   std::vector<const char*> arguments = {"opsim",
                                         "-timeMode",
                                         "elapsed",
                                         "-seconds",
                                         seconds_text.c_str(),
                                         "-allowableGap",
-                                        "1e-7",
+                                        allowable_gap_text.c_str(),
                                         "-ratioGap",
-                                        "1e-9",
+                                        ratio_gap_text.c_str(),
                                         "-log",
                                         "0"};
   if (settings.threads > 1) {
@@ -279,8 +310,9 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
     arguments.push_back(threads_text.c_str());
   }
   const std::string cutoff_text =
-      warm_cost ? fmt::format("{:.17g}", *warm_cost + 1e-7 * std::max(1.0, std::abs(*warm_cost)))
-                : std::string();
+      warm_cost
+          ? fmt::format("{:.17g}", *warm_cost + kCutoffSlack * std::max(1.0, std::abs(*warm_cost)))
+          : std::string();
   if (warm_cost) {
     arguments.push_back("-cutoff");
     arguments.push_back(cutoff_text.c_str());
@@ -288,9 +320,20 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   arguments.push_back("-solve");
   arguments.push_back("-quit");
   {
+    std::lock_guard branch(branch_mutex);
+    stop_requested = false;
+  }
+  {
     CbcWatchdog watchdog(deadline);
     CbcMain1(static_cast<int>(arguments.size()), arguments.data(), model, publish_branch_model,
              solver_data);
+  }
+  const double cbc_elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - cbc_start).count();
+  bool stopped_at_deadline = false;
+  {
+    std::lock_guard branch(branch_mutex);
+    stopped_at_deadline = stop_requested;
   }
 
   SearchResult result;
@@ -305,10 +348,15 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   const double* solution = model.bestSolution();
   if (!solution && model.numberSavedSolutions() > 0) solution = model.solver()->getColSolution();
   const bool has_solution = solution != nullptr;
-  bool warm_start_optimal = false;
+  detail::CbcReport report;
+  report.says_optimal = has_solution && model.isProvenOptimal();
+  report.says_infeasible = !has_solution && model.isProvenInfeasible();
+  report.objective = has_solution ? model.getObjValue() : warm_cost.value_or(0.0);
+  report.best_bound = model.getBestPossibleObjValue();
+  report.reached_limit = stopped_at_deadline || cbc_elapsed >= cbc_seconds;
+  const detail::CbcProof proof = detail::cbc_proof(report, warm_cost.has_value());
   if (!has_solution) {
-    warm_start_optimal = warm_cost && model.isProvenInfeasible();
-    if (model.isProvenInfeasible() && !warm_cost)
+    if (proof == detail::CbcProof::infeasible)
       throw_infeasible(
           "{}: the exact model is infeasible: no alignment meets the balance and capacity "
           "constraints",
@@ -317,7 +365,7 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
       throw_infeasible("{}: no feasible alignment found: CBC found none within {} s", problem.name,
                        settings.time_limit);
     result.alignment = *settings.warm_start;
-    if (warm_start_optimal) result.best_bound = *warm_cost;
+    if (proof == detail::CbcProof::optimal) result.best_bound = *warm_cost;
   } else {
     // Label territories by increasing centre index; fixed centres keep their territory.
     std::vector<int> territory_of_centre(n, -1);
@@ -346,7 +394,7 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
         if (solution[c] > 0.5)
           for (int i : units[u].accounts) result.alignment.territory[i] = territory_of_centre[j];
   }
-  result.proven_optimal = model.isProvenOptimal() || warm_start_optimal;
+  result.proven_optimal = proof == detail::CbcProof::optimal;
   match_owner_labels(problem, result.alignment);
   result.evaluation = evaluate(problem, distances, result.alignment);
   // CBC does not say when it found its first solution: the warm start was feasible from the

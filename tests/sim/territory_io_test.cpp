@@ -219,9 +219,12 @@ TEST(TerritoryIo, ReadsOrLibraryAndLorenaSenneFiles) {
   EXPECT_DOUBLE_EQ(*sjc.reference, 33270.94);
 }
 
-//! Four accounts on a line in `dir`/a.csv, two territories, and a result that pairs them.
-std::pair<Instance, territory::SearchResult> two_pairs(const test::TempDir& dir) {
-  write(dir / "a.csv", "id,x,y,potential\nA,0,0,1\nB,1,0,1\nC,5,0,1\nD,6,0,1\n");
+//! Four accounts in `dir`/a.csv (by default on a line), two territories, and a result that
+//! pairs them.
+std::pair<Instance, territory::SearchResult> two_pairs(
+    const test::TempDir& dir,
+    const std::string& accounts = "id,x,y,potential\nA,0,0,1\nB,1,0,1\nC,5,0,1\nD,6,0,1\n") {
+  write(dir / "a.csv", accounts);
   Overrides overrides;
   overrides.territories = 2;
   Instance instance = load_instance(dir / "a.csv", overrides);
@@ -258,15 +261,8 @@ TEST(TerritoryIo, WritesHdf5AndCsvThroughATemporaryName) {
 // values (0.1 + 0.2 reads 0.3), deviations to four decimals; it used to print 17-digit floats.
 TEST(TerritoryIo, TerritoriesCsvHasNoFloatNoise) {
   test::TempDir dir;
-  write(dir / "a.csv", "id,x,y,potential\nA,0,0,0.1\nB,1,1,0.2\nC,5,0,1\nD,6,1,1\n");
-  Overrides overrides;
-  overrides.territories = 2;
-  Instance instance = load_instance(dir / "a.csv", overrides);
-  territory::Distances distances(instance.problem);
-  territory::SearchResult result;
-  result.method = "test";
-  result.alignment = {{0, 0, 1, 1}, {0, 3}};
-  result.evaluation = territory::evaluate(instance.problem, distances, result.alignment);
+  auto [instance, result] =
+      two_pairs(dir, "id,x,y,potential\nA,0,0,0.1\nB,1,1,0.2\nC,5,0,1\nD,6,1,1\n");
   write_alignment(dir / "t.h5", instance.problem, result,
                   RunInfo{"a.csv", 3, 1, 1, 1.0, std::nullopt});
   std::ifstream in(dir / "t_territories.csv");

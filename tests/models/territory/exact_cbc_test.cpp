@@ -45,6 +45,48 @@ TEST(TerritoryExact, AnOptimalWarmStartIsProvenOptimal) {
   EXPECT_NEAR(*warm.best_bound, cold.evaluation.objective, 1e-6);
 }
 
+// CI's regression: on SJC2 with a 3 s limit, CBC hit its own limit inside the root LP and
+// reported "infeasible" under the warm start's cutoff (status 0, secondary status 1) with its
+// bound 3% below the warm start; opsim printed the warm start as proven optimal. The figures are
+// those CBC reported.
+TEST(TerritoryExact, AStatusTheBoundDoesNotSupportProvesNothing) {
+  using detail::CbcProof;
+  detail::CbcReport stopped;
+  stopped.says_infeasible = true;
+  stopped.objective = 34197.823797;
+  stopped.best_bound = 33089.333605;
+  stopped.reached_limit = true;
+  EXPECT_EQ(detail::cbc_proof(stopped, true), CbcProof::none);
+  // Without a warm start, "infeasible" after a limit is not a proof either.
+  EXPECT_EQ(detail::cbc_proof(stopped, false), CbcProof::none);
+  stopped.reached_limit = false;
+  EXPECT_EQ(detail::cbc_proof(stopped, false), CbcProof::infeasible);
+  // "Optimal" with an incumbent needs the bound too.
+  detail::CbcReport optimal;
+  optimal.says_optimal = true;
+  optimal.objective = 34197.823797;
+  optimal.best_bound = 33089.333605;
+  EXPECT_EQ(detail::cbc_proof(optimal, true), CbcProof::none);
+}
+
+// The genuine proofs: the bound meets the objective within CBC's gaps, whether CBC found the
+// incumbent or proved nothing lies below the warm start's cutoff; just outside the gap, nothing.
+TEST(TerritoryExact, ABoundThatMeetsTheObjectiveIsAProof) {
+  using detail::CbcProof;
+  detail::CbcReport report;
+  report.says_optimal = true;
+  report.objective = 34197.823797;
+  report.best_bound = report.objective - 1e-6;  // within 1e-7 + 1.01e-7 x 34197.8
+  EXPECT_EQ(detail::cbc_proof(report, false), CbcProof::optimal);
+  report.best_bound = report.objective - 1e-2;
+  EXPECT_EQ(detail::cbc_proof(report, false), CbcProof::none);
+  detail::CbcReport cutoff;
+  cutoff.says_infeasible = true;
+  cutoff.objective = 34197.823797;
+  cutoff.best_bound = cutoff.objective + 1e-3;  // CBC's bound can sit at the cutoff
+  EXPECT_EQ(detail::cbc_proof(cutoff, true), CbcProof::optimal);
+}
+
 TEST(TerritoryExact, RefusesWhatTheModelDoesNotCover) {
   Problem problem = test::grid_problem(3, 3, 2);
   problem.objective = ObjectiveKind::dispersion;
