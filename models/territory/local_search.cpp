@@ -47,6 +47,10 @@ constexpr double kMaxPenaltyGrowth = 1e6;
 constexpr std::size_t kEliteSize = 4;
 //! Evaluations each running task advances by in a round of the search (see optimise).
 constexpr std::uint64_t kRoundWork = 250'000;
+//! Starts in their first phase (construction and first descent) at once: the next start begins
+//! when one of them ends its first descent, so that under a short time limit the first starts
+//! finish their descent instead of all advancing together. Fixed: not the thread count.
+constexpr int kStartWave = 2;
 //! Continuations of the best alignment per continuation round (fixed: not the thread count).
 constexpr int kContinuations = 2;
 //! Rounds in a row without improvement after which the continuations of the best end.
@@ -296,6 +300,8 @@ class Search {
   double time_to_best() const { return time_to_best_; }
   std::uint64_t work() const { return work_; }
   double time_to_feasible() const { return time_to_feasible_; }
+  //! A start whose first descent is still to run or paused.
+  bool in_first_descent() const { return first_descent_; }
   void set_origin(Clock::time_point origin) { origin_ = origin; }
 
  private:
@@ -1561,7 +1567,8 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
     return true;
   };
   // Rounds: every running task advances by kRoundWork evaluations (pausing between two VNS
-  // iterations, or two shift passes of a start's first descent), in parallel. The limits are
+  // iterations, or two shift passes of a start's first descent), in parallel. Starts begin in
+  // index order, at most kStartWave of them in their first descent at once. The limits are
   // checked only between rounds, except that a work limit too small for a full round gives each
   // task an equal share as a hard cap and ends the search, and the deadline stops everything. So a
   // longer limit runs the same rounds and more: with the same seed its result is never worse, and
@@ -1571,9 +1578,15 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
   tbb::task_arena arena(threads);
   StopReason reason = StopReason::converged;
   for (;;) {
-    std::vector<int> running;
-    for (int t = 0; t < static_cast<int>(tasks.size()); ++t)
-      if (!tasks[t].ended) running.push_back(t);
+    int descending = 0;  // starts begun and still in their first descent
+    for (const Task& task : tasks)
+      if (task.search && task.search->in_first_descent()) ++descending;
+    std::vector<int> running;  // the tasks this round advances
+    for (int t = 0; t < static_cast<int>(tasks.size()); ++t) {
+      if (tasks[t].ended) continue;
+      if (!tasks[t].begun && tasks[t].start >= 0 && descending++ >= kStartWave) continue;
+      running.push_back(t);
+    }
     if (running.empty()) {
       if (open_next_stage()) continue;
       reason = StopReason::converged;

@@ -4,10 +4,11 @@
 //
 // Determinism: start s draws only from Rng(seed, territories, s, 0, 0), relinking task r from
 // Rng(seed, territories, r, 1, 0); the tasks advance in rounds of a fixed number of evaluations
-// (never time) and the best alignment is chosen by (feasible, objective or violation, task
-// index), so the result is a function of the seed and the settings (including the work limit),
-// not of the thread count or the machine's load - unless the time limit or the target value
-// stops the run. Monotone in effort: a longer limit (work or time) runs the same rounds and
+// (never time), the starts beginning in waves of a fixed width (two in their first descent at
+// once, not the thread count), and the best alignment is chosen by (feasible, objective or
+// violation, task index), so the result is a function of the seed and the settings (including the
+// work limit), not of the thread count or the machine's load - unless the time limit or the target
+// value stops the run. Monotone in effort: a longer limit (work or time) runs the same rounds and
 // more, so with the same seed it never returns a worse objective (under a time limit up to the
 // machine's speed: the rounds reached in the time are what counts).
 #pragma once

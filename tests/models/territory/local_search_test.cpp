@@ -367,6 +367,41 @@ TEST(TerritoryLocalSearch, FirstDescentPausesInWorkRounds) {
     }
 }
 
+// The starts begin in waves of two (at most two in their first descent at once): a short limit
+// lets the first starts finish their descent and give a feasible alignment, where all eight
+// advancing together each got an eighth of the work and none finished (3,000 accounts and 1,000
+// territories ended infeasible after 180 s on one thread).
+TEST(TerritoryLocalSearch, ShortLimitStillFinishesTheFirstStartsDescents) {
+  // Its construction is infeasible: only a finished first descent makes it feasible.
+  Problem problem = capacitated_instance(600, 60, 1);
+  validate(problem, "capacitated");
+  Distances distances(problem);
+  SearchSettings settings = quick();
+  settings.starts = 1;
+  settings.max_idle = 1;
+  settings.relink_rounds = 0;
+  // Construction, first descent and one VNS iteration of start 0: at least its first phase.
+  const std::uint64_t first_phase = optimise(problem, distances, settings).work;
+  settings.work_limit = 0.1;
+  ASSERT_FALSE(optimise(problem, distances, settings).evaluation.feasible);
+  // Negative twin: an eighth of the limit below is not enough for start 0's first descent.
+  const double limit = 2.2 * static_cast<double>(first_phase) / 1e6;
+  settings.work_limit = limit / 8;
+  EXPECT_FALSE(optimise(problem, distances, settings).evaluation.feasible);
+
+  settings.starts = 8;
+  settings.max_idle = 0;
+  settings.work_limit = limit;
+  const SearchResult one = optimise(problem, distances, settings);
+  settings.threads = 2;
+  const SearchResult two = optimise(problem, distances, settings);
+  EXPECT_EQ(one.stop_reason, StopReason::work_limit);
+  EXPECT_TRUE(one.evaluation.feasible);
+  EXPECT_LT(one.starts_run, settings.starts);  // the later starts had not begun
+  EXPECT_EQ(one.alignment.territory, two.alignment.territory);
+  EXPECT_EQ(one.work, two.work);
+}
+
 // The report says what ended the search: a run that converged well inside its time limit is not
 // "stopped by the time limit" (it was, whenever one task's share of the time ran out).
 TEST(TerritoryLocalSearch, StopReasonSaysWhatEndedTheSearch) {
