@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/base/error.hpp"
 #include "tests/scenario_builder.hpp"
 
 namespace opsim {
@@ -105,6 +106,22 @@ TEST(PipelineAmountSpread, WonAmountsVaryAsTheirCellsDealSizes) {
   const test::SampleMoments without = spread_bookings(false, kSpreadTrials);
   EXPECT_TRUE(test::within_4_se(without.variance, 25.0, variance_se(without))) << without.variance;
   EXPECT_FALSE(test::within_4_se(without.variance, spread_variance, variance_se(without)));
+}
+
+TEST(PipelineAmountSpread, OnlyNoneOrDealSizeIsAccepted) {
+  nlohmann::json doc = test::base_document(1);
+  doc["pipeline"] = {{"stages", {{{"id", "open"}, {"win_probability", 0.5}}}},
+                     {"amount_spread", "lognormal"}};
+  try {
+    test::scenario_from_json(doc);
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/pipeline/amount_spread"), std::string::npos) << e.what();
+    EXPECT_NE(
+        std::string(e.what()).find("\"lognormal\" is not allowed (\"none\" or \"deal_size\")"),
+        std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
