@@ -23,6 +23,27 @@ double pipeline_win_probability(const PipelineSpec& pipeline, double stage_proba
                                   std::pow(pipeline.overdue_decay, overdue));
 }
 
+namespace {
+
+//! D / E[D] for D drawn from the cell's deal size: mean 1, the cell's shape and cv.
+double deal_size_ratio(const TrialTables& tables, const CellRates& cell, TrialRng& rng,
+                       VariateCounts& variates) {
+  if (cell.deal_sample >= 0) {
+    const auto& sample = tables.deal_samples[cell.deal_sample];
+    const double mean = tables.deal_sample_means[cell.deal_sample];
+    if (!(mean > 0)) return 1.0;
+    variates.uniforms += 1;
+    const auto k = static_cast<std::size_t>(rng.uniform() * static_cast<double>(sample.size()));
+    return sample[std::min(k, sample.size() - 1)] / mean;
+  }
+  if (cell.deal_sigma <= 0) return 1.0;
+  variates.normals += 1;
+  return stable_exp(cell.deal_sigma * standard_normal(rng) -
+                    0.5 * cell.deal_sigma * cell.deal_sigma);
+}
+
+}  // namespace
+
 void simulate_pipeline(TrialState& state) {
   const auto& pipeline = state.scenario.pipeline;
   const int months = state.months();
@@ -79,7 +100,13 @@ void simulate_pipeline(TrialState& state) {
       variates.normals += 1;
       factor = stable_exp(factor_mu + factor_sigma * standard_normal(rng));
     }
-    const double amount = deal.amount * factor;
+    double amount = deal.amount * factor;
+    if (pipeline.amount_spread_deal_size) {
+      const CellRates& cell = deal.product >= 0
+                                  ? state.tables.product_cell(deal.product, deal.region, close)
+                                  : state.tables.cell(deal.region, deal.segment, close);
+      amount *= deal_size_ratio(state.tables, cell, rng, variates);
+    }
     record(true, amount);
     const double spot = state.work.spot[static_cast<std::size_t>(deal.currency) * months + close];
     const MetricRow booked = out.row(close, deal.region, deal.segment);

@@ -163,6 +163,9 @@ struct PipelineSpec {
   double slip_decay = 1.0;            //!< win-odds multiplier per slipped month
   double overdue_decay = 1.0;         //!< win-odds multiplier per month overdue at the start
   LognormalSpec amount_factor;        //!< won amount = amount x factor
+  //! The won amount also varies as the deal's cell's won deals do: x D / E[D], D drawn from the
+  //! cell's deal size in the close month (for amounts that are estimates, as calibrate's are).
+  bool amount_spread_deal_size = false;
   //! Scale win probabilities in fiscal-quarter-end close months by the cell's
   //! quarter_end_win_multiplier (stages fitted on all months, e.g. by opsim calibrate).
   bool quarter_end_effect = false;

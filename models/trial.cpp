@@ -110,6 +110,10 @@ TrialTables::TrialTables(const Scenario& scenario)
       }
     }
   }
+  for (const auto& sample : deal_samples) {
+    deal_sample_means.push_back(std::accumulate(sample.begin(), sample.end(), 0.0) /
+                                static_cast<double>(sample.size()));
+  }
 }
 
 TrialSimulator::TrialSimulator(const Scenario& scenario, const SeatMonthRecording* recording)

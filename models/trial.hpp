@@ -54,6 +54,7 @@ struct TrialTables {
   std::vector<CellRates> cells;
   std::vector<std::vector<double>> cycle_cdfs;
   std::vector<std::vector<double>> deal_samples;  //!< empirical deal sizes, sorted
+  std::vector<double> deal_sample_means;          //!< per deal_samples entry
   //! Monthly attrition hazard by tenure 0..n-1; the last entry holds for every longer tenure.
   std::vector<std::vector<double>> hazard_tables;
   std::vector<double> slip_cdf;

@@ -233,6 +233,9 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
         fit.pipeline_slip_pmf.begin(),
         fit.pipeline_slip_pmf.begin() + std::min<std::size_t>(fit.pipeline_slip_pmf.size(), 120));
     pipeline["slip"] = {{"pmf", slip}};
+    // An open deal's amount is an estimate (list price or fitted mean), not its won amount: a
+    // won deal varies as the cell's won deals do (without it one-month intervals were narrow).
+    pipeline["amount_spread"] = "deal_size";
     // The stage probabilities are base (non-quarter-end) win rates, as the segments' are.
     pipeline["quarter_end_effect"] = fit.quarter_end_multiplier.value != 1.0;
     doc["pipeline"] = pipeline;

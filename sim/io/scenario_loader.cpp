@@ -966,8 +966,8 @@ class Owners {
 void parse_pipeline(const JsonNode& root, Context& ctx) {
   auto node = root.get("pipeline");
   if (!node) return;
-  node->allow_only(
-      {"stages", "deals", "csv", "slip", "amount_factor", "quarter_end_effect", "unknown_owner"});
+  node->allow_only({"stages", "deals", "csv", "slip", "amount_factor", "amount_spread",
+                    "quarter_end_effect", "unknown_owner"});
   auto& pipeline = ctx.scenario.pipeline;
   Owners owners(*node, ctx, "pipeline", "deals");
   auto owner_of = [&](const std::string& id, auto&& fail_unknown) {
@@ -1003,6 +1003,14 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
   }
   ctx.field([&] {
     if (auto factor = node->get("amount_factor")) pipeline.amount_factor = parse_lognormal(*factor);
+  });
+  ctx.field([&] {
+    if (auto spread = node->get("amount_spread")) {
+      const std::string value = spread->string();
+      if (value != "none" && value != "deal_size")
+        spread->fail("\"{}\" is not allowed (\"none\" or \"deal_size\")", value);
+      pipeline.amount_spread_deal_size = value == "deal_size";
+    }
   });
   ctx.field([&] {
     if (auto qe = node->get("quarter_end_effect")) pipeline.quarter_end_effect = qe->boolean();

@@ -1,9 +1,11 @@
 // Open pipeline options: the opt-in quarter-end effect scales win probabilities only in
-// fiscal-quarter-end close months, and leaves every draw of a scenario without it unchanged.
+// fiscal-quarter-end close months, and leaves every draw of a scenario without it unchanged; the
+// opt-in amount spread makes a won deal's amount vary as its cell's deal sizes do.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
 
+#include "sim/base/error.hpp"
 #include "tests/scenario_builder.hpp"
 
 namespace opsim {
@@ -63,6 +65,63 @@ TEST(PipelineQuarterEnd, MultiplierAppliesInQuarterEndMonthsOnly) {
   const auto [plain_march, plain_se] = mean_wins(without, 2);
   EXPECT_TRUE(test::within_4_se(plain_march, kDeals / 2 * 0.5, plain_se)) << plain_march;
   EXPECT_EQ(mean_wins(without, 3).first, april);
+}
+
+//! Pipeline bookings of one month per trial: 100 deals of amount 1 closing in January, won with
+//! probability 0.5, in a segment whose won deals are 1, 2, 3 or 10.
+test::SampleMoments spread_bookings(bool spread, std::uint64_t trials) {
+  nlohmann::json doc = test::base_document(1);
+  doc["segments"][0]["deal_size"] = {{"empirical", {1.0, 2.0, 3.0, 10.0}}};
+  nlohmann::json deals = nlohmann::json::array();
+  for (int i = 0; i < 100; ++i) {
+    deals.push_back({{"id", fmt::format("D{}", i)},
+                     {"region", "NA"},
+                     {"segment", "SMB"},
+                     {"stage", "open"},
+                     {"amount", 1.0},
+                     {"expected_close", "2027-01"}});
+  }
+  doc["pipeline"] = {{"stages", {{{"id", "open"}, {"win_probability", 0.5}}}}, {"deals", deals}};
+  if (spread) doc["pipeline"]["amount_spread"] = "deal_size";
+  const RunResult result = test::run(test::scenario_from_json(doc), trials, 9);
+  return test::sample_moments(test::period_column(
+      result, test::period_index(result.layout, "FY2027"), Metric::pipeline_bookings));
+}
+
+TEST(PipelineAmountSpread, WonAmountsVaryAsTheirCellsDealSizes) {
+  // A won deal books 1 x D / E[D], E[(D / E D)^2] = mean(x^2) / mean(x)^2 = 28.5 / 16, so the
+  // month's variance is 100 (0.5 x 28.5 / 16 - 0.25); without the spread 100 x 0.25.
+  constexpr std::uint64_t kSpreadTrials = 40'000;
+  auto variance_se = [](const test::SampleMoments& m) {
+    return std::sqrt((m.m4 - m.variance * m.variance) / static_cast<double>(m.n));
+  };
+  const double spread_variance = 100 * (0.5 * 28.5 / 16 - 0.25);
+  const test::SampleMoments with = spread_bookings(true, kSpreadTrials);
+  EXPECT_TRUE(test::within_4_se(with.mean, 50.0, std::sqrt(with.variance / kSpreadTrials)))
+      << with.mean;
+  EXPECT_TRUE(test::within_4_se(with.variance, spread_variance, variance_se(with)))
+      << with.variance;
+  EXPECT_FALSE(test::within_4_se(with.variance, 1.05 * spread_variance, variance_se(with)));
+  // Off by default: the stated amount is booked as it is.
+  const test::SampleMoments without = spread_bookings(false, kSpreadTrials);
+  EXPECT_TRUE(test::within_4_se(without.variance, 25.0, variance_se(without))) << without.variance;
+  EXPECT_FALSE(test::within_4_se(without.variance, spread_variance, variance_se(without)));
+}
+
+TEST(PipelineAmountSpread, OnlyNoneOrDealSizeIsAccepted) {
+  nlohmann::json doc = test::base_document(1);
+  doc["pipeline"] = {{"stages", {{{"id", "open"}, {"win_probability", 0.5}}}},
+                     {"amount_spread", "lognormal"}};
+  try {
+    test::scenario_from_json(doc);
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/pipeline/amount_spread"), std::string::npos) << e.what();
+    EXPECT_NE(
+        std::string(e.what()).find("\"lognormal\" is not allowed (\"none\" or \"deal_size\")"),
+        std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

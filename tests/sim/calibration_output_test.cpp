@@ -248,5 +248,39 @@ TEST(CalibratedScenario, ParameterUncertaintyAddsTheExpectedForecastVariance) {
   EXPECT_FALSE(test::within_4_se(off.variance, 1.05 * poisson, variance_se(off, n_off)));
 }
 
+TEST(CalibratedScenario, OpenPipelineWonAmountsVaryAsTheFittedDealSizes) {
+  // An open deal's amount is the fitted mean m (the snapshot rule never reads its final value);
+  // won, it books as the cell's won deals do: m R, R lognormal with mean 1 and the fitted cv c.
+  // 200 deals closing in the first month, each won with p: Var = 200 m^2 (p (1 + c^2) - p^2).
+  // (The fixed amount gave 200 m^2 p (1 - p), half of it: one-month intervals too narrow.)
+  Calibration fit = hand_fit();
+  fit.region_fits[0].level = {1.0, 0.2};  // new business aside
+  fit.segment_deal_sizes[0].cv = {0.8, 0.02};
+  fit.cell_deal_sizes[0].cv = {0.8, 0.02};
+  for (int i = 0; i < 200; ++i) {
+    calibration::OpenDeal deal;
+    deal.id = fmt::format("D{}", i);
+    deal.region = "NA";
+    deal.segment = "SMB";
+    deal.amount = 1000.0;
+    deal.expected_close = fit.forecast_start;
+    deal.win_probability = 0.3;
+    fit.open_pipeline.push_back(deal);
+  }
+  ScenarioRequest request;
+  request.months = 1;
+  request.parameter_uncertainty = false;
+  const Scenario scenario = build_scenario(calibrated_scenario(fit, request), "p.json", ".");
+  constexpr std::uint64_t n = 40'000;
+  const RunResult result = test::run(scenario, n, 23);
+  const test::SampleMoments won = test::sample_moments(test::period_column(
+      result, test::period_index(result.layout, "FY2027"), Metric::pipeline_bookings));
+  const double expected = 200 * 1000.0 * 1000.0 * (0.3 * (1 + 0.8 * 0.8) - 0.3 * 0.3);
+  const double se = std::sqrt((won.m4 - won.variance * won.variance) / static_cast<double>(n));
+  EXPECT_TRUE(test::within_4_se(won.mean, 200 * 1000.0 * 0.3, std::sqrt(won.variance / n)));
+  EXPECT_TRUE(test::within_4_se(won.variance, expected, se)) << won.variance << " vs " << expected;
+  EXPECT_FALSE(test::within_4_se(won.variance, 1.05 * expected, se));  // negative twin
+}
+
 }  // namespace
 }  // namespace opsim
