@@ -17,7 +17,6 @@ std::size_t key_renewals(TrialState& state, const ContractTerms& c,
                          std::vector<TrialRng>& streams) {
   const int months = state.months();
   if (c.in_force_from >= months) return 0;
-  // Most won deals renew after the horizon: no renewal streams to key.
   const std::size_t before = streams.size();
   for (int t = std::max(c.first_renewal, 0); t < months; t += c.term_months) {
     streams.push_back(state.rng(StreamId::renewals, c.key, slot(t)));
@@ -84,6 +83,9 @@ void book_keyed_contract(TrialState& state, const ContractTerms& c, TrialRng* st
 }  // namespace
 
 void book_contract(TrialState& state, const ContractTerms& contract) {
+  // Most won deals renew after the horizon: their ARR alone, no streams.
+  if (std::max(contract.first_renewal, 0) >= state.months())
+    return book_keyed_contract(state, contract, nullptr);
   // The streams of every renewal in the horizon are started together (their AES chains overlap).
   auto& streams = state.work.renewal_streams;
   streams.clear();
