@@ -1655,20 +1655,41 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
   return result;
 }
 
+namespace {
+
+//! Each stop reason's identifier (the HDF5 attribute) and its phrase for people.
+struct StopReasonText {
+  StopReason reason;
+  std::string_view id, phrase;
+};
+constexpr StopReasonText kStopReasons[] = {
+    {StopReason::converged, "converged", "search converged"},
+    {StopReason::time_limit, "time_limit", "stopped by the time limit"},
+    {StopReason::work_limit, "work_limit", "stopped by the work limit"},
+    {StopReason::target, "target", "stopped at the target"},
+    {StopReason::proven_optimal, "proven_optimal", "proven optimal"},
+};
+
+const StopReasonText& text_of(StopReason reason) {
+  for (const auto& t : kStopReasons)
+    if (t.reason == reason) return t;
+  return kStopReasons[0];
+}
+
+}  // namespace
+
 std::string_view describe(StopReason reason) {
-  switch (reason) {
-    case StopReason::converged:
-      return "converged";
-    case StopReason::time_limit:
-      return "time_limit";
-    case StopReason::work_limit:
-      return "work_limit";
-    case StopReason::target:
-      return "target";
-    case StopReason::proven_optimal:
-      return "proven_optimal";
-  }
-  return "converged";
+  return text_of(reason).id;
+}
+
+std::string_view stop_phrase(StopReason reason) {
+  return text_of(reason).phrase;
+}
+
+std::optional<StopReason> parse_stop_reason(std::string_view text) {
+  for (const auto& t : kStopReasons)
+    if (t.id == text) return t.reason;
+  return std::nullopt;
 }
 
 }  // namespace opsim::territory

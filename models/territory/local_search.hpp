@@ -32,6 +32,10 @@ enum class StopReason {
 };
 //! "converged", "time_limit", "work_limit", "target" or "proven_optimal" (the HDF5 attribute).
 std::string_view describe(StopReason reason);
+//! The reason `describe` names, if `text` is one of its identifiers.
+std::optional<StopReason> parse_stop_reason(std::string_view text);
+//! What ended a search, for people: "stopped by the time limit", "proven optimal".
+std::string_view stop_phrase(StopReason reason);
 
 struct SearchSettings {
   std::uint64_t seed = 1;

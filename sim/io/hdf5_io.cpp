@@ -43,6 +43,12 @@ void uint_attribute(H5::H5Object& object, const std::string& name, std::uint64_t
   attribute.write(H5::PredType::NATIVE_UINT64, &value);
 }
 
+void int_attribute(H5::H5Object& object, const std::string& name, std::int64_t value) {
+  H5::Attribute attribute =
+      object.createAttribute(name, H5::PredType::NATIVE_INT64, H5::DataSpace(H5S_SCALAR));
+  attribute.write(H5::PredType::NATIVE_INT64, &value);
+}
+
 void write_strings(H5::Group& group, const std::string& name,
                    const std::vector<std::string>& values) {
   H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);

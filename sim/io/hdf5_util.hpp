@@ -25,6 +25,7 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
 
 void string_attribute(H5::H5Object& object, const std::string& name, const std::string& value);
 void uint_attribute(H5::H5Object& object, const std::string& name, std::uint64_t value);
+void int_attribute(H5::H5Object& object, const std::string& name, std::int64_t value);
 void write_strings(H5::Group& group, const std::string& name,
                    const std::vector<std::string>& values);
 enum class Storage {

@@ -9,13 +9,13 @@ namespace opsim {
 
 CellKind plan_column_kind(const std::string& name) {
   auto has = [&](const char* word) { return name.find(word) != std::string::npos; };
-  if (name.rfind("p_", 0) == 0 || has("_p_") || has("probability") || has("share") || has("gini"))
+  if (has("gini")) return CellKind::ratio;  // 0.007 everywhere, as the terminal prints it
+  if (name.rfind("p_", 0) == 0 || has("_p_") || has("probability") || has("share"))
     return CellKind::percent;
   if (name == "weight") return CellKind::percent;  // a component's share of variable pay
   if (name == "fiscal_year") return CellKind::year;
-  if (name == "seats" || name == "quota_seats" || name == "window" || name == "planned" ||
-      name == "recommended" || name == "total" || name == "equal_chance_floor" ||
-      name == "equal_chance_floored_seats")
+  if (name == "seats" || name == "quota_seats" || name == "planned" || name == "recommended" ||
+      name == "total" || name == "equal_chance_floor" || name == "equal_chance_floored_seats")
     return CellKind::integer;
   if ((has("quota") && !has("coverage")) || has("cost") || has("target") || has("pay") ||
       has("bookings") || has("budget") || has("shortfall") || has("commission") ||
@@ -41,6 +41,7 @@ std::string plan_column_heading(const std::string& name, const std::string& curr
       {"p_reach_quota", "P(reach quota)"},
       {"p_reach_quota_se", "P(reach quota) SE"},
       {"quota_coverage", "Quota coverage (quota / P50)"},
+      {"p_total_reach_quota", "P(total reaches quota)"},
       {"expected_attainment", "Expected attainment"},
       {"expected_leavers", "Expected leavers"},
       {"equal_chance_floor", "Floored (equal chance)"},
@@ -78,6 +79,7 @@ std::string plan_column_heading(const std::string& name, const std::string& curr
       {"component_quota", "Component quota"},
       {"cost_to_fiscal_year_end", "Cost to fiscal-year end"},
       {"requisition_month", "Requisition"},
+      {"window", "Requisition window"},
       {"start_month", "Start"},
       {"p_target", "P(target)"},
       {"p_target_se", "P(target) SE"},
@@ -113,6 +115,15 @@ std::string plan_column_heading(const std::string& name, const std::string& curr
   if (!currency.empty() && plan_column_kind(name) == CellKind::amount)
     heading += fmt::format(" ({})", currency);
   return heading;
+}
+
+std::string plan_label_text(const std::string& column, const std::string& value) {
+  if (column != "measure" && column != "seat_class") return value;
+  std::string text = value;
+  for (char& c : text)
+    if (c == '_') c = ' ';
+  if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+  return text;
 }
 
 }  // namespace opsim

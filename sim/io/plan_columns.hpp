@@ -20,4 +20,9 @@ CellKind plan_column_kind(const std::string& name);
 std::string plan_column_heading(const std::string& name, const std::string& currency = "",
                                 bool of_bookings = false);
 
+//! A label value for people, by its column: measures ("new_bookings" -> "New bookings") and seat
+//! classes ("sellers" -> "Sellers"); other labels (seats, regions, plans) as written. The CSV and
+//! HDF5 keep the identifiers.
+std::string plan_label_text(const std::string& column, const std::string& value);
+
 }  // namespace opsim

@@ -41,7 +41,7 @@ std::string csv_cell(const std::string& text) {
 }
 
 //! CSV decimals as the run CSVs write them (number_format): amounts to cents, probabilities
-//! and ratios to 4 decimals, counts whole.
+//! and ratios to 4 decimals, counts whole; a Gini coefficient to 3, as everywhere else.
 int csv_decimals(CellKind kind) {
   switch (kind) {
     case CellKind::amount:
@@ -49,6 +49,8 @@ int csv_decimals(CellKind kind) {
     case CellKind::integer:
     case CellKind::year:
       return 0;
+    case CellKind::ratio:
+      return 3;
     default:
       return 4;
   }
@@ -226,6 +228,7 @@ Table organisation_table(const Scenario& scenario, const QuotaRunInfo& info,
              "probability_max",
              "gini_expected_attainment",
              "total_quota",
+             "p_total_reach_quota",
              "quota_coverage",
              "expected_leavers",
              "leaver_quota",
@@ -254,6 +257,7 @@ Table organisation_table(const Scenario& scenario, const QuotaRunInfo& info,
                                   k.probability_max,
                                   k.gini_expected_attainment,
                                   k.total.quota,
+                                  k.total.probability,
                                   k.total.coverage,
                                   k.leavers,
                                   k.leaver_quota,
@@ -421,20 +425,24 @@ Table seat_component_table(const Scenario& scenario, const plan::CompResult& c) 
 Table capacity_plan_table(const Scenario& scenario, const plan::CapacitySpec& spec,
                           const plan::CapacityResult& result) {
   Table t;
-  t.label_names = {"hire", "region", "segment", "role", "requisition_month", "start_month"};
+  t.label_names = {"hire",       "region", "segment", "role", "window", "requisition_month",
+                   "start_month"};
   t.labels.resize(t.label_names.size());
-  t.names = {"window", "cost_to_fiscal_year_end"};
-  t.columns.resize(2);
+  t.names = {"cost_to_fiscal_year_end"};
+  t.columns.resize(1);
   for (const auto& h : result.hires) {
     const plan::HiringWindow& w = spec.windows[h.window];
     t.labels[0].push_back(h.id);
     t.labels[1].push_back(scenario.regions[w.region].id);
     t.labels[2].push_back(scenario.segments[w.segment].id);
     t.labels[3].push_back(w.role);
-    t.labels[4].push_back(format_year_month(scenario.calendar.absolute(h.requisition)));
-    t.labels[5].push_back(format_year_month(scenario.calendar.absolute(h.start)));
-    t.columns[0].push_back(h.window);
-    t.columns[1].push_back(h.cost);
+    // The window as the scenario states it: its requisition months.
+    t.labels[4].push_back(fmt::format("{} to {}",
+                                      format_year_month(scenario.calendar.absolute(w.earliest)),
+                                      format_year_month(scenario.calendar.absolute(w.latest))));
+    t.labels[5].push_back(format_year_month(scenario.calendar.absolute(h.requisition)));
+    t.labels[6].push_back(format_year_month(scenario.calendar.absolute(h.start)));
+    t.columns[0].push_back(h.cost);
   }
   return t;
 }
@@ -522,8 +530,9 @@ XlsxTable xlsx_table(const std::string& sheet, const Table& table, const std::st
     }
   for (std::size_t r = 0; r < table.rows(); ++r) {
     std::vector<XlsxValue> row;
-    for (const auto& labels : table.labels)
-      row.emplace_back(quantities ? plan_column_heading(labels[r], currency) : labels[r]);
+    for (std::size_t k = 0; k < table.labels.size(); ++k)
+      row.emplace_back(quantities ? plan_column_heading(table.labels[k][r], currency)
+                                  : plan_label_text(table.label_names[k], table.labels[k][r]));
     for (const auto& column : table.columns) row.emplace_back(column[r]);
     out.rows.push_back(std::move(row));
   }
@@ -722,11 +731,11 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
                          "component", "measure", "weight", "seats", "on-target", "E[payout]", "P10",
                          "P90");
       for (const auto& k : comp->components) {
-        out +=
-            fmt::format("{:<10} {:<12} {:<12} {:>6.2f} {:>5} {:>11} {:>11} {:>11} {:>11}\n",
-                        k.plan.substr(0, 10), k.component.substr(0, 12), measure_name(k.measure),
-                        k.weight, k.seats, format_grouped(k.on_target), format_grouped(k.expected),
-                        format_grouped(k.total.p10), format_grouped(k.total.p90));
+        out += fmt::format("{:<10} {:<12} {:<12} {:>6.2f} {:>5} {:>11} {:>11} {:>11} {:>11}\n",
+                           k.plan.substr(0, 10), k.component.substr(0, 12),
+                           plan_label_text("measure", measure_name(k.measure)), k.weight, k.seats,
+                           format_grouped(k.on_target), format_grouped(k.expected),
+                           format_grouped(k.total.p10), format_grouped(k.total.p90));
       }
     }
   }

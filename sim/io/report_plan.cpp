@@ -78,7 +78,7 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
       if (c.text) {
         const std::string text = r >= c.texts.size() ? ""
                                  : &c == quantity    ? plan_column_heading(c.texts[r], currency)
-                                                     : c.texts[r];
+                                                     : plan_label_text(c.name, c.texts[r]);
         html += fmt::format("<td>{}</td>", html_escape(text));
         continue;
       }
@@ -98,6 +98,9 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
         case CellKind::amount:
         case CellKind::integer:
           shown = format_grouped(v);
+          break;
+        case CellKind::ratio:
+          shown = std::isnan(v) ? "n/a" : fmt::format("{:.3f}", v);
           break;
         default:
           shown = format_grouped(v, 2);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "models/territory/local_search.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/report_parts.hpp"
 #include "sim/io/svg_chart.hpp"
@@ -59,6 +60,19 @@ std::string territories_section(H5Reader& f) {
       measure(f.number_attribute("/report", "objective")),
       feasible ? "feasible" : "<strong>infeasible</strong> (the closest alignment found)",
       format_grouped(f.number_attribute("/report", "moved_accounts")));
+  // The search's time line, as the terminal prints it (an evaluated allocation has none).
+  if (const auto reason = territory::parse_stop_reason(f.attribute("stop_reason", "/report"));
+      reason && f.number_attribute("/report", "starts_run") > 0) {
+    const double first_feasible = f.number_attribute("/report", "time_to_feasible");
+    html += fmt::format(
+        "<p class=\"note\">Search: {} s, {} (best after {} s{}); {} million evaluations.</p>\n",
+        format_grouped(f.number_attribute("/report", "seconds"), 2), stop_phrase(*reason),
+        format_grouped(f.number_attribute("/report", "time_to_best"), 2),
+        std::isnan(first_feasible)
+            ? std::string(", no feasible alignment")
+            : fmt::format(", first feasible after {} s", format_grouped(first_feasible, 2)),
+        format_grouped(f.number_attribute("/report", "work") / 1e6, 3));
+  }
 
   // The map: one mark per territory, the centres ringed.
   const std::size_t stride = n > kMapAccounts ? (n + kMapAccounts - 1) / kMapAccounts : 1;
@@ -93,11 +107,11 @@ std::string territories_section(H5Reader& f) {
 
   // The balance table: each territory's totals and their deviation from the mean.
   html +=
-      "<h2>Balance</h2>\n<div class=\"wide\"><table>\n<tr><th></th><th>territory</th>"
-      "<th>owner</th><th>accounts</th>";
+      "<h2>Balance</h2>\n<div class=\"wide\"><table>\n<tr><th></th><th>Territory</th>"
+      "<th>Owner</th><th>Accounts</th>";
   for (const auto& a : attributes) html += fmt::format("<th>{}</th>", html_escape(a));
   for (const auto& a : attributes) html += fmt::format("<th>{} vs mean</th>", html_escape(a));
-  html += "<th>diameter</th><th>compactness</th></tr>\n";
+  html += "<th>Diameter</th><th>Compactness</th></tr>\n";
   for (std::size_t t = 0; t < p; ++t) {
     html += fmt::format(
         "<tr><td><svg width=\"12\" height=\"12\"><rect width=\"12\" height=\"12\" "
@@ -122,8 +136,8 @@ std::string territories_section(H5Reader& f) {
     const auto tightest = f.doubles("/balance/tightest");
     if (!names.empty()) {
       html +=
-          "<h3>Balance rules</h3>\n<table>\n<tr><th>attribute</th><th>allowed deviation</th>"
-          "<th>largest deviation</th></tr>\n";
+          "<h3>Balance rules</h3>\n<table>\n<tr><th>Attribute</th><th>Allowed deviation</th>"
+          "<th>Largest deviation</th></tr>\n";
       for (std::size_t r = 0; r < names.size(); ++r) {
         html += fmt::format("<tr><td>{}</td>", html_escape(names[r])) +
                 cell(format_percent(tolerance[r], 2), "/balance/tolerance", r, tolerance[r]) +

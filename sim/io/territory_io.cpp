@@ -109,9 +109,10 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(root, "tool_version", OPSIM_VERSION);
     attribute(root, "git_revision", OPSIM_GIT_REVISION);
     attribute(root, "input", info.input);
-    attribute(root, "seed", static_cast<double>(info.seed));
-    attribute(root, "threads", info.threads);
-    attribute(root, "starts", info.starts);
+    // Counts and the seed as unsigned integers (they were doubles: a seed above 2^53 lost bits).
+    uint_attribute(root, "seed", info.seed);
+    uint_attribute(root, "threads", static_cast<std::uint64_t>(info.threads));
+    uint_attribute(root, "starts", static_cast<std::uint64_t>(info.starts));
     attribute(root, "stream_scheme", std::string(kStreamScheme));
     H5::Group report = file.createGroup("/report");
     attribute(report, "method", result.method);
@@ -121,7 +122,7 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "compactness", e.compactness);
     attribute(report, "max_diameter", e.max_diameter);
     attribute(report, "disruption_cost", e.disruption_cost);
-    attribute(report, "moved_accounts", e.moved_accounts);
+    uint_attribute(report, "moved_accounts", static_cast<std::uint64_t>(e.moved_accounts));
     attribute(report, "moved_fraction", e.moved_fraction);
     attribute(report, "feasible", e.feasible ? 1.0 : 0.0);
     attribute(report, "best_bound", result.best_bound.value_or(NAN));
@@ -133,11 +134,11 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "seconds", result.seconds);
     attribute(report, "time_limit", info.time_limit);
     attribute(report, "work_limit", info.work_limit);
-    attribute(report, "work", static_cast<double>(result.work));
+    uint_attribute(report, "work", static_cast<std::uint64_t>(result.work));
     attribute(report, "stop_reason", std::string(describe(result.stop_reason)));
-    attribute(report, "starts_run", result.starts_run);
-    attribute(report, "best_start", result.best_start);
-    attribute(report, "relinks_run", result.relinks_run);
+    uint_attribute(report, "starts_run", static_cast<std::uint64_t>(result.starts_run));
+    int_attribute(report, "best_start", result.best_start);  // -1: none
+    uint_attribute(report, "relinks_run", static_cast<std::uint64_t>(result.relinks_run));
     H5::Group accounts = file.createGroup("/accounts");
     std::vector<std::string> ids, territory_ids;
     std::vector<double> x, y, weight;
@@ -234,28 +235,6 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
   write_text_file(stem.string() + "_territories.csv", [&](std::ostream& out) { out << metrics; });
 }
 
-namespace {
-
-//! What ended a search, for the report's time line.
-std::string_view stop_phrase(territory::StopReason reason) {
-  using territory::StopReason;
-  switch (reason) {
-    case StopReason::converged:
-      return ", search converged";
-    case StopReason::time_limit:
-      return ", stopped by the time limit";
-    case StopReason::work_limit:
-      return ", stopped by the work limit";
-    case StopReason::target:
-      return ", stopped at the target";
-    case StopReason::proven_optimal:
-      return ", proven optimal";
-  }
-  return "";
-}
-
-}  // namespace
-
 std::string format_report(const Problem& problem, const SearchResult& result, const RunInfo& info) {
   const auto& e = result.evaluation;
   std::string out;
@@ -306,7 +285,7 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
         result.time_to_feasible
             ? fmt::format(", first feasible after {:.2f} s", *result.time_to_feasible)
             : std::string(),
-        stop_phrase(result.stop_reason));
+        fmt::format(", {}", stop_phrase(result.stop_reason)));
     out += fmt::format("work          {:.3f} million evaluations{}\n", result.work / 1e6,
                        info.work_limit > 0 ? fmt::format(" (limit {:g} million)", info.work_limit)
                                            : std::string());

@@ -21,7 +21,8 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
     format_set_bg_color(header, 0xF3F6F9);
     format_set_bottom(header, LXW_BORDER_THIN);
     format_set_text_wrap(header);
-    lxw_format* formats[6] = {nullptr,
+    lxw_format* formats[7] = {nullptr,
+                              workbook_add_format(book),
                               workbook_add_format(book),
                               workbook_add_format(book),
                               workbook_add_format(book),
@@ -32,6 +33,7 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
     format_set_num_format(formats[static_cast<int>(CellKind::number)], "#,##0.00");
     format_set_num_format(formats[static_cast<int>(CellKind::integer)], "#,##0");
     format_set_num_format(formats[static_cast<int>(CellKind::year)], "0");
+    format_set_num_format(formats[static_cast<int>(CellKind::ratio)], "0.000");
     lxw_format* note = workbook_add_format(book);
     format_set_italic(note);
     lxw_error status = LXW_NO_ERROR;

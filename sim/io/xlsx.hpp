@@ -18,7 +18,8 @@ enum class CellKind {
   percent,  //!< a probability or share shown as 0.0%
   number,   //!< #,##0.00
   integer,  //!< #,##0
-  year      //!< 0: a calendar or fiscal year, no thousands separator
+  year,     //!< 0: a calendar or fiscal year, no thousands separator
+  ratio     //!< 0.000: an index between 0 and 1 that is not a share (a Gini coefficient)
 };
 
 using XlsxValue = std::variant<std::string, double>;

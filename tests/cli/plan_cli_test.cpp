@@ -595,6 +595,15 @@ TEST_F(PlanCli, OverlaySeatsTakeNoPartOfTheTarget) {
         << method;
     EXPECT_NE(r.output.find("overlay seats: 2 with quotas totalling"), std::string::npos)
         << r.output;
+    // The overlays' P(total reaches quota) was on the terminal only (review finding): the
+    // organisation row of each class has it, and it is the terminal's overlays row's P(quota).
+    const double p = std::stod(organisation[1].at("p_total_reach_quota"));
+    const std::size_t row = r.output.find("\noverlays ");
+    ASSERT_NE(row, std::string::npos) << r.output;
+    const std::string line = r.output.substr(row + 1, r.output.find('\n', row + 1) - row - 1);
+    EXPECT_NE(line.find(fmt::format(" {:.3f} ", p)), std::string::npos) << line << " " << p;
+    // The Gini is an index shown as 0.007 everywhere (it was 0.0070 here and 0.7% in the report).
+    EXPECT_EQ(decimals_of(organisation[0].at("gini_expected_attainment")), 3);
   }
 }
 
@@ -668,7 +677,7 @@ TEST_F(PlanCli, ComponentPayoutsAreWrittenPerComponentAndSeat) {
       fmt::format("quotas {} --method capacity --trials 200 --csv {}",
                   (test::source_dir() / "scenarios/plan_example.json").string(), csv.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("ae         retention    retention      0.20"), std::string::npos)
+  EXPECT_NE(r.output.find("ae         retention    Retention      0.20"), std::string::npos)
       << r.output;
   const auto rows = test::read_csv(csv / "compensation_components.csv");
   ASSERT_EQ(rows.size(), 4u);

@@ -1,6 +1,7 @@
 // One test per bad-input class (exit code 2 and a message naming place and value), plus runs.
 #include <fstream>
 
+#include <H5Cpp.h>
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -47,6 +48,31 @@ TEST(TerritoriesCli, AlignsAnAccountsCsvAndWritesOutputs) {
   EXPECT_TRUE(std::filesystem::exists(dir / "out.h5"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out_assignment.csv"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out_territories.csv"));
+  // The seed and counts are integers in the file (they were doubles: review finding).
+  {
+    H5::H5File file((dir / "out.h5").string(), H5F_ACC_RDONLY);
+    H5::Attribute seed = file.openGroup("/").openAttribute("seed");
+    EXPECT_EQ(seed.getTypeClass(), H5T_INTEGER);
+    std::uint64_t value = 0;
+    seed.read(H5::PredType::NATIVE_UINT64, &value);
+    EXPECT_EQ(value, 3u);
+    EXPECT_EQ(file.openGroup("/").openAttribute("starts").getTypeClass(), H5T_INTEGER);
+    EXPECT_EQ(file.openGroup("/report").openAttribute("work").getTypeClass(), H5T_INTEGER);
+  }
+  // The HTML report says what ended the search, as the terminal does, under headings for people
+  // (it had neither: review finding).
+  const auto report = run_opsim(
+      fmt::format("report {} -o {}", (dir / "out.h5").string(), (dir / "out.html").string()));
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  std::ifstream in(dir / "out.html");
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t time = r.output.find("\ntime ");
+  ASSERT_NE(time, std::string::npos) << r.output;
+  const std::string line = r.output.substr(time + 1, r.output.find('\n', time + 1) - time - 1);
+  const std::string phrase = line.substr(line.rfind("), ") + 3);  // "search converged", ...
+  EXPECT_THAT(html, HasSubstr(fmt::format("{} (best after", phrase)));
+  EXPECT_THAT(html, HasSubstr("<th>Territory</th><th>Owner</th><th>Accounts</th>"));
+  EXPECT_THAT(html, HasSubstr("<th>Compactness</th>"));
 }
 
 TEST(TerritoriesCli, PrintsProgressLinesToANonTerminalStderr) {

@@ -181,7 +181,8 @@ REQUIRED_SHEETS = {"quotas": ["Role x region", "Components", "Seat components"],
                    "capacity": ["Headcount"]}
 
 # The unit of a component's quota cell by the row's measure (amount, won deals, rate).
-QUOTA_FORMATS = {"new_bookings": "#,##0", "new_logos": "#,##0.00", "retention": "0.0%"}
+# Keyed by the measure as the workbook shows it, for people (the HDF5 keeps the identifier).
+QUOTA_FORMATS = {"New bookings": "#,##0", "New logos": "#,##0.00", "Retention": "0.0%"}
 
 
 def column_names(h5, group):
