@@ -1,6 +1,7 @@
 #include "models/territory/exact_cbc.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 #include <coin/CbcModel.hpp>
 #include <coin/CbcSolver.hpp>
+#include <coin/ClpEventHandler.hpp>
 #include <coin/CoinPackedMatrix.hpp>
 #include <coin/OsiClpSolverInterface.hpp>
 
@@ -55,8 +57,9 @@ void check_supported(const Problem& problem) {
 // machine, counting CPU time), and its C interface cannot interrupt it. So CbcMain1 (the driver
 // behind CBC's defaults) runs with a callback that publishes the branch-and-bound model it
 // creates, and a watchdog thread tells that model to stop at the deadline, as CBC's own Ctrl-C
-// handler does; CBC then returns its best incumbent. CbcMain1 keeps static state: one solve at a
-// time.
+// handler does; CBC then returns its best incumbent. Before branch and bound (root LP,
+// preprocessing) a Clp event handler stops the simplex at the deadline instead (LpDeadline).
+// CbcMain1 keeps static state: one solve at a time.
 // CBC's stopping gaps (absolute, relative) and the warm start's cutoff slack (relative).
 constexpr double kAllowableGap = 1e-7, kRatioGap = 1e-9, kCutoffSlack = 1e-7;
 
@@ -64,6 +67,29 @@ std::mutex solve_mutex;
 std::mutex branch_mutex;
 CbcModel* branch_model = nullptr;  //!< CbcMain1's model while it branches, under branch_mutex
 bool stop_requested = false;       //!< the deadline has passed, under branch_mutex
+//! Until branch and bound begins, simplex solves stop at the deadline (LpDeadline)...
+std::atomic<bool> lp_stop_armed{false};
+//! ...and this says one did: CBC's statuses and bound after an interrupted LP prove nothing.
+std::atomic<bool> lp_interrupted{false};
+
+//! Stops a simplex solve at its next iteration once the deadline has passed, before branch and
+//! bound (CBC clones it with the solver into its preprocessing and root). CBC's own limit and
+//! the watchdog do not reach these solves: SJC2's root LP ran 5 s past a 2.5 s limit.
+class LpDeadline final : public ClpEventHandler {
+ public:
+  explicit LpDeadline(std::chrono::steady_clock::time_point deadline) : deadline_(deadline) {}
+  int event(Event which) override {
+    if (which != endOfIteration || !lp_stop_armed.load() ||
+        std::chrono::steady_clock::now() < deadline_)
+      return -1;
+    lp_interrupted.store(true);
+    return 0;  // Clp's "stopped by an event" (status 5)
+  }
+  ClpEventHandler* clone() const override { return new LpDeadline(*this); }
+
+ private:
+  std::chrono::steady_clock::time_point deadline_;
+};
 
 void stop(CbcModel& model) {
   model.sayEventHappened();
@@ -74,6 +100,7 @@ int publish_branch_model(CbcModel* model, int where_from) {
   constexpr int kBeforeBranchAndBound = 3, kAfterBranchAndBound = 4;
   std::lock_guard lock(branch_mutex);
   if (where_from == kBeforeBranchAndBound) {
+    lp_stop_armed.store(false);  // from here the watchdog stops the search between nodes
     branch_model = model;
     if (stop_requested) stop(*model);
   }
@@ -256,6 +283,10 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   solver.loadProblem(matrix, column_lower.data(), column_upper.data(), column_cost.data(),
                      row_lower.data(), row_upper.data());
   for (int c = 0; c < columns; ++c) solver.setInteger(c);
+  const auto deadline = origin + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     std::chrono::duration<double>(settings.time_limit));
+  const LpDeadline lp_deadline(deadline);
+  solver.getModelPtr()->passInEventHandler(&lp_deadline);  // copied with the solver
   CbcModel model(solver);
   std::lock_guard solving(solve_mutex);
   CbcSolverUsefulData solver_data;
@@ -283,8 +314,6 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   // because CBC needs time to wind down (root cuts, postprocessing), and the watchdog at the
   // deadline for the places CBC does not check its limit. Building the model counts too.
   constexpr double kMarginShare = 0.15;
-  const auto deadline = origin + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                     std::chrono::duration<double>(settings.time_limit));
   const double cbc_seconds = std::max(
       0.01, (1 - kMarginShare) *
                 std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count());
@@ -323,6 +352,8 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
     std::lock_guard branch(branch_mutex);
     stop_requested = false;
   }
+  lp_interrupted.store(false);
+  lp_stop_armed.store(true);
   {
     CbcWatchdog watchdog(deadline);
     CbcMain1(static_cast<int>(arguments.size()), arguments.data(), model, publish_branch_model,
@@ -335,6 +366,8 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
     std::lock_guard branch(branch_mutex);
     stopped_at_deadline = stop_requested;
   }
+  lp_stop_armed.store(false);
+  const bool interrupted = lp_interrupted.load();
 
   SearchResult result;
   result.method = "exact (COIN-OR CBC)";
@@ -342,18 +375,21 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
   result.time_to_best = result.seconds;
   result.starts_run = 1;
   result.best_start = 0;
-  result.best_bound = model.getBestPossibleObjValue();
-  result.bound_method = "cbc";
+  // An interrupted LP leaves CBC with no bound (it reported the partial simplex's objective).
+  if (!interrupted) {
+    result.best_bound = model.getBestPossibleObjValue();
+    result.bound_method = "cbc";
+  }
   // The incumbent in the original columns (the driver presolves a copy and maps it back).
   const double* solution = model.bestSolution();
   if (!solution && model.numberSavedSolutions() > 0) solution = model.solver()->getColSolution();
   const bool has_solution = solution != nullptr;
   detail::CbcReport report;
-  report.says_optimal = has_solution && model.isProvenOptimal();
-  report.says_infeasible = !has_solution && model.isProvenInfeasible();
+  report.says_optimal = has_solution && model.isProvenOptimal() && !interrupted;
+  report.says_infeasible = !has_solution && model.isProvenInfeasible() && !interrupted;
   report.objective = has_solution ? model.getObjValue() : warm_cost.value_or(0.0);
   report.best_bound = model.getBestPossibleObjValue();
-  report.reached_limit = stopped_at_deadline || cbc_elapsed >= cbc_seconds;
+  report.reached_limit = stopped_at_deadline || interrupted || cbc_elapsed >= cbc_seconds;
   const detail::CbcProof proof = detail::cbc_proof(report, warm_cost.has_value());
   if (!has_solution) {
     if (proof == detail::CbcProof::infeasible)

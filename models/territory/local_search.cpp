@@ -47,6 +47,10 @@ constexpr double kMaxPenaltyGrowth = 1e6;
 constexpr std::size_t kEliteSize = 4;
 //! Evaluations each running task advances by in a round of the search (see optimise).
 constexpr std::uint64_t kRoundWork = 250'000;
+//! Starts in their first phase (construction and first descent) at once: the next start begins
+//! when one of them ends its first descent, so that under a short time limit the first starts
+//! finish their descent instead of all advancing together. Fixed: not the thread count.
+constexpr int kStartWave = 2;
 //! Continuations of the best alignment per continuation round (fixed: not the thread count).
 constexpr int kContinuations = 2;
 //! Rounds in a row without improvement after which the continuations of the best end.
@@ -139,9 +143,9 @@ class Search {
     large_ = static_cast<int>(units_.size()) > kSwapUnitLimit;
   }
 
-  //! One start's first phase: construction and local search with penalty adaptation; the VNS
-  //! follows in improve_until. Only the deadline cuts it, never a work cap, so that every start
-  //! that begins has an alignment.
+  //! A start's construction (the alignment it has from then on, never cut by a work cap); its
+  //! first descent (local search with penalty adaptation) and then the VNS run in improve_until,
+  //! so that a large instance's first descent pauses in rounds like the VNS.
   void begin_start(int start, const std::optional<Alignment>& initial, int max_idle) {
     work_cap_ = 0;
     // A realignment with a cap or a price on moves starts every start from the current owners
@@ -161,8 +165,7 @@ class Search {
     // feasible alignment there is: it is the first candidate.
     best_score_ = Score{};
     keep_if_better();
-    descend();
-    keep_if_better();
+    first_descent_ = true;
     start_vns(max_idle);
   }
 
@@ -232,6 +235,11 @@ class Search {
   //! exactly as if there had been no pause: the trajectory does not depend on how it is cut into
   //! calls), `stopped` at the deadline or the work cap (then conclude() restores the best).
   Progress improve_until(std::uint64_t pause_at) {
+    if (first_descent_) {
+      if (!descend(pause_at)) return Progress::paused;
+      keep_if_better();
+      first_descent_ = false;
+    }
     const int k_max = std::max(2, std::min(p_, 10));
     while (idle_ < max_idle_) {
       if (out_of_time()) return Progress::stopped;
@@ -292,6 +300,8 @@ class Search {
   double time_to_best() const { return time_to_best_; }
   std::uint64_t work() const { return work_; }
   double time_to_feasible() const { return time_to_feasible_; }
+  //! A start whose first descent is still to run or paused.
+  bool in_first_descent() const { return first_descent_; }
   void set_origin(Clock::time_point origin) { origin_ = origin; }
 
  private:
@@ -1247,14 +1257,24 @@ class Search {
     return changed;
   }
 
-  //! Local search to a local optimum, raising the penalty while balance is violated.
-  void descend() {
-    for (int round = 0; round < 40; ++round) {
+  //! Local search to a local optimum, raising the penalty while balance is violated. Returns
+  //! false when it paused before a shift pass because the work reached `pause_at` (a start's
+  //! first descent, which on large instances takes minutes); the next call continues exactly
+  //! where it paused, so the trajectory does not depend on how it is cut into calls. True when
+  //! the descent ended (a local optimum, or the deadline or work cap cut it).
+  bool descend(std::uint64_t pause_at = std::numeric_limits<std::uint64_t>::max()) {
+    Descent& d = descent_;
+    for (; d.round < 40; ++d.round) {
       for (;;) {
-        bool improved = false;
-        double violation = total_violation();
-        while (shift_pass()) {
-          improved = true;
+        if (!d.shifting) {
+          d.improved = false;
+          d.violation = total_violation();
+          d.shifting = true;
+        }
+        for (;;) {
+          if (work_ >= pause_at) return false;
+          if (!shift_pass()) break;
+          d.improved = true;
           if (out_of_time()) break;
           // A pass that barely reduces the violation doubles the penalty now rather than after
           // the whole descent: on large instances a descent takes minutes.
@@ -1265,11 +1285,13 @@ class Search {
           // outrank every infeasible state.
           if (after <= kFeasibleViolation && !best_score_.feasible && keep_if_better())
             improved_in_descent_ = true;
-          if (large_ && after > kFeasibleViolation && after > 0.99 * violation &&
+          if (large_ && after > kFeasibleViolation && after > 0.99 * d.violation &&
               lambda_ <= kMaxPenaltyGrowth * base_lambda_)
             lambda_ *= 1.5;
-          violation = after;
+          d.violation = after;
         }
+        d.shifting = false;
+        bool improved = d.improved;
         if (!out_of_time() && swap_pass()) improved = true;
         if (!improved && !out_of_time() && chain_pass()) improved = true;
         if (!improved && recentre()) {
@@ -1283,6 +1305,8 @@ class Search {
       if (lambda_ > kMaxPenaltyGrowth * base_lambda_) break;  // balance looks infeasible
       lambda_ *= 2.0;
     }
+    d = Descent{};
+    return true;
   }
 
   // ---- perturbation -------------------------------------------------------------------------
@@ -1394,6 +1418,14 @@ class Search {
     k_ = 1;
   }
   bool improved_in_descent_ = false;
+  //! Where a paused descent continues: penalty round, inside its shift passes, and their state.
+  struct Descent {
+    int round = 0;
+    bool shifting = false, improved = false;
+    double violation = 0.0;
+  };
+  Descent descent_;
+  bool first_descent_ = false;  //!< a start's first descent is still to run (or paused)
 };
 
 }  // namespace
@@ -1534,20 +1566,27 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
     stage = Stage::continuation;
     return true;
   };
-  // Rounds: every running task advances by kRoundWork evaluations (stopping between two VNS
-  // iterations), in parallel. The limits are checked only between rounds, except that a work
-  // limit too small for a full round gives each task an equal share as a hard cap and ends the
-  // search, and the deadline stops everything. So a longer limit runs the same rounds and more:
-  // with the same seed its result is never worse, and the work-limited result is the same on
-  // any thread count.
+  // Rounds: every running task advances by kRoundWork evaluations (pausing between two VNS
+  // iterations, or two shift passes of a start's first descent), in parallel. Starts begin in
+  // index order, at most kStartWave of them in their first descent at once. The limits are
+  // checked only between rounds, except that a work limit too small for a full round gives each
+  // task an equal share as a hard cap and ends the search, and the deadline stops everything. So a
+  // longer limit runs the same rounds and more: with the same seed its result is never worse, and
+  // the work-limited result is the same on any thread count.
   const int threads =
       settings.threads > 0 ? settings.threads : tbb::this_task_arena::max_concurrency();
   tbb::task_arena arena(threads);
   StopReason reason = StopReason::converged;
   for (;;) {
-    std::vector<int> running;
-    for (int t = 0; t < static_cast<int>(tasks.size()); ++t)
-      if (!tasks[t].ended) running.push_back(t);
+    int descending = 0;  // starts begun and still in their first descent
+    for (const Task& task : tasks)
+      if (task.search && task.search->in_first_descent()) ++descending;
+    std::vector<int> running;  // the tasks this round advances
+    for (int t = 0; t < static_cast<int>(tasks.size()); ++t) {
+      if (tasks[t].ended) continue;
+      if (!tasks[t].begun && tasks[t].start >= 0 && descending++ >= kStartWave) continue;
+      running.push_back(t);
+    }
     if (running.empty()) {
       if (open_next_stage()) continue;
       reason = StopReason::converged;
@@ -1589,7 +1628,7 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
     arena.execute([&] {
       tbb::parallel_for(0, static_cast<int>(running.size()), 1, [&](int r) {
         Task& task = tasks[running[r]];
-        // The share counts from the work before the round (a task's first phase is in it).
+        // The share counts from the work before the round (a start's construction is in it).
         const std::uint64_t pause_at = (task.begun ? task.search->work() : 0) + allot;
         if (!task.begun) {
           if (Clock::now() >= deadline) return;  // never begun: no result

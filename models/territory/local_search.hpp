@@ -4,10 +4,11 @@
 //
 // Determinism: start s draws only from Rng(seed, territories, s, 0, 0), relinking task r from
 // Rng(seed, territories, r, 1, 0); the tasks advance in rounds of a fixed number of evaluations
-// (never time) and the best alignment is chosen by (feasible, objective or violation, task
-// index), so the result is a function of the seed and the settings (including the work limit),
-// not of the thread count or the machine's load - unless the time limit or the target value
-// stops the run. Monotone in effort: a longer limit (work or time) runs the same rounds and
+// (never time), the starts beginning in waves of a fixed width (two in their first descent at
+// once, not the thread count), and the best alignment is chosen by (feasible, objective or
+// violation, task index), so the result is a function of the seed and the settings (including the
+// work limit), not of the thread count or the machine's load - unless the time limit or the target
+// value stops the run. Monotone in effort: a longer limit (work or time) runs the same rounds and
 // more, so with the same seed it never returns a worse objective (under a time limit up to the
 // machine's speed: the rounds reached in the time are what counts).
 #pragma once
@@ -44,7 +45,8 @@ struct SearchSettings {
   double time_limit = 60.0;  //!< wall-clock seconds for the whole search
   //! Deterministic effort budget for the whole search, in millions of move and centre
   //! evaluations; 0 = none. The search stops at whichever of this and the time limit comes
-  //! first; it may exceed the budget by part of one VNS iteration per running task.
+  //! first; it may exceed the budget by part of one VNS iteration (or of one step of a start's
+  //! first descent) per running task.
   double work_limit = 0.0;
   std::optional<double> target;  //!< stop once a feasible objective <= target is found
   int max_idle = 0;  //!< VNS iterations without improvement before a start ends; 0 = by size

@@ -16,6 +16,8 @@ namespace {
 
 constexpr int kRelinkAccounts = 60, kRelinkTerritories = 6, kRelinkIdle = 10;
 constexpr std::uint64_t kRelinkSeed = 1;
+//! Large enough that a start's first descent takes several rounds of 250,000 evaluations.
+constexpr int kFirstDescentAccounts = 2000, kFirstDescentTerritories = 200;
 
 SearchSettings quick(int threads = 1) {
   SearchSettings settings;
@@ -328,6 +330,76 @@ TEST(TerritoryLocalSearch, LargerWorkLimitNeverGivesAWorseObjective) {
   // The limits matter on SJC1 (2 to 32 million evaluations): a search that got worse with more
   // effort would show here.
   EXPECT_LT(objectives.back(), objectives.front());
+}
+
+// A start's first descent pauses in the work rounds like its VNS: a work limit of about one
+// round per start stops a large instance's first descents part-way (they ran to their end, so
+// that one start took minutes on 3,000 accounts and 600 territories), with the same result on
+// any thread count and never a worse one for a larger limit.
+TEST(TerritoryLocalSearch, FirstDescentPausesInWorkRounds) {
+  Problem problem = capacitated_instance(kFirstDescentAccounts, kFirstDescentTerritories, 5);
+  validate(problem, "capacitated");
+  Distances distances(problem);
+  SearchSettings settings = quick();
+  settings.starts = 2;
+  settings.max_idle = 1;
+  // A descent step (a shift pass and what follows it) is about 3.3 million evaluations here, the
+  // first descent many steps: each limit stops both starts in their first descent.
+  std::vector<SearchResult> results;
+  for (double limit : {4.0, 8.0, 16.0}) {
+    settings.work_limit = limit;
+    results.push_back(optimise(problem, distances, settings));
+    EXPECT_EQ(results.back().stop_reason, StopReason::work_limit) << limit;
+  }
+  settings.threads = 2;
+  const SearchResult two = optimise(problem, distances, settings);
+  // The whole first descent ran whatever the limit before: the work did not grow with it.
+  EXPECT_LT(results[0].work, results[1].work);
+  EXPECT_LT(results[1].work, results[2].work);
+  EXPECT_EQ(results[2].alignment.territory, two.alignment.territory);
+  EXPECT_EQ(results[2].work, two.work);
+  // A larger limit runs the same rounds and more: a feasible result stays feasible and never
+  // gets worse (infeasible ones rank by violation, which the search keeps to itself).
+  for (std::size_t k = 1; k < results.size(); ++k)
+    if (results[k - 1].evaluation.feasible) {
+      EXPECT_TRUE(results[k].evaluation.feasible);
+      EXPECT_LE(results[k].evaluation.objective, results[k - 1].evaluation.objective);
+    }
+}
+
+// The starts begin in waves of two (at most two in their first descent at once): a short limit
+// lets the first starts finish their descent and give a feasible alignment, where all eight
+// advancing together each got an eighth of the work and none finished (3,000 accounts and 1,000
+// territories ended infeasible after 180 s on one thread).
+TEST(TerritoryLocalSearch, ShortLimitStillFinishesTheFirstStartsDescents) {
+  // Its construction is infeasible: only a finished first descent makes it feasible.
+  Problem problem = capacitated_instance(600, 60, 1);
+  validate(problem, "capacitated");
+  Distances distances(problem);
+  SearchSettings settings = quick();
+  settings.starts = 1;
+  settings.max_idle = 1;
+  settings.relink_rounds = 0;
+  // Construction, first descent and one VNS iteration of start 0: at least its first phase.
+  const std::uint64_t first_phase = optimise(problem, distances, settings).work;
+  settings.work_limit = 0.1;
+  ASSERT_FALSE(optimise(problem, distances, settings).evaluation.feasible);
+  // Negative twin: an eighth of the limit below is not enough for start 0's first descent.
+  const double limit = 2.2 * static_cast<double>(first_phase) / 1e6;
+  settings.work_limit = limit / 8;
+  EXPECT_FALSE(optimise(problem, distances, settings).evaluation.feasible);
+
+  settings.starts = 8;
+  settings.max_idle = 0;
+  settings.work_limit = limit;
+  const SearchResult one = optimise(problem, distances, settings);
+  settings.threads = 2;
+  const SearchResult two = optimise(problem, distances, settings);
+  EXPECT_EQ(one.stop_reason, StopReason::work_limit);
+  EXPECT_TRUE(one.evaluation.feasible);
+  EXPECT_LT(one.starts_run, settings.starts);  // the later starts had not begun
+  EXPECT_EQ(one.alignment.territory, two.alignment.territory);
+  EXPECT_EQ(one.work, two.work);
 }
 
 // The report says what ended the search: a run that converged well inside its time limit is not
