@@ -9,13 +9,7 @@
 namespace opsim {
 
 void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, int segment,
-                           int month, double mean, int seat, TrialRng& count_rng) {
-  auto& variates = state.work.variates;
-  variates.poissons += 1;
-  variates.poisson_mean_sum += mean;
-  const int count = poisson(count_rng, mean);
-  if (count == 0) return;
-
+                           int month, int seat, TrialRng* streams, int count) {
   const int months = state.months();
   const CellRates& segment_cell = state.tables.cell(region, segment, month);
   const std::size_t rm = static_cast<std::size_t>(region) * months + month;
@@ -27,19 +21,11 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   auto& out = state.out;
   const MetricRow booked = out.row(month, region, segment);
 
-  // Each opportunity has its own sub-stream: its draws never depend on its siblings'.
-  auto& streams = state.work.opportunity_streams;
-  streams.clear();
-  for (int j = 0; j < count; ++j) {
-    streams.push_back(state.streams(StreamId::opportunities, state.trial, entity,
-                                    slot(month, static_cast<std::uint64_t>(j) + 1)));
-  }
-  variates.streams += static_cast<std::uint64_t>(count);
-  TrialRng::start_all(streams.data(), streams.size());
+  auto& variates = state.work.variates;
   // Counted locally and added once: the counters would otherwise be stored per opportunity.
   std::uint64_t uniforms = 0, normals = 0;
   for (int j = 0; j < count; ++j) {
-    TrialRng& rng = streams[static_cast<std::size_t>(j)];
+    TrialRng& rng = streams[j];
     // Win and cycle share the first word (32 bits each), so that an opportunity without products
     // takes its amount from the second: one AES block.
     const auto [u_win, u_cycle] = rng.uniforms32();
@@ -123,46 +109,81 @@ void record_seat_win(TrialState& state, int seat, int month, double amount_plan,
   }
 }
 
+void simulate_entity_new_business(TrialState& state, std::uint64_t entity, int region, int segment,
+                                  int seat, const double* means) {
+  const int months = state.months();
+  auto& work = state.work;
+  // The entity's count streams are started together, then every opportunity's stream of the
+  // horizon: their AES chains overlap, and each is keyed from the count stream without rehashing.
+  work.count_streams.clear();
+  for (int m = 0; m < months; ++m) {
+    if (means[m] >= 0)
+      work.count_streams.push_back(state.rng(StreamId::opportunities, entity, slot(m, 0)));
+  }
+  TrialRng::start_all(work.count_streams.data(), work.count_streams.size());
+  auto& counts = work.opportunity_counts;
+  counts.assign(static_cast<std::size_t>(months), 0);
+  auto& streams = work.opportunity_streams;
+  streams.clear();
+  std::size_t next = 0;
+  for (int m = 0; m < months; ++m) {
+    const double mean = means[m];
+    if (mean < 0) continue;
+    TrialRng& count_rng = work.count_streams[next++];
+    work.variates.poissons += 1;
+    work.variates.poisson_mean_sum += mean;
+    const int count = poisson(count_rng, mean);
+    counts[static_cast<std::size_t>(m)] = count;
+    // Each opportunity has its own sub-stream: its draws never depend on its siblings'.
+    for (int j = 0; j < count; ++j)
+      streams.push_back(count_rng.sibling(slot(m, static_cast<std::uint64_t>(j) + 1)));
+  }
+  work.variates.streams += streams.size();
+  TrialRng::start_all(streams.data(), streams.size());
+  TrialRng* first = streams.data();
+  for (int m = 0; m < months; ++m) {
+    const int count = counts[static_cast<std::size_t>(m)];
+    if (count == 0) continue;
+    resolve_opportunities(state, entity, region, segment, m, seat, first, count);
+    first += count;
+  }
+}
+
 void simulate_rep_new_business(TrialState& state) {
   const auto& seats = state.scenario.seats;
   const int months = state.months();
   const auto& capacity = state.work.capacity;
-  auto& count_streams = state.work.count_streams;
+  auto& means = state.work.opportunity_means;
+  means.resize(static_cast<std::size_t>(months));
   for (std::size_t i = 0; i < seats.size(); ++i) {
     const Seat& seat = seats[i];
     if (seat.overlay) continue;  // credited through its overlay, sells nothing itself
-    // The seat's count streams are started together (their AES chains overlap).
-    count_streams.clear();
-    for (int m = 0; m < months; ++m) {
-      if (capacity[i * months + m] > 0)
-        count_streams.push_back(state.rng(StreamId::opportunities, seat.key, slot(m, 0)));
-    }
-    TrialRng::start_all(count_streams.data(), count_streams.size());
-    std::size_t next = 0;
     for (int m = 0; m < months; ++m) {
       const double c = capacity[i * months + m];
-      if (c <= 0) continue;
       // productivity is exactly 1 without territory potential, so results are unchanged.
-      const double mean =
-          c * state.tables.cell(seat.region, seat.segment, m).intensity *
-          state.work.market_intensity[static_cast<std::size_t>(seat.region) * months + m] *
-          seat.productivity;
-      resolve_opportunities(state, seat.key, seat.region, seat.segment, m, mean,
-                            static_cast<int>(i), count_streams[next++]);
+      means[static_cast<std::size_t>(m)] =
+          c <= 0 ? -1.0
+                 : c * state.tables.cell(seat.region, seat.segment, m).intensity *
+                       state.work
+                           .market_intensity[static_cast<std::size_t>(seat.region) * months + m] *
+                       seat.productivity;
     }
+    simulate_entity_new_business(state, seat.key, seat.region, seat.segment, static_cast<int>(i),
+                                 means.data());
   }
 }
 
 void simulate_intensity_new_business(TrialState& state) {
   const int months = state.months();
+  auto& means = state.work.opportunity_means;
+  means.resize(static_cast<std::size_t>(months));
   for (const IntensitySpec& spec : state.scenario.intensities) {
     for (int m = 0; m < months; ++m) {
-      const double mean =
+      means[static_cast<std::size_t>(m)] =
           spec.opportunities[m] *
           state.work.market_intensity[static_cast<std::size_t>(spec.region) * months + m];
-      TrialRng count_rng = state.rng(StreamId::opportunities, spec.key, slot(m, 0));
-      resolve_opportunities(state, spec.key, spec.region, spec.segment, m, mean, -1, count_rng);
     }
+    simulate_entity_new_business(state, spec.key, spec.region, spec.segment, -1, means.data());
   }
 }
 

@@ -16,11 +16,16 @@ void simulate_rep_new_business(TrialState& state);
 //! Region-level new business from IntensitySpec (organisations without a rep model).
 void simulate_intensity_new_business(TrialState& state);
 
-//! Opportunities of one entity (seat or intensity cell) in month m with Poisson mean `mean`;
-//! `seat` is the owning seat index or -1; `count_rng` is the entity-month's count stream
-//! (opportunities, entity, slot(month, 0)), unused so far.
+//! New business of one entity (seat or intensity cell) over the horizon: in month m a Poisson
+//! count of mean means[m] from the count stream (opportunities, entity, slot(m, 0)), none and
+//! no stream when means[m] < 0; `seat` is the owning seat index or -1.
+void simulate_entity_new_business(TrialState& state, std::uint64_t entity, int region, int segment,
+                                  int seat, const double* means);
+
+//! The `count` opportunities of one entity in month m, from their started streams
+//! (opportunities, entity, slot(m, j + 1)), j < count.
 void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, int segment,
-                           int month, double mean, int seat, TrialRng& count_rng);
+                           int month, int seat, TrialRng* streams, int count);
 
 //! Adds a won deal (of `product`, -1 = none) to the seat-month detail when the run records it;
 //! `amount_plan` is the seat's credit, `share` its share of the deal (split credit).

@@ -1,6 +1,7 @@
 #include "models/renewals.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace opsim {
 
@@ -9,26 +10,31 @@ double& arr_change(TrialState& state, int region, int segment, int month) {
   const std::size_t row = static_cast<std::size_t>(region) * state.tables.segments + segment;
   return state.work.arr_delta[row * (state.months() + 1) + month];
 }
-}  // namespace
 
-void book_contract(TrialState& state, const ContractTerms& c) {
+//! Appends the streams of c's renewals within the horizon, one per renewal month; returns
+//! their number.
+std::size_t key_renewals(TrialState& state, const ContractTerms& c,
+                         std::vector<TrialRng>& streams) {
+  const int months = state.months();
+  if (c.in_force_from >= months) return 0;
+  const std::size_t before = streams.size();
+  for (int t = std::max(c.first_renewal, 0); t < months; t += c.term_months) {
+    streams.push_back(state.rng(StreamId::renewals, c.key, slot(t)));
+    if (c.term_months <= 0) break;
+  }
+  return streams.size() - before;
+}
+
+//! Books c's ARR and renewals; `streams` are its renewal streams as key_renewals appends them,
+//! started (a contract that churns leaves the later ones unused).
+void book_keyed_contract(TrialState& state, const ContractTerms& c, TrialRng* streams) {
   const int months = state.months();
   if (c.in_force_from >= months) return;
   const double plan = state.scenario.fx.currencies[c.currency].plan_rate;
   const double* spot = &state.work.spot[static_cast<std::size_t>(c.currency) * months];
   double arr = c.arr;
   arr_change(state, c.region, c.segment, std::max(c.in_force_from, 0)) += arr * plan;
-  // Most won deals renew after the horizon: no renewal streams to key.
   if (std::max(c.first_renewal, 0) >= months) return;
-  // The streams of every renewal in the horizon are started together (their AES chains
-  // overlap); a contract that churns leaves the later ones unused.
-  auto& streams = state.work.renewal_streams;
-  streams.clear();
-  for (int t = std::max(c.first_renewal, 0); t < months; t += c.term_months) {
-    streams.push_back(state.rng(StreamId::renewals, c.key, slot(t)));
-    if (c.term_months <= 0) break;
-  }
-  TrialRng::start_all(streams.data(), streams.size());
   std::size_t renewal = 0;
   for (int t = std::max(c.first_renewal, 0); t < months; t += c.term_months) {
     const CellRates& cell = state.tables.cell(c.region, c.segment, t);
@@ -74,11 +80,42 @@ void book_contract(TrialState& state, const ContractTerms& c) {
   }
 }
 
+}  // namespace
+
+void book_contract(TrialState& state, const ContractTerms& contract) {
+  // Most won deals renew after the horizon: their ARR alone, no streams.
+  if (std::max(contract.first_renewal, 0) >= state.months())
+    return book_keyed_contract(state, contract, nullptr);
+  // The streams of every renewal in the horizon are started together (their AES chains overlap).
+  auto& streams = state.work.renewal_streams;
+  streams.clear();
+  key_renewals(state, contract, streams);
+  TrialRng::start_all(streams.data(), streams.size());
+  book_keyed_contract(state, contract, streams.data());
+}
+
 void simulate_installed_base(TrialState& state) {
-  for (const Contract& contract : state.scenario.contracts) {
-    book_contract(
-        state, {contract.key, contract.region, contract.segment, contract.currency, contract.arr, 0,
-                contract.renewal_month, contract.term_months, -1, contract.owner});
+  const auto& contracts = state.scenario.contracts;
+  auto terms = [](const Contract& contract) {
+    return ContractTerms{contract.key,           contract.region,      contract.segment,
+                         contract.currency,      contract.arr,         0,
+                         contract.renewal_month, contract.term_months, -1,
+                         contract.owner};
+  };
+  // The renewal streams of a batch of contracts are started together, so that their AES chains
+  // overlap; contracts are booked in their order, as one by one.
+  constexpr std::size_t kBatch = 256;
+  auto& streams = state.work.renewal_streams;
+  std::array<std::size_t, kBatch + 1> offsets{};
+  for (std::size_t first = 0; first < contracts.size(); first += kBatch) {
+    const std::size_t last = std::min(first + kBatch, contracts.size());
+    streams.clear();
+    for (std::size_t i = first; i < last; ++i)
+      offsets[i - first + 1] =
+          offsets[i - first] + key_renewals(state, terms(contracts[i]), streams);
+    TrialRng::start_all(streams.data(), streams.size());
+    for (std::size_t i = first; i < last; ++i)
+      book_keyed_contract(state, terms(contracts[i]), streams.data() + offsets[i - first]);
   }
 }
 

@@ -72,10 +72,12 @@ struct TrialWorkspace {
   std::vector<double> spot;      //!< [currency * M + m] reporting units per unit
   std::vector<double> capacity;  //!< [seat * M + m] ramp x skill, 0 when vacant
   std::vector<char> occupied;    //!< [seat * M + m] 1 = occupied; only with overlays (else empty)
-  std::vector<int> overlay_present;     //!< credit_overlays: an overlay's occupied seats
-  std::vector<double> arr_delta;        //!< [(region * S + segment) * (M + 1) + m], plan rates
-  std::vector<TrialRng> count_streams;  //!< one seat's opportunity-count streams
-  std::vector<TrialRng> opportunity_streams;  //!< one entity-month's opportunity streams
+  std::vector<int> overlay_present;       //!< credit_overlays: an overlay's occupied seats
+  std::vector<double> arr_delta;          //!< [(region * S + segment) * (M + 1) + m], plan rates
+  std::vector<TrialRng> count_streams;    //!< one entity's opportunity-count streams
+  std::vector<double> opportunity_means;  //!< one entity's Poisson means per month
+  std::vector<int> opportunity_counts;    //!< one entity's opportunities per month
+  std::vector<TrialRng> opportunity_streams;  //!< one entity's opportunity streams, month-major
   std::vector<TrialRng> deal_streams;         //!< a batch of open-pipeline deals' streams
   std::vector<TrialRng> renewal_streams;      //!< one contract's renewal streams
   VariateCounts variates;

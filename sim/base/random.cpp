@@ -128,6 +128,29 @@ void ars7_words_aes_ni(std::uint64_t lo, std::uint64_t hi, std::uint64_t key_lo,
   _mm_storeu_si128(reinterpret_cast<__m128i*>(words), block.v[0].m);
 }
 
+//! ARS-7's eight round keys under one key: the same blocks as Ars()(counter, key), whose key
+//! schedule (a Weyl sequence) is otherwise recomputed for every block.
+class ArsRoundKeys {
+ public:
+  ArsRoundKeys() = default;
+  ArsRoundKeys(std::uint64_t key_lo, std::uint64_t key_hi) {
+    const __m128i weyl =
+        _mm_set_epi64x(static_cast<long long>(kWeylHi), static_cast<long long>(kWeylLo));
+    keys_[0] = to_m128(key_lo, key_hi).v[0].m;
+    for (int r = 1; r <= kArsRounds; ++r) keys_[r] = _mm_add_epi64(keys_[r - 1], weyl);
+  }
+  //! Block (lo, hi) into words[0..1].
+  void encipher(std::uint64_t lo, std::uint64_t hi, std::uint64_t* words) const {
+    __m128i v = _mm_xor_si128(to_m128(lo, hi).v[0].m, keys_[0]);
+    for (int r = 1; r < kArsRounds; ++r) v = _mm_aesenc_si128(v, keys_[r]);
+    v = _mm_aesenclast_si128(v, keys_[kArsRounds]);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(words), v);
+  }
+
+ private:
+  __m128i keys_[kArsRounds + 1]{};
+};
+
 // __builtin_cpu_init first: this initialiser may run before libgcc's own constructor.
 const bool kHaveAesNi = [] {
   __builtin_cpu_init();
@@ -163,12 +186,20 @@ bool ars7_uses_aes_ni() {
 
 void TrialRng::start_all(TrialRng* first, std::size_t count) {
 #if defined(__AES__)
+  if (count == 0) return;
   if (kHaveAesNi) {
+    // The streams of one trial share their key (seed, trial): its round keys are derived once
+    // per run of equal keys instead of once per block.
+    ArsRoundKeys round_keys;
+    ArsBlock key{~first->key_.lo, first->key_.hi};  // differs from the first stream's key
     for (TrialRng* rng = first; rng != first + count; ++rng) {
       if (rng->position_ != 2 || (rng->counter_.hi & 0xFFFF) != 0)
         throw_internal("TrialRng::start_all needs fresh streams");
-      ars7_words_aes_ni(rng->counter_.lo, rng->counter_.hi, rng->key_.lo, rng->key_.hi,
-                        rng->words_.data());
+      if (rng->key_.lo != key.lo || rng->key_.hi != key.hi) {
+        key = rng->key_;
+        round_keys = ArsRoundKeys(key.lo, key.hi);
+      }
+      round_keys.encipher(rng->counter_.lo, rng->counter_.hi, rng->words_.data());
       rng->counter_.hi += 1;
       rng->position_ = 0;
     }

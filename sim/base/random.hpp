@@ -145,6 +145,16 @@ class TrialRng {
             (static_cast<double>(word >> 32) + 0.5) * 0x1.0p-32};
   }
 
+  //! The stream of the same (seed, stream, trial, entity) at another slot, fresh (nothing drawn),
+  //! whatever this one has drawn: keys an entity's sibling streams without rehashing the entity.
+  //! \pre slot_value comes from slot()
+  TrialRng sibling(std::uint64_t slot_value) const {
+    TrialRng rng = *this;
+    rng.counter_.hi = slot_value;
+    rng.position_ = 2;
+    return rng;
+  }
+
   //! Enciphers the first two words of every stream in [first, first + count) (fresh, nothing
   //! drawn yet) in one pass. The numbers are the same as refilling each on its first draw, but
   //! the AES chains of independent streams overlap instead of each stalling on its own latency.

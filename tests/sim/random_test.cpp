@@ -100,6 +100,34 @@ TEST(TrialRng, WordsAreTheArsBlocksOfSuccessiveCounters) {
   }
 }
 
+TEST(TrialRng, StartAllGivesEachStreamsOwnWordsWhenKeysChangeWithinTheBatch) {
+  // start_all derives the round keys once per run of equal keys: streams of two trials (two
+  // keys) interleaved in one batch must still read their own blocks.
+  std::vector<TrialRng> started, lazy;
+  for (std::uint64_t i = 0; i < 6; ++i) {
+    const std::uint64_t trial = (i == 2 || i == 3 || i == 5) ? 4 : 3;
+    started.emplace_back(7, StreamId::opportunities, trial, 11 + i, slot(1, i));
+    lazy.emplace_back(7, StreamId::opportunities, trial, 11 + i, slot(1, i));
+  }
+  TrialRng::start_all(started.data(), started.size());
+  TrialRng::start_all(nullptr, 0);  // an empty batch (an entity without opportunities) is valid
+  for (std::size_t i = 0; i < started.size(); ++i) {
+    for (int w = 0; w < 5; ++w) EXPECT_EQ(started[i](), lazy[i]()) << i << " word " << w;
+  }
+}
+
+TEST(TrialRng, SiblingIsTheStreamOfTheSameEntityAtAnotherSlot) {
+  TrialRng count(7, StreamId::opportunities, 3, 11, slot(2, 0));
+  count();
+  count();
+  count();  // drawn from: a sibling starts fresh whatever its origin drew
+  TrialRng sibling = count.sibling(slot(2, 5));
+  TrialRng direct(7, StreamId::opportunities, 3, 11, slot(2, 5));
+  for (int w = 0; w < 5; ++w) EXPECT_EQ(sibling(), direct()) << w;
+  TrialRng other(7, StreamId::opportunities, 3, 12, slot(2, 5));
+  EXPECT_NE(count.sibling(slot(2, 5))(), other());  // negative twin: the entity is kept
+}
+
 TEST(TrialRng, Uniforms32AreInsideTheUnitIntervalWithMeanAHalfAndUncorrelated) {
   const int n = 100000;
   double sum_first = 0, sum_second = 0, sum_product = 0;
