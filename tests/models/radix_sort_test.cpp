@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -15,7 +17,10 @@ namespace {
 
 //! Whether a and b hold the same doubles bit for bit (-0.0 differs from +0.0).
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+  // Element by element: memcmp of an empty vector's data() (null) is undefined (UBSan).
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](double x, double y) {
+    return std::bit_cast<std::uint64_t>(x) == std::bit_cast<std::uint64_t>(y);
+  });
 }
 
 //! Values of `kind`: 0 spread over magnitudes and signs, 1 bookings-like (non-negative, many
