@@ -45,10 +45,8 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     if (created < 0) continue;  // belongs to the open pipeline
     double amount = 0.0;
     if (cell.deal_sample >= 0) {
-      const auto& sample = state.tables.deal_samples[cell.deal_sample];
       uniforms += 1;
-      const auto k = static_cast<std::size_t>(rng.uniform() * static_cast<double>(sample.size()));
-      amount = sample[std::min(k, sample.size() - 1)];
+      amount = state.tables.draw_deal_sample(cell.deal_sample, rng);
     } else if (cell.deal_sigma > 0) {
       normals += 1;
       amount = stable_exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));

@@ -29,12 +29,10 @@ namespace {
 double deal_size_ratio(const TrialTables& tables, const CellRates& cell, TrialRng& rng,
                        VariateCounts& variates) {
   if (cell.deal_sample >= 0) {
-    const auto& sample = tables.deal_samples[cell.deal_sample];
     const double mean = tables.deal_sample_means[cell.deal_sample];
     if (!(mean > 0)) return 1.0;
     variates.uniforms += 1;
-    const auto k = static_cast<std::size_t>(rng.uniform() * static_cast<double>(sample.size()));
-    return sample[std::min(k, sample.size() - 1)] / mean;
+    return tables.draw_deal_sample(cell.deal_sample, rng) / mean;
   }
   if (cell.deal_sigma <= 0) return 1.0;
   variates.normals += 1;

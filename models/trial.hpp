@@ -38,6 +38,12 @@ struct TrialTables {
     const std::vector<double>& table = hazard_tables[rates.hazards];
     return table[std::min<std::size_t>(static_cast<std::size_t>(tenure_months), table.size() - 1)];
   }
+  //! One deal size drawn uniformly from the empirical list `sample` (one uniform).
+  double draw_deal_sample(int sample, TrialRng& rng) const {
+    const std::vector<double>& values = deal_samples[static_cast<std::size_t>(sample)];
+    const auto k = static_cast<std::size_t>(rng.uniform() * static_cast<double>(values.size()));
+    return values[std::min(k, values.size() - 1)];
+  }
   const CellRates& product_cell(int product, int region, int month) const {
     return product_cells[(static_cast<std::size_t>(product) * regions + region) * months + month];
   }
