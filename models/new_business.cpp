@@ -19,7 +19,16 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   const double spot = state.work.spot[static_cast<std::size_t>(currency) * months + month];
   const auto& products = state.tables.segment_products[segment];
   auto& out = state.out;
+  // The month's row in registers, stored once at the end: the loop writes other metrics, other
+  // rows (created <= month; renewals from month + term, term >= 1) and other arrays only, and
+  // each sum takes its terms in the same order, so the numbers are unchanged.
   const MetricRow booked = out.row(month, region, segment);
+  double opportunities = booked[Metric::opportunities], wins = booked[Metric::wins];
+  double won_amount = booked[Metric::won_amount];
+  double won_cycle_months = booked[Metric::won_cycle_months];
+  double new_bookings = booked[Metric::new_bookings];
+  double new_bookings_spot = booked[Metric::new_bookings_spot];
+  double bookings_spot = booked[Metric::bookings_spot];
 
   auto& variates = state.work.variates;
   // Counted locally and added once: the counters would otherwise be stored per opportunity.
@@ -59,7 +68,7 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
                                  segment, product, created, month, u_win < win_rate, amount});
     }
     const double amount_plan = amount * plan;
-    booked[Metric::opportunities] += 1;
+    opportunities += 1;
     out.at(created, region, segment, Metric::pipeline_created) += amount_plan;
     if (product >= 0)
       out.product_at(created, region, product, ProductMetric::pipeline_created) += amount_plan;
@@ -68,12 +77,12 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
       out.product_at(month, region, product, ProductMetric::new_bookings) += amount_plan;
       out.product_at(month, region, product, ProductMetric::wins) += 1;
     }
-    booked[Metric::wins] += 1;
-    booked[Metric::won_amount] += amount_plan;
-    booked[Metric::won_cycle_months] += cycle;
-    booked[Metric::new_bookings] += amount_plan;
-    booked[Metric::new_bookings_spot] += amount * spot;
-    booked[Metric::bookings_spot] += amount * spot;
+    wins += 1;
+    won_amount += amount_plan;
+    won_cycle_months += cycle;
+    new_bookings += amount_plan;
+    new_bookings_spot += amount * spot;
+    bookings_spot += amount * spot;
     if (seat >= 0) {
       out.seat_bookings[static_cast<std::size_t>(seat) * out.fiscal_years +
                         state.tables.fiscal_year_index[month]] += amount_plan;
@@ -86,6 +95,13 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   }
   variates.uniforms += uniforms;
   variates.normals += normals;
+  booked[Metric::opportunities] = opportunities;
+  booked[Metric::wins] = wins;
+  booked[Metric::won_amount] = won_amount;
+  booked[Metric::won_cycle_months] = won_cycle_months;
+  booked[Metric::new_bookings] = new_bookings;
+  booked[Metric::new_bookings_spot] = new_bookings_spot;
+  booked[Metric::bookings_spot] = bookings_spot;
 }
 
 void record_seat_win(TrialState& state, int seat, int month, double amount_plan, int product,
@@ -112,13 +128,23 @@ void simulate_entity_new_business(TrialState& state, std::uint64_t entity, int r
   const int months = state.months();
   auto& work = state.work;
   // The entity's count streams are started together, then every opportunity's stream of the
-  // horizon: their AES chains overlap, and each is keyed from the count stream without rehashing.
+  // horizon: their AES chains overlap. The entity is keyed once: the months' count streams are
+  // its siblings, and each opportunity's stream its count stream's (the same streams, no rehash).
+  const TrialRng entity_rng = state.rng(StreamId::opportunities, entity, slot(0, 0));
   work.count_streams.clear();
   for (int m = 0; m < months; ++m) {
-    if (means[m] >= 0)
-      work.count_streams.push_back(state.rng(StreamId::opportunities, entity, slot(m, 0)));
+    if (means[m] >= 0) work.count_streams.push_back(entity_rng.sibling(slot(m, 0)));
   }
   TrialRng::start_all(work.count_streams.data(), work.count_streams.size());
+  // Poisson(mean)'s P(0) of every month first: the exps are independent and overlap, where each
+  // would otherwise wait behind the previous month's inversion loop.
+  auto& zero_probability = work.opportunity_zero_probability;
+  zero_probability.resize(static_cast<std::size_t>(months));
+  for (int m = 0; m < months; ++m) {
+    const double mean = means[m];
+    zero_probability[static_cast<std::size_t>(m)] =
+        mean > 0.0 && mean < kPoissonInversionLimit ? stable_exp(-mean) : 0.0;
+  }
   auto& counts = work.opportunity_counts;
   counts.assign(static_cast<std::size_t>(months), 0);
   auto& streams = work.opportunity_streams;
@@ -130,7 +156,11 @@ void simulate_entity_new_business(TrialState& state, std::uint64_t entity, int r
     TrialRng& count_rng = work.count_streams[next++];
     work.variates.poissons += 1;
     work.variates.poisson_mean_sum += mean;
-    const int count = poisson(count_rng, mean);
+    // As poisson(count_rng, mean), with P(0) from above.
+    const int count = mean > 0.0 && mean < kPoissonInversionLimit
+                          ? poisson_by_inversion(uniform01(count_rng), mean,
+                                                 zero_probability[static_cast<std::size_t>(m)])
+                          : poisson(count_rng, mean);
     counts[static_cast<std::size_t>(m)] = count;
     // Each opportunity has its own sub-stream: its draws never depend on its siblings'.
     for (int j = 0; j < count; ++j)

@@ -44,21 +44,30 @@ double standard_normal(Engine& rng) {
   return boost::random::normal_distribution<double>(0.0, 1.0)(rng);
 }
 
+//! The smallest k with u <= P(X <= k) for X ~ Poisson(mean), given p0 = stable_exp(-mean): the
+//! inversion step of poisson(), for callers that evaluate several p0 together.
+inline int poisson_by_inversion(double u, double mean, double p0) {
+  double p = p0;
+  double cdf = p;
+  int k = 0;
+  while (u > cdf && k < 1000) {
+    ++k;
+    p *= mean / k;
+    cdf += p;
+  }
+  return k;
+}
+
+//! Means below this are drawn by inversion (one uniform), others by PTRS.
+inline constexpr double kPoissonInversionLimit = 30.0;
+
 //! Poisson(mean): inversion with one uniform below 30 (monotone in the mean), PTRS above.
 template <class Engine>
 int poisson(Engine& rng, double mean) {
   if (mean <= 0.0) return 0;
-  if (mean < 30.0) {
-    double u = uniform01(rng);
-    double p = stable_exp(-mean);
-    double cdf = p;
-    int k = 0;
-    while (u > cdf && k < 1000) {
-      ++k;
-      p *= mean / k;
-      cdf += p;
-    }
-    return k;
+  if (mean < kPoissonInversionLimit) {
+    const double u = uniform01(rng);
+    return poisson_by_inversion(u, mean, stable_exp(-mean));
   }
   return boost::random::poisson_distribution<int, double>(mean)(rng);
 }

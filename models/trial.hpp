@@ -83,6 +83,7 @@ struct TrialWorkspace {
   std::vector<TrialRng> count_streams;    //!< one entity's opportunity-count streams
   std::vector<double> opportunity_means;  //!< one entity's Poisson means per month
   std::vector<int> opportunity_counts;    //!< one entity's opportunities per month
+  std::vector<double> opportunity_zero_probability;  //!< one entity's Poisson P(0) per month
   std::vector<TrialRng> opportunity_streams;  //!< one entity's opportunity streams, month-major
   std::vector<TrialRng> deal_streams;         //!< a batch of open-pipeline deals' streams
   std::vector<TrialRng> renewal_streams;      //!< one contract's renewal streams
