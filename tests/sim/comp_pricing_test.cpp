@@ -139,35 +139,49 @@ TEST(CompPricing, ComparisonCostOfAPlanWithComponentsEqualsTheQuotaCommandsPerTr
   EXPECT_NEAR(hires, other_total, 1e-9 * std::max(1.0, other_total));
 }
 
-// The negative twin: the bookings-only pricing the comparison used before (each seat's variable
-// pay V x months / 12 x min(tiers(B / Q), cap) on its new bookings, base for every month the
-// seat exists) is more than 5% away from the quota command's cost on this plan.
+// The negative twins: the bookings-only pricing the comparison used before (each seat's variable
+// pay V x months / 12 x min(tiers(B / Q), cap) on its new bookings, base pay for every month the
+// seat exists) fails the per-trial equality above, its mean is more than 4 standard errors of the
+// paired difference away from the quota command's, and so is a cost biased by 5%.
 TEST(CompPricing, BookingsOnlyPricingWouldBeDetected) {
   const PlanExample& e = plan_example();
   const plan::CompSpec& spec = e.costs.comp;
   const ResultLayout& layout = e.result.layout;
   const plan::FiscalYear fy = plan::fiscal_year_of(e.scenario, 2027, "test");
+  const auto y = static_cast<std::size_t>(fy.index);
   const std::vector<double> full = quotas_command_cost(e, 2027);
   const std::size_t n = e.scenario.seats.size(), Y = static_cast<std::size_t>(layout.fiscal_years);
-  double old_mean = 0, full_mean = 0;
+  std::vector<double> old(kTrials, 0.0);
+  std::uint64_t unequal = 0;
   for (std::uint64_t t = 0; t < kTrials; ++t) {
-    full_mean += full[t] / kTrials;
     for (std::size_t s = 0; s < n; ++s) {
       if (spec.seat_plan[s] < 0) continue;
       const plan::CompPlan& plan = spec.plans[static_cast<std::size_t>(spec.seat_plan[s])];
       const Seat& seat = e.scenario.seats[s];
       const int months = std::max(0, fy.last + 1 - std::max(fy.first, seat.start));
-      const auto y = static_cast<std::size_t>(fy.index);
       const double q = e.quotas.by_seat.at(seat.id)[y];
-      double pay = plan.base() * months / 12.0;
+      old[t] += plan.base() * months / 12.0;
       if (q > 0) {
         const double b = e.result.seat_values[t * layout.seat_cells() + s * Y + y];
-        pay += plan.variable() * months / 12.0 * std::min(plan.earnings_factor(b / q), plan.cap);
+        old[t] += plan.variable() * months / 12.0 * std::min(plan.earnings_factor(b / q), plan.cap);
       }
-      old_mean += pay / kTrials;
     }
+    unequal += std::abs(old[t] - full[t]) > 1e-9 * std::abs(full[t]) ? 1 : 0;
   }
-  EXPECT_GT(std::abs(old_mean - full_mean), 0.05 * full_mean) << old_mean << " vs " << full_mean;
+  EXPECT_EQ(unequal, kTrials);
+  // Mean and standard error of the paired difference x - full.
+  auto paired_z = [&](auto&& x) {
+    double mean = 0, m2 = 0;
+    for (std::uint64_t t = 0; t < kTrials; ++t) {
+      const double d = x(t) - full[t], step = d - mean;
+      mean += step / static_cast<double>(t + 1);
+      m2 += step * (d - mean);
+    }
+    const double se = std::sqrt(m2 / (kTrials - 1) / kTrials);
+    return std::abs(mean) / std::max(se, 1e-300);
+  };
+  EXPECT_GT(paired_z([&](std::uint64_t t) { return old[t]; }), 4.0);
+  EXPECT_GT(paired_z([&](std::uint64_t t) { return 1.05 * full[t]; }), 4.0);
 }
 
 // Any thread count and any split of the trials (as MPI ranks split them) price the same trials
