@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "models/plan/fiscal_year.hpp"
 #include "sim/engine/economics.hpp"
@@ -31,22 +32,35 @@ struct PlanExample {
   CompQuotas quotas;
 };
 
-const PlanExample& plan_example() {
-  static const PlanExample example = [] {
-    PlanExample e;
-    const LoadedScenario loaded =
-        load_scenario_and_document((test::source_dir() / "scenarios/plan_example.json").string());
-    e.scenario = loaded.scenario;
-    e.costs = load_costs(e.scenario, loaded.document.document);
-    RunOptions options;
-    options.end_trial = kTrials;
-    options.seed = kSeed;
-    options.threads = 2;
-    e.result = run_counting_measures(e.scenario, e.costs.comp, options, e.measures);
-    e.quotas = comp_quotas(e.scenario, e.result);
-    return e;
-  }();
-  return example;
+PlanExample load_plan_example(bool derived) {
+  PlanExample e;
+  const std::filesystem::path path = test::source_dir() / "scenarios/plan_example.json";
+  const LoadedScenario loaded = load_scenario_and_document(path.string());
+  nlohmann::json doc = loaded.document.document;
+  e.scenario = loaded.scenario;
+  if (derived) {
+    // Component quotas derived from the forecast (won deals and product bookings per seat).
+    for (auto& plan : doc["plan"]["compensation"]["plans"]) {
+      for (auto& component : plan["components"])
+        component.erase("quota"), component.erase("quota_share");
+    }
+    e.scenario = build_scenario(doc, path.string(), path.parent_path().string());
+  }
+  e.costs = load_costs(e.scenario, doc);
+  RunOptions options;
+  options.end_trial = kTrials;
+  options.seed = kSeed;
+  options.threads = 2;
+  e.result = run_counting_measures(e.scenario, e.costs.comp, options, e.measures);
+  e.quotas = comp_quotas(e.scenario, e.result);
+  return e;
+}
+
+//! The bundled plan example as written (component quotas stated) or with them derived.
+const PlanExample& plan_example(bool derived = false) {
+  static const PlanExample stated = load_plan_example(false);
+  static const PlanExample from_forecast = load_plan_example(true);
+  return derived ? from_forecast : stated;
 }
 
 CompTrialPay price(const PlanExample& e, int threads, std::uint64_t first, std::uint64_t end) {
@@ -73,7 +87,9 @@ std::vector<double> quotas_command_cost(const PlanExample& e, int year) {
   plan::CompEvaluator evaluator(
       e.scenario, spec, fy, quota, profiles, kTrials, 0,
       plan::component_quotas(spec, quota, expected, plan::in_year_factors(e.scenario, fy),
-                             e.measures[static_cast<std::size_t>(fy.index)]));
+                             static_cast<std::size_t>(fy.index) < e.measures.size()
+                                 ? e.measures[static_cast<std::size_t>(fy.index)]
+                                 : plan::MeasureTotals{}));
   const SeatMonthRecording recording = evaluator.recording();
   RunOptions options;
   options.end_trial = kTrials;
@@ -103,12 +119,8 @@ std::vector<double> comparison_cost(const PlanExample& e, const CompTrialPay& pa
   return cost;
 }
 
-// Regression: compare and sweep priced a plan with components on new bookings alone, annually,
-// without its draw, SPIF, clawback and quarterly true-up, so their comp cost differed from
-// `opsim quotas` on the same scenario.
-TEST(CompPricing, ComparisonCostOfAPlanWithComponentsEqualsTheQuotaCommandsPerTrial) {
-  const PlanExample& e = plan_example();
-  ASSERT_TRUE(e.costs.comp.needs_measure_totals());  // a derived new-logos quota
+//! Per trial, the comparison's cost of each fiscal year equals the quota command's.
+void expect_comparison_equals_quota_command(const PlanExample& e) {
   const CompTrialPay pay = price(e, 2, 0, kTrials);
   ASSERT_EQ(pay.trials, kTrials);
   for (int year : {2027, 2028}) {
@@ -137,6 +149,18 @@ TEST(CompPricing, ComparisonCostOfAPlanWithComponentsEqualsTheQuotaCommandsPerTr
   double other_total = 0;
   for (std::uint64_t t = 0; t < kTrials; ++t) other_total += other[(t * P + fy) * R + R - 1];
   EXPECT_NEAR(hires, other_total, 1e-9 * std::max(1.0, other_total));
+}
+
+// Regression: compare and sweep priced a plan with components on new bookings alone, annually,
+// without its draw, SPIF, clawback and quarterly true-up, so their comp cost differed from
+// `opsim quotas` on the same scenario.
+TEST(CompPricing, ComparisonCostOfAPlanWithComponentsEqualsTheQuotaCommandsPerTrial) {
+  for (bool derived : {false, true}) {
+    const PlanExample& e = plan_example(derived);
+    ASSERT_EQ(e.costs.comp.needs_measure_totals(), derived);
+    ASSERT_EQ(e.measures.size(), derived ? 2u : 0u);
+    expect_comparison_equals_quota_command(e);
+  }
 }
 
 // The negative twins: the bookings-only pricing the comparison used before (each seat's variable
@@ -187,16 +211,18 @@ TEST(CompPricing, BookingsOnlyPricingWouldBeDetected) {
 // Any thread count and any split of the trials (as MPI ranks split them) price the same trials
 // bit for bit.
 TEST(CompPricing, ThreadCountAndTrialSplitGiveIdenticalPay) {
-  const PlanExample& e = plan_example();
-  const CompTrialPay two = price(e, 2, 0, kTrials), one = price(e, 1, 0, kTrials);
-  EXPECT_EQ(one.variable, two.variable);
-  EXPECT_EQ(one.base, two.base);
-  const CompTrialPay head = price(e, 2, 0, 37), tail = price(e, 1, 37, kTrials);
-  std::vector<double> variable = head.variable, base = head.base;
-  variable.insert(variable.end(), tail.variable.begin(), tail.variable.end());
-  base.insert(base.end(), tail.base.begin(), tail.base.end());
-  EXPECT_EQ(variable, two.variable);
-  EXPECT_EQ(base, two.base);
+  for (bool derived : {false, true}) {
+    const PlanExample& e = plan_example(derived);
+    const CompTrialPay two = price(e, 2, 0, kTrials), one = price(e, 1, 0, kTrials);
+    EXPECT_EQ(one.variable, two.variable);
+    EXPECT_EQ(one.base, two.base);
+    const CompTrialPay head = price(e, 2, 0, 37), tail = price(e, 1, 37, kTrials);
+    std::vector<double> variable = head.variable, base = head.base;
+    variable.insert(variable.end(), tail.variable.begin(), tail.variable.end());
+    base.insert(base.end(), tail.base.begin(), tail.base.end());
+    EXPECT_EQ(variable, two.variable);
+    EXPECT_EQ(base, two.base);
+  }
 }
 
 }  // namespace
