@@ -74,7 +74,8 @@ RunResult run_arm(const Scenario& scenario, std::uint64_t trials, std::uint64_t 
 
 //! An arm priced for its costs: its forecast (counting what its compensation plans' derived
 //! quotas need) and, with compensation plans, a second pass over the same trials pricing them
-//! as `opsim quotas` does. `quotas`: the base's (read on rank 0; the base passes its own).
+//! as `opsim quotas` does (or, for an alternative whose quotas are all the base's, one pass
+//! doing both). `quotas`: the base's (read on rank 0), null for the base itself.
 struct PricedArm {
   RunResult result;
   CompTrialPay comp;
@@ -91,6 +92,12 @@ PricedArm run_priced_arm(const Scenario& scenario, const CostModel& costs, std::
   PricedArm arm;
   RunOptions options = arm_options(trials, seed, threads);
   options.progress = progress.step(trials);
+  // An alternative whose every quota is the base's is priced during its forecast.
+  if (quotas != nullptr &&
+      run_priced_forecast(scenario, costs.comp, options, *quotas, arm.result, arm.comp)) {
+    (void)progress.step(trials);  // the pricing pass it saved
+    return arm;
+  }
   CompMeasures measures;
   arm.result = run_counting_measures(scenario, costs.comp, options, measures);
   if (costs.comp.empty()) return arm;

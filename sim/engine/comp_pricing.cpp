@@ -83,67 +83,90 @@ RunResult run_counting_measures(const Scenario& scenario, const plan::CompSpec& 
   return result;
 }
 
-CompTrialPay price_compensation(const Scenario& scenario, const plan::CompSpec& spec,
-                                const RunResult& result, RunOptions options,
-                                const CompQuotas& quotas, const CompMeasures& measures) {
-  CompTrialPay pay;
-  if (spec.empty()) return pay;
-  const ResultLayout layout(scenario);
-  const std::vector<plan::FiscalYear> years = horizon_years(scenario);
-  const std::size_t n = scenario.seats.size(), Y = years.size(), P = layout.periods.size(),
-                    R = static_cast<std::size_t>(layout.regions - 1);
-  pay.fiscal_years = Y;
-  pay.regions = R;
+namespace {
+
+//! Per fiscal year, each seat's quota and its components' quotas (set on rank 0, broadcast).
+struct YearQuotas {
+  std::vector<std::vector<double>> quota, component_quota;
+};
+
+//! `own`: the arm's own mean bookings per seat (null when the arm has not run: `quotas` then
+//! cover every seat).
+YearQuotas year_quotas(const Scenario& scenario, const plan::CompSpec& spec,
+                       const std::vector<plan::FiscalYear>& years, const CompQuotas& quotas,
+                       const CompQuotas* own, const CompMeasures& measures) {
+  const std::size_t n = scenario.seats.size(), Y = years.size();
   const bool components =
       std::any_of(spec.plans.begin(), spec.plans.end(),
                   [](const plan::CompPlan& p) { return !p.components.empty(); });
-  // Rank 0 sets each year's quotas from the forecasts; every rank prices its share of the trials.
-  std::vector<std::vector<double>> quota(Y), component_quota(Y), profiles(Y);
+  YearQuotas q{std::vector<std::vector<double>>(Y), std::vector<std::vector<double>>(Y)};
   if (mpi::rank() == 0) {
-    const CompQuotas own = comp_quotas(scenario, result);
     for (std::size_t y = 0; y < Y; ++y) {
-      quota[y].assign(n, std::numeric_limits<double>::quiet_NaN());
+      q.quota[y].assign(n, std::numeric_limits<double>::quiet_NaN());
       std::vector<double> expected(n, 0.0);
       for (std::size_t s = 0; s < n; ++s) {
         const std::string& id = scenario.seats[s].id;
-        expected[s] = own.by_seat.at(id)[y];
+        if (own != nullptr) expected[s] = own->by_seat.at(id)[y];
         const auto set = quotas.by_seat.find(id);
-        double q = set != quotas.by_seat.end() && y < set->second.size() ? set->second[y] : 0.0;
-        if (!(q > 0)) q = expected[s];
-        if (q > 0) quota[y][s] = q;
+        double value = set != quotas.by_seat.end() && y < set->second.size() ? set->second[y] : 0.0;
+        if (!(value > 0)) value = expected[s];
+        if (value > 0) q.quota[y][s] = value;
       }
       if (components) {
-        component_quota[y] = plan::component_quotas(
-            spec, quota[y], expected, plan::in_year_factors(scenario, years[y]),
+        q.component_quota[y] = plan::component_quotas(
+            spec, q.quota[y], expected, plan::in_year_factors(scenario, years[y]),
             y < measures.size() ? measures[y] : plan::MeasureTotals{});
       }
     }
   }
   for (std::size_t y = 0; y < Y; ++y) {
-    mpi::broadcast(quota[y]);
-    mpi::broadcast(component_quota[y]);
-    profiles[y] = plan::quota_profiles(scenario, years[y]);
+    mpi::broadcast(q.quota[y]);
+    mpi::broadcast(q.component_quota[y]);
   }
+  return q;
+}
+
+//! Bytes of payouts held per trial priced.
+std::uint64_t pricing_bytes_per_trial(const Scenario& scenario, const plan::CompSpec& spec,
+                                      std::size_t years) {
+  return std::max<std::uint64_t>(1, years * plan::CompEvaluator::memory_bytes(scenario, spec, 1));
+}
+
+//! Prices trials [options.first_trial, options.end_trial) split across the ranks with `q`. With
+//! `forecast`, the pass is the arm's forecast itself, in one step, gathered into it on rank 0.
+CompTrialPay priced_pass(const Scenario& scenario, const plan::CompSpec& spec,
+                         const std::vector<plan::FiscalYear>& years, const YearQuotas& q,
+                         RunOptions options, RunResult* forecast) {
+  CompTrialPay pay;
+  const ResultLayout layout(scenario);
+  const std::size_t n = scenario.seats.size(), Y = years.size(), P = layout.periods.size(),
+                    R = static_cast<std::size_t>(layout.regions - 1);
+  pay.fiscal_years = Y;
+  pay.regions = R;
+  std::vector<std::vector<double>> profiles(Y);
+  for (std::size_t y = 0; y < Y; ++y) profiles[y] = plan::quota_profiles(scenario, years[y]);
   const SeatMonthRecording recording = plan::comp_recording(scenario, spec);
   options.threads = mpi::threads_per_rank(options.threads);
   std::uint64_t first = 0, end = 0;
   std::tie(first, end) = mpi::share_of(options.first_trial, options.end_trial);
   // Trials priced at a time: every rank takes the same number of steps (shares differ by one
   // trial at most), so that their collective runs match.
-  const std::uint64_t per_trial =
-      std::max<std::uint64_t>(1, Y * plan::CompEvaluator::memory_bytes(scenario, spec, 1));
-  const std::uint64_t chunk = std::max<std::uint64_t>(64, kPricingBudget / per_trial);
   const std::uint64_t span = options.end_trial - options.first_trial;
   const auto ranks = static_cast<std::uint64_t>(mpi::size());
-  const std::uint64_t steps = ((span + ranks - 1) / ranks + chunk - 1) / chunk;
+  const std::uint64_t widest = (span + ranks - 1) / ranks;
+  const std::uint64_t chunk =
+      forecast != nullptr ? std::max<std::uint64_t>(widest, 1)
+                          : std::max<std::uint64_t>(
+                                64, kPricingBudget / pricing_bytes_per_trial(scenario, spec, Y));
+  const std::uint64_t steps = forecast != nullptr ? 1 : (widest + chunk - 1) / chunk;
   std::vector<double> variable((end - first) * Y * R, 0.0), base((end - first) * P * R, 0.0);
   for (std::uint64_t step = 0; step < steps; ++step) {
     const std::uint64_t a = std::min(end, first + step * chunk), b = std::min(end, a + chunk);
     std::vector<plan::CompEvaluator> evaluators;
     evaluators.reserve(Y);
     for (std::size_t y = 0; y < Y; ++y)
-      evaluators.emplace_back(scenario, spec, years[y], quota[y], profiles[y], b - a, a,
-                              component_quota[y]);
+      evaluators.emplace_back(scenario, spec, years[y], q.quota[y], profiles[y], b - a, a,
+                              q.component_quota[y]);
     RunOptions share = options;
     share.first_trial = a;
     share.end_trial = b;
@@ -173,9 +196,15 @@ CompTrialPay price_compensation(const Scenario& scenario, const plan::CompSpec& 
         }
       }
     };
-    mpi::collectively([&] {
-      if (a < b) (void)run_trials(scenario, share);
-    });
+    if (forecast != nullptr) {
+      RunResult mine;
+      mpi::collectively([&] { mine = run_trials(scenario, share); });
+      *forecast = mpi::gather_on_root(std::move(mine));
+    } else {
+      mpi::collectively([&] {
+        if (a < b) (void)run_trials(scenario, share);
+      });
+    }
     // Each trial's variable pay per region, summed in seat order.
     for (std::uint64_t t = a; t < b; ++t) {
       for (std::size_t y = 0; y < Y; ++y) {
@@ -190,6 +219,45 @@ CompTrialPay price_compensation(const Scenario& scenario, const plan::CompSpec& 
   pay.base = mpi::concatenate_on_root(std::move(base));
   pay.trials = Y * R > 0 ? pay.variable.size() / (Y * R) : 0;
   return pay;
+}
+
+}  // namespace
+
+CompTrialPay price_compensation(const Scenario& scenario, const plan::CompSpec& spec,
+                                const RunResult& result, RunOptions options,
+                                const CompQuotas& quotas, const CompMeasures& measures) {
+  if (spec.empty()) return {};
+  const std::vector<plan::FiscalYear> years = horizon_years(scenario);
+  const CompQuotas own = mpi::rank() == 0 ? comp_quotas(scenario, result) : CompQuotas();
+  const YearQuotas q = year_quotas(scenario, spec, years, quotas, &own, measures);
+  return priced_pass(scenario, spec, years, q, std::move(options), nullptr);
+}
+
+bool run_priced_forecast(const Scenario& scenario, const plan::CompSpec& spec,
+                         const RunOptions& options, const CompQuotas& quotas, RunResult& result,
+                         CompTrialPay& pay) {
+  if (spec.empty() || spec.needs_measure_totals()) return false;
+  const std::vector<plan::FiscalYear> years = horizon_years(scenario);
+  // Rank 0 decides (it alone holds the quotas): every seat with a plan has one in every year,
+  // and the payouts of a rank's whole share fit the pricing budget.
+  std::vector<double> decision{1.0};
+  if (mpi::rank() == 0) {
+    const auto ranks = static_cast<std::uint64_t>(mpi::size());
+    const std::uint64_t widest = (options.end_trial - options.first_trial + ranks - 1) / ranks;
+    bool covered = widest * pricing_bytes_per_trial(scenario, spec, years.size()) <= kPricingBudget;
+    for (std::size_t s = 0; s < scenario.seats.size() && covered; ++s) {
+      if (spec.seat_plan[s] < 0) continue;
+      const auto set = quotas.by_seat.find(scenario.seats[s].id);
+      covered = set != quotas.by_seat.end() && set->second.size() >= years.size() &&
+                std::all_of(set->second.begin(), set->second.end(), [](double q) { return q > 0; });
+    }
+    decision[0] = covered ? 1.0 : 0.0;
+  }
+  mpi::broadcast(decision);
+  if (decision[0] == 0.0) return false;
+  const YearQuotas q = year_quotas(scenario, spec, years, quotas, nullptr, {});
+  pay = priced_pass(scenario, spec, years, q, options, &result);
+  return true;
 }
 
 }  // namespace opsim

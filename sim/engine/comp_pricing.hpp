@@ -58,4 +58,13 @@ CompTrialPay price_compensation(const Scenario& scenario, const plan::CompSpec& 
                                 const RunResult& result, RunOptions options,
                                 const CompQuotas& quotas, const CompMeasures& measures);
 
+//! An alternative arm's forecast and its compensation priced in one pass (instead of
+//! run_counting_measures and price_compensation), when no quota of it derives from its own
+//! forecast: every seat with a plan has a quota in `quotas` in every fiscal year, no component
+//! quota is derived, and the payouts of a rank's share fit the pricing budget. Returns false,
+//! having run nothing, otherwise. The same result and pay as the two passes, bit for bit.
+bool run_priced_forecast(const Scenario& scenario, const plan::CompSpec& spec,
+                         const RunOptions& options, const CompQuotas& quotas, RunResult& result,
+                         CompTrialPay& pay);
+
 }  // namespace opsim

@@ -225,5 +225,30 @@ TEST(CompPricing, ThreadCountAndTrialSplitGiveIdenticalPay) {
   }
 }
 
+// An alternative whose quotas are all the base's is priced during its forecast, in one pass:
+// the same forecast and the same pay as the two passes, bit for bit. A plan deriving component
+// quotas from the arm's own forecast needs the two passes.
+TEST(CompPricing, OnePassPricingOfAnAlternativeEqualsTheTwoPasses) {
+  const PlanExample& e = plan_example();
+  RunOptions options;
+  options.end_trial = kTrials;
+  options.seed = kSeed;
+  options.threads = 2;
+  RunResult result;
+  CompTrialPay pay;
+  ASSERT_TRUE(run_priced_forecast(e.scenario, e.costs.comp, options, e.quotas, result, pay));
+  EXPECT_EQ(result.period_values, e.result.period_values);
+  EXPECT_EQ(result.seat_values, e.result.seat_values);
+  const CompTrialPay two = price(e, 2, 0, kTrials);
+  EXPECT_EQ(pay.variable, two.variable);
+  EXPECT_EQ(pay.base, two.base);
+  const PlanExample& derived = plan_example(true);
+  EXPECT_FALSE(run_priced_forecast(derived.scenario, derived.costs.comp, options, derived.quotas,
+                                   result, pay));
+  CompQuotas partial = e.quotas;
+  partial.by_seat.erase(partial.by_seat.begin());  // a seat the base does not have
+  EXPECT_FALSE(run_priced_forecast(e.scenario, e.costs.comp, options, partial, result, pay));
+}
+
 }  // namespace
 }  // namespace opsim
