@@ -183,7 +183,8 @@ CompTrialPay priced_pass(const Scenario& scenario, const plan::CompSpec& spec,
       const int months = outcome.layout.months;
       for (std::size_t s = 0; s < n; ++s) {
         if (spec.seat_plan[s] < 0) continue;
-        const int* occupant = &outcome.seat_months.occupant[s * static_cast<std::size_t>(months)];
+        const int* occupant =
+            outcome.seat_months.occupant.data() + s * static_cast<std::size_t>(months);
         const double monthly =
             spec.plans[static_cast<std::size_t>(spec.seat_plan[s])].base() / 12.0;
         const auto region = static_cast<std::size_t>(scenario.seats[s].region);
@@ -208,7 +209,7 @@ CompTrialPay priced_pass(const Scenario& scenario, const plan::CompSpec& spec,
     // Each trial's variable pay per region, summed in seat order.
     for (std::uint64_t t = a; t < b; ++t) {
       for (std::size_t y = 0; y < Y; ++y) {
-        const double* seat_pay = &evaluators[y].payouts().seat_variable[(t - a) * n];
+        const double* seat_pay = evaluators[y].payouts().seat_variable.data() + (t - a) * n;
         double* into = &variable[((t - first) * Y + y) * R];
         for (std::size_t s = 0; s < n; ++s)
           into[static_cast<std::size_t>(scenario.seats[s].region)] += seat_pay[s];
