@@ -276,6 +276,7 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
   if (request.method == QuotaMethod::import) {
     for (std::size_t s = 0; s < scenario.seats.size(); ++s) set.quota[s] = request.imported[s];
     set.floored.assign(scenario.seats.size(), 0);
+    if (request.rounding > 0) round_quotas(scenario, set.quota, request.rounding);
     return set;
   }
   if (eligible.empty())
@@ -300,7 +301,39 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
   }
   overlay_quotas(scenario, bookings, set.quota);
   set.floored.resize(scenario.seats.size(), 0);
+  if (request.rounding > 0) round_quotas(scenario, set.quota, request.rounding);
   return set;
+}
+
+void round_quotas(const Scenario& scenario, std::vector<double>& quota, double unit) {
+  for (std::size_t c = 0; c < kSeatClasses; ++c) {
+    std::vector<std::size_t> members;
+    for (std::size_t s = 0; s < quota.size(); ++s) {
+      if (has_quota(quota[s]) && static_cast<std::size_t>(seat_class(scenario.seats[s])) == c)
+        members.push_back(s);
+    }
+    double total = 0;
+    for (std::size_t s : members) total += quota[s];
+    long long left = std::llround(total / unit);
+    std::vector<long long> units(members.size());
+    std::vector<double> remainder(members.size());
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const double exact = quota[members[i]] / unit;
+      units[i] = static_cast<long long>(std::floor(exact));
+      // A quota below one unit is raised to one (a seat with a quota never carries 0), and
+      // takes no unit from the remainders.
+      remainder[i] = units[i] < 1 ? -1.0 : exact - static_cast<double>(units[i]);
+      units[i] = std::max(units[i], 1LL);
+      left -= units[i];
+    }
+    std::vector<std::size_t> order(members.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return remainder[a] > remainder[b]; });
+    for (std::size_t i = 0; i < order.size() && left > 0; ++i, --left) ++units[order[i]];
+    for (std::size_t i = 0; i < members.size(); ++i)
+      quota[members[i]] = static_cast<double>(units[i]) * unit;
+  }
 }
 
 PeriodQuotas phase_quotas(const Scenario& scenario, const FiscalYear& fy,

@@ -281,6 +281,7 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   problem.profiles = plan::quota_profiles(scenario, problem.fy);
   problem.phasing = settings.phasing;
   problem.rounding = settings.rounding;
+  request.rounding = settings.rounding;
   return problem;
 }
 
