@@ -597,32 +597,36 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
 
 namespace opsim::plan {
 
+void count_seat_occupancy(const TrialOutcome& outcome, const FiscalYear& fy, int horizon_months,
+                          std::size_t s, OccupancyCounts& counts) {
+  const int* row =
+      outcome.seat_months.occupant.data() + s * static_cast<std::size_t>(horizon_months);
+  const int n = fy.months();
+  int m = fy.first;
+  while (m <= fy.last) {
+    const int o = row[m];
+    int b = m;
+    while (b + 1 <= fy.last && row[b + 1] == o) ++b;
+    std::uint64_t* target = nullptr;
+    if (o < 0) {
+      target = counts.vacant.data();
+    } else if (b < fy.last) {
+      target = counts.leaver.data();
+      ++counts.departures[s];
+    } else if (o > 0 && (m > fy.first || (m > 0 && row[m - 1] != o))) {
+      target = counts.backfill.data();
+    }
+    if (target != nullptr) {
+      for (int k = m; k <= b; ++k) ++target[s * n + (k - fy.first)];
+    }
+    m = b + 1;
+  }
+}
+
 void count_occupancy(const TrialOutcome& outcome, const FiscalYear& fy, int horizon_months,
                      OccupancyCounts& counts) {
-  const int* occupant = outcome.seat_months.occupant.data();
-  const int n = fy.months();
-  for (std::size_t s = 0; s < counts.seats; ++s) {
-    const int* row = occupant + s * static_cast<std::size_t>(horizon_months);
-    int m = fy.first;
-    while (m <= fy.last) {
-      const int o = row[m];
-      int b = m;
-      while (b + 1 <= fy.last && row[b + 1] == o) ++b;
-      std::uint64_t* target = nullptr;
-      if (o < 0) {
-        target = counts.vacant.data();
-      } else if (b < fy.last) {
-        target = counts.leaver.data();
-        ++counts.departures[s];
-      } else if (o > 0 && (m > fy.first || (m > 0 && row[m - 1] != o))) {
-        target = counts.backfill.data();
-      }
-      if (target != nullptr) {
-        for (int k = m; k <= b; ++k) ++target[s * n + (k - fy.first)];
-      }
-      m = b + 1;
-    }
-  }
+  for (std::size_t s = 0; s < counts.seats; ++s)
+    count_seat_occupancy(outcome, fy, horizon_months, s, counts);
   ++counts.trials;
 }
 

@@ -220,5 +220,8 @@ namespace opsim::plan {
 //! year (a leaver), or by a backfill that started within the year and stays.
 void count_occupancy(const TrialOutcome& outcome, const FiscalYear& fy, int horizon_months,
                      OccupancyCounts& counts);
+//! count_occupancy() of one seat, without counting the trial.
+void count_seat_occupancy(const TrialOutcome& outcome, const FiscalYear& fy, int horizon_months,
+                          std::size_t seat, OccupancyCounts& counts);
 
 }  // namespace opsim::plan
