@@ -604,13 +604,23 @@ TEST_F(PlanCli, QuotasTerminalOutputFitsOneHundredColumns) {
 
 // Overlay seats (the example's solution engineers) take no part of target x over-assignment
 // (review finding: they took 310,490 of 3,630,000), and get their team's ratio of quota to
-// expected bookings on their own expected credit.
+// expected bookings on their own expected credit. The quotas unrounded (`rounding` 0): the
+// rounded ones move by less than a unit (RoundedAnnualQuotaEqualsItsMonthsAndTheTotalItsSeats).
 TEST_F(PlanCli, OverlaySeatsTakeNoPartOfTheTarget) {
+  nlohmann::json doc;
+  std::ifstream(test::source_dir() / "scenarios/plan_example.json") >> doc;
+  doc["plan"]["quotas"]["rounding"] = 0;
+  // The example's CSV files, found from the copy's folder.
+  const auto scenarios = test::source_dir() / "scenarios";
+  for (nlohmann::json* path :
+       {&doc["territory_potential"]["csv"], &doc["plan"]["quotas"]["prior_bookings_csv"]})
+    *path = (scenarios / path->get<std::string>()).string();
+  const std::string scenario = write(doc, "plan_example_unrounded.json");
   for (const char* method : {"equal-chance", "capacity", "top-down"}) {
     const auto csv = dir_ / method;
-    const auto r = run_opsim(fmt::format(
-        "quotas {} --method {} --no-comp --trials 400 --threads 1 --csv {}",
-        (test::source_dir() / "scenarios/plan_example.json").string(), method, csv.string()));
+    const auto r =
+        run_opsim(fmt::format("quotas {} --method {} --no-comp --trials 400 --threads 1 --csv {}",
+                              scenario, method, csv.string()));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const auto organisation = test::read_csv(csv / "organisation.csv");
     ASSERT_EQ(organisation.size(), 2u);  // sellers, then overlays
