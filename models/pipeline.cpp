@@ -25,19 +25,23 @@ double pipeline_win_probability(const PipelineSpec& pipeline, double stage_proba
 
 namespace {
 
-//! D / E[D] for D drawn from the cell's deal size: mean 1, the cell's shape and cv.
+//! D / E[D] for D drawn from this trial's deal size of the cell, E[D] the mean of the scenario
+//! as stated (CellRates::deal_mean): the cell's shape and cv, and a mean that is 1 unless the
+//! trial drew the mean deal size from its estimation error (then that draw's ratio to it).
 double deal_size_ratio(const TrialTables& tables, const CellRates& cell, TrialRng& rng,
                        VariateCounts& variates) {
+  if (!(cell.deal_mean > 0)) return 1.0;
   if (cell.deal_sample >= 0) {
-    const double mean = tables.deal_sample_means[cell.deal_sample];
-    if (!(mean > 0)) return 1.0;
     variates.uniforms += 1;
-    return tables.draw_deal_sample(cell.deal_sample, rng) / mean;
+    return tables.draw_deal_sample(cell.deal_sample, rng) / cell.deal_mean;
   }
-  if (cell.deal_sigma <= 0) return 1.0;
+  // The same expression as TrialTables' deal_mean, so the ratio is exactly 1 without draws.
+  const double drawn_mean = stable_exp(cell.deal_mu + 0.5 * cell.deal_sigma * cell.deal_sigma);
+  const double shift = drawn_mean / cell.deal_mean;
+  if (cell.deal_sigma <= 0) return shift;
   variates.normals += 1;
-  return stable_exp(cell.deal_sigma * standard_normal(rng) -
-                    0.5 * cell.deal_sigma * cell.deal_sigma);
+  return shift * stable_exp(cell.deal_sigma * standard_normal(rng) -
+                            0.5 * cell.deal_sigma * cell.deal_sigma);
 }
 
 }  // namespace

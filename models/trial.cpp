@@ -11,6 +11,7 @@
 #include "models/pipeline.hpp"
 #include "models/renewals.hpp"
 #include "models/workforce.hpp"
+#include "sim/base/error.hpp"
 
 namespace opsim {
 
@@ -53,7 +54,7 @@ std::vector<double> powers(double base, int count) {
 
 }  // namespace
 
-TrialTables::TrialTables(const Scenario& scenario)
+TrialTables::TrialTables(const Scenario& scenario, const TrialTables* stated)
     : months(scenario.months()), segments(scenario.segment_count()) {
   const Calendar& cal = scenario.calendar;
   first_fiscal_year = cal.fiscal_year_of(cal.start());
@@ -114,6 +115,22 @@ TrialTables::TrialTables(const Scenario& scenario)
     deal_sample_means.push_back(std::accumulate(sample.begin(), sample.end(), 0.0) /
                                 static_cast<double>(sample.size()));
   }
+  auto set_deal_means = [&](std::vector<CellRates>& rates, const std::vector<CellRates>* from) {
+    if (from != nullptr && from->size() != rates.size())
+      throw_internal("a trial's scenario has another cell layout than the stated one");
+    for (std::size_t i = 0; i < rates.size(); ++i) {
+      CellRates& cell = rates[i];
+      if (from != nullptr) {
+        cell.deal_mean = (*from)[i].deal_mean;
+      } else if (cell.deal_sample >= 0) {
+        cell.deal_mean = deal_sample_means[static_cast<std::size_t>(cell.deal_sample)];
+      } else {
+        cell.deal_mean = stable_exp(cell.deal_mu + 0.5 * cell.deal_sigma * cell.deal_sigma);
+      }
+    }
+  };
+  set_deal_means(cells, stated ? &stated->cells : nullptr);
+  set_deal_means(product_cells, stated ? &stated->product_cells : nullptr);
 }
 
 bool SeatMonthRecording::records_spif_deals() const {
@@ -126,8 +143,9 @@ bool SeatMonthRecording::records_clawback() const {
                      [](int window) { return window >= 0; });
 }
 
-TrialSimulator::TrialSimulator(const Scenario& scenario, const SeatMonthRecording* recording)
-    : scenario_(scenario), tables_(scenario), recording_(recording) {}
+TrialSimulator::TrialSimulator(const Scenario& scenario, const SeatMonthRecording* recording,
+                               const TrialTables* stated)
+    : scenario_(scenario), tables_(scenario, stated), recording_(recording) {}
 
 void TrialSimulator::simulate(std::uint64_t trial, const StreamFactory& streams,
                               TrialWorkspace& work, TrialOutcome& out,

@@ -20,8 +20,12 @@ struct CellRates {
   double deal_mu = 0.0;
   double deal_sigma = 0.0;
   int deal_sample = -1;  //!< index into TrialTables::deal_samples; -1 = lognormal
-  int cycle_cdf = 0;     //!< index into TrialTables::cycle_cdfs
-  int hazards = -1;      //!< index into TrialTables::hazard_tables; -1 = no attrition
+  //! Mean deal size of the scenario as stated, before a trial's draws of uncertain assumptions:
+  //! an open deal's amount is relative to it (Pipeline::amount_spread_deal_size), so that its
+  //! won amount carries the drawn mean's estimation error.
+  double deal_mean = 0.0;
+  int cycle_cdf = 0;  //!< index into TrialTables::cycle_cdfs
+  int hazards = -1;   //!< index into TrialTables::hazard_tables; -1 = no attrition
   int contract_term = 12;
   double churn = 0.0;
   double expansion_mean = 0.0;
@@ -29,7 +33,9 @@ struct CellRates {
 };
 
 struct TrialTables {
-  explicit TrialTables(const Scenario& scenario);
+  //! `stated`: the tables of the scenario as stated when `scenario` is one trial's draw of its
+  //! uncertain assumptions (same layout); each cell's deal_mean is then taken from it.
+  explicit TrialTables(const Scenario& scenario, const TrialTables* stated = nullptr);
   const CellRates& cell(int region, int segment, int month) const {
     return cells[(static_cast<std::size_t>(region) * segments + segment) * months + month];
   }
@@ -149,8 +155,10 @@ void credit_overlays(TrialState& state);
 
 class TrialSimulator {
  public:
-  //! `recording` (may be null) must outlive the simulator.
-  explicit TrialSimulator(const Scenario& scenario, const SeatMonthRecording* recording = nullptr);
+  //! `recording` (may be null) must outlive the simulator. `stated`: the tables of the scenario
+  //! as stated when `scenario` is one trial's draw (scenario_for_trial), else null.
+  explicit TrialSimulator(const Scenario& scenario, const SeatMonthRecording* recording = nullptr,
+                          const TrialTables* stated = nullptr);
   //! Simulates trial `trial`; `out` is reset first. Depends only on (seed, trial, scenario).
   //! `deal_log`, when given, receives every opportunity and pipeline deal; draws are unchanged.
   void simulate(std::uint64_t trial, const StreamFactory& streams, TrialWorkspace& work,

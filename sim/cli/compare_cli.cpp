@@ -56,15 +56,57 @@ struct Arm {
   CostModel costs;  //!< /costs and the capacity windows' hire costs
 };
 
-//! `progress`: the bar over every run of a comparison or sweep (rank 0's share under MPI).
-RunResult run_arm(const Scenario& scenario, std::uint64_t trials, std::uint64_t seed, int threads,
-                  ProgressBar* progress = nullptr) {
+RunOptions arm_options(std::uint64_t trials, std::uint64_t seed, int threads) {
   RunOptions options;
   options.end_trial = trials;
   options.seed = seed;
   options.threads = threads;
+  return options;
+}
+
+//! `progress`: the bar over every run of a comparison or sweep (rank 0's share under MPI).
+RunResult run_arm(const Scenario& scenario, std::uint64_t trials, std::uint64_t seed, int threads,
+                  ProgressBar* progress = nullptr) {
+  RunOptions options = arm_options(trials, seed, threads);
   if (progress) options.progress = progress->step(trials);
   return mpi::run_distributed(scenario, options);
+}
+
+//! An arm priced for its costs: its forecast (counting what its compensation plans' derived
+//! quotas need) and, with compensation plans, a second pass over the same trials pricing them
+//! as `opsim quotas` does (or, for an alternative whose quotas are all the base's, one pass
+//! doing both). `quotas`: the base's (read on rank 0), null for the base itself.
+struct PricedArm {
+  RunResult result;
+  CompTrialPay comp;
+};
+
+//! The runs of a priced arm: 1, or 2 with compensation plans (for the progress bar).
+std::uint64_t priced_runs(const CostModel& costs) {
+  return costs.comp.empty() ? 1 : 2;
+}
+
+PricedArm run_priced_arm(const Scenario& scenario, const CostModel& costs, std::uint64_t trials,
+                         std::uint64_t seed, int threads, ProgressBar& progress,
+                         const CompQuotas* quotas) {
+  PricedArm arm;
+  RunOptions options = arm_options(trials, seed, threads);
+  options.progress = progress.step(trials);
+  // An alternative whose every quota is the base's is priced during its forecast.
+  if (quotas != nullptr &&
+      run_priced_forecast(scenario, costs.comp, options, *quotas, arm.result, arm.comp)) {
+    (void)progress.step(trials);  // the pricing pass it saved
+    return arm;
+  }
+  CompMeasures measures;
+  arm.result = run_counting_measures(scenario, costs.comp, options, measures);
+  if (costs.comp.empty()) return arm;
+  const CompQuotas own =
+      quotas == nullptr && mpi::rank() == 0 ? comp_quotas(scenario, arm.result) : CompQuotas();
+  options.progress = progress.step(trials);
+  arm.comp = price_compensation(scenario, costs.comp, arm.result, options,
+                                quotas != nullptr ? *quotas : own, measures);
+  return arm;
 }
 
 int metric_of(const std::string& name) {
@@ -450,20 +492,24 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   const std::uint64_t trials = args.trials.value_or(base.scenario.simulation.trials);
   const std::uint64_t seed = args.seed.value_or(base.scenario.simulation.seed);
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
-  ProgressBar progress(trials * (1 + 2 * alternatives.size()), !args.quiet && mpi::rank() == 0);
-  base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
+  std::uint64_t runs = priced_runs(base.costs);
+  for (const Arm& alt : alternatives) runs += priced_runs(alt.costs) + 1;
+  ProgressBar progress(trials * runs, !args.quiet && mpi::rank() == 0);
+  PricedArm priced = run_priced_arm(base.scenario, base.costs, trials, seed, threads, progress, {});
+  base.paired = std::move(priced.result);
+  // Compensation quotas are the base's (the plan of record), for every scenario.
+  const CompQuotas quotas =
+      mpi::rank() == 0 ? comp_quotas(base.scenario, base.paired) : CompQuotas();
+  const CompTrialPay base_comp = std::move(priced.comp);
+  std::vector<CompTrialPay> alt_comp;
   for (auto& alt : alternatives) {
-    alt.paired = run_arm(alt.scenario, trials, seed, threads, &progress);
+    priced = run_priced_arm(alt.scenario, alt.costs, trials, seed, threads, progress, &quotas);
+    alt.paired = std::move(priced.result);
+    alt_comp.push_back(std::move(priced.comp));
     alt.independent = run_arm(alt.scenario, trials, independent_seed(seed), threads, &progress);
   }
   progress.finish();
   if (mpi::rank() != 0) return;
-  std::vector<std::string> notes = comp_pricing_notes(base.costs.comp);
-  for (const Arm& alt : alternatives) {
-    for (std::string& note : comp_pricing_notes(alt.costs.comp))
-      if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
-  }
-  print_warnings(notes);
   std::vector<ScenarioComparison> comparisons;
   std::vector<std::pair<std::string, Summary>> summaries;
   summaries.emplace_back(base.name, summarise(base.scenario, base.paired));
@@ -478,17 +524,16 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   for (const auto& t : summaries.front().second.targets)
     target_names.push_back(target_name(t, layout, region_labels(base.scenario)));
   bool with_costs = !base.costs.empty();
-  // Compensation quotas are the base's (the plan of record), for every scenario.
-  const CompQuotas quotas = comp_quotas(base.scenario, base.paired);
   const std::vector<double> base_cost =
-      trial_costs(base.costs, base.scenario, base.paired, seed, quotas);
+      trial_costs(base.costs, base.scenario, base.paired, seed, base_comp);
   std::vector<Economics> economics;
-  for (const auto& alt : alternatives) {
+  for (std::size_t a = 0; a < alternatives.size(); ++a) {
+    const Arm& alt = alternatives[a];
     with_costs = with_costs || !alt.costs.empty();
-    economics.push_back(
-        compare_economics(alt.name, base.paired, base_cost, alt.paired,
-                          trial_costs(alt.costs, alt.scenario, alt.paired, seed, quotas), metric,
-                          args.return_threshold, summaries.front().second.targets, target_names));
+    economics.push_back(compare_economics(
+        alt.name, base.paired, base_cost, alt.paired,
+        trial_costs(alt.costs, alt.scenario, alt.paired, seed, alt_comp[a]), metric,
+        args.return_threshold, summaries.front().second.targets, target_names));
   }
   if (!args.output.empty())
     write_comparison_hdf5(args.output, base.scenario, layout, comparisons, args.metric, seed,
@@ -630,14 +675,16 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   const std::uint64_t trials = args.trials.value_or(base.scenario.simulation.trials);
   const std::uint64_t seed = args.seed.value_or(base.scenario.simulation.seed);
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
-  ProgressBar progress(trials * (1 + variants), !args.quiet && mpi::rank() == 0);
   base.costs = load_costs(base.scenario, document);
-  if (mpi::rank() == 0) print_warnings(comp_pricing_notes(base.costs.comp));
-  base.paired = run_arm(base.scenario, trials, seed, threads, &progress);
+  // Compensation plans are priced on a second pass of each run (a --set may add or change one).
+  const std::uint64_t runs = priced_runs(base.costs) * (1 + variants);
+  ProgressBar progress(trials * runs, !args.quiet && mpi::rank() == 0);
+  PricedArm priced = run_priced_arm(base.scenario, base.costs, trials, seed, threads, progress, {});
+  base.paired = std::move(priced.result);
   const CompQuotas quotas =
       mpi::rank() == 0 ? comp_quotas(base.scenario, base.paired) : CompQuotas();
   const std::vector<double> base_cost =
-      mpi::rank() == 0 ? trial_costs(base.costs, base.scenario, base.paired, seed, quotas)
+      mpi::rank() == 0 ? trial_costs(base.costs, base.scenario, base.paired, seed, priced.comp)
                        : std::vector<double>();
 
   struct Row {
@@ -664,12 +711,14 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     Scenario scenario = build_scenario(variant, fmt::format("{} (variant {})", base_path, v + 1),
                                        base_dir.empty() ? "." : base_dir, &cache);
     const CostModel costs = load_costs(scenario, variant);  // a --set may move a cost
-    const RunResult result = run_arm(scenario, trials, seed, threads, &progress);
+    const PricedArm arm = run_priced_arm(scenario, costs, trials, seed, threads, progress, &quotas);
+    const RunResult& result = arm.result;
     if (mpi::rank() != 0) continue;
     const bool with_costs = !base.costs.empty() || !costs.empty();
-    const Economics economics = compare_economics(
-        "variant", base.paired, base_cost, result,
-        trial_costs(costs, scenario, result, seed, quotas), metric, args.return_threshold, {}, {});
+    const Economics economics =
+        compare_economics("variant", base.paired, base_cost, result,
+                          trial_costs(costs, scenario, result, seed, arm.comp), metric,
+                          args.return_threshold, {}, {});
     const Summary summary = summarise(scenario, result);
     const ResultLayout& layout = result.layout;
     const ScenarioComparison diff = compare_paired("variant", base.paired, result, result, metric);

@@ -33,26 +33,9 @@ struct Running {
 
 }  // namespace
 
-CompQuotas comp_quotas(const Scenario& scenario, const RunResult& result) {
-  const ResultLayout& layout = result.layout;
-  const std::size_t Y = static_cast<std::size_t>(layout.fiscal_years);
-  const std::uint64_t n = result.trials();
-  CompQuotas quotas;
-  for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
-    std::vector<double> mean(Y, 0.0);
-    for (std::uint64_t t = 0; t < n; ++t) {
-      for (std::size_t y = 0; y < Y; ++y)
-        mean[y] += result.seat_values[t * layout.seat_cells() + s * Y + y];
-    }
-    for (double& m : mean) m /= static_cast<double>(std::max<std::uint64_t>(n, 1));
-    quotas.by_seat[scenario.seats[s].id] = std::move(mean);
-  }
-  return quotas;
-}
-
 std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario,
                                 const RunResult& result, std::uint64_t seed,
-                                const CompQuotas& quotas) {
+                                const CompTrialPay& comp) {
   const ResultLayout& layout = result.layout;
   const std::size_t P = layout.periods.size(), R = static_cast<std::size_t>(layout.regions);
   const int total = layout.regions - 1;
@@ -84,36 +67,11 @@ std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario
       }
     });
   }
-  // Compensation: base pay is fixed; variable pay per seat and fiscal year, on its bookings.
-  std::vector<double> fixed(P * R, 0.0);
-  struct SeatYear {
-    std::size_t seat;
-    std::size_t period;  //!< the fiscal year's period
-    const plan::CompPlan* plan;
-    double on_target;  //!< V x months / 12
-    double quota;
-  };
-  std::vector<SeatYear> seat_years;
-  if (!costs.comp.empty()) {
-    const CompQuotas own = comp_quotas(scenario, result);
-    for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
-      const int k = s < costs.comp.seat_plan.size() ? costs.comp.seat_plan[s] : -1;
-      if (k < 0) continue;
-      const Seat& seat = scenario.seats[s];
-      const plan::CompPlan& plan = costs.comp.plans[static_cast<std::size_t>(k)];
-      for (std::size_t p = 0; p < P; ++p) {
-        const Period& period = layout.periods[p];
-        const int months = overlap(seat.start, layout.months - 1, period);
-        add(fixed.data(), p, seat.region, plan.base() * months / 12.0);
-        if (period.quarter != 0 || months == 0) continue;
-        const auto y = static_cast<std::size_t>(period.fiscal_year - layout.first_fiscal_year);
-        const auto set = quotas.by_seat.find(seat.id);
-        double quota = set != quotas.by_seat.end() ? set->second[y] : 0.0;
-        if (!(quota > 0)) quota = own.by_seat.at(seat.id)[y];
-        if (quota > 0) seat_years.push_back({s, p, &plan, plan.variable() * months / 12.0, quota});
-      }
-    }
-  }
+  const std::uint64_t n = result.trials();
+  const std::size_t Y = static_cast<std::size_t>(layout.fiscal_years), regions = R - 1;
+  const bool paid = !costs.comp.empty();
+  if (paid && (comp.trials != n || comp.fiscal_years != Y || comp.regions != regions))
+    throw_internal("trial_costs: compensation priced on {} trials, the run has {}", comp.trials, n);
   // The quarters of each fiscal year's period, which share its variable pay.
   std::vector<std::vector<std::size_t>> quarters(P);
   for (std::size_t q = 0; q < P; ++q) {
@@ -124,12 +82,9 @@ std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario
     }
   }
   const StreamFactory streams(seed);
-  const std::uint64_t n = result.trials();
-  const std::size_t Y = static_cast<std::size_t>(layout.fiscal_years);
-  std::vector<double> out(n * P * R), variable(P * R);
+  std::vector<double> out(n * P * R, 0.0);
   for (std::uint64_t t = 0; t < n; ++t) {
     double* row = &out[t * P * R];
-    std::copy(fixed.begin(), fixed.end(), row);
     const std::uint64_t trial = result.first_trial + t;
     for (const auto& [amount, unit] : priced) {
       const double value = amount->uncertain
@@ -151,20 +106,16 @@ std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario
         add(row, p, rate.region, per_hire * hires);
       }
     }
-    if (seat_years.empty()) continue;
-    std::fill(variable.begin(), variable.end(), 0.0);
-    for (const SeatYear& sy : seat_years) {
-      const Period& year = layout.periods[sy.period];
-      const double bookings =
-          result.seat_values[t * layout.seat_cells() + sy.seat * Y +
-                             static_cast<std::size_t>(year.fiscal_year - layout.first_fiscal_year)];
-      const double pay =
-          sy.on_target * std::min(sy.plan->earnings_factor(bookings / sy.quota), sy.plan->cap);
-      variable[sy.period * R + static_cast<std::size_t>(scenario.seats[sy.seat].region)] += pay;
+    if (!paid) continue;
+    for (std::size_t p = 0; p < P; ++p) {
+      for (std::size_t r = 0; r < regions; ++r)
+        add(row, p, static_cast<int>(r), comp.base[(t * P + p) * regions + r]);
     }
     for (std::size_t p = 0; p < P; ++p) {
       for (int r = 0; r < total && layout.periods[p].quarter == 0; ++r) {
-        const double pay = variable[p * R + static_cast<std::size_t>(r)];
+        const auto y =
+            static_cast<std::size_t>(layout.periods[p].fiscal_year - layout.first_fiscal_year);
+        const double pay = comp.variable[(t * Y + y) * regions + static_cast<std::size_t>(r)];
         if (pay == 0) continue;
         add(row, p, r, pay);
         // Quarters by their share of the region's new bookings (of months when it booked none).

@@ -15,6 +15,7 @@
 #include "models/assumption.hpp"
 #include "models/plan/compensation.hpp"
 #include "models/scenario.hpp"
+#include "sim/engine/comp_pricing.hpp"
 #include "sim/engine/results.hpp"
 #include "sim/engine/summary.hpp"
 
@@ -58,25 +59,14 @@ struct CostModel {
   bool empty() const { return lines.empty() && hires.empty() && comp.empty(); }
 };
 
-//! Quotas of the compensation plans in a comparison, set once on the base run (the plan of
-//! record): per seat id, per fiscal-year index, the seat's expected new bookings (plan rates).
-struct CompQuotas {
-  std::map<std::string, std::vector<double>> by_seat;
-};
-
-//! Each seat's mean bookings per fiscal year in `result`, keyed by seat id.
-CompQuotas comp_quotas(const Scenario& scenario, const RunResult& result);
-
 //! Cost per trial, fiscal period and region (last = total): [trial][period][region].
-//! Uncertain amounts are drawn with `seed` (the run's). Compensation, per seat covered by a
-//! plan and fiscal year: base pay for the months the seat exists in the year, plus variable
-//! pay V x months / 12 x min(earnings_factor(B / Q), cap) on the seat's bookings B of the year,
-//! with Q its quota in `quotas` (a seat absent there, or with no quota, is measured against
-//! its own mean in `result`). Variable pay is counted in the fiscal year; its quarters share
-//! it in proportion to the region's new bookings of each quarter in the trial.
+//! Uncertain amounts are drawn with `seed` (the run's). Compensation is `comp`, the pay of the
+//! plans in `costs.comp` priced on the trials of `result` (price_compensation): base pay in the
+//! periods it is earned; each fiscal year's variable pay counted in the year, its quarters
+//! sharing it in proportion to the region's new bookings of each quarter in the trial.
 std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario,
                                 const RunResult& result, std::uint64_t seed,
-                                const CompQuotas& quotas = {});
+                                const CompTrialPay& comp = {});
 
 //! A paired difference over trials: mean of alt - base and its standard error.
 struct PairedMean {

@@ -75,7 +75,8 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
         for (std::uint64_t trial = starts[b]; trial < end; ++trial) {
           // Uncertain assumptions: this trial's scenario, drawn from its own streams.
           if (const auto drawn = scenario_for_trial(scenario, streams, trial))
-            TrialSimulator(*drawn, options.seat_months).simulate(trial, streams, s.work, s.outcome);
+            TrialSimulator(*drawn, options.seat_months, &simulator.tables())
+                .simulate(trial, streams, s.work, s.outcome);
           else
             simulator.simulate(trial, streams, s.work, s.outcome);
           const std::uint64_t row = trial - options.first_trial;

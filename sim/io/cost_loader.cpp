@@ -151,26 +151,6 @@ CostModel load_costs(const Scenario& scenario, const nlohmann::json& document) {
   return model;
 }
 
-std::vector<std::string> comp_pricing_notes(const plan::CompSpec& comp) {
-  std::vector<std::string> notes;
-  for (const plan::CompPlan& p : comp.plans) {
-    // A plan of components is the one a comparison prices differently from its definition (the
-    // rest, documented in scenarios/README.md, is named with it).
-    if (p.components.empty()) continue;
-    std::vector<std::string> left_out{fmt::format("{} components", p.components.size())};
-    if (p.draw != plan::DrawKind::none) left_out.emplace_back("draw");
-    if (p.spif_per_deal > 0) left_out.emplace_back("SPIF");
-    if (p.clawback_months > 0) left_out.emplace_back("clawback");
-    if (p.measurement == plan::Measurement::quarterly) left_out.emplace_back("quarterly true-up");
-    notes.push_back(fmt::format(
-        "compensation plan {}: the comparison prices its variable pay on each seat's new bookings "
-        "against the base run's expected bookings, with the plan's tiers and cap, measured "
-        "annually, without its {} (opsim quotas prices those; scenarios/README.md \"costs\")",
-        p.id, fmt::join(left_out, ", ")));
-  }
-  return notes;
-}
-
 std::vector<std::string> describe_uncertain_costs(const CostModel& costs) {
   std::vector<std::string> lines;
   auto describe = [&](const CostAmount& amount) {

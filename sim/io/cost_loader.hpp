@@ -23,11 +23,6 @@ CostModel load_costs(const Scenario& scenario, const nlohmann::json& document);
 //! >= 0 (a normal truncated at 0), keyed by the node's pointer; InputError otherwise.
 CostAmount read_cost_amount(const JsonNode& node);
 
-//! One line per compensation plan with components, which a comparison prices on new bookings
-//! alone: what it prices and what it leaves out (the components, and any draw, SPIF, clawback
-//! and quarterly true-up: `opsim quotas` prices them; scenarios/README.md, "costs").
-std::vector<std::string> comp_pricing_notes(const plan::CompSpec& comp);
-
 //! One line per uncertain cost amount, "/costs/0/monthly: pert(...)" (empty when none).
 std::vector<std::string> describe_uncertain_costs(const CostModel& costs);
 

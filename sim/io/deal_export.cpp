@@ -1,6 +1,7 @@
 #include "sim/io/deal_export.hpp"
 
 #include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -29,7 +30,10 @@ std::string csv_field(const std::string& text) {
 void export_deals(const std::string& path, const Scenario& scenario, std::uint64_t seed,
                   std::uint64_t trial) {
   const auto drawn = scenario_for_trial(scenario, StreamFactory(seed), trial);
-  const TrialSimulator simulator(drawn ? *drawn : scenario);
+  // A drawn trial's open deals are relative to the stated scenario's deal sizes.
+  std::optional<TrialTables> stated;
+  if (drawn) stated.emplace(scenario);
+  const TrialSimulator simulator(drawn ? *drawn : scenario, nullptr, stated ? &*stated : nullptr);
   TrialWorkspace work;
   TrialOutcome outcome;
   std::vector<DealRecord> deals;

@@ -161,6 +161,63 @@ TEST(EconomicsCli, BundledDecisionExampleRunsWithHireCompensationAndProgrammeCos
     EXPECT_NO_THROW((void)CsvTable::read((dir / "csv" / file).string())) << file;
 }
 
+//! Column `column` of the row of `csv` whose column `key` is `value`.
+double csv_value(const CsvTable& csv, const std::string& key, const std::string& value,
+                 const std::string& column, const std::string& key2 = "",
+                 const std::string& value2 = "") {
+  const std::size_t k = csv.require_column(key), c = csv.require_column(column);
+  for (const CsvRow& row : csv.rows()) {
+    if (csv.text(row, k) == value &&
+        (key2.empty() || csv.text(row, csv.require_column(key2)) == value2))
+      return csv.number(row, c);
+  }
+  ADD_FAILURE() << "no row " << key << "=" << value;
+  return 0;
+}
+
+// Regression: compare priced a plan with components on new bookings alone (annually, without
+// draws, SPIFs, clawbacks or quarterly true-ups), so a finance user comparing scenarios got a
+// comp cost that differed from `opsim quotas` on the same scenario. Now, on the bundled plan
+// example (its hire costs set to 0, so the cost is compensation alone), compare's FY2027 cost of
+// the base equals `opsim quotas`' expected cost with the same seed, trials and quotas (the base's
+// expected bookings per seat, imported; written to the cent), and 5% more would not.
+TEST(EconomicsCli, CompareCompensationCostEqualsTheQuotaCommands) {
+  test::TempDir dir;
+  const auto scenarios = test::source_dir() / "scenarios";
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(scenarios / "plan_example.json"));
+  nlohmann::json& territories = doc["territory_potential"]["csv"];
+  territories = (scenarios / territories.get<std::string>()).string();
+  nlohmann::json& prior = doc["plan"]["quotas"]["prior_bookings_csv"];
+  prior = (scenarios / prior.get<std::string>()).string();
+  for (auto& window : doc["plan"]["capacity"]["windows"])
+    window["cost_per_hire"] = 0, window["monthly_cost"] = 0;
+  const std::string plan = dir.write("plan.json", doc.dump());
+  const std::string common = "--trials 150 --seed 5 --threads 2 -q";
+  auto r = test::run_opsim(
+      fmt::format("compare {} {} {} --csv {}", plan, plan, common, (dir / "cmp").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("warning: compensation plan"), std::string::npos) << r.output;
+  r = test::run_opsim(fmt::format("quotas {} {} --csv {}", plan, common, (dir / "q0").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const CsvTable seats = CsvTable::read((dir / "q0/seats.csv").string());
+  std::string quotas = "seat,quota\n";
+  for (const CsvRow& row : seats.rows()) {
+    quotas += fmt::format("{},{}\n", seats.text(row, seats.require_column("seat")),
+                          seats.text(row, seats.require_column("mean")));
+  }
+  const std::string imported = dir.write("quotas.csv", quotas);
+  r = test::run_opsim(fmt::format("quotas {} {} --method import --import-csv {} --csv {}", plan,
+                                  common, imported, (dir / "q1").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const double expected = csv_value(CsvTable::read((dir / "q1/compensation.csv").string()),
+                                    "quantity", "total_cost_of_sales", "mean");
+  const double cost = csv_value(CsvTable::read((dir / "cmp/economics.csv").string()), "period",
+                                "FY2027", "cost_base", "region", "total");
+  ASSERT_GT(expected, 1e6);
+  EXPECT_NEAR(cost, expected, 1e-6 * expected);
+  EXPECT_GT(std::abs(1.05 * cost - expected), 1e-6 * expected);  // the negative twin
+}
+
 TEST(EconomicsCli, SweepOfACostPricesEachVariantPerRegion) {
   test::TempDir dir;
   nlohmann::json doc = two_regions();

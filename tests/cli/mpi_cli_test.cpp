@@ -88,9 +88,13 @@ TEST(MpiCli, CompareAndSweepGiveTheSingleProcessDatasets) {
   const std::string decision = (test::source_dir() / "scenarios/decision_base.json").string();
   const std::string enablement =
       (test::source_dir() / "scenarios/decision_apac_enablement.json").string();
+  const std::string plan = (test::source_dir() / "scenarios/plan_example.json").string();
   const std::vector<std::pair<std::string, std::string>> commands{
       {"compare", fmt::format("compare {} {} --trials 150 -q", base, h1)},
       {"costs", fmt::format("compare {} {} --trials 61 -q", decision, enablement)},
+      // Plans with components, a derived quota (measures summed over the ranks), draws, SPIFs,
+      // clawbacks and quarterly true-ups, priced as `opsim quotas` prices them.
+      {"plans", fmt::format("compare {} {} --trials 41 -q", plan, plan)},
       {"sweep", fmt::format("sweep {} --set /segments/0/win_rate=0.2,0.3 --trials 150 -q", base)}};
   for (const auto& [name, args] : commands) {
     const auto single = dir / (name + "-single.h5");

@@ -69,9 +69,15 @@ TEST(PipelineQuarterEnd, MultiplierAppliesInQuarterEndMonthsOnly) {
 
 //! Pipeline bookings of one month per trial: 100 deals of amount 1 closing in January, won with
 //! probability 0.5, in a segment whose won deals are 1, 2, 3 or 10.
-test::SampleMoments spread_bookings(bool spread, std::uint64_t trials) {
+//! `scale_cv` > 0: the list's scale is an uncertain assumption, lognormal with mean 1.
+test::SampleMoments spread_bookings(bool spread, std::uint64_t trials, double win = 0.5,
+                                    double scale_cv = 0.0) {
   nlohmann::json doc = test::base_document(1);
   doc["segments"][0]["deal_size"] = {{"empirical", {1.0, 2.0, 3.0, 10.0}}};
+  if (scale_cv > 0) {
+    doc["segments"][0]["deal_size"]["scale"] = {
+        {"dist", "lognormal"}, {"mean", 1.0}, {"cv", scale_cv}};
+  }
   nlohmann::json deals = nlohmann::json::array();
   for (int i = 0; i < 100; ++i) {
     deals.push_back({{"id", fmt::format("D{}", i)},
@@ -81,7 +87,7 @@ test::SampleMoments spread_bookings(bool spread, std::uint64_t trials) {
                      {"amount", 1.0},
                      {"expected_close", "2027-01"}});
   }
-  doc["pipeline"] = {{"stages", {{{"id", "open"}, {"win_probability", 0.5}}}}, {"deals", deals}};
+  doc["pipeline"] = {{"stages", {{{"id", "open"}, {"win_probability", win}}}}, {"deals", deals}};
   if (spread) doc["pipeline"]["amount_spread"] = "deal_size";
   const RunResult result = test::run(test::scenario_from_json(doc), trials, 9);
   return test::sample_moments(test::period_column(
@@ -106,6 +112,24 @@ TEST(PipelineAmountSpread, WonAmountsVaryAsTheirCellsDealSizes) {
   const test::SampleMoments without = spread_bookings(false, kSpreadTrials);
   EXPECT_TRUE(test::within_4_se(without.variance, 25.0, variance_se(without))) << without.variance;
   EXPECT_FALSE(test::within_4_se(without.variance, spread_variance, variance_se(without)));
+}
+
+// Regression: an open deal's won amount was relative to the trial's drawn mean deal size, so it
+// left out the mean's estimation error (scenarios/calibration.md, Parameter uncertainty).
+TEST(PipelineAmountSpread, WonAmountsCarryTheDrawnMeanDealSize) {
+  // 100 deals won for certain, each 1 x S X / E[X] with X from the list and S, the list's
+  // scale, drawn once per trial (mean 1, cv c): Var = (1 + c^2) 100 (28.5 / 16 - 1) + c^2 100^2.
+  // Relative to the trial's own mean the second term was missing (variance 100 x 12.5 / 16).
+  constexpr std::uint64_t kSpreadTrials = 40'000;
+  constexpr double kCv = 0.3;
+  const test::SampleMoments with = spread_bookings(true, kSpreadTrials, 1.0, kCv);
+  const double se = std::sqrt((with.m4 - with.variance * with.variance) / kSpreadTrials);
+  const double expected = (1 + kCv * kCv) * 100 * (28.5 / 16 - 1) + kCv * kCv * 100 * 100;
+  EXPECT_TRUE(test::within_4_se(with.mean, 100.0, std::sqrt(with.variance / kSpreadTrials)))
+      << with.mean;
+  EXPECT_TRUE(test::within_4_se(with.variance, expected, se)) << with.variance << " " << se;
+  EXPECT_FALSE(test::within_4_se(with.variance, 1.05 * expected, se)) << with.variance;
+  EXPECT_FALSE(test::within_4_se(with.variance, 100 * 12.5 / 16, se)) << with.variance;
 }
 
 TEST(PipelineAmountSpread, OnlyNoneOrDealSizeIsAccepted) {

@@ -43,9 +43,14 @@ Arm run_arm(const nlohmann::json& doc, std::uint64_t trials, const Arm* base = n
   arm.scenario = test::scenario_from_json(doc);
   arm.costs = load_costs(arm.scenario, doc);
   arm.result = test::run(arm.scenario, trials, 17);
-  arm.cost = trial_costs(
-      arm.costs, arm.scenario, arm.result, 17,
-      comp_quotas(base ? base->scenario : arm.scenario, base ? base->result : arm.result));
+  RunOptions options;
+  options.end_trial = trials;
+  options.seed = 17;
+  options.threads = 2;
+  const CompTrialPay comp = price_compensation(
+      arm.scenario, arm.costs.comp, arm.result, options,
+      comp_quotas(base ? base->scenario : arm.scenario, base ? base->result : arm.result), {});
+  arm.cost = trial_costs(arm.costs, arm.scenario, arm.result, 17, comp);
   return arm;
 }
 

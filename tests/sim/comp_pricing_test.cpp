@@ -1,0 +1,254 @@
+// Compensation cost in comparisons and sweeps is priced by the mechanism `opsim quotas` uses
+// (plan::CompEvaluator): on the bundled plan example, whose plans have components, draws, SPIFs,
+// clawbacks and quarterly true-ups, every trial's cost equals the evaluator's; the old
+// bookings-only pricing would differ by more than 5%; any thread count or trial split gives the
+// same numbers bit for bit.
+#include "sim/engine/comp_pricing.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "models/plan/fiscal_year.hpp"
+#include "sim/engine/economics.hpp"
+#include "sim/io/cost_loader.hpp"
+#include "sim/io/scenario_loader.hpp"
+#include "tests/scenario_builder.hpp"
+#include "tests/test_support.hpp"
+
+namespace opsim {
+namespace {
+
+constexpr std::uint64_t kTrials = 120;
+constexpr std::uint64_t kSeed = 11;
+
+struct PlanExample {
+  Scenario scenario;
+  CostModel costs;
+  CompMeasures measures;
+  RunResult result;
+  CompQuotas quotas;
+};
+
+PlanExample load_plan_example(bool derived) {
+  PlanExample e;
+  const std::filesystem::path path = test::source_dir() / "scenarios/plan_example.json";
+  const LoadedScenario loaded = load_scenario_and_document(path.string());
+  nlohmann::json doc = loaded.document.document;
+  e.scenario = loaded.scenario;
+  if (derived) {
+    // Component quotas derived from the forecast (won deals and product bookings per seat).
+    for (auto& plan : doc["plan"]["compensation"]["plans"]) {
+      for (auto& component : plan["components"])
+        component.erase("quota"), component.erase("quota_share");
+    }
+    e.scenario = build_scenario(doc, path.string(), path.parent_path().string());
+  }
+  e.costs = load_costs(e.scenario, doc);
+  RunOptions options;
+  options.end_trial = kTrials;
+  options.seed = kSeed;
+  options.threads = 2;
+  e.result = run_counting_measures(e.scenario, e.costs.comp, options, e.measures);
+  e.quotas = comp_quotas(e.scenario, e.result);
+  return e;
+}
+
+//! The bundled plan example as written (component quotas stated) or with them derived.
+const PlanExample& plan_example(bool derived = false) {
+  static const PlanExample stated = load_plan_example(false);
+  static const PlanExample from_forecast = load_plan_example(true);
+  return derived ? from_forecast : stated;
+}
+
+CompTrialPay price(const PlanExample& e, int threads, std::uint64_t first, std::uint64_t end) {
+  RunOptions options;
+  options.first_trial = first;
+  options.end_trial = end;
+  options.seed = kSeed;
+  options.threads = threads;
+  return price_compensation(e.scenario, e.costs.comp, e.result, options, e.quotas, e.measures);
+}
+
+//! Per trial, what `opsim quotas` pays for fiscal year `year` (variable + base, all seats) with
+//! the comparison's quotas: the base's mean bookings per seat, its derived component quotas.
+std::vector<double> quotas_command_cost(const PlanExample& e, int year) {
+  const plan::CompSpec& spec = e.costs.comp;
+  const plan::FiscalYear fy = plan::fiscal_year_of(e.scenario, year, "test");
+  const std::size_t n = e.scenario.seats.size();
+  std::vector<double> quota(n, std::nan("")), expected(n);
+  for (std::size_t s = 0; s < n; ++s) {
+    expected[s] = e.quotas.by_seat.at(e.scenario.seats[s].id)[static_cast<std::size_t>(fy.index)];
+    if (expected[s] > 0) quota[s] = expected[s];
+  }
+  const std::vector<double> profiles = plan::quota_profiles(e.scenario, fy);
+  plan::CompEvaluator evaluator(
+      e.scenario, spec, fy, quota, profiles, kTrials, 0,
+      plan::component_quotas(spec, quota, expected, plan::in_year_factors(e.scenario, fy),
+                             static_cast<std::size_t>(fy.index) < e.measures.size()
+                                 ? e.measures[static_cast<std::size_t>(fy.index)]
+                                 : plan::MeasureTotals{}));
+  const SeatMonthRecording recording = evaluator.recording();
+  RunOptions options;
+  options.end_trial = kTrials;
+  options.seed = kSeed;
+  options.threads = 2;
+  options.seat_months = &recording;
+  options.observe_trial = [&](std::uint64_t t, const TrialOutcome& o) { evaluator.observe(t, o); };
+  (void)run_trials(e.scenario, options);
+  std::vector<double> cost(kTrials, 0.0);
+  for (std::uint64_t t = 0; t < kTrials; ++t) {
+    for (std::size_t s = 0; s < n; ++s) cost[t] += evaluator.payouts().seat_cost[t * n + s];
+  }
+  return cost;
+}
+
+//! Per trial, the comparison's compensation cost of the fiscal year (all regions).
+std::vector<double> comparison_cost(const PlanExample& e, const CompTrialPay& pay, int year) {
+  const ResultLayout& layout = e.result.layout;
+  const std::size_t p = test::period_index(layout, "FY" + std::to_string(year));
+  const auto y = static_cast<std::size_t>(year - layout.first_fiscal_year);
+  const std::size_t P = layout.periods.size(), R = pay.regions, Y = pay.fiscal_years;
+  std::vector<double> cost(kTrials, 0.0);
+  for (std::uint64_t t = 0; t < kTrials; ++t) {
+    for (std::size_t r = 0; r < R; ++r)
+      cost[t] += pay.variable[(t * Y + y) * R + r] + pay.base[(t * P + p) * R + r];
+  }
+  return cost;
+}
+
+//! Per trial, the comparison's cost of each fiscal year equals the quota command's.
+void expect_comparison_equals_quota_command(const PlanExample& e) {
+  const CompTrialPay pay = price(e, 2, 0, kTrials);
+  ASSERT_EQ(pay.trials, kTrials);
+  for (int year : {2027, 2028}) {
+    const std::vector<double> expected = quotas_command_cost(e, year);
+    const std::vector<double> got = comparison_cost(e, pay, year);
+    double total = 0;
+    for (std::uint64_t t = 0; t < kTrials; ++t) {
+      // Equal up to the order base pay is summed in.
+      EXPECT_NEAR(got[t], expected[t], 1e-9 * std::abs(expected[t])) << "FY" << year << " " << t;
+      total += expected[t];
+    }
+    EXPECT_GT(total, 0);
+  }
+  // The cost table sums base and variable pay into the year (and shares it among its quarters).
+  const std::vector<double> cost = trial_costs(e.costs, e.scenario, e.result, kSeed, pay);
+  const ResultLayout& layout = e.result.layout;
+  const std::size_t P = layout.periods.size(), R = static_cast<std::size_t>(layout.regions);
+  const std::size_t fy = test::period_index(layout, "FY2027");
+  const std::vector<double> comp = comparison_cost(e, pay, 2027);
+  double hires = 0;  // the capacity windows' hire costs, also in the table
+  for (std::uint64_t t = 0; t < kTrials; ++t) hires += cost[(t * P + fy) * R + R - 1] - comp[t];
+  CompTrialPay no_comp;
+  CostModel without = e.costs;
+  without.comp = {};
+  const std::vector<double> other = trial_costs(without, e.scenario, e.result, kSeed, no_comp);
+  double other_total = 0;
+  for (std::uint64_t t = 0; t < kTrials; ++t) other_total += other[(t * P + fy) * R + R - 1];
+  EXPECT_NEAR(hires, other_total, 1e-9 * std::max(1.0, other_total));
+}
+
+// Regression: compare and sweep priced a plan with components on new bookings alone, annually,
+// without its draw, SPIF, clawback and quarterly true-up, so their comp cost differed from
+// `opsim quotas` on the same scenario.
+TEST(CompPricing, ComparisonCostOfAPlanWithComponentsEqualsTheQuotaCommandsPerTrial) {
+  for (bool derived : {false, true}) {
+    const PlanExample& e = plan_example(derived);
+    ASSERT_EQ(e.costs.comp.needs_measure_totals(), derived);
+    ASSERT_EQ(e.measures.size(), derived ? 2u : 0u);
+    expect_comparison_equals_quota_command(e);
+  }
+}
+
+// The negative twins: the bookings-only pricing the comparison used before (each seat's variable
+// pay V x months / 12 x min(tiers(B / Q), cap) on its new bookings, base pay for every month the
+// seat exists) fails the per-trial equality above, its mean is more than 4 standard errors of the
+// paired difference away from the quota command's, and so is a cost biased by 5%.
+TEST(CompPricing, BookingsOnlyPricingWouldBeDetected) {
+  const PlanExample& e = plan_example();
+  const plan::CompSpec& spec = e.costs.comp;
+  const ResultLayout& layout = e.result.layout;
+  const plan::FiscalYear fy = plan::fiscal_year_of(e.scenario, 2027, "test");
+  const auto y = static_cast<std::size_t>(fy.index);
+  const std::vector<double> full = quotas_command_cost(e, 2027);
+  const std::size_t n = e.scenario.seats.size(), Y = static_cast<std::size_t>(layout.fiscal_years);
+  std::vector<double> old(kTrials, 0.0);
+  std::uint64_t unequal = 0;
+  for (std::uint64_t t = 0; t < kTrials; ++t) {
+    for (std::size_t s = 0; s < n; ++s) {
+      if (spec.seat_plan[s] < 0) continue;
+      const plan::CompPlan& plan = spec.plans[static_cast<std::size_t>(spec.seat_plan[s])];
+      const Seat& seat = e.scenario.seats[s];
+      const int months = std::max(0, fy.last + 1 - std::max(fy.first, seat.start));
+      const double q = e.quotas.by_seat.at(seat.id)[y];
+      old[t] += plan.base() * months / 12.0;
+      if (q > 0) {
+        const double b = e.result.seat_values[t * layout.seat_cells() + s * Y + y];
+        old[t] += plan.variable() * months / 12.0 * std::min(plan.earnings_factor(b / q), plan.cap);
+      }
+    }
+    unequal += std::abs(old[t] - full[t]) > 1e-9 * std::abs(full[t]) ? 1 : 0;
+  }
+  EXPECT_EQ(unequal, kTrials);
+  // Mean and standard error of the paired difference x - full.
+  auto paired_z = [&](auto&& x) {
+    double mean = 0, m2 = 0;
+    for (std::uint64_t t = 0; t < kTrials; ++t) {
+      const double d = x(t) - full[t], step = d - mean;
+      mean += step / static_cast<double>(t + 1);
+      m2 += step * (d - mean);
+    }
+    const double se = std::sqrt(m2 / (kTrials - 1) / kTrials);
+    return std::abs(mean) / std::max(se, 1e-300);
+  };
+  EXPECT_GT(paired_z([&](std::uint64_t t) { return old[t]; }), 4.0);
+  EXPECT_GT(paired_z([&](std::uint64_t t) { return 1.05 * full[t]; }), 4.0);
+}
+
+// Any thread count and any split of the trials (as MPI ranks split them) price the same trials
+// bit for bit.
+TEST(CompPricing, ThreadCountAndTrialSplitGiveIdenticalPay) {
+  for (bool derived : {false, true}) {
+    const PlanExample& e = plan_example(derived);
+    const CompTrialPay two = price(e, 2, 0, kTrials), one = price(e, 1, 0, kTrials);
+    EXPECT_EQ(one.variable, two.variable);
+    EXPECT_EQ(one.base, two.base);
+    const CompTrialPay head = price(e, 2, 0, 37), tail = price(e, 1, 37, kTrials);
+    std::vector<double> variable = head.variable, base = head.base;
+    variable.insert(variable.end(), tail.variable.begin(), tail.variable.end());
+    base.insert(base.end(), tail.base.begin(), tail.base.end());
+    EXPECT_EQ(variable, two.variable);
+    EXPECT_EQ(base, two.base);
+  }
+}
+
+// An alternative whose quotas are all the base's is priced during its forecast, in one pass:
+// the same forecast and the same pay as the two passes, bit for bit. A plan deriving component
+// quotas from the arm's own forecast needs the two passes.
+TEST(CompPricing, OnePassPricingOfAnAlternativeEqualsTheTwoPasses) {
+  const PlanExample& e = plan_example();
+  RunOptions options;
+  options.end_trial = kTrials;
+  options.seed = kSeed;
+  options.threads = 2;
+  RunResult result;
+  CompTrialPay pay;
+  ASSERT_TRUE(run_priced_forecast(e.scenario, e.costs.comp, options, e.quotas, result, pay));
+  EXPECT_EQ(result.period_values, e.result.period_values);
+  EXPECT_EQ(result.seat_values, e.result.seat_values);
+  const CompTrialPay two = price(e, 2, 0, kTrials);
+  EXPECT_EQ(pay.variable, two.variable);
+  EXPECT_EQ(pay.base, two.base);
+  const PlanExample& derived = plan_example(true);
+  EXPECT_FALSE(run_priced_forecast(derived.scenario, derived.costs.comp, options, derived.quotas,
+                                   result, pay));
+  CompQuotas partial = e.quotas;
+  partial.by_seat.erase(partial.by_seat.begin());  // a seat the base does not have
+  EXPECT_FALSE(run_priced_forecast(e.scenario, e.costs.comp, options, partial, result, pay));
+}
+
+}  // namespace
+}  // namespace opsim
