@@ -276,8 +276,7 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
   if (request.method == QuotaMethod::import) {
     for (std::size_t s = 0; s < scenario.seats.size(); ++s) set.quota[s] = request.imported[s];
     set.floored.assign(scenario.seats.size(), 0);
-    if (request.rounding > 0) round_quotas(scenario, set.quota, request.rounding);
-    return set;
+    return set;  // evaluated as given: an imported quota is not rounded
   }
   if (eligible.empty())
     throw_input("no seat has expected bookings in the fiscal year, so none can carry a quota");

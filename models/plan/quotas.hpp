@@ -62,7 +62,8 @@ struct QuotaRequest {
   std::vector<double> in_year;
   std::vector<double> prior;     //!< per seat prior-year bookings; NaN = none (counts as 0)
   std::vector<double> imported;  //!< per seat quota (import); NaN = no quota
-  //! Unit every annual quota is rounded to (round_quotas); 0 = none.
+  //! Unit the annual quotas opsim sets are rounded to (round_quotas; imported ones are not);
+  //! 0 = none.
   double rounding = 0.0;
 };
 
@@ -76,9 +77,9 @@ struct QuotaSet {
   std::vector<char> floored;
 };
 
-//! Sets quotas, rounded to `request.rounding` (round_quotas). Seats with no expected bookings in
-//! the year carry none. Throws InputError when a method cannot meet the request (e.g. an
-//! equal-chance target beyond every seat's maximum).
+//! Sets quotas, rounded to `request.rounding` (round_quotas) unless imported (as given). Seats
+//! with no expected bookings in the year carry none. Throws InputError when a method cannot meet
+//! the request (e.g. an equal-chance target beyond every seat's maximum).
 QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
                     const QuotaRequest& request);
 

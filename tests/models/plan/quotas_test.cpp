@@ -229,6 +229,15 @@ TEST_F(Quotas, RoundedAnnualQuotasKeepTheTotalAndEqualTheirMonths) {
   round_quotas(*scenario_, quota, 1000);
   EXPECT_EQ(quota[0], 1000.0);
   EXPECT_EQ(quota[1], 2000.0);
+  // An imported quota is evaluated as given, not rounded (rounding it would give 12,000).
+  QuotaRequest given;
+  given.method = QuotaMethod::import;
+  given.imported.assign(scenario_->seats.size(), 12345.0);
+  given.rounding = 1000;
+  EXPECT_EQ(set_quotas(*scenario_, *bookings_, given).quota[0], 12345.0);
+  std::vector<double> rounded = given.imported;
+  round_quotas(*scenario_, rounded, 1000);
+  EXPECT_NE(rounded[0], 12345.0);
 
   // Every method's quotas: whole units, the total moved by at most half a unit, every seat by
   // less than one, and the phased months (profile) summing to the annual quota exactly.
