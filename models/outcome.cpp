@@ -55,13 +55,13 @@ void TrialOutcome::reset(const CellLayout& cells, std::size_t seats, int fiscal_
 }
 
 void SeatMonths::reset(std::size_t seats, int months, bool with_bookings, std::size_t product_sets,
-                       bool renewals) {
+                       bool renewals, bool with_spif_deals, bool with_clawback) {
   const std::size_t n = seats * static_cast<std::size_t>(months);
   const std::size_t detail = with_bookings ? n : 0;
   bookings.assign(detail, 0.0);
   deals.assign(detail, 0.0);
-  spif_deals.assign(detail, 0.0);
-  clawback.assign(detail, 0.0);
+  spif_deals.assign(with_spif_deals ? detail : 0, 0.0);
+  clawback.assign(with_clawback ? detail : 0, 0.0);
   occupant.assign(n, -1);
   renewal_due.assign(with_bookings && renewals ? n : 0, 0.0);
   renewal_renewed.assign(with_bookings && renewals ? n : 0, 0.0);

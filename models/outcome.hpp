@@ -103,9 +103,11 @@ struct SeatMonths {
   //! index [(seat * months + month) * product_sets + k].
   std::vector<double> product_bookings;
   //! Zeroes the arrays; with `bookings` false only the occupants are kept. `product_sets`:
-  //! the number of product sets recorded, `renewals`: whether renewal results are recorded.
+  //! the number of product sets recorded, `renewals`: whether renewal results are recorded;
+  //! `spif_deals`, `clawback`: whether those arrays are recorded (else left empty: no seat's
+  //! plan reads them, and a trial need not zero them).
   void reset(std::size_t seats, int months, bool bookings, std::size_t product_sets = 0,
-             bool renewals = false);
+             bool renewals = false, bool spif_deals = true, bool clawback = true);
 };
 
 //! The kMetricCount values of one month x region x segment, indexed by Metric.

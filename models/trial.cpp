@@ -133,6 +133,16 @@ TrialTables::TrialTables(const Scenario& scenario, const TrialTables* stated)
   set_deal_means(product_cells, stated ? &stated->product_cells : nullptr);
 }
 
+bool SeatMonthRecording::records_spif_deals() const {
+  return std::any_of(spif_products.begin(), spif_products.end(),
+                     [](std::uint64_t products) { return products != 0; });
+}
+
+bool SeatMonthRecording::records_clawback() const {
+  return std::any_of(clawback_months.begin(), clawback_months.end(),
+                     [](int window) { return window >= 0; });
+}
+
 TrialSimulator::TrialSimulator(const Scenario& scenario, const SeatMonthRecording* recording,
                                const TrialTables* stated)
     : scenario_(scenario), tables_(scenario, stated), recording_(recording) {}
@@ -146,7 +156,8 @@ void TrialSimulator::simulate(std::uint64_t trial, const StreamFactory& streams,
       0.0);
   if (recording_ != nullptr)
     out.seat_months.reset(scenario_.seats.size(), tables_.months, recording_->bookings,
-                          recording_->product_sets.size(), recording_->renewals);
+                          recording_->product_sets.size(), recording_->renewals,
+                          recording_->records_spif_deals(), recording_->records_clawback());
   TrialState state{scenario_, tables_, streams, trial, work, out, recording_, deal_log};
   sample_market(state);
   sample_fx(state);

@@ -109,6 +109,10 @@ struct SeatMonthRecording {
   std::vector<std::uint64_t> product_sets;
   //! Record installed-base renewals of owned contracts (SeatMonths::renewal_due, _renewed).
   bool renewals = false;
+  //! Whether any seat records SPIF deals (a SPIF product) or clawback (a window): else those
+  //! SeatMonths arrays stay empty.
+  bool records_spif_deals() const;
+  bool records_clawback() const;
 };
 
 //! One opportunity or open-pipeline deal of a trial, recorded only when a deal log is attached

@@ -143,8 +143,9 @@ SeatYearView seat_months_view(const SeatMonths& detail, std::size_t seat, int mo
   SeatYearView view;
   view.bookings = &detail.bookings[row];
   view.deals = &detail.deals[row];
-  view.spif_deals = &detail.spif_deals[row];
-  view.clawback = &detail.clawback[row];
+  // Arrays no seat's plan reads are not recorded (SeatMonths::reset): null reads as 0.
+  if (!detail.spif_deals.empty()) view.spif_deals = &detail.spif_deals[row];
+  if (!detail.clawback.empty()) view.clawback = &detail.clawback[row];
   view.occupant = &detail.occupant[row];
   if (product_sets > 0) view.product_bookings = &detail.product_bookings[row * product_sets];
   if (!detail.renewal_due.empty()) {
@@ -417,21 +418,24 @@ void MeasureTotals::add(const MeasureTotals& other) {
   trials += other.trials;
 }
 
-void count_measures(const TrialOutcome& outcome, const FiscalYear& fy, MeasureTotals& totals) {
+void count_seat_measures(const TrialOutcome& outcome, const FiscalYear& fy, std::size_t s,
+                         MeasureTotals& totals) {
   const SeatMonths& detail = outcome.seat_months;
   const auto months = static_cast<std::size_t>(outcome.layout.months);
-  for (std::size_t s = 0; s < totals.seats; ++s) {
-    double deals = 0;
-    for (int m = fy.first; m <= fy.last; ++m) deals += detail.deals[s * months + m];
-    totals.deals[s] += static_cast<std::uint64_t>(std::llround(deals));
-    for (std::size_t k = 0; k < totals.sets; ++k) {
-      double amount = 0;
-      for (int m = fy.first; m <= fy.last; ++m)
-        amount += detail.product_bookings[(s * months + m) * totals.sets + k];
-      totals.product_cents[s * totals.sets + k] +=
-          static_cast<std::uint64_t>(std::llround(amount * 100));
-    }
+  double deals = 0;
+  for (int m = fy.first; m <= fy.last; ++m) deals += detail.deals[s * months + m];
+  totals.deals[s] += static_cast<std::uint64_t>(std::llround(deals));
+  for (std::size_t k = 0; k < totals.sets; ++k) {
+    double amount = 0;
+    for (int m = fy.first; m <= fy.last; ++m)
+      amount += detail.product_bookings[(s * months + m) * totals.sets + k];
+    totals.product_cents[s * totals.sets + k] +=
+        static_cast<std::uint64_t>(std::llround(amount * 100));
   }
+}
+
+void count_measures(const TrialOutcome& outcome, const FiscalYear& fy, MeasureTotals& totals) {
+  for (std::size_t s = 0; s < totals.seats; ++s) count_seat_measures(outcome, fy, s, totals);
   ++totals.trials;
 }
 
@@ -780,12 +784,22 @@ CompResult CompEvaluator::finish(const std::vector<double>& company_bookings,
   for (int k : spec_.seat_plan)
     r.seat_plan.push_back(k >= 0 ? spec_.plans[static_cast<std::size_t>(k)].id : "");
   const double dt = static_cast<double>(trials);
+  // Per seat, summed in trial order (any split over seats gives the same sums): blocks of seats
+  // in parallel, each reading its columns of the [trial][seat] rows.
+  constexpr std::size_t kMeanBlock = 512;
+  tbb::parallel_for(std::size_t{0}, (n + kMeanBlock - 1) / kMeanBlock, [&](std::size_t b) {
+    const std::size_t first = b * kMeanBlock, last = std::min(n, first + kMeanBlock);
+    for (std::uint64_t t = 0; t < trials; ++t) {
+      const double* variable = &payouts_.seat_variable[t * n];
+      const double* cost = &payouts_.seat_cost[t * n];
+      for (std::size_t s = first; s < last; ++s) {
+        r.seat_variable[s] += variable[s] / dt;
+        r.seat_cost[s] += cost[s] / dt;
+      }
+    }
+  });
   std::uint64_t over = 0;
   for (std::uint64_t t = 0; t < trials; ++t) {
-    for (std::size_t s = 0; s < n; ++s) {
-      r.seat_variable[s] += payouts_.seat_variable[t * n + s] / dt;
-      r.seat_cost[s] += payouts_.seat_cost[t * n + s] / dt;
-    }
     const double* p = &payouts_.parts[t * 5];
     r.commission += p[0] / dt;
     r.draw += p[1] / dt;

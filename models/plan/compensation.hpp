@@ -128,6 +128,10 @@ struct MeasureTotals {
 //! Adds one trial's fiscal-year won deals and product-set bookings per seat (recorded with
 //! SeatMonthRecording::product_sets = spec.product_sets()).
 void count_measures(const TrialOutcome& outcome, const FiscalYear& fy, MeasureTotals& totals);
+//! count_measures() of one seat, without counting the trial (for a pass over the seats that
+//! does several things per seat while its rows are in cache).
+void count_seat_measures(const TrialOutcome& outcome, const FiscalYear& fy, std::size_t seat,
+                         MeasureTotals& totals);
 
 //! Per seat and component of its plan ([seat * kMaxComponents + c]) the component's quota:
 //! new_bookings: q_i (all products), q_i x quota_share, or q_i x E[B_i^P] / E[B_i];

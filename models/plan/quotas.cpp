@@ -276,7 +276,7 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
   if (request.method == QuotaMethod::import) {
     for (std::size_t s = 0; s < scenario.seats.size(); ++s) set.quota[s] = request.imported[s];
     set.floored.assign(scenario.seats.size(), 0);
-    return set;
+    return set;  // evaluated as given: an imported quota is not rounded
   }
   if (eligible.empty())
     throw_input("no seat has expected bookings in the fiscal year, so none can carry a quota");
@@ -300,7 +300,39 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
   }
   overlay_quotas(scenario, bookings, set.quota);
   set.floored.resize(scenario.seats.size(), 0);
+  if (request.rounding > 0) round_quotas(scenario, set.quota, request.rounding);
   return set;
+}
+
+void round_quotas(const Scenario& scenario, std::vector<double>& quota, double unit) {
+  for (std::size_t c = 0; c < kSeatClasses; ++c) {
+    std::vector<std::size_t> members;
+    for (std::size_t s = 0; s < quota.size(); ++s) {
+      if (has_quota(quota[s]) && static_cast<std::size_t>(seat_class(scenario.seats[s])) == c)
+        members.push_back(s);
+    }
+    double total = 0;
+    for (std::size_t s : members) total += quota[s];
+    long long left = std::llround(total / unit);
+    std::vector<long long> units(members.size());
+    std::vector<double> remainder(members.size());
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const double exact = quota[members[i]] / unit;
+      units[i] = static_cast<long long>(std::floor(exact));
+      // A quota below one unit is raised to one (a seat with a quota never carries 0), and
+      // takes no unit from the remainders.
+      remainder[i] = units[i] < 1 ? -1.0 : exact - static_cast<double>(units[i]);
+      units[i] = std::max(units[i], 1LL);
+      left -= units[i];
+    }
+    std::vector<std::size_t> order(members.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return remainder[a] > remainder[b]; });
+    for (std::size_t i = 0; i < order.size() && left > 0; ++i, --left) ++units[order[i]];
+    for (std::size_t i = 0; i < members.size(); ++i)
+      quota[members[i]] = static_cast<double>(units[i]) * unit;
+  }
 }
 
 PeriodQuotas phase_quotas(const Scenario& scenario, const FiscalYear& fy,
@@ -564,32 +596,36 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
 
 namespace opsim::plan {
 
+void count_seat_occupancy(const TrialOutcome& outcome, const FiscalYear& fy, int horizon_months,
+                          std::size_t s, OccupancyCounts& counts) {
+  const int* row =
+      outcome.seat_months.occupant.data() + s * static_cast<std::size_t>(horizon_months);
+  const int n = fy.months();
+  int m = fy.first;
+  while (m <= fy.last) {
+    const int o = row[m];
+    int b = m;
+    while (b + 1 <= fy.last && row[b + 1] == o) ++b;
+    std::uint64_t* target = nullptr;
+    if (o < 0) {
+      target = counts.vacant.data();
+    } else if (b < fy.last) {
+      target = counts.leaver.data();
+      ++counts.departures[s];
+    } else if (o > 0 && (m > fy.first || (m > 0 && row[m - 1] != o))) {
+      target = counts.backfill.data();
+    }
+    if (target != nullptr) {
+      for (int k = m; k <= b; ++k) ++target[s * n + (k - fy.first)];
+    }
+    m = b + 1;
+  }
+}
+
 void count_occupancy(const TrialOutcome& outcome, const FiscalYear& fy, int horizon_months,
                      OccupancyCounts& counts) {
-  const int* occupant = outcome.seat_months.occupant.data();
-  const int n = fy.months();
-  for (std::size_t s = 0; s < counts.seats; ++s) {
-    const int* row = occupant + s * static_cast<std::size_t>(horizon_months);
-    int m = fy.first;
-    while (m <= fy.last) {
-      const int o = row[m];
-      int b = m;
-      while (b + 1 <= fy.last && row[b + 1] == o) ++b;
-      std::uint64_t* target = nullptr;
-      if (o < 0) {
-        target = counts.vacant.data();
-      } else if (b < fy.last) {
-        target = counts.leaver.data();
-        ++counts.departures[s];
-      } else if (o > 0 && (m > fy.first || (m > 0 && row[m - 1] != o))) {
-        target = counts.backfill.data();
-      }
-      if (target != nullptr) {
-        for (int k = m; k <= b; ++k) ++target[s * n + (k - fy.first)];
-      }
-      m = b + 1;
-    }
-  }
+  for (std::size_t s = 0; s < counts.seats; ++s)
+    count_seat_occupancy(outcome, fy, horizon_months, s, counts);
   ++counts.trials;
 }
 

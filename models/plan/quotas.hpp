@@ -62,6 +62,9 @@ struct QuotaRequest {
   std::vector<double> in_year;
   std::vector<double> prior;     //!< per seat prior-year bookings; NaN = none (counts as 0)
   std::vector<double> imported;  //!< per seat quota (import); NaN = no quota
+  //! Unit the annual quotas opsim sets are rounded to (round_quotas; imported ones are not);
+  //! 0 = none.
+  double rounding = 0.0;
 };
 
 inline constexpr double kNoQuota = std::numeric_limits<double>::quiet_NaN();
@@ -74,10 +77,18 @@ struct QuotaSet {
   std::vector<char> floored;
 };
 
-//! Sets quotas. Seats with no expected bookings in the year carry none. Throws InputError when
-//! a method cannot meet the request (e.g. an equal-chance target beyond every seat's maximum).
+//! Sets quotas, rounded to `request.rounding` (round_quotas) unless imported (as given). Seats
+//! with no expected bookings in the year carry none. Throws InputError when a method cannot meet
+//! the request (e.g. an equal-chance target beyond every seat's maximum).
 QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
                     const QuotaRequest& request);
+
+//! Rounds every annual quota to a whole number of `unit`s (> 0), per seat class (sellers, then
+//! overlay seats) by largest remainders: each seat gets floor(q / unit) units, at least one, and
+//! the units left, round(sum of the class's q / unit) less those, go one each to the largest
+//! remainders (ties to the earlier seat). So each class's total moves by at most unit / 2 (more
+//! only by seats raised to one unit) and each seat's quota by less than one unit.
+void round_quotas(const Scenario& scenario, std::vector<double>& quota, double unit);
 
 //! How an annual quota is spread over the months of the fiscal year.
 enum class Phasing {
@@ -96,7 +107,8 @@ struct PeriodQuotas {
 
 //! Phases each seat's annual quota q: month amounts q x w(m) (w the profile, or flat over the
 //! months from the seat's start), rounded to `unit` by largest remainders so that they sum to
-//! q rounded to `unit` (|sum - q| <= unit / 2). Quarters are the sums of their months.
+//! q rounded to `unit`: exactly q when round_quotas rounded it to the same (whole-number) unit.
+//! Quarters are the sums of their months.
 PeriodQuotas phase_quotas(const Scenario& scenario, const FiscalYear& fy,
                           const std::vector<double>& quota, const std::vector<double>& profiles,
                           Phasing phasing, double unit);
@@ -209,5 +221,8 @@ namespace opsim::plan {
 //! year (a leaver), or by a backfill that started within the year and stays.
 void count_occupancy(const TrialOutcome& outcome, const FiscalYear& fy, int horizon_months,
                      OccupancyCounts& counts);
+//! count_occupancy() of one seat, without counting the trial.
+void count_seat_occupancy(const TrialOutcome& outcome, const FiscalYear& fy, int horizon_months,
+                          std::size_t seat, OccupancyCounts& counts);
 
 }  // namespace opsim::plan

@@ -163,7 +163,7 @@ void SeatYearStore::encode_seat(std::size_t s, const TrialOutcome& outcome, Seat
   if ((f & kClawback) != 0) encode_values(y.clawback.data(), 1, y.clawback.size(), 0x7fff, out);
 }
 
-bool SeatYearStore::record(std::uint64_t trial, const TrialOutcome& outcome) {
+SeatYearStore::Encoder SeatYearStore::begin(const TrialOutcome& outcome) const {
   thread_local std::vector<std::uint8_t> scratch;
   thread_local SeatYearTotals year;
   if (outcome.seat_months.bookings.empty())
@@ -171,17 +171,19 @@ bool SeatYearStore::record(std::uint64_t trial, const TrialOutcome& outcome) {
   std::size_t bound = 0;
   for (const auto f : fields_) bound += f >= 0 ? max_seat_bytes_ : 0;
   if (scratch.size() < bound) scratch.resize(bound);
-  std::uint8_t* out = scratch.data();
-  for (std::size_t s = 0; s < fields_.size(); ++s) {
-    if (fields_[s] >= 0) encode_seat(s, outcome, year, out);
-  }
-  const std::uint64_t size = static_cast<std::uint64_t>(out - scratch.data());
+  return Encoder{&scratch, &year, scratch.data()};
+}
+
+bool SeatYearStore::commit(std::uint64_t trial, const Encoder& encoder) {
+  const std::uint8_t* start = encoder.buffer->data();
+  const std::uint8_t* end = encoder.out;
+  const std::uint64_t size = static_cast<std::uint64_t>(end - start);
   if (used_.fetch_add(size) + size > budget_) {
     used_.fetch_sub(size);
     return false;
   }
   const std::uint64_t i = trial - first_trial_;
-  trials_[i].assign(scratch.data(), out);
+  trials_[i].assign(start, end);
   kept_[i] = 1;
   return true;
 }

@@ -34,7 +34,21 @@ class SeatYearStore {
 
   //! Encodes the trial's detail; false (nothing kept) once the budget would be exceeded. Calls
   //! for different trials may run concurrently.
-  bool record(std::uint64_t trial, const TrialOutcome& outcome);
+  bool record(std::uint64_t trial, const TrialOutcome& outcome) {
+    return record(trial, outcome, [](std::size_t) {});
+  }
+  //! As record(), calling `each_seat(s)` for every seat s of the scenario, in seat order, right
+  //! after encoding it (while its seat-month rows are in cache): one pass over the trial's
+  //! detail for everything a quota run counts per seat.
+  template <class EachSeat>
+  bool record(std::uint64_t trial, const TrialOutcome& outcome, EachSeat&& each_seat) {
+    Encoder encoder = begin(outcome);
+    for (std::size_t s = 0; s < fields_.size(); ++s) {
+      if (fields_[s] >= 0) encode_seat(s, outcome, *encoder.year, encoder.out);
+      each_seat(s);
+    }
+    return commit(trial, encoder);
+  }
   //! Whether `trial` was recorded.
   bool has(std::uint64_t trial) const { return kept_[trial - first_trial_] != 0; }
   //! Trials recorded.
@@ -73,6 +87,15 @@ class SeatYearStore {
     kRenewals = 8,
     kSpifSegment = 16
   };
+  //! The calling thread's buffers for one trial's encoding: `out` advances from `start`.
+  struct Encoder {
+    std::vector<std::uint8_t>* buffer;
+    SeatYearTotals* year;
+    std::uint8_t* out;
+  };
+  Encoder begin(const TrialOutcome& outcome) const;
+  //! Keeps the encoded trial unless the budget would be exceeded.
+  bool commit(std::uint64_t trial, const Encoder& encoder);
   //! Writes the seat's encoding at `out` (room for max_seat_bytes_) and advances it.
   void encode_seat(std::size_t seat, const TrialOutcome& outcome, SeatYearTotals& year,
                    std::uint8_t*& out) const;

@@ -281,6 +281,7 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   problem.profiles = plan::quota_profiles(scenario, problem.fy);
   problem.phasing = settings.phasing;
   problem.rounding = settings.rounding;
+  request.rounding = settings.rounding;
   return problem;
 }
 
@@ -349,15 +350,23 @@ QuotaRun simulate_for_quotas(const Scenario& scenario, const plan::FiscalYear& f
                                                       store_budget);
   }
   options.observe_trial = [&](std::uint64_t index, const TrialOutcome& trial) {
-    if (run.store) run.store->record(index, trial);
     plan::OccupancyCounts& counts = occupancy.local();
     if (counts.seats == 0) counts.resize(scenario.seats.size(), fy.months());
-    plan::count_occupancy(trial, fy, scenario.months(), counts);
-    if (measures) {
-      plan::MeasureTotals& sums = totals.local();
-      if (sums.seats == 0) sums.resize(scenario.seats.size(), recording.product_sets.size());
-      plan::count_measures(trial, fy, sums);
+    plan::MeasureTotals* sums = measures ? &totals.local() : nullptr;
+    if (sums != nullptr && sums->seats == 0)
+      sums->resize(scenario.seats.size(), recording.product_sets.size());
+    // One pass over the trial's seats: each seat's rows are read while in cache.
+    auto each_seat = [&](std::size_t s) {
+      plan::count_seat_occupancy(trial, fy, scenario.months(), s, counts);
+      if (sums != nullptr) plan::count_seat_measures(trial, fy, s, *sums);
+    };
+    if (run.store) {
+      run.store->record(index, trial, each_seat);
+    } else {
+      for (std::size_t s = 0; s < scenario.seats.size(); ++s) each_seat(s);
     }
+    ++counts.trials;
+    if (sums != nullptr) ++sums->trials;
   };
   Stopwatch watch;
   RunResult mine;

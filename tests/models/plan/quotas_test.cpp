@@ -211,6 +211,70 @@ TEST_F(Quotas, FlatPhasingRoundsByLargestRemainders) {
   EXPECT_NEAR(by_profile.quarter[7 * 4 + 2] + by_profile.quarter[7 * 4 + 3], 50000, 1e-9);
 }
 
+// Defect: the annual quota was not rounded while its months and quarters were, so with
+// `rounding` the seat's months summed to round(q / u) x u, not to the quota written beside them.
+// Hand-worked: 1,400 + 1,400 + 1,200 = 4,000 rounds to 4 units; floors give 3, the unit left
+// goes to the largest remainder (0.4, a tie: the earlier seat); 300 is raised to one unit.
+TEST_F(Quotas, RoundedAnnualQuotasKeepTheTotalAndEqualTheirMonths) {
+  std::vector<double> quota(scenario_->seats.size(), kNoQuota);
+  quota[0] = 1400, quota[1] = 1400, quota[2] = 1200;
+  round_quotas(*scenario_, quota, 1000);
+  EXPECT_EQ(quota[0], 2000.0);
+  EXPECT_EQ(quota[1], 1000.0);
+  EXPECT_EQ(quota[2], 1000.0);
+  EXPECT_TRUE(std::isnan(quota[3]));
+  EXPECT_NE(quota[0], 1.05 * 2000.0);
+  quota.assign(scenario_->seats.size(), kNoQuota);
+  quota[0] = 300, quota[1] = 2600;
+  round_quotas(*scenario_, quota, 1000);
+  EXPECT_EQ(quota[0], 1000.0);
+  EXPECT_EQ(quota[1], 2000.0);
+  // An imported quota is evaluated as given, not rounded (rounding it would give 12,000).
+  QuotaRequest given;
+  given.method = QuotaMethod::import;
+  given.imported.assign(scenario_->seats.size(), 12345.0);
+  given.rounding = 1000;
+  EXPECT_EQ(set_quotas(*scenario_, *bookings_, given).quota[0], 12345.0);
+  std::vector<double> rounded = given.imported;
+  round_quotas(*scenario_, rounded, 1000);
+  EXPECT_NE(rounded[0], 12345.0);
+
+  // Every method's quotas: whole units, the total moved by at most half a unit, every seat by
+  // less than one, and the phased months (profile) summing to the annual quota exactly.
+  const auto profiles = quota_profiles(*scenario_, fy_);
+  for (const QuotaMethod method : {QuotaMethod::equal_chance, QuotaMethod::capacity}) {
+    QuotaRequest request;
+    request.method = method;
+    request.target = 1.1 * total_mean_;
+    const QuotaSet exact = set_quotas(*scenario_, *bookings_, request);
+    request.rounding = 1000;
+    const QuotaSet rounded = set_quotas(*scenario_, *bookings_, request);
+    EXPECT_LE(std::abs(sum(rounded.quota) - sum(exact.quota)), 500.0) << to_string(method);
+    EXPECT_GT(std::abs(sum(rounded.quota) - 1.05 * sum(exact.quota)), 500.0);
+    const PeriodQuotas p =
+        phase_quotas(*scenario_, fy_, rounded.quota, profiles, Phasing::profile, 1000);
+    const PeriodQuotas unrounded =
+        phase_quotas(*scenario_, fy_, exact.quota, profiles, Phasing::profile, 1000);
+    const int n = fy_.months();
+    int differs = 0;
+    for (std::size_t s = 0; s < scenario_->seats.size(); ++s) {
+      const double q = rounded.quota[s];
+      EXPECT_EQ(std::fmod(q, 1000.0), 0.0) << s;
+      EXPECT_GT(q, 0.0) << s;
+      EXPECT_LT(std::abs(q - exact.quota[s]), 1000.0) << s;
+      double months = 0, quarters = 0, before = 0;
+      for (int k = 0; k < n; ++k) months += p.month[s * n + k];
+      for (int k = 0; k < n; ++k) before += unrounded.month[s * n + k];
+      for (int k = 0; k < 4; ++k) quarters += p.quarter[s * 4 + k];
+      EXPECT_EQ(months, q) << s;
+      EXPECT_EQ(quarters, q) << s;
+      EXPECT_NE(months, 1.05 * q) << s;
+      differs += before != exact.quota[s];  // the defect: unrounded quotas miss their months
+    }
+    EXPECT_GT(differs, 0);
+  }
+}
+
 TEST(Gini, KnownValues) {
   EXPECT_DOUBLE_EQ(gini({1, 1, 1, 1}), 0.0);
   EXPECT_NEAR(gini({0, 0, 0, 1}), 0.75, 1e-12);  // (n - 1) / n for one holder of everything

@@ -183,5 +183,50 @@ TEST_F(SeatYearStoreTest, TrialsPastTheBudgetAreLeftForARePass) {
   EXPECT_EQ(none.missing(), (Ranges{{0, 3}}));
 }
 
+// A quota run records SPIF deals and clawback only when some seat's plan reads them (a trial
+// then need not zero those arrays), and the plans that do not read them pay the same bit for bit
+// without them; the per-seat hook of record() sees every seat once, in order, and changes nothing
+// that is stored.
+TEST_F(SeatYearStoreTest, ArraysNoPlanReadsAreNotRecordedAndPayTheSame) {
+  EXPECT_TRUE(comp_recording(scenario_, spec_).records_spif_deals());
+  EXPECT_TRUE(comp_recording(scenario_, spec_).records_clawback());
+  spec_.seat_plan = {1, 1, -1, 1};  // the plain plan only: no SPIF products, no clawback window
+  const SeatMonthRecording plain = comp_recording(scenario_, spec_);
+  EXPECT_FALSE(plain.records_spif_deals());
+  EXPECT_FALSE(plain.records_clawback());
+  quota_[0] = 450000;
+  CompEvaluator with(scenario_, spec_, fy_, quota_, profiles_, 1, 0, component_quota_);
+  with.observe(0, outcome_);
+  SeatYearStore full(scenario_, spec_, fy_, 0, 1, std::numeric_limits<std::uint64_t>::max());
+  ASSERT_TRUE(full.record(0, outcome_));
+  TrialOutcome without = outcome_;
+  without.seat_months.spif_deals.clear();
+  without.seat_months.clawback.clear();
+  CompEvaluator priced(scenario_, spec_, fy_, quota_, profiles_, 1, 0, component_quota_);
+  priced.observe(0, without);
+  EXPECT_EQ(with.payouts().seat_variable, priced.payouts().seat_variable);
+  EXPECT_EQ(with.payouts().parts, priced.payouts().parts);
+  EXPECT_GT(priced.payouts().parts[0], 0);
+  std::vector<std::size_t> seen;
+  SeatYearStore hooked(scenario_, spec_, fy_, 0, 1, std::numeric_limits<std::uint64_t>::max());
+  ASSERT_TRUE(hooked.record(0, without, [&](std::size_t s) { seen.push_back(s); }));
+  EXPECT_EQ(seen, (std::vector<std::size_t>{0, 1, 2, 3}));
+  EXPECT_EQ(hooked.bytes(), full.bytes());
+  SeatYearTotals a, b;
+  auto from_full = full.cursor(0), from_hooked = hooked.cursor(0);
+  for (std::size_t s : {0, 1, 3}) {
+    from_full.next(s, a);
+    from_hooked.next(s, b);
+    EXPECT_EQ(a.totals, b.totals) << s;
+  }
+  // Negative twin: the rich plan reads the SPIF deals, so without them it pays less.
+  spec_.seat_plan = {0, 1, -1, 1};
+  CompEvaluator rich_with(scenario_, spec_, fy_, quota_, profiles_, 1, 0, component_quota_);
+  rich_with.observe(0, outcome_);
+  CompEvaluator rich_without(scenario_, spec_, fy_, quota_, profiles_, 1, 0, component_quota_);
+  rich_without.observe(0, without);
+  EXPECT_NE(rich_with.payouts().parts[2], rich_without.payouts().parts[2]);  // SPIF
+}
+
 }  // namespace
 }  // namespace opsim::plan
