@@ -313,25 +313,26 @@ void round_quotas(const Scenario& scenario, std::vector<double>& quota, double u
     }
     double total = 0;
     for (std::size_t s : members) total += quota[s];
-    long long left = std::llround(total / unit);
-    std::vector<long long> units(members.size());
+    // Units are counted in doubles (whole numbers, exact below 2^53; the loader's smallest unit
+    // keeps them there), so no count is cast to an integer type it might not fit.
+    double left = std::round(total / unit);
+    std::vector<double> units(members.size());
     std::vector<double> remainder(members.size());
     for (std::size_t i = 0; i < members.size(); ++i) {
       const double exact = quota[members[i]] / unit;
-      units[i] = static_cast<long long>(std::floor(exact));
+      units[i] = std::floor(exact);
       // A quota below one unit is raised to one (a seat with a quota never carries 0), and
       // takes no unit from the remainders.
-      remainder[i] = units[i] < 1 ? -1.0 : exact - static_cast<double>(units[i]);
-      units[i] = std::max(units[i], 1LL);
+      remainder[i] = units[i] < 1 ? -1.0 : exact - units[i];
+      units[i] = std::max(units[i], 1.0);
       left -= units[i];
     }
     std::vector<std::size_t> order(members.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return remainder[a] > remainder[b]; });
-    for (std::size_t i = 0; i < order.size() && left > 0; ++i, --left) ++units[order[i]];
-    for (std::size_t i = 0; i < members.size(); ++i)
-      quota[members[i]] = static_cast<double>(units[i]) * unit;
+    for (std::size_t i = 0; i < order.size() && left > 0; ++i, left -= 1) units[order[i]] += 1;
+    for (std::size_t i = 0; i < members.size(); ++i) quota[members[i]] = units[i] * unit;
   }
 }
 
@@ -365,17 +366,17 @@ PeriodQuotas phase_quotas(const Scenario& scenario, const FiscalYear& fy,
     if (unit > 0) {
       // Largest remainders: floor every month to the unit, then give the units left (the
       // rounded annual quota less the floors) to the months with the largest remainders.
-      long left = std::lround(quota[s] / unit);
+      double left = std::round(quota[s] / unit);  // whole units, counted in a double
       for (int k = 0; k < n; ++k) {
         const double floor_units = std::floor(amount[k] / unit);
         remainder[k] = amount[k] / unit - floor_units;
         amount[k] = floor_units * unit;
-        left -= static_cast<long>(floor_units);
+        left -= floor_units;
       }
       std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(),
                        [&](int a, int b) { return remainder[a] > remainder[b]; });
-      for (int i = 0; i < n && left > 0; ++i, --left) amount[order[i]] += unit;
+      for (int i = 0; i < n && left > 0; ++i, left -= 1) amount[order[i]] += unit;
     }
     for (int q = 0; q < 4; ++q) out.quarter[s * 4 + q] = 0.0;
     for (int k = 0; k < n; ++k) {

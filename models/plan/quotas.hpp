@@ -50,6 +50,9 @@ struct QuotaKey {
   double expected = 1.0;
 };
 
+//! The smallest rounding unit a plan may state (0 aside): a hundredth of the currency unit.
+inline constexpr double kMinQuotaRounding = 0.01;
+
 struct QuotaRequest {
   QuotaMethod method = QuotaMethod::equal_chance;
   double target = 0.0;  //!< company target x over-assignment (plan-rate reporting currency)

@@ -511,7 +511,10 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
     if (mpi::rank() == 0) {
       std::vector<double> seat_bookings;
       for (const auto& seat : outcome.report.seats) seat_bookings.push_back(seat.bookings.mean);
-      outcome.comp = evaluator.finish(company, seat_bookings);
+      // Its spreads and means run in parallel, on --threads as the rest of the command.
+      tbb::task_arena(base_options.threads).execute([&] {
+        outcome.comp = evaluator.finish(company, seat_bookings);
+      });
     }
     outcome.comp_seconds = watch.seconds();
   }

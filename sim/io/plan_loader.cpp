@@ -186,8 +186,17 @@ QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenari
           {{"profile", plan::Phasing::profile}, {"flat", plan::Phasing::flat}});
     });
   }
-  if (auto rounding = node->get("rounding"))
-    errors.collect([&] { settings.rounding = rounding->non_negative(); });
+  if (auto rounding = node->get("rounding")) {
+    errors.collect([&] {
+      // Below a hundredth of the currency unit a rounding is meaningless, and quotas counted in
+      // such units would pass the 2^53 integers a double holds exactly.
+      const double unit = rounding->non_negative();
+      if (unit > 0 && unit < plan::kMinQuotaRounding)
+        rounding->fail("{} is not a rounding unit: use 0 (no rounding) or at least {}", unit,
+                       plan::kMinQuotaRounding);
+      settings.rounding = unit;
+    });
+  }
   if (auto oa = node->get("over_assignment"))
     errors.collect([&] { settings.over_assignment = oa->positive(); });
   if (auto key = node->get("key")) {

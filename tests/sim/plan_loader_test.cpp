@@ -409,5 +409,26 @@ TEST(PlanExample, UsesEveryPlanningFeature) {
   EXPECT_TRUE(check_plan_sections(doc, s).size() <= 1u) << "at most the hires' retention note";
 }
 
+// A rounding unit below a hundredth of the currency unit is refused, naming the pointer and the
+// smallest unit allowed (regression: 1e-300 counted quotas in units past any integer type, an
+// undefined conversion that set every quota to 0). The smallest unit and 0 (none) are accepted.
+TEST(PlanLoader, ARoundingUnitBelowACentIsRefused) {
+  nlohmann::json doc = components_document();
+  const Scenario scenario = test::scenario_from_json(doc);
+  doc["plan"]["quotas"] = {{"rounding", 1e-300}};
+  try {
+    (void)parse_quota_settings(doc, scenario);
+    ADD_FAILURE() << "a rounding of 1e-300 was accepted";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("/plan/quotas/rounding: 1e-300 is not a "
+                                               "rounding unit: use 0 (no rounding) or at "
+                                               "least 0.01"));
+  }
+  for (double unit : {plan::kMinQuotaRounding, 0.0}) {
+    doc["plan"]["quotas"] = {{"rounding", unit}};
+    EXPECT_EQ(parse_quota_settings(doc, scenario).rounding, unit);
+  }
+}
+
 }  // namespace
 }  // namespace opsim
