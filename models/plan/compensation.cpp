@@ -12,7 +12,12 @@
 
 namespace opsim::plan {
 
-double tiered_earnings(const std::vector<Tier>& tiers, TierMode mode, double attainment) {
+namespace {
+
+//! tiered_earnings(), inlined where a payout is priced (it sits on the chain of each component's
+//! earnings at every measure point).
+[[gnu::always_inline]] inline double tiered(const std::vector<Tier>& tiers, TierMode mode,
+                                            double attainment) {
   const double a = std::max(attainment, 0.0);
   if (mode == TierMode::retroactive) {
     double rate = tiers.front().rate;
@@ -28,6 +33,12 @@ double tiered_earnings(const std::vector<Tier>& tiers, TierMode mode, double att
     earned += tiers[k].rate * (std::min(a, upper) - tiers[k].from);
   }
   return earned;
+}
+
+}  // namespace
+
+double tiered_earnings(const std::vector<Tier>& tiers, TierMode mode, double attainment) {
+  return tiered(tiers, mode, attainment);
 }
 
 double CompPlan::earnings_factor(double attainment) const {
@@ -140,6 +151,56 @@ void span_terms(const CompPlan& plan, const std::array<Terms, kMaxComponents>& t
   }
 }
 
+//! A step of seat_year_totals()'s walk over a seat's occupied months: the month, bit 30 when a
+//! span starts there (its running totals restart), bit 31 at a measure point.
+constexpr std::uint32_t kRestart = 1U << 30, kPoint = 1U << 31;
+constexpr std::size_t kSideBySide = 8;
+
+//! Running totals of N streams along `walk` (values[j][month * stride[j]]), written at each
+//! point to out[point * width + column[j]]: each stream summed in month order from its span's
+//! first month, as alone.
+template <std::size_t N>
+void running_totals_of(const std::uint32_t* walk, std::size_t steps, const double* const* values,
+                       const std::size_t* stride, const std::size_t* column, double* out,
+                       std::size_t width) {
+  std::array<double, N> total{};
+  for (std::size_t i = 0; i < steps; ++i) {
+    const std::uint32_t step = walk[i];
+    const auto m = static_cast<std::size_t>(step & ~(kRestart | kPoint));
+    if ((step & kRestart) != 0) total.fill(0.0);
+    for (std::size_t j = 0; j < N; ++j) total[j] += values[j][m * stride[j]];
+    if ((step & kPoint) != 0) {
+      for (std::size_t j = 0; j < N; ++j) out[column[j]] = total[j];
+      out += width;
+    }
+  }
+}
+
+void running_totals(const std::uint32_t* walk, std::size_t steps, const double* const* values,
+                    const std::size_t* stride, const std::size_t* column, std::size_t count,
+                    double* out, std::size_t width) {
+  switch (count) {
+    case 1:
+      return running_totals_of<1>(walk, steps, values, stride, column, out, width);
+    case 2:
+      return running_totals_of<2>(walk, steps, values, stride, column, out, width);
+    case 3:
+      return running_totals_of<3>(walk, steps, values, stride, column, out, width);
+    case 4:
+      return running_totals_of<4>(walk, steps, values, stride, column, out, width);
+    case 5:
+      return running_totals_of<5>(walk, steps, values, stride, column, out, width);
+    case 6:
+      return running_totals_of<6>(walk, steps, values, stride, column, out, width);
+    case 7:
+      return running_totals_of<7>(walk, steps, values, stride, column, out, width);
+    case 8:
+      return running_totals_of<8>(walk, steps, values, stride, column, out, width);
+    default:
+      throw_internal("running_totals: {} streams side by side", count);
+  }
+}
+
 //! P10, P50 and P90 of `values` (reordered), as from sorted values, by selection.
 Spread spread_of(std::vector<double>& values) {
   const auto q = quantiles_by_selection(values, std::array<double, 3>{0.1, 0.5, 0.9});
@@ -213,7 +274,6 @@ void seat_year_totals(const CompPlan& plan, const FiscalYear& fy, const Calendar
   y.totals.resize(y.points.size() * y.streams);
   // The occupied months up to the last point, walked once for every stream: bit 30 marks a span's
   // first month (its running total restarts), bit 31 a measure point.
-  constexpr std::uint32_t kRestart = 1U << 30, kPoint = 1U << 31;
   std::array<std::uint32_t, 16> walk;  // a fiscal year has at most 12 months in the horizon
   std::size_t steps = 0;
   for (int m = fy.first, p = 0; m <= fy.last && p < static_cast<int>(y.points.size()); ++m) {
@@ -228,32 +288,35 @@ void seat_year_totals(const CompPlan& plan, const FiscalYear& fy, const Calendar
   }
   const std::array<const double*, SeatYearTotals::kFirstProductSet> monthly{
       view.bookings, view.deals, view.renewal_due, view.renewal_renewed};
+  // Streams summed side by side, up to kSideBySide at a time: independent sums, each in month
+  // order as alone, that the processor overlaps.
+  std::array<const double*, kSideBySide> values;
+  std::array<std::size_t, kSideBySide> stride, column;
+  std::size_t live = 0;
+  auto flush = [&] {
+    running_totals(walk.data(), steps, values.data(), stride.data(), column.data(), live,
+                   y.totals.data(), y.streams);
+    live = 0;
+  };
   for (std::size_t k = 0; k < y.streams; ++k) {
-    const double* values = nullptr;
-    std::size_t stride = 1;
+    const double* v = nullptr;
+    std::size_t by = 1;
     if (k < SeatYearTotals::kFirstProductSet) {
-      values = monthly[k];
+      v = monthly[k];
     } else if (view.product_bookings != nullptr) {
-      values = view.product_bookings + (k - SeatYearTotals::kFirstProductSet);
-      stride = product_sets;
+      v = view.product_bookings + (k - SeatYearTotals::kFirstProductSet);
+      by = product_sets;
     }
-    double* out = &y.totals[k];
-    if (values == nullptr) {  // null arrays read as 0: every running total is +0
-      for (std::size_t p = 0; p < y.points.size(); ++p) out[p * y.streams] = 0.0;
+    if (v == nullptr) {  // null arrays read as 0: every running total is +0
+      for (std::size_t p = 0; p < y.points.size(); ++p) y.totals[p * y.streams + k] = 0.0;
       continue;
     }
-    // Running totals from each span's first month, summed in month order from 0.
-    double total = 0;
-    for (std::size_t i = 0; i < steps; ++i) {
-      const std::uint32_t step = walk[i];
-      if ((step & kRestart) != 0) total = 0;
-      total += values[static_cast<std::size_t>(step & ~(kRestart | kPoint)) * stride];
-      if ((step & kPoint) != 0) {
-        *out = total;
-        out += y.streams;
-      }
-    }
+    values[live] = v;
+    stride[live] = by;
+    column[live] = k;
+    if (++live == kSideBySide) flush();
   }
+  if (live > 0) flush();
   // A seat of a SPIF segment earns it on every deal, so product deals are not counted twice.
   // (0 x a count adds +0: no SPIF rate, no SPIF.)
   y.spif = 0;
@@ -379,13 +442,12 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
               const double due_share = run[c].due == due_total[c] && std::isfinite(run[c].due)
                                            ? 1.0
                                            : run[c].due / due_total[c];
-              earned =
-                  on_target[c] * due_share * tiered_earnings(*k.tiers, k.mode, attainment_of(c));
+              earned = on_target[c] * due_share * tiered(*k.tiers, k.mode, attainment_of(c));
             }
           } else {
             const double ytd_quota = k.quota * share;
             earned = ytd_quota > 0
-                         ? rate[c] * ytd_quota * tiered_earnings(*k.tiers, k.mode, attainment_of(c))
+                         ? rate[c] * ytd_quota * tiered(*k.tiers, k.mode, attainment_of(c))
                          : 0.0;
           }
         }
