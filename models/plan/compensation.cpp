@@ -695,7 +695,8 @@ std::uint64_t CompEvaluator::memory_bytes(const Scenario& scenario, const CompSp
     if (p < 0) continue;
     per_trial += 16 + 8 * spec.plans[static_cast<std::size_t>(p)].components.size();
   }
-  return per_trial * trials;
+  // And per seat its payout terms, computed once (SeatTerms).
+  return per_trial * trials + sizeof(SeatTerms) * scenario.seats.size();
 }
 
 void CompEvaluator::seat_view(std::size_t s, SeatYearView& view) const {

@@ -334,7 +334,7 @@ class CompEvaluator {
   void observe_stored(std::uint64_t trial, const SeatYearStore& store, SeatYearTotals& scratch);
   //! Bytes of the per-trial payouts for `trials` trials, finish() included: 16 x trials x seats
   //! + 40 x trials, plus per trial 8 per component of every seat whose plan has components and
-  //! 16 per role x region group (taken as one per seat with a plan, an upper bound).
+  //! 16 per role x region group (one per seat with a plan, an upper bound); + 216 x seats (terms).
   static std::uint64_t memory_bytes(const Scenario& scenario, const CompSpec& spec,
                                     std::uint64_t trials);
   //! This evaluator's per-trial payouts; replaced by all trials' on the rank that finishes an
