@@ -349,7 +349,7 @@ TEST_F(ComponentYear, TermsComputedOncePerSeatPriceAsPerSeatTrial) {
   Component logos = part("logos", Measure::new_logos, 0.3);
   logos.measurement = Measurement::quarterly;
   logos.gate = 0;
-  logos.gate_attainment = 1.3;  // bookings attain 1.27, 1.58, 1.30 - 1e-3 and 1.71 by quarter
+  logos.gate_attainment = 1.3;  // bookings attain 1.27, 1.58, 1.298 and 1.71 by quarter
   Component keep = part("keep", Measure::retention, 0.2);
   keep.measurement = Measurement::quarterly;
   plan_.components = {bookings, logos, keep};
