@@ -12,7 +12,12 @@
 
 namespace opsim::plan {
 
-double tiered_earnings(const std::vector<Tier>& tiers, TierMode mode, double attainment) {
+namespace {
+
+//! tiered_earnings(), inlined where a payout is priced (it sits on the chain of each component's
+//! earnings at every measure point).
+[[gnu::always_inline]] inline double tiered(const std::vector<Tier>& tiers, TierMode mode,
+                                            double attainment) {
   const double a = std::max(attainment, 0.0);
   if (mode == TierMode::retroactive) {
     double rate = tiers.front().rate;
@@ -28,6 +33,12 @@ double tiered_earnings(const std::vector<Tier>& tiers, TierMode mode, double att
     earned += tiers[k].rate * (std::min(a, upper) - tiers[k].from);
   }
   return earned;
+}
+
+}  // namespace
+
+double tiered_earnings(const std::vector<Tier>& tiers, TierMode mode, double attainment) {
+  return tiered(tiers, mode, attainment);
 }
 
 double CompPlan::earnings_factor(double attainment) const {
@@ -52,11 +63,12 @@ struct Terms {
   double gate_attainment;
 };
 
-//! One component's year to date within an occupant's months.
+//! One component's year to date within an occupant's months. Trivial, as Terms: seat_payout
+//! sets the plan's components only, not kMaxComponents of them.
 struct Running {
-  double value = 0;  //!< bookings, won deals or renewed ARR
-  double due = 0;    //!< retention: ARR up for renewal
-  double paid = 0;   //!< earned and paid so far (true-up)
+  double value;  //!< bookings, won deals or renewed ARR
+  double due;    //!< retention: ARR up for renewal
+  double paid;   //!< earned and paid so far (true-up)
 };
 
 std::size_t component_terms(const CompPlan& plan, double quota, const SeatYearView& view,
@@ -103,6 +115,90 @@ double attainment(const Terms& c, const Running& run, double share) {
     return run.due > 0 ? run.value / run.due / c.quota : std::numeric_limits<double>::quiet_NaN();
   const double ytd_quota = c.quota * share;
   return ytd_quota > 0 ? run.value / ytd_quota : std::numeric_limits<double>::quiet_NaN();
+}
+
+//! Commission per unit of bookings of the components on all new bookings at the seat's quota.
+double full_year_rate_of(const std::array<Terms, kMaxComponents>& terms, std::size_t n,
+                         double variable) {
+  double rate = 0;
+  for (std::size_t c = 0; c < n; ++c) {
+    if (terms[c].measure == Measure::new_bookings && terms[c].set < 0)
+      rate += terms[c].weight * variable / terms[c].quota;
+  }
+  return rate;
+}
+
+//! The terms of an occupant holding months [a, b] (their full_year_rate is not written): the
+//! share of the quota and per component the on-target variable pay, the rate that pays it at
+//! 100% attainment of that share, and the cap.
+void span_terms(const CompPlan& plan, const std::array<Terms, kMaxComponents>& terms, std::size_t n,
+                const double* profile, const FiscalYear& fy, int a, int b, SeatTerms& out) {
+  const double variable = plan.variable();
+  double occupant_share = 0;
+  for (int k = a; k <= b; ++k) occupant_share += profile[k - fy.first];
+  out.occupant_share = occupant_share;
+  out.clawback_rate = 0;
+  for (std::size_t c = 0; c < n; ++c) {
+    const double v = terms[c].weight * variable;
+    out.on_target[c] =
+        plan.proration == Proration::months ? v * (b - a + 1) / 12.0 : v * occupant_share;
+    out.rate[c] = occupant_share > 0 && terms[c].quota > 0
+                      ? out.on_target[c] / (terms[c].quota * occupant_share)
+                      : 0.0;
+    out.cap_amount[c] = terms[c].cap * out.on_target[c];
+    if (terms[c].measure == Measure::new_bookings && terms[c].set < 0)
+      out.clawback_rate += out.rate[c];
+  }
+}
+
+//! A step of seat_year_totals()'s walk over a seat's occupied months: the month, bit 30 when a
+//! span starts there (its running totals restart), bit 31 at a measure point.
+constexpr std::uint32_t kRestart = 1U << 30, kPoint = 1U << 31;
+constexpr std::size_t kSideBySide = 8;
+
+//! Running totals of N streams along `walk` (values[j][month * stride[j]]), written at each
+//! point to out[point * width + column[j]]: each stream summed in month order from its span's
+//! first month, as alone.
+template <std::size_t N>
+void running_totals_of(const std::uint32_t* walk, std::size_t steps, const double* const* values,
+                       const std::size_t* stride, const std::size_t* column, double* out,
+                       std::size_t width) {
+  std::array<double, N> total{};
+  for (std::size_t i = 0; i < steps; ++i) {
+    const std::uint32_t step = walk[i];
+    const auto m = static_cast<std::size_t>(step & ~(kRestart | kPoint));
+    if ((step & kRestart) != 0) total.fill(0.0);
+    for (std::size_t j = 0; j < N; ++j) total[j] += values[j][m * stride[j]];
+    if ((step & kPoint) != 0) {
+      for (std::size_t j = 0; j < N; ++j) out[column[j]] = total[j];
+      out += width;
+    }
+  }
+}
+
+void running_totals(const std::uint32_t* walk, std::size_t steps, const double* const* values,
+                    const std::size_t* stride, const std::size_t* column, std::size_t count,
+                    double* out, std::size_t width) {
+  switch (count) {
+    case 1:
+      return running_totals_of<1>(walk, steps, values, stride, column, out, width);
+    case 2:
+      return running_totals_of<2>(walk, steps, values, stride, column, out, width);
+    case 3:
+      return running_totals_of<3>(walk, steps, values, stride, column, out, width);
+    case 4:
+      return running_totals_of<4>(walk, steps, values, stride, column, out, width);
+    case 5:
+      return running_totals_of<5>(walk, steps, values, stride, column, out, width);
+    case 6:
+      return running_totals_of<6>(walk, steps, values, stride, column, out, width);
+    case 7:
+      return running_totals_of<7>(walk, steps, values, stride, column, out, width);
+    case 8:
+      return running_totals_of<8>(walk, steps, values, stride, column, out, width);
+    default:
+      throw_internal("running_totals: {} streams side by side", count);
+  }
 }
 
 //! P10, P50 and P90 of `values` (reordered), as from sorted values, by selection.
@@ -178,7 +274,6 @@ void seat_year_totals(const CompPlan& plan, const FiscalYear& fy, const Calendar
   y.totals.resize(y.points.size() * y.streams);
   // The occupied months up to the last point, walked once for every stream: bit 30 marks a span's
   // first month (its running total restarts), bit 31 a measure point.
-  constexpr std::uint32_t kRestart = 1U << 30, kPoint = 1U << 31;
   std::array<std::uint32_t, 16> walk;  // a fiscal year has at most 12 months in the horizon
   std::size_t steps = 0;
   for (int m = fy.first, p = 0; m <= fy.last && p < static_cast<int>(y.points.size()); ++m) {
@@ -193,32 +288,35 @@ void seat_year_totals(const CompPlan& plan, const FiscalYear& fy, const Calendar
   }
   const std::array<const double*, SeatYearTotals::kFirstProductSet> monthly{
       view.bookings, view.deals, view.renewal_due, view.renewal_renewed};
+  // Streams summed side by side, up to kSideBySide at a time: independent sums, each in month
+  // order as alone, that the processor overlaps.
+  std::array<const double*, kSideBySide> values;
+  std::array<std::size_t, kSideBySide> stride, column;
+  std::size_t live = 0;
+  auto flush = [&] {
+    running_totals(walk.data(), steps, values.data(), stride.data(), column.data(), live,
+                   y.totals.data(), y.streams);
+    live = 0;
+  };
   for (std::size_t k = 0; k < y.streams; ++k) {
-    const double* values = nullptr;
-    std::size_t stride = 1;
+    const double* v = nullptr;
+    std::size_t by = 1;
     if (k < SeatYearTotals::kFirstProductSet) {
-      values = monthly[k];
+      v = monthly[k];
     } else if (view.product_bookings != nullptr) {
-      values = view.product_bookings + (k - SeatYearTotals::kFirstProductSet);
-      stride = product_sets;
+      v = view.product_bookings + (k - SeatYearTotals::kFirstProductSet);
+      by = product_sets;
     }
-    double* out = &y.totals[k];
-    if (values == nullptr) {  // null arrays read as 0: every running total is +0
-      for (std::size_t p = 0; p < y.points.size(); ++p) out[p * y.streams] = 0.0;
+    if (v == nullptr) {  // null arrays read as 0: every running total is +0
+      for (std::size_t p = 0; p < y.points.size(); ++p) y.totals[p * y.streams + k] = 0.0;
       continue;
     }
-    // Running totals from each span's first month, summed in month order from 0.
-    double total = 0;
-    for (std::size_t i = 0; i < steps; ++i) {
-      const std::uint32_t step = walk[i];
-      if ((step & kRestart) != 0) total = 0;
-      total += values[static_cast<std::size_t>(step & ~(kRestart | kPoint)) * stride];
-      if ((step & kPoint) != 0) {
-        *out = total;
-        out += y.streams;
-      }
-    }
+    values[live] = v;
+    stride[live] = by;
+    column[live] = k;
+    if (++live == kSideBySide) flush();
   }
+  if (live > 0) flush();
   // A seat of a SPIF segment earns it on every deal, so product deals are not counted twice.
   // (0 x a count adds +0: no SPIF rate, no SPIF.)
   y.spif = 0;
@@ -252,17 +350,18 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
   const double variable = plan.variable();
   std::array<Terms, kMaxComponents> terms;
   const std::size_t n = component_terms(plan, quota, seat, terms);
-  std::array<std::size_t, kMaxComponents> stream{};
+  std::array<std::size_t, kMaxComponents> stream;  // written for components 0..n-1
   for (std::size_t c = 0; c < n; ++c) stream[c] = stream_of(terms[c]);
+  // Terms the same in every trial: the seat's, computed once, when given.
+  const SeatTerms* fixed = seat.terms;
   // Commission per unit of bookings, per fiscal-year month, of the components on all new
   // bookings (clawbacks): the occupant's rate; a vacant month keeps the full-year rate.
-  double full_year_rate = 0;
-  for (std::size_t c = 0; c < n; ++c) {
-    if (terms[c].measure == Measure::new_bookings && terms[c].set < 0)
-      full_year_rate += terms[c].weight * variable / terms[c].quota;
-  }
-  std::array<double, 12> month_rate;  // a fiscal year has at most 12 months in the horizon
-  month_rate.fill(full_year_rate);
+  // A fiscal year has at most 12 months in the horizon; read only by plans that claw back.
+  const bool claws_back = plan.clawback_months >= 0;
+  std::array<double, 12> month_rate;
+  if (claws_back)
+    month_rate.fill(fixed != nullptr ? fixed->full_year_rate
+                                     : full_year_rate_of(terms, n, variable));
   std::size_t p = 0;  // the next measure point
   int m = fy.first;
   while (m <= fy.last) {
@@ -282,28 +381,26 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
     std::size_t last_point = p;
     while (y.points[last_point] != b) ++last_point;
 
-    double occupant_share = 0;
-    for (int k = a; k <= b; ++k) occupant_share += seat.profile[k - fy.first];
     // Per component: on-target variable pay of this occupant, the rate that pays it at 100%
-    // attainment of their share of the quota, and the cap.
-    // Written for components 0..n-1 before they are read.
-    std::array<double, kMaxComponents> on_target, rate, cap_amount, due_total;
-    std::array<Running, kMaxComponents> run{};
-    double clawback_rate = 0;
+    // attainment of their share of the quota, and the cap (the seat's own terms when the
+    // occupant holds the whole year). Written for components 0..n-1 before they are read.
+    SeatTerms computed;
+    const SeatTerms* span = &computed;
+    if (fixed != nullptr && a == fy.first && b == fy.last)
+      span = fixed;
+    else
+      span_terms(plan, terms, n, seat.profile, fy, a, b, computed);
+    const std::array<double, kMaxComponents>&on_target = span->on_target, &rate = span->rate,
+                             &cap_amount = span->cap_amount;
+    std::array<double, kMaxComponents> due_total;
+    std::array<Running, kMaxComponents> run;
     for (std::size_t c = 0; c < n; ++c) {
-      const double v = terms[c].weight * variable;
-      on_target[c] =
-          plan.proration == Proration::months ? v * (b - a + 1) / 12.0 : v * occupant_share;
-      rate[c] = occupant_share > 0 && terms[c].quota > 0
-                    ? on_target[c] / (terms[c].quota * occupant_share)
-                    : 0.0;
-      cap_amount[c] = terms[c].cap * on_target[c];
-      if (terms[c].measure == Measure::new_bookings && terms[c].set < 0) clawback_rate += rate[c];
+      run[c] = Running{0.0, 0.0, 0.0};
       due_total[c] = terms[c].measure == Measure::retention
                          ? y.totals[last_point * y.streams + SeatYearTotals::kRenewalDue]
                          : 0.0;
     }
-    for (int k = a; k <= b; ++k) month_rate[k - fy.first] = clawback_rate;
+    for (int k = a; k <= b && claws_back; ++k) month_rate[k - fy.first] = span->clawback_rate;
     double share = 0, balance = 0;
     int last_measured = a - 1, shared = a - 1;
     for (; p <= last_point; ++p) {
@@ -314,6 +411,17 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
         run[c].value = at[stream[c]];
         if (terms[c].measure == Measure::retention) run[c].due = at[SeatYearTotals::kRenewalDue];
       }
+      // Each component's attainment at this point, computed at most once (a gate's is its
+      // component's own).
+      std::array<double, kMaxComponents> attained;
+      unsigned known = 0;
+      auto attainment_of = [&](std::size_t c) {
+        if (((known >> c) & 1U) == 0) {
+          attained[c] = attainment(terms[c], run[c], share);
+          known |= 1U << c;
+        }
+        return attained[c];
+      };
       double commission = 0;
       bool settle = false;
       for (std::size_t c = 0; c < n; ++c) {
@@ -322,22 +430,27 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
         const bool measure = t == b || k.measurement == Measurement::quarterly;
         if (!measure) continue;
         settle = true;
-        double earned = 0;
-        if (k.measure == Measure::retention) {
-          if (run[c].due > 0)
-            earned = on_target[c] * (run[c].due / due_total[c]) *
-                     tiered_earnings(*k.tiers, k.mode, run[c].value / run[c].due / k.quota);
-        } else {
-          const double ytd_quota = k.quota * share;
-          earned = ytd_quota > 0 ? rate[c] * ytd_quota *
-                                       tiered_earnings(*k.tiers, k.mode, run[c].value / ytd_quota)
-                                 : 0.0;
-        }
         // A gated component earns nothing while its gate's attainment is below the threshold
         // (NaN: the gate has no quota or nothing was due, so it is not reached). Attainment at
         // the threshold passes though the profile's sum may round a little above 1.
         const double gate_at = k.gate_attainment * (1 - 1e-12);
-        if (k.gate >= 0 && !(attainment(terms[k.gate], run[k.gate], share) >= gate_at)) earned = 0;
+        double earned = 0;
+        if (k.gate < 0 || attainment_of(static_cast<std::size_t>(k.gate)) >= gate_at) {
+          if (k.measure == Measure::retention) {
+            if (run[c].due > 0) {
+              // x / x is 1 exactly for a finite x > 0: all that is due in the span is due by now.
+              const double due_share = run[c].due == due_total[c] && std::isfinite(run[c].due)
+                                           ? 1.0
+                                           : run[c].due / due_total[c];
+              earned = on_target[c] * due_share * tiered(*k.tiers, k.mode, attainment_of(c));
+            }
+          } else {
+            const double ytd_quota = k.quota * share;
+            earned = ytd_quota > 0
+                         ? rate[c] * ytd_quota * tiered(*k.tiers, k.mode, attainment_of(c))
+                         : 0.0;
+          }
+        }
         earned = std::min(earned, cap_amount[c]);
         const double paid = std::max(0.0, earned - run[c].paid);
         run[c].paid = std::max(run[c].paid, earned);
@@ -372,11 +485,21 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
     m = b + 1;
   }
   payout.spif = y.spif;
-  if (plan.clawback_months >= 0) {
+  if (claws_back) {
     for (int k = fy.first; k <= fy.last; ++k)
       payout.clawback += month_rate[k - fy.first] * y.clawback[k - fy.first];
   }
   return payout;
+}
+
+SeatTerms seat_terms(const CompPlan& plan, double quota, const FiscalYear& fy,
+                     const SeatYearView& seat) {
+  std::array<Terms, kMaxComponents> terms;
+  const std::size_t n = component_terms(plan, quota, seat, terms);
+  SeatTerms out;
+  span_terms(plan, terms, n, seat.profile, fy, fy.first, fy.last, out);
+  out.full_year_rate = full_year_rate_of(terms, n, plan.variable());
+  return out;
 }
 
 bool CompSpec::needs_measure_totals() const {
@@ -535,6 +658,15 @@ CompEvaluator::CompEvaluator(const Scenario& scenario, const CompSpec& spec, con
     slots_ += spec.plans[static_cast<std::size_t>(p)].components.size();
   }
   payouts_.component.assign(trials * slots_, 0.0);
+  // What every trial's payout of a seat computes the same way, once per seat.
+  seat_terms_.resize(scenario.seats.size());
+  for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
+    const int p = spec.seat_plan[s];
+    if (p < 0 || std::isnan(quota[s])) continue;
+    SeatYearView view;
+    seat_view(s, view);
+    seat_terms_[s] = seat_terms(spec.plans[static_cast<std::size_t>(p)], quota[s], fy_, view);
+  }
 }
 
 SeatMonthRecording comp_recording(const Scenario& scenario, const CompSpec& spec) {
@@ -563,7 +695,22 @@ std::uint64_t CompEvaluator::memory_bytes(const Scenario& scenario, const CompSp
     if (p < 0) continue;
     per_trial += 16 + 8 * spec.plans[static_cast<std::size_t>(p)].components.size();
   }
-  return per_trial * trials;
+  // And per seat its payout terms, computed once (SeatTerms).
+  return per_trial * trials + sizeof(SeatTerms) * scenario.seats.size();
+}
+
+void CompEvaluator::seat_view(std::size_t s, SeatYearView& view) const {
+  view.profile = &profiles_[s * static_cast<std::size_t>(fy_.months())];
+  view.seat_start = scenario_.seats[s].start;
+  view.spif = spif_segment_[s] != 0;
+  if (slot_[s] >= 0) {
+    view.component_quota = &component_quota_[s * kMaxComponents];
+    view.component_set = component_set_[static_cast<std::size_t>(spec_.seat_plan[s])].data();
+    view.product_sets = sets_.size();
+  } else {
+    view.product_bookings = nullptr;
+    view.renewal_due = view.renewal_renewed = nullptr;
+  }
 }
 
 void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYearView view,
@@ -571,18 +718,8 @@ void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYear
   const std::size_t n = scenario_.seats.size();
   const int p = spec_.seat_plan[s];
   const CompPlan& plan = spec_.plans[p];
-  const Seat& seat = scenario_.seats[s];
-  view.profile = &profiles_[s * static_cast<std::size_t>(fy_.months())];
-  view.seat_start = seat.start;
-  view.spif = spif_segment_[s] != 0;
-  if (slot_[s] >= 0) {
-    view.component_quota = &component_quota_[s * kMaxComponents];
-    view.component_set = component_set_[static_cast<std::size_t>(p)].data();
-    view.product_sets = sets_.size();
-  } else {
-    view.product_bookings = nullptr;
-    view.renewal_due = view.renewal_renewed = nullptr;
-  }
+  seat_view(s, view);
+  view.terms = &seat_terms_[s];
   const Payout pay = year != nullptr ? seat_payout(plan, quota_[s], fy_, view, *year)
                                      : seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
   if (slot_[s] >= 0) {

@@ -143,6 +143,8 @@ std::vector<double> component_quotas(const CompSpec& spec, const std::vector<dou
                                      const std::vector<double>& in_year,
                                      const MeasureTotals& totals);
 
+struct SeatTerms;
+
 //! One seat's fiscal year as recorded by the engine; arrays indexed by horizon month.
 struct SeatYearView {
   const double* bookings = nullptr;
@@ -160,7 +162,25 @@ struct SeatYearView {
   std::size_t product_sets = 0;
   const double* renewal_due = nullptr;  //!< ARR up for renewal in the seat's book, per month
   const double* renewal_renewed = nullptr;
+  //! seat_terms() of the seat (null: computed per payout); read with the quota arrays above.
+  const SeatTerms* terms = nullptr;
 };
+
+//! The terms of one seat's payout that are the same in every trial, computed once per seat
+//! instead of once per seat-trial (bit for bit the same values): the commission rate per unit
+//! of bookings of the components on all new bookings, and for an occupant holding every month
+//! of the fiscal year, the span's quota share and per component its on-target pay, the rate
+//! that pays it at 100% attainment and its cap.
+//! Components 0..n-1 of the plan are written (the arrays are not filled first).
+struct SeatTerms {
+  double full_year_rate;
+  double occupant_share, clawback_rate;
+  std::array<double, kMaxComponents> on_target, rate, cap_amount;
+};
+//! SeatTerms of a seat under `plan` with annual quota `quota`; of `seat` it reads profile,
+//! component_quota and component_set.
+SeatTerms seat_terms(const CompPlan& plan, double quota, const FiscalYear& fy,
+                     const SeatYearView& seat);
 
 //! Seat `seat`'s arrays in `detail` (a run of `months` months): all of them, product bookings
 //! (of `product_sets` sets) and renewals when recorded.
@@ -314,7 +334,7 @@ class CompEvaluator {
   void observe_stored(std::uint64_t trial, const SeatYearStore& store, SeatYearTotals& scratch);
   //! Bytes of the per-trial payouts for `trials` trials, finish() included: 16 x trials x seats
   //! + 40 x trials, plus per trial 8 per component of every seat whose plan has components and
-  //! 16 per role x region group (taken as one per seat with a plan, an upper bound).
+  //! 16 per role x region group (one per seat with a plan, an upper bound); + 216 x seats (terms).
   static std::uint64_t memory_bytes(const Scenario& scenario, const CompSpec& spec,
                                     std::uint64_t trials);
   //! This evaluator's per-trial payouts; replaced by all trials' on the rank that finishes an
@@ -330,6 +350,9 @@ class CompEvaluator {
   //! view's arrays by horizon month.
   void pay_seat(std::uint64_t row, std::size_t s, SeatYearView view, const SeatYearTotals* year,
                 double* parts);
+  //! Sets the view's per-seat fields (plan, quotas, profile); with no components, clears the
+  //! arrays the plan does not read.
+  void seat_view(std::size_t s, SeatYearView& view) const;
   //! Per-seat and per role x region spreads and the cost table.
   void distributions(CompResult& r, const std::vector<double>& seat_bookings) const;
   //! Per component and per seat x component payouts.
@@ -349,6 +372,7 @@ class CompEvaluator {
   //! Per plan and component: its product set index, -1 = none.
   std::vector<std::array<int, kMaxComponents>> component_set_;
   std::vector<std::uint8_t> spif_segment_;  //!< per seat: its segment earns its plan's SPIF
+  std::vector<SeatTerms> seat_terms_;       //!< per seat with a plan and a quota: seat_terms()
   TrialPayouts payouts_;
 };
 

@@ -602,6 +602,21 @@ void count_seat_occupancy(const TrialOutcome& outcome, const FiscalYear& fy, int
   const int* row =
       outcome.seat_months.occupant.data() + s * static_cast<std::size_t>(horizon_months);
   const int n = fy.months();
+  // A pass over the seats counts them in order, and the few whose occupant changes in the year
+  // update counts rarely in cache: those of the seat a few ahead are fetched now (occupant 0 in
+  // the year's first and last months holds it all year and counts nothing).
+  constexpr std::size_t kAhead = 8;
+  if (s + kAhead < counts.seats) {
+    const int* ahead = row + kAhead * static_cast<std::size_t>(horizon_months);
+    if (ahead[fy.first] != 0 || ahead[fy.last] != 0) {
+      const std::size_t at = (s + kAhead) * static_cast<std::size_t>(n);
+      for (const std::vector<std::uint64_t>* v :
+           {&counts.vacant, &counts.leaver, &counts.backfill}) {
+        __builtin_prefetch(v->data() + at, 1);
+        __builtin_prefetch(v->data() + at + static_cast<std::size_t>(n) - 1, 1);
+      }
+    }
+  }
   int m = fy.first;
   while (m <= fy.last) {
     const int o = row[m];

@@ -102,6 +102,8 @@ SeatYearStore::SeatYearStore(const Scenario& scenario, const CompSpec& spec, con
       kept_(trials, 0) {
   const auto fy_months = static_cast<std::size_t>(fy.months());
   if (fy_months > 15) throw_internal("SeatYearStore: a fiscal year of over 15 months");
+  const std::vector<int> held(static_cast<std::size_t>(fy.last + 1), 0);
+  measure_points(held.data(), fy, calendar_, full_year_points_);
   const std::size_t streams = SeatYearTotals::kFirstProductSet + sets_;
   max_seat_bytes_ = 2 + 6 * static_cast<std::size_t>(fy.last + 1) +
                     streams * max_values_bytes(fy_months) + 8 + max_values_bytes(fy_months);
@@ -125,6 +127,22 @@ SeatYearStore::SeatYearStore(const Scenario& scenario, const CompSpec& spec, con
 void SeatYearStore::encode_seat(std::size_t s, const TrialOutcome& outcome, SeatYearTotals& y,
                                 std::uint8_t*& out) const {
   const auto f = fields_[s];
+  // The seat-month rows of a seat a few ahead, fetched while this one is encoded: written early
+  // in the trial, they are rarely still in cache.
+  constexpr std::size_t kAhead = 4;
+  if (s + kAhead < fields_.size()) {
+    const SeatMonths& d = outcome.seat_months;
+    const std::size_t row = (s + kAhead) * static_cast<std::size_t>(months_);
+    const std::size_t last = row + static_cast<std::size_t>(months_) - 1;
+    for (const std::vector<double>* v :
+         {&d.bookings, &d.deals, &d.renewal_due, &d.renewal_renewed}) {
+      if (v->empty()) continue;
+      __builtin_prefetch(v->data() + row);
+      __builtin_prefetch(v->data() + last);
+    }
+    __builtin_prefetch(d.occupant.data() + row);
+    __builtin_prefetch(d.occupant.data() + last);
+  }
   // The month-by-month view CompEvaluator::observe() prices, summed into the seat's totals; the
   // streams the plan does not read are not kept.
   const std::size_t sets = (f & kProducts) != 0 ? sets_ : 0;
@@ -148,7 +166,8 @@ void SeatYearStore::encode_seat(std::size_t s, const TrialOutcome& outcome, Seat
   }
   std::memcpy(count_at, &runs, sizeof runs);
   const std::size_t points = y.points.size();
-  const std::uint16_t starts = span_starts(y);
+  // One occupant through fy.last: only the first point starts a span (Cursor::next reads so).
+  const std::uint16_t starts = runs == 1 && occupant[0] >= 0 ? 1 : span_starts(y);
   auto stream = [&](std::size_t k) { encode_values(&y.totals[k], y.streams, points, starts, out); };
   stream(SeatYearTotals::kBookings);
   stream(SeatYearTotals::kDeals);
@@ -224,9 +243,16 @@ void SeatYearStore::Cursor::next(std::size_t seat, SeatYearTotals& y) {
     std::fill_n(y.occupant.begin() + m, length, occupant);
     m += length;
   }
-  measure_points(y.occupant.data(), st.fy_, st.calendar_, y.points);
+  // One occupant through month fy.last (most seat-years): the points and span starts of a seat
+  // held all year, the same in every trial.
+  std::uint16_t starts = 1;
+  if (runs == 1 && y.occupant[0] >= 0) {
+    y.points = st.full_year_points_;
+  } else {
+    measure_points(y.occupant.data(), st.fy_, st.calendar_, y.points);
+    starts = span_starts(y);
+  }
   const std::size_t points = y.points.size();
-  const std::uint16_t starts = span_starts(y);
   y.streams = SeatYearTotals::kFirstProductSet + st.sets_;
   y.totals.resize(points * y.streams);
   // A stream the seat's plan does not read was never recorded for it: +0.
@@ -244,11 +270,13 @@ void SeatYearStore::Cursor::next(std::size_t seat, SeatYearTotals& y) {
   stream((f & kRenewals) != 0, SeatYearTotals::kRenewalDue);
   stream((f & kRenewals) != 0, SeatYearTotals::kRenewalRenewed);
   y.spif = (f & kSpif) != 0 ? take<double>(at_) : 0.0;
-  y.clawback.resize(static_cast<std::size_t>(st.fy_.months()));
-  if ((f & kClawback) != 0)
+  // Read only by plans that claw back, as seat_year_totals() leaves it.
+  if ((f & kClawback) != 0) {
+    y.clawback.resize(static_cast<std::size_t>(st.fy_.months()));
     decode_values(at_, y.clawback.data(), 1, y.clawback.size(), 0x7fff);
-  else
-    std::fill(y.clawback.begin(), y.clawback.end(), 0.0);
+  } else {
+    y.clawback.clear();
+  }
 }
 
 }  // namespace opsim::plan

@@ -65,7 +65,8 @@ class SeatYearStore {
   class Cursor {
    public:
     //! Decodes the next seat with a plan, which must be `seat` (seats in increasing order);
-    //! streams its plan does not read are +0.
+    //! streams its plan does not read are +0, and the clawback is empty when the plan does not
+    //! claw back (as seat_year_totals() gives them).
     void next(std::size_t seat, SeatYearTotals& year);
 
    private:
@@ -108,7 +109,8 @@ class SeatYearStore {
   std::size_t sets_;
   std::uint64_t first_trial_;
   std::uint64_t budget_;
-  std::vector<std::int16_t> fields_;  //!< per seat: Field bits; -1 = no plan (not stored)
+  std::vector<int> full_year_points_;  //!< measure_points() of one occupant through fy.last
+  std::vector<std::int16_t> fields_;   //!< per seat: Field bits; -1 = no plan (not stored)
   std::vector<std::vector<std::uint8_t>> trials_;
   std::vector<std::uint8_t> kept_;  //!< per trial: recorded
   std::atomic<std::uint64_t> used_{0};

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "models/calendar.hpp"
 
@@ -334,6 +335,77 @@ TEST_F(ComponentYear, GateLogosAndRetentionTiming) {
   due_.assign(12, 0.0);
   renewed_.assign(12, 0.0);
   EXPECT_DOUBLE_EQ(pay_components({0.5}).component[0], 0.0);
+}
+
+// A seat's terms computed once (SeatTerms, as CompEvaluator does per seat) price every seat-year
+// as computing them per payout does, bit for bit: an occupant holding the whole year (the terms
+// apply) and a leaver and a backfill (they do not), with tiers, a cap, a recoverable draw, a
+// clawback, a gate and retention due in steps.
+TEST_F(ComponentYear, TermsComputedOncePerSeatPriceAsPerSeatTrial) {
+  Component bookings = part("all", Measure::new_bookings, 0.5);
+  bookings.measurement = Measurement::quarterly;
+  bookings.tiers = {{0.0, 1.0}, {1.0, 2.0}};
+  bookings.cap = 2.5;
+  Component logos = part("logos", Measure::new_logos, 0.3);
+  logos.measurement = Measurement::quarterly;
+  logos.gate = 0;
+  logos.gate_attainment = 1.3;  // bookings attain 1.27, 1.58, 1.298 and 1.71 by quarter
+  Component keep = part("keep", Measure::retention, 0.2);
+  keep.measurement = Measurement::quarterly;
+  plan_.components = {bookings, logos, keep};
+  plan_.draw = DrawKind::recoverable;
+  plan_.draw_per_month = 1.3;
+  plan_.draw_months = 4;
+  plan_.clawback_months = 6;
+  sets_[1] = -1;
+  bookings_ = {7, 0, 31, 12.5, 0, 44, 3, 0, 19.3, 27, 0, 61.7};
+  deals_ = {1, 0, 2, 1, 0, 3, 1, 0, 1, 2, 0, 4};
+  clawback_[2] = 10;
+  due_[1] = 50;
+  renewed_[1] = 45;
+  due_[7] = 30;
+  renewed_[7] = 29;
+  const std::vector<double> quotas{120.0, 9.0, 0.9};
+  auto price = [&](const SeatTerms* terms) {
+    SeatYearView view = this->view();
+    view.component_quota = quotas.data();
+    view.component_set = sets_.data();
+    view.renewal_due = due_.data();
+    view.renewal_renewed = renewed_.data();
+    const SeatTerms once = seat_terms(plan_, 120.0, fy_, view);
+    view.terms = terms == nullptr ? &once : terms;
+    const Payout with = seat_payout(plan_, 120.0, fy_, calendar_, view);
+    view.terms = nullptr;
+    const Payout without = seat_payout(plan_, 120.0, fy_, calendar_, view);
+    return std::make_pair(with, without);
+  };
+  auto same_bits = [](double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+  for (const bool turnover : {false, true}) {
+    if (turnover) {  // a leaver in months 0..4, vacant in 5, the backfill in 6..11
+      occupant_[5] = -1;
+      for (int k = 6; k < 12; ++k) occupant_[k] = 1;
+    }
+    const auto [with, without] = price(nullptr);
+    EXPECT_TRUE(same_bits(with.commission, without.commission)) << turnover;
+    EXPECT_TRUE(same_bits(with.draw, without.draw)) << turnover;
+    EXPECT_TRUE(same_bits(with.clawback, without.clawback)) << turnover;
+    EXPECT_TRUE(same_bits(with.base, without.base)) << turnover;
+    for (std::size_t c = 0; c < 3; ++c)
+      EXPECT_TRUE(same_bits(with.component[c], without.component[c])) << turnover << c;
+    EXPECT_GT(without.component[0], 0) << turnover;
+    EXPECT_GT(without.component[1], 0) << turnover;
+    EXPECT_GT(without.component[2], 0) << turnover;
+    EXPECT_GT(without.clawback, 0) << turnover;
+  }
+  // Negative twin: the full-year seat's terms are read: those of a quota 5% higher pay less.
+  occupant_.assign(12, 0);
+  SeatYearView other = view();
+  const std::vector<double> higher{126.0, 9.0, 0.9};
+  other.component_quota = higher.data();
+  other.component_set = sets_.data();
+  const SeatTerms wrong = seat_terms(plan_, 126.0, fy_, other);
+  const auto [with, without] = price(&wrong);
+  EXPECT_LT(with.component[0], without.component[0]);
 }
 
 }  // namespace

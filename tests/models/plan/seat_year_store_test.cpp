@@ -123,8 +123,12 @@ TEST_F(SeatYearStoreTest, EveryTotalThePayoutsReadComesBackBitForBit) {
       }
     }
     EXPECT_TRUE(same_bits(d.spif, expected.spif)) << s;
-    for (int m = fy_.first; m <= fy_.last; ++m) {
-      const double want = rich ? in.clawback[row + static_cast<std::size_t>(m)] : 0.0;
+    // Per fiscal-year month for a plan that claws back; none for one that does not (as
+    // seat_year_totals() gives it).
+    ASSERT_EQ(d.clawback.size(), expected.clawback.size()) << s;
+    ASSERT_EQ(d.clawback.size(), rich ? static_cast<std::size_t>(fy_.months()) : 0U) << s;
+    for (int m = fy_.first; m <= fy_.last && rich; ++m) {
+      const double want = in.clawback[row + static_cast<std::size_t>(m)];
       EXPECT_TRUE(same_bits(d.clawback[static_cast<std::size_t>(m - fy_.first)], want));
     }
   }
