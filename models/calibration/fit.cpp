@@ -271,7 +271,14 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     }
     struct MarketVariance {
       double root = 0;  //!< of the pooled estimating equation, clipped at 0
-      double mean = 0;  //!< posterior mean under sigma^2 >= 0
+      std::vector<double> sigma2;
+      double homogeneity_p = 1.0;
+    };
+    //! Mean of N(m, sd^2) truncated at 0 (about sd^2 / |m| far below 0).
+    auto truncated_mean = [](double m, double sd) {
+      if (!(sd > 0)) return std::max(0.0, m);
+      const double a = m / sd;
+      return a < -20 ? sd / -a : m + sd * normal_pdf(a) / normal_cdf(a);
     };
     auto market_variance = [&](double rho_) {
       auto slope = [&](int r, double s2) {
@@ -280,34 +287,61 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
           sum += moments[r].variance_by_lag[k] * power * std::exp(s2 * power);
         return sum;
       };
+      auto excess = [&](int r) {
+        return moments[r].variance_observed - moments[r].variance_poisson;
+      };
+      auto moment = [&](int r, double s2) { return by_lag(moments[r].variance_by_lag, s2, rho_); };
       std::vector<double> weight(R, 0.0);
       double target = 0;
       for (int r = 0; r < R; ++r) {
         const double w = slope(r, market_root) / moment_variance[r];
         weight[r] = std::isfinite(w) && w > 0 ? w : 0.0;
-        target += weight[r] * (moments[r].variance_observed - moments[r].variance_poisson);
+        target += weight[r] * excess(r);
       }
-      auto pooled = [&](double s2) {
-        double sum = 0;
-        for (int r = 0; r < R; ++r) {
-          if (weight[r] > 0) sum += weight[r] * by_lag(moments[r].variance_by_lag, s2, rho_);
-        }
-        return sum;
-      };
       MarketVariance out;
-      out.root = solve(pooled, target, 0.0, 4.0);
-      double pooled_slope = 0, variance = 0;
+      out.root = solve(
+          [&](double s2) {
+            double sum = 0;
+            for (int r = 0; r < R; ++r) sum += weight[r] > 0 ? weight[r] * moment(r, s2) : 0.0;
+            return sum;
+          },
+          target, 0.0, 4.0);
+      out.sigma2.assign(R, out.root);
+      // Each region's estimate linearised at the root, s_r with variance v_r, and their
+      // inverse-variance mean.
+      std::vector<double> own(R, 0.0), v(R, 0.0);
+      double information = 0, mean = 0;
+      int informative = 0;
       for (int r = 0; r < R; ++r) {
-        if (weight[r] <= 0) continue;
-        pooled_slope += weight[r] * slope(r, out.root);
-        variance += weight[r] * weight[r] * moment_variance[r];
+        const double d = slope(r, out.root), variance = moment_variance[r] / (d * d);
+        if (weight[r] <= 0 || !(d > 0) || !std::isfinite(variance) || !(variance > 0)) continue;
+        v[r] = variance;
+        own[r] = out.root + (excess(r) - moment(r, out.root)) / d;
+        information += 1 / variance;
+        mean += own[r] / variance;
+        ++informative;
       }
-      out.mean = out.root;
-      if (!(pooled_slope > 0) || !(variance > 0)) return out;
-      const double m = out.root + (target - pooled(out.root)) / pooled_slope;
-      const double sd = std::sqrt(variance) / pooled_slope, a = m / sd;
-      // Far below 0 the truncated mean is about sd^2 / |m|.
-      out.mean = a < -20 ? sd / -a : m + sd * normal_pdf(a) / normal_cdf(a);
+      if (informative == 0) return out;
+      mean /= information;
+      double q = 0;
+      for (int r = 0; r < R; ++r) q += v[r] > 0 ? (own[r] - mean) * (own[r] - mean) / v[r] : 0.0;
+      if (informative > 1) {
+        out.homogeneity_p = boost::math::cdf(boost::math::complement(
+            boost::math::chi_squared_distribution<double>(informative - 1), q));
+      }
+      if (out.homogeneity_p >= kMarketPoolingP) {
+        out.sigma2.assign(R, truncated_mean(mean, std::sqrt(1 / information)));
+        return out;
+      }
+      // The regions differ: each its own root, linearised there.
+      for (int r = 0; r < R; ++r) {
+        const double root = solve([&](double s2) { return moment(r, s2); }, excess(r), 0.0, 4.0);
+        const double d = slope(r, root);
+        out.sigma2[r] = d > 0 && std::isfinite(moment_variance[r])
+                            ? truncated_mean(root + (excess(r) - moment(r, root)) / d,
+                                             std::sqrt(moment_variance[r]) / d)
+                            : root;
+      }
       return out;
     };
     const double ratio = square_observed > 0 ? lag_observed / square_observed : 0.0;
@@ -340,9 +374,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     }
     for (int g = 0; g < points && points > 1; ++g) {
       double mean = 0, variance = 0;
-      const double s2 = market_variance(rho_grid[g]).mean;
+      const MarketVariance at_grid = market_variance(rho_grid[g]);
       for (int r = 0; r < R; ++r) {
-        const Eigen::MatrixXd factor = factor_matrix(s2, rho_grid[g]);  // F
+        const Eigen::MatrixXd factor = factor_matrix(at_grid.sigma2[r], rho_grid[g]);  // F
         const Projected& pr = projected[r];
         const Eigen::MatrixXd gf = pr.g * factor;
         mean += pr.mean_poisson + trace_of_product(pr.g, factor);
@@ -364,10 +398,11 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     // the SEs, made them too large: z sd 0.73-0.84 with 36 months.)
     const MarketVariance fitted = market_variance(rho_mean);
     for (int r = 0; r < R; ++r) {
-      sigma2[r] = fitted.mean;
+      sigma2[r] = fitted.sigma2[r];
       rho[r] = sigma2[r] > 0 ? rho_mean : 0.0;
     }
     market_root = fitted.root;
+    cal.market_homogeneity_p = fitted.homogeneity_p;
     market_rho = rho_mean;
   };
 
