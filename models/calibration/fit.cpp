@@ -260,15 +260,17 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     // clipped at 0, from 5 residual degrees of freedom with 18 months, was 0 in a fifth of the
     // simulated histories, where the large region's rep-month rates had z sd 2.1; the former
     // nu / (nu - 2) inflation of a plug-in variance could not undo that point mass.)
-    std::vector<double> moment_variance(R, 0.0);
-    for (int r = 0; r < R; ++r) {
+    //! Var m_r at (s2, rho).
+    auto variance_of_moment = [&](int r, double s2, double rho_) {
       const MarketMoments& mm = moments[r];
-      const Eigen::MatrixXd factor = factor_matrix(market_root, market_rho);
+      const Eigen::MatrixXd factor = factor_matrix(s2, rho_);
       const Eigen::MatrixXd zf = mm.z * factor;
-      moment_variance[r] =
-          2 * (mm.square_poisson + 2 * trace_of_product(mm.h, factor) + trace_of_product(zf, zf)) +
-          mm.fourth;
-    }
+      return 2 * (mm.square_poisson + 2 * trace_of_product(mm.h, factor) +
+                  trace_of_product(zf, zf)) +
+             mm.fourth;
+    };
+    std::vector<double> moment_variance(R, 0.0);
+    for (int r = 0; r < R; ++r) moment_variance[r] = variance_of_moment(r, market_root, market_rho);
     struct MarketVariance {
       double root = 0;  //!< of the pooled estimating equation, clipped at 0
       std::vector<double> sigma2;
@@ -333,14 +335,15 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         out.sigma2.assign(R, truncated_mean(mean, std::sqrt(1 / information)));
         return out;
       }
-      // The regions differ: each its own root, linearised there.
+      // The regions differ: each its own root, linearised there (Var m_r there too: at the
+      // pooled point a steady region next to a lumpy one would take the lumpy one's spread).
       for (int r = 0; r < R; ++r) {
         const double root = solve([&](double s2) { return moment(r, s2); }, excess(r), 0.0, 4.0);
-        const double d = slope(r, root);
-        out.sigma2[r] = d > 0 && std::isfinite(moment_variance[r])
-                            ? truncated_mean(root + (excess(r) - moment(r, root)) / d,
-                                             std::sqrt(moment_variance[r]) / d)
-                            : root;
+        const double d = slope(r, root), variance = variance_of_moment(r, root, rho_);
+        out.sigma2[r] =
+            d > 0 && std::isfinite(variance)
+                ? truncated_mean(root + (excess(r) - moment(r, root)) / d, std::sqrt(variance) / d)
+                : root;
       }
       return out;
     };

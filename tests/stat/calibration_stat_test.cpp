@@ -297,7 +297,7 @@ void check_sbc(int fit_months, const std::set<std::string>& conservative = {}) {
     // The persistence itself is unbiased with 36 months (the former lag-ratio correction gave
     // 0.44 for 0.5). Twin: the truth 5% lower, the direction of that bias, is rejected. The
     // band is 3 SE: 5% of 0.5 is 4 SE (0.0063) of this mean, so a 4-SE band rejects the twin
-    // only when an unbiased mean happens to fall above the truth (0.503 did, 0.498 does not).
+    // only when an unbiased mean happens to fall above the truth (0.503 did, 0.499 does not).
     const double se = std::sqrt((persistence_sq - persistence * persistence) / kReplications);
     auto within_3_se = [&](double expected) { return std::abs(persistence - expected) < 3 * se; };
     EXPECT_TRUE(within_3_se(Truth{}.market_rho)) << persistence << " SE " << se;
@@ -319,8 +319,8 @@ TEST(CalibrationSbc, ThreeYearsZScoresHaveMeanZeroAndSdOne) {
 }
 
 // With 18 months every parameter is asserted, the large region's rep-month rates too (z sd
-// 1.13-1.42 with a per-region plug-in market variance, 0 in a fifth of the histories; 1.00-1.07
-// with the pooled posterior mean). Four SEs 8-15% too large (z sd 0.85-0.92) are asserted
+// 1.13-1.42 with a per-region plug-in market variance, 0 in a fifth of the histories; 1.01-1.09
+// with the pooled posterior mean). Four SEs 8-16% too large (z sd 0.84-0.92) are asserted
 // without their 0.8-scaled twin (scenarios/calibration.md, known shortfall): both growth SEs
 // (the sandwich treats the pooled seasonality as 11 free effects, confounded with the trend
 // below two years, while the fit shrinks it), the sparse region's seasonality (Morris's term)
