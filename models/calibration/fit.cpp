@@ -121,8 +121,8 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   std::vector<double> sigma2(R, 0.0), rho(R, 0.0);
   double market_root = 0, market_rho = 0;  //!< the last estimates (the pooling's weights)
   const int per_region_parameters = 1 + (cal.seasonality_fitted ? 11 : 0);
-  // sigma^2 is one for all regions (the posterior mean of estimate_market below), so the
-  // covariances carry its uncertainty.
+  // sigma^2 is one for all regions unless Cochran's test splits them (estimate_market below),
+  // and a posterior mean, so the covariances carry its uncertainty.
   //! Cov(O_rt, O_ru) beyond Poisson for expected counts m_t, m_u, |t - u| = lag months apart.
   auto market_covariance = [&](int r, double m_t, double m_u, int lag) {
     return m_t * m_u * std::expm1(sigma2[r] * std::pow(rho[r], lag));
@@ -252,11 +252,14 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     // cumulants) Var m_r = 2 (tr(DPDP) + 2 tr(HF) + tr(ZFZF)) + sum_t Z_tt^2 / mu_t^3, with
     // Z = N'DN, H = N'DPDN, D = W^-2 (as for rho below). The pooled estimating equation
     // sum_r w_r (g_r(s2) - m_r) = 0 with quasi-likelihood weights w_r = g_r' / Var m_r (at the
-    // previous estimate) has the root s (clipped at 0); linearised there, the estimate is
-    // N(m, sd^2) with m = s + sum_r w_r (m_r - g_r(s)) / G', G' = sum_r w_r g_r'(s),
-    // sd^2 = sum_r w_r^2 Var m_r / G'^2, and sigma^2 is its posterior mean under a flat prior
-    // on sigma^2 >= 0: m + sd phi(m / sd) / Phi(m / sd). The count covariances rest on it, so
-    // the SE of a window total is the posterior mean of its variance. (Each region's own root,
+    // previous estimate) has the root s (clipped at 0). Linearised there, region r's estimate
+    // is s_r = s + (m_r - g_r(s)) / g_r'(s) with variance v_r = Var m_r / g_r'^2; the pooled one
+    // N(m, sd^2) is their inverse-variance mean, and sigma^2 is its posterior mean under a flat
+    // prior on sigma^2 >= 0: m + sd phi(m / sd) / Phi(m / sd). The count covariances rest on
+    // it, so the SE of a window total is the posterior mean of its variance. When Cochran's
+    // Q = sum_r (s_r - m)^2 / v_r rejects one variance (chi-square, R' - 1 df, p <
+    // kMarketPoolingP), each region takes the same posterior mean of its own root. (Each
+    // region's own root,
     // clipped at 0, from 5 residual degrees of freedom with 18 months, was 0 in a fifth of the
     // simulated histories, where the large region's rep-month rates had z sd 2.1; the former
     // nu / (nu - 2) inflation of a plug-in variance could not undo that point mass.)
