@@ -25,6 +25,10 @@ double normal_cdf(double z) {
   return boost::math::cdf(boost::math::normal_distribution<double>(), z);
 }
 
+double normal_pdf(double z) {
+  return boost::math::pdf(boost::math::normal_distribution<double>(), z);
+}
+
 //! Asymptotic Kolmogorov distribution: P(sqrt(n) D > t).
 double kolmogorov_p(double t) {
   if (t < 0.2) return 1.0;
@@ -109,22 +113,19 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     return std::exp(log_level[r]) * season[r][calendar_index(t)] * trend(t);
   };
 
-  // Market factor per region: count variance beyond Poisson, mu + tau^2 mu^2. Its persistence
+  // Market factor: count variance beyond Poisson, mu + tau^2 mu^2. Its persistence
   // comes from the lag-1 covariance of the raw residuals pooled over regions (Poisson noise is
   // independent across months, so it does not dilute the covariance as it dilutes a
   // correlation of relative residuals), converted to the AR(1) coefficient of the log factor.
   // Estimated in every iteration: the seasonality's sampling variances rest on it.
   std::vector<double> sigma2(R, 0.0), rho(R, 0.0);
+  double market_root = 0, market_rho = 0;  //!< the last estimates (the pooling's weights)
   const int per_region_parameters = 1 + (cal.seasonality_fitted ? 11 : 0);
-  // The market variance is estimated from nu = T - p_r - 1 residual degrees of freedom (the
-  // region's level and seasonality, and the trend): a ratio over such a plug-in SE is t-like
-  // with sd sqrt(nu / (nu - 2)), so that part is inflated by nu / (nu - 2) (capped at 3) to give
-  // z-scores of sd 1 in short histories too.
-  const int nu = T - per_region_parameters - (cal.trend_fitted ? 1 : 0);
-  const double market_inflation = nu > 3 ? static_cast<double>(nu) / (nu - 2) : 3.0;
+  // sigma^2 is one for all regions unless Cochran's test splits them (estimate_market below),
+  // and a posterior mean, so the covariances carry its uncertainty.
   //! Cov(O_rt, O_ru) beyond Poisson for expected counts m_t, m_u, |t - u| = lag months apart.
   auto market_covariance = [&](int r, double m_t, double m_u, int lag) {
-    return market_inflation * m_t * m_u * std::expm1(sigma2[r] * std::pow(rho[r], lag));
+    return m_t * m_u * std::expm1(sigma2[r] * std::pow(rho[r], lag));
   };
   // The factor's sigma_r^2 and common rho rest on the residuals e = O - mu under the fitted
   // design: e ~ M (O - mu) with M = I - W X (X'WX)^-1 X' (W = diag mu, X the region's level,
@@ -140,6 +141,10 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     double variance_poisson = 0;  //!< its expectation without the factor
     double variance_observed = 0, square_observed = 0, lag1_observed = 0;
     Eigen::MatrixXd scaled, poisson;  //!< N = M W and M W M'
+    //! For the variance of the moment: Z = N'DN, H = N'DPDN (D = W^-2), tr(DPDP) and the
+    //! Poisson fourth cumulants' part sum_t Z_tt^2 / mu_t^3.
+    Eigen::MatrixXd z, h;
+    double square_poisson = 0, fourth = 0;
   };
   auto market_moments = [&](int r) {
     const int q = 1 + (cal.trend_fitted ? 1 : 0) + (cal.seasonality_fitted ? 11 : 0);
@@ -181,6 +186,11 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     }
     moments.scaled = scaled;
     moments.poisson = poisson;
+    const Eigen::MatrixXd dp = inverse_square.asDiagonal() * poisson;  // DP
+    moments.z = z;
+    moments.h = scaled.transpose() * dp * inverse_square.asDiagonal() * scaled;
+    moments.square_poisson = (dp.array() * dp.transpose().array()).sum();
+    for (int t = 0; t < T; ++t) moments.fourth += z(t, t) * z(t, t) / (m[t] * m[t] * m[t]);
     return moments;
   };
   auto by_lag = [&](const std::vector<double>& coefficients, double s2, double rho_) {
@@ -222,10 +232,123 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       lag_observed += moments[r].lag1_observed;
       square_observed += moments[r].square_observed;
     }
-    auto sigma2_at = [&](int r, double rho_) {
+    //! F_ab = exp(s2 rho^|a-b|) - 1.
+    auto factor_matrix = [&](double s2, double rho_) {
+      std::vector<double> by_distance(T);
+      for (int k = 0; k < T; ++k) by_distance[k] = std::expm1(s2 * std::pow(rho_, k));
+      Eigen::MatrixXd factor(T, T);
+      for (int a = 0; a < T; ++a) {
+        for (int b = 0; b < T; ++b) factor(a, b) = by_distance[std::abs(a - b)];
+      }
+      return factor;
+    };
+    //! tr(A B) for square A, B: sum_ij A_ij B_ji, O(T^2).
+    auto trace_of_product = [](const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+      return (a.array() * b.transpose().array()).sum();
+    };
+    // One sigma^2 for all regions, with its uncertainty. Region r's moment
+    // m_r = sum_t (e_t^2 - mu_t) / mu_t^2 has E m_r = g_r(s2) + its Poisson part,
+    // g_r(s2) = sum_k c_rk (exp(s2 rho^k) - 1), and (Gaussian residuals plus the Poisson fourth
+    // cumulants) Var m_r = 2 (tr(DPDP) + 2 tr(HF) + tr(ZFZF)) + sum_t Z_tt^2 / mu_t^3, with
+    // Z = N'DN, H = N'DPDN, D = W^-2 (as for rho below). The pooled estimating equation
+    // sum_r w_r (g_r(s2) - m_r) = 0 with quasi-likelihood weights w_r = g_r' / Var m_r (at the
+    // previous estimate) has the root s (clipped at 0). Linearised there, region r's estimate
+    // is s_r = s + (m_r - g_r(s)) / g_r'(s) with variance v_r = Var m_r / g_r'^2; the pooled one
+    // N(m, sd^2) is their inverse-variance mean, and sigma^2 is its posterior mean under a flat
+    // prior on sigma^2 >= 0: m + sd phi(m / sd) / Phi(m / sd). The count covariances rest on
+    // it, so the SE of a window total is the posterior mean of its variance. When Cochran's
+    // Q = sum_r (s_r - m)^2 / v_r rejects one variance (chi-square, R' - 1 df, p <
+    // kMarketPoolingP), each region takes the same posterior mean of its own root. (Each
+    // region's own root,
+    // clipped at 0, from 5 residual degrees of freedom with 18 months, was 0 in a fifth of the
+    // simulated histories, where the large region's rep-month rates had z sd 2.1; the former
+    // nu / (nu - 2) inflation of a plug-in variance could not undo that point mass.)
+    //! Var m_r at (s2, rho).
+    auto variance_of_moment = [&](int r, double s2, double rho_) {
       const MarketMoments& mm = moments[r];
-      return solve([&](double s2) { return by_lag(mm.variance_by_lag, s2, rho_); },
-                   mm.variance_observed - mm.variance_poisson, 0.0, 4.0);
+      const Eigen::MatrixXd factor = factor_matrix(s2, rho_);
+      const Eigen::MatrixXd zf = mm.z * factor;
+      return 2 * (mm.square_poisson + 2 * trace_of_product(mm.h, factor) +
+                  trace_of_product(zf, zf)) +
+             mm.fourth;
+    };
+    std::vector<double> moment_variance(R, 0.0);
+    for (int r = 0; r < R; ++r) moment_variance[r] = variance_of_moment(r, market_root, market_rho);
+    struct MarketVariance {
+      double root = 0;  //!< of the pooled estimating equation, clipped at 0
+      std::vector<double> sigma2;
+      double homogeneity_p = 1.0;
+    };
+    //! Mean of N(m, sd^2) truncated at 0 (about sd^2 / |m| far below 0).
+    auto truncated_mean = [](double m, double sd) {
+      if (!(sd > 0)) return std::max(0.0, m);
+      const double a = m / sd;
+      return a < -20 ? sd / -a : m + sd * normal_pdf(a) / normal_cdf(a);
+    };
+    auto market_variance = [&](double rho_) {
+      auto slope = [&](int r, double s2) {
+        double sum = 0, power = 1;
+        for (int k = 0; k < T; ++k, power *= rho_)
+          sum += moments[r].variance_by_lag[k] * power * std::exp(s2 * power);
+        return sum;
+      };
+      auto excess = [&](int r) {
+        return moments[r].variance_observed - moments[r].variance_poisson;
+      };
+      auto moment = [&](int r, double s2) { return by_lag(moments[r].variance_by_lag, s2, rho_); };
+      std::vector<double> weight(R, 0.0);
+      double target = 0;
+      for (int r = 0; r < R; ++r) {
+        const double w = slope(r, market_root) / moment_variance[r];
+        weight[r] = std::isfinite(w) && w > 0 ? w : 0.0;
+        target += weight[r] * excess(r);
+      }
+      MarketVariance out;
+      out.root = solve(
+          [&](double s2) {
+            double sum = 0;
+            for (int r = 0; r < R; ++r) sum += weight[r] > 0 ? weight[r] * moment(r, s2) : 0.0;
+            return sum;
+          },
+          target, 0.0, 4.0);
+      out.sigma2.assign(R, out.root);
+      // Each region's estimate linearised at the root, s_r with variance v_r, and their
+      // inverse-variance mean.
+      std::vector<double> own(R, 0.0), v(R, 0.0);
+      double information = 0, mean = 0;
+      int informative = 0;
+      for (int r = 0; r < R; ++r) {
+        const double d = slope(r, out.root), variance = moment_variance[r] / (d * d);
+        if (weight[r] <= 0 || !(d > 0) || !std::isfinite(variance) || !(variance > 0)) continue;
+        v[r] = variance;
+        own[r] = out.root + (excess(r) - moment(r, out.root)) / d;
+        information += 1 / variance;
+        mean += own[r] / variance;
+        ++informative;
+      }
+      if (informative == 0) return out;
+      mean /= information;
+      double q = 0;
+      for (int r = 0; r < R; ++r) q += v[r] > 0 ? (own[r] - mean) * (own[r] - mean) / v[r] : 0.0;
+      if (informative > 1) {
+        out.homogeneity_p = boost::math::cdf(boost::math::complement(
+            boost::math::chi_squared_distribution<double>(informative - 1), q));
+      }
+      if (out.homogeneity_p >= kMarketPoolingP) {
+        out.sigma2.assign(R, truncated_mean(mean, std::sqrt(1 / information)));
+        return out;
+      }
+      // The regions differ: each its own root, linearised there (Var m_r there too: at the
+      // pooled point a steady region next to a lumpy one would take the lumpy one's spread).
+      for (int r = 0; r < R; ++r) {
+        const double root = solve([&](double s2) { return moment(r, s2); }, excess(r), 0.0, 4.0);
+        const double d = slope(r, root), variance = variance_of_moment(r, root, rho_);
+        out.sigma2[r] =
+            d > 0 && std::isfinite(variance)
+                ? truncated_mean(root + (excess(r) - moment(r, root)) / d, std::sqrt(variance) / d)
+                : root;
+      }
+      return out;
     };
     const double ratio = square_observed > 0 ? lag_observed / square_observed : 0.0;
     // D = A - c I with A the symmetric lag-1 form (e'Ae = sum e_t e_{t-1}).
@@ -236,10 +359,6 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     // Below 12 months no persistence is estimated.
     const int points = T >= 12 ? kGrid : 1;
     std::vector<double> rho_grid(points, 0.0), log_weight(points, 0.0);
-    //! tr(A B) for square A, B: sum_ij A_ij B_ji, O(T^2).
-    auto trace_of_product = [](const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-      return (a.array() * b.transpose().array()).sum();
-    };
     // With S = P + N F N' (P = M W M', F_ab = exp(s2 rho^|a-b|) - 1): tr(DS) = tr(DP) +
     // tr(G F) and tr(DSDS) = tr(DPDP) + 2 tr(H F) + tr(G F G F), G = N'DN, H = (DN)' P (DN),
     // so each grid point costs one T^3 product.
@@ -261,14 +380,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     }
     for (int g = 0; g < points && points > 1; ++g) {
       double mean = 0, variance = 0;
+      const MarketVariance at_grid = market_variance(rho_grid[g]);
       for (int r = 0; r < R; ++r) {
-        const double s2 = sigma2_at(r, rho_grid[g]);
-        std::vector<double> by_distance(T);
-        for (int k = 0; k < T; ++k) by_distance[k] = std::expm1(s2 * std::pow(rho_grid[g], k));
-        Eigen::MatrixXd factor(T, T);  // F
-        for (int a = 0; a < T; ++a) {
-          for (int b = 0; b < T; ++b) factor(a, b) = by_distance[std::abs(a - b)];
-        }
+        const Eigen::MatrixXd factor = factor_matrix(at_grid.sigma2[r], rho_grid[g]);  // F
         const Projected& pr = projected[r];
         const Eigen::MatrixXd gf = pr.g * factor;
         mean += pr.mean_poisson + trace_of_product(pr.g, factor);
@@ -288,10 +402,14 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     rho_mean = total > 0 ? rho_mean / total : 0.0;
     // (Averaging the count covariances over the grid instead, to carry rho's uncertainty into
     // the SEs, made them too large: z sd 0.73-0.84 with 36 months.)
+    const MarketVariance fitted = market_variance(rho_mean);
     for (int r = 0; r < R; ++r) {
-      sigma2[r] = sigma2_at(r, rho_mean);
+      sigma2[r] = fitted.sigma2[r];
       rho[r] = sigma2[r] > 0 ? rho_mean : 0.0;
     }
+    market_root = fitted.root;
+    cal.market_homogeneity_p = fitted.homogeneity_p;
+    market_rho = rho_mean;
   };
 
   for (int iteration = 0; iteration < 100; ++iteration) {

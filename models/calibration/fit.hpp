@@ -41,6 +41,8 @@ struct FitOptions {
 };
 
 inline constexpr double kOverdispersionP = 0.05;
+//! The regions share one market-factor variance unless Cochran's Q test rejects that at this p.
+inline constexpr double kMarketPoolingP = 0.05;
 //! Fewer cells (segments, or regions within a segment) leave the between-cell variance of win
 //! rates unestimable (Morris 1983 needs cells - 3 > 0): the weakest prior (2) is used then.
 inline constexpr int kMinPoolingCells = 4;
@@ -163,6 +165,10 @@ struct Calibration {
   std::vector<double> pooled_seasonality;   //!< 12 values, mean 1
   double seasonality_prior_variance = 0.0;  //!< between-region variance used for shrinkage
   double overdispersion = 1.0;              //!< Pearson chi-square / degrees of freedom
+  //! Cochran's Q test that the regions' market-factor variances are one (pooled when p >=
+  //! kMarketPoolingP, else each region its own).
+  double market_homogeneity_p = 1.0;
+  bool market_pooled() const { return market_homogeneity_p >= kMarketPoolingP; }
   bool seasonality_fitted = false, trend_fitted = false;
   Estimate raw_monthly_log_trend;  //!< maximum likelihood, sandwich SE
   Estimate monthly_log_trend;      //!< posterior under N(0, (growth_prior_sd / 12)^2)

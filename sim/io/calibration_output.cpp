@@ -329,6 +329,9 @@ nlohmann::json fit_report_json(const Calibration& fit, const ReadReport& read) {
                       {"pooled", fit.pooled_seasonality},
                       {"between_region_variance", fit.seasonality_prior_variance},
                       {"overdispersion", fit.overdispersion}};
+  // One market variance for all regions unless Cochran's Q test rejects it.
+  j["market_variance"] = {{"pooled", fit.market_pooled()},
+                          {"homogeneity_p_value", fit.market_homogeneity_p}};
   for (const RegionFit& r : fit.region_fits) {
     j["regions_fit"].push_back({{"region", r.id},
                                 {"monthly_counts", r.counts},
@@ -438,6 +441,10 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
                 with_se(r.level, "{:.2f}"), r.dispersion, r.persistence, r.overdispersion_p,
                 r.overdispersed() ? "on" : "off", fmt::join(r.seasonality, " "));
   }
+  append_line(out,
+              "  market sd: {} (Cochran's Q test of one variance: p = {:.3g}, pooled when >= {})",
+              fit.market_pooled() ? "one for all regions" : "each region its own",
+              fit.market_homogeneity_p, kMarketPoolingP);
   if (!fit.rep_rates.empty()) {
     append_line(out, "\nresolutions per active rep-month:");
     for (const RepRate& rate : fit.rep_rates) {

@@ -274,14 +274,13 @@ void check_sbc(int fit_months, const std::set<std::string>& conservative = {}) {
       const int r = rate.region.empty() ? -1 : fit.region_index(rate.region);
       const double share =
           rate.segment.empty() ? 1.0 : truth.segment_share[fit.segment_index(rate.segment)];
-      // Below two years the large region's rep-month rates are reported only (known shortfall,
-      // scenarios/calibration.md): their SE is a window total's, whose market part rests on a
-      // plug-in sigma^2 from 5 residual degrees of freedom, clipped to 0 in 57 of the 300
-      // histories (z sd 2.1 there, 1.07 over the others).
-      const bool asserted = fit_months >= 24 || r != 0;
+      // A rate's SE is a window total's, whose market part rests on the market variance: with
+      // 18 months it was a plug-in from R0's 5 residual degrees of freedom, 0 in 57 of the 300
+      // histories (z sd 2.1 there), and R0's rates were reported only; now the posterior mean
+      // of one pooled variance (scenarios/calibration.md).
       table.add(fmt::format("rep-month rate {} {}", rate.region.empty() ? "all" : kRegions[r],
                             rate.segment.empty() ? "all" : rate.segment),
-                rate.rate, truth.rep_rate(r, share), asserted);
+                rate.rate, truth.rep_rate(r, share));
     }
   }
   std::printf(
@@ -296,10 +295,13 @@ void check_sbc(int fit_months, const std::set<std::string>& conservative = {}) {
   }
   if (fit_months >= 36) {
     // The persistence itself is unbiased with 36 months (the former lag-ratio correction gave
-    // 0.44 for 0.5). Twin: the truth 5% lower, the direction of that bias, is rejected.
+    // 0.44 for 0.5). Twin: the truth 5% lower, the direction of that bias, is rejected. The
+    // band is 3 SE: 5% of 0.5 is 4 SE (0.0063) of this mean, so a 4-SE band rejects the twin
+    // only when an unbiased mean happens to fall above the truth (0.503 did, 0.499 does not).
     const double se = std::sqrt((persistence_sq - persistence * persistence) / kReplications);
-    EXPECT_TRUE(test::within_4_se(persistence, Truth{}.market_rho, se)) << persistence;
-    EXPECT_FALSE(test::within_4_se(persistence, 0.95 * Truth{}.market_rho, se)) << persistence;
+    auto within_3_se = [&](double expected) { return std::abs(persistence - expected) < 3 * se; };
+    EXPECT_TRUE(within_3_se(Truth{}.market_rho)) << persistence << " SE " << se;
+    EXPECT_FALSE(within_3_se(0.95 * Truth{}.market_rho)) << persistence << " SE " << se;
   }
   for (const ZScores& s : table.scores()) {
     if (!s.asserted) continue;
@@ -316,17 +318,19 @@ TEST(CalibrationSbc, ThreeYearsZScoresHaveMeanZeroAndSdOne) {
   check_sbc(36);
 }
 
-// With 18 months every parameter is asserted except the large region's rep-month rates (z sd
-// 1.13-1.42 against a limit of 1.16, reported only), and five SEs 7-12% too large (z sd
-// 0.88-0.93) are asserted without their 0.8-scaled twin (scenarios/calibration.md, known
-// shortfall). The persistence was estimated at 0.30 for 0.5 (level z sd 1.23) before the
-// exact-projection estimator.
+// With 18 months every parameter is asserted, the large region's rep-month rates too (z sd
+// 1.13-1.42 with a per-region plug-in market variance, 0 in a fifth of the histories; 1.01-1.09
+// with the pooled posterior mean). Four SEs 8-16% too large (z sd 0.84-0.92) are asserted
+// without their 0.8-scaled twin (scenarios/calibration.md, known shortfall): both growth SEs
+// (the sandwich treats the pooled seasonality as 11 free effects, confounded with the trend
+// below two years, while the fit shrinks it), the sparse region's seasonality (Morris's term)
+// and the large region's S0 win rate. The persistence was estimated at 0.30 for 0.5 (level z sd
+// 1.23) before the exact-projection estimator.
 TEST(CalibrationSbc, EighteenMonthsZScoresHaveMeanZeroAndSdOne) {
   // Below two years growth and seasonality are partly confounded: the trend is still fitted
   // (it was fixed at 0 below 24 months) and its SE must say how little the data tell.
-  check_sbc(18, {"monthly log growth (ML)", "seasonality R2 (2.5/month, sparse), 12 months",
-                 "win rate S0 R0 (30/month)", "rep-month rate R2 (2.5/month, sparse) all",
-                 "rep-month rate R2 (2.5/month, sparse) S1"});
+  check_sbc(18, {"monthly log growth (ML)", "monthly log growth",
+                 "seasonality R2 (2.5/month, sparse), 12 months", "win rate S0 R0 (30/month)"});
 }
 
 TEST(CalibrationSbc, SinceDoesNotBiasTheSalesCycle) {

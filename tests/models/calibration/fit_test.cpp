@@ -154,6 +154,33 @@ TEST(Counts, MarketFactorOnlyWhereTheOverdispersionTestRejectsPoisson) {
   const nlohmann::json doc = calibrated_scenario(fit, request);
   EXPECT_EQ(doc["market"]["dispersion"]["Steady"].get<double>(), 0.0);
   EXPECT_GT(doc["market"]["dispersion"]["Lumpy"].get<double>(), 0.5);
+  // The two regions' variances differ (Cochran's Q test): each keeps its own.
+  EXPECT_FALSE(fit.market_pooled()) << fit.market_homogeneity_p;
+  EXPECT_LT(steady.dispersion, 0.2);
+}
+
+TEST(Counts, MarketVarianceIsPooledAndNotClippedToZero) {
+  // Two regions with the same steady counts (10 and 20 bookings every month, no excess over
+  // Poisson): one variance for both, the posterior mean under sigma^2 >= 0, which is small but
+  // never the clipped 0 that left a window total's SE with its Poisson part alone.
+  History history;
+  for (int month = 0; month < 24; ++month) {
+    const int first = day_number(2018 + month / 12, month % 12 + 1, 1);
+    for (int i = 0; i < 10; ++i) history.bookings.push_back({first + i, "A", "SMB", 100.0, 0});
+    for (int i = 0; i < 20; ++i) history.bookings.push_back({first + i, "B", "SMB", 100.0, 0});
+  }
+  FitOptions options;
+  options.as_of = day_number(2019, 12, 31);
+  const Calibration fit = fit_history(history, options);
+  EXPECT_TRUE(fit.market_pooled()) << fit.market_homogeneity_p;
+  const RegionFit& a = fit.region_fits[fit.region_index("A")];
+  const RegionFit& b = fit.region_fits[fit.region_index("B")];
+  EXPECT_GT(a.dispersion, 0.0);
+  EXPECT_LT(a.dispersion, 0.2);
+  EXPECT_EQ(a.dispersion, b.dispersion);
+  EXPECT_GT(a.market_count_variance, 0.0);
+  // The Poisson test still leaves the scenario's factor off.
+  EXPECT_FALSE(a.overdispersed());
 }
 
 TEST(WinRate, RawRatesNeverExceedOne) {
