@@ -206,6 +206,10 @@ struct Payout {
   double cost() const { return variable() + base; }
 };
 
+//! Variable pay (commission + draw + SPIF - clawback) by the fiscal-year month it is paid in,
+//! index m - fy.first (a fiscal year has at most 12 months in the horizon).
+using MonthlyPay = std::array<double, 12>;
+
 //! Payout of one seat for a fiscal year. Each occupant is measured on their own: occupant j
 //! holding months [a, b] carries quota Q x sum of the profile over [a, b] (a backfill inherits
 //! the remaining prorated quota) and on-target variable pay V x (b - a + 1) / 12 (or V x that
@@ -214,8 +218,13 @@ struct Payout {
 //! increase over what was paid (true-up; never negative); draws are paid for months of tenure below
 //! draw_months. With components, each is measured so with its own quota, tiers, cap, timing and
 //! gate, and draws settle against their summed commission (scenarios/plan.md).
+//! With `paid`, also adds the variable pay to the month it is paid in (plan.md, "Payout
+//! timing"): commission and draws at the measurement point that settles them, a SPIF in the month
+//! of its deal, a clawback at the occupant's first settlement from the deal's booking month on
+//! (the year's last month for a deal booked while the seat was vacant). The payout is the same
+//! with or without `paid`; its months add up to variable() up to rounding.
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
-                   const Calendar& calendar, const SeatYearView& view);
+                   const Calendar& calendar, const SeatYearView& view, MonthlyPay* paid = nullptr);
 //! As seat_payout() of the months, from the seat's totals (the same payout bit for bit); of
 //! `seat` it reads only profile, seat_start, component_quota and component_set.
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
@@ -288,6 +297,9 @@ struct TrialPayouts {
   //! [trial][slot]: the commission of each component of each seat whose plan has components
   //! (CompEvaluator's slot layout).
   std::vector<double> component;
+  //! With CompEvaluator::place_payouts(): [trial][group][month - fy.first], the variable pay of
+  //! the group's seats by the month it is paid in, summed in seat order.
+  std::vector<double> placed;
 };
 
 class SeatYearStore;
@@ -308,6 +320,11 @@ class CompEvaluator {
                 std::vector<double> component_quota = {});
   //! What the run must record per seat: clawback windows and SPIF products.
   SeatMonthRecording recording() const;
+  //! Also keeps each trial's variable pay by the month it is paid in (seat_payout's `paid`),
+  //! summed per group of seats (`group` per seat, -1 = none, below `groups`) into
+  //! payouts().placed: 8 x groups x fy.months() bytes per trial more than memory_bytes(). Call
+  //! before observing; payouts are then priced month by month (observe(), not observe_stored()).
+  void place_payouts(std::vector<int> group, std::size_t groups);
   void observe(std::uint64_t trial, const TrialOutcome& outcome);
   //! As observe(), from the trial's totals kept in `store` (bit-identical payouts); `scratch`
   //! is the calling thread's decoding buffer.
@@ -349,6 +366,8 @@ class CompEvaluator {
   //! Per plan and component: its product set index, -1 = none.
   std::vector<std::array<int, kMaxComponents>> component_set_;
   std::vector<std::uint8_t> spif_segment_;  //!< per seat: its segment earns its plan's SPIF
+  std::vector<int> placement_group_;        //!< per seat (place_payouts); empty = not placed
+  std::size_t placement_groups_ = 0;
   TrialPayouts payouts_;
 };
 
