@@ -266,7 +266,8 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
 namespace {
 
 //! seat_payout() from the totals; with `paid`, its commission, draws and clawbacks are also
-//! added to the months they are paid in (the caller adds the SPIF's).
+//! added to the months they are paid in (the caller adds the SPIF's): a draw in each month it
+//! covers, as an advance, the rest of what a settlement pays in its month.
 Payout payout_of(const CompPlan& plan, double quota, const FiscalYear& fy, const SeatYearView& seat,
                  const SeatYearTotals& y, MonthlyPay* paid) {
   Payout payout;
@@ -370,12 +371,16 @@ Payout payout_of(const CompPlan& plan, double quota, const FiscalYear& fy, const
       double draw = 0;
       if (plan.draw != DrawKind::none) {
         for (int k = last_measured + 1; k <= t; ++k) {
-          if (k - start < plan.draw_months) draw += plan.draw_per_month;
+          if (k - start >= plan.draw_months) continue;
+          draw += plan.draw_per_month;
+          // A draw is advanced in the months it covers; the settlement pays the rest.
+          if (paid != nullptr)
+            (*paid)[static_cast<std::size_t>(k - fy.first)] += plan.draw_per_month;
         }
       }
       last_measured = t;
       settled |= std::uint32_t{1} << (t - fy.first);
-      double paid_at_t = 0;  // commission and draw paid in month t
+      double paid_at_t = 0;  // commission and draw due in month t
       if (plan.draw == DrawKind::recoverable) {
         if (commission < draw) {
           balance += draw - commission;
@@ -393,7 +398,7 @@ Payout payout_of(const CompPlan& plan, double quota, const FiscalYear& fy, const
         payout.draw += std::max(0.0, draw - commission);
         paid_at_t = commission + std::max(0.0, draw - commission);
       }
-      if (paid != nullptr) (*paid)[static_cast<std::size_t>(t - fy.first)] += paid_at_t;
+      if (paid != nullptr) (*paid)[static_cast<std::size_t>(t - fy.first)] += paid_at_t - draw;
     }
     // An unrecovered balance at departure or year end is written off: it has been paid.
     payout.base += plan.base() / 12.0 * (b - a + 1);

@@ -219,10 +219,11 @@ using MonthlyPay = std::array<double, 12>;
 //! draw_months. With components, each is measured so with its own quota, tiers, cap, timing and
 //! gate, and draws settle against their summed commission (scenarios/plan.md).
 //! With `paid`, also adds the variable pay to the month it is paid in (plan.md, "Payout
-//! timing"): commission and draws at the measurement point that settles them, a SPIF in the month
-//! of its deal, a clawback at the occupant's first settlement from the deal's booking month on
-//! (the year's last month for a deal booked while the seat was vacant). The payout is the same
-//! with or without `paid`; its months add up to variable() up to rounding.
+//! timing"): commission at the measurement point that settles it, a draw advanced in each month
+//! it covers (the settlement pays the rest of what is due), a SPIF in the month of its deal, a
+//! clawback at the occupant's first settlement from the deal's booking month on (the year's last
+//! month for a deal booked while the seat was vacant). The payout is the same with or without
+//! `paid`; its months add up to variable() up to rounding.
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                    const Calendar& calendar, const SeatYearView& view, MonthlyPay* paid = nullptr);
 //! As seat_payout() of the months, from the seat's totals (the same payout bit for bit); of

@@ -137,12 +137,13 @@ TEST_F(SeatYear, ClawbackAtTheBaseRateAndSpifPerDeal) {
 TEST_F(SeatYear, QuarterlyPayoutsArePlacedInTheMonthTheyArePaid) {
   MonthlyPay paid;
   const Payout p = timing_case(Measurement::quarterly, paid);
-  // Q1 (month 2): YTD quota 30, attainment 2: earned 0.1 x 30 x 3 = 9 < draw 15: pays 15, owes 6.
+  // Q1: the draw advances 5 in months 0..2; at its end (month 2) YTD quota 30, attainment 2:
+  // earned 0.1 x 30 x 3 = 9 < draw 15, so nothing more is paid and 6 is owed.
   // Q2 (month 5): earned 0.1 x 60 x 3 = 18, 9 more, of which 6 recover the draw: pays 3, less
   // the clawback of 4 on the month-4 deal. Q3 (month 8): YTD earned 0.1 x 90 x 5/3 = 15 < 18:
   // nothing. Q4 (month 11): attainment 1.5, earned 24: the true-up pays 6. SPIFs: 2 in month 4,
   // 4 in month 10.
-  const MonthlyPay expected{0, 0, 15, 0, 2, 3 - 4, 0, 0, 0, 0, 4, 6};
+  const MonthlyPay expected{5, 5, 5, 0, 2, 3 - 4, 0, 0, 0, 0, 4, 6};
   for (std::size_t k = 0; k < 12; ++k) EXPECT_NEAR(paid[k], expected[k], 1e-12) << "month " << k;
   EXPECT_NEAR(p.variable(), 26.0, 1e-12);
   const Payout without = pay();
@@ -156,15 +157,16 @@ TEST_F(SeatYear, QuarterlyPayoutsArePlacedInTheMonthTheyArePaid) {
 }
 
 // Annual measurement pays at the occupant's last month in the year: a leaver at departure (month
-// 6). A clawback on a deal booked while the seat was vacant is recovered at the year's end.
+// 6), less the draw advanced in their first three months. A clawback on a deal booked while the
+// seat was vacant is recovered at the year's end.
 TEST_F(SeatYear, AnnualPayoutsArePaidAtDepartureOrYearEnd) {
   for (int m = 7; m < 12; ++m) occupant_[m] = -1;  // month 10's bookings earn no commission
   clawback_[8] = 10;                               // at the full-year rate 0.1: 1
   MonthlyPay paid;
   const Payout p = timing_case(Measurement::annual, paid);
   // The leaver: quota 70, on-target 7, rate 0.1; attainment 120 / 70: 0.1 x (70 + 2 x 50) = 17,
-  // above the draw of 15: paid 17 in month 6, less the clawback of 4.
-  const MonthlyPay expected{0, 0, 0, 0, 2, 0, 17 - 4, 0, 0, 0, 4, -1};
+  // above the draw of 15 advanced in months 0..2: 17 - 15 paid in month 6, less the clawback of 4.
+  const MonthlyPay expected{5, 5, 5, 0, 2, 0, 17 - 15 - 4, 0, 0, 0, 4, -1};
   for (std::size_t k = 0; k < 12; ++k) EXPECT_NEAR(paid[k], expected[k], 1e-12) << "month " << k;
   EXPECT_NEAR(p.variable(), 18.0, 1e-12);
   EXPECT_GT(std::abs(paid[11] - 17), 1.0);  // negative twin: not paid at the year's end
