@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 
@@ -405,6 +406,16 @@ TEST(CompPricing, VariablePayOfAQuarterIsTheSeatsPayInIt) {
       }
     }
     EXPECT_GT(total, 0);
+    // What the case covers: [trial][commission, draw, spif, clawback, base] of the seat alone.
+    const plan::TrialPayouts year = quotas_command_payouts(one, 2027);
+    std::array<double, 5> parts{};
+    for (std::uint64_t t = 0; t < kTrials; ++t) {
+      for (std::size_t k = 0; k < parts.size(); ++k) parts[k] += year.parts[t * 5 + k];
+    }
+    EXPECT_GT(parts[0], 0);
+    EXPECT_GT(parts[3], 0) << "no clawback";
+    EXPECT_TRUE(seat != chosen[0] || parts[1] > 0) << "no draw beyond commission";
+    EXPECT_TRUE(seat != chosen[1] || parts[2] > 0) << "no SPIF";
   }
 }
 
