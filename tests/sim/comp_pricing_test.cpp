@@ -97,14 +97,7 @@ plan::TrialPayouts quotas_command_payouts(const PlanExample& e, int year, bool b
     for (std::size_t s = 0; s < n; ++s) group[s] = static_cast<int>(s);
     evaluator.place_payouts(group, n);
   }
-  const SeatMonthRecording recording = evaluator.recording();
-  RunOptions options;
-  options.end_trial = kTrials;
-  options.seed = kSeed;
-  options.threads = 2;
-  options.seat_months = &recording;
-  options.observe_trial = [&](std::uint64_t t, const TrialOutcome& o) { evaluator.observe(t, o); };
-  (void)run_trials(e.scenario, options);
+  test::price_year_over_run(e.scenario, evaluator, kTrials, kSeed);
   return std::move(evaluator.payouts());
 }
 
