@@ -121,9 +121,6 @@ const double* spif_counts(const SeatYearView& view) {
   return view.spif ? view.deals : view.spif_deals;
 }
 
-Payout payout_of(const CompPlan& plan, double quota, const FiscalYear& fy, const SeatYearView& seat,
-                 const SeatYearTotals& y, MonthlyPay* paid);
-
 //! Seats (or slots) taken together when reading per-trial columns: a row's block of columns is
 //! read at once, which keeps the [trial][seat] arrays' reads in cache.
 constexpr std::size_t kColumnBlock = 32;
@@ -244,32 +241,22 @@ void seat_year_totals(const CompPlan& plan, const FiscalYear& fy, const Calendar
 }
 
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
-                   const Calendar& calendar, const SeatYearView& view, MonthlyPay* paid) {
+                   const Calendar& calendar, const SeatYearView& view) {
   thread_local SeatYearTotals year;
   const std::size_t sets = view.product_bookings != nullptr ? view.product_sets : 0;
   seat_year_totals(plan, fy, calendar, view, sets, year);
-  const Payout payout = payout_of(plan, quota, fy, view, year, paid);
+  const Payout payout = seat_payout(plan, quota, fy, view, year);
   // A SPIF is paid in the month of its deal (the totals keep only the year's).
   const double* spif_deals = spif_counts(view);
-  if (paid != nullptr && plan.spif_per_deal != 0 && spif_deals != nullptr) {
+  if (view.paid != nullptr && plan.spif_per_deal != 0 && spif_deals != nullptr) {
     for (int k = fy.first; k <= fy.last; ++k)
-      (*paid)[static_cast<std::size_t>(k - fy.first)] += plan.spif_per_deal * spif_deals[k];
+      (*view.paid)[static_cast<std::size_t>(k - fy.first)] += plan.spif_per_deal * spif_deals[k];
   }
   return payout;
 }
 
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                    const SeatYearView& seat, const SeatYearTotals& y) {
-  return payout_of(plan, quota, fy, seat, y, nullptr);
-}
-
-namespace {
-
-//! seat_payout() from the totals; with `paid`, its commission, draws and clawbacks are also
-//! added to the months they are paid in (the caller adds the SPIF's): a draw in each month it
-//! covers, as an advance, the rest of what a settlement pays in its month.
-Payout payout_of(const CompPlan& plan, double quota, const FiscalYear& fy, const SeatYearView& seat,
-                 const SeatYearTotals& y, MonthlyPay* paid) {
   Payout payout;
   const double variable = plan.variable();
   std::array<Terms, kMaxComponents> terms;
@@ -285,9 +272,10 @@ Payout payout_of(const CompPlan& plan, double quota, const FiscalYear& fy, const
   }
   std::array<double, 12> month_rate;  // a fiscal year has at most 12 months in the horizon
   month_rate.fill(full_year_rate);
-  std::size_t p = 0;          // the next measure point
-  std::uint32_t settled = 0;  // bit m - fy.first: commission and draws settle in month m
+  std::size_t p = 0;  // the next measure point
   int m = fy.first;
+  MonthlyPay* paid = seat.paid;
+  std::uint32_t settled = 0;  // bit m - fy.first: commission and draws settle in month m
   while (m <= fy.last) {
     const int occupant = y.occupant[m];
     if (occupant < 0) {
@@ -421,8 +409,6 @@ Payout payout_of(const CompPlan& plan, double quota, const FiscalYear& fy, const
   }
   return payout;
 }
-
-}  // namespace
 
 bool CompSpec::needs_measure_totals() const {
   for (const CompPlan& plan : plans) {
@@ -625,6 +611,15 @@ std::uint64_t CompEvaluator::memory_bytes(const Scenario& scenario, const CompSp
 
 void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYearView view,
                              const SeatYearTotals* year, double* parts) {
+  // With place_payouts(), the seat's pay by month, added to its group's.
+  MonthlyPay months;
+  const int group = placement_group_.empty() ? -1 : placement_group_[s];
+  if (group >= 0) {
+    if (year != nullptr)
+      throw_internal("CompEvaluator: payouts are placed by month only when priced month by month");
+    months.fill(0.0);
+    view.paid = &months;
+  }
   const std::size_t n = scenario_.seats.size();
   const int p = spec_.seat_plan[s];
   const CompPlan& plan = spec_.plans[p];
@@ -640,28 +635,18 @@ void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYear
     view.product_bookings = nullptr;
     view.renewal_due = view.renewal_renewed = nullptr;
   }
-  MonthlyPay months;
-  MonthlyPay* paid = nullptr;
-  const int group = placement_group_.empty() ? -1 : placement_group_[s];
-  if (group >= 0) {
-    if (year != nullptr)
-      throw_internal("CompEvaluator: payouts are placed by month only when priced month by month");
-    months.fill(0.0);
-    paid = &months;
+  const Payout pay = year != nullptr ? seat_payout(plan, quota_[s], fy_, view, *year)
+                                     : seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
+  if (slot_[s] >= 0) {
+    double* slots = &payouts_.component[row_of_trial * slots_ + static_cast<std::size_t>(slot_[s])];
+    for (std::size_t c = 0; c < plan.components.size(); ++c) slots[c] = pay.component[c];
   }
-  const Payout pay = year != nullptr
-                         ? seat_payout(plan, quota_[s], fy_, view, *year)
-                         : seat_payout(plan, quota_[s], fy_, scenario_.calendar, view, paid);
-  if (paid != nullptr) {
+  if (group >= 0) {
     const auto width = static_cast<std::size_t>(fy_.months());
     double* into =
         &payouts_
              .placed[(row_of_trial * placement_groups_ + static_cast<std::size_t>(group)) * width];
     for (std::size_t k = 0; k < width; ++k) into[k] += months[k];
-  }
-  if (slot_[s] >= 0) {
-    double* slots = &payouts_.component[row_of_trial * slots_ + static_cast<std::size_t>(slot_[s])];
-    for (std::size_t c = 0; c < plan.components.size(); ++c) slots[c] = pay.component[c];
   }
   payouts_.seat_variable[row_of_trial * n + s] = pay.variable();
   payouts_.seat_cost[row_of_trial * n + s] = pay.cost();

@@ -67,7 +67,9 @@ class SeatYear : public ::testing::Test {
     deals_[10] = 2;
     clawback_[4] = 40;
     paid.fill(0.0);
-    return seat_payout(plan_, 120.0, fy_, calendar_, view(), &paid);
+    SeatYearView by_month = view();
+    by_month.paid = &paid;
+    return seat_payout(plan_, 120.0, fy_, calendar_, by_month);
   }
   Calendar calendar_;
   FiscalYear fy_;
