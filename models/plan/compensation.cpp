@@ -274,8 +274,8 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
   month_rate.fill(full_year_rate);
   std::size_t p = 0;  // the next measure point
   int m = fy.first;
-  MonthlyPay* paid = seat.paid;
-  std::uint32_t settled = 0;  // bit m - fy.first: commission and draws settle in month m
+  MonthlyPay* by_month = seat.paid;  // (a component's `paid` below is its true-up)
+  std::uint32_t settled = 0;         // bit m - fy.first: commission and draws settle in month m
   while (m <= fy.last) {
     const int occupant = y.occupant[m];
     if (occupant < 0) {
@@ -362,8 +362,8 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
           if (k - start >= plan.draw_months) continue;
           draw += plan.draw_per_month;
           // A draw is advanced in the months it covers; the settlement pays the rest.
-          if (paid != nullptr)
-            (*paid)[static_cast<std::size_t>(k - fy.first)] += plan.draw_per_month;
+          if (by_month != nullptr)
+            (*by_month)[static_cast<std::size_t>(k - fy.first)] += plan.draw_per_month;
         }
       }
       last_measured = t;
@@ -386,7 +386,8 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
         payout.draw += std::max(0.0, draw - commission);
         paid_at_t = commission + std::max(0.0, draw - commission);
       }
-      if (paid != nullptr) (*paid)[static_cast<std::size_t>(t - fy.first)] += paid_at_t - draw;
+      if (by_month != nullptr)
+        (*by_month)[static_cast<std::size_t>(t - fy.first)] += paid_at_t - draw;
     }
     // An unrecovered balance at departure or year end is written off: it has been paid.
     payout.base += plan.base() / 12.0 * (b - a + 1);
@@ -397,7 +398,7 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
     for (int k = fy.first; k <= fy.last; ++k)
       payout.clawback += month_rate[k - fy.first] * y.clawback[k - fy.first];
   }
-  for (int k = fy.first; k <= fy.last && paid != nullptr && plan.clawback_months >= 0; ++k) {
+  for (int k = fy.first; k <= fy.last && by_month != nullptr && plan.clawback_months >= 0; ++k) {
     const double amount = month_rate[k - fy.first] * y.clawback[k - fy.first];
     if (amount == 0) continue;
     // Recovered from the payout that settles the deal's month: the occupant's first settlement
@@ -405,7 +406,7 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
     int at = k;
     if (y.occupant[k] < 0) at = fy.last;
     while (at < fy.last && ((settled >> (at - fy.first)) & 1U) == 0) ++at;
-    (*paid)[static_cast<std::size_t>(at - fy.first)] -= amount;
+    (*by_month)[static_cast<std::size_t>(at - fy.first)] -= amount;
   }
   return payout;
 }
