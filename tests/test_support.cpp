@@ -1,5 +1,7 @@
 #include "tests/test_support.hpp"
 
+#include "models/plan/compensation.hpp"
+#include "sim/engine/runner.hpp"
 #include "tests/progress_lines.hpp"
 
 #include <sys/wait.h>
@@ -124,6 +126,18 @@ std::vector<std::map<std::string, std::string>> read_csv(const std::filesystem::
     rows.push_back(row);
   }
   return rows;
+}
+
+void price_year_over_run(const Scenario& scenario, plan::CompEvaluator& evaluator,
+                         std::uint64_t trials, std::uint64_t seed) {
+  const SeatMonthRecording recording = evaluator.recording();
+  RunOptions options;
+  options.end_trial = trials;
+  options.seed = seed;
+  options.threads = 2;
+  options.seat_months = &recording;
+  options.observe_trial = [&](std::uint64_t t, const TrialOutcome& o) { evaluator.observe(t, o); };
+  (void)run_trials(scenario, options);
 }
 
 }  // namespace opsim::test

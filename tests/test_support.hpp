@@ -1,6 +1,7 @@
 // Shared helpers for the test suites.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -8,6 +9,13 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+namespace opsim {
+struct Scenario;
+namespace plan {
+class CompEvaluator;
+}
+}  // namespace opsim
 
 namespace opsim::test {
 
@@ -54,6 +62,12 @@ class TempDir {
 
 //! A CSV file as rows of named fields (no quoted commas in the files read with it).
 std::vector<std::map<std::string, std::string>> read_csv(const std::filesystem::path& path);
+
+//! Prices `evaluator`'s fiscal year over trials [0, trials) of a run of `scenario` (seed `seed`,
+//! 2 threads) as `opsim quotas` does: every trial is simulated with the seat-month detail the
+//! plans read and observed by the evaluator (its payouts() then hold the trials').
+void price_year_over_run(const Scenario& scenario, plan::CompEvaluator& evaluator,
+                         std::uint64_t trials, std::uint64_t seed);
 
 }  // namespace opsim::test
 

@@ -211,6 +211,12 @@ double p90_of(std::vector<double>& values) {
   return quantiles_by_selection(values, std::array<double, 1>{0.9})[0];
 }
 
+//! The won deals per month a seat's SPIF pays on: all of them in a SPIF segment, else those of
+//! the SPIF products (null: not recorded, none).
+const double* spif_counts(const SeatYearView& view) {
+  return view.spif ? view.deals : view.spif_deals;
+}
+
 //! Seats (or slots) taken together when reading per-trial columns: a row's block of columns is
 //! read at once, which keeps the [trial][seat] arrays' reads in cache.
 constexpr std::size_t kColumnBlock = 32;
@@ -320,13 +326,9 @@ void seat_year_totals(const CompPlan& plan, const FiscalYear& fy, const Calendar
   // A seat of a SPIF segment earns it on every deal, so product deals are not counted twice.
   // (0 x a count adds +0: no SPIF rate, no SPIF.)
   y.spif = 0;
-  for (int k = fy.first; k <= fy.last && plan.spif_per_deal != 0; ++k) {
-    if (view.spif) {
-      y.spif += plan.spif_per_deal * view.deals[k];
-    } else if (view.spif_deals != nullptr) {
-      y.spif += plan.spif_per_deal * view.spif_deals[k];
-    }
-  }
+  const double* spif_deals = spif_counts(view);
+  for (int k = fy.first; k <= fy.last && plan.spif_per_deal != 0 && spif_deals != nullptr; ++k)
+    y.spif += plan.spif_per_deal * spif_deals[k];
   y.clawback.clear();  // read only by plans that claw back
   if (plan.clawback_months >= 0) {
     if (view.clawback != nullptr)
@@ -341,7 +343,14 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
   thread_local SeatYearTotals year;
   const std::size_t sets = view.product_bookings != nullptr ? view.product_sets : 0;
   seat_year_totals(plan, fy, calendar, view, sets, year);
-  return seat_payout(plan, quota, fy, view, year);
+  const Payout payout = seat_payout(plan, quota, fy, view, year);
+  // A SPIF is paid in the month of its deal (the totals keep only the year's).
+  const double* spif_deals = spif_counts(view);
+  if (view.paid != nullptr && plan.spif_per_deal != 0 && spif_deals != nullptr) {
+    for (int k = fy.first; k <= fy.last; ++k)
+      (*view.paid)[static_cast<std::size_t>(k - fy.first)] += plan.spif_per_deal * spif_deals[k];
+  }
+  return payout;
 }
 
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
@@ -364,6 +373,8 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                                      : full_year_rate_of(terms, n, variable));
   std::size_t p = 0;  // the next measure point
   int m = fy.first;
+  MonthlyPay* by_month = seat.paid;  // (a component's `paid` below is its true-up)
+  std::uint32_t settled = 0;         // bit m - fy.first: commission and draws settle in month m
   while (m <= fy.last) {
     const int occupant = y.occupant[m];
     if (occupant < 0) {
@@ -461,24 +472,35 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
       double draw = 0;
       if (plan.draw != DrawKind::none) {
         for (int k = last_measured + 1; k <= t; ++k) {
-          if (k - start < plan.draw_months) draw += plan.draw_per_month;
+          if (k - start >= plan.draw_months) continue;
+          draw += plan.draw_per_month;
+          // A draw is advanced in the months it covers; the settlement pays the rest.
+          if (by_month != nullptr)
+            (*by_month)[static_cast<std::size_t>(k - fy.first)] += plan.draw_per_month;
         }
       }
       last_measured = t;
+      settled |= std::uint32_t{1} << (t - fy.first);
+      double paid_at_t = 0;  // commission and draw due in month t
       if (plan.draw == DrawKind::recoverable) {
         if (commission < draw) {
           balance += draw - commission;
           payout.commission += commission;
           payout.draw += draw - commission;
+          paid_at_t = commission + (draw - commission);
         } else {
           const double recovered = std::min(balance, commission - draw);
           balance -= recovered;
           payout.commission += commission - recovered;
+          paid_at_t = commission - recovered;
         }
       } else {
         payout.commission += commission;
         payout.draw += std::max(0.0, draw - commission);
+        paid_at_t = commission + std::max(0.0, draw - commission);
       }
+      if (by_month != nullptr)
+        (*by_month)[static_cast<std::size_t>(t - fy.first)] += paid_at_t - draw;
     }
     // An unrecovered balance at departure or year end is written off: it has been paid.
     payout.base += plan.base() / 12.0 * (b - a + 1);
@@ -488,6 +510,16 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
   if (claws_back) {
     for (int k = fy.first; k <= fy.last; ++k)
       payout.clawback += month_rate[k - fy.first] * y.clawback[k - fy.first];
+  }
+  for (int k = fy.first; k <= fy.last && by_month != nullptr && plan.clawback_months >= 0; ++k) {
+    const double amount = month_rate[k - fy.first] * y.clawback[k - fy.first];
+    if (amount == 0) continue;
+    // Recovered from the payout that settles the deal's month: the occupant's first settlement
+    // from it on (their last month settles at the latest); the year's end for a vacant month.
+    int at = k;
+    if (y.occupant[k] < 0) at = fy.last;
+    while (at < fy.last && ((settled >> (at - fy.first)) & 1U) == 0) ++at;
+    (*by_month)[static_cast<std::size_t>(at - fy.first)] -= amount;
   }
   return payout;
 }
@@ -628,6 +660,7 @@ CompEvaluator::CompEvaluator(const Scenario& scenario, const CompSpec& spec, con
       payouts_{std::vector<double>(trials * scenario.seats.size(), 0.0),
                std::vector<double>(trials * scenario.seats.size(), 0.0),
                std::vector<double>(trials * 5, 0.0),
+               {},
                {}} {
   for (const CompPlan& plan : spec.plans) {
     std::array<int, kMaxComponents> set;
@@ -688,6 +721,17 @@ SeatMonthRecording CompEvaluator::recording() const {
   return comp_recording(scenario_, spec_);
 }
 
+void CompEvaluator::place_payouts(std::vector<int> group, std::size_t groups) {
+  if (group.size() != scenario_.seats.size() ||
+      std::any_of(group.begin(), group.end(), [&](int g) { return g >= static_cast<int>(groups); }))
+    throw_internal("CompEvaluator::place_payouts: {} seats grouped into {} groups for {} seats",
+                   group.size(), groups, scenario_.seats.size());
+  placement_group_ = std::move(group);
+  placement_groups_ = groups;
+  payouts_.placed.assign(
+      payouts_.parts.size() / 5 * groups * static_cast<std::size_t>(fy_.months()), 0.0);
+}
+
 std::uint64_t CompEvaluator::memory_bytes(const Scenario& scenario, const CompSpec& spec,
                                           std::uint64_t trials) {
   std::uint64_t per_trial = 16 * scenario.seats.size() + 40;
@@ -715,6 +759,15 @@ void CompEvaluator::seat_view(std::size_t s, SeatYearView& view) const {
 
 void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYearView view,
                              const SeatYearTotals* year, double* parts) {
+  // With place_payouts(), the seat's pay by month, added to its group's.
+  MonthlyPay months;
+  const int group = placement_group_.empty() ? -1 : placement_group_[s];
+  if (group >= 0) {
+    if (year != nullptr)
+      throw_internal("CompEvaluator: payouts are placed by month only when priced month by month");
+    months.fill(0.0);
+    view.paid = &months;
+  }
   const std::size_t n = scenario_.seats.size();
   const int p = spec_.seat_plan[s];
   const CompPlan& plan = spec_.plans[p];
@@ -725,6 +778,13 @@ void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYear
   if (slot_[s] >= 0) {
     double* slots = &payouts_.component[row_of_trial * slots_ + static_cast<std::size_t>(slot_[s])];
     for (std::size_t c = 0; c < plan.components.size(); ++c) slots[c] = pay.component[c];
+  }
+  if (group >= 0) {
+    const auto width = static_cast<std::size_t>(fy_.months());
+    double* into =
+        &payouts_
+             .placed[(row_of_trial * placement_groups_ + static_cast<std::size_t>(group)) * width];
+    for (std::size_t k = 0; k < width; ++k) into[k] += months[k];
   }
   payouts_.seat_variable[row_of_trial * n + s] = pay.variable();
   payouts_.seat_cost[row_of_trial * n + s] = pay.cost();

@@ -40,6 +40,10 @@ enum class Measure {
 //! A plan has at most this many components.
 inline constexpr std::size_t kMaxComponents = 8;
 
+//! Variable pay (commission + draw + SPIF - clawback) by the fiscal-year month it is paid in,
+//! index m - fy.first (a fiscal year has at most 12 months in the horizon).
+using MonthlyPay = std::array<double, 12>;
+
 //! Earnings per unit of on-target variable at attainment a under `tiers`, before any cap.
 double tiered_earnings(const std::vector<Tier>& tiers, TierMode mode, double attainment);
 
@@ -155,6 +159,14 @@ struct SeatYearView {
   const double* profile = nullptr;  //!< quota share per fiscal-year month (index m - fy.first)
   int seat_start = 0;               //!< start of occupant 0 (relative; may precede the horizon)
   bool spif = false;                //!< the seat's segment earns the plan's SPIF
+  //! When set, seat_payout() also adds the variable pay to the month it is paid in (plan.md,
+  //! "Payout timing"): commission at the measurement point that settles it, a draw advanced in
+  //! each month it covers (the settlement pays the rest of what is due), a SPIF in the month of
+  //! its deal (seat_payout() of the months only: the totals keep the year's), a clawback at the
+  //! occupant's first settlement from the deal's booking month on (the year's last month for a
+  //! deal booked while the seat was vacant). The payout is the same bit for bit; the months add
+  //! up to its variable() up to rounding.
+  MonthlyPay* paid = nullptr;
   // Components (plans with `components` only):
   const double* component_quota = nullptr;   //!< per component, component_quotas()
   const int* component_set = nullptr;        //!< per component: its product set k, -1 = none
@@ -237,7 +249,7 @@ struct Payout {
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                    const Calendar& calendar, const SeatYearView& view);
 //! As seat_payout() of the months, from the seat's totals (the same payout bit for bit); of
-//! `seat` it reads only profile, seat_start, component_quota and component_set.
+//! `seat` it reads only profile, seat_start, component_quota, component_set and paid.
 Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
                    const SeatYearView& seat, const SeatYearTotals& year);
 
@@ -308,6 +320,9 @@ struct TrialPayouts {
   //! [trial][slot]: the commission of each component of each seat whose plan has components
   //! (CompEvaluator's slot layout).
   std::vector<double> component;
+  //! With CompEvaluator::place_payouts(): [trial][group][month - fy.first], the variable pay of
+  //! the group's seats by the month it is paid in, summed in seat order.
+  std::vector<double> placed;
 };
 
 class SeatYearStore;
@@ -328,6 +343,11 @@ class CompEvaluator {
                 std::vector<double> component_quota = {});
   //! What the run must record per seat: clawback windows and SPIF products.
   SeatMonthRecording recording() const;
+  //! Also keeps each trial's variable pay by the month it is paid in (SeatYearView::paid),
+  //! summed per group of seats (`group` per seat, -1 = none, below `groups`) into
+  //! payouts().placed: 8 x groups x fy.months() bytes per trial more than memory_bytes(). Call
+  //! before observing; payouts are then priced month by month (observe(), not observe_stored()).
+  void place_payouts(std::vector<int> group, std::size_t groups);
   void observe(std::uint64_t trial, const TrialOutcome& outcome);
   //! As observe(), from the trial's totals kept in `store` (bit-identical payouts); `scratch`
   //! is the calling thread's decoding buffer.
@@ -369,6 +389,8 @@ class CompEvaluator {
   //! Per seat: its first component slot, -1 when its plan has no components; slots in all.
   std::vector<std::int64_t> slot_;
   std::size_t slots_ = 0;
+  std::vector<int> placement_group_;  //!< per seat (place_payouts); empty = not placed
+  std::size_t placement_groups_ = 0;
   //! Per plan and component: its product set index, -1 = none.
   std::vector<std::array<int, kMaxComponents>> component_set_;
   std::vector<std::uint8_t> spif_segment_;  //!< per seat: its segment earns its plan's SPIF

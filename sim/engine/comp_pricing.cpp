@@ -126,10 +126,12 @@ YearQuotas year_quotas(const Scenario& scenario, const plan::CompSpec& spec,
   return q;
 }
 
-//! Bytes of payouts held per trial priced.
+//! Bytes of payouts held per trial priced (with each region's pay by the month it is paid in).
 std::uint64_t pricing_bytes_per_trial(const Scenario& scenario, const plan::CompSpec& spec,
                                       std::size_t years) {
-  return std::max<std::uint64_t>(1, years * plan::CompEvaluator::memory_bytes(scenario, spec, 1));
+  return std::max<std::uint64_t>(
+      1, years * (plan::CompEvaluator::memory_bytes(scenario, spec, 1) +
+                  8 * 12 * static_cast<std::uint64_t>(scenario.region_count())));
 }
 
 //! Prices trials [options.first_trial, options.end_trial) split across the ranks with `q`. With
@@ -141,8 +143,10 @@ CompTrialPay priced_pass(const Scenario& scenario, const plan::CompSpec& spec,
   const ResultLayout layout(scenario);
   const std::size_t n = scenario.seats.size(), Y = years.size(), P = layout.periods.size(),
                     R = static_cast<std::size_t>(layout.regions - 1);
-  pay.fiscal_years = Y;
+  pay.periods = P;
   pay.regions = R;
+  std::vector<int> region_of(n);
+  for (std::size_t s = 0; s < n; ++s) region_of[s] = scenario.seats[s].region;
   std::vector<std::vector<double>> profiles(Y);
   for (std::size_t y = 0; y < Y; ++y) profiles[y] = plan::quota_profiles(scenario, years[y]);
   const SeatMonthRecording recording = plan::comp_recording(scenario, spec);
@@ -159,14 +163,16 @@ CompTrialPay priced_pass(const Scenario& scenario, const plan::CompSpec& spec,
                           : std::max<std::uint64_t>(
                                 64, kPricingBudget / pricing_bytes_per_trial(scenario, spec, Y));
   const std::uint64_t steps = forecast != nullptr ? 1 : (widest + chunk - 1) / chunk;
-  std::vector<double> variable((end - first) * Y * R, 0.0), base((end - first) * P * R, 0.0);
+  std::vector<double> variable((end - first) * P * R, 0.0), base((end - first) * P * R, 0.0);
   for (std::uint64_t step = 0; step < steps; ++step) {
     const std::uint64_t a = std::min(end, first + step * chunk), b = std::min(end, a + chunk);
     std::vector<plan::CompEvaluator> evaluators;
     evaluators.reserve(Y);
-    for (std::size_t y = 0; y < Y; ++y)
+    for (std::size_t y = 0; y < Y; ++y) {
       evaluators.emplace_back(scenario, spec, years[y], q.quota[y], profiles[y], b - a, a,
                               q.component_quota[y]);
+      evaluators.back().place_payouts(region_of, R);
+    }
     RunOptions share = options;
     share.first_trial = a;
     share.end_trial = b;
@@ -206,19 +212,32 @@ CompTrialPay priced_pass(const Scenario& scenario, const plan::CompSpec& spec,
         if (a < b) (void)run_trials(scenario, share);
       });
     }
-    // Each trial's variable pay per region, summed in seat order.
+    // Each trial's variable pay per region: a fiscal year's summed in seat order, a quarter's
+    // of the months it is paid in.
     for (std::uint64_t t = a; t < b; ++t) {
-      for (std::size_t y = 0; y < Y; ++y) {
-        const double* seat_pay = evaluators[y].payouts().seat_variable.data() + (t - a) * n;
-        double* into = &variable[((t - first) * Y + y) * R];
-        for (std::size_t s = 0; s < n; ++s)
-          into[static_cast<std::size_t>(scenario.seats[s].region)] += seat_pay[s];
+      for (std::size_t p = 0; p < P; ++p) {
+        const Period& period = layout.periods[p];
+        const auto y = static_cast<std::size_t>(period.fiscal_year - layout.first_fiscal_year);
+        const plan::TrialPayouts& paid = evaluators[y].payouts();
+        double* into = &variable[((t - first) * P + p) * R];
+        if (period.quarter == 0) {
+          const double* seat_pay = paid.seat_variable.data() + (t - a) * n;
+          for (std::size_t s = 0; s < n; ++s)
+            into[static_cast<std::size_t>(region_of[s])] += seat_pay[s];
+          continue;
+        }
+        const auto months = static_cast<std::size_t>(years[y].months());
+        for (std::size_t r = 0; r < R; ++r) {
+          const double* month = &paid.placed[((t - a) * R + r) * months];
+          for (int m = period.first_in_horizon; m <= period.last_in_horizon; ++m)
+            into[r] += month[m - years[y].first];
+        }
       }
     }
   }
   pay.variable = mpi::concatenate_on_root(std::move(variable));
   pay.base = mpi::concatenate_on_root(std::move(base));
-  pay.trials = Y * R > 0 ? pay.variable.size() / (Y * R) : 0;
+  pay.trials = P * R > 0 ? pay.variable.size() / (P * R) : 0;
   return pay;
 }
 

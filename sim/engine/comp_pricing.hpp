@@ -38,9 +38,11 @@ RunResult run_counting_measures(const Scenario& scenario, const plan::CompSpec& 
 //! An arm's compensation pay per trial (in trial order, on rank 0).
 struct CompTrialPay {
   std::uint64_t trials = 0;
-  std::size_t fiscal_years = 0, regions = 0;  //!< regions without the total
-  //! [trial][fiscal-year index][region]: variable pay (commission + draw + SPIF - clawback) of the
-  //! seats of the region, as plan::seat_payout prices each seat's fiscal year.
+  std::size_t periods = 0, regions = 0;  //!< ResultLayout::periods; regions without the total
+  //! [trial][period][region]: variable pay (commission + draw + SPIF - clawback) of the seats of
+  //! the region, as plan::seat_payout prices each seat's fiscal year: a fiscal year's period
+  //! holds the year's, summed in seat order; a quarter holds what is paid in its months
+  //! (plan::seat_payout's payout timing), summed in seat order and then month order.
   std::vector<double> variable;
   //! [trial][period][region]: base pay for the months each seat is occupied in the period.
   std::vector<double> base;

@@ -68,19 +68,10 @@ std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario
     });
   }
   const std::uint64_t n = result.trials();
-  const std::size_t Y = static_cast<std::size_t>(layout.fiscal_years), regions = R - 1;
+  const std::size_t regions = R - 1;
   const bool paid = !costs.comp.empty();
-  if (paid && (comp.trials != n || comp.fiscal_years != Y || comp.regions != regions))
+  if (paid && (comp.trials != n || comp.periods != P || comp.regions != regions))
     throw_internal("trial_costs: compensation priced on {} trials, the run has {}", comp.trials, n);
-  // The quarters of each fiscal year's period, which share its variable pay.
-  std::vector<std::vector<std::size_t>> quarters(P);
-  for (std::size_t q = 0; q < P; ++q) {
-    for (std::size_t p = 0; p < P && layout.periods[q].quarter != 0; ++p) {
-      if (layout.periods[p].quarter == 0 &&
-          layout.periods[p].fiscal_year == layout.periods[q].fiscal_year)
-        quarters[p].push_back(q);
-    }
-  }
   const StreamFactory streams(seed);
   std::vector<double> out(n * P * R, 0.0);
   for (std::uint64_t t = 0; t < n; ++t) {
@@ -111,29 +102,11 @@ std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario
       for (std::size_t r = 0; r < regions; ++r)
         add(row, p, static_cast<int>(r), comp.base[(t * P + p) * regions + r]);
     }
+    // Variable pay in the periods it is paid in (a fiscal year's is the year's total).
     for (std::size_t p = 0; p < P; ++p) {
-      for (int r = 0; r < total && layout.periods[p].quarter == 0; ++r) {
-        const auto y =
-            static_cast<std::size_t>(layout.periods[p].fiscal_year - layout.first_fiscal_year);
-        const double pay = comp.variable[(t * Y + y) * regions + static_cast<std::size_t>(r)];
-        if (pay == 0) continue;
-        add(row, p, r, pay);
-        // Quarters by their share of the region's new bookings (of months when it booked none).
-        auto booked = [&](std::size_t q) {
-          return result.period_values[t * layout.period_cells() + q * layout.cells() +
-                                      layout.cell(r, layout.segments - 1,
-                                                  static_cast<int>(Metric::new_bookings))];
-        };
-        const double year_bookings = booked(p);
-        const Period& year = layout.periods[p];
-        for (std::size_t q : quarters[p]) {
-          const Period& quarter = layout.periods[q];
-          add(row, q, r,
-              pay * (year_bookings > 0 ? booked(q) / year_bookings
-                                       : static_cast<double>(quarter.last_in_horizon -
-                                                             quarter.first_in_horizon + 1) /
-                                             (year.last_in_horizon - year.first_in_horizon + 1)));
-        }
+      for (std::size_t r = 0; r < regions; ++r) {
+        const double pay = comp.variable[(t * P + p) * regions + r];
+        if (pay != 0) add(row, p, static_cast<int>(r), pay);
       }
     }
   }

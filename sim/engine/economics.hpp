@@ -62,8 +62,7 @@ struct CostModel {
 //! Cost per trial, fiscal period and region (last = total): [trial][period][region].
 //! Uncertain amounts are drawn with `seed` (the run's). Compensation is `comp`, the pay of the
 //! plans in `costs.comp` priced on the trials of `result` (price_compensation): base pay in the
-//! periods it is earned; each fiscal year's variable pay counted in the year, its quarters
-//! sharing it in proportion to the region's new bookings of each quarter in the trial.
+//! periods it is earned, variable pay in the periods it is paid (plan::seat_payout's timing).
 std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario,
                                 const RunResult& result, std::uint64_t seed,
                                 const CompTrialPay& comp = {});

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 
@@ -72,9 +73,10 @@ CompTrialPay price(const PlanExample& e, int threads, std::uint64_t first, std::
   return price_compensation(e.scenario, e.costs.comp, e.result, options, e.quotas, e.measures);
 }
 
-//! Per trial, what `opsim quotas` pays for fiscal year `year` (variable + base, all seats) with
-//! the comparison's quotas: the base's mean bookings per seat, its derived component quotas.
-std::vector<double> quotas_command_cost(const PlanExample& e, int year) {
+//! Per trial, the payouts `opsim quotas` computes for fiscal year `year` with the comparison's
+//! quotas (the base's mean bookings per seat, its derived component quotas); with `by_month`,
+//! also each seat's variable pay by the month it is paid in (one placement group per seat).
+plan::TrialPayouts quotas_command_payouts(const PlanExample& e, int year, bool by_month = false) {
   const plan::CompSpec& spec = e.costs.comp;
   const plan::FiscalYear fy = plan::fiscal_year_of(e.scenario, year, "test");
   const std::size_t n = e.scenario.seats.size();
@@ -90,17 +92,22 @@ std::vector<double> quotas_command_cost(const PlanExample& e, int year) {
                              static_cast<std::size_t>(fy.index) < e.measures.size()
                                  ? e.measures[static_cast<std::size_t>(fy.index)]
                                  : plan::MeasureTotals{}));
-  const SeatMonthRecording recording = evaluator.recording();
-  RunOptions options;
-  options.end_trial = kTrials;
-  options.seed = kSeed;
-  options.threads = 2;
-  options.seat_months = &recording;
-  options.observe_trial = [&](std::uint64_t t, const TrialOutcome& o) { evaluator.observe(t, o); };
-  (void)run_trials(e.scenario, options);
+  if (by_month) {
+    std::vector<int> group(n);
+    for (std::size_t s = 0; s < n; ++s) group[s] = static_cast<int>(s);
+    evaluator.place_payouts(group, n);
+  }
+  test::price_year_over_run(e.scenario, evaluator, kTrials, kSeed);
+  return std::move(evaluator.payouts());
+}
+
+//! Per trial, what `opsim quotas` pays for fiscal year `year` (variable + base, all seats).
+std::vector<double> quotas_command_cost(const PlanExample& e, int year) {
+  const plan::TrialPayouts payouts = quotas_command_payouts(e, year);
+  const std::size_t n = e.scenario.seats.size();
   std::vector<double> cost(kTrials, 0.0);
   for (std::uint64_t t = 0; t < kTrials; ++t) {
-    for (std::size_t s = 0; s < n; ++s) cost[t] += evaluator.payouts().seat_cost[t * n + s];
+    for (std::size_t s = 0; s < n; ++s) cost[t] += payouts.seat_cost[t * n + s];
   }
   return cost;
 }
@@ -109,12 +116,11 @@ std::vector<double> quotas_command_cost(const PlanExample& e, int year) {
 std::vector<double> comparison_cost(const PlanExample& e, const CompTrialPay& pay, int year) {
   const ResultLayout& layout = e.result.layout;
   const std::size_t p = test::period_index(layout, "FY" + std::to_string(year));
-  const auto y = static_cast<std::size_t>(year - layout.first_fiscal_year);
-  const std::size_t P = layout.periods.size(), R = pay.regions, Y = pay.fiscal_years;
+  const std::size_t P = layout.periods.size(), R = pay.regions;
   std::vector<double> cost(kTrials, 0.0);
   for (std::uint64_t t = 0; t < kTrials; ++t) {
     for (std::size_t r = 0; r < R; ++r)
-      cost[t] += pay.variable[(t * Y + y) * R + r] + pay.base[(t * P + p) * R + r];
+      cost[t] += pay.variable[(t * P + p) * R + r] + pay.base[(t * P + p) * R + r];
   }
   return cost;
 }
@@ -134,7 +140,7 @@ void expect_comparison_equals_quota_command(const PlanExample& e) {
     }
     EXPECT_GT(total, 0);
   }
-  // The cost table sums base and variable pay into the year (and shares it among its quarters).
+  // The cost table sums base and variable pay into the year.
   const std::vector<double> cost = trial_costs(e.costs, e.scenario, e.result, kSeed, pay);
   const ResultLayout& layout = e.result.layout;
   const std::size_t P = layout.periods.size(), R = static_cast<std::size_t>(layout.regions);
@@ -248,6 +254,197 @@ TEST(CompPricing, OnePassPricingOfAnAlternativeEqualsTheTwoPasses) {
   CompQuotas partial = e.quotas;
   partial.by_seat.erase(partial.by_seat.begin());  // a seat the base does not have
   EXPECT_FALSE(run_priced_forecast(e.scenario, e.costs.comp, options, partial, result, pay));
+}
+
+//! Per trial t, fiscal quarter p and region r ([t][p][r]; fiscal years 0): the variable pay the
+//! seats `in` (null: all) of r are paid in the quarter's months, summed seat by seat from the
+//! quota command's payouts by seat and month; `scale`: the sum of the amounts' magnitudes.
+struct QuarterPay {
+  std::vector<double> pay, scale;
+};
+QuarterPay quotas_command_quarters(const PlanExample& e, const std::vector<bool>* in = nullptr) {
+  const ResultLayout& layout = e.result.layout;
+  const std::size_t P = layout.periods.size(), R = static_cast<std::size_t>(layout.regions - 1),
+                    n = e.scenario.seats.size();
+  QuarterPay q{std::vector<double>(kTrials * P * R, 0.0),
+               std::vector<double>(kTrials * P * R, 0.0)};
+  for (int year : {2027, 2028}) {
+    const plan::FiscalYear fy = plan::fiscal_year_of(e.scenario, year, "test");
+    const auto months = static_cast<std::size_t>(fy.months());
+    const plan::TrialPayouts paid = quotas_command_payouts(e, year, true);
+    for (std::size_t p = 0; p < P; ++p) {
+      const Period& period = layout.periods[p];
+      if (period.fiscal_year != year || period.quarter == 0) continue;
+      for (std::uint64_t t = 0; t < kTrials; ++t) {
+        for (std::size_t s = 0; s < n; ++s) {
+          if (in != nullptr && !(*in)[s]) continue;
+          const auto r = static_cast<std::size_t>(e.scenario.seats[s].region);
+          for (int m = period.first_in_horizon; m <= period.last_in_horizon; ++m) {
+            const double x =
+                paid.placed[(t * n + s) * months + static_cast<std::size_t>(m - fy.first)];
+            q.pay[(t * P + p) * R + r] += x;
+            q.scale[(t * P + p) * R + r] += std::abs(x);
+          }
+        }
+      }
+    }
+  }
+  return q;
+}
+
+// Regression: compare and sweep counted a fiscal year's variable pay in the year and shared it
+// among its quarters in proportion to the region's new bookings, whatever the payout timing.
+// Each quarter now holds what the plans pay in it (quarterly payouts and true-ups at quarter
+// ends, draws where they settle, annual components at the year's end, SPIFs in the deal's
+// month, clawbacks with the payout they reduce), as the quota command's evaluator places them;
+// the quarters add up to the year.
+TEST(CompPricing, VariablePayOfAQuarterIsWhatThePlansPayInIt) {
+  for (bool derived : {false, true}) {
+    const PlanExample& e = plan_example(derived);
+    const CompTrialPay pay = price(e, 2, 0, kTrials);
+    const ResultLayout& layout = e.result.layout;
+    const std::size_t P = layout.periods.size(), R = pay.regions;
+    ASSERT_EQ(pay.periods, P);
+    const QuarterPay expected = quotas_command_quarters(e);
+    std::size_t quarters = 0;
+    for (std::size_t p = 0; p < P; ++p) {
+      const Period& period = layout.periods[p];
+      if (period.quarter == 0) continue;
+      ++quarters;
+      for (std::uint64_t t = 0; t < kTrials; ++t) {
+        for (std::size_t r = 0; r < R; ++r) {
+          const std::size_t i = (t * P + p) * R + r;
+          EXPECT_NEAR(pay.variable[i], expected.pay[i], 1e-9 * expected.scale[i])
+              << period.label << " region " << r << " trial " << t;
+        }
+      }
+    }
+    EXPECT_EQ(quarters, 6u);  // FY2027-Q1..Q4, FY2028-Q1..Q2
+    // The quarters of each fiscal year add up to it.
+    for (std::size_t y = 0; y < P; ++y) {
+      if (layout.periods[y].quarter != 0) continue;
+      for (std::uint64_t t = 0; t < kTrials; ++t) {
+        for (std::size_t r = 0; r < R; ++r) {
+          double sum = 0, scale = 0;
+          for (std::size_t p = 0; p < P; ++p) {
+            if (layout.periods[p].quarter == 0 ||
+                layout.periods[p].fiscal_year != layout.periods[y].fiscal_year)
+              continue;
+            sum += pay.variable[(t * P + p) * R + r];
+            scale += expected.scale[(t * P + p) * R + r];
+          }
+          EXPECT_NEAR(sum, pay.variable[(t * P + y) * R + r], 1e-9 * scale);
+        }
+      }
+    }
+    // The cost table puts it there too: a quarter's cost is its base and variable pay plus the
+    // other costs.
+    const std::vector<double> cost = trial_costs(e.costs, e.scenario, e.result, kSeed, pay);
+    CostModel without = e.costs;
+    without.comp = {};
+    const std::vector<double> other = trial_costs(without, e.scenario, e.result, kSeed, {});
+    const std::size_t q1 = test::period_index(layout, "FY2027-Q1"), cells = R + 1;
+    for (std::uint64_t t = 0; t < kTrials; ++t) {
+      for (std::size_t r = 0; r < R; ++r) {
+        const std::size_t i = (t * P + q1) * cells + r, k = (t * P + q1) * R + r;
+        EXPECT_NEAR(cost[i] - other[i] - pay.base[k], pay.variable[k],
+                    1e-9 * (std::abs(cost[i]) + 1));
+      }
+    }
+  }
+}
+
+// One seat at a time: with the plans covering only one seat, its region's quarterly variable
+// pay is that seat's pay in the quarter, bit for bit: a new AE on the quarterly plan with
+// components (a recoverable draw in its first months, a clawback window, annual logo and
+// retention components) and a Senior AE (quarterly, SPIF, clawback).
+TEST(CompPricing, VariablePayOfAQuarterIsTheSeatsPayInIt) {
+  const PlanExample& e = plan_example();
+  const plan::CompSpec& spec = e.costs.comp;
+  const std::size_t n = e.scenario.seats.size();
+  const ResultLayout& layout = e.result.layout;
+  const std::size_t P = layout.periods.size(), R = static_cast<std::size_t>(layout.regions - 1);
+  std::vector<std::size_t> chosen;
+  for (const char* id : {"ae", "senior-ae"}) {
+    for (std::size_t s = 0; s < n; ++s) {
+      const int plan = spec.seat_plan[s];
+      // A seat starting in FY2027 (the draw pays in its first months).
+      if (plan >= 0 && spec.plans[static_cast<std::size_t>(plan)].id == id &&
+          (std::string(id) != "ae" || e.scenario.seats[s].start > 0)) {
+        chosen.push_back(s);
+        break;
+      }
+    }
+  }
+  ASSERT_EQ(chosen.size(), 2u);
+  ASSERT_NE(spec.plans[static_cast<std::size_t>(spec.seat_plan[chosen[0]])].draw,
+            plan::DrawKind::none);
+  for (std::size_t seat : chosen) {
+    PlanExample one = e;
+    for (std::size_t s = 0; s < n; ++s) {
+      if (s != seat) one.costs.comp.seat_plan[s] = -1;
+    }
+    std::vector<bool> in(n, false);
+    in[seat] = true;
+    const QuarterPay expected = quotas_command_quarters(one, &in);
+    const CompTrialPay pay = price(one, 2, 0, kTrials);
+    const std::size_t r = static_cast<std::size_t>(e.scenario.seats[seat].region);
+    double total = 0;
+    for (std::size_t p = 0; p < P; ++p) {
+      if (layout.periods[p].quarter == 0) continue;
+      for (std::uint64_t t = 0; t < kTrials; ++t) {
+        EXPECT_EQ(pay.variable[(t * P + p) * R + r], expected.pay[(t * P + p) * R + r])
+            << layout.periods[p].label << " seat " << e.scenario.seats[seat].id << " trial " << t;
+        total += std::abs(expected.pay[(t * P + p) * R + r]);
+      }
+    }
+    EXPECT_GT(total, 0);
+    // What the case covers: [trial][commission, draw, spif, clawback, base] of the seat alone.
+    const plan::TrialPayouts year = quotas_command_payouts(one, 2027);
+    std::array<double, 5> parts{};
+    for (std::uint64_t t = 0; t < kTrials; ++t) {
+      for (std::size_t k = 0; k < parts.size(); ++k) parts[k] += year.parts[t * 5 + k];
+    }
+    EXPECT_GT(parts[0], 0);
+    EXPECT_GT(parts[3], 0) << "no clawback";
+    EXPECT_TRUE(seat != chosen[0] || parts[1] > 0) << "no draw beyond commission";
+    EXPECT_TRUE(seat != chosen[1] || parts[2] > 0) << "no SPIF";
+  }
+}
+
+// The negative twin: the old split (the year's variable pay shared by the region's new bookings
+// of each quarter) puts a different amount in the quarters: in most trials, and on average by
+// more than 4 standard errors of the paired difference in the first quarter, when draws are paid
+// and annual components are not.
+TEST(CompPricing, BookingsShareOfTheYearWouldPutPayInTheWrongQuarter) {
+  const PlanExample& e = plan_example();
+  const CompTrialPay pay = price(e, 2, 0, kTrials);
+  const ResultLayout& layout = e.result.layout;
+  const std::size_t P = layout.periods.size(), R = pay.regions;
+  const std::size_t year = test::period_index(layout, "FY2027"),
+                    q1 = test::period_index(layout, "FY2027-Q1");
+  std::uint64_t unequal = 0;
+  double mean = 0, m2 = 0;
+  for (std::uint64_t t = 0; t < kTrials; ++t) {
+    double old_q1 = 0, new_q1 = 0;
+    for (std::size_t r = 0; r < R; ++r) {
+      auto booked = [&](std::size_t p) {
+        return e.result.period_values[t * layout.period_cells() + p * layout.cells() +
+                                      layout.cell(static_cast<int>(r), layout.segments - 1,
+                                                  static_cast<int>(Metric::new_bookings))];
+      };
+      const double share = booked(year) > 0 ? booked(q1) / booked(year) : 0.25;
+      old_q1 += pay.variable[(t * P + year) * R + r] * share;
+      new_q1 += pay.variable[(t * P + q1) * R + r];
+    }
+    unequal += std::abs(old_q1 - new_q1) > 1e-9 * std::abs(new_q1) ? 1 : 0;
+    const double d = old_q1 - new_q1, step = d - mean;
+    mean += step / static_cast<double>(t + 1);
+    m2 += step * (d - mean);
+  }
+  EXPECT_GT(unequal, kTrials * 9 / 10);
+  const double se = std::sqrt(m2 / (kTrials - 1) / kTrials);
+  EXPECT_GT(std::abs(mean), 4 * se) << mean << " +- " << se;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "models/plan/compensation.hpp"
 #include "tests/scenario_builder.hpp"
+#include "tests/test_support.hpp"
 
 namespace opsim::plan {
 namespace {
@@ -32,14 +33,7 @@ CompResult price(const Scenario& scenario, const CompPlan& plan, const std::vect
   CompEvaluator evaluator(
       scenario, spec, fy, quotas, profiles, trials, 0,
       component_quotas(spec, quotas, expected.empty() ? quotas : expected, {}, MeasureTotals{}));
-  const SeatMonthRecording recording = evaluator.recording();
-  RunOptions options;
-  options.end_trial = trials;
-  options.seed = seed;
-  options.threads = 2;
-  options.seat_months = &recording;
-  options.observe_trial = [&](std::uint64_t t, const TrialOutcome& o) { evaluator.observe(t, o); };
-  (void)run_trials(scenario, options);
+  test::price_year_over_run(scenario, evaluator, trials, seed);
   return evaluator.finish(std::vector<double>(trials, 1.0));
 }
 

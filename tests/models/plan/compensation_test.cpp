@@ -52,6 +52,26 @@ class SeatYear : public ::testing::Test {
     bookings_[3] = 120;
     return pay();
   }
+  //! `measurement`, a draw of 5 a month for the first 3 months, a clawback window and a SPIF of
+  //! 2 a deal in a SPIF segment; 60 booked in months 0, 4 and 10, deals in 4 (1) and 10 (2), the
+  //! deal of month 4 churned (40 booked: 0.1 x 40 = 4 clawed back). `paid`: by month.
+  Payout timing_case(Measurement measurement, MonthlyPay& paid) {
+    plan_.measurement = measurement;
+    plan_.draw = DrawKind::recoverable;
+    plan_.draw_per_month = 5;
+    plan_.draw_months = 3;
+    plan_.clawback_months = 6;
+    plan_.spif_per_deal = 2;
+    spif_ = true;
+    for (int m : {0, 4, 10}) bookings_[m] = 60;
+    deals_[4] = 1;
+    deals_[10] = 2;
+    clawback_[4] = 40;
+    paid.fill(0.0);
+    SeatYearView by_month = view();
+    by_month.paid = &paid;
+    return seat_payout(plan_, 120.0, fy_, calendar_, by_month);
+  }
   Calendar calendar_;
   FiscalYear fy_;
   CompPlan plan_;
@@ -111,6 +131,48 @@ TEST_F(SeatYear, ClawbackAtTheBaseRateAndSpifPerDeal) {
   EXPECT_DOUBLE_EQ(p.clawback, 4.0);
   EXPECT_DOUBLE_EQ(p.spif, 6.0);
   EXPECT_DOUBLE_EQ(p.variable(), 14.0);
+}
+
+// Payout timing (plan.md): commission and draws are paid at the measurement point that settles
+// them, a SPIF in the month of its deal, a clawback at the occupant's first settlement from the
+// deal's booking month on. Hand-worked on a quarterly plan with a true-up, a recoverable draw, a
+// clawback and a SPIF; the payout itself is the same with or without the months.
+TEST_F(SeatYear, QuarterlyPayoutsArePlacedInTheMonthTheyArePaid) {
+  MonthlyPay paid;
+  const Payout p = timing_case(Measurement::quarterly, paid);
+  // Q1: the draw advances 5 in months 0..2; at its end (month 2) YTD quota 30, attainment 2:
+  // earned 0.1 x 30 x 3 = 9 < draw 15, so nothing more is paid and 6 is owed.
+  // Q2 (month 5): earned 0.1 x 60 x 3 = 18, 9 more, of which 6 recover the draw: pays 3, less
+  // the clawback of 4 on the month-4 deal. Q3 (month 8): YTD earned 0.1 x 90 x 5/3 = 15 < 18:
+  // nothing. Q4 (month 11): attainment 1.5, earned 24: the true-up pays 6. SPIFs: 2 in month 4,
+  // 4 in month 10.
+  const MonthlyPay expected{5, 5, 5, 0, 2, 3 - 4, 0, 0, 0, 0, 4, 6};
+  for (std::size_t k = 0; k < 12; ++k) EXPECT_NEAR(paid[k], expected[k], 1e-12) << "month " << k;
+  EXPECT_NEAR(p.variable(), 26.0, 1e-12);
+  const Payout without = pay();
+  EXPECT_EQ(p.commission, without.commission);
+  EXPECT_EQ(p.draw, without.draw);
+  EXPECT_EQ(p.spif, without.spif);
+  EXPECT_EQ(p.clawback, without.clawback);
+  // Negative twin: the year's pay shared by the quarters' bookings (60, 60, 0, 60) puts 26/3 in
+  // Q1, not the 15 paid there.
+  EXPECT_GT(std::abs(26.0 * 60 / 180 - (paid[0] + paid[1] + paid[2])), 1.0);
+}
+
+// Annual measurement pays at the occupant's last month in the year: a leaver at departure (month
+// 6), less the draw advanced in their first three months. A clawback on a deal booked while the
+// seat was vacant is recovered at the year's end.
+TEST_F(SeatYear, AnnualPayoutsArePaidAtDepartureOrYearEnd) {
+  for (int m = 7; m < 12; ++m) occupant_[m] = -1;  // month 10's bookings earn no commission
+  clawback_[8] = 10;                               // at the full-year rate 0.1: 1
+  MonthlyPay paid;
+  const Payout p = timing_case(Measurement::annual, paid);
+  // The leaver: quota 70, on-target 7, rate 0.1; attainment 120 / 70: 0.1 x (70 + 2 x 50) = 17,
+  // above the draw of 15 advanced in months 0..2: 17 - 15 paid in month 6, less the clawback of 4.
+  const MonthlyPay expected{5, 5, 5, 0, 2, 0, 17 - 15 - 4, 0, 0, 0, 4, -1};
+  for (std::size_t k = 0; k < 12; ++k) EXPECT_NEAR(paid[k], expected[k], 1e-12) << "month " << k;
+  EXPECT_NEAR(p.variable(), 18.0, 1e-12);
+  EXPECT_GT(std::abs(paid[11] - 17), 1.0);  // negative twin: not paid at the year's end
 }
 
 TEST_F(SeatYear, ProductSpifCountsOnlyThatProductsDeals) {
