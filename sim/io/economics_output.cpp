@@ -31,10 +31,11 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
                const Period& period = layout.periods[p];
                // A partial period has no return on cost (sim/engine/economics.hpp): say why.
                std::string note = period.coverage();
-               if (period.partial() && c.cost.mean != 0)
-                 note += "; no return on cost for a partial period";
-               else if (c.cost.mean < 0)
-                 note += "; no return on cost: the alternative saves cost";
+               const char* why = period.partial() && c.cost.mean != 0
+                                     ? "no return on cost for a partial period"
+                                 : c.cost.mean < 0 ? "no return on cost: the alternative saves cost"
+                                                   : nullptr;
+               if (why != nullptr) note += note.empty() ? why : fmt::format("; {}", why);
                out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                                   csv_text(e.name), period.label, regions[r], currency,
                                   csv_number(c.bookings_base, 2), csv_number(c.bookings_alt, 2),

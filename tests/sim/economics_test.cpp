@@ -398,6 +398,8 @@ TEST(Economics, AlternativeThatSavesCostGetsNoReturnOnCost) {
   std::ostringstream csv;
   economics_csv_files(base.scenario, base.result.layout, {e}, 1.0).front().fill(csv);
   EXPECT_NE(csv.str().find("no return on cost: the alternative saves cost"), std::string::npos);
+  // A full period has no coverage note: the reason is the whole note, not "; reason".
+  EXPECT_EQ(csv.str().find(",; "), std::string::npos) << csv.str();
 }
 
 TEST(Economics, UndefinedProbabilityOfBetterIsAnEmptyCell) {
