@@ -294,7 +294,8 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
 std::vector<XlsxTable> comparison_workbook(
     const Scenario& base, const ResultLayout& layout,
     const std::vector<ScenarioComparison>& comparisons, const std::string& metric,
-    const std::vector<std::pair<std::string, Summary>>& summaries) {
+    const std::vector<std::pair<std::string, Summary>>& summaries,
+    const std::vector<Economics>& economics, bool with_costs) {
   const auto regions = region_labels(base);
   const auto segments = segment_labels(base);
   const std::string unit = fmt::format(" ({})", base.fx.currencies[base.fx.reporting].code);
@@ -376,7 +377,41 @@ std::vector<XlsxTable> comparison_workbook(
       }
     }
   }
-  return {summary, targets, differences};
+  if (!with_costs) return {summary, targets, differences};
+  // Costs and return: economics.csv's rows (sim/io/economics_output.cpp), for people.
+  XlsxTable costs{"Costs",
+                  {{"alternative", CellKind::text, 16},
+                   {"period", CellKind::text, 10},
+                   {"coverage", CellKind::text, 28},
+                   {"region", CellKind::text, 10},
+                   {"cost base" + unit, CellKind::amount, 16},
+                   {"cost alternative" + unit, CellKind::amount, 16},
+                   {"extra cost", CellKind::amount, 14},
+                   {"SE", CellKind::amount, 10},
+                   {"extra bookings", CellKind::amount, 14},
+                   {"SE", CellKind::amount, 10},
+                   {"extra contribution", CellKind::amount, 16},
+                   {"SE", CellKind::amount, 10},
+                   {"P(better)", CellKind::percent, 10},
+                   {"return on cost", CellKind::number, 12}},
+                  {},
+                  "Paired differences (alternative - base) per trial. Return on cost blank: no "
+                  "extra cost, the alternative saves cost, or a partial period. A quarter holds "
+                  "the pay placed in it by the plans' payout timing: judge returns by fiscal "
+                  "year."};
+  for (const Economics& e : economics) {
+    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+      for (int r = 0; r < layout.regions; ++r) {
+        const EconomicsCell& c =
+            e.cells[p * static_cast<std::size_t>(layout.regions) + static_cast<std::size_t>(r)];
+        costs.rows.push_back({e.name, layout.periods[p].label, layout.periods[p].coverage(),
+                              regions[r], c.cost_base, c.cost_alt, c.cost.mean, c.cost.se,
+                              c.bookings.mean, c.bookings.se, c.contribution.mean,
+                              c.contribution.se, c.p_better, c.return_on_cost});
+      }
+    }
+  }
+  return {summary, targets, differences, costs};
 }
 
 //! Scenarios per block of the means and P(reach) tables, alternatives per block of the
@@ -543,8 +578,8 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
                          economics, args.return_threshold);
   }
   if (!args.xlsx.empty())
-    write_workbook(args.xlsx,
-                   comparison_workbook(base.scenario, layout, comparisons, args.metric, summaries));
+    write_workbook(args.xlsx, comparison_workbook(base.scenario, layout, comparisons, args.metric,
+                                                  summaries, economics, with_costs));
   if (!args.quiet) {
     fmt::print("{}", comparison_table(base.scenario, layout, comparisons, args.metric, summaries));
     fmt::print(

@@ -1,6 +1,7 @@
 // The report's sections on `opsim compare` and `opsim sweep` files.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -10,6 +11,72 @@
 #include "sim/io/svg_chart.hpp"
 
 namespace opsim::report {
+
+namespace {
+
+//! Costs and return (when some scenario has costs): per alternative, every fiscal period of the
+//! company total (the economics arrays' last region), as the terminal's cost block and
+//! economics.csv give them. A ratio that is not defined is a word, as on the terminal.
+std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
+                          const std::vector<std::string>& periods,
+                          const std::function<std::string(std::size_t)>& label) {
+  std::string html;
+  for (std::size_t a = 1; a < names.size(); ++a) {
+    const std::string group = fmt::format("/alternative_{}/economics/", a);
+    if (!f.has(group + "cost_base")) continue;
+    std::vector<hsize_t> dims;
+    const auto cost_base = f.doubles(group + "cost_base", &dims);
+    const auto cost_alt = f.doubles(group + "cost_alternative");
+    auto zero = [](const std::vector<double>& v) {
+      return std::all_of(v.begin(), v.end(), [](double x) { return x == 0; });
+    };
+    if (dims.size() != 2 || dims[0] != periods.size() || (zero(cost_base) && zero(cost_alt)))
+      continue;
+    const std::size_t R = dims[1];
+    const std::string currency = f.attribute("currency", group);
+    html += fmt::format(
+        "<h2>Costs and return in {}: {} − {}, company total</h2>\n<table class=\"costs\">\n"
+        "<tr><th>period</th><th>cost {}</th><th>cost {}</th><th>extra cost</th><th>± SE</th>"
+        "<th>extra bookings</th><th>± SE</th><th>extra contribution</th><th>± SE</th>"
+        "<th>P(better)</th><th>return on cost</th></tr>\n",
+        html_escape(currency), html_escape(names[a]), html_escape(names[0]), html_escape(names[0]),
+        html_escape(names[a]));
+    const char* columns[] = {
+        "cost_base",           "cost_alternative", "cost_difference",         "cost_se",
+        "bookings_difference", "bookings_se",      "contribution_difference", "contribution_se"};
+    std::vector<std::vector<double>> values;
+    for (const char* c : columns) values.push_back(f.doubles(group + c));
+    const auto better = f.doubles(group + "p_alternative_better");
+    const auto ratio = f.doubles(group + "return_on_cost");
+    for (std::size_t p = 0; p < periods.size(); ++p) {
+      const std::size_t i = p * R + R - 1;
+      const bool partial = label(p) != periods[p];
+      html += fmt::format("<tr{}><td>{}</td>", partial ? " class=\"partial\"" : "",
+                          html_escape(label(p)));
+      for (std::size_t c = 0; c < values.size(); ++c)
+        html += cell(format_grouped(values[c][i]), group + columns[c], i, values[c][i]);
+      html += std::isnan(better[i])
+                  ? std::string("<td class=\"num\">–</td>")
+                  : cell(format_percent(better[i]), group + "p_alternative_better", i, better[i]);
+      const double extra = values[2][i];
+      if (!std::isnan(ratio[i]))
+        html += cell(format_grouped(ratio[i], 2), group + "return_on_cost", i, ratio[i]);
+      else
+        html += fmt::format("<td>{}</td>", partial && extra != 0 ? "partial period"
+                                           : extra < 0           ? "saves cost"
+                                                                 : "no extra cost");
+      html += "</tr>\n";
+    }
+    html +=
+        "</table>\n<p class=\"note\">Costs as <code>opsim compare</code> prices them "
+        "(programme, hire and compensation costs); a quarter holds the pay placed in it by the "
+        "plans' payout timing, so judge returns by fiscal year. Every figure is also in "
+        "economics.csv.</p>\n";
+  }
+  return html;
+}
+
+}  // namespace
 
 std::string compare_section(H5Reader& f) {
   if (!f.has("/labels/periods") || !f.has("/scenarios/names")) {
@@ -121,6 +188,8 @@ std::string compare_section(H5Reader& f) {
     }
   }
   html += "</div>\n";
+
+  html += costs_section(f, names, periods, label);
 
   // Targets: P(reach) per scenario.
   if (f.has("/scenarios/target_probability")) {

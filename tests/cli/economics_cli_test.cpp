@@ -80,8 +80,26 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
   const auto report = test::run_opsim(
       fmt::format("report {} -o {}", (dir / "cmp.h5").string(), (dir / "report.html").string()));
   ASSERT_EQ(report.exit_code, 0) << report.output;
-  EXPECT_NE(read_text(dir / "report.html").find("new_bookings in USD: mean per fiscal year"),
-            std::string::npos);
+  const std::string page = read_text(dir / "report.html");
+  EXPECT_NE(page.find("new_bookings in USD: mean per fiscal year"), std::string::npos);
+  // And its costs, as the terminal and economics.csv give them: the company's extra cost in
+  // FY2027 is EMEA's 4,000 (the file's [period][region] cell, the total last).
+  EXPECT_NE(page.find("Costs and return in USD"), std::string::npos);
+  H5::DataSet extra = file.openDataSet("/alternative_1/economics/cost_difference");
+  hsize_t dims[2];
+  extra.getSpace().getSimpleExtentDims(dims);
+  std::vector<double> values(dims[0] * dims[1]);
+  extra.read(values.data(), H5::PredType::NATIVE_DOUBLE);
+  std::size_t year = 0;
+  while (year < dims[0] && values[year * dims[1] + dims[1] - 1] != 4000.0) ++year;
+  ASSERT_LT(year, dims[0]) << "no period with the 4,000 of extra cost";
+  const std::size_t i = year * dims[1] + dims[1] - 1;
+  EXPECT_NE(
+      page.find(fmt::format("data-h5=\"/alternative_1/economics/cost_difference\" data-i=\"{}\" "
+                            "data-v=\"4000\">4,000<",
+                            i)),
+      std::string::npos)
+      << i;
 }
 
 //! Display columns of the widest line (UTF-8: a code point is one column).

@@ -165,6 +165,33 @@ def check_compare(book, h5):
     return problems
 
 
+def check_costs(book, h5, scale=1.0):
+    """Problems of a comparison-with-costs workbook's Costs sheet (empty: none): each row's
+    costs, differences and return equal /alternative_K/economics (the return blank where the
+    file has NaN); `scale` multiplies the file's values (the negative twin)."""
+    if "Costs" not in book.sheetnames:
+        return ["compare with costs: no Costs sheet"]
+    names = [s.decode() for s in h5["scenarios/names"][()]]
+    periods, regions = labels(h5, "periods"), labels(h5, "regions")
+    columns = {4: "cost_base", 5: "cost_alternative", 6: "cost_difference",
+               8: "bookings_difference", 10: "contribution_difference", 13: "return_on_cost"}
+    problems, rows = [], 0
+    for row in book["Costs"].iter_rows(min_row=2, values_only=True):
+        if row[0] not in names[1:] or row[1] not in periods:
+            continue
+        rows += 1
+        group = h5[f"alternative_{names.index(row[0], 1)}/economics"]
+        p, r = periods.index(row[1]), regions.index(row[3])
+        for c, name in columns.items():
+            value = group[name][()][p, r] * scale
+            got = row[c]
+            if not same(got, value):
+                problems.append(f"costs {row[:4]} {name}: {got!r} != {value!r}")
+    if rows == 0:
+        problems.append("compare with costs: the Costs sheet has no rows")
+    return problems
+
+
 PLAN_SHEETS = {
     "quotas": {"Summary": "quotas/organisation", "Regions": "quotas/regions",
                "Territories": "quotas/territories", "Seats": "quotas/seats",
@@ -323,6 +350,22 @@ def main():
             "--xlsx", w("cmp.xlsx"))
         with h5py.File(w("cmp.h5"), "r") as h5:
             failures += check_compare(openpyxl.load_workbook(w("cmp.xlsx")), h5)
+            if "Costs" in openpyxl.load_workbook(w("cmp.xlsx")).sheetnames:
+                failures.append("compare without costs: a Costs sheet")
+        # With a programme cost in the alternative, the Costs sheet carries economics.csv's rows.
+        doc = json.load(open(fixture))
+        doc["costs"] = [{"id": "enablement", "one_off": 25000, "month": doc["horizon"]["start"],
+                         "monthly": 1500}]
+        doc["name"] = "with enablement"
+        with open(w("costly.json"), "w") as f:
+            json.dump(doc, f)
+        run(opsim, "compare", fixture, w("costly.json"), "--trials", "100", "-q", "-o",
+            w("costs.h5"), "--xlsx", w("costs.xlsx"))
+        with h5py.File(w("costs.h5"), "r") as h5:
+            book = openpyxl.load_workbook(w("costs.xlsx"))
+            failures += check_costs(book, h5)
+            if not check_costs(book, h5, scale=1.05):
+                failures.append("costs: values 5% off went unnoticed (checker broken)")
         run(opsim, "sweep", fixture, "--set", "/segments/0/win_rate=0.1:0.3:0.1", "--trials",
             "50", "-q", "-o", w("sweep.h5"), "--xlsx", w("sweep.xlsx"))
         with h5py.File(w("sweep.h5"), "r") as h5:
