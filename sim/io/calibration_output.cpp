@@ -434,12 +434,17 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
               fit.options.growth_prior_sd, fit.overdispersion);
   append_line(out,
               "\n  {:<12} {:>16} {:>9} {:>9} {:>13}  seasonality Jan..Dec (market factor on when "
-              "the Pearson test of Poisson counts has p < {})",
+              "the Pearson test of Poisson counts has p < {}; off: '-', the forecast draws none)",
               "region", "level/month", "market sd", "persist", "overdisp. p", kOverdispersionP);
   for (const RegionFit& r : fit.region_fits) {
-    append_line(out, "  {:<12} {:>16} {:>9.3f} {:>9.3f} {:>9.3g} {:>3}  {:.2f}", r.id,
-                with_se(r.level, "{:.2f}"), r.dispersion, r.persistence, r.overdispersion_p,
-                r.overdispersed() ? "on" : "off", fmt::join(r.seasonality, " "));
+    // An off region's scenario has no market factor: its estimate is in the JSON report only.
+    auto drawn = [&](double value) {
+      return r.overdispersed() ? fmt::format("{:.3f}", value) : std::string("-");
+    };
+    append_line(out, "  {:<12} {:>16} {:>9} {:>9} {:>9.3g} {:>3}  {:.2f}", r.id,
+                with_se(r.level, "{:.2f}"), drawn(r.dispersion), drawn(r.persistence),
+                r.overdispersion_p, r.overdispersed() ? "on" : "off",
+                fmt::join(r.seasonality, " "));
   }
   append_line(out,
               "  market sd: {} (Cochran's Q test of one variance: p = {:.3g}, pooled when >= {})",

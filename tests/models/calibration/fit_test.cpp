@@ -157,6 +157,22 @@ TEST(Counts, MarketFactorOnlyWhereTheOverdispersionTestRejectsPoisson) {
   // The two regions' variances differ (Cochran's Q test): each keeps its own.
   EXPECT_FALSE(fit.market_pooled()) << fit.market_homogeneity_p;
   EXPECT_LT(steady.dispersion, 0.2);
+  // The text report shows the market sd the forecast draws: '-' for the steady region (its
+  // scenario has none), the lumpy region's value (the twin), as the JSON report keeps both.
+  const std::string text = fit_report_text(fit, ReadReport{});
+  auto row = [&](const std::string& id) {
+    const std::size_t at = text.find("\n  " + id + " ");
+    return at == std::string::npos ? std::string()
+                                   : text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+  };
+  EXPECT_EQ(row("Steady").find(fmt::format("{:.3f}", steady.dispersion)), std::string::npos)
+      << row("Steady");
+  EXPECT_NE(row("Steady").find(" - "), std::string::npos) << text;
+  EXPECT_NE(row("Lumpy").find(fmt::format("{:.3f}", lumpy.dispersion)), std::string::npos) << text;
+  EXPECT_EQ(fit_report_json(
+                fit, ReadReport{})["regions_fit"][fit.region_index("Steady")]["market_dispersion"]
+                .get<double>(),
+            steady.dispersion);
 }
 
 TEST(Counts, MarketVarianceIsPooledAndNotClippedToZero) {
