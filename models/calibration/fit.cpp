@@ -20,6 +20,9 @@ namespace opsim::calibration {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+//! The market factor's variance sigma^2 is searched for in [0, 4] (a factor's sd of 2 already
+//! multiplies a month's intensity by e^2 one month in six), and its posterior is kept there.
+constexpr double kMaxMarketVariance = 4.0;
 
 double normal_cdf(double z) {
   return boost::math::cdf(boost::math::normal_distribution<double>(), z);
@@ -279,11 +282,17 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       std::vector<double> sigma2;
       double homogeneity_p = 1.0;
     };
-    //! Mean of N(m, sd^2) truncated at 0 (about sd^2 / |m| far below 0).
+    //! Mean of N(m, sd^2) truncated to [0, kMaxMarketVariance], the interval the roots are
+    //! searched in: the posterior mean under a flat prior there (about sd^2 / |m| far below 0).
+    //! The upper end matters only for an estimate the data say little about (a region with a
+    //! deal every few months: sd in the millions, whose mean at [0, inf) was 1e12).
     auto truncated_mean = [](double m, double sd) {
-      if (!(sd > 0)) return std::max(0.0, m);
-      const double a = m / sd;
-      return a < -20 ? sd / -a : m + sd * normal_pdf(a) / normal_cdf(a);
+      if (!(sd > 0)) return std::clamp(m, 0.0, kMaxMarketVariance);
+      const double a = m / sd, b = (kMaxMarketVariance - m) / sd;
+      if (b > 30) return a < -20 ? sd / -a : m + sd * normal_pdf(a) / normal_cdf(a);
+      const double mass = normal_cdf(b) - normal_cdf(-a);
+      if (!(mass > 0)) return std::clamp(m, 0.0, kMaxMarketVariance);
+      return std::clamp(m + sd * (normal_pdf(a) - normal_pdf(b)) / mass, 0.0, kMaxMarketVariance);
     };
     auto market_variance = [&](double rho_) {
       auto slope = [&](int r, double s2) {
@@ -310,7 +319,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
             for (int r = 0; r < R; ++r) sum += weight[r] > 0 ? weight[r] * moment(r, s2) : 0.0;
             return sum;
           },
-          target, 0.0, 4.0);
+          target, 0.0, kMaxMarketVariance);
       out.sigma2.assign(R, out.root);
       // Each region's estimate linearised at the root, s_r with variance v_r, and their
       // inverse-variance mean.
@@ -341,7 +350,8 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       // The regions differ: each its own root, linearised there (Var m_r there too: at the
       // pooled point a steady region next to a lumpy one would take the lumpy one's spread).
       for (int r = 0; r < R; ++r) {
-        const double root = solve([&](double s2) { return moment(r, s2); }, excess(r), 0.0, 4.0);
+        const double root =
+            solve([&](double s2) { return moment(r, s2); }, excess(r), 0.0, kMaxMarketVariance);
         const double d = slope(r, root), variance = variance_of_moment(r, root, rho_);
         out.sigma2[r] =
             d > 0 && std::isfinite(variance)

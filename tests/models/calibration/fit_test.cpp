@@ -175,6 +175,35 @@ TEST(Counts, MarketFactorOnlyWhereTheOverdispersionTestRejectsPoisson) {
             steady.dispersion);
 }
 
+TEST(Counts, ARegionTheDataSayLittleAboutKeepsABoundedVariance) {
+  // Cochran's test splits the regions (a lumpy one beside a steady one), and a third region books
+  // about one deal in five months: its own variance moment barely moves with sigma^2, so its
+  // estimate has a huge spread. Its posterior mean must stay within the interval the roots are
+  // searched in (sigma^2 <= 4); it was 2.7e12, and every region's level and the growth lost
+  // their standard errors (NaN, written as no uncertainty at all).
+  History history;
+  const int lumpy[12] = {5, 80, 12, 61, 0, 95, 30, 3, 70, 18, 44, 2};
+  for (int month = 0; month < 36; ++month) {
+    const int first = day_number(2021 + month / 12, month % 12 + 1, 1);
+    for (int i = 0; i < 40; ++i)
+      history.bookings.push_back({first + i % 28, "Steady", "SMB", 100.0, 0});
+    for (int i = 0; i < lumpy[(month * 5 + month / 12) % 12]; ++i)
+      history.bookings.push_back({first + i % 28, "Lumpy", "SMB", 100.0, 0});
+    if (month % 5 == 2) history.bookings.push_back({first, "Sparse", "SMB", 100.0, 0});
+  }
+  FitOptions options;
+  options.as_of = day_number(2023, 12, 31);
+  const Calibration fit = fit_history(history, options);
+  EXPECT_FALSE(fit.market_pooled()) << fit.market_homogeneity_p;
+  for (const RegionFit& r : fit.region_fits) {
+    EXPECT_TRUE(std::isfinite(r.dispersion)) << r.id;
+    EXPECT_LE(r.dispersion, 2.0) << r.id;  // sigma^2 <= 4
+    EXPECT_TRUE(std::isfinite(r.level.se) && r.level.se > 0) << r.id << " " << r.level.se;
+  }
+  EXPECT_TRUE(std::isfinite(fit.monthly_log_trend.se) && fit.monthly_log_trend.se > 0)
+      << fit.monthly_log_trend.se;
+}
+
 TEST(Counts, MarketVarianceIsPooledAndNotClippedToZero) {
   // Two regions with the same steady counts (10 and 20 bookings every month, no excess over
   // Poisson): one variance for both, the posterior mean under sigma^2 >= 0, which is small but
