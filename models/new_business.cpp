@@ -1,6 +1,7 @@
 #include "models/new_business.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "models/renewals.hpp"
@@ -33,65 +34,88 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
   auto& variates = state.work.variates;
   // Counted locally and added once: the counters would otherwise be stored per opportunity.
   std::uint64_t uniforms = 0, normals = 0;
-  for (int j = 0; j < count; ++j) {
-    TrialRng& rng = streams[j];
-    // Win and cycle share the first word (32 bits each), so that an opportunity without products
-    // takes its amount from the second: one AES block.
-    const auto [u_win, u_cycle] = rng.uniforms32();
-    uniforms += 1;  // one word, as the floors draw it
-    const CellRates* chosen = &segment_cell;
-    int product = -1;
-    if (!products.empty()) {
-      // Drawn after the segment's own draws, so scenarios without products are unaffected.
-      const int k = sample_from_cdf(state.tables.segment_product_cdf[segment], rng.uniform());
-      uniforms += 1;
-      product = products[k];
-      chosen = &state.tables.product_cell(product, region, month);
+  // The wins are booked after a chunk's opportunities are drawn, in the same order: whether an
+  // opportunity is won is a coin toss the branch predictor cannot learn, and the draws' loop
+  // appends a won one without a branch. Nothing a win books is read or written by the draws
+  // (they add pipeline_created; a win adds other metrics, other rows and contracts), and every
+  // sum takes its terms in the same order, so the numbers are unchanged.
+  struct Won {
+    double amount;
+    const CellRates* cell;
+    int cycle, product, j;
+  };
+  constexpr int kChunk = 32;
+  std::array<Won, kChunk> won;
+  for (int start = 0; start < count; start += kChunk) {
+    const int end = std::min(count, start + kChunk);
+    int won_count = 0;
+    for (int j = start; j < end; ++j) {
+      TrialRng& rng = streams[j];
+      // Win and cycle share the first word (32 bits each), so that an opportunity without
+      // products takes its amount from the second: one AES block.
+      const auto [u_win, u_cycle] = rng.uniforms32();
+      uniforms += 1;  // one word, as the floors draw it
+      const CellRates* chosen = &segment_cell;
+      int product = -1;
+      if (!products.empty()) {
+        // Drawn after the segment's own draws, so scenarios without products are unaffected.
+        const int k = state.tables.segment_product_searches[segment].sample(rng.uniform());
+        uniforms += 1;
+        product = products[k];
+        chosen = &state.tables.product_cell(product, region, month);
+      }
+      const CellRates& cell = *chosen;
+      const int cycle = state.tables.cycle_searches[cell.cycle_cdf].sample(u_cycle);
+      const int created = month - cycle;
+      if (created < 0) continue;  // belongs to the open pipeline
+      double amount = 0.0;
+      if (cell.deal_sample >= 0) {
+        uniforms += 1;
+        amount = state.tables.draw_deal_sample(cell.deal_sample, rng);
+      } else if (cell.deal_sigma > 0) {
+        normals += 1;
+        amount = stable_exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
+      } else {
+        amount = stable_exp(cell.deal_mu);
+      }
+      const double win_rate = std::min(1.0, cell.win_rate * market_win);
+      const bool is_won = u_win < win_rate;
+      if (state.deal_log != nullptr) {
+        state.deal_log->push_back({DealRecord::Source::new_business, entity, seat, -1, j, region,
+                                   segment, product, created, month, is_won, amount});
+      }
+      const double amount_plan = amount * plan;
+      opportunities += 1;
+      out.at(created, region, segment, Metric::pipeline_created) += amount_plan;
+      if (product >= 0)
+        out.product_at(created, region, product, ProductMetric::pipeline_created) += amount_plan;
+      won[static_cast<std::size_t>(won_count)] = {amount, &cell, cycle, product, j};
+      won_count += is_won ? 1 : 0;
     }
-    const CellRates& cell = *chosen;
-    const int cycle = sample_from_cdf(state.tables.cycle_cdfs[cell.cycle_cdf], u_cycle);
-    const int created = month - cycle;
-    if (created < 0) continue;  // belongs to the open pipeline
-    double amount = 0.0;
-    if (cell.deal_sample >= 0) {
-      uniforms += 1;
-      amount = state.tables.draw_deal_sample(cell.deal_sample, rng);
-    } else if (cell.deal_sigma > 0) {
-      normals += 1;
-      amount = stable_exp(cell.deal_mu + cell.deal_sigma * standard_normal(rng));
-    } else {
-      amount = stable_exp(cell.deal_mu);
+    for (int w = 0; w < won_count; ++w) {
+      const Won& deal = won[static_cast<std::size_t>(w)];
+      const double amount = deal.amount;
+      const double amount_plan = amount * plan;
+      if (deal.product >= 0) {
+        out.product_at(month, region, deal.product, ProductMetric::new_bookings) += amount_plan;
+        out.product_at(month, region, deal.product, ProductMetric::wins) += 1;
+      }
+      wins += 1;
+      won_amount += amount_plan;
+      won_cycle_months += deal.cycle;
+      new_bookings += amount_plan;
+      new_bookings_spot += amount * spot;
+      bookings_spot += amount * spot;
+      if (seat >= 0) {
+        out.seat_bookings[static_cast<std::size_t>(seat) * out.fiscal_years +
+                          state.tables.fiscal_year_index[month]] += amount_plan;
+        record_seat_win(state, seat, month, amount_plan, deal.product);
+      }
+      const std::uint64_t contract_key =
+          stable_hash_combine(entity, slot(month, static_cast<std::uint64_t>(deal.j) + 1));
+      book_contract(state, {contract_key, region, segment, currency, amount, month,
+                            month + deal.cell->contract_term, deal.cell->contract_term, seat});
     }
-    const double win_rate = std::min(1.0, cell.win_rate * market_win);
-    if (state.deal_log != nullptr) {
-      state.deal_log->push_back({DealRecord::Source::new_business, entity, seat, -1, j, region,
-                                 segment, product, created, month, u_win < win_rate, amount});
-    }
-    const double amount_plan = amount * plan;
-    opportunities += 1;
-    out.at(created, region, segment, Metric::pipeline_created) += amount_plan;
-    if (product >= 0)
-      out.product_at(created, region, product, ProductMetric::pipeline_created) += amount_plan;
-    if (u_win >= win_rate) continue;
-    if (product >= 0) {
-      out.product_at(month, region, product, ProductMetric::new_bookings) += amount_plan;
-      out.product_at(month, region, product, ProductMetric::wins) += 1;
-    }
-    wins += 1;
-    won_amount += amount_plan;
-    won_cycle_months += cycle;
-    new_bookings += amount_plan;
-    new_bookings_spot += amount * spot;
-    bookings_spot += amount * spot;
-    if (seat >= 0) {
-      out.seat_bookings[static_cast<std::size_t>(seat) * out.fiscal_years +
-                        state.tables.fiscal_year_index[month]] += amount_plan;
-      record_seat_win(state, seat, month, amount_plan, product);
-    }
-    const std::uint64_t contract_key =
-        stable_hash_combine(entity, slot(month, static_cast<std::uint64_t>(j) + 1));
-    book_contract(state, {contract_key, region, segment, currency, amount, month,
-                          month + cell.contract_term, cell.contract_term, seat});
   }
   variates.uniforms += uniforms;
   variates.normals += normals;

@@ -68,7 +68,7 @@ void simulate_pipeline(TrialState& state) {
     }
     TrialRng& rng = streams[d % kBatch];
     const auto [u_slip, u_win] = rng.uniforms32();  // one word; the amount factor takes the next
-    const int slipped = sample_from_cdf(state.tables.slip_cdf, u_slip);
+    const int slipped = state.tables.slip_search.sample(u_slip);
     variates.uniforms += 1;
     const int overdue = std::max(0, -deal.expected_close);
     const int close = std::max(deal.expected_close, 0) + slipped;

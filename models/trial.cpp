@@ -21,6 +21,12 @@ std::vector<double> cumulative(const std::vector<double>& pmf) {
   return cdf;
 }
 
+CdfSearch::CdfSearch(const std::vector<double>& cdf) {
+  if (cdf.size() < 2) return;
+  entries_.assign(cdf.begin(), cdf.end() - 1);
+  entries_.resize((entries_.size() + 3) / 4 * 4, std::numeric_limits<double>::infinity());
+}
+
 namespace {
 
 //! Index of `table` in `tables`, appending it when new (cells share identical tables).
@@ -111,6 +117,9 @@ TrialTables::TrialTables(const Scenario& scenario, const TrialTables* stated)
       }
     }
   }
+  for (const auto& cdf : segment_product_cdf) segment_product_searches.emplace_back(cdf);
+  for (const auto& cdf : cycle_cdfs) cycle_searches.emplace_back(cdf);
+  slip_search = CdfSearch(slip_cdf);
   for (const auto& sample : deal_samples) {
     deal_sample_means.push_back(std::accumulate(sample.begin(), sample.end(), 0.0) /
                                 static_cast<double>(sample.size()));

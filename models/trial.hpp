@@ -57,7 +57,8 @@ struct TrialTables {
   //! Per segment: its products' indices and cumulative shares (empty = no products).
   std::vector<std::vector<int>> segment_products;
   std::vector<std::vector<double>> segment_product_cdf;
-  std::vector<CellRates> product_cells;  //!< [product][region][month]
+  std::vector<CdfSearch> segment_product_searches;  //!< per segment_product_cdf entry
+  std::vector<CellRates> product_cells;             //!< [product][region][month]
   int months = 0;
   int segments = 0;
   int first_fiscal_year = 0;
@@ -65,11 +66,13 @@ struct TrialTables {
   std::vector<int> fiscal_year_index;  //!< per horizon month
   std::vector<CellRates> cells;
   std::vector<std::vector<double>> cycle_cdfs;
+  std::vector<CdfSearch> cycle_searches;          //!< per cycle_cdfs entry
   std::vector<std::vector<double>> deal_samples;  //!< empirical deal sizes, sorted
   std::vector<double> deal_sample_means;          //!< per deal_samples entry
   //! Monthly attrition hazard by tenure 0..n-1; the last entry holds for every longer tenure.
   std::vector<std::vector<double>> hazard_tables;
   std::vector<double> slip_cdf;
+  CdfSearch slip_search;                      //!< of slip_cdf
   std::vector<double> slip_decay_factors;     //!< slip_decay^k per slipped month count k
   std::vector<double> overdue_decay_factors;  //!< overdue_decay^k per overdue month count k
   std::vector<std::uint64_t> region_keys;

@@ -20,17 +20,26 @@ int first_at_or_above(const std::vector<double>& cdf, double u) {
 }
 
 TEST(TrialTables, CdfSearchMatchesItsDefinition) {
-  const std::vector<std::vector<double>> pmfs{
-      {1.0}, {0.0, 0.0, 0.2, 0.35, 0.3, 0.15}, {0.5, 0.0, 0.0, 0.5}, {0.1, 0.2, 0.3, 0.4}};
+  // Lengths 1 to 10: CdfSearch pads all but the last entry to a multiple of four.
+  const std::vector<std::vector<double>> pmfs{{1.0},
+                                              {0.0, 0.0, 0.2, 0.35, 0.3, 0.15},
+                                              {0.5, 0.0, 0.0, 0.5},
+                                              {0.1, 0.2, 0.3, 0.4},
+                                              {0.3, 0.7},
+                                              {0.2, 0.2, 0.2, 0.2, 0.2},
+                                              {0.0, 0.0, 0.0, 0.0, 0.1, 0.15, 0.2, 0.2, 0.2, 0.15}};
   Rng rng(3, StreamId::pipeline, 0, 0, 0);
   for (const auto& pmf : pmfs) {
     const auto cdf = cumulative(pmf);
+    const CdfSearch search(cdf);
     for (double u : {1e-300, 0.1, 0.2, 0.5, 0.55, 0.999999, 1.0}) {
       EXPECT_EQ(sample_from_cdf(cdf, u), first_at_or_above(cdf, u)) << u;
+      EXPECT_EQ(search.sample(u), first_at_or_above(cdf, u)) << u;
     }
     for (int i = 0; i < 10000; ++i) {
       const double u = rng.uniform();
       ASSERT_EQ(sample_from_cdf(cdf, u), first_at_or_above(cdf, u)) << u;
+      ASSERT_EQ(search.sample(u), first_at_or_above(cdf, u)) << u;
     }
   }
 }
