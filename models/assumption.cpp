@@ -199,7 +199,7 @@ std::shared_ptr<const Scenario> scenario_for_trial(const Scenario& scenario,
                                                    std::uint64_t trial) {
   if (scenario.uncertain.empty()) return nullptr;
   if (!scenario.with_values) throw_internal("uncertain scenario without a rebuild function");
-  return scenario.with_values(draw_assumptions(scenario.uncertain, streams, trial));
+  return scenario.with_values(scenario, draw_assumptions(scenario.uncertain, streams, trial));
 }
 
 }  // namespace opsim

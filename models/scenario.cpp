@@ -62,4 +62,18 @@ double Scenario::plan_rate_of_region(int region) const {
   return fx.currencies[regions[region].currency].plan_rate;
 }
 
+void bind_overlay_seats(Scenario& scenario) {
+  for (Overlay& overlay : scenario.overlays) overlay.seats.clear();
+  for (std::size_t i = 0; i < scenario.seats.size(); ++i) {
+    Seat& seat = scenario.seats[i];
+    seat.overlay = false;
+    for (Overlay& overlay : scenario.overlays) {
+      if (seat.role.empty() || seat.role != overlay.role) continue;
+      seat.overlay = true;
+      if (overlay.regions[static_cast<std::size_t>(seat.region)])
+        overlay.seats.push_back(static_cast<int>(i));
+    }
+  }
+}
+
 }  // namespace opsim

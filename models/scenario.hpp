@@ -280,10 +280,14 @@ struct Scenario {
   SimulationSettings simulation;
 
   //! Parameters given as distributions, drawn once per trial (empty = a fixed forecast). The
-  //! fields above hold each at its mean; `with_values` rebuilds the scenario with one value per
-  //! uncertain parameter, in order (set by the loader).
+  //! fields above hold each at its mean; `with_values(running, values)` rebuilds the scenario
+  //! with one value per uncertain parameter, in order (set by the loader), keeping the
+  //! organisation (seats, overlays, pipeline, installed base) of `running`, the scenario being
+  //! simulated: a command that replaces the seats (capacity's candidate hires) keeps them.
   std::vector<UncertainParameter> uncertain;
-  std::function<std::shared_ptr<const Scenario>(const std::vector<double>&)> with_values;
+  std::function<std::shared_ptr<const Scenario>(const Scenario& running,
+                                                const std::vector<double>& values)>
+      with_values;
 
   int months() const { return calendar.months(); }
   int region_count() const { return static_cast<int>(regions.size()); }
@@ -293,5 +297,10 @@ struct Scenario {
   //! Plan rate of a region's currency into the reporting currency.
   double plan_rate_of_region(int region) const;
 };
+
+//! Binds every overlay to the seats: marks the seats holding an overlay role (they sell
+//! nothing) and lists, per overlay, the seats of its role in a covered region. An overlay's
+//! seat list indexes `seats`, so whoever replaces the seats binds again.
+void bind_overlay_seats(Scenario& scenario);
 
 }  // namespace opsim

@@ -174,6 +174,11 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
       }
     }
   }
+  // An overlay's seat list indexes the seats, which `alone` replaced: bind again, so that a
+  // candidate of an overlay role sells nothing; then drop the overlays, whose credit is not
+  // bookings and would tie each candidate's column to the others'.
+  bind_overlay_seats(alone);
+  alone.overlays.clear();
   result.candidates = candidates.size();
   if (!candidates.empty()) {
     const YearBookings columns = run.simulate(alone, fy.year);

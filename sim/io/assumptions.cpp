@@ -37,6 +37,12 @@ bool cost_section(const json::json_pointer& at, const std::string& key) {
   return at.empty() && read_by_cost_loader("/" + key + "/");
 }
 
+//! Whether two scenarios have the same seats (the same entities, in order).
+bool same_seats(const Scenario& a, const Scenario& b) {
+  return std::equal(a.seats.begin(), a.seats.end(), b.seats.begin(), b.seats.end(),
+                    [](const Seat& x, const Seat& y) { return x.key == y.key; });
+}
+
 //! Every distribution in `value` but those the cost loader reads.
 void collect(const json& value, const json::json_pointer& at,
              std::vector<std::pair<json::json_pointer, const json*>>& out) {
@@ -262,28 +268,39 @@ Scenario build_uncertain_scenario(const json& document, const std::string& file,
   // The seats, open pipeline and installed base (most of a large scenario's building) do not
   // depend on other sections' numbers: when no uncertain parameter lies inside them, each trial
   // builds the rest and takes them from the scenario at the means.
-  const bool reuse = std::none_of(parameters.begin(), parameters.end(), [](const auto& p) {
+  const auto structural = std::find_if(parameters.begin(), parameters.end(), [](const auto& p) {
     return std::any_of(std::begin(kStructuralRoots), std::end(kStructuralRoots),
                        [&](std::string_view root) { return p.pointer.rfind(root, 0) == 0; });
   });
+  const bool reuse = structural == parameters.end();
   auto trial_document = std::make_shared<json>(*nominal);
-  std::shared_ptr<const Scenario> structure;
   if (reuse) {
     for (std::string_view root : kStructuralRoots)
       trial_document->erase(std::string(root.substr(1, root.size() - 2)));
-    structure = std::make_shared<const Scenario>(scenario);
+    // Overlays bind to seats, which each trial takes from the running scenario.
+    if (auto plan = trial_document->find("plan");
+        plan != trial_document->end() && plan->is_object())
+      plan->erase("overlays");
   }
   std::shared_ptr<const json> means = trial_document;
-  scenario.with_values = [means, pointers, file, base_dir, own_cache,
-                          structure](const std::vector<double>& values) {
+  const std::string drawn_structure = reuse ? std::string() : structural->pointer;
+  scenario.with_values = [means, pointers, file, base_dir, own_cache, reuse, drawn_structure](
+                             const Scenario& running, const std::vector<double>& values) {
     json drawn = *means;
     for (std::size_t i = 0; i < pointers.size(); ++i) drawn[pointers[i]] = values[i];
     // The cache already holds every CSV file (read by the builds above): lookups only.
     Scenario trial = build_scenario(drawn, file, base_dir, own_cache.get());
-    if (structure) {
-      trial.seats = structure->seats;
-      trial.pipeline = structure->pipeline;
-      trial.contracts = structure->contracts;
+    if (reuse) {
+      trial.seats = running.seats;
+      trial.overlays = running.overlays;
+      trial.pipeline = running.pipeline;
+      trial.contracts = running.contracts;
+    } else if (!same_seats(trial, running)) {
+      throw InputError(fmt::format(
+          "{}: {}: an uncertain parameter inside the organisation (roster, hiring plan, "
+          "pipeline, installed base, territory potential) cannot be combined with a command "
+          "that simulates other seats than the scenario's (opsim capacity): give it as a number",
+          file, drawn_structure));
     }
     return std::make_shared<const Scenario>(std::move(trial));
   };

@@ -896,21 +896,17 @@ void parse_overlays(const JsonNode& root, Context& ctx) {
     };
     overlay.regions = cover("regions", ctx.regions, sc.regions.size());
     overlay.segments = cover("segments", ctx.segments, sc.segments.size());
+    sc.overlays.push_back(std::move(overlay));
+    bind_overlay_seats(sc);
+    if (!sc.overlays.back().seats.empty()) return;
     std::vector<std::string> roles;
-    for (std::size_t i = 0; i < sc.seats.size(); ++i) {
-      const Seat& seat = sc.seats[i];
+    for (const Seat& seat : sc.seats) {
       if (!seat.role.empty() && std::find(roles.begin(), roles.end(), seat.role) == roles.end())
         roles.push_back(seat.role);
-      if (seat.role != overlay.role) continue;
-      sc.seats[i].overlay = true;
-      if (overlay.regions[static_cast<std::size_t>(seat.region)])
-        overlay.seats.push_back(static_cast<int>(i));
     }
-    if (overlay.seats.empty())
-      item.at("role").fail(
-          "no seat of role \"{}\" in the overlay's regions (roles: {})", overlay.role,
-          roles.empty() ? std::string("none") : fmt::format("{}", fmt::join(roles, ", ")));
-    sc.overlays.push_back(std::move(overlay));
+    item.at("role").fail(
+        "no seat of role \"{}\" in the overlay's regions (roles: {})", sc.overlays.back().role,
+        roles.empty() ? std::string("none") : fmt::format("{}", fmt::join(roles, ", ")));
   });
 }
 

@@ -246,6 +246,25 @@ TEST(OverlayCredit, EachSeatGetsItsShareOfTheCellsExpectedBookings) {
     EXPECT_EQ(test::period_column(plain, fy, metric), test::period_column(result, fy, metric));
 }
 
+// An uncertain parameter rebuilds the scenario each trial without rebuilding the seats; the
+// overlays, which bind to the seats, were read again from a document without a roster and the
+// load failed ("no seat of role SE", review). Each trial's credit is still the share of NA's.
+TEST(OverlayCredit, UncertainParametersKeepTheOverlaySeats) {
+  nlohmann::json doc = overlay_document();
+  doc["segments"][0]["opportunity_rate"] = {{"dist", "uniform"}, {"min", 2.0}, {"max", 4.0}};
+  const Scenario scenario = test::scenario_from_json(doc);
+  ASSERT_EQ(scenario.uncertain.size(), 1u);
+  const std::uint64_t trials = 200;
+  const RunResult result = test::run(scenario, trials, 7);
+  const std::size_t fy = test::period_index(result.layout, "FY2027");
+  const auto na = test::period_column(result, fy, Metric::new_bookings, 0, 0);
+  const auto credit = seat_column(result, 1);
+  for (std::uint64_t t = 0; t < trials; ++t) {
+    ASSERT_GT(na[t], 0.0) << t;
+    EXPECT_NEAR(credit[t], 0.1 * na[t] / 2, 1e-9 * na[t]) << t;
+  }
+}
+
 std::string error_of(const nlohmann::json& doc) {
   try {
     test::scenario_from_json(doc);

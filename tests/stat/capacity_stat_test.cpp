@@ -32,11 +32,18 @@ double poisson_at_least(double mean, int k) {
   return 1 - below;
 }
 
-TEST(CapacityExact, HeadcountFromThePoissonQuantile) {
+nlohmann::json poisson_headcount_document() {
   nlohmann::json doc = test::base_document(12);
   doc["segments"][0] = test::fixed_deal_segment(2.0, 0.25, 1000.0);
   doc["targets"] = {{{"fiscal_year", 2027}, {"amount", 59500}},
                     {{"region", "NA"}, {"fiscal_year", 2027}, {"amount", 59500}}};
+  return doc;
+}
+
+//! The plan of `doc` (poisson_headcount_document, perhaps with seats or segments that book
+//! nothing in NA SMB) is the smallest N of closed form, with its probability and the marginal
+//! probability of one more hire.
+void expect_poisson_headcount(const nlohmann::json& doc) {
   const Scenario scenario = test::scenario_from_json(doc);
   CapacitySpec spec;
   spec.fiscal_year = 2027;
@@ -61,6 +68,41 @@ TEST(CapacityExact, HeadcountFromThePoissonQuantile) {
   const double marginal = poisson_at_least((needed + 1) * mu, 60) - exact;
   EXPECT_TRUE(test::within_4_se(na.marginal_probability, marginal, na.marginal_se))
       << na.marginal_probability << " vs " << marginal;
+}
+
+TEST(CapacityExact, HeadcountFromThePoissonQuantile) {
+  expect_poisson_headcount(poisson_headcount_document());
+}
+
+// An overlay's seat list indexes the scenario's seats; the candidates are simulated in a
+// scenario of their own seats, where the roster's solution engineer (seat 0) was the first
+// candidate: credited with half of every candidate's bookings, one hire looked like 16 (review:
+// a 6th hire credited with 5.6M). Overlay seats sell nothing, so the plan is the same as
+// without them.
+TEST(CapacityExact, OverlaySeatsLeaveTheHeadcountUnchanged) {
+  nlohmann::json doc = poisson_headcount_document();
+  doc["roster"] = {{"reps",
+                    {{{"id", "E0"},
+                      {"region", "NA"},
+                      {"segment", "SMB"},
+                      {"start", "2026-01"},
+                      {"role", "SE"}}}}};
+  doc["plan"] = {{"overlays", {{{"role", "SE"}, {"share", 0.5}}}}};
+  expect_poisson_headcount(doc);
+}
+
+// Uncertain parameters rebuild the scenario each trial; the rebuild kept the loaded
+// organisation (here no seat at all) instead of the candidates being simulated, so every
+// candidate column was empty. A second segment whose opportunity rate is uncertain has no
+// seats, so the plan is the closed form's.
+TEST(CapacityExact, UncertainParametersKeepTheCandidateHires) {
+  nlohmann::json doc = poisson_headcount_document();
+  nlohmann::json other = test::fixed_deal_segment(2.0, 0.25, 1000.0);
+  other["id"] = "ENT";
+  other["opportunity_rate"] = {{"dist", "uniform"}, {"min", 1.0}, {"max", 3.0}};
+  doc["segments"].push_back(other);
+  ASSERT_FALSE(test::scenario_from_json(doc).uncertain.empty());
+  expect_poisson_headcount(doc);
 }
 
 TEST(CapacityExact, InfeasibleWithinTheAllowedHiresIsReported) {
