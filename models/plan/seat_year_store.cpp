@@ -1,7 +1,9 @@
 #include "models/plan/seat_year_store.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "sim/base/error.hpp"
 
@@ -10,6 +12,10 @@ namespace opsim::plan {
 namespace {
 
 constexpr std::uint16_t kWholeBytes = 0x8000;  //!< mask bit 15: values stored as one byte each
+//! Mask bit 14, for at most 14 values (bit 14 is no value's then): values stored as 4-byte floats,
+//! each a float exactly (the double comes back bit for bit).
+constexpr std::uint16_t kFloatBytes = 0x4000;
+constexpr std::size_t kMostFloatValues = 14;
 
 template <class T>
 void put(std::uint8_t*& at, T value) {
@@ -34,13 +40,20 @@ bool same_bits(double a, double b) {
   return std::memcmp(&a, &b, sizeof a) == 0;
 }
 
+//! Whether `v` is a float exactly (bit for bit once widened back; NaN is kept as a double).
+bool exact_float(double v) {
+  return std::fabs(v) <= std::numeric_limits<float>::max() &&
+         same_bits(static_cast<double>(static_cast<float>(v)), v);
+}
+
 //! values[i * stride] for i < count (at most 15): a mask of the values that differ (bit for bit)
 //! from their predecessor, +0 for the first and for those where `restart` is set (a running
-//! total's first point in its span), and those values.
+//! total's first point in its span), and those values: one byte each when all are whole numbers
+//! 1..255, else four when all are floats exactly and count <= 14, else eight.
 void encode_values(const double* values, std::size_t stride, std::size_t count,
                    const std::uint16_t restart, std::uint8_t*& out) {
   std::uint16_t mask = 0;
-  bool whole = true;
+  bool whole = true, single = count <= kMostFloatValues;
   double previous = 0.0;
   for (std::size_t i = 0; i < count; ++i) {
     const double v = values[i * stride];
@@ -49,14 +62,20 @@ void encode_values(const double* values, std::size_t stride, std::size_t count,
     previous = v;
     mask |= static_cast<std::uint16_t>(1U << i);
     whole &= v >= 1 && v <= 255 && v == static_cast<double>(static_cast<int>(v));
+    single &= exact_float(v);
   }
-  if (mask != 0 && whole) mask |= kWholeBytes;
+  if (mask != 0 && whole)
+    mask |= kWholeBytes;
+  else if (mask != 0 && single)
+    mask |= kFloatBytes;
   put(out, mask);
   for (std::size_t i = 0; i < count; ++i) {
     if (((mask >> i) & 1U) == 0) continue;
     const double v = values[i * stride];
     if (whole)
       put(out, static_cast<std::uint8_t>(v));
+    else if (single)
+      put(out, static_cast<float>(v));
     else
       put(out, v);
   }
@@ -65,11 +84,19 @@ void encode_values(const double* values, std::size_t stride, std::size_t count,
 void decode_values(const std::uint8_t*& at, double* values, std::size_t stride, std::size_t count,
                    const std::uint16_t restart) {
   const auto mask = take<std::uint16_t>(at);
+  const bool whole = (mask & kWholeBytes) != 0;
+  const bool single = count <= kMostFloatValues && (mask & kFloatBytes) != 0;
   double previous = 0.0;
   for (std::size_t i = 0; i < count; ++i) {
     if (((restart >> i) & 1U) != 0) previous = 0.0;
-    if (((mask >> i) & 1U) != 0)
-      previous = (mask & kWholeBytes) != 0 ? take<std::uint8_t>(at) : take<double>(at);
+    if (((mask >> i) & 1U) != 0) {
+      if (whole)
+        previous = take<std::uint8_t>(at);
+      else if (single)
+        previous = take<float>(at);
+      else
+        previous = take<double>(at);
+    }
     values[i * stride] = previous;
   }
 }
@@ -105,7 +132,7 @@ SeatYearStore::SeatYearStore(const Scenario& scenario, const CompSpec& spec, con
   const std::vector<int> held(static_cast<std::size_t>(fy.last + 1), 0);
   measure_points(held.data(), fy, calendar_, full_year_points_);
   const std::size_t streams = SeatYearTotals::kFirstProductSet + sets_;
-  max_seat_bytes_ = 2 + 6 * static_cast<std::size_t>(fy.last + 1) +
+  max_seat_bytes_ = 3 + 6 * static_cast<std::size_t>(fy.last + 1) +
                     streams * max_values_bytes(fy_months) + 8 + max_values_bytes(fy_months);
   for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
     const int p = spec.seat_plan[s];
@@ -151,9 +178,12 @@ void SeatYearStore::encode_seat(std::size_t s, const TrialOutcome& outcome, Seat
   if ((f & kRenewals) == 0) view.renewal_due = view.renewal_renewed = nullptr;
   const CompPlan& plan = spec_.plans[static_cast<std::size_t>(spec_.seat_plan[s])];
   seat_year_totals(plan, fy_, calendar_, view, sets, y);
-  // Occupant runs over months 0..fy.last (a payout looks back to the occupant's first month).
+  // Occupant runs over months 0..fy.last (a payout looks back to the occupant's first month):
+  // a byte 0 when the seat's first occupant holds all of them (most seat-years), else a byte 1,
+  // the number of runs and the runs.
   const int* occupant = view.occupant;
   std::uint8_t* count_at = out;
+  put<std::uint8_t>(out, 1);
   put<std::uint16_t>(out, 0);
   std::uint16_t runs = 0;
   for (int m = 0; m <= fy_.last;) {
@@ -164,7 +194,12 @@ void SeatYearStore::encode_seat(std::size_t s, const TrialOutcome& outcome, Seat
     ++runs;
     m = end;
   }
-  std::memcpy(count_at, &runs, sizeof runs);
+  if (runs == 1 && occupant[0] == 0) {
+    out = count_at;
+    put<std::uint8_t>(out, 0);
+  } else {
+    std::memcpy(count_at + 1, &runs, sizeof runs);
+  }
   const std::size_t points = y.points.size();
   // One occupant through fy.last: only the first point starts a span (Cursor::next reads so).
   const std::uint16_t starts = runs == 1 && occupant[0] >= 0 ? 1 : span_starts(y);
@@ -235,13 +270,18 @@ void SeatYearStore::Cursor::next(std::size_t seat, SeatYearTotals& y) {
   const auto f = st.fields_[seat];
   if (f < 0) throw_internal("SeatYearStore: seat {} has no plan and was not recorded", seat);
   y.occupant.resize(static_cast<std::size_t>(st.fy_.last + 1));
-  const auto runs = take<std::uint16_t>(at_);
-  int m = 0;
-  for (std::uint16_t r = 0; r < runs; ++r) {
-    const auto occupant = take<std::int32_t>(at_);
-    const auto length = take<std::uint16_t>(at_);
-    std::fill_n(y.occupant.begin() + m, length, occupant);
-    m += length;
+  std::uint16_t runs = 1;
+  if (take<std::uint8_t>(at_) == 0) {  // the first occupant in every month
+    std::fill(y.occupant.begin(), y.occupant.end(), 0);
+  } else {
+    runs = take<std::uint16_t>(at_);
+    int m = 0;
+    for (std::uint16_t r = 0; r < runs; ++r) {
+      const auto occupant = take<std::int32_t>(at_);
+      const auto length = take<std::uint16_t>(at_);
+      std::fill_n(y.occupant.begin() + m, length, occupant);
+      m += length;
+    }
   }
   // One occupant through month fy.last (most seat-years): the points and span starts of a seat
   // held all year, the same in every trial.

@@ -18,12 +18,14 @@ namespace opsim::plan {
 //! Per trial, the fiscal year of every seat with a compensation plan as its payout reads it
 //! (SeatYearTotals): exactly the totals seat_year_totals() gives for the trial's SeatMonths (bit
 //! for bit) in the streams its plan reads, so that payouts priced from the store equal payouts
-//! priced from a re-simulated trial. Encoding per seat: the occupant as runs (occupant, months)
-//! over months 0..fy.last (the measure points follow from it); each stream read as a 16-bit mask
-//! of the points whose total differs from the previous point's (from +0 at a span's first point;
-//! bit 15: the totals kept are whole numbers 1..255, one byte each; else 8-byte doubles), then
-//! those totals; the SPIF earned as a double when the seat earns one; the clawback per
-//! fiscal-year month as a mask of the months other than +0 and their values, when the plan claws
+//! priced from a re-simulated trial. Encoding per seat: the occupant over months 0..fy.last (the
+//! measure points follow from it), a byte 0 when the seat's first occupant holds every one of
+//! them, else a byte 1 and the runs (occupant, months); each stream read as a 16-bit mask of the
+//! points whose total differs from the previous point's (from +0 at a span's first point; bit 15:
+//! the totals kept are whole numbers 1..255, one byte each; else bit 14, when the stream has at
+//! most 14 points: they are floats exactly, four bytes each; else 8-byte doubles), then those
+//! totals; the SPIF earned as a double when the seat earns one; the clawback per fiscal-year month
+//! as a mask of the months other than +0 and their values (the same way), when the plan claws
 //! back.
 class SeatYearStore {
  public:

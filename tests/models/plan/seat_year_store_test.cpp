@@ -85,6 +85,44 @@ class SeatYearStoreTest : public ::testing::Test {
     component_quota_[1] = 20;
     component_quota_[2] = 0.9;
   }
+  //! Decodes trial `trial` of `store` (recorded from outcome_) and expects every total, the SPIF
+  //! and the clawback of seats 0, 1 and 3 as seat_year_totals() gives them, bit for bit; `d`
+  //! holds seat 3's on return.
+  void expect_lossless(const SeatYearStore& store, std::uint64_t trial, SeatYearTotals& d) {
+    SeatYearTotals expected;
+    auto cursor = store.cursor(trial);
+    const SeatMonths& in = outcome_.seat_months;
+    for (std::size_t s : {0, 1, 3}) {
+      cursor.next(s, d);
+      const bool rich = s == 0;
+      // The totals of the trial's months as CompEvaluator::observe() reads them; a stream the
+      // seat's plan does not read (products and renewals of the plain plan) is +0.
+      const std::size_t row = s * 24;
+      SeatYearView view = seat_months_view(in, s, 24, rich ? 1 : 0);
+      if (!rich) view.renewal_due = view.renewal_renewed = nullptr;
+      const CompPlan& plan = spec_.plans[static_cast<std::size_t>(spec_.seat_plan[s])];
+      seat_year_totals(plan, fy_, scenario_.calendar, view, rich ? 1 : 0, expected);
+      EXPECT_EQ(d.occupant, expected.occupant) << s;
+      ASSERT_EQ(d.points, expected.points) << s;
+      ASSERT_EQ(d.streams, SeatYearTotals::kFirstProductSet + 1);
+      for (std::size_t p = 0; p < d.points.size(); ++p) {
+        for (std::size_t k = 0; k < d.streams; ++k) {
+          const double want =
+              k < expected.streams ? expected.totals[p * expected.streams + k] : 0.0;
+          EXPECT_TRUE(same_bits(d.totals[p * d.streams + k], want)) << s << " " << p << " " << k;
+        }
+      }
+      EXPECT_TRUE(same_bits(d.spif, expected.spif)) << s;
+      // Per fiscal-year month for a plan that claws back; none for one that does not (as
+      // seat_year_totals() gives it).
+      ASSERT_EQ(d.clawback.size(), expected.clawback.size()) << s;
+      ASSERT_EQ(d.clawback.size(), rich ? static_cast<std::size_t>(fy_.months()) : 0U) << s;
+      for (int m = fy_.first; m <= fy_.last && rich; ++m) {
+        const double want = in.clawback[row + static_cast<std::size_t>(m)];
+        EXPECT_TRUE(same_bits(d.clawback[static_cast<std::size_t>(m - fy_.first)], want));
+      }
+    }
+  }
   std::uint64_t one_trial_bytes() {
     SeatYearStore probe(scenario_, spec_, fy_, 0, 1, std::numeric_limits<std::uint64_t>::max());
     EXPECT_TRUE(probe.record(0, outcome_));
@@ -100,38 +138,9 @@ class SeatYearStoreTest : public ::testing::Test {
 TEST_F(SeatYearStoreTest, EveryTotalThePayoutsReadComesBackBitForBit) {
   SeatYearStore store(scenario_, spec_, fy_, 7, 3, std::numeric_limits<std::uint64_t>::max());
   ASSERT_TRUE(store.record(8, outcome_));
-  SeatYearTotals d, expected;
-  auto cursor = store.cursor(8);
+  SeatYearTotals d;
+  expect_lossless(store, 8, d);
   const SeatMonths& in = outcome_.seat_months;
-  for (std::size_t s : {0, 1, 3}) {
-    cursor.next(s, d);
-    const bool rich = s == 0;
-    // The totals of the trial's months as CompEvaluator::observe() reads them; a stream the
-    // seat's plan does not read (products and renewals of the plain plan) is +0.
-    const std::size_t row = s * 24;
-    SeatYearView view = seat_months_view(in, s, 24, rich ? 1 : 0);
-    if (!rich) view.renewal_due = view.renewal_renewed = nullptr;
-    const CompPlan& plan = spec_.plans[static_cast<std::size_t>(spec_.seat_plan[s])];
-    seat_year_totals(plan, fy_, scenario_.calendar, view, rich ? 1 : 0, expected);
-    EXPECT_EQ(d.occupant, expected.occupant) << s;
-    ASSERT_EQ(d.points, expected.points) << s;
-    ASSERT_EQ(d.streams, SeatYearTotals::kFirstProductSet + 1);
-    for (std::size_t p = 0; p < d.points.size(); ++p) {
-      for (std::size_t k = 0; k < d.streams; ++k) {
-        const double want = k < expected.streams ? expected.totals[p * expected.streams + k] : 0.0;
-        EXPECT_TRUE(same_bits(d.totals[p * d.streams + k], want)) << s << " " << p << " " << k;
-      }
-    }
-    EXPECT_TRUE(same_bits(d.spif, expected.spif)) << s;
-    // Per fiscal-year month for a plan that claws back; none for one that does not (as
-    // seat_year_totals() gives it).
-    ASSERT_EQ(d.clawback.size(), expected.clawback.size()) << s;
-    ASSERT_EQ(d.clawback.size(), rich ? static_cast<std::size_t>(fy_.months()) : 0U) << s;
-    for (int m = fy_.first; m <= fy_.last && rich; ++m) {
-      const double want = in.clawback[row + static_cast<std::size_t>(m)];
-      EXPECT_TRUE(same_bits(d.clawback[static_cast<std::size_t>(m - fy_.first)], want));
-    }
-  }
   // The backfilled seat 3: the leaver's totals to month 14, the backfill's from month 17.
   EXPECT_EQ(d.points, (std::vector<int>{14, 17, 20, 23}));
   // Negative twin: a value that only rounds the same as a float is not lossless.
@@ -166,6 +175,46 @@ TEST_F(SeatYearStoreTest, PayoutsFromTheStoreEqualPayoutsFromTheTrial) {
   CompEvaluator other(scenario_, spec_, fy_, quota_, profiles_, 1, 0, component_quota_);
   other.observe_stored(0, changed, scratch);
   EXPECT_NE(other.payouts().seat_variable[0], b.seat_variable[0]);
+}
+
+// The compact encodings: a seat held by its first occupant all year takes one byte for its
+// occupant; totals that are floats exactly are kept in four bytes (not whole counts 1..255, and
+// not when a stream has 15 points, where mask bit 14 is a point's); all come back bit for bit.
+TEST_F(SeatYearStoreTest, CompactEncodingsComeBackBitForBit) {
+  SeatMonths& d = outcome_.seat_months;
+  // Seat 1 vacant until month 13 (runs are kept); renewals and seat 1's bookings floats exactly,
+  // the largest float among them; the clawback at month 23 a float exactly.
+  for (int m = 0; m < 24; ++m) {
+    const auto i = static_cast<std::size_t>(m);
+    d.occupant[24 + i] = m < 13 ? -1 : 0;
+    d.renewal_due[i] = m == 18 ? 50000.0 : 0.0;
+    d.renewal_renewed[i] = m == 18 ? 40000.5 : 0.0;
+    d.bookings[24 + i] =
+        m == 20 ? static_cast<double>(std::numeric_limits<float>::max()) : 1024.25 * (m + 1);
+  }
+  d.clawback[23] = 0.75;
+  SeatYearTotals scratch;
+  SeatYearStore compact(scenario_, spec_, fy_, 0, 1, std::numeric_limits<std::uint64_t>::max());
+  ASSERT_TRUE(compact.record(0, outcome_));
+  expect_lossless(compact, 0, scratch);
+  // Negative twin: the same values a little off a float take eight bytes each (and come back).
+  d.renewal_due[18] = std::nextafter(d.renewal_due[18], 1e300);
+  d.renewal_renewed[18] = std::nextafter(d.renewal_renewed[18], 1e300);
+  d.bookings[24 + 14] += 0.1;
+  SeatYearStore wide(scenario_, spec_, fy_, 0, 1, std::numeric_limits<std::uint64_t>::max());
+  ASSERT_TRUE(wide.record(0, outcome_));
+  expect_lossless(wide, 0, scratch);
+  // Seat 1's bookings totals at months 14, 17 and 20 (23's is 20's, the largest float, not
+  // kept again), seat 0's renewals due and renewed (one total each): 4 bytes more each.
+  EXPECT_EQ(wide.bytes(), compact.bytes() + 5 * 4);
+  // A 15-month year: the clawback's mask has 15 months, the last one's bit 14, so no bit is left
+  // for floats (a decoder reading bit 14 as floats would misread month 23's double).
+  fy_ = {2028, 1, 9, 23};
+  d.clawback[20] = 0.5;
+  d.clawback[23] = 0.1;
+  SeatYearStore long_year(scenario_, spec_, fy_, 0, 1, std::numeric_limits<std::uint64_t>::max());
+  ASSERT_TRUE(long_year.record(0, outcome_));
+  expect_lossless(long_year, 0, scratch);
 }
 
 TEST_F(SeatYearStoreTest, TrialsPastTheBudgetAreLeftForARePass) {
