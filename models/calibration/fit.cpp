@@ -281,6 +281,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       double root = 0;  //!< of the pooled estimating equation, clipped at 0
       std::vector<double> sigma2;
       double homogeneity_p = 1.0;
+      double pooled_sigma2 = 0;  //!< posterior mean of the one variance (used when pooled)
+      double cochran_q = 0;      //!< Cochran's Q over the informative regions
+      int cochran_df = 0;        //!< its degrees of freedom, R' - 1
     };
     //! Mean of N(m, sd^2) truncated to [0, kMaxMarketVariance], the interval the roots are
     //! searched in: the posterior mean under a flat prior there (about sd^2 / |m| far below 0).
@@ -339,12 +342,15 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       mean /= information;
       double q = 0;
       for (int r = 0; r < R; ++r) q += v[r] > 0 ? (own[r] - mean) * (own[r] - mean) / v[r] : 0.0;
+      out.cochran_q = q;
+      out.cochran_df = informative - 1;
       if (informative > 1) {
         out.homogeneity_p = boost::math::cdf(boost::math::complement(
             boost::math::chi_squared_distribution<double>(informative - 1), q));
       }
+      out.pooled_sigma2 = truncated_mean(mean, std::sqrt(1 / information));
       if (out.homogeneity_p >= kMarketPoolingP) {
-        out.sigma2.assign(R, truncated_mean(mean, std::sqrt(1 / information)));
+        out.sigma2.assign(R, out.pooled_sigma2);
         return out;
       }
       // The regions differ: each its own root, linearised there (Var m_r there too: at the
@@ -419,6 +425,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     }
     market_root = fitted.root;
     cal.market_homogeneity_p = fitted.homogeneity_p;
+    cal.market_pooled_variance = fitted.pooled_sigma2;
+    cal.market_cochran_q = fitted.cochran_q;
+    cal.market_cochran_df = fitted.cochran_df;
     market_rho = rho_mean;
   };
 

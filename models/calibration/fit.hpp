@@ -168,6 +168,9 @@ struct Calibration {
   //! Cochran's Q test that the regions' market-factor variances are one (pooled when p >=
   //! kMarketPoolingP, else each region its own).
   double market_homogeneity_p = 1.0;
+  double market_pooled_variance = 0.0;  //!< the one sigma^2's posterior mean (pooled or not)
+  double market_cochran_q = 0.0;        //!< Cochran's Q of the regions' own sigma^2 estimates
+  int market_cochran_df = 0;            //!< its degrees of freedom (informative regions - 1)
   bool market_pooled() const { return market_homogeneity_p >= kMarketPoolingP; }
   bool seasonality_fitted = false, trend_fitted = false;
   Estimate raw_monthly_log_trend;  //!< maximum likelihood, sandwich SE

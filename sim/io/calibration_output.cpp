@@ -331,6 +331,9 @@ nlohmann::json fit_report_json(const Calibration& fit, const ReadReport& read) {
                       {"overdispersion", fit.overdispersion}};
   // One market variance for all regions unless Cochran's Q test rejects it.
   j["market_variance"] = {{"pooled", fit.market_pooled()},
+                          {"pooled_sigma2", fit.market_pooled_variance},
+                          {"cochran_q", fit.market_cochran_q},
+                          {"cochran_df", fit.market_cochran_df},
                           {"homogeneity_p_value", fit.market_homogeneity_p}};
   for (const RegionFit& r : fit.region_fits) {
     j["regions_fit"].push_back({{"region", r.id},
@@ -447,8 +450,10 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
                 fmt::join(r.seasonality, " "));
   }
   append_line(out,
-              "  market sd: {} (Cochran's Q test of one variance: p = {:.3g}, pooled when >= {})",
+              "  market sd: {} (pooled sigma^2 {:.4f}; Cochran's Q test of one variance: Q = "
+              "{:.2f} on {} df, p = {:.3g}, pooled when >= {})",
               fit.market_pooled() ? "one for all regions" : "each region its own",
+              fit.market_pooled_variance, fit.market_cochran_q, fit.market_cochran_df,
               fit.market_homogeneity_p, kMarketPoolingP);
   if (!fit.rep_rates.empty()) {
     append_line(out, "\nresolutions per active rep-month:");
