@@ -38,6 +38,8 @@ struct Truth {
   //! Per region and calendar month, each region's mean 1.
   std::vector<std::array<double, 12>> seasonality{3, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
   double monthly_log_growth = std::log(1.25) / 12;
+  //! Each region's deviation from it (monthly log growth of region r: the sum).
+  std::vector<double> region_log_growth{0.0, 0.0, 0.0};
   double market_sigma = 0.25;  //!< sd of the log market factor
   double market_rho = 0.5;     //!< its AR(1) coefficient, month to month
   double log_amount_mu = 8.0, log_amount_sigma = 0.8;
@@ -49,12 +51,13 @@ struct Truth {
   int first_fit_month() const { return cutoff_month - fit_months + 1; }
   //! Expected resolutions of region r in a month (the market factor has mean 1).
   double expected(int r, int month) const {
-    return resolutions_per_month[r] * std::exp(monthly_log_growth * (month - cutoff_month)) *
+    return resolutions_per_month[r] * std::exp(growth_of(r) * (month - cutoff_month)) *
            seasonality[r][Calendar::calendar_month_of(month) - 1];
   }
   double growth() const { return std::exp(12 * monthly_log_growth) - 1; }
+  double growth_of(int r) const { return monthly_log_growth + region_log_growth[r]; }
   //! Expected de-seasonalised resolutions in the first forecast month.
-  double level(int r) const { return resolutions_per_month[r] * std::exp(monthly_log_growth); }
+  double level(int r) const { return resolutions_per_month[r] * std::exp(growth_of(r)); }
   double overall_win_rate() const {
     return std::inner_product(segment_share.begin(), segment_share.end(), win_rate.begin(), 0.0);
   }
@@ -227,6 +230,12 @@ void check_sbc(int fit_months, const std::set<std::string>& conservative = {}) {
     table.add("annual growth", fit.annual_growth, truth.growth());
     for (int r = 0; r < 3; ++r)
       table.add(fmt::format("level {}", kRegions[r]), fit.region_fits[r].level, truth.level(r));
+    for (int r = 0; r < 3; ++r) {
+      table.add(fmt::format("region growth {} (ML)", kRegions[r]), fit.region_fits[r].growth_ml,
+                truth.growth_of(r));
+      table.add(fmt::format("region growth {}", kRegions[r]), fit.region_fits[r].growth,
+                truth.growth_of(r));
+    }
     // Seasonality: asserted per region over its twelve calendar months (reported per month).
     for (int r = 0; r < 3; ++r) {
       for (int c = 0; c < 12; ++c) {
@@ -327,6 +336,47 @@ TEST(CalibrationSbc, EighteenMonthsZScoresHaveMeanZeroAndSdOne) {
   check_sbc(18, {"monthly log growth (ML)", "seasonality R2 (2.5/month, sparse), 12 months",
                  "win rate S0 R0 (30/month)", "rep-month rate R2 (2.5/month, sparse) all",
                  "rep-month rate R2 (2.5/month, sparse) S1"});
+}
+
+// Regions growing at different known rates (annual log growth -0.10, +0.15 and +0.40 around a
+// common +0.15): each region's maximum-likelihood growth and its hierarchical posterior (the
+// common growth plus a region deviation, shrunk by its uncertainty) recover the truth with
+// z-scores of mean 0 and sd 1 within 4 standard errors. Negative twins: the pooled growth taken
+// for every region is rejected, and so are SEs 20% too small.
+TEST(CalibrationSbc, RegionGrowthsRecoverDifferentKnownRates) {
+  constexpr int kHistories = 200;
+  Truth truth;
+  truth.resolutions_per_month = {40.0, 25.0, 15.0};
+  truth.monthly_log_growth = 0.15 / 12;
+  truth.region_log_growth = {-0.25 / 12, 0.0, 0.25 / 12};
+  const FitOptions options = options_for(truth);
+  std::vector<ZScores> ml(3), posterior(3), pooled(3);
+  for (int i = 0; i < kHistories; ++i) {
+    const Calibration fit = fit_history(generate(truth, 9000 + i), options);
+    ASSERT_EQ(fit.regions.size(), 3u);
+    for (int r = 0; r < 3; ++r) {
+      const double beta = truth.growth_of(fit.region_index(fmt::format("R{}", r)));
+      const RegionFit& region = fit.region_fits[fit.region_index(fmt::format("R{}", r))];
+      ml[r].z.push_back((region.growth_ml.value - beta) / region.growth_ml.se);
+      posterior[r].z.push_back((region.growth.value - beta) / region.growth.se);
+      pooled[r].z.push_back((fit.monthly_log_trend.value - beta) / fit.monthly_log_trend.se);
+    }
+  }
+  for (int r = 0; r < 3; ++r) {
+    std::printf(
+        "R%d: ML z mean %+.2f sd %.2f; posterior z mean %+.2f sd %.2f; pooled z mean %+.2f sd "
+        "%.2f\n",
+        r, ml[r].mean(), ml[r].sd(), posterior[r].mean(), posterior[r].sd(), pooled[r].mean(),
+        pooled[r].sd());
+    EXPECT_TRUE(ml[r].calibrated(1.0)) << r << ": " << ml[r].mean() << " " << ml[r].sd();
+    EXPECT_FALSE(ml[r].calibrated(0.8)) << r;
+    EXPECT_TRUE(posterior[r].calibrated(1.0))
+        << r << ": " << posterior[r].mean() << " " << posterior[r].sd();
+    EXPECT_FALSE(posterior[r].calibrated(0.8)) << r;
+  }
+  // The pooled growth misses the outer regions (the middle one grows at the common rate).
+  EXPECT_FALSE(pooled[0].calibrated(1.0)) << pooled[0].mean();
+  EXPECT_FALSE(pooled[2].calibrated(1.0)) << pooled[2].mean();
 }
 
 TEST(CalibrationSbc, SinceDoesNotBiasTheSalesCycle) {
