@@ -159,6 +159,9 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
     doc["segments"].push_back(segment);
   }
   doc["overrides"] = nlohmann::json::array();
+  // Region growths were fitted (a hand-made fit may leave them out: the pooled growth then).
+  const bool region_growths =
+      fit.trend_fitted && fit.region_growth_covariance.size() == static_cast<std::size_t>(R) * R;
   for (int r = 0; r < R; ++r) {
     for (int s = 0; s < S; ++s) {
       nlohmann::json set;
@@ -170,7 +173,7 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
       // The region's own growth (hierarchical posterior), where it differs from the pooled one.
       const double region_growth =
           std::clamp(std::expm1(12 * fit.region_fits[r].growth.value), -0.9, 10.0);
-      if (fit.trend_fitted && region_growth != growth) set["productivity_growth"] = region_growth;
+      if (region_growths && region_growth != growth) set["productivity_growth"] = region_growth;
       const DealSizeFit& cell = fit.deal_size(r, s);
       if (&cell != &fit.segment_deal_sizes[s] && cell.deals > 0)
         set["deal_size"] = scenario_deal_size(cell, uncertain);
@@ -258,9 +261,11 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
     // region's own, independent, with the rest of its variance: every region's variance is
     // exact, the covariances are replaced by their mean.
     const auto& c = fit.region_growth_covariance;
+    if (!region_growths && std::isfinite(fit.monthly_log_trend.se))
+      growth_uncertainty = std::min(fit.monthly_log_trend.se, 0.5);
     double shared = 0, smallest = std::numeric_limits<double>::infinity();
     int pairs = 0;
-    for (int r = 0; r < R; ++r) {
+    for (int r = 0; r < R && region_growths; ++r) {
       smallest = std::min(smallest, c[r * R + r]);
       for (int q = 0; q < R; ++q) {
         if (q == r) continue;
@@ -269,7 +274,7 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
       }
     }
     shared = std::clamp(pairs > 0 ? shared / pairs : smallest, 0.0, std::max(0.0, smallest));
-    if (fit.trend_fitted && std::isfinite(shared)) {
+    if (region_growths && std::isfinite(shared)) {
       growth_uncertainty = std::min(std::sqrt(shared), 0.5);
       for (int r = 0; r < R; ++r) {
         region_growth_uncertainty[fit.regions[r]] =
