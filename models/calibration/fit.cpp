@@ -362,10 +362,12 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       for (int r = 0; r < R; ++r) {
         const double root = solve([&](double s2) { return moment(r, s2); }, excess(r), 0.0, 4.0);
         const double d = slope(r, root), variance = variance_of_moment(r, root, rho_);
-        out.sigma2[r] =
-            d > 0 && std::isfinite(variance)
-                ? truncated_mean(root + (excess(r) - moment(r, root)) / d, std::sqrt(variance) / d)
-                : root;
+        // Within the roots' bracket [0, 4]: a region whose moment is all but uninformative
+        // (its own residuals taken out month by month) has a truncated mean of about sd^2 / |m|.
+        out.sigma2[r] = d > 0 && std::isfinite(variance)
+                            ? std::min(4.0, truncated_mean(root + (excess(r) - moment(r, root)) / d,
+                                                           std::sqrt(variance) / d))
+                            : root;
       }
       return out;
     };
