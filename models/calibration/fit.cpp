@@ -161,25 +161,6 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       const int c_t = calendar_index(t), first = cal.trend_fitted ? 2 : 1;
       for (int c = 1; c < 12; ++c) x(t, first + c - 1) = c_t == c ? 1.0 : (c_t == 0 ? -1.0 : 0.0);
     }
-    // The region's own level and trend too (Newton steps on both; the projection below
-    // assumes them fitted): a region growing apart from the pooled trend must not read as
-    // market variance (that made the region growths' SEs 20% too large).
-    for (int step = 0; step < 20 && cal.trend_fitted; ++step) {
-      Eigen::Matrix2d information = Eigen::Matrix2d::Zero();
-      Eigen::Vector2d score = Eigen::Vector2d::Zero();
-      for (int t = 0; t < T; ++t) {
-        const Eigen::Vector2d row(1.0, t - (T - 1));
-        information += m[t] * row * row.transpose();
-        score += (counts[r][t] - m[t]) * row;
-      }
-      if (!(information.determinant() > 0)) break;
-      const Eigen::Vector2d change = information.ldlt().solve(score);
-      for (int t = 0; t < T; ++t) {
-        const double log_change = std::clamp(change[0] + change[1] * (t - (T - 1)), -5.0, 5.0);
-        m[t] = std::max(m[t] * std::exp(log_change), 1e-9);
-      }
-      if (change.norm() < 1e-10) break;
-    }
     const Eigen::MatrixXd a = x.transpose() * m.asDiagonal() * x;
     const Eigen::MatrixXd hat =
         m.asDiagonal() * x * a.completeOrthogonalDecomposition().solve(x.transpose());
@@ -362,12 +343,10 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       for (int r = 0; r < R; ++r) {
         const double root = solve([&](double s2) { return moment(r, s2); }, excess(r), 0.0, 4.0);
         const double d = slope(r, root), variance = variance_of_moment(r, root, rho_);
-        // Within the roots' bracket [0, 4]: a region whose moment is all but uninformative
-        // (its own residuals taken out month by month) has a truncated mean of about sd^2 / |m|.
-        out.sigma2[r] = d > 0 && std::isfinite(variance)
-                            ? std::min(4.0, truncated_mean(root + (excess(r) - moment(r, root)) / d,
-                                                           std::sqrt(variance) / d))
-                            : root;
+        out.sigma2[r] =
+            d > 0 && std::isfinite(variance)
+                ? truncated_mean(root + (excess(r) - moment(r, root)) / d, std::sqrt(variance) / d)
+                : root;
       }
       return out;
     };
