@@ -184,6 +184,9 @@ struct Calibration {
   //! trend is not fitted) and the posterior mean of their between-region sd.
   std::vector<double> region_growth_covariance;
   double growth_between_sd = 0.0;
+  //! The between-region sd of largest marginal likelihood; the levels rest on the region
+  //! growths given it.
+  double growth_likeliest_between_sd = 0.0;
   std::vector<RepRate> rep_rates;
   std::vector<ActiveRep> active_reps;
   std::vector<OpenDeal> open_pipeline;
@@ -209,6 +212,10 @@ struct RegionGrowthPosterior {
   std::vector<double> mean;
   std::vector<double> covariance;  //!< row-major R x R
   double between_sd = 0.0;         //!< posterior mean of tau
+  //! The tau of largest marginal likelihood (0 or a grid point) and the posterior given it
+  //! (empty when no tau is admissible).
+  double likeliest_between_sd = 0.0;
+  std::vector<double> mean_given_likeliest, covariance_given_likeliest;
 };
 RegionGrowthPosterior region_growth_posterior(const std::vector<double>& estimates,
                                               const std::vector<double>& covariance,

@@ -332,10 +332,10 @@ void check_sbc(int fit_months, const std::set<std::string>& conservative = {}) {
 }
 
 TEST(CalibrationSbc, ThreeYearsZScoresHaveMeanZeroAndSdOne) {
-  // The middle region's level SE is 11% too large since it rests on the region's own growth
-  // posterior (z sd 0.89; 1.01 with the pooled growth): asserted without its twin. The truth
-  // has no region deviation, which the hierarchical posterior allows for.
-  check_sbc(36, {"level R1 (8/month)"});
+  // Levels rest on the region growths given the likeliest between-region sd: every level is
+  // asserted with its twin (with the posterior averaged over that sd the middle region's SE was
+  // 11% too large, z sd 0.89: the truth has no region deviation).
+  check_sbc(36);
 }
 
 // With 18 months every parameter is asserted, the large region's rep-month rates too (z sd
@@ -349,11 +349,11 @@ TEST(CalibrationSbc, ThreeYearsZScoresHaveMeanZeroAndSdOne) {
 TEST(CalibrationSbc, EighteenMonthsZScoresHaveMeanZeroAndSdOne) {
   // Below two years growth and seasonality are partly confounded: the trend is still fitted
   // (it was fixed at 0 below 24 months) and its SE must say how little the data tell.
-  // Growth by region: the two smaller regions' levels (z sd 0.85 and 0.87; 0.99 and 1.03 with
-  // the pooled growth) are asserted without twin too, six SEs in all.
+  // Growth by region: the levels rest on the region growths given the likeliest between-region
+  // sd and keep their twins (z sd 0.85 and 0.87 for the two smaller regions with the posterior
+  // averaged over that sd).
   check_sbc(18, {"monthly log growth (ML)", "monthly log growth",
-                 "seasonality R2 (2.5/month, sparse), 12 months", "win rate S0 R0 (30/month)",
-                 "level R1 (8/month)", "level R2 (2.5/month, sparse)"});
+                 "seasonality R2 (2.5/month, sparse), 12 months", "win rate S0 R0 (30/month)"});
 }
 
 // Regions growing at different known rates (annual log growth -0.10, +0.15 and +0.40, a common

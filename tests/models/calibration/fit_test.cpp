@@ -281,6 +281,42 @@ TEST(Counts, MarketVarianceReportGivesThePooledVarianceAndCochransQ) {
   EXPECT_LT(two.market_pooled_variance, std::max(steady, lumpy));
 }
 
+TEST(RegionGrowth, LikeliestBetweenRegionSdIsZeroWhenTheRegionsAgree) {
+  // Three regions with the same growth estimate b and independent errors of variance v: the
+  // marginal likelihood is largest at tau = 0, and given it every region's growth is the common
+  // one, N(0, s0^2) updated by R estimates: precision 1/s0^2 + R/v, every covariance entry its
+  // inverse. The posterior averaged over tau (its half-Cauchy prior) is wider.
+  const double s0 = 0.25 / 12, v = 4e-5, b = 0.01;
+  const std::vector<double> estimates{b, b, b}, covariance{v, 0, 0, 0, v, 0, 0, 0, v};
+  const RegionGrowthPosterior posterior = region_growth_posterior(estimates, covariance, s0);
+  EXPECT_EQ(posterior.likeliest_between_sd, 0.0);
+  ASSERT_EQ(posterior.mean_given_likeliest.size(), 3u);
+  const double precision = 1 / (s0 * s0) + 3 / v;
+  for (int r = 0; r < 3; ++r) {
+    EXPECT_NEAR(posterior.mean_given_likeliest[r], 3 * b / v / precision, 1e-12);
+    for (int q = 0; q < 3; ++q) {
+      const double given = posterior.covariance_given_likeliest[r * 3 + q];
+      EXPECT_NEAR(given, 1 / precision, 1e-9 / precision);
+      EXPECT_GT(std::abs(given - 1.05 / precision), 1e-3 / precision);  // twin
+    }
+    EXPECT_GT(posterior.covariance[r * 3 + r], 1.1 / precision);
+  }
+  EXPECT_GT(posterior.between_sd, 0.0);
+}
+
+TEST(RegionGrowth, LikeliestBetweenRegionSdFollowsTheSpreadOfTheEstimates) {
+  // Estimates 0.03 apart with errors of sd 0.002: the between-region sd of largest marginal
+  // likelihood is near their spread (sd 0.03 around a common growth), and given it each region
+  // keeps nearly its own estimate.
+  const double s0 = 0.25 / 12, v = 4e-6;
+  const std::vector<double> estimates{-0.02, 0.01, 0.04}, covariance{v, 0, 0, 0, v, 0, 0, 0, v};
+  const RegionGrowthPosterior posterior = region_growth_posterior(estimates, covariance, s0);
+  EXPECT_GT(posterior.likeliest_between_sd, 0.015);
+  EXPECT_LT(posterior.likeliest_between_sd, 0.06);
+  for (int r = 0; r < 3; ++r)
+    EXPECT_NEAR(posterior.mean_given_likeliest[r], estimates[r], 0.002) << r;
+}
+
 TEST(WinRate, RawRatesNeverExceedOne) {
   // A report printed "raw 1.0032": wins over multiplier-weighted closes passes 1 in a cell won
   // mostly in quarter-end months when the pooled multiplier is below 1.
