@@ -180,8 +180,9 @@ struct Calibration {
   Estimate raw_monthly_log_trend;  //!< maximum likelihood, sandwich SE
   Estimate monthly_log_trend;      //!< posterior under N(0, (growth_prior_sd / 12)^2)
   Estimate annual_growth;          //!< e^{12 beta} - 1 of the posterior
-  //! Posterior covariance of the regions' monthly log growths (row-major R x R; zeros when the
-  //! trend is not fitted) and the posterior mean of their between-region sd.
+  //! Expected squared errors of the regions' posterior mean monthly log growths given the
+  //! likeliest between-region sd (row-major R x R; what the forecast draws; zeros when the trend
+  //! is not fitted), and the posterior mean of their between-region sd.
   std::vector<double> region_growth_covariance;
   double growth_between_sd = 0.0;
   //! The between-region sd of largest marginal likelihood; the levels rest on the region
