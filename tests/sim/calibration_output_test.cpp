@@ -151,8 +151,8 @@ TEST(CalibratedScenario, DrawnParametersCarryTheFitsEstimatesAndStandardErrors) 
 
 // Growth by region: every region grows at its posterior growth e^{12 beta_r} - 1 (segments
 // keep the pooled one, overrides set the region's), and the growth error drawn per trial, a
-// shared part plus the region's own, has the posterior variance C_rr of the region's growth
-// exactly (twin: 1.05 C_rr is not matched).
+// shared part plus the region's own, has the fit's error variance C*_rr of the region's growth
+// exactly (region_growth_covariance; twin: 1.05 C*_rr is not matched).
 TEST(CalibratedScenario, RegionGrowthsAndTheirPosteriorVariances) {
   test::TempDir dir;
   calibration::FitOptions options;
