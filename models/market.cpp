@@ -20,14 +20,20 @@ void sample_market(TrialState& state) {
   if (!market.enabled()) return;
 
   // Parameter uncertainty, once per trial: a log level error per region and a growth error that
-  // grows with the month, each mean-preserving (E exp(x - v/2) = 1 for x ~ N(0, v)).
-  std::vector<double> level_error(regions, 0.0);
+  // grows with the month (one shared by the regions plus each region's own), each
+  // mean-preserving (E exp(x - v/2) = 1 for x ~ N(0, v)).
+  std::vector<double> level_error(regions, 0.0), region_growth_error(regions, 0.0);
   double growth_error = 0.0;
-  if (!market.level_uncertainty.empty()) {
-    for (int r = 0; r < regions; ++r) {
-      if (market.level_uncertainty[r] <= 0) continue;
+  auto region_sd = [](const std::vector<double>& sds, int r) { return sds.empty() ? 0.0 : sds[r]; };
+  for (int r = 0; r < regions; ++r) {
+    if (region_sd(market.level_uncertainty, r) > 0) {
       TrialRng rng = state.rng(StreamId::parameters, state.tables.region_keys[r], slot(0));
       level_error[r] = market.level_uncertainty[r] * standard_normal(rng);
+      state.work.variates.normals += 1;
+    }
+    if (region_sd(market.region_growth_uncertainty, r) > 0) {
+      TrialRng rng = state.rng(StreamId::parameters, state.tables.region_keys[r], slot(1));
+      region_growth_error[r] = market.region_growth_uncertainty[r] * standard_normal(rng);
       state.work.variates.normals += 1;
     }
   }
@@ -37,10 +43,13 @@ void sample_market(TrialState& state) {
     state.work.variates.normals += 1;
   }
   auto parameter_factor = [&](int r, int m) {
-    if (market.level_uncertainty.empty() && market.growth_uncertainty <= 0) return 1.0;
-    const double level_sd = market.level_uncertainty.empty() ? 0.0 : market.level_uncertainty[r];
-    const double variance = level_sd * level_sd + std::pow(market.growth_uncertainty * m, 2);
-    return stable_exp(level_error[r] + growth_error * m - 0.5 * variance);
+    const double level_sd = region_sd(market.level_uncertainty, r);
+    const double growth_sd = region_sd(market.region_growth_uncertainty, r);
+    const double variance = level_sd * level_sd + std::pow(market.growth_uncertainty * m, 2) +
+                            std::pow(growth_sd * m, 2);
+    if (variance <= 0) return 1.0;
+    return stable_exp(level_error[r] + (growth_error + region_growth_error[r]) * m -
+                      0.5 * variance);
   };
 
   Eigen::VectorXd shock(regions), log_factor(regions);

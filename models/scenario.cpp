@@ -50,6 +50,8 @@ bool MarketSpec::enabled() const {
   auto positive = [](double d) { return d > 0; };
   return std::any_of(dispersion.begin(), dispersion.end(), positive) ||
          std::any_of(level_uncertainty.begin(), level_uncertainty.end(), positive) ||
+         std::any_of(region_growth_uncertainty.begin(), region_growth_uncertainty.end(),
+                     positive) ||
          growth_uncertainty > 0;
 }
 

@@ -206,9 +206,11 @@ struct MarketSpec {
   double win_rate_elasticity = 1.0;
   double churn_elasticity = 1.0;
   //! Estimation error of fitted parameters, drawn once per trial (opsim calibrate writes them):
-  //! sd of the log intensity level per region, and sd of the monthly log growth (all regions).
+  //! sd of the log intensity level per region, sd of the monthly log growth (all regions), and
+  //! sd of each region's own monthly log growth error, independent across regions.
   std::vector<double> level_uncertainty;
   double growth_uncertainty = 0.0;
+  std::vector<double> region_growth_uncertainty;
   bool enabled() const;
 };
 

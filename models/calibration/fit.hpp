@@ -109,6 +109,10 @@ struct RegionFit {
   int overdispersion_df = 0;
   double overdispersion_p = 1.0;
   bool overdispersed() const;
+  //! The region's own monthly log growth: maximum likelihood given the fitted seasonality
+  //! (sandwich SE), and its posterior mean and sd under the hierarchical prior (a common growth
+  //! shrunk toward 0 plus a region deviation of between-region sd estimated from the data).
+  Estimate growth_ml, growth;
   std::vector<double> segment_share;  //!< per fitted segment, shrunk to the pooled shares
 };
 
@@ -168,11 +172,22 @@ struct Calibration {
   //! Cochran's Q test that the regions' market-factor variances are one (pooled when p >=
   //! kMarketPoolingP, else each region its own).
   double market_homogeneity_p = 1.0;
+  double market_pooled_variance = 0.0;  //!< the one sigma^2's posterior mean (pooled or not)
+  double market_cochran_q = 0.0;        //!< Cochran's Q of the regions' own sigma^2 estimates
+  int market_cochran_df = 0;            //!< its degrees of freedom (informative regions - 1)
   bool market_pooled() const { return market_homogeneity_p >= kMarketPoolingP; }
   bool seasonality_fitted = false, trend_fitted = false;
   Estimate raw_monthly_log_trend;  //!< maximum likelihood, sandwich SE
   Estimate monthly_log_trend;      //!< posterior under N(0, (growth_prior_sd / 12)^2)
   Estimate annual_growth;          //!< e^{12 beta} - 1 of the posterior
+  //! Expected squared errors of the regions' posterior mean monthly log growths given the
+  //! likeliest between-region sd (row-major R x R; what the forecast draws; zeros when the trend
+  //! is not fitted), and the posterior mean of their between-region sd.
+  std::vector<double> region_growth_covariance;
+  double growth_between_sd = 0.0;
+  //! The between-region sd of largest marginal likelihood; the levels rest on the region
+  //! growths given it.
+  double growth_likeliest_between_sd = 0.0;
   std::vector<RepRate> rep_rates;
   std::vector<ActiveRep> active_reps;
   std::vector<OpenDeal> open_pipeline;
@@ -190,6 +205,22 @@ struct Calibration {
 
 //! Fits everything visible as of options.as_of. Throws InputError when nothing is visible.
 Calibration fit_history(const History& history, const FitOptions& options);
+
+//! Posterior of region growths beta_r = beta + delta_r from their estimates b ~ N(beta_r, V)
+//! under beta ~ N(0, s0^2) and delta_r ~ N(0, tau^2), tau half-Cauchy with scale s0, averaged
+//! over tau by its marginal likelihood (scenarios/calibration.md, Growth by region).
+struct RegionGrowthPosterior {
+  std::vector<double> mean;
+  std::vector<double> covariance;  //!< row-major R x R
+  double between_sd = 0.0;         //!< posterior mean of tau
+  //! The tau of largest marginal likelihood (0 or a grid point) and the posterior given it
+  //! (empty when no tau is admissible).
+  double likeliest_between_sd = 0.0;
+  std::vector<double> mean_given_likeliest, covariance_given_likeliest;
+};
+RegionGrowthPosterior region_growth_posterior(const std::vector<double>& estimates,
+                                              const std::vector<double>& covariance,
+                                              double prior_sd);
 
 //! Lognormal maximum-likelihood fit with Kolmogorov-Smirnov and Anderson-Darling statistics.
 DealSizeFit fit_lognormal(std::vector<double> amounts);

@@ -159,6 +159,9 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
     doc["segments"].push_back(segment);
   }
   doc["overrides"] = nlohmann::json::array();
+  // Region growths were fitted (a hand-made fit may leave them out: the pooled growth then).
+  const bool region_growths =
+      fit.trend_fitted && fit.region_growth_covariance.size() == static_cast<std::size_t>(R) * R;
   for (int r = 0; r < R; ++r) {
     for (int s = 0; s < S; ++s) {
       nlohmann::json set;
@@ -167,6 +170,10 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
         set["win_rate"] =
             uncertain ? uncertain_probability(rate.rate) : nlohmann::json(rate.rate.value);
       }
+      // The region's own growth (hierarchical posterior), where it differs from the pooled one.
+      const double region_growth =
+          std::clamp(std::expm1(12 * fit.region_fits[r].growth.value), -0.9, 10.0);
+      if (region_growths && region_growth != growth) set["productivity_growth"] = region_growth;
       const DealSizeFit& cell = fit.deal_size(r, s);
       if (&cell != &fit.segment_deal_sizes[s] && cell.deals > 0)
         set["deal_size"] = scenario_deal_size(cell, uncertain);
@@ -240,7 +247,7 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
     pipeline["quarter_end_effect"] = fit.quarter_end_multiplier.value != 1.0;
     doc["pipeline"] = pipeline;
   }
-  nlohmann::json level_uncertainty;
+  nlohmann::json level_uncertainty, region_growth_uncertainty;
   double growth_uncertainty = 0;
   if (request.parameter_uncertainty) {
     for (const RegionFit& region : fit.region_fits) {
@@ -249,8 +256,31 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
                             : 0.0;
       level_uncertainty[region.id] = sd;
     }
-    if (std::isfinite(fit.monthly_log_trend.se))
+    // The regions' growth errors (posterior covariance C): a part shared by all regions, of
+    // variance the mean covariance between regions (at most the smallest variance), and each
+    // region's own, independent, with the rest of its variance: every region's variance is
+    // exact, the covariances are replaced by their mean.
+    const auto& c = fit.region_growth_covariance;
+    if (!region_growths && std::isfinite(fit.monthly_log_trend.se))
       growth_uncertainty = std::min(fit.monthly_log_trend.se, 0.5);
+    double shared = 0, smallest = std::numeric_limits<double>::infinity();
+    int pairs = 0;
+    for (int r = 0; r < R && region_growths; ++r) {
+      smallest = std::min(smallest, c[r * R + r]);
+      for (int q = 0; q < R; ++q) {
+        if (q == r) continue;
+        shared += c[r * R + q];
+        ++pairs;
+      }
+    }
+    shared = std::clamp(pairs > 0 ? shared / pairs : smallest, 0.0, std::max(0.0, smallest));
+    if (region_growths && std::isfinite(shared)) {
+      growth_uncertainty = std::min(std::sqrt(shared), 0.5);
+      for (int r = 0; r < R; ++r) {
+        region_growth_uncertainty[fit.regions[r]] =
+            std::min(std::sqrt(std::max(0.0, c[r * R + r] - shared)), 0.5);
+      }
+    }
   }
   if (request.market || request.parameter_uncertainty) {
     nlohmann::json dispersion, persistence;
@@ -270,6 +300,8 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
       if (request.parameter_uncertainty) {
         doc["market"]["level_uncertainty"] = level_uncertainty;
         doc["market"]["growth_uncertainty"] = growth_uncertainty;
+        if (!region_growth_uncertainty.is_null())
+          doc["market"]["region_growth_uncertainty"] = region_growth_uncertainty;
       }
     }
   }
@@ -324,18 +356,25 @@ nlohmann::json fit_report_json(const Calibration& fit, const ReadReport& read) {
                 {"monthly_log_slope_ml", estimate_json(fit.raw_monthly_log_trend)},
                 {"growth_prior_sd", fit.options.growth_prior_sd},
                 {"monthly_log_slope", estimate_json(fit.monthly_log_trend)},
-                {"annual_growth", estimate_json(fit.annual_growth)}};
+                {"annual_growth", estimate_json(fit.annual_growth)},
+                {"between_region_sd", fit.growth_between_sd},
+                {"likeliest_between_region_sd", fit.growth_likeliest_between_sd}};
   j["seasonality"] = {{"fitted", fit.seasonality_fitted},
                       {"pooled", fit.pooled_seasonality},
                       {"between_region_variance", fit.seasonality_prior_variance},
                       {"overdispersion", fit.overdispersion}};
   // One market variance for all regions unless Cochran's Q test rejects it.
   j["market_variance"] = {{"pooled", fit.market_pooled()},
+                          {"pooled_sigma2", fit.market_pooled_variance},
+                          {"cochran_q", fit.market_cochran_q},
+                          {"cochran_df", fit.market_cochran_df},
                           {"homogeneity_p_value", fit.market_homogeneity_p}};
   for (const RegionFit& r : fit.region_fits) {
     j["regions_fit"].push_back({{"region", r.id},
                                 {"monthly_counts", r.counts},
                                 {"level_per_month", estimate_json(r.level)},
+                                {"monthly_log_slope_ml", estimate_json(r.growth_ml)},
+                                {"monthly_log_slope", estimate_json(r.growth)},
                                 {"seasonality", r.seasonality},
                                 {"seasonality_se", r.seasonality_se},
                                 {"segment_share", r.segment_share},
@@ -432,6 +471,21 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
               with_se(fit.annual_growth, "{:.4f}"), fit.trend_fitted ? "" : " (not fitted)",
               fmt::format("{:.4f}", std::expm1(12 * fit.raw_monthly_log_trend.value)),
               fit.options.growth_prior_sd, fit.overdispersion);
+  if (fit.trend_fitted) {
+    append_line(out,
+                "growth by region (the pooled growth plus a region deviation, between-region sd "
+                "{:.4f} per year): {}",
+                12 * fit.growth_between_sd, [&] {
+                  std::vector<std::string> parts;
+                  for (const RegionFit& r : fit.region_fits) {
+                    parts.push_back(fmt::format("{} {:.4f} ± {:.4f} (maximum likelihood {:.4f})",
+                                                r.id, std::expm1(12 * r.growth.value),
+                                                12 * std::exp(12 * r.growth.value) * r.growth.se,
+                                                std::expm1(12 * r.growth_ml.value)));
+                  }
+                  return fmt::format("{}", fmt::join(parts, ", "));
+                }());
+  }
   append_line(out,
               "\n  {:<12} {:>16} {:>9} {:>9} {:>13}  seasonality Jan..Dec (market factor on when "
               "the Pearson test of Poisson counts has p < {}; off: '-', the forecast draws none)",
@@ -447,8 +501,10 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
                 fmt::join(r.seasonality, " "));
   }
   append_line(out,
-              "  market sd: {} (Cochran's Q test of one variance: p = {:.3g}, pooled when >= {})",
+              "  market sd: {} (pooled sigma^2 {:.4f}; Cochran's Q test of one variance: Q = "
+              "{:.2f} on {} df, p = {:.3g}, pooled when >= {})",
               fit.market_pooled() ? "one for all regions" : "each region its own",
+              fit.market_pooled_variance, fit.market_cochran_q, fit.market_cochran_df,
               fit.market_homogeneity_p, kMarketPoolingP);
   if (!fit.rep_rates.empty()) {
     append_line(out, "\nresolutions per active rep-month:");

@@ -1275,12 +1275,13 @@ void parse_market(const JsonNode& root, Context& ctx) {
   market.dispersion.assign(R, 0.0);
   market.persistence.assign(R, 0.0);
   market.level_uncertainty.assign(R, 0.0);
+  market.region_growth_uncertainty.assign(R, 0.0);
   market.cholesky = Eigen::MatrixXd::Identity(R, R);
   auto node = root.get("market");
   if (!node) return;
   ctx.field([&] {
     node->allow_only({"dispersion", "persistence", "correlation", "elasticity", "level_uncertainty",
-                      "growth_uncertainty"});
+                      "growth_uncertainty", "region_growth_uncertainty"});
   });
   auto member = [&](const JsonNode& parent, std::string_view key, auto&& read) {
     if (auto v = parent.get(key)) ctx.field([&] { read(*v); });
@@ -1290,6 +1291,10 @@ void parse_market(const JsonNode& root, Context& ctx) {
   });
   member(*node, "growth_uncertainty", [&](const JsonNode& g) {
     market.growth_uncertainty = g.number_in(0.0, 0.5, "a standard deviation of monthly log growth");
+  });
+  member(*node, "region_growth_uncertainty", [&](const JsonNode& g) {
+    market.region_growth_uncertainty =
+        per_region(g, ctx, 0.0, 0.5, "a standard deviation of monthly log growth");
   });
   member(*node, "dispersion", [&](const JsonNode& d) {
     market.dispersion = per_region(d, ctx, 0.0, 2.0, "a log-scale dispersion");

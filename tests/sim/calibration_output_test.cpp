@@ -149,6 +149,39 @@ TEST(CalibratedScenario, DrawnParametersCarryTheFitsEstimatesAndStandardErrors) 
   EXPECT_FALSE(fixed.contains("market") && fixed["market"].contains("level_uncertainty"));
 }
 
+// Growth by region: every region grows at its posterior growth e^{12 beta_r} - 1 (segments
+// keep the pooled one, overrides set the region's), and the growth error drawn per trial, a
+// shared part plus the region's own, has the fit's error variance C*_rr of the region's growth
+// exactly (region_growth_covariance; twin: 1.05 C*_rr is not matched).
+TEST(CalibratedScenario, RegionGrowthsAndTheirPosteriorVariances) {
+  test::TempDir dir;
+  calibration::FitOptions options;
+  options.as_of = calibration::day_number(2029, 3, 31);
+  options.min_cell = 10;
+  const Calibration fit = calibration::fit_history(engine_history(dir), options);
+  ASSERT_TRUE(fit.trend_fitted);
+  const int R = static_cast<int>(fit.regions.size());
+  ASSERT_EQ(fit.region_growth_covariance.size(), static_cast<std::size_t>(R * R));
+  const Scenario scenario = build_scenario(calibrated_scenario(fit, {}), "fitted.json", ".");
+  const MarketSpec& market = scenario.market;
+  ASSERT_EQ(market.region_growth_uncertainty.size(), static_cast<std::size_t>(R));
+  for (int r = 0; r < R; ++r) {
+    SCOPED_TRACE(fit.regions[r]);
+    const int region = r;  // written in the fit's order
+    ASSERT_EQ(scenario.regions[region].id, fit.regions[r]);
+    const double variance = market.growth_uncertainty * market.growth_uncertainty +
+                            std::pow(market.region_growth_uncertainty[region], 2);
+    const double posterior = fit.region_growth_covariance[r * R + r];
+    EXPECT_GT(posterior, 0);
+    EXPECT_NEAR(variance, posterior, 1e-9 * posterior);
+    EXPECT_GT(std::abs(variance - 1.05 * posterior), 1e-9 * posterior);  // twin
+    for (int s = 0; s < static_cast<int>(fit.segments.size()); ++s) {
+      EXPECT_NEAR(scenario.params_at(region, s, 0).productivity_growth,
+                  std::expm1(12 * fit.region_fits[r].growth.value), 1e-12);
+    }
+  }
+}
+
 TEST(CalibratedScenario, EmpiricalDealSizesCarryTheMeansErrorAsAScale) {
   // Two clusters of order values: the lognormal is rejected and the amounts are written.
   calibration::History history;

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <sstream>
 
+#include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/normal.hpp>
 
 #include <fmt/format.h>
@@ -131,9 +132,9 @@ TEST(DealSize, LognormalAmountsKeepTheLognormal) {
   EXPECT_TRUE(calibrated_scenario(fit, request)["segments"][0]["deal_size"].contains("cv"));
 }
 
-TEST(Counts, MarketFactorOnlyWhereTheOverdispersionTestRejectsPoisson) {
-  // Steady: 10 bookings every month (no overdispersion). Lumpy: 0 or 40, each calendar month
-  // once each (so seasonality cannot absorb it): the lumpy region Poisson does not fit.
+//! Steady: 10 bookings every month (no overdispersion). Lumpy: 0 or 40, each calendar month
+//! once each (so seasonality cannot absorb it): Poisson does not fit the lumpy region.
+History steady_and_lumpy_bookings() {
   History history;
   for (int month = 0; month < 24; ++month) {
     const int first = day_number(2018 + month / 12, month % 12 + 1, 1);
@@ -141,9 +142,24 @@ TEST(Counts, MarketFactorOnlyWhereTheOverdispersionTestRejectsPoisson) {
     for (int i = 0; i < ((month + month / 12) % 2 ? 40 : 0); ++i)
       history.bookings.push_back({first + i % 20, "Lumpy", "SMB", 100.0, 0});
   }
+  return history;
+}
+
+//! Two regions with steady counts (10 and 20 bookings every month, no excess over Poisson).
+History two_steady_regions_bookings() {
+  History history;
+  for (int month = 0; month < 24; ++month) {
+    const int first = day_number(2018 + month / 12, month % 12 + 1, 1);
+    for (int i = 0; i < 10; ++i) history.bookings.push_back({first + i, "A", "SMB", 100.0, 0});
+    for (int i = 0; i < 20; ++i) history.bookings.push_back({first + i, "B", "SMB", 100.0, 0});
+  }
+  return history;
+}
+
+TEST(Counts, MarketFactorOnlyWhereTheOverdispersionTestRejectsPoisson) {
   FitOptions options;
   options.as_of = day_number(2019, 12, 31);
-  const Calibration fit = fit_history(history, options);
+  const Calibration fit = fit_history(steady_and_lumpy_bookings(), options);
   const RegionFit& steady = fit.region_fits[fit.region_index("Steady")];
   const RegionFit& lumpy = fit.region_fits[fit.region_index("Lumpy")];
   EXPECT_GT(steady.overdispersion_p, 0.5);
@@ -208,15 +224,9 @@ TEST(Counts, MarketVarianceIsPooledAndNotClippedToZero) {
   // Two regions with the same steady counts (10 and 20 bookings every month, no excess over
   // Poisson): one variance for both, the posterior mean under sigma^2 >= 0, which is small but
   // never the clipped 0 that left a window total's SE with its Poisson part alone.
-  History history;
-  for (int month = 0; month < 24; ++month) {
-    const int first = day_number(2018 + month / 12, month % 12 + 1, 1);
-    for (int i = 0; i < 10; ++i) history.bookings.push_back({first + i, "A", "SMB", 100.0, 0});
-    for (int i = 0; i < 20; ++i) history.bookings.push_back({first + i, "B", "SMB", 100.0, 0});
-  }
   FitOptions options;
   options.as_of = day_number(2019, 12, 31);
-  const Calibration fit = fit_history(history, options);
+  const Calibration fit = fit_history(two_steady_regions_bookings(), options);
   EXPECT_TRUE(fit.market_pooled()) << fit.market_homogeneity_p;
   const RegionFit& a = fit.region_fits[fit.region_index("A")];
   const RegionFit& b = fit.region_fits[fit.region_index("B")];
@@ -226,6 +236,85 @@ TEST(Counts, MarketVarianceIsPooledAndNotClippedToZero) {
   EXPECT_GT(a.market_count_variance, 0.0);
   // The Poisson test still leaves the scenario's factor off.
   EXPECT_FALSE(a.overdispersed());
+}
+
+//! The JSON report's market_variance: the pooled sigma^2 (the posterior mean the regions take
+//! when pooled), Cochran's Q and its degrees of freedom, whose chi-square upper tail is the
+//! reported p.
+void expect_market_variance_report(const Calibration& fit, int df) {
+  const nlohmann::json report = fit_report_json(fit, ReadReport{})["market_variance"];
+  const double q = report.at("cochran_q").get<double>();
+  EXPECT_EQ(report.at("cochran_df").get<int>(), df);
+  EXPECT_EQ(q, fit.market_cochran_q);
+  EXPECT_EQ(report.at("pooled_sigma2").get<double>(), fit.market_pooled_variance);
+  EXPECT_NEAR(boost::math::cdf(
+                  boost::math::complement(boost::math::chi_squared_distribution<double>(df), q)),
+              report.at("homogeneity_p_value").get<double>(), 1e-12);
+  // Twin: Q 5% larger has another p.
+  EXPECT_GT(std::abs(boost::math::cdf(boost::math::complement(
+                         boost::math::chi_squared_distribution<double>(df), 1.05 * q)) -
+                     report.at("homogeneity_p_value").get<double>()),
+            1e-6);
+  EXPECT_EQ(report.at("pooled").get<bool>(), fit.market_pooled());
+}
+
+TEST(Counts, MarketVarianceReportGivesThePooledVarianceAndCochransQ) {
+  // Pooled (two steady regions): every region's sigma^2 is the reported pooled one.
+  FitOptions options;
+  options.as_of = day_number(2019, 12, 31);
+  const Calibration one = fit_history(two_steady_regions_bookings(), options);
+  ASSERT_TRUE(one.market_pooled());
+  expect_market_variance_report(one, 1);
+  for (const RegionFit& r : one.region_fits) {
+    EXPECT_NEAR(r.dispersion * r.dispersion, one.market_pooled_variance, 1e-12) << r.id;
+    EXPECT_GT(std::abs(r.dispersion * r.dispersion - 1.05 * one.market_pooled_variance), 1e-6);
+  }
+  // Split (a lumpy region beside a steady one): Q far in the tail, the pooled sigma^2 still
+  // reported, between the two regions' own.
+  const Calibration two = fit_history(steady_and_lumpy_bookings(), options);
+  ASSERT_FALSE(two.market_pooled());
+  expect_market_variance_report(two, 1);
+  EXPECT_GT(two.market_cochran_q, 3.84);  // chi-square(1) 95% point
+  const double steady = std::pow(two.region_fits[two.region_index("Steady")].dispersion, 2);
+  const double lumpy = std::pow(two.region_fits[two.region_index("Lumpy")].dispersion, 2);
+  EXPECT_GT(two.market_pooled_variance, std::min(steady, lumpy));
+  EXPECT_LT(two.market_pooled_variance, std::max(steady, lumpy));
+}
+
+TEST(RegionGrowth, LikeliestBetweenRegionSdIsZeroWhenTheRegionsAgree) {
+  // Three regions with the same growth estimate b and independent errors of variance v: the
+  // marginal likelihood is largest at tau = 0, and given it every region's growth is the common
+  // one, N(0, s0^2) updated by R estimates: precision 1/s0^2 + R/v, every covariance entry its
+  // inverse. The posterior averaged over tau (its half-Cauchy prior) is wider.
+  const double s0 = 0.25 / 12, v = 4e-5, b = 0.01;
+  const std::vector<double> estimates{b, b, b}, covariance{v, 0, 0, 0, v, 0, 0, 0, v};
+  const RegionGrowthPosterior posterior = region_growth_posterior(estimates, covariance, s0);
+  EXPECT_EQ(posterior.likeliest_between_sd, 0.0);
+  ASSERT_EQ(posterior.mean_given_likeliest.size(), 3u);
+  const double precision = 1 / (s0 * s0) + 3 / v;
+  for (int r = 0; r < 3; ++r) {
+    EXPECT_NEAR(posterior.mean_given_likeliest[r], 3 * b / v / precision, 1e-12);
+    for (int q = 0; q < 3; ++q) {
+      const double given = posterior.covariance_given_likeliest[r * 3 + q];
+      EXPECT_NEAR(given, 1 / precision, 1e-9 / precision);
+      EXPECT_GT(std::abs(given - 1.05 / precision), 1e-3 / precision);  // twin
+    }
+    EXPECT_GT(posterior.covariance[r * 3 + r], 1.1 / precision);
+  }
+  EXPECT_GT(posterior.between_sd, 0.0);
+}
+
+TEST(RegionGrowth, LikeliestBetweenRegionSdFollowsTheSpreadOfTheEstimates) {
+  // Estimates 0.03 apart with errors of sd 0.002: the between-region sd of largest marginal
+  // likelihood is near their spread (sd 0.03 around a common growth), and given it each region
+  // keeps nearly its own estimate.
+  const double s0 = 0.25 / 12, v = 4e-6;
+  const std::vector<double> estimates{-0.02, 0.01, 0.04}, covariance{v, 0, 0, 0, v, 0, 0, 0, v};
+  const RegionGrowthPosterior posterior = region_growth_posterior(estimates, covariance, s0);
+  EXPECT_GT(posterior.likeliest_between_sd, 0.015);
+  EXPECT_LT(posterior.likeliest_between_sd, 0.06);
+  for (int r = 0; r < 3; ++r)
+    EXPECT_NEAR(posterior.mean_given_likeliest[r], estimates[r], 0.002) << r;
 }
 
 TEST(WinRate, RawRatesNeverExceedOne) {
