@@ -130,6 +130,9 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "proven_optimal", result.proven_optimal ? 1.0 : 0.0);
     attribute(report, "reference", info.reference.value_or(NAN));
     attribute(report, "time_to_best", result.time_to_best);
+    // 1: CBC improved on the warm start, 0: it did not, NaN: no exact search from a warm start.
+    attribute(report, "improved_warm_start",
+              result.improved_warm_start ? (*result.improved_warm_start ? 1.0 : 0.0) : NAN);
     attribute(report, "time_to_feasible", result.time_to_feasible.value_or(NAN));
     attribute(report, "seconds", result.seconds);
     attribute(report, "time_limit", info.time_limit);
@@ -286,6 +289,12 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
             ? fmt::format(", first feasible after {:.2f} s", *result.time_to_feasible)
             : std::string(),
         fmt::format(", {}", stop_phrase(result.stop_reason)));
+    if (result.improved_warm_start && !*result.improved_warm_start)
+      out += fmt::format(
+          "exact         CBC found no better alignment than the heuristic's warm start{}\n",
+          !result.best_bound             ? std::string(" (and proved no bound)")
+          : result.bound_method == "cbc" ? fmt::format(" (its bound {:.6f})", *result.best_bound)
+                                         : std::string());
     out += fmt::format("work          {:.3f} million evaluations{}\n", result.work / 1e6,
                        info.work_limit > 0 ? fmt::format(" (limit {:g} million)", info.work_limit)
                                            : std::string());

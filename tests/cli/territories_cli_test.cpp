@@ -1,4 +1,5 @@
 // One test per bad-input class (exit code 2 and a message naming place and value), plus runs.
+#include <cmath>
 #include <fstream>
 
 #include <H5Cpp.h>
@@ -99,6 +100,33 @@ TEST(TerritoriesCli, ExactModeProvesPmedcap01) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("objective     713.000000"));
   EXPECT_THAT(r.output, HasSubstr("proven optimal)"));
+}
+
+// --exact warm-starts CBC from the heuristic: when CBC finds nothing better, the report says so
+// and time_to_best is when the heuristic found the alignment, not the end of the run (it was the
+// end: review finding). Without --exact there is no warm start and no such line.
+TEST(TerritoriesCli, ExactModeSaysWhenCbcDidNotImprove) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\n";
+  for (int i = 0; i < 30; ++i) csv += fmt::format("{},{},{},{}\n", i, i % 6, i / 6, 1 + i % 3);
+  write(dir / "accounts.csv", csv);
+  const std::string input =
+      (dir / "accounts.csv").string() + " --territories 3 --seed 2 --balance potential=0.1";
+  auto r = territories(dir, input + " --exact");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("CBC found no better alignment than the heuristic's warm start"));
+  auto report_number = [&](const char* name) {
+    H5::H5File file((dir / "out.h5").string(), H5F_ACC_RDONLY);
+    double value = 0;
+    file.openGroup("/report").openAttribute(name).read(H5::PredType::NATIVE_DOUBLE, &value);
+    return value;
+  };
+  EXPECT_EQ(report_number("improved_warm_start"), 0.0);
+  EXPECT_LT(report_number("time_to_best"), report_number("seconds"));
+  r = territories(dir, input + " --force");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, Not(HasSubstr("warm start")));
+  EXPECT_TRUE(std::isnan(report_number("improved_warm_start")));
 }
 
 // --bound states how far the alignment can be from the optimum, and is refused (exit 2, before
