@@ -227,7 +227,7 @@ QuotaSet equal_chance(const SeatDistributions& bookings, double target,
     return sum;
   };
   if (target > sum_at(0.0, 0.0)) {
-    throw_input(
+    throw_infeasible(
         "equal-chance: the target {:.0f} exceeds the sum of every seat's largest simulated "
         "bookings ({:.0f}); no common probability reaches it (lower the target or "
         "over-assignment)",
@@ -239,7 +239,7 @@ QuotaSet equal_chance(const SeatDistributions& bookings, double target,
     if (target <= sum_at(1.0, floored_total)) {
       lo = hi = 1.0;
     } else if (target > sum_at(0.0, floored_total)) {
-      throw_input(
+      throw_infeasible(
           "equal-chance: with {:.0f} of quota on seats that rarely book (quota = expected "
           "bookings), the target {:.0f} exceeds what the other seats' largest simulated bookings "
           "reach (lower the target or over-assignment)",

@@ -254,6 +254,26 @@ TEST_F(PlanCli, InfeasibleCapacityPlanExitsThreeWithTheShortfall) {
   EXPECT_FALSE(std::filesystem::exists(emitted));  // no scenario for a plan that fails
 }
 
+// Defect: equal-chance quotas that no common probability reaches (target times over-assignment
+// above every seat's largest simulated bookings) exited 2, the code for bad input found before
+// any work; it is a valid request with no feasible answer: exit 3, nothing written. Its twin at
+// the default over-assignment reaches the target.
+TEST_F(PlanCli, UnreachableEqualChanceTargetExitsThree) {
+  const auto scenario = (test::source_dir() / "scenarios/plan_example.json").string();
+  const auto out = (dir_ / "unreachable.h5").string();
+  auto r = run_opsim(fmt::format(
+      "quotas {} --method equal-chance --over-assignment 3 --trials 300 -q -o {}", scenario, out));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("exceeds the sum of every seat's largest simulated bookings"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  r = run_opsim(
+      fmt::format("quotas {} --method equal-chance --trials 300 -q -o {}", scenario, out));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(out));
+}
+
 //! Decimals of a CSV number ("12.50" -> 2, "7" -> 0); -1 when `text` is not a plain decimal.
 int decimals_of(const std::string& text) {
   const std::size_t digits = text.find_first_not_of("-0123456789.");
