@@ -249,7 +249,14 @@ TEST_F(PlanCli, InfeasibleCapacityPlanExitsThreeWithTheShortfall) {
                                        write(doc), out, emitted));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("no feasible hiring plan"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("total: P 0.0000, short by 9"), std::string::npos) << r.output;
+  const std::size_t shortfall = r.output.find("total: P 0.0000, short by 9");
+  ASSERT_NE(shortfall, std::string::npos) << r.output;
+  // For people: thousands separators (it read "short by 914754237").
+  const std::string amount =
+      r.output.substr(shortfall + 26, r.output.find(' ', shortfall + 26) - shortfall - 26);
+  EXPECT_EQ(amount.size(), 11u) << amount;  // 9xx,xxx,xxx
+  EXPECT_EQ(amount[3], ',') << amount;
+  EXPECT_EQ(amount[7], ',') << amount;
   EXPECT_TRUE(std::filesystem::exists(out));
   EXPECT_FALSE(std::filesystem::exists(emitted));  // no scenario for a plan that fails
 }
@@ -264,7 +271,8 @@ TEST_F(PlanCli, UnreachableEqualChanceTargetExitsThree) {
   auto r = run_opsim(fmt::format(
       "quotas {} --method equal-chance --over-assignment 3 --trials 300 -q -o {}", scenario, out));
   EXPECT_EQ(r.exit_code, 3) << r.output;
-  EXPECT_NE(r.output.find("exceeds the sum of every seat's largest simulated bookings"),
+  EXPECT_NE(r.output.find("the target 33,600,000 exceeds the sum of every seat's largest "
+                          "simulated bookings ("),
             std::string::npos)
       << r.output;
   EXPECT_FALSE(std::filesystem::exists(out));

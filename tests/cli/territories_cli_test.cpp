@@ -331,6 +331,19 @@ TEST(TerritoriesCli, ReportPrintsOnlyFiguresThatApply) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, Not(HasSubstr("compactness   ")));
   EXPECT_THAT(r.output, Not(HasSubstr("diameter")));
+  // Without geography and a disruption weight the objective is 0 by definition: not printed
+  // (evaluate printed "objective 0.000000"); with a weight it is the disruption cost.
+  EXPECT_THAT(r.output, Not(HasSubstr("\nobjective ")));
+  write(dir / "alloc.csv", "id,territory\nA,N\nB,N\nC,S\nD,S\n");
+  const std::string evaluate = "territories evaluate " + (dir / "named.csv").string() +
+                               " --allocation " + (dir / "alloc.csv").string();
+  r = run_opsim(evaluate);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, Not(HasSubstr("\nobjective ")));
+  EXPECT_THAT(r.output, HasSubstr("moved         2 accounts"));
+  r = run_opsim(evaluate + " --disruption-weight 1.5");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("\nobjective     3.000000\n"));
   write(dir / "a.csv", owned_accounts_csv());
   // The first run's out.h5 is there: replacing it takes --force.
   r = territories(dir, (dir / "a.csv").string() + " --objective dispersion --force");
@@ -350,6 +363,36 @@ TEST(TerritoriesCli, CapacityShortfallExits3UpFront) {
   EXPECT_THAT(r.output, HasSubstr("total potential 40 exceeds the territories' combined limit 20 "
                                   "(capacity and balance) by 20 (100.00%)"));
   EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
+  // Figures for people have thousands separators (they read "19810").
+  write(dir / "s.json", R"({"territories": {"count": 2, "capacity": {"potential": 10000},
+      "accounts": [{"id": "a", "x": 0, "y": 0, "attributes": {"potential": 19810}},
+                   {"id": "b", "x": 1, "y": 0, "attributes": {"potential": 20000.5}}]}})");
+  r = territories(dir, (dir / "s.json").string());
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("total potential 39,810.5 exceeds the territories' combined "
+                                  "limit 20,000 (capacity and balance) by 19,810.5 (99.05%)"));
+}
+
+// The terminal report groups thousands; the CSV companions stay machine-readable.
+TEST(TerritoriesCli, TerminalFiguresHaveThousandsSeparators) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\n";
+  for (int i = 0; i < 12; ++i) csv += fmt::format("{},{},{},1000\n", i, 1000 * (i % 4), i / 4);
+  write(dir / "a.csv", csv);
+  auto r = territories(
+      dir, (dir / "a.csv").string() + " --territories 2 --seed 1 --balance potential=0");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(" 6,000.00 "));
+  EXPECT_THAT(r.output, Not(HasSubstr(" 6000.00 ")));
+  const std::size_t at = r.output.find("objective     ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string objective = r.output.substr(at + 14, r.output.find('\n', at) - at - 14);
+  EXPECT_NE(objective.find(','), std::string::npos) << objective;  // accounts 1,000 apart
+  std::ifstream in(dir / "out_territories.csv");
+  const std::string companion((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+  EXPECT_THAT(companion, HasSubstr("6000"));
+  EXPECT_THAT(companion, Not(HasSubstr("6,000")));
 }
 
 // A result that breaks a hard constraint is written for inspection but exits 3, not 0.
