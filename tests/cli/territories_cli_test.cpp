@@ -301,6 +301,33 @@ TEST(TerritoriesCli, EvaluateRefusesAnUnknownTerritoryName) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output,
               HasSubstr("'Sud' is not a territory of the problem; allowed: North, South"));
+  EXPECT_THAT(r.output, HasSubstr("alloc.json: /Allocation/Sud: territory 'Sud'"));
+  // In an assignment CSV the message names the line (it named only the file: review finding).
+  write(dir / "alloc.csv", "id,territory\nA0,North\nA1,South\nA2,T33\n");
+  r = run_opsim("territories evaluate " + (dir / "a.csv").string() + " --allocation " +
+                (dir / "alloc.csv").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("alloc.csv:4: territory 'T33' is not a territory of the "
+                                  "problem; allowed: North, South"));
+}
+
+// Every bad row of an accounts CSV is reported with its line, the first 20 listed and the rest
+// counted, as --import-csv does (the reader stopped at the first).
+TEST(TerritoriesCli, AccountsCsvReportsEveryBadRow) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\nA,0,0,1\nB,1,x,1\nC,2,2,-3\nD,3,3,1\n";
+  for (int i = 0; i < 25; ++i) csv += fmt::format("E{},4,4,-1\n", i);
+  write(dir / "a.csv", csv);
+  auto r = territories(dir, (dir / "a.csv").string() + " -p 2");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("27 errors in 1 file"));
+  EXPECT_THAT(r.output, HasSubstr("a.csv:3: coordinates (1, x) are not finite numbers"));
+  EXPECT_THAT(r.output, HasSubstr("a.csv:4: potential = -3 is not allowed"));
+  EXPECT_THAT(r.output, HasSubstr("a.csv:6: potential = -1 is not allowed"));
+  EXPECT_THAT(r.output, HasSubstr("a.csv:23: potential = -1"));
+  EXPECT_THAT(r.output, Not(HasSubstr("a.csv:24: ")));
+  EXPECT_THAT(r.output, HasSubstr("... and 7 more"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
 }
 
 // The assignment CSV opsim writes evaluates to the objective the run reported, and -o writes.
