@@ -282,6 +282,23 @@ TEST_F(PlanCli, UnreachableEqualChanceTargetExitsThree) {
   EXPECT_TRUE(std::filesystem::exists(out));
 }
 
+// -q silences standard output, not warnings: the coverage warnings go to standard error with the
+// plan's (they were part of the terminal table, so -q dropped them and kept the plan's: review
+// finding). Its twin at the default over-assignment has coverage inside the band: no warning.
+TEST_F(PlanCli, QuietQuotasKeepEveryWarning) {
+  const auto scenario = (test::source_dir() / "scenarios/plan_example.json").string();
+  auto r = run_opsim(
+      fmt::format("quotas {} --method top-down --over-assignment 1.5 --trials 300 -q", scenario));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: plan ae component retention"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("warning: total quota coverage 1."), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("region "), std::string::npos) << r.output;  // no table with -q
+  r = run_opsim(fmt::format("quotas {} --method top-down --trials 300 -q", scenario));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: plan ae component retention"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("quota coverage"), std::string::npos) << r.output;
+}
+
 //! Decimals of a CSV number ("12.50" -> 2, "7" -> 0); -1 when `text` is not a plain decimal.
 int decimals_of(const std::string& text) {
   const std::size_t digits = text.find_first_not_of("-0123456789.");
