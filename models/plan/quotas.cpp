@@ -10,6 +10,7 @@
 
 #include "models/radix_sort.hpp"
 #include "sim/base/error.hpp"
+#include "sim/base/grouped.hpp"
 
 namespace opsim::plan {
 
@@ -227,11 +228,11 @@ QuotaSet equal_chance(const SeatDistributions& bookings, double target,
     return sum;
   };
   if (target > sum_at(0.0, 0.0)) {
-    throw_input(
-        "equal-chance: the target {:.0f} exceeds the sum of every seat's largest simulated "
-        "bookings ({:.0f}); no common probability reaches it (lower the target or "
+    throw_infeasible(
+        "equal-chance: the target {} exceeds the sum of every seat's largest simulated "
+        "bookings ({}); no common probability reaches it (lower the target or "
         "over-assignment)",
-        target, sum_at(0.0, 0.0));
+        format_grouped(target), format_grouped(sum_at(0.0, 0.0)));
   }
   double floored_total = 0, p = 0;
   for (;;) {
@@ -239,11 +240,11 @@ QuotaSet equal_chance(const SeatDistributions& bookings, double target,
     if (target <= sum_at(1.0, floored_total)) {
       lo = hi = 1.0;
     } else if (target > sum_at(0.0, floored_total)) {
-      throw_input(
-          "equal-chance: with {:.0f} of quota on seats that rarely book (quota = expected "
-          "bookings), the target {:.0f} exceeds what the other seats' largest simulated bookings "
+      throw_infeasible(
+          "equal-chance: with {} of quota on seats that rarely book (quota = expected "
+          "bookings), the target {} exceeds what the other seats' largest simulated bookings "
           "reach (lower the target or over-assignment)",
-          floored_total, target);
+          format_grouped(floored_total), format_grouped(target));
     } else {
       for (int i = 0; i < 200 && hi - lo > 1e-13; ++i) {
         const double mid = 0.5 * (lo + hi);

@@ -401,6 +401,7 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
       throw_infeasible("{}: no feasible alignment found: CBC found none within {} s", problem.name,
                        settings.time_limit);
     result.alignment = *settings.warm_start;
+    result.time_to_best = 0.0;  // the warm start was known when CBC started
     if (proof == detail::CbcProof::optimal) result.best_bound = *warm_cost;
   } else {
     // Label territories by increasing centre index; fixed centres keep their territory.
@@ -430,6 +431,7 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
         if (solution[c] > 0.5)
           for (int i : units[u].accounts) result.alignment.territory[i] = territory_of_centre[j];
   }
+  if (settings.warm_start) result.improved_warm_start = has_solution;
   result.proven_optimal = proof == detail::CbcProof::optimal;
   match_owner_labels(problem, result.alignment);
   result.evaluation = evaluate(problem, distances, result.alignment);

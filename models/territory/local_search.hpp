@@ -78,6 +78,9 @@ struct SearchResult {
   std::optional<double> best_bound;  //!< a proven lower bound (exact mode, or --bound)
   std::string bound_method;          //!< what proved best_bound: "cbc" or "lagrangian"
   bool proven_optimal = false;
+  //! Exact mode with a feasible warm start: whether CBC found a better alignment than the warm
+  //! start (when it did not, the warm start is the result and time_to_best is its time).
+  std::optional<bool> improved_warm_start;
   std::string method;
 };
 

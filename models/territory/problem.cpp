@@ -8,6 +8,7 @@
 #include <queue>
 
 #include "sim/base/error.hpp"
+#include "sim/base/grouped.hpp"
 
 namespace opsim::territory {
 
@@ -171,15 +172,17 @@ void check_bounds_feasible(const Problem& problem, const std::string& source) {
     for (int t = 0; t < p; ++t) room += upper[t][k];
     if (total[k] > room * slack)
       throw_infeasible(
-          "{}: no feasible alignment: total {} {:.6g} exceeds the territories' combined limit "
-          "{:.6g} (capacity and balance) by {:.6g} ({:.2f}%)",
-          source, name, total[k], room, total[k] - room, 100.0 * (total[k] - room) / room);
+          "{}: no feasible alignment: total {} {} exceeds the territories' combined limit "
+          "{} (capacity and balance) by {} ({:.2f}%)",
+          source, name, format_grouped_trimmed(total[k]), format_grouped_trimmed(room),
+          format_grouped_trimmed(total[k] - room), 100.0 * (total[k] - room) / room);
     for (int t = 0; t < p; ++t)
       if (lower[k] > upper[t][k] * slack)
         throw_infeasible(
-            "{}: no feasible alignment: territory '{}' may hold at most {:.6g} {} but balance "
-            "needs at least {:.6g} (short by {:.6g})",
-            source, problem.territories[t].id, upper[t][k], name, lower[k], lower[k] - upper[t][k]);
+            "{}: no feasible alignment: territory '{}' may hold at most {} {} but balance "
+            "needs at least {} (short by {})",
+            source, problem.territories[t].id, format_grouped_trimmed(upper[t][k]), name,
+            format_grouped_trimmed(lower[k]), format_grouped_trimmed(lower[k] - upper[t][k]));
   }
   // Locked accounts alone must fit their territory, and the moves they force must fit the cap.
   std::vector<std::vector<double>> locked(p, std::vector<double>(m, 0.0));
@@ -196,11 +199,12 @@ void check_bounds_feasible(const Problem& problem, const std::string& source) {
     for (std::size_t k = 0; k < m; ++k)
       if (locked[t][k] > upper[t][k] * slack)
         throw_infeasible(
-            "{}: no feasible alignment: the accounts locked to '{}' hold {:.6g} {}, {:.6g} over "
+            "{}: no feasible alignment: the accounts locked to '{}' hold {} {}, {} over "
             "its "
-            "limit {:.6g} (capacity and balance)",
-            source, problem.territories[t].id, locked[t][k], problem.attribute_names[k],
-            locked[t][k] - upper[t][k], upper[t][k]);
+            "limit {} (capacity and balance)",
+            source, problem.territories[t].id, format_grouped_trimmed(locked[t][k]),
+            problem.attribute_names[k], format_grouped_trimmed(locked[t][k] - upper[t][k]),
+            format_grouped_trimmed(upper[t][k]));
   if (problem.disruption.max_moved_fraction && measure_total > 0) {
     const double cap = *problem.disruption.max_moved_fraction * measure_total;
     if (forced > cap * slack)

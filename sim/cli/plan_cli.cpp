@@ -143,8 +143,8 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   if (!result.feasible && !args.budget) {
     std::string gaps;
     for (const auto& a : result.regions) {
-      gaps += fmt::format(" {}: P {:.4f}, short by {:.0f} at the {} confidence;", a.id,
-                          a.probability, a.shortfall, args.confidence);
+      gaps += fmt::format(" {}: P {:.4f}, short by {} at the {} confidence;", a.id, a.probability,
+                          format_grouped(a.shortfall), args.confidence);
     }
     throw InfeasibleError(fmt::format(
         "{}: no feasible hiring plan: with every allowed hire (max_hires in "
@@ -574,6 +574,9 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     write_quota_csv(args.common.csv_dir, scenario, outcome.info, outcome.report, comp);
   if (!args.common.xlsx.empty())
     write_workbook(args.common.xlsx, quota_workbook(scenario, outcome.info, outcome.report, comp));
+  // Warnings go to standard error with and without -q, as the plan's warnings above do (-q
+  // silenced the coverage warnings only: review finding).
+  print_warnings(quota_warnings(outcome.report));
   if (!args.common.quiet) {
     fmt::print("{}", format_quota_table(scenario, outcome.info, outcome.report, comp));
     const std::string timing = fmt::format(

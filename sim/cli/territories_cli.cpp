@@ -128,13 +128,18 @@ SearchResult solve(const Problem& problem, const Distances& distances, const Run
     result.time_to_feasible = heuristic.time_to_feasible;
   else if (result.time_to_feasible)
     *result.time_to_feasible += heuristic.seconds;
-  // CBC may stop at its limit with a worse incumbent than the heuristic's.
-  if (heuristic.evaluation.feasible &&
-      (!result.evaluation.feasible ||
-       heuristic.evaluation.objective < result.evaluation.objective)) {
-    result.alignment = heuristic.alignment;
-    result.evaluation = heuristic.evaluation;
-    result.time_to_best = heuristic.time_to_best;
+  // CBC may stop at its limit with a worse incumbent than the heuristic's, or return one no
+  // better (the cutoff admits ties): then the warm start is the result, found when the
+  // heuristic found it.
+  if (heuristic.evaluation.feasible) {
+    const bool improved =
+        result.evaluation.feasible && result.evaluation.objective < heuristic.evaluation.objective;
+    result.improved_warm_start = improved;
+    if (!improved) {
+      result.alignment = heuristic.alignment;
+      result.evaluation = heuristic.evaluation;
+      result.time_to_best = heuristic.time_to_best;
+    }
   }
   return result;
 }

@@ -7,34 +7,6 @@
 
 namespace opsim {
 
-namespace {
-
-//! Rounds to `decimals` and folds -0 (and tiny negatives that round to 0) into 0.
-double rounded(double value, int decimals) {
-  const double scale = std::pow(10.0, decimals);
-  const double r = std::round(value * scale) / scale;
-  return r == 0.0 ? 0.0 : r;
-}
-
-}  // namespace
-
-std::string format_grouped(double value, int decimals) {
-  if (!std::isfinite(value)) return "n/a";
-  const std::string plain = fmt::format("{:.{}f}", rounded(value, decimals), decimals);
-  const bool negative = plain.front() == '-';
-  const std::size_t digits_begin = negative ? 1 : 0;
-  std::size_t digits_end = plain.find('.');
-  if (digits_end == std::string::npos) digits_end = plain.size();
-  std::string out = negative ? "-" : "";
-  for (std::size_t i = digits_begin; i < digits_end; ++i) {
-    out += plain[i];
-    const std::size_t left = digits_end - i - 1;
-    if (left > 0 && left % 3 == 0) out += ',';
-  }
-  out += plain.substr(digits_end);
-  return out;
-}
-
 std::string format_significant(double value, int digits) {
   if (!std::isfinite(value)) return "n/a";
   if (value == 0) return "0";
@@ -65,12 +37,12 @@ std::string format_amount(double value, const std::string& currency) {
 
 std::string format_percent(double probability, int decimals) {
   if (!std::isfinite(probability)) return "n/a";
-  return fmt::format("{:.{}f}%", rounded(100 * probability, decimals), decimals);
+  return fmt::format("{:.{}f}%", round_decimals(100 * probability, decimals), decimals);
 }
 
 std::string csv_number(double value, int decimals) {
   if (!std::isfinite(value)) return "";
-  return fmt::format("{:.{}f}", rounded(value, decimals), decimals);
+  return fmt::format("{:.{}f}", round_decimals(value, decimals), decimals);
 }
 
 std::string csv_text(const std::string& text) {

@@ -5,10 +5,10 @@
 #include <cstddef>
 #include <string>
 
+#include "sim/base/grouped.hpp"  // format_grouped
+
 namespace opsim {
 
-//! 71634120.4 -> "71,634,120" (decimals = 0) or "71,634,120.40" (decimals = 2); NaN -> "n/a".
-std::string format_grouped(double value, int decimals = 0);
 //! `digits` significant digits in fixed notation with thousands separators: 0.18334 -> "0.1833",
 //! 12345.6 -> "12,346"; NaN -> "n/a".
 std::string format_significant(double value, int digits = 4);

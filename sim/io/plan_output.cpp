@@ -639,6 +639,33 @@ std::string format_class_lines(const plan::ClassQuota& k, const std::string& who
 
 }  // namespace
 
+std::vector<std::string> quota_warnings(const plan::QuotaReport& report) {
+  const plan::ClassQuota& sellers = report.sellers();
+  std::vector<std::string> warnings;
+  // Coverage = quota / median bookings per region and the expected share of seats at quota,
+  // each against its healthy band (sellers').
+  for (const auto& g : report.regions) {
+    if (g.seats == 0) continue;
+    if (std::isnan(g.coverage)) {
+      warnings.push_back(
+          fmt::format("{} quota {} against median bookings of 0", g.id, format_grouped(g.quota)));
+    } else if (g.coverage < plan::kCoverageLow || g.coverage > plan::kCoverageHigh) {
+      warnings.push_back(
+          fmt::format("{} quota coverage {:.2f} (quota / median bookings) is outside the healthy "
+                      "band {:.2f}..{:.2f}",
+                      g.id, g.coverage, plan::kCoverageLow, plan::kCoverageHigh));
+    }
+  }
+  if (sellers.quota_seats() > 0 && (sellers.expected_share_at_quota < plan::kShareAtQuotaLow ||
+                                    sellers.expected_share_at_quota > plan::kShareAtQuotaHigh)) {
+    warnings.push_back(fmt::format(
+        "expected share of seats at quota {:.3f} is outside the healthy band "
+        "{:.2f}..{:.2f}",
+        sellers.expected_share_at_quota, plan::kShareAtQuotaLow, plan::kShareAtQuotaHigh));
+  }
+  return warnings;
+}
+
 std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& info,
                                const plan::QuotaReport& report, const plan::CompResult* comp) {
   const plan::ClassQuota& sellers = report.sellers();
@@ -669,27 +696,6 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
         fmt::format("overlay seats: {} with quotas totalling {}, outside the target's split\n",
                     report.overlays().quota_seats(), format_grouped(report.overlays().total.quota));
     out += format_class_lines(report.overlays(), "overlays");
-  }
-  // Quota sanity: coverage = quota / median bookings per region and the expected share of
-  // seats at quota, each against its healthy band (sellers').
-  for (const auto& g : report.regions) {
-    if (g.seats == 0) continue;
-    if (std::isnan(g.coverage)) {
-      out += fmt::format("warning: {} quota {} against median bookings of 0\n", g.id,
-                         format_grouped(g.quota));
-    } else if (g.coverage < plan::kCoverageLow || g.coverage > plan::kCoverageHigh) {
-      out += fmt::format(
-          "warning: {} quota coverage {:.2f} (quota / median bookings) is outside the healthy "
-          "band {:.2f}..{:.2f}\n",
-          g.id, g.coverage, plan::kCoverageLow, plan::kCoverageHigh);
-    }
-  }
-  if (sellers.quota_seats() > 0 && (sellers.expected_share_at_quota < plan::kShareAtQuotaLow ||
-                                    sellers.expected_share_at_quota > plan::kShareAtQuotaHigh)) {
-    out += fmt::format(
-        "warning: expected share of seats at quota {:.3f} is outside the healthy band "
-        "{:.2f}..{:.2f}\n",
-        sellers.expected_share_at_quota, plan::kShareAtQuotaLow, plan::kShareAtQuotaHigh);
   }
   int floored = 0;
   for (const auto& s : report.seats) floored += s.floored;

@@ -39,6 +39,10 @@ void write_quota_csv(const std::string& directory, const Scenario& scenario,
                      const plan::CompResult* comp);
 std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& info,
                                const plan::QuotaReport& report, const plan::CompResult* comp);
+//! Quota sanity, for standard error (as other warnings, printed with -q too): coverage (quota /
+//! median bookings) per region and the sellers' expected share at quota outside their healthy
+//! bands.
+std::vector<std::string> quota_warnings(const plan::QuotaReport& report);
 
 void write_capacity_hdf5(const std::string& path, const Scenario& scenario,
                          const plan::CapacitySpec& spec, const plan::CapacityResult& result,

@@ -130,6 +130,9 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "proven_optimal", result.proven_optimal ? 1.0 : 0.0);
     attribute(report, "reference", info.reference.value_or(NAN));
     attribute(report, "time_to_best", result.time_to_best);
+    // 1: CBC improved on the warm start, 0: it did not, NaN: no exact search from a warm start.
+    attribute(report, "improved_warm_start",
+              result.improved_warm_start ? (*result.improved_warm_start ? 1.0 : 0.0) : NAN);
     attribute(report, "time_to_feasible", result.time_to_feasible.value_or(NAN));
     attribute(report, "seconds", result.seconds);
     attribute(report, "time_limit", info.time_limit);
@@ -250,9 +253,13 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
                            : std::string());
   else
     out += fmt::format("method        {}\n", result.method);
-  out += fmt::format("objective     {:.6f}\n", e.objective);
+  // Only figures that are defined: compactness needs centres and geography, diameters geography;
+  // without geography the objective is the disruption cost alone, 0 without a disruption weight.
+  const bool geographic = problem.distance != DistanceKind::none;
+  if (geographic || problem.disruption.weight > 0)
+    out += fmt::format("objective     {}\n", format_grouped(e.objective, 6));
   if (info.reference)
-    out += fmt::format("reference     {:.6f} (gap {:+.3f}%)\n", *info.reference,
+    out += fmt::format("reference     {} (gap {:+.3f}%)\n", format_grouped(*info.reference, 6),
                        100.0 * (e.objective - *info.reference) / *info.reference);
   if (result.best_bound) {
     // The optimum is at least the bound, so (objective - bound) / bound bounds the true gap.
@@ -263,7 +270,8 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
     else if (e.feasible && bound > 0)
       note += fmt::format("{}the objective is at most {:.3f}% above the optimum",
                           note.empty() ? "" : ", ", 100.0 * (e.objective - bound) / bound);
-    out += fmt::format("best bound    {:.6f}{}\n", bound, note.empty() ? "" : " (" + note + ")");
+    out += fmt::format("best bound    {}{}\n", format_grouped(bound, 6),
+                       note.empty() ? "" : " (" + note + ")");
   }
   out += fmt::format("feasible      {}\n", e.feasible ? "yes" : "no");
   if (!e.feasible) out += fmt::format("violated      {}\n", violated_constraints(e));
@@ -271,11 +279,9 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
     out += fmt::format("balance       {}: requested +-{:.4f}, achieved +-{:.4f}\n",
                        problem.attribute_names[problem.balance[r].attribute],
                        problem.balance[r].tolerance, e.tightest_tolerance[r]);
-  // Only figures that are defined: compactness needs centres and geography, diameters geography.
-  const bool geographic = problem.distance != DistanceKind::none;
   if (problem.objective == ObjectiveKind::compactness && geographic)
-    out += fmt::format("compactness   {:.6f}\n", e.compactness);
-  if (geographic) out += fmt::format("max diameter  {:.6f}\n", e.max_diameter);
+    out += fmt::format("compactness   {}\n", format_grouped(e.compactness, 6));
+  if (geographic) out += fmt::format("max diameter  {}\n", format_grouped(e.max_diameter, 6));
   if (problem.has_owners())
     out += fmt::format("moved         {} accounts ({:.2f}% of the disruption measure)\n",
                        e.moved_accounts, 100.0 * e.moved_fraction);
@@ -286,6 +292,13 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
             ? fmt::format(", first feasible after {:.2f} s", *result.time_to_feasible)
             : std::string(),
         fmt::format(", {}", stop_phrase(result.stop_reason)));
+    if (result.improved_warm_start && !*result.improved_warm_start)
+      out += fmt::format(
+          "exact         CBC found no better alignment than the heuristic's warm start{}\n",
+          !result.best_bound ? std::string(" (and proved no bound)")
+          : result.bound_method == "cbc"
+              ? fmt::format(" (its bound {})", format_grouped(*result.best_bound, 6))
+              : std::string());
     out += fmt::format("work          {:.3f} million evaluations{}\n", result.work / 1e6,
                        info.work_limit > 0 ? fmt::format(" (limit {:g} million)", info.work_limit)
                                            : std::string());
@@ -298,9 +311,10 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
   for (int t = 0; t < std::min(problem.territory_count(), kListed); ++t) {
     const auto& tm = e.territories[t];
     out += fmt::format("{:<20} {:>8}", problem.territories[t].id, tm.accounts);
-    if (geographic) out += fmt::format(" {:>11.3f}", tm.diameter);
+    if (geographic) out += fmt::format(" {:>11}", format_grouped(tm.diameter, 3));
     for (std::size_t k = 0; k < problem.attribute_names.size(); ++k)
-      out += fmt::format(" {:>14.2f} {:>+7.2f}", tm.totals[k], 100.0 * tm.deviation[k]);
+      out += fmt::format(" {:>14} {:>+7.2f}", format_grouped(tm.totals[k], 2),
+                         100.0 * tm.deviation[k]);
     out += "\n";
   }
   if (problem.territory_count() > kListed)

@@ -22,6 +22,7 @@
 #include "sim/io/csv_source.hpp"
 #include "sim/io/input.hpp"
 #include "sim/io/json_reader.hpp"
+#include "sim/io/plan_loader.hpp"  // kCsvErrorLimit
 #include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
 #include "sim/io/territory_io.hpp"
@@ -387,45 +388,50 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path, Encoding encodi
   }
   const auto cowner = col({"owner"}), clock = col({"lock"}), cgroup = col({"group"}),
              cregion = col({"region"}), cweight = col({"weight"});
+  // Every bad row is reported at once (the first kCsvErrorLimit of them), as --import-csv does.
+  InputErrorCollector errors(kCsvErrorLimit, AtErrorLimit::count);
   for (const CsvRow& cells : mapped.rows()) {
-    RawAccount row;
-    row.where = table.where(cells);
-    Account& a = row.account;
-    a.id = cells.fields[column["id"]];
-    if (a.id.find_first_not_of(" \t") == std::string::npos)
-      throw_input("{}: column 'id': empty id; every account needs one", row.where);
-    if (raw.has_coordinates) {
-      auto x = number(cells.fields[*cx]), y = number(cells.fields[*cy]);
-      if (!x || !y)
-        throw_input("{}: coordinates ({}, {}) are not finite numbers; allowed: finite values",
-                    row.where, cells.fields[*cx], cells.fields[*cy]);
-      a.x = *x;
-      a.y = *y;
-      if (raw.geographic && (std::abs(a.y) > 90 || std::abs(a.x) > 180))
-        throw_input("{}: latitude {} / longitude {} out of range (-90..90, -180..180)", row.where,
-                    a.y, a.x);
-    }
-    for (std::size_t k = 0; k < attribute_columns.size(); ++k) {
-      const std::string& cell = cells.fields[attribute_columns[k]];
-      auto v = number(cell);
-      if (!v || *v < 0)
-        throw_input("{}: {} = {} is not allowed; attributes must be finite and >= 0", row.where,
-                    raw.attributes[k], cell);
-      a.attributes.push_back(*v);
-    }
-    if (cweight) {
-      const auto weight = number(cells.fields[*cweight]);
-      a.weight = weight.value_or(-1.0);
-      if (!weight || !(a.weight >= 0))
-        throw_input("{}: weight = {} is not allowed; weights must be finite and >= 0", row.where,
-                    cells.fields[*cweight]);
-    }
-    if (cowner) row.owner = cells.fields[*cowner];
-    if (clock) row.lock = cells.fields[*clock];
-    if (cgroup) row.group = cells.fields[*cgroup];
-    if (cregion) row.region = cells.fields[*cregion];
-    raw.rows.push_back(std::move(row));
+    errors.collect([&] {
+      RawAccount row;
+      row.where = table.where(cells);
+      Account& a = row.account;
+      a.id = cells.fields[column["id"]];
+      if (a.id.find_first_not_of(" \t") == std::string::npos)
+        throw_input("{}: column 'id': empty id; every account needs one", row.where);
+      if (raw.has_coordinates) {
+        auto x = number(cells.fields[*cx]), y = number(cells.fields[*cy]);
+        if (!x || !y)
+          throw_input("{}: coordinates ({}, {}) are not finite numbers; allowed: finite values",
+                      row.where, cells.fields[*cx], cells.fields[*cy]);
+        a.x = *x;
+        a.y = *y;
+        if (raw.geographic && (std::abs(a.y) > 90 || std::abs(a.x) > 180))
+          throw_input("{}: latitude {} / longitude {} out of range (-90..90, -180..180)", row.where,
+                      a.y, a.x);
+      }
+      for (std::size_t k = 0; k < attribute_columns.size(); ++k) {
+        const std::string& cell = cells.fields[attribute_columns[k]];
+        auto v = number(cell);
+        if (!v || *v < 0)
+          throw_input("{}: {} = {} is not allowed; attributes must be finite and >= 0", row.where,
+                      raw.attributes[k], cell);
+        a.attributes.push_back(*v);
+      }
+      if (cweight) {
+        const auto weight = number(cells.fields[*cweight]);
+        a.weight = weight.value_or(-1.0);
+        if (!weight || !(a.weight >= 0))
+          throw_input("{}: weight = {} is not allowed; weights must be finite and >= 0", row.where,
+                      cells.fields[*cweight]);
+      }
+      if (cowner) row.owner = cells.fields[*cowner];
+      if (clock) row.lock = cells.fields[*clock];
+      if (cgroup) row.group = cells.fields[*cgroup];
+      if (cregion) row.region = cells.fields[*cregion];
+      raw.rows.push_back(std::move(row));
+    });
   }
+  errors.throw_if_any();
   return raw;
 }
 
@@ -826,30 +832,32 @@ namespace {
 
 //! Territory index per allocation label: by name when every label is a territory id; when none
 //! is (e.g. DTDP districts "0".."9"), the labels are anonymous and taken in order, to be matched
-//! to the current owners afterwards. \throws InputError for a mix, naming the unknown label.
+//! to the current owners afterwards. \throws InputError for a mix, naming the unknown label at
+//! its place (places[i]: "file:line" or a JSON pointer, where labels[i] stands).
 std::map<std::string, int> label_territories(const std::vector<std::string>& labels,
-                                             const Problem& problem, const std::string& file,
-                                             bool* anonymous) {
+                                             const std::vector<std::string>& places,
+                                             const Problem& problem, bool* anonymous) {
   std::map<std::string, int> by_id;
   for (int t = 0; t < problem.territory_count(); ++t) by_id[problem.territories[t].id] = t;
   std::map<std::string, int> result;
   const bool named = std::any_of(labels.begin(), labels.end(),
                                  [&](const std::string& label) { return by_id.count(label) > 0; });
   *anonymous = !named;
-  for (const std::string& label : labels) {
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const std::string& label = labels[i];
     if (result.count(label)) continue;
     if (named) {
       auto it = by_id.find(label);
       if (it == by_id.end()) {
         std::vector<std::string> ids;
         for (const Territory& t : problem.territories) ids.push_back(t.id);
-        throw_input("{}: territory '{}' is not a territory of the problem; allowed: {}", file,
+        throw_input("{}: territory '{}' is not a territory of the problem; allowed: {}", places[i],
                     label, fmt::join(ids, ", "));
       }
       result[label] = it->second;
     } else {
       if (static_cast<int>(result.size()) >= problem.territory_count())
-        throw_input("{}: more than {} territories ('{}' is one too many)", file,
+        throw_input("{}: more than {} territories ('{}' is one too many)", places[i],
                     problem.territory_count(), label);
       const int next = static_cast<int>(result.size());
       result[label] = next;
@@ -880,7 +888,7 @@ Alignment read_assignment_csv(const std::filesystem::path& path, const Problem& 
     bool centre;
   };
   std::vector<Row> rows;
-  std::vector<std::string> labels;
+  std::vector<std::string> labels, places;
   for (const CsvRow& row : table.rows()) {
     const std::string& id = table.required_text(row, cid);
     auto it = index.find(id);
@@ -892,9 +900,10 @@ Alignment read_assignment_csv(const std::filesystem::path& path, const Problem& 
                   centre);
     rows.push_back({it->second, table.required_text(row, cterritory), centre == "1"});
     labels.push_back(rows.back().territory);
+    places.push_back(table.where(row));
   }
   bool anonymous = false;
-  const auto territory_of = label_territories(labels, problem, file, &anonymous);
+  const auto territory_of = label_territories(labels, places, problem, &anonymous);
   Alignment alignment;
   alignment.territory.assign(problem.size(), -1);
   alignment.centre.assign(problem.territory_count(), -1);
@@ -925,8 +934,10 @@ Alignment read_allocation(const std::filesystem::path& path, const Problem& prob
   allocation.expect_object();
   auto index = account_index(problem);
   const std::vector<std::string> labels = allocation.keys();
+  std::vector<std::string> places;
+  for (const std::string& name : labels) places.push_back(allocation.at(name).where());
   bool anonymous = false;
-  const auto territory_of = label_territories(labels, problem, file, &anonymous);
+  const auto territory_of = label_territories(labels, places, problem, &anonymous);
   Alignment alignment;
   alignment.territory.assign(problem.size(), -1);
   alignment.centre.assign(problem.territory_count(), -1);

@@ -1,4 +1,5 @@
 // One test per bad-input class (exit code 2 and a message naming place and value), plus runs.
+#include <cmath>
 #include <fstream>
 
 #include <H5Cpp.h>
@@ -99,6 +100,33 @@ TEST(TerritoriesCli, ExactModeProvesPmedcap01) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("objective     713.000000"));
   EXPECT_THAT(r.output, HasSubstr("proven optimal)"));
+}
+
+// --exact warm-starts CBC from the heuristic: when CBC finds nothing better, the report says so
+// and time_to_best is when the heuristic found the alignment, not the end of the run (it was the
+// end: review finding). Without --exact there is no warm start and no such line.
+TEST(TerritoriesCli, ExactModeSaysWhenCbcDidNotImprove) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\n";
+  for (int i = 0; i < 30; ++i) csv += fmt::format("{},{},{},{}\n", i, i % 6, i / 6, 1 + i % 3);
+  write(dir / "accounts.csv", csv);
+  const std::string input =
+      (dir / "accounts.csv").string() + " --territories 3 --seed 2 --balance potential=0.1";
+  auto r = territories(dir, input + " --exact");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("CBC found no better alignment than the heuristic's warm start"));
+  auto report_number = [&](const char* name) {
+    H5::H5File file((dir / "out.h5").string(), H5F_ACC_RDONLY);
+    double value = 0;
+    file.openGroup("/report").openAttribute(name).read(H5::PredType::NATIVE_DOUBLE, &value);
+    return value;
+  };
+  EXPECT_EQ(report_number("improved_warm_start"), 0.0);
+  EXPECT_LT(report_number("time_to_best"), report_number("seconds"));
+  r = territories(dir, input + " --force");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, Not(HasSubstr("warm start")));
+  EXPECT_TRUE(std::isnan(report_number("improved_warm_start")));
 }
 
 // --bound states how far the alignment can be from the optimum, and is refused (exit 2, before
@@ -273,6 +301,33 @@ TEST(TerritoriesCli, EvaluateRefusesAnUnknownTerritoryName) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output,
               HasSubstr("'Sud' is not a territory of the problem; allowed: North, South"));
+  EXPECT_THAT(r.output, HasSubstr("alloc.json: /Allocation/Sud: territory 'Sud'"));
+  // In an assignment CSV the message names the line (it named only the file: review finding).
+  write(dir / "alloc.csv", "id,territory\nA0,North\nA1,South\nA2,T33\n");
+  r = run_opsim("territories evaluate " + (dir / "a.csv").string() + " --allocation " +
+                (dir / "alloc.csv").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("alloc.csv:4: territory 'T33' is not a territory of the "
+                                  "problem; allowed: North, South"));
+}
+
+// Every bad row of an accounts CSV is reported with its line, the first 20 listed and the rest
+// counted, as --import-csv does (the reader stopped at the first).
+TEST(TerritoriesCli, AccountsCsvReportsEveryBadRow) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\nA,0,0,1\nB,1,x,1\nC,2,2,-3\nD,3,3,1\n";
+  for (int i = 0; i < 25; ++i) csv += fmt::format("E{},4,4,-1\n", i);
+  write(dir / "a.csv", csv);
+  auto r = territories(dir, (dir / "a.csv").string() + " -p 2");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("27 errors in 1 file"));
+  EXPECT_THAT(r.output, HasSubstr("a.csv:3: coordinates (1, x) are not finite numbers"));
+  EXPECT_THAT(r.output, HasSubstr("a.csv:4: potential = -3 is not allowed"));
+  EXPECT_THAT(r.output, HasSubstr("a.csv:6: potential = -1 is not allowed"));
+  EXPECT_THAT(r.output, HasSubstr("a.csv:23: potential = -1"));
+  EXPECT_THAT(r.output, Not(HasSubstr("a.csv:24: ")));
+  EXPECT_THAT(r.output, HasSubstr("... and 7 more"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
 }
 
 // The assignment CSV opsim writes evaluates to the objective the run reported, and -o writes.
@@ -303,6 +358,19 @@ TEST(TerritoriesCli, ReportPrintsOnlyFiguresThatApply) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, Not(HasSubstr("compactness   ")));
   EXPECT_THAT(r.output, Not(HasSubstr("diameter")));
+  // Without geography and a disruption weight the objective is 0 by definition: not printed
+  // (evaluate printed "objective 0.000000"); with a weight it is the disruption cost.
+  EXPECT_THAT(r.output, Not(HasSubstr("\nobjective ")));
+  write(dir / "alloc.csv", "id,territory\nA,N\nB,N\nC,S\nD,S\n");
+  const std::string evaluate = "territories evaluate " + (dir / "named.csv").string() +
+                               " --allocation " + (dir / "alloc.csv").string();
+  r = run_opsim(evaluate);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, Not(HasSubstr("\nobjective ")));
+  EXPECT_THAT(r.output, HasSubstr("moved         2 accounts"));
+  r = run_opsim(evaluate + " --disruption-weight 1.5");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("\nobjective     3.000000\n"));
   write(dir / "a.csv", owned_accounts_csv());
   // The first run's out.h5 is there: replacing it takes --force.
   r = territories(dir, (dir / "a.csv").string() + " --objective dispersion --force");
@@ -322,6 +390,36 @@ TEST(TerritoriesCli, CapacityShortfallExits3UpFront) {
   EXPECT_THAT(r.output, HasSubstr("total potential 40 exceeds the territories' combined limit 20 "
                                   "(capacity and balance) by 20 (100.00%)"));
   EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
+  // Figures for people have thousands separators (they read "19810").
+  write(dir / "s.json", R"({"territories": {"count": 2, "capacity": {"potential": 10000},
+      "accounts": [{"id": "a", "x": 0, "y": 0, "attributes": {"potential": 19810}},
+                   {"id": "b", "x": 1, "y": 0, "attributes": {"potential": 20000.5}}]}})");
+  r = territories(dir, (dir / "s.json").string());
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("total potential 39,810.5 exceeds the territories' combined "
+                                  "limit 20,000 (capacity and balance) by 19,810.5 (99.05%)"));
+}
+
+// The terminal report groups thousands; the CSV companions stay machine-readable.
+TEST(TerritoriesCli, TerminalFiguresHaveThousandsSeparators) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential\n";
+  for (int i = 0; i < 12; ++i) csv += fmt::format("{},{},{},1000\n", i, 1000 * (i % 4), i / 4);
+  write(dir / "a.csv", csv);
+  auto r = territories(
+      dir, (dir / "a.csv").string() + " --territories 2 --seed 1 --balance potential=0");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(" 6,000.00 "));
+  EXPECT_THAT(r.output, Not(HasSubstr(" 6000.00 ")));
+  const std::size_t at = r.output.find("objective     ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string objective = r.output.substr(at + 14, r.output.find('\n', at) - at - 14);
+  EXPECT_NE(objective.find(','), std::string::npos) << objective;  // accounts 1,000 apart
+  std::ifstream in(dir / "out_territories.csv");
+  const std::string companion((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+  EXPECT_THAT(companion, HasSubstr("6000"));
+  EXPECT_THAT(companion, Not(HasSubstr("6,000")));
 }
 
 // A result that breaks a hard constraint is written for inspection but exits 3, not 0.

@@ -20,6 +20,17 @@ TEST(NumberFormat, GroupsThousands) {
   EXPECT_EQ(format_grouped(kNaN), "n/a");
 }
 
+// Quantities in messages from the models (sim/base/grouped.hpp): grouped, trailing zeros dropped.
+TEST(NumberFormat, GroupsQuantitiesWithoutTrailingZeros) {
+  EXPECT_EQ(format_grouped_trimmed(19810), "19,810");
+  EXPECT_EQ(format_grouped_trimmed(10000.25), "10,000.25");
+  EXPECT_EQ(format_grouped_trimmed(0.5), "0.5");
+  EXPECT_EQ(format_grouped_trimmed(1234.56789), "1,234.5679");
+  EXPECT_EQ(format_grouped_trimmed(1234.56789, 2), "1,234.57");
+  EXPECT_EQ(format_grouped_trimmed(-3e-9), "0");
+  EXPECT_EQ(format_grouped_trimmed(kNaN), "n/a");
+}
+
 TEST(NumberFormat, ScalesAmounts) {
   EXPECT_EQ(format_amount(71.6e6, "USD"), "71.6M USD");
   EXPECT_EQ(format_amount(158428268), "158M");

@@ -120,11 +120,12 @@ TEST_F(Quotas, EvaluationReportsSeatsGroupsAndFairness) {
   EXPECT_LT(sellers.gini_expected_attainment, 0.05);  // equal chance: attainments are close
 }
 
-TEST_F(Quotas, EqualChanceBeyondEveryMaximumIsAnInputError) {
+// A valid request that no common probability answers: infeasible (exit 3), not bad input.
+TEST_F(Quotas, EqualChanceBeyondEveryMaximumIsInfeasible) {
   QuotaRequest request;
   request.method = QuotaMethod::equal_chance;
   request.target = 1e12;
-  EXPECT_THROW(set_quotas(*scenario_, *bookings_, request), InputError);
+  EXPECT_THROW(set_quotas(*scenario_, *bookings_, request), InfeasibleError);
 }
 
 // Defect: with a company target above the sum of the region targets, quotas totalled

@@ -46,6 +46,13 @@ TEST(TerritoryExact, AnOptimalWarmStartIsProvenOptimal) {
   EXPECT_NEAR(warm.evaluation.objective, cold.evaluation.objective, 1e-9);
   ASSERT_TRUE(warm.best_bound.has_value());
   EXPECT_NEAR(*warm.best_bound, cold.evaluation.objective, 1e-6);
+  // Whether CBC improved on the warm start is known (a cold start has none to improve); when it
+  // did not, the warm start was the best from CBC's first moment (time_to_best was the end).
+  EXPECT_FALSE(cold.improved_warm_start.has_value());
+  ASSERT_TRUE(warm.improved_warm_start.has_value());
+  if (!*warm.improved_warm_start) {
+    EXPECT_EQ(warm.time_to_best, 0.0);
+  }
 }
 
 // CI's regression: on SJC2 with a 3 s limit, CBC hit its own limit inside the root LP and

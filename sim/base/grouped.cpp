@@ -1,0 +1,40 @@
+#include "sim/base/grouped.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace opsim {
+
+double round_decimals(double value, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  const double r = std::round(value * scale) / scale;
+  return r == 0.0 ? 0.0 : r;
+}
+
+std::string format_grouped(double value, int decimals) {
+  if (!std::isfinite(value)) return "n/a";
+  const std::string plain = fmt::format("{:.{}f}", round_decimals(value, decimals), decimals);
+  const bool negative = plain.front() == '-';
+  const std::size_t digits_begin = negative ? 1 : 0;
+  std::size_t digits_end = plain.find('.');
+  if (digits_end == std::string::npos) digits_end = plain.size();
+  std::string out = negative ? "-" : "";
+  for (std::size_t i = digits_begin; i < digits_end; ++i) {
+    out += plain[i];
+    const std::size_t left = digits_end - i - 1;
+    if (left > 0 && left % 3 == 0) out += ',';
+  }
+  out += plain.substr(digits_end);
+  return out;
+}
+
+std::string format_grouped_trimmed(double value, int max_decimals) {
+  std::string text = format_grouped(value, max_decimals);
+  if (text.find('.') == std::string::npos) return text;
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
+}  // namespace opsim

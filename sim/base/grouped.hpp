@@ -1,0 +1,17 @@
+// Numbers for people at every layer (models' messages too): thousands separators, no -0.
+// sim/io/number_format.hpp builds on these for the other formats.
+#pragma once
+
+#include <string>
+
+namespace opsim {
+
+//! Rounds to `decimals` and folds -0 (and tiny negatives that round to 0) into 0.
+double round_decimals(double value, int decimals);
+//! 71634120.4 -> "71,634,120" (decimals = 0) or "71,634,120.40" (decimals = 2); NaN -> "n/a".
+std::string format_grouped(double value, int decimals = 0);
+//! As format_grouped with at most `max_decimals`, trailing zeros dropped: 19810 -> "19,810",
+//! 10000.25 -> "10,000.25", 0.5 -> "0.5".
+std::string format_grouped_trimmed(double value, int max_decimals = 4);
+
+}  // namespace opsim
