@@ -89,13 +89,22 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   const int R = static_cast<int>(cal.regions.size());
   const int T = cal.last_month - cal.first_month + 1;
   cal.seasonality_fitted = T >= kMinSeasonalityMonths;
-  cal.trend_fitted = T >= kMinTrendMonths;
+  // With exactly twelve months each region's level and eleven calendar-month effects fit its
+  // twelve months exactly: the data say nothing about a slope (its variance was infinite and
+  // every SE NaN). The growth is then its prior: 0, with the prior's sd.
+  const bool slope_from_prior = cal.seasonality_fitted && T == 12;
+  cal.trend_fitted = T >= kMinTrendMonths && !slope_from_prior;
   if (!cal.seasonality_fitted) {
     cal.warnings.push_back(
         fmt::format("only {} months of history: seasonality needs {} and is left flat", T,
                     kMinSeasonalityMonths));
   }
-  if (!cal.trend_fitted) {
+  if (slope_from_prior) {
+    cal.warnings.push_back(fmt::format(
+        "only 12 months of history: seasonality by calendar month spans any trend, so the growth "
+        "is not estimated: 0 with the prior's uncertainty (sd {} of the annual log growth)",
+        cal.options.growth_prior_sd));
+  } else if (!cal.trend_fitted) {
     cal.warnings.push_back(
         fmt::format("only {} months of history: the growth trend needs {} and is set to 0", T,
                     kMinTrendMonths));
@@ -668,8 +677,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
                             : 0.0;
   const double beta_ml = beta;
   beta = weight * beta_ml;
-  const double beta_variance = weight * raw_variance;
-  cal.monthly_log_trend = {beta, cal.trend_fitted ? std::sqrt(beta_variance) : kNaN};
+  const double beta_variance = slope_from_prior ? prior_variance_beta : weight * raw_variance;
+  cal.monthly_log_trend = {beta,
+                           cal.trend_fitted || slope_from_prior ? std::sqrt(beta_variance) : kNaN};
   const double growth = std::exp(12 * beta) - 1;
   cal.annual_growth = {growth, 12 * std::exp(12 * beta) * cal.monthly_log_trend.se};
 

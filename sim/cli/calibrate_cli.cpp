@@ -236,6 +236,13 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
   options.progress = [&progress](std::uint64_t n) { progress.update(n); };
   const BacktestResult result = run_backtest(history, options);
   progress.finish();
+  if (result.rows.empty()) {
+    throw_input(
+        "nothing to score: no region-month within {} month(s) after the cut-offs {} .. {} has "
+        "data (choose cut-offs at least one month before the history's last month)",
+        options.horizon, format_year_month(options.first_origin),
+        format_year_month(options.last_origin));
+  }
   if (!args.output.empty()) write_backtest_hdf5(args.output, result, command_line);
   if (!args.csv.empty()) write_backtest_csv(args.csv, result);
   if (!args.summary_json.empty())

@@ -426,19 +426,23 @@ nlohmann::json backtest_summary_json(const BacktestResult& result) {
     for (int m = 0; m < kMethods; ++m) {
       for (int set = 0; set < 2; ++set) {
         const PooledScore& p = set == 0 ? result.pooled[kind][m] : result.model_on[kind][m];
-        j[set == 0 ? "pooled" : "model_on_same_rows"][kind_name(kind)]
-         [method_name(static_cast<Method>(m))] = {{"count", p.count},
-                                                  {"crps", p.crps},
-                                                  {"coverage50", p.coverage50},
-                                                  {"coverage80", p.coverage80},
-                                                  {"interval_coverage50", p.interval_coverage50},
-                                                  {"interval_coverage80", p.interval_coverage80},
-                                                  {"mean_pit", p.mean_pit},
-                                                  {"abs_median_error", p.abs_median_error},
-                                                  {"median_bias", p.median_bias},
-                                                  {"pit_histogram", p.pit_histogram},
-                                                  {"pit_uniformity_chi2", p.pit_chi2},
-                                                  {"pit_uniformity_p", p.pit_uniform_p}};
+        // A method that scored no row has no scores: null, as the HDF5 file's NaN.
+        auto score = [&p](double value) {
+          return p.count > 0 ? nlohmann::json(value) : nlohmann::json(nullptr);
+        };
+        j[set == 0 ? "pooled" : "model_on_same_rows"][kind_name(kind)][method_name(
+            static_cast<Method>(m))] = {{"count", p.count},
+                                        {"crps", score(p.crps)},
+                                        {"coverage50", score(p.coverage50)},
+                                        {"coverage80", score(p.coverage80)},
+                                        {"interval_coverage50", score(p.interval_coverage50)},
+                                        {"interval_coverage80", score(p.interval_coverage80)},
+                                        {"mean_pit", score(p.mean_pit)},
+                                        {"abs_median_error", score(p.abs_median_error)},
+                                        {"median_bias", score(p.median_bias)},
+                                        {"pit_histogram", p.pit_histogram},
+                                        {"pit_uniformity_chi2", score(p.pit_chi2)},
+                                        {"pit_uniformity_p", score(p.pit_uniform_p)}};
       }
     }
   }

@@ -152,6 +152,40 @@ TEST(CalibrateCli, PrintsProgressLinesToANonTerminalStderr) {
   EXPECT_EQ(test::progress_lines(r.output, "steps"), 0u) << r.output;
 }
 
+TEST(CalibrateCli, BacktestWithNothingToScoreIsRefusedAndWritesNothing) {
+  // The export ends on 2017-05-20, a partial month: a cut-off in 2017-04 or later leaves no
+  // month to score. It exited 0 and wrote
+  // a results file of empty scores (review).
+  test::TempDir dir;
+  const std::string csv = dir.write("export.csv", kExport);
+  const auto h5 = dir / "bt.h5";
+  const auto json = dir / "bt.json";
+  const auto command = [&](const char* as_of) {
+    return fmt::format(
+        "backtest --opportunities {} --as-of {} --horizon 1 --trials 100 --min-cell 2 -o {} "
+        "--summary-json {} --progress-every 0",
+        csv, as_of, h5.string(), json.string());
+  };
+  auto r = test::run_opsim(command("2017-04"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("nothing to score"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(h5));
+  EXPECT_FALSE(std::filesystem::exists(json));
+  // Twin: a cut-off in 2017-03 scores 2017-04 (2017-05 is partial). No quarter lies wholly inside a
+  // one-month horizon, so the quarter scores are null (the HDF5 file's NaN), not 0.
+  r = test::run_opsim(command("2017-03"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(json);
+  const nlohmann::json summary = nlohmann::json::parse(in);
+  const nlohmann::json& month = summary["pooled"]["month"]["model"];
+  EXPECT_GT(month["count"].get<int>(), 0);
+  EXPECT_TRUE(month["crps"].is_number()) << month;
+  const nlohmann::json& quarter = summary["pooled"]["quarter"]["model"];
+  EXPECT_EQ(quarter["count"].get<int>(), 0);
+  for (const char* field : {"crps", "coverage50", "coverage80", "mean_pit", "pit_uniformity_p"})
+    EXPECT_TRUE(quarter[field].is_null()) << field << " " << quarter;
+}
+
 TEST(CalibrateCli, ExportDealsFeedsCalibrateAndBacktest) {
   test::TempDir dir;
   const std::string scenario = dir.write("s.json", R"({

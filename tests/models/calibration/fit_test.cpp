@@ -220,6 +220,56 @@ TEST(Counts, ARegionTheDataSayLittleAboutKeepsABoundedVariance) {
       << fit.monthly_log_trend.se;
 }
 
+//! Two regions growing by about 2% a month from 20 and 40 bookings, with a seasonal swing,
+//! over `months` months from 2021-01.
+History growing_bookings(int months) {
+  History history;
+  for (int month = 0; month < months; ++month) {
+    const int first = day_number(2021 + month / 12, month % 12 + 1, 1);
+    const double factor = std::exp(0.02 * month) * (month % 12 < 6 ? 0.8 : 1.2);
+    for (auto [region, base] : {std::pair<const char*, double>{"A", 20}, {"B", 40}}) {
+      const int n = static_cast<int>(std::lround(base * factor));
+      for (int i = 0; i < n; ++i)
+        history.bookings.push_back({first + i % 28, region, "SMB", 100.0, 0});
+    }
+  }
+  return history;
+}
+
+TEST(Counts, TwelveMonthsTakeTheGrowthFromItsPriorAndKeepEveryError) {
+  // With exactly twelve months, seasonality by calendar month spans any trend: the slope was
+  // not identified, growth printed 0 with SE NaN, and the written scenario carried no level or
+  // growth uncertainty at all (review). The growth is now its prior, 0 with the prior's sd.
+  FitOptions options;
+  options.as_of = day_number(2021, 12, 31);
+  const Calibration twelve = fit_history(growing_bookings(12), options);
+  EXPECT_TRUE(twelve.seasonality_fitted);
+  EXPECT_FALSE(twelve.trend_fitted);
+  EXPECT_NE(fmt::format("{}", fmt::join(twelve.warnings, "\n")).find("spans any trend"),
+            std::string::npos);
+  const double prior_sd = options.growth_prior_sd / 12;
+  EXPECT_EQ(twelve.monthly_log_trend.value, 0.0);
+  EXPECT_DOUBLE_EQ(twelve.monthly_log_trend.se, prior_sd);
+  EXPECT_FALSE(std::abs(twelve.monthly_log_trend.se - 1.05 * prior_sd) < 1e-12);
+  auto finite_positive = [](const Estimate& e) { return std::isfinite(e.se) && e.se > 0; };
+  for (const RegionFit& r : twelve.region_fits) {
+    EXPECT_TRUE(finite_positive(r.level)) << r.id << " " << r.level.se;
+    EXPECT_TRUE(finite_positive(r.growth)) << r.id << " " << r.growth.se;
+  }
+  // The written scenario carries the prior's growth error and the levels' errors.
+  ScenarioRequest request;
+  const nlohmann::json doc = calibrated_scenario(twelve, request);
+  EXPECT_DOUBLE_EQ(doc["market"]["growth_uncertainty"].get<double>(), prior_sd);
+  for (const char* region : {"A", "B"})
+    EXPECT_GT(doc["market"]["level_uncertainty"][region].get<double>(), 0.0) << doc["market"];
+  // Thirteen months: the slope is identified beside the seasonality.
+  options.as_of = day_number(2022, 1, 31);
+  const Calibration thirteen = fit_history(growing_bookings(13), options);
+  EXPECT_TRUE(thirteen.seasonality_fitted && thirteen.trend_fitted);
+  EXPECT_TRUE(finite_positive(thirteen.monthly_log_trend)) << thirteen.monthly_log_trend.se;
+  EXPECT_GT(thirteen.monthly_log_trend.value, 0.0);
+}
+
 TEST(Counts, MarketVarianceIsPooledAndNotClippedToZero) {
   // Two regions with the same steady counts (10 and 20 bookings every month, no excess over
   // Poisson): one variance for both, the posterior mean under sigma^2 >= 0, which is small but
