@@ -1,5 +1,7 @@
 #include "sim/io/summary_text.hpp"
 
+#include <algorithm>
+
 #include <map>
 
 #include <fmt/format.h>
@@ -65,9 +67,15 @@ std::string reach(const TargetResult& t) {
 //! covers once, as every output labels it: "FY2029 partial: 2 of 12 months (2028-02..2028-03)".
 std::string year_heading(const Scenario& scenario, const Period& p) {
   std::string actuals;
-  if (p.first_month < scenario.calendar.start()) {
-    actuals = fmt::format("actuals to date for {}..{}", format_year_month(p.first_month),
-                          format_year_month(scenario.calendar.start() - 1));
+  const int start = scenario.calendar.start();
+  if (p.first_month < start) {
+    // Months before the horizon hold only the actuals given: say so when there are none.
+    const bool any =
+        std::any_of(scenario.actuals.begin(), scenario.actuals.end(),
+                    [&](const Actual& a) { return a.month >= p.first_month && a.month < start; });
+    actuals =
+        fmt::format("{} for {}..{}", any ? "actuals to date" : "no actuals given, counted as 0",
+                    format_year_month(p.first_month), format_year_month(start - 1));
   }
   if (p.partial())
     return p.display_label() + (actuals.empty() ? "" : fmt::format(" ({})", actuals));

@@ -165,6 +165,32 @@ TEST(RunCli, PartialFiscalYearIsMarkedInEveryOutput) {
   EXPECT_STREQ(text.front(), "");
 }
 
+TEST(RunCli, MonthsBeforeTheHorizonSayWhetherActualsWereGiven) {
+  // A fiscal year that starts before the horizon counts only the actuals given for its earlier
+  // months; without any, the heading claimed "actuals to date" (review: a calibrated scenario,
+  // whose FY P50 read as a full year's).
+  TempDir dir;
+  nlohmann::json doc = {
+      {"schema_version", 1},
+      {"horizon", {{"start", "2027-04"}, {"months", 9}, {"reporting_currency", "USD"}}},
+      {"regions", {{{"id", "NA"}}}},
+      {"segments",
+       {{{"id", "SMB"}, {"win_rate", 0.3}, {"deal_size", {{"mean", 1000}, {"cv", 0.5}}}}}},
+      {"new_business_intensity",
+       {{{"region", "NA"}, {"segment", "SMB"}, {"opportunities_per_month", 10}}}}};
+  const auto path = dir / "s.json";
+  std::ofstream(path) << doc.dump();
+  auto r = run_opsim(fmt::format("run {} --trials 50", path.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("no actuals given, counted as 0 for 2027-01..2027-03"));
+  EXPECT_THAT(r.output, Not(HasSubstr("actuals to date")));
+  doc["actuals"] = {{"bookings", {{{"region", "NA"}, {"month", "2027-02"}, {"amount", 5000}}}}};
+  std::ofstream(path) << doc.dump();
+  r = run_opsim(fmt::format("run {} --trials 50", path.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("actuals to date for 2027-01..2027-03"));
+}
+
 TEST(RunCli, DefaultSummaryFitsOneScreen) {
   const auto scenario = test::source_dir() / "scenarios/global_saas.json";
   const auto result = run_opsim(fmt::format("run {} --trials 100 --threads 2", scenario.string()));
