@@ -13,6 +13,7 @@
 #include "sim/base/error.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/json_reader.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/scenario_loader.hpp"
 
 namespace opsim {
@@ -575,6 +576,24 @@ History read_history(const HistorySource& source, ReadReport& report) {
     }
     report.bookings_kept = history.bookings.size();
   }
+  // A table none of whose rows could be read leaves nothing to fit: say why here, with the
+  // first rows' reasons, rather than "nothing is visible as of the cut-off" later.
+  auto none_usable = [&report](std::size_t rows, std::size_t kept, const char* table) {
+    if (rows == 0 || kept > 0) return;
+    std::string reasons;
+    std::size_t rejected = 0;
+    for (const RowIssue& issue : report.issues) {
+      if (!issue.rejected) continue;
+      if (++rejected <= 3)
+        reasons += fmt::format("\n  {}:{}: {}", issue.file, issue.line, issue.reason);
+    }
+    if (rejected == 0) return;
+    throw_input("none of the {} rows of the {} table could be read ({} rejected); the first:{}",
+                format_grouped(static_cast<double>(rows)), table,
+                format_grouped(static_cast<double>(rejected)), reasons);
+  };
+  none_usable(report.opportunity_rows, report.opportunities_kept, "opportunities");
+  none_usable(report.booking_rows, report.bookings_kept, "bookings");
   history.snapshot_day = last_day;
   return history;
 }

@@ -74,6 +74,10 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
        "column 'shut' (mapped to closed) is missing"},
       {fmt::format("calibrate --opportunities {} --as-of 2016-12", csv),
        "nothing is visible as of the cut-off"},
+      // Every row's date unreadable (the review mapped a text column): say so, with the rows'
+      // reasons, not "nothing is visible".
+      {fmt::format("calibrate --bookings {} --as-of 2017-04 --map date=region", csv),
+       "none of the 6 rows of the bookings table could be read (6 rejected); the first:"},
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 -o /no/dir/x.json", csv),
        "/no/dir"},
       {fmt::format("calibrate --source {} --as-of 2017-04",
