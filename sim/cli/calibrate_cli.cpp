@@ -11,6 +11,7 @@
 #include "sim/cli/cli_support.hpp"
 #include "sim/io/calibration_output.hpp"
 #include "sim/io/history_reader.hpp"
+#include "sim/io/json_text.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/workflows/backtest.hpp"
@@ -189,9 +190,9 @@ void calibrate_command(const CalibrateArgs& args) {
   request.parameter_uncertainty = !args.source.no_parameter_uncertainty;
   const std::string text = fit_report_text(fit, read);
   if (!args.output.empty())
-    write_text(args.output, calibrated_scenario(fit, request).dump(2) + "\n");
+    write_text(args.output, json_text(calibrated_scenario(fit, request), kEstimateDigits));
   if (!args.report.empty()) {
-    write_text(args.report + ".json", fit_report_json(fit, read).dump(2) + "\n");
+    write_text(args.report + ".json", json_text(fit_report_json(fit, read), kEstimateDigits));
     write_text(args.report + ".txt", text);
   }
   progress.finish();
@@ -246,7 +247,7 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
   if (!args.output.empty()) write_backtest_hdf5(args.output, result, command_line);
   if (!args.csv.empty()) write_backtest_csv(args.csv, result);
   if (!args.summary_json.empty())
-    write_text(args.summary_json, backtest_summary_json(result).dump(2) + "\n");
+    write_text(args.summary_json, json_text(backtest_summary_json(result), kEstimateDigits));
   if (!args.source.quiet) {
     fmt::print("read: {} rejected, {} repaired rows\n{}", read.rejected(), read.repaired(),
                format_backtest_table(result));

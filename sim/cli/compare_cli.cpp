@@ -587,7 +587,7 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
     // Scenarios with distributions: say so, and which parameters were drawn per trial.
     for (std::size_t i = 0; i <= alternatives.size(); ++i) {
       const Arm& arm = i == 0 ? base : alternatives[i - 1];
-      std::vector<std::string> lines = describe_assumptions(arm.scenario);
+      std::vector<std::string> lines = summarise_assumptions(arm.scenario);
       for (std::string& line : describe_uncertain_costs(arm.costs)) lines.push_back(line);
       if (lines.empty()) continue;
       fmt::print("\n{} is a forecast with assumption uncertainty; drawn once per trial:\n",

@@ -178,6 +178,65 @@ std::vector<std::string> describe_assumptions(const Scenario& scenario) {
   return lines;
 }
 
+namespace {
+
+//! "/regions/0/seasonality/11" -> "/regions/*/seasonality/*".
+std::string pointer_pattern(const std::string& pointer) {
+  std::string pattern;
+  std::size_t start = 1;
+  while (start <= pointer.size()) {
+    std::size_t end = pointer.find('/', start);
+    if (end == std::string::npos) end = pointer.size();
+    const std::string token = pointer.substr(start, end - start);
+    const bool index = !token.empty() && std::all_of(token.begin(), token.end(),
+                                                     [](char c) { return c >= '0' && c <= '9'; });
+    pattern += "/" + (index ? std::string("*") : token);
+    start = end + 1;
+  }
+  return pattern;
+}
+
+}  // namespace
+
+std::vector<std::string> summarise_assumptions(const Scenario& scenario, std::size_t max_lines) {
+  if (scenario.uncertain.size() <= max_lines) return describe_assumptions(scenario);
+  struct Group {
+    std::string pattern;
+    const UncertainParameter* first;
+    std::size_t count = 0;
+    double low = 0, high = 0;
+  };
+  std::vector<Group> groups;  // in order of first appearance
+  for (const auto& p : scenario.uncertain) {
+    const std::string pattern = pointer_pattern(p.pointer);
+    const double mean = p.distribution.mean();
+    auto group = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
+      return g.pattern == pattern && g.first->distribution.family == p.distribution.family;
+    });
+    if (group == groups.end()) {
+      groups.push_back({pattern, &p, 1, mean, mean});
+      continue;
+    }
+    ++group->count;
+    group->low = std::min(group->low, mean);
+    group->high = std::max(group->high, mean);
+  }
+  std::vector<std::string> lines;
+  for (const Group& g : groups) {
+    lines.push_back(
+        g.count == 1
+            ? fmt::format("{}: {}", g.first->pointer, describe_distribution(g.first->distribution))
+            : fmt::format("{}: {} {}, means {} to {}", g.pattern, g.count,
+                          g.first->distribution.name(), format_significant(g.low),
+                          format_significant(g.high)));
+  }
+  lines.push_back(
+      fmt::format("({} uncertain parameters; each is listed in full in a run's results "
+                  "file, /scenario/uncertain_parameters)",
+                  format_grouped(static_cast<double>(scenario.uncertain.size()))));
+  return lines;
+}
+
 Scenario build_uncertain_scenario(const json& document, const std::string& file,
                                   const std::string& base_dir, CsvCache* cache) {
   std::vector<std::pair<json::json_pointer, const json*>> found;
@@ -209,7 +268,15 @@ Scenario build_uncertain_scenario(const json& document, const std::string& file,
       uses = recorder.uses();
       return s;
     } catch (const InputError& e) {
-      throw InputError(fmt::format("{} (uncertain parameters at their means)", e.what()));
+      // Say the means were used only when the message is about an uncertain parameter.
+      const std::string message = e.what();
+      const bool about_a_distribution =
+          std::any_of(parameters.begin(), parameters.end(), [&](const UncertainParameter& p) {
+            return message.find(p.pointer + ":") != std::string::npos ||
+                   message.find(p.pointer + " ") != std::string::npos;
+          });
+      if (!about_a_distribution) throw;
+      throw InputError(fmt::format("{} (uncertain parameters at their means)", message));
     }
   }();
 

@@ -40,4 +40,11 @@ std::string describe_distribution(const Distribution& distribution);
 //! One line per uncertain parameter, "/pointer: triangular(...)" (empty for a fixed forecast).
 std::vector<std::string> describe_assumptions(const Scenario& scenario);
 
+//! describe_assumptions for a terminal: at most `max_lines` lines. Longer lists are grouped by
+//! the pointer with its array indices as `*` and the family, one line per group with the count
+//! and the range of the means: "/regions/*/seasonality/*: 48 lognormal, means 0.3907 to 1.776".
+//! The full list is in the results file (/scenario/uncertain_parameters).
+std::vector<std::string> summarise_assumptions(const Scenario& scenario,
+                                               std::size_t max_lines = 12);
+
 }  // namespace opsim

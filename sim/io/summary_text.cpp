@@ -43,7 +43,7 @@ struct Context {
                                    format_grouped(static_cast<double>(summary.trials)), currency);
     if (scenario.uncertain.empty()) return text;
     text += "forecast with assumption uncertainty; drawn once per trial:\n";
-    for (const std::string& line : describe_assumptions(scenario)) text += "  " + line + "\n";
+    for (const std::string& line : summarise_assumptions(scenario)) text += "  " + line + "\n";
     return text;
   }
   std::string target_label(const TargetResult& t) const {

@@ -18,6 +18,7 @@
 #include "sim/base/error.hpp"
 #include "sim/engine/runner.hpp"
 #include "sim/io/hdf5_util.hpp"
+#include "sim/io/json_text.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/scenario_loader.hpp"
@@ -337,7 +338,8 @@ void write_backtest_hdf5(const std::string& path, const BacktestResult& result,
     string_attribute(root, "opsim_version", OPSIM_VERSION);
     string_attribute(root, "git_revision", OPSIM_GIT_REVISION);
     string_attribute(root, "command_line", command_line);
-    string_attribute(root, "summary_json", backtest_summary_json(result).dump());
+    string_attribute(root, "summary_json",
+                     round_numbers(backtest_summary_json(result), kEstimateDigits).dump());
     H5::Group rows = file.createGroup("/rows");
     std::vector<std::string> origin, region, kind, period;
     std::vector<double> first, last, actual, quantiles;

@@ -39,6 +39,36 @@ TEST(CalibrateCli, WritesALoadableScenarioAndTheReport) {
   EXPECT_EQ(s.region_count(), 2);
   EXPECT_EQ(s.pipeline.deals.size(), 2u);  // rows 5 (straddling) and 6 (open)
   EXPECT_EQ(format_year_month(s.calendar.start()), "2017-05");
+  // Estimates are written with six significant digits, never 17.
+  for (const std::string& path : {scenario.string(), report.string() + ".json"}) {
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t longest = 0;
+    for (std::size_t i = 0; i < text.size();) {
+      std::size_t digits = 0;
+      const bool number_start =
+          std::isdigit(static_cast<unsigned char>(text[i])) &&
+          (i == 0 || std::string(" [:-").find(text[i - 1]) != std::string::npos);
+      if (!number_start) {
+        ++i;
+        continue;
+      }
+      bool leading = true;  // zeros before the first non-zero digit are not significant
+      for (;
+           i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.');
+           ++i) {
+        if (text[i] == '.') continue;
+        if (leading && text[i] == '0') continue;
+        leading = false;
+        ++digits;
+      }
+      if (i < text.size() && (text[i] == 'e' || text[i] == 'E'))
+        digits = std::min<std::size_t>(digits, 6);
+      longest = std::max(longest, digits);
+    }
+    EXPECT_LE(longest, 6u) << path;
+    EXPECT_GE(longest, 4u) << path;  // the check sees numbers at all
+  }
 }
 
 TEST(CalibrateCli, NoParameterUncertaintyWritesThePlainFittedValues) {

@@ -1,0 +1,23 @@
+// JSON written for people as well as programs: estimates rounded to the digits they carry, so a
+// calibrated scenario reads `"dispersion": 0.107609`, not `0.10760891796746136`.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace opsim {
+
+//! Significant digits of fitted parameters and scores (calibrate, backtest): more than their
+//! standard errors resolve, and no 17-digit floats.
+constexpr int kEstimateDigits = 6;
+
+//! `value` with every floating-point number rounded to `significant_digits` (integers, strings
+//! and booleans as they are).
+nlohmann::json round_numbers(nlohmann::json value, int significant_digits);
+
+//! `document` indented by two spaces, ending in a newline, its floating-point numbers rounded
+//! to `significant_digits`.
+std::string json_text(const nlohmann::json& document, int significant_digits);
+
+}  // namespace opsim
