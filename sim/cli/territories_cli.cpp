@@ -12,6 +12,7 @@
 #include "models/territory/generate.hpp"
 #include "models/territory/local_search.hpp"
 #include "sim/base/error.hpp"
+#include "sim/base/grouped.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/runner.hpp"
@@ -279,13 +280,14 @@ void bench_row(const std::string& name, const std::string& method, const SearchR
           ? fmt::format("{:+.3f}%", 100.0 * (r.evaluation.objective - *reference) / *reference)
           : std::string("-");
   std::string bound = r.best_bound
-                          ? fmt::format("{:.2f}{}", *r.best_bound, r.proven_optimal ? "*" : "")
+                          ? format_grouped(*r.best_bound, 2) + (r.proven_optimal ? "*" : "")
                           : std::string("-");
-  std::string feasible_at = r.time_to_feasible ? fmt::format("{:.2f}", *r.time_to_feasible) : "-";
-  fmt::print("{:<14} {:<16} {:>12.4f} {:>12} {:>9} {:>5} {:>12} {:>8.2f} {:>8.2f} {:>8}\n", name,
-             method, r.evaluation.objective, reference ? fmt::format("{:.4f}", *reference) : "-",
-             gap, r.evaluation.feasible ? "yes" : "NO", bound, r.seconds, r.time_to_best,
-             feasible_at);
+  std::string feasible_at = r.time_to_feasible ? format_grouped(*r.time_to_feasible, 2) : "-";
+  fmt::print("{:<14} {:<16} {:>14} {:>14} {:>9} {:>5} {:>13} {:>8} {:>8} {:>8}\n", name, method,
+             format_grouped(r.evaluation.objective, 4),
+             reference ? format_grouped(*reference, 4) : "-", gap,
+             r.evaluation.feasible ? "yes" : "NO", bound, format_grouped(r.seconds, 2),
+             format_grouped(r.time_to_best, 2), feasible_at);
   std::fflush(stdout);
 }
 
@@ -296,7 +298,7 @@ void run_bench(const BenchOptions& o) {
   auto wanted = [&](const std::string& set) {
     return o.only.empty() || o.only.find(set) != std::string::npos;
   };
-  fmt::print("{:<14} {:<16} {:>12} {:>12} {:>9} {:>5} {:>12} {:>8} {:>8} {:>8}\n", "instance",
+  fmt::print("{:<14} {:<16} {:>14} {:>14} {:>9} {:>5} {:>13} {:>8} {:>8} {:>8}\n", "instance",
              "method", "objective", "reference", "gap", "feas", "bound", "seconds", "to best",
              "feasible");
   SearchSettings settings;

@@ -72,6 +72,17 @@ std::string territories_section(H5Reader& f) {
             ? std::string(", no feasible alignment")
             : fmt::format(", first feasible after {} s", format_grouped(first_feasible, 2)),
         format_grouped(f.number_attribute("/report", "work") / 1e6, 3));
+    // As the terminal says it: an exact search that kept the heuristic's warm start.
+    if (f.number_attribute("/report", "improved_warm_start") == 0.0) {
+      const double bound = f.number_attribute("/report", "best_bound");
+      html += fmt::format(
+          "<p class=\"note\">Exact search: CBC found no better alignment than the heuristic's "
+          "warm start{}.</p>\n",
+          std::isnan(bound) ? std::string(" (and proved no bound)")
+          : f.attribute("bound_method", "/report") == "cbc"
+              ? fmt::format(" (its bound {})", format_grouped(bound, 6))
+              : std::string());
+    }
   }
 
   // The map: one mark per territory, the centres ringed.

@@ -123,10 +123,21 @@ TEST(TerritoriesCli, ExactModeSaysWhenCbcDidNotImprove) {
   };
   EXPECT_EQ(report_number("improved_warm_start"), 0.0);
   EXPECT_LT(report_number("time_to_best"), report_number("seconds"));
+  // The HTML report says it as the terminal does.
+  auto report_page = [&] {
+    const auto html = dir / "report.html";
+    const auto made =
+        run_opsim(fmt::format("report {} -o {} --force", (dir / "out.h5").string(), html.string()));
+    EXPECT_EQ(made.exit_code, 0) << made.output;
+    std::ifstream in(html);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_THAT(report_page(), HasSubstr("CBC found no better alignment than the heuristic"));
   r = territories(dir, input + " --force");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, Not(HasSubstr("warm start")));
   EXPECT_TRUE(std::isnan(report_number("improved_warm_start")));
+  EXPECT_THAT(report_page(), Not(HasSubstr("warm start")));
 }
 
 // --bound states how far the alignment can be from the optimum, and is refused (exit 2, before
