@@ -125,7 +125,7 @@ HistorySource history_source(const SourceArgs& a) {
 
 calibration::FitOptions fit_options(const SourceArgs& a) {
   calibration::FitOptions options;
-  if (!a.since.empty()) options.since = parse_cutoff(a.since, "--since");
+  if (!a.since.empty()) options.since = parse_since(a.since, "--since");
   options.win_prior_strength = a.prior_strength;
   options.min_cell = a.min_cell;
   options.fiscal_year_start_month = a.fiscal_start;

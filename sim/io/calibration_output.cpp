@@ -102,8 +102,12 @@ double round_to(double x, double unit) {
 
 }  // namespace
 
-int parse_cutoff(const std::string& text, const std::string& option) {
-  if (auto month = parse_year_month(text)) return last_day_of_month(*month);
+namespace {
+
+//! "2017-06-30" as a day number, or "2017-06" as its first or last day.
+int parse_day(const std::string& text, const std::string& option, bool month_start) {
+  if (auto month = parse_year_month(text))
+    return month_start ? last_day_of_month(*month - 1) + 1 : last_day_of_month(*month);
   if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
     try {
       const int y = std::stoi(text.substr(0, 4)), m = std::stoi(text.substr(5, 2)),
@@ -115,8 +119,18 @@ int parse_cutoff(const std::string& text, const std::string& option) {
     } catch (const std::exception&) {
     }
   }
-  throw_input("{}: '{}' is not a date (expected YYYY-MM-DD, or YYYY-MM for the month's last day)",
-              option, text);
+  throw_input("{}: '{}' is not a date (expected YYYY-MM-DD, or YYYY-MM for the month's {} day)",
+              option, text, month_start ? "first" : "last");
+}
+
+}  // namespace
+
+int parse_cutoff(const std::string& text, const std::string& option) {
+  return parse_day(text, option, false);
+}
+
+int parse_since(const std::string& text, const std::string& option) {
+  return parse_day(text, option, true);
 }
 
 nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest& request) {

@@ -51,5 +51,7 @@ std::string fit_report_text(const calibration::Calibration& fit, const ReadRepor
 
 //! "2017-06-30" or "2017-06" (the month's last day) as a day number; InputError otherwise.
 int parse_cutoff(const std::string& text, const std::string& option);
+//! "2017-06-01" or "2017-06" (the month's first day: a start, as `--since`) as a day number.
+int parse_since(const std::string& text, const std::string& option);
 
 }  // namespace opsim

@@ -6,9 +6,12 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/base/error.hpp"
 #include "sim/io/csv.hpp"
@@ -219,6 +222,47 @@ RepTable read_reps(const TableSource& mapped, Encoding encoding) {
   return reps;
 }
 
+//! The stage (or status) values a history's rows carry, for checking the stages a user names.
+class StageTally {
+ public:
+  void add(const std::string& text, const std::string& file) {
+    auto [it, inserted] = seen_.try_emplace(name_key(text), Seen{text, 0});
+    ++it->second.rows;
+    if (std::find(files_.begin(), files_.end(), file) == files_.end()) files_.push_back(file);
+  }
+  //! InputError when no row carries `stage`, listing the values present.
+  void require(const std::string& stage, const char* option) const {
+    if (seen_.count(name_key(stage))) return;
+    if (seen_.empty()) {
+      throw_input(
+          "{} '{}': the history has no stage or status column to match it against (map "
+          "one with --map stage=COLUMN)",
+          option, stage);
+    }
+    std::string values;
+    std::size_t listed = 0;
+    for (const auto& [key, seen] : seen_) {
+      if (++listed > 12) {
+        values += fmt::format(", and {} more", seen_.size() - 12);
+        break;
+      }
+      values +=
+          fmt::format("{}'{}' ({} row{})", listed > 1 ? ", " : "", seen.text,
+                      format_grouped(static_cast<double>(seen.rows)), seen.rows == 1 ? "" : "s");
+    }
+    throw_input("{} '{}' matches no stage or status in {} (values present: {})", option, stage,
+                fmt::format("{}", fmt::join(files_, ", ")), values);
+  }
+
+ private:
+  struct Seen {
+    std::string text;  //!< the first spelling seen
+    std::size_t rows = 0;
+  };
+  std::map<std::string, Seen> seen_;
+  std::vector<std::string> files_;
+};
+
 }  // namespace
 
 std::size_t ReadReport::rejected() const {
@@ -347,6 +391,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
   for (const auto& s : source.open_stages) open.insert(name_key(s));
   if (!source.open_stages.empty()) report.earliest_open_stage = source.open_stages.front();
   int last_day = 0;
+  StageTally stages_seen;
 
   if (source.opportunities) {
     const TableSource map = checked_mapping(*source.opportunities, "opportunities");
@@ -424,6 +469,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
       }
       const std::string stage_text = field(stage);
       const std::string stage_key = name_key(stage_text);
+      stages_seen.add(stage_text, table.name());
       if (excluded.count(stage_key)) {
         issues.reject(row, fmt::format("stage '{}' is excluded (--exclude-stage)", stage_text));
         continue;
@@ -502,6 +548,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
       ++report.booking_rows;
       if (!issues.complete(row)) continue;
       const Fields field{row};
+      if (status) stages_seen.add(field(status), table.name());
       // A cancelled (lost) or excluded line was never a booking.
       if (const std::string stage_text = field(status);
           lost.count(name_key(stage_text)) || excluded.count(name_key(stage_text))) {
@@ -594,6 +641,17 @@ History read_history(const HistorySource& source, ReadReport& report) {
   };
   none_usable(report.opportunity_rows, report.opportunities_kept, "opportunities");
   none_usable(report.booking_rows, report.bookings_kept, "bookings");
+  // A stage the user named that no row carries (a misspelling, a status column not read) would
+  // silently change nothing: refuse it, listing the values present.
+  const HistorySource defaults;
+  for (const auto& [given, default_list, option] :
+       {std::tuple{&source.won_stages, &defaults.won_stages, "--won-stage"},
+        std::tuple{&source.lost_stages, &defaults.lost_stages, "--lost-stage"},
+        std::tuple{&source.open_stages, &defaults.open_stages, "--open-stage"},
+        std::tuple{&source.excluded_stages, &defaults.excluded_stages, "--exclude-stage"}}) {
+    if (*given == *default_list) continue;
+    for (const std::string& stage : *given) stages_seen.require(stage, option);
+  }
   history.snapshot_day = last_day;
   return history;
 }

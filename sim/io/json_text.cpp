@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -29,7 +30,44 @@ nlohmann::json round_numbers(nlohmann::json value, int significant_digits) {
 }
 
 std::string json_text(const nlohmann::json& document, int significant_digits) {
-  return round_numbers(document, significant_digits).dump(2) + "\n";
+  // nlohmann's Grisu2 is not always shortest (0.834092 came out 0.8340919999999999): every
+  // fraction is rewritten with fmt's shortest round-trip form (the same double).
+  const std::string dumped = round_numbers(document, significant_digits).dump(2);
+  std::string text;
+  text.reserve(dumped.size() + 1);
+  bool in_string = false;
+  for (std::size_t i = 0; i < dumped.size();) {
+    const char c = dumped[i];
+    if (in_string) {
+      text += c;
+      if (c == '\\' && i + 1 < dumped.size())
+        text += dumped[++i];
+      else if (c == '"')
+        in_string = false;
+      ++i;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c != '-' && (c < '0' || c > '9')) {
+      text += c;
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < dumped.size() &&
+           std::string_view("+-.0123456789eE").find(dumped[end]) != std::string_view::npos)
+      ++end;
+    const std::string token = dumped.substr(i, end - i);
+    if (token.find_first_of(".eE") == std::string::npos) {
+      text += token;  // an integer
+    } else {
+      std::string shortest = fmt::format("{}", std::strtod(token.c_str(), nullptr));
+      if (shortest.find_first_of(".e") == std::string::npos) shortest += ".0";
+      text += shortest;
+    }
+    i = end;
+  }
+  return text + "\n";
 }
 
 }  // namespace opsim

@@ -119,12 +119,39 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
        "fields are: id, owner, region, segment, stage, created, closed, amount"},
       {fmt::format("calibrate --opportunities {} --as-of 2017-09", csv),
        "--as-of 2017-09: the history ends in 2017-05 (last dated row 2017-05-20)"},
+      // A stage no row carries (review: --exclude-status Canceled on "Cancelled" data kept all
+      // 485 cancelled lines, silently); a default stage list is not checked.
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --lost-stage Lsot", csv),
+       "--lost-stage 'Lsot' matches no stage or status in " + csv +
+           " (values present: 'Lost' (2 rows), 'Open' (1 row), 'Won' (3 rows))"},
+      {fmt::format("calibrate --bookings {} --as-of 2017-04 --exclude-stage "
+                   "Cancelled",
+                   dir.write("bookings.csv", "date,region,amount\n2017-01-05,East,10\n")),
+       "--exclude-stage 'Cancelled': the history has no stage or status column"},
   };
   for (const auto& c : cases) {
     const auto r = test::run_opsim(c.args);
     EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.output;
     EXPECT_NE(r.output.find(c.message), std::string::npos) << c.args << "\n" << r.output;
   }
+}
+
+// --since YYYY-MM is the month's first day, a start (review: it was read as the last day, as a
+// cut-off is, so the month itself was left out of the fit and its closes lost: the cycle mean
+// came out biased again). The last day of the month is the twin: that month is left out.
+TEST(CalibrateCli, SinceAMonthStartsAtItsFirstDay) {
+  test::TempDir dir;
+  const std::string csv = dir.write("export.csv", kExport);
+  auto report = [&](const std::string& since) {
+    const auto r = test::run_opsim(fmt::format(
+        "calibrate --opportunities {} --as-of 2017-05 --min-cell 1 --since {}", csv, since));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return r.output;
+  };
+  const std::string month = report("2017-03");
+  EXPECT_EQ(month, report("2017-03-01"));
+  EXPECT_NE(month, report("2017-03-31"));
+  EXPECT_NE(month.find("2017-03 .. 2017-05"), std::string::npos) << month;
 }
 
 TEST(CalibrateCli, CutoffInTheLastMonthWithDataIsAccepted) {
