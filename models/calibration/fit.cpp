@@ -14,6 +14,7 @@
 
 #include "models/calendar.hpp"
 #include "sim/base/error.hpp"
+#include "sim/base/grouped.hpp"
 
 namespace opsim::calibration {
 
@@ -1042,13 +1043,6 @@ void fit_deal_sizes(Calibration& cal, const std::vector<std::vector<double>>& by
     fit.segment = cal.segments[s];
     fit.thin = fit.deals < cal.options.min_cell;
     choose_deal_size_model(cal, fit);
-    if (fit.empirical && cal.options.deal_size_model == DealSizeModel::automatic) {
-      cal.warnings.push_back(fmt::format(
-          "segment {}: the lognormal is rejected for its {} deal sizes (KS D = {:.3f}, p = "
-          "{:.2g}); "
-          "the scenario draws from the amounts themselves (--deal-size lognormal to override)",
-          cal.segments[s], fit.deals, fit.ks, fit.ks_p));
-    }
     if (fit.deals < 2) {
       cal.warnings.push_back(
           fmt::format("segment {}: {} won deals with an amount; deal size cannot be fitted",
@@ -1068,6 +1062,33 @@ void fit_deal_sizes(Calibration& cal, const std::vector<std::vector<double>>& by
       choose_deal_size_model(cal, fit);
       cal.cell_deal_sizes.push_back(std::move(fit));
     }
+  }
+  // Say which amounts the scenario draws: a region x segment cell with enough deals is tested
+  // and written on its own, so a segment's rejection (pooled over regions of different scales)
+  // need not hold for its cells (review: the report said "empirical" for segments all of whose
+  // cells the scenario drew from lognormals).
+  if (cal.options.deal_size_model != DealSizeModel::automatic) return;
+  auto list = [](const std::vector<std::string>& regions) {
+    return regions.empty() ? std::string("none") : fmt::format("{}", fmt::join(regions, ", "));
+  };
+  for (int s = 0; s < S; ++s) {
+    const DealSizeFit& segment = cal.segment_deal_sizes[s];
+    std::vector<std::string> amounts, lognormals;  // regions by the model the scenario draws
+    for (int r = 0; r < R; ++r) {
+      const DealSizeFit& cell = cal.cell_deal_sizes[r * S + s];
+      if (cell.deals == 0) continue;
+      const bool empirical = cell.thin ? segment.empirical : cell.empirical;
+      (empirical ? amounts : lognormals)
+          .push_back(cal.regions[r] + (cell.thin ? " (thin: the segment's)" : ""));
+    }
+    if (!segment.empirical && amounts.empty()) continue;
+    cal.warnings.push_back(fmt::format(
+        "segment {}: the lognormal is {} for its {} deal sizes pooled over regions (KS D = {:.3f}, "
+        "p = {:.2g}); a region with {} deals or more is tested on its own. The scenario draws the "
+        "amounts themselves in {}; lognormals in {} (--deal-size lognormal or empirical for all)",
+        cal.segments[s], segment.empirical ? "rejected" : "not rejected",
+        format_grouped(static_cast<double>(segment.deals)), segment.ks, segment.ks_p,
+        cal.options.min_cell, list(amounts), list(lognormals)));
   }
 }
 

@@ -86,6 +86,44 @@ History bookings_history(const std::vector<double>& amounts) {
   return history;
 }
 
+// A segment's test pools its regions; a region with enough deals is tested and written on its
+// own. The warning says which regions the scenario draws the amounts themselves in and which
+// lognormals (review: it said "the scenario draws from the amounts themselves" for a segment
+// whose every cell was written as a lognormal).
+TEST(DealSize, TheWarningNamesTheModelEachRegionIsDrawnFrom) {
+  History history;
+  const boost::math::normal_distribution<> normal;
+  for (int i = 0; i < 600; ++i) {
+    const int day = day_number(2018, 1, 1) + i * 730 / 600;
+    // East: two clusters (no lognormal); West: an exact lognormal sample of the same size.
+    history.bookings.push_back({day, "East", "SMB", i % 2 ? 100.0 + i % 7 : 10000.0 + i % 11,
+                                static_cast<std::size_t>(2 * i + 2)});
+    const double z = boost::math::quantile(normal, (i + 0.5) / 600);
+    history.bookings.push_back(
+        {day, "West", "SMB", std::exp(7 + 0.5 * z), static_cast<std::size_t>(2 * i + 3)});
+  }
+  FitOptions options;
+  options.as_of = day_number(2019, 12, 31);
+  const Calibration fit = fit_history(history, options);
+  ASSERT_TRUE(fit.segment_deal_sizes.at(0).empirical);
+  EXPECT_TRUE(fit.deal_size(0, 0).empirical);   // East
+  EXPECT_FALSE(fit.deal_size(1, 0).empirical);  // West
+  const auto warning =
+      std::find_if(fit.warnings.begin(), fit.warnings.end(), [](const std::string& w) {
+        return w.find("segment SMB: the lognormal is rejected") != std::string::npos;
+      });
+  ASSERT_NE(warning, fit.warnings.end());
+  EXPECT_NE(warning->find("draws the amounts themselves in East; lognormals in West"),
+            std::string::npos)
+      << *warning;
+  // What the scenario writes agrees: West's override is a lognormal, East's the amounts.
+  const nlohmann::json doc = calibrated_scenario(fit, ScenarioRequest{});
+  for (const auto& o : doc["overrides"]) {
+    if (!o["set"].contains("deal_size")) continue;
+    EXPECT_EQ(o["set"]["deal_size"].contains("empirical"), o["region"] == "East") << o.dump();
+  }
+}
+
 TEST(DealSize, RejectedLognormalFallsBackToTheEmpiricalWithAWarning) {
   // Two clusters of order values: far from lognormal. The fit used to write the lognormal
   // silently, with a mean far from the plain average.
