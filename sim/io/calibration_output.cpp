@@ -1,4 +1,5 @@
 #include "sim/io/calibration_output.hpp"
+#include "sim/io/number_format.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -425,12 +426,15 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
               format_year_month(month_of_day(fit.options.as_of)),
               fit.opportunities ? "opportunity" : "bookings", format_year_month(fit.first_month),
               format_year_month(fit.last_month), format_year_month(fit.forecast_start));
+  auto count = [](std::size_t n) { return format_grouped(static_cast<double>(n)); };
   append_line(out,
               "rows: {} opportunity rows ({} kept), {} booking rows ({} kept, {} order lines "
-              "merged); {} rejected, {} repaired",
-              read.opportunity_rows, read.opportunities_kept, read.booking_rows, read.bookings_kept,
-              read.merged_order_lines, read.rejected(), read.repaired());
-  // Group issues by reason pattern (text before the first quote) to keep the listing short.
+              "merged); {} rejected, {} repaired (rows after the cut-off are kept and not fitted)",
+              count(read.opportunity_rows), count(read.opportunities_kept),
+              count(read.booking_rows), count(read.bookings_kept), count(read.merged_order_lines),
+              count(read.rejected()), count(read.repaired()));
+  // Group issues by reason pattern (text before the first quote) to keep the listing short,
+  // with the count of each quoted value when there are few (the statuses left out).
   std::map<std::string, std::vector<const RowIssue*>> groups;
   for (const RowIssue& issue : read.issues) {
     const std::string key =
@@ -441,8 +445,22 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
   for (const auto& [key, list] : groups) {
     std::vector<std::size_t> lines;
     for (std::size_t i = 0; i < list.size() && i < 10; ++i) lines.push_back(list[i]->line);
-    append_line(out, "  {} rows {} (lines {}{}); e.g. {}", list.size(), key, fmt::join(lines, ", "),
-                list.size() > 10 ? ", ... all in the JSON report" : "", list.front()->reason);
+    std::map<std::string, std::size_t> values;
+    for (const RowIssue* issue : list) {
+      const std::size_t open = issue->reason.find('\'');
+      const std::size_t close =
+          open == std::string::npos ? open : issue->reason.find('\'', open + 1);
+      if (close != std::string::npos) ++values[issue->reason.substr(open, close - open + 1)];
+    }
+    std::string by_value;
+    if (values.size() > 1 && values.size() <= 6) {
+      std::vector<std::string> parts;
+      for (const auto& [value, n] : values) parts.push_back(fmt::format("{} {}", value, count(n)));
+      by_value = fmt::format("; by value: {}", fmt::join(parts, ", "));
+    }
+    append_line(out, "  {} rows {} (lines {}{}); e.g. {}{}", count(list.size()), key,
+                fmt::join(lines, ", "), list.size() > 10 ? ", ... all in the JSON report" : "",
+                list.front()->reason, by_value);
   }
   if (fit.opportunities) {
     append_line(out,
@@ -455,8 +473,11 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
                 "in others; multiplier {}",
                 100 * fit.quarter_end_win_rate, fit.quarter_end_closes, 100 * fit.other_win_rate,
                 fit.other_closes, with_se(fit.quarter_end_multiplier, "{:.3f}"));
-    append_line(out, "  {:<24} {:>7} {:>7} {:>8} {:>18} {:>8}", "segment", "closes", "wins", "raw",
-                "shrunk ± se", "prior");
+    append_line(out,
+                "  (unshrunk: wins per close, closes in quarter-end months weighted by the "
+                "multiplier; shrunk toward the parent by a prior of the stated strength)");
+    append_line(out, "  {:<24} {:>7} {:>7} {:>8} {:>18} {:>8}", "segment", "closes", "wins",
+                "unshrunk", "shrunk ± se", "prior");
     for (const auto& c : fit.segment_win_rates) {
       append_line(out, "  {:<24} {:>7} {:>7} {:>8.4f} {:>18} {:>8.1f}{}", c.segment, c.closes,
                   c.wins, c.raw, with_se(c.rate, "{:.4f}"), c.prior_strength,
@@ -474,11 +495,17 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
                 d.lognormal_mean, d.ks, d.ks_p, d.anderson_darling,
                 d.empirical ? "empirical" : "lognormal", d.thin ? "  thin" : "");
   }
-  append_line(out,
-              "\nsales cycle (Kaplan-Meier, {} closed, {} open censored): mean {} months, median "
-              "{}; P(k) = {:.3f}",
-              fit.cycle.closed, fit.cycle.censored, with_se(fit.cycle.mean, "{:.2f}"),
-              fit.cycle.median, fmt::join(fit.cycle.pmf, " "));
+  if (fit.opportunities) {
+    append_line(out,
+                "\nsales cycle (Kaplan-Meier, {} closed, {} open censored): mean {} months, "
+                "median {}; P(k) = {:.3f}",
+                count(static_cast<std::size_t>(fit.cycle.closed)),
+                count(static_cast<std::size_t>(fit.cycle.censored)),
+                with_se(fit.cycle.mean, "{:.2f}"), fit.cycle.median, fmt::join(fit.cycle.pmf, " "));
+  } else {
+    append_line(out,
+                "\nsales cycle: none (a bookings log has wins only, each booked in its month)");
+  }
   append_line(out,
               "growth: {} per year{} (maximum likelihood {} per year, shrunk toward 0 by a "
               "N(0, {:.2f}) prior on the annual log growth); overdispersion {:.2f}",
@@ -509,17 +536,23 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     auto drawn = [&](double value) {
       return r.overdispersed() ? fmt::format("{:.3f}", value) : std::string("-");
     };
-    append_line(out, "  {:<12} {:>16} {:>9} {:>9} {:>9.3g} {:>3}  {:.2f}", r.id,
-                with_se(r.level, "{:.2f}"), drawn(r.dispersion), drawn(r.persistence),
-                r.overdispersion_p, r.overdispersed() ? "on" : "off",
-                fmt::join(r.seasonality, " "));
+    // No degrees of freedom left (as many parameters as months): no test, so no p-value.
+    const std::string p =
+        r.overdispersion_df > 0 ? fmt::format("{:.3g}", r.overdispersion_p) : std::string("n/a");
+    append_line(out, "  {:<12} {:>16} {:>9} {:>9} {:>9} {:>3}  {:.2f}", r.id,
+                with_se(r.level, "{:.2f}"), drawn(r.dispersion), drawn(r.persistence), p,
+                r.overdispersed() ? "on" : "off", fmt::join(r.seasonality, " "));
   }
-  append_line(out,
-              "  market sd: {} (pooled sigma^2 {:.4f}; Cochran's Q test of one variance: Q = "
-              "{:.2f} on {} df, p = {:.3g}, pooled when >= {})",
+  append_line(out, "  market sd: {} (pooled sigma^2 {:.4f}; {})",
               fit.market_pooled() ? "one for all regions" : "each region its own",
-              fit.market_pooled_variance, fit.market_cochran_q, fit.market_cochran_df,
-              fit.market_homogeneity_p, kMarketPoolingP);
+              fit.market_pooled_variance,
+              fit.market_cochran_df > 0
+                  ? fmt::format("Cochran's Q test of one variance: Q = {:.2f} on {} df, p = "
+                                "{:.3g}, pooled when >= {}",
+                                fit.market_cochran_q, fit.market_cochran_df,
+                                fit.market_homogeneity_p, kMarketPoolingP)
+                  : std::string("Cochran's Q test of one variance: n/a, fewer than two regions "
+                                "with residual degrees of freedom"));
   if (!fit.rep_rates.empty()) {
     append_line(out, "\nresolutions per active rep-month:");
     for (const RepRate& rate : fit.rep_rates) {

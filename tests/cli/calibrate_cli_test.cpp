@@ -154,6 +154,30 @@ TEST(CalibrateCli, SinceAMonthStartsAtItsFirstDay) {
   EXPECT_NE(month.find("2017-03 .. 2017-05"), std::string::npos) << month;
 }
 
+// Twelve months of history leave the overdispersion and pooling tests no degrees of freedom:
+// they print n/a, not p = 1 (review). Eighteen months are the twin: p-values again.
+TEST(CalibrateCli, TestsWithoutDegreesOfFreedomSayNotApplicable) {
+  test::TempDir dir;
+  std::string csv = "date,region,amount\n";
+  for (int m = 1; m <= 18; ++m)
+    for (int k = 0; k < 3 + m % 4; ++k)
+      for (const char* region : {"East", "West"})
+        csv += fmt::format("{}-{:02}-{:02},{},{}\n", m > 12 ? 2019 : 2018, (m - 1) % 12 + 1, k + 1,
+                           region, 100 + 10 * k);
+  const std::string path = dir.write("orders.csv", csv);
+  auto report = [&](const char* as_of) {
+    const auto r = test::run_opsim(
+        fmt::format("calibrate --bookings {} --as-of {} --min-cell 1", path, as_of));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return r.output;
+  };
+  const std::string twelve = report("2018-12");
+  EXPECT_NE(twelve.find("Cochran's Q test of one variance: n/a"), std::string::npos) << twelve;
+  EXPECT_NE(twelve.find("  n/a off"), std::string::npos) << twelve;
+  const std::string longer = report("2019-06");
+  EXPECT_EQ(longer.find("n/a"), std::string::npos) << longer;
+}
+
 TEST(CalibrateCli, CutoffInTheLastMonthWithDataIsAccepted) {
   // The refusal of a cut-off after the data must not refuse the data's own last month.
   test::TempDir dir;
@@ -186,6 +210,12 @@ TEST(CalibrateCli, BookingStatusMapAndLostStageLeaveCancelledLinesOut) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("5 booking rows (3 kept"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("status 'Cancelled' is lost"), std::string::npos) << r.output;
+  // Each status left out is counted on its own (review: one line "status  (lines ...").
+  EXPECT_NE(r.output.find("2 rows rejected " + csv + ": status  (lines 3, 5)"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("by value: 'Cancelled' 1, 'Disputed' 1"), std::string::npos) << r.output;
+  // A bookings log has no sales cycle to print.
+  EXPECT_NE(r.output.find("sales cycle: none"), std::string::npos) << r.output;
 }
 
 TEST(CalibrateCli, RejectedRowsAreReportedWithTheirLines) {
