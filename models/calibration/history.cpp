@@ -1,6 +1,8 @@
 #include "models/calibration/history.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -31,6 +33,16 @@ std::string format_date(int day) {
   const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{day}}};
   return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()),
                      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+}
+
+int History::last_dated_day() const {
+  int last = std::numeric_limits<int>::min();
+  for (const Opportunity& o : opportunities) {
+    if (o.created) last = std::max(last, *o.created);
+    if (o.closed) last = std::max(last, *o.closed);
+  }
+  for (const Booking& b : bookings) last = std::max(last, b.day);
+  return std::max(last, snapshot_day);
 }
 
 }  // namespace opsim::calibration

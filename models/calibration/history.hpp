@@ -42,6 +42,9 @@ struct History {
   int snapshot_day = 0;
 
   bool has_opportunities() const { return !opportunities.empty(); }
+  //! Last day carrying any date (created, closed, booked, the snapshot), whatever the cut-off;
+  //! the smallest int when there is none.
+  int last_dated_day() const;
 };
 
 //! Days since 1970-01-01 of a civil date (proleptic Gregorian).

@@ -222,6 +222,19 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
       args.last_origin.empty()
           ? options.first_origin
           : calibration::month_of_day(parse_cutoff(args.last_origin, "--last-origin"));
+  // A cut-off in or after the history's last month leaves nothing to score: say so before any
+  // fit, naming that month (as calibrate does for a cut-off after the data).
+  const int last_day = history.last_dated_day();
+  const int last_month = calibration::month_of_day(std::max(last_day, 0));
+  if (last_day > 0) {
+    if (options.first_origin >= last_month) {
+      throw_input(
+          "--as-of {}: the history ends in {} (last dated row {}); a backtest scores the months "
+          "after each cut-off, so the first cut-off must be {} or earlier",
+          format_year_month(options.first_origin), format_year_month(last_month),
+          calibration::format_date(last_day), format_year_month(last_month - 1));
+    }
+  }
   options.step = args.step;
   options.horizon = args.horizon;
   options.trials = args.trials;
@@ -240,9 +253,10 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
   if (result.rows.empty()) {
     throw_input(
         "nothing to score: no region-month within {} month(s) after the cut-offs {} .. {} has "
-        "data (choose cut-offs at least one month before the history's last month)",
+        "data (choose cut-offs at least one month before the history's last month, {}, and "
+        "before any partial month)",
         options.horizon, format_year_month(options.first_origin),
-        format_year_month(options.last_origin));
+        format_year_month(options.last_origin), format_year_month(last_month));
   }
   if (!args.output.empty()) write_backtest_hdf5(args.output, result, command_line);
   if (!args.csv.empty()) write_backtest_csv(args.csv, result);

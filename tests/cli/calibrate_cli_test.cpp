@@ -260,8 +260,18 @@ TEST(CalibrateCli, BacktestWithNothingToScoreIsRefusedAndWritesNothing) {
   auto r = test::run_opsim(command("2017-04"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("nothing to score"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("the history's last month, 2017-05,"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(h5));
   EXPECT_FALSE(std::filesystem::exists(json));
+  // A cut-off in the last month is refused before any fit, naming that month (review).
+  r = test::run_opsim(command("2017-05"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--as-of 2017-05: the history ends in 2017-05 (last dated row "
+                          "2017-05-20); a backtest scores the months after each cut-off, so the "
+                          "first cut-off must be 2017-04 or earlier"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(h5));
   // Twin: a cut-off in 2017-03 scores 2017-04 (2017-05 is partial). No quarter lies wholly inside a
   // one-month horizon, so the quarter scores are null (the HDF5 file's NaN), not 0.
   r = test::run_opsim(command("2017-03"));
