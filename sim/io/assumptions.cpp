@@ -198,7 +198,34 @@ std::string pointer_pattern(const std::string& pointer) {
 
 }  // namespace
 
-std::vector<std::string> summarise_assumptions(const Scenario& scenario, std::size_t max_lines) {
+std::optional<std::string> describe_estimation_errors(const MarketSpec& market) {
+  auto range = [](const std::vector<double>& sds) {
+    const auto [low, high] = std::minmax_element(sds.begin(), sds.end());
+    return *low == *high
+               ? format_significant(*low, 3)
+               : fmt::format("{} to {}", format_significant(*low, 3), format_significant(*high, 3));
+  };
+  auto any = [](const std::vector<double>& sds) {
+    return std::any_of(sds.begin(), sds.end(), [](double sd) { return sd > 0; });
+  };
+  std::vector<std::string> parts;
+  if (any(market.level_uncertainty))
+    parts.push_back(
+        fmt::format("the log level of each region (sd {})", range(market.level_uncertainty)));
+  if (market.growth_uncertainty > 0 || any(market.region_growth_uncertainty)) {
+    std::string growth = fmt::format("the monthly log growth (sd {} shared",
+                                     format_significant(market.growth_uncertainty, 3));
+    if (any(market.region_growth_uncertainty))
+      growth += fmt::format(", {} each region's own", range(market.region_growth_uncertainty));
+    parts.push_back(growth + ")");
+  }
+  if (parts.empty()) return std::nullopt;
+  return fmt::format("/market: estimation errors of {}", fmt::join(parts, " and "));
+}
+
+namespace {
+
+std::vector<std::string> summarise_parameters(const Scenario& scenario, std::size_t max_lines) {
   if (scenario.uncertain.size() <= max_lines) return describe_assumptions(scenario);
   struct Group {
     std::string pattern;
@@ -234,6 +261,14 @@ std::vector<std::string> summarise_assumptions(const Scenario& scenario, std::si
       fmt::format("({} uncertain parameters; each is listed in full in a run's results "
                   "file, /scenario/uncertain_parameters)",
                   format_grouped(static_cast<double>(scenario.uncertain.size()))));
+  return lines;
+}
+
+}  // namespace
+
+std::vector<std::string> summarise_assumptions(const Scenario& scenario, std::size_t max_lines) {
+  std::vector<std::string> lines = summarise_parameters(scenario, max_lines);
+  if (auto errors = describe_estimation_errors(scenario.market)) lines.push_back(*errors);
   return lines;
 }
 

@@ -3,6 +3,7 @@
 // models/assumption.hpp, drawn once per trial.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -43,7 +44,13 @@ std::vector<std::string> describe_assumptions(const Scenario& scenario);
 //! describe_assumptions for a terminal: at most `max_lines` lines. Longer lists are grouped by
 //! the pointer with its array indices as `*` and the family, one line per group with the count
 //! and the range of the means: "/regions/*/seasonality/*: 48 lognormal, means 0.3907 to 1.776".
-//! The full list is in the results file (/scenario/uncertain_parameters).
+//! The full list is in the results file (/scenario/uncertain_parameters). A last line names the
+//! estimation errors of a calibrated scenario's market (describe_estimation_errors).
+//! "/market: estimation errors of the log level of each region (sd 0.042 to 0.049) and ...":
+//! the errors of fitted levels and growth drawn once per trial (opsim calibrate writes them);
+//! nothing when there are none.
+std::optional<std::string> describe_estimation_errors(const MarketSpec& market);
+
 std::vector<std::string> summarise_assumptions(const Scenario& scenario,
                                                std::size_t max_lines = 12);
 

@@ -41,9 +41,10 @@ struct Context {
     std::string text = fmt::format("{} — {} trials, amounts in {} at plan rates\n",
                                    scenario.name.empty() ? scenario.source : scenario.name,
                                    format_grouped(static_cast<double>(summary.trials)), currency);
-    if (scenario.uncertain.empty()) return text;
+    const std::vector<std::string> drawn = summarise_assumptions(scenario);
+    if (drawn.empty()) return text;
     text += "forecast with assumption uncertainty; drawn once per trial:\n";
-    for (const std::string& line : summarise_assumptions(scenario)) text += "  " + line + "\n";
+    for (const std::string& line : drawn) text += "  " + line + "\n";
     return text;
   }
   std::string target_label(const TargetResult& t) const {

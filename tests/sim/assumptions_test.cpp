@@ -50,6 +50,23 @@ TEST(SummariseAssumptions, ALongListIsGroupedByPointerWithTheRangeOfMeans) {
   EXPECT_EQ(describe_assumptions(few).size(), 1u);
 }
 
+// A calibrated scenario's level and growth errors are drawn per trial too: the list says so
+// (review: 63 parameters were listed and these left out). Without them, no such line.
+TEST(SummariseAssumptions, TheMarketsEstimationErrorsAreListed) {
+  nlohmann::json doc = seasonal_document(1);
+  doc["regions"][0].erase("seasonality");
+  const Scenario plain = test::scenario_from_json(doc);
+  EXPECT_EQ(summarise_assumptions(plain).size(), 1u);
+  doc["regions"].push_back({{"id", "EU"}});
+  doc["market"] = {{"level_uncertainty", {{"NA", 0.042}, {"EU", 0.049}}},
+                   {"growth_uncertainty", 0.0044}};
+  const std::vector<std::string> lines = summarise_assumptions(test::scenario_from_json(doc));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1],
+            "/market: estimation errors of the log level of each region (sd 0.0420 to 0.0490) and "
+            "the monthly log growth (sd 0.00440 shared)");
+}
+
 std::string load_error(const nlohmann::json& doc) {
   try {
     test::scenario_from_json(doc);
