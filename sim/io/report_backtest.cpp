@@ -143,17 +143,22 @@ std::string backtest_section(H5Reader& f) {
 
   // Pooled scores, as in the summary.
   const auto kinds = f.strings("/pooled/kind");
-  const std::pair<const char*, const char*> columns[] = {
-      {"count", "rows"},        {"crps", "CRPS"},
-      {"coverage50", "in 50%"}, {"coverage80", "in 80%"},
-      {"mean_pit", "mean PIT"}, {"abs_median_error", "|actual − median|"},
-      {"median_bias", "bias"},  {"pit_uniformity_p", "PIT p"}};
+  const std::pair<const char*, const char*> columns[] = {{"count", "rows"},
+                                                         {"crps", "CRPS"},
+                                                         {"coverage50", "in 50%"},
+                                                         {"coverage80", "in 80%"},
+                                                         {"mean_pit", "mean PIT"},
+                                                         {"abs_median_error", "|actual − median|"},
+                                                         {"median_bias", "bias (actual − median)"},
+                                                         {"pit_uniformity_p", "PIT p"}};
   std::vector<std::vector<double>> values;
   for (const auto& [name, title] : columns)
     values.push_back(f.doubles(std::string("/pooled/") + name));
   html +=
       "<h3>Scores (coverage: 50% and 80% intervals should hold 50% and 80% of the actuals)"
-      "</h3>\n<table>\n<tr><th>period</th><th>method</th>";
+      "</h3>\n<p class=\"note\">Bias is the mean of actual − median: above 0, the median "
+      "forecast was too low; below 0, too high. A mean PIT above 0.5 says the "
+      "same.</p>\n<table>\n<tr><th>period</th><th>method</th>";
   for (const auto& [name, title] : columns) html += fmt::format("<th>{}</th>", title);
   html += "<th>model CRPS, same rows</th></tr>\n";
   for (std::size_t k = 0; k < kinds.size(); ++k) {

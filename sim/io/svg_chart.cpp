@@ -170,7 +170,17 @@ std::string SvgChart::render(int width, int height) const {
         left, left + plot_w, py(t), py(t), left - 6, py(t) + 4, html_escape(y_format_(t)));
   }
   if (!categories_.empty()) {
-    for (std::size_t i = 0; i < categories_.size(); i += category_step_) {
+    // A thinned axis (months) is thinned enough that its labels never touch: 11 px digits are
+    // about 6.5 px wide, plus a gap of 8 px.
+    std::size_t step = static_cast<std::size_t>(category_step_);
+    if (step > 1) {
+      std::size_t widest = 0;
+      for (const std::string& label : categories_) widest = std::max(widest, label.size());
+      const double slot = px(1.0) - px(0.0);
+      const double needed = 6.5 * static_cast<double>(widest) + 8.0;
+      if (slot > 0) step = std::max(step, static_cast<std::size_t>(std::ceil(needed / slot)));
+    }
+    for (std::size_t i = 0; i < categories_.size(); i += step) {
       svg += fmt::format(
           "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"tick\" "
           "text-anchor=\"middle\">{}</text>\n",

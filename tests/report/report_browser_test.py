@@ -377,6 +377,8 @@ def main():
                 failures.append("products: the report has no product-mix table")
             if kind == "run" and "Product mix" in page:
                 failures.append("run: a product-mix table without products")
+            if kind == "backtest" and "Bias is the mean of actual" not in page:
+                failures.append("backtest: the bias column's sign is not explained")
             if kind == "run" and dom.count("data-json=") == 0:
                 failures.append("run: the report has no input sanity page")
         failures += check_inputs_page(opsim, source, work)

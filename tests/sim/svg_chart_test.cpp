@@ -66,5 +66,42 @@ TEST(SvgChart, MarkerLabelNearTheRightEdgeIsDrawnLeftOfItsLine) {
   EXPECT_EQ(labels[1].anchor, "start");
 }
 
+//! The x positions of the category labels (class "tick", centred).
+std::vector<double> category_label_xs(const std::string& svg) {
+  std::vector<double> out;
+  for (std::size_t at = svg.find("<text "); at != std::string::npos;
+       at = svg.find("<text ", at + 1)) {
+    const std::string tag = svg.substr(at, svg.find('>', at) - at);
+    if (attribute(tag, "class") == "tick" && attribute(tag, "text-anchor") == "middle")
+      out.push_back(std::stod(attribute(tag, "x")));
+  }
+  return out;
+}
+
+SvgChart monthly_chart() {
+  std::vector<std::string> months;
+  std::vector<double> x, y;
+  for (int m = 0; m < 22; ++m) {
+    months.push_back(m < 12 ? "2018-" + std::string(m < 9 ? "0" : "") + std::to_string(m + 1)
+                            : "2019-" + std::string(m < 21 ? "0" : "") + std::to_string(m - 11));
+    x.push_back(m);
+    y.push_back(m % 5);
+  }
+  SvgChart chart("t", "month", "bookings");
+  chart.line(x, y, "#000", "median");
+  chart.x_categories(months, 2);
+  return chart;
+}
+
+// A thinned month axis on a narrow chart keeps its labels apart (review: "2018-01" labels
+// touched in the backtest report's small multiples); on a wide chart the asked step stays.
+TEST(SvgChart, ThinnedCategoryLabelsNeverTouch) {
+  const std::vector<double> narrow = category_label_xs(monthly_chart().render(420, 240));
+  ASSERT_GE(narrow.size(), 3u);
+  for (std::size_t i = 1; i < narrow.size(); ++i)
+    EXPECT_GE(narrow[i] - narrow[i - 1], 6.5 * 7 + 8) << i;
+  EXPECT_EQ(category_label_xs(monthly_chart().render(2000, 240)).size(), 11u);  // every 2nd
+}
+
 }  // namespace
 }  // namespace opsim
