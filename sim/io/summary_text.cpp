@@ -139,7 +139,10 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
           format_amount(c.quantile(nb, kP10)), format_amount(c.quantile(nb, kP50)),
           format_amount(c.quantile(nb, kP90)), target ? format_amount(target->target.amount) : "",
           target ? reach(*target) : "", format_amount(c.quantile(c.cell(p, r, Metric::arr), kP50)),
-          format_grouped(c.quantile(c.cell(p, r, Metric::headcount), kP50)));
+          // A scenario without seats (intensity by region, as calibrate writes) has no heads.
+          scenario.seats.empty()
+              ? std::string("-")
+              : format_grouped(c.quantile(c.cell(p, r, Metric::headcount), kP50)));
     }
     // Quarterly new-bookings targets of this year: one row per region, P(reach) per quarter.
     std::map<int, std::map<int, const TargetResult*>> quarterly;  // region -> quarter -> target

@@ -191,6 +191,26 @@ TEST(RunCli, MonthsBeforeTheHorizonSayWhetherActualsWereGiven) {
   EXPECT_THAT(r.output, HasSubstr("actuals to date for 2027-01..2027-03"));
 }
 
+// A scenario without seats (as calibrate writes) has no heads to show: '-', not 0 (review).
+// The fixture with its roster is the twin: a count.
+TEST(RunCli, HeadsColumnIsEmptyWithoutSeats) {
+  TempDir dir;
+  nlohmann::json doc = fixture_document();
+  auto heads = [&](const nlohmann::json& document) {
+    const auto r = run_opsim(fmt::format("run {} --trials 50 -o {} --force",
+                                         write_scenario(dir, document), (dir / "r.h5").string()));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    for (const auto& line : lines_of(r.output))
+      if (line.rfind("total ", 0) == 0) return line.substr(line.find_last_of(' ') + 1);
+    return std::string("no total line");
+  };
+  EXPECT_NE(heads(doc), "-");
+  doc.erase("roster");
+  doc.erase("hiring_plan");
+  doc["pipeline"]["deals"][0].erase("owner");
+  EXPECT_EQ(heads(doc), "-");
+}
+
 TEST(RunCli, DefaultSummaryFitsOneScreen) {
   const auto scenario = test::source_dir() / "scenarios/global_saas.json";
   const auto result = run_opsim(fmt::format("run {} --trials 100 --threads 2", scenario.string()));
