@@ -109,6 +109,19 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         fmt::format("only {} months of history: the growth trend needs {} and is set to 0", T,
                     kMinTrendMonths));
   }
+  // Region r exists from fit month start[r] (RegionFit::first_month): the months before it are
+  // left out of every sum (expected count 0), not fitted as months without resolutions.
+  std::vector<int> start(R, 0);
+  for (int r = 0; r < R; ++r) {
+    start[r] = std::clamp(cal.region_fits[r].first_month - cal.first_month, 0, T - 1);
+    if (start[r] > 0) {
+      cal.warnings.push_back(fmt::format(
+          "region {} exists from {} (its first resolution, booking or opportunity): it is fitted "
+          "over its {} months, not over the {} before",
+          cal.regions[r], format_year_month(cal.first_month + start[r]), T - start[r], start[r]));
+    }
+  }
+  auto exposure = [&](int r, int t) { return t >= start[r] ? 1.0 : 0.0; };
   std::vector<std::array<double, 12>> season(R), unshrunk(R);
   for (auto& s : season) s.fill(1.0);
   for (auto& s : unshrunk) s.fill(1.0);
@@ -122,7 +135,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   auto calendar_index = [&](int t) { return Calendar::calendar_month_of(cal.first_month + t) - 1; };
   auto trend = [&](int t) { return std::exp(beta * (t - (T - 1))); };
   auto mu = [&](int r, int t) {
-    return std::exp(log_level[r]) * season[r][calendar_index(t)] * trend(t);
+    return exposure(r, t) * std::exp(log_level[r]) * season[r][calendar_index(t)] * trend(t);
   };
 
   // Market factor: count variance beyond Poisson, mu + tau^2 mu^2. Its persistence
@@ -164,9 +177,11 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     Eigen::VectorXd m(T);
     for (int t = 0; t < T; ++t) {
       // The residuals of the most flexible model (each region its own seasonality), whose
-      // projection M is the one below.
+      // projection M is the one below. Before the region existed: weight 0 and no design row,
+      // so those months drop out of M, N, P and Z.
       const int c_own = calendar_index(t);
-      m[t] = std::max(mu(r, t) / season[r][c_own] * unshrunk[r][c_own], 1e-9);
+      m[t] = t < start[r] ? 0.0 : std::max(mu(r, t) / season[r][c_own] * unshrunk[r][c_own], 1e-9);
+      if (t < start[r]) continue;
       x(t, 0) = 1.0;
       if (cal.trend_fitted) x(t, 1) = t - (T - 1);
       if (!cal.seasonality_fitted) continue;
@@ -178,7 +193,8 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         m.asDiagonal() * x * a.completeOrthogonalDecomposition().solve(x.transpose());
     const Eigen::MatrixXd residual = Eigen::MatrixXd::Identity(T, T) - hat;  // M
     const Eigen::MatrixXd scaled = residual * m.asDiagonal();                // N = M W
-    const Eigen::VectorXd inverse_square = m.array().square().inverse();
+    Eigen::VectorXd inverse_square = Eigen::VectorXd::Zero(T);  // D, 0 before the region existed
+    for (int t = start[r]; t < T; ++t) inverse_square[t] = 1 / (m[t] * m[t]);
     const Eigen::MatrixXd z = scaled.transpose() * inverse_square.asDiagonal() * scaled;
     const Eigen::MatrixXd poisson = residual * m.asDiagonal() * residual.transpose();
     MarketMoments moments;
@@ -188,12 +204,12 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         moments.variance_by_lag[std::abs(a_ - b)] += z(a_, b);
       }
     }
-    for (int t = 0; t < T; ++t) {
+    for (int t = start[r]; t < T; ++t) {
       const double e = counts[r][t] - m[t];
       moments.variance_poisson += (poisson(t, t) - m[t]) / (m[t] * m[t]);
       moments.variance_observed += (e * e - m[t]) / (m[t] * m[t]);
       moments.square_observed += e * e;
-      if (t == 0) continue;
+      if (t == start[r]) continue;
       moments.lag1_observed += e * (counts[r][t - 1] - m[t - 1]);
     }
     moments.scaled = scaled;
@@ -202,7 +218,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     moments.z = z;
     moments.h = scaled.transpose() * dp * inverse_square.asDiagonal() * scaled;
     moments.square_poisson = (dp.array() * dp.transpose().array()).sum();
-    for (int t = 0; t < T; ++t) moments.fourth += z(t, t) * z(t, t) / (m[t] * m[t] * m[t]);
+    for (int t = start[r]; t < T; ++t) moments.fourth += z(t, t) * z(t, t) / (m[t] * m[t] * m[t]);
     return moments;
   };
   auto by_lag = [&](const std::vector<double>& coefficients, double s2, double rho_) {
@@ -443,7 +459,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   for (int iteration = 0; iteration < 100; ++iteration) {
     for (int r = 0; r < R; ++r) {
       double observed = 0, expected = 0;
-      for (int t = 0; t < T; ++t) {
+      for (int t = start[r]; t < T; ++t) {
         observed += counts[r][t];
         expected += season[r][calendar_index(t)] * trend(t);
       }
@@ -471,7 +487,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         observed[r].fill(0.0);
         expected[r].fill(0.0);
         market[r].fill(0.0);
-        for (int t = 0; t < T; ++t) {
+        for (int t = start[r]; t < T; ++t) {
           const double e_t = std::exp(log_level[r]) * trend(t);
           observed[r][calendar_index(t)] += counts[r][t];
           expected[r][calendar_index(t)] += e_t;
@@ -611,7 +627,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       const double m = mu(r, t);
       if (m > 1e-9) fit.overdispersion_chi2 += (counts[r][t] - m) * (counts[r][t] - m) / m;
     }
-    fit.overdispersion_df = T - per_region_parameters;
+    fit.overdispersion_df = T - start[r] - per_region_parameters;
     fit.overdispersion_p =
         fit.overdispersion_df > 0
             ? boost::math::cdf(boost::math::complement(
@@ -705,13 +721,13 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       for (int iteration = 0; iteration < 50; ++iteration) {
         // a_r in closed form given b_r, then a Newton step on the profile likelihood of b_r.
         double observed = 0, expected = 0;
-        for (int t = 0; t < T; ++t) {
+        for (int t = start[r]; t < T; ++t) {
           observed += counts[r][t];
           expected += season[r][calendar_index(t)] * std::exp(b * (t - (T - 1)));
         }
         const double a = std::log(observed / expected);
         double total = 0, moment = 0, score = 0;
-        for (int t = 0; t < T; ++t) {
+        for (int t = start[r]; t < T; ++t) {
           const double x = t - (T - 1), m = std::exp(a + b * x) * season[r][calendar_index(t)];
           total += m;
           moment += m * x;
@@ -719,7 +735,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         }
         const double centre = moment / total;
         double information = 0;
-        for (int t = 0; t < T; ++t) {
+        for (int t = start[r]; t < T; ++t) {
           const double x = t - (T - 1) - centre;
           information += std::exp(a + b * (t - (T - 1))) * season[r][calendar_index(t)] * x * x;
         }
@@ -740,7 +756,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       for (int t = 0; t < T; ++t) {
         x(t, r) = 1.0;
         x(t, R + r) = t - (T - 1);
-        m[t] = std::exp(region_log_level[r] + slope_ml[r] * (t - (T - 1))) *
+        m[t] = exposure(r, t) * std::exp(region_log_level[r] + slope_ml[r] * (t - (T - 1))) *
                season[r][calendar_index(t)];
         if (!cal.seasonality_fitted) continue;
         const int c_t = calendar_index(t);
@@ -818,7 +834,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     // alpha_r = a_r + b xbar_r (uncorrelated with b to first order).
     const double b = level_slope[r];
     double weighted_month = 0, total = 0, expected = 0;
-    for (int t = 0; t < T; ++t) {
+    for (int t = start[r]; t < T; ++t) {
       const double m = season[r][calendar_index(t)] * std::exp(b * (t - (T - 1)));
       weighted_month += m * (t - (T - 1));
       total += m;
@@ -1603,11 +1619,50 @@ Calibration fit_history(const History& history, const FitOptions& options) {
     counts[event_cells[i].first][t] += 1;
     segment_counts[event_cells[i].first][event_cells[i].second] += 1;
   }
+  // A region exists from its first resolution, booking or created opportunity: a region that
+  // opened partway through the history is not fitted over the months before it (they are not
+  // zeros; its level was averaged over them: P50 $23 for a region booking $11.3K a month).
+  // So does a region x segment cell (its segment share, below).
+  std::vector<int> region_start(R, cal.last_month), cell_start(R * S, cal.last_month);
+  auto exists_from = [&](const std::string& region, const std::string& segment, int month) {
+    const int r = cal.region_index(region), s = cal.segment_index(segment);
+    region_start[r] = std::min(region_start[r], month);
+    cell_start[r * S + s] = std::min(cell_start[r * S + s], month);
+  };
+  for (const Opportunity* o : v.resolved) {
+    exists_from(o->region, o->segment, month_of_day(*o->closed));
+    if (o->created) exists_from(o->region, o->segment, month_of_day(*o->created));
+  }
+  for (const Opportunity* o : v.open) {
+    if (o->created) exists_from(o->region, o->segment, month_of_day(*o->created));
+  }
+  for (const Booking* b : v.bookings) exists_from(b->region, b->segment, month_of_day(b->day));
   cal.region_fits.resize(R);
-  for (int r = 0; r < R; ++r) cal.region_fits[r].id = cal.regions[r];
+  for (int r = 0; r < R; ++r) {
+    cal.region_fits[r].id = cal.regions[r];
+    cal.region_fits[r].first_month = std::max(region_start[r], cal.first_month);
+  }
   fit_counts(cal, counts);
 
-  // Segment shares per region, shrunk toward the pooled shares.
+  // Segment shares per region, shrunk toward the pooled shares. A cell that exists from a later
+  // month than its region is fitted over its own months: its count is divided by the share X of
+  // the region's expected resolutions (seasonality and growth) that fall in them.
+  for (int r = 0; r < R; ++r) {
+    const RegionFit& fit = cal.region_fits[r];
+    std::vector<double> expected_from(T + 1, 0.0);  // the region's expected count from month t on
+    for (int t = T - 1; t >= 0; --t) {
+      const double m = cal.first_month + t < fit.first_month
+                           ? 0.0
+                           : fit.seasonality[Calendar::calendar_month_of(cal.first_month + t) - 1] *
+                                 std::exp(fit.growth.value * (t - (T - 1)));
+      expected_from[t] = expected_from[t + 1] + (std::isfinite(m) ? m : 0.0);
+    }
+    for (int s = 0; s < S; ++s) {
+      const int from = std::clamp(cell_start[r * S + s] - cal.first_month, 0, T - 1);
+      if (expected_from[0] > 0 && expected_from[from] > 0)
+        segment_counts[r][s] *= expected_from[0] / expected_from[from];
+    }
+  }
   std::vector<double> pooled(S, 0.0);
   double total = 0;
   for (int r = 0; r < R; ++r) {

@@ -114,6 +114,10 @@ struct RegionFit {
   //! shrunk toward 0 plus a region deviation of between-region sd estimated from the data).
   Estimate growth_ml, growth;
   std::vector<double> segment_share;  //!< per fitted segment, shrunk to the pooled shares
+  //! Absolute month from which the region exists (its first resolution, booking or created
+  //! opportunity, at the earliest the fit window's first month): its counts are fitted from
+  //! there on; the months before it are not zeros.
+  int first_month = 0;
 };
 
 struct RepRate {

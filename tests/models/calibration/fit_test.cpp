@@ -8,6 +8,8 @@
 
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/normal.hpp>
+#include <boost/random/mersenne_twister.hpp>
+#include <boost/random/poisson_distribution.hpp>
 
 #include <fmt/format.h>
 
@@ -268,6 +270,85 @@ TEST(Counts, TwelveMonthsTakeTheGrowthFromItsPriorAndKeepEveryError) {
   EXPECT_TRUE(thirteen.seasonality_fitted && thirteen.trend_fitted);
   EXPECT_TRUE(finite_positive(thirteen.monthly_log_trend)) << thirteen.monthly_log_trend.se;
   EXPECT_GT(thirteen.monthly_log_trend.value, 0.0);
+}
+
+//! Two regions over 36 months from 2021-01: Old books Poisson(30) a month throughout, New
+//! Poisson(12) a month from the 20th month (2022-08) on and nothing before (it did not exist).
+History region_opening_partway_bookings() {
+  History history;
+  boost::random::mt19937_64 rng(20261130);
+  boost::random::poisson_distribution<int> old_region(30.0), new_region(12.0);
+  for (int month = 0; month < 36; ++month) {
+    const int first = day_number(2021 + month / 12, month % 12 + 1, 1);
+    for (int i = old_region(rng); i > 0; --i)
+      history.bookings.push_back({first + i % 28, "Old", "SMB", 100.0, 0});
+    if (month < 19) continue;
+    for (int i = new_region(rng); i > 0; --i)
+      history.bookings.push_back({first + i % 28, "New", "SMB", 100.0, 0});
+  }
+  return history;
+}
+
+TEST(Counts, ARegionThatOpensPartwayIsFittedOverTheMonthsItExisted) {
+  // A region that starts partway through the history had its level averaged over the months
+  // before it existed (review: P50 $23 for a region booking $11.3K a month). Its level is now
+  // the maximum-likelihood estimate over its own months: sum O_t / sum s(c_t) e^{b (t - T)}
+  // from its first month, times e^{b h} at the first forecast month h.
+  FitOptions options;
+  options.as_of = day_number(2023, 12, 31);
+  const History history = region_opening_partway_bookings();
+  const Calibration fit = fit_history(history, options);
+  const RegionFit& opened = fit.region_fits[fit.region_index("New")];
+  EXPECT_EQ(opened.first_month, fit.first_month + 19);
+  EXPECT_EQ(fit.region_fits[fit.region_index("Old")].first_month, fit.first_month);
+  EXPECT_NE(fmt::format("{}", fmt::join(fit.warnings, "\n")).find("region New exists from 2022-08"),
+            std::string::npos)
+      << fmt::format("{}", fmt::join(fit.warnings, "\n"));
+  const int T = fit.last_month - fit.first_month + 1, ahead = fit.forecast_start - fit.last_month;
+  const double b = opened.growth.value;
+  double observed = 0, expected = 0;
+  for (int t = 19; t < T; ++t) {
+    observed += opened.counts[t];
+    expected += opened.seasonality[(t % 12)] * std::exp(b * (t - (T - 1)));
+  }
+  for (int t = 0; t < 19; ++t) EXPECT_EQ(opened.counts[t], 0.0);
+  const double analytic = observed / expected * std::exp(b * ahead);
+  EXPECT_NEAR(opened.level.value, analytic, 1e-9 * analytic);
+  // Twin: 5% off the analytic estimate is rejected.
+  EXPECT_FALSE(std::abs(opened.level.value - 1.05 * analytic) <= 1e-9 * analytic);
+  // It estimates the region's true rate (12 a month) within 4 SE; the former average over all
+  // 36 months (12 x 17 / 36 = 5.7) is far outside.
+  EXPECT_LT(std::abs(opened.level.value - 12.0), 4 * opened.level.se) << opened.level.se;
+  EXPECT_GT(std::abs(opened.level.value - 12.0 * 17 / 36), 4 * opened.level.se);
+  // The overdispersion test counts the region's own months.
+  EXPECT_EQ(opened.overdispersion_df,
+            fit.region_fits[fit.region_index("Old")].overdispersion_df - 19);
+}
+
+TEST(Counts, ASegmentThatOpensPartwayHasItsShareOverTheMonthsItExisted) {
+  // One region booking 40 a month for 36 months: SMB 40 a month until ENT opens in the 20th
+  // month, then SMB 30 and ENT 10. A cell is fitted over its own months, at a constant rate
+  // over them: SMB 1,270 / 36 months, ENT 170 / 17 months = 10, so ENT's share is
+  // 10 / (1,270 / 36 + 10) = 360 / 1,630 (it was 170 / 1,440, averaged over months before it
+  // existed). The region's flat total leaves seasonality flat and growth 0, so the months
+  // weigh equally.
+  History history;
+  for (int month = 0; month < 36; ++month) {
+    const int first = day_number(2021 + month / 12, month % 12 + 1, 1);
+    for (int i = 0; i < (month < 19 ? 40 : 30); ++i)
+      history.bookings.push_back({first + i % 28, "A", "SMB", 100.0, 0});
+    if (month < 19) continue;
+    for (int i = 0; i < 10; ++i) history.bookings.push_back({first + i % 28, "A", "ENT", 100.0, 0});
+  }
+  FitOptions options;
+  options.as_of = day_number(2023, 12, 31);
+  const Calibration fit = fit_history(history, options);
+  const RegionFit& a = fit.region_fits[0];
+  EXPECT_NEAR(a.growth.value, 0.0, 1e-12);
+  EXPECT_NEAR(a.level.value, 40.0, 1e-9);
+  const double share = a.segment_share[fit.segment_index("ENT")], analytic = 360.0 / 1630;
+  EXPECT_NEAR(share, analytic, 1e-9);
+  EXPECT_FALSE(std::abs(share - 1.05 * analytic) <= 1e-9);  // twin
 }
 
 TEST(Counts, MarketVarianceIsPooledAndNotClippedToZero) {
