@@ -97,6 +97,15 @@ calibration::History engine_history(const test::TempDir& dir) {
   return read_history(source, report);
 }
 
+//! The engine's history fitted as of 2029-03 (cells of 10 closes or more).
+Calibration engine_fit() {
+  test::TempDir dir;
+  calibration::FitOptions options;
+  options.as_of = calibration::day_number(2029, 3, 31);
+  options.min_cell = 10;
+  return calibration::fit_history(engine_history(dir), options);
+}
+
 TEST(CalibratedScenario, DrawnParametersCarryTheFitsEstimatesAndStandardErrors) {
   test::TempDir dir;
   calibration::FitOptions options;
@@ -185,11 +194,7 @@ TEST(CalibratedScenario, RegionGrowthsAndTheirPosteriorVariances) {
 TEST(CalibrationReport, BetweenRegionGrowthSdIsPerYearInTheJsonAsInTheText) {
   // The JSON report gave the between-region sd of the growth per month where the text report
   // prints it per year (review): both now give the sd of the annual log growth, 12 tau.
-  test::TempDir dir;
-  calibration::FitOptions options;
-  options.as_of = calibration::day_number(2029, 3, 31);
-  options.min_cell = 10;
-  const Calibration fit = calibration::fit_history(engine_history(dir), options);
+  const Calibration fit = engine_fit();
   ASSERT_TRUE(fit.trend_fitted);
   ASSERT_GT(fit.growth_between_sd, 0.0);
   const nlohmann::json trend = fit_report_json(fit, ReadReport{})["trend"];
