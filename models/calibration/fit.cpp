@@ -91,23 +91,24 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   cal.seasonality_fitted = T >= kMinSeasonalityMonths;
   // With exactly twelve months each region's level and eleven calendar-month effects fit its
   // twelve months exactly: the data say nothing about a slope (its variance was infinite and
-  // every SE NaN). The growth is then its prior: 0, with the prior's sd.
-  const bool slope_from_prior = cal.seasonality_fitted && T == 12;
-  cal.trend_fitted = T >= kMinTrendMonths && !slope_from_prior;
+  // every SE NaN). With fewer, seasonality is not identified and is left flat, so a slope fitted
+  // beside it absorbs the unmodelled seasonality (review: 9-11 months gave pooled growths of
+  // 0.74-1.13 a year, one region 3.55): a trend cannot be told from the seasonality it would
+  // absorb. Whenever seasonality is not identified beside a slope, the growth is its prior: 0,
+  // with the prior's sd.
+  const bool slope_from_prior = T <= kMinSeasonalityMonths;
+  cal.trend_fitted = !slope_from_prior;
   if (!cal.seasonality_fitted) {
-    cal.warnings.push_back(
-        fmt::format("only {} months of history: seasonality needs {} and is left flat", T,
-                    kMinSeasonalityMonths));
-  }
-  if (slope_from_prior) {
+    cal.warnings.push_back(fmt::format(
+        "only {} months of history: seasonality needs {} and is left flat, and a trend cannot be "
+        "told from the seasonality it would absorb, so the growth is not estimated: 0 with the "
+        "prior's uncertainty (sd {} of the annual log growth)",
+        T, kMinSeasonalityMonths, cal.options.growth_prior_sd));
+  } else if (slope_from_prior) {
     cal.warnings.push_back(fmt::format(
         "only 12 months of history: seasonality by calendar month spans any trend, so the growth "
         "is not estimated: 0 with the prior's uncertainty (sd {} of the annual log growth)",
         cal.options.growth_prior_sd));
-  } else if (!cal.trend_fitted) {
-    cal.warnings.push_back(
-        fmt::format("only {} months of history: the growth trend needs {} and is set to 0", T,
-                    kMinTrendMonths));
   }
   // Region r exists from fit month start[r] (RegionFit::first_month): the months before it are
   // left out of every sum (expected count 0), not fitted as months without resolutions.
@@ -852,6 +853,10 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     } else if (cal.trend_fitted) {
       log_variance += 2.0 * xbar * covariance(r, R) + xbar * xbar * raw_variance +
                       (ahead - xbar) * (ahead - xbar) * beta_variance;
+    } else if (slope_from_prior) {
+      // The level is the history's mean, at its weighted centre xbar; the growth from there to
+      // the first forecast month is the prior's.
+      log_variance += (ahead - xbar) * (ahead - xbar) * beta_variance;
     }
     fit.level = {level, observed > 0 && log_variance >= 0 ? level * std::sqrt(log_variance) : kNaN};
   }

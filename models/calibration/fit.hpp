@@ -46,8 +46,8 @@ inline constexpr double kMarketPoolingP = 0.05;
 //! Fewer cells (segments, or regions within a segment) leave the between-cell variance of win
 //! rates unestimable (Morris 1983 needs cells - 3 > 0): the weakest prior (2) is used then.
 inline constexpr int kMinPoolingCells = 4;
-inline constexpr int kMinTrendMonths = 6;         //!< shorter histories keep growth at 0
-inline constexpr int kMinSeasonalityMonths = 12;  //!< shorter histories keep seasonality flat
+//! Shorter histories keep seasonality flat; with at most as many months the growth is its prior.
+inline constexpr int kMinSeasonalityMonths = 12;
 
 struct WinRateCell {
   std::string region;  //!< empty = all regions

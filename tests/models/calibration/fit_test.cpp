@@ -351,6 +351,56 @@ TEST(Counts, ASegmentThatOpensPartwayHasItsShareOverTheMonthsItExisted) {
   EXPECT_FALSE(std::abs(share - 1.05 * analytic) <= 1e-9);  // twin
 }
 
+TEST(Counts, FewerThanTwelveMonthsTakeTheGrowthFromItsPrior) {
+  // A seasonal business that does not grow, seen for ten months (January to October, bookings
+  // rising through the year as 1 + 0.12 (m - 4.5), m = 0..9, -54% to +54%): seasonality
+  // is not identified below twelve months and is left flat, so a slope fitted beside it took
+  // the seasonal rise for growth (review: 9-11 months gave pooled growths of 0.74-1.13 a year).
+  // The growth is now the prior's: 0 with sd growth_prior_sd of the annual log growth.
+  History history;
+  boost::random::mt19937_64 rng(20261130);
+  for (int month = 0; month < 10; ++month) {
+    const int first = day_number(2022, month + 1, 1);
+    const double season = 1 + 0.12 * (month - 4.5);
+    for (auto [region, base] : {std::pair<const char*, double>{"A", 30}, {"B", 60}}) {
+      boost::random::poisson_distribution<int> count(base * season);
+      for (int i = count(rng); i > 0; --i)
+        history.bookings.push_back({first + i % 28, region, "SMB", 100.0, 0});
+    }
+  }
+  FitOptions options;
+  options.as_of = day_number(2022, 10, 31);
+  const Calibration fit = fit_history(history, options);
+  EXPECT_FALSE(fit.seasonality_fitted);
+  EXPECT_FALSE(fit.trend_fitted);
+  EXPECT_NE(fmt::format("{}", fmt::join(fit.warnings, "\n")).find("cannot be told from the season"),
+            std::string::npos);
+  // What the data alone say, the Poisson ML slope of the pooled counts with flat seasonality
+  // (one Newton iteration from 0 is enough here): the seasonal rise, far beyond the prior.
+  const double prior_sd = options.growth_prior_sd / 12;
+  double total = 0, moment = 0;
+  for (const RegionFit& r : fit.region_fits) {
+    for (int t = 0; t < 10; ++t) total += r.counts[t], moment += r.counts[t] * (t - 4.5);
+  }
+  const double naive_slope = moment / (total * 8.25);  // sum (t - 4.5)^2 / 10 = 8.25
+  EXPECT_GT(naive_slope, 4 * prior_sd) << naive_slope;
+  // The fitted growth is the prior: its mean, and its sd as the SE (twin: 1.05 x the sd).
+  EXPECT_EQ(fit.monthly_log_trend.value, 0.0);
+  EXPECT_DOUBLE_EQ(fit.monthly_log_trend.se, prior_sd);
+  EXPECT_FALSE(std::abs(fit.monthly_log_trend.se - 1.05 * prior_sd) < 1e-12);
+  EXPECT_DOUBLE_EQ(fit.annual_growth.se, options.growth_prior_sd);
+  for (const RegionFit& r : fit.region_fits) {
+    EXPECT_EQ(r.growth.value, 0.0) << r.id;
+    EXPECT_DOUBLE_EQ(r.growth.se, prior_sd) << r.id;
+    // The level is the history's mean at its centre, 4.5 months before the last: its error
+    // includes the prior growth's over the 5.5 months to the first forecast month.
+    EXPECT_GT(r.level.se / r.level.value, 5.5 * prior_sd) << r.id;
+  }
+  ScenarioRequest request;
+  EXPECT_DOUBLE_EQ(calibrated_scenario(fit, request)["market"]["growth_uncertainty"].get<double>(),
+                   prior_sd);
+}
+
 TEST(Counts, MarketVarianceIsPooledAndNotClippedToZero) {
   // Two regions with the same steady counts (10 and 20 bookings every month, no excess over
   // Poisson): one variance for both, the posterior mean under sigma^2 >= 0, which is small but
