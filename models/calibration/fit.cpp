@@ -859,6 +859,13 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       log_variance += (ahead - xbar) * (ahead - xbar) * beta_variance;
     }
     fit.level = {level, observed > 0 && log_variance >= 0 ? level * std::sqrt(log_variance) : kNaN};
+    if (fit.level.se > kMaxLevelUncertainty * level) {
+      cal.warnings.push_back(fmt::format(
+          "region {}: the level's relative standard error {:.2f} is above {}, the most a "
+          "scenario's level_uncertainty takes: it is written as {}, so the forecast understates "
+          "the uncertainty of the region's level",
+          cal.regions[r], fit.level.se / level, kMaxLevelUncertainty, kMaxLevelUncertainty));
+    }
   }
 }
 

@@ -46,6 +46,9 @@ inline constexpr double kMarketPoolingP = 0.05;
 //! Fewer cells (segments, or regions within a segment) leave the between-cell variance of win
 //! rates unestimable (Morris 1983 needs cells - 3 > 0): the weakest prior (2) is used then.
 inline constexpr int kMinPoolingCells = 4;
+//! The largest relative level error a scenario's market.level_uncertainty takes (the loader's
+//! bound): a region whose SE(level)/level is larger is written with this and a warning.
+inline constexpr double kMaxLevelUncertainty = 2.0;
 //! Shorter histories keep seasonality flat; with at most as many months the growth is its prior.
 inline constexpr int kMinSeasonalityMonths = 12;
 

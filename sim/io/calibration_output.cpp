@@ -251,9 +251,10 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
   double growth_uncertainty = 0;
   if (request.parameter_uncertainty) {
     for (const RegionFit& region : fit.region_fits) {
-      const double sd = region.level.value > 0 && std::isfinite(region.level.se)
-                            ? std::min(region.level.se / region.level.value, 2.0)
-                            : 0.0;
+      const double sd =
+          region.level.value > 0 && std::isfinite(region.level.se)
+              ? std::min(region.level.se / region.level.value, calibration::kMaxLevelUncertainty)
+              : 0.0;
       level_uncertainty[region.id] = sd;
     }
     // The regions' growth errors (posterior covariance C): a part shared by all regions, of

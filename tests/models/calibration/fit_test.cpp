@@ -193,12 +193,9 @@ TEST(Counts, MarketFactorOnlyWhereTheOverdispersionTestRejectsPoisson) {
             steady.dispersion);
 }
 
-TEST(Counts, ARegionTheDataSayLittleAboutKeepsABoundedVariance) {
-  // Cochran's test splits the regions (a lumpy one beside a steady one), and a third region books
-  // about one deal in five months: its own variance moment barely moves with sigma^2, so its
-  // estimate has a huge spread. Its posterior mean must stay within the interval the roots are
-  // searched in (sigma^2 <= 4); it was 2.7e12, and every region's level and the growth lost
-  // their standard errors (NaN, written as no uncertainty at all).
+//! 36 months from 2021-01: Steady books 40 a month, Lumpy between 0 and 95 (Cochran's test
+//! splits their market variances).
+History steady_and_lumpy_three_years() {
   History history;
   const int lumpy[12] = {5, 80, 12, 61, 0, 95, 30, 3, 70, 18, 44, 2};
   for (int month = 0; month < 36; ++month) {
@@ -207,8 +204,20 @@ TEST(Counts, ARegionTheDataSayLittleAboutKeepsABoundedVariance) {
       history.bookings.push_back({first + i % 28, "Steady", "SMB", 100.0, 0});
     for (int i = 0; i < lumpy[(month * 5 + month / 12) % 12]; ++i)
       history.bookings.push_back({first + i % 28, "Lumpy", "SMB", 100.0, 0});
-    if (month % 5 == 2) history.bookings.push_back({first, "Sparse", "SMB", 100.0, 0});
   }
+  return history;
+}
+
+TEST(Counts, ARegionTheDataSayLittleAboutKeepsABoundedVariance) {
+  // Cochran's test splits the regions (a lumpy one beside a steady one), and a third region books
+  // about one deal in five months: its own variance moment barely moves with sigma^2, so its
+  // estimate has a huge spread. Its posterior mean must stay within the interval the roots are
+  // searched in (sigma^2 <= 4); it was 2.7e12, and every region's level and the growth lost
+  // their standard errors (NaN, written as no uncertainty at all).
+  History history = steady_and_lumpy_three_years();
+  for (int month = 2; month < 36; month += 5)
+    history.bookings.push_back(
+        {day_number(2021 + month / 12, month % 12 + 1, 1), "Sparse", "SMB", 100.0, 0});
   FitOptions options;
   options.as_of = day_number(2023, 12, 31);
   const Calibration fit = fit_history(history, options);
@@ -399,6 +408,38 @@ TEST(Counts, FewerThanTwelveMonthsTakeTheGrowthFromItsPrior) {
   ScenarioRequest request;
   EXPECT_DOUBLE_EQ(calibrated_scenario(fit, request)["market"]["growth_uncertainty"].get<double>(),
                    prior_sd);
+}
+
+TEST(Counts, ALevelErrorAboveTheScenariosBoundIsWrittenAtItWithAWarning) {
+  // A region with a single order in 36 months beside a lumpy one: its level's relative SE is
+  // above 2, the most a scenario's level_uncertainty takes. It was capped at 2 silently; now a
+  // warning names the region (text and JSON report), and a region below the bound has none.
+  History history = steady_and_lumpy_three_years();
+  history.bookings.push_back({day_number(2021, 1, 15), "Thin", "SMB", 100.0, 0});
+  FitOptions options;
+  options.as_of = day_number(2023, 12, 31);
+  const Calibration fit = fit_history(history, options);
+  const RegionFit& thin = fit.region_fits[fit.region_index("Thin")];
+  const double relative = thin.level.se / thin.level.value;
+  ASSERT_GT(relative, kMaxLevelUncertainty);
+  const nlohmann::json doc = calibrated_scenario(fit, ScenarioRequest{});
+  const double written = doc["market"]["level_uncertainty"]["Thin"].get<double>();
+  EXPECT_EQ(written, kMaxLevelUncertainty);
+  EXPECT_NE(written, 1.05 * kMaxLevelUncertainty);  // twin
+  const std::string warning =
+      fmt::format("region Thin: the level's relative standard error {:.2f}", relative);
+  const nlohmann::json report = fit_report_json(fit, ReadReport{});
+  int in_json = 0;
+  for (const auto& w : report["warnings"]) in_json += w.get<std::string>().find(warning) == 0;
+  EXPECT_EQ(in_json, 1) << report["warnings"];
+  EXPECT_NE(fit_report_text(fit, ReadReport{}).find(warning), std::string::npos);
+  for (const char* region : {"Steady", "Lumpy"}) {
+    const RegionFit& r = fit.region_fits[fit.region_index(region)];
+    EXPECT_LT(r.level.se / r.level.value, kMaxLevelUncertainty) << region;
+    EXPECT_EQ(
+        fmt::format("{}", fmt::join(fit.warnings, "\n")).find(fmt::format("region {}:", region)),
+        std::string::npos);
+  }
 }
 
 TEST(Counts, MarketVarianceIsPooledAndNotClippedToZero) {
