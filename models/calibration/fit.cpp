@@ -132,6 +132,11 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   pooled.fill(1.0);
   pooled_variance.fill(0.0);
   std::vector<std::array<double, 12>> season_se(R);
+  // The weight of a count of region r in calendar month c in the pooled seasonality, relative to
+  // a Poisson count's: 1 / (1 + x_c M_rc / E_rc), so a region whose counts carry a large market
+  // variance weighs less (the pool is the inverse-variance mean of the regions' indices).
+  std::vector<std::array<double, 12>> pool_weight(R);
+  for (auto& w : pool_weight) w.fill(1.0);
   for (auto& s : season_se) s.fill(0.0);
   auto calendar_index = [&](int t) { return Calendar::calendar_month_of(cal.first_month + t) - 1; };
   auto trend = [&](int t) { return std::exp(beta * (t - (T - 1))); };
@@ -503,16 +508,25 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       auto index_variance = [](double x, double e, double m) {
         return e > 0 ? (x * e + x * x * m) / (e * e) : 0.0;
       };
+      // The pooled index is the inverse-variance mean of the regions' indices O_rc / E_rc (their
+      // variances at the count-weighted index sum O / sum E): with Poisson counts it is
+      // sum O / sum E, but a lumpy region no longer swamps a steady one's clear pattern (its
+      // market variance made the pool, weighted by E, noisy enough to be shrunk flat, and the
+      // steady region's level SE doubled beside it).
       double pooled_sum = 0;
       for (int c = 0; c < 12; ++c) {
-        double o = 0, e = 0, m = 0;
+        double o = 0, e = 0, precision = 0, weighted = 0;
+        for (int r = 0; r < R; ++r) o += observed[r][c], e += expected[r][c];
+        const double x = e > 0 ? std::max(o / e, 1e-9) : 1.0;
         for (int r = 0; r < R; ++r) {
-          o += observed[r][c];
-          e += expected[r][c];
-          m += market[r][c];
+          const double v = index_variance(x, expected[r][c], market[r][c]);
+          if (!(v > 0)) continue;
+          pool_weight[r][c] = x / (v * expected[r][c]);
+          precision += 1 / v;
+          weighted += observed[r][c] / expected[r][c] / v;
         }
-        pooled[c] = e > 0 ? o / e : 1.0;
-        pooled_variance[c] = index_variance(std::max(pooled[c], 1e-9), e, m);
+        pooled[c] = precision > 0 ? weighted / precision : 1.0;
+        pooled_variance[c] = precision > 0 ? 1 / precision : 0.0;
         pooled_sum += pooled[c];
       }
       for (int c = 0; c < 12; ++c) {
@@ -543,26 +557,28 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       for (double& p : pooled) p *= 12.0 / pooled_sum;
       // Normal-normal shrinkage: between-region variance tau^2 against sampling variance v,
       // by moments on the deviations d_rc = x_rc - x_c from the unshrunk pool x_c =
-      // sum_r h_rc x_rc (h_rc = E_rc / sum_r E_rc): with x_rc = s_c + delta_rc + eps_rc,
-      // E d_rc^2 = A_rc tau^2 + V_rc, A_rc = (1 - h_rc)^2 + sum_{r' != r} h_r'c^2 and V_rc the
-      // same weights on v. A large region dominates the pool, so its d_rc is small; taking
-      // E d^2 = tau^2 + v (as before) underestimated tau^2 and over-shrank it (z sd 1.15).
+      // sum_r h_rc x_rc (h_rc = (1 / v_rc) / sum_r (1 / v_rc)): with x_rc = s_c + delta_rc +
+      // eps_rc, E d_rc^2 = A_rc tau^2 + V_rc, A_rc = (1 - h_rc)^2 + sum_{r' != r} h_r'c^2 and V_rc
+      // the same weights on v. A large region dominates the pool, so its d_rc is small; taking E
+      // d^2 = tau^2 + v (as before) underestimated tau^2 and over-shrank it (z sd 1.15).
       double excess = 0, weight = 0;
       int cells = 0;
       for (int c = 0; c < 12; ++c) {
         double total = 0, h2 = 0, h2v = 0;
-        for (int r = 0; r < R; ++r) total += expected[r][c];
-        if (total <= 0) continue;
         std::vector<double> v(R, 0.0);
         for (int r = 0; r < R; ++r) {
-          const double h = expected[r][c] / total;
           v[r] = index_variance(pooled_unshrunk[c], expected[r][c], market[r][c]);
+          if (v[r] > 0) total += 1 / v[r];
+        }
+        if (total <= 0) continue;
+        for (int r = 0; r < R; ++r) {
+          const double h = v[r] > 0 ? 1 / v[r] / total : 0.0;
           h2 += h * h;
           h2v += h * h * v[r];
         }
         for (int r = 0; r < R; ++r) {
-          if (expected[r][c] <= 0) continue;
-          const double h = expected[r][c] / total,
+          if (expected[r][c] <= 0 || !(v[r] > 0)) continue;
+          const double h = 1 / v[r] / total,
                        d = observed[r][c] / expected[r][c] - pooled_unshrunk[c];
           excess += d * d - ((1 - h) * (1 - h) * v[r] + h2v - h * h * v[r]);
           weight += (1 - h) * (1 - h) + h2 - h * h;
@@ -656,6 +672,16 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     for (int c = 1; c < 12; ++c)
       x[first_season_column + c - 1] = c_t == c ? 1.0 : (c_t == 0 ? -1.0 : 0.0);
   };
+  // The estimating functions' rows of region r: its design x, with the pooled calendar-month
+  // effects' columns (from `first`) weighted as the pooled seasonality weighs its counts
+  // (pool_weight), so bread A = sum G' W X and meat B = sum G' Cov G, covariance
+  // A^-1 B A^-T, describe the estimator the fit uses (with Poisson counts G = X).
+  auto pooled_estimating_rows = [&](const Eigen::MatrixXd& x, int r, int first) {
+    Eigen::MatrixXd g = x;
+    if (!cal.seasonality_fitted) return g;
+    for (int t = 0; t < T; ++t) g.row(t).segment(first, 11) *= pool_weight[r][calendar_index(t)];
+    return g;
+  };
   Eigen::MatrixXd bread = Eigen::MatrixXd::Zero(P, P), meat = Eigen::MatrixXd::Zero(P, P);
   for (int r = 0; r < R; ++r) {
     Eigen::MatrixXd x = Eigen::MatrixXd::Zero(T, P), cov(T, T);
@@ -672,8 +698,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         cov(t, u) = (t == u ? m[t] : 0.0) + market_covariance(r, m[t], m[u], std::abs(t - u));
     }
     cal.region_fits[r].market_count_variance = cov.sum() - m.sum();
-    bread += x.transpose() * m.asDiagonal() * x;
-    meat += x.transpose() * cov * x;
+    const Eigen::MatrixXd g = pooled_estimating_rows(x, r, first_season_column);
+    bread += g.transpose() * m.asDiagonal() * x;
+    meat += g.transpose() * cov * g;
   }
   for (int r = 0; r < R; ++r) {
     // A region without a resolution has no level to estimate: decouple it.
@@ -682,7 +709,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   Eigen::MatrixXd covariance = Eigen::MatrixXd::Constant(P, P, kNaN);
   if (Eigen::FullPivLU<Eigen::MatrixXd> lu(bread); lu.isInvertible()) {
     const Eigen::MatrixXd inverse = lu.inverse();
-    covariance = inverse * meat * inverse;
+    covariance = inverse * meat * inverse.transpose();
   }
   // Growth shrunk toward 0: posterior of beta under the prior N(0, tau^2) and the likelihood
   // N(beta_ml, V_beta). Short or noisy histories thus move growth little.
@@ -767,8 +794,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         for (int u = 0; u < T; ++u)
           cov(t, u) = (t == u ? m[t] : 0.0) + market_covariance(r, m[t], m[u], std::abs(t - u));
       }
-      region_bread += x.transpose() * m.asDiagonal() * x;
-      region_meat += x.transpose() * cov * x;
+      const Eigen::MatrixXd g = pooled_estimating_rows(x, r, 2 * R);
+      region_bread += g.transpose() * m.asDiagonal() * x;
+      region_meat += g.transpose() * cov * g;
       if (std::accumulate(counts[r].begin(), counts[r].end(), 0.0) <= 0) {
         // No resolution: neither a level nor a slope to estimate (the prior decides).
         region_bread(r, r) += 1.0;
@@ -778,7 +806,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     }
     if (Eigen::FullPivLU<Eigen::MatrixXd> lu(region_bread); lu.isInvertible()) {
       const Eigen::MatrixXd inverse = lu.inverse();
-      region_covariance = inverse * region_meat * inverse;
+      region_covariance = inverse * region_meat * inverse.transpose();
       std::vector<double> slope_covariance(static_cast<std::size_t>(R) * R);
       for (int r = 0; r < R; ++r) {
         for (int q = 0; q < R; ++q)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <numeric>
 #include <sstream>
 
@@ -193,16 +194,17 @@ TEST(Counts, MarketFactorOnlyWhereTheOverdispersionTestRejectsPoisson) {
             steady.dispersion);
 }
 
-//! 36 months from 2021-01: Steady books 40 a month, Lumpy between 0 and 95 (Cochran's test
-//! splits their market variances).
-History steady_and_lumpy_three_years() {
+//! 36 months from 2021-01: Steady books steady(month) a month (40 by default), Lumpy between 0
+//! and 95 (Cochran's test splits their market variances) unless `lumpy_region` is false.
+History steady_and_lumpy_three_years(
+    const std::function<int(int)>& steady = [](int) { return 40; }, bool lumpy_region = true) {
   History history;
   const int lumpy[12] = {5, 80, 12, 61, 0, 95, 30, 3, 70, 18, 44, 2};
   for (int month = 0; month < 36; ++month) {
     const int first = day_number(2021 + month / 12, month % 12 + 1, 1);
-    for (int i = 0; i < 40; ++i)
+    for (int i = steady(month); i > 0; --i)
       history.bookings.push_back({first + i % 28, "Steady", "SMB", 100.0, 0});
-    for (int i = 0; i < lumpy[(month * 5 + month / 12) % 12]; ++i)
+    for (int i = lumpy_region ? lumpy[(month * 5 + month / 12) % 12] : 0; i > 0; --i)
       history.bookings.push_back({first + i % 28, "Lumpy", "SMB", 100.0, 0});
   }
   return history;
@@ -440,6 +442,36 @@ TEST(Counts, ALevelErrorAboveTheScenariosBoundIsWrittenAtItWithAWarning) {
         fmt::format("{}", fmt::join(fit.warnings, "\n")).find(fmt::format("region {}:", region)),
         std::string::npos);
   }
+}
+
+TEST(Counts, ALumpyRegionLeavesASteadyNeighboursSeasonalityAndLevelAlone) {
+  // A steady seasonal region (Poisson around 40 (1 + 0.3 sin(2 pi m / 12))) beside a lumpy one:
+  // the pooled seasonality weighed counts by their expected number, so the lumpy region's
+  // market variance made the pool noisy, Morris's shrinkage flattened it, the steady region
+  // lost its own pattern, and the shared calendar-month effects carried the lumpy variance into
+  // its level's SE (review: it doubled). The pool is now the inverse-variance mean and the
+  // sandwich weighs the calendar-month effects' rows the same way: the steady region's level,
+  // SE and pattern are those it has alone (its own market variance differs a little: 4%).
+  auto steady = [rng = boost::random::mt19937_64(20261130)](int month) mutable {
+    const double season = 1 + 0.3 * std::sin(2 * M_PI * (month % 12 + 1) / 12);
+    return boost::random::poisson_distribution<int>(40 * season)(rng);
+  };
+  FitOptions options;
+  options.as_of = day_number(2023, 12, 31);
+  const Calibration beside = fit_history(steady_and_lumpy_three_years(steady), options);
+  const Calibration alone = fit_history(steady_and_lumpy_three_years(steady, false), options);
+  ASSERT_EQ(alone.regions.size(), 1u);
+  const RegionFit& b = beside.region_fits[beside.region_index("Steady")];
+  const RegionFit& a = alone.region_fits[0];
+  auto close = [](double x, double y) { return std::abs(x / y - 1) < 0.04; };
+  EXPECT_TRUE(close(b.level.value, a.level.value)) << b.level.value << " " << a.level.value;
+  EXPECT_TRUE(close(b.level.se, a.level.se)) << b.level.se << " " << a.level.se;
+  EXPECT_FALSE(close(1.05 * b.level.se, a.level.se));        // twin
+  EXPECT_FALSE(close(1.05 * b.level.value, a.level.value));  // twin
+  // Its pattern: April (the sine's peak) as alone, within the index's SE.
+  EXPECT_GT(a.seasonality[3], 1.2);
+  EXPECT_LT(std::abs(b.seasonality[3] - a.seasonality[3]), a.seasonality_se[3])
+      << b.seasonality[3] << " " << a.seasonality[3];
 }
 
 TEST(Counts, MarketVarianceIsPooledAndNotClippedToZero) {
