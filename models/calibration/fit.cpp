@@ -92,24 +92,38 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   cal.seasonality_fitted = T >= kMinSeasonalityMonths;
   // With exactly twelve months each region's level and eleven calendar-month effects fit its
   // twelve months exactly: the data say nothing about a slope (its variance was infinite and
-  // every SE NaN). The growth is then its prior: 0, with the prior's sd.
-  const bool slope_from_prior = cal.seasonality_fitted && T == 12;
-  cal.trend_fitted = T >= kMinTrendMonths && !slope_from_prior;
+  // every SE NaN). With fewer, seasonality is not identified and is left flat, so a slope fitted
+  // beside it absorbs the unmodelled seasonality (review: 9-11 months gave pooled growths of
+  // 0.74-1.13 a year, one region 3.55): a trend cannot be told from the seasonality it would
+  // absorb. Whenever seasonality is not identified beside a slope, the growth is its prior: 0,
+  // with the prior's sd.
+  const bool slope_from_prior = T <= kMinSeasonalityMonths;
+  cal.trend_fitted = !slope_from_prior;
   if (!cal.seasonality_fitted) {
-    cal.warnings.push_back(
-        fmt::format("only {} months of history: seasonality needs {} and is left flat", T,
-                    kMinSeasonalityMonths));
-  }
-  if (slope_from_prior) {
+    cal.warnings.push_back(fmt::format(
+        "only {} months of history: seasonality needs {} and is left flat, and a trend cannot be "
+        "told from the seasonality it would absorb, so the growth is not estimated: 0 with the "
+        "prior's uncertainty (sd {} of the annual log growth)",
+        T, kMinSeasonalityMonths, cal.options.growth_prior_sd));
+  } else if (slope_from_prior) {
     cal.warnings.push_back(fmt::format(
         "only 12 months of history: seasonality by calendar month spans any trend, so the growth "
         "is not estimated: 0 with the prior's uncertainty (sd {} of the annual log growth)",
         cal.options.growth_prior_sd));
-  } else if (!cal.trend_fitted) {
-    cal.warnings.push_back(
-        fmt::format("only {} months of history: the growth trend needs {} and is set to 0", T,
-                    kMinTrendMonths));
   }
+  // Region r exists from fit month start[r] (RegionFit::first_month): the months before it are
+  // left out of every sum (expected count 0), not fitted as months without resolutions.
+  std::vector<int> start(R, 0);
+  for (int r = 0; r < R; ++r) {
+    start[r] = std::clamp(cal.region_fits[r].first_month - cal.first_month, 0, T - 1);
+    if (start[r] > 0) {
+      cal.warnings.push_back(fmt::format(
+          "region {} exists from {} (its first resolution, booking or opportunity): it is fitted "
+          "over its {} months, not over the {} before",
+          cal.regions[r], format_year_month(cal.first_month + start[r]), T - start[r], start[r]));
+    }
+  }
+  auto exposure = [&](int r, int t) { return t >= start[r] ? 1.0 : 0.0; };
   std::vector<std::array<double, 12>> season(R), unshrunk(R);
   for (auto& s : season) s.fill(1.0);
   for (auto& s : unshrunk) s.fill(1.0);
@@ -119,11 +133,16 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   pooled.fill(1.0);
   pooled_variance.fill(0.0);
   std::vector<std::array<double, 12>> season_se(R);
+  // The weight of a count of region r in calendar month c in the pooled seasonality, relative to
+  // a Poisson count's: 1 / (1 + x_c M_rc / E_rc), so a region whose counts carry a large market
+  // variance weighs less (the pool is the inverse-variance mean of the regions' indices).
+  std::vector<std::array<double, 12>> pool_weight(R);
+  for (auto& w : pool_weight) w.fill(1.0);
   for (auto& s : season_se) s.fill(0.0);
   auto calendar_index = [&](int t) { return Calendar::calendar_month_of(cal.first_month + t) - 1; };
   auto trend = [&](int t) { return std::exp(beta * (t - (T - 1))); };
   auto mu = [&](int r, int t) {
-    return std::exp(log_level[r]) * season[r][calendar_index(t)] * trend(t);
+    return exposure(r, t) * std::exp(log_level[r]) * season[r][calendar_index(t)] * trend(t);
   };
 
   // Market factor: count variance beyond Poisson, mu + tau^2 mu^2. Its persistence
@@ -165,9 +184,11 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     Eigen::VectorXd m(T);
     for (int t = 0; t < T; ++t) {
       // The residuals of the most flexible model (each region its own seasonality), whose
-      // projection M is the one below.
+      // projection M is the one below. Before the region existed: weight 0 and no design row,
+      // so those months drop out of M, N, P and Z.
       const int c_own = calendar_index(t);
-      m[t] = std::max(mu(r, t) / season[r][c_own] * unshrunk[r][c_own], 1e-9);
+      m[t] = t < start[r] ? 0.0 : std::max(mu(r, t) / season[r][c_own] * unshrunk[r][c_own], 1e-9);
+      if (t < start[r]) continue;
       x(t, 0) = 1.0;
       if (cal.trend_fitted) x(t, 1) = t - (T - 1);
       if (!cal.seasonality_fitted) continue;
@@ -179,7 +200,8 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         m.asDiagonal() * x * a.completeOrthogonalDecomposition().solve(x.transpose());
     const Eigen::MatrixXd residual = Eigen::MatrixXd::Identity(T, T) - hat;  // M
     const Eigen::MatrixXd scaled = residual * m.asDiagonal();                // N = M W
-    const Eigen::VectorXd inverse_square = m.array().square().inverse();
+    Eigen::VectorXd inverse_square = Eigen::VectorXd::Zero(T);  // D, 0 before the region existed
+    for (int t = start[r]; t < T; ++t) inverse_square[t] = 1 / (m[t] * m[t]);
     const Eigen::MatrixXd z = scaled.transpose() * inverse_square.asDiagonal() * scaled;
     const Eigen::MatrixXd poisson = residual * m.asDiagonal() * residual.transpose();
     MarketMoments moments;
@@ -189,12 +211,12 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         moments.variance_by_lag[std::abs(a_ - b)] += z(a_, b);
       }
     }
-    for (int t = 0; t < T; ++t) {
+    for (int t = start[r]; t < T; ++t) {
       const double e = counts[r][t] - m[t];
       moments.variance_poisson += (poisson(t, t) - m[t]) / (m[t] * m[t]);
       moments.variance_observed += (e * e - m[t]) / (m[t] * m[t]);
       moments.square_observed += e * e;
-      if (t == 0) continue;
+      if (t == start[r]) continue;
       moments.lag1_observed += e * (counts[r][t - 1] - m[t - 1]);
     }
     moments.scaled = scaled;
@@ -203,7 +225,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     moments.z = z;
     moments.h = scaled.transpose() * dp * inverse_square.asDiagonal() * scaled;
     moments.square_poisson = (dp.array() * dp.transpose().array()).sum();
-    for (int t = 0; t < T; ++t) moments.fourth += z(t, t) * z(t, t) / (m[t] * m[t] * m[t]);
+    for (int t = start[r]; t < T; ++t) moments.fourth += z(t, t) * z(t, t) / (m[t] * m[t] * m[t]);
     return moments;
   };
   auto by_lag = [&](const std::vector<double>& coefficients, double s2, double rho_) {
@@ -444,7 +466,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   for (int iteration = 0; iteration < 100; ++iteration) {
     for (int r = 0; r < R; ++r) {
       double observed = 0, expected = 0;
-      for (int t = 0; t < T; ++t) {
+      for (int t = start[r]; t < T; ++t) {
         observed += counts[r][t];
         expected += season[r][calendar_index(t)] * trend(t);
       }
@@ -472,7 +494,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         observed[r].fill(0.0);
         expected[r].fill(0.0);
         market[r].fill(0.0);
-        for (int t = 0; t < T; ++t) {
+        for (int t = start[r]; t < T; ++t) {
           const double e_t = std::exp(log_level[r]) * trend(t);
           observed[r][calendar_index(t)] += counts[r][t];
           expected[r][calendar_index(t)] += e_t;
@@ -487,16 +509,25 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       auto index_variance = [](double x, double e, double m) {
         return e > 0 ? (x * e + x * x * m) / (e * e) : 0.0;
       };
+      // The pooled index is the inverse-variance mean of the regions' indices O_rc / E_rc (their
+      // variances at the count-weighted index sum O / sum E): with Poisson counts it is
+      // sum O / sum E, but a lumpy region no longer swamps a steady one's clear pattern (its
+      // market variance made the pool, weighted by E, noisy enough to be shrunk flat, and the
+      // steady region's level SE doubled beside it).
       double pooled_sum = 0;
       for (int c = 0; c < 12; ++c) {
-        double o = 0, e = 0, m = 0;
+        double o = 0, e = 0, precision = 0, weighted = 0;
+        for (int r = 0; r < R; ++r) o += observed[r][c], e += expected[r][c];
+        const double x = e > 0 ? std::max(o / e, 1e-9) : 1.0;
         for (int r = 0; r < R; ++r) {
-          o += observed[r][c];
-          e += expected[r][c];
-          m += market[r][c];
+          const double v = index_variance(x, expected[r][c], market[r][c]);
+          if (!(v > 0)) continue;
+          pool_weight[r][c] = x / (v * expected[r][c]);
+          precision += 1 / v;
+          weighted += observed[r][c] / expected[r][c] / v;
         }
-        pooled[c] = e > 0 ? o / e : 1.0;
-        pooled_variance[c] = index_variance(std::max(pooled[c], 1e-9), e, m);
+        pooled[c] = precision > 0 ? weighted / precision : 1.0;
+        pooled_variance[c] = precision > 0 ? 1 / precision : 0.0;
         pooled_sum += pooled[c];
       }
       for (int c = 0; c < 12; ++c) {
@@ -527,26 +558,28 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       for (double& p : pooled) p *= 12.0 / pooled_sum;
       // Normal-normal shrinkage: between-region variance tau^2 against sampling variance v,
       // by moments on the deviations d_rc = x_rc - x_c from the unshrunk pool x_c =
-      // sum_r h_rc x_rc (h_rc = E_rc / sum_r E_rc): with x_rc = s_c + delta_rc + eps_rc,
-      // E d_rc^2 = A_rc tau^2 + V_rc, A_rc = (1 - h_rc)^2 + sum_{r' != r} h_r'c^2 and V_rc the
-      // same weights on v. A large region dominates the pool, so its d_rc is small; taking
-      // E d^2 = tau^2 + v (as before) underestimated tau^2 and over-shrank it (z sd 1.15).
+      // sum_r h_rc x_rc (h_rc = (1 / v_rc) / sum_r (1 / v_rc)): with x_rc = s_c + delta_rc +
+      // eps_rc, E d_rc^2 = A_rc tau^2 + V_rc, A_rc = (1 - h_rc)^2 + sum_{r' != r} h_r'c^2 and V_rc
+      // the same weights on v. A large region dominates the pool, so its d_rc is small; taking E
+      // d^2 = tau^2 + v (as before) underestimated tau^2 and over-shrank it (z sd 1.15).
       double excess = 0, weight = 0;
       int cells = 0;
       for (int c = 0; c < 12; ++c) {
         double total = 0, h2 = 0, h2v = 0;
-        for (int r = 0; r < R; ++r) total += expected[r][c];
-        if (total <= 0) continue;
         std::vector<double> v(R, 0.0);
         for (int r = 0; r < R; ++r) {
-          const double h = expected[r][c] / total;
           v[r] = index_variance(pooled_unshrunk[c], expected[r][c], market[r][c]);
+          if (v[r] > 0) total += 1 / v[r];
+        }
+        if (total <= 0) continue;
+        for (int r = 0; r < R; ++r) {
+          const double h = v[r] > 0 ? 1 / v[r] / total : 0.0;
           h2 += h * h;
           h2v += h * h * v[r];
         }
         for (int r = 0; r < R; ++r) {
-          if (expected[r][c] <= 0) continue;
-          const double h = expected[r][c] / total,
+          if (expected[r][c] <= 0 || !(v[r] > 0)) continue;
+          const double h = 1 / v[r] / total,
                        d = observed[r][c] / expected[r][c] - pooled_unshrunk[c];
           excess += d * d - ((1 - h) * (1 - h) * v[r] + h2v - h * h * v[r]);
           weight += (1 - h) * (1 - h) + h2 - h * h;
@@ -612,7 +645,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       const double m = mu(r, t);
       if (m > 1e-9) fit.overdispersion_chi2 += (counts[r][t] - m) * (counts[r][t] - m) / m;
     }
-    fit.overdispersion_df = T - per_region_parameters;
+    fit.overdispersion_df = T - start[r] - per_region_parameters;
     fit.overdispersion_p =
         fit.overdispersion_df > 0
             ? boost::math::cdf(boost::math::complement(
@@ -640,6 +673,16 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     for (int c = 1; c < 12; ++c)
       x[first_season_column + c - 1] = c_t == c ? 1.0 : (c_t == 0 ? -1.0 : 0.0);
   };
+  // The estimating functions' rows of region r: its design x, with the pooled calendar-month
+  // effects' columns (from `first`) weighted as the pooled seasonality weighs its counts
+  // (pool_weight), so bread A = sum G' W X and meat B = sum G' Cov G, covariance
+  // A^-1 B A^-T, describe the estimator the fit uses (with Poisson counts G = X).
+  auto pooled_estimating_rows = [&](const Eigen::MatrixXd& x, int r, int first) {
+    Eigen::MatrixXd g = x;
+    if (!cal.seasonality_fitted) return g;
+    for (int t = 0; t < T; ++t) g.row(t).segment(first, 11) *= pool_weight[r][calendar_index(t)];
+    return g;
+  };
   Eigen::MatrixXd bread = Eigen::MatrixXd::Zero(P, P), meat = Eigen::MatrixXd::Zero(P, P);
   for (int r = 0; r < R; ++r) {
     Eigen::MatrixXd x = Eigen::MatrixXd::Zero(T, P), cov(T, T);
@@ -656,8 +699,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         cov(t, u) = (t == u ? m[t] : 0.0) + market_covariance(r, m[t], m[u], std::abs(t - u));
     }
     cal.region_fits[r].market_count_variance = cov.sum() - m.sum();
-    bread += x.transpose() * m.asDiagonal() * x;
-    meat += x.transpose() * cov * x;
+    const Eigen::MatrixXd g = pooled_estimating_rows(x, r, first_season_column);
+    bread += g.transpose() * m.asDiagonal() * x;
+    meat += g.transpose() * cov * g;
   }
   for (int r = 0; r < R; ++r) {
     // A region without a resolution has no level to estimate: decouple it.
@@ -666,7 +710,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   Eigen::MatrixXd covariance = Eigen::MatrixXd::Constant(P, P, kNaN);
   if (Eigen::FullPivLU<Eigen::MatrixXd> lu(bread); lu.isInvertible()) {
     const Eigen::MatrixXd inverse = lu.inverse();
-    covariance = inverse * meat * inverse;
+    covariance = inverse * meat * inverse.transpose();
   }
   // Growth shrunk toward 0: posterior of beta under the prior N(0, tau^2) and the likelihood
   // N(beta_ml, V_beta). Short or noisy histories thus move growth little.
@@ -706,13 +750,13 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       for (int iteration = 0; iteration < 50; ++iteration) {
         // a_r in closed form given b_r, then a Newton step on the profile likelihood of b_r.
         double observed = 0, expected = 0;
-        for (int t = 0; t < T; ++t) {
+        for (int t = start[r]; t < T; ++t) {
           observed += counts[r][t];
           expected += season[r][calendar_index(t)] * std::exp(b * (t - (T - 1)));
         }
         const double a = std::log(observed / expected);
         double total = 0, moment = 0, score = 0;
-        for (int t = 0; t < T; ++t) {
+        for (int t = start[r]; t < T; ++t) {
           const double x = t - (T - 1), m = std::exp(a + b * x) * season[r][calendar_index(t)];
           total += m;
           moment += m * x;
@@ -720,7 +764,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         }
         const double centre = moment / total;
         double information = 0;
-        for (int t = 0; t < T; ++t) {
+        for (int t = start[r]; t < T; ++t) {
           const double x = t - (T - 1) - centre;
           information += std::exp(a + b * (t - (T - 1))) * season[r][calendar_index(t)] * x * x;
         }
@@ -741,7 +785,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
       for (int t = 0; t < T; ++t) {
         x(t, r) = 1.0;
         x(t, R + r) = t - (T - 1);
-        m[t] = std::exp(region_log_level[r] + slope_ml[r] * (t - (T - 1))) *
+        m[t] = exposure(r, t) * std::exp(region_log_level[r] + slope_ml[r] * (t - (T - 1))) *
                season[r][calendar_index(t)];
         if (!cal.seasonality_fitted) continue;
         const int c_t = calendar_index(t);
@@ -751,8 +795,9 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         for (int u = 0; u < T; ++u)
           cov(t, u) = (t == u ? m[t] : 0.0) + market_covariance(r, m[t], m[u], std::abs(t - u));
       }
-      region_bread += x.transpose() * m.asDiagonal() * x;
-      region_meat += x.transpose() * cov * x;
+      const Eigen::MatrixXd g = pooled_estimating_rows(x, r, 2 * R);
+      region_bread += g.transpose() * m.asDiagonal() * x;
+      region_meat += g.transpose() * cov * g;
       if (std::accumulate(counts[r].begin(), counts[r].end(), 0.0) <= 0) {
         // No resolution: neither a level nor a slope to estimate (the prior decides).
         region_bread(r, r) += 1.0;
@@ -762,7 +807,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     }
     if (Eigen::FullPivLU<Eigen::MatrixXd> lu(region_bread); lu.isInvertible()) {
       const Eigen::MatrixXd inverse = lu.inverse();
-      region_covariance = inverse * region_meat * inverse;
+      region_covariance = inverse * region_meat * inverse.transpose();
       std::vector<double> slope_covariance(static_cast<std::size_t>(R) * R);
       for (int r = 0; r < R; ++r) {
         for (int q = 0; q < R; ++q)
@@ -819,7 +864,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     // alpha_r = a_r + b xbar_r (uncorrelated with b to first order).
     const double b = level_slope[r];
     double weighted_month = 0, total = 0, expected = 0;
-    for (int t = 0; t < T; ++t) {
+    for (int t = start[r]; t < T; ++t) {
       const double m = season[r][calendar_index(t)] * std::exp(b * (t - (T - 1)));
       weighted_month += m * (t - (T - 1));
       total += m;
@@ -837,8 +882,19 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
     } else if (cal.trend_fitted) {
       log_variance += 2.0 * xbar * covariance(r, R) + xbar * xbar * raw_variance +
                       (ahead - xbar) * (ahead - xbar) * beta_variance;
+    } else if (slope_from_prior) {
+      // The level is the history's mean, at its weighted centre xbar; the growth from there to
+      // the first forecast month is the prior's.
+      log_variance += (ahead - xbar) * (ahead - xbar) * beta_variance;
     }
     fit.level = {level, observed > 0 && log_variance >= 0 ? level * std::sqrt(log_variance) : kNaN};
+    if (fit.level.se > kMaxLevelUncertainty * level) {
+      cal.warnings.push_back(fmt::format(
+          "region {}: the level's relative standard error {:.2f} is above {}, the most a "
+          "scenario's level_uncertainty takes: it is written as {}, so the forecast understates "
+          "the uncertainty of the region's level",
+          cal.regions[r], fit.level.se / level, kMaxLevelUncertainty, kMaxLevelUncertainty));
+    }
   }
 }
 
@@ -1624,11 +1680,50 @@ Calibration fit_history(const History& history, const FitOptions& options) {
     counts[event_cells[i].first][t] += 1;
     segment_counts[event_cells[i].first][event_cells[i].second] += 1;
   }
+  // A region exists from its first resolution, booking or created opportunity: a region that
+  // opened partway through the history is not fitted over the months before it (they are not
+  // zeros; its level was averaged over them: P50 $23 for a region booking $11.3K a month).
+  // So does a region x segment cell (its segment share, below).
+  std::vector<int> region_start(R, cal.last_month), cell_start(R * S, cal.last_month);
+  auto exists_from = [&](const std::string& region, const std::string& segment, int month) {
+    const int r = cal.region_index(region), s = cal.segment_index(segment);
+    region_start[r] = std::min(region_start[r], month);
+    cell_start[r * S + s] = std::min(cell_start[r * S + s], month);
+  };
+  for (const Opportunity* o : v.resolved) {
+    exists_from(o->region, o->segment, month_of_day(*o->closed));
+    if (o->created) exists_from(o->region, o->segment, month_of_day(*o->created));
+  }
+  for (const Opportunity* o : v.open) {
+    if (o->created) exists_from(o->region, o->segment, month_of_day(*o->created));
+  }
+  for (const Booking* b : v.bookings) exists_from(b->region, b->segment, month_of_day(b->day));
   cal.region_fits.resize(R);
-  for (int r = 0; r < R; ++r) cal.region_fits[r].id = cal.regions[r];
+  for (int r = 0; r < R; ++r) {
+    cal.region_fits[r].id = cal.regions[r];
+    cal.region_fits[r].first_month = std::max(region_start[r], cal.first_month);
+  }
   fit_counts(cal, counts);
 
-  // Segment shares per region, shrunk toward the pooled shares.
+  // Segment shares per region, shrunk toward the pooled shares. A cell that exists from a later
+  // month than its region is fitted over its own months: its count is divided by the share X of
+  // the region's expected resolutions (seasonality and growth) that fall in them.
+  for (int r = 0; r < R; ++r) {
+    const RegionFit& fit = cal.region_fits[r];
+    std::vector<double> expected_from(T + 1, 0.0);  // the region's expected count from month t on
+    for (int t = T - 1; t >= 0; --t) {
+      const double m = cal.first_month + t < fit.first_month
+                           ? 0.0
+                           : fit.seasonality[Calendar::calendar_month_of(cal.first_month + t) - 1] *
+                                 std::exp(fit.growth.value * (t - (T - 1)));
+      expected_from[t] = expected_from[t + 1] + (std::isfinite(m) ? m : 0.0);
+    }
+    for (int s = 0; s < S; ++s) {
+      const int from = std::clamp(cell_start[r * S + s] - cal.first_month, 0, T - 1);
+      if (expected_from[0] > 0 && expected_from[from] > 0)
+        segment_counts[r][s] *= expected_from[0] / expected_from[from];
+    }
+  }
   std::vector<double> pooled(S, 0.0);
   double total = 0;
   for (int r = 0; r < R; ++r) {

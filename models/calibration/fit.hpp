@@ -46,8 +46,11 @@ inline constexpr double kMarketPoolingP = 0.05;
 //! Fewer cells (segments, or regions within a segment) leave the between-cell variance of win
 //! rates unestimable (Morris 1983 needs cells - 3 > 0): the weakest prior (2) is used then.
 inline constexpr int kMinPoolingCells = 4;
-inline constexpr int kMinTrendMonths = 6;         //!< shorter histories keep growth at 0
-inline constexpr int kMinSeasonalityMonths = 12;  //!< shorter histories keep seasonality flat
+//! The largest relative level error a scenario's market.level_uncertainty takes (the loader's
+//! bound): a region whose SE(level)/level is larger is written with this and a warning.
+inline constexpr double kMaxLevelUncertainty = 2.0;
+//! Shorter histories keep seasonality flat; with at most as many months the growth is its prior.
+inline constexpr int kMinSeasonalityMonths = 12;
 
 struct WinRateCell {
   std::string region;  //!< empty = all regions
@@ -114,6 +117,10 @@ struct RegionFit {
   //! shrunk toward 0 plus a region deviation of between-region sd estimated from the data).
   Estimate growth_ml, growth;
   std::vector<double> segment_share;  //!< per fitted segment, shrunk to the pooled shares
+  //! Absolute month from which the region exists (its first resolution, booking or created
+  //! opportunity, at the earliest the fit window's first month): its counts are fitted from
+  //! there on; the months before it are not zeros.
+  int first_month = 0;
 };
 
 struct RepRate {

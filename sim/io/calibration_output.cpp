@@ -266,9 +266,10 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
   double growth_uncertainty = 0;
   if (request.parameter_uncertainty) {
     for (const RegionFit& region : fit.region_fits) {
-      const double sd = region.level.value > 0 && std::isfinite(region.level.se)
-                            ? std::min(region.level.se / region.level.value, 2.0)
-                            : 0.0;
+      const double sd =
+          region.level.value > 0 && std::isfinite(region.level.se)
+              ? std::min(region.level.se / region.level.value, calibration::kMaxLevelUncertainty)
+              : 0.0;
       level_uncertainty[region.id] = sd;
     }
     // The regions' growth errors (posterior covariance C): a part shared by all regions, of
@@ -372,8 +373,9 @@ nlohmann::json fit_report_json(const Calibration& fit, const ReadReport& read) {
                 {"growth_prior_sd", fit.options.growth_prior_sd},
                 {"monthly_log_slope", estimate_json(fit.monthly_log_trend)},
                 {"annual_growth", estimate_json(fit.annual_growth)},
-                {"between_region_sd", fit.growth_between_sd},
-                {"likeliest_between_region_sd", fit.growth_likeliest_between_sd}};
+                // Per year (sd of the annual log growth), as the text report prints it.
+                {"between_region_sd_per_year", 12 * fit.growth_between_sd},
+                {"likeliest_between_region_sd_per_year", 12 * fit.growth_likeliest_between_sd}};
   j["seasonality"] = {{"fitted", fit.seasonality_fitted},
                       {"pooled", fit.pooled_seasonality},
                       {"between_region_variance", fit.seasonality_prior_variance},

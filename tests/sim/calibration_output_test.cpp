@@ -97,6 +97,15 @@ calibration::History engine_history(const test::TempDir& dir) {
   return read_history(source, report);
 }
 
+//! The engine's history fitted as of 2029-03 (cells of 10 closes or more).
+Calibration engine_fit() {
+  test::TempDir dir;
+  calibration::FitOptions options;
+  options.as_of = calibration::day_number(2029, 3, 31);
+  options.min_cell = 10;
+  return calibration::fit_history(engine_history(dir), options);
+}
+
 TEST(CalibratedScenario, DrawnParametersCarryTheFitsEstimatesAndStandardErrors) {
   test::TempDir dir;
   calibration::FitOptions options;
@@ -180,6 +189,27 @@ TEST(CalibratedScenario, RegionGrowthsAndTheirPosteriorVariances) {
                   std::expm1(12 * fit.region_fits[r].growth.value), 1e-12);
     }
   }
+}
+
+TEST(CalibrationReport, BetweenRegionGrowthSdIsPerYearInTheJsonAsInTheText) {
+  // The JSON report gave the between-region sd of the growth per month where the text report
+  // prints it per year (review): both now give the sd of the annual log growth, 12 tau.
+  const Calibration fit = engine_fit();
+  ASSERT_TRUE(fit.trend_fitted);
+  ASSERT_GT(fit.growth_between_sd, 0.0);
+  const nlohmann::json trend = fit_report_json(fit, ReadReport{})["trend"];
+  EXPECT_FALSE(trend.contains("between_region_sd")) << trend;
+  const double per_year = trend["between_region_sd_per_year"].get<double>();
+  EXPECT_DOUBLE_EQ(per_year, 12 * fit.growth_between_sd);
+  EXPECT_DOUBLE_EQ(trend["likeliest_between_region_sd_per_year"].get<double>(),
+                   12 * fit.growth_likeliest_between_sd);
+  const std::string text = fit_report_text(fit, ReadReport{});
+  auto printed = [&](double sd) {
+    return text.find(fmt::format("between-region sd {:.4f} per year", sd)) != std::string::npos;
+  };
+  EXPECT_TRUE(printed(per_year)) << text;
+  EXPECT_FALSE(printed(1.05 * per_year));  // twin
+  EXPECT_FALSE(printed(per_year / 12));    // the former JSON unit
 }
 
 TEST(CalibratedScenario, EmpiricalDealSizesCarryTheMeansErrorAsAScale) {

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <numeric>
 #include <sstream>
 
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/normal.hpp>
+#include <boost/random/mersenne_twister.hpp>
+#include <boost/random/poisson_distribution.hpp>
 
 #include <fmt/format.h>
 
@@ -229,22 +232,32 @@ TEST(Counts, MarketFactorOnlyWhereTheOverdispersionTestRejectsPoisson) {
             steady.dispersion);
 }
 
+//! 36 months from 2021-01: Steady books steady(month) a month (40 by default), Lumpy between 0
+//! and 95 (Cochran's test splits their market variances) unless `lumpy_region` is false.
+History steady_and_lumpy_three_years(
+    const std::function<int(int)>& steady = [](int) { return 40; }, bool lumpy_region = true) {
+  History history;
+  const int lumpy[12] = {5, 80, 12, 61, 0, 95, 30, 3, 70, 18, 44, 2};
+  for (int month = 0; month < 36; ++month) {
+    const int first = day_number(2021 + month / 12, month % 12 + 1, 1);
+    for (int i = steady(month); i > 0; --i)
+      history.bookings.push_back({first + i % 28, "Steady", "SMB", 100.0, 0});
+    for (int i = lumpy_region ? lumpy[(month * 5 + month / 12) % 12] : 0; i > 0; --i)
+      history.bookings.push_back({first + i % 28, "Lumpy", "SMB", 100.0, 0});
+  }
+  return history;
+}
+
 TEST(Counts, ARegionTheDataSayLittleAboutKeepsABoundedVariance) {
   // Cochran's test splits the regions (a lumpy one beside a steady one), and a third region books
   // about one deal in five months: its own variance moment barely moves with sigma^2, so its
   // estimate has a huge spread. Its posterior mean must stay within the interval the roots are
   // searched in (sigma^2 <= 4); it was 2.7e12, and every region's level and the growth lost
   // their standard errors (NaN, written as no uncertainty at all).
-  History history;
-  const int lumpy[12] = {5, 80, 12, 61, 0, 95, 30, 3, 70, 18, 44, 2};
-  for (int month = 0; month < 36; ++month) {
-    const int first = day_number(2021 + month / 12, month % 12 + 1, 1);
-    for (int i = 0; i < 40; ++i)
-      history.bookings.push_back({first + i % 28, "Steady", "SMB", 100.0, 0});
-    for (int i = 0; i < lumpy[(month * 5 + month / 12) % 12]; ++i)
-      history.bookings.push_back({first + i % 28, "Lumpy", "SMB", 100.0, 0});
-    if (month % 5 == 2) history.bookings.push_back({first, "Sparse", "SMB", 100.0, 0});
-  }
+  History history = steady_and_lumpy_three_years();
+  for (int month = 2; month < 36; month += 5)
+    history.bookings.push_back(
+        {day_number(2021 + month / 12, month % 12 + 1, 1), "Sparse", "SMB", 100.0, 0});
   FitOptions options;
   options.as_of = day_number(2023, 12, 31);
   const Calibration fit = fit_history(history, options);
@@ -306,6 +319,197 @@ TEST(Counts, TwelveMonthsTakeTheGrowthFromItsPriorAndKeepEveryError) {
   EXPECT_TRUE(thirteen.seasonality_fitted && thirteen.trend_fitted);
   EXPECT_TRUE(finite_positive(thirteen.monthly_log_trend)) << thirteen.monthly_log_trend.se;
   EXPECT_GT(thirteen.monthly_log_trend.value, 0.0);
+}
+
+//! Two regions over 36 months from 2021-01: Old books Poisson(30) a month throughout, New
+//! Poisson(12) a month from the 20th month (2022-08) on and nothing before (it did not exist).
+History region_opening_partway_bookings() {
+  History history;
+  boost::random::mt19937_64 rng(20261130);
+  boost::random::poisson_distribution<int> old_region(30.0), new_region(12.0);
+  for (int month = 0; month < 36; ++month) {
+    const int first = day_number(2021 + month / 12, month % 12 + 1, 1);
+    for (int i = old_region(rng); i > 0; --i)
+      history.bookings.push_back({first + i % 28, "Old", "SMB", 100.0, 0});
+    if (month < 19) continue;
+    for (int i = new_region(rng); i > 0; --i)
+      history.bookings.push_back({first + i % 28, "New", "SMB", 100.0, 0});
+  }
+  return history;
+}
+
+TEST(Counts, ARegionThatOpensPartwayIsFittedOverTheMonthsItExisted) {
+  // A region that starts partway through the history had its level averaged over the months
+  // before it existed (review: P50 $23 for a region booking $11.3K a month). Its level is now
+  // the maximum-likelihood estimate over its own months: sum O_t / sum s(c_t) e^{b (t - T)}
+  // from its first month, times e^{b h} at the first forecast month h.
+  FitOptions options;
+  options.as_of = day_number(2023, 12, 31);
+  const History history = region_opening_partway_bookings();
+  const Calibration fit = fit_history(history, options);
+  const RegionFit& opened = fit.region_fits[fit.region_index("New")];
+  EXPECT_EQ(opened.first_month, fit.first_month + 19);
+  EXPECT_EQ(fit.region_fits[fit.region_index("Old")].first_month, fit.first_month);
+  EXPECT_NE(fmt::format("{}", fmt::join(fit.warnings, "\n")).find("region New exists from 2022-08"),
+            std::string::npos)
+      << fmt::format("{}", fmt::join(fit.warnings, "\n"));
+  const int T = fit.last_month - fit.first_month + 1, ahead = fit.forecast_start - fit.last_month;
+  const double b = opened.growth.value;
+  double observed = 0, expected = 0;
+  for (int t = 19; t < T; ++t) {
+    observed += opened.counts[t];
+    expected += opened.seasonality[(t % 12)] * std::exp(b * (t - (T - 1)));
+  }
+  for (int t = 0; t < 19; ++t) EXPECT_EQ(opened.counts[t], 0.0);
+  const double analytic = observed / expected * std::exp(b * ahead);
+  EXPECT_NEAR(opened.level.value, analytic, 1e-9 * analytic);
+  // Twin: 5% off the analytic estimate is rejected.
+  EXPECT_FALSE(std::abs(opened.level.value - 1.05 * analytic) <= 1e-9 * analytic);
+  // It estimates the region's true rate (12 a month) within 4 SE; the former average over all
+  // 36 months (12 x 17 / 36 = 5.7) is far outside.
+  EXPECT_LT(std::abs(opened.level.value - 12.0), 4 * opened.level.se) << opened.level.se;
+  EXPECT_GT(std::abs(opened.level.value - 12.0 * 17 / 36), 4 * opened.level.se);
+  // The overdispersion test counts the region's own months.
+  EXPECT_EQ(opened.overdispersion_df,
+            fit.region_fits[fit.region_index("Old")].overdispersion_df - 19);
+}
+
+TEST(Counts, ASegmentThatOpensPartwayHasItsShareOverTheMonthsItExisted) {
+  // One region booking 40 a month for 36 months: SMB 40 a month until ENT opens in the 20th
+  // month, then SMB 30 and ENT 10. A cell is fitted over its own months, at a constant rate
+  // over them: SMB 1,270 / 36 months, ENT 170 / 17 months = 10, so ENT's share is
+  // 10 / (1,270 / 36 + 10) = 360 / 1,630 (it was 170 / 1,440, averaged over months before it
+  // existed). The region's flat total leaves seasonality flat and growth 0, so the months
+  // weigh equally.
+  History history;
+  for (int month = 0; month < 36; ++month) {
+    const int first = day_number(2021 + month / 12, month % 12 + 1, 1);
+    for (int i = 0; i < (month < 19 ? 40 : 30); ++i)
+      history.bookings.push_back({first + i % 28, "A", "SMB", 100.0, 0});
+    if (month < 19) continue;
+    for (int i = 0; i < 10; ++i) history.bookings.push_back({first + i % 28, "A", "ENT", 100.0, 0});
+  }
+  FitOptions options;
+  options.as_of = day_number(2023, 12, 31);
+  const Calibration fit = fit_history(history, options);
+  const RegionFit& a = fit.region_fits[0];
+  EXPECT_NEAR(a.growth.value, 0.0, 1e-12);
+  EXPECT_NEAR(a.level.value, 40.0, 1e-9);
+  const double share = a.segment_share[fit.segment_index("ENT")], analytic = 360.0 / 1630;
+  EXPECT_NEAR(share, analytic, 1e-9);
+  EXPECT_FALSE(std::abs(share - 1.05 * analytic) <= 1e-9);  // twin
+}
+
+TEST(Counts, FewerThanTwelveMonthsTakeTheGrowthFromItsPrior) {
+  // A seasonal business that does not grow, seen for ten months (January to October, bookings
+  // rising through the year as 1 + 0.12 (m - 4.5), m = 0..9, -54% to +54%): seasonality
+  // is not identified below twelve months and is left flat, so a slope fitted beside it took
+  // the seasonal rise for growth (review: 9-11 months gave pooled growths of 0.74-1.13 a year).
+  // The growth is now the prior's: 0 with sd growth_prior_sd of the annual log growth.
+  History history;
+  boost::random::mt19937_64 rng(20261130);
+  for (int month = 0; month < 10; ++month) {
+    const int first = day_number(2022, month + 1, 1);
+    const double season = 1 + 0.12 * (month - 4.5);
+    for (auto [region, base] : {std::pair<const char*, double>{"A", 30}, {"B", 60}}) {
+      boost::random::poisson_distribution<int> count(base * season);
+      for (int i = count(rng); i > 0; --i)
+        history.bookings.push_back({first + i % 28, region, "SMB", 100.0, 0});
+    }
+  }
+  FitOptions options;
+  options.as_of = day_number(2022, 10, 31);
+  const Calibration fit = fit_history(history, options);
+  EXPECT_FALSE(fit.seasonality_fitted);
+  EXPECT_FALSE(fit.trend_fitted);
+  EXPECT_NE(fmt::format("{}", fmt::join(fit.warnings, "\n")).find("cannot be told from the season"),
+            std::string::npos);
+  // What the data alone say, the Poisson ML slope of the pooled counts with flat seasonality
+  // (one Newton iteration from 0 is enough here): the seasonal rise, far beyond the prior.
+  const double prior_sd = options.growth_prior_sd / 12;
+  double total = 0, moment = 0;
+  for (const RegionFit& r : fit.region_fits) {
+    for (int t = 0; t < 10; ++t) total += r.counts[t], moment += r.counts[t] * (t - 4.5);
+  }
+  const double naive_slope = moment / (total * 8.25);  // sum (t - 4.5)^2 / 10 = 8.25
+  EXPECT_GT(naive_slope, 4 * prior_sd) << naive_slope;
+  // The fitted growth is the prior: its mean, and its sd as the SE (twin: 1.05 x the sd).
+  EXPECT_EQ(fit.monthly_log_trend.value, 0.0);
+  EXPECT_DOUBLE_EQ(fit.monthly_log_trend.se, prior_sd);
+  EXPECT_FALSE(std::abs(fit.monthly_log_trend.se - 1.05 * prior_sd) < 1e-12);
+  EXPECT_DOUBLE_EQ(fit.annual_growth.se, options.growth_prior_sd);
+  for (const RegionFit& r : fit.region_fits) {
+    EXPECT_EQ(r.growth.value, 0.0) << r.id;
+    EXPECT_DOUBLE_EQ(r.growth.se, prior_sd) << r.id;
+    // The level is the history's mean at its centre, 4.5 months before the last: its error
+    // includes the prior growth's over the 5.5 months to the first forecast month.
+    EXPECT_GT(r.level.se / r.level.value, 5.5 * prior_sd) << r.id;
+  }
+  ScenarioRequest request;
+  EXPECT_DOUBLE_EQ(calibrated_scenario(fit, request)["market"]["growth_uncertainty"].get<double>(),
+                   prior_sd);
+}
+
+TEST(Counts, ALevelErrorAboveTheScenariosBoundIsWrittenAtItWithAWarning) {
+  // A region with a single order in 36 months beside a lumpy one: its level's relative SE is
+  // above 2, the most a scenario's level_uncertainty takes. It was capped at 2 silently; now a
+  // warning names the region (text and JSON report), and a region below the bound has none.
+  History history = steady_and_lumpy_three_years();
+  history.bookings.push_back({day_number(2021, 1, 15), "Thin", "SMB", 100.0, 0});
+  FitOptions options;
+  options.as_of = day_number(2023, 12, 31);
+  const Calibration fit = fit_history(history, options);
+  const RegionFit& thin = fit.region_fits[fit.region_index("Thin")];
+  const double relative = thin.level.se / thin.level.value;
+  ASSERT_GT(relative, kMaxLevelUncertainty);
+  const nlohmann::json doc = calibrated_scenario(fit, ScenarioRequest{});
+  const double written = doc["market"]["level_uncertainty"]["Thin"].get<double>();
+  EXPECT_EQ(written, kMaxLevelUncertainty);
+  EXPECT_NE(written, 1.05 * kMaxLevelUncertainty);  // twin
+  const std::string warning =
+      fmt::format("region Thin: the level's relative standard error {:.2f}", relative);
+  const nlohmann::json report = fit_report_json(fit, ReadReport{});
+  int in_json = 0;
+  for (const auto& w : report["warnings"]) in_json += w.get<std::string>().find(warning) == 0;
+  EXPECT_EQ(in_json, 1) << report["warnings"];
+  EXPECT_NE(fit_report_text(fit, ReadReport{}).find(warning), std::string::npos);
+  for (const char* region : {"Steady", "Lumpy"}) {
+    const RegionFit& r = fit.region_fits[fit.region_index(region)];
+    EXPECT_LT(r.level.se / r.level.value, kMaxLevelUncertainty) << region;
+    EXPECT_EQ(
+        fmt::format("{}", fmt::join(fit.warnings, "\n")).find(fmt::format("region {}:", region)),
+        std::string::npos);
+  }
+}
+
+TEST(Counts, ALumpyRegionLeavesASteadyNeighboursSeasonalityAndLevelAlone) {
+  // A steady seasonal region (Poisson around 40 (1 + 0.3 sin(2 pi m / 12))) beside a lumpy one:
+  // the pooled seasonality weighed counts by their expected number, so the lumpy region's
+  // market variance made the pool noisy, Morris's shrinkage flattened it, the steady region
+  // lost its own pattern, and the shared calendar-month effects carried the lumpy variance into
+  // its level's SE (review: it doubled). The pool is now the inverse-variance mean and the
+  // sandwich weighs the calendar-month effects' rows the same way: the steady region's level,
+  // SE and pattern are those it has alone (its own market variance differs a little: 4%).
+  auto steady = [rng = boost::random::mt19937_64(20261130)](int month) mutable {
+    const double season = 1 + 0.3 * std::sin(2 * M_PI * (month % 12 + 1) / 12);
+    return boost::random::poisson_distribution<int>(40 * season)(rng);
+  };
+  FitOptions options;
+  options.as_of = day_number(2023, 12, 31);
+  const Calibration beside = fit_history(steady_and_lumpy_three_years(steady), options);
+  const Calibration alone = fit_history(steady_and_lumpy_three_years(steady, false), options);
+  ASSERT_EQ(alone.regions.size(), 1u);
+  const RegionFit& b = beside.region_fits[beside.region_index("Steady")];
+  const RegionFit& a = alone.region_fits[0];
+  auto close = [](double x, double y) { return std::abs(x / y - 1) < 0.04; };
+  EXPECT_TRUE(close(b.level.value, a.level.value)) << b.level.value << " " << a.level.value;
+  EXPECT_TRUE(close(b.level.se, a.level.se)) << b.level.se << " " << a.level.se;
+  EXPECT_FALSE(close(1.05 * b.level.se, a.level.se));        // twin
+  EXPECT_FALSE(close(1.05 * b.level.value, a.level.value));  // twin
+  // Its pattern: April (the sine's peak) as alone, within the index's SE.
+  EXPECT_GT(a.seasonality[3], 1.2);
+  EXPECT_LT(std::abs(b.seasonality[3] - a.seasonality[3]), a.seasonality_se[3])
+      << b.seasonality[3] << " " << a.seasonality[3];
 }
 
 TEST(Counts, MarketVarianceIsPooledAndNotClippedToZero) {
