@@ -1209,14 +1209,14 @@ void fit_open_pipeline(Calibration& cal, const History& history, const Visible& 
 //! they raised the market sd (0.23 for a true 0.15 in the synthetic business of
 //! scenarios/calibration.md), every level and growth SE with it, and bent the trend. The count
 //! window (and the rep-month rates') starts at the first month with F(j) >= 0.99.
-void leave_out_months_missing_earlier_deals(Calibration& cal, const Visible& v) {
+//! c0 is the export's, not the rows' left after --since (whose earliest straddling deal can be
+//! created well after c0).
+void leave_out_months_missing_earlier_deals(Calibration& cal, const History& history) {
   std::optional<int> first_created;
-  for (const auto* rows : {&v.resolved, &v.open}) {
-    for (const Opportunity* o : *rows) {
-      if (o->created)
-        first_created = std::min(first_created.value_or(std::numeric_limits<int>::max()),
-                                 month_of_day(*o->created));
-    }
+  for (const Opportunity& o : history.opportunities) {
+    if (o.created)
+      first_created = std::min(first_created.value_or(std::numeric_limits<int>::max()),
+                               month_of_day(*o.created));
   }
   if (!first_created || cal.cycle.pmf.empty()) return;
   int j = 0;
@@ -1623,7 +1623,7 @@ Calibration fit_history(const History& history, const FitOptions& options) {
                                  closed_entry, censored_entry);
   cal.first_month = *std::min_element(event_months.begin(), event_months.end());
   if (options.since) cal.first_month = std::max(cal.first_month, month_of_day(*options.since));
-  if (v.bookings.empty()) leave_out_months_missing_earlier_deals(cal, v);
+  if (v.bookings.empty()) leave_out_months_missing_earlier_deals(cal, history);
   if (cal.last_month < cal.first_month) {
     throw_input("no complete month of history before the cut-off {}",
                 format_year_month(cutoff_month));
