@@ -25,6 +25,10 @@ struct Estimate {
 //! test rejects it (p < kDealSizeRejectP with at least min_cell deals), then empirical.
 enum class DealSizeModel { automatic, lognormal, empirical };
 inline constexpr double kDealSizeRejectP = 0.01;
+//! An opportunity export's first months, which miss the deals created before its first created
+//! month, are left out of the monthly count fits until at most this share of a month's
+//! resolutions is missing under the fitted sales cycle (scenarios/calibration.md, cut-off).
+inline constexpr double kMissingEarlierDealsShare = 0.01;
 
 struct FitOptions {
   int as_of = 0;                     //!< cut-off day: everything after it is invisible
