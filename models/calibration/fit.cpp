@@ -1311,21 +1311,10 @@ void leave_out_months_missing_earlier_deals(Calibration& cal, const History& his
   cal.first_month = start;
 }
 
-//! Last day carrying any date in the history (created, closed or booked), whatever the cut-off.
-int last_data_day(const History& history) {
-  int last = std::numeric_limits<int>::min();
-  for (const Opportunity& o : history.opportunities) {
-    if (o.created) last = std::max(last, *o.created);
-    if (o.closed) last = std::max(last, *o.closed);
-  }
-  for (const Booking& b : history.bookings) last = std::max(last, b.day);
-  return std::max(last, history.snapshot_day);
-}
-
 //! A fit month after the data would be read as a month without bookings (a false collapse):
 //! the cut-off's month must not be after the last month with data.
 void refuse_cutoff_beyond_data(const History& history, int cutoff_month) {
-  const int last_day = last_data_day(history);
+  const int last_day = history.last_dated_day();
   if (last_day == std::numeric_limits<int>::min()) return;
   const int last_month = month_of_day(last_day);
   if (cutoff_month > last_month) {
@@ -1643,7 +1632,7 @@ Calibration fit_history(const History& history, const FitOptions& options) {
                     "forecast starts in {}",
                     format_year_month(cutoff_month), format_year_month(cal.forecast_start)));
   }
-  if (const int last_day = last_data_day(history);
+  if (const int last_day = history.last_dated_day();
       month_of_day(last_day) == cal.last_month &&
       last_day < last_day_of_month(cal.last_month) - 3) {
     cal.warnings.push_back(fmt::format(
