@@ -250,7 +250,8 @@ double empirical_prior_strength(const std::vector<double>& successes,
 //! Discrete Kaplan-Meier on months: `closed` holds cycle lengths, `censored` the ages of deals
 //! still open. Returns the hazard-based mass for k = 0..max_months-1 and the mass left after.
 //! Entries (left truncation, same order; empty = all 0): the age from which each deal was
-//! observable; it is in the risk set at ages entry..exit only.
+//! observable; it is in the risk set at ages entry..exit only. The mean's SE is the sd over a
+//! bootstrap of the deals (fixed seed), so it carries the censoring and the delayed entry.
 CycleFit kaplan_meier_cycle(const std::vector<int>& closed, const std::vector<int>& censored,
                             int max_months, const std::vector<int>& closed_entry = {},
                             const std::vector<int>& censored_entry = {});
