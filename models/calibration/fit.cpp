@@ -102,10 +102,10 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
   cal.trend_fitted = !slope_from_prior;
   if (!cal.seasonality_fitted) {
     cal.warnings.push_back(fmt::format(
-        "only {} months of history: seasonality needs {} and is left flat, and a trend cannot be "
+        "only {} of history: seasonality needs {} and is left flat, and a trend cannot be "
         "told from the seasonality it would absorb, so the growth is not estimated: 0 with the "
         "prior's uncertainty (sd {} of the annual log growth)",
-        T, kMinSeasonalityMonths, cal.options.growth_prior_sd));
+        format_count(T, "month"), kMinSeasonalityMonths, cal.options.growth_prior_sd));
   } else if (slope_from_prior) {
     cal.warnings.push_back(fmt::format(
         "only 12 months of history: seasonality by calendar month spans any trend, so the growth "
@@ -1739,8 +1739,9 @@ Calibration fit_history(const History& history, const FitOptions& options) {
   }
   if (won_without_amount > 0) {
     cal.warnings.push_back(
-        fmt::format("{} won deals have no positive amount and are left out of the deal-size fit",
-                    won_without_amount));
+        fmt::format("{} no positive amount and {} left out of the deal-size fit",
+                    format_count(won_without_amount, "won deal has", "won deals have"),
+                    won_without_amount == 1 ? "is" : "are"));
   }
   cal.cycle = kaplan_meier_cycle(closed_cycles, censored_ages, options.max_cycle_months,
                                  closed_entry, censored_entry);

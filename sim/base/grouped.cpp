@@ -37,4 +37,9 @@ std::string format_grouped_trimmed(double value, int max_decimals) {
   return text;
 }
 
+std::string format_count(long long count, const std::string& noun, const std::string& plural) {
+  const std::string word = count == 1 ? noun : plural.empty() ? noun + "s" : plural;
+  return format_grouped(static_cast<double>(count)) + " " + word;
+}
+
 }  // namespace opsim

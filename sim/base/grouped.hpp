@@ -13,5 +13,7 @@ std::string format_grouped(double value, int decimals = 0);
 //! As format_grouped with at most `max_decimals`, trailing zeros dropped: 19810 -> "19,810",
 //! 10000.25 -> "10,000.25", 0.5 -> "0.5".
 std::string format_grouped_trimmed(double value, int max_decimals = 4);
+//! A count and its noun: "1 month", "12 months", "1,480 closes" (`plural` when not noun + "s").
+std::string format_count(long long count, const std::string& noun, const std::string& plural = "");
 
 }  // namespace opsim

@@ -234,6 +234,17 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
           format_year_month(options.first_origin), format_year_month(last_month),
           calibration::format_date(last_day), format_year_month(last_month - 1));
     }
+    // Later cut-offs would have nothing to score: they end one month before the data do, and
+    // the user is told (review: --last-origin 2020-02 on data ending 2019-12 ran silently).
+    if (options.last_origin >= last_month) {
+      if (!args.source.quiet) {
+        fmt::print(stderr,
+                   "opsim: --last-origin {}: the history ends in {}, so the last cut-off is {}\n",
+                   format_year_month(options.last_origin), format_year_month(last_month),
+                   format_year_month(last_month - 1));
+      }
+      options.last_origin = last_month - 1;
+    }
   }
   options.step = args.step;
   options.horizon = args.horizon;

@@ -466,36 +466,52 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
   }
   if (fit.opportunities) {
     append_line(out,
-                "\nwin rate: {} closes, {} won ({:.2f}%, won amount {:.0f}); base rate {} (outside "
+                "\nwin rate: {}, {} won ({:.2f}%, won amount {}); base rate {} (outside "
                 "quarter-end months)",
-                fit.closes, fit.wins, fit.closes > 0 ? 100.0 * fit.wins / fit.closes : 0.0,
-                fit.won_amount, with_se(fit.overall_win_rate, "{:.4f}"));
+                format_count(fit.closes, "close"), count(static_cast<std::size_t>(fit.wins)),
+                fit.closes > 0 ? 100.0 * fit.wins / fit.closes : 0.0,
+                format_grouped(fit.won_amount), with_se(fit.overall_win_rate, "{:.4f}"));
     append_line(out,
-                "quarter-end effect: {:.1f}% of {} closes in quarter-end months vs {:.1f}% of {} "
+                "quarter-end effect: {:.1f}% of {} in quarter-end months vs {:.1f}% of {} "
                 "in others; multiplier {}",
-                100 * fit.quarter_end_win_rate, fit.quarter_end_closes, 100 * fit.other_win_rate,
-                fit.other_closes, with_se(fit.quarter_end_multiplier, "{:.3f}"));
+                100 * fit.quarter_end_win_rate, format_count(fit.quarter_end_closes, "close"),
+                100 * fit.other_win_rate, count(static_cast<std::size_t>(fit.other_closes)),
+                with_se(fit.quarter_end_multiplier, "{:.3f}"));
     append_line(out,
                 "  (unshrunk: wins per close, closes in quarter-end months weighted by the "
                 "multiplier; shrunk toward the parent by a prior of the stated strength)");
     append_line(out, "  {:<24} {:>7} {:>7} {:>8} {:>18} {:>8}", "segment", "closes", "wins",
                 "unshrunk", "shrunk ± se", "prior");
     for (const auto& c : fit.segment_win_rates) {
-      append_line(out, "  {:<24} {:>7} {:>7} {:>8.4f} {:>18} {:>8.1f}{}", c.segment, c.closes,
-                  c.wins, c.raw, with_se(c.rate, "{:.4f}"), c.prior_strength,
-                  c.thin ? "  thin" : "");
+      append_line(out, "  {:<24} {:>7} {:>7} {:>8.4f} {:>18} {:>8.1f}{}", c.segment,
+                  count(static_cast<std::size_t>(c.closes)),
+                  count(static_cast<std::size_t>(c.wins)), c.raw, with_se(c.rate, "{:.4f}"),
+                  c.prior_strength, c.thin ? "  thin" : "");
     }
   }
   append_line(out,
               "\ndeal size (sample mean and cv; lognormal MLE mean, its KS distance and asymptotic "
-              "p, Anderson-Darling; model written to the scenario):");
+              "p, Anderson-Darling pooled over regions; the model the scenario draws in its "
+              "regions):");
   append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>12} {:>7} {:>7} {:>8}  {}", "segment", "deals",
               "mean ± se", "cv ± se", "lognormal", "KS", "p", "AD", "model");
-  for (const auto& d : fit.segment_deal_sizes) {
+  for (std::size_t s = 0; s < fit.segment_deal_sizes.size(); ++s) {
+    const DealSizeFit& d = fit.segment_deal_sizes[s];
+    // What the scenario draws: a region with enough deals has its own model (the warnings say
+    // which); the others draw the segment's.
+    int empirical = 0, lognormal = 0;
+    for (std::size_t r = 0; r < fit.regions.size(); ++r) {
+      const DealSizeFit& drawn = fit.deal_size(static_cast<int>(r), static_cast<int>(s));
+      if (drawn.deals == 0) continue;
+      ++(drawn.empirical ? empirical : lognormal);
+    }
+    const std::string model = empirical > 0 && lognormal > 0 ? "mixed (warnings)"
+                              : empirical > 0 || (lognormal == 0 && d.empirical) ? "empirical"
+                                                                                 : "lognormal";
     append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>12.1f} {:>7.3f} {:>7.3f} {:>8.2f}  {}{}",
-                d.segment, d.deals, with_se(d.mean, "{:.1f}"), with_se(d.cv, "{:.3f}"),
-                d.lognormal_mean, d.ks, d.ks_p, d.anderson_darling,
-                d.empirical ? "empirical" : "lognormal", d.thin ? "  thin" : "");
+                d.segment, count(static_cast<std::size_t>(d.deals)), with_se(d.mean, "{:.1f}"),
+                with_se(d.cv, "{:.3f}"), d.lognormal_mean, d.ks, d.ks_p, d.anderson_darling, model,
+                d.thin ? "  thin" : "");
   }
   if (fit.opportunities) {
     append_line(out,
@@ -508,12 +524,16 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     append_line(out,
                 "\nsales cycle: none (a bookings log has wins only, each booked in its month)");
   }
-  append_line(out,
-              "growth: {} per year{} (maximum likelihood {} per year, shrunk toward 0 by a "
-              "N(0, {:.2f}) prior on the annual log growth); overdispersion {:.2f}",
-              with_se(fit.annual_growth, "{:.4f}"), fit.trend_fitted ? "" : " (not fitted)",
-              fmt::format("{:.4f}", std::expm1(12 * fit.raw_monthly_log_trend.value)),
-              fit.options.growth_prior_sd, fit.overdispersion);
+  append_line(
+      out, "growth: {} per year ({}); overdispersion {:.2f}", with_se(fit.annual_growth, "{:.4f}"),
+      fit.trend_fitted
+          ? fmt::format("maximum likelihood {:.4f} per year, shrunk toward 0 by a N(0, {:.2f}) "
+                        "prior on the annual log growth",
+                        std::expm1(12 * fit.raw_monthly_log_trend.value),
+                        fit.options.growth_prior_sd)
+          : fmt::format("not fitted: the N(0, {:.2f}) prior on the annual log growth",
+                        fit.options.growth_prior_sd),
+      fit.overdispersion);
   if (fit.trend_fitted) {
     append_line(out,
                 "growth by region (the pooled growth plus a region deviation, between-region sd "
@@ -559,10 +579,11 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     append_line(out, "\nresolutions per active rep-month:");
     for (const RepRate& rate : fit.rep_rates) {
       if (!rate.segment.empty() && !rate.region.empty()) continue;
-      append_line(out, "  {:<12} {:<24} {:>6} in {:>7.0f} rep-months: {}",
+      append_line(out, "  {:<12} {:<24} {:>6} in {:>7} rep-months: {}",
                   rate.region.empty() ? "all" : rate.region,
-                  rate.segment.empty() ? "all" : rate.segment, rate.resolutions, rate.rep_months,
-                  with_se(rate.rate, "{:.4f}"));
+                  rate.segment.empty() ? "all" : rate.segment,
+                  count(static_cast<std::size_t>(rate.resolutions)),
+                  format_grouped(rate.rep_months), with_se(rate.rate, "{:.4f}"));
     }
   }
   if (fit.opportunities) {
@@ -570,9 +591,10 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     for (const OpenDeal& d : fit.open_pipeline)
       amount += d.amount, expected += d.amount * d.win_probability;
     append_line(out,
-                "\nopen pipeline as of the cut-off (snapshot rule): {} deals, amount {:.0f}, "
-                "expected won {:.0f}",
-                fit.open_pipeline.size(), amount, expected);
+                "\nopen pipeline as of the cut-off (snapshot rule): {}, amount {}, expected "
+                "won {}",
+                format_count(static_cast<long long>(fit.open_pipeline.size()), "deal"),
+                format_grouped(amount), format_grouped(expected));
   }
   if (!fit.warnings.empty()) {
     append_line(out, "\nwarnings:");

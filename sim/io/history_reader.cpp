@@ -645,10 +645,11 @@ History read_history(const HistorySource& source, ReadReport& report) {
   // silently change nothing: refuse it, listing the values present.
   const HistorySource defaults;
   for (const auto& [given, default_list, option] :
-       {std::tuple{&source.won_stages, &defaults.won_stages, "--won-stage"},
-        std::tuple{&source.lost_stages, &defaults.lost_stages, "--lost-stage"},
-        std::tuple{&source.open_stages, &defaults.open_stages, "--open-stage"},
-        std::tuple{&source.excluded_stages, &defaults.excluded_stages, "--exclude-stage"}}) {
+       {std::tuple{&source.won_stages, &defaults.won_stages, "--won-stage (or won_stages)"},
+        std::tuple{&source.lost_stages, &defaults.lost_stages, "--lost-stage (or lost_stages)"},
+        std::tuple{&source.open_stages, &defaults.open_stages, "--open-stage (or open_stages)"},
+        std::tuple{&source.excluded_stages, &defaults.excluded_stages,
+                   "--exclude-stage (or exclude_stages)"}}) {
     if (*given == *default_list) continue;
     for (const std::string& stage : *given) stages_seen.require(stage, option);
   }

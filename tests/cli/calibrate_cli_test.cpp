@@ -122,12 +122,13 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
       // A stage no row carries (review: --exclude-status Canceled on "Cancelled" data kept all
       // 485 cancelled lines, silently); a default stage list is not checked.
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 --lost-stage Lsot", csv),
-       "--lost-stage 'Lsot' matches no stage or status in " + csv +
+       "--lost-stage (or lost_stages) 'Lsot' matches no stage or status in " + csv +
            " (values present: 'Lost' (2 rows), 'Open' (1 row), 'Won' (3 rows))"},
       {fmt::format("calibrate --bookings {} --as-of 2017-04 --exclude-stage "
                    "Cancelled",
                    dir.write("bookings.csv", "date,region,amount\n2017-01-05,East,10\n")),
-       "--exclude-stage 'Cancelled': the history has no stage or status column"},
+       "--exclude-stage (or exclude_stages) 'Cancelled': the history has no stage or status "
+       "column"},
   };
   for (const auto& c : cases) {
     const auto r = test::run_opsim(c.args);
@@ -216,6 +217,11 @@ TEST(CalibrateCli, BookingStatusMapAndLostStageLeaveCancelledLinesOut) {
   EXPECT_NE(r.output.find("by value: 'Cancelled' 1, 'Disputed' 1"), std::string::npos) << r.output;
   // A bookings log has no sales cycle to print.
   EXPECT_NE(r.output.find("sales cycle: none"), std::string::npos) << r.output;
+  // Three months of history: the warning counts them in words that agree, and the growth
+  // line does not print a maximum-likelihood estimate that was never made (review).
+  EXPECT_NE(r.output.find("only 3 months of history"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(not fitted: the N(0, 0.25) prior"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("maximum likelihood 0.0000"), std::string::npos) << r.output;
 }
 
 TEST(CalibrateCli, RejectedRowsAreReportedWithTheirLines) {
@@ -272,6 +278,16 @@ TEST(CalibrateCli, BacktestWithNothingToScoreIsRefusedAndWritesNothing) {
             std::string::npos)
       << r.output;
   EXPECT_FALSE(std::filesystem::exists(h5));
+  // Cut-offs past the data end one month before its last, and the user is told (review).
+  r = test::run_opsim(fmt::format(
+      "backtest --opportunities {} --as-of 2017-02 --last-origin 2017-09 --horizon 1 --trials 100 "
+      "--min-cell 2",
+      csv));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("--last-origin 2017-09: the history ends in 2017-05, so the last "
+                          "cut-off is 2017-04"),
+            std::string::npos)
+      << r.output;
   // Twin: a cut-off in 2017-03 scores 2017-04 (2017-05 is partial). No quarter lies wholly inside a
   // one-month horizon, so the quarter scores are null (the HDF5 file's NaN), not 0.
   r = test::run_opsim(command("2017-03"));

@@ -31,6 +31,15 @@ TEST(NumberFormat, GroupsQuantitiesWithoutTrailingZeros) {
   EXPECT_EQ(format_grouped_trimmed(kNaN), "n/a");
 }
 
+TEST(NumberFormat, CountsAgreeWithTheirNouns) {
+  EXPECT_EQ(format_count(1, "month"), "1 month");
+  EXPECT_EQ(format_count(12, "month"), "12 months");
+  EXPECT_EQ(format_count(1480, "close"), "1,480 closes");
+  EXPECT_EQ(format_count(0, "deal"), "0 deals");
+  EXPECT_EQ(format_count(1, "won deal has", "won deals have"), "1 won deal has");
+  EXPECT_EQ(format_count(2, "won deal has", "won deals have"), "2 won deals have");
+}
+
 TEST(NumberFormat, ScalesAmounts) {
   EXPECT_EQ(format_amount(71.6e6, "USD"), "71.6M USD");
   EXPECT_EQ(format_amount(158428268), "158M");

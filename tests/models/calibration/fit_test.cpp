@@ -119,6 +119,10 @@ TEST(DealSize, TheWarningNamesTheModelEachRegionIsDrawnFrom) {
   EXPECT_NE(warning->find("draws the amounts themselves in East; lognormals in West"),
             std::string::npos)
       << *warning;
+  // The report's table says the segment's regions draw different models (review: it said
+  // "empirical" where every region drew a lognormal).
+  const std::string report = fit_report_text(fit, ReadReport{});
+  EXPECT_NE(report.find("mixed (warnings)"), std::string::npos) << report;
   // What the scenario writes agrees: West's override is a lognormal, East's the amounts.
   const nlohmann::json doc = calibrated_scenario(fit, ScenarioRequest{});
   for (const auto& o : doc["overrides"]) {
