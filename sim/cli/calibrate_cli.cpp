@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <fstream>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -90,6 +91,7 @@ HistorySource history_source(const SourceArgs& a) {
   if (!a.bookings.empty()) source.bookings = TableSource{a.bookings, {}};
   if (!a.reps.empty()) source.reps = TableSource{a.reps, {}};
   if (!a.products.empty()) source.products = TableSource{a.products, {}};
+  std::set<std::string> mapped_here;  // table/field pairs given by --map
   for (const std::string& map : a.maps) {
     const auto eq = map.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == map.size()) {
@@ -108,6 +110,12 @@ HistorySource history_source(const SourceArgs& a) {
       }
     }
     if (!*table) throw_input("--map {}: there is no such input file to map", map);
+    // A field given twice on the command line: the last one would win silently (review).
+    const std::string key = fmt::format("{}/{}", static_cast<const void*>(table), field);
+    if (!mapped_here.insert(key).second) {
+      throw_input("--map {}: '{}' is already mapped to column '{}' by an earlier --map", map, field,
+                  (*table)->columns[field]);
+    }
     (*table)->columns[field] = column;
   }
   if (!a.won_stages.empty()) source.won_stages = a.won_stages;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "models/calendar.hpp"
 #include "sim/base/error.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/json_reader.hpp"
@@ -81,6 +82,22 @@ std::size_t required_column(const CsvTable& table, const TableSource& source,
   if (auto c = mapped_column(table, source, field, aliases)) return *c;
   throw_input("{}:1: no column for '{}' (map one with --map {}=COLUMN; header: {})", table.name(),
               field, field, fmt::join(table.header(), ","));
+}
+
+//! InputError when two fields read the same column (review: --map region=amount fitted ~200
+//! "regions" named after amounts).
+void refuse_shared_columns(
+    const CsvTable& table,
+    std::initializer_list<std::pair<const char*, std::optional<std::size_t>>> fields) {
+  for (auto a = fields.begin(); a != fields.end(); ++a) {
+    for (auto b = std::next(a); b != fields.end(); ++b) {
+      if (!a->second || a->second != b->second) continue;
+      throw_input(
+          "{}:1: fields '{}' and '{}' both read column '{}' (each field needs its own "
+          "column: check --map)",
+          table.name(), a->first, b->first, table.header()[*a->second]);
+    }
+  }
 }
 
 //! Canonical spellings by name key: a reference list when given, else the most frequent one.
@@ -220,6 +237,70 @@ RepTable read_reps(const TableSource& mapped, Encoding encoding) {
     reps.name_by_key[name_key(name)] = name;
   }
   return reps;
+}
+
+//! More empty months than this between two dated rows split the history: the smaller side's
+//! rows are isolated dates (a placeholder 1900-01-01, a typo 2099), not history.
+constexpr int kIsolatedGapMonths = 12;
+
+//! Leaves out the rows with a date isolated from the bulk of the history by more than
+//! kIsolatedGapMonths empty months, each listed as rejected (review: one 2099-01-01 row made an
+//! --as-of past the data fit its empty months as zero bookings; one 1900-01-01 row stretched the
+//! fit window over 118 years). The bulk is the run of months holding the most dated rows.
+void leave_out_isolated_dates(calibration::History& history, ReadReport& report,
+                              const std::string& opportunity_file,
+                              const std::string& booking_file) {
+  using calibration::month_of_day;
+  std::map<int, std::size_t> rows_by_month;
+  for (const auto& o : history.opportunities) {
+    if (o.created) ++rows_by_month[month_of_day(*o.created)];
+    if (o.closed) ++rows_by_month[month_of_day(*o.closed)];
+  }
+  for (const auto& b : history.bookings) ++rows_by_month[month_of_day(b.day)];
+  if (rows_by_month.size() < 2) return;
+  // Runs of months without a gap longer than kIsolatedGapMonths; keep the fullest.
+  int best_first = 0, best_last = 0, first = rows_by_month.begin()->first, previous = first;
+  std::size_t best_rows = 0, rows = 0;
+  auto close_run = [&] {
+    if (rows > best_rows) best_rows = rows, best_first = first, best_last = previous;
+  };
+  for (const auto& [month, n] : rows_by_month) {
+    if (month - previous > kIsolatedGapMonths + 1) {
+      close_run();
+      first = month, rows = 0;
+    }
+    rows += n;
+    previous = month;
+  }
+  close_run();
+  if (best_first == rows_by_month.begin()->first && best_last == rows_by_month.rbegin()->first)
+    return;
+  auto outside = [&](std::optional<int> day) {
+    return day && (month_of_day(*day) < best_first || month_of_day(*day) > best_last);
+  };
+  auto reject = [&](const std::string& file, std::size_t line, int day) {
+    report.issues.push_back(
+        {file, line, true,
+         fmt::format("date '{}' is isolated from the rest of the history ({} .. {}) by more than "
+                     "{} months without a row: left out (a placeholder or a typo?)",
+                     calibration::format_date(day), format_year_month(best_first),
+                     format_year_month(best_last), kIsolatedGapMonths)});
+  };
+  std::erase_if(history.opportunities, [&](const calibration::Opportunity& o) {
+    if (!outside(o.created) && !outside(o.closed)) return false;
+    reject(opportunity_file, o.line, outside(o.created) ? *o.created : *o.closed);
+    return true;
+  });
+  std::erase_if(history.bookings, [&](const calibration::Booking& b) {
+    if (!outside(b.day)) return false;
+    reject(booking_file, b.line, b.day);
+    return true;
+  });
+  report.opportunities_kept = history.opportunities.size();
+  report.bookings_kept = history.bookings.size();
+  // The export's own date is its last remaining row's, not an isolated one's.
+  history.snapshot_day = 0;
+  history.snapshot_day = std::max(history.last_dated_day(), 0);
 }
 
 //! The stage (or status) values a history's rows carry, for checking the stages a user names.
@@ -392,11 +473,13 @@ History read_history(const HistorySource& source, ReadReport& report) {
   if (!source.open_stages.empty()) report.earliest_open_stage = source.open_stages.front();
   int last_day = 0;
   StageTally stages_seen;
+  std::string opportunity_file, booking_file;  // for rows left out after reading
 
   if (source.opportunities) {
     const TableSource map = checked_mapping(*source.opportunities, "opportunities");
     const CsvTable table = CsvTable::read(map.path, true, source.encoding, InputKind::history_csv);
     Issues issues(report, table);
+    opportunity_file = table.name();
     const auto id = mapped_column(table, map, "id", {"opportunity_id"});
     const auto owner = mapped_column(table, map, "owner", {"sales_agent"});
     const auto region = mapped_column(table, map, "region");
@@ -405,6 +488,14 @@ History read_history(const HistorySource& source, ReadReport& report) {
     const auto created = mapped_column(table, map, "created", {"engage_date", "created_date"});
     const auto closed = required_column(table, map, "closed", {"close_date"});
     const auto amount = mapped_column(table, map, "amount", {"close_value"});
+    refuse_shared_columns(table, {{"id", id},
+                                  {"owner", owner},
+                                  {"region", region},
+                                  {"segment", segment},
+                                  {"stage", stage},
+                                  {"created", created},
+                                  {"closed", closed},
+                                  {"amount", amount}});
     if (!region && !(owner && reps)) {
       throw_input(
           "{}:1: no region column and no rep table to find regions from owners (map region=COLUMN "
@@ -533,6 +624,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
     const TableSource map = checked_mapping(*source.bookings, "bookings");
     const CsvTable table = CsvTable::read(map.path, true, source.encoding, InputKind::history_csv);
     Issues issues(report, table);
+    booking_file = table.name();
     const auto date = required_column(table, map, "date", {"order date", "close_date"});
     const auto region = mapped_column(table, map, "region");
     const auto owner = mapped_column(table, map, "owner");
@@ -540,6 +632,13 @@ History read_history(const HistorySource& source, ReadReport& report) {
     const auto amount = required_column(table, map, "amount", {"sales"});
     const auto order = mapped_column(table, map, "id");
     const auto status = mapped_column(table, map, "stage", {"status"});
+    refuse_shared_columns(table, {{"date", date},
+                                  {"region", region},
+                                  {"owner", owner},
+                                  {"segment", segment},
+                                  {"amount", amount},
+                                  {"id", order},
+                                  {"stage", status}});
     if (!region && !(owner && reps))
       throw_input("{}:1: no region column (map region=COLUMN)", table.name());
     count_spellings(table, segment, region, segments, regions);
@@ -654,6 +753,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
     for (const std::string& stage : *given) stages_seen.require(stage, option);
   }
   history.snapshot_day = last_day;
+  leave_out_isolated_dates(history, report, opportunity_file, booking_file);
   return history;
 }
 

@@ -106,8 +106,9 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
        "nothing is visible as of the cut-off"},
       // Every row's date unreadable (the review mapped a text column): say so, with the rows'
       // reasons, not "nothing is visible".
-      {fmt::format("calibrate --bookings {} --as-of 2017-04 --map date=region", csv),
-       "none of the 6 rows of the bookings table could be read (6 rejected); the first:"},
+      {fmt::format("calibrate --bookings {} --as-of 2017-04 --map date=note",
+                   dir.write("notes.csv", "note,region,amount\nfirst,East,1\nsecond,West,2\n")),
+       "none of the 2 rows of the bookings table could be read (2 rejected); the first:"},
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 -o /no/dir/x.json", csv),
        "/no/dir"},
       {fmt::format("calibrate --source {} --as-of 2017-04",
@@ -117,6 +118,13 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 --map stat=Status", csv),
        "mapped field 'stat' (to column 'Status') is not a field of the opportunities table; its "
        "fields are: id, owner, region, segment, stage, created, closed, amount"},
+      // One column for two fields, or one field twice (review: accepted silently).
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --map region=amount", csv),
+       csv + ":1: fields 'region' and 'amount' both read column 'amount'"},
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --map region=region --map "
+                   "region=segment",
+                   csv),
+       "--map region=segment: 'region' is already mapped to column 'region' by an earlier --map"},
       {fmt::format("calibrate --opportunities {} --as-of 2017-09", csv),
        "--as-of 2017-09: the history ends in 2017-05 (last dated row 2017-05-20)"},
       // A stage no row carries (review: --exclude-status Canceled on "Cancelled" data kept all
@@ -177,6 +185,40 @@ TEST(CalibrateCli, TestsWithoutDegreesOfFreedomSayNotApplicable) {
   EXPECT_NE(twelve.find("  n/a off"), std::string::npos) << twelve;
   const std::string longer = report("2019-06");
   EXPECT_EQ(longer.find("n/a"), std::string::npos) << longer;
+}
+
+// A date isolated from the rest of the history by more than a year without rows (a 1900-01-01
+// placeholder, a 2099 typo) is left out and listed (review: a 2099 row let an --as-of past the
+// data fit 18 empty months as zero bookings, growth -47%/yr; a 1900 row stretched the fit
+// window over 118 years). Twin: a row five months after the rest is history, and kept.
+TEST(CalibrateCli, IsolatedDatesAreLeftOutOfTheHistory) {
+  test::TempDir dir;
+  std::string base = "date,region,amount\n";
+  for (int m = 0; m < 24; ++m)
+    for (int k = 1; k <= 4; ++k)
+      for (const char* region : {"East", "West"})
+        base += fmt::format("{}-{:02}-{:02},{},{}\n", 2016 + m / 12, m % 12 + 1, 2 * k, region,
+                            100 + 10 * k);
+  auto calibrate = [&](const std::string& extra_row, const char* as_of) {
+    const std::string path = dir.write("orders.csv", base + extra_row);
+    return test::run_opsim(
+        fmt::format("calibrate --bookings {} --as-of {} --min-cell 1", path, as_of));
+  };
+  auto r = calibrate("2099-01-01,East,500\n", "2019-06");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--as-of 2019-06: the history ends in 2017-12"), std::string::npos)
+      << r.output;
+  r = calibrate("1900-01-01,East,500\n", "2017-12");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("months 2016-01 .. 2017-12"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("date '1900-01-01' is isolated from the rest of the history (2016-01 "
+                          ".. 2017-12)"),
+            std::string::npos)
+      << r.output;
+  r = calibrate("2018-06-15,East,500\n", "2018-06");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("months 2016-01 .. 2018-06"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("isolated"), std::string::npos) << r.output;
 }
 
 TEST(CalibrateCli, CutoffInTheLastMonthWithDataIsAccepted) {

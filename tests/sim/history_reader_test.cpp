@@ -219,7 +219,7 @@ TEST(ReadHistory, ExcludedStagesLeaveOpportunitiesOut) {
 TEST(ReadHistory, UnknownMappedFieldIsAnErrorListingTheFields) {
   // A misspelt --map field was ignored silently.
   test::TempDir dir;
-  const std::string path = dir.write("x.csv", "Date,Region,Sales\n2018-01-02,East,5\n");
+  const std::string path = dir.write("x.csv", "Date,Region,Sales,Line\n2018-01-02,East,5,Tools\n");
   HistorySource source;
   source.bookings = TableSource{path, {{"date", "Date"}, {"amount", "Sales"}, {"regoin", "X"}}};
   ReadReport report;
@@ -234,8 +234,8 @@ TEST(ReadHistory, UnknownMappedFieldIsAnErrorListingTheFields) {
   }
   // "product" is another name for "segment", not an unknown field.
   source.bookings->columns.erase("regoin");
-  source.bookings->columns["product"] = "Region";
-  EXPECT_EQ(read_history(source, report).bookings.front().segment, "East");
+  source.bookings->columns["product"] = "Line";
+  EXPECT_EQ(read_history(source, report).bookings.front().segment, "Tools");
 }
 
 //! The Maven export read through a mapping file, as a user would.
