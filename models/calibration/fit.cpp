@@ -1668,7 +1668,17 @@ Calibration fit_history(const History& history, const FitOptions& options) {
   cal.opportunities = history.has_opportunities();
   const Visible v = visible_rows(history, options);
   if (v.resolved.empty() && v.bookings.empty()) {
-    throw_input("nothing is visible as of the cut-off: no deal closed or booked on or before it");
+    int first_day = std::numeric_limits<int>::max();
+    for (const Opportunity& o : history.opportunities)
+      if (o.closed) first_day = std::min(first_day, *o.closed);
+    for (const Booking& b : history.bookings) first_day = std::min(first_day, b.day);
+    throw_input(
+        "nothing is visible as of the cut-off {}{}: no deal closed or booked on or before it{}",
+        format_date(options.as_of),
+        options.since ? fmt::format(" since {}", format_date(*options.since)) : std::string(),
+        first_day == std::numeric_limits<int>::max()
+            ? std::string(" (the history has no closed deal or booking)")
+            : fmt::format(" (the first close or booking is on {})", format_date(first_day)));
   }
   std::set<std::string> regions, segments;
   for (const Opportunity* o : v.resolved) regions.insert(o->region), segments.insert(o->segment);

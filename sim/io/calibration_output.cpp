@@ -30,6 +30,13 @@ std::string with_se(const Estimate& e, const char* format = "{:.4g}") {
   return value + " ± " + fmt::format(fmt::runtime(format), e.se);
 }
 
+//! An amount and its SE with thousands separators: "26,436.2 ± 621.3".
+std::string amount_with_se(const Estimate& e) {
+  const std::string value = format_grouped(e.value, 1);
+  if (!std::isfinite(e.se)) return value;
+  return value + " ± " + format_grouped(e.se, 1);
+}
+
 nlohmann::json deal_size_json(const DealSizeFit& d) {
   return {{"region", d.region.empty() ? nlohmann::json("all") : nlohmann::json(d.region)},
           {"segment", d.segment},
@@ -460,9 +467,13 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
       for (const auto& [value, n] : values) parts.push_back(fmt::format("{} {}", value, count(n)));
       by_value = fmt::format("; by value: {}", fmt::join(parts, ", "));
     }
-    append_line(out, "  {} rows {} (lines {}{}); e.g. {}{}", count(list.size()), key,
-                fmt::join(lines, ", "), list.size() > 10 ? ", ... all in the JSON report" : "",
-                list.front()->reason, by_value);
+    std::string shown = key;  // the reason's text before its first quoted value
+    while (!shown.empty() && (shown.back() == ' ' || shown.back() == ':')) shown.pop_back();
+    append_line(out, "  {} {} (line{} {}{}); e.g. {}{}",
+                format_count(static_cast<long long>(list.size()), "row"), shown,
+                list.size() == 1 ? "" : "s", fmt::join(lines, ", "),
+                list.size() > 10 ? ", ... all in the JSON report" : "", list.front()->reason,
+                by_value);
   }
   if (fit.opportunities) {
     append_line(out,
@@ -508,10 +519,10 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     const std::string model = empirical > 0 && lognormal > 0 ? "mixed (warnings)"
                               : empirical > 0 || (lognormal == 0 && d.empirical) ? "empirical"
                                                                                  : "lognormal";
-    append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>12.1f} {:>7.3f} {:>7.3f} {:>8.2f}  {}{}",
-                d.segment, count(static_cast<std::size_t>(d.deals)), with_se(d.mean, "{:.1f}"),
-                with_se(d.cv, "{:.3f}"), d.lognormal_mean, d.ks, d.ks_p, d.anderson_darling, model,
-                d.thin ? "  thin" : "");
+    append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>12} {:>7.3f} {:>7.3f} {:>8.2f}  {}{}",
+                d.segment, count(static_cast<std::size_t>(d.deals)), amount_with_se(d.mean),
+                with_se(d.cv, "{:.3f}"), format_significant(d.lognormal_mean, 5), d.ks, d.ks_p,
+                d.anderson_darling, model, d.thin ? "  thin" : "");
   }
   if (fit.opportunities) {
     append_line(out,

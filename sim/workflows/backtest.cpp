@@ -16,6 +16,7 @@
 #include "models/calendar.hpp"
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
+#include "sim/base/grouped.hpp"
 #include "sim/engine/runner.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/json_text.hpp"
@@ -166,7 +167,8 @@ BacktestResult run_backtest(const History& history, const BacktestOptions& optio
   if (options.horizon < 1 || options.horizon > 36)
     throw_input("--horizon: {} is not in 1..36 months", options.horizon);
   if (options.last_origin < options.first_origin)
-    throw_input("the last origin is before the first");
+    throw_input("--last-origin {} is before --as-of {} (the first cut-off)",
+                format_year_month(options.last_origin), format_year_month(options.first_origin));
   const MonthlyActuals actuals = collect_actuals(history);
   BacktestResult result;
   std::set<std::string> seen_regions;
@@ -453,15 +455,17 @@ nlohmann::json backtest_summary_json(const BacktestResult& result) {
 
 std::string format_backtest_table(const BacktestResult& result) {
   std::string out =
-      fmt::format("backtest: {} origins ({} .. {}), {} regions, {} scored rows\n",
-                  result.origins.size(), result.origins.empty() ? "-" : result.origins.front(),
-                  result.origins.empty() ? "-" : result.origins.back(), result.regions.size(),
-                  result.rows.size());
+      fmt::format("backtest: {} ({} .. {}), {}, {} scored rows\n",
+                  format_count(static_cast<long long>(result.origins.size()), "origin"),
+                  result.origins.empty() ? "-" : result.origins.front(),
+                  result.origins.empty() ? "-" : result.origins.back(),
+                  format_count(static_cast<long long>(result.regions.size()), "region"),
+                  format_grouped(static_cast<double>(result.rows.size())));
   auto format_row = [](const std::string& name, const PooledScore& p) {
-    return fmt::format(
-        "  {:<30} {:>6} {:>14.2f} {:>8.3f} {:>8.3f} {:>8.3f} {:>14.2f} {:>7.3f}  {:.0f}\n", name,
-        p.count, p.crps, p.coverage50, p.coverage80, p.mean_pit, p.abs_median_error,
-        p.pit_uniform_p, fmt::join(p.pit_histogram, " "));
+    return fmt::format("  {:<30} {:>6} {:>14} {:>8.3f} {:>8.3f} {:>8.3f} {:>14} {:>7.3f}  {:.0f}\n",
+                       name, format_grouped(static_cast<double>(p.count)), format_grouped(p.crps),
+                       p.coverage50, p.coverage80, p.mean_pit, format_grouped(p.abs_median_error),
+                       p.pit_uniform_p, fmt::join(p.pit_histogram, " "));
   };
   auto differs = [](const PooledScore& p) {
     return std::abs(p.interval_coverage50 - p.coverage50) > 5e-4 ||

@@ -103,7 +103,10 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 --map closed=shut", csv),
        "column 'shut' (mapped to closed) is missing"},
       {fmt::format("calibrate --opportunities {} --as-of 2016-12", csv),
-       "nothing is visible as of the cut-off"},
+       "nothing is visible as of the cut-off 2016-12-31: no deal closed or booked on or before it "
+       "(the first close or booking is on 2017-02-01)"},
+      {fmt::format("backtest --opportunities {} --as-of 2017-03 --last-origin 2017-02", csv),
+       "--last-origin 2017-02 is before --as-of 2017-03 (the first cut-off)"},
       // Every row's date unreadable (the review mapped a text column): say so, with the rows'
       // reasons, not "nothing is visible".
       {fmt::format("calibrate --bookings {} --as-of 2017-04 --map date=note",
@@ -254,7 +257,7 @@ TEST(CalibrateCli, BookingStatusMapAndLostStageLeaveCancelledLinesOut) {
   EXPECT_NE(r.output.find("5 booking rows (3 kept"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("status 'Cancelled' is lost"), std::string::npos) << r.output;
   // Each status left out is counted on its own (review: one line "status  (lines ...").
-  EXPECT_NE(r.output.find("2 rows rejected " + csv + ": status  (lines 3, 5)"), std::string::npos)
+  EXPECT_NE(r.output.find("2 rows rejected " + csv + ": status (lines 3, 5)"), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("by value: 'Cancelled' 1, 'Disputed' 1"), std::string::npos) << r.output;
   // A bookings log has no sales cycle to print.
@@ -274,7 +277,7 @@ TEST(CalibrateCli, RejectedRowsAreReportedWithTheirLines) {
       fmt::format("calibrate --opportunities {} --as-of 2017-04 --min-cell 2", csv));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("1 rejected"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("(lines 8)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(line 8)"), std::string::npos) << r.output;
 }
 
 TEST(CalibrateCli, PrintsProgressLinesToANonTerminalStderr) {
