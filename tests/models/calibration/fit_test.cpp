@@ -588,8 +588,8 @@ History export_starting_with_its_crm(int months, int per_month, bool earlier_dea
   for (int month = 0; month < months; ++month) {
     const int closed = day_number(2021 + month / 12, month % 12 + 1, 20);
     for (int i = 0; i < per_month; ++i) {
-      int k = 0;
-      for (int tenth = i % 10; tenth >= shares[k]; tenth -= shares[k]) ++k;
+      int k = 0, tenth = i % 10;  // the cycle of resolution i: k with tenths 0-2, 3-6, 7-8, 9
+      while (tenth >= shares[k]) tenth -= shares[k++];
       if (month - k < 0 && !earlier_deals) continue;  // created before the export's first month
       Opportunity o;
       o.id = std::to_string(++id);
