@@ -28,6 +28,7 @@ struct SourceArgs {
   std::vector<std::string> maps;
   std::vector<std::string> won_stages, lost_stages, open_stages, excluded_stages;
   bool day_first = false;
+  std::string decimal;  //!< --decimal: "." or ","; empty: decided per column
   std::string as_of, since;
   int fiscal_start = 1;
   double prior_strength = -1;
@@ -63,6 +64,10 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
                   "Stages or booking statuses whose rows are left out (e.g. Cancelled, On hold); "
                   "a bookings log also leaves out lines whose status is a --lost-stage");
   app->add_flag("--day-first", a.day_first, "Read 03/04/2017 as 3 April");
+  app->add_option("--decimal", a.decimal,
+                  "Decimal mark of amounts, . or , (default: what each column's values show; "
+                  "'.' when none does)")
+      ->check(CLI::IsMember({".", ","}));
   app->add_option("--since", a.since, "Ignore resolutions before this date");
   app->add_option("--fiscal-year-start", a.fiscal_start, "Fiscal-year start month (quarter ends)")
       ->check(CLI::Range(1, 12));
@@ -123,6 +128,7 @@ HistorySource history_source(const SourceArgs& a) {
   if (!a.open_stages.empty()) source.open_stages = a.open_stages;
   if (!a.excluded_stages.empty()) source.excluded_stages = a.excluded_stages;
   source.day_first = source.day_first || a.day_first;
+  if (!a.decimal.empty()) source.decimal = a.decimal[0];
   source.encoding = input_options().encoding;
   if (!source.opportunities && !source.bookings) {
     throw_input(
@@ -281,6 +287,7 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
   if (!args.csv.empty()) write_backtest_csv(args.csv, result);
   if (!args.summary_json.empty())
     write_text(args.summary_json, json_text(backtest_summary_json(result), kEstimateDigits));
+  print_warnings(read.warnings);  // with and without -q, as every command's warnings
   if (!args.source.quiet) {
     fmt::print("read: {} rejected, {} repaired rows\n{}", read.rejected(), read.repaired(),
                format_backtest_table(result));

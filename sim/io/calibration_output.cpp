@@ -425,7 +425,9 @@ nlohmann::json fit_report_json(const Calibration& fit, const ReadReport& read) {
                         {"expected_won_amount", expected},
                         {"undated_excluded", fit.undated_open_excluded},
                         {"slip_pmf", fit.pipeline_slip_pmf}};
-  j["warnings"] = fit.warnings;
+  // The reader's warnings (about whole files) first, then the fit's.
+  j["warnings"] = read.warnings;
+  for (const auto& w : fit.warnings) j["warnings"].push_back(w);
   return j;
 }
 
@@ -607,8 +609,9 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
                 format_count(static_cast<long long>(fit.open_pipeline.size()), "deal"),
                 format_grouped(amount), format_grouped(expected));
   }
-  if (!fit.warnings.empty()) {
+  if (!read.warnings.empty() || !fit.warnings.empty()) {
     append_line(out, "\nwarnings:");
+    for (const auto& w : read.warnings) append_line(out, "  - {}", w);
     for (const auto& w : fit.warnings) append_line(out, "  - {}", w);
   }
   return out;

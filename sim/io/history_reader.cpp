@@ -399,28 +399,158 @@ std::optional<int> parse_date(std::string_view text, bool day_first) {
   return std::nullopt;
 }
 
-std::optional<double> parse_amount(std::string_view text, bool& repaired) {
+namespace {
+
+//! `text` with its no-break spaces (U+00A0, U+202F: thousands separators in French and other
+//! locales' exports) as plain spaces.
+std::string plain_spaces(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.substr(i, 2) == "\xC2\xA0") {
+      out.push_back(' ');
+      i += 1;
+    } else if (text.substr(i, 3) == "\xE2\x80\xAF") {
+      out.push_back(' ');
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<double> parse_amount(std::string_view text, bool& repaired, char decimal) {
   repaired = false;
-  if (trim(text).empty()) return std::nullopt;
-  if (auto v = parse_number(text)) return v;
-  // The scenario's mapped-number rules, with currency marks and either separator allowed.
+  text = trim(text);
+  if (text.empty()) return std::nullopt;
+  if (decimal == '.') {
+    if (auto v = parse_number(text)) return v;
+  }
+  // The scenario's mapped-number rules, with currency marks and any thousands separator allowed.
+  const std::string spaced = plain_spaces(text);
   CsvSource format;
   format.currency_symbols = true;
-  for (const char* separator : {",", " "}) {
-    format.thousands = separator;
-    if (auto v = parse_source_number(text, format)) {
-      repaired = true;
+  format.decimal = decimal;
+  for (const char separator : {decimal == '.' ? ',' : '.', ' ', '\''}) {
+    format.thousands = std::string(1, separator);
+    if (auto v = parse_source_number(spaced, format)) {
+      repaired = text.find_first_not_of("0123456789+-") != std::string_view::npos;
       return v;
     }
   }
   return std::nullopt;
 }
 
+char decimal_mark_shown(std::string_view text) {
+  std::size_t dots = 0, commas = 0, last_dot = 0, last_comma = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '.') {
+      ++dots;
+      last_dot = i;
+    } else if (text[i] == ',') {
+      ++commas;
+      last_comma = i;
+    }
+  }
+  auto digits_after = [&](std::size_t at) {
+    std::size_t n = 0;
+    while (at + 1 + n < text.size() && std::isdigit(static_cast<unsigned char>(text[at + 1 + n])))
+      ++n;
+    return n;
+  };
+  if (dots > 0 && commas > 0) return last_dot > last_comma ? '.' : ',';  // 1,234.5 / 1.234,5
+  if (dots > 1) return ',';    // 1.234.567: dots separate thousands
+  if (commas > 1) return '.';  // 1,234,567
+  if (dots == 1) return digits_after(last_dot) == 3 ? 0 : '.';
+  if (commas == 1) return digits_after(last_comma) == 3 ? 0 : ',';
+  return 0;
+}
+
+namespace {
+
+//! The decimal mark of one amount column, decided once from all of its values: the one given
+//! (--decimal, mapping-file key "decimal"), else the one most of its values show by their form
+//! (decimal_mark_shown: "1.234,50" and "12,5" show ',', "1,234.50" and "12.5" show '.'), else '.'.
+//! A value showing the other mark is rejected rather than read two ways in one column; a column
+//! whose only dotted values have three digits after the dot ("475.000 €") is read with '.' and
+//! a warning says so.
+class AmountColumn {
+ public:
+  AmountColumn(const CsvTable& table, std::optional<std::size_t> column, char given,
+               ReadReport& report) {
+    if (!column) return;
+    const std::string& header = table.header()[*column];
+    std::array<std::size_t, 2> shown{0, 0};  // values showing '.', ','
+    std::array<const CsvRow*, 2> first{nullptr, nullptr};
+    const CsvRow* undecided = nullptr;  // the first value whose dot may be either
+    for (const CsvRow& row : table.rows()) {
+      if (*column >= row.fields.size()) continue;
+      const std::string& text = row.fields[*column];
+      bool repaired = false;
+      const char mark = decimal_mark_shown(text);
+      if (mark != 0 && parse_amount(text, repaired, mark)) {
+        const std::size_t k = mark == ',' ? 1 : 0;
+        ++shown[k];
+        if (first[k] == nullptr) first[k] = &row;
+      } else if (mark == 0 && undecided == nullptr && text.find('.') != std::string::npos &&
+                 parse_amount(text, repaired, '.')) {
+        undecided = &row;
+      }
+    }
+    decimal_ = given != 0 ? given : shown[1] > shown[0] ? ',' : '.';
+    const std::size_t mine = decimal_ == ',' ? 1 : 0;
+    if (first[mine] != nullptr)
+      example_ =
+          fmt::format("'{}' on line {}", table.text(*first[mine], *column), first[mine]->line);
+    if (given != 0) return;
+    if (decimal_ == ',') {
+      report.warnings.push_back(fmt::format(
+          "{}: column '{}': amounts read with ',' as the decimal mark and '.' or ' ' between "
+          "thousands, as {} of its values show (e.g. {}); give --decimal . if that is wrong",
+          table.name(), header, format_grouped(static_cast<double>(shown[1])), example_));
+    } else if (shown[0] == 0 && undecided != nullptr) {
+      bool repaired = false;
+      report.warnings.push_back(fmt::format(
+          "{}: column '{}': no amount shows its decimal mark, so '.' is read as one: '{}' (line "
+          "{}) "
+          "is {}; if '.' separates thousands in this export, give --decimal , (mapping file: "
+          "\"decimal\": \",\")",
+          table.name(), header, table.text(*undecided, *column), undecided->line,
+          format_grouped_trimmed(*parse_amount(table.text(*undecided, *column), repaired, '.'))));
+    }
+  }
+
+  //! The amount in `text`, or nothing with `reason` saying why.
+  std::optional<double> read(std::string_view text, bool& repaired, std::string& reason) const {
+    const char mark = decimal_mark_shown(text);
+    if (mark != 0 && mark != decimal_) {
+      reason = fmt::format(
+          "mixed decimal marks: amount '{}' is written with '{}' as its decimal mark, the column "
+          "with "
+          "'{}'{}",
+          text, mark, decimal_, example_.empty() ? "" : fmt::format(" (e.g. {})", example_));
+      return std::nullopt;
+    }
+    auto value = parse_amount(text, repaired, decimal_);
+    if (!value || *value < 0)
+      reason = fmt::format("amount '{}' is not a non-negative number", text);
+    return value;
+  }
+
+ private:
+  char decimal_ = '.';
+  std::string example_;  //!< a value showing the column's mark, and where
+};
+
+}  // namespace
+
 HistorySource read_history_source(const std::string& path) {
   const nlohmann::json document = read_json_file(path, InputKind::scenario_json);
   const JsonNode root(document, path);
   root.allow_only({"opportunities", "bookings", "reps", "products", "won_stages", "lost_stages",
-                   "open_stages", "exclude_stages", "day_first"});
+                   "open_stages", "exclude_stages", "day_first", "decimal"});
   std::string base = std::filesystem::path(path).parent_path().string();
   if (base.empty()) base = ".";
   HistorySource source;
@@ -433,6 +563,11 @@ HistorySource read_history_source(const std::string& path) {
   if (auto n = root.get("open_stages")) source.open_stages = string_list(*n);
   if (auto n = root.get("exclude_stages")) source.excluded_stages = string_list(*n);
   if (auto n = root.get("day_first")) source.day_first = n->boolean();
+  if (auto n = root.get("decimal")) {
+    const std::string mark = n->string();
+    if (mark != "." && mark != ",") n->fail("\"{}\" is not allowed (\".\" or \",\")", mark);
+    source.decimal = mark[0];
+  }
   if (!source.opportunities && !source.bookings)
     root.fail("needs \"opportunities\" or \"bookings\"");
   return source;
@@ -449,6 +584,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
         CsvTable::read(products.path, true, source.encoding, InputKind::history_csv);
     const auto name = required_column(table, products, "segment", {"product"});
     const auto price = mapped_column(table, products, "list_price", {"sales_price", "price"});
+    const AmountColumn prices(table, price, source.decimal, report);
     for (const auto& row : table.rows()) {
       if (name >= row.fields.size()) continue;
       const std::string product(trim(row.fields[name]));
@@ -456,10 +592,11 @@ History read_history(const HistorySource& source, ReadReport& report) {
       segments.add_reference(product);
       if (price && *price < row.fields.size()) {
         bool repaired = false;
-        auto value = parse_amount(row.fields[*price], repaired);
+        std::string reason;
+        auto value = prices.read(row.fields[*price], repaired, reason);
         if (!value || *value < 0) {
-          throw_input("{}: column '{}': '{}' is not a price", table.where(row),
-                      table.header()[*price], row.fields[*price]);
+          throw_input("{}: column '{}': '{}' is not a price ({})", table.where(row),
+                      table.header()[*price], row.fields[*price], reason);
         }
         history.list_price[product] = *value;
       }
@@ -496,6 +633,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
                                   {"created", created},
                                   {"closed", closed},
                                   {"amount", amount}});
+    const AmountColumn amounts(table, amount, source.decimal, report);
     if (!region && !(owner && reps)) {
       throw_input(
           "{}:1: no region column and no rep table to find regions from owners (map region=COLUMN "
@@ -603,9 +741,10 @@ History read_history(const HistorySource& source, ReadReport& report) {
       const std::string amount_text = field(amount);
       if (!amount_text.empty()) {
         bool repaired = false;
-        o.amount = parse_amount(amount_text, repaired);
+        std::string reason;
+        o.amount = amounts.read(amount_text, repaired, reason);
         if (!o.amount || *o.amount < 0) {
-          issues.reject(row, fmt::format("amount '{}' is not a non-negative number", amount_text));
+          issues.reject(row, reason);
           continue;
         }
         if (repaired)
@@ -639,6 +778,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
                                   {"amount", amount},
                                   {"id", order},
                                   {"stage", status}});
+    const AmountColumn amounts(table, amount, source.decimal, report);
     if (!region && !(owner && reps))
       throw_input("{}:1: no region column (map region=COLUMN)", table.name());
     count_spellings(table, segment, region, segments, regions);
@@ -690,12 +830,11 @@ History read_history(const HistorySource& source, ReadReport& report) {
         issues.repair(row, fmt::format("segment '{}' read as '{}' (spelling normalised)",
                                        raw_segment, b.segment));
       bool repaired = false;
-      const auto value = parse_amount(field(amount), repaired);
+      std::string reason;
+      const auto value = amounts.read(field(amount), repaired, reason);
       if (!value || *value < 0) {
-        issues.reject(row,
-                      field(amount).empty()
-                          ? std::string("empty amount (a booking needs one)")
-                          : fmt::format("amount '{}' is not a non-negative number", field(amount)));
+        issues.reject(row, field(amount).empty() ? std::string("empty amount (a booking needs one)")
+                                                 : reason);
         continue;
       }
       if (repaired)

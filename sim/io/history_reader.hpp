@@ -34,14 +34,17 @@ struct HistorySource {
   std::vector<std::string> open_stages;  //!< in pipeline order; empty = any other stage is open
   //! Stages/statuses whose rows are left out entirely (cancelled, disputed, on hold, ...).
   std::vector<std::string> excluded_stages;
-  bool day_first = false;              //!< 03/04/2017 is 3 April (else 4 March)
+  bool day_first = false;  //!< 03/04/2017 is 3 April (else 4 March)
+  //! The decimal mark of amounts, '.' or ','; 0: decided per column from its values
+  //! (AmountFormat in history_reader.cpp, scenarios/calibration.md).
+  char decimal = 0;
   Encoding encoding = Encoding::utf8;  //!< of the CSV files (`--encoding`)
 };
 
 //! Reads a mapping file: {"opportunities": {"file": ..., "columns": {...}}, "reps": ...,
 //! "products": ..., "bookings": ..., "won_stages": [...], "lost_stages": [...],
-//! "open_stages": [...], "exclude_stages": [...], "day_first": bool}. Paths are relative to the
-//! mapping file.
+//! "open_stages": [...], "exclude_stages": [...], "day_first": bool, "decimal": "." or ","}. Paths
+//! are relative to the mapping file.
 HistorySource read_history_source(const std::string& path);
 
 struct RowIssue {
@@ -57,6 +60,8 @@ struct ReadReport {
   std::size_t merged_order_lines = 0;  //!< booking lines folded into an earlier line's order
   std::vector<RowIssue> issues;
   std::string earliest_open_stage = "open";
+  //! About the files as a whole (an amount column whose decimal mark no value shows).
+  std::vector<std::string> warnings;
   std::size_t rejected() const;
   std::size_t repaired() const;
 };
@@ -68,10 +73,16 @@ calibration::History read_history(const HistorySource& source, ReadReport& repor
 //! 1-Mar-2017, 1 Mar 2017, Mar 1, 2017.
 std::optional<int> parse_date(std::string_view text, bool day_first);
 
-//! An amount as exports write it: "1234.5", "1,234.50", "$1,234", "EUR 99", "4 700" (groups of
-//! three only: "1,5" is refused rather than guessed). `repaired` is set
-//! when anything but the number had to be removed.
-std::optional<double> parse_amount(std::string_view text, bool& repaired);
+//! An amount as exports write it, with `decimal` ('.' or ',') its decimal mark: "1234.5",
+//! "1,234.50", "$1,234", "EUR 99", "4 700"; with ',': "1.234,50 €", "475.000 €", "4 700,5"
+//! (thousands separators in groups of three only). `repaired` is set when anything but a plain
+//! number had to be read past.
+std::optional<double> parse_amount(std::string_view text, bool& repaired, char decimal = '.');
+
+//! The decimal mark an amount shows by its form, or 0 when its form allows either: ',' for
+//! "1.234,50", "12,5", "1.234.567"; '.' for "1,234.50", "12.5", "1,234,567"; 0 for "475.000",
+//! "1,234", "4700".
+char decimal_mark_shown(std::string_view text);
 
 //! Spelling key of a name: lower-case letters and digits only ("GTX Pro" == "GTXPro").
 std::string name_key(std::string_view name);

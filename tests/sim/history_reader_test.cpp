@@ -53,9 +53,85 @@ TEST(ParseAmount, RepairsCurrencyAndThousands) {
   EXPECT_TRUE(repaired);
   EXPECT_EQ(parse_amount("EUR 99", repaired), 99.0);
   EXPECT_EQ(parse_amount("12,345,678", repaired), 12345678.0);
-  EXPECT_FALSE(parse_amount("1,5", repaired));  // a decimal comma is not guessed
+  EXPECT_FALSE(parse_amount("1,5", repaired));  // not with '.' the decimal mark
   EXPECT_FALSE(parse_amount("n/a", repaired));
   EXPECT_FALSE(parse_amount("", repaired));
+  // With ',' the decimal mark: '.', ' ' and no-break spaces between thousands.
+  EXPECT_EQ(parse_amount("1.234,50 \xE2\x82\xAC", repaired, ','), 1234.5);
+  EXPECT_TRUE(repaired);
+  EXPECT_EQ(parse_amount("475.000 \xE2\x82\xAC", repaired, ','), 475000.0);
+  EXPECT_EQ(parse_amount("4\xC2\xA0"
+                         "700,5",
+                         repaired, ','),
+            4700.5);
+  EXPECT_EQ(parse_amount("1,5", repaired, ','), 1.5);
+  EXPECT_EQ(parse_amount("4700", repaired, ','), 4700.0);
+  EXPECT_FALSE(repaired);
+  EXPECT_FALSE(parse_amount("1.5", repaired, ','));  // not a group of three
+}
+
+TEST(ParseAmount, TheDecimalMarkAValueShows) {
+  EXPECT_EQ(decimal_mark_shown("1.234,50"), ',');
+  EXPECT_EQ(decimal_mark_shown("12,5"), ',');
+  EXPECT_EQ(decimal_mark_shown("1.234.567 EUR"), ',');
+  EXPECT_EQ(decimal_mark_shown("$1,234.50"), '.');
+  EXPECT_EQ(decimal_mark_shown("261.96"), '.');
+  EXPECT_EQ(decimal_mark_shown("1,234,567"), '.');
+  EXPECT_EQ(decimal_mark_shown("475.000"), 0);  // either reading
+  EXPECT_EQ(decimal_mark_shown("1,234"), 0);
+  EXPECT_EQ(decimal_mark_shown("4700"), 0);
+}
+
+//! Amounts of one bookings column, read as `read_history` reads them.
+struct AmountsRead {
+  std::vector<double> amounts;
+  ReadReport report;
+};
+
+AmountsRead read_amounts(test::TempDir& dir, const std::vector<std::string>& values,
+                         char decimal = 0) {
+  std::string text = "date,region,segment,amount\n";
+  for (const auto& v : values) text += "2022-01-05,EU,A,\"" + v + "\"\n";
+  HistorySource source;
+  source.bookings = TableSource{dir.write("amounts.csv", text), {}};
+  source.decimal = decimal;
+  AmountsRead read;
+  for (const auto& b : read_history(source, read.report).bookings) read.amounts.push_back(b.amount);
+  return read;
+}
+
+TEST(ReadHistory, EachAmountColumnIsReadWithTheDecimalMarkItsValuesShow) {
+  test::TempDir dir;
+  const std::string euro = " \xE2\x82\xAC";
+  // A European export: "475.000 EUR" is 475,000 because other values show ',' as the mark
+  // (edge-case review: it was read as 475); the one US-written value is rejected, not read
+  // two ways in one column.
+  AmountsRead eu =
+      read_amounts(dir, {"1.234,50" + euro, "475.000" + euro, "12,5", "9.000", "1,234.50"});
+  EXPECT_EQ(eu.amounts, (std::vector<double>{1234.5, 475000, 12.5, 9000}));
+  ASSERT_NE(issue_at(eu.report, 6), nullptr);
+  EXPECT_TRUE(issue_at(eu.report, 6)->rejected);
+  EXPECT_NE(issue_at(eu.report, 6)->reason.find("mixed decimal marks: amount '1,234.50'"),
+            std::string::npos);
+  ASSERT_EQ(eu.report.warnings.size(), 1u);
+  EXPECT_NE(eu.report.warnings[0].find("read with ',' as the decimal mark"), std::string::npos);
+  // Superstore's amounts: three decimals beside two; '.' is the mark and nothing is rejected.
+  AmountsRead us = read_amounts(dir, {"22.368", "261.96", "1,044.63", "957.5775"});
+  EXPECT_EQ(us.amounts, (std::vector<double>{22.368, 261.96, 1044.63, 957.5775}));
+  EXPECT_EQ(us.report.rejected(), 0u);
+  EXPECT_TRUE(us.report.warnings.empty());
+  // No value shows the mark: '.' is read as decimal and a warning names a value and the option.
+  AmountsRead unsure = read_amounts(dir, {"475.000" + euro, "12.500" + euro, "900"});
+  EXPECT_EQ(unsure.amounts, (std::vector<double>{475, 12.5, 900}));
+  ASSERT_EQ(unsure.report.warnings.size(), 1u);
+  EXPECT_NE(unsure.report.warnings[0].find("'475.000" + euro + "' (line 2) is 475;"),
+            std::string::npos)
+      << unsure.report.warnings[0];
+  EXPECT_NE(unsure.report.warnings[0].find("--decimal ,"), std::string::npos);
+  // --decimal , (mapping-file key "decimal") decides it.
+  AmountsRead given = read_amounts(dir, {"475.000" + euro, "12.500" + euro, "900"}, ',');
+  EXPECT_EQ(given.amounts, (std::vector<double>{475000, 12500, 900}));
+  EXPECT_TRUE(given.report.warnings.empty());
 }
 
 TEST(NameKey, SpellingDifferencesMatch) {
