@@ -101,7 +101,8 @@ void add_bench_commands(CLI::App& app) {
       ->capture_default_str();
   bench->add_option("--max-memory", args->max_memory,
                     "Refuse to start above this memory estimate (e.g. 4G)");
-  bench->add_option("--json", args->json, "Also write the figures as JSON to this file");
+  bench->add_option("--json", args->json, "Also write the figures as JSON to this file")
+      ->check(output_path());
   add_force_flag(bench, args->force);
   bench->callback([args] { bench_command(*args); });
 }

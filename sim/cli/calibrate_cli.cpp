@@ -304,8 +304,9 @@ void add_calibrate_commands(CLI::App& app) {
   calibrate->add_option("--as-of", cal->source.as_of,
                         "Cut-off date: nothing after it is used (YYYY-MM-DD or YYYY-MM)");
   add_output_option(calibrate, cal->output, "Write the fitted scenario (JSON) here");
-  calibrate->add_option("--report", cal->report,
-                        "Write the fit report to PREFIX.json and PREFIX.txt");
+  calibrate
+      ->add_option("--report", cal->report, "Write the fit report to PREFIX.json and PREFIX.txt")
+      ->check(output_path());
   calibrate->add_option("--months", cal->months, "Horizon of the written scenario")
       ->check(CLI::Range(1, 120));
   add_trials_option(calibrate, cal->trials, "Trials in the written scenario");
@@ -336,7 +337,8 @@ void add_calibrate_commands(CLI::App& app) {
   add_threads_option(backtest, bt->threads);
   add_output_option(backtest, bt->output, "Write every scored row to this HDF5 file");
   // One file, not a folder: the scored rows are one table.
-  backtest->add_option("--csv", bt->csv, "Write every scored row to this CSV file");
+  backtest->add_option("--csv", bt->csv, "Write every scored row to this CSV file")
+      ->check(output_path());
   add_summary_json_option(backtest, bt->summary_json, "Write the pooled scores as JSON");
   backtest->callback([bt, backtest] { backtest_command(*bt, command_line_of(backtest)); });
 }

@@ -86,22 +86,33 @@ const CLI::Validator& positive_number() {
   return validator;
 }
 
+const CLI::Validator& output_path() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        if (!text.empty()) return {};
+        return "an empty path names no file (leave the option out to write none)";
+      },
+      "PATH");
+  return validator;
+}
+
 CLI::Option* add_output_option(CLI::App* command, std::string& path, const std::string& help) {
-  return command->add_option("-o,--output", path, help);
+  return command->add_option("-o,--output", path, help)->check(output_path());
 }
 
 CLI::Option* add_csv_option(CLI::App* command, std::string& folder, const std::string& help) {
-  return command->add_option("--csv", folder, help);
+  return command->add_option("--csv", folder, help)->check(output_path());
 }
 
 CLI::Option* add_summary_json_option(CLI::App* command, std::string& path,
                                      const std::string& help) {
-  return command->add_option("--summary-json", path, help);
+  return command->add_option("--summary-json", path, help)->check(output_path());
 }
 
 CLI::Option* add_xlsx_option(CLI::App* command, std::string& path) {
-  return command->add_option("--xlsx", path,
-                             "Write an Excel workbook (Summary, then one sheet per table)");
+  return command
+      ->add_option("--xlsx", path, "Write an Excel workbook (Summary, then one sheet per table)")
+      ->check(output_path());
 }
 
 CLI::Option* add_force_flag(CLI::App* command, bool& force) {

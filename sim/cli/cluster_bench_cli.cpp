@@ -330,7 +330,8 @@ void add_cluster_bench_command(CLI::App& app) {
       ->capture_default_str();
   bench->add_option("--work-dir", args->work_dir,
                     "Folder for the temporary result files (default: the system temp folder)");
-  bench->add_option("--json", args->json, "Also write the figures as JSON to this file");
+  bench->add_option("--json", args->json, "Also write the figures as JSON to this file")
+      ->check(output_path());
   add_force_flag(bench, args->force);
   bench->callback([args] { cluster_bench_command(*args); });
 }

@@ -801,7 +801,8 @@ void add_plan_commands(CLI::App& app) {
   cap->add_option("--confidence", capacity->confidence,
                   "Required P(reach target) per region and company, in (0, 1)");
   cap->add_option("--emit-scenario", capacity->emit_scenario,
-                  "Write the scenario with the recommended hires merged into hiring_plan");
+                  "Write the scenario with the recommended hires merged into hiring_plan")
+      ->check(output_path());
   cap->add_option("--budget", capacity->budget,
                   "Budget mode: the hires within this cost (to the fiscal-year end) that maximise "
                   "P(reach) of the targets");

@@ -369,11 +369,13 @@ void add_run_commands(CLI::App& app) {
                   "Run only trials A:B and write them as a shard (-o)");
   run->add_option("--checkpoint", args->checkpoint,
                   "Checkpoint: NAME.h5 (one file, rewritten) or a folder (a shard per chunk), "
-                  "saved every --checkpoint-every trials; a rerun resumes from it");
+                  "saved every --checkpoint-every trials; a rerun resumes from it")
+      ->check(output_path());
   run->add_option("--checkpoint-every", args->checkpoint_every, "Trials between checkpoints")
       ->check(CLI::Range(1ULL, 100'000'000ULL));
   run->add_option("--export-deals", args->export_deals,
-                  "Write one trial's opportunities as a CSV that opsim calibrate reads");
+                  "Write one trial's opportunities as a CSV that opsim calibrate reads")
+      ->check(output_path());
   run->add_option("--export-trial", args->export_trial,
                   "The trial --export-deals writes (default 0)");
   add_force_flag(run, args->force);

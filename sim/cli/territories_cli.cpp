@@ -368,8 +368,10 @@ void add_territories_commands(CLI::App& app) {
                           "Scenario JSON (territories section), accounts CSV, pmedcap/SJC .txt or "
                           "DTDP .graphml");
   add_problem_options(territories, *options);
-  territories->add_option("-o,--output", options->output,
-                          "HDF5 output (CSV companions beside it); none without it");
+  territories
+      ->add_option("-o,--output", options->output,
+                   "HDF5 output (CSV companions beside it); none without it")
+      ->check(output_path());
   territories->add_option("--time-limit", options->time_limit, "Wall-clock seconds (default 60)");
   territories->add_option(
       "--work-limit", options->work_limit,
@@ -406,8 +408,10 @@ void add_territories_commands(CLI::App& app) {
                    "Allocation: opsim's *_assignment.csv (id,territory[,centre]) or a JSON "
                    "{\"Allocation\": {territory: [account ids]}}")
       ->required();
-  evaluate_command->add_option("-o,--output", *eval_output,
-                               "Also write the evaluation as HDF5 (CSV companions beside it)");
+  evaluate_command
+      ->add_option("-o,--output", *eval_output,
+                   "Also write the evaluation as HDF5 (CSV companions beside it)")
+      ->check(output_path());
   add_problem_options(evaluate_command, *eval_options);
   add_force_flag(evaluate_command, eval_options->force);
   evaluate_command->callback([eval_input, allocation, eval_output, eval_options] {
@@ -441,7 +445,9 @@ void add_territories_commands(CLI::App& app) {
   generate_command->add_option("--accounts", generator->accounts, "Number of accounts");
   add_seed_option(generate_command, generator->seed, "Random seed");
   generate_command->add_flag("--planar", *planar, "Planar x/y instead of lat/lon");
-  generate_command->add_option("-o,--output", *generated, "CSV file")->required();
+  generate_command->add_option("-o,--output", *generated, "CSV file")
+      ->required()
+      ->check(output_path());
   add_force_flag(generate_command, *force_generated);
   generate_command->callback([generator, generated, planar, force_generated] {
     if (generator->accounts < 1)

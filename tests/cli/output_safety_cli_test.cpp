@@ -461,5 +461,35 @@ TEST(OutputSafetyCli, CountsAndStrengthsOutOfRangeAreRefused) {
   }
 }
 
+// `-o "$OUT"` with OUT unset wrote nothing and exited 0 (edge-case review): an empty path is
+// refused, exit 2 naming the option, for every option that names a file or folder to write.
+TEST(OutputSafetyCli, AnEmptyOutputPathIsRefused) {
+  TempDir dir;
+  const std::string d = dir.write("d.csv",
+                                  "id,region,segment,stage,created,closed,amount\n"
+                                  "1,East,SMB,Won,2017-01-05,2017-02-01,100\n");
+  const std::string s = small_scenario().string();
+  const std::string calibrate = fmt::format("calibrate --opportunities {} --as-of 2017-04", d);
+  const std::string backtest = fmt::format(
+      "backtest --opportunities {} --as-of 2017-02 --last-origin 2017-02 --trials 100", d);
+  for (const auto& [args, option] : std::vector<std::pair<std::string, std::string>>{
+           {fmt::format("run {} --trials 10 -o ''", s), "--output"},
+           {fmt::format("run {} --trials 10 --csv ''", s), "--csv"},
+           {fmt::format("run {} --trials 10 --xlsx ''", s), "--xlsx"},
+           {fmt::format("run {} --trials 10 --summary-json ''", s), "--summary-json"},
+           {fmt::format("run {} --trials 10 --checkpoint ''", s), "--checkpoint"},
+           {fmt::format("run {} --trials 10 --export-deals ''", s), "--export-deals"},
+           {calibrate + " -o ''", "--output"},
+           {calibrate + " --report ''", "--report"},
+           {backtest + " --csv ''", "--csv"},
+           {fmt::format("territories {} -o ''", s), "--output"},
+           {"territories generate --accounts 10 -o ''", "--output"},
+           {fmt::format("bench {} --trials 10 --json ''", s), "--json"}}) {
+    const auto result = run_opsim(args + " -q");
+    EXPECT_EQ(result.exit_code, 2) << args << "\n" << result.output;
+    EXPECT_THAT(result.output, HasSubstr(option + ": an empty path names no file")) << args;
+  }
+}
+
 }  // namespace
 }  // namespace opsim
