@@ -36,6 +36,22 @@ CsvTable CsvTable::read(const std::string& path, bool allow_ragged, Encoding enc
   return parse(read_input_file(path, kind), path, allow_ragged, encoding);
 }
 
+char field_separator(std::string_view text) {
+  // The header line's separators outside quotes.
+  std::size_t commas = 0, semicolons = 0, tabs = 0;
+  bool quoted = false;
+  for (const char c : text) {
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '\n' || c == '\r') break;
+    commas += c == ',';
+    semicolons += c == ';';
+    tabs += c == '\t';
+  }
+  if (commas > 0 || (semicolons == 0 && tabs == 0)) return ',';
+  return semicolons >= tabs ? ';' : '\t';
+}
+
 std::string field_count_mismatch(std::size_t fields, std::size_t header_fields) {
   return fmt::format("row has {} field{} but the header has {}", fields, fields == 1 ? "" : "s",
                      header_fields);
@@ -52,6 +68,7 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
       to_utf8(std::string(bytes.substr(bom ? 3 : 0)), bom ? Encoding::utf8 : encoding, name);
   const std::string_view text = decoded;
 
+  const char separator = field_separator(text);
   std::vector<CsvRow> records;
   CsvRow current;
   std::string field;
@@ -95,7 +112,7 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
     } else if (c == '"' && !field_started) {
       quoted = true;
       field_started = true;
-    } else if (c == ',') {
+    } else if (c == separator) {
       end_field();
     } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
       continue;

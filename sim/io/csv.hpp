@@ -1,6 +1,7 @@
-// CSV as CRM exports write it: optional UTF-8 byte-order mark, CRLF or LF line ends, quoted
-// fields with commas, doubled quotes and line breaks. Rows keep their 1-based line number so
-// that every error can name it.
+// CSV as CRM exports write it: optional UTF-8 byte-order mark, CRLF or LF line ends, fields
+// separated by commas (or by semicolons or tabs when the header has no comma: field_separator),
+// quoted fields with separators, doubled quotes and line breaks. Rows keep their 1-based line
+// number so that every error can name it.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +18,11 @@ struct CsvRow {
   std::size_t line = 0;  //!< line where the row starts (the header is line 1)
   std::vector<std::string> fields;
 };
+
+//! The field separator of a CSV text: ',' unless its header line (outside quotes) has no comma
+//! and has semicolons (as spreadsheets write CSV where ',' is the decimal mark) or tabs, then the
+//! more frequent of those.
+char field_separator(std::string_view text);
 
 //! "row has 3 fields but the header has 2", for a row whose field count is not the header's.
 std::string field_count_mismatch(std::size_t fields, std::size_t header_fields);

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -147,6 +148,20 @@ struct Fields {
     return column ? std::string(trim(row.fields[*column])) : std::string();
   }
 };
+
+//! Why `text` in a date column was not read: the formats that are, and for a whole number such as
+//! 44566, that it looks like a spreadsheet's serial day number, which is not read as a date.
+std::string not_a_date(std::string_view what, std::string_view text) {
+  const auto number = parse_number(text);
+  const bool serial = number && *number == std::floor(*number) && *number >= 1 && *number < 1e6;
+  return fmt::format(
+      "{} '{}' is not a date{} (read: 2017-03-04, 2017/03/04, 3/4/2017, 4.3.2017, 4-Mar-2017, "
+      "4 March 2017, Mar 4, 2017, with an optional time)",
+      what, text,
+      serial ? ", it looks like a spreadsheet's serial day number: export the column formatted as "
+               "dates"
+             : "");
+}
 
 class Issues {
  public:
@@ -717,7 +732,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
       if (created && !field(created).empty()) {
         o.created = parse_date(field(created), source.day_first);
         if (!o.created) {
-          issues.reject(row, fmt::format("created date '{}' is not a date", field(created)));
+          issues.reject(row, not_a_date("created date", field(created)));
           continue;
         }
         last_day = std::max(last_day, *o.created);
@@ -728,7 +743,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
         if (!o.closed) {
           issues.reject(row, closed_text.empty()
                                  ? fmt::format("stage '{}' but no close date", stage_text)
-                                 : fmt::format("close date '{}' is not a date", closed_text));
+                                 : not_a_date("close date", closed_text));
           continue;
         }
         if (o.created && *o.closed < *o.created) {
@@ -800,7 +815,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
       b.line = row.line;
       const auto day = parse_date(field(date), source.day_first);
       if (!day) {
-        issues.reject(row, fmt::format("date '{}' is not a date", field(date)));
+        issues.reject(row, not_a_date("date", field(date)));
         continue;
       }
       b.day = *day;

@@ -45,6 +45,24 @@ TEST(CsvTable, ByteOrderMarkMeansUtf8WhateverTheOption) {
   EXPECT_EQ(table.text(table.rows()[0], 1), "Jos\xc3\xa9");
 }
 
+// Spreadsheets where ',' is the decimal mark save CSV with ';' between fields (edge-case review:
+// such a file was one column, "no column for 'date'"); tabs likewise. A header with a comma keeps
+// ',' whatever its fields hold.
+TEST(CsvTable, SemicolonOrTabSeparatedFilesAreReadByTheirHeader) {
+  const CsvTable semi = CsvTable::parse("date;amount\n2022-01-05;\"1.234,50\"\n", "s.csv");
+  ASSERT_EQ(semi.header().size(), 2u);
+  EXPECT_EQ(semi.header()[1], "amount");
+  EXPECT_EQ(semi.text(semi.rows()[0], 1), "1.234,50");
+  const CsvTable tabs = CsvTable::parse("date\tamount\n2022-01-05\t12,5\n", "t.csv");
+  ASSERT_EQ(tabs.header().size(), 2u);
+  EXPECT_EQ(tabs.text(tabs.rows()[0], 1), "12,5");
+  const CsvTable comma = CsvTable::parse("note,\"a;b\"\nx;y,z\n", "c.csv");
+  ASSERT_EQ(comma.header().size(), 2u);
+  EXPECT_EQ(comma.text(comma.rows()[0], 0), "x;y");
+  EXPECT_EQ(field_separator("\"a,b\";c\n1;2\n"), ';');  // the quoted comma does not count
+  EXPECT_EQ(field_separator("single\n1\n"), ',');
+}
+
 TEST(CsvTable, HashesTheBytesAsRead) {
   const CsvTable a = CsvTable::parse("id\nA\n", "a.csv");
   const CsvTable b = CsvTable::parse("id\r\nA\r\n", "b.csv");

@@ -134,6 +134,25 @@ TEST(ReadHistory, EachAmountColumnIsReadWithTheDecimalMarkItsValuesShow) {
   EXPECT_TRUE(given.report.warnings.empty());
 }
 
+// A spreadsheet's serial day numbers are refused, and the reason says what they look like and
+// which formats are read (edge-case review: "date '44566' is not a date" only).
+TEST(ReadHistory, SerialDayNumbersAreRefusedNamingTheFormatsRead) {
+  test::TempDir dir;
+  HistorySource source;
+  source.bookings = TableSource{
+      dir.write("b.csv", "date,region,segment,amount\n44566,EU,A,100\n2022-01-09,EU,A,100\n"), {}};
+  ReadReport report;
+  (void)read_history(source, report);
+  const RowIssue* issue = issue_at(report, 2);
+  ASSERT_NE(issue, nullptr);
+  EXPECT_TRUE(issue->rejected);
+  EXPECT_NE(issue->reason.find("date '44566' is not a date, it looks like a spreadsheet's serial"),
+            std::string::npos)
+      << issue->reason;
+  EXPECT_NE(issue->reason.find("read: 2017-03-04, 2017/03/04, 3/4/2017"), std::string::npos);
+  EXPECT_EQ(issue_at(report, 3), nullptr);
+}
+
 TEST(NameKey, SpellingDifferencesMatch) {
   EXPECT_EQ(name_key("GTXPro"), name_key("GTX Pro"));
   EXPECT_EQ(name_key("Closed-Won"), name_key("closed won"));
