@@ -1130,13 +1130,13 @@ void fit_deal_sizes(Calibration& cal, const std::vector<std::vector<double>>& by
   };
   for (int s = 0; s < S; ++s) {
     const DealSizeFit& segment = cal.segment_deal_sizes[s];
+    const Calibration::DrawnDealSizes drawn = cal.drawn_deal_sizes(s);
     std::vector<std::string> amounts, lognormals;  // regions by the model the scenario draws
-    for (int r = 0; r < R; ++r) {
-      const DealSizeFit& cell = cal.cell_deal_sizes[r * S + s];
-      if (cell.deals == 0) continue;
-      const bool empirical = cell.thin ? segment.empirical : cell.empirical;
-      (empirical ? amounts : lognormals)
-          .push_back(cal.regions[r] + (cell.thin ? " (thin: the segment's)" : ""));
+    for (const auto& [regions, names] :
+         {std::pair{&drawn.empirical, &amounts}, std::pair{&drawn.lognormal, &lognormals}}) {
+      for (const int r : *regions)
+        names->push_back(cal.regions[r] +
+                         (cal.cell_deal_sizes[r * S + s].thin ? " (thin: the segment's)" : ""));
     }
     if (!segment.empirical && amounts.empty()) continue;
     cal.warnings.push_back(fmt::format(
@@ -1344,6 +1344,16 @@ const DealSizeFit& Calibration::deal_size(int region, int segment) const {
   const DealSizeFit& cell =
       cell_deal_sizes[static_cast<std::size_t>(region) * segments.size() + segment];
   return cell.thin ? segment_deal_sizes[segment] : cell;
+}
+
+Calibration::DrawnDealSizes Calibration::drawn_deal_sizes(int segment) const {
+  DrawnDealSizes drawn;
+  for (int r = 0; r < static_cast<int>(regions.size()); ++r) {
+    if (cell_deal_sizes[static_cast<std::size_t>(r) * segments.size() + segment].deals == 0)
+      continue;
+    (deal_size(r, segment).empirical ? drawn.empirical : drawn.lognormal).push_back(r);
+  }
+  return drawn;
 }
 
 const WinRateCell& Calibration::win_rate(int region, int segment) const {

@@ -211,6 +211,12 @@ struct Calibration {
   int segment_index(const std::string& id) const;
   //! The deal-size fit used for a cell: its own, or the segment's when thin.
   const DealSizeFit& deal_size(int region, int segment) const;
+  //! The regions in which `segment` has won deals with an amount, by the model the scenario
+  //! draws their amounts from (deal_size(r, segment)): the amounts themselves, or a lognormal.
+  struct DrawnDealSizes {
+    std::vector<int> empirical, lognormal;
+  };
+  DrawnDealSizes drawn_deal_sizes(int segment) const;
   const WinRateCell& win_rate(int region, int segment) const;
 };
 

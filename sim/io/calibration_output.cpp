@@ -512,12 +512,8 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     const DealSizeFit& d = fit.segment_deal_sizes[s];
     // What the scenario draws: a region with enough deals has its own model (the warnings say
     // which); the others draw the segment's.
-    int empirical = 0, lognormal = 0;
-    for (std::size_t r = 0; r < fit.regions.size(); ++r) {
-      const DealSizeFit& drawn = fit.deal_size(static_cast<int>(r), static_cast<int>(s));
-      if (drawn.deals == 0) continue;
-      ++(drawn.empirical ? empirical : lognormal);
-    }
+    const Calibration::DrawnDealSizes drawn = fit.drawn_deal_sizes(static_cast<int>(s));
+    const std::size_t empirical = drawn.empirical.size(), lognormal = drawn.lognormal.size();
     const std::string model = empirical > 0 && lognormal > 0 ? "mixed (warnings)"
                               : empirical > 0 || (lognormal == 0 && d.empirical) ? "empirical"
                                                                                  : "lognormal";

@@ -131,6 +131,30 @@ TEST(DealSize, TheWarningNamesTheModelEachRegionIsDrawnFrom) {
   }
 }
 
+// Which model each region draws is decided in one place, read by the warning and by the report's
+// column (they were computed apart: the report counted a region without deals in the segment as
+// drawing the segment's model, the warning left it out).
+TEST(DealSize, DrawnModelsAreTheCellsOwnOrTheSegmentsAndLeaveOutRegionsWithoutDeals) {
+  Calibration fit;
+  fit.regions = {"A", "B", "C", "D"};
+  fit.segments = {"S"};
+  DealSizeFit segment;
+  segment.deals = 80;
+  segment.empirical = true;
+  fit.segment_deal_sizes = {segment};
+  DealSizeFit thin, own_lognormal, own_empirical, none;
+  thin.deals = 5;
+  thin.thin = true;  // draws the segment's: the amounts
+  own_lognormal.deals = 40;
+  own_empirical.deals = 35;
+  own_empirical.empirical = true;
+  none.thin = true;  // no deals: in neither list
+  fit.cell_deal_sizes = {thin, own_lognormal, none, own_empirical};
+  const Calibration::DrawnDealSizes drawn = fit.drawn_deal_sizes(0);
+  EXPECT_EQ(drawn.empirical, (std::vector<int>{0, 3}));
+  EXPECT_EQ(drawn.lognormal, (std::vector<int>{1}));
+}
+
 TEST(DealSize, RejectedLognormalFallsBackToTheEmpiricalWithAWarning) {
   // Two clusters of order values: far from lognormal. The fit used to write the lognormal
   // silently, with a mean far from the plain average.
