@@ -201,9 +201,7 @@ std::string pointer_pattern(const std::string& pointer) {
 std::optional<std::string> describe_estimation_errors(const MarketSpec& market) {
   auto range = [](const std::vector<double>& sds) {
     const auto [low, high] = std::minmax_element(sds.begin(), sds.end());
-    return *low == *high
-               ? format_significant(*low, 3)
-               : fmt::format("{} to {}", format_significant(*low, 3), format_significant(*high, 3));
+    return format_significant_range(*low, *high, 3);
   };
   auto any = [](const std::vector<double>& sds) {
     return std::any_of(sds.begin(), sds.end(), [](double sd) { return sd > 0; });
@@ -253,9 +251,8 @@ std::vector<std::string> summarise_parameters(const Scenario& scenario, std::siz
     lines.push_back(
         g.count == 1
             ? fmt::format("{}: {}", g.first->pointer, describe_distribution(g.first->distribution))
-            : fmt::format("{}: {} {}, means {} to {}", g.pattern, g.count,
-                          g.first->distribution.name(), format_significant(g.low),
-                          format_significant(g.high)));
+            : fmt::format("{}: {} {}, means {}", g.pattern, g.count, g.first->distribution.name(),
+                          format_significant_range(g.low, g.high)));
   }
   lines.push_back(
       fmt::format("({} uncertain parameters; each is listed in full in a run's results "

@@ -11,7 +11,17 @@ std::string format_significant(double value, int digits) {
   if (!std::isfinite(value)) return "n/a";
   if (value == 0) return "0";
   const int magnitude = static_cast<int>(std::floor(std::log10(std::fabs(value))));
-  return format_grouped(value, std::clamp(digits - 1 - magnitude, 0, 12));
+  int decimals = std::clamp(digits - 1 - magnitude, 0, 12);
+  // 0.99999 rounds up to the next power of ten: one decimal fewer ("1.000", not "1.0000").
+  const double scale = std::pow(10.0, decimals);
+  if (decimals > 0 && std::round(std::fabs(value) * scale) / scale >= std::pow(10.0, magnitude + 1))
+    --decimals;
+  return format_grouped(value, decimals);
+}
+
+std::string format_significant_range(double low, double high, int digits) {
+  const std::string a = format_significant(low, digits), b = format_significant(high, digits);
+  return a == b ? a : a + " to " + b;
 }
 
 std::string format_amount(double value, const std::string& currency) {

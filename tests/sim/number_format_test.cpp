@@ -83,6 +83,12 @@ TEST(NumberFormat, SignificantDigitsInFixedNotationWithSeparators) {
   EXPECT_EQ(format_significant(12345.6), "12,346");
   EXPECT_EQ(format_significant(-0.000123456, 2), "-0.00012");
   EXPECT_EQ(format_significant(0.0), "0");
+  // Rounding up to the next power of ten keeps the digits asked for (it gave "1.0000").
+  EXPECT_EQ(format_significant(0.99999), "1.000");
+  EXPECT_EQ(format_significant(-9.99999, 3), "-10.0");
+  EXPECT_EQ(format_significant(0.99994), "0.9999");
+  EXPECT_EQ(format_significant_range(0.99999, 1.00001), "1.000");
+  EXPECT_EQ(format_significant_range(0.9, 1.1), "0.9000 to 1.100");
   EXPECT_EQ(format_significant(std::nan("")), "n/a");
 }
 
