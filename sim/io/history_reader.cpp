@@ -493,8 +493,9 @@ namespace {
 //! a warning says so.
 class AmountColumn {
  public:
+  //! With `outliers`, amounts far above the column's median are named in a warning.
   AmountColumn(const CsvTable& table, std::optional<std::size_t> column, char given,
-               ReadReport& report) {
+               ReadReport& report, bool outliers = false) {
     if (!column) return;
     const std::string& header = table.header()[*column];
     std::array<std::size_t, 2> shown{0, 0};  // values showing '.', ','
@@ -519,6 +520,7 @@ class AmountColumn {
     if (first[mine] != nullptr)
       example_ =
           fmt::format("'{}' on line {}", table.text(*first[mine], *column), first[mine]->line);
+    if (outliers) warn_of_outliers(table, *column, report);
     if (given != 0) return;
     if (decimal_ == ',') {
       report.warnings.push_back(fmt::format(
@@ -535,6 +537,45 @@ class AmountColumn {
           table.name(), header, table.text(*undecided, *column), undecided->line,
           format_grouped_trimmed(*parse_amount(table.text(*undecided, *column), repaired, '.'))));
     }
+  }
+
+  //! Amounts over kOutlierFactor times the column's median (a typo, a missing decimal mark,
+  //! another currency: a 1e15 among hundreds was fitted silently) are kept and named, largest
+  //! first, in a warning.
+  void warn_of_outliers(const CsvTable& table, std::size_t column, ReadReport& report) const {
+    constexpr double kOutlierFactor = 10'000;
+    constexpr std::size_t kLeast = 10, kNamed = 3;        // amounts for a median; outliers named
+    std::vector<std::pair<double, std::size_t>> amounts;  // (amount, line)
+    for (const CsvRow& row : table.rows()) {
+      if (column >= row.fields.size()) continue;
+      bool repaired = false;
+      std::string reason;
+      if (auto v = read(row.fields[column], repaired, reason); v && *v > 0)
+        amounts.emplace_back(*v, row.line);
+    }
+    if (amounts.size() < kLeast) return;
+    std::vector<double> values;
+    for (const auto& a : amounts) values.push_back(a.first);
+    const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+    std::nth_element(values.begin(), middle, values.end());
+    const double median = *middle;
+    std::vector<std::pair<double, std::size_t>> far;
+    for (const auto& a : amounts)
+      if (a.first > kOutlierFactor * median) far.push_back(a);
+    if (far.empty()) return;
+    std::stable_sort(far.begin(), far.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<std::string> named;
+    for (std::size_t i = 0; i < far.size() && i < kNamed; ++i)
+      named.push_back(
+          fmt::format("{} on line {}", format_grouped_trimmed(far[i].first, 2), far[i].second));
+    report.warnings.push_back(fmt::format(
+        "{}: column '{}': {} over {} times the column's median {} ({}{}): kept, but a typo, a "
+        "missing decimal mark or another currency would distort the deal sizes",
+        table.name(), table.header()[column],
+        format_count(static_cast<long long>(far.size()), "amount"), format_grouped(kOutlierFactor),
+        format_grouped_trimmed(median, 2), fmt::join(named, ", "),
+        far.size() > kNamed ? fmt::format(", and {} more", far.size() - kNamed) : ""));
   }
 
   //! The amount in `text`, or nothing with `reason` saying why.
@@ -648,7 +689,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
                                   {"created", created},
                                   {"closed", closed},
                                   {"amount", amount}});
-    const AmountColumn amounts(table, amount, source.decimal, report);
+    const AmountColumn amounts(table, amount, source.decimal, report, true);
     if (!region && !(owner && reps)) {
       throw_input(
           "{}:1: no region column and no rep table to find regions from owners (map region=COLUMN "
@@ -793,7 +834,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
                                   {"amount", amount},
                                   {"id", order},
                                   {"stage", status}});
-    const AmountColumn amounts(table, amount, source.decimal, report);
+    const AmountColumn amounts(table, amount, source.decimal, report, true);
     if (!region && !(owner && reps))
       throw_input("{}:1: no region column (map region=COLUMN)", table.name());
     count_spellings(table, segment, region, segments, regions);

@@ -153,6 +153,25 @@ TEST(ReadHistory, SerialDayNumbersAreRefusedNamingTheFormatsRead) {
   EXPECT_EQ(issue_at(report, 3), nullptr);
 }
 
+// A 1e15 amount among hundreds was fitted without a word (edge-case review): an amount over
+// 10,000 times its column's median is kept and named in a warning with its line; 9,000 times is
+// not.
+TEST(ReadHistory, AnAmountFarAboveItsColumnIsNamedInAWarning) {
+  test::TempDir dir;
+  std::vector<std::string> values;
+  for (int i = 0; i < 20; ++i) values.push_back(std::to_string(100 + i));  // median 110
+  values.push_back("1100001");                                             // 10,000.01 x
+  AmountsRead far = read_amounts(dir, values);
+  EXPECT_EQ(far.amounts.size(), 21u);
+  ASSERT_EQ(far.report.warnings.size(), 1u);
+  EXPECT_NE(far.report.warnings[0].find(
+                "1 amount over 10,000 times the column's median 110 (1,100,001 on line 22)"),
+            std::string::npos)
+      << far.report.warnings[0];
+  values.back() = "990000";  // 9,000 x
+  EXPECT_TRUE(read_amounts(dir, values).report.warnings.empty());
+}
+
 TEST(NameKey, SpellingDifferencesMatch) {
   EXPECT_EQ(name_key("GTXPro"), name_key("GTX Pro"));
   EXPECT_EQ(name_key("Closed-Won"), name_key("closed won"));
