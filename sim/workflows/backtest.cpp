@@ -173,12 +173,15 @@ BacktestResult run_backtest(const History& history, const BacktestOptions& optio
   BacktestResult result;
   std::set<std::string> seen_regions;
   const Calendar fiscal(0, 1, options.fit.fiscal_year_start_month);
+  int cut_short = 0, scored_origins = 0;  // origins whose horizon runs past the actuals
   for (int o = options.first_origin; o <= options.last_origin; o += std::max(1, options.step)) {
     if (!actuals.covers(o + 1)) {
       result.notes.push_back(
           fmt::format("origin {}: no actuals after it; skipped", format_year_month(o)));
       continue;
     }
+    ++scored_origins;
+    if (!actuals.covers(o + options.horizon)) ++cut_short;
     FitOptions fit_options = options.fit;
     fit_options.as_of = last_day_of_month(o);
     const Calibration fit = fit_history(history, fit_options);
@@ -257,6 +260,15 @@ BacktestResult run_backtest(const History& history, const BacktestOptions& optio
         result.rows.push_back(std::move(row));
       }
     }
+  }
+  if (cut_short > 0) {
+    // Edge-case review: --horizon 36 over six months of data scored what exists without a word.
+    result.notes.push_back(fmt::format(
+        "{} of {} scored origins reach past the history's last month {} within the {}-month "
+        "horizon: only their months up to it are scored (origins up to {} are scored over the "
+        "whole horizon)",
+        cut_short, scored_origins, format_year_month(actuals.last_month), options.horizon,
+        format_year_month(actuals.last_month - options.horizon)));
   }
   result.regions.assign(seen_regions.begin(), seen_regions.end());
   for (const BacktestRow& row : result.rows) {

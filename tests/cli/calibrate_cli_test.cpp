@@ -379,8 +379,20 @@ TEST(CalibrateCli, ExportDealsFeedsCalibrateAndBacktest) {
   EXPECT_GE(test::progress_lines(r.output, "trials"), 1u) << r.output;
   EXPECT_NE(r.output.find("/1800 trials ("), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("region x quarter"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("reach past the history's last month"), std::string::npos) << r.output;
   EXPECT_TRUE(std::filesystem::exists(h5));
   EXPECT_TRUE(std::filesystem::exists(csv));
+  // A horizon that runs past the data for some cut-offs scores what exists and says so
+  // (edge-case review: it said nothing).
+  r = test::run_opsim(
+      fmt::format("backtest --opportunities {} --as-of 2027-12 --last-origin 2028-08 --horizon 6 "
+                  "--trials 100",
+                  deals.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("note: 3 of 9 scored origins reach past the history's last month "
+                          "2028-11 within the 6-month horizon"),
+            std::string::npos)
+      << r.output;
 }
 
 }  // namespace
