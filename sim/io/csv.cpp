@@ -69,6 +69,7 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
   const std::string_view text = decoded;
 
   const char separator = field_separator(text);
+  table.separator_ = separator;
   std::vector<CsvRow> records;
   CsvRow current;
   std::string field;

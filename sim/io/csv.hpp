@@ -43,6 +43,8 @@ class CsvTable {
   //! SHA-256 of the file's bytes as read (before conversion), for provenance.
   const std::string& sha256() const { return sha256_; }
   const std::vector<std::string>& header() const { return header_; }
+  //! The field separator read (field_separator): ',', ';' or a tab.
+  char separator() const { return separator_; }
   const std::vector<CsvRow>& rows() const { return rows_; }
   //! Column index by name (exact, then case-insensitive), or nothing.
   std::optional<std::size_t> column(std::string_view name) const;
@@ -62,6 +64,7 @@ class CsvTable {
  private:
   std::string name_;
   std::string sha256_;
+  char separator_ = ',';
   std::vector<std::string> header_;
   std::vector<CsvRow> rows_;
 };

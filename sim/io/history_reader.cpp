@@ -500,7 +500,12 @@ class AmountColumn {
     const std::string& header = table.header()[*column];
     std::array<std::size_t, 2> shown{0, 0};  // values showing '.', ','
     std::array<const CsvRow*, 2> first{nullptr, nullptr};
-    const CsvRow* undecided = nullptr;  // the first value whose dot may be either
+    // Values with three digits after their only '.' (or ','): a mark would read them as three
+    // decimals, which in exports are far more often thousands ("8.231 €").
+    std::array<std::size_t, 2> three{0, 0};
+    std::array<const CsvRow*, 2> first_three{nullptr, nullptr};
+    // A ';'-separated file is a spreadsheet's where ',' is the decimal mark: its default.
+    const char fallback = table.separator() == ';' ? ',' : '.';
     for (const CsvRow& row : table.rows()) {
       if (*column >= row.fields.size()) continue;
       const std::string& text = row.fields[*column];
@@ -510,33 +515,50 @@ class AmountColumn {
         const std::size_t k = mark == ',' ? 1 : 0;
         ++shown[k];
         if (first[k] == nullptr) first[k] = &row;
-      } else if (mark == 0 && undecided == nullptr && text.find('.') != std::string::npos &&
+      } else if (mark == 0 && text.find_first_of(".,") != std::string::npos &&
                  parse_amount(text, repaired, '.')) {
-        undecided = &row;
+        const std::size_t k = text.find(',') != std::string::npos ? 1 : 0;
+        ++three[k];
+        if (first_three[k] == nullptr) first_three[k] = &row;
       }
     }
-    decimal_ = given != 0 ? given : shown[1] > shown[0] ? ',' : '.';
+    decimal_ = given != 0            ? given
+               : shown[1] > shown[0] ? ','
+               : shown[0] > shown[1] ? '.'
+                                     : fallback;
     const std::size_t mine = decimal_ == ',' ? 1 : 0;
+    const char other = decimal_ == ',' ? '.' : ',';
     if (first[mine] != nullptr)
       example_ =
           fmt::format("'{}' on line {}", table.text(*first[mine], *column), first[mine]->line);
     if (outliers) warn_of_outliers(table, *column, report);
     if (given != 0) return;
-    if (decimal_ == ',') {
-      report.warnings.push_back(fmt::format(
-          "{}: column '{}': amounts read with ',' as the decimal mark and '.' or ' ' between "
-          "thousands, as {} of its values show (e.g. {}); give --decimal . if that is wrong",
-          table.name(), header, format_grouped(static_cast<double>(shown[1])), example_));
-    } else if (shown[0] == 0 && undecided != nullptr) {
+    // More values read as three decimals than values showing the mark (review: one '12.50 €'
+    // decided that 432 amounts such as '8.231 €' were 8.231): refused, not guessed.
+    if (three[mine] > shown[mine]) {
+      const std::string& text = table.text(*first_three[mine], *column);
       bool repaired = false;
-      report.warnings.push_back(fmt::format(
-          "{}: column '{}': no amount shows its decimal mark, so '.' is read as one: '{}' (line "
-          "{}) "
-          "is {}; if '.' separates thousands in this export, give --decimal , (mapping file: "
-          "\"decimal\": \",\")",
-          table.name(), header, table.text(*undecided, *column), undecided->line,
-          format_grouped_trimmed(*parse_amount(table.text(*undecided, *column), repaired, '.'))));
+      throw_input(
+          "{}: column '{}': {} {} three digits after a '{}' (e.g. '{}' on line {}: {} with '{}' as "
+          "the decimal mark, {} with '{}'), and {} {} the mark{}: give --decimal . or --decimal "
+          ", (mapping file: \"decimal\")",
+          table.name(), header, format_grouped(static_cast<double>(three[mine])),
+          three[mine] == 1 ? "amount has" : "amounts have", decimal_, text, first_three[mine]->line,
+          format_grouped_trimmed(*parse_amount(text, repaired, decimal_)), decimal_,
+          format_grouped_trimmed(parse_amount(text, repaired, other).value_or(0)), other,
+          shown[mine] == 0 ? std::string("none") : format_grouped(static_cast<double>(shown[mine])),
+          shown[mine] == 1 ? "shows" : "show",
+          example_.empty() ? "" : fmt::format(" ({})", example_));
     }
+    if (decimal_ == '.') return;
+    report.warnings.push_back(fmt::format(
+        "{}: column '{}': amounts read with ',' as the decimal mark and '.' or ' ' between "
+        "thousands, as {}; give --decimal . if that is wrong",
+        table.name(), header,
+        shown[1] > 0 ? fmt::format("{} of its values show (e.g. {})",
+                                   format_grouped(static_cast<double>(shown[1])), example_)
+                     : std::string("the file separates its fields by ';' (spreadsheets do so "
+                                   "where ',' is the decimal mark)")));
   }
 
   //! Amounts over kOutlierFactor times the column's median (a typo, a missing decimal mark,

@@ -120,14 +120,40 @@ TEST(ReadHistory, EachAmountColumnIsReadWithTheDecimalMarkItsValuesShow) {
   EXPECT_EQ(us.amounts, (std::vector<double>{22.368, 261.96, 1044.63, 957.5775}));
   EXPECT_EQ(us.report.rejected(), 0u);
   EXPECT_TRUE(us.report.warnings.empty());
-  // No value shows the mark: '.' is read as decimal and a warning names a value and the option.
-  AmountsRead unsure = read_amounts(dir, {"475.000" + euro, "12.500" + euro, "900"});
-  EXPECT_EQ(unsure.amounts, (std::vector<double>{475, 12.5, 900}));
-  ASSERT_EQ(unsure.report.warnings.size(), 1u);
-  EXPECT_NE(unsure.report.warnings[0].find("'475.000" + euro + "' (line 2) is 475;"),
-            std::string::npos)
-      << unsure.report.warnings[0];
-  EXPECT_NE(unsure.report.warnings[0].find("--decimal ,"), std::string::npos);
+  // More amounts with three digits after their only dot than amounts showing the mark: refused,
+  // naming a value, both readings and the option (review: one '12.50 EUR' made 432 amounts such
+  // as '8.231 EUR' read as 8.231); with none showing it as well.
+  for (const auto& values : {std::vector<std::string>{"475.000" + euro, "12.500" + euro, "900"},
+                             std::vector<std::string>{"8.231" + euro, "9.120" + euro, "12.50"}}) {
+    try {
+      (void)read_amounts(dir, values);
+      ADD_FAILURE() << "read " << values[0];
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("column 'amount': 2 amounts have three digits after a '.' (e.g. '" +
+                          values[0] + "' on line 2"),
+                std::string::npos)
+          << what;
+      EXPECT_NE(what.find("give --decimal . or --decimal ,"), std::string::npos) << what;
+    }
+  }
+  // The same with two values showing '.': read as decimals (Superstore's 22.368 beside 261.96).
+  AmountsRead decimals = read_amounts(dir, {"8.231", "9.120", "12.50", "7.25"});
+  EXPECT_EQ(decimals.amounts, (std::vector<double>{8.231, 9.12, 12.5, 7.25}));
+  // A ';'-separated file with no value showing the mark reads ',' as it, and says so.
+  {
+    HistorySource semi;
+    semi.bookings = TableSource{dir.write("semi.csv",
+                                          "date;region;segment;amount\n2022-01-05;EU;A;8.231\n"
+                                          "2022-01-06;EU;A;900\n"),
+                                {}};
+    ReadReport report;
+    const auto history = read_history(semi, report);
+    ASSERT_EQ(history.bookings.size(), 2u);
+    EXPECT_EQ(history.bookings[0].amount, 8231.0);
+    ASSERT_EQ(report.warnings.size(), 1u);
+    EXPECT_NE(report.warnings[0].find("separates its fields by ';'"), std::string::npos);
+  }
   // --decimal , (mapping-file key "decimal") decides it.
   AmountsRead given = read_amounts(dir, {"475.000" + euro, "12.500" + euro, "900"}, ',');
   EXPECT_EQ(given.amounts, (std::vector<double>{475000, 12500, 900}));
