@@ -53,15 +53,18 @@ void read_csv_format(const JsonNode& node, CsvSource& source,
     const std::string mark = decimal->string();
     if (mark != "." && mark != ",") decimal->fail("\"{}\" is not allowed (\".\" or \",\")", mark);
     source.decimal = mark[0];
+    source.decimal_given = true;
   }
   if (auto thousands = node.get("thousands")) {
     source.thousands = thousands->string();
+    source.thousands_given = true;
     if (source.thousands != "," && source.thousands != "." && source.thousands != " " &&
         source.thousands != "'" && !source.thousands.empty())
       thousands->fail("\"{}\" is not allowed (\",\", \".\", \" \", \"'\" or \"\")",
                       source.thousands);
     if (source.thousands.size() == 1 && source.thousands[0] == source.decimal)
-      thousands->fail("\"{}\" is also the decimal mark", source.thousands);
+      thousands->fail("\"{}\" is also the decimal mark{}", source.thousands,
+                      source.decimal == '.' ? " (for 1.234,50 add \"decimal\": \",\")" : "");
   }
   if (auto symbols = node.get("currency_symbols")) source.currency_symbols = symbols->boolean();
   if (auto stages = node.get("skip_stages")) {
@@ -95,6 +98,31 @@ std::optional<std::size_t> mapped_column(const CsvTable& table, const CsvSource&
     if (auto c = table.column(alias)) return c;
   }
   return std::nullopt;
+}
+
+char decimal_mark_shown(std::string_view text) {
+  std::size_t dots = 0, commas = 0, last_dot = 0, last_comma = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '.') {
+      ++dots;
+      last_dot = i;
+    } else if (text[i] == ',') {
+      ++commas;
+      last_comma = i;
+    }
+  }
+  auto digits_after = [&](std::size_t at) {
+    std::size_t n = 0;
+    while (at + 1 + n < text.size() && std::isdigit(static_cast<unsigned char>(text[at + 1 + n])))
+      ++n;
+    return n;
+  };
+  if (dots > 0 && commas > 0) return last_dot > last_comma ? '.' : ',';  // 1,234.5 / 1.234,5
+  if (dots > 1) return ',';    // 1.234.567: dots separate thousands
+  if (commas > 1) return '.';  // 1,234,567
+  if (dots == 1) return digits_after(last_dot) == 3 ? 0 : '.';
+  if (commas == 1) return digits_after(last_comma) == 3 ? 0 : ',';
+  return 0;
 }
 
 std::optional<double> parse_source_number(std::string_view text, const CsvSource& source) {
@@ -162,8 +190,17 @@ std::optional<int> parse_source_month(std::string_view text, const CsvSource& so
   return calibration::month_of_day(*day);
 }
 
+CsvSource CsvSource::for_table(const CsvTable& table) const {
+  CsvSource read = *this;
+  if (table.separator() == ';' && !decimal_given && !thousands_given) {
+    read.decimal = ',';
+    read.thousands.assign(1, '.');
+  }
+  return read;
+}
+
 MappedCsv::MappedCsv(const CsvTable& table, CsvSource source)
-    : table_(&table), source_(std::move(source)) {
+    : table_(&table), source_(source.for_table(table)) {
   std::optional<std::size_t> stage;
   if (!source_.skip_stages.empty()) {
     stage = mapped_column(table, source_, "stage");
@@ -215,10 +252,17 @@ double MappedCsv::number(const CsvRow& row, std::size_t column) const {
   // The hint only where the text is a number written with separators or a currency symbol.
   const bool formatted = text.find_first_of("0123456789") != std::string::npos &&
                          text.find_first_not_of("0123456789.-+eE") != std::string::npos;
+  std::string hint;
+  if (table_->separator() == ';' && !source_.decimal_given && !source_.thousands_given)
+    hint =
+        " (this ';'-separated file is read with ',' as the decimal mark and '.' between "
+        "thousands; for 1234.50 set \"decimal\": \".\")";
+  else if (formatted && decimal_mark_shown(text) == ',' && source_.decimal != ',')
+    hint = " (for 1.234,50 set \"decimal\": \",\" and \"thousands\": \".\")";
+  else if (formatted && source_.thousands.empty() && !source_.currency_symbols)
+    hint = " (for 45,000.00 or $45000 set \"thousands\" or \"currency_symbols\")";
   throw_input("{}: column '{}': '{}' is not a finite number{}", where(row), header()[column], text,
-              formatted && source_.thousands.empty() && !source_.currency_symbols
-                  ? " (for 45,000.00 or $45000 set \"thousands\" or \"currency_symbols\")"
-                  : "");
+              hint);
 }
 
 double MappedCsv::non_negative(const CsvRow& row, std::size_t column) const {

@@ -27,10 +27,18 @@ struct CsvSource {
   std::map<std::string, std::string> columns;  //!< field -> column header; absent = field name
   //! strptime format of dates (e.g. "%d/%m/%Y"); empty = YYYY-MM or a common full date.
   std::string date_format;
-  char decimal = '.';                    //!< decimal mark of numbers
-  std::string thousands;                 //!< thousands separator; empty = none allowed
+  char decimal = '.';     //!< decimal mark of numbers
+  std::string thousands;  //!< thousands separator; empty = none allowed
+  //! Whether "decimal" / "thousands" were given: a ';'-separated file without them reads ','
+  //! as the decimal mark and '.' between thousands (CsvSource::for_table).
+  bool decimal_given = false, thousands_given = false;
   bool currency_symbols = false;         //!< "$45000", "45,000 EUR" read as amounts
   std::vector<std::string> skip_stages;  //!< rows whose stage is one of these are left out
+
+  //! This source as it reads `table`: where neither mark was given and the file separates its
+  //! fields by ';' (as spreadsheets save CSV where ',' is the decimal mark), decimal ',' and
+  //! thousands '.'.
+  CsvSource for_table(const CsvTable& table) const;
 };
 
 //! Reads "columns", "date_format", "decimal", "thousands", "currency_symbols" and
@@ -54,6 +62,11 @@ std::optional<std::size_t> mapped_column(const CsvTable& table, const CsvSource&
 //! groups of three ("45,000.00" with thousands ","), currency symbols or codes around it when
 //! currency_symbols ("$45000", "45000 EUR"). Nothing when it is not such a number.
 std::optional<double> parse_source_number(std::string_view text, const CsvSource& source);
+
+//! The decimal mark an amount shows by its form, or 0 when its form allows either: ',' for
+//! "1.234,50", "12,5", "1.234.567"; '.' for "1,234.50", "12.5", "1,234,567"; 0 for "475.000",
+//! "1,234", "4700".
+char decimal_mark_shown(std::string_view text);
 
 //! A month (absolute, year * 12 + month - 1): "YYYY-MM", or a full date (in date_format when
 //! given, else a common export format) truncated to its month.
@@ -84,6 +97,8 @@ class MappedCsv {
   const std::string& required_text(const CsvRow& row, std::size_t column) const {
     return table_->required_text(row, column);
   }
+  //! The source as this table is read (CsvSource::for_table).
+  const CsvSource& source() const { return source_; }
   //! A finite number in the source's format; InputError with file, line, column and value.
   double number(const CsvRow& row, std::size_t column) const;
   double non_negative(const CsvRow& row, std::size_t column) const;

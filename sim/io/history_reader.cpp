@@ -458,31 +458,6 @@ std::optional<double> parse_amount(std::string_view text, bool& repaired, char d
   return std::nullopt;
 }
 
-char decimal_mark_shown(std::string_view text) {
-  std::size_t dots = 0, commas = 0, last_dot = 0, last_comma = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '.') {
-      ++dots;
-      last_dot = i;
-    } else if (text[i] == ',') {
-      ++commas;
-      last_comma = i;
-    }
-  }
-  auto digits_after = [&](std::size_t at) {
-    std::size_t n = 0;
-    while (at + 1 + n < text.size() && std::isdigit(static_cast<unsigned char>(text[at + 1 + n])))
-      ++n;
-    return n;
-  };
-  if (dots > 0 && commas > 0) return last_dot > last_comma ? '.' : ',';  // 1,234.5 / 1.234,5
-  if (dots > 1) return ',';    // 1.234.567: dots separate thousands
-  if (commas > 1) return '.';  // 1,234,567
-  if (dots == 1) return digits_after(last_dot) == 3 ? 0 : '.';
-  if (commas == 1) return digits_after(last_comma) == 3 ? 0 : ',';
-  return 0;
-}
-
 namespace {
 
 //! The decimal mark of one amount column, decided once from all of its values: the one given

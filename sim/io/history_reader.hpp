@@ -79,11 +79,6 @@ std::optional<int> parse_date(std::string_view text, bool day_first);
 //! number had to be read past.
 std::optional<double> parse_amount(std::string_view text, bool& repaired, char decimal = '.');
 
-//! The decimal mark an amount shows by its form, or 0 when its form allows either: ',' for
-//! "1.234,50", "12,5", "1.234.567"; '.' for "1,234.50", "12.5", "1,234,567"; 0 for "475.000",
-//! "1,234", "4700".
-char decimal_mark_shown(std::string_view text);
-
 //! Spelling key of a name: lower-case letters and digits only ("GTX Pro" == "GTXPro").
 std::string name_key(std::string_view name);
 

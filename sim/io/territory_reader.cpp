@@ -347,7 +347,7 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path, Encoding encodi
     throw_input(
         "{}:1: no 'id' column (map one with \"columns\": {{\"id\": COLUMN}}); columns are {}", file,
         fmt::join(table.header(), ", "));
-  auto number = [&](const std::string& text) { return parse_source_number(text, source); };
+  auto number = [&](const std::string& text) { return parse_source_number(text, mapped.source()); };
   RawAccounts raw;
   auto col = [&](std::initializer_list<const char*> names) -> std::optional<std::size_t> {
     for (const char* name : names)

@@ -58,6 +58,30 @@ TEST(CsvSourceMonth, FullDatesAreTruncatedToTheirMonth) {
   EXPECT_FALSE(parse_source_month("28/07/2025 extra", european));
 }
 
+// A ';'-separated scenario CSV is a spreadsheet's where ',' is the decimal mark: without
+// "decimal" or "thousands" it reads 174.800 as 174,800 and 1.234,50 as 1234.5 (review: an ARR of
+// 174.800 EUR was read as 174.8 without a word); a '.'-decimal value is refused with the fix.
+TEST(MappedCsv, SemicolonSeparatedFilesReadCommaDecimalsUnlessTheSourceSaysOtherwise) {
+  const CsvTable table = CsvTable::parse("id;arr\nC1;174.800\nC2;1.234,50\nC3;12.5\n", "c.csv");
+  const MappedCsv mapped(table, CsvSource{});
+  EXPECT_EQ(mapped.number(table.rows()[0], 1), 174800.0);
+  EXPECT_EQ(mapped.number(table.rows()[1], 1), 1234.5);
+  try {
+    (void)mapped.number(table.rows()[2], 1);
+    ADD_FAILURE() << "12.5 was read in a ';' file without \"decimal\"";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("for 1234.50 set \"decimal\": \".\""));
+  }
+  CsvSource dot;
+  dot.decimal_given = true;  // "decimal": "."
+  const MappedCsv given(table, dot);
+  EXPECT_EQ(given.number(table.rows()[2], 1), 12.5);
+  EXPECT_EQ(given.number(table.rows()[0], 1), 174.8);
+  // A ','-separated file keeps '.' as the default mark.
+  const CsvTable commas = CsvTable::parse("id,arr\nC1,174.8\n", "d.csv");
+  EXPECT_EQ(MappedCsv(commas, CsvSource{}).number(commas.rows()[0], 1), 174.8);
+}
+
 TEST(MappedCsv, SkipsAndCountsListedStagesByMappedColumn) {
   const CsvTable table = CsvTable::parse(
       "Opportunity,Stage Name\nA,Closed Won\nB,Negotiation\nC,closed lost\nD,Closed Won\n",
