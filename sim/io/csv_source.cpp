@@ -1,6 +1,7 @@
 #include "sim/io/csv_source.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <ctime>
 
@@ -20,10 +21,54 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-//! A currency symbol or code next to an amount: letters, "$", blanks and non-ASCII (€, £, ¥).
-bool is_currency_mark(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) || c == '$' || c == ' ' ||
-         static_cast<unsigned char>(c) >= 0x80;
+//! A currency's name written beside an amount: an ISO 4217 code (three capitals), or a common
+//! word or abbreviation. Scale words (k, M, Mio, million) and units are not: an amount carrying
+//! one is not read (review: "1,5 Mio €" and "$1.5M" were read as 1.5).
+bool is_currency_word(std::string_view word) {
+  if (word.size() == 3 &&
+      std::all_of(word.begin(), word.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+    return true;
+  static constexpr std::array<std::string_view, 22> kWords{
+      "US",    "C",    "A",     "NZ",   "HK",      "S",         "R",         "kr",
+      "Kr",    "Rs",   "Fr",    "Ft",   "lei",     "z\xC5\x82", "K\xC4\x8D", "euro",
+      "euros", "Euro", "Euros", "EURO", "dollars", "Dollars"};
+  return std::find(kWords.begin(), kWords.end(), word) != kWords.end();
+}
+
+bool is_word_byte(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80 ||
+         c == '.';
+}
+
+//! `text` without the currency marks at its ends: blanks, "$", symbols (non-ASCII: €, £, ¥) and
+//! currency words (is_currency_word; "Rs." and "Fr." with their dot). Nothing when a word at
+//! an end is not a currency's.
+std::optional<std::string_view> strip_currency(std::string_view text) {
+  for (const bool front : {true, false}) {
+    while (!text.empty()) {
+      const char c = front ? text.front() : text.back();
+      if (c == ' ' || c == '$') {
+        front ? text.remove_prefix(1) : text.remove_suffix(1);
+        continue;
+      }
+      // A "." ends a word at the back only after a letter ("Fr."): "12." is a number.
+      if (!is_word_byte(c) ||
+          (c == '.' && !front &&
+           (text.size() < 2 || !std::isalpha(static_cast<unsigned char>(text[text.size() - 2])))))
+        break;
+      std::size_t n = 0;
+      while (n < text.size() && is_word_byte(front ? text[n] : text[text.size() - 1 - n])) ++n;
+      std::string_view word = front ? text.substr(0, n) : text.substr(text.size() - n);
+      front ? text.remove_prefix(n) : text.remove_suffix(n);
+      while (!word.empty() && word.back() == '.') word.remove_suffix(1);
+      while (!word.empty() && word.front() == '.') word.remove_prefix(1);
+      const bool symbol = std::none_of(word.begin(), word.end(), [](char ch) {
+        return std::isalpha(static_cast<unsigned char>(ch)) != 0;
+      });
+      if (!symbol && !is_currency_word(word)) return std::nullopt;
+    }
+  }
+  return text;
 }
 
 }  // namespace
@@ -128,14 +173,17 @@ char decimal_mark_shown(std::string_view text) {
 std::optional<double> parse_source_number(std::string_view text, const CsvSource& source) {
   text = trim(text);
   if (source.currency_symbols) {
-    while (!text.empty() && is_currency_mark(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_currency_mark(text.back())) text.remove_suffix(1);
+    const auto stripped = strip_currency(text);
+    if (!stripped) return std::nullopt;
+    text = *stripped;
     if (!text.empty() && text.front() == '-') {
       // "-$45" is -45: the sign may precede the symbol.
       CsvSource plain = source;
       plain.currency_symbols = false;
       std::string_view rest = text.substr(1);
-      while (!rest.empty() && is_currency_mark(rest.front())) rest.remove_prefix(1);
+      const auto bare = strip_currency(rest);
+      if (!bare) return std::nullopt;
+      rest = *bare;
       auto v = parse_source_number(rest, plain);
       return v ? std::optional<double>(-*v) : std::nullopt;
     }

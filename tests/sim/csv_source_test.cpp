@@ -41,6 +41,21 @@ TEST(CsvSourceNumber, CurrencySymbolsOnlyWhenTheFormatSaysSo) {
   EXPECT_FALSE(parse_source_number("$", formats("", true)));
 }
 
+// Currency symbols, ISO codes and currency words are read past; scale words and units are not
+// (review: "1,5 Mio EUR", "$1.5M", "2.3K", "1.5 million" and "1.234,50 kg" were read as 1.5,
+// 1.5, 2.3, 1.5 and 1234.5).
+TEST(CsvSourceNumber, OnlyCurrencyWordsAreReadPast) {
+  const CsvSource us = formats(",", true);
+  for (const char* text : {"US$ 45,000", "45,000 CHF",
+                           "\xE2\x82\xAC"
+                           "45,000",
+                           "Rs. 45,000", "45,000 Fr.", "45,000 kr", "45,000 euros"})
+    EXPECT_EQ(parse_source_number(text, us), 45000.0) << text;
+  for (const char* text : {"$1.5M", "2.3K", "1.5 million", "1.5k", "12 kg", "1.5 Mio EUR", "Mio 2"})
+    EXPECT_FALSE(parse_source_number(text, us)) << text;
+  EXPECT_EQ(parse_source_number("12.", us), 12.0);  // a trailing dot is not a word's
+}
+
 TEST(CsvSourceMonth, FullDatesAreTruncatedToTheirMonth) {
   const CsvSource plain;
   const int july_2025 = 2025 * 12 + 6;
