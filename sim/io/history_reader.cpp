@@ -810,6 +810,24 @@ History read_history(const HistorySource& source, ReadReport& report) {
       history.opportunities.push_back(std::move(o));
     }
     report.opportunities_kept = history.opportunities.size();
+    // Won deals at 0 count as wins but are left out of the deal sizes (amounts > 0): each
+    // forecast win draws a positive amount, so many of them would overstate the bookings.
+    std::size_t won = 0, won_at_zero = 0;
+    for (const Opportunity& o : history.opportunities) {
+      if (o.outcome != Outcome::won || !o.amount) continue;
+      ++won;
+      won_at_zero += *o.amount == 0 ? 1 : 0;
+    }
+    if (won_at_zero * 20 > won) {
+      report.warnings.push_back(fmt::format(
+          "{}: {} of {} won deals with an amount have amount 0 ({:.0f}%): they count as wins but "
+          "not in the deal sizes, so the forecast, which draws every win's amount from the "
+          "others, overstates new bookings by about that share; leave such rows out (a stage "
+          "in --exclude-stage) if they were not sales",
+          table.name(), format_grouped(static_cast<double>(won_at_zero)),
+          format_grouped(static_cast<double>(won)),
+          100.0 * static_cast<double>(won_at_zero) / static_cast<double>(won)));
+    }
   }
 
   if (source.bookings) {
@@ -917,25 +935,34 @@ History read_history(const HistorySource& source, ReadReport& report) {
       }
       history.bookings.push_back(std::move(b));
     }
-    if (!broken.empty()) {
-      std::vector<bool> drop(history.bookings.size(), false);
-      for (const auto& [id, line] : broken) {
-        const auto it = order_index.find(id);
-        if (it == order_index.end()) continue;
-        drop[it->second] = true;
-        report.issues.push_back(
-            {table.name(), history.bookings[it->second].line, true,
-             fmt::format("order '{}' left out: its line {} was rejected, so its total is not known",
-                         id, line)});
-      }
-      std::size_t kept = 0;
-      for (std::size_t i = 0; i < history.bookings.size(); ++i) {
-        if (drop[i]) continue;
-        if (kept != i) history.bookings[kept] = std::move(history.bookings[i]);
-        ++kept;
-      }
-      history.bookings.resize(kept);
+    // Left out after reading: orders with a rejected line, and bookings of nothing. A zero
+    // total is not a deal: counted, it would raise the fitted rate while the deal sizes (of
+    // amounts > 0) leave it out (review: two thirds of a log at 0,00 EUR gave a forecast 3x
+    // the history).
+    std::vector<bool> drop(history.bookings.size(), false);
+    for (const auto& [id, line] : broken) {
+      const auto it = order_index.find(id);
+      if (it == order_index.end()) continue;
+      drop[it->second] = true;
+      report.issues.push_back(
+          {table.name(), history.bookings[it->second].line, true,
+           fmt::format("order '{}' left out: its line {} was rejected, so its total is not known",
+                       id, line)});
     }
+    for (std::size_t i = 0; i < history.bookings.size(); ++i) {
+      if (drop[i] || history.bookings[i].amount != 0) continue;
+      drop[i] = true;
+      report.issues.push_back({table.name(), history.bookings[i].line, true,
+                               "amount 0: a booking of nothing is not a deal (left out of the "
+                               "counts as it is of the deal sizes)"});
+    }
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < history.bookings.size(); ++i) {
+      if (drop[i]) continue;
+      if (kept != i) history.bookings[kept] = std::move(history.bookings[i]);
+      ++kept;
+    }
+    history.bookings.resize(kept);
     report.bookings_kept = history.bookings.size();
   }
   // A table none of whose rows could be read leaves nothing to fit: say why here, with the
