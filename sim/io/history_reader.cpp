@@ -416,6 +416,60 @@ std::optional<int> parse_date(std::string_view text, bool day_first) {
 
 namespace {
 
+//! The first two numbers of a numeric date with the year last and no dots ("25/3/2017" gives
+//! 25 and 3): those whose order day/month the values must show.
+std::optional<std::pair<int, int>> day_month_parts(std::string_view text) {
+  text = trim(text);
+  if (text.find('.') != std::string_view::npos) return std::nullopt;  // 4.3.2017: day first
+  if (auto space = text.find(' '); space != std::string_view::npos) text = text.substr(0, space);
+  const auto parts = split_any(text, "-/");
+  if (parts.size() != 3 || parts[2].size() != 4) return std::nullopt;
+  const auto a = to_int(parts[0]), b = to_int(parts[1]);
+  if (!a || !b) return std::nullopt;
+  return std::pair{*a, *b};
+}
+
+//! Whether the numeric dates of a table's `columns` put the day first: --day-first, else what
+//! its unambiguous values show (25/3/2017: the day; 3/25/2017: the month), the majority when
+//! both occur, with a warning; the month when none does. Each value that shows its order is
+//! read so (parse_date); this decides the others (review: a day-first export's dates with a day
+//! up to 12 were read month first, in silence).
+bool dates_day_first(const CsvTable& table,
+                     std::initializer_list<std::optional<std::size_t>> columns, bool given,
+                     ReadReport& report) {
+  if (given) return true;
+  std::array<std::size_t, 2> shown{0, 0};  // day first, month first
+  std::array<const CsvRow*, 2> first{nullptr, nullptr};
+  std::array<std::size_t, 2> first_column{0, 0};
+  for (const CsvRow& row : table.rows()) {
+    for (const auto& column : columns) {
+      if (!column || *column >= row.fields.size()) continue;
+      const auto parts = day_month_parts(row.fields[*column]);
+      if (!parts) continue;
+      const auto [a, b] = *parts;
+      const int k = a > 12 && b <= 12 ? 0 : b > 12 && a <= 12 ? 1 : -1;
+      if (k < 0) continue;
+      ++shown[static_cast<std::size_t>(k)];
+      if (first[static_cast<std::size_t>(k)] == nullptr) {
+        first[static_cast<std::size_t>(k)] = &row;
+        first_column[static_cast<std::size_t>(k)] = *column;
+      }
+    }
+  }
+  const bool day_first = shown[0] > shown[1];
+  if (shown[0] > 0 && shown[1] > 0) {
+    report.warnings.push_back(fmt::format(
+        "{}: {} dates put the day first ('{}' on line {}) and {} the month ('{}' on line {}): "
+        "each is read as it shows, and the dates that show neither (day 12 or less) with the {} "
+        "first, as most do; check the export's date format (--day-first)",
+        table.name(), format_grouped(static_cast<double>(shown[0])),
+        table.text(*first[0], first_column[0]), first[0]->line,
+        format_grouped(static_cast<double>(shown[1])), table.text(*first[1], first_column[1]),
+        first[1]->line, day_first ? "day" : "month"));
+  }
+  return day_first;
+}
+
 //! `text` with its no-break spaces (U+00A0, U+202F: thousands separators in French and other
 //! locales' exports) as plain spaces.
 std::string plain_spaces(std::string_view text) {
@@ -687,6 +741,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
                                   {"closed", closed},
                                   {"amount", amount}});
     const AmountColumn amounts(table, amount, source.decimal, report, true);
+    const bool day_first = dates_day_first(table, {created, closed}, source.day_first, report);
     if (!region && !(owner && reps)) {
       throw_input(
           "{}:1: no region column and no rep table to find regions from owners (map region=COLUMN "
@@ -768,7 +823,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
         continue;
       }
       if (created && !field(created).empty()) {
-        o.created = parse_date(field(created), source.day_first);
+        o.created = parse_date(field(created), day_first);
         if (!o.created) {
           issues.reject(row, not_a_date("created date", field(created)));
           continue;
@@ -777,7 +832,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
       }
       const std::string closed_text = field(closed);
       if (o.outcome != Outcome::open) {
-        o.closed = parse_date(closed_text, source.day_first);
+        o.closed = parse_date(closed_text, day_first);
         if (!o.closed) {
           issues.reject(row, closed_text.empty()
                                  ? fmt::format("stage '{}' but no close date", stage_text)
@@ -850,6 +905,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
                                   {"id", order},
                                   {"stage", status}});
     const AmountColumn amounts(table, amount, source.decimal, report, true);
+    const bool day_first = dates_day_first(table, {date}, source.day_first, report);
     if (!region && !(owner && reps))
       throw_input("{}:1: no region column (map region=COLUMN)", table.name());
     count_spellings(table, segment, region, segments, regions);
@@ -878,7 +934,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
       };
       Booking b;
       b.line = row.line;
-      const auto day = parse_date(field(date), source.day_first);
+      const auto day = parse_date(field(date), day_first);
       if (!day) {
         reject(not_a_date("date", field(date)));
         continue;

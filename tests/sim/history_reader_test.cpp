@@ -254,6 +254,41 @@ TEST(ReadHistory, BookingsOfNothingAreLeftOutAndZeroWinsAreCounted) {
   EXPECT_TRUE(opportunities(20, 1).empty());
 }
 
+// The day/month order of a column's numeric dates is what its unambiguous values show (review:
+// a day-first export's dates with a day up to 12 were read month first, in silence); both
+// orders in one column give a warning naming one of each.
+TEST(ReadHistory, TheDateOrderIsWhatTheColumnsValuesShow) {
+  test::TempDir dir;
+  auto read = [&](const std::string& dates) {
+    std::string text = "date,region,segment,amount\n";
+    std::size_t start = 0;
+    while (start < dates.size()) {
+      const std::size_t end = std::min(dates.find(' ', start), dates.size());
+      text += fmt::format("{},EU,A,100\n", dates.substr(start, end - start));
+      start = end + 1;
+    }
+    HistorySource source;
+    source.bookings = TableSource{dir.write("dates.csv", text), {}};
+    AmountsRead out;
+    for (const auto& b : read_history(source, out.report).bookings)
+      out.amounts.push_back(static_cast<double>(b.day));
+    return out;
+  };
+  const double march_4 = day_number(2023, 3, 4), april_3 = day_number(2023, 4, 3);
+  const AmountsRead day_first = read("28/01/2023 04/03/2023");
+  EXPECT_EQ(day_first.amounts.at(1), march_4);
+  EXPECT_TRUE(day_first.report.warnings.empty());
+  const AmountsRead month_first = read("01/28/2023 04/03/2023");
+  EXPECT_EQ(month_first.amounts.at(1), april_3);
+  const AmountsRead both = read("28/01/2023 29/01/2023 01/30/2023 04/03/2023");
+  EXPECT_EQ(both.amounts.at(3), march_4);  // two show the day first, one the month
+  ASSERT_EQ(both.report.warnings.size(), 1u);
+  EXPECT_NE(both.report.warnings[0].find("2 dates put the day first ('28/01/2023' on line 2) "
+                                         "and 1 the month ('01/30/2023' on line 4)"),
+            std::string::npos)
+      << both.report.warnings[0];
+}
+
 TEST(NameKey, SpellingDifferencesMatch) {
   EXPECT_EQ(name_key("GTXPro"), name_key("GTX Pro"));
   EXPECT_EQ(name_key("Closed-Won"), name_key("closed won"));
