@@ -89,8 +89,15 @@ const CLI::Validator& positive_number() {
 const CLI::Validator& output_path() {
   static const CLI::Validator validator(
       [](std::string& text) -> std::string {
-        if (!text.empty()) return {};
-        return "an empty path names no file (leave the option out to write none)";
+        if (text.find_first_not_of(" \t") == std::string::npos)
+          return "an empty path names no file (leave the option out to write none)";
+        // "--output= -q" gives "-q" as the path: an option taken for a file name.
+        if (text.front() == '-')
+          return fmt::format(
+              "'{}' looks like an option, not a file (write ./{} for a file of "
+              "that name)",
+              text, text);
+        return {};
       },
       "PATH");
   return validator;

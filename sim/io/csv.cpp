@@ -48,7 +48,9 @@ char field_separator(std::string_view text) {
     semicolons += c == ';';
     tabs += c == '\t';
   }
-  if (commas > 0 || (semicolons == 0 && tabs == 0)) return ',';
+  // The most frequent; ',' on a tie (review: "Auftrag;Datum;...;Betrag (EUR, netto)" was read
+  // as two comma-separated columns).
+  if (commas >= semicolons && commas >= tabs) return ',';
   return semicolons >= tabs ? ';' : '\t';
 }
 

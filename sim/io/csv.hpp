@@ -1,5 +1,6 @@
 // CSV as CRM exports write it: optional UTF-8 byte-order mark, CRLF or LF line ends, fields
-// separated by commas (or by semicolons or tabs when the header has no comma: field_separator),
+// separated by commas (or by semicolons or tabs when the header has more of them:
+// field_separator),
 // quoted fields with separators, doubled quotes and line breaks. Rows keep their 1-based line
 // number so that every error can name it.
 #pragma once
@@ -19,9 +20,8 @@ struct CsvRow {
   std::vector<std::string> fields;
 };
 
-//! The field separator of a CSV text: ',' unless its header line (outside quotes) has no comma
-//! and has semicolons (as spreadsheets write CSV where ',' is the decimal mark) or tabs, then the
-//! more frequent of those.
+//! The field separator of a CSV text: the most frequent of ',', ';' (as spreadsheets write CSV
+//! where ',' is the decimal mark) and tab in its header line outside quotes; ',' on a tie.
 char field_separator(std::string_view text);
 
 //! "row has 3 fields but the header has 2", for a row whose field count is not the header's.

@@ -484,11 +484,16 @@ TEST(OutputSafetyCli, AnEmptyOutputPathIsRefused) {
            {backtest + " --csv ''", "--csv"},
            {fmt::format("territories {} -o ''", s), "--output"},
            {"territories generate --accounts 10 -o ''", "--output"},
-           {fmt::format("bench {} --trials 10 --json ''", s), "--json"}}) {
+           {fmt::format("bench {} --trials 10 --json ''", s), "--json"},
+           {fmt::format("run {} --trials 10 -o ' '", s), "--output"}}) {
     const auto result = run_opsim(args + " -q");
     EXPECT_EQ(result.exit_code, 2) << args << "\n" << result.output;
     EXPECT_THAT(result.output, HasSubstr(option + ": an empty path names no file")) << args;
   }
+  // "--output= -q" gave "-q" as the file name (review): a path that starts with '-' is refused.
+  const auto dashed = run_opsim(fmt::format("run {} --trials 10 --output=-q", s));
+  EXPECT_EQ(dashed.exit_code, 2) << dashed.output;
+  EXPECT_THAT(dashed.output, HasSubstr("'-q' looks like an option, not a file"));
 }
 
 }  // namespace

@@ -61,6 +61,9 @@ TEST(CsvTable, SemicolonOrTabSeparatedFilesAreReadByTheirHeader) {
   EXPECT_EQ(comma.text(comma.rows()[0], 0), "x;y");
   EXPECT_EQ(field_separator("\"a,b\";c\n1;2\n"), ';');  // the quoted comma does not count
   EXPECT_EQ(field_separator("single\n1\n"), ',');
+  // More semicolons than commas: a header name with a comma in it does not make the file ','.
+  EXPECT_EQ(field_separator("Auftrag;Datum;Betrag (EUR, netto)\n"), ';');
+  EXPECT_EQ(field_separator("a,b;c,d\n"), ',');
 }
 
 TEST(CsvTable, HashesTheBytesAsRead) {
