@@ -429,6 +429,24 @@ std::optional<std::pair<int, int>> day_month_parts(std::string_view text) {
   return std::pair{*a, *b};
 }
 
+//! The currency an amount carries: the ISO code of its symbol ("€" is EUR), its code or word as
+//! written ("CHF", "kr"), or "$"; empty without one.
+std::string currency_of(std::string_view text) {
+  text = trim(text);
+  const std::size_t first = text.find_first_of("0123456789");
+  if (first == std::string_view::npos) return {};
+  const std::size_t last = text.find_last_of("0123456789");
+  std::string mark =
+      std::string(trim(text.substr(0, first))) + std::string(trim(text.substr(last + 1)));
+  std::erase_if(mark, [](char c) { return c == '-' || c == '+' || c == ' '; });
+  static const std::map<std::string, std::string, std::less<>> kSymbols{
+      {"\xE2\x82\xAC", "EUR"}, {"\xC2\xA3", "GBP"}, {"\xC2\xA5", "JPY"}, {"\xE2\x82\xB9", "INR"},
+      {"US$", "USD"},          {"euro", "EUR"},     {"euros", "EUR"},    {"Euro", "EUR"},
+      {"Euros", "EUR"},        {"EURO", "EUR"}};
+  if (auto it = kSymbols.find(mark); it != kSymbols.end()) return it->second;
+  return mark;
+}
+
 //! Whether the numeric dates of a table's `columns` put the day first: --day-first, else what
 //! its unambiguous values show (25/3/2017: the day; 3/25/2017: the month), the majority when
 //! both occur, with a warning; the month when none does. Each value that shows its order is
@@ -560,7 +578,14 @@ class AmountColumn {
     if (first[mine] != nullptr)
       example_ =
           fmt::format("'{}' on line {}", table.text(*first[mine], *column), first[mine]->line);
-    if (outliers) warn_of_outliers(table, *column, report);
+    if (outliers) {
+      warn_of_outliers(table, *column, report);
+      for (const CsvRow& row : table.rows()) {
+        if (*column >= row.fields.size()) continue;
+        if (std::string mark = currency_of(row.fields[*column]); !mark.empty())
+          ++report.currencies[mark];
+      }
+    }
     if (given != 0) return;
     // More values read as three decimals than values showing the mark (review: one '12.50 €'
     // decided that 432 amounts such as '8.231 €' were 8.231): refused, not guessed.

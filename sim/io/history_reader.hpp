@@ -62,6 +62,9 @@ struct ReadReport {
   std::string earliest_open_stage = "open";
   //! About the files as a whole (an amount column whose decimal mark no value shows).
   std::vector<std::string> warnings;
+  //! Amounts by the currency they carry: an ISO code ("EUR" for "€", "1.234,50 EUR") or the
+  //! mark as written ("$"); amounts without one are not counted.
+  std::map<std::string, std::size_t> currencies;
   std::size_t rejected() const;
   std::size_t repaired() const;
 };

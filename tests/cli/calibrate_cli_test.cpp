@@ -348,6 +348,25 @@ TEST(CalibrateCli, BacktestWithNothingToScoreIsRefusedAndWritesNothing) {
     EXPECT_TRUE(quarter[field].is_null()) << field << " " << quarter;
 }
 
+// Amounts that carry another currency than the scenario's are named (review: an export with EUR
+// on every amount was written as a USD scenario without a word); --currency EUR silences it.
+TEST(CalibrateCli, AmountsInAnotherCurrencyThanTheScenariosAreNamed) {
+  test::TempDir dir;
+  std::string text = "date;region;segment;amount\n";
+  for (int m = 1; m <= 12; ++m)
+    text += fmt::format("2022-{:02d}-05;EU;A;1.234,50 \xE2\x82\xAC\n", m);
+  const std::string file = dir.write("eur.csv", text);
+  auto r = test::run_opsim(fmt::format("calibrate --bookings {} --as-of 2022-12", file));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("12 of the 12 amounts that carry a currency carry EUR (or \xE2\x82\xAC), "
+                          "but the scenario is written in USD: give --currency EUR"),
+            std::string::npos)
+      << r.output;
+  r = test::run_opsim(fmt::format("calibrate --bookings {} --as-of 2022-12 --currency EUR", file));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("give --currency"), std::string::npos) << r.output;
+}
+
 TEST(CalibrateCli, ExportDealsFeedsCalibrateAndBacktest) {
   test::TempDir dir;
   const std::string scenario = dir.write("s.json", R"({
