@@ -29,7 +29,9 @@ struct TargetResult {
 struct ProductivityResult {
   int fiscal_year = 0;
   double threshold = 0.0;
-  std::size_t seats = 0;  //!< seats that exist by the end of the fiscal year
+  std::size_t seats = 0;    //!< seats that exist by the end of the fiscal year
+  int months_covered = 12;  //!< months of the fiscal year in the horizon (actuals count)
+  std::string coverage;     //!< Period::coverage() of the fiscal year: "" when whole
   double mean_share = 0.0;
   std::array<double, kQuantiles> quantiles{};
 };

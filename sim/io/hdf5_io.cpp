@@ -608,9 +608,10 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       write_doubles(kpis, "pipeline_created", {P, R, S}, created.data(), "period,region,segment");
 
       H5::Group productivity = file.createGroup("/summary/productivity");
-      std::vector<double> year, threshold, share, quantiles;
+      std::vector<double> year, threshold, share, quantiles, covered;
       for (const auto& p : summary->productivity) {
         year.push_back(p.fiscal_year);
+        covered.push_back(p.months_covered);
         threshold.push_back(p.threshold);
         share.push_back(p.mean_share);
         quantiles.insert(quantiles.end(), p.quantiles.begin(), p.quantiles.end());
@@ -620,6 +621,9 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       write_doubles(productivity, "threshold", {np}, threshold.data(), "row");
       write_doubles(productivity, "mean_share", {np}, share.data(), "row");
       write_doubles(productivity, "quantiles", {np, Q}, quantiles.data(), "row,quantile");
+      // Months of each fiscal year in the horizon: fewer than 12 compare a part year's bookings
+      // with the annual threshold.
+      write_doubles(productivity, "months_covered", {np}, covered.data(), "row");
     }
 
     H5::Group trials = file.createGroup("/trials");

@@ -167,7 +167,8 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
                             {"mean_share", p.mean_share},
                             {"p10", p.quantiles[1]},
                             {"p50", p.quantiles[3]},
-                            {"p90", p.quantiles[5]}});
+                            {"p90", p.quantiles[5]},
+                            {"coverage", p.coverage}});
   }
   if (layout.products > 0) doc["products"] = products_json(scenario, summary);
   write_text_file(path, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
@@ -261,12 +262,13 @@ void write_csv(const std::string& directory, const Scenario& scenario, const Sum
          }
        }});
   files.push_back({"productivity.csv", [&](std::ostream& out) {
-                     out << "fiscal_year,threshold,seats,mean_share" << quantile_header << "\n";
+                     out << "fiscal_year,threshold,seats,mean_share" << quantile_header
+                         << ",coverage\n";
                      for (const auto& p : summary.productivity) {
                        out << fmt::format("{},{},{},{}", p.fiscal_year, csv_number(p.threshold, 2),
                                           p.seats, csv_number(p.mean_share, 4));
                        for (double q : p.quantiles) out << "," << csv_number(q, 4);
-                       out << "\n";
+                       out << "," << p.coverage << "\n";
                      }
                    }});
   files.push_back(

@@ -279,19 +279,21 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
   tables.push_back(std::move(kpis));
 
   XlsxTable productivity{"Productivity",
-                         {{"fiscal year", CellKind::integer, 10},
+                         {{"fiscal year", CellKind::year, 10},
                           {"threshold" + amount, CellKind::amount, 16},
                           {"seats", CellKind::integer, 8},
                           {"mean share", CellKind::percent, 10},
                           {"P10 share", CellKind::percent, 10},
                           {"P50 share", CellKind::percent, 10},
-                          {"P90 share", CellKind::percent, 10}},
+                          {"P90 share", CellKind::percent, 10},
+                          {"coverage", CellKind::text, 36}},
                          {},
-                         ""};
+                         "A partial fiscal year compares its months' bookings with the annual "
+                         "threshold."};
   for (const auto& p : summary.productivity) {
     productivity.rows.push_back({static_cast<double>(p.fiscal_year), p.threshold,
                                  static_cast<double>(p.seats), p.mean_share, p.quantiles[1],
-                                 p.quantiles[3], p.quantiles[5]});
+                                 p.quantiles[3], p.quantiles[5], p.coverage});
   }
   tables.push_back(std::move(productivity));
   return tables;

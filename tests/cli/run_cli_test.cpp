@@ -123,6 +123,30 @@ TEST(RunCli, ValidRunWritesEveryOutput) {
   EXPECT_EQ(summary["targets"].size(), 2u);
 }
 
+// A partial fiscal year's productivity compares a part year's bookings with an annual threshold:
+// productivity.csv and the summary JSON mark it as every other period output does (review:
+// global_saas's FY2029, 2 months, read "10% of seats reach 250,000" plainly).
+TEST(RunCli, PartialFiscalYearsAreMarkedInProductivity) {
+  TempDir dir;
+  const auto result =
+      run_opsim(fmt::format("run {} --trials 100 -q --csv {} --summary-json {}",
+                            (test::source_dir() / "scenarios/global_saas.json").string(),
+                            (dir / "csv").string(), (dir / "s.json").string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::ifstream in(dir / "s.json");
+  const auto summary = nlohmann::json::parse(in);
+  std::set<int> partial, whole;
+  for (const auto& p : summary["productivity"])
+    (p["coverage"].get<std::string>().empty() ? whole : partial)
+        .insert(p["fiscal_year"].get<int>());
+  EXPECT_EQ(whole, (std::set<int>{2028}));
+  EXPECT_EQ(partial, (std::set<int>{2029}));
+  std::ifstream csv(dir / "csv" / "productivity.csv");
+  std::string text((std::istreambuf_iterator<char>(csv)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, HasSubstr(",coverage\n"));
+  EXPECT_THAT(text, HasSubstr(",partial: 2 of 12 months (2028-02..2028-03)\n"));
+}
+
 //! Lines of a text.
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
