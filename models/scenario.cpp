@@ -60,6 +60,14 @@ const SegmentParams& Scenario::params_at(int region, int segment, int month) con
   return params[(static_cast<size_t>(region) * segments.size() + segment) * months() + m];
 }
 
+int Scenario::longest_sales_cycle() const {
+  std::size_t longest = 1;
+  for (const SegmentParams& p : params) longest = std::max(longest, p.cycle_pmf.size());
+  for (const Product& p : products)
+    if (p.cycle_pmf) longest = std::max(longest, p.cycle_pmf->size());
+  return static_cast<int>(longest) - 1;
+}
+
 double Scenario::plan_rate_of_region(int region) const {
   return fx.currencies[regions[region].currency].plan_rate;
 }

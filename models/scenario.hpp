@@ -296,6 +296,9 @@ struct Scenario {
   int segment_count() const { return static_cast<int>(segments.size()); }
   //! Parameters in force; months outside the horizon use the nearest horizon month.
   const SegmentParams& params_at(int region, int segment, int month) const;
+  //! The longest sales cycle any cell or product can draw, in months: pipeline created in the
+  //! horizon's last that many months lacks the opportunities that close after the horizon.
+  int longest_sales_cycle() const;
   //! Plan rate of a region's currency into the reporting currency.
   double plan_rate_of_region(int region) const;
 };

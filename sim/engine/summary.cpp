@@ -120,6 +120,7 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
     }
   }
 
+  summary.pipeline_short_months = std::min(scenario.longest_sales_cycle(), scenario.months());
   const Calendar& cal = scenario.calendar;
   for (int y = 0; y < layout.fiscal_years; ++y) {
     const int fiscal_year = layout.first_fiscal_year + y;

@@ -63,6 +63,9 @@ struct Summary {
   std::vector<TargetResult> targets;
   std::vector<ProductivityResult> productivity;
   std::vector<KpiRow> kpis;
+  //! Pipeline created in the horizon's last this many months lacks the opportunities that close
+  //! after the horizon (Scenario::longest_sales_cycle; 0: none).
+  int pipeline_short_months = 0;
 };
 
 //! The result must cover trials [0, N).

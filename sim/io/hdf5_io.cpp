@@ -28,6 +28,7 @@
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/result_integrity.hpp"
+#include "sim/io/summary_text.hpp"
 
 namespace opsim {
 
@@ -594,6 +595,9 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       write_doubles(targets, "standard_error", {nt}, se.data(), "target");
 
       H5::Group kpis = file.createGroup("/summary/kpis");
+      // Read by the HTML report's KPI table: the months whose pipeline created is short.
+      if (const std::string note = pipeline_created_note(scenario, *summary); !note.empty())
+        string_attribute(kpis, "pipeline_created_note", note);
       std::vector<double> win_rate, deal_size, cycle, created;
       for (const auto& k : summary->kpis) {
         win_rate.push_back(k.win_rate);

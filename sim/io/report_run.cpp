@@ -404,7 +404,9 @@ std::string run_section(H5Reader& f) {
             cell(format_grouped(created[i]), "/summary/kpis/pipeline_created", i, created[i]));
       }
     }
-    html += "</table>\n<p class=\"note\">n/a: undefined (no opportunities or no wins).</p>\n";
+    html += fmt::format(
+        "</table>\n<p class=\"note\">n/a: undefined (no opportunities or no wins). {}</p>\n",
+        html_escape(f.attribute("pipeline_created_note", "/summary/kpis")));
   }
 
   html += "<h2>Provenance</h2>\n<table class=\"provenance\">\n";

@@ -113,6 +113,17 @@ std::string product_mix(const Context& c, std::size_t p) {
 
 }  // namespace
 
+std::string pipeline_created_note(const Scenario& scenario, const Summary& summary) {
+  const int k = summary.pipeline_short_months;
+  if (k <= 0) return "";
+  const int first = scenario.calendar.start() + scenario.months() - k;
+  return fmt::format(
+      "Pipeline created counts only the opportunities that close by the horizon's end ({}): in "
+      "its last {} (from {}) it is short of those that close later (sales cycles of up to {}).",
+      format_year_month(scenario.calendar.start() + scenario.months() - 1),
+      format_count(k, "month"), format_year_month(first), format_count(k, "month"));
+}
+
 std::string format_summary_table(const Scenario& scenario, const Summary& summary) {
   const Context c(scenario, summary);
   const ResultLayout& layout = c.layout;
@@ -224,6 +235,8 @@ std::string format_detail_table(const Scenario& scenario, const Summary& summary
                         format_grouped(k.average_deal_size), format_grouped(k.cycle_months, 1),
                         format_grouped(k.pipeline_created), period.partial() ? "  (partial)" : "");
   }
+  if (const std::string note = pipeline_created_note(scenario, summary); !note.empty())
+    text += wrap_words(note, 100, 0) + "\n";
   if (!summary.targets.empty()) {
     text +=
         fmt::format("\n{:<44} {:>16} {:>16} {:>14}\n", "target", "amount", "mean", "P(reach) ±SE");

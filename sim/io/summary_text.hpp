@@ -12,6 +12,9 @@ namespace opsim {
 //! P90) with each target's P(reach) ± SE, quarterly targets, year-end ARR and headcount; partial
 //! periods are named and left out.
 std::string format_summary_table(const Scenario& scenario, const Summary& summary);
+//! "" when every month's pipeline created is complete; else that the horizon's last months lack
+//! the opportunities that close after the horizon (Summary::pipeline_short_months).
+std::string pipeline_created_note(const Scenario& scenario, const Summary& summary);
 
 //! Every fiscal year (a partial one names the months it covers once), seven metrics per region,
 //! the product mix per year when the scenario has products, KPIs and all targets.

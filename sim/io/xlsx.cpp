@@ -9,6 +9,7 @@
 #include "sim/base/error.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
+#include "sim/io/summary_text.hpp"
 
 namespace opsim {
 
@@ -270,7 +271,8 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
                   {"cycle (months)", CellKind::number, 12},
                   {"pipeline created" + amount, CellKind::amount, 18}},
                  {},
-                 "Blank: undefined (no opportunities or no wins)."};
+                 "Blank: undefined (no opportunities or no wins). " +
+                     pipeline_created_note(scenario, summary)};
   for (const auto& k : summary.kpis) {
     const Period& period = layout.periods[k.period];
     kpis.rows.push_back({period.label, period.coverage(), regions[k.region], segments[k.segment],
