@@ -899,15 +899,15 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       row.insert(row.end(), rows[v].outputs.begin(), rows[v].outputs.end());
       table.rows.push_back(std::move(row));
     }
-    table.note =
-        fmt::format("{} trials per variant, seed {}, paired with the base scenario.", trials, seed);
+    table.note = fmt::format("{} trials per variant, seed {}, paired with the base scenario.",
+                             format_grouped(static_cast<double>(trials)), seed);
     write_workbook(args.xlsx, {table});
   }
   if (!args.quiet) {
     fmt::print(
         "sweep of {} variants, {} trials each, paired with the base (seed {}); {} CSV file(s) read "
         "once\n",
-        rows.size(), trials, seed, cache.files_read());
+        rows.size(), format_grouped(static_cast<double>(trials)), seed, cache.files_read());
     fmt::print("{}", format_sweep_table(table));
   }
 }

@@ -16,6 +16,7 @@
 
 #include "models/input_summary.hpp"
 #include "sim/base/error.hpp"
+#include "sim/base/grouped.hpp"
 #include "sim/base/random.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
@@ -132,10 +133,15 @@ void validate_command(const ValidateArgs& args) {
   plan.add_output(args.summary_json, "--summary-json");
   plan.add_output_folder(args.csv_dir, "--csv", input_summary_csv_names());
   plan.check();
-  fmt::print(
-      "{}: valid ({} regions, {} segments, {} seats, {} open deals, {} contracts, {} months)\n",
-      args.scenario, s.region_count(), s.segment_count(), s.seats.size(), s.pipeline.deals.size(),
-      s.contracts.size(), s.months());
+  auto count = [](std::size_t n, const char* noun) {
+    return format_count(static_cast<long long>(n), noun);
+  };
+  fmt::print("{}: valid ({}, {}, {}, {}, {}, {})\n", args.scenario,
+             count(static_cast<std::size_t>(s.region_count()), "region"),
+             count(static_cast<std::size_t>(s.segment_count()), "segment"),
+             count(s.seats.size(), "seat"), count(s.pipeline.deals.size(), "open deal"),
+             count(s.contracts.size(), "contract"),
+             count(static_cast<std::size_t>(s.months()), "month"));
   for (const auto& note : s.notes) fmt::print("note: {}\n", note);
   print_warnings(plan_warnings);
   if (!args.summary && args.summary_json.empty() && args.csv_dir.empty()) {

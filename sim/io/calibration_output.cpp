@@ -517,10 +517,10 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     const std::string model = empirical > 0 && lognormal > 0 ? "mixed (warnings)"
                               : empirical > 0 || (lognormal == 0 && d.empirical) ? "empirical"
                                                                                  : "lognormal";
-    append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>12} {:>7.3f} {:>7.3f} {:>8.2f}  {}{}",
-                d.segment, count(static_cast<std::size_t>(d.deals)), amount_with_se(d.mean),
-                with_se(d.cv, "{:.3f}"), format_significant(d.lognormal_mean, 5), d.ks, d.ks_p,
-                d.anderson_darling, model, d.thin ? "  thin" : "");
+    append_line(out, "  {:<24} {:>6} {:>22} {:>16} {:>12} {:>7.3f} {:>7} {:>8.2f}  {}{}", d.segment,
+                count(static_cast<std::size_t>(d.deals)), amount_with_se(d.mean),
+                with_se(d.cv, "{:.3f}"), format_significant(d.lognormal_mean, 5), d.ks,
+                format_p_value(d.ks_p), d.anderson_darling, model, d.thin ? "  thin" : "");
   }
   if (fit.opportunities) {
     append_line(out,

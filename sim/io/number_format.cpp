@@ -19,6 +19,11 @@ std::string format_significant(double value, int digits) {
   return format_grouped(value, decimals);
 }
 
+std::string format_p_value(double p) {
+  if (!std::isfinite(p)) return "n/a";
+  return p < 0.0005 ? "<0.001" : fmt::format("{:.3f}", p);
+}
+
 std::string format_significant_range(double low, double high, int digits) {
   const std::string a = format_significant(low, digits), b = format_significant(high, digits);
   return a == b ? a : a + " to " + b;

@@ -12,6 +12,8 @@ namespace opsim {
 //! `digits` significant digits in fixed notation with thousands separators: 0.18334 -> "0.1833",
 //! 12345.6 -> "12,346"; NaN -> "n/a".
 std::string format_significant(double value, int digits = 4);
+//! A p-value with three decimals, "<0.001" below 0.0005 (not "0.000"), "n/a" when undefined.
+std::string format_p_value(double p);
 //! "0.9000 to 1.100", or one number when both ends read the same ("0.3000").
 std::string format_significant_range(double low, double high, int digits = 4);
 //! An amount in a scaled unit with three significant digits or more: "71.6M USD", "845K USD",

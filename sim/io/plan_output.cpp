@@ -858,8 +858,9 @@ std::vector<XlsxTable> quota_workbook(const Scenario& scenario, const QuotaRunIn
       xlsx_table("Territories", group_table(report.territories, "territory"), currency, true),
       xlsx_table("Seats", seat_table(scenario, report, comp), currency, true),
       xlsx_table("Attainment", histogram_table(scenario, report), currency)};
-  tables.front().note = fmt::format("Quotas by {} for FY{}, {} trials; amounts in {}.", info.method,
-                                    info.fiscal_year, info.trials, currency);
+  tables.front().note =
+      fmt::format("Quotas by {} for FY{}, {} trials; amounts in {}.", info.method, info.fiscal_year,
+                  format_grouped(static_cast<double>(info.trials)), currency);
   if (comp) tables.push_back(xlsx_table("Compensation", comp_table(*comp), currency));
   if (comp)
     tables.push_back(xlsx_table("Role x region", comp_group_table(scenario, *comp), currency));
@@ -888,9 +889,10 @@ std::vector<XlsxTable> capacity_workbook(const Scenario& scenario, const plan::C
       xlsx_table("Summary", capacity_attainment_table(result), currency, true),
       xlsx_table("Hiring plan", capacity_plan_table(scenario, spec, result), currency),
       xlsx_table("Headcount", headcount_table(scenario, spec, result), currency)};
-  tables.front().note = fmt::format("{} hires, cost {}, {} trials; amounts in {}.",
-                                    result.hires.size(), format_grouped(result.cost), result.trials,
-                                    scenario.fx.currencies[scenario.fx.reporting].code);
+  tables.front().note =
+      fmt::format("{} hires, cost {}, {} trials; amounts in {}.", result.hires.size(),
+                  format_grouped(result.cost), format_grouped(static_cast<double>(result.trials)),
+                  scenario.fx.currencies[scenario.fx.reporting].code);
   return tables;
 }
 

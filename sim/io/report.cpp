@@ -12,6 +12,7 @@
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
 #include "sim/io/input_summary_output.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/report_parts.hpp"
@@ -63,6 +64,12 @@ std::string H5Reader::attribute(const std::string& name, const std::string& obje
   } catch (const H5::Exception& e) {
     throw_input("{}: cannot read attribute {} ({})", path_, name, e.getDetailMsg());
   }
+}
+
+std::string H5Reader::count_attribute(const std::string& name, const std::string& object) const {
+  const std::string text = attribute(name, object);
+  const auto value = parse_number(text);
+  return value ? format_grouped(*value) : text;
 }
 
 double H5Reader::number_attribute(const std::string& object, const std::string& name) const {

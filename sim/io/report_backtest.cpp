@@ -173,6 +173,7 @@ std::string backtest_section(H5Reader& f) {
         if (name == "count" || name == "crps" || name.find("median") != std::string::npos)
           text = format_grouped(v);
         if (name.rfind("coverage", 0) == 0) text = format_percent(v, 1);
+        if (name == "pit_uniformity_p") text = format_p_value(v);
         html += cell(text, "/pooled/" + name, i, v);
       }
       html +=

@@ -101,7 +101,7 @@ std::string compare_section(H5Reader& f) {
   html += fmt::format(
       "<p class=\"note\">{} trials per scenario, seed {}, paired with common random numbers: "
       "each difference is taken trial by trial.</p>\n",
-      html_escape(f.attribute("trials")), html_escape(f.attribute("seed")));
+      html_escape(f.count_attribute("trials")), html_escape(f.attribute("seed")));
 
   // Scenarios side by side, then each alternative's difference.
   // The metric's unit (the reporting currency for amounts); absent in older files.
@@ -241,7 +241,7 @@ std::string sweep_section(H5Reader& f) {
   html += fmt::format(
       "<p class=\"note\">{} trials per variant, seed {}, paired with the base "
       "scenario.</p>\n",
-      html_escape(f.attribute("trials")), html_escape(f.attribute("seed")));
+      html_escape(f.count_attribute("trials")), html_escape(f.attribute("seed")));
   // Response curves: mean with the P10–P90 band of each fiscal year against the first axis.
   html += "<h2>Response</h2>\n<div class=\"charts\">\n";
   for (std::size_t c = axes; c + 3 < C; ++c) {

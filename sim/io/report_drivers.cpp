@@ -92,8 +92,8 @@ std::string drivers_section(H5Reader& f) {
       "<p class=\"note\">{} trials per run, seed {}; every run shares the seed (common random "
       "numbers). Amounts in {}.</p>\n<table><tr><th>mean</th><th>sd</th>{}</tr><tr>{}{}{}</tr>"
       "</table>\n",
-      html_escape(f.attribute("trials")), html_escape(f.attribute("seed")), html_escape(currency),
-      with_target ? "<th>target</th><th>P(reach)</th>" : "",
+      html_escape(f.count_attribute("trials")), html_escape(f.attribute("seed")),
+      html_escape(currency), with_target ? "<th>target</th><th>P(reach)</th>" : "",
       cell(format_grouped(outcome[0]), "/drivers/outcome", 0, outcome[0]),
       cell(format_grouped(outcome[1]), "/drivers/outcome", 1, outcome[1]),
       with_target ? cell(format_grouped(outcome[2]), "/drivers/outcome", 2, outcome[2]) +

@@ -20,6 +20,8 @@ class H5Reader {
   bool has_attribute(const std::string& name) const;
   //! A string or unsigned-integer attribute of `object` (a group) as text; "" when absent.
   std::string attribute(const std::string& name, const std::string& object = "/") const;
+  //! An unsigned-integer attribute (trials, seats) with thousands separators: "10,000".
+  std::string count_attribute(const std::string& name, const std::string& object = "/") const;
   //! A numeric attribute of `object` (a group); NaN when absent.
   double number_attribute(const std::string& object, const std::string& name) const;
   std::vector<double> doubles(const std::string& name, std::vector<hsize_t>* dims = nullptr) const;

@@ -120,7 +120,7 @@ std::string quotas_section(H5Reader& f) {
   std::string html = fmt::format(
       "<h1>Quotas: {}</h1>\n<p class=\"note\">{} trials, method {}, "
       "amounts in {}.</p>\n",
-      html_escape(f.attribute("scenario_name")), html_escape(f.attribute("trials")),
+      html_escape(f.attribute("scenario_name")), html_escape(f.count_attribute("trials")),
       html_escape(f.attribute("method", "/quotas")),
       html_escape(f.attribute("reporting_currency")));
   if (f.has("/quotas/attainment_histogram/share")) {
@@ -154,7 +154,7 @@ std::string capacity_section(H5Reader& f) {
   std::string html = fmt::format(
       "<h1>Capacity plan: {}</h1>\n<p class=\"note\">{} trials, "
       "amounts in {}.</p>\n",
-      html_escape(f.attribute("scenario_name")), html_escape(f.attribute("trials")),
+      html_escape(f.attribute("scenario_name")), html_escape(f.count_attribute("trials")),
       html_escape(f.attribute("reporting_currency")));
   if (f.has("/capacity/attainment/p_target")) {
     const auto p = f.doubles("/capacity/attainment/p_target");

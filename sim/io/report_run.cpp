@@ -191,7 +191,7 @@ std::string run_section(H5Reader& f) {
   html += fmt::format(
       "<p class=\"note\">{} trials, amounts in {} at plan rates. A period marked "
       "<em>partial</em> runs past the horizon: its values cover only the months named.</p>\n",
-      html_escape(format_grouped(std::stod(f.attribute("trials")))), html_escape(run.currency));
+      html_escape(f.count_attribute("trials")), html_escape(run.currency));
 
   // Targets with their per-trial values (one pass over /trials/periods).
   std::vector<Target> targets;

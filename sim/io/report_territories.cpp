@@ -71,7 +71,7 @@ std::string territories_section(H5Reader& f) {
         std::isnan(first_feasible)
             ? std::string(", no feasible alignment")
             : fmt::format(", first feasible after {} s", format_grouped(first_feasible, 2)),
-        format_grouped(f.number_attribute("/report", "work") / 1e6, 3));
+        format_grouped(f.number_attribute("/report", "work") / 1e6, 1));
     // As the terminal says it: an exact search that kept the heuristic's warm start.
     if (f.number_attribute("/report", "improved_warm_start") == 0.0) {
       const double bound = f.number_attribute("/report", "best_bound");

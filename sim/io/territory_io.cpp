@@ -299,7 +299,8 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
           : result.bound_method == "cbc"
               ? fmt::format(" (its bound {})", format_grouped(*result.best_bound, 6))
               : std::string());
-    out += fmt::format("work          {:.3f} million evaluations{}\n", result.work / 1e6,
+    out += fmt::format("work          {} million evaluations{}\n",
+                       format_grouped(result.work / 1e6, 1),
                        info.work_limit > 0 ? fmt::format(" (limit {:g} million)", info.work_limit)
                                            : std::string());
   }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/summary_text.hpp"
@@ -103,20 +104,21 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
   const std::string amount = fmt::format(" ({})", currency);
   std::vector<XlsxTable> tables;
 
-  XlsxTable overview{"Summary",
-                     {{"fiscal year", CellKind::text, 12},
-                      {"region", CellKind::text, 10},
-                      {"new bookings P10" + amount, CellKind::amount, 16},
-                      {"new bookings P50" + amount, CellKind::amount, 16},
-                      {"new bookings P90" + amount, CellKind::amount, 16},
-                      {"target" + amount, CellKind::amount, 16},
-                      {"P(reach)", CellKind::percent, 10},
-                      {"P(reach) SE", CellKind::percent, 10},
-                      {"year-end ARR P50" + amount, CellKind::amount, 18},
-                      {"year-end headcount P50", CellKind::integer, 12}},
-                     {},
-                     fmt::format("{}: {} trials; partial fiscal years are left out (see Periods).",
-                                 scenario.name, summary.trials)};
+  XlsxTable overview{
+      "Summary",
+      {{"fiscal year", CellKind::text, 12},
+       {"region", CellKind::text, 10},
+       {"new bookings P10" + amount, CellKind::amount, 16},
+       {"new bookings P50" + amount, CellKind::amount, 16},
+       {"new bookings P90" + amount, CellKind::amount, 16},
+       {"target" + amount, CellKind::amount, 16},
+       {"P(reach)", CellKind::percent, 10},
+       {"P(reach) SE", CellKind::percent, 10},
+       {"year-end ARR P50" + amount, CellKind::amount, 18},
+       {"year-end headcount P50", CellKind::integer, 12}},
+      {},
+      fmt::format("{}: {} trials; partial fiscal years are left out (see Periods).", scenario.name,
+                  format_grouped(static_cast<double>(summary.trials)))};
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
     const Period& year = layout.periods[p];
     if (year.quarter != 0 || year.partial()) continue;

@@ -20,6 +20,7 @@
 #include "sim/engine/runner.hpp"
 #include "sim/io/hdf5_util.hpp"
 #include "sim/io/json_text.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/scenario_loader.hpp"
@@ -474,10 +475,10 @@ std::string format_backtest_table(const BacktestResult& result) {
                   format_count(static_cast<long long>(result.regions.size()), "region"),
                   format_grouped(static_cast<double>(result.rows.size())));
   auto format_row = [](const std::string& name, const PooledScore& p) {
-    return fmt::format("  {:<30} {:>6} {:>14} {:>8.3f} {:>8.3f} {:>8.3f} {:>14} {:>7.3f}  {:.0f}\n",
+    return fmt::format("  {:<30} {:>6} {:>14} {:>8.3f} {:>8.3f} {:>8.3f} {:>14} {:>7}  {:.0f}\n",
                        name, format_grouped(static_cast<double>(p.count)), format_grouped(p.crps),
                        p.coverage50, p.coverage80, p.mean_pit, format_grouped(p.abs_median_error),
-                       p.pit_uniform_p, fmt::join(p.pit_histogram, " "));
+                       format_p_value(p.pit_uniform_p), fmt::join(p.pit_histogram, " "));
   };
   auto differs = [](const PooledScore& p) {
     return std::abs(p.interval_coverage50 - p.coverage50) > 5e-4 ||

@@ -89,6 +89,11 @@ TEST(NumberFormat, SignificantDigitsInFixedNotationWithSeparators) {
   EXPECT_EQ(format_significant(0.99994), "0.9999");
   EXPECT_EQ(format_significant_range(0.99999, 1.00001), "1.000");
   EXPECT_EQ(format_significant_range(0.9, 1.1), "0.9000 to 1.100");
+  // p-values: "<0.001" where three decimals would print 0.000 (review: "PIT p 0.000").
+  EXPECT_EQ(format_p_value(0.00037), "<0.001");
+  EXPECT_EQ(format_p_value(0.0005), "0.001");
+  EXPECT_EQ(format_p_value(0.339), "0.339");
+  EXPECT_EQ(format_p_value(std::nan("")), "n/a");
   EXPECT_EQ(format_significant(std::nan("")), "n/a");
 }
 
