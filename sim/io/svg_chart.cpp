@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/base/grouped.hpp"
+
 namespace opsim {
 
 std::string html_escape(const std::string& text) {
@@ -50,7 +52,13 @@ std::vector<double> nice_ticks(double low, double high, int count) {
   return ticks;
 }
 
+//! A tick label without an exponent: "2.5M", "750K", "1,500", "0.25" (review: "1.9e+06").
 std::string plain(double v) {
+  const double a = std::fabs(v);
+  if (a >= 1e9) return format_grouped_trimmed(v / 1e9, 2) + "B";
+  if (a >= 1e6) return format_grouped_trimmed(v / 1e6, 2) + "M";
+  if (a >= 1e4) return format_grouped_trimmed(v / 1e3, 2) + "K";
+  if (a >= 1e3) return format_grouped_trimmed(v, 2);
   return fmt::format("{:g}", v);
 }
 

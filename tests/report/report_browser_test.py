@@ -75,6 +75,9 @@ def shown_value(text):
     """The number a cell shows and the rounding it carries: ("52.7%") -> (0.527, 0.0005)."""
     if text == "n/a":
         return math.nan, 0.0
+    if text.startswith("<"):  # "<0.001": a p-value in [0, 0.0005)
+        bound = float(text[1:]) / 2
+        return bound / 2, bound / 2 * (1 + 1e-9)
     scale = 1.0
     t = text.replace(",", "")
     if t.endswith("%"):
