@@ -68,7 +68,12 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
   app->add_option("--decimal", a.decimal,
                   "Decimal mark of amounts, . or , (default: what each column's values show; "
                   "'.' when none does)")
-      ->check(CLI::IsMember({".", ","}));
+      ->check(CLI::Validator(
+          [](std::string& mark) -> std::string {
+            return mark == "." || mark == "," ? std::string()
+                                              : fmt::format("'{}' is not . or ,", mark);
+          },
+          ". or ,"));
   app->add_option("--since", a.since, "Ignore resolutions before this date");
   app->add_option("--fiscal-year-start", a.fiscal_start, "Fiscal-year start month (quarter ends)")
       ->check(CLI::Range(1, 12));

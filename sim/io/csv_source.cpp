@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -324,10 +325,17 @@ double MappedCsv::non_negative(const CsvRow& row, std::size_t column) const {
 int MappedCsv::month(const CsvRow& row, std::size_t column) const {
   const std::string& text = table_->text(row, column);
   if (auto m = parse_source_month(text, source_)) return *m;
-  throw_input("{}: column '{}': \"{}\" is not a month (expected YYYY-MM or a date{})", where(row),
+  // A whole number such as 45870 is a spreadsheet's serial day number (review: named in
+  // calibrate's message, not here).
+  const auto number = parse_number(text);
+  const bool serial = number && *number == std::floor(*number) && *number >= 1 && *number < 1e6;
+  throw_input("{}: column '{}': \"{}\" is not a month (expected YYYY-MM or a date{}){}", where(row),
               header()[column], text,
               source_.date_format.empty() ? std::string()
-                                          : fmt::format(" in the format {}", source_.date_format));
+                                          : fmt::format(" in the format {}", source_.date_format),
+              serial ? "; it looks like a spreadsheet's serial day number: export the column "
+                       "formatted as dates"
+                     : "");
 }
 
 }  // namespace opsim

@@ -200,7 +200,7 @@ std::string coverage_sentence(const InputSummary& s) {
       "the open pipeline covers {} of what the model expects for {} from opportunities opened "
       "before the start ({} weighted by stage against {}; the model expects {} in all for those "
       "months)",
-      format_percent(held / needed, 0), months, format_amount(held, s.currency),
+      format_percent(held / needed, 1), months, format_amount(held, s.currency),
       format_amount(needed, s.currency), format_amount(s.expected_total(), s.currency));
 }
 

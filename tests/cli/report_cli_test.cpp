@@ -101,7 +101,9 @@ TEST(ReportCli, ScenarioFileGivesTheInputSanityPageAlone) {
   std::ifstream in(out);
   const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_THAT(page, HasSubstr("<h1>Inputs: input_summary</h1>"));
-  EXPECT_THAT(page, HasSubstr("The open pipeline covers 90% of what the model expects"));
+  // The sentence rounds as the card does (review: the card said 90.3%, the sentence 90%).
+  EXPECT_THAT(page, HasSubstr("covers 90.3% of what the model expects"));
+  EXPECT_THAT(page, HasSubstr("data-v=\"0.9032258064516129\">90.3%<"));
   EXPECT_THAT(page, HasSubstr("data-json=\"/pipeline/1/amount\" data-v=\"22000\">22,000<"));
   EXPECT_THAT(page, Not(HasSubstr("<h1>Forecast")));
 }

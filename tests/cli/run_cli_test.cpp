@@ -505,7 +505,7 @@ TEST(ValidateSummary, PrintsTheInputTablesAndWritesJsonAndCsv) {
   EXPECT_THAT(result.output, HasSubstr("Open pipeline by stage, region and close quarter"));
   EXPECT_THAT(result.output, HasSubstr("14,000"));
   EXPECT_THAT(result.output,
-              HasSubstr("covers 90% of what the model expects for 2027-01..2027-03"));
+              HasSubstr("covers 90.3% of what the model expects for 2027-01..2027-03"));
   std::ifstream in(dir / "inputs.json");
   const auto json = nlohmann::json::parse(in);
   EXPECT_DOUBLE_EQ(json.at("expected_total").get<double>(), 36000);

@@ -93,7 +93,7 @@ TEST(InputSummary, FlowExpectationAndPipelineCoverageOfTheFirstMonths) {
   EXPECT_DOUBLE_EQ(s.coverage[0].pipeline_weighted, 7000);
   EXPECT_DOUBLE_EQ(s.coverage[1].pipeline, 0);
   EXPECT_NEAR(s.pipeline_coverage(), 7000.0 / 7750.0, 1e-12);
-  EXPECT_NE(coverage_sentence(s).find("covers 90% of what the model expects for "
+  EXPECT_NE(coverage_sentence(s).find("covers 90.3% of what the model expects for "
                                       "2027-01..2027-03"),
             std::string::npos)
       << coverage_sentence(s);

@@ -92,6 +92,15 @@ TEST(MappedCsv, SemicolonSeparatedFilesReadCommaDecimalsUnlessTheSourceSaysOther
   const MappedCsv given(table, dot);
   EXPECT_EQ(given.number(table.rows()[2], 1), 12.5);
   EXPECT_EQ(given.number(table.rows()[0], 1), 174.8);
+  // A spreadsheet's serial day number in a month column is named as such (review).
+  const CsvTable dates = CsvTable::parse("id,start\nR1,45870\n", "r.csv");
+  try {
+    (void)MappedCsv(dates, CsvSource{}).month(dates.rows()[0], 1);
+    ADD_FAILURE() << "45870 was read as a month";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("\"45870\" is not a month"));
+    EXPECT_THAT(e.what(), HasSubstr("serial day number"));
+  }
   // A ','-separated file keeps '.' as the default mark.
   const CsvTable commas = CsvTable::parse("id,arr\nC1,174.8\n", "d.csv");
   EXPECT_EQ(MappedCsv(commas, CsvSource{}).number(commas.rows()[0], 1), 174.8);
