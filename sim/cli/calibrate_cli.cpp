@@ -146,22 +146,33 @@ HistorySource history_source(const SourceArgs& a) {
 //! Amounts that carry another currency than the scenario's (review: an export with "€" on every
 //! amount was written as a USD scenario without a word).
 void warn_of_currency(ReadReport& read, const std::string& currency) {
+  // "$" is the scenario's own when it is a dollar (or peso) currency.
+  static const std::set<std::string> kDollars{"USD", "CAD", "AUD", "NZD", "HKD", "SGD",
+                                              "MXN", "ARS", "CLP", "COP", "TWD"};
   std::size_t carried = 0;
-  const std::pair<const std::string, std::size_t>* most = nullptr;
-  for (const auto& entry : read.currencies) {
-    carried += entry.second;
-    if (most == nullptr || entry.second > most->second) most = &entry;
+  std::vector<std::pair<std::size_t, std::string>> foreign;  // (count, currency)
+  for (const auto& [mark, n] : read.currencies) {
+    carried += n;
+    if (mark == currency || (mark == "$" && kDollars.count(currency) > 0)) continue;
+    foreign.emplace_back(n, mark);
   }
-  if (most == nullptr || most->first == currency || most->first == "$") return;
-  const bool code =
-      most->first.size() == 3 && std::all_of(most->first.begin(), most->first.end(),
-                                             [](char c) { return c >= 'A' && c <= 'Z'; });
+  if (foreign.empty()) return;
+  std::sort(foreign.rbegin(), foreign.rend());
+  std::vector<std::string> named;
+  for (const auto& [n, mark] : foreign)
+    named.push_back(fmt::format("{} in {}", format_grouped(static_cast<double>(n)),
+                                mark == "EUR" ? std::string("EUR (or \u20ac)") : mark));
+  const bool one = foreign.size() == 1 && foreign.front().first == carried;
+  const std::string& code = foreign.front().second;
+  const bool iso = code.size() == 3 && std::all_of(code.begin(), code.end(),
+                                                   [](char c) { return c >= 'A' && c <= 'Z'; });
   read.warnings.push_back(fmt::format(
-      "{} of the {} amounts that carry a currency carry {}, but the scenario is written in {}{}",
-      format_grouped(static_cast<double>(most->second)),
-      format_grouped(static_cast<double>(carried)),
-      most->first == "EUR" ? std::string("EUR (or \u20ac)") : most->first, currency,
-      code ? fmt::format(": give --currency {}", most->first) : std::string()));
+      "of the {} amounts that carry a currency, {} {} not the scenario's {}: they are added as "
+      "{}{}",
+      format_grouped(static_cast<double>(carried)), fmt::join(named, ", "),
+      foreign.size() == 1 && foreign.front().first == 1 ? "is" : "are", currency, currency,
+      one && iso ? fmt::format(" (give --currency {})", code)
+                 : std::string(" (convert them to one currency before calibrating)")));
 }
 
 calibration::FitOptions fit_options(const SourceArgs& a) {

@@ -207,6 +207,9 @@ std::optional<double> parse_source_number(std::string_view text, const CsvSource
       }
     }
     if (separated && (group == 0 || group > 3)) return std::nullopt;
+    // "0.500" is not 500: a number's leading group is not 0 (review).
+    const std::size_t lead = integer.find_first_of("0123456789");
+    if (separated && lead != std::string_view::npos && integer[lead] == '0') return std::nullopt;
   }
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
@@ -302,7 +305,14 @@ double MappedCsv::number(const CsvRow& row, std::size_t column) const {
   const bool formatted = text.find_first_of("0123456789") != std::string::npos &&
                          text.find_first_not_of("0123456789.-+eE") != std::string::npos;
   std::string hint;
-  if (table_->separator() == ';' && !source_.decimal_given && !source_.thousands_given)
+  // A currency mark first: "43.500,00 €" needs currency_symbols, whatever its marks (review).
+  const bool marked = text.find_first_not_of("0123456789.,' +-eE") != std::string::npos;
+  if (formatted && marked && !source_.currency_symbols)
+    hint =
+        " (for amounts with a currency, such as $45000 or 45.000 \u20ac, set "
+        "\"currency_symbols\": true)";
+  else if (table_->separator() == ';' && !source_.decimal_given && !source_.thousands_given &&
+           decimal_mark_shown(text) != ',')
     hint =
         " (this ';'-separated file is read with ',' as the decimal mark and '.' between "
         "thousands; for 1234.50 set \"decimal\": \".\")";

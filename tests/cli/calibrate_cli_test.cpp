@@ -352,19 +352,39 @@ TEST(CalibrateCli, BacktestWithNothingToScoreIsRefusedAndWritesNothing) {
 // on every amount was written as a USD scenario without a word); --currency EUR silences it.
 TEST(CalibrateCli, AmountsInAnotherCurrencyThanTheScenariosAreNamed) {
   test::TempDir dir;
-  std::string text = "date;region;segment;amount\n";
-  for (int m = 1; m <= 12; ++m)
-    text += fmt::format("2022-{:02d}-05;EU;A;1.234,50 \xE2\x82\xAC\n", m);
-  const std::string file = dir.write("eur.csv", text);
-  auto r = test::run_opsim(fmt::format("calibrate --bookings {} --as-of 2022-12", file));
+  auto file = [&](const std::vector<std::string>& amounts) {
+    std::string text = "date;region;segment;amount\n";
+    for (std::size_t i = 0; i < amounts.size(); ++i)
+      text += fmt::format("2022-{:02d}-05;EU;A;{}\n", 1 + i % 12, amounts[i]);
+    return dir.write("amounts.csv", text);
+  };
+  const std::string euro = "\xE2\x82\xAC", pound = "\xC2\xA3";
+  const std::vector<std::string> eur(12, "1.234,50 " + euro);
+  auto r = test::run_opsim(fmt::format("calibrate --bookings {} --as-of 2022-12", file(eur)));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("12 of the 12 amounts that carry a currency carry EUR (or \xE2\x82\xAC), "
-                          "but the scenario is written in USD: give --currency EUR"),
+  EXPECT_NE(r.output.find("of the 12 amounts that carry a currency, 12 in EUR (or " + euro +
+                          ") are not the scenario's USD: they are added as USD (give --currency "
+                          "EUR)"),
             std::string::npos)
       << r.output;
-  r = test::run_opsim(fmt::format("calibrate --bookings {} --as-of 2022-12 --currency EUR", file));
+  r = test::run_opsim(
+      fmt::format("calibrate --bookings {} --as-of 2022-12 --currency EUR", file(eur)));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(r.output.find("give --currency"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("not the scenario's"), std::string::npos) << r.output;
+  // Several currencies in one column: each foreign one is named (review: a third each of GBP,
+  // USD and EUR gave no warning), and "$" is foreign to a EUR scenario.
+  std::vector<std::string> mixed;
+  for (int i = 0; i < 4; ++i)
+    for (const std::string& a :
+         std::vector<std::string>{pound + "1.234,50", "$1.234,50", "1.234,50 " + euro})
+      mixed.push_back(a);
+  r = test::run_opsim(
+      fmt::format("calibrate --bookings {} --as-of 2022-12 --currency EUR", file(mixed)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("of the 12 amounts that carry a currency, 4 in GBP, 4 in $ are not the "
+                          "scenario's EUR"),
+            std::string::npos)
+      << r.output;
 }
 
 TEST(CalibrateCli, ExportDealsFeedsCalibrateAndBacktest) {

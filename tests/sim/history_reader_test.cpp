@@ -118,7 +118,7 @@ TEST(ReadHistory, EachAmountColumnIsReadWithTheDecimalMarkItsValuesShow) {
   EXPECT_NE(eu.report.warnings[0].find("read with ',' as the decimal mark"), std::string::npos);
   // More than 5% of the rows rejected: the rates would read low, and a warning says so (review:
   // 198 of 432 bookings rejected fitted a level 40% too low in silence).
-  EXPECT_NE(eu.report.warnings[1].find("amounts.csv: 1 of 5 rows rejected (20%)"),
+  EXPECT_NE(eu.report.warnings[1].find("amounts.csv: 1 of 5 rows rejected (20.0%)"),
             std::string::npos)
       << eu.report.warnings[1];
   // Superstore's amounts: three decimals beside two; '.' is the mark and nothing is rejected.
@@ -143,6 +143,22 @@ TEST(ReadHistory, EachAmountColumnIsReadWithTheDecimalMarkItsValuesShow) {
       EXPECT_NE(what.find("give --decimal . or --decimal ,"), std::string::npos) << what;
     }
   }
+  // As many values with three decimals as values showing the mark, and a hundred times smaller in
+  // the median: refused too (review: 216 '82.310' beside 216 '8231.07' read half the column
+  // 1,000 times low).
+  try {
+    (void)read_amounts(dir, {"82.310", "91.220", "8231.07", "9122.50"});
+    ADD_FAILURE() << "read 82.310 beside 8231.07";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("2 amounts have three digits after a '.'"),
+              std::string::npos)
+        << e.what();
+  }
+  // "0.125" cannot be a thousands group (0 leads no group): it is a decimal, not ambiguous.
+  AmountsRead fees = read_amounts(dir, {"0.125", "0.250", "1234.50"});
+  EXPECT_EQ(fees.amounts, (std::vector<double>{0.125, 0.25, 1234.5}));
+  bool repaired = false;
+  EXPECT_FALSE(parse_amount("0.500", repaired, ','));  // not 500
   // The same with two values showing '.': read as decimals (Superstore's 22.368 beside 261.96).
   AmountsRead decimals = read_amounts(dir, {"8.231", "9.120", "12.50", "7.25"});
   EXPECT_EQ(decimals.amounts, (std::vector<double>{8.231, 9.12, 12.5, 7.25}));
