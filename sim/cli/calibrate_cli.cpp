@@ -143,38 +143,6 @@ HistorySource history_source(const SourceArgs& a) {
   return source;
 }
 
-//! Amounts that carry another currency than the scenario's (review: an export with "€" on every
-//! amount was written as a USD scenario without a word).
-void warn_of_currency(ReadReport& read, const std::string& currency) {
-  // "$" is the scenario's own when it is a dollar (or peso) currency.
-  static const std::set<std::string> kDollars{"USD", "CAD", "AUD", "NZD", "HKD", "SGD",
-                                              "MXN", "ARS", "CLP", "COP", "TWD"};
-  std::size_t carried = 0;
-  std::vector<std::pair<std::size_t, std::string>> foreign;  // (count, currency)
-  for (const auto& [mark, n] : read.currencies) {
-    carried += n;
-    if (mark == currency || (mark == "$" && kDollars.count(currency) > 0)) continue;
-    foreign.emplace_back(n, mark);
-  }
-  if (foreign.empty()) return;
-  std::sort(foreign.rbegin(), foreign.rend());
-  std::vector<std::string> named;
-  for (const auto& [n, mark] : foreign)
-    named.push_back(fmt::format("{} in {}", format_grouped(static_cast<double>(n)),
-                                mark == "EUR" ? std::string("EUR (or \u20ac)") : mark));
-  const bool one = foreign.size() == 1 && foreign.front().first == carried;
-  const std::string& code = foreign.front().second;
-  const bool iso = code.size() == 3 && std::all_of(code.begin(), code.end(),
-                                                   [](char c) { return c >= 'A' && c <= 'Z'; });
-  read.warnings.push_back(fmt::format(
-      "of the {} amounts that carry a currency, {} {} not the scenario's {}: they are added as "
-      "{}{}",
-      format_grouped(static_cast<double>(carried)), fmt::join(named, ", "),
-      foreign.size() == 1 && foreign.front().first == 1 ? "is" : "are", currency, currency,
-      one && iso ? fmt::format(" (give --currency {})", code)
-                 : std::string(" (convert them to one currency before calibrating)")));
-}
-
 calibration::FitOptions fit_options(const SourceArgs& a) {
   calibration::FitOptions options;
   if (!a.since.empty()) options.since = parse_since(a.since, "--since");
@@ -226,7 +194,7 @@ void calibrate_command(const CalibrateArgs& args) {
   ProgressBar progress(3, !args.source.quiet, "steps");
   ReadReport read;
   const calibration::History history = read_history(source, read);
-  warn_of_currency(read, args.source.currency);
+  warn_of_foreign_currencies(read, args.source.currency);
   progress.update(1);
   calibration::FitOptions options = fit_options(args.source);
   options.as_of = parse_cutoff(args.source.as_of, "--as-of");
@@ -268,7 +236,7 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
                 args.output);
   ReadReport read;
   const calibration::History history = read_history(source, read);
-  warn_of_currency(read, args.source.currency);
+  warn_of_foreign_currencies(read, args.source.currency);
   BacktestOptions options;
   options.fit = fit_options(args.source);
   options.first_origin = calibration::month_of_day(parse_cutoff(args.source.as_of, "--as-of"));

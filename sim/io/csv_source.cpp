@@ -171,6 +171,11 @@ char decimal_mark_shown(std::string_view text) {
   return 0;
 }
 
+bool looks_like_serial_day(std::string_view text) {
+  const auto number = parse_number(text);
+  return number && *number == std::floor(*number) && *number >= 1 && *number < 1e6;
+}
+
 std::optional<double> parse_source_number(std::string_view text, const CsvSource& source) {
   text = trim(text);
   if (source.currency_symbols) {
@@ -337,8 +342,7 @@ int MappedCsv::month(const CsvRow& row, std::size_t column) const {
   if (auto m = parse_source_month(text, source_)) return *m;
   // A whole number such as 45870 is a spreadsheet's serial day number (review: named in
   // calibrate's message, not here).
-  const auto number = parse_number(text);
-  const bool serial = number && *number == std::floor(*number) && *number >= 1 && *number < 1e6;
+  const bool serial = looks_like_serial_day(text);
   throw_input("{}: column '{}': \"{}\" is not a month (expected YYYY-MM or a date{}){}", where(row),
               header()[column], text,
               source_.date_format.empty() ? std::string()

@@ -68,6 +68,10 @@ std::optional<double> parse_source_number(std::string_view text, const CsvSource
 //! "1,234", "4700".
 char decimal_mark_shown(std::string_view text);
 
+//! Whether a date field holds a whole number such as 44566: a spreadsheet's serial day number,
+//! which is not read as a date (messages name it).
+bool looks_like_serial_day(std::string_view text);
+
 //! A month (absolute, year * 12 + month - 1): "YYYY-MM", or a full date (in date_format when
 //! given, else a common export format) truncated to its month.
 std::optional<int> parse_source_month(std::string_view text, const CsvSource& source);

@@ -152,8 +152,7 @@ struct Fields {
 //! Why `text` in a date column was not read: the formats that are, and for a whole number such as
 //! 44566, that it looks like a spreadsheet's serial day number, which is not read as a date.
 std::string not_a_date(std::string_view what, std::string_view text) {
-  const auto number = parse_number(text);
-  const bool serial = number && *number == std::floor(*number) && *number >= 1 && *number < 1e6;
+  const bool serial = looks_like_serial_day(text);
   return fmt::format(
       "{} '{}' is not a date{} (read: 2017-03-04, 2017/03/04, 3/4/2017, 4.3.2017, 4-Mar-2017, "
       "4 March 2017, Mar 4, 2017, with an optional time)",
@@ -581,17 +580,7 @@ class AmountColumn {
     if (first[mine] != nullptr)
       example_ =
           fmt::format("'{}' on line {}", table.text(*first[mine], *column), first[mine]->line);
-    if (outliers) {
-      warn_of_outliers(table, *column, report);
-      for (const CsvRow& row : table.rows()) {
-        if (*column >= row.fields.size()) continue;
-        std::string reason;
-        bool repaired = false;
-        if (!read(row.fields[*column], repaired, reason)) continue;  // counted as read only
-        if (std::string mark = currency_of(row.fields[*column]); !mark.empty())
-          ++report.currencies[mark];
-      }
-    }
+    if (outliers) survey_amounts(table, *column, report);
     if (given != 0) return;
     // More values read as three decimals than values showing the mark (review: one '12.50 €'
     // decided that 432 amounts such as '8.231 €' were 8.231), or as many and a hundred times
@@ -642,10 +631,11 @@ class AmountColumn {
                                    "where ',' is the decimal mark)")));
   }
 
-  //! Amounts over kOutlierFactor times the column's median (a typo, a missing decimal mark,
-  //! another currency: a 1e15 among hundreds was fitted silently) are kept and named, largest
-  //! first, in a warning.
-  void warn_of_outliers(const CsvTable& table, std::size_t column, ReadReport& report) const {
+  //! One pass over the amounts as read: the currencies they carry are counted
+  //! (ReadReport::currencies), and amounts over kOutlierFactor times the column's median (a
+  //! typo, a missing decimal mark, another currency: a 1e15 among hundreds was fitted silently)
+  //! are kept and named, largest first, in a warning.
+  void survey_amounts(const CsvTable& table, std::size_t column, ReadReport& report) const {
     constexpr double kOutlierFactor = 10'000;
     constexpr std::size_t kLeast = 10, kNamed = 3;        // amounts for a median; outliers named
     std::vector<std::pair<double, std::size_t>> amounts;  // (amount, line)
@@ -653,8 +643,11 @@ class AmountColumn {
       if (column >= row.fields.size()) continue;
       bool repaired = false;
       std::string reason;
-      if (auto v = read(row.fields[column], repaired, reason); v && *v > 0)
-        amounts.emplace_back(*v, row.line);
+      const auto v = read(row.fields[column], repaired, reason);
+      if (!v) continue;  // currencies of the amounts read only
+      if (std::string mark = currency_of(row.fields[column]); !mark.empty())
+        ++report.currencies[mark];
+      if (*v > 0) amounts.emplace_back(*v, row.line);
     }
     if (amounts.size() < kLeast) return;
     std::vector<double> values;
@@ -730,6 +723,38 @@ HistorySource read_history_source(const std::string& path) {
   if (!source.opportunities && !source.bookings)
     root.fail("needs \"opportunities\" or \"bookings\"");
   return source;
+}
+
+//! Amounts that carry another currency than the scenario's (review: an export with "€" on every
+//! amount was written as a USD scenario without a word).
+void warn_of_foreign_currencies(ReadReport& read, const std::string& currency) {
+  // "$" is the scenario's own when it is a dollar (or peso) currency.
+  static const std::set<std::string> kDollars{"USD", "CAD", "AUD", "NZD", "HKD", "SGD",
+                                              "MXN", "ARS", "CLP", "COP", "TWD"};
+  std::size_t carried = 0;
+  std::vector<std::pair<std::size_t, std::string>> foreign;  // (count, currency)
+  for (const auto& [mark, n] : read.currencies) {
+    carried += n;
+    if (mark == currency || (mark == "$" && kDollars.count(currency) > 0)) continue;
+    foreign.emplace_back(n, mark);
+  }
+  if (foreign.empty()) return;
+  std::sort(foreign.rbegin(), foreign.rend());
+  std::vector<std::string> named;
+  for (const auto& [n, mark] : foreign)
+    named.push_back(fmt::format("{} in {}", format_grouped(static_cast<double>(n)),
+                                mark == "EUR" ? std::string("EUR (or \u20ac)") : mark));
+  const bool one = foreign.size() == 1 && foreign.front().first == carried;
+  const std::string& code = foreign.front().second;
+  const bool iso = code.size() == 3 && std::all_of(code.begin(), code.end(),
+                                                   [](char c) { return c >= 'A' && c <= 'Z'; });
+  read.warnings.push_back(fmt::format(
+      "of the {} amounts that carry a currency, {} {} not the scenario's {}: they are added as "
+      "{}{}",
+      format_grouped(static_cast<double>(carried)), fmt::join(named, ", "),
+      foreign.size() == 1 && foreign.front().first == 1 ? "is" : "are", currency, currency,
+      one && iso ? fmt::format(" (give --currency {})", code)
+                 : std::string(" (convert them to one currency before calibrating)")));
 }
 
 History read_history(const HistorySource& source, ReadReport& report) {

@@ -71,6 +71,10 @@ struct ReadReport {
 
 calibration::History read_history(const HistorySource& source, ReadReport& report);
 
+//! Adds a warning to `read` naming each currency its amounts carry (ReadReport::currencies)
+//! other than the scenario's `currency` ("$" is its own when that is a dollar or peso currency).
+void warn_of_foreign_currencies(ReadReport& read, const std::string& currency);
+
 //! A date in the common export formats as a day number: 2017-03-01 (optionally with a time),
 //! 2017/03/01, 3/1/2017 (month first unless `day_first`; unambiguous values decide), 1.3.2017,
 //! 1-Mar-2017, 1 Mar 2017, Mar 1, 2017.
