@@ -725,7 +725,7 @@ void bench_command(const BenchArgs& args) {
           method, watch.seconds(), o.quota_seconds,
           std::isnan(o.info.common_probability)
               ? ""
-              : fmt::format(", common probability {:.4f}", o.info.common_probability));
+              : fmt::format(", common probability {}", format_percent(o.info.common_probability)));
       std::fflush(stdout);
     }
   }

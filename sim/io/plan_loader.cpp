@@ -593,7 +593,12 @@ std::vector<std::string> check_plan_sections(const nlohmann::json& document,
   std::vector<std::string> warnings;
   if (plan->is_object() && plan->contains("capacity"))
     errors.collect([&] { (void)parse_capacity_spec(document, scenario); });
-  errors.collect([&] { (void)parse_quota_settings(document, scenario); });
+  errors.collect([&] {
+    // The prior bookings are read as `quotas` reads them: validate passes what quotas refuses.
+    const QuotaSettings settings = parse_quota_settings(document, scenario);
+    if (!settings.prior_bookings_csv.path.empty())
+      (void)read_seat_amounts(settings.prior_bookings_csv, scenario, "bookings", false);
+  });
   errors.collect([&] { warnings = parse_comp_spec(document, scenario).warnings; });
   throw_plan_errors(errors);
   return warnings;

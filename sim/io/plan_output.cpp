@@ -624,13 +624,15 @@ namespace {
 //! The company-level lines of one seat class (plan::ClassQuota): share at quota, fairness and
 //! leavers, the same for sellers and overlay seats.
 std::string format_class_lines(const plan::ClassQuota& k, const std::string& who) {
-  std::string out = fmt::format(
-      "{}: expected share of seats at or above quota {:.3f} (per trial P10 {:.3f}, P90 {:.3f})\n",
-      who, k.expected_share_at_quota, k.share_at_quota.p10, k.share_at_quota.p90);
+  std::string out =
+      fmt::format("{}: expected share of seats at or above quota {} (per trial P10 {}, P90 {})\n",
+                  who, format_percent(k.expected_share_at_quota),
+                  format_percent(k.share_at_quota.p10), format_percent(k.share_at_quota.p90));
   out += fmt::format(
-      "{} fairness: P(quota) sd {:.3f}, min {:.3f}, max {:.3f}; Gini of expected attainment "
+      "{} fairness: P(quota) sd {:.1f} points, min {}, max {}; Gini of expected attainment "
       "{:.3f}\n",
-      who, k.probability_sd, k.probability_min, k.probability_max, k.gini_expected_attainment);
+      who, 100 * k.probability_sd, format_percent(k.probability_min),
+      format_percent(k.probability_max), k.gini_expected_attainment);
   out +=
       fmt::format("{}: leavers: {:.1f} expected, carrying {} of quota; backfills inherit {}\n", who,
                   k.leavers, format_grouped(k.leaver_quota), format_grouped(k.backfill_quota));
@@ -651,17 +653,17 @@ std::vector<std::string> quota_warnings(const plan::QuotaReport& report) {
           fmt::format("{} quota {} against median bookings of 0", g.id, format_grouped(g.quota)));
     } else if (g.coverage < plan::kCoverageLow || g.coverage > plan::kCoverageHigh) {
       warnings.push_back(
-          fmt::format("{} quota coverage {:.2f} (quota / median bookings) is outside the healthy "
-                      "band {:.2f}..{:.2f}",
+          fmt::format("{} quota coverage {:.2f}x (quota / median bookings) is outside the "
+                      "healthy band {:.2f}x..{:.2f}x",
                       g.id, g.coverage, plan::kCoverageLow, plan::kCoverageHigh));
     }
   }
   if (sellers.quota_seats() > 0 && (sellers.expected_share_at_quota < plan::kShareAtQuotaLow ||
                                     sellers.expected_share_at_quota > plan::kShareAtQuotaHigh)) {
     warnings.push_back(fmt::format(
-        "expected share of seats at quota {:.3f} is outside the healthy band "
-        "{:.2f}..{:.2f}",
-        sellers.expected_share_at_quota, plan::kShareAtQuotaLow, plan::kShareAtQuotaHigh));
+        "expected share of seats at quota {} is outside the healthy band {}..{}",
+        format_percent(sellers.expected_share_at_quota), format_percent(plan::kShareAtQuotaLow, 0),
+        format_percent(plan::kShareAtQuotaHigh, 0)));
   }
   return warnings;
 }
@@ -675,7 +677,8 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
       format_grouped(info.target), scenario.fx.currencies[scenario.fx.reporting].code,
       format_grouped(sellers.total.quota));
   if (!std::isnan(info.common_probability))
-    out += fmt::format("common probability of reaching quota: {:.4f}\n", info.common_probability);
+    out += fmt::format("common probability of reaching quota: {}\n",
+                       format_percent(info.common_probability));
   // Regions and the total count sellers; overlay seats (credited with their sellers' bookings)
   // have a row of their own.
   const bool overlays = has_overlay_seats(scenario);
@@ -684,11 +687,11 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
   out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9} {:>9}\n", "region", "seats",
                      "quota", "mean", "p10", "p90", "P(quota)", "coverage");
   for (const auto& g : rows) {
-    out +=
-        fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9.3f} {:>9}\n", g.id, g.seats,
-                    format_grouped(g.quota), format_grouped(g.bookings.mean),
-                    format_grouped(g.bookings.p10), format_grouped(g.bookings.p90), g.probability,
-                    std::isnan(g.coverage) ? "-" : fmt::format("{:.2f}", g.coverage));
+    out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9} {:>9}\n", g.id, g.seats,
+                       format_grouped(g.quota), format_grouped(g.bookings.mean),
+                       format_grouped(g.bookings.p10), format_grouped(g.bookings.p90),
+                       format_percent(g.probability),
+                       std::isnan(g.coverage) ? "-" : fmt::format("{:.2f}x", g.coverage));
   }
   out += format_class_lines(sellers, "sellers");
   if (overlays) {
@@ -708,28 +711,28 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
   if (comp) {
     out += fmt::format(
         "compensation: variable pay mean {} (P10 {}, P90 {})\n"
-        "cost of sales incl. base {}; cost / bookings {:.4f}\n",
+        "cost of sales incl. base {}; cost / bookings {}\n",
         format_grouped(mean_of(comp->total_variable)),
         format_grouped(quantile_of(comp->total_variable, 0.1)),
         format_grouped(quantile_of(comp->total_variable, 0.9)),
-        format_grouped(mean_of(comp->total_cost)), mean_of(comp->cost_share));
+        format_grouped(mean_of(comp->total_cost)), format_percent(mean_of(comp->cost_share)));
     if (!std::isnan(comp->budget)) {
-      out += fmt::format("P(cost > budget {}) = {:.4f} (se {:.4f})\n", format_grouped(comp->budget),
-                         comp->probability_over_budget, comp->probability_over_budget_se);
+      out += fmt::format("P(cost > budget {}) = {} (se {})\n", format_grouped(comp->budget),
+                         format_percent(comp->probability_over_budget),
+                         format_percent(comp->probability_over_budget_se));
     }
     // 100 columns with amounts below 10^10.
     out += fmt::format("{:<11} {:<8} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}\n",
                        "role", "region", "seats", "OTE", "E[var]", "P10 var", "P90 var", "E[cost]",
                        "P90 cost", "cost/bk");
     for (const auto& g : comp->groups) {
-      out += fmt::format("{:<11} {:<8} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}\n",
-                         g.role.substr(0, 11), scenario.regions[g.region].id, g.seats,
-                         format_grouped(g.ote), format_grouped(g.expected_variable),
-                         format_grouped(g.variable.p10), format_grouped(g.variable.p90),
-                         format_grouped(g.expected_cost), format_grouped(g.cost_p90),
-                         g.expected_bookings > 0
-                             ? fmt::format("{:.3f}", g.expected_cost / g.expected_bookings)
-                             : "-");
+      out += fmt::format(
+          "{:<11} {:<8} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}\n",
+          g.role.substr(0, 11), scenario.regions[g.region].id, g.seats, format_grouped(g.ote),
+          format_grouped(g.expected_variable), format_grouped(g.variable.p10),
+          format_grouped(g.variable.p90), format_grouped(g.expected_cost),
+          format_grouped(g.cost_p90),
+          g.expected_bookings > 0 ? format_percent(g.expected_cost / g.expected_bookings) : "-");
     }
     if (!comp->components.empty()) {
       // Plans with components: each component's payout over the seats it pays.
@@ -737,11 +740,11 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
                          "component", "measure", "weight", "seats", "on-target", "E[payout]", "P10",
                          "P90");
       for (const auto& k : comp->components) {
-        out += fmt::format("{:<10} {:<12} {:<12} {:>6.2f} {:>5} {:>11} {:>11} {:>11} {:>11}\n",
-                           k.plan.substr(0, 10), k.component.substr(0, 12),
-                           plan_label_text("measure", measure_name(k.measure)), k.weight, k.seats,
-                           format_grouped(k.on_target), format_grouped(k.expected),
-                           format_grouped(k.total.p10), format_grouped(k.total.p90));
+        out += fmt::format(
+            "{:<10} {:<12} {:<12} {:>6} {:>5} {:>11} {:>11} {:>11} {:>11}\n", k.plan.substr(0, 10),
+            k.component.substr(0, 12), plan_label_text("measure", measure_name(k.measure)),
+            format_percent(k.weight, 0), k.seats, format_grouped(k.on_target),
+            format_grouped(k.expected), format_grouped(k.total.p10), format_grouped(k.total.p90));
       }
     }
   }
@@ -800,20 +803,30 @@ void write_scenario_with_hires(const std::string& path, const Scenario& scenario
   write_text_file(path, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
 }
 
+namespace {
+
+//! A change of probability in percentage points ("+2.4 pts"); "-" when undefined.
+std::string percent_points(double change) {
+  if (std::isnan(change)) return "-";
+  return fmt::format("{:+.1f} pts", 100 * change);
+}
+
+}  // namespace
+
 std::string format_capacity_table(const Scenario& scenario, const plan::CapacitySpec& spec,
                                   const plan::CapacityResult& result) {
   const std::string currency = scenario.fx.currencies[scenario.fx.reporting].code;
   // Two lines: the status (a budget's says whether every target is at the confidence), then the
   // plan's size and cost, so that the terminal fits 100 columns.
   std::string out = fmt::format(
-      "capacity plan ({}):\n  {} hires, cost to FY{} end {} {}, confidence {:.3f}, {} trials\n",
+      "capacity plan ({}):\n  {} hires, cost to FY{} end {} {}, confidence {}, {} trials\n",
       !std::isnan(spec.budget)
           ? fmt::format("within budget {}: {}", format_grouped(spec.budget),
                         result.feasible ? "every target at the confidence" : "targets missed")
       : result.feasible ? "feasible"
                         : "INFEASIBLE within the allowed hires",
       result.hires.size(), spec.fiscal_year, format_grouped(result.cost), currency,
-      result.confidence, format_grouped(static_cast<double>(result.trials)));
+      format_percent(result.confidence), format_grouped(static_cast<double>(result.trials)));
   // Hires of one window requisitioned in the same month are one line.
   std::map<std::tuple<int, int>, std::pair<int, double>> lines;
   for (const auto& h : result.hires) {
@@ -838,12 +851,11 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
   out += fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", "region", "target",
                      "mean", "P(target)", "se", "+1 hire dP", "dP company", "shortfall");
   for (const auto& a : result.regions) {
-    out += fmt::format(
-        "{:<10} {:>14} {:>14} {:>9.4f} {:>7.4f} {:>12} {:>12} {:>14}\n", a.id,
-        format_grouped(a.target), format_grouped(a.mean), a.probability, a.probability_se,
-        std::isnan(a.marginal_probability) ? "-" : fmt::format("{:.4f}", a.marginal_probability),
-        std::isnan(a.marginal_company) ? "-" : fmt::format("{:.4f}", a.marginal_company),
-        format_grouped(a.shortfall));
+    out +=
+        fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", a.id,
+                    format_grouped(a.target), format_grouped(a.mean), format_percent(a.probability),
+                    format_percent(a.probability_se, 2), percent_points(a.marginal_probability),
+                    percent_points(a.marginal_company), format_grouped(a.shortfall));
   }
   return out;
 }

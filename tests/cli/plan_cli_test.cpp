@@ -212,6 +212,9 @@ TEST_F(PlanCli, CapacityAndQuotasPrintProgressLinesToANonTerminalStderr) {
   auto r = run_opsim(fmt::format("capacity {} --confidence 0.6 --progress-every 0", scenario));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_GE(test::progress_lines(r.output, "trials"), 1u) << r.output;
+  // The confidence and each region's P(target) in percent, a hire's effect in points.
+  EXPECT_NE(r.output.find(", confidence 60.0%, "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(", confidence 0."), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("/800 trials ("), std::string::npos) << r.output;
   r = run_opsim(fmt::format("quotas {} --progress-every 0", scenario));
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -695,7 +698,8 @@ TEST_F(PlanCli, OverlaySeatsTakeNoPartOfTheTarget) {
     const std::size_t row = r.output.find("\noverlays ");
     ASSERT_NE(row, std::string::npos) << r.output;
     const std::string line = r.output.substr(row + 1, r.output.find('\n', row + 1) - row - 1);
-    EXPECT_NE(line.find(fmt::format(" {:.3f} ", p)), std::string::npos) << line << " " << p;
+    // Probabilities on the terminal are percents (they were fractions such as 0.445).
+    EXPECT_NE(line.find(fmt::format(" {:.1f}% ", 100 * p)), std::string::npos) << line << " " << p;
     // The Gini is an index shown as 0.007 everywhere (it was 0.0070 here and 0.7% in the report).
     EXPECT_EQ(decimals_of(organisation[0].at("gini_expected_attainment")), 3);
   }
@@ -771,8 +775,11 @@ TEST_F(PlanCli, ComponentPayoutsAreWrittenPerComponentAndSeat) {
       fmt::format("quotas {} --method capacity --trials 200 --csv {}",
                   (test::source_dir() / "scenarios/plan_example.json").string(), csv.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("ae         retention    Retention      0.20"), std::string::npos)
+  EXPECT_NE(r.output.find("ae         retention    Retention       20%"), std::string::npos)
       << r.output;
+  // Shares for people: cost over bookings in percent, no fraction with four decimals.
+  EXPECT_NE(r.output.find("cost / bookings "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("cost / bookings 0."), std::string::npos) << r.output;
   const auto rows = test::read_csv(csv / "compensation_components.csv");
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(rows[1].at("measure"), "new_bookings");

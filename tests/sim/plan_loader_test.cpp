@@ -107,6 +107,27 @@ TEST(PlanLoader, PriorBookingsCsvTakesAColumnMapAndNumberFormats) {
   }
 }
 
+//! `opsim validate` checks the plan sections with check_plan_sections: a prior-bookings CSV that
+//! `opsim quotas` would refuse (a bad amount, a missing file) is refused there too, naming it.
+TEST(PlanLoader, ValidateReadsThePriorBookingsCsvAsQuotasDoes) {
+  test::TempDir dir;
+  dir.write("prior.csv", "seat,bookings\nae1,120000\nse1,ninety\n");
+  nlohmann::json doc = roles_document();
+  doc["plan"]["quotas"]["prior_bookings_csv"] = "prior.csv";
+  const Scenario scenario = build_scenario(doc, (dir / "test.json").string(), dir.path().string());
+  try {
+    (void)check_plan_sections(doc, scenario);
+    ADD_FAILURE() << "an unreadable prior amount passed validation";
+  } catch (const InputError& e) {
+    EXPECT_THAT(std::string(e.what()), ::testing::HasSubstr("prior.csv:3"));
+    EXPECT_THAT(std::string(e.what()), ::testing::HasSubstr("ninety"));
+  }
+  dir.write("prior.csv", "seat,bookings\nae1,120000\nse1,90000\n");
+  EXPECT_NO_THROW((void)check_plan_sections(doc, scenario));
+  doc["plan"]["quotas"]["prior_bookings_csv"] = "absent.csv";
+  EXPECT_THROW((void)check_plan_sections(doc, scenario), InputError);
+}
+
 std::string error_of(const nlohmann::json& doc) {
   try {
     parse_comp_spec(doc, test::scenario_from_json(doc));
