@@ -386,14 +386,14 @@ std::vector<XlsxTable> comparison_workbook(
                    {"region", CellKind::text, 10},
                    {"cost base" + unit, CellKind::amount, 16},
                    {"cost alternative" + unit, CellKind::amount, 16},
-                   {"extra cost", CellKind::amount, 14},
-                   {"SE", CellKind::amount, 10},
-                   {"extra bookings", CellKind::amount, 14},
-                   {"SE", CellKind::amount, 10},
-                   {"extra contribution", CellKind::amount, 16},
-                   {"SE", CellKind::amount, 10},
+                   {"extra cost" + unit, CellKind::amount, 16},
+                   {"SE" + unit, CellKind::amount, 12},
+                   {"extra bookings" + unit, CellKind::amount, 16},
+                   {"SE" + unit, CellKind::amount, 12},
+                   {"extra contribution" + unit, CellKind::amount, 18},
+                   {"SE" + unit, CellKind::amount, 12},
                    {"P(better)", CellKind::percent, 10},
-                   {"return on cost", CellKind::number, 12}},
+                   {"return on cost (x)", CellKind::number, 14}},
                   {},
                   "Paired differences (alternative - base) per trial. Return on cost blank: no "
                   "extra cost, the alternative saves cost, or a partial period. A quarter holds "
@@ -675,12 +675,6 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document,
   return axis;
 }
 
-//! Sweep output columns named p_target_... hold probabilities; the others amounts.
-bool is_probability(const std::string& column) {
-  return column.rfind("p_target_", 0) == 0 ||
-         column.find("_p_return_above_threshold") != std::string::npos;
-}
-
 void sweep_command(const std::string& base_path, const std::vector<std::string>& sets,
                    const PairedArgs& args) {
   const ScenarioDocument resolved = read_scenario_document(base_path);
@@ -727,6 +721,16 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     std::vector<double> outputs;
   };
   std::vector<std::string> columns;
+  // The workbook's headings for people (units, words), one per column.
+  std::vector<XlsxColumn> headings;
+  const std::string currency = base.scenario.fx.currencies[base.scenario.fx.reporting].code;
+  std::string metric_words = args.metric;
+  std::replace(metric_words.begin(), metric_words.end(), '_', ' ');
+  auto add_column = [&](std::string name, std::string heading, CellKind kind) {
+    if (kind == CellKind::amount) heading += fmt::format(" ({})", currency);
+    columns.push_back(std::move(name));
+    headings.push_back({std::move(heading), kind, 16.0});
+  };
   std::vector<Row> rows;
   SweepText table;  // the terminal's view
   for (const auto& axis : axes) table.axes.push_back(axis.text);
@@ -772,13 +776,30 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
                                     ? fmt::format("{}_partial_{}_of_{}", period.label,
                                                   period.months_covered, period.months())
                                     : period.label;
+      const std::string label_words =
+          period.partial() ? fmt::format("{} (partial: {} of {} months)", period.label,
+                                         period.months_covered, period.months())
+                           : period.label;
+      const auto statistic_words = [](const std::string& name) -> std::string {
+        if (name == "difference_vs_base") return "difference vs base";
+        if (name == "difference_se") return "difference SE";
+        if (name == "contribution_se") return "contribution SE";
+        if (name == "p_return_above_threshold") return "P(return on cost above threshold)";
+        std::string words = name;
+        std::replace(words.begin(), words.end(), '_', ' ');
+        return words;
+      };
       for (auto [name, value] : {std::pair<std::string, double>{"mean", summary.period_mean[cell]},
                                  {"p10", summary.period_quantiles[cell * kQuantiles + 1]},
                                  {"p50", summary.period_quantiles[cell * kQuantiles + 3]},
                                  {"p90", summary.period_quantiles[cell * kQuantiles + 5]},
                                  {"difference_vs_base", d.mean},
                                  {"difference_se", d.se}}) {
-        if (first_row) columns.push_back(fmt::format("{}_{}_{}", args.metric, label, name));
+        if (first_row) {
+          add_column(fmt::format("{}_{}_{}", args.metric, label, name),
+                     fmt::format("{} {} {}", metric_words, label_words, statistic_words(name)),
+                     CellKind::amount);
+        }
         row.outputs.push_back(value);
         text_outputs.push_back(value);
       }
@@ -796,7 +817,14 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
                                  {"return_on_cost", e.return_on_cost},
                                  {"p_return_above_threshold", e.p_return_above}}) {
         if (!with_costs) break;
-        if (first_row) columns.push_back(fmt::format("{}_{}", label, name));
+        if (first_row) {
+          const CellKind kind = std::string_view(name) == "return_on_cost" ? CellKind::number
+                                : std::string_view(name) == "p_return_above_threshold"
+                                    ? CellKind::percent
+                                    : CellKind::amount;
+          add_column(fmt::format("{}_{}", label, name),
+                     fmt::format("{} {}", label_words, statistic_words(name)), kind);
+        }
         row.outputs.push_back(value);
       }
       // Every region (all segments): its mean, paired difference and that difference's SE.
@@ -810,8 +838,10 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
               {"difference_vs_base", rd.mean},
               {"difference_se", rd.se}}) {
           if (first_row) {
-            columns.push_back(
-                fmt::format("{}_{}_{}_{}", args.metric, label, scenario.regions[r].id, name));
+            add_column(fmt::format("{}_{}_{}_{}", args.metric, label, scenario.regions[r].id, name),
+                       fmt::format("{} {} {} {}", metric_words, label_words, scenario.regions[r].id,
+                                   statistic_words(name)),
+                       CellKind::amount);
           }
           row.outputs.push_back(value);
         }
@@ -821,17 +851,27 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
         for (auto [name, value] : {std::pair<std::string, double>{"cost_difference", re.cost.mean},
                                    {"contribution_difference", re.contribution.mean}}) {
           if (!with_costs) break;
-          if (first_row)
-            columns.push_back(fmt::format("{}_{}_{}", label, scenario.regions[r].id, name));
+          if (first_row) {
+            add_column(
+                fmt::format("{}_{}_{}", label, scenario.regions[r].id, name),
+                fmt::format("{} {} {}", label_words, scenario.regions[r].id, statistic_words(name)),
+                CellKind::amount);
+          }
           row.outputs.push_back(value);
         }
       }
     }
     for (const auto& t : summary.targets) {
       if (first_row) {
-        columns.push_back(
-            fmt::format("p_target_{}_{}_{}", t.target.metric, layout.periods[t.period].label,
-                        t.target.region < 0 ? "total" : scenario.regions[t.target.region].id));
+        const std::string where =
+            t.target.region < 0 ? "total" : scenario.regions[t.target.region].id;
+        std::string target_words = t.target.metric;
+        std::replace(target_words.begin(), target_words.end(), '_', ' ');
+        add_column(fmt::format("p_target_{}_{}_{}", t.target.metric, layout.periods[t.period].label,
+                               where),
+                   fmt::format("P({} {} {} reaches target)", target_words,
+                               layout.periods[t.period].label, where),
+                   CellKind::percent);
       }
       if (first_row) {
         table.targets.push_back(
@@ -852,19 +892,21 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   for (const auto& axis : axes) header.push_back(axis.text);
   header.insert(header.end(), columns.begin(), columns.end());
   if (!args.csv_dir.empty()) {
-    write_folder_files(
-        args.csv_dir,
-        {{"sweep.csv", [&](std::ostream& out) {
-            out << "variant," << fmt::format("{}", fmt::join(header, ",")) << "\n";
-            for (std::size_t v = 0; v < rows.size(); ++v) {
-              out << v + 1;
-              for (double value : rows[v].values) out << "," << format_user_value(value);
-              for (std::size_t i = 0; i < rows[v].outputs.size(); ++i) {
-                out << "," << csv_number(rows[v].outputs[i], is_probability(columns[i]) ? 4 : 2);
-              }
-              out << "\n";
-            }
-          }}});
+    write_folder_files(args.csv_dir,
+                       {{"sweep.csv", [&](std::ostream& out) {
+                           out << "variant," << fmt::format("{}", fmt::join(header, ",")) << "\n";
+                           for (std::size_t v = 0; v < rows.size(); ++v) {
+                             out << v + 1;
+                             for (double value : rows[v].values)
+                               out << "," << format_user_value(value);
+                             for (std::size_t i = 0; i < rows[v].outputs.size(); ++i) {
+                               out << ","
+                                   << csv_number(rows[v].outputs[i],
+                                                 headings[i].kind == CellKind::percent ? 4 : 2);
+                             }
+                             out << "\n";
+                           }
+                         }}});
   }
   if (!args.output.empty()) {
     write_hdf5_document(args.output, [&](H5::H5File& file) {
@@ -885,14 +927,9 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   }
   if (!args.xlsx.empty()) {
     XlsxTable table{"Summary", {{"variant", CellKind::integer, 8}}, {}, ""};
-    for (std::size_t c = 0; c < header.size(); ++c) {
-      const bool value = c < axes.size();
-      table.columns.push_back({header[c],
-                               value                                      ? CellKind::number
-                               : is_probability(columns[c - axes.size()]) ? CellKind::percent
-                                                                          : CellKind::amount,
-                               value ? 22.0 : 16.0});
-    }
+    for (std::size_t c = 0; c < axes.size(); ++c)
+      table.columns.push_back({header[c], CellKind::number, 22.0});
+    table.columns.insert(table.columns.end(), headings.begin(), headings.end());
     for (std::size_t v = 0; v < rows.size(); ++v) {
       std::vector<XlsxValue> row{static_cast<double>(v + 1)};
       row.insert(row.end(), rows[v].values.begin(), rows[v].values.end());

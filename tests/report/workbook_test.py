@@ -363,6 +363,10 @@ def main():
             w("costs.h5"), "--xlsx", w("costs.xlsx"))
         with h5py.File(w("costs.h5"), "r") as h5:
             book = openpyxl.load_workbook(w("costs.xlsx"))
+            unitless = [c.value for c in book["Costs"][1]
+                        if str(c.value).startswith(("extra", "SE")) and "(" not in str(c.value)]
+            if unitless:
+                failures.append(f"compare Costs headings without a unit: {unitless!r}")
             failures += check_costs(book, h5)
             if not check_costs(book, h5, scale=1.05):
                 failures.append("costs: values 5% off went unnoticed (checker broken)")
@@ -379,6 +383,19 @@ def main():
                         break
             if sheet.cell(row=4, column=2).value != 0.3:
                 failures.append(f"sweep grid value {sheet.cell(row=4, column=2).value!r} != 0.3")
+            # Headings for people: words and the unit, not the CSV's machine names.
+            headers = [c.value for c in sheet[1]]
+            for header in headers[2:]:
+                if "_" in str(header):
+                    failures.append(f"sweep heading {header!r} is a machine name")
+                    break
+            amounts = [h for h in headers if str(h).startswith("new bookings ")]
+            if not amounts or not all(str(h).endswith(")") and "(" in str(h) for h in amounts):
+                failures.append(f"sweep amount headings without a unit: {amounts[:3]!r}")
+            probabilities = [h for h in headers if str(h).startswith("P(")]
+            if [h for h in probabilities if sheet.cell(row=2, column=headers.index(h) + 1)
+                    .number_format != "0.0%"]:
+                failures.append("sweep probabilities not formatted as percents")
     failures += check_plan(opsim, source)
     if failures:
         print("FAIL:\n  " + "\n  ".join(failures[:40]))
