@@ -132,7 +132,7 @@ void simulate_pipeline(TrialState& state) {
     for (const DealSplit& split : deal.splits) credit(split.seat, split.share);
     const int term = state.tables.cell(deal.region, deal.segment, close).contract_term;
     book_contract(state, {deal.key, deal.region, deal.segment, deal.currency, amount, close,
-                          close + term, term, deal.owner});
+                          close + term, term, deal.owner, -1, deal.owner_share, &deal.splits});
   }
 }
 

@@ -52,12 +52,19 @@ void book_keyed_contract(TrialState& state, const ContractTerms& c, TrialRng* st
       renewed = &state.out.seat_months.renewal_renewed[i];
     }
     if (rng.uniform() < churn) {
-      if (c.seat >= 0 && state.recording != nullptr && state.recording->bookings) {
-        const int window = state.recording->clawback_months[static_cast<std::size_t>(c.seat)];
-        if (window >= 0 && t - c.in_force_from <= window) {
-          state.out.seat_months
-              .clawback[static_cast<std::size_t>(c.seat) * months + c.in_force_from] +=
-              c.arr * plan;
+      if (state.recording != nullptr && state.recording->bookings) {
+        // Each credited seat gives back its credited share, within its own plan's window.
+        auto claw_back = [&](int seat, double share) {
+          const int window = state.recording->clawback_months[static_cast<std::size_t>(seat)];
+          if (window >= 0 && t - c.in_force_from <= window) {
+            state.out.seat_months
+                .clawback[static_cast<std::size_t>(seat) * months + c.in_force_from] +=
+                c.arr * plan * share;
+          }
+        };
+        if (c.seat >= 0) claw_back(c.seat, c.seat_share);
+        if (c.splits != nullptr) {
+          for (const DealSplit& split : *c.splits) claw_back(split.seat, split.share);
         }
       }
       booked[Metric::churned_arr] += arr * plan;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "models/trial.hpp"
 
@@ -19,6 +20,10 @@ struct ContractTerms {
   int term_months = 12;
   int seat = -1;             //!< owning seat of a won deal (clawback detail), -1 = none
   int account_manager = -1;  //!< seat whose book holds the contract (retention), -1 = none
+  //! The share of the deal credited to `seat` and the split seats' shares (open-pipeline deals
+  //! with split credit): a churn within a seat's clawback window claws back its credited share.
+  double seat_share = 1.0;
+  const std::vector<DealSplit>* splits = nullptr;
 };
 
 //! Books a contract's ARR and its renewals within the horizon.

@@ -193,6 +193,42 @@ TEST(SplitCredit, EachSeatIsCreditedWinProbabilityTimesAmountTimesShare) {
   }
 }
 
+// Defect (review): a churned split deal clawed back the whole deal from its owner (0.5 x
+// 100,000 from a seat credited 70,000). Each credited seat gives back its credited share, within
+// its own window.
+TEST(SplitCredit, AChurnedSplitDealClawsBackEachSeatsCreditedShare) {
+  nlohmann::json doc = split_document();
+  doc["pipeline"]["stages"][0]["win_probability"] = 1.0;
+  doc["segments"][0]["contract_term_months"] = 3;  // renews in 2027-06, inside the horizon
+  doc["segments"][0]["churn_probability"] = 1.0;
+  const Scenario scenario = test::scenario_from_json(doc);
+  const int close = scenario.pipeline.deals[0].expected_close;
+  for (const int split_window : {6, -1}) {
+    SeatMonthRecording recording;
+    recording.clawback_months = {6, split_window, 6};
+    std::vector<double> clawed(scenario.seats.size(), 0.0);
+    RunOptions options;
+    options.end_trial = 20;
+    options.threads = 1;
+    options.seat_months = &recording;
+    options.observe_trial = [&](std::uint64_t, const TrialOutcome& o) {
+      for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
+        for (int m = 0; m < o.layout.months; ++m) {
+          const double amount =
+              o.seat_months.clawback[s * static_cast<std::size_t>(o.layout.months) + m];
+          if (amount == 0) continue;
+          EXPECT_EQ(m, close) << s;  // kept in the booking month
+          clawed[s] += amount / 20;
+        }
+      }
+    };
+    (void)run_trials(scenario, options);
+    EXPECT_DOUBLE_EQ(clawed[0], 7000.0) << split_window;
+    EXPECT_DOUBLE_EQ(clawed[1], split_window < 0 ? 0.0 : 3000.0) << split_window;
+    EXPECT_EQ(clawed[2], 0.0);
+  }
+}
+
 // SMB intensity bookings in NA and EMEA; solution engineers E0, E1 (NA) and E2 (EMEA) share 10%
 // of NA's SMB bookings; AE seat R0 sells in NA.
 nlohmann::json overlay_document() {
