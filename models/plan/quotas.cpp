@@ -237,7 +237,20 @@ QuotaSet equal_chance(const SeatDistributions& bookings, double target,
   double floored_total = 0, p = 0;
   for (;;) {
     double lo = 0.0, hi = 1.0;
-    if (target <= sum_at(1.0, floored_total)) {
+    const double certain = sum_at(1.0, floored_total);
+    if (target < certain) {
+      // Every seat reaches even its smallest simulated bookings with probability 1: quotas at
+      // a common probability cannot total less than that sum.
+      throw_infeasible(
+          "equal-chance: the target {} is below the sum of every seat's smallest simulated "
+          "bookings{} ({}), which each seat reaches in every trial; no common probability gives "
+          "quotas that total the target (raise the target or over-assignment, or use the "
+          "capacity or top-down method)",
+          format_grouped(target),
+          floored_total > 0 ? " (expected bookings for the seats that rarely book)" : "",
+          format_grouped(certain));
+    }
+    if (target == certain) {
       lo = hi = 1.0;
     } else if (target > sum_at(0.0, floored_total)) {
       throw_infeasible(

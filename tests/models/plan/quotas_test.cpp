@@ -128,6 +128,30 @@ TEST_F(Quotas, EqualChanceBeyondEveryMaximumIsInfeasible) {
   EXPECT_THROW(set_quotas(*scenario_, *bookings_, request), InfeasibleError);
 }
 
+// Defect (review): a target below what every seat books in every trial gave quotas at p = 1
+// that totalled more than the printed target ("= 1,000,000; quotas total 1,390,000"). No common
+// probability answers it: infeasible, as a target above every maximum.
+TEST_F(Quotas, EqualChanceBelowEveryMinimumIsInfeasible) {
+  // Seat s books 1,000 (s + 1) + 10 t in trial t: every seat's smallest bookings sum to 36,000.
+  constexpr std::uint64_t trials = 4;
+  const std::size_t seats = scenario_->seats.size();
+  std::vector<double> values(trials * seats);
+  for (std::uint64_t t = 0; t < trials; ++t) {
+    for (std::size_t s = 0; s < seats; ++s)
+      values[t * seats + s] = 1000.0 * static_cast<double>(s + 1) + 10.0 * static_cast<double>(t);
+  }
+  const SeatDistributions fixed(values, seats, 1, 0, trials);
+  QuotaRequest request;
+  request.method = QuotaMethod::equal_chance;
+  request.target = 35000;
+  EXPECT_THROW(set_quotas(*scenario_, fixed, request), InfeasibleError);
+  for (const double target : {36000.0, 36100.0}) {
+    request.target = target;
+    const QuotaSet set = set_quotas(*scenario_, fixed, request);
+    EXPECT_NEAR(sum(set.quota), target, 1e-9 * target);
+  }
+}
+
 // Defect: with a company target above the sum of the region targets, quotas totalled
 // over-assignment x the region sum while the header printed over-assignment x the company
 // target. Region targets now set the regions' shares of the printed total.
