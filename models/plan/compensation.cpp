@@ -489,9 +489,12 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
           payout.draw += draw - commission;
           paid_at_t = commission + (draw - commission);
         } else {
+          // The advance recovered was commission paid early: it moves from the draw beyond
+          // commission to the commission.
           const double recovered = std::min(balance, commission - draw);
           balance -= recovered;
-          payout.commission += commission - recovered;
+          payout.commission += commission;
+          payout.draw -= recovered;
           paid_at_t = commission - recovered;
         }
       } else {

@@ -112,11 +112,20 @@ TEST_F(SeatYear, NonRecoverableDrawIsAFloor) {
 }
 
 TEST_F(SeatYear, RecoverableDrawIsRecoveredFromLaterCommission) {
-  // Q1: draw 15 advanced. Q2: commission 18, of which 15 recovers the advance.
+  // Q1: draw 15 advanced. Q2: commission 18, of which 15 recovers the advance: all 18 is
+  // commission and nothing is paid beyond it (review: 15 was reported as draw beyond
+  // commission and the commission as 3).
   const Payout p = draw_case(DrawKind::recoverable);
-  EXPECT_DOUBLE_EQ(p.draw, 15.0);
-  EXPECT_NEAR(p.commission, 3.0, 1e-12);
+  EXPECT_DOUBLE_EQ(p.draw, 0.0);
+  EXPECT_DOUBLE_EQ(p.commission, 18.0);
   EXPECT_NEAR(p.variable(), 18.0, 1e-12);
+  // Recovered in part: commission 3 at Q2 (YTD quota 60, attainment 0.5: 0.1 x 60 x 0.5)
+  // recovers 3 of the 15; later quarters earn nothing more, so 12 stays beyond commission.
+  bookings_[3] = 30;
+  const Payout partly = pay();
+  EXPECT_NEAR(partly.commission, 3.0, 1e-12);
+  EXPECT_NEAR(partly.draw, 12.0, 1e-12);
+  EXPECT_NEAR(partly.variable(), 15.0, 1e-12);
 }
 
 TEST_F(SeatYear, ClawbackAtTheBaseRateAndSpifPerDeal) {
