@@ -1,5 +1,6 @@
 // `opsim calibrate` and `opsim backtest`.
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -16,6 +17,7 @@
 #include "sim/io/json_text.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
+#include "sim/io/scenario_loader.hpp"
 #include "sim/workflows/backtest.hpp"
 
 namespace opsim::cli {
@@ -210,8 +212,19 @@ void calibrate_command(const CalibrateArgs& args) {
   request.earliest_open_stage = read.earliest_open_stage;
   request.parameter_uncertainty = !args.source.no_parameter_uncertainty;
   const std::string text = fit_report_text(fit, read);
-  if (!args.output.empty())
-    write_text(args.output, json_text(calibrated_scenario(fit, request), kEstimateDigits));
+  if (!args.output.empty()) {
+    const std::string scenario = json_text(calibrated_scenario(fit, request), kEstimateDigits);
+    // What calibrate writes must load as `opsim run` reads it (rounded estimates included): a
+    // scenario that does not is calibrate's error, reported before anything is written.
+    try {
+      const std::string folder = std::filesystem::path(args.output).parent_path().string();
+      (void)build_scenario(nlohmann::json::parse(scenario), args.output,
+                           folder.empty() ? "." : folder);
+    } catch (const InputError& e) {
+      throw_internal("the calibrated scenario does not load: {}", e.what());
+    }
+    write_text(args.output, scenario);
+  }
   if (!args.report.empty()) {
     write_text(args.report + ".json", json_text(fit_report_json(fit, read), kEstimateDigits));
     write_text(args.report + ".txt", text);

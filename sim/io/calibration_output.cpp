@@ -1,4 +1,5 @@
 #include "sim/io/calibration_output.hpp"
+#include "sim/io/json_text.hpp"
 #include "sim/io/number_format.hpp"
 
 #include <algorithm>
@@ -171,7 +172,7 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
         {"win_rate", uncertain ? uncertain_probability(fit.segment_win_rates[s].rate)
                                : nlohmann::json(fit.segment_win_rates[s].rate.value)},
         {"quarter_end_win_multiplier", std::clamp(fit.quarter_end_multiplier.value, 0.0, 10.0)},
-        {"cycle_months", resolution_cycle_pmf(fit)},
+        {"cycle_months", rounded_probabilities(resolution_cycle_pmf(fit), kEstimateDigits)},
         {"productivity_growth", growth}};
     if (size.deals > 0) {
       segment["deal_size"] = scenario_deal_size(size, uncertain);
@@ -261,7 +262,7 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
     std::vector<double> slip(
         fit.pipeline_slip_pmf.begin(),
         fit.pipeline_slip_pmf.begin() + std::min<std::size_t>(fit.pipeline_slip_pmf.size(), 120));
-    pipeline["slip"] = {{"pmf", slip}};
+    pipeline["slip"] = {{"pmf", rounded_probabilities(slip, kEstimateDigits)}};
     // An open deal's amount is an estimate (list price or fitted mean), not its won amount: a
     // won deal varies as the cell's won deals do (without it one-month intervals were narrow).
     pipeline["amount_spread"] = "deal_size";

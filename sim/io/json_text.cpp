@@ -24,6 +24,24 @@ void round_in_place(nlohmann::json& value, int significant_digits) {
 
 }  // namespace
 
+std::vector<double> rounded_probabilities(std::vector<double> pmf, int significant_digits) {
+  double total = 0;
+  for (double p : pmf) total += p;
+  if (pmf.empty() || !(total > 0)) return pmf;
+  auto round = [&](double x) {
+    return std::strtod(fmt::format("{:.{}g}", x, significant_digits).c_str(), nullptr);
+  };
+  std::size_t largest = 0;
+  for (std::size_t k = 0; k < pmf.size(); ++k) {
+    pmf[k] = round(pmf[k] / total);
+    if (pmf[k] > pmf[largest]) largest = k;
+  }
+  double others = 0;
+  for (std::size_t k = 0; k < pmf.size(); ++k) others += k == largest ? 0.0 : pmf[k];
+  pmf[largest] = round(std::max(0.0, 1.0 - others));
+  return pmf;
+}
+
 nlohmann::json round_numbers(nlohmann::json value, int significant_digits) {
   round_in_place(value, significant_digits);
   return value;

@@ -216,7 +216,8 @@ std::vector<double> parse_pmf(const JsonNode& node, int max_length) {
   }
   for (const auto& item : list.items()) pmf.push_back(item.non_negative());
   const double total = std::accumulate(pmf.begin(), pmf.end(), 0.0);
-  if (std::abs(total - 1.0) > 1e-6) list.fail("probabilities sum to {} (must sum to 1)", total);
+  if (std::abs(total - 1.0) > 1e-6)
+    list.fail("probabilities sum to {:.8g} (must sum to 1 within 1e-6)", total);
   for (auto& p : pmf) p /= total;
   return pmf;
 }

@@ -32,5 +32,34 @@ TEST(JsonText, FractionsAreRoundedAndWrittenInTheirShortestForm) {
   EXPECT_NE(json_text(doc, 17).find("0.10760891796746136"), std::string::npos);
 }
 
+// Defect (review): calibrate rounded every probability of a pmf to six digits on its own, so a
+// slip pmf summed to 0.99999879 and the scenario it wrote did not load (the loader allows 1e-6).
+TEST(JsonText, RoundedProbabilitiesStillSumToOne) {
+  for (const std::size_t n : {3u, 7u, 60u}) {
+    const std::vector<double> pmf(n, 1.0 / static_cast<double>(n));
+    auto sum = [](const std::vector<double>& v) {
+      double total = 0;
+      for (double x : v) total += x;
+      return total;
+    };
+    // Twin: each rounded alone (what was written) misses the loader's tolerance.
+    const nlohmann::json alone = round_numbers(nlohmann::json(pmf), 6);
+    if (n != 7) {
+      EXPECT_GT(std::abs(sum(alone.get<std::vector<double>>()) - 1.0), 1e-6) << n;
+    }
+    const std::vector<double> rounded = rounded_probabilities(pmf, 6);
+    ASSERT_EQ(rounded.size(), n);
+    EXPECT_LE(std::abs(sum(rounded) - 1.0), 1e-6) << n;
+    for (double p : rounded) EXPECT_NEAR(p, 1.0 / static_cast<double>(n), 2e-6) << n;
+    // Written as six digits and read back: the same values.
+    EXPECT_EQ(round_numbers(nlohmann::json(rounded), 6).get<std::vector<double>>(), rounded);
+  }
+  // Normalised first (a truncated slip pmf), empty as it is.
+  const std::vector<double> part = rounded_probabilities({0.2, 0.2, 0.1}, 6);
+  EXPECT_DOUBLE_EQ(part[0], 0.4);
+  EXPECT_DOUBLE_EQ(part[2], 0.2);
+  EXPECT_TRUE(rounded_probabilities({}, 6).empty());
+}
+
 }  // namespace
 }  // namespace opsim
