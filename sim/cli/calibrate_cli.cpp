@@ -81,7 +81,7 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
       ->check(CLI::Range(1, 12));
   app->add_option("--prior-strength", a.prior_strength,
                   "Win-rate prior in pseudo-closes, >= 0 (default: empirical Bayes)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   app->add_option("--min-cell", a.min_cell, "Observations below which a cell is thin")
       ->check(CLI::Range(1, 100000));
   app->add_option("--currency", a.currency, "Reporting currency of the amounts");

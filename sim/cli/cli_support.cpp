@@ -75,14 +75,29 @@ const CLI::Validator& seed_range() {
   return validator;
 }
 
-const CLI::Validator& positive_number() {
-  static const CLI::Validator validator(
-      [](std::string& text) -> std::string {
+namespace {
+
+//! A finite number above (or, `zero` allowed, at least) 0; the message says what is allowed, not
+//! a range up to the largest double (CLI's own checks printed its 309 digits).
+CLI::Validator number_from_zero(bool zero) {
+  return CLI::Validator(
+      [zero](std::string& text) -> std::string {
         const auto value = parse_number(text);
-        if (value && *value > 0 && std::isfinite(*value)) return {};
-        return fmt::format("{} is not a positive number", text);
+        if (value && std::isfinite(*value) && (*value > 0 || (zero && *value == 0))) return {};
+        return fmt::format("{} is not {} number", text, zero ? "a non-negative" : "a positive");
       },
-      "POSITIVE");
+      zero ? "NON-NEGATIVE" : "POSITIVE");
+}
+
+}  // namespace
+
+const CLI::Validator& positive_number() {
+  static const CLI::Validator validator = number_from_zero(false);
+  return validator;
+}
+
+const CLI::Validator& non_negative_number() {
+  static const CLI::Validator validator = number_from_zero(true);
   return validator;
 }
 
@@ -96,6 +111,12 @@ const CLI::Validator& output_path() {
           return fmt::format(
               "'{}' looks like an option, not a file (write ./{} for a file of "
               "that name)",
+              text, text);
+        // "-o=-x" gives "=-x": a short option does not take '=' before its value.
+        if (text.front() == '=')
+          return fmt::format(
+              "'{}' starts with '=' (write -o FILE or --output=FILE; ./{} for a file of that "
+              "name)",
               text, text);
         return {};
       },

@@ -28,6 +28,8 @@ std::uint64_t default_memory_limit();
 const CLI::Validator& seed_range();
 //! A positive number (counts, strengths, factors).
 const CLI::Validator& positive_number();
+//! A number >= 0 (prior strengths, weights).
+const CLI::Validator& non_negative_number();
 //! A path to write: "" or blanks are refused (`-o "$OUT"` with OUT unset wrote nothing and exited
 //! 0), and so is one starting with '-' (`--output= -q` wrote a file named -q).
 const CLI::Validator& output_path();

@@ -246,7 +246,7 @@ void run_alignment(RunOptions o) {
 void add_problem_options(CLI::App* app, RunOptions& o) {
   app->add_option("--format", o.format, "Input format: auto, scenario, csv, pmedcap, sjc, graphml");
   app->add_option("--territories,-p", o.territories, "Number of territories p")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   app->add_option("--objective", o.objective,
                   "compactness (p-median) or dispersion (max diameter)");
   app->add_option("--distance", o.distance, "euclidean, euclidean_floor, haversine, graph, none");

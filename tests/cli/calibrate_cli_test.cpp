@@ -114,6 +114,9 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
        "none of the 2 rows of the bookings table could be read (2 rejected); the first:"},
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 -o /no/dir/x.json", csv),
        "/no/dir"},
+      // What is allowed, not a range up to the largest double's 309 digits (review).
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --prior-strength -1", csv),
+       "-1 is not a non-negative number"},
       {fmt::format("calibrate --source {} --as-of 2017-04",
                    dir.write("map.json", "{\"opportunity\": {}}")),
        "unknown key"},

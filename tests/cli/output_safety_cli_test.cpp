@@ -494,6 +494,11 @@ TEST(OutputSafetyCli, AnEmptyOutputPathIsRefused) {
   const auto dashed = run_opsim(fmt::format("run {} --trials 10 --output=-q", s));
   EXPECT_EQ(dashed.exit_code, 2) << dashed.output;
   EXPECT_THAT(dashed.output, HasSubstr("'-q' looks like an option, not a file"));
+  // "-o=-x" wrote a file named "=-x" (review).
+  const auto equals = run_opsim(fmt::format("run {} --trials 10 -o=-x", s));
+  EXPECT_EQ(equals.exit_code, 2) << equals.output;
+  EXPECT_THAT(equals.output, HasSubstr("'=-x' starts with '='"));
+  EXPECT_FALSE(std::filesystem::exists("=-x"));
 }
 
 }  // namespace
