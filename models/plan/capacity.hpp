@@ -55,11 +55,12 @@ struct Attainment {
   double probability_se = 0;
   double mean = 0;
   //! One more hire in this region (best window, earliest month): change in this region's and
-  //! the company's probability, with the standard error of the paired difference.
-  double marginal_probability = 0;
-  double marginal_se = 0;
-  double marginal_company = 0;
-  double marginal_cost = 0;
+  //! the company's probability, with the standard error of the paired difference. NaN (shown
+  //! as "-" or empty) for the company row and when no window allows another hire.
+  double marginal_probability = std::numeric_limits<double>::quiet_NaN();
+  double marginal_se = std::numeric_limits<double>::quiet_NaN();
+  double marginal_company = std::numeric_limits<double>::quiet_NaN();
+  double marginal_cost = std::numeric_limits<double>::quiet_NaN();
   //! How far the plan falls short: target minus the bookings reached with the confidence asked
   //! (the (1 - confidence) quantile of B), 0 when the constraint holds.
   double shortfall = 0;

@@ -143,8 +143,9 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   if (!result.feasible && !args.budget) {
     std::string gaps;
     for (const auto& a : result.regions) {
-      gaps += fmt::format(" {}: P {:.4f}, short by {} at the {} confidence;", a.id, a.probability,
-                          format_grouped(a.shortfall), args.confidence);
+      gaps += fmt::format(" {}: P {}, short by {} at {} confidence;", a.id,
+                          format_percent(a.probability), format_grouped(a.shortfall),
+                          format_percent(args.confidence));
     }
     throw InfeasibleError(fmt::format(
         "{}: no feasible hiring plan: with every allowed hire (max_hires in "

@@ -246,22 +246,39 @@ TEST_F(PlanCli, CapacityFindsAPlanAndWritesIt) {
 TEST_F(PlanCli, InfeasibleCapacityPlanExitsThreeWithTheShortfall) {
   auto doc = plan_document();
   doc["targets"][0]["amount"] = 1e9;
+  doc["targets"].push_back({{"fiscal_year", 2027}, {"region", "NA"}, {"amount", 1e9}});
   const auto out = (dir_ / "none.h5").string();
   const auto emitted = (dir_ / "none.json").string();
-  const auto r = run_opsim(fmt::format("capacity {} --confidence 0.7 -o {} --emit-scenario {}",
-                                       write(doc), out, emitted));
+  const auto csv = dir_ / "none_csv";
+  const auto r =
+      run_opsim(fmt::format("capacity {} --confidence 0.7 -o {} --emit-scenario {} --csv {}",
+                            write(doc), out, emitted, csv.string()));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("no feasible hiring plan"), std::string::npos) << r.output;
-  const std::size_t shortfall = r.output.find("total: P 0.0000, short by 9");
+  const std::string prefix = "total: P 0.0%, short by ";
+  const std::size_t shortfall = r.output.find(prefix + "9");
   ASSERT_NE(shortfall, std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("at 70.0% confidence"), std::string::npos) << r.output;
   // For people: thousands separators (it read "short by 914754237").
-  const std::string amount =
-      r.output.substr(shortfall + 26, r.output.find(' ', shortfall + 26) - shortfall - 26);
+  const std::size_t at = shortfall + prefix.size();
+  const std::string amount = r.output.substr(at, r.output.find(' ', at) - at);
   EXPECT_EQ(amount.size(), 11u) << amount;  // 9xx,xxx,xxx
   EXPECT_EQ(amount[3], ',') << amount;
   EXPECT_EQ(amount[7], ',') << amount;
   EXPECT_TRUE(std::filesystem::exists(out));
   EXPECT_FALSE(std::filesystem::exists(emitted));  // no scenario for a plan that fails
+  // Every allowed hire is in the plan: no "+1 hire" effect to show (review: it read 0.0000 and
+  // a cost of 0, as if one more hire were free and useless).
+  const auto rows = test::read_csv(csv / "attainment.csv");
+  ASSERT_EQ(rows.size(), 2u);  // NA, total
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.at("marginal_p_region"), "") << row.at("region");
+    EXPECT_EQ(row.at("marginal_hire_cost"), "") << row.at("region");
+  }
+  const std::size_t na = r.output.find("\nNA ");
+  ASSERT_NE(na, std::string::npos) << r.output;
+  const std::string line = r.output.substr(na + 1, r.output.find('\n', na + 1) - na - 1);
+  EXPECT_EQ(line.find("pts"), std::string::npos) << line;
 }
 
 // Defect: equal-chance quotas that no common probability reaches (target times over-assignment
