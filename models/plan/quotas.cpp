@@ -174,14 +174,20 @@ std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& 
   normalise(prior, request.key.prior, "prior");
   normalise(expected, request.key.expected, "expected");
   std::vector<double> key(n, 0.0);
+  std::vector<std::string> zero;  // every seat whose key is 0, named at once
   for (std::size_t s : eligible) {
     key[s] = potential[s] + prior[s] + expected[s];
-    if (!(key[s] > 0)) {
-      throw_input(
-          "seat \"{}\": its top-down key is 0, so its quota would be 0 (quotas must be > 0); "
-          "give it prior bookings or blend in the expected bookings",
-          scenario.seats[s].id);
-    }
+    if (!(key[s] > 0)) zero.push_back(scenario.seats[s].id);
+  }
+  if (!zero.empty()) {
+    constexpr std::size_t kNamed = 10;
+    const std::size_t named = std::min(zero.size(), kNamed);
+    throw_input(
+        "{} of {} seats have a top-down key of 0, so their quotas would be 0 (quotas must be > "
+        "0): {}{}; give them prior bookings or blend in the expected bookings (/plan/quotas/key)",
+        zero.size(), eligible.size(),
+        fmt::format("{}", fmt::join(zero.begin(), zero.begin() + static_cast<long>(named), ", ")),
+        zero.size() > named ? fmt::format(" and {} more", zero.size() - named) : "");
   }
   const int R = scenario.region_count();
   std::vector<double> region_key(R, 0.0);

@@ -213,7 +213,14 @@ QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenari
   if (auto csv = node->get("prior_bookings_csv")) {
     errors.collect([&] {
       settings.prior_bookings_csv = read_csv_source(*csv, {"seat", "id", "bookings", "stage"});
-      settings.prior_bookings_csv.path = resolve_path(scenario, settings.prior_bookings_csv.path);
+      const std::string written = settings.prior_bookings_csv.path;
+      settings.prior_bookings_csv.path = resolve_path(scenario, written);
+      // Named with the scenario and the pointer that gives it (it read "missing.csv: no such
+      // file" alone).
+      if (!std::filesystem::is_regular_file(settings.prior_bookings_csv.path)) {
+        csv->fail("'{}' ({}): no such file", written,
+                  std::filesystem::absolute(settings.prior_bookings_csv.path).string());
+      }
     });
   }
   errors.throw_if_any();
