@@ -1,6 +1,7 @@
 #include "models/calibration/fit.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -1727,6 +1728,14 @@ Calibration fit_history(const History& history, const FitOptions& options) {
     return options.since ? std::max(0, month_of_day(*options.since) - created_month) : 0;
   };
   int won_without_amount = 0;
+  // The fiscal year's months before the forecast: their wins are the scenario's actuals.
+  const int into_year = ((cal.forecast_start % 12) + 1 - options.fiscal_year_start_month + 12) % 12;
+  const int year_first = cal.forecast_start - into_year;
+  std::map<std::array<int, 3>, double> to_date;
+  auto book_to_date = [&](int r, int s, int day, double amount) {
+    const int m = month_of_day(day);
+    if (m >= year_first && m < cal.forecast_start && amount > 0) to_date[{r, s, m}] += amount;
+  };
   for (const Opportunity* o : v.resolved) {
     const int r = cal.region_index(o->region), s = cal.segment_index(o->segment);
     event_months.push_back(month_of_day(*o->closed));
@@ -1739,6 +1748,7 @@ Calibration fit_history(const History& history, const FitOptions& options) {
       if (o->amount && *o->amount > 0) {
         won_amounts[r * S + s].push_back(*o->amount);
         cal.won_amount += *o->amount;
+        book_to_date(r, s, *o->closed, *o->amount);
       } else {
         ++won_without_amount;
       }
@@ -1756,7 +1766,10 @@ Calibration fit_history(const History& history, const FitOptions& options) {
     event_cells.emplace_back(r, s);
     if (b->amount > 0) won_amounts[r * S + s].push_back(b->amount);
     cal.won_amount += b->amount;
+    book_to_date(r, s, b->day, b->amount);
   }
+  for (const auto& [cell, amount] : to_date)
+    cal.year_to_date.push_back({cell[0], cell[1], cell[2], amount});
   if (won_without_amount > 0) {
     cal.warnings.push_back(
         fmt::format("{} no positive amount and {} left out of the deal-size fit",

@@ -205,6 +205,14 @@ struct Calibration {
   //! P(close = first forecast month + k | closes), mixed over the open deals' residual cycles.
   std::vector<double> pipeline_slip_pmf{1.0};
   int undated_open_excluded = 0;  //!< open rows without a created date, cut-off before the snapshot
+  //! Won amounts of the fiscal year to date: its months before forecast_start, summed per
+  //! region, segment and month (region-major, then segment, then month); the scenario's
+  //! actuals, so that the year's results add what is already booked.
+  struct WonToDate {
+    int region = 0, segment = 0, month = 0;
+    double amount = 0.0;
+  };
+  std::vector<WonToDate> year_to_date;
   std::vector<std::string> warnings;
 
   int region_index(const std::string& id) const;

@@ -155,6 +155,18 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
                     {"months", request.months},
                     {"fiscal_year_start_month", fit.options.fiscal_year_start_month},
                     {"reporting_currency", request.currency}};
+  if (!fit.year_to_date.empty()) {
+    // What the fiscal year has booked before the forecast starts, so that its results (and
+    // P(target)) count the whole year.
+    nlohmann::json bookings = nlohmann::json::array();
+    for (const auto& won : fit.year_to_date) {
+      bookings.push_back({{"region", fit.regions[static_cast<std::size_t>(won.region)]},
+                          {"segment", fit.segments[static_cast<std::size_t>(won.segment)]},
+                          {"month", format_year_month(won.month)},
+                          {"amount", won.amount}});
+    }
+    doc["actuals"] = {{"bookings", bookings}};
+  }
   const bool uncertain = request.parameter_uncertainty;
   for (const RegionFit& region : fit.region_fits) {
     nlohmann::json season = nlohmann::json::array();

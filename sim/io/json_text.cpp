@@ -9,16 +9,24 @@
 namespace opsim {
 namespace {
 
-void round_in_place(nlohmann::json& value, int significant_digits) {
-  if (value.is_structured()) {
-    for (auto& member : value) round_in_place(member, significant_digits);
+//! `cents`: amounts booked (a scenario's actuals) are facts, kept to the cent rather than to the
+//! significant digits of an estimate.
+void round_in_place(nlohmann::json& value, int significant_digits, bool cents = false) {
+  if (value.is_object()) {
+    for (auto& [key, member] : value.items())
+      round_in_place(member, significant_digits, cents || key == "actuals");
+    return;
+  }
+  if (value.is_array()) {
+    for (auto& member : value) round_in_place(member, significant_digits, cents);
     return;
   }
   if (!value.is_number_float()) return;
   const double x = value.get<double>();
   if (!std::isfinite(x)) return;
-  const double rounded =
-      std::strtod(fmt::format("{:.{}g}", x, significant_digits).c_str(), nullptr);
+  const std::string text =
+      cents ? fmt::format("{:.2f}", x) : fmt::format("{:.{}g}", x, significant_digits);
+  const double rounded = std::strtod(text.c_str(), nullptr);
   value = rounded == 0 ? 0.0 : rounded;  // no -0
 }
 

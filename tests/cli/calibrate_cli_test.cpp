@@ -39,6 +39,14 @@ TEST(CalibrateCli, WritesALoadableScenarioAndTheReport) {
   EXPECT_EQ(s.region_count(), 2);
   EXPECT_EQ(s.pipeline.deals.size(), 2u);  // rows 5 (straddling) and 6 (open)
   EXPECT_EQ(format_year_month(s.calendar.start()), "2017-05");
+  // The fiscal year's wins before the forecast are its actuals (review: FY2017 read "no actuals
+  // given, counted as 0" and its P50 was the half year's): East 100 in 2017-02, West 300 in
+  // 2017-03; row 5 closes after the cut-off.
+  ASSERT_EQ(s.actuals.size(), 2u);
+  double actual = 0;
+  for (const auto& a : s.actuals) actual += a.amount;
+  EXPECT_EQ(actual, 400.0);
+  EXPECT_EQ(format_year_month(s.actuals[0].month), "2017-02");
   // Estimates are written with six significant digits, never 17.
   for (const std::string& path : {scenario.string(), report.string() + ".json"}) {
     std::ifstream in(path);
