@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/calendar.hpp"
 #include "models/trial.hpp"
 #include "sim/base/error.hpp"
 
@@ -25,6 +26,23 @@ FiscalYear fiscal_year_of(const Scenario& scenario, int year, const std::string&
   fy.index = year - first_year;
   fy.first = std::max(cal.fiscal_year_start(year) - cal.start(), 0);
   fy.last = std::min(cal.fiscal_year_start(year) + 11 - cal.start(), scenario.months() - 1);
+  return fy;
+}
+
+FiscalYear planned_fiscal_year_of(const Scenario& scenario, int year, const std::string& where) {
+  const FiscalYear fy = fiscal_year_of(scenario, year, where);
+  const Calendar& cal = scenario.calendar;
+  const int year_last = cal.fiscal_year_start(year) + 11 - cal.start();
+  if (year_last > scenario.months() - 1) {
+    throw_input(
+        "{}: fiscal year {} runs past the horizon, which ends in {}: only {} of its 12 months "
+        "({}..{}) are simulated, and quotas, pay and hiring plans need the whole year (make "
+        "horizon.months at least {}, or plan an earlier year)",
+        where, year, format_year_month(cal.absolute(scenario.months() - 1)),
+        scenario.months() - std::max(cal.fiscal_year_start(year) - cal.start(), 0),
+        format_year_month(cal.absolute(fy.first)), format_year_month(cal.absolute(fy.last)),
+        year_last + 1);
+  }
   return fy;
 }
 

@@ -230,7 +230,8 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   if (!args.no_comp) errors.collect([&] { problem.comp = parse_comp_spec(document, scenario); });
   throw_plan_errors(errors);
   const int year = args.fiscal_year.value_or(settings.fiscal_year);
-  problem.fy = plan::fiscal_year_of(scenario, year, "--fiscal-year");
+  problem.fy = plan::planned_fiscal_year_of(
+      scenario, year, args.fiscal_year ? "--fiscal-year" : scenario.source + ": /plan/fiscal_year");
   const double over = args.over_assignment.value_or(settings.over_assignment.value_or(1.0));
   if (!(over > 0)) throw_input("--over-assignment: {} is not allowed (must be > 0)", over);
   if (over < 1 && !args.allow_under_assignment) {

@@ -99,7 +99,12 @@ int plan_fiscal_year(const nlohmann::json& document, const Scenario& scenario) {
       scenario.calendar.fiscal_year_of(scenario.calendar.absolute(scenario.months() - 1));
   const JsonNode root(document, scenario.source);
   if (auto plan = root.get("plan")) {
-    if (auto year = plan->get("fiscal_year")) return static_cast<int>(year->integer(first, last));
+    if (auto year = plan->get("fiscal_year")) {
+      const int y = static_cast<int>(year->integer(first, last));
+      // A year the horizon covers only in part is refused here too, so `validate` says so.
+      (void)plan::planned_fiscal_year_of(scenario, y, scenario.source + ": /plan/fiscal_year");
+      return y;
+    }
   }
   return first;
 }

@@ -281,6 +281,32 @@ TEST_F(PlanCli, InfeasibleCapacityPlanExitsThreeWithTheShortfall) {
   EXPECT_EQ(line.find("pts"), std::string::npos) << line;
 }
 
+// Review: quotas for a fiscal year that runs past the horizon set the full-year target against
+// half a year of bookings and pay, with quarters beyond the horizon written as 0. Refused (exit
+// 2) by quotas, capacity and validate, naming the months simulated.
+TEST_F(PlanCli, AFiscalYearPastTheHorizonIsRefused) {
+  auto doc = plan_document();
+  doc["horizon"]["months"] = 18;  // 2027-01..2028-06: FY2028 is half simulated
+  doc["targets"].push_back({{"fiscal_year", 2028}, {"amount", 70000}});
+  doc["plan"]["fiscal_year"] = 2028;
+  const auto scenario = write(doc);
+  for (const char* command : {"quotas", "capacity --confidence 0.6", "validate"}) {
+    const auto out = dir_ / "late.h5";
+    const auto r = run_opsim(fmt::format(
+        "{} {}{}", command, scenario,
+        std::string(command) == "validate" ? std::string() : " --trials 50 -o " + out.string()));
+    EXPECT_EQ(r.exit_code, 2) << command << r.output;
+    EXPECT_NE(r.output.find("/plan/fiscal_year: fiscal year 2028 runs past the horizon, which "
+                            "ends in 2028-06: only 6 of its 12 months (2028-01..2028-06)"),
+              std::string::npos)
+        << command << r.output;
+    EXPECT_FALSE(std::filesystem::exists(out)) << command;
+  }
+  // Its twin: FY2027, wholly inside, is planned.
+  doc["plan"]["fiscal_year"] = 2027;
+  EXPECT_EQ(run_opsim(fmt::format("quotas {} --trials 50 --no-comp", write(doc))).exit_code, 0);
+}
+
 // Defect: equal-chance quotas that no common probability reaches (target times over-assignment
 // above every seat's largest simulated bookings) exited 2, the code for bad input found before
 // any work; it is a valid request with no feasible answer: exit 3, nothing written. Its twin at
