@@ -87,6 +87,51 @@ Visible visible_rows(const History& history, const FitOptions& options) {
   return v;
 }
 
+//! Regions whose own growths differ beyond their errors (Cochran's Q of the regions' maximum-
+//! likelihood slopes, p < 0.01, and at least 5 points a year apart) are named in a warning: the
+//! seasonality, the levels and the market factor are fitted under the common trend, so a region
+//! growing faster than the rest shows a rising within-year pattern and extra variance (review:
+//! +30% and -10% regions fitted together gave South a December index of 1.19 for 0.92 and a
+//! market sd of 0.24 for none).
+void warn_of_diverging_growths(Calibration& cal, const std::vector<double>& slope,
+                               const std::vector<double>& covariance,
+                               const std::vector<std::vector<double>>& counts) {
+  const int R = static_cast<int>(slope.size());
+  double precision = 0, weighted = 0;
+  std::vector<int> fitted;
+  for (int r = 0; r < R; ++r) {
+    const double v = covariance[static_cast<std::size_t>(r) * R + r];
+    if (!(v > 0) || !std::isfinite(slope[r]) ||
+        std::accumulate(counts[r].begin(), counts[r].end(), 0.0) <= 0)
+      continue;
+    fitted.push_back(r);
+    precision += 1 / v;
+    weighted += slope[r] / v;
+  }
+  if (fitted.size() < 2) return;
+  const double mean = weighted / precision;
+  double q = 0, lowest = 1e9, highest = -1e9;
+  for (int r : fitted) {
+    q += (slope[r] - mean) * (slope[r] - mean) / covariance[static_cast<std::size_t>(r) * R + r];
+    lowest = std::min(lowest, slope[r]);
+    highest = std::max(highest, slope[r]);
+  }
+  const double p = boost::math::cdf(boost::math::complement(
+      boost::math::chi_squared_distribution<double>(static_cast<double>(fitted.size() - 1)), q));
+  if (p >= 0.01 || std::exp(12 * highest) - std::exp(12 * lowest) < 0.05) return;
+  std::string growths;
+  for (int r : fitted) {
+    growths += fmt::format("{}{} {:+.1f}%", growths.empty() ? "" : ", ", cal.regions[r],
+                           100 * (std::exp(12 * slope[r]) - 1));
+  }
+  cal.warnings.push_back(fmt::format(
+      "the regions grow at different rates ({} a year on their own; Cochran's Q {:.1f} on {} df, "
+      "p {}): their seasonality, levels and market factor are fitted under one common trend, "
+      "which bends a faster or slower region's seasonality and adds to its market variance; "
+      "calibrate such regions from separate exports",
+      growths, q, fitted.size() - 1, p < 0.001 ? "< 0.001" : fmt::format("{:.3f}", p)));
+}
+
 //! Monthly count model: mu[r][t] = exp(a_r + beta (t - last)) s_r(calendar month of t).
 void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts) {
   const int R = static_cast<int>(cal.regions.size());
@@ -815,6 +860,7 @@ void fit_counts(Calibration& cal, const std::vector<std::vector<double>>& counts
         for (int q = 0; q < R; ++q)
           slope_covariance[static_cast<std::size_t>(r) * R + q] = region_covariance(R + r, R + q);
       }
+      warn_of_diverging_growths(cal, slope_ml, slope_covariance, counts);
       const RegionGrowthPosterior posterior =
           region_growth_posterior(slope_ml, slope_covariance, cal.options.growth_prior_sd / 12);
       cal.growth_between_sd = posterior.between_sd;
