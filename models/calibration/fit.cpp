@@ -1149,11 +1149,12 @@ void fit_deal_sizes(Calibration& cal, const std::vector<std::vector<double>>& by
     choose_deal_size_model(cal, fit);
     if (fit.deals < 2) {
       cal.warnings.push_back(
-          fmt::format("segment {}: {} won deals with an amount; deal size cannot be fitted",
-                      cal.segments[s], fit.deals));
+          fmt::format("segment {}: {} with an amount; deal size cannot be fitted", cal.segments[s],
+                      format_count(fit.deals, "won deal", "won deals")));
     } else if (fit.thin) {
-      cal.warnings.push_back(fmt::format("thin cell: segment {} has {} won deals with an amount",
-                                         cal.segments[s], fit.deals));
+      cal.warnings.push_back(fmt::format("thin cell: segment {} has {} with an amount",
+                                         cal.segments[s],
+                                         format_count(fit.deals, "won deal", "won deals")));
     }
     cal.segment_deal_sizes.push_back(std::move(fit));
   }

@@ -25,8 +25,17 @@ nlohmann::json estimate_json(const Estimate& e) {
   return j;
 }
 
+//! `x` in `format`, without the sign of a value that rounds to zero ("-0.0000" reads as a
+//! decline).
+std::string unsigned_zero(const char* format, double x) {
+  std::string text = fmt::format(fmt::runtime(format), x);
+  if (!text.empty() && text.front() == '-' && text.find_first_of("123456789") == std::string::npos)
+    text.erase(0, 1);
+  return text;
+}
+
 std::string with_se(const Estimate& e, const char* format = "{:.4g}") {
-  const std::string value = fmt::format(fmt::runtime(format), e.value);
+  const std::string value = unsigned_zero(format, e.value);
   if (!std::isfinite(e.se)) return value;
   return value + " ± " + fmt::format(fmt::runtime(format), e.se);
 }
@@ -176,7 +185,12 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
     }
     doc["regions"].push_back({{"id", region.id}, {"seasonality", season}});
   }
-  const double growth = std::clamp(fit.annual_growth.value, -0.9, 10.0);
+  // An annual growth as written: within the engine's bounds, and no growth of -3e-16
+  // (exp(12 b) - 1 of a slope that is zero up to rounding).
+  auto written_growth = [](double annual) {
+    return std::abs(annual) < 1e-9 ? 0.0 : std::clamp(annual, -0.9, 10.0);
+  };
+  const double growth = written_growth(fit.annual_growth.value);
   for (int s = 0; s < S; ++s) {
     const DealSizeFit& size = fit.segment_deal_sizes[s];
     nlohmann::json segment = {
@@ -206,9 +220,9 @@ nlohmann::json calibrated_scenario(const Calibration& fit, const ScenarioRequest
             uncertain ? uncertain_probability(rate.rate) : nlohmann::json(rate.rate.value);
       }
       // The region's own growth (hierarchical posterior), where it differs from the pooled one.
-      const double region_growth =
-          std::clamp(std::expm1(12 * fit.region_fits[r].growth.value), -0.9, 10.0);
-      if (region_growths && region_growth != growth) set["productivity_growth"] = region_growth;
+      const double region_growth = written_growth(std::expm1(12 * fit.region_fits[r].growth.value));
+      if (region_growths && std::abs(region_growth - growth) >= 1e-9)
+        set["productivity_growth"] = region_growth;
       const DealSizeFit& cell = fit.deal_size(r, s);
       if (&cell != &fit.segment_deal_sizes[s] && cell.deals > 0)
         set["deal_size"] = scenario_deal_size(cell, uncertain);
@@ -549,9 +563,9 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
   append_line(
       out, "growth: {} per year ({}); overdispersion {:.2f}", with_se(fit.annual_growth, "{:.4f}"),
       fit.trend_fitted
-          ? fmt::format("maximum likelihood {:.4f} per year, shrunk toward 0 by a N(0, {:.2f}) "
+          ? fmt::format("maximum likelihood {} per year, shrunk toward 0 by a N(0, {:.2f}) "
                         "prior on the annual log growth",
-                        std::expm1(12 * fit.raw_monthly_log_trend.value),
+                        unsigned_zero("{:.4f}", std::expm1(12 * fit.raw_monthly_log_trend.value)),
                         fit.options.growth_prior_sd)
           : fmt::format("not fitted: the N(0, {:.2f}) prior on the annual log growth",
                         fit.options.growth_prior_sd),

@@ -95,6 +95,16 @@ History bookings_history(const std::vector<double>& amounts) {
 // own. The warning says which regions the scenario draws the amounts themselves in and which
 // lognormals (review: it said "the scenario draws from the amounts themselves" for a segment
 // whose every cell was written as a lognormal).
+// "1 won deals with an amount" (review): the noun agrees with its count.
+TEST(DealSize, ASingleWonDealIsCountedInTheSingular) {
+  FitOptions options;
+  options.as_of = day_number(2019, 12, 31);
+  const Calibration fit = fit_history(bookings_history({500.0}), options);
+  EXPECT_NE(fmt::format("{}", fmt::join(fit.warnings, "\n")).find("1 won deal with an amount"),
+            std::string::npos)
+      << fmt::format("{}", fmt::join(fit.warnings, "\n"));
+}
+
 TEST(DealSize, TheWarningNamesTheModelEachRegionIsDrawnFrom) {
   History history;
   const boost::math::normal_distribution<> normal;
@@ -347,6 +357,26 @@ TEST(Counts, RegionsGrowingAtDifferentRatesAreNamedInAWarning) {
   };
   EXPECT_TRUE(warned(0.30, -0.10));
   EXPECT_FALSE(warned(0.10, 0.10));  // the same growth: nothing to say
+}
+
+// Review: a flat history wrote "productivity_growth": -3.0106e-16 and printed -0.0000.
+TEST(Counts, NoGrowthIsWrittenAsZero) {
+  FitOptions options;
+  options.as_of = day_number(2023, 12, 31);
+  History flat;  // 30 bookings every month of 2021-2023 in one region
+  for (int month = 0; month < 36; ++month) {
+    for (int i = 0; i < 30; ++i) {
+      flat.bookings.push_back(
+          {day_number(2021 + month / 12, month % 12 + 1, 1 + i % 28), "A", "SMB", 100.0, 0});
+    }
+  }
+  const Calibration fit = fit_history(flat, options);
+  ASSERT_TRUE(fit.trend_fitted);
+  EXPECT_LT(std::abs(fit.annual_growth.value), 1e-9);
+  const nlohmann::json doc = calibrated_scenario(fit, ScenarioRequest{});
+  EXPECT_EQ(std::signbit(doc["segments"][0]["productivity_growth"].get<double>()), false);
+  EXPECT_EQ(doc["segments"][0]["productivity_growth"].get<double>(), 0.0);
+  for (const auto& o : doc["overrides"]) EXPECT_FALSE(o["set"].contains("productivity_growth"));
 }
 
 TEST(Counts, TwelveMonthsTakeTheGrowthFromItsPriorAndKeepEveryError) {
