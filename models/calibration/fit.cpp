@@ -1306,11 +1306,24 @@ void fit_open_pipeline(Calibration& cal, const History& history, const Visible& 
     const WinRateCell& rate =
         cal.win_rate(cal.region_index(o->region), cal.segment_index(o->segment));
     deal.win_probability = std::clamp(rate.rate.value * p_close, 0.0, 1.0);
-    // Timing: the residual cycle T - age - 1 given that it closes, pooled over the open deals.
-    for (int k = deal.age_months + 1; k < K && closing > 0; ++k) {
+    // Timing: the residual cycle T - age - 1 given that it closes, pooled over the open deals,
+    // each month weighted by the region's seasonality there: resolutions follow the seasonal
+    // pattern (the count model's), so a deal open before a peak closes in it more often (review:
+    // a December peak x 2 forecast November 1.2x high and December low, PIT 0.03 and 0.995).
+    // Flat seasonality leaves the weights as they were.
+    const auto& season =
+        cal.region_fits[static_cast<std::size_t>(cal.region_index(o->region))].seasonality;
+    auto seasonal = [&](int k) {
+      const int month = cutoff_month + k - deal.age_months;  // the close month of age k
+      return pmf[k] * (1.0 - cal.cycle.never_closes) *
+             season[static_cast<std::size_t>(Calendar::calendar_month_of(month) - 1)];
+    };
+    double timed = 0;
+    for (int k = deal.age_months + 1; k < K && closing > 0; ++k) timed += seasonal(k);
+    for (int k = deal.age_months + 1; k < K && timed > 0; ++k) {
       const std::size_t residual = static_cast<std::size_t>(k - deal.age_months - 1);
       if (slip.size() <= residual) slip.resize(residual + 1, 0.0);
-      slip[residual] += p_close * pmf[k] * (1.0 - cal.cycle.never_closes) / closing;
+      slip[residual] += p_close * seasonal(k) / timed;
     }
     deal.expected_close = cal.forecast_start;
     cal.open_pipeline.push_back(std::move(deal));

@@ -855,6 +855,82 @@ History read(const std::string& opportunities, const std::string& products = "")
   return read_history(source, report);
 }
 
+// Review: open deals were dated by their residual cycle alone, so with a December peak (x 2)
+// a cut-off in October forecast November 1.2x high and December low (PIT 0.03 and 0.995). Each
+// month of a deal's residual cycle is weighted by its region's seasonality there.
+TEST(SnapshotRule, OpenDealsCloseInTheSeasonsPeakMoreOften) {
+  History history;
+  int id = 0;
+  // 2021-01..2023-12: 60 deals resolve a month (120 in December), half won, created 1, 2 or 3
+  // months before (30 / 18 / 12 of each 60).
+  for (int month = 0; month < 36; ++month) {
+    const int n = month % 12 == 11 ? 120 : 60;
+    for (int i = 0; i < n; ++i) {
+      const int cycle = i % 10 < 5 ? 1 : (i % 10 < 8 ? 2 : 3);
+      const int created = month - cycle;
+      Opportunity o;
+      o.id = fmt::format("D{}", id++);
+      o.region = "North";
+      o.segment = "SMB";
+      o.outcome = i % 2 == 0 ? Outcome::won : Outcome::lost;
+      o.created = day_number(2021 + (created + 12) / 12 - 1, (created + 12) % 12 + 1, 5);
+      o.closed = day_number(2021 + month / 12, month % 12 + 1, 20);
+      o.amount = 1000.0;
+      history.opportunities.push_back(o);
+    }
+  }
+  FitOptions options;
+  options.as_of = day_number(2023, 10, 31);
+  const Calibration fit = fit_history(history, options);
+  ASSERT_TRUE(fit.seasonality_fitted);
+  ASSERT_FALSE(fit.open_pipeline.empty());
+  const auto& season = fit.region_fits[0].seasonality;
+  const auto& pmf = fit.cycle.pmf;
+  const int cutoff = month_of_day(options.as_of);
+  // By hand: each open deal's closing months (age + 1 .. K - 1 in cycle terms), weighted by the
+  // cycle and (or, for the twin, not) by the seasonality of the month, normalised per deal and
+  // weighted by its P(closes).
+  auto expected_slip = [&](bool seasonal) {
+    std::vector<double> slip;
+    for (const OpenDeal& deal : fit.open_pipeline) {
+      double total = 0, closing = 0, tail = fit.cycle.never_closes;
+      for (std::size_t k = 0; k < pmf.size(); ++k) {
+        if (static_cast<int>(k) <= deal.age_months) continue;
+        const int month = cutoff + static_cast<int>(k) - deal.age_months;
+        const double w =
+            seasonal ? season[static_cast<std::size_t>(Calendar::calendar_month_of(month) - 1)]
+                     : 1.0;
+        total += pmf[k] * w;
+        closing += pmf[k] * (1 - fit.cycle.never_closes);
+        tail += pmf[k] * (1 - fit.cycle.never_closes);
+      }
+      const double p_close = tail > 0 ? closing / tail : 0.0;
+      for (std::size_t k = 0; k < pmf.size(); ++k) {
+        if (static_cast<int>(k) <= deal.age_months || total <= 0) continue;
+        const std::size_t residual = k - static_cast<std::size_t>(deal.age_months) - 1;
+        if (slip.size() <= residual) slip.resize(residual + 1, 0.0);
+        const int month = cutoff + static_cast<int>(k) - deal.age_months;
+        const double w =
+            seasonal ? season[static_cast<std::size_t>(Calendar::calendar_month_of(month) - 1)]
+                     : 1.0;
+        slip[residual] += p_close * pmf[k] * w / total;
+      }
+    }
+    double sum = 0;
+    for (double p : slip) sum += p;
+    for (double& p : slip) p /= sum;
+    return slip;
+  };
+  const std::vector<double> seasonal = expected_slip(true), flat = expected_slip(false);
+  ASSERT_GE(fit.pipeline_slip_pmf.size(), 2u);
+  ASSERT_EQ(fit.pipeline_slip_pmf.size(), seasonal.size());
+  for (std::size_t k = 0; k < seasonal.size(); ++k)
+    EXPECT_NEAR(fit.pipeline_slip_pmf[k], seasonal[k], 1e-12) << k;
+  // December (residual 1) carries more than the cycle alone gives it: the twin differs.
+  EXPECT_GT(season[11], 1.5 * season[10]);
+  EXPECT_GT(fit.pipeline_slip_pmf[1], 1.05 * flat[1]);
+}
+
 TEST(SnapshotRule, StraddlingDealsAreOpenAtListPrice) {
   test::TempDir dir;
   const std::string products =
