@@ -370,7 +370,8 @@ std::vector<plan::Component> parse_components(const JsonNode& list, const plan::
         errors.collect([&] { c.products = product_set(*products, scenario, "components"); });
       if (auto share = item.get("quota_share")) {
         errors.collect([&] {
-          if (c.products == 0)
+          // Products given but refused above are reported there, not as missing here.
+          if (c.products == 0 && !item.has("products"))
             share->fail("needs products (the share of the seat's quota in those products)");
           c.quota_share = share->number_in(0.0, 1.0, "a share of the seat's quota");
           if (!(c.quota_share > 0)) share->fail("0 is not allowed (above 0, up to 1)");

@@ -201,6 +201,22 @@ nlohmann::json components_document() {
   return doc;
 }
 
+// Review: a misspelt product in a component with a quota_share also printed "quota_share: needs
+// products", which was false (products were given); the one true error is reported alone.
+TEST(PlanLoader, AnUnknownProductIsNotAlsoReportedAsMissingProducts) {
+  nlohmann::json doc = components_document();
+  auto& ai = doc["plan"]["compensation"]["plans"][0]["components"][1];
+  ai["products"] = {"Nope"};
+  ai["quota_share"] = 0.3;
+  const std::string error = error_of(doc);
+  EXPECT_THAT(error, ::testing::HasSubstr("components/1/products/0"));
+  EXPECT_THAT(error, ::testing::HasSubstr("\"Nope\""));
+  EXPECT_EQ(error.find("needs products"), std::string::npos) << error;
+  // Its twin: without products at all, the share says what it needs.
+  ai.erase("products");
+  EXPECT_THAT(error_of(doc), ::testing::HasSubstr("quota_share: needs products"));
+}
+
 TEST(PlanLoader, ComponentsReadWithDefaultsFromThePlan) {
   const nlohmann::json doc = components_document();
   const Scenario scenario = test::scenario_from_json(doc);
