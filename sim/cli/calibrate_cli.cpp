@@ -259,24 +259,34 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
           : calibration::month_of_day(parse_cutoff(args.last_origin, "--last-origin"));
   // A cut-off in or after the history's last month leaves nothing to score: say so before any
   // fit, naming that month (as calibrate does for a cut-off after the data).
+  // The months a backtest scores are those the data cover whole (collect_actuals: a last month
+  // whose data end more than three days before its end is partial), and every message names
+  // that month, so they agree (review: "the history ends in 2023-12" beside "no actuals after
+  // 2023-11" for data ending on 2023-12-24).
   const int last_day = history.last_dated_day();
-  const int last_month = calibration::month_of_day(std::max(last_day, 0));
+  const int last_month = collect_actuals(history).last_month;
+  const std::string ends =
+      last_day > 0 && calibration::month_of_day(last_day) != last_month
+          ? fmt::format(
+                "the history's last whole month is {} (its last dated row is {}, so {} "
+                "is partial)",
+                format_year_month(last_month), calibration::format_date(last_day),
+                format_year_month(calibration::month_of_day(last_day)))
+          : fmt::format("the history ends in {} (last dated row {})", format_year_month(last_month),
+                        calibration::format_date(last_day));
   if (last_day > 0) {
     if (options.first_origin >= last_month) {
       throw_input(
-          "--as-of {}: the history ends in {} (last dated row {}); a backtest scores the months "
-          "after each cut-off, so the first cut-off must be {} or earlier",
-          format_year_month(options.first_origin), format_year_month(last_month),
-          calibration::format_date(last_day), format_year_month(last_month - 1));
+          "--as-of {}: {}; a backtest scores the months after each cut-off, so the first cut-off "
+          "must be {} or earlier",
+          format_year_month(options.first_origin), ends, format_year_month(last_month - 1));
     }
     // Later cut-offs would have nothing to score: they end one month before the data do, and
     // the user is told (review: --last-origin 2020-02 on data ending 2019-12 ran silently).
     if (options.last_origin >= last_month) {
       if (!args.source.quiet) {
-        fmt::print(stderr,
-                   "opsim: --last-origin {}: the history ends in {}, so the last cut-off is {}\n",
-                   format_year_month(options.last_origin), format_year_month(last_month),
-                   format_year_month(last_month - 1));
+        fmt::print(stderr, "opsim: --last-origin {}: {}, so the last cut-off is {}\n",
+                   format_year_month(options.last_origin), ends, format_year_month(last_month - 1));
       }
       options.last_origin = last_month - 1;
     }
@@ -299,8 +309,7 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
   if (result.rows.empty()) {
     throw_input(
         "nothing to score: no region-month within {} month(s) after the cut-offs {} .. {} has "
-        "data (choose cut-offs at least one month before the history's last month, {}, and "
-        "before any partial month)",
+        "data (choose cut-offs at least one month before the history's last whole month, {})",
         options.horizon, format_year_month(options.first_origin),
         format_year_month(options.last_origin), format_year_month(last_month));
   }

@@ -265,7 +265,7 @@ BacktestResult run_backtest(const History& history, const BacktestOptions& optio
   if (cut_short > 0) {
     // Edge-case review: --horizon 36 over six months of data scored what exists without a word.
     result.notes.push_back(fmt::format(
-        "{} of {} scored origins reach past the history's last month {} within the {}-month "
+        "{} of {} scored origins reach past the history's last whole month {} within the {}-month "
         "horizon: only their months up to it are scored (origins up to {} are scored over the "
         "whole horizon)",
         cut_short, scored_origins, format_year_month(actuals.last_month), options.horizon,

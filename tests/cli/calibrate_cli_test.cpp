@@ -319,31 +319,35 @@ TEST(CalibrateCli, BacktestWithNothingToScoreIsRefusedAndWritesNothing) {
         "--summary-json {} --progress-every 0",
         csv, as_of, h5.string(), json.string());
   };
-  auto r = test::run_opsim(command("2017-04"));
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("nothing to score"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("the history's last month, 2017-05,"), std::string::npos) << r.output;
-  EXPECT_FALSE(std::filesystem::exists(h5));
-  EXPECT_FALSE(std::filesystem::exists(json));
-  // A cut-off in the last month is refused before any fit, naming that month (review).
-  r = test::run_opsim(command("2017-05"));
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("--as-of 2017-05: the history ends in 2017-05 (last dated row "
-                          "2017-05-20); a backtest scores the months after each cut-off, so the "
-                          "first cut-off must be 2017-04 or earlier"),
-            std::string::npos)
-      << r.output;
-  EXPECT_FALSE(std::filesystem::exists(h5));
+  // The data end on 2017-05-20, so 2017-05 is partial and 2017-04 the last whole month: a
+  // cut-off in it has nothing to score. It was fitted first and then refused as "nothing to
+  // score ... the history's last month, 2017-05"; every message now names the last whole month
+  // (review: "the history ends in 2023-12" beside "no actuals after 2023-11").
+  for (const char* as_of : {"2017-04", "2017-05"}) {
+    auto r = test::run_opsim(command(as_of));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find(fmt::format(
+                  "--as-of {}: the history's last whole month is 2017-04 (its last dated row is "
+                  "2017-05-20, so 2017-05 is partial); a backtest scores the months after each "
+                  "cut-off, so the first cut-off must be 2017-03 or earlier",
+                  as_of)),
+              std::string::npos)
+        << r.output;
+    EXPECT_FALSE(std::filesystem::exists(h5));
+    EXPECT_FALSE(std::filesystem::exists(json));
+  }
   // Cut-offs past the data end one month before its last, and the user is told (review).
-  r = test::run_opsim(fmt::format(
+  auto r = test::run_opsim(fmt::format(
       "backtest --opportunities {} --as-of 2017-02 --last-origin 2017-09 --horizon 1 --trials 100 "
       "--min-cell 2",
       csv));
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("--last-origin 2017-09: the history ends in 2017-05, so the last "
-                          "cut-off is 2017-04"),
+  EXPECT_NE(r.output.find("--last-origin 2017-09: the history's last whole month is 2017-04 "
+                          "(its last dated row is 2017-05-20, so 2017-05 is partial), so the last "
+                          "cut-off is 2017-03"),
             std::string::npos)
       << r.output;
+  EXPECT_EQ(r.output.find("no actuals after"), std::string::npos) << r.output;
   // Twin: a cut-off in 2017-03 scores 2017-04 (2017-05 is partial). No quarter lies wholly inside a
   // one-month horizon, so the quarter scores are null (the HDF5 file's NaN), not 0.
   r = test::run_opsim(command("2017-03"));
@@ -429,7 +433,8 @@ TEST(CalibrateCli, ExportDealsFeedsCalibrateAndBacktest) {
   EXPECT_GE(test::progress_lines(r.output, "trials"), 1u) << r.output;
   EXPECT_NE(r.output.find("/1800 trials ("), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("region x quarter"), std::string::npos) << r.output;
-  EXPECT_EQ(r.output.find("reach past the history's last month"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("reach past the history's last whole month"), std::string::npos)
+      << r.output;
   EXPECT_TRUE(std::filesystem::exists(h5));
   EXPECT_TRUE(std::filesystem::exists(csv));
   // A horizon that runs past the data for some cut-offs scores what exists and says so
@@ -439,7 +444,7 @@ TEST(CalibrateCli, ExportDealsFeedsCalibrateAndBacktest) {
                   "--trials 100",
                   deals.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("note: 3 of 9 scored origins reach past the history's last month "
+  EXPECT_NE(r.output.find("note: 3 of 9 scored origins reach past the history's last whole month "
                           "2028-11 within the 6-month horizon"),
             std::string::npos)
       << r.output;
