@@ -252,11 +252,24 @@ void backtest_command(const BacktestArgs& args, const std::string& command_line)
   warn_of_foreign_currencies(read, args.source.currency);
   BacktestOptions options;
   options.fit = fit_options(args.source);
-  options.first_origin = calibration::month_of_day(parse_cutoff(args.source.as_of, "--as-of"));
-  options.last_origin =
-      args.last_origin.empty()
-          ? options.first_origin
-          : calibration::month_of_day(parse_cutoff(args.last_origin, "--last-origin"));
+  // Backtest cut-offs are month ends (each origin's fit is as of its month's last day): a day
+  // inside a month is refused rather than moved to the month end in silence (review).
+  auto origin_month = [](const std::string& text, const char* option) {
+    const int day = parse_cutoff(text, option);
+    const int month = calibration::month_of_day(day);
+    if (day != calibration::last_day_of_month(month)) {
+      throw_input(
+          "{} {}: backtest cut-offs are month ends (each origin is fitted as of its month's last "
+          "day); give {} (the data to {}) or {}",
+          option, text, format_year_month(month),
+          calibration::format_date(calibration::last_day_of_month(month)),
+          format_year_month(month - 1));
+    }
+    return month;
+  };
+  options.first_origin = origin_month(args.source.as_of, "--as-of");
+  options.last_origin = args.last_origin.empty() ? options.first_origin
+                                                 : origin_month(args.last_origin, "--last-origin");
   // A cut-off in or after the history's last month leaves nothing to score: say so before any
   // fit, naming that month (as calibrate does for a cut-off after the data).
   // The months a backtest scores are those the data cover whole (collect_actuals: a last month

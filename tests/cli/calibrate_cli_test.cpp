@@ -115,6 +115,10 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
        "(the first close or booking is on 2017-02-01)"},
       {fmt::format("backtest --opportunities {} --as-of 2017-03 --last-origin 2017-02", csv),
        "--last-origin 2017-02 is before --as-of 2017-03 (the first cut-off)"},
+      // A day inside a month was moved to the month end in silence (review).
+      {fmt::format("backtest --opportunities {} --as-of 2017-03-15", csv),
+       "--as-of 2017-03-15: backtest cut-offs are month ends (each origin is fitted as of its "
+       "month's last day); give 2017-03 (the data to 2017-03-31) or 2017-02"},
       // Every row's date unreadable (the review mapped a text column): say so, with the rows'
       // reasons, not "nothing is visible".
       {fmt::format("calibrate --bookings {} --as-of 2017-04 --map date=note",
