@@ -32,6 +32,16 @@ FiscalYear fiscal_year_of(const Scenario& scenario, int year, const std::string&
 FiscalYear planned_fiscal_year_of(const Scenario& scenario, int year, const std::string& where) {
   const FiscalYear fy = fiscal_year_of(scenario, year, where);
   const Calendar& cal = scenario.calendar;
+  if (cal.fiscal_year_start(year) < cal.start()) {
+    // Its first months are not simulated seat by seat (actuals, if any, are company totals):
+    // a whole-year quota split over the rest of the year put NA's P(quota) at 0.5% (review).
+    throw_input(
+        "{}: fiscal year {} starts before the horizon, which starts in {}: its months {}..{} are "
+        "not simulated seat by seat, and quotas, pay and hiring plans need the whole year (start "
+        "the horizon in {}, or plan a later year)",
+        where, year, format_year_month(cal.start()), format_year_month(cal.fiscal_year_start(year)),
+        format_year_month(cal.start() - 1), format_year_month(cal.fiscal_year_start(year)));
+  }
   const int year_last = cal.fiscal_year_start(year) + 11 - cal.start();
   if (year_last > scenario.months() - 1) {
     throw_input(

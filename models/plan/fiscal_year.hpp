@@ -18,9 +18,9 @@ struct FiscalYear {
 
 //! The fiscal year `year` of the scenario; throws InputError naming `where` if outside the horizon.
 FiscalYear fiscal_year_of(const Scenario& scenario, int year, const std::string& where);
-//! fiscal_year_of for a plan (quotas, pay, capacity): refused when the year runs past the
-//! horizon's end, whose months are never simulated (a plan for a half-simulated year set a
-//! full-year quota against half a year of pay and bookings).
+//! fiscal_year_of for a plan (quotas, pay, capacity): refused when the year starts before the
+//! horizon or runs past its end, months never simulated seat by seat (a plan for a
+//! half-simulated year set a full-year quota against half a year of pay and bookings).
 FiscalYear planned_fiscal_year_of(const Scenario& scenario, int year, const std::string& where);
 
 //! The first fiscal year of the horizon.

@@ -116,6 +116,8 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   const Scenario& scenario = loaded.scenario;
   const nlohmann::json& document = loaded.document.document;
   plan::CapacitySpec spec = parse_capacity_spec(document, scenario);
+  // The plan's year must lie wholly in the horizon: refused before anything runs.
+  (void)planned_plan_year(document, scenario);
   if (args.budget) {
     if (!(*args.budget > 0)) throw_input("--budget: {} is not allowed (must be > 0)", *args.budget);
     spec.budget = *args.budget;
@@ -230,8 +232,8 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   if (!args.no_comp) errors.collect([&] { problem.comp = parse_comp_spec(document, scenario); });
   throw_plan_errors(errors);
   const int year = args.fiscal_year.value_or(settings.fiscal_year);
-  problem.fy = plan::planned_fiscal_year_of(
-      scenario, year, args.fiscal_year ? "--fiscal-year" : scenario.source + ": /plan/fiscal_year");
+  problem.fy = args.fiscal_year ? plan::planned_fiscal_year_of(scenario, year, "--fiscal-year")
+                                : planned_plan_year(document, scenario);
   const double over = args.over_assignment.value_or(settings.over_assignment.value_or(1.0));
   if (!(over > 0)) throw_input("--over-assignment: {} is not allowed (must be > 0)", over);
   if (over < 1 && !args.allow_under_assignment) {

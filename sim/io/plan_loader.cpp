@@ -99,14 +99,21 @@ int plan_fiscal_year(const nlohmann::json& document, const Scenario& scenario) {
       scenario.calendar.fiscal_year_of(scenario.calendar.absolute(scenario.months() - 1));
   const JsonNode root(document, scenario.source);
   if (auto plan = root.get("plan")) {
-    if (auto year = plan->get("fiscal_year")) {
-      const int y = static_cast<int>(year->integer(first, last));
-      // A year the horizon covers only in part is refused here too, so `validate` says so.
-      (void)plan::planned_fiscal_year_of(scenario, y, scenario.source + ": /plan/fiscal_year");
-      return y;
-    }
+    if (auto year = plan->get("fiscal_year")) return static_cast<int>(year->integer(first, last));
   }
   return first;
+}
+
+plan::FiscalYear planned_plan_year(const nlohmann::json& document, const Scenario& scenario) {
+  const int year = plan_fiscal_year(document, scenario);
+  const JsonNode root(document, scenario.source);
+  const auto plan = root.get("plan");
+  const bool given = plan && plan->has("fiscal_year");
+  return plan::planned_fiscal_year_of(
+      scenario, year,
+      scenario.source + (given ? ": /plan/fiscal_year"
+                               : ": the plan's fiscal year (the horizon's first: /plan/fiscal_year "
+                                 "is not given)"));
 }
 
 plan::CapacitySpec parse_capacity_spec(const nlohmann::json& document, const Scenario& scenario) {
@@ -614,6 +621,15 @@ std::vector<std::string> check_plan_sections(const nlohmann::json& document,
   });
   errors.collect([&] { warnings = parse_comp_spec(document, scenario).warnings; });
   throw_plan_errors(errors);
+  // The year quotas and capacity plan (without --fiscal-year) must lie wholly in the horizon.
+  // A warning, not an error: the plan's compensation and hire costs also price `compare`, over
+  // every fiscal year the horizon touches (the decision examples' FY2028 starts before theirs).
+  try {
+    (void)planned_plan_year(document, scenario);
+  } catch (const InputError& e) {
+    warnings.push_back(
+        fmt::format("opsim quotas and opsim capacity will refuse this plan: {}", e.what()));
+  }
   return warnings;
 }
 

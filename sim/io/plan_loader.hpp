@@ -32,6 +32,10 @@ struct QuotaSettings {
 // `document`: the resolved scenario document `scenario` was built from.
 //! /plan/fiscal_year, or the horizon's first fiscal year.
 int plan_fiscal_year(const nlohmann::json& document, const Scenario& scenario);
+//! The plan's fiscal year (plan_fiscal_year) as quotas, pay and capacity use it: refused (bad
+//! input) when the horizon does not cover it whole, naming /plan/fiscal_year or, when it is not
+//! given, the horizon's first year.
+plan::FiscalYear planned_plan_year(const nlohmann::json& document, const Scenario& scenario);
 //! /plan/capacity; InputError when absent.
 plan::CapacitySpec parse_capacity_spec(const nlohmann::json& document, const Scenario& scenario);
 QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenario& scenario);

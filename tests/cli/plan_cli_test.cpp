@@ -283,7 +283,7 @@ TEST_F(PlanCli, InfeasibleCapacityPlanExitsThreeWithTheShortfall) {
 
 // Review: quotas for a fiscal year that runs past the horizon set the full-year target against
 // half a year of bookings and pay, with quarters beyond the horizon written as 0. Refused (exit
-// 2) by quotas, capacity and validate, naming the months simulated.
+// 2) by quotas and capacity, named in a warning by validate, with the months simulated.
 TEST_F(PlanCli, AFiscalYearPastTheHorizonIsRefused) {
   auto doc = plan_document();
   doc["horizon"]["months"] = 18;  // 2027-01..2028-06: FY2028 is half simulated
@@ -292,19 +292,59 @@ TEST_F(PlanCli, AFiscalYearPastTheHorizonIsRefused) {
   const auto scenario = write(doc);
   for (const char* command : {"quotas", "capacity --confidence 0.6", "validate"}) {
     const auto out = dir_ / "late.h5";
-    const auto r = run_opsim(fmt::format(
-        "{} {}{}", command, scenario,
-        std::string(command) == "validate" ? std::string() : " --trials 50 -o " + out.string()));
-    EXPECT_EQ(r.exit_code, 2) << command << r.output;
+    const bool validate = std::string(command) == "validate";
+    const auto r =
+        run_opsim(fmt::format("{} {}{}", command, scenario,
+                              validate ? std::string() : " --trials 50 -o " + out.string()));
+    // validate warns (the plan's costs also price `compare`, over any year); the planning
+    // commands refuse.
+    EXPECT_EQ(r.exit_code, validate ? 0 : 2) << command << r.output;
+    if (validate) {
+      EXPECT_NE(r.output.find("warning: opsim quotas and opsim capacity will refuse this plan"),
+                std::string::npos)
+          << r.output;
+    }
     EXPECT_NE(r.output.find("/plan/fiscal_year: fiscal year 2028 runs past the horizon, which "
                             "ends in 2028-06: only 6 of its 12 months (2028-01..2028-06)"),
               std::string::npos)
         << command << r.output;
     EXPECT_FALSE(std::filesystem::exists(out)) << command;
   }
-  // Its twin: FY2027, wholly inside, is planned.
+  // --fiscal-year overrides the plan's year: FY2027, wholly inside, is planned (a re-check found
+  // the plan's FY2028 refused first).
+  const auto overridden =
+      run_opsim(fmt::format("quotas {} --trials 50 --no-comp --fiscal-year 2027", scenario));
+  EXPECT_EQ(overridden.exit_code, 0) << overridden.output;
+  // Its twin: FY2027 as the plan's year is planned.
   doc["plan"]["fiscal_year"] = 2027;
   EXPECT_EQ(run_opsim(fmt::format("quotas {} --trials 50 --no-comp", write(doc))).exit_code, 0);
+  // Without /plan/fiscal_year the plan's year is the horizon's first: a 6-month horizon covers
+  // FY2027 in part, and validate says so as quotas does, naming where the year comes from.
+  doc["plan"].erase("fiscal_year");
+  doc["horizon"]["months"] = 6;
+  doc["targets"] = {{{"fiscal_year", 2027}, {"amount", 70000}}};
+  const auto short_plan = write(doc, "short.json");
+  for (const char* command : {"validate", "quotas"}) {
+    const auto r = run_opsim(fmt::format("{} {}", command, short_plan));
+    EXPECT_EQ(r.exit_code, std::string(command) == "validate" ? 0 : 2) << command << r.output;
+    EXPECT_NE(r.output.find("the plan's fiscal year (the horizon's first: /plan/fiscal_year is "
+                            "not given): fiscal year 2027 runs past the horizon"),
+              std::string::npos)
+        << command << r.output;
+  }
+  // A year that starts before the horizon is not simulated seat by seat in its first months
+  // (review: a whole-year quota over the rest of the year, P(quota) 5%): refused too.
+  doc["horizon"]["start"] = "2027-07";
+  doc["horizon"]["months"] = 12;
+  doc["plan"]["capacity"]["windows"][0]["earliest"] = "2027-07";
+  doc["plan"]["capacity"]["windows"][0]["latest"] = "2027-10";
+  doc["plan"]["fiscal_year"] = 2027;
+  const auto late_start = run_opsim(fmt::format("quotas {} --no-comp", write(doc, "mid.json")));
+  EXPECT_EQ(late_start.exit_code, 2) << late_start.output;
+  EXPECT_NE(late_start.output.find("fiscal year 2027 starts before the horizon, which starts in "
+                                   "2027-07: its months 2027-01..2027-06 are not simulated"),
+            std::string::npos)
+      << late_start.output;
 }
 
 // Defect: equal-chance quotas that no common probability reaches (target times over-assignment
