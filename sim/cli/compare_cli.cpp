@@ -139,6 +139,22 @@ std::string metric_unit(const Scenario& scenario, const std::string& metric) {
   }
 }
 
+//! The bookings metric costs are weighed against: the compared metric when it is an amount
+//! that flows, else new bookings (review: --metric wins subtracted a cost in USD from a count of
+//! wins, and labelled the wins USD).
+int economics_metric(int metric) {
+  const MetricInfo& info = metric_info(metric);
+  return info.unit == "currency" && info.aggregation == Aggregation::flow
+             ? metric
+             : static_cast<int>(Metric::new_bookings);
+}
+
+//! The workbook's kind of a metric's cells: amounts in the reporting currency, else numbers.
+CellKind metric_cell_kind(const Scenario& scenario, const std::string& metric) {
+  return metric_unit(scenario, metric) == reporting_currency(scenario) ? CellKind::amount
+                                                                       : CellKind::number;
+}
+
 //! A paired difference whose every trial is zero: the scenarios agree on this cell.
 bool identical(const PairedCell& x) {
   return x.mean == 0 && x.se == 0 && x.p5 == 0 && x.p95 == 0 && x.p_better == 0;
@@ -299,6 +315,9 @@ std::vector<XlsxTable> comparison_workbook(
   const auto regions = region_labels(base);
   const auto segments = segment_labels(base);
   const std::string unit = fmt::format(" ({})", base.fx.currencies[base.fx.reporting].code);
+  // The compared metric's own unit and cell kind (a count of wins is not USD).
+  const std::string metric_text = fmt::format(" ({})", metric_unit(base, metric));
+  const CellKind metric_kind = metric_cell_kind(base, metric);
   const int k = metric_index(metric);
   XlsxTable summary{"Summary",
                     {{"period", CellKind::text, 10},
@@ -309,10 +328,11 @@ std::vector<XlsxTable> comparison_workbook(
                                 "paired with common random numbers. Blank: identical.",
                                 metric)};
   for (const auto& [name, s] : summaries)
-    summary.columns.push_back({name + unit, CellKind::amount, 16});
+    summary.columns.push_back({name + metric_text, metric_kind, 16});
   for (const auto& c : comparisons) {
-    summary.columns.push_back({c.name + " - " + summaries.front().first, CellKind::amount, 16});
-    summary.columns.push_back({"SE", CellKind::amount, 10});
+    summary.columns.push_back(
+        {c.name + " - " + summaries.front().first + metric_text, metric_kind, 16});
+    summary.columns.push_back({"SE" + metric_text, metric_kind, 10});
     summary.columns.push_back({"P(higher)", CellKind::percent, 10});
   }
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
@@ -354,13 +374,13 @@ std::vector<XlsxTable> comparison_workbook(
                          {"period", CellKind::text, 10},
                          {"region", CellKind::text, 10},
                          {"segment", CellKind::text, 10},
-                         {"mean difference" + unit, CellKind::amount, 16},
-                         {"SE", CellKind::amount, 12},
-                         {"P5", CellKind::amount, 14},
-                         {"P50", CellKind::amount, 14},
-                         {"P95", CellKind::amount, 14},
+                         {"mean difference" + metric_text, metric_kind, 16},
+                         {"SE", metric_kind, 12},
+                         {"P5", metric_kind, 14},
+                         {"P50", metric_kind, 14},
+                         {"P95", metric_kind, 14},
                          {"P(higher)", CellKind::percent, 10},
-                         {"SE independent", CellKind::amount, 14},
+                         {"SE independent", metric_kind, 14},
                          {"variance reduction", CellKind::number, 12}},
                         {},
                         "Variance reduction blank: identical scenarios (0 / 0)."};
@@ -565,10 +585,11 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   for (std::size_t a = 0; a < alternatives.size(); ++a) {
     const Arm& alt = alternatives[a];
     with_costs = with_costs || !alt.costs.empty();
-    economics.push_back(compare_economics(
-        alt.name, base.paired, base_cost, alt.paired,
-        trial_costs(alt.costs, alt.scenario, alt.paired, seed, alt_comp[a]), metric,
-        args.return_threshold, summaries.front().second.targets, target_names));
+    economics.push_back(
+        compare_economics(alt.name, base.paired, base_cost, alt.paired,
+                          trial_costs(alt.costs, alt.scenario, alt.paired, seed, alt_comp[a]),
+                          economics_metric(metric), args.return_threshold,
+                          summaries.front().second.targets, target_names));
   }
   if (!args.output.empty())
     write_comparison_hdf5(args.output, base.scenario, layout, comparisons, args.metric, seed,
@@ -731,6 +752,13 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     columns.push_back(std::move(name));
     headings.push_back({std::move(heading), kind, 16.0});
   };
+  // The compared metric's columns in its own unit (wins are a count, not USD).
+  const CellKind metric_kind = metric_cell_kind(base.scenario, args.metric);
+  auto add_metric_column = [&](std::string name, std::string heading) {
+    if (metric_kind != CellKind::amount)
+      heading += fmt::format(" ({})", metric_unit(base.scenario, args.metric));
+    add_column(std::move(name), std::move(heading), metric_kind);
+  };
   std::vector<Row> rows;
   SweepText table;  // the terminal's view
   for (const auto& axis : axes) table.axes.push_back(axis.text);
@@ -756,8 +784,8 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     const bool with_costs = !base.costs.empty() || !costs.empty();
     const Economics economics =
         compare_economics("variant", base.paired, base_cost, result,
-                          trial_costs(costs, scenario, result, seed, arm.comp), metric,
-                          args.return_threshold, {}, {});
+                          trial_costs(costs, scenario, result, seed, arm.comp),
+                          economics_metric(metric), args.return_threshold, {}, {});
     const Summary summary = summarise(scenario, result);
     const ResultLayout& layout = result.layout;
     const ScenarioComparison diff = compare_paired("variant", base.paired, result, result, metric);
@@ -796,9 +824,9 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
                                  {"difference_vs_base", d.mean},
                                  {"difference_se", d.se}}) {
         if (first_row) {
-          add_column(fmt::format("{}_{}_{}", args.metric, label, name),
-                     fmt::format("{} {} {}", metric_words, label_words, statistic_words(name)),
-                     CellKind::amount);
+          add_metric_column(
+              fmt::format("{}_{}_{}", args.metric, label, name),
+              fmt::format("{} {} {}", metric_words, label_words, statistic_words(name)));
         }
         row.outputs.push_back(value);
         text_outputs.push_back(value);
@@ -838,10 +866,10 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
               {"difference_vs_base", rd.mean},
               {"difference_se", rd.se}}) {
           if (first_row) {
-            add_column(fmt::format("{}_{}_{}_{}", args.metric, label, scenario.regions[r].id, name),
-                       fmt::format("{} {} {} {}", metric_words, label_words, scenario.regions[r].id,
-                                   statistic_words(name)),
-                       CellKind::amount);
+            add_metric_column(
+                fmt::format("{}_{}_{}_{}", args.metric, label, scenario.regions[r].id, name),
+                fmt::format("{} {} {} {}", metric_words, label_words, scenario.regions[r].id,
+                            statistic_words(name)));
           }
           row.outputs.push_back(value);
         }

@@ -577,10 +577,11 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
                 12 * fit.growth_between_sd, [&] {
                   std::vector<std::string> parts;
                   for (const RegionFit& r : fit.region_fits) {
-                    parts.push_back(fmt::format("{} {:.4f} ± {:.4f} (maximum likelihood {:.4f})",
-                                                r.id, std::expm1(12 * r.growth.value),
-                                                12 * std::exp(12 * r.growth.value) * r.growth.se,
-                                                std::expm1(12 * r.growth_ml.value)));
+                    parts.push_back(
+                        fmt::format("{} {} ± {:.4f} (maximum likelihood {})", r.id,
+                                    unsigned_zero("{:.4f}", std::expm1(12 * r.growth.value)),
+                                    12 * std::exp(12 * r.growth.value) * r.growth.se,
+                                    unsigned_zero("{:.4f}", std::expm1(12 * r.growth_ml.value))));
                   }
                   return fmt::format("{}", fmt::join(parts, ", "));
                 }());

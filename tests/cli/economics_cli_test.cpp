@@ -145,6 +145,30 @@ TEST(EconomicsCli, CompareTerminalOutputFitsOneHundredColumns) {
   EXPECT_EQ(widest_line(std::string(101, 'x') + "\n"), 101u);  // the measure can fail
 }
 
+// Review: `--metric wins` subtracted a cost in USD from a count of wins and labelled the wins
+// USD. Costs are weighed against new bookings whenever the compared metric is not an amount, so
+// the economics equal those of `--metric new_bookings` row for row.
+TEST(EconomicsCli, CostsAreWeighedAgainstBookingsWhateverMetricIsCompared) {
+  test::TempDir dir;
+  const auto scenarios = test::source_dir() / "scenarios";
+  auto economics = [&](const std::string& metric) {
+    const auto csv = dir / metric;
+    const auto r = test::run_opsim(fmt::format("compare {} {} --trials 30 --metric {} --csv {} -q",
+                                               (scenarios / "decision_base.json").string(),
+                                               (scenarios / "decision_emea_hires.json").string(),
+                                               metric, csv.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    std::ifstream in(csv / "economics.csv");
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string bookings = economics("new_bookings");
+  ASSERT_FALSE(bookings.empty());
+  EXPECT_EQ(economics("wins"), bookings);
+  EXPECT_EQ(economics("headcount"), bookings);
+  // Twin: an amount metric of its own is weighed as itself.
+  EXPECT_NE(economics("pipeline_bookings"), bookings);
+}
+
 TEST(EconomicsCli, BundledDecisionExampleRunsWithHireCompensationAndProgrammeCosts) {
   // scenarios/decision_*.json answer "20 more EMEA reps or an APAC enablement programme?" with
   // every kind of cost: NA has no hire window and no programme, so its cost is compensation.

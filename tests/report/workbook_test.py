@@ -392,6 +392,13 @@ def main():
             amounts = [h for h in headers if str(h).startswith("new bookings ")]
             if not amounts or not all(str(h).endswith(")") and "(" in str(h) for h in amounts):
                 failures.append(f"sweep amount headings without a unit: {amounts[:3]!r}")
+            # A count metric is not an amount (review: "wins FY2027 mean (USD)").
+            run(opsim, "sweep", fixture, "--set", "/segments/0/win_rate=0.1:0.3:0.1", "--trials",
+                "30", "-q", "--metric", "wins", "--xlsx", w("sweep_wins.xlsx"))
+            wins = [c.value for c in openpyxl.load_workbook(w("sweep_wins.xlsx"))["Summary"][1]]
+            counted = [h for h in wins if str(h).startswith("wins ")]
+            if not counted or [h for h in counted if not str(h).endswith("(count)")]:
+                failures.append(f"sweep --metric wins headings: {counted[:3]!r}")
             probabilities = [h for h in headers if str(h).startswith("P(")]
             if [h for h in probabilities if sheet.cell(row=2, column=headers.index(h) + 1)
                     .number_format != "0.0%"]:
