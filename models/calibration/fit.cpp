@@ -1815,7 +1815,9 @@ Calibration fit_history(const History& history, const FitOptions& options) {
   if (cal.last_month != cutoff_month) {
     cal.warnings.push_back(
         fmt::format("the cut-off is not a month end: {} is left out of the monthly fits and the "
-                    "forecast starts in {}",
+                    "forecast starts in {}, so that month's days after the cut-off are neither "
+                    "actuals nor forecast and its fiscal year's results miss them (cut off at a "
+                    "month end, --as-of YYYY-MM, for whole-year figures)",
                     format_year_month(cutoff_month), format_year_month(cal.forecast_start)));
   }
   if (const int last_day = history.last_dated_day();

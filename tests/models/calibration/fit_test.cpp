@@ -408,6 +408,24 @@ TEST(Counts, NoGrowthIsWrittenAsZero) {
   for (const auto& o : doc["overrides"]) EXPECT_FALSE(o["set"].contains("productivity_growth"));
 }
 
+// Review: a mid-month cut-off left the month's later days out of the fiscal year's results
+// (neither actuals nor forecast) while the warning spoke of the monthly fits only.
+TEST(Counts, AMidMonthCutOffSaysItsFiscalYearMissesTheRestOfTheMonth) {
+  FitOptions options;
+  options.as_of = day_number(2023, 6, 15);
+  const Calibration fit = fit_history(growing_bookings(36), options);
+  const std::string warnings = fmt::format("{}", fmt::join(fit.warnings, "\n"));
+  EXPECT_NE(warnings.find("2023-06 is left out of the monthly fits and the forecast starts in "
+                          "2023-07, so that month's days after the cut-off are neither actuals "
+                          "nor forecast"),
+            std::string::npos)
+      << warnings;
+  options.as_of = day_number(2023, 6, 30);  // twin: a month end
+  EXPECT_EQ(fmt::format("{}", fmt::join(fit_history(growing_bookings(36), options).warnings, "\n"))
+                .find("not a month end"),
+            std::string::npos);
+}
+
 TEST(Counts, TwelveMonthsTakeTheGrowthFromItsPriorAndKeepEveryError) {
   // With exactly twelve months, seasonality by calendar month spans any trend: the slope was
   // not identified, growth printed 0 with SE NaN, and the written scenario carried no level or
