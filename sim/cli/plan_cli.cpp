@@ -25,6 +25,7 @@
 #include "sim/engine/mpi_support.hpp"
 #include "sim/engine/runner.hpp"
 #include "sim/engine/year_bookings.hpp"
+#include "sim/io/csv.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/plan_loader.hpp"
 #include "sim/io/plan_output.hpp"
@@ -803,7 +804,19 @@ void add_plan_commands(CLI::App& app) {
       "capacity", "Find the cheapest hiring plan that reaches the targets with a confidence");
   add_common_options(cap, capacity->common);
   cap->add_option("--confidence", capacity->confidence,
-                  "Required P(reach target) per region and company, in (0, 1)");
+                  "Required P(reach target) per region and company, in (0, 1) or as a percent "
+                  "(70%)")
+      ->transform(CLI::Validator(
+          [](std::string& text) -> std::string {
+            // "70%" as the terminal prints it reads as 0.7.
+            if (text.size() > 1 && text.back() == '%') {
+              const auto value = parse_number(text.substr(0, text.size() - 1));
+              if (!value) return fmt::format("'{}' is not a percent", text);
+              text = fmt::format("{}", *value / 100);
+            }
+            return {};
+          },
+          "0.7 or 70%"));
   cap->add_option("--emit-scenario", capacity->emit_scenario,
                   "Write the scenario with the recommended hires merged into hiring_plan")
       ->check(output_path());

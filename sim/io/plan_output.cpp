@@ -851,11 +851,11 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
   out += fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", "region", "target",
                      "mean", "P(target)", "se", "+1 hire dP", "dP company", "shortfall");
   for (const auto& a : result.regions) {
-    out +=
-        fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", a.id,
-                    format_grouped(a.target), format_grouped(a.mean), format_percent(a.probability),
-                    format_percent(a.probability_se, 2), percent_points(a.marginal_probability),
-                    percent_points(a.marginal_company), format_grouped(a.shortfall));
+    out += fmt::format(
+        "{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", a.id, format_grouped(a.target),
+        format_grouped(a.mean), format_percent(a.probability),
+        fmt::format("{:.1f} pts", 100 * a.probability_se), percent_points(a.marginal_probability),
+        percent_points(a.marginal_company), format_grouped(a.shortfall));
   }
   return out;
 }
