@@ -383,21 +383,22 @@ PeriodQuotas phase_quotas(const Scenario& scenario, const FiscalYear& fy,
       share[0] = total = 1.0;
     }
     for (int k = 0; k < n; ++k) amount[k] = quota[s] * share[k] / total;
-    if (unit > 0) {
-      // Largest remainders: floor every month to the unit, then give the units left (the
-      // rounded annual quota less the floors) to the months with the largest remainders.
-      double left = std::round(quota[s] / unit);  // whole units, counted in a double
-      for (int k = 0; k < n; ++k) {
-        const double floor_units = std::floor(amount[k] / unit);
-        remainder[k] = amount[k] / unit - floor_units;
-        amount[k] = floor_units * unit;
-        left -= floor_units;
-      }
-      std::iota(order.begin(), order.end(), 0);
-      std::stable_sort(order.begin(), order.end(),
-                       [&](int a, int b) { return remainder[a] > remainder[b]; });
-      for (int i = 0; i < n && left > 0; ++i, left -= 1) amount[order[i]] += unit;
+    // Without a rounding unit the months are split to the cent, so that the months written
+    // (to two decimals) add up to the annual quota (review: 12 x 8,333.33 = 99,999.96).
+    const double split = unit > 0 ? unit : 0.01;
+    // Largest remainders: floor every month to the unit, then give the units left (the rounded
+    // annual quota less the floors) to the months with the largest remainders.
+    double left = std::round(quota[s] / split);  // whole units, counted in a double
+    for (int k = 0; k < n; ++k) {
+      const double floor_units = std::floor(amount[k] / split);
+      remainder[k] = amount[k] / split - floor_units;
+      amount[k] = floor_units * split;
+      left -= floor_units;
     }
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return remainder[a] > remainder[b]; });
+    for (int i = 0; i < n && left > 0; ++i, left -= 1) amount[order[i]] += split;
     for (int q = 0; q < 4; ++q) out.quarter[s * 4 + q] = 0.0;
     for (int k = 0; k < n; ++k) {
       out.month[s * n + k] = amount[k];

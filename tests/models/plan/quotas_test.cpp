@@ -253,6 +253,14 @@ TEST_F(Quotas, FlatPhasingRoundsByLargestRemainders) {
       phase_quotas(*scenario_, fy_, quota, profiles, Phasing::profile, 0);
   EXPECT_EQ(by_profile.quarter[7 * 4 + 0] + by_profile.quarter[7 * 4 + 1], 0.0);
   EXPECT_NEAR(by_profile.quarter[7 * 4 + 2] + by_profile.quarter[7 * 4 + 3], 50000, 1e-9);
+  // Without a rounding unit the months are split to the cent: as written (two decimals) they
+  // add up to the annual quota (review: twelve months of 8,333.33 wrote 99,999.96).
+  const PeriodQuotas cents = phase_quotas(*scenario_, fy_, quota, profiles, Phasing::flat, 0);
+  long long written = 0;
+  for (int k = 0; k < 12; ++k) written += std::llround(100 * cents.month[k]);
+  EXPECT_EQ(written, 10000000);  // 100,000.00 in cents
+  EXPECT_EQ(std::llround(100 * cents.month[0]), 833334);
+  EXPECT_EQ(std::llround(100 * cents.month[11]), 833333);
 }
 
 // Defect: the annual quota was not rounded while its months and quarters were, so with
