@@ -671,11 +671,15 @@ std::vector<std::string> quota_warnings(const plan::QuotaReport& report) {
 std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& info,
                                const plan::QuotaReport& report, const plan::CompResult* comp) {
   const plan::ClassQuota& sellers = report.sellers();
+  // Overlay seats carry quotas too, outside the target's split: counted apart (review: "for 13
+  // seats" beside 14 quotas).
+  const int overlay_seats = report.overlays().quota_seats();
   std::string out = fmt::format(
-      "quotas FY{} by {} for {} seats\ntarget x over-assignment {:.4g} = {} {}; quotas total {}\n",
-      info.fiscal_year, info.method, sellers.quota_seats(), info.over_assignment,
-      format_grouped(info.target), scenario.fx.currencies[scenario.fx.reporting].code,
-      format_grouped(sellers.total.quota));
+      "quotas FY{} by {} for {}{}\ntarget x over-assignment {:.4g} = {} {}; quotas total {}\n",
+      info.fiscal_year, info.method, format_count(sellers.quota_seats(), "selling seat"),
+      overlay_seats > 0 ? fmt::format(" and {}", format_count(overlay_seats, "overlay seat")) : "",
+      info.over_assignment, format_grouped(info.target),
+      scenario.fx.currencies[scenario.fx.reporting].code, format_grouped(sellers.total.quota));
   if (!std::isnan(info.common_probability))
     out += fmt::format("common probability of reaching quota: {}\n",
                        format_percent(info.common_probability));

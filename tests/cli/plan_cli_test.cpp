@@ -98,7 +98,7 @@ TEST_F(PlanCli, QuotasWriteHdf5AndCsv) {
 TEST_F(PlanCli, ImportEvaluatesGivenQuotas) {
   const auto r = import_quotas("seat,quota\nR0,10000\nR1,12000\n");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("for 2 seats"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("for 2 selling seats"), std::string::npos) << r.output;
 }
 
 TEST_F(PlanCli, UnknownSeatInQuotaCsv) {
@@ -782,6 +782,9 @@ TEST_F(PlanCli, OverlaySeatsTakeNoPartOfTheTarget) {
         << method;
     EXPECT_NE(r.output.find("overlay seats: 2 with quotas totalling"), std::string::npos)
         << r.output;
+    // The header counts them apart from the selling seats (it said "for 22 seats").
+    EXPECT_NE(r.output.find(" for 22 selling seats and 2 overlay seats\n"), std::string::npos)
+        << r.output;
     // The overlays' P(total reaches quota) was on the terminal only (review finding): the
     // organisation row of each class has it, and it is the terminal's overlays row's P(quota).
     const double p = std::stod(organisation[1].at("p_total_reach_quota"));
@@ -846,10 +849,13 @@ TEST_F(PlanCli, OverlaySeatsLeaveTheSellersFiguresUnchanged) {
     return at == std::string::npos ? std::string("missing " + start)
                                    : output.substr(at + 1, output.find('\n', at + 1) - at - 1);
   };
-  for (const char* start : {"quotas FY", "target x", "total ", "sellers: expected share",
-                            "sellers fairness", "sellers: leavers"}) {
+  for (const char* start :
+       {"target x", "total ", "sellers: expected share", "sellers fairness", "sellers: leavers"}) {
     EXPECT_EQ(line_of(runs["with"].output, start), line_of(runs["without"].output, start));
   }
+  // The header counts the same selling seats, and the overlay seats apart.
+  EXPECT_EQ(line_of(runs["with"].output, "quotas FY"),
+            line_of(runs["without"].output, "quotas FY") + " and 2 overlay seats");
   for (const char* start :
        {"overlays ", "overlays: expected share", "overlays fairness", "overlays: leavers"}) {
     EXPECT_EQ(line_of(runs["with"].output, start).rfind(start, 0), 0u) << runs["with"].output;
