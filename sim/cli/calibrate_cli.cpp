@@ -1,5 +1,6 @@
 // `opsim calibrate` and `opsim backtest`.
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -84,7 +85,24 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
       ->check(non_negative_number());
   app->add_option("--min-cell", a.min_cell, "Observations below which a cell is thin")
       ->check(CLI::Range(1, 100000));
-  app->add_option("--currency", a.currency, "Reporting currency of the amounts");
+  app->add_option("--currency", a.currency, "Reporting currency of the amounts (ISO 4217: USD)")
+      ->check(CLI::Validator(
+          [](std::string& code) -> std::string {
+            // The scenario's currency code: three capitals (review: "US Dollars", "XYZ " and
+            // "eur" were taken as they were).
+            const bool capitals =
+                code.size() == 3 &&
+                std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+            if (capitals) return {};
+            std::string upper = code;
+            for (char& c : upper)
+              c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            return upper.size() == 3 && upper != code
+                       ? fmt::format("'{}' is not an ISO 4217 code (write {})", code, upper)
+                       : fmt::format("'{}' is not an ISO 4217 code (three capitals, e.g. USD)",
+                                     code);
+          },
+          "ISO 4217"));
   app->add_option(
          "--deal-size", a.deal_size,
          "Deal-size model written to the scenario: auto (lognormal unless its KS test rejects "

@@ -126,6 +126,11 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
        "none of the 2 rows of the bookings table could be read (2 rejected); the first:"},
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 -o /no/dir/x.json", csv),
        "/no/dir"},
+      // The currency is an ISO 4217 code (review: "US Dollars" and "eur" were accepted).
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --currency 'US Dollars'", csv),
+       "--currency: 'US Dollars' is not an ISO 4217 code (three capitals, e.g. USD)"},
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --currency eur", csv),
+       "--currency: 'eur' is not an ISO 4217 code (write EUR)"},
       // What is allowed, not a range up to the largest double's 309 digits (review).
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 --prior-strength -1", csv),
        "-1 is not a non-negative number"},
