@@ -1608,7 +1608,14 @@ DealSizeFit fit_lognormal(std::vector<double> amounts) {
   // sigma: the sample sd of the logs over c4(n), unbiased (the maximum-likelihood sqrt(ss / n)
   // gave z means -0.3 with 50 deals in the simulation-based calibration).
   const double c4 = 1 - 1 / (4 * n) - 7 / (32 * n * n);
-  const double sigma = amounts.size() > 1 ? std::sqrt(ss / (n - 1)) / c4 : 0.0;
+  // Equal amounts leave only the rounding of their mean log: a spread below 1e-9 (a billionth
+  // of a log unit) is none, so equal amounts are one fixed size, not a lognormal that the KS test
+  // then rejects (review: "rejected, KS D = 0.841" for identical amounts).
+  const bool equal =
+      std::all_of(amounts.begin(), amounts.end(), [&](double a) { return a == amounts.front(); });
+  const double spread = amounts.size() > 1 ? std::sqrt(ss / (n - 1)) / c4 : 0.0;
+  const double sigma = equal || spread < 1e-9 ? 0.0 : spread;
+  if (equal) mu = std::log(amounts.front());
   fit.mu = {mu, sigma / std::sqrt(n)};
   fit.sigma = {sigma, amounts.size() > 1 ? sigma / std::sqrt(2 * (n - 1)) : kNaN};
   fit.lognormal_mean = std::exp(mu + 0.5 * sigma * sigma);

@@ -134,6 +134,22 @@ TEST(DealSize, ATrendInDealSizesIsNamed) {
   EXPECT_EQ(warning(0.03), "");  // below 5% a year: not named
 }
 
+// Review: 392 deals of exactly 1,000 were "rejected (KS D = 0.841)" as a lognormal: the rounding
+// of their mean log left a spread of 1e-16 that the test standardised by. Equal amounts are one
+// fixed size.
+TEST(DealSize, EqualAmountsAreOneFixedSize) {
+  FitOptions options;
+  options.as_of = day_number(2019, 12, 31);
+  const Calibration fit = fit_history(bookings_history(std::vector<double>(392, 1000.1)), options);
+  ASSERT_EQ(fit.segment_deal_sizes.size(), 1u);
+  const DealSizeFit& size = fit.segment_deal_sizes[0];
+  EXPECT_EQ(size.sigma.value, 0.0);
+  EXPECT_EQ(size.ks, 0.0);
+  EXPECT_FALSE(size.empirical);
+  EXPECT_DOUBLE_EQ(size.lognormal_mean, 1000.1);
+  for (const auto& w : fit.warnings) EXPECT_EQ(w.find("rejected"), std::string::npos) << w;
+}
+
 TEST(DealSize, TheWarningNamesTheModelEachRegionIsDrawnFrom) {
   History history;
   const boost::math::normal_distribution<> normal;
