@@ -26,6 +26,7 @@
 #include "sim/io/output_files.hpp"
 #include "sim/io/scenario_document.hpp"
 #include "sim/io/scenario_loader.hpp"
+#include "sim/io/summary_text.hpp"
 #include "sim/io/sweep_text.hpp"
 #include "sim/io/xlsx.hpp"
 
@@ -603,6 +604,7 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
                                                   summaries, economics, with_costs));
   if (!args.quiet) {
     fmt::print("{}", comparison_table(base.scenario, layout, comparisons, args.metric, summaries));
+    fmt::print("{}", missing_actuals_notes(base.scenario, layout));
     fmt::print(
         "{}", economics_table(base.scenario, layout, economics, args.return_threshold, with_costs));
     // Scenarios with distributions: say so, and which parameters were drawn per trial.
@@ -763,7 +765,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   SweepText table;  // the terminal's view
   for (const auto& axis : axes) table.axes.push_back(axis.text);
   table.metric = args.metric;
-  table.currency = base.scenario.fx.currencies[base.scenario.fx.reporting].code;
+  table.currency = metric_unit(base.scenario, args.metric);  // wins are a count, not USD
   for (std::size_t v = 0; v < variants; ++v) {
     nlohmann::json variant = document;
     Row row;
@@ -974,6 +976,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
         "once\n",
         rows.size(), format_grouped(static_cast<double>(trials)), seed, cache.files_read());
     fmt::print("{}", format_sweep_table(table));
+    fmt::print("{}", missing_actuals_notes(base.scenario, base.paired.layout));
   }
 }
 

@@ -723,7 +723,7 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
     if (!std::isnan(comp->budget)) {
       out += fmt::format("P(cost > budget {}) = {} (se {})\n", format_grouped(comp->budget),
                          format_percent(comp->probability_over_budget),
-                         format_percent(comp->probability_over_budget_se));
+                         fmt::format("{:.1f} pts", 100 * comp->probability_over_budget_se));
     }
     // 100 columns with amounts below 10^10.
     out += fmt::format("{:<11} {:<8} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}\n",

@@ -14,6 +14,12 @@ namespace opsim {
 
 namespace {
 
+//! Whether any actual falls in [first, start): the months before the horizon hold only these.
+bool actuals_before(const Scenario& scenario, int first, int start) {
+  return std::any_of(scenario.actuals.begin(), scenario.actuals.end(),
+                     [&](const Actual& a) { return a.month >= first && a.month < start; });
+}
+
 struct Context {
   const Scenario& scenario;
   const Summary& summary;
@@ -71,9 +77,7 @@ std::string year_heading(const Scenario& scenario, const Period& p) {
   const int start = scenario.calendar.start();
   if (p.first_month < start) {
     // Months before the horizon hold only the actuals given: say so when there are none.
-    const bool any =
-        std::any_of(scenario.actuals.begin(), scenario.actuals.end(),
-                    [&](const Actual& a) { return a.month >= p.first_month && a.month < start; });
+    const bool any = actuals_before(scenario, p.first_month, start);
     actuals =
         fmt::format("{} for {}..{}", any ? "actuals to date" : "no actuals given, counted as 0",
                     format_year_month(p.first_month), format_year_month(start - 1));
@@ -246,6 +250,20 @@ std::string format_detail_table(const Scenario& scenario, const Summary& summary
     }
   }
   return text;
+}
+
+std::string missing_actuals_notes(const Scenario& scenario, const ResultLayout& layout) {
+  std::string notes;
+  const int start = scenario.calendar.start();
+  for (const Period& p : layout.periods) {
+    if (p.quarter != 0 || p.first_month >= start || actuals_before(scenario, p.first_month, start))
+      continue;
+    notes += fmt::format(
+        "note: {} counts no actuals for {}..{} (none given): its values are the horizon's months "
+        "only\n",
+        p.label, format_year_month(p.first_month), format_year_month(start - 1));
+  }
+  return notes;
 }
 
 }  // namespace opsim

@@ -15,6 +15,11 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
 //! "" when every month's pipeline created is complete; else that the horizon's last months lack
 //! the opportunities that close after the horizon (Summary::pipeline_short_months).
 std::string pipeline_created_note(const Scenario& scenario, const Summary& summary);
+//! For each fiscal year that starts before the horizon without actuals for its earlier months:
+//! "note: FY2027 counts no actuals for 2027-01..2027-06 (none given): its values are the
+//! horizon's months only". Empty when there is none (compare and sweep print it; the run's
+//! tables say it in their year headings).
+std::string missing_actuals_notes(const Scenario& scenario, const ResultLayout& layout);
 
 //! Every fiscal year (a partial one names the months it covers once), seven metrics per region,
 //! the product mix per year when the scenario has products, KPIs and all targets.

@@ -10,7 +10,7 @@ namespace opsim {
 struct SweepText {
   std::vector<std::string> axes;     //!< the --set pointers, in order
   std::string metric;                //!< the compared metric, e.g. new_bookings
-  std::string currency;              //!< of the amounts
+  std::string currency;              //!< unit of the compared metric (the currency of amounts)
   std::vector<std::string> years;    //!< per fiscal year: "FY2029" or "FY2029 partial 2/12"
   std::vector<std::string> targets;  //!< per target: what it is, e.g. "new_bookings FY2028 total"
   std::vector<std::vector<double>> values;  //!< [variant][axis], as the user wrote them

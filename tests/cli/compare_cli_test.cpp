@@ -41,6 +41,37 @@ TEST(CompareCli, CompareWritesDifferencesAndTargetProbabilities) {
   EXPECT_TRUE(file.nameExists("/scenarios/target_probability"));
 }
 
+// Review: a fiscal year that starts before the horizon, without actuals, was compared as a whole
+// year (its return and P(reach) over the horizon's months only) with no word; `run` says so in
+// its year heading. compare and sweep now print the same fact; with actuals, nothing.
+TEST(CompareCli, AYearStartingBeforeTheHorizonWithoutActualsIsNamed) {
+  test::TempDir dir;
+  nlohmann::json doc = nlohmann::json::parse(
+      std::ifstream((test::source_dir() / "scenarios/didactic.json").string()));
+  doc.erase("actuals");
+  doc["horizon"]["start"] = "2027-04";
+  doc["horizon"]["fiscal_year_start_month"] = 1;
+  doc["targets"] = nlohmann::json::array();
+  const std::string path = (dir / "april.json").string();
+  std::ofstream(path) << doc.dump(1);
+  const std::string note =
+      "note: FY2027 counts no actuals for 2027-01..2027-03 (none given): its values are the "
+      "horizon's months only";
+  auto r = test::run_opsim(fmt::format("compare {} {} --trials 20", path, path));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(note), std::string::npos) << r.output;
+  r = test::run_opsim(fmt::format("sweep {} --set /segments/0/win_rate=0.2,0.3 --trials 20", path));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(note), std::string::npos) << r.output;
+  // Twin: with an actual in those months there is nothing to say.
+  doc["actuals"] = {
+      {"bookings", {{{"region", doc["regions"][0]["id"]}, {"month", "2027-02"}, {"amount", 10}}}}};
+  std::ofstream(path) << doc.dump(1);
+  r = test::run_opsim(fmt::format("compare {} {} --trials 20", path, path));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("counts no actuals"), std::string::npos) << r.output;
+}
+
 // Regression: a compensation plan with components was priced in comparisons on new bookings
 // alone, with a warning naming what was left out. Comparisons now price every plan as `opsim
 // quotas` does (tests/sim/comp_pricing_test.cpp), so compare and sweep warn about none.
