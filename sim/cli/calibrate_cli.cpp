@@ -14,6 +14,7 @@
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/io/calibration_output.hpp"
+#include "sim/io/csv_source.hpp"
 #include "sim/io/history_reader.hpp"
 #include "sim/io/json_text.hpp"
 #include "sim/io/output.hpp"
@@ -90,10 +91,7 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
           [](std::string& code) -> std::string {
             // The scenario's currency code: three capitals (review: "US Dollars", "XYZ " and
             // "eur" were taken as they were).
-            const bool capitals =
-                code.size() == 3 &&
-                std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-            if (capitals) return {};
+            if (is_currency_code(code)) return {};
             std::string upper = code;
             for (char& c : upper)
               c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

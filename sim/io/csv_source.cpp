@@ -14,6 +14,11 @@
 
 namespace opsim {
 
+bool is_currency_code(std::string_view code) {
+  return code.size() == 3 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -26,9 +31,7 @@ std::string_view trim(std::string_view s) {
 //! word or abbreviation. Scale words (k, M, Mio, million) and units are not: an amount carrying
 //! one is not read (review: "1,5 Mio €" and "$1.5M" were read as 1.5).
 bool is_currency_word(std::string_view word) {
-  if (word.size() == 3 &&
-      std::all_of(word.begin(), word.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
-    return true;
+  if (is_currency_code(word)) return true;
   static constexpr std::array<std::string_view, 22> kWords{
       "US",    "C",    "A",     "NZ",   "HK",      "S",         "R",         "kr",
       "Kr",    "Rs",   "Fr",    "Ft",   "lei",     "z\xC5\x82", "K\xC4\x8D", "euro",

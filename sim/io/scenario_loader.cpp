@@ -340,6 +340,9 @@ void parse_fx(const JsonNode& root, Context& ctx) {
   auto& fx = ctx.scenario.fx;
   const JsonNode reporting_node = root.at("horizon").at("reporting_currency");
   const std::string reporting = reporting_node.string();
+  if (!is_currency_code(reporting))
+    reporting_node.fail("\"{}\" is not an ISO 4217 currency code (three capitals, e.g. USD)",
+                        reporting);
   std::vector<JsonNode> listed;
   std::optional<JsonNode> correlation;
   if (auto node = root.get("fx")) {
@@ -353,8 +356,9 @@ void parse_fx(const JsonNode& root, Context& ctx) {
       ctx.field([&] { item.allow_only({"code", "plan_rate", "annual_volatility"}); });
       Currency c;
       c.code = item.at("code").string();
-      if (c.code.size() != 3)
-        item.at("code").fail("\"{}\" is not a 3-letter currency code", c.code);
+      if (!is_currency_code(c.code))
+        item.at("code").fail("\"{}\" is not an ISO 4217 currency code (three capitals, e.g. USD)",
+                             c.code);
       c.key = stable_hash("currency:" + c.code);
       ctx.currencies.add(c.code, item.at("code"));
       ctx.field([&] {

@@ -140,6 +140,20 @@ TEST_F(ScenarioFixture, ValidScenarioResolvesIdsMonthsAndCurrencies) {
   EXPECT_EQ(s.contracts[1].renewal_month, 17);  // 2026-09 rolled forward by its 24-month term
 }
 
+// Review: a reporting currency "eur" or "US Dollars" passed validate while calibrate refused it.
+// Both read currency codes as ISO 4217 forms: three capitals.
+TEST_F(ScenarioFixture, CurrencyCodesAreThreeCapitals) {
+  write([](nlohmann::json& d) { d["horizon"]["reporting_currency"] = "eur"; });
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr("/horizon/reporting_currency"),
+                                     HasSubstr("\"eur\" is not an ISO 4217 currency code")));
+  write([](nlohmann::json& d) {
+    d["fx"]["currencies"] = {{{"code", "Euro"}, {"plan_rate", 1.1}}};
+  });
+  EXPECT_THAT(error_of_load(), HasSubstr("\"Euro\" is not an ISO 4217 currency code"));
+  write();  // twin: the base document's codes load
+  EXPECT_NO_THROW(load_scenario(path()));
+}
+
 TEST_F(ScenarioFixture, UnknownKeySuggestsTheClosestOne) {
   write([](nlohmann::json& d) { d["segments"][0]["win_rat"] = 0.2; });
   EXPECT_THAT(error_of_load(),
