@@ -150,6 +150,21 @@ int economics_metric(int metric) {
              : static_cast<int>(Metric::new_bookings);
 }
 
+//! A machine name in words: "new_bookings" -> "new bookings".
+std::string words_of(std::string name) {
+  std::replace(name.begin(), name.end(), '_', ' ');
+  return name;
+}
+
+//! A sweep statistic's column name in words for the workbook's headings.
+std::string statistic_words(const std::string& name) {
+  if (name == "difference_vs_base") return "difference vs base";
+  if (name == "difference_se") return "difference SE";
+  if (name == "contribution_se") return "contribution SE";
+  if (name == "p_return_above_threshold") return "P(return on cost above threshold)";
+  return words_of(name);
+}
+
 //! The workbook's kind of a metric's cells: amounts in the reporting currency, else numbers.
 CellKind metric_cell_kind(const Scenario& scenario, const std::string& metric) {
   return metric_unit(scenario, metric) == reporting_currency(scenario) ? CellKind::amount
@@ -747,8 +762,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   // The workbook's headings for people (units, words), one per column.
   std::vector<XlsxColumn> headings;
   const std::string currency = base.scenario.fx.currencies[base.scenario.fx.reporting].code;
-  std::string metric_words = args.metric;
-  std::replace(metric_words.begin(), metric_words.end(), '_', ' ');
+  const std::string metric_words = words_of(args.metric);
   auto add_column = [&](std::string name, std::string heading, CellKind kind) {
     if (kind == CellKind::amount) heading += fmt::format(" ({})", currency);
     columns.push_back(std::move(name));
@@ -810,15 +824,6 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
           period.partial() ? fmt::format("{} (partial: {} of {} months)", period.label,
                                          period.months_covered, period.months())
                            : period.label;
-      const auto statistic_words = [](const std::string& name) -> std::string {
-        if (name == "difference_vs_base") return "difference vs base";
-        if (name == "difference_se") return "difference SE";
-        if (name == "contribution_se") return "contribution SE";
-        if (name == "p_return_above_threshold") return "P(return on cost above threshold)";
-        std::string words = name;
-        std::replace(words.begin(), words.end(), '_', ' ');
-        return words;
-      };
       for (auto [name, value] : {std::pair<std::string, double>{"mean", summary.period_mean[cell]},
                                  {"p10", summary.period_quantiles[cell * kQuantiles + 1]},
                                  {"p50", summary.period_quantiles[cell * kQuantiles + 3]},
@@ -895,11 +900,9 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       if (first_row) {
         const std::string where =
             t.target.region < 0 ? "total" : scenario.regions[t.target.region].id;
-        std::string target_words = t.target.metric;
-        std::replace(target_words.begin(), target_words.end(), '_', ' ');
         add_column(fmt::format("p_target_{}_{}_{}", t.target.metric, layout.periods[t.period].label,
                                where),
-                   fmt::format("P({} {} {} reaches target)", target_words,
+                   fmt::format("P({} {} {} reaches target)", words_of(t.target.metric),
                                layout.periods[t.period].label, where),
                    CellKind::percent);
       }

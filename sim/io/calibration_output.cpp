@@ -560,31 +560,31 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     append_line(out,
                 "\nsales cycle: none (a bookings log has wins only, each booked in its month)");
   }
-  append_line(
-      out, "growth: {} per year ({}); overdispersion {:.2f}", with_se(fit.annual_growth, "{:.4f}"),
-      fit.trend_fitted
-          ? fmt::format("maximum likelihood {} per year, shrunk toward 0 by a N(0, {:.2f}) "
-                        "prior on the annual log growth",
-                        unsigned_zero("{:.4f}", std::expm1(12 * fit.raw_monthly_log_trend.value)),
-                        fit.options.growth_prior_sd)
-          : fmt::format("not fitted: the N(0, {:.2f}) prior on the annual log growth",
-                        fit.options.growth_prior_sd),
-      fit.overdispersion);
+  append_line(out, "growth: {} per year ({}); overdispersion {:.2f}",
+              with_se(fit.annual_growth, "{:.4f}"),
+              fit.trend_fitted
+                  ? fmt::format("maximum likelihood {} per year, shrunk toward 0 by a N(0, {:.2f}) "
+                                "prior on the annual log growth",
+                                format_grouped(std::expm1(12 * fit.raw_monthly_log_trend.value), 4),
+                                fit.options.growth_prior_sd)
+                  : fmt::format("not fitted: the N(0, {:.2f}) prior on the annual log growth",
+                                fit.options.growth_prior_sd),
+              fit.overdispersion);
   if (fit.trend_fitted) {
-    append_line(out,
-                "growth by region (the pooled growth plus a region deviation, between-region sd "
-                "{:.4f} per year): {}",
-                12 * fit.growth_between_sd, [&] {
-                  std::vector<std::string> parts;
-                  for (const RegionFit& r : fit.region_fits) {
-                    parts.push_back(
-                        fmt::format("{} {} ± {:.4f} (maximum likelihood {})", r.id,
-                                    unsigned_zero("{:.4f}", std::expm1(12 * r.growth.value)),
-                                    12 * std::exp(12 * r.growth.value) * r.growth.se,
-                                    unsigned_zero("{:.4f}", std::expm1(12 * r.growth_ml.value))));
-                  }
-                  return fmt::format("{}", fmt::join(parts, ", "));
-                }());
+    append_line(
+        out,
+        "growth by region (the pooled growth plus a region deviation, between-region sd "
+        "{:.4f} per year): {}",
+        12 * fit.growth_between_sd, [&] {
+          std::vector<std::string> parts;
+          for (const RegionFit& r : fit.region_fits) {
+            parts.push_back(fmt::format("{} {} ± {:.4f} (maximum likelihood {})", r.id,
+                                        format_grouped(std::expm1(12 * r.growth.value), 4),
+                                        12 * std::exp(12 * r.growth.value) * r.growth.se,
+                                        format_grouped(std::expm1(12 * r.growth_ml.value), 4)));
+          }
+          return fmt::format("{}", fmt::join(parts, ", "));
+        }());
   }
   append_line(out,
               "\n  {:<12} {:>16} {:>9} {:>9} {:>13}  seasonality Jan..Dec (market factor on when "

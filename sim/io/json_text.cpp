@@ -9,6 +9,11 @@
 namespace opsim {
 namespace {
 
+//! `x` rounded to `significant_digits` as fmt writes it, read back.
+double round_significant(double x, int significant_digits) {
+  return std::strtod(fmt::format("{:.{}g}", x, significant_digits).c_str(), nullptr);
+}
+
 //! `cents`: amounts booked (a scenario's actuals) are facts, kept to the cent rather than to the
 //! significant digits of an estimate.
 void round_in_place(nlohmann::json& value, int significant_digits, bool cents = false) {
@@ -24,9 +29,8 @@ void round_in_place(nlohmann::json& value, int significant_digits, bool cents = 
   if (!value.is_number_float()) return;
   const double x = value.get<double>();
   if (!std::isfinite(x)) return;
-  const std::string text =
-      cents ? fmt::format("{:.2f}", x) : fmt::format("{:.{}g}", x, significant_digits);
-  const double rounded = std::strtod(text.c_str(), nullptr);
+  const double rounded = cents ? std::strtod(fmt::format("{:.2f}", x).c_str(), nullptr)
+                               : round_significant(x, significant_digits);
   value = rounded == 0 ? 0.0 : rounded;  // no -0
 }
 
@@ -36,17 +40,14 @@ std::vector<double> rounded_probabilities(std::vector<double> pmf, int significa
   double total = 0;
   for (double p : pmf) total += p;
   if (pmf.empty() || !(total > 0)) return pmf;
-  auto round = [&](double x) {
-    return std::strtod(fmt::format("{:.{}g}", x, significant_digits).c_str(), nullptr);
-  };
   std::size_t largest = 0;
   for (std::size_t k = 0; k < pmf.size(); ++k) {
-    pmf[k] = round(pmf[k] / total);
+    pmf[k] = round_significant(pmf[k] / total, significant_digits);
     if (pmf[k] > pmf[largest]) largest = k;
   }
   double others = 0;
   for (std::size_t k = 0; k < pmf.size(); ++k) others += k == largest ? 0.0 : pmf[k];
-  pmf[largest] = round(std::max(0.0, 1.0 - others));
+  pmf[largest] = round_significant(std::max(0.0, 1.0 - others), significant_digits);
   return pmf;
 }
 

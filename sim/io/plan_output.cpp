@@ -621,6 +621,17 @@ void write_quota_csv(const std::string& directory, const Scenario& scenario,
 
 namespace {
 
+//! A standard error of a probability in percentage points ("3.2 pts").
+std::string spread_points(double se) {
+  return fmt::format("{:.1f} pts", 100 * se);
+}
+
+//! A change of probability in percentage points ("+2.4 pts"); "-" when undefined.
+std::string percent_points(double change) {
+  if (std::isnan(change)) return "-";
+  return fmt::format("{:+.1f} pts", 100 * change);
+}
+
 //! The company-level lines of one seat class (plan::ClassQuota): share at quota, fairness and
 //! leavers, the same for sellers and overlay seats.
 std::string format_class_lines(const plan::ClassQuota& k, const std::string& who) {
@@ -723,7 +734,7 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
     if (!std::isnan(comp->budget)) {
       out += fmt::format("P(cost > budget {}) = {} (se {})\n", format_grouped(comp->budget),
                          format_percent(comp->probability_over_budget),
-                         fmt::format("{:.1f} pts", 100 * comp->probability_over_budget_se));
+                         spread_points(comp->probability_over_budget_se));
     }
     // 100 columns with amounts below 10^10.
     out += fmt::format("{:<11} {:<8} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}\n",
@@ -807,16 +818,6 @@ void write_scenario_with_hires(const std::string& path, const Scenario& scenario
   write_text_file(path, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
 }
 
-namespace {
-
-//! A change of probability in percentage points ("+2.4 pts"); "-" when undefined.
-std::string percent_points(double change) {
-  if (std::isnan(change)) return "-";
-  return fmt::format("{:+.1f} pts", 100 * change);
-}
-
-}  // namespace
-
 std::string format_capacity_table(const Scenario& scenario, const plan::CapacitySpec& spec,
                                   const plan::CapacityResult& result) {
   const std::string currency = scenario.fx.currencies[scenario.fx.reporting].code;
@@ -855,11 +856,11 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
   out += fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", "region", "target",
                      "mean", "P(target)", "se", "+1 hire dP", "dP company", "shortfall");
   for (const auto& a : result.regions) {
-    out += fmt::format(
-        "{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", a.id, format_grouped(a.target),
-        format_grouped(a.mean), format_percent(a.probability),
-        fmt::format("{:.1f} pts", 100 * a.probability_se), percent_points(a.marginal_probability),
-        percent_points(a.marginal_company), format_grouped(a.shortfall));
+    out +=
+        fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", a.id,
+                    format_grouped(a.target), format_grouped(a.mean), format_percent(a.probability),
+                    spread_points(a.probability_se), percent_points(a.marginal_probability),
+                    percent_points(a.marginal_company), format_grouped(a.shortfall));
   }
   return out;
 }
