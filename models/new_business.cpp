@@ -10,7 +10,8 @@
 namespace opsim {
 
 void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, int segment,
-                           int month, int seat, TrialRng* streams, int count) {
+                           int month, int seat, const TrialRng& entity_rng,
+                           const std::uint64_t* first_blocks, int count) {
   const int months = state.months();
   const CellRates& segment_cell = state.tables.cell(region, segment, month);
   const std::size_t rm = static_cast<std::size_t>(region) * months + month;
@@ -50,7 +51,8 @@ void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, 
     const int end = std::min(count, start + kChunk);
     int won_count = 0;
     for (int j = start; j < end; ++j) {
-      TrialRng& rng = streams[j];
+      TrialRng rng = entity_rng.started_sibling(slot(month, static_cast<std::uint64_t>(j) + 1),
+                                                first_blocks + 2 * j);
       // Win and cycle share the first word (32 bits each), so that an opportunity without
       // products takes its amount from the second: one AES block.
       const auto [u_win, u_cycle] = rng.uniforms32();
@@ -151,15 +153,19 @@ void simulate_entity_new_business(TrialState& state, std::uint64_t entity, int r
                                   int seat, const double* means) {
   const int months = state.months();
   auto& work = state.work;
-  // The entity's count streams are started together, then every opportunity's stream of the
-  // horizon: their AES chains overlap. The entity is keyed once: the months' count streams are
-  // its siblings, and each opportunity's stream its count stream's (the same streams, no rehash).
+  // The entity's count streams are enciphered together, then every opportunity's stream of the
+  // horizon: their AES chains overlap. Each is held as its first block (16 bytes) until drawn.
+  // The entity is keyed once: the months' count streams are its siblings at slot(m, 0), and
+  // month m's opportunity j its sibling at slot(m, j + 1) (the same streams, no rehash).
   const TrialRng entity_rng = state.rng(StreamId::opportunities, entity, slot(0, 0));
-  work.count_streams.clear();
+  auto& slots = work.stream_slots;
+  slots.clear();
   for (int m = 0; m < months; ++m) {
-    if (means[m] >= 0) work.count_streams.push_back(entity_rng.sibling(slot(m, 0)));
+    if (means[m] >= 0) slots.push_back(slot(m, 0));
   }
-  TrialRng::start_all(work.count_streams.data(), work.count_streams.size());
+  auto& count_blocks = work.count_blocks;
+  count_blocks.resize(2 * slots.size());
+  entity_rng.sibling_first_blocks(slots.data(), slots.size(), count_blocks.data());
   // Poisson(mean)'s P(0) of every month first: the exps are independent and overlap, where each
   // would otherwise wait behind the previous month's inversion loop.
   auto& zero_probability = work.opportunity_zero_probability;
@@ -171,13 +177,12 @@ void simulate_entity_new_business(TrialState& state, std::uint64_t entity, int r
   }
   auto& counts = work.opportunity_counts;
   counts.assign(static_cast<std::size_t>(months), 0);
-  auto& streams = work.opportunity_streams;
-  streams.clear();
+  slots.clear();
   std::size_t next = 0;
   for (int m = 0; m < months; ++m) {
     const double mean = means[m];
     if (mean < 0) continue;
-    TrialRng& count_rng = work.count_streams[next++];
+    TrialRng count_rng = entity_rng.started_sibling(slot(m, 0), count_blocks.data() + 2 * next++);
     work.variates.poissons += 1;
     work.variates.poisson_mean_sum += mean;
     // As poisson(count_rng, mean), with P(0) from above.
@@ -187,17 +192,18 @@ void simulate_entity_new_business(TrialState& state, std::uint64_t entity, int r
                           : poisson(count_rng, mean);
     counts[static_cast<std::size_t>(m)] = count;
     // Each opportunity has its own sub-stream: its draws never depend on its siblings'.
-    for (int j = 0; j < count; ++j)
-      streams.push_back(count_rng.sibling(slot(m, static_cast<std::uint64_t>(j) + 1)));
+    for (int j = 0; j < count; ++j) slots.push_back(slot(m, static_cast<std::uint64_t>(j) + 1));
   }
-  work.variates.streams += streams.size();
-  TrialRng::start_all(streams.data(), streams.size());
-  TrialRng* first = streams.data();
+  work.variates.streams += slots.size();
+  auto& blocks = work.opportunity_blocks;
+  blocks.resize(2 * slots.size());
+  entity_rng.sibling_first_blocks(slots.data(), slots.size(), blocks.data());
+  const std::uint64_t* first = blocks.data();
   for (int m = 0; m < months; ++m) {
     const int count = counts[static_cast<std::size_t>(m)];
     if (count == 0) continue;
-    resolve_opportunities(state, entity, region, segment, m, seat, first, count);
-    first += count;
+    resolve_opportunities(state, entity, region, segment, m, seat, entity_rng, first, count);
+    first += 2 * static_cast<std::size_t>(count);
   }
 }
 

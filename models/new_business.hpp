@@ -22,10 +22,12 @@ void simulate_intensity_new_business(TrialState& state);
 void simulate_entity_new_business(TrialState& state, std::uint64_t entity, int region, int segment,
                                   int seat, const double* means);
 
-//! The `count` opportunities of one entity in month m, from their started streams
-//! (opportunities, entity, slot(m, j + 1)), j < count.
+//! The `count` opportunities of one entity in month m: opportunity j draws from the stream
+//! entity_rng.sibling(slot(m, j + 1)), whose first block is first_blocks[2j, 2j + 2) (from
+//! TrialRng::sibling_first_blocks), j < count.
 void resolve_opportunities(TrialState& state, std::uint64_t entity, int region, int segment,
-                           int month, int seat, TrialRng* streams, int count);
+                           int month, int seat, const TrialRng& entity_rng,
+                           const std::uint64_t* first_blocks, int count);
 
 //! Adds a won deal (of `product`, -1 = none) to the seat-month detail when the run records it;
 //! `amount_plan` is the seat's credit, `share` its share of the deal (split credit).

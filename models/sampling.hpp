@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include <boost/random/normal_distribution.hpp>
@@ -39,9 +40,54 @@ double uniform01(Engine& engine) {
   return (static_cast<double>(engine() >> 11) + 0.5) * 0x1.0p-53;
 }
 
+namespace detail {
+
+//! An engine that returns `first`, then what `engine` draws: replays a word already drawn.
 template <class Engine>
-double standard_normal(Engine& rng) {
-  return boost::random::normal_distribution<double>(0.0, 1.0)(rng);
+struct ReplayFirst {
+  using result_type = std::uint64_t;  // full-range 64-bit engines only, as standard_normal's
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return ~result_type{0}; }
+  result_type operator()() {
+    if (!replayed) {
+      replayed = true;
+      return first;
+    }
+    return engine();
+  }
+  Engine& engine;
+  result_type first;
+  bool replayed = false;
+};
+
+//! Boost's whole ziggurat draw, its first word `word` (already drawn from rng).
+template <class Engine>
+[[gnu::noinline]] double standard_normal_from(Engine& rng, std::uint64_t word) {
+  ReplayFirst<Engine> replay{rng, word};
+  return boost::random::normal_distribution<double>(0.0, 1.0)(replay);
+}
+
+}  // namespace detail
+
+//! A standard normal variate: Boost's ziggurat, normal_distribution<double>(0, 1)(rng), the same
+//! numbers bit for bit. Its first step decides about 99% of draws from one 64-bit word (the
+//! low 8 bits pick a layer and the sign, the top 56, bit 11 cleared, the abscissa, as Boost's
+//! generate_int_float_pair<double, 8> makes them) and is inlined here; any other draw replays
+//! the word into Boost's own loop.
+template <class Engine>
+[[gnu::always_inline]] inline double standard_normal(Engine& rng) {
+  static_assert(std::is_same_v<typename Engine::result_type, std::uint64_t>,
+                "the inlined step reads a whole 64-bit word (a full-range 64-bit engine)");
+  const std::uint64_t word = rng();
+  const double* table_x = boost::random::detail::normal_table<double>::table_x;
+  const int bucket = static_cast<int>(word & 0xFF);
+  const int layer = bucket >> 1;
+  const double sign = static_cast<double>((bucket & 1) * 2 - 1);
+  const double x = static_cast<double>((word & ~(std::uint64_t{1} << 11)) >> 8) * 0x1.0p-56 *
+                   table_x[layer];
+  // x * sign, then normal_distribution's * sigma + mean (+ 0.0 turns -0.0 into +0.0).
+  if (x < table_x[layer + 1]) return x * sign * 1.0 + 0.0;
+  return detail::standard_normal_from(rng, word);
 }
 
 //! The smallest k with u <= P(X <= k) for X ~ Poisson(mean), given p0 = stable_exp(-mean): the

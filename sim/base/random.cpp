@@ -209,6 +209,24 @@ void TrialRng::start_all(TrialRng* first, std::size_t count) {
   for (TrialRng* rng = first; rng != first + count; ++rng) rng->refill();
 }
 
+void TrialRng::sibling_first_blocks(const std::uint64_t* slots, std::size_t count,
+                                    std::uint64_t* words) const {
+#if defined(__AES__)
+  if (kHaveAesNi) {
+    if (count == 0) return;
+    const ArsRoundKeys round_keys(key_.lo, key_.hi);
+    for (std::size_t i = 0; i < count; ++i)
+      round_keys.encipher(counter_.lo, slots[i], words + 2 * i);
+    return;
+  }
+#endif
+  for (std::size_t i = 0; i < count; ++i) {
+    const ArsBlock block = ars7_portable({counter_.lo, slots[i]}, key_);
+    words[2 * i] = block.lo;
+    words[2 * i + 1] = block.hi;
+  }
+}
+
 void TrialRng::refill() {
   // 2^16 block numbers per slot (slot() leaves the low 16 bits free): 131,070 words per stream.
   if ((counter_.hi & 0xFFFF) == 0xFFFF)

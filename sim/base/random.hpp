@@ -155,6 +155,23 @@ class TrialRng {
     return rng;
   }
 
+  //! The first block of each of this stream's fresh siblings at slots[0, count): words[2i] and
+  //! words[2i + 1] are sibling(slots[i])'s first two words. Enciphered in one pass, as start_all
+  //! does, but held in 16 bytes a stream instead of a whole TrialRng until started_sibling
+  //! resumes it. \pre every slot comes from slot()
+  void sibling_first_blocks(const std::uint64_t* slots, std::size_t count,
+                            std::uint64_t* words) const;
+
+  //! sibling(slot_value) with its first block already enciphered into words[0, 2) (by
+  //! sibling_first_blocks): the same stream as sibling(slot_value) after start_all.
+  TrialRng started_sibling(std::uint64_t slot_value, const std::uint64_t* words) const {
+    TrialRng rng = *this;
+    rng.counter_.hi = slot_value + 1;
+    rng.words_ = {words[0], words[1]};
+    rng.position_ = 0;
+    return rng;
+  }
+
   //! Enciphers the first two words of every stream in [first, first + count) (fresh, nothing
   //! drawn yet) in one pass. The numbers are the same as refilling each on its first draw, but
   //! the AES chains of independent streams overlap instead of each stalling on its own latency.

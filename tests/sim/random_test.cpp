@@ -128,6 +128,28 @@ TEST(TrialRng, SiblingIsTheStreamOfTheSameEntityAtAnotherSlot) {
   EXPECT_NE(count.sibling(slot(2, 5))(), other());  // negative twin: the entity is kept
 }
 
+TEST(TrialRng, SiblingFirstBlocksResumeAsTheStartedSiblings) {
+  // Held as 16 bytes until drawn, then resumed: the same words as sibling + start_all, past the
+  // first block too (Boost's normal sometimes needs a third word).
+  const TrialRng entity(7, StreamId::opportunities, 3, 11, slot(0, 0));
+  const std::vector<std::uint64_t> slots{slot(2, 1), slot(2, 2), slot(-1, 7), slot(5, 1)};
+  std::vector<std::uint64_t> blocks(2 * slots.size());
+  entity.sibling_first_blocks(slots.data(), slots.size(), blocks.data());
+  std::vector<TrialRng> started;
+  for (std::uint64_t s : slots) started.push_back(entity.sibling(s));
+  TrialRng::start_all(started.data(), started.size());
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    TrialRng resumed = entity.started_sibling(slots[i], blocks.data() + 2 * i);
+    for (int w = 0; w < 5; ++w) EXPECT_EQ(resumed(), started[i]()) << i << " word " << w;
+  }
+  // Negative twin: another entity's blocks differ.
+  const TrialRng other(7, StreamId::opportunities, 3, 12, slot(0, 0));
+  std::vector<std::uint64_t> other_blocks(2 * slots.size());
+  other.sibling_first_blocks(slots.data(), slots.size(), other_blocks.data());
+  EXPECT_NE(other_blocks, blocks);
+  entity.sibling_first_blocks(nullptr, 0, nullptr);  // an entity without opportunities
+}
+
 TEST(TrialRng, Uniforms32AreInsideTheUnitIntervalWithMeanAHalfAndUncorrelated) {
   const int n = 100000;
   double sum_first = 0, sum_second = 0, sum_product = 0;
