@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+
+#include <fmt/format.h>
 
 #include "models/calendar.hpp"
 #include "models/trial.hpp"
@@ -29,9 +32,34 @@ FiscalYear fiscal_year_of(const Scenario& scenario, int year, const std::string&
   return fy;
 }
 
-FiscalYear planned_fiscal_year_of(const Scenario& scenario, int year, const std::string& where) {
-  const FiscalYear fy = fiscal_year_of(scenario, year, where);
+FiscalYearRange whole_fiscal_years(const Scenario& scenario) {
   const Calendar& cal = scenario.calendar;
+  const int end = cal.absolute(scenario.months() - 1);
+  FiscalYearRange range{cal.fiscal_year_of(cal.start()), cal.fiscal_year_of(end)};
+  if (cal.fiscal_year_start(range.first) < cal.start()) ++range.first;
+  if (cal.fiscal_year_start(range.last) + 11 > end) --range.last;
+  return range;
+}
+
+FiscalYear planned_fiscal_year_of(const Scenario& scenario, int year, const std::string& where) {
+  const Calendar& cal = scenario.calendar;
+  const int first_year = first_fiscal_year(scenario);
+  const int last_year = cal.fiscal_year_of(cal.absolute(scenario.months() - 1));
+  if (year < first_year || year > last_year) {
+    // The years a plan may work on, not every year the horizon touches (a review found
+    // "allowed 2027..2028" printed for a horizon whose FY2028 the whole-year rule refuses).
+    const FiscalYearRange whole = whole_fiscal_years(scenario);
+    throw_input("{}: fiscal year {} is outside the horizon ({}..{}); {}", where, year,
+                format_year_month(cal.start()),
+                format_year_month(cal.absolute(scenario.months() - 1)),
+                whole.empty() ? std::string("it covers no fiscal year whole, which quotas, pay "
+                                            "and hiring plans need")
+                : whole.first == whole.last
+                    ? fmt::format("the fiscal year it covers whole: {}", whole.first)
+                    : fmt::format("the fiscal years it covers whole: {}..{}", whole.first,
+                                  whole.last));
+  }
+  const FiscalYear fy = fiscal_year_of(scenario, year, where);
   if (cal.fiscal_year_start(year) < cal.start()) {
     // Its first months are not simulated seat by seat (actuals, if any, are company totals):
     // a whole-year quota split over the rest of the year put NA's P(quota) at 0.5% (review).

@@ -26,6 +26,14 @@ FiscalYear planned_fiscal_year_of(const Scenario& scenario, int year, const std:
 //! The first fiscal year of the horizon.
 int first_fiscal_year(const Scenario& scenario);
 
+//! The fiscal years the horizon covers whole, first..last (first > last when none): the years a
+//! plan may work on.
+struct FiscalYearRange {
+  int first = 0, last = -1;
+  bool empty() const { return first > last; }
+};
+FiscalYearRange whole_fiscal_years(const Scenario& scenario);
+
 //! Quota profile: share of a seat's annual quota that falls in each month of the fiscal year,
 //! proportional to the planned occupant's expected bookings (ramp from the seat's start x
 //! opportunity rate x seasonality x growth x win rate x mean deal size). Index

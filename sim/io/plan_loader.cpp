@@ -99,9 +99,18 @@ int plan_fiscal_year(const nlohmann::json& document, const Scenario& scenario) {
       scenario.calendar.fiscal_year_of(scenario.calendar.absolute(scenario.months() - 1));
   const JsonNode root(document, scenario.source);
   if (auto plan = root.get("plan")) {
-    if (auto year = plan->get("fiscal_year")) return static_cast<int>(year->integer(first, last));
+    if (auto year = plan->get("fiscal_year")) {
+      const int value = static_cast<int>(year->integer(1, 9999));
+      // A year outside the horizon is named with the years a plan may work on (whole years).
+      if (value < first || value > last)
+        (void)plan::planned_fiscal_year_of(scenario, value, scenario.source + ": /plan/fiscal_year");
+      return value;
+    }
   }
-  return first;
+  // The first year the horizon covers whole; its first year when it covers none (refused by the
+  // planning commands, with the months missing).
+  const plan::FiscalYearRange whole = plan::whole_fiscal_years(scenario);
+  return whole.empty() ? first : whole.first;
 }
 
 plan::FiscalYear planned_plan_year(const nlohmann::json& document, const Scenario& scenario) {
@@ -112,8 +121,8 @@ plan::FiscalYear planned_plan_year(const nlohmann::json& document, const Scenari
   return plan::planned_fiscal_year_of(
       scenario, year,
       scenario.source + (given ? ": /plan/fiscal_year"
-                               : ": the plan's fiscal year (the horizon's first: /plan/fiscal_year "
-                                 "is not given)"));
+                               : ": the plan's fiscal year (the horizon's first, as it covers "
+                                 "none whole: /plan/fiscal_year is not given)"));
 }
 
 plan::CapacitySpec parse_capacity_spec(const nlohmann::json& document, const Scenario& scenario) {

@@ -291,6 +291,41 @@ TEST_F(PlanCli, InfeasibleCapacityPlanExitsThreeWithTheShortfall) {
 // Review: quotas for a fiscal year that runs past the horizon set the full-year target against
 // half a year of bookings and pay, with quarters beyond the horizon written as 0. Refused (exit
 // 2) by quotas and capacity, named in a warning by validate, with the months simulated.
+TEST_F(PlanCli, APlanWorksOnAYearTheHorizonCoversWhole) {
+  auto doc = plan_document();
+  doc["horizon"]["start"] = "2026-07";
+  doc["horizon"]["months"] = 24;  // FY2026 and FY2028 in part, FY2027 whole
+  const auto scenario = write(doc);
+  // Without /plan/fiscal_year the plan works on the first whole year (it was the horizon's
+  // first, FY2026, which the whole-year rule then refused).
+  const auto planned = run_opsim(fmt::format("quotas {} --trials 50 --no-comp", scenario));
+  EXPECT_EQ(planned.exit_code, 0) << planned.output;
+  EXPECT_NE(planned.output.find("FY2027"), std::string::npos) << planned.output;
+  // A year outside the horizon names the years a plan may work on, not every year it touches
+  // (a review found "allowed 2026..2028" printed before FY2028 was refused as partial).
+  const auto outside =
+      run_opsim(fmt::format("quotas {} --trials 50 --no-comp --fiscal-year 2035", scenario));
+  EXPECT_EQ(outside.exit_code, 2) << outside.output;
+  EXPECT_NE(outside.output.find("--fiscal-year: fiscal year 2035 is outside the horizon "
+                                "(2026-07..2028-06); the fiscal year it covers whole: 2027"),
+            std::string::npos)
+      << outside.output;
+  doc["plan"]["fiscal_year"] = 2035;
+  const auto stated = run_opsim(fmt::format("quotas {} --trials 50 --no-comp", write(doc)));
+  EXPECT_EQ(stated.exit_code, 2) << stated.output;
+  EXPECT_NE(stated.output.find("/plan/fiscal_year: fiscal year 2035 is outside the horizon "
+                               "(2026-07..2028-06); the fiscal year it covers whole: 2027"),
+            std::string::npos)
+      << stated.output;
+  // A horizon covering no year whole says so.
+  doc["horizon"]["months"] = 12;
+  const auto none = run_opsim(fmt::format("capacity {} --trials 50 --confidence 0.6",
+                                          write(doc, "short.json")));
+  EXPECT_EQ(none.exit_code, 2) << none.output;
+  EXPECT_NE(none.output.find("it covers no fiscal year whole"), std::string::npos)
+      << none.output;
+}
+
 TEST_F(PlanCli, AFiscalYearPastTheHorizonIsRefused) {
   auto doc = plan_document();
   doc["horizon"]["months"] = 18;  // 2027-01..2028-06: FY2028 is half simulated
@@ -334,8 +369,9 @@ TEST_F(PlanCli, AFiscalYearPastTheHorizonIsRefused) {
   for (const char* command : {"validate", "quotas"}) {
     const auto r = run_opsim(fmt::format("{} {}", command, short_plan));
     EXPECT_EQ(r.exit_code, std::string(command) == "validate" ? 0 : 2) << command << r.output;
-    EXPECT_NE(r.output.find("the plan's fiscal year (the horizon's first: /plan/fiscal_year is "
-                            "not given): fiscal year 2027 runs past the horizon"),
+    EXPECT_NE(r.output.find("the plan's fiscal year (the horizon's first, as it covers none "
+                            "whole: /plan/fiscal_year is not given): fiscal year 2027 runs past "
+                            "the horizon"),
               std::string::npos)
         << command << r.output;
   }
