@@ -83,8 +83,8 @@ template <class Engine>
   const int bucket = static_cast<int>(word & 0xFF);
   const int layer = bucket >> 1;
   const double sign = static_cast<double>((bucket & 1) * 2 - 1);
-  const double x = static_cast<double>((word & ~(std::uint64_t{1} << 11)) >> 8) * 0x1.0p-56 *
-                   table_x[layer];
+  const double x =
+      static_cast<double>((word & ~(std::uint64_t{1} << 11)) >> 8) * 0x1.0p-56 * table_x[layer];
   // x * sign, then normal_distribution's * sigma + mean (+ 0.0 turns -0.0 into +0.0).
   if (x < table_x[layer + 1]) return x * sign * 1.0 + 0.0;
   return detail::standard_normal_from(rng, word);

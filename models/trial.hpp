@@ -87,17 +87,17 @@ struct TrialWorkspace {
   std::vector<double> spot;      //!< [currency * M + m] reporting units per unit
   std::vector<double> capacity;  //!< [seat * M + m] ramp x skill, 0 when vacant
   std::vector<char> occupied;    //!< [seat * M + m] 1 = occupied; only with overlays (else empty)
-  std::vector<int> overlay_present;       //!< credit_overlays: an overlay's occupied seats
-  std::vector<double> arr_delta;          //!< [(region * S + segment) * (M + 1) + m], plan rates
+  std::vector<int> overlay_present;         //!< credit_overlays: an overlay's occupied seats
+  std::vector<double> arr_delta;            //!< [(region * S + segment) * (M + 1) + m], plan rates
   std::vector<std::uint64_t> stream_slots;  //!< one entity's count or opportunity stream slots
   std::vector<std::uint64_t> count_blocks;  //!< their count streams' first blocks (2 words each)
-  std::vector<double> opportunity_means;  //!< one entity's Poisson means per month
-  std::vector<int> opportunity_counts;    //!< one entity's opportunities per month
+  std::vector<double> opportunity_means;    //!< one entity's Poisson means per month
+  std::vector<int> opportunity_counts;      //!< one entity's opportunities per month
   std::vector<double> opportunity_zero_probability;  //!< one entity's Poisson P(0) per month
-  std::vector<std::uint64_t> opportunity_blocks;  //!< one entity's opportunity streams' first
-                                                  //!< blocks (2 words each), month-major
-  std::vector<TrialRng> deal_streams;         //!< a batch of open-pipeline deals' streams
-  std::vector<TrialRng> renewal_streams;      //!< one contract's renewal streams
+  std::vector<std::uint64_t> opportunity_blocks;     //!< one entity's opportunity streams' first
+                                                     //!< blocks (2 words each), month-major
+  std::vector<TrialRng> deal_streams;                //!< a batch of open-pipeline deals' streams
+  std::vector<TrialRng> renewal_streams;             //!< one contract's renewal streams
   VariateCounts variates;
 };
 

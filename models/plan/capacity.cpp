@@ -104,8 +104,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   CapacityResult result;
   result.confidence = confidence;
   result.trials = run.trials;
-  const FiscalYear fy = planned_fiscal_year_of(scenario, spec.fiscal_year,
-                                               scenario.source + ": /plan/fiscal_year");
+  const FiscalYear fy =
+      planned_fiscal_year_of(scenario, spec.fiscal_year, scenario.source + ": /plan/fiscal_year");
   const int R = scenario.region_count();
 
   std::vector<Group> groups;
@@ -332,7 +332,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
 
 std::vector<HeadcountMonth> headcount_by_month(const Scenario& scenario, const CapacitySpec& spec,
                                                const CapacityResult& result) {
-  const FiscalYear fy = planned_fiscal_year_of(scenario, spec.fiscal_year, scenario.source + ": /plan/fiscal_year");
+  const FiscalYear fy =
+      planned_fiscal_year_of(scenario, spec.fiscal_year, scenario.source + ": /plan/fiscal_year");
   const int R = scenario.region_count(), S = scenario.segment_count();
   std::vector<HeadcountMonth> rows;
   for (int m = fy.first; m <= fy.last; ++m) {

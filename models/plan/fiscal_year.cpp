@@ -49,15 +49,14 @@ FiscalYear planned_fiscal_year_of(const Scenario& scenario, int year, const std:
     // The years a plan may work on, not every year the horizon touches (a review found
     // "allowed 2027..2028" printed for a horizon whose FY2028 the whole-year rule refuses).
     const FiscalYearRange whole = whole_fiscal_years(scenario);
-    throw_input("{}: fiscal year {} is outside the horizon ({}..{}); {}", where, year,
-                format_year_month(cal.start()),
-                format_year_month(cal.absolute(scenario.months() - 1)),
-                whole.empty() ? std::string("it covers no fiscal year whole, which quotas, pay "
-                                            "and hiring plans need")
-                : whole.first == whole.last
-                    ? fmt::format("the fiscal year it covers whole: {}", whole.first)
-                    : fmt::format("the fiscal years it covers whole: {}..{}", whole.first,
-                                  whole.last));
+    throw_input(
+        "{}: fiscal year {} is outside the horizon ({}..{}); {}", where, year,
+        format_year_month(cal.start()), format_year_month(cal.absolute(scenario.months() - 1)),
+        whole.empty() ? std::string("it covers no fiscal year whole, which quotas, pay "
+                                    "and hiring plans need")
+        : whole.first == whole.last
+            ? fmt::format("the fiscal year it covers whole: {}", whole.first)
+            : fmt::format("the fiscal years it covers whole: {}..{}", whole.first, whole.last));
   }
   const FiscalYear fy = fiscal_year_of(scenario, year, where);
   if (cal.fiscal_year_start(year) < cal.start()) {

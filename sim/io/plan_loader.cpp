@@ -103,7 +103,8 @@ int plan_fiscal_year(const nlohmann::json& document, const Scenario& scenario) {
       const int value = static_cast<int>(year->integer(1, 9999));
       // A year outside the horizon is named with the years a plan may work on (whole years).
       if (value < first || value > last)
-        (void)plan::planned_fiscal_year_of(scenario, value, scenario.source + ": /plan/fiscal_year");
+        (void)plan::planned_fiscal_year_of(scenario, value,
+                                           scenario.source + ": /plan/fiscal_year");
       return value;
     }
   }

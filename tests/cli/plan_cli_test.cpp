@@ -319,11 +319,10 @@ TEST_F(PlanCli, APlanWorksOnAYearTheHorizonCoversWhole) {
       << stated.output;
   // A horizon covering no year whole says so.
   doc["horizon"]["months"] = 12;
-  const auto none = run_opsim(fmt::format("capacity {} --trials 50 --confidence 0.6",
-                                          write(doc, "short.json")));
+  const auto none =
+      run_opsim(fmt::format("capacity {} --trials 50 --confidence 0.6", write(doc, "short.json")));
   EXPECT_EQ(none.exit_code, 2) << none.output;
-  EXPECT_NE(none.output.find("it covers no fiscal year whole"), std::string::npos)
-      << none.output;
+  EXPECT_NE(none.output.find("it covers no fiscal year whole"), std::string::npos) << none.output;
 }
 
 TEST_F(PlanCli, AFiscalYearPastTheHorizonIsRefused) {
