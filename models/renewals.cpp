@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "sim/base/error.hpp"
+
 namespace opsim {
 
 namespace {
@@ -25,9 +27,10 @@ std::size_t key_renewals(TrialState& state, const ContractTerms& c,
   return streams.size() - before;
 }
 
-//! Books c's ARR and renewals; `streams` are its renewal streams as key_renewals appends them,
+//! Books c's ARR and renewals; stream_at(r, t) is the stream of its r-th renewal (in month t),
 //! started (a contract that churns leaves the later ones unused).
-void book_keyed_contract(TrialState& state, const ContractTerms& c, TrialRng* streams) {
+template <class StreamAt>
+void book_keyed_contract(TrialState& state, const ContractTerms& c, StreamAt stream_at) {
   const int months = state.months();
   if (c.in_force_from >= months) return;
   const double plan = state.scenario.fx.currencies[c.currency].plan_rate;
@@ -40,7 +43,7 @@ void book_keyed_contract(TrialState& state, const ContractTerms& c, TrialRng* st
     const CellRates& cell = state.tables.cell(c.region, c.segment, t);
     const double churn = std::min(
         1.0, cell.churn * state.work.market_churn[static_cast<std::size_t>(c.region) * months + t]);
-    TrialRng& rng = streams[renewal++];
+    auto&& rng = stream_at(renewal++, t);
     state.work.variates.uniforms += 1;
     const MetricRow booked = state.out.row(t, c.region, c.segment);
     // The account manager's book: ARR up for renewal, and renewed, in month t.
@@ -90,15 +93,29 @@ void book_keyed_contract(TrialState& state, const ContractTerms& c, TrialRng* st
 }  // namespace
 
 void book_contract(TrialState& state, const ContractTerms& contract) {
+  const int months = state.months();
   // Most won deals renew after the horizon: their ARR alone, no streams.
-  if (std::max(contract.first_renewal, 0) >= state.months())
-    return book_keyed_contract(state, contract, nullptr);
-  // The streams of every renewal in the horizon are started together (their AES chains overlap).
-  auto& streams = state.work.renewal_streams;
-  streams.clear();
-  key_renewals(state, contract, streams);
-  TrialRng::start_all(streams.data(), streams.size());
-  book_keyed_contract(state, contract, streams.data());
+  if (std::max(contract.first_renewal, 0) >= months || contract.in_force_from >= months) {
+    return book_keyed_contract(state, contract, [](std::size_t, int) -> TrialRng& {
+      throw_internal("a contract renewing after the horizon drew a renewal");
+    });
+  }
+  // The streams of every renewal in the horizon (key_renewals' slots), siblings of one keyed
+  // stream, enciphered together and held as their first blocks until drawn.
+  const TrialRng entity = state.rng(StreamId::renewals, contract.key, slot(0));
+  auto& slots = state.work.renewal_slots;
+  slots.clear();
+  for (int t = std::max(contract.first_renewal, 0); t < months; t += contract.term_months) {
+    slots.push_back(slot(t));
+    if (contract.term_months <= 0) break;
+  }
+  state.work.variates.streams += slots.size() - 1;  // as key_renewals counts them
+  auto& blocks = state.work.renewal_blocks;
+  blocks.resize(2 * slots.size());
+  entity.sibling_first_blocks(slots.data(), slots.size(), blocks.data());
+  book_keyed_contract(state, contract, [&](std::size_t r, int t) {
+    return entity.started_sibling(slot(t), blocks.data() + 2 * r);
+  });
 }
 
 void simulate_installed_base(TrialState& state) {
@@ -122,7 +139,9 @@ void simulate_installed_base(TrialState& state) {
           offsets[i - first] + key_renewals(state, terms(contracts[i]), streams);
     TrialRng::start_all(streams.data(), streams.size());
     for (std::size_t i = first; i < last; ++i)
-      book_keyed_contract(state, terms(contracts[i]), streams.data() + offsets[i - first]);
+      book_keyed_contract(state, terms(contracts[i]), [&](std::size_t r, int) -> TrialRng& {
+        return streams[offsets[i - first] + r];
+      });
   }
 }
 

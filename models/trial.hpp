@@ -97,7 +97,9 @@ struct TrialWorkspace {
   std::vector<std::uint64_t> opportunity_blocks;     //!< one entity's opportunity streams' first
                                                      //!< blocks (2 words each), month-major
   std::vector<TrialRng> deal_streams;                //!< a batch of open-pipeline deals' streams
-  std::vector<TrialRng> renewal_streams;             //!< one contract's renewal streams
+  std::vector<TrialRng> renewal_streams;  //!< a batch of installed-base contracts' renewal streams
+  std::vector<std::uint64_t> renewal_slots;   //!< one won deal's renewal slots
+  std::vector<std::uint64_t> renewal_blocks;  //!< their streams' first blocks (2 words each)
   VariateCounts variates;
 };
 
