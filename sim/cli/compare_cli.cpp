@@ -121,6 +121,29 @@ std::string scenario_name(const Scenario& s) {
   return s.name.empty() ? std::filesystem::path(s.source).stem().string() : s.name;
 }
 
+//! Names that tell the compared scenarios apart in every output (the workbook's headings, the
+//! CSVs' alternative column, the legend): a name two scenarios share gains each one's file name,
+//! and its position when the file names repeat too (a review found two columns both headed
+//! "plan_example (USD)").
+std::vector<std::string> distinct_names(const std::vector<const Scenario*>& scenarios) {
+  std::vector<std::string> names;
+  for (const Scenario* s : scenarios) names.push_back(scenario_name(*s));
+  auto repeated = [](const std::vector<std::string>& list, std::size_t i) {
+    return std::count(list.begin(), list.end(), list[i]) > 1;
+  };
+  std::vector<std::string> named = names;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (repeated(names, i))
+      named[i] = fmt::format("{} ({})", names[i],
+                             std::filesystem::path(scenarios[i]->source).filename().string());
+  }
+  std::vector<std::string> numbered = named;
+  for (std::size_t i = 0; i < named.size(); ++i) {
+    if (repeated(named, i)) numbered[i] = fmt::format("{} #{}", named[i], i + 1);
+  }
+  return numbered;
+}
+
 //! The unit of a metric's values: the reporting currency for amounts, else what it counts.
 std::string metric_unit(const Scenario& scenario, const std::string& metric) {
   switch (static_cast<Metric>(metric_of(metric))) {
@@ -1000,19 +1023,20 @@ void add_compare_commands(CLI::App& app) {
     mpi::collectively([&] {
       LoadedScenario loaded = load_scenario_and_document(paths->front(), input_options());
       base.scenario = std::move(loaded.scenario);
-      base.name = scenario_name(base.scenario);
       base.costs = load_costs(base.scenario, loaded.document.document);
       for (std::size_t i = 1; i < paths->size(); ++i) {
         Arm alt;
         LoadedScenario alt_loaded = load_scenario_and_document((*paths)[i], input_options());
         alt.scenario = std::move(alt_loaded.scenario);
         require_comparable(base.scenario, alt.scenario);
-        alt.name = scenario_name(alt.scenario);
         alt.costs = load_costs(alt.scenario, alt_loaded.document.document);
         alternatives.push_back(std::move(alt));
       }
       std::vector<const Scenario*> scenarios{&base.scenario};
       for (const Arm& alt : alternatives) scenarios.push_back(&alt.scenario);
+      const std::vector<std::string> names = distinct_names(scenarios);
+      base.name = names.front();
+      for (std::size_t i = 0; i < alternatives.size(); ++i) alternatives[i].name = names[i + 1];
       check_paired_outputs(
           *args, scenarios,
           {"differences.csv", "targets.csv", "economics.csv", "target_changes.csv"});

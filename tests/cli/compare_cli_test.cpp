@@ -72,6 +72,41 @@ TEST(CompareCli, AYearStartingBeforeTheHorizonWithoutActualsIsNamed) {
   EXPECT_EQ(r.output.find("counts no actuals"), std::string::npos) << r.output;
 }
 
+// Review: two scenarios sharing a name gave the workbook two columns both headed by it. Each
+// output now names them apart: by file when the files differ, by position when they do not.
+TEST(CompareCli, ScenariosSharingANameAreToldApartInEveryOutput) {
+  test::TempDir dir;
+  const auto base = test::source_dir() / "scenarios/didactic.json";
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(base.string()));
+  const std::string name = doc["name"].get<std::string>();
+  doc["segments"][0]["win_rate"] = doc["segments"][0]["win_rate"].get<double>() + 0.05;
+  const std::string alt = dir.write("more_wins.json", doc.dump(1));
+  auto r = test::run_opsim(fmt::format("compare {} {} --trials 20 --csv {}", base.string(), alt,
+                                       (dir / "csv").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(fmt::format("base  = {} (didactic.json)", name)), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(fmt::format("alt1  = {} (more_wins.json)", name)), std::string::npos)
+      << r.output;
+  std::ifstream csv((dir / "csv/differences.csv").string());
+  std::string header, row;
+  std::getline(csv, header);
+  std::getline(csv, row);
+  EXPECT_EQ(row.rfind(fmt::format("{} (more_wins.json),", name), 0), 0U) << row;
+  // The same file twice: by position.
+  r = test::run_opsim(fmt::format("compare {} {} --trials 20", base.string(), base.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(fmt::format("alt1  = {} (didactic.json) #2", name)), std::string::npos)
+      << r.output;
+  // Twin: distinct names are kept as they are.
+  doc["name"] = "more wins";
+  const std::string named = dir.write("named.json", doc.dump(1));
+  r = test::run_opsim(fmt::format("compare {} {} --trials 20", base.string(), named));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(fmt::format("base  = {}\n", name)), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("alt1  = more wins\n"), std::string::npos) << r.output;
+}
+
 // Regression: a compensation plan with components was priced in comparisons on new bookings
 // alone, with a warning naming what was left out. Comparisons now price every plan as `opsim
 // quotas` does (tests/sim/comp_pricing_test.cpp), so compare and sweep warn about none.
