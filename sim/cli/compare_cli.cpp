@@ -843,10 +843,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
                                     ? fmt::format("{}_partial_{}_of_{}", period.label,
                                                   period.months_covered, period.months())
                                     : period.label;
-      const std::string label_words =
-          period.partial() ? fmt::format("{} (partial: {} of {} months)", period.label,
-                                         period.months_covered, period.months())
-                           : period.label;
+      const std::string label_words = period.display_label();  // as run and compare name it
       for (auto [name, value] : {std::pair<std::string, double>{"mean", summary.period_mean[cell]},
                                  {"p10", summary.period_quantiles[cell * kQuantiles + 1]},
                                  {"p50", summary.period_quantiles[cell * kQuantiles + 3]},

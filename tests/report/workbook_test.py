@@ -399,6 +399,16 @@ def main():
             counted = [h for h in wins if str(h).startswith("wins ")]
             if not counted or [h for h in counted if not str(h).endswith("(count)")]:
                 failures.append(f"sweep --metric wins headings: {counted[:3]!r}")
+            # A partial year is named as run and compare name it (review: "(partial: 6 of 12
+            # months)" here, "partial: 6 of 12 months (2028-01..2028-06)" everywhere else).
+            run(opsim, "sweep", plan, "--set", "/simulation/seed=1,2", "--trials", "20", "-q",
+                "--xlsx", w("sweep_partial.xlsx"))
+            partial = [str(c.value) for c in
+                       openpyxl.load_workbook(w("sweep_partial.xlsx"))["Summary"][1]
+                       if "FY2028" in str(c.value)]
+            expected = "FY2028 partial: 6 of 12 months (2028-01..2028-06)"
+            if not partial or [h for h in partial if expected not in h]:
+                failures.append(f"sweep partial-year headings: {partial[:2]!r}")
             probabilities = [h for h in headers if str(h).startswith("P(")]
             if [h for h in probabilities if sheet.cell(row=2, column=headers.index(h) + 1)
                     .number_format != "0.0%"]:
