@@ -12,11 +12,31 @@
 
 namespace opsim {
 
+//! `text` with its control characters but line breaks and tabs written as escapes ("\0",
+//! "\x1b"): a value quoted in a message is shown whole, and a NUL byte from a file no longer
+//! ends the message where it stands (what() is a C string).
+inline std::string printable(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte == 0) {
+      out += "\\0";
+    } else if ((byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 //! Bad usage or bad input: names the place (file, JSON pointer, CSV line), the value and
-//! what is allowed. Maps to exit code 2.
+//! what is allowed. Maps to exit code 2. The message is made printable (printable()).
 class InputError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit InputError(const std::string& message) : std::runtime_error(printable(message)) {}
+  explicit InputError(const char* message) : InputError(std::string(message)) {}
 };
 
 //! The input is well formed but admits no solution (e.g. no alignment meets the hard

@@ -46,4 +46,29 @@ TEST(InputErrorCollector, OneErrorIsThePlainMessage) {
 }
 
 }  // namespace
+// Review: a NUL byte in a CSV value ended the message where it stood (what() is a C string):
+// "column 'start': \"2027" and nothing after it. Control characters are shown as escapes.
+TEST(InputError, AMessageIsShownWholeWithItsControlCharactersEscaped) {
+  const std::string value("2027\0-xx\x1b", 9);
+  try {
+    throw_input("roster.csv:2: column 'start': \"{}\" is not a month\nsecond line\tend", value);
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(),
+                 "roster.csv:2: column 'start': \"2027\\0-xx\\x1b\" is not a month\nsecond "
+                 "line\tend");
+  }
+  // Collected and grouped messages keep the escapes (and are not escaped twice).
+  InputErrorCollector errors;
+  errors.collect([&] { throw_input("a.csv:3: \"{}\" is bad", value); });
+  errors.collect([&] { throw_input("a.csv:4: \"{}\" is bad", value); });
+  try {
+    errors.throw_if_any();
+    FAIL() << "no error thrown";
+  } catch (const InputError& e) {
+    const std::string text = e.what();
+    EXPECT_NE(text.find("a.csv:4: \"2027\\0-xx\\x1b\" is bad"), std::string::npos) << text;
+    EXPECT_EQ(text.find("\\\\0"), std::string::npos) << text;
+  }
+}
+
 }  // namespace opsim
