@@ -3,6 +3,7 @@
 #include "sim/io/number_format.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -485,10 +486,18 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     for (std::size_t i = 0; i < list.size() && i < 10; ++i) lines.push_back(list[i]->line);
     std::map<std::string, std::size_t> values;
     for (const RowIssue* issue : list) {
-      const std::size_t open = issue->reason.find('\'');
-      const std::size_t close =
-          open == std::string::npos ? open : issue->reason.find('\'', open + 1);
-      if (close != std::string::npos) ++values[issue->reason.substr(open, close - open + 1)];
+      const std::string& reason = issue->reason;
+      // The value's closing quote is one that ends a word: a value may hold an apostrophe
+      // ('Won't ship' was cut to 'Won').
+      const std::size_t open = reason.find('\'');
+      std::size_t close = open;
+      while (close != std::string::npos) {
+        close = reason.find('\'', close + 1);
+        if (close == std::string::npos || close + 1 == reason.size() ||
+            !std::isalnum(static_cast<unsigned char>(reason[close + 1])))
+          break;
+      }
+      if (close != std::string::npos) ++values[reason.substr(open, close - open + 1)];
     }
     std::string by_value;
     if (values.size() > 1 && values.size() <= 6) {

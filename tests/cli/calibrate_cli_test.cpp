@@ -264,22 +264,27 @@ TEST(CalibrateCli, BookingStatusMapAndLostStageLeaveCancelledLinesOut) {
                                     "2018-01-09,South,5000,Cancelled\n"
                                     "2018-02-10,South,20,Shipped\n"
                                     "2018-03-30,South,30,Disputed\n"
-                                    "2018-03-31,South,40,Shipped\n");
+                                    "2018-03-31,South,40,Shipped\n"
+                                    "2018-03-31,South,50,Won't ship\n");
   const std::string base = fmt::format(
       "calibrate --bookings {} --map date=Date --map amount=Sales --as-of 2018-03 --min-cell 1",
       csv);
   auto r = test::run_opsim(base);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("5 booking rows (5 kept"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("6 booking rows (6 kept"), std::string::npos) << r.output;
   r = test::run_opsim(base +
-                      " --map stage=STATUS --lost-stage Cancelled --exclude-status Disputed");
+                      " --map stage=STATUS --lost-stage Cancelled --exclude-status Disputed "
+                      "--exclude-status \"Won't ship\"");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("5 booking rows (3 kept"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("6 booking rows (3 kept"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("status 'Cancelled' is lost"), std::string::npos) << r.output;
-  // Each status left out is counted on its own (review: one line "status  (lines ...").
-  EXPECT_NE(r.output.find("2 rows rejected " + csv + ": status (lines 3, 5)"), std::string::npos)
+  // Each status left out is counted on its own (review: one line "status  (lines ..."), a
+  // status with an apostrophe whole (review: 'Won' of 'Won't ship').
+  EXPECT_NE(r.output.find("3 rows rejected " + csv + ": status (lines 3, 5, 7)"), std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find("by value: 'Cancelled' 1, 'Disputed' 1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("by value: 'Cancelled' 1, 'Disputed' 1, 'Won't ship' 1"),
+            std::string::npos)
+      << r.output;
   // A bookings log has no sales cycle to print.
   EXPECT_NE(r.output.find("sales cycle: none"), std::string::npos) << r.output;
   // Three months of history: the warning counts them in words that agree, and the growth
