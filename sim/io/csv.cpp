@@ -1,6 +1,7 @@
 #include "sim/io/csv.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -37,21 +38,38 @@ CsvTable CsvTable::read(const std::string& path, bool allow_ragged, Encoding enc
 }
 
 char field_separator(std::string_view text) {
-  // The header line's separators outside quotes.
-  std::size_t commas = 0, semicolons = 0, tabs = 0;
+  // Separators outside quotes on the header line and on up to 20 lines after it.
+  constexpr std::array<char, 3> kCandidates{',', ';', '\t'};
+  constexpr std::size_t kLines = 21;
+  std::vector<std::array<std::size_t, 3>> counts(1, {0, 0, 0});
   bool quoted = false;
-  for (const char c : text) {
+  for (std::size_t i = 0; i < text.size() && counts.size() <= kLines; ++i) {
+    const char c = text[i];
     if (c == '"') quoted = !quoted;
     if (quoted) continue;
-    if (c == '\n' || c == '\r') break;
-    commas += c == ',';
-    semicolons += c == ';';
-    tabs += c == '\t';
+    if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      counts.push_back({0, 0, 0});
+      continue;
+    }
+    for (std::size_t k = 0; k < kCandidates.size(); ++k) counts.back()[k] += c == kCandidates[k];
   }
-  // The most frequent; ',' on a tie (review: "Auftrag;Datum;...;Betrag (EUR, netto)" was read
-  // as two comma-separated columns).
-  if (commas >= semicolons && commas >= tabs) return ',';
-  return semicolons >= tabs ? ';' : '\t';
+  if (counts.size() > 1 && counts.back() == std::array<std::size_t, 3>{0, 0, 0}) counts.pop_back();
+  // The separator whose data lines have as many fields as the header has (a review found a ';'
+  // header with as many commas as semicolons read as comma-separated); then the most frequent in
+  // the header; ',' on a tie (review: "Auftrag;Datum;...;Betrag (EUR, netto)" was read as two
+  // comma-separated columns).
+  std::size_t best = 0;
+  auto score = [&](std::size_t k) {
+    std::size_t agreeing = 0;
+    for (std::size_t line = 1; line < counts.size(); ++line)
+      agreeing += counts[line][k] == counts[0][k] ? 1 : 0;
+    return std::pair{counts[0][k] > 0 ? agreeing : 0, counts[0][k]};
+  };
+  for (std::size_t k = 1; k < kCandidates.size(); ++k) {
+    if (score(k) > score(best)) best = k;
+  }
+  return kCandidates[best];
 }
 
 std::string field_count_mismatch(std::size_t fields, std::size_t header_fields) {

@@ -64,6 +64,16 @@ TEST(CsvTable, SemicolonOrTabSeparatedFilesAreReadByTheirHeader) {
   // More semicolons than commas: a header name with a comma in it does not make the file ','.
   EXPECT_EQ(field_separator("Auftrag;Datum;Betrag (EUR, netto)\n"), ';');
   EXPECT_EQ(field_separator("a,b;c,d\n"), ',');
+  // As many commas as semicolons in the header: the data lines decide (review: a ';' export
+  // whose header named "Betrag (EUR, netto)" and "Region, Land" was read as ','-separated).
+  EXPECT_EQ(field_separator("Datum;Betrag (EUR, netto);Region, Land\n2022-01-05;12,50;Nord\n"
+                            "2022-01-06;7,00;Sued\r\n"),
+            ';');
+  EXPECT_EQ(field_separator("a;x,b;y,c\n1,2,3\n4,5,6\n"), ',');  // its twin
+  const CsvTable tie =
+      CsvTable::parse("Datum;Betrag (EUR, netto);Region, Land\n2022-01-05;12,50;Nord\n", "e.csv");
+  ASSERT_EQ(tie.header().size(), 3u);
+  EXPECT_EQ(tie.text(tie.rows()[0], 1), "12,50");
 }
 
 TEST(CsvTable, HashesTheBytesAsRead) {
