@@ -45,19 +45,24 @@ FiscalYear planned_fiscal_year_of(const Scenario& scenario, int year, const std:
   const Calendar& cal = scenario.calendar;
   const int first_year = first_fiscal_year(scenario);
   const int last_year = cal.fiscal_year_of(cal.absolute(scenario.months() - 1));
+  // The years a plan may work on, not every year the horizon touches (a review found "allowed
+  // 2027..2028" printed for a horizon whose FY2028 the whole-year rule refuses, and "or plan a
+  // later year" offered where no year fits).
+  const FiscalYearRange whole = whole_fiscal_years(scenario);
+  const std::string whole_years = whole.first == whole.last
+                                      ? fmt::format("FY{}", whole.first)
+                                      : fmt::format("one of FY{}..FY{}", whole.first, whole.last);
   if (year < first_year || year > last_year) {
-    // The years a plan may work on, not every year the horizon touches (a review found
-    // "allowed 2027..2028" printed for a horizon whose FY2028 the whole-year rule refuses).
-    const FiscalYearRange whole = whole_fiscal_years(scenario);
-    throw_input(
-        "{}: fiscal year {} is outside the horizon ({}..{}); {}", where, year,
-        format_year_month(cal.start()), format_year_month(cal.absolute(scenario.months() - 1)),
-        whole.empty() ? std::string("it covers no fiscal year whole, which quotas, pay "
-                                    "and hiring plans need")
-        : whole.first == whole.last
-            ? fmt::format("the fiscal year it covers whole: {}", whole.first)
-            : fmt::format("the fiscal years it covers whole: {}..{}", whole.first, whole.last));
+    throw_input("{}: fiscal year {} is outside the horizon ({}..{}); {}", where, year,
+                format_year_month(cal.start()),
+                format_year_month(cal.absolute(scenario.months() - 1)),
+                whole.empty() ? std::string("it covers no fiscal year whole, which quotas, pay "
+                                            "and hiring plans need")
+                              : fmt::format("plan {}, which it covers whole", whole_years));
   }
+  const std::string or_plan = whole.empty()
+                                  ? std::string()
+                                  : fmt::format(", or plan {}, which it covers whole", whole_years);
   const FiscalYear fy = fiscal_year_of(scenario, year, where);
   if (cal.fiscal_year_start(year) < cal.start()) {
     // Its first months are not simulated seat by seat (actuals, if any, are company totals):
@@ -65,20 +70,21 @@ FiscalYear planned_fiscal_year_of(const Scenario& scenario, int year, const std:
     throw_input(
         "{}: fiscal year {} starts before the horizon, which starts in {}: its months {}..{} are "
         "not simulated seat by seat, and quotas, pay and hiring plans need the whole year (start "
-        "the horizon in {}, or plan a later year)",
+        "the horizon in {}{})",
         where, year, format_year_month(cal.start()), format_year_month(cal.fiscal_year_start(year)),
-        format_year_month(cal.start() - 1), format_year_month(cal.fiscal_year_start(year)));
+        format_year_month(cal.start() - 1), format_year_month(cal.fiscal_year_start(year)),
+        or_plan);
   }
   const int year_last = cal.fiscal_year_start(year) + 11 - cal.start();
   if (year_last > scenario.months() - 1) {
     throw_input(
         "{}: fiscal year {} runs past the horizon, which ends in {}: only {} of its 12 months "
         "({}..{}) are simulated, and quotas, pay and hiring plans need the whole year (make "
-        "horizon.months at least {}, or plan an earlier year)",
+        "horizon.months at least {}{})",
         where, year, format_year_month(cal.absolute(scenario.months() - 1)),
         scenario.months() - std::max(cal.fiscal_year_start(year) - cal.start(), 0),
         format_year_month(cal.absolute(fy.first)), format_year_month(cal.absolute(fy.last)),
-        year_last + 1);
+        year_last + 1, or_plan);
   }
   return fy;
 }

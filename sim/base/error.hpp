@@ -12,18 +12,17 @@
 
 namespace opsim {
 
-//! `text` with its control characters but line breaks and tabs written as escapes ("\0",
-//! "\x1b"): a value quoted in a message is shown whole, and a NUL byte from a file no longer
-//! ends the message where it stands (what() is a C string).
+//! `text` with its control characters but line breaks and tabs written as JSON writes them
+//! ("\u0000", "\u001b": four digits, so a digit after one is not read as part of it): a value
+//! quoted in a message is shown whole, and a NUL byte from a file no longer ends the message where
+//! it stands (what() is a C string).
 inline std::string printable(const std::string& text) {
   std::string out;
   out.reserve(text.size());
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte == 0) {
-      out += "\\0";
-    } else if ((byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7f) {
-      out += fmt::format("\\x{:02x}", byte);
+    if ((byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7f) {
+      out += fmt::format("\\u{:04x}", byte);
     } else {
       out += c;
     }

@@ -123,8 +123,8 @@ std::string scenario_name(const Scenario& s) {
 
 //! Names that tell the compared scenarios apart in every output (the workbook's headings, the
 //! CSVs' alternative column, the legend): a name two scenarios share gains each one's file name,
-//! and its position when the file names repeat too (a review found two columns both headed
-//! "plan_example (USD)").
+//! its path as given when the file names repeat, and its position when the same file is given
+//! twice (a review found two columns both headed "plan_example (USD)").
 std::vector<std::string> distinct_names(const std::vector<const Scenario*>& scenarios) {
   std::vector<std::string> names;
   for (const Scenario* s : scenarios) names.push_back(scenario_name(*s));
@@ -137,9 +137,18 @@ std::vector<std::string> distinct_names(const std::vector<const Scenario*>& scen
       named[i] = fmt::format("{} ({})", names[i],
                              std::filesystem::path(scenarios[i]->source).filename().string());
   }
-  std::vector<std::string> numbered = named;
+  // Files of one name in different folders: their paths as given (the same file given twice
+  // keeps its file name, then its position).
+  std::vector<std::string> located = named;
   for (std::size_t i = 0; i < named.size(); ++i) {
-    if (repeated(named, i)) numbered[i] = fmt::format("{} #{}", named[i], i + 1);
+    for (std::size_t j = 0; j < named.size(); ++j) {
+      if (named[j] == named[i] && scenarios[j]->source != scenarios[i]->source)
+        located[i] = fmt::format("{} ({})", names[i], scenarios[i]->source);
+    }
+  }
+  std::vector<std::string> numbered = located;
+  for (std::size_t i = 0; i < located.size(); ++i) {
+    if (repeated(located, i)) numbered[i] = fmt::format("{} #{}", located[i], i + 1);
   }
   return numbered;
 }
@@ -368,11 +377,18 @@ std::vector<XlsxTable> comparison_workbook(
                                 metric)};
   for (const auto& [name, s] : summaries)
     summary.columns.push_back({name + metric_text, metric_kind, 16});
+  // Each alternative's SE and P(higher) name it when there are several (a review found three
+  // columns each headed "SE (USD)").
+  const bool several = comparisons.size() > 1;
   for (const auto& c : comparisons) {
     summary.columns.push_back(
         {c.name + " - " + summaries.front().first + metric_text, metric_kind, 16});
-    summary.columns.push_back({"SE" + metric_text, metric_kind, 10});
-    summary.columns.push_back({"P(higher)", CellKind::percent, 10});
+    summary.columns.push_back(
+        {several ? fmt::format("SE of {}{}", c.name, metric_text) : "SE" + metric_text, metric_kind,
+         10});
+    summary.columns.push_back(
+        {several ? fmt::format("P({} higher)", c.name) : std::string("P(higher)"),
+         CellKind::percent, 10});
   }
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
     const Period& period = layout.periods[p];
@@ -446,11 +462,11 @@ std::vector<XlsxTable> comparison_workbook(
                    {"cost base" + unit, CellKind::amount, 16},
                    {"cost alternative" + unit, CellKind::amount, 16},
                    {"extra cost" + unit, CellKind::amount, 16},
-                   {"SE" + unit, CellKind::amount, 12},
+                   {"SE of extra cost" + unit, CellKind::amount, 12},
                    {"extra bookings" + unit, CellKind::amount, 16},
-                   {"SE" + unit, CellKind::amount, 12},
+                   {"SE of extra bookings" + unit, CellKind::amount, 12},
                    {"extra contribution" + unit, CellKind::amount, 18},
-                   {"SE" + unit, CellKind::amount, 12},
+                   {"SE of extra contribution" + unit, CellKind::amount, 12},
                    {"P(better)", CellKind::percent, 10},
                    {"return on cost (x)", CellKind::number, 14}},
                   {},

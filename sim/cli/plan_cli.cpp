@@ -117,8 +117,11 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   const Scenario& scenario = loaded.scenario;
   const nlohmann::json& document = loaded.document.document;
   plan::CapacitySpec spec = parse_capacity_spec(document, scenario);
-  // The plan's year must lie wholly in the horizon: refused before anything runs.
+  // The plan's year must lie wholly in the horizon and have a target: refused before anything
+  // runs.
   (void)planned_plan_year(document, scenario);
+  if (const std::string refusal = missing_plan_target(document, scenario); !refusal.empty())
+    throw InputError(refusal);
   if (args.budget) {
     if (!(*args.budget > 0)) throw_input("--budget: {} is not allowed (must be > 0)", *args.budget);
     spec.budget = *args.budget;
@@ -277,8 +280,9 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   if (target < 0 && method != plan::QuotaMethod::import) {
     throw_input(
         "{}: no new_bookings target for FY{} in /targets (quotas are split from the company "
-        "target)",
-        scenario.source, year);
+        "target; FY{} is {})",
+        scenario.source, year, year,
+        args.fiscal_year ? std::string("--fiscal-year") : plan_year_origin(document, scenario));
   }
   request.target = std::max(target, 0.0) * over;
   request.in_year = plan::in_year_factors(scenario, problem.fy);
@@ -841,8 +845,9 @@ void add_plan_commands(CLI::App& app) {
                 "Prior-year bookings per seat (columns seat,bookings)");
   q->add_option("--import-csv", quotas->import_csv,
                 "Quotas to evaluate (columns seat,quota) for --method import");
-  q->add_option("--fiscal-year", quotas->fiscal_year,
-                "Fiscal year (default: /plan/fiscal_year, else the first)");
+  q->add_option(
+      "--fiscal-year", quotas->fiscal_year,
+      "Fiscal year (default: /plan/fiscal_year, else the first the horizon covers whole)");
   q->add_flag("--no-comp", quotas->no_comp,
               "Skip the compensation cost even if the scenario has plans");
   q->add_option("--max-memory", quotas->max_memory,

@@ -502,16 +502,17 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     std::string by_value;
     if (values.size() > 1 && values.size() <= 6) {
       std::vector<std::string> parts;
-      for (const auto& [value, n] : values) parts.push_back(fmt::format("{} {}", value, count(n)));
+      for (const auto& [value, n] : values)
+        parts.push_back(fmt::format("{} {}", printable(value), count(n)));
       by_value = fmt::format("; by value: {}", fmt::join(parts, ", "));
     }
     std::string shown = key;  // the reason's text before its first quoted value
     while (!shown.empty() && (shown.back() == ' ' || shown.back() == ':')) shown.pop_back();
     append_line(out, "  {} {} (line{} {}{}); e.g. {}{}",
-                format_count(static_cast<long long>(list.size()), "row"), shown,
+                format_count(static_cast<long long>(list.size()), "row"), printable(shown),
                 list.size() == 1 ? "" : "s", fmt::join(lines, ", "),
-                list.size() > 10 ? ", ... all in the JSON report" : "", list.front()->reason,
-                by_value);
+                list.size() > 10 ? ", ... all in the JSON report" : "",
+                printable(list.front()->reason), by_value);
   }
   if (fit.opportunities) {
     append_line(out,

@@ -114,16 +114,33 @@ int plan_fiscal_year(const nlohmann::json& document, const Scenario& scenario) {
   return whole.empty() ? first : whole.first;
 }
 
-plan::FiscalYear planned_plan_year(const nlohmann::json& document, const Scenario& scenario) {
-  const int year = plan_fiscal_year(document, scenario);
+std::string plan_year_origin(const nlohmann::json& document, const Scenario& scenario) {
   const JsonNode root(document, scenario.source);
   const auto plan = root.get("plan");
-  const bool given = plan && plan->has("fiscal_year");
+  if (plan && plan->has("fiscal_year")) return "/plan/fiscal_year";
+  return plan::whole_fiscal_years(scenario).empty()
+             ? "the plan's fiscal year (the horizon's first, as it covers none whole: "
+               "/plan/fiscal_year is not given)"
+             : "the plan's fiscal year (the first the horizon covers whole: /plan/fiscal_year is "
+               "not given)";
+}
+
+plan::FiscalYear planned_plan_year(const nlohmann::json& document, const Scenario& scenario) {
   return plan::planned_fiscal_year_of(
-      scenario, year,
-      scenario.source + (given ? ": /plan/fiscal_year"
-                               : ": the plan's fiscal year (the horizon's first, as it covers "
-                                 "none whole: /plan/fiscal_year is not given)"));
+      scenario, plan_fiscal_year(document, scenario),
+      scenario.source + ": " + plan_year_origin(document, scenario));
+}
+
+std::string missing_plan_target(const nlohmann::json& document, const Scenario& scenario) {
+  const int year = plan_fiscal_year(document, scenario);
+  bool any = plan::new_bookings_target(scenario, year, -1) >= 0;
+  for (int r = 0; r < scenario.region_count(); ++r)
+    any = any || plan::new_bookings_target(scenario, year, r) >= 0;
+  if (any) return "";
+  return fmt::format(
+      "{}: no new_bookings target for FY{} in /targets (a plan needs a company or region target "
+      "for its year; FY{} is {})",
+      scenario.source, year, year, plan_year_origin(document, scenario));
 }
 
 plan::CapacitySpec parse_capacity_spec(const nlohmann::json& document, const Scenario& scenario) {
@@ -634,12 +651,16 @@ std::vector<std::string> check_plan_sections(const nlohmann::json& document,
   // The year quotas and capacity plan (without --fiscal-year) must lie wholly in the horizon.
   // A warning, not an error: the plan's compensation and hire costs also price `compare`, over
   // every fiscal year the horizon touches (the decision examples' FY2028 starts before theirs).
+  std::string refusal;
   try {
     (void)planned_plan_year(document, scenario);
+    refusal = missing_plan_target(document, scenario);
   } catch (const InputError& e) {
-    warnings.push_back(
-        fmt::format("opsim quotas and opsim capacity will refuse this plan: {}", e.what()));
+    refusal = e.what();
   }
+  if (!refusal.empty())
+    warnings.push_back(
+        fmt::format("opsim quotas and opsim capacity will refuse this plan: {}", refusal));
   return warnings;
 }
 

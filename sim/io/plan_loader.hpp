@@ -36,6 +36,12 @@ int plan_fiscal_year(const nlohmann::json& document, const Scenario& scenario);
 //! input) when the horizon does not cover it whole, naming /plan/fiscal_year or, when it is not
 //! given, the horizon's first year.
 plan::FiscalYear planned_plan_year(const nlohmann::json& document, const Scenario& scenario);
+//! Where the plan's fiscal year comes from, for messages: "/plan/fiscal_year", or the default's
+//! rule when it is not given.
+std::string plan_year_origin(const nlohmann::json& document, const Scenario& scenario);
+//! The refusal of a plan whose fiscal year has no new_bookings target at all (company or
+//! region), naming where the year comes from; empty when it has one.
+std::string missing_plan_target(const nlohmann::json& document, const Scenario& scenario);
 //! /plan/capacity; InputError when absent.
 plan::CapacitySpec parse_capacity_spec(const nlohmann::json& document, const Scenario& scenario);
 QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenario& scenario);

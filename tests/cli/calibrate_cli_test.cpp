@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -254,6 +256,27 @@ TEST(CalibrateCli, CutoffInTheLastMonthWithDataIsAccepted) {
   EXPECT_NE(r.output.find("the history ends on 2017-05-20: 2017-05 is only partly covered"),
             std::string::npos)
       << r.output;
+}
+
+// Review: a control character in a rejected value reached the terminal and the text report raw
+// (the JSON report escaped it); they now show it as the JSON report does.
+TEST(CalibrateCli, TheReadReportShowsControlCharactersAsEscapes) {
+  test::TempDir dir;
+  const std::string csv = dir.write("orders.csv", std::string("Date,Region,Sales\n"
+                                                              "2018-01-08,South,100\n"
+                                                              "2018-02\0-10,South,20\n"
+                                                              "2018-03-30,South,30\n",
+                                                              80));
+  const auto r = test::run_opsim(fmt::format(
+      "calibrate --bookings {} --map date=Date --map amount=Sales --as-of 2018-03 --min-cell 1 "
+      "--report {}",
+      csv, (dir / "fit").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2018-02\\u0000-10"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find('\0'), std::string::npos) << r.output;
+  std::ifstream text((dir / "fit.txt").string());
+  const std::string report((std::istreambuf_iterator<char>(text)), {});
+  EXPECT_NE(report.find("2018-02\\u0000-10"), std::string::npos) << report;
 }
 
 TEST(CalibrateCli, BookingStatusMapAndLostStageLeaveCancelledLinesOut) {

@@ -98,6 +98,15 @@ TEST(CompareCli, ScenariosSharingANameAreToldApartInEveryOutput) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(fmt::format("alt1  = {} (didactic.json) #2", name)), std::string::npos)
       << r.output;
+  // Files of one name in different folders: their paths as given.
+  std::filesystem::create_directories(dir / "sub");
+  const std::string copy = (dir / "sub/didactic.json").string();
+  std::filesystem::copy_file(base, copy);
+  r = test::run_opsim(fmt::format("compare {} {} --trials 20", base.string(), copy));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(fmt::format("alt1  = {} ({})", name, copy)), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find(" #2"), std::string::npos) << r.output;
   // Twin: distinct names are kept as they are.
   doc["name"] = "more wins";
   const std::string named = dir.write("named.json", doc.dump(1));

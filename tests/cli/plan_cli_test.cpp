@@ -307,14 +307,14 @@ TEST_F(PlanCli, APlanWorksOnAYearTheHorizonCoversWhole) {
       run_opsim(fmt::format("quotas {} --trials 50 --no-comp --fiscal-year 2035", scenario));
   EXPECT_EQ(outside.exit_code, 2) << outside.output;
   EXPECT_NE(outside.output.find("--fiscal-year: fiscal year 2035 is outside the horizon "
-                                "(2026-07..2028-06); the fiscal year it covers whole: 2027"),
+                                "(2026-07..2028-06); plan FY2027, which it covers whole"),
             std::string::npos)
       << outside.output;
   doc["plan"]["fiscal_year"] = 2035;
   const auto stated = run_opsim(fmt::format("quotas {} --trials 50 --no-comp", write(doc)));
   EXPECT_EQ(stated.exit_code, 2) << stated.output;
   EXPECT_NE(stated.output.find("/plan/fiscal_year: fiscal year 2035 is outside the horizon "
-                               "(2026-07..2028-06); the fiscal year it covers whole: 2027"),
+                               "(2026-07..2028-06); plan FY2027, which it covers whole"),
             std::string::npos)
       << stated.output;
   // A horizon covering no year whole says so.
@@ -323,6 +323,45 @@ TEST_F(PlanCli, APlanWorksOnAYearTheHorizonCoversWhole) {
       run_opsim(fmt::format("capacity {} --trials 50 --confidence 0.6", write(doc, "short.json")));
   EXPECT_EQ(none.exit_code, 2) << none.output;
   EXPECT_NE(none.output.find("it covers no fiscal year whole"), std::string::npos) << none.output;
+  // ... and offers no other year to plan (review: "or plan a later year" where none fits).
+  doc["plan"].erase("fiscal_year");
+  const auto partial =
+      run_opsim(fmt::format("quotas {} --trials 50 --no-comp", write(doc, "short.json")));
+  EXPECT_EQ(partial.exit_code, 2) << partial.output;
+  EXPECT_NE(partial.output.find("(start the horizon in 2026-01)"), std::string::npos)
+      << partial.output;
+  EXPECT_EQ(partial.output.find("or plan"), std::string::npos) << partial.output;
+  // The default year without a target: validate warns, and quotas and capacity say where the
+  // year comes from (review: "no new_bookings target for FY2028" beside the user's FY2027
+  // target, with validate silent).
+  auto later = plan_document();  // targets FY2027
+  later["horizon"]["start"] = "2027-03";
+  later["horizon"]["months"] = 24;  // FY2027 in part, FY2028 whole
+  later["plan"]["capacity"]["windows"][0]["earliest"] = "2028-01";
+  later["plan"]["capacity"]["windows"][0]["latest"] = "2028-04";
+  const auto untargeted = write(later, "later.json");
+  const std::string origin =
+      "FY2028 is the plan's fiscal year (the first the horizon covers whole: /plan/fiscal_year is "
+      "not given)";
+  const auto checked = run_opsim(fmt::format("validate {}", untargeted));
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  EXPECT_NE(checked.output.find("warning: opsim quotas and opsim capacity will refuse this plan: " +
+                                untargeted + ": no new_bookings target for FY2028 in /targets"),
+            std::string::npos)
+      << checked.output;
+  EXPECT_NE(checked.output.find(origin), std::string::npos) << checked.output;
+  for (const char* command : {"quotas", "capacity --confidence 0.6"}) {
+    const auto r = run_opsim(fmt::format("{} {} --trials 50", command, untargeted));
+    EXPECT_EQ(r.exit_code, 2) << command << r.output;
+    EXPECT_NE(r.output.find("no new_bookings target for FY2028 in /targets"), std::string::npos)
+        << command << r.output;
+    EXPECT_NE(r.output.find(origin), std::string::npos) << command << r.output;
+  }
+  // Twin: with an FY2028 target, validate has nothing to say about it.
+  later["targets"].push_back({{"fiscal_year", 2028}, {"amount", 70000}});
+  const auto targeted = run_opsim(fmt::format("validate {}", write(later, "later.json")));
+  EXPECT_EQ(targeted.exit_code, 0) << targeted.output;
+  EXPECT_EQ(targeted.output.find("will refuse"), std::string::npos) << targeted.output;
 }
 
 TEST_F(PlanCli, AFiscalYearPastTheHorizonIsRefused) {

@@ -370,6 +370,15 @@ def main():
             failures += check_costs(book, h5)
             if not check_costs(book, h5, scale=1.05):
                 failures.append("costs: values 5% off went unnoticed (checker broken)")
+        # Every heading says which scenario and which quantity it is (review: three Summary
+        # columns headed "SE (USD)", two scenarios both headed "plan_example (USD)").
+        run(opsim, "compare", fixture, fixture, w("costly.json"), "--trials", "30", "-q",
+            "--xlsx", w("three.xlsx"))
+        for sheet in openpyxl.load_workbook(w("three.xlsx")).worksheets:
+            headings = [c.value for c in sheet[1] if c.value is not None]
+            repeated = sorted({h for h in headings if headings.count(h) > 1})
+            if repeated:
+                failures.append(f"compare {sheet.title} headings repeated: {repeated[:3]!r}")
         run(opsim, "sweep", fixture, "--set", "/segments/0/win_rate=0.1:0.3:0.1", "--trials",
             "50", "-q", "-o", w("sweep.h5"), "--xlsx", w("sweep.xlsx"))
         with h5py.File(w("sweep.h5"), "r") as h5:

@@ -49,12 +49,15 @@ TEST(InputErrorCollector, OneErrorIsThePlainMessage) {
 // Review: a NUL byte in a CSV value ended the message where it stood (what() is a C string):
 // "column 'start': \"2027" and nothing after it. Control characters are shown as escapes.
 TEST(InputError, AMessageIsShownWholeWithItsControlCharactersEscaped) {
-  const std::string value("2027\0-xx\x1b", 9);
+  const std::string value(
+      "2027\0"
+      "01\x1b",
+      8);  // a NUL before digits
   try {
     throw_input("roster.csv:2: column 'start': \"{}\" is not a month\nsecond line\tend", value);
   } catch (const InputError& e) {
     EXPECT_STREQ(e.what(),
-                 "roster.csv:2: column 'start': \"2027\\0-xx\\x1b\" is not a month\nsecond "
+                 "roster.csv:2: column 'start': \"2027\\u000001\\u001b\" is not a month\nsecond "
                  "line\tend");
   }
   // Collected and grouped messages keep the escapes (and are not escaped twice).
@@ -66,8 +69,8 @@ TEST(InputError, AMessageIsShownWholeWithItsControlCharactersEscaped) {
     FAIL() << "no error thrown";
   } catch (const InputError& e) {
     const std::string text = e.what();
-    EXPECT_NE(text.find("a.csv:4: \"2027\\0-xx\\x1b\" is bad"), std::string::npos) << text;
-    EXPECT_EQ(text.find("\\\\0"), std::string::npos) << text;
+    EXPECT_NE(text.find("a.csv:4: \"2027\\u000001\\u001b\" is bad"), std::string::npos) << text;
+    EXPECT_EQ(text.find("\\\\u"), std::string::npos) << text;
   }
 }
 
