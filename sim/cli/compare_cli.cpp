@@ -781,6 +781,18 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   const std::uint64_t trials = args.trials.value_or(base.scenario.simulation.trials);
   const std::uint64_t seed = args.seed.value_or(base.scenario.simulation.seed);
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
+  // Every variant runs with the base's seed, trials and threads (paired): a /simulation axis
+  // changes nothing (a review found two identical variants of /simulation/seed=1,2, unexplained).
+  std::vector<std::string> warnings;
+  for (const SweepAxis& axis : axes) {
+    if (axis.text.rfind("/simulation/", 0) == 0) {
+      warnings.push_back(fmt::format(
+          "--set {}: every variant runs with the base's seed ({}) and trials ({}), paired with "
+          "it, so this axis changes nothing (compare seeds with opsim run --seed)",
+          axis.text, seed, trials));
+    }
+  }
+  if (mpi::rank() == 0) print_warnings(warnings);
   base.costs = load_costs(base.scenario, document);
   // Compensation plans are priced on a second pass of each run (a --set may add or change one).
   const std::uint64_t runs = priced_runs(base.costs) * (1 + variants);
