@@ -26,11 +26,15 @@ namespace {
     }
     return rate * a;
   }
+  // Every tier is priced and those the attainment has not reached add +0: whether it reaches
+  // the next tier is a coin toss near 100% that a branch would mispredict. The tiers' starts
+  // increase strictly, so these are the tiers a loop stopping at the first unreached one skips,
+  // and the sum (from +0, never -0) is the same bit for bit, NaN included.
   double earned = 0.0;
   for (std::size_t k = 0; k < tiers.size(); ++k) {
     const double upper = k + 1 < tiers.size() ? tiers[k + 1].from : a;
-    if (a <= tiers[k].from) break;
-    earned += tiers[k].rate * (std::min(a, upper) - tiers[k].from);
+    const double term = tiers[k].rate * (std::min(a, upper) - tiers[k].from);
+    earned += !(a <= tiers[k].from) ? term : 0.0;
   }
   return earned;
 }
