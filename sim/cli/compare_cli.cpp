@@ -372,9 +372,12 @@ std::vector<XlsxTable> comparison_workbook(
                      {"coverage", CellKind::text, 28},
                      {"region", CellKind::text, 10}},
                     {},
-                    fmt::format("{}: mean per fiscal year and region (all segments); differences "
-                                "paired with common random numbers. Blank: identical.",
-                                metric)};
+                    with_missing_actuals(
+                        fmt::format("{}: mean per fiscal year and region (all segments); "
+                                    "differences paired with common random numbers. Blank: "
+                                    "identical.",
+                                    metric),
+                        base, layout)};
   for (const auto& [name, s] : summaries)
     summary.columns.push_back({name + metric_text, metric_kind, 16});
   // Each alternative's SE and P(higher) name it when there are several (a review found three
@@ -1017,8 +1020,10 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       row.insert(row.end(), rows[v].outputs.begin(), rows[v].outputs.end());
       table.rows.push_back(std::move(row));
     }
-    table.note = fmt::format("{} trials per variant, seed {}, paired with the base scenario.",
-                             format_grouped(static_cast<double>(trials)), seed);
+    table.note = with_missing_actuals(
+        fmt::format("{} trials per variant, seed {}, paired with the base scenario.",
+                    format_grouped(static_cast<double>(trials)), seed),
+        base.scenario, base.paired.layout);
     write_workbook(args.xlsx, {table});
   }
   if (!args.quiet) {

@@ -252,18 +252,31 @@ std::string format_detail_table(const Scenario& scenario, const Summary& summary
   return text;
 }
 
-std::string missing_actuals_notes(const Scenario& scenario, const ResultLayout& layout) {
-  std::string notes;
+std::vector<std::string> missing_actuals(const Scenario& scenario, const ResultLayout& layout) {
+  std::vector<std::string> sentences;
   const int start = scenario.calendar.start();
   for (const Period& p : layout.periods) {
     if (p.quarter != 0 || p.first_month >= start || actuals_before(scenario, p.first_month, start))
       continue;
-    notes += fmt::format(
-        "note: {} counts no actuals for {}..{} (none given): its values are the horizon's months "
-        "only\n",
-        p.label, format_year_month(p.first_month), format_year_month(start - 1));
+    sentences.push_back(fmt::format(
+        "{} counts no actuals for {}..{} (none given): its values are the horizon's months only",
+        p.label, format_year_month(p.first_month), format_year_month(start - 1)));
   }
+  return sentences;
+}
+
+std::string missing_actuals_notes(const Scenario& scenario, const ResultLayout& layout) {
+  std::string notes;
+  for (const std::string& sentence : missing_actuals(scenario, layout))
+    notes += fmt::format("note: {}\n", sentence);
   return notes;
+}
+
+std::string with_missing_actuals(std::string note, const Scenario& scenario,
+                                 const ResultLayout& layout) {
+  for (const std::string& sentence : missing_actuals(scenario, layout))
+    note += fmt::format("{}{}.", note.empty() ? "" : " ", sentence);
+  return note;
 }
 
 }  // namespace opsim

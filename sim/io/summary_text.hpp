@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "models/scenario.hpp"
 #include "sim/engine/summary.hpp"
@@ -20,6 +21,12 @@ std::string pipeline_created_note(const Scenario& scenario, const Summary& summa
 //! horizon's months only". Empty when there is none (compare and sweep print it; the run's
 //! tables say it in their year headings).
 std::string missing_actuals_notes(const Scenario& scenario, const ResultLayout& layout);
+//! Those notes' sentences, without "note: ".
+std::vector<std::string> missing_actuals(const Scenario& scenario, const ResultLayout& layout);
+//! A workbook sheet's `note` followed by those sentences, so that the workbook says what the
+//! terminal says (a review found the sweep workbook silent on a year without actuals).
+std::string with_missing_actuals(std::string note, const Scenario& scenario,
+                                 const ResultLayout& layout);
 
 //! Every fiscal year (a partial one names the months it covers once), seven metrics per region,
 //! the product mix per year when the scenario has products, KPIs and all targets.
