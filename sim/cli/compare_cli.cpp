@@ -193,7 +193,6 @@ std::string statistic_words(const std::string& name) {
   if (name == "difference_vs_base") return "difference vs base";
   if (name == "difference_se") return "difference SE";
   if (name == "contribution_se") return "contribution SE";
-  if (name == "p_return_above_threshold") return "P(return on cost above threshold)";
   return words_of(name);
 }
 
@@ -908,8 +907,13 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
                                 : std::string_view(name) == "p_return_above_threshold"
                                     ? CellKind::percent
                                     : CellKind::amount;
-          add_column(fmt::format("{}_{}", label, name),
-                     fmt::format("{} {}", label_words, statistic_words(name)), kind);
+          // The threshold named (a review found "above threshold" without it).
+          const std::string words =
+              kind == CellKind::percent
+                  ? fmt::format("P(return on cost > {})", format_user_value(args.return_threshold))
+                  : statistic_words(name);
+          add_column(fmt::format("{}_{}", label, name), fmt::format("{} {}", label_words, words),
+                     kind);
         }
         row.outputs.push_back(value);
       }
@@ -972,6 +976,18 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   progress.finish();
   if (mpi::rank() != 0) return;
 
+  // Under the table in the workbook and the report: how the variants ran, why a return on cost
+  // is blank, and any year without actuals.
+  const bool with_return = std::any_of(columns.begin(), columns.end(), [](const std::string& c) {
+    return c.size() > 15 && c.compare(c.size() - 15, 15, "_return_on_cost") == 0;
+  });
+  const std::string note = with_missing_actuals(
+      fmt::format("{} trials per variant, seed {}, paired with the base scenario.{}",
+                  format_grouped(static_cast<double>(trials)), seed,
+                  with_return ? " Return on cost = extra bookings / extra cost; blank where the "
+                                "variant costs no more than the base or the period is partial."
+                              : ""),
+      base.scenario, base.paired.layout);
   std::vector<std::string> header;
   for (const auto& axis : axes) header.push_back(axis.text);
   header.insert(header.end(), columns.begin(), columns.end());
@@ -1002,6 +1018,16 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       }
       write_doubles(root, "sweep", {rows.size(), header.size()}, table.data(), "variant,column");
       write_strings(root, "columns", header);
+      // The workbook's headings and cell kinds, so that the report shows what the workbook shows
+      // (a review found the report's return on cost rounded to a whole number).
+      std::vector<std::string> people = header, kinds(axes.size(), "value");
+      for (std::size_t i = 0; i < headings.size(); ++i) {
+        people[axes.size() + i] = headings[i].header;
+        kinds.push_back(cell_kind_name(headings[i].kind));
+      }
+      write_strings(root, "headings", people);
+      write_strings(root, "kinds", kinds);
+      write_strings(root, "note", {note});
       write_provenance(
           file, base.scenario,
           Provenance{command_line_of(nullptr), seed, base.scenario.sha256, base.scenario.name,
@@ -1020,10 +1046,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       row.insert(row.end(), rows[v].outputs.begin(), rows[v].outputs.end());
       table.rows.push_back(std::move(row));
     }
-    table.note = with_missing_actuals(
-        fmt::format("{} trials per variant, seed {}, paired with the base scenario.",
-                    format_grouped(static_cast<double>(trials)), seed),
-        base.scenario, base.paired.layout);
+    table.note = note;
     write_workbook(args.xlsx, {table});
   }
   if (!args.quiet) {

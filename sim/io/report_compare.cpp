@@ -227,6 +227,62 @@ std::string compare_section(H5Reader& f) {
   return html;
 }
 
+namespace {
+
+//! A sweep table cell as the workbook formats its column's kind (cell_kind_name()); "value": a
+//! grid value as written.
+std::string sweep_cell_text(const std::string& kind, double v) {
+  if (kind == "value") return format_user_value(v);
+  if (kind == "percent") return format_percent(v);
+  if (kind == "number") return format_grouped(v, 2);
+  if (kind == "ratio") return format_grouped(v, 3);
+  return format_grouped(v);
+}
+
+//! Kinds for a sweep file written before /kinds: by the column's name.
+std::vector<std::string> sweep_kinds_by_name(const std::vector<std::string>& columns,
+                                             std::size_t axes) {
+  std::vector<std::string> kinds;
+  auto ends_with = [](const std::string& s, std::string_view end) {
+    return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+  };
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    const std::string& name = columns[c];
+    kinds.push_back(c < axes                                      ? "value"
+                    : name.rfind("p_target_", 0) == 0 ||
+                            ends_with(name, "_p_return_above_threshold") ? "percent"
+                    : ends_with(name, "_return_on_cost")                 ? "number"
+                                                                         : "amount");
+  }
+  return kinds;
+}
+
+//! An axis's pointer for a legend: "/segments[id=MidMarket]/win_rate" -> "MidMarket win_rate".
+std::string axis_words(const std::string& pointer) {
+  std::string words;
+  std::size_t at = 0;
+  while (at < pointer.size()) {
+    if (pointer[at] == '/') {
+      ++at;
+      continue;
+    }
+    std::size_t end = pointer.find('/', at);
+    if (end == std::string::npos) end = pointer.size();
+    std::string part = pointer.substr(at, end - at);
+    // A selector names the element: its value is the word.
+    if (const auto open = part.find('['); open != std::string::npos) {
+      const auto equals = part.find('=', open), close = part.rfind(']');
+      if (equals != std::string::npos && close != std::string::npos && close > equals)
+        part = part.substr(equals + 1, close - equals - 1);
+    }
+    words += (words.empty() ? "" : " ") + part;
+    at = end;
+  }
+  return words.empty() ? pointer : words;
+}
+
+}  // namespace
+
 std::string sweep_section(H5Reader& f) {
   std::vector<hsize_t> dims;
   const auto table = f.doubles("/sweep", &dims);
@@ -236,44 +292,79 @@ std::string sweep_section(H5Reader& f) {
   const std::size_t rows = dims[0], C = dims[1];
   std::size_t axes = 0;
   while (axes < C && columns[axes].front() == '/') ++axes;
+  // The workbook's headings and kinds when the file has them (files before them: by name).
+  const std::vector<std::string> headings = f.has("/headings") ? f.strings("/headings") : columns;
+  const std::vector<std::string> kinds =
+      f.has("/kinds") ? f.strings("/kinds") : sweep_kinds_by_name(columns, axes);
+  if (headings.size() != C || kinds.size() != C)
+    throw_input("{}: /headings or /kinds disagree with /columns", f.path());
   std::string html = fmt::format("<h1>Sweep of {}: {} variants</h1>\n",
                                  html_escape(f.attribute("scenario_name")), rows);
-  html += fmt::format(
-      "<p class=\"note\">{} trials per variant, seed {}, paired with the base "
-      "scenario.</p>\n",
-      html_escape(f.count_attribute("trials")), html_escape(f.attribute("seed")));
-  // Response curves: mean with the P10–P90 band of each fiscal year against the first axis.
+  // The workbook's note (files before it: how the variants ran).
+  html += fmt::format("<p class=\"note\">{}</p>\n",
+                      f.has("/note") ? html_escape(f.strings("/note").front())
+                                     : fmt::format("{} trials per variant, seed {}, paired with "
+                                                   "the base scenario.",
+                                                   html_escape(f.count_attribute("trials")),
+                                                   html_escape(f.attribute("seed"))));
+  // Response curves: mean against the first axis, one line per value of the other axes (a
+  // review found a two-axis sweep drawn as one zigzag line); with one axis, the P10–P90 band.
+  std::vector<std::vector<std::size_t>> series;  // row indices of each line, in row order
+  std::vector<std::string> series_names;
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::string key;
+    for (std::size_t a = 1; a < axes; ++a) {
+      key += fmt::format("{}{} = {}", key.empty() ? "" : ", ", axis_words(headings[a]),
+                         format_user_value(table[r * C + a]));
+    }
+    auto at = std::find(series_names.begin(), series_names.end(), key);
+    if (at == series_names.end()) {
+      series_names.push_back(key);
+      series.emplace_back();
+      at = series_names.end() - 1;
+    }
+    series[static_cast<std::size_t>(at - series_names.begin())].push_back(r);
+  }
+  static const char* const kColours[] = {"#08519c", "#d62728", "#2ca02c", "#ff7f0e",
+                                         "#9467bd", "#8c564b", "#e377c2", "#17becf"};
   html += "<h2>Response</h2>\n<div class=\"charts\">\n";
   for (std::size_t c = axes; c + 3 < C; ++c) {
     const std::string& name = columns[c];
     if (name.size() < 5 || name.substr(name.size() - 5) != "_mean") continue;
     const std::string stem = name.substr(0, name.size() - 5);
     if (columns[c + 1] != stem + "_p10" || columns[c + 3] != stem + "_p90") continue;
-    SvgChart chart(stem, columns[0], f.attribute("reporting_currency"));
+    // The heading without its statistic: "new bookings FY2028 mean (USD)" -> "... FY2028 (USD)".
+    std::string title = headings[c];
+    if (const auto word = title.rfind(" mean"); word != std::string::npos) title.erase(word, 5);
+    SvgChart chart(title, headings[0], f.attribute("reporting_currency"));
     chart.y_format([](double v) { return format_amount(v); });
     chart.x_format([](double v) { return format_user_value(v); });
-    std::vector<double> x, mean, lo, hi;
-    for (std::size_t r = 0; r < rows; ++r) {
-      x.push_back(table[r * C]);
-      mean.push_back(table[r * C + c]);
-      lo.push_back(table[r * C + c + 1]);
-      hi.push_back(table[r * C + c + 3]);
+    for (std::size_t k = 0; k < series.size(); ++k) {
+      std::vector<double> x, mean, lo, hi;
+      for (std::size_t r : series[k]) {
+        x.push_back(table[r * C]);
+        mean.push_back(table[r * C + c]);
+        lo.push_back(table[r * C + c + 1]);
+        hi.push_back(table[r * C + c + 3]);
+      }
+      if (series.size() == 1) {
+        chart.band(x, lo, hi, "#6baed6", 0.35, "P10–P90");
+        chart.line(x, mean, kColours[0], "mean");
+      } else {
+        chart.line(x, mean, kColours[k % std::size(kColours)], series_names[k]);
+      }
     }
-    chart.band(x, lo, hi, "#6baed6", 0.35, "P10–P90");
-    chart.line(x, mean, "#08519c", "mean");
     html += chart.render(540, 280);
   }
-  html += "</div>\n<h2>Every variant</h2>\n<div class=\"wide\"><table class=\"sweep\">\n<tr>";
-  for (const auto& name : columns) html += fmt::format("<th>{}</th>", html_escape(name));
+  html += "</div>\n<h2>Every variant</h2>\n<div class=\"wide\"><table class=\"sweep\">\n";
+  html += "<tr><th>variant</th>";
+  for (const auto& heading : headings) html += fmt::format("<th>{}</th>", html_escape(heading));
   html += "</tr>\n";
   for (std::size_t r = 0; r < rows; ++r) {
-    html += "<tr>";
+    html += fmt::format("<tr><td class=\"num\">{}</td>", r + 1);
     for (std::size_t c = 0; c < C; ++c) {
       const double v = table[r * C + c];
-      const std::string text = c < axes                                ? format_user_value(v)
-                               : columns[c].rfind("p_target_", 0) == 0 ? format_percent(v)
-                                                                       : format_grouped(v);
-      html += cell(text, "/sweep", r * C + c, v);
+      html += cell(sweep_cell_text(kinds[c], v), "/sweep", r * C + c, v);
     }
     html += "</tr>\n";
   }

@@ -14,6 +14,26 @@
 
 namespace opsim {
 
+std::string cell_kind_name(CellKind kind) {
+  switch (kind) {
+    case CellKind::text:
+      return "text";
+    case CellKind::amount:
+      return "amount";
+    case CellKind::percent:
+      return "percent";
+    case CellKind::number:
+      return "number";
+    case CellKind::integer:
+      return "integer";
+    case CellKind::year:
+      return "year";
+    case CellKind::ratio:
+      return "ratio";
+  }
+  return "number";
+}
+
 void write_workbook(const std::string& path, const std::vector<XlsxTable>& tables) {
   write_file_by_name(path, [&](const std::string& tmp) {
     lxw_workbook* book = workbook_new(tmp.c_str());

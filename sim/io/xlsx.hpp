@@ -22,6 +22,10 @@ enum class CellKind {
   ratio     //!< 0.000: an index between 0 and 1 that is not a share (a Gini coefficient)
 };
 
+//! The kind's name as a result file stores it beside a table ("amount", "percent", ...), so that
+//! the report formats each column as the workbook does.
+std::string cell_kind_name(CellKind kind);
+
 using XlsxValue = std::variant<std::string, double>;
 
 struct XlsxColumn {

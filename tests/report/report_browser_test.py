@@ -299,6 +299,14 @@ def main():
         alt["segments"][0]["win_rate"] = min(0.95, alt["segments"][0]["win_rate"] + 0.05)
         with open(alt_path, "w") as f:
             json.dump(alt, f)
+        # A programme cost, swept with the win rate: two axes and a return on cost.
+        costly_path = os.path.join(work, "costly.json")
+        with open(fixture) as f:
+            costly = json.load(f)
+        costly["costs"] = [{"id": "enablement", "one_off": 25000,
+                            "month": costly["horizon"]["start"], "monthly": 1500}]
+        with open(costly_path, "w") as f:
+            json.dump(costly, f)
         # A territory problem: 60 accounts on a grid with a potential to balance.
         accounts = os.path.join(work, "accounts.csv")
         with open(accounts, "w") as f:
@@ -324,8 +332,8 @@ def main():
             "run": ["run", fixture, "--trials", "300", "-q"],
             "products": ["run", plan, "--trials", "200", "-q"],
             "compare": ["compare", fixture, alt_path, fixture, "--trials", "200", "-q"],
-            "sweep": ["sweep", fixture, "--set", "/segments/0/win_rate=0.1:0.3:0.1",
-                      "--trials", "100", "-q"],
+            "sweep": ["sweep", costly_path, "--set", "/segments/0/win_rate=0.1:0.3:0.1",
+                      "--set", "/costs/0/monthly=1000,3000", "--trials", "100", "-q"],
             "quotas": ["quotas", plan, "--trials", "300", "-q"],
             # At 0.7 the example needs hires, so that the hiring plan has rows.
             "capacity": ["capacity", plan, "--trials", "200", "--confidence", "0.7", "-q"],
@@ -374,6 +382,16 @@ def main():
                                  dom, count=1)
                 if not check_plan_tables(kind, twisted, csv_folder):
                     failures.append(f"{kind}: a plan number 5% off went unnoticed (broken)")
+            if kind == "sweep":
+                # Review: return on cost shown as a whole number, machine headings, and a
+                # two-axis sweep drawn as one zigzag line.
+                headings = re.findall(r"<th>([^<]*)</th>", page)
+                machine = [h for h in headings if re.search(r"_(mean|p10|p50|p90)$", h)]
+                if machine or not [h for h in headings if "P(return on cost &gt; 1)" in h]:
+                    failures.append(f"sweep: headings not for people: {machine[:3]!r}")
+                for line in ("costs 0 monthly = 1000", "costs 0 monthly = 3000"):
+                    if line not in page:
+                        failures.append(f"sweep: no response line '{line}'")
             if kind == "compare" and "identical" not in page:
                 failures.append("compare of a scenario with itself does not say 'identical'")
             if kind == "products" and ("Product mix" not in page or "product_share:" not in page):
