@@ -373,8 +373,9 @@ std::vector<XlsxTable> comparison_workbook(
                     {},
                     with_missing_actuals(
                         fmt::format("{}: mean per fiscal year and region (all segments); "
-                                    "differences paired with common random numbers. Blank: "
-                                    "identical.",
+                                    "differences paired with common random numbers; where the "
+                                    "scenarios agree in every trial the difference is 0 and its "
+                                    "SE and P(higher) are blank.",
                                     metric),
                         base, layout)};
   for (const auto& [name, s] : summaries)
@@ -429,6 +430,7 @@ std::vector<XlsxTable> comparison_workbook(
   XlsxTable differences{"Differences",
                         {{"alternative", CellKind::text, 16},
                          {"period", CellKind::text, 10},
+                         {"coverage", CellKind::text, 28},
                          {"region", CellKind::text, 10},
                          {"segment", CellKind::text, 10},
                          {"mean difference" + metric_text, metric_kind, 16},
@@ -440,16 +442,18 @@ std::vector<XlsxTable> comparison_workbook(
                          {"SE independent", metric_kind, 14},
                          {"variance reduction", CellKind::number, 12}},
                         {},
-                        "Variance reduction blank: identical scenarios (0 / 0)."};
+                        "P(higher) and variance reduction blank: the scenarios agree in every "
+                        "trial (identical)."};
   for (const auto& c : comparisons) {
     for (std::size_t p = 0; p < layout.periods.size(); ++p) {
       for (int r = 0; r < layout.regions; ++r) {
         for (int s = 0; s < layout.segments; ++s) {
           const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
-          differences.rows.push_back(
-              {c.name, layout.periods[p].label, regions[r], segments[s], x.mean, x.se, x.p5, x.p50,
-               x.p95, x.p_better, x.se_independent,
-               identical(x) ? std::numeric_limits<double>::quiet_NaN() : x.variance_reduction});
+          const double none = std::numeric_limits<double>::quiet_NaN();
+          differences.rows.push_back({c.name, layout.periods[p].label, layout.periods[p].coverage(),
+                                      regions[r], segments[s], x.mean, x.se, x.p5, x.p50, x.p95,
+                                      identical(x) ? none : x.p_better, x.se_independent,
+                                      identical(x) ? none : x.variance_reduction});
         }
       }
     }

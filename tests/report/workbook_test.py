@@ -162,6 +162,22 @@ def check_compare(book, h5):
         for s in range(len(names)):
             if not same(row[3 + s], means[s, p, r]):
                 problems.append(f"compare {row[:3]} {names[s]}: {row[3 + s]!r} != {means[s, p, r]!r}")
+    # Review: the Differences sheet did not mark partial periods, and an identical cell showed
+    # P(higher) 0.0% where the terminal says "identical" (here the scenarios are the same file).
+    differences = book["Differences"]
+    head = [c.value for c in differences[1]]
+    if "coverage" not in head:
+        return problems + ["compare Differences: no coverage column"]
+    partial = [row for row in differences.iter_rows(min_row=2, values_only=True)
+               if row[head.index("period")] is not None and
+               "partial" not in str(row[head.index("coverage")] or "") and
+               row[head.index("period")].startswith("FY2029")]
+    if partial:
+        problems.append(f"compare Differences: a partial period unmarked: {partial[0][:4]!r}")
+    shown = [row[head.index("P(higher)")] for row in differences.iter_rows(min_row=2, values_only=True)
+             if row[head.index("P(higher)")] is not None]
+    if shown:
+        problems.append(f"compare Differences: P(higher) of identical cells shown: {shown[:3]!r}")
     return problems
 
 
