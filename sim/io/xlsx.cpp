@@ -189,16 +189,30 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
     }
     return columns;
   };
+  // Each metric's unit beside it and its rows formatted by it: amounts as whole currency,
+  // counts and months with two decimals (a review found headcount 213.02 formatted as money and
+  // no unit anywhere on these sheets).
+  auto unit_of = [&](int k) {
+    const std::string_view unit = metric_info(k).unit;
+    return unit == "currency" ? currency : std::string(unit);
+  };
+  auto kind_of = [](int k) {
+    return metric_info(k).unit == "currency" ? CellKind::amount : CellKind::number;
+  };
+  const std::string stats_note = "Amounts in " + currency +
+                                 " at plan rates (metrics ending in _spot: spot rates); counts "
+                                 "and months are means over the trials.";
   XlsxTable periods{
       "Periods",
       stats_columns({{"period", CellKind::text, 12},
                      {"coverage", CellKind::text, 30},
                      {"region", CellKind::text, 10},
                      {"segment", CellKind::text, 10},
-                     {"metric", CellKind::text, 20}},
+                     {"metric", CellKind::text, 20},
+                     {"unit", CellKind::text, 8}},
                     true),
       {},
-      "Amounts in " + currency + " at plan rates (metrics ending in _spot: spot rates)."};
+      stats_note};
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
     for (int r = 0; r < layout.regions; ++r) {
       for (int s = 0; s < layout.segments; ++s) {
@@ -209,11 +223,13 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
                                      regions[r],
                                      segments[s],
                                      std::string(metric_info(k).name),
+                                     unit_of(k),
                                      summary.period_mean[c],
                                      summary.period_sd[c],
                                      summary.period_se[c]};
           for (int level = 0; level < kQuantiles; ++level) row.push_back(q(c, level));
           periods.rows.push_back(std::move(row));
+          periods.row_kinds.push_back(kind_of(k));
         }
       }
     }
@@ -265,18 +281,21 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
                     stats_columns({{"month", CellKind::text, 10},
                                    {"region", CellKind::text, 10},
                                    {"segment", CellKind::text, 10},
-                                   {"metric", CellKind::text, 20}},
+                                   {"metric", CellKind::text, 20},
+                                   {"unit", CellKind::text, 8}},
                                   false),
                     {},
-                    ""};
+                    stats_note};
   for (int m = 0; m < layout.months; ++m) {
     for (int r = 0; r < layout.regions; ++r) {
       for (int s = 0; s < layout.segments; ++s) {
         for (int k = 0; k < kMetricCount; ++k) {
           const std::size_t c = m * layout.cells() + layout.cell(r, s, k);
           monthly.rows.push_back({months[m], regions[r], segments[s],
-                                  std::string(metric_info(k).name), summary.monthly_mean[c],
-                                  summary.monthly_sd[c], summary.monthly_se[c]});
+                                  std::string(metric_info(k).name), unit_of(k),
+                                  summary.monthly_mean[c], summary.monthly_sd[c],
+                                  summary.monthly_se[c]});
+          monthly.row_kinds.push_back(kind_of(k));
         }
       }
     }

@@ -72,17 +72,31 @@ def check_run(book, h5, scale=1.0):
     mean = h5["summary/periods/mean"][()] * scale
     quantiles = h5["summary/periods/quantiles"][()] * scale
     rows = 0
-    for row in book["Periods"].iter_rows(min_row=2, values_only=True):
+    head = [c.value for c in book["Periods"][1]]
+    at = {name: head.index(name) for name in ("mean", "p5", "p95")}
+    # Each metric's unit beside it, its rows formatted by it (review: headcount formatted as
+    # money, no unit on the sheet).
+    units = {"new_bookings": ("USD", "#,##0"), "headcount": ("count", "#,##0.00"),
+             "won_cycle_months": ("months", "#,##0.00")}
+    if "unit" not in head:
+        problems.append("Periods: no unit column")
+    for i, row in enumerate(book["Periods"].iter_rows(min_row=2, values_only=True)):
         if row[0] is None or row[2] is None:
             continue
         p, r = periods.index(row[0]), regions.index(row[2])
         s, k = segments.index(row[3]), metrics.index(row[4])
         expected = [mean[p, r, s, k]] + list(quantiles[p, r, s, k, :])
-        got = [row[5]] + list(row[8:15])
+        got = [row[at["mean"]]] + list(row[at["p5"]:at["p95"] + 1])
         for g, e in zip(got, expected):
             if not same(g, e):
                 problems.append(f"Periods {row[:5]}: {g!r} != {e!r}")
                 break
+        if row[4] in units and "unit" in head:
+            unit, number_format = units[row[4]]
+            shown = book["Periods"].cell(row=i + 2, column=at["mean"] + 1).number_format
+            if row[head.index("unit")] != unit or shown != number_format:
+                problems.append(f"Periods {row[:5]}: unit {row[head.index('unit')]!r}, format "
+                                f"{shown!r} (expected {unit!r}, {number_format!r})")
         rows += 1
     if rows != mean.size:
         problems.append(f"Periods has {rows} rows, the file {mean.size} cells")
