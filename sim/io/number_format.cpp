@@ -50,6 +50,14 @@ std::string format_amount(double value, const std::string& currency) {
   return currency.empty() ? number : number + " " + currency;
 }
 
+std::string format_points(double fraction, bool sign) {
+  if (std::isnan(fraction)) return "n/a";
+  const double points = 100 * fraction;
+  // -0.04 points reads "0.0", not "-0.0".
+  const double shown = std::fabs(points) < 0.05 ? 0.0 : points;
+  return sign ? fmt::format("{:+.1f} pts", shown) : fmt::format("{:.1f} pts", shown);
+}
+
 std::string format_percent(double probability, int decimals) {
   if (!std::isfinite(probability)) return "n/a";
   return fmt::format("{:.{}f}%", round_decimals(100 * probability, decimals), decimals);

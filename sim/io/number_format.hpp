@@ -21,6 +21,9 @@ std::string format_significant_range(double low, double high, int digits = 4);
 std::string format_amount(double value, const std::string& currency = "");
 //! A probability in percent: 0.5271 -> "52.7%"; NaN -> "n/a".
 std::string format_percent(double probability, int decimals = 1);
+//! A change, spread or standard error of probabilities in percentage points: 0.144 -> "14.4 pts",
+//! with `sign` "+14.4 pts"; NaN -> "n/a".
+std::string format_points(double fraction, bool sign = false);
 //! A CSV field: rounded to `decimals`, never "-0", empty when NaN or infinite.
 std::string csv_number(double value, int decimals);
 //! A CSV text field: as is, or quoted (quotes doubled) when it holds a comma, quote or line break.

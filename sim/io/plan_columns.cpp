@@ -10,6 +10,13 @@ namespace opsim {
 CellKind plan_column_kind(const std::string& name) {
   auto has = [&](const char* word) { return name.find(word) != std::string::npos; };
   if (has("gini")) return CellKind::ratio;  // 0.007 everywhere, as the terminal prints it
+  const bool probability = name.rfind("p_", 0) == 0 || has("_p_") || has("probability");
+  auto ends = [&](std::string_view end) {
+    return name.size() > end.size() && name.compare(name.size() - end.size(), end.size(), end) == 0;
+  };
+  // A change of a probability (+1 hire), its SE or its spread: percentage points.
+  if (probability && (name.rfind("marginal_", 0) == 0 || ends("_se") || ends("_sd")))
+    return CellKind::points;
   if (name.rfind("p_", 0) == 0 || has("_p_") || has("probability") || has("share"))
     return CellKind::percent;
   if (name == "weight") return CellKind::percent;  // a component's share of variable pay
@@ -23,6 +30,10 @@ CellKind plan_column_kind(const std::string& name) {
       name == "p50" || name == "p90")
     return CellKind::amount;
   return CellKind::number;
+}
+
+bool plan_column_signed(const std::string& name) {
+  return name.rfind("marginal_", 0) == 0 && (name.size() < 3 || name.substr(name.size() - 3) != "_se");
 }
 
 std::string plan_column_heading(const std::string& name, const std::string& currency,

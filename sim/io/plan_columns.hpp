@@ -12,6 +12,9 @@ namespace opsim {
 //! The unit of a plan column, by its name: probabilities and shares, money, counts, years, or
 //! other numbers (ratios such as attainment or coverage).
 CellKind plan_column_kind(const std::string& name);
+//! Whether a points column (CellKind::points) is a change, shown with its sign ("+14.4 pts"):
+//! the +1 hire columns other than their SE.
+bool plan_column_signed(const std::string& name);
 
 //! A heading for people: "p_reach_quota" -> "P(reach quota)", "quota_2027-03" -> "Quota
 //! 2027-03"; amounts end with the currency ("Quota (USD)") when `currency` is given.

@@ -68,8 +68,9 @@ void write_table_csv(std::ostream& out, const Table& table) {
   for (std::size_t r = 0; r < table.rows(); ++r) {
     std::vector<std::string> cells;
     for (const auto& l : table.labels) cells.push_back(csv_cell(l[r]));
-    const bool ratio_row =
-        quantity_rows && plan_column_kind(table.labels[0][r]) == CellKind::percent;
+    const CellKind row_kind =
+        quantity_rows ? plan_column_kind(table.labels[0][r]) : CellKind::text;
+    const bool ratio_row = row_kind == CellKind::percent || row_kind == CellKind::points;
     for (std::size_t c = 0; c < table.columns.size(); ++c)
       cells.push_back(csv_number(table.columns[c][r], ratio_row ? 4 : decimals[c]));
     out << fmt::format("{}\n", fmt::join(cells, ","));
@@ -526,7 +527,9 @@ XlsxTable xlsx_table(const std::string& sheet, const Table& table, const std::st
     for (const auto& quantity : table.labels[0]) {
       const CellKind kind = plan_column_kind(quantity);
       out.row_kinds.push_back(
-          kind == CellKind::percent || kind == CellKind::integer ? kind : CellKind::text);
+          kind == CellKind::percent || kind == CellKind::points || kind == CellKind::integer
+              ? kind
+              : CellKind::text);
     }
   for (std::size_t r = 0; r < table.rows(); ++r) {
     std::vector<XlsxValue> row;
@@ -623,13 +626,13 @@ namespace {
 
 //! A standard error of a probability in percentage points ("3.2 pts").
 std::string spread_points(double se) {
-  return fmt::format("{:.1f} pts", 100 * se);
+  return format_points(se);
 }
 
 //! A change of probability in percentage points ("+2.4 pts"); "-" when undefined.
 std::string percent_points(double change) {
   if (std::isnan(change)) return "-";
-  return fmt::format("{:+.1f} pts", 100 * change);
+  return format_points(change, true);
 }
 
 //! The company-level lines of one seat class (plan::ClassQuota): share at quota, fairness and

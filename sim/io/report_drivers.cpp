@@ -60,10 +60,12 @@ std::string tornado_part(H5Reader& f, bool with_target) {
     auto amount = [&](int k) { return cell(format_grouped(v[k]), dataset, i * 8 + k, v[k]); };
     auto percent = [&](int k) { return cell(format_percent(v[k]), dataset, i * 8 + k, v[k]); };
     auto plain = [&](int k) { return cell(format_significant(v[k]), dataset, i * 8 + k, v[k]); };
+    // The swing of P(reach) and its SE are percentage points, as the terminal prints them.
+    auto points = [&](int k) { return cell(format_points(v[k]), dataset, i * 8 + k, v[k]); };
     html += fmt::format("<tr><td>{}</td>{}{}{}{}{}{}{}<td>{}</td></tr>\n",
                         html_escape(parameters[i]), plain(0), plain(1), amount(2), amount(3),
                         with_target ? percent(4) + percent(5) : std::string(),
-                        with_target ? percent(6) : amount(6), with_target ? percent(7) : amount(7),
+                        with_target ? points(6) : amount(6), with_target ? points(7) : amount(7),
                         html_escape(notes[i]));
     x.push_back(static_cast<double>(i));
     low.push_back(with_target ? 100 * v[4] : v[2]);

@@ -72,8 +72,11 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
   html += "</tr>\n";
   for (std::size_t r = 0; r < rows; ++r) {
     html += "<tr>";
-    const bool percent_row = quantity != nullptr && r < quantity->texts.size() &&
-                             plan_column_kind(quantity->texts[r]) == CellKind::percent;
+    // A quantity's row kind (a probability or its spread) wins over its columns'.
+    const CellKind row_kind = quantity != nullptr && r < quantity->texts.size()
+                                  ? plan_column_kind(quantity->texts[r])
+                                  : CellKind::text;
+    const bool percent_row = row_kind == CellKind::percent || row_kind == CellKind::points;
     for (const auto& c : columns) {
       if (c.text) {
         const std::string text = r >= c.texts.size() ? ""
@@ -88,7 +91,7 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
       }
       const double v = c.numbers[r];
       std::string shown;
-      switch (percent_row ? CellKind::percent : plan_column_kind(c.name)) {
+      switch (percent_row ? row_kind : plan_column_kind(c.name)) {
         case CellKind::percent:
           shown = format_percent(v);
           break;
@@ -101,6 +104,9 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
           break;
         case CellKind::ratio:
           shown = std::isnan(v) ? "n/a" : fmt::format("{:.3f}", v);
+          break;
+        case CellKind::points:
+          shown = format_points(v, !percent_row && plan_column_signed(c.name));
           break;
         default:
           shown = format_grouped(v, 2);

@@ -30,6 +30,8 @@ std::string cell_kind_name(CellKind kind) {
       return "year";
     case CellKind::ratio:
       return "ratio";
+    case CellKind::points:
+      return "points";
   }
   return "number";
 }
@@ -43,7 +45,8 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
     format_set_bg_color(header, 0xF3F6F9);
     format_set_bottom(header, LXW_BORDER_THIN);
     format_set_text_wrap(header);
-    lxw_format* formats[7] = {nullptr,
+    lxw_format* formats[8] = {nullptr,
+                              workbook_add_format(book),
                               workbook_add_format(book),
                               workbook_add_format(book),
                               workbook_add_format(book),
@@ -56,6 +59,7 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
     format_set_num_format(formats[static_cast<int>(CellKind::integer)], "#,##0");
     format_set_num_format(formats[static_cast<int>(CellKind::year)], "0");
     format_set_num_format(formats[static_cast<int>(CellKind::ratio)], "0.000");
+    format_set_num_format(formats[static_cast<int>(CellKind::points)], "0.0\" pts\"");
     lxw_format* note = workbook_add_format(book);
     format_set_italic(note);
     lxw_error status = LXW_NO_ERROR;
@@ -89,8 +93,10 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
             if (r < table.row_kinds.size() && table.row_kinds[r] != CellKind::text &&
                 table.columns[c].follows_row_kind)
               kind = table.row_kinds[r];
+            // Points: the fraction's hundredfold under a format that says "pts".
+            const double shown = kind == CellKind::points ? 100 * x : x;
             if (std::isfinite(x))
-              check(worksheet_write_number(sheet, row, col, x == 0.0 ? 0.0 : x,
+              check(worksheet_write_number(sheet, row, col, shown == 0.0 ? 0.0 : shown,
                                            formats[static_cast<int>(kind)]));
           }
         }

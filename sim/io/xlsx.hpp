@@ -19,7 +19,11 @@ enum class CellKind {
   number,   //!< #,##0.00
   integer,  //!< #,##0
   year,     //!< 0: a calendar or fiscal year, no thousands separator
-  ratio     //!< 0.000: an index between 0 and 1 that is not a share (a Gini coefficient)
+  ratio,    //!< 0.000: an index between 0 and 1 that is not a share (a Gini coefficient)
+  //! A change, spread or standard error of probabilities, in percentage points: the workbook
+  //! shows 0.144 as "14.4 pts", as the terminal does (a review read "+14.4%" as a relative
+  //! change); files keep the fraction.
+  points
 };
 
 //! The kind's name as a result file stores it beside a table ("amount", "percent", ...), so that

@@ -82,6 +82,8 @@ def shown_value(text):
     t = text.replace(",", "")
     if t.endswith("%"):
         scale, t = 0.01, t[:-1]
+    elif t.endswith(" pts"):  # percentage points: a change or spread of probabilities
+        scale, t = 0.01, t[:-4]
     decimals = len(t.split(".")[1]) if "." in t else 0
     return float(t) * scale, 0.5 * 10 ** -decimals * scale * (1 + 1e-9)
 

@@ -271,12 +271,24 @@ def check_plan_book(command, book, h5, csv_folder, scale=1.0):
             values = h5[group][name][()] * scale
             for r, value in enumerate(values):
                 checked += 1
-                if not same(rows[1 + r][c], value):
+                got = rows[1 + r][c]
+                # Percentage points (a change, spread or SE of probabilities) are shown as
+                # "14.4 pts": the cell holds the file's fraction times 100.
+                if book[sheet].cell(row=2 + r, column=1 + c).number_format.endswith('pts"'):
+                    got = None if got is None else got / 100
+                if not same(got, value):
                     problems.append(f"{command} {sheet}.{name}[{r}]: "
                                     f"{rows[1 + r][c]!r} != {value!r}")
                     break
         if checked == 0:
             problems.append(f"{command} {sheet}: no number checked")
+        # Review: "+1 hire: dP(region) 14.4%" and "P(reach quota) SD 0.2%" read as relative
+        # changes; changes, spreads and SEs of probabilities are percentage points.
+        for name in ("marginal_p_region", "marginal_p_region_se", "p_reach_quota_se"):
+            if name in names and len(rows) > 1:
+                shown = book[sheet].cell(row=2, column=1 + names.index(name)).number_format
+                if not shown.endswith('pts"'):
+                    problems.append(f"{command} {sheet}.{name}: format {shown!r}, not points")
     if "Role x region" in book.sheetnames:
         # The cost table equals compensation_groups.csv (as written, to the CSV's decimals).
         sheet = book["Role x region"]
