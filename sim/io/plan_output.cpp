@@ -769,6 +769,17 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
   return out;
 }
 
+std::string capacity_status_sentence(bool feasible, double confidence) {
+  return feasible ? fmt::format(
+                        "Feasible: every new-bookings target of the year (regions and company) "
+                        "is reached with the required confidence of {} or more.",
+                        format_percent(confidence))
+                  : fmt::format(
+                        "INFEASIBLE: within the allowed hires some target stays below the "
+                        "required confidence of {} (P(target) per region below).",
+                        format_percent(confidence));
+}
+
 void write_capacity_hdf5(const std::string& path, const Scenario& scenario,
                          const plan::CapacitySpec& spec, const plan::CapacityResult& result,
                          const Provenance& provenance) {
@@ -909,10 +920,11 @@ std::vector<XlsxTable> capacity_workbook(const Scenario& scenario, const plan::C
       xlsx_table("Summary", capacity_attainment_table(result), currency, true),
       xlsx_table("Hiring plan", capacity_plan_table(scenario, spec, result), currency),
       xlsx_table("Headcount", headcount_table(scenario, spec, result), currency)};
-  tables.front().note =
-      fmt::format("{} hires, cost {}, {} trials; amounts in {}.", result.hires.size(),
-                  format_grouped(result.cost), format_grouped(static_cast<double>(result.trials)),
-                  scenario.fx.currencies[scenario.fx.reporting].code);
+  tables.front().note = fmt::format(
+      "{} {} hires, cost {}, {} trials; amounts in {}.",
+      capacity_status_sentence(result.feasible, result.confidence), result.hires.size(),
+      format_grouped(result.cost), format_grouped(static_cast<double>(result.trials)),
+      scenario.fx.currencies[scenario.fx.reporting].code);
   return tables;
 }
 

@@ -44,6 +44,11 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
 //! bands.
 std::vector<std::string> quota_warnings(const plan::QuotaReport& report);
 
+//! The capacity plan's status for people, naming the required confidence: "Feasible: every
+//! new-bookings target ... is reached with the required confidence of 70.0% or more." (the
+//! workbook's note and the HTML report; a review found neither saying it).
+std::string capacity_status_sentence(bool feasible, double confidence);
+
 void write_capacity_hdf5(const std::string& path, const Scenario& scenario,
                          const plan::CapacitySpec& spec, const plan::CapacityResult& result,
                          const Provenance& provenance);

@@ -8,6 +8,7 @@
 
 #include "sim/io/number_format.hpp"
 #include "sim/io/plan_columns.hpp"
+#include "sim/io/plan_output.hpp"
 #include "sim/io/report_parts.hpp"
 #include "sim/io/svg_chart.hpp"
 
@@ -162,6 +163,15 @@ std::string capacity_section(H5Reader& f) {
       "amounts in {}.</p>\n",
       html_escape(f.attribute("scenario_name")), html_escape(f.count_attribute("trials")),
       html_escape(f.attribute("reporting_currency")));
+  // The status and the confidence the plan is held to, as the terminal and workbook say them.
+  const std::string status = f.attribute("status", "/capacity");
+  const bool with_status = !status.empty();
+  const double confidence = f.number_attribute("/capacity", "confidence");
+  if (with_status) {
+    html += fmt::format("<p class=\"status\">{}</p>\n",
+                        html_escape(capacity_status_sentence(
+                            status == "feasible", confidence)));
+  }
   if (f.has("/capacity/attainment/p_target")) {
     const auto p = f.doubles("/capacity/attainment/p_target");
     const auto regions = f.strings("/capacity/attainment/region");
@@ -172,6 +182,8 @@ std::string capacity_section(H5Reader& f) {
     std::vector<double> x;
     for (std::size_t i = 0; i < p.size(); ++i) x.push_back(static_cast<double>(i));
     chart.bars(x, p, 0.6, "#74c476", "P(target)");
+    if (!std::isnan(confidence))
+      chart.horizontal_marker(confidence, "#d62728", "required " + format_percent(confidence));
     chart.y_from_zero(true);
     html += "<div class=\"charts\">" + chart.render(560, 280) + "</div>\n";
   }

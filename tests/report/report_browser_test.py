@@ -394,6 +394,8 @@ def main():
                 for line in ("costs 0 monthly = 1000", "costs 0 monthly = 3000"):
                     if line not in page:
                         failures.append(f"sweep: no response line '{line}'")
+            if kind == "capacity" and "required confidence of 70.0%" not in page:
+                failures.append("capacity: the page does not state the required confidence")
             if kind == "compare" and "identical" not in page:
                 failures.append("compare of a scenario with itself does not say 'identical'")
             if kind == "products" and ("Product mix" not in page or "product_share:" not in page):

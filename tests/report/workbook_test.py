@@ -354,6 +354,14 @@ def check_plan(opsim, source):
                     problems.append(f"{command}: values 5% off went unnoticed (checker broken)")
             if book["Summary"].freeze_panes != "A2":
                 problems.append(f"{command}: Summary header not frozen")
+            # Review: the capacity workbook never said the confidence or whether it is met.
+            cells = [str(c.value) for row in book["Summary"].iter_rows() for c in row
+                     if c.value is not None]
+            if command == "capacity" and not any(
+                    "required confidence of 70.0%" in c and c.startswith(("Feasible", "INFEASIBLE"))
+                    for c in cells):
+                problems.append("capacity: the Summary sheet does not state the status and the "
+                                "required confidence")
     return problems
 
 
