@@ -358,7 +358,7 @@ std::vector<XlsxTable> comparison_workbook(
     const Scenario& base, const ResultLayout& layout,
     const std::vector<ScenarioComparison>& comparisons, const std::string& metric,
     const std::vector<std::pair<std::string, Summary>>& summaries,
-    const std::vector<Economics>& economics, bool with_costs) {
+    const std::vector<Economics>& economics, bool with_costs, double return_threshold) {
   const auto regions = region_labels(base);
   const auto segments = segment_labels(base);
   const std::string unit = fmt::format(" ({})", base.fx.currencies[base.fx.reporting].code);
@@ -465,6 +465,8 @@ std::vector<XlsxTable> comparison_workbook(
                    {"period", CellKind::text, 10},
                    {"coverage", CellKind::text, 28},
                    {"region", CellKind::text, 10},
+                   {"bookings base" + unit, CellKind::amount, 16},
+                   {"bookings alternative" + unit, CellKind::amount, 16},
                    {"cost base" + unit, CellKind::amount, 16},
                    {"cost alternative" + unit, CellKind::amount, 16},
                    {"extra cost" + unit, CellKind::amount, 16},
@@ -474,7 +476,10 @@ std::vector<XlsxTable> comparison_workbook(
                    {"extra contribution" + unit, CellKind::amount, 18},
                    {"SE of extra contribution" + unit, CellKind::amount, 12},
                    {"P(better)", CellKind::percent, 10},
-                   {"return on cost (x)", CellKind::number, 14}},
+                   {"return on cost (x)", CellKind::number, 14},
+                   {"SE of return on cost (x)", CellKind::number, 12},
+                   {fmt::format("P(return on cost > {})", format_user_value(return_threshold)),
+                    CellKind::percent, 14}},
                   {},
                   "Paired differences (alternative - base) per trial. Return on cost blank: no "
                   "extra cost, the alternative saves cost, or a partial period. A quarter holds "
@@ -486,9 +491,10 @@ std::vector<XlsxTable> comparison_workbook(
         const EconomicsCell& c =
             e.cells[p * static_cast<std::size_t>(layout.regions) + static_cast<std::size_t>(r)];
         costs.rows.push_back({e.name, layout.periods[p].label, layout.periods[p].coverage(),
-                              regions[r], c.cost_base, c.cost_alt, c.cost.mean, c.cost.se,
-                              c.bookings.mean, c.bookings.se, c.contribution.mean,
-                              c.contribution.se, c.p_better, c.return_on_cost});
+                              regions[r], c.bookings_base, c.bookings_alt, c.cost_base, c.cost_alt,
+                              c.cost.mean, c.cost.se, c.bookings.mean, c.bookings.se,
+                              c.contribution.mean, c.contribution.se, c.p_better, c.return_on_cost,
+                              c.return_se, c.p_return_above});
       }
     }
   }
@@ -661,7 +667,8 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   }
   if (!args.xlsx.empty())
     write_workbook(args.xlsx, comparison_workbook(base.scenario, layout, comparisons, args.metric,
-                                                  summaries, economics, with_costs));
+                                                  summaries, economics, with_costs,
+                                                  args.return_threshold));
   if (!args.quiet) {
     fmt::print("{}", comparison_table(base.scenario, layout, comparisons, args.metric, summaries));
     fmt::print("{}", missing_actuals_notes(base.scenario, layout));

@@ -38,9 +38,10 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
         "<h2>Costs and return in {}: {} − {}, company total</h2>\n<table class=\"costs\">\n"
         "<tr><th>period</th><th>cost {}</th><th>cost {}</th><th>extra cost</th><th>± SE</th>"
         "<th>extra bookings</th><th>± SE</th><th>extra contribution</th><th>± SE</th>"
-        "<th>P(better)</th><th>return on cost</th></tr>\n",
+        "<th>P(better)</th><th>return on cost</th><th>± SE</th><th>P(return &gt; {})</th>"
+        "</tr>\n",
         html_escape(currency), html_escape(names[a]), html_escape(names[0]), html_escape(names[0]),
-        html_escape(names[a]));
+        html_escape(names[a]), html_escape(f.attribute("return_threshold", group)));
     const char* columns[] = {
         "cost_base",           "cost_alternative", "cost_difference",         "cost_se",
         "bookings_difference", "bookings_se",      "contribution_difference", "contribution_se"};
@@ -48,6 +49,8 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
     for (const char* c : columns) values.push_back(f.doubles(group + c));
     const auto better = f.doubles(group + "p_alternative_better");
     const auto ratio = f.doubles(group + "return_on_cost");
+    const auto ratio_se = f.doubles(group + "return_se");
+    const auto above = f.doubles(group + "p_return_above_threshold");
     for (std::size_t p = 0; p < periods.size(); ++p) {
       const std::size_t i = p * R + R - 1;
       const bool partial = label(p) != periods[p];
@@ -59,12 +62,15 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
                   ? std::string("<td class=\"num\">–</td>")
                   : cell(format_percent(better[i]), group + "p_alternative_better", i, better[i]);
       const double extra = values[2][i];
-      if (!std::isnan(ratio[i]))
+      if (!std::isnan(ratio[i])) {
         html += cell(format_grouped(ratio[i], 2), group + "return_on_cost", i, ratio[i]);
-      else
-        html += fmt::format("<td>{}</td>", partial && extra != 0 ? "partial period"
-                                           : extra < 0           ? "saves cost"
-                                                                 : "no extra cost");
+        html += cell(format_grouped(ratio_se[i], 2), group + "return_se", i, ratio_se[i]);
+        html += cell(format_percent(above[i]), group + "p_return_above_threshold", i, above[i]);
+      } else {
+        html += fmt::format("<td colspan=\"3\">{}</td>", partial && extra != 0 ? "partial period"
+                                                         : extra < 0 ? "saves cost"
+                                                                     : "no extra cost");
+      }
       html += "</tr>\n";
     }
     html +=

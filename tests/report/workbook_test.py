@@ -203,9 +203,23 @@ def check_costs(book, h5, scale=1.0):
         return ["compare with costs: no Costs sheet"]
     names = [s.decode() for s in h5["scenarios/names"][()]]
     periods, regions = labels(h5, "periods"), labels(h5, "regions")
-    columns = {4: "cost_base", 5: "cost_alternative", 6: "cost_difference",
-               8: "bookings_difference", 10: "contribution_difference", 13: "return_on_cost"}
-    problems, rows = [], 0
+    # Columns by heading (review: the terminal's return SE, P(return > threshold) and the
+    # bookings of each scenario were missing from the sheet).
+    head = [str(c.value) for c in book["Costs"][1]]
+    wanted = {"bookings base": "bookings_base", "bookings alternative": "bookings_alternative",
+              "cost base": "cost_base", "cost alternative": "cost_alternative",
+              "extra cost": "cost_difference", "extra bookings": "bookings_difference",
+              "extra contribution": "contribution_difference",
+              "return on cost (x)": "return_on_cost", "SE of return on cost (x)": "return_se",
+              "P(return on cost > 1)": "p_return_above_threshold"}
+    columns, problems = {}, []
+    for words, name in wanted.items():
+        found = [i for i, h in enumerate(head) if h == words or h.startswith(words + " (")]
+        if not found:
+            problems.append(f"compare Costs: no column '{words}' ({head})")
+        else:
+            columns[found[0]] = name
+    rows = 0
     for row in book["Costs"].iter_rows(min_row=2, values_only=True):
         if row[0] not in names[1:] or row[1] not in periods:
             continue
