@@ -225,7 +225,7 @@ void drivers_command(const DriversArgs& args) {
   const auto& groups = assumption_groups();
   std::size_t source_runs = 0;
   for (std::size_t s = 0; s < table.sources().size(); ++s) source_runs += table.may_draw(s) ? 1 : 0;
-  const std::size_t planned = 1 + (args.no_sources ? 0 : source_runs) +
+  const std::size_t planned = 1 + (args.no_sources ? 0 : 2 * source_runs) +
                               (args.no_tornado ? 0 : 2 * (groups.size() + ranges.size())) +
                               (solve ? 5 : 0);
   ProgressBar progress(result.trials * planned, !args.quiet && mpi::rank() == 0);
@@ -256,10 +256,13 @@ void drivers_command(const DriversArgs& args) {
     result.sources = estimate_sources(
         table, y, result.trials, [&](const TrialRemap* remap) { return run(scenario, remap); },
         [](bool mine) {
-          // Rank 0 learns whether any rank drew the source (a rank may hold no trial).
+          // Every rank learns whether any rank drew the source (a rank may hold no trial): the
+          // source's second run is collective.
           std::vector<std::uint64_t> drawn{mine ? 1U : 0U};
           mpi::sum_on_root(drawn);
-          return drawn[0] > 0;
+          std::vector<double> any{static_cast<double>(drawn[0] > 0 ? 1 : 0)};
+          mpi::broadcast(any);
+          return any[0] > 0;
         });
   }
 

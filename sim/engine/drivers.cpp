@@ -76,14 +76,16 @@ int SourceTable::source_of(StreamId stream, std::uint64_t entity) const {
   return -1;
 }
 
-PickFreezeRemap::PickFreezeRemap(const SourceTable& table, int kept, std::uint64_t offset)
-    : table_(table), kept_(kept), offset_(offset) {}
+PickFreezeRemap::PickFreezeRemap(const SourceTable& table, int kept, std::uint64_t offset,
+                                 Mode mode)
+    : table_(table), kept_(kept), offset_(offset), mode_(mode) {}
 
 std::uint64_t PickFreezeRemap::trial(StreamId stream, std::uint64_t trial,
                                      std::uint64_t entity) const {
-  if (table_.source_of(stream, entity) != kept_) return trial + offset_;
-  if (!drawn_.load(std::memory_order_relaxed)) drawn_.store(true, std::memory_order_relaxed);
-  return trial;
+  const bool kept = table_.source_of(stream, entity) == kept_;
+  if (kept && !drawn_.load(std::memory_order_relaxed))
+    drawn_.store(true, std::memory_order_relaxed);
+  return kept == (mode_ == Mode::keep) ? trial : trial + offset_;
 }
 
 VarianceShare first_order_share(const std::vector<double>& y, const std::vector<double>& y_s) {
@@ -129,6 +131,33 @@ VarianceShare first_order_share(const std::vector<double>& y, const std::vector<
   return out;
 }
 
+void add_total_effect(VarianceShare& share, const std::vector<double>& y,
+                      const std::vector<double>& y_r) {
+  const std::size_t n = y.size();
+  if (n < 2 || y_r.size() != n) throw_internal("add_total_effect: needs two paired samples");
+  if (y == y_r) {
+    share.no_effect = true;
+    share.share = share.se = share.total = share.total_se = 0.0;
+    share.variance_if_fixed = share.variance;
+    return;
+  }
+  // Var(Y) of the base run alone: Y^~S has the same law.
+  double mean = 0.0, m2 = 0.0, half = 0.0, h2 = 0.0;
+  for (std::size_t t = 0; t < n; ++t) {
+    const double delta = y[t] - mean;
+    mean += delta / static_cast<double>(t + 1);
+    m2 += delta * (y[t] - mean);
+    const double h = 0.5 * (y[t] - y_r[t]) * (y[t] - y_r[t]);
+    const double dh = h - half;
+    half += dh / static_cast<double>(t + 1);
+    h2 += dh * (h - half);
+  }
+  const double variance = m2 / static_cast<double>(n - 1);
+  if (!(variance > 0)) return;
+  share.total = half / variance;
+  share.total_se = std::sqrt(h2 / static_cast<double>(n - 1) / static_cast<double>(n)) / variance;
+}
+
 std::vector<SourceShare> estimate_sources(
     const SourceTable& table, const std::vector<double>& y, std::uint64_t trials,
     const std::function<std::vector<double>(const TrialRemap*)>& run,
@@ -140,8 +169,14 @@ std::vector<SourceShare> estimate_sources(
     const std::vector<double> y_s = run(&remap);
     const bool drawn =
         drawn_anywhere ? drawn_anywhere(remap.kept_was_drawn()) : remap.kept_was_drawn();
-    if (y.empty() || !drawn) continue;  // another rank, or not in the model
-    shares.push_back({table.sources()[s].name, first_order_share(y, y_s)});
+    if (!drawn) continue;  // not in the model (every rank agrees)
+    const PickFreezeRemap redraw(table, static_cast<int>(s), trials,
+                                 PickFreezeRemap::Mode::redraw);
+    const std::vector<double> y_r = run(&redraw);
+    if (y.empty()) continue;  // another rank
+    VarianceShare estimate = first_order_share(y, y_s);
+    add_total_effect(estimate, y, y_r);
+    shares.push_back({table.sources()[s].name, estimate});
   }
   std::stable_sort(shares.begin(), shares.end(), [](const SourceShare& a, const SourceShare& b) {
     return a.estimate.share > b.estimate.share;

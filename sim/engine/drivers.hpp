@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,7 +64,12 @@ class SourceTable {
 //! (independent numbers). Records which sources were drawn at all.
 class PickFreezeRemap : public TrialRemap {
  public:
-  PickFreezeRemap(const SourceTable& table, int kept, std::uint64_t offset);
+  //! `keep`: source `kept`'s streams stay at trial t and every other stream moves to t + offset
+  //! (Y^S, for the first-order share); `redraw`: only its streams move (Y^~S, for the total
+  //! effect, and exactly Y when the source does not reach the outcome).
+  enum class Mode { keep, redraw };
+  PickFreezeRemap(const SourceTable& table, int kept, std::uint64_t offset,
+                  Mode mode = Mode::keep);
   std::uint64_t trial(StreamId stream, std::uint64_t trial, std::uint64_t entity) const override;
   //! True when some stream of source `kept` was drawn during the run (on this process).
   bool kept_was_drawn() const { return drawn_.load(std::memory_order_relaxed); }
@@ -72,6 +78,7 @@ class PickFreezeRemap : public TrialRemap {
   const SourceTable& table_;
   int kept_;
   std::uint64_t offset_;
+  Mode mode_;
   mutable std::atomic<bool> drawn_{false};
 };
 
@@ -82,9 +89,23 @@ struct VarianceShare {
   double se = 0.0;                 //!< delta-method standard error of `share`
   double variance = 0.0;           //!< Var(Y), pooled over Y and Y^S
   double variance_if_fixed = 0.0;  //!< Var(Y) - Var(E[Y | S]) = E[Var(Y | S)]
+  //! Total effect E[Var(Y | everything but S)] / Var(Y): the share with every interaction of S
+  //! (Jansen's estimator from Y and Y^~S, which redraws S only), and its standard error; NaN
+  //! when not estimated.
+  double total = std::numeric_limits<double>::quiet_NaN();
+  double total_se = std::numeric_limits<double>::quiet_NaN();
+  //! Y^~S equals Y in every trial: S does not reach the outcome, and every figure above is
+  //! exactly 0 (a review found FX at 7.4% ±5.4 of new bookings at plan rates).
+  bool no_effect = false;
 };
 //! \pre y.size() == y_s.size() >= 2
 VarianceShare first_order_share(const std::vector<double>& y, const std::vector<double>& y_s);
+//! Adds the total effect to `share` from Y and Y^~S (Jansen 1999: E[(Y - Y^~S)^2] / (2 Var(Y)),
+//! its standard error by the central limit theorem); a source whose Y^~S equals Y in every trial
+//! has no effect: share, total and their SEs are 0 and nothing is explained.
+//! \pre y.size() == y_r.size() >= 2
+void add_total_effect(VarianceShare& share, const std::vector<double>& y,
+                      const std::vector<double>& y_r);
 
 //! One source's row of sources.csv.
 struct SourceShare {
@@ -92,7 +113,8 @@ struct SourceShare {
   VarianceShare estimate;
 };
 
-//! Runs the model once per source with `run(remap)` (Y per trial, trials 0..n-1, in order; empty
+//! Runs the model twice per source with `run(remap)` (keep, then redraw; Y per trial, trials
+//! 0..n-1, in order; empty
 //! on MPI ranks other than 0, which return an empty list) and estimates every source's share
 //! against the base `y`. Sources never drawn (absent from the scenario) are left out. Sorted by
 //! share, largest first.

@@ -1,5 +1,6 @@
 #include "sim/io/drivers_output.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -23,6 +24,14 @@ bool with_target(const DriversResult& r) {
   return r.target.has_value();
 }
 
+//! The outcome's sd were the source fixed, from the sd printed beside it: sd sqrt(1 - share),
+//! the share taken in [0, 1] (an estimate below 0 is noise around "explains nothing", so that the
+//! figure never exceeds the sd it is read against; a review found 8.48M against an sd of 8.21M).
+double sd_if_fixed(const DriversResult& r, const VarianceShare& s) {
+  if (!std::isfinite(s.share)) return std::nan("");
+  return r.sd * std::sqrt(1.0 - std::clamp(s.share, 0.0, 1.0));
+}
+
 }  // namespace
 
 std::vector<std::string> drivers_csv_names() {
@@ -33,14 +42,17 @@ std::vector<FolderFile> drivers_csv_files(const DriversResult& result) {
   std::vector<FolderFile> files{
       {"sources.csv",
        [&](std::ostream& out) {
-         out << "source,share_of_variance,se,variance_if_fixed\n";
+         out << "source,share_of_variance,se,variance_if_fixed,total_effect,total_effect_se,"
+                "effect\n";
          for (const SourceShare& s : result.sources) {
-           out << fmt::format("{},{},{},{}\n", csv_text(s.source), csv_number(s.estimate.share, 5),
-                              csv_number(s.estimate.se, 5),
-                              csv_number(s.estimate.variance_if_fixed, 0));
+           out << fmt::format("{},{},{},{},{},{},{}\n", csv_text(s.source),
+                              csv_number(s.estimate.share, 5), csv_number(s.estimate.se, 5),
+                              csv_number(s.estimate.variance_if_fixed, 0),
+                              csv_number(s.estimate.total, 5), csv_number(s.estimate.total_se, 5),
+                              s.estimate.no_effect ? "none" : "");
          }
          if (!result.sources.empty())
-           out << fmt::format("interaction,{},,\n", csv_number(interaction(result), 5));
+           out << fmt::format("interaction,{},,,,,\n", csv_number(interaction(result), 5));
        }},
       {"tornado.csv", [&](std::ostream& out) {
          out << "parameter,low_value,high_value,mean_low,mean_high,p_reach_low,p_reach_high,swing,"
@@ -86,15 +98,20 @@ void write_drivers_hdf5(H5::H5File& file, const DriversResult& result) {
     H5::Group sources = file.createGroup("/drivers/sources");
     std::vector<std::string> names;
     std::vector<double> values;
+    std::vector<std::string> effects;
     for (const SourceShare& s : result.sources) {
       names.push_back(s.source);
-      values.insert(values.end(), {s.estimate.share, s.estimate.se, s.estimate.variance_if_fixed});
+      effects.push_back(s.estimate.no_effect ? "none" : "");
+      values.insert(values.end(), {s.estimate.share, s.estimate.se, s.estimate.variance_if_fixed,
+                                   s.estimate.total, s.estimate.total_se});
     }
     names.push_back("interaction");
-    values.insert(values.end(), {interaction(result), none, none});
+    effects.push_back("");
+    values.insert(values.end(), {interaction(result), none, none, none, none});
     write_strings(sources, "names", names);
-    write_doubles(sources, "values", {names.size(), 3}, values.data(),
-                  "source,(share_of_variance,se,variance_if_fixed)");
+    write_strings(sources, "effect", effects);
+    write_doubles(sources, "values", {names.size(), 5}, values.data(),
+                  "source,(share_of_variance,se,variance_if_fixed,total_effect,total_effect_se)");
   }
   if (!result.tornado.empty()) {
     H5::Group tornado = file.createGroup("/drivers/tornado");
@@ -146,24 +163,38 @@ std::string drivers_text(const DriversResult& r) {
   text +=
       fmt::format("; {} trials, seed {}\n", format_grouped(static_cast<double>(r.trials)), r.seed);
   if (!r.sources.empty()) {
-    text += "\nSources of uncertainty (share of the variance each explains alone, pick-freeze)\n";
-    text += fmt::format("{:<40} {:>14} {:>20}\n", "source", "share ±SE", "sd if it were fixed");
-    bool unclear = false;  // some share within 2 SE of zero
+    text +=
+        "\nSources of uncertainty (share of the variance: alone, and total with its "
+        "interactions; pick-freeze)\n";
+    text += fmt::format("{:<34} {:>14}  {:>14} {:>20}\n", "source", "share ±SE", "total ±SE",
+                        "sd if it were fixed");
+    bool unclear = false, none = false;  // some share within 2 SE of zero; some without effect
     for (const SourceShare& s : r.sources) {
-      const bool near_zero = std::abs(s.estimate.share) < 2 * s.estimate.se;
+      const VarianceShare& e = s.estimate;
+      if (e.no_effect) {
+        none = true;
+        text += fmt::format("{:<34} {:>14}\n", s.source, "no effect");
+        continue;
+      }
+      const bool near_zero = std::abs(e.share) < 2 * e.se;
       unclear = unclear || near_zero;
       text += fmt::format(
-          "{:<40} {:>14}{} {:>19}\n", s.source,
-          fmt::format("{} ±{:.1f}", format_percent(s.estimate.share), 100 * s.estimate.se),
-          near_zero ? "~" : " ",
-          format_amount(std::sqrt(std::max(0.0, s.estimate.variance_if_fixed)), r.currency));
+          "{:<34} {:>14}{} {:>14} {:>20}\n", s.source,
+          fmt::format("{} ±{:.1f}", format_percent(e.share), 100 * e.se), near_zero ? "~" : " ",
+          std::isnan(e.total) ? std::string("")
+                              : fmt::format("{} ±{:.1f}", format_percent(e.total), 100 * e.total_se),
+          format_amount(sd_if_fixed(r, e), r.currency));
     }
     if (unclear)
       text +=
           "~ within 2 SE of zero: these trials cannot tell it from no effect (more trials "
           "narrow it)\n";
-    text +=
-        fmt::format("{:<40} {:>14}\n", "interaction (remainder)", format_percent(interaction(r)));
+    if (none)
+      text +=
+          "no effect: redrawing the source alone leaves the outcome unchanged in every trial\n";
+    const double rest = interaction(r);
+    text += fmt::format("{:<34} {:>14}{}\n", "interaction (remainder)", format_percent(rest),
+                        rest < 0 ? "  (below 0 by the shares' estimation error: their SEs)" : "");
   }
   if (!r.tornado.empty()) {
     text += fmt::format("\nTornado: each group moved down and up, paired with the base; {}\n",

@@ -15,24 +15,44 @@ namespace {
 
 std::string sources_part(H5Reader& f) {
   const auto names = f.strings("/drivers/sources/names");
-  const auto values = f.doubles("/drivers/sources/values");  // [source][share, se, if fixed]
+  std::vector<hsize_t> dims;
+  // [source][share, se, if fixed, total, total se] (files before the total effect: 3 columns).
+  const auto values = f.doubles("/drivers/sources/values", &dims);
+  const std::size_t width = dims.size() == 2 ? dims[1] : 3;
+  const std::vector<std::string> effects = f.has("/drivers/sources/effect")
+                                               ? f.strings("/drivers/sources/effect")
+                                               : std::vector<std::string>(names.size());
+  const double sd = f.doubles("/drivers/outcome")[1];
   std::string html =
       "<h2>Sources of uncertainty</h2>\n<p class=\"note\">Share of the outcome's variance each "
-      "source explains alone, Var(E[Y | source]) / Var(Y), by pick-freeze with common random "
-      "numbers; interaction is the remainder.</p>\n<table><tr><th>source</th><th>share</th>"
+      "source explains alone, Var(E[Y | source]) / Var(Y), and with its interactions (total), by "
+      "pick-freeze with common random numbers; interaction is the remainder. SEs in percentage "
+      "points. No effect: redrawing the source alone leaves the outcome unchanged in every "
+      "trial.</p>\n<table><tr><th>source</th><th>share</th><th>± SE</th><th>total</th>"
       "<th>± SE</th><th>sd if it were fixed</th></tr>\n";
   std::vector<double> x, shares;
+  const std::string dataset = "/drivers/sources/values";
   for (std::size_t i = 0; i < names.size(); ++i) {
-    const double share = values[i * 3], se = values[i * 3 + 1], fixed = values[i * 3 + 2];
-    html += fmt::format(
-        "<tr><td>{}</td>{}{}<td class=\"num\">{}</td></tr>\n", html_escape(names[i]),
-        cell(format_percent(share), "/drivers/sources/values", i * 3, share),
-        std::isnan(se) ? std::string("<td></td>")
-                       : cell(format_percent(se), "/drivers/sources/values", i * 3 + 1, se),
-        std::isnan(fixed) ? std::string()
-                          : html_escape(format_amount(std::sqrt(std::max(0.0, fixed)))));
+    const double* v = &values[i * width];
+    auto at = [&](std::size_t k, const std::string& text) {
+      return k < width && !std::isnan(v[k]) ? cell(text, dataset, i * width + k, v[k])
+                                            : std::string("<td></td>");
+    };
+    if (effects[i] == "none") {
+      html += fmt::format("<tr><td>{}</td><td colspan=\"5\">no effect</td></tr>\n",
+                          html_escape(names[i]));
+    } else {
+      const double share = v[0];
+      // sd sqrt(1 - share), the share in [0, 1]: never above the sd it is read against.
+      const double fixed = sd * std::sqrt(1.0 - std::clamp(share, 0.0, 1.0));
+      html += fmt::format(
+          "<tr><td>{}</td>{}{}{}{}<td class=\"num\">{}</td></tr>\n", html_escape(names[i]),
+          at(0, format_percent(share)), at(1, format_points(v[1])),
+          at(3, width > 3 ? format_percent(v[3]) : ""), at(4, width > 4 ? format_points(v[4]) : ""),
+          std::isnan(v[1]) ? std::string() : html_escape(format_amount(fixed)));
+    }
     x.push_back(static_cast<double>(i));
-    shares.push_back(100 * share);
+    shares.push_back(100 * v[0]);
   }
   html += "</table>\n";
   SvgChart chart("Share of the variance", "source", "%");

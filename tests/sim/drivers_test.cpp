@@ -95,6 +95,41 @@ TEST(Drivers, SharedMarketFactorExplainsItsSquaredWeight) {
   EXPECT_FALSE(test::within_4_se(own.share, 0.2 * 1.05, own.se));
 }
 
+//! Y = a + b + a b with a (open pipeline) and b (market) standard normal, Var = 3; an FX stream
+//! drawn that never reaches Y. First-order shares 1/3 each; total effects (1 + 1) / 3 each, the
+//! product being their interaction; FX has no effect.
+std::vector<double> interacting(std::uint64_t trials, const TrialRemap* remap) {
+  const StreamFactory streams(kSeed, remap);
+  std::vector<double> y(trials);
+  for (std::uint64_t t = 0; t < trials; ++t) {
+    const double a = z(streams, StreamId::pipeline, t, 1), b = z(streams, StreamId::market, t, 0);
+    (void)z(streams, StreamId::fx, t, 0);  // drawn, and without effect
+    y[t] = a + b + a * b;
+  }
+  return y;
+}
+
+TEST(Drivers, TotalEffectsHoldTheInteractionAndASourceWithoutEffectIsZeroExactly) {
+  constexpr std::uint64_t trials = 400'000;
+  const auto shares = shares_of(interacting, trials);
+  ASSERT_EQ(shares.size(), 3U);
+  for (const char* name : {"open pipeline", "market factor"}) {
+    const VarianceShare& s = shares.at(name);
+    EXPECT_FALSE(s.no_effect) << name;
+    EXPECT_TRUE(test::within_4_se(s.share, 1.0 / 3, s.se)) << name << " " << s.share;
+    EXPECT_TRUE(test::within_4_se(s.total, 2.0 / 3, s.total_se)) << name << " " << s.total;
+    // Negative twin: a total effect biased by 5% is told apart.
+    EXPECT_FALSE(test::within_4_se(s.total, 1.05 * 2.0 / 3, s.total_se)) << name;
+  }
+  // A source that is drawn but never reaches the outcome: exactly nothing, not noise.
+  const VarianceShare& fx = shares.at("FX");
+  EXPECT_TRUE(fx.no_effect);
+  EXPECT_EQ(fx.share, 0.0);
+  EXPECT_EQ(fx.total, 0.0);
+  EXPECT_EQ(fx.se, 0.0);
+  EXPECT_EQ(fx.variance_if_fixed, fx.variance);
+}
+
 TEST(Drivers, SourcesAreSortedLargestFirst) {
   const SourceTable table({kIntensityKey}, {kPointer});
   const std::vector<double> y = additive(20'000, nullptr);
