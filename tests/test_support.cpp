@@ -2,10 +2,15 @@
 
 #include "models/plan/compensation.hpp"
 #include "sim/engine/runner.hpp"
+#include "sim/io/hdf5_util.hpp"
+#include "sim/io/result_integrity.hpp"
 #include "tests/progress_lines.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <H5Cpp.h>
+
 #include <array>
 #include <atomic>
 #include <cstdio>
@@ -138,6 +143,15 @@ void price_year_over_run(const Scenario& scenario, plan::CompEvaluator& evaluato
   options.seat_months = &recording;
   options.observe_trial = [&](std::uint64_t t, const TrialOutcome& o) { evaluator.observe(t, o); };
   (void)run_trials(scenario, options);
+}
+
+void mark_as_checkpoint(const std::filesystem::path& path) {
+  {
+    H5::H5File file(path.string(), H5F_ACC_RDWR);
+    H5::Group root = file.openGroup("/");
+    uint_attribute(root, "checkpoint", 1);
+  }
+  seal_result_file(path.string(), path.string());
 }
 
 }  // namespace opsim::test

@@ -60,6 +60,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+//! Marks the result file at `path` (a shard of a run) as the checkpoint an interrupted run
+//! leaves (root attribute `checkpoint`), resealed: `run --checkpoint` resumes only from such a
+//! file.
+void mark_as_checkpoint(const std::filesystem::path& path);
+
 //! A CSV file as rows of named fields (no quoted commas in the files read with it).
 std::vector<std::map<std::string, std::string>> read_csv(const std::filesystem::path& path);
 

@@ -8,6 +8,7 @@
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/io/report.hpp"
+#include "sim/io/scenario_document.hpp"
 
 namespace opsim::cli {
 
@@ -26,6 +27,13 @@ void add_report_command(CLI::App& app) {
   report->callback([inputs, output, force] {
     OutputPlan plan(*force);
     plan.add_inputs(*inputs, "input");
+    // A scenario's input page reads every file the scenario names (its extends chain and CSV
+    // files): none of them may be the page, --force or not (a review overwrote a roster).
+    for (const std::string& input : *inputs) {
+      if (!is_scenario_path(input)) continue;
+      const std::vector<std::string> files = scenario_files(read_scenario_document(input));
+      for (std::size_t i = 1; i < files.size(); ++i) plan.add_input(files[i], "input of " + input);
+    }
     plan.add_output(*output, "-o");
     plan.check();
     write_report(*inputs, *output);

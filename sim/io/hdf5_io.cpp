@@ -165,6 +165,7 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   string_attribute(root, "command_line", provenance.command_line);
   string_attribute(root, "reporting_currency", scenario.fx.currencies[scenario.fx.reporting].code);
   uint_attribute(root, "seed", provenance.seed);
+  if (provenance.checkpoint) uint_attribute(root, "checkpoint", 1);
   string_attribute(root, "scenario_path", provenance.scenario_path);
   uint_attribute(root, "trials", trials);
   string_attribute(root, "inputs_sha256", inputs_sha256(scenario.inputs));
@@ -268,6 +269,8 @@ ResultFileInfo read_result_info(const std::string& path) {
     info.end_trial = read_uint_attribute(root, "end_trial");
     info.total_trials = read_uint_attribute(root, "total_trials");
     info.keep_trials = read_uint_attribute(root, "keep_trials") != 0;
+    info.checkpoint =
+        root.attrExists("checkpoint") && read_uint_attribute(root, "checkpoint") != 0;
     if (info.first_trial > info.end_trial || info.end_trial > info.total_trials ||
         info.total_trials > kMaxResultTrials)
       throw_input("{}: trials [{}, {}) of {} is not a valid range (at most {} trials)", path,

@@ -21,6 +21,9 @@ struct Provenance {
   std::uint64_t total_trials = 0;  //!< trials of the whole run this file is part of
   //! The resolved scenario document as JSON text, stored as /scenario/document (empty: none).
   std::string scenario_document;
+  //! A checkpoint opsim writes and removes itself (root attribute `checkpoint` = 1): only such a
+  //! file is resumed from and removed, never a user's result of the same run.
+  bool checkpoint = false;
 };
 
 //! What a result file says about itself (root attributes).
@@ -35,6 +38,7 @@ struct ResultFileInfo {
   std::uint64_t end_trial = 0;
   std::uint64_t total_trials = 0;
   bool keep_trials = false;
+  bool checkpoint = false;          //!< written as a checkpoint (Provenance::checkpoint)
   std::vector<InputDigest> inputs;  //!< /scenario/inputs (empty in files of older versions)
 };
 

@@ -242,13 +242,17 @@ std::string now_utc() {
 
 }  // namespace
 
+bool is_scenario_path(const std::string& path) {
+  return std::filesystem::path(path).extension() == ".json";
+}
+
 void write_report(const std::vector<std::string>& inputs, const std::string& output) {
   if (inputs.empty()) throw_input("opsim report: name at least one result file");
   std::string body;
   std::string title;
   for (const std::string& path : inputs) {
     const std::string name = std::filesystem::path(path).filename().string();
-    if (std::filesystem::path(path).extension() == ".json") {
+    if (is_scenario_path(path)) {
       // A scenario file: its input sanity page alone.
       const Scenario scenario = load_scenario(path);
       const std::string section = report::inputs_section(

@@ -22,6 +22,9 @@ enum class ResultKind {
 
 ResultKind detect_result_kind(const std::string& path);
 
+//! Whether a report input is a scenario file (its input page) rather than a result file.
+bool is_scenario_path(const std::string& path);
+
 //! Writes the report on `inputs` to `output` (atomically). InputError naming the file when an
 //! input is not a result opsim can describe.
 void write_report(const std::vector<std::string>& inputs, const std::string& output);

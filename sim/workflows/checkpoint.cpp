@@ -115,6 +115,14 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
     }
   }
   for (const auto& info : shards) {
+    // Only a file opsim wrote as a checkpoint is resumed from, and later removed: a finished
+    // result of the same run named by mistake is the user's (a review lost one so).
+    if (!info.checkpoint) {
+      throw_input(
+          "--checkpoint {}: is a result file, not a checkpoint of opsim's (it would be resumed "
+          "from and then removed); choose another --checkpoint",
+          info.path);
+    }
     if (info.stream_version != kTrialStreamVersion) {
       throw_input(
           "{}: this checkpoint was written with random stream scheme {} but this opsim uses "
@@ -146,7 +154,9 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
 }
 
 void Checkpoint::save(const Scenario& scenario, const RunResult& result,
-                      const Provenance& provenance) const {
+                      const Provenance& run_provenance) const {
+  Provenance provenance = run_provenance;
+  provenance.checkpoint = true;
   if (single_file_) {
     write_hdf5(rank_file(mpi::rank()), scenario, result, nullptr, provenance);
     return;

@@ -162,6 +162,7 @@ TEST(InputCli, CheckpointMadeFromAChangedCsvIsRefused) {
       run_opsim(fmt::format("run {} -q --trials 40 --trial-range 0:20 -o {}", scenario, checkpoint))
           .exit_code,
       0);
+  test::mark_as_checkpoint(checkpoint);
   dir.write("deals.csv",
             "id,region,segment,stage,amount,expected_close\n"
             "D2,NA,SMB,Proposal,100000,2027-06\n");

@@ -115,6 +115,23 @@ TEST(OutputSafetyCli, RunRefusesToOverwriteTheScenarioItExtends) {
       {"--summary-json", base.string()}, base);
 }
 
+// Review: `report SCENARIO.json -o` with --force overwrote the roster the scenario names and
+// the scenario it extends; only the file on the command line was guarded.
+TEST(OutputSafetyCli, ReportRefusesToOverwriteWhatItsScenarioReads) {
+  TempDir dir;
+  const fs::path base = copy_global_saas(dir);
+  const fs::path roster = dir / "global_saas/roster.csv";
+  expect_clash(fmt::format("report {} -o {} --force", base.string(), roster.string()),
+               {"-o", roster.string()}, roster);
+  const fs::path alternative = dir / "global_saas_emea_h1.json";
+  fs::copy(test::source_dir() / "scenarios/global_saas_emea_h1.json", alternative);
+  expect_clash(fmt::format("report {} -o {} --force", alternative.string(), base.string()),
+               {"-o", base.string()}, base);
+  // Twin: a page beside them is written.
+  const auto r = run_opsim(fmt::format("report {} -o {}", base.string(), (dir / "p.html").string()));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
 TEST(OutputSafetyCli, CompareRefusesToOverwriteAScenario) {
   TempDir dir;
   const fs::path a = dir / "a.json", b = dir / "b.json";

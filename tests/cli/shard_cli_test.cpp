@@ -169,6 +169,7 @@ TEST(ShardCli, CheckpointOfAnotherStreamSchemeIsRefused) {
                                   checkpoint))
                 .exit_code,
             0);
+  test::mark_as_checkpoint(checkpoint);
   mark_as_stream_scheme_1(checkpoint);
   auto r = run_opsim(fmt::format("run {} -q --trials 40 --checkpoint {} -o {}", fixture(),
                                  checkpoint, (dir / "out.h5").string()));
@@ -233,6 +234,22 @@ TEST(ShardCli, KilledRunResumesFromItsCheckpointFile) {
   expect_killed_run_resumes("run.ckpt.h5");
 }
 
+// Review: a finished result of the same run, named as the checkpoint by mistake, was resumed
+// from and then deleted. Only a file opsim wrote as a checkpoint is resumed and removed.
+TEST(ShardCli, AFinishedResultNamedAsTheCheckpointIsRefusedAndKept) {
+  TempDir dir;
+  const auto result = (dir / "r.h5").string();
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 40 -o {}", fixture(), result)).exit_code, 0);
+  const auto before = std::filesystem::file_size(result);
+  auto r = run_opsim(fmt::format("run {} -q --trials 40 --checkpoint {} -o {}", fixture(), result,
+                                 (dir / "out.h5").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("is a result file, not a checkpoint"), std::string::npos) << r.output;
+  ASSERT_TRUE(std::filesystem::exists(result));
+  EXPECT_EQ(std::filesystem::file_size(result), before);
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
+}
+
 TEST(ShardCli, CheckpointOfAnotherRunIsRefused) {
   TempDir dir;
   const auto checkpoint = (dir / "ck.h5").string();
@@ -240,6 +257,7 @@ TEST(ShardCli, CheckpointOfAnotherRunIsRefused) {
                                   checkpoint))
                 .exit_code,
             0);
+  test::mark_as_checkpoint(checkpoint);
   auto r = run_opsim(fmt::format("run {} -q --trials 40 --seed 9 --checkpoint {} -o {}", fixture(),
                                  checkpoint, (dir / "out.h5").string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
