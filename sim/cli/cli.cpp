@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <exception>
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "opsim_version.hpp"
@@ -95,6 +97,16 @@ int run_app(int argc, char** argv) {
     return report("error", e.what(), 1);
   } catch (const InfeasibleError& e) {
     return report("infeasible", e.what(), 3);
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the file system cannot take is the user's to change, not opsim's fault.
+    if (e.code() == std::errc::filename_too_long) {
+      const std::string message = fmt::format(
+          "{}...: the path is too long for the file system (names at most 255 bytes, paths at "
+          "most 4,095)",
+          e.path1().string().substr(0, 80));
+      return report("error", message.c_str(), 2);
+    }
+    return report("internal error", e.what(), 1);
   } catch (const std::exception& e) {
     return report("internal error", e.what(), 1);
   }

@@ -26,11 +26,41 @@ namespace {
   throw OutputError(fmt::format("{}: {}: {}", path, action, std::strerror(error)));
 }
 
-//! The path with symlinks and `..` resolved as far as it exists.
+//! The path with symlinks and `..` resolved as far as it exists. A symbolic link is followed
+//! even when what it names does not exist yet, so that the file it names is written and the link
+//! stays (a review found a dangling link replaced by a regular file); a loop is refused.
 fs::path resolved(const std::string& path) {
+  fs::path p = fs::absolute(path);
+  for (int hops = 0;; ++hops) {
+    std::error_code error;
+    const fs::file_status link = fs::symlink_status(p, error);
+    if (error || !fs::is_symlink(link)) break;
+    if (hops == 40)
+      throw_input("{}: is a symbolic link that loops (or a chain of over 40 links)", path);
+    const fs::path target = fs::read_symlink(p, error);
+    if (error) break;
+    p = target.is_absolute() ? target : p.parent_path() / target;
+  }
   std::error_code error;
-  fs::path p = fs::weakly_canonical(fs::absolute(path), error);
-  return error ? fs::absolute(path).lexically_normal() : p;
+  const fs::path canonical = fs::weakly_canonical(p, error);
+  return error ? p.lexically_normal() : canonical;
+}
+
+//! File names and paths the file system takes (NAME_MAX and PATH_MAX of Linux), checked before
+//! any work (a review found an internal error, and a name refused only after the run).
+void check_path_length(const std::string& path, const std::string& role) {
+  constexpr std::size_t kMostNameBytes = 255, kMostPathBytes = 4095;
+  const fs::path absolute = fs::absolute(path);
+  if (absolute.native().size() > kMostPathBytes) {
+    throw_input("{} {}...: the path is {} bytes long; this file system takes at most {}", role,
+                path.substr(0, 60), absolute.native().size(), kMostPathBytes);
+  }
+  for (const fs::path& part : absolute) {
+    if (part.native().size() > kMostNameBytes) {
+      throw_input("{} {}: the name {}... is {} bytes long; this file system takes at most {}",
+                  role, path, part.native().substr(0, 40), part.native().size(), kMostNameBytes);
+    }
+  }
 }
 
 std::optional<struct stat> stat_of(const fs::path& path) {
@@ -61,8 +91,14 @@ bool is_stream(mode_t mode) {
 }
 
 void check_writable_target(const std::string& path, const std::string& role, OutputKind kind) {
+  check_path_length(path, role);
   const fs::path target = resolved(path);
   if (target.has_parent_path() && !fs::is_directory(target.parent_path())) {
+    std::error_code error;
+    if (fs::is_symlink(fs::symlink_status(path, error))) {
+      throw_input("{} {}: is a symbolic link to {}, whose folder does not exist", role, path,
+                  target.string());
+    }
     throw_input("{} {}: the folder {} does not exist", role, path,
                 fs::path(path).parent_path().string());
   }
@@ -80,6 +116,7 @@ void check_writable_target(const std::string& path, const std::string& role, Out
 }
 
 void check_folder(const std::string& directory, const std::string& role) {
+  check_path_length(directory, role);
   const fs::path folder = resolved(directory);
   if (const auto info = stat_of(folder)) {
     if (!S_ISDIR(info->st_mode)) throw_input("{} {}: exists and is not a folder", role, directory);
@@ -124,9 +161,12 @@ mode_t mode_for(const fs::path& target) {
 class Temporary {
  public:
   explicit Temporary(const std::string& path) : path_(path), target_(resolved(path)) {
+    // ".NAME.opsim-XXXXXX", NAME cut so that the temporary's name fits where the target's does
+    // (a name of 242 to 255 bytes could not be written).
+    std::string name = target_.filename().string();
+    if (name.size() > 200) name.resize(200);
     std::string pattern =
-        (target_.parent_path() / fmt::format(".{}.opsim-XXXXXX", target_.filename().string()))
-            .string();
+        (target_.parent_path() / fmt::format(".{}.opsim-XXXXXX", name)).string();
     fd_ = ::mkstemp(pattern.data());
     if (fd_ < 0) throw_os(path_, "cannot create a temporary file beside it", errno);
     name_ = pattern;

@@ -211,6 +211,50 @@ TEST(OutputSafetyCli, TwoOutputsOnOneFileAreRefused) {
   EXPECT_FALSE(fs::exists(x));
 }
 
+// Review: a dangling or looping symbolic link at an output path was replaced by a regular file.
+// A link is written through (the link stays, the file it names is made); a loop is refused.
+TEST(OutputSafetyCli, ASymbolicLinkIsWrittenThroughEvenDanglingAndALoopIsRefused) {
+  TempDir dir;
+  const std::string s = small_scenario().string();
+  fs::create_symlink("other/target.json", dir / "dangling.json");
+  const std::string run = fmt::format("run {} -q --trials 20 --summary-json ", s);
+  // The folder it names does not exist: refused before any work, the link left as it is.
+  auto r = run_opsim(run + (dir / "dangling.json").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("symbolic link"));
+  fs::create_directory(dir / "other");
+  r = run_opsim(run + (dir / "dangling.json").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::is_symlink(dir / "dangling.json"));
+  EXPECT_TRUE(fs::is_regular_file(dir / "other/target.json"));
+  fs::create_symlink("loop2", dir / "loop1");
+  fs::create_symlink("loop1", dir / "loop2");
+  r = run_opsim(run + (dir / "loop1").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("loops"));
+  EXPECT_TRUE(fs::is_symlink(dir / "loop1"));
+}
+
+// Review: a name of 242 to 255 bytes could not be written (the temporary's name was too long),
+// and a longer name or path failed after the run, one with an internal error.
+TEST(OutputSafetyCli, LongNamesAreWrittenAndTooLongOnesRefusedBeforeAnyWork) {
+  TempDir dir;
+  const std::string run =
+      fmt::format("run {} -q --trials 20 --summary-json ", small_scenario().string());
+  const fs::path longest = dir / (std::string(250, 'n') + ".json");  // 255 bytes
+  auto r = run_opsim(run + longest.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::is_regular_file(longest));
+  r = run_opsim(run + (dir / (std::string(251, 'n') + ".json")).string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("at most 255"));
+  std::string deep = dir.path().string();
+  for (int i = 0; i < 25; ++i) deep += "/" + std::string(200, 'd');
+  r = run_opsim(run + deep + "/x.json");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("at most 4095"));
+}
+
 // ---- an existing file is replaced only with --force ------------------------------------------
 
 TEST(OutputSafetyCli, ExistingOutputFileIsRefusedWithoutForce) {
