@@ -117,6 +117,7 @@ struct ValidateArgs {
   bool summary = false;
   std::string summary_json;
   std::string csv_dir;
+  bool force = false;
 };
 
 void validate_command(const ValidateArgs& args) {
@@ -128,7 +129,7 @@ void validate_command(const ValidateArgs& args) {
   }
   // What `quotas` and `capacity` refuse, and the compensation plan's warnings.
   const std::vector<std::string> plan_warnings = check_plan_sections(loaded.document.document, s);
-  OutputPlan plan;
+  OutputPlan plan(args.force);
   add_scenario_inputs(plan, s);
   plan.add_output(args.summary_json, "--summary-json");
   plan.add_output_folder(args.csv_dir, "--csv", input_summary_csv_names());
@@ -417,6 +418,7 @@ void add_run_commands(CLI::App& app) {
   add_csv_option(validate, validate_args->csv_dir,
                  "Write the input summary's tables as CSV files into this folder (other files in "
                  "it are kept)");
+  add_force_flag(validate, validate_args->force);
   validate->callback([validate_args] { validate_command(*validate_args); });
 }
 

@@ -15,7 +15,7 @@ namespace opsim::cli {
 
 namespace {
 
-void upgrade_command(const std::string& input, const std::string& output) {
+void upgrade_command(const std::string& input, const std::string& output, bool force) {
   const ScenarioDocument resolved = read_scenario_document(input);
   if (resolved.extends()) {
     throw_input(
@@ -27,7 +27,7 @@ void upgrade_command(const std::string& input, const std::string& output) {
   const int version = resolved.document.at("schema_version").get<int>();
   if (version >= kSchemaVersion)
     throw_input("{}: /schema_version: already {} (nothing to upgrade)", input, version);
-  OutputPlan plan;
+  OutputPlan plan(force);
   add_scenario_inputs(plan, scenario);
   plan.add_output(output, "-o");
   plan.check();
@@ -50,7 +50,9 @@ void add_upgrade_command(CLI::App& app) {
       "upgrade", "Rewrite a schema_version 1 scenario as version 2 with the same results");
   upgrade->add_option("scenario", *input, "Scenario file (schema_version 1)")->required();
   add_output_option(upgrade, *output, "Write the version-2 scenario here")->required();
-  upgrade->callback([input, output] { upgrade_command(*input, *output); });
+  auto force = std::make_shared<bool>(false);
+  add_force_flag(upgrade, *force);
+  upgrade->callback([input, output, force] { upgrade_command(*input, *output, *force); });
 }
 
 }  // namespace opsim::cli

@@ -35,8 +35,10 @@ enum class OutputKind {
 //! The files a command reads and writes; check() before any work.
 class OutputPlan {
  public:
-  //! `force`: the command's --force was given, so existing regular files may be replaced.
-  explicit OutputPlan(bool force = false) : force_(force) {}
+  //! `force`: the command's --force was given, so existing regular files may be replaced (no
+  //! default: every command that writes files takes --force; a review found two that told the
+  //! user to pass it and did not accept it).
+  explicit OutputPlan(bool force) : force_(force) {}
 
   //! `role` names the path in messages: "scenario", "-o", "--summary-json", ...
   void add_input(const std::string& path, const std::string& role);

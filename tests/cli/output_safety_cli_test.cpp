@@ -304,6 +304,25 @@ TEST(OutputSafetyCli, ForceReplacesAnExistingOutputFile) {
   EXPECT_EQ(again.exit_code, 2) << again.output;
 }
 
+// Review: validate and upgrade said "pass --force to replace it" and refused --force, so an
+// existing output could never be replaced with them.
+TEST(OutputSafetyCli, ValidateAndUpgradeTakeForceAsTheyAskForIt) {
+  TempDir dir;
+  const std::string s = small_scenario().string();
+  const fs::path out = dir / "out.json";
+  for (const std::string& command : {fmt::format("validate {} --summary-json {}", s, out.string()),
+                                     fmt::format("upgrade {} -o {}", s, out.string())}) {
+    std::ofstream(out) << "the user's file";
+    const auto refused = run_opsim(command);
+    EXPECT_EQ(refused.exit_code, 2) << command << "\n" << refused.output;
+    EXPECT_THAT(refused.output, HasSubstr("pass --force to replace it")) << command;
+    EXPECT_EQ(read_file(out), "the user's file") << command;
+    const auto forced = run_opsim(command + " --force");
+    EXPECT_EQ(forced.exit_code, 0) << command << "\n" << forced.output;
+    EXPECT_NE(read_file(out), "the user's file") << command;
+  }
+}
+
 TEST(OutputSafetyCli, CsvFolderFileOfTheSameNameIsRefusedAndUntouched) {
   TempDir dir;
   const fs::path csv = dir / "csv";

@@ -109,7 +109,7 @@ TEST(Checkpoint, CheckpointOfAnotherRunIsRefused) {
 
 TEST(Checkpoint, WrongKindOfPathIsRefusedBeforeWork) {
   test::TempDir dir;
-  OutputPlan plan;
+  OutputPlan plan(false);
   fs::create_directory(dir / "folder.h5");
   EXPECT_THROW(Checkpoint((dir / "folder.h5").string()).add_to(plan), InputError);
   const std::string file = dir.write("plain", "x");

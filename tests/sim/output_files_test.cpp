@@ -118,7 +118,7 @@ TEST(OutputFiles, SocketTargetIsRefusedAndKept) {
   address.sun_family = AF_UNIX;
   std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path.c_str());
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  OutputPlan plan;
+  OutputPlan plan(false);
   plan.add_output(socket_path.string(), "--summary-json");
   EXPECT_THAT(input_error(plan), HasSubstr("a socket"));
   EXPECT_THROW(write_text_file(socket_path.string(), [](std::ostream& out) { out << "x"; }),
@@ -137,14 +137,14 @@ TEST(OutputFiles, PlanRefusesAnOutputThatIsAnInput) {
   fs::create_hard_link(scenario, dir / "hard.json");
   for (const fs::path& alias :
        {fs::path(scenario), dir / "sub/../s.json", dir / "link.json", dir / "hard.json"}) {
-    OutputPlan plan;
+    OutputPlan plan(false);
     plan.add_input(scenario, "scenario");
     plan.add_output(alias.string(), "-o");
     const std::string message = input_error(plan);
     EXPECT_THAT(message, HasSubstr("-o " + alias.string())) << alias;
     EXPECT_THAT(message, HasSubstr("scenario " + scenario)) << alias;
   }
-  OutputPlan fine;
+  OutputPlan fine(false);
   fine.add_input(scenario, "scenario");
   fine.add_output((dir / "out.h5").string(), "-o");
   EXPECT_EQ(input_error(fine), "");
@@ -155,10 +155,10 @@ TEST(OutputFiles, PlanRefusesAnExistingFileUnlessForced) {
   const std::string taken = dir.write("out.h5", "the user's file");
   fs::create_directory(dir / "csv");
   std::ofstream(dir / "csv/monthly.csv") << "the user's CSV";
-  OutputPlan plan;
+  OutputPlan plan(false);
   plan.add_output(taken, "-o", OutputKind::seekable);
   EXPECT_THAT(input_error(plan), HasSubstr("-o " + taken + ": the file exists; pass --force"));
-  OutputPlan folder;
+  OutputPlan folder(false);
   folder.add_output_folder((dir / "csv").string(), "--csv", {"periods.csv", "monthly.csv"});
   EXPECT_THAT(input_error(folder), HasSubstr((dir / "csv/monthly.csv").string()));
   OutputPlan forced(true);
@@ -166,7 +166,7 @@ TEST(OutputFiles, PlanRefusesAnExistingFileUnlessForced) {
   forced.add_output_folder((dir / "csv").string(), "--csv", {"periods.csv", "monthly.csv"});
   EXPECT_EQ(input_error(forced), "");
   // opsim's own file of this run (a checkpoint) stays replaceable; a missing file is fine.
-  OutputPlan own;
+  OutputPlan own(false);
   own.add_own_output(taken, "--checkpoint", OutputKind::seekable);
   own.add_output((dir / "new.json").string(), "--summary-json");
   EXPECT_EQ(input_error(own), "");
@@ -175,11 +175,11 @@ TEST(OutputFiles, PlanRefusesAnExistingFileUnlessForced) {
 
 TEST(OutputFiles, PlanRefusesTwoOutputsOnOneFile) {
   TempDir dir;
-  OutputPlan plan;
+  OutputPlan plan(false);
   plan.add_output((dir / "x").string(), "-o", OutputKind::seekable);
   plan.add_output((dir / "x").string(), "--summary-json");
   EXPECT_THAT(input_error(plan), HasSubstr("same file"));
-  OutputPlan folder;
+  OutputPlan folder(false);
   folder.add_output_folder((dir / "csv").string(), "--csv", {"monthly.csv"});
   folder.add_output((dir / "csv/monthly.csv").string(), "--summary-json");
   EXPECT_THAT(input_error(folder), HasSubstr("same file"));
@@ -187,19 +187,19 @@ TEST(OutputFiles, PlanRefusesTwoOutputsOnOneFile) {
 
 TEST(OutputFiles, PlanRefusesMissingFoldersAndWrongKinds) {
   TempDir dir;
-  OutputPlan missing;
+  OutputPlan missing(false);
   missing.add_output((dir / "nowhere/out.h5").string(), "-o");
   EXPECT_THAT(input_error(missing), HasSubstr("does not exist"));
-  OutputPlan folder_as_file;
+  OutputPlan folder_as_file(false);
   folder_as_file.add_output(dir.path().string(), "-o");
   EXPECT_THAT(input_error(folder_as_file), HasSubstr("a folder"));
-  OutputPlan file_as_folder;
+  OutputPlan file_as_folder(false);
   file_as_folder.add_output_folder(dir.write("plain", "x"), "--csv", {"a.csv"});
   EXPECT_THAT(input_error(file_as_folder), HasSubstr("not a folder"));
-  OutputPlan hdf5_to_device;
+  OutputPlan hdf5_to_device(false);
   hdf5_to_device.add_output("/dev/null", "-o", OutputKind::seekable);
   EXPECT_THAT(input_error(hdf5_to_device), HasSubstr("character device"));
-  OutputPlan text_to_device;
+  OutputPlan text_to_device(false);
   text_to_device.add_output("/dev/null", "--summary-json");
   EXPECT_EQ(input_error(text_to_device), "");
 }
