@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/base/control_character.hpp"
 #include "sim/base/error.hpp"
 
 namespace opsim {
@@ -213,6 +214,13 @@ namespace opsim {
 const std::string& CsvTable::required_text(const CsvRow& row, std::size_t column) const {
   const std::string& field = text(row, column);
   if (field.empty()) throw_input("{}: column '{}' is empty", where(row), header_[column]);
+  // An id or a name another row refers to by: a control character (a NUL byte read from a
+  // damaged export) would make two ids that print alike (a review found one accepted).
+  if (const auto at = control_character(field)) {
+    throw_input("{}: column '{}': \"{}\" holds the control character U+{:04X} (ids and names "
+                "are printable text)",
+                where(row), header_[column], field, static_cast<unsigned>(field[*at]));
+  }
   return field;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/calendar.hpp"
+#include "sim/base/control_character.hpp"
 #include "sim/io/input.hpp"
 
 namespace opsim {
@@ -219,6 +220,10 @@ std::string JsonNode::id() const {
   std::string text = string();
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     fail("\"{}\" is not an id (an id must not be empty or blank)", text);
+  if (const auto at = control_character(text)) {
+    fail("\"{}\" holds the control character U+{:04X} (an id is printable text)", text,
+         static_cast<unsigned>(text[*at]));
+  }
   return text;
 }
 

@@ -1542,7 +1542,17 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   ctx.end_stage();
   errors.collect([&] { parse_products(root, ctx); });
   errors.collect([&] { parse_overrides(root, ctx, base, base_currency); });
-  errors.collect([&] { parse_roster(root, ctx); });
+  errors.collect([&] {
+    // A roster that fails as a whole (its CSV unreadable, a short row) loses every seat: the
+    // sections that name owners are then not checked against it (a review found one bad row
+    // buried under 49 false "unknown rep" errors).
+    try {
+      parse_roster(root, ctx);
+    } catch (...) {
+      ctx.seats_lost = true;
+      throw;
+    }
+  });
   errors.collect([&] { parse_hiring_plan(root, ctx); });
   const bool seats_complete = !ctx.seats_lost;
   if (seats_complete) errors.collect([&] { parse_territory_potential(root, ctx); });
