@@ -366,18 +366,18 @@ std::vector<XlsxTable> comparison_workbook(
   const std::string metric_text = fmt::format(" ({})", metric_unit(base, metric));
   const CellKind metric_kind = metric_cell_kind(base, metric);
   const int k = metric_index(metric);
-  XlsxTable summary{"Summary",
-                    {{"period", CellKind::text, 10},
-                     {"coverage", CellKind::text, 28},
-                     {"region", CellKind::text, 10}},
-                    {},
-                    with_missing_actuals(
-                        fmt::format("{}: mean per fiscal year and region (all segments); "
-                                    "differences paired with common random numbers; where the "
-                                    "scenarios agree in every trial the difference is 0 and its "
-                                    "SE and P(higher) are blank.",
-                                    metric),
-                        base, layout)};
+  XlsxTable summary{
+      "Summary",
+      {{"period", CellKind::text, 10},
+       {"coverage", CellKind::text, 28},
+       {"region", CellKind::text, 10}},
+      {},
+      with_missing_actuals(fmt::format("{}: mean per fiscal year and region (all segments); "
+                                       "differences paired with common random numbers; where the "
+                                       "scenarios agree in every trial the difference is 0 and its "
+                                       "SE and P(higher) are blank.",
+                                       metric),
+                           base, layout)};
   for (const auto& [name, s] : summaries)
     summary.columns.push_back({name + metric_text, metric_kind, 16});
   // Each alternative's SE and P(higher) name it when there are several (a review found three
@@ -666,9 +666,9 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
                          economics, args.return_threshold);
   }
   if (!args.xlsx.empty())
-    write_workbook(args.xlsx, comparison_workbook(base.scenario, layout, comparisons, args.metric,
-                                                  summaries, economics, with_costs,
-                                                  args.return_threshold));
+    write_workbook(args.xlsx,
+                   comparison_workbook(base.scenario, layout, comparisons, args.metric, summaries,
+                                       economics, with_costs, args.return_threshold));
   if (!args.quiet) {
     fmt::print("{}", comparison_table(base.scenario, layout, comparisons, args.metric, summaries));
     fmt::print("{}", missing_actuals_notes(base.scenario, layout));

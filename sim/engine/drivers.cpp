@@ -170,8 +170,7 @@ std::vector<SourceShare> estimate_sources(
     const bool drawn =
         drawn_anywhere ? drawn_anywhere(remap.kept_was_drawn()) : remap.kept_was_drawn();
     if (!drawn) continue;  // not in the model (every rank agrees)
-    const PickFreezeRemap redraw(table, static_cast<int>(s), trials,
-                                 PickFreezeRemap::Mode::redraw);
+    const PickFreezeRemap redraw(table, static_cast<int>(s), trials, PickFreezeRemap::Mode::redraw);
     const std::vector<double> y_r = run(&redraw);
     if (y.empty()) continue;  // another rank
     VarianceShare estimate = first_order_share(y, y_s);

@@ -68,8 +68,7 @@ class PickFreezeRemap : public TrialRemap {
   //! (Y^S, for the first-order share); `redraw`: only its streams move (Y^~S, for the total
   //! effect, and exactly Y when the source does not reach the outcome).
   enum class Mode { keep, redraw };
-  PickFreezeRemap(const SourceTable& table, int kept, std::uint64_t offset,
-                  Mode mode = Mode::keep);
+  PickFreezeRemap(const SourceTable& table, int kept, std::uint64_t offset, Mode mode = Mode::keep);
   std::uint64_t trial(StreamId stream, std::uint64_t trial, std::uint64_t entity) const override;
   //! True when some stream of source `kept` was drawn during the run (on this process).
   bool kept_was_drawn() const { return drawn_.load(std::memory_order_relaxed); }

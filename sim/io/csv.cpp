@@ -217,9 +217,10 @@ const std::string& CsvTable::required_text(const CsvRow& row, std::size_t column
   // An id or a name another row refers to by: a control character (a NUL byte read from a
   // damaged export) would make two ids that print alike (a review found one accepted).
   if (const auto at = control_character(field)) {
-    throw_input("{}: column '{}': \"{}\" holds the control character U+{:04X} (ids and names "
-                "are printable text)",
-                where(row), header_[column], field, static_cast<unsigned>(field[*at]));
+    throw_input(
+        "{}: column '{}': \"{}\" holds the control character U+{:04X} (ids and names "
+        "are printable text)",
+        where(row), header_[column], field, static_cast<unsigned>(field[*at]));
   }
   return field;
 }

@@ -181,8 +181,9 @@ std::string drivers_text(const DriversResult& r) {
       text += fmt::format(
           "{:<34} {:>14}{} {:>14} {:>20}\n", s.source,
           fmt::format("{} ±{:.1f}", format_percent(e.share), 100 * e.se), near_zero ? "~" : " ",
-          std::isnan(e.total) ? std::string("")
-                              : fmt::format("{} ±{:.1f}", format_percent(e.total), 100 * e.total_se),
+          std::isnan(e.total)
+              ? std::string("")
+              : fmt::format("{} ±{:.1f}", format_percent(e.total), 100 * e.total_se),
           format_amount(sd_if_fixed(r, e), r.currency));
     }
     if (unclear)
@@ -190,8 +191,7 @@ std::string drivers_text(const DriversResult& r) {
           "~ within 2 SE of zero: these trials cannot tell it from no effect (more trials "
           "narrow it)\n";
     if (none)
-      text +=
-          "no effect: redrawing the source alone leaves the outcome unchanged in every trial\n";
+      text += "no effect: redrawing the source alone leaves the outcome unchanged in every trial\n";
     const double rest = interaction(r);
     text += fmt::format("{:<34} {:>14}{}\n", "interaction (remainder)", format_percent(rest),
                         rest < 0 ? "  (below 0 by the shares' estimation error: their SEs)" : "");

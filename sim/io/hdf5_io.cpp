@@ -269,8 +269,7 @@ ResultFileInfo read_result_info(const std::string& path) {
     info.end_trial = read_uint_attribute(root, "end_trial");
     info.total_trials = read_uint_attribute(root, "total_trials");
     info.keep_trials = read_uint_attribute(root, "keep_trials") != 0;
-    info.checkpoint =
-        root.attrExists("checkpoint") && read_uint_attribute(root, "checkpoint") != 0;
+    info.checkpoint = root.attrExists("checkpoint") && read_uint_attribute(root, "checkpoint") != 0;
     if (info.first_trial > info.end_trial || info.end_trial > info.total_trials ||
         info.total_trials > kMaxResultTrials)
       throw_input("{}: trials [{}, {}) of {} is not a valid range (at most {} trials)", path,

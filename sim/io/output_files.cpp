@@ -57,8 +57,8 @@ void check_path_length(const std::string& path, const std::string& role) {
   }
   for (const fs::path& part : absolute) {
     if (part.native().size() > kMostNameBytes) {
-      throw_input("{} {}: the name {}... is {} bytes long; this file system takes at most {}",
-                  role, path, part.native().substr(0, 40), part.native().size(), kMostNameBytes);
+      throw_input("{} {}: the name {}... is {} bytes long; this file system takes at most {}", role,
+                  path, part.native().substr(0, 40), part.native().size(), kMostNameBytes);
     }
   }
 }
@@ -165,8 +165,7 @@ class Temporary {
     // (a name of 242 to 255 bytes could not be written).
     std::string name = target_.filename().string();
     if (name.size() > 200) name.resize(200);
-    std::string pattern =
-        (target_.parent_path() / fmt::format(".{}.opsim-XXXXXX", name)).string();
+    std::string pattern = (target_.parent_path() / fmt::format(".{}.opsim-XXXXXX", name)).string();
     fd_ = ::mkstemp(pattern.data());
     if (fd_ < 0) throw_os(path_, "cannot create a temporary file beside it", errno);
     name_ = pattern;

@@ -33,7 +33,8 @@ CellKind plan_column_kind(const std::string& name) {
 }
 
 bool plan_column_signed(const std::string& name) {
-  return name.rfind("marginal_", 0) == 0 && (name.size() < 3 || name.substr(name.size() - 3) != "_se");
+  return name.rfind("marginal_", 0) == 0 &&
+         (name.size() < 3 || name.substr(name.size() - 3) != "_se");
 }
 
 std::string plan_column_heading(const std::string& name, const std::string& currency,

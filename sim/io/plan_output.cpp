@@ -68,8 +68,7 @@ void write_table_csv(std::ostream& out, const Table& table) {
   for (std::size_t r = 0; r < table.rows(); ++r) {
     std::vector<std::string> cells;
     for (const auto& l : table.labels) cells.push_back(csv_cell(l[r]));
-    const CellKind row_kind =
-        quantity_rows ? plan_column_kind(table.labels[0][r]) : CellKind::text;
+    const CellKind row_kind = quantity_rows ? plan_column_kind(table.labels[0][r]) : CellKind::text;
     const bool ratio_row = row_kind == CellKind::percent || row_kind == CellKind::points;
     for (std::size_t c = 0; c < table.columns.size(); ++c)
       cells.push_back(csv_number(table.columns[c][r], ratio_row ? 4 : decimals[c]));
@@ -526,10 +525,10 @@ XlsxTable xlsx_table(const std::string& sheet, const Table& table, const std::st
   if (quantities)
     for (const auto& quantity : table.labels[0]) {
       const CellKind kind = plan_column_kind(quantity);
-      out.row_kinds.push_back(
-          kind == CellKind::percent || kind == CellKind::points || kind == CellKind::integer
-              ? kind
-              : CellKind::text);
+      out.row_kinds.push_back(kind == CellKind::percent || kind == CellKind::points ||
+                                      kind == CellKind::integer
+                                  ? kind
+                                  : CellKind::text);
     }
   for (std::size_t r = 0; r < table.rows(); ++r) {
     std::vector<XlsxValue> row;
@@ -920,11 +919,11 @@ std::vector<XlsxTable> capacity_workbook(const Scenario& scenario, const plan::C
       xlsx_table("Summary", capacity_attainment_table(result), currency, true),
       xlsx_table("Hiring plan", capacity_plan_table(scenario, spec, result), currency),
       xlsx_table("Headcount", headcount_table(scenario, spec, result), currency)};
-  tables.front().note = fmt::format(
-      "{} {} hires, cost {}, {} trials; amounts in {}.",
-      capacity_status_sentence(result.feasible, result.confidence), result.hires.size(),
-      format_grouped(result.cost), format_grouped(static_cast<double>(result.trials)),
-      scenario.fx.currencies[scenario.fx.reporting].code);
+  tables.front().note =
+      fmt::format("{} {} hires, cost {}, {} trials; amounts in {}.",
+                  capacity_status_sentence(result.feasible, result.confidence), result.hires.size(),
+                  format_grouped(result.cost), format_grouped(static_cast<double>(result.trials)),
+                  scenario.fx.currencies[scenario.fx.reporting].code);
   return tables;
 }
 

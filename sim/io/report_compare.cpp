@@ -68,8 +68,8 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
         html += cell(format_percent(above[i]), group + "p_return_above_threshold", i, above[i]);
       } else {
         html += fmt::format("<td colspan=\"3\">{}</td>", partial && extra != 0 ? "partial period"
-                                                         : extra < 0 ? "saves cost"
-                                                                     : "no extra cost");
+                                                         : extra < 0           ? "saves cost"
+                                                                               : "no extra cost");
       }
       html += "</tr>\n";
     }
@@ -254,11 +254,12 @@ std::vector<std::string> sweep_kinds_by_name(const std::vector<std::string>& col
   };
   for (std::size_t c = 0; c < columns.size(); ++c) {
     const std::string& name = columns[c];
-    kinds.push_back(c < axes                                      ? "value"
+    kinds.push_back(c < axes ? "value"
                     : name.rfind("p_target_", 0) == 0 ||
-                            ends_with(name, "_p_return_above_threshold") ? "percent"
-                    : ends_with(name, "_return_on_cost")                 ? "number"
-                                                                         : "amount");
+                            ends_with(name, "_p_return_above_threshold")
+                        ? "percent"
+                    : ends_with(name, "_return_on_cost") ? "number"
+                                                         : "amount");
   }
   return kinds;
 }

@@ -45,11 +45,11 @@ std::string sources_part(H5Reader& f) {
       const double share = v[0];
       // sd sqrt(1 - share), the share in [0, 1]: never above the sd it is read against.
       const double fixed = sd * std::sqrt(1.0 - std::clamp(share, 0.0, 1.0));
-      html += fmt::format(
-          "<tr><td>{}</td>{}{}{}{}<td class=\"num\">{}</td></tr>\n", html_escape(names[i]),
-          at(0, format_percent(share)), at(1, format_points(v[1])),
-          at(3, width > 3 ? format_percent(v[3]) : ""), at(4, width > 4 ? format_points(v[4]) : ""),
-          std::isnan(v[1]) ? std::string() : html_escape(format_amount(fixed)));
+      html += fmt::format("<tr><td>{}</td>{}{}{}{}<td class=\"num\">{}</td></tr>\n",
+                          html_escape(names[i]), at(0, format_percent(share)),
+                          at(1, format_points(v[1])), at(3, width > 3 ? format_percent(v[3]) : ""),
+                          at(4, width > 4 ? format_points(v[4]) : ""),
+                          std::isnan(v[1]) ? std::string() : html_escape(format_amount(fixed)));
     }
     x.push_back(static_cast<double>(i));
     shares.push_back(100 * v[0]);

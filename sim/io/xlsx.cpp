@@ -208,17 +208,16 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
   const std::string stats_note = "Amounts in " + currency +
                                  " at plan rates (metrics ending in _spot: spot rates); counts "
                                  "and months are means over the trials.";
-  XlsxTable periods{
-      "Periods",
-      stats_columns({{"period", CellKind::text, 12},
-                     {"coverage", CellKind::text, 30},
-                     {"region", CellKind::text, 10},
-                     {"segment", CellKind::text, 10},
-                     {"metric", CellKind::text, 20},
-                     {"unit", CellKind::text, 8}},
-                    true),
-      {},
-      stats_note};
+  XlsxTable periods{"Periods",
+                    stats_columns({{"period", CellKind::text, 12},
+                                   {"coverage", CellKind::text, 30},
+                                   {"region", CellKind::text, 10},
+                                   {"segment", CellKind::text, 10},
+                                   {"metric", CellKind::text, 20},
+                                   {"unit", CellKind::text, 8}},
+                                  true),
+                    {},
+                    stats_note};
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
     for (int r = 0; r < layout.regions; ++r) {
       for (int s = 0; s < layout.segments; ++s) {
@@ -297,10 +296,9 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
       for (int s = 0; s < layout.segments; ++s) {
         for (int k = 0; k < kMetricCount; ++k) {
           const std::size_t c = m * layout.cells() + layout.cell(r, s, k);
-          monthly.rows.push_back({months[m], regions[r], segments[s],
-                                  std::string(metric_info(k).name), unit_of(k),
-                                  summary.monthly_mean[c], summary.monthly_sd[c],
-                                  summary.monthly_se[c]});
+          monthly.rows.push_back(
+              {months[m], regions[r], segments[s], std::string(metric_info(k).name), unit_of(k),
+               summary.monthly_mean[c], summary.monthly_sd[c], summary.monthly_se[c]});
           monthly.row_kinds.push_back(kind_of(k));
         }
       }

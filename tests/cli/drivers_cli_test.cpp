@@ -77,7 +77,8 @@ TEST(DriversCli, IndependentPartsShareTheirVarianceOverTheSum) {
     EXPECT_TRUE(test::within_4_se(share, variance / total, se)) << name << " " << share;
     EXPECT_FALSE(test::within_4_se(share, 1.05 * variance / total, se)) << name;
     // Additive parts: the total effect is the share alone.
-    const double st = std::stod(row.at("total_effect")), st_se = std::stod(row.at("total_effect_se"));
+    const double st = std::stod(row.at("total_effect")),
+                 st_se = std::stod(row.at("total_effect_se"));
     EXPECT_TRUE(test::within_4_se(st, variance / total, st_se)) << name << " total " << st;
     EXPECT_FALSE(test::within_4_se(st, 1.05 * variance / total, st_se)) << name;
   }

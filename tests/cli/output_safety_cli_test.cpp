@@ -128,7 +128,8 @@ TEST(OutputSafetyCli, ReportRefusesToOverwriteWhatItsScenarioReads) {
   expect_clash(fmt::format("report {} -o {} --force", alternative.string(), base.string()),
                {"-o", base.string()}, base);
   // Twin: a page beside them is written.
-  const auto r = run_opsim(fmt::format("report {} -o {}", base.string(), (dir / "p.html").string()));
+  const auto r =
+      run_opsim(fmt::format("report {} -o {}", base.string(), (dir / "p.html").string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
