@@ -335,24 +335,34 @@ void write_file_by_name(const std::string& path,
 
 void write_folder_files(const std::string& directory, const std::vector<FolderFile>& files) {
   const fs::path folder = resolved(directory);
+  bool created = false;
   if (!fs::exists(folder)) {
-    if (::mkdir(folder.c_str(), 0777) != 0 && errno != EEXIST)
+    if (::mkdir(folder.c_str(), 0777) == 0)
+      created = true;
+    else if (errno != EEXIST)
       throw_os(directory, "cannot create the folder", errno);
   } else if (!fs::is_directory(folder)) {
     throw_input("{}: exists and is not a folder", directory);
   }
-  std::vector<std::unique_ptr<Temporary>> temporaries;
-  for (const auto& file : files) {
-    const std::string path = (fs::path(directory) / file.name).string();
-    if (const auto mode = existing_mode(folder / file.name); mode && !S_ISREG(*mode))
-      throw_input("{}: is {}; opsim writes its CSV files only as regular files", path,
-                  kind_of(*mode));
-    temporaries.push_back(std::make_unique<Temporary>(path));
-    write_all(temporaries.back()->fd(), render(file.fill), path);
-    temporaries.back()->finish();
+  try {
+    std::vector<std::unique_ptr<Temporary>> temporaries;
+    for (const auto& file : files) {
+      const std::string path = (fs::path(directory) / file.name).string();
+      if (const auto mode = existing_mode(folder / file.name); mode && !S_ISREG(*mode))
+        throw_input("{}: is {}; opsim writes its CSV files only as regular files", path,
+                    kind_of(*mode));
+      temporaries.push_back(std::make_unique<Temporary>(path));
+      write_all(temporaries.back()->fd(), render(file.fill), path);
+      temporaries.back()->finish();
+    }
+    for (auto& temporary : temporaries) temporary->commit();
+    fsync_folder(folder);
+  } catch (...) {
+    // The temporaries are gone; a folder opsim made for them goes too (a review found an empty
+    // one left after a full disk). rmdir removes only an empty folder.
+    if (created) ::rmdir(folder.c_str());
+    throw;
   }
-  for (auto& temporary : temporaries) temporary->commit();
-  fsync_folder(folder);
 }
 
 void remove_written_file(const std::string& path) {

@@ -2,7 +2,9 @@
 
 #include <xlsxwriter.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -106,10 +108,15 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
                                      table.note.c_str(), note));
       }
     }
+    errno = 0;
     const lxw_error closed = workbook_close(book);
+    // The operating system's reason (a full disk), where libxlsxwriter's says only "zip error".
+    const int os_error = errno;
     if (status != LXW_NO_ERROR || closed != LXW_NO_ERROR) {
-      throw OutputError(fmt::format("{}: cannot write the workbook ({})", path,
-                                    lxw_strerror(status != LXW_NO_ERROR ? status : closed)));
+      throw OutputError(fmt::format("{}: cannot write the workbook: {}", path,
+                                    os_error != 0
+                                        ? std::strerror(os_error)
+                                        : lxw_strerror(status != LXW_NO_ERROR ? status : closed)));
     }
   });
 }

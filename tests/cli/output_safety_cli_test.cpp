@@ -493,6 +493,21 @@ TEST(OutputSafetyCli, DiskFullHdf5IsExitOneWithoutCrashOrFile) {
       << "a temporary file was left";
 }
 
+// Review: a workbook on a full disk said "Zip generic error ZIP_ERRNO", not the OS's reason.
+TEST(OutputSafetyCli, DiskFullWorkbookNamesTheReasonAndLeavesNoFile) {
+  OPSIM_REQUIRE_OR_SKIP(::geteuid() == 0, "mounting a small tmpfs needs root");
+  TempDir dir;
+  SmallDisk disk(dir / "full");
+  OPSIM_REQUIRE_OR_SKIP(disk.mounted(), "cannot mount tmpfs here");
+  const fs::path out = disk.path() / "book.xlsx";
+  const auto result = run_opsim(fmt::format("run {} -q --trials 200 --xlsx {}",
+                                            copy_global_saas(dir).string(), out.string()));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_THAT(result.output, HasSubstr(out.string()));
+  EXPECT_THAT(result.output, HasSubstr("cannot write the workbook: No space left on device"));
+  EXPECT_EQ(listing(disk.path()), (std::set<std::string>{"filler"})) << "a file was left";
+}
+
 TEST(OutputSafetyCli, DiskFullCsvIsExitOneWithoutTruncatedFiles) {
   OPSIM_REQUIRE_OR_SKIP(::geteuid() == 0, "mounting a small tmpfs needs root");
   TempDir dir;
@@ -504,7 +519,15 @@ TEST(OutputSafetyCli, DiskFullCsvIsExitOneWithoutTruncatedFiles) {
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_THAT(result.output, HasSubstr("No space left on device"));
   EXPECT_THAT(result.output, HasSubstr(csv.string()));
-  // Either every file is complete or none is there: the folder holds no CSV and no temporary.
+  // Either every file is complete or none is there; the folder opsim made for them goes too
+  // (a review found it left empty).
+  EXPECT_FALSE(fs::exists(csv));
+  // A folder that was there is kept, with no CSV and no temporary in it.
+  fs::create_directory(csv);
+  const auto again = run_opsim(fmt::format("run {} -q --trials 200 --keep-trials --csv {}",
+                                           small_scenario().string(), csv.string()));
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  ASSERT_TRUE(fs::is_directory(csv));
   EXPECT_TRUE(listing(csv).empty()) << fmt::format("{}", fmt::join(listing(csv), ", "));
 }
 
