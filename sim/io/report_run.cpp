@@ -232,53 +232,62 @@ std::string run_section(H5Reader& f) {
     for (Target& t : targets) std::sort(t.trials.begin(), t.trials.end());
   }
 
-  // Headline: whole-period targets as cards, then every target in a table.
-  html += "<h2>Targets</h2>\n<div class=\"headline\">\n";
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    const Target& t = targets[i];
-    if (run.periods[t.period_index].find("-Q") != std::string::npos) continue;
-    html += fmt::format(
-        "<div class=\"card\"><div>{} {} {}</div><div class=\"big\">{}</div>"
-        "<div>P(reach {})</div></div>\n",
-        html_escape(t.metric), html_escape(run.period_label(t.period_index)), html_escape(t.region),
-        cell(format_percent(t.probability), "/summary/targets/probability", i, t.probability,
-             "span"),
-        html_escape(run.amount(t.amount)));
-  }
-  html +=
-      "</div>\n<table class=\"targets\">\n<tr><th>metric</th><th>period</th><th>region</th>"
-      "<th>segment</th><th>target</th><th>mean</th><th>P(reach)</th>"
-      "<th>95% interval</th><th>P(≥ 90% of target)</th><th>P(≥ 95% of target)</th></tr>\n";
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    const Target& t = targets[i];
-    const double low = std::max(0.0, t.probability - 1.96 * t.se);
-    const double high = std::min(1.0, t.probability + 1.96 * t.se);
-    const double p90 = share_at_least(t.trials, 0.9 * t.amount);
-    const double p95 = share_at_least(t.trials, 0.95 * t.amount);
-    html += fmt::format(
-        "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}{}{}<td class=\"num\">{} – "
-        "{}</td>{}{}</tr>\n",
-        run.coverage[t.period_index].empty() ? "" : " class=\"partial\"", html_escape(t.metric),
-        html_escape(run.period_label(t.period_index)), html_escape(t.region),
-        html_escape(t.segment),
-        cell(format_grouped(t.amount), "/summary/targets/amount", i, t.amount),
-        cell(format_grouped(t.mean), "/summary/targets/mean", i, t.mean),
-        cell(format_percent(t.probability), "/summary/targets/probability", i, t.probability),
-        format_percent(low), format_percent(high),
-        derived_cell(format_percent(p90), fmt::format("reach90:{}", i), p90),
-        derived_cell(format_percent(p95), fmt::format("reach95:{}", i), p95));
-  }
-  html +=
-      "</table>\n<p class=\"note\">P(reach): share of trials whose period value (actuals to "
-      "date included) is at least the target; the interval is P ± 1.96 standard errors.</p>\n";
+  // Headline: whole-period targets as cards, then every target in a table. Without targets, a
+  // sentence in place of an empty table and an empty heading (review).
+  if (targets.empty()) {
+    html +=
+        "<h2>Targets</h2>\n<p class=\"note\">The scenario sets no targets: there is no "
+        "P(reach) to show. Add <code>targets</code> to the scenario (scenarios/README.md) to see "
+        "how likely each is.</p>\n";
+  } else {
+    html += "<h2>Targets</h2>\n<div class=\"headline\">\n";
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const Target& t = targets[i];
+      if (run.periods[t.period_index].find("-Q") != std::string::npos) continue;
+      html += fmt::format(
+          "<div class=\"card\"><div>{} {} {}</div><div class=\"big\">{}</div>"
+          "<div>P(reach {})</div></div>\n",
+          html_escape(t.metric), html_escape(run.period_label(t.period_index)),
+          html_escape(t.region),
+          cell(format_percent(t.probability), "/summary/targets/probability", i, t.probability,
+               "span"),
+          html_escape(run.amount(t.amount)));
+    }
+    html +=
+        "</div>\n<table class=\"targets\">\n<tr><th>metric</th><th>period</th><th>region</th>"
+        "<th>segment</th><th>target</th><th>mean</th><th>P(reach)</th>"
+        "<th>95% interval</th><th>P(≥ 90% of target)</th><th>P(≥ 95% of target)</th></tr>\n";
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const Target& t = targets[i];
+      const double low = std::max(0.0, t.probability - 1.96 * t.se);
+      const double high = std::min(1.0, t.probability + 1.96 * t.se);
+      const double p90 = share_at_least(t.trials, 0.9 * t.amount);
+      const double p95 = share_at_least(t.trials, 0.95 * t.amount);
+      html += fmt::format(
+          "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}{}{}<td class=\"num\">{} – "
+          "{}</td>{}{}</tr>\n",
+          run.coverage[t.period_index].empty() ? "" : " class=\"partial\"", html_escape(t.metric),
+          html_escape(run.period_label(t.period_index)), html_escape(t.region),
+          html_escape(t.segment),
+          cell(format_grouped(t.amount), "/summary/targets/amount", i, t.amount),
+          cell(format_grouped(t.mean), "/summary/targets/mean", i, t.mean),
+          cell(format_percent(t.probability), "/summary/targets/probability", i, t.probability),
+          format_percent(low), format_percent(high),
+          derived_cell(format_percent(p90), fmt::format("reach90:{}", i), p90),
+          derived_cell(format_percent(p95), fmt::format("reach95:{}", i), p95));
+    }
+    html +=
+        "</table>\n<p class=\"note\">P(reach): share of trials whose period value (actuals to "
+        "date included) is at least the target; the interval is P ± 1.96 standard errors.</p>\n";
 
-  // Exceedance curves and distributions of the whole-year targets.
-  html += "<h2>How likely each yearly target is</h2>\n<div class=\"charts\">\n";
-  for (const Target& t : targets) {
-    if (run.periods[t.period_index].find("-Q") != std::string::npos) continue;
-    html += exceedance_chart(run, t) + histogram_chart(run, t);
+    // Exceedance curves and distributions of the whole-year targets.
+    html += "<h2>How likely each yearly target is</h2>\n<div class=\"charts\">\n";
+    for (const Target& t : targets) {
+      if (run.periods[t.period_index].find("-Q") != std::string::npos) continue;
+      html += exceedance_chart(run, t) + histogram_chart(run, t);
+    }
+    html += "</div>\n";
   }
-  html += "</div>\n";
 
   // Quarterly and yearly P10 / P50 / P90 of new bookings per region.
   std::vector<hsize_t> dims;

@@ -45,6 +45,20 @@ TEST(ReportCli, RunReportIsOneOfflinePage) {
   EXPECT_THAT(page, Not(HasSubstr("href=\"http")));
 }
 
+// Review: a run without targets showed a targets table of headings only and an empty "How likely
+// each yearly target is" section. It says there are none instead; a run with targets keeps both.
+TEST(ReportCli, ARunWithoutTargetsSaysSoInsteadOfEmptySections) {
+  test::TempDir dir;
+  const std::string page = run_and_report(dir, "scenarios/synthetic_growing.json", 100);
+  EXPECT_THAT(page, HasSubstr("The scenario sets no targets"));
+  EXPECT_THAT(page, Not(HasSubstr("How likely each yearly target is")));
+  EXPECT_THAT(page, Not(HasSubstr("<table class=\"targets\">")));
+  test::TempDir twin;
+  const std::string with = run_and_report(twin, "tests/fixtures/small_scenario.json", 100);
+  EXPECT_THAT(with, HasSubstr("How likely each yearly target is"));
+  EXPECT_THAT(with, Not(HasSubstr("The scenario sets no targets")));
+}
+
 // A run with products gets a product-mix table (regression: the product results were in the
 // file but on no page), its numbers tagged with the datasets they come from and formatted with
 // thousands separators; a run without products gets none. The example has no actuals to date:
