@@ -34,6 +34,12 @@ double sd_if_fixed(const DriversResult& r, const VarianceShare& s) {
 
 }  // namespace
 
+std::string tornado_value(const std::string& change, double value) {
+  if (change == "factor") return fmt::format("x{}", format_user_value(value));
+  if (change == "months") return fmt::format("{:+g} mo", value);
+  return format_user_value(value);
+}
+
 std::vector<std::string> drivers_csv_names() {
   return {"sources.csv", "tornado.csv", "solve.csv"};
 }
@@ -72,12 +78,16 @@ std::vector<FolderFile> drivers_csv_files(const DriversResult& result) {
                        const SolveResult& s = *result.solve;
                        out << "parameter,for_probability,value,se,probability_at_value,slope,"
                               "search_low,search_high,runs\n";
-                       out << fmt::format(
-                           "{},{},{},{},{},{},{},{},{}\n", csv_text(s.parameter),
-                           format_user_value(s.probability), format_user_value(s.solution.value),
-                           format_user_value(s.solution.se), csv_number(s.solution.probability, 4),
-                           format_user_value(s.solution.slope), format_user_value(s.low),
-                           format_user_value(s.high), s.solution.runs);
+                       out << fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_text(s.parameter),
+                                          // The value to its SE's precision, not 12 digits of Monte
+                                          // Carlo noise (review: se 0.00441941738242).
+                                          format_user_value(s.probability),
+                                          fmt::format("{:.6g}", s.solution.value),
+                                          fmt::format("{:.3g}", s.solution.se),
+                                          csv_number(s.solution.probability, 4),
+                                          fmt::format("{:.4g}", s.solution.slope),
+                                          format_user_value(s.low), format_user_value(s.high),
+                                          s.solution.runs);
                      }});
   }
   return files;
@@ -115,17 +125,19 @@ void write_drivers_hdf5(H5::H5File& file, const DriversResult& result) {
   }
   if (!result.tornado.empty()) {
     H5::Group tornado = file.createGroup("/drivers/tornado");
-    std::vector<std::string> names, notes;
+    std::vector<std::string> names, notes, changes;
     std::vector<double> values;
     for (const TornadoRow& row : result.tornado) {
       names.push_back(row.parameter);
       notes.push_back(row.note);
+      changes.push_back(row.change);
       values.insert(values.end(),
                     {row.low_value, row.high_value, row.swing.mean_low, row.swing.mean_high,
                      row.swing.p_low, row.swing.p_high, row.swing.swing, row.swing.se});
     }
     write_strings(tornado, "names", names);
     write_strings(tornado, "notes", notes);
+    write_strings(tornado, "changes", changes);
     write_doubles(tornado, "values", {names.size(), 8}, values.data(),
                   "parameter,(low_value,high_value,mean_low,mean_high,p_reach_low,p_reach_high,"
                   "swing,se)");
@@ -202,12 +214,8 @@ std::string drivers_text(const DriversResult& r) {
     text += fmt::format("{:<34} {:>11} {:>12} {:>12} {:>16}  {}\n", "parameter", "low / high",
                         "low", "high", "swing ±SE", "note");
     for (const TornadoRow& row : r.tornado) {
-      const std::string range =
-          row.change == "factor"   ? fmt::format("x{} / x{}", format_user_value(row.low_value),
-                                                 format_user_value(row.high_value))
-          : row.change == "months" ? fmt::format("{:+g} / {:+g} mo", row.low_value, row.high_value)
-                                   : fmt::format("{} / {}", format_user_value(row.low_value),
-                                                 format_user_value(row.high_value));
+      const std::string range = fmt::format("{} / {}", tornado_value(row.change, row.low_value),
+                                            tornado_value(row.change, row.high_value));
       const bool p = r.target.has_value();
       text += fmt::format(
           "{:<34} {:>11} {:>12} {:>12} {:>16}  {}\n", row.parameter, range,

@@ -20,6 +20,10 @@ std::vector<FolderFile> drivers_csv_files(const DriversResult& result);
 //! /drivers/solve (datasets with a names list each).
 void write_drivers_hdf5(H5::H5File& file, const DriversResult& result);
 
+//! One end of a tornado row as people read it, by its `change`: a factor "x0.9", a month shift
+//! "-1 mo", or a value as written (the terminal and the report alike).
+std::string tornado_value(const std::string& change, double value);
+
 //! The terminal view: the outcome, the sources of uncertainty, the tornado and the solve.
 std::string drivers_text(const DriversResult& result);
 

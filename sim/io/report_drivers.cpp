@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/io/drivers_output.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/report_parts.hpp"
 #include "sim/io/svg_chart.hpp"
@@ -66,6 +67,10 @@ std::string tornado_part(H5Reader& f, bool with_target) {
   const auto parameters = f.strings("/drivers/tornado/names");
   const auto notes = f.strings("/drivers/tornado/notes");
   const auto rows = f.doubles("/drivers/tornado/values");  // 8 per row
+  // How each row moves its parameter (files before it: numbers as stored).
+  const std::vector<std::string> changes = f.has("/drivers/tornado/changes")
+                                               ? f.strings("/drivers/tornado/changes")
+                                               : std::vector<std::string>(parameters.size());
   std::string html = fmt::format(
       "<h2>Tornado</h2>\n<p class=\"note\">Each group moved down and up (factors, month shifts, "
       "or the --range values), paired with the base; sorted by the swing of {}.</p>\n"
@@ -79,7 +84,11 @@ std::string tornado_part(H5Reader& f, bool with_target) {
     const std::string dataset = "/drivers/tornado/values";
     auto amount = [&](int k) { return cell(format_grouped(v[k]), dataset, i * 8 + k, v[k]); };
     auto percent = [&](int k) { return cell(format_percent(v[k]), dataset, i * 8 + k, v[k]); };
-    auto plain = [&](int k) { return cell(format_significant(v[k]), dataset, i * 8 + k, v[k]); };
+    // The ends as the terminal writes them: "x0.9", "-1 mo", or the --range value.
+    auto plain = [&](int k) {
+      return cell(changes[i].empty() ? format_significant(v[k]) : tornado_value(changes[i], v[k]),
+                  dataset, i * 8 + k, v[k]);
+    };
     // The swing of P(reach) and its SE are percentage points, as the terminal prints them.
     auto points = [&](int k) { return cell(format_points(v[k]), dataset, i * 8 + k, v[k]); };
     html += fmt::format("<tr><td>{}</td>{}{}{}{}{}{}{}<td>{}</td></tr>\n",

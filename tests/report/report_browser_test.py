@@ -84,6 +84,10 @@ def shown_value(text):
         scale, t = 0.01, t[:-1]
     elif t.endswith(" pts"):  # percentage points: a change or spread of probabilities
         scale, t = 0.01, t[:-4]
+    elif t.endswith(" mo"):  # a tornado's month shift: "-1 mo"
+        t = t[:-3]
+    if t.startswith("x"):  # a tornado's factor: "x0.9"
+        t = t[1:]
     decimals = len(t.split(".")[1]) if "." in t else 0
     return float(t) * scale, 0.5 * 10 ** -decimals * scale * (1 + 1e-9)
 
@@ -394,6 +398,9 @@ def main():
                 for line in ("costs 0 monthly = 1000", "costs 0 monthly = 3000"):
                     if line not in page:
                         failures.append(f"sweep: no response line '{line}'")
+            if kind == "drivers" and ("x0.9" not in page or "+1 mo" not in page):
+                failures.append("drivers: the tornado's ends are not written as the terminal "
+                                "writes them (x0.9, +1 mo)")
             if kind == "capacity" and "required confidence of 70.0%" not in page:
                 failures.append("capacity: the page does not state the required confidence")
             if kind == "compare" and "identical" not in page:
