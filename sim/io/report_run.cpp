@@ -395,10 +395,11 @@ std::string run_section(H5Reader& f) {
     const auto deal = f.doubles("/summary/kpis/average_deal_size");
     const auto cycle = f.doubles("/summary/kpis/cycle_months");
     const auto created = f.doubles("/summary/kpis/pipeline_created");
-    html +=
+    html += fmt::format(
         "<h2>KPIs (rep-generated business, all segments)</h2>\n<table class=\"kpis\">\n"
-        "<tr><th>period</th><th>region</th><th>win rate</th><th>average deal size</th>"
-        "<th>cycle (months)</th><th>pipeline created</th></tr>\n";
+        "<tr><th>period</th><th>region</th><th>win rate</th><th>average deal size ({0})</th>"
+        "<th>cycle (months)</th><th>pipeline created ({0})</th></tr>\n",
+        html_escape(run.currency));
     for (std::size_t p = 0; p < P; ++p) {
       if (run.periods[p].find("-Q") != std::string::npos) continue;
       for (std::size_t r = 0; r < run.R; ++r) {

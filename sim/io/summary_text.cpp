@@ -202,6 +202,9 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
       text += fmt::format("\n{}: left out, not a whole year (--detail)\n", p.display_label());
     }
   }
+  // What "±" means beside a probability (review: "±2.2" without a unit).
+  if (!summary.targets.empty())
+    text += "\nP(reach) ±SE: the standard error in percentage points.\n";
   return text;
 }
 
