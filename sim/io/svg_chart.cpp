@@ -116,9 +116,9 @@ void SvgChart::horizontal_marker(double y, const std::string& colour, const std:
   marks_.push_back({Mark::hmark, {}, {y}, {}, colour, label, 1.0, 0.0, true});
 }
 
-std::string SvgChart::render(int width, int height) const {
+std::string SvgChart::render(int width, int plot_height) const {
   const double left = 78, right = 16, top = 34, bottom = 62;
-  const double plot_w = width - left - right, plot_h = height - top - bottom;
+  const double plot_w = width - left - right, plot_h = plot_height - top - bottom;
   double x_min = std::numeric_limits<double>::infinity(), x_max = -x_min;
   double y_min = x_min, y_max = -x_min;
   auto grow_x = [&](double v) {
@@ -165,12 +165,45 @@ std::string SvgChart::render(int width, int height) const {
   auto px = [&](double x) { return left + (x - x_min) / (x_max - x_min) * plot_w; };
   auto py = [&](double y) { return top + plot_h - (y - y_min) / (y_max - y_min) * plot_h; };
 
+  // Named categories wider than their slot are written at a slant, and the chart grows by what
+  // they need below the plot; legend entries that do not fit on one row wrap onto the next (a
+  // review found category names written over each other and a legend cut at the edge). 11 px
+  // text is about 6.5 px a character.
+  constexpr double kCharWidth = 6.5, kSlant = 0.5;  // sin 30 degrees
+  std::size_t widest = 0;
+  for (const std::string& label : categories_) widest = std::max(widest, label.size());
+  const bool slanted = !categories_.empty() && category_step_ <= 1 &&
+                       kCharWidth * static_cast<double>(widest) + 8 > px(1.0) - px(0.0);
+  const double below = slanted ? kSlant * kCharWidth * static_cast<double>(widest) : 0.0;
+  std::vector<double> legend_rows;  // each legend entry's row
+  {
+    double x = left;
+    int row = 0;
+    for (const Mark& m : marks_) {
+      if (m.legend.empty() || m.kind == Mark::vmark || m.kind == Mark::hmark) continue;
+      const double w = 28 + kCharWidth * static_cast<double>(m.legend.size());
+      if (x > left && x + w > width) x = left, ++row;
+      legend_rows.push_back(row);
+      x += w;
+    }
+  }
+  const int legend_extra = legend_rows.empty() ? 0 : static_cast<int>(legend_rows.back()) * 14;
+  const int height = plot_height + static_cast<int>(std::ceil(below)) + legend_extra;
+
   std::string svg = fmt::format(
       "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
       "viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\">\n",
       width, height, width, height, html_escape(title_));
-  svg +=
-      fmt::format("<text x=\"{}\" y=\"18\" class=\"title\">{}</text>\n", left, html_escape(title_));
+  // A title too long for the width right of the axis starts at the chart's edge, and one too
+  // long for the whole width is compressed to fit (a review found titles cut, hiding the year).
+  const double title_width = 7.0 * static_cast<double>(title_.size());
+  const double title_x = title_width > width - left - 8 ? 8 : left;
+  svg += fmt::format(
+      "<text x=\"{}\" y=\"18\" class=\"title\"{}>{}</text>\n", title_x,
+      title_width > width - 16
+          ? fmt::format(" textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\"", width - 16)
+          : std::string(),
+      html_escape(title_));
   for (double t : y_ticks) {
     svg += fmt::format(
         "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" class=\"grid\"/>"
@@ -189,6 +222,13 @@ std::string SvgChart::render(int width, int height) const {
       if (slot > 0) step = std::max(step, static_cast<std::size_t>(std::ceil(needed / slot)));
     }
     for (std::size_t i = 0; i < categories_.size(); i += step) {
+      if (slanted) {
+        svg += fmt::format(
+            "<text transform=\"translate({:.1f} {:.1f}) rotate(-30)\" class=\"tick\" "
+            "text-anchor=\"end\">{}</text>\n",
+            px(static_cast<double>(i)) + 4, top + plot_h + 14, html_escape(categories_[i]));
+        continue;
+      }
       svg += fmt::format(
           "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"tick\" "
           "text-anchor=\"middle\">{}</text>\n",
@@ -207,8 +247,8 @@ std::string SvgChart::render(int width, int height) const {
       "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"axis\" text-anchor=\"middle\">{}</text>\n"
       "<text transform=\"translate(14 {:.1f}) rotate(-90)\" class=\"axis\" "
       "text-anchor=\"middle\">{}</text>\n",
-      left, top, plot_w, plot_h, left + plot_w / 2, top + plot_h + 34, html_escape(x_label_),
-      top + plot_h / 2, html_escape(y_label_));
+      left, top, plot_w, plot_h, left + plot_w / 2, top + plot_h + 34 + below,
+      html_escape(x_label_), top + plot_h / 2, html_escape(y_label_));
 
   // Labels of vertical markers: right of the line (left of it near the right edge), each on the
   // first row where it overlaps no label placed before it (a target and the P50 close together).
@@ -232,14 +272,18 @@ std::string SvgChart::render(int width, int height) const {
   };
 
   double legend_x = left;
+  std::size_t entry = 0;
   auto legend = [&](const Mark& m) {
     if (m.legend.empty() || m.kind == Mark::vmark || m.kind == Mark::hmark) return;
+    const double row = legend_rows[entry];
+    if (entry > 0 && row != legend_rows[entry - 1]) legend_x = left;
+    ++entry;
+    const double y = plot_height + below + 14 * row;
     svg += fmt::format(
-        "<rect x=\"{:.1f}\" y=\"{}\" width=\"12\" height=\"10\" fill=\"{}\" opacity=\"{}\"/>"
-        "<text x=\"{:.1f}\" y=\"{}\" class=\"tick\">{}</text>\n",
-        legend_x, height - 14, m.colour, m.opacity, legend_x + 16, height - 5,
-        html_escape(m.legend));
-    legend_x += 28 + 6.5 * static_cast<double>(m.legend.size());
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"12\" height=\"10\" fill=\"{}\" "
+        "opacity=\"{}\"/><text x=\"{:.1f}\" y=\"{:.1f}\" class=\"tick\">{}</text>\n",
+        legend_x, y - 14, m.colour, m.opacity, legend_x + 16, y - 5, html_escape(m.legend));
+    legend_x += 28 + kCharWidth * static_cast<double>(m.legend.size());
   };
   for (const Mark& m : marks_) {
     switch (m.kind) {

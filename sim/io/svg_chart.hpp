@@ -43,6 +43,8 @@ class SvgChart {
   void vertical_marker(double x, const std::string& colour, const std::string& label);
   void horizontal_marker(double y, const std::string& colour, const std::string& label);
 
+  //! `height` with the plot's axes and one legend row; slanted category names and further legend
+  //! rows make the chart taller by what they need.
   std::string render(int width = 640, int height = 300) const;
 
  private:
