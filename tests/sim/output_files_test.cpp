@@ -286,6 +286,14 @@ TEST_F(FullDisk, FolderWriteLeavesNoPartialFiles) {
                    {{"a.csv", [](std::ostream& out) { out << "small"; }},
                     {"b.csv", [](std::ostream& out) { out << std::string(64 * 1024, 'z'); }}}),
                OutputError);
+  // The folder it made for them is gone too; a folder that was there is kept, empty of them.
+  EXPECT_FALSE(fs::exists(folder));
+  fs::create_directory(folder);
+  EXPECT_THROW(write_folder_files(
+                   folder.string(),
+                   {{"a.csv", [](std::ostream& out) { out << "small"; }},
+                    {"b.csv", [](std::ostream& out) { out << std::string(64 * 1024, 'z'); }}}),
+               OutputError);
   EXPECT_TRUE(listing(folder).empty());
 }
 
