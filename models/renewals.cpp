@@ -13,6 +13,16 @@ double& arr_change(TrialState& state, int region, int segment, int month) {
   return state.work.arr_delta[row * (state.months() + 1) + month];
 }
 
+//! Calls visit(t) for each renewal month t of c within the horizon of `months`, in order (one
+//! month when the contract has no term), until visit returns false: the one walk of a
+//! contract's renewals that keying its streams and booking them share.
+template <class Visit>
+void for_each_renewal_month(const ContractTerms& c, int months, Visit&& visit) {
+  for (int t = std::max(c.first_renewal, 0); t < months; t += c.term_months) {
+    if (!visit(t) || c.term_months <= 0) return;
+  }
+}
+
 //! Appends the streams of c's renewals within the horizon, one per renewal month; returns
 //! their number.
 std::size_t key_renewals(TrialState& state, const ContractTerms& c,
@@ -20,10 +30,10 @@ std::size_t key_renewals(TrialState& state, const ContractTerms& c,
   const int months = state.months();
   if (c.in_force_from >= months) return 0;
   const std::size_t before = streams.size();
-  for (int t = std::max(c.first_renewal, 0); t < months; t += c.term_months) {
+  for_each_renewal_month(c, months, [&](int t) {
     streams.push_back(state.rng(StreamId::renewals, c.key, slot(t)));
-    if (c.term_months <= 0) break;
-  }
+    return true;
+  });
   return streams.size() - before;
 }
 
@@ -39,7 +49,7 @@ void book_keyed_contract(TrialState& state, const ContractTerms& c, StreamAt str
   arr_change(state, c.region, c.segment, std::max(c.in_force_from, 0)) += arr * plan;
   if (std::max(c.first_renewal, 0) >= months) return;
   std::size_t renewal = 0;
-  for (int t = std::max(c.first_renewal, 0); t < months; t += c.term_months) {
+  for_each_renewal_month(c, months, [&](int t) {
     const CellRates& cell = state.tables.cell(c.region, c.segment, t);
     const double churn = std::min(
         1.0, cell.churn * state.work.market_churn[static_cast<std::size_t>(c.region) * months + t]);
@@ -72,7 +82,7 @@ void book_keyed_contract(TrialState& state, const ContractTerms& c, StreamAt str
       }
       booked[Metric::churned_arr] += arr * plan;
       arr_change(state, c.region, c.segment, t) -= arr * plan;
-      return;
+      return false;
     }
     double expansion = cell.expansion_mean;
     if (cell.expansion_sd > 0) {
@@ -86,8 +96,8 @@ void book_keyed_contract(TrialState& state, const ContractTerms& c, StreamAt str
     booked[Metric::bookings_spot] += arr * (1 + expansion) * spot[t];
     arr_change(state, c.region, c.segment, t) += arr * expansion * plan;
     arr *= 1 + expansion;
-    if (c.term_months <= 0) return;
-  }
+    return true;
+  });
 }
 
 }  // namespace
@@ -105,10 +115,10 @@ void book_contract(TrialState& state, const ContractTerms& contract) {
   const TrialRng entity = state.rng(StreamId::renewals, contract.key, slot(0));
   auto& slots = state.work.renewal_slots;
   slots.clear();
-  for (int t = std::max(contract.first_renewal, 0); t < months; t += contract.term_months) {
+  for_each_renewal_month(contract, months, [&](int t) {
     slots.push_back(slot(t));
-    if (contract.term_months <= 0) break;
-  }
+    return true;
+  });
   state.work.variates.streams += slots.size() - 1;  // as key_renewals counts them
   auto& blocks = state.work.renewal_blocks;
   blocks.resize(2 * slots.size());
