@@ -42,19 +42,38 @@ char field_separator(std::string_view text) {
   // Separators outside quotes on the header line and on up to 20 lines after it.
   constexpr std::array<char, 3> kCandidates{',', ';', '\t'};
   constexpr std::size_t kLines = 21;
+  // A line's separators that end it (an exporter's trailing empty fields) are not counted, as
+  // the reader drops those fields.
   std::vector<std::array<std::size_t, 3>> counts(1, {0, 0, 0});
+  std::array<std::size_t, 3> trailing{0, 0, 0};
   bool quoted = false;
+  auto end_line = [&] {
+    for (std::size_t k = 0; k < kCandidates.size(); ++k) counts.back()[k] -= trailing[k];
+    trailing = {0, 0, 0};
+  };
   for (std::size_t i = 0; i < text.size() && counts.size() <= kLines; ++i) {
     const char c = text[i];
     if (c == '"') quoted = !quoted;
-    if (quoted) continue;
+    if (quoted) {
+      trailing = {0, 0, 0};
+      continue;
+    }
     if (c == '\n' || c == '\r') {
       if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      end_line();
       counts.push_back({0, 0, 0});
       continue;
     }
-    for (std::size_t k = 0; k < kCandidates.size(); ++k) counts.back()[k] += c == kCandidates[k];
+    bool separator = false;
+    for (std::size_t k = 0; k < kCandidates.size(); ++k) {
+      const bool is = c == kCandidates[k];
+      counts.back()[k] += is;
+      trailing[k] += is;
+      separator = separator || is;
+    }
+    if (!separator) trailing = {0, 0, 0};
   }
+  end_line();
   if (counts.size() > 1 && counts.back() == std::array<std::size_t, 3>{0, 0, 0}) counts.pop_back();
   // The separator whose data lines have as many fields as the header has (a review found a ';'
   // header with as many commas as semicolons read as comma-separated); then the most frequent in
@@ -150,6 +169,13 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
   if (!field.empty() || !current.fields.empty()) end_record();
 
   if (records.empty()) throw_input("{}: the file is empty (a header row is required)", name);
+  // Empty fields that end a line beyond the header's columns, and empty names that end the
+  // header, are no columns: exporters and spreadsheets add them (a review found every row of
+  // such a file rejected as ragged).
+  auto drop_trailing_empty = [](std::vector<std::string>& fields, std::size_t keep) {
+    while (fields.size() > keep && fields.back().empty()) fields.pop_back();
+  };
+  drop_trailing_empty(records.front().fields, 1);
   table.header_ = std::move(records.front().fields);
   for (auto& h : table.header_) {
     h.erase(h.begin(),
@@ -159,6 +185,11 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
             h.end());
   }
   for (std::size_t r = 1; r < records.size(); ++r) {
+    drop_trailing_empty(records[r].fields, table.header_.size());
+    // A ragged file (an export, where a writer may leave out the empty fields that end a row):
+    // the fields a row lacks are empty.
+    if (allow_ragged && records[r].fields.size() < table.header_.size())
+      records[r].fields.resize(table.header_.size());
     if (!allow_ragged && records[r].fields.size() != table.header_.size()) {
       throw_input("{}:{}: {}", name, records[r].line,
                   field_count_mismatch(records[r].fields.size(), table.header_.size()));

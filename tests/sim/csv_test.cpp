@@ -48,6 +48,25 @@ TEST(CsvTable, ByteOrderMarkMeansUtf8WhateverTheOption) {
 // Spreadsheets where ',' is the decimal mark save CSV with ';' between fields (edge-case review:
 // such a file was one column, "no column for 'date'"); tabs likewise. A header with a comma keeps
 // ',' whatever its fields hold.
+// Review: an exporter's trailing separators (every row ending in ',', a header ending in ',,')
+// made every row ragged, and a writer that leaves out a row's empty last fields had its open
+// deals rejected. Empty trailing fields are no columns; a ragged read pads a short row.
+TEST(CsvTable, TrailingEmptyFieldsAreNoColumnsAndARaggedReadPadsShortRows) {
+  const CsvTable trailing = CsvTable::parse("id;amount;note\n1;2,5;x;\n2;3;;;\n", "t.csv");
+  EXPECT_EQ(trailing.separator(), ';');
+  ASSERT_EQ(trailing.header().size(), 3u);
+  ASSERT_EQ(trailing.rows().size(), 2u);
+  EXPECT_EQ(trailing.text(trailing.rows()[1], 1), "3");
+  const CsvTable header = CsvTable::parse("id,amount,,\n1,2\n", "h.csv");
+  EXPECT_EQ(header.header().size(), 2u);
+  // A non-empty extra field is still a ragged row, and a short row outside a ragged read too.
+  EXPECT_THROW(CsvTable::parse("id,amount\n1,2,3\n", "x.csv"), InputError);
+  EXPECT_THROW(CsvTable::parse("id,amount,close\n1,2\n", "s.csv"), InputError);
+  const CsvTable ragged = CsvTable::parse("id,amount,close\n1,2\n", "r.csv", true);
+  ASSERT_EQ(ragged.rows()[0].fields.size(), 3u);
+  EXPECT_EQ(ragged.text(ragged.rows()[0], 2), "");
+}
+
 TEST(CsvTable, SemicolonOrTabSeparatedFilesAreReadByTheirHeader) {
   const CsvTable semi = CsvTable::parse("date;amount\n2022-01-05;\"1.234,50\"\n", "s.csv");
   ASSERT_EQ(semi.header().size(), 2u);
