@@ -508,11 +508,14 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     }
     std::string shown = key;  // the reason's text before its first quoted value
     while (!shown.empty() && (shown.back() == ' ' || shown.back() == ':')) shown.pop_back();
-    append_line(out, "  {} {} (line{} {}{}); e.g. {}{}",
+    // An example only where the reason says more than the heading (review: "closed ... before
+    // it was created ... (line 6); e.g. closed ... before it was created ...").
+    const std::string example = printable(list.front()->reason);
+    append_line(out, "  {} {} (line{} {}{}){}{}",
                 format_count(static_cast<long long>(list.size()), "row"), printable(shown),
                 list.size() == 1 ? "" : "s", fmt::join(lines, ", "),
                 list.size() > 10 ? ", ... all in the JSON report" : "",
-                printable(list.front()->reason), by_value);
+                example == printable(shown) ? "" : "; e.g. " + example, by_value);
   }
   if (fit.opportunities) {
     append_line(out,

@@ -438,6 +438,12 @@ std::string currency_of(std::string_view text) {
   std::string mark =
       std::string(trim(text.substr(0, first))) + std::string(trim(text.substr(last + 1)));
   std::erase_if(mark, [](char c) { return c == '-' || c == '+' || c == ' '; });
+  // Spreadsheets in French or German put a no-break space (U+00A0) or a narrow one (U+202F)
+  // before the symbol: "1 054 €" is in €, not in " €" (review).
+  for (const std::string_view space : {"\xC2\xA0", "\xE2\x80\xAF"}) {
+    for (auto at = mark.find(space); at != std::string::npos; at = mark.find(space))
+      mark.erase(at, space.size());
+  }
   static const std::map<std::string, std::string, std::less<>> kSymbols{
       {"\xE2\x82\xAC", "EUR"}, {"\xC2\xA3", "GBP"}, {"\xC2\xA5", "JPY"}, {"\xE2\x82\xB9", "INR"},
       {"US$", "USD"},          {"euro", "EUR"},     {"euros", "EUR"},    {"Euro", "EUR"},
@@ -827,6 +833,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
     }
     count_spellings(table, segment, region, segments, regions);
     std::set<std::string> ids;
+    std::map<std::string, std::size_t> open_by_default;  // stage -> rows read as open by default
     for (const auto& row : table.rows()) {
       ++report.opportunity_rows;
       if (!issues.complete(row)) continue;
@@ -894,6 +901,7 @@ History read_history(const HistorySource& source, ReadReport& report) {
         o.outcome = Outcome::lost;
       } else if (open.empty() || open.count(stage_key)) {
         o.outcome = Outcome::open;
+        if (open.empty()) ++open_by_default[stage_text];
       } else {
         issues.reject(row,
                       fmt::format("stage '{}' is not a known won, lost or open stage", stage_text));
@@ -942,6 +950,42 @@ History read_history(const HistorySource& source, ReadReport& report) {
       history.opportunities.push_back(std::move(o));
     }
     report.opportunities_kept = history.opportunities.size();
+    // A stage neither won nor lost is read as open when no open stages are named: one whose name
+    // says it is closed ("Lost - No Budget", "Closed - Won") is named with its rows, and so is a
+    // history without a single won or lost close (a review found 1,552 lost deals read as open
+    // pipeline and a win rate of 100% without a word).
+    std::vector<std::string> closed_looking;
+    for (const auto& [stage_text, rows] : open_by_default) {
+      const std::string key = name_key(stage_text);
+      if (key.find("lost") != std::string::npos || key.find("won") != std::string::npos ||
+          key.find("closed") != std::string::npos || key.find("win") != std::string::npos)
+        closed_looking.push_back(
+            fmt::format("'{}' ({} rows)", stage_text, format_grouped(static_cast<double>(rows))));
+    }
+    if (!closed_looking.empty()) {
+      report.warnings.push_back(fmt::format(
+          "{}: stage{} {} read as open pipeline (neither a won nor a lost stage); if {} closed "
+          "deals, name {} with --won-stage or --lost-stage (or won_stages/lost_stages), or the "
+          "open stages with --open-stage",
+          table.name(), closed_looking.size() == 1 ? "" : "s", fmt::join(closed_looking, ", "),
+          closed_looking.size() == 1 ? "it holds" : "they hold",
+          closed_looking.size() == 1 ? "it" : "them"));
+    }
+    std::size_t closes[2] = {0, 0};  // won, lost
+    for (const Opportunity& o : history.opportunities) {
+      closes[0] += o.outcome == Outcome::won ? 1 : 0;
+      closes[1] += o.outcome == Outcome::lost ? 1 : 0;
+    }
+    if (closes[0] + closes[1] > 0 && (closes[0] == 0 || closes[1] == 0)) {
+      report.warnings.push_back(fmt::format(
+          "{}: every close is {} ({} of them): the fitted win rate is {}; an export of {} deals "
+          "alone cannot tell how often deals are won (export the {} ones too, or name their "
+          "stage with {})",
+          table.name(), closes[0] == 0 ? "lost" : "won",
+          format_grouped(static_cast<double>(closes[0] + closes[1])),
+          closes[0] == 0 ? "0%" : "100%", closes[0] == 0 ? "lost" : "won",
+          closes[0] == 0 ? "won" : "lost", closes[0] == 0 ? "--won-stage" : "--lost-stage"));
+    }
     // Won deals at 0 count as wins but are left out of the deal sizes (amounts > 0): each
     // forecast win draws a positive amount, so many of them would overstate the bookings.
     std::size_t won = 0, won_at_zero = 0;

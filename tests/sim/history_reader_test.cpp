@@ -121,6 +121,13 @@ TEST(ReadHistory, EachAmountColumnIsReadWithTheDecimalMarkItsValuesShow) {
   EXPECT_NE(eu.report.warnings[1].find("amounts.csv: 1 of 5 rows rejected (20.0%)"),
             std::string::npos)
       << eu.report.warnings[1];
+  // A no-break space before the symbol, as French and German spreadsheets write it, is a space
+  // (review: "1 054 €" was taken for a currency " €").
+  const std::string nbsp = "\xC2\xA0";
+  AmountsRead spaced =
+      read_amounts(dir, {"1" + nbsp + "054" + nbsp + "\xE2\x82\xAC", "2" + nbsp + "000" + euro});
+  EXPECT_EQ(spaced.amounts, (std::vector<double>{1054, 2000}));
+  EXPECT_EQ(spaced.report.currencies, (std::map<std::string, std::size_t>{{"EUR", 2}}));
   // Superstore's amounts: three decimals beside two; '.' is the mark and nothing is rejected.
   AmountsRead us = read_amounts(dir, {"22.368", "261.96", "1,044.63", "957.5775"});
   EXPECT_EQ(us.amounts, (std::vector<double>{22.368, 261.96, 1044.63, 957.5775}));
@@ -254,7 +261,9 @@ TEST(ReadHistory, BookingsOfNothingAreLeftOutAndZeroWinsAreCounted) {
   EXPECT_NE(issue_at(zeros.report, 3)->reason.find("amount 0: a booking of nothing"),
             std::string::npos);
   auto opportunities = [&](int wins, int at_zero) {
-    std::string text = "id,region,segment,stage,created,closed,amount\n";
+    // A lost deal too: a history of wins alone is warned about on its own.
+    std::string text =
+        "id,region,segment,stage,created,closed,amount\nL,EU,A,Lost,2022-01-05,2022-02-05,0\n";
     for (int i = 0; i < wins; ++i)
       text += fmt::format("W{},EU,A,Won,2022-01-05,2022-02-05,{}\n", i, i < at_zero ? 0 : 100);
     HistorySource source;
