@@ -277,7 +277,9 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
     every_region &= t >= 0;
   }
   if (target < 0 && every_region) target = region_sum;
-  if (target < 0 && method != plan::QuotaMethod::import) {
+  // Imported quotas too are set against the year's target (their coverage and the header's
+  // figure read it; review: "target x over-assignment 1 = 0 USD"), as plan.md says.
+  if (target < 0) {
     throw_input(
         "{}: no new_bookings target for FY{} in /targets (quotas are split from the company "
         "target; FY{} is {})",

@@ -118,6 +118,19 @@ TEST_F(PlanCli, NonPositiveQuota) {
 
 // Every bad row of an imported quota file is reported in one run (file and line each), up to
 // kCsvErrorLimit listed and the rest counted; exit 2 and no result file.
+// Review: imported quotas ran without a target for the year, the header printing "target x
+// over-assignment 1 = 0 USD"; plan.md refuses a plan year without a target for every method.
+TEST_F(PlanCli, ImportWithoutATargetForTheYearIsRefused) {
+  nlohmann::json doc = plan_document();
+  doc["targets"] = nlohmann::json::array();
+  const auto scenario = write(doc, "untargeted.json");
+  const auto quotas = write_text("q.csv", "seat,quota\nR0,10000\nR1,12000\n");
+  const auto r = run_opsim(
+      fmt::format("quotas {} --method import --import-csv {} --no-comp", scenario, quotas));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("no new_bookings target"), std::string::npos) << r.output;
+}
+
 TEST_F(PlanCli, ImportCsvReportsEveryBadRow) {
   // Line 7 has a field too many: it is reported with the others, not alone. Line 8 is empty.
   std::string csv = "seat,quota\nR0,10000\nR9,12000\nR1,0\nR2,abc\nR0,5000\nR3,1,2\nR4,\n";
