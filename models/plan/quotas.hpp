@@ -99,6 +99,13 @@ enum class Phasing {
   flat,     //!< evenly over the months from the seat's start
 };
 
+//! The profiles a plan's quotas are published and measured by, [seat * fy.months() + (m -
+//! fy.first)]: quota_profiles() for `profile`; for `flat` each seat's months from its start alike
+//! (a row of 0 for a seat starting after the year). Pay is measured against the quota the rep is
+//! given (a review found flat quarters published and seasonal ones paid against).
+std::vector<double> phasing_profiles(const Scenario& scenario, const FiscalYear& fy,
+                                     Phasing phasing);
+
 //! Monthly and quarterly quotas per seat, each rounded to `unit`.
 struct PeriodQuotas {
   int first = 0;                //!< relative month of the first column (fy.first)

@@ -289,7 +289,7 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   request.target = std::max(target, 0.0) * over;
   request.in_year = plan::in_year_factors(scenario, problem.fy);
   problem.over_assignment = over;
-  problem.profiles = plan::quota_profiles(scenario, problem.fy);
+  problem.profiles = plan::phasing_profiles(scenario, problem.fy, settings.phasing);
   problem.phasing = settings.phasing;
   problem.rounding = settings.rounding;
   request.rounding = settings.rounding;

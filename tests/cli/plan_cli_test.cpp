@@ -131,6 +131,46 @@ TEST_F(PlanCli, ImportWithoutATargetForTheYearIsRefused) {
   EXPECT_NE(r.output.find("no new_bookings target"), std::string::npos) << r.output;
 }
 
+// Review: with "phasing": "flat" the rep was given flat quarters (Q1 32,500 of 130,000) but paid
+// against the seasonal profile's (Q1 40,000). One rep, one deal of 130,000 won in January, tiers
+// 1x then 2x from 100%, quarterly: at Q1 the rep stands at 130,000 / 32,500 = 4x, earning
+// 7 x (50,000 / 130,000) x 32,500 = 87,500; measured on the profile, 84,615.38.
+TEST_F(PlanCli, PayIsMeasuredAgainstTheQuotaAsPhased) {
+  const nlohmann::json doc = nlohmann::json::parse(R"({
+    "schema_version": 1, "name": "ph",
+    "horizon": {"start": "2027-01", "months": 12, "reporting_currency": "USD"},
+    "regions": [{"id": "NA", "seasonality": [2,1,1,1,1,1,1,1,1,1,1,1]}],
+    "segments": [{"id": "SMB", "opportunity_rate": 1e-06, "win_rate": 1.0,
+                  "deal_size": {"mean": 1, "cv": 0}, "cycle_months": 0}],
+    "roster": {"reps": [{"id": "R1", "region": "NA", "segment": "SMB", "start": "2025-01",
+                         "role": "AE"}]},
+    "pipeline": {"stages": [{"id": "won", "win_probability": 1.0}],
+                 "deals": [{"id": "D1", "owner": "R1", "region": "NA", "segment": "SMB",
+                            "stage": "won", "amount": 130000, "expected_close": "2027-01"}]},
+    "targets": [{"fiscal_year": 2027, "amount": 130000}],
+    "plan": {"fiscal_year": 2027, "quotas": {"phasing": "flat"},
+             "compensation": {"plans": [{"id": "ae", "roles": ["AE"], "ote": 100000,
+                                         "variable_share": 0.5,
+                                         "tiers": [{"from": 0, "rate": 1}, {"from": 1, "rate": 2}],
+                                         "cap": 5, "measurement": "quarterly"}]}},
+    "simulation": {"trials": 50, "seed": 1}})");
+  const auto quotas = write_text("ph.csv", "seat,quota\nR1,130000\n");
+  for (const auto& [phasing, pay] : std::vector<std::pair<std::string, std::string>>{
+           {"flat", "87500.00"}, {"profile", "84615.38"}}) {
+    nlohmann::json variant = doc;
+    variant["plan"]["quotas"]["phasing"] = phasing;
+    const auto scenario = write(variant, phasing + ".json");
+    const auto csv = (dir_ / (phasing + "_csv")).string();
+    const auto r = run_opsim(fmt::format("quotas {} --method import --import-csv {} -q --csv {}",
+                                         scenario, quotas, csv));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto rows = test::read_csv(std::filesystem::path(csv) / "compensation.csv");
+    ASSERT_FALSE(rows.empty());
+    EXPECT_EQ(rows[0].at("quantity"), "total_variable_pay");
+    EXPECT_EQ(rows[0].at("mean"), pay) << phasing;
+  }
+}
+
 TEST_F(PlanCli, ImportCsvReportsEveryBadRow) {
   // Line 7 has a field too many: it is reported with the others, not alone. Line 8 is empty.
   std::string csv = "seat,quota\nR0,10000\nR9,12000\nR1,0\nR2,abc\nR0,5000\nR3,1,2\nR4,\n";
