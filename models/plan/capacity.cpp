@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -196,71 +197,106 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   // constraint reaches the confidence, the rest of the budget raises the probabilities further
   // (confidence 1 in F: the sum of 1 - P_g).
   const bool by_budget = !std::isnan(spec.budget);
-  Search search(std::move(groups), spec.windows, confidence, run.trials);
-  double spent = 0;
-  std::vector<std::size_t> chosen;
-  std::vector<int> next_number = first_number;
+  const Search initial(std::move(groups), spec.windows, confidence, run.trials);
   std::vector<int> last_number(spec.windows.size());
   for (std::size_t w = 0; w < spec.windows.size(); ++w)
     last_number[w] = first_number[w] + spec.windows[w].max_hires - 1;
-  for (;;) {
-    if (search.feasible()) {
-      if (!by_budget || search.confidence() == 1.0) break;
-      search.set_confidence(1.0);
-      if (search.feasible()) break;
-    }
-    std::vector<std::size_t> options_now;
-    for (std::size_t c = 0; c < candidates.size(); ++c) {
-      if (candidates[c].number != next_number[candidates[c].window]) continue;
-      if (by_budget && spent + candidates[c].cost > spec.budget) continue;
-      options_now.push_back(c);
-    }
-    if (options_now.empty()) break;
-    std::vector<double> score(options_now.size());
-    tbb::parallel_for(std::size_t{0}, options_now.size(), [&](std::size_t i) {
-      const Candidate& c = candidates[options_now[i]];
-      score[i] = -search.shortfall_change(c, +1) / (c.cost + 1.0);
-    });
-    const auto best = std::max_element(score.begin(), score.end()) - score.begin();
-    if (!(score[best] > 0)) break;
-    const std::size_t pick = options_now[best];
-    search.apply(candidates[pick], +1);
-    chosen.push_back(pick);
-    spent += candidates[pick].cost;
-    ++next_number[candidates[pick].window];
-  }
-  search.set_confidence(confidence);
-  result.feasible = search.feasible();
-  // A budget plan keeps every hire it bought; otherwise drop what is not needed and move later.
-  if (!by_budget && result.feasible) {
-    // Drop hires the plan does not need, newest first; then move hires later while feasible.
-    for (std::size_t i = chosen.size(); i-- > 0;) {
-      search.apply(candidates[chosen[i]], -1);
+  struct Plan {
+    Search search;
+    std::vector<std::size_t> chosen;
+    double cost = 0;
+  };
+  // One greedy plan: each step takes the hire whose shortfall reduction is largest per unit cost
+  // (`per_cost`), or largest outright (the cheaper on a tie); then, outside budget mode, drops
+  // what is not needed and moves hires later while the plan stays feasible.
+  auto greedy = [&](bool per_cost) {
+    Plan plan{initial, {}, 0.0};
+    Search& search = plan.search;
+    std::vector<std::size_t>& chosen = plan.chosen;
+    double spent = 0;
+    std::vector<int> next_number = first_number;
+    for (;;) {
       if (search.feasible()) {
-        chosen.erase(chosen.begin() + static_cast<std::ptrdiff_t>(i));
-      } else {
-        search.apply(candidates[chosen[i]], +1);
+        if (!by_budget || search.confidence() == 1.0) break;
+        search.set_confidence(1.0);
+        if (search.feasible()) break;
+      }
+      std::vector<std::size_t> options_now;
+      for (std::size_t c = 0; c < candidates.size(); ++c) {
+        if (candidates[c].number != next_number[candidates[c].window]) continue;
+        if (by_budget && spent + candidates[c].cost > spec.budget) continue;
+        options_now.push_back(c);
+      }
+      if (options_now.empty()) break;
+      std::vector<double> score(options_now.size());
+      tbb::parallel_for(std::size_t{0}, options_now.size(), [&](std::size_t i) {
+        const Candidate& c = candidates[options_now[i]];
+        score[i] = -search.shortfall_change(c, +1) / (per_cost ? c.cost + 1.0 : 1.0);
+      });
+      std::size_t best = 0;
+      for (std::size_t i = 1; i < score.size(); ++i) {
+        if (score[i] > score[best] ||
+            (score[i] == score[best] &&
+             candidates[options_now[i]].cost < candidates[options_now[best]].cost))
+          best = i;
+      }
+      if (!(score[best] > 0)) break;
+      const std::size_t pick = options_now[best];
+      search.apply(candidates[pick], +1);
+      chosen.push_back(pick);
+      spent += candidates[pick].cost;
+      ++next_number[candidates[pick].window];
+    }
+    search.set_confidence(confidence);
+    // A budget plan keeps every hire it bought; otherwise drop what is not needed and move later.
+    if (!by_budget && search.feasible()) {
+      // Drop hires the plan does not need, newest first; then move hires later while feasible.
+      for (std::size_t i = chosen.size(); i-- > 0;) {
+        search.apply(candidates[chosen[i]], -1);
+        if (search.feasible()) {
+          chosen.erase(chosen.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+          search.apply(candidates[chosen[i]], +1);
+        }
+      }
+      for (std::size_t& pick : chosen) {
+        for (std::size_t c = candidates.size(); c-- > 0;) {
+          const Candidate& later = candidates[c];
+          if (later.window != candidates[pick].window || later.number != candidates[pick].number ||
+              later.requisition <= candidates[pick].requisition ||
+              later.cost >= candidates[pick].cost) {
+            continue;
+          }
+          search.apply(candidates[pick], -1);
+          search.apply(later, +1);
+          if (search.feasible()) {
+            pick = c;
+            break;
+          }
+          search.apply(later, -1);
+          search.apply(candidates[pick], +1);
+        }
       }
     }
-    for (std::size_t& pick : chosen) {
-      for (std::size_t c = candidates.size(); c-- > 0;) {
-        const Candidate& later = candidates[c];
-        if (later.window != candidates[pick].window || later.number != candidates[pick].number ||
-            later.requisition <= candidates[pick].requisition ||
-            later.cost >= candidates[pick].cost) {
-          continue;
-        }
-        search.apply(candidates[pick], -1);
-        search.apply(later, +1);
-        if (search.feasible()) {
-          pick = c;
-          break;
-        }
-        search.apply(later, -1);
-        search.apply(candidates[pick], +1);
-      }
+    for (std::size_t pick : chosen) plan.cost += candidates[pick].cost;
+    return plan;
+  };
+  // Cost per unit of shortfall alone can buy several late, cheap hires where fewer early ones
+  // cost less in all (a review: four hires for 72,000 where three in February cost 63,000 and
+  // reach a higher probability): the plan by outright reduction is built too, and the cheaper
+  // feasible plan of the two is kept (the first on a tie).
+  std::optional<Plan> plan;
+  plan.emplace(greedy(true));
+  if (!by_budget) {
+    Plan other = greedy(false);
+    if (other.search.feasible() && (!plan->search.feasible() || other.cost < plan->cost)) {
+      plan.reset();
+      plan.emplace(std::move(other));
     }
   }
+  Search& search = plan->search;
+  std::vector<std::size_t>& chosen = plan->chosen;
+  result.feasible = search.feasible();
   std::sort(chosen.begin(), chosen.end());
   for (std::size_t pick : chosen) {
     const Candidate& c = candidates[pick];
