@@ -200,17 +200,27 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
 }
 
 std::optional<std::size_t> CsvTable::column(std::string_view name) const {
-  for (std::size_t i = 0; i < header_.size(); ++i) {
-    if (header_[i] == name) return i;
-  }
   auto lower = [](std::string_view s) {
     std::string out(s);
     std::transform(out.begin(), out.end(), out.begin(),
                    [](unsigned char c) { return std::tolower(c); });
     return out;
   };
-  for (std::size_t i = 0; i < header_.size(); ++i) {
-    if (lower(header_[i]) == lower(name)) return i;
+  // The exact name, else the name in any case; a name two columns answer to is refused, naming
+  // both (a review found a second 'close_value' column ignored in silence).
+  for (const bool exact : {true, false}) {
+    std::optional<std::size_t> found;
+    for (std::size_t i = 0; i < header_.size(); ++i) {
+      if (exact ? header_[i] != name : lower(header_[i]) != lower(name)) continue;
+      if (found) {
+        throw_input(
+            "{}:1: columns {} and {} are both named '{}': which one is meant is not known "
+            "(rename one)",
+            name_, *found + 1, i + 1, header_[i]);
+      }
+      found = i;
+    }
+    if (found) return found;
   }
   return std::nullopt;
 }

@@ -67,6 +67,23 @@ TEST(CsvTable, TrailingEmptyFieldsAreNoColumnsAndARaggedReadPadsShortRows) {
   EXPECT_EQ(ragged.text(ragged.rows()[0], 2), "");
 }
 
+// Review: a second 'close_value' column was ignored in silence. A name two columns answer to is
+// refused when it is read, naming both; an exact name tells it from one in another case.
+TEST(CsvTable, AColumnNameTwoColumnsAnswerToIsRefusedNamingBoth) {
+  const CsvTable table =
+      CsvTable::parse("id,close_value,close_value,Note,note\n1,2,4,a,b\n", "d.csv");
+  try {
+    (void)table.column("close_value");
+    ADD_FAILURE() << "a duplicate column was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("d.csv:1: columns 2 and 3 are both named 'close_value'"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(table.column("note"), 4u);
+  EXPECT_EQ(table.column("id"), 0u);
+}
+
 TEST(CsvTable, SemicolonOrTabSeparatedFilesAreReadByTheirHeader) {
   const CsvTable semi = CsvTable::parse("date;amount\n2022-01-05;\"1.234,50\"\n", "s.csv");
   ASSERT_EQ(semi.header().size(), 2u);
