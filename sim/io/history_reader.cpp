@@ -1035,9 +1035,18 @@ History read_history(const HistorySource& source, ReadReport& report) {
     // known, so the whole order is left out (review: an order of two lines, one unreadable, was
     // fitted at half its amount). Order id -> the first such line.
     std::map<std::string, std::size_t> broken;
+    // Per booking, the lines merged into it: an order left out is listed line by line (review:
+    // lines 9 to 11 and 13 of a rejected order appeared nowhere and were counted as merged).
+    std::vector<std::vector<std::size_t>> merged_lines;
     for (const auto& row : table.rows()) {
       ++report.booking_rows;
-      if (!issues.complete(row)) continue;
+      if (!issues.complete(row)) {
+        // A ragged line of an order leaves the order's total unknown as well (review: the order
+        // was kept with a partial total).
+        if (order && *order < row.fields.size() && !row.fields[*order].empty())
+          broken.emplace(row.fields[*order], row.line);
+        continue;
+      }
       const Fields field{row};
       if (status) stages_seen.add(field(status), table.name());
       // A cancelled (lost) or excluded line was never a booking.
@@ -1107,36 +1116,45 @@ History read_history(const HistorySource& source, ReadReport& report) {
           }
           first.amount += b.amount;  // one order, one deal: its lines are summed
           ++report.merged_order_lines;
+          merged_lines[it->second].push_back(row.line);
           continue;
         }
       }
       history.bookings.push_back(std::move(b));
+      merged_lines.emplace_back();
     }
     // Left out after reading: orders with a rejected line, and bookings of nothing. A zero
     // total is not a deal: counted, it would raise the fitted rate while the deal sizes (of
     // amounts > 0) leave it out (review: two thirds of a log at 0,00 EUR gave a forecast 3x
     // the history).
     std::vector<bool> drop(history.bookings.size(), false);
+    std::set<std::size_t> dropped_lines;
+    // Booking i is left out with every line merged into it, each listed with the reason.
+    auto leave_out = [&](std::size_t i, const std::string& reason) {
+      drop[i] = true;
+      report.issues.push_back({table.name(), history.bookings[i].line, true, reason});
+      dropped_lines.insert(history.bookings[i].line);
+      for (const std::size_t merged : merged_lines[i]) {
+        report.issues.push_back({table.name(), merged, true, reason});
+        dropped_lines.insert(merged);
+        --report.merged_order_lines;
+      }
+    };
     for (const auto& [id, line] : broken) {
       const auto it = order_index.find(id);
       if (it == order_index.end()) continue;
-      drop[it->second] = true;
-      report.issues.push_back(
-          {table.name(), history.bookings[it->second].line, true,
-           fmt::format("order '{}' left out: its line {} was rejected, so its total is not known",
-                       id, line)});
+      leave_out(it->second,
+                fmt::format("order '{}' left out: its line {} was rejected, so its total is not "
+                            "known",
+                            id, line));
     }
     for (std::size_t i = 0; i < history.bookings.size(); ++i) {
       if (drop[i] || history.bookings[i].amount != 0) continue;
-      drop[i] = true;
-      report.issues.push_back({table.name(), history.bookings[i].line, true,
-                               "amount 0: a booking of nothing is not a deal (left out of the "
-                               "counts as it is of the deal sizes)"});
+      leave_out(i,
+                "amount 0: a booking of nothing is not a deal (left out of the counts as it is of "
+                "the deal sizes)");
     }
     // A row left out is rejected, not also repaired (review: "288 rejected, 432 repaired").
-    std::set<std::size_t> dropped_lines;
-    for (std::size_t i = 0; i < history.bookings.size(); ++i)
-      if (drop[i]) dropped_lines.insert(history.bookings[i].line);
     std::erase_if(report.issues, [&](const RowIssue& issue) {
       return !issue.rejected && issue.file == table.name() && dropped_lines.count(issue.line) > 0;
     });

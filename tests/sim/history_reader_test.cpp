@@ -249,6 +249,29 @@ TEST(ReadHistory, AnOrderWithARejectedLineIsLeftOutWhole) {
   EXPECT_TRUE(report.warnings.empty()) << report.warnings.front();
 }
 
+// Review: of a rejected order of seven lines only three were listed, the others counted as
+// merged; and a ragged line rejected only itself, the order kept at a partial total.
+TEST(ReadHistory, EveryLineOfAnOrderLeftOutIsListedAndARaggedLineLeavesItsOrderOut) {
+  test::TempDir dir;
+  std::string text = "id,date,region,segment,amount\n";
+  for (int i = 0; i < 38; ++i) text += fmt::format("O{},2022-01-05,EU,A,{}\n", i, 100 + i);
+  // Lines 40-43: order X, its third line unreadable; lines 44-46: order Y, its second ragged.
+  text += "X,2022-01-06,EU,A,50\nX,2022-01-06,EU,A,60\nX,2022-01-06,EU,A,n/a\n";
+  text += "X,2022-01-06,EU,A,70\nY,2022-01-07,EU,A,10\nY,2022-01-07,EU,A,20,extra\n";
+  text += "Y,2022-01-07,EU,A,30\n";
+  HistorySource source;
+  source.bookings = TableSource{dir.write("orders.csv", text), {}};
+  ReadReport report;
+  const auto history = read_history(source, report);
+  EXPECT_EQ(history.bookings.size(), 38u);
+  for (std::size_t line : {40u, 41u, 42u, 43u, 44u, 45u, 46u}) {
+    const RowIssue* issue = issue_at(report, line);
+    ASSERT_NE(issue, nullptr) << "line " << line << " is not listed";
+    EXPECT_TRUE(issue->rejected) << line;
+  }
+  EXPECT_EQ(report.merged_order_lines, 0u);
+}
+
 // A booking of 0 is not a deal: left out of the counts as of the sizes (review: two thirds of a
 // log at 0,00 EUR gave a forecast three times the history). Won opportunities at 0 stay wins,
 // and a warning gives their share when it is over 5% (1 of 20 gives none).
