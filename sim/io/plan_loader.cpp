@@ -344,26 +344,30 @@ std::uint64_t product_set(const JsonNode& list, const Scenario& scenario, std::s
 //! /plan/compensation/plans/i/components: the plan's tiers, mode, cap and measurement are
 //! each component's defaults. Errors are recorded in `errors`.
 std::vector<plan::Component> parse_components(const JsonNode& list, const plan::CompPlan& p,
-                                              const Scenario& scenario,
+                                              const Scenario& scenario, bool plan_terms_read,
                                               InputErrorCollector& errors) {
   if (list.size() == 0) list.fail("is empty (give at least one component, or leave the key out)");
   if (list.size() > plan::kMaxComponents)
     list.fail("has {} components (at most {})", list.size(), plan::kMaxComponents);
   std::vector<plan::Component> out;
   std::vector<std::string> ids;
-  bool complete = true;  // every component and its weight read: the sum and the gates are checked
+  // Every component's id read: the gates are checked; and every weight: the sum is (a review
+  // found a self-gate unreported beside another component's error).
+  bool ids_complete = true, weights_complete = true;
   for (const auto& item : list.items()) {
-    bool read = false, weight_read = false;
+    bool id_read = false, weight_read = false;
+    // Kept however far it is read, so that out[i] is the i-th component for the gates below.
+    plan::Component& c = out.emplace_back();
     errors.collect([&] {
       errors.collect([&] {
         item.allow_only({"id", "measure", "weight", "tiers", "tier_mode", "cap", "measurement",
                          "products", "quota_share", "quota", "target", "gate"});
       });
-      plan::Component c;
       c.id = item.at("id").id();
       if (std::find(ids.begin(), ids.end(), c.id) != ids.end())
         item.at("id").fail("\"{}\" is used twice (component ids are unique within a plan)", c.id);
       ids.push_back(c.id);
+      id_read = true;
       c.measure = choose<plan::Measure>(item.at("measure"), "a measure",
                                         {{"new_bookings", plan::Measure::new_bookings},
                                          {"new_logos", plan::Measure::new_logos},
@@ -379,7 +383,10 @@ std::vector<plan::Component> parse_components(const JsonNode& list, const plan::
       c.measurement = p.measurement;
       const std::size_t terms = errors.size();
       parse_pay_terms(item, c, errors);
-      if (errors.size() == terms && c.cap < std::max(1.0, c.earnings_factor(1.0))) {
+      // The cap against the tiers only when both were read (the plan's, when inherited).
+      const bool own_terms = item.has("tiers") && item.has("cap");
+      if (errors.size() == terms && (plan_terms_read || own_terms) &&
+          c.cap < std::max(1.0, c.earnings_factor(1.0))) {
         errors.collect([&] {
           item.fail(
               "the cap {} (the plan's) is below this component's on-target pay {} (give the "
@@ -427,21 +434,20 @@ std::vector<plan::Component> parse_components(const JsonNode& list, const plan::
           });
         }
       }
-      out.push_back(c);
-      read = true;
     });
-    // A component that could not be read leaves the ids incomplete, one whose weight failed the
-    // sum unknown: neither the sum nor the gates are checked then (the error is reported).
-    complete = complete && read && weight_read;
+    // A component whose id could not be read leaves the ids incomplete, one whose weight failed
+    // the sum unknown: the gates, or the sum, are not checked then (the error is reported).
+    ids_complete = ids_complete && id_read;
+    weights_complete = weights_complete && weight_read;
   }
-  if (!complete) return out;
   double total = 0;
   for (const auto& c : out) total += c.weight;
-  if (std::abs(total - 1.0) > 1e-9) {
+  if (weights_complete && std::abs(total - 1.0) > 1e-9) {
     errors.collect([&] {
       list.fail("weights sum to {:.6g} (the weights of a plan's components must sum to 1)", total);
     });
   }
+  if (!ids_complete) return out;
   // Gates name another component of the same plan.
   for (std::size_t i = 0; i < out.size(); ++i) {
     const JsonNode item = list.at(i);
@@ -586,9 +592,12 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
             {{"months", plan::Proration::months}, {"quota_share", plan::Proration::quota_share}});
       });
     }
-    // Components inherit the plan's pay terms: read them once those are known.
-    if (auto components = item.get("components"); components && terms_read)
-      errors.collect([&] { p.components = parse_components(*components, p, scenario, errors); });
+    // Components inherit the plan's pay terms; they are read, and their own errors reported,
+    // even when the plan's failed (review: a measure typo went unreported beside a tier error).
+    if (auto components = item.get("components")) {
+      errors.collect(
+          [&] { p.components = parse_components(*components, p, scenario, terms_read, errors); });
+    }
   }
   errors.throw_if_any();
   spec.seat_plan.resize(scenario.seats.size());

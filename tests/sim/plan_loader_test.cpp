@@ -266,6 +266,23 @@ TEST(PlanLoader, BadComponentsAreRejectedWithThePointer) {
                                         "installed_base contract has an owner"));
 }
 
+// Review: a self-gate went unreported beside another component's error, and a component's
+// measure typo beside the plan's tier error. Each is reported with the others.
+TEST(PlanLoader, AComponentsErrorsAreReportedBesideThePlansAndEachOthers) {
+  const std::string at = "/plan/compensation/plans/0";
+  nlohmann::json doc = components_document();
+  auto& plan = doc["plan"]["compensation"]["plans"][0];
+  plan["components"][3]["gate"]["component"] = "keep";  // gates itself
+  plan["components"][2]["measure"] = "logos";           // not a measure
+  plan["tiers"] = {{{"from", 0.1}, {"rate", 1}}};       // the first tier must start at 0
+  const std::string error = error_of(doc);
+  EXPECT_THAT(error, ::testing::HasSubstr(at + "/components/3/gate/component: \"keep\" gates "
+                                               "itself"));
+  EXPECT_THAT(error, ::testing::HasSubstr(at + "/components/2/measure: \"logos\" is not a "
+                                               "measure"));
+  EXPECT_THAT(error, ::testing::HasSubstr(at + "/tiers/0/from: 0.1 must be 0"));
+}
+
 // Every input error of the plan sections is reported at once, each naming the pointer, the value
 // and what is allowed (regression: `opsim quotas` reported the first one only). An unknown key
 // of /plan, which each section reads, is reported once.
