@@ -183,9 +183,10 @@ std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& 
     constexpr std::size_t kNamed = 10;
     const std::size_t named = std::min(zero.size(), kNamed);
     throw_input(
-        "{} of {} seats have a top-down key of 0, so their quotas would be 0 (quotas must be > "
-        "0): {}{}; give them prior bookings or blend in the expected bookings (/plan/quotas/key)",
-        zero.size(), eligible.size(),
+        "{}: {} of {} seats have a top-down key of 0, so their quotas would be 0 (quotas must be "
+        "> 0): {}{}; give them prior bookings or blend in the expected bookings "
+        "(/plan/quotas/key)",
+        scenario.source, zero.size(), eligible.size(),
         fmt::format("{}", fmt::join(zero.begin(), zero.begin() + static_cast<long>(named), ", ")),
         zero.size() > named ? fmt::format(" and {} more", zero.size() - named) : "");
   }
