@@ -692,8 +692,23 @@ class AmountColumn {
       return std::nullopt;
     }
     auto value = parse_amount(text, repaired, decimal_);
-    if (!value || *value < 0)
-      reason = fmt::format("amount '{}' is not a non-negative number", text);
+    if (!value || *value < 0) {
+      // What is read, and why a unit or scale word is not (review: "$1.5M" was only "not a
+      // non-negative number", where calibration.md promises the reason).
+      std::string word;
+      for (const char c : text)
+        if (std::isalpha(static_cast<unsigned char>(c)) != 0) word += c;
+      reason = !word.empty()
+                   ? fmt::format(
+                         "amount '{}' carries a word or unit that is not a currency ('{}'): "
+                         "a scale word or unit is not read, and the amount is not guessed "
+                         "(write it in full, e.g. 1500000)",
+                         text, word)
+                   : fmt::format(
+                         "amount '{}' is not a non-negative number (read: 12500, 12,500.00, "
+                         "1.234,50 €, $1,234, 1 054 EUR)",
+                         text);
+    }
     return value;
   }
 

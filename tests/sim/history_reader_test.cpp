@@ -272,6 +272,24 @@ TEST(ReadHistory, EveryLineOfAnOrderLeftOutIsListedAndARaggedLineLeavesItsOrderO
   EXPECT_EQ(report.merged_order_lines, 0u);
 }
 
+// Review: "$1.5M" was rejected as "not a non-negative number", where calibration.md promises the
+// reason; and a reason for a number said nothing of what is read.
+TEST(ReadHistory, AnAmountRefusedSaysWhyAndWhatIsRead) {
+  test::TempDir dir;
+  AmountsRead read = read_amounts(dir, {"$1.5M", "1.5 million", "-5", "100"});
+  EXPECT_EQ(read.amounts, (std::vector<double>{100}));
+  ASSERT_NE(issue_at(read.report, 2), nullptr);
+  EXPECT_NE(issue_at(read.report, 2)->reason.find("('M'): a scale word or unit is not read"),
+            std::string::npos)
+      << issue_at(read.report, 2)->reason;
+  ASSERT_NE(issue_at(read.report, 3), nullptr);
+  EXPECT_NE(issue_at(read.report, 3)->reason.find("('million')"), std::string::npos);
+  ASSERT_NE(issue_at(read.report, 4), nullptr);
+  EXPECT_NE(issue_at(read.report, 4)->reason.find("is not a non-negative number (read: 12500,"),
+            std::string::npos)
+      << issue_at(read.report, 4)->reason;
+}
+
 // A booking of 0 is not a deal: left out of the counts as of the sizes (review: two thirds of a
 // log at 0,00 EUR gave a forecast three times the history). Won opportunities at 0 stay wins,
 // and a warning gives their share when it is over 5% (1 of 20 gives none).
