@@ -246,7 +246,15 @@ void calibrate_command(const CalibrateArgs& args) {
     write_text(args.report + ".txt", text);
   }
   progress.finish();
-  if (!args.source.quiet) fmt::print("{}", text);
+  if (!args.source.quiet) {
+    fmt::print("{}", text);
+  } else {
+    // -q silences the report, not its warnings: they go to standard error, as every command's
+    // do (review: a 100% win rate's warning was in the report file only).
+    std::vector<std::string> warnings = read.warnings;
+    warnings.insert(warnings.end(), fit.warnings.begin(), fit.warnings.end());
+    print_warnings(warnings);
+  }
 }
 
 struct BacktestArgs {

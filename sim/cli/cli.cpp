@@ -106,6 +106,13 @@ int run_app(int argc, char** argv) {
           e.path1().string().substr(0, 80));
       return report("error", message.c_str(), 2);
     }
+    if (e.code() == std::errc::too_many_symbolic_link_levels) {
+      // A folder on the path is a symbolic link that loops (review: an internal error).
+      const std::string message =
+          fmt::format("{}: a symbolic link on this path loops (or a chain of over 40 links)",
+                      e.path1().string());
+      return report("error", message.c_str(), 2);
+    }
     return report("internal error", e.what(), 1);
   } catch (const std::exception& e) {
     return report("internal error", e.what(), 1);

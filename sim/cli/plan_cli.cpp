@@ -116,6 +116,9 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   const LoadedScenario loaded = load_scenario_and_document(args.common.scenario, input_options());
   const Scenario& scenario = loaded.scenario;
   const nlohmann::json& document = loaded.document.document;
+  // Every plan section's errors at once, as validate reports them, before anything runs (review:
+  // capacity stopped at the first and ignored the quota and compensation sections').
+  (void)check_plan_sections(document, scenario);
   plan::CapacitySpec spec = parse_capacity_spec(document, scenario);
   // The plan's year must lie wholly in the horizon and have a target: refused before anything
   // runs.
@@ -281,9 +284,10 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   // figure read it; review: "target x over-assignment 1 = 0 USD"), as plan.md says.
   if (target < 0) {
     throw_input(
-        "{}: no new_bookings target for FY{} in /targets (quotas are split from the company "
-        "target; FY{} is {})",
-        scenario.source, year, year,
+        "{}: no new_bookings target for FY{} in /targets ({}; FY{} is {})", scenario.source, year,
+        method == plan::QuotaMethod::import ? "imported quotas are evaluated against it"
+                                            : "quotas are split from the company target",
+        year,
         args.fiscal_year ? std::string("--fiscal-year") : plan_year_origin(document, scenario));
   }
   request.target = std::max(target, 0.0) * over;
@@ -541,6 +545,9 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
   std::uint64_t store_budget = 0;
   mpi::collectively([&] {
     loaded = load_scenario_and_document(args.common.scenario, input_options());
+    // Every plan section's errors at once, as validate reports them, before anything runs
+    // (with --no-comp the compensation section is not read, so not checked).
+    if (!args.no_comp) (void)check_plan_sections(loaded.document.document, scenario);
     check_outputs(args.common, scenario, quota_csv_names(), {args.prior_csv, args.import_csv});
     options = run_options(scenario, args.common);
     problem = prepare_quotas(scenario, loaded.document.document, args);

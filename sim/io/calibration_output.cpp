@@ -482,8 +482,12 @@ std::string fit_report_text(const Calibration& fit, const ReadReport& read) {
     groups[key].push_back(&issue);
   }
   for (const auto& [key, list] : groups) {
+    // The first ten lines in file order (review: "lines 22, 8, 9, ...", an order's lines after
+    // the rows rejected on reading).
     std::vector<std::size_t> lines;
-    for (std::size_t i = 0; i < list.size() && i < 10; ++i) lines.push_back(list[i]->line);
+    for (const RowIssue* issue : list) lines.push_back(issue->line);
+    std::sort(lines.begin(), lines.end());
+    if (lines.size() > 10) lines.resize(10);
     std::map<std::string, std::size_t> values;
     for (const RowIssue* issue : list) {
       const std::string& reason = issue->reason;

@@ -345,6 +345,10 @@ TEST(CalibrateCli, ClosedLookingStagesReadAsOpenAndAOneSidedHistoryAreWarnedAbou
             std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("every close is won"), std::string::npos) << r.output;
+  // -q silences the report, not its warnings (review: in the report file only).
+  r = test::run_opsim(args + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("read as open pipeline"), std::string::npos) << r.output;
   const std::string usual = dir.write("usual.csv", kExport);
   r = test::run_opsim(
       fmt::format("calibrate --opportunities {} --as-of 2017-04 --min-cell 2", usual));

@@ -195,6 +195,21 @@ TEST_F(PlanCli, CapacityKeepsTheCheaperOfItsPlans) {
   EXPECT_NE(r.output.find("3 hires, cost to FY2027 end 63,000 USD"), std::string::npos) << r.output;
 }
 
+// Review: capacity reported the first plan error only and ran past the quota and compensation
+// sections' errors that validate refuses. It checks every plan section first, as quotas does.
+TEST_F(PlanCli, CapacityAndQuotasRefuseEveryPlanSectionsErrorsAtOnce) {
+  nlohmann::json doc = plan_document();
+  doc["plan"]["quotas"]["over_asignment"] = 1.1;
+  doc["plan"]["compensation"]["plans"][0]["clawback_month"] = 3;
+  const auto scenario = write(doc, "bad_plan.json");
+  for (const char* command : {"capacity", "quotas"}) {
+    const auto r = run_opsim(fmt::format("{} {} --trials 50 -q", command, scenario));
+    EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.output;
+    EXPECT_NE(r.output.find("\"over_asignment\""), std::string::npos) << command << r.output;
+    EXPECT_NE(r.output.find("\"clawback_month\""), std::string::npos) << command << r.output;
+  }
+}
+
 TEST_F(PlanCli, ImportCsvReportsEveryBadRow) {
   // Line 7 has a field too many: it is reported with the others, not alone. Line 8 is empty.
   std::string csv = "seat,quota\nR0,10000\nR9,12000\nR1,0\nR2,abc\nR0,5000\nR3,1,2\nR4,\n";
