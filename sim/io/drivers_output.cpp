@@ -24,15 +24,12 @@ bool with_target(const DriversResult& r) {
   return r.target.has_value();
 }
 
-//! The outcome's sd were the source fixed, from the sd printed beside it: sd sqrt(1 - share),
-//! the share taken in [0, 1] (an estimate below 0 is noise around "explains nothing", so that the
-//! figure never exceeds the sd it is read against; a review found 8.48M against an sd of 8.21M).
-double sd_if_fixed(const DriversResult& r, const VarianceShare& s) {
-  if (!std::isfinite(s.share)) return std::nan("");
-  return r.sd * std::sqrt(1.0 - std::clamp(s.share, 0.0, 1.0));
-}
-
 }  // namespace
+
+double sd_if_fixed(double sd, double share) {
+  if (!std::isfinite(share)) return std::nan("");
+  return sd * std::sqrt(1.0 - std::clamp(share, 0.0, 1.0));
+}
 
 std::string tornado_value(const std::string& change, double value) {
   if (change == "factor") return fmt::format("x{}", format_user_value(value));
@@ -196,7 +193,7 @@ std::string drivers_text(const DriversResult& r) {
           std::isnan(e.total)
               ? std::string("")
               : fmt::format("{} ±{:.1f}", format_percent(e.total), 100 * e.total_se),
-          format_amount(sd_if_fixed(r, e), r.currency));
+          format_amount(sd_if_fixed(r.sd, e.share), r.currency));
     }
     if (unclear)
       text +=

@@ -623,11 +623,6 @@ void write_quota_csv(const std::string& directory, const Scenario& scenario,
 
 namespace {
 
-//! A standard error of a probability in percentage points ("3.2 pts").
-std::string spread_points(double se) {
-  return format_points(se);
-}
-
 //! A change of probability in percentage points ("+2.4 pts"); "-" when undefined.
 std::string percent_points(double change) {
   if (std::isnan(change)) return "-";
@@ -736,7 +731,7 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
     if (!std::isnan(comp->budget)) {
       out += fmt::format("P(cost > budget {}) = {} (se {})\n", format_grouped(comp->budget),
                          format_percent(comp->probability_over_budget),
-                         spread_points(comp->probability_over_budget_se));
+                         format_points(comp->probability_over_budget_se));
     }
     // 100 columns with amounts below 10^10.
     out += fmt::format("{:<11} {:<8} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}\n",
@@ -872,7 +867,7 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
     out +=
         fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", a.id,
                     format_grouped(a.target), format_grouped(a.mean), format_percent(a.probability),
-                    spread_points(a.probability_se), percent_points(a.marginal_probability),
+                    format_points(a.probability_se), percent_points(a.marginal_probability),
                     percent_points(a.marginal_company), format_grouped(a.shortfall));
   }
   return out;

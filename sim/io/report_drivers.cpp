@@ -44,8 +44,7 @@ std::string sources_part(H5Reader& f) {
                           html_escape(names[i]));
     } else {
       const double share = v[0];
-      // sd sqrt(1 - share), the share in [0, 1]: never above the sd it is read against.
-      const double fixed = sd * std::sqrt(1.0 - std::clamp(share, 0.0, 1.0));
+      const double fixed = sd_if_fixed(sd, share);
       html += fmt::format("<tr><td>{}</td>{}{}{}{}<td class=\"num\">{}</td></tr>\n",
                           html_escape(names[i]), at(0, format_percent(share)),
                           at(1, format_points(v[1])), at(3, width > 3 ? format_percent(v[3]) : ""),
