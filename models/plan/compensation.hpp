@@ -106,6 +106,9 @@ struct CompSpec {
   std::vector<CompPlan> plans;
   std::vector<int> seat_plan;  //!< per seat, index into plans, -1 = no plan
   double budget = std::numeric_limits<double>::quiet_NaN();  //!< total cost of sales; NaN = none
+  //! How the quotas pay is measured against are phased (/plan/quotas/phasing): every command
+  //! that prices the plans measures against the same quarters (phasing_profiles()).
+  Phasing phasing = Phasing::profile;
   //! Components some of a plan's seats can never earn (retention without an owned contract,
   //! a product-restricted component for an overlay seat, whose credit has no product).
   std::vector<std::string> warnings;

@@ -169,4 +169,16 @@ double new_bookings_target(const Scenario& scenario, int fiscal_year, int region
   return -1.0;
 }
 
+std::vector<double> phasing_profiles(const Scenario& scenario, const FiscalYear& fy,
+                                     Phasing phasing) {
+  if (phasing == Phasing::profile) return quota_profiles(scenario, fy);
+  const int n = fy.months();
+  std::vector<double> profile(scenario.seats.size() * static_cast<std::size_t>(n), 0.0);
+  for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
+    const int first = std::clamp(scenario.seats[s].start - fy.first, 0, n);
+    for (int k = first; k < n; ++k) profile[s * n + k] = 1.0 / (n - first);
+  }
+  return profile;
+}
+
 }  // namespace opsim::plan

@@ -42,6 +42,19 @@ FiscalYearRange whole_fiscal_years(const Scenario& scenario);
 //! pipeline-only seat) gets a flat profile over its months in the year.
 std::vector<double> quota_profiles(const Scenario& scenario, const FiscalYear& fy);
 
+//! How an annual quota is spread over the months of the fiscal year.
+enum class Phasing {
+  profile,  //!< by the seat's quota profile (seasonality, ramp, start month)
+  flat,     //!< evenly over the months from the seat's start
+};
+
+//! The profiles a plan's quotas are published and measured by, [seat * fy.months() + (m -
+//! fy.first)]: quota_profiles() for `profile`; for `flat` each seat's months from its start alike
+//! (a row of 0 for a seat starting after the year). Pay is measured against the quota the rep is
+//! given (a review found flat quarters published and seasonal ones paid against).
+std::vector<double> phasing_profiles(const Scenario& scenario, const FiscalYear& fy,
+                                     Phasing phasing);
+
 //! Per seat: the planned occupant's expected bookings in the year (ramp from the seat's start)
 //! over those of a fully ramped rep holding the seat all year, in [0, 1]; months in seat over
 //! months in the year when the seat's cell expects no bookings.

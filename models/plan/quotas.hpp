@@ -93,19 +93,6 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
 //! only by seats raised to one unit) and each seat's quota by less than one unit.
 void round_quotas(const Scenario& scenario, std::vector<double>& quota, double unit);
 
-//! How an annual quota is spread over the months of the fiscal year.
-enum class Phasing {
-  profile,  //!< by the seat's quota profile (seasonality, ramp, start month)
-  flat,     //!< evenly over the months from the seat's start
-};
-
-//! The profiles a plan's quotas are published and measured by, [seat * fy.months() + (m -
-//! fy.first)]: quota_profiles() for `profile`; for `flat` each seat's months from its start alike
-//! (a row of 0 for a seat starting after the year). Pay is measured against the quota the rep is
-//! given (a review found flat quarters published and seasonal ones paid against).
-std::vector<double> phasing_profiles(const Scenario& scenario, const FiscalYear& fy,
-                                     Phasing phasing);
-
 //! Monthly and quarterly quotas per seat, each rounded to `unit`.
 struct PeriodQuotas {
   int first = 0;                //!< relative month of the first column (fy.first)

@@ -148,7 +148,8 @@ CompTrialPay priced_pass(const Scenario& scenario, const plan::CompSpec& spec,
   std::vector<int> region_of(n);
   for (std::size_t s = 0; s < n; ++s) region_of[s] = scenario.seats[s].region;
   std::vector<std::vector<double>> profiles(Y);
-  for (std::size_t y = 0; y < Y; ++y) profiles[y] = plan::quota_profiles(scenario, years[y]);
+  for (std::size_t y = 0; y < Y; ++y)
+    profiles[y] = plan::phasing_profiles(scenario, years[y], spec.phasing);
   const SeatMonthRecording recording = plan::comp_recording(scenario, spec);
   options.threads = mpi::threads_per_rank(options.threads);
   std::uint64_t first = 0, end = 0;

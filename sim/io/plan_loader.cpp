@@ -206,6 +206,18 @@ plan::CapacitySpec parse_capacity_spec(const nlohmann::json& document, const Sce
   return spec;
 }
 
+namespace {
+
+//! /plan/quotas/phasing (`quotas`: that section), profile when not given.
+plan::Phasing read_phasing(const JsonNode& quotas) {
+  const auto phasing = quotas.get("phasing");
+  if (!phasing) return plan::Phasing::profile;
+  return choose<plan::Phasing>(
+      *phasing, "a phasing", {{"profile", plan::Phasing::profile}, {"flat", plan::Phasing::flat}});
+}
+
+}  // namespace
+
 QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenario& scenario) {
   QuotaSettings settings;
   InputErrorCollector errors;
@@ -218,13 +230,7 @@ QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenari
   errors.collect([&] {
     node->allow_only({"over_assignment", "key", "prior_bookings_csv", "phasing", "rounding"});
   });
-  if (auto phasing = node->get("phasing")) {
-    errors.collect([&] {
-      settings.phasing = choose<plan::Phasing>(
-          *phasing, "a phasing",
-          {{"profile", plan::Phasing::profile}, {"flat", plan::Phasing::flat}});
-    });
-  }
+  errors.collect([&] { settings.phasing = read_phasing(*node); });
   if (auto rounding = node->get("rounding")) {
     errors.collect([&] {
       // Below a hundredth of the currency unit a rounding is meaningless, and quotas counted in
@@ -481,6 +487,10 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
     return spec;
   }
   errors.collect([&] { node->allow_only({"plans", "budget"}); });
+  // Pay is measured against the quotas as phased (/plan/quotas reports /plan's unknown keys).
+  InputErrorCollector reported;
+  if (const auto quotas = plan_section(document, scenario, "quotas", reported))
+    errors.collect([&] { spec.phasing = read_phasing(*quotas); });
   if (auto budget = node->get("budget")) errors.collect([&] { spec.budget = budget->positive(); });
   const auto segments = segment_ids(scenario);
   bool have_plans = false;

@@ -11,6 +11,8 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include "models/plan/fiscal_year.hpp"
 #include "sim/engine/economics.hpp"
@@ -33,12 +35,13 @@ struct PlanExample {
   CompQuotas quotas;
 };
 
-PlanExample load_plan_example(bool derived) {
+PlanExample load_plan_example(bool derived, const std::string& phasing = "") {
   PlanExample e;
   const std::filesystem::path path = test::source_dir() / "scenarios/plan_example.json";
   const LoadedScenario loaded = load_scenario_and_document(path.string());
   nlohmann::json doc = loaded.document.document;
   e.scenario = loaded.scenario;
+  if (!phasing.empty()) doc["plan"]["quotas"]["phasing"] = phasing;
   if (derived) {
     // Component quotas derived from the forecast (won deals and product bookings per seat).
     for (auto& plan : doc["plan"]["compensation"]["plans"]) {
@@ -64,6 +67,12 @@ const PlanExample& plan_example(bool derived = false) {
   return derived ? from_forecast : stated;
 }
 
+//! The bundled plan example with its quotas phased evenly over the months.
+const PlanExample& flat_plan_example() {
+  static const PlanExample flat = load_plan_example(false, "flat");
+  return flat;
+}
+
 CompTrialPay price(const PlanExample& e, int threads, std::uint64_t first, std::uint64_t end) {
   RunOptions options;
   options.first_trial = first;
@@ -76,7 +85,10 @@ CompTrialPay price(const PlanExample& e, int threads, std::uint64_t first, std::
 //! Per trial, the payouts `opsim quotas` computes for fiscal year `year` with the comparison's
 //! quotas (the base's mean bookings per seat, its derived component quotas); with `by_month`,
 //! also each seat's variable pay by the month it is paid in (one placement group per seat).
-plan::TrialPayouts quotas_command_payouts(const PlanExample& e, int year, bool by_month = false) {
+//! `phasing`: the quarters pay is measured against, the spec's (/plan/quotas/phasing) unless
+//! given.
+plan::TrialPayouts quotas_command_payouts(const PlanExample& e, int year, bool by_month = false,
+                                          std::optional<plan::Phasing> phasing = std::nullopt) {
   const plan::CompSpec& spec = e.costs.comp;
   const plan::FiscalYear fy = plan::fiscal_year_of(e.scenario, year, "test");
   const std::size_t n = e.scenario.seats.size();
@@ -85,7 +97,8 @@ plan::TrialPayouts quotas_command_payouts(const PlanExample& e, int year, bool b
     expected[s] = e.quotas.by_seat.at(e.scenario.seats[s].id)[static_cast<std::size_t>(fy.index)];
     if (expected[s] > 0) quota[s] = expected[s];
   }
-  const std::vector<double> profiles = plan::quota_profiles(e.scenario, fy);
+  const std::vector<double> profiles =
+      plan::phasing_profiles(e.scenario, fy, phasing.value_or(spec.phasing));
   plan::CompEvaluator evaluator(
       e.scenario, spec, fy, quota, profiles, kTrials, 0,
       plan::component_quotas(spec, quota, expected, plan::in_year_factors(e.scenario, fy),
@@ -102,8 +115,9 @@ plan::TrialPayouts quotas_command_payouts(const PlanExample& e, int year, bool b
 }
 
 //! Per trial, what `opsim quotas` pays for fiscal year `year` (variable + base, all seats).
-std::vector<double> quotas_command_cost(const PlanExample& e, int year) {
-  const plan::TrialPayouts payouts = quotas_command_payouts(e, year);
+std::vector<double> quotas_command_cost(const PlanExample& e, int year,
+                                        std::optional<plan::Phasing> phasing = std::nullopt) {
+  const plan::TrialPayouts payouts = quotas_command_payouts(e, year, false, phasing);
   const std::size_t n = e.scenario.seats.size();
   std::vector<double> cost(kTrials, 0.0);
   for (std::uint64_t t = 0; t < kTrials; ++t) {
@@ -167,6 +181,25 @@ TEST(CompPricing, ComparisonCostOfAPlanWithComponentsEqualsTheQuotaCommandsPerTr
     ASSERT_EQ(e.measures.size(), derived ? 2u : 0u);
     expect_comparison_equals_quota_command(e);
   }
+}
+
+// Review: compare priced compensation against the quota profile's quarters whatever
+// /plan/quotas/phasing said, while `opsim quotas` measures pay against the quarters it publishes
+// (flat ones with "phasing": "flat"). With flat phasing the comparison's cost equals the quota
+// command's per trial; measured against the profile's quarters, as before, the quarterly
+// true-ups differ and so does the cost of some trial.
+TEST(CompPricing, ComparisonMeasuresPayAgainstTheQuotasAsPhased) {
+  const PlanExample& e = flat_plan_example();
+  ASSERT_EQ(e.costs.comp.phasing, plan::Phasing::flat);
+  expect_comparison_equals_quota_command(e);
+  // The negative twin: the quota command measuring against the profile's quarters.
+  const CompTrialPay pay = price(e, 2, 0, kTrials);
+  const std::vector<double> profile = quotas_command_cost(e, 2027, plan::Phasing::profile);
+  const std::vector<double> got = comparison_cost(e, pay, 2027);
+  std::uint64_t differ = 0;
+  for (std::uint64_t t = 0; t < kTrials; ++t)
+    differ += std::abs(got[t] - profile[t]) > 1e-6 * std::abs(profile[t]);
+  EXPECT_GT(differ, kTrials / 2);
 }
 
 // The negative twins: the bookings-only pricing the comparison used before (each seat's variable
