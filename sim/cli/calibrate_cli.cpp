@@ -89,16 +89,10 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
   app->add_option("--currency", a.currency, "Reporting currency of the amounts (ISO 4217: USD)")
       ->check(CLI::Validator(
           [](std::string& code) -> std::string {
-            // The scenario's currency code: three capitals (review: "US Dollars", "XYZ " and
-            // "eur" were taken as they were).
+            // The scenario's currency code, as the scenario reads it (review: "US Dollars",
+            // "XYZ " and "eur" were taken as they were).
             if (is_currency_code(code)) return {};
-            std::string upper = code;
-            for (char& c : upper)
-              c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-            return upper.size() == 3 && upper != code
-                       ? fmt::format("'{}' is not an ISO 4217 code (write {})", code, upper)
-                       : fmt::format("'{}' is not an ISO 4217 code (three capitals, e.g. USD)",
-                                     code);
+            return fmt::format("'{}' is not an ISO 4217 code {}", code, currency_code_hint(code));
           },
           "ISO 4217"));
   app->add_option(

@@ -68,8 +68,10 @@ std::optional<double> parse_source_number(std::string_view text, const CsvSource
 //! "1,234", "4700".
 char decimal_mark_shown(std::string_view text);
 
-//! Whether `code` has the form of an ISO 4217 currency code: three capitals ("USD").
+//! Whether `code` is an ISO 4217 currency code ("USD"; "usd" and "XYZ" are not).
 bool is_currency_code(std::string_view code);
+//! What a refusal of `code` as a currency code adds: "(write EUR)" for "eur", else examples.
+std::string currency_code_hint(std::string_view code);
 
 //! Whether a date field holds a whole number such as 44566: a spreadsheet's serial day number,
 //! which is not read as a date (messages name it).

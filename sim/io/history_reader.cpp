@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -972,8 +973,12 @@ History read_history(const HistorySource& source, ReadReport& report) {
     std::vector<std::string> closed_looking;
     for (const auto& [stage_text, rows] : open_by_default) {
       const std::string key = name_key(stage_text);
-      if (key.find("lost") != std::string::npos || key.find("won") != std::string::npos ||
-          key.find("closed") != std::string::npos || key.find("win") != std::string::npos)
+      // Words of the closed stages CRMs name ("Disqualified", "Dead", "Cancelled", "Rejected").
+      static const std::array<std::string_view, 10> kClosedWords{
+          "lost", "won",    "closed", "win",     "disqualif",
+          "dead", "cancel", "reject", "abandon", "unqualif"};
+      if (std::any_of(kClosedWords.begin(), kClosedWords.end(),
+                      [&](std::string_view word) { return key.find(word) != std::string::npos; }))
         closed_looking.push_back(
             fmt::format("'{}' ({} rows)", stage_text, format_grouped(static_cast<double>(rows))));
     }

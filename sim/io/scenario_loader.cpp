@@ -341,8 +341,8 @@ void parse_fx(const JsonNode& root, Context& ctx) {
   const JsonNode reporting_node = root.at("horizon").at("reporting_currency");
   const std::string reporting = reporting_node.string();
   if (!is_currency_code(reporting))
-    reporting_node.fail("\"{}\" is not an ISO 4217 currency code (three capitals, e.g. USD)",
-                        reporting);
+    reporting_node.fail("\"{}\" is not an ISO 4217 currency code {}", reporting,
+                        currency_code_hint(reporting));
   std::vector<JsonNode> listed;
   std::optional<JsonNode> correlation;
   if (auto node = root.get("fx")) {
@@ -357,8 +357,8 @@ void parse_fx(const JsonNode& root, Context& ctx) {
       Currency c;
       c.code = item.at("code").string();
       if (!is_currency_code(c.code))
-        item.at("code").fail("\"{}\" is not an ISO 4217 currency code (three capitals, e.g. USD)",
-                             c.code);
+        item.at("code").fail("\"{}\" is not an ISO 4217 currency code {}", c.code,
+                             currency_code_hint(c.code));
       c.key = stable_hash("currency:" + c.code);
       ctx.currencies.add(c.code, item.at("code"));
       ctx.field([&] {

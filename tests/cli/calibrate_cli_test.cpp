@@ -130,7 +130,10 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
        "/no/dir"},
       // The currency is an ISO 4217 code (review: "US Dollars" and "eur" were accepted).
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 --currency 'US Dollars'", csv),
-       "--currency: 'US Dollars' is not an ISO 4217 code (three capitals, e.g. USD)"},
+       "--currency: 'US Dollars' is not an ISO 4217 code (a code of ISO 4217's list, e.g. USD, "
+       "EUR, JPY)"},
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --currency XYZ", csv),
+       "--currency: 'XYZ' is not an ISO 4217 code (a code of ISO 4217's list"},
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 --currency eur", csv),
        "--currency: 'eur' is not an ISO 4217 code (write EUR)"},
       // What is allowed, not a range up to the largest double's 309 digits (review).
@@ -345,6 +348,15 @@ TEST(CalibrateCli, ClosedLookingStagesReadAsOpenAndAOneSidedHistoryAreWarnedAbou
             std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("every close is won"), std::string::npos) << r.output;
+  // Review: a stage named "Disqualified" (a CRM's closed stage) was read as open in silence.
+  text = kExport;
+  for (std::size_t at = text.find(",Lost,"); at != std::string::npos; at = text.find(",Lost,"))
+    text.replace(at, 6, ",Disqualified,");
+  r = test::run_opsim(fmt::format("calibrate --opportunities {} --as-of 2017-04 --min-cell 2",
+                                  dir.write("disqualified.csv", text)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("stage 'Disqualified' (2 rows) read as open pipeline"), std::string::npos)
+      << r.output;
   // -q silences the report, not its warnings (review: in the report file only).
   r = test::run_opsim(args + " -q");
   ASSERT_EQ(r.exit_code, 0) << r.output;

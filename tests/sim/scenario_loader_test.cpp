@@ -141,11 +141,15 @@ TEST_F(ScenarioFixture, ValidScenarioResolvesIdsMonthsAndCurrencies) {
 }
 
 // Review: a reporting currency "eur" or "US Dollars" passed validate while calibrate refused it.
-// Both read currency codes as ISO 4217 forms: three capitals.
-TEST_F(ScenarioFixture, CurrencyCodesAreThreeCapitals) {
+// Both read currency codes as ISO 4217 codes, of its list (review: "XYZ" was accepted).
+TEST_F(ScenarioFixture, CurrencyCodesAreThoseOfIso4217) {
   write([](nlohmann::json& d) { d["horizon"]["reporting_currency"] = "eur"; });
-  EXPECT_THAT(error_of_load(), AllOf(HasSubstr("/horizon/reporting_currency"),
-                                     HasSubstr("\"eur\" is not an ISO 4217 currency code")));
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr("/horizon/reporting_currency"),
+                    HasSubstr("\"eur\" is not an ISO 4217 currency code (write EUR)")));
+  write([](nlohmann::json& d) { d["horizon"]["reporting_currency"] = "XYZ"; });
+  EXPECT_THAT(error_of_load(), HasSubstr("\"XYZ\" is not an ISO 4217 currency code (a code of "
+                                         "ISO 4217's list, e.g. USD, EUR, JPY)"));
   write([](nlohmann::json& d) {
     d["fx"]["currencies"] = {{{"code", "Euro"}, {"plan_rate", 1.1}}};
   });
