@@ -517,8 +517,9 @@ XlsxTable xlsx_table(const std::string& sheet, const Table& table, const std::st
     out.columns.push_back({plan_column_heading(name), CellKind::text, quantities ? 32.0 : 14.0});
   for (const auto& name : table.names) {
     const std::string heading = plan_column_heading(name, quantities ? "" : currency, of_bookings);
-    out.columns.push_back(
-        {heading, plan_column_kind(name), std::clamp(0.8 * heading.size(), 12.0, 20.0)});
+    out.columns.push_back({heading, plan_column_kind(name),
+                           std::clamp(0.8 * heading.size(), 12.0, 20.0), true,
+                           plan_column_signed(name)});
   }
   // Tables of named quantities: a share or probability row is a percentage, a count whole, under
   // whatever its columns hold (as the CSV writes them).

@@ -62,6 +62,9 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
     format_set_num_format(formats[static_cast<int>(CellKind::year)], "0");
     format_set_num_format(formats[static_cast<int>(CellKind::ratio)], "0.000");
     format_set_num_format(formats[static_cast<int>(CellKind::points)], "0.0\" pts\"");
+    // Changes in points carry their sign, as on the terminal; 0 is shown without one.
+    lxw_format* signed_points = workbook_add_format(book);
+    format_set_num_format(signed_points, "+0.0\" pts\";-0.0\" pts\";0.0\" pts\"");
     lxw_format* note = workbook_add_format(book);
     format_set_italic(note);
     lxw_error status = LXW_NO_ERROR;
@@ -98,8 +101,11 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
             // Points: the fraction's hundredfold under a format that says "pts".
             const double shown = kind == CellKind::points ? 100 * x : x;
             if (std::isfinite(x))
-              check(worksheet_write_number(sheet, row, col, shown == 0.0 ? 0.0 : shown,
-                                           formats[static_cast<int>(kind)]));
+              check(
+                  worksheet_write_number(sheet, row, col, shown == 0.0 ? 0.0 : shown,
+                                         kind == CellKind::points && table.columns[c].signed_change
+                                             ? signed_points
+                                             : formats[static_cast<int>(kind)]));
           }
         }
       }

@@ -40,6 +40,8 @@ struct XlsxColumn {
   //! whose unit is the same on every row (a payout) next to one whose unit is the row's (a
   //! component's quota: an amount, a count of deals or a rate).
   bool follows_row_kind = true;
+  //! A change, shown with its sign ("+14.4 pts", as the terminal and the report show it).
+  bool signed_change = false;
 };
 
 struct XlsxTable {

@@ -303,6 +303,11 @@ def check_plan_book(command, book, h5, csv_folder, scale=1.0):
                 shown = book[sheet].cell(row=2, column=1 + names.index(name)).number_format
                 if not shown.endswith('pts"'):
                     problems.append(f"{command} {sheet}.{name}: format {shown!r}, not points")
+                # A change carries its sign, as on the terminal and in the report ("+14.4 pts");
+                # its SE does not (review: the workbook showed dP without its "+").
+                if shown.startswith("+") != (name == "marginal_p_region"):
+                    problems.append(f"{command} {sheet}.{name}: format {shown!r}: a change "
+                                    "carries its sign, a spread does not")
     if "Role x region" in book.sheetnames:
         # The cost table equals compensation_groups.csv (as written, to the CSV's decimals).
         sheet = book["Role x region"]
