@@ -718,6 +718,7 @@ void check_paired_outputs(const PairedArgs& args, const std::vector<const Scenar
 struct SweepAxis {
   nlohmann::json::json_pointer pointer;
   std::string text;
+  std::string words;  //!< what it names, for people: "Win rate (segment SMB)"
   std::vector<double> values;
 };
 
@@ -732,6 +733,7 @@ SweepAxis parse_axis(const std::string& spec, const nlohmann::json& document,
   SweepAxis axis;
   axis.text = spec.substr(0, eq);
   axis.pointer = resolve_pointer(document, axis.text, fmt::format("--set {}: {}", spec, file));
+  axis.words = pointer_words(document, axis.pointer);
   if (!document.contains(axis.pointer) || !document.at(axis.pointer).is_number()) {
     throw_input("--set {}: {}: {} does not point at a number in the scenario", spec, file,
                 axis.text);
@@ -841,7 +843,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   };
   std::vector<Row> rows;
   SweepText table;  // the terminal's view
-  for (const auto& axis : axes) table.axes.push_back(axis.text);
+  for (const auto& axis : axes) table.axes.push_back(fmt::format("{}: {}", axis.words, axis.text));
   table.metric = args.metric;
   table.currency = metric_unit(base.scenario, args.metric);  // wins are a count, not USD
   for (std::size_t v = 0; v < variants; ++v) {
@@ -1032,6 +1034,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       // The workbook's headings and cell kinds, so that the report shows what the workbook shows
       // (a review found the report's return on cost rounded to a whole number).
       std::vector<std::string> people = header, kinds(axes.size(), "value");
+      for (std::size_t a = 0; a < axes.size(); ++a) people[a] = axes[a].words;
       for (std::size_t i = 0; i < headings.size(); ++i) {
         people[axes.size() + i] = headings[i].header;
         kinds.push_back(cell_kind_name(headings[i].kind));
@@ -1049,7 +1052,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   if (!args.xlsx.empty()) {
     XlsxTable table{"Summary", {{"variant", CellKind::integer, 8}}, {}, ""};
     for (std::size_t c = 0; c < axes.size(); ++c)
-      table.columns.push_back({header[c], CellKind::number, 22.0});
+      table.columns.push_back({axes[c].words, CellKind::number, 22.0});
     table.columns.insert(table.columns.end(), headings.begin(), headings.end());
     for (std::size_t v = 0; v < rows.size(); ++v) {
       std::vector<XlsxValue> row{static_cast<double>(v + 1)};

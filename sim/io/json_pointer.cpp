@@ -1,6 +1,12 @@
 #include "sim/io/json_pointer.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/base/error.hpp"
 #include "sim/io/json_reader.hpp"
@@ -123,6 +129,59 @@ nlohmann::json::json_pointer resolve_pointer(const nlohmann::json& document,
   } catch (const nlohmann::json::exception&) {
     throw_input("{}: \"{}\" is not a JSON pointer", where, text);
   }
+}
+
+std::string pointer_words(const nlohmann::json& document,
+                          const nlohmann::json::json_pointer& pointer) {
+  // The pointer's tokens, from the root.
+  std::vector<std::string> tokens;
+  for (auto p = pointer; !p.empty(); p = p.parent_pointer())
+    tokens.insert(tokens.begin(), p.back());
+  // "segments" -> "segment", "currencies" -> "currency".
+  auto singular = [](std::string name) {
+    std::replace(name.begin(), name.end(), '_', ' ');
+    if (name.size() > 3 && name.ends_with("ies")) return name.substr(0, name.size() - 3) + "y";
+    if (name.size() > 1 && name.back() == 's') name.pop_back();
+    return name;
+  };
+  std::vector<std::string> members, words;
+  const nlohmann::json* at = &document;
+  std::string key;  // the token naming the array `at` is
+  for (const std::string& token : tokens) {
+    if (at != nullptr && at->is_array()) {
+      std::size_t index = 0;
+      const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), index);
+      const nlohmann::json* member =
+          error == std::errc() && end == token.data() + token.size() && index < at->size()
+              ? &(*at)[index]
+              : nullptr;
+      if (member != nullptr && member->is_object()) {
+        // A member with an id (a currency: its code) is named by it, one without by its
+        // position.
+        auto id = member->find("id");
+        if (id == member->end()) id = member->find("code");
+        members.push_back(fmt::format("{} {}", singular(key),
+                                      id != member->end() && id->is_string()
+                                          ? id->get<std::string>()
+                                          : std::to_string(index + 1)));
+        words.clear();
+      } else {
+        words.push_back(member != nullptr ? std::to_string(index + 1) : token);
+      }
+      at = member;
+    } else {
+      std::string word = token;
+      std::replace(word.begin(), word.end(), '_', ' ');
+      words.push_back(word);
+      at = at != nullptr && at->is_object() && at->contains(token) ? &(*at)[token] : nullptr;
+    }
+    key = token;
+  }
+  std::string text = fmt::format("{}", fmt::join(words, " "));
+  if (text.empty()) text = pointer.to_string();
+  text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+  if (!members.empty()) text += fmt::format(" ({})", fmt::join(members, ", "));
+  return text;
 }
 
 }  // namespace opsim

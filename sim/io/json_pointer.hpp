@@ -16,4 +16,12 @@ namespace opsim {
 nlohmann::json::json_pointer resolve_pointer(const nlohmann::json& document,
                                              const std::string& text, const std::string& where);
 
+//! What `pointer` (resolved: plain tokens) names in `document`, in words for a heading: the keys
+//! after the last array member, their underscores as spaces, then the members it passes through
+//! by their ids: "/segments/0/deal_size/mean" -> "Deal size mean (segment SMB)",
+//! "/regions/1/seasonality/3" -> "Seasonality 4 (region EMEA)"; a member without an id by its
+//! position ("target 2").
+std::string pointer_words(const nlohmann::json& document,
+                          const nlohmann::json::json_pointer& pointer);
+
 }  // namespace opsim

@@ -264,8 +264,11 @@ std::vector<std::string> sweep_kinds_by_name(const std::vector<std::string>& col
   return kinds;
 }
 
-//! An axis's pointer for a legend: "/segments[id=MidMarket]/win_rate" -> "MidMarket win_rate".
+//! An axis's heading for a legend: its words, or in files before them its pointer as words,
+//! "/segments[id=MidMarket]/win_rate" -> "MidMarket win_rate".
 std::string axis_words(const std::string& pointer) {
+  // Files since headings for people carry the axis's words already ("Win rate (segment SMB)").
+  if (pointer.empty() || pointer.front() != '/') return pointer;
   std::string words;
   std::size_t at = 0;
   while (at < pointer.size()) {

@@ -59,6 +59,31 @@ TEST(JsonPointerWithIds, UnknownIdNamesTheSelectorAndSuggests) {
   EXPECT_THAT(message, HasSubstr("did you mean \"Enterprise\""));
 }
 
+// Review: sweep headings showed the --set pointers ("/segments/0/win_rate"); they name what the
+// pointer names, the members it passes through by their ids (codes) or positions.
+TEST(JsonPointerWithIds, WordsNameWhatThePointerNames) {
+  const nlohmann::json doc = nlohmann::json::parse(R"({
+    "segments": [{"id": "SMB", "deal_size": {"mean": 1}}],
+    "regions": [{"id": "NA"}, {"id": "EMEA", "seasonality": [1, 1, 1, 1]}],
+    "targets": [{"amount": 1}, {"amount": 2}],
+    "fx": {"currencies": [{"code": "EUR", "plan_rate": 1.1}]},
+    "plan": {"compensation": {"plans": [{"id": "ae", "components": [{"id": "logos",
+             "weight": 0.2}]}]}},
+    "horizon": {"months": 24}})");
+  auto words = [&](const std::string& text) {
+    return pointer_words(doc, resolve_pointer(doc, text, "t"));
+  };
+  EXPECT_EQ(words("/segments[id=SMB]/deal_size/mean"), "Deal size mean (segment SMB)");
+  EXPECT_EQ(words("/regions/1/seasonality/3"), "Seasonality 4 (region EMEA)");
+  EXPECT_EQ(words("/targets/1/amount"), "Amount (target 2)");
+  EXPECT_EQ(words("/fx/currencies/0/plan_rate"), "Plan rate (currency EUR)");
+  EXPECT_EQ(words("/plan/compensation/plans[id=ae]/components[id=logos]/weight"),
+            "Weight (plan ae, component logos)");
+  EXPECT_EQ(words("/horizon/months"), "Horizon months");
+  // A member still to be added keeps its token.
+  EXPECT_EQ(words("/segments/5/win_rate"), "Segments 5 win rate");
+}
+
 TEST(JsonPointerWithIds, SelectorOnANonArrayAndMalformedSelectorsAreInputErrors) {
   EXPECT_THAT(error_of([] { resolve_pointer(kDocument, "/name[id=x]", "t"); }),
               HasSubstr("is not an array"));
