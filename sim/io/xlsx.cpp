@@ -2,8 +2,12 @@
 
 #include <xlsxwriter.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -15,6 +19,35 @@
 #include "sim/io/summary_text.hpp"
 
 namespace opsim {
+
+namespace {
+
+//! While alive, standard error goes nowhere: libxlsxwriter prints its own lines there
+//! ("[ERROR][packager.c:...]: Error creating 'xl/worksheets/sheet1.xml'") before returning an
+//! error that opsim reports in its own words, with the operating system's reason (review).
+class LibraryStderrSilenced {
+ public:
+  LibraryStderrSilenced() {
+    std::fflush(stderr);
+    saved_ = ::dup(STDERR_FILENO);
+    const int sink = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (saved_ >= 0 && sink >= 0) ::dup2(sink, STDERR_FILENO);
+    if (sink >= 0) ::close(sink);
+  }
+  ~LibraryStderrSilenced() {
+    std::fflush(stderr);
+    if (saved_ < 0) return;
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+  }
+  LibraryStderrSilenced(const LibraryStderrSilenced&) = delete;
+  LibraryStderrSilenced& operator=(const LibraryStderrSilenced&) = delete;
+
+ private:
+  int saved_ = -1;
+};
+
+}  // namespace
 
 std::string cell_kind_name(CellKind kind) {
   switch (kind) {
@@ -40,6 +73,7 @@ std::string cell_kind_name(CellKind kind) {
 
 void write_workbook(const std::string& path, const std::vector<XlsxTable>& tables) {
   write_file_by_name(path, [&](const std::string& tmp) {
+    const LibraryStderrSilenced quiet;
     lxw_workbook* book = workbook_new(tmp.c_str());
     if (!book) throw_input("{}: cannot create the workbook", path);
     lxw_format* header = workbook_add_format(book);
