@@ -198,6 +198,7 @@ th,td{border:1px solid #dde3ea;padding:3px 8px}th{background:#f3f6f9;text-align:
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .wide{overflow-x:auto;max-width:100%}
 tr.partial td{color:#8a6d00;background:#fffbea}
+tr.total td{font-weight:600;border-top:2px solid #c5ced8}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
 svg.chart{background:#fff;border:1px solid #e6eaef}
 svg .title{font-weight:600;font-size:13px}svg .tick{font-size:11px;fill:#4a5563}

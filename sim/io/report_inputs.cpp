@@ -39,17 +39,30 @@ std::string table_html(const nlohmann::json& summary, const SummaryTable& table,
                                                        : c.title));
   }
   html += "</tr>\n";
+  std::vector<double> totals(table.columns.size(), 0.0);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     html += "<tr>";
-    for (const auto& c : table.columns) {
+    for (std::size_t k = 0; k < table.columns.size(); ++k) {
+      const SummaryColumn& c = table.columns[k];
       const auto& field = rows[r].at(c.key);
       if (c.kind == SummaryColumn::text) {
         const std::string text = field.get<std::string>();
         html += fmt::format("<td>{}</td>", html_escape(text.empty() ? "-" : text));
       } else {
         const double v = number_at(field);
+        totals[k] += v;
         html += json_cell(format_grouped(v), fmt::format("/{}/{}/{}", table.key, r, c.key), v);
       }
+    }
+    html += "</tr>\n";
+  }
+  // The total row the terminal's table has (review: the report's had none).
+  if (table.total && rows.size() > 1) {
+    html += "<tr class=\"total\">";
+    for (std::size_t k = 0; k < table.columns.size(); ++k) {
+      html += table.columns[k].kind == SummaryColumn::text
+                  ? fmt::format("<td>{}</td>", k == 0 ? "total" : "")
+                  : fmt::format("<td class=\"num\">{}</td>", format_grouped(totals[k]));
     }
     html += "</tr>\n";
   }

@@ -283,6 +283,11 @@ def check_inputs_page(opsim, source, work):
         failures.append(f"inputs: {numbers} numbers and {charts} charts (expected >= 20 and 2)")
     if "covers 90.3%" not in page:
         failures.append("inputs: the coverage sentence is missing")
+    # The seats table ends with the total row the terminal's has (review: it had none).
+    seats = sum(row["seats"] for row in summary["seats"])
+    if len(summary["seats"]) > 1 and \
+            f'<tr class="total"><td>total</td><td></td><td></td><td class="num">{seats:,}</td>' not in page:
+        failures.append(f"inputs: the seats table has no total row of {seats} seats")
     # Negative twin: a number 5% off must be caught.
     tampered = re.sub(r'(data-json="[^"]+" data-v=")([^"]+)"',
                       lambda m: m.group(1) + repr(float(m.group(2)) * 1.05 + 1) + '"', dom,
