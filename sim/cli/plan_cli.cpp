@@ -113,7 +113,7 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
         "1)",
         args.confidence);
   }
-  const LoadedScenario loaded = load_scenario_and_document(args.common.scenario, input_options());
+  const LoadedScenario loaded = load_planned_scenario(args.common.scenario, input_options());
   const Scenario& scenario = loaded.scenario;
   const nlohmann::json& document = loaded.document.document;
   // Every plan section's errors at once, as validate reports them, before anything runs (review:
@@ -544,7 +544,8 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
   QuotaProblem problem;
   std::uint64_t store_budget = 0;
   mpi::collectively([&] {
-    loaded = load_scenario_and_document(args.common.scenario, input_options());
+    loaded = args.no_comp ? load_scenario_and_document(args.common.scenario, input_options())
+                          : load_planned_scenario(args.common.scenario, input_options());
     // Every plan section's errors at once, as validate reports them, before anything runs
     // (with --no-comp the compensation section is not read, so not checked).
     if (!args.no_comp) (void)check_plan_sections(loaded.document.document, scenario);

@@ -121,7 +121,7 @@ struct ValidateArgs {
 };
 
 void validate_command(const ValidateArgs& args) {
-  const LoadedScenario loaded = load_scenario_and_document(args.scenario, input_options());
+  const LoadedScenario loaded = load_planned_scenario(args.scenario, input_options());
   const Scenario& s = loaded.scenario;
   if (args.resolved) {
     fmt::print("{}\n", loaded.document.document.dump(2));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <map>
 
@@ -681,6 +682,34 @@ std::vector<std::string> check_plan_sections(const nlohmann::json& document,
     warnings.push_back(
         fmt::format("opsim quotas and opsim capacity will refuse this plan: {}", refusal));
   return warnings;
+}
+
+LoadedScenario load_planned_scenario(const std::string& path, const InputOptions& options) {
+  try {
+    return load_scenario_and_document(path, options);
+  } catch (const InputError&) {
+    const std::exception_ptr original = std::current_exception();
+    InputErrorCollector errors;
+    errors.collect([&] { std::rethrow_exception(original); });
+    // Without the overlays: does the rest load, and what do the plan sections say?
+    Scenario scenario;
+    nlohmann::json document;
+    try {
+      document = read_scenario_document(path).document;
+      const auto plan = document.find("plan");
+      if (plan == document.end() || !plan->is_object() || !plan->contains("overlays")) throw;
+      nlohmann::json without = document;
+      without["plan"].erase("overlays");
+      const std::string folder = std::filesystem::path(path).parent_path().string();
+      CsvCache cache(options);
+      scenario = build_scenario(without, path, folder.empty() ? "." : folder, &cache);
+    } catch (const InputError&) {
+      std::rethrow_exception(original);
+    }
+    errors.collect([&] { (void)check_plan_sections(document, scenario); });
+    throw_plan_errors(errors);
+    throw;
+  }
 }
 
 std::vector<double> read_seat_amounts(const CsvSource& source, const Scenario& scenario,

@@ -17,6 +17,7 @@
 #include "models/scenario.hpp"
 #include "sim/base/error.hpp"
 #include "sim/io/csv_source.hpp"
+#include "sim/io/scenario_loader.hpp"
 
 namespace opsim {
 
@@ -52,6 +53,12 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
 //! returns the compensation plan's warnings (CompSpec::warnings).
 std::vector<std::string> check_plan_sections(const nlohmann::json& document,
                                              const Scenario& scenario);
+
+//! The scenario of a command that checks its plan sections (validate, capacity, quotas), as
+//! load_scenario_and_document() loads it; when it fails on /plan/overlays alone (it loads
+//! without them), the plan sections' errors (check_plan_sections) are reported with the
+//! overlays' (review: an overlay error hid every other plan error).
+LoadedScenario load_planned_scenario(const std::string& path, const InputOptions& options);
 
 //! Throws the errors `errors` collected over several plan sections (InputError for one,
 //! InputErrors for several), each once: sections that read the same member of /plan (an
