@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <set>
 #include <sstream>
 
 #include "models/outcome.hpp"
@@ -101,10 +102,29 @@ struct Context {
   bool lost_element = false;
   //! Seats of failed hires ("ID/"), and whether a failed hire's seat names are unknown.
   std::vector<std::string> lost_seat_prefixes;
+  //! Ids of roster reps refused as ids (a control character): references to them are not
+  //! "unknown rep" errors again (review: a NUL byte's one error came with one per deal).
+  std::set<std::string> refused_seat_ids;
   bool seats_lost = false;
   bool seat_lost(const std::string& id) const {
-    return std::any_of(lost_seat_prefixes.begin(), lost_seat_prefixes.end(),
+    return refused_seat_ids.contains(id) ||
+           std::any_of(lost_seat_prefixes.begin(), lost_seat_prefixes.end(),
                        [&](const std::string& prefix) { return id.starts_with(prefix); });
+  }
+  //! `read()` of a rep's id; when it refuses `raw`, references to `raw` are not errors again.
+  template <class Read>
+  std::string seat_id(const std::string& raw, Read&& read) {
+    try {
+      return read();
+    } catch (const InputError&) {
+      // Also as the other files may spell it, without the control characters.
+      std::string printable;
+      for (char c : raw)
+        if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) printable += c;
+      for (const std::string& id : {raw, printable})
+        if (!id.empty()) refused_seat_ids.insert(id);
+      throw;
+    }
   }
 
   //! Runs `step` on every row (item); the error of one is recorded and the next one read.
@@ -675,7 +695,9 @@ void parse_roster(const JsonNode& root, Context& ctx) {
       item.expect_object();
       ctx.field([&] { item.allow_only({"id", "region", "segment", "start", "role"}); });
       Seat seat;
-      seat.id = item.at("id").id();
+      const JsonNode id = item.at("id");
+      seat.id = ctx.seat_id(id.json().is_string() ? id.json().get<std::string>() : std::string(),
+                            [&] { return id.id(); });
       ctx.field([&] { seat.region = ctx.regions.resolve(item.at("region")); });
       ctx.field([&] { seat.segment = ctx.segments.resolve(item.at("segment")); });
       ctx.field([&] {
@@ -693,7 +715,7 @@ void parse_roster(const JsonNode& root, Context& ctx) {
     const auto role = table.column("role");
     ctx.each_row(table, [&](const CsvRow& row) {
       Seat seat;
-      seat.id = table.required_text(row, id);
+      seat.id = ctx.seat_id(table.text(row, id), [&] { return table.required_text(row, id); });
       if (role) seat.role = table.text(row, *role);
       if (ctx.seats.contains(seat.id)) {
         // Not lost: the first row of that id is read.

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <fmt/format.h>
@@ -75,6 +76,27 @@ TEST(InputCli, AnIdWithAControlCharacterIsRefused) {
   // Twin: the same row without it is read.
   const std::string clean = scenario_with_deals_csv(dir, "D2,NA,SMB,Proposal,10000,2027-06\n");
   EXPECT_EQ(run_opsim(fmt::format("validate {}", clean)).exit_code, 0);
+}
+
+// Review: a roster id holding a NUL byte was refused, and every deal and contract of that rep
+// then gave an "unknown rep" error too. The id is the one error.
+TEST(InputCli, ARefusedRosterIdIsTheOneErrorNotEveryReferenceToIt) {
+  TempDir dir;
+  fs::copy(test::source_dir() / "scenarios/global_saas.json", dir / "g.json");
+  fs::copy(test::source_dir() / "scenarios/global_saas", dir / "global_saas",
+           fs::copy_options::recursive);
+  const fs::path roster = dir / "global_saas/roster.csv";
+  std::ifstream in(roster);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  const auto at = text.find("rep-00019,");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 10, std::string("rep-00019\0,", 11));  // the roster's id, not the pipeline's
+  std::ofstream(roster) << text;
+  const auto result = run_opsim(fmt::format("validate {}", (dir / "g.json").string()));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("control character U+0000"));
+  EXPECT_THAT(result.output, Not(HasSubstr("unknown"))) << result.output;
 }
 
 TEST(InputCli, FifoAsScenarioIsRefusedNotWaitedOn) {
