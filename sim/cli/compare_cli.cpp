@@ -697,9 +697,11 @@ void add_paired_options(CLI::App* command, PairedArgs& args) {
   add_xlsx_option(command, args.xlsx);
   add_force_flag(command, args.force);
   add_quiet_flag(command, args.quiet);
-  command->add_option("--return-threshold", args.return_threshold,
-                      "x of P(return on cost > x): extra bookings per unit of extra cost "
-                      "(default 1)");
+  command
+      ->add_option("--return-threshold", args.return_threshold,
+                   "x of P(return on cost > x): extra bookings per unit of extra cost, a finite "
+                   "number >= 0 (default 1)")
+      ->check(non_negative_number());
 }
 
 //! Refuses outputs that would overwrite a scenario or its CSV files, or each other.

@@ -23,6 +23,7 @@
 #include "sim/engine/mpi_support.hpp"
 #include "sim/engine/runner.hpp"
 #include "sim/engine/summary.hpp"
+#include "sim/io/cost_loader.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/deal_export.hpp"
 #include "sim/io/input_summary_output.hpp"
@@ -127,8 +128,13 @@ void validate_command(const ValidateArgs& args) {
     fmt::print("{}\n", loaded.document.document.dump(2));
     return;
   }
-  // What `quotas` and `capacity` refuse, and the compensation plan's warnings.
-  const std::vector<std::string> plan_warnings = check_plan_sections(loaded.document.document, s);
+  // What `quotas` and `capacity` refuse, the compensation plan's warnings, and what `compare`
+  // and `sweep` refuse in the costs (review: validate passed a one-off outside the horizon).
+  std::vector<std::string> plan_warnings;
+  InputErrorCollector errors;
+  errors.collect([&] { plan_warnings = check_plan_sections(loaded.document.document, s); });
+  errors.collect([&] { (void)load_costs(s, loaded.document.document); });
+  throw_plan_errors(errors);
   OutputPlan plan(args.force);
   add_scenario_inputs(plan, s);
   plan.add_output(args.summary_json, "--summary-json");

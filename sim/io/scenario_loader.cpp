@@ -103,7 +103,8 @@ struct Context {
   //! Seats of failed hires ("ID/"), and whether a failed hire's seat names are unknown.
   std::vector<std::string> lost_seat_prefixes;
   //! Ids of roster reps refused as ids (a control character): references to them are not
-  //! "unknown rep" errors again (review: a NUL byte's one error came with one per deal).
+  //! "unknown rep" errors again (review: a NUL byte's one error came with one per deal); a rep
+  //! whose id is empty sets seats_lost.
   std::set<std::string> refused_seat_ids;
   bool seats_lost = false;
   bool seat_lost(const std::string& id) const {
@@ -123,6 +124,9 @@ struct Context {
         if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) printable += c;
       for (const std::string& id : {raw, printable})
         if (!id.empty()) refused_seat_ids.insert(id);
+      // A rep without a readable id: the sections that name seats are left out (review: every
+      // deal of the rep whose id was blanked was an "unknown rep" with a wrong suggestion).
+      if (printable.find_first_not_of(" \t") == std::string::npos) seats_lost = true;
       throw;
     }
   }

@@ -44,6 +44,34 @@ TEST(CompareCli, CompareWritesDifferencesAndTargetProbabilities) {
 // Review: a fiscal year that starts before the horizon, without actuals, was compared as a whole
 // year (its return and P(reach) over the horizon's months only) with no word; `run` says so in
 // its year heading. compare and sweep now print the same fact; with actuals, nothing.
+// Review: validate called a scenario valid whose costs compare then refused (a one-off outside
+// the horizon, a negative monthly cost); and --return-threshold took nan, inf and -3.
+TEST(CompareCli, ValidateRefusesTheCostsCompareRefusesAndTheThresholdIsChecked) {
+  test::TempDir dir;
+  const auto base = test::source_dir() / "scenarios/didactic.json";
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(base.string()));
+  doc["costs"] = {{{"id", "x"}, {"one_off", 1000}, {"month", "2029-01"}},
+                  {{"id", "y"}, {"monthly", -5}}};
+  const std::string path = (dir / "costs.json").string();
+  std::ofstream(path) << doc.dump(1);
+  auto r = test::run_opsim(fmt::format("validate {}", path));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("/costs/0/month: 2029-01 is outside the horizon"), std::string::npos)
+      << r.output;
+  doc["costs"] = {{{"id", "x"}, {"one_off", 1000}, {"month", "2027-05"}}};  // the twin
+  std::ofstream(path) << doc.dump(1);
+  r = test::run_opsim(fmt::format("validate {}", path));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* threshold : {"nan", "inf", "-3"}) {
+    const std::string out = (dir / "never.h5").string();
+    r = test::run_opsim(fmt::format("compare {} {} --trials 20 --return-threshold {} -o {}",
+                                    base.string(), path, threshold, out));
+    EXPECT_EQ(r.exit_code, 2) << threshold << r.output;
+    EXPECT_NE(r.output.find("--return-threshold"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(out));
+  }
+}
+
 TEST(CompareCli, AYearStartingBeforeTheHorizonWithoutActualsIsNamed) {
   test::TempDir dir;
   nlohmann::json doc = nlohmann::json::parse(

@@ -97,6 +97,16 @@ TEST(InputCli, ARefusedRosterIdIsTheOneErrorNotEveryReferenceToIt) {
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_THAT(result.output, HasSubstr("control character U+0000"));
   EXPECT_THAT(result.output, Not(HasSubstr("unknown"))) << result.output;
+  // An id left empty: which rep it was is unknown, so pipeline owners are not checked (review:
+  // six "unknown rep" errors, each suggesting another rep).
+  const auto nul = text.find(std::string("rep-00019\0,", 11));
+  ASSERT_NE(nul, std::string::npos);
+  text.erase(nul, 10);  // "rep-00019\0" of "rep-00019\0,": the id field left empty
+  std::ofstream(roster) << text;
+  const auto empty = run_opsim(fmt::format("validate {}", (dir / "g.json").string()));
+  EXPECT_EQ(empty.exit_code, 2) << empty.output;
+  EXPECT_THAT(empty.output, HasSubstr("roster.csv:20: column 'id' is empty"));
+  EXPECT_THAT(empty.output, Not(HasSubstr("unknown"))) << empty.output;
 }
 
 TEST(InputCli, FifoAsScenarioIsRefusedNotWaitedOn) {
