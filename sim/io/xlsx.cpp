@@ -186,7 +186,7 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
        {"new bookings P90" + amount, CellKind::amount, 16},
        {"target" + amount, CellKind::amount, 16},
        {"P(reach)", CellKind::percent, 10},
-       {"P(reach) SE", CellKind::percent, 10},
+       {"P(reach) SE", CellKind::points, 10},
        {"year-end ARR P50" + amount, CellKind::amount, 18},
        {"year-end headcount P50", CellKind::integer, 12}},
       {},
@@ -221,7 +221,7 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
                      {"target" + amount, CellKind::amount, 16},
                      {"mean" + amount, CellKind::amount, 16},
                      {"P(reach)", CellKind::percent, 10},
-                     {"standard error", CellKind::percent, 10}},
+                     {"standard error", CellKind::points, 10}},
                     {},
                     ""};
   for (const auto& t : summary.targets) {

@@ -108,6 +108,16 @@ def check_run(book, h5, scale=1.0):
             value = t[name][i] * (scale if name != "amount" else 1.0)
             if not same(got, value):
                 problems.append(f"Targets row {i}: {name} {got!r} != {value!r}")
+        # The standard error of a probability is in points (review: "2.2%" for +-2.2 points).
+        if "standard_error" in t and not same(row[8], 100 * t["standard_error"][i] * scale):
+            problems.append(f"Targets row {i}: standard error {row[8]!r} is not "
+                            f"{100 * t['standard_error'][i]!r} points")
+    for sheet, heading in (("Summary", "P(reach) SE"), ("Targets", "standard error")):
+        head = [c.value for c in book[sheet][1]]
+        if heading in head and len(list(book[sheet].rows)) > 1:
+            shown = book[sheet].cell(row=2, column=head.index(heading) + 1).number_format
+            if not shown.endswith('pts"'):
+                problems.append(f"{sheet} {heading!r}: format {shown!r}, not points")
     win = h5["summary/kpis/win_rate"][()] * scale
     for row in book["KPIs"].iter_rows(min_row=2, values_only=True):
         if row[0] is None or row[2] is None:
