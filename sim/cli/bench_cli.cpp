@@ -97,7 +97,7 @@ void add_bench_commands(CLI::App& app) {
   bench
       ->add_option("--min-seconds", args->min_seconds,
                    "Target length of the 1-thread run when sizing trials")
-      ->check(CLI::Range(0.1, 3600.0))
+      ->check(seconds_between(0.1, 3600))
       ->capture_default_str();
   bench->add_option("--max-memory", args->max_memory,
                     "Refuse to start above this memory estimate (e.g. 4G)");

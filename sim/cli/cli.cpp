@@ -67,7 +67,7 @@ int run_app(int argc, char** argv) {
   app.add_option("--progress-every", ProgressBar::interval(),
                  "Seconds between progress lines when stderr is not a terminal (default 60; 0 = "
                  "a line at every update)")
-      ->check(CLI::Range(0.0, 86400.0));
+      ->check(seconds_between(0, 86400));
   set_command_line(argc, argv);
   try {
     add_run_commands(app);
@@ -79,16 +79,18 @@ int run_app(int argc, char** argv) {
     add_plan_commands(app);
     add_calibrate_commands(app);
     add_upgrade_command(app);
-    add_input_options(app);
     add_report_command(app);
+    add_input_options(app);
     refuse_under_mpi_unless_split(app);
     app.parse(argc, argv);
     return 0;
   } catch (const CLI::ParseError& e) {
     // Every rank parses the same arguments: one of them answers.
     if (mpi::rank() != 0) return e.get_exit_code() == 0 ? 0 : 2;
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // In opsim's words, as every other error (review: CLI11's lines lost the prefix).
+    fmt::print(stderr, "opsim: error: {}\nRun with --help for the options.\n", e.what());
+    return 2;
   } catch (const mpi::QuietExit& e) {
     return e.code;
   } catch (const InputError& e) {

@@ -11,7 +11,9 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.hpp"
+#include "sim/base/grouped.hpp"
 #include "sim/io/csv.hpp"
+#include "sim/io/number_format.hpp"
 
 namespace opsim::cli {
 
@@ -101,6 +103,17 @@ const CLI::Validator& non_negative_number() {
   return validator;
 }
 
+CLI::Validator seconds_between(double low, double high) {
+  return CLI::Validator(
+      [low, high](std::string& text) -> std::string {
+        const auto value = parse_number(text);
+        if (value && *value >= low && *value <= high) return {};
+        return fmt::format("{} is not a number of seconds from {} to {}", text,
+                           format_user_value(low), format_grouped_trimmed(high));
+      },
+      "SECONDS");
+}
+
 const CLI::Validator& output_path() {
   static const CLI::Validator validator(
       [](std::string& text) -> std::string {
@@ -180,8 +193,8 @@ InputOptions g_input_options;
 void add_input_options(CLI::App& app) {
   // The commands that read CSV files: through a scenario, a history export or accounts.
   static const std::vector<std::string> kReadsCsv{
-      "run",      "merge",     "validate", "compare",     "sweep",  "quotas",
-      "capacity", "calibrate", "backtest", "territories", "upgrade"};
+      "run",       "merge",    "validate",    "compare", "sweep",   "quotas", "capacity",
+      "calibrate", "backtest", "territories", "upgrade", "drivers", "report"};
   for (const std::string& name : kReadsCsv) {
     app.get_subcommand(name)->add_option_function<std::string>(
         "--encoding",

@@ -30,6 +30,9 @@ const CLI::Validator& seed_range();
 const CLI::Validator& positive_number();
 //! A number >= 0 (prior strengths, weights).
 const CLI::Validator& non_negative_number();
+//! A number of seconds in [low, high], said so when refused (CLI11's range printed
+//! "0.000000 to 86400.000000").
+CLI::Validator seconds_between(double low, double high);
 //! A path to write: "" or blanks are refused (`-o "$OUT"` with OUT unset wrote nothing and exited
 //! 0), and so is one starting with '-' (`--output= -q` wrote a file named -q).
 const CLI::Validator& output_path();

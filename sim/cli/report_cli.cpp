@@ -36,7 +36,7 @@ void add_report_command(CLI::App& app) {
     }
     plan.add_output(*output, "-o");
     plan.check();
-    write_report(*inputs, *output);
+    write_report(*inputs, *output, input_options());
     fmt::print("opsim: wrote the report {}\n", *output);
   });
 }

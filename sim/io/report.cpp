@@ -247,7 +247,8 @@ bool is_scenario_path(const std::string& path) {
   return std::filesystem::path(path).extension() == ".json";
 }
 
-void write_report(const std::vector<std::string>& inputs, const std::string& output) {
+void write_report(const std::vector<std::string>& inputs, const std::string& output,
+                  const InputOptions& options) {
   if (inputs.empty()) throw_input("opsim report: name at least one result file");
   std::string body;
   std::string title;
@@ -255,7 +256,7 @@ void write_report(const std::vector<std::string>& inputs, const std::string& out
     const std::string name = std::filesystem::path(path).filename().string();
     if (is_scenario_path(path)) {
       // A scenario file: its input sanity page alone.
-      const Scenario scenario = load_scenario(path);
+      const Scenario scenario = load_scenario(path, options);
       const std::string section = report::inputs_section(
           input_summary_json(summarise_inputs(scenario)),
           scenario.name.empty() ? name : scenario.name,

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/io/input.hpp"
+
 namespace opsim {
 
 //! What an input file is, told from its datasets.
@@ -26,7 +28,8 @@ ResultKind detect_result_kind(const std::string& path);
 bool is_scenario_path(const std::string& path);
 
 //! Writes the report on `inputs` to `output` (atomically). InputError naming the file when an
-//! input is not a result opsim can describe.
-void write_report(const std::vector<std::string>& inputs, const std::string& output);
+//! input is not a result opsim can describe. `options`: how a scenario's CSV files are read.
+void write_report(const std::vector<std::string>& inputs, const std::string& output,
+                  const InputOptions& options = {});
 
 }  // namespace opsim

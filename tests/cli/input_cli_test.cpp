@@ -165,6 +165,14 @@ TEST(InputCli, BadUtf8InCsvSuggestsEncodingAndCp1252IsReadCorrectly) {
                 {"reps.csv:2:4: byte 0xE9 is not valid UTF-8", "--encoding cp1252"});
   const auto ok = run_opsim(fmt::format("validate {} --encoding cp1252", path));
   EXPECT_EQ(ok.exit_code, 0) << ok.output;  // the deal's owner José matches the converted id
+  // Every command that reads the scenario's CSV files takes the option the message suggests
+  // (review: drivers and report refused it).
+  for (const std::string& command :
+       {fmt::format("drivers {} --trials 20 -q --no-sources", path),
+        fmt::format("report {} -o {}", path, (dir / "inputs.html").string())}) {
+    const auto read = run_opsim(command + " --encoding cp1252");
+    EXPECT_EQ(read.exit_code, 0) << command << "\n" << read.output;
+  }
   expect_exit_2(fmt::format("validate {} --encoding ebcdic", path),
                 {"--encoding: \"ebcdic\" is not an encoding"});
 }

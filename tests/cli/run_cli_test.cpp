@@ -382,7 +382,12 @@ TEST(RunCli, AbsurdTrialCounts) {
   TempDir dir;
   expect_rejected(
       dir, fmt::format("run {} --trials 1000000000000 {}", fixture().string(), all_outputs(dir)),
-      {"--trials", "1000000000000", "not in range"}, {});
+      {"opsim: error: --trials", "1000000000000", "not in range"}, {});
+  // In opsim's words with the prefix, the range as people write it (review: "Value -1 not in
+  // range 0.000000 to 86400.000000", without "opsim: error:").
+  expect_rejected(
+      dir, fmt::format("--progress-every -1 run {} {}", fixture().string(), all_outputs(dir)),
+      {"opsim: error: --progress-every: -1 is not a number of seconds from 0 to 86,400"}, {});
   auto doc = fixture_document();
   doc["simulation"]["trials"] = 1'000'000'000'000LL;
   expect_rejected(dir, fmt::format("run {} {}", write_scenario(dir, doc), all_outputs(dir)),
