@@ -1,14 +1,19 @@
 #include "sim/io/output_files.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
 
@@ -161,6 +166,56 @@ mode_t mode_for(const fs::path& target) {
   return 0666 & ~mask;
 }
 
+//! The temporaries being written, removed when SIGINT, SIGTERM or SIGHUP ends the process (a
+//! review found a run stopped by Ctrl-C or a cluster's time limit leaving `.out.h5.opsim-XXXXXX`
+//! at full size). Fixed slots, so that the handler only reads memory and calls unlink().
+class LiveTemporaries {
+ public:
+  //! Records `path`; the slot to release(), or -1 when every slot is taken (then not removed).
+  static int add(const std::string& path) {
+    static std::once_flag installed;
+    std::call_once(installed, [] {
+      struct sigaction action {};
+      action.sa_handler = &LiveTemporaries::on_signal;
+      sigemptyset(&action.sa_mask);
+      for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+        // A signal the process was told to ignore (nohup) stays ignored.
+        struct sigaction before {};
+        if (::sigaction(sig, nullptr, &before) == 0 && before.sa_handler == SIG_IGN) continue;
+        ::sigaction(sig, &action, nullptr);
+      }
+    });
+    if (path.size() >= PATH_MAX) return -1;
+    for (std::size_t i = 0; i < kSlots; ++i) {
+      bool free = false;
+      if (!claimed_[i].compare_exchange_strong(free, true)) continue;
+      std::memcpy(paths_[i].data(), path.c_str(), path.size() + 1);
+      live_[i].store(true);
+      return static_cast<int>(i);
+    }
+    return -1;
+  }
+  static void release(int slot) {
+    if (slot < 0) return;
+    live_[static_cast<std::size_t>(slot)].store(false);
+    claimed_[static_cast<std::size_t>(slot)].store(false);
+  }
+
+ private:
+  static void on_signal(int sig) {
+    for (std::size_t i = 0; i < kSlots; ++i)
+      if (live_[i].load()) ::unlink(paths_[i].data());
+    // Ended by the signal as without the handler (exit status 128 + sig).
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+  }
+
+  static constexpr std::size_t kSlots = 64;
+  static inline std::array<std::atomic<bool>, kSlots> claimed_{};
+  static inline std::array<std::atomic<bool>, kSlots> live_{};
+  static inline std::array<std::array<char, PATH_MAX>, kSlots> paths_{};
+};
+
 //! A temporary file beside its target, removed unless committed.
 class Temporary {
  public:
@@ -173,12 +228,14 @@ class Temporary {
     fd_ = ::mkstemp(pattern.data());
     if (fd_ < 0) throw_os(path_, "cannot create a temporary file beside it", errno);
     name_ = pattern;
+    slot_ = LiveTemporaries::add(fs::absolute(name_).string());
   }
   Temporary(const Temporary&) = delete;
   Temporary& operator=(const Temporary&) = delete;
   ~Temporary() {
     if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(name_.c_str());
+    LiveTemporaries::release(slot_);
   }
 
   const std::string& name() const { return name_; }
@@ -205,6 +262,9 @@ class Temporary {
 
   //! Renames the finished file over the target.
   void commit() {
+    // Out of the signal handler's list first: after the rename its name is no file of ours.
+    LiveTemporaries::release(slot_);
+    slot_ = -1;
     if (::rename(name_.c_str(), target_.c_str()) != 0) throw_os(path_, "rename failed", errno);
     committed_ = true;
   }
@@ -216,6 +276,7 @@ class Temporary {
   fs::path target_;
   std::string name_;
   int fd_ = -1;
+  int slot_ = -1;  //!< in LiveTemporaries while written
   bool committed_ = false;
 };
 

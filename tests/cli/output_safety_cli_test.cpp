@@ -6,16 +6,22 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -502,6 +508,53 @@ TEST(OutputSafetyCli, DiskFullHdf5IsExitOneWithoutCrashOrFile) {
   EXPECT_EQ(read_file(out), "previous result");
   EXPECT_EQ(listing(disk.path()), (std::set<std::string>{"filler", "out.h5"}))
       << "a temporary file was left";
+}
+
+//! Names in `folder` of opsim's temporaries (".NAME.opsim-XXXXXX").
+std::vector<std::string> temporaries_in(const fs::path& folder) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".opsim-") != std::string::npos && name.front() == '.') names.push_back(name);
+  }
+  return names;
+}
+
+// Review: a run stopped by Ctrl-C (SIGINT) or a cluster's time limit (SIGTERM) left its
+// temporary (".ck.h5.opsim-XXXXXX", tens of MB) for good. The run is frozen (SIGSTOP) while a
+// temporary exists, then told to stop: the temporary is gone, the finished checkpoint kept.
+TEST(OutputSafetyCli, ATemporaryIsRemovedWhenASignalEndsTheRun) {
+  for (const int sig : {SIGTERM, SIGINT}) {
+    TempDir dir;
+    const fs::path scenario = copy_global_saas(dir);
+    const std::string out = (dir / "out.h5").string(), checkpoint = (dir / "ck.h5").string();
+    std::vector<std::string> args{
+        OPSIM_EXE, "run",          scenario.string(), "--trials",           "100000", "-q", "-o",
+        out,       "--checkpoint", checkpoint,        "--checkpoint-every", "200"};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    ASSERT_EQ(::posix_spawn(&pid, OPSIM_EXE, nullptr, nullptr, argv.data(), environ), 0);
+    // Wait (at most a minute) for a moment the run is writing a temporary, and freeze it there.
+    bool caught = false;
+    for (int i = 0; i < 60000 && !caught; ++i) {
+      if (!temporaries_in(dir.path()).empty()) {
+        ::kill(pid, SIGSTOP);
+        caught = !temporaries_in(dir.path()).empty();
+        if (!caught) ::kill(pid, SIGCONT);
+      }
+      if (!caught) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ::kill(pid, sig);
+    ::kill(pid, SIGCONT);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(caught) << "no temporary seen while the run wrote its checkpoints";
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << status;
+    EXPECT_EQ(temporaries_in(dir.path()), std::vector<std::string>{}) << sig;
+    EXPECT_FALSE(fs::exists(out));
+  }
 }
 
 // Review: a workbook on a full disk said "Zip generic error ZIP_ERRNO", not the OS's reason.
