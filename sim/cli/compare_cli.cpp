@@ -810,6 +810,39 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     }
   }
   if (mpi::rank() == 0) print_warnings(warnings);
+  // Variant v's document and its values of the axes, in axis order.
+  auto variant_of = [&](std::size_t v, std::vector<double>& values) {
+    nlohmann::json variant = document;
+    values.clear();
+    std::size_t index = v;
+    for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
+      // --zip: variant v takes every axis's v-th value; otherwise the grid, last axis fastest.
+      const double value = it->values[args.zip ? v : index % it->values.size()];
+      index /= it->values.size();
+      variant[it->pointer] = value;
+      values.insert(values.begin(), value);
+    }
+    return variant;
+  };
+  auto variant_name = [&](std::size_t v) {
+    return fmt::format("{} (variant {})", base_path, v + 1);
+  };
+  // Every variant's scenario and costs are checked before anything runs, their errors together
+  // (review: a bad value in the last variant was found after the base and every earlier one had
+  // been simulated, and under mpirun ended in MPI_Abort).
+  mpi::collectively([&] {
+    InputErrorCollector errors;
+    std::vector<double> values;
+    for (std::size_t v = 0; v < variants; ++v) {
+      errors.collect([&] {
+        const nlohmann::json variant = variant_of(v, values);
+        const Scenario scenario =
+            build_scenario(variant, variant_name(v), base_dir.empty() ? "." : base_dir, &cache);
+        (void)load_costs(scenario, variant);
+      });
+    }
+    errors.throw_if_any();
+  });
   base.costs = load_costs(base.scenario, document);
   // Compensation plans are priced on a second pass of each run (a --set may add or change one).
   const std::uint64_t runs = priced_runs(base.costs) * (1 + variants);
@@ -849,18 +882,10 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   table.metric = args.metric;
   table.currency = metric_unit(base.scenario, args.metric);  // wins are a count, not USD
   for (std::size_t v = 0; v < variants; ++v) {
-    nlohmann::json variant = document;
     Row row;
-    std::size_t index = v;
-    for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
-      // --zip: variant v takes every axis's v-th value; otherwise the grid, last axis fastest.
-      const double value = it->values[args.zip ? v : index % it->values.size()];
-      index /= it->values.size();
-      variant[it->pointer] = value;
-      row.values.insert(row.values.begin(), value);
-    }
-    Scenario scenario = build_scenario(variant, fmt::format("{} (variant {})", base_path, v + 1),
-                                       base_dir.empty() ? "." : base_dir, &cache);
+    const nlohmann::json variant = variant_of(v, row.values);
+    Scenario scenario =
+        build_scenario(variant, variant_name(v), base_dir.empty() ? "." : base_dir, &cache);
     const CostModel costs = load_costs(scenario, variant);  // a --set may move a cost
     const PricedArm arm = run_priced_arm(scenario, costs, trials, seed, threads, progress, &quotas);
     const RunResult& result = arm.result;

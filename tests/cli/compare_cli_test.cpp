@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/io/scenario_loader.hpp"
+#include "tests/progress_lines.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {
@@ -291,6 +292,26 @@ TEST(CompareCli, SweepRejectsAPointerThatIsNotANumber) {
   auto r = test::run_opsim(fmt::format("sweep {} --set /segments/0/nonexistent=1", base.string()));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("/segments/0/nonexistent"), std::string::npos) << r.output;
+}
+
+// Review: sweep checked each variant when its turn came, after the base and every earlier
+// variant had been simulated (and under mpirun ended in MPI_Abort). Every variant is checked
+// first, their errors reported together, with no progress and no output.
+TEST(CompareCli, SweepRefusesEveryBadVariantBeforeRunningAny) {
+  test::TempDir dir;
+  const auto base = test::source_dir() / "scenarios/didactic.json";
+  const std::string out = (dir / "sweep.h5").string();
+  auto r =
+      test::run_opsim(fmt::format("sweep {} --set /segments/0/win_rate=0.2,1.5,0.3,-1 --trials 50 "
+                                  "--progress-every 0 -o {}",
+                                  base.string(), out));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("(variant 2): /segments/0/win_rate: 1.5 is not a probability"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("(variant 4): /segments/0/win_rate"), std::string::npos) << r.output;
+  EXPECT_EQ(test::progress_lines(r.output, "trials"), 0u) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 TEST(CompareCli, SweepSelectsArrayMembersById) {
