@@ -248,11 +248,14 @@ void run_command(const RunArgs& args, const std::string& command_line) {
     options.threads = threads;
     options.keep_monthly = args.keep_trials;
     options.progress = [&](std::uint64_t n) { progress.update(n); };
-    done = run_checkpointed(scenario, provenance, options, checkpoint ? &*checkpoint : nullptr,
-                            args.checkpoint_every, [&](std::uint64_t next) {
-                              fmt::print(stderr, "opsim: resuming from trial {} ({})\n", next,
-                                         args.checkpoint);
-                            });
+    done =
+        run_checkpointed(scenario, provenance, options, checkpoint ? &*checkpoint : nullptr,
+                         args.checkpoint_every, [&](std::uint64_t next) {
+                           // The file this rank resumed from (review: rank 1 named rank 0's).
+                           fmt::print(stderr, "opsim: resuming from trial {} ({})\n", next,
+                                      checkpoint->single_file() ? checkpoint->rank_file(mpi::rank())
+                                                                : args.checkpoint);
+                         });
     progress.finish();
   });
 

@@ -166,6 +166,9 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   string_attribute(root, "reporting_currency", scenario.fx.currencies[scenario.fx.reporting].code);
   uint_attribute(root, "seed", provenance.seed);
   if (provenance.checkpoint) uint_attribute(root, "checkpoint", 1);
+  if (provenance.checkpoint_ranks > 0)
+    uint_attribute(root, "checkpoint_ranks",
+                   static_cast<std::uint64_t>(provenance.checkpoint_ranks));
   string_attribute(root, "scenario_path", provenance.scenario_path);
   uint_attribute(root, "trials", trials);
   string_attribute(root, "inputs_sha256", inputs_sha256(scenario.inputs));
@@ -270,6 +273,9 @@ ResultFileInfo read_result_info(const std::string& path) {
     info.total_trials = read_uint_attribute(root, "total_trials");
     info.keep_trials = read_uint_attribute(root, "keep_trials") != 0;
     info.checkpoint = root.attrExists("checkpoint") && read_uint_attribute(root, "checkpoint") != 0;
+    if (root.attrExists("checkpoint_ranks"))
+      info.checkpoint_ranks = static_cast<int>(
+          std::min<std::uint64_t>(read_uint_attribute(root, "checkpoint_ranks"), 1U << 30));
     if (info.first_trial > info.end_trial || info.end_trial > info.total_trials ||
         info.total_trials > kMaxResultTrials)
       throw_input("{}: trials [{}, {}) of {} is not a valid range (at most {} trials)", path,

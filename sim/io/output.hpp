@@ -24,6 +24,9 @@ struct Provenance {
   //! A checkpoint opsim writes and removes itself (root attribute `checkpoint` = 1): only such a
   //! file is resumed from and removed, never a user's result of the same run.
   bool checkpoint = false;
+  //! A checkpoint file's MPI rank count (root attribute `checkpoint_ranks`; 0 = not recorded):
+  //! the rank files of one run are resumed by as many ranks.
+  int checkpoint_ranks = 0;
 };
 
 //! What a result file says about itself (root attributes).
@@ -39,6 +42,7 @@ struct ResultFileInfo {
   std::uint64_t total_trials = 0;
   bool keep_trials = false;
   bool checkpoint = false;          //!< written as a checkpoint (Provenance::checkpoint)
+  int checkpoint_ranks = 0;         //!< Provenance::checkpoint_ranks (0: not recorded)
   std::vector<InputDigest> inputs;  //!< /scenario/inputs (empty in files of older versions)
 };
 

@@ -6,9 +6,12 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
@@ -105,6 +108,21 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
                                           std::uint64_t end, bool keep_trials) const {
   std::vector<ResultFileInfo> shards;
   if (single_file_) {
+    // Every rank looks at every rank's file (and one more: a larger run's), so that all of them
+    // refuse a checkpoint of another rank count before any work (review: one process resumed
+    // rank 0's file of a 2-rank run and left rank 1's; 3 ranks refused only after rank 2 had
+    // simulated its share and written a file of its own).
+    for (int r = 0; r <= mpi::size(); ++r) {
+      if (!fs::exists(rank_file(r))) continue;
+      const ResultFileInfo info = read_result_info(rank_file(r));
+      if (!info.checkpoint || info.checkpoint_ranks == 0 || info.checkpoint_ranks == mpi::size())
+        continue;
+      throw_input(
+          "{}: this checkpoint was written by a run on {} MPI rank{} and this run has {}; resume "
+          "it with as many ranks (mpirun -np {}), or remove {} and its .rankN.h5 files",
+          info.path, info.checkpoint_ranks, info.checkpoint_ranks == 1 ? "" : "s", mpi::size(),
+          info.checkpoint_ranks, path_);
+    }
     if (fs::exists(rank_file(mpi::rank())))
       shards.push_back(read_result_info(rank_file(mpi::rank())));
   } else if (fs::is_directory(path_)) {
@@ -131,13 +149,29 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
     }
     require_same_inputs(info.inputs, info.path, scenario.inputs, "this run",
                         "remove the checkpoint or choose another --checkpoint");
-    if (info.scenario_sha256 != scenario.sha256 || info.seed != provenance.seed ||
-        info.total_trials != provenance.total_trials || info.keep_trials != keep_trials ||
-        (single_file_ && (info.first_trial != first || info.end_trial > end))) {
+    // What differs, each with both values (review: one sentence for all of them).
+    std::vector<std::string> differ;
+    if (info.scenario_sha256 != scenario.sha256)
+      differ.push_back(fmt::format("its scenario has SHA-256 {}, this run's {}",
+                                   info.scenario_sha256.substr(0, 12),
+                                   scenario.sha256.substr(0, 12)));
+    if (info.seed != provenance.seed)
+      differ.push_back(fmt::format("seed {}, this run's {}", info.seed, provenance.seed));
+    if (info.total_trials != provenance.total_trials)
+      differ.push_back(
+          fmt::format("{} trials, this run's {}", info.total_trials, provenance.total_trials));
+    if (info.keep_trials != keep_trials)
+      differ.push_back(fmt::format("--keep-trials {}, this run {}",
+                                   info.keep_trials ? "given" : "not given",
+                                   keep_trials ? "gives it" : "does not"));
+    if (differ.empty() && single_file_ && (info.first_trial != first || info.end_trial > end))
+      differ.push_back(fmt::format("trials {}..{}, this rank's share {}..{}", info.first_trial,
+                                   info.end_trial, first, end));
+    if (!differ.empty()) {
       throw_input(
-          "{}: this checkpoint belongs to a different run (scenario, seed, trials, ranks or "
-          "options differ); remove it or choose another --checkpoint",
-          info.path);
+          "{}: this checkpoint belongs to a different run ({}); remove it or choose another "
+          "--checkpoint",
+          info.path, fmt::join(differ, "; "));
     }
   }
   std::sort(shards.begin(), shards.end(),
@@ -157,6 +191,8 @@ void Checkpoint::save(const Scenario& scenario, const RunResult& result,
                       const Provenance& run_provenance) const {
   Provenance provenance = run_provenance;
   provenance.checkpoint = true;
+  // A folder's shards are resumed by any rank count; a file per rank by as many ranks.
+  if (single_file_) provenance.checkpoint_ranks = mpi::size();
   if (single_file_) {
     write_hdf5(rank_file(mpi::rank()), scenario, result, nullptr, provenance);
     return;
@@ -206,8 +242,11 @@ RunResult run_checkpointed(const Scenario& scenario, const Provenance& provenanc
   const std::uint64_t first = options.first_trial, end = options.end_trial;
   std::optional<RunResult> done;
   if (checkpoint) {
-    done = checkpoint->load(scenario, ResultLayout(scenario), provenance, first, end,
-                            options.keep_monthly);
+    // Every rank agrees before any of them works (an error on one is every rank's).
+    mpi::collectively([&] {
+      done = checkpoint->load(scenario, ResultLayout(scenario), provenance, first, end,
+                              options.keep_monthly);
+    });
     if (done && resumed) resumed(done->end_trial);
   }
   std::uint64_t next = done ? done->end_trial : first;

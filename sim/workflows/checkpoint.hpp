@@ -26,13 +26,17 @@ class Checkpoint {
 
   bool single_file() const { return single_file_; }
   const std::string& path() const { return path_; }
+  //! A file checkpoint's file of MPI rank `rank`: the path itself for rank 0, else
+  //! `NAME.rankR.h5`.
+  std::string rank_file(int rank) const;
 
   //! Registers the files this checkpoint reads and writes; exit 2 when the path is of the
   //! wrong kind (a folder for NAME.h5, a file for a folder checkpoint).
   void add_to(OutputPlan& plan) const;
 
   //! What was checkpointed of this rank's trials [first, end), if anything; exit 2 when the
-  //! checkpoint belongs to another run (scenario, seed, trials, ranks or options differ).
+  //! checkpoint belongs to another run (scenario, seed, trials, ranks or options differ, each
+  //! named), on every rank before any of them works.
   std::optional<RunResult> load(const Scenario& scenario, const ResultLayout& layout,
                                 const Provenance& provenance, std::uint64_t first,
                                 std::uint64_t end, bool keep_trials) const;
@@ -48,7 +52,6 @@ class Checkpoint {
   static std::string shard_name(std::uint64_t first, std::uint64_t end);
 
  private:
-  std::string rank_file(int rank) const;
   std::string marker() const;
 
   std::string path_;

@@ -2,8 +2,16 @@
 // ends the job with one message and no output.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -212,6 +220,51 @@ TEST(MpiCli, BadInputOnEveryRankGivesOneMessageAndNoOutput) {
 
 // The benchmark behind the cluster figures runs real mpirun jobs, shards and a merge, checks
 // their datasets against one run, and measures a paired comparison's variance reduction.
+// Review: the rank files of a stopped 2-rank run (ck.h5, ck.rank1.h5) were resumed by one
+// process, which left ck.rank1.h5 for good; with 3 ranks the refusal came only after rank 2 had
+// simulated its share and written ck.rank2.h5. Both are refused before any work, naming the rank
+// counts; the files are kept for a resume on 2 ranks.
+TEST(MpiCli, ACheckpointOfAnotherRankCountIsRefusedBeforeAnyWork) {
+  OPSIM_REQUIRE_OR_SKIP(
+      have_mpirun(),
+      "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
+  test::TempDir dir;
+  const std::string checkpoint = (dir / "ck.h5").string(), out = (dir / "out.h5").string();
+  const std::string run = fmt::format(
+      "run {} -q --threads 1 --trials 200000 --checkpoint {} --checkpoint-every 500 -o {}",
+      fixture(), checkpoint, out);
+  // A 2-rank run stopped (SIGTERM, as a cluster's time limit) once both ranks have saved.
+  const std::string command = fmt::format(
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+      "ASAN_OPTIONS=detect_leaks=0 exec mpirun --oversubscribe -np 2 {} {} >/dev/null 2>&1",
+      OPSIM_EXE, run);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const std::filesystem::path rank1 = dir / "ck.rank1.h5";
+  for (int i = 0;
+       i < 1200 && !(std::filesystem::exists(checkpoint) && std::filesystem::exists(rank1)); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(std::filesystem::exists(checkpoint) && std::filesystem::exists(rank1));
+  auto r = test::run_opsim(run);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("written by a run on 2 MPI ranks and this run has 1"), std::string::npos)
+      << r.output;
+  r = mpirun(3, run);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("written by a run on 2 MPI ranks and this run has 3"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "ck.rank2.h5")) << "rank 2 worked first";
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_TRUE(std::filesystem::exists(checkpoint) && std::filesystem::exists(rank1));
+}
+
 TEST(MpiCli, ClusterBenchTimesRanksShardsAndComparisons) {
   OPSIM_REQUIRE_OR_SKIP(
       have_mpirun(),

@@ -263,6 +263,8 @@ TEST(ShardCli, CheckpointOfAnotherRunIsRefused) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("this checkpoint belongs to a different run"), std::string::npos)
       << r.output;
+  // What differs, with both values (review: one sentence listing everything that might).
+  EXPECT_NE(r.output.find(", this run's 9)"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
 }
 
