@@ -103,6 +103,20 @@ const CLI::Validator& non_negative_number() {
   return validator;
 }
 
+CLI::Validator count_between(std::uint64_t least, std::uint64_t most, const std::string& what) {
+  return CLI::Validator(
+      [least, most, what](std::string& text) -> std::string {
+        const bool digits =
+            !text.empty() && text.size() <= 19 &&
+            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (digits && std::stoull(text) >= least && std::stoull(text) <= most) return {};
+        return fmt::format("{} is not a number of {} from {} to {} (whole, in digits)", text, what,
+                           format_grouped(static_cast<double>(least)),
+                           format_grouped(static_cast<double>(most)));
+      },
+      "COUNT");
+}
+
 CLI::Validator seconds_between(double low, double high) {
   return CLI::Validator(
       [low, high](std::string& text) -> std::string {

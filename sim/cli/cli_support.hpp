@@ -37,12 +37,16 @@ CLI::Validator seconds_between(double low, double high);
 //! 0), and so is one starting with '-' (`--output= -q` wrote a file named -q).
 const CLI::Validator& output_path();
 
+//! A whole number in [least, most] written in digits, said so when refused (review: "--trials
+//! 1e2" read "Value 1e2 not in range 1 to 100000000"); `what` names the count ("trials").
+CLI::Validator count_between(std::uint64_t least, std::uint64_t most, const std::string& what);
+
 template <class T>
 CLI::Option* add_trials_option(
     CLI::App* command, T& trials,
     const std::string& help = "Number of trials (overrides the scenario)",
     std::uint64_t most = 100'000'000, std::uint64_t least = 1) {
-  return command->add_option("--trials", trials, help)->check(CLI::Range(least, most));
+  return command->add_option("--trials", trials, help)->check(count_between(least, most, "trials"));
 }
 template <class T>
 CLI::Option* add_seed_option(CLI::App* command, T& seed,

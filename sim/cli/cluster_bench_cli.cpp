@@ -151,11 +151,23 @@ void cluster_bench_command(const ClusterBenchArgs& args) {
   const std::string scenario_path = std::filesystem::absolute(args.scenario).string();
   const std::filesystem::path base = args.work_dir.empty() ? std::filesystem::temp_directory_path()
                                                            : std::filesystem::path(args.work_dir);
+  // The work folder must be an existing folder (review: a missing one, or a file, was an
+  // internal error).
+  if (!args.work_dir.empty() && !std::filesystem::is_directory(base)) {
+    throw_input(
+        "--work-dir {}: {}", args.work_dir,
+        std::filesystem::exists(base) ? "is not a folder" : "no such folder (create it first)");
+  }
   const std::filesystem::path dir = base / fmt::format("opsim-cluster-bench-{}", getpid());
   // Its own folder, so that removing it at the end removes only what this run wrote.
-  if (!std::filesystem::create_directory(dir))
+  std::error_code created;
+  if (!std::filesystem::create_directory(dir, created)) {
+    if (created)
+      throw_input("--work-dir {}: cannot create a folder in it: {}", base.string(),
+                  created.message());
     throw_input("cluster-bench: {} already exists; remove it or choose another --work-dir",
                 dir.string());
+  }
   struct Cleanup {
     std::filesystem::path dir;
     bool keep = false;  // results that differ stay for inspection

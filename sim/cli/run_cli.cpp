@@ -383,12 +383,15 @@ void add_run_commands(CLI::App& app) {
   add_xlsx_option(run, args->xlsx);
   run->add_option("--trial-range", args->trial_range,
                   "Run only trials A:B and write them as a shard (-o)");
-  run->add_option("--checkpoint", args->checkpoint,
-                  "Checkpoint: NAME.h5 (one file, rewritten) or a folder (a shard per chunk), "
-                  "saved every --checkpoint-every trials; a rerun resumes from it")
-      ->check(output_path());
+  CLI::Option* checkpoint =
+      run->add_option("--checkpoint", args->checkpoint,
+                      "Checkpoint: NAME.h5 (one file, rewritten) or a folder (a shard per chunk), "
+                      "saved every --checkpoint-every trials; a rerun resumes from it")
+          ->check(output_path());
+  // Without a checkpoint it would change nothing (review: accepted in silence).
   run->add_option("--checkpoint-every", args->checkpoint_every, "Trials between checkpoints")
-      ->check(CLI::Range(1ULL, 100'000'000ULL));
+      ->check(CLI::Range(1ULL, 100'000'000ULL))
+      ->needs(checkpoint);
   run->add_option("--export-deals", args->export_deals,
                   "Write one trial's opportunities as a CSV that opsim calibrate reads")
       ->check(output_path());

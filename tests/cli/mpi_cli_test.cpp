@@ -265,6 +265,23 @@ TEST(MpiCli, ACheckpointOfAnotherRankCountIsRefusedBeforeAnyWork) {
   EXPECT_TRUE(std::filesystem::exists(checkpoint) && std::filesystem::exists(rank1));
 }
 
+// Review: a --work-dir that does not exist, or is a file, was an internal error (exit 1).
+TEST(MpiCli, ClusterBenchRefusesAWorkDirThatIsNoFolder) {
+  OPSIM_REQUIRE_OR_SKIP(
+      have_mpirun(),
+      "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
+  test::TempDir dir;
+  const std::string file = dir.write("file.txt", "x");
+  for (const auto& [work, says] : std::vector<std::pair<std::string, std::string>>{
+           {(dir / "missing").string(), "no such folder"}, {file, "is not a folder"}}) {
+    const auto r =
+        test::run_opsim(fmt::format("cluster-bench {} --trials 50 --work-dir {}", fixture(), work));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find(fmt::format("--work-dir {}: {}", work, says)), std::string::npos)
+        << r.output;
+  }
+}
+
 TEST(MpiCli, ClusterBenchTimesRanksShardsAndComparisons) {
   OPSIM_REQUIRE_OR_SKIP(
       have_mpirun(),

@@ -382,7 +382,12 @@ TEST(RunCli, AbsurdTrialCounts) {
   TempDir dir;
   expect_rejected(
       dir, fmt::format("run {} --trials 1000000000000 {}", fixture().string(), all_outputs(dir)),
-      {"opsim: error: --trials", "1000000000000", "not in range"}, {});
+      {"opsim: error: --trials: 1000000000000 is not a number of trials from 1 to 100,000,000"},
+      {});
+  expect_rejected(dir, fmt::format("run {} --trials 1e2 {}", fixture().string(), all_outputs(dir)),
+                  {"--trials: 1e2 is not a number of trials from 1 to 100,000,000 (whole, in "
+                   "digits)"},
+                  {});
   // In opsim's words with the prefix, the range as people write it (review: "Value -1 not in
   // range 0.000000 to 86400.000000", without "opsim: error:").
   expect_rejected(

@@ -266,6 +266,13 @@ TEST(ShardCli, CheckpointOfAnotherRunIsRefused) {
   // What differs, with both values (review: one sentence listing everything that might).
   EXPECT_NE(r.output.find(", this run's 9)"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
+  // --checkpoint-every alone would change nothing (review: accepted in silence).
+  r = run_opsim(fmt::format("run {} -q --trials 40 --checkpoint-every 10 -o {}", fixture(),
+                            (dir / "out.h5").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--checkpoint-every requires --checkpoint"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
 }
 
 }  // namespace
