@@ -27,6 +27,8 @@ opsim=${OPSIM:-$here/../../build/release/opsim}
 opsim=$(realpath "$opsim")
 "$opsim" validate "$scenario" >/dev/null || die "SCENARIO: $scenario does not validate (see above)"
 [[ -d $(dirname "$result") ]] || die "RESULT: the folder $(dirname "$result") does not exist"
+source "$here/refuse_inputs.sh"
+refuse_inputs "$opsim" "$scenario" "$result" "${result%.h5}_summary.json"
 mkdir -p "$out_dir" 2>/dev/null || die "OUT_DIR: cannot create $out_dir"
 [[ -w $out_dir ]] || die "OUT_DIR: $out_dir is not writable"
 if [[ ${FORCE:-} != 1 ]]; then

@@ -19,6 +19,8 @@ opsim=${OPSIM:-$here/../../build/release/opsim}
 opsim=$(realpath "$opsim")
 "$opsim" validate "$scenario" >/dev/null || die "SCENARIO: $scenario does not validate (see above)"
 [[ -d $(dirname "$result") ]] || die "RESULT: the folder $(dirname "$result") does not exist"
+source "$here/refuse_inputs.sh"
+refuse_inputs "$opsim" "$scenario" "$result"
 for name in NODES TASKS_PER_NODE CPUS_PER_TASK; do
   value=${!name:-1}
   [[ $value =~ ^[1-9][0-9]*$ ]] || die "$name: '$value' is not a positive whole number"

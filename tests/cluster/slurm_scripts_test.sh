@@ -54,6 +54,16 @@ expect_refusal "array: existing shard in OUT_DIR" "$work/used/shard_0.h5" \
 expect_refusal "mpi: existing result is not replaced unasked" "FORCE=1" \
   env OPSIM="$opsim" "$mpi" "$scenario" "$work/existing.h5"
 [[ $(cat "$work/existing.h5") == "the user's result" ]] || fail "the existing result changed"
+# Review: with FORCE=1 a RESULT that is the scenario or one of its CSV files was submitted (and
+# without it the advice was to remove the user's scenario).
+mkdir -p "$work/own" && cp "$src/scenarios/global_saas.json" "$work/own/" &&
+  cp -r "$src/scenarios/global_saas" "$work/own/"
+for target in "$work/own/global_saas.json" "$work/own/global_saas/roster.csv"; do
+  expect_refusal "array: RESULT is an input ($(basename "$target"))" "is an input of" \
+    env FORCE=1 OPSIM="$opsim" "$array" "$work/own/global_saas.json" 100 4 "$work/out" "$target"
+  expect_refusal "mpi: RESULT is an input ($(basename "$target"))" "is an input of" \
+    env FORCE=1 OPSIM="$opsim" "$mpi" "$work/own/global_saas.json" "$target"
+done
 expect_refusal "mpi: missing opsim binary" "$work/no-such-opsim" \
   env OPSIM="$work/no-such-opsim" "$mpi" "$scenario" "$work/merged.h5"
 expect_refusal "mpi: bad NODES" "NODES" \
