@@ -116,9 +116,10 @@ nlohmann::json::json_pointer resolve_pointer(const nlohmann::json& document,
     }
     if (found == node->size()) {
       const std::string close = did_you_mean(wanted, ids);
+      // Without a close match, the known values (as scenarios/README.md promises).
       throw_input("{}: \"{}\": no member of {} has {} \"{}\"{}", where, text, plain, key, wanted,
                   ids.empty()     ? std::string(" (no member has that key)")
-                  : close.empty() ? std::string()
+                  : close.empty() ? fmt::format(" (known: {})", fmt::join(ids, ", "))
                                   : fmt::format(" (did you mean \"{}\"?)", close));
     }
     plain.append("/").append(std::to_string(found));

@@ -3,9 +3,11 @@
 // an independent `opsim run`, MPI ranks, and the bad-input messages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -131,6 +133,31 @@ TEST(DriversCli, DealSizeSwingIsLinearInTheDealSizeMean) {
   // Sorted by swing, largest first.
   for (std::size_t i = 1; i < rows.size(); ++i)
     EXPECT_GE(std::stod(rows[i - 1].at("swing")), std::stod(rows[i].at("swing")));
+}
+
+// Review: the tornado's "-1 mo / +1 mo" rows pushed their columns two characters right of the
+// "x0.9 / x1.1" rows. Every row's first percentage starts in the same column.
+TEST(DriversCli, TornadoColumnsLineUpWhateverTheChange) {
+  const auto r =
+      test::run_opsim(fmt::format("drivers {} --region NA --trials 100 --threads 2 --no-sources",
+                                  (test::source_dir() / "scenarios/didactic.json").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream lines(r.output.substr(r.output.find("Tornado:")));
+  std::string line;
+  std::getline(lines, line);
+  std::getline(lines, line);  // the heading
+  std::set<std::size_t> columns;
+  bool months = false;
+  while (std::getline(lines, line) && !line.empty()) {
+    months |= line.find(" mo /") != std::string::npos;
+    // Characters, not bytes, before the first '%' (the minus sign is three bytes).
+    const std::string head = line.substr(0, line.find('%'));
+    columns.insert(static_cast<std::size_t>(std::count_if(head.begin(), head.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    })));
+  }
+  EXPECT_TRUE(months) << r.output;
+  EXPECT_EQ(columns.size(), 1u) << r.output;
 }
 
 TEST(DriversCli, WinRatesScaledPastOneAreClampedAndSaySo) {

@@ -57,6 +57,9 @@ TEST(JsonPointerWithIds, UnknownIdNamesTheSelectorAndSuggests) {
   EXPECT_THAT(message, HasSubstr("f.json"));
   EXPECT_THAT(message, HasSubstr("no member of /segments has id \"Enterprize\""));
   EXPECT_THAT(message, HasSubstr("did you mean \"Enterprise\""));
+  // Without a close match, the known ids (review: none were listed).
+  EXPECT_THAT(error_of([] { resolve_pointer(kDocument, "/segments[id=Corporate]/win_rate", "f"); }),
+              HasSubstr("no member of /segments has id \"Corporate\" (known: SMB, Enterprise)"));
 }
 
 // Review: sweep headings showed the --set pointers ("/segments/0/win_rate"); they name what the
