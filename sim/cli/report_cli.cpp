@@ -18,8 +18,8 @@ void add_report_command(CLI::App& app) {
   auto force = std::make_shared<bool>(false);
   auto* report = app.add_subcommand(
       "report",
-      "Write one offline HTML page on result files (run, merge, compare, sweep) or on a "
-      "scenario's inputs (SCENARIO.json)");
+      "Write one offline HTML page on result files (run, merge, compare, sweep, quotas, "
+      "capacity, territories, backtest, drivers) or on a scenario's inputs (SCENARIO.json)");
   report->add_option("inputs", *inputs, "HDF5 files written by opsim, or scenario files (*.json)")
       ->required();
   add_output_option(report, *output, "The HTML file to write")->required();
