@@ -352,7 +352,10 @@ double MappedCsv::number(const CsvRow& row, std::size_t column) const {
     hint = " (for 1.234,50 set \"decimal\": \",\" and \"thousands\": \".\")";
   else if (formatted && source_.thousands.empty() && !source_.currency_symbols)
     hint = " (for 45,000.00 or $45000 set \"thousands\" or \"currency_symbols\")";
-  throw_input("{}: column '{}': '{}' is not a finite number{}", where(row), header()[column], text,
+  // With a hint the text is a number written another way: "not read as a number" (review: "is not
+  // a finite number" for '7,700').
+  throw_input("{}: column '{}': '{}' is {}{}", where(row), header()[column], text,
+              hint.empty() ? "not a finite number" : "not read as a number as this file is read",
               hint);
 }
 

@@ -1289,7 +1289,14 @@ std::vector<double> per_region(const JsonNode& node, Context& ctx, double lo, do
     std::fill(values.begin(), values.end(), node.number_in(lo, hi, what));
     return values;
   }
-  node.expect_object();
+  // Either form is allowed: say both (review: "\"low\" is not an object").
+  if (!node.json().is_object()) {
+    node.fail(
+        "{} is not {} ({}..{}): give a number for every region or an object of numbers by "
+        "region id, e.g. {{\"{}\": {}}}",
+        node.json().dump(), what, format_user_value(lo), format_user_value(hi),
+        ctx.scenario.regions.front().id, format_user_value(lo + (hi - lo) / 10));
+  }
   for (const auto& key : node.keys()) {
     ctx.field([&] {
       const int r = ctx.regions.find(key);

@@ -140,6 +140,17 @@ TEST_F(ScenarioFixture, ValidScenarioResolvesIdsMonthsAndCurrencies) {
   EXPECT_EQ(s.contracts[1].renewal_month, 17);  // 2026-09 rolled forward by its 24-month term
 }
 
+// Review: a per-region field given a word said only "is not an object", though a number is
+// allowed too. The message names both forms.
+TEST_F(ScenarioFixture, APerRegionFieldOfTheWrongTypeNamesBothForms) {
+  write([](nlohmann::json& d) { d["market"] = {{"dispersion", "low"}}; });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr("/market/dispersion: \"low\" is not a log-scale dispersion (0..2)"),
+                    HasSubstr("a number for every region or an object of numbers by region id")));
+  write([](nlohmann::json& d) { d["market"] = {{"dispersion", 0.2}}; });  // the twin
+  EXPECT_NO_THROW(load_scenario(path()));
+}
+
 // Review: a reporting currency "eur" or "US Dollars" passed validate while calibrate refused it.
 // Both read currency codes as ISO 4217 codes, of its list (review: "XYZ" was accepted).
 TEST_F(ScenarioFixture, CurrencyCodesAreThoseOfIso4217) {
