@@ -1,7 +1,10 @@
 #include "sim/io/number_format.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -96,6 +99,24 @@ std::string wrap_words(const std::string& text, std::size_t width, std::size_t i
     line += (line.empty() || line.back() == ' ' ? "" : " ") + word;
   }
   return out + line;
+}
+
+std::string metric_words(const std::string& id) {
+  static const std::array<std::pair<std::string_view, std::string_view>, 8> kWords{{
+      {"new_bookings_spot", "new bookings at spot rates"},
+      {"bookings_spot", "bookings at spot rates"},
+      {"churned_arr", "churned ARR"},
+      {"arr", "ARR"},
+      {"pipeline_beyond", "pipeline closing beyond the horizon"},
+      {"ramped_fte", "ramped FTE"},
+      {"won_cycle_months", "sales cycle months of won deals"},
+      {"pipeline_created", "pipeline created"},
+  }};
+  for (const auto& [key, words] : kWords)
+    if (id == key) return std::string(words);
+  std::string words = id;
+  std::replace(words.begin(), words.end(), '_', ' ');
+  return words;
 }
 
 }  // namespace opsim

@@ -31,6 +31,10 @@ std::string csv_text(const std::string& text);
 //! A value as a user would have written it: the shortest text with at most 12 significant
 //! digits, so 0.1 * 3 reads "0.3", not "0.30000000000000004".
 std::string format_user_value(double value);
+//! A metric's id in words for people: "new_bookings" -> "new bookings", "arr" -> "ARR",
+//! "bookings_spot" -> "bookings at spot rates"; other ids with spaces for underscores. Files keep
+//! the ids.
+std::string metric_words(const std::string& id);
 //! Text broken at spaces into lines of at most `width` columns (a longer word keeps its own
 //! line), every line after the first indented by `indent` spaces; no trailing newline.
 std::string wrap_words(const std::string& text, std::size_t width = 100, std::size_t indent = 2);

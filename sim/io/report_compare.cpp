@@ -82,6 +82,13 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
   return html;
 }
 
+//! A target's label ("new_bookings FY2028 NA") with its metric in words.
+std::string target_words(const std::string& label) {
+  const std::size_t space = label.find(' ');
+  return space == std::string::npos ? metric_words(label)
+                                    : metric_words(label.substr(0, space)) + label.substr(space);
+}
+
 }  // namespace
 
 std::string compare_section(H5Reader& f) {
@@ -97,7 +104,8 @@ std::string compare_section(H5Reader& f) {
   const auto segments = f.strings("/labels/segments");
   const auto names = f.strings("/scenarios/names");
   const auto means = f.doubles("/scenarios/period_mean");
-  const std::string metric = f.attribute("metric");
+  // The metric in words for people ("new bookings"; the files keep "new_bookings").
+  const std::string metric = metric_words(f.attribute("metric"));
   const std::size_t P = periods.size(), R = regions.size(), S = segments.size(), n = names.size();
   auto label = [&](std::size_t p) {
     return coverage[p].empty() ? periods[p] : periods[p] + " " + coverage[p];
@@ -166,7 +174,9 @@ std::string compare_section(H5Reader& f) {
     for (std::size_t p = 0; p < P; ++p) {
       if (periods[p].find("-Q") != std::string::npos || !coverage[p].empty()) continue;
       SvgChart chart(fmt::format("{} − {}, {} {}", names[a], names[0], metric, periods[p]),
-                     "region", fmt::format("difference ({})", f.attribute("metric")));
+                     "region",
+                     unit.empty() ? fmt::format("difference in {}", metric)
+                                  : fmt::format("difference in {} ({})", metric, unit));
       chart.y_format([](double v) { return format_amount(v); });
       chart.x_categories(regions);
       std::vector<double> x, lo, hi, mid, mean;
@@ -212,7 +222,7 @@ std::string compare_section(H5Reader& f) {
     const std::size_t T = targets.size();
     for (std::size_t t = 0; t < T; ++t) {
       html +=
-          fmt::format("<tr><td>{}</td>{}", html_escape(targets[t]),
+          fmt::format("<tr><td>{}</td>{}", html_escape(target_words(targets[t])),
                       cell(format_grouped(amount[t]), "/scenarios/target_amount", t, amount[t]));
       for (std::size_t s = 0; s < n; ++s) {
         const std::size_t i = s * T + t;

@@ -64,6 +64,7 @@ struct RunFile {
 
 struct Target {
   std::string metric, period, region, segment;
+  std::string words;  //!< the metric for people (metric_words)
   double amount = 0, mean = 0, probability = 0, se = 0;
   std::size_t cell = 0;  // into one trial's period cells
   int period_index = -1;
@@ -76,8 +77,8 @@ double share_at_least(const std::vector<double>& sorted, double x) {
 }
 
 std::string exceedance_chart(const RunFile& run, const Target& t) {
-  SvgChart chart(fmt::format("{} {} {}: P(at least x)", t.metric, t.period, t.region),
-                 fmt::format("{} ({})", t.metric, run.currency), "probability");
+  SvgChart chart(fmt::format("{} {} {}: P(at least x)", t.words, t.period, t.region),
+                 fmt::format("{} ({})", t.words, run.currency), "probability");
   chart.x_format([](double v) { return format_amount(v); });
   chart.y_format([](double v) { return format_percent(v, 0); });
   std::vector<double> x, y;
@@ -95,8 +96,8 @@ std::string exceedance_chart(const RunFile& run, const Target& t) {
 }
 
 std::string histogram_chart(const RunFile& run, const Target& t) {
-  SvgChart chart(fmt::format("{} {} {}: distribution across trials", t.metric, t.period, t.region),
-                 fmt::format("{} ({})", t.metric, run.currency), "share of trials");
+  SvgChart chart(fmt::format("{} {} {}: distribution across trials", t.words, t.period, t.region),
+                 fmt::format("{} ({})", t.words, run.currency), "share of trials");
   chart.x_format([](double v) { return format_amount(v); });
   chart.y_format([](double v) { return format_percent(v, 1); });
   const double low = t.trials.front(), high = t.trials.back();
@@ -207,6 +208,7 @@ std::string run_section(H5Reader& f) {
     for (std::size_t i = 0; i < amount.size(); ++i) {
       Target t;
       t.metric = metric[i];
+      t.words = metric_words(t.metric);
       t.period = period[i];
       t.region = region[i];
       t.segment = segment[i];
@@ -246,8 +248,8 @@ std::string run_section(H5Reader& f) {
       if (run.periods[t.period_index].find("-Q") != std::string::npos) continue;
       html += fmt::format(
           "<div class=\"card\"><div>{} {} {}</div><div class=\"big\">{}</div>"
-          "<div>P(reach {})</div></div>\n",
-          html_escape(t.metric), html_escape(run.period_label(t.period_index)),
+          "<div>P(reach the target of {})</div></div>\n",
+          html_escape(t.words), html_escape(run.period_label(t.period_index)),
           html_escape(t.region),
           cell(format_percent(t.probability), "/summary/targets/probability", i, t.probability,
                "span"),
@@ -266,7 +268,7 @@ std::string run_section(H5Reader& f) {
       html += fmt::format(
           "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}{}{}<td class=\"num\">{} – "
           "{}</td>{}{}</tr>\n",
-          run.coverage[t.period_index].empty() ? "" : " class=\"partial\"", html_escape(t.metric),
+          run.coverage[t.period_index].empty() ? "" : " class=\"partial\"", html_escape(t.words),
           html_escape(run.period_label(t.period_index)), html_escape(t.region),
           html_escape(t.segment),
           cell(format_grouped(t.amount), "/summary/targets/amount", i, t.amount),
@@ -372,7 +374,8 @@ std::string run_section(H5Reader& f) {
   html += "<h2>ARR and headcount over time</h2>\n<div class=\"charts\">\n";
   for (const char* metric : {"arr", "headcount"}) {
     const int k = run.metric(metric);
-    SvgChart chart(fmt::format("{} at month end (mean across trials)", metric), "month",
+    SvgChart chart(fmt::format("{} at month end (mean across trials)", metric_words(metric)),
+                   "month",
                    std::string(metric) == "arr" ? fmt::format("ARR ({})", run.currency) : "reps");
     if (std::string(metric) == "arr") chart.y_format([](double v) { return format_amount(v); });
     chart.x_categories(run.months, std::max<int>(1, static_cast<int>(M) / 6));

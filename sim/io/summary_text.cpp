@@ -56,7 +56,7 @@ struct Context {
   std::string target_label(const TargetResult& t) const {
     const int region = t.target.region < 0 ? layout.regions - 1 : t.target.region;
     const int segment = t.target.segment < 0 ? layout.segments - 1 : t.target.segment;
-    std::string label = fmt::format("{} {} {}", t.target.metric,
+    std::string label = fmt::format("{} {} {}", metric_words(t.target.metric),
                                     layout.periods[t.period].display_label(), regions[region]);
     if (segment != layout.segments - 1) label += " " + segments[segment];
     return label;

@@ -117,8 +117,31 @@ void SvgChart::horizontal_marker(double y, const std::string& colour, const std:
 }
 
 std::string SvgChart::render(int width, int plot_height) const {
-  const double left = 78, right = 16, top = 34, bottom = 62;
-  const double plot_w = width - left - right, plot_h = plot_height - top - bottom;
+  // A title too long for one line is wrapped at spaces onto up to three lines, which the chart
+  // grows by (a review found long titles compressed into unreadable glyphs); 13 px bold text is
+  // about 7.6 px a character.
+  constexpr double kTitleCharWidth = 7.6, kTitleLine = 16.0;
+  const auto per_line = static_cast<std::size_t>(std::max(20.0, (width - 16) / kTitleCharWidth));
+  std::vector<std::string> title_lines;
+  {
+    std::string line;
+    std::size_t at = 0;
+    while (at < title_.size()) {
+      std::size_t end = title_.find(' ', at);
+      if (end == std::string::npos) end = title_.size();
+      const std::string word = title_.substr(at, end - at);
+      if (!line.empty() && line.size() + 1 + word.size() > per_line && title_lines.size() < 2) {
+        title_lines.push_back(line);
+        line.clear();
+      }
+      line += (line.empty() ? "" : " ") + word;
+      at = end + 1;
+    }
+    title_lines.push_back(line);
+  }
+  const double title_extra = kTitleLine * static_cast<double>(title_lines.size() - 1);
+  const double left = 78, right = 16, top = 34 + title_extra, bottom = 62;
+  const double plot_w = width - left - right, plot_h = plot_height - 34 - bottom;
   double x_min = std::numeric_limits<double>::infinity(), x_max = -x_min;
   double y_min = x_min, y_max = -x_min;
   auto grow_x = [&](double v) {
@@ -188,22 +211,29 @@ std::string SvgChart::render(int width, int plot_height) const {
     }
   }
   const int legend_extra = legend_rows.empty() ? 0 : static_cast<int>(legend_rows.back()) * 14;
-  const int height = plot_height + static_cast<int>(std::ceil(below)) + legend_extra;
+  const int height = plot_height + static_cast<int>(std::ceil(below + title_extra)) + legend_extra;
 
   std::string svg = fmt::format(
       "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
       "viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\">\n",
       width, height, width, height, html_escape(title_));
-  // A title too long for the width right of the axis starts at the chart's edge, and one too
-  // long for the whole width is compressed to fit (a review found titles cut, hiding the year).
-  const double title_width = 7.0 * static_cast<double>(title_.size());
-  const double title_x = title_width > width - left - 8 ? 8 : left;
-  svg += fmt::format(
-      "<text x=\"{}\" y=\"18\" class=\"title\"{}>{}</text>\n", title_x,
-      title_width > width - 16
-          ? fmt::format(" textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\"", width - 16)
-          : std::string(),
-      html_escape(title_));
+  // A title line too long for the width right of the axis starts at the chart's edge, and one
+  // still too long for the whole width (a long word) is compressed to fit (a review found titles
+  // cut, hiding the year).
+  std::size_t longest = 0;
+  for (const std::string& line : title_lines) longest = std::max(longest, line.size());
+  const double title_x =
+      kTitleCharWidth * static_cast<double>(longest) > width - left - 8 ? 8 : left;
+  for (std::size_t i = 0; i < title_lines.size(); ++i) {
+    const double line_width = kTitleCharWidth * static_cast<double>(title_lines[i].size());
+    svg += fmt::format(
+        "<text x=\"{}\" y=\"{}\" class=\"title\"{}>{}</text>\n", title_x,
+        18 + kTitleLine * static_cast<double>(i),
+        line_width > width - 16
+            ? fmt::format(" textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\"", width - 16)
+            : std::string(),
+        html_escape(title_lines[i]));
+  }
   for (double t : y_ticks) {
     svg += fmt::format(
         "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" class=\"grid\"/>"
@@ -278,7 +308,7 @@ std::string SvgChart::render(int width, int plot_height) const {
     const double row = legend_rows[entry];
     if (entry > 0 && row != legend_rows[entry - 1]) legend_x = left;
     ++entry;
-    const double y = plot_height + below + 14 * row;
+    const double y = plot_height + below + title_extra + 14 * row;
     svg += fmt::format(
         "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"12\" height=\"10\" fill=\"{}\" "
         "opacity=\"{}\"/><text x=\"{:.1f}\" y=\"{:.1f}\" class=\"tick\">{}</text>\n",

@@ -81,7 +81,7 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
       fmt::format("report {} -o {}", (dir / "cmp.h5").string(), (dir / "report.html").string()));
   ASSERT_EQ(report.exit_code, 0) << report.output;
   const std::string page = read_text(dir / "report.html");
-  EXPECT_NE(page.find("new_bookings in USD: mean per fiscal year"), std::string::npos);
+  EXPECT_NE(page.find("new bookings in USD: mean per fiscal year"), std::string::npos);
   // And its costs, as the terminal and economics.csv give them: the company's extra cost in
   // FY2027 is EMEA's 4,000 (the file's [period][region] cell, the total last).
   EXPECT_NE(page.find("Costs and return in USD"), std::string::npos);

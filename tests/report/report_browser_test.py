@@ -420,6 +420,11 @@ def main():
                 failures.append("backtest: the bias column's sign is not explained")
             if kind == "run" and dom.count("data-json=") == 0:
                 failures.append("run: the report has no input sanity page")
+            # Metrics in words for people (review: "new_bookings FY2028 NA", "arr at month end").
+            if kind in ("run", "compare") and (
+                    re.search(r"new_bookings (FY|in )|>arr at|\(new_bookings\)", page) or
+                    "new bookings" not in page):
+                failures.append(f"{kind}: a metric shown by its id, not in words")
         failures += check_inputs_page(opsim, source, work)
     if failures:
         print("FAIL:\n  " + "\n  ".join(failures))
