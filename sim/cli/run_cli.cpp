@@ -211,11 +211,17 @@ void run_command(const RunArgs& args, const std::string& command_line) {
         estimate_memory(ResultLayout(scenario), end - first, args.keep_trials, threads);
     if (mpi::rank() == 0) print_warnings(scenario.warnings);
     if (!out.quiet) {
-      fmt::print(stderr,
-                 "opsim: trials [{}, {}) of {}, seed {}, {} rank(s) x {} threads; memory estimate "
-                 "{} (limit {})\n",
-                 first, end, trials, seed, mpi::size(), threads, format_size(estimate),
-                 format_size(limit));
+      fmt::print(
+          stderr,
+          "opsim: trials [{}, {}) of {}, seed {}, {} rank(s) x {} threads; memory estimate "
+          "{} (limit {}){}\n",
+          first, end, trials, seed, mpi::size(), threads, format_size(estimate), format_size(limit),
+          // The progress below is rank 0's (review: "1024/1500 trials" of 3000, unsaid).
+          mpi::size() > 1
+              ? fmt::format("; progress shows rank 0's share, {} trials",
+                            format_grouped(static_cast<double>(mpi::share_of(first, end).second -
+                                                               mpi::share_of(first, end).first)))
+              : std::string());
     }
     if (estimate > limit) {
       throw_input(

@@ -35,7 +35,8 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
     const std::size_t R = dims[1];
     const std::string currency = f.attribute("currency", group);
     html += fmt::format(
-        "<h2>Costs and return in {}: {} − {}, company total</h2>\n<table class=\"costs\">\n"
+        "<h2>Costs and return in {}: {} − {}, company total</h2>\n<div class=\"wide\"><table "
+        "class=\"costs\">\n"
         "<tr><th>period</th><th>cost {}</th><th>cost {}</th><th>extra cost</th><th>± SE</th>"
         "<th>extra bookings</th><th>± SE</th><th>extra contribution</th><th>± SE</th>"
         "<th>P(better)</th><th>return on cost</th><th>± SE</th><th>P(return &gt; {})</th>"
@@ -74,7 +75,7 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
       html += "</tr>\n";
     }
     html +=
-        "</table>\n<p class=\"note\">Costs as <code>opsim compare</code> prices them "
+        "</table></div>\n<p class=\"note\">Costs as <code>opsim compare</code> prices them "
         "(programme, hire and compensation costs); a quarter holds the pay placed in it by the "
         "plans' payout timing, so judge returns by fiscal year. Every figure is also in "
         "economics.csv.</p>\n";
