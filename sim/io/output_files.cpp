@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -224,11 +225,29 @@ class Temporary {
     // (a name of 242 to 255 bytes could not be written).
     std::string name = target_.filename().string();
     if (name.size() > 200) name.resize(200);
-    std::string pattern = (target_.parent_path() / fmt::format(".{}.opsim-XXXXXX", name)).string();
-    fd_ = ::mkstemp(pattern.data());
-    if (fd_ < 0) throw_os(path_, "cannot create a temporary file beside it", errno);
-    name_ = pattern;
-    slot_ = LiveTemporaries::add(fs::absolute(name_).string());
+    // The name is chosen and recorded for the signal handler before the file is created
+    // (O_EXCL, as mkstemp), so that no moment has the file without the handler knowing it.
+    const std::string prefix = (target_.parent_path() / fmt::format(".{}.opsim-", name)).string();
+    static std::atomic<std::uint64_t> counter{0};
+    const std::string absolute_prefix = fs::absolute(prefix).string();
+    for (int attempt = 0; fd_ < 0; ++attempt) {
+      const std::uint64_t bits = (static_cast<std::uint64_t>(::getpid()) << 32) ^
+                                 (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL) ^
+                                 static_cast<std::uint64_t>(::time(nullptr));
+      std::string suffix;
+      static constexpr char kLetters[] =
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+      for (int i = 0; i < 6; ++i) suffix += kLetters[(bits >> (6 * i + attempt % 7)) % 62];
+      name_ = prefix + suffix;
+      slot_ = LiveTemporaries::add(absolute_prefix + suffix);
+      fd_ = ::open(name_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd_ >= 0) break;
+      const int error = errno;
+      LiveTemporaries::release(slot_);
+      slot_ = -1;
+      if (error != EEXIST || attempt == 100)
+        throw_os(path_, "cannot create a temporary file beside it", error);
+    }
   }
   Temporary(const Temporary&) = delete;
   Temporary& operator=(const Temporary&) = delete;
@@ -262,11 +281,11 @@ class Temporary {
 
   //! Renames the finished file over the target.
   void commit() {
-    // Out of the signal handler's list first: after the rename its name is no file of ours.
-    LiveTemporaries::release(slot_);
-    slot_ = -1;
     if (::rename(name_.c_str(), target_.c_str()) != 0) throw_os(path_, "rename failed", errno);
     committed_ = true;
+    // Out of the signal handler's list once renamed (its name is then no file).
+    LiveTemporaries::release(slot_);
+    slot_ = -1;
   }
 
   const fs::path& target() const { return target_; }
