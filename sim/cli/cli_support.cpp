@@ -86,7 +86,8 @@ CLI::Validator number_from_zero(bool zero) {
       [zero](std::string& text) -> std::string {
         const auto value = parse_number(text);
         if (value && std::isfinite(*value) && (*value > 0 || (zero && *value == 0))) return {};
-        return fmt::format("{} is not {} number", text, zero ? "a non-negative" : "a positive");
+        // "finite": inf and 1e400 are refused too (review: "inf is not a non-negative number").
+        return fmt::format("{} is not a finite number {}", text, zero ? ">= 0" : "> 0");
       },
       zero ? "NON-NEGATIVE" : "POSITIVE");
 }

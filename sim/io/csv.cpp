@@ -245,7 +245,8 @@ const std::string& CsvTable::text(const CsvRow& row, std::size_t column) const {
 double CsvTable::number(const CsvRow& row, std::size_t column) const {
   const std::string& field = text(row, column);
   if (auto value = parse_number(field)) return *value;
-  throw_input("{}: column '{}': '{}' is not a finite number", where(row), header_[column], field);
+  throw_input("{}: column '{}': '{}' is not a finite number", where(row), header_[column],
+              shown_value(field));
 }
 
 }  // namespace opsim
@@ -261,7 +262,7 @@ const std::string& CsvTable::required_text(const CsvRow& row, std::size_t column
     throw_input(
         "{}: column '{}': \"{}\" holds the control character U+{:04X} (ids and names "
         "are printable text)",
-        where(row), header_[column], field, static_cast<unsigned>(field[*at]));
+        where(row), header_[column], shown_value(field), static_cast<unsigned>(field[*at]));
   }
   return field;
 }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "models/calibration/history.hpp"
+#include "sim/base/control_character.hpp"
 #include "sim/base/error.hpp"
 #include "sim/io/history_reader.hpp"
 
@@ -334,8 +335,10 @@ double MappedCsv::number(const CsvRow& row, std::size_t column) const {
     throw_input("{}: column '{}': the value is empty (a number is required)", where(row),
                 header()[column]);
   // The hint only where the text is a number written with separators or a currency symbol.
+  // (Not one holding a line break or another control character: no format reads that.)
   const bool formatted = text.find_first_of("0123456789") != std::string::npos &&
-                         text.find_first_not_of("0123456789.-+eE") != std::string::npos;
+                         text.find_first_not_of("0123456789.-+eE") != std::string::npos &&
+                         !control_character(text);
   std::string hint;
   // A currency mark first: "43.500,00 €" needs currency_symbols, whatever its marks (review).
   const bool marked = text.find_first_not_of("0123456789.,' +-eE") != std::string::npos;
@@ -354,7 +357,7 @@ double MappedCsv::number(const CsvRow& row, std::size_t column) const {
     hint = " (for 45,000.00 or $45000 set \"thousands\" or \"currency_symbols\")";
   // With a hint the text is a number written another way: "not read as a number" (review: "is not
   // a finite number" for '7,700').
-  throw_input("{}: column '{}': '{}' is {}{}", where(row), header()[column], text,
+  throw_input("{}: column '{}': '{}' is {}{}", where(row), header()[column], shown_value(text),
               hint.empty() ? "not a finite number" : "not read as a number as this file is read",
               hint);
 }
@@ -374,7 +377,7 @@ int MappedCsv::month(const CsvRow& row, std::size_t column) const {
   // calibrate's message, not here).
   const bool serial = looks_like_serial_day(text);
   throw_input("{}: column '{}': \"{}\" is not a month (expected YYYY-MM or a date{}){}", where(row),
-              header()[column], text,
+              header()[column], shown_value(text),
               source_.date_format.empty() ? std::string()
                                           : fmt::format(" in the format {}", source_.date_format),
               serial ? "; it looks like a spreadsheet's serial day number: export the column "

@@ -187,13 +187,15 @@ std::string drivers_text(const DriversResult& r) {
       }
       const bool near_zero = std::abs(e.share) < 2 * e.se;
       unclear = unclear || near_zero;
-      text += fmt::format(
-          "{:<34} {:>14}{} {:>14} {:>20}\n", s.source,
-          fmt::format("{} ±{:.1f}", format_percent(e.share), 100 * e.se), near_zero ? "~" : " ",
-          std::isnan(e.total)
-              ? std::string("")
-              : fmt::format("{} ±{:.1f}", format_percent(e.total), 100 * e.total_se),
-          format_amount(sd_if_fixed(r.sd, e.share), r.currency));
+      // The percent and its SE in columns of their own, so that the percents line up whatever
+      // the SE's width (review: "±10.0" pushed its percent left).
+      auto with_se = [](double share, double se) {
+        return fmt::format("{:>6} ±{:<4}", format_percent(share), fmt::format("{:.1f}", 100 * se));
+      };
+      text += fmt::format("{:<34} {:>14}{} {:>14} {:>20}\n", s.source, with_se(e.share, e.se),
+                          near_zero ? "~" : " ",
+                          std::isnan(e.total) ? std::string("") : with_se(e.total, e.total_se),
+                          format_amount(sd_if_fixed(r.sd, e.share), r.currency));
     }
     if (unclear)
       text +=
@@ -202,8 +204,10 @@ std::string drivers_text(const DriversResult& r) {
     if (none)
       text += "no effect: redrawing the source alone leaves the outcome unchanged in every trial\n";
     const double rest = interaction(r);
-    text += fmt::format("{:<34} {:>14}{}\n", "interaction (remainder)", format_percent(rest),
-                        rest < 0 ? "  (below 0 by the shares' estimation error: their SEs)" : "");
+    // Its percent under the shares' (review: between two columns).
+    text +=
+        fmt::format("{:<34} {:>8}{}\n", "interaction (remainder)", format_percent(rest),
+                    rest < 0 ? "        (below 0 by the shares' estimation error: their SEs)" : "");
   }
   if (!r.tornado.empty()) {
     text += fmt::format("\nTornado: each group moved down and up, paired with the base; {}\n",

@@ -16,6 +16,7 @@
 #include <fmt/ranges.h>
 
 #include "models/calendar.hpp"
+#include "sim/base/control_character.hpp"
 #include "sim/base/error.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/json_reader.hpp"
@@ -157,7 +158,7 @@ std::string not_a_date(std::string_view what, std::string_view text) {
   return fmt::format(
       "{} '{}' is not a date{} (read: 2017-03-04, 2017/03/04, 3/4/2017, 4.3.2017, 4-Mar-2017, "
       "4 March 2017, Mar 4, 2017, with an optional time)",
-      what, text,
+      what, shown_value(text),
       serial ? ", it looks like a spreadsheet's serial day number: export the column formatted as "
                "dates"
              : "");
@@ -704,11 +705,11 @@ class AmountColumn {
                          "amount '{}' carries a word or unit that is not a currency ('{}'): "
                          "a scale word or unit is not read, and the amount is not guessed "
                          "(write it in full, e.g. 1500000)",
-                         text, word)
+                         shown_value(text), word)
                    : fmt::format(
                          "amount '{}' is not a non-negative number (read: 12500, 12,500.00, "
                          "1.234,50 €, $1,234, 1 054 EUR)",
-                         text);
+                         shown_value(text));
     }
     return value;
   }

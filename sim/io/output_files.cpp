@@ -358,8 +358,9 @@ void OutputPlan::check() const {
   for (std::size_t o = 0; o < outputs_.size(); ++o) {
     for (std::size_t i = 0; i < inputs_.size(); ++i) {
       if (same_file(output_paths[o], input_paths[i])) {
-        throw_input("{} {} is the {} {}: opsim would overwrite its own input; choose another path",
-                    outputs_[o].role, outputs_[o].path, inputs_[i].role, inputs_[i].path);
+        // The input by its path, then its role (review: "is the input of s.json roster.csv").
+        throw_input("{} {} is {} ({}): opsim would overwrite its own input; choose another path",
+                    outputs_[o].role, outputs_[o].path, inputs_[i].path, inputs_[i].role);
       }
     }
     for (std::size_t p = 0; p < o; ++p) {

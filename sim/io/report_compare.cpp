@@ -77,8 +77,8 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
     html +=
         "</table></div>\n<p class=\"note\">Costs as <code>opsim compare</code> prices them "
         "(programme, hire and compensation costs); a quarter holds the pay placed in it by the "
-        "plans' payout timing, so judge returns by fiscal year. Every figure is also in "
-        "economics.csv.</p>\n";
+        "plans' payout timing, so judge returns by fiscal year. Every figure, per region too, is "
+        "in economics.csv that <code>opsim compare --csv DIR</code> writes.</p>\n";
   }
   return html;
 }

@@ -138,7 +138,9 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
        "--currency: 'eur' is not an ISO 4217 code (write EUR)"},
       // What is allowed, not a range up to the largest double's 309 digits (review).
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 --prior-strength -1", csv),
-       "-1 is not a non-negative number"},
+       "-1 is not a finite number >= 0"},
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --prior-strength inf", csv),
+       "inf is not a finite number >= 0"},
       {fmt::format("calibrate --source {} --as-of 2017-04",
                    dir.write("map.json", "{\"opportunity\": {}}")),
        "unknown key"},

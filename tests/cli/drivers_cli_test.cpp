@@ -9,8 +9,11 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/scenario_builder.hpp"
@@ -135,29 +138,55 @@ TEST(DriversCli, DealSizeSwingIsLinearInTheDealSizeMean) {
     EXPECT_GE(std::stod(rows[i - 1].at("swing")), std::stod(rows[i].at("swing")));
 }
 
-// Review: the tornado's "-1 mo / +1 mo" rows pushed their columns two characters right of the
-// "x0.9 / x1.1" rows. Every row's first percentage starts in the same column.
-TEST(DriversCli, TornadoColumnsLineUpWhateverTheChange) {
-  const auto r =
-      test::run_opsim(fmt::format("drivers {} --region NA --trials 100 --threads 2 --no-sources",
-                                  (test::source_dir() / "scenarios/didactic.json").string()));
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  std::istringstream lines(r.output.substr(r.output.find("Tornado:")));
+//! The lines of `drivers` on the didactic example (region NA, `options`) after the one starting
+//! with `heading`, up to an empty line.
+std::vector<std::string> didactic_drivers_lines(const std::string& options,
+                                                const std::string& heading) {
+  const auto r = test::run_opsim(
+      fmt::format("drivers {} --region NA --trials 100 --threads 2 {}",
+                  (test::source_dir() / "scenarios/didactic.json").string(), options));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> lines;
+  std::istringstream in(r.output.substr(std::min(r.output.size(), r.output.find(heading))));
   std::string line;
-  std::getline(lines, line);
-  std::getline(lines, line);  // the heading
+  std::getline(in, line);
+  while (std::getline(in, line) && !line.empty()) lines.push_back(line);
+  EXPECT_FALSE(lines.empty()) << r.output;
+  return lines;
+}
+
+//! The column, in characters, of the first '%' of each of `lines` that has one (the minus sign
+//! is three bytes).
+std::set<std::size_t> percent_columns(const std::vector<std::string>& lines) {
   std::set<std::size_t> columns;
-  bool months = false;
-  while (std::getline(lines, line) && !line.empty()) {
-    months |= line.find(" mo /") != std::string::npos;
-    // Characters, not bytes, before the first '%' (the minus sign is three bytes).
+  for (const std::string& line : lines) {
+    if (line.find('%') == std::string::npos) continue;
     const std::string head = line.substr(0, line.find('%'));
     columns.insert(static_cast<std::size_t>(std::count_if(head.begin(), head.end(), [](char c) {
       return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
     })));
   }
-  EXPECT_TRUE(months) << r.output;
-  EXPECT_EQ(columns.size(), 1u) << r.output;
+  return columns;
+}
+
+// Review: the tornado's "-1 mo / +1 mo" rows pushed their columns two characters right of the
+// "x0.9 / x1.1" rows. Every row's first percentage starts in the same column.
+TEST(DriversCli, TornadoColumnsLineUpWhateverTheChange) {
+  std::vector<std::string> rows = didactic_drivers_lines("--no-sources", "Tornado:");
+  rows.erase(rows.begin());  // the column headings
+  EXPECT_TRUE(std::any_of(rows.begin(), rows.end(), [](const std::string& row) {
+    return row.find(" mo /") != std::string::npos;
+  }));
+  EXPECT_EQ(percent_columns(rows).size(), 1u) << fmt::format("{}", fmt::join(rows, "\n"));
+}
+
+// Review: the "interaction (remainder)" line put its percent between the share and total columns,
+// and a share with a two-digit SE ("±10.0") pushed its percent left. They all line up.
+TEST(DriversCli, TheSharesAndTheInteractionLineUp) {
+  std::vector<std::string> rows = didactic_drivers_lines("--no-tornado", "Sources of uncertainty");
+  rows.erase(rows.begin());  // the column headings
+  EXPECT_TRUE(rows.back().starts_with("interaction (remainder)")) << rows.back();
+  EXPECT_EQ(percent_columns(rows).size(), 1u) << fmt::format("{}", fmt::join(rows, "\n"));
 }
 
 TEST(DriversCli, WinRatesScaledPastOneAreClampedAndSaySo) {

@@ -58,7 +58,12 @@ expect_refusal "mpi: existing result is not replaced unasked" "FORCE=1" \
 # without it the advice was to remove the user's scenario).
 mkdir -p "$work/own" && cp "$src/scenarios/global_saas.json" "$work/own/" &&
   cp -r "$src/scenarios/global_saas" "$work/own/"
+cp "$src/scenarios/global_saas_emea_h1.json" "$work/own/"
 for target in "$work/own/global_saas.json" "$work/own/global_saas/roster.csv"; do
+  # Also the base of a scenario that extends it.
+  expect_refusal "array: RESULT is the base of an extending scenario ($(basename "$target"))" \
+    "is an input of" env FORCE=1 OPSIM="$opsim" "$array" "$work/own/global_saas_emea_h1.json" 100 4 \
+    "$work/out" "$target"
   expect_refusal "array: RESULT is an input ($(basename "$target"))" "is an input of" \
     env FORCE=1 OPSIM="$opsim" "$array" "$work/own/global_saas.json" 100 4 "$work/out" "$target"
   expect_refusal "mpi: RESULT is an input ($(basename "$target"))" "is an input of" \

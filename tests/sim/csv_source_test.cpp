@@ -13,6 +13,7 @@ namespace opsim {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 CsvSource formats(std::string thousands, bool currency_symbols, char decimal = '.') {
   CsvSource source;
@@ -76,6 +77,20 @@ TEST(CsvSourceMonth, FullDatesAreTruncatedToTheirMonth) {
 // A ';'-separated scenario CSV is a spreadsheet's where ',' is the decimal mark: without
 // "decimal" or "thousands" it reads 174.800 as 174,800 and 1.234,50 as 1234.5 (review: an ARR of
 // 174.800 EUR was read as 174.8 without a word); a '.'-decimal value is refused with the fix.
+// Review: a quoted value holding a line break was printed raw, splitting the message over two
+// lines, and drew a hint about currency symbols. It is written as an escape, without a hint.
+TEST(MappedCsv, ALineBreakInARefusedValueIsWrittenAsAnEscape) {
+  const CsvTable table = CsvTable::parse("id,amount\nC1,\"10\n000\"\n", "c.csv");
+  const MappedCsv mapped(table, CsvSource{});
+  try {
+    (void)mapped.number(table.rows()[0], 1);
+    ADD_FAILURE() << "a value with a line break was read as a number";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("'10\\n000' is not a finite number"));
+    EXPECT_THAT(std::string(e.what()), Not(HasSubstr("\n")));
+  }
+}
+
 TEST(MappedCsv, SemicolonSeparatedFilesReadCommaDecimalsUnlessTheSourceSaysOtherwise) {
   const CsvTable table = CsvTable::parse("id;arr\nC1;174.800\nC2;1.234,50\nC3;12.5\n", "c.csv");
   const MappedCsv mapped(table, CsvSource{});

@@ -142,7 +142,10 @@ TEST(OutputFiles, PlanRefusesAnOutputThatIsAnInput) {
     plan.add_output(alias.string(), "-o");
     const std::string message = input_error(plan);
     EXPECT_THAT(message, HasSubstr("-o " + alias.string())) << alias;
-    EXPECT_THAT(message, HasSubstr("scenario " + scenario)) << alias;
+    EXPECT_THAT(message, HasSubstr(" is " + scenario +
+                                   " (scenario): opsim would overwrite its "
+                                   "own input"))
+        << alias;
   }
   OutputPlan fine(false);
   fine.add_input(scenario, "scenario");
