@@ -863,7 +863,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   // The workbook's headings for people (units, words), one per column.
   std::vector<XlsxColumn> headings;
   const std::string currency = base.scenario.fx.currencies[base.scenario.fx.reporting].code;
-  const std::string metric_words = words_of(args.metric);
+  const std::string metric_heading = metric_words(args.metric);
   auto add_column = [&](std::string name, std::string heading, CellKind kind) {
     if (kind == CellKind::amount) heading += fmt::format(" ({})", currency);
     columns.push_back(std::move(name));
@@ -923,7 +923,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
         if (first_row) {
           add_metric_column(
               fmt::format("{}_{}_{}", args.metric, label, name),
-              fmt::format("{} {} {}", metric_words, label_words, statistic_words(name)));
+              fmt::format("{} {} {}", metric_heading, label_words, statistic_words(name)));
         }
         row.outputs.push_back(value);
         text_outputs.push_back(value);
@@ -970,7 +970,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
           if (first_row) {
             add_metric_column(
                 fmt::format("{}_{}_{}_{}", args.metric, label, scenario.regions[r].id, name),
-                fmt::format("{} {} {} {}", metric_words, label_words, scenario.regions[r].id,
+                fmt::format("{} {} {} {}", metric_heading, label_words, scenario.regions[r].id,
                             statistic_words(name)));
           }
           row.outputs.push_back(value);
@@ -997,7 +997,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
             t.target.region < 0 ? "total" : scenario.regions[t.target.region].id;
         add_column(fmt::format("p_target_{}_{}_{}", t.target.metric, layout.periods[t.period].label,
                                where),
-                   fmt::format("P({} {} {} reaches target)", words_of(t.target.metric),
+                   fmt::format("P({} {} {} reaches target)", metric_words(t.target.metric),
                                layout.periods[t.period].label, where),
                    CellKind::percent);
       }

@@ -44,14 +44,19 @@ void expect_exit_2(const std::string& args, const std::vector<std::string>& mess
   for (const auto& piece : message) EXPECT_THAT(result.output, HasSubstr(piece));
 }
 
+//! global_saas copied into `dir` as g.json with its folder (CSV files); its roster's path.
+fs::path copy_global_saas(const TempDir& dir) {
+  fs::copy(test::source_dir() / "scenarios/global_saas.json", dir / "g.json");
+  fs::copy(test::source_dir() / "scenarios/global_saas", dir / "global_saas",
+           fs::copy_options::recursive);
+  return dir / "global_saas/roster.csv";
+}
+
 // Review: one short row of a roster CSV dropped the roster, and 49 false "unknown rep" errors on
 // the pipeline that names its reps filled the error limit. The row is the one error.
 TEST(InputCli, AShortRosterRowIsTheOneErrorNotEveryOwnerAfterIt) {
   TempDir dir;
-  fs::copy(test::source_dir() / "scenarios/global_saas.json", dir / "g.json");
-  fs::copy(test::source_dir() / "scenarios/global_saas", dir / "global_saas",
-           fs::copy_options::recursive);
-  const fs::path roster = dir / "global_saas/roster.csv";
+  const fs::path roster = copy_global_saas(dir);
   std::ifstream in(roster);
   std::string text, line;
   for (int n = 1; std::getline(in, line); ++n) {
@@ -82,10 +87,7 @@ TEST(InputCli, AnIdWithAControlCharacterIsRefused) {
 // then gave an "unknown rep" error too. The id is the one error.
 TEST(InputCli, ARefusedRosterIdIsTheOneErrorNotEveryReferenceToIt) {
   TempDir dir;
-  fs::copy(test::source_dir() / "scenarios/global_saas.json", dir / "g.json");
-  fs::copy(test::source_dir() / "scenarios/global_saas", dir / "global_saas",
-           fs::copy_options::recursive);
-  const fs::path roster = dir / "global_saas/roster.csv";
+  const fs::path roster = copy_global_saas(dir);
   std::ifstream in(roster);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   in.close();
