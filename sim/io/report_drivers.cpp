@@ -117,15 +117,14 @@ std::string drivers_section(H5Reader& f) {
   const auto outcome = f.doubles("/drivers/outcome");  // mean, sd, target, p_reach
   const bool with_target = !std::isnan(outcome[2]);
   // "new bookings, FY2027, all regions, all segments" (review: "new_bookings FY2027 total total").
-  std::string metric_words = metric;
-  std::replace(metric_words.begin(), metric_words.end(), '_', ' ');
   std::string html = fmt::format(
-      "<h1>Drivers: {}, {}, {}, {}</h1>\n", html_escape(metric_words), html_escape(period),
+      "<h1>Drivers: {}, {}, {}, {}</h1>\n", html_escape(metric_words(metric)), html_escape(period),
       html_escape(region == "total" ? std::string("all regions") : "region " + region),
       html_escape(segment == "total" ? std::string("all segments") : "segment " + segment));
   html += fmt::format(
       "<p class=\"note\">{} trials per run, seed {}; every run shares the seed (common random "
-      "numbers). Amounts in {}.</p>\n<table><tr><th>mean</th><th>sd</th>{}</tr><tr>{}{}{}</tr>"
+      "numbers). Amounts in {}.</p>\n<table><tr><th>mean</th><th>standard "
+      "deviation</th>{}</tr><tr>{}{}{}</tr>"
       "</table>\n",
       html_escape(f.count_attribute("trials")), html_escape(f.attribute("seed")),
       html_escape(currency), with_target ? "<th>target</th><th>P(reach)</th>" : "",

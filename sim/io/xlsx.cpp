@@ -213,7 +213,7 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
   tables.push_back(std::move(overview));
 
   XlsxTable targets{"Targets",
-                    {{"metric", CellKind::text, 18},
+                    {{"metric", CellKind::text, 26},
                      {"period", CellKind::text, 12},
                      {"coverage", CellKind::text, 30},
                      {"region", CellKind::text, 10},
@@ -226,7 +226,7 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
                     ""};
   for (const auto& t : summary.targets) {
     const Period& period = layout.periods[t.period];
-    targets.rows.push_back({t.target.metric, period.label, period.coverage(),
+    targets.rows.push_back({metric_words(t.target.metric), period.label, period.coverage(),
                             t.target.region < 0 ? "total" : regions[t.target.region],
                             t.target.segment < 0 ? "total" : segments[t.target.segment],
                             t.target.amount, t.mean, t.probability, t.standard_error});
@@ -234,11 +234,13 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
   tables.push_back(std::move(targets));
 
   auto stats_columns = [&](std::vector<XlsxColumn> columns, bool quantiles) {
-    for (const char* name : {"mean", "sd", "se"}) columns.push_back({name, CellKind::number, 14});
+    // Headings in words a planner reads (review: "sd", "se" and "p5" read as code).
+    for (const char* name : {"mean", "standard deviation", "standard error"})
+      columns.push_back({name, CellKind::number, 14});
     if (quantiles) {
       for (double level : kQuantileLevels)
         columns.push_back(
-            {fmt::format("p{}", static_cast<int>(level * 100 + 0.5)), CellKind::number, 14});
+            {fmt::format("P{}", static_cast<int>(level * 100 + 0.5)), CellKind::number, 14});
     }
     return columns;
   };
@@ -253,14 +255,15 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
     return metric_info(k).unit == "currency" ? CellKind::amount : CellKind::number;
   };
   const std::string stats_note = "Amounts in " + currency +
-                                 " at plan rates (metrics ending in _spot: spot rates); counts "
-                                 "and months are means over the trials.";
+                                 " at plan rates (metrics \"at spot rates\": spot rates); "
+                                 "counts and months are means over the trials; the standard "
+                                 "error is the mean's.";
   XlsxTable periods{"Periods",
                     stats_columns({{"period", CellKind::text, 12},
                                    {"coverage", CellKind::text, 30},
                                    {"region", CellKind::text, 10},
                                    {"segment", CellKind::text, 10},
-                                   {"metric", CellKind::text, 20},
+                                   {"metric", CellKind::text, 32},
                                    {"unit", CellKind::text, 8}},
                                   true),
                     {},
@@ -274,7 +277,7 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
                                      layout.periods[p].coverage(),
                                      regions[r],
                                      segments[s],
-                                     std::string(metric_info(k).name),
+                                     metric_words(std::string(metric_info(k).name)),
                                      unit_of(k),
                                      summary.period_mean[c],
                                      summary.period_sd[c],
@@ -333,7 +336,7 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
                     stats_columns({{"month", CellKind::text, 10},
                                    {"region", CellKind::text, 10},
                                    {"segment", CellKind::text, 10},
-                                   {"metric", CellKind::text, 20},
+                                   {"metric", CellKind::text, 32},
                                    {"unit", CellKind::text, 8}},
                                   false),
                     {},
@@ -344,8 +347,8 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
         for (int k = 0; k < kMetricCount; ++k) {
           const std::size_t c = m * layout.cells() + layout.cell(r, s, k);
           monthly.rows.push_back(
-              {months[m], regions[r], segments[s], std::string(metric_info(k).name), unit_of(k),
-               summary.monthly_mean[c], summary.monthly_sd[c], summary.monthly_se[c]});
+              {months[m], regions[r], segments[s], metric_words(std::string(metric_info(k).name)),
+               unit_of(k), summary.monthly_mean[c], summary.monthly_sd[c], summary.monthly_se[c]});
           monthly.row_kinds.push_back(kind_of(k));
         }
       }

@@ -51,6 +51,19 @@ def labels(h5, name):
     return [s.decode() for s in h5["labels"][name][()]]
 
 
+# The metrics as the workbook names them (sim/io/number_format.cpp, metric_words): the id with
+# spaces, but for these.
+METRIC_WORDS = {"new_bookings_spot": "new bookings at spot rates",
+                "bookings_spot": "bookings at spot rates", "churned_arr": "churned ARR",
+                "arr": "ARR", "pipeline_beyond": "pipeline closing beyond the horizon",
+                "ramped_fte": "ramped FTE", "won_cycle_months": "sales cycle months of won deals",
+                "pipeline_created": "pipeline created"}
+
+
+def metric_words(metric):
+    return METRIC_WORDS.get(metric, metric.replace("_", " "))
+
+
 def check_run(book, h5, scale=1.0):
     """Problems in a run's workbook against its HDF5 file; `scale` biases the file's values
     (the negative twin: a 5% change must be found)."""
@@ -73,20 +86,28 @@ def check_run(book, h5, scale=1.0):
     quantiles = h5["summary/periods/quantiles"][()] * scale
     rows = 0
     head = [c.value for c in book["Periods"][1]]
-    at = {name: head.index(name) for name in ("mean", "p5", "p95")}
+    # Headings and metrics in words (review: "sd", "se", "p5" and "new_bookings" read as code).
+    for code in ("sd", "se", "p5", "p50"):
+        if code in head:
+            problems.append(f"Periods heading {code!r}: not in words")
+    at = {name: head.index(name) for name in ("mean", "standard deviation", "P5", "P95")}
+    words = [metric_words(m) for m in metrics]
     # Each metric's unit beside it, its rows formatted by it (review: headcount formatted as
     # money, no unit on the sheet).
-    units = {"new_bookings": ("USD", "#,##0"), "headcount": ("count", "#,##0.00"),
-             "won_cycle_months": ("months", "#,##0.00")}
+    units = {"new bookings": ("USD", "#,##0"), "headcount": ("count", "#,##0.00"),
+             "sales cycle months of won deals": ("months", "#,##0.00")}
     if "unit" not in head:
         problems.append("Periods: no unit column")
     for i, row in enumerate(book["Periods"].iter_rows(min_row=2, values_only=True)):
         if row[0] is None or row[2] is None:
             continue
         p, r = periods.index(row[0]), regions.index(row[2])
-        s, k = segments.index(row[3]), metrics.index(row[4])
+        if row[4] not in words:
+            problems.append(f"Periods {row[:5]}: metric {row[4]!r} is not in words")
+            continue
+        s, k = segments.index(row[3]), words.index(row[4])
         expected = [mean[p, r, s, k]] + list(quantiles[p, r, s, k, :])
-        got = [row[at["mean"]]] + list(row[at["p5"]:at["p95"] + 1])
+        got = [row[at["mean"]]] + list(row[at["P5"]:at["P95"] + 1])
         for g, e in zip(got, expected):
             if not same(g, e):
                 problems.append(f"Periods {row[:5]}: {g!r} != {e!r}")
@@ -104,6 +125,10 @@ def check_run(book, h5, scale=1.0):
     for i, row in enumerate(book["Targets"].iter_rows(min_row=2, values_only=True)):
         if i >= t["amount"].shape[0]:
             break
+        metric = t["metric"][i]
+        metric = metric.decode() if isinstance(metric, bytes) else str(metric)
+        if row[0] != metric_words(metric):
+            problems.append(f"Targets row {i}: metric {row[0]!r}, not in words")
         for got, name in ((row[5], "amount"), (row[6], "mean"), (row[7], "probability")):
             value = t[name][i] * (scale if name != "amount" else 1.0)
             if not same(got, value):
