@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -68,19 +69,25 @@ class InputErrors : public InputError {
       : InputError(grouped(errors, truncated, omitted)), errors_(std::move(errors)) {}
   const std::vector<std::string>& errors() const { return errors_; }
 
-  //! "N errors in M files:", then per file (in order of first appearance) its count and messages.
+  //! "N errors in M files:", then per place (in order of first appearance) its count and
+  //! messages. A place is a file, or a file with a qualifier, "s.json (variant 2)": the file is
+  //! counted once however many of its variants have errors.
   static std::string grouped(const std::vector<std::string>& errors, bool truncated,
                              std::size_t omitted = 0) {
     std::vector<std::string> files;
     std::map<std::string, std::vector<const std::string*>> by_file;
+    std::set<std::string> named;
     for (const std::string& e : errors) {
       const std::string file = e.substr(0, e.find(':'));
       if (!by_file.contains(file)) files.push_back(file);
       by_file[file].push_back(&e);
+      const std::size_t qualifier = file.rfind(" (");
+      named.insert(file.ends_with(')') && qualifier != std::string::npos ? file.substr(0, qualifier)
+                                                                         : file);
     }
     std::string text =
-        fmt::format("{} errors in {} file{}{}:", errors.size() + omitted, files.size(),
-                    files.size() == 1 ? "" : "s", truncated ? " (validation stopped there)" : "");
+        fmt::format("{} errors in {} file{}{}:", errors.size() + omitted, named.size(),
+                    named.size() == 1 ? "" : "s", truncated ? " (validation stopped there)" : "");
     for (const std::string& file : files) {
       const auto& list = by_file[file];
       text += fmt::format("\n{}: {} error{}", file, list.size(), list.size() == 1 ? "" : "s");

@@ -207,9 +207,12 @@ bool identical(const PairedCell& x) {
   return x.mean == 0 && x.se == 0 && x.p5 == 0 && x.p95 == 0 && x.p_better == 0;
 }
 
+//! "new_bookings FY2028 NA" (the files' label); in words for the terminal and the workbook:
+//! "new bookings FY2028 NA".
 std::string target_name(const TargetResult& t, const ResultLayout& layout,
-                        const std::vector<std::string>& regions) {
-  return fmt::format("{} {} {}", t.target.metric, layout.periods[t.period].label,
+                        const std::vector<std::string>& regions, bool words = false) {
+  return fmt::format("{} {} {}", words ? metric_words(t.target.metric) : t.target.metric,
+                     layout.periods[t.period].label,
                      t.target.region < 0 ? "total" : regions[t.target.region]);
 }
 
@@ -220,6 +223,7 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
                           const std::vector<Economics>& economics, double return_threshold) {
   const auto regions = region_labels(base);
   const auto segments = segment_labels(base);
+  const Coverage cover = coverage_of(metric_index(metric));  // the compared metric's months
   std::vector<FolderFile> files = economics_csv_files(base, layout, economics, return_threshold);
   files.push_back(
       {"differences.csv", [&](std::ostream& out) {
@@ -239,7 +243,7 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
                                     csv_number(x.p95, 2), csv_number(x.p_better, 4),
                                     csv_number(x.se_independent, 2),
                                     identical(x) ? "" : csv_number(x.variance_reduction, 4),
-                                    identical(x) ? "identical" : layout.periods[p].coverage());
+                                    identical(x) ? "identical" : layout.periods[p].coverage(cover));
                }
              }
            }
@@ -366,6 +370,7 @@ std::vector<XlsxTable> comparison_workbook(
   const std::string metric_text = fmt::format(" ({})", metric_unit(base, metric));
   const CellKind metric_kind = metric_cell_kind(base, metric);
   const int k = metric_index(metric);
+  const Coverage cover = coverage_of(k);  // the compared metric's months
   XlsxTable summary{
       "Summary",
       {{"period", CellKind::text, 10},
@@ -376,7 +381,7 @@ std::vector<XlsxTable> comparison_workbook(
                                        "differences paired with common random numbers; where the "
                                        "scenarios agree in every trial the difference is 0 and its "
                                        "SE and P(higher) are blank.",
-                                       metric),
+                                       metric_words(metric)),
                            base, layout)};
   for (const auto& [name, s] : summaries)
     summary.columns.push_back({name + metric_text, metric_kind, 16});
@@ -397,7 +402,7 @@ std::vector<XlsxTable> comparison_workbook(
     const Period& period = layout.periods[p];
     if (period.quarter != 0) continue;
     for (int r = 0; r < layout.regions; ++r) {
-      std::vector<XlsxValue> row{period.label, period.coverage(), regions[r]};
+      std::vector<XlsxValue> row{period.label, period.coverage(cover), regions[r]};
       for (const auto& entry : summaries)
         row.push_back(
             entry.second.period_mean[p * layout.cells() + layout.cell(r, layout.segments - 1, k)]);
@@ -416,7 +421,8 @@ std::vector<XlsxTable> comparison_workbook(
       "Targets", {{"target", CellKind::text, 34}, {"amount" + unit, CellKind::amount, 16}}, {}, ""};
   for (const auto& [name, s] : summaries) targets.columns.push_back({name, CellKind::percent, 12});
   for (const auto& reference : summaries.front().second.targets) {
-    std::vector<XlsxValue> row{target_name(reference, layout, regions), reference.target.amount};
+    std::vector<XlsxValue> row{target_name(reference, layout, regions, true),
+                               reference.target.amount};
     for (const auto& entry : summaries) {
       double value = std::numeric_limits<double>::quiet_NaN();
       for (const auto& t : entry.second.targets) {
@@ -450,10 +456,10 @@ std::vector<XlsxTable> comparison_workbook(
         for (int s = 0; s < layout.segments; ++s) {
           const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
           const double none = std::numeric_limits<double>::quiet_NaN();
-          differences.rows.push_back({c.name, layout.periods[p].label, layout.periods[p].coverage(),
-                                      regions[r], segments[s], x.mean, x.se, x.p5, x.p50, x.p95,
-                                      identical(x) ? none : x.p_better, x.se_independent,
-                                      identical(x) ? none : x.variance_reduction});
+          differences.rows.push_back(
+              {c.name, layout.periods[p].label, layout.periods[p].coverage(cover), regions[r],
+               segments[s], x.mean, x.se, x.p5, x.p50, x.p95, identical(x) ? none : x.p_better,
+               x.se_independent, identical(x) ? none : x.variance_reduction});
         }
       }
     }
@@ -516,10 +522,11 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
                              const std::vector<std::pair<std::string, Summary>>& summaries) {
   const auto regions = region_labels(base);
   const int k = metric_index(metric);
+  const Coverage cover = coverage_of(k);  // the compared metric's months
   std::string text = fmt::format(
       "\n{} in {}, mean per fiscal year and region (all segments); differences paired with\n"
       "common random numbers\n",
-      metric, metric_unit(base, metric));
+      metric_words(metric), metric_unit(base, metric));
   // Scenario names are long: columns carry a short key, and a legend names each scenario.
   auto key = [](std::size_t i) { return i == 0 ? std::string("base") : fmt::format("alt{}", i); };
   for (std::size_t i = 0; i < summaries.size(); ++i)
@@ -535,8 +542,8 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
       const Period& period = layout.periods[p];
       if (period.quarter != 0) continue;
       for (int r = 0; r < layout.regions; ++r) {
-        text +=
-            fmt::format("{:<8} {:<7}", period.label + (period.partial() ? "*" : ""), regions[r]);
+        text += fmt::format("{:<8} {:<7}", period.label + (period.partial(cover) ? "*" : ""),
+                            regions[r]);
         cells(p, r);
         end_line();
       }
@@ -575,8 +582,8 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
     });
   }
   for (const Period& period : layout.periods) {
-    if (period.quarter == 0 && period.partial())
-      text += fmt::format("* {}\n", period.display_label());
+    if (period.quarter == 0 && period.partial(cover))
+      text += fmt::format("* {}\n", period.display_label(cover));
   }
   const auto& reference = summaries.front().second.targets;
   for (std::size_t first = 0; !reference.empty() && first < summaries.size();
@@ -588,7 +595,9 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
     for (std::size_t i = 0; i < reference.size(); ++i) {
       const Period& period = layout.periods[reference[i].period];
       text += fmt::format(
-          "{:<40}", target_name(reference[i], layout, regions) + (period.partial() ? "*" : ""));
+          "{:<40}",
+          target_name(reference[i], layout, regions, true) +
+              (period.partial(coverage_of(metric_index(reference[i].target.metric))) ? "*" : ""));
       // Alternatives may set other targets: match by cell, "-" where a scenario lacks it.
       for (std::size_t s = first; s < last; ++s) {
         const TargetResult* t = nullptr;
@@ -909,11 +918,12 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
                                        layout.segments - 1];
       // A partial year says so in its column names: new_bookings_FY2029_partial_2_of_12_mean.
       const Period& period = layout.periods[p];
-      const std::string label = period.partial()
+      const Coverage cover = coverage_of(metric);  // the swept metric's months
+      const std::string label = period.partial(cover)
                                     ? fmt::format("{}_partial_{}_of_{}", period.label,
-                                                  period.months_covered, period.months())
+                                                  period.covered(cover), period.months())
                                     : period.label;
-      const std::string label_words = period.display_label();  // as run and compare name it
+      const std::string label_words = period.display_label(cover);  // as run and compare name it
       for (auto [name, value] : {std::pair<std::string, double>{"mean", summary.period_mean[cell]},
                                  {"p10", summary.period_quantiles[cell * kQuantiles + 1]},
                                  {"p50", summary.period_quantiles[cell * kQuantiles + 3]},
@@ -929,9 +939,10 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
         text_outputs.push_back(value);
       }
       if (first_row) {
-        table.years.push_back(period.partial() ? fmt::format("{} partial {}/{}", period.label,
-                                                             period.months_covered, period.months())
-                                               : period.label);
+        table.years.push_back(period.partial(cover)
+                                  ? fmt::format("{} partial {}/{}", period.label,
+                                                period.covered(cover), period.months())
+                                  : period.label);
       }
       // With costs: the paired cost and contribution differences and the return on cost.
       const EconomicsCell& e =

@@ -29,6 +29,7 @@ ResultLayout::ResultLayout(const Scenario& scenario)
     p.first_in_horizon = std::max(first - cal.start(), 0);
     p.last_in_horizon = std::min(last - cal.start(), months - 1);
     p.months_covered = std::min(last, cal.absolute(months - 1)) - first + 1;
+    p.months_simulated = p.last_in_horizon - p.first_in_horizon + 1;
     if (p.first_in_horizon <= p.last_in_horizon) periods.push_back(p);
   };
   for (int year = first_fiscal_year; year <= last_fiscal_year; ++year) {
@@ -38,15 +39,29 @@ ResultLayout::ResultLayout(const Scenario& scenario)
   }
 }
 
-std::string Period::coverage() const {
-  if (!partial()) return "";
-  return fmt::format("partial: {} of {} months ({}..{})", months_covered, months(),
-                     format_year_month(first_month),
-                     format_year_month(first_month + months_covered - 1));
+bool takes_actuals(int metric) {
+  return metric == static_cast<int>(Metric::new_bookings) ||
+         metric == static_cast<int>(Metric::new_bookings_spot) ||
+         metric == static_cast<int>(Metric::bookings_spot);
 }
 
-std::string Period::display_label() const {
-  return partial() ? label + " " + coverage() : label;
+Coverage coverage_of(int metric) {
+  if (metric < 0 || metric >= kMetricCount) return Coverage::to_horizon_end;  // not a metric
+  return takes_actuals(metric) || metric_info(metric).aggregation == Aggregation::stock
+             ? Coverage::to_horizon_end
+             : Coverage::simulated;
+}
+
+std::string Period::coverage(Coverage c) const {
+  if (!partial(c)) return "";
+  // Both coverages end at the same month: the period's last one inside the horizon.
+  const int last = first_month + months_covered - 1;
+  return fmt::format("partial: {} of {} months ({}..{})", covered(c), months(),
+                     format_year_month(last - covered(c) + 1), format_year_month(last));
+}
+
+std::string Period::display_label(Coverage c) const {
+  return partial(c) ? label + " " + coverage(c) : label;
 }
 
 TrialAggregator::TrialAggregator(const Scenario& scenario, const ResultLayout& layout)
@@ -61,10 +76,9 @@ TrialAggregator::TrialAggregator(const Scenario& scenario, const ResultLayout& l
         std::vector<int> segments{total_segment};
         if (actual.segment >= 0) segments.push_back(actual.segment);
         for (int segment : segments) {
-          for (Metric metric :
-               {Metric::new_bookings, Metric::new_bookings_spot, Metric::bookings_spot}) {
-            actuals_[p * layout.cells() + layout.cell(region, segment, static_cast<int>(metric))] +=
-                actual.amount;
+          for (int metric = 0; metric < kMetricCount; ++metric) {
+            if (takes_actuals(metric))
+              actuals_[p * layout.cells() + layout.cell(region, segment, metric)] += actual.amount;
           }
         }
       }

@@ -15,6 +15,18 @@
 
 namespace opsim {
 
+//! Which months of a period a value covers. The actuals to date fill the months before the
+//! horizon for the booking metrics that take them (new_bookings, new_bookings_spot,
+//! bookings_spot), and a stock metric is the period's last month's: both cover the period from
+//! its start (`to_horizon_end`). Every other flow (revenue, renewals, wins, pipeline, per-seat and
+//! per-product bookings, the KPIs) is simulated only: it covers the horizon's months (`simulated`).
+enum class Coverage { to_horizon_end, simulated };
+
+//! The coverage of a metric of models/outcome.hpp.
+Coverage coverage_of(int metric);
+//! The metrics the actuals are added to.
+bool takes_actuals(int metric);
+
 //! A fiscal quarter or year that overlaps the horizon.
 struct Period {
   std::string label;  //!< "FY2027" or "FY2027-Q1"
@@ -27,14 +39,21 @@ struct Period {
   //! Months of the period up to the horizon's end: months before the horizon count as
   //! covered (they hold the actuals to date), months after it are not simulated.
   int months_covered = 0;
+  //! Months of the period inside the horizon.
+  int months_simulated = 0;
 
   int months() const { return last_month - first_month + 1; }
-  //! The period runs past the horizon: its values are not a whole quarter's or year's.
-  bool partial() const { return months_covered < months(); }
+  //! Months a value of this coverage covers.
+  int covered(Coverage c) const {
+    return c == Coverage::simulated ? months_simulated : months_covered;
+  }
+  //! The value is not a whole quarter's or year's: the period runs past the horizon or (a
+  //! simulated value) starts before it.
+  bool partial(Coverage c = Coverage::to_horizon_end) const { return covered(c) < months(); }
   //! "" for a whole period, else "partial: 2 of 12 months (2028-02..2028-03)".
-  std::string coverage() const;
+  std::string coverage(Coverage c = Coverage::to_horizon_end) const;
   //! The label followed by the coverage when partial: "FY2029 partial: 2 of 12 months (...)".
-  std::string display_label() const;
+  std::string display_label(Coverage c = Coverage::to_horizon_end) const;
 };
 
 struct ResultLayout {

@@ -136,10 +136,12 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
       pr.seats = eligible.size();
       // A partial year's shares compare a part year's bookings with an annual threshold: the
       // outputs mark it (review: FY2029's 2 months showed "10% of seats reach 250,000" plainly).
+      // A seat's bookings are simulated only (the actuals are not per seat): a year that starts
+      // before the horizon is partial too.
       for (const Period& period : layout.periods) {
         if (period.quarter != 0 || period.fiscal_year != fiscal_year) continue;
-        pr.months_covered = period.months_covered;
-        pr.coverage = period.coverage();
+        pr.months_covered = period.months_simulated;
+        pr.coverage = period.coverage(Coverage::simulated);
       }
       std::vector<double> shares(n, 0.0);
       for (std::uint64_t trial = 0; trial < n && !eligible.empty(); ++trial) {

@@ -30,8 +30,8 @@ struct ProductivityResult {
   int fiscal_year = 0;
   double threshold = 0.0;
   std::size_t seats = 0;    //!< seats that exist by the end of the fiscal year
-  int months_covered = 12;  //!< months of the fiscal year in the horizon (actuals count)
-  std::string coverage;     //!< Period::coverage() of the fiscal year: "" when whole
+  int months_covered = 12;  //!< months of the fiscal year in the horizon (seats have no actuals)
+  std::string coverage;     //!< the fiscal year's Period::coverage(Coverage::simulated)
   double mean_share = 0.0;
   std::array<double, kQuantiles> quantiles{};
 };

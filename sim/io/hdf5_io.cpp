@@ -509,14 +509,20 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       write_strings(labels, "products", products);
       write_strings(labels, "product_metrics", product_metrics);
     }
-    std::vector<std::string> coverage;
-    std::vector<double> months_covered;
+    // Per period: the coverage of the metrics the actuals fill and of the stock metrics, then of
+    // the values simulated only (the other metrics, the KPIs, products and seats).
+    std::vector<std::string> coverage, coverage_simulated;
+    std::vector<double> months_covered, months_simulated;
     for (const auto& p : layout.periods) {
       coverage.push_back(p.coverage());
       months_covered.push_back(p.months_covered);
+      coverage_simulated.push_back(p.coverage(Coverage::simulated));
+      months_simulated.push_back(p.months_simulated);
     }
     write_strings(labels, "period_coverage", coverage);
     write_doubles(labels, "period_months_covered", {P}, months_covered.data(), "period");
+    write_strings(labels, "period_coverage_simulated", coverage_simulated);
+    write_doubles(labels, "period_months_simulated", {P}, months_simulated.data(), "period");
     write_strings(labels, "seats", seats);
     write_strings(labels, "fiscal_years", years);
     {
@@ -633,8 +639,8 @@ void write_hdf5(const std::string& path, const Scenario& scenario, const RunResu
       write_doubles(productivity, "threshold", {np}, threshold.data(), "row");
       write_doubles(productivity, "mean_share", {np}, share.data(), "row");
       write_doubles(productivity, "quantiles", {np, Q}, quantiles.data(), "row,quantile");
-      // Months of each fiscal year in the horizon: fewer than 12 compare a part year's bookings
-      // with the annual threshold.
+      // Months of each fiscal year in the horizon (a seat's bookings have no actuals): fewer than
+      // 12 compare a part year's bookings with the annual threshold.
       write_doubles(productivity, "months_covered", {np}, covered.data(), "row");
     }
 

@@ -79,7 +79,7 @@ nlohmann::json products_json(const Scenario& scenario, const Summary& summary) {
       for (int j = 0; j < layout.products; ++j) {
         const Product& product = scenario.products[static_cast<std::size_t>(j)];
         nlohmann::json row = {{"period", layout.periods[p].label},
-                              {"period_partial", layout.periods[p].partial()},
+                              {"period_partial", layout.periods[p].partial(Coverage::simulated)},
                               {"region", regions[r]},
                               {"product", product.id},
                               {"segment", scenario.segments[product.segment].id}};
@@ -119,7 +119,11 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
         {"partial", p.partial()},
         {"first_month", format_year_month(p.first_month)},
         {"last_month_covered", format_year_month(p.first_month + p.months_covered - 1)},
-        {"label", p.display_label()}};
+        {"label", p.display_label()},
+        // Metrics without actuals (revenue, renewals, wins, the KPIs...): the horizon's months.
+        {"months_simulated", p.months_simulated},
+        {"partial_simulated", p.partial(Coverage::simulated)},
+        {"label_simulated", p.display_label(Coverage::simulated)}};
   }
   nlohmann::json& periods = doc["periods"];
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
@@ -138,7 +142,8 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
   for (const auto& t : summary.targets) {
     targets.push_back({{"metric", t.target.metric},
                        {"period", layout.periods[t.period].label},
-                       {"period_partial", layout.periods[t.period].partial()},
+                       {"period_partial", layout.periods[t.period].partial(
+                                              coverage_of(metric_index(t.target.metric)))},
                        {"region", t.target.region < 0 ? "total" : regions[t.target.region]},
                        {"segment", t.target.segment < 0 ? "total" : segments[t.target.segment]},
                        {"amount", t.target.amount},
@@ -150,7 +155,7 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
   kpis = nlohmann::json::array();
   for (const auto& k : summary.kpis) {
     kpis.push_back({{"period", layout.periods[k.period].label},
-                    {"period_partial", layout.periods[k.period].partial()},
+                    {"period_partial", layout.periods[k.period].partial(Coverage::simulated)},
                     {"region", regions[k.region]},
                     {"segment", segments[k.segment]},
                     {"win_rate", k.win_rate},
@@ -231,7 +236,7 @@ void write_csv(const std::string& directory, const Scenario& scenario, const Sum
                                     segments[s], metric_info(k).name)
                      << stats(k, summary.period_mean[c], summary.period_sd[c], summary.period_se[c],
                               &summary.period_quantiles[c * kQuantiles])
-                     << "," << layout.periods[p].coverage() << "\n";
+                     << "," << layout.periods[p].coverage(coverage_of(k)) << "\n";
                }
              }
            }
@@ -246,7 +251,8 @@ void write_csv(const std::string& directory, const Scenario& scenario, const Sum
                t.target.region < 0 ? "total" : regions[t.target.region],
                t.target.segment < 0 ? "total" : segments[t.target.segment],
                csv_number(t.target.amount, 2), csv_number(t.mean, 2), csv_number(t.probability, 4),
-               csv_number(t.standard_error, 4), layout.periods[t.period].coverage());
+               csv_number(t.standard_error, 4),
+               layout.periods[t.period].coverage(coverage_of(metric_index(t.target.metric))));
          }
        }});
   files.push_back(
@@ -258,7 +264,7 @@ void write_csv(const std::string& directory, const Scenario& scenario, const Sum
                               regions[k.region], segments[k.segment], csv_number(k.win_rate, 4),
                               csv_number(k.average_deal_size, 2), csv_number(k.cycle_months, 4),
                               csv_number(k.pipeline_created, 2),
-                              layout.periods[k.period].coverage());
+                              layout.periods[k.period].coverage(Coverage::simulated));
          }
        }});
   files.push_back({"productivity.csv", [&](std::ostream& out) {
@@ -289,7 +295,7 @@ void write_csv(const std::string& directory, const Scenario& scenario, const Sum
                                     v(summary.product_se[c]));
                  for (int q = 0; q < kQuantiles; ++q)
                    out << "," << v(summary.product_quantiles[c * kQuantiles + q]);
-                 out << "," << layout.periods[p].coverage() << "\n";
+                 out << "," << layout.periods[p].coverage(Coverage::simulated) << "\n";
                }
              }
            }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.hpp"
+#include "sim/engine/results.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/report_parts.hpp"
 #include "sim/io/svg_chart.hpp"
@@ -20,7 +21,9 @@ const char* kRegionColours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
                                 "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
 struct RunFile {
-  std::vector<std::string> periods, coverage, regions, segments, metrics, months;
+  std::vector<std::string> periods, regions, segments, metrics, months;
+  //! Per period, Period::coverage() and Period::coverage(Coverage::simulated).
+  std::vector<std::string> coverage, coverage_simulated;
   std::vector<double> levels;
   std::string currency;
   std::size_t R = 0, S = 0, K = 0, Q = 0;
@@ -35,6 +38,9 @@ struct RunFile {
         currency(f.attribute("reporting_currency")) {
     coverage = f.has("/labels/period_coverage") ? f.strings("/labels/period_coverage")
                                                 : std::vector<std::string>(periods.size());
+    coverage_simulated = f.has("/labels/period_coverage_simulated")
+                             ? f.strings("/labels/period_coverage_simulated")
+                             : coverage;
     R = regions.size();
     S = segments.size();
     K = metrics.size();
@@ -56,15 +62,24 @@ struct RunFile {
   std::size_t period_cell(std::size_t p, std::size_t r, std::size_t s, std::size_t k) const {
     return ((p * R + r) * S + s) * K + k;
   }
-  std::string period_label(std::size_t p) const {
-    return coverage[p].empty() ? periods[p] : periods[p] + " " + coverage[p];
+  const std::string& coverage_of(std::size_t p, Coverage c = Coverage::to_horizon_end) const {
+    return c == Coverage::simulated ? coverage_simulated[p] : coverage[p];
+  }
+  std::string period_label(std::size_t p, Coverage c = Coverage::to_horizon_end) const {
+    const std::string& text = coverage_of(p, c);
+    return text.empty() ? periods[p] : periods[p] + " " + text;
+  }
+  //! The row's class: shaded when the period is partial for the value shown.
+  std::string row_class(std::size_t p, Coverage c = Coverage::to_horizon_end) const {
+    return coverage_of(p, c).empty() ? "" : " class=\"partial\"";
   }
   std::string amount(double v) const { return format_amount(v, currency); }
 };
 
 struct Target {
   std::string metric, period, region, segment;
-  std::string words;  //!< the metric for people (metric_words)
+  std::string words;                             //!< the metric for people (metric_words)
+  Coverage coverage = Coverage::to_horizon_end;  //!< the metric's (coverage_of)
   double amount = 0, mean = 0, probability = 0, se = 0;
   std::size_t cell = 0;  // into one trial's period cells
   int period_index = -1;
@@ -153,9 +168,9 @@ std::string product_mix_table(H5Reader& f, const RunFile& run,
         };
         const double share = all > 0 ? mean[c] / all : std::nan("");
         html += fmt::format("<tr{}><td>{}</td><td>{}</td><td>{}</td>{}{}{}{}{}{}{}</tr>\n",
-                            run.coverage[p].empty() ? "" : " class=\"partial\"",
-                            html_escape(run.period_label(p)), html_escape(run.regions[r]),
-                            html_escape(products[j]),
+                            run.row_class(p, Coverage::simulated),
+                            html_escape(run.period_label(p, Coverage::simulated)),
+                            html_escape(run.regions[r]), html_escape(products[j]),
                             cell(format_grouped(mean[c]), "/summary/products/mean", c, mean[c]),
                             q(q10), q(q50), q(q90),
                             derived_cell(all > 0 ? format_percent(share) : "n/a",
@@ -209,6 +224,7 @@ std::string run_section(H5Reader& f) {
       Target t;
       t.metric = metric[i];
       t.words = metric_words(t.metric);
+      t.coverage = coverage_of(metric_index(t.metric));
       t.period = period[i];
       t.region = region[i];
       t.segment = segment[i];
@@ -268,8 +284,8 @@ std::string run_section(H5Reader& f) {
       html += fmt::format(
           "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}{}{}<td class=\"num\">{} – "
           "{}</td>{}{}</tr>\n",
-          run.coverage[t.period_index].empty() ? "" : " class=\"partial\"", html_escape(t.words),
-          html_escape(run.period_label(t.period_index)), html_escape(t.region),
+          run.row_class(t.period_index, t.coverage), html_escape(t.words),
+          html_escape(run.period_label(t.period_index, t.coverage)), html_escape(t.region),
           html_escape(t.segment),
           cell(format_grouped(t.amount), "/summary/targets/amount", i, t.amount),
           cell(format_grouped(t.mean), "/summary/targets/mean", i, t.mean),
@@ -306,8 +322,7 @@ std::string run_section(H5Reader& f) {
         const std::size_t i = c * run.Q + level;
         return cell(format_grouped(pq[i]), "/summary/periods/quantiles", i, pq[i]);
       };
-      html += fmt::format("<tr{}><td>{}</td><td>{}</td>{}{}{}{}</tr>\n",
-                          run.coverage[p].empty() ? "" : " class=\"partial\"",
+      html += fmt::format("<tr{}><td>{}</td><td>{}</td>{}{}{}{}</tr>\n", run.row_class(p),
                           html_escape(run.period_label(p)), html_escape(run.regions[r]),
                           cell(format_grouped(pmean[c]), "/summary/periods/mean", c, pmean[c]),
                           q(q10), q(q50), q(q90));
@@ -408,9 +423,8 @@ std::string run_section(H5Reader& f) {
       for (std::size_t r = 0; r < run.R; ++r) {
         const std::size_t i = (p * run.R + r) * run.S + total_segment;
         html += fmt::format(
-            "<tr{}><td>{}</td><td>{}</td>{}{}{}{}</tr>\n",
-            run.coverage[p].empty() ? "" : " class=\"partial\"", html_escape(run.period_label(p)),
-            html_escape(run.regions[r]),
+            "<tr{}><td>{}</td><td>{}</td>{}{}{}{}</tr>\n", run.row_class(p, Coverage::simulated),
+            html_escape(run.period_label(p, Coverage::simulated)), html_escape(run.regions[r]),
             cell(format_percent(win[i]), "/summary/kpis/win_rate", i, win[i]),
             cell(format_grouped(deal[i]), "/summary/kpis/average_deal_size", i, deal[i]),
             cell(format_grouped(cycle[i], 1), "/summary/kpis/cycle_months", i, cycle[i]),

@@ -53,11 +53,27 @@ struct Context {
     for (const std::string& line : drawn) text += "  " + line + "\n";
     return text;
   }
-  std::string target_label(const TargetResult& t) const {
+  //! "renewal bookings FY2028 partial: 10 of 12 months (...) total": the period as the
+  //! target's metric covers it (a renewals target of a year that starts before the horizon is
+  //! judged on its simulated months; the actuals are new bookings). `footnotes`: the period is
+  //! marked "*" and its coverage added there instead (the one-screen summary).
+  std::string target_label(const TargetResult& t,
+                           std::vector<std::string>* footnotes = nullptr) const {
     const int region = t.target.region < 0 ? layout.regions - 1 : t.target.region;
     const int segment = t.target.segment < 0 ? layout.segments - 1 : t.target.segment;
-    std::string label = fmt::format("{} {} {}", metric_words(t.target.metric),
-                                    layout.periods[t.period].display_label(), regions[region]);
+    const Period& period = layout.periods[t.period];
+    const Coverage coverage = coverage_of(metric_index(t.target.metric));
+    std::string shown = period.display_label(coverage);
+    if (footnotes != nullptr && period.partial(coverage)) {
+      shown = period.label + "*";
+      const std::string note =
+          fmt::format("* {}: before the horizon only new bookings have actuals",
+                      period.display_label(coverage));
+      if (std::find(footnotes->begin(), footnotes->end(), note) == footnotes->end())
+        footnotes->push_back(note);
+    }
+    std::string label =
+        fmt::format("{} {} {}", metric_words(t.target.metric), shown, regions[region]);
     if (segment != layout.segments - 1) label += " " + segments[segment];
     return label;
   }
@@ -184,17 +200,19 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
     }
     text += product_mix(c, p);
   }
-  std::vector<std::string> other;
+  std::vector<std::string> other, footnotes;
   for (const auto& t : summary.targets) {
     bool listed = false;
     for (const TargetResult* s : shown) listed = listed || s == &t;
     if (listed || layout.periods[t.period].partial()) continue;
-    other.push_back(fmt::format("{:<40} {:>8}  mean {:>8}  P(reach) {}\n", c.target_label(t),
-                                format_amount(t.target.amount), format_amount(t.mean), reach(t)));
+    other.push_back(fmt::format("{:<40} {:>8}  mean {:>8}  P(reach) {}\n",
+                                c.target_label(t, &footnotes), format_amount(t.target.amount),
+                                format_amount(t.mean), reach(t)));
   }
   if (!other.empty()) {
     text += "\nOther targets\n";
     for (const auto& line : other) text += line;
+    for (const auto& note : footnotes) text += wrap_words(note, 100, 2) + "\n";
   }
   (void)total_segment;
   for (const auto& p : layout.periods) {
@@ -219,17 +237,28 @@ std::string format_detail_table(const Scenario& scenario, const Summary& summary
     text += fmt::format("\n{}\n", year_heading(scenario, year));
     text += fmt::format("{:<20} {:<8} {:>16} {:>16} {:>16} {:>16}\n", "metric", "region", "mean",
                         "P10", "P50", "P90");
+    // A metric without actuals covers only the year's simulated months: marked "*" when that
+    // leaves it short of the year's heading (review: a year's revenue of 10 months read as 12).
+    bool short_of_heading = false;
     for (Metric metric :
          {Metric::new_bookings, Metric::renewal_bookings, Metric::expansion_bookings,
           Metric::churned_arr, Metric::revenue, Metric::arr, Metric::headcount}) {
+      const Coverage coverage = coverage_of(static_cast<int>(metric));
+      const bool marked = year.covered(coverage) < year.months_covered;
+      short_of_heading = short_of_heading || marked;
+      const std::string name =
+          metric_words(std::string(metric_info(metric).name)) + (marked ? "*" : "");
       for (int r = 0; r < layout.regions; ++r) {
         const std::size_t x = c.cell(p, r, metric);
-        text += fmt::format(
-            "{:<20} {:<8} {:>16} {:>16} {:>16} {:>16}\n", metric_info(metric).name, c.regions[r],
-            format_grouped(summary.period_mean[x]), format_grouped(c.quantile(x, kP10)),
-            format_grouped(c.quantile(x, kP50)), format_grouped(c.quantile(x, kP90)));
+        text +=
+            fmt::format("{:<20} {:<8} {:>16} {:>16} {:>16} {:>16}\n", name, c.regions[r],
+                        format_grouped(summary.period_mean[x]), format_grouped(c.quantile(x, kP10)),
+                        format_grouped(c.quantile(x, kP50)), format_grouped(c.quantile(x, kP90)));
       }
     }
+    if (short_of_heading)
+      text += fmt::format("* {}: before the horizon only new bookings have actuals\n",
+                          year.coverage(Coverage::simulated));
     text += product_mix(c, p);
   }
   text += fmt::format("\n{:<10} {:<8} {:>9} {:>16} {:>12} {:>18}\n", "KPIs", "region", "win rate",
@@ -240,7 +269,8 @@ std::string format_detail_table(const Scenario& scenario, const Summary& summary
     text += fmt::format("{:<10} {:<8} {:>9} {:>16} {:>12} {:>18}{}\n", period.label,
                         c.regions[k.region], format_percent(k.win_rate),
                         format_grouped(k.average_deal_size), format_grouped(k.cycle_months, 1),
-                        format_grouped(k.pipeline_created), period.partial() ? "  (partial)" : "");
+                        format_grouped(k.pipeline_created),
+                        period.partial(Coverage::simulated) ? "  (partial)" : "");
   }
   if (const std::string note = pipeline_created_note(scenario, summary); !note.empty())
     text += wrap_words(note, 100, 0) + "\n";

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -81,24 +82,28 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
     format_set_bg_color(header, 0xF3F6F9);
     format_set_bottom(header, LXW_BORDER_THIN);
     format_set_text_wrap(header);
-    lxw_format* formats[8] = {nullptr,
-                              workbook_add_format(book),
-                              workbook_add_format(book),
-                              workbook_add_format(book),
-                              workbook_add_format(book),
-                              workbook_add_format(book),
-                              workbook_add_format(book),
-                              workbook_add_format(book)};
-    format_set_num_format(formats[static_cast<int>(CellKind::amount)], "#,##0");
-    format_set_num_format(formats[static_cast<int>(CellKind::percent)], "0.0%");
-    format_set_num_format(formats[static_cast<int>(CellKind::number)], "#,##0.00");
-    format_set_num_format(formats[static_cast<int>(CellKind::integer)], "#,##0");
-    format_set_num_format(formats[static_cast<int>(CellKind::year)], "0");
-    format_set_num_format(formats[static_cast<int>(CellKind::ratio)], "0.000");
-    format_set_num_format(formats[static_cast<int>(CellKind::points)], "0.0\" pts\"");
-    // Changes in points carry their sign, as on the terminal; 0 is shown without one.
-    lxw_format* signed_points = workbook_add_format(book);
-    format_set_num_format(signed_points, "+0.0\" pts\";-0.0\" pts\";0.0\" pts\"");
+    // Per cell kind (index: CellKind; 0, text, has no number format), then signed points at
+    // kSignedPoints: plain, and shaded for a partial period's row.
+    constexpr int kSignedPoints = 8;
+    std::array<std::array<lxw_format*, kSignedPoints + 1>, 2> formats{};
+    for (int shaded = 0; shaded < 2; ++shaded) {
+      auto& f = formats[static_cast<std::size_t>(shaded)];
+      for (int k = 0; k <= kSignedPoints; ++k) {
+        // Text in a plain row keeps the default format (null), as before.
+        if (k == 0 && shaded == 0) continue;
+        f[static_cast<std::size_t>(k)] = workbook_add_format(book);
+        if (shaded == 1) format_set_bg_color(f[static_cast<std::size_t>(k)], 0xFFF4E0);
+      }
+      format_set_num_format(f[static_cast<int>(CellKind::amount)], "#,##0");
+      format_set_num_format(f[static_cast<int>(CellKind::percent)], "0.0%");
+      format_set_num_format(f[static_cast<int>(CellKind::number)], "#,##0.00");
+      format_set_num_format(f[static_cast<int>(CellKind::integer)], "#,##0");
+      format_set_num_format(f[static_cast<int>(CellKind::year)], "0");
+      format_set_num_format(f[static_cast<int>(CellKind::ratio)], "0.000");
+      format_set_num_format(f[static_cast<int>(CellKind::points)], "0.0\" pts\"");
+      // Changes in points carry their sign, as on the terminal; 0 is shown without one.
+      format_set_num_format(f[kSignedPoints], "+0.0\" pts\";-0.0\" pts\";0.0\" pts\"");
+    }
     lxw_format* note = workbook_add_format(book);
     format_set_italic(note);
     lxw_error status = LXW_NO_ERROR;
@@ -117,14 +122,27 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
         check(worksheet_set_column(sheet, col, col, table.columns[c].width, nullptr));
         check(worksheet_write_string(sheet, 0, col, table.columns[c].header.c_str(), header));
       }
+      // A partial period's rows are shaded (results/README.md, "Partial periods"): those whose
+      // `coverage` column says so.
+      std::size_t coverage_column = table.columns.size();
+      for (std::size_t c = 0; c < table.columns.size(); ++c)
+        if (table.columns[c].header == "coverage") coverage_column = c;
       for (std::size_t r = 0; r < table.rows.size(); ++r) {
         const auto row = static_cast<lxw_row_t>(r + 1);
+        const std::string* coverage =
+            coverage_column < table.rows[r].size()
+                ? std::get_if<std::string>(&table.rows[r][coverage_column])
+                : nullptr;
+        const bool shaded = coverage != nullptr && !coverage->empty();
+        const auto& format = formats[shaded ? 1 : 0];
         for (std::size_t c = 0; c < table.rows[r].size() && c < table.columns.size(); ++c) {
           const auto col = static_cast<lxw_col_t>(c);
           const XlsxValue& v = table.rows[r][c];
           if (const auto* text = std::get_if<std::string>(&v)) {
             if (!text->empty())
-              check(worksheet_write_string(sheet, row, col, text->c_str(), nullptr));
+              check(worksheet_write_string(sheet, row, col, text->c_str(), format[0]));
+            else if (shaded)
+              check(worksheet_write_blank(sheet, row, col, format[0]));
           } else {
             const double x = std::get<double>(v);
             // Undefined (NaN) stays blank; Excel has no NaN.
@@ -134,12 +152,15 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
               kind = table.row_kinds[r];
             // Points: the fraction's hundredfold under a format that says "pts".
             const double shown = kind == CellKind::points ? 100 * x : x;
+            lxw_format* cell_format =
+                format[kind == CellKind::points && table.columns[c].signed_change
+                           ? kSignedPoints
+                           : static_cast<int>(kind)];
             if (std::isfinite(x))
               check(
-                  worksheet_write_number(sheet, row, col, shown == 0.0 ? 0.0 : shown,
-                                         kind == CellKind::points && table.columns[c].signed_change
-                                             ? signed_points
-                                             : formats[static_cast<int>(kind)]));
+                  worksheet_write_number(sheet, row, col, shown == 0.0 ? 0.0 : shown, cell_format));
+            else if (shaded)
+              check(worksheet_write_blank(sheet, row, col, cell_format));
           }
         }
       }
@@ -226,7 +247,8 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
                     ""};
   for (const auto& t : summary.targets) {
     const Period& period = layout.periods[t.period];
-    targets.rows.push_back({metric_words(t.target.metric), period.label, period.coverage(),
+    targets.rows.push_back({metric_words(t.target.metric), period.label,
+                            period.coverage(coverage_of(metric_index(t.target.metric))),
                             t.target.region < 0 ? "total" : regions[t.target.region],
                             t.target.segment < 0 ? "total" : segments[t.target.segment],
                             t.target.amount, t.mean, t.probability, t.standard_error});
@@ -274,7 +296,7 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
         for (int k = 0; k < kMetricCount; ++k) {
           const std::size_t c = p * layout.cells() + layout.cell(r, s, k);
           std::vector<XlsxValue> row{layout.periods[p].label,
-                                     layout.periods[p].coverage(),
+                                     layout.periods[p].coverage(coverage_of(k)),
                                      regions[r],
                                      segments[s],
                                      metric_words(std::string(metric_info(k).name)),
@@ -321,8 +343,8 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
           auto pq = [&](int level) { return summary.product_quantiles[nb * kQuantiles + level]; };
           const Product& product = scenario.products[static_cast<std::size_t>(j)];
           products.rows.push_back(
-              {layout.periods[p].label, layout.periods[p].coverage(), regions[r], product.id,
-               segments[product.segment], summary.product_mean[nb], pq(1), pq(3), pq(5),
+              {layout.periods[p].label, layout.periods[p].coverage(Coverage::simulated), regions[r],
+               product.id, segments[product.segment], summary.product_mean[nb], pq(1), pq(3), pq(5),
                all > 0 ? summary.product_mean[nb] / all : std::numeric_limits<double>::quiet_NaN(),
                summary.product_mean[at(ProductMetric::wins)],
                summary.product_mean[at(ProductMetric::pipeline_created)]});
@@ -370,8 +392,9 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
                      pipeline_created_note(scenario, summary)};
   for (const auto& k : summary.kpis) {
     const Period& period = layout.periods[k.period];
-    kpis.rows.push_back({period.label, period.coverage(), regions[k.region], segments[k.segment],
-                         k.win_rate, k.average_deal_size, k.cycle_months, k.pipeline_created});
+    kpis.rows.push_back({period.label, period.coverage(Coverage::simulated), regions[k.region],
+                         segments[k.segment], k.win_rate, k.average_deal_size, k.cycle_months,
+                         k.pipeline_created});
   }
   tables.push_back(std::move(kpis));
 

@@ -54,7 +54,7 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // The reporting currency is named wherever money is shown.
   EXPECT_NE(r.output.find("Costs and return in USD"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("new_bookings in USD"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("new bookings in USD"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Paired change in P(reach)"), std::string::npos) << r.output;
   const std::string csv = read_text(dir / "csv/economics.csv");
   // EMEA FY2027: 1,000 once + 6 x 500 = 4,000 exactly, with no error.
@@ -134,8 +134,8 @@ TEST(EconomicsCli, CompareTerminalOutputFitsOneHundredColumns) {
   const auto r = test::run_opsim(fmt::format("compare {} --trials 100", fmt::join(paths, " ")));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Costs and return in USD"), std::string::npos) << r.output;
-  ASSERT_NE(r.output.find("\nnew_bookings in USD"), std::string::npos) << r.output;
-  const std::string table = r.output.substr(r.output.find("\nnew_bookings in USD"));
+  ASSERT_NE(r.output.find("\nnew bookings in USD"), std::string::npos) << r.output;
+  const std::string table = r.output.substr(r.output.find("\nnew bookings in USD"));
   // The legend names scenarios in full (a name is as long as its author made it).
   std::string body;
   std::istringstream lines(table);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -124,6 +125,47 @@ TEST(RunCli, ValidRunWritesEveryOutput) {
   EXPECT_EQ(summary["targets"].size(), 2u);
 }
 
+// Only new bookings have actuals: a metric without them covers a period that starts before the
+// horizon from the horizon's first month (review: FY2028-Q1 revenue was April alone, FY2028's 10
+// months, and neither was marked; a short horizon's renewals target said "10 of 12 months" for 8
+// simulated). Stock metrics (the period's last month) and the booking metrics cover it whole.
+TEST(RunCli, PeriodsCoverOnlySimulatedMonthsForMetricsWithoutActuals) {
+  TempDir dir;
+  const auto scenario = dir / "short.json";
+  std::ofstream(scenario) << fmt::format(
+      R"({{"extends": "{}", "name": "short horizon", "horizon": {{"months": 8}}}})",
+      (test::source_dir() / "scenarios/global_saas.json").string());
+  const auto result =
+      run_opsim(fmt::format("run {} --trials 20 -q --csv {} -o {}", scenario.string(),
+                            (dir / "csv").string(), (dir / "r.h5").string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::map<std::string, std::string> coverage;
+  for (const auto& row : test::read_csv(dir / "csv" / "periods.csv")) {
+    if (row.at("region") == "total" && row.at("segment") == "total")
+      coverage[row.at("period") + " " + row.at("metric")] = row.at("coverage");
+  }
+  EXPECT_EQ(coverage["FY2028 new_bookings"], "partial: 10 of 12 months (2027-02..2027-11)");
+  EXPECT_EQ(coverage["FY2028 revenue"], "partial: 8 of 12 months (2027-04..2027-11)");
+  EXPECT_EQ(coverage["FY2028 renewal_bookings"], "partial: 8 of 12 months (2027-04..2027-11)");
+  EXPECT_EQ(coverage["FY2028 arr"], "partial: 10 of 12 months (2027-02..2027-11)");
+  EXPECT_EQ(coverage["FY2028-Q1 new_bookings"], "");
+  EXPECT_EQ(coverage["FY2028-Q1 arr"], "");
+  EXPECT_EQ(coverage["FY2028-Q1 revenue"], "partial: 1 of 3 months (2027-04..2027-04)");
+  EXPECT_EQ(coverage["FY2028-Q2 revenue"], "");
+  for (const auto& row : test::read_csv(dir / "csv" / "targets.csv")) {
+    if (row.at("metric") == "renewal_bookings") {
+      EXPECT_EQ(row.at("coverage"), "partial: 8 of 12 months (2027-04..2027-11)");
+    }
+  }
+  for (const auto& row : test::read_csv(dir / "csv" / "kpis.csv")) {
+    if (row.at("period") == "FY2028-Q2") {
+      EXPECT_EQ(row.at("coverage"), "");
+    } else if (row.at("period") == "FY2028-Q1") {
+      EXPECT_EQ(row.at("coverage"), "partial: 1 of 3 months (2027-04..2027-04)");
+    }
+  }
+}
+
 // A partial fiscal year's productivity compares a part year's bookings with an annual threshold:
 // productivity.csv and the summary JSON mark it as every other period output does (review:
 // global_saas's FY2029, 2 months, read "10% of seats reach 250,000" plainly).
@@ -140,12 +182,15 @@ TEST(RunCli, PartialFiscalYearsAreMarkedInProductivity) {
   for (const auto& p : summary["productivity"])
     (p["coverage"].get<std::string>().empty() ? whole : partial)
         .insert(p["fiscal_year"].get<int>());
-  EXPECT_EQ(whole, (std::set<int>{2028}));
-  EXPECT_EQ(partial, (std::set<int>{2029}));
+  // A seat's bookings are simulated only (no actuals per seat): FY2028, which starts two months
+  // before the horizon, is partial too (review: 10 months of credit against an annual threshold).
+  EXPECT_EQ(whole, (std::set<int>{}));
+  EXPECT_EQ(partial, (std::set<int>{2028, 2029}));
   std::ifstream csv(dir / "csv" / "productivity.csv");
   std::string text((std::istreambuf_iterator<char>(csv)), std::istreambuf_iterator<char>());
   EXPECT_THAT(text, HasSubstr(",coverage\n"));
   EXPECT_THAT(text, HasSubstr(",partial: 2 of 12 months (2028-02..2028-03)\n"));
+  EXPECT_THAT(text, HasSubstr(",partial: 10 of 12 months (2027-04..2028-01)\n"));
   // Pipeline created near the horizon's end lacks the opportunities that close after it (its
   // cells draw cycles of up to 9 months): the KPI table says from when (review: it fell from
   // 24.3M to 0 over the last months without a caveat). A horizon without cycles says nothing.
@@ -267,7 +312,7 @@ TEST(RunCli, DefaultSummaryFitsOneScreen) {
   const auto detail =
       run_opsim(fmt::format("run {} --trials 100 --threads 2 --detail", scenario.string()));
   EXPECT_GT(lines_of(detail.output).size(), 100u);
-  EXPECT_THAT(detail.output, HasSubstr("renewal_bookings"));
+  EXPECT_THAT(detail.output, HasSubstr("renewal bookings*"));
 }
 
 // Amounts to cents, everything else to 4 decimals, never an exponent; a win rate without

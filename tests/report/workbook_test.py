@@ -121,6 +121,25 @@ def check_run(book, h5, scale=1.0):
         rows += 1
     if rows != mean.size:
         problems.append(f"Periods has {rows} rows, the file {mean.size} cells")
+    # A partial period's rows are shaded, and only those (results/README.md, "Partial periods");
+    # a metric without actuals covers only the simulated months (review: FY2028 revenue of 10
+    # months looked whole).
+    sheet = book["Periods"]
+    coverage_at = head.index("coverage")
+    shaded = {True: 0, False: 0}
+    for i, row in enumerate(sheet.iter_rows(min_row=2, values_only=True)):
+        if row[0] is None:
+            continue
+        partial = bool(row[coverage_at])
+        fill = sheet.cell(row=i + 2, column=1).fill
+        if (fill.fill_type == "solid") != partial:
+            problems.append(f"Periods {row[:5]}: coverage {row[coverage_at]!r}, fill "
+                            f"{fill.fill_type!r}")
+            break
+        shaded[partial] += 1
+    if h5["labels/period_months_simulated"][0] < h5["labels/period_months_covered"][0]:
+        if shaded[True] == 0 or shaded[False] == 0:
+            problems.append(f"Periods: shaded and plain rows {shaded}")
     t = h5["summary/targets"]
     for i, row in enumerate(book["Targets"].iter_rows(min_row=2, values_only=True)):
         if i >= t["amount"].shape[0]:

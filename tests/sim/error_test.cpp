@@ -45,6 +45,19 @@ TEST(InputErrorCollector, OneErrorIsThePlainMessage) {
   EXPECT_EQ(message_of(errors), "q.csv:2: bad");
 }
 
+// Review: a sweep with two bad variants of one scenario said "2 errors in 2 files".
+TEST(InputErrorCollector, CountsAFileOnceWhateverItsVariants) {
+  InputErrorCollector errors;
+  errors.collect([] { throw_input("s.json (variant 2): /a: bad"); });
+  errors.collect([] { throw_input("s.json (variant 3): /a: bad"); });
+  const std::string text = message_of(errors);
+  EXPECT_EQ(text.rfind("2 errors in 1 file:", 0), 0u) << text;
+  EXPECT_NE(text.find("\ns.json (variant 2): 1 error\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ns.json (variant 3): 1 error\n"), std::string::npos) << text;
+  errors.collect([] { throw_input("t.csv:4: bad"); });
+  EXPECT_EQ(message_of(errors).rfind("3 errors in 2 files:", 0), 0u) << message_of(errors);
+}
+
 }  // namespace
 // Review: a NUL byte in a CSV value ended the message where it stood (what() is a C string):
 // "column 'start': \"2027" and nothing after it. Control characters are shown as escapes.
