@@ -12,6 +12,7 @@
 
 #include "sim/base/error.hpp"
 #include "sim/base/grouped.hpp"
+#include "sim/engine/results.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/number_format.hpp"
 
@@ -61,6 +62,19 @@ std::uint64_t default_memory_limit() {
   const long page_size = sysconf(_SC_PAGE_SIZE);
   if (pages <= 0 || page_size <= 0) return std::uint64_t{4} << 30;
   return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
+}
+
+void require_memory_for(const Scenario& scenario, std::uint64_t trials, std::uint64_t runs,
+                        int threads, const std::string& command) {
+  const std::uint64_t limit = default_memory_limit();
+  const std::uint64_t one = estimate_memory(ResultLayout(scenario), trials, false, threads);
+  if (static_cast<double>(one) * static_cast<double>(runs) > static_cast<double>(limit)) {
+    throw_input(
+        "{}: {} trials need about {} a run and {} runs are held at once, but this machine "
+        "allows {} (half its memory): give fewer --trials",
+        command, format_grouped(static_cast<double>(trials)), format_size(one), runs,
+        format_size(limit));
+  }
 }
 
 const CLI::Validator& seed_range() {

@@ -20,6 +20,11 @@ std::uint64_t parse_size(const std::string& text, const std::string& option);
 std::string format_size(std::uint64_t bytes);
 //! Half of the machine's physical memory.
 std::uint64_t default_memory_limit();
+//! InputError unless `runs` runs of `trials` trials of `scenario` held at once fit in
+//! default_memory_limit(): refused before any work, where the allocation would otherwise fail
+//! in the middle (review: `compare --trials 100000000` ended in "internal error: bad_alloc").
+void require_memory_for(const Scenario& scenario, std::uint64_t trials, std::uint64_t runs,
+                        int threads, const std::string& command);
 
 // ---- options several commands share, defined once (README "Options shared by commands") -----
 // Each value is checked when parsed: a bad one is exit 2 naming the option.

@@ -15,6 +15,7 @@
 #include "sim/base/stopwatch.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
+#include "sim/engine/compare.hpp"
 #include "sim/engine/drivers.hpp"
 #include "sim/engine/mpi_support.hpp"
 #include "sim/io/csv.hpp"
@@ -68,16 +69,6 @@ std::pair<double, double> parse_low_high(const std::string& text, const std::str
   if (!low || !high || !(*low < *high))
     throw_input("{}: \"{}\" is not LOW:HIGH with LOW < HIGH (two numbers)", option, text);
   return {*low, *high};
-}
-
-nlohmann::json::json_pointer number_pointer(const nlohmann::json& document, const std::string& text,
-                                            const std::string& option, const std::string& file) {
-  const auto pointer =
-      resolve_pointer(document, text, fmt::format("{} {}: {}", option, text, file));
-  if (!document.contains(pointer) || !document.at(pointer).is_number())
-    throw_input("{} {}: {}: {} does not point at a number in the scenario", option, text, file,
-                text);
-  return pointer;
 }
 
 //! The outcome's place in the results: period, region and segment indices and the metric.
@@ -164,10 +155,28 @@ void drivers_command(const DriversArgs& args) {
         throw_input("--range {}: expected /json/pointer=LOW:HIGH", spec);
       PointerRange r;
       r.text = spec.substr(0, eq);
-      r.pointer = number_pointer(resolved.document, r.text, "--range", args.scenario);
+      r.pointer = number_pointer(resolved.document, r.text,
+                                 fmt::format("--range {}: {}", r.text, args.scenario));
       std::tie(r.low, r.high) = parse_low_high(spec.substr(eq + 1), "--range " + spec);
       ranges.push_back(r);
     }
+    // A --range the scenario cannot take is refused before any work (review: -1:5 on a win
+    // rate ran the rest and printed a row of zeros "not run"); both ends, their errors together.
+    InputErrorCollector range_errors;
+    for (const PointerRange& r : ranges) {
+      for (const double value : {r.low, r.high}) {
+        range_errors.collect([&] {
+          nlohmann::json variant = resolved.document;
+          variant[r.pointer] = value;
+          require_comparable(
+              scenario, build_scenario(variant,
+                                       fmt::format("{} (--range {} at {})", args.scenario, r.text,
+                                                   format_user_value(value)),
+                                       base_dir, &cache));
+        });
+      }
+    }
+    range_errors.throw_if_any();
     if (!args.solve.empty()) {
       if (!args.for_probability)
         throw_input("--solve {}: give the probability to reach with --for-probability P",
@@ -179,7 +188,8 @@ void drivers_command(const DriversArgs& args) {
       }
       PointerRange r;
       r.text = args.solve;
-      r.pointer = number_pointer(resolved.document, r.text, "--solve", args.scenario);
+      r.pointer = number_pointer(resolved.document, r.text,
+                                 fmt::format("--solve {}: {}", r.text, args.scenario));
       if (!args.solve_range.empty()) {
         std::tie(r.low, r.high) = parse_low_high(args.solve_range, "--solve-range");
       } else {
@@ -202,6 +212,9 @@ void drivers_command(const DriversArgs& args) {
       throw_input("{}: /simulation/trials: {} trial; drivers needs at least 2 (give --trials)",
                   args.scenario, scenario.simulation.trials);
     }
+    // A run's results and the outcomes of the ones before it are held together.
+    require_memory_for(scenario, args.trials.value_or(scenario.simulation.trials), 2,
+                       args.threads.value_or(scenario.simulation.threads), "drivers");
     OutputPlan plan(args.force);
     add_scenario_inputs(plan, scenario);
     plan.add_output(args.output, "-o", OutputKind::seekable);

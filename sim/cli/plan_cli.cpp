@@ -126,12 +126,15 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
   if (const std::string refusal = missing_plan_target(document, scenario); !refusal.empty())
     throw InputError(refusal);
   if (args.budget) {
-    if (!(*args.budget > 0)) throw_input("--budget: {} is not allowed (must be > 0)", *args.budget);
+    if (!(std::isfinite(*args.budget) && *args.budget > 0))
+      throw_input("--budget: {} is not allowed (a finite amount > 0)", *args.budget);
     spec.budget = *args.budget;
   }
   check_outputs(args.common, scenario, capacity_csv_names(), {},
                 {{args.emit_scenario, "--emit-scenario"}});
   RunOptions options = run_options(scenario, args.common);
+  // The search's per-trial columns and a forecast's results are held together.
+  require_memory_for(scenario, options.end_trial, 2, options.threads, "capacity");
   ProgressBar progress(2 * options.end_trial, !args.common.quiet);
   options.progress = [&progress](std::uint64_t n) { progress.update(n); };
   const plan::CapacityResult result =
@@ -836,7 +839,8 @@ void add_plan_commands(CLI::App& app) {
       ->check(output_path());
   cap->add_option("--budget", capacity->budget,
                   "Budget mode: the hires within this cost (to the fiscal-year end) that maximise "
-                  "P(reach) of the targets");
+                  "P(reach) of the targets")
+      ->check(positive_number());
   cap->callback([capacity, cap] { capacity_command(*capacity, command_line_of(cap)); });
 
   auto quotas = std::make_shared<QuotaArgs>();
@@ -845,7 +849,8 @@ void add_plan_commands(CLI::App& app) {
   add_common_options(q, quotas->common);
   q->add_option("--method", quotas->method, "top-down, capacity, equal-chance or import");
   q->add_option("--over-assignment", quotas->over_assignment,
-                "Quotas sum to target x this (default: scenario, else 1)");
+                "Quotas sum to target x this (default: scenario, else 1)")
+      ->check(positive_number());
   q->add_flag("--allow-under-assignment", quotas->allow_under_assignment,
               "Accept an over-assignment below 1");
   q->add_option(

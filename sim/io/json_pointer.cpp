@@ -74,9 +74,9 @@ nlohmann::json::json_pointer resolve_pointer(const nlohmann::json& document,
       const std::string token = unescape_token(raw);
       if (node && node->is_object() && node->contains(token)) {
         node = &(*node)[token];
-      } else if (node && node->is_array() && !token.empty() &&
+      } else if (node && node->is_array() && !token.empty() && token.size() <= 19 &&
                  token.find_first_not_of("0123456789") == std::string::npos &&
-                 std::stoull(token) < node->size()) {
+                 std::stoull(token) < node->size()) {  // 19 digits: below 2^64, no overflow
         node = &(*node)[std::stoull(token)];
       } else {
         node = nullptr;
@@ -130,6 +130,18 @@ nlohmann::json::json_pointer resolve_pointer(const nlohmann::json& document,
   } catch (const nlohmann::json::exception&) {
     throw_input("{}: \"{}\" is not a JSON pointer", where, text);
   }
+}
+
+nlohmann::json::json_pointer number_pointer(const nlohmann::json& document, const std::string& text,
+                                            const std::string& where) {
+  const auto pointer = resolve_pointer(document, text, where);
+  bool number = false;
+  try {
+    number = document.contains(pointer) && document.at(pointer).is_number();
+  } catch (const nlohmann::json::exception&) {  // an index of 20 digits: the library's stoull
+  }
+  if (!number) throw_input("{}: {} does not point at a number in the scenario", where, text);
+  return pointer;
 }
 
 std::string pointer_words(const nlohmann::json& document,

@@ -16,6 +16,11 @@ namespace opsim {
 nlohmann::json::json_pointer resolve_pointer(const nlohmann::json& document,
                                              const std::string& text, const std::string& where);
 
+//! resolve_pointer(), then InputError "WHERE: TEXT does not point at a number in the scenario"
+//! unless it does (an index too large for any list included: `--set`, `--range`, `--solve`).
+nlohmann::json::json_pointer number_pointer(const nlohmann::json& document, const std::string& text,
+                                            const std::string& where);
+
 //! What `pointer` (resolved: plain tokens) names in `document`, in words for a heading: the keys
 //! after the last array member, their underscores as spaces, then the members it passes through
 //! by their ids: "/segments/0/deal_size/mean" -> "Deal size mean (segment SMB)",

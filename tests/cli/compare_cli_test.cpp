@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -292,6 +293,41 @@ TEST(CompareCli, SweepRejectsAPointerThatIsNotANumber) {
   auto r = test::run_opsim(fmt::format("sweep {} --set /segments/0/nonexistent=1", base.string()));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("/segments/0/nonexistent"), std::string::npos) << r.output;
+}
+
+// Review (bad input): each of these ended in an internal error (exit 1) or ran on: an index of 20
+// digits ("stoull"), a swept horizon ("cost comparison: runs differ in trials"), an impossible
+// --range ("not run" row of zeros, exit 0), trials past the memory (bad_alloc) and an infinite
+// budget. Each is bad input: exit 2, named, before any work, nothing written.
+TEST(CompareCli, BadPointersRangesAndSizesAreRefusedBeforeAnyWork) {
+  test::TempDir dir;
+  const std::string base = (test::source_dir() / "scenarios/didactic.json").string();
+  const std::string plan = (test::source_dir() / "scenarios/plan_example.json").string();
+  const std::string out = (dir / "out.h5").string();
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"sweep " + base + " --set /segments/99999999999999999999/win_rate=0.2,0.3 --trials 20",
+       "/segments/99999999999999999999/win_rate does not point at a number"},
+      {"drivers " + base + " --range /segments/99999999999999999999/win_rate=0.2:0.3 --trials 20",
+       "/segments/99999999999999999999/win_rate does not point at a number"},
+      {"sweep " + base + " --set /horizon/months=10 --trials 20", "horizons differ"},
+      {"drivers " + base + " --no-sources --range /segments/0/win_rate=-1:5 --trials 20",
+       "(--range /segments/0/win_rate at 5): /segments/0/win_rate: 5.0 is not a probability"},
+      {"compare " + base + " " + base + " --trials 100000000", "give fewer --trials"},
+      {"sweep " + base + " --set /segments/0/win_rate=0.2 --trials 100000000",
+       "give fewer --trials"},
+      {"drivers " + base + " --trials 100000000", "give fewer --trials"},
+      {"capacity " + plan + " --trials 100000000", "give fewer --trials"},
+      {"capacity " + plan + " --budget inf", "--budget"},
+      {"quotas " + plan + " --over-assignment inf", "--over-assignment"},
+  };
+  for (const auto& [command, message] : cases) {
+    const auto r = test::run_opsim(command + " --progress-every 0 -o " + out);
+    EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << command << "\n" << r.output;
+    EXPECT_EQ(r.output.find("internal error"), std::string::npos) << r.output;
+    EXPECT_EQ(test::progress_lines(r.output, "trials"), 0u) << command << "\n" << r.output;
+    EXPECT_FALSE(std::filesystem::exists(out)) << command;
+  }
 }
 
 // Review: sweep checked each variant when its turn came, after the base and every earlier

@@ -160,6 +160,12 @@ TEST_F(ExtendsFixture, CyclesMissingBasesAndFailingPatchesAreInputErrors) {
       error_of([&] { read_scenario_document((root() / "d.json").string()); });
   EXPECT_THAT(message, HasSubstr("d.json: /patches/0"));
   EXPECT_THAT(message, HasSubstr("does not apply"));
+  // Review: an index of 20 digits ended in "internal error: stoull" (exit 1).
+  write_file(root() / "e.json", R"({"extends": "base.json",
+    "patches": [{"op": "remove", "path": "/segments/99999999999999999999"}]})");
+  const std::string huge = error_of([&] { read_scenario_document((root() / "e.json").string()); });
+  EXPECT_THAT(huge, HasSubstr("e.json: /patches/0"));
+  EXPECT_THAT(huge, HasSubstr("too large"));
 }
 
 //! The bundled alternatives are a few lines over global_saas.json; the paired comparison depends
