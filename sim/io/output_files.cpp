@@ -100,6 +100,16 @@ bool is_stream(mode_t mode) {
   return S_ISCHR(mode) || S_ISFIFO(mode);
 }
 
+//! InputError unless opsim may create files in `folder` (a read-only file system or a folder
+//! without write permission): before any work, not after it.
+void check_folder_writable(const fs::path& folder, const std::string& role,
+                           const std::string& path) {
+  if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+    throw_input("{} {}: the folder {} cannot be written ({})", role, path, folder.string(),
+                std::strerror(errno));
+  }
+}
+
 void check_writable_target(const std::string& path, const std::string& role, OutputKind kind) {
   check_path_length(path, role, false);
   const fs::path target = resolved(path);
@@ -113,7 +123,13 @@ void check_writable_target(const std::string& path, const std::string& role, Out
                 fs::path(path).parent_path().string());
   }
   const auto info = stat_of(target);
-  if (!info || S_ISREG(info->st_mode)) return;
+  if (!info || S_ISREG(info->st_mode)) {
+    // The file is written next to its target and renamed: its folder must take new files (review:
+    // a read-only folder was found only after the whole run).
+    check_folder_writable(target.has_parent_path() ? target.parent_path() : fs::path("."), role,
+                          path);
+    return;
+  }
   if (is_stream(info->st_mode) && kind == OutputKind::text) return;
   if (is_stream(info->st_mode)) {
     throw_input("{} {}: is {}; this output (HDF5 or a workbook) needs a regular file", role, path,
@@ -130,12 +146,15 @@ void check_folder(const std::string& directory, const std::string& role) {
   const fs::path folder = resolved(directory);
   if (const auto info = stat_of(folder)) {
     if (!S_ISDIR(info->st_mode)) throw_input("{} {}: exists and is not a folder", role, directory);
+    check_folder_writable(folder, role, directory);
     return;
   }
   if (folder.has_parent_path() && !fs::is_directory(folder.parent_path())) {
     throw_input("{} {}: the folder {} does not exist", role, directory,
                 fs::path(directory).parent_path().string());
   }
+  check_folder_writable(folder.has_parent_path() ? folder.parent_path() : fs::path("."), role,
+                        directory);
 }
 
 void fsync_folder(const fs::path& folder) {
@@ -451,7 +470,10 @@ void write_folder_files(const std::string& directory, const std::vector<FolderFi
 }
 
 void remove_written_file(const std::string& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_os(path, "cannot remove", errno);
+  // A read-only file system says EROFS even for a file that is not there: nothing to remove.
+  if (::unlink(path.c_str()) == 0) return;
+  const int error = errno;
+  if (error != ENOENT && stat_of(path).has_value()) throw_os(path, "cannot remove", error);
 }
 
 }  // namespace opsim

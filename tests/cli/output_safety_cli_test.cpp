@@ -597,6 +597,34 @@ TEST(OutputSafetyCli, DiskFullCsvIsExitOneWithoutTruncatedFiles) {
   EXPECT_TRUE(listing(csv).empty()) << fmt::format("{}", fmt::join(listing(csv), ", "));
 }
 
+// Review: with a checkpoint in a read-only folder the whole run went by, its other outputs were
+// written, then it ended "ck.h5: cannot remove: Read-only file system" (exit 1) for a file it had
+// never made. A folder that cannot take files is refused before any work, for every output.
+TEST(OutputSafetyCli, AReadOnlyFolderIsRefusedBeforeAnyWork) {
+  OPSIM_REQUIRE_OR_SKIP(::geteuid() == 0, "mounting a read-only folder needs root");
+  TempDir dir;
+  const fs::path ro = dir / "ro";
+  fs::create_directory(ro);
+  ASSERT_EQ(::mount(ro.c_str(), ro.c_str(), nullptr, MS_BIND, nullptr), 0);
+  const bool read_only =
+      ::mount(nullptr, ro.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0;
+  for (const std::string& option :
+       {"--checkpoint " + (ro / "ck.h5").string(), "--checkpoint " + (ro / "ckd").string(),
+        "-o " + (ro / "r.h5").string(), "--csv " + (ro / "csv").string(),
+        "--xlsx " + (ro / "b.xlsx").string()}) {
+    if (!read_only) break;
+    const fs::path other = dir / "other.json";
+    const auto result =
+        run_opsim(fmt::format("run {} --trials 50 --progress-every 0 {} --summary-json {}",
+                              small_scenario().string(), option, other.string()));
+    EXPECT_EQ(result.exit_code, 2) << option << "\n" << result.output;
+    EXPECT_THAT(result.output, HasSubstr("cannot be written (Read-only file system)")) << option;
+    EXPECT_FALSE(fs::exists(other)) << option << ": work was done before the refusal";
+  }
+  ::umount(ro.c_str());
+  ASSERT_TRUE(read_only) << "cannot remount the folder read-only";
+}
+
 // ---- shared options are checked --------------------------------------------------------------
 
 TEST(OutputSafetyCli, SeedOutsideZeroToTwoToTheSixtyThreeIsRefused) {
