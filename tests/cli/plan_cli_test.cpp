@@ -789,8 +789,7 @@ TEST_F(PlanCli, UnknownProrationPhasingAndNegativeRounding) {
 TEST_F(PlanCli, NonPositiveBudget) {
   const auto r = run_opsim(fmt::format("capacity {} --budget 0 -q", write(plan_document())));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("--budget: 0 is not a finite number > 0"), std::string::npos)
-      << r.output;
+  EXPECT_NE(r.output.find("--budget: 0 is not a finite number > 0"), std::string::npos) << r.output;
 }
 
 TEST_F(PlanCli, UnknownRegionInHiringWindow) {
