@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <ranges>
 #include <vector>
 
 #include <fmt/format.h>
@@ -183,8 +184,17 @@ std::string pointer_words(const nlohmann::json& document,
       }
       at = member;
     } else {
-      std::string word = token;
-      std::replace(word.begin(), word.end(), '_', ' ');
+      // "ote" -> "OTE", "churned_arr" -> "churned ARR" (review: "Ote (plan smb-ae)").
+      std::string word;
+      for (const auto part : std::views::split(token, '_')) {
+        std::string piece(part.begin(), part.end());
+        for (const char* acronym : {"ote", "arr", "fte", "fx", "spif", "id"}) {
+          if (piece == acronym)
+            std::transform(piece.begin(), piece.end(), piece.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        }
+        word += (word.empty() ? "" : " ") + piece;
+      }
       words.push_back(word);
       at = at != nullptr && at->is_object() && at->contains(token) ? &(*at)[token] : nullptr;
     }

@@ -764,7 +764,19 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
   return out;
 }
 
-std::string capacity_status_sentence(bool feasible, double confidence) {
+std::string capacity_status_sentence(bool feasible, double confidence, double budget,
+                                     const std::string& currency) {
+  if (!std::isnan(budget)) {  // budget mode: the hires within the budget, however feasible
+    return fmt::format(
+        "Within the budget of {} {} (cost to the fiscal-year end): {}.", format_grouped(budget),
+        currency,
+        feasible ? fmt::format("every new-bookings target of the year is reached with the "
+                               "required confidence of {} or more",
+                               format_percent(confidence))
+                 : fmt::format("some target stays below the required confidence of {} (P(target) "
+                               "per region below); a larger budget may reach it",
+                               format_percent(confidence)));
+  }
   return feasible ? fmt::format(
                         "Feasible: every new-bookings target of the year (regions and company) "
                         "is reached with the required confidence of {} or more.",
@@ -787,6 +799,10 @@ void write_capacity_hdf5(const std::string& path, const Scenario& scenario,
     H5::Attribute cost =
         group.createAttribute("cost", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR));
     cost.write(H5::PredType::NATIVE_DOUBLE, &result.cost);
+    // NaN without --budget: the report's status sentence names the budget when there is one.
+    H5::Attribute budget =
+        group.createAttribute("budget", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(H5S_SCALAR));
+    budget.write(H5::PredType::NATIVE_DOUBLE, &spec.budget);
     write_table_hdf5(file, "/capacity/plan", capacity_plan_table(scenario, spec, result));
     write_table_hdf5(file, "/capacity/headcount", headcount_table(scenario, spec, result));
     write_table_hdf5(file, "/capacity/attainment", capacity_attainment_table(result));
@@ -917,8 +933,10 @@ std::vector<XlsxTable> capacity_workbook(const Scenario& scenario, const plan::C
       xlsx_table("Headcount", headcount_table(scenario, spec, result), currency)};
   tables.front().note =
       fmt::format("{} {} hires, cost {}, {} trials; amounts in {}.",
-                  capacity_status_sentence(result.feasible, result.confidence), result.hires.size(),
-                  format_grouped(result.cost), format_grouped(static_cast<double>(result.trials)),
+                  capacity_status_sentence(result.feasible, result.confidence, spec.budget,
+                                           scenario.fx.currencies[scenario.fx.reporting].code),
+                  result.hires.size(), format_grouped(result.cost),
+                  format_grouped(static_cast<double>(result.trials)),
                   scenario.fx.currencies[scenario.fx.reporting].code);
   return tables;
 }

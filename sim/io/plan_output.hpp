@@ -2,6 +2,7 @@
 // results/plan.md. Files are written under a temporary name and renamed when complete.
 #pragma once
 
+#include <limits>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -47,7 +48,10 @@ std::vector<std::string> quota_warnings(const plan::QuotaReport& report);
 //! The capacity plan's status for people, naming the required confidence: "Feasible: every
 //! new-bookings target ... is reached with the required confidence of 70.0% or more." (the
 //! workbook's note and the HTML report; a review found neither saying it).
-std::string capacity_status_sentence(bool feasible, double confidence);
+//! `budget`: NaN, or --budget's amount in `currency` (budget mode).
+std::string capacity_status_sentence(bool feasible, double confidence,
+                                     double budget = std::numeric_limits<double>::quiet_NaN(),
+                                     const std::string& currency = "");
 
 void write_capacity_hdf5(const std::string& path, const Scenario& scenario,
                          const plan::CapacitySpec& spec, const plan::CapacityResult& result,

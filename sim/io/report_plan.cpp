@@ -169,7 +169,10 @@ std::string capacity_section(H5Reader& f) {
   const double confidence = f.number_attribute("/capacity", "confidence");
   if (with_status) {
     html += fmt::format("<p class=\"status\">{}</p>\n",
-                        html_escape(capacity_status_sentence(status == "feasible", confidence)));
+                        html_escape(capacity_status_sentence(
+                            status == "feasible", confidence,
+                            f.number_attribute("/capacity", "budget"),  // NaN: no budget
+                            f.attribute("reporting_currency"))));
   }
   if (f.has("/capacity/attainment/p_target")) {
     const auto p = f.doubles("/capacity/attainment/p_target");

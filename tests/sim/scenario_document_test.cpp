@@ -70,7 +70,7 @@ TEST(JsonPointerWithIds, WordsNameWhatThePointerNames) {
     "regions": [{"id": "NA"}, {"id": "EMEA", "seasonality": [1, 1, 1, 1]}],
     "targets": [{"amount": 1}, {"amount": 2}],
     "fx": {"currencies": [{"code": "EUR", "plan_rate": 1.1}]},
-    "plan": {"compensation": {"plans": [{"id": "ae", "components": [{"id": "logos",
+    "plan": {"compensation": {"plans": [{"id": "ae", "ote": 1, "components": [{"id": "logos",
              "weight": 0.2}]}]}},
     "horizon": {"months": 24}})");
   auto words = [&](const std::string& text) {
@@ -83,6 +83,8 @@ TEST(JsonPointerWithIds, WordsNameWhatThePointerNames) {
   EXPECT_EQ(words("/plan/compensation/plans[id=ae]/components[id=logos]/weight"),
             "Weight (plan ae, component logos)");
   EXPECT_EQ(words("/horizon/months"), "Horizon months");
+  // Acronyms as a planner writes them (review: "Ote (plan smb-ae)").
+  EXPECT_EQ(words("/plan/compensation/plans[id=ae]/ote"), "OTE (plan ae)");
   // A member still to be added keeps its token.
   EXPECT_EQ(words("/segments/5/win_rate"), "Segments 5 win rate");
 }
