@@ -95,6 +95,12 @@ struct RampCurve {
   double at(int tenure_months) const;
 };
 
+//! The id of the k-th seat (from 1) of the hiring-plan entry `entry`: "ENTRY/k" (what the quota
+//! outputs and a capacity plan's `seat` column name it by).
+inline std::string planned_seat_id(const std::string& entry, long long k) {
+  return entry + "/" + std::to_string(k);
+}
+
 //! A seat: a roster rep or a planned hire, and every backfill that later fills it.
 struct Seat {
   std::string id;

@@ -425,7 +425,10 @@ Table seat_component_table(const Scenario& scenario, const plan::CompResult& c) 
 Table capacity_plan_table(const Scenario& scenario, const plan::CapacitySpec& spec,
                           const plan::CapacityResult& result) {
   Table t;
-  t.label_names = {"hire",       "region", "segment", "role", "window", "requisition_month",
+  // `seat`: the seat's id in the scenario --emit-scenario writes (one hiring-plan entry per
+  // hire, entry id = the hire's), by which the quota outputs name it (review: the hire ids did
+  // not join them).
+  t.label_names = {"hire",       "seat", "region", "segment", "role", "window", "requisition_month",
                    "start_month"};
   t.labels.resize(t.label_names.size());
   t.names = {"cost_to_fiscal_year_end"};
@@ -433,15 +436,16 @@ Table capacity_plan_table(const Scenario& scenario, const plan::CapacitySpec& sp
   for (const auto& h : result.hires) {
     const plan::HiringWindow& w = spec.windows[h.window];
     t.labels[0].push_back(h.id);
-    t.labels[1].push_back(scenario.regions[w.region].id);
-    t.labels[2].push_back(scenario.segments[w.segment].id);
-    t.labels[3].push_back(w.role);
+    t.labels[1].push_back(planned_seat_id(h.id, 1));
+    t.labels[2].push_back(scenario.regions[w.region].id);
+    t.labels[3].push_back(scenario.segments[w.segment].id);
+    t.labels[4].push_back(w.role);
     // The window as the scenario states it: its requisition months.
-    t.labels[4].push_back(fmt::format("{} to {}",
+    t.labels[5].push_back(fmt::format("{} to {}",
                                       format_year_month(scenario.calendar.absolute(w.earliest)),
                                       format_year_month(scenario.calendar.absolute(w.latest))));
-    t.labels[5].push_back(format_year_month(scenario.calendar.absolute(h.requisition)));
-    t.labels[6].push_back(format_year_month(scenario.calendar.absolute(h.start)));
+    t.labels[6].push_back(format_year_month(scenario.calendar.absolute(h.requisition)));
+    t.labels[7].push_back(format_year_month(scenario.calendar.absolute(h.start)));
     t.columns[0].push_back(h.cost);
   }
   return t;

@@ -765,7 +765,7 @@ void parse_hiring_plan(const JsonNode& root, Context& ctx) {
       });
       for (long long k = 0; k < count; ++k) {
         Seat seat;
-        seat.id = fmt::format("{}/{}", prefix, k + 1);
+        seat.id = planned_seat_id(prefix, k + 1);
         seat.region = region;
         seat.segment = segment;
         seat.role = role;

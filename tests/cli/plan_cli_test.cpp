@@ -673,8 +673,18 @@ TEST_F(PlanCli, CapacityPlanListsHiresHeadcountAndEmitsTheScenario) {
   const auto written = nlohmann::json::parse(in);
   ASSERT_EQ(written.at("hiring_plan").size(), hires.size());
   EXPECT_EQ(written["hiring_plan"][0].at("role"), "AE");
-  const auto quotas = run_opsim(fmt::format("quotas {} --no-comp -q", emitted));
+  const auto quotas_csv = dir_ / "quotas_csv";
+  const auto quotas =
+      run_opsim(fmt::format("quotas {} --no-comp -q --csv {}", emitted, quotas_csv.string()));
   EXPECT_EQ(quotas.exit_code, 0) << quotas.output;
+  // Each hire's `seat` is the id the quota outputs give it (review: plan.csv's
+  // "capacity/NA/SMB/1" matched no seat; the emitted scenario's seat is "capacity/NA/SMB/1/1").
+  std::set<std::string> seats;
+  for (const auto& row : test::read_csv(quotas_csv / "seats.csv")) seats.insert(row.at("seat"));
+  for (const auto& h : hires) {
+    EXPECT_EQ(h.at("seat"), h.at("hire") + "/1");
+    EXPECT_TRUE(seats.contains(h.at("seat"))) << h.at("seat");
+  }
 }
 
 // Defect: top-down quotas totalled 1.1 x the region targets' sum while the header and
