@@ -30,7 +30,7 @@ std::string sources_part(H5Reader& f) {
       "pick-freeze with common random numbers; interaction is the remainder. SEs in percentage "
       "points. No effect: redrawing the source alone leaves the outcome unchanged in every "
       "trial.</p>\n<table><tr><th>source</th><th>share</th><th>± SE</th><th>total</th>"
-      "<th>± SE</th><th>sd if it were fixed</th></tr>\n";
+      "<th>± SE</th><th>sd if it were fixed</th><th>note</th></tr>\n";
   std::vector<double> x, shares;
   const std::string dataset = "/drivers/sources/values";
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -40,16 +40,23 @@ std::string sources_part(H5Reader& f) {
                                             : std::string("<td></td>");
     };
     if (effects[i] == "none") {
-      html += fmt::format("<tr><td>{}</td><td colspan=\"5\">no effect</td></tr>\n",
+      html += fmt::format("<tr><td>{}</td><td colspan=\"6\">no effect</td></tr>\n",
                           html_escape(names[i]));
     } else {
       const double share = v[0];
       const double fixed = sd_if_fixed(sd, share);
-      html += fmt::format("<tr><td>{}</td>{}{}{}{}<td class=\"num\">{}</td></tr>\n",
-                          html_escape(names[i]), at(0, format_percent(share)),
-                          at(1, format_points(v[1])), at(3, width > 3 ? format_percent(v[3]) : ""),
-                          at(4, width > 4 ? format_points(v[4]) : ""),
-                          std::isnan(v[1]) ? std::string() : html_escape(format_amount(fixed)));
+      // What the terminal flags, said here too (review: a negative interaction and shares that
+      // cannot be told from 0 stood bare): the interaction has no SE of its own.
+      std::string note;
+      if (std::isnan(v[1]) && share < 0)
+        note = "below 0 by the shares' estimation error (their SEs)";
+      else if (!std::isnan(v[1]) && std::abs(share) < 2 * v[1])
+        note = "within 2 SE of zero: these trials cannot tell it from no effect";
+      html += fmt::format(
+          "<tr><td>{}</td>{}{}{}{}<td class=\"num\">{}</td><td>{}</td></tr>\n",
+          html_escape(names[i]), at(0, format_percent(share)), at(1, format_points(v[1])),
+          at(3, width > 3 ? format_percent(v[3]) : ""), at(4, width > 4 ? format_points(v[4]) : ""),
+          std::isnan(v[1]) ? std::string() : html_escape(format_amount(fixed)), html_escape(note));
     }
     x.push_back(static_cast<double>(i));
     shares.push_back(100 * v[0]);

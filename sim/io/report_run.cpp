@@ -206,8 +206,20 @@ std::string run_section(H5Reader& f) {
   html += fmt::format("<h1>Forecast: {}</h1>\n", html_escape(name));
   html += fmt::format(
       "<p class=\"note\">{} trials, amounts in {} at plan rates. A period marked "
-      "<em>partial</em> runs past the horizon: its values cover only the months named.</p>\n",
+      "<em>partial</em> covers only the months named: it runs past the horizon, or starts before "
+      "it for values without actuals (only new bookings have them).</p>\n",
       html_escape(f.count_attribute("trials")), html_escape(run.currency));
+  // What the terminal says first (review: someone handed only the report could not tell that the
+  // spread includes the assumptions' uncertainty).
+  if (f.has("/scenario/uncertain_parameters")) {
+    const auto drawn = f.strings("/scenario/uncertain_parameters");
+    if (!drawn.empty()) {
+      html +=
+          "<p class=\"note\">Forecast with assumption uncertainty; drawn once per trial:</p>\n<ul>";
+      for (const std::string& line : drawn) html += "<li>" + html_escape(line) + "</li>";
+      html += "</ul>\n";
+    }
+  }
 
   // Targets with their per-trial values (one pass over /trials/periods).
   std::vector<Target> targets;
@@ -437,8 +449,9 @@ std::string run_section(H5Reader& f) {
   }
 
   html += "<h2>Provenance</h2>\n<table class=\"provenance\">\n";
-  for (const char* key : {"scenario_name", "scenario_sha256", "seed", "trials", "opsim_version",
-                          "git_revision", "created_utc", "command_line", "random_stream_scheme"}) {
+  for (const char* key :
+       {"scenario_name", "scenario_sha256", "seed", "trials", "opsim_version", "git_revision",
+        "created_utc", "command_line", "random_stream_scheme", "forecast"}) {
     html += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", key, html_escape(f.attribute(key)));
   }
   html += "</table>\n";

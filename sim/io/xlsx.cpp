@@ -12,8 +12,10 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/base/error.hpp"
+#include "sim/io/assumptions.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
@@ -211,8 +213,13 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
        {"year-end ARR P50" + amount, CellKind::amount, 18},
        {"year-end headcount P50", CellKind::integer, 12}},
       {},
-      fmt::format("{}: {} trials; partial fiscal years are left out (see Periods).", scenario.name,
-                  format_grouped(static_cast<double>(summary.trials)))};
+      fmt::format("{}: {} trials; partial fiscal years are left out (see Periods).{}",
+                  scenario.name, format_grouped(static_cast<double>(summary.trials)),
+                  scenario.uncertain.empty()
+                      ? std::string()
+                      : fmt::format(" Forecast with assumption uncertainty, drawn once per "
+                                    "trial: {}.",
+                                    fmt::join(summarise_assumptions(scenario), "; ")))};
   for (std::size_t p = 0; p < layout.periods.size(); ++p) {
     const Period& year = layout.periods[p];
     if (year.quarter != 0 || year.partial()) continue;

@@ -405,6 +405,24 @@ def main():
                              "Monthly (cost enablement) = 3000"):
                     if line not in page:
                         failures.append(f"sweep: no response line '{line}'")
+            if kind == "drivers":
+                # Review: the terminal flags shares within 2 SE of zero and a negative
+                # interaction; the page showed them bare. Each source row says what the file's
+                # share and SE imply, and only then.
+                import h5py
+                with h5py.File(h5, "r") as f:
+                    names = [n.decode() for n in f["drivers/sources/names"][()]]
+                    values = f["drivers/sources/values"][()]
+                rows = re.findall(r"<tr><td>([^<]*)</td>(.*?)</tr>", page, re.S)
+                notes = {name: body for name, body in rows if name in names}
+                for name, v in zip(names, values):
+                    share, se = v[0], v[1]
+                    flagged = ("within 2 SE of zero" in notes.get(name, "") or
+                               "below 0 by the shares" in notes.get(name, ""))
+                    expected = (se == se and abs(share) < 2 * se) or (se != se and share < 0)
+                    if name in notes and flagged != expected:
+                        failures.append(f"drivers: {name}: share {share:.4f} se {se:.4f}, "
+                                        f"flagged {flagged}")
             if kind == "drivers" and ("x0.9" not in page or "+1 mo" not in page):
                 failures.append("drivers: the tornado's ends are not written as the terminal "
                                 "writes them (x0.9, +1 mo)")
