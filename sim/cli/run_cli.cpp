@@ -398,11 +398,14 @@ void add_run_commands(CLI::App& app) {
   run->add_option("--checkpoint-every", args->checkpoint_every, "Trials between checkpoints")
       ->check(CLI::Range(1ULL, 100'000'000ULL))
       ->needs(checkpoint);
-  run->add_option("--export-deals", args->export_deals,
-                  "Write one trial's opportunities as a CSV that opsim calibrate reads")
-      ->check(output_path());
+  CLI::Option* export_deals =
+      run->add_option("--export-deals", args->export_deals,
+                      "Write one trial's opportunities as a CSV that opsim calibrate reads")
+          ->check(output_path());
+  // Without --export-deals it would be ignored unsaid (review).
   run->add_option("--export-trial", args->export_trial,
-                  "The trial --export-deals writes (default 0)");
+                  "The trial --export-deals writes (default 0)")
+      ->needs(export_deals);
   add_force_flag(run, args->force);
   add_quiet_flag(run, args->quiet);
   run->add_flag("--detail", args->detail,

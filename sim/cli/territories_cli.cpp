@@ -253,7 +253,8 @@ void add_problem_options(CLI::App* app, RunOptions& o) {
   app->add_option("--balance", o.balance, "Tolerances, e.g. potential=0.05,workload=0.05");
   app->add_option("--weight", o.weight, "Attribute weighting the compactness distances");
   app->add_option("--max-moved", o.max_moved, "Hard cap on the moved fraction (0..1)");
-  app->add_option("--disruption-weight", o.disruption_weight, "Objective cost per moved unit");
+  app->add_option("--disruption-weight", o.disruption_weight, "Objective cost per moved unit")
+      ->check(non_negative_number());
   app->add_option("--moved-measure", o.moved_measure, "accounts (default) or an attribute");
   app->add_flag("--contiguity", o.contiguity,
                 "Territories must be connected in the adjacency graph");
@@ -381,8 +382,9 @@ void add_territories_commands(CLI::App& app) {
                      "Worker threads, 0 = all cores (default; a --work-limit result is the same "
                      "for any count)");
   territories->add_option("--starts", options->starts, "Multistart count (default 8)");
-  territories->add_option("--max-idle", options->max_idle,
-                          "VNS iterations without improvement per start");
+  territories
+      ->add_option("--max-idle", options->max_idle, "VNS iterations without improvement per start")
+      ->check(non_negative_number());
   territories->add_option(
       "--relink-rounds", options->relink_rounds,
       "Rounds of path relinking between the best starts (default 10, 0 = none)");

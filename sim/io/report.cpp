@@ -26,7 +26,14 @@ namespace report {
 
 H5Reader::H5Reader(const std::string& path) : path_(path) {
   H5::Exception::dontPrint();
-  if (!std::filesystem::is_regular_file(path)) throw_input("{}: no such result file", path);
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status)) throw_input("{}: no such result file", path);
+  // Say what it is (review: a FIFO, a folder or /dev/null was "no such result file").
+  if (!std::filesystem::is_regular_file(status)) {
+    throw_input("{}: {} (a result is an HDF5 file opsim wrote)", path,
+                std::filesystem::is_directory(status) ? "is a folder" : "not a regular file");
+  }
   verify_result_file(path);  // before libhdf5, which can crash on a damaged file
   try {
     file_ = H5::H5File(path, H5F_ACC_RDONLY);

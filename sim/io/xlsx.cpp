@@ -74,6 +74,15 @@ std::string cell_kind_name(CellKind kind) {
   return "number";
 }
 
+std::string xlsx_text(std::string text) {
+  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
+    if (text[i] == '\xEF' && text[i + 1] == '\xBF' &&
+        (text[i + 2] == '\xBE' || text[i + 2] == '\xBF'))
+      text[i + 2] = '\xBD';
+  }
+  return text;
+}
+
 void write_workbook(const std::string& path, const std::vector<XlsxTable>& tables) {
   write_file_by_name(path, [&](const std::string& tmp) {
     const LibraryStderrSilenced quiet;
@@ -122,7 +131,8 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
       for (std::size_t c = 0; c < table.columns.size(); ++c) {
         const auto col = static_cast<lxw_col_t>(c);
         check(worksheet_set_column(sheet, col, col, table.columns[c].width, nullptr));
-        check(worksheet_write_string(sheet, 0, col, table.columns[c].header.c_str(), header));
+        check(worksheet_write_string(sheet, 0, col, xlsx_text(table.columns[c].header).c_str(),
+                                     header));
       }
       // A partial period's rows are shaded (results/README.md, "Partial periods"): those whose
       // `coverage` column says so.
@@ -142,7 +152,7 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
           const XlsxValue& v = table.rows[r][c];
           if (const auto* text = std::get_if<std::string>(&v)) {
             if (!text->empty())
-              check(worksheet_write_string(sheet, row, col, text->c_str(), format[0]));
+              check(worksheet_write_string(sheet, row, col, xlsx_text(*text).c_str(), format[0]));
             else if (shaded)
               check(worksheet_write_blank(sheet, row, col, format[0]));
           } else {
@@ -168,7 +178,7 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
       }
       if (!table.note.empty()) {
         check(worksheet_write_string(sheet, static_cast<lxw_row_t>(table.rows.size() + 2), 0,
-                                     table.note.c_str(), note));
+                                     xlsx_text(table.note).c_str(), note));
       }
     }
     errno = 0;

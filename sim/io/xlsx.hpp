@@ -64,6 +64,10 @@ struct XlsxTable {
   std::vector<CellKind> row_kinds;
 };
 
+//! `text` as a workbook cell can hold it: the noncharacters U+FFFE and U+FFFF, which XML does
+//! not allow and libxlsxwriter passes through (a damaged workbook), become U+FFFD.
+std::string xlsx_text(std::string text);
+
 //! Writes the tables as sheets, in order, to `path` (atomically).
 void write_workbook(const std::string& path, const std::vector<XlsxTable>& tables);
 

@@ -3,6 +3,7 @@
 // tests/report/report_browser_test.py.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -102,8 +103,45 @@ TEST(ReportCli, RefusesWhatIsNotAResult) {
       test::run_opsim(fmt::format("report {} -o {}", (dir / "absent.h5").string(), out));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.output, HasSubstr("absent.h5: no such result file"));
+  // A FIFO or a folder is named for what it is (review: "no such result file"), never opened.
+  const fs::path fifo = inputs / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto pipe = test::run_opsim(fmt::format("report {} -o {}", fifo.string(), out));
+  EXPECT_EQ(pipe.exit_code, 2) << pipe.output;
+  EXPECT_THAT(pipe.output, HasSubstr("fifo: not a regular file"));
+  const auto folder = test::run_opsim(fmt::format("report {} -o {}", inputs.path().string(), out));
+  EXPECT_EQ(folder.exit_code, 2) << folder.output;
+  EXPECT_THAT(folder.output, HasSubstr(": is a folder"));
   EXPECT_FALSE(fs::exists(out));
   EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+// Review: `report r.h5 -o global_saas/roster.csv --force` replaced the roster the result was run
+// on (merge refuses it): the scenario and the files a result records are its inputs.
+TEST(ReportCli, RefusesToWriteOverTheFilesAResultWasRunOn) {
+  test::TempDir dir;
+  const fs::path scenario = dir / "s.json";
+  fs::copy_file(test::source_dir() / "scenarios/global_saas.json", scenario);
+  fs::copy(test::source_dir() / "scenarios/global_saas", dir / "global_saas",
+           fs::copy_options::recursive);
+  const fs::path result = dir / "r.h5";
+  ASSERT_EQ(test::run_opsim(
+                fmt::format("run {} --trials 20 -q -o {}", scenario.string(), result.string()))
+                .exit_code,
+            0);
+  const fs::path roster = dir / "global_saas" / "roster.csv";
+  auto read = [](const fs::path& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string before = read(roster);
+  for (const fs::path& target : {roster, scenario}) {
+    const auto r =
+        test::run_opsim(fmt::format("report {} -o {} --force", result.string(), target.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("would overwrite its own input"));
+  }
+  EXPECT_EQ(read(roster), before);
 }
 
 TEST(ReportCli, ScenarioFileGivesTheInputSanityPageAlone) {

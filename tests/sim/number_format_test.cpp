@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "sim/io/number_format.hpp"
+#include "sim/io/xlsx.hpp"
 
 namespace opsim {
 namespace {
@@ -70,6 +71,20 @@ TEST(NumberFormat, UserValuesReadAsWritten) {
   EXPECT_EQ(format_user_value(1e-7), "1e-07");
   EXPECT_EQ(format_percent(0.5271), "52.7%");
   EXPECT_EQ(format_percent(kNaN), "n/a");
+}
+
+// Review: a scenario named "a\uffffb" gave a workbook Excel calls damaged (U+FFFF is not allowed
+// in XML; libxlsxwriter escapes control characters only).
+TEST(XlsxText, NoncharactersBecomeTheReplacementCharacter) {
+  EXPECT_EQ(xlsx_text("a\xEF\xBF\xBF"
+                      "b\xEF\xBF\xBE"
+                      "c"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD"
+            "c");
+  EXPECT_EQ(xlsx_text("plain \xE2\x80\x94 text \xEF\xBF\xBD"),
+            "plain \xE2\x80\x94 text \xEF\xBF\xBD");
+  EXPECT_EQ(xlsx_text("\xEF\xBF"), "\xEF\xBF");  // a cut sequence is left as it is
 }
 
 }  // namespace
