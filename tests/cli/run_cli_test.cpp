@@ -167,6 +167,22 @@ TEST(RunCli, PeriodsCoverOnlySimulatedMonthsForMetricsWithoutActuals) {
   }
 }
 
+// Review: deal sizes of 1e307 passed validation and gave inf and NaN in every output, exit 0.
+// A forecast that does not add up to finite numbers is bad input: exit 2, nothing written.
+TEST(RunCli, AmountsTooLargeToAddUpAreRefusedWithoutOutput) {
+  TempDir dir;
+  auto doc = nlohmann::json::parse(std::ifstream(test::source_dir() / "scenarios/didactic.json"));
+  doc["segments"][0]["deal_size"]["mean"] = 1e307;
+  const auto scenario = dir / "big.json";
+  std::ofstream(scenario) << doc.dump();
+  const auto r = run_opsim(fmt::format("run {} --trials 20 -q -o {} --csv {}", scenario.string(),
+                                       (dir / "r.h5").string(), (dir / "csv").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("is not a finite number: an amount in the scenario"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "r.h5"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "csv"));
+}
+
 // Review: the terminal opens with "forecast with assumption uncertainty; drawn once per trial"
 // and the distributions; the report said nothing of it. A fixed forecast says nothing.
 TEST(RunCli, TheReportSaysTheForecastIncludesAssumptionUncertainty) {
