@@ -1095,11 +1095,18 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   if (!args.xlsx.empty()) {
     XlsxTable table{"Summary", {{"variant", CellKind::integer, 8}}, {}, ""};
     // An axis of whole numbers (counts, amounts such as an OTE) without decimals: "100,000", not
-    // "100,000.00"; others as numbers.
+    // "100,000.00"; of fractions (rates) with three: "0.001", not "0.00"; others as numbers.
     for (std::size_t c = 0; c < axes.size(); ++c) {
-      const bool whole = std::all_of(axes[c].values.begin(), axes[c].values.end(),
-                                     [](double x) { return std::trunc(x) == x; });
-      table.columns.push_back({axes[c].words, whole ? CellKind::integer : CellKind::number, 22.0});
+      const auto& values = axes[c].values;
+      const bool whole =
+          std::all_of(values.begin(), values.end(), [](double x) { return std::trunc(x) == x; });
+      const bool fractions =
+          std::all_of(values.begin(), values.end(), [](double x) { return std::abs(x) < 1; });
+      table.columns.push_back({axes[c].words,
+                               whole       ? CellKind::integer
+                               : fractions ? CellKind::ratio
+                                           : CellKind::number,
+                               22.0});
     }
     table.columns.insert(table.columns.end(), headings.begin(), headings.end());
     for (std::size_t v = 0; v < rows.size(); ++v) {

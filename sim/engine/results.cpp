@@ -47,7 +47,11 @@ bool takes_actuals(int metric) {
 
 Coverage coverage_of(int metric) {
   if (metric < 0 || metric >= kMetricCount) return Coverage::to_horizon_end;  // not a metric
-  return takes_actuals(metric) || metric_info(metric).aggregation == Aggregation::stock
+  // bookings_spot takes the actuals too, but its renewals and expansion are simulated only: the
+  // months before the horizon lack them, so it is not whole either.
+  const bool new_bookings = metric == static_cast<int>(Metric::new_bookings) ||
+                            metric == static_cast<int>(Metric::new_bookings_spot);
+  return new_bookings || metric_info(metric).aggregation == Aggregation::stock
              ? Coverage::to_horizon_end
              : Coverage::simulated;
 }

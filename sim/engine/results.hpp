@@ -16,10 +16,11 @@
 namespace opsim {
 
 //! Which months of a period a value covers. The actuals to date fill the months before the
-//! horizon for the booking metrics that take them (new_bookings, new_bookings_spot,
-//! bookings_spot), and a stock metric is the period's last month's: both cover the period from
-//! its start (`to_horizon_end`). Every other flow (revenue, renewals, wins, pipeline, per-seat and
-//! per-product bookings, the KPIs) is simulated only: it covers the horizon's months (`simulated`).
+//! horizon for new bookings (new_bookings, new_bookings_spot), and a stock metric is the period's
+//! last month's: both cover the period from its start (`to_horizon_end`). Every other flow
+//! (revenue, renewals, wins, pipeline, bookings_spot with its renewals, per-seat and per-product
+//! bookings, the KPIs) is simulated, at least in part: it covers the horizon's months
+//! (`simulated`).
 enum class Coverage { to_horizon_end, simulated };
 
 //! The coverage of a metric of models/outcome.hpp.

@@ -1,6 +1,7 @@
 #include "sim/engine/runner.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <thread>
 
 #include <tbb/enumerable_thread_specific.h>
@@ -110,6 +111,26 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
     if (options.progress) options.progress(next - options.first_trial);
   }
   for (const Scratch& s : scratch) result.variates.add(s.work.variates);
+  // Every metric of a period is a finite sum of finite draws unless an input amount is too large
+  // for doubles (review: deals of 1e308 gave inf and NaN in every output of run, drivers,
+  // capacity and quotas, exit 0): bad input, for every command, before any output. A non-finite
+  // cell reaches the company totals, which are all that is read.
+  const std::size_t total = layout.cell(layout.regions - 1, layout.segments - 1, 0);
+  for (std::uint64_t row = 0; row < trials; ++row) {
+    for (std::size_t p = 0; p < layout.periods.size(); ++p) {
+      const double* cells = &result.period_values[row * layout.period_cells() + p * layout.cells()];
+      for (int k = 0; k < kMetricCount; ++k) {
+        // Beyond 1e150 the variances overflow too.
+        const double value = cells[total + static_cast<std::size_t>(k)];
+        if (!std::isfinite(value) || std::abs(value) > 1e150) {
+          throw_input(
+              "{}: the forecast's {} is not a finite number: an amount in the scenario or its CSV "
+              "files is too large to add up (amounts up to 1e15 are safe)",
+              scenario.source.empty() ? scenario.name : scenario.source, metric_info(k).name);
+        }
+      }
+    }
+  }
   return result;
 }
 

@@ -69,19 +69,6 @@ Summary summarise(const Scenario& scenario, const RunResult& result) {
   }
   describe(result.period_values, layout.period_cells(), n, summary.period_mean, summary.period_sd,
            &summary.period_se, summary.period_quantiles);
-  // Every metric of a period is a finite sum of finite draws unless an input amount is too large
-  // for doubles (review: deals of 1e308 gave inf and NaN in every output, exit 0): bad input,
-  // refused before any output is written.
-  for (std::size_t c = 0; c < summary.period_mean.size(); ++c) {
-    if (!std::isfinite(summary.period_mean[c]) || !std::isfinite(summary.period_sd[c])) {
-      const std::size_t k = c % kMetricCount;
-      throw_input(
-          "{}: the forecast's {} is not a finite number: an amount in the scenario or its CSV "
-          "files is too large to add up (amounts up to 1e15 are safe)",
-          scenario.source.empty() ? scenario.name : scenario.source,
-          metric_info(static_cast<int>(k)).name);
-    }
-  }
   if (layout.products > 0) {
     describe(result.product_values, layout.product_period_cells(), n, summary.product_mean,
              summary.product_sd, &summary.product_se, summary.product_quantiles);

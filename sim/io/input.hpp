@@ -4,6 +4,8 @@
 // hashed for provenance (no second read that could see a different file).
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -47,6 +49,10 @@ void require_regular_file(const std::string& path, InputKind kind);
 //! The whole file, after require_regular_file; the read stops at the limit, so a file that
 //! grows while it is read cannot exhaust memory.
 std::string read_input_file(const std::string& path, InputKind kind);
+
+//! What a path of this mode is, for a message: "a folder", "a FIFO (named pipe)", "a character
+//! device", ... ("not a regular file" for the rest).
+std::string_view file_type(mode_t mode);
 
 //! `bytes` as UTF-8: checked when `encoding` is utf-8 (the error names file:line:column and
 //! suggests --encoding cp1252), converted otherwise.

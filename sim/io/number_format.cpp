@@ -119,4 +119,10 @@ std::string metric_words(const std::string& id) {
   return words;
 }
 
+std::string target_words(const std::string& label) {
+  const std::size_t space = label.find(' ');
+  return space == std::string::npos ? metric_words(label)
+                                    : metric_words(label.substr(0, space)) + label.substr(space);
+}
+
 }  // namespace opsim

@@ -35,6 +35,8 @@ std::string format_user_value(double value);
 //! "bookings_spot" -> "bookings at spot rates"; other ids with spaces for underscores. Files keep
 //! the ids.
 std::string metric_words(const std::string& id);
+//! A target's label ("new_bookings FY2028 NA") with its metric in words ("new bookings FY2028 NA").
+std::string target_words(const std::string& label);
 //! Text broken at spaces into lines of at most `width` columns (a longer word keeps its own
 //! line), every line after the first indented by `indent` spaces; no trailing newline.
 std::string wrap_words(const std::string& text, std::size_t width = 100, std::size_t indent = 2);

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.hpp"
+#include "sim/io/input.hpp"
 
 namespace opsim {
 
@@ -86,15 +87,6 @@ bool same_file(const fs::path& a, const fs::path& b) {
   return sa && sb && sa->st_dev == sb->st_dev && sa->st_ino == sb->st_ino;
 }
 
-const char* kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a folder";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
-
 //! Streams (character devices, FIFOs) take text written straight into them.
 bool is_stream(mode_t mode) {
   return S_ISCHR(mode) || S_ISFIFO(mode);
@@ -133,12 +125,12 @@ void check_writable_target(const std::string& path, const std::string& role, Out
   if (is_stream(info->st_mode) && kind == OutputKind::text) return;
   if (is_stream(info->st_mode)) {
     throw_input("{} {}: is {}; this output (HDF5 or a workbook) needs a regular file", role, path,
-                kind_of(info->st_mode));
+                file_type(info->st_mode));
   }
   throw_input(
       "{} {}: is {}; opsim writes a regular file here (text outputs also into a character "
       "device or FIFO)",
-      role, path, kind_of(info->st_mode));
+      role, path, file_type(info->st_mode));
 }
 
 void check_folder(const std::string& directory, const std::string& role) {
@@ -291,6 +283,14 @@ class Temporary {
       fd_ = ::open(name_.c_str(), O_RDWR);
       if (fd_ < 0) throw_os(path_, "cannot reopen the temporary file", errno);
     }
+    // A replaced file (--force) keeps its owner where the process may give it (root; review: a
+    // user's mode-600 file replaced by root's was no longer theirs to read), and its mode.
+    if (const auto info = stat_of(target_);
+        info && (info->st_uid != ::geteuid() || info->st_gid != ::getegid())) {
+      if (::fchown(fd_, info->st_uid, info->st_gid) != 0) {
+        // Not permitted (not root): the file is the writer's, as any new file is.
+      }
+    }
     if (::fchmod(fd_, mode_for(target_)) != 0) throw_os(path_, "cannot set permissions", errno);
     if (::fsync(fd_) != 0) throw_os(path_, "fsync failed", errno);
     const int fd = fd_;
@@ -395,7 +395,7 @@ void OutputPlan::check() const {
       check_writable_target(out.path, out.role, out.kind);
     } else if (const auto info = stat_of(resolved(out.path)); info && !S_ISREG(info->st_mode)) {
       throw_input("{} {}: is {}; opsim writes its files there only as regular files", out.role,
-                  out.path, kind_of(info->st_mode));
+                  out.path, file_type(info->st_mode));
     }
   }
   if (force_) return;
@@ -412,7 +412,7 @@ void write_text_file(const std::string& path, const std::function<void(std::ostr
   if (const auto mode = existing_mode(target); mode && !S_ISREG(*mode)) {
     if (!is_stream(*mode))
       throw_input("{}: is {}; opsim writes only regular files, character devices and FIFOs", path,
-                  kind_of(*mode));
+                  file_type(*mode));
     write_stream(target, path, bytes);
     return;
   }
@@ -427,7 +427,7 @@ void write_file_by_name(const std::string& path,
                         const std::function<void(const std::string& temporary)>& fill) {
   const fs::path target = resolved(path);
   if (const auto mode = existing_mode(target); mode && !S_ISREG(*mode)) {
-    throw_input("{}: is {}; this output needs a regular file", path, kind_of(*mode));
+    throw_input("{}: is {}; this output needs a regular file", path, file_type(*mode));
   }
   Temporary temporary(path);
   temporary.release();
@@ -454,7 +454,7 @@ void write_folder_files(const std::string& directory, const std::vector<FolderFi
       const std::string path = (fs::path(directory) / file.name).string();
       if (const auto mode = existing_mode(folder / file.name); mode && !S_ISREG(*mode))
         throw_input("{}: is {}; opsim writes its CSV files only as regular files", path,
-                    kind_of(*mode));
+                    file_type(*mode));
       temporaries.push_back(std::make_unique<Temporary>(path));
       write_all(temporaries.back()->fd(), render(file.fill), path);
       temporaries.back()->finish();

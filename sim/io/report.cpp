@@ -1,5 +1,7 @@
 #include "sim/io/report.hpp"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -11,6 +13,7 @@
 #include "models/input_summary.hpp"
 #include "opsim_version.hpp"
 #include "sim/base/error.hpp"
+#include "sim/io/input.hpp"
 #include "sim/io/input_summary_output.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/output.hpp"
@@ -26,13 +29,12 @@ namespace report {
 
 H5Reader::H5Reader(const std::string& path) : path_(path) {
   H5::Exception::dontPrint();
-  std::error_code error;
-  const auto status = std::filesystem::status(path, error);
-  if (!std::filesystem::exists(status)) throw_input("{}: no such result file", path);
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) throw_input("{}: no such result file", path);
   // Say what it is (review: a FIFO, a folder or /dev/null was "no such result file").
-  if (!std::filesystem::is_regular_file(status)) {
-    throw_input("{}: {} (a result is an HDF5 file opsim wrote)", path,
-                std::filesystem::is_directory(status) ? "is a folder" : "not a regular file");
+  if (!S_ISREG(info.st_mode)) {
+    throw_input("{}: is {}, not a result file (an HDF5 file opsim wrote)", path,
+                file_type(info.st_mode));
   }
   verify_result_file(path);  // before libhdf5, which can crash on a damaged file
   try {

@@ -83,13 +83,6 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
   return html;
 }
 
-//! A target's label ("new_bookings FY2028 NA") with its metric in words.
-std::string target_words(const std::string& label) {
-  const std::size_t space = label.find(' ');
-  return space == std::string::npos ? metric_words(label)
-                                    : metric_words(label.substr(0, space)) + label.substr(space);
-}
-
 }  // namespace
 
 std::string compare_section(H5Reader& f) {

@@ -92,8 +92,10 @@ double share_at_least(const std::vector<double>& sorted, double x) {
 }
 
 std::string exceedance_chart(const RunFile& run, const Target& t) {
-  SvgChart chart(fmt::format("{} {} {}: P(at least x)", t.words, t.period, t.region),
-                 fmt::format("{} ({})", t.words, run.currency), "probability");
+  SvgChart chart(
+      fmt::format("{} {} {}: P(at least x)", t.words,
+                  run.period_label(static_cast<std::size_t>(t.period_index), t.coverage), t.region),
+      fmt::format("{} ({})", t.words, run.currency), "probability");
   chart.x_format([](double v) { return format_amount(v); });
   chart.y_format([](double v) { return format_percent(v, 0); });
   std::vector<double> x, y;
@@ -111,8 +113,10 @@ std::string exceedance_chart(const RunFile& run, const Target& t) {
 }
 
 std::string histogram_chart(const RunFile& run, const Target& t) {
-  SvgChart chart(fmt::format("{} {} {}: distribution across trials", t.words, t.period, t.region),
-                 fmt::format("{} ({})", t.words, run.currency), "share of trials");
+  SvgChart chart(
+      fmt::format("{} {} {}: distribution across trials", t.words,
+                  run.period_label(static_cast<std::size_t>(t.period_index), t.coverage), t.region),
+      fmt::format("{} ({})", t.words, run.currency), "share of trials");
   chart.x_format([](double v) { return format_amount(v); });
   chart.y_format([](double v) { return format_percent(v, 1); });
   const double low = t.trials.front(), high = t.trials.back();

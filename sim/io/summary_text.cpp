@@ -66,9 +66,12 @@ struct Context {
     std::string shown = period.display_label(coverage);
     if (footnotes != nullptr && period.partial(coverage)) {
       shown = period.label + "*";
+      // Short of the whole period because it starts before the horizon (not only because it
+      // runs past it): say why.
+      const bool before = period.covered(coverage) < period.months_covered;
       const std::string note =
-          fmt::format("* {}: before the horizon only new bookings have actuals",
-                      period.display_label(coverage));
+          fmt::format("* {}{}", period.display_label(coverage),
+                      before ? ": before the horizon only new bookings have actuals" : "");
       if (std::find(footnotes->begin(), footnotes->end(), note) == footnotes->end())
         footnotes->push_back(note);
     }
@@ -277,10 +280,14 @@ std::string format_detail_table(const Scenario& scenario, const Summary& summary
   if (!summary.targets.empty()) {
     text +=
         fmt::format("\n{:<44} {:>16} {:>16} {:>14}\n", "target", "amount", "mean", "P(reach) ±SE");
+    // A partial period is marked "*" and its coverage follows the table (review: the long
+    // label pushed the columns out of line).
+    std::vector<std::string> footnotes;
     for (const auto& t : summary.targets) {
-      text += fmt::format("{:<44} {:>16} {:>16} {:>14}\n", c.target_label(t),
+      text += fmt::format("{:<44} {:>16} {:>16} {:>14}\n", c.target_label(t, &footnotes),
                           format_grouped(t.target.amount), format_grouped(t.mean), reach(t));
     }
+    for (const auto& note : footnotes) text += wrap_words(note, 100, 2) + "\n";
   }
   return text;
 }

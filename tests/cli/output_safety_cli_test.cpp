@@ -625,6 +625,26 @@ TEST(OutputSafetyCli, AReadOnlyFolderIsRefusedBeforeAnyWork) {
   ASSERT_TRUE(read_only) << "cannot remount the folder read-only";
 }
 
+// Review: run as root with --force, a user's mode-600 file was replaced by one owned by root,
+// which the user could no longer read. The replacement keeps the owner and the mode.
+TEST(OutputSafetyCli, AReplacedFileKeepsItsOwnerAndMode) {
+  OPSIM_REQUIRE_OR_SKIP(::geteuid() == 0, "giving a file to another user needs root");
+  TempDir dir;
+  const fs::path out = dir / "summary.json";
+  std::ofstream(out) << "previous";
+  ASSERT_EQ(::chown(out.c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::chmod(out.c_str(), 0600), 0);
+  const auto result = run_opsim(fmt::format("run {} --trials 20 -q --force --summary-json {}",
+                                            small_scenario().string(), out.string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  struct stat info {};
+  ASSERT_EQ(::stat(out.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 65534u);
+  EXPECT_EQ(info.st_gid, 65534u);
+  EXPECT_EQ(info.st_mode & 07777, 0600u);
+  EXPECT_NE(read_file(out), "previous");
+}
+
 // ---- shared options are checked --------------------------------------------------------------
 
 TEST(OutputSafetyCli, SeedOutsideZeroToTwoToTheSixtyThreeIsRefused) {

@@ -108,10 +108,10 @@ TEST(ReportCli, RefusesWhatIsNotAResult) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const auto pipe = test::run_opsim(fmt::format("report {} -o {}", fifo.string(), out));
   EXPECT_EQ(pipe.exit_code, 2) << pipe.output;
-  EXPECT_THAT(pipe.output, HasSubstr("fifo: not a regular file"));
+  EXPECT_THAT(pipe.output, HasSubstr("fifo: is a FIFO (named pipe), not a result file"));
   const auto folder = test::run_opsim(fmt::format("report {} -o {}", inputs.path().string(), out));
   EXPECT_EQ(folder.exit_code, 2) << folder.output;
-  EXPECT_THAT(folder.output, HasSubstr(": is a folder"));
+  EXPECT_THAT(folder.output, HasSubstr(": is a folder, not a result file"));
   EXPECT_FALSE(fs::exists(out));
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }

@@ -149,6 +149,8 @@ TEST(RunCli, PeriodsCoverOnlySimulatedMonthsForMetricsWithoutActuals) {
   EXPECT_EQ(coverage["FY2028 revenue"], "partial: 8 of 12 months (2027-04..2027-11)");
   EXPECT_EQ(coverage["FY2028 renewal_bookings"], "partial: 8 of 12 months (2027-04..2027-11)");
   EXPECT_EQ(coverage["FY2028 arr"], "partial: 10 of 12 months (2027-02..2027-11)");
+  // Its renewals and expansion have no actuals (review: marked whole).
+  EXPECT_EQ(coverage["FY2028 bookings_spot"], "partial: 8 of 12 months (2027-04..2027-11)");
   EXPECT_EQ(coverage["FY2028-Q1 new_bookings"], "");
   EXPECT_EQ(coverage["FY2028-Q1 arr"], "");
   EXPECT_EQ(coverage["FY2028-Q1 revenue"], "partial: 1 of 3 months (2027-04..2027-04)");
@@ -181,6 +183,12 @@ TEST(RunCli, AmountsTooLargeToAddUpAreRefusedWithoutOutput) {
   EXPECT_THAT(r.output, HasSubstr("is not a finite number: an amount in the scenario"));
   EXPECT_FALSE(std::filesystem::exists(dir / "r.h5"));
   EXPECT_FALSE(std::filesystem::exists(dir / "csv"));
+  // Every command's runs are checked (review: drivers wrote "no effect" rows, exit 0).
+  const auto drivers = run_opsim(fmt::format("drivers {} --trials 20 --no-tornado -o {}",
+                                             scenario.string(), (dir / "d.h5").string()));
+  EXPECT_EQ(drivers.exit_code, 2) << drivers.output;
+  EXPECT_THAT(drivers.output, HasSubstr("is not a finite number"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "d.h5"));
 }
 
 // Review: the terminal opens with "forecast with assumption uncertainty; drawn once per trial"
