@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 
@@ -145,9 +146,25 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   alone.actuals.clear();
   std::vector<Candidate> candidates;
   std::vector<int> first_number(spec.windows.size(), 0);
+  // A scenario that already holds capacity hires (one that --emit-scenario wrote, planned again)
+  // keeps them: new hires are numbered after the highest there, so that no id repeats (review:
+  // the second emitted scenario had "capacity/NA/SMB/1/1" twice). Without them, numbering (and so
+  // every seat's random streams) is as before.
+  auto numbered_before = [&](int region, int segment) {
+    const std::string prefix =
+        fmt::format("capacity/{}/{}/", scenario.regions[region].id, scenario.segments[segment].id);
+    int highest = 0;
+    for (const Seat& seat : scenario.seats) {
+      if (seat.id.rfind(prefix, 0) != 0) continue;
+      const std::string rest = seat.id.substr(prefix.size());
+      const int n = std::atoi(rest.substr(0, rest.find('/')).c_str());
+      highest = std::max(highest, n);
+    }
+    return highest;
+  };
   for (std::size_t w = 0; w < spec.windows.size(); ++w) {
     const HiringWindow& win = spec.windows[w];
-    int offset = 0;
+    int offset = numbered_before(win.region, win.segment);
     for (std::size_t v = 0; v < w; ++v) {
       if (spec.windows[v].region == win.region && spec.windows[v].segment == win.segment)
         offset += spec.windows[v].max_hires;

@@ -685,6 +685,22 @@ TEST_F(PlanCli, CapacityPlanListsHiresHeadcountAndEmitsTheScenario) {
     EXPECT_EQ(h.at("seat"), h.at("hire") + "/1");
     EXPECT_TRUE(seats.contains(h.at("seat"))) << h.at("seat");
   }
+  // Planned again, the emitted scenario keeps its hires and the new ones are numbered after them
+  // (review: "duplicate rep id capacity/NA/SMB/1/1" in the second emitted scenario).
+  auto again = written;
+  again["targets"][0]["amount"] = 1.2 * 90000;
+  again["plan"]["capacity"]["windows"][0]["max_hires"] = 20;
+  const auto again_path = write(again, "again.json");
+  const auto twice = (dir_ / "twice.json").string();
+  const auto second =
+      run_opsim(fmt::format("capacity {} --confidence 0.6 --csv {} --emit-scenario {}", again_path,
+                            (dir_ / "again_csv").string(), twice));
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  const auto more = test::read_csv(dir_ / "again_csv" / "plan.csv");
+  ASSERT_FALSE(more.empty()) << second.output;
+  for (const auto& h : more) EXPECT_FALSE(seats.contains(h.at("seat"))) << h.at("seat");
+  const auto valid = run_opsim(fmt::format("validate {}", twice));
+  EXPECT_EQ(valid.exit_code, 0) << valid.output;
 }
 
 // Defect: top-down quotas totalled 1.1 x the region targets' sum while the header and
