@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "models/outcome.hpp"
+#include "sim/base/control_character.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
 #include "sim/io/assumptions.hpp"
@@ -1556,7 +1557,15 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
     version.fail("{} is not supported (this opsim reads schema_version 1 and 2)",
                  version.json().dump());
   scenario.source = file;
-  if (auto name = root.get("name")) scenario.name = name->string();
+  if (auto name = root.get("name")) {
+    scenario.name = name->string();
+    // Printed, stored as a C string (HDF5) and written to workbooks: a NUL cut it short there
+    // (review), a line break split the terminal's heading.
+    if (const auto at = control_character(scenario.name)) {
+      name->fail("\"{}\" holds the control character U+{:04X} (a name is printable text)",
+                 shown_value(scenario.name), static_cast<unsigned>(scenario.name[*at]));
+    }
+  }
   if (auto d = root.get("description")) (void)d->string();
 
   // Every error is collected, per element and per field. A stage ends validation when an element

@@ -204,10 +204,15 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
     text += product_mix(c, p);
   }
   std::vector<std::string> other, footnotes;
+  std::size_t hidden = 0;  // targets of periods that run past the horizon, shown with --detail
   for (const auto& t : summary.targets) {
     bool listed = false;
     for (const TargetResult* s : shown) listed = listed || s == &t;
-    if (listed || layout.periods[t.period].partial()) continue;
+    if (listed) continue;
+    if (layout.periods[t.period].partial()) {
+      ++hidden;
+      continue;
+    }
     other.push_back(fmt::format("{:<40} {:>8}  mean {:>8}  P(reach) {}\n",
                                 c.target_label(t, &footnotes), format_amount(t.target.amount),
                                 format_amount(t.mean), reach(t)));
@@ -222,6 +227,11 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
     if (p.quarter == 0 && p.partial()) {
       text += fmt::format("\n{}: left out, not a whole year (--detail)\n", p.display_label());
     }
+  }
+  // Said, not dropped silently (review: a short horizon's quarter targets vanished).
+  if (hidden > 0) {
+    text += fmt::format("\n{} target{} of partial periods left out (--detail)\n", hidden,
+                        hidden == 1 ? "" : "s");
   }
   // What "±" means beside a probability (review: "±2.2" without a unit).
   if (!summary.targets.empty())

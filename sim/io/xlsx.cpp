@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -75,6 +77,17 @@ std::string cell_kind_name(CellKind kind) {
 }
 
 std::string xlsx_text(std::string text) {
+  // "_xHHHH_" is how a workbook escapes a character, so Excel reads a literal one as that
+  // character ("_x0041_" as "A"): its underscore is escaped as "_x005F_" (review).
+  for (std::size_t i = 0; i + 7 <= text.size(); ++i) {
+    if (text[i] == '_' && text[i + 1] == 'x' && text[i + 6] == '_' &&
+        std::all_of(text.begin() + static_cast<std::ptrdiff_t>(i) + 2,
+                    text.begin() + static_cast<std::ptrdiff_t>(i) + 6,
+                    [](unsigned char c) { return std::isxdigit(c) != 0; })) {
+      text.replace(i, 1, "_x005F_");
+      i += 6;
+    }
+  }
   for (std::size_t i = 0; i + 2 < text.size(); ++i) {
     if (text[i] == '\xEF' && text[i + 1] == '\xBF' &&
         (text[i + 2] == '\xBE' || text[i + 2] == '\xBF'))

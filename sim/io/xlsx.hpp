@@ -65,7 +65,8 @@ struct XlsxTable {
 };
 
 //! `text` as a workbook cell can hold it: the noncharacters U+FFFE and U+FFFF, which XML does
-//! not allow and libxlsxwriter passes through (a damaged workbook), become U+FFFD.
+//! not allow and libxlsxwriter passes through (a damaged workbook), become U+FFFD, and a literal
+//! "_xHHHH_" keeps its text (its underscore escaped as "_x005F_").
 std::string xlsx_text(std::string text);
 
 //! Writes the tables as sheets, in order, to `path` (atomically).

@@ -160,6 +160,10 @@ TEST(RunCli, PeriodsCoverOnlySimulatedMonthsForMetricsWithoutActuals) {
       EXPECT_EQ(row.at("coverage"), "partial: 8 of 12 months (2027-04..2027-11)");
     }
   }
+  // The default summary says what it leaves out (review: the partial year's quarter targets
+  // vanished without a line).
+  const auto shown = run_opsim(fmt::format("run {} --trials 20", scenario.string()));
+  EXPECT_THAT(shown.output, HasSubstr("targets of partial periods left out (--detail)"));
   for (const auto& row : test::read_csv(dir / "csv" / "kpis.csv")) {
     if (row.at("period") == "FY2028-Q2") {
       EXPECT_EQ(row.at("coverage"), "");
@@ -189,6 +193,19 @@ TEST(RunCli, AmountsTooLargeToAddUpAreRefusedWithoutOutput) {
   EXPECT_EQ(drivers.exit_code, 2) << drivers.output;
   EXPECT_THAT(drivers.output, HasSubstr("is not a finite number"));
   EXPECT_FALSE(std::filesystem::exists(dir / "d.h5"));
+}
+
+// Review: a scenario name with a NUL was cut short in the HDF5 file, the workbook and the
+// summary note; a name is printable text.
+TEST(RunCli, AScenarioNameWithAControlCharacterIsRefused) {
+  TempDir dir;
+  auto doc = nlohmann::json::parse(std::ifstream(test::source_dir() / "scenarios/didactic.json"));
+  doc["name"] = std::string("a\0b", 3);
+  const auto scenario = dir / "named.json";
+  std::ofstream(scenario) << doc.dump();
+  const auto r = run_opsim(fmt::format("validate {}", scenario.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("/name: \"a\\u0000b\" holds the control character U+0000"));
 }
 
 // Review: the terminal opens with "forecast with assumption uncertainty; drawn once per trial"

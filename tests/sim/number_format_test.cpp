@@ -85,6 +85,9 @@ TEST(XlsxText, NoncharactersBecomeTheReplacementCharacter) {
   EXPECT_EQ(xlsx_text("plain \xE2\x80\x94 text \xEF\xBF\xBD"),
             "plain \xE2\x80\x94 text \xEF\xBF\xBD");
   EXPECT_EQ(xlsx_text("\xEF\xBF"), "\xEF\xBF");  // a cut sequence is left as it is
+  // Excel reads "_x0041_" as "A": a literal one is escaped (review: "a_x0041_b" showed "aAb").
+  EXPECT_EQ(xlsx_text("a_x0041_b"), "a_x005F_x0041_b");
+  EXPECT_EQ(xlsx_text("_x12_ and _xZZZZ_"), "_x12_ and _xZZZZ_");
 }
 
 }  // namespace
