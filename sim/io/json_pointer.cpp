@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <ranges>
 #include <vector>
 
 #include <fmt/format.h>
@@ -186,8 +185,10 @@ std::string pointer_words(const nlohmann::json& document,
     } else {
       // "ote" -> "OTE", "churned_arr" -> "churned ARR" (review: "Ote (plan smb-ae)").
       std::string word;
-      for (const auto part : std::views::split(token, '_')) {
-        std::string piece(part.begin(), part.end());
+      for (std::size_t start = 0; start <= token.size();) {
+        const std::size_t end = std::min(token.find('_', start), token.size());
+        std::string piece = token.substr(start, end - start);
+        start = end + 1;
         for (const char* acronym : {"ote", "arr", "fte", "fx", "spif", "id"}) {
           if (piece == acronym)
             std::transform(piece.begin(), piece.end(), piece.begin(),
