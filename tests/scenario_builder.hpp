@@ -34,6 +34,19 @@ inline RunResult run(const Scenario& scenario, std::uint64_t trials, std::uint64
 }
 
 //! Per-trial values of one fiscal-period cell (period p, total region and segment).
+//! Two runs' per-trial results (periods, seats, months and the monthly moments) agree bit for
+//! bit.
+inline void expect_identical(const RunResult& a, const RunResult& b) {
+  ASSERT_EQ(a.trials(), b.trials());
+  EXPECT_EQ(a.period_values, b.period_values);  // exact, bit for bit
+  EXPECT_EQ(a.seat_values, b.seat_values);
+  EXPECT_EQ(a.monthly_values, b.monthly_values);
+  const Moments ma = a.monthly_moments.finish();
+  const Moments mb = b.monthly_moments.finish();
+  EXPECT_EQ(ma.mean, mb.mean);
+  EXPECT_EQ(ma.variance, mb.variance);
+}
+
 inline std::vector<double> period_column(const RunResult& result, std::size_t period, Metric metric,
                                          int region = -1, int segment = -1) {
   const auto& layout = result.layout;

@@ -145,6 +145,23 @@ void price_year_over_run(const Scenario& scenario, plan::CompEvaluator& evaluato
   (void)run_trials(scenario, options);
 }
 
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::string small_scenario() {
+  return (source_dir() / "tests/fixtures/small_scenario.json").string();
+}
+
+std::filesystem::path copy_global_saas(const std::filesystem::path& dir) {
+  std::filesystem::copy(source_dir() / "scenarios/global_saas.json", dir / "global_saas.json");
+  std::filesystem::copy(source_dir() / "scenarios/global_saas", dir / "global_saas",
+                        std::filesystem::copy_options::recursive);
+  return dir / "global_saas.json";
+}
+
 void mark_as_checkpoint(const std::filesystem::path& path) {
   {
     H5::H5File file(path.string(), H5F_ACC_RDWR);

@@ -60,6 +60,16 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+//! Writes `text` (bytes as given) to `path`, creating its folder.
+void write_file(const std::filesystem::path& path, const std::string& text);
+
+//! tests/fixtures/small_scenario.json.
+std::string small_scenario();
+
+//! scenarios/global_saas.json copied into `dir` with its CSV folder; the copy's path
+//! (dir/global_saas.json).
+std::filesystem::path copy_global_saas(const std::filesystem::path& dir);
+
 //! Marks the result file at `path` (a shard of a run) as the checkpoint an interrupted run
 //! leaves (root attribute `checkpoint`), resealed: `run --checkpoint` resumes only from such a
 //! file.

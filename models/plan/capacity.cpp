@@ -19,6 +19,13 @@ namespace opsim::plan {
 
 namespace {
 
+//! The id of capacity hire NUMBER of a region and segment ("capacity/EMEA/SMB/3"); with an empty
+//! number, the prefix every such id starts with.
+std::string hire_id(const Scenario& scenario, int region, int segment, const std::string& number) {
+  return fmt::format("capacity/{}/{}/{}", scenario.regions[region].id,
+                     scenario.segments[segment].id, number);
+}
+
 //! A constrained total: a region (or the company) with its per-trial bookings so far.
 struct Group {
   int region = -1;  //!< -1 = company
@@ -151,8 +158,7 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
   // the second emitted scenario had "capacity/NA/SMB/1/1" twice). Without them, numbering (and so
   // every seat's random streams) is as before.
   auto numbered_before = [&](int region, int segment) {
-    const std::string prefix =
-        fmt::format("capacity/{}/{}/", scenario.regions[region].id, scenario.segments[segment].id);
+    const std::string prefix = hire_id(scenario, region, segment, "");
     int highest = 0;
     for (const Seat& seat : scenario.seats) {
       if (seat.id.rfind(prefix, 0) != 0) continue;
@@ -171,8 +177,8 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     }
     first_number[w] = offset + 1;
     for (int k = 0; k < win.max_hires; ++k) {
-      const std::string id = fmt::format("capacity/{}/{}/{}", scenario.regions[win.region].id,
-                                         scenario.segments[win.segment].id, offset + k + 1);
+      const std::string id =
+          hire_id(scenario, win.region, win.segment, std::to_string(offset + k + 1));
       for (int month : requisition_months(win, spec.start_step_months)) {
         Seat seat;
         seat.id = fmt::format("{}@{}", id, format_year_month(scenario.calendar.absolute(month)));
@@ -319,8 +325,7 @@ CapacityResult search_capacity(const Scenario& scenario, const CapacitySpec& spe
     const Candidate& c = candidates[pick];
     const HiringWindow& w = spec.windows[c.window];
     result.hires.push_back({c.window, c.number, c.requisition, c.cost,
-                            fmt::format("capacity/{}/{}/{}", scenario.regions[w.region].id,
-                                        scenario.segments[w.segment].id, c.number),
+                            hire_id(scenario, w.region, w.segment, std::to_string(c.number)),
                             c.requisition + w.time_to_fill});
     result.cost += c.cost;
   }

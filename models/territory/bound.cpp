@@ -17,7 +17,6 @@ namespace opsim::territory {
 
 namespace {
 
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
 //! Dynamic programming tables larger than this (items x capacity) fall back to the LP bound.
 constexpr std::size_t kMaxTable = 20'000'000;
 

@@ -8,7 +8,7 @@ namespace opsim::territory {
 std::vector<int> solve_assignment(const std::vector<std::vector<double>>& cost) {
   // Shortest augmenting paths with potentials (Kuhn-Munkres in the e-maxx form), 1-based.
   const int n = static_cast<int>(cost.size());
-  const double inf = std::numeric_limits<double>::infinity();
+  const double inf = kInfinity;
   std::vector<double> u(n + 1, 0.0), v(n + 1, 0.0);
   std::vector<int> match(n + 1, 0), way(n + 1, 0);
   for (int i = 1; i <= n; ++i) {

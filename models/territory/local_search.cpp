@@ -28,7 +28,6 @@ namespace opsim::territory {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
 //! Above this many territories a unit only considers its nearest centres as targets.
 constexpr int kAllTargetsLimit = 40;
 constexpr int kNearestTargets = 10;

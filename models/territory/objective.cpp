@@ -106,7 +106,7 @@ void choose_median_centres(const Problem& problem, const Distances& distances,
           [&](int a, int b) { return away(a) < away(b) || (away(a) == away(b) && a < b); });
       candidates.resize(kCandidates);
     }
-    double best = std::numeric_limits<double>::infinity();
+    double best = kInfinity;
     for (int c : candidates) {
       double cost = 0.0;
       for (int i : members[t]) {

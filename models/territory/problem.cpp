@@ -140,8 +140,7 @@ std::vector<std::vector<double>> territory_limits(const Problem& problem) {
   std::vector<double> total(m, 0.0);
   for (const Account& a : problem.accounts)
     for (std::size_t k = 0; k < m; ++k) total[k] += a.attributes[k];
-  std::vector<std::vector<double>> upper(
-      p, std::vector<double>(m, std::numeric_limits<double>::infinity()));
+  std::vector<std::vector<double>> upper(p, std::vector<double>(m, kInfinity));
   for (const BalanceRule& rule : problem.balance)
     for (int t = 0; t < p; ++t)
       upper[t][rule.attribute] =

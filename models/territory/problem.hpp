@@ -4,11 +4,15 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace opsim::territory {
+
+//! The cost of what cannot be (no centre within reach, no feasible move).
+inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 //! How distances between accounts are measured.
 enum class DistanceKind {

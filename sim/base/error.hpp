@@ -2,6 +2,7 @@
 // opsim's own fault (exit 1).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <map>
 #include <set>
@@ -125,6 +126,9 @@ class InputErrorCollector {
     }
   }
   void add(std::string message) {
+    // One cause met by two readers (a missing "horizon" read for the calendar and for the
+    // currency) is one error.
+    if (std::find(errors_.begin(), errors_.end(), message) != errors_.end()) return;
     if (at_limit_ == AtErrorLimit::count && errors_.size() >= limit_) {
       ++omitted_;
       return;

@@ -704,7 +704,7 @@ nlohmann::json bench_components_document(int seats, std::uint64_t trials) {
   return doc;
 }
 
-struct BenchArgs {
+struct PlanBenchArgs {
   int seats = 5000;
   std::uint64_t trials = 10000;
   int capacity_seats = 200;
@@ -714,7 +714,7 @@ struct BenchArgs {
   std::string max_memory;
 };
 
-void bench_command(const BenchArgs& args) {
+void plan_bench_command(const PlanBenchArgs& args) {
   const std::uint64_t limit = args.max_memory.empty() ? default_memory_limit()
                                                       : parse_size(args.max_memory, "--max-memory");
   if (args.only.empty() || args.only == "methods") {
@@ -871,7 +871,7 @@ void add_plan_commands(CLI::App& app) {
                 "beyond it are simulated again");
   q->callback([quotas, q] { quotas_command(*quotas, command_line_of(q)); });
 
-  auto bench = std::make_shared<BenchArgs>();
+  auto bench = std::make_shared<PlanBenchArgs>();
   auto* b = app.add_subcommand("plan-bench",
                                "Time quota solving and the capacity search on synthetic scenarios");
   b->add_option("--seats", bench->seats, "Seats for the quota benchmark")
@@ -890,7 +890,7 @@ void add_plan_commands(CLI::App& app) {
       ->check(CLI::IsMember({"methods", "measures", "capacity"}));
   b->add_option("--max-memory", bench->max_memory,
                 "Memory for the quotas command's part (default half the physical memory)");
-  b->callback([bench] { bench_command(*bench); });
+  b->callback([bench] { plan_bench_command(*bench); });
 }
 
 }  // namespace opsim::cli

@@ -1,6 +1,5 @@
 // `opsim report INPUT.h5... -o REPORT.html`: one self-contained HTML page on result files (or
 // on a scenario file's inputs: SCENARIO.json).
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,34 +14,6 @@
 #include "sim/io/scenario_document.hpp"
 
 namespace opsim::cli {
-
-namespace {
-
-//! The scenario a result file was run on and the files it read, as the file records them
-//! (`scenario_path`, `/scenario/inputs/path` relative to the scenario's folder); none when the
-//! file is not a readable result (write_report then says why).
-std::vector<std::string> recorded_inputs(const std::string& path) {
-  std::vector<std::string> files;
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) return files;  // a FIFO would block here
-  try {
-    report::H5Reader f(path);
-    const std::string scenario = f.attribute("scenario_path");
-    if (scenario.empty()) return files;
-    files.push_back(scenario);
-    if (f.has("/scenario/inputs/path")) {
-      const std::filesystem::path folder = std::filesystem::path(scenario).parent_path();
-      const auto recorded = f.strings("/scenario/inputs/path");
-      for (std::size_t i = 1; i < recorded.size(); ++i)
-        files.push_back((folder / recorded[i]).string());
-    }
-  } catch (const std::exception&) {  // not an HDF5 result: write_report names the problem
-    files.clear();
-  }
-  return files;
-}
-
-}  // namespace
 
 void add_report_command(CLI::App& app) {
   auto inputs = std::make_shared<std::vector<std::string>>();
@@ -59,6 +30,8 @@ void add_report_command(CLI::App& app) {
   report->callback([inputs, output, force] {
     OutputPlan plan(*force);
     plan.add_inputs(*inputs, "input");
+    // Each result file is opened and verified once, here, for the checks and the page.
+    const std::vector<ReportInput> opened = open_report_inputs(*inputs);
     // A scenario's input page reads every file the scenario names (its extends chain and CSV
     // files): none of them may be the page, --force or not (a review overwrote a roster).
     for (const std::string& input : *inputs) {
@@ -66,16 +39,18 @@ void add_report_command(CLI::App& app) {
         const std::vector<std::string> files = scenario_files(read_scenario_document(input));
         for (std::size_t i = 1; i < files.size(); ++i)
           plan.add_input(files[i], "input of " + input);
-        continue;
       }
-      // A result names the scenario it was run on and the files that read (review: `report
-      // r.h5 -o global_saas/roster.csv --force` replaced the roster, which merge refuses).
-      for (const std::string& file : recorded_inputs(input))
-        plan.add_input(file, "input of " + input);
+    }
+    // A result names the scenario it was run on and the files that read (review: `report
+    // r.h5 -o global_saas/roster.csv --force` replaced the roster, which merge refuses).
+    for (const ReportInput& input : opened) {
+      if (!input.result) continue;
+      for (const std::string& file : recorded_inputs(*input.result))
+        plan.add_input(file, "input of " + input.path);
     }
     plan.add_output(*output, "-o");
     plan.check();
-    write_report(*inputs, *output, input_options());
+    write_report(opened, *output, input_options());
     fmt::print("opsim: wrote the report {}\n", *output);
   });
 }

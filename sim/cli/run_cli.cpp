@@ -405,7 +405,8 @@ void add_run_commands(CLI::App& app) {
   // Without --export-deals it would be ignored unsaid (review).
   run->add_option("--export-trial", args->export_trial,
                   "The trial --export-deals writes (default 0)")
-      ->needs(export_deals);
+      ->needs(export_deals)
+      ->check(count_between(0, 999'999'999'999'999'999, "trials"));  // -1 wrapped to 2^64 - 1
   add_force_flag(run, args->force);
   add_quiet_flag(run, args->quiet);
   run->add_flag("--detail", args->detail,

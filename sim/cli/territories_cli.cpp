@@ -477,7 +477,8 @@ void add_territories_commands(CLI::App& app) {
   bench_command->add_option("--data", bench->data,
                             "Benchmark folder (default ../shared/data/territory)");
   bench_command->add_option("--only", bench->only, "Comma list of sets: pmedcap, sjc, dtdp, scale");
-  bench_command->add_option("--time-limit", bench->time_limit, "Seconds per instance (default 60)");
+  bench_command->add_option("--time-limit", bench->time_limit, "Seconds per instance (default 60)")
+      ->check(positive_number());
   bench_command->add_option("--threads", bench->threads, "Threads (DTDP always runs on 1)");
   add_seed_option(bench_command, bench->seed, "Random seed");
   bench_command->add_option(

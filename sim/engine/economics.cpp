@@ -182,7 +182,9 @@ Economics compare_economics(const std::string& name, const RunResult& base,
           alt.period_values[t * layout.period_cells() + target.cell] >= target.target.amount;
       in_base.add(hit_base), in_alt.add(hit_alt), change.add(hit_alt - hit_base);
     }
-    out.targets.push_back({target_names[i], in_base.mean, in_alt.mean, change.finish()});
+    const bool partial = layout.periods[static_cast<std::size_t>(target.period)].partial(
+        coverage_of(metric_index(target.target.metric)));
+    out.targets.push_back({target_names[i], partial, in_base.mean, in_alt.mean, change.finish()});
   }
   return out;
 }

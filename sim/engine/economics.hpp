@@ -93,6 +93,7 @@ struct EconomicsCell {
 //! difference of the two indicators.
 struct TargetChange {
   std::string name;
+  bool partial = false;  //!< its period is partial for its metric (Period::partial)
   double base = 0.0, alt = 0.0;
   PairedMean change;
 };

@@ -49,9 +49,9 @@ Coverage coverage_of(int metric) {
   if (metric < 0 || metric >= kMetricCount) return Coverage::to_horizon_end;  // not a metric
   // bookings_spot takes the actuals too, but its renewals and expansion are simulated only: the
   // months before the horizon lack them, so it is not whole either.
-  const bool new_bookings = metric == static_cast<int>(Metric::new_bookings) ||
-                            metric == static_cast<int>(Metric::new_bookings_spot);
-  return new_bookings || metric_info(metric).aggregation == Aggregation::stock
+  const bool whole_with_actuals =
+      takes_actuals(metric) && metric != static_cast<int>(Metric::bookings_spot);
+  return whole_with_actuals || metric_info(metric).aggregation == Aggregation::stock
              ? Coverage::to_horizon_end
              : Coverage::simulated;
 }

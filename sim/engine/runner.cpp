@@ -124,9 +124,10 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
         const double value = cells[total + static_cast<std::size_t>(k)];
         if (!std::isfinite(value) || std::abs(value) > 1e150) {
           throw_input(
-              "{}: the forecast's {} is not a finite number: an amount in the scenario or its CSV "
-              "files is too large to add up (amounts up to 1e15 are safe)",
-              scenario.source.empty() ? scenario.name : scenario.source, metric_info(k).name);
+              "{}: the forecast's {} is {}: an amount in the scenario or its CSV files is too "
+              "large to add up (amounts up to 1e15 are safe)",
+              scenario.source.empty() ? scenario.name : scenario.source, metric_info(k).name,
+              std::isfinite(value) ? "beyond 1e150" : "not a finite number");
         }
       }
     }

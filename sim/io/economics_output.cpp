@@ -196,7 +196,8 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
         text += fmt::format(" {:>18}", key(a + 1) + " - base");
       text += "\n";
       for (std::size_t t = 0; t < economics.front().targets.size(); ++t) {
-        text += fmt::format("{:<40}", target_words(economics.front().targets[t].name));
+        const TargetChange& target = economics.front().targets[t];
+        text += fmt::format("{:<40}", target_words(target.name) + (target.partial ? "*" : ""));
         for (std::size_t a = first; a < last; ++a) {
           const PairedMean& x = economics[a].targets[t].change;
           text +=

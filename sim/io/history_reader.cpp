@@ -814,6 +814,22 @@ History read_history(const HistorySource& source, ReadReport& report) {
   for (const auto& s : source.won_stages) won.insert(name_key(s));
   for (const auto& s : source.lost_stages) lost.insert(name_key(s));
   for (const auto& s : source.open_stages) open.insert(name_key(s));
+  // A stage means one thing (review: --won-stage Won --lost-stage Won was read as won).
+  const std::pair<const char*, const std::vector<std::string>*> meanings[] = {
+      {"won", &source.won_stages}, {"lost", &source.lost_stages}, {"open", &source.open_stages}};
+  for (std::size_t a = 0; a < std::size(meanings); ++a) {
+    for (std::size_t b = a + 1; b < std::size(meanings); ++b) {
+      for (const std::string& stage : *meanings[a].second) {
+        for (const std::string& other : *meanings[b].second) {
+          if (name_key(stage) != name_key(other)) continue;
+          throw_input(
+              "--{0}-stage and --{1}-stage (or {0}_stages and {1}_stages) both name '{2}': a "
+              "stage is won, lost or open, not two of them",
+              meanings[a].first, meanings[b].first, stage);
+        }
+      }
+    }
+  }
   if (!source.open_stages.empty()) report.earliest_open_stage = source.open_stages.front();
   int last_day = 0;
   StageTally stages_seen;

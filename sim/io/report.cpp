@@ -182,7 +182,10 @@ std::string derived_cell(const std::string& text, const std::string& derived, do
 }  // namespace report
 
 ResultKind detect_result_kind(const std::string& path) {
-  report::H5Reader file(path);
+  return detect_result_kind(report::H5Reader(path));
+}
+
+ResultKind detect_result_kind(const report::H5Reader& file) {
   if (file.has("/summary/periods/quantiles") && file.has("/trials/periods")) return ResultKind::run;
   if (file.has("/sweep") && file.has("/columns")) return ResultKind::sweep;
   if (file.has("/alternative_1") && file.has_attribute("metric")) return ResultKind::compare;
@@ -256,12 +259,49 @@ bool is_scenario_path(const std::string& path) {
   return std::filesystem::path(path).extension() == ".json";
 }
 
+std::vector<ReportInput> open_report_inputs(const std::vector<std::string>& paths) {
+  std::vector<ReportInput> inputs;
+  for (const std::string& path : paths) {
+    ReportInput input{path, nullptr};
+    std::error_code error;
+    // A FIFO would block here; a file that cannot be read is named by write_report.
+    if (!is_scenario_path(path) && std::filesystem::is_regular_file(path, error)) {
+      try {
+        input.result = std::make_shared<report::H5Reader>(path);
+      } catch (const std::exception&) {
+      }
+    }
+    inputs.push_back(std::move(input));
+  }
+  return inputs;
+}
+
+std::vector<std::string> recorded_inputs(const report::H5Reader& file) {
+  std::vector<std::string> files;
+  const std::string scenario = file.attribute("scenario_path");
+  if (scenario.empty()) return files;
+  files.push_back(scenario);
+  if (file.has("/scenario/inputs/path")) {
+    const std::filesystem::path folder = std::filesystem::path(scenario).parent_path();
+    const auto recorded = file.strings("/scenario/inputs/path");
+    for (std::size_t i = 1; i < recorded.size(); ++i)
+      files.push_back((folder / recorded[i]).string());
+  }
+  return files;
+}
+
 void write_report(const std::vector<std::string>& inputs, const std::string& output,
+                  const InputOptions& options) {
+  write_report(open_report_inputs(inputs), output, options);
+}
+
+void write_report(const std::vector<ReportInput>& inputs, const std::string& output,
                   const InputOptions& options) {
   if (inputs.empty()) throw_input("opsim report: name at least one result file");
   std::string body;
   std::string title;
-  for (const std::string& path : inputs) {
+  for (const ReportInput& input : inputs) {
+    const std::string& path = input.path;
     const std::string name = std::filesystem::path(path).filename().string();
     if (is_scenario_path(path)) {
       // A scenario file: its input sanity page alone.
@@ -275,8 +315,11 @@ void write_report(const std::vector<std::string>& inputs, const std::string& out
                           html_escape(name), section);
       continue;
     }
-    const ResultKind kind = detect_result_kind(path);
-    report::H5Reader file(path);
+    // Opened again when open_report_inputs could not: the constructor names the problem.
+    const std::shared_ptr<report::H5Reader> opened =
+        input.result ? input.result : std::make_shared<report::H5Reader>(path);
+    report::H5Reader& file = *opened;
+    const ResultKind kind = detect_result_kind(file);
     std::string section;
     switch (kind) {
       case ResultKind::run:

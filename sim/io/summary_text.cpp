@@ -20,7 +20,7 @@ bool actuals_before(const Scenario& scenario, int first, int start) {
                      [&](const Actual& a) { return a.month >= first && a.month < start; });
 }
 
-struct Context {
+struct SummaryContext {
   const Scenario& scenario;
   const Summary& summary;
   const ResultLayout& layout;
@@ -28,7 +28,7 @@ struct Context {
   std::vector<std::string> segments;
   std::string currency;
 
-  Context(const Scenario& s, const Summary& sum)
+  SummaryContext(const Scenario& s, const Summary& sum)
       : scenario(s),
         summary(sum),
         layout(sum.layout),
@@ -109,7 +109,7 @@ std::string year_heading(const Scenario& scenario, const Period& p) {
 
 //! The product mix of one fiscal period (all regions): one row per product; empty without
 //! products. Share = the product's mean new bookings over all new bookings of the period.
-std::string product_mix(const Context& c, std::size_t p) {
+std::string product_mix(const SummaryContext& c, std::size_t p) {
   const ResultLayout& layout = c.layout;
   if (layout.products == 0) return "";
   const int total = layout.regions - 1;
@@ -148,7 +148,7 @@ std::string pipeline_created_note(const Scenario& scenario, const Summary& summa
 }
 
 std::string format_summary_table(const Scenario& scenario, const Summary& summary) {
-  const Context c(scenario, summary);
+  const SummaryContext c(scenario, summary);
   const ResultLayout& layout = c.layout;
   const int total_segment = layout.segments - 1;
   std::string text = c.header();
@@ -240,7 +240,7 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
 }
 
 std::string format_detail_table(const Scenario& scenario, const Summary& summary) {
-  const Context c(scenario, summary);
+  const SummaryContext c(scenario, summary);
   const ResultLayout& layout = c.layout;
   const int total_segment = layout.segments - 1;
   std::string text = c.header() + "(P10 / P50 / P90 across trials)\n";

@@ -16,15 +16,11 @@ using test::run_opsim;
 using test::TempDir;
 using ::testing::HasSubstr;
 
-std::string fixture() {
-  return (test::source_dir() / "tests/fixtures/small_scenario.json").string();
-}
-
 TEST(BenchCli, PrintsTheTableAndWritesJson) {
   TempDir dir;
   const auto json_path = (dir / "bench.json").string();
-  const auto result = run_opsim(
-      fmt::format("bench {} --trials 64 --threads-list 1,2 --json {}", fixture(), json_path));
+  const auto result = run_opsim(fmt::format("bench {} --trials 64 --threads-list 1,2 --json {}",
+                                            test::small_scenario(), json_path));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_THAT(result.output, HasSubstr("sampling floor"));
   EXPECT_THAT(result.output, HasSubstr("of the sampling floor"));
@@ -43,12 +39,13 @@ TEST(BenchCli, BadInputExitsTwo) {
   auto missing = run_opsim(fmt::format("bench {}", (dir / "absent.json").string()));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.output, HasSubstr("no such file"));
-  auto threads = run_opsim(fmt::format("bench {} --threads-list 1,0", fixture()));
+  auto threads = run_opsim(fmt::format("bench {} --threads-list 1,0", test::small_scenario()));
   EXPECT_EQ(threads.exit_code, 2);
-  auto memory = run_opsim(fmt::format("bench {} --trials 1000 --max-memory 1K", fixture()));
+  auto memory =
+      run_opsim(fmt::format("bench {} --trials 1000 --max-memory 1K", test::small_scenario()));
   EXPECT_EQ(memory.exit_code, 2);
   EXPECT_THAT(memory.output, HasSubstr("--max-memory allows 1.0 KiB"));
-  auto folder = run_opsim(fmt::format("bench {} --trials 64 --json {}", fixture(),
+  auto folder = run_opsim(fmt::format("bench {} --trials 64 --json {}", test::small_scenario(),
                                       (dir / "missing" / "b.json").string()));
   EXPECT_EQ(folder.exit_code, 2);
   EXPECT_THAT(folder.output, HasSubstr("does not exist"));

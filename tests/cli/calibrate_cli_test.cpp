@@ -167,6 +167,11 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
                    dir.write("bookings.csv", "date,region,amount\n2017-01-05,East,10\n")),
        "--exclude-stage (or exclude_stages) 'Cancelled': the history has no stage or status "
        "column"},
+      // A stage with two meanings (review: the won list won silently).
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --won-stage Won --lost-stage won",
+                   csv),
+       "--won-stage and --lost-stage (or won_stages and lost_stages) both name 'Won': a stage is "
+       "won, lost or open, not two of them"},
   };
   for (const auto& c : cases) {
     const auto r = test::run_opsim(c.args);

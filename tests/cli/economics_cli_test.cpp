@@ -145,6 +145,26 @@ TEST(EconomicsCli, CompareTerminalOutputFitsOneHundredColumns) {
   EXPECT_EQ(widest_line(std::string(101, 'x') + "\n"), 101u);  // the measure can fail
 }
 
+// Review: the P(reach) table marked a target of a partial year "*", the paired change in P(reach)
+// under it did not.
+TEST(EconomicsCli, PairedChangeInReachMarksTargetsOfPartialPeriods) {
+  test::TempDir dir;
+  nlohmann::json base = two_regions();
+  base["horizon"]["months"] = 14;
+  base["targets"].push_back({{"fiscal_year", 2028}, {"amount", 60000}});
+  nlohmann::json alt = base;
+  alt["overrides"] = {{{"region", "EMEA"}, {"set", {{"win_rate", 0.33}}}}};
+  const auto r =
+      test::run_opsim(fmt::format("compare {} {} --trials 50", dir.write("base.json", base.dump()),
+                                  dir.write("alt.json", alt.dump())));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::size_t paired = r.output.find("Paired change in P(reach)");
+  ASSERT_NE(paired, std::string::npos) << r.output;
+  const std::string table = r.output.substr(paired);
+  EXPECT_NE(table.find("new bookings FY2028 total*"), std::string::npos) << table;
+  EXPECT_NE(table.find("new bookings FY2027 total "), std::string::npos) << table;  // whole
+}
+
 // Review: `--metric wins` subtracted a cost in USD from a count of wins and labelled the wins
 // USD. Costs are weighed against new bookings whenever the compared metric is not an amount, so
 // the economics equal those of `--metric new_bookings` row for row.

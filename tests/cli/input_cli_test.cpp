@@ -44,19 +44,12 @@ void expect_exit_2(const std::string& args, const std::vector<std::string>& mess
   for (const auto& piece : message) EXPECT_THAT(result.output, HasSubstr(piece));
 }
 
-//! global_saas copied into `dir` as g.json with its folder (CSV files); its roster's path.
-fs::path copy_global_saas(const TempDir& dir) {
-  fs::copy(test::source_dir() / "scenarios/global_saas.json", dir / "g.json");
-  fs::copy(test::source_dir() / "scenarios/global_saas", dir / "global_saas",
-           fs::copy_options::recursive);
-  return dir / "global_saas/roster.csv";
-}
-
 // Review: one short row of a roster CSV dropped the roster, and 49 false "unknown rep" errors on
 // the pipeline that names its reps filled the error limit. The row is the one error.
 TEST(InputCli, AShortRosterRowIsTheOneErrorNotEveryOwnerAfterIt) {
   TempDir dir;
-  const fs::path roster = copy_global_saas(dir);
+  const fs::path roster =
+      test::copy_global_saas(dir.path()).parent_path() / "global_saas/roster.csv";
   std::ifstream in(roster);
   std::string text, line;
   for (int n = 1; std::getline(in, line); ++n) {
@@ -65,7 +58,7 @@ TEST(InputCli, AShortRosterRowIsTheOneErrorNotEveryOwnerAfterIt) {
   }
   in.close();
   std::ofstream(roster) << text;
-  const auto result = run_opsim(fmt::format("validate {}", (dir / "g.json").string()));
+  const auto result = run_opsim(fmt::format("validate {}", (dir / "global_saas.json").string()));
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_THAT(result.output, HasSubstr("roster.csv:6: row has 3 fields but the header has 4"));
   EXPECT_THAT(result.output, Not(HasSubstr("rep"))) << result.output;
@@ -87,7 +80,8 @@ TEST(InputCli, AnIdWithAControlCharacterIsRefused) {
 // then gave an "unknown rep" error too. The id is the one error.
 TEST(InputCli, ARefusedRosterIdIsTheOneErrorNotEveryReferenceToIt) {
   TempDir dir;
-  const fs::path roster = copy_global_saas(dir);
+  const fs::path roster =
+      test::copy_global_saas(dir.path()).parent_path() / "global_saas/roster.csv";
   std::ifstream in(roster);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   in.close();
@@ -95,7 +89,7 @@ TEST(InputCli, ARefusedRosterIdIsTheOneErrorNotEveryReferenceToIt) {
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 10, std::string("rep-00019\0,", 11));  // the roster's id, not the pipeline's
   std::ofstream(roster) << text;
-  const auto result = run_opsim(fmt::format("validate {}", (dir / "g.json").string()));
+  const auto result = run_opsim(fmt::format("validate {}", (dir / "global_saas.json").string()));
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_THAT(result.output, HasSubstr("control character U+0000"));
   EXPECT_THAT(result.output, Not(HasSubstr("unknown"))) << result.output;
@@ -105,7 +99,7 @@ TEST(InputCli, ARefusedRosterIdIsTheOneErrorNotEveryReferenceToIt) {
   ASSERT_NE(nul, std::string::npos);
   text.erase(nul, 10);  // "rep-00019\0" of "rep-00019\0,": the id field left empty
   std::ofstream(roster) << text;
-  const auto empty = run_opsim(fmt::format("validate {}", (dir / "g.json").string()));
+  const auto empty = run_opsim(fmt::format("validate {}", (dir / "global_saas.json").string()));
   EXPECT_EQ(empty.exit_code, 2) << empty.output;
   EXPECT_THAT(empty.output, HasSubstr("roster.csv:20: column 'id' is empty"));
   EXPECT_THAT(empty.output, Not(HasSubstr("unknown"))) << empty.output;

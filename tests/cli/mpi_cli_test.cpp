@@ -50,10 +50,6 @@ test::CommandResult mpirun(int ranks, const std::string& args) {
   return result;
 }
 
-std::string fixture() {
-  return (test::source_dir() / "tests/fixtures/small_scenario.json").string();
-}
-
 int compare(const std::filesystem::path& a, const std::filesystem::path& b) {
   return std::system(fmt::format("/usr/bin/python3 {}/scripts/compare_results.py {} {} >/dev/null",
                                  test::source_dir().string(), a.string(), b.string())
@@ -67,7 +63,7 @@ TEST(MpiCli, TwoAndThreeRanksGiveTheSingleProcessDatasets) {
   test::TempDir dir;
   // The plan example has products (product results), a split deal and an overlay role.
   const std::string plan = (test::source_dir() / "scenarios/plan_example.json").string();
-  for (const std::string& scenario : {fixture(), plan}) {
+  for (const std::string& scenario : {test::small_scenario(), plan}) {
     const std::string name = std::filesystem::path(scenario).stem().string();
     const auto single = dir / fmt::format("single-{}.h5", name);
     ASSERT_EQ(test::run_opsim(fmt::format("run {} -q --trials 500 --keep-trials -o {}", scenario,
@@ -125,14 +121,15 @@ TEST(MpiCli, DriversGiveTheSingleProcessDatasets) {
   const std::string args = fmt::format(
       "drivers {} --trials 300 --region NA --solve /segments/0/win_rate --solve-range 0.05:0.9 "
       "--for-probability 0.5 -q",
-      fixture());
+      test::small_scenario());
   auto one = test::run_opsim(fmt::format("{} -o {}", args, (dir / "single.h5").string()));
   ASSERT_EQ(one.exit_code, 0) << one.output;
   auto r = mpirun(2, fmt::format("{} --threads 1 -o {}", args, (dir / "mpi.h5").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(compare(dir / "single.h5", dir / "mpi.h5"), 0);
   // Fewer trials than ranks: a rank without trials still says which sources were drawn.
-  const std::string few = fmt::format("drivers {} --trials 2 --no-tornado -q", fixture());
+  const std::string few =
+      fmt::format("drivers {} --trials 2 --no-tornado -q", test::small_scenario());
   one = test::run_opsim(fmt::format("{} -o {}", few, (dir / "few.h5").string()));
   ASSERT_EQ(one.exit_code, 0) << one.output;
   r = mpirun(3, fmt::format("{} --threads 1 -o {}", few, (dir / "few-mpi.h5").string()));
@@ -184,7 +181,8 @@ TEST(MpiCli, BadInputOnEveryRankGivesOneMessageAndNoOutput) {
       "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
   test::TempDir dir;
   const auto out = dir / "out.h5";
-  auto r = mpirun(2, fmt::format("run {} -q --trials 0 -o {}", fixture(), out.string()));
+  auto r =
+      mpirun(2, fmt::format("run {} -q --trials 0 -o {}", test::small_scenario(), out.string()));
   EXPECT_NE(r.exit_code, 0);
   auto missing =
       mpirun(2, fmt::format("run {} -q -o {}", (dir / "absent.json").string(), out.string()));
@@ -232,7 +230,7 @@ TEST(MpiCli, ACheckpointOfAnotherRankCountIsRefusedBeforeAnyWork) {
   const std::string checkpoint = (dir / "ck.h5").string(), out = (dir / "out.h5").string();
   const std::string run = fmt::format(
       "run {} -q --threads 1 --trials 200000 --checkpoint {} --checkpoint-every 500 -o {}",
-      fixture(), checkpoint, out);
+      test::small_scenario(), checkpoint, out);
   // A 2-rank run stopped (SIGTERM, as a cluster's time limit) once both ranks have saved.
   const std::string command = fmt::format(
       "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
@@ -274,8 +272,8 @@ TEST(MpiCli, ClusterBenchRefusesAWorkDirThatIsNoFolder) {
   const std::string file = dir.write("file.txt", "x");
   for (const auto& [work, says] : std::vector<std::pair<std::string, std::string>>{
            {(dir / "missing").string(), "no such folder"}, {file, "is not a folder"}}) {
-    const auto r =
-        test::run_opsim(fmt::format("cluster-bench {} --trials 50 --work-dir {}", fixture(), work));
+    const auto r = test::run_opsim(
+        fmt::format("cluster-bench {} --trials 50 --work-dir {}", test::small_scenario(), work));
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find(fmt::format("--work-dir {}: {}", work, says)), std::string::npos)
         << r.output;
@@ -287,7 +285,7 @@ TEST(MpiCli, ClusterBenchTimesRanksShardsAndComparisons) {
       have_mpirun(),
       "mpirun or an MPI build of opsim is missing (Debian openmpi-bin libopenmpi-dev)");
   test::TempDir dir;
-  std::ifstream in(fixture());
+  std::ifstream in(test::small_scenario());
   nlohmann::json alt = nlohmann::json::parse(in);
   alt["segments"][0]["win_rate"] = 0.3;
   const std::string alt_path = dir.write("alt.json", alt.dump());
@@ -297,7 +295,7 @@ TEST(MpiCli, ClusterBenchTimesRanksShardsAndComparisons) {
                   "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "
                   "{} cluster-bench {} --trials 40 --ranks 1,3 --shards 3 --compare {} "
                   "--compare-trials 300 --work-dir {} --json {}",
-                  OPSIM_EXE, fixture(), alt_path, dir.path().string(), json.string()));
+                  OPSIM_EXE, test::small_scenario(), alt_path, dir.path().string(), json.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream report_file(json);
   const auto report = nlohmann::json::parse(report_file);

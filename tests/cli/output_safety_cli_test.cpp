@@ -56,14 +56,6 @@ fs::path small_scenario() {
   return test::source_dir() / "tests/fixtures/small_scenario.json";
 }
 
-//! A copy of scenarios/global_saas.json with its CSV folder, in `dir`.
-fs::path copy_global_saas(const TempDir& dir) {
-  fs::copy(test::source_dir() / "scenarios/global_saas.json", dir / "global_saas.json");
-  fs::copy(test::source_dir() / "scenarios/global_saas", dir / "global_saas",
-           fs::copy_options::recursive);
-  return dir / "global_saas.json";
-}
-
 std::set<std::string> listing(const fs::path& folder) {
   std::set<std::string> names;
   for (const auto& entry : fs::directory_iterator(folder))
@@ -105,7 +97,7 @@ TEST(OutputSafetyCli, RunRefusesToOverwriteItsScenario) {
 
 TEST(OutputSafetyCli, ExportDealsRefusesToOverwriteTheRosterCsv) {
   TempDir dir;
-  const fs::path s = copy_global_saas(dir);
+  const fs::path s = test::copy_global_saas(dir.path());
   const fs::path roster = dir / "global_saas/roster.csv";
   expect_clash(fmt::format("run {} -q --trials 10 --export-deals {}", s.string(), roster.string()),
                {"--export-deals", roster.string()}, roster);
@@ -113,7 +105,7 @@ TEST(OutputSafetyCli, ExportDealsRefusesToOverwriteTheRosterCsv) {
 
 TEST(OutputSafetyCli, RunRefusesToOverwriteTheScenarioItExtends) {
   TempDir dir;
-  const fs::path base = copy_global_saas(dir);
+  const fs::path base = test::copy_global_saas(dir.path());
   const fs::path alternative = dir / "global_saas_emea_h1.json";
   fs::copy(test::source_dir() / "scenarios/global_saas_emea_h1.json", alternative);
   expect_clash(
@@ -125,7 +117,7 @@ TEST(OutputSafetyCli, RunRefusesToOverwriteTheScenarioItExtends) {
 // the scenario it extends; only the file on the command line was guarded.
 TEST(OutputSafetyCli, ReportRefusesToOverwriteWhatItsScenarioReads) {
   TempDir dir;
-  const fs::path base = copy_global_saas(dir);
+  const fs::path base = test::copy_global_saas(dir.path());
   const fs::path roster = dir / "global_saas/roster.csv";
   expect_clash(fmt::format("report {} -o {} --force", base.string(), roster.string()),
                {"-o", roster.string()}, roster);
@@ -526,7 +518,7 @@ std::vector<std::string> temporaries_in(const fs::path& folder) {
 TEST(OutputSafetyCli, ATemporaryIsRemovedWhenASignalEndsTheRun) {
   for (const int sig : {SIGTERM, SIGINT}) {
     TempDir dir;
-    const fs::path scenario = copy_global_saas(dir);
+    const fs::path scenario = test::copy_global_saas(dir.path());
     const std::string out = (dir / "out.h5").string(), checkpoint = (dir / "ck.h5").string();
     std::vector<std::string> args{
         OPSIM_EXE, "run",          scenario.string(), "--trials",           "100000", "-q", "-o",
@@ -564,8 +556,9 @@ TEST(OutputSafetyCli, DiskFullWorkbookNamesTheReasonAndLeavesNoFile) {
   SmallDisk disk(dir / "full");
   OPSIM_REQUIRE_OR_SKIP(disk.mounted(), "cannot mount tmpfs here");
   const fs::path out = disk.path() / "book.xlsx";
-  const auto result = run_opsim(fmt::format("run {} -q --trials 200 --xlsx {}",
-                                            copy_global_saas(dir).string(), out.string()));
+  const auto result =
+      run_opsim(fmt::format("run {} -q --trials 200 --xlsx {}",
+                            test::copy_global_saas(dir.path()).string(), out.string()));
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_THAT(result.output, HasSubstr(out.string()));
   EXPECT_THAT(result.output, HasSubstr("cannot write the workbook: No space left on device"));

@@ -20,10 +20,6 @@ namespace {
 using test::run_opsim;
 using test::TempDir;
 
-std::string fixture() {
-  return (test::source_dir() / "tests/fixtures/small_scenario.json").string();
-}
-
 //! Compares all datasets of two result files with scripts/compare_results.py.
 bool same_datasets(const std::filesystem::path& a, const std::filesystem::path& b,
                    std::string* report) {
@@ -39,14 +35,14 @@ bool same_datasets(const std::filesystem::path& a, const std::filesystem::path& 
 
 TEST(ShardCli, ShardsInAnyOrderMergeIntoTheSingleRun) {
   TempDir dir;
-  ASSERT_EQ(
-      run_opsim(fmt::format("run {} -q --trials 700 -o {}", fixture(), (dir / "full.h5").string()))
-          .exit_code,
-      0);
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 700 -o {}", test::small_scenario(),
+                                  (dir / "full.h5").string()))
+                .exit_code,
+            0);
   for (auto [range, name] :
        {std::pair{"0:250", "a.h5"}, {"250:251", "b.h5"}, {"251:700", "c.h5"}}) {
-    auto r = run_opsim(fmt::format("run {} -q --trials 700 --trial-range {} -o {}", fixture(),
-                                   range, (dir / name).string()));
+    auto r = run_opsim(fmt::format("run {} -q --trials 700 --trial-range {} -o {}",
+                                   test::small_scenario(), range, (dir / name).string()));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   auto merged = run_opsim(fmt::format("merge {} {} {} --progress-every 0 -o {}",
@@ -58,7 +54,7 @@ TEST(ShardCli, ShardsInAnyOrderMergeIntoTheSingleRun) {
   std::string report;
   EXPECT_TRUE(same_datasets(dir / "full.h5", dir / "merged.h5", &report)) << report;
   // The comparison can fail: a different seed differs.
-  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 700 --seed 99 -o {}", fixture(),
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 700 --seed 99 -o {}", test::small_scenario(),
                                   (dir / "other.h5").string()))
                 .exit_code,
             0);
@@ -70,8 +66,8 @@ TEST(ShardCli, MergeRefusesMissingOverlappingAndForeignShards) {
   TempDir dir;
   auto shard = [&](const std::string& range, const std::string& name,
                    const std::string& extra = "") {
-    auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range {} -o {} {}", fixture(),
-                                   range, (dir / name).string(), extra));
+    auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range {} -o {} {}",
+                                   test::small_scenario(), range, (dir / name).string(), extra));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   };
   shard("0:50", "a.h5");
@@ -98,8 +94,8 @@ TEST(ShardCli, MergeRefusesMissingOverlappingAndForeignShards) {
 //! Shards a.h5 (trials 0:50) and b.h5 (50:100) of a 100-trial run in `dir`.
 testing::AssertionResult write_two_shards(const TempDir& dir) {
   for (const auto& [range, name] : {std::pair{"0:50", "a.h5"}, std::pair{"50:100", "b.h5"}}) {
-    auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range {} -o {}", fixture(),
-                                   range, (dir / name).string()));
+    auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range {} -o {}",
+                                   test::small_scenario(), range, (dir / name).string()));
     if (r.exit_code != 0) return testing::AssertionFailure() << name << ": " << r.output;
   }
   return testing::AssertionSuccess();
@@ -165,14 +161,14 @@ TEST(ShardCli, MergeRefusesADamagedShardBeforeLibhdf5ReadsIt) {
 TEST(ShardCli, CheckpointOfAnotherStreamSchemeIsRefused) {
   TempDir dir;
   const auto checkpoint = (dir / "ck.h5").string();
-  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 40 --trial-range 0:20 -o {}", fixture(),
-                                  checkpoint))
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 40 --trial-range 0:20 -o {}",
+                                  test::small_scenario(), checkpoint))
                 .exit_code,
             0);
   test::mark_as_checkpoint(checkpoint);
   mark_as_stream_scheme_1(checkpoint);
-  auto r = run_opsim(fmt::format("run {} -q --trials 40 --checkpoint {} -o {}", fixture(),
-                                 checkpoint, (dir / "out.h5").string()));
+  auto r = run_opsim(fmt::format("run {} -q --trials 40 --checkpoint {} -o {}",
+                                 test::small_scenario(), checkpoint, (dir / "out.h5").string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("random stream scheme 1"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
@@ -185,9 +181,10 @@ void expect_killed_run_resumes(const std::string& name) {
   const bool single_file = checkpoint.extension() == ".h5";
   // The file is rewritten whole after each chunk, so it gets fewer, larger chunks. The first
   // chunk ends after an eighth of the run at most, so the kill lands well before its end.
-  const std::string args = fmt::format(
-      "run {} -q --trials 8000 --threads 1 --checkpoint {} --checkpoint-every {} -o {}", fixture(),
-      checkpoint.string(), single_file ? 1000 : 500, (dir / "resumed.h5").string());
+  const std::string args =
+      fmt::format("run {} -q --trials 8000 --threads 1 --checkpoint {} --checkpoint-every {} -o {}",
+                  test::small_scenario(), checkpoint.string(), single_file ? 1000 : 500,
+                  (dir / "resumed.h5").string());
   // Start in the background, wait for a checkpoint, then SIGKILL it.
   const auto pid_file = dir / "pid";
   ASSERT_EQ(std::system(fmt::format("{} {} >/dev/null 2>&1 & echo $! > {}", OPSIM_EXE, args,
@@ -218,7 +215,7 @@ void expect_killed_run_resumes(const std::string& name) {
   EXPECT_GT(std::stoull(resumed.output.substr(at + 20)), 0u);
   EXPECT_FALSE(std::filesystem::exists(checkpoint));
 
-  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 8000 -o {}", fixture(),
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 8000 -o {}", test::small_scenario(),
                                   (dir / "straight.h5").string()))
                 .exit_code,
             0);
@@ -239,10 +236,12 @@ TEST(ShardCli, KilledRunResumesFromItsCheckpointFile) {
 TEST(ShardCli, AFinishedResultNamedAsTheCheckpointIsRefusedAndKept) {
   TempDir dir;
   const auto result = (dir / "r.h5").string();
-  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 40 -o {}", fixture(), result)).exit_code, 0);
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 40 -o {}", test::small_scenario(), result))
+                .exit_code,
+            0);
   const auto before = std::filesystem::file_size(result);
-  auto r = run_opsim(fmt::format("run {} -q --trials 40 --checkpoint {} -o {}", fixture(), result,
-                                 (dir / "out.h5").string()));
+  auto r = run_opsim(fmt::format("run {} -q --trials 40 --checkpoint {} -o {}",
+                                 test::small_scenario(), result, (dir / "out.h5").string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("is a result file, not a checkpoint"), std::string::npos) << r.output;
   ASSERT_TRUE(std::filesystem::exists(result));
@@ -253,13 +252,13 @@ TEST(ShardCli, AFinishedResultNamedAsTheCheckpointIsRefusedAndKept) {
 TEST(ShardCli, CheckpointOfAnotherRunIsRefused) {
   TempDir dir;
   const auto checkpoint = (dir / "ck.h5").string();
-  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 40 --trial-range 0:20 -o {}", fixture(),
-                                  checkpoint))
+  ASSERT_EQ(run_opsim(fmt::format("run {} -q --trials 40 --trial-range 0:20 -o {}",
+                                  test::small_scenario(), checkpoint))
                 .exit_code,
             0);
   test::mark_as_checkpoint(checkpoint);
-  auto r = run_opsim(fmt::format("run {} -q --trials 40 --seed 9 --checkpoint {} -o {}", fixture(),
-                                 checkpoint, (dir / "out.h5").string()));
+  auto r = run_opsim(fmt::format("run {} -q --trials 40 --seed 9 --checkpoint {} -o {}",
+                                 test::small_scenario(), checkpoint, (dir / "out.h5").string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("this checkpoint belongs to a different run"), std::string::npos)
       << r.output;
@@ -267,8 +266,8 @@ TEST(ShardCli, CheckpointOfAnotherRunIsRefused) {
   EXPECT_NE(r.output.find(", this run's 9)"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
   // --checkpoint-every alone would change nothing (review: accepted in silence).
-  r = run_opsim(fmt::format("run {} -q --trials 40 --checkpoint-every 10 -o {}", fixture(),
-                            (dir / "out.h5").string()));
+  r = run_opsim(fmt::format("run {} -q --trials 40 --checkpoint-every 10 -o {}",
+                            test::small_scenario(), (dir / "out.h5").string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--checkpoint-every requires --checkpoint"), std::string::npos)
       << r.output;

@@ -12,7 +12,7 @@ namespace opsim {
 namespace {
 
 constexpr int kDeals = 400;
-constexpr std::uint64_t kTrials = 2000;
+constexpr std::uint64_t kPipelineTrials = 2000;
 
 nlohmann::json pipeline_document(bool quarter_end_effect) {
   nlohmann::json doc = test::base_document(12);
@@ -46,7 +46,7 @@ std::pair<double, double> mean_wins(const RunResult& result, int m) {
 
 RunResult run(bool quarter_end_effect) {
   RunOptions options;
-  options.end_trial = kTrials;
+  options.end_trial = kPipelineTrials;
   options.seed = 5;
   options.threads = 2;
   options.keep_monthly = true;

@@ -24,8 +24,8 @@
 namespace opsim {
 namespace {
 
-constexpr std::uint64_t kTrials = 120;
-constexpr std::uint64_t kSeed = 11;
+constexpr std::uint64_t kPricingTrials = 120;
+constexpr std::uint64_t kPricingSeed = 11;
 
 struct PlanExample {
   Scenario scenario;
@@ -52,8 +52,8 @@ PlanExample load_plan_example(bool derived, const std::string& phasing = "") {
   }
   e.costs = load_costs(e.scenario, doc);
   RunOptions options;
-  options.end_trial = kTrials;
-  options.seed = kSeed;
+  options.end_trial = kPricingTrials;
+  options.seed = kPricingSeed;
   options.threads = 2;
   e.result = run_counting_measures(e.scenario, e.costs.comp, options, e.measures);
   e.quotas = comp_quotas(e.scenario, e.result);
@@ -77,7 +77,7 @@ CompTrialPay price(const PlanExample& e, int threads, std::uint64_t first, std::
   RunOptions options;
   options.first_trial = first;
   options.end_trial = end;
-  options.seed = kSeed;
+  options.seed = kPricingSeed;
   options.threads = threads;
   return price_compensation(e.scenario, e.costs.comp, e.result, options, e.quotas, e.measures);
 }
@@ -100,7 +100,7 @@ plan::TrialPayouts quotas_command_payouts(const PlanExample& e, int year, bool b
   const std::vector<double> profiles =
       plan::phasing_profiles(e.scenario, fy, phasing.value_or(spec.phasing));
   plan::CompEvaluator evaluator(
-      e.scenario, spec, fy, quota, profiles, kTrials, 0,
+      e.scenario, spec, fy, quota, profiles, kPricingTrials, 0,
       plan::component_quotas(spec, quota, expected, plan::in_year_factors(e.scenario, fy),
                              static_cast<std::size_t>(fy.index) < e.measures.size()
                                  ? e.measures[static_cast<std::size_t>(fy.index)]
@@ -110,7 +110,7 @@ plan::TrialPayouts quotas_command_payouts(const PlanExample& e, int year, bool b
     for (std::size_t s = 0; s < n; ++s) group[s] = static_cast<int>(s);
     evaluator.place_payouts(group, n);
   }
-  test::price_year_over_run(e.scenario, evaluator, kTrials, kSeed);
+  test::price_year_over_run(e.scenario, evaluator, kPricingTrials, kPricingSeed);
   return std::move(evaluator.payouts());
 }
 
@@ -119,8 +119,8 @@ std::vector<double> quotas_command_cost(const PlanExample& e, int year,
                                         std::optional<plan::Phasing> phasing = std::nullopt) {
   const plan::TrialPayouts payouts = quotas_command_payouts(e, year, false, phasing);
   const std::size_t n = e.scenario.seats.size();
-  std::vector<double> cost(kTrials, 0.0);
-  for (std::uint64_t t = 0; t < kTrials; ++t) {
+  std::vector<double> cost(kPricingTrials, 0.0);
+  for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
     for (std::size_t s = 0; s < n; ++s) cost[t] += payouts.seat_cost[t * n + s];
   }
   return cost;
@@ -131,8 +131,8 @@ std::vector<double> comparison_cost(const PlanExample& e, const CompTrialPay& pa
   const ResultLayout& layout = e.result.layout;
   const std::size_t p = test::period_index(layout, "FY" + std::to_string(year));
   const std::size_t P = layout.periods.size(), R = pay.regions;
-  std::vector<double> cost(kTrials, 0.0);
-  for (std::uint64_t t = 0; t < kTrials; ++t) {
+  std::vector<double> cost(kPricingTrials, 0.0);
+  for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
     for (std::size_t r = 0; r < R; ++r)
       cost[t] += pay.variable[(t * P + p) * R + r] + pay.base[(t * P + p) * R + r];
   }
@@ -141,13 +141,13 @@ std::vector<double> comparison_cost(const PlanExample& e, const CompTrialPay& pa
 
 //! Per trial, the comparison's cost of each fiscal year equals the quota command's.
 void expect_comparison_equals_quota_command(const PlanExample& e) {
-  const CompTrialPay pay = price(e, 2, 0, kTrials);
-  ASSERT_EQ(pay.trials, kTrials);
+  const CompTrialPay pay = price(e, 2, 0, kPricingTrials);
+  ASSERT_EQ(pay.trials, kPricingTrials);
   for (int year : {2027, 2028}) {
     const std::vector<double> expected = quotas_command_cost(e, year);
     const std::vector<double> got = comparison_cost(e, pay, year);
     double total = 0;
-    for (std::uint64_t t = 0; t < kTrials; ++t) {
+    for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
       // Equal up to the order base pay is summed in.
       EXPECT_NEAR(got[t], expected[t], 1e-9 * std::abs(expected[t])) << "FY" << year << " " << t;
       total += expected[t];
@@ -155,19 +155,21 @@ void expect_comparison_equals_quota_command(const PlanExample& e) {
     EXPECT_GT(total, 0);
   }
   // The cost table sums base and variable pay into the year.
-  const std::vector<double> cost = trial_costs(e.costs, e.scenario, e.result, kSeed, pay);
+  const std::vector<double> cost = trial_costs(e.costs, e.scenario, e.result, kPricingSeed, pay);
   const ResultLayout& layout = e.result.layout;
   const std::size_t P = layout.periods.size(), R = static_cast<std::size_t>(layout.regions);
   const std::size_t fy = test::period_index(layout, "FY2027");
   const std::vector<double> comp = comparison_cost(e, pay, 2027);
   double hires = 0;  // the capacity windows' hire costs, also in the table
-  for (std::uint64_t t = 0; t < kTrials; ++t) hires += cost[(t * P + fy) * R + R - 1] - comp[t];
+  for (std::uint64_t t = 0; t < kPricingTrials; ++t)
+    hires += cost[(t * P + fy) * R + R - 1] - comp[t];
   CompTrialPay no_comp;
   CostModel without = e.costs;
   without.comp = {};
-  const std::vector<double> other = trial_costs(without, e.scenario, e.result, kSeed, no_comp);
+  const std::vector<double> other =
+      trial_costs(without, e.scenario, e.result, kPricingSeed, no_comp);
   double other_total = 0;
-  for (std::uint64_t t = 0; t < kTrials; ++t) other_total += other[(t * P + fy) * R + R - 1];
+  for (std::uint64_t t = 0; t < kPricingTrials; ++t) other_total += other[(t * P + fy) * R + R - 1];
   EXPECT_NEAR(hires, other_total, 1e-9 * std::max(1.0, other_total));
 }
 
@@ -193,13 +195,13 @@ TEST(CompPricing, ComparisonMeasuresPayAgainstTheQuotasAsPhased) {
   ASSERT_EQ(e.costs.comp.phasing, plan::Phasing::flat);
   expect_comparison_equals_quota_command(e);
   // The negative twin: the quota command measuring against the profile's quarters.
-  const CompTrialPay pay = price(e, 2, 0, kTrials);
+  const CompTrialPay pay = price(e, 2, 0, kPricingTrials);
   const std::vector<double> profile = quotas_command_cost(e, 2027, plan::Phasing::profile);
   const std::vector<double> got = comparison_cost(e, pay, 2027);
   std::uint64_t differ = 0;
-  for (std::uint64_t t = 0; t < kTrials; ++t)
+  for (std::uint64_t t = 0; t < kPricingTrials; ++t)
     differ += std::abs(got[t] - profile[t]) > 1e-6 * std::abs(profile[t]);
-  EXPECT_GT(differ, kTrials / 2);
+  EXPECT_GT(differ, kPricingTrials / 2);
 }
 
 // The negative twins: the bookings-only pricing the comparison used before (each seat's variable
@@ -214,9 +216,9 @@ TEST(CompPricing, BookingsOnlyPricingWouldBeDetected) {
   const auto y = static_cast<std::size_t>(fy.index);
   const std::vector<double> full = quotas_command_cost(e, 2027);
   const std::size_t n = e.scenario.seats.size(), Y = static_cast<std::size_t>(layout.fiscal_years);
-  std::vector<double> old(kTrials, 0.0);
+  std::vector<double> old(kPricingTrials, 0.0);
   std::uint64_t unequal = 0;
-  for (std::uint64_t t = 0; t < kTrials; ++t) {
+  for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
     for (std::size_t s = 0; s < n; ++s) {
       if (spec.seat_plan[s] < 0) continue;
       const plan::CompPlan& plan = spec.plans[static_cast<std::size_t>(spec.seat_plan[s])];
@@ -231,16 +233,16 @@ TEST(CompPricing, BookingsOnlyPricingWouldBeDetected) {
     }
     unequal += std::abs(old[t] - full[t]) > 1e-9 * std::abs(full[t]) ? 1 : 0;
   }
-  EXPECT_EQ(unequal, kTrials);
+  EXPECT_EQ(unequal, kPricingTrials);
   // Mean and standard error of the paired difference x - full.
   auto paired_z = [&](auto&& x) {
     double mean = 0, m2 = 0;
-    for (std::uint64_t t = 0; t < kTrials; ++t) {
+    for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
       const double d = x(t) - full[t], step = d - mean;
       mean += step / static_cast<double>(t + 1);
       m2 += step * (d - mean);
     }
-    const double se = std::sqrt(m2 / (kTrials - 1) / kTrials);
+    const double se = std::sqrt(m2 / (kPricingTrials - 1) / kPricingTrials);
     return std::abs(mean) / std::max(se, 1e-300);
   };
   EXPECT_GT(paired_z([&](std::uint64_t t) { return old[t]; }), 4.0);
@@ -252,10 +254,10 @@ TEST(CompPricing, BookingsOnlyPricingWouldBeDetected) {
 TEST(CompPricing, ThreadCountAndTrialSplitGiveIdenticalPay) {
   for (bool derived : {false, true}) {
     const PlanExample& e = plan_example(derived);
-    const CompTrialPay two = price(e, 2, 0, kTrials), one = price(e, 1, 0, kTrials);
+    const CompTrialPay two = price(e, 2, 0, kPricingTrials), one = price(e, 1, 0, kPricingTrials);
     EXPECT_EQ(one.variable, two.variable);
     EXPECT_EQ(one.base, two.base);
-    const CompTrialPay head = price(e, 2, 0, 37), tail = price(e, 1, 37, kTrials);
+    const CompTrialPay head = price(e, 2, 0, 37), tail = price(e, 1, 37, kPricingTrials);
     std::vector<double> variable = head.variable, base = head.base;
     variable.insert(variable.end(), tail.variable.begin(), tail.variable.end());
     base.insert(base.end(), tail.base.begin(), tail.base.end());
@@ -270,15 +272,15 @@ TEST(CompPricing, ThreadCountAndTrialSplitGiveIdenticalPay) {
 TEST(CompPricing, OnePassPricingOfAnAlternativeEqualsTheTwoPasses) {
   const PlanExample& e = plan_example();
   RunOptions options;
-  options.end_trial = kTrials;
-  options.seed = kSeed;
+  options.end_trial = kPricingTrials;
+  options.seed = kPricingSeed;
   options.threads = 2;
   RunResult result;
   CompTrialPay pay;
   ASSERT_TRUE(run_priced_forecast(e.scenario, e.costs.comp, options, e.quotas, result, pay));
   EXPECT_EQ(result.period_values, e.result.period_values);
   EXPECT_EQ(result.seat_values, e.result.seat_values);
-  const CompTrialPay two = price(e, 2, 0, kTrials);
+  const CompTrialPay two = price(e, 2, 0, kPricingTrials);
   EXPECT_EQ(pay.variable, two.variable);
   EXPECT_EQ(pay.base, two.base);
   const PlanExample& derived = plan_example(true);
@@ -299,8 +301,8 @@ QuarterPay quotas_command_quarters(const PlanExample& e, const std::vector<bool>
   const ResultLayout& layout = e.result.layout;
   const std::size_t P = layout.periods.size(), R = static_cast<std::size_t>(layout.regions - 1),
                     n = e.scenario.seats.size();
-  QuarterPay q{std::vector<double>(kTrials * P * R, 0.0),
-               std::vector<double>(kTrials * P * R, 0.0)};
+  QuarterPay q{std::vector<double>(kPricingTrials * P * R, 0.0),
+               std::vector<double>(kPricingTrials * P * R, 0.0)};
   for (int year : {2027, 2028}) {
     const plan::FiscalYear fy = plan::fiscal_year_of(e.scenario, year, "test");
     const auto months = static_cast<std::size_t>(fy.months());
@@ -308,7 +310,7 @@ QuarterPay quotas_command_quarters(const PlanExample& e, const std::vector<bool>
     for (std::size_t p = 0; p < P; ++p) {
       const Period& period = layout.periods[p];
       if (period.fiscal_year != year || period.quarter == 0) continue;
-      for (std::uint64_t t = 0; t < kTrials; ++t) {
+      for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
         for (std::size_t s = 0; s < n; ++s) {
           if (in != nullptr && !(*in)[s]) continue;
           const auto r = static_cast<std::size_t>(e.scenario.seats[s].region);
@@ -334,7 +336,7 @@ QuarterPay quotas_command_quarters(const PlanExample& e, const std::vector<bool>
 TEST(CompPricing, VariablePayOfAQuarterIsWhatThePlansPayInIt) {
   for (bool derived : {false, true}) {
     const PlanExample& e = plan_example(derived);
-    const CompTrialPay pay = price(e, 2, 0, kTrials);
+    const CompTrialPay pay = price(e, 2, 0, kPricingTrials);
     const ResultLayout& layout = e.result.layout;
     const std::size_t P = layout.periods.size(), R = pay.regions;
     ASSERT_EQ(pay.periods, P);
@@ -344,7 +346,7 @@ TEST(CompPricing, VariablePayOfAQuarterIsWhatThePlansPayInIt) {
       const Period& period = layout.periods[p];
       if (period.quarter == 0) continue;
       ++quarters;
-      for (std::uint64_t t = 0; t < kTrials; ++t) {
+      for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
         for (std::size_t r = 0; r < R; ++r) {
           const std::size_t i = (t * P + p) * R + r;
           EXPECT_NEAR(pay.variable[i], expected.pay[i], 1e-9 * expected.scale[i])
@@ -356,7 +358,7 @@ TEST(CompPricing, VariablePayOfAQuarterIsWhatThePlansPayInIt) {
     // The quarters of each fiscal year add up to it.
     for (std::size_t y = 0; y < P; ++y) {
       if (layout.periods[y].quarter != 0) continue;
-      for (std::uint64_t t = 0; t < kTrials; ++t) {
+      for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
         for (std::size_t r = 0; r < R; ++r) {
           double sum = 0, scale = 0;
           for (std::size_t p = 0; p < P; ++p) {
@@ -372,12 +374,12 @@ TEST(CompPricing, VariablePayOfAQuarterIsWhatThePlansPayInIt) {
     }
     // The cost table puts it there too: a quarter's cost is its base and variable pay plus the
     // other costs.
-    const std::vector<double> cost = trial_costs(e.costs, e.scenario, e.result, kSeed, pay);
+    const std::vector<double> cost = trial_costs(e.costs, e.scenario, e.result, kPricingSeed, pay);
     CostModel without = e.costs;
     without.comp = {};
-    const std::vector<double> other = trial_costs(without, e.scenario, e.result, kSeed, {});
+    const std::vector<double> other = trial_costs(without, e.scenario, e.result, kPricingSeed, {});
     const std::size_t q1 = test::period_index(layout, "FY2027-Q1"), cells = R + 1;
-    for (std::uint64_t t = 0; t < kTrials; ++t) {
+    for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
       for (std::size_t r = 0; r < R; ++r) {
         const std::size_t i = (t * P + q1) * cells + r, k = (t * P + q1) * R + r;
         EXPECT_NEAR(cost[i] - other[i] - pay.base[k], pay.variable[k],
@@ -420,12 +422,12 @@ TEST(CompPricing, VariablePayOfAQuarterIsTheSeatsPayInIt) {
     std::vector<bool> in(n, false);
     in[seat] = true;
     const QuarterPay expected = quotas_command_quarters(one, &in);
-    const CompTrialPay pay = price(one, 2, 0, kTrials);
+    const CompTrialPay pay = price(one, 2, 0, kPricingTrials);
     const std::size_t r = static_cast<std::size_t>(e.scenario.seats[seat].region);
     double total = 0;
     for (std::size_t p = 0; p < P; ++p) {
       if (layout.periods[p].quarter == 0) continue;
-      for (std::uint64_t t = 0; t < kTrials; ++t) {
+      for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
         EXPECT_EQ(pay.variable[(t * P + p) * R + r], expected.pay[(t * P + p) * R + r])
             << layout.periods[p].label << " seat " << e.scenario.seats[seat].id << " trial " << t;
         total += std::abs(expected.pay[(t * P + p) * R + r]);
@@ -435,7 +437,7 @@ TEST(CompPricing, VariablePayOfAQuarterIsTheSeatsPayInIt) {
     // What the case covers: [trial][commission, draw, spif, clawback, base] of the seat alone.
     const plan::TrialPayouts year = quotas_command_payouts(one, 2027);
     std::array<double, 5> parts{};
-    for (std::uint64_t t = 0; t < kTrials; ++t) {
+    for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
       for (std::size_t k = 0; k < parts.size(); ++k) parts[k] += year.parts[t * 5 + k];
     }
     EXPECT_GT(parts[0], 0);
@@ -451,14 +453,14 @@ TEST(CompPricing, VariablePayOfAQuarterIsTheSeatsPayInIt) {
 // and annual components are not.
 TEST(CompPricing, BookingsShareOfTheYearWouldPutPayInTheWrongQuarter) {
   const PlanExample& e = plan_example();
-  const CompTrialPay pay = price(e, 2, 0, kTrials);
+  const CompTrialPay pay = price(e, 2, 0, kPricingTrials);
   const ResultLayout& layout = e.result.layout;
   const std::size_t P = layout.periods.size(), R = pay.regions;
   const std::size_t year = test::period_index(layout, "FY2027"),
                     q1 = test::period_index(layout, "FY2027-Q1");
   std::uint64_t unequal = 0;
   double mean = 0, m2 = 0;
-  for (std::uint64_t t = 0; t < kTrials; ++t) {
+  for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
     double old_q1 = 0, new_q1 = 0;
     for (std::size_t r = 0; r < R; ++r) {
       auto booked = [&](std::size_t p) {
@@ -475,8 +477,8 @@ TEST(CompPricing, BookingsShareOfTheYearWouldPutPayInTheWrongQuarter) {
     mean += step / static_cast<double>(t + 1);
     m2 += step * (d - mean);
   }
-  EXPECT_GT(unequal, kTrials * 9 / 10);
-  const double se = std::sqrt(m2 / (kTrials - 1) / kTrials);
+  EXPECT_GT(unequal, kPricingTrials * 9 / 10);
+  const double se = std::sqrt(m2 / (kPricingTrials - 1) / kPricingTrials);
   EXPECT_GT(std::abs(mean), 4 * se) << mean << " +- " << se;
 }
 

@@ -14,7 +14,7 @@
 namespace opsim {
 namespace {
 
-constexpr std::uint64_t kSeed = 20261129;
+constexpr std::uint64_t kDriversSeed = 20261129;
 constexpr std::uint64_t kSeatKey = 11, kIntensityKey = 22;
 const std::string kPointer = "/segments/0/win_rate";
 
@@ -27,7 +27,7 @@ double z(const StreamFactory& streams, StreamId stream, std::uint64_t trial, std
 //! Y = z_pipeline + sqrt(1.5) z_intensity + sqrt(2) z_assumption + sqrt(2.5) z_rep: independent
 //! additive parts with variances 1, 1.5, 2 and 2.5 (sum 7).
 std::vector<double> additive(std::uint64_t trials, const TrialRemap* remap) {
-  const StreamFactory streams(kSeed, remap);
+  const StreamFactory streams(kDriversSeed, remap);
   std::vector<double> y(trials);
   for (std::uint64_t t = 0; t < trials; ++t) {
     y[t] = z(streams, StreamId::pipeline, t, 1) +
@@ -41,7 +41,7 @@ std::vector<double> additive(std::uint64_t trials, const TrialRemap* remap) {
 //! Four regions sharing one market factor: Y = sum_r (M + e_r), Var = 16 + 4; the market
 //! explains 0.8, the regions' own parts (renewals streams) 0.2.
 std::vector<double> shared_market(std::uint64_t trials, const TrialRemap* remap) {
-  const StreamFactory streams(kSeed, remap);
+  const StreamFactory streams(kDriversSeed, remap);
   std::vector<double> y(trials);
   for (std::uint64_t t = 0; t < trials; ++t) {
     const double market = z(streams, StreamId::market, t, 0);
@@ -99,7 +99,7 @@ TEST(Drivers, SharedMarketFactorExplainsItsSquaredWeight) {
 //! drawn that never reaches Y. First-order shares 1/3 each; total effects (1 + 1) / 3 each, the
 //! product being their interaction; FX has no effect.
 std::vector<double> interacting(std::uint64_t trials, const TrialRemap* remap) {
-  const StreamFactory streams(kSeed, remap);
+  const StreamFactory streams(kDriversSeed, remap);
   std::vector<double> y(trials);
   for (std::uint64_t t = 0; t < trials; ++t) {
     const double a = z(streams, StreamId::pipeline, t, 1), b = z(streams, StreamId::market, t, 0);
@@ -153,7 +153,7 @@ TEST(Drivers, EveryForecastStreamHasASource) {
 
 TEST(Drivers, PairedSwingOfAScaledOutcome) {
   // high = 1.1 x, low = 0.9 x of the same draws: the mean swing is 0.2 E[x] = 0.2 x 10.
-  const StreamFactory streams(kSeed);
+  const StreamFactory streams(kDriversSeed);
   std::vector<double> low, high;
   for (std::uint64_t t = 0; t < 50'000; ++t) {
     const double x = 10.0 + z(streams, StreamId::pipeline, t, 0);
@@ -174,7 +174,7 @@ TEST(Drivers, PairedSwingOfAScaledOutcome) {
 TEST(Drivers, SolveFindsTheValueOfAKnownProbability) {
   // P(v + z >= 0) = Phi(v): 0.7 at v = 0.524401.
   constexpr std::uint64_t trials = 160'000;
-  const StreamFactory streams(kSeed);
+  const StreamFactory streams(kDriversSeed);
   std::vector<double> draws;
   for (std::uint64_t t = 0; t < trials; ++t) draws.push_back(z(streams, StreamId::pipeline, t, 0));
   auto p_at = [&](double v) {

@@ -153,7 +153,7 @@ TEST(Economics, CostPerHireFollowsTheExpectedHireCount) {
 TEST(Economics, BadCostsNameThePointer) {
   auto refused = [](nlohmann::json cost, const std::string& expected) {
     nlohmann::json doc = two_region_document();
-    doc["costs"] = {std::move(cost)};
+    doc["costs"] = nlohmann::json::array({std::move(cost)});  // {x} alone is x under clang
     const Scenario scenario = test::scenario_from_json(doc);
     try {
       (void)load_costs(scenario, doc);

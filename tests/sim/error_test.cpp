@@ -45,6 +45,18 @@ TEST(InputErrorCollector, OneErrorIsThePlainMessage) {
   EXPECT_EQ(message_of(errors), "q.csv:2: bad");
 }
 
+// Review: a scenario without "horizon" was told twice that it was missing (the calendar and the
+// reporting currency each read it). One cause is one error.
+TEST(InputErrorCollector, TheSameMessageTwiceIsOneError) {
+  InputErrorCollector errors;
+  errors.collect([] { throw_input("s.json: /: required member \"horizon\" is missing"); });
+  errors.collect([] { throw_input("s.json: /: required member \"horizon\" is missing"); });
+  EXPECT_EQ(errors.size(), 1u);
+  EXPECT_EQ(message_of(errors), "s.json: /: required member \"horizon\" is missing");
+  errors.collect([] { throw_input("s.json: /: required member \"segments\" is missing"); });
+  EXPECT_EQ(errors.size(), 2u);
+}
+
 // Review: a sweep with two bad variants of one scenario said "2 errors in 2 files".
 TEST(InputErrorCollector, CountsAFileOnceWhateverItsVariants) {
   InputErrorCollector errors;

@@ -11,20 +11,10 @@
 namespace opsim {
 namespace {
 
+using test::expect_identical;
 using test::mixed_document;
 using test::run;
 using test::scenario_from_json;
-
-void expect_identical(const RunResult& a, const RunResult& b) {
-  ASSERT_EQ(a.trials(), b.trials());
-  EXPECT_EQ(a.period_values, b.period_values);  // exact, bit for bit
-  EXPECT_EQ(a.seat_values, b.seat_values);
-  EXPECT_EQ(a.monthly_values, b.monthly_values);
-  const Moments ma = a.monthly_moments.finish();
-  const Moments mb = b.monthly_moments.finish();
-  EXPECT_EQ(ma.mean, mb.mean);
-  EXPECT_EQ(ma.variance, mb.variance);
-}
 
 TEST(Runner, ThreadCountAndBlockSizeDoNotChangeResults) {
   const Scenario scenario = scenario_from_json(mixed_document());

@@ -16,14 +16,9 @@
 namespace opsim {
 namespace {
 
+using test::write_file;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
 
 std::string error_of(const std::function<void()>& action) {
   try {

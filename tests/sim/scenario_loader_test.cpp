@@ -16,13 +16,9 @@
 namespace opsim {
 namespace {
 
+using test::write_file;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
 
 //! A small valid scenario with two segments, inline reps and CSV-backed pipeline and contracts.
 nlohmann::json base_document() {

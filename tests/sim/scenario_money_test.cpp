@@ -9,16 +9,10 @@
 namespace opsim {
 namespace {
 
+using test::expect_identical;
 using test::run;
 using test::scenario_from_json;
 using ::testing::HasSubstr;
-
-void expect_identical(const RunResult& a, const RunResult& b) {
-  ASSERT_EQ(a.trials(), b.trials());
-  EXPECT_EQ(a.period_values, b.period_values);  // exact, bit for bit
-  EXPECT_EQ(a.seat_values, b.seat_values);
-  EXPECT_EQ(a.monthly_values, b.monthly_values);
-}
 
 constexpr double kEurRate = 1.08, kJpyRate = 0.0068;  // USD per unit
 

@@ -14,7 +14,7 @@
 namespace opsim {
 namespace {
 
-constexpr std::uint64_t kTrials = 40000;
+constexpr std::uint64_t kMarketTrials = 40000;
 constexpr double kLambda = 20.0, kDeal = 1000.0, kLevelSd = 0.2, kGrowthSd = 0.02;
 
 void check_mixed_poisson(double region_growth_sd) {
@@ -29,7 +29,7 @@ void check_mixed_poisson(double region_growth_sd) {
   if (region_growth_sd > 0) doc["market"]["region_growth_uncertainty"] = {{"NA", region_growth_sd}};
   const double growth_variance = kGrowthSd * kGrowthSd + region_growth_sd * region_growth_sd;
   const Scenario scenario = test::scenario_from_json(doc);
-  const RunResult result = test::run(scenario, kTrials, 5);
+  const RunResult result = test::run(scenario, kMarketTrials, 5);
   const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"),
                                             Metric::new_bookings);
   const auto m = test::sample_moments(bookings);
@@ -40,10 +40,10 @@ void check_mixed_poisson(double region_growth_sd) {
   }
   const double mean = 12 * kLambda * kDeal;
   const double variance = (12 * kLambda + kLambda * kLambda * mixing) * kDeal * kDeal;
-  const double mean_se = std::sqrt(variance / kTrials);
+  const double mean_se = std::sqrt(variance / kMarketTrials);
   EXPECT_TRUE(test::within_4_se(m.mean, mean, mean_se)) << m.mean << " vs " << mean;
   EXPECT_FALSE(test::within_4_se(m.mean, 1.05 * mean, mean_se));
-  const double var_se = std::sqrt((m.m4 - m.variance * m.variance) / kTrials);
+  const double var_se = std::sqrt((m.m4 - m.variance * m.variance) / kMarketTrials);
   EXPECT_TRUE(test::within_4_se(m.variance, variance, var_se)) << m.variance << " vs " << variance;
   EXPECT_FALSE(test::within_4_se(m.variance, 1.05 * variance, var_se));
   // Negative twin of the model: without the uncertainty the counts are Poisson.

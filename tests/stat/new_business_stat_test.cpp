@@ -12,7 +12,7 @@
 namespace opsim {
 namespace {
 
-constexpr std::uint64_t kTrials = 20000;
+constexpr std::uint64_t kNewBusinessTrials = 20000;
 
 nlohmann::json reps_document(int reps, double deal_cv, std::vector<double> cycle_pmf, int months,
                              std::vector<double> seasonality) {
@@ -38,19 +38,19 @@ const std::vector<double> kFlat(12, 1.0);
 
 TEST(NewBusinessExact, FixedDealSizeGivesCompoundPoissonMeanAndVariance) {
   const Scenario scenario = test::scenario_from_json(reps_document(10, 0.0, {1.0}, 12, kFlat));
-  const RunResult result = test::run(scenario, kTrials, 99);
+  const RunResult result = test::run(scenario, kNewBusinessTrials, 99);
   const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"),
                                             Metric::new_bookings);
   const auto m = test::sample_moments(bookings);
   const double lambda = 10 * 12 * 3.0 * 0.25;  // expected wins
   const double deal = 2000.0;
   const double mean = lambda * deal, variance = lambda * deal * deal;
-  const double mean_se = std::sqrt(variance / kTrials);
+  const double mean_se = std::sqrt(variance / kNewBusinessTrials);
   EXPECT_TRUE(test::within_4_se(m.mean, mean, mean_se)) << m.mean << " vs " << mean;
   EXPECT_FALSE(test::within_4_se(m.mean, 1.05 * mean, mean_se));
   // Fourth central moment of deal x Poisson(lambda): deal^4 lambda (1 + 3 lambda).
   const double m4 = std::pow(deal, 4) * lambda * (1 + 3 * lambda);
-  const double var_se = std::sqrt((m4 - variance * variance) / kTrials);
+  const double var_se = std::sqrt((m4 - variance * variance) / kNewBusinessTrials);
   EXPECT_TRUE(test::within_4_se(m.variance, variance, var_se)) << m.variance << " vs " << variance;
   EXPECT_FALSE(test::within_4_se(m.variance, 1.05 * variance, var_se));
 }
@@ -58,18 +58,18 @@ TEST(NewBusinessExact, FixedDealSizeGivesCompoundPoissonMeanAndVariance) {
 TEST(NewBusinessExact, LognormalDealSizeGivesCompoundPoissonMeanAndVariance) {
   const double cv = 0.5;
   const Scenario scenario = test::scenario_from_json(reps_document(10, cv, {1.0}, 12, kFlat));
-  const RunResult result = test::run(scenario, kTrials, 7);
+  const RunResult result = test::run(scenario, kNewBusinessTrials, 7);
   const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"),
                                             Metric::new_bookings);
   const auto m = test::sample_moments(bookings);
   const double lambda = 10 * 12 * 3.0 * 0.25;
   const double second_moment = 2000.0 * 2000.0 * (1 + cv * cv);  // E[X^2] of the deal size
   const double mean = lambda * 2000.0, variance = lambda * second_moment;
-  const double mean_se = std::sqrt(variance / kTrials);
+  const double mean_se = std::sqrt(variance / kNewBusinessTrials);
   EXPECT_TRUE(test::within_4_se(m.mean, mean, mean_se)) << m.mean << " vs " << mean;
   EXPECT_FALSE(test::within_4_se(m.mean, 1.05 * mean, mean_se));
   // Standard error of the sample variance from the sample's own fourth moment.
-  const double var_se = std::sqrt((m.m4 - m.variance * m.variance) / kTrials);
+  const double var_se = std::sqrt((m.m4 - m.variance * m.variance) / kNewBusinessTrials);
   EXPECT_TRUE(test::within_4_se(m.variance, variance, var_se)) << m.variance << " vs " << variance;
   EXPECT_FALSE(test::within_4_se(m.variance, 1.05 * variance, var_se));
 }
@@ -83,7 +83,7 @@ TEST(NewBusinessExact, ProductsSplitOpportunitiesByShareWithTheirOwnRatesAndSize
                       {"win_rate", 0.5},
                       {"deal_size", {{"mean", 500.0}}}}};
   const Scenario scenario = test::scenario_from_json(doc);
-  const RunResult result = test::run(scenario, kTrials, 13);
+  const RunResult result = test::run(scenario, kNewBusinessTrials, 13);
   const auto bookings = test::period_column(result, test::period_index(result.layout, "FY2027"),
                                             Metric::new_bookings);
   const auto m = test::sample_moments(bookings);
@@ -92,10 +92,10 @@ TEST(NewBusinessExact, ProductsSplitOpportunitiesByShareWithTheirOwnRatesAndSize
   const double core = opportunities * 0.7 * 0.25, addon = opportunities * 0.3 * 0.5;
   const double mean = core * 2000.0 + addon * 500.0;
   const double variance = core * 2000.0 * 2000.0 + addon * 500.0 * 500.0;
-  const double se = std::sqrt(variance / kTrials);
+  const double se = std::sqrt(variance / kNewBusinessTrials);
   EXPECT_TRUE(test::within_4_se(m.mean, mean, se)) << m.mean << " vs " << mean;
   EXPECT_FALSE(test::within_4_se(m.mean, 1.05 * mean, se));
-  const double var_se = std::sqrt((m.m4 - m.variance * m.variance) / kTrials);
+  const double var_se = std::sqrt((m.m4 - m.variance * m.variance) / kNewBusinessTrials);
   EXPECT_TRUE(test::within_4_se(m.variance, variance, var_se)) << m.variance << " vs " << variance;
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 constexpr int kDeals = 200;
 constexpr double kAmount = 1000.0;
-constexpr std::uint64_t kTrials = 20000;
+constexpr std::uint64_t kPipelineTrials = 20000;
 const std::vector<double> kStageProbabilities{0.1, 0.3, 0.5, 0.7, 0.9};
 
 nlohmann::json pipeline_document() {
@@ -53,7 +53,7 @@ class PipelineExact : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     scenario_ = new Scenario(test::scenario_from_json(pipeline_document()));
-    result_ = new RunResult(test::run(*scenario_, kTrials, 2027));
+    result_ = new RunResult(test::run(*scenario_, kPipelineTrials, 2027));
     summary_ = new Summary(summarise(*scenario_, *result_));
     std::vector<double> p;
     for (int i = 0; i < kDeals; ++i) p.push_back(kStageProbabilities[i % 5]);
@@ -81,7 +81,7 @@ class PipelineExact : public ::testing::Test {
   //! The simulated quantile at `level` is consistent with the exact distribution: the exact
   //! CDF just below it is at most level, and at it at least level (within 4 standard errors).
   static bool quantile_consistent(double simulated, double level) {
-    const double tolerance = 4 * std::sqrt(level * (1 - level) / kTrials);
+    const double tolerance = 4 * std::sqrt(level * (1 - level) / kPipelineTrials);
     return cdf(simulated) >= level - tolerance && cdf(simulated - kAmount) <= level + tolerance;
   }
   static std::vector<double> bookings() {
@@ -105,14 +105,14 @@ class PipelineExact : public ::testing::Test {
 
 TEST_F(PipelineExact, MeanMatchesPoissonBinomial) {
   const auto m = test::sample_moments(bookings());
-  const double se = std::sqrt(variance_ / kTrials);
+  const double se = std::sqrt(variance_ / kPipelineTrials);
   EXPECT_TRUE(test::within_4_se(m.mean, mean_, se)) << m.mean << " vs " << mean_;
   EXPECT_FALSE(test::within_4_se(m.mean, 1.05 * mean_, se));
 }
 
 TEST_F(PipelineExact, VarianceMatchesPoissonBinomial) {
   const auto m = test::sample_moments(bookings());
-  const double se = std::sqrt((m4_ - variance_ * variance_) / kTrials);
+  const double se = std::sqrt((m4_ - variance_ * variance_) / kPipelineTrials);
   EXPECT_TRUE(test::within_4_se(m.variance, variance_, se)) << m.variance << " vs " << variance_;
   EXPECT_FALSE(test::within_4_se(m.variance, 1.05 * variance_, se));
 }
