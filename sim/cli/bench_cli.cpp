@@ -40,8 +40,7 @@ void bench_command(const BenchArgs& args) {
   options.seed = args.seed.value_or(scenario.simulation.seed);
   options.threads = args.threads;
   options.repeat = args.repeat;
-  const std::uint64_t limit = args.max_memory.empty() ? default_memory_limit()
-                                                      : parse_size(args.max_memory, "--max-memory");
+  const std::uint64_t limit = memory_limit(args.max_memory);
   // The first configuration's results stay alive (for the identity check) while the others run.
   const int most = *std::max_element(options.threads.begin(), options.threads.end());
   const ResultLayout layout(scenario);
@@ -99,8 +98,7 @@ void add_bench_commands(CLI::App& app) {
                    "Target length of the 1-thread run when sizing trials")
       ->check(seconds_between(0.1, 3600))
       ->capture_default_str();
-  bench->add_option("--max-memory", args->max_memory,
-                    "Refuse to start above this memory estimate (e.g. 4G)");
+  add_max_memory_option(bench, args->max_memory);
   bench->add_option("--json", args->json, "Also write the figures as JSON to this file")
       ->check(output_path());
   add_force_flag(bench, args->force);

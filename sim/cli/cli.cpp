@@ -11,6 +11,7 @@
 #include "sim/base/error.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/mpi_support.hpp"
+#include "sim/io/output_files.hpp"
 
 namespace opsim::cli {
 
@@ -69,6 +70,9 @@ int run_app(int argc, char** argv) {
                  "a line at every update)")
       ->check(seconds_between(0, 86400));
   set_command_line(argc, argv);
+  // The command's outputs appear together when it succeeds, and none of them otherwise (the
+  // batch, left uncommitted, removes them when this function returns).
+  OutputBatch outputs;
   try {
     add_run_commands(app);
     add_bench_commands(app);
@@ -83,6 +87,7 @@ int run_app(int argc, char** argv) {
     add_input_options(app);
     refuse_under_mpi_unless_split(app);
     app.parse(argc, argv);
+    outputs.commit();
     return 0;
   } catch (const CLI::ParseError& e) {
     // Every rank parses the same arguments: one of them answers.
@@ -98,6 +103,13 @@ int run_app(int argc, char** argv) {
   } catch (const OutputError& e) {
     return report("error", e.what(), 1);
   } catch (const InfeasibleError& e) {
+    // The best plan or alignment found is written for inspection (exit 3, not a failure of
+    // opsim's): its outputs stay.
+    try {
+      outputs.commit();
+    } catch (const std::exception& error) {
+      return report("error", error.what(), 1);
+    }
     return report("infeasible", e.what(), 3);
   } catch (const std::filesystem::filesystem_error& e) {
     // A path the file system cannot take is the user's to change, not opsim's fault.

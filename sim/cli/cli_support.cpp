@@ -64,16 +64,22 @@ std::uint64_t default_memory_limit() {
   return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
 }
 
+std::uint64_t memory_limit(const std::string& max_memory) {
+  return max_memory.empty() ? default_memory_limit() : parse_size(max_memory, "--max-memory");
+}
+
 void require_memory_for(const Scenario& scenario, std::uint64_t trials, std::uint64_t runs,
-                        int threads, const std::string& command) {
-  const std::uint64_t limit = default_memory_limit();
+                        int threads, const std::string& command, const std::string& max_memory) {
+  const std::uint64_t limit = memory_limit(max_memory);
   const std::uint64_t one = estimate_memory(ResultLayout(scenario), trials, false, threads);
   if (static_cast<double>(one) * static_cast<double>(runs) > static_cast<double>(limit)) {
     throw_input(
-        "{}: {} trials need about {} a run and {} runs are held at once, but this machine "
-        "allows {} (half its memory): give fewer --trials",
+        "{}: {} trials need about {} a run and {} runs are held at once, but {}: give fewer "
+        "--trials or raise --max-memory",
         command, format_grouped(static_cast<double>(trials)), format_size(one), runs,
-        format_size(limit));
+        max_memory.empty()
+            ? fmt::format("this machine allows {} (half its memory)", format_size(limit))
+            : fmt::format("--max-memory allows {}", format_size(limit)));
   }
 }
 
@@ -164,6 +170,20 @@ const CLI::Validator& output_path() {
       },
       "PATH");
   return validator;
+}
+
+CLI::Option* add_max_memory_option(CLI::App* command, std::string& size, const std::string& help) {
+  return command->add_option("--max-memory", size, help)
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            try {
+              (void)parse_size(text, "--max-memory");
+            } catch (const InputError&) {
+              return fmt::format("\"{}\" is not a size (e.g. 512M, 4G, 1.5GiB)", text);
+            }
+            return {};
+          },
+          "SIZE"));
 }
 
 CLI::Option* add_output_option(CLI::App* command, std::string& path, const std::string& help) {

@@ -20,11 +20,14 @@ std::uint64_t parse_size(const std::string& text, const std::string& option);
 std::string format_size(std::uint64_t bytes);
 //! Half of the machine's physical memory.
 std::uint64_t default_memory_limit();
+//! The memory a command may use: `max_memory` (its --max-memory, as parse_size reads it) or,
+//! when that is empty, default_memory_limit().
+std::uint64_t memory_limit(const std::string& max_memory);
 //! InputError unless `runs` runs of `trials` trials of `scenario` held at once fit in
-//! default_memory_limit(): refused before any work, where the allocation would otherwise fail
+//! memory_limit(max_memory): refused before any work, where the allocation would otherwise fail
 //! in the middle (review: `compare --trials 100000000` ended in "internal error: bad_alloc").
 void require_memory_for(const Scenario& scenario, std::uint64_t trials, std::uint64_t runs,
-                        int threads, const std::string& command);
+                        int threads, const std::string& command, const std::string& max_memory);
 
 // ---- options several commands share, defined once (README "Options shared by commands") -----
 // Each value is checked when parsed: a bad one is exit 2 naming the option.
@@ -63,6 +66,12 @@ CLI::Option* add_threads_option(CLI::App* command, T& threads,
                                 const std::string& help = "Worker threads, 0 = all cores") {
   return command->add_option("--threads", threads, help)->check(CLI::Range(0, 1024));
 }
+//! --max-memory SIZE ("4G"), checked when parsed.
+CLI::Option* add_max_memory_option(
+    CLI::App* command, std::string& size,
+    const std::string& help =
+        "Memory the command may use (e.g. 4G; default half the physical memory): refused above "
+        "it before any work");
 CLI::Option* add_output_option(CLI::App* command, std::string& path, const std::string& help);
 //! A folder receiving opsim's own named CSV files; other files in it are kept.
 CLI::Option* add_csv_option(CLI::App* command, std::string& folder,

@@ -43,7 +43,8 @@ struct PairedArgs {
   std::string csv_dir;
   std::string xlsx;
   double return_threshold = 1.0;  //!< x of P(return on cost > x)
-  bool zip = false;               //!< sweep: the --set axes move together instead of a grid
+  std::string max_memory;
+  bool zip = false;  //!< sweep: the --set axes move together instead of a grid
   bool quiet = false;
   bool force = false;
 };
@@ -321,7 +322,8 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
                            const std::vector<ScenarioComparison>& comparisons,
                            const std::string& metric, std::uint64_t seed, std::uint64_t trials,
                            const std::vector<std::pair<std::string, Summary>>& summaries,
-                           const std::vector<Economics>& economics, double return_threshold) {
+                           const std::vector<Economics>& economics, double return_threshold,
+                           const std::vector<std::vector<std::string>>& drawn) {
   write_hdf5_document(path, [&](H5::H5File& file) {
     H5::Group root = file.openGroup("/");
     string_attribute(root, "metric", metric);
@@ -335,6 +337,18 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
     const std::vector<hsize_t> dims{layout.periods.size(), static_cast<hsize_t>(layout.regions),
                                     static_cast<hsize_t>(layout.segments)};
     write_comparison_labels(file, base, layout, metric, summaries);
+    // Each scenario's parameters drawn once per trial, as `run` writes them (/scenario/...), with
+    // the scenario each belongs to.
+    std::vector<std::string> parameters, of;
+    for (std::size_t i = 0; i < drawn.size(); ++i) {
+      for (const std::string& line : drawn[i]) {
+        parameters.push_back(line);
+        of.push_back(summaries[i].first);
+      }
+    }
+    H5::Group scenarios = file.openGroup("/scenarios");
+    write_strings(scenarios, "uncertain_parameters", parameters);
+    write_strings(scenarios, "uncertain_parameters_scenario", of);
     for (std::size_t a = 0; a < comparisons.size(); ++a) {
       H5::Group group = file.createGroup(fmt::format("/alternative_{}", a + 1));
       string_attribute(group, "name", comparisons[a].name);
@@ -362,10 +376,19 @@ std::vector<XlsxTable> comparison_workbook(
     const Scenario& base, const ResultLayout& layout,
     const std::vector<ScenarioComparison>& comparisons, const std::string& metric,
     const std::vector<std::pair<std::string, Summary>>& summaries,
-    const std::vector<Economics>& economics, bool with_costs, double return_threshold) {
+    const std::vector<Economics>& economics, bool with_costs, double return_threshold,
+    const std::vector<std::vector<std::string>>& drawn) {
   const auto regions = region_labels(base);
   const auto segments = segment_labels(base);
   const std::string unit = fmt::format(" ({})", base.fx.currencies[base.fx.reporting].code);
+  std::string assumptions;
+  for (std::size_t i = 0; i < drawn.size(); ++i) {
+    if (drawn[i].empty()) continue;
+    assumptions += fmt::format(
+        " {} is a forecast with assumption uncertainty, drawn once per "
+        "trial: {}.",
+        summaries[i].first, fmt::join(drawn[i], "; "));
+  }
   // The compared metric's own unit and cell kind (a count of wins is not USD).
   const std::string metric_text = fmt::format(" ({})", metric_unit(base, metric));
   const CellKind metric_kind = metric_cell_kind(base, metric);
@@ -380,8 +403,8 @@ std::vector<XlsxTable> comparison_workbook(
       with_missing_actuals(fmt::format("{}: mean per fiscal year and region (all segments); "
                                        "differences paired with common random numbers; where the "
                                        "scenarios agree in every trial the difference is 0 and its "
-                                       "SE and P(higher) are blank.",
-                                       metric_words(metric)),
+                                       "SE and P(higher) are blank.{}",
+                                       metric_words(metric), assumptions),
                            base, layout)};
   for (const auto& [name, s] : summaries)
     summary.columns.push_back({name + metric_text, metric_kind, 16});
@@ -627,7 +650,8 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   for (const Arm& alt : alternatives) runs += priced_runs(alt.costs) + 1;
   // The base's run and each alternative's paired and independent ones are held together.
   mpi::collectively([&] {
-    require_memory_for(base.scenario, trials, 1 + 2 * alternatives.size(), threads, "compare");
+    require_memory_for(base.scenario, trials, 1 + 2 * alternatives.size(), threads, "compare",
+                       args.max_memory);
   });
   ProgressBar progress(trials * runs, !args.quiet && mpi::rank() == 0);
   PricedArm priced = run_priced_arm(base.scenario, base.costs, trials, seed, threads, progress, {});
@@ -671,9 +695,21 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
                           economics_metric(metric), args.return_threshold,
                           summaries.front().second.targets, target_names));
   }
+  // Each scenario's distributions drawn once per trial: in full in the file, in short for
+  // people (the terminal and the workbook).
+  std::vector<std::vector<std::string>> drawn, drawn_short;
+  for (std::size_t i = 0; i <= alternatives.size(); ++i) {
+    const Arm& arm = i == 0 ? base : alternatives[i - 1];
+    drawn.push_back(describe_assumptions(arm.scenario));
+    drawn_short.push_back(summarise_assumptions(arm.scenario));
+    for (const std::string& line : describe_uncertain_costs(arm.costs)) {
+      drawn.back().push_back(line);
+      drawn_short.back().push_back(line);
+    }
+  }
   if (!args.output.empty())
     write_comparison_hdf5(args.output, base.scenario, layout, comparisons, args.metric, seed,
-                          trials, summaries, economics, args.return_threshold);
+                          trials, summaries, economics, args.return_threshold, drawn);
   if (!args.csv_dir.empty()) {
     write_comparison_csv(args.csv_dir, base.scenario, layout, comparisons, args.metric, summaries,
                          economics, args.return_threshold);
@@ -681,17 +717,15 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   if (!args.xlsx.empty())
     write_workbook(args.xlsx,
                    comparison_workbook(base.scenario, layout, comparisons, args.metric, summaries,
-                                       economics, with_costs, args.return_threshold));
+                                       economics, with_costs, args.return_threshold, drawn_short));
   if (!args.quiet) {
     fmt::print("{}", comparison_table(base.scenario, layout, comparisons, args.metric, summaries));
     fmt::print("{}", missing_actuals_notes(base.scenario, layout));
     fmt::print(
         "{}", economics_table(base.scenario, layout, economics, args.return_threshold, with_costs));
     // Scenarios with distributions: say so, and which parameters were drawn per trial.
-    for (std::size_t i = 0; i <= alternatives.size(); ++i) {
-      const Arm& arm = i == 0 ? base : alternatives[i - 1];
-      std::vector<std::string> lines = summarise_assumptions(arm.scenario);
-      for (std::string& line : describe_uncertain_costs(arm.costs)) lines.push_back(line);
+    for (std::size_t i = 0; i < drawn_short.size(); ++i) {
+      const std::vector<std::string>& lines = drawn_short[i];
       if (lines.empty()) continue;
       fmt::print("\n{} is a forecast with assumption uncertainty; drawn once per trial:\n",
                  i == 0 ? std::string("base") : fmt::format("alt{}", i));
@@ -704,6 +738,7 @@ void add_paired_options(CLI::App* command, PairedArgs& args) {
   add_trials_option(command, args.trials, "Trials per scenario");
   add_seed_option(command, args.seed, "Random seed shared by all scenarios");
   add_threads_option(command, args.threads);
+  add_max_memory_option(command, args.max_memory);
   command->add_option("--metric", args.metric, "Metric compared (default new_bookings)");
   add_output_option(command, args.output, "Write the comparison to this HDF5 file");
   add_csv_option(command, args.csv_dir);
@@ -841,7 +876,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   // been simulated, and under mpirun ended in MPI_Abort).
   mpi::collectively([&] {
     // The base's run, a variant's and its priced pass are held together.
-    require_memory_for(base.scenario, trials, 3, threads, "sweep");
+    require_memory_for(base.scenario, trials, 3, threads, "sweep", args.max_memory);
     InputErrorCollector errors;
     std::vector<double> values;
     for (std::size_t v = 0; v < variants; ++v) {

@@ -38,6 +38,7 @@ struct DriversArgs {
   std::optional<std::uint64_t> trials;
   std::optional<std::uint64_t> seed;
   std::optional<int> threads;
+  std::string max_memory;
   std::string metric = "new_bookings";
   std::string period;  //!< "" = the first whole fiscal year
   std::string region = "total";
@@ -214,7 +215,8 @@ void drivers_command(const DriversArgs& args) {
     }
     // A run's results and the outcomes of the ones before it are held together.
     require_memory_for(scenario, args.trials.value_or(scenario.simulation.trials), 2,
-                       args.threads.value_or(scenario.simulation.threads), "drivers");
+                       args.threads.value_or(scenario.simulation.threads), "drivers",
+                       args.max_memory);
     OutputPlan plan(args.force);
     add_scenario_inputs(plan, scenario);
     plan.add_output(args.output, "-o", OutputKind::seekable);
@@ -392,6 +394,7 @@ void add_drivers_command(CLI::App& app) {
                     100'000'000, 2);
   add_seed_option(command, args->seed, "Random seed shared by every run");
   add_threads_option(command, args->threads);
+  add_max_memory_option(command, args->max_memory);
   command->add_option("--metric", args->metric, "Metric explained (default new_bookings)");
   command->add_option("--period", args->period,
                       "Fiscal period, e.g. FY2028 or FY2028-Q1 (default the first whole year)");

@@ -104,6 +104,7 @@ struct CapacityArgs {
   double confidence = 0.7;
   std::string emit_scenario;
   std::optional<double> budget;
+  std::string max_memory;
 };
 
 void capacity_command(const CapacityArgs& args, const std::string& command_line) {
@@ -134,7 +135,7 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
                 {{args.emit_scenario, "--emit-scenario"}});
   RunOptions options = run_options(scenario, args.common);
   // The search's per-trial columns and a forecast's results are held together.
-  require_memory_for(scenario, options.end_trial, 2, options.threads, "capacity");
+  require_memory_for(scenario, options.end_trial, 2, options.threads, "capacity", args.max_memory);
   ProgressBar progress(2 * options.end_trial, !args.common.quiet);
   options.progress = [&progress](std::uint64_t n) { progress.update(n); };
   const plan::CapacityResult result =
@@ -555,9 +556,7 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     check_outputs(args.common, scenario, quota_csv_names(), {args.prior_csv, args.import_csv});
     options = run_options(scenario, args.common);
     problem = prepare_quotas(scenario, loaded.document.document, args);
-    const std::uint64_t limit = args.max_memory.empty()
-                                    ? default_memory_limit()
-                                    : parse_size(args.max_memory, "--max-memory");
+    const std::uint64_t limit = memory_limit(args.max_memory);
     const std::uint64_t estimate =
         quota_memory(scenario, problem.comp, options.end_trial, options.threads);
     if (estimate > limit) {
@@ -715,8 +714,7 @@ struct PlanBenchArgs {
 };
 
 void plan_bench_command(const PlanBenchArgs& args) {
-  const std::uint64_t limit = args.max_memory.empty() ? default_memory_limit()
-                                                      : parse_size(args.max_memory, "--max-memory");
+  const std::uint64_t limit = memory_limit(args.max_memory);
   if (args.only.empty() || args.only == "methods") {
     const nlohmann::json document = bench_document(args.seats, args.trials);
     const Scenario scenario = build_scenario(document, "plan-bench.json", ".");
@@ -841,6 +839,7 @@ void add_plan_commands(CLI::App& app) {
                   "Budget mode: the hires within this cost (to the fiscal-year end) that maximise "
                   "P(reach) of the targets")
       ->check(positive_number());
+  add_max_memory_option(cap, capacity->max_memory);
   cap->callback([capacity, cap] { capacity_command(*capacity, command_line_of(cap)); });
 
   auto quotas = std::make_shared<QuotaArgs>();
@@ -865,10 +864,10 @@ void add_plan_commands(CLI::App& app) {
       "Fiscal year (default: /plan/fiscal_year, else the first the horizon covers whole)");
   q->add_flag("--no-comp", quotas->no_comp,
               "Skip the compensation cost even if the scenario has plans");
-  q->add_option("--max-memory", quotas->max_memory,
-                "Memory for the run (e.g. 4G; default half the physical memory): refused "
-                "above it; what is left keeps the seat-months that price the payouts, trials "
-                "beyond it are simulated again");
+  add_max_memory_option(q, quotas->max_memory,
+                        "Memory for the run (e.g. 4G; default half the physical memory): refused "
+                        "above it; what is left keeps the seat-months that price the payouts, "
+                        "trials beyond it are simulated again");
   q->callback([quotas, q] { quotas_command(*quotas, command_line_of(q)); });
 
   auto bench = std::make_shared<PlanBenchArgs>();
@@ -888,8 +887,8 @@ void add_plan_commands(CLI::App& app) {
                 "Run one part: methods (quota methods), measures (the quotas command with three "
                 "measures per plan) or capacity")
       ->check(CLI::IsMember({"methods", "measures", "capacity"}));
-  b->add_option("--max-memory", bench->max_memory,
-                "Memory for the quotas command's part (default half the physical memory)");
+  add_max_memory_option(b, bench->max_memory,
+                        "Memory for the quotas command's part (default half the physical memory)");
   b->callback([bench] { plan_bench_command(*bench); });
 }
 

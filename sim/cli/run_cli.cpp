@@ -204,9 +204,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
     plan.add_output(args.export_deals, "--export-deals");
     if (!args.checkpoint.empty()) Checkpoint(args.checkpoint).add_to(plan);
     plan.check();
-    const std::uint64_t limit = args.max_memory.empty()
-                                    ? default_memory_limit()
-                                    : parse_size(args.max_memory, "--max-memory");
+    const std::uint64_t limit = memory_limit(args.max_memory);
     const std::uint64_t estimate =
         estimate_memory(ResultLayout(scenario), end - first, args.keep_trials, threads);
     if (mpi::rank() == 0) print_warnings(scenario.warnings);
@@ -284,7 +282,8 @@ void run_command(const RunArgs& args, const std::string& command_line) {
   });
   if (!args.export_deals.empty())
     export_deals(args.export_deals, scenario, seed, args.export_trial);
-  if (checkpoint) checkpoint->remove();
+  // Once the outputs that replace it are in place.
+  if (checkpoint) after_outputs_committed([done_with = *checkpoint] { done_with.remove(); });
 }
 
 void merge_command(const std::vector<std::string>& shards, const OutputArgs& out,
@@ -382,8 +381,7 @@ void add_run_commands(CLI::App& app) {
   add_threads_option(run, args->threads);
   run->add_flag("--keep-trials", args->keep_trials,
                 "Keep the monthly per-trial series (exact monthly quantiles)");
-  run->add_option("--max-memory", args->max_memory,
-                  "Refuse to start above this memory estimate (e.g. 4G)");
+  add_max_memory_option(run, args->max_memory);
   add_summary_json_option(run, args->summary_json);
   add_csv_option(run, args->csv_dir);
   add_xlsx_option(run, args->xlsx);

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <iostream>
 
 #include <H5Cpp.h>
 #include <tbb/parallel_for.h>
@@ -456,6 +457,13 @@ void write_hdf5_document(const std::string& path, const std::function<void(H5::H
     void* handle = nullptr;
     if (H5Fget_vfd_handle(id, H5P_DEFAULT, &handle) >= 0 && handle != nullptr)
       failure.fd = *static_cast<int*>(handle);
+    // The C++ wrappers print to std::cerr when a destructor cannot close its object (a full
+    // disk: "DataSet::~DataSet - H5Dclose failed" above opsim's message); the failure is
+    // reported once, in opsim's words. Nothing else of opsim's writes to std::cerr.
+    struct CerrMuted {
+      std::streambuf* saved = std::cerr.rdbuf(nullptr);
+      ~CerrMuted() { std::cerr.rdbuf(saved); }
+    } muted;
     std::string action;
     try {
       // The wrapper takes its own reference to `id`; every object is closed when body returns.

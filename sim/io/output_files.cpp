@@ -318,6 +318,35 @@ class Temporary {
   bool committed_ = false;
 };
 
+//! The open OutputBatch's state: finished temporaries waiting for the commit, the folders made
+//! for them, and what runs after.
+struct HeldOutputs {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Temporary>> files;
+  std::vector<fs::path> created_folders;
+  std::vector<std::function<void()>> after_commit;
+};
+std::atomic<HeldOutputs*> open_batch{nullptr};
+std::atomic<int> immediate_depth{0};
+
+//! The batch that holds new files now, or null (none open, or an Immediate scope).
+HeldOutputs* holding_batch() {
+  return immediate_depth.load() > 0 ? nullptr : open_batch.load();
+}
+
+//! Puts the finished `temporaries` (of files in `folder`) into place, or into the open batch.
+void place(std::vector<std::unique_ptr<Temporary>> temporaries, const fs::path& folder,
+           bool created_folder) {
+  if (HeldOutputs* batch = holding_batch()) {
+    const std::lock_guard lock(batch->mutex);
+    for (auto& temporary : temporaries) batch->files.push_back(std::move(temporary));
+    if (created_folder) batch->created_folders.push_back(folder);
+    return;
+  }
+  for (auto& temporary : temporaries) temporary->commit();
+  fsync_folder(folder);
+}
+
 std::string render(const std::function<void(std::ostream&)>& fill) {
   std::ostringstream out;
   fill(out);
@@ -416,11 +445,12 @@ void write_text_file(const std::string& path, const std::function<void(std::ostr
     write_stream(target, path, bytes);
     return;
   }
-  Temporary temporary(path);
-  write_all(temporary.fd(), bytes, path);
-  temporary.finish();
-  temporary.commit();
-  fsync_folder(target.parent_path());
+  auto temporary = std::make_unique<Temporary>(path);
+  write_all(temporary->fd(), bytes, path);
+  temporary->finish();
+  std::vector<std::unique_ptr<Temporary>> done;
+  done.push_back(std::move(temporary));
+  place(std::move(done), target.parent_path(), false);
 }
 
 void write_file_by_name(const std::string& path,
@@ -429,12 +459,13 @@ void write_file_by_name(const std::string& path,
   if (const auto mode = existing_mode(target); mode && !S_ISREG(*mode)) {
     throw_input("{}: is {}; this output needs a regular file", path, file_type(*mode));
   }
-  Temporary temporary(path);
-  temporary.release();
-  fill(temporary.name());
-  temporary.finish();
-  temporary.commit();
-  fsync_folder(target.parent_path());
+  auto temporary = std::make_unique<Temporary>(path);
+  temporary->release();
+  fill(temporary->name());
+  temporary->finish();
+  std::vector<std::unique_ptr<Temporary>> done;
+  done.push_back(std::move(temporary));
+  place(std::move(done), target.parent_path(), false);
 }
 
 void write_folder_files(const std::string& directory, const std::vector<FolderFile>& files) {
@@ -459,14 +490,61 @@ void write_folder_files(const std::string& directory, const std::vector<FolderFi
       write_all(temporaries.back()->fd(), render(file.fill), path);
       temporaries.back()->finish();
     }
-    for (auto& temporary : temporaries) temporary->commit();
-    fsync_folder(folder);
+    place(std::move(temporaries), folder, created);
   } catch (...) {
     // The temporaries are gone; a folder opsim made for them goes too (a review found an empty
     // one left after a full disk). rmdir removes only an empty folder.
     if (created) ::rmdir(folder.c_str());
     throw;
   }
+}
+
+OutputBatch::OutputBatch() {
+  auto held = std::make_unique<HeldOutputs>();
+  HeldOutputs* expected = nullptr;
+  if (!open_batch.compare_exchange_strong(expected, held.get()))
+    throw std::logic_error("OutputBatch: a batch is already open");
+  (void)held.release();  // owned through open_batch until commit or destruction
+}
+
+OutputBatch::~OutputBatch() {
+  std::unique_ptr<HeldOutputs> held(open_batch.exchange(nullptr));
+  if (!held) return;    // committed
+  held->files.clear();  // each temporary removes itself
+  // Newest first: a folder made inside another made one.
+  for (auto folder = held->created_folders.rbegin(); folder != held->created_folders.rend();
+       ++folder)
+    ::rmdir(folder->c_str());  // only when empty: a folder that was there is not in the list
+}
+
+void OutputBatch::commit() {
+  std::unique_ptr<HeldOutputs> held(open_batch.exchange(nullptr));
+  if (!held) return;
+  std::vector<fs::path> folders;
+  for (auto& temporary : held->files) {
+    temporary->commit();
+    const fs::path folder = temporary->target().parent_path();
+    if (std::find(folders.begin(), folders.end(), folder) == folders.end())
+      folders.push_back(folder);
+  }
+  for (const fs::path& folder : folders) fsync_folder(folder);
+  for (const auto& action : held->after_commit) action();
+}
+
+OutputBatch::Immediate::Immediate() {
+  ++immediate_depth;
+}
+OutputBatch::Immediate::~Immediate() {
+  --immediate_depth;
+}
+
+void after_outputs_committed(std::function<void()> action) {
+  if (HeldOutputs* batch = open_batch.load()) {
+    const std::lock_guard lock(batch->mutex);
+    batch->after_commit.push_back(std::move(action));
+    return;
+  }
+  action();
 }
 
 void remove_written_file(const std::string& path) {

@@ -94,4 +94,33 @@ void write_folder_files(const std::string& directory, const std::vector<FolderFi
 //! Removes a file opsim wrote (a checkpoint shard); a missing file is not an error.
 void remove_written_file(const std::string& path);
 
+//! A command's outputs as one (review: an error after the HDF5 file was written left it, without
+//! the workbook or CSV files the command was asked for). While a batch is open, every file the
+//! functions above write stays a finished temporary beside its target until commit() renames
+//! them all into place; a batch ended without commit (an error) removes them, and the folders
+//! made for them. One batch at a time; the command line opens one around each command.
+class OutputBatch {
+ public:
+  OutputBatch();
+  ~OutputBatch();
+  OutputBatch(const OutputBatch&) = delete;
+  OutputBatch& operator=(const OutputBatch&) = delete;
+  //! Renames every held file into place, then runs the after_commit actions in order.
+  void commit();
+
+  //! Writes in its scope land at once, batch or not: checkpoints, which a rerun after a kill
+  //! must find.
+  class Immediate {
+   public:
+    Immediate();
+    ~Immediate();
+    Immediate(const Immediate&) = delete;
+    Immediate& operator=(const Immediate&) = delete;
+  };
+};
+
+//! Runs `action` once the open batch's files are in place (at once when none is open): what must
+//! not happen unless the outputs exist, such as removing the checkpoint they replace.
+void after_outputs_committed(std::function<void()> action);
+
 }  // namespace opsim

@@ -110,6 +110,22 @@ std::string compare_section(H5Reader& f) {
       "<p class=\"note\">{} trials per scenario, seed {}, paired with common random numbers: "
       "each difference is taken trial by trial.</p>\n",
       html_escape(f.count_attribute("trials")), html_escape(f.attribute("seed")));
+  // Which scenarios draw assumptions per trial, and which (review: the terminal said so, the
+  // report of the same comparison did not).
+  if (f.has("/scenarios/uncertain_parameters")) {
+    const auto parameters = f.strings("/scenarios/uncertain_parameters");
+    const auto of = f.strings("/scenarios/uncertain_parameters_scenario");
+    for (const std::string& name : names) {
+      std::string items;
+      for (std::size_t i = 0; i < parameters.size() && i < of.size(); ++i)
+        if (of[i] == name) items += "<li>" + html_escape(parameters[i]) + "</li>";
+      if (items.empty()) continue;
+      html += fmt::format(
+          "<p class=\"note\">{} is a forecast with assumption uncertainty; drawn once per "
+          "trial:</p>\n<ul class=\"assumptions\">{}</ul>\n",
+          html_escape(name), items);
+    }
+  }
 
   // Scenarios side by side, then each alternative's difference.
   // The metric's unit (the reporting currency for amounts); absent in older files.

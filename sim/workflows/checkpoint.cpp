@@ -189,6 +189,9 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
 
 void Checkpoint::save(const Scenario& scenario, const RunResult& result,
                       const Provenance& run_provenance) const {
+  // On disk at once, whatever the command's other outputs wait for: a rerun after a kill reads
+  // it.
+  const OutputBatch::Immediate now;
   Provenance provenance = run_provenance;
   provenance.checkpoint = true;
   // A folder's shards are resumed by any rank count; a file per rank by as many ranks.

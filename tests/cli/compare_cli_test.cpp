@@ -317,6 +317,15 @@ TEST(CompareCli, BadPointersRangesAndSizesAreRefusedBeforeAnyWork) {
        "give fewer --trials"},
       {"drivers " + base + " --trials 100000000", "give fewer --trials"},
       {"capacity " + plan + " --trials 100000000", "give fewer --trials"},
+      // The limit is the machine's or the one given (review: no way to set it).
+      {"compare " + base + " " + base + " --trials 2000 --max-memory 1K",
+       "but --max-memory allows 1.0 KiB: give fewer --trials or raise --max-memory"},
+      {"sweep " + base + " --set /segments/0/win_rate=0.2 --trials 2000 --max-memory 1K",
+       "but --max-memory allows 1.0 KiB"},
+      {"drivers " + base + " --trials 2000 --max-memory 1K", "but --max-memory allows 1.0 KiB"},
+      {"capacity " + plan + " --trials 2000 --max-memory 1K", "but --max-memory allows 1.0 KiB"},
+      {"compare " + base + " " + base + " --max-memory 4X",
+       "--max-memory: \"4X\" is not a size (e.g. 512M, 4G, 1.5GiB)"},
       {"capacity " + plan + " --budget inf", "--budget"},
       {"quotas " + plan + " --over-assignment inf", "--over-assignment"},
   };

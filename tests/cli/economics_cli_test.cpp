@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/io/csv.hpp"
+#include "sim/io/report_parts.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {
@@ -326,6 +327,36 @@ TEST(EconomicsCli, RunWithAnUncertainWinRateSaysSo) {
   H5::H5File file((dir / "r.h5").string(), H5F_ACC_RDONLY);
   EXPECT_TRUE(file.openGroup("/").attrExists("forecast"));
   EXPECT_TRUE(file.nameExists("/scenario/uncertain_parameters"));
+}
+
+// Review: compare said in the terminal which scenario draws its assumptions per trial; its file,
+// report and workbook did not.
+TEST(EconomicsCli, CompareRecordsEachScenariosUncertainParametersAndReportsThem) {
+  test::TempDir dir;
+  nlohmann::json alt = two_regions();
+  alt["name"] = "uncertain";
+  alt["segments"][0]["win_rate"] = {{"dist", "pert"}, {"min", 0.2}, {"mode", 0.3}, {"max", 0.35}};
+  nlohmann::json base = two_regions();
+  base["name"] = "certain";
+  const auto out = dir / "c.h5", page = dir / "c.html";
+  const auto r = test::run_opsim(fmt::format("compare {} {} --trials 30 -q -o {}",
+                                             dir.write("base.json", base.dump()),
+                                             dir.write("alt.json", alt.dump()), out.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  report::H5Reader file(out.string());
+  const auto parameters = file.strings("/scenarios/uncertain_parameters");
+  const auto of = file.strings("/scenarios/uncertain_parameters_scenario");
+  ASSERT_EQ(parameters.size(), 1u);
+  EXPECT_EQ(parameters[0], "/segments/0/win_rate: pert(min 0.2, mode 0.3, max 0.35)");
+  EXPECT_EQ(of, std::vector<std::string>{"uncertain"});
+  const auto shown = test::run_opsim(fmt::format("report {} -o {}", out.string(), page.string()));
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  const std::string html = read_text(page);
+  EXPECT_NE(html.find("uncertain is a forecast with assumption uncertainty"), std::string::npos);
+  EXPECT_NE(html.find("<li>/segments/0/win_rate: pert(min 0.2, mode 0.3, max 0.35)</li>"),
+            std::string::npos);
+  EXPECT_NE(html.find("\">uncertain is a forecast"), std::string::npos);
+  EXPECT_EQ(html.find("\">certain is a forecast"), std::string::npos);  // the base draws nothing
 }
 
 TEST(EconomicsCli, UncertainWinRateAboveOneIsRefused) {

@@ -465,14 +465,15 @@ TEST(OutputSafetyCli, CharacterDeviceMadeByMknodIsNotReplaced) {
 
 // ---- a full disk ----------------------------------------------------------------------------
 
-//! A 256 KiB tmpfs at `where` (root only) filled up to its last 8 KiB by a file `filler`,
-//! unmounted at destruction.
+//! A tmpfs of `size_kib` KiB (256) at `where` (root only) filled up to its last `free_kib` (8)
+//! by a file `filler`, unmounted at destruction.
 class SmallDisk {
  public:
-  explicit SmallDisk(const fs::path& where) : path_(where) {
+  explicit SmallDisk(const fs::path& where, int size_kib = 256, int free_kib = 8) : path_(where) {
     fs::create_directory(path_);
-    mounted_ = ::mount("tmpfs", path_.c_str(), "tmpfs", 0, "size=256k") == 0;
-    if (mounted_) std::ofstream(path_ / "filler") << std::string(248 * 1024, 'x');
+    mounted_ =
+        ::mount("tmpfs", path_.c_str(), "tmpfs", 0, fmt::format("size={}k", size_kib).c_str()) == 0;
+    if (mounted_) std::ofstream(path_ / "filler") << std::string((size_kib - free_kib) * 1024, 'x');
   }
   ~SmallDisk() {
     if (mounted_) ::umount(path_.c_str());
@@ -500,6 +501,24 @@ TEST(OutputSafetyCli, DiskFullHdf5IsExitOneWithoutCrashOrFile) {
   EXPECT_EQ(read_file(out), "previous result");
   EXPECT_EQ(listing(disk.path()), (std::set<std::string>{"filler", "out.h5"}))
       << "a temporary file was left";
+}
+
+// Review: a disk that filled up during the write printed HDF5's own "DataSet::~DataSet -
+// H5Dclose failed" above opsim's message.
+TEST(OutputSafetyCli, DiskFullDuringTheHdf5WriteIsOneMessage) {
+  OPSIM_REQUIRE_OR_SKIP(::geteuid() == 0, "mounting a small tmpfs needs root");
+  TempDir dir;
+  SmallDisk disk(dir / "full", 1024, 124);  // room for the header, not the trials
+  OPSIM_REQUIRE_OR_SKIP(disk.mounted(), "cannot mount tmpfs here");
+  const fs::path out = disk.path() / "out.h5";
+  const auto result =
+      run_opsim(fmt::format("run {} -q --trials 2000 --keep-trials -o {}",
+                            test::copy_global_saas(dir.path()).string(), out.string()));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("writing HDF5 failed: No space left on device"));
+  EXPECT_THAT(result.output, Not(HasSubstr("~DataSet")));
+  EXPECT_EQ(result.output.find('\n'), result.output.size() - 1) << result.output;  // one line
+  EXPECT_EQ(listing(disk.path()), (std::set<std::string>{"filler"}));
 }
 
 //! Names in `folder` of opsim's temporaries (".NAME.opsim-XXXXXX").
@@ -565,6 +584,38 @@ TEST(OutputSafetyCli, DiskFullWorkbookNamesTheReasonAndLeavesNoFile) {
   // In opsim's words alone (review: libxlsxwriter's own "[ERROR][packager.c:...]" lines too).
   EXPECT_THAT(result.output, Not(HasSubstr("[ERROR]")));
   EXPECT_EQ(listing(disk.path()), (std::set<std::string>{"filler"})) << "a file was left";
+}
+
+// Review: the HDF5 file was written, then the workbook failed (exit 1) and the HDF5 file stayed,
+// alone of the outputs asked for. A command's outputs appear together or not at all; an
+// existing file they would replace (--force) is kept as it was.
+TEST(OutputSafetyCli, AFailedCommandLeavesNoneOfItsOutputs) {
+  OPSIM_REQUIRE_OR_SKIP(::geteuid() == 0, "mounting a small tmpfs needs root");
+  TempDir dir;
+  SmallDisk disk(dir / "full");
+  OPSIM_REQUIRE_OR_SKIP(disk.mounted(), "cannot mount tmpfs here");
+  const fs::path roomy = dir / "roomy";
+  fs::create_directory(roomy);
+  std::ofstream(roomy / "old.json") << "previous summary";
+  const std::string command =
+      fmt::format("run {} -q --trials 200 -o {} --summary-json {} --csv {} --xlsx {} --force",
+                  test::copy_global_saas(dir.path()).string(), (roomy / "out.h5").string(),
+                  (roomy / "old.json").string(), (roomy / "csv").string(),
+                  (disk.path() / "book.xlsx").string());
+  const auto result = run_opsim(command);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("No space left on device"));
+  EXPECT_EQ(listing(roomy), (std::set<std::string>{"old.json"})) << "an output or temporary left";
+  EXPECT_EQ(read_file(roomy / "old.json"), "previous summary");
+  EXPECT_EQ(listing(disk.path()), (std::set<std::string>{"filler"}));
+  // Twin: with room for the workbook every output is there.
+  const auto fine = run_opsim(fmt::format(
+      "run {} -q --trials 200 -o {} --summary-json {} --csv {} --xlsx {} --force",
+      (dir / "global_saas.json").string(), (roomy / "out.h5").string(),
+      (roomy / "old.json").string(), (roomy / "csv").string(), (roomy / "book.xlsx").string()));
+  EXPECT_EQ(fine.exit_code, 0) << fine.output;
+  EXPECT_EQ(listing(roomy), (std::set<std::string>{"book.xlsx", "csv", "old.json", "out.h5"}));
+  EXPECT_NE(read_file(roomy / "old.json"), "previous summary");
 }
 
 TEST(OutputSafetyCli, DiskFullCsvIsExitOneWithoutTruncatedFiles) {
