@@ -197,6 +197,17 @@ struct CalibrateArgs {
 void calibrate_command(const CalibrateArgs& args) {
   if (args.source.as_of.empty())
     throw_input("--as-of is required (the cut-off date: YYYY-MM-DD or YYYY-MM)");
+  // A prefix, not a folder (review: `--report sub/` wrote the hidden files sub/.json and
+  // sub/.txt).
+  std::error_code error;
+  if (!args.report.empty() &&
+      (args.report.back() == '/' || std::filesystem::is_directory(args.report, error))) {
+    throw_input(
+        "--report {}: is a folder; give a file name prefix, e.g. {} (writes {}.json and "
+        "{}.txt)",
+        args.report, (std::filesystem::path(args.report) / "fit").lexically_normal().string(),
+        "fit", "fit");
+  }
   const HistorySource source = history_source(args.source);
   check_outputs(args.source, source,
                 {{args.output, "-o"},

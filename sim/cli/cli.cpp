@@ -1,6 +1,8 @@
 #include "sim/cli/cli.hpp"
 
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include "sim/base/error.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/mpi_support.hpp"
+#include "sim/io/hdf5_util.hpp"
 #include "sim/io/output_files.hpp"
 
 namespace opsim::cli {
@@ -20,9 +23,18 @@ int run_app(int argc, char** argv);
 }
 
 int main(int argc, char** argv) {
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG and the error is reported, where
+  // SIGXFSZ would end the process unsaid.
+  std::signal(SIGXFSZ, SIG_IGN);
   mpi::initialise(&argc, &argv);
   const int code = run_app(argc, argv);
   mpi::finalise();
+  // The error is reported and the temporaries are gone; libhdf5's exit handler would crash on
+  // the file it failed to close (review: "Segmentation fault", exit 139, after the message).
+  if (hdf5_unsafe_to_close_at_exit()) {
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
   return code;
 }
 

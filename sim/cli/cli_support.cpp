@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -22,7 +23,14 @@ namespace {
 std::string g_command_line;
 }
 
-std::uint64_t parse_size(const std::string& text, const std::string& option) {
+namespace {
+
+//! Sizes from 1 byte to 1 PiB: more than any machine's memory, far from 2^64.
+constexpr double kMostSizeBytes = 1024.0 * 1024 * 1024 * 1024 * 1024;
+
+//! "4G" -> bytes; none when `text` is not a size from 1 byte to 1 PiB (review: "0.4" became 0
+//! bytes and 2^64 a silent 8,388,608 TiB).
+std::optional<std::uint64_t> size_in_bytes(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
     ++i;
@@ -40,10 +48,22 @@ std::uint64_t parse_size(const std::string& text, const std::string& option) {
     scale = 1024.0 * 1024 * 1024;
   else if (unit == "T" || unit == "TB" || unit == "TIB")
     scale = 1024.0 * 1024 * 1024 * 1024;
-  if (!number || scale == 0 || *number <= 0) {
-    throw_input("{}: \"{}\" is not a size (e.g. 512M, 4G, 1.5GiB)", option, text);
-  }
-  return static_cast<std::uint64_t>(std::llround(*number * scale));
+  if (!number || scale == 0) return std::nullopt;
+  const double bytes = std::round(*number * scale);
+  if (!(bytes >= 1 && bytes <= kMostSizeBytes)) return std::nullopt;
+  return static_cast<std::uint64_t>(bytes);
+}
+
+std::string not_a_size(const std::string& text) {
+  return fmt::format("\"{}\" is not a size from 1 byte to 1 PiB (e.g. 512M, 4G, 1.5GiB)", text);
+}
+
+}  // namespace
+
+std::uint64_t parse_size(const std::string& text, const std::string& option) {
+  const auto bytes = size_in_bytes(text);
+  if (!bytes) throw_input("{}: {}", option, not_a_size(text));
+  return *bytes;
 }
 
 std::string format_size(std::uint64_t bytes) {
@@ -176,12 +196,7 @@ CLI::Option* add_max_memory_option(CLI::App* command, std::string& size, const s
   return command->add_option("--max-memory", size, help)
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
-            try {
-              (void)parse_size(text, "--max-memory");
-            } catch (const InputError&) {
-              return fmt::format("\"{}\" is not a size (e.g. 512M, 4G, 1.5GiB)", text);
-            }
-            return {};
+            return size_in_bytes(text) ? std::string() : not_a_size(text);
           },
           "SIZE"));
 }

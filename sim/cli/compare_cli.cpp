@@ -252,16 +252,17 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
        }});
   files.push_back({"targets.csv", [&](std::ostream& targets) {
                      targets << "scenario,metric,period,region,segment,target,currency,probability,"
-                                "standard_error\n";
+                                "standard_error,coverage\n";
                      for (const auto& [name, summary] : summaries) {
                        for (const auto& t : summary.targets) {
+                         const Period& period = layout.periods[t.period];
                          targets << fmt::format(
-                             "{},{},{},{},{},{},{},{},{}\n", csv_text(name), t.target.metric,
-                             layout.periods[t.period].label,
-                             t.target.region < 0 ? "total" : regions[t.target.region],
+                             "{},{},{},{},{},{},{},{},{},{}\n", csv_text(name), t.target.metric,
+                             period.label, t.target.region < 0 ? "total" : regions[t.target.region],
                              t.target.segment < 0 ? "total" : segments[t.target.segment],
                              csv_number(t.target.amount, 2), reporting_currency(base),
-                             csv_number(t.probability, 4), csv_number(t.standard_error, 4));
+                             csv_number(t.probability, 4), csv_number(t.standard_error, 4),
+                             csv_text(period.coverage(coverage_of(metric_index(t.target.metric)))));
                        }
                      }
                    }});
@@ -440,11 +441,19 @@ std::vector<XlsxTable> comparison_workbook(
       summary.rows.push_back(std::move(row));
     }
   }
-  XlsxTable targets{
-      "Targets", {{"target", CellKind::text, 34}, {"amount" + unit, CellKind::amount, 16}}, {}, ""};
+  // A target of a partial period says so (review: only the terminal marked it, without saying
+  // what the mark meant); its row is shaded as every row with a coverage.
+  XlsxTable targets{"Targets",
+                    {{"target", CellKind::text, 34},
+                     {"coverage", CellKind::text, 28},
+                     {"amount" + unit, CellKind::amount, 16}},
+                    {},
+                    ""};
   for (const auto& [name, s] : summaries) targets.columns.push_back({name, CellKind::percent, 12});
   for (const auto& reference : summaries.front().second.targets) {
     std::vector<XlsxValue> row{target_name(reference, layout, regions, true),
+                               layout.periods[reference.period].coverage(
+                                   coverage_of(metric_index(reference.target.metric))),
                                reference.target.amount};
     for (const auto& entry : summaries) {
       double value = std::numeric_limits<double>::quiet_NaN();
@@ -471,8 +480,14 @@ std::vector<XlsxTable> comparison_workbook(
                          {"SE independent", metric_kind, 14},
                          {"variance reduction", CellKind::number, 12}},
                         {},
-                        "P(higher) and variance reduction blank: the scenarios agree in every "
-                        "trial (identical)."};
+                        ""};
+  // Said only where some cell is blank for it (review: the note stood under every table).
+  bool any_identical = false;
+  for (const auto& c : comparisons)
+    for (const PairedCell& x : c.cells) any_identical = any_identical || identical(x);
+  if (any_identical)
+    differences.note =
+        "P(higher) and variance reduction blank: the scenarios agree in every trial (identical).";
   for (const auto& c : comparisons) {
     for (std::size_t p = 0; p < layout.periods.size(); ++p) {
       for (int r = 0; r < layout.regions; ++r) {
@@ -636,6 +651,17 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
       end_line();
     }
   }
+  // What a target's "*" means (review: the table marked it and said nothing), each period once.
+  std::vector<std::string> notes;
+  for (const TargetResult& t : reference) {
+    const Coverage c = coverage_of(metric_index(t.target.metric));
+    const Period& period = layout.periods[t.period];
+    const std::string note =
+        fmt::format("* {} ({})", period.display_label(c), metric_words(t.target.metric));
+    if (period.partial(c) && std::find(notes.begin(), notes.end(), note) == notes.end())
+      notes.push_back(note);
+  }
+  for (const std::string& note : notes) text += note + "\n";
   return text;
 }
 

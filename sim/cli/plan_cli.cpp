@@ -172,6 +172,8 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
 
 // ---- quotas ----
 
+constexpr double kMostOverAssignment = 10.0;
+
 struct QuotaArgs {
   CommonArgs common;
   std::string method = "equal-chance";
@@ -246,7 +248,13 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   problem.fy = args.fiscal_year ? plan::planned_fiscal_year_of(scenario, year, "--fiscal-year")
                                 : planned_plan_year(document, scenario);
   const double over = args.over_assignment.value_or(settings.over_assignment.value_or(1.0));
-  if (!(over > 0)) throw_input("--over-assignment: {} is not allowed (must be > 0)", over);
+  // Above 10 quotas exceed any plan's reach and their totals overflow the tables (review: 1e308
+  // printed "quota coverage infx").
+  if (!(over > 0 && over <= kMostOverAssignment)) {
+    throw_input("{}: {} is not allowed (allowed: > 0 and at most {})",
+                args.over_assignment ? "--over-assignment" : "/plan/quotas/over_assignment",
+                format_user_value(over), kMostOverAssignment);
+  }
   if (over < 1 && !args.allow_under_assignment) {
     throw_input(
         "over-assignment {} is below 1: quotas would sum to less than the target (allowed >= 1, or "
@@ -336,6 +344,16 @@ RunOptions rank_share(RunOptions options) {
   std::tie(options.first_trial, options.end_trial) =
       mpi::share_of(options.first_trial, options.end_trial);
   return options;
+}
+
+//! InputError unless a quota run's `estimate` (quota_memory) fits in `limit` (--max-memory).
+void require_quota_memory(std::uint64_t estimate, std::uint64_t limit) {
+  if (estimate > limit) {
+    throw_input(
+        "the quota run needs about {} ({} bytes) besides the stored seat-months but "
+        "--max-memory allows {} (fewer --trials or raise --max-memory)",
+        format_size(estimate), grouped(estimate), format_size(limit));
+  }
 }
 
 //! `store_budget`: bytes this rank may spend keeping the seat-month detail of its trials for
@@ -559,12 +577,7 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     const std::uint64_t limit = memory_limit(args.max_memory);
     const std::uint64_t estimate =
         quota_memory(scenario, problem.comp, options.end_trial, options.threads);
-    if (estimate > limit) {
-      throw_input(
-          "the quota run needs about {} ({} bytes) besides the stored seat-months but "
-          "--max-memory allows {} (fewer --trials or raise --max-memory)",
-          format_size(estimate), grouped(estimate), format_size(limit));
-    }
+    require_quota_memory(estimate, limit);
     // What is left keeps the seat-month detail for pricing the payouts without a second pass.
     store_budget = limit - estimate;
     if (!args.common.quiet && mpi::rank() == 0) {
@@ -759,6 +772,13 @@ void plan_bench_command(const PlanBenchArgs& args) {
     qa.method = "capacity";
     RunOptions options = run_options(scenario, qa.common);
     options.end_trial = args.trials;
+    // The plans read and the memory checked before any work (review: the bench ran on past its
+    // --max-memory); reading the plans takes milliseconds.
+    const QuotaProblem problem = prepare_quotas(scenario, document, qa);
+    const std::uint64_t estimate =
+        quota_memory(scenario, problem.comp, options.end_trial, options.threads);
+    require_quota_memory(estimate, limit);
+    const std::uint64_t budget = limit - estimate;
     // CPU seconds of the process as well: the wall clock of a shared machine says little.
     auto cpu_seconds = [] { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; };
     Stopwatch watch;
@@ -767,10 +787,6 @@ void plan_bench_command(const PlanBenchArgs& args) {
     const double forecast = watch.seconds(), forecast_cpu = cpu_seconds() - cpu;
     watch.restart();
     cpu = cpu_seconds();
-    const QuotaProblem problem = prepare_quotas(scenario, document, qa);
-    const std::uint64_t estimate =
-        quota_memory(scenario, problem.comp, options.end_trial, options.threads);
-    const std::uint64_t budget = limit > estimate ? limit - estimate : 0;
     ProgressBar no_progress(0, false);
     const QuotaRun run =
         simulate_for_quotas(scenario, problem.fy, problem.comp, options, no_progress, budget);

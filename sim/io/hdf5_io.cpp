@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -434,6 +435,16 @@ class Hdf5FailureRecorder {
 
 }  // namespace
 
+namespace {
+//! A write failed with libhdf5's file still open inside it: its exit handler (H5close) then
+//! crashes (Debian's 1.10: a segmentation fault in H5F__close_cb) or loops.
+std::atomic<bool> hdf5_failed_open{false};
+}  // namespace
+
+bool hdf5_unsafe_to_close_at_exit() {
+  return hdf5_failed_open.load();
+}
+
 void write_hdf5_document(const std::string& path, const std::function<void(H5::H5File&)>& body) {
   write_file_by_name(path, [&](const std::string& temporary) {
     // HDF5 1.10 cannot recover from a failed create (it loops at exit): a folder that cannot
@@ -453,7 +464,10 @@ void write_hdf5_document(const std::string& path, const std::function<void(H5::H
     const hid_t id = H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, creation, access);
     H5Pclose(creation);
     H5Pclose(access);
-    if (id < 0) throw_hdf5_failure(path, "creating the HDF5 file", failure);
+    if (id < 0) {
+      hdf5_failed_open.store(true);
+      throw_hdf5_failure(path, "creating the HDF5 file", failure);
+    }
     void* handle = nullptr;
     if (H5Fget_vfd_handle(id, H5P_DEFAULT, &handle) >= 0 && handle != nullptr)
       failure.fd = *static_cast<int*>(handle);
@@ -474,6 +488,7 @@ void write_hdf5_document(const std::string& path, const std::function<void(H5::H
     }
     // Closing flushes, so a full disk can fail here too.
     const bool closed = H5Fclose(id) >= 0;
+    if (!action.empty() || failure.os_failure || !closed) hdf5_failed_open.store(true);
     if (!action.empty()) throw_hdf5_failure(path, action, failure);
     if (failure.os_failure) throw_hdf5_failure(path, "writing HDF5", failure);
     if (!closed) throw_hdf5_failure(path, "closing the HDF5 file", failure);

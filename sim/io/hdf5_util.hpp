@@ -17,6 +17,9 @@ namespace opsim {
 //! errors (disk full included) close the file cleanly and throw OutputError naming `path` and
 //! the operating system's message; nothing is left at `path` or beside it.
 void write_hdf5_document(const std::string& path, const std::function<void(H5::H5File&)>& body);
+//! True after a write whose file libhdf5 could not close (a full disk, a file-size limit):
+//! libhdf5's own exit handler would then crash, so the process ends without it.
+bool hdf5_unsafe_to_close_at_exit();
 
 //! Root attributes (tool version, git revision, scenario SHA-256 and name, stream scheme,
 //! command line, reporting currency, seed, trials) and /scenario/document.

@@ -815,17 +815,27 @@ History read_history(const HistorySource& source, ReadReport& report) {
   for (const auto& s : source.lost_stages) lost.insert(name_key(s));
   for (const auto& s : source.open_stages) open.insert(name_key(s));
   // A stage means one thing (review: --won-stage Won --lost-stage Won was read as won).
+  // A lost stage may also be left out (a bookings log leaves out its lost lines anyway); a won
+  // or open one may not (review: --won-stage Won --exclude-stage Won fitted a 0% win rate).
   const std::pair<const char*, const std::vector<std::string>*> meanings[] = {
-      {"won", &source.won_stages}, {"lost", &source.lost_stages}, {"open", &source.open_stages}};
+      {"won", &source.won_stages},
+      {"lost", &source.lost_stages},
+      {"open", &source.open_stages},
+      {"exclude", &source.excluded_stages}};
   for (std::size_t a = 0; a < std::size(meanings); ++a) {
     for (std::size_t b = a + 1; b < std::size(meanings); ++b) {
+      if (meanings[a].second == &source.lost_stages &&
+          meanings[b].second == &source.excluded_stages)
+        continue;
       for (const std::string& stage : *meanings[a].second) {
         for (const std::string& other : *meanings[b].second) {
           if (name_key(stage) != name_key(other)) continue;
           throw_input(
               "--{0}-stage and --{1}-stage (or {0}_stages and {1}_stages) both name '{2}': a "
-              "stage is won, lost or open, not two of them",
-              meanings[a].first, meanings[b].first, stage);
+              "stage is won, lost or open, not two of them, and a won or open stage is not left "
+              "out",
+              meanings[a].first, meanings[b].first,
+              stage == other ? stage : fmt::format("{}' and '{}", stage, other));
         }
       }
     }

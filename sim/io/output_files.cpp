@@ -102,8 +102,22 @@ void check_folder_writable(const fs::path& folder, const std::string& role,
   }
 }
 
+//! The mode of what `path` names, every link followed by the kernel, when that is a character
+//! device or FIFO: /dev/stdout on a pipe is /proc/self/fd/1, a link to "pipe:[N]", which no
+//! path resolution reaches (review: `--summary-json /dev/stdout | cat` failed after the run).
+std::optional<mode_t> stream_at(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && is_stream(info.st_mode)) return info.st_mode;
+  return std::nullopt;
+}
+
 void check_writable_target(const std::string& path, const std::string& role, OutputKind kind) {
   check_path_length(path, role, false);
+  if (const auto stream = stream_at(path)) {
+    if (kind == OutputKind::text) return;
+    throw_input("{} {}: is {}; this output (HDF5 or a workbook) needs a regular file", role, path,
+                file_type(*stream));
+  }
   const fs::path target = resolved(path);
   if (target.has_parent_path() && !fs::is_directory(target.parent_path())) {
     std::error_code error;
@@ -183,14 +197,16 @@ mode_t mode_for(const fs::path& target) {
 //! at full size). Fixed slots, so that the handler only reads memory and calls unlink().
 class LiveTemporaries {
  public:
-  //! Records `path`; the slot to release(), or -1 when every slot is taken (then not removed).
-  static int add(const std::string& path) {
+  //! Records `path` (a folder opsim made: `folder`, removed when empty); the slot to
+  //! release(), or -1 when every slot is taken (then not removed).
+  static int add(const std::string& path, bool folder = false) {
     static std::once_flag installed;
     std::call_once(installed, [] {
       struct sigaction action {};
       action.sa_handler = &LiveTemporaries::on_signal;
       sigemptyset(&action.sa_mask);
-      for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      // SIGPIPE: a FIFO's reader went away; SIGXFSZ: past the file-size limit (ulimit -f).
+      for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ}) {
         // A signal the process was told to ignore (nohup) stays ignored.
         struct sigaction before {};
         if (::sigaction(sig, nullptr, &before) == 0 && before.sa_handler == SIG_IGN) continue;
@@ -202,6 +218,7 @@ class LiveTemporaries {
       bool free = false;
       if (!claimed_[i].compare_exchange_strong(free, true)) continue;
       std::memcpy(paths_[i].data(), path.c_str(), path.size() + 1);
+      folder_[i].store(folder);
       live_[i].store(true);
       return static_cast<int>(i);
     }
@@ -213,10 +230,25 @@ class LiveTemporaries {
     claimed_[static_cast<std::size_t>(slot)].store(false);
   }
 
+  //! While outputs are renamed into place a signal waits for the last rename (a review found a
+  //! SIGTERM between two renames leaving half of a command's outputs); end_commit() then ends
+  //! the process by it.
+  static void begin_commit() { committing_.store(true); }
+  static void end_commit() {
+    committing_.store(false);
+    if (const int sig = pending_.exchange(0)) on_signal(sig);
+  }
+
  private:
   static void on_signal(int sig) {
+    if (committing_.load()) {
+      pending_.store(sig);
+      return;
+    }
     for (std::size_t i = 0; i < kSlots; ++i)
-      if (live_[i].load()) ::unlink(paths_[i].data());
+      if (live_[i].load() && !folder_[i].load()) ::unlink(paths_[i].data());
+    for (std::size_t i = 0; i < kSlots; ++i)
+      if (live_[i].load() && folder_[i].load()) ::rmdir(paths_[i].data());  // when empty
     // Ended by the signal as without the handler (exit status 128 + sig).
     ::signal(sig, SIG_DFL);
     ::raise(sig);
@@ -225,7 +257,35 @@ class LiveTemporaries {
   static constexpr std::size_t kSlots = 64;
   static inline std::array<std::atomic<bool>, kSlots> claimed_{};
   static inline std::array<std::atomic<bool>, kSlots> live_{};
+  static inline std::array<std::atomic<bool>, kSlots> folder_{};
   static inline std::array<std::array<char, PATH_MAX>, kSlots> paths_{};
+  static inline std::atomic<bool> committing_{false};
+  static inline std::atomic<int> pending_{0};
+};
+
+//! A folder opsim created for its outputs, removed (when empty) unless kept: on an error, and
+//! by the signal handler.
+class CreatedFolder {
+ public:
+  explicit CreatedFolder(fs::path folder)
+      : folder_(std::move(folder)),
+        slot_(LiveTemporaries::add(fs::absolute(folder_).string(), true)) {}
+  CreatedFolder(const CreatedFolder&) = delete;
+  CreatedFolder& operator=(const CreatedFolder&) = delete;
+  ~CreatedFolder() {
+    if (!kept_) ::rmdir(folder_.c_str());  // only when empty
+    LiveTemporaries::release(slot_);
+  }
+  void keep() {
+    kept_ = true;
+    LiveTemporaries::release(slot_);
+    slot_ = -1;
+  }
+
+ private:
+  fs::path folder_;
+  int slot_ = -1;
+  bool kept_ = false;
 };
 
 //! A temporary file beside its target, removed unless committed.
@@ -322,8 +382,9 @@ class Temporary {
 //! for them, and what runs after.
 struct HeldOutputs {
   std::mutex mutex;
+  // Destroyed last to first: the files go before the folders made for them.
+  std::vector<std::unique_ptr<CreatedFolder>> created_folders;
   std::vector<std::unique_ptr<Temporary>> files;
-  std::vector<fs::path> created_folders;
   std::vector<std::function<void()>> after_commit;
 };
 std::atomic<HeldOutputs*> open_batch{nullptr};
@@ -334,17 +395,70 @@ HeldOutputs* holding_batch() {
   return immediate_depth.load() > 0 ? nullptr : open_batch.load();
 }
 
-//! Puts the finished `temporaries` (of files in `folder`) into place, or into the open batch.
-void place(std::vector<std::unique_ptr<Temporary>> temporaries, const fs::path& folder,
-           bool created_folder) {
+//! Renames finished temporaries over their targets as one: should one rename fail, those before
+//! it are undone (a target that was there is put back from a hard link made beforehand; a new
+//! one is removed) and the error is thrown. A signal waits until the renames are done.
+void commit_together(std::vector<std::unique_ptr<Temporary>>& temporaries) {
+  struct Done {
+    fs::path target;
+    std::string backup;  //!< hard link to the file it replaced; empty: none was there
+  };
+  std::vector<Done> done;
+  auto forget_backups = [&] {
+    for (const Done& d : done)
+      if (!d.backup.empty()) ::unlink(d.backup.c_str());
+  };
+  LiveTemporaries::begin_commit();
+  try {
+    for (std::size_t i = 0; i < temporaries.size(); ++i) {
+      Temporary& temporary = *temporaries[i];
+      Done d{temporary.target(), {}};
+      if (stat_of(d.target)) {
+        d.backup = temporary.name() + ".replaced";
+        // Without hard links (some network file systems) the old file cannot be put back.
+        if (::link(d.target.c_str(), d.backup.c_str()) != 0) d.backup.clear();
+      }
+      try {
+        temporary.commit();
+      } catch (...) {
+        if (!d.backup.empty()) ::unlink(d.backup.c_str());
+        for (auto undo = done.rbegin(); undo != done.rend(); ++undo) {
+          if (undo->backup.empty())
+            ::unlink(undo->target.c_str());
+          else
+            ::rename(undo->backup.c_str(), undo->target.c_str());
+        }
+        done.clear();
+        throw;
+      }
+      done.push_back(std::move(d));
+    }
+  } catch (...) {
+    LiveTemporaries::end_commit();
+    throw;
+  }
+  forget_backups();
+  std::vector<fs::path> folders;
+  for (const Done& d : done) {
+    if (std::find(folders.begin(), folders.end(), d.target.parent_path()) == folders.end())
+      folders.push_back(d.target.parent_path());
+  }
+  LiveTemporaries::end_commit();
+  for (const fs::path& folder : folders) fsync_folder(folder);
+}
+
+//! Puts the finished `temporaries` into place (and keeps the folder `made` for them), or hands
+//! them to the open batch.
+void place(std::vector<std::unique_ptr<Temporary>> temporaries,
+           std::unique_ptr<CreatedFolder> made = nullptr) {
   if (HeldOutputs* batch = holding_batch()) {
     const std::lock_guard lock(batch->mutex);
     for (auto& temporary : temporaries) batch->files.push_back(std::move(temporary));
-    if (created_folder) batch->created_folders.push_back(folder);
+    if (made) batch->created_folders.push_back(std::move(made));
     return;
   }
-  for (auto& temporary : temporaries) temporary->commit();
-  fsync_folder(folder);
+  commit_together(temporaries);
+  if (made) made->keep();
 }
 
 std::string render(const std::function<void(std::ostream&)>& fill) {
@@ -436,8 +550,12 @@ void OutputPlan::check() const {
 }
 
 void write_text_file(const std::string& path, const std::function<void(std::ostream&)>& fill) {
-  const fs::path target = resolved(path);
   const std::string bytes = render(fill);
+  if (stream_at(path)) {
+    write_stream(path, path, bytes);
+    return;
+  }
+  const fs::path target = resolved(path);
   if (const auto mode = existing_mode(target); mode && !S_ISREG(*mode)) {
     if (!is_stream(*mode))
       throw_input("{}: is {}; opsim writes only regular files, character devices and FIFOs", path,
@@ -450,7 +568,7 @@ void write_text_file(const std::string& path, const std::function<void(std::ostr
   temporary->finish();
   std::vector<std::unique_ptr<Temporary>> done;
   done.push_back(std::move(temporary));
-  place(std::move(done), target.parent_path(), false);
+  place(std::move(done));
 }
 
 void write_file_by_name(const std::string& path,
@@ -465,38 +583,33 @@ void write_file_by_name(const std::string& path,
   temporary->finish();
   std::vector<std::unique_ptr<Temporary>> done;
   done.push_back(std::move(temporary));
-  place(std::move(done), target.parent_path(), false);
+  place(std::move(done));
 }
 
 void write_folder_files(const std::string& directory, const std::vector<FolderFile>& files) {
   const fs::path folder = resolved(directory);
-  bool created = false;
+  // A folder opsim makes goes again unless its files are put in it (a review found an empty one
+  // left after a full disk, and after a SIGTERM).
+  std::unique_ptr<CreatedFolder> made;
   if (!fs::exists(folder)) {
     if (::mkdir(folder.c_str(), 0777) == 0)
-      created = true;
+      made = std::make_unique<CreatedFolder>(folder);
     else if (errno != EEXIST)
       throw_os(directory, "cannot create the folder", errno);
   } else if (!fs::is_directory(folder)) {
     throw_input("{}: exists and is not a folder", directory);
   }
-  try {
-    std::vector<std::unique_ptr<Temporary>> temporaries;
-    for (const auto& file : files) {
-      const std::string path = (fs::path(directory) / file.name).string();
-      if (const auto mode = existing_mode(folder / file.name); mode && !S_ISREG(*mode))
-        throw_input("{}: is {}; opsim writes its CSV files only as regular files", path,
-                    file_type(*mode));
-      temporaries.push_back(std::make_unique<Temporary>(path));
-      write_all(temporaries.back()->fd(), render(file.fill), path);
-      temporaries.back()->finish();
-    }
-    place(std::move(temporaries), folder, created);
-  } catch (...) {
-    // The temporaries are gone; a folder opsim made for them goes too (a review found an empty
-    // one left after a full disk). rmdir removes only an empty folder.
-    if (created) ::rmdir(folder.c_str());
-    throw;
+  std::vector<std::unique_ptr<Temporary>> temporaries;
+  for (const auto& file : files) {
+    const std::string path = (fs::path(directory) / file.name).string();
+    if (const auto mode = existing_mode(folder / file.name); mode && !S_ISREG(*mode))
+      throw_input("{}: is {}; opsim writes its CSV files only as regular files", path,
+                  file_type(*mode));
+    temporaries.push_back(std::make_unique<Temporary>(path));
+    write_all(temporaries.back()->fd(), render(file.fill), path);
+    temporaries.back()->finish();
   }
+  place(std::move(temporaries), std::move(made));
 }
 
 OutputBatch::OutputBatch() {
@@ -508,26 +621,15 @@ OutputBatch::OutputBatch() {
 }
 
 OutputBatch::~OutputBatch() {
+  // Not committed: each temporary removes itself, then each folder made for them (when empty).
   std::unique_ptr<HeldOutputs> held(open_batch.exchange(nullptr));
-  if (!held) return;    // committed
-  held->files.clear();  // each temporary removes itself
-  // Newest first: a folder made inside another made one.
-  for (auto folder = held->created_folders.rbegin(); folder != held->created_folders.rend();
-       ++folder)
-    ::rmdir(folder->c_str());  // only when empty: a folder that was there is not in the list
 }
 
 void OutputBatch::commit() {
   std::unique_ptr<HeldOutputs> held(open_batch.exchange(nullptr));
   if (!held) return;
-  std::vector<fs::path> folders;
-  for (auto& temporary : held->files) {
-    temporary->commit();
-    const fs::path folder = temporary->target().parent_path();
-    if (std::find(folders.begin(), folders.end(), folder) == folders.end())
-      folders.push_back(folder);
-  }
-  for (const fs::path& folder : folders) fsync_folder(folder);
+  commit_together(held->files);
+  for (auto& folder : held->created_folders) folder->keep();
   for (const auto& action : held->after_commit) action();
 }
 

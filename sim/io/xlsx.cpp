@@ -1,6 +1,7 @@
 #include "sim/io/xlsx.hpp"
 
 #include <xlsxwriter.h>
+#include <zlib.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,6 +13,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -95,6 +99,80 @@ std::string xlsx_text(std::string text) {
   }
   return text;
 }
+
+namespace {
+
+std::uint32_t little_endian(const std::string& bytes, std::size_t at, int width) {
+  std::uint32_t value = 0;
+  for (int i = width - 1; i >= 0; --i)
+    value = (value << 8) | static_cast<unsigned char>(bytes.at(at + static_cast<std::size_t>(i)));
+  return value;
+}
+
+//! The parts of the zip archive `bytes` that are XML and not whole, or why it is no archive.
+//! libxlsxwriter stages each sheet in a temporary file and does not see a write to it fail (a
+//! full /tmp, a file-size limit): the sheet is then zipped cut short, with a CRC that matches
+//! (review: exit 0 and a workbook Excel cannot open). A whole part ends with its root's end tag.
+std::vector<std::string> damaged_xml_parts(const std::string& bytes) {
+  // The end of central directory record: the last "PK\5\6" (no archive comment is written).
+  const std::size_t end = bytes.rfind(std::string("PK\x05\x06", 4));
+  if (end == std::string::npos || end + 22 > bytes.size()) return {"(no zip directory)"};
+  const std::uint32_t entries = little_endian(bytes, end + 10, 2);
+  std::size_t at = little_endian(bytes, end + 16, 4);
+  std::vector<std::string> damaged;
+  for (std::uint32_t e = 0; e < entries; ++e) {
+    if (at + 46 > bytes.size() || little_endian(bytes, at, 4) != 0x02014b50)
+      return {"(zip directory cut short)"};
+    const std::uint32_t method = little_endian(bytes, at + 10, 2);
+    const std::uint32_t packed = little_endian(bytes, at + 20, 4);
+    const std::uint32_t size = little_endian(bytes, at + 24, 4);
+    const std::uint32_t name_length = little_endian(bytes, at + 28, 2);
+    const std::uint32_t extra = little_endian(bytes, at + 30, 2);
+    const std::uint32_t comment = little_endian(bytes, at + 32, 2);
+    const std::size_t local = little_endian(bytes, at + 42, 4);
+    const std::string name = bytes.substr(at + 46, name_length);
+    at += 46 + name_length + extra + comment;
+    if (!name.ends_with(".xml") && !name.ends_with(".rels")) continue;
+    if (local + 30 > bytes.size()) return {name};
+    const std::size_t data =
+        local + 30 + little_endian(bytes, local + 26, 2) + little_endian(bytes, local + 28, 2);
+    if (data + packed > bytes.size()) return {name};
+    std::string xml(size, '\0');
+    if (method == 0) {
+      xml = bytes.substr(data, packed);
+    } else {
+      z_stream zs{};
+      if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return {name};
+      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data() + data));
+      zs.avail_in = packed;
+      zs.next_out = reinterpret_cast<Bytef*>(xml.data());
+      zs.avail_out = size;
+      const int status = inflate(&zs, Z_FINISH);
+      inflateEnd(&zs);
+      if (status != Z_STREAM_END || zs.total_out != size) {
+        damaged.push_back(name);
+        continue;
+      }
+    }
+    // The root element's name: the first tag that is not a declaration.
+    std::size_t open = xml.find('<');
+    while (open != std::string::npos && open + 1 < xml.size() && xml[open + 1] == '?')
+      open = xml.find('<', open + 1);
+    const std::size_t last = xml.find_last_not_of(" \r\n\t");
+    if (open == std::string::npos || last == std::string::npos || xml[last] != '>') {
+      damaged.push_back(name);
+      continue;
+    }
+    const std::size_t name_end = xml.find_first_of(" \r\n\t/>", open + 1);
+    const std::string closing = "</" + xml.substr(open + 1, name_end - open - 1) + ">";
+    const bool self_closed = xml.find('>', open) == last && xml[last - 1] == '/';
+    if (!self_closed && !std::string_view(xml).substr(0, last + 1).ends_with(closing))
+      damaged.push_back(name);
+  }
+  return damaged;
+}
+
+}  // namespace
 
 void write_workbook(const std::string& path, const std::vector<XlsxTable>& tables) {
   write_file_by_name(path, [&](const std::string& tmp) {
@@ -203,6 +281,15 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
                                     os_error != 0
                                         ? std::strerror(os_error)
                                         : lxw_strerror(status != LXW_NO_ERROR ? status : closed)));
+    }
+    std::ifstream in(tmp, std::ios::binary);
+    const std::string written((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+    if (const auto damaged = damaged_xml_parts(written); !damaged.empty()) {
+      throw OutputError(fmt::format(
+          "{}: cannot write the workbook: its part {} came out cut short (libxlsxwriter stages "
+          "the sheets in temporary files in /tmp: is it full, or is a file-size limit set?)",
+          path, damaged.front()));
     }
   });
 }

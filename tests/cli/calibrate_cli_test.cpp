@@ -167,11 +167,18 @@ TEST(CalibrateCli, BadInputExitsTwoNamingThePlace) {
                    dir.write("bookings.csv", "date,region,amount\n2017-01-05,East,10\n")),
        "--exclude-stage (or exclude_stages) 'Cancelled': the history has no stage or status "
        "column"},
+      // A report prefix that is a folder (review: wrote the hidden files sub/.json and .txt).
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 -o {} --report {}/", csv,
+                   (dir / "f.json").string(), dir.path().string()),
+       "/: is a folder; give a file name prefix, e.g. "},
       // A stage with two meanings (review: the won list won silently).
       {fmt::format("calibrate --opportunities {} --as-of 2017-04 --won-stage Won --lost-stage won",
                    csv),
-       "--won-stage and --lost-stage (or won_stages and lost_stages) both name 'Won': a stage is "
-       "won, lost or open, not two of them"},
+       "--won-stage and --lost-stage (or won_stages and lost_stages) both name 'Won' and 'won': a "
+       "stage is won, lost or open, not two of them"},
+      {fmt::format("calibrate --opportunities {} --as-of 2017-04 --exclude-stage Won", csv),
+       "--won-stage and --exclude-stage (or won_stages and exclude_stages) both name 'won' and "
+       "'Won'"},
   };
   for (const auto& c : cases) {
     const auto r = test::run_opsim(c.args);

@@ -325,7 +325,12 @@ TEST(CompareCli, BadPointersRangesAndSizesAreRefusedBeforeAnyWork) {
       {"drivers " + base + " --trials 2000 --max-memory 1K", "but --max-memory allows 1.0 KiB"},
       {"capacity " + plan + " --trials 2000 --max-memory 1K", "but --max-memory allows 1.0 KiB"},
       {"compare " + base + " " + base + " --max-memory 4X",
-       "--max-memory: \"4X\" is not a size (e.g. 512M, 4G, 1.5GiB)"},
+       "--max-memory: \"4X\" is not a size from 1 byte to 1 PiB (e.g. 512M, 4G, 1.5GiB)"},
+      // Review: 0.4 was 0 bytes and 2^64 a silent 8,388,608 TiB.
+      {"compare " + base + " " + base + " --max-memory 0.4", "\"0.4\" is not a size from 1 byte"},
+      {"drivers " + base + " --max-memory 18446744073709551616", "is not a size from 1 byte"},
+      {"quotas " + plan + " --over-assignment 1e308",
+       "--over-assignment: 1e+308 is not allowed (allowed: > 0 and at most 10)"},
       {"capacity " + plan + " --budget inf", "--budget"},
       {"quotas " + plan + " --over-assignment inf", "--over-assignment"},
   };
