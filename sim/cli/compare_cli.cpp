@@ -285,9 +285,14 @@ void write_comparison_labels(H5::H5File& file, const Scenario& base, const Resul
   write_strings(labels, "regions", region_labels(base));
   write_strings(labels, "segments", segment_labels(base));
   const auto regions = region_labels(base);
-  for (const auto& t : summaries.front().second.targets)
+  std::vector<std::string> target_coverage;
+  for (const auto& t : summaries.front().second.targets) {
     targets.push_back(target_name(t, layout, regions));
+    target_coverage.push_back(
+        layout.periods[t.period].coverage(coverage_of(metric_index(t.target.metric))));
+  }
   write_strings(labels, "targets", targets);
+  write_strings(labels, "target_coverage", target_coverage);
   H5::Group group = file.createGroup("/scenarios");
   const int k = metric_index(metric);
   std::vector<double> means, probability, se, amount;

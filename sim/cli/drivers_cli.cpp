@@ -183,9 +183,12 @@ void drivers_command(const DriversArgs& args) {
         throw_input("--solve {}: give the probability to reach with --for-probability P",
                     args.solve);
       if (!outcome.target) {
-        throw_input("--solve {}: the scenario has no target for {} {} {} {} (add one to /targets)",
-                    args.solve, args.metric, ResultLayout(scenario).periods[outcome.period].label,
-                    args.region, args.segment);
+        // "new bookings FY2027 total", "... NA SMB" (review: "total total").
+        std::string where = args.region;
+        if (args.segment != "total") where += " " + args.segment;
+        throw_input("--solve {}: the scenario has no target for {} {} {} (add one to /targets)",
+                    args.solve, metric_words(args.metric),
+                    ResultLayout(scenario).periods[outcome.period].label, where);
       }
       PointerRange r;
       r.text = args.solve;

@@ -160,11 +160,15 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
                           format_percent(a.probability), format_grouped(a.shortfall),
                           format_percent(args.confidence));
     }
+    // Review: an earlier run's emitted scenario stood beside this plan, unexplained.
     throw InfeasibleError(fmt::format(
         "{}: no feasible hiring plan: with every allowed hire (max_hires in "
         "/plan/capacity/windows) the FY{} targets are missed:{} allow more or earlier hires, or "
-        "lower --confidence",
-        args.common.scenario, spec.fiscal_year, gaps));
+        "lower --confidence{}",
+        args.common.scenario, spec.fiscal_year, gaps,
+        args.emit_scenario.empty()
+            ? std::string()
+            : fmt::format(" (the scenario with hires, {}, is not written)", args.emit_scenario)));
   }
   if (!args.emit_scenario.empty())
     write_scenario_with_hires(args.emit_scenario, scenario, document, spec, result);

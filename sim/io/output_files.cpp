@@ -539,6 +539,12 @@ void OutputPlan::check() const {
     } else if (const auto info = stat_of(resolved(out.path)); info && !S_ISREG(info->st_mode)) {
       throw_input("{} {}: is {}; opsim writes its files there only as regular files", out.role,
                   out.path, file_type(info->st_mode));
+    } else if (std::error_code error; fs::is_symlink(fs::symlink_status(out.path, error)) &&
+                                      !fs::is_directory(resolved(out.path).parent_path())) {
+      // As for a named output (review: found only after the work, as "cannot create a
+      // temporary file beside it").
+      throw_input("{} {}: is a symbolic link to {}, whose folder does not exist", out.role,
+                  out.path, resolved(out.path).string());
     }
   }
   if (force_) return;

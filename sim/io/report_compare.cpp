@@ -220,6 +220,10 @@ std::string compare_section(H5Reader& f) {
   // Targets: P(reach) per scenario.
   if (f.has("/scenarios/target_probability")) {
     const auto targets = f.strings("/labels/targets");
+    // A target of a partial period says so (by its metric; absent in older files).
+    const auto target_coverage = f.has("/labels/target_coverage")
+                                     ? f.strings("/labels/target_coverage")
+                                     : std::vector<std::string>{};
     const auto probability = f.doubles("/scenarios/target_probability");
     const auto amount = f.doubles("/scenarios/target_amount");
     html +=
@@ -232,7 +236,11 @@ std::string compare_section(H5Reader& f) {
     const std::size_t T = targets.size();
     for (std::size_t t = 0; t < T; ++t) {
       html +=
-          fmt::format("<tr><td>{}</td>{}", html_escape(target_words(targets[t])),
+          fmt::format("<tr><td>{}</td>{}",
+                      html_escape(target_words(targets[t]) +
+                                  (t < target_coverage.size() && !target_coverage[t].empty()
+                                       ? " " + target_coverage[t]
+                                       : "")),
                       cell(format_grouped(amount[t]), "/scenarios/target_amount", t, amount[t]));
       for (std::size_t s = 0; s < n; ++s) {
         const std::size_t i = s * T + t;

@@ -271,7 +271,8 @@ TEST(DriversCli, BadOptionsNameTheValueAndWhatIsAllowed) {
   const auto r = test::run_opsim(fmt::format(
       "drivers {} --trials 10 -q --solve /segments/0/win_rate --for-probability 0.7", untargeted));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("has no target for new_bookings FY2027 total total"), std::string::npos)
+  EXPECT_NE(r.output.find("has no target for new bookings FY2027 total (add one"),
+            std::string::npos)
       << r.output;
 }
 

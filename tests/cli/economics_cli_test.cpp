@@ -155,10 +155,19 @@ TEST(EconomicsCli, PairedChangeInReachMarksTargetsOfPartialPeriods) {
   base["targets"].push_back({{"fiscal_year", 2028}, {"amount", 60000}});
   nlohmann::json alt = base;
   alt["overrides"] = {{{"region", "EMEA"}, {"set", {{"win_rate", 0.33}}}}};
-  const auto r = test::run_opsim(
-      fmt::format("compare {} {} --trials 50 --csv {}", dir.write("base.json", base.dump()),
-                  dir.write("alt.json", alt.dump()), (dir / "csv").string()));
+  const auto r = test::run_opsim(fmt::format(
+      "compare {} {} --trials 50 --csv {} -o {}", dir.write("base.json", base.dump()),
+      dir.write("alt.json", alt.dump()), (dir / "csv").string(), (dir / "c.h5").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  // The file and its report too.
+  EXPECT_EQ(report::H5Reader((dir / "c.h5").string()).strings("/labels/target_coverage"),
+            (std::vector<std::string>{"", "partial: 2 of 12 months (2028-01..2028-02)"}));
+  const auto page = test::run_opsim(
+      fmt::format("report {} -o {}", (dir / "c.h5").string(), (dir / "c.html").string()));
+  ASSERT_EQ(page.exit_code, 0) << page.output;
+  EXPECT_NE(read_text(dir / "c.html")
+                .find("new bookings FY2028 total partial: 2 of 12 months (2028-01..2028-02)"),
+            std::string::npos);
   // The "*" is explained (review: it was not), and targets.csv says so too.
   EXPECT_NE(r.output.find("* FY2028 partial: 2 of 12 months (2028-01..2028-02) (new bookings)"),
             std::string::npos)

@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/progress_lines.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {
@@ -237,6 +238,15 @@ TEST(OutputSafetyCli, ASymbolicLinkIsWrittenThroughEvenDanglingAndALoopIsRefused
   r = run_opsim(run + (dir / "loop1" / "x.json").string());
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("loops"));
+  // The same dangling link as one of a --csv folder's files (review: exit 1 after the work).
+  fs::create_directory(dir / "csv");
+  fs::create_symlink("/nonexistent/x", dir / "csv/periods.csv");
+  r = run_opsim(
+      fmt::format("run {} --progress-every 0 --trials 20 --csv {}", s, (dir / "csv").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("periods.csv: is a symbolic link to /nonexistent/x, whose "
+                                  "folder does not exist"));
+  EXPECT_EQ(test::progress_lines(r.output, "trials"), 0u) << r.output;
 }
 
 // Review: a name of 242 to 255 bytes could not be written (the temporary's name was too long),
