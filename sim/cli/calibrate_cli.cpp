@@ -203,10 +203,9 @@ void calibrate_command(const CalibrateArgs& args) {
   if (!args.report.empty() &&
       (args.report.back() == '/' || std::filesystem::is_directory(args.report, error))) {
     throw_input(
-        "--report {}: is a folder; give a file name prefix, e.g. {} (writes {}.json and "
-        "{}.txt)",
-        args.report, (std::filesystem::path(args.report) / "fit").lexically_normal().string(),
-        "fit", "fit");
+        "--report {}: is a folder; give a file name prefix, e.g. {} (writes fit.json and "
+        "fit.txt)",
+        args.report, (std::filesystem::path(args.report) / "fit").lexically_normal().string());
   }
   const HistorySource source = history_source(args.source);
   check_outputs(args.source, source,

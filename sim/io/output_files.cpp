@@ -404,46 +404,36 @@ void commit_together(std::vector<std::unique_ptr<Temporary>>& temporaries) {
     std::string backup;  //!< hard link to the file it replaced; empty: none was there
   };
   std::vector<Done> done;
-  auto forget_backups = [&] {
-    for (const Done& d : done)
-      if (!d.backup.empty()) ::unlink(d.backup.c_str());
-  };
   LiveTemporaries::begin_commit();
-  try {
-    for (std::size_t i = 0; i < temporaries.size(); ++i) {
-      Temporary& temporary = *temporaries[i];
-      Done d{temporary.target(), {}};
-      if (stat_of(d.target)) {
-        d.backup = temporary.name() + ".replaced";
-        // Without hard links (some network file systems) the old file cannot be put back.
-        if (::link(d.target.c_str(), d.backup.c_str()) != 0) d.backup.clear();
-      }
-      try {
-        temporary.commit();
-      } catch (...) {
-        if (!d.backup.empty()) ::unlink(d.backup.c_str());
-        for (auto undo = done.rbegin(); undo != done.rend(); ++undo) {
-          if (undo->backup.empty())
-            ::unlink(undo->target.c_str());
-          else
-            ::rename(undo->backup.c_str(), undo->target.c_str());
-        }
-        done.clear();
-        throw;
-      }
-      done.push_back(std::move(d));
+  for (auto& temporary : temporaries) {
+    Done d{temporary->target(), {}};
+    if (stat_of(d.target)) {
+      d.backup = temporary->name() + ".replaced";
+      // Without hard links (some network file systems) the old file cannot be put back.
+      if (::link(d.target.c_str(), d.backup.c_str()) != 0) d.backup.clear();
     }
-  } catch (...) {
-    LiveTemporaries::end_commit();
-    throw;
+    try {
+      temporary->commit();
+    } catch (...) {
+      if (!d.backup.empty()) ::unlink(d.backup.c_str());
+      for (auto undo = done.rbegin(); undo != done.rend(); ++undo) {
+        if (undo->backup.empty())
+          ::unlink(undo->target.c_str());
+        else
+          ::rename(undo->backup.c_str(), undo->target.c_str());
+      }
+      LiveTemporaries::end_commit();
+      throw;
+    }
+    done.push_back(std::move(d));
   }
-  forget_backups();
   std::vector<fs::path> folders;
   for (const Done& d : done) {
+    if (!d.backup.empty()) ::unlink(d.backup.c_str());
     if (std::find(folders.begin(), folders.end(), d.target.parent_path()) == folders.end())
       folders.push_back(d.target.parent_path());
   }
-  LiveTemporaries::end_commit();
+  LiveTemporaries::end_commit();  // a signal that waited ends the process here
   for (const fs::path& folder : folders) fsync_folder(folder);
 }
 
