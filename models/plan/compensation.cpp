@@ -132,20 +132,27 @@ double full_year_rate_of(const std::array<Terms, kMaxComponents>& terms, std::si
   return rate;
 }
 
-//! The terms of an occupant holding months [a, b] (their full_year_rate is not written): the
-//! share of the quota and per component the on-target variable pay, the rate that pays it at
-//! 100% attainment of that share, and the cap.
+//! The terms of an occupant holding months [a, b] of a seat that starts in `seat_start` (their
+//! full_year_rate is not written): the share of the quota and per component the on-target
+//! variable pay, the rate that pays it at 100% attainment of that share, and the cap.
 void span_terms(const CompPlan& plan, const std::array<Terms, kMaxComponents>& terms, std::size_t n,
-                const double* profile, const FiscalYear& fy, int a, int b, SeatTerms& out) {
+                const double* profile, const FiscalYear& fy, int seat_start, int a, int b,
+                SeatTerms& out) {
   const double variable = plan.variable();
   double occupant_share = 0;
   for (int k = a; k <= b; ++k) occupant_share += profile[k - fy.first];
   out.occupant_share = occupant_share;
   out.clawback_rate = 0;
+  // quota_share divides the seat's on-target pay among its occupants by their shares of its
+  // quota; the seat's own is pro-rated by its months in the year, as under `months` (review: a
+  // hire starting in May was paid against the whole year's V while its OTE said 8/12). 12 / 12
+  // is 1 exactly, so a seat of the whole year is paid as before.
+  const int seat_months = std::max(0, fy.last + 1 - std::max(fy.first, seat_start));
+  const double seat_share = seat_months / 12.0;
   for (std::size_t c = 0; c < n; ++c) {
     const double v = terms[c].weight * variable;
-    out.on_target[c] =
-        plan.proration == Proration::months ? v * (b - a + 1) / 12.0 : v * occupant_share;
+    out.on_target[c] = plan.proration == Proration::months ? v * (b - a + 1) / 12.0
+                                                           : v * occupant_share * seat_share;
     out.rate[c] = occupant_share > 0 && terms[c].quota > 0
                       ? out.on_target[c] / (terms[c].quota * occupant_share)
                       : 0.0;
@@ -404,7 +411,7 @@ Payout seat_payout(const CompPlan& plan, double quota, const FiscalYear& fy,
     if (fixed != nullptr && a == fy.first && b == fy.last)
       span = fixed;
     else
-      span_terms(plan, terms, n, seat.profile, fy, a, b, computed);
+      span_terms(plan, terms, n, seat.profile, fy, seat.seat_start, a, b, computed);
     const std::array<double, kMaxComponents>&on_target = span->on_target, &rate = span->rate,
                              &cap_amount = span->cap_amount;
     std::array<double, kMaxComponents> due_total;
@@ -536,7 +543,7 @@ SeatTerms seat_terms(const CompPlan& plan, double quota, const FiscalYear& fy,
   std::array<Terms, kMaxComponents> terms;
   const std::size_t n = component_terms(plan, quota, seat, terms);
   SeatTerms out;
-  span_terms(plan, terms, n, seat.profile, fy, fy.first, fy.last, out);
+  span_terms(plan, terms, n, seat.profile, fy, seat.seat_start, fy.first, fy.last, out);
   out.full_year_rate = full_year_rate_of(terms, n, plan.variable());
   return out;
 }

@@ -202,6 +202,15 @@ std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& 
     region_target_sum += std::max(t, 0.0);
   }
   by_region_target &= region_target_sum > 0;
+  // A region whose target is 0 would give its seats quotas of 0 (quotas must be > 0).
+  for (int r = 0; r < R && by_region_target; ++r) {
+    if (region_key[r] > 0 && request.region_targets[r] == 0) {
+      throw_input(
+          "{}: region {}'s new_bookings target in /targets is 0, so its seats' top-down quotas "
+          "would be 0 (quotas must be > 0): give it a target > 0",
+          scenario.source, scenario.regions[r].id);
+    }
+  }
   const double total_key = std::accumulate(region_key.begin(), region_key.end(), 0.0);
   std::vector<double> quota(n, kNoQuota);
   for (std::size_t s : eligible) {

@@ -53,6 +53,10 @@ struct QuotaKey {
 //! The smallest rounding unit a plan may state (0 aside): a hundredth of the currency unit.
 inline constexpr double kMinQuotaRounding = 0.01;
 
+//! The largest over-assignment: above it quotas exceed any plan's reach and their totals overflow
+//! the tables (review: 1e308 printed "quota coverage infx").
+inline constexpr double kMostOverAssignment = 10.0;
+
 struct QuotaRequest {
   QuotaMethod method = QuotaMethod::equal_chance;
   double target = 0.0;  //!< company target x over-assignment (plan-rate reporting currency)

@@ -176,8 +176,6 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
 
 // ---- quotas ----
 
-constexpr double kMostOverAssignment = 10.0;
-
 struct QuotaArgs {
   CommonArgs common;
   std::string method = "equal-chance";
@@ -252,19 +250,20 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   problem.fy = args.fiscal_year ? plan::planned_fiscal_year_of(scenario, year, "--fiscal-year")
                                 : planned_plan_year(document, scenario);
   const double over = args.over_assignment.value_or(settings.over_assignment.value_or(1.0));
-  // Above 10 quotas exceed any plan's reach and their totals overflow the tables (review: 1e308
-  // printed "quota coverage infx").
-  if (!(over > 0 && over <= kMostOverAssignment)) {
-    throw_input("{}: {} is not allowed (allowed: > 0 and at most {})",
-                args.over_assignment ? "--over-assignment" : "/plan/quotas/over_assignment",
-                format_user_value(over), kMostOverAssignment);
+  // Where the over-assignment comes from, as an error names it (the file's is range-checked
+  // when read; review: an error of the file's value named no file).
+  const std::string over_origin =
+      args.over_assignment ? std::string("--over-assignment")
+                           : fmt::format("{}: /plan/quotas/over_assignment", scenario.source);
+  if (!(over > 0 && over <= plan::kMostOverAssignment)) {
+    throw_input("{}: {} is not allowed (allowed: > 0 and at most {})", over_origin,
+                format_user_value(over), plan::kMostOverAssignment);
   }
   if (over < 1 && !args.allow_under_assignment) {
     throw_input(
-        "over-assignment {} is below 1: quotas would sum to less than the target (allowed >= 1, or "
-        "pass "
-        "--allow-under-assignment)",
-        over);
+        "{}: over-assignment {} is below 1: quotas would sum to less than the target (allowed "
+        ">= 1, or pass --allow-under-assignment)",
+        over_origin, format_user_value(over));
   }
   plan::QuotaRequest& request = problem.request;
   request.method = method;
@@ -273,10 +272,18 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
       args.prior_csv.empty() ? settings.prior_bookings_csv : CsvSource(args.prior_csv, {});
   if (!prior_csv.path.empty())
     request.prior = read_seat_amounts(prior_csv, scenario, "bookings", false);
+  // The key weighs seats for the top-down split only (review: --key was silently ignored under
+  // the default equal-chance).
+  if (!args.key.empty() && method != plan::QuotaMethod::top_down) {
+    throw_input("--key is only used with --method top-down (given --method {})",
+                plan::to_string(method));
+  }
   if (method == plan::QuotaMethod::top_down && request.key.prior > 0 && request.prior.empty()) {
     throw_input(
-        "--key: the prior-bookings key needs --prior-csv (columns seat,bookings) or "
-        "/plan/quotas/prior_bookings_csv");
+        "{}: the prior-bookings key needs --prior-csv (columns seat,bookings) or "
+        "/plan/quotas/prior_bookings_csv",
+        args.key.empty() ? fmt::format("{}: /plan/quotas/key", scenario.source)
+                         : std::string("--key"));
   }
   if (method == plan::QuotaMethod::import) {
     if (args.import_csv.empty())
@@ -306,7 +313,15 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
         year,
         args.fiscal_year ? std::string("--fiscal-year") : plan_year_origin(document, scenario));
   }
-  request.target = std::max(target, 0.0) * over;
+  // A target of 0 leaves nothing to split: every quota 0 and attainment without meaning
+  // (review: exit 0 with every quota 0.00 and P(quota) 100%).
+  if (target == 0) {
+    throw_input(
+        "{}: the new_bookings target for FY{} in /targets is 0: quotas are set against a target "
+        "> 0",
+        scenario.source, year);
+  }
+  request.target = target * over;
   request.in_year = plan::in_year_factors(scenario, problem.fy);
   problem.over_assignment = over;
   problem.profiles = plan::phasing_profiles(scenario, problem.fy, settings.phasing);
@@ -614,7 +629,7 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     write_workbook(args.common.xlsx, quota_workbook(scenario, outcome.info, outcome.report, comp));
   // Warnings go to standard error with and without -q, as the plan's warnings above do (-q
   // silenced the coverage warnings only: review finding).
-  print_warnings(quota_warnings(outcome.report));
+  print_warnings(quota_warnings(outcome.info, outcome.report));
   if (!args.common.quiet) {
     fmt::print("{}", format_quota_table(scenario, outcome.info, outcome.report, comp));
     const std::string timing = fmt::format(

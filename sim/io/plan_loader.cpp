@@ -243,8 +243,17 @@ QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenari
       settings.rounding = unit;
     });
   }
-  if (auto oa = node->get("over_assignment"))
-    errors.collect([&] { settings.over_assignment = oa->positive(); });
+  if (auto oa = node->get("over_assignment")) {
+    errors.collect([&] {
+      const double over = oa->positive();
+      // Checked here, so that validate reports it with the file (review: it said "valid" and
+      // quotas named no file).
+      if (over > plan::kMostOverAssignment)
+        oa->fail("{} is not allowed (allowed: > 0 and at most {})", over,
+                 plan::kMostOverAssignment);
+      settings.over_assignment = over;
+    });
+  }
   if (auto key = node->get("key")) {
     errors.collect([&] {
       key->allow_only({"potential", "prior", "expected"});
@@ -619,6 +628,22 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
         role == roles.end() ? -1 : role_plan[static_cast<std::size_t>(role - roles.begin())];
     const int by_segment = segment_plan[seat.segment];
     spec.seat_plan[s] = by_role >= 0 ? by_role : by_segment >= 0 ? by_segment : default_plan;
+  }
+  // Seats that no plan covers are paid nothing and their cost is not in the plan's cost (nor
+  // in the cost of sales, over the company's bookings): said, not silent (review: 4 of 5 seats
+  // uncovered gave a cost of sales of one seat's pay).
+  std::vector<std::string> uncovered;
+  for (std::size_t s = 0; s < scenario.seats.size(); ++s)
+    if (spec.seat_plan[s] < 0) uncovered.push_back(scenario.seats[s].id);
+  if (!spec.plans.empty() && !uncovered.empty()) {
+    const std::size_t shown = std::min<std::size_t>(uncovered.size(), 8);
+    spec.warnings.push_back(fmt::format(
+        "{} of {} seats have no compensation plan (no plan's roles or segments cover them and "
+        "there is no default plan), so their pay is left out of the cost and the cost of sales: "
+        "{}{}",
+        uncovered.size(), scenario.seats.size(),
+        fmt::join(uncovered.begin(), uncovered.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+        uncovered.size() > shown ? ", ..." : ""));
   }
   // Components that some of a plan's seats can never earn pay them 0: said, not silent.
   std::vector<char> owns(scenario.seats.size(), 0);

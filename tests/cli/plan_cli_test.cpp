@@ -307,6 +307,59 @@ TEST_F(PlanCli, UnderAssignmentNeedsTheFlag) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
+// Review: the plan's own over-assignment of 11 passed validate, and its errors named no file; a
+// target of 0 gave every seat a quota of 0 with exit 0; --key was silently ignored under
+// equal-chance; a prior-bookings key of the file was blamed on --key; seats no plan covers were
+// left out of the cost without a word.
+TEST_F(PlanCli, PlanQuotaSettingsAreCheckedWithTheirFileAndPointer) {
+  nlohmann::json doc = plan_document();
+  doc["plan"]["quotas"]["over_assignment"] = 11;
+  const auto over = write(doc, "over.json");
+  auto r = run_opsim(fmt::format("validate {}", over));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("over.json: /plan/quotas/over_assignment: 11 is not allowed"),
+            std::string::npos)
+      << r.output;
+  doc["plan"]["quotas"]["over_assignment"] = 0.5;
+  r = run_opsim(fmt::format("quotas {} --no-comp", write(doc, "under.json")));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("under.json: /plan/quotas/over_assignment: over-assignment 0.5 is below"),
+            std::string::npos)
+      << r.output;
+  doc["plan"]["quotas"]["over_assignment"] = 1.1;
+  doc["plan"]["quotas"]["key"] = {{"prior", 1}};
+  r = run_opsim(fmt::format("quotas {} --method top-down --no-comp", write(doc, "key.json")));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("key.json: /plan/quotas/key: the prior-bookings key needs"),
+            std::string::npos)
+      << r.output;
+  const auto scenario = write(plan_document());
+  r = run_opsim(fmt::format("quotas {} --key expected=1 --trials 100 --no-comp", scenario));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--key is only used with --method top-down (given --method "
+                          "equal-chance)"),
+            std::string::npos)
+      << r.output;
+  doc = plan_document();
+  doc["targets"][0]["amount"] = 0;
+  r = run_opsim(fmt::format("quotas {} --method capacity --trials 100", write(doc, "zero.json")));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("zero.json: the new_bookings target for FY2027 in /targets is 0"),
+            std::string::npos)
+      << r.output;
+  // A plan for some roles only: the other seats are named as uncovered.
+  doc = plan_document();
+  doc["roster"]["reps"][0]["role"] = "AE";
+  doc["plan"]["compensation"]["plans"][0]["roles"] = {"AE"};
+  r = run_opsim(fmt::format("validate {}", write(doc, "roles.json")));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("5 of 6 seats have no compensation plan"), std::string::npos) << r.output;
+  // Its twin, every seat covered, says nothing of it.
+  r = run_opsim(fmt::format("validate {}", scenario));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("have no compensation plan"), std::string::npos) << r.output;
+}
+
 TEST_F(PlanCli, UnknownQuotaMethod) {
   const auto r = run_opsim(fmt::format("quotas {} --method even", write(plan_document())));
   EXPECT_EQ(r.exit_code, 2) << r.output;

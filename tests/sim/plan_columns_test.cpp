@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/io/plan_columns.hpp"
+#include "sim/io/plan_output.hpp"
 
 namespace opsim {
 namespace {
@@ -30,6 +31,40 @@ TEST(PlanColumns, KindsFollowTheUnit) {
   EXPECT_EQ(plan_column_kind("weight"), CellKind::percent);
   EXPECT_EQ(plan_column_kind("recommended"), CellKind::integer);
   EXPECT_EQ(plan_column_kind("quota_coverage"), CellKind::number);
+}
+
+// Review: coverage 0.999999999999999 (a quota equal to its median bookings but for rounding) was
+// "1.00x ... outside the healthy band 1.00x..1.30x", and 1.3043 printed as 1.30x outside it.
+TEST(QuotaWarnings, CoverageAtTheBandsEdgeIsInsideAndBeyondItShowsEnoughDecimals) {
+  const QuotaRunInfo info{"capacity", 2027, 1.0, 200.0, 0.0, 100};
+  plan::QuotaReport report;
+  report.regions.push_back({"NA", 2, 100.0, {}, 0.999999999999999, 0.5, 0.01});
+  report.regions.push_back({"EMEA", 2, 100.0, {}, plan::kCoverageHigh, 0.5, 0.01});
+  EXPECT_TRUE(quota_warnings(info, report).empty());
+  report.regions[0].coverage = 0.95;  // negative twin: 5% below the band
+  report.regions[1].coverage = 1.3043;
+  const std::vector<std::string> warnings = quota_warnings(info, report);
+  ASSERT_EQ(warnings.size(), 2U);
+  EXPECT_NE(warnings[0].find("coverage 0.95x"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find("coverage 1.304x"), std::string::npos) << warnings[1];
+}
+
+// Review: a rounding unit above the seats' quotas raised each to one unit, and the total from
+// 400,000 to 3,000,000, with no word. A rounding within a unit of the target says nothing.
+TEST(QuotaWarnings, RoundingThatMovesTheTotalByAUnitOrMoreIsSaid) {
+  const QuotaRunInfo info{"top-down", 2027, 1.0, 400000.0, 0.0, 100};
+  plan::QuotaReport report;
+  report.periods.unit = 1000000;
+  report.classes[0].total.quota = 1000000;  // sellers: 1,000,000 within one unit of 400,000
+  EXPECT_TRUE(quota_warnings(info, report).empty());
+  report.classes[0].total.quota = 3000000;  // negative twin
+  const std::vector<std::string> warnings = quota_warnings(info, report);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_NE(warnings[0].find("moved the quotas' total to 3,000,000, 2,600,000 from"),
+            std::string::npos)
+      << warnings[0];
+  report.periods.unit = 0;  // no rounding: nothing said
+  EXPECT_TRUE(quota_warnings(info, report).empty());
 }
 
 }  // namespace

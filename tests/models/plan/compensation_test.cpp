@@ -33,14 +33,8 @@ class SeatYear : public ::testing::Test {
     profile_.assign(12, 1.0 / 12);
   }
   SeatYearView view() {
-    return {bookings_.data(),
-            deals_.data(),
-            spif_deals_.data(),
-            clawback_.data(),
-            occupant_.data(),
-            profile_.data(),
-            0,
-            spif_};
+    return {bookings_.data(), deals_.data(),   spif_deals_.data(), clawback_.data(),
+            occupant_.data(), profile_.data(), seat_start_,        spif_};
   }
   Payout pay() { return seat_payout(plan_, 120.0, fy_, calendar_, view()); }
   //! Quarterly, a draw of 5 a month for the first 3 months, 120 booked in month 3 (Q2).
@@ -78,6 +72,7 @@ class SeatYear : public ::testing::Test {
   std::vector<double> bookings_, deals_, spif_deals_, clawback_, profile_;
   std::vector<int> occupant_;
   bool spif_ = false;
+  int seat_start_ = 0;  //!< the seat's first month (a hire's start)
 };
 
 TEST_F(SeatYear, MarginalAndRetroactiveTiers) {
@@ -230,9 +225,22 @@ TEST_F(SeatYear, PartYearHireEarnsTargetIncentiveProratedByMonthsInSeat) {
   // Quarterly measurement trues up to the same on-target pay.
   plan_.measurement = Measurement::quarterly;
   EXPECT_NEAR(pay().commission, expected, 1e-12);
-  // The plan may say otherwise: V x the occupant's share of the quota (here all of it).
+  // quota_share divides the seat's on-target pay among its occupants by quota share (here the
+  // hire holds all of it); the seat's own is still pro-rated by its months in the year (review:
+  // a hire starting in May was paid against the full V while its OTE said 8/12).
+  seat_start_ = 3;
   plan_.proration = Proration::quota_share;
-  EXPECT_NEAR(pay().commission, plan_.variable(), 1e-12);
+  EXPECT_NEAR(pay().commission, expected, 1e-12);
+  EXPECT_GT(std::abs(pay().commission - plan_.variable()), 1.0);  // negative twin: not all of V
+  // A backfill in a seat of the whole year carries its share of the seat's quota and V.
+  seat_start_ = 0;
+  for (int m = 0; m < 3; ++m) occupant_[m] = 0;
+  for (int m = 3; m < 12; ++m) occupant_[m] = 1;
+  for (int m = 0; m < 12; ++m) profile_[m] = 1.0 / 12;
+  bookings_[5] = 90;
+  bookings_[10] = 0;  // the backfill: 90 on its quota of 90 (9/12 of 120)
+  plan_.measurement = Measurement::annual;
+  EXPECT_NEAR(pay().commission, plan_.variable() * 9 / 12, 1e-12);
 }
 
 TEST_F(SeatYear, BackfillOnAFrontLoadedProfileEarnsByMonthsInSeat) {
