@@ -25,34 +25,6 @@ namespace opsim::territory {
 
 namespace {
 
-void check_supported(const Problem& problem) {
-  if (problem.objective != ObjectiveKind::compactness)
-    throw_input(
-        "{}: --exact supports the compactness objective only (dispersion: use the "
-        "heuristic)",
-        problem.name);
-  if (problem.distance == DistanceKind::none)
-    throw_input("{}: --exact needs coordinates or a graph (compactness)", problem.name);
-  if (problem.size() > kMaxExactAccounts)
-    throw_input("{}: {} accounts is too many for --exact; allowed: at most {}", problem.name,
-                problem.size(), kMaxExactAccounts);
-  for (const Account& a : problem.accounts)
-    if (a.lock >= 0)
-      throw_input(
-          "{}: account '{}' is locked; --exact does not support locks (territories are "
-          "unlabelled in the p-median model)",
-          problem.name, a.id);
-  if (problem.has_owners() &&
-      (problem.disruption.weight > 0 || problem.disruption.max_moved_fraction))
-    throw_input("{}: --exact does not support the disruption term", problem.name);
-  // Capacities must be the same for every territory: the model does not label territories.
-  for (const Territory& t : problem.territories)
-    if (t.capacity != problem.territories.front().capacity)
-      throw_input("{}: territory '{}' has its own capacity; --exact needs one capacity for all",
-                  problem.name, t.id);
-  if (problem.contiguity) throw_input("{}: --exact does not support contiguity", problem.name);
-}
-
 // CBC checks its own seconds limit only now and then (it overran 20 s by a minute on a loaded
 // machine, counting CPU time), and its C interface cannot interrupt it. So CbcMain1 (the driver
 // behind CBC's defaults) runs with a callback that publishes the branch-and-bound model it
@@ -156,9 +128,37 @@ CbcProof cbc_proof(const CbcReport& report, bool has_warm_start) {
 
 }  // namespace detail
 
+void check_exact_supported(const Problem& problem, const std::string& source) {
+  if (problem.objective != ObjectiveKind::compactness)
+    throw_input(
+        "{}: --exact supports the compactness objective only (dispersion: use the "
+        "heuristic)",
+        source);
+  if (problem.distance == DistanceKind::none)
+    throw_input("{}: --exact needs coordinates or a graph (compactness)", source);
+  if (problem.size() > kMaxExactAccounts)
+    throw_input("{}: {} accounts is too many for --exact; allowed: at most {}", source,
+                problem.size(), kMaxExactAccounts);
+  for (const Account& a : problem.accounts)
+    if (a.lock >= 0)
+      throw_input(
+          "{}: account '{}' is locked; --exact does not support locks (territories are "
+          "unlabelled in the p-median model)",
+          source, a.id);
+  if (problem.has_owners() &&
+      (problem.disruption.weight > 0 || problem.disruption.max_moved_fraction))
+    throw_input("{}: --exact does not support the disruption term", source);
+  // Capacities must be the same for every territory: the model does not label territories.
+  for (const Territory& t : problem.territories)
+    if (t.capacity != problem.territories.front().capacity)
+      throw_input("{}: territory '{}' has its own capacity; --exact needs one capacity for all",
+                  source, t.id);
+  if (problem.contiguity) throw_input("{}: --exact does not support contiguity", source);
+}
+
 SearchResult solve_exact(const Problem& problem, const Distances& distances,
                          const ExactSettings& settings) {
-  check_supported(problem);
+  check_exact_supported(problem, problem.name);
   const auto origin = std::chrono::steady_clock::now();
   const std::vector<Unit> units = make_units(problem);
   const int n = static_cast<int>(problem.size());
@@ -398,8 +398,8 @@ SearchResult solve_exact(const Problem& problem, const Distances& distances,
           "constraints",
           problem.name);
     if (!settings.warm_start)
-      throw_infeasible("{}: no feasible alignment found: CBC found none within {} s", problem.name,
-                       settings.time_limit);
+      throw_infeasible("{}: no feasible alignment found: CBC found none within {:.2f} s",
+                       problem.name, settings.time_limit);
     result.alignment = *settings.warm_start;
     result.time_to_best = 0.0;  // the warm start was known when CBC started
     if (proof == detail::CbcProof::optimal) result.best_bound = *warm_cost;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "models/territory/local_search.hpp"
 
@@ -13,6 +14,10 @@ struct ExactSettings {
   int threads = 1;
   std::optional<Alignment> warm_start;  //!< a feasible alignment with centres (MIP start)
 };
+
+//! InputError naming `source` unless --exact supports `problem` (compactness with distances, at
+//! most kMaxExactAccounts accounts, no locks, disruption term or contiguity, one capacity).
+void check_exact_supported(const Problem& problem, const std::string& source);
 
 //! Solves the compactness problem exactly (centres chosen among accounts; balance as bounds
 //! relative to the open centre; capacities; regions; groups as units; fixed centres).

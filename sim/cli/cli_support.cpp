@@ -144,6 +144,17 @@ const CLI::Validator& non_negative_number() {
   return validator;
 }
 
+const CLI::Validator& fraction() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        const auto value = parse_number(text);
+        if (value && *value >= 0 && *value <= 1) return {};
+        return fmt::format("{} is not a fraction (a number from 0 to 1)", text);
+      },
+      "0..1");
+  return validator;
+}
+
 CLI::Validator count_between(std::uint64_t least, std::uint64_t most, const std::string& what) {
   return CLI::Validator(
       [least, most, what](std::string& text) -> std::string {

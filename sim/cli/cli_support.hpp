@@ -38,6 +38,9 @@ const CLI::Validator& seed_range();
 const CLI::Validator& positive_number();
 //! A number >= 0 (prior strengths, weights).
 const CLI::Validator& non_negative_number();
+//! A fraction in [0, 1] (negative, NaN and above 1 refused; review: --max-moved -0.1 and nan
+//! were silently taken as no cap).
+const CLI::Validator& fraction();
 //! A number of seconds in [low, high], said so when refused (CLI11's range printed
 //! "0.000000 to 86400.000000").
 CLI::Validator seconds_between(double low, double high);

@@ -1,5 +1,6 @@
 // `opsim territories`: optimise an alignment; `territories evaluate`: score a given allocation;
 // `territories generate`: write a synthetic accounts CSV; `territories bench`: the benchmark set.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -114,6 +115,8 @@ SearchSettings search_settings(const RunOptions& o, ProgressBar* progress) {
 SearchResult solve(const Problem& problem, const Distances& distances, const RunOptions& o,
                    ProgressBar* progress = nullptr) {
   if (!o.exact) return optimise(problem, distances, search_settings(o, progress));
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point began = Clock::now();
   RunOptions warm = o;
   warm.time_limit = std::min(o.time_limit / 4, 10.0);
   SearchResult heuristic = optimise(problem, distances, search_settings(warm, progress));
@@ -121,7 +124,18 @@ SearchResult solve(const Problem& problem, const Distances& distances, const Run
   exact.time_limit = std::max(0.01, o.time_limit - heuristic.seconds);
   exact.threads = o.threads;
   if (heuristic.evaluation.feasible) exact.warm_start = heuristic.alignment;
-  SearchResult result = solve_exact(problem, distances, exact);
+  SearchResult result;
+  try {
+    result = solve_exact(problem, distances, exact);
+  } catch (const InfeasibleError& e) {
+    // CBC found no alignment in its time or proved there is none, and neither did the heuristic:
+    // its closest alignment is the result, written and reported as infeasible (exit 3) as
+    // without --exact (review: nothing was written). What CBC found is said first.
+    if (heuristic.evaluation.feasible) throw;
+    if (!o.quiet) fmt::print("exact: {}\n", e.what());
+    heuristic.seconds = std::chrono::duration<double>(Clock::now() - began).count();
+    return heuristic;
+  }
   result.seconds += heuristic.seconds;
   result.work = heuristic.work;  // the warm start's evaluations (CBC counts none)
   result.time_to_best += heuristic.seconds;
@@ -215,14 +229,9 @@ void run_alignment(RunOptions o) {
   plan.add_inputs(instance.input_files, "input of " + o.input);
   add_alignment_outputs(plan, o.output);
   plan.check();
-  if (o.exact) {
-    // Refuse unsupported problems before any work (solve_exact checks again).
-    if (instance.problem.objective != ObjectiveKind::compactness)
-      throw_input("--exact: supports the compactness objective only");
-    if (instance.problem.size() > kMaxExactAccounts)
-      throw_input("--exact: {} has {} accounts; allowed: at most {}", o.input,
-                  instance.problem.size(), kMaxExactAccounts);
-  }
+  // Unsupported problems are refused before any work, naming the input (review: locks were
+  // refused after the heuristic's warm start, named by the file's stem).
+  if (o.exact) check_exact_supported(instance.problem, o.input);
   if (o.bound) check_bound_applies(instance.problem, o.input);
   Distances distances(instance.problem);
   ProgressBar progress(static_cast<std::uint64_t>(o.starts), !o.quiet, "starts");
@@ -252,7 +261,8 @@ void add_problem_options(CLI::App* app, RunOptions& o) {
   app->add_option("--distance", o.distance, "euclidean, euclidean_floor, haversine, graph, none");
   app->add_option("--balance", o.balance, "Tolerances, e.g. potential=0.05,workload=0.05");
   app->add_option("--weight", o.weight, "Attribute weighting the compactness distances");
-  app->add_option("--max-moved", o.max_moved, "Hard cap on the moved fraction (0..1)");
+  app->add_option("--max-moved", o.max_moved, "Hard cap on the moved fraction (0..1)")
+      ->check(fraction());
   app->add_option("--disruption-weight", o.disruption_weight, "Objective cost per moved unit")
       ->check(non_negative_number());
   app->add_option("--moved-measure", o.moved_measure, "accounts (default) or an attribute");
@@ -373,7 +383,8 @@ void add_territories_commands(CLI::App& app) {
       ->add_option("-o,--output", options->output,
                    "HDF5 output (CSV companions beside it); none without it")
       ->check(output_path());
-  territories->add_option("--time-limit", options->time_limit, "Wall-clock seconds (default 60)");
+  territories->add_option("--time-limit", options->time_limit, "Wall-clock seconds (default 60)")
+      ->check(positive_number());
   territories->add_option(
       "--work-limit", options->work_limit,
       "Effort for the whole search in millions of evaluations (reproducible; 0 = none)");

@@ -411,6 +411,40 @@ TEST(TerritoriesCli, CapacityShortfallExits3UpFront) {
                                   "limit 20,000 (capacity and balance) by 19,810.5 (99.05%)"));
 }
 
+// Review: --exact with nothing feasible wrote no output, unlike the heuristic (the closest
+// alignment is written for inspection, exit 3); locks were refused only after the heuristic's
+// warm start and named by the file's stem; --max-moved -0.1 and nan were taken as no cap.
+TEST(TerritoriesCli, ExactWithoutAFeasibleAlignmentWritesTheClosestAndRefusesUpFront) {
+  TempDir dir;
+  std::string csv = "id,x,y,workload\n";
+  for (int i = 0; i < 10; ++i) csv += fmt::format("A{},{},{},1\n", i, i % 4, i / 4);
+  write(dir / "w10.csv", csv);  // ten units of workload in three exactly equal territories: none
+  const std::string input = (dir / "w10.csv").string();
+  auto r =
+      run_opsim(fmt::format("territories {} -p 3 --balance workload=0 --exact --time-limit 5 "
+                            "--threads 1 -o {}",
+                            input, (dir / "out.h5").string()));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("w10.csv: no feasible alignment found (violated: balance)"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out.h5"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "out_assignment.csv"));
+  // Its twin with a tolerance that admits 4/3/3 is feasible (exit 0).
+  r =
+      run_opsim(fmt::format("territories {} -p 3 --balance workload=0.25 --exact --time-limit 5 "
+                            "--threads 1 -q",
+                            input));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  write(dir / "lock.csv", "id,x,y,workload,lock\nA,0,0,1,T1\nB,1,0,1,\nC,2,0,1,\n");
+  r = run_opsim(fmt::format("territories {} -p 2 --exact -q", (dir / "lock.csv").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("lock.csv: account 'A' is locked; --exact does not support"));
+  for (const char* bad : {"-0.1", "nan", "1.5"}) {
+    r = run_opsim(fmt::format("territories {} -p 3 --max-moved={} -q", input, bad));
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("is not a fraction (a number from 0 to 1)")) << bad;
+  }
+}
+
 // The terminal report groups thousands; the CSV companions stay machine-readable.
 TEST(TerritoriesCli, TerminalFiguresHaveThousandsSeparators) {
   TempDir dir;

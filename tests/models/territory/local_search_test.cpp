@@ -98,6 +98,33 @@ TEST(TerritoryLocalSearch, KeepsTerritoriesContiguousWhenRequired) {
   EXPECT_TRUE(r.evaluation.feasible);
 }
 
+// Review: with contiguity and tight balance every start of some seeds ended infeasible within a
+// second of a 20 s limit ("search converged", exit 3) while other seeds found feasible
+// alignments. While none is feasible, more starts run (their own streams).
+TEST(TerritoryLocalSearch, MoreStartsRunWhileNoneIsFeasible) {
+  Problem problem = test::grid_problem(10, 8, 8);
+  for (std::size_t i = 0; i < problem.size(); ++i)
+    problem.accounts[i].attributes[0] = 1.0 + static_cast<double>((i * 7) % 11);
+  problem.contiguity = true;
+  problem.balance = {{0, 0.03}};
+  validate(problem, "grid");
+  Distances distances(problem);
+  int feasible = 0, more = 0;
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    SearchSettings settings = quick();
+    settings.seed = seed;
+    settings.starts = 2;
+    settings.max_idle = 5;
+    const SearchResult r = optimise(problem, distances, settings);
+    feasible += r.evaluation.feasible ? 1 : 0;
+    more += r.starts_run > 2 ? 1 : 0;
+    EXPECT_TRUE(!r.evaluation.feasible || r.evaluation.contiguity_ok);
+  }
+  // Four of the seeds' two starts end infeasible: without more starts 8 of 12 are feasible.
+  EXPECT_EQ(feasible, 12);
+  EXPECT_GT(more, 0);
+}
+
 TEST(TerritoryLocalSearch, BalancesNamedAccountsWithoutGeography) {
   Problem problem = test::grid_problem(5, 4, 4);
   problem.distance = DistanceKind::none;
