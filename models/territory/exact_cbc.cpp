@@ -29,8 +29,9 @@ namespace {
 // machine, counting CPU time), and its C interface cannot interrupt it. So CbcMain1 (the driver
 // behind CBC's defaults) runs with a callback that publishes the branch-and-bound model it
 // creates, and a watchdog thread tells that model to stop at the deadline, as CBC's own Ctrl-C
-// handler does; CBC then returns its best incumbent. Before branch and bound (root LP,
-// preprocessing) a Clp event handler stops the simplex at the deadline instead (LpDeadline).
+// handler does; CBC then returns its best incumbent. Before the tree search (root LP,
+// preprocessing, the root's cuts and heuristics) a Clp event handler stops the simplex at the
+// deadline instead (LpDeadline).
 // CbcMain1 keeps static state: one solve at a time.
 // CBC's stopping gaps (absolute, relative) and the warm start's cutoff slack (relative).
 constexpr double kAllowableGap = 1e-7, kRatioGap = 1e-9, kCutoffSlack = 1e-7;
@@ -39,10 +40,18 @@ std::mutex solve_mutex;
 std::mutex branch_mutex;
 CbcModel* branch_model = nullptr;  //!< CbcMain1's model while it branches, under branch_mutex
 bool stop_requested = false;       //!< the deadline has passed, under branch_mutex
-//! Until branch and bound begins, simplex solves stop at the deadline (LpDeadline)...
+//! Until the tree search begins, simplex solves stop at the deadline (LpDeadline)...
 std::atomic<bool> lp_stop_armed{false};
 //! ...and this says one did: CBC's statuses and bound after an interrupted LP prove nothing.
 std::atomic<bool> lp_interrupted{false};
+
+//! Whether CBC has not begun its tree search: before branch and bound, or at its root (cuts and
+//! heuristics such as the feasibility pump, which check no limit between their LPs). Node LPs
+//! are left to the watchdog, which stops the search between nodes.
+bool before_the_first_node() {
+  std::lock_guard lock(branch_mutex);
+  return branch_model == nullptr || branch_model->getNodeCount() == 0;
+}
 
 //! Stops a simplex solve at its next iteration once the deadline has passed, before branch and
 //! bound (CBC clones it with the solver into its preprocessing and root). CBC's own limit and
@@ -52,7 +61,7 @@ class LpDeadline final : public ClpEventHandler {
   explicit LpDeadline(std::chrono::steady_clock::time_point deadline) : deadline_(deadline) {}
   int event(Event which) override {
     if (which != endOfIteration || !lp_stop_armed.load() ||
-        std::chrono::steady_clock::now() < deadline_)
+        std::chrono::steady_clock::now() < deadline_ || !before_the_first_node())
       return -1;
     lp_interrupted.store(true);
     return 0;  // Clp's "stopped by an event" (status 5)
@@ -72,11 +81,15 @@ int publish_branch_model(CbcModel* model, int where_from) {
   constexpr int kBeforeBranchAndBound = 3, kAfterBranchAndBound = 4;
   std::lock_guard lock(branch_mutex);
   if (where_from == kBeforeBranchAndBound) {
-    lp_stop_armed.store(false);  // from here the watchdog stops the search between nodes
+    // From here the watchdog stops the search between nodes; the LPs of the root's cuts and
+    // heuristics stay stoppable (review: the root's feasibility pump ran 22 s past a 15 s limit).
     branch_model = model;
     if (stop_requested) stop(*model);
   }
-  if (where_from == kAfterBranchAndBound) branch_model = nullptr;
+  if (where_from == kAfterBranchAndBound) {
+    branch_model = nullptr;
+    lp_stop_armed.store(false);  // postprocessing maps the incumbent back: never cut short
+  }
   return 0;
 }
 

@@ -438,7 +438,7 @@ void add_territories_commands(CLI::App& app) {
     Distances distances(instance.problem);
     double published = NAN;
     SearchResult result;
-    result.method = "given allocation";
+    result.method = kGivenAllocation;
     result.alignment = read_allocation(*allocation, instance.problem, &published);
     choose_median_centres(instance.problem, distances, result.alignment);
     result.evaluation = evaluate(instance.problem, distances, result.alignment);

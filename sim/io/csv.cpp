@@ -116,6 +116,7 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
   std::size_t line = 1;
   current.line = 1;
   bool quoted = false;
+  std::size_t quote_line = 1;  //!< where the open quoted field began
   bool field_started = false;
   std::size_t cells = 0;
   auto end_field = [&] {
@@ -145,6 +146,21 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
           ++i;
         } else {
           quoted = false;
+          // A closing quote ends its field: only a separator or the line's end may follow
+          // (review: `"Acme, Inc,100` with the quote left open ran on to the next quote, three
+          // lines down, and two rows vanished into one name with exit 0).
+          const char next = i + 1 < text.size() ? text[i + 1] : '\n';
+          if (next != separator && next != '\n' && next != '\r') {
+            const auto byte = static_cast<unsigned char>(next);
+            const std::string shown = byte >= 0x20 && byte < 0x7f
+                                          ? fmt::format("'{}'", next)
+                                          : fmt::format("byte 0x{:02X}", byte);
+            throw_input(
+                "{}:{}: the quoted field opened on line {} is closed on line {} and followed by "
+                "{}: text after a closing quote (a quote inside a field is written twice, \"\", "
+                "and a field with a separator is quoted whole)",
+                name, quote_line, quote_line, line, shown);
+          }
         }
       } else {
         if (c == '\n') ++line;
@@ -152,6 +168,7 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
       }
     } else if (c == '"' && !field_started) {
       quoted = true;
+      quote_line = line;
       field_started = true;
     } else if (c == separator) {
       end_field();
@@ -165,7 +182,7 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
       field_started = true;
     }
   }
-  if (quoted) throw_input("{}:{}: a quoted field is not closed", name, current.line);
+  if (quoted) throw_input("{}:{}: a quoted field is not closed", name, quote_line);
   if (!field.empty() || !current.fields.empty()) end_record();
 
   if (records.empty()) throw_input("{}: the file is empty (a header row is required)", name);

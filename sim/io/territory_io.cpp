@@ -98,11 +98,51 @@ std::string csv_cell(const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+//! Which figures of an alignment apply: compactness needs centres and geography (the
+//! compactness objective), diameters geography; without geography the objective is the
+//! disruption cost alone, defined with a disruption weight.
+struct Defined {
+  bool objective, compactness, diameter;
+};
+
+Defined defined_figures(const Problem& problem) {
+  const bool geographic = problem.distance != DistanceKind::none;
+  return {geographic || problem.disruption.weight > 0,
+          geographic && problem.objective == ObjectiveKind::compactness, geographic};
+}
+
+//! The search's own fields of /report (results/territories.md).
+void write_search_fields(H5::Group& report, const SearchResult& result, const RunInfo& info) {
+  attribute(report, "time_to_best", result.time_to_best);
+  // 1: CBC improved on the warm start, 0: it did not, NaN: no exact search from a warm start.
+  attribute(report, "improved_warm_start",
+            result.improved_warm_start ? (*result.improved_warm_start ? 1.0 : 0.0) : NAN);
+  attribute(report, "time_to_feasible", result.time_to_feasible.value_or(NAN));
+  attribute(report, "seconds", result.seconds);
+  attribute(report, "time_limit", info.time_limit);
+  attribute(report, "work_limit", info.work_limit);
+  uint_attribute(report, "work", static_cast<std::uint64_t>(result.work));
+  attribute(report, "stop_reason", std::string(describe(result.stop_reason)));
+  uint_attribute(report, "starts_run", static_cast<std::uint64_t>(result.starts_run));
+  int_attribute(report, "best_start", result.best_start);  // -1: none
+  uint_attribute(report, "relinks_run", static_cast<std::uint64_t>(result.relinks_run));
+}
+
+}  // namespace
+
 void write_alignment(const std::filesystem::path& path, const Problem& problem,
                      const SearchResult& result, const RunInfo& info) {
   const auto& e = result.evaluation;
   const std::size_t n = problem.size(), m = problem.attribute_names.size();
   const int p = problem.territory_count();
+  // Figures that do not apply are NaN (HDF5) or empty (CSV), as the report leaves them out
+  // (review: 0 for the compactness and diameter of accounts without coordinates).
+  const Defined defined = defined_figures(problem);
+  auto only = [](bool applies, double value) { return applies ? value : NAN; };
+  // A given allocation (evaluate) has no search: its search fields are not written.
+  const bool searched = result.method != kGivenAllocation;
   write_hdf5_document(path.string(), [&](H5::H5File& file) {
     H5::Group root = file.openGroup("/");
     attribute(root, "tool", "opsim territories");
@@ -118,9 +158,9 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "method", result.method);
     attribute(report, "objective_kind", to_string(problem.objective));
     attribute(report, "distance", to_string(problem.distance));
-    attribute(report, "objective", e.objective);
-    attribute(report, "compactness", e.compactness);
-    attribute(report, "max_diameter", e.max_diameter);
+    attribute(report, "objective", only(defined.objective, e.objective));
+    attribute(report, "compactness", only(defined.compactness, e.compactness));
+    attribute(report, "max_diameter", only(defined.diameter, e.max_diameter));
     attribute(report, "disruption_cost", e.disruption_cost);
     uint_attribute(report, "moved_accounts", static_cast<std::uint64_t>(e.moved_accounts));
     attribute(report, "moved_fraction", e.moved_fraction);
@@ -129,19 +169,7 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     attribute(report, "bound_method", result.bound_method);
     attribute(report, "proven_optimal", result.proven_optimal ? 1.0 : 0.0);
     attribute(report, "reference", info.reference.value_or(NAN));
-    attribute(report, "time_to_best", result.time_to_best);
-    // 1: CBC improved on the warm start, 0: it did not, NaN: no exact search from a warm start.
-    attribute(report, "improved_warm_start",
-              result.improved_warm_start ? (*result.improved_warm_start ? 1.0 : 0.0) : NAN);
-    attribute(report, "time_to_feasible", result.time_to_feasible.value_or(NAN));
-    attribute(report, "seconds", result.seconds);
-    attribute(report, "time_limit", info.time_limit);
-    attribute(report, "work_limit", info.work_limit);
-    uint_attribute(report, "work", static_cast<std::uint64_t>(result.work));
-    attribute(report, "stop_reason", std::string(describe(result.stop_reason)));
-    uint_attribute(report, "starts_run", static_cast<std::uint64_t>(result.starts_run));
-    int_attribute(report, "best_start", result.best_start);  // -1: none
-    uint_attribute(report, "relinks_run", static_cast<std::uint64_t>(result.relinks_run));
+    if (searched) write_search_fields(report, result, info);
     H5::Group accounts = file.createGroup("/accounts");
     std::vector<std::string> ids, territory_ids;
     std::vector<double> x, y, weight;
@@ -173,8 +201,8 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
       towner.push_back(problem.territories[t].owner);
       centre.push_back(e.territories[t].centre);
       count.push_back(e.territories[t].accounts);
-      diameter.push_back(e.territories[t].diameter);
-      compactness.push_back(e.territories[t].compactness);
+      diameter.push_back(only(defined.diameter, e.territories[t].diameter));
+      compactness.push_back(only(defined.compactness, e.territories[t].compactness));
       for (std::size_t k = 0; k < m; ++k) {
         totals.push_back(e.territories[t].totals[k]);
         deviation.push_back(e.territories[t].deviation[k]);
@@ -227,7 +255,8 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     metrics += fmt::format("{},{},{},{},{},{}", csv_cell(problem.territories[t].id),
                            csv_cell(problem.territories[t].owner), tm.accounts,
                            tm.centre >= 0 ? csv_cell(problem.accounts[tm.centre].id) : "",
-                           csv_number(tm.compactness, 2), csv_number(tm.diameter, 2));
+                           csv_number(only(defined.compactness, tm.compactness), 2),
+                           csv_number(only(defined.diameter, tm.diameter), 2));
     // Totals as the user would have written them (sums of their values, no float noise); the
     // deviation from the mean as a fraction to four decimals.
     for (std::size_t k = 0; k < m; ++k)
@@ -253,11 +282,10 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
                            : std::string());
   else
     out += fmt::format("method        {}\n", result.method);
-  // Only figures that are defined: compactness needs centres and geography, diameters geography;
-  // without geography the objective is the disruption cost alone, 0 without a disruption weight.
-  const bool geographic = problem.distance != DistanceKind::none;
-  if (geographic || problem.disruption.weight > 0)
-    out += fmt::format("objective     {}\n", format_grouped(e.objective, 6));
+  // Only figures that are defined (defined_figures).
+  const Defined defined = defined_figures(problem);
+  const bool geographic = defined.diameter;
+  if (defined.objective) out += fmt::format("objective     {}\n", format_grouped(e.objective, 6));
   if (info.reference)
     out += fmt::format("reference     {} (gap {:+.3f}%)\n", format_grouped(*info.reference, 6),
                        100.0 * (e.objective - *info.reference) / *info.reference);
@@ -279,13 +307,13 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
     out += fmt::format("balance       {}: requested +-{:.4f}, achieved +-{:.4f}\n",
                        problem.attribute_names[problem.balance[r].attribute],
                        problem.balance[r].tolerance, e.tightest_tolerance[r]);
-  if (problem.objective == ObjectiveKind::compactness && geographic)
+  if (defined.compactness)
     out += fmt::format("compactness   {}\n", format_grouped(e.compactness, 6));
   if (geographic) out += fmt::format("max diameter  {}\n", format_grouped(e.max_diameter, 6));
   if (problem.has_owners())
     out += fmt::format("moved         {} accounts ({:.2f}% of the disruption measure)\n",
                        e.moved_accounts, 100.0 * e.moved_fraction);
-  if (result.starts_run > 0) {  // a search ran (not an evaluation of a given allocation)
+  if (result.method != kGivenAllocation) {  // a search ran
     out += fmt::format(
         "time          {:.2f} s (best after {:.2f} s{}){}\n", result.seconds, result.time_to_best,
         result.time_to_feasible

@@ -57,6 +57,9 @@ DistanceKind parse_distance(const std::string& text, const std::string& where);
 std::string to_string(ObjectiveKind kind);
 std::string to_string(DistanceKind kind);
 
+//! SearchResult::method of an evaluated allocation (`territories evaluate`): no search ran.
+inline constexpr const char* kGivenAllocation = "given allocation";
+
 //! A given allocation as an alignment: a JSON file with `Allocation` (territory -> account ids,
 //! as DTDP publishes them) or a CSV with `id,territory` columns (and optionally `centre`, 0/1,
 //! as opsim writes `<stem>_assignment.csv`). Territories are matched by name; when no label is

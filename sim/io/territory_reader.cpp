@@ -907,9 +907,14 @@ Alignment read_assignment_csv(const std::filesystem::path& path, const Problem& 
   Alignment alignment;
   alignment.territory.assign(problem.size(), -1);
   alignment.centre.assign(problem.territory_count(), -1);
-  for (const Row& row : rows) {
+  std::vector<std::size_t> first_row(problem.size(), 0);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const Row& row = rows[r];
+    // Both lines named (review: it named neither).
     if (alignment.territory[row.account] >= 0)
-      throw_input("{}: account '{}' appears twice", file, problem.accounts[row.account].id);
+      throw_input("{}: account '{}' appears twice (first at {})", places[r],
+                  problem.accounts[row.account].id, places[first_row[row.account]]);
+    first_row[row.account] = r;
     const int t = territory_of.at(row.territory);
     alignment.territory[row.account] = t;
     if (row.centre) alignment.centre[t] = row.account;

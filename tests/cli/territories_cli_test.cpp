@@ -320,6 +320,13 @@ TEST(TerritoriesCli, EvaluateRefusesAnUnknownTerritoryName) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("alloc.csv:4: territory 'T33' is not a territory of the "
                                   "problem; allowed: North, South"));
+  // A repeated account names both lines (it named neither: review finding).
+  write(dir / "alloc.csv", "id,territory\nA0,North\nA1,South\nA0,South\n");
+  r = run_opsim("territories evaluate " + (dir / "a.csv").string() + " --allocation " +
+                (dir / "alloc.csv").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("alloc.csv:4: account 'A0' appears twice (first at "));
+  EXPECT_THAT(r.output, HasSubstr("alloc.csv:2)"));
 }
 
 // Every bad row of an accounts CSV is reported with its line, the first 20 listed and the rest
@@ -388,6 +395,42 @@ TEST(TerritoriesCli, ReportPrintsOnlyFiguresThatApply) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, Not(HasSubstr("compactness   ")));
   EXPECT_THAT(r.output, HasSubstr("max diameter"));
+}
+
+// The output files leave out the same figures (review: compactness and diameter 0.00 in the
+// territory CSV and objective = compactness = max_diameter = 0 in /report without coordinates;
+// evaluate -o wrote search fields such as time_limit = 0 and starts_run = 0).
+TEST(TerritoriesCli, OutputFilesHoldOnlyFiguresThatApply) {
+  TempDir dir;
+  write(dir / "named.csv", "id,potential,owner\nA,1,N\nB,1,S\nC,1,N\nD,1,S\n");
+  auto r = territories(dir, (dir / "named.csv").string() + " --balance potential=0");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto report_attribute = [&](const std::string& file, const std::string& name) {
+    H5::H5File h5((dir / file).string(), H5F_ACC_RDONLY);
+    double value = -1;
+    h5.openGroup("/report").openAttribute(name).read(H5::PredType::NATIVE_DOUBLE, &value);
+    return value;
+  };
+  for (const char* name : {"objective", "compactness", "max_diameter"})
+    EXPECT_TRUE(std::isnan(report_attribute("out.h5", name))) << name;
+  std::ifstream csv(dir / "out_territories.csv");
+  std::string header, row;
+  std::getline(csv, header);
+  std::getline(csv, row);
+  EXPECT_EQ(header.rfind("territory,owner,accounts,centre,compactness,diameter,", 0), 0U);
+  EXPECT_NE(row.find(",,,"), std::string::npos) << row;  // no centre, compactness or diameter
+  write(dir / "alloc.csv", "id,territory\nA,N\nB,N\nC,S\nD,S\n");
+  r = run_opsim("territories evaluate " + (dir / "named.csv").string() + " --allocation " +
+                (dir / "alloc.csv").string() + " -o " + (dir / "eval.h5").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  H5::H5File eval((dir / "eval.h5").string(), H5F_ACC_RDONLY);
+  const H5::Group report = eval.openGroup("/report");
+  for (const char* name : {"time_limit", "starts_run", "seconds", "time_to_feasible"})
+    EXPECT_FALSE(report.attrExists(name)) << name;
+  EXPECT_TRUE(report.attrExists("feasible"));
+  // Its twin, the search's file, has them.
+  H5::H5File searched((dir / "out.h5").string(), H5F_ACC_RDONLY);
+  EXPECT_TRUE(searched.openGroup("/report").attrExists("time_limit"));
 }
 
 // Demand twice the capacity: refused at once with the shortfall, exit 3, no output.

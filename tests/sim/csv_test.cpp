@@ -29,6 +29,25 @@ TEST(CsvTable, BadUtf8InATextColumnSuggestsTheEncoding) {
   EXPECT_THAT(message, HasSubstr("try --encoding cp1252"));
 }
 
+// Review: a quote left open ran on to the next quote three lines down; the text after that
+// closing quote was taken into the field, and two rows vanished into one name with exit 0.
+TEST(CsvTable, TextAfterAClosingQuoteIsRefusedNamingWhereTheFieldOpened) {
+  const std::string message = parse_error(
+      "id,name,potential\nA1,\"Acme, Inc,100\nA2,Beta,200\nA3,\"Gamma\",300\nA4,Delta,50\n");
+  EXPECT_THAT(message, HasSubstr("reps.csv:2: the quoted field opened on line 2 is closed on "
+                                 "line 4 and followed by 'G': text after a closing quote"));
+  // Its twin, quoted properly (a doubled quote inside, a separator and a line break), is read.
+  const CsvTable table =
+      CsvTable::parse("id,name,potential\nA1,\"Acme, \"\"Inc\"\"\n\",100\r\nA2,\"Beta\",200\n",
+                      "reps.csv", false, Encoding::utf8);
+  ASSERT_EQ(table.rows().size(), 2U);
+  EXPECT_EQ(table.rows()[0].fields[1], "Acme, \"Inc\"\n");
+  EXPECT_EQ(table.rows()[1].fields[1], "Beta");
+  // A quote left open to the end names the line it opened on.
+  EXPECT_THAT(parse_error("id,name\nA1,\"Acme\nA2,Beta\n"),
+              HasSubstr("reps.csv:2: a quoted field is not closed"));
+}
+
 TEST(CsvTable, Cp1252InputIsReadCorrectly) {
   const CsvTable table = CsvTable::parse("id,name\r\nR1,Jos\xe9\r\nR2,\x80uro\r\n", "reps.csv",
                                          false, Encoding::cp1252);
