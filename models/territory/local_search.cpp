@@ -1586,7 +1586,7 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
       task.max_idle = max_idle;
       tasks.push_back(std::move(task));
     }
-    stage_first = tasks.size() - static_cast<std::size_t>(starts);
+    stage_first = static_cast<std::size_t>(first);
     return true;
   };
   // Rounds: every running task advances by kRoundWork evaluations (pausing between two VNS

@@ -1,6 +1,5 @@
 // `opsim territories`: optimise an alignment; `territories evaluate`: score a given allocation;
 // `territories generate`: write a synthetic accounts CSV; `territories bench`: the benchmark set.
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -14,6 +13,7 @@
 #include "models/territory/local_search.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/grouped.hpp"
+#include "sim/base/stopwatch.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/cli/cli_support.hpp"
 #include "sim/engine/runner.hpp"
@@ -115,8 +115,7 @@ SearchSettings search_settings(const RunOptions& o, ProgressBar* progress) {
 SearchResult solve(const Problem& problem, const Distances& distances, const RunOptions& o,
                    ProgressBar* progress = nullptr) {
   if (!o.exact) return optimise(problem, distances, search_settings(o, progress));
-  using Clock = std::chrono::steady_clock;
-  const Clock::time_point began = Clock::now();
+  const Stopwatch watch;
   RunOptions warm = o;
   warm.time_limit = std::min(o.time_limit / 4, 10.0);
   SearchResult heuristic = optimise(problem, distances, search_settings(warm, progress));
@@ -133,7 +132,7 @@ SearchResult solve(const Problem& problem, const Distances& distances, const Run
     // without --exact (review: nothing was written). What CBC found is said first.
     if (heuristic.evaluation.feasible) throw;
     if (!o.quiet) fmt::print("exact: {}\n", e.what());
-    heuristic.seconds = std::chrono::duration<double>(Clock::now() - began).count();
+    heuristic.seconds = watch.seconds();
     return heuristic;
   }
   result.seconds += heuristic.seconds;

@@ -96,10 +96,6 @@ std::string csv_cell(const std::string& text) {
   return quoted + "\"";
 }
 
-}  // namespace
-
-namespace {
-
 //! Which figures of an alignment apply: compactness needs centres and geography (the
 //! compactness objective), diameters geography; without geography the objective is the
 //! disruption cost alone, defined with a disruption weight.
