@@ -785,10 +785,20 @@ void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYear
   const std::size_t n = scenario_.seats.size();
   const int p = spec_.seat_plan[s];
   const CompPlan& plan = spec_.plans[p];
-  seat_view(s, view);
-  view.terms = &seat_terms_[s];
-  const Payout pay = year != nullptr ? seat_payout(plan, quota_[s], fy_, view, *year)
-                                     : seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
+  Payout pay;
+  if (std::isnan(quota_[s])) {
+    // A covered seat without a quota this year earns no variable pay; its base pay for the
+    // months occupied is a cost all the same (as compare and sweep count it).
+    const int* occupant = year != nullptr ? year->occupant.data() : view.occupant;
+    int occupied = 0;
+    for (int m = fy_.first; m <= fy_.last; ++m) occupied += occupant[m] >= 0 ? 1 : 0;
+    pay.base = plan.base() / 12.0 * occupied;
+  } else {
+    seat_view(s, view);
+    view.terms = &seat_terms_[s];
+    pay = year != nullptr ? seat_payout(plan, quota_[s], fy_, view, *year)
+                          : seat_payout(plan, quota_[s], fy_, scenario_.calendar, view);
+  }
   if (slot_[s] >= 0) {
     double* slots = &payouts_.component[row_of_trial * slots_ + static_cast<std::size_t>(slot_[s])];
     for (std::size_t c = 0; c < plan.components.size(); ++c) slots[c] = pay.component[c];
@@ -816,7 +826,7 @@ void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
   const std::uint64_t row_of_trial = trial - first_trial_;
   double* parts = &payouts_.parts[row_of_trial * 5];
   for (std::size_t s = 0; s < n; ++s) {
-    if (spec_.seat_plan[s] < 0 || std::isnan(quota_[s])) continue;
+    if (spec_.seat_plan[s] < 0) continue;
     pay_seat(row_of_trial, s, seat_months_view(detail, s, months, sets_.size()), nullptr, parts);
   }
 }
@@ -830,7 +840,6 @@ void CompEvaluator::observe_stored(std::uint64_t trial, const SeatYearStore& sto
   for (std::size_t s = 0; s < n; ++s) {
     if (spec_.seat_plan[s] < 0) continue;
     cursor.next(s, year);  // every seat with a plan is stored, in seat order
-    if (std::isnan(quota_[s])) continue;
     pay_seat(row_of_trial, s, SeatYearView{}, &year, parts);
   }
 }
@@ -842,14 +851,14 @@ void CompEvaluator::distributions(CompResult& r, const std::vector<double>& seat
   r.seat_cost_p90.assign(n, 0.0);
   r.seat_ote.assign(n, 0.0);
 
-  // Groups: role x region of the seats that are paid (a plan and a quota).
+  // Groups: role x region of the seats a plan covers (a seat without a quota earns its base).
   std::vector<int> group_of(n, -1);
   for (std::size_t s = 0; s < n; ++s) {
-    if (spec_.seat_plan[s] < 0 || std::isnan(quota_[s])) continue;
+    if (spec_.seat_plan[s] < 0) continue;
     const Seat& seat = scenario_.seats[s];
     const CompPlan& plan = spec_.plans[spec_.seat_plan[s]];
     const int months = std::max(0, fy_.last + 1 - std::max(fy_.first, seat.start));
-    r.seat_ote[s] = plan.ote * months / 12.0;
+    r.seat_ote[s] = (std::isnan(quota_[s]) ? plan.base() : plan.ote) * months / 12.0;
     const std::string role = seat.role.empty() ? "-" : seat.role;
     auto it = std::find_if(r.groups.begin(), r.groups.end(), [&](const CompGroup& g) {
       return g.role == role && g.region == seat.region;

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <queue>
 
+#include "models/territory/objective.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/grouped.hpp"
 
@@ -152,6 +153,64 @@ std::vector<std::vector<double>> territory_limits(const Problem& problem) {
   return upper;
 }
 
+namespace {
+
+//! With a cap on moves, an unlocked account whose measure alone exceeds what the locks leave of
+//! the cap (`room`) cannot leave its owner: it is pinned there in every feasible alignment (moved
+//! counts each account away from its owner's territory). Pinned and locked accounts must then fit
+//! each territory's limits, and with every other account added they must reach the balance floor
+//! (review: `--max-moved 0` on an unbalanced book searched until the time limit).
+void check_pinned_accounts(const Problem& problem, const std::string& source, double room,
+                           double measure_total, std::vector<std::vector<double>> fixed,
+                           const std::vector<std::vector<double>>& upper,
+                           const std::vector<double>& lower) {
+  const int p = problem.territory_count();
+  const std::size_t m = problem.attribute_names.size();
+  const double slack = 1.0 + 1e-9;
+  const int measure = problem.disruption.measure_attribute;
+  std::vector<double> free(m, 0.0);
+  std::size_t pinned = 0;
+  for (const Account& a : problem.accounts) {
+    const double amount = measure < 0 ? 1.0 : a.attributes[measure];
+    const bool pin = a.lock < 0 && a.owner >= 0 && amount > room + kBoundSlack * measure_total;
+    if (pin) ++pinned;
+    for (std::size_t k = 0; k < m; ++k) {
+      if (pin)
+        fixed[a.owner][k] += a.attributes[k];
+      else if (a.lock < 0)
+        free[k] += a.attributes[k];
+    }
+  }
+  if (pinned == 0) return;
+  const std::string who = pinned == problem.accounts.size()
+                              ? std::string("no account can leave its")
+                              : format_count(static_cast<long long>(pinned), "account") +
+                                    (pinned == 1 ? " cannot leave its" : " cannot leave their");
+  const std::string why =
+      fmt::format("with at most {:.4g}% of the disruption measure moved, {} current territory",
+                  100.0 * *problem.disruption.max_moved_fraction, who);
+  for (int t = 0; t < p; ++t) {
+    for (std::size_t k = 0; k < m; ++k) {
+      const std::string& name = problem.attribute_names[k];
+      if (fixed[t][k] > upper[t][k] * slack)
+        throw_infeasible(
+            "{}: no feasible alignment: {}, and those (with any locked there) keep '{}' at {} "
+            "{}, {} over its limit {} (capacity and balance)",
+            source, why, problem.territories[t].id, format_grouped_trimmed(fixed[t][k]), name,
+            format_grouped_trimmed(fixed[t][k] - upper[t][k]), format_grouped_trimmed(upper[t][k]));
+      if (fixed[t][k] + free[k] < lower[k] / slack)
+        throw_infeasible(
+            "{}: no feasible alignment: {}, so '{}' can reach at most {} {} but balance needs "
+            "at least {} (short by {})",
+            source, why, problem.territories[t].id, format_grouped_trimmed(fixed[t][k] + free[k]),
+            name, format_grouped_trimmed(lower[k]),
+            format_grouped_trimmed(lower[k] - fixed[t][k] - free[k]));
+    }
+  }
+}
+
+}  // namespace
+
 void check_bounds_feasible(const Problem& problem, const std::string& source) {
   const int p = problem.territory_count();
   const std::size_t m = problem.attribute_names.size();
@@ -212,6 +271,7 @@ void check_bounds_feasible(const Problem& problem, const std::string& source) {
           "current owners; the cap is {:.4g}% (over by {:.4g} points)",
           source, 100.0 * forced / measure_total, 100.0 * cap / measure_total,
           100.0 * (forced - cap) / measure_total);
+    check_pinned_accounts(problem, source, cap - forced, measure_total, locked, upper, lower);
   }
 }
 

@@ -42,4 +42,11 @@ std::string format_count(long long count, const std::string& noun, const std::st
   return format_grouped(static_cast<double>(count)) + " " + word;
 }
 
+std::string list_some(const std::vector<std::string>& names, std::size_t shown) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < shown; ++i) out += (i > 0 ? ", " : "") + names[i];
+  if (names.size() > shown) out += ", ...";
+  return out;
+}
+
 }  // namespace opsim

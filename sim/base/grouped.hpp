@@ -2,7 +2,9 @@
 // sim/io/number_format.hpp builds on these for the other formats.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 namespace opsim {
 
@@ -15,5 +17,8 @@ std::string format_grouped(double value, int decimals = 0);
 std::string format_grouped_trimmed(double value, int max_decimals = 4);
 //! A count and its noun: "1 month", "12 months", "1,480 closes" (`plural` when not noun + "s").
 std::string format_count(long long count, const std::string& noun, const std::string& plural = "");
+
+//! Names for a message: the first `shown`, comma-separated, then ", ..." when there are more.
+std::string list_some(const std::vector<std::string>& names, std::size_t shown);
 
 }  // namespace opsim

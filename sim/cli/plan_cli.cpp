@@ -629,7 +629,7 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
     write_workbook(args.common.xlsx, quota_workbook(scenario, outcome.info, outcome.report, comp));
   // Warnings go to standard error with and without -q, as the plan's warnings above do (-q
   // silenced the coverage warnings only: review finding).
-  print_warnings(quota_warnings(outcome.info, outcome.report));
+  print_warnings(quota_warnings(outcome.info, outcome.report, &scenario, comp));
   if (!args.common.quiet) {
     fmt::print("{}", format_quota_table(scenario, outcome.info, outcome.report, comp));
     const std::string timing = fmt::format(

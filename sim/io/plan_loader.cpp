@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.hpp"
+#include "sim/base/grouped.hpp"
 #include "sim/io/cost_loader.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/csv_source.hpp"
@@ -636,14 +637,11 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
   for (std::size_t s = 0; s < scenario.seats.size(); ++s)
     if (spec.seat_plan[s] < 0) uncovered.push_back(scenario.seats[s].id);
   if (!spec.plans.empty() && !uncovered.empty()) {
-    const std::size_t shown = std::min<std::size_t>(uncovered.size(), 8);
     spec.warnings.push_back(fmt::format(
         "{} of {} seats have no compensation plan (no plan's roles or segments cover them and "
         "there is no default plan), so their pay is left out of the cost and the cost of sales: "
-        "{}{}",
-        uncovered.size(), scenario.seats.size(),
-        fmt::join(uncovered.begin(), uncovered.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
-        uncovered.size() > shown ? ", ..." : ""));
+        "{}",
+        uncovered.size(), scenario.seats.size(), list_some(uncovered, 8)));
   }
   // Components that some of a plan's seats can never earn pay them 0: said, not silent.
   std::vector<char> owns(scenario.seats.size(), 0);
@@ -661,15 +659,13 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
           never.push_back(scenario.seats[s].id);
       }
       if (never.empty()) continue;
-      const std::size_t shown = std::min<std::size_t>(never.size(), 8);
       spec.warnings.push_back(fmt::format(
           "plan {} component {}: {} of its {} seats can never earn it ({}), so it pays them 0 "
-          "({}{})",
+          "({})",
           spec.plans[p].id, k.id, never.size(), covered,
           k.measure == plan::Measure::retention ? "they own no installed-base contract"
                                                 : "overlay credit carries no product",
-          fmt::join(never.begin(), never.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
-          never.size() > shown ? ", ..." : ""));
+          list_some(never, 8)));
     }
   }
   return spec;

@@ -161,7 +161,9 @@ Table seat_table(const Scenario& scenario, const plan::QuotaReport& report,
                             has ? q.bookings.p50 / q.quota : nan,
                             has ? q.bookings.p90 / q.quota : nan};
     if (comp) {
-      const bool paid = has && !comp->seat_plan[s].empty();
+      // A covered seat without a quota is paid its base pay alone: its spreads are those of 0
+      // variable pay and of its base.
+      const bool paid = !comp->seat_plan[s].empty();
       row.insert(row.end(), {comp->seat_variable[s], comp->seat_cost[s], comp->seat_ote[s],
                              paid ? comp->seat_variable_spread[s].p10 : nan,
                              paid ? comp->seat_variable_spread[s].p50 : nan,
@@ -666,7 +668,8 @@ bool outside_band(double value, double low, double high) {
 
 }  // namespace
 
-std::vector<std::string> quota_warnings(const QuotaRunInfo& info, const plan::QuotaReport& report) {
+std::vector<std::string> quota_warnings(const QuotaRunInfo& info, const plan::QuotaReport& report,
+                                        const Scenario* scenario, const plan::CompResult* comp) {
   const plan::ClassQuota& sellers = report.sellers();
   std::vector<std::string> warnings;
   // Coverage = quota / median bookings per region and the expected share of seats at quota,
@@ -711,6 +714,23 @@ std::vector<std::string> quota_warnings(const QuotaRunInfo& info, const plan::Qu
                     "/plan/quotas/rounding keeps the total)",
                     format_grouped(unit), format_grouped(total),
                     format_grouped(std::abs(total - info.target)), format_grouped(info.target)));
+  }
+  if (scenario != nullptr && comp != nullptr) {
+    std::vector<std::string> unquoted;
+    for (std::size_t s = 0; s < report.seats.size(); ++s) {
+      if (std::isnan(report.seats[s].quota) && !comp->seat_plan[s].empty())
+        unquoted.push_back(scenario->seats[s].id);
+    }
+    if (!unquoted.empty()) {
+      warnings.push_back(fmt::format(
+          "no quota in FY{} for {} a compensation plan covers ({}): {}; each is paid its base "
+          "pay for the months occupied and no variable pay",
+          info.fiscal_year, format_count(static_cast<long long>(unquoted.size()), "seat"),
+          info.method == plan::to_string(plan::QuotaMethod::import)
+              ? "absent from the imported quotas"
+              : "no expected bookings in the year",
+          list_some(unquoted, 8)));
+    }
   }
   return warnings;
 }

@@ -42,8 +42,11 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
                                const plan::QuotaReport& report, const plan::CompResult* comp);
 //! Quota sanity, for standard error (as other warnings, printed with -q too): coverage (quota /
 //! median bookings) per region and the sellers' expected share at quota outside their healthy
-//! bands, and a rounding that moved the quotas' total a unit or more from the target.
-std::vector<std::string> quota_warnings(const QuotaRunInfo& info, const plan::QuotaReport& report);
+//! bands, a rounding that moved the quotas' total a unit or more from the target, and (given the
+//! scenario and the plans' result) seats a plan covers that carry no quota: paid base pay alone.
+std::vector<std::string> quota_warnings(const QuotaRunInfo& info, const plan::QuotaReport& report,
+                                        const Scenario* scenario = nullptr,
+                                        const plan::CompResult* comp = nullptr);
 
 //! The capacity plan's status for people, naming the required confidence: "Feasible: every
 //! new-bookings target ... is reached with the required confidence of 70.0% or more." (the

@@ -978,10 +978,8 @@ class Owners {
     }
     constexpr std::size_t kListed = 5;
     ctx_.scenario.notes.push_back(fmt::format(
-        "{}: {} {} of {} owners not in the roster are unowned (unknown_owner: unowned): {}{}",
-        section_, count, records_, ids.size(),
-        fmt::join(ids.begin(), ids.begin() + std::min(ids.size(), kListed), ", "),
-        ids.size() > kListed ? ", ..." : ""));
+        "{}: {} {} of {} owners not in the roster are unowned (unknown_owner: unowned): {}",
+        section_, count, records_, ids.size(), list_some(ids, kListed)));
   }
 
  private:

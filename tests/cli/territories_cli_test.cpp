@@ -454,6 +454,30 @@ TEST(TerritoriesCli, CapacityShortfallExits3UpFront) {
                                   "limit 20,000 (capacity and balance) by 19,810.5 (99.05%)"));
 }
 
+// Review: --max-moved 0 on an unbalanced book searched until the time limit before exit 3. An
+// account whose measure alone exceeds the cap cannot leave its owner: the accounts so pinned
+// must fit the limits, checked before any work. Its twin with room to move runs (exit 0).
+TEST(TerritoriesCli, AccountsPinnedByTheMoveCapMustFitUpFront) {
+  TempDir dir;
+  write(dir / "book.csv",
+        "id,x,y,potential,owner\nA,0,0,10,N\nB,1,0,10,N\nC,2,0,10,N\nD,3,0,10,S\n");
+  const std::string input = (dir / "book.csv").string();
+  auto r = territories(dir, input + " -p 2 --balance potential=0.1 --max-moved 0");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("book.csv: no feasible alignment: with at most 0% of the "
+                                  "disruption measure moved, no account can leave its current "
+                                  "territory, and those (with any locked there) keep 'N' at 30 "
+                                  "potential, 8 over its limit 22"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
+  // A cap of a quarter of the measure still pins every account (each is a quarter): refused; a
+  // third lets one move.
+  r = territories(dir, input + " -p 2 --balance potential=0.1 --max-moved 0.2");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  r = territories(dir, input + " -p 2 --balance potential=0.1 --max-moved 0.3 --seed 1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "out.h5"));
+}
+
 // Review: --exact with nothing feasible wrote no output, unlike the heuristic (the closest
 // alignment is written for inspection, exit 3); locks were refused only after the heuristic's
 // warm start and named by the file's stem; --max-moved -0.1 and nan were taken as no cap.

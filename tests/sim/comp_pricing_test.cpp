@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -87,15 +88,17 @@ CompTrialPay price(const PlanExample& e, int threads, std::uint64_t first, std::
 //! also each seat's variable pay by the month it is paid in (one placement group per seat).
 //! `phasing`: the quarters pay is measured against, the spec's (/plan/quotas/phasing) unless
 //! given.
+//! `without`: a seat left without a quota (none when out of range).
 plan::TrialPayouts quotas_command_payouts(const PlanExample& e, int year, bool by_month = false,
-                                          std::optional<plan::Phasing> phasing = std::nullopt) {
+                                          std::optional<plan::Phasing> phasing = std::nullopt,
+                                          std::size_t without = SIZE_MAX) {
   const plan::CompSpec& spec = e.costs.comp;
   const plan::FiscalYear fy = plan::fiscal_year_of(e.scenario, year, "test");
   const std::size_t n = e.scenario.seats.size();
   std::vector<double> quota(n, std::nan("")), expected(n);
   for (std::size_t s = 0; s < n; ++s) {
     expected[s] = e.quotas.by_seat.at(e.scenario.seats[s].id)[static_cast<std::size_t>(fy.index)];
-    if (expected[s] > 0) quota[s] = expected[s];
+    if (expected[s] > 0 && s != without) quota[s] = expected[s];
   }
   const std::vector<double> profiles =
       plan::phasing_profiles(e.scenario, fy, phasing.value_or(spec.phasing));
@@ -247,6 +250,36 @@ TEST(CompPricing, BookingsOnlyPricingWouldBeDetected) {
   };
   EXPECT_GT(paired_z([&](std::uint64_t t) { return old[t]; }), 4.0);
   EXPECT_GT(paired_z([&](std::uint64_t t) { return 1.05 * full[t]; }), 4.0);
+}
+
+// Review: `opsim quotas` left a seat its plans cover but which carries no quota (an imported
+// quota file without it, a hire with no expected bookings in the year) out of its cost, while
+// compare paid it its base pay. One rule now: such a seat earns no variable pay and its base pay
+// for the months occupied, in every trial. Its base is read off the same seat priced with a
+// quota (cost minus variable); the old cost of 0 would fail.
+TEST(CompPricing, ACoveredSeatWithoutAQuotaIsPaidItsBase) {
+  const PlanExample& e = plan_example();
+  const plan::CompSpec& spec = e.costs.comp;
+  const std::size_t n = e.scenario.seats.size();
+  std::size_t seat = 0;
+  while (seat < n && spec.seat_plan[seat] < 0) ++seat;
+  ASSERT_LT(seat, n);
+  const plan::TrialPayouts with = quotas_command_payouts(e, 2027);
+  const plan::TrialPayouts without = quotas_command_payouts(e, 2027, false, std::nullopt, seat);
+  double base_total = 0;
+  for (std::uint64_t t = 0; t < kPricingTrials; ++t) {
+    const std::size_t i = t * n + seat;
+    const double base = with.seat_cost[i] - with.seat_variable[i];
+    EXPECT_EQ(without.seat_variable[i], 0.0) << t;
+    EXPECT_NEAR(without.seat_cost[i], base, 1e-9 * std::abs(base)) << t;
+    base_total += base;
+    // The other seats are priced as before.
+    for (std::size_t s = 0; s < n; ++s) {
+      if (s == seat) continue;
+      EXPECT_EQ(without.seat_cost[t * n + s], with.seat_cost[t * n + s]);
+    }
+  }
+  EXPECT_GT(base_total, 0);
 }
 
 // Any thread count and any split of the trials (as MPI ranks split them) price the same trials

@@ -67,5 +67,32 @@ TEST(QuotaWarnings, RoundingThatMovesTheTotalByAUnitOrMoreIsSaid) {
   EXPECT_TRUE(quota_warnings(info, report).empty());
 }
 
+// Review: a seat a plan covers without a quota (absent from an imported quota file) was left out
+// of the cost in silence; it is now paid its base pay, and said. A seat without a plan, or with
+// a quota, is not named.
+TEST(QuotaWarnings, CoveredSeatsWithoutAQuotaAreNamed) {
+  const QuotaRunInfo info{"import", 2027, 1.0, 400000.0, 0.0, 100};
+  Scenario scenario;
+  for (const char* id : {"R0", "R1", "R2"}) {
+    Seat seat;
+    seat.id = id;
+    scenario.seats.push_back(seat);
+  }
+  plan::QuotaReport report;
+  report.seats.resize(3);
+  report.seats[1].quota = 100000;  // R1 has a quota; R0 and R2 have none
+  plan::CompResult comp;
+  comp.seat_plan = {"ae", "ae", ""};  // R2 has no plan
+  EXPECT_TRUE(quota_warnings(info, report).empty());
+  const std::vector<std::string> warnings = quota_warnings(info, report, &scenario, &comp);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_NE(warnings[0].find("for 1 seat a compensation plan covers (absent from the imported "
+                             "quotas): R0; each is paid its base pay"),
+            std::string::npos)
+      << warnings[0];
+  report.seats[0].quota = 50000;  // negative twin: every covered seat has a quota
+  EXPECT_TRUE(quota_warnings(info, report, &scenario, &comp).empty());
+}
+
 }  // namespace
 }  // namespace opsim
