@@ -34,6 +34,13 @@ namespace opsim::cli {
 
 namespace {
 
+//! A period in column names, saying when it is partial: FY2029_partial_2_of_12.
+std::string column_label(const Period& period, Coverage cover) {
+  return period.partial(cover) ? fmt::format("{}_partial_{}_of_{}", period.label,
+                                             period.covered(cover), period.months())
+                               : period.label;
+}
+
 struct PairedArgs {
   std::optional<std::uint64_t> trials;
   std::optional<std::uint64_t> seed;
@@ -990,10 +997,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       // A partial year says so in its column names: new_bookings_FY2029_partial_2_of_12_mean.
       const Period& period = layout.periods[p];
       const Coverage cover = coverage_of(metric);  // the swept metric's months
-      const std::string label = period.partial(cover)
-                                    ? fmt::format("{}_partial_{}_of_{}", period.label,
-                                                  period.covered(cover), period.months())
-                                    : period.label;
+      const std::string label = column_label(period, cover);
       const std::string label_words = period.display_label(cover);  // as run and compare name it
       for (auto [name, value] : {std::pair<std::string, double>{"mean", summary.period_mean[cell]},
                                  {"p10", summary.period_quantiles[cell * kQuantiles + 1]},
@@ -1075,18 +1079,19 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     }
     for (const auto& t : summary.targets) {
       if (first_row) {
+        // A target of a partial period says so, as the years' columns do (review: the sweep's
+        // legend and columns did not).
+        const Period& period = layout.periods[t.period];
+        const Coverage cover = coverage_of(metric_index(t.target.metric));
         const std::string where =
             t.target.region < 0 ? "total" : scenario.regions[t.target.region].id;
-        add_column(fmt::format("p_target_{}_{}_{}", t.target.metric, layout.periods[t.period].label,
-                               where),
-                   fmt::format("P({} {} {} reaches target)", metric_words(t.target.metric),
-                               layout.periods[t.period].label, where),
-                   CellKind::percent);
-      }
-      if (first_row) {
+        add_column(
+            fmt::format("p_target_{}_{}_{}", t.target.metric, column_label(period, cover), where),
+            fmt::format("P({} {} {} reaches target)", metric_words(t.target.metric),
+                        period.display_label(cover), where),
+            CellKind::percent);
         table.targets.push_back(
-            fmt::format("{} {} {}", t.target.metric, layout.periods[t.period].label,
-                        t.target.region < 0 ? "total" : scenario.regions[t.target.region].id));
+            fmt::format("{} {} {}", t.target.metric, period.display_label(cover), where));
       }
       row.outputs.push_back(t.probability);
       text_outputs.push_back(t.probability);

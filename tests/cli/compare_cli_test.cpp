@@ -213,6 +213,29 @@ TEST(CompareCli, SweepGridValuesAsWrittenAndProvenance) {
   EXPECT_TRUE(file.openGroup("/").attrExists("seed"));
 }
 
+// Review: the sweep marked a partial year in its years' rows and columns but not a target of
+// that year: T3 read "new_bookings FY2029 total" for 2 of its 12 months.
+TEST(CompareCli, SweepMarksATargetOfAPartialYear) {
+  test::TempDir dir;
+  const auto base = test::source_dir() / "tests/fixtures/small_scenario.json";
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(base.string()));
+  doc["targets"].push_back({{"fiscal_year", 2029}, {"amount", 100000}});
+  std::ofstream(dir / "s.json") << doc.dump();
+  auto r = test::run_opsim(
+      fmt::format("sweep {} --set /segments/0/win_rate=0.1,0.2 --trials 20 --csv {}",
+                  (dir / "s.json").string(), (dir / "sweep").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("T3 = P(reach) of new_bookings FY2029 partial: 2 of 12 months"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("T2 = P(reach) of new_bookings FY2028 total\n"), std::string::npos)
+      << r.output;  // a whole year is not marked
+  std::ifstream in(dir / "sweep/sweep.csv");
+  const std::string csv((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(csv.find("p_target_new_bookings_FY2029_partial_2_of_12_total"), std::string::npos);
+  EXPECT_NE(csv.find("p_target_new_bookings_FY2028_total"), std::string::npos);
+}
+
 // A scenario that extends another is identified by its resolved document: the sweep file records
 // that hash, not the hash of the alternative's few lines.
 TEST(CompareCli, SweepOfAnExtendingScenarioRecordsTheResolvedHash) {
