@@ -238,6 +238,11 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
          out << "alternative,period,region,segment,metric,unit,mean_difference,se,p5,p50,p95,p_"
                 "alternative_better,se_independent,variance_reduction,note\n";
          const std::string unit = metric_unit(base, metric);
+         // A partial period's coverage whether or not the scenarios differ in it (review).
+         auto note = [](bool same, const std::string& coverage) {
+           if (!same) return coverage;
+           return coverage.empty() ? std::string("identical") : "identical; " + coverage;
+         };
          for (const auto& c : comparisons) {
            for (std::size_t p = 0; p < layout.periods.size(); ++p) {
              for (int r = 0; r < layout.regions; ++r) {
@@ -251,7 +256,7 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
                                     csv_number(x.p95, 2), csv_number(x.p_better, 4),
                                     csv_number(x.se_independent, 2),
                                     identical(x) ? "" : csv_number(x.variance_reduction, 4),
-                                    identical(x) ? "identical" : layout.periods[p].coverage(cover));
+                                    note(identical(x), layout.periods[p].coverage(cover)));
                }
              }
            }
@@ -546,7 +551,7 @@ std::vector<XlsxTable> comparison_workbook(
       for (int r = 0; r < layout.regions; ++r) {
         const EconomicsCell& c =
             e.cells[p * static_cast<std::size_t>(layout.regions) + static_cast<std::size_t>(r)];
-        costs.rows.push_back({e.name, layout.periods[p].label, layout.periods[p].coverage(),
+        costs.rows.push_back({e.name, layout.periods[p].label, cost_coverage(layout.periods[p]),
                               regions[r], c.bookings_base, c.bookings_alt, c.cost_base, c.cost_alt,
                               c.cost.mean, c.cost.se, c.bookings.mean, c.bookings.se,
                               c.contribution.mean, c.contribution.se, c.p_better, c.return_on_cost,
@@ -864,7 +869,17 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   base.scenario.input_files = scenario_files(resolved);
   mpi::collectively([&] { check_paired_outputs(args, {&base.scenario}, {"sweep.csv"}); });
   std::vector<SweepAxis> axes;
-  for (const auto& spec : sets) axes.push_back(parse_axis(spec, document, base_path));
+  for (const auto& spec : sets) {
+    axes.push_back(parse_axis(spec, document, base_path));
+    // Two --set on one field (review: /segments[id=SMB]/win_rate and /segments/0/win_rate): the
+    // later one overwrote the earlier while both values were reported.
+    for (std::size_t a = 0; a + 1 < axes.size(); ++a) {
+      if (axes[a].pointer == axes.back().pointer) {
+        throw_input("--set {} and --set {} name the same field ({}); give each field one --set",
+                    axes[a].text, axes.back().text, axes.back().pointer.to_string());
+      }
+    }
+  }
   if (axes.empty()) throw_input("sweep: give at least one --set /pointer=values");
   std::size_t variants = 1;
   for (const auto& axis : axes) {
@@ -1190,10 +1205,12 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
     write_workbook(args.xlsx, {table});
   }
   if (!args.quiet) {
-    fmt::print(
-        "sweep of {} variants, {} trials each, paired with the base (seed {}); {} CSV file(s) read "
-        "once\n",
-        rows.size(), format_grouped(static_cast<double>(trials)), seed, cache.files_read());
+    const std::size_t files = cache.files_read();
+    fmt::print("sweep of {} variants, {} trials each, paired with the base (seed {}){}\n",
+               rows.size(), format_grouped(static_cast<double>(trials)), seed,
+               files == 0 ? std::string()
+                          : fmt::format("; {} read once",
+                                        format_count(static_cast<long long>(files), "CSV file")));
     fmt::print("{}", format_sweep_table(table));
     fmt::print("{}", missing_actuals_notes(base.scenario, base.paired.layout));
   }

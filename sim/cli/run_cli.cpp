@@ -27,6 +27,7 @@
 #include "sim/io/csv.hpp"
 #include "sim/io/deal_export.hpp"
 #include "sim/io/input_summary_output.hpp"
+#include "sim/io/json_text.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/plan_loader.hpp"
@@ -162,8 +163,9 @@ void validate_command(const ValidateArgs& args) {
     print_warnings(summary.warnings);
   }
   if (!args.summary_json.empty()) {
-    write_text_file(args.summary_json,
-                    [&](std::ostream& out) { out << input_summary_json(summary).dump(2) << '\n'; });
+    write_text_file(args.summary_json, [&](std::ostream& out) {
+      out << json_text(input_summary_json(summary), kResultDigits);
+    });
   }
   if (!args.csv_dir.empty()) write_folder_files(args.csv_dir, input_summary_csv_files(summary));
 }

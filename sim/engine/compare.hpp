@@ -29,7 +29,8 @@ struct ScenarioComparison {
   std::vector<PairedCell> cells;  //!< [period][region][segment] of the compared metric
 };
 
-//! Seed of the independent runs used to measure the variance reduction.
+//! Seed of the independent runs used to measure the variance reduction: at most 2^63 - 1, as
+//! every seed opsim takes.
 std::uint64_t independent_seed(std::uint64_t seed);
 
 //! Throws InputError unless the scenarios share horizon, fiscal calendar, regions and segments.

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "models/calendar.hpp"
 #include "sim/base/error.hpp"
 #include "sim/base/random.hpp"
 
@@ -32,6 +35,19 @@ struct Running {
 };
 
 }  // namespace
+
+std::string cost_coverage(const Period& period) {
+  std::string note = period.coverage();
+  if (period.partial(kCostCoverage) && period.covered(kCostCoverage) != period.months_covered) {
+    // The costed months end where the period's covered months do.
+    const int last = period.first_month + period.months_covered - 1;
+    const int costed = period.covered(kCostCoverage);
+    note +=
+        fmt::format("{}costs for {} of {} months ({}..{})", note.empty() ? "" : "; ", costed,
+                    period.months(), format_year_month(last - costed + 1), format_year_month(last));
+  }
+  return note;
+}
 
 std::vector<double> trial_costs(const CostModel& costs, const Scenario& scenario,
                                 const RunResult& result, std::uint64_t seed,

@@ -59,6 +59,17 @@ struct CostModel {
   bool empty() const { return lines.empty() && hires.empty() && comp.empty(); }
 };
 
+//! Costs are priced for the horizon's months only; the months before it are history, the same
+//! in both scenarios. A fiscal period that began before the horizon has its costs for part of
+//! it (kCostCoverage) and is marked so (review: FY2028's cost of 10 of its 12 months was shown
+//! as a year's), while its paired differences, the return on cost among them, are the whole
+//! period's. A period that runs past the horizon (Period::partial()) gets no return on cost.
+inline constexpr Coverage kCostCoverage = Coverage::simulated;
+
+//! What a cost-aware comparison says of a period's coverage: "" when whole; else the period's
+//! coverage (Period::coverage) and/or "costs for 10 of 12 months (2027-04..2028-01)".
+std::string cost_coverage(const Period& period);
+
 //! Cost per trial, fiscal period and region (last = total): [trial][period][region].
 //! Uncertain amounts are drawn with `seed` (the run's). Compensation is `comp`, the pay of the
 //! plans in `costs.comp` priced on the trials of `result` (price_compensation): base pay in the
@@ -83,7 +94,8 @@ struct EconomicsCell {
   double p_better = std::numeric_limits<double>::quiet_NaN();
   //! Return on the extra cost: E[delta bookings] / E[delta cost], its delta-method standard
   //! error and P(delta bookings > threshold x delta cost); NaN when the costs do not differ
-  //! and for a partial period (a year the horizon covers only in part is not a year's return).
+  //! and for a period that runs past the horizon (a year the horizon covers only in part is not
+  //! a year's return).
   double return_on_cost = std::numeric_limits<double>::quiet_NaN();
   double return_se = std::numeric_limits<double>::quiet_NaN();
   double p_return_above = std::numeric_limits<double>::quiet_NaN();

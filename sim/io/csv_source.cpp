@@ -100,6 +100,45 @@ std::optional<std::string_view> strip_currency(std::string_view text) {
   return text;
 }
 
+//! Why `format` cannot give a month ("" when it can): strptime's fields are %Y %y (year), %m %b
+//! %B %h (month), %D %F (both), %d %e %j %a %A %H %I %M %S %T %p (read, unused), %n %t (blanks)
+//! and %%. Review: "%Q" failed every row, one error per row, instead of once where it is set.
+std::string date_format_problem(std::string_view format) {
+  bool year = false, month = false;
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') continue;
+    if (++i == format.size()) return "it ends in a lone %";
+    const char field = format[i];
+    if (std::string_view("YyDF").find(field) != std::string_view::npos) year = true;
+    if (std::string_view("mbBhDF").find(field) != std::string_view::npos) month = true;
+    if (std::string_view("YymbBhDFdejaAHIMSTpnt%").find(field) == std::string_view::npos)
+      return fmt::format("%{} is not a field it knows", field);
+  }
+  if (!year || !month) return "it needs a year (%Y, %y) and a month (%m, %b, %B)";
+  return "";
+}
+
+//! The scale word at an end of `text` ("1.5M", "2 Mio", "300k"), or "": opsim reads amounts in
+//! full only.
+std::string scale_word(std::string_view text) {
+  text = trim(text);
+  static constexpr std::array<std::string_view, 16> kScales{
+      "k",   "K",  "M",  "MM", "Mn",       "mn",      "Mio",      "Mrd",
+      "Tsd", "bn", "Bn", "B",  "thousand", "million", "millions", "billion"};
+  for (const bool back : {true, false}) {
+    std::size_t n = 0;
+    while (n < text.size() &&
+           std::isalpha(static_cast<unsigned char>(back ? text[text.size() - 1 - n] : text[n])))
+      ++n;
+    const std::string_view word = back ? text.substr(text.size() - n) : text.substr(0, n);
+    const std::string_view rest = back ? text.substr(0, text.size() - n) : text.substr(n);
+    if (n > 0 && rest.find_first_of("0123456789") != std::string_view::npos &&
+        std::find(kScales.begin(), kScales.end(), word) != kScales.end())
+      return std::string(word);
+  }
+  return "";
+}
+
 }  // namespace
 
 void read_csv_format(const JsonNode& node, CsvSource& source,
@@ -119,9 +158,9 @@ void read_csv_format(const JsonNode& node, CsvSource& source,
   }
   if (auto format = node.get("date_format")) {
     source.date_format = format->string();
-    if (source.date_format.find('%') == std::string::npos)
-      format->fail("\"{}\" is not a date format (strptime fields such as %Y-%m-%d, %d/%m/%Y)",
-                   source.date_format);
+    if (const std::string problem = date_format_problem(source.date_format); !problem.empty())
+      format->fail("\"{}\" is not a date format: {} (strptime fields such as %Y-%m-%d, %d/%m/%Y)",
+                   source.date_format, problem);
   }
   if (auto decimal = node.get("decimal")) {
     const std::string mark = decimal->string();
@@ -317,7 +356,24 @@ std::size_t MappedCsv::skipped_count() const {
 }
 
 std::optional<std::size_t> MappedCsv::column(std::string_view field) const {
-  return mapped_column(*table_, source_, field);
+  const auto c = mapped_column(*table_, source_, field);
+  if (!c) return c;
+  // A column serves one field (review: with "segment": "Product", product read the segments
+  // too, giving baffling row errors). calibrate checks its --map the same way, in its words.
+  const auto mapped = source_.columns.find(std::string(field));
+  for (const auto& [other, mapped_to] : source_.columns) {
+    if (other == field || table_->column(mapped_to) != c) continue;
+    if (mapped != source_.columns.end()) {
+      throw_input("{}:1: column '{}' is mapped to both {} and {}; give each its own column", name(),
+                  header()[*c], std::min<std::string_view>(other, field),
+                  std::max<std::string_view>(other, field));
+    }
+    throw_input(
+        "{}:1: column '{}' is mapped to {}, and {} would read it too (by its name); map {} to "
+        "its own column (\"columns\": {{\"{}\": COLUMN}})",
+        name(), header()[*c], other, field, field, field);
+  }
+  return c;
 }
 
 std::size_t MappedCsv::require_column(std::string_view field) const {
@@ -342,7 +398,12 @@ double MappedCsv::number(const CsvRow& row, std::size_t column) const {
   std::string hint;
   // A currency mark first: "43.500,00 €" needs currency_symbols, whatever its marks (review).
   const bool marked = text.find_first_not_of("0123456789.,' +-eE") != std::string::npos;
-  if (formatted && marked && !source_.currency_symbols)
+  const std::string scale = scale_word(text);
+  if (formatted && !scale.empty())
+    // Review: "1.5M" with currency_symbols was "not a finite number".
+    hint = fmt::format(
+        " (a scale such as '{}' is not read: export the amount in full, e.g. 1500000)", scale);
+  else if (formatted && marked && !source_.currency_symbols)
     hint =
         " (for amounts with a currency, such as $45000 or 45.000 \u20ac, set "
         "\"currency_symbols\": true)";

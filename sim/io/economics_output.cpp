@@ -30,7 +30,7 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
                                                 static_cast<std::size_t>(r)];
                const Period& period = layout.periods[p];
                // A partial period has no return on cost (sim/engine/economics.hpp): say why.
-               std::string note = period.coverage();
+               std::string note = cost_coverage(period);
                const char* why = period.partial() && c.cost.mean != 0
                                      ? "no return on cost for a partial period"
                                  : c.cost.mean < 0 ? "no return on cost: the alternative saves cost"
@@ -72,6 +72,10 @@ void write_economics_hdf5(H5::H5File& file, const Scenario& base, const ResultLa
     H5::Group group = file.createGroup(fmt::format("/alternative_{}/economics", a + 1));
     string_attribute(group, "return_threshold", format_user_value(return_threshold));
     string_attribute(group, "currency", reporting_currency(base));
+    // Per period, its coverage and the months its costs cover when partial (cost_coverage).
+    std::vector<std::string> coverage;
+    for (const Period& period : layout.periods) coverage.push_back(cost_coverage(period));
+    write_strings(group, "period_coverage", coverage);
     const Economics& e = economics[a];
     auto field = [&](const char* name, auto value) {
       std::vector<double> values;
@@ -124,7 +128,11 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
   const auto regions = region_labels(base);
   auto key = [](std::size_t i) { return i == 0 ? std::string("base") : fmt::format("alt{}", i); };
   std::string text;
-  std::vector<std::string> partial;
+  struct Marked {
+    std::string label, coverage;  //!< the period's and its cost_coverage
+    bool no_return = false;       //!< it runs past the horizon
+  };
+  std::vector<Marked> partial;
   if (with_costs) {
     text += fmt::format(
         "\nCosts and return in {}, company total per fiscal year (per region: economics.csv)\n"
@@ -138,10 +146,12 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
     for (std::size_t p = 0; p < layout.periods.size(); ++p) {
       const Period& period = layout.periods[p];
       if (period.quarter != 0) continue;
-      if (first == 0 && period.partial()) partial.push_back(period.display_label());
+      const std::string coverage = cost_coverage(period);
+      if (first == 0 && !coverage.empty())
+        partial.push_back({period.label, coverage, period.partial()});
       const std::size_t i = p * static_cast<std::size_t>(layout.regions) +
                             static_cast<std::size_t>(layout.regions - 1);
-      text += fmt::format("\n{:<16} {:>9}", period.label + (period.partial() ? "*" : ""), "base");
+      text += fmt::format("\n{:<16} {:>9}", period.label + (coverage.empty() ? "" : "*"), "base");
       for (std::size_t a = first; a < last; ++a)
         text += fmt::format(" {:>9} {:>21}", key(a + 1), key(a + 1) + " - base ±SE");
       text += "\n";
@@ -186,8 +196,15 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
           });
     }
   }
-  for (const auto& label : partial)
-    text += fmt::format("* {}: no return on cost for a partial year\n", label);
+  // A period that runs past the horizon has no return; one that began before it has costs for
+  // the horizon's months only, the months before being the same history in both scenarios.
+  for (const Marked& m : partial) {
+    text +=
+        fmt::format("* {} {}: {}\n", m.label, m.coverage,
+                    m.no_return ? "no return on cost for a partial year"
+                                : "the months before the horizon are history, the same in every "
+                                  "scenario, so the differences are the year's");
+  }
   if (!economics.front().targets.empty()) {
     for (std::size_t first = 0; first < economics.size(); first += 3) {
       const std::size_t last = std::min(economics.size(), first + 3);

@@ -12,6 +12,10 @@ namespace opsim {
 //! Significant digits of fitted parameters and scores (calibrate, backtest): more than their
 //! standard errors resolve, and no 17-digit floats.
 constexpr int kEstimateDigits = 6;
+//! Significant digits of simulated results in the JSON summaries (run, validate, quotas): far
+//! more than their Monte Carlo error resolves, and no 17-digit floats (review). The HDF5 file
+//! keeps every bit.
+constexpr int kResultDigits = 12;
 
 //! `value` with every floating-point number rounded to `significant_digits` (integers, strings
 //! and booleans as they are).

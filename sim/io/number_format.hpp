@@ -31,6 +31,9 @@ std::string csv_text(const std::string& text);
 //! A value as a user would have written it: the shortest text with at most 12 significant
 //! digits, so 0.1 * 3 reads "0.3", not "0.30000000000000004".
 std::string format_user_value(double value);
+//! format_user_value for people, thousands separated: 160000 -> "160,000", 0.25 -> "0.25"
+//! (a swept axis's values on the terminal and in the report, as the workbook shows them).
+std::string format_user_value_grouped(double value);
 //! A metric's id in words for people: "new_bookings" -> "new bookings", "arr" -> "ARR",
 //! "bookings_spot" -> "bookings at spot rates"; other ids with spaces for underscores. Files keep
 //! the ids.

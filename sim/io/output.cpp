@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/error.hpp"
+#include "sim/io/json_text.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/output_files.hpp"
 
@@ -176,7 +177,7 @@ void write_summary_json(const std::string& path, const Scenario& scenario, const
                             {"coverage", p.coverage}});
   }
   if (layout.products > 0) doc["products"] = products_json(scenario, summary);
-  write_text_file(path, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
+  write_text_file(path, [&](std::ostream& out) { out << json_text(doc, kResultDigits); });
 }
 
 void write_csv(const std::string& directory, const Scenario& scenario, const Summary& summary) {

@@ -522,6 +522,17 @@ void OutputPlan::check() const {
       }
     }
   }
+  // A folder output at a file output's path (review: `--summary-json x.json --csv x.json` ran
+  // to the end, then failed renaming the file onto the folder made for the CSV files).
+  for (const auto& folder : folders_) {
+    const fs::path folder_path = resolved(folder.path);
+    for (std::size_t o = 0; o < outputs_.size(); ++o) {
+      if (!outputs_[o].folder_file && same_file(folder_path, output_paths[o])) {
+        throw_input("{} {} and {} {} are the same path; give each output its own path",
+                    outputs_[o].role, outputs_[o].path, folder.role, folder.path);
+      }
+    }
+  }
   for (const auto& folder : folders_) check_folder(folder.path, folder.role);
   for (const auto& out : outputs_) {
     if (!out.folder_file) {

@@ -12,6 +12,7 @@
 
 #include "sim/base/error.hpp"
 #include "sim/io/hdf5_util.hpp"
+#include "sim/io/json_text.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/plan_columns.hpp"
@@ -898,7 +899,7 @@ void write_scenario_with_hires(const std::string& path, const Scenario& scenario
     if (!w.role.empty()) entry["role"] = w.role;
     hiring.push_back(entry);
   }
-  write_text_file(path, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
+  write_text_file(path, [&](std::ostream& out) { out << json_text(doc, kResultDigits); });
 }
 
 std::string format_capacity_table(const Scenario& scenario, const plan::CapacitySpec& spec,

@@ -15,6 +15,7 @@
 #include "sim/base/error.hpp"
 #include "sim/io/input.hpp"
 #include "sim/io/input_summary_output.hpp"
+#include "sim/io/json_text.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
@@ -306,8 +307,9 @@ void write_report(const std::vector<ReportInput>& inputs, const std::string& out
     if (is_scenario_path(path)) {
       // A scenario file: its input sanity page alone.
       const Scenario scenario = load_scenario(path, options);
+      // As `validate --summary-json` writes it (kResultDigits), so that both show one number.
       const std::string section = report::inputs_section(
-          input_summary_json(summarise_inputs(scenario)),
+          round_numbers(input_summary_json(summarise_inputs(scenario)), kResultDigits),
           scenario.name.empty() ? name : scenario.name,
           fmt::format("Scenario {} (SHA-256 {}), before any simulation.", path, scenario.sha256));
       if (title.empty()) title = name;

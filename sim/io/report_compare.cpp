@@ -52,11 +52,20 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
     const auto ratio = f.doubles(group + "return_on_cost");
     const auto ratio_se = f.doubles(group + "return_se");
     const auto above = f.doubles(group + "p_return_above_threshold");
+    // The months the costs cover (sim/engine/economics.hpp, kCostCoverage); older files: the
+    // metric's.
+    const auto cost_coverage = f.has(group + "period_coverage")
+                                   ? f.strings(group + "period_coverage")
+                                   : std::vector<std::string>();
     for (std::size_t p = 0; p < periods.size(); ++p) {
       const std::size_t i = p * R + R - 1;
-      const bool partial = label(p) != periods[p];
+      const std::string period_label =
+          p < cost_coverage.size()
+              ? (cost_coverage[p].empty() ? periods[p] : periods[p] + " " + cost_coverage[p])
+              : label(p);
+      const bool partial = period_label != periods[p];
       html += fmt::format("<tr{}><td>{}</td>", partial ? " class=\"partial\"" : "",
-                          html_escape(label(p)));
+                          html_escape(period_label));
       for (std::size_t c = 0; c < values.size(); ++c)
         html += cell(format_grouped(values[c][i]), group + columns[c], i, values[c][i]);
       html += std::isnan(better[i])
@@ -264,9 +273,9 @@ std::string compare_section(H5Reader& f) {
 namespace {
 
 //! A sweep table cell as the workbook formats its column's kind (cell_kind_name()); "value": a
-//! grid value as written.
+//! grid value as written, thousands separated.
 std::string sweep_cell_text(const std::string& kind, double v) {
-  if (kind == "value") return format_user_value(v);
+  if (kind == "value") return format_user_value_grouped(v);
   if (kind == "percent") return format_percent(v);
   if (kind == "number") return format_grouped(v, 2);
   if (kind == "ratio") return format_grouped(v, 3);
@@ -353,7 +362,7 @@ std::string sweep_section(H5Reader& f) {
     std::string key;
     for (std::size_t a = 1; a < axes; ++a) {
       key += fmt::format("{}{} = {}", key.empty() ? "" : ", ", axis_words(headings[a]),
-                         format_user_value(table[r * C + a]));
+                         format_user_value_grouped(table[r * C + a]));
     }
     auto at = std::find(series_names.begin(), series_names.end(), key);
     if (at == series_names.end()) {
@@ -376,7 +385,7 @@ std::string sweep_section(H5Reader& f) {
     if (const auto word = title.rfind(" mean"); word != std::string::npos) title.erase(word, 5);
     SvgChart chart(title, headings[0], f.attribute("reporting_currency"));
     chart.y_format([](double v) { return format_amount(v); });
-    chart.x_format([](double v) { return format_user_value(v); });
+    chart.x_format([](double v) { return format_user_value_grouped(v); });
     for (std::size_t k = 0; k < series.size(); ++k) {
       std::vector<double> x, mean, lo, hi;
       for (std::size_t r : series[k]) {

@@ -176,9 +176,16 @@ struct Context {
     if (mapped.skipped_count() > 0) {
       std::vector<std::string> by_stage;
       for (const auto& [stage, n] : mapped.skipped())
-        by_stage.push_back(fmt::format("{} {}", n, stage));
-      scenario.notes.push_back(fmt::format("{}: {} rows skipped by skip_stages ({})", table.name(),
-                                           mapped.skipped_count(), fmt::join(by_stage, ", ")));
+        by_stage.push_back(fmt::format("{} {}", format_grouped(static_cast<double>(n)), stage));
+      // Its section, as the other notes of a section (review: the note named none, and did
+      // not separate thousands): "/pipeline/csv" -> "pipeline".
+      const std::string& pointer = node.pointer();
+      const std::string section =
+          pointer.size() > 1 ? pointer.substr(1, pointer.find('/', 1) - 1) : std::string("csv");
+      scenario.notes.push_back(
+          fmt::format("{}: {}: {} skipped by skip_stages ({})", section, table.name(),
+                      format_count(static_cast<long long>(mapped.skipped_count()), "row"),
+                      fmt::join(by_stage, ", ")));
     }
     return mapped;
   }
@@ -1414,7 +1421,9 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
       if (segment && !table.text(row, *segment).empty())
         a.segment = ctx.segments.resolve(table, row, *segment);
       a.month = table.month(row, month);
-      check_month(a.month, table.where(row), table.text(row, month));
+      // The column too, as the other cell errors name it (review).
+      check_month(a.month, fmt::format("{}: column '{}'", table.where(row), table.header()[month]),
+                  table.text(row, month));
       a.amount = table.non_negative(row, amount);
       sc.actuals.push_back(a);
     });

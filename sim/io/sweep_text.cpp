@@ -17,7 +17,7 @@ constexpr std::size_t kColumns = 100;  // the terminal width aimed at
 std::string axis_cells(const std::vector<double>& values, const std::vector<std::size_t>& width) {
   std::string text;
   for (std::size_t a = 0; a < values.size(); ++a)
-    text += fmt::format(" {:>{}}", format_user_value(values[a]), width[a]);
+    text += fmt::format(" {:>{}}", format_user_value_grouped(values[a]), width[a]);
   return text;
 }
 
@@ -36,7 +36,7 @@ std::string format_sweep_table(const SweepText& sweep) {
   for (std::size_t a = 0; a < sweep.axes.size(); ++a) {
     width[a] = fmt::format("x{}", a + 1).size();
     for (const auto& values : sweep.values)
-      width[a] = std::max(width[a], format_user_value(values[a]).size());
+      width[a] = std::max(width[a], format_user_value_grouped(values[a]).size());
   }
   std::size_t year_width = 4;
   for (const auto& year : sweep.years) year_width = std::max(year_width, year.size());

@@ -43,6 +43,28 @@ TEST(CompareCli, CompareWritesDifferencesAndTargetProbabilities) {
   EXPECT_TRUE(file.nameExists("/scenarios/target_probability"));
 }
 
+// Review: an identical row of a partial period lost its coverage note in differences.csv.
+TEST(CompareCli, AnIdenticalRowOfAPartialPeriodKeepsItsCoverage) {
+  test::TempDir dir;
+  const auto base = test::source_dir() / "tests/fixtures/small_scenario.json";
+  auto r = test::run_opsim(fmt::format("compare {} {} --trials 20 --csv {}", base.string(),
+                                       base.string(), (dir / "csv").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::size_t partial = 0, whole = 0;
+  for (auto& row : test::read_csv(dir / "csv/differences.csv")) {
+    if (row["period"] == "FY2029") {
+      ++partial;
+      EXPECT_EQ(row["note"], "identical; partial: 2 of 12 months (2028-02..2028-03)")
+          << row["note"];
+    } else if (row["period"] == "FY2028") {
+      ++whole;
+      EXPECT_EQ(row["note"], "identical");
+    }
+  }
+  EXPECT_GT(partial, 0u);
+  EXPECT_GT(whole, 0u);
+}
+
 // Review: a fiscal year that starts before the horizon, without actuals, was compared as a whole
 // year (its return and P(reach) over the horizon's months only) with no word; `run` says so in
 // its year heading. compare and sweep now print the same fact; with actuals, nothing.
@@ -213,6 +235,28 @@ TEST(CompareCli, SweepGridValuesAsWrittenAndProvenance) {
   EXPECT_TRUE(file.openGroup("/").attrExists("seed"));
 }
 
+// Review: an axis of amounts read "160000" on the terminal and in the report, "160,000" in the
+// workbook. Every place for people separates thousands; the CSV keeps the value as written.
+TEST(CompareCli, SweepAxisValuesAreGroupedForPeople) {
+  test::TempDir dir;
+  const auto base = test::source_dir() / "tests/fixtures/small_scenario.json";
+  auto r = test::run_opsim(fmt::format(
+      "sweep {} --set /segments/0/deal_size/mean=20000,160000 --trials 20 --csv {} -o {}",
+      base.string(), (dir / "sweep").string(), (dir / "sweep.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(" 160,000 "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("160000"), std::string::npos) << r.output;
+  std::ifstream in(dir / "sweep/sweep.csv");
+  const std::string csv((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(csv.find("\n2,160000,"), std::string::npos) << csv;
+  const auto report = test::run_opsim(
+      fmt::format("report {} -o {}", (dir / "sweep.h5").string(), (dir / "sweep.html").string()));
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  std::ifstream page_in(dir / "sweep.html");
+  const std::string page((std::istreambuf_iterator<char>(page_in)), {});
+  EXPECT_NE(page.find("data-v=\"160000\">160,000<"), std::string::npos);
+}
+
 // Review: the sweep marked a partial year in its years' rows and columns but not a target of
 // that year: T3 read "new_bookings FY2029 total" for 2 of its 12 months.
 TEST(CompareCli, SweepMarksATargetOfAPartialYear) {
@@ -261,7 +305,7 @@ TEST(CompareCli, SweepReadsEachCsvFileOnce) {
       base.string(), (dir / "sweep").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("sweep of 4 variants"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("4 CSV file(s) read once"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("4 CSV files read once"), std::string::npos) << r.output;
   EXPECT_TRUE(std::filesystem::exists(dir / "sweep/sweep.csv"));
 }
 
@@ -402,6 +446,15 @@ TEST(CompareCli, SweepSelectsArrayMembersById) {
       fmt::format("sweep {} --set '/segments[id={}x]/win_rate=0.2'", base.string(), id));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("did you mean \"" + id + "\""), std::string::npos) << bad.output;
+  // Review: the same field by id and by position was swept once, with both values reported.
+  auto twice = test::run_opsim(
+      fmt::format("sweep {} --set '/segments[id={}]/win_rate=0.2' --set /segments/0/win_rate=0.3 "
+                  "--trials 20 --csv {}",
+                  base.string(), id, (dir / "twice").string()));
+  EXPECT_EQ(twice.exit_code, 2) << twice.output;
+  EXPECT_NE(twice.output.find("name the same field (/segments/0/win_rate)"), std::string::npos)
+      << twice.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "twice"));
 }
 
 }  // namespace

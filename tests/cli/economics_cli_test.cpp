@@ -103,6 +103,41 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
       << i;
 }
 
+// Review: a fiscal year that began before the horizon had its cost of the horizon's months
+// shown as a year's, unmarked. It is marked with the months costed; its differences and return
+// stay the year's (the months before the horizon are history, the same in both scenarios).
+TEST(EconomicsCli, AYearBegunBeforeTheHorizonHasItsCostedMonthsMarked) {
+  for (const bool begun : {true, false}) {
+    test::TempDir dir;
+    nlohmann::json base = two_regions();
+    if (begun) base["horizon"]["start"] = "2027-03", base["horizon"]["months"] = 10;
+    nlohmann::json alt = base;
+    alt["costs"] = {{{"id", "p"}, {"region", "EMEA"}, {"monthly", 500}}};
+    alt["overrides"] = {{{"region", "EMEA"}, {"set", {{"win_rate", 0.33}}}}};
+    const auto r = test::run_opsim(
+        fmt::format("compare {} {} --trials 200 --csv {}", dir.write("base.json", base.dump()),
+                    dir.write("alt.json", alt.dump()), (dir / "csv").string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string note = "costs for 10 of 12 months (2027-03..2027-12)";
+    const std::string csv = read_text(dir / "csv/economics.csv");
+    EXPECT_EQ(r.output.find("\nFY2027*") != std::string::npos, begun) << r.output;
+    EXPECT_EQ(r.output.find("* FY2027 " + note + ": the months before the horizon are history") !=
+                  std::string::npos,
+              begun)
+        << r.output;
+    EXPECT_EQ(csv.find(note) != std::string::npos, begun) << csv;
+    // The return on cost is the year's either way: 10 months x 500 of extra cost in EMEA.
+    bool seen = false;
+    for (auto& row : test::read_csv(dir / "csv/economics.csv")) {
+      if (row["period"] != "FY2027" || row["region"] != "EMEA") continue;
+      seen = true;
+      EXPECT_EQ(row["cost_difference"], begun ? "5000.00" : "6000.00");
+      EXPECT_FALSE(row["return_on_cost"].empty()) << csv;
+    }
+    EXPECT_TRUE(seen) << csv;
+  }
+}
+
 //! Display columns of the widest line (UTF-8: a code point is one column).
 std::size_t widest_line(const std::string& text) {
   std::size_t widest = 0, current = 0;

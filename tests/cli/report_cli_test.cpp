@@ -155,7 +155,8 @@ TEST(ReportCli, ScenarioFileGivesTheInputSanityPageAlone) {
   EXPECT_THAT(page, HasSubstr("<h1>Inputs: input_summary</h1>"));
   // The sentence rounds as the card does (review: the card said 90.3%, the sentence 90%).
   EXPECT_THAT(page, HasSubstr("covers 90.3% of what the model expects"));
-  EXPECT_THAT(page, HasSubstr("data-v=\"0.9032258064516129\">90.3%<"));
+  // The value as `validate --summary-json` writes it: 12 significant digits (28 / 31).
+  EXPECT_THAT(page, HasSubstr("data-v=\"0.903225806452\">90.3%<"));
   EXPECT_THAT(page, HasSubstr("data-json=\"/pipeline/1/amount\" data-v=\"22000\">22,000<"));
   EXPECT_THAT(page, Not(HasSubstr("<h1>Forecast")));
 }

@@ -69,6 +69,12 @@ TEST(NumberFormat, UserValuesReadAsWritten) {
   EXPECT_EQ(format_user_value(0.1 + 0.2), "0.3");
   EXPECT_EQ(format_user_value(20270401), "20270401");
   EXPECT_EQ(format_user_value(1e-7), "1e-07");
+  // For people (review: a sweep's axis of 160000 on the terminal and in the report).
+  EXPECT_EQ(format_user_value_grouped(160000), "160,000");
+  EXPECT_EQ(format_user_value_grouped(-1234567.25), "-1,234,567.25");
+  EXPECT_EQ(format_user_value_grouped(999), "999");
+  EXPECT_EQ(format_user_value_grouped(0.1 * 3), "0.3");
+  EXPECT_EQ(format_user_value_grouped(1e-7), "1e-07");
   EXPECT_EQ(format_percent(0.5271), "52.7%");
   EXPECT_EQ(format_percent(kNaN), "n/a");
 }

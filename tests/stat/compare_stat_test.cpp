@@ -11,6 +11,15 @@
 namespace opsim {
 namespace {
 
+// Review: compare recorded an independent seed above 2^63 - 1, which no --seed takes.
+TEST(IndependentSeed, IsASeedOpsimTakes) {
+  for (const std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{20270401},
+                                   std::uint64_t{0x7fffffffffffffff}}) {
+    EXPECT_LE(independent_seed(seed), std::uint64_t{0x7fffffffffffffff}) << seed;
+    EXPECT_NE(independent_seed(seed), seed);
+  }
+}
+
 nlohmann::json team(int reps) {
   nlohmann::json doc = test::base_document(12);
   doc["segments"][0] = {{"id", "SMB"},
