@@ -199,11 +199,14 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
   // A period that runs past the horizon has no return; one that began before it has costs for
   // the horizon's months only, the months before being the same history in both scenarios.
   for (const Marked& m : partial) {
-    text +=
-        fmt::format("* {} {}: {}\n", m.label, m.coverage,
-                    m.no_return ? "no return on cost for a partial year"
-                                : "the months before the horizon are history, the same in every "
-                                  "scenario, so the differences are the year's");
+    // Within the 100 columns of the rest of the table.
+    text += wrap_words(
+                fmt::format("* {} {}: {}", m.label, m.coverage,
+                            m.no_return ? "no return on cost for a partial year"
+                                        : "the months before the horizon are history, the same "
+                                          "in every scenario, so the differences are the year's"),
+                100, 2) +
+            "\n";
   }
   if (!economics.front().targets.empty()) {
     for (std::size_t first = 0; first < economics.size(); first += 3) {

@@ -318,7 +318,7 @@ std::vector<std::string> missing_actuals(const Scenario& scenario, const ResultL
 std::string missing_actuals_notes(const Scenario& scenario, const ResultLayout& layout) {
   std::string notes;
   for (const std::string& sentence : missing_actuals(scenario, layout))
-    notes += fmt::format("note: {}\n", sentence);
+    notes += wrap_words(fmt::format("note: {}", sentence), 100, 2) + "\n";  // 100 columns
   return notes;
 }
 

@@ -108,7 +108,7 @@ TEST(CompareCli, AYearStartingBeforeTheHorizonWithoutActualsIsNamed) {
   std::ofstream(path) << doc.dump(1);
   const std::string note =
       "note: FY2027 counts no actuals for 2027-01..2027-03 (none given): its values are the "
-      "horizon's months only";
+      "horizon's\n  months only";  // wrapped at 100 columns
   auto r = test::run_opsim(fmt::format("compare {} {} --trials 20", path, path));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(note), std::string::npos) << r.output;
