@@ -6,7 +6,8 @@
 # OUT_DIR can be created and written, RESULT's folder exists); a failed check prints why and
 # exits 2, so that no array is submitted whose every task would fail.
 # Files are never replaced unasked: RESULT, its _summary.json and shard files already in OUT_DIR
-# are refused unless FORCE=1. The jobs then run with --force (FORCE=1 exported), so that a
+# are refused unless FORCE=1, and an earlier submission's checkpoint_N folders unless RESUME=1
+# (the tasks then resume them; opsim refuses a checkpoint of another run). The jobs then run with --force (FORCE=1 exported), so that a
 # requeued task rewrites its own shard.
 # Resources per array task: CPUS_PER_TASK (default 1), TIME_LIMIT (sbatch --time; default: the
 # partition's) and PARTITION (default: the cluster's default partition); further sbatch
@@ -34,6 +35,14 @@ mkdir -p "$out_dir" 2>/dev/null || die "OUT_DIR: cannot create $out_dir"
 if [[ ${FORCE:-} != 1 ]]; then
   for file in "$result" "${result%.h5}_summary.json" "$out_dir"/shard_*.h5; do
     [[ ! -e $file ]] || die "$file exists; remove it, or set FORCE=1 to replace it"
+  done
+fi
+# An earlier submission's checkpoints are resumed by the tasks only when the run is the same;
+# one of another run would fail every task after submission (review), so they are resumed only
+# when asked.
+if [[ ${RESUME:-} != 1 ]]; then
+  for folder in "$out_dir"/checkpoint_*; do
+    [[ ! -e $folder ]] || die "$folder holds an earlier submission's checkpoint; set RESUME=1 to resume it (same SCENARIO, TRIALS, SHARDS and SEED), or remove it"
   done
 fi
 command -v sbatch >/dev/null || die "sbatch is not on PATH (Slurm client)"

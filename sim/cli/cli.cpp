@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   // SIGXFSZ would end the process unsaid.
   std::signal(SIGXFSZ, SIG_IGN);
   mpi::initialise(&argc, &argv);
+  install_stop_handler(mpi::rank() == 0);  // one line per job, not per rank
   const int code = run_app(argc, argv);
   mpi::finalise();
   // The error is reported and the temporaries are gone; libhdf5's exit handler would crash on

@@ -231,20 +231,25 @@ void run_command(const RunArgs& args, const std::string& command_line) {
     }
   });
 
-  const Provenance provenance{command_line,
-                              seed,
-                              scenario.sha256,
-                              scenario.name,
-                              std::filesystem::absolute(args.scenario).string(),
-                              trials,
-                              std::move(document)};
+  Provenance provenance{command_line,
+                        seed,
+                        scenario.sha256,
+                        scenario.name,
+                        std::filesystem::absolute(args.scenario).string(),
+                        trials,
+                        std::move(document)};
+  provenance.run_first_trial = first;
+  provenance.run_end_trial = end;
   // Plain variables, not a structured binding: clang 14 (the fuzz build) cannot capture those.
   const auto share = mpi::share_of(first, end);
   const std::uint64_t my_first = share.first, my_end = share.second;
 
   std::optional<RunResult> done;
   std::optional<Checkpoint> checkpoint;
-  if (!args.checkpoint.empty()) checkpoint.emplace(args.checkpoint);
+  if (!args.checkpoint.empty()) {
+    checkpoint.emplace(args.checkpoint);
+    note_checkpoint_in_use();
+  }
   mpi::collectively([&] {
     ProgressBar progress(my_end - my_first, !out.quiet);
     RunOptions options;

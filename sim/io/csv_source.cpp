@@ -153,7 +153,16 @@ void read_csv_format(const JsonNode& node, CsvSource& source,
             suggestion.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", suggestion),
             fmt::join(fields, ", "));
       }
-      source.columns[field] = columns->at(field).string();
+      // null: the field is not read from this file, even where a column bears its name (an
+      // export's own "Product" column beside a scenario without products; review).
+      const JsonNode column = columns->at(field);
+      if (column.json().is_null()) {
+        source.columns[field].clear();
+        continue;
+      }
+      source.columns[field] = column.string();
+      if (source.columns[field].empty())
+        column.fail("\"\" is not a column (null leaves the field unread)");
     }
   }
   if (auto format = node.get("date_format")) {
@@ -202,6 +211,7 @@ std::optional<std::size_t> mapped_column(const CsvTable& table, const CsvSource&
                                          std::string_view field,
                                          std::initializer_list<std::string_view> aliases) {
   if (auto it = source.columns.find(std::string(field)); it != source.columns.end()) {
+    if (it->second.empty()) return std::nullopt;  // mapped to null: not read
     if (auto c = table.column(it->second)) return c;
     throw_input("{}:1: column '{}' (mapped to {}) is missing (header: {})", table.name(),
                 it->second, field, fmt::join(table.header(), ","));
@@ -297,7 +307,8 @@ std::optional<double> parse_source_number(std::string_view text, const CsvSource
   return parse_number(cleaned);
 }
 
-std::optional<int> parse_source_month(std::string_view text, const CsvSource& source) {
+std::optional<int> parse_source_month(std::string_view text, const CsvSource& source,
+                                      bool day_first) {
   text = trim(text);
   if (auto month = parse_year_month(text)) return month;
   if (!source.date_format.empty()) {
@@ -309,7 +320,7 @@ std::optional<int> parse_source_month(std::string_view text, const CsvSource& so
     if (year < 1900 || year > 2999) return std::nullopt;
     return year * 12 + tm.tm_mon;
   }
-  const auto day = parse_date(text, false);
+  const auto day = parse_date(text, day_first);
   if (!day) return std::nullopt;
   return calibration::month_of_day(*day);
 }
@@ -431,9 +442,43 @@ double MappedCsv::non_negative(const CsvRow& row, std::size_t column) const {
   return v;
 }
 
+bool MappedCsv::day_first(std::size_t column) const {
+  if (const auto it = day_first_.find(column); it != day_first_.end()) return it->second;
+  // Lines of the first date showing each order (day first, month first) and of the first that
+  // shows neither.
+  std::array<const CsvRow*, 3> first{nullptr, nullptr, nullptr};
+  for (const CsvRow& row : rows_) {
+    const std::string& text = table_->text(row, column);
+    const auto parts = day_month_parts(text);
+    if (!parts || parse_year_month(trim(text))) continue;
+    const auto [a, b] = *parts;
+    const std::size_t k = a > 12 && b <= 12 ? 0 : b > 12 && a <= 12 ? 1 : 2;
+    if (first[k] == nullptr) first[k] = &row;
+  }
+  auto shown = [&](std::size_t k) {
+    return fmt::format("'{}' on line {}", shown_value(table_->text(*first[k], column)),
+                       first[k]->line);
+  };
+  const std::string where = fmt::format("{}: column '{}'", name(), header()[column]);
+  if (first[0] != nullptr && first[1] != nullptr) {
+    throw_input(
+        "{}: some dates put the day first ({}), others the month ({}); set \"date_format\" "
+        "(e.g. \"%d/%m/%Y\") to say how the export writes them",
+        where, shown(0), shown(1));
+  }
+  if (first[0] == nullptr && first[1] == nullptr && first[2] != nullptr) {
+    throw_input(
+        "{}: no date shows whether the day or the month comes first ({}: every day is 12 or "
+        "less); set \"date_format\" (\"%d/%m/%Y\" or \"%m/%d/%Y\")",
+        where, shown(2));
+  }
+  return day_first_[column] = first[0] != nullptr;
+}
+
 int MappedCsv::month(const CsvRow& row, std::size_t column) const {
   const std::string& text = table_->text(row, column);
-  if (auto m = parse_source_month(text, source_)) return *m;
+  const bool numeric_date = source_.date_format.empty() && day_month_parts(text).has_value();
+  if (auto m = parse_source_month(text, source_, numeric_date && day_first(column))) return *m;
   // A whole number such as 45870 is a spreadsheet's serial day number (review: named in
   // calibrate's message, not here).
   const bool serial = looks_like_serial_day(text);

@@ -79,7 +79,10 @@ bool looks_like_serial_day(std::string_view text);
 
 //! A month (absolute, year * 12 + month - 1): "YYYY-MM", or a full date (in date_format when
 //! given, else a common export format) truncated to its month.
-std::optional<int> parse_source_month(std::string_view text, const CsvSource& source);
+//! `day_first`: a numeric date with the year last whose order its values do not show (3/4/2027)
+//! puts the day first; MappedCsv decides it once per column.
+std::optional<int> parse_source_month(std::string_view text, const CsvSource& source,
+                                      bool day_first = false);
 
 //! A scenario CSV read through its source: fields by mapped name, numbers and months in the
 //! source's formats, rows with a skipped stage left out (and counted).
@@ -112,6 +115,10 @@ class MappedCsv {
   double number(const CsvRow& row, std::size_t column) const;
   double non_negative(const CsvRow& row, std::size_t column) const;
   //! An absolute month (see parse_source_month); InputError with file, line, column and value.
+  //! Without a date_format, numeric dates with the year last are read in the one order the
+  //! column's values show (15/02/2027: day first); a column showing both orders, or neither
+  //! (every day 12 or less), is refused asking for a date_format (review: each date was read
+  //! as it showed, so 03/06/2027 beside 15/02/2027 became March).
   int month(const CsvRow& row, std::size_t column) const;
 
  private:
@@ -119,6 +126,9 @@ class MappedCsv {
   CsvSource source_;
   std::vector<std::reference_wrapper<const CsvRow>> rows_;
   std::map<std::string, std::size_t> skipped_;
+  mutable std::map<std::size_t, bool> day_first_;  //!< per date column, once decided
+
+  bool day_first(std::size_t column) const;
 };
 
 }  // namespace opsim

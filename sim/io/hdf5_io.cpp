@@ -167,7 +167,11 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   string_attribute(root, "command_line", provenance.command_line);
   string_attribute(root, "reporting_currency", scenario.fx.currencies[scenario.fx.reporting].code);
   uint_attribute(root, "seed", provenance.seed);
-  if (provenance.checkpoint) uint_attribute(root, "checkpoint", 1);
+  if (provenance.checkpoint) {
+    uint_attribute(root, "checkpoint", 1);
+    uint_attribute(root, "checkpoint_run_first", provenance.run_first_trial);
+    uint_attribute(root, "checkpoint_run_end", provenance.run_end_trial);
+  }
   if (provenance.checkpoint_ranks > 0)
     uint_attribute(root, "checkpoint_ranks",
                    static_cast<std::uint64_t>(provenance.checkpoint_ranks));
@@ -275,6 +279,10 @@ ResultFileInfo read_result_info(const std::string& path) {
     info.total_trials = read_uint_attribute(root, "total_trials");
     info.keep_trials = read_uint_attribute(root, "keep_trials") != 0;
     info.checkpoint = root.attrExists("checkpoint") && read_uint_attribute(root, "checkpoint") != 0;
+    if (root.attrExists("checkpoint_run_first") && root.attrExists("checkpoint_run_end")) {
+      info.checkpoint_run = std::pair{read_uint_attribute(root, "checkpoint_run_first"),
+                                      read_uint_attribute(root, "checkpoint_run_end")};
+    }
     if (root.attrExists("checkpoint_ranks"))
       info.checkpoint_ranks = static_cast<int>(
           std::min<std::uint64_t>(read_uint_attribute(root, "checkpoint_ranks"), 1U << 30));

@@ -415,10 +415,6 @@ std::optional<int> parse_date(std::string_view text, bool day_first) {
   return std::nullopt;
 }
 
-namespace {
-
-//! The first two numbers of a numeric date with the year last and no dots ("25/3/2017" gives
-//! 25 and 3): those whose order day/month the values must show.
 std::optional<std::pair<int, int>> day_month_parts(std::string_view text) {
   text = trim(text);
   if (text.find('.') != std::string_view::npos) return std::nullopt;  // 4.3.2017: day first
@@ -429,6 +425,8 @@ std::optional<std::pair<int, int>> day_month_parts(std::string_view text) {
   if (!a || !b) return std::nullopt;
   return std::pair{*a, *b};
 }
+
+namespace {
 
 //! The currency an amount carries: the ISO code of its symbol ("€" is EUR), its code or word as
 //! written ("CHF", "kr"), or "$"; empty without one.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "models/scenario.hpp"
@@ -27,6 +28,10 @@ struct Provenance {
   //! A checkpoint file's MPI rank count (root attribute `checkpoint_ranks`; 0 = not recorded):
   //! the rank files of one run are resumed by as many ranks.
   int checkpoint_ranks = 0;
+  //! A checkpoint's run: the trials [first, end) every rank of it covers, its --trial-range
+  //! (root attributes `checkpoint_run_first`, `checkpoint_run_end`, written with `checkpoint`):
+  //! a run of another range neither resumes from its shards nor removes them.
+  std::uint64_t run_first_trial = 0, run_end_trial = 0;
 };
 
 //! What a result file says about itself (root attributes).
@@ -41,8 +46,10 @@ struct ResultFileInfo {
   std::uint64_t end_trial = 0;
   std::uint64_t total_trials = 0;
   bool keep_trials = false;
-  bool checkpoint = false;          //!< written as a checkpoint (Provenance::checkpoint)
-  int checkpoint_ranks = 0;         //!< Provenance::checkpoint_ranks (0: not recorded)
+  bool checkpoint = false;   //!< written as a checkpoint (Provenance::checkpoint)
+  int checkpoint_ranks = 0;  //!< Provenance::checkpoint_ranks (0: not recorded)
+  //! Provenance::run_first_trial and run_end_trial; absent in older checkpoints.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> checkpoint_run;
   std::vector<InputDigest> inputs;  //!< /scenario/inputs (empty in files of older versions)
 };
 

@@ -200,19 +200,7 @@ class LiveTemporaries {
   //! Records `path` (a folder opsim made: `folder`, removed when empty); the slot to
   //! release(), or -1 when every slot is taken (then not removed).
   static int add(const std::string& path, bool folder = false) {
-    static std::once_flag installed;
-    std::call_once(installed, [] {
-      struct sigaction action {};
-      action.sa_handler = &LiveTemporaries::on_signal;
-      sigemptyset(&action.sa_mask);
-      // SIGPIPE: a FIFO's reader went away; SIGXFSZ: past the file-size limit (ulimit -f).
-      for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ}) {
-        // A signal the process was told to ignore (nohup) stays ignored.
-        struct sigaction before {};
-        if (::sigaction(sig, nullptr, &before) == 0 && before.sa_handler == SIG_IGN) continue;
-        ::sigaction(sig, &action, nullptr);
-      }
-    });
+    install();
     if (path.size() >= PATH_MAX) return -1;
     for (std::size_t i = 0; i < kSlots; ++i) {
       bool free = false;
@@ -233,6 +221,24 @@ class LiveTemporaries {
   //! While outputs are renamed into place a signal waits for the last rename (a review found a
   //! SIGTERM between two renames leaving half of a command's outputs); end_commit() then ends
   //! the process by it.
+  static void install() {
+    static std::once_flag installed;
+    std::call_once(installed, [] {
+      struct sigaction action {};
+      action.sa_handler = &LiveTemporaries::on_signal;
+      sigemptyset(&action.sa_mask);
+      // SIGPIPE: a FIFO's reader went away; SIGXFSZ: past the file-size limit (ulimit -f).
+      for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ}) {
+        // A signal the process was told to ignore (nohup) stays ignored.
+        struct sigaction before {};
+        if (::sigaction(sig, nullptr, &before) == 0 && before.sa_handler == SIG_IGN) continue;
+        ::sigaction(sig, &action, nullptr);
+      }
+    });
+  }
+  static inline std::atomic<bool> speak_{false};       //!< say what stopped the process
+  static inline std::atomic<bool> checkpoint_{false};  //!< a checkpoint is being written
+
   static void begin_commit() { committing_.store(true); }
   static void end_commit() {
     committing_.store(false);
@@ -249,6 +255,22 @@ class LiveTemporaries {
       if (live_[i].load() && !folder_[i].load()) ::unlink(paths_[i].data());
     for (std::size_t i = 0; i < kSlots; ++i)
       if (live_[i].load() && folder_[i].load()) ::rmdir(paths_[i].data());  // when empty
+    // One line for the batch log (review: a SIGTERM ended a run after its progress line, unsaid);
+    // write() only, as a handler may.
+    if (speak_.load()) {
+      const char* name = sig == SIGINT    ? "SIGINT"
+                         : sig == SIGTERM ? "SIGTERM"
+                         : sig == SIGHUP  ? "SIGHUP"
+                         : sig == SIGPIPE ? "SIGPIPE (its output's reader went away)"
+                                          : "a signal";
+      auto say = [](const char* text) {
+        if (::write(STDERR_FILENO, text, std::strlen(text)) < 0) return;
+      };
+      say("\nopsim: stopped by ");
+      say(name);
+      say(checkpoint_.load() ? "; run the same command again to resume from its checkpoint\n"
+                             : "\n");
+    }
     // Ended by the signal as without the handler (exit status 128 + sig).
     ::signal(sig, SIG_DFL);
     ::raise(sig);
@@ -617,6 +639,15 @@ void write_folder_files(const std::string& directory, const std::vector<FolderFi
     temporaries.back()->finish();
   }
   place(std::move(temporaries), std::move(made));
+}
+
+void install_stop_handler(bool speak) {
+  LiveTemporaries::speak_.store(speak);
+  LiveTemporaries::install();
+}
+
+void note_checkpoint_in_use() {
+  LiveTemporaries::checkpoint_.store(true);
 }
 
 OutputBatch::OutputBatch() {

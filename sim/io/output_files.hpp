@@ -91,6 +91,13 @@ struct FolderFile {
 //! folder are left alone.
 void write_folder_files(const std::string& directory, const std::vector<FolderFile>& files);
 
+//! Installs, once, the handler that ends the process on SIGINT, SIGTERM, SIGHUP or SIGPIPE as
+//! without it (exit status 128 + signal), after removing the temporaries being written and,
+//! when `speak`, saying on stderr what stopped it. A signal the process ignores stays ignored.
+void install_stop_handler(bool speak);
+//! The stop message then says how to resume: a checkpoint is being written.
+void note_checkpoint_in_use();
+
 //! Removes a file opsim wrote (a checkpoint shard); a missing file is not an error.
 void remove_written_file(const std::string& path);
 

@@ -1428,6 +1428,24 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
       sc.actuals.push_back(a);
     });
   }
+  // Actuals before the first fiscal year the horizon touches count in no period: said, with
+  // their total (review: a whole sales history loaded as actuals showed nothing of it, silently).
+  const int first_year = sc.calendar.fiscal_year_of(sc.calendar.start());
+  const int first_month = sc.calendar.fiscal_year_start(first_year);
+  std::size_t before = 0;
+  double amount = 0;
+  for (const Actual& a : sc.actuals) {
+    if (a.month >= first_month) continue;
+    ++before;
+    amount += a.amount;
+  }
+  if (before > 0) {
+    sc.notes.push_back(fmt::format(
+        "actuals: {} before FY{} (which starts {}), totalling {}, count in no period: only "
+        "the fiscal year the horizon starts in takes actuals",
+        format_count(static_cast<long long>(before), "booking"), first_year,
+        format_year_month(first_month), format_grouped(amount)));
+  }
 }
 
 void parse_targets(const JsonNode& root, Context& ctx) {

@@ -164,6 +164,13 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
       differ.push_back(fmt::format("--keep-trials {}, this run {}",
                                    info.keep_trials ? "given" : "not given",
                                    keep_trials ? "gives it" : "does not"));
+    // A run of another --trial-range: its shards are not this run's to resume or remove
+    // (review: a shard run consumed another shard's checkpoint folder and deleted it).
+    const std::pair run{provenance.run_first_trial, provenance.run_end_trial};
+    if (info.checkpoint_run && *info.checkpoint_run != run)
+      differ.push_back(fmt::format("written by the run of trials {}..{}, this run's {}..{}",
+                                   info.checkpoint_run->first, info.checkpoint_run->second,
+                                   run.first, run.second));
     if (differ.empty() && single_file_ && (info.first_trial != first || info.end_trial > end))
       differ.push_back(fmt::format("trials {}..{}, this rank's share {}..{}", info.first_trial,
                                    info.end_trial, first, end));

@@ -51,6 +51,16 @@ expect_refusal "array: existing result is not replaced unasked" "FORCE=1" \
 mkdir -p "$work/used" && echo "a shard" > "$work/used/shard_0.h5"
 expect_refusal "array: existing shard in OUT_DIR" "$work/used/shard_0.h5" \
   env OPSIM="$opsim" "$array" "$scenario" 100 4 "$work/used" "$work/merged.h5"
+# Review: an earlier submission's checkpoint folder passed the checks, and every task then
+# failed on it; it is resumed only when asked (RESUME=1), which the twin below shows.
+mkdir -p "$work/resumable/checkpoint_0"
+expect_refusal "array: an earlier submission's checkpoint" "RESUME=1" \
+  env OPSIM="$opsim" "$array" "$scenario" 100 4 "$work/resumable" "$work/merged.h5"
+rm -f "$SBATCH_LOG"
+RESUME=1 OPSIM=$opsim "$array" "$scenario" 100 4 "$work/resumable" "$work/merged.h5" >/dev/null ||
+  fail "RESUME=1 was refused"
+[[ -e $SBATCH_LOG ]] || fail "RESUME=1 submitted nothing"
+echo "ok: array: RESUME=1 resumes an earlier submission's checkpoints"
 expect_refusal "mpi: existing result is not replaced unasked" "FORCE=1" \
   env OPSIM="$opsim" "$mpi" "$scenario" "$work/existing.h5"
 [[ $(cat "$work/existing.h5") == "the user's result" ]] || fail "the existing result changed"

@@ -107,6 +107,35 @@ TEST(Checkpoint, CheckpointOfAnotherRunIsRefused) {
   EXPECT_FALSE(fs::exists(file));
 }
 
+// Review: a shard run (--trial-range 2000:4000) given the checkpoint folder of another shard
+// (0:2000) used none of it and then deleted it all. Each shard records its run's range.
+TEST(Checkpoint, ACheckpointOfAnotherTrialRangeIsRefusedAndKept) {
+  test::TempDir dir;
+  for (const std::string name : {"folder", "file.h5"}) {
+    const fs::path path = dir / name;
+    CheckpointCase c;
+    const Checkpoint checkpoint(path.string());
+    Provenance first_shard = c.provenance;
+    first_shard.run_first_trial = 0, first_shard.run_end_trial = 60;
+    RunOptions part = c.options;
+    part.end_trial = 30;
+    checkpoint.save(c.scenario, run_trials(c.scenario, part), first_shard);
+    Provenance second_shard = c.provenance;
+    second_shard.run_first_trial = 0, second_shard.run_end_trial = 120;  // the twin below: 0..60
+    try {
+      (void)checkpoint.load(c.scenario, ResultLayout(c.scenario), second_shard, 0, 120, false);
+      ADD_FAILURE() << name << ": a checkpoint of trials 0..60 was taken by the run of 0..120";
+    } catch (const InputError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("written by the run of trials 0..60, this run's 0..120"));
+    }
+    EXPECT_TRUE(fs::exists(path));
+    const auto resumed =
+        checkpoint.load(c.scenario, ResultLayout(c.scenario), first_shard, 0, 60, false);
+    ASSERT_TRUE(resumed);
+    EXPECT_EQ(resumed->end_trial, 30u);
+  }
+}
+
 TEST(Checkpoint, WrongKindOfPathIsRefusedBeforeWork) {
   test::TempDir dir;
   OutputPlan plan(false);

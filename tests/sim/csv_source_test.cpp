@@ -299,6 +299,64 @@ TEST_F(MappedScenario, AColumnServesOneFieldAndADateFormatIsCheckedWhereItIsSet)
   }
 }
 
+// Review: without a date_format each date was read in the order it showed, so 03/06/2027 beside
+// 15/02/2027 became March. A column is read in the one order its dates show, or refused.
+TEST_F(MappedScenario, NumericDatesAreReadInTheOrderTheirColumnShows) {
+  auto deals = [&](const std::string& first, const std::string& second) {
+    dir_.write("opportunities.csv",
+               "Opportunity ID,Owner,Region,Segment,Stage,Amount,Close Date\n"
+               "o1,e1,NA,SMB,Commit,1000," +
+                   first + "\no3,e2,NA,SMB,Commit,2000," + second + "\n");
+    nlohmann::json doc = document();
+    doc["pipeline"]["csv"].erase("date_format");
+    return doc;
+  };
+  Scenario s = load(deals("15/02/2027", "03/06/2027"));  // day first: 3 June
+  ASSERT_EQ(s.pipeline.deals.size(), 2u);
+  EXPECT_EQ(s.pipeline.deals[0].expected_close, 1);
+  EXPECT_EQ(s.pipeline.deals[1].expected_close, 5);
+  s = load(deals("02/15/2027", "03/06/2027"));  // month first: 6 March (the twin)
+  EXPECT_EQ(s.pipeline.deals[1].expected_close, 2);
+  EXPECT_THAT(error_of(deals("15/02/2027", "02/15/2027")),
+              HasSubstr("column 'Close Date': some dates put the day first ('15/02/2027' on line "
+                        "2), others the month ('02/15/2027' on line 3); set \"date_format\""));
+  EXPECT_THAT(error_of(deals("03/06/2027", "04/05/2027")),
+              HasSubstr("no date shows whether the day or the month comes first ('03/06/2027' "
+                        "on line 2"));
+  // A date_format settles it.
+  nlohmann::json doc = deals("03/06/2027", "04/05/2027");
+  doc["pipeline"]["csv"]["date_format"] = "%d/%m/%Y";
+  EXPECT_EQ(load(doc).pipeline.deals[0].expected_close, 5);
+}
+
+// Review: an export's own column named like an optional field (a CRM's Product) could not be
+// left aside: null was refused and "" looked for a column ''. null leaves the field unread.
+TEST_F(MappedScenario, ANullMappingLeavesAFieldUnread) {
+  dir_.write("opportunities.csv",
+             "Opportunity ID,Owner,Region,Segment,Stage,Amount,Close Date,Product\n"
+             "o1,e1,NA,SMB,Commit,1000,2027-02-14,GTX Basic\n");
+  nlohmann::json doc = document();
+  EXPECT_THAT(error_of(doc), HasSubstr("GTX Basic"));  // the twin: read, and not a product
+  doc["pipeline"]["csv"]["columns"]["product"] = nullptr;
+  EXPECT_EQ(load(doc).pipeline.deals.size(), 1u);
+  doc["pipeline"]["csv"]["columns"]["product"] = "";
+  EXPECT_THAT(error_of(doc), HasSubstr("/pipeline/csv/columns/product: \"\" is not a column"));
+}
+
+// Review: actuals before the first fiscal year the horizon touches counted nowhere, silently.
+TEST_F(MappedScenario, ActualsThatCountInNoPeriodAreNoted) {
+  nlohmann::json doc = document();
+  doc["actuals"] = {{"bookings",
+                     {{{"region", "NA"}, {"month", "2026-11"}, {"amount", 1500}},
+                      {{"region", "NA"}, {"month", "2026-12"}, {"amount", 2500}}}}};
+  const Scenario s = load(doc);
+  EXPECT_THAT(s.notes.back(), HasSubstr("actuals: 2 bookings before FY2027 (which starts "
+                                        "2027-01), totalling 4,000, count in no period"));
+  doc["horizon"]["start"] = "2027-02";  // FY2027 from 2027-01: 2027-01 counts, the rest not
+  doc["actuals"]["bookings"][1]["month"] = "2027-01";
+  EXPECT_THAT(load(doc).notes.back(), HasSubstr("actuals: 1 booking before FY2027"));
+}
+
 TEST_F(MappedScenario, APlainPathStillReadsOpsimsOwnColumns) {
   dir_.write("plain_roster.csv",
              "id,region,segment,start,extra\ne1,NA,SMB,2026-05,x\ne2,NA,SMB,2026-06,y\n");
