@@ -475,6 +475,22 @@ bool MappedCsv::day_first(std::size_t column) const {
   return day_first_[column] = first[0] != nullptr;
 }
 
+void MappedCsv::check_currency(const CsvRow& row, std::size_t column,
+                               const std::string& currency) const {
+  if (!source_.currency_symbols) return;
+  const std::string& text = table_->text(row, column);
+  const std::string mark = currency_of(text);
+  static constexpr std::array<std::string_view, 11> kDollars{
+      "USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "ARS", "CLP", "COP", "TWD"};
+  const bool dollar = std::find(kDollars.begin(), kDollars.end(), currency) != kDollars.end();
+  if (mark.empty() || mark == currency || (mark == "$" && dollar)) return;
+  if (mark != "$" && !is_currency_code(mark)) return;  // a word such as "kr": not checked
+  throw_input(
+      "{}: column '{}': '{}' is in {}, but the row's currency is {} (its currency column, or "
+      "its region's); convert the amount, or give the row its currency",
+      where(row), header()[column], shown_value(text), mark == "$" ? "dollars" : mark, currency);
+}
+
 int MappedCsv::month(const CsvRow& row, std::size_t column) const {
   const std::string& text = table_->text(row, column);
   const bool numeric_date = source_.date_format.empty() && day_month_parts(text).has_value();

@@ -114,6 +114,11 @@ class MappedCsv {
   //! A finite number in the source's format; InputError with file, line, column and value.
   double number(const CsvRow& row, std::size_t column) const;
   double non_negative(const CsvRow& row, std::size_t column) const;
+  //! With currency_symbols: InputError when the amount in `column` carries a currency (an ISO
+  //! code, a symbol such as € or ¥, or "$") that is not `currency`, the row's (review: "12,000
+  //! JPY" in a USD row was read as 12,000 USD). "$" is any dollar or peso's; words such as "kr"
+  //! are not checked.
+  void check_currency(const CsvRow& row, std::size_t column, const std::string& currency) const;
   //! An absolute month (see parse_source_month); InputError with file, line, column and value.
   //! Without a date_format, numeric dates with the year last are read in the one order the
   //! column's values show (15/02/2027: day first); a column showing both orders, or neither

@@ -426,10 +426,6 @@ std::optional<std::pair<int, int>> day_month_parts(std::string_view text) {
   return std::pair{*a, *b};
 }
 
-namespace {
-
-//! The currency an amount carries: the ISO code of its symbol ("€" is EUR), its code or word as
-//! written ("CHF", "kr"), or "$"; empty without one.
 std::string currency_of(std::string_view text) {
   text = trim(text);
   const std::size_t first = text.find_first_of("0123456789");
@@ -451,6 +447,8 @@ std::string currency_of(std::string_view text) {
   if (auto it = kSymbols.find(mark); it != kSymbols.end()) return it->second;
   return mark;
 }
+
+namespace {
 
 //! Whether the numeric dates of a table's `columns` put the day first: --day-first, else what
 //! its unambiguous values show (25/3/2017: the day; 3/25/2017: the month), the majority when

@@ -80,6 +80,9 @@ void warn_of_foreign_currencies(ReadReport& read, const std::string& currency);
 //! 2017/03/01, 3/1/2017 (month first unless `day_first`; unambiguous values decide), 1.3.2017,
 //! 1-Mar-2017, 1 Mar 2017, Mar 1, 2017.
 std::optional<int> parse_date(std::string_view text, bool day_first);
+//! The currency an amount carries: the ISO code of its symbol ("€" is EUR), its code or word as
+//! written ("CHF", "kr"), or "$"; empty without one.
+std::string currency_of(std::string_view text);
 //! The first two numbers of a numeric date with the year last and no dots ("25/3/2017" gives
 //! 25 and 3): those whose order day/month the values must show; nothing for other texts.
 std::optional<std::pair<int, int>> day_month_parts(std::string_view text);

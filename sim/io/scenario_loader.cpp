@@ -1197,6 +1197,7 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
       deal.currency = currency && !table.text(row, *currency).empty()
                           ? ctx.currencies.resolve(table, row, *currency)
                           : ctx.scenario.regions[deal.region].currency;
+      table.check_currency(row, amount, ctx.scenario.fx.currencies[deal.currency].code);
       deal.expected_close = ctx.relative(table.month(row, close));
       add_deal(std::move(deal), table.where(row));
     });
@@ -1273,6 +1274,7 @@ void parse_installed_base(const JsonNode& root, Context& ctx, bool seats_complet
       c.currency = currency && !table.text(row, *currency).empty()
                        ? ctx.currencies.resolve(table, row, *currency)
                        : sc.regions[c.region].currency;
+      table.check_currency(row, arr, sc.fx.currencies[c.currency].code);
 
       std::optional<int> term;
       if (term_col && !table.text(row, *term_col).empty()) {
@@ -1411,10 +1413,15 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
     });
   }
   if (auto csv = node->get("csv")) {
-    const MappedCsv table = ctx.read_csv(*csv, {"region", "segment", "month", "amount", "stage"});
+    const MappedCsv table =
+        ctx.read_csv(*csv, {"region", "segment", "month", "amount", "stage", "currency"});
     const auto region = table.require_column("region"), month = table.require_column("month"),
                amount = table.require_column("amount");
     const auto segment = table.column("segment");
+    // Actuals are in the reporting currency: a row of another is refused, not added as if it
+    // were (review: 700,000 JPY counted as 700,000 USD).
+    const auto currency = table.column("currency");
+    const std::string& reporting = sc.fx.currencies[sc.fx.reporting].code;
     ctx.each_row(table, [&](const CsvRow& row) {
       Actual a;
       a.region = ctx.regions.resolve(table, row, region);
@@ -1425,6 +1432,16 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
       check_month(a.month, fmt::format("{}: column '{}'", table.where(row), table.header()[month]),
                   table.text(row, month));
       a.amount = table.non_negative(row, amount);
+      table.check_currency(row, amount, reporting);
+      const std::string& code = currency ? table.text(row, *currency) : reporting;
+      const auto begin = code.find_first_not_of(" \t"), end = code.find_last_not_of(" \t");
+      if (begin != std::string::npos && code.substr(begin, end - begin + 1) != reporting) {
+        throw_input(
+            "{}: column '{}': '{}' is not the reporting currency {}; actuals are amounts in it "
+            "(convert them at your booked rates)",
+            table.where(row), table.header()[*currency], shown_value(table.text(row, *currency)),
+            reporting);
+      }
       sc.actuals.push_back(a);
     });
   }

@@ -357,6 +357,34 @@ TEST_F(MappedScenario, ActualsThatCountInNoPeriodAreNoted) {
   EXPECT_THAT(load(doc).notes.back(), HasSubstr("actuals: 1 booking before FY2027"));
 }
 
+// Review: a currency mark that contradicts the row's currency was dropped ("12,000.00 JPY" in a
+// USD row read as 12,000 USD), and actuals in JPY were added as USD.
+TEST_F(MappedScenario, AnAmountInAnotherCurrencyIsRefused) {
+  auto deals = [&](const std::string& amount) {
+    dir_.write("opportunities.csv",
+               "Opportunity ID,Owner,Region,Segment,Stage,Amount,Close Date\n"
+               "o1,e1,NA,SMB,Commit,\"" +
+                   amount + "\",2027-02-14\n");
+    return document();
+  };
+  EXPECT_THAT(error_of(deals("12,000.00 JPY")),
+              HasSubstr("opportunities.csv:2: column 'Amount': '12,000.00 JPY' is in JPY, but the "
+                        "row's currency is USD"));
+  EXPECT_THAT(error_of(deals("\xE2\x82\xAC"
+                             "12,000")),
+              HasSubstr("is in EUR, but the row's currency is USD"));
+  // Twins: the row's own currency, a dollar sign in a dollar row, no mark.
+  for (const std::string amount : {"12,000.00 USD", "$12,000.00", "12,000.00"})
+    EXPECT_EQ(load(deals(amount)).pipeline.deals[0].amount, 12000.0) << amount;
+  dir_.write("actuals.csv", "region,month,amount,currency\nNA,2026-12,700000,JPY\n");
+  nlohmann::json doc = document();
+  doc["actuals"] = {{"csv", "actuals.csv"}};
+  EXPECT_THAT(error_of(doc), HasSubstr("actuals.csv:2: column 'currency': 'JPY' is not the "
+                                       "reporting currency USD"));
+  dir_.write("actuals.csv", "region,month,amount,currency\nNA,2026-12,700000,USD\n");
+  EXPECT_EQ(load(doc).actuals.size(), 1u);
+}
+
 TEST_F(MappedScenario, APlainPathStillReadsOpsimsOwnColumns) {
   dir_.write("plain_roster.csv",
              "id,region,segment,start,extra\ne1,NA,SMB,2026-05,x\ne2,NA,SMB,2026-06,y\n");
