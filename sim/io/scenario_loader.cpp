@@ -18,6 +18,7 @@
 #include "sim/io/assumptions.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/csv_source.hpp"
+#include "sim/io/history_reader.hpp"
 #include "sim/io/json_reader.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/scenario_document.hpp"
@@ -173,15 +174,31 @@ struct Context {
     if (std::find(inputs.begin(), inputs.end(), digest) == inputs.end())
       inputs.push_back(std::move(digest));
     MappedCsv mapped(table, std::move(source));
+    // Its section, as the other notes of a section (review: the note named none, and did not
+    // separate thousands): "/pipeline/csv" -> "pipeline".
+    const std::string& pointer = node.pointer();
+    const std::string section =
+        pointer.size() > 1 ? pointer.substr(1, pointer.find('/', 1) - 1) : std::string("csv");
+    // Per skip_stages entry, the rows it left out, whatever their spelling (review: "CLOSED WON"
+    // and "Closed Won" were counted apart), and an entry that matched none (a misspelling).
+    std::vector<std::string> by_stage, unmatched;
+    std::vector<std::string> entries = mapped.source().skip_stages;
+    std::sort(entries.begin(), entries.end());
+    for (const std::string& entry : entries) {
+      std::size_t n = 0;
+      for (const auto& [stage, count] : mapped.skipped())
+        n += name_key(stage) == name_key(entry) ? count : 0;
+      if (n > 0)
+        by_stage.push_back(fmt::format("{} {}", format_grouped(static_cast<double>(n)), entry));
+      else
+        unmatched.push_back(fmt::format("\"{}\"", entry));
+    }
+    if (!unmatched.empty()) {
+      scenario.notes.push_back(fmt::format(
+          "{}: {}: skip_stages {} {} no row (check the spelling against the stage column)", section,
+          table.name(), fmt::join(unmatched, ", "), unmatched.size() == 1 ? "matches" : "match"));
+    }
     if (mapped.skipped_count() > 0) {
-      std::vector<std::string> by_stage;
-      for (const auto& [stage, n] : mapped.skipped())
-        by_stage.push_back(fmt::format("{} {}", format_grouped(static_cast<double>(n)), stage));
-      // Its section, as the other notes of a section (review: the note named none, and did
-      // not separate thousands): "/pipeline/csv" -> "pipeline".
-      const std::string& pointer = node.pointer();
-      const std::string section =
-          pointer.size() > 1 ? pointer.substr(1, pointer.find('/', 1) - 1) : std::string("csv");
       scenario.notes.push_back(
           fmt::format("{}: {}: {} skipped by skip_stages ({})", section, table.name(),
                       format_count(static_cast<long long>(mapped.skipped_count()), "row"),
@@ -985,8 +1002,11 @@ class Owners {
     }
     constexpr std::size_t kListed = 5;
     ctx_.scenario.notes.push_back(fmt::format(
-        "{}: {} {} of {} owners not in the roster are unowned (unknown_owner: unowned): {}",
-        section_, count, records_, ids.size(), list_some(ids, kListed)));
+        "{}: {} of {} not in the roster {} unowned (unknown_owner: unowned): {}", section_,
+        format_count(static_cast<long long>(count), records_.substr(0, records_.size() - 1),
+                     records_),
+        format_count(static_cast<long long>(ids.size()), "owner"), count == 1 ? "is" : "are",
+        list_some(ids, kListed)));
   }
 
  private:
@@ -1280,8 +1300,8 @@ void parse_installed_base(const JsonNode& root, Context& ctx, bool seats_complet
       if (term_col && !table.text(row, *term_col).empty()) {
         const double t = table.number(row, *term_col);
         if (t < 1 || t > 120 || std::floor(t) != t)
-          throw_input("{}: column 'term_months': {} is not a whole number of months (1..120)",
-                      table.where(row), t);
+          throw_input("{}: column '{}': {} is not a whole number of months (1..120)",
+                      table.where(row), table.header()[*term_col], t);
         term = static_cast<int>(t);
       }
       add(std::move(c), table.month(row, renewal), term, table.where(row));

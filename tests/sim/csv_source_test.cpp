@@ -359,6 +359,23 @@ TEST_F(MappedScenario, ActualsThatCountInNoPeriodAreNoted) {
 
 // Review: a currency mark that contradicts the row's currency was dropped ("12,000.00 JPY" in a
 // USD row read as 12,000 USD), and actuals in JPY were added as USD.
+// Review: rows skipped under spellings of one stage were counted apart, and a misspelt entry
+// that matched no row went unsaid.
+TEST_F(MappedScenario, SkipStagesCountsByEntryAndNamesAnEntryThatMatchesNothing) {
+  dir_.write("opportunities.csv",
+             "Opportunity ID,Owner,Region,Segment,Stage,Amount,Close Date\n"
+             "o1,e1,NA,SMB,Commit,1000,2027-02-14\n"
+             "o2,e1,NA,SMB,CLOSED WON,1000,2026-12-14\n"
+             "o3,e1,NA,SMB,Closed Won,1000,2026-12-14\n"
+             "o4,e1,NA,SMB,Closed Lost,1000,2026-12-14\n");
+  nlohmann::json doc = document();
+  doc["pipeline"]["csv"]["skip_stages"] = {"Closed Won", "Closed Lost", "Closed Wonn"};
+  const Scenario s = load(doc);
+  ASSERT_EQ(s.notes.size(), 2u);
+  EXPECT_THAT(s.notes[0], HasSubstr("skip_stages \"Closed Wonn\" matches no row"));
+  EXPECT_THAT(s.notes[1], HasSubstr("3 rows skipped by skip_stages (1 Closed Lost, 2 Closed Won)"));
+}
+
 TEST_F(MappedScenario, AnAmountInAnotherCurrencyIsRefused) {
   auto deals = [&](const std::string& amount) {
     dir_.write("opportunities.csv",

@@ -348,8 +348,9 @@ TEST(PlanLoader, ContractOwnersResolveAsPipelineOwnersDo) {
   const Scenario scenario = test::scenario_from_json(doc);
   EXPECT_EQ(scenario.contracts[0].owner, -1);
   ASSERT_FALSE(scenario.notes.empty());
-  EXPECT_THAT(scenario.notes.back(),
-              ::testing::HasSubstr("installed_base: 1 contracts of 1 owners not in the roster"));
+  EXPECT_THAT(
+      scenario.notes.back(),
+      ::testing::HasSubstr("installed_base: 1 contract of 1 owner not in the roster is unowned"));
 }
 
 //! Every member path of `node` with array indices as "*": "plan/overlays/*/role".

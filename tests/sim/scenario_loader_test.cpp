@@ -631,7 +631,7 @@ TEST_F(UnknownOwner, UnownedPolicyKeepsTheDealsWithoutOwnerAndCountsThem) {
   EXPECT_EQ(s.pipeline.deals[1].owner, -1);
   EXPECT_EQ(s.pipeline.deals[2].owner, -1);
   ASSERT_EQ(s.notes.size(), 2u);  // and the version-1 currency note of the base document
-  EXPECT_THAT(s.notes[0], HasSubstr("pipeline: 2 deals of 1 owners not in the roster are unowned "
+  EXPECT_THAT(s.notes[0], HasSubstr("pipeline: 2 deals of 1 owner not in the roster are unowned "
                                     "(unknown_owner: unowned): rep-gone"));
 }
 
