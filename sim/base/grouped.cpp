@@ -1,5 +1,6 @@
 #include "sim/base/grouped.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -12,13 +13,10 @@ double round_decimals(double value, int decimals) {
   return r == 0.0 ? 0.0 : r;
 }
 
-std::string format_grouped(double value, int decimals) {
-  if (!std::isfinite(value)) return "n/a";
-  const std::string plain = fmt::format("{:.{}f}", round_decimals(value, decimals), decimals);
-  const bool negative = plain.front() == '-';
+std::string group_thousands(const std::string& plain) {
+  const bool negative = !plain.empty() && plain.front() == '-';
   const std::size_t digits_begin = negative ? 1 : 0;
-  std::size_t digits_end = plain.find('.');
-  if (digits_end == std::string::npos) digits_end = plain.size();
+  const std::size_t digits_end = std::min(plain.find('.'), plain.size());
   std::string out = negative ? "-" : "";
   for (std::size_t i = digits_begin; i < digits_end; ++i) {
     out += plain[i];
@@ -27,6 +25,11 @@ std::string format_grouped(double value, int decimals) {
   }
   out += plain.substr(digits_end);
   return out;
+}
+
+std::string format_grouped(double value, int decimals) {
+  if (!std::isfinite(value)) return "n/a";
+  return group_thousands(fmt::format("{:.{}f}", round_decimals(value, decimals), decimals));
 }
 
 std::string format_grouped_trimmed(double value, int max_decimals) {

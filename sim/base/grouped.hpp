@@ -12,6 +12,9 @@ namespace opsim {
 double round_decimals(double value, int decimals);
 //! 71634120.4 -> "71,634,120" (decimals = 0) or "71,634,120.40" (decimals = 2); NaN -> "n/a".
 std::string format_grouped(double value, int decimals = 0);
+//! A plain decimal number's text ("-1234567.25") with its whole part grouped by commas
+//! ("-1,234,567.25").
+std::string group_thousands(const std::string& plain);
 //! As format_grouped with at most `max_decimals`, trailing zeros dropped: 19810 -> "19,810",
 //! 10000.25 -> "10,000.25", 0.5 -> "0.5".
 std::string format_grouped_trimmed(double value, int max_decimals = 4);

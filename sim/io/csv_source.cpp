@@ -448,9 +448,8 @@ bool MappedCsv::day_first(std::size_t column) const {
   // shows neither.
   std::array<const CsvRow*, 3> first{nullptr, nullptr, nullptr};
   for (const CsvRow& row : rows_) {
-    const std::string& text = table_->text(row, column);
-    const auto parts = day_month_parts(text);
-    if (!parts || parse_year_month(trim(text))) continue;
+    const auto parts = day_month_parts(table_->text(row, column));
+    if (!parts) continue;
     const auto [a, b] = *parts;
     const std::size_t k = a > 12 && b <= 12 ? 0 : b > 12 && a <= 12 ? 1 : 2;
     if (first[k] == nullptr) first[k] = &row;
@@ -480,10 +479,7 @@ void MappedCsv::check_currency(const CsvRow& row, std::size_t column,
   if (!source_.currency_symbols) return;
   const std::string& text = table_->text(row, column);
   const std::string mark = currency_of(text);
-  static constexpr std::array<std::string_view, 11> kDollars{
-      "USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "ARS", "CLP", "COP", "TWD"};
-  const bool dollar = std::find(kDollars.begin(), kDollars.end(), currency) != kDollars.end();
-  if (mark.empty() || mark == currency || (mark == "$" && dollar)) return;
+  if (mark.empty() || mark == currency || (mark == "$" && is_dollar_currency(currency))) return;
   if (mark != "$" && !is_currency_code(mark)) return;  // a word such as "kr": not checked
   throw_input(
       "{}: column '{}': '{}' is in {}, but the row's currency is {} (its currency column, or "

@@ -746,15 +746,19 @@ HistorySource read_history_source(const std::string& path) {
 
 //! Amounts that carry another currency than the scenario's (review: an export with "€" on every
 //! amount was written as a USD scenario without a word).
+bool is_dollar_currency(std::string_view code) {
+  static constexpr std::array<std::string_view, 11> kDollars{
+      "USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "ARS", "CLP", "COP", "TWD"};
+  return std::find(kDollars.begin(), kDollars.end(), code) != kDollars.end();
+}
+
 void warn_of_foreign_currencies(ReadReport& read, const std::string& currency) {
   // "$" is the scenario's own when it is a dollar (or peso) currency.
-  static const std::set<std::string> kDollars{"USD", "CAD", "AUD", "NZD", "HKD", "SGD",
-                                              "MXN", "ARS", "CLP", "COP", "TWD"};
   std::size_t carried = 0;
   std::vector<std::pair<std::size_t, std::string>> foreign;  // (count, currency)
   for (const auto& [mark, n] : read.currencies) {
     carried += n;
-    if (mark == currency || (mark == "$" && kDollars.count(currency) > 0)) continue;
+    if (mark == currency || (mark == "$" && is_dollar_currency(currency))) continue;
     foreign.emplace_back(n, mark);
   }
   if (foreign.empty()) return;

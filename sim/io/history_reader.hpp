@@ -83,6 +83,8 @@ std::optional<int> parse_date(std::string_view text, bool day_first);
 //! The currency an amount carries: the ISO code of its symbol ("€" is EUR), its code or word as
 //! written ("CHF", "kr"), or "$"; empty without one.
 std::string currency_of(std::string_view text);
+//! A dollar or peso currency, whose amounts "$" may mark (USD, CAD, AUD, MXN, ...).
+bool is_dollar_currency(std::string_view code);
 //! The first two numbers of a numeric date with the year last and no dots ("25/3/2017" gives
 //! 25 and 3): those whose order day/month the values must show; nothing for other texts.
 std::optional<std::pair<int, int>> day_month_parts(std::string_view text);

@@ -86,14 +86,7 @@ std::string format_user_value(double value) {
 std::string format_user_value_grouped(double value) {
   const std::string text = format_user_value(value);
   if (text.find_first_not_of("-0123456789.") != std::string::npos) return text;  // 1e+20, n/a
-  const std::size_t begin = text.front() == '-' ? 1 : 0;
-  const std::size_t end = std::min(text.find('.'), text.size());
-  std::string out = text.substr(0, begin);
-  for (std::size_t i = begin; i < end; ++i) {
-    out += text[i];
-    if (i + 1 < end && (end - i - 1) % 3 == 0) out += ',';
-  }
-  return out + text.substr(end);
+  return group_thousands(text);
 }
 
 std::string wrap_words(const std::string& text, std::size_t width, std::size_t indent) {

@@ -218,9 +218,7 @@ class LiveTemporaries {
     claimed_[static_cast<std::size_t>(slot)].store(false);
   }
 
-  //! While outputs are renamed into place a signal waits for the last rename (a review found a
-  //! SIGTERM between two renames leaving half of a command's outputs); end_commit() then ends
-  //! the process by it.
+  //! The handler for the stopping signals, installed once (by add() or install_stop_handler()).
   static void install() {
     static std::once_flag installed;
     std::call_once(installed, [] {
@@ -239,6 +237,9 @@ class LiveTemporaries {
   static inline std::atomic<bool> speak_{false};       //!< say what stopped the process
   static inline std::atomic<bool> checkpoint_{false};  //!< a checkpoint is being written
 
+  //! While outputs are renamed into place a signal waits for the last rename (a review found a
+  //! SIGTERM between two renames leaving half of a command's outputs); end_commit() then ends
+  //! the process by it.
   static void begin_commit() { committing_.store(true); }
   static void end_commit() {
     committing_.store(false);
