@@ -125,7 +125,7 @@ SeatYearStore::SeatYearStore(const Scenario& scenario, const CompSpec& spec, con
       first_trial_(first_trial),
       budget_(budget),
       fields_(scenario.seats.size(), -1),
-      trials_(trials),
+      trials_(trials, nullptr),
       kept_(trials, 0) {
   const auto fy_months = static_cast<std::size_t>(fy.months());
   if (fy_months > 15) throw_internal("SeatYearStore: a fiscal year of over 15 months");
@@ -237,9 +237,25 @@ bool SeatYearStore::commit(std::uint64_t trial, const Encoder& encoder) {
     return false;
   }
   const std::uint64_t i = trial - first_trial_;
-  trials_[i].assign(start, end);
+  std::uint8_t* at = reserve(size);
+  std::copy(start, end, at);
+  trials_[i] = at;
   kept_[i] = 1;
   return true;
+}
+
+std::uint8_t* SeatYearStore::reserve(std::size_t size) {
+  const std::lock_guard<std::mutex> lock(slab_mutex_);
+  if (size > slab_left_) {
+    const std::size_t bytes = std::max(kSlabBytes, size);
+    slabs_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(bytes));
+    slab_at_ = slabs_.back().get();
+    slab_left_ = bytes;
+  }
+  std::uint8_t* at = slab_at_;
+  slab_at_ += size;
+  slab_left_ -= size;
+  return at;
 }
 
 std::uint64_t SeatYearStore::recorded() const {
@@ -262,7 +278,7 @@ SeatYearStore::Cursor SeatYearStore::cursor(std::uint64_t trial) const {
   const std::uint64_t i = trial - first_trial_;
   if (i >= kept_.size() || kept_[i] == 0)
     throw_internal("SeatYearStore: trial {} was not recorded", trial);
-  return Cursor(*this, trials_[i].data());
+  return Cursor(*this, trials_[i]);
 }
 
 void SeatYearStore::Cursor::next(std::size_t seat, SeatYearTotals& y) {

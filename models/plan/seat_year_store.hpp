@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -58,10 +60,10 @@ class SeatYearStore {
   //! The trials not recorded (past the budget), as ranges [first, end) in trial order: they
   //! must be priced from a re-simulation.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> missing() const;
-  //! Encoded bytes held (the per-trial buffers; their 24-byte handles are in fixed_bytes()).
+  //! Encoded bytes held (the trials' encodings; their handles are in fixed_bytes()).
   std::uint64_t bytes() const { return used_.load(); }
-  //! Bytes the store takes whatever it records: one buffer handle per trial.
-  static std::uint64_t fixed_bytes(std::uint64_t trials) { return 24 * trials; }
+  //! Bytes the store takes whatever it records: a pointer and a flag per trial.
+  static std::uint64_t fixed_bytes(std::uint64_t trials) { return 9 * trials; }
 
   //! Reads one recorded trial's seats in seat order.
   class Cursor {
@@ -113,8 +115,20 @@ class SeatYearStore {
   std::uint64_t budget_;
   std::vector<int> full_year_points_;  //!< measure_points() of one occupant through fy.last
   std::vector<std::int16_t> fields_;   //!< per seat: Field bits; -1 = no plan (not stored)
-  std::vector<std::vector<std::uint8_t>> trials_;
-  std::vector<std::uint8_t> kept_;  //!< per trial: recorded
+  //! Room for `size` bytes of one trial's encoding, taken from the current slab.
+  std::uint8_t* reserve(std::size_t size);
+
+  //! The encodings, packed trial after trial into slabs of kSlabBytes (a trial that does not fit
+  //! a slab's rest starts the next one): a few large blocks, each on huge pages where the kernel
+  //! allows (sim/base/huge_pages.cpp), instead of a block per trial, each first touched a
+  //! 4 KiB page at a time.
+  static constexpr std::size_t kSlabBytes = std::size_t{32} << 20;
+  std::mutex slab_mutex_;
+  std::vector<std::unique_ptr<std::uint8_t[]>> slabs_;
+  std::uint8_t* slab_at_ = nullptr;
+  std::size_t slab_left_ = 0;
+  std::vector<const std::uint8_t*> trials_;  //!< per trial: its encoding
+  std::vector<std::uint8_t> kept_;           //!< per trial: recorded
   std::atomic<std::uint64_t> used_{0};
 };
 
