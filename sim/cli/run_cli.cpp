@@ -293,12 +293,26 @@ void run_command(const RunArgs& args, const std::string& command_line) {
   if (checkpoint) after_outputs_committed([done_with = *checkpoint] { done_with.remove(); });
 }
 
-void merge_command(const std::vector<std::string>& shards, const OutputArgs& out,
-                   const std::string& command_line) {
+//! `scenario_path`: the scenario the shards were made from, when it has moved since (else the
+//! path the shards recorded).
+void merge_command(const std::vector<std::string>& shards, const std::string& scenario_path,
+                   const OutputArgs& out, const std::string& command_line) {
   OutputPlan shard_plan(out.force);
   shard_plan.add_inputs(shards, "shard");
   add_outputs(shard_plan, out);
   shard_plan.check();
+  // The same file given twice (review: reported as an overlap with no word of which shard).
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      std::error_code error;
+      if (std::filesystem::equivalent(shards[i], shards[j], error)) {
+        throw_input(
+            "{}: the same file as {}, given before it (shards {} and {} of the list); give "
+            "each shard once",
+            shards[i], shards[j], j + 1, i + 1);
+      }
+    }
+  }
   std::vector<ResultFileInfo> infos;
   for (const auto& path : shards) infos.push_back(read_result_info(path));
   const ResultFileInfo& reference = infos.front();
@@ -328,27 +342,39 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
   std::sort(infos.begin(), infos.end(),
             [](const auto& a, const auto& b) { return a.first_trial < b.first_trial; });
   std::uint64_t covered = 0;
+  const ResultFileInfo* previous = nullptr;
   for (const auto& info : infos) {
     if (info.first_trial > covered)
       throw_input("shards leave trials [{}, {}) missing (next shard: {})", covered,
                   info.first_trial, info.path);
     if (info.first_trial < covered)
-      throw_input("{}: trials [{}, {}) overlap an earlier shard (which reaches {})", info.path,
-                  info.first_trial, info.end_trial, covered);
+      throw_input("{}: trials [{}, {}) overlap those of {} (trials [{}, {}))", info.path,
+                  info.first_trial, info.end_trial, previous->path, previous->first_trial,
+                  previous->end_trial);
     covered = info.end_trial;
+    previous = &info;
   }
   if (covered != reference.total_trials)
     throw_input("shards leave trials [{}, {}) missing", covered, reference.total_trials);
 
-  const LoadedScenario loaded =
-      load_scenario_and_document(reference.scenario_path, input_options());
+  const std::string& source = scenario_path.empty() ? reference.scenario_path : scenario_path;
+  if (scenario_path.empty() && !std::filesystem::exists(source)) {
+    // Review: a scenario moved after the shards were written gave only "no such file".
+    throw_input(
+        "{}: no such file: the shards were made from this scenario; if it has moved, give its "
+        "path with --scenario",
+        source);
+  }
+  const LoadedScenario loaded = load_scenario_and_document(source, input_options());
   const Scenario& scenario = loaded.scenario;
   require_same_inputs(reference.inputs, reference.path, scenario.inputs,
                       "the scenario as it is now",
                       "the inputs changed since the shards were written");
   if (scenario.sha256 != reference.scenario_sha256) {
-    throw_input("{}: the scenario file changed since the shards were written (SHA-256 {} vs {})",
-                reference.scenario_path, scenario.sha256, reference.scenario_sha256);
+    throw_input("{}: {} (SHA-256 {} vs {})", source,
+                scenario_path.empty() ? "the scenario file changed since the shards were written"
+                                      : "not the scenario the shards were made from",
+                scenario.sha256, reference.scenario_sha256);
   }
   OutputPlan plan(out.force);
   plan.add_inputs(shards, "shard");
@@ -368,7 +394,7 @@ void merge_command(const std::vector<std::string>& shards, const OutputArgs& out
                               reference.seed,
                               scenario.sha256,
                               scenario.name,
-                              reference.scenario_path,
+                              source,
                               reference.total_trials,
                               loaded.document.document.dump(2)};
   write_outputs(scenario, merged, provenance, out);
@@ -422,7 +448,13 @@ void add_run_commands(CLI::App& app) {
   auto merge_out = std::make_shared<OutputArgs>();
   auto* merge =
       app.add_subcommand("merge", "Merge shard files of one run into the complete result");
+  auto merge_scenario = std::make_shared<std::string>();
   merge->add_option("shards", *shards, "Shard files written by run --trial-range")->required();
+  merge
+      ->add_option("--scenario", *merge_scenario,
+                   "The scenario the shards were made from, when it has moved since they were "
+                   "written (default: the path they record); its content must be the same")
+      ->check(CLI::ExistingFile);
   add_output_option(merge, merge_out->output, "Merged HDF5 file")->required();
   add_summary_json_option(merge, merge_out->summary_json);
   add_csv_option(merge, merge_out->csv_dir);
@@ -430,8 +462,9 @@ void add_run_commands(CLI::App& app) {
   add_force_flag(merge, merge_out->force);
   add_quiet_flag(merge, merge_out->quiet);
   merge->add_flag("--detail", merge_out->detail, "Print every table (default: one screen)");
-  merge->callback(
-      [shards, merge_out, merge] { merge_command(*shards, *merge_out, command_line_of(merge)); });
+  merge->callback([shards, merge_scenario, merge_out, merge] {
+    merge_command(*shards, *merge_scenario, *merge_out, command_line_of(merge));
+  });
 
   auto validate_args = std::make_shared<ValidateArgs>();
   auto* validate = app.add_subcommand("validate", "Check a scenario file without simulating");

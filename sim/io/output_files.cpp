@@ -35,21 +35,27 @@ namespace {
 
 //! The path with symlinks and `..` resolved as far as it exists. A symbolic link is followed
 //! even when what it names does not exist yet, so that the file it names is written and the link
-//! stays (a review found a dangling link replaced by a regular file); a loop is refused.
-fs::path resolved(const std::string& path) {
+//! stays (a review found a dangling link replaced by a regular file); a loop, of the path itself
+//! or of a folder on it, is refused naming the option (`role`) that gave the path.
+fs::path resolved(const std::string& path, const std::string& role = {}) {
+  const auto loops = [&] {
+    throw_input("{}{}{}: a symbolic link on this path loops (or a chain of over 40 links)", role,
+                role.empty() ? "" : " ", path);
+  };
   fs::path p = fs::absolute(path);
   for (int hops = 0;; ++hops) {
     std::error_code error;
     const fs::file_status link = fs::symlink_status(p, error);
+    if (error == std::errc::too_many_symbolic_link_levels) loops();
     if (error || !fs::is_symlink(link)) break;
-    if (hops == 40)
-      throw_input("{}: is a symbolic link that loops (or a chain of over 40 links)", path);
+    if (hops == 40) loops();
     const fs::path target = fs::read_symlink(p, error);
     if (error) break;
     p = target.is_absolute() ? target : p.parent_path() / target;
   }
   std::error_code error;
   const fs::path canonical = fs::weakly_canonical(p, error);
+  if (error == std::errc::too_many_symbolic_link_levels) loops();
   return error ? p.lexically_normal() : canonical;
 }
 
@@ -527,9 +533,11 @@ void OutputPlan::add_output_folder(const std::string& directory, const std::stri
 
 void OutputPlan::check() const {
   // Clashes first: they are the more specific message.
-  std::vector<fs::path> output_paths, input_paths;
-  for (const auto& out : outputs_) output_paths.push_back(resolved(out.path));
-  for (const auto& in : inputs_) input_paths.push_back(resolved(in.path));
+  std::vector<fs::path> output_paths, input_paths, folder_paths;
+  // Folders first, so that a loop is reported for the folder given, not a file opsim names in it.
+  for (const auto& folder : folders_) folder_paths.push_back(resolved(folder.path, folder.role));
+  for (const auto& out : outputs_) output_paths.push_back(resolved(out.path, out.role));
+  for (const auto& in : inputs_) input_paths.push_back(resolved(in.path, in.role));
   for (std::size_t o = 0; o < outputs_.size(); ++o) {
     for (std::size_t i = 0; i < inputs_.size(); ++i) {
       if (same_file(output_paths[o], input_paths[i])) {
@@ -547,10 +555,10 @@ void OutputPlan::check() const {
   }
   // A folder output at a file output's path (review: `--summary-json x.json --csv x.json` ran
   // to the end, then failed renaming the file onto the folder made for the CSV files).
-  for (const auto& folder : folders_) {
-    const fs::path folder_path = resolved(folder.path);
+  for (std::size_t f = 0; f < folders_.size(); ++f) {
+    const auto& folder = folders_[f];
     for (std::size_t o = 0; o < outputs_.size(); ++o) {
-      if (!outputs_[o].folder_file && same_file(folder_path, output_paths[o])) {
+      if (!outputs_[o].folder_file && same_file(folder_paths[f], output_paths[o])) {
         throw_input("{} {} and {} {} are the same path; give each output its own path",
                     outputs_[o].role, outputs_[o].path, folder.role, folder.path);
       }

@@ -82,12 +82,66 @@ TEST(ShardCli, MergeRefusesMissingOverlappingAndForeignShards) {
   auto overlap = run_opsim(
       fmt::format("merge {} {} -o {}", (dir / "a.h5").string(), (dir / "b.h5").string(), out));
   EXPECT_EQ(overlap.exit_code, 2);
-  EXPECT_NE(overlap.output.find("overlap"), std::string::npos) << overlap.output;
+  // Both shards are named (review: "overlap an earlier shard", which one unsaid).
+  EXPECT_NE(overlap.output.find(fmt::format("{}: trials [40, 100) overlap those of {} (trials "
+                                            "[0, 50))",
+                                            (dir / "b.h5").string(), (dir / "a.h5").string())),
+            std::string::npos)
+      << overlap.output;
+  // The same file twice, by another name: said so.
+  std::filesystem::create_symlink(dir / "a.h5", dir / "again.h5");
+  auto twice = run_opsim(fmt::format("merge {} {} {} -o {}", (dir / "a.h5").string(),
+                                     (dir / "c.h5").string(), (dir / "again.h5").string(), out));
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.output.find(fmt::format("{}: the same file as {}, given before it (shards 1 "
+                                          "and 3 of the list)",
+                                          (dir / "again.h5").string(), (dir / "a.h5").string())),
+            std::string::npos)
+      << twice.output;
   auto foreign = run_opsim(
       fmt::format("merge {} {} -o {}", (dir / "a.h5").string(), (dir / "d.h5").string(), out));
   EXPECT_EQ(foreign.exit_code, 2);
   EXPECT_NE(foreign.output.find("seed"), std::string::npos) << foreign.output;
   EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(ShardCli, MergeTakesTheScenarioFromItsNewPlaceWhenItHasMoved) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "before");
+  std::filesystem::create_directories(dir / "after");
+  const auto scenario = test::copy_global_saas(dir / "before");
+  for (const auto& [range, name] : {std::pair{"0:30", "a.h5"}, std::pair{"30:60", "b.h5"}}) {
+    auto r = run_opsim(fmt::format("run {} -q --trials 60 --trial-range {} -o {}",
+                                   scenario.string(), range, (dir / name).string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  ASSERT_EQ(run_opsim(fmt::format("merge {} {} -q -o {}", (dir / "a.h5").string(),
+                                  (dir / "b.h5").string(), (dir / "here.h5").string()))
+                .exit_code,
+            0);
+  std::filesystem::rename(dir / "before", dir / "after/moved");
+  const std::string merge = fmt::format("merge {} {} -q -o {}", (dir / "a.h5").string(),
+                                        (dir / "b.h5").string(), (dir / "m.h5").string());
+  // Moved: the recorded path is named with the way out (review: only "no such file").
+  auto r = run_opsim(merge);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(scenario.string() + ": no such file: the shards were made from this "
+                                              "scenario; if it has moved, give its path with "
+                                              "--scenario"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
+  // Given its new place: the same result as before it moved.
+  r = run_opsim(merge + " --scenario " + (dir / "after/moved/global_saas.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string report;
+  EXPECT_TRUE(same_datasets(dir / "here.h5", dir / "m.h5", &report)) << report;
+  // Another scenario in its place is refused.
+  r = run_opsim(fmt::format("merge {} {} -q -o {} --scenario {}", (dir / "a.h5").string(),
+                            (dir / "b.h5").string(), (dir / "x.h5").string(),
+                            test::small_scenario()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.h5"));
 }
 
 //! Makes `path` look like a file of stream scheme 1 (written before random_stream_version).
