@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 
@@ -318,6 +319,14 @@ std::optional<int> parse_source_month(std::string_view text, const CsvSource& so
     if (!end || *end != '\0') return std::nullopt;
     const int year = tm.tm_year + 1900;
     if (year < 1900 || year > 2999) return std::nullopt;
+    // strptime takes any day 1..31 in any month (review: 2027-02-30 was read as February): a
+    // format with a day must give a day of that month.
+    if (tm.tm_mday != 0 &&
+        !std::chrono::year_month_day{std::chrono::year{year},
+                                     std::chrono::month{static_cast<unsigned>(tm.tm_mon + 1)},
+                                     std::chrono::day{static_cast<unsigned>(tm.tm_mday)}}
+             .ok())
+      return std::nullopt;
     return year * 12 + tm.tm_mon;
   }
   const auto day = parse_date(text, day_first);

@@ -144,10 +144,15 @@ struct Context {
     for (const auto& item : list.items()) guard(named, [&] { step(item); });
   }
   //! One field of an element: its error is recorded and the element read on (with the field's
-  //! default), since nothing refers to a field.
+  //! default), since nothing refers to a field. True when the field was read.
   template <class Step>
-  void field(Step&& step) {
-    errors.collect(step);
+  bool field(Step&& step) {
+    bool read = false;
+    errors.collect([&] {
+      step();
+      read = true;
+    });
+    return read;
   }
   //! Ends validation when an element later sections would refer to has failed.
   void end_stage() const {
@@ -1197,29 +1202,47 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
     const auto product = table.column("product");
     const auto splits = table.column("splits");
     ctx.each_row(table, [&](const CsvRow& row) {
+      // Each field read on its own, so that every error of a row is reported (review: only the
+      // first was); a field that needs another is read only when that one was. The deal is
+      // kept only when every field was read.
       PipelineDeal deal;
-      deal.id = table.required_text(row, id);
-      if (owner && !table.text(row, *owner).empty())
-        deal.owner =
-            owner_of(table.text(row, *owner), [&] { ctx.seats.resolve(table, row, *owner); });
-      deal.region = ctx.regions.resolve(table, row, region);
-      deal.segment = ctx.segments.resolve(table, row, segment);
-      if (product && !table.text(row, *product).empty()) {
-        deal.product =
-            deal_product(table.text(row, *product), deal.segment, [&](const std::string& message) {
-              throw_input("{}: column '{}': {}", table.where(row), table.header()[*product],
-                          message);
-            });
+      bool read = ctx.field([&] { deal.id = table.required_text(row, id); });
+      if (owner && !table.text(row, *owner).empty()) {
+        read &= ctx.field([&] {
+          deal.owner =
+              owner_of(table.text(row, *owner), [&] { ctx.seats.resolve(table, row, *owner); });
+        });
       }
-      if (splits && !table.text(row, *splits).empty()) csv_splits(table, row, *splits, deal);
-      deal.stage = ctx.stages.resolve(table, row, stage);
-      deal.amount = table.non_negative(row, amount);
-      deal.currency = currency && !table.text(row, *currency).empty()
-                          ? ctx.currencies.resolve(table, row, *currency)
-                          : ctx.scenario.regions[deal.region].currency;
-      table.check_currency(row, amount, ctx.scenario.fx.currencies[deal.currency].code);
-      deal.expected_close = ctx.relative(table.month(row, close));
-      add_deal(std::move(deal), table.where(row));
+      const bool region_read =
+          ctx.field([&] { deal.region = ctx.regions.resolve(table, row, region); });
+      const bool segment_read =
+          ctx.field([&] { deal.segment = ctx.segments.resolve(table, row, segment); });
+      read &= region_read && segment_read;
+      if (product && !table.text(row, *product).empty() && segment_read) {
+        read &= ctx.field([&] {
+          deal.product = deal_product(table.text(row, *product), deal.segment,
+                                      [&](const std::string& message) {
+                                        throw_input("{}: column '{}': {}", table.where(row),
+                                                    table.header()[*product], message);
+                                      });
+        });
+      }
+      if (splits && !table.text(row, *splits).empty())
+        read &= ctx.field([&] { csv_splits(table, row, *splits, deal); });
+      read &= ctx.field([&] { deal.stage = ctx.stages.resolve(table, row, stage); });
+      const bool amount_read = ctx.field([&] { deal.amount = table.non_negative(row, amount); });
+      const bool own_currency = currency && !table.text(row, *currency).empty();
+      read &= amount_read;
+      if (own_currency || region_read) {
+        read &= ctx.field([&] {
+          deal.currency = own_currency ? ctx.currencies.resolve(table, row, *currency)
+                                       : ctx.scenario.regions[deal.region].currency;
+          if (amount_read)
+            table.check_currency(row, amount, ctx.scenario.fx.currencies[deal.currency].code);
+        });
+      }
+      read &= ctx.field([&] { deal.expected_close = ctx.relative(table.month(row, close)); });
+      if (read) add_deal(std::move(deal), table.where(row));
     });
   }
   owners.note();
@@ -1284,27 +1307,42 @@ void parse_installed_base(const JsonNode& root, Context& ctx, bool seats_complet
     const auto currency = table.column("currency");
     const auto term_col = table.column("term_months");
     ctx.each_row(table, [&](const CsvRow& row) {
+      // Each field read on its own, as the pipeline's rows are (every error of a row reported).
       Contract c;
-      c.id = table.required_text(row, id);
-      if (owner && !table.text(row, *owner).empty())
-        c.owner = owner_of(table.text(row, *owner), [&] { ctx.seats.resolve(table, row, *owner); });
-      c.region = ctx.regions.resolve(table, row, region);
-      c.segment = ctx.segments.resolve(table, row, segment);
-      c.arr = table.non_negative(row, arr);
-      c.currency = currency && !table.text(row, *currency).empty()
-                       ? ctx.currencies.resolve(table, row, *currency)
-                       : sc.regions[c.region].currency;
-      table.check_currency(row, arr, sc.fx.currencies[c.currency].code);
-
+      bool read = ctx.field([&] { c.id = table.required_text(row, id); });
+      if (owner && !table.text(row, *owner).empty()) {
+        read &= ctx.field([&] {
+          c.owner =
+              owner_of(table.text(row, *owner), [&] { ctx.seats.resolve(table, row, *owner); });
+        });
+      }
+      const bool region_read =
+          ctx.field([&] { c.region = ctx.regions.resolve(table, row, region); });
+      read &= region_read;
+      read &= ctx.field([&] { c.segment = ctx.segments.resolve(table, row, segment); });
+      const bool arr_read = ctx.field([&] { c.arr = table.non_negative(row, arr); });
+      const bool own_currency = currency && !table.text(row, *currency).empty();
+      read &= arr_read;
+      if (own_currency || region_read) {
+        read &= ctx.field([&] {
+          c.currency = own_currency ? ctx.currencies.resolve(table, row, *currency)
+                                    : sc.regions[c.region].currency;
+          if (arr_read) table.check_currency(row, arr, sc.fx.currencies[c.currency].code);
+        });
+      }
       std::optional<int> term;
       if (term_col && !table.text(row, *term_col).empty()) {
-        const double t = table.number(row, *term_col);
-        if (t < 1 || t > 120 || std::floor(t) != t)
-          throw_input("{}: column '{}': {} is not a whole number of months (1..120)",
-                      table.where(row), table.header()[*term_col], t);
-        term = static_cast<int>(t);
+        read &= ctx.field([&] {
+          const double t = table.number(row, *term_col);
+          if (t < 1 || t > 120 || std::floor(t) != t)
+            throw_input("{}: column '{}': {} is not a whole number of months (1..120)",
+                        table.where(row), table.header()[*term_col], t);
+          term = static_cast<int>(t);
+        });
       }
-      add(std::move(c), table.month(row, renewal), term, table.where(row));
+      int renewal_month = 0;
+      read &= ctx.field([&] { renewal_month = table.month(row, renewal); });
+      if (read) add(std::move(c), renewal_month, term, table.where(row));
     });
   }
   owners.note();
@@ -1443,26 +1481,34 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
     const auto currency = table.column("currency");
     const std::string& reporting = sc.fx.currencies[sc.fx.reporting].code;
     ctx.each_row(table, [&](const CsvRow& row) {
+      // Each field read on its own, as the pipeline's rows are (every error of a row reported).
       Actual a;
-      a.region = ctx.regions.resolve(table, row, region);
+      bool read = ctx.field([&] { a.region = ctx.regions.resolve(table, row, region); });
       if (segment && !table.text(row, *segment).empty())
-        a.segment = ctx.segments.resolve(table, row, *segment);
-      a.month = table.month(row, month);
-      // The column too, as the other cell errors name it (review).
-      check_month(a.month, fmt::format("{}: column '{}'", table.where(row), table.header()[month]),
-                  table.text(row, month));
-      a.amount = table.non_negative(row, amount);
-      table.check_currency(row, amount, reporting);
-      const std::string& code = currency ? table.text(row, *currency) : reporting;
-      const auto begin = code.find_first_not_of(" \t"), end = code.find_last_not_of(" \t");
-      if (begin != std::string::npos && code.substr(begin, end - begin + 1) != reporting) {
-        throw_input(
-            "{}: column '{}': '{}' is not the reporting currency {}; actuals are amounts in it "
-            "(convert them at your booked rates)",
-            table.where(row), table.header()[*currency], shown_value(table.text(row, *currency)),
-            reporting);
-      }
-      sc.actuals.push_back(a);
+        read &= ctx.field([&] { a.segment = ctx.segments.resolve(table, row, *segment); });
+      read &= ctx.field([&] {
+        a.month = table.month(row, month);
+        // The column too, as the other cell errors name it (review).
+        check_month(a.month,
+                    fmt::format("{}: column '{}'", table.where(row), table.header()[month]),
+                    table.text(row, month));
+      });
+      read &= ctx.field([&] {
+        a.amount = table.non_negative(row, amount);
+        table.check_currency(row, amount, reporting);
+      });
+      read &= ctx.field([&] {
+        const std::string& code = currency ? table.text(row, *currency) : reporting;
+        const auto begin = code.find_first_not_of(" \t"), end = code.find_last_not_of(" \t");
+        if (begin != std::string::npos && code.substr(begin, end - begin + 1) != reporting) {
+          throw_input(
+              "{}: column '{}': '{}' is not the reporting currency {}; actuals are amounts in it "
+              "(convert them at your booked rates)",
+              table.where(row), table.header()[*currency], shown_value(table.text(row, *currency)),
+              reporting);
+        }
+      });
+      if (read) sc.actuals.push_back(a);
     });
   }
   // Actuals before the first fiscal year the horizon touches count in no period: said, with

@@ -402,6 +402,38 @@ TEST_F(MappedScenario, AnAmountInAnotherCurrencyIsRefused) {
   EXPECT_EQ(load(doc).actuals.size(), 1u);
 }
 
+// Review: a pipeline or contracts row with several bad cells reported only the first.
+TEST_F(MappedScenario, EveryErrorOfARowIsReported) {
+  dir_.write("opportunities.csv",
+             "Opportunity ID,Owner,Region,Segment,Stage,Amount,Close Date\n"
+             "o1,e1,Mars,SMB,Commit,\"45x000\",2027-02-30\n"
+             "o2,e1,NA,SMB,Commitment,\"1,000\",2027-02-14\n");
+  dir_.write("contracts.csv",
+             "contract,region,segment,arr,renewal_date,customer\n"
+             "c1,NA,SMBX,\"12x0,000\",2027-13-20,Frankfurt Customer 0\n");
+  const std::string error = error_of(document());
+  for (const char* expected : {"opportunities.csv:2: column 'Region': unknown region \"Mars\"",
+                               "opportunities.csv:2: column 'Amount': '45x000'",
+                               "opportunities.csv:2: column 'Close Date': \"2027-02-30\"",
+                               "contracts.csv:2: column 'segment': unknown segment \"SMBX\"",
+                               "contracts.csv:2: column 'arr': '12x0,000'",
+                               "contracts.csv:2: column 'renewal_date': \"2027-13-20\""})
+    EXPECT_THAT(error, HasSubstr(expected)) << error;
+  // The twin: a row with one bad cell gives one error (its other cells are read).
+  EXPECT_THAT(error, HasSubstr("opportunities.csv:3: column 'Stage'")) << error;
+  EXPECT_EQ(error.find("opportunities.csv:3:"), error.rfind("opportunities.csv:3:")) << error;
+  EXPECT_THAT(error, HasSubstr("7 errors in 2 files")) << error;
+  // Actuals the same way.
+  dir_.write("actuals.csv", "region,month,amount\nMars,2027-00,1x0\nNA,2026-12,10\n");
+  nlohmann::json doc = document();
+  doc.erase("pipeline");
+  doc.erase("installed_base");
+  doc["actuals"] = {{"csv", "actuals.csv"}};
+  const std::string actuals = error_of(doc);
+  EXPECT_THAT(actuals, HasSubstr("3 errors in 1 file")) << actuals;
+  EXPECT_THAT(actuals, HasSubstr("actuals.csv:2: column 'amount'")) << actuals;
+}
+
 TEST_F(MappedScenario, APlainPathStillReadsOpsimsOwnColumns) {
   dir_.write("plain_roster.csv",
              "id,region,segment,start,extra\ne1,NA,SMB,2026-05,x\ne2,NA,SMB,2026-06,y\n");
