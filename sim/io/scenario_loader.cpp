@@ -93,6 +93,9 @@ struct Context {
   Names curves{"ramp curve"};
   Names stages{"stage"};
   Names seats{"rep"};
+  //! Per seat, where its start was given (a CSV line and column, or a JSON pointer), for the
+  //! warnings about it.
+  std::vector<std::string> seat_places;
   int schema_version = kSchemaVersion;
 
   CsvCache* cache = nullptr;
@@ -700,13 +703,17 @@ void parse_overrides(const JsonNode& root, Context& ctx, const std::vector<Segme
 }
 
 //! Reps and hires starting after the horizon (their seat stays vacant throughout) or more than
-//! 50 years before it are warned about: usually a typo in a date.
-void warn_implausible_starts(Scenario& sc) {
+//! 50 years before it are warned about: usually a typo in a date (or a two-digit year read in
+//! the wrong century: strptime's %y takes 68 as 2068). Each warning names where the start was
+//! given (`places`, per seat; review: it named the scenario file, not the roster's line).
+void warn_implausible_starts(Scenario& sc, const std::vector<std::string>& places) {
   constexpr int kEarliest = -50 * 12;
-  for (const Seat& seat : sc.seats) {
+  for (std::size_t i = 0; i < sc.seats.size(); ++i) {
+    const Seat& seat = sc.seats[i];
     if (seat.start < sc.months() && seat.start >= kEarliest) continue;
     sc.warnings.push_back(fmt::format("{}: {} \"{}\" starts in {}, {} the horizon ({}..{})",
-                                      sc.source, seat.planned_hire ? "hire" : "rep", seat.id,
+                                      i < places.size() ? places[i] : sc.source,
+                                      seat.planned_hire ? "hire" : "rep", seat.id,
                                       format_year_month(sc.calendar.absolute(seat.start)),
                                       seat.start < 0 ? "over 50 years before" : "after the end of",
                                       format_year_month(sc.calendar.start()),
@@ -714,10 +721,12 @@ void warn_implausible_starts(Scenario& sc) {
   }
 }
 
-void add_seat(Context& ctx, Seat seat, const JsonNode& where) {
+//! `place`: where the seat's start was given (warn_implausible_starts).
+void add_seat(Context& ctx, Seat seat, const JsonNode& where, std::string place) {
   ctx.seats.add(seat.id, where);
   seat.key = stable_hash("seat:" + seat.id);
   ctx.scenario.seats.push_back(std::move(seat));
+  ctx.seat_places.push_back(std::move(place));
 }
 
 void parse_roster(const JsonNode& root, Context& ctx) {
@@ -738,7 +747,8 @@ void parse_roster(const JsonNode& root, Context& ctx) {
         if (auto role = item.get("role")) seat.role = role->string();
       });
       ctx.field([&] { seat.start = ctx.relative(item.at("start").year_month()); });
-      add_seat(ctx, std::move(seat), item.at("id"));
+      add_seat(ctx, std::move(seat), item.at("id"),
+               item.has("start") ? item.at("start").where() : item.where());
     });
   }
   if (auto csv = roster->get("csv")) {
@@ -759,7 +769,8 @@ void parse_roster(const JsonNode& root, Context& ctx) {
       ctx.field([&] { seat.region = ctx.regions.resolve(table, row, region); });
       ctx.field([&] { seat.segment = ctx.segments.resolve(table, row, segment); });
       ctx.field([&] { seat.start = ctx.relative(table.month(row, start)); });
-      add_seat(ctx, std::move(seat), *csv);
+      add_seat(ctx, std::move(seat), *csv,
+               fmt::format("{}: column '{}'", table.where(row), table.header()[start]));
     });
   }
 }
@@ -801,7 +812,7 @@ void parse_hiring_plan(const JsonNode& root, Context& ctx) {
         seat.role = role;
         seat.start = ctx.relative(requisition + time_to_fill);
         seat.planned_hire = true;
-        add_seat(ctx, std::move(seat), item);
+        add_seat(ctx, std::move(seat), item, item.where());
       }
       added = true;
     });
@@ -1715,7 +1726,7 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   errors.collect([&] { parse_targets(root, ctx); });
   errors.collect([&] { parse_simulation(root, ctx); });
   errors.throw_if_any();
-  warn_implausible_starts(scenario);
+  warn_implausible_starts(scenario, ctx.seat_places);
   if (ctx.schema_version == 1) {
     if (auto note = currency_trap_note(document, scenario)) scenario.notes.push_back(*note);
   }

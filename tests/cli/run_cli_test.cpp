@@ -704,7 +704,8 @@ TEST(ValidateWarnings, ImplausibleDatesInValidateAndRun) {
   const std::string path = dir.write("scenario.json", doc.dump(2));
   const auto validate = run_opsim("validate " + path);
   EXPECT_EQ(validate.exit_code, 0) << validate.output;
-  EXPECT_THAT(validate.output, HasSubstr("warning: " + path + ": rep \"R9\" starts in 2031-01"));
+  EXPECT_THAT(validate.output, HasSubstr("warning: " + path +
+                                         ": /roster/reps/2/start: rep \"R9\" starts in 2031-01"));
   const auto run = run_opsim("run " + path + " --trials 20 -q");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("rep \"R9\" starts in 2031-01, after the end of the horizon"));

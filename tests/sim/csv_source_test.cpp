@@ -434,6 +434,21 @@ TEST_F(MappedScenario, EveryErrorOfARowIsReported) {
   EXPECT_THAT(actuals, HasSubstr("actuals.csv:2: column 'amount'")) << actuals;
 }
 
+// Review: a start read in the wrong century (%y takes 68 as 2068) was warned about naming the
+// scenario file, not the roster's line.
+TEST_F(MappedScenario, AnImplausibleStartIsWarnedAboutAtItsLine) {
+  dir_.write("roster.csv",
+             "employee_id,name,email,region,segment,role,hire_date,manager\n"
+             "e1,Ann,ann@x.com,NA,SMB,AE,28/07/25,m1\n"
+             "e2,Bo,bo@x.com,NA,SMB,AE,15/01/68,m1\n");
+  nlohmann::json doc = document();
+  doc["roster"]["csv"]["date_format"] = "%d/%m/%y";
+  const Scenario s = load(doc);
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_THAT(s.warnings[0], HasSubstr("roster.csv:3: column 'hire_date': rep \"e2\" starts in "
+                                       "2068-01, after the end of the horizon"));
+}
+
 TEST_F(MappedScenario, APlainPathStillReadsOpsimsOwnColumns) {
   dir_.write("plain_roster.csv",
              "id,region,segment,start,extra\ne1,NA,SMB,2026-05,x\ne2,NA,SMB,2026-06,y\n");

@@ -19,6 +19,7 @@ namespace {
 using test::write_file;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
 
 //! A small valid scenario with two segments, inline reps and CSV-backed pipeline and contracts.
 nlohmann::json base_document() {
@@ -592,6 +593,8 @@ TEST_F(ScenarioFixture, ImplausibleDatesAreWarnedAbout) {
   EXPECT_THAT(scenario.warnings[1],
               AllOf(HasSubstr("rep \"late\" starts in 2031-01, after the end of the horizon "
                               "(2027-04..2028-03)")));
+  // Named by where its start is given (review: the scenario file only).
+  EXPECT_THAT(scenario.warnings[1], MatchesRegex(".*: /roster/reps/[0-9]+/start: rep \"late\".*"));
 }
 
 //! A roster of `reps` reps (rep-0 ...) and pipeline deals owned by "rep-gone", who left.
