@@ -119,25 +119,68 @@ std::string date_format_problem(std::string_view format) {
   return "";
 }
 
-//! The scale word at an end of `text` ("1.5M", "2 Mio", "300k"), or "": opsim reads amounts in
-//! full only.
+//! The runs of ASCII letters in `text`, in order.
+std::vector<std::string_view> words_of(std::string_view text) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!std::isalpha(static_cast<unsigned char>(text[i]))) {
+      ++i;
+      continue;
+    }
+    std::size_t n = 0;
+    while (i + n < text.size() && std::isalpha(static_cast<unsigned char>(text[i + n]))) ++n;
+    words.push_back(text.substr(i, n));
+    i += n;
+  }
+  return words;
+}
+
+//! The scale word of `text` ("1.5M", "2 Mio", "300k", "1,5 Mio \u20ac"), or "": opsim reads
+//! amounts in full only.
 std::string scale_word(std::string_view text) {
-  text = trim(text);
   static constexpr std::array<std::string_view, 16> kScales{
       "k",   "K",  "M",  "MM", "Mn",       "mn",      "Mio",      "Mrd",
       "Tsd", "bn", "Bn", "B",  "thousand", "million", "millions", "billion"};
-  for (const bool back : {true, false}) {
-    std::size_t n = 0;
-    while (n < text.size() &&
-           std::isalpha(static_cast<unsigned char>(back ? text[text.size() - 1 - n] : text[n])))
-      ++n;
-    const std::string_view word = back ? text.substr(text.size() - n) : text.substr(0, n);
-    const std::string_view rest = back ? text.substr(0, text.size() - n) : text.substr(n);
-    if (n > 0 && rest.find_first_of("0123456789") != std::string_view::npos &&
-        std::find(kScales.begin(), kScales.end(), word) != kScales.end())
+  if (text.find_first_of("0123456789") == std::string_view::npos) return "";
+  // Any word of the text (review: "1,5 Mio \u20ac", the scale before a currency sign, was missed).
+  for (const std::string_view word : words_of(text)) {
+    if (std::find(kScales.begin(), kScales.end(), word) != kScales.end()) return std::string(word);
+  }
+  return "";
+}
+
+//! A word of `text` that is neither a currency code (three capitals) nor a scale, nor an
+//! exponent's "e" ("" when none): "months" in "24 months".
+std::string stray_word(std::string_view text) {
+  for (const std::string_view word : words_of(text)) {
+    const bool code = word.size() == 3 && std::all_of(word.begin(), word.end(), [](char c) {
+                        return std::isupper(static_cast<unsigned char>(c)) != 0;
+                      });
+    if (!code && word != "e" && word != "E" && scale_word("1 " + std::string(word)).empty())
       return std::string(word);
   }
   return "";
+}
+
+//! True when the digits of `text` are grouped in threes by spaces, no-break spaces (U+00A0) or
+//! narrow no-break spaces (U+202F), as French and Nordic exports write "12 000".
+bool space_grouped(std::string_view text) {
+  const std::string plain = plain_spaces(text);
+  const std::string_view t = trim(plain);
+  std::size_t i = t.starts_with('-') || t.starts_with('+') ? 1 : 0;
+  std::vector<std::size_t> groups{0};
+  for (; i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == ' '); ++i) {
+    if (t[i] == ' ') {
+      if (groups.back() == 0) break;
+      groups.push_back(0);
+    } else {
+      ++groups.back();
+    }
+  }
+  if (groups.back() == 0) groups.pop_back();  // a space before a currency: not a group
+  return groups.size() >= 2 && groups.front() >= 1 && groups.front() <= 3 &&
+         std::all_of(groups.begin() + 1, groups.end(), [](std::size_t g) { return g == 3; });
 }
 
 }  // namespace
@@ -255,6 +298,12 @@ bool looks_like_serial_day(std::string_view text) {
 }
 
 std::optional<double> parse_source_number(std::string_view text, const CsvSource& source) {
+  // With "thousands": " ", a no-break space is one too (review: "12\u00a0000" was refused).
+  std::string spaced;
+  if (source.thousands == " " && text.find_first_of("\xC2\xE2") != std::string_view::npos) {
+    spaced = plain_spaces(text);
+    text = spaced;
+  }
   text = trim(text);
   if (source.currency_symbols) {
     const auto stripped = strip_currency(text);
@@ -419,10 +468,24 @@ double MappedCsv::number(const CsvRow& row, std::size_t column) const {
   // A currency mark first: "43.500,00 €" needs currency_symbols, whatever its marks (review).
   const bool marked = text.find_first_not_of("0123456789.,' +-eE") != std::string::npos;
   const std::string scale = scale_word(text);
-  if (formatted && !scale.empty())
+  const std::string_view trimmed = trim(text);
+  const std::string word = stray_word(text);
+  if (formatted && trimmed.starts_with('(') && trimmed.ends_with(')'))
+    // Review: "(12,000.00)" was sent to currency_symbols.
+    hint = fmt::format(
+        " (parentheses are accounting notation for a negative number: export it with a minus "
+        "sign, -{})",
+        trimmed.substr(1, trimmed.size() - 2));
+  else if (formatted && !scale.empty())
     // Review: "1.5M" with currency_symbols was "not a finite number".
     hint = fmt::format(
         " (a scale such as '{}' is not read: export the amount in full, e.g. 1500000)", scale);
+  else if (formatted && !word.empty())
+    // Review: "24 months" was sent to currency_symbols.
+    hint = fmt::format(" ('{}' is not read: the column holds a number alone)", word);
+  else if (formatted && space_grouped(text) && source_.thousands != " ")
+    // Review: "12 000" (a no-break space between thousands) was sent to currency_symbols.
+    hint = " (digits grouped by spaces: set \"thousands\": \" \", which takes no-break spaces too)";
   else if (formatted && marked && !source_.currency_symbols)
     hint =
         " (for amounts with a currency, such as $45000 or 45.000 \u20ac, set "

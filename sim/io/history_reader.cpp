@@ -491,8 +491,8 @@ bool dates_day_first(const CsvTable& table,
   return day_first;
 }
 
-//! `text` with its no-break spaces (U+00A0, U+202F: thousands separators in French and other
-//! locales' exports) as plain spaces.
+}  // namespace
+
 std::string plain_spaces(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -508,8 +508,6 @@ std::string plain_spaces(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 std::optional<double> parse_amount(std::string_view text, bool& repaired, char decimal) {
   repaired = false;

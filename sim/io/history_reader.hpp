@@ -80,6 +80,10 @@ void warn_of_foreign_currencies(ReadReport& read, const std::string& currency);
 //! 2017/03/01, 3/1/2017 (month first unless `day_first`; unambiguous values decide), 1.3.2017,
 //! 1-Mar-2017, 1 Mar 2017, Mar 1, 2017.
 std::optional<int> parse_date(std::string_view text, bool day_first);
+
+//! `text` with its no-break spaces (U+00A0, U+202F: thousands separators in French, Nordic and
+//! other locales' exports) as plain spaces.
+std::string plain_spaces(std::string_view text);
 //! The currency an amount carries: the ISO code of its symbol ("€" is EUR), its code or word as
 //! written ("CHF", "kr"), or "$"; empty without one.
 std::string currency_of(std::string_view text);
