@@ -247,6 +247,10 @@ struct SimulationSettings {
 struct InputDigest {
   std::string path;
   std::string sha256;
+  //! The encoding its text was converted from when that changed it (a file with bytes beyond
+  //! ASCII read with --encoding cp1252 or latin1), else "": two reads of one file's bytes in
+  //! different encodings are different inputs (review: merge and a resumed checkpoint mixed them).
+  std::string read_as = {};
   bool operator==(const InputDigest&) const = default;
 };
 

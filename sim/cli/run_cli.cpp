@@ -357,7 +357,10 @@ void merge_command(const std::vector<std::string>& shards, const std::string& sc
   if (covered != reference.total_trials)
     throw_input("shards leave trials [{}, {}) missing", covered, reference.total_trials);
 
-  const std::string& source = scenario_path.empty() ? reference.scenario_path : scenario_path;
+  // Recorded as an absolute path, as a run records it (review: --scenario's was kept relative).
+  const std::string source =
+      scenario_path.empty() ? reference.scenario_path
+                            : std::filesystem::absolute(scenario_path).lexically_normal().string();
   if (scenario_path.empty() && !std::filesystem::exists(source)) {
     // Review: a scenario moved after the shards were written gave only "no such file".
     throw_input(

@@ -106,6 +106,7 @@ CsvTable CsvTable::parse(std::string_view bytes, const std::string& name, bool a
   const bool bom = bytes.substr(0, 3) == "\xEF\xBB\xBF";
   const std::string decoded =
       to_utf8(std::string(bytes.substr(bom ? 3 : 0)), bom ? Encoding::utf8 : encoding, name);
+  if (decoded != bytes.substr(bom ? 3 : 0)) table.read_as_ = std::string(encoding_name(encoding));
   const std::string_view text = decoded;
 
   const char separator = field_separator(text);

@@ -42,6 +42,9 @@ class CsvTable {
   const std::string& name() const { return name_; }
   //! SHA-256 of the file's bytes as read (before conversion), for provenance.
   const std::string& sha256() const { return sha256_; }
+  //! The encoding the text was converted from when the conversion changed it, else "" (UTF-8, a
+  //! byte-order mark, or only ASCII bytes: every encoding reads those the same).
+  const std::string& read_as() const { return read_as_; }
   const std::vector<std::string>& header() const { return header_; }
   //! The field separator read (field_separator): ',', ';' or a tab.
   char separator() const { return separator_; }
@@ -64,6 +67,7 @@ class CsvTable {
  private:
   std::string name_;
   std::string sha256_;
+  std::string read_as_;
   char separator_ = ',';
   std::vector<std::string> header_;
   std::vector<CsvRow> rows_;

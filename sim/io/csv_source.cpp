@@ -12,7 +12,9 @@
 #include "models/calibration/history.hpp"
 #include "sim/base/control_character.hpp"
 #include "sim/base/error.hpp"
+#include "sim/base/grouped.hpp"
 #include "sim/io/history_reader.hpp"
+#include "sim/io/number_format.hpp"
 
 namespace opsim {
 
@@ -81,8 +83,9 @@ std::optional<std::string_view> strip_currency(std::string_view text) {
         front ? text.remove_prefix(1) : text.remove_suffix(1);
         continue;
       }
-      // A "." ends a word at the back only after a letter ("Fr."): "12." is a number.
-      if (!is_word_byte(c) ||
+      // A "." ends a word at the back only after a letter ("Fr."): "12." is a number. At the
+      // front it starts no word: ".5" is a number (review: read as 5, "$.5" too).
+      if (!is_word_byte(c) || (c == '.' && front) ||
           (c == '.' && !front &&
            (text.size() < 2 || !std::isalpha(static_cast<unsigned char>(text[text.size() - 2])))))
         break;
@@ -573,6 +576,36 @@ int MappedCsv::month(const CsvRow& row, std::size_t column) const {
               serial ? "; it looks like a spreadsheet's serial day number: export the column "
                        "formatted as dates"
                      : "");
+}
+
+std::optional<std::string> MappedCsv::decimal_doubt(std::size_t column) const {
+  if (source_.decimal != '.' || source_.decimal_given || source_.thousands == ".") return {};
+  std::size_t three = 0;
+  std::string example;
+  double read_as = 0;
+  for (const CsvRow& row : rows_) {
+    const std::string_view text = trim(table_->text(row, column));
+    const std::size_t dot = text.rfind('.');
+    if (dot == std::string_view::npos) continue;
+    std::size_t digits = 0;
+    while (dot + 1 + digits < text.size() &&
+           std::isdigit(static_cast<unsigned char>(text[dot + 1 + digits])))
+      ++digits;
+    if (digits != 3) return {};  // another count shows '.' is the decimal mark here
+    const auto value = parse_source_number(text, source_);
+    if (!value) continue;  // unreadable: its own error
+    if (three++ == 0) {
+      example = std::string(text);
+      read_as = *value;
+    }
+  }
+  if (three == 0) return {};
+  return fmt::format(
+      "{}: column '{}': every value with a '.' has three digits after it ({}, e.g. '{}', read as "
+      "{}): if '.' separates thousands in this file, set \"decimal\": \",\" and \"thousands\": "
+      "\".\"; \"decimal\": \".\" keeps this reading without this note",
+      name(), header()[column], format_count(static_cast<long long>(three), "value"), example,
+      format_user_value_grouped(read_as));
 }
 
 }  // namespace opsim

@@ -125,6 +125,11 @@ class MappedCsv {
   //! (every day 12 or less), is refused asking for a date_format (review: each date was read
   //! as it showed, so 03/06/2027 beside 15/02/2027 became March).
   int month(const CsvRow& row, std::size_t column) const;
+  //! A note when the amounts of `column` may have been misread: the file gives no "decimal", it
+  //! is read with '.' as the decimal mark, and every value with a '.' has exactly three digits
+  //! after it ("12.000" read as 12, where the export may separate thousands with '.'); nothing
+  //! otherwise (review: read silently).
+  std::optional<std::string> decimal_doubt(std::size_t column) const;
 
  private:
   const CsvTable* table_;

@@ -196,13 +196,15 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
                 {input_summary_json(summarise_inputs(scenario)).dump()});
   write_strings(scenario_group, "uncertain_parameters", describe_assumptions(scenario));
   H5::Group inputs = scenario_group.createGroup("inputs");
-  std::vector<std::string> paths, digests;
+  std::vector<std::string> paths, digests, read_as;
   for (const InputDigest& input : scenario.inputs) {
     paths.push_back(input.path);
     digests.push_back(input.sha256);
+    read_as.push_back(input.read_as);
   }
   write_strings(inputs, "path", paths);
   write_strings(inputs, "sha256", digests);
+  write_strings(inputs, "read_as", read_as);
 }
 
 namespace {
@@ -295,9 +297,16 @@ ResultFileInfo read_result_info(const std::string& path) {
         file.nameExists("/scenario/inputs/path")) {
       const auto paths = read_strings(file, "/scenario/inputs/path");
       const auto digests = read_strings(file, "/scenario/inputs/sha256");
+      // Written since inputs record their encoding; before, every input reads as "".
+      const auto read_as = file.nameExists("/scenario/inputs/read_as")
+                               ? read_strings(file, "/scenario/inputs/read_as")
+                               : std::vector<std::string>(paths.size());
       if (paths.size() != digests.size())
         throw H5::GroupIException("read_result_info", "/scenario/inputs: lengths differ");
-      for (std::size_t i = 0; i < paths.size(); ++i) info.inputs.push_back({paths[i], digests[i]});
+      if (read_as.size() != paths.size())
+        throw H5::GroupIException("read_result_info", "/scenario/inputs: lengths differ");
+      for (std::size_t i = 0; i < paths.size(); ++i)
+        info.inputs.push_back({paths[i], digests[i], read_as[i]});
     }
   } catch (const H5::Exception& e) {
     throw_input("{}: not an opsim result file ({})", path, e.getDetailMsg());

@@ -321,7 +321,11 @@ std::string json_pointer_token(std::string_view key) {
 
 std::string inputs_sha256(const std::vector<InputDigest>& inputs) {
   std::string listing;
-  for (const InputDigest& input : inputs) listing += input.sha256 + "  " + input.path + "\n";
+  for (const InputDigest& input : inputs) {
+    listing += input.sha256 + "  " + input.path;
+    if (!input.read_as.empty()) listing += "  read as " + input.read_as;
+    listing += "\n";
+  }
   return sha256_hex(listing);
 }
 
@@ -342,6 +346,11 @@ void require_same_inputs(const std::vector<InputDigest>& recorded, const std::st
       throw_input("{}: the file's content differs between {} (SHA-256 {}...) and {} ({}...); {}",
                   input.path, recorded_in, input.sha256.substr(0, 12), current_in,
                   other->sha256.substr(0, 12), consequence);
+    if (other->read_as != input.read_as) {
+      auto as = [](const std::string& e) { return e.empty() ? std::string("utf-8") : e; };
+      throw_input("{}: read as {} for {} but as {} for {} (--encoding); {}", input.path,
+                  as(input.read_as), recorded_in, as(other->read_as), current_in, consequence);
+    }
   }
   for (const InputDigest& input : current)
     if (find(recorded, input.path) == recorded.end())

@@ -177,7 +177,7 @@ struct Context {
   MappedCsv read_csv(const JsonNode& node, const std::vector<std::string>& fields) {
     CsvSource source = read_csv_source(node, fields);
     const CsvTable& table = (cache ? cache : &own_cache)->get(resolve_path(source.path));
-    InputDigest digest{source.path, table.sha256()};
+    InputDigest digest{source.path, table.sha256(), table.read_as()};
     auto& inputs = scenario.inputs;
     if (std::find(inputs.begin(), inputs.end(), digest) == inputs.end())
       inputs.push_back(std::move(digest));
@@ -211,6 +211,18 @@ struct Context {
           fmt::format("{}: {}: {} skipped by skip_stages ({})", section, table.name(),
                       format_count(static_cast<long long>(mapped.skipped_count()), "row"),
                       fmt::join(by_stage, ", ")));
+    }
+    // Amounts that may read '.' between thousands as a decimal point (12.000 as 12).
+    for (const char* amount : {"amount", "arr"}) {
+      if (std::find(fields.begin(), fields.end(), amount) == fields.end()) continue;
+      try {
+        if (const auto column = mapped.column(amount)) {
+          if (auto doubt = mapped.decimal_doubt(*column))
+            scenario.notes.push_back(fmt::format("{}: {}", section, *doubt));
+        }
+      } catch (const InputError&) {
+        // A mapping error: the section reports it where it reads the column.
+      }
     }
     return mapped;
   }
@@ -1212,12 +1224,22 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
     const auto currency = table.column("currency");
     const auto product = table.column("product");
     const auto splits = table.column("splits");
+    std::map<std::string, std::string> deal_lines;  // id -> the line that gave it first
     ctx.each_row(table, [&](const CsvRow& row) {
       // Each field read on its own, so that every error of a row is reported (review: only the
       // first was); a field that needs another is read only when that one was. The deal is
       // kept only when every field was read.
       PipelineDeal deal;
-      bool read = ctx.field([&] { deal.id = table.required_text(row, id); });
+      bool read = ctx.field([&] {
+        deal.id = table.required_text(row, id);
+        // Claimed before the row's other cells are read, so that a repeat of a row in error is
+        // reported too, naming the line that gave the id first (review: it went unsaid).
+        const auto [first, fresh] = deal_lines.emplace(deal.id, table.where(row));
+        if (!fresh || deal_ids.contains(deal.id)) {
+          throw_input("{}: duplicate deal id \"{}\" (first at {})", table.where(row), deal.id,
+                      fresh ? "/pipeline/deals" : first->second);
+        }
+      });
       if (owner && !table.text(row, *owner).empty()) {
         read &= ctx.field([&] {
           deal.owner =
@@ -1317,10 +1339,19 @@ void parse_installed_base(const JsonNode& root, Context& ctx, bool seats_complet
                renewal = table.require_column("renewal_month");
     const auto currency = table.column("currency");
     const auto term_col = table.column("term_months");
+    std::map<std::string, std::string> contract_lines;  // id -> the line that gave it first
     ctx.each_row(table, [&](const CsvRow& row) {
       // Each field read on its own, as the pipeline's rows are (every error of a row reported).
       Contract c;
-      bool read = ctx.field([&] { c.id = table.required_text(row, id); });
+      bool read = ctx.field([&] {
+        c.id = table.required_text(row, id);
+        // Claimed before the other cells, as a deal's id is.
+        const auto [first, fresh] = contract_lines.emplace(c.id, table.where(row));
+        if (!fresh || ids.contains(c.id)) {
+          throw_input("{}: duplicate contract id \"{}\" (first at {})", table.where(row), c.id,
+                      fresh ? "/installed_base/contracts" : first->second);
+        }
+      });
       if (owner && !table.text(row, *owner).empty()) {
         read &= ctx.field([&] {
           c.owner =

@@ -66,6 +66,11 @@ TEST(CsvSourceNumber, OnlyCurrencyWordsAreReadPast) {
   for (const char* text : {"$1.5M", "2.3K", "1.5 million", "1.5k", "12 kg", "1.5 Mio EUR", "Mio 2"})
     EXPECT_FALSE(parse_source_number(text, us)) << text;
   EXPECT_EQ(parse_source_number("12.", us), 12.0);  // a trailing dot is not a word's
+  // Nor a leading one (review: ".5" was read as 5, "$.25" as 25).
+  EXPECT_EQ(parse_source_number(".5", us), 0.5);
+  EXPECT_EQ(parse_source_number("$.25", us), 0.25);
+  EXPECT_EQ(parse_source_number(".5e3", us), 500.0);
+  EXPECT_EQ(parse_source_number(".5", formats(",", false)), 0.5);  // the twin without symbols
 }
 
 // Review: "1.5M" with currency_symbols was "not a finite number"; the message names the scale.
@@ -453,6 +458,17 @@ TEST_F(MappedScenario, EveryErrorOfARowIsReported) {
                                "contracts.csv:2: column 'arr': '12x0,000'",
                                "contracts.csv:2: column 'renewal_date': \"2027-13-20\""})
     EXPECT_THAT(error, HasSubstr(expected)) << error;
+  // A repeat of a row in error is reported too, naming the first line.
+  dir_.write("opportunities.csv",
+             "Opportunity ID,Owner,Region,Segment,Stage,Amount,Close Date\n"
+             "o1,e1,NA,SMB,Commit,\"45x000\",2027-02-14\n"
+             "o1,e1,NA,SMB,Commit,\"1,000\",2027-02-14\n");
+  EXPECT_THAT(error_of(document()),
+              HasSubstr("opportunities.csv:3: duplicate deal id \"o1\" (first at "));
+  dir_.write("opportunities.csv",
+             "Opportunity ID,Owner,Region,Segment,Stage,Amount,Close Date\n"
+             "o1,e1,Mars,SMB,Commit,\"45x000\",2027-02-30\n"
+             "o2,e1,NA,SMB,Commitment,\"1,000\",2027-02-14\n");
   // The twin: a row with one bad cell gives one error (its other cells are read).
   EXPECT_THAT(error, HasSubstr("opportunities.csv:3: column 'Stage'")) << error;
   EXPECT_EQ(error.find("opportunities.csv:3:"), error.rfind("opportunities.csv:3:")) << error;
