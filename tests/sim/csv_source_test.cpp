@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -497,6 +498,31 @@ TEST_F(MappedScenario, AnImplausibleStartIsWarnedAboutAtItsLine) {
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_THAT(s.warnings[0], HasSubstr("roster.csv:3: column 'hire_date': rep \"e2\" starts in "
                                        "2068-01, after the end of the horizon"));
+}
+
+// Review: "12.000" in a comma-separated export was read as 12 without a word.
+TEST_F(MappedScenario, AmountsThatMayHideThousandsBehindAPointAreNoted) {
+  auto notes_with = [&](const std::string& amounts, bool decimal_given) {
+    std::string csv = "contract,region,segment,arr,renewal_date,customer\n";
+    int i = 0;
+    for (const std::string& arr :
+         {amounts.substr(0, amounts.find(' ')), amounts.substr(amounts.find(' ') + 1)})
+      csv += fmt::format("c{},NA,SMB,{},2027-05-20,x\n", ++i, arr);
+    dir_.write("contracts.csv", csv);
+    nlohmann::json doc = document();
+    doc["installed_base"]["csv"]["thousands"] = "";
+    if (decimal_given) doc["installed_base"]["csv"]["decimal"] = ".";
+    std::string all;
+    for (const std::string& note : load(doc).notes) all += note + "\n";
+    return all;
+  };
+  EXPECT_THAT(notes_with("12.000 607.376", false),
+              HasSubstr("installed_base: " + dir_.path().string() +
+                        "/contracts.csv: column 'arr': every value with a '.' has three digits "
+                        "after it (2 values, e.g. '12.000', read as 12)"));
+  // Twins: another count of decimals shows '.' is the decimal mark; a "decimal" given says so.
+  EXPECT_THAT(notes_with("12.000 607.37", false), Not(HasSubstr("three digits")));
+  EXPECT_THAT(notes_with("12.000 607.376", true), Not(HasSubstr("three digits")));
 }
 
 TEST_F(MappedScenario, APlainPathStillReadsOpsimsOwnColumns) {
