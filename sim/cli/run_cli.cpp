@@ -72,20 +72,32 @@ struct OutputArgs {
   bool force = false;  //!< --force: existing output files may be replaced
 };
 
-//! "A:B" -> [A, B) within [0, trials].
+//! "A:B" -> [A, B) within [0, trials]: whole trial indices in digits, as --trials takes (review:
+//! "0:5e1", "0:50.0" and "0:+50" were taken, and "0:49.7" refused without saying why).
 std::pair<std::uint64_t, std::uint64_t> parse_trial_range(const std::string& text,
                                                           std::uint64_t trials) {
   const auto colon = text.find(':');
-  auto first = colon == std::string::npos ? std::nullopt : parse_number(text.substr(0, colon));
-  auto end = colon == std::string::npos ? std::nullopt : parse_number(text.substr(colon + 1));
-  if (!first || !end || *first < 0 || *end <= *first || *end > static_cast<double>(trials) ||
-      std::floor(*first) != *first || std::floor(*end) != *end) {
+  auto index = [&](std::string_view part) -> std::optional<std::uint64_t> {
+    if (part.empty() || part.size() > 19 ||
+        !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return std::nullopt;
+    return std::stoull(std::string(part));
+  };
+  const auto first = colon == std::string::npos ? std::nullopt : index(text.substr(0, colon));
+  const auto end = colon == std::string::npos ? std::nullopt : index(text.substr(colon + 1));
+  if (!first || !end) {
+    throw_input(
+        "--trial-range: \"{}\" is not a range A:B of trial indices (whole numbers in digits, "
+        "e.g. 0:{})",
+        text, std::min<std::uint64_t>(trials, 1000));
+  }
+  if (*end <= *first || *end > trials) {
     throw_input(
         "--trial-range: \"{}\" is not a range A:B of trial indices with 0 <= A < B <= {} (the "
         "run's trials)",
         text, trials);
   }
-  return {static_cast<std::uint64_t>(*first), static_cast<std::uint64_t>(*end)};
+  return {*first, *end};
 }
 
 //! Registers the outputs of a complete run (or a shard: -o only).

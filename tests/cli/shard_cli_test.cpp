@@ -62,6 +62,27 @@ TEST(ShardCli, ShardsInAnyOrderMergeIntoTheSingleRun) {
   EXPECT_FALSE(same_datasets(dir / "full.h5", dir / "other.h5", &report));
 }
 
+// Review: "0:5e1", "0:50.0" and "0:+50" were taken as ranges, and "0:49.7" refused without the
+// reason.
+TEST(ShardCli, ATrialRangeIsWholeIndicesInDigits) {
+  TempDir dir;
+  for (const char* range : {"0:5e1", "0:50.0", "0:+50", " 0:50", "0:49.7", "-1:50", "0-50"}) {
+    auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range \"{}\" -o {}",
+                                   test::small_scenario(), range, (dir / "s.h5").string()));
+    EXPECT_EQ(r.exit_code, 2) << range << ": " << r.output;
+    EXPECT_NE(r.output.find("whole numbers in digits"), std::string::npos) << r.output;
+  }
+  auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range 50:101 -o {}",
+                                 test::small_scenario(), (dir / "s.h5").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("0 <= A < B <= 100"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "s.h5"));
+  // The twin: digits are a range.
+  r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range 0:50 -o {}",
+                            test::small_scenario(), (dir / "s.h5").string()));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
 TEST(ShardCli, MergeRefusesMissingOverlappingAndForeignShards) {
   TempDir dir;
   auto shard = [&](const std::string& range, const std::string& name,
