@@ -155,13 +155,18 @@ const CLI::Validator& fraction() {
   return validator;
 }
 
+std::optional<std::uint64_t> whole_in_digits(std::string_view text) {
+  if (text.empty() || text.size() > 19 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return std::stoull(std::string(text));
+}
+
 CLI::Validator count_between(std::uint64_t least, std::uint64_t most, const std::string& what) {
   return CLI::Validator(
       [least, most, what](std::string& text) -> std::string {
-        const bool digits =
-            !text.empty() && text.size() <= 19 &&
-            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-        if (digits && std::stoull(text) >= least && std::stoull(text) <= most) return {};
+        const auto count = whole_in_digits(text);
+        if (count && *count >= least && *count <= most) return {};
         return fmt::format("{} is not a number of {} from {} to {} (whole, in digits)", text, what,
                            format_grouped(static_cast<double>(least)),
                            format_grouped(static_cast<double>(most)));

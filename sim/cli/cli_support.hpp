@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -47,6 +49,10 @@ CLI::Validator seconds_between(double low, double high);
 //! A path to write: "" or blanks are refused (`-o "$OUT"` with OUT unset wrote nothing and exited
 //! 0), and so is one starting with '-' (`--output= -q` wrote a file named -q).
 const CLI::Validator& output_path();
+
+//! A whole number written in digits only ("50"; not "5e1", "50.0", "+50" or " 50"), at most 19
+//! of them; nothing otherwise.
+std::optional<std::uint64_t> whole_in_digits(std::string_view text);
 
 //! A whole number in [least, most] written in digits, said so when refused (review: "--trials
 //! 1e2" read "Value 1e2 not in range 1 to 100000000"); `what` names the count ("trials").

@@ -77,14 +77,10 @@ struct OutputArgs {
 std::pair<std::uint64_t, std::uint64_t> parse_trial_range(const std::string& text,
                                                           std::uint64_t trials) {
   const auto colon = text.find(':');
-  auto index = [&](std::string_view part) -> std::optional<std::uint64_t> {
-    if (part.empty() || part.size() > 19 ||
-        !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return std::nullopt;
-    return std::stoull(std::string(part));
-  };
-  const auto first = colon == std::string::npos ? std::nullopt : index(text.substr(0, colon));
-  const auto end = colon == std::string::npos ? std::nullopt : index(text.substr(colon + 1));
+  const auto first =
+      colon == std::string::npos ? std::nullopt : whole_in_digits(text.substr(0, colon));
+  const auto end =
+      colon == std::string::npos ? std::nullopt : whole_in_digits(text.substr(colon + 1));
   if (!first || !end) {
     throw_input(
         "--trial-range: \"{}\" is not a range A:B of trial indices (whole numbers in digits, "

@@ -82,6 +82,31 @@ class Names {
   std::vector<std::string> order_;
 };
 
+//! The ids of a section's CSV rows, each claimed as its row is read and before the row's other
+//! cells, so that a repeat of a row in error is reported too, naming the line that gave the id
+//! first (review: it went unsaid).
+class CsvIds {
+ public:
+  //! `kind`: "deal"; `json_list`: the pointer of the section's JSON list ("/pipeline/deals").
+  CsvIds(std::string kind, std::string json_list)
+      : kind_(std::move(kind)), json_list_(std::move(json_list)) {}
+  //! The row's id in `column`; InputError when an earlier row or the JSON list (`json`) has it.
+  std::string claim(const MappedCsv& table, const CsvRow& row, std::size_t column,
+                    const Names& json) {
+    std::string id = table.required_text(row, column);
+    const auto [first, fresh] = lines_.emplace(id, table.where(row));
+    if (!fresh || json.contains(id)) {
+      throw_input("{}: duplicate {} id \"{}\" (first at {})", table.where(row), kind_, id,
+                  fresh ? json_list_ : first->second);
+    }
+    return id;
+  }
+
+ private:
+  std::string kind_, json_list_;
+  std::map<std::string, std::string> lines_;  //!< id -> the line that gave it first
+};
+
 struct Context {
   Context(Scenario& s, std::string dir, CsvCache* shared)
       : scenario(s), base_dir(std::move(dir)), cache(shared) {}
@@ -1224,22 +1249,13 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
     const auto currency = table.column("currency");
     const auto product = table.column("product");
     const auto splits = table.column("splits");
-    std::map<std::string, std::string> deal_lines;  // id -> the line that gave it first
+    CsvIds csv_ids("deal", "/pipeline/deals");
     ctx.each_row(table, [&](const CsvRow& row) {
       // Each field read on its own, so that every error of a row is reported (review: only the
       // first was); a field that needs another is read only when that one was. The deal is
       // kept only when every field was read.
       PipelineDeal deal;
-      bool read = ctx.field([&] {
-        deal.id = table.required_text(row, id);
-        // Claimed before the row's other cells are read, so that a repeat of a row in error is
-        // reported too, naming the line that gave the id first (review: it went unsaid).
-        const auto [first, fresh] = deal_lines.emplace(deal.id, table.where(row));
-        if (!fresh || deal_ids.contains(deal.id)) {
-          throw_input("{}: duplicate deal id \"{}\" (first at {})", table.where(row), deal.id,
-                      fresh ? "/pipeline/deals" : first->second);
-        }
-      });
+      bool read = ctx.field([&] { deal.id = csv_ids.claim(table, row, id, deal_ids); });
       if (owner && !table.text(row, *owner).empty()) {
         read &= ctx.field([&] {
           deal.owner =
@@ -1339,19 +1355,11 @@ void parse_installed_base(const JsonNode& root, Context& ctx, bool seats_complet
                renewal = table.require_column("renewal_month");
     const auto currency = table.column("currency");
     const auto term_col = table.column("term_months");
-    std::map<std::string, std::string> contract_lines;  // id -> the line that gave it first
+    CsvIds csv_ids("contract", "/installed_base/contracts");
     ctx.each_row(table, [&](const CsvRow& row) {
       // Each field read on its own, as the pipeline's rows are (every error of a row reported).
       Contract c;
-      bool read = ctx.field([&] {
-        c.id = table.required_text(row, id);
-        // Claimed before the other cells, as a deal's id is.
-        const auto [first, fresh] = contract_lines.emplace(c.id, table.where(row));
-        if (!fresh || ids.contains(c.id)) {
-          throw_input("{}: duplicate contract id \"{}\" (first at {})", table.where(row), c.id,
-                      fresh ? "/installed_base/contracts" : first->second);
-        }
-      });
+      bool read = ctx.field([&] { c.id = csv_ids.claim(table, row, id, ids); });
       if (owner && !table.text(row, *owner).empty()) {
         read &= ctx.field([&] {
           c.owner =
