@@ -18,6 +18,8 @@ die() { echo "submit_array.sh: $*" >&2; exit 2; }
 [[ $# -ge 5 ]] || die "usage: $0 SCENARIO TRIALS SHARDS OUT_DIR RESULT [sbatch options]"
 [[ $2 =~ ^[1-9][0-9]*$ ]] || die "TRIALS: '$2' is not a positive whole number"
 [[ $3 =~ ^[1-9][0-9]*$ ]] || die "SHARDS: '$3' is not a positive whole number"
+# opsim's own limit on --trials, checked here so that no array is submitted whose tasks all fail.
+(( ${#2} <= 9 && $2 <= 100000000 )) || die "TRIALS: $2 is more than opsim's limit of 100000000 trials"
 (( $3 <= $2 )) || die "SHARDS ($3) must not exceed TRIALS ($2)"
 [[ -f $1 && -r $1 ]] || die "SCENARIO: $1 is not a readable file"
 scenario=$(realpath "$1"); trials=$2; shards=$3; out_dir=$(realpath -m "$4"); result=$(realpath -m "$5"); shift 5
@@ -35,6 +37,14 @@ mkdir -p "$out_dir" 2>/dev/null || die "OUT_DIR: cannot create $out_dir"
 if [[ ${FORCE:-} != 1 ]]; then
   for file in "$result" "${result%.h5}_summary.json" "$out_dir"/shard_*.h5; do
     [[ ! -e $file ]] || die "$file exists; remove it, or set FORCE=1 to replace it"
+  done
+else
+  # Shard files of an earlier, larger submission are left alone (they are not this run's) and the
+  # merge job reads shard_0.h5 .. shard_$((shards - 1)).h5 only: say so.
+  for file in "$out_dir"/shard_*.h5; do
+    name=${file##*/shard_}
+    [[ ${name%.h5} =~ ^[0-9]+$ ]] && (( 10#${name%.h5} < shards )) && continue
+    [[ -e $file ]] && echo "submit_array.sh: note: $file is not one of this run's $shards shards; it is left as it is and not merged" >&2
   done
 fi
 # An earlier submission's checkpoints are resumed by the tasks only when the run is the same;

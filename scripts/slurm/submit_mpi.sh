@@ -25,6 +25,11 @@ for name in NODES TASKS_PER_NODE CPUS_PER_TASK; do
   value=${!name:-1}
   [[ $value =~ ^[1-9][0-9]*$ ]] || die "$name: '$value' is not a positive whole number"
 done
+if [[ -n ${TRIALS:-} ]]; then
+  [[ $TRIALS =~ ^[1-9][0-9]*$ ]] || die "TRIALS: '$TRIALS' is not a positive whole number"
+  (( ${#TRIALS} <= 9 && TRIALS <= 100000000 )) ||
+    die "TRIALS: $TRIALS is more than opsim's limit of 100000000 trials"
+fi
 [[ ${FORCE:-} == 1 || ! -e $result ]] || die "$result exists; remove it, or set FORCE=1 to replace it"
 command -v sbatch >/dev/null || die "sbatch is not on PATH (Slurm client)"
 resources=(--nodes="${NODES:-1}" --ntasks-per-node="${TASKS_PER_NODE:-1}" --cpus-per-task="${CPUS_PER_TASK:-1}")

@@ -124,6 +124,7 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
 struct ValidateArgs {
   std::string scenario;
   bool resolved = false;
+  bool inputs = false;
   bool summary = false;
   std::string summary_json;
   std::string csv_dir;
@@ -135,6 +136,10 @@ void validate_command(const ValidateArgs& args) {
   const Scenario& s = loaded.scenario;
   if (args.resolved) {
     fmt::print("{}\n", loaded.document.document.dump(2));
+    return;
+  }
+  if (args.inputs) {
+    for (const std::string& file : s.input_files) fmt::print("{}\n", file);
     return;
   }
   // What `quotas` and `capacity` refuse, the compensation plan's warnings, and what `compare`
@@ -482,6 +487,10 @@ void add_run_commands(CLI::App& app) {
   validate->add_option("scenario", validate_args->scenario, "Scenario file")->required();
   validate->add_flag("--resolved", validate_args->resolved,
                      "Print the full scenario with its `extends` chain resolved (JSON)");
+  validate->add_flag("--inputs", validate_args->inputs,
+                     "Print every file the scenario reads, one path per line: the scenario, each "
+                     "file it extends and each data file it names (scripts use it to keep results "
+                     "off the inputs)");
   validate->add_flag("--summary", validate_args->summary,
                      "Print the inputs at a glance: seats, open pipeline, ARR, renewals, hires, "
                      "deal sizes and pipeline coverage of the first months");

@@ -153,14 +153,12 @@ std::string scale_word(std::string_view text) {
   return "";
 }
 
-//! A word of `text` that is neither a currency code (three capitals) nor a scale, nor an
-//! exponent's "e" ("" when none): "months" in "24 months".
+//! A word of `text` that is neither a currency's (is_currency_word) nor a scale, nor an
+//! exponent's "e" ("" when none): "months" in "24 months", "XYZ" in "100 XYZ".
 std::string stray_word(std::string_view text) {
   for (const std::string_view word : words_of(text)) {
-    const bool code = word.size() == 3 && std::all_of(word.begin(), word.end(), [](char c) {
-                        return std::isupper(static_cast<unsigned char>(c)) != 0;
-                      });
-    if (!code && word != "e" && word != "E" && scale_word("1 " + std::string(word)).empty())
+    if (!is_currency_word(word) && word != "e" && word != "E" &&
+        scale_word("1 " + std::string(word)).empty())
       return std::string(word);
   }
   return "";
@@ -554,12 +552,12 @@ void MappedCsv::check_currency(const CsvRow& row, std::size_t column,
   if (!source_.currency_symbols) return;
   const std::string& text = table_->text(row, column);
   const std::string mark = currency_of(text);
-  if (mark.empty() || mark == currency || (mark == "$" && is_dollar_currency(currency))) return;
-  if (mark != "$" && !is_currency_code(mark)) return;  // a word such as "kr": not checked
+  // A mark opsim does not know is not checked.
+  if (mark.empty() || currencies_of_mark(mark).empty() || mark_may_be(mark, currency)) return;
   throw_input(
       "{}: column '{}': '{}' is in {}, but the row's currency is {} (its currency column, or "
       "its region's); convert the amount, or give the row its currency",
-      where(row), header()[column], shown_value(text), mark == "$" ? "dollars" : mark, currency);
+      where(row), header()[column], shown_value(text), mark_name(mark), currency);
 }
 
 int MappedCsv::month(const CsvRow& row, std::size_t column) const {

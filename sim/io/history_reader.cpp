@@ -440,12 +440,62 @@ std::string currency_of(std::string_view text) {
     for (auto at = mark.find(space); at != std::string::npos; at = mark.find(space))
       mark.erase(at, space.size());
   }
+  // "Fr." and "Rs." are written with their dot.
+  if (mark.size() > 1 && mark.back() == '.') mark.pop_back();
+  // Review: "R$", "A$", "C$", "kr" or "dollars" were not checked against the row's currency.
   static const std::map<std::string, std::string, std::less<>> kSymbols{
-      {"\xE2\x82\xAC", "EUR"}, {"\xC2\xA3", "GBP"}, {"\xC2\xA5", "JPY"}, {"\xE2\x82\xB9", "INR"},
-      {"US$", "USD"},          {"euro", "EUR"},     {"euros", "EUR"},    {"Euro", "EUR"},
-      {"Euros", "EUR"},        {"EURO", "EUR"}};
+      {"\xE2\x82\xAC", "EUR"},
+      {"\xC2\xA3", "GBP"},
+      {"\xE2\x82\xB9", "INR"},
+      {"US$", "USD"},
+      {"C$", "CAD"},
+      {"CA$", "CAD"},
+      {"A$", "AUD"},
+      {"AU$", "AUD"},
+      {"NZ$", "NZD"},
+      {"HK$", "HKD"},
+      {"S$", "SGD"},
+      {"R$", "BRL"},
+      {"R", "ZAR"},
+      {"Fr", "CHF"},
+      {"Ft", "HUF"},
+      {"lei", "RON"},
+      {"z\xC5\x82", "PLN"},
+      {"K\xC4\x8D", "CZK"},
+      {"euro", "EUR"},
+      {"euros", "EUR"},
+      {"Euro", "EUR"},
+      {"Euros", "EUR"},
+      {"EURO", "EUR"},
+      {"dollars", "$"},
+      {"Dollars", "$"},
+      {"Kr", "kr"},
+      {"\xEF\xBF\xA5", "\xC2\xA5"}};  // the fullwidth yen sign
   if (auto it = kSymbols.find(mark); it != kSymbols.end()) return it->second;
   return mark;
+}
+
+std::vector<std::string_view> currencies_of_mark(std::string_view mark) {
+  if (mark == "$")
+    return {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "ARS", "CLP", "COP", "TWD"};
+  if (mark == "kr") return {"SEK", "NOK", "DKK", "ISK"};
+  if (mark == "Rs") return {"INR", "PKR", "LKR", "NPR"};
+  if (mark == "\xC2\xA5") return {"JPY", "CNY"};
+  if (is_currency_code(mark)) return {mark};
+  return {};
+}
+
+bool mark_may_be(std::string_view mark, std::string_view code) {
+  const std::vector<std::string_view> can = currencies_of_mark(mark);
+  return std::find(can.begin(), can.end(), code) != can.end();
+}
+
+std::string mark_name(std::string_view mark) {
+  if (mark == "$") return "dollars";
+  const std::vector<std::string_view> can = currencies_of_mark(mark);
+  if (can.size() < 2) return std::string(mark);
+  std::vector<std::string_view> head(can.begin(), can.end() - 1);
+  return fmt::format("{} ({} or {})", mark, fmt::join(head, ", "), can.back());
 }
 
 namespace {
@@ -744,19 +794,13 @@ HistorySource read_history_source(const std::string& path) {
 
 //! Amounts that carry another currency than the scenario's (review: an export with "€" on every
 //! amount was written as a USD scenario without a word).
-bool is_dollar_currency(std::string_view code) {
-  static constexpr std::array<std::string_view, 11> kDollars{
-      "USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "ARS", "CLP", "COP", "TWD"};
-  return std::find(kDollars.begin(), kDollars.end(), code) != kDollars.end();
-}
-
 void warn_of_foreign_currencies(ReadReport& read, const std::string& currency) {
   // "$" is the scenario's own when it is a dollar (or peso) currency.
   std::size_t carried = 0;
   std::vector<std::pair<std::size_t, std::string>> foreign;  // (count, currency)
   for (const auto& [mark, n] : read.currencies) {
     carried += n;
-    if (mark == currency || (mark == "$" && is_dollar_currency(currency))) continue;
+    if (mark == currency || mark_may_be(mark, currency)) continue;
     foreign.emplace_back(n, mark);
   }
   if (foreign.empty()) return;

@@ -84,11 +84,19 @@ std::optional<int> parse_date(std::string_view text, bool day_first);
 //! `text` with its no-break spaces (U+00A0, U+202F: thousands separators in French, Nordic and
 //! other locales' exports) as plain spaces.
 std::string plain_spaces(std::string_view text);
-//! The currency an amount carries: the ISO code of its symbol ("€" is EUR), its code or word as
-//! written ("CHF", "kr"), or "$"; empty without one.
+//! The currency an amount carries: the ISO code of its symbol or word where it names one
+//! currency ("€" and "euros" are EUR, "C$" CAD, "R$" BRL, "zł" PLN), a mark that several share
+//! ("$" and "dollars": "$"; "kr", "Rs", "¥") or its code or word as written ("CHF"); empty
+//! without one.
 std::string currency_of(std::string_view text);
-//! A dollar or peso currency, whose amounts "$" may mark (USD, CAD, AUD, MXN, ...).
-bool is_dollar_currency(std::string_view code);
+//! The currencies a mark of currency_of() may stand for: its code; the dollar and peso
+//! currencies for "$" (USD, CAD, AUD, MXN, ...); SEK, NOK, DKK and ISK for "kr"; ... Empty when
+//! the mark is none opsim knows: it is not checked.
+std::vector<std::string_view> currencies_of_mark(std::string_view mark);
+//! Whether `mark` (currency_of) may stand for `code` (currencies_of_mark).
+bool mark_may_be(std::string_view mark, std::string_view code);
+//! A mark as a message names it: "dollars" for "$", "kr (SEK, NOK, DKK or ISK)", a code as is.
+std::string mark_name(std::string_view mark);
 //! The first two numbers of a numeric date with the year last and no dots ("25/3/2017" gives
 //! 25 and 3): those whose order day/month the values must show; nothing for other texts.
 std::optional<std::pair<int, int>> day_month_parts(std::string_view text);

@@ -43,6 +43,13 @@ expect_refusal "scenario that does not validate" "does not validate" \
   env OPSIM="$opsim" "$array" "$work/invalid.json" 100 4 "$work/out" "$work/merged.h5"
 expect_refusal "more shards than trials" "SHARDS" \
   env OPSIM="$opsim" "$array" "$scenario" 3 4 "$work/out" "$work/merged.h5"
+# Review: more trials than opsim takes were submitted, and every task then failed.
+expect_refusal "array: more trials than opsim's limit" "100000000" \
+  env OPSIM="$opsim" "$array" "$scenario" 100000001 4 "$work/out" "$work/merged.h5"
+expect_refusal "mpi: more trials than opsim's limit" "100000000" \
+  env OPSIM="$opsim" TRIALS=99999999999999999999 "$mpi" "$scenario" "$work/merged.h5"
+expect_refusal "mpi: TRIALS not a whole number" "TRIALS" \
+  env OPSIM="$opsim" TRIALS=1e6 "$mpi" "$scenario" "$work/merged.h5"
 expect_refusal "result folder missing" "$work/nowhere" \
   env OPSIM="$opsim" "$array" "$scenario" 100 4 "$work/out" "$work/nowhere/merged.h5"
 echo "the user's result" > "$work/existing.h5"
@@ -79,6 +86,16 @@ for target in "$work/own/global_saas.json" "$work/own/global_saas/roster.csv"; d
   expect_refusal "mpi: RESULT is an input ($(basename "$target"))" "is an input of" \
     env FORCE=1 OPSIM="$opsim" "$mpi" "$work/own/global_saas.json" "$target"
 done
+# Review: only inputs named *.csv were seen; a roster exported as .txt was not.
+mkdir -p "$work/txt/global_saas" && cp "$src"/scenarios/global_saas/*.csv "$work/txt/global_saas/"
+mv "$work/txt/global_saas/roster.csv" "$work/txt/global_saas/roster.txt"
+sed 's|global_saas/roster.csv|global_saas/roster.txt|' "$src/scenarios/global_saas.json" \
+  > "$work/txt/global_saas.json"
+expect_refusal "array: RESULT is an input whatever its extension" "is an input of" \
+  env FORCE=1 OPSIM="$opsim" "$array" "$work/txt/global_saas.json" 100 4 "$work/out" \
+  "$work/txt/global_saas/roster.txt"
+expect_refusal "mpi: RESULT is an input whatever its extension" "is an input of" \
+  env FORCE=1 OPSIM="$opsim" "$mpi" "$work/txt/global_saas.json" "$work/txt/global_saas/roster.txt"
 expect_refusal "mpi: missing opsim binary" "$work/no-such-opsim" \
   env OPSIM="$work/no-such-opsim" "$mpi" "$scenario" "$work/merged.h5"
 expect_refusal "mpi: bad NODES" "NODES" \
@@ -96,6 +113,28 @@ rm -f "$SBATCH_LOG"
 FORCE=1 OPSIM=$opsim "$array" "$scenario" 100 4 "$work/out" "$work/existing.h5" >/dev/null ||
   fail "FORCE=1 did not allow replacing the result"
 echo "ok: FORCE=1 submits over an existing result"
+
+# Review: FORCE=1 into an OUT_DIR of an earlier submission with more shards merged its leftover
+# shard files too. The merge job reads exactly this run's SHARDS files, and the submission
+# says which files it leaves alone.
+mkdir -p "$work/again"
+for task in 0 1 2 3; do echo "shard $task" > "$work/again/shard_$task.h5"; done
+rm -f "$SBATCH_LOG"
+notes=$(FORCE=1 OPSIM=$opsim "$array" "$scenario" 100 2 "$work/again" "$work/merged.h5" 2>&1 >/dev/null) ||
+  fail "FORCE=1 with fewer shards was refused: $notes"
+[[ $notes == *"shard_2.h5 is not one of this run's 2 shards"* && $notes == *shard_3.h5* &&
+   $notes != *shard_1.h5* ]] || fail "no note on the earlier submission's shards: $notes"
+cat > "$work/bin/fake-opsim" <<'FAKE'
+#!/bin/bash
+echo "$*"
+FAKE
+chmod +x "$work/bin/fake-opsim"
+merged=$(OPSIM=$work/bin/fake-opsim OUT_DIR=$work/again SHARDS=2 RESULT=$work/merged.h5 \
+  bash "$src/scripts/slurm/opsim_merge.sbatch")
+[[ $merged == "merge $work/again/shard_0.h5 $work/again/shard_1.h5 -o "* ]] ||
+  fail "the merge job does not read exactly the run's shards: $merged"
+[[ $(cat "$work/again/shard_3.h5") == "shard 3" ]] || fail "an earlier submission's shard changed"
+echo "ok: FORCE=1 with fewer shards merges this run's shards only"
 
 rm -f "$SBATCH_LOG"
 OPSIM=$opsim "$mpi" "$scenario" "$work/merged.h5" >/dev/null || fail "mpi: good inputs were refused"
