@@ -57,6 +57,10 @@ class OutputPlan {
   //! naming the path when its folder is missing, it exists as something opsim cannot write, or
   //! it exists as a regular file and --force was not given.
   void check() const;
+  //! Temporaries beside the outputs that an earlier run left (killed while writing: SIGKILL, a
+  //! power cut), one note each; check() prints them to standard error (rank 0). opsim leaves
+  //! them: it cannot tell one of a run still writing.
+  std::vector<std::string> leftovers() const;
 
  private:
   struct Entry {

@@ -68,6 +68,29 @@ TEST(OutputFiles, TextFileReplacesTheTargetAndLeavesNoTemporary) {
   EXPECT_EQ(info.st_mode & 0777, 0640u) << "the previous file's permissions are kept";
 }
 
+// Review: the temporary of a run killed while writing (SIGKILL) was neither removed nor
+// reported; the next run writing the same output names it, and leaves it.
+TEST(OutputFiles, ATemporaryAKilledRunLeftIsNamedAndKept) {
+  TempDir dir;
+  const std::string target = (dir / "summary.json").string();
+  const std::string left = dir.write(".summary.json.opsim-Ab3xYz", "half");
+  // Twins: another file's temporary, a name of another length, a folder of that name.
+  dir.write(".other.json.opsim-Ab3xYz", "other");
+  dir.write(".summary.json.opsim-Ab3xYz7", "seven letters");
+  std::filesystem::create_directory(dir / ".summary.json.opsim-folder");
+  OutputPlan plan(false);
+  plan.add_output(target, "--summary-json");
+  const std::vector<std::string> notes = plan.leftovers();
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_THAT(notes[0], AllOf(HasSubstr(left), HasSubstr("left behind"),
+                              HasSubstr("opsim does not remove it")));
+  ::testing::internal::CaptureStderr();
+  plan.check();
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(), HasSubstr("opsim: note: " + left));
+  write_text_file(target, [](std::ostream& out) { out << "new"; });
+  EXPECT_EQ(read_file(left), "half");
+}
+
 TEST(OutputFiles, FailureWhileProducingLeavesThePreviousFile) {
   TempDir dir;
   const std::string target = dir.write("out.csv", "previous");
