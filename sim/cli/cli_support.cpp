@@ -185,11 +185,13 @@ CLI::Validator seconds_between(double low, double high) {
       "SECONDS");
 }
 
-const CLI::Validator& output_path() {
-  static const CLI::Validator validator(
-      [](std::string& text) -> std::string {
-        if (text.find_first_not_of(" \t") == std::string::npos)
-          return "an empty path names no file (leave the option out to write none)";
+namespace {
+
+//! An output path's check; `empty`: what an empty path is told.
+CLI::Validator output_path_validator(const char* empty) {
+  return CLI::Validator(
+      [empty](std::string& text) -> std::string {
+        if (text.find_first_not_of(" \t") == std::string::npos) return empty;
         // "--output= -q" gives "-q" as the path: an option taken for a file name.
         if (text.front() == '-')
           return fmt::format(
@@ -205,6 +207,20 @@ const CLI::Validator& output_path() {
         return {};
       },
       "PATH");
+}
+
+//! A required output's check (review: an empty -o of merge was told to leave the option out).
+const CLI::Validator& required_output_path() {
+  static const CLI::Validator validator =
+      output_path_validator("an empty path names no file (give the file to write)");
+  return validator;
+}
+
+}  // namespace
+
+const CLI::Validator& output_path() {
+  static const CLI::Validator validator =
+      output_path_validator("an empty path names no file (leave the option out to write none)");
   return validator;
 }
 
@@ -219,6 +235,11 @@ CLI::Option* add_max_memory_option(CLI::App* command, std::string& size, const s
 
 CLI::Option* add_output_option(CLI::App* command, std::string& path, const std::string& help) {
   return command->add_option("-o,--output", path, help)->check(output_path());
+}
+
+CLI::Option* add_required_output_option(CLI::App* command, std::string& path,
+                                        const std::string& help) {
+  return command->add_option("-o,--output", path, help)->check(required_output_path())->required();
 }
 
 CLI::Option* add_csv_option(CLI::App* command, std::string& folder, const std::string& help) {

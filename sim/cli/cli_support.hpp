@@ -82,6 +82,10 @@ CLI::Option* add_max_memory_option(
         "Memory the command may use (e.g. 4G; default half the physical memory): refused above "
         "it before any work");
 CLI::Option* add_output_option(CLI::App* command, std::string& path, const std::string& help);
+//! As add_output_option(), for a command that needs the file: required, and an empty path is told
+//! to give one.
+CLI::Option* add_required_output_option(CLI::App* command, std::string& path,
+                                        const std::string& help);
 //! A folder receiving opsim's own named CSV files; other files in it are kept.
 CLI::Option* add_csv_option(CLI::App* command, std::string& folder,
                             const std::string& help =

@@ -25,7 +25,7 @@ void add_report_command(CLI::App& app) {
       "capacity, territories, backtest, drivers) or on a scenario's inputs (SCENARIO.json)");
   report->add_option("inputs", *inputs, "HDF5 files written by opsim, or scenario files (*.json)")
       ->required();
-  add_output_option(report, *output, "The HTML file to write")->required();
+  add_required_output_option(report, *output, "The HTML file to write");
   add_force_flag(report, *force);
   report->callback([inputs, output, force] {
     OutputPlan plan(*force);

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
@@ -354,32 +355,58 @@ void merge_command(const std::vector<std::string>& shards, const std::string& sc
   }
   std::sort(infos.begin(), infos.end(),
             [](const auto& a, const auto& b) { return a.first_trial < b.first_trial; });
+  // Every gap and overlap at once (review: one at a time, a rerun for each).
+  std::vector<std::string> problems;
   std::uint64_t covered = 0;
   const ResultFileInfo* previous = nullptr;
   for (const auto& info : infos) {
     if (info.first_trial > covered)
-      throw_input("shards leave trials [{}, {}) missing (next shard: {})", covered,
-                  info.first_trial, info.path);
+      problems.push_back(fmt::format("trials [{}, {}) are missing (next shard: {})", covered,
+                                     info.first_trial, info.path));
     if (info.first_trial < covered)
-      throw_input("{}: trials [{}, {}) overlap those of {} (trials [{}, {}))", info.path,
-                  info.first_trial, info.end_trial, previous->path, previous->first_trial,
-                  previous->end_trial);
-    covered = info.end_trial;
-    previous = &info;
+      problems.push_back(fmt::format("{}: trials [{}, {}) overlap those of {} (trials [{}, {}))",
+                                     info.path, info.first_trial, info.end_trial, previous->path,
+                                     previous->first_trial, previous->end_trial));
+    if (info.end_trial >= covered) {
+      covered = info.end_trial;
+      previous = &info;
+    }
   }
-  if (covered != reference.total_trials)
-    throw_input("shards leave trials [{}, {}) missing", covered, reference.total_trials);
+  if (covered < reference.total_trials)
+    problems.push_back(fmt::format("trials [{}, {}) are missing (after the last shard)", covered,
+                                   reference.total_trials));
+  if (problems.size() == 1)
+    throw_input("shards of {} trials: {}", reference.total_trials, problems.front());
+  if (!problems.empty()) {
+    throw_input("shards of {} trials, {} problems:\n  {}", reference.total_trials, problems.size(),
+                fmt::join(problems, "\n  "));
+  }
 
   // Recorded as an absolute path, as a run records it (review: --scenario's was kept relative).
-  const std::string source =
-      scenario_path.empty() ? reference.scenario_path
-                            : std::filesystem::absolute(scenario_path).lexically_normal().string();
+  // Without --scenario: the first path a shard recorded that exists (review: only the first
+  // shard's was tried, though shards run on other machines may record others).
+  std::string source = scenario_path.empty()
+                           ? reference.scenario_path
+                           : std::filesystem::absolute(scenario_path).lexically_normal().string();
+  if (scenario_path.empty()) {
+    for (const auto& info : infos) {
+      if (std::error_code error; std::filesystem::exists(info.scenario_path, error)) {
+        source = info.scenario_path;
+        break;
+      }
+    }
+  }
   if (scenario_path.empty() && !std::filesystem::exists(source)) {
     // Review: a scenario moved after the shards were written gave only "no such file".
+    std::vector<std::string> recorded;
+    for (const auto& info : infos) {
+      if (std::find(recorded.begin(), recorded.end(), info.scenario_path) == recorded.end())
+        recorded.push_back(info.scenario_path);
+    }
     throw_input(
         "{}: no such file: the shards were made from this scenario; if it has moved, give its "
         "path with --scenario",
-        source);
+        fmt::join(recorded, ", "));
   }
   const LoadedScenario loaded = load_scenario_and_document(source, input_options());
   const Scenario& scenario = loaded.scenario;
@@ -471,7 +498,7 @@ void add_run_commands(CLI::App& app) {
                    "The scenario the shards were made from, when it has moved since they were "
                    "written (default: the path they record); its content must be the same")
       ->check(CLI::ExistingFile);
-  add_output_option(merge, merge_out->output, "Merged HDF5 file")->required();
+  add_required_output_option(merge, merge_out->output, "Merged HDF5 file");
   add_summary_json_option(merge, merge_out->summary_json);
   add_csv_option(merge, merge_out->csv_dir);
   add_xlsx_option(merge, merge_out->xlsx);

@@ -457,9 +457,7 @@ void add_territories_commands(CLI::App& app) {
   generate_command->add_option("--accounts", generator->accounts, "Number of accounts");
   add_seed_option(generate_command, generator->seed, "Random seed");
   generate_command->add_flag("--planar", *planar, "Planar x/y instead of lat/lon");
-  generate_command->add_option("-o,--output", *generated, "CSV file")
-      ->required()
-      ->check(output_path());
+  add_required_output_option(generate_command, *generated, "CSV file");
   add_force_flag(generate_command, *force_generated);
   generate_command->callback([generator, generated, planar, force_generated] {
     if (generator->accounts < 1)

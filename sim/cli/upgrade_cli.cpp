@@ -49,7 +49,7 @@ void add_upgrade_command(CLI::App& app) {
   auto* upgrade = app.add_subcommand(
       "upgrade", "Rewrite a schema_version 1 scenario as version 2 with the same results");
   upgrade->add_option("scenario", *input, "Scenario file (schema_version 1)")->required();
-  add_output_option(upgrade, *output, "Write the version-2 scenario here")->required();
+  add_required_output_option(upgrade, *output, "Write the version-2 scenario here");
   auto force = std::make_shared<bool>(false);
   add_force_flag(upgrade, *force);
   upgrade->callback([input, output, force] { upgrade_command(*input, *output, *force); });

@@ -805,12 +805,23 @@ TEST(OutputSafetyCli, AnEmptyOutputPathIsRefused) {
            {calibrate + " --report ''", "--report"},
            {backtest + " --csv ''", "--csv"},
            {fmt::format("territories {} -o ''", s), "--output"},
-           {"territories generate --accounts 10 -o ''", "--output"},
            {fmt::format("bench {} --trials 10 --json ''", s), "--json"},
            {fmt::format("run {} --trials 10 -o ' '", s), "--output"}}) {
     const auto result = run_opsim(args + " -q");
     EXPECT_EQ(result.exit_code, 2) << args << "\n" << result.output;
     EXPECT_THAT(result.output, HasSubstr(option + ": an empty path names no file")) << args;
+    EXPECT_THAT(result.output, HasSubstr("leave the option out to write none")) << args;
+  }
+  // Review: a command that needs its -o told an empty one to leave the option out.
+  for (const std::string args :
+       {"merge a.h5 b.h5 -o ''", "territories generate --accounts 10 -o ''",
+        "upgrade old.json -o ''"}) {
+    const auto result = run_opsim(args + " -q");
+    EXPECT_EQ(result.exit_code, 2) << args << "\n" << result.output;
+    EXPECT_THAT(result.output,
+                HasSubstr("--output: an empty path names no file (give the file to write)"))
+        << args;
+    EXPECT_THAT(result.output, Not(HasSubstr("leave the option out"))) << args;
   }
   // "--output= -q" gave "-q" as the file name (review): a path that starts with '-' is refused.
   const auto dashed = run_opsim(fmt::format("run {} --trials 10 --output=-q", s));

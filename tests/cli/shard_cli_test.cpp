@@ -1,4 +1,5 @@
 // Shards, merge and checkpoints through the CLI: every dataset must equal the single run's.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -19,6 +20,7 @@ namespace {
 
 using test::run_opsim;
 using test::TempDir;
+using ::testing::HasSubstr;
 
 //! Compares all datasets of two result files with scripts/compare_results.py.
 bool same_datasets(const std::filesystem::path& a, const std::filesystem::path& b,
@@ -109,6 +111,16 @@ TEST(ShardCli, MergeRefusesMissingOverlappingAndForeignShards) {
                                             (dir / "b.h5").string(), (dir / "a.h5").string())),
             std::string::npos)
       << overlap.output;
+  // Every gap and overlap at once (review: one per attempt): a, b overlap; c overlaps b; [0, 40)
+  // missing with b and c alone.
+  auto all = run_opsim(
+      fmt::format("merge {} {} -o {}", (dir / "b.h5").string(), (dir / "c.h5").string(), out));
+  EXPECT_EQ(all.exit_code, 2);
+  EXPECT_THAT(all.output, HasSubstr("shards of 100 trials, 2 problems:")) << all.output;
+  EXPECT_THAT(all.output, HasSubstr("trials [0, 40) are missing")) << all.output;
+  EXPECT_THAT(all.output, HasSubstr(fmt::format("{}: trials [60, 100) overlap those of {}",
+                                                (dir / "c.h5").string(), (dir / "b.h5").string())))
+      << all.output;
   // The same file twice, by another name: said so.
   std::filesystem::create_symlink(dir / "a.h5", dir / "again.h5");
   auto twice = run_opsim(fmt::format("merge {} {} {} -o {}", (dir / "a.h5").string(),
@@ -174,6 +186,33 @@ TEST(ShardCli, MergeTakesTheScenarioFromItsNewPlaceWhenItHasMoved) {
                             test::small_scenario()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "x.h5"));
+}
+
+// Review: only the first shard's recorded scenario path was tried; shards run from another copy
+// of the same scenario (another machine's path) record another.
+TEST(ShardCli, MergeTakesTheFirstRecordedScenarioThatExists) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "node1");
+  std::filesystem::create_directories(dir / "node2");
+  const auto first = test::copy_global_saas(dir / "node1");
+  const auto second = test::copy_global_saas(dir / "node2");
+  for (const auto& [path, range, name] :
+       {std::tuple{first, "0:30", "a.h5"}, std::tuple{second, "30:60", "b.h5"}}) {
+    auto r = run_opsim(fmt::format("run {} -q --trials 60 --trial-range {} -o {}", path.string(),
+                                   range, (dir / name).string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  std::filesystem::remove_all(dir / "node1");
+  const std::string merge = fmt::format("merge {} {} -q -o {}", (dir / "a.h5").string(),
+                                        (dir / "b.h5").string(), (dir / "m.h5").string());
+  auto r = run_opsim(merge);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // The twin: neither exists; both recorded paths are named.
+  std::filesystem::remove_all(dir / "node2");
+  r = run_opsim(merge + " --force");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(first.string() + ", " + second.string() + ": no such file"))
+      << r.output;
 }
 
 // Review: shards whose CSV files were read in different encodings (--encoding) were merged, though
