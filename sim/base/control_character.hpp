@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,11 +21,38 @@ inline std::optional<std::size_t> control_character(std::string_view text) {
 
 //! `text` as a message quotes it: a line break, tab or other control character inside a value
 //! written as an escape ("10\\n000"), so that the message stays on its lines (a review found a
-//! quoted CSV value's line break printed raw, splitting the message).
+//! quoted CSV value's line break printed raw, splitting the message); so are the spaces and marks
+//! a terminal shows as a plain space or not at all (no-break, narrow, thin and figure spaces,
+//! zero-width ones, a byte-order mark, a soft hyphen: review, '12000 ' printed with an invisible
+//! U+00A0 at its end), so that the user sees what is in the cell.
 inline std::string shown_value(std::string_view text) {
+  static constexpr std::string_view kInvisible[] = {"\xC2\xA0",      // U+00A0 no-break space
+                                                    "\xC2\xAD",      // U+00AD soft hyphen
+                                                    "\xE2\x80\x87",  // U+2007 figure space
+                                                    "\xE2\x80\x89",  // U+2009 thin space
+                                                    "\xE2\x80\x8B",  // U+200B zero-width space
+                                                    "\xE2\x80\x8C",  // U+200C zero-width non-joiner
+                                                    "\xE2\x80\x8D",  // U+200D zero-width joiner
+                                                    "\xE2\x80\xAF",  // U+202F narrow no-break space
+                                                    "\xE2\x81\xA0",  // U+2060 word joiner
+                                                    "\xEF\xBB\xBF"};  // U+FEFF byte-order mark
+  static constexpr std::string_view kCodes[] = {"\\u00a0", "\\u00ad", "\\u2007", "\\u2009",
+                                                "\\u200b", "\\u200c", "\\u200d", "\\u202f",
+                                                "\\u2060", "\\ufeff"};
   std::string out;
-  for (const char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0xC2) {
+      std::size_t k = 0;
+      while (k < std::size(kInvisible) && text.substr(i, kInvisible[k].size()) != kInvisible[k])
+        ++k;
+      if (k < std::size(kInvisible)) {
+        out += kCodes[k];
+        i += kInvisible[k].size() - 1;
+        continue;
+      }
+    }
     if (c == '\n') {
       out += "\\n";
     } else if (c == '\r') {

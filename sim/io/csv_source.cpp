@@ -5,6 +5,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -162,6 +163,38 @@ std::string stray_word(std::string_view text) {
       return std::string(word);
   }
   return "";
+}
+
+//! True for digits grouped the Indian way, "12,34,567" or "1,00,00,000.50": a last group of
+//! three before any decimals, groups of two before it (the first of one or two).
+bool lakh_grouped(std::string_view text) {
+  if (const auto dot = text.find('.'); dot != std::string_view::npos) text = text.substr(0, dot);
+  if (text.starts_with('-')) text.remove_prefix(1);
+  std::vector<std::size_t> groups;
+  std::size_t size = 0;
+  for (const char c : text) {
+    if (c == ',') {
+      groups.push_back(size);
+      size = 0;
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      ++size;
+    } else {
+      return false;
+    }
+  }
+  groups.push_back(size);
+  if (groups.size() < 3 || groups.back() != 3 || groups.front() < 1 || groups.front() > 2)
+    return false;
+  return std::all_of(groups.begin() + 1, groups.end() - 1, [](std::size_t g) { return g == 2; });
+}
+
+//! `text` without its grouping commas ("12,34,567.50" gives "1234567.50").
+std::string digits_of(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c != ',') out += c;
+  }
+  return out;
 }
 
 //! True when the digits of `text` are grouped in threes by spaces, no-break spaces (U+00A0) or
@@ -454,7 +487,7 @@ std::size_t MappedCsv::require_column(std::string_view field) const {
       name(), field, field, fmt::join(header(), ","));
 }
 
-double MappedCsv::number(const CsvRow& row, std::size_t column) const {
+double MappedCsv::read(const CsvRow& row, std::size_t column, bool negative) const {
   const std::string& text = table_->text(row, column);
   if (auto v = parse_source_number(text, source_)) return *v;
   if (text.find_first_not_of(" \t") == std::string::npos)
@@ -471,12 +504,27 @@ double MappedCsv::number(const CsvRow& row, std::size_t column) const {
   const std::string scale = scale_word(text);
   const std::string_view trimmed = trim(text);
   const std::string word = stray_word(text);
+  // A negative number written another way: how to write it, or that the column takes none
+  // (review: the advice led to a minus sign the column then refused).
+  auto negative_hint = [&](const char* way, std::string_view magnitude) {
+    return negative ? fmt::format(" ({}: export it with a minus sign first, -{})", way, magnitude)
+                    : fmt::format(" ({}, which this column does not take: it must be >= 0)", way);
+  };
   if (formatted && trimmed.starts_with('(') && trimmed.ends_with(')'))
     // Review: "(12,000.00)" was sent to currency_symbols.
+    hint = negative_hint("parentheses are accounting notation for a negative number",
+                         trimmed.substr(1, trimmed.size() - 2));
+  else if (trimmed.size() > 1 && trimmed.back() == '-' &&
+           parse_source_number(trimmed.substr(0, trimmed.size() - 1), source_))
+    // Review: SAP's trailing minus ("1234-") was "not a finite number".
+    hint = negative_hint("a trailing minus, as SAP writes a negative number",
+                         trimmed.substr(0, trimmed.size() - 1));
+  else if (formatted && lakh_grouped(trimmed))
+    // Review: Indian grouping ("12,34,567") was sent to "thousands".
     hint = fmt::format(
-        " (parentheses are accounting notation for a negative number: export it with a minus "
-        "sign, -{})",
-        trimmed.substr(1, trimmed.size() - 2));
+        " (digits grouped in lakhs and crores, as in India: export the amount without "
+        "separators, {})",
+        digits_of(trimmed));
   else if (formatted && !scale.empty())
     // Review: "1.5M" with currency_symbols was "not a finite number".
     hint = fmt::format(
@@ -508,7 +556,7 @@ double MappedCsv::number(const CsvRow& row, std::size_t column) const {
 }
 
 double MappedCsv::non_negative(const CsvRow& row, std::size_t column) const {
-  const double v = number(row, column);
+  const double v = read(row, column, false);
   if (v < 0)
     throw_input("{}: column '{}': {} is negative (must be >= 0)", where(row), header()[column],
                 text(row, column));
@@ -560,6 +608,63 @@ void MappedCsv::check_currency(const CsvRow& row, std::size_t column,
       where(row), header()[column], shown_value(text), mark_name(mark), currency);
 }
 
+namespace {
+
+//! Why `text` is not a month in `source`'s format, where a likely reason shows: a day its month
+//! lacks ("February 2027 has no day 30"), a year of two digits; "" otherwise.
+std::string month_problem(std::string_view text, const CsvSource& source) {
+  text = trim(text);
+  const std::string copy(text);
+  auto lacks_day = [](int year, int month, int day) -> std::string {
+    if (day < 29 || day > 31 || month < 1 || month > 12) return "";
+    const std::chrono::year_month_day date{std::chrono::year{year},
+                                           std::chrono::month{static_cast<unsigned>(month)},
+                                           std::chrono::day{static_cast<unsigned>(day)}};
+    if (date.ok()) return "";
+    static constexpr std::array<const char*, 12> kNames{
+        "January", "February", "March",     "April",   "May",      "June",
+        "July",    "August",   "September", "October", "November", "December"};
+    return fmt::format("{} {} has no day {}", kNames[static_cast<std::size_t>(month - 1)], year,
+                       day);
+  };
+  if (!source.date_format.empty()) {
+    std::tm tm{};
+    const char* end = strptime(copy.c_str(), source.date_format.c_str(), &tm);
+    // (%Y takes "27" as the year 27, which parse_source_month refuses: a two-digit year.)
+    if (end != nullptr && *end == '\0' && tm.tm_year + 1900 >= 1900)
+      return tm.tm_mday != 0 ? lacks_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) : "";
+    // Review: "15/02/27" against "%d/%m/%Y" said only "is not a month".
+    if (const auto at = source.date_format.find("%Y"); at != std::string::npos) {
+      std::string two_digit = source.date_format;
+      two_digit[at + 1] = 'y';
+      tm = {};
+      end = strptime(copy.c_str(), two_digit.c_str(), &tm);
+      if (end != nullptr && *end == '\0')
+        return fmt::format(
+            "its year has two digits: write \"date_format\": \"{}\" (%y reads 27 as 2027, 69 "
+            "as 1969)",
+            two_digit);
+    }
+    return "";
+  }
+  // Without a format: an ISO date whose day the month lacks ("2027-02-30"), or a numeric date
+  // whose year has two digits ("15/02/27").
+  int year = 0, month = 0, day = 0;
+  char tail = 0;
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) == 3)
+    return lacks_day(year, month, day);
+  int a = 0, b = 0, y = 0;
+  char s1 = 0, s2 = 0;
+  if (std::sscanf(copy.c_str(), "%2d%c%2d%c%2d%c", &a, &s1, &b, &s2, &y, &tail) == 5 && s1 == s2 &&
+      (s1 == '/' || s1 == '.' || s1 == '-') && copy.size() <= 8)
+    return fmt::format(
+        "its year has two digits: set \"date_format\", e.g. \"%d{}%m{}%y\" or \"%m{}%d{}%y\"", s1,
+        s1, s1, s1);
+  return "";
+}
+
+}  // namespace
+
 int MappedCsv::month(const CsvRow& row, std::size_t column) const {
   const std::string& text = table_->text(row, column);
   const bool numeric_date = source_.date_format.empty() && day_month_parts(text).has_value();
@@ -567,13 +672,15 @@ int MappedCsv::month(const CsvRow& row, std::size_t column) const {
   // A whole number such as 45870 is a spreadsheet's serial day number (review: named in
   // calibrate's message, not here).
   const bool serial = looks_like_serial_day(text);
+  const std::string problem = month_problem(text, source_);
   throw_input("{}: column '{}': \"{}\" is not a month (expected YYYY-MM or a date{}){}", where(row),
               header()[column], shown_value(text),
               source_.date_format.empty() ? std::string()
                                           : fmt::format(" in the format {}", source_.date_format),
               serial ? "; it looks like a spreadsheet's serial day number: export the column "
                        "formatted as dates"
-                     : "");
+              : !problem.empty() ? "; " + problem
+                                 : "");
 }
 
 std::optional<std::string> MappedCsv::decimal_doubt(std::size_t column) const {

@@ -112,7 +112,7 @@ class MappedCsv {
   //! The source as this table is read (CsvSource::for_table).
   const CsvSource& source() const { return source_; }
   //! A finite number in the source's format; InputError with file, line, column and value.
-  double number(const CsvRow& row, std::size_t column) const;
+  double number(const CsvRow& row, std::size_t column) const { return read(row, column, true); }
   double non_negative(const CsvRow& row, std::size_t column) const;
   //! With currency_symbols: InputError when the amount in `column` carries a currency (an ISO
   //! code, a symbol such as € or ¥, or "$") that is not `currency`, the row's (review: "12,000
@@ -132,6 +132,8 @@ class MappedCsv {
   std::optional<std::string> decimal_doubt(std::size_t column) const;
 
  private:
+  //! number(); `negative`: the column takes negative numbers (the hints say so when not).
+  double read(const CsvRow& row, std::size_t column, bool negative) const;
   const CsvTable* table_;
   CsvSource source_;
   std::vector<std::reference_wrapper<const CsvRow>> rows_;

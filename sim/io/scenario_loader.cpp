@@ -51,7 +51,14 @@ class Names {
     return it == index_.end() ? -1 : it->second;
   }
   std::string unknown_message(const std::string& id) const {
-    std::string message = fmt::format("unknown {} \"{}\"", kind_, id);
+    // Review: an empty stage was asked "did you mean" a one-letter stage.
+    if (id.find_first_not_of(" \t") == std::string::npos) {
+      return order_.size() <= kListedIds
+                 ? fmt::format("the value is empty (a {} is required: {})", kind_,
+                               fmt::join(order_, ", "))
+                 : fmt::format("the value is empty (a {} is required)", kind_);
+    }
+    std::string message = fmt::format("unknown {} \"{}\"", kind_, shown_value(id));
     const std::string suggestion = did_you_mean(id, order_);
     if (!suggestion.empty()) return message + fmt::format(" (did you mean \"{}\"?)", suggestion);
     if (order_.size() <= kListedIds)
