@@ -234,7 +234,7 @@ constexpr std::size_t kColumnBlock = 32;
 
 //! Columns `cols` of the row-major [trials][width] `values`, one vector each: out[k][t]. The
 //! vectors are the calling thread's, reused from block to block (their memory stays mapped).
-std::vector<std::vector<double>>& gather_columns(const std::vector<double>& values,
+std::vector<std::vector<double>>& gather_columns(const UnfilledVector<double>& values,
                                                  std::size_t width,
                                                  const std::vector<std::size_t>& cols,
                                                  std::uint64_t trials) {
@@ -671,8 +671,8 @@ CompEvaluator::CompEvaluator(const Scenario& scenario, const CompSpec& spec, con
       component_quota_(std::move(component_quota)),
       sets_(spec.product_sets()),
       slot_(scenario.seats.size(), -1),
-      payouts_{std::vector<double>(trials * scenario.seats.size(), 0.0),
-               std::vector<double>(trials * scenario.seats.size(), 0.0),
+      payouts_{UnfilledVector<double>(trials * scenario.seats.size()),
+               UnfilledVector<double>(trials * scenario.seats.size()),
                std::vector<double>(trials * 5, 0.0),
                {},
                {}} {
@@ -704,7 +704,7 @@ CompEvaluator::CompEvaluator(const Scenario& scenario, const CompSpec& spec, con
     slot_[s] = static_cast<std::int64_t>(slots_);
     slots_ += spec.plans[static_cast<std::size_t>(p)].components.size();
   }
-  payouts_.component.assign(trials * slots_, 0.0);
+  payouts_.component.resize(trials * slots_);  // each trial's row written as it is observed
   // What every trial's payout of a seat computes the same way, once per seat.
   seat_terms_.resize(scenario.seats.size());
   for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
@@ -819,11 +819,21 @@ void CompEvaluator::pay_seat(std::uint64_t row_of_trial, std::size_t s, SeatYear
   parts[4] += pay.base;
 }
 
+void CompEvaluator::start_row(std::uint64_t row_of_trial) {
+  // Seats without a plan pay nothing; every other seat's cells and every slot are written by
+  // pay_seat() (the rows are not zero-filled when sized).
+  const std::size_t n = scenario_.seats.size();
+  std::fill_n(payouts_.seat_variable.begin() + static_cast<std::ptrdiff_t>(row_of_trial * n), n,
+              0.0);
+  std::fill_n(payouts_.seat_cost.begin() + static_cast<std::ptrdiff_t>(row_of_trial * n), n, 0.0);
+}
+
 void CompEvaluator::observe(std::uint64_t trial, const TrialOutcome& outcome) {
   const std::size_t n = scenario_.seats.size();
   const int months = outcome.layout.months;
   const SeatMonths& detail = outcome.seat_months;
   const std::uint64_t row_of_trial = trial - first_trial_;
+  start_row(row_of_trial);
   double* parts = &payouts_.parts[row_of_trial * 5];
   for (std::size_t s = 0; s < n; ++s) {
     if (spec_.seat_plan[s] < 0) continue;
@@ -835,6 +845,7 @@ void CompEvaluator::observe_stored(std::uint64_t trial, const SeatYearStore& sto
                                    SeatYearTotals& year) {
   const std::size_t n = scenario_.seats.size();
   const std::uint64_t row_of_trial = trial - first_trial_;
+  start_row(row_of_trial);
   double* parts = &payouts_.parts[row_of_trial * 5];
   SeatYearStore::Cursor cursor = store.cursor(trial);
   for (std::size_t s = 0; s < n; ++s) {

@@ -12,6 +12,7 @@
 #include "models/plan/fiscal_year.hpp"
 #include "models/scenario.hpp"
 #include "models/trial.hpp"
+#include "sim/base/default_init.hpp"
 
 namespace opsim::plan {
 
@@ -318,11 +319,13 @@ struct CompResult {
 
 //! Per-trial payouts, in trial order.
 struct TrialPayouts {
-  std::vector<double> seat_variable, seat_cost;  //!< [trial][seat]
+  //! [trial][seat]. The large arrays are not zero-filled when sized: observing a trial writes
+  //! its whole row.
+  UnfilledVector<double> seat_variable, seat_cost;
   std::vector<double> parts;  //!< [trial][commission, draw, spif, clawback, base], seats summed
   //! [trial][slot]: the commission of each component of each seat whose plan has components
   //! (CompEvaluator's slot layout).
-  std::vector<double> component;
+  UnfilledVector<double> component;
   //! With CompEvaluator::place_payouts(): [trial][group][month - fy.first], the variable pay of
   //! the group's seats by the month it is paid in, summed in seat order.
   std::vector<double> placed;
@@ -369,6 +372,8 @@ class CompEvaluator {
                     const std::vector<double>& seat_bookings = {}) const;
 
  private:
+  //! Zeroes the seat cells of payouts row `row` before its seats are priced.
+  void start_row(std::uint64_t row);
   //! Prices seat `s` of the trial in payouts row `row`: from `year` when given, else from the
   //! view's arrays by horizon month.
   void pay_seat(std::uint64_t row, std::size_t s, SeatYearView view, const SeatYearTotals* year,

@@ -561,9 +561,9 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
         company[t] = result.period_values[t * layout.period_cells() + cell];
     }
     plan::TrialPayouts& payouts = evaluator.payouts();
-    for (auto* values :
-         {&payouts.seat_variable, &payouts.seat_cost, &payouts.parts, &payouts.component})
+    for (auto* values : {&payouts.seat_variable, &payouts.seat_cost, &payouts.component})
       *values = mpi::concatenate_on_root(std::move(*values));
+    payouts.parts = mpi::concatenate_on_root(std::move(payouts.parts));
     if (mpi::rank() == 0) {
       std::vector<double> seat_bookings;
       for (const auto& seat : outcome.report.seats) seat_bookings.push_back(seat.bookings.mean);

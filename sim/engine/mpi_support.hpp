@@ -41,6 +41,14 @@ int threads_per_rank(int requested);
 
 //! Rank 0 returns every rank's `mine` joined in rank order; other ranks return an empty vector.
 std::vector<double> concatenate_on_root(std::vector<double> mine);
+//! As concatenate_on_root() for a vector of another allocator: no copy in a single process.
+template <class Allocator>
+std::vector<double, Allocator> concatenate_on_root(std::vector<double, Allocator> mine) {
+  if (size() == 1) return mine;
+  const std::vector<double> all =
+      concatenate_on_root(std::vector<double>(mine.begin(), mine.end()));
+  return std::vector<double, Allocator>(all.begin(), all.end());
+}
 //! Rank 0's `values` become the element-wise sum over the ranks (exact for integers).
 void sum_on_root(std::vector<std::uint64_t>& values);
 //! Every rank's `values` become rank 0's.
