@@ -20,7 +20,7 @@ die() { echo "submit_array.sh: $*" >&2; exit 2; }
 [[ $3 =~ ^[1-9][0-9]*$ ]] || die "SHARDS: '$3' is not a positive whole number"
 # opsim's own limit on --trials, checked here so that no array is submitted whose tasks all fail.
 (( ${#2} <= 9 && $2 <= 100000000 )) || die "TRIALS: $2 is more than opsim's limit of 100000000 trials"
-(( $3 <= $2 )) || die "SHARDS ($3) must not exceed TRIALS ($2)"
+(( ${#3} <= 9 && $3 <= $2 )) || die "SHARDS ($3) must not exceed TRIALS ($2)"
 [[ -f $1 && -r $1 ]] || die "SCENARIO: $1 is not a readable file"
 scenario=$(realpath "$1"); trials=$2; shards=$3; out_dir=$(realpath -m "$4"); result=$(realpath -m "$5"); shift 5
 
@@ -30,6 +30,13 @@ opsim=${OPSIM:-$here/../../build/release/opsim}
 opsim=$(realpath "$opsim")
 "$opsim" validate "$scenario" >/dev/null || die "SCENARIO: $scenario does not validate (see above)"
 [[ -d $(dirname "$result") ]] || die "RESULT: the folder $(dirname "$result") does not exist"
+# The run's own files in OUT_DIR are not a place for the result either (review: the merge job
+# would refuse it only after the whole array had run).
+case ${result#"$out_dir"/} in
+  shard_*.h5 | checkpoint_* | opsim-shard-*.log | opsim-merge-*.log)
+    [[ $(dirname "$result") == "$out_dir" ]] &&
+      die "RESULT: $result is one of the run's own files in OUT_DIR; choose another path" ;;
+esac
 source "$here/refuse_inputs.sh"
 refuse_inputs "$opsim" "$scenario" "$result" "${result%.h5}_summary.json"
 mkdir -p "$out_dir" 2>/dev/null || die "OUT_DIR: cannot create $out_dir"
@@ -43,7 +50,8 @@ else
   # merge job reads shard_0.h5 .. shard_$((shards - 1)).h5 only: say so.
   for file in "$out_dir"/shard_*.h5; do
     name=${file##*/shard_}
-    [[ ${name%.h5} =~ ^[0-9]+$ ]] && (( 10#${name%.h5} < shards )) && continue
+    # shard_7.h5 is task 7's; shard_07.h5 is no task's (review).
+    [[ ${name%.h5} =~ ^(0|[1-9][0-9]{0,8})$ ]] && (( ${name%.h5} < shards )) && continue
     [[ -e $file ]] && echo "submit_array.sh: note: $file is not one of this run's $shards shards; it is left as it is and not merged" >&2
   done
 fi

@@ -61,10 +61,10 @@ std::string_view trim(std::string_view s) {
 //! one is not read (review: "1,5 Mio €" and "$1.5M" were read as 1.5).
 bool is_currency_word(std::string_view word) {
   if (is_currency_code(word)) return true;
-  static constexpr std::array<std::string_view, 22> kWords{
-      "US",    "C",    "A",     "NZ",   "HK",      "S",         "R",         "kr",
-      "Kr",    "Rs",   "Fr",    "Ft",   "lei",     "z\xC5\x82", "K\xC4\x8D", "euro",
-      "euros", "Euro", "Euros", "EURO", "dollars", "Dollars"};
+  static constexpr std::array<std::string_view, 24> kWords{
+      "US",        "C",    "CA",    "A",    "AU",    "NZ",   "HK",      "S",
+      "R",         "kr",   "Kr",    "Rs",   "Fr",    "Ft",   "lei",     "z\xC5\x82",
+      "K\xC4\x8D", "euro", "euros", "Euro", "Euros", "EURO", "dollars", "Dollars"};
   return std::find(kWords.begin(), kWords.end(), word) != kWords.end();
 }
 
@@ -531,7 +531,8 @@ double MappedCsv::read(const CsvRow& row, std::size_t column, bool negative) con
         " (a scale such as '{}' is not read: export the amount in full, e.g. 1500000)", scale);
   else if (formatted && !word.empty())
     // Review: "24 months" was sent to currency_symbols.
-    hint = fmt::format(" ('{}' is not read: the column holds a number alone)", word);
+    hint = fmt::format(" ('{}' is not read: the column holds a number{} alone)", word,
+                       source_.currency_symbols ? " and a currency's symbol or code" : "");
   else if (formatted && space_grouped(text) && source_.thousands != " ")
     // Review: "12 000" (a no-break space between thousands) was sent to currency_symbols.
     hint = " (digits grouped by spaces: set \"thousands\": \" \", which takes no-break spaces too)";
@@ -548,6 +549,9 @@ double MappedCsv::read(const CsvRow& row, std::size_t column, bool negative) con
     hint = " (for 1.234,50 set \"decimal\": \",\" and \"thousands\": \".\")";
   else if (formatted && source_.thousands.empty() && !source_.currency_symbols)
     hint = " (for 45,000.00 or $45000 set \"thousands\" or \"currency_symbols\")";
+  else if (formatted && source_.thousands.empty() && decimal_mark_shown(text) != ',')
+    // Review: with currency_symbols on, "5,000" had no hint at all.
+    hint = " (for 45,000.00 set \"thousands\": \",\")";
   // With a hint the text is a number written another way: "not read as a number" (review: "is not
   // a finite number" for '7,700').
   throw_input("{}: column '{}': '{}' is {}{}", where(row), header()[column], shown_value(text),
@@ -599,9 +603,14 @@ void MappedCsv::check_currency(const CsvRow& row, std::size_t column,
                                const std::string& currency) const {
   if (!source_.currency_symbols) return;
   const std::string& text = table_->text(row, column);
-  const std::string mark = currency_of(text);
-  // A mark opsim does not know is not checked.
-  if (mark.empty() || currencies_of_mark(mark).empty() || mark_may_be(mark, currency)) return;
+  // Each mark on its own (review: "R$ 5000 EUR" in a USD row was taken as one unknown mark); a
+  // mark opsim does not know is not checked.
+  const auto [front, back] = currency_marks(text);
+  auto contradicts = [&](const std::string& m) {
+    return !m.empty() && !currencies_of_mark(m).empty() && !mark_may_be(m, currency);
+  };
+  if (!contradicts(front) && !contradicts(back)) return;
+  const std::string& mark = contradicts(front) ? front : back;
   throw_input(
       "{}: column '{}': '{}' is in {}, but the row's currency is {} (its currency column, or "
       "its region's); convert the amount, or give the row its currency",
@@ -612,7 +621,7 @@ namespace {
 
 //! Why `text` is not a month in `source`'s format, where a likely reason shows: a day its month
 //! lacks ("February 2027 has no day 30"), a year of two digits; "" otherwise.
-std::string month_problem(std::string_view text, const CsvSource& source) {
+std::string month_problem(std::string_view text, const CsvSource& source, bool day_first) {
   text = trim(text);
   const std::string copy(text);
   auto lacks_day = [](int year, int month, int day) -> std::string {
@@ -655,6 +664,11 @@ std::string month_problem(std::string_view text, const CsvSource& source) {
     return lacks_day(year, month, day);
   int a = 0, b = 0, y = 0;
   char s1 = 0, s2 = 0;
+  // A numeric date with the year last, in the order the column shows (review: "31/04/2027" in a
+  // day-first column got no reason).
+  if (day_month_parts(copy) &&
+      std::sscanf(copy.c_str(), "%2d%c%2d%c%4d%c", &a, &s1, &b, &s2, &y, &tail) == 5)
+    return day_first ? lacks_day(y, b, a) : lacks_day(y, a, b);
   if (std::sscanf(copy.c_str(), "%2d%c%2d%c%2d%c", &a, &s1, &b, &s2, &y, &tail) == 5 && s1 == s2 &&
       (s1 == '/' || s1 == '.' || s1 == '-') && copy.size() <= 8)
     return fmt::format(
@@ -672,7 +686,7 @@ int MappedCsv::month(const CsvRow& row, std::size_t column) const {
   // A whole number such as 45870 is a spreadsheet's serial day number (review: named in
   // calibrate's message, not here).
   const bool serial = looks_like_serial_day(text);
-  const std::string problem = month_problem(text, source_);
+  const std::string problem = month_problem(text, source_, numeric_date && day_first(column));
   throw_input("{}: column '{}': \"{}\" is not a month (expected YYYY-MM or a date{}){}", where(row),
               header()[column], shown_value(text),
               source_.date_format.empty() ? std::string()

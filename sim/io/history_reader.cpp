@@ -426,13 +426,11 @@ std::optional<std::pair<int, int>> day_month_parts(std::string_view text) {
   return std::pair{*a, *b};
 }
 
-std::string currency_of(std::string_view text) {
-  text = trim(text);
-  const std::size_t first = text.find_first_of("0123456789");
-  if (first == std::string_view::npos) return {};
-  const std::size_t last = text.find_last_of("0123456789");
-  std::string mark =
-      std::string(trim(text.substr(0, first))) + std::string(trim(text.substr(last + 1)));
+namespace {
+
+//! A mark as written beside an amount, as currency_of() names it ("" for none).
+std::string normalised_mark(std::string_view written) {
+  std::string mark(written);
   std::erase_if(mark, [](char c) { return c == '-' || c == '+' || c == ' '; });
   // Spreadsheets in French or German put a no-break space (U+00A0) or a narrow one (U+202F)
   // before the symbol: "1 054 €" is in €, not in " €" (review).
@@ -473,6 +471,26 @@ std::string currency_of(std::string_view text) {
       {"\xEF\xBF\xA5", "\xC2\xA5"}};  // the fullwidth yen sign
   if (auto it = kSymbols.find(mark); it != kSymbols.end()) return it->second;
   return mark;
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> currency_marks(std::string_view text) {
+  text = trim(text);
+  const std::size_t first = text.find_first_of("0123456789");
+  if (first == std::string_view::npos) return {};
+  const std::size_t last = text.find_last_of("0123456789");
+  return {normalised_mark(trim(text.substr(0, first))),
+          normalised_mark(trim(text.substr(last + 1)))};
+}
+
+std::string currency_of(std::string_view text) {
+  const auto [front, back] = currency_marks(text);
+  if (front.empty() || back.empty() || front == back) return front.empty() ? back : front;
+  // "$5000 USD": the code the other mark may stand for.
+  if (mark_may_be(front, back)) return back;
+  if (mark_may_be(back, front)) return front;
+  return front + " " + back;  // two currencies: a mark opsim does not know
 }
 
 std::vector<std::string_view> currencies_of_mark(std::string_view mark) {

@@ -89,6 +89,9 @@ std::string plain_spaces(std::string_view text);
 //! ("$" and "dollars": "$"; "kr", "Rs", "¥") or its code or word as written ("CHF"); empty
 //! without one.
 std::string currency_of(std::string_view text);
+//! The marks before and after an amount's digits, each as currency_of() names it ("" for none):
+//! "R$ 5000 EUR" gives BRL and EUR.
+std::pair<std::string, std::string> currency_marks(std::string_view text);
 //! The currencies a mark of currency_of() may stand for: its code; the dollar and peso
 //! currencies for "$" (USD, CAD, AUD, MXN, ...); SEK, NOK, DKK and ISK for "kr"; ... Empty when
 //! the mark is none opsim knows: it is not checked.

@@ -1219,11 +1219,13 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
   constexpr int kFarMonths = 120;
   std::size_t far = 0;
   std::string first_far;
+  bool first_far_before = false;
   auto add_deal = [&](PipelineDeal deal, const std::string& where) {
     if (deal_ids.contains(deal.id)) throw_input("{}: duplicate deal id \"{}\"", where, deal.id);
     deal_ids.add(deal.id, root);
     deal.key = stable_hash("deal:" + deal.id);
     if (std::abs(deal.expected_close) > kFarMonths && far++ == 0) {
+      first_far_before = deal.expected_close < 0;
       first_far = fmt::format(
           "{}: deal \"{}\" is expected to close in {}, more than 10 years {} the horizon start {}",
           where, deal.id, format_year_month(ctx.scenario.calendar.absolute(deal.expected_close)),
@@ -1235,10 +1237,11 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
   auto warn_of_far_closes = [&] {
     if (far == 0) return;
     ctx.scenario.warnings.push_back(fmt::format(
-        "{}{}: check the dates (a two-digit year, %y, reads 68 as 2068)", first_far,
+        "{}{}: check the dates (a two-digit year, %y, reads {})", first_far,
         far > 1 ? fmt::format(", and {} as far",
                               format_count(static_cast<long long>(far - 1), "more deal"))
-                : std::string()));
+                : std::string(),
+        first_far_before ? "69 as 1969" : "68 as 2068"));
   };
   if (auto deals = node->get("deals")) {
     ctx.each_item(*deals, [&](const JsonNode& item) {

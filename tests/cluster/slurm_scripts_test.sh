@@ -50,6 +50,11 @@ expect_refusal "mpi: more trials than opsim's limit" "100000000" \
   env OPSIM="$opsim" TRIALS=99999999999999999999 "$mpi" "$scenario" "$work/merged.h5"
 expect_refusal "mpi: TRIALS not a whole number" "TRIALS" \
   env OPSIM="$opsim" TRIALS=1e6 "$mpi" "$scenario" "$work/merged.h5"
+expect_refusal "array: SHARDS that overflows" "SHARDS" \
+  env OPSIM="$opsim" "$array" "$scenario" 100 18446744073709551615 "$work/out" "$work/merged.h5"
+mkdir -p "$work/out"
+expect_refusal "array: RESULT is one of the run's shard files" "the run's own files" \
+  env OPSIM="$opsim" "$array" "$scenario" 100 2 "$work/out" "$work/out/shard_1.h5"
 expect_refusal "result folder missing" "$work/nowhere" \
   env OPSIM="$opsim" "$array" "$scenario" 100 4 "$work/out" "$work/nowhere/merged.h5"
 echo "the user's result" > "$work/existing.h5"
@@ -118,12 +123,13 @@ echo "ok: FORCE=1 submits over an existing result"
 # shard files too. The merge job reads exactly this run's SHARDS files, and the submission
 # says which files it leaves alone.
 mkdir -p "$work/again"
-for task in 0 1 2 3; do echo "shard $task" > "$work/again/shard_$task.h5"; done
+for task in 0 1 2 3 01; do echo "shard $task" > "$work/again/shard_$task.h5"; done
 rm -f "$SBATCH_LOG"
 notes=$(FORCE=1 OPSIM=$opsim "$array" "$scenario" 100 2 "$work/again" "$work/merged.h5" 2>&1 >/dev/null) ||
   fail "FORCE=1 with fewer shards was refused: $notes"
 [[ $notes == *"shard_2.h5 is not one of this run's 2 shards"* && $notes == *shard_3.h5* &&
-   $notes != *shard_1.h5* ]] || fail "no note on the earlier submission's shards: $notes"
+   $notes == *shard_01.h5* && $notes != *shard_1.h5* ]] ||
+  fail "no note on the earlier submission's shards: $notes"
 cat > "$work/bin/fake-opsim" <<'FAKE'
 #!/bin/bash
 echo "$*"
@@ -134,6 +140,9 @@ merged=$(OPSIM=$work/bin/fake-opsim OUT_DIR=$work/again SHARDS=2 RESULT=$work/me
 [[ $merged == "merge $work/again/shard_0.h5 $work/again/shard_1.h5 -o "* ]] ||
   fail "the merge job does not read exactly the run's shards: $merged"
 [[ $(cat "$work/again/shard_3.h5") == "shard 3" ]] || fail "an earlier submission's shard changed"
+bad=$(OPSIM=$work/bin/fake-opsim OUT_DIR=$work/again SHARDS=abc RESULT=$work/merged.h5 \
+  bash "$src/scripts/slurm/opsim_merge.sbatch" 2>&1) && fail "SHARDS=abc was merged: $bad"
+[[ $bad == *"SHARDS=abc is not a positive whole number"* ]] || fail "SHARDS=abc: $bad"
 echo "ok: FORCE=1 with fewer shards merges this run's shards only"
 
 rm -f "$SBATCH_LOG"

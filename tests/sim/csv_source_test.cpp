@@ -163,6 +163,18 @@ TEST(CsvSourceNumber, EachWayOfWritingANumberGetsItsOwnHint) {
               HasSubstr("digits grouped in lakhs and crores, as in India: export the amount "
                         "without separators, 1234567"));
   EXPECT_EQ(ways.number(ways.rows()[2], way), 123456.0);  // the twin: thousands as declared
+  // Review: with currency_symbols on, grouped digits got no hint and a word was said not to
+  // belong in a column that takes currency marks; "AU$" was not a currency's.
+  const CsvTable marked = CsvTable::parse("amount\n\"5,000\"\n5000 reais\nAU$5000\n", "m.csv");
+  const MappedCsv symbols(marked, formats("", true));
+  const std::size_t value = symbols.require_column("amount");
+  EXPECT_THAT(number_error(symbols, 0, value),
+              HasSubstr("(for 45,000.00 set \"thousands\": \",\")"));
+  EXPECT_THAT(number_error(symbols, 1, value),
+              HasSubstr("'reais' is not read: the column holds a number and a currency's symbol "
+                        "or code alone"));
+  EXPECT_EQ(symbols.number(symbols.rows()[2], value), 5000.0);
+  EXPECT_EQ(currency_of("AU$5000"), "AUD");
   // Review: an invisible character in a cell was printed raw, so that the value quoted looked
   // right; it is shown as its code point. The twin: visible text is quoted as it is.
   const CsvTable hidden = CsvTable::parse("amount\n12000\u200b\n12x\n", "amounts.csv");
@@ -196,6 +208,8 @@ TEST(CsvSourceMonth, AnUnreadDateSaysWhyWhereItShows) {
   EXPECT_THAT(error("2027-02-30", ""), HasSubstr("is not a month (expected YYYY-MM or a date); "
                                                  "February 2027 has no day 30"));
   EXPECT_THAT(error("31/04/2027", "%d/%m/%Y"), HasSubstr("; April 2027 has no day 31"));
+  // Without a format, in the order the column shows (31: the day first).
+  EXPECT_THAT(error("31/04/2027", ""), HasSubstr("; April 2027 has no day 31"));
   EXPECT_THAT(error("15/02/27", "%d/%m/%Y"),
               HasSubstr("its year has two digits: write \"date_format\": \"%d/%m/%y\""));
   EXPECT_THAT(error("15/02/27", ""),
@@ -534,7 +548,10 @@ TEST_F(MappedScenario, AnAmountInAnotherCurrencyIsRefused) {
   EXPECT_THAT(error_of(deals("R$12,000")), HasSubstr("is in BRL, but the row's currency is USD"));
   EXPECT_THAT(error_of(deals("12,000 kr")),
               HasSubstr("is in kr (SEK, NOK, DKK or ISK), but the row's currency is USD"));
-  for (const std::string amount : {"12,000 dollars", "US$12,000"})
+  // Review: a mark on each side was taken as one unknown mark, so neither was checked.
+  EXPECT_THAT(error_of(deals("R$ 12,000 EUR")), HasSubstr("is in BRL, but the row's currency"));
+  EXPECT_THAT(error_of(deals("$12,000 EUR")), HasSubstr("is in EUR, but the row's currency"));
+  for (const std::string amount : {"12,000 dollars", "US$12,000", "$12,000 USD"})
     EXPECT_EQ(load(deals(amount)).pipeline.deals[0].amount, 12000.0) << amount;
   dir_.write("actuals.csv", "region,month,amount,currency\nNA,2026-12,700000,JPY\n");
   nlohmann::json doc = document();

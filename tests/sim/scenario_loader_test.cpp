@@ -620,7 +620,15 @@ TEST_F(ScenarioFixture, FarFutureDatesAreWarnedAboutAsTheyAreRead) {
   EXPECT_THAT(all, Not(HasSubstr("rolled")));
   EXPECT_THAT(all, HasSubstr("pipeline.csv:2: deal \"D1\" is expected to close in 2068-05, more "
                              "than 10 years after the horizon start 2027-04, and 1 more deal as "
-                             "far: check the dates"));
+                             "far: check the dates (a two-digit year, %y, reads 68 as 2068)"));
+  // Before the start: a two-digit year read in the last century.
+  write_file(dir_ / "pipeline.csv",
+             "id,owner,region,segment,stage,amount,currency,expected_close\n"
+             "D1,r1,NA,SMB,Commit,12000,USD,1969-05\n");
+  write_file(dir_ / "contracts.csv", kContractsCsv);
+  EXPECT_THAT(load_scenario(path()).warnings.at(0),
+              HasSubstr("10 years before the horizon start 2027-04: check the dates (a two-digit "
+                        "year, %y, reads 69 as 1969)"));
   // The twin: dates within ten years say nothing.
   write_file(dir_ / "contracts.csv", kContractsCsv);
   write_file(dir_ / "pipeline.csv", kPipelineCsv);
