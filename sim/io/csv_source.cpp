@@ -268,7 +268,16 @@ void read_csv_format(const JsonNode& node, CsvSource& source,
   }
   if (auto symbols = node.get("currency_symbols")) source.currency_symbols = symbols->boolean();
   if (auto stages = node.get("skip_stages")) {
-    for (const auto& stage : stages->items()) source.skip_stages.push_back(stage.string());
+    for (const auto& stage : stages->items()) {
+      // Stages match ignoring case and punctuation: an entry of punctuation alone would match
+      // the rows with no stage, which must be reported (review: "-" skipped them in silence).
+      if (name_key(stage.string()).empty())
+        stage.fail(
+            "\"{}\" names no stage (skip_stages match by letters and digits, ignoring "
+            "case and punctuation)",
+            shown_value(stage.string()));
+      source.skip_stages.push_back(stage.string());
+    }
   }
 }
 
@@ -536,6 +545,10 @@ double MappedCsv::read(const CsvRow& row, std::size_t column, bool negative) con
   else if (formatted && space_grouped(text) && source_.thousands != " ")
     // Review: "12 000" (a no-break space between thousands) was sent to currency_symbols.
     hint = " (digits grouped by spaces: set \"thousands\": \" \", which takes no-break spaces too)";
+  else if (formatted && !invisible_character(text).empty())
+    // Review: "12000" with a zero-width space after it was told to set currency_symbols.
+    hint = fmt::format(" (it holds an invisible character, {}, that the export left in: remove it)",
+                       invisible_character(text));
   else if (formatted && marked && !source_.currency_symbols)
     hint =
         " (for amounts with a currency, such as $45000 or 45.000 \u20ac, set "

@@ -15,6 +15,7 @@
 namespace opsim {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -180,7 +181,10 @@ TEST(CsvSourceNumber, EachWayOfWritingANumberGetsItsOwnHint) {
   const CsvTable hidden = CsvTable::parse("amount\n12000\u200b\n12x\n", "amounts.csv");
   const MappedCsv zero_width(hidden, formats(",", false));
   const std::size_t amount = zero_width.require_column("amount");
-  EXPECT_THAT(number_error(zero_width, 0, amount), HasSubstr("'12000\\u200b'"));
+  EXPECT_THAT(number_error(zero_width, 0, amount),
+              AllOf(HasSubstr("'12000\\u200b'"),
+                    HasSubstr("it holds an invisible character, \\u200b, that the export left "
+                              "in: remove it")));
   EXPECT_EQ(shown_value("12\u00a0000\ufeff"), "12\\u00a0000\\ufeff");
   EXPECT_EQ(shown_value("M\u00fcnchen \u20ac"), "M\u00fcnchen \u20ac");
   EXPECT_THAT(number_error(zero_width, 1, amount), HasSubstr("'12x'"));
@@ -398,6 +402,13 @@ TEST_F(MappedScenario, WithoutTheFormatsTheExportIsRefusedNamingTheCell) {
   EXPECT_THAT(empty, HasSubstr("opportunities.csv:2: column 'Stage': the value is empty (a stage "
                                "is required"));
   EXPECT_THAT(empty, Not(HasSubstr("did you mean")));
+  // Review: a skip_stages entry of punctuation alone skipped the row with no stage in silence.
+  for (const std::string entry : {"-", ""}) {
+    nlohmann::json doc = document();
+    doc["pipeline"]["csv"]["skip_stages"] = {"Closed Lost", entry};
+    EXPECT_THAT(error_of(doc), AllOf(HasSubstr("skip_stages/1"), HasSubstr("names no stage")))
+        << entry;
+  }
 }
 
 TEST_F(MappedScenario, AMappingNamesOnlyFieldsOfItsFile) {
