@@ -219,6 +219,22 @@ class LiveTemporaries {
     }
     return -1;
   }
+  //! Around the creation of a temporary file (Temporary): a signal that ends the process waits
+  //! (briefly) for a creation under way, and a creation that sees the process ending removes
+  //! its file itself, so that no temporary is created after the handler removed the others
+  //! (review: a SIGTERM under AddressSanitizer left a checkpoint's temporary).
+  static void begin_create() {
+    creating_.fetch_add(1);
+    if (stopping_.load()) {
+      // The handler is ending the process: create nothing, wait for the end.
+      creating_.fetch_sub(1);
+      for (;;) ::pause();
+    }
+  }
+  static void end_create(const char* path) {
+    if (stopping_.load() && path != nullptr) ::unlink(path);
+    creating_.fetch_sub(1);
+  }
   static void release(int slot) {
     if (slot < 0) return;
     live_[static_cast<std::size_t>(slot)].store(false);
@@ -259,6 +275,13 @@ class LiveTemporaries {
       pending_.store(sig);
       return;
     }
+    stopping_.store(true);
+    // A creation under way in another thread finishes first (at most 200 ms: the handler may run
+    // in the creating thread itself).
+    for (int wait = 0; wait < 200 && creating_.load() > 0; ++wait) {
+      const timespec millisecond{0, 1'000'000};
+      ::nanosleep(&millisecond, nullptr);
+    }
     for (std::size_t i = 0; i < kSlots; ++i)
       if (live_[i].load() && !folder_[i].load()) ::unlink(paths_[i].data());
     for (std::size_t i = 0; i < kSlots; ++i)
@@ -291,6 +314,8 @@ class LiveTemporaries {
   static inline std::array<std::array<char, PATH_MAX>, kSlots> paths_{};
   static inline std::atomic<bool> committing_{false};
   static inline std::atomic<int> pending_{0};
+  static inline std::atomic<bool> stopping_{false};  //!< the handler is ending the process
+  static inline std::atomic<int> creating_{0};       //!< temporaries being created
 };
 
 //! A folder opsim created for its outputs, removed (when empty) unless kept: on an error, and
@@ -331,6 +356,7 @@ class Temporary {
     const std::string prefix = (target_.parent_path() / fmt::format(".{}.opsim-", name)).string();
     static std::atomic<std::uint64_t> counter{0};
     const std::string absolute_prefix = fs::absolute(prefix).string();
+    LiveTemporaries::begin_create();
     for (int attempt = 0; fd_ < 0; ++attempt) {
       const std::uint64_t bits = (static_cast<std::uint64_t>(::getpid()) << 32) ^
                                  (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL) ^
@@ -346,9 +372,12 @@ class Temporary {
       const int error = errno;
       LiveTemporaries::release(slot_);
       slot_ = -1;
-      if (error != EEXIST || attempt == 100)
+      if (error != EEXIST || attempt == 100) {
+        LiveTemporaries::end_create(nullptr);
         throw_os(path_, "cannot create a temporary file beside it", error);
+      }
     }
+    LiveTemporaries::end_create(name_.c_str());
   }
   Temporary(const Temporary&) = delete;
   Temporary& operator=(const Temporary&) = delete;
