@@ -232,7 +232,13 @@ class LiveTemporaries {
     }
   }
   static void end_create(const char* path) {
-    if (stopping_.load() && path != nullptr) ::unlink(path);
+    if (stopping_.load() && path != nullptr) {
+      // The handler is ending the process: remove this file and wait for the end, so that
+      // nothing else of the output is done (reopened by name, renamed into place).
+      ::unlink(path);
+      creating_.fetch_sub(1);
+      for (;;) ::pause();
+    }
     creating_.fetch_sub(1);
   }
   static void release(int slot) {
@@ -689,7 +695,18 @@ void write_file_by_name(const std::string& path,
   }
   auto temporary = std::make_unique<Temporary>(path);
   temporary->release();
-  fill(temporary->name());
+  // The writer (HDF5, libxlsxwriter) opens the file by name, creating it when it is not there:
+  // were the signal handler to unlink it just before, it would be made again and left behind
+  // (review: a SIGTERM under AddressSanitizer left a checkpoint's temporary). Writing it counts
+  // as creating it, which the handler waits for (briefly) before it removes the temporaries.
+  LiveTemporaries::begin_create();
+  try {
+    fill(temporary->name());
+  } catch (...) {
+    LiveTemporaries::end_create(nullptr);
+    throw;
+  }
+  LiveTemporaries::end_create(temporary->name().c_str());
   temporary->finish();
   std::vector<std::unique_ptr<Temporary>> done;
   done.push_back(std::move(temporary));
