@@ -349,17 +349,22 @@ class CreatedFolder {
   bool kept_ = false;
 };
 
+//! The name of a temporary beside `target` up to its six random letters: ".NAME.opsim-", NAME
+//! cut so that the temporary's name fits where the target's does (a name of 242 to 255 bytes
+//! could not be written).
+std::string temporary_prefix(const fs::path& target) {
+  std::string name = target.filename().string();
+  if (name.size() > 200) name.resize(200);
+  return fmt::format(".{}.opsim-", name);
+}
+
 //! A temporary file beside its target, removed unless committed.
 class Temporary {
  public:
   explicit Temporary(const std::string& path) : path_(path), target_(resolved(path)) {
-    // ".NAME.opsim-XXXXXX", NAME cut so that the temporary's name fits where the target's does
-    // (a name of 242 to 255 bytes could not be written).
-    std::string name = target_.filename().string();
-    if (name.size() > 200) name.resize(200);
     // The name is chosen and recorded for the signal handler before the file is created
     // (O_EXCL, as mkstemp), so that no moment has the file without the handler knowing it.
-    const std::string prefix = (target_.parent_path() / fmt::format(".{}.opsim-", name)).string();
+    const std::string prefix = (target_.parent_path() / temporary_prefix(target_)).string();
     static std::atomic<std::uint64_t> counter{0};
     const std::string absolute_prefix = fs::absolute(prefix).string();
     LiveTemporaries::begin_create();
@@ -572,9 +577,7 @@ namespace {
 //! The temporaries ".NAME.opsim-XXXXXX" (class Temporary) beside `target` that no run removed:
 //! a run killed while writing it (SIGKILL, a power cut) leaves its temporary behind.
 std::vector<fs::path> leftover_temporaries(const fs::path& target) {
-  std::string name = target.filename().string();
-  if (name.size() > 200) name.resize(200);
-  const std::string prefix = fmt::format(".{}.opsim-", name);
+  const std::string prefix = temporary_prefix(target);
   std::vector<fs::path> found;
   std::error_code error;
   const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
