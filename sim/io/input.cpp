@@ -329,10 +329,11 @@ std::string inputs_sha256(const std::vector<InputDigest>& inputs) {
   return sha256_hex(listing);
 }
 
-void require_same_inputs(const std::vector<InputDigest>& recorded, const std::string& recorded_in,
-                         const std::vector<InputDigest>& current, const std::string& current_in,
-                         std::string_view consequence) {
-  if (recorded.empty() || current.empty()) return;
+std::optional<std::string> inputs_difference(const std::vector<InputDigest>& recorded,
+                                             const std::string& recorded_in,
+                                             const std::vector<InputDigest>& current,
+                                             const std::string& current_in) {
+  if (recorded.empty() || current.empty()) return std::nullopt;
   auto find = [](const std::vector<InputDigest>& list, const std::string& path) {
     return std::find_if(list.begin(), list.end(),
                         [&](const InputDigest& d) { return d.path == path; });
@@ -340,22 +341,28 @@ void require_same_inputs(const std::vector<InputDigest>& recorded, const std::st
   for (const InputDigest& input : recorded) {
     auto other = find(current, input.path);
     if (other == current.end())
-      throw_input("{}: an input of {} but not of {}; {}", input.path, recorded_in, current_in,
-                  consequence);
+      return fmt::format("{}: an input of {} but not of {}", input.path, recorded_in, current_in);
     if (other->sha256 != input.sha256)
-      throw_input("{}: the file's content differs between {} (SHA-256 {}...) and {} ({}...); {}",
-                  input.path, recorded_in, input.sha256.substr(0, 12), current_in,
-                  other->sha256.substr(0, 12), consequence);
+      return fmt::format("{}: the file's content differs between {} (SHA-256 {}...) and {} ({}...)",
+                         input.path, recorded_in, input.sha256.substr(0, 12), current_in,
+                         other->sha256.substr(0, 12));
     if (other->read_as != input.read_as) {
       auto as = [](const std::string& e) { return e.empty() ? std::string("utf-8") : e; };
-      throw_input("{}: read as {} for {} but as {} for {} (--encoding); {}", input.path,
-                  as(input.read_as), recorded_in, as(other->read_as), current_in, consequence);
+      return fmt::format("{}: read as {} for {} but as {} for {} (--encoding)", input.path,
+                         as(input.read_as), recorded_in, as(other->read_as), current_in);
     }
   }
   for (const InputDigest& input : current)
     if (find(recorded, input.path) == recorded.end())
-      throw_input("{}: an input of {} but not of {}; {}", input.path, current_in, recorded_in,
-                  consequence);
+      return fmt::format("{}: an input of {} but not of {}", input.path, current_in, recorded_in);
+  return std::nullopt;
+}
+
+void require_same_inputs(const std::vector<InputDigest>& recorded, const std::string& recorded_in,
+                         const std::vector<InputDigest>& current, const std::string& current_in,
+                         std::string_view consequence) {
+  if (const auto difference = inputs_difference(recorded, recorded_in, current, current_in))
+    throw_input("{}; {}", *difference, consequence);
 }
 
 nlohmann::json parse_json(std::string_view text, const std::string& name,

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,14 @@ std::string sha256_hex(std::string_view bytes);
 //! SHA-256 over `inputs` listed as `sha256sum` prints them ("<sha256>  <path>" lines): the
 //! identity of a run, which changes when the scenario or any file it references changes.
 std::string inputs_sha256(const std::vector<InputDigest>& inputs);
+
+//! The first input file whose content (or encoding) differs between two runs, as a message
+//! naming it and both runs; none when they agree. Lists recorded by versions that did not record
+//! inputs (empty) are not compared.
+std::optional<std::string> inputs_difference(const std::vector<InputDigest>& recorded,
+                                             const std::string& recorded_in,
+                                             const std::vector<InputDigest>& current,
+                                             const std::string& current_in);
 
 //! Throws InputError naming the first input file whose content differs between two runs (the
 //! inputs recorded in `recorded_in` and those of `current_in`); `consequence` ends the message.

@@ -135,6 +135,15 @@ TEST(ShardCli, MergeRefusesMissingOverlappingAndForeignShards) {
       fmt::format("merge {} {} -o {}", (dir / "a.h5").string(), (dir / "d.h5").string(), out));
   EXPECT_EQ(foreign.exit_code, 2);
   EXPECT_NE(foreign.output.find("seed"), std::string::npos) << foreign.output;
+  // A foreign shard and a gap together: both said at once (review: the seed hid the gap).
+  auto both = run_opsim(
+      fmt::format("merge {} {} -o {}", (dir / "c.h5").string(), (dir / "d.h5").string(), out));
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.output, HasSubstr("shards of 100 trials, 3 problems:")) << both.output;
+  EXPECT_THAT(both.output,
+              HasSubstr(fmt::format("{}: seed 3 differs from", (dir / "d.h5").string())))
+      << both.output;
+  EXPECT_THAT(both.output, HasSubstr("trials [0, 50) are missing")) << both.output;
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
