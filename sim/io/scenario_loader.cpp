@@ -1531,11 +1531,18 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
   if (!node) return;
   node->allow_only({"bookings", "csv"});
   Scenario& sc = ctx.scenario;
+  // More than ten years from the start: usually a two-digit year read in the wrong century
+  // (review: the pipeline's far closes were warned of, the actuals' not).
+  constexpr int kFarMonths = 120;
+  constexpr std::string_view kTwoDigitYears = "a two-digit year, %y, reads";
   auto check_month = [&](int month, const std::string& where, const std::string& text) {
     if (month >= sc.calendar.start()) {
       throw_input(
-          "{}: month {} is not before the horizon start {} (actuals are bookings already closed)",
-          where, text, format_year_month(sc.calendar.start()));
+          "{}: month {} is not before the horizon start {} (actuals are bookings already "
+          "closed{})",
+          where, text, format_year_month(sc.calendar.start()),
+          month - sc.calendar.start() > kFarMonths ? fmt::format("; {} 68 as 2068", kTwoDigitYears)
+                                                   : std::string());
     }
   };
   if (auto list = node->get("bookings")) {
@@ -1602,17 +1609,24 @@ void parse_actuals(const JsonNode& root, Context& ctx) {
   const int first_month = sc.calendar.fiscal_year_start(first_year);
   std::size_t before = 0;
   double amount = 0;
+  int earliest = first_month;
   for (const Actual& a : sc.actuals) {
     if (a.month >= first_month) continue;
     ++before;
     amount += a.amount;
+    earliest = std::min(earliest, a.month);
   }
   if (before > 0) {
+    const bool far = sc.calendar.start() - earliest > kFarMonths;
     sc.notes.push_back(fmt::format(
         "actuals: {} before FY{} (which starts {}), totalling {}, count in no period: only "
-        "the fiscal year the horizon starts in takes actuals",
+        "the fiscal year the horizon starts in takes actuals{}",
         format_count(static_cast<long long>(before), "booking"), first_year,
-        format_year_month(first_month), format_grouped(amount)));
+        format_year_month(first_month), format_grouped(amount),
+        far ? fmt::format("; the earliest, in {}, is more than 10 years before the horizon start: "
+                          "check the dates ({} 69 as 1969)",
+                          format_year_month(earliest), kTwoDigitYears)
+            : std::string()));
   }
 }
 

@@ -519,6 +519,30 @@ TEST_F(MappedScenario, ActualsThatCountInNoPeriodAreNoted) {
   EXPECT_THAT(load(doc).notes.back(), HasSubstr("actuals: 1 booking before FY2027"));
 }
 
+// Review: a two-digit year in the actuals (%y reads 68 as 2068, 69 as 1969) went without the
+// hint the pipeline's far closes get.
+TEST_F(MappedScenario, ActualsMoreThanTenYearsFromTheStartHintAtTwoDigitYears) {
+  nlohmann::json doc = document();
+  doc["actuals"] = {
+      {"csv",
+       {{"path", "actuals.csv"}, {"columns", {{"month", "Month"}}}, {"date_format", "%m/%y"}}}};
+  dir_.write("actuals.csv", "Region,Segment,Month,Amount\nNA,SMB,12/69,100\nNA,SMB,11/26,50\n");
+  const Scenario s = load(doc);
+  EXPECT_THAT(s.notes.back(), HasSubstr("the earliest, in 1969-12, is more than 10 years before "
+                                        "the horizon start: check the dates (a two-digit year, "
+                                        "%y, reads 69 as 1969)"));
+  dir_.write("actuals.csv", "Region,Segment,Month,Amount\nNA,SMB,12/68,100\n");
+  EXPECT_THAT(error_of(doc), HasSubstr("month 12/68 is not before the horizon start 2027-01 "
+                                       "(actuals are bookings already closed; a two-digit year, "
+                                       "%y, reads 68 as 2068)"));
+  // Twins: a date within ten years gets neither hint.
+  dir_.write("actuals.csv", "Region,Segment,Month,Amount\nNA,SMB,12/20,100\n");
+  EXPECT_THAT(load(doc).notes.back(), Not(HasSubstr("two-digit")));
+  dir_.write("actuals.csv", "Region,Segment,Month,Amount\nNA,SMB,12/30,100\n");
+  EXPECT_THAT(error_of(doc), Not(HasSubstr("two-digit")));
+  EXPECT_THAT(error_of(doc), HasSubstr("not before the horizon start"));
+}
+
 // Review: a currency mark that contradicts the row's currency was dropped ("12,000.00 JPY" in a
 // USD row read as 12,000 USD), and actuals in JPY were added as USD.
 // Review: rows skipped under spellings of one stage were counted apart, and a misspelt entry
