@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -46,6 +47,10 @@ char field_separator(std::string_view text) {
   // the reader drops those fields.
   std::vector<std::array<std::size_t, 3>> counts(1, {0, 0, 0});
   std::array<std::size_t, 3> trailing{0, 0, 0};
+  // The header's separators inside parentheses or brackets ("Amount (EUR, net)"), which break a
+  // tie of the others (review: "Region;Amount (EUR, net)" with no rows was read as ',').
+  std::array<std::size_t, 3> enclosed{0, 0, 0};
+  int depth = 0;
   bool quoted = false;
   auto end_line = [&] {
     for (std::size_t k = 0; k < kCandidates.size(); ++k) counts.back()[k] -= trailing[k];
@@ -64,11 +69,13 @@ char field_separator(std::string_view text) {
       counts.push_back({0, 0, 0});
       continue;
     }
+    if (counts.size() == 1) depth += c == '(' || c == '[' ? 1 : c == ')' || c == ']' ? -1 : 0;
     bool separator = false;
     for (std::size_t k = 0; k < kCandidates.size(); ++k) {
       const bool is = c == kCandidates[k];
       counts.back()[k] += is;
       trailing[k] += is;
+      if (counts.size() == 1 && depth > 0) enclosed[k] += is;
       separator = separator || is;
     }
     if (!separator) trailing = {0, 0, 0};
@@ -77,14 +84,15 @@ char field_separator(std::string_view text) {
   if (counts.size() > 1 && counts.back() == std::array<std::size_t, 3>{0, 0, 0}) counts.pop_back();
   // The separator whose data lines have as many fields as the header has (a review found a ';'
   // header with as many commas as semicolons read as comma-separated); then the most frequent in
-  // the header; ',' on a tie (review: "Auftrag;Datum;...;Betrag (EUR, netto)" was read as two
-  // comma-separated columns).
+  // the header (review: "Auftrag;Datum;...;Betrag (EUR, netto)" was read as two comma-separated
+  // columns); then the most outside parentheses; ',' on a tie.
   std::size_t best = 0;
   auto score = [&](std::size_t k) {
     std::size_t agreeing = 0;
     for (std::size_t line = 1; line < counts.size(); ++line)
       agreeing += counts[line][k] == counts[0][k] ? 1 : 0;
-    return std::pair{counts[0][k] > 0 ? agreeing : 0, counts[0][k]};
+    const std::size_t outside = counts[0][k] - std::min(counts[0][k], enclosed[k]);
+    return std::tuple{counts[0][k] > 0 ? agreeing : 0, counts[0][k], outside};
   };
   for (std::size_t k = 1; k < kCandidates.size(); ++k) {
     if (score(k) > score(best)) best = k;
