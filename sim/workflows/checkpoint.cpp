@@ -108,11 +108,13 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
                                           std::uint64_t end, bool keep_trials) const {
   std::vector<ResultFileInfo> shards;
   if (single_file_) {
-    // Every rank looks at every rank's file (and one more: a larger run's), so that all of them
-    // refuse a checkpoint of another rank count before any work (review: one process resumed
-    // rank 0's file of a 2-rank run and left rank 1's; 3 ranks refused only after rank 2 had
-    // simulated its share and written a file of its own).
-    for (int r = 0; r <= mpi::size(); ++r) {
+    // A checkpoint of another rank count is refused by every rank before any work (review: one
+    // process resumed rank 0's file of a 2-rank run and left rank 1's; 3 ranks refused only
+    // after rank 2 had simulated its share and written a file of its own). Rank 0 reads every
+    // rank's file and one more (a larger run's): load() runs collectively, so its refusal is
+    // every rank's and its message the one printed, and the other ranks read none of them
+    // (review: R ranks made R x R reads of the shared file system).
+    for (int r = 0; r <= mpi::size() && mpi::rank() == 0; ++r) {
       if (!fs::exists(rank_file(r))) continue;
       const ResultFileInfo info = read_result_info(rank_file(r));
       if (!info.checkpoint || info.checkpoint_ranks == 0 || info.checkpoint_ranks == mpi::size())

@@ -261,6 +261,21 @@ TEST(MpiCli, ACheckpointOfAnotherRankCountIsRefusedBeforeAnyWork) {
   EXPECT_FALSE(std::filesystem::exists(dir / "ck.rank2.h5")) << "rank 2 worked first";
   EXPECT_FALSE(std::filesystem::exists(out));
   EXPECT_TRUE(std::filesystem::exists(checkpoint) && std::filesystem::exists(rank1));
+  // Rank 0's file gone (killed before its first save): rank 1's is still read, by the one
+  // process as the next rank's and by 3 ranks' rank 1 as its own.
+  std::filesystem::rename(checkpoint, dir / "aside.h5");
+  r = test::run_opsim(run);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(rank1.string() + ": this checkpoint was written by a run on 2 MPI ranks "
+                                           "and this run has 1"),
+            std::string::npos)
+      << r.output;
+  r = mpirun(3, run);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("written by a run on 2 MPI ranks and this run has 3"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(checkpoint)) << "rank 0 worked first";
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 // Review: a --work-dir that does not exist, or is a file, was an internal error (exit 1).
