@@ -110,6 +110,33 @@ bool any_failed(bool failed, int* lowest_failing) {
   return lowest < g_size;
 }
 
+std::exception_ptr error_to_report(std::exception_ptr error, int lowest) {
+  if (!active() || lowest == 0) return g_rank == lowest ? error : nullptr;
+  // The lowest failing rank says whether its error is an input error, and if so its message.
+  std::string message;
+  int forwarded = 0;
+  if (g_rank == lowest) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const InputError& e) {
+      message = e.what();
+      forwarded = 1;
+    } catch (...) {
+    }
+    const int length = forwarded != 0 ? static_cast<int>(message.size()) : -1;
+    MPI_Send(&length, 1, MPI_INT, 0, kTag, MPI_COMM_WORLD);
+    if (forwarded != 0) MPI_Send(message.data(), length, MPI_CHAR, 0, kTag, MPI_COMM_WORLD);
+    return forwarded != 0 ? nullptr : error;
+  }
+  if (g_rank != 0) return nullptr;
+  int length = 0;
+  MPI_Recv(&length, 1, MPI_INT, lowest, kTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  if (length < 0) return nullptr;
+  message.resize(static_cast<std::size_t>(length));
+  MPI_Recv(message.data(), length, MPI_CHAR, lowest, kTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  return std::make_exception_ptr(InputError(message));
+}
+
 namespace {
 
 void send_result(const RunResult& result) {
@@ -255,6 +282,9 @@ bool active() {
 bool any_failed(bool failed, int* lowest_failing) {
   *lowest_failing = failed ? 0 : -1;
   return failed;
+}
+std::exception_ptr error_to_report(std::exception_ptr error, int) {
+  return error;
 }
 void abort(int code) {
   std::exit(code);

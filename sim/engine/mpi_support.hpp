@@ -63,8 +63,10 @@ RunResult gather_on_root(RunResult mine);
 //! exactly merged result; other ranks return an empty one and must not write output.
 RunResult run_distributed(const Scenario& scenario, RunOptions options);
 
-//! Runs `step` on every rank; if it throws on any rank, the lowest failing rank rethrows its
-//! error (to be reported once) and the others throw QuietExit.
+//! Runs `step` on every rank; if it throws on any rank, the lowest failing rank's error is
+//! reported once: an input error is rethrown on rank 0 (which mpirun lets print before it ends
+//! the job; review: rank 1's message was lost when rank 0's quiet exit ended the job first), any
+//! other on that rank; the other ranks throw QuietExit.
 template <class Step>
 void collectively(Step&& step);
 
@@ -75,6 +77,10 @@ void collectively(Step&& step);
 struct QuietExit {
   int code;
 };
+
+//! The error this rank rethrows once every rank knows `lowest` failed (`error`: this rank's, if
+//! any); null: exit quietly. Forwards an InputError of a rank other than 0 to rank 0.
+std::exception_ptr error_to_report(std::exception_ptr error, int lowest);
 
 //! Whether the error being handled was agreed on by every rank (rethrown by `collectively`);
 //! an error that is not must end the whole job (abort) or the other ranks would wait forever.
@@ -92,7 +98,8 @@ void collectively(Step&& step) {
   int lowest = -1;
   if (any_failed(error != nullptr, &lowest)) {
     note_collective_error();
-    if (error && rank() == lowest) std::rethrow_exception(error);
+    if (std::exception_ptr reported = error_to_report(error, lowest))
+      std::rethrow_exception(reported);
     throw QuietExit{2};
   }
 }

@@ -276,6 +276,18 @@ TEST(MpiCli, ACheckpointOfAnotherRankCountIsRefusedBeforeAnyWork) {
       << r.output;
   EXPECT_FALSE(std::filesystem::exists(checkpoint)) << "rank 0 worked first";
   EXPECT_FALSE(std::filesystem::exists(out));
+  // An error on rank 1 alone (its file is a copy of rank 0's: another share) is printed, by
+  // rank 0 (review: rank 0's quiet exit ended the job before rank 1 printed it).
+  std::filesystem::rename(dir / "aside.h5", checkpoint);
+  std::filesystem::copy_file(checkpoint, rank1, std::filesystem::copy_options::overwrite_existing);
+  r = mpirun(2, run);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(rank1.string() + ": this checkpoint belongs to a different run (trials "
+                                           "0.."),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(", this rank's share 100000..200000)"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 // Review: a --work-dir that does not exist, or is a file, was an internal error (exit 1).
