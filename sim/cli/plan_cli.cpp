@@ -268,6 +268,16 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   plan::QuotaRequest& request = problem.request;
   request.method = method;
   request.key = args.key.empty() ? settings.key : parse_quota_key(args.key, "--key");
+  // Prior bookings feed the top-down key's prior share only (review: --prior-csv was accepted,
+  // and read, under every method).
+  if (!args.prior_csv.empty() &&
+      (method != plan::QuotaMethod::top_down || !(request.key.prior > 0))) {
+    throw_input(
+        "--prior-csv is only used by the top-down key's prior share (--method top-down with --key "
+        "prior or a blend with prior=..; given --method {}{})",
+        plan::to_string(method),
+        method == plan::QuotaMethod::top_down ? ", whose key gives prior no weight" : "");
+  }
   const CsvSource prior_csv =
       args.prior_csv.empty() ? settings.prior_bookings_csv : CsvSource(args.prior_csv, {});
   if (!prior_csv.path.empty())

@@ -474,9 +474,12 @@ std::vector<plan::Component> parse_components(const JsonNode& list, const plan::
       gate->allow_only({"component", "attainment"});
       const JsonNode name = gate->at("component");
       const int k = find_index(name, ids, "component");
-      if (static_cast<std::size_t>(k) == i)
-        name.fail("\"{}\" gates itself (name another component of the plan: {})", ids[k],
-                  fmt::join(ids, ", "));
+      if (static_cast<std::size_t>(k) == i) {
+        std::vector<std::string> others = ids;
+        others.erase(others.begin() + k);
+        name.fail("\"{}\" gates itself (name another component of the plan{}{})", ids[k],
+                  others.empty() ? "" : ": ", fmt::join(others, ", "));
+      }
       out[i].gate = k;
       out[i].gate_attainment =
           gate->at("attainment").number_in(0.0, 100.0, "an attainment (fraction of quota)");
@@ -530,7 +533,17 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
                        "cap", "measurement", "draw", "spif", "clawback_months", "proration",
                        "components"});
     });
-    errors.collect([&] { p.id = item.at("id").string(); });
+    errors.collect([&] {
+      p.id = item.at("id").string();
+      // Review: two plans of one id were both kept, and every output named the seats of both
+      // by it (an SE seat shown on the AE plan with the SE plan's OTE).
+      for (int k = 0; k < index; ++k) {
+        if (spec.plans[static_cast<std::size_t>(k)].id == p.id)
+          item.at("id").fail(
+              "\"{}\" is used twice (plan ids are unique; /plan/compensation/plans/{} has it)",
+              p.id, k);
+      }
+    });
     // A plan covers the seats of its roles, then those of its segments without a role plan.
     const auto claim = [&](const JsonNode& names, const std::vector<std::string>& ids,
                            std::vector<int>& plan_of, std::string_view kind) {

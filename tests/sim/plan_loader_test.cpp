@@ -235,6 +235,23 @@ TEST(PlanLoader, ComponentsReadWithDefaultsFromThePlan) {
   EXPECT_TRUE(spec.needs_measure_totals()) << "the ai share is derived";
 }
 
+// Review: two plans of one id were both kept, and outputs named the seats of both by it.
+TEST(PlanLoader, APlanIdIsUsedOnce) {
+  nlohmann::json doc = components_document();
+  auto& plans = doc["plan"]["compensation"]["plans"];
+  nlohmann::json second = plans[0];
+  second.erase("components");
+  second["roles"] = nlohmann::json::array();
+  second["segments"] = nlohmann::json::array();
+  plans.push_back(second);
+  EXPECT_THAT(error_of(doc), ::testing::HasSubstr("/plan/compensation/plans/1/id: \"" +
+                                                  plans[0]["id"].get<std::string>() +
+                                                  "\" is used twice (plan ids are unique; "
+                                                  "/plan/compensation/plans/0 has it)"));
+  plans[1]["id"] = "another";  // the twin
+  EXPECT_THAT(error_of(doc), ::testing::Not(::testing::HasSubstr("is used twice")));
+}
+
 // Bad component input names the JSON pointer, the value and what is allowed.
 TEST(PlanLoader, BadComponentsAreRejectedWithThePointer) {
   const std::string at = "/plan/compensation/plans/0/components";
@@ -254,7 +271,10 @@ TEST(PlanLoader, BadComponentsAreRejectedWithThePointer) {
   EXPECT_THAT(unknown, ::testing::HasSubstr(at + "/3/gate/component: unknown component "
                                                  "\"booking\" (did you mean \"bookings\"?)"));
   const std::string self = with([](nlohmann::json& c) { c[3]["gate"]["component"] = "keep"; });
-  EXPECT_THAT(self, ::testing::HasSubstr(at + "/3/gate/component: \"keep\" gates itself"));
+  // Review: the list of others named the component itself.
+  EXPECT_THAT(self, ::testing::HasSubstr(at + "/3/gate/component: \"keep\" gates itself (name "
+                                              "another component of the plan: bookings, ai, "
+                                              "logos)"));
   const std::string product = with([](nlohmann::json& c) { c[1]["products"] = {"a1"}; });
   EXPECT_THAT(product, ::testing::HasSubstr(at + "/1/products/0: unknown product \"a1\""));
   const std::string wrong = with([](nlohmann::json& c) { c[2]["products"] = {"ai"}; });
