@@ -341,24 +341,22 @@ TEST_F(PlanCli, PlanQuotaSettingsAreCheckedWithTheirFileAndPointer) {
             std::string::npos)
       << r.output;
   // Review: --prior-csv was accepted under methods that never read it; refused as --key is.
-  r = run_opsim(fmt::format("quotas {} --prior-csv nowhere.csv --trials 100 --no-comp", scenario));
+  auto with_prior = [&](const std::string& method) {
+    return run_opsim(fmt::format("quotas {} {} --prior-csv nowhere.csv --trials 100 --no-comp",
+                                 scenario, method));
+  };
+  r = with_prior("");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--prior-csv is only used by the top-down key's prior share (--method "
                           "top-down with --key prior or a blend with prior=..; given --method "
                           "equal-chance)"),
             std::string::npos)
       << r.output;
-  r =
-      run_opsim(fmt::format("quotas {} --method top-down --key expected --prior-csv nowhere.csv "
-                            "--trials 100 --no-comp",
-                            scenario));
+  r = with_prior("--method top-down --key expected");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("whose key gives prior no weight"), std::string::npos) << r.output;
   // The twin: with the prior share it is read (and here, missing, said so).
-  r =
-      run_opsim(fmt::format("quotas {} --method top-down --key prior --prior-csv nowhere.csv "
-                            "--trials 100 --no-comp",
-                            scenario));
+  r = with_prior("--method top-down --key prior");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("nowhere.csv"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("is only used by"), std::string::npos) << r.output;
