@@ -330,7 +330,13 @@ QuotaSet set_quotas(const Scenario& scenario, const SeatDistributions& bookings,
   }
   overlay_quotas(scenario, bookings, set.quota);
   set.floored.resize(scenario.seats.size(), 0);
-  if (request.rounding > 0) round_quotas(scenario, set.quota, request.rounding);
+  // Without a rounding unit, the quotas opsim sets are rounded to the cent the same way: a quota
+  // is an amount of money, and every total written is then the sum of its seats' quotas as
+  // written (review: regions.csv said 6,253,266.74 over seats that summed to 6,253,266.73).
+  if (request.rounding > 0)
+    round_quotas(scenario, set.quota, request.rounding);
+  else if (request.method != QuotaMethod::import)
+    round_quotas(scenario, set.quota, kMinQuotaRounding);  // a cent
   return set;
 }
 
@@ -395,7 +401,7 @@ PeriodQuotas phase_quotas(const Scenario& scenario, const FiscalYear& fy,
     for (int k = 0; k < n; ++k) amount[k] = quota[s] * share[k] / total;
     // Without a rounding unit the months are split to the cent, so that the months written
     // (to two decimals) add up to the annual quota (review: 12 x 8,333.33 = 99,999.96).
-    const double split = unit > 0 ? unit : 0.01;
+    const double split = unit > 0 ? unit : kMinQuotaRounding;
     // Largest remainders: floor every month to the unit, then give the units left (the rounded
     // annual quota less the floors) to the months with the largest remainders.
     double left = std::round(quota[s] / split);  // whole units, counted in a double

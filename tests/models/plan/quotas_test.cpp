@@ -93,10 +93,35 @@ TEST_F(Quotas, TopDownFollowsRegionTargetsAndTheKey) {
   request.key = {0, 1, 0};  // prior bookings only
   request.prior = {1, 1, 1, 1, 3, 1, 1, 1};
   const QuotaSet set = set_quotas(*scenario_, *bookings_, request);
-  // NA seats 0, 2, 4, 6 with priors 1, 1, 3, 1 share 100000.
-  EXPECT_NEAR(set.quota[4], 100000 * 3.0 / 6.0, 1e-6);
-  EXPECT_NEAR(set.quota[0], 100000 * 1.0 / 6.0, 1e-6);
+  // NA seats 0, 2, 4, 6 with priors 1, 1, 3, 1 share 100000, each to the cent.
+  EXPECT_NEAR(set.quota[4], 100000 * 3.0 / 6.0, kMinQuotaRounding);
+  EXPECT_NEAR(set.quota[0], 100000 * 1.0 / 6.0, kMinQuotaRounding);
+  EXPECT_NEAR(set.quota[0] + set.quota[2] + set.quota[4] + set.quota[6], 100000, 1e-6);
   EXPECT_NEAR(set.quota[1] + set.quota[3] + set.quota[5] + set.quota[7], 200000, 1e-6);
+}
+
+// Review: without `rounding` the quotas were kept as solved (16,666.666...), so the seats as
+// written (to the cent) did not add up to the region and organisation totals written. They are
+// whole cents, by largest remainders, and the total is kept.
+TEST_F(Quotas, WithoutRoundingQuotasAreWholeCentsThatKeepTheirTotal) {
+  auto whole_cents = [](double q) { return std::abs(q * 100 - std::round(q * 100)) < 1e-6; };
+  for (const QuotaMethod method :
+       {QuotaMethod::top_down, QuotaMethod::capacity, QuotaMethod::equal_chance}) {
+    QuotaRequest request;
+    request.method = method;
+    request.target = 100000;
+    const QuotaSet set = set_quotas(*scenario_, *bookings_, request);
+    double total = 0;
+    for (std::size_t s = 0; s < scenario_->seats.size(); ++s) {
+      EXPECT_TRUE(whole_cents(set.quota[s])) << s << ": " << set.quota[s];
+      total += set.quota[s];
+    }
+    if (method != QuotaMethod::equal_chance) {
+      EXPECT_NEAR(total, 100000, 1e-6);
+    }
+  }
+  // The twin: the solved share itself is no whole number of cents.
+  EXPECT_FALSE(whole_cents(100000 / 6.0));
 }
 
 // Review: a prior-only key with priors for one seat named only the first seat with a key of 0;
