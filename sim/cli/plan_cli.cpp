@@ -299,6 +299,14 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
     if (args.import_csv.empty())
       throw_input("--method import needs --import-csv FILE (columns seat,quota)");
     request.imported = read_seat_amounts(CsvSource(args.import_csv, {}), scenario, "quota", true);
+    // Imported quotas are evaluated as given: an over-assignment would change only the header's
+    // figure (review: --over-assignment 1.3 was accepted with them).
+    if (args.over_assignment) {
+      throw_input(
+          "--over-assignment sets the total of the quotas opsim sets; --method import evaluates "
+          "the imported quotas as given (leave it out, or set /plan/quotas/over_assignment for "
+          "the figure they are compared with)");
+    }
   } else if (!args.import_csv.empty()) {
     throw_input("--import-csv is only used with --method import (given --method {})", args.method);
   }

@@ -99,6 +99,22 @@ TEST_F(PlanCli, ImportEvaluatesGivenQuotas) {
   const auto r = import_quotas("seat,quota\nR0,10000\nR1,12000\n");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("for 2 selling seats"), std::string::npos) << r.output;
+  // Review: quotas totalling below the target were evaluated without a word of it.
+  EXPECT_NE(r.output.find("the imported quotas total 22,000, 55,000 (71.4%) below target x "
+                          "over-assignment 1.1 = 77,000: the plan under-assigns the target"),
+            std::string::npos)
+      << r.output;
+  const auto enough = import_quotas("seat,quota\nR0,45000\nR1,32000\n");  // the twin
+  EXPECT_EQ(enough.exit_code, 0) << enough.output;
+  EXPECT_EQ(enough.output.find("under-assigns"), std::string::npos) << enough.output;
+  // An over-assignment would change only the header's figure: refused with import.
+  const auto over = run_opsim(
+      fmt::format("quotas {} --method import --import-csv {} --over-assignment 1.3 --no-comp",
+                  write(plan_document()), (dir_ / "quotas.csv").string()));
+  EXPECT_EQ(over.exit_code, 2) << over.output;
+  EXPECT_NE(over.output.find("--over-assignment sets the total of the quotas opsim sets"),
+            std::string::npos)
+      << over.output;
 }
 
 TEST_F(PlanCli, UnknownSeatInQuotaCsv) {
