@@ -504,7 +504,8 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
                       problem.over_assignment,
                       problem.request.target,
                       quotas.common_probability,
-                      result.trials()};
+                      result.trials(),
+                      {}};
     });
   });
   outcome.quota_seconds = watch.seconds();
@@ -639,17 +640,23 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
   const plan::CompResult* comp = outcome.comp ? &*outcome.comp : nullptr;
   const Provenance provenance =
       plan_provenance(scenario, loaded.document.document, command_line, options);
-  if (!args.common.output.empty())
-    write_quota_hdf5(args.common.output, scenario, outcome.info, outcome.report, comp, provenance);
-  if (!args.common.csv_dir.empty())
-    write_quota_csv(args.common.csv_dir, scenario, outcome.info, outcome.report, comp);
-  if (!args.common.xlsx.empty())
-    write_workbook(args.common.xlsx, quota_workbook(scenario, outcome.info, outcome.report, comp));
   // Warnings go to standard error with and without -q, as the plan's warnings above do (-q
-  // silenced the coverage warnings only: review finding).
-  print_warnings(quota_warnings(outcome.info, outcome.report, &scenario, comp));
+  // silenced the coverage warnings only: review finding), and into the files a planner shares,
+  // with the plan's (review: the report and the workbook had none of them).
+  const std::vector<std::string> warnings =
+      quota_warnings(outcome.info, outcome.report, &scenario, comp);
+  QuotaRunInfo info = outcome.info;
+  info.warnings = problem.comp.warnings;
+  info.warnings.insert(info.warnings.end(), warnings.begin(), warnings.end());
+  if (!args.common.output.empty())
+    write_quota_hdf5(args.common.output, scenario, info, outcome.report, comp, provenance);
+  if (!args.common.csv_dir.empty())
+    write_quota_csv(args.common.csv_dir, scenario, info, outcome.report, comp);
+  if (!args.common.xlsx.empty())
+    write_workbook(args.common.xlsx, quota_workbook(scenario, info, outcome.report, comp));
+  print_warnings(warnings);
   if (!args.common.quiet) {
-    fmt::print("{}", format_quota_table(scenario, outcome.info, outcome.report, comp));
+    fmt::print("{}", format_quota_table(scenario, info, outcome.report, comp));
     const std::string timing = fmt::format(
         "(forecast {:.2f} s, quotas {:.2f} s{})", outcome.run_seconds, outcome.quota_seconds,
         comp ? fmt::format(", payouts {:.2f} s: {}", outcome.comp_seconds, outcome.path.describe())

@@ -565,6 +565,7 @@ void write_quota_hdf5(const std::string& path, const Scenario& scenario, const Q
   write_hdf5_file(path, scenario, provenance, info.trials, [&](H5::H5File& file) {
     H5::Group group = file.createGroup("/quotas");
     string_attribute(group, "method", info.method);
+    if (!info.warnings.empty()) write_strings(group, "warnings", info.warnings);
     write_table_hdf5(file, "/quotas/seats", seat_table(scenario, report, comp));
     write_table_hdf5(file, "/quotas/territories", group_table(report.territories, "territory"));
     write_table_hdf5(file, "/quotas/regions", group_table(report.regions, "region"));
@@ -972,6 +973,7 @@ std::vector<XlsxTable> quota_workbook(const Scenario& scenario, const QuotaRunIn
   tables.front().note =
       fmt::format("Quotas by {} for FY{}, {} trials; amounts in {}.", info.method, info.fiscal_year,
                   format_grouped(static_cast<double>(info.trials)), currency);
+  tables.front().warnings = info.warnings;
   if (comp) tables.push_back(xlsx_table("Compensation", comp_table(*comp), currency));
   if (comp)
     tables.push_back(xlsx_table("Role x region", comp_group_table(scenario, *comp), currency));

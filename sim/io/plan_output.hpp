@@ -24,6 +24,9 @@ struct QuotaRunInfo {
   double target = 0.0;              //!< over-assigned, plan-rate reporting currency
   double common_probability = 0.0;  //!< equal-chance only (NaN otherwise)
   std::uint64_t trials = 0;
+  //! The plan's and the quotas' warnings (quota_warnings), as the terminal printed them: kept
+  //! in the HDF5 file (/quotas/warnings), the workbook's Summary and so the report.
+  std::vector<std::string> warnings;
 };
 
 void write_quota_hdf5(const std::string& path, const Scenario& scenario, const QuotaRunInfo& info,

@@ -206,6 +206,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-
 max-width:1100px;color:#1d2430;line-height:1.4;padding:0 16px}
 h1{font-size:1.6em;margin-bottom:4px}h2{border-bottom:2px solid #dde3ea;padding-bottom:4px;margin-top:36px}
 h3{margin-top:24px}.note{color:#5a6572;font-size:.92em}
+.warnings{background:#fffbea;border:1px solid #e6c200;border-radius:4px;padding:0 16px 4px;margin:12px 0}
+.warnings h2{border:none;margin-top:12px;font-size:1.1em;color:#8a6d00}
 table{border-collapse:collapse;margin:8px 0 16px;font-size:.92em}
 th,td{border:1px solid #dde3ea;padding:3px 8px}th{background:#f3f6f9;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}

@@ -130,6 +130,14 @@ std::string quotas_section(H5Reader& f) {
       html_escape(f.attribute("scenario_name")), html_escape(f.count_attribute("trials")),
       html_escape(f.attribute("method", "/quotas")),
       html_escape(f.attribute("reporting_currency")));
+  // What the terminal warned of (coverage or share at quota outside the healthy bands, seats
+  // without a quota, components that cannot pay), first: the page is what finance is sent.
+  if (f.has("/quotas/warnings")) {
+    html += "<div class=\"warnings\"><h2>Warnings</h2>\n<ul>\n";
+    for (const std::string& w : f.strings("/quotas/warnings"))
+      html += fmt::format("<li>{}</li>\n", html_escape(w));
+    html += "</ul></div>\n";
+  }
   if (f.has("/quotas/attainment_histogram/share")) {
     const auto from = f.doubles("/quotas/attainment_histogram/attainment_from");
     const auto share = f.doubles("/quotas/attainment_histogram/share");

@@ -271,6 +271,10 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
         check(worksheet_write_string(sheet, static_cast<lxw_row_t>(table.rows.size() + 2), 0,
                                      xlsx_text(table.note).c_str(), note));
       }
+      for (std::size_t w = 0; w < table.warnings.size(); ++w) {
+        check(worksheet_write_string(sheet, static_cast<lxw_row_t>(table.rows.size() + 3 + w), 0,
+                                     xlsx_text("Warning: " + table.warnings[w]).c_str(), note));
+      }
     }
     errno = 0;
     const lxw_error closed = workbook_close(book);

@@ -58,6 +58,8 @@ struct XlsxTable {
   std::vector<XlsxColumn> columns;
   std::vector<std::vector<XlsxValue>> rows;
   std::string note;  //!< written under the table when not empty
+  //! Written under the note, one row each, prefixed "Warning: " (what the terminal warned of).
+  std::vector<std::string> warnings;
   //! Per row, a kind that overrides the numeric columns' (tables of named quantities, where a
   //! row holds a share under amount columns), those that follow_row_kind; empty, or text for a
   //! row, = the columns' kinds.

@@ -917,6 +917,32 @@ TEST_F(PlanCli, ABudgetPlanSaysTheBudgetInEveryOutput) {
   EXPECT_EQ(html.find("INFEASIBLE"), std::string::npos);
 }
 
+// Review: the warnings of a plan (coverage outside its healthy band) were printed on the
+// terminal only; the report sent to finance said nothing of them.
+TEST_F(PlanCli, TheReportShowsTheQuotaWarnings) {
+  auto page_of = [&](const std::string& extra, const std::string& name) {
+    const std::string out = (dir_ / (name + ".h5")).string(),
+                      page = (dir_ / (name + ".html")).string();
+    const auto r =
+        run_opsim(fmt::format("quotas {} --method capacity --trials 200 --no-comp -q {} -o {}",
+                              write(plan_document()), extra, out));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(run_opsim(fmt::format("report {} -o {}", out, page)).exit_code, 0);
+    std::ifstream in(page);
+    return std::pair{r.output, std::string((std::istreambuf_iterator<char>(in)),
+                                           std::istreambuf_iterator<char>())};
+  };
+  const auto [printed, html] = page_of("--over-assignment 3", "over");
+  EXPECT_NE(printed.find("is outside the healthy band"), std::string::npos) << printed;
+  EXPECT_NE(html.find("<div class=\"warnings\"><h2>Warnings</h2>"), std::string::npos);
+  EXPECT_NE(html.find("total quota coverage"), std::string::npos);
+  // The twin: another plan's page has the box exactly when its run printed a warning.
+  const auto [quiet, plain] = page_of("--over-assignment 1", "plain");
+  EXPECT_EQ(plain.find("class=\"warnings\"") == std::string::npos,
+            quiet.find("warning:") == std::string::npos)
+      << quiet;
+}
+
 TEST_F(PlanCli, NonPositiveBudget) {
   const auto r = run_opsim(fmt::format("capacity {} --budget 0 -q", write(plan_document())));
   EXPECT_EQ(r.exit_code, 2) << r.output;

@@ -36,7 +36,7 @@ TEST(PlanColumns, KindsFollowTheUnit) {
 // Review: coverage 0.999999999999999 (a quota equal to its median bookings but for rounding) was
 // "1.00x ... outside the healthy band 1.00x..1.30x", and 1.3043 printed as 1.30x outside it.
 TEST(QuotaWarnings, CoverageAtTheBandsEdgeIsInsideAndBeyondItShowsEnoughDecimals) {
-  const QuotaRunInfo info{"capacity", 2027, 1.0, 200.0, 0.0, 100};
+  const QuotaRunInfo info{"capacity", 2027, 1.0, 200.0, 0.0, 100, {}};
   plan::QuotaReport report;
   report.regions.push_back({"NA", 2, 100.0, {}, 0.999999999999999, 0.5, 0.01});
   report.regions.push_back({"EMEA", 2, 100.0, {}, plan::kCoverageHigh, 0.5, 0.01});
@@ -52,7 +52,7 @@ TEST(QuotaWarnings, CoverageAtTheBandsEdgeIsInsideAndBeyondItShowsEnoughDecimals
 // Review: a rounding unit above the seats' quotas raised each to one unit, and the total from
 // 400,000 to 3,000,000, with no word. A rounding within a unit of the target says nothing.
 TEST(QuotaWarnings, RoundingThatMovesTheTotalByAUnitOrMoreIsSaid) {
-  const QuotaRunInfo info{"top-down", 2027, 1.0, 400000.0, 0.0, 100};
+  const QuotaRunInfo info{"top-down", 2027, 1.0, 400000.0, 0.0, 100, {}};
   plan::QuotaReport report;
   report.periods.unit = 1000000;
   report.classes[0].total.quota = 1000000;  // sellers: 1,000,000 within one unit of 400,000
@@ -71,7 +71,7 @@ TEST(QuotaWarnings, RoundingThatMovesTheTotalByAUnitOrMoreIsSaid) {
 // of the cost in silence; it is now paid its base pay, and said. A seat without a plan, or with
 // a quota, is not named.
 TEST(QuotaWarnings, CoveredSeatsWithoutAQuotaAreNamed) {
-  const QuotaRunInfo info{"import", 2027, 1.0, 400000.0, 0.0, 100};
+  const QuotaRunInfo info{"import", 2027, 1.0, 400000.0, 0.0, 100, {}};
   Scenario scenario;
   for (const char* id : {"R0", "R1", "R2"}) {
     Seat seat;
