@@ -182,6 +182,16 @@ std::string capacity_section(H5Reader& f) {
                             f.number_attribute("/capacity", "budget"),  // NaN: no budget
                             f.attribute("reporting_currency"))));
   }
+  // The plan's headline, as the terminal and the workbook give it (review: the page never said
+  // how many hires or what they cost, in budget mode not what was spent of the budget).
+  const double cost = f.number_attribute("/capacity", "cost");
+  if (!std::isnan(cost)) {
+    const std::size_t hires =
+        f.has("/capacity/plan/hire") ? f.strings("/capacity/plan/hire").size() : 0;
+    html += fmt::format("<p class=\"status\">{}, cost to the fiscal-year end {} {}.</p>\n",
+                        format_count(static_cast<long long>(hires), "recommended hire"),
+                        format_grouped(cost), html_escape(f.attribute("reporting_currency")));
+  }
   if (f.has("/capacity/attainment/p_target")) {
     const auto p = f.doubles("/capacity/attainment/p_target");
     const auto regions = f.strings("/capacity/attainment/region");

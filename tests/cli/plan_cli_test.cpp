@@ -14,6 +14,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <H5Cpp.h>
+
+#include "sim/base/grouped.hpp"
 #include "sim/io/number_format.hpp"
 #include "tests/progress_lines.hpp"
 #include "tests/scenario_builder.hpp"
@@ -915,6 +918,15 @@ TEST_F(PlanCli, ABudgetPlanSaysTheBudgetInEveryOutput) {
   const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(html.find("Within the budget of 1,000 "), std::string::npos);
   EXPECT_EQ(html.find("INFEASIBLE"), std::string::npos);
+  // The headline, hires and their cost, as the terminal gives it (review: never on the page).
+  H5::H5File file(out, H5F_ACC_RDONLY);
+  double cost = 0;
+  file.openGroup("/capacity").openAttribute("cost").read(H5::PredType::NATIVE_DOUBLE, &cost);
+  const auto hires = file.openDataSet("/capacity/plan/hire").getSpace().getSimpleExtentNpoints();
+  EXPECT_NE(html.find(fmt::format("{}, cost to the fiscal-year end {} ",
+                                  format_count(hires, "recommended hire"), format_grouped(cost))),
+            std::string::npos)
+      << html.substr(0, 2000);
 }
 
 // Review: the warnings of a plan (coverage outside its healthy band) were printed on the
