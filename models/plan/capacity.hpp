@@ -69,7 +69,7 @@ struct Attainment {
 struct CapacityResult {
   bool feasible = false;
   double confidence = 0;
-  std::vector<PlannedHire> hires;
+  std::vector<PlannedHire> hires;  //!< by window, then requisition month, then number
   double cost = 0;
   std::vector<Attainment> regions;  //!< regions with a target, then "total" when it has one
   std::uint64_t trials = 0;
