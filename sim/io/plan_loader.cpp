@@ -661,24 +661,45 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
   for (const Contract& c : scenario.contracts)
     if (c.owner >= 0) owns[static_cast<std::size_t>(c.owner)] = 1;
   for (std::size_t p = 0; p < spec.plans.size(); ++p) {
-    for (const plan::Component& k : spec.plans[p].components) {
-      std::vector<std::string> never;
+    const auto& components = spec.plans[p].components;
+    // Per component and seat: it can never be earned, for want of a book or a product, or
+    // because it is gated on one that can never be (review: a bookings component gated on
+    // retention paid a seat without a book 0, and the warning named retention alone).
+    std::vector<std::vector<char>> never(components.size(),
+                                         std::vector<char>(scenario.seats.size(), 0));
+    for (std::size_t c = 0; c < components.size(); ++c) {
+      for (std::size_t s = 0; s < scenario.seats.size(); ++s)
+        never[c][s] = (components[c].measure == plan::Measure::retention && !owns[s]) ||
+                      (components[c].products != 0 && scenario.seats[s].overlay);
+    }
+    for (std::size_t pass = 0; pass < components.size(); ++pass) {  // gates may chain
+      for (std::size_t c = 0; c < components.size(); ++c) {
+        const int gate = components[c].gate;
+        if (gate < 0) continue;
+        for (std::size_t s = 0; s < scenario.seats.size(); ++s)
+          never[c][s] |= never[static_cast<std::size_t>(gate)][s];
+      }
+    }
+    for (std::size_t c = 0; c < components.size(); ++c) {
+      const plan::Component& k = components[c];
+      std::vector<std::string> ids;
       std::size_t covered = 0;
       for (std::size_t s = 0; s < scenario.seats.size(); ++s) {
         if (spec.seat_plan[s] != static_cast<int>(p)) continue;
         ++covered;
-        if ((k.measure == plan::Measure::retention && !owns[s]) ||
-            (k.products != 0 && scenario.seats[s].overlay))
-          never.push_back(scenario.seats[s].id);
+        if (never[c][s]) ids.push_back(scenario.seats[s].id);
       }
-      if (never.empty()) continue;
+      if (ids.empty()) continue;
+      const bool own = k.measure == plan::Measure::retention || k.products != 0;
       spec.warnings.push_back(fmt::format(
           "plan {} component {}: {} of its {} seats can never earn it ({}), so it pays them 0 "
           "({})",
-          spec.plans[p].id, k.id, never.size(), covered,
-          k.measure == plan::Measure::retention ? "they own no installed-base contract"
-                                                : "overlay credit carries no product",
-          list_some(never, 8)));
+          spec.plans[p].id, k.id, ids.size(), covered,
+          !own ? fmt::format("its gate, component {}, is never reached for them",
+                             components[static_cast<std::size_t>(k.gate)].id)
+          : k.measure == plan::Measure::retention ? "they own no installed-base contract"
+                                                  : "overlay credit carries no product",
+          list_some(ids, 8)));
     }
   }
   return spec;

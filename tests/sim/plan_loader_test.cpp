@@ -235,6 +235,27 @@ TEST(PlanLoader, ComponentsReadWithDefaultsFromThePlan) {
   EXPECT_TRUE(spec.needs_measure_totals()) << "the ai share is derived";
 }
 
+// Review: a component gated on retention pays a seat without a book 0 too, and the warning named
+// retention alone.
+TEST(PlanLoader, AComponentGatedOnOneASeatCanNeverEarnIsWarnedOf) {
+  nlohmann::json doc = components_document();
+  doc["roster"]["reps"].push_back(
+      {{"id", "b"}, {"region", "NA"}, {"segment", "SMB"}, {"start", "2026-01"}});
+  auto& components = doc["plan"]["compensation"]["plans"][0]["components"];
+  components[3].erase("gate");
+  components[2]["gate"] = {{"component", "keep"}, {"attainment", 0.5}};  // logos, on retention
+  const Scenario scenario = test::scenario_from_json(doc);
+  const plan::CompSpec spec = parse_comp_spec(doc, scenario);
+  const std::string all = fmt::format("{}", fmt::join(spec.warnings, "\n"));
+  EXPECT_THAT(all, ::testing::HasSubstr("plan p component logos: 1 of its 2 seats can never earn "
+                                        "it (its gate, component keep, is never reached for "
+                                        "them), so it pays them 0 (b)"));
+  EXPECT_THAT(all, ::testing::HasSubstr("plan p component keep: 1 of its 2 seats can never earn "
+                                        "it (they own no installed-base contract)"));
+  // The twin: the bookings component, ungated, is earned by both.
+  EXPECT_THAT(all, ::testing::Not(::testing::HasSubstr("component bookings:")));
+}
+
 // Review: two plans of one id were both kept, and outputs named the seats of both by it.
 TEST(PlanLoader, APlanIdIsUsedOnce) {
   nlohmann::json doc = components_document();
