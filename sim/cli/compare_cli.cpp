@@ -217,11 +217,28 @@ bool identical(const PairedCell& x) {
 
 //! "new_bookings FY2028 NA" (the files' label); in words for the terminal and the workbook:
 //! "new bookings FY2028 NA".
-std::string target_name(const TargetResult& t, const ResultLayout& layout,
-                        const std::vector<std::string>& regions, bool words = false) {
+std::string target_name(const TargetResult& t, const ResultLayout& layout, const Scenario& scenario,
+                        bool words = false) {
   return fmt::format("{} {} {}", words ? metric_words(t.target.metric) : t.target.metric,
-                     layout.periods[t.period].label,
-                     t.target.region < 0 ? "total" : regions[t.target.region]);
+                     layout.periods[t.period].label, target_place(scenario, t.target));
+}
+
+//! Every scenario's targets, once each: the base's, then those only an alternative sets (the
+//! same cell and amount are one target), in the order first met. Review: an alternative's own
+//! targets were in targets.csv but not on the terminal, in the HDF5 file, the workbook or the
+//! report.
+std::vector<TargetResult> compared_targets(
+    const std::vector<std::pair<std::string, Summary>>& summaries) {
+  std::vector<TargetResult> out;
+  for (const auto& [name, summary] : summaries) {
+    for (const TargetResult& t : summary.targets) {
+      const bool seen = std::any_of(out.begin(), out.end(), [&](const TargetResult& o) {
+        return o.cell == t.cell && o.target.amount == t.target.amount;
+      });
+      if (!seen) out.push_back(t);
+    }
+  }
+  return out;
 }
 
 void write_comparison_csv(const std::string& dir, const Scenario& base, const ResultLayout& layout,
@@ -296,10 +313,10 @@ void write_comparison_labels(H5::H5File& file, const Scenario& base, const Resul
   write_strings(labels, "period_coverage", coverage);
   write_strings(labels, "regions", region_labels(base));
   write_strings(labels, "segments", segment_labels(base));
-  const auto regions = region_labels(base);
   std::vector<std::string> target_coverage;
-  for (const auto& t : summaries.front().second.targets) {
-    targets.push_back(target_name(t, layout, regions));
+  const std::vector<TargetResult> compared = compared_targets(summaries);
+  for (const auto& t : compared) {
+    targets.push_back(target_name(t, layout, base));
     target_coverage.push_back(
         layout.periods[t.period].coverage(coverage_of(metric_index(t.target.metric))));
   }
@@ -315,7 +332,7 @@ void write_comparison_labels(H5::H5File& file, const Scenario& base, const Resul
         means.push_back(
             summary.period_mean[p * layout.cells() + layout.cell(r, layout.segments - 1, k)]);
     }
-    for (const auto& reference : summaries.front().second.targets) {
+    for (const auto& reference : compared) {
       double value = std::numeric_limits<double>::quiet_NaN(), error = value;
       for (const auto& t : summary.targets) {
         if (t.cell == reference.cell && t.target.amount == reference.target.amount)
@@ -325,7 +342,7 @@ void write_comparison_labels(H5::H5File& file, const Scenario& base, const Resul
       se.push_back(error);
     }
   }
-  for (const auto& t : summaries.front().second.targets) amount.push_back(t.target.amount);
+  for (const auto& t : compared) amount.push_back(t.target.amount);
   write_strings(group, "names", names);
   const hsize_t n = summaries.size(), P = layout.periods.size(),
                 R = static_cast<hsize_t>(layout.regions), T = targets.size();
@@ -467,8 +484,8 @@ std::vector<XlsxTable> comparison_workbook(
                     {},
                     ""};
   for (const auto& [name, s] : summaries) targets.columns.push_back({name, CellKind::percent, 12});
-  for (const auto& reference : summaries.front().second.targets) {
-    std::vector<XlsxValue> row{target_name(reference, layout, regions, true),
+  for (const auto& reference : compared_targets(summaries)) {
+    std::vector<XlsxValue> row{target_name(reference, layout, base, true),
                                layout.periods[reference.period].coverage(
                                    coverage_of(metric_index(reference.target.metric))),
                                reference.target.amount};
@@ -640,7 +657,7 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
     if (period.quarter == 0 && period.partial(cover))
       text += fmt::format("* {}\n", period.display_label(cover));
   }
-  const auto& reference = summaries.front().second.targets;
+  const std::vector<TargetResult> reference = compared_targets(summaries);
   for (std::size_t first = 0; !reference.empty() && first < summaries.size();
        first += kTargetScenariosPerBlock) {
     const std::size_t last = std::min(summaries.size(), first + kTargetScenariosPerBlock);
@@ -651,7 +668,7 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
       const Period& period = layout.periods[reference[i].period];
       text += fmt::format(
           "{:<40}",
-          target_name(reference[i], layout, regions, true) +
+          target_name(reference[i], layout, base, true) +
               (period.partial(coverage_of(metric_index(reference[i].target.metric))) ? "*" : ""));
       // Alternatives may set other targets: match by cell, "-" where a scenario lacks it.
       for (std::size_t s = first; s < last; ++s) {
@@ -722,9 +739,9 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   }
   const ResultLayout& layout = base.paired.layout;
   // Costs priced per trial on the same draws; every target's paired change in P(reach).
+  const std::vector<TargetResult> targets = compared_targets(summaries);
   std::vector<std::string> target_names;
-  for (const auto& t : summaries.front().second.targets)
-    target_names.push_back(target_name(t, layout, region_labels(base.scenario)));
+  for (const auto& t : targets) target_names.push_back(target_name(t, layout, base.scenario));
   bool with_costs = !base.costs.empty();
   const std::vector<double> base_cost =
       trial_costs(base.costs, base.scenario, base.paired, seed, base_comp);
@@ -735,8 +752,7 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
     economics.push_back(
         compare_economics(alt.name, base.paired, base_cost, alt.paired,
                           trial_costs(alt.costs, alt.scenario, alt.paired, seed, alt_comp[a]),
-                          economics_metric(metric), args.return_threshold,
-                          summaries.front().second.targets, target_names));
+                          economics_metric(metric), args.return_threshold, targets, target_names));
   }
   // Each scenario's distributions drawn once per trial: in full in the file, in short for
   // people (the terminal and the workbook).
@@ -1098,13 +1114,15 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
         // legend and columns did not).
         const Period& period = layout.periods[t.period];
         const Coverage cover = coverage_of(metric_index(t.target.metric));
-        const std::string where =
-            t.target.region < 0 ? "total" : scenario.regions[t.target.region].id;
-        add_column(
-            fmt::format("p_target_{}_{}_{}", t.target.metric, column_label(period, cover), where),
-            fmt::format("P({} {} {} reaches target)", metric_words(t.target.metric),
-                        period.display_label(cover), where),
-            CellKind::percent);
+        // The segment too (review: three EMEA targets gave three columns of one name).
+        const std::string where = target_place(scenario, t.target);
+        std::string column_where = where;
+        std::replace(column_where.begin(), column_where.end(), ' ', '_');
+        add_column(fmt::format("p_target_{}_{}_{}", t.target.metric, column_label(period, cover),
+                               column_where),
+                   fmt::format("P({} {} {} reaches target)", metric_words(t.target.metric),
+                               period.display_label(cover), where),
+                   CellKind::percent);
         table.targets.push_back(
             fmt::format("{} {} {}", t.target.metric, period.display_label(cover), where));
       }

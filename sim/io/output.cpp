@@ -27,6 +27,12 @@ std::vector<std::string> region_labels(const Scenario& scenario) {
   return out;
 }
 
+std::string target_place(const Scenario& scenario, const Target& target) {
+  std::string place = target.region < 0 ? "total" : scenario.regions[target.region].id;
+  if (target.segment >= 0) place += " " + scenario.segments[target.segment].id;
+  return place;
+}
+
 const std::string& reporting_currency(const Scenario& scenario) {
   return scenario.fx.currencies[static_cast<std::size_t>(scenario.fx.reporting)].code;
 }

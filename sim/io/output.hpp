@@ -73,6 +73,9 @@ const std::vector<std::string>& run_csv_names();
 std::vector<std::string> region_labels(const Scenario& scenario);
 std::vector<std::string> segment_labels(const Scenario& scenario);
 std::vector<std::string> month_labels(const Scenario& scenario);
+//! Where a target applies, as every label names it: the region ("EMEA", "total"), then its
+//! segment when it has one ("EMEA SMB"), so that two targets of one region never share a label.
+std::string target_place(const Scenario& scenario, const Target& target);
 //! The code of the currency every amount is reported in ("USD").
 const std::string& reporting_currency(const Scenario& scenario);
 
