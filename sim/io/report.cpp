@@ -221,7 +221,7 @@ svg .axis{font-size:12px;fill:#1d2430}svg .mlabel{paint-order:stroke;stroke:#fff
 svg .grid{stroke:#eef1f4}svg .frame{fill:none;stroke:#c8d0d9}
 .headline{display:flex;flex-wrap:wrap;gap:12px}
 .card{border:1px solid #dde3ea;border-radius:6px;padding:10px 14px;min-width:190px}
-.card .big{font-size:1.7em;font-weight:600}
+.card .big{font-size:1.7em;font-weight:600}.card.partial{background:#fffbea;border-color:#e6c200}
 @media print{.charts{display:block}}
 )";
 

@@ -278,11 +278,17 @@ std::string run_section(H5Reader& f) {
     for (std::size_t i = 0; i < targets.size(); ++i) {
       const Target& t = targets[i];
       if (run.periods[t.period_index].find("-Q") != std::string::npos) continue;
+      // The period as the target's metric covers it, marked when partial, and the segment of a
+      // segment's target (review: a renewals card of 10 months read as a whole year's, and two
+      // EMEA cards as one target).
+      std::string place = t.region;
+      if (t.segment != "total") place.append(" ").append(t.segment);
       html += fmt::format(
-          "<div class=\"card\"><div>{} {} {}</div><div class=\"big\">{}</div>"
+          "<div class=\"card{}\"><div>{} {} {}</div><div class=\"big\">{}</div>"
           "<div>P(reach the target of {})</div></div>\n",
-          html_escape(t.words), html_escape(run.period_label(t.period_index)),
-          html_escape(t.region),
+          run.coverage_of(t.period_index, t.coverage).empty() ? "" : " partial",
+          html_escape(t.words), html_escape(run.period_label(t.period_index, t.coverage)),
+          html_escape(place),
           cell(format_percent(t.probability), "/summary/targets/probability", i, t.probability,
                "span"),
           html_escape(run.amount(t.amount)));

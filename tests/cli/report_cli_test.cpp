@@ -46,6 +46,17 @@ TEST(ReportCli, RunReportIsOneOfflinePage) {
   EXPECT_THAT(page, Not(HasSubstr("href=\"http")));
 }
 
+// Review: the headline card of a renewals target of 10 months read as a whole year's (only the
+// table below marked it).
+TEST(ReportCli, AHeadlineCardOfAPartialPeriodSaysSo) {
+  test::TempDir dir;
+  const std::string page = run_and_report(dir, "scenarios/global_saas.json", 100);
+  EXPECT_THAT(page, HasSubstr("<div class=\"card partial\"><div>renewal bookings FY2028 partial: "
+                              "10 of 12 months"));
+  // The twin: a whole year's new-bookings card is not marked.
+  EXPECT_THAT(page, HasSubstr("<div class=\"card\"><div>new bookings FY2028 total</div>"));
+}
+
 // Review: a run without targets showed a targets table of headings only and an empty "How likely
 // each yearly target is" section. It says there are none instead; a run with targets keeps both.
 TEST(ReportCli, ARunWithoutTargetsSaysSoInsteadOfEmptySections) {
