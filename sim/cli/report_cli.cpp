@@ -19,6 +19,7 @@ void add_report_command(CLI::App& app) {
   auto inputs = std::make_shared<std::vector<std::string>>();
   auto output = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
+  auto quiet = std::make_shared<bool>(false);
   auto* report = app.add_subcommand(
       "report",
       "Write one offline HTML page on result files (run, merge, compare, sweep, quotas, "
@@ -27,7 +28,9 @@ void add_report_command(CLI::App& app) {
       ->required();
   add_required_output_option(report, *output, "The HTML file to write");
   add_force_flag(report, *force);
-  report->callback([inputs, output, force] {
+  // -q as every command takes it (review: the README lists it as shared, and report refused it).
+  add_quiet_flag(report, *quiet);
+  report->callback([inputs, output, force, quiet] {
     OutputPlan plan(*force);
     plan.add_inputs(*inputs, "input");
     // Each result file is opened and verified once, here, for the checks and the page.
@@ -51,7 +54,7 @@ void add_report_command(CLI::App& app) {
     plan.add_output(*output, "-o");
     plan.check();
     write_report(opened, *output, input_options());
-    fmt::print("opsim: wrote the report {}\n", *output);
+    if (!*quiet) fmt::print("opsim: wrote the report {}\n", *output);
   });
 }
 

@@ -44,6 +44,14 @@ TEST(ReportCli, RunReportIsOneOfflinePage) {
   EXPECT_THAT(page, HasSubstr("<table"));
   EXPECT_THAT(page, Not(HasSubstr("src=\"http")));
   EXPECT_THAT(page, Not(HasSubstr("href=\"http")));
+  // -q, as every command takes it, prints nothing; the twin without it says what it wrote.
+  const auto quiet = test::run_opsim(fmt::format(
+      "report {} -o {} -q --force", (dir / "run.h5").string(), (dir / "run.html").string()));
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.output;
+  EXPECT_EQ(quiet.output, "");
+  const auto said = test::run_opsim(fmt::format(
+      "report {} -o {} --force", (dir / "run.h5").string(), (dir / "run.html").string()));
+  EXPECT_THAT(said.output, HasSubstr("opsim: wrote the report"));
 }
 
 // Review: the headline card of a renewals target of 10 months read as a whole year's (only the
