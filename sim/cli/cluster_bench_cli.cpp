@@ -334,7 +334,8 @@ void add_cluster_bench_command(CLI::App& app) {
   bench
       ->add_option("--compare", args->compare,
                    "Alternative scenarios to compare with SCENARIO, paired")
-      ->expected(1, 1000);
+      ->type_name("SCENARIO.json")
+      ->expected(1, CLI::detail::expected_max_vector_size);
   bench
       ->add_option("--compare-trials", args->compare_trials,
                    "Trials per scenario of the comparisons")

@@ -506,12 +506,12 @@ std::vector<XlsxTable> comparison_workbook(
                          {"region", CellKind::text, 10},
                          {"segment", CellKind::text, 10},
                          {"mean difference" + metric_text, metric_kind, 16},
-                         {"SE", metric_kind, 12},
-                         {"P5", metric_kind, 14},
-                         {"P50", metric_kind, 14},
-                         {"P95", metric_kind, 14},
+                         {"SE" + metric_text, metric_kind, 12},
+                         {"P5" + metric_text, metric_kind, 14},
+                         {"P50" + metric_text, metric_kind, 14},
+                         {"P95" + metric_text, metric_kind, 14},
                          {"P(higher)", CellKind::percent, 10},
-                         {"SE independent", metric_kind, 14},
+                         {"SE independent" + metric_text, metric_kind, 14},
                          {"variance reduction", CellKind::number, 12}},
                         {},
                         ""};
@@ -643,8 +643,7 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
         if (identical(x)) {
           text += fmt::format(" {:>18} {:>9} {:>8}", "identical", "", "");
         } else {
-          text += fmt::format(" {:>18} {:>9} {:>8}",
-                              fmt::format("{} ±{}", format_amount(x.mean), format_amount(x.se)),
+          text += fmt::format(" {:>18} {:>9} {:>8}", format_amount_with_se(x.mean, x.se),
                               format_percent(x.p_better),
                               std::isfinite(x.variance_reduction)
                                   ? fmt::format("{:.1f}x", x.variance_reduction)
@@ -1241,9 +1240,12 @@ void add_compare_commands(CLI::App& app) {
   auto args = std::make_shared<PairedArgs>();
   auto* compare =
       app.add_subcommand("compare", "Compare scenarios with common random numbers (paired)");
+  // The largest count CLI11 knows: help says "SCENARIO.json ..." (with a finite maximum it printed
+  // "TEXT x 2", as if exactly two were allowed).
   compare->add_option("scenarios", *paths, "BASE.json ALT.json [ALT2.json ...]")
       ->required()
-      ->expected(2, 1000);
+      ->type_name("SCENARIO.json")
+      ->expected(2, CLI::detail::expected_max_vector_size);
   add_paired_options(compare, *args);
   compare->callback([paths, args] {
     Arm base;

@@ -224,7 +224,7 @@ std::string drivers_text(const DriversResult& r) {
           p ? format_percent(row.swing.p_low) : format_amount(row.swing.mean_low),
           p ? format_percent(row.swing.p_high) : format_amount(row.swing.mean_high),
           p ? fmt::format("{:.1f} ±{:.1f} pts", 100 * row.swing.swing, 100 * row.swing.se)
-            : fmt::format("{} ±{}", format_amount(row.swing.swing), format_amount(row.swing.se)),
+            : format_amount_with_se(row.swing.swing, row.swing.se),
           row.note);
     }
   }

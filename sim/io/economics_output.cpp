@@ -114,7 +114,7 @@ namespace {
 
 //! "+4.05M ±17.0K": a paired difference with its standard error.
 std::string signed_amount(const PairedMean& x) {
-  return fmt::format("{}{} ±{}", x.mean > 0 ? "+" : "", format_amount(x.mean), format_amount(x.se));
+  return format_amount_with_se(x.mean, x.se, true);
 }
 
 //! Alternatives per block of the terminal table: base and two alternatives fit 100 columns.

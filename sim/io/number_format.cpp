@@ -53,6 +53,23 @@ std::string format_amount(double value, const std::string& currency) {
   return currency.empty() ? number : number + " " + currency;
 }
 
+namespace {
+
+bool below_ten(double se) {
+  return std::isfinite(se) && std::fabs(se) < 9.995;
+}
+
+}  // namespace
+
+std::string format_se_grouped(double se) {
+  return below_ten(se) ? format_significant(se, 2) : format_grouped(se);
+}
+
+std::string format_amount_with_se(double mean, double se, bool sign) {
+  const std::string error = below_ten(se) ? format_significant(se, 2) : format_amount(se);
+  return fmt::format("{}{} ±{}", sign && mean > 0 ? "+" : "", format_amount(mean), error);
+}
+
 std::string format_points(double fraction, bool sign) {
   if (std::isnan(fraction)) return "n/a";
   const double points = 100 * fraction;

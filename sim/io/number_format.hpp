@@ -19,6 +19,12 @@ std::string format_significant_range(double low, double high, int digits = 4);
 //! An amount in a scaled unit with three significant digits or more: "71.6M USD", "845K USD",
 //! "1.25B USD", "912 USD"; without a currency "71.6M"; NaN -> "n/a".
 std::string format_amount(double value, const std::string& currency = "");
+//! An amount and its standard error as format_amount gives them ("4.05M ±17.0K"), an error
+//! below 10 with two significant digits (a count's "105 ±0.35", not "105 ±0"); `sign`: "+4.05M".
+std::string format_amount_with_se(double mean, double se, bool sign = false);
+//! A standard error in full, thousands separated ("17,012"), below 10 with two significant digits
+//! ("0.35", not "0").
+std::string format_se_grouped(double se);
 //! A probability in percent: 0.5271 -> "52.7%"; NaN -> "n/a".
 std::string format_percent(double probability, int decimals = 1);
 //! A change, spread or standard error of probabilities in percentage points: 0.144 -> "14.4 pts",

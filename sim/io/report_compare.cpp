@@ -175,7 +175,7 @@ std::string compare_section(H5Reader& f) {
           continue;
         }
         html += cell(format_grouped(diff[a][i]), group + "mean_difference", i, diff[a][i]) +
-                cell(format_grouped(se[a][i]), group + "se", i, se[a][i]) +
+                cell(format_se_grouped(se[a][i]), group + "se", i, se[a][i]) +
                 cell(format_percent(better[a][i]), group + "p_alternative_better", i, better[a][i]);
       }
       html += "</tr>\n";

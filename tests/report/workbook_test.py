@@ -504,6 +504,11 @@ def main():
                         if str(c.value).startswith(("extra", "SE")) and "(" not in str(c.value)]
             if unitless:
                 failures.append(f"compare Costs headings without a unit: {unitless!r}")
+            unitless = [c.value for c in book["Differences"][1]
+                        if str(c.value).startswith(("mean", "SE", "P5", "P50", "P95"))
+                        and "(" not in str(c.value)]
+            if unitless:
+                failures.append(f"compare Differences headings without a unit: {unitless!r}")
             failures += check_costs(book, h5)
             if not check_costs(book, h5, scale=1.05):
                 failures.append("costs: values 5% off went unnoticed (checker broken)")

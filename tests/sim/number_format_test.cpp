@@ -51,6 +51,17 @@ TEST(NumberFormat, ScalesAmounts) {
   EXPECT_EQ(format_amount(kNaN, "USD"), "n/a");
 }
 
+// A count's paired difference has an SE below one deal: "105 ±0.41", not "105 ±0" (review).
+TEST(NumberFormat, AStandardErrorBelowTenKeepsTwoSignificantDigits) {
+  EXPECT_EQ(format_amount_with_se(105, 0.4121), "105 ±0.41");
+  EXPECT_EQ(format_amount_with_se(4.05e6, 17012, true), "+4.05M ±17.0K");
+  EXPECT_EQ(format_amount_with_se(-3, 2.5), "-3 ±2.5");
+  EXPECT_EQ(format_amount_with_se(7, 12.4), "7 ±12");
+  EXPECT_EQ(format_amount_with_se(7, kNaN), "7 ±n/a");
+  EXPECT_EQ(format_se_grouped(0.4121), "0.41");
+  EXPECT_EQ(format_se_grouped(17012.4), "17,012");
+}
+
 TEST(NumberFormat, CsvFieldsRoundAndLeaveUndefinedEmpty) {
   EXPECT_EQ(csv_number(1234.5678, 2), "1234.57");
   EXPECT_EQ(csv_number(0.527123, 4), "0.5271");
