@@ -1721,6 +1721,13 @@ const CsvTable& CsvCache::get(const std::string& path) {
   return it->second;
 }
 
+namespace {
+
+//! Members every scenario has: a JSON object with none of them is no scenario.
+constexpr const char* kScenarioMarks[] = {"schema_version", "horizon", "regions", "segments"};
+
+}  // namespace
+
 const std::vector<std::string_view>& scenario_keys() {
   static const std::vector<std::string_view> kRootKeys{"schema_version",
                                                        "name",
@@ -1751,6 +1758,19 @@ const std::vector<std::string_view>& scenario_keys() {
 
 Scenario build_scenario(const nlohmann::json& document, const std::string& file,
                         const std::string& base_dir, CsvCache* cache) {
+  // A JSON file opsim wrote (a run's --summary-json) named where a scenario goes: say what it is
+  // rather than list its members as unknown (review: `report summary.json` said only that
+  // schema_version was missing).
+  if (document.is_object() &&
+      std::none_of(std::begin(kScenarioMarks), std::end(kScenarioMarks),
+                   [&](const char* key) { return document.contains(key); })) {
+    throw_input("{}: not a scenario: it has none of /{}{}", file,
+                fmt::join(std::begin(kScenarioMarks), std::end(kScenarioMarks), ", /"),
+                document.contains("scenario_sha256")
+                    ? " (it is a summary opsim wrote with --summary-json; `opsim report` reads "
+                      "the run's result file, -o RESULT.h5)"
+                    : "");
+  }
   if (has_distributions(document)) return build_uncertain_scenario(document, file, base_dir, cache);
   Scenario scenario;
   Context ctx(scenario, base_dir, cache);

@@ -140,6 +140,22 @@ TEST_F(ScenarioFixture, ValidScenarioResolvesIdsMonthsAndCurrencies) {
 
 // Review: a per-region field given a word said only "is not an object", though a number is
 // allowed too. The message names both forms.
+// A run's --summary-json named where a scenario goes (review: `report summary.json` said only
+// that schema_version was missing); a scenario missing one member is still told which.
+TEST_F(ScenarioFixture, ASummaryJsonIsNamedAsNoScenario) {
+  write_text(R"({"scenario": "didactic", "scenario_sha256": "ab", "seed": 1, "trials": 200,
+                 "kpis": []})");
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr("scenario.json: not a scenario: it has none of /schema_version, "
+                              "/horizon, /regions, /segments"),
+                    HasSubstr("summary opsim wrote with --summary-json")));
+  write_text(R"({"name": "notes"})");
+  EXPECT_THAT(error_of_load(), AllOf(HasSubstr("not a scenario"), Not(HasSubstr("summary"))));
+  write([](nlohmann::json& d) { d.erase("schema_version"); });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr("\"schema_version\" is missing"), Not(HasSubstr("not a scenario"))));
+}
+
 TEST_F(ScenarioFixture, APerRegionFieldOfTheWrongTypeNamesBothForms) {
   write([](nlohmann::json& d) { d["market"] = {{"dispersion", "low"}}; });
   EXPECT_THAT(error_of_load(),
