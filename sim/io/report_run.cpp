@@ -408,8 +408,31 @@ std::string run_section(H5Reader& f) {
 
   // ARR and headcount over time (monthly means).
   const auto mmean = f.doubles("/summary/monthly/mean");
-  html += "<h2>ARR and headcount over time</h2>\n<div class=\"charts\">\n";
+  // A metric that is 0 in every month and region (headcount of a scenario without reps) gets a
+  // line, not an empty chart (review).
+  auto monthly_zero = [&](const char* metric) {
+    const int k = run.metric(metric);
+    for (std::size_t m = 0; m < M; ++m)
+      for (std::size_t r = 0; r < run.R; ++r)
+        if (mmean[((m * run.R + r) * run.S + total_segment) * run.K + k] != 0) return false;
+    return true;
+  };
+  std::vector<const char*> charted;
+  for (const char* metric : {"arr", "headcount"})
+    if (!monthly_zero(metric)) charted.push_back(metric);
+  html += fmt::format(
+      "<h2>{} over time</h2>\n",
+      charted.size() == 1 && std::string(charted[0]) == "arr" ? "ARR" : "ARR and headcount");
   for (const char* metric : {"arr", "headcount"}) {
+    if (std::find(charted.begin(), charted.end(), metric) != charted.end()) continue;
+    html += std::string(metric) == "arr"
+                ? "<p class=\"note\">No ARR in any month: the scenario has no installed base and "
+                  "wins no contracts.</p>\n"
+                : "<p class=\"note\">No reps in any month: the scenario's new business comes "
+                  "from its intensities (no roster or hiring plan).</p>\n";
+  }
+  html += "<div class=\"charts\">\n";
+  for (const char* metric : charted) {
     const int k = run.metric(metric);
     SvgChart chart(fmt::format("{} at month end (mean across trials)", metric_words(metric)),
                    "month",

@@ -66,17 +66,24 @@ TEST(ReportCli, AHeadlineCardOfAPartialPeriodSaysSo) {
 }
 
 // Review: a run without targets showed a targets table of headings only and an empty "How likely
-// each yearly target is" section. It says there are none instead; a run with targets keeps both.
+// each yearly target is" section, and a scenario without reps an empty headcount chart. It says
+// there are none instead; a run with targets and reps keeps both.
 TEST(ReportCli, ARunWithoutTargetsSaysSoInsteadOfEmptySections) {
   test::TempDir dir;
   const std::string page = run_and_report(dir, "scenarios/synthetic_growing.json", 100);
   EXPECT_THAT(page, HasSubstr("The scenario sets no targets"));
   EXPECT_THAT(page, Not(HasSubstr("How likely each yearly target is")));
   EXPECT_THAT(page, Not(HasSubstr("<table class=\"targets\">")));
+  EXPECT_THAT(page, HasSubstr("<h2>ARR over time</h2>"));
+  EXPECT_THAT(page, HasSubstr("No reps in any month"));
+  EXPECT_THAT(page, Not(HasSubstr("headcount at month end")));
   test::TempDir twin;
   const std::string with = run_and_report(twin, "tests/fixtures/small_scenario.json", 100);
   EXPECT_THAT(with, HasSubstr("How likely each yearly target is"));
   EXPECT_THAT(with, Not(HasSubstr("The scenario sets no targets")));
+  EXPECT_THAT(with, HasSubstr("<h2>ARR and headcount over time</h2>"));
+  EXPECT_THAT(with, HasSubstr("headcount at month end"));
+  EXPECT_THAT(with, Not(HasSubstr("No reps in any month")));
 }
 
 // A run with products gets a product-mix table (regression: the product results were in the
