@@ -235,9 +235,12 @@ std::string compare_section(H5Reader& f) {
                                      : std::vector<std::string>{};
     const auto probability = f.doubles("/scenarios/target_probability");
     const auto amount = f.doubles("/scenarios/target_amount");
-    html +=
+    // Targets are amounts in the reporting currency (absent in older files).
+    const std::string currency = f.attribute("currency");
+    html += fmt::format(
         "<h2>Probability of reaching each target</h2>\n<table class=\"targets\">\n"
-        "<tr><th>target</th><th>amount</th>";
+        "<tr><th>target</th><th>amount{}</th>",
+        currency.empty() ? "" : " (" + html_escape(currency) + ")");
     for (const auto& name : names) html += fmt::format("<th>{}</th>", html_escape(name));
     for (std::size_t a = 1; a < n; ++a)
       html += fmt::format("<th>{} − {}</th>", html_escape(names[a]), html_escape(names[0]));

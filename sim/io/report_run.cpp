@@ -293,10 +293,12 @@ std::string run_section(H5Reader& f) {
                "span"),
           html_escape(run.amount(t.amount)));
     }
-    html +=
+    // Every target metric is an amount in the reporting currency (scenarios/README.md).
+    html += fmt::format(
         "</div>\n<table class=\"targets\">\n<tr><th>metric</th><th>period</th><th>region</th>"
-        "<th>segment</th><th>target</th><th>mean</th><th>P(reach)</th>"
-        "<th>95% interval</th><th>P(≥ 90% of target)</th><th>P(≥ 95% of target)</th></tr>\n";
+        "<th>segment</th><th>target ({0})</th><th>mean ({0})</th><th>P(reach)</th>"
+        "<th>95% interval</th><th>P(≥ 90% of target)</th><th>P(≥ 95% of target)</th></tr>\n",
+        html_escape(run.currency));
     for (std::size_t i = 0; i < targets.size(); ++i) {
       const Target& t = targets[i];
       const double low = std::max(0.0, t.probability - 1.96 * t.se);

@@ -65,6 +65,26 @@ TEST(ReportCli, AHeadlineCardOfAPartialPeriodSaysSo) {
   EXPECT_THAT(page, HasSubstr("<div class=\"card\"><div>new bookings FY2028 total</div>"));
 }
 
+// Review: the run report's targets table headed its amounts "target" and "mean", and the compare
+// report's "amount", without a unit.
+TEST(ReportCli, TargetAmountsNameTheirCurrency) {
+  test::TempDir dir;
+  const std::string page = run_and_report(dir, "tests/fixtures/small_scenario.json", 100);
+  EXPECT_THAT(page, HasSubstr("<th>target (USD)</th><th>mean (USD)</th>"));
+  EXPECT_THAT(page, Not(HasSubstr("<th>target</th>")));
+  const auto fixture = (test::source_dir() / "tests/fixtures/small_scenario.json").string();
+  ASSERT_EQ(test::run_opsim(fmt::format("compare {} {} --trials 50 -q -o {}", fixture, fixture,
+                                        (dir / "compare.h5").string()))
+                .exit_code,
+            0);
+  const auto r = test::run_opsim(fmt::format("report {} -o {} -q", (dir / "compare.h5").string(),
+                                             (dir / "compare.html").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir / "compare.html");
+  const std::string compared((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_THAT(compared, HasSubstr("<tr><th>target</th><th>amount (USD)</th>"));
+}
+
 // Review: a run without targets showed a targets table of headings only and an empty "How likely
 // each yearly target is" section, and a scenario without reps an empty headcount chart. It says
 // there are none instead; a run with targets and reps keeps both.
