@@ -484,7 +484,16 @@ std::vector<XlsxTable> comparison_workbook(
                     {},
                     ""};
   for (const auto& [name, s] : summaries) targets.columns.push_back({name, CellKind::percent, 12});
-  for (const auto& reference : compared_targets(summaries)) {
+  // Each alternative's paired change in P(reach) and its standard error, as the terminal prints
+  // them (review: the workbook had the probabilities only, and their difference is not paired).
+  for (const Economics& e : economics) {
+    const std::string change = e.name + " − " + summaries.front().first;
+    targets.columns.push_back({"change " + change, CellKind::points, 14});
+    targets.columns.push_back({"SE of change " + change, CellKind::points, 12});
+  }
+  const std::vector<TargetResult> compared = compared_targets(summaries);
+  for (std::size_t i = 0; i < compared.size(); ++i) {
+    const TargetResult& reference = compared[i];
     std::vector<XlsxValue> row{target_name(reference, layout, base, true),
                                layout.periods[reference.period].coverage(
                                    coverage_of(metric_index(reference.target.metric))),
@@ -496,6 +505,10 @@ std::vector<XlsxTable> comparison_workbook(
           value = t.probability;
       }
       row.push_back(value);
+    }
+    for (const Economics& e : economics) {
+      row.push_back(e.targets[i].change.mean);
+      row.push_back(e.targets[i].change.se);
     }
     targets.rows.push_back(std::move(row));
   }

@@ -242,8 +242,16 @@ std::string compare_section(H5Reader& f) {
         "<tr><th>target</th><th>amount{}</th>",
         currency.empty() ? "" : " (" + html_escape(currency) + ")");
     for (const auto& name : names) html += fmt::format("<th>{}</th>", html_escape(name));
-    for (std::size_t a = 1; a < n; ++a)
-      html += fmt::format("<th>{} − {}</th>", html_escape(names[a]), html_escape(names[0]));
+    // Each alternative's paired change: the targets its economics group lists are these, in
+    // this order (sim/cli/compare_cli.cpp, compared_targets()).
+    std::vector<std::vector<double>> change_se(n);
+    for (std::size_t a = 1; a < n; ++a) {
+      const std::string se =
+          fmt::format("/alternative_{}/economics/target_probability_change_se", a);
+      if (f.has(se)) change_se[a] = f.doubles(se);
+      html += fmt::format("<th>{} − {}{}</th>", html_escape(names[a]), html_escape(names[0]),
+                          change_se[a].empty() ? "" : " ± SE (paired)");
+    }
     html += "</tr>\n";
     const std::size_t T = targets.size();
     for (std::size_t t = 0; t < T; ++t) {
@@ -261,10 +269,16 @@ std::string compare_section(H5Reader& f) {
       }
       for (std::size_t a = 1; a < n; ++a) {
         const double d = probability[a * T + t] - probability[t];
-        html += fmt::format("<td class=\"num\">{}</td>", std::isnan(d) ? "n/a"
-                                                         : d == 0
-                                                             ? "same"
-                                                             : fmt::format("{:+.1f} pts", 100 * d));
+        // With its paired standard error where the file has it (older files: the difference).
+        const double se = a < change_se.size() && t < change_se[a].size()
+                              ? change_se[a][t]
+                              : std::numeric_limits<double>::quiet_NaN();
+        html +=
+            fmt::format("<td class=\"num\">{}</td>",
+                        std::isnan(d)    ? "n/a"
+                        : d == 0         ? "same"
+                        : std::isnan(se) ? fmt::format("{:+.1f} pts", 100 * d)
+                                         : fmt::format("{:+.1f} ±{:.1f} pts", 100 * d, 100 * se));
       }
       html += "</tr>\n";
     }

@@ -83,6 +83,8 @@ TEST(ReportCli, TargetAmountsNameTheirCurrency) {
   std::ifstream in(dir / "compare.html");
   const std::string compared((std::istreambuf_iterator<char>(in)), {});
   EXPECT_THAT(compared, HasSubstr("<tr><th>target</th><th>amount (USD)</th>"));
+  // Each alternative's change in P(reach) is the paired one, with its SE (review).
+  EXPECT_THAT(compared, HasSubstr(" ± SE (paired)</th></tr>"));
 }
 
 // Review: a run without targets showed a targets table of headings only and an empty "How likely

@@ -249,6 +249,29 @@ def check_compare(book, h5):
     return problems
 
 
+def check_target_changes(book, h5, scale=1.0):
+    """Problems of a comparison workbook's Targets sheet (empty: none): each alternative's paired
+    change in P(reach) and its SE equal /alternative_K/economics, in points; `scale` multiplies
+    the file's values (the negative twin)."""
+    names = [s.decode() for s in h5["scenarios/names"][()]]
+    head = [str(c.value) for c in book["Targets"][1]]
+    problems = []
+    for a, name in enumerate(names[1:], start=1):
+        group = h5[f"alternative_{a}/economics"]
+        for words, dataset in ((f"change {name} − {names[0]}", "target_probability_change"),
+                               (f"SE of change {name} − {names[0]}",
+                                "target_probability_change_se")):
+            if words not in head:
+                problems.append(f"compare Targets: no column '{words}' ({head})")
+                continue
+            column = head.index(words)
+            want = [100 * scale * v for v in group[dataset][()]]
+            got = [row[column] for row in book["Targets"].iter_rows(min_row=2, values_only=True)]
+            if len(got) != len(want) or any(abs(g - w) > 1e-9 for g, w in zip(got, want)):
+                problems.append(f"compare Targets '{words}': {got} against {want}")
+    return problems
+
+
 def check_costs(book, h5, scale=1.0):
     """Problems of a comparison-with-costs workbook's Costs sheet (empty: none): each row's
     costs, differences and return equal /alternative_K/economics (the return blank where the
@@ -489,6 +512,22 @@ def main():
             failures += check_compare(openpyxl.load_workbook(w("cmp.xlsx")), h5)
             if "Costs" in openpyxl.load_workbook(w("cmp.xlsx")).sheetnames:
                 failures.append("compare without costs: a Costs sheet")
+        # Each alternative's paired change in P(reach) with its SE, as the terminal prints it
+        # (review: the Targets sheet had the probabilities only).
+        doc = json.load(open(fixture))
+        doc["hiring_plan"][0]["count"] += 4
+        doc["name"] = "more hires"
+        with open(w("hires.json"), "w") as f:
+            json.dump(doc, f)
+        run(opsim, "compare", fixture, w("hires.json"), "--trials", "200", "-q", "-o",
+            w("hires.h5"), "--xlsx", w("hires.xlsx"))
+        with h5py.File(w("hires.h5"), "r") as h5:
+            book = openpyxl.load_workbook(w("hires.xlsx"))
+            failures += check_target_changes(book, h5)
+            if not check_target_changes(book, h5, scale=1.05):
+                failures.append("target changes: values 5% off went unnoticed (checker broken)")
+            if not any(v for v in h5["alternative_1/economics/target_probability_change"][()]):
+                failures.append("target changes: more hires changed no P(reach) (test too weak)")
         # With a programme cost in the alternative, the Costs sheet carries economics.csv's rows.
         doc = json.load(open(fixture))
         doc["costs"] = [{"id": "enablement", "one_off": 25000, "month": doc["horizon"]["start"],
@@ -512,6 +551,7 @@ def main():
             failures += check_costs(book, h5)
             if not check_costs(book, h5, scale=1.05):
                 failures.append("costs: values 5% off went unnoticed (checker broken)")
+
         # Every heading says which scenario and which quantity it is (review: three Summary
         # columns headed "SE (USD)", two scenarios both headed "plan_example (USD)").
         run(opsim, "compare", fixture, fixture, w("costly.json"), "--trials", "30", "-q",
