@@ -514,31 +514,36 @@ def main():
                 failures.append("compare without costs: a Costs sheet")
         # Each alternative's paired change in P(reach) with its SE, as the terminal prints it
         # (review: the Targets sheet had the probabilities only).
-        doc = json.load(open(fixture))
-        doc["hiring_plan"][0]["count"] += 4
-        doc["name"] = "more hires"
-        with open(w("hires.json"), "w") as f:
-            json.dump(doc, f)
-        run(opsim, "compare", fixture, w("hires.json"), "--trials", "200", "-q", "-o",
-            w("hires.h5"), "--xlsx", w("hires.xlsx"))
-        with h5py.File(w("hires.h5"), "r") as h5:
-            book = openpyxl.load_workbook(w("hires.xlsx"))
+        def compared_with(name, change, trials):
+            """The fixture compared with its copy named `name` and changed by `change`: the
+            HDF5 file (open) and the workbook."""
+            doc = json.load(open(fixture))
+            change(doc)
+            doc["name"] = name
+            stem = w(name.replace(" ", "_"))
+            with open(stem + ".json", "w") as f:
+                json.dump(doc, f)
+            run(opsim, "compare", fixture, stem + ".json", "--trials", str(trials), "-q", "-o",
+                stem + ".h5", "--xlsx", stem + ".xlsx")
+            return h5py.File(stem + ".h5", "r"), openpyxl.load_workbook(stem + ".xlsx")
+
+        def more_hires(doc):
+            doc["hiring_plan"][0]["count"] += 4
+
+        h5, book = compared_with("more hires", more_hires, 200)
+        with h5:
             failures += check_target_changes(book, h5)
             if not check_target_changes(book, h5, scale=1.05):
                 failures.append("target changes: values 5% off went unnoticed (checker broken)")
             if not any(v for v in h5["alternative_1/economics/target_probability_change"][()]):
                 failures.append("target changes: more hires changed no P(reach) (test too weak)")
         # With a programme cost in the alternative, the Costs sheet carries economics.csv's rows.
-        doc = json.load(open(fixture))
-        doc["costs"] = [{"id": "enablement", "one_off": 25000, "month": doc["horizon"]["start"],
-                         "monthly": 1500}]
-        doc["name"] = "with enablement"
-        with open(w("costly.json"), "w") as f:
-            json.dump(doc, f)
-        run(opsim, "compare", fixture, w("costly.json"), "--trials", "100", "-q", "-o",
-            w("costs.h5"), "--xlsx", w("costs.xlsx"))
-        with h5py.File(w("costs.h5"), "r") as h5:
-            book = openpyxl.load_workbook(w("costs.xlsx"))
+        def with_costs(doc):
+            doc["costs"] = [{"id": "enablement", "one_off": 25000,
+                             "month": doc["horizon"]["start"], "monthly": 1500}]
+
+        h5, book = compared_with("with enablement", with_costs, 100)
+        with h5:
             unitless = [c.value for c in book["Costs"][1]
                         if str(c.value).startswith(("extra", "SE")) and "(" not in str(c.value)]
             if unitless:
@@ -554,7 +559,7 @@ def main():
 
         # Every heading says which scenario and which quantity it is (review: three Summary
         # columns headed "SE (USD)", two scenarios both headed "plan_example (USD)").
-        run(opsim, "compare", fixture, fixture, w("costly.json"), "--trials", "30", "-q",
+        run(opsim, "compare", fixture, fixture, w("with_enablement.json"), "--trials", "30", "-q",
             "--xlsx", w("three.xlsx"))
         for sheet in openpyxl.load_workbook(w("three.xlsx")).worksheets:
             headings = [c.value for c in sheet[1] if c.value is not None]
