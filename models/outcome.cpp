@@ -25,7 +25,7 @@ constexpr std::array<MetricInfo, kMetricCount> kMetrics{{
     {"hires", Aggregation::flow, "count"},
     {"departures", Aggregation::flow, "count"},
     {"headcount", Aggregation::stock, "count"},
-    {"ramped_fte", Aggregation::stock, "count"},
+    {"ramped_fte", Aggregation::stock, "FTE"},
 }};
 }  // namespace
 

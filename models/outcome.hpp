@@ -40,7 +40,7 @@ enum class Aggregation { flow, stock };
 struct MetricInfo {
   std::string_view name;
   Aggregation aggregation;
-  std::string_view unit;  //!< "currency", "count" or "months"
+  std::string_view unit;  //!< "currency", "count", "months" or "FTE"
 };
 
 const MetricInfo& metric_info(Metric metric);

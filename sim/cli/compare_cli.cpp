@@ -161,23 +161,11 @@ std::vector<std::string> distinct_names(const std::vector<const Scenario*>& scen
   return numbered;
 }
 
-//! The unit of a metric's values: the reporting currency for amounts, else what it counts.
+//! The unit of a metric's values: the reporting currency for amounts, else what it counts
+//! (MetricInfo::unit, as the run's workbook gives it).
 std::string metric_unit(const Scenario& scenario, const std::string& metric) {
-  switch (static_cast<Metric>(metric_of(metric))) {
-    case Metric::opportunities:
-    case Metric::wins:
-    case Metric::pipeline_wins:
-    case Metric::hires:
-    case Metric::departures:
-    case Metric::headcount:
-      return "count";
-    case Metric::won_cycle_months:
-      return "months";
-    case Metric::ramped_fte:
-      return "FTE";
-    default:
-      return reporting_currency(scenario);
-  }
+  const std::string_view unit = metric_info(metric_of(metric)).unit;
+  return unit == "currency" ? reporting_currency(scenario) : std::string(unit);
 }
 
 //! The bookings metric costs are weighed against: the compared metric when it is an amount

@@ -95,7 +95,8 @@ def check_run(book, h5, scale=1.0):
     # Each metric's unit beside it, its rows formatted by it (review: headcount formatted as
     # money, no unit on the sheet).
     units = {"new bookings": ("USD", "#,##0"), "headcount": ("count", "#,##0.00"),
-             "sales cycle months of won deals": ("months", "#,##0.00")}
+             "sales cycle months of won deals": ("months", "#,##0.00"),
+             "ramped FTE": ("FTE", "#,##0.00")}
     if "unit" not in head:
         problems.append("Periods: no unit column")
     for i, row in enumerate(book["Periods"].iter_rows(min_row=2, values_only=True)):
