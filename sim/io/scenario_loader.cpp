@@ -128,6 +128,8 @@ struct Context {
   //! Per seat, where its start was given (a CSV line and column, or a JSON pointer), for the
   //! warnings about it.
   std::vector<std::string> seat_places;
+  //! Per pipeline deal, where it was given, for the checks of its credit once overlays are read.
+  std::vector<std::string> deal_places;
   int schema_version = kSchemaVersion;
 
   CsvCache* cache = nullptr;
@@ -1026,6 +1028,30 @@ void parse_overlays(const JsonNode& root, Context& ctx) {
   });
 }
 
+//! A pipeline deal's owner and splits must be selling seats: a seat holding an overlay role is
+//! credited with its overlay's share of every booking of its regions, so a deal naming it was
+//! credited twice, and the sellers' credit (region bookings, coverage) fell short (review).
+void require_selling_credit(Context& ctx) {
+  const Scenario& sc = ctx.scenario;
+  const auto& deals = sc.pipeline.deals;
+  for (std::size_t i = 0; i < deals.size() && i < ctx.deal_places.size(); ++i) {
+    const PipelineDeal& deal = deals[i];
+    std::vector<int> named{deal.owner};
+    for (const DealSplit& split : deal.splits) named.push_back(split.seat);
+    for (std::size_t k = 0; k < named.size(); ++k) {
+      if (named[k] < 0 || !sc.seats[static_cast<std::size_t>(named[k])].overlay) continue;
+      const Seat& seat = sc.seats[static_cast<std::size_t>(named[k])];
+      ctx.errors.collect([&] {
+        throw_input(
+            "{}: deal \"{}\": {} \"{}\" holds the overlay role \"{}\" (plan.overlays), which is "
+            "credited its share of every booking of its regions; a deal's owner and splits are "
+            "selling seats",
+            ctx.deal_places[i], deal.id, k == 0 ? "owner" : "split seat", seat.id, seat.role);
+      });
+    }
+  }
+}
+
 //! Owners (seat ids) of a section's records (pipeline deals, installed-base contracts). An owner
 //! not in the roster or hiring plan (a rep who left) is an error, or with the section's
 //! `unknown_owner: "unowned"` a record without an owner, counted in a note.
@@ -1233,6 +1259,7 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
           format_year_month(ctx.scenario.calendar.start()));
     }
     pipeline.deals.push_back(std::move(deal));
+    ctx.deal_places.push_back(where);
   };
   auto warn_of_far_closes = [&] {
     if (far == 0) return;
@@ -1828,6 +1855,7 @@ Scenario build_scenario(const nlohmann::json& document, const std::string& file,
   errors.collect([&] { parse_intensity(root, ctx); });
   if (seats_complete) errors.collect([&] { parse_pipeline(root, ctx); });
   if (seats_complete) errors.collect([&] { parse_overlays(root, ctx); });
+  if (seats_complete && !ctx.scenario.overlays.empty()) require_selling_credit(ctx);
   errors.collect([&] { parse_installed_base(root, ctx, seats_complete); });
   errors.collect([&] { parse_market(root, ctx); });
   errors.collect([&] { parse_actuals(root, ctx); });

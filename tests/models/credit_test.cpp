@@ -342,6 +342,35 @@ TEST(SplitCredit, BadSplitsAreRefusedWithPointerValueAndAllowed) {
   EXPECT_THAT(error_of(overlay), AllOf(HasSubstr("/plan/overlays/0/share"), HasSubstr("-0.1")));
 }
 
+// Review: a deal owned by, or split to, a solution engineer was credited to them twice (their
+// overlay share of NA's bookings holds the deal already) and the sellers' credit fell short.
+// Both deals are named at once; a deal of selling seats alone loads.
+TEST(OverlayCredit, ADealCreditingAnOverlaySeatIsRefused) {
+  nlohmann::json doc = overlay_document();
+  auto deal = [](const std::string& id, const std::string& owner, nlohmann::json splits) {
+    return nlohmann::json{{"id", id},
+                          {"owner", owner},
+                          {"splits", std::move(splits)},
+                          {"region", "NA"},
+                          {"segment", "SMB"},
+                          {"stage", "S"},
+                          {"amount", 10000},
+                          {"expected_close", "2027-03"}};
+  };
+  doc["pipeline"] = {{"stages", {{{"id", "S"}, {"win_probability", 0.4}}}},
+                     {"deals",
+                      {deal("D1", "R0", {{{"seat", "E0"}, {"share", 0.3}}}),
+                       deal("D2", "E1", nlohmann::json::array())}}};
+  EXPECT_THAT(error_of(doc),
+              AllOf(HasSubstr("/pipeline/deals/0: deal \"D1\": split seat \"E0\" holds the "
+                              "overlay role \"SE\""),
+                    HasSubstr("/pipeline/deals/1: deal \"D2\": owner \"E1\" holds the overlay "
+                              "role \"SE\""),
+                    HasSubstr("a deal's owner and splits are selling seats")));
+  doc["pipeline"]["deals"] = {deal("D1", "R0", nlohmann::json::array())};
+  EXPECT_EQ(error_of(doc), "loaded");
+}
+
 TEST(SplitCredit, PipelineCsvCarriesProductAndSplits) {
   test::TempDir dir;
   nlohmann::json doc = split_document();
