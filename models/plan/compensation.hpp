@@ -110,6 +110,9 @@ struct CompSpec {
   //! How the quotas pay is measured against are phased (/plan/quotas/phasing): every command
   //! that prices the plans measures against the same quarters (phasing_profiles()).
   Phasing phasing = Phasing::profile;
+  //! The unit the phased months are rounded to (/plan/quotas/rounding, 0 = none): with one, pay
+  //! is measured against the rounded months (published_profiles()).
+  double rounding = 0;
   //! Components some of a plan's seats can never earn (retention without an owned contract,
   //! a product-restricted component for an overlay seat, whose credit has no product).
   std::vector<std::string> warnings;

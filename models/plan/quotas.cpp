@@ -415,6 +415,12 @@ PeriodQuotas phase_quotas(const Scenario& scenario, const FiscalYear& fy,
     std::stable_sort(order.begin(), order.end(),
                      [&](int a, int b) { return remainder[a] > remainder[b]; });
     for (int i = 0; i < n && left > 0; ++i, left -= 1) amount[order[i]] += split;
+    for (int k = 0; k < n; ++k) {
+      if (share[k] > 0 && amount[k] == 0) {
+        out.coarse.push_back(s);
+        break;
+      }
+    }
     for (int q = 0; q < 4; ++q) out.quarter[s * 4 + q] = 0.0;
     for (int k = 0; k < n; ++k) {
       out.month[s * n + k] = amount[k];
@@ -423,6 +429,22 @@ PeriodQuotas phase_quotas(const Scenario& scenario, const FiscalYear& fy,
     }
   }
   return out;
+}
+
+std::vector<double> published_profiles(const PeriodQuotas& periods, std::vector<double> profiles) {
+  const auto n = static_cast<std::size_t>(periods.months);
+  if (n == 0 || profiles.size() != periods.month.size())
+    throw_internal("published_profiles: {} profile cells for {} phased months", profiles.size(),
+                   periods.month.size());
+  if (!(periods.unit > 0)) return profiles;
+  for (std::size_t s = 0; s * n < periods.month.size(); ++s) {
+    const double* month = &periods.month[s * n];
+    double total = 0;
+    for (std::size_t k = 0; k < n; ++k) total += month[k];
+    if (!(total > 0)) continue;  // no quota (NaN months) or nothing phased
+    for (std::size_t k = 0; k < n; ++k) profiles[s * n + k] = month[k] / total;
+  }
+  return profiles;
 }
 
 void OccupancyCounts::resize(std::size_t seat_count, int month_count) {

@@ -104,6 +104,9 @@ struct PeriodQuotas {
   double unit = 0;              //!< rounding unit (0 = none)
   std::vector<double> month;    //!< [seat * months + (m - fy.first)]; NaN for seats without quota
   std::vector<double> quarter;  //!< [seat * 4 + fiscal quarter - 1]; sums of the months
+  //! Seats with a month whose phased quota was above 0 but rounds to 0: the unit is coarser
+  //! than their months (quota_warnings() says so).
+  std::vector<std::size_t> coarse;
 };
 
 //! Phases each seat's annual quota q: month amounts q x w(m) (w the profile, or flat over the
@@ -113,6 +116,14 @@ struct PeriodQuotas {
 PeriodQuotas phase_quotas(const Scenario& scenario, const FiscalYear& fy,
                           const std::vector<double>& quota, const std::vector<double>& profiles,
                           Phasing phasing, double unit);
+
+//! The profiles pay is measured against once quotas are phased: each seat's published months
+//! (`periods.month`, rounded) as shares of their sum, so that the year-to-date quota at a quarter
+//! end is the sum of the quarters the rep was given, and the year's is the annual quota (plan.md,
+//! "Quotas by quarter and month"). A seat without a quota, or whose months sum to 0, keeps its
+//! row of `profiles` ([seat * months + month], as phasing_profiles()); so does every seat when
+//! the months were not rounded (`periods.unit` 0: split to the cent, they are the phasing).
+std::vector<double> published_profiles(const PeriodQuotas& periods, std::vector<double> profiles);
 
 //! Parses "top-down", "capacity", "equal-chance", "import"; InputError otherwise.
 QuotaMethod parse_quota_method(const std::string& text);

@@ -480,7 +480,7 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
   const RunResult& result = run.result;
   outcome.run_seconds = run.seconds;
   Stopwatch watch;
-  std::vector<double> quota, component_quota;
+  std::vector<double> quota, component_quota, pay_profiles;
   mpi::collectively([&] {
     if (mpi::rank() != 0) return;
     tbb::task_arena(base_options.threads).execute([&] {
@@ -494,6 +494,9 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
         outcome.report.seats[s].floored = quotas.floored[s] != 0;
       outcome.report.periods = plan::phase_quotas(scenario, fy, quotas.quota, problem.profiles,
                                                   problem.phasing, problem.rounding);
+      // Pay is measured against the quarters and months the rep is given (review: against the
+      // unrounded phasing, 250,000 where the published Q1 quota said 300,000).
+      pay_profiles = plan::published_profiles(outcome.report.periods, problem.profiles);
       quota = quotas.quota;
       std::vector<double> expected(scenario.seats.size());
       for (std::size_t s = 0; s < expected.size(); ++s) expected[s] = bookings.mean(s);
@@ -515,12 +518,13 @@ QuotaOutcome solve_quotas(const Scenario& scenario, const QuotaProblem& problem,
     // draws); both give the same payouts bit for bit.
     mpi::broadcast(quota);
     mpi::broadcast(component_quota);
+    mpi::broadcast(pay_profiles);
     watch.restart();
     const RunOptions share = rank_share(base_options);
     const std::uint64_t count = share.end_trial - share.first_trial;
     const std::uint64_t stored = run.store ? run.store->recorded() : 0;
     const auto advance = progress.step(count);
-    plan::CompEvaluator evaluator(scenario, problem.comp, fy, quota, problem.profiles, count,
+    plan::CompEvaluator evaluator(scenario, problem.comp, fy, quota, pay_profiles, count,
                                   share.first_trial, component_quota);
     std::atomic<std::uint64_t> priced{0};
     if (stored > 0) {

@@ -8,6 +8,7 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include "models/plan/fiscal_year.hpp"
+#include "models/plan/quotas.hpp"
 #include "sim/engine/mpi_support.hpp"
 
 namespace opsim {
@@ -148,8 +149,13 @@ CompTrialPay priced_pass(const Scenario& scenario, const plan::CompSpec& spec,
   std::vector<int> region_of(n);
   for (std::size_t s = 0; s < n; ++s) region_of[s] = scenario.seats[s].region;
   std::vector<std::vector<double>> profiles(Y);
-  for (std::size_t y = 0; y < Y; ++y)
-    profiles[y] = plan::phasing_profiles(scenario, years[y], spec.phasing);
+  // Pay is measured against the months as the quotas command publishes them (rounded).
+  for (std::size_t y = 0; y < Y; ++y) {
+    const std::vector<double> phased = plan::phasing_profiles(scenario, years[y], spec.phasing);
+    profiles[y] = plan::published_profiles(
+        plan::phase_quotas(scenario, years[y], q.quota[y], phased, spec.phasing, spec.rounding),
+        phased);
+  }
   const SeatMonthRecording recording = plan::comp_recording(scenario, spec);
   options.threads = mpi::threads_per_rank(options.threads);
   std::uint64_t first = 0, end = 0;

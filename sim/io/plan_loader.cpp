@@ -220,6 +220,19 @@ plan::Phasing read_phasing(const JsonNode& quotas) {
 
 }  // namespace
 
+//! /plan/quotas/rounding (`quotas`: that section), 0 (none) when not given.
+double read_rounding(const JsonNode& quotas) {
+  const auto rounding = quotas.get("rounding");
+  if (!rounding) return 0;
+  // Below a hundredth of the currency unit a rounding is meaningless, and quotas counted in such
+  // units would pass the 2^53 integers a double holds exactly.
+  const double unit = rounding->non_negative();
+  if (unit > 0 && unit < plan::kMinQuotaRounding)
+    rounding->fail("{} is not a rounding unit: use 0 (no rounding) or at least {}", unit,
+                   plan::kMinQuotaRounding);
+  return unit;
+}
+
 QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenario& scenario) {
   QuotaSettings settings;
   InputErrorCollector errors;
@@ -233,17 +246,7 @@ QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenari
     node->allow_only({"over_assignment", "key", "prior_bookings_csv", "phasing", "rounding"});
   });
   errors.collect([&] { settings.phasing = read_phasing(*node); });
-  if (auto rounding = node->get("rounding")) {
-    errors.collect([&] {
-      // Below a hundredth of the currency unit a rounding is meaningless, and quotas counted in
-      // such units would pass the 2^53 integers a double holds exactly.
-      const double unit = rounding->non_negative();
-      if (unit > 0 && unit < plan::kMinQuotaRounding)
-        rounding->fail("{} is not a rounding unit: use 0 (no rounding) or at least {}", unit,
-                       plan::kMinQuotaRounding);
-      settings.rounding = unit;
-    });
-  }
+  errors.collect([&] { settings.rounding = read_rounding(*node); });
   if (auto oa = node->get("over_assignment")) {
     errors.collect([&] {
       const double over = oa->positive();
@@ -504,7 +507,10 @@ plan::CompSpec parse_comp_spec(const nlohmann::json& document, const Scenario& s
   // Pay is measured against the quotas as phased (/plan/quotas reports /plan's unknown keys).
   InputErrorCollector reported;
   if (const auto quotas = plan_section(document, scenario, "quotas", reported))
-    errors.collect([&] { spec.phasing = read_phasing(*quotas); });
+    errors.collect([&] {
+      spec.phasing = read_phasing(*quotas);
+      spec.rounding = read_rounding(*quotas);
+    });
   if (auto budget = node->get("budget")) errors.collect([&] { spec.budget = budget->positive(); });
   const auto segments = segment_ids(scenario);
   bool have_plans = false;

@@ -717,6 +717,19 @@ std::vector<std::string> quota_warnings(const QuotaRunInfo& info, const plan::Qu
                     format_grouped(unit), format_grouped(total),
                     format_grouped(std::abs(total - info.target)), format_grouped(info.target)));
   }
+  // A unit coarser than some seats' months: months they hold get no quota, and pay is measured
+  // against the months as published (review: flat months of 83,333 published as ten of 100,000
+  // and two of 0, without a word).
+  if (scenario != nullptr && !report.periods.coarse.empty()) {
+    std::vector<std::string> seats;
+    for (std::size_t s : report.periods.coarse) seats.push_back(scenario->seats[s].id);
+    warnings.push_back(fmt::format(
+        "rounding to units of {} leaves {} a month of quota 0 within their phased months ({}): "
+        "their quarterly and monthly quotas, which pay is measured against, follow the unit more "
+        "than the phasing (a smaller /plan/quotas/rounding keeps the shape)",
+        format_grouped(unit), format_count(static_cast<long long>(seats.size()), "seat"),
+        list_some(seats, 8)));
+  }
   // Imported quotas below the figure the others total (review: 9,408,000 imported against
   // 11,760,000 went without a word beyond the coverage band).
   if (info.method == plan::to_string(plan::QuotaMethod::import) && total < info.target - 0.005) {

@@ -174,12 +174,24 @@ TEST_F(PlanCli, PayIsMeasuredAgainstTheQuotaAsPhased) {
                                          "cap": 5, "measurement": "quarterly"}]}},
     "simulation": {"trials": 50, "seed": 1}})");
   const auto quotas = write_text("ph.csv", "seat,quota\nR1,130000\n");
-  for (const auto& [phasing, pay] : std::vector<std::pair<std::string, std::string>>{
-           {"flat", "87500.00"}, {"profile", "84615.38"}}) {
+  // Review: pay was measured against the unrounded phasing, not the rounded months the rep is
+  // given. Rounded to 2,000, the flat months are 12,000 (January to May) and 10,000: Q1 is
+  // 36,000, 3.61x, earning (50,000 / 130,000) x (2 x 130,000 - 36,000) = 86,153.85.
+  struct Case {
+    std::string phasing;
+    double rounding;
+    std::string pay;
+  };
+  for (const Case& c : {Case{"flat", 0, "87500.00"}, Case{"profile", 0, "84615.38"},
+                        Case{"flat", 2000, "86153.85"}}) {
+    const std::string& phasing = c.phasing;
+    const std::string& pay = c.pay;
     nlohmann::json variant = doc;
     variant["plan"]["quotas"]["phasing"] = phasing;
-    const auto scenario = write(variant, phasing + ".json");
-    const auto csv = (dir_ / (phasing + "_csv")).string();
+    variant["plan"]["quotas"]["rounding"] = c.rounding;
+    const std::string name = fmt::format("{}_{}", phasing, c.rounding);
+    const auto scenario = write(variant, name + ".json");
+    const auto csv = (dir_ / (name + "_csv")).string();
     const auto r = run_opsim(fmt::format("quotas {} --method import --import-csv {} -q --csv {}",
                                          scenario, quotas, csv));
     ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "models/plan/fiscal_year.hpp"
+#include "models/plan/quotas.hpp"
 #include "sim/engine/economics.hpp"
 #include "sim/io/cost_loader.hpp"
 #include "sim/io/scenario_loader.hpp"
@@ -100,8 +101,11 @@ plan::TrialPayouts quotas_command_payouts(const PlanExample& e, int year, bool b
     expected[s] = e.quotas.by_seat.at(e.scenario.seats[s].id)[static_cast<std::size_t>(fy.index)];
     if (expected[s] > 0 && s != without) quota[s] = expected[s];
   }
-  const std::vector<double> profiles =
-      plan::phasing_profiles(e.scenario, fy, phasing.value_or(spec.phasing));
+  // As the command measures pay: against the months it publishes, rounded to the plan's unit.
+  const plan::Phasing phased_by = phasing.value_or(spec.phasing);
+  const std::vector<double> phased = plan::phasing_profiles(e.scenario, fy, phased_by);
+  const std::vector<double> profiles = plan::published_profiles(
+      plan::phase_quotas(e.scenario, fy, quota, phased, phased_by, spec.rounding), phased);
   plan::CompEvaluator evaluator(
       e.scenario, spec, fy, quota, profiles, kPricingTrials, 0,
       plan::component_quotas(spec, quota, expected, plan::in_year_factors(e.scenario, fy),

@@ -288,6 +288,30 @@ TEST_F(Quotas, FlatPhasingRoundsByLargestRemainders) {
   EXPECT_EQ(std::llround(100 * cents.month[11]), 833333);
 }
 
+// Review: pay was measured against the unrounded phasing (250,000 by Q1) while the rep was
+// given a Q1 quota of 300,000. The profile pay reads is the published months' shares: at each
+// quarter end the year-to-date share times the annual quota is the quarters published; a seat
+// without a quota keeps its profile. A unit coarser than the months is flagged.
+TEST_F(Quotas, PayIsMeasuredAgainstThePublishedMonths) {
+  std::vector<double> quota(scenario_->seats.size(), kNoQuota);
+  quota[0] = 1000000;
+  const auto profiles = quota_profiles(*scenario_, fy_);
+  const PeriodQuotas coarse = phase_quotas(*scenario_, fy_, quota, profiles, Phasing::flat, 100000);
+  EXPECT_EQ(coarse.quarter[0], 300000.0);  // ten months of 100,000, two of 0
+  const std::vector<double> paid = published_profiles(coarse, profiles);
+  double share = 0;
+  for (int k = 0; k < 3; ++k) share += paid[static_cast<std::size_t>(k)];
+  EXPECT_NEAR(quota[0] * share, 300000.0, 1e-6);
+  EXPECT_GT(std::abs(quota[0] * share - 250000.0), 1000.0);  // not the unrounded 3 / 12
+  double year = 0;
+  for (int k = 0; k < 12; ++k) year += paid[static_cast<std::size_t>(k)];
+  EXPECT_NEAR(year, 1.0, 1e-12);
+  for (std::size_t k = 12; k < paid.size(); ++k) EXPECT_EQ(paid[k], profiles[k]) << k;
+  EXPECT_EQ(coarse.coarse, (std::vector<std::size_t>{0}));
+  // The twin: a unit finer than the months leaves none at 0.
+  EXPECT_TRUE(phase_quotas(*scenario_, fy_, quota, profiles, Phasing::flat, 1000).coarse.empty());
+}
+
 // Defect: the annual quota was not rounded while its months and quarters were, so with
 // `rounding` the seat's months summed to round(q / u) x u, not to the quota written beside them.
 // Hand-worked: 1,400 + 1,400 + 1,200 = 4,000 rounds to 4 units; floors give 3, the unit left
