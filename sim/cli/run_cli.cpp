@@ -29,6 +29,7 @@
 #include "sim/io/deal_export.hpp"
 #include "sim/io/input_summary_output.hpp"
 #include "sim/io/json_text.hpp"
+#include "sim/io/number_format.hpp"
 #include "sim/io/output.hpp"
 #include "sim/io/output_files.hpp"
 #include "sim/io/plan_loader.hpp"
@@ -116,7 +117,8 @@ void write_outputs(const Scenario& scenario, const RunResult& result, const Prov
   if (!out.csv_dir.empty()) write_csv(out.csv_dir, scenario, summary);
   if (!out.quiet) {
     // On stderr, beside the memory estimate: the summary on stdout stays one screen.
-    for (const auto& note : scenario.notes) fmt::print(stderr, "opsim: note: {}\n", note);
+    for (const auto& note : scenario.notes)
+      fmt::print(stderr, "{}\n", wrap_words("opsim: note: " + note, 100, 2));
     fmt::print("{}", out.detail ? format_detail_table(scenario, summary)
                                 : format_summary_table(scenario, summary));
   }

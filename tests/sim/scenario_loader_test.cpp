@@ -140,6 +140,42 @@ TEST_F(ScenarioFixture, ValidScenarioResolvesIdsMonthsAndCurrencies) {
 
 // Review: a per-region field given a word said only "is not an object", though a number is
 // allowed too. The message names both forms.
+// Review: a target of a year the horizon covers in part passed validate without a word, and its
+// P(reach) read 0.0%. It gets a note. The horizon 2027-04..2028-03 covers FY2028 (Feb..Jan) whole
+// for new bookings (the months before it are actuals) but 10 of 12 months of revenue, and 2 of
+// FY2029's.
+TEST_F(ScenarioFixture, ATargetOfAPartlyCoveredPeriodIsWarnedAbout) {
+  write([](nlohmann::json& d) {
+    d["targets"] = nlohmann::json::parse(R"([
+      {"fiscal_year": 2028, "amount": 1000000},
+      {"metric": "revenue", "fiscal_year": 2028, "amount": 2000000},
+      {"fiscal_year": 2029, "amount": 3000000},
+      {"metric": "revenue", "fiscal_year": 2028, "quarter": 2, "amount": 400000}])");
+  });
+  const Scenario scenario = load_scenario(path());
+  // (and the schema_version 1 note of the base document's shared deal sizes)
+  ASSERT_EQ(scenario.notes.size(), 3u) << fmt::format("{}", fmt::join(scenario.notes, "\n"));
+  EXPECT_THAT(scenario.notes[0],
+              AllOf(HasSubstr("/targets/1 (revenue FY2028, 2,000,000) is a whole period's target"),
+                    HasSubstr("cover 10 of 12 months (2027-04..2028-01)")));
+  EXPECT_THAT(scenario.notes[1], AllOf(HasSubstr("/targets/2 (new bookings FY2029, 3,000,000)"),
+                                       HasSubstr("cover 2 of 12 months (2028-02..2028-03)"),
+                                       HasSubstr("with actuals")));
+}
+
+// Review: a stock metric named by a target was "not a bookings metric (new_bookings, ...)": the
+// list was cut short and named bookings only, while revenue and churned_arr are allowed too.
+TEST_F(ScenarioFixture, ATargetOfAStockMetricListsEveryMetricATargetMayName) {
+  write([](nlohmann::json& d) {
+    d["targets"] =
+        nlohmann::json::parse(R"([{"metric": "arr", "fiscal_year": 2028, "amount": 1}])");
+  });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr("/targets/0/metric: \"arr\" is not a flow metric in currency"),
+                    HasSubstr("new_bookings, new_bookings_spot"), HasSubstr("revenue"),
+                    HasSubstr("churned_arr"), HasSubstr("pipeline_beyond"), Not(HasSubstr("..."))));
+}
+
 // A run's --summary-json named where a scenario goes (review: `report summary.json` said only
 // that schema_version was missing); a scenario missing one member is still told which.
 TEST_F(ScenarioFixture, ASummaryJsonIsNamedAsNoScenario) {
