@@ -19,11 +19,12 @@ enum class Metric : int {
   churned_arr,         //!< ARR lost at renewal, plan rates
   revenue,             //!< recognised revenue: ARR in force / 12, plan rates
   arr,                 //!< ARR in force at month end, plan rates (stock)
-  opportunities,       //!< rep-generated opportunities resolved (created within the horizon)
-  wins,                //!< rep-generated opportunities won
-  won_amount,          //!< rep-generated won amount, plan rates
-  won_cycle_months,    //!< sum of sales-cycle months over rep-generated wins
-  pipeline_created,    //!< amount of rep-generated opportunities by creation month, plan rates
+  opportunities,       //!< new-business opportunities resolved (created within the horizon):
+                       //!< rep-generated and intensity-given, not the open pipeline
+  wins,                //!< those opportunities won
+  won_amount,          //!< their won amount, plan rates
+  won_cycle_months,    //!< sum of sales-cycle months over those wins
+  pipeline_created,    //!< amount of those opportunities by creation month, plan rates
   pipeline_wins,       //!< open-pipeline deals won
   pipeline_beyond,     //!< open-pipeline amount whose close falls after the horizon (last month)
   hires,               //!< reps starting: planned hires and backfills

@@ -36,7 +36,8 @@ struct ProductivityResult {
   std::array<double, kQuantiles> quantiles{};
 };
 
-//! Ratio-of-means KPIs of one fiscal period, region and segment (rep-generated business).
+//! Ratio-of-means KPIs of one fiscal period, region and segment (new business: rep-generated
+//! and intensity-given opportunities).
 struct KpiRow {
   int period = 0;
   int region = 0;   //!< layout index (last = total)

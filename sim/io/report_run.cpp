@@ -461,7 +461,8 @@ std::string run_section(H5Reader& f) {
     const auto cycle = f.doubles("/summary/kpis/cycle_months");
     const auto created = f.doubles("/summary/kpis/pipeline_created");
     html += fmt::format(
-        "<h2>KPIs (rep-generated business, all segments)</h2>\n<table class=\"kpis\">\n"
+        "<h2>KPIs (new-business opportunities of reps and intensities, all segments)</h2>\n<table "
+        "class=\"kpis\">\n"
         "<tr><th>period</th><th>region</th><th>win rate</th><th>average deal size ({0})</th>"
         "<th>cycle (months)</th><th>pipeline created ({0})</th></tr>\n",
         html_escape(run.currency));

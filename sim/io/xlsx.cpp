@@ -327,8 +327,12 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
        {"year-end ARR P50" + amount, CellKind::amount, 18},
        {"year-end headcount P50", CellKind::integer, 12}},
       {},
-      fmt::format("{}: {} trials; partial fiscal years are left out (see Periods).{}",
+      fmt::format("{}: {} trials; partial fiscal years are left out (see Periods).{}{}",
                   scenario.name, format_grouped(static_cast<double>(summary.trials)),
+                  scenario.seats.empty()
+                      ? " The scenario has no seats (its new business is given by intensities): "
+                        "headcount is blank."
+                      : "",
                   scenario.uncertain.empty()
                       ? std::string()
                       : fmt::format(" Forecast with assumption uncertainty, drawn once per "
@@ -348,7 +352,8 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
           row.end(),
           {target ? target->target.amount : none, target ? target->probability : none,
            target ? target->standard_error : none, q(cell(p, r, total_segment, Metric::arr), 3),
-           q(cell(p, r, total_segment, Metric::headcount), 3)});
+           // Blank for a scenario without seats, as the terminal's "-" (review: 0 here).
+           scenario.seats.empty() ? none : q(cell(p, r, total_segment, Metric::headcount), 3)});
       overview.rows.push_back(std::move(row));
     }
   }

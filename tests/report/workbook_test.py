@@ -498,6 +498,19 @@ def main():
                     failures.append(f"{name}: values 5% off went unnoticed (checker broken)")
             if "Products" in book.sheetnames:
                 failures.append(f"{name}: a Products sheet without products")
+        # A scenario without seats: headcount blank, as the terminal's "-", and the note says
+        # why (review: 0 in the workbook); the fixture's, with reps, are numbers.
+        for name, scenario, blank in (("seatless", "scenarios/synthetic_growing.json", True),
+                                      ("run", "tests/fixtures/small_scenario.json", False)):
+            run(opsim, "run", os.path.join(source, scenario), "--trials", "100", "-q",
+                "--xlsx", w(f"{name}_heads.xlsx"))
+            sheet = openpyxl.load_workbook(w(f"{name}_heads.xlsx"))["Summary"]
+            head = [c.value for c in sheet[1]]
+            column = head.index("year-end headcount P50")
+            values = [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)
+                      if row[0] is not None and str(row[0]).startswith("FY")]
+            if not values or any((v is None) != blank for v in values):
+                failures.append(f"{name}: Summary headcount {values} (blank expected: {blank})")
         # Product results: the bundled plan example has two products.
         plan = os.path.join(source, "scenarios/plan_example.json")
         run(opsim, "run", plan, "--trials", "200", "-q", "-o", w("products.h5"), "--xlsx",
