@@ -178,7 +178,7 @@ void capacity_command(const CapacityArgs& args, const std::string& command_line)
 
 struct QuotaArgs {
   CommonArgs common;
-  std::string method = "equal-chance";
+  std::string method;  //!< --method; empty: /plan/quotas/method, else equal-chance
   std::optional<double> over_assignment;
   bool allow_under_assignment = false;
   std::string key;
@@ -233,19 +233,37 @@ struct QuotaProblem {
   std::vector<double> profiles;
   plan::Phasing phasing = plan::Phasing::profile;
   double rounding = 0;
+  std::vector<std::string> warnings;  //!< of the quota settings, printed and kept with the others
 };
 
 //! `document`: the resolved scenario document `scenario` was built from (its "plan" section).
 QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& document,
                             const QuotaArgs& args) {
   QuotaProblem problem;
-  const plan::QuotaMethod method = plan::parse_quota_method(args.method);
   // The plan sections' errors are reported together, before the options that depend on them.
   InputErrorCollector errors;
   QuotaSettings settings;
   errors.collect([&] { settings = parse_quota_settings(document, scenario); });
   if (!args.no_comp) errors.collect([&] { problem.comp = parse_comp_spec(document, scenario); });
   throw_plan_errors(errors);
+  const plan::QuotaMethod method = !args.method.empty()
+                                       ? plan::parse_quota_method(args.method)
+                                       : settings.method.value_or(plan::QuotaMethod::equal_chance);
+  // The scenario's top-down settings under another method are said, not dropped in silence
+  // (review: the default equal-chance ignored a key and a prior-bookings file without a word).
+  if (args.method.empty() && !settings.method && method != plan::QuotaMethod::top_down &&
+      (settings.key_given || !settings.prior_bookings_csv.path.empty())) {
+    problem.warnings.push_back(fmt::format(
+        "{}: {} weigh{} the top-down split only; these quotas are set by {} ({}; --method "
+        "top-down or /plan/quotas/method uses them, and a method stated there is not warned of)",
+        scenario.source,
+        settings.key_given && !settings.prior_bookings_csv.path.empty()
+            ? "/plan/quotas/key and /plan/quotas/prior_bookings_csv"
+        : settings.key_given ? "/plan/quotas/key"
+                             : "/plan/quotas/prior_bookings_csv",
+        settings.key_given && !settings.prior_bookings_csv.path.empty() ? "" : "s",
+        plan::to_string(method), "the default method"));
+  }
   const int year = args.fiscal_year.value_or(settings.fiscal_year);
   problem.fy = args.fiscal_year ? plan::planned_fiscal_year_of(scenario, year, "--fiscal-year")
                                 : planned_plan_year(document, scenario);
@@ -308,7 +326,8 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
           "the figure they are compared with)");
     }
   } else if (!args.import_csv.empty()) {
-    throw_input("--import-csv is only used with --method import (given --method {})", args.method);
+    throw_input("--import-csv is only used with --method import (given --method {})",
+                plan::to_string(method));
   }
   double target = plan::new_bookings_target(scenario, year, -1);
   request.region_targets.assign(scenario.regions.size(), -1.0);
@@ -630,7 +649,10 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
       fmt::print(stderr, "{}\n", wrap_words(line, 100, 1));
     }
   });
-  if (mpi::rank() == 0) print_warnings(problem.comp.warnings);
+  if (mpi::rank() == 0) {
+    print_warnings(problem.warnings);
+    print_warnings(problem.comp.warnings);
+  }
   // Rank 0's share of the forecast pass and of the payouts (when there are plans).
   const RunOptions share = rank_share(options);
   ProgressBar progress((share.end_trial - share.first_trial) * (problem.comp.empty() ? 1 : 2),
@@ -650,7 +672,9 @@ void quotas_command(const QuotaArgs& args, const std::string& command_line) {
   const std::vector<std::string> warnings =
       quota_warnings(outcome.info, outcome.report, &scenario, comp);
   QuotaRunInfo info = outcome.info;
-  info.warnings = problem.comp.warnings;
+  info.warnings = problem.warnings;
+  info.warnings.insert(info.warnings.end(), problem.comp.warnings.begin(),
+                       problem.comp.warnings.end());
   info.warnings.insert(info.warnings.end(), warnings.begin(), warnings.end());
   if (!args.common.output.empty())
     write_quota_hdf5(args.common.output, scenario, info, outcome.report, comp, provenance);
@@ -910,7 +934,9 @@ void add_plan_commands(CLI::App& app) {
   auto* q = app.add_subcommand(
       "quotas", "Set seat quotas and evaluate them (and the compensation plans' cost)");
   add_common_options(q, quotas->common);
-  q->add_option("--method", quotas->method, "top-down, capacity, equal-chance or import");
+  q->add_option("--method", quotas->method,
+                "top-down, capacity, equal-chance or import (default: /plan/quotas/method, else "
+                "equal-chance)");
   q->add_option("--over-assignment", quotas->over_assignment,
                 "Quotas sum to target x this (default: scenario, else 1)")
       ->check(positive_number());

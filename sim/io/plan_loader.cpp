@@ -243,8 +243,19 @@ QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenari
     return settings;
   }
   errors.collect([&] {
-    node->allow_only({"over_assignment", "key", "prior_bookings_csv", "phasing", "rounding"});
+    node->allow_only(
+        {"method", "over_assignment", "key", "prior_bookings_csv", "phasing", "rounding"});
   });
+  if (auto method = node->get("method")) {
+    errors.collect([&] {
+      settings.method =
+          choose<plan::QuotaMethod>(*method, "a quota method",
+                                    {{"top-down", plan::QuotaMethod::top_down},
+                                     {"capacity", plan::QuotaMethod::capacity},
+                                     {"equal-chance", plan::QuotaMethod::equal_chance},
+                                     {"import", plan::QuotaMethod::import}});
+    });
+  }
   errors.collect([&] { settings.phasing = read_phasing(*node); });
   errors.collect([&] { settings.rounding = read_rounding(*node); });
   if (auto oa = node->get("over_assignment")) {
@@ -261,6 +272,7 @@ QuotaSettings parse_quota_settings(const nlohmann::json& document, const Scenari
   if (auto key = node->get("key")) {
     errors.collect([&] {
       key->allow_only({"potential", "prior", "expected"});
+      settings.key_given = true;
       settings.key = {0, 0, 0};
       if (auto v = key->get("potential")) settings.key.potential = v->non_negative();
       if (auto v = key->get("prior")) settings.key.prior = v->non_negative();

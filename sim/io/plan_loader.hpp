@@ -24,7 +24,10 @@ namespace opsim {
 struct QuotaSettings {
   int fiscal_year = 0;
   std::optional<double> over_assignment;  //!< from /plan/quotas/over_assignment
+  //! /plan/quotas/method: the method when --method is not given (else equal-chance).
+  std::optional<plan::QuotaMethod> method;
   plan::QuotaKey key;
+  bool key_given = false;                          //!< /plan/quotas/key is present
   CsvSource prior_bookings_csv;                    //!< path resolved; empty path = none
   plan::Phasing phasing = plan::Phasing::profile;  //!< monthly and quarterly quotas
   double rounding = 0;                             //!< unit of period quotas; 0 = none

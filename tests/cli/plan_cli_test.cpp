@@ -26,6 +26,8 @@ namespace opsim {
 namespace {
 
 using test::run_opsim;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 nlohmann::json plan_document() {
   nlohmann::json doc = test::base_document(12);
@@ -267,6 +269,38 @@ TEST_F(PlanCli, AnOverlayErrorIsReportedWithThePlanSectionsErrors) {
   const auto r = run_opsim(fmt::format("validate {}", write(doc, "broken.json")));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("/regions/0/id"), std::string::npos) << r.output;
+}
+
+// Review: the default method, equal-chance, ignored the scenario's top-down key and prior-bookings
+// file without a word, and the scenario could not choose its method. /plan/quotas/method does;
+// --method overrides it; under the default method the unused settings are warned of.
+TEST_F(PlanCli, TheScenarioChoosesItsQuotaMethodAndUnusedTopDownSettingsAreSaid) {
+  const std::filesystem::path scenarios = test::source_dir() / "scenarios";
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(scenarios / "plan_example.json"));
+  for (const char* csv : {"plan_example_territories.csv", "plan_example_prior.csv"})
+    std::filesystem::copy_file(scenarios / csv, dir_ / csv);
+  doc["plan"]["quotas"].erase("method");
+  const auto implicit = write(doc, "implicit.json");
+  auto r = run_opsim(fmt::format("quotas {} --trials 100 --no-comp", implicit));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("quotas FY2027 by equal-chance"));
+  EXPECT_THAT(r.output,
+              HasSubstr("/plan/quotas/key and /plan/quotas/prior_bookings_csv weigh the top-down "
+                        "split only; these quotas are set by equal-chance (the default method"));
+  doc["plan"]["quotas"]["method"] = "top-down";
+  const auto stated = write(doc, "stated.json");
+  r = run_opsim(fmt::format("quotas {} --trials 100 --no-comp", stated));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("quotas FY2027 by top-down"));
+  EXPECT_THAT(r.output, Not(HasSubstr("top-down split only")));
+  r = run_opsim(fmt::format("quotas {} --trials 100 --no-comp --method capacity", stated));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("quotas FY2027 by capacity"));
+  EXPECT_THAT(r.output, Not(HasSubstr("top-down split only")));
+  doc["plan"]["quotas"]["method"] = "top-dwn";
+  r = run_opsim(fmt::format("validate {}", write(doc, "typo.json")));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("/plan/quotas/method: \"top-dwn\""));
 }
 
 TEST_F(PlanCli, ImportCsvReportsEveryBadRow) {
