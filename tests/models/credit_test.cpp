@@ -367,7 +367,7 @@ TEST(OverlayCredit, ADealCreditingAnOverlaySeatIsRefused) {
                     HasSubstr("/pipeline/deals/1: deal \"D2\": owner \"E1\" holds the overlay "
                               "role \"SE\""),
                     HasSubstr("a deal's owner and splits are selling seats")));
-  doc["pipeline"]["deals"] = {deal("D1", "R0", nlohmann::json::array())};
+  doc["pipeline"]["deals"] = nlohmann::json::array({deal("D1", "R0", nlohmann::json::array())});
   EXPECT_EQ(error_of(doc), "loaded");
 }
 
