@@ -251,18 +251,17 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
                                        : settings.method.value_or(plan::QuotaMethod::equal_chance);
   // The scenario's top-down settings under another method are said, not dropped in silence
   // (review: the default equal-chance ignored a key and a prior-bookings file without a word).
+  std::vector<std::string> unused;
+  if (settings.key_given) unused.push_back("/plan/quotas/key");
+  if (!settings.prior_bookings_csv.path.empty())
+    unused.push_back("/plan/quotas/prior_bookings_csv");
   if (args.method.empty() && !settings.method && method != plan::QuotaMethod::top_down &&
-      (settings.key_given || !settings.prior_bookings_csv.path.empty())) {
+      !unused.empty()) {
     problem.warnings.push_back(fmt::format(
-        "{}: {} weigh{} the top-down split only; these quotas are set by {} ({}; --method "
-        "top-down or /plan/quotas/method uses them, and a method stated there is not warned of)",
-        scenario.source,
-        settings.key_given && !settings.prior_bookings_csv.path.empty()
-            ? "/plan/quotas/key and /plan/quotas/prior_bookings_csv"
-        : settings.key_given ? "/plan/quotas/key"
-                             : "/plan/quotas/prior_bookings_csv",
-        settings.key_given && !settings.prior_bookings_csv.path.empty() ? "" : "s",
-        plan::to_string(method), "the default method"));
+        "{}: {} weigh{} the top-down split only; these quotas are set by {} (the default method; "
+        "--method top-down or /plan/quotas/method uses them)",
+        scenario.source, fmt::join(unused, " and "), unused.size() == 1 ? "s" : "",
+        plan::to_string(method)));
   }
   const int year = args.fiscal_year.value_or(settings.fiscal_year);
   problem.fy = args.fiscal_year ? plan::planned_fiscal_year_of(scenario, year, "--fiscal-year")
