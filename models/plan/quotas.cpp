@@ -245,7 +245,8 @@ QuotaSet equal_chance(const SeatDistributions& bookings, double target,
   };
   if (target > sum_at(0.0, 0.0)) {
     throw_infeasible(
-        "equal-chance: the target {} exceeds the sum of every seat's largest simulated "
+        "equal-chance: target x over-assignment {} exceeds the sum of every seat's largest "
+        "simulated "
         "bookings ({}); no common probability reaches it (lower the target or "
         "over-assignment)",
         format_grouped(target), format_grouped(sum_at(0.0, 0.0)));
@@ -258,9 +259,9 @@ QuotaSet equal_chance(const SeatDistributions& bookings, double target,
       // Every seat reaches even its smallest simulated bookings with probability 1: quotas at
       // a common probability cannot total less than that sum.
       throw_infeasible(
-          "equal-chance: the target {} is below the sum of every seat's smallest simulated "
-          "bookings{} ({}), which each seat reaches in every trial; no common probability gives "
-          "quotas that total the target (raise the target or over-assignment, or use the "
+          "equal-chance: target x over-assignment {} is below the sum of every seat's smallest "
+          "simulated bookings{} ({}), which each seat reaches in every trial; no common "
+          "probability gives quotas that total it (raise the target or over-assignment, or use the "
           "capacity or top-down method)",
           format_grouped(target),
           floored_total > 0 ? " (expected bookings for the seats that rarely book)" : "",
@@ -271,7 +272,8 @@ QuotaSet equal_chance(const SeatDistributions& bookings, double target,
     } else if (target > sum_at(0.0, floored_total)) {
       throw_infeasible(
           "equal-chance: with {} of quota on seats that rarely book (quota = expected "
-          "bookings), the target {} exceeds what the other seats' largest simulated bookings "
+          "bookings), target x over-assignment {} exceeds what the other seats' largest simulated "
+          "bookings "
           "reach (lower the target or over-assignment)",
           format_grouped(floored_total), format_grouped(target));
     } else {

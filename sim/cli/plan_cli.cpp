@@ -109,10 +109,15 @@ struct CapacityArgs {
 
 void capacity_command(const CapacityArgs& args, const std::string& command_line) {
   if (!(args.confidence > 0 && args.confidence < 1)) {
+    // A percent typed without its sign (review: "--confidence 70") gets the spelling that works.
+    const std::string hint = args.confidence > 1 && args.confidence < 100
+                                 ? fmt::format("; for {0:g}% write {0:g}% or {1:g}",
+                                               args.confidence, args.confidence / 100)
+                                 : "";
     throw_input(
         "--confidence: {} is not a probability strictly between 0 and 1 (allowed: 0 < confidence < "
-        "1)",
-        args.confidence);
+        "1, or a percent such as 70%){}",
+        args.confidence, hint);
   }
   const LoadedScenario loaded = load_planned_scenario(args.common.scenario, input_options());
   const Scenario& scenario = loaded.scenario;

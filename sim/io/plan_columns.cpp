@@ -68,6 +68,8 @@ std::string plan_column_heading(const std::string& name, const std::string& curr
       {"cost_p90", "Cost P90"},
       {"ote", "OTE"},
       {"target", "Target"},
+      {"company_target", "Company target"},
+      {"over_assigned_target", "Target x over-assignment"},
       {"common_probability", "Common P(reach quota)"},
       {"quota_seats", "Quota seats"},
       {"expected_share_at_quota", "Expected share at quota"},

@@ -306,15 +306,21 @@ template <class Terms>
 void parse_pay_terms(const JsonNode& item, Terms& p, InputErrorCollector& errors) {
   bool tiers_read = true;  // the cap is checked against the tiers only when they were read
   if (auto tiers = item.get("tiers")) {
-    tiers_read = false;
+    // Every tier's errors at once (review: a plan with two bad tiers was told of the first only);
+    // a tier is checked against the last one read.
+    p.tiers.clear();
+    bool listed = false;  // a non-empty array
     errors.collect([&] {
-      p.tiers.clear();
       if (tiers->size() == 0) tiers->fail("needs at least one tier");
-      for (const auto& t : tiers->items()) {
+      listed = true;
+    });
+    bool first = true;
+    for (const auto& t : listed ? tiers->items() : std::vector<JsonNode>{}) {
+      errors.collect([&] {
         t.allow_only({"from", "rate"});
         plan::Tier tier{t.at("from").number_in(0.0, 100.0, "an attainment (fraction of quota)"),
                         t.at("rate").number_in(0.0, 100.0, "a rate multiple")};
-        if (p.tiers.empty() && tier.from != 0)
+        if (first && tier.from != 0)
           t.at("from").fail("{} must be 0 (the first tier starts at 0% of quota)", tier.from);
         if (!p.tiers.empty() && tier.from <= p.tiers.back().from) {
           t.at("from").fail(
@@ -323,9 +329,10 @@ void parse_pay_terms(const JsonNode& item, Terms& p, InputErrorCollector& errors
               tier.from, p.tiers.back().from);
         }
         p.tiers.push_back(tier);
-      }
-      tiers_read = true;
-    });
+      });
+      first = false;
+    }
+    tiers_read = listed && p.tiers.size() == tiers->size();
   }
   if (auto mode = item.get("tier_mode")) {
     errors.collect([&] {

@@ -21,7 +21,7 @@ struct QuotaRunInfo {
   std::string method;
   int fiscal_year = 0;
   double over_assignment = 1.0;
-  double target = 0.0;              //!< over-assigned, plan-rate reporting currency
+  double target = 0.0;  //!< company target x over-assignment, plan-rate reporting currency
   double common_probability = 0.0;  //!< equal-chance only (NaN otherwise)
   std::uint64_t trials = 0;
   //! The plan's and the quotas' warnings (quota_warnings), as the terminal printed them: kept

@@ -193,7 +193,8 @@ PLAN_TABLES = {
 }
 # Headings that must appear in this order (a planner's reading order, not the alphabet).
 PLAN_HEADINGS = {
-    "quotas": ["Seat class", "Fiscal year", "Over-assignment", "Target (USD)", "Quota seats",
+    "quotas": ["Seat class", "Fiscal year", "Company target (USD)", "Over-assignment",
+               "Target x over-assignment (USD)", "Quota seats",
                "Expected share at quota", "Total quota (USD)", "Quota coverage (quota / P50)"],
     "capacity": ["Hire", "Region", "Segment", "Role", "Requisition", "Start",
                  "Cost to fiscal-year end (USD)"],

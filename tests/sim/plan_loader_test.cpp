@@ -324,6 +324,31 @@ TEST(PlanLoader, AComponentsErrorsAreReportedBesideThePlansAndEachOthers) {
   EXPECT_THAT(error, ::testing::HasSubstr(at + "/tiers/0/from: 0.1 must be 0"));
 }
 
+// Review: a plan with a bad rate in one tier and overlapping tiers was told of the first error
+// only. Every tier's errors are reported together; its twin, one bad tier, reports that one.
+TEST(PlanLoader, EveryTiersErrorIsReportedTogether) {
+  const std::string at = "/plan/compensation/plans/0/tiers";
+  nlohmann::json doc = components_document();
+  auto& plan = doc["plan"]["compensation"]["plans"][0];
+  plan["tiers"] = {{{"from", 0}, {"rate", -1}},  // not a rate
+                   {{"from", 0.5}, {"rate", 1}},
+                   {{"from", 0.4}, {"rate", 2}},   // overlaps the previous tier
+                   {{"form", 1.2}, {"rate", 3}}};  // a typo
+  std::string error = error_of(doc);
+  EXPECT_THAT(error, ::testing::HasSubstr(at + "/0/rate: -1"));
+  EXPECT_THAT(error, ::testing::HasSubstr(at + "/2/from: 0.4 does not increase on the previous "
+                                               "tier's 0.5"));
+  EXPECT_THAT(error, ::testing::HasSubstr(at + "/3"));
+  plan["tiers"] = {{{"from", 0}, {"rate", 1}}, {{"from", 0.4}, {"rate", 2}}};
+  plan["tiers"][1]["rate"] = -2;
+  error = error_of(doc);
+  EXPECT_THAT(error, ::testing::HasSubstr(at + "/1/rate: -2"));
+  EXPECT_THAT(error, ::testing::Not(::testing::HasSubstr(at + "/0")));
+  // Tiers that are not a list are one error.
+  plan["tiers"] = 3;
+  EXPECT_THAT(error_of(doc), ::testing::HasSubstr(at + ": "));
+}
+
 // Every input error of the plan sections is reported at once, each naming the pointer, the value
 // and what is allowed (regression: `opsim quotas` reported the first one only). An unknown key
 // of /plan, which each section reads, is reported once.
