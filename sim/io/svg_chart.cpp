@@ -36,8 +36,11 @@ std::string html_escape(const std::string& text) {
 
 namespace {
 
-//! About `count` round tick values covering [low, high].
-std::vector<double> nice_ticks(double low, double high, int count) {
+//! About `count` round tick values within [low, high] or, with `cover`, from the round value at
+//! or below `low` to the one at or above `high`, so that an axis widened to them has a labelled
+//! gridline above its largest value (review: the y axis stopped at the data's maximum, its top
+//! label below the highest point).
+std::vector<double> nice_ticks(double low, double high, int count, bool cover = false) {
   if (!(high > low)) high = low + 1;
   const double raw = (high - low) / count;
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
@@ -47,8 +50,14 @@ std::vector<double> nice_ticks(double low, double high, int count) {
     if (step >= raw) break;
   }
   std::vector<double> ticks;
-  for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step)
+  // Whole multiples of the step (k x step, not a running sum) and a tolerance of 1e-9 steps,
+  // so that a value already round is its own tick.
+  const double first = cover ? std::floor(low / step + 1e-9) : std::ceil(low / step - 1e-9);
+  const double last = cover ? std::ceil(high / step - 1e-9) : std::floor(high / step + 1e-9);
+  for (double k = first; k <= last; ++k) {
+    const double t = k * step;
     ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+  }
   return ticks;
 }
 
@@ -177,7 +186,7 @@ std::string SvgChart::render(int width, int plot_height) const {
     x_min = x_mid - unit * plot_w / 2, x_max = x_mid + unit * plot_w / 2;
     y_min = y_mid - unit * plot_h / 2, y_max = y_mid + unit * plot_h / 2;
   }
-  auto y_ticks = nice_ticks(y_min, y_max, 5);
+  auto y_ticks = nice_ticks(y_min, y_max, 5, !equal_scales_);
   if (equal_scales_) {
     // The scales stay equal: ticks outside the range are dropped instead of widening it.
     std::erase_if(y_ticks, [&](double t) { return t < y_min || t > y_max; });

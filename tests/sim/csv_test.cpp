@@ -149,6 +149,18 @@ TEST(CsvTable, RowOfTooManyColumnsIsRefused) {
   EXPECT_THAT(parse_error("a\n" + row + "\n"), HasSubstr("reps.csv:2: more than 10000 columns"));
 }
 
+// Review: a file with several rows of the wrong width was refused one row a run. Every such row
+// is named at once; its twin, one such row, names that row alone.
+TEST(CsvTable, EveryRowOfTheWrongWidthIsNamedAtOnce) {
+  const std::string error = parse_error("id,region,start\nA,NA,2026-01\nB,NA\nC,EMEA,2026-02,x\n");
+  EXPECT_THAT(error, HasSubstr("reps.csv:3: row has 2 fields but the header has 3"));
+  EXPECT_THAT(error, HasSubstr("reps.csv:4: row has 4 fields but the header has 3"));
+  const std::string one = parse_error("id,region,start\nA,NA,2026-01\nB,NA\n");
+  EXPECT_THAT(one, HasSubstr("reps.csv:3: row has 2 fields"));
+  EXPECT_THAT(one, ::testing::Not(HasSubstr("reps.csv:4")));
+  EXPECT_EQ(parse_error("id,region,start\nA,NA,2026-01\n"), "");
+}
+
 TEST(CsvTable, FifoIsRefused) {
   EXPECT_THAT(
       [] {

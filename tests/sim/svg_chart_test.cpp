@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,42 @@ TEST(SvgChart, ThinnedCategoryLabelsNeverTouch) {
   for (std::size_t i = 1; i < narrow.size(); ++i)
     EXPECT_GE(narrow[i] - narrow[i - 1], 6.5 * 7 + 8) << i;
   EXPECT_EQ(category_label_xs(monthly_chart().render(2000, 240)).size(), 11u);  // every 2nd
+}
+
+//! The y axis's tick labels (class "tick", anchored at the end), top to bottom, with their y.
+std::vector<Label> y_tick_labels(const std::string& svg) {
+  std::vector<Label> out;
+  for (std::size_t at = svg.find("<text "); at != std::string::npos;
+       at = svg.find("<text ", at + 1)) {
+    const std::size_t close = svg.find('>', at);
+    const std::string tag = svg.substr(at, close - at);
+    if (attribute(tag, "class") != "tick" || attribute(tag, "text-anchor") != "end") continue;
+    out.push_back({std::stod(attribute(tag, "x")), std::stod(attribute(tag, "y")), "",
+                   svg.substr(close + 1, svg.find("</text>", close) - close - 1)});
+  }
+  return out;
+}
+
+// Review: the y axis stopped at the data's maximum, so the highest point had no labelled
+// gridline above it. The axis now runs to the round tick at or above the maximum (and from the
+// one at or below the minimum); a maximum already round is its own top tick.
+TEST(SvgChart, TheYAxisEndsOnARoundTickAtOrAboveTheLargestValue) {
+  SvgChart chart("t", "x", "y");
+  chart.line({0.0, 1.0, 2.0}, {1.3, 2.1, 9.3}, "#000", "line");
+  const std::vector<Label> ticks = y_tick_labels(chart.render());
+  ASSERT_GE(ticks.size(), 3u);
+  std::vector<double> values;
+  for (const Label& t : ticks) values.push_back(std::stod(t.text));
+  EXPECT_GE(*std::max_element(values.begin(), values.end()), 9.3);
+  EXPECT_LE(*std::min_element(values.begin(), values.end()), 1.3);
+  // Its twin: a maximum on a tick ends the axis there, with no empty tick above it.
+  SvgChart round("t", "x", "y");
+  round.line({0.0, 1.0}, {0.0, 10.0}, "#000", "line");
+  std::vector<double> round_values;
+  for (const Label& t : y_tick_labels(round.render())) round_values.push_back(std::stod(t.text));
+  ASSERT_FALSE(round_values.empty());
+  EXPECT_EQ(*std::max_element(round_values.begin(), round_values.end()), 10.0);
+  EXPECT_EQ(*std::min_element(round_values.begin(), round_values.end()), 0.0);
 }
 
 }  // namespace
