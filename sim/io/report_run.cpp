@@ -214,16 +214,24 @@ std::string run_section(H5Reader& f) {
       "it for values without actuals (only new bookings have them).</p>\n",
       html_escape(f.count_attribute("trials")), html_escape(run.currency));
   // What the terminal says first (review: someone handed only the report could not tell that the
-  // spread includes the assumptions' uncertainty).
-  if (f.has("/scenario/uncertain_parameters")) {
-    const auto drawn = f.strings("/scenario/uncertain_parameters");
-    if (!drawn.empty()) {
-      html +=
-          "<p class=\"note\">Forecast with assumption uncertainty; drawn once per trial:</p>\n<ul>";
-      for (const std::string& line : drawn) html += "<li>" + html_escape(line) + "</li>";
-      html += "</ul>\n";
-    }
+  // spread includes the assumptions' uncertainty), in one sentence: the list of what is drawn
+  // follows the targets (review: a long list pushed the targets below the first screen).
+  std::vector<std::string> drawn;
+  if (f.has("/scenario/uncertain_parameters")) drawn = f.strings("/scenario/uncertain_parameters");
+  if (!drawn.empty()) {
+    html += fmt::format(
+        "<p class=\"note\">Forecast with assumption uncertainty: {} scenario parameter{} drawn "
+        "once per trial (<a href=\"#uncertain-parameters\">listed after the targets</a>).</p>\n",
+        drawn.size(), drawn.size() == 1 ? "" : "s");
   }
+  auto uncertain_parameters = [&] {
+    if (drawn.empty()) return;
+    html +=
+        "<h2 id=\"uncertain-parameters\">Assumption uncertainty</h2>\n<p class=\"note\">Drawn "
+        "once per trial, so that the distributions include them:</p>\n<ul>";
+    for (const std::string& line : drawn) html += "<li>" + html_escape(line) + "</li>";
+    html += "</ul>\n";
+  };
 
   // Targets with their per-trial values (one pass over /trials/periods).
   std::vector<Target> targets;
@@ -273,6 +281,7 @@ std::string run_section(H5Reader& f) {
         "<h2>Targets</h2>\n<p class=\"note\">The scenario sets no targets: there is no "
         "P(reach) to show. Add <code>targets</code> to the scenario (scenarios/README.md) to see "
         "how likely each is.</p>\n";
+    uncertain_parameters();
   } else {
     html += "<h2>Targets</h2>\n<div class=\"headline\">\n";
     for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -321,6 +330,7 @@ std::string run_section(H5Reader& f) {
     html +=
         "</table>\n<p class=\"note\">P(reach): share of trials whose period value (actuals to "
         "date included) is at least the target; the interval is P ± 1.96 standard errors.</p>\n";
+    uncertain_parameters();
 
     // Exceedance curves and distributions of the whole-year targets.
     html += "<h2>How likely each yearly target is</h2>\n<div class=\"charts\">\n";
