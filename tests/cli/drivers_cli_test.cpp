@@ -72,6 +72,7 @@ TEST(DriversCli, IndependentPartsShareTheirVarianceOverTheSum) {
                   (dir / "out").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Sources of uncertainty"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out/tornado.csv"));  // skipped: no file
   const auto rows = read_csv(dir / "out/sources.csv");
   const double total = kIntensityVariance + kPipelineVariance;
   for (const auto& [name, variance] :
@@ -202,6 +203,8 @@ TEST(DriversCli, WinRatesScaledPastOneAreClampedAndSaySo) {
       << win.at("note");
   const auto deal = row_named(read_csv(dir / "out/tornado.csv"), "parameter", "deal sizes");
   EXPECT_EQ(deal.at("note"), "");
+  // The skipped sources write no file (review: a header alone read as "no source matters").
+  EXPECT_FALSE(std::filesystem::exists(dir / "out/sources.csv"));
 }
 
 TEST(DriversCli, SolvedValueIsConfirmedByAnIndependentRun) {
