@@ -1042,6 +1042,7 @@ CompResult CompEvaluator::finish(const std::vector<double>& company_bookings,
     r.total_variable.push_back(variable);
     r.total_cost.push_back(cost);
     r.cost_share.push_back(company_bookings[t] > 0 ? cost / company_bookings[t] : 0.0);
+    r.expected_bookings += company_bookings[t] / dt;
     over += !std::isnan(spec_.budget) && cost > spec_.budget;
   }
   distributions(r, seat_bookings);
@@ -1050,6 +1051,13 @@ CompResult CompEvaluator::finish(const std::vector<double>& company_bookings,
   r.probability_over_budget_se =
       std::sqrt(r.probability_over_budget * (1 - r.probability_over_budget) / dt);
   return r;
+}
+
+double CompResult::cost_of_sales_share() const {
+  if (!(expected_bookings > 0)) return std::numeric_limits<double>::quiet_NaN();
+  double cost = 0;
+  for (double c : total_cost) cost += c;
+  return cost / static_cast<double>(total_cost.size()) / expected_bookings;
 }
 
 }  // namespace opsim::plan

@@ -313,6 +313,11 @@ struct CompResult {
   std::vector<double> total_variable;                                 //!< per trial, in trial order
   std::vector<double> total_cost;  //!< per trial: variable + base
   std::vector<double> cost_share;  //!< per trial: cost / company new bookings of the year
+  double expected_bookings = 0;    //!< company new bookings of the year, mean over trials
+  //! E[cost] / E[bookings], as the role x region rows give theirs (a ratio of means, so that the
+  //! rows and the company add up as a compensation committee reconciles them; NaN without
+  //! bookings).
+  double cost_of_sales_share() const;
   double budget = std::numeric_limits<double>::quiet_NaN();
   double probability_over_budget = 0, probability_over_budget_se = 0;
   //! Plans with components: per plan x component, and per seat x component (seat order).

@@ -318,6 +318,9 @@ Table comp_table(const plan::CompResult& c) {
   add("total_variable_pay", c.total_variable);
   add("total_cost_of_sales", c.total_cost);
   add("cost_share_of_bookings", c.cost_share);
+  // Its mean column is E[cost] / E[bookings], as the role x region rows' (review: the company
+  // figure, a mean of per-trial ratios, did not reconcile with the rows).
+  t.columns[0].back() = c.cost_of_sales_share();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   auto scalar = [&](const std::string& name, double v) {
     t.labels[0].push_back(name);
@@ -815,7 +818,7 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
         format_grouped(mean_of(comp->total_variable)),
         format_grouped(quantile_of(comp->total_variable, 0.1)),
         format_grouped(quantile_of(comp->total_variable, 0.9)),
-        format_grouped(mean_of(comp->total_cost)), format_percent(mean_of(comp->cost_share)));
+        format_grouped(mean_of(comp->total_cost)), format_percent(comp->cost_of_sales_share()));
     if (!std::isnan(comp->budget)) {
       out += fmt::format("P(cost > budget {}) = {} (se {})\n", format_grouped(comp->budget),
                          format_percent(comp->probability_over_budget),
