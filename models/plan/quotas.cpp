@@ -500,13 +500,19 @@ QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
     sq.quota = quota[s];
     sq.bookings = {bookings.mean(s), bookings.quantile(s, 0.1), bookings.quantile(s, 0.5),
                    bookings.quantile(s, 0.9)};
+    // A seat's leavers whether or not it carries a quota (review: a covered seat without a
+    // quota showed 0 expected leavers, whatever its attrition).
+    const bool occupied = occupancy != nullptr && occupancy->trials > 0;
+    if (occupied) {
+      sq.leavers =
+          static_cast<double>(occupancy->departures[s]) / static_cast<double>(occupancy->trials);
+    }
     if (!has_quota(sq.quota)) return;
     sq.probability = bookings.probability_at_least(s, sq.quota);
     sq.probability_se = std::sqrt(sq.probability * (1 - sq.probability) / dt);
     sq.expected_attainment = sq.bookings.mean / sq.quota;
-    if (occupancy != nullptr && occupancy->trials > 0) {
+    if (occupied) {
       const double ot = static_cast<double>(occupancy->trials);
-      sq.leavers = static_cast<double>(occupancy->departures[s]) / ot;
       for (int k = 0; k < fy.months(); ++k) {
         const std::size_t i = s * fy.months() + k;
         const double q = sq.quota * profiles[i] / ot;

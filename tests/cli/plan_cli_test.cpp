@@ -122,6 +122,30 @@ TEST_F(PlanCli, ImportEvaluatesGivenQuotas) {
       << over.output;
 }
 
+// Review: a seat without a quota showed 0 expected leavers whatever its attrition. Six seats of
+// one segment (attrition 0.2) share the same expected departures; R0 and R1 carry quotas, the
+// others none, and each one's leavers estimate the same expectation (4 standard errors of the
+// difference of two means). Its twin: seats with a quota, compared among themselves.
+TEST_F(PlanCli, ASeatWithoutAQuotaHasItsLeaversCounted) {
+  const auto scenario = write(plan_document());
+  const auto quotas = write_text("quotas.csv", "seat,quota\nR0,45000\nR1,32000\n");
+  const auto csv = dir_ / "leavers";
+  const auto r =
+      run_opsim(fmt::format("quotas {} --method import --import-csv {} --no-comp -q "
+                            "--trials 4000 --csv {}",
+                            scenario, quotas, csv.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, double> leavers;
+  for (const auto& row : test::read_csv(csv / "seats.csv"))
+    leavers[row.at("seat")] = std::stod(row.at("expected_leavers"));
+  ASSERT_EQ(leavers.size(), 6u);
+  // Departures a year are about 0.2 (at most a few a seat): a variance below 0.5 bounds the SE.
+  const double se = std::sqrt(2 * 0.5 / 4000);
+  ASSERT_GT(leavers.at("R0"), 0.1);
+  for (const char* seat : {"R1", "R2", "R5"})
+    EXPECT_NEAR(leavers.at(seat), leavers.at("R0"), 4 * se) << seat;
+}
+
 TEST_F(PlanCli, UnknownSeatInQuotaCsv) {
   const auto r = import_quotas("seat,quota\nR0,10000\nR9,12000\n");
   EXPECT_EQ(r.exit_code, 2) << r.output;
