@@ -236,6 +236,13 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
   // What "±" means beside a probability (review: "±2.2" without a unit).
   if (!summary.targets.empty())
     text += "\nP(reach) ±SE: the standard error in percentage points.\n";
+  // ARR without an installed base is the ARR of the horizon's wins alone (review: read as the
+  // company's ARR).
+  if (scenario.contracts.empty()) {
+    text +=
+        "ARR P50: of the deals won in the horizon only; the scenario has no installed_base, so "
+        "the ARR in force at the start is not in it.\n";
+  }
   return text;
 }
 

@@ -26,6 +26,7 @@
 #include "sim/io/scenario_loader.hpp"
 #include "sim/io/summary_text.hpp"
 #include "tests/progress_lines.hpp"
+#include "tests/scenario_builder.hpp"
 #include "tests/test_support.hpp"
 
 namespace opsim {
@@ -235,6 +236,23 @@ TEST(RunCli, TheReportSaysTheForecastIncludesAssumptionUncertainty) {
       EXPECT_LT(page.find("<h2>Targets</h2>"), page.find("triangular(")) << name;
     }
   }
+}
+
+// Review: without an installed base the terminal's "ARR P50" (the horizon's wins alone) was read
+// as the company's ARR. It says so; its twin, a scenario with an installed base, says nothing.
+TEST(RunCli, ArrWithoutAnInstalledBaseIsSaidToBeTheWinsAlone) {
+  TempDir dir;
+  nlohmann::json doc = test::base_document(12);
+  doc.erase("installed_base");
+  const auto bare = dir / "bare.json";
+  std::ofstream(bare) << doc.dump();
+  auto r = run_opsim(fmt::format("run {} --trials 20", bare.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("ARR P50: of the deals won in the horizon only"));
+  r = run_opsim(
+      fmt::format("run {} --trials 20", (test::source_dir() / "scenarios/didactic.json").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, Not(HasSubstr("ARR P50: of the deals won")));
 }
 
 // A partial fiscal year's productivity compares a part year's bookings with an annual threshold:
