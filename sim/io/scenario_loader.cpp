@@ -90,6 +90,22 @@ class Names {
   std::vector<std::string> order_;
 };
 
+//! "skip_stages "X", "Y" match no row" for the entries of `csv`'s skip_stages that left out no
+//! row (a misspelling, or a stage the export does not have), or "" when each left out some.
+std::string unmatched_skip_stages(const MappedCsv& csv) {
+  std::vector<std::string> entries = csv.source().skip_stages, unmatched;
+  std::sort(entries.begin(), entries.end());
+  for (const std::string& entry : entries) {
+    bool matched = false;
+    for (const auto& [stage, count] : csv.skipped())
+      matched = matched || (count > 0 && name_key(stage) == name_key(entry));
+    if (!matched) unmatched.push_back(fmt::format("\"{}\"", entry));
+  }
+  if (unmatched.empty()) return "";
+  return fmt::format("skip_stages {} {} no row", fmt::join(unmatched, ", "),
+                     unmatched.size() == 1 ? "matches" : "match");
+}
+
 //! The ids of a section's CSV rows, each claimed as its row is read and before the row's other
 //! cells, so that a repeat of a row in error is reported too, naming the line that gave the id
 //! first (review: it went unsaid).
@@ -224,7 +240,7 @@ struct Context {
         pointer.size() > 1 ? pointer.substr(1, pointer.find('/', 1) - 1) : std::string("csv");
     // Per skip_stages entry, the rows it left out, whatever their spelling (review: "CLOSED WON"
     // and "Closed Won" were counted apart), and an entry that matched none (a misspelling).
-    std::vector<std::string> by_stage, unmatched;
+    std::vector<std::string> by_stage;
     std::vector<std::string> entries = mapped.source().skip_stages;
     std::sort(entries.begin(), entries.end());
     for (const std::string& entry : entries) {
@@ -233,13 +249,11 @@ struct Context {
         n += name_key(stage) == name_key(entry) ? count : 0;
       if (n > 0)
         by_stage.push_back(fmt::format("{} {}", format_grouped(static_cast<double>(n)), entry));
-      else
-        unmatched.push_back(fmt::format("\"{}\"", entry));
     }
-    if (!unmatched.empty()) {
-      scenario.notes.push_back(fmt::format(
-          "{}: {}: skip_stages {} {} no row (check the spelling against the stage column)", section,
-          table.name(), fmt::join(unmatched, ", "), unmatched.size() == 1 ? "matches" : "match"));
+    if (const std::string unmatched = unmatched_skip_stages(mapped); !unmatched.empty()) {
+      scenario.notes.push_back(
+          fmt::format("{}: {}: {} (check the spelling against the stage column)", section,
+                      table.name(), unmatched));
     }
     if (mapped.skipped_count() > 0) {
       scenario.notes.push_back(
@@ -1336,7 +1350,17 @@ void parse_pipeline(const JsonNode& root, Context& ctx) {
       }
       if (splits && !table.text(row, *splits).empty())
         read &= ctx.field([&] { csv_splits(table, row, *splits, deal); });
-      read &= ctx.field([&] { deal.stage = ctx.stages.resolve(table, row, stage); });
+      read &= ctx.field([&] {
+        // A closed row a misspelt skip_stages entry let in says so (review: one "unknown stage"
+        // a row, and no word of the entry that matched none).
+        try {
+          deal.stage = ctx.stages.resolve(table, row, stage);
+        } catch (const InputError& e) {
+          const std::string unmatched = unmatched_skip_stages(table);
+          if (unmatched.empty()) throw;
+          throw_input("{}; {}: misspelt?", e.what(), unmatched);
+        }
+      });
       const bool amount_read = ctx.field([&] { deal.amount = table.non_negative(row, amount); });
       const bool own_currency = currency && !table.text(row, *currency).empty();
       read &= amount_read;

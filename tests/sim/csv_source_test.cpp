@@ -562,6 +562,26 @@ TEST_F(MappedScenario, SkipStagesCountsByEntryAndNamesAnEntryThatMatchesNothing)
   EXPECT_THAT(s.notes[1], HasSubstr("3 rows skipped by skip_stages (1 Closed Lost, 2 Closed Won)"));
 }
 
+// Review: with "Closed Wonn" for "Closed Won", every closed row was an "unknown stage" error of
+// its own and the misspelt entry went unsaid (its note is printed only after a load). The rows
+// are one error naming their lines, and it names the entry; its twin, no misspelt entry, does not.
+TEST_F(MappedScenario, AnUnknownStageANonMatchingSkipStagesLetInSaysSo) {
+  dir_.write("opportunities.csv",
+             "Opportunity ID,Owner,Region,Segment,Stage,Amount,Close Date\n"
+             "o1,e1,NA,SMB,Commit,1000,2027-02-14\n"
+             "o2,e1,NA,SMB,Closed Won,1000,2026-12-14\n"
+             "o3,e1,NA,SMB,Closed Won,1000,2026-12-14\n"
+             "o4,e1,NA,SMB,Closed Lost,1000,2026-12-14\n");
+  nlohmann::json doc = document();
+  doc["pipeline"]["csv"]["skip_stages"] = {"Closed Wonn", "Closed Lost"};
+  const std::string error = error_of(doc);
+  EXPECT_THAT(error, HasSubstr("opportunities.csv lines 3, 4 (2 rows): column 'Stage': unknown "
+                               "stage \"Closed Won\""));
+  EXPECT_THAT(error, HasSubstr("skip_stages \"Closed Wonn\" matches no row: misspelt?"));
+  doc["pipeline"]["csv"]["skip_stages"] = {"Closed Lost"};
+  EXPECT_THAT(error_of(doc), Not(HasSubstr("skip_stages")));
+}
+
 TEST_F(MappedScenario, AnAmountInAnotherCurrencyIsRefused) {
   auto deals = [&](const std::string& amount) {
     dir_.write("opportunities.csv",

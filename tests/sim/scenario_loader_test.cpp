@@ -709,7 +709,8 @@ class UnknownOwner : public ScenarioFixture {
 TEST_F(UnknownOwner, IsAnErrorByDefaultListingOnlyTheClosestIds) {
   write_with_departed_owner(300, nullptr);
   const std::string message = error_of_load();
-  EXPECT_THAT(message, AllOf(HasSubstr("pipeline.csv:3: column 'owner': unknown rep \"rep-gone\""),
+  EXPECT_THAT(message, AllOf(HasSubstr("pipeline.csv lines 3, 4 (2 rows): column 'owner': unknown "
+                                       "rep \"rep-gone\""),
                              HasSubstr("closest of 303 known: ")));
   EXPECT_LT(message.size(), 400u) << message;  // not all 300 ids
   write_with_departed_owner(300, "error");
