@@ -352,33 +352,36 @@ class Search {
   //! Territories' extra connected components (0 when every territory is connected).
   double contiguity_violation() const {
     if (!problem_.contiguity) return 0.0;
+    int extra = 0;
+    for (int t = 0; t < p_; ++t) extra += std::max(0, components(t) - 1);
+    return extra;
+  }
+  //! The connected components of territory t's members over the adjacency graph, leaving out
+  //! unit `without` (-1: none).
+  int components(int t, int without = -1) const {
     visited_.resize(n_, 0);
     if (++visit_mark_ == 0) {
       std::fill(visited_.begin(), visited_.end(), 0);
       visit_mark_ = 1;
     }
-    int extra = 0;
+    int count = 0;
     std::vector<int> stack;
-    for (int t = 0; t < p_; ++t) {
-      int components = 0;
-      for (int seed : s_.members[t]) {
-        if (visited_[seed] == visit_mark_) continue;
-        ++components;
-        visited_[seed] = visit_mark_;
-        stack.assign(1, seed);
-        while (!stack.empty()) {
-          int i = stack.back();
-          stack.pop_back();
-          for (int j : adjacent_[i])
-            if (visited_[j] != visit_mark_ && s_.assign[unit_of_[j]] == t) {
-              visited_[j] = visit_mark_;
-              stack.push_back(j);
-            }
-        }
+    for (int seed : s_.members[t]) {
+      if (visited_[seed] == visit_mark_ || unit_of_[seed] == without) continue;
+      ++count;
+      visited_[seed] = visit_mark_;
+      stack.assign(1, seed);
+      while (!stack.empty()) {
+        int i = stack.back();
+        stack.pop_back();
+        for (int j : adjacent_[i])
+          if (visited_[j] != visit_mark_ && s_.assign[unit_of_[j]] == t && unit_of_[j] != without) {
+            visited_[j] = visit_mark_;
+            stack.push_back(j);
+          }
       }
-      extra += std::max(0, components - 1);
     }
-    return extra;
+    return count;
   }
   //! Keeps the current state when it beats the best of this start (feasible before infeasible,
   //! then by objective or violation): the best alignment ever seen, not the last.
@@ -929,6 +932,33 @@ class Search {
     }
   }
 
+  //! A territory left with neither members nor a centre (a vacant one of a realignment, whose
+  //! owners hold every account) is given one unit, so that it has a centre and the accounts it
+  //! gains cost their distance to it (review: without one they cost nothing, and the territory
+  //! gathered 80 scattered accounts while the objective left them out). The unit taken is the
+  //! one farthest from its own territory's centre among those it may take, leaving its territory
+  //! members and its centre. Not under contiguity, whose construction grows every territory.
+  void seed_vacant_territories() {
+    if (problem_.contiguity) return;
+    for (int t = 0; t < p_; ++t) {
+      if (s_.centre[t] >= 0 || !s_.members[t].empty()) continue;
+      int chosen = -1;
+      double farthest = -1.0;
+      for (int u = 0; u < static_cast<int>(units_.size()); ++u) {
+        const int from = s_.assign[u];
+        if (units_[u].lock >= 0 || pinned_[u] || !allowed(u, t) ||
+            s_.members[from].size() <= units_[u].accounts.size())
+          continue;
+        const double d = distance_to_centre(u, from);
+        if (d > farthest) farthest = d, chosen = u;
+      }
+      if (chosen < 0) continue;
+      s_.assign[chosen] = t;
+      s_.centre[t] = units_[chosen].accounts.front();
+      rebuild();
+    }
+  }
+
   void finish_construction() {
     for (std::size_t u = 0; u < units_.size(); ++u)
       if (units_[u].lock >= 0) s_.assign[u] = units_[u].lock;
@@ -937,6 +967,7 @@ class Search {
       rebuild();
       for (int t = 0; t < p_; ++t)
         if (s_.centre[t] < 0 && !s_.members[t].empty()) s_.centre[t] = s_.members[t].front();
+      seed_vacant_territories();
     } else {
       s_.centre.assign(p_, -1);
     }
@@ -987,7 +1018,12 @@ class Search {
           stack.push_back(j);
         }
     }
-    return reached == remaining;
+    if (reached == remaining) return true;
+    // `from` is left in pieces: allowed only when it already was in as many or more, as when an
+    // enclave of the current alignment leaves for the territory around it (review: every move
+    // out of a territory with an enclave was refused, the enclaves first of all, and a
+    // realignment whose book had three came out infeasible while a feasible one existed).
+    return components(from, u) <= components(from);
   }
 
   //! Penalised change of moving unit u from its territory to `to`.
@@ -1481,6 +1517,9 @@ SearchResult optimise(const Problem& problem, const Distances& distances,
     task.raw = task.search->alignment();
     task.alignment = task.raw;
     match_owner_labels(problem, task.alignment);
+    // Each territory on its 1-median, as the objective is defined: the search re-centres between
+    // moves, not after its last ones (review: three centres were not their territories' medians).
+    choose_median_centres(problem, distances, task.alignment, Recentre::free);
     task.work = task.search->work();
     task.evaluation = evaluate(problem, distances, task.alignment);
     task.time_to_best = task.search->time_to_best();

@@ -73,8 +73,8 @@ double diameter(const Problem& problem, const Distances& distances,
   return best;
 }
 
-void choose_median_centres(const Problem& problem, const Distances& distances,
-                           Alignment& alignment) {
+void choose_median_centres(const Problem& problem, const Distances& distances, Alignment& alignment,
+                           Recentre which) {
   if (problem.objective != ObjectiveKind::compactness || problem.distance == DistanceKind::none)
     return;
   const int p = problem.territory_count();
@@ -84,11 +84,19 @@ void choose_median_centres(const Problem& problem, const Distances& distances,
     members[alignment.territory[i]].push_back(static_cast<int>(i));
   constexpr std::size_t kExhaustive = 2000, kCandidates = 64;
   for (int t = 0; t < p; ++t) {
-    if (alignment.centre[t] >= 0 || members[t].empty()) continue;
+    if (members[t].empty()) {
+      if (which == Recentre::free) alignment.centre[t] = -1;
+      continue;
+    }
+    if (which == Recentre::missing && alignment.centre[t] >= 0) continue;
     if (problem.territories[t].centre >= 0) {
       alignment.centre[t] = problem.territories[t].centre;
       continue;
     }
+    // A centre outside its territory is none.
+    const int current = alignment.centre[t] >= 0 && alignment.territory[alignment.centre[t]] == t
+                            ? alignment.centre[t]
+                            : -1;
     std::vector<int> candidates = members[t];
     if (candidates.size() > kExhaustive) {
       double wx = 0, wy = 0, w = 0;
@@ -105,8 +113,15 @@ void choose_median_centres(const Problem& problem, const Distances& distances,
           candidates.begin(), candidates.begin() + kCandidates, candidates.end(),
           [&](int a, int b) { return away(a) < away(b) || (away(a) == away(b) && a < b); });
       candidates.resize(kCandidates);
+      if (current >= 0) candidates.push_back(current);
     }
+    // The current centre is kept unless another member is strictly better.
     double best = kInfinity;
+    alignment.centre[t] = current;
+    if (current >= 0) {
+      best = 0.0;
+      for (int i : members[t]) best += problem.accounts[i].weight * distances(i, current);
+    }
     for (int c : candidates) {
       double cost = 0.0;
       for (int i : members[t]) {

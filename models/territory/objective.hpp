@@ -49,12 +49,19 @@ inline constexpr double kBoundSlack = 1e-9;
 //! \pre alignment.territory has one entry per account, each in 0..p-1.
 Evaluation evaluate(const Problem& problem, const Distances& distances, const Alignment& alignment);
 
-//! Gives every territory without a centre (or a fixed one) its 1-median: the member minimising the
-//! weighted distance sum, so that compactness is defined for an allocation given without
-//! centres. Territories of more than 2,000 members try the 64 nearest their weighted mean.
-//! No-op without geography or for the dispersion objective.
-void choose_median_centres(const Problem& problem, const Distances& distances,
-                           Alignment& alignment);
+//! Which territories choose_median_centres gives their 1-median.
+enum class Recentre {
+  missing,  //!< those without a centre (an allocation given without them)
+  free,     //!< every territory without a fixed centre, a centre kept unless another is better
+};
+
+//! Gives territories (which: `which`; a fixed one its fixed centre) their 1-median: the member
+//! minimising the weighted distance sum, so that compactness is defined for an allocation given
+//! without centres, and a search's result is centred as the objective says. Territories of more
+//! than 2,000 members try the 64 nearest their weighted mean (and their centre). No-op without
+//! geography or for the dispersion objective.
+void choose_median_centres(const Problem& problem, const Distances& distances, Alignment& alignment,
+                           Recentre which = Recentre::missing);
 
 //! The diameter of a set of accounts: exact pairwise scan, or for large planar sets the exact
 //! diameter over the convex hull (haversine: hull of lon/lat, an approximation).
