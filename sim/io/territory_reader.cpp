@@ -531,21 +531,20 @@ void resolve_accounts(Problem& problem, const RawAccounts& raw, const std::strin
     region_index[problem.region_names[r]] = static_cast<int>(r);
   for (const RawAccount& row : raw.rows) {
     Account a = row.account;
-    if (!row.owner.empty()) {
-      auto it = territory_index.find(row.owner);
-      // An owner outside a given territory list leaves: the account counts as moved.
-      if (it != territory_index.end()) a.owner = it->second;
-    }
-    if (!row.lock.empty()) {
-      auto it = territory_index.find(row.lock);
-      if (it == territory_index.end()) {
-        std::vector<std::string> ids;
-        for (const Territory& t : problem.territories) ids.push_back(t.id);
-        throw_input("{}: lock '{}' is not a territory; allowed: {}", row.where, row.lock,
-                    fmt::join(ids, ", "));
-      }
-      a.lock = it->second;
-    }
+    auto territory_of = [&](const std::string& name, const char* field, const char* unset) {
+      const auto it = territory_index.find(name);
+      if (it != territory_index.end()) return it->second;
+      std::vector<std::string> ids;
+      for (const Territory& t : problem.territories) ids.push_back(t.id);
+      throw_input("{}: {} '{}' is not a territory; allowed: {} ({})", row.where, field, name,
+                  fmt::join(ids, ", "), unset);
+    };
+    // An owner outside a given territory list is refused, as a lock is (review: a misspelt
+    // owner was read as none, and the account's move went uncounted); the accounts of an owner
+    // who leaves have no owner.
+    if (!row.owner.empty())
+      a.owner = territory_of(row.owner, "owner", "or empty for an account without a current owner");
+    if (!row.lock.empty()) a.lock = territory_of(row.lock, "lock", "or empty for none");
     if (!row.group.empty())
       a.group = group_index.emplace(row.group, static_cast<int>(group_index.size())).first->second;
     if (!row.region.empty()) {
@@ -908,6 +907,7 @@ Alignment read_assignment_csv(const std::filesystem::path& path, const Problem& 
   alignment.territory.assign(problem.size(), -1);
   alignment.centre.assign(problem.territory_count(), -1);
   std::vector<std::size_t> first_row(problem.size(), 0);
+  std::vector<std::size_t> centre_row(problem.territory_count(), 0);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const Row& row = rows[r];
     // Both lines named (review: it named neither).
@@ -917,7 +917,17 @@ Alignment read_assignment_csv(const std::filesystem::path& path, const Problem& 
     first_row[row.account] = r;
     const int t = territory_of.at(row.territory);
     alignment.territory[row.account] = t;
-    if (row.centre) alignment.centre[t] = row.account;
+    if (!row.centre) continue;
+    // A territory has one centre (review: two rows marked one, and the last in the file won).
+    if (alignment.centre[t] >= 0) {
+      throw_input(
+          "{}: account '{}' is marked as the centre of territory '{}', as '{}' is (at {}); "
+          "allowed: one centre per territory",
+          places[r], problem.accounts[row.account].id, row.territory,
+          problem.accounts[alignment.centre[t]].id, places[centre_row[t]]);
+    }
+    alignment.centre[t] = row.account;
+    centre_row[t] = r;
   }
   finish_allocation(alignment, problem, file, anonymous);
   return alignment;
