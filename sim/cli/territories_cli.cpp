@@ -426,6 +426,8 @@ void add_territories_commands(CLI::App& app) {
       ->check(output_path());
   add_problem_options(evaluate_command, *eval_options);
   add_force_flag(evaluate_command, eval_options->force);
+  // -q as every command reads it (review: evaluate printed its report with --quiet).
+  add_quiet_flag(evaluate_command, eval_options->quiet);
   evaluate_command->callback([eval_input, allocation, eval_output, eval_options] {
     Instance instance = load_instance(*eval_input, overrides_from(*eval_options));
     OutputPlan plan(eval_options->force);
@@ -443,6 +445,7 @@ void add_territories_commands(CLI::App& app) {
     result.evaluation = evaluate(instance.problem, distances, result.alignment);
     RunInfo info{*eval_input, 0, 1, 0, 0.0, instance.reference};
     if (!eval_output->empty()) write_alignment(*eval_output, instance.problem, result, info);
+    if (eval_options->quiet) return;
     fmt::print("{}", format_report(instance.problem, result, info));
     if (!std::isnan(published)) fmt::print("published     {:.4f}\n", published);
     if (!eval_output->empty()) fmt::print("wrote {}\n", *eval_output);
@@ -454,12 +457,14 @@ void add_territories_commands(CLI::App& app) {
   auto generated = std::make_shared<std::string>();
   auto planar = std::make_shared<bool>(false);
   auto force_generated = std::make_shared<bool>(false);
+  auto quiet_generated = std::make_shared<bool>(false);
   generate_command->add_option("--accounts", generator->accounts, "Number of accounts");
   add_seed_option(generate_command, generator->seed, "Random seed");
   generate_command->add_flag("--planar", *planar, "Planar x/y instead of lat/lon");
   add_required_output_option(generate_command, *generated, "CSV file");
   add_force_flag(generate_command, *force_generated);
-  generate_command->callback([generator, generated, planar, force_generated] {
+  add_quiet_flag(generate_command, *quiet_generated);
+  generate_command->callback([generator, generated, planar, force_generated, quiet_generated] {
     if (generator->accounts < 1)
       throw_input("--accounts: {} is not allowed; allowed: >= 1", generator->accounts);
     generator->geographic = !*planar;
@@ -476,7 +481,7 @@ void add_territories_commands(CLI::App& app) {
     plan.add_output(*generated, "-o");
     plan.check();
     write_text_file(*generated, [&](std::ostream& out) { out << text; });
-    fmt::print("wrote {} accounts to {}\n", problem.size(), *generated);
+    if (!*quiet_generated) fmt::print("wrote {} accounts to {}\n", problem.size(), *generated);
   });
 
   auto* bench_command =

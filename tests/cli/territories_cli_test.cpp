@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "sim/io/csv.hpp"
 #include "tests/progress_lines.hpp"
 #include "tests/test_support.hpp"
 
@@ -321,6 +322,30 @@ TEST(TerritoriesCli, EvaluateMatchesTerritoriesByName) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("moved         0 accounts"));
   EXPECT_THAT(r.output, HasSubstr(fmt::format("{:<20} {:>8}", "North", 12)));
+}
+
+// Review: -q printed everything in `territories evaluate` and `territories generate`. Quiet, they
+// print nothing on standard output; their twins without it print what they did.
+TEST(TerritoriesCli, EvaluateAndGenerateAreQuietWithQ) {
+  TempDir dir;
+  const std::string accounts = (dir / "g.csv").string();
+  auto r = run_opsim("territories generate --accounts 12 --planar -q -o " + accounts);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "");
+  r = run_opsim("territories generate --accounts 12 --planar --force -o " + accounts);
+  EXPECT_THAT(r.output, HasSubstr("wrote 12 accounts to"));
+  const CsvTable generated = CsvTable::read(accounts);
+  std::string allocation = "id,territory\n";
+  for (std::size_t i = 0; i < generated.rows().size(); ++i)
+    allocation += fmt::format("{},T{}\n", generated.text(generated.rows()[i], 0), 1 + i % 2);
+  write(dir / "alloc.csv", allocation);
+  const std::string evaluate =
+      "territories evaluate " + accounts + " -p 2 --allocation " + (dir / "alloc.csv").string();
+  r = run_opsim(evaluate + " -q");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "");
+  r = run_opsim(evaluate);
+  EXPECT_THAT(r.output, HasSubstr("objective"));
 }
 
 TEST(TerritoriesCli, EvaluateRefusesAnUnknownTerritoryName) {
