@@ -356,6 +356,28 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path, Encoding encodi
   };
   auto cx = col({"x"}), cy = col({"y"});
   const auto clat = col({"lat", "latitude"}), clon = col({"lon", "longitude"});
+  // One pair or none, as the docs say (review: half a pair dropped the geography without a word,
+  // and both pairs silently meant lat/lon).
+  auto name_of = [&](std::optional<std::size_t> c) { return table.header()[*c]; };
+  if (static_cast<bool>(cx) != static_cast<bool>(cy)) {
+    throw_input(
+        "{}:1: column '{}' without '{}'; allowed: one pair of coordinates (x and y, or "
+        "lat and lon), or none",
+        file, name_of(cx ? cx : cy), cx ? "y" : "x");
+  }
+  if (static_cast<bool>(clat) != static_cast<bool>(clon)) {
+    throw_input(
+        "{}:1: column '{}' without '{}'; allowed: one pair of coordinates (x and y, or "
+        "lat and lon), or none",
+        file, name_of(clat ? clat : clon), clat ? "lon" : "lat");
+  }
+  if (cx && clat) {
+    throw_input(
+        "{}:1: columns '{}', '{}' and '{}', '{}' are two pairs of coordinates; allowed: "
+        "one pair (x and y, or lat and lon): map the other away (\"columns\": {{\"x\": "
+        "null, \"y\": null}})",
+        file, name_of(cx), name_of(cy), name_of(clat), name_of(clon));
+  }
   if (clat && clon) {
     raw.geographic = true;
     cx = clon;
