@@ -1,6 +1,7 @@
 // The report's section on an `opsim territories` file (results/README.md, "Territory
 // alignment"): a map of the accounts coloured by territory with the centres marked, and the
 // balance table.
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -27,6 +28,7 @@ constexpr std::size_t kMapAccounts = 20'000;
 
 //! A measure, as people read it: whole numbers grouped, small ones with 3 decimals.
 std::string measure(double v) {
+  if (!std::isfinite(v)) return "";  // a figure that does not apply (an empty territory's)
   return std::fabs(v) >= 100 || v == std::floor(v) ? format_grouped(v) : format_grouped(v, 3);
 }
 
@@ -85,35 +87,40 @@ std::string territories_section(H5Reader& f) {
     }
   }
 
-  // The map: one mark per territory, the centres ringed.
-  const std::size_t stride = n > kMapAccounts ? (n + kMapAccounts - 1) / kMapAccounts : 1;
-  SvgChart map("Accounts by territory (centres ringed)", "x", "y");
-  map.x_format([](double v) { return format_user_value(v); });
-  map.y_format([](double v) { return format_user_value(v); });
-  map.equal_scales(true);
-  std::vector<std::vector<double>> tx(p), ty(p);
-  for (std::size_t i = 0; i < n; i += stride) {
-    const auto t = static_cast<std::size_t>(owner_of[i]);
-    if (t >= p) continue;
-    tx[t].push_back(x[i]);
-    ty[t].push_back(y[i]);
-  }
-  const double radius = n <= 500 ? 4.0 : n <= 5000 ? 2.5 : 1.5;
-  for (std::size_t t = 0; t < p; ++t)
-    map.dots(tx[t], ty[t], territory_colour(t), p <= 12 ? ids[t] : "", radius);
-  std::vector<double> cx, cy;
-  for (std::size_t t = 0; t < p; ++t) {
-    const auto c = static_cast<std::ptrdiff_t>(centre[t]);
-    if (c < 0 || static_cast<std::size_t>(c) >= n) continue;
-    cx.push_back(x[static_cast<std::size_t>(c)]);
-    cy.push_back(y[static_cast<std::size_t>(c)]);
-  }
-  map.rings(cx, cy, "#1d2430", "centre", radius + 5);
-  html += "<h2>Map</h2>\n<div class=\"charts\">" + map.render(760, 560) + "</div>\n";
-  if (stride > 1) {
-    html += fmt::format("<p class=\"note\">Every {}th account is drawn ({} of {}).</p>\n", stride,
-                        format_grouped(static_cast<double>((n + stride - 1) / stride)),
-                        format_grouped(static_cast<double>(n)));
+  // The map: one mark per territory, the centres ringed; none for named accounts, which have no
+  // position (review: all 300 drawn at (0, 0)).
+  const bool positioned =
+      std::any_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); });
+  if (positioned) {
+    const std::size_t stride = n > kMapAccounts ? (n + kMapAccounts - 1) / kMapAccounts : 1;
+    SvgChart map("Accounts by territory (centres ringed)", "x", "y");
+    map.x_format([](double v) { return format_user_value(v); });
+    map.y_format([](double v) { return format_user_value(v); });
+    map.equal_scales(true);
+    std::vector<std::vector<double>> tx(p), ty(p);
+    for (std::size_t i = 0; i < n; i += stride) {
+      const auto t = static_cast<std::size_t>(owner_of[i]);
+      if (t >= p) continue;
+      tx[t].push_back(x[i]);
+      ty[t].push_back(y[i]);
+    }
+    const double radius = n <= 500 ? 4.0 : n <= 5000 ? 2.5 : 1.5;
+    for (std::size_t t = 0; t < p; ++t)
+      map.dots(tx[t], ty[t], territory_colour(t), p <= 12 ? ids[t] : "", radius);
+    std::vector<double> cx, cy;
+    for (std::size_t t = 0; t < p; ++t) {
+      const auto c = static_cast<std::ptrdiff_t>(centre[t]);
+      if (c < 0 || static_cast<std::size_t>(c) >= n) continue;
+      cx.push_back(x[static_cast<std::size_t>(c)]);
+      cy.push_back(y[static_cast<std::size_t>(c)]);
+    }
+    map.rings(cx, cy, "#1d2430", "centre", radius + 5);
+    html += "<h2>Map</h2>\n<div class=\"charts\">" + map.render(760, 560) + "</div>\n";
+    if (stride > 1) {
+      html += fmt::format("<p class=\"note\">Every {}th account is drawn ({} of {}).</p>\n", stride,
+                          format_grouped(static_cast<double>((n + stride - 1) / stride)),
+                          format_grouped(static_cast<double>(n)));
+    }
   }
 
   // The balance table: each territory's totals and their deviation from the mean.

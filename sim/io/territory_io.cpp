@@ -173,8 +173,10 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     for (std::size_t i = 0; i < n; ++i) {
       const Account& a = problem.accounts[i];
       ids.push_back(a.id);
-      x.push_back(a.x);
-      y.push_back(a.y);
+      // Named accounts have no position: NaN, not 0 (review: the report's map stacked 300
+      // accounts at (0, 0)).
+      x.push_back(only(defined.diameter, a.x));
+      y.push_back(only(defined.diameter, a.y));
       weight.push_back(a.weight);
       owner.push_back(a.owner);
       moved.push_back(a.owner >= 0 && a.owner != result.alignment.territory[i]);
@@ -197,8 +199,10 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
       towner.push_back(problem.territories[t].owner);
       centre.push_back(e.territories[t].centre);
       count.push_back(e.territories[t].accounts);
-      diameter.push_back(only(defined.diameter, e.territories[t].diameter));
-      compactness.push_back(only(defined.compactness, e.territories[t].compactness));
+      // An empty territory has neither (review: 0.00 for both).
+      const bool held = e.territories[t].accounts > 0;
+      diameter.push_back(only(defined.diameter && held, e.territories[t].diameter));
+      compactness.push_back(only(defined.compactness && held, e.territories[t].compactness));
       for (std::size_t k = 0; k < m; ++k) {
         totals.push_back(e.territories[t].totals[k]);
         deviation.push_back(e.territories[t].deviation[k]);
@@ -248,11 +252,12 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
   metrics += "\n";
   for (int t = 0; t < p; ++t) {
     const auto& tm = e.territories[t];
-    metrics += fmt::format("{},{},{},{},{},{}", csv_cell(problem.territories[t].id),
-                           csv_cell(problem.territories[t].owner), tm.accounts,
-                           tm.centre >= 0 ? csv_cell(problem.accounts[tm.centre].id) : "",
-                           csv_number(only(defined.compactness, tm.compactness), 2),
-                           csv_number(only(defined.diameter, tm.diameter), 2));
+    metrics +=
+        fmt::format("{},{},{},{},{},{}", csv_cell(problem.territories[t].id),
+                    csv_cell(problem.territories[t].owner), tm.accounts,
+                    tm.centre >= 0 ? csv_cell(problem.accounts[tm.centre].id) : "",
+                    csv_number(only(defined.compactness && tm.accounts > 0, tm.compactness), 2),
+                    csv_number(only(defined.diameter && tm.accounts > 0, tm.diameter), 2));
     // Totals as the user would have written them (sums of their values, no float noise); the
     // deviation from the mean as a fraction to four decimals.
     for (std::size_t k = 0; k < m; ++k)

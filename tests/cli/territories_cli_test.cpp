@@ -508,6 +508,38 @@ TEST(TerritoriesCli, OutputFilesHoldOnlyFiguresThatApply) {
   // Its twin, the search's file, has them.
   H5::H5File searched((dir / "out.h5").string(), H5F_ACC_RDONLY);
   EXPECT_TRUE(searched.openGroup("/report").attrExists("time_limit"));
+  // Named accounts have no position: NaN in /accounts, and the report draws no map (review: 300
+  // accounts at (0, 0)).
+  std::vector<double> x(4, 0.0);
+  searched.openDataSet("/accounts/x").read(x.data(), H5::PredType::NATIVE_DOUBLE);
+  for (double v : x) EXPECT_TRUE(std::isnan(v)) << v;
+  const auto html = dir / "out.html";
+  ASSERT_EQ(
+      run_opsim(fmt::format("report {} -o {}", (dir / "out.h5").string(), html.string())).exit_code,
+      0);
+  std::ifstream page(html);
+  const std::string text((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, Not(HasSubstr("<h2>Map</h2>")));
+}
+
+// Review: an empty territory's compactness and diameter were written as 0.00; they do not apply.
+// Its twin, a territory with accounts, has both.
+TEST(TerritoriesCli, AnEmptyTerritoryHasNoCompactnessOrDiameter) {
+  TempDir dir;
+  write(dir / "a.csv", "id,x,y,potential,region\nA,0,0,1,E\nB,1,0,1,E\nC,3,0,1,E\n");
+  write(dir / "s.json", R"({"territories": {"accounts": "a.csv",
+      "list": [{"id": "East", "region": "E"}, {"id": "West", "region": "W"}]}})");
+  write(dir / "alloc.csv", "id,territory\nA,East\nB,East\nC,East\n");
+  const auto r = run_opsim("territories evaluate " + (dir / "s.json").string() + " --allocation " +
+                           (dir / "alloc.csv").string() + " -o " + (dir / "e.h5").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream csv(dir / "e_territories.csv");
+  std::string header, east, west;
+  std::getline(csv, header);
+  std::getline(csv, east);
+  std::getline(csv, west);
+  EXPECT_EQ(west.rfind("West,,0,,,,", 0), 0U) << west;
+  EXPECT_EQ(east.rfind("East,,3,B,3.00,3.00,", 0), 0U) << east;
 }
 
 // Demand twice the capacity: refused at once with the shortfall, exit 3, no output.
