@@ -73,7 +73,17 @@ std::vector<std::pair<std::string, double>> parse_balance(const std::string& tex
     double tolerance = std::strtod(value.c_str(), &stop);
     if (value.empty() || *stop != '\0')
       throw_input("--balance: '{}' in '{}' is not a number", value, item);
-    result.emplace_back(item.substr(0, equals), tolerance);
+    // Review: "potential=0.1,potential=0.2" kept both rules, and 1.5 went without comment.
+    if (!(tolerance >= 0 && tolerance <= 1))
+      throw_input(
+          "--balance: {} in '{}' is not allowed; allowed: a tolerance from 0 to 1 (0.1 "
+          "keeps each territory within 10% of the mean)",
+          value, item);
+    const std::string name = item.substr(0, equals);
+    for (const auto& [given, _] : result)
+      if (given == name)
+        throw_input("--balance: '{}' is given twice; allowed: one tolerance per attribute", name);
+    result.emplace_back(name, tolerance);
     start = end + 1;
   }
   return result;

@@ -703,7 +703,8 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
     for (const std::string& name : balance->keys()) {
       const JsonNode tolerance = balance->at(name);
       const int k = require_attribute(problem, raw.text_columns, name, tolerance.where());
-      problem.balance.push_back({k, tolerance.non_negative()});
+      problem.balance.push_back(
+          {k, tolerance.number_in(0, 1, "a tolerance (0.1: within 10% of the mean)")});
     }
   }
   if (auto disruption = section.get("disruption")) {

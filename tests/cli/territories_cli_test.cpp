@@ -262,6 +262,26 @@ TEST(TerritoriesCli, CoordinatesAreOnePairOrNone) {
   EXPECT_EQ(territories(dir, (dir / "a.csv").string() + " -p 1").exit_code, 0);
 }
 
+// Review: --balance potential=0.1,potential=0.2 kept both rules, and a tolerance of 1.5 went
+// without comment. Both are refused; the twin, one rule within 0..1, runs.
+TEST(TerritoriesCli, BalanceRulesAreOnePerAttributeWithinZeroToOne) {
+  const std::string csv = "id,x,y,potential\nA,0,0,1\nB,1,1,1\n";
+  expect_input_error("a.csv", csv, "-p 2 --balance potential=0.1,potential=0.2",
+                     "--balance: 'potential' is given twice");
+  expect_input_error(
+      "a.csv", csv, "-p 2 --balance potential=1.5",
+      "--balance: 1.5 in 'potential=1.5' is not allowed; allowed: a tolerance from 0 "
+      "to 1");
+  expect_input_error("s.json", R"({"territories": {"count": 2, "balance": {"potential": 2},
+      "accounts": [{"id": "a", "x": 0, "y": 0, "attributes": {"potential": 1}},
+                   {"id": "b", "x": 1, "y": 0, "attributes": {"potential": 1}}]}})",
+                     "", "/territories/balance/potential: 2");
+  TempDir dir;
+  write(dir / "a.csv", csv);
+  EXPECT_EQ(territories(dir, (dir / "a.csv").string() + " -p 2 --balance potential=0.5").exit_code,
+            0);
+}
+
 TEST(TerritoriesCli, NegativeAttributeExit2) {
   expect_input_error("s.json", R"({"territories": {"count": 1, "accounts": [
       {"id": "a", "x": 0, "y": 0, "attributes": {"potential": -5}}]}})",
