@@ -57,6 +57,12 @@ int component_count(std::size_t n, const std::vector<Edge>& edges) {
 
 void validate(const Problem& problem, const std::string& source) {
   const std::size_t n = problem.size();
+  // An account's error names its line or pointer (review: "account 'A112' is locked to 'T4' but
+  // its group is locked to 'T2'" named neither).
+  auto place = [&](const Account& a) -> const std::string& {
+    const auto i = static_cast<std::size_t>(&a - problem.accounts.data());
+    return i < problem.account_places.size() ? problem.account_places[i] : source;
+  };
   const int p = problem.territory_count();
   if (n == 0) throw_input("{}: no accounts", source);
   if (p < 1) throw_input("{}: {} territories requested; at least 1 is required", source, p);
@@ -66,19 +72,19 @@ void validate(const Problem& problem, const std::string& source) {
   const std::size_t m = problem.attribute_names.size();
   for (const Account& a : problem.accounts) {
     if (!std::isfinite(a.x) || !std::isfinite(a.y))
-      throw_input("{}: account '{}': coordinates ({}, {}) are not finite numbers", source, a.id,
+      throw_input("{}: account '{}': coordinates ({}, {}) are not finite numbers", place(a), a.id,
                   a.x, a.y);
     if (a.attributes.size() != m)
       throw_internal("account '{}' has {} attributes, expected {}", a.id, a.attributes.size(), m);
     for (std::size_t k = 0; k < m; ++k)
       if (!(a.attributes[k] >= 0.0) || !std::isfinite(a.attributes[k]))
         throw_input("{}: account '{}': {} = {} is not allowed (attributes are finite and >= 0)",
-                    source, a.id, problem.attribute_names[k], a.attributes[k]);
+                    place(a), a.id, problem.attribute_names[k], a.attributes[k]);
     if (a.lock >= p || a.owner >= p)
       throw_internal("account '{}' refers to territory beyond {}", a.id, p);
     if (a.lock >= 0 && a.region >= 0 && problem.territories[a.lock].region >= 0 &&
         problem.territories[a.lock].region != a.region)
-      throw_input("{}: account '{}' is locked to territory '{}' of another region", source, a.id,
+      throw_input("{}: account '{}' is locked to territory '{}' of another region", place(a), a.id,
                   problem.territories[a.lock].id);
   }
   for (const BalanceRule& rule : problem.balance)
@@ -91,8 +97,10 @@ void validate(const Problem& problem, const std::string& source) {
     if (a.group < 0 || a.lock < 0) continue;
     auto [it, inserted] = group_lock.emplace(a.group, a.lock);
     if (!inserted && it->second != a.lock)
-      throw_input("{}: account '{}' is locked to '{}' but its group is locked to '{}'", source,
-                  a.id, problem.territories[a.lock].id, problem.territories[it->second].id);
+      throw_input(
+          "{}: account '{}' is locked to '{}' but its group is locked to '{}'; allowed: "
+          "every account of a group locked to one territory, or unlocked",
+          place(a), a.id, problem.territories[a.lock].id, problem.territories[it->second].id);
   }
   if (problem.distance == DistanceKind::graph || problem.contiguity) {
     if (problem.edges.empty())
@@ -128,10 +136,16 @@ void validate(const Problem& problem, const std::string& source) {
     std::vector<int> per_region(problem.region_names.size(), 0);
     for (const Territory& t : problem.territories)
       if (t.region >= 0) ++per_region[t.region];
+    std::vector<std::string> served;
+    for (std::size_t r = 0; r < per_region.size(); ++r)
+      if (per_region[r] > 0) served.push_back(problem.region_names[r]);
     for (const Account& a : problem.accounts)
       if (a.region >= 0 && per_region[a.region] == 0)
-        throw_input("{}: account '{}' is in region '{}' which has no territory", source, a.id,
-                    problem.region_names[a.region]);
+        throw_input("{}: account '{}' is in region '{}' which has no territory; allowed: {}",
+                    place(a), a.id, problem.region_names[a.region],
+                    served.empty()
+                        ? std::string("no region (no territory has one)")
+                        : fmt::format("a region of a territory ({})", fmt::join(served, ", ")));
   }
 }
 

@@ -80,6 +80,9 @@ struct Problem {
   DistanceKind distance = DistanceKind::euclidean;
   Disruption disruption;
   bool contiguity = false;
+  //! Per account, where its input gave it ("accounts.csv:12", "/territories/accounts/3"), for
+  //! messages; may be empty (a generated problem), when the input's name is used.
+  std::vector<std::string> account_places;
 
   std::size_t size() const { return accounts.size(); }
   int territory_count() const { return static_cast<int>(territories.size()); }

@@ -575,6 +575,7 @@ void resolve_accounts(Problem& problem, const RawAccounts& raw, const std::strin
       a.region = it->second;
     }
     problem.accounts.push_back(std::move(a));
+    problem.account_places.push_back(row.where);
   }
 }
 
@@ -654,7 +655,14 @@ Instance read_scenario(const std::filesystem::path& path, const Overrides& overr
   RawAccounts raw;
   if (accounts.is_string() || accounts.is_object()) {
     const CsvSource source = read_csv_source(accounts);
-    raw = read_accounts_csv(path.parent_path() / source.path, overrides.encoding, source);
+    const std::filesystem::path csv = path.parent_path() / source.path;
+    // Named with the scenario and its pointer (review: "nope.csv: no such file" alone).
+    std::error_code error;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(csv, error))) {
+      (accounts.is_object() ? accounts.at("path") : accounts)
+          .fail("'{}' ({}): no such file", source.path, std::filesystem::absolute(csv).string());
+    }
+    raw = read_accounts_csv(csv, overrides.encoding, source);
   } else {
     raw = read_accounts_json(accounts);
   }

@@ -282,6 +282,22 @@ TEST(TerritoriesCli, BalanceRulesAreOnePerAttributeWithinZeroToOne) {
             0);
 }
 
+// Review: three messages named neither the line nor the pointer: a group's conflicting locks,
+// an account in a region without territory, and a missing accounts file. Each names it now.
+TEST(TerritoriesCli, AccountErrorsNameTheirLineOrPointer) {
+  expect_input_error(
+      "a.csv", "id,x,y,potential,owner,lock,group\nA,0,0,1,N,N,G\nB,1,1,1,S,S,G\nC,2,2,1,S,,\n", "",
+      "a.csv:3: account 'B' is locked to 'S' but its group is locked to 'N'");
+  expect_input_error("s.json", R"({"territories": {"list": [{"id": "W", "region": "West"}],
+      "accounts": [{"id": "a", "x": 0, "y": 0, "region": "West"},
+                   {"id": "b", "x": 1, "y": 0, "region": "East"}]}})",
+                     "",
+                     "/territories/accounts/1: account 'b' is in region 'East' which has no "
+                     "territory; allowed: a region of a territory (West)");
+  expect_input_error("s.json", R"({"territories": {"count": 2, "accounts": "nope.csv"}})", "",
+                     "s.json: /territories/accounts: 'nope.csv' (");
+}
+
 TEST(TerritoriesCli, NegativeAttributeExit2) {
   expect_input_error("s.json", R"({"territories": {"count": 1, "accounts": [
       {"id": "a", "x": 0, "y": 0, "attributes": {"potential": -5}}]}})",
