@@ -136,9 +136,23 @@ void validate(const Problem& problem, const std::string& source) {
     std::vector<int> per_region(problem.region_names.size(), 0);
     for (const Territory& t : problem.territories)
       if (t.region >= 0) ++per_region[t.region];
-    std::vector<std::string> served;
+    std::vector<std::string> served, held;
     for (std::size_t r = 0; r < per_region.size(); ++r)
       if (per_region[r] > 0) served.push_back(problem.region_names[r]);
+    // A territory of a region no account is in stays empty and breaks balance: refused before
+    // the search (review: a misspelt region ran the whole search, then "violated: balance").
+    std::vector<int> accounts_in(problem.region_names.size(), 0);
+    for (const Account& a : problem.accounts)
+      if (a.region >= 0) ++accounts_in[a.region];
+    for (std::size_t r = 0; r < accounts_in.size(); ++r)
+      if (accounts_in[r] > 0) held.push_back(problem.region_names[r]);
+    for (const Territory& t : problem.territories)
+      if (t.region >= 0 && accounts_in[t.region] == 0)
+        throw_input("{}: territory '{}' is in region '{}', which no account is in; allowed: {}",
+                    source, t.id, problem.region_names[t.region],
+                    held.empty()
+                        ? std::string("no region (no account has one)")
+                        : fmt::format("a region of the accounts ({})", fmt::join(held, ", ")));
     for (const Account& a : problem.accounts)
       if (a.region >= 0 && per_region[a.region] == 0)
         throw_input("{}: account '{}' is in region '{}' which has no territory; allowed: {}",

@@ -296,6 +296,14 @@ TEST(TerritoriesCli, AccountErrorsNameTheirLineOrPointer) {
                      "territory; allowed: a region of a territory (West)");
   expect_input_error("s.json", R"({"territories": {"count": 2, "accounts": "nope.csv"}})", "",
                      "s.json: /territories/accounts: 'nope.csv' (");
+  // A territory of a region no account is in is refused before the search (it ran to the time
+  // limit, then exit 3 "violated: balance").
+  expect_input_error("s.json", R"({"territories": {"list": [{"id": "W", "region": "West"},
+      {"id": "N", "region": "Nowhere"}], "accounts": [{"id": "a", "x": 0, "y": 0, "region": "West"},
+      {"id": "b", "x": 1, "y": 0, "region": "West"}]}})",
+                     "",
+                     "territory 'N' is in region 'Nowhere', which no account is in; allowed: a "
+                     "region of the accounts (West)");
 }
 
 TEST(TerritoriesCli, NegativeAttributeExit2) {
