@@ -570,20 +570,19 @@ TEST(TerritoriesCli, OutputFilesHoldOnlyFiguresThatApply) {
 // Its twin, a territory with accounts, has both.
 TEST(TerritoriesCli, AnEmptyTerritoryHasNoCompactnessOrDiameter) {
   TempDir dir;
-  write(dir / "a.csv", "id,x,y,potential,region\nA,0,0,1,E\nB,1,0,1,E\nC,3,0,1,E\n");
-  write(dir / "s.json", R"({"territories": {"accounts": "a.csv",
-      "list": [{"id": "East", "region": "E"}, {"id": "West", "region": "W"}]}})");
+  write(dir / "a.csv", "id,x,y,potential,owner\nA,0,0,1,East\nB,1,0,1,East\nC,3,0,1,East\n");
   write(dir / "alloc.csv", "id,territory\nA,East\nB,East\nC,East\n");
-  const auto r = run_opsim("territories evaluate " + (dir / "s.json").string() + " --allocation " +
-                           (dir / "alloc.csv").string() + " -o " + (dir / "e.h5").string());
+  const auto r =
+      run_opsim("territories evaluate " + (dir / "a.csv").string() + " -p 2 --allocation " +
+                (dir / "alloc.csv").string() + " -o " + (dir / "e.h5").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream csv(dir / "e_territories.csv");
   std::string header, east, west;
   std::getline(csv, header);
   std::getline(csv, east);
   std::getline(csv, west);
-  EXPECT_EQ(west.rfind("West,,0,,,,", 0), 0U) << west;
-  EXPECT_EQ(east.rfind("East,,3,B,3.00,3.00,", 0), 0U) << east;
+  EXPECT_EQ(west.rfind("T2,,0,,,,", 0), 0U) << west;
+  EXPECT_EQ(east.rfind("East,East,3,B,3.00,3.00,", 0), 0U) << east;
 }
 
 // Demand twice the capacity: refused at once with the shortfall, exit 3, no output.
