@@ -271,12 +271,20 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
 std::string format_report(const Problem& problem, const SearchResult& result, const RunInfo& info) {
   const auto& e = result.evaluation;
   std::string out;
-  out += fmt::format("instance      {} ({} accounts, {} territories, {} objective, {} distance)\n",
-                     problem.name, problem.size(), problem.territory_count(),
+  out += fmt::format("instance      {} ({}, {}, {} objective, {} distance)\n", problem.name,
+                     format_count(static_cast<long long>(problem.size()), "account"),
+                     format_count(problem.territory_count(), "territory", "territories"),
                      to_string(problem.objective), to_string(problem.distance));
+  // The starts run against those planned, in words (review: "72/8 starts", "1 threads").
+  const int run = result.starts_run, planned = info.starts;
+  const std::string starts = run == planned ? format_count(run, "start")
+                             : run < planned
+                                 ? fmt::format("{} of {} starts", run, planned)
+                                 : fmt::format("{} ({} planned, more run while none was feasible)",
+                                               format_count(run, "start"), planned);
   if (result.starts_run > 0)
-    out += fmt::format("method        {} (seed {}, {} threads, {}/{} starts{})\n", result.method,
-                       info.seed, info.threads, result.starts_run, info.starts,
+    out += fmt::format("method        {} (seed {}, {}, {}{})\n", result.method, info.seed,
+                       format_count(info.threads, "thread"), starts,
                        result.relinks_run > 0
                            ? fmt::format(", {} path relinking{}", result.relinks_run,
                                          result.relinks_run == 1 ? "" : "s")
