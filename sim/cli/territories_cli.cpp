@@ -31,6 +31,7 @@ using namespace opsim::territory_io;
 struct RunOptions {
   std::string input;
   std::string output;  //!< -o: none by default (opsim writes only to the paths named)
+  std::string xlsx;    //!< --xlsx: the workbook (territory_workbook)
   std::string format = "auto";
   int territories = 0;
   std::string objective;
@@ -237,6 +238,7 @@ void run_alignment(RunOptions o) {
   plan.add_input(o.input, "INPUT");
   plan.add_inputs(instance.input_files, "input of " + o.input);
   add_alignment_outputs(plan, o.output);
+  plan.add_output(o.xlsx, "--xlsx", OutputKind::seekable);
   plan.check();
   // Unsupported problems are refused before any work, naming the input (review: locks were
   // refused after the heuristic's warm start, named by the file's stem).
@@ -250,6 +252,7 @@ void run_alignment(RunOptions o) {
   RunInfo info{o.input,     o.seed, o.threads, o.starts, o.time_limit, instance.reference,
                o.work_limit};
   if (!o.output.empty()) write_alignment(o.output, instance.problem, result, info);
+  if (!o.xlsx.empty()) write_workbook(o.xlsx, territory_workbook(instance.problem, result));
   if (!o.quiet)
     fmt::print("{}{}", format_report(instance.problem, result, info),
                o.output.empty() ? "" : fmt::format("wrote {}\n", o.output));
@@ -417,6 +420,7 @@ void add_territories_commands(CLI::App& app) {
   territories->add_option("--bound-time", options->bound_time, "Seconds for --bound (default 60)");
   add_force_flag(territories, options->force);
   add_quiet_flag(territories, options->quiet);
+  add_xlsx_option(territories, options->xlsx);
   territories->require_subcommand(0, 1);
 
   auto* evaluate_command = territories->add_subcommand("evaluate", "Evaluate a given allocation");
@@ -438,6 +442,7 @@ void add_territories_commands(CLI::App& app) {
   add_force_flag(evaluate_command, eval_options->force);
   // -q as every command reads it (review: evaluate printed its report with --quiet).
   add_quiet_flag(evaluate_command, eval_options->quiet);
+  add_xlsx_option(evaluate_command, eval_options->xlsx);
   evaluate_command->callback([eval_input, allocation, eval_output, eval_options] {
     Instance instance = load_instance(*eval_input, overrides_from(*eval_options));
     OutputPlan plan(eval_options->force);
@@ -445,6 +450,7 @@ void add_territories_commands(CLI::App& app) {
     plan.add_inputs(instance.input_files, "input of " + *eval_input);
     plan.add_input(*allocation, "--allocation");
     add_alignment_outputs(plan, *eval_output);
+    plan.add_output(eval_options->xlsx, "--xlsx", OutputKind::seekable);
     plan.check();
     Distances distances(instance.problem);
     double published = NAN;
@@ -455,6 +461,8 @@ void add_territories_commands(CLI::App& app) {
     result.evaluation = evaluate(instance.problem, distances, result.alignment);
     RunInfo info{*eval_input, 0, 1, 0, 0.0, instance.reference};
     if (!eval_output->empty()) write_alignment(*eval_output, instance.problem, result, info);
+    if (!eval_options->xlsx.empty())
+      write_workbook(eval_options->xlsx, territory_workbook(instance.problem, result));
     if (eval_options->quiet) return;
     fmt::print("{}", format_report(instance.problem, result, info));
     if (!std::isnan(published)) fmt::print("published     {:.4f}\n", published);

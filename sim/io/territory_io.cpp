@@ -268,6 +268,82 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
   write_text_file(stem.string() + "_territories.csv", [&](std::ostream& out) { out << metrics; });
 }
 
+std::vector<XlsxTable> territory_workbook(const Problem& problem, const SearchResult& result) {
+  const auto& e = result.evaluation;
+  const Defined defined = defined_figures(problem);
+  const int p = problem.territory_count();
+  // Territories: only the figures that apply (as the terminal and the CSV give them).
+  std::vector<XlsxColumn> columns{{"Territory", CellKind::text, 16},
+                                  {"Owner", CellKind::text, 14},
+                                  {"Accounts", CellKind::integer, 10},
+                                  {"Centre", CellKind::text, 12}};
+  if (defined.compactness) columns.push_back({"Compactness", CellKind::number, 14});
+  if (defined.diameter) columns.push_back({"Diameter", CellKind::number, 12});
+  for (const std::string& name : problem.attribute_names) {
+    columns.push_back({name, CellKind::number, 14});
+    columns.push_back({name + " deviation", CellKind::percent, 14});
+  }
+  std::vector<std::vector<XlsxValue>> rows;
+  for (int t = 0; t < p; ++t) {
+    const auto& tm = e.territories[t];
+    const bool held = tm.accounts > 0;
+    const double none = std::nan("");
+    std::vector<XlsxValue> row{problem.territories[t].id, problem.territories[t].owner,
+                               static_cast<double>(tm.accounts),
+                               tm.centre >= 0 ? problem.accounts[tm.centre].id : std::string()};
+    if (defined.compactness) row.emplace_back(held ? tm.compactness : none);
+    if (defined.diameter) row.emplace_back(held ? tm.diameter : none);
+    for (std::size_t k = 0; k < problem.attribute_names.size(); ++k) {
+      row.emplace_back(tm.totals[k]);
+      row.emplace_back(tm.deviation[k]);
+    }
+    rows.push_back(std::move(row));
+  }
+  // The headline, as the terminal's first lines give it.
+  std::vector<std::string> facts;
+  if (defined.objective)
+    facts.push_back(fmt::format("objective {}", format_grouped(e.objective, 3)));
+  facts.push_back(e.feasible ? "feasible"
+                             : fmt::format("infeasible (violated: {})", violated_constraints(e)));
+  for (std::size_t r = 0; r < problem.balance.size(); ++r) {
+    facts.push_back(fmt::format("{} balance within {} of the mean (requested {})",
+                                problem.attribute_names[problem.balance[r].attribute],
+                                format_percent(e.tightest_tolerance[r]),
+                                format_percent(problem.balance[r].tolerance)));
+  }
+  if (problem.has_owners()) {
+    facts.push_back(fmt::format("{} moved ({} of the disruption measure)",
+                                format_count(e.moved_accounts, "account"),
+                                format_percent(e.moved_fraction)));
+  }
+  std::vector<XlsxTable> tables{
+      XlsxTable("Territories", std::move(columns), std::move(rows),
+                fmt::format("{}: {} accounts in {} territories by {}; {}.", problem.name,
+                            format_grouped(static_cast<double>(problem.size())), p, result.method,
+                            fmt::format("{}", fmt::join(facts, "; "))))};
+  // Accounts: where each goes, and whether it moved from its current owner.
+  std::vector<char> is_centre(problem.size(), 0);
+  for (int c : result.alignment.centre)
+    if (c >= 0) is_centre[static_cast<std::size_t>(c)] = 1;
+  std::vector<std::vector<XlsxValue>> accounts;
+  for (std::size_t i = 0; i < problem.size(); ++i) {
+    const Account& a = problem.accounts[i];
+    const int t = result.alignment.territory[i];
+    accounts.push_back({a.id, problem.territories[t].id,
+                        a.owner >= 0 ? problem.territories[a.owner].id : std::string(),
+                        std::string(a.owner >= 0 && a.owner != t ? "moved" : ""),
+                        std::string(is_centre[i] ? "centre" : "")});
+  }
+  tables.emplace_back("Accounts",
+                      std::vector<XlsxColumn>{{"Account", CellKind::text, 14},
+                                              {"Territory", CellKind::text, 16},
+                                              {"Current owner", CellKind::text, 16},
+                                              {"Moved", CellKind::text, 8},
+                                              {"Centre", CellKind::text, 8}},
+                      std::move(accounts));
+  return tables;
+}
+
 std::string format_report(const Problem& problem, const SearchResult& result, const RunInfo& info) {
   const auto& e = result.evaluation;
   std::string out;

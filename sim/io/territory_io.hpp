@@ -13,6 +13,7 @@
 #include "models/territory/local_search.hpp"
 #include "models/territory/problem.hpp"
 #include "sim/io/input.hpp"
+#include "sim/io/xlsx.hpp"
 
 namespace opsim::territory_io {
 
@@ -87,6 +88,11 @@ struct RunInfo {
 //! `<stem>_assignment.csv` and `<stem>_territories.csv` (per-territory metrics).
 void write_alignment(const std::filesystem::path& path, const Problem& problem,
                      const SearchResult& result, const RunInfo& info);
+
+//! The alignment's workbook (--xlsx): Territories (accounts, centre, the figures that apply,
+//! each attribute's total and its deviation from the mean), with the result's headline as its
+//! note, then Accounts (territory, current owner, moved, centre).
+std::vector<XlsxTable> territory_workbook(const Problem& problem, const SearchResult& result);
 
 //! The run report printed to the terminal.
 std::string format_report(const Problem& problem, const SearchResult& result, const RunInfo& info);

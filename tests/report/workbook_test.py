@@ -476,6 +476,39 @@ def check_plan(opsim, source):
     return problems
 
 
+def check_territories(book, h5, scale=1.0):
+    """Problems of a territories workbook against its HDF5 file: each territory's accounts,
+    compactness, diameter and attribute totals and deviations; each account's territory."""
+    problems = []
+    sheet = book["Territories"]
+    head = [c.value for c in sheet[1]]
+    ids = [s.decode() for s in h5["territories/id"][()]]
+    attributes = [s.decode() for s in h5["territories/attribute"][()]]
+    totals = h5["territories/totals"][()].reshape(len(ids), -1)
+    deviation = h5["territories/deviation"][()].reshape(len(ids), -1)
+    for t, row in enumerate(sheet.iter_rows(min_row=2, max_row=1 + len(ids), values_only=True)):
+        cell = dict(zip(head, row))
+        if cell["Territory"] != ids[t]:
+            problems.append(f"Territories row {t}: {cell['Territory']!r} != {ids[t]!r}")
+        expected = {"Accounts": h5["territories/accounts"][t],
+                    "Compactness": h5["territories/compactness"][t],
+                    "Diameter": h5["territories/diameter"][t]}
+        for k, name in enumerate(attributes):
+            expected[name] = totals[t][k]
+            expected[name + " deviation"] = deviation[t][k]
+        for name, value in expected.items():
+            if not same(cell.get(name), scale * value):
+                problems.append(f"Territories row {t} {name}: {cell.get(name)!r} != {value!r}")
+    if sheet["E2"].number_format != "#,##0.00" or sheet[f"{chr(ord('A') + head.index(attributes[0] + ' deviation'))}2"].number_format != "0.0%":
+        problems.append("Territories: figures not formatted for people")
+    accounts = book["Accounts"]
+    territory = [s.decode() for s in h5["accounts/territory_id"][()]]
+    got = [r[1] for r in accounts.iter_rows(min_row=2, values_only=True)]
+    if got != territory:
+        problems.append("Accounts: territories differ from /accounts/territory_id")
+    return problems
+
+
 def main():
     opsim, source = sys.argv[1], sys.argv[2]
     fixture = os.path.join(source, "tests/fixtures/small_scenario.json")
@@ -520,6 +553,19 @@ def main():
             failures += [f"products: {p}" for p in check_products(book, h5)]
             if not check_products(book, h5, scale=1.05):
                 failures.append("products: values 5% off went unnoticed (checker broken)")
+        # territories --xlsx: the territory table and every account's territory, as the file's.
+        with open(w("accounts.csv"), "w") as f:
+            f.write("id,x,y,potential,owner\n")
+            for i in range(60):
+                f.write(f"A{i},{i % 10},{i // 10},{10 + (i * 7) % 5},{'N' if i % 10 < 5 else 'S'}\n")
+        run(opsim, "territories", w("accounts.csv"), "-p", "3", "--balance", "potential=0.1",
+            "--threads", "1", "--work-limit", "2", "-q", "-o", w("terr.h5"), "--xlsx",
+            w("terr.xlsx"))
+        with h5py.File(w("terr.h5"), "r") as h5:
+            book = openpyxl.load_workbook(w("terr.xlsx"))
+            failures += [f"territories: {p}" for p in check_territories(book, h5)]
+            if not check_territories(book, h5, scale=1.05):
+                failures.append("territories: values 5% off went unnoticed (checker broken)")
         run(opsim, "compare", fixture, fixture, "--trials", "100", "-q", "-o", w("cmp.h5"),
             "--xlsx", w("cmp.xlsx"))
         with h5py.File(w("cmp.h5"), "r") as h5:
