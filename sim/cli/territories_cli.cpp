@@ -476,7 +476,9 @@ void add_territories_commands(CLI::App& app) {
   auto planar = std::make_shared<bool>(false);
   auto force_generated = std::make_shared<bool>(false);
   auto quiet_generated = std::make_shared<bool>(false);
-  generate_command->add_option("--accounts", generator->accounts, "Number of accounts");
+  generate_command->add_option(
+      "--accounts", generator->accounts,
+      fmt::format("Number of accounts (default {})", format_grouped(generator->accounts)));
   add_seed_option(generate_command, generator->seed, "Random seed");
   generate_command->add_flag("--planar", *planar, "Planar x/y instead of lat/lon");
   add_required_output_option(generate_command, *generated, "CSV file");
