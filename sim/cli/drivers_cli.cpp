@@ -223,7 +223,9 @@ void drivers_command(const DriversArgs& args) {
     OutputPlan plan(args.force);
     add_scenario_inputs(plan, scenario);
     plan.add_output(args.output, "-o", OutputKind::seekable);
-    plan.add_output_folder(args.csv_dir, "--csv", drivers_csv_names());
+    plan.add_output_folder(
+        args.csv_dir, "--csv",
+        drivers_csv_names(!args.no_sources, !args.no_tornado, !args.solve.empty()));
     plan.check();
   });
 

@@ -37,8 +37,12 @@ std::string tornado_value(const std::string& change, double value) {
   return format_user_value(value);
 }
 
-std::vector<std::string> drivers_csv_names() {
-  return {"sources.csv", "tornado.csv", "solve.csv"};
+std::vector<std::string> drivers_csv_names(bool sources, bool tornado, bool solve) {
+  std::vector<std::string> names;
+  if (sources) names.push_back("sources.csv");
+  if (tornado) names.push_back("tornado.csv");
+  if (solve) names.push_back("solve.csv");
+  return names;
 }
 
 std::vector<FolderFile> drivers_csv_files(const DriversResult& result) {

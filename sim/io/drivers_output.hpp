@@ -12,8 +12,9 @@
 
 namespace opsim {
 
-//! The CSV files written (solve.csv only with --solve), for the output clash check.
-std::vector<std::string> drivers_csv_names();
+//! The CSV files a run of the parts asked for may write, for the output clash check (review: a
+//! run with --no-sources refused an existing sources.csv it would not write).
+std::vector<std::string> drivers_csv_names(bool sources, bool tornado, bool solve);
 std::vector<FolderFile> drivers_csv_files(const DriversResult& result);
 
 //! /drivers: attributes for the outcome and its target, /drivers/sources, /drivers/tornado and

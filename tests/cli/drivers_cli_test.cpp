@@ -195,6 +195,10 @@ TEST(DriversCli, WinRatesScaledPastOneAreClampedAndSaySo) {
   nlohmann::json doc = two_parts();
   doc["pipeline"]["stages"][0]["win_probability"] = 0.95;  // x1.1 = 1.045: held at 1
   const std::string scenario = dir.write("two_parts.json", doc.dump());
+  // A sources.csv of the user's in the folder is neither refused nor touched: the run does not
+  // write one (review: it was refused as if it would be replaced).
+  std::filesystem::create_directory(dir / "out");
+  std::ofstream(dir / "out/sources.csv") << "mine\n";
   const auto r = test::run_opsim(fmt::format("drivers {} --no-sources --trials 200 --csv {}",
                                              scenario, (dir / "out").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -204,7 +208,10 @@ TEST(DriversCli, WinRatesScaledPastOneAreClampedAndSaySo) {
   const auto deal = row_named(read_csv(dir / "out/tornado.csv"), "parameter", "deal sizes");
   EXPECT_EQ(deal.at("note"), "");
   // The skipped sources write no file (review: a header alone read as "no source matters").
-  EXPECT_FALSE(std::filesystem::exists(dir / "out/sources.csv"));
+  std::ifstream mine(dir / "out/sources.csv");
+  std::string line;
+  std::getline(mine, line);
+  EXPECT_EQ(line, "mine");
 }
 
 TEST(DriversCli, SolvedValueIsConfirmedByAnIndependentRun) {
