@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/assumption.hpp"
@@ -66,6 +67,11 @@ struct CostModel {
 //! period's. A period that runs past the horizon (Period::partial()) gets no return on cost.
 inline constexpr Coverage kCostCoverage = Coverage::simulated;
 
+//! A trial's two costs within this fraction of the larger (or of one currency unit) are equal:
+//! the rounding of sums taken in another order (1e-9 of a million is a thousandth of a cent),
+//! not a difference.
+inline constexpr double kCostRounding = 1e-9;
+
 //! What a cost-aware comparison says of a period's coverage: "" when whole; else the period's
 //! coverage (Period::coverage) and/or "costs for 10 of 12 months (2027-04..2028-01)".
 std::string cost_coverage(const Period& period);
@@ -85,6 +91,18 @@ struct PairedMean {
 };
 
 //! One fiscal period x region of a cost-aware comparison.
+//! Why a cell has a return on cost or not, decided once (here) for the terminal, economics.csv,
+//! the HDF5 file and the report (review: the report called a saving of FY2028 a "partial
+//! period" from its cost-coverage note while the others said "saves cost").
+enum class ReturnStatus {
+  defined,         //!< extra cost > 0 in a whole period: return_on_cost is its ratio
+  partial_period,  //!< the period runs past the horizon, and the costs differ
+  saves_cost,      //!< the alternative costs less (mean delta C < 0)
+  no_extra_cost,   //!< the costs are equal
+};
+//! "", "partial period", "saves cost" or "no extra cost".
+std::string_view describe(ReturnStatus status);
+
 struct EconomicsCell {
   double bookings_base = 0.0, bookings_alt = 0.0;  //!< means of the compared metric
   double cost_base = 0.0, cost_alt = 0.0;          //!< mean costs
@@ -99,6 +117,7 @@ struct EconomicsCell {
   double return_on_cost = std::numeric_limits<double>::quiet_NaN();
   double return_se = std::numeric_limits<double>::quiet_NaN();
   double p_return_above = std::numeric_limits<double>::quiet_NaN();
+  ReturnStatus status = ReturnStatus::no_extra_cost;
 };
 
 //! The paired change in one target's P(reach): mean and standard error of the per-trial

@@ -29,12 +29,14 @@ std::vector<FolderFile> economics_csv_files(const Scenario& base, const ResultLa
                const EconomicsCell& c = e.cells[p * static_cast<std::size_t>(layout.regions) +
                                                 static_cast<std::size_t>(r)];
                const Period& period = layout.periods[p];
-               // A partial period has no return on cost (sim/engine/economics.hpp): say why.
+               // Why there is no return on cost, where it is not obvious
+               // (sim/engine/economics.hpp).
                std::string note = cost_coverage(period);
-               const char* why = period.partial() && c.cost.mean != 0
+               const char* why = c.status == ReturnStatus::partial_period
                                      ? "no return on cost for a partial period"
-                                 : c.cost.mean < 0 ? "no return on cost: the alternative saves cost"
-                                                   : nullptr;
+                                 : c.status == ReturnStatus::saves_cost
+                                     ? "no return on cost: the alternative saves cost"
+                                     : nullptr;
                if (why != nullptr) note += note.empty() ? why : fmt::format("; {}", why);
                out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                                   csv_text(e.name), period.label, regions[r], currency,
@@ -96,6 +98,10 @@ void write_economics_hdf5(H5::H5File& file, const Scenario& base, const ResultLa
     field("return_on_cost", [](const EconomicsCell& c) { return c.return_on_cost; });
     field("return_se", [](const EconomicsCell& c) { return c.return_se; });
     field("p_return_above_threshold", [](const EconomicsCell& c) { return c.p_return_above; });
+    // Why a cell has no return on cost ("" where it has one), for the report.
+    std::vector<std::string> status;
+    for (const EconomicsCell& c : e.cells) status.emplace_back(describe(c.status));
+    write_strings(group, "return_status", status);
     std::vector<double> change, se;
     std::vector<std::string> names;
     for (const TargetChange& t : e.targets) {
@@ -180,10 +186,9 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
           [](const EconomicsCell& c) { return signed_amount(c.contribution); });
       auto blank = [](const EconomicsCell&) { return std::string(); };
       row("  return on cost", std::string(), blank, [&](const EconomicsCell& c) {
-        if (period.partial()) return std::string("partial year");
-        if (std::isfinite(c.return_on_cost))
+        if (c.status == ReturnStatus::defined)
           return fmt::format("{:.2f} ±{:.2g}", c.return_on_cost, c.return_se);
-        return std::string(c.cost.mean < 0 ? "saves cost" : "no extra cost");
+        return std::string(describe(c.status));
       });
       // P(better) of contributions equal in every trial is undefined: a dash.
       row("  P(better)", std::string(), blank, [](const EconomicsCell& c) {

@@ -52,6 +52,10 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
     const auto ratio = f.doubles(group + "return_on_cost");
     const auto ratio_se = f.doubles(group + "return_se");
     const auto above = f.doubles(group + "p_return_above_threshold");
+    // Why a cell has no return, as the terminal and economics.csv say it (older files: from the
+    // figures).
+    const auto status = f.has(group + "return_status") ? f.strings(group + "return_status")
+                                                       : std::vector<std::string>();
     // The months the costs cover (sim/engine/economics.hpp, kCostCoverage); older files: the
     // metric's.
     const auto cost_coverage = f.has(group + "period_coverage")
@@ -77,9 +81,11 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
         html += cell(format_grouped(ratio_se[i], 2), group + "return_se", i, ratio_se[i]);
         html += cell(format_percent(above[i]), group + "p_return_above_threshold", i, above[i]);
       } else {
-        html += fmt::format("<td colspan=\"3\">{}</td>", partial && extra != 0 ? "partial period"
-                                                         : extra < 0           ? "saves cost"
-                                                                               : "no extra cost");
+        const std::string why = i < status.size()       ? status[i]
+                                : partial && extra != 0 ? "partial period"
+                                : extra < 0             ? "saves cost"
+                                                        : "no extra cost";
+        html += fmt::format("<td colspan=\"3\">{}</td>", html_escape(why));
       }
       html += "</tr>\n";
     }
@@ -244,11 +250,16 @@ std::string compare_section(H5Reader& f) {
     for (const auto& name : names) html += fmt::format("<th>{}</th>", html_escape(name));
     // Each alternative's paired change: the targets its economics group lists are these, in
     // this order (sim/cli/compare_cli.cpp, compared_targets()).
-    std::vector<std::vector<double>> change_se(n);
+    std::vector<std::vector<double>> change(n), change_se(n);
     for (std::size_t a = 1; a < n; ++a) {
       const std::string se =
           fmt::format("/alternative_{}/economics/target_probability_change_se", a);
       if (f.has(se)) change_se[a] = f.doubles(se);
+      // The paired change as stored, which the terminal and the workbook round (review: the
+      // difference of the rounded-apart probabilities differed by 0.1 pt in 18 of 78 cells).
+      const std::string mean =
+          fmt::format("/alternative_{}/economics/target_probability_change", a);
+      if (f.has(mean)) change[a] = f.doubles(mean);
       html += fmt::format("<th>{} − {}{}</th>", html_escape(names[a]), html_escape(names[0]),
                           change_se[a].empty() ? "" : " ± SE (paired)");
     }
@@ -268,7 +279,8 @@ std::string compare_section(H5Reader& f) {
                      probability[i]);
       }
       for (std::size_t a = 1; a < n; ++a) {
-        const double d = probability[a * T + t] - probability[t];
+        const double d =
+            t < change[a].size() ? change[a][t] : probability[a * T + t] - probability[t];
         // With its paired standard error where the file has it (older files: the difference).
         const double se = a < change_se.size() && t < change_se[a].size()
                               ? change_se[a][t]
