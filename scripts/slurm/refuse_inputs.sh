@@ -21,3 +21,18 @@ refuse_inputs() {
     done
   done
 }
+
+# check_run_variables: exits 2 (through `die`) when SEED or THREADS, if set, is not what opsim
+# takes (--seed: a whole number 0..2^63-1; --threads: 0..1024), so that no job is submitted whose
+# every task would refuse it (review: SEED=-1 and THREADS=abc were submitted).
+check_run_variables() {
+  if [[ -n ${SEED:-} ]]; then
+    [[ $SEED =~ ^[0-9]+$ ]] || die "SEED: '$SEED' is not a whole number 0..9223372036854775807"
+    (( ${#SEED} < 19 )) || [[ ${#SEED} -eq 19 && $SEED < 9223372036854775808 ]] ||
+      die "SEED: $SEED is more than opsim's largest seed 9223372036854775807"
+  fi
+  if [[ -n ${THREADS:-} ]]; then
+    [[ $THREADS =~ ^[0-9]+$ ]] && (( ${#THREADS} <= 4 && THREADS <= 1024 )) ||
+      die "THREADS: '$THREADS' is not a whole number 0..1024 (0: the task's CPUs)"
+  fi
+}

@@ -39,6 +39,7 @@ case ${result#"$out_dir"/} in
 esac
 source "$here/refuse_inputs.sh"
 refuse_inputs "$opsim" "$scenario" "$result" "${result%.h5}_summary.json"
+check_run_variables
 mkdir -p "$out_dir" 2>/dev/null || die "OUT_DIR: cannot create $out_dir"
 [[ -w $out_dir ]] || die "OUT_DIR: $out_dir is not writable"
 if [[ ${FORCE:-} != 1 ]]; then

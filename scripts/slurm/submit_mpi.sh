@@ -21,6 +21,7 @@ opsim=$(realpath "$opsim")
 [[ -d $(dirname "$result") ]] || die "RESULT: the folder $(dirname "$result") does not exist"
 source "$here/refuse_inputs.sh"
 refuse_inputs "$opsim" "$scenario" "$result"
+check_run_variables
 for name in NODES TASKS_PER_NODE CPUS_PER_TASK; do
   value=${!name:-1}
   [[ $value =~ ^[1-9][0-9]*$ ]] || die "$name: '$value' is not a positive whole number"

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -359,6 +360,56 @@ std::string temporary_prefix(const fs::path& target) {
 }
 
 //! A temporary file beside its target, removed unless committed.
+//! The outputs that did not exist when their command checked them, without --force: each is
+//! renamed into place only if it still does not exist (review: a second run writing the same
+//! output, started after the first had checked it, was silently replaced by the first, exit 0).
+class NewTargets {
+ public:
+  static void expect(const fs::path& target) {
+    const std::lock_guard lock(mutex());
+    targets().insert(target.string());
+  }
+  static bool expected(const fs::path& target) {
+    const std::lock_guard lock(mutex());
+    return targets().count(target.string()) > 0;
+  }
+
+ private:
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::set<std::string>& targets() {
+    static std::set<std::string> t;
+    return t;
+  }
+};
+
+//! Renames `from` to `to` unless `to` exists (then OutputError naming `path`): renameat2's
+//! RENAME_NOREPLACE, or on a file system without it a hard link, which fails on an existing
+//! name too.
+void rename_if_new(const std::string& from, const fs::path& to, const std::string& path) {
+  const auto taken = [&] {
+    throw OutputError(fmt::format(
+        "{}: the file appeared while opsim worked (another run writing the same output?): it is "
+        "left as it is and this run's output is not written; pass --force to replace it",
+        path));
+  };
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return;
+  const int error = errno;
+  if (error == EEXIST) taken();
+  if (error != EINVAL && error != ENOSYS && error != ENOTSUP)
+    throw_os(path, "rename failed", error);
+  if (::link(from.c_str(), to.c_str()) == 0) {
+    ::unlink(from.c_str());
+    return;
+  }
+  if (errno == EEXIST) taken();
+  // Neither (no hard links either): as close as the file system allows.
+  if (stat_of(to)) taken();
+  if (::rename(from.c_str(), to.c_str()) != 0) throw_os(path, "rename failed", errno);
+}
+
 class Temporary {
  public:
   explicit Temporary(const std::string& path) : path_(path), target_(resolved(path)) {
@@ -428,9 +479,13 @@ class Temporary {
     if (::close(fd) != 0) throw_os(path_, "close failed", errno);
   }
 
-  //! Renames the finished file over the target.
+  //! Renames the finished file over the target (only into a free name where the target was new
+  //! when the command checked it: NewTargets).
   void commit() {
-    if (::rename(name_.c_str(), target_.c_str()) != 0) throw_os(path_, "rename failed", errno);
+    if (NewTargets::expected(target_))
+      rename_if_new(name_, target_, path_);
+    else if (::rename(name_.c_str(), target_.c_str()) != 0)
+      throw_os(path_, "rename failed", errno);
     committed_ = true;
     // Out of the signal handler's list once renamed (its name is then no file).
     LiveTemporaries::release(slot_);
@@ -549,7 +604,7 @@ std::optional<mode_t> existing_mode(const fs::path& target) {
 }  // namespace
 
 void OutputPlan::add_input(const std::string& path, const std::string& role) {
-  if (!path.empty()) inputs_.push_back({path, role});
+  if (!path.empty()) inputs_.push_back({path, role, OutputKind::text, false, false, {}});
 }
 
 void OutputPlan::add_inputs(const std::vector<std::string>& paths, const std::string& role) {
@@ -557,19 +612,21 @@ void OutputPlan::add_inputs(const std::vector<std::string>& paths, const std::st
 }
 
 void OutputPlan::add_output(const std::string& path, const std::string& role, OutputKind kind) {
-  if (!path.empty()) outputs_.push_back({path, role, kind});
+  if (!path.empty()) outputs_.push_back({path, role, kind, false, false, {}});
 }
 
 void OutputPlan::add_own_output(const std::string& path, const std::string& role, OutputKind kind) {
-  if (!path.empty()) outputs_.push_back({path, role, kind, false, true});
+  if (!path.empty()) outputs_.push_back({path, role, kind, false, true, {}});
 }
 
 void OutputPlan::add_output_folder(const std::string& directory, const std::string& role,
-                                   const std::vector<std::string>& names) {
+                                   const std::vector<std::string>& names,
+                                   std::function<bool(const std::string&)> claims) {
   if (directory.empty()) return;
-  folders_.push_back({directory, role});
+  folders_.push_back({directory, role, OutputKind::text, false, false, std::move(claims)});
   for (const auto& name : names)
-    outputs_.push_back({(fs::path(directory) / name).string(), role, OutputKind::text, true});
+    outputs_.push_back(
+        {(fs::path(directory) / name).string(), role, OutputKind::text, true, false, {}});
 }
 
 namespace {
@@ -596,13 +653,30 @@ std::vector<fs::path> leftover_temporaries(const fs::path& target) {
 
 std::vector<std::string> OutputPlan::leftovers() const {
   std::vector<std::string> notes;
+  auto note = [&](const fs::path& file, const std::string& written) {
+    notes.push_back(fmt::format(
+        "{} is a temporary file that an opsim run writing {} left behind (it was stopped before "
+        "it finished, or it is still running); opsim does not remove it: delete it once no run "
+        "writes {}",
+        file.string(), written, written));
+  };
   for (const auto& out : outputs_) {
-    for (const fs::path& file : leftover_temporaries(resolved(out.path))) {
-      notes.push_back(fmt::format(
-          "{} is a temporary file that an opsim run writing {} left behind (it was stopped before "
-          "it finished, or it is still running); opsim does not remove it: delete it once no run "
-          "writes {}",
-          file.string(), out.path, out.path));
+    for (const fs::path& file : leftover_temporaries(resolved(out.path))) note(file, out.path);
+  }
+  // In a folder that claims names (a checkpoint's), the temporaries of those names (review: a
+  // killed checkpoint's shard temporary went unnamed).
+  for (const auto& folder : folders_) {
+    if (!folder.claims) continue;
+    std::error_code error;
+    for (fs::directory_iterator it(resolved(folder.path), error), end; !error && it != end;
+         it.increment(error)) {
+      const std::string entry = it->path().filename().string();
+      const std::size_t suffix = entry.rfind(".opsim-");
+      if (entry.size() < 2 || entry[0] != '.' || suffix == std::string::npos ||
+          entry.size() != suffix + 7 + 6)
+        continue;
+      const std::string name = entry.substr(1, suffix - 1);
+      if (folder.claims(name)) note(it->path(), (fs::path(folder.path) / name).string());
     }
   }
   return notes;
@@ -641,6 +715,20 @@ void OutputPlan::check() const {
       }
     }
   }
+  // An output under a name a folder claims (review: -o CKPT/trials_..._007.h5 beside the
+  // checkpoint's shards was removed with them at the end, exit 0).
+  for (std::size_t f = 0; f < folders_.size(); ++f) {
+    if (!folders_[f].claims) continue;
+    for (std::size_t o = 0; o < outputs_.size(); ++o) {
+      if (outputs_[o].folder_file || !same_file(output_paths[o].parent_path(), folder_paths[f]) ||
+          !folders_[f].claims(output_paths[o].filename().string()))
+        continue;
+      throw_input(
+          "{} {} is in the {} folder {} under a name of the files it writes there and removes "
+          "when the run completes; choose another name or folder",
+          outputs_[o].role, outputs_[o].path, folders_[f].role, folders_[f].path);
+    }
+  }
   for (const auto& folder : folders_) check_folder(folder.path, folder.role);
   for (const auto& out : outputs_) {
     if (!out.folder_file) {
@@ -665,6 +753,11 @@ void OutputPlan::check() const {
     const auto info = stat_of(resolved(out.path));
     if (!out.own && info && S_ISREG(info->st_mode))
       throw_input("{} {}: the file exists; pass --force to replace it", out.role, out.path);
+  }
+  // New files stay new: none is renamed over a file another process made meanwhile.
+  for (const auto& out : outputs_) {
+    if (!out.own && !stat_of(resolved(out.path)) && !stream_at(out.path))
+      NewTargets::expect(resolved(out.path));
   }
 }
 

@@ -51,8 +51,11 @@ class OutputPlan {
   void add_own_output(const std::string& path, const std::string& role,
                       OutputKind kind = OutputKind::text);
   //! A folder receiving the files `names` (created when missing; its parent must exist).
+  //! `claims` (optional) tells the file names the command creates and removes there as it runs
+  //! (a checkpoint's shards): another output of that name in the folder is refused.
   void add_output_folder(const std::string& directory, const std::string& role,
-                         const std::vector<std::string>& names);
+                         const std::vector<std::string>& names,
+                         std::function<bool(const std::string&)> claims = {});
   //! Exit 2 (InputError) naming both paths when an output is an input or another output, and
   //! naming the path when its folder is missing, it exists as something opsim cannot write, or
   //! it exists as a regular file and --force was not given.
@@ -69,6 +72,7 @@ class OutputPlan {
     OutputKind kind = OutputKind::text;
     bool folder_file = false;  //!< one of a folder output's named files
     bool own = false;          //!< opsim's own file of this run: replaceable without --force
+    std::function<bool(const std::string&)> claims;  //!< a folder's: names it creates, removes
   };
   bool force_ = false;
   std::vector<Entry> inputs_;

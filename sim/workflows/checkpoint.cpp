@@ -43,30 +43,6 @@ bool is_shard_name(const std::string& name) {
          name[19] == '_' && run_of(name, 20, 12, digit) && name.compare(32, 4, ".h5") == 0;
 }
 
-//! The output layer's temporary for `name` (`.NAME.opsim-XXXXXX`), left by a run killed while
-//! writing it.
-bool is_temporary_of(const std::string& file_name, const std::string& name) {
-  const std::string prefix = "." + name + ".opsim-";
-  return file_name.size() == prefix.size() + 6 && file_name.compare(0, prefix.size(), prefix) == 0;
-}
-
-//! `.SHARD.opsim-XXXXXX` for a shard name SHARD (the output layer's temporary).
-bool is_shard_temporary(const std::string& file_name) {
-  const auto alnum = [](unsigned char c) { return std::isalnum(c) != 0; };
-  return file_name.size() == 1 + 35 + 7 + 6 && file_name[0] == '.' &&
-         is_shard_name(file_name.substr(1, 35)) && file_name.compare(36, 7, ".opsim-") == 0 &&
-         run_of(file_name, 43, 6, alnum);
-}
-
-//! Removes the temporaries of `name` in `folder` that an interrupted write left.
-void remove_temporaries_of(const fs::path& folder, const std::string& name) {
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(folder.empty() ? "." : folder, error)) {
-    if (is_temporary_of(entry.path().filename().string(), name))
-      remove_written_file(entry.path().string());
-  }
-}
-
 }  // namespace
 
 Checkpoint::Checkpoint(std::string path)
@@ -100,7 +76,9 @@ void Checkpoint::add_to(OutputPlan& plan) const {
         "--checkpoint {}: exists and is not a folder (name a checkpoint file NAME.h5, or a folder)",
         path_);
   }
-  plan.add_output_folder(path_, "--checkpoint", {});
+  plan.add_output_folder(path_, "--checkpoint", {}, [](const std::string& name) {
+    return is_shard_name(name) || name == kMarkerName;
+  });
 }
 
 std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const ResultLayout& layout,
@@ -226,23 +204,20 @@ void Checkpoint::save(const Scenario& scenario, const RunResult& result,
 }
 
 void Checkpoint::remove() const {
+  // A temporary ".NAME.opsim-XXXXXX" that a killed run left is kept, as the output layer says
+  // when it names it (review: named as kept, then removed here, a user's file of that name too).
   if (single_file_) {
-    for (int r = 0; r < mpi::size(); ++r) {
-      remove_written_file(rank_file(r));
-      const fs::path file(rank_file(r));
-      remove_temporaries_of(file.parent_path(), file.filename().string());
-    }
+    for (int r = 0; r < mpi::size(); ++r) remove_written_file(rank_file(r));
     return;
   }
-  // Every shard-named file here is this run's (load() refused the folder otherwise), and so is
-  // a shard's temporary left by a killed run.
+  // Every shard-named file here is this run's (load() refused the folder otherwise; an output of
+  // such a name in the folder is refused before the run: add_to).
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(path_, error)) {
     const std::string name = entry.path().filename().string();
-    if (is_shard_name(name) || is_shard_temporary(name)) remove_written_file(entry.path().string());
+    if (is_shard_name(name)) remove_written_file(entry.path().string());
   }
   if (fs::exists(marker())) {
-    remove_temporaries_of(path_, kMarkerName);
     remove_written_file(marker());
     ::rmdir(path_.c_str());  // fails, harmlessly, when the user put files there
   }

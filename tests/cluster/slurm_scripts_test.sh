@@ -50,6 +50,15 @@ expect_refusal "mpi: more trials than opsim's limit" "100000000" \
   env OPSIM="$opsim" TRIALS=99999999999999999999 "$mpi" "$scenario" "$work/merged.h5"
 expect_refusal "mpi: TRIALS not a whole number" "TRIALS" \
   env OPSIM="$opsim" TRIALS=1e6 "$mpi" "$scenario" "$work/merged.h5"
+# Review: SEED=-1, SEED=xyz and THREADS=abc were submitted, and every task refused them.
+expect_refusal "array: SEED not a seed" "SEED" \
+  env OPSIM="$opsim" SEED=-1 "$array" "$scenario" 100 4 "$work/out" "$work/merged.h5"
+expect_refusal "array: SEED beyond 2^63-1" "SEED" \
+  env OPSIM="$opsim" SEED=9223372036854775808 "$array" "$scenario" 100 4 "$work/out" "$work/merged.h5"
+expect_refusal "array: THREADS not a count" "THREADS" \
+  env OPSIM="$opsim" THREADS=abc "$array" "$scenario" 100 4 "$work/out" "$work/merged.h5"
+expect_refusal "mpi: SEED not a seed" "SEED" \
+  env OPSIM="$opsim" SEED=xyz "$mpi" "$scenario" "$work/merged.h5"
 expect_refusal "array: SHARDS that overflows" "SHARDS" \
   env OPSIM="$opsim" "$array" "$scenario" 100 18446744073709551615 "$work/out" "$work/merged.h5"
 mkdir -p "$work/out"

@@ -91,6 +91,34 @@ TEST(OutputFiles, ATemporaryAKilledRunLeftIsNamedAndKept) {
   EXPECT_EQ(read_file(left), "half");
 }
 
+// Review: two runs writing one output, the second started after the first had checked it: the
+// first replaced the second's file at the end, without --force, exit 0. A new output is put in
+// place only while its name is free; the file that appeared stays. Its twins: a name still free
+// is written, and with --force the file that appeared is replaced.
+TEST(OutputFiles, ANewOutputDoesNotReplaceAFileThatAppearedMeanwhile) {
+  TempDir dir;
+  const std::string target = (dir / "result.json").string();
+  const std::string free = (dir / "free.json").string();
+  OutputPlan plan(false);
+  plan.add_output(target, "-o");
+  plan.add_output(free, "--summary-json");
+  plan.check();
+  dir.write("result.json", "another run's");
+  EXPECT_THROW(write_text_file(target, [](std::ostream& out) { out << "this run's"; }),
+               OutputError);
+  EXPECT_EQ(read_file(target), "another run's");
+  EXPECT_EQ(listing(dir.path()), std::set<std::string>{"result.json"});  // no temporary left
+  write_text_file(free, [](std::ostream& out) { out << "written"; });
+  EXPECT_EQ(read_file(free), "written");
+  const std::string forced = (dir / "forced.json").string();
+  OutputPlan with_force(true);
+  with_force.add_output(forced, "-o");
+  with_force.check();
+  dir.write("forced.json", "another run's");
+  write_text_file(forced, [](std::ostream& out) { out << "this run's"; });
+  EXPECT_EQ(read_file(forced), "this run's");
+}
+
 TEST(OutputFiles, FailureWhileProducingLeavesThePreviousFile) {
   TempDir dir;
   const std::string target = dir.write("out.csv", "previous");
