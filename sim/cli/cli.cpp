@@ -43,6 +43,10 @@ namespace {
 
 //! Prints the error; under MPI an error the other ranks do not know of ends the whole job.
 int report(const char* kind, const char* what, int code) {
+  // The command has ended with this message: a signal now (mpirun ending the other ranks) is not
+  // what stopped it, and rerunning it would not resume (review: "stopped by SIGTERM; run the
+  // same command again to resume" after a refused checkpoint).
+  silence_stop_message();
   fmt::print(stderr, "opsim: {}: {}\n", kind, what);
   if (!mpi::error_is_collective()) {
     std::fflush(stderr);

@@ -844,6 +844,10 @@ void note_checkpoint_in_use() {
   LiveTemporaries::checkpoint_.store(true);
 }
 
+void silence_stop_message() {
+  LiveTemporaries::speak_.store(false);
+}
+
 OutputBatch::OutputBatch() {
   auto held = std::make_unique<HeldOutputs>();
   HeldOutputs* expected = nullptr;

@@ -105,6 +105,8 @@ void write_folder_files(const std::string& directory, const std::vector<FolderFi
 void install_stop_handler(bool speak);
 //! The stop message then says how to resume: a checkpoint is being written.
 void note_checkpoint_in_use();
+//! No stop message from now on: the command has ended and said why.
+void silence_stop_message();
 
 //! Removes a file opsim wrote (a checkpoint shard); a missing file is not an error.
 void remove_written_file(const std::string& path);

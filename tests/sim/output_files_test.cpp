@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <H5Cpp.h>
@@ -117,6 +118,38 @@ TEST(OutputFiles, ANewOutputDoesNotReplaceAFileThatAppearedMeanwhile) {
   dir.write("forced.json", "another run's");
   write_text_file(forced, [](std::ostream& out) { out << "this run's"; });
   EXPECT_EQ(read_file(forced), "this run's");
+}
+
+// Review: under mpirun a refused checkpoint's error came with "stopped by SIGTERM; run the same
+// command again to resume from its checkpoint" (mpirun ending the ranks after the error). Once
+// a command has said why it ended, a signal says nothing; its twin, a signal while it works,
+// says what stopped it and how to resume.
+TEST(OutputFiles, ASignalAfterTheCommandSaidWhyItEndedSaysNothing) {
+  for (const bool ended : {false, true}) {
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe(pipe_fds), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      ::dup2(pipe_fds[1], STDERR_FILENO);
+      install_stop_handler(true);
+      note_checkpoint_in_use();
+      if (ended) silence_stop_message();
+      ::raise(SIGTERM);
+      ::_exit(0);
+    }
+    ::close(pipe_fds[1]);
+    std::string text;
+    char buffer[256];
+    for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) text.append(buffer, n);
+    ::close(pipe_fds[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
+    EXPECT_EQ(text.find("stopped by SIGTERM; run the same command again") != std::string::npos,
+              !ended)
+        << text;
+  }
 }
 
 TEST(OutputFiles, FailureWhileProducingLeavesThePreviousFile) {
