@@ -223,8 +223,13 @@ void run_command(const RunArgs& args, const std::string& command_line) {
     if (!args.checkpoint.empty()) Checkpoint(args.checkpoint).add_to(plan);
     plan.check();
     const std::uint64_t limit = memory_limit(args.max_memory);
+    // Under MPI rank 0 also holds, while it gathers, the part of one other rank (gather_on_root).
+    const std::uint64_t ranks = static_cast<std::uint64_t>(mpi::size());
     const std::uint64_t estimate =
-        estimate_memory(ResultLayout(scenario), end - first, args.keep_trials, threads);
+        estimate_memory(ResultLayout(scenario), end - first, args.keep_trials, threads) +
+        (ranks > 1 ? result_bytes_per_trial(ResultLayout(scenario), args.keep_trials) *
+                         ((end - first + ranks - 1) / ranks)
+                   : 0);
     if (mpi::rank() == 0) print_warnings(scenario.warnings);
     if (!out.quiet) {
       fmt::print(

@@ -241,17 +241,30 @@ void broadcast(std::vector<double>& values) {
 
 RunResult gather_on_root(RunResult mine) {
   if (!active()) return mine;
+  // Rank 0 sizes its arrays for every trial once, then appends each rank's part as it arrives and
+  // frees it: it holds the whole result and one part, not every part and a growing copy (review:
+  // rank 0 used 2.3 times the memory estimate with 3 ranks).
+  std::uint64_t trials = mine.trials(), total = 0;
+  MPI_Reduce(&trials, &total, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
   if (rank() != 0) {
     send_result(mine);
     return RunResult();
   }
-  std::vector<RunResult> parts;
-  parts.push_back(std::move(mine));
+  RunResult merged = std::move(mine);
+  const ResultLayout& layout = merged.layout;
+  merged.period_values.reserve(total * layout.period_cells());
+  merged.seat_values.reserve(total * layout.seat_cells());
+  merged.headline_values.reserve(total * layout.headline_cells());
+  merged.product_values.reserve(total * layout.product_period_cells());
+  if (merged.keep_monthly) merged.monthly_values.reserve(total * layout.monthly_cells());
   for (int r = 1; r < size(); ++r) {
-    parts.push_back(receive_result(r, parts.front().layout));
-    parts.back().keep_monthly = parts.front().keep_monthly;
+    std::vector<RunResult> pair;
+    pair.push_back(std::move(merged));
+    pair.push_back(receive_result(r, pair.front().layout));
+    pair.back().keep_monthly = pair.front().keep_monthly;
+    merged = merge_results(std::move(pair));
   }
-  return merge_results(std::move(parts));
+  return merged;
 }
 
 #else

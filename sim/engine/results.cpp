@@ -198,11 +198,14 @@ RunResult merge_results(std::vector<RunResult> parts) {
   return merged;
 }
 
+std::uint64_t result_bytes_per_trial(const ResultLayout& layout, bool keep_monthly) {
+  return 8 * (layout.period_cells() + layout.seat_cells() + layout.headline_cells() +
+              layout.product_period_cells() + (keep_monthly ? layout.monthly_cells() : 0));
+}
+
 std::uint64_t estimate_memory(const ResultLayout& layout, std::uint64_t trials, bool keep_monthly,
                               int threads) {
-  const std::uint64_t per_trial =
-      8 * (layout.period_cells() + layout.seat_cells() + layout.headline_cells() +
-           layout.product_period_cells() + (keep_monthly ? layout.monthly_cells() : 0));
+  const std::uint64_t per_trial = result_bytes_per_trial(layout, keep_monthly);
   int depth = 1;
   while ((std::uint64_t{1} << depth) < trials) ++depth;
   // Moment tree: at most ~2 nodes per level plus one block tree per in-flight block, each

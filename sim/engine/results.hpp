@@ -128,6 +128,10 @@ class TrialAggregator {
   std::vector<double> actuals_;  //!< per period cell: bookings closed before the horizon
 };
 
+//! The bytes a trial's stored results take (period, seat, headline and product cells, and with
+//! `keep_monthly` the monthly ones).
+std::uint64_t result_bytes_per_trial(const ResultLayout& layout, bool keep_monthly);
+
 //! Bytes a run keeps: 8 x trials x (period + seat + headline + product period cells [+ monthly
 //! cells]) plus the moment tree and per-thread scratch.
 std::uint64_t estimate_memory(const ResultLayout& layout, std::uint64_t trials, bool keep_monthly,
