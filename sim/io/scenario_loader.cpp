@@ -849,22 +849,28 @@ void parse_hiring_plan(const JsonNode& root, Context& ctx) {
                          "time_to_fill_months", "role"});
       });
       if (item.has("id")) prefix = item.at("id").id();
-      const int region = ctx.regions.resolve(item.at("region"));
-      const int segment = ctx.segments.resolve(item.at("segment"));
-      const int requisition = item.at("requisition_month").year_month();
-      if (prefix.empty())
-        prefix = fmt::format("hire/{}/{}/{}", ctx.scenario.regions[region].id,
-                             ctx.scenario.segments[segment].id, format_year_month(requisition));
-      const auto count = item.at("count").integer(0, 100000);
+      // Field by field, each error reported (review: an unknown region hid the unknown segment,
+      // a bad month the negative count); the seats only when every field was read.
+      int region = -1, segment = -1, requisition = 0;
+      long long count = 0;
+      bool read = ctx.field([&] { region = ctx.regions.resolve(item.at("region")); });
+      read &= ctx.field([&] { segment = ctx.segments.resolve(item.at("segment")); });
+      read &= ctx.field([&] { requisition = item.at("requisition_month").year_month(); });
+      read &= ctx.field([&] { count = item.at("count").integer(0, 100000); });
       int time_to_fill = 0;
-      ctx.field([&] {
+      read &= ctx.field([&] {
         if (auto t = item.get("time_to_fill_months"))
           time_to_fill = static_cast<int>(t->integer(0, 36));
       });
       std::string role;
-      ctx.field([&] {
+      read &= ctx.field([&] {
         if (auto r = item.get("role")) role = r->string();
       });
+      if (region >= 0 && segment >= 0 && prefix.empty() && requisition != 0)
+        prefix = fmt::format("hire/{}/{}/{}", ctx.scenario.regions[region].id,
+                             ctx.scenario.segments[segment].id, format_year_month(requisition));
+      // Each error is recorded already: the hire fails without another message.
+      if (!read) throw InputErrors({}, false);
       for (long long k = 0; k < count; ++k) {
         Seat seat;
         seat.id = planned_seat_id(prefix, k + 1);

@@ -486,6 +486,27 @@ TEST_F(ScenarioFixture, AllErrorsAtOnceGroupedByFile) {
   }
 }
 
+// Review: a hire's unknown region hid its unknown segment, and a bad requisition month its
+// negative count. Every field's error is reported; its twin, one bad field, reports that one.
+TEST_F(ScenarioFixture, EveryFieldOfAHireIsReported) {
+  write([](nlohmann::json& d) {
+    d["hiring_plan"][1]["region"] = "Emea";
+    d["hiring_plan"][1]["segment"] = "Midmarket";
+    d["hiring_plan"][0]["requisition_month"] = "2027-13";
+    d["hiring_plan"][0]["count"] = -2;
+  });
+  const std::vector<std::string> errors = errors_of_load(path());
+  const std::string text = fmt::format("{}", fmt::join(errors, "\n"));
+  EXPECT_EQ(errors.size(), 4u) << text;
+  EXPECT_THAT(text, AllOf(HasSubstr("/hiring_plan/1/region: unknown region \"Emea\""),
+                          HasSubstr("/hiring_plan/1/segment: unknown segment \"Midmarket\""),
+                          HasSubstr("/hiring_plan/0/requisition_month"),
+                          HasSubstr("/hiring_plan/0/count: -2")));
+  write([](nlohmann::json& d) { d["hiring_plan"][0]["count"] = -2; });
+  EXPECT_THAT(error_of_load(),
+              AllOf(HasSubstr("/hiring_plan/0/count: -2"), Not(HasSubstr("/hiring_plan/1"))));
+}
+
 //! One error planted in each section (two in fx, regions, segments and market): every one is
 //! reported in one run, each under its file. Nothing here removes an element later sections
 //! name, so no stage ends validation early.
