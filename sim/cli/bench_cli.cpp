@@ -87,11 +87,11 @@ void add_bench_commands(CLI::App& app) {
       ->add_option("--threads-list", args->threads,
                    "Thread counts to run, comma-separated (1 first)")
       ->delimiter(',')
-      ->check(CLI::Range(1, 1024))
+      ->check(within(1, 1024))
       ->capture_default_str();
   add_seed_option(bench, args->seed);
   bench->add_option("--repeat", args->repeat, "Runs per configuration; the fastest counts")
-      ->check(CLI::Range(1, 100))
+      ->check(within(1, 100))
       ->capture_default_str();
   bench
       ->add_option("--min-seconds", args->min_seconds,

@@ -80,12 +80,12 @@ void add_source_options(CLI::App* app, SourceArgs& a) {
           ". or ,"));
   app->add_option("--since", a.since, "Ignore resolutions before this date");
   app->add_option("--fiscal-year-start", a.fiscal_start, "Fiscal-year start month (quarter ends)")
-      ->check(CLI::Range(1, 12));
+      ->check(within(1, 12));
   app->add_option("--prior-strength", a.prior_strength,
                   "Win-rate prior in pseudo-closes, >= 0 (default: empirical Bayes)")
       ->check(non_negative_number());
   app->add_option("--min-cell", a.min_cell, "Observations below which a cell is thin")
-      ->check(CLI::Range(1, 100000));
+      ->check(within(1, 100000));
   app->add_option("--currency", a.currency, "Reporting currency of the amounts (ISO 4217: USD)")
       ->check(CLI::Validator(
           [](std::string& code) -> std::string {
@@ -379,7 +379,7 @@ void add_calibrate_commands(CLI::App& app) {
       ->add_option("--report", cal->report, "Write the fit report to PREFIX.json and PREFIX.txt")
       ->check(output_path());
   calibrate->add_option("--months", cal->months, "Horizon of the written scenario")
-      ->check(CLI::Range(1, 120));
+      ->check(within(1, 120));
   add_trials_option(calibrate, cal->trials, "Trials in the written scenario");
   add_seed_option(calibrate, cal->seed, "Seed in the written scenario");
   calibrate->add_flag("--no-pipeline", cal->no_pipeline,
@@ -398,11 +398,11 @@ void add_calibrate_commands(CLI::App& app) {
   backtest->add_option("--as-of", bt->source.as_of, "First cut-off month (YYYY-MM: its last day)");
   backtest->add_option("--last-origin", bt->last_origin,
                        "Last cut-off month for a rolling origin (default: only --as-of)");
-  backtest->add_option("--step", bt->step, "Months between cut-offs")->check(CLI::Range(1, 24));
+  backtest->add_option("--step", bt->step, "Months between cut-offs")->check(within(1, 24));
   backtest->add_option("--horizon", bt->horizon, "Months forecast after each cut-off")
-      ->check(CLI::Range(1, 36));
+      ->check(within(1, 36));
   backtest->add_option("--trailing", bt->trailing, "Months in the trailing-average baseline")
-      ->check(CLI::Range(1, 24));
+      ->check(within(1, 24));
   add_trials_option(backtest, bt->trials, "Trials per forecast", 10'000'000, 100);
   add_seed_option(backtest, bt->seed, "Random seed");
   add_threads_option(backtest, bt->threads);

@@ -185,6 +185,17 @@ CLI::Validator seconds_between(double low, double high) {
       "SECONDS");
 }
 
+CLI::Validator within(double low, double high) {
+  return CLI::Validator(
+      [low, high](std::string& text) -> std::string {
+        const auto value = parse_number(text);
+        if (value && *value >= low && *value <= high) return {};
+        return fmt::format("{} is not allowed; allowed: {} to {}", text, format_user_value(low),
+                           format_grouped_trimmed(high));
+      },
+      fmt::format("{}..{}", format_user_value(low), format_grouped_trimmed(high)));
+}
+
 namespace {
 
 //! An output path's check; `empty`: what an empty path is told.

@@ -46,6 +46,10 @@ const CLI::Validator& fraction();
 //! A number of seconds in [low, high], said so when refused (CLI11's range printed
 //! "0.000000 to 86400.000000").
 CLI::Validator seconds_between(double low, double high);
+//! A number from `low` to `high`, told as the other checks tell it ("--threads: 5000 is not
+//! allowed; allowed: 0 to 1,024"; review: CLI11's "Value 5000 not in range 0 to 1024" and
+//! "0.000000 to 1.000000").
+CLI::Validator within(double low, double high);
 //! A path to write: "" or blanks are refused (`-o "$OUT"` with OUT unset wrote nothing and exited
 //! 0), and so is one starting with '-' (`--output= -q` wrote a file named -q).
 const CLI::Validator& output_path();
@@ -73,7 +77,7 @@ CLI::Option* add_seed_option(CLI::App* command, T& seed,
 template <class T>
 CLI::Option* add_threads_option(CLI::App* command, T& threads,
                                 const std::string& help = "Worker threads, 0 = all cores") {
-  return command->add_option("--threads", threads, help)->check(CLI::Range(0, 1024));
+  return command->add_option("--threads", threads, help)->check(within(0, 1024));
 }
 //! --max-memory SIZE ("4G"), checked when parsed.
 CLI::Option* add_max_memory_option(

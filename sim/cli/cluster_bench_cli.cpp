@@ -323,13 +323,13 @@ void add_cluster_bench_command(CLI::App& app) {
       ->add_option("--ranks", args->ranks,
                    "MPI rank counts, comma-separated (the first is the reference)")
       ->delimiter(',')
-      ->check(CLI::Range(1, 1024))
+      ->check(within(1, 1024))
       ->capture_default_str();
   bench->add_option("--shards", args->shards, "Trial-range shards to run and merge")
-      ->check(CLI::Range(1, 1024))
+      ->check(within(1, 1024))
       ->capture_default_str();
   bench->add_option("--repeat", args->repeat, "Runs per configuration; the fastest counts")
-      ->check(CLI::Range(1, 100))
+      ->check(within(1, 100))
       ->capture_default_str();
   bench
       ->add_option("--compare", args->compare,
@@ -339,7 +339,7 @@ void add_cluster_bench_command(CLI::App& app) {
   bench
       ->add_option("--compare-trials", args->compare_trials,
                    "Trials per scenario of the comparisons")
-      ->check(CLI::Range(2ULL, 100'000'000ULL))
+      ->check(within(2ULL, 100'000'000ULL))
       ->capture_default_str();
   bench->add_option("--work-dir", args->work_dir,
                     "Folder for the temporary result files (default: the system temp folder)");

@@ -413,7 +413,7 @@ void add_drivers_command(CLI::App& app) {
                       "/json/pointer of a number: find the value that reaches the target with "
                       "--for-probability");
   command->add_option("--for-probability", args->for_probability, "Probability for --solve")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(within(0.0, 1.0));
   command->add_option("--solve-range", args->solve_range,
                       "LOW:HIGH searched by --solve (default 0.5x..1.5x the current value)");
   command->add_flag("--no-sources", args->no_sources, "Skip the sources of uncertainty");

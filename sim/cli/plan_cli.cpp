@@ -968,15 +968,15 @@ void add_plan_commands(CLI::App& app) {
   auto* b = app.add_subcommand("plan-bench",
                                "Time quota solving and the capacity search on synthetic scenarios");
   b->add_option("--seats", bench->seats, "Seats for the quota benchmark")
-      ->check(CLI::Range(12, 1'000'000));
+      ->check(within(12, 1'000'000));
   b->add_option("--trials", bench->trials, "Trials for the quota benchmark")
-      ->check(CLI::Range(10ULL, 10'000'000ULL));
+      ->check(within(10ULL, 10'000'000ULL));
   b->add_option("--capacity-seats", bench->capacity_seats,
                 "Roster seats for the capacity benchmark")
-      ->check(CLI::Range(12, 100'000));
+      ->check(within(12, 100'000));
   b->add_option("--capacity-trials", bench->capacity_trials, "Trials for the capacity benchmark")
-      ->check(CLI::Range(10ULL, 10'000'000ULL));
-  b->add_option("--threads", bench->threads, "Worker threads")->check(CLI::Range(0, 1024));
+      ->check(within(10ULL, 10'000'000ULL));
+  b->add_option("--threads", bench->threads, "Worker threads")->check(within(0, 1024));
   b->add_option("--only", bench->only,
                 "Run one part: methods (quota methods), measures (the quotas command with three "
                 "measures per plan) or capacity")

@@ -24,7 +24,7 @@ void add_report_command(CLI::App& app) {
       "report",
       "Write one offline HTML page on result files (run, merge, compare, sweep, quotas, "
       "capacity, territories, backtest, drivers) or on a scenario's inputs (SCENARIO.json)");
-  report->add_option("inputs", *inputs, "HDF5 files written by opsim, or scenario files (*.json)")
+  report->add_option("FILE", *inputs, "HDF5 files written by opsim, or scenario files (*.json)")
       ->required();
   add_required_output_option(report, *output, "The HTML file to write");
   add_force_flag(report, *force);

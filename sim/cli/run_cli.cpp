@@ -481,7 +481,7 @@ void add_run_commands(CLI::App& app) {
           ->check(output_path());
   // Without a checkpoint it would change nothing (review: accepted in silence).
   run->add_option("--checkpoint-every", args->checkpoint_every, "Trials between checkpoints")
-      ->check(CLI::Range(1ULL, 100'000'000ULL))
+      ->check(within(1ULL, 100'000'000ULL))
       ->needs(checkpoint);
   CLI::Option* export_deals =
       run->add_option("--export-deals", args->export_deals,

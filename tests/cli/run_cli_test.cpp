@@ -238,6 +238,24 @@ TEST(RunCli, TheReportSaysTheForecastIncludesAssumptionUncertainty) {
   }
 }
 
+// Review: ranges were told in CLI11's words ("--threads: Value 5000 not in range 0 to 1024",
+// "0.000000 to 1.000000") and `report` without files said "inputs is required". They are told
+// as every other check is; the twin, a value in range, is accepted.
+TEST(RunCli, OutOfRangeOptionsAreToldInWords) {
+  const std::string scenario = test::small_scenario();
+  auto r = run_opsim(fmt::format("run {} --threads 5000", scenario));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--threads: 5000 is not allowed; allowed: 0 to 1,024"));
+  r = run_opsim(
+      fmt::format("drivers {} --solve /segments/0/win_rate --for-probability 1.5", scenario));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--for-probability: 1.5 is not allowed; allowed: 0 to 1\n"));
+  r = run_opsim("report -o report.html");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, Not(HasSubstr("inputs is required")));
+  EXPECT_EQ(run_opsim(fmt::format("run {} --threads 1 --trials 10 -q", scenario)).exit_code, 0);
+}
+
 // Review: without an installed base the terminal's "ARR P50" (the horizon's wins alone) was read
 // as the company's ARR. It says so; its twin, a scenario with an installed base, says nothing.
 TEST(RunCli, ArrWithoutAnInstalledBaseIsSaidToBeTheWinsAlone) {
