@@ -480,7 +480,8 @@ void add_run_commands(CLI::App& app) {
                       "saved every --checkpoint-every trials; a rerun resumes from it")
           ->check(output_path());
   // Without a checkpoint it would change nothing (review: accepted in silence).
-  run->add_option("--checkpoint-every", args->checkpoint_every, "Trials between checkpoints")
+  run->add_option("--checkpoint-every", args->checkpoint_every,
+                  "Trials between checkpoints (default 1,000)")
       ->check(within(1ULL, 100'000'000ULL))
       ->needs(checkpoint);
   CLI::Option* export_deals =
