@@ -53,7 +53,9 @@ std::string format_sweep_table(const SweepText& sweep) {
     for (std::size_t y = 0; y < sweep.years.size(); ++y) {
       const double* s = out.data() + y * kYearStats;
       const std::string difference =
-          s[4] == 0 && s[5] == 0 ? std::string("identical") : format_amount_with_se(s[4], s[5]);
+          // A change with its sign, as compare prints one (review: "3.59M" beside "-3.60M").
+          s[4] == 0 && s[5] == 0 ? std::string("identical")
+                                 : format_amount_with_se(s[4], s[5], true);
       text += fmt::format("{:>7}{} {:<{}} {:>8} {:>8} {:>8} {:>8} {:>19}\n", v + 1,
                           axis_cells(sweep.values[v], width), sweep.years[y], year_width,
                           format_amount(s[0]), format_amount(s[1]), format_amount(s[2]),

@@ -246,6 +246,8 @@ TEST(CompareCli, SweepAxisValuesAreGroupedForPeople) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(" 160,000 "), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("160000"), std::string::npos) << r.output;
+  // A rise carries its sign, as compare prints it (review: "3.59M" beside "-3.60M").
+  EXPECT_NE(r.output.find("        +5."), std::string::npos) << r.output;
   std::ifstream in(dir / "sweep/sweep.csv");
   const std::string csv((std::istreambuf_iterator<char>(in)), {});
   EXPECT_NE(csv.find("\n2,160000,"), std::string::npos) << csv;
