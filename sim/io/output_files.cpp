@@ -264,7 +264,9 @@ class LiveTemporaries {
       }
     });
   }
-  static inline std::atomic<bool> speak_{false};       //!< say what stopped the process
+  static inline std::atomic<bool> speak_{false};  //!< say what stopped the process
+  //! stderr is a terminal: the message first ends a progress bar's line (a log has none open).
+  static inline std::atomic<bool> terminal_{false};
   static inline std::atomic<bool> checkpoint_{false};  //!< a checkpoint is being written
 
   //! While outputs are renamed into place a signal waits for the last rename (a review found a
@@ -304,7 +306,8 @@ class LiveTemporaries {
       auto say = [](const char* text) {
         if (::write(STDERR_FILENO, text, std::strlen(text)) < 0) return;
       };
-      say("\nopsim: stopped by ");
+      // A log's lines are whole already (review: an empty line before the message).
+      say(terminal_.load() ? "\nopsim: stopped by " : "opsim: stopped by ");
       say(name);
       say(checkpoint_.load() ? "; run the same command again to resume from its checkpoint\n"
                              : "\n");
@@ -837,6 +840,7 @@ void write_folder_files(const std::string& directory, const std::vector<FolderFi
 
 void install_stop_handler(bool speak) {
   LiveTemporaries::speak_.store(speak);
+  LiveTemporaries::terminal_.store(::isatty(STDERR_FILENO) == 1);
   LiveTemporaries::install();
 }
 
