@@ -150,7 +150,9 @@ TEST(OutputFiles, ASignalAfterTheCommandSaidWhyItEndedSaysNothing) {
               !ended)
         << text;
     // Into a pipe (a batch log) the message is its own line, with no empty one before it.
-    if (!ended) EXPECT_EQ(text.rfind("opsim: stopped by", 0), 0u) << text;
+    if (!ended) {
+      EXPECT_EQ(text.rfind("opsim: stopped by", 0), 0u) << text;
+    }
   }
 }
 
