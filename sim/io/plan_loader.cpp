@@ -121,8 +121,11 @@ std::string plan_year_origin(const nlohmann::json& document, const Scenario& sce
   const auto plan = root.get("plan");
   if (plan && plan->has("fiscal_year")) return "/plan/fiscal_year";
   return plan::whole_fiscal_years(scenario).empty()
-             ? "the plan's fiscal year (the horizon's first, as it covers none whole: "
-               "/plan/fiscal_year is not given)"
+             // "Simulated" whole: a forecast completes a year begun before the horizon with
+             // actuals, a plan cannot (review: "covers none whole" read as contradicting run's
+             // FY2028).
+             ? "the plan's fiscal year (the horizon's first, as it simulates none whole seat by "
+               "seat: /plan/fiscal_year is not given)"
              : "the plan's fiscal year (the first the horizon covers whole: /plan/fiscal_year is "
                "not given)";
 }

@@ -695,9 +695,9 @@ TEST_F(PlanCli, AFiscalYearPastTheHorizonIsRefused) {
   for (const char* command : {"validate", "quotas"}) {
     const auto r = run_opsim(fmt::format("{} {}", command, short_plan));
     EXPECT_EQ(r.exit_code, std::string(command) == "validate" ? 0 : 2) << command << r.output;
-    EXPECT_NE(r.output.find("the plan's fiscal year (the horizon's first, as it covers none "
-                            "whole: /plan/fiscal_year is not given): fiscal year 2027 runs past "
-                            "the horizon"),
+    EXPECT_NE(r.output.find("the plan's fiscal year (the horizon's first, as it simulates none "
+                            "whole seat by seat: /plan/fiscal_year is not given): fiscal year "
+                            "2027 runs past the horizon"),
               std::string::npos)
         << command << r.output;
   }
