@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 
 #include <fmt/format.h>
@@ -77,11 +78,60 @@ std::string format_size(std::uint64_t bytes) {
   return fmt::format("{:.1f} {}", value, units[u]);
 }
 
-std::uint64_t default_memory_limit() {
+std::optional<std::uint64_t> cgroup_memory_limit(const std::filesystem::path& proc_cgroup,
+                                                 const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
+  std::optional<std::uint64_t> tightest;
+  // The limit file `name` in `folder` and every folder above it up to `top`.
+  auto walk = [&](fs::path folder, const fs::path& top, const char* name) {
+    for (;;) {
+      std::ifstream in(folder / name);
+      std::string text;
+      if (in >> text && !text.empty() && std::isdigit(static_cast<unsigned char>(text[0]))) {
+        const std::uint64_t bytes = std::strtoull(text.c_str(), nullptr, 10);
+        // v1 writes "no limit" as a page-rounded 2^63 - 1.
+        if (bytes < (std::uint64_t{1} << 60)) tightest = std::min(tightest.value_or(bytes), bytes);
+      }
+      if (folder == top || !folder.has_relative_path() || folder.parent_path() == folder) return;
+      folder = folder.parent_path();
+    }
+  };
+  std::ifstream in(proc_cgroup);
+  for (std::string line; std::getline(in, line);) {
+    // "ID:CONTROLLERS:PATH": v2 is "0::PATH"; v1 lists its controllers.
+    const std::size_t first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    const fs::path path = fs::path(line.substr(second + 1)).relative_path();
+    if (controllers.empty()) {
+      for (const fs::path& base : {root, root / "unified"}) walk(base / path, base, "memory.max");
+    } else if (("," + controllers + ",").find(",memory,") != std::string::npos) {
+      walk(root / "memory" / path, root / "memory", "memory.limit_in_bytes");
+    }
+  }
+  return tightest;
+}
+
+namespace {
+std::uint64_t half_physical_memory() {
   const long pages = sysconf(_SC_PHYS_PAGES);
   const long page_size = sysconf(_SC_PAGE_SIZE);
   if (pages <= 0 || page_size <= 0) return std::uint64_t{4} << 30;
   return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
+}
+}  // namespace
+
+std::uint64_t default_memory_limit() {
+  const std::uint64_t half = half_physical_memory();
+  const auto group = cgroup_memory_limit();
+  return group ? std::min(half, *group / 10 * 9) : half;
+}
+
+std::string default_memory_limit_origin() {
+  const auto group = cgroup_memory_limit();
+  if (group && *group / 10 * 9 < half_physical_memory())
+    return fmt::format("90% of this job's memory limit (cgroup) of {}", format_size(*group));
+  return "half this machine's memory";
 }
 
 std::uint64_t memory_limit(const std::string& max_memory) {
@@ -97,9 +147,9 @@ void require_memory_for(const Scenario& scenario, std::uint64_t trials, std::uin
         "{}: {} trials need about {} a run and {} runs are held at once, but {}: give fewer "
         "--trials or raise --max-memory",
         command, format_grouped(static_cast<double>(trials)), format_size(one), runs,
-        max_memory.empty()
-            ? fmt::format("this machine allows {} (half its memory)", format_size(limit))
-            : fmt::format("--max-memory allows {}", format_size(limit)));
+        max_memory.empty() ? fmt::format("the default allows {} ({})", format_size(limit),
+                                         default_memory_limit_origin())
+                           : fmt::format("--max-memory allows {}", format_size(limit)));
   }
 }
 

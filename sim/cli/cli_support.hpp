@@ -20,8 +20,20 @@ namespace opsim::cli {
 //! "4G", "512M", "1.5GiB", "2000000" -> bytes; InputError naming `option` otherwise.
 std::uint64_t parse_size(const std::string& text, const std::string& option);
 std::string format_size(std::uint64_t bytes);
-//! Half of the machine's physical memory.
+//! The tightest memory limit of this process's control groups: cgroup v2 `memory.max` and v1
+//! `memory.limit_in_bytes` of its group and every group above it; none when unlimited or
+//! unknown. `proc_cgroup` and `root` are /proc/self/cgroup and /sys/fs/cgroup (tests give
+//! others).
+std::optional<std::uint64_t> cgroup_memory_limit(
+    const std::filesystem::path& proc_cgroup = "/proc/self/cgroup",
+    const std::filesystem::path& root = "/sys/fs/cgroup");
+//! Half of the machine's physical memory, or 90% of the cgroup limit when that is less (a batch
+//! job's memory allocation: review: a job under a Slurm memory limit was OOM-killed instead of
+//! refused).
 std::uint64_t default_memory_limit();
+//! Where default_memory_limit() comes from, for messages: "half this machine's memory" or "90% of
+//! this job's memory limit (cgroup) of 8.0 GiB".
+std::string default_memory_limit_origin();
 //! The memory a command may use: `max_memory` (its --max-memory, as parse_size reads it) or,
 //! when that is empty, default_memory_limit().
 std::uint64_t memory_limit(const std::string& max_memory);
@@ -83,7 +95,8 @@ CLI::Option* add_threads_option(CLI::App* command, T& threads,
 CLI::Option* add_max_memory_option(
     CLI::App* command, std::string& size,
     const std::string& help =
-        "Memory the command may use (e.g. 4G; default half the physical memory): refused above "
+        "Memory the command may use (e.g. 4G; default half the physical memory, or 90% of a cgroup "
+        "memory limit below it): refused above "
         "it before any work");
 CLI::Option* add_output_option(CLI::App* command, std::string& path, const std::string& help);
 //! As add_output_option(), for a command that needs the file: required, and an empty path is told

@@ -959,7 +959,8 @@ void add_plan_commands(CLI::App& app) {
   q->add_flag("--no-comp", quotas->no_comp,
               "Skip the compensation cost even if the scenario has plans");
   add_max_memory_option(q, quotas->max_memory,
-                        "Memory for the run (e.g. 4G; default half the physical memory): refused "
+                        "Memory for the run (e.g. 4G; default half the physical memory, or 90% of "
+                        "a cgroup memory limit below it): refused "
                         "above it; what is left keeps the seat-months that price the payouts, "
                         "trials beyond it are simulated again");
   q->callback([quotas, q] { quotas_command(*quotas, command_line_of(q)); });
@@ -982,7 +983,8 @@ void add_plan_commands(CLI::App& app) {
                 "measures per plan) or capacity")
       ->check(CLI::IsMember({"methods", "measures", "capacity"}));
   add_max_memory_option(b, bench->max_memory,
-                        "Memory for the quotas command's part (default half the physical memory)");
+                        "Memory for the quotas command's part (default half the physical memory, "
+                        "or 90% of a cgroup memory limit below it)");
   b->callback([bench] { plan_bench_command(*bench); });
 }
 
