@@ -477,7 +477,8 @@ class Search {
       if (units_[u].owner >= 0 && units_[u].owner != t) s_.moved += units_[u].moved_measure;
     }
     s_.violation.resize(p);
-    for (int t = 0; t < p; ++t) s_.violation[t] = territory_violation(t, &s_.totals[at(t, 0)]);
+    for (int t = 0; t < p; ++t)
+      s_.violation[t] = territory_violation(t, s_.totals.data() + at(t, 0));
     pinned_.assign(units_.size(), 0);
     for (int t = 0; t < p; ++t)
       if (s_.centre[t] >= 0) pinned_[unit_of_[s_.centre[t]]] = 1;
@@ -525,8 +526,8 @@ class Search {
       s_.totals[at(from, k)] -= unit.totals[k];
       s_.totals[at(to, k)] += unit.totals[k];
     }
-    s_.violation[from] = territory_violation(from, &s_.totals[at(from, 0)]);
-    s_.violation[to] = territory_violation(to, &s_.totals[at(to, 0)]);
+    s_.violation[from] = territory_violation(from, s_.totals.data() + at(from, 0));
+    s_.violation[to] = territory_violation(to, s_.totals.data() + at(to, 0));
     s_.moved += moved_change(u, from, to);
     if (compact_) {
       s_.cost[from] -= unit_cost(u, from);
