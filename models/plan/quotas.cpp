@@ -246,8 +246,7 @@ QuotaSet equal_chance(const SeatDistributions& bookings, double target,
   if (target > sum_at(0.0, 0.0)) {
     throw_infeasible(
         "equal-chance: target x over-assignment {} exceeds the sum of every seat's largest "
-        "simulated "
-        "bookings ({}); no common probability reaches it (lower the target or "
+        "simulated bookings ({}); no common probability reaches it (lower the target or "
         "over-assignment)",
         format_grouped(target), format_grouped(sum_at(0.0, 0.0)));
   }
@@ -273,8 +272,7 @@ QuotaSet equal_chance(const SeatDistributions& bookings, double target,
       throw_infeasible(
           "equal-chance: with {} of quota on seats that rarely book (quota = expected "
           "bookings), target x over-assignment {} exceeds what the other seats' largest simulated "
-          "bookings "
-          "reach (lower the target or over-assignment)",
+          "bookings reach (lower the target or over-assignment)",
           format_grouped(floored_total), format_grouped(target));
     } else {
       for (int i = 0; i < 200 && hi - lo > 1e-13; ++i) {

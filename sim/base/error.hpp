@@ -141,8 +141,6 @@ class InputErrors : public InputError {
     return shown;
   }
 
- public:
- private:
   std::vector<std::string> errors_;
 };
 

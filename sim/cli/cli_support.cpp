@@ -113,25 +113,40 @@ std::optional<std::uint64_t> cgroup_memory_limit(const std::filesystem::path& pr
 }
 
 namespace {
-std::uint64_t half_physical_memory() {
-  const long pages = sysconf(_SC_PHYS_PAGES);
-  const long page_size = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page_size <= 0) return std::uint64_t{4} << 30;
-  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
+
+//! The default limit and where it comes from, read once per process.
+struct DefaultLimit {
+  std::uint64_t bytes;
+  std::string origin;
+};
+
+const DefaultLimit& default_limit() {
+  static const DefaultLimit limit = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGE_SIZE);
+    const std::uint64_t half =
+        pages <= 0 || page_size <= 0
+            ? std::uint64_t{4} << 30
+            : static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
+    const auto group = cgroup_memory_limit();
+    if (group && *group / 10 * 9 < half) {
+      return DefaultLimit{
+          *group / 10 * 9,
+          fmt::format("90% of this job's memory limit (cgroup) of {}", format_size(*group))};
+    }
+    return DefaultLimit{half, "half this machine's memory"};
+  }();
+  return limit;
 }
+
 }  // namespace
 
 std::uint64_t default_memory_limit() {
-  const std::uint64_t half = half_physical_memory();
-  const auto group = cgroup_memory_limit();
-  return group ? std::min(half, *group / 10 * 9) : half;
+  return default_limit().bytes;
 }
 
 std::string default_memory_limit_origin() {
-  const auto group = cgroup_memory_limit();
-  if (group && *group / 10 * 9 < half_physical_memory())
-    return fmt::format("90% of this job's memory limit (cgroup) of {}", format_size(*group));
-  return "half this machine's memory";
+  return default_limit().origin;
 }
 
 std::uint64_t memory_limit(const std::string& max_memory) {

@@ -90,7 +90,6 @@ struct PairedMean {
   double se = 0.0;
 };
 
-//! One fiscal period x region of a cost-aware comparison.
 //! Why a cell has a return on cost or not, decided once (here) for the terminal, economics.csv,
 //! the HDF5 file and the report (review: the report called a saving of FY2028 a "partial
 //! period" from its cost-coverage note while the others said "saves cost").
@@ -103,6 +102,7 @@ enum class ReturnStatus {
 //! "", "partial period", "saves cost" or "no extra cost".
 std::string_view describe(ReturnStatus status);
 
+//! One fiscal period x region of a cost-aware comparison.
 struct EconomicsCell {
   double bookings_base = 0.0, bookings_alt = 0.0;  //!< means of the compared metric
   double cost_base = 0.0, cost_alt = 0.0;          //!< mean costs

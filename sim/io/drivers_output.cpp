@@ -48,39 +48,33 @@ std::vector<std::string> drivers_csv_names(bool sources, bool tornado, bool solv
 std::vector<FolderFile> drivers_csv_files(const DriversResult& result) {
   // A part the run skipped (--no-sources, --no-tornado) writes no file, not a header alone
   // (review: an empty sources.csv read as "no source matters").
+  auto sources = [&](std::ostream& out) {
+    out << "source,share_of_variance,se,variance_if_fixed,total_effect,total_effect_se,effect\n";
+    for (const SourceShare& s : result.sources) {
+      out << fmt::format("{},{},{},{},{},{},{}\n", csv_text(s.source),
+                         csv_number(s.estimate.share, 5), csv_number(s.estimate.se, 5),
+                         csv_number(s.estimate.variance_if_fixed, 0),
+                         csv_number(s.estimate.total, 5), csv_number(s.estimate.total_se, 5),
+                         s.estimate.no_effect ? "none" : "");
+    }
+    out << fmt::format("interaction,{},,,,,\n", csv_number(interaction(result), 5));
+  };
+  auto tornado = [&](std::ostream& out) {
+    out << "parameter,low_value,high_value,mean_low,mean_high,p_reach_low,p_reach_high,swing,se,"
+           "change,note\n";
+    const int d = with_target(result) ? 4 : 2;
+    for (const TornadoRow& row : result.tornado) {
+      out << fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", csv_text(row.parameter),
+                         format_user_value(row.low_value), format_user_value(row.high_value),
+                         csv_number(row.swing.mean_low, 2), csv_number(row.swing.mean_high, 2),
+                         csv_number(row.swing.p_low, 4), csv_number(row.swing.p_high, 4),
+                         csv_number(row.swing.swing, d), csv_number(row.swing.se, d), row.change,
+                         csv_text(row.note));
+    }
+  };
   std::vector<FolderFile> files;
-  if (!result.sources.empty()) {
-    files.push_back(
-        {"sources.csv", [&](std::ostream& out) {
-           out << "source,share_of_variance,se,variance_if_fixed,total_effect,total_effect_se,"
-                  "effect\n";
-           for (const SourceShare& s : result.sources) {
-             out << fmt::format("{},{},{},{},{},{},{}\n", csv_text(s.source),
-                                csv_number(s.estimate.share, 5), csv_number(s.estimate.se, 5),
-                                csv_number(s.estimate.variance_if_fixed, 0),
-                                csv_number(s.estimate.total, 5), csv_number(s.estimate.total_se, 5),
-                                s.estimate.no_effect ? "none" : "");
-           }
-           out << fmt::format("interaction,{},,,,,\n", csv_number(interaction(result), 5));
-         }});
-  }
-  if (!result.tornado.empty()) {
-    files.push_back({"tornado.csv", [&](std::ostream& out) {
-                       out << "parameter,low_value,high_value,mean_low,mean_high,p_reach_low,p_"
-                              "reach_high,swing,"
-                              "se,change,note\n";
-                       const int d = with_target(result) ? 4 : 2;
-                       for (const TornadoRow& row : result.tornado) {
-                         out << fmt::format(
-                             "{},{},{},{},{},{},{},{},{},{},{}\n", csv_text(row.parameter),
-                             format_user_value(row.low_value), format_user_value(row.high_value),
-                             csv_number(row.swing.mean_low, 2), csv_number(row.swing.mean_high, 2),
-                             csv_number(row.swing.p_low, 4), csv_number(row.swing.p_high, 4),
-                             csv_number(row.swing.swing, d), csv_number(row.swing.se, d),
-                             row.change, csv_text(row.note));
-                       }
-                     }});
-  }
+  if (!result.sources.empty()) files.push_back({"sources.csv", sources});
+  if (!result.tornado.empty()) files.push_back({"tornado.csv", tornado});
   if (result.solve) {
     files.push_back({"solve.csv", [&](std::ostream& out) {
                        const SolveResult& s = *result.solve;

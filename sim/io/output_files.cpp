@@ -607,7 +607,7 @@ std::optional<mode_t> existing_mode(const fs::path& target) {
 }  // namespace
 
 void OutputPlan::add_input(const std::string& path, const std::string& role) {
-  if (!path.empty()) inputs_.push_back({path, role, OutputKind::text, false, false, {}});
+  if (!path.empty()) inputs_.push_back({.path = path, .role = role});
 }
 
 void OutputPlan::add_inputs(const std::vector<std::string>& paths, const std::string& role) {
@@ -615,21 +615,21 @@ void OutputPlan::add_inputs(const std::vector<std::string>& paths, const std::st
 }
 
 void OutputPlan::add_output(const std::string& path, const std::string& role, OutputKind kind) {
-  if (!path.empty()) outputs_.push_back({path, role, kind, false, false, {}});
+  if (!path.empty()) outputs_.push_back({.path = path, .role = role, .kind = kind});
 }
 
 void OutputPlan::add_own_output(const std::string& path, const std::string& role, OutputKind kind) {
-  if (!path.empty()) outputs_.push_back({path, role, kind, false, true, {}});
+  if (!path.empty()) outputs_.push_back({.path = path, .role = role, .kind = kind, .own = true});
 }
 
 void OutputPlan::add_output_folder(const std::string& directory, const std::string& role,
                                    const std::vector<std::string>& names,
                                    std::function<bool(const std::string&)> claims) {
   if (directory.empty()) return;
-  folders_.push_back({directory, role, OutputKind::text, false, false, std::move(claims)});
+  folders_.push_back({.path = directory, .role = role, .claims = std::move(claims)});
   for (const auto& name : names)
     outputs_.push_back(
-        {(fs::path(directory) / name).string(), role, OutputKind::text, true, false, {}});
+        {.path = (fs::path(directory) / name).string(), .role = role, .folder_file = true});
 }
 
 namespace {

@@ -72,7 +72,7 @@ class OutputPlan {
     OutputKind kind = OutputKind::text;
     bool folder_file = false;  //!< one of a folder output's named files
     bool own = false;          //!< opsim's own file of this run: replaceable without --force
-    std::function<bool(const std::string&)> claims;  //!< a folder's: names it creates, removes
+    std::function<bool(const std::string&)> claims = {};  //!< a folder's: names it creates, removes
   };
   bool force_ = false;
   std::vector<Entry> inputs_;

@@ -320,7 +320,7 @@ std::vector<XlsxTable> territory_workbook(const Problem& problem, const SearchRe
       XlsxTable("Territories", std::move(columns), std::move(rows),
                 fmt::format("{}: {} accounts in {} territories by {}; {}.", problem.name,
                             format_grouped(static_cast<double>(problem.size())), p, result.method,
-                            fmt::format("{}", fmt::join(facts, "; "))))};
+                            fmt::join(facts, "; ")))};
   // Accounts: where each goes, and whether it moved from its current owner.
   std::vector<char> is_centre(problem.size(), 0);
   for (int c : result.alignment.centre)

@@ -359,18 +359,16 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path, Encoding encodi
   // One pair or none, as the docs say (review: half a pair dropped the geography without a word,
   // and both pairs silently meant lat/lon).
   auto name_of = [&](std::optional<std::size_t> c) { return table.header()[*c]; };
-  if (static_cast<bool>(cx) != static_cast<bool>(cy)) {
+  auto whole_pair = [&](std::optional<std::size_t> a, std::optional<std::size_t> b,
+                        const char* a_name, const char* b_name) {
+    if (static_cast<bool>(a) == static_cast<bool>(b)) return;
     throw_input(
         "{}:1: column '{}' without '{}'; allowed: one pair of coordinates (x and y, or "
         "lat and lon), or none",
-        file, name_of(cx ? cx : cy), cx ? "y" : "x");
-  }
-  if (static_cast<bool>(clat) != static_cast<bool>(clon)) {
-    throw_input(
-        "{}:1: column '{}' without '{}'; allowed: one pair of coordinates (x and y, or "
-        "lat and lon), or none",
-        file, name_of(clat ? clat : clon), clat ? "lon" : "lat");
-  }
+        file, name_of(a ? a : b), a ? b_name : a_name);
+  };
+  whole_pair(cx, cy, "x", "y");
+  whole_pair(clat, clon, "lat", "lon");
   if (cx && clat) {
     throw_input(
         "{}:1: columns '{}', '{}' and '{}', '{}' are two pairs of coordinates; allowed: "
