@@ -41,6 +41,8 @@ inline void expect_identical(const RunResult& a, const RunResult& b) {
   EXPECT_EQ(a.period_values, b.period_values);  // exact, bit for bit
   EXPECT_EQ(a.seat_values, b.seat_values);
   EXPECT_EQ(a.monthly_values, b.monthly_values);
+  EXPECT_EQ(a.headline_values, b.headline_values);
+  EXPECT_EQ(a.product_values, b.product_values);
   const Moments ma = a.monthly_moments.finish();
   const Moments mb = b.monthly_moments.finish();
   EXPECT_EQ(ma.mean, mb.mean);

@@ -44,7 +44,7 @@ bool has_quota(double q) {
 
 }  // namespace
 
-SeatDistributions::SeatDistributions(const std::vector<double>& seat_values, std::size_t seats,
+SeatDistributions::SeatDistributions(std::span<const double> seat_values, std::size_t seats,
                                      int fiscal_years, int year_index, std::uint64_t trials)
     : seats_(seats), trials_(trials), sorted_(seats * trials), mean_(seats) {
   // Transpose in blocks of seats so that reads stay contiguous, then sum in trial order (the
@@ -485,7 +485,7 @@ double gini(std::vector<double> values) {
 }
 
 QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
-                            const std::vector<double>& seat_values, std::uint64_t trials,
+                            std::span<const double> seat_values, std::uint64_t trials,
                             const SeatDistributions& bookings, const std::vector<double>& quota,
                             const std::vector<double>& profiles, const OccupancyCounts* occupancy) {
   QuotaReport report;

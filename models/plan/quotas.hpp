@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ namespace opsim::plan {
 class SeatDistributions {
  public:
   //! `seat_values` is RunResult::seat_values ([trial][seat][fiscal year]).
-  SeatDistributions(const std::vector<double>& seat_values, std::size_t seats, int fiscal_years,
+  SeatDistributions(std::span<const double> seat_values, std::size_t seats, int fiscal_years,
                     int year_index, std::uint64_t trials);
   std::size_t seats() const { return seats_; }
   std::uint64_t trials() const { return trials_; }
@@ -213,7 +214,7 @@ struct QuotaReport {
 
 //! Evaluates quotas against the per-trial seat values of the run. `occupancy` may be null.
 QuotaReport evaluate_quotas(const Scenario& scenario, const FiscalYear& fy,
-                            const std::vector<double>& seat_values, std::uint64_t trials,
+                            std::span<const double> seat_values, std::uint64_t trials,
                             const SeatDistributions& bookings, const std::vector<double>& quota,
                             const std::vector<double>& profiles, const OccupancyCounts* occupancy);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <span>
 #include <tuple>
 
 #include "sim/base/error.hpp"
@@ -27,7 +28,7 @@ cpu_set_t g_node_cores;  // union of the CPU affinity masks of this node's ranks
 constexpr int kTag = 7301;
 constexpr std::size_t kMaxMessage = std::size_t{1} << 28;  // doubles per message
 
-void send_doubles(const std::vector<double>& values) {
+void send_doubles(std::span<const double> values) {
   const std::uint64_t n = values.size();
   MPI_Send(&n, 1, MPI_UINT64_T, 0, kTag, MPI_COMM_WORLD);
   for (std::size_t offset = 0; offset < values.size(); offset += kMaxMessage) {
@@ -36,10 +37,12 @@ void send_doubles(const std::vector<double>& values) {
   }
 }
 
-std::vector<double> receive_doubles(int source) {
+//! A vector of doubles sent by send_doubles(), into any vector type (RunResult's unfilled ones).
+template <class Vector = std::vector<double>>
+Vector receive_doubles(int source) {
   std::uint64_t n = 0;
   MPI_Recv(&n, 1, MPI_UINT64_T, source, kTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-  std::vector<double> values(n);
+  Vector values(n);
   for (std::size_t offset = 0; offset < values.size(); offset += kMaxMessage) {
     const auto count = static_cast<int>(std::min<std::size_t>(kMaxMessage, values.size() - offset));
     MPI_Recv(values.data() + offset, count, MPI_DOUBLE, source, kTag, MPI_COMM_WORLD,
@@ -167,11 +170,11 @@ RunResult receive_result(int source, const ResultLayout& layout) {
   result.first_trial = static_cast<std::uint64_t>(header.at(0));
   result.end_trial = static_cast<std::uint64_t>(header.at(1));
   const auto node_count = static_cast<std::size_t>(header.at(2));
-  result.period_values = receive_doubles(source);
-  result.seat_values = receive_doubles(source);
-  result.monthly_values = receive_doubles(source);
-  result.headline_values = receive_doubles(source);
-  result.product_values = receive_doubles(source);
+  result.period_values = receive_doubles<UnfilledVector<double>>(source);
+  result.seat_values = receive_doubles<UnfilledVector<double>>(source);
+  result.monthly_values = receive_doubles<UnfilledVector<double>>(source);
+  result.headline_values = receive_doubles<UnfilledVector<double>>(source);
+  result.product_values = receive_doubles<UnfilledVector<double>>(source);
   const auto nodes = receive_doubles(source);
   const std::size_t cells = layout.monthly_cells();
   result.monthly_moments = MomentTree(cells);

@@ -183,7 +183,7 @@ RunResult merge_results(std::vector<RunResult> parts) {
       throw_input("results from different scenarios or options cannot be merged");
     }
     merged.end_trial = part.end_trial;
-    auto append = [](std::vector<double>& to, const std::vector<double>& from) {
+    auto append = [](UnfilledVector<double>& to, const UnfilledVector<double>& from) {
       to.insert(to.end(), from.begin(), from.end());
     };
     append(merged.period_values, part.period_values);

@@ -37,11 +37,12 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
   result.keep_monthly = options.keep_monthly;
   const ResultLayout& layout = result.layout;
   const std::uint64_t trials = result.trials();
-  result.period_values.assign(trials * layout.period_cells(), 0.0);
-  result.seat_values.assign(trials * layout.seat_cells(), 0.0);
-  result.headline_values.assign(trials * layout.headline_cells(), 0.0);
-  result.product_values.assign(trials * layout.product_period_cells(), 0.0);
-  if (options.keep_monthly) result.monthly_values.assign(trials * layout.monthly_cells(), 0.0);
+  // Left unwritten here: each trial's rows are written whole below, by the worker that runs it.
+  result.period_values.resize(trials * layout.period_cells());
+  result.seat_values.resize(trials * layout.seat_cells());
+  result.headline_values.resize(trials * layout.headline_cells());
+  result.product_values.resize(trials * layout.product_period_cells());
+  if (options.keep_monthly) result.monthly_values.resize(trials * layout.monthly_cells());
   result.monthly_moments = MomentTree(layout.monthly_cells());
 
   const TrialSimulator simulator(scenario, options.seat_months);
@@ -84,6 +85,9 @@ RunResult run_trials(const Scenario& scenario, const RunOptions& options) {
           aggregator.aggregate(s.outcome, s.monthly.data(),
                                &result.period_values[row * layout.period_cells()],
                                result.product_values.data() + row * layout.product_period_cells());
+          // The rows were left unwritten: each must be written whole.
+          if (s.outcome.seat_bookings.size() != layout.seat_cells())
+            throw_internal("run_trials: a trial's seat bookings do not fill its row");
           std::copy(
               s.outcome.seat_bookings.begin(), s.outcome.seat_bookings.end(),
               result.seat_values.begin() + static_cast<std::ptrdiff_t>(row * layout.seat_cells()));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 
 #include <tbb/parallel_for.h>
 
@@ -13,7 +14,7 @@ namespace opsim {
 namespace {
 
 //! Mean, SD, SE and quantiles of cells stored as [trial][cell], in trial order.
-void describe(const std::vector<double>& values, std::size_t cells, std::uint64_t trials,
+void describe(std::span<const double> values, std::size_t cells, std::uint64_t trials,
               std::vector<double>& mean, std::vector<double>& sd, std::vector<double>* se,
               std::vector<double>& quantiles) {
   mean.assign(cells, 0.0);

@@ -242,15 +242,18 @@ std::vector<std::string> read_strings(const H5::H5File& file, const std::string&
   return values;
 }
 
-std::vector<double> read_doubles(const H5::H5File& file, const std::string& name,
-                                 std::size_t expected, const std::string& path) {
+//! Dataset `name`, which must hold `expected` values, into any vector type (RunResult's unfilled
+//! ones as well).
+template <class Vector = std::vector<double>>
+Vector read_doubles(const H5::H5File& file, const std::string& name, std::size_t expected,
+                    const std::string& path) {
   H5::DataSet ds = file.openDataSet(name);
   const auto points = static_cast<std::size_t>(ds.getSpace().getSimpleExtentNpoints());
   if (points != expected) {
     throw_input("{}: {} has {} values, expected {} (written by a different scenario or version?)",
                 path, name, points, expected);
   }
-  std::vector<double> values(points);
+  Vector values(points);
   if (points) ds.read(values.data(), H5::PredType::NATIVE_DOUBLE);
   return values;
 }
@@ -324,17 +327,19 @@ RunResult read_result(const std::string& path, const ResultLayout& layout) {
   const std::size_t n = info.end_trial - info.first_trial;
   try {
     H5::H5File file(path, H5F_ACC_RDONLY);
-    result.period_values = read_doubles(file, "/trials/periods", n * layout.period_cells(), path);
-    result.seat_values = read_doubles(file, "/trials/seat_bookings", n * layout.seat_cells(), path);
-    result.headline_values =
-        read_doubles(file, "/trials/monthly_new_bookings", n * layout.headline_cells(), path);
+    result.period_values = read_doubles<UnfilledVector<double>>(file, "/trials/periods",
+                                                                n * layout.period_cells(), path);
+    result.seat_values = read_doubles<UnfilledVector<double>>(file, "/trials/seat_bookings",
+                                                              n * layout.seat_cells(), path);
+    result.headline_values = read_doubles<UnfilledVector<double>>(
+        file, "/trials/monthly_new_bookings", n * layout.headline_cells(), path);
     if (layout.products > 0) {
-      result.product_values =
-          read_doubles(file, "/trials/products", n * layout.product_period_cells(), path);
+      result.product_values = read_doubles<UnfilledVector<double>>(
+          file, "/trials/products", n * layout.product_period_cells(), path);
     }
     if (info.keep_trials) {
-      result.monthly_values =
-          read_doubles(file, "/trials/monthly", n * layout.monthly_cells(), path);
+      result.monthly_values = read_doubles<UnfilledVector<double>>(
+          file, "/trials/monthly", n * layout.monthly_cells(), path);
     }
     const std::size_t cells = layout.monthly_cells();
     const auto nodes = static_cast<std::size_t>(

@@ -243,6 +243,9 @@ std::uint64_t calibrate_trials(const Scenario& scenario, std::uint64_t seed, dou
                                    10'000'000);
 }
 
+//! Issue 15's goal for two threads, 1.85x, as a share of the thread count.
+constexpr double kParallelEfficiencyGoal = 0.925;
+
 BenchReport run_benchmark(const Scenario& scenario, const BenchOptions& options) {
   BenchReport report;
   report.scenario = scenario.name.empty() ? scenario.source : scenario.name;
@@ -380,9 +383,10 @@ std::string format_bench_report(const BenchReport& report) {
     std::vector<std::string> shares;
     for (double t : e.thread_cpu_seconds) shares.push_back(fmt::format("{:.2f}", t));
     text += fmt::format(
-        "{} threads over 1: {:.2f}x wall-clock (target >= {:.1f}x: {}); CPU time {:.2f}x the "
+        "{} threads over 1: {:.2f}x wall-clock (target >= {:.2f}x: {}); CPU time {:.2f}x the "
         "1-thread run's, split {} s over the threads: at most {:.2f}x on idle cores\n",
-        e.threads, s, 0.9 * e.threads, s >= 0.9 * e.threads ? "met" : "MISSED",
+        e.threads, s, kParallelEfficiencyGoal * e.threads,
+        s >= kParallelEfficiencyGoal * e.threads ? "met" : "MISSED",
         one ? e.cpu_seconds / one->cpu_seconds : 0.0, fmt::join(shares, " / "),
         report.cpu_speedup_bound(e.threads));
   }

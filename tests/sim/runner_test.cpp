@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
+#include <vector>
 
 #include "sim/base/error.hpp"
 #include "sim/engine/summary.hpp"
+#include "sim/io/scenario_loader.hpp"
 #include "tests/scenario_builder.hpp"
+#include "tests/test_support.hpp"
 
 namespace opsim {
 namespace {
@@ -64,6 +68,31 @@ TEST(Runner, MergeRefusesGapsAndOverlaps) {
   overlap.push_back(run(scenario, 10, 5, 1, 0));
   overlap.push_back(run(scenario, 10, 5, 1, 9));
   EXPECT_THROW(merge_results(std::move(overlap)), InputError);
+}
+
+// run_trials leaves its per-trial arrays unwritten when it sizes them and each trial writes its
+// rows whole. Memory freed full of NaN just before is what the next run's arrays are likely to
+// be given: a cell a trial did not write would keep a NaN and differ from the first run.
+TEST(Runner, EveryTrialWritesItsRowsWhole) {
+  const Scenario scenario =
+      load_scenario((test::source_dir() / "scenarios/plan_example.json").string());
+  RunOptions options;
+  options.end_trial = 24;
+  options.seed = 3;
+  options.threads = 1;
+  options.keep_monthly = true;
+  const RunResult first = run_trials(scenario, options);
+  ASSERT_GT(first.product_values.size(), 0u);
+  for (int round = 0; round < 3; ++round) {
+    {
+      std::vector<std::vector<double>> poison;
+      for (const auto* values : {&first.period_values, &first.seat_values, &first.monthly_values,
+                                 &first.headline_values, &first.product_values})
+        poison.emplace_back(values->size(), std::numeric_limits<double>::quiet_NaN());
+    }
+    const RunResult again = run_trials(scenario, options);
+    expect_identical(first, again);
+  }
 }
 
 TEST(Runner, DifferentSeedsGiveDifferentResults) {
