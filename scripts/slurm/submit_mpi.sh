@@ -3,7 +3,9 @@
 #   scripts/slurm/submit_mpi.sh SCENARIO RESULT [extra sbatch options]
 # Resources from variables, with defaults: NODES (1), TASKS_PER_NODE (1, one rank per task),
 # CPUS_PER_TASK (1; each rank runs that many oneTBB threads), TIME_LIMIT and PARTITION (the
-# partition's defaults). TRIALS and SEED override the scenario's. OPSIM defaults to
+# partition's defaults). TRIALS and SEED override the scenario's. CHECKPOINT (a folder, or NAME.h5,
+# in an existing folder) and CHECKPOINT_EVERY (trials per chunk, default opsim's 1,000) checkpoint
+# the run, so that a job stopped at its time limit resumes when submitted again. OPSIM defaults to
 # build/release/opsim of this checkout. Inputs are checked before submitting (exit 2 on failure);
 # an existing RESULT is refused unless FORCE=1 (the job then runs with --force, so that a requeued
 # job rewrites its own result).
@@ -30,6 +32,19 @@ if [[ -n ${TRIALS:-} ]]; then
   [[ $TRIALS =~ ^[1-9][0-9]*$ ]] || die "TRIALS: '$TRIALS' is not a positive whole number"
   (( ${#TRIALS} <= 9 && TRIALS <= 100000000 )) ||
     die "TRIALS: $TRIALS is more than opsim's limit of 100000000 trials"
+fi
+if [[ -n ${CHECKPOINT:-} ]]; then
+  checkpoint=$(realpath -m "$CHECKPOINT")
+  [[ -d $(dirname "$checkpoint") ]] ||
+    die "CHECKPOINT: the folder $(dirname "$checkpoint") does not exist"
+  [[ $checkpoint != "$result" ]] || die "CHECKPOINT: $checkpoint is RESULT too; give it another path"
+  [[ $checkpoint != "$scenario" ]] || die "CHECKPOINT: $checkpoint is the scenario"
+  export CHECKPOINT=$checkpoint
+fi
+if [[ -n ${CHECKPOINT_EVERY:-} ]]; then
+  [[ -n ${CHECKPOINT:-} ]] || die "CHECKPOINT_EVERY: set CHECKPOINT too (the folder or NAME.h5 to keep)"
+  [[ $CHECKPOINT_EVERY =~ ^[1-9][0-9]*$ ]] && (( ${#CHECKPOINT_EVERY} <= 9 && CHECKPOINT_EVERY <= 100000000 )) ||
+    die "CHECKPOINT_EVERY: '$CHECKPOINT_EVERY' is not a whole number of trials 1..100000000"
 fi
 [[ ${FORCE:-} == 1 || ! -e $result ]] || die "$result exists; remove it, or set FORCE=1 to replace it"
 command -v sbatch >/dev/null || die "sbatch is not on PATH (Slurm client)"

@@ -167,4 +167,30 @@ if grep -qE "^#SBATCH --(nodes|ntasks|cpus-per-task)" "$src/scripts/slurm/opsim_
   fail "opsim_mpi.sbatch hard-codes resources"
 fi
 echo "ok: mpi submission resources from variables"
+
+# Review: the MPI template could not checkpoint, so a job stopped at its time limit started over.
+expect_refusal "mpi: CHECKPOINT_EVERY without CHECKPOINT" "set CHECKPOINT too" \
+  env OPSIM="$opsim" CHECKPOINT_EVERY=500 "$mpi" "$scenario" "$work/merged.h5"
+expect_refusal "mpi: CHECKPOINT_EVERY not a count" "CHECKPOINT_EVERY" \
+  env OPSIM="$opsim" CHECKPOINT="$work/ck" CHECKPOINT_EVERY=0 "$mpi" "$scenario" "$work/merged.h5"
+expect_refusal "mpi: CHECKPOINT is RESULT" "is RESULT too" \
+  env OPSIM="$opsim" CHECKPOINT="$work/merged.h5" "$mpi" "$scenario" "$work/merged.h5"
+expect_refusal "mpi: CHECKPOINT in a missing folder" "$work/nowhere" \
+  env OPSIM="$opsim" CHECKPOINT="$work/nowhere/ck" "$mpi" "$scenario" "$work/merged.h5"
+rm -f "$SBATCH_LOG"
+OPSIM=$opsim CHECKPOINT=$work/ck CHECKPOINT_EVERY=500 "$mpi" "$scenario" "$work/merged.h5" \
+  >/dev/null || fail "mpi: a checkpointed submission was refused"
+cat > "$work/bin/srun" <<'FAKE'
+#!/bin/bash
+echo "$*"
+FAKE
+chmod +x "$work/bin/srun"
+line=$(OPSIM=$opsim SCENARIO=$scenario RESULT=$work/merged.h5 CHECKPOINT=$work/ck \
+  CHECKPOINT_EVERY=500 bash "$src/scripts/slurm/opsim_mpi.sbatch")
+[[ $line == *"--checkpoint $work/ck --checkpoint-every 500 -o $work/merged.h5" ]] ||
+  fail "the MPI job does not pass the checkpoint: $line"
+line=$(OPSIM=$opsim SCENARIO=$scenario RESULT=$work/merged.h5 \
+  bash "$src/scripts/slurm/opsim_mpi.sbatch")
+[[ $line != *--checkpoint* ]] || fail "the MPI job checkpoints unasked: $line"
+echo "ok: mpi job with a checkpoint"
 echo "PASS"
