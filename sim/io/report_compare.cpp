@@ -311,13 +311,14 @@ std::string sweep_cell_text(const std::string& kind, double v) {
   return format_grouped(v);
 }
 
+bool ends_with(const std::string& s, std::string_view end) {
+  return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
 //! Kinds for a sweep file written before /kinds: by the column's name.
 std::vector<std::string> sweep_kinds_by_name(const std::vector<std::string>& columns,
                                              std::size_t axes) {
   std::vector<std::string> kinds;
-  auto ends_with = [](const std::string& s, std::string_view end) {
-    return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
-  };
   for (std::size_t c = 0; c < columns.size(); ++c) {
     const std::string& name = columns[c];
     kinds.push_back(c < axes ? "value"
@@ -436,11 +437,19 @@ std::string sweep_section(H5Reader& f) {
   html += "<tr><th>variant</th>";
   for (const auto& heading : headings) html += fmt::format("<th>{}</th>", html_escape(heading));
   html += "</tr>\n";
+  // A difference column and its SE: a variant whose paired difference is exactly 0 with SE 0
+  // (the base's own values, or a change the metric does not read) reads "identical", as on the
+  // terminal (review: "0" and "0" here, "identical" there).
+  std::vector<bool> difference(C, false);
+  for (std::size_t c = 0; c + 1 < C; ++c)
+    difference[c] =
+        ends_with(columns[c], "_difference_vs_base") && ends_with(columns[c + 1], "_difference_se");
   for (std::size_t r = 0; r < rows; ++r) {
     html += fmt::format("<tr><td class=\"num\">{}</td>", r + 1);
     for (std::size_t c = 0; c < C; ++c) {
       const double v = table[r * C + c];
-      html += cell(sweep_cell_text(kinds[c], v), "/sweep", r * C + c, v);
+      const bool identical = difference[c] && v == 0 && table[r * C + c + 1] == 0;
+      html += cell(identical ? "identical" : sweep_cell_text(kinds[c], v), "/sweep", r * C + c, v);
     }
     html += "</tr>\n";
   }

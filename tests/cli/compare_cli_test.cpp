@@ -259,6 +259,31 @@ TEST(CompareCli, SweepAxisValuesAreGroupedForPeople) {
   EXPECT_NE(page.find("data-v=\"160000\">160,000<"), std::string::npos);
 }
 
+// Review: a variant with the base's own value read "identical" on the terminal but "0" and "0"
+// in the report's difference and SE columns.
+TEST(CompareCli, SweepReportSaysIdenticalAsTheTerminalDoes) {
+  test::TempDir dir;
+  const auto base = test::source_dir() / "tests/fixtures/small_scenario.json";
+  auto r =
+      test::run_opsim(fmt::format("sweep {} --set /segments/0/win_rate=0.25,0.3 --trials 20 -o {}",
+                                  base.string(), (dir / "sweep.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("identical"), std::string::npos) << r.output;
+  const auto report = test::run_opsim(
+      fmt::format("report {} -o {}", (dir / "sweep.h5").string(), (dir / "sweep.html").string()));
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  std::ifstream page_in(dir / "sweep.html");
+  const std::string page((std::istreambuf_iterator<char>(page_in)), {});
+  const std::size_t table = page.find("<table class=\"sweep\">");
+  ASSERT_NE(table, std::string::npos);
+  const std::string rows = page.substr(table);
+  // Variant 1 (the base's value) is identical in every year; variant 2 is not.
+  const std::size_t second = rows.find("<tr><td class=\"num\">2</td>");
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_NE(rows.substr(0, second).find(">identical<"), std::string::npos) << rows;
+  EXPECT_EQ(rows.substr(second).find(">identical<"), std::string::npos) << rows;
+}
+
 // Review: the sweep marked a partial year in its years' rows and columns but not a target of
 // that year: T3 read "new_bookings FY2029 total" for 2 of its 12 months.
 TEST(CompareCli, SweepMarksATargetOfAPartialYear) {
