@@ -184,11 +184,11 @@ std::vector<double> top_down(const Scenario& scenario, const SeatDistributions& 
     const std::size_t named = std::min(zero.size(), kNamed);
     throw_input(
         "{}: {} of {} seats have a top-down key of 0, so their quotas would be 0 (quotas must be "
-        "> 0): {}{}; give them prior bookings or blend in the expected bookings "
-        "(/plan/quotas/key)",
+        "> 0): {}{}; give them prior bookings or blend in the expected bookings ({})",
         scenario.source, zero.size(), eligible.size(),
         fmt::format("{}", fmt::join(zero.begin(), zero.begin() + static_cast<long>(named), ", ")),
-        zero.size() > named ? fmt::format(" and {} more", zero.size() - named) : "");
+        zero.size() > named ? fmt::format(" and {} more", zero.size() - named) : "",
+        request.key_origin);
   }
   const int R = scenario.region_count();
   std::vector<double> region_key(R, 0.0);

@@ -65,6 +65,8 @@ struct QuotaRequest {
   //! quotas always total `target`: regions get target x T_r / sum of T_r.
   std::vector<double> region_targets;
   QuotaKey key;
+  //! Where the key was given, for messages: the scenario's pointer or the command's option.
+  std::string key_origin = "/plan/quotas/key";
   //! Per seat: in_year_factors() of the fiscal year, which scales the potential key (a seat
   //! starting in August counts for its months and ramp); empty = 1 for every seat.
   std::vector<double> in_year;

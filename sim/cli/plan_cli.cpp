@@ -290,6 +290,10 @@ QuotaProblem prepare_quotas(const Scenario& scenario, const nlohmann::json& docu
   plan::QuotaRequest& request = problem.request;
   request.method = method;
   request.key = args.key.empty() ? settings.key : parse_quota_key(args.key, "--key");
+  // Advice on the key names where it was given (review: a zero key from --key prior was sent to
+  // the scenario's /plan/quotas/key, already a valid blend).
+  if (!args.key.empty())
+    request.key_origin = fmt::format("--key {}, e.g. --key prior=0.5,expected=0.5", args.key);
   // Prior bookings feed the top-down key's prior share only (review: --prior-csv was accepted,
   // and read, under every method).
   if (!args.prior_csv.empty() &&

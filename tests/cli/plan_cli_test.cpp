@@ -396,6 +396,21 @@ TEST_F(PlanCli, UnderAssignmentNeedsTheFlag) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
+// Review: a key of 0 for the plan's March hires, caused by --key prior, was sent to the scenario's
+// /plan/quotas/key, which already blended in the expected bookings; the advice names --key.
+TEST_F(PlanCli, AZeroTopDownKeyFromTheCommandNamesTheOption) {
+  const auto scenario = (test::source_dir() / "scenarios/plan_example.json").string();
+  auto r = run_opsim(fmt::format(
+      "quotas {} --method top-down --key prior --trials 200 --threads 1 --no-comp", scenario));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("have a top-down key of 0"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("blend in the expected bookings (--key prior, e.g. --key "
+                          "prior=0.5,expected=0.5)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("(/plan/quotas/key)"), std::string::npos) << r.output;
+}
+
 // Review: the plan's own over-assignment of 11 passed validate, and its errors named no file; a
 // target of 0 gave every seat a quota of 0 with exit 0; --key was silently ignored under
 // equal-chance; a prior-bookings key of the file was blamed on --key; seats no plan covers were

@@ -139,6 +139,7 @@ TEST_F(Quotas, TopDownNamesEverySeatWithAZeroKey) {
     EXPECT_THAT(std::string(e.what()),
                 ::testing::HasSubstr("3 of 8 seats have a top-down key of 0, so their quotas "
                                      "would be 0 (quotas must be > 0): R1, R2, R6;"));
+    EXPECT_THAT(std::string(e.what()), ::testing::EndsWith("(/plan/quotas/key)"));
   }
 }
 
