@@ -325,7 +325,7 @@ TEST(ReadHistory, BookingsOfNothingAreLeftOutAndZeroWinsAreCounted) {
 // orders in one column give a warning naming one of each.
 TEST(ReadHistory, TheDateOrderIsWhatTheColumnsValuesShow) {
   test::TempDir dir;
-  auto read = [&](const std::string& dates) {
+  auto read = [&](const std::string& dates, bool day_first_given = false) {
     std::string text = "date,region,segment,amount\n";
     std::size_t start = 0;
     while (start < dates.size()) {
@@ -335,6 +335,7 @@ TEST(ReadHistory, TheDateOrderIsWhatTheColumnsValuesShow) {
     }
     HistorySource source;
     source.bookings = TableSource{dir.write("dates.csv", text), {}};
+    source.day_first = day_first_given;
     AmountsRead out;
     for (const auto& b : read_history(source, out.report).bookings)
       out.amounts.push_back(static_cast<double>(b.day));
@@ -353,6 +354,16 @@ TEST(ReadHistory, TheDateOrderIsWhatTheColumnsValuesShow) {
                                          "and 1 the month ('01/30/2023' on line 4)"),
             std::string::npos)
       << both.report.warnings[0];
+  // --day-first decides the values that show neither order, and values that contradict it are
+  // named (review: a month-first export read with --day-first, in silence).
+  const AmountsRead told = read("01/28/2023 01/30/2023 04/03/2023", true);
+  EXPECT_EQ(told.amounts.at(2), march_4);
+  ASSERT_EQ(told.report.warnings.size(), 1u);
+  EXPECT_NE(told.report.warnings[0].find("--day-first is given but 2 dates put the month first "
+                                         "('01/28/2023' on line 2)"),
+            std::string::npos)
+      << told.report.warnings[0];
+  EXPECT_TRUE(read("28/01/2023 04/03/2023", true).report.warnings.empty());
 }
 
 TEST(NameKey, SpellingDifferencesMatch) {
