@@ -1289,15 +1289,27 @@ History read_history(const HistorySource& source, ReadReport& report) {
   }
   // A table none of whose rows could be read leaves nothing to fit: say why here, with the
   // first rows' reasons, rather than "nothing is visible as of the cut-off" later.
-  auto none_usable = [&report](std::size_t rows, std::size_t kept, const char* table) {
-    if (rows == 0 || kept > 0) return;
-    std::string reasons;
-    std::size_t rejected = 0;
+  // A table with a header and no rows is an export of nothing (review: blamed on a stage column
+  // that the header has).
+  auto no_rows = [](const std::string& file, std::size_t rows) {
+    if (!file.empty() && rows == 0)
+      throw_input("{}: the file has a header but no rows (an export of nothing?)", file);
+  };
+  no_rows(opportunity_file, report.opportunity_rows);
+  no_rows(booking_file, report.booking_rows);
+  // The rows rejected: their count and the first few, each with its file, line and reason.
+  auto rejected_rows = [&report] {
+    std::pair<std::size_t, std::string> first{0, ""};
     for (const RowIssue& issue : report.issues) {
       if (!issue.rejected) continue;
-      if (++rejected <= 3)
-        reasons += fmt::format("\n  {}:{}: {}", issue.file, issue.line, issue.reason);
+      if (++first.first <= 3)
+        first.second += fmt::format("\n  {}:{}: {}", issue.file, issue.line, issue.reason);
     }
+    return first;
+  };
+  auto none_usable = [&](std::size_t rows, std::size_t kept, const char* table) {
+    if (rows == 0 || kept > 0) return;
+    const auto [rejected, reasons] = rejected_rows();
     if (rejected == 0) return;
     throw_input("none of the {} rows of the {} table could be read ({} rejected); the first:{}",
                 format_grouped(static_cast<double>(rows)), table,
@@ -1305,6 +1317,22 @@ History read_history(const HistorySource& source, ReadReport& report) {
   };
   none_usable(report.opportunity_rows, report.opportunities_kept, "opportunities");
   none_usable(report.booking_rows, report.bookings_kept, "bookings");
+  // Open deals read but every closed one rejected: nothing to fit rates on, and the fit would
+  // only say "nothing is visible as of the cut-off" (review: every close date written 20170301).
+  const bool any_closed =
+      !history.bookings.empty() ||
+      std::any_of(history.opportunities.begin(), history.opportunities.end(),
+                  [](const Opportunity& o) { return o.outcome != Outcome::open; });
+  if (!any_closed) {
+    const auto [rejected, reasons] = rejected_rows();
+    if (rejected > 0) {
+      throw_input(
+          "no closed deal or booking could be read: {} rows were rejected, and the {} read are "
+          "all open; the first rejected:{}",
+          format_grouped(static_cast<double>(rejected)),
+          format_grouped(static_cast<double>(history.opportunities.size())), reasons);
+    }
+  }
   // Many rows rejected: the rates are fitted on the rest and would read low (review: 198 of 432
   // bookings rejected for mixed decimal marks fitted a level 40% too low without a warning).
   auto many_rejected = [&report](const std::string& file, std::size_t rows) {

@@ -208,6 +208,44 @@ TEST(ReadHistory, SerialDayNumbersAreRefusedNamingTheFormatsRead) {
   EXPECT_EQ(issue_at(report, 3), nullptr);
 }
 
+// Review: an export whose close dates were all unreadable read its open deals and failed later
+// with "nothing is visible as of the cut-off", naming no line; a header-only export was blamed on
+// its stage column.
+TEST(ReadHistory, NoClosedDealReadOrNoRowsAtAllSayWhy) {
+  test::TempDir dir;
+  auto error_of = [&](const std::string& text) {
+    HistorySource source;
+    source.opportunities = TableSource{dir.write("opps.csv", text), {}};
+    source.open_stages = {"Open"};
+    ReadReport report;
+    try {
+      (void)read_history(source, report);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string header = "id,region,segment,stage,created,closed,amount\n";
+  const std::string open_row = "O1,EU,A,Open,2022-01-05,,100\n";
+  const std::string closed = error_of(header + open_row +
+                                      "W1,EU,A,Won,2022-01-05,20220205,100\n"
+                                      "L1,EU,A,Lost,2022-01-05,20220206,100\n");
+  EXPECT_NE(closed.find("no closed deal or booking could be read: 2 rows were rejected, and the 1 "
+                        "read are all open; the first rejected:\n  "),
+            std::string::npos)
+      << closed;
+  EXPECT_NE(closed.find("opps.csv:3: close date '20220205' is not a date"), std::string::npos)
+      << closed;
+  // The twin: one closed deal read is enough.
+  EXPECT_EQ(error_of(header + open_row + "W1,EU,A,Won,2022-01-05,2022-02-05,100\n" +
+                     "L1,EU,A,Lost,2022-01-05,20220206,100\n"),
+            "accepted");
+  const std::string nothing = error_of(header);
+  EXPECT_NE(nothing.find("opps.csv: the file has a header but no rows (an export of nothing?)"),
+            std::string::npos)
+      << nothing;
+}
+
 // A 1e15 amount among hundreds was fitted without a word (edge-case review): an amount over
 // 10,000 times its column's median is kept and named in a warning with its line; 9,000 times is
 // not.
