@@ -7,12 +7,12 @@
 #include <fmt/format.h>
 
 namespace opsim {
-namespace {
 
-//! `x` rounded to `significant_digits` as fmt writes it, read back.
 double round_significant(double x, int significant_digits) {
   return std::strtod(fmt::format("{:.{}g}", x, significant_digits).c_str(), nullptr);
 }
+
+namespace {
 
 //! `cents`: amounts booked (a scenario's actuals) are facts, kept to the cent rather than to the
 //! significant digits of an estimate.

@@ -17,6 +17,9 @@ constexpr int kEstimateDigits = 6;
 //! keeps every bit.
 constexpr int kResultDigits = 12;
 
+//! `x` rounded to `significant_digits` as fmt writes it, read back.
+double round_significant(double x, int significant_digits);
+
 //! `value` with every floating-point number rounded to `significant_digits` (integers, strings
 //! and booleans as they are).
 nlohmann::json round_numbers(nlohmann::json value, int significant_digits);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "sim/io/scenario_loader.hpp"
 #include "tests/progress_lines.hpp"
@@ -79,6 +80,41 @@ TEST(CalibrateCli, WritesALoadableScenarioAndTheReport) {
     EXPECT_LE(longest, 6u) << path;
     EXPECT_GE(longest, 4u) << path;  // the check sees numbers at all
   }
+}
+
+// Review: stage probabilities rounded to 0.001 wrote a pipeline expecting 1,592,834 won where the
+// fit printed 1,593,182 (and deals of p = 0.0004 at 0): six significant digits, as every estimate.
+TEST(CalibrateCli, TheWrittenPipelineExpectsTheFitsWonAmount) {
+  test::TempDir dir;
+  std::string text = "id,region,segment,stage,created,closed,amount\n";
+  // East wins 3 of 7 closes (3/7 = 0.428571...), West 2 of 3; two deals open in each region.
+  const char* east[] = {"Won", "Lost", "Won", "Lost", "Lost", "Won", "Lost"};
+  for (int i = 0; i < 7; ++i)
+    text += fmt::format("E{},East,SMB,{},2017-0{}-05,2017-0{}-20,{}\n", i, east[i], 1 + i % 3,
+                        2 + i % 3, 100 + 10 * i);
+  for (int i = 0; i < 3; ++i)
+    text += fmt::format("W{},West,SMB,{},2017-01-0{},2017-03-1{},{}\n", i, i < 2 ? "Won" : "Lost",
+                        i + 1, i, 200 + 10 * i);
+  text += "OE1,East,SMB,Open,2017-03-05,,\nOE2,East,SMB,Open,2017-04-02,,\n";
+  text += "OW1,West,SMB,Open,2017-02-05,,\nOW2,West,SMB,Open,2017-04-03,,\n";
+  const std::string csv = dir.write("export.csv", text);
+  const auto scenario = dir / "fitted.json";
+  const auto report = dir / "fit";
+  const auto r = test::run_opsim(
+      fmt::format("calibrate --opportunities {} --as-of 2017-04 -o {} --report {} --min-cell 2",
+                  csv, scenario.string(), report.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Scenario s = load_scenario(scenario.string());
+  ASSERT_GE(s.pipeline.deals.size(), 4u);
+  double written = 0;
+  for (const PipelineDeal& deal : s.pipeline.deals)
+    written +=
+        deal.amount * s.pipeline.stages[static_cast<std::size_t>(deal.stage)].win_probability;
+  std::ifstream in(report.string() + ".json");
+  const auto fit = nlohmann::json::parse(in);
+  const double expected = fit["open_pipeline"]["expected_won_amount"].get<double>();
+  ASSERT_GT(expected, 0);
+  EXPECT_NEAR(written, expected, 5e-6 * expected);
 }
 
 TEST(CalibrateCli, NoParameterUncertaintyWritesThePlainFittedValues) {
