@@ -25,14 +25,19 @@ const char* kExport =
     "5,West,SMB,Won,2017-03-05,2017-05-20,250\n"
     "6,East,SMB,Open,2017-04-05,,\n";
 
+//! `opsim calibrate` of the export `text` as of 2017-04 into dir/fitted.json and the report
+//! dir/fit.{txt,json}.
+test::CommandResult calibrate_export(const test::TempDir& dir, const std::string& text) {
+  return test::run_opsim(fmt::format(
+      "calibrate --opportunities {} --as-of 2017-04 -o {} --report {} --min-cell 2",
+      dir.write("export.csv", text), (dir / "fitted.json").string(), (dir / "fit").string()));
+}
+
 TEST(CalibrateCli, WritesALoadableScenarioAndTheReport) {
   test::TempDir dir;
-  const std::string csv = dir.write("export.csv", kExport);
   const auto scenario = dir / "fitted.json";
   const auto report = dir / "fit";
-  const auto r = test::run_opsim(
-      fmt::format("calibrate --opportunities {} --as-of 2017-04 -o {} --report {} --min-cell 2",
-                  csv, scenario.string(), report.string()));
+  const auto r = calibrate_export(dir, kExport);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("win rate: 4 closes"), std::string::npos)
       << r.output;  // row 5 closes after
@@ -97,12 +102,9 @@ TEST(CalibrateCli, TheWrittenPipelineExpectsTheFitsWonAmount) {
                         i + 1, i, 200 + 10 * i);
   text += "OE1,East,SMB,Open,2017-03-05,,\nOE2,East,SMB,Open,2017-04-02,,\n";
   text += "OW1,West,SMB,Open,2017-02-05,,\nOW2,West,SMB,Open,2017-04-03,,\n";
-  const std::string csv = dir.write("export.csv", text);
   const auto scenario = dir / "fitted.json";
   const auto report = dir / "fit";
-  const auto r = test::run_opsim(
-      fmt::format("calibrate --opportunities {} --as-of 2017-04 -o {} --report {} --min-cell 2",
-                  csv, scenario.string(), report.string()));
+  const auto r = calibrate_export(dir, text);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const Scenario s = load_scenario(scenario.string());
   ASSERT_GE(s.pipeline.deals.size(), 4u);
