@@ -997,7 +997,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   std::vector<Row> rows;
   SweepText table;  // the terminal's view
   for (const auto& axis : axes) table.axes.push_back(fmt::format("{}: {}", axis.words, axis.text));
-  table.metric = args.metric;
+  table.metric = metric_words(args.metric);                  // for people: the terminal's heading
   table.currency = metric_unit(base.scenario, args.metric);  // wins are a count, not USD
   for (std::size_t v = 0; v < variants; ++v) {
     Row row;
@@ -1123,8 +1123,8 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
                    fmt::format("P({} {} {} reaches target)", metric_words(t.target.metric),
                                period.display_label(cover), where),
                    CellKind::percent);
-        table.targets.push_back(
-            fmt::format("{} {} {}", t.target.metric, period.display_label(cover), where));
+        table.targets.push_back(fmt::format("{} {} {}", metric_words(t.target.metric),
+                                            period.display_label(cover), where));
       }
       row.outputs.push_back(t.probability);
       text_outputs.push_back(t.probability);

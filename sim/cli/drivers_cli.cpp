@@ -233,6 +233,8 @@ void drivers_command(const DriversArgs& args) {
   DriversResult result;
   result.metric = args.metric;
   result.period = layout.periods[outcome.period].label;
+  result.period_words =
+      layout.periods[outcome.period].display_label(coverage_of(metric_index(args.metric)));
   result.region = args.region;
   result.segment = args.segment;
   result.currency = scenario.fx.currencies[scenario.fx.reporting].code;

@@ -173,6 +173,8 @@ struct SolveResult {
 //! Everything `opsim drivers` reports, for the writers (sim/io/drivers_output.hpp).
 struct DriversResult {
   std::string metric, period, region, segment;
+  //! The period for people: marked when partial ("FY2027 partial: 10 of 12 months (...)").
+  std::string period_words;
   std::string currency;
   std::optional<double> target;  //!< the scenario's target for this cell, if any
   std::uint64_t trials = 0, seed = 0;

@@ -12,8 +12,10 @@ namespace opsim {
 
 namespace {
 
-//! Total Var(Y) share not explained by any single source (interaction, and error).
+//! Total Var(Y) share not explained by any single source (interaction, and error); NaN when the
+//! outcome does not vary (review: 0/0 read "100.0%").
 double interaction(const DriversResult& r) {
+  if (!(r.sd > 0)) return std::nan("");
   double sum = 0.0;
   for (const SourceShare& s : r.sources)
     sum += std::isfinite(s.estimate.share) ? s.estimate.share : 0;
@@ -99,6 +101,7 @@ void write_drivers_hdf5(H5::H5File& file, const DriversResult& result) {
   H5::Group group = file.createGroup("/drivers");
   string_attribute(group, "metric", result.metric);
   string_attribute(group, "period", result.period);
+  string_attribute(group, "period_words", result.period_words);
   string_attribute(group, "region", result.region);
   string_attribute(group, "segment", result.segment);
   string_attribute(group, "currency", result.currency);
@@ -168,7 +171,8 @@ std::string drivers_text(const DriversResult& r) {
                             : all_regions               ? "segment " + r.segment
                                                         : r.region + " " + r.segment;
   std::string text =
-      fmt::format("\n{} {}, {}\nmean {} (sd {})", r.metric, r.period, scope,
+      fmt::format("\n{} {}, {}\nmean {} (sd {})", metric_words(r.metric),
+                  r.period_words.empty() ? r.period : r.period_words, scope,
                   format_amount(r.mean, r.currency), format_amount(r.sd, r.currency));
   if (r.target) {
     text += fmt::format(", P(reach {}) {}", format_amount(*r.target, r.currency),
@@ -210,9 +214,10 @@ std::string drivers_text(const DriversResult& r) {
       text += "no effect: redrawing the source alone leaves the outcome unchanged in every trial\n";
     const double rest = interaction(r);
     // Its percent under the shares' (review: between two columns).
-    text +=
-        fmt::format("{:<34} {:>8}{}\n", "interaction (remainder)", format_percent(rest),
-                    rest < 0 ? "        (below 0 by the shares' estimation error: their SEs)" : "");
+    text += fmt::format("{:<34} {:>8}{}\n", "interaction (remainder)", format_percent(rest),
+                        rest < 0 ? "        (below 0 by the shares' estimation error: their SEs)"
+                        : std::isnan(rest) ? "        (the outcome does not vary: no shares)"
+                                           : "");
   }
   if (!r.tornado.empty()) {
     text += fmt::format("\nTornado: each group moved down and up, paired with the base; {}\n",

@@ -117,7 +117,9 @@ std::string tornado_part(H5Reader& f, bool with_target) {
 
 std::string drivers_section(H5Reader& f) {
   const std::string metric = f.attribute("metric", "/drivers");
-  const std::string period = f.attribute("period", "/drivers");
+  // Marked when partial (a file written before period_words: the label).
+  std::string period = f.attribute("period_words", "/drivers");
+  if (period.empty()) period = f.attribute("period", "/drivers");
   const std::string region = f.attribute("region", "/drivers");
   const std::string segment = f.attribute("segment", "/drivers");
   const std::string currency = f.attribute("currency", "/drivers");

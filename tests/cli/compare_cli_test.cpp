@@ -296,10 +296,10 @@ TEST(CompareCli, SweepMarksATargetOfAPartialYear) {
       fmt::format("sweep {} --set /segments/0/win_rate=0.1,0.2 --trials 20 --csv {}",
                   (dir / "s.json").string(), (dir / "sweep").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("T3 = P(reach) of new_bookings FY2029 partial: 2 of 12 months"),
+  EXPECT_NE(r.output.find("T3 = P(reach) of new bookings FY2029 partial: 2 of 12 months"),
             std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find("T2 = P(reach) of new_bookings FY2028 total\n"), std::string::npos)
+  EXPECT_NE(r.output.find("T2 = P(reach) of new bookings FY2028 total\n"), std::string::npos)
       << r.output;  // a whole year is not marked
   std::ifstream in(dir / "sweep/sweep.csv");
   const std::string csv((std::istreambuf_iterator<char>(in)), {});

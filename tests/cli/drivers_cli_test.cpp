@@ -190,6 +190,40 @@ TEST(DriversCli, TheSharesAndTheInteractionLineUp) {
   EXPECT_EQ(percent_columns(rows).size(), 1u) << fmt::format("{}", fmt::join(rows, "\n"));
 }
 
+// Review: drivers named its outcome "new_bookings FY2027" where run says "new bookings" and marks
+// the fiscal year as partial; and an outcome without variance read "interaction 100.0%".
+TEST(DriversCli, TheOutcomeIsNamedInWordsWithItsPartialPeriod) {
+  test::TempDir dir;
+  const auto base = test::source_dir() / "tests/fixtures/small_scenario.json";
+  const auto r = test::run_opsim(
+      fmt::format("drivers {} --period FY2029 --no-tornado --trials 40 --threads 1 -o {}",
+                  base.string(), (dir / "d.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\nnew bookings FY2029 partial: 2 of 12 months ("), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("new_bookings"), std::string::npos) << r.output;
+  const auto page = test::run_opsim(
+      fmt::format("report {} -o {}", (dir / "d.h5").string(), (dir / "d.html").string()));
+  ASSERT_EQ(page.exit_code, 0) << page.output;
+  std::ifstream in(dir / "d.html");
+  const std::string html((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(html.find("Drivers: new bookings, FY2029 partial: 2 of 12 months"), std::string::npos);
+  // A region that sells nothing: no shares, and no "100.0%" of nothing.
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(base));
+  nlohmann::json idle = doc["regions"][0];
+  idle["id"] = "ZZ";
+  doc["regions"].push_back(idle);
+  const auto still = test::run_opsim(
+      fmt::format("drivers {} --region ZZ --period FY2028 --no-tornado --trials 40 --threads 1 "
+                  "-o {}",
+                  dir.write("idle.json", doc.dump()), (dir / "f.h5").string()));
+  ASSERT_EQ(still.exit_code, 0) << still.output;
+  EXPECT_NE(still.output.find("(sd 0 USD)"), std::string::npos) << still.output;
+  EXPECT_NE(still.output.find("interaction (remainder)                 n/a"), std::string::npos)
+      << still.output;
+  EXPECT_EQ(still.output.find("100.0%"), std::string::npos) << still.output;
+}
+
 TEST(DriversCli, WinRatesScaledPastOneAreClampedAndSaySo) {
   test::TempDir dir;
   nlohmann::json doc = two_parts();
