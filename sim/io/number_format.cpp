@@ -137,9 +137,12 @@ std::string metric_words(const std::string& id) {
   }};
   for (const auto& [key, words] : kWords)
     if (id == key) return std::string(words);
-  std::string words = id;
-  std::replace(words.begin(), words.end(), '_', ' ');
-  return words;
+  return words_of_name(id);
+}
+
+std::string words_of_name(std::string id) {
+  std::replace(id.begin(), id.end(), '_', ' ');
+  return id;
 }
 
 std::string target_words(const std::string& label) {

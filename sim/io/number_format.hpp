@@ -44,6 +44,8 @@ std::string format_user_value_grouped(double value);
 //! "bookings_spot" -> "bookings at spot rates"; other ids with spaces for underscores. Files keep
 //! the ids.
 std::string metric_words(const std::string& id);
+//! A machine name for people, spaces for underscores: "seasonal_naive" -> "seasonal naive".
+std::string words_of_name(std::string id);
 //! A target's label ("new_bookings FY2028 NA") with its metric in words ("new bookings FY2028 NA").
 std::string target_words(const std::string& label);
 //! Text broken at spaces into lines of at most `width` columns (a longer word keeps its own

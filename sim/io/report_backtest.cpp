@@ -31,7 +31,9 @@ std::string backtest_section(H5Reader& f) {
   const auto actual = f.doubles("/rows/actual");
   const auto quantiles = f.doubles("/rows/model_quantiles");
   const auto pit = f.doubles("/rows/model/pit");
-  const auto methods = f.strings("/pooled/method");
+  // For people: "seasonal naive", not the dataset's "seasonal_naive" (review).
+  auto methods = f.strings("/pooled/method");
+  for (std::string& m : methods) m = words_of_name(m);
   const std::size_t N = origin.size();
 
   std::vector<std::string> origins = origin, regions = region;

@@ -58,7 +58,7 @@ std::string territories_section(H5Reader& f) {
       html_escape(f.attribute("input")), format_grouped(static_cast<double>(n)), p,
       html_escape(f.attribute("method", "/report")),
       html_escape(f.attribute("objective_kind", "/report")),
-      html_escape(f.attribute("distance", "/report")),
+      html_escape(words_of_name(f.attribute("distance", "/report"))),
       measure(f.number_attribute("/report", "objective")),
       feasible ? "feasible" : "<strong>infeasible</strong> (the closest alignment found)",
       format_grouped(f.number_attribute("/report", "moved_accounts")));

@@ -344,13 +344,24 @@ std::vector<XlsxTable> territory_workbook(const Problem& problem, const SearchRe
   return tables;
 }
 
+namespace {
+
+//! A figure of the printed report: two decimals, none for a whole number (review: "objective
+//! 713.000000", "2,674.291021"); the HDF5 and CSV files keep every digit.
+std::string figure(double x) {
+  return std::isfinite(x) && x == std::round(x) && std::abs(x) < 1e15 ? format_grouped(x, 0)
+                                                                      : format_grouped(x, 2);
+}
+
+}  // namespace
+
 std::string format_report(const Problem& problem, const SearchResult& result, const RunInfo& info) {
   const auto& e = result.evaluation;
   std::string out;
   out += fmt::format("instance      {} ({}, {}, {} objective, {} distance)\n", problem.name,
                      format_count(static_cast<long long>(problem.size()), "account"),
                      format_count(problem.territory_count(), "territory", "territories"),
-                     to_string(problem.objective), to_string(problem.distance));
+                     to_string(problem.objective), words_of_name(to_string(problem.distance)));
   // The starts run against those planned, in words (review: "72/8 starts", "1 threads").
   const int run = result.starts_run, planned = info.starts;
   const std::string starts = run == planned ? format_count(run, "start")
@@ -370,9 +381,9 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
   // Only figures that are defined (defined_figures).
   const Defined defined = defined_figures(problem);
   const bool geographic = defined.diameter;
-  if (defined.objective) out += fmt::format("objective     {}\n", format_grouped(e.objective, 6));
+  if (defined.objective) out += fmt::format("objective     {}\n", figure(e.objective));
   if (info.reference)
-    out += fmt::format("reference     {} (gap {:+.3f}%)\n", format_grouped(*info.reference, 6),
+    out += fmt::format("reference     {} (gap {:+.3f}%)\n", figure(*info.reference),
                        100.0 * (e.objective - *info.reference) / *info.reference);
   if (result.best_bound) {
     // The optimum is at least the bound, so (objective - bound) / bound bounds the true gap.
@@ -383,18 +394,18 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
     else if (e.feasible && bound > 0)
       note += fmt::format("{}the objective is at most {:.3f}% above the optimum",
                           note.empty() ? "" : ", ", 100.0 * (e.objective - bound) / bound);
-    out += fmt::format("best bound    {}{}\n", format_grouped(bound, 6),
-                       note.empty() ? "" : " (" + note + ")");
+    out +=
+        fmt::format("best bound    {}{}\n", figure(bound), note.empty() ? "" : " (" + note + ")");
   }
   out += fmt::format("feasible      {}\n", e.feasible ? "yes" : "no");
   if (!e.feasible) out += fmt::format("violated      {}\n", violated_constraints(e));
   for (std::size_t r = 0; r < problem.balance.size(); ++r)
-    out += fmt::format("balance       {}: requested +-{:.4f}, achieved +-{:.4f}\n",
+    out += fmt::format("balance       {}: requested ±{}, achieved ±{}\n",
                        problem.attribute_names[problem.balance[r].attribute],
-                       problem.balance[r].tolerance, e.tightest_tolerance[r]);
-  if (defined.compactness)
-    out += fmt::format("compactness   {}\n", format_grouped(e.compactness, 6));
-  if (geographic) out += fmt::format("max diameter  {}\n", format_grouped(e.max_diameter, 6));
+                       format_percent(problem.balance[r].tolerance, 2),
+                       format_percent(e.tightest_tolerance[r], 2));
+  if (defined.compactness) out += fmt::format("compactness   {}\n", figure(e.compactness));
+  if (geographic) out += fmt::format("max diameter  {}\n", figure(e.max_diameter));
   if (problem.has_owners())
     out += fmt::format("moved         {} accounts ({:.2f}% of the disruption measure)\n",
                        e.moved_accounts, 100.0 * e.moved_fraction);
@@ -410,7 +421,7 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
           "exact         CBC found no better alignment than the heuristic's warm start{}\n",
           !result.best_bound ? std::string(" (and proved no bound)")
           : result.bound_method == "cbc"
-              ? fmt::format(" (its bound {})", format_grouped(*result.best_bound, 6))
+              ? fmt::format(" (its bound {})", figure(*result.best_bound))
               : std::string());
     out += fmt::format("work          {} million evaluations{}\n",
                        format_grouped(result.work / 1e6, 1),

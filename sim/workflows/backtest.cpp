@@ -41,6 +41,11 @@ const char* method_name(Method method) {
   return "?";
 }
 
+//! A method's name for people: "seasonal naive", not "seasonal_naive" (review).
+std::string method_words(Method method) {
+  return words_of_name(method_name(method));
+}
+
 double MonthlyActuals::at(const std::string& region, int month) const {
   auto r = by_region.find(region);
   if (r == by_region.end()) return 0.0;
@@ -475,10 +480,12 @@ std::string format_backtest_table(const BacktestResult& result) {
                   format_count(static_cast<long long>(result.regions.size()), "region"),
                   format_grouped(static_cast<double>(result.rows.size())));
   auto format_row = [](const std::string& name, const PooledScore& p) {
-    return fmt::format("  {:<30} {:>6} {:>14} {:>8.3f} {:>8.3f} {:>8.3f} {:>14} {:>7}  {:.0f}\n",
-                       name, format_grouped(static_cast<double>(p.count)), format_grouped(p.crps),
-                       p.coverage50, p.coverage80, p.mean_pit, format_grouped(p.abs_median_error),
-                       format_p_value(p.pit_uniform_p), fmt::join(p.pit_histogram, " "));
+    // Coverage in percent, as the report shows it (review: "0.550" here, "55.0%" there).
+    return fmt::format("  {:<30} {:>6} {:>14} {:>8} {:>8} {:>8.3f} {:>14} {:>7}  {:.0f}\n", name,
+                       format_grouped(static_cast<double>(p.count)), format_grouped(p.crps),
+                       format_percent(p.coverage50, 1), format_percent(p.coverage80, 1), p.mean_pit,
+                       format_grouped(p.abs_median_error), format_p_value(p.pit_uniform_p),
+                       fmt::join(p.pit_histogram, " "));
   };
   auto differs = [](const PooledScore& p) {
     return std::abs(p.interval_coverage50 - p.coverage50) > 5e-4 ||
@@ -494,23 +501,24 @@ std::string format_backtest_table(const BacktestResult& result) {
       const PooledScore& p = result.pooled[kind][m];
       if (p.count == 0) {
         out += fmt::format("  {:<30} no rows (not enough history)\n",
-                           method_name(static_cast<Method>(m)));
+                           method_words(static_cast<Method>(m)));
         continue;
       }
-      out += format_row(method_name(static_cast<Method>(m)), p);
+      out += format_row(method_words(static_cast<Method>(m)), p);
       if (p.count != result.pooled[kind][0].count) {
         out += format_row(fmt::format("  model on the same rows"), result.model_on[kind][m]);
       }
       out += fmt::format("  {:<30} CRPS skill vs {}: {:.3f}\n", "",
-                         method_name(static_cast<Method>(m)),
+                         method_words(static_cast<Method>(m)),
                          1.0 - result.model_on[kind][m].crps / p.crps);
     }
     const PooledScore& model = result.pooled[kind][0];
     if (differs(model)) {
       out += fmt::format(
           "  cov50/cov80 share an atom's rows by the randomised PIT; counting every actual on\n"
-          "  the interval's ends as covered gives {:.3f} / {:.3f} for the model\n",
-          model.interval_coverage50, model.interval_coverage80);
+          "  the interval's ends as covered gives {} / {} for the model\n",
+          format_percent(model.interval_coverage50, 1),
+          format_percent(model.interval_coverage80, 1));
     }
   }
   for (const auto& note : result.notes) out += fmt::format("note: {}\n", note);

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <string>
 
 #include <fmt/format.h>
@@ -563,6 +564,12 @@ TEST(CalibrateCli, ExportDealsFeedsCalibrateAndBacktest) {
   EXPECT_GE(test::progress_lines(r.output, "trials"), 1u) << r.output;
   EXPECT_NE(r.output.find("/1800 trials ("), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("region x quarter"), std::string::npos) << r.output;
+  // For people (review): method names in words, coverage in percent as the report shows it.
+  EXPECT_NE(r.output.find("  trailing average "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("trailing_average"), std::string::npos) << r.output;
+  EXPECT_TRUE(
+      std::regex_search(r.output, std::regex(R"(  model +[0-9,]+ +[0-9,.]+ +[0-9.]+% +[0-9.]+% )")))
+      << r.output;
   EXPECT_EQ(r.output.find("reach past the history's last whole month"), std::string::npos)
       << r.output;
   EXPECT_TRUE(std::filesystem::exists(h5));
