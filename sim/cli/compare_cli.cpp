@@ -647,7 +647,7 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
           text += fmt::format(" {:>18} {:>9} {:>8}", format_amount_with_se(x.mean, x.se),
                               format_percent(x.p_better),
                               std::isfinite(x.variance_reduction)
-                                  ? fmt::format("{:.1f}x", x.variance_reduction)
+                                  ? format_grouped(x.variance_reduction, 1) + "x"
                                   : "n/a");
         }
       }

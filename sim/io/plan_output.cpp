@@ -939,9 +939,10 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
   // Two lines: the status (a budget's says whether every target is at the confidence), then the
   // plan's size and cost, so that the terminal fits 100 columns.
   std::string out = fmt::format(
-      "capacity plan ({}):\n  {} hires, cost to FY{} end {} {}, confidence {}, {} trials\n",
+      "capacity plan ({}):\n  {} hires, cost to FY{} end {} {}, required confidence {}, {} "
+      "trials\n",
       !std::isnan(spec.budget)
-          ? fmt::format("within budget {}: {}", format_grouped(spec.budget),
+          ? fmt::format("within budget {} {}: {}", format_grouped(spec.budget), currency,
                         result.feasible ? "every target at the confidence" : "targets missed")
       : result.feasible ? "feasible"
                         : "INFEASIBLE within the allowed hires",

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -257,6 +258,20 @@ TEST(CompareCli, SweepAxisValuesAreGroupedForPeople) {
   std::ifstream page_in(dir / "sweep.html");
   const std::string page((std::istreambuf_iterator<char>(page_in)), {});
   EXPECT_NE(page.find("data-v=\"160000\">160,000<"), std::string::npos);
+}
+
+// Review: the variance reduction of a paired difference read "4794.0x", without the thousands
+// separator every other figure has.
+TEST(CompareCli, VarianceReductionIsGroupedForPeople) {
+  test::TempDir dir;
+  const auto scenarios = test::source_dir() / "scenarios";
+  const auto r = test::run_opsim(fmt::format(
+      "compare {} {} --trials 100 --threads 1 -o {}", (scenarios / "global_saas.json").string(),
+      (scenarios / "global_saas_emea_h2.json").string(), (dir / "c.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"( [0-9]{1,3},[0-9]{3}\.[0-9]x)")))
+      << r.output;
+  EXPECT_FALSE(std::regex_search(r.output, std::regex(R"( [0-9]{4,}\.[0-9]x)"))) << r.output;
 }
 
 // Review: a variant with the base's own value read "identical" on the terminal but "0" and "0"

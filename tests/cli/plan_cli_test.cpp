@@ -516,13 +516,14 @@ TEST_F(PlanCli, CapacityAndQuotasPrintProgressLinesToANonTerminalStderr) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_GE(test::progress_lines(r.output, "trials"), 1u) << r.output;
   // The confidence and each region's P(target) in percent, a hire's effect in points.
-  EXPECT_NE(r.output.find(", confidence 60.0%, "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(", required confidence 60.0%, "), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find(", confidence 0."), std::string::npos) << r.output;
   // The confidence may be given as the terminal prints it (review: "70%" could not convert).
   const auto percent =
       run_opsim(fmt::format("capacity {} --confidence 60% --progress-every 0", scenario));
   EXPECT_EQ(percent.exit_code, 0) << percent.output;
-  EXPECT_NE(percent.output.find(", confidence 60.0%, "), std::string::npos) << percent.output;
+  EXPECT_NE(percent.output.find(", required confidence 60.0%, "), std::string::npos)
+      << percent.output;
   EXPECT_NE(r.output.find("/800 trials ("), std::string::npos) << r.output;
   r = run_opsim(fmt::format("quotas {} --progress-every 0", scenario));
   ASSERT_EQ(r.exit_code, 0) << r.output;
