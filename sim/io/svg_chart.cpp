@@ -40,8 +40,17 @@ namespace {
 //! or below `low` to the one at or above `high`, so that an axis widened to them has a labelled
 //! gridline above its largest value (review: the y axis stopped at the data's maximum, its top
 //! label below the highest point).
+//! A range of one value (a result that never varies) widened by 10% of it either side (by 1 at
+//! 0): widened by 1, 555,000 gave five ticks that all read "555K" (review).
+void widen_single_value(double& low, double& high) {
+  if (high > low) return;
+  const double pad = std::isfinite(low) && low != 0 ? 0.1 * std::fabs(low) : 1.0;
+  low -= pad;
+  high = low + 2 * pad;
+}
+
 std::vector<double> nice_ticks(double low, double high, int count, bool cover = false) {
-  if (!(high > low)) high = low + 1;
+  widen_single_value(low, high);
   const double raw = (high - low) / count;
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
   double step = magnitude;
@@ -171,8 +180,8 @@ std::string SvgChart::render(int width, int plot_height) const {
   if (!std::isfinite(x_min)) x_min = 0, x_max = 1;
   if (!std::isfinite(y_min)) y_min = 0, y_max = 1;
   if (y_from_zero_) y_min = std::min(y_min, 0.0);
-  if (x_max == x_min) x_max = x_min + 1;
-  if (y_max == y_min) y_max = y_min + 1;
+  widen_single_value(x_min, x_max);
+  widen_single_value(y_min, y_max);
   // Half a category either side, so that the first and last labels and marks stay inside.
   if (!categories_.empty()) {
     x_min = std::min(x_min, -0.5);

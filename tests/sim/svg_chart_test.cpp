@@ -140,5 +140,18 @@ TEST(SvgChart, TheYAxisEndsOnARoundTickAtOrAboveTheLargestValue) {
   EXPECT_EQ(*std::min_element(round_values.begin(), round_values.end()), 0.0);
 }
 
+// Review: a result that never varies (every trial 555,000) drew five y ticks that all read
+// "555K". Its axis is widened around the value, so the ticks differ.
+TEST(SvgChart, AConstantSeriesGetsDistinctTicks) {
+  SvgChart chart("t", "x", "y");
+  chart.line({0.0, 1.0, 2.0}, {555000.0, 555000.0, 555000.0}, "#000", "line");
+  const std::vector<Label> ticks = y_tick_labels(chart.render());
+  ASSERT_GE(ticks.size(), 3u);
+  std::vector<std::string> texts;
+  for (const Label& t : ticks) texts.push_back(t.text);
+  std::sort(texts.begin(), texts.end());
+  EXPECT_EQ(std::adjacent_find(texts.begin(), texts.end()), texts.end());
+}
+
 }  // namespace
 }  // namespace opsim
