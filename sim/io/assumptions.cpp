@@ -148,7 +148,8 @@ bool has_distributions(const json& document) {
 }
 
 std::string describe_distribution(const Distribution& d) {
-  auto v = [](double x) { return format_user_value(x); };
+  // Thousands separated for people (review: "pert(min 40000, mode 50000, max 80000)").
+  auto v = [](double x) { return format_user_value_grouped(x); };
   switch (d.family) {
     case Family::triangular:
     case Family::pert:
