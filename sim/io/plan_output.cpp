@@ -773,12 +773,15 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
   // Overlay seats carry quotas too, outside the target's split: counted apart (review: "for 13
   // seats" beside 14 quotas).
   const int overlay_seats = report.overlays().quota_seats();
+  // Amounts are in the reporting currency, said on the lines that stand alone (review: "quotas
+  // total 11,760,000", "variable pay mean 1,504,752" without a unit).
+  const std::string& currency = scenario.fx.currencies[scenario.fx.reporting].code;
   std::string out = fmt::format(
-      "quotas FY{} by {} for {}{}\ntarget x over-assignment {:.4g} = {} {}; quotas total {}\n",
+      "quotas FY{} by {} for {}{}\ntarget x over-assignment {:.4g} = {} {}; quotas total {} {}\n",
       info.fiscal_year, info.method, format_count(sellers.quota_seats(), "selling seat"),
       overlay_seats > 0 ? fmt::format(" and {}", format_count(overlay_seats, "overlay seat")) : "",
-      info.over_assignment, format_grouped(info.target),
-      scenario.fx.currencies[scenario.fx.reporting].code, format_grouped(sellers.total.quota));
+      info.over_assignment, format_grouped(info.target), currency,
+      format_grouped(sellers.total.quota), currency);
   if (!std::isnan(info.common_probability))
     out += fmt::format("common probability of reaching quota: {}\n",
                        format_percent(info.common_probability));
@@ -813,15 +816,16 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
   }
   if (comp) {
     out += fmt::format(
-        "compensation: variable pay mean {} (P10 {}, P90 {})\n"
-        "cost of sales incl. base {}; cost / bookings {}\n",
-        format_grouped(mean_of(comp->total_variable)),
+        "compensation: variable pay mean {} {} (P10 {}, P90 {})\n"
+        "cost of sales incl. base {} {}; cost / bookings {}\n",
+        format_grouped(mean_of(comp->total_variable)), currency,
         format_grouped(quantile_of(comp->total_variable, 0.1)),
         format_grouped(quantile_of(comp->total_variable, 0.9)),
-        format_grouped(mean_of(comp->total_cost)), format_percent(comp->cost_of_sales_share()));
+        format_grouped(mean_of(comp->total_cost)), currency,
+        format_percent(comp->cost_of_sales_share()));
     if (!std::isnan(comp->budget)) {
-      out += fmt::format("P(cost > budget {}) = {} (se {})\n", format_grouped(comp->budget),
-                         format_percent(comp->probability_over_budget),
+      out += fmt::format("P(cost > budget {} {}) = {} (se {})\n", format_grouped(comp->budget),
+                         currency, format_percent(comp->probability_over_budget),
                          format_points(comp->probability_over_budget_se));
     }
     // 100 columns with amounts below 10^10.

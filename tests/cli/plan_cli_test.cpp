@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -92,6 +93,11 @@ TEST_F(PlanCli, QuotasWriteHdf5AndCsv) {
         run_opsim(fmt::format("quotas {} --method {} -o {} --csv {}", scenario, method, out, csv));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("compensation: variable pay"), std::string::npos) << r.output;
+    // Amounts that stand alone say their currency (review: "variable pay mean 1,504,752").
+    EXPECT_TRUE(std::regex_search(r.output, std::regex("variable pay mean [0-9,]+ USD \\(P10 ")))
+        << r.output;
+    EXPECT_TRUE(std::regex_search(r.output, std::regex("cost of sales incl. base [0-9,]+ USD;")))
+        << r.output;
     EXPECT_TRUE(std::filesystem::exists(out));
     for (const char* file : {"seats.csv", "regions.csv", "organisation.csv",
                              "attainment_histogram.csv", "compensation.csv"}) {
@@ -972,7 +978,7 @@ TEST_F(PlanCli, RoundedAnnualQuotaEqualsItsMonthsAndTheTotalItsSeats) {
     EXPECT_EQ(std::stod(organisation.at(0).at("total_quota")), sellers) << method;
     EXPECT_EQ(std::stod(organisation.at(1).at("total_quota")), overlays) << method;
     EXPECT_NE(std::stod(organisation.at(0).at("total_quota")), 1.05 * sellers);
-    EXPECT_NE(r.output.find(fmt::format("quotas total {}\n", format_grouped(sellers))),
+    EXPECT_NE(r.output.find(fmt::format("quotas total {} USD\n", format_grouped(sellers))),
               std::string::npos)
         << r.output;
   }
