@@ -37,7 +37,11 @@ std::string format_amount(double value, const std::string& currency) {
   const double size = std::fabs(value);
   const char* suffix = "";
   double scaled = value;
-  if (size >= 999.5e6) {
+  // Trillions too (review: a 1e12 target read "1,000B").
+  if (size >= 999.5e9) {
+    suffix = "T";
+    scaled = value / 1e12;
+  } else if (size >= 999.5e6) {
     suffix = "B";
     scaled = value / 1e9;
   } else if (size >= 999.5e3) {

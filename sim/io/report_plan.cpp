@@ -97,7 +97,7 @@ std::string group_table(H5Reader& f, const std::string& group, const std::string
           shown = format_percent(v);
           break;
         case CellKind::year:
-          shown = std::isnan(v) ? "n/a" : fmt::format("{:.0f}", v);
+          shown = std::isnan(v) ? "n/a" : fmt::format("FY{:.0f}", v);  // as everywhere else
           break;
         case CellKind::amount:
         case CellKind::integer:

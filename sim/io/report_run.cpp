@@ -495,10 +495,24 @@ std::string run_section(H5Reader& f) {
   }
 
   html += "<h2>Provenance</h2>\n<table class=\"provenance\">\n";
-  for (const char* key :
-       {"scenario_name", "scenario_sha256", "seed", "trials", "opsim_version", "git_revision",
-        "created_utc", "command_line", "random_stream_scheme", "forecast"}) {
-    html += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", key, html_escape(f.attribute(key)));
+  // Headings in words, the root attribute each reads in its title (review: "scenario_name",
+  // "created_utc", "trials 1000").
+  constexpr std::pair<const char*, const char*> kProvenance[] = {
+      {"scenario_name", "scenario"},
+      {"scenario_sha256", "scenario SHA-256"},
+      {"seed", "seed"},
+      {"trials", "trials"},
+      {"opsim_version", "opsim version"},
+      {"git_revision", "git revision"},
+      {"created_utc", "written (UTC)"},
+      {"command_line", "command line"},
+      {"random_stream_scheme", "random stream scheme"},
+      {"forecast", "kind of result"}};
+  for (const auto& [key, heading] : kProvenance) {
+    const std::string value =
+        std::string_view(key) == "trials" ? f.count_attribute(key) : f.attribute(key);
+    html += fmt::format("<tr><th title=\"root attribute {}\">{}</th><td>{}</td></tr>\n", key,
+                        heading, html_escape(value));
   }
   html += "</table>\n";
   return html;

@@ -73,6 +73,7 @@ std::vector<double> nice_ticks(double low, double high, int count, bool cover = 
 //! A tick label without an exponent: "2.5M", "750K", "1,500", "0.25" (review: "1.9e+06").
 std::string plain(double v) {
   const double a = std::fabs(v);
+  if (a >= 1e12) return format_grouped_trimmed(v / 1e12, 2) + "T";
   if (a >= 1e9) return format_grouped_trimmed(v / 1e9, 2) + "B";
   if (a >= 1e6) return format_grouped_trimmed(v / 1e6, 2) + "M";
   if (a >= 1e4) return format_grouped_trimmed(v / 1e3, 2) + "K";

@@ -200,7 +200,8 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
       format_set_num_format(f[static_cast<int>(CellKind::percent)], "0.0%");
       format_set_num_format(f[static_cast<int>(CellKind::number)], "#,##0.00");
       format_set_num_format(f[static_cast<int>(CellKind::integer)], "#,##0");
-      format_set_num_format(f[static_cast<int>(CellKind::year)], "0");
+      // A fiscal year reads FY2027 as everywhere else, and stays a number (review: "2027").
+      format_set_num_format(f[static_cast<int>(CellKind::year)], "\"FY\"0");
       format_set_num_format(f[static_cast<int>(CellKind::ratio)], "0.000");
       format_set_num_format(f[static_cast<int>(CellKind::points)], "0.0\" pts\"");
       // Changes in points carry their sign, as on the terminal; 0 is shown without one.

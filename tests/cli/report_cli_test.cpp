@@ -46,6 +46,9 @@ TEST(ReportCli, RunReportIsOneOfflinePage) {
   EXPECT_THAT(page, HasSubstr("<table"));
   EXPECT_THAT(page, Not(HasSubstr("src=\"http")));
   EXPECT_THAT(page, Not(HasSubstr("href=\"http")));
+  // Provenance in words, counts grouped (review: "scenario_name", "created_utc", "trials 1000").
+  EXPECT_THAT(page, HasSubstr(">written (UTC)</th>"));
+  EXPECT_THAT(page, Not(HasSubstr(">created_utc</th>")));
   // -q, as every command takes it, prints nothing; the twin without it says what it wrote.
   const auto quiet = test::run_opsim(fmt::format(
       "report {} -o {} -q --force", (dir / "run.h5").string(), (dir / "run.html").string()));

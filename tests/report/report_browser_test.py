@@ -88,6 +88,8 @@ def shown_value(text):
         t = t[:-3]
     if t.startswith("x"):  # a tornado's factor: "x0.9"
         t = t[1:]
+    if t.startswith("FY"):  # a fiscal year: "FY2027"
+        t = t[2:]
     decimals = len(t.split(".")[1]) if "." in t else 0
     return float(t) * scale, 0.5 * 10 ** -decimals * scale * (1 + 1e-9)
 

@@ -45,6 +45,9 @@ TEST(NumberFormat, ScalesAmounts) {
   EXPECT_EQ(format_amount(71.6e6, "USD"), "71.6M USD");
   EXPECT_EQ(format_amount(158428268), "158M");
   EXPECT_EQ(format_amount(1.25e9, "EUR"), "1.25B EUR");
+  EXPECT_EQ(format_amount(999e9), "999B");
+  EXPECT_EQ(format_amount(1e12, "USD"), "1.00T USD");  // review: "1,000B"
+  EXPECT_EQ(format_amount(2.5e15), "2,500T");
   EXPECT_EQ(format_amount(845000), "845K");
   EXPECT_EQ(format_amount(912, "USD"), "912 USD");
   EXPECT_EQ(format_amount(-4.2e6), "-4.20M");
