@@ -335,6 +335,8 @@ void drivers_command(const DriversArgs& args) {
       high[r.pointer] = r.high;
       TornadoRow row;
       row.parameter = r.text;
+      // In words for people, as the sweep names an axis (review: "/segments/0/deal_size/mean").
+      row.label = pointer_words(resolved.document, r.pointer);
       row.change = "value";
       row.low_value = r.low;
       row.high_value = r.high;
@@ -361,6 +363,7 @@ void drivers_command(const DriversArgs& args) {
     };
     SolveResult s;
     s.parameter = solve->text;
+    s.label = pointer_words(resolved.document, solve->pointer);
     s.probability = *args.for_probability;
     s.low = solve->low;
     s.high = solve->high;

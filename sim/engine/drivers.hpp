@@ -155,7 +155,8 @@ Solution solve_for_probability(const std::function<double(double)>& p_at, double
 
 //! One tornado row: a group or a --range pointer, moved to its low and high value.
 struct TornadoRow {
-  std::string parameter;
+  std::string parameter;                     //!< a group's name, or the --range pointer (the CSV's)
+  std::string label;                         //!< for people, when it differs: the pointer in words
   double low_value = 0.0, high_value = 0.0;  //!< factors, month shifts or the --range values
   std::string change;                        //!< "factor", "months" or "value"
   Swing swing;
@@ -164,7 +165,8 @@ struct TornadoRow {
 
 //! The requested value of --solve and the answer.
 struct SolveResult {
-  std::string parameter;
+  std::string parameter;         //!< the --solve pointer
+  std::string label;             //!< the pointer in words
   double probability = 0.0;      //!< requested
   double low = 0.0, high = 0.0;  //!< the range searched
   Solution solution;

@@ -150,7 +150,9 @@ std::string drivers_section(H5Reader& f) {
         "<h2>What it would take</h2>\n<table><tr><th>parameter</th><th>for P(reach)</th>"
         "<th>value</th><th>± SE</th><th>P(reach) at the value</th></tr>\n<tr><td>{}</td>{}{}{}{}"
         "</tr></table>\n",
-        html_escape(f.attribute("parameter", "/drivers/solve")),
+        html_escape(f.attribute("parameter_words", "/drivers/solve").empty()
+                        ? f.attribute("parameter", "/drivers/solve")
+                        : f.attribute("parameter_words", "/drivers/solve")),
         cell(format_percent(v[0]), "/drivers/solve/values", 0, v[0]),
         cell(format_significant(v[1]), "/drivers/solve/values", 1, v[1]),
         cell(format_significant(v[2], 2), "/drivers/solve/values", 2, v[2]),

@@ -134,6 +134,9 @@ TEST(DriversCli, DealSizeSwingIsLinearInTheDealSizeMean) {
   // Deal 0 from 40,000 to 60,000: won with probability 0.5, a swing of 10,000 on average.
   const auto range = row_named(rows, "parameter", "/pipeline/deals/0/amount");
   EXPECT_TRUE(test::within_4_se(std::stod(range.at("swing")), 10000, std::stod(range.at("se"))));
+  // The terminal names it in words with its values grouped (review: the pointer, "40000").
+  EXPECT_NE(r.output.find("40,000 / 60,000"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("\n/pipeline/deals/0/amount"), std::string::npos) << r.output;
   // Sorted by swing, largest first.
   for (std::size_t i = 1; i < rows.size(); ++i)
     EXPECT_GE(std::stod(rows[i - 1].at("swing")), std::stod(rows[i].at("swing")));
