@@ -223,15 +223,16 @@ std::string drivers_text(const DriversResult& r) {
   if (!r.tornado.empty()) {
     text += fmt::format("\nTornado: each group moved down and up, paired with the base; {}\n",
                         r.target ? "swing of P(reach)" : "swing of the mean");
-    // "-1 mo / +1 mo" is 13 characters (review: the wider rows pushed their columns right).
-    text += fmt::format("{:<34} {:>13} {:>12} {:>12} {:>16}  {}\n", "parameter", "low / high",
+    // "40,000 / 60,000" is 15 characters, "-1 mo / +1 mo" 13 (review: wider rows pushed their
+    // columns right).
+    text += fmt::format("{:<34} {:>17} {:>12} {:>12} {:>16}  {}\n", "parameter", "low / high",
                         "low", "high", "swing ±SE", "note");
     for (const TornadoRow& row : r.tornado) {
       const std::string range = fmt::format("{} / {}", tornado_value(row.change, row.low_value),
                                             tornado_value(row.change, row.high_value));
       const bool p = r.target.has_value();
       text += fmt::format(
-          "{:<34} {:>13} {:>12} {:>12} {:>16}  {}\n", row.label.empty() ? row.parameter : row.label,
+          "{:<34} {:>17} {:>12} {:>12} {:>16}  {}\n", row.label.empty() ? row.parameter : row.label,
           range, p ? format_percent(row.swing.p_low) : format_amount(row.swing.mean_low),
           p ? format_percent(row.swing.p_high) : format_amount(row.swing.mean_high),
           p ? fmt::format("{:.1f} ±{:.1f} pts", 100 * row.swing.swing, 100 * row.swing.se)
