@@ -20,6 +20,8 @@ CellKind plan_column_kind(const std::string& name) {
   if (name.rfind("p_", 0) == 0 || has("_p_") || has("probability") || has("share"))
     return CellKind::percent;
   if (name == "weight") return CellKind::percent;  // a component's share of variable pay
+  // Attainment is bookings over quota: a percent, as P(reach quota) beside it (review: "0.99").
+  if (has("attainment")) return CellKind::percent;
   if (name == "fiscal_year") return CellKind::year;
   if (name == "seats" || name == "quota_seats" || name == "planned" || name == "recommended" ||
       name == "total" || name == "equal_chance_floor" || name == "equal_chance_floored_seats")

@@ -28,6 +28,10 @@ TEST(PlanColumns, KindsFollowTheUnit) {
   EXPECT_EQ(plan_column_kind("cost_to_fiscal_year_end"), CellKind::amount);
   EXPECT_EQ(plan_column_kind("fiscal_year"), CellKind::year);
   EXPECT_EQ(plan_column_kind("cost_of_sales_share"), CellKind::percent);
+  // Review: attainment read 0.99 beside P(reach quota) 43.5%.
+  EXPECT_EQ(plan_column_kind("attainment_p50"), CellKind::percent);
+  EXPECT_EQ(plan_column_kind("expected_attainment"), CellKind::percent);
+  EXPECT_EQ(plan_column_kind("gini_expected_attainment"), CellKind::ratio);
   EXPECT_EQ(plan_column_kind("weight"), CellKind::percent);
   EXPECT_EQ(plan_column_kind("recommended"), CellKind::integer);
   EXPECT_EQ(plan_column_kind("quota_coverage"), CellKind::number);
