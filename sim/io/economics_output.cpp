@@ -225,8 +225,7 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
         text += fmt::format("{:<40}", target_words(target.name) + (target.partial ? "*" : ""));
         for (std::size_t a = first; a < last; ++a) {
           const PairedMean& x = economics[a].targets[t].change;
-          text +=
-              fmt::format(" {:>18}", fmt::format("{:+.1f} ±{:.1f} pts", 100 * x.mean, 100 * x.se));
+          text += fmt::format(" {:>18}", format_probability_change(x.mean, x.se));
         }
         text += "\n";
       }

@@ -144,6 +144,13 @@ std::string metric_words(const std::string& id) {
   return words_of_name(id);
 }
 
+std::string format_probability_change(double change, double se) {
+  if (std::isnan(change)) return "n/a";
+  if (change == 0 && !(se > 0)) return "same";
+  if (std::isnan(se)) return fmt::format("{:+.1f} pts", 100 * change);
+  return fmt::format("{:+.1f} ±{:.1f} pts", 100 * change, 100 * se);
+}
+
 std::string words_of_name(std::string id) {
   std::replace(id.begin(), id.end(), '_', ' ');
   return id;

@@ -44,6 +44,9 @@ std::string format_user_value_grouped(double value);
 //! "bookings_spot" -> "bookings at spot rates"; other ids with spaces for underscores. Files keep
 //! the ids.
 std::string metric_words(const std::string& id);
+//! A paired change of a probability in percentage points with its SE: "+3.2 ±0.4 pts"; "same"
+//! when the change is exactly 0 with SE 0 (or no SE), "n/a" when undefined; `se` NaN: none.
+std::string format_probability_change(double change, double se);
 //! A machine name for people, spaces for underscores: "seasonal_naive" -> "seasonal naive".
 std::string words_of_name(std::string id);
 //! A target's label ("new_bookings FY2028 NA") with its metric in words ("new bookings FY2028 NA").

@@ -285,12 +285,8 @@ std::string compare_section(H5Reader& f) {
         const double se = a < change_se.size() && t < change_se[a].size()
                               ? change_se[a][t]
                               : std::numeric_limits<double>::quiet_NaN();
-        html +=
-            fmt::format("<td class=\"num\">{}</td>",
-                        std::isnan(d)    ? "n/a"
-                        : d == 0         ? "same"
-                        : std::isnan(se) ? fmt::format("{:+.1f} pts", 100 * d)
-                                         : fmt::format("{:+.1f} ±{:.1f} pts", 100 * d, 100 * se));
+        // As the terminal says it (review: "+0.0 ±0.0 pts" there, "same" here).
+        html += fmt::format("<td class=\"num\">{}</td>", format_probability_change(d, se));
       }
       html += "</tr>\n";
     }

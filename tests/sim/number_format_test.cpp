@@ -157,4 +157,15 @@ TEST(NumberFormat, WrappedWordsFitTheWidthAndKeepEveryWord) {
   EXPECT_EQ(wrap_words("averyveryverylongword x", 5, 0), "averyveryverylongword\nx");
 }
 
+// Review: an unchanged target's paired change read "+0.0 ±0.0 pts" on the terminal and "same" in
+// the report; both say it with one function.
+TEST(NumberFormat, ProbabilityChanges) {
+  EXPECT_EQ(format_probability_change(0.0, 0.0), "same");
+  EXPECT_EQ(format_probability_change(0.0, std::nan("")), "same");
+  EXPECT_EQ(format_probability_change(0.0, 0.001), "+0.0 ±0.1 pts");  // cancelling changes
+  EXPECT_EQ(format_probability_change(0.032, 0.004), "+3.2 ±0.4 pts");
+  EXPECT_EQ(format_probability_change(-0.01, std::nan("")), "-1.0 pts");
+  EXPECT_EQ(format_probability_change(std::nan(""), 0.0), "n/a");
+}
+
 }  // namespace opsim
