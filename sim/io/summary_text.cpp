@@ -65,15 +65,20 @@ struct SummaryContext {
     const Coverage coverage = coverage_of(metric_index(t.target.metric));
     std::string shown = period.display_label(coverage);
     if (footnotes != nullptr && period.partial(coverage)) {
-      shown = period.label + "*";
       // Short of the whole period because it starts before the horizon (not only because it
       // runs past it): say why.
       const bool before = period.covered(coverage) < period.months_covered;
       const std::string note =
-          fmt::format("* {}{}", period.display_label(coverage),
+          fmt::format("{}{}", period.display_label(coverage),
                       before ? ": before the horizon only new bookings have actuals" : "");
-      if (std::find(footnotes->begin(), footnotes->end(), note) == footnotes->end())
-        footnotes->push_back(note);
+      // One marker per distinct note, "*", "**", ... (review: two coverages of FY2027 were both
+      // marked "*" above two "* FY2027 partial" notes).
+      std::size_t k = 0;
+      while (k < footnotes->size() && (*footnotes)[k].substr((*footnotes)[k].find(' ') + 1) != note)
+        ++k;
+      const std::string marker(k + 1, '*');
+      if (k == footnotes->size()) footnotes->push_back(marker + " " + note);
+      shown = period.label + marker;
     }
     std::string label =
         fmt::format("{} {} {}", metric_words(t.target.metric), shown, regions[region]);

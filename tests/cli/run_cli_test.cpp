@@ -803,6 +803,23 @@ TEST(RunCli, DetailNamesAPartialYearOnceAndKeepsTheProductMix) {
   EXPECT_THAT(plain.output, Not(HasSubstr("product mix")));
 }
 
+// Review: two targets of FY2027 covered differently (new bookings with actuals: 10 of 12 months;
+// renewals: 7 of 12) were both marked "*" above two "* FY2027 partial" notes.
+TEST(RunCli, EachPartialCoverageHasItsOwnMarker) {
+  TempDir dir;
+  nlohmann::json doc =
+      nlohmann::json::parse(std::ifstream(test::source_dir() / "scenarios/didactic.json"));
+  doc["horizon"]["months"] = 7;
+  const std::string scenario = (dir / "seven.json").string();
+  std::ofstream(scenario) << doc.dump();
+  const auto r = run_opsim(fmt::format("run {} --trials 50 --detail", scenario));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("new bookings FY2027* "));
+  EXPECT_THAT(r.output, HasSubstr("renewal bookings FY2027** "));
+  EXPECT_THAT(r.output, HasSubstr("\n* FY2027 partial: 10 of 12 months"));
+  EXPECT_THAT(r.output, HasSubstr("\n** FY2027 partial: 7 of 12 months"));
+}
+
 // The summary JSON carries the product results (regression: they were only in HDF5 and
 // products.csv): one row per period, region and product, each product metric's statistics and
 // the share of the period's new bookings; no "products" key without products.
