@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <string_view>
 #include <utility>
 
@@ -149,6 +150,29 @@ std::string format_probability_change(double change, double se) {
   if (change == 0 && !(se > 0)) return "same";
   if (std::isnan(se)) return fmt::format("{:+.1f} pts", 100 * change);
   return fmt::format("{:+.1f} ±{:.1f} pts", 100 * change, 100 * se);
+}
+
+std::string rule_of_three_percent(std::uint64_t trials, bool complement) {
+  const double bound = trials > 0 ? std::min(1.0, 3.0 / static_cast<double>(trials)) : 1.0;
+  // Two significant digits in fixed notation, trailing zeros dropped: 30, 1.5, 0.03, 0.0003.
+  const double percent = 100 * bound;
+  const int digits = std::max(0, 1 - static_cast<int>(std::floor(std::log10(percent))));
+  std::string text = fmt::format("{:.{}f}", percent, digits);
+  if (text.find('.') != std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+  }
+  if (!complement) return fmt::format("{}%", text);
+  // 100 less the bound as written, to its decimals: 98.5, 99.97.
+  const std::size_t dot = text.find('.');
+  const int decimals = dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
+  return fmt::format("{:.{}f}%", 100 - std::strtod(text.c_str(), nullptr), decimals);
+}
+
+std::string format_certain_probability(double p, double se, std::uint64_t trials) {
+  if (trials == 0 || se != 0 || (p != 0 && p != 1)) return "";
+  return p == 0 ? fmt::format("<{} (none)", rule_of_three_percent(trials))
+                : fmt::format(">{} (all)", rule_of_three_percent(trials, true));
 }
 
 std::string words_of_name(std::string id) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "sim/base/grouped.hpp"  // format_grouped
@@ -47,6 +48,13 @@ std::string metric_words(const std::string& id);
 //! A paired change of a probability in percentage points with its SE: "+3.2 ±0.4 pts"; "same"
 //! when the change is exactly 0 with SE 0 (or no SE), "n/a" when undefined; `se` NaN: none.
 std::string format_probability_change(double change, double se);
+//! The 95% upper bound of a probability that none of `trials` trials showed (the rule of three,
+//! 3 / trials, at most 1), as a percent with two significant digits: "1.5%", "0.03%".
+std::string rule_of_three_percent(std::uint64_t trials, bool complement = false);
+//! A probability estimated as exactly 0 or 1 with SE 0 (none or every one of `trials` trials),
+//! with its rule-of-three bound: "<1.5% (none)", ">98.5% (all)"; "" for any other estimate
+//! (review: "0.0% ±0.0" read as certainty).
+std::string format_certain_probability(double p, double se, std::uint64_t trials);
 //! A machine name for people, spaces for underscores: "seasonal_naive" -> "seasonal naive".
 std::string words_of_name(std::string id);
 //! A target's label ("new_bookings FY2028 NA") with its metric in words ("new bookings FY2028 NA").

@@ -314,6 +314,10 @@ std::string run_section(H5Reader& f) {
       const double high = std::min(1.0, t.probability + 1.96 * t.se);
       const double p90 = share_at_least(t.trials, 0.9 * t.amount);
       const double p95 = share_at_least(t.trials, 0.95 * t.amount);
+      // None or every trial reaching it: the rule-of-three bound, not "0.0% – 0.0%" (review).
+      std::string low_text = format_percent(low), high_text = format_percent(high);
+      if (t.se == 0 && t.probability == 0) high_text = rule_of_three_percent(t.trials.size());
+      if (t.se == 0 && t.probability == 1) low_text = rule_of_three_percent(t.trials.size(), true);
       html += fmt::format(
           "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}{}{}<td class=\"num\">{} – "
           "{}</td>{}{}</tr>\n",
@@ -323,13 +327,14 @@ std::string run_section(H5Reader& f) {
           cell(format_grouped(t.amount), "/summary/targets/amount", i, t.amount),
           cell(format_grouped(t.mean), "/summary/targets/mean", i, t.mean),
           cell(format_percent(t.probability), "/summary/targets/probability", i, t.probability),
-          format_percent(low), format_percent(high),
-          derived_cell(format_percent(p90), fmt::format("reach90:{}", i), p90),
+          low_text, high_text, derived_cell(format_percent(p90), fmt::format("reach90:{}", i), p90),
           derived_cell(format_percent(p95), fmt::format("reach95:{}", i), p95));
     }
     html +=
         "</table>\n<p class=\"note\">P(reach): share of trials whose period value (actuals to "
-        "date included) is at least the target; the interval is P ± 1.96 standard errors.</p>\n";
+        "date included) is at least the target; the interval is P ± 1.96 standard errors, and "
+        "for a P of 0 or 100% (none or every trial) the 95% bound of the rule of three (3 / "
+        "trials).</p>\n";
     uncertain_parameters();
 
     // Exceedance curves and distributions of the whole-year targets.

@@ -89,7 +89,12 @@ struct SummaryContext {
 
 constexpr int kP10 = 1, kP50 = 3, kP90 = 5;
 
-std::string reach(const TargetResult& t) {
+//! P(reach) ±SE in percentage points; none or every one of `trials` reaching it, its
+//! rule-of-three bound instead of a certain-looking "0.0% ±0.0".
+std::string reach(const TargetResult& t, std::uint64_t trials) {
+  if (const std::string bound = format_certain_probability(t.probability, t.standard_error, trials);
+      !bound.empty())
+    return bound;
   return fmt::format("{:>6} ±{:.1f}", format_percent(t.probability), 100 * t.standard_error);
 }
 
@@ -177,7 +182,8 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
           "{:<8} {:>8} {:>8} {:>8}  {:>8} {:>13}  {:>9} {:>9}\n", c.regions[r],
           format_amount(c.quantile(nb, kP10)), format_amount(c.quantile(nb, kP50)),
           format_amount(c.quantile(nb, kP90)), target ? format_amount(target->target.amount) : "",
-          target ? reach(*target) : "", format_amount(c.quantile(c.cell(p, r, Metric::arr), kP50)),
+          target ? reach(*target, summary.trials) : "",
+          format_amount(c.quantile(c.cell(p, r, Metric::arr), kP50)),
           // A scenario without seats (intensity by region, as calibrate writes) has no heads.
           scenario.seats.empty()
               ? std::string("-")
@@ -201,7 +207,8 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
         text += fmt::format("{:<8}", c.regions[region]);
         for (int q = 1; q <= 4; ++q) {
           auto it = quarters.find(q);
-          text += fmt::format(" {:>13}", it == quarters.end() ? "" : reach(*it->second));
+          text += fmt::format(" {:>13}",
+                              it == quarters.end() ? "" : reach(*it->second, summary.trials));
         }
         text += "\n";
       }
@@ -220,7 +227,7 @@ std::string format_summary_table(const Scenario& scenario, const Summary& summar
     }
     other.push_back(fmt::format("{:<40} {:>8}  mean {:>8}  P(reach) {}\n",
                                 c.target_label(t, &footnotes), format_amount(t.target.amount),
-                                format_amount(t.mean), reach(t)));
+                                format_amount(t.mean), reach(t, summary.trials)));
   }
   if (!other.empty()) {
     text += "\nOther targets\n";
@@ -307,7 +314,8 @@ std::string format_detail_table(const Scenario& scenario, const Summary& summary
     std::vector<std::string> footnotes;
     for (const auto& t : summary.targets) {
       text += fmt::format("{:<44} {:>16} {:>16} {:>14}\n", c.target_label(t, &footnotes),
-                          format_grouped(t.target.amount), format_grouped(t.mean), reach(t));
+                          format_grouped(t.target.amount), format_grouped(t.mean),
+                          reach(t, summary.trials));
     }
     for (const auto& note : footnotes) text += wrap_words(note, 100, 2) + "\n";
   }

@@ -168,4 +168,17 @@ TEST(NumberFormat, ProbabilityChanges) {
   EXPECT_EQ(format_probability_change(std::nan(""), 0.0), "n/a");
 }
 
+// Review: 0 of 1,000 trials read "0.0% ±0.0", as if certain. None or every trial: the 95% bound
+// of the rule of three; any other estimate is left to the usual ±SE.
+TEST(NumberFormat, ProbabilitiesOfNoneOrEveryTrialGiveTheirBound) {
+  EXPECT_EQ(format_certain_probability(0.0, 0.0, 200), "<1.5% (none)");
+  EXPECT_EQ(format_certain_probability(1.0, 0.0, 200), ">98.5% (all)");
+  EXPECT_EQ(format_certain_probability(0.0, 0.0, 10000), "<0.03% (none)");
+  EXPECT_EQ(format_certain_probability(1.0, 0.0, 10000), ">99.97% (all)");
+  EXPECT_EQ(format_certain_probability(0.005, 0.005, 200), "");
+  EXPECT_EQ(rule_of_three_percent(2), "100%");  // at most 1, never "1e+02%"
+  EXPECT_EQ(rule_of_three_percent(10), "30%");
+  EXPECT_EQ(rule_of_three_percent(100000000), "0.000003%");
+}
+
 }  // namespace opsim
