@@ -438,8 +438,10 @@ std::vector<XlsxTable> comparison_workbook(
     summary.columns.push_back(
         {c.name + " - " + summaries.front().first + metric_text, metric_kind, 16});
     summary.columns.push_back(
-        {several ? fmt::format("SE of {}{}", c.name, metric_text) : "SE" + metric_text, metric_kind,
-         10});
+        // The difference's SE (review: "SE of <alternative>" read as the alternative's own).
+        {several ? fmt::format("SE of {} − {}{}", c.name, summaries.front().first, metric_text)
+                 : "SE of the difference" + metric_text,
+         metric_kind, 10});
     summary.columns.push_back(
         {several ? fmt::format("P({} higher)", c.name) : std::string("P(higher)"),
          CellKind::percent, 10});

@@ -626,6 +626,12 @@ def main():
             repeated = sorted({h for h in headings if headings.count(h) > 1})
             if repeated:
                 failures.append(f"compare {sheet.title} headings repeated: {repeated[:3]!r}")
+            # A difference's SE names the difference (review: "SE of <alternative> (USD)" read as
+            # the alternative's own SE).
+            if sheet.title == "Summary":
+                own = [h for h in headings if str(h).startswith("SE of ") and " − " not in str(h)]
+                if own:
+                    failures.append(f"compare Summary SE headings without the difference: {own!r}")
         run(opsim, "sweep", fixture, "--set", "/segments/0/win_rate=0.1:0.3:0.1", "--trials",
             "50", "-q", "-o", w("sweep.h5"), "--xlsx", w("sweep.xlsx"))
         with h5py.File(w("sweep.h5"), "r") as h5:
