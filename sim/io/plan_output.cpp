@@ -973,8 +973,11 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
                        format_year_month(scenario.calendar.absolute(requisition + w.time_to_fill)),
                        format_grouped(value.second));
   }
-  out += fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", "region", "target",
-                     "mean", "P(target)", "se", "+1 hire dP", "dP company", "shortfall");
+  // The amounts' unit in their headings (review: only the cost line named it).
+  out +=
+      fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", "region",
+                  fmt::format("target {}", currency), fmt::format("mean {}", currency), "P(target)",
+                  "se", "+1 hire dP", "dP company", fmt::format("shortfall {}", currency));
   for (const auto& a : result.regions) {
     out +=
         fmt::format("{:<10} {:>14} {:>14} {:>9} {:>7} {:>12} {:>12} {:>14}\n", a.id,

@@ -523,6 +523,7 @@ TEST_F(PlanCli, CapacityAndQuotasPrintProgressLinesToANonTerminalStderr) {
   EXPECT_GE(test::progress_lines(r.output, "trials"), 1u) << r.output;
   // The confidence and each region's P(target) in percent, a hire's effect in points.
   EXPECT_NE(r.output.find(", required confidence 60.0%, "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("     target USD       mean USD"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find(", confidence 0."), std::string::npos) << r.output;
   // The confidence may be given as the terminal prints it (review: "70%" could not convert).
   const auto percent =
