@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "models/scenario.hpp"
@@ -91,13 +92,15 @@ CLI::Option* add_threads_option(CLI::App* command, T& threads,
                                 const std::string& help = "Worker threads, 0 = all cores") {
   return command->add_option("--threads", threads, help)->check(within(0, 1024));
 }
+//! --max-memory's default in words, for the commands' help texts.
+inline constexpr const char* kDefaultMemoryWords =
+    "default half the physical memory, or 90% of a cgroup memory limit below it";
 //! --max-memory SIZE ("4G"), checked when parsed.
-CLI::Option* add_max_memory_option(
-    CLI::App* command, std::string& size,
-    const std::string& help =
-        "Memory the command may use (e.g. 4G; default half the physical memory, or 90% of a cgroup "
-        "memory limit below it): refused above "
-        "it before any work");
+CLI::Option* add_max_memory_option(CLI::App* command, std::string& size,
+                                   const std::string& help = fmt::format(
+                                       "Memory the command may use (e.g. 4G; {}): refused above it "
+                                       "before any work",
+                                       kDefaultMemoryWords));
 CLI::Option* add_output_option(CLI::App* command, std::string& path, const std::string& help);
 //! As add_output_option(), for a command that needs the file: required, and an empty path is told
 //! to give one.

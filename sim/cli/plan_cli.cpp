@@ -963,10 +963,10 @@ void add_plan_commands(CLI::App& app) {
   q->add_flag("--no-comp", quotas->no_comp,
               "Skip the compensation cost even if the scenario has plans");
   add_max_memory_option(q, quotas->max_memory,
-                        "Memory for the run (e.g. 4G; default half the physical memory, or 90% of "
-                        "a cgroup memory limit below it): refused "
-                        "above it; what is left keeps the seat-months that price the payouts, "
-                        "trials beyond it are simulated again");
+                        fmt::format("Memory for the run (e.g. 4G; {}): refused above it; what is "
+                                    "left keeps the seat-months that price the payouts, trials "
+                                    "beyond it are simulated again",
+                                    kDefaultMemoryWords));
   q->callback([quotas, q] { quotas_command(*quotas, command_line_of(q)); });
 
   auto bench = std::make_shared<PlanBenchArgs>();
@@ -981,14 +981,14 @@ void add_plan_commands(CLI::App& app) {
       ->check(within(12, 100'000));
   b->add_option("--capacity-trials", bench->capacity_trials, "Trials for the capacity benchmark")
       ->check(within(10ULL, 10'000'000ULL));
-  b->add_option("--threads", bench->threads, "Worker threads")->check(within(0, 1024));
+  add_threads_option(b, bench->threads, "Worker threads");
   b->add_option("--only", bench->only,
                 "Run one part: methods (quota methods), measures (the quotas command with three "
                 "measures per plan) or capacity")
       ->check(CLI::IsMember({"methods", "measures", "capacity"}));
-  add_max_memory_option(b, bench->max_memory,
-                        "Memory for the quotas command's part (default half the physical memory, "
-                        "or 90% of a cgroup memory limit below it)");
+  add_max_memory_option(
+      b, bench->max_memory,
+      fmt::format("Memory for the quotas command's part ({})", kDefaultMemoryWords));
   b->callback([bench] { plan_bench_command(*bench); });
 }
 

@@ -155,8 +155,10 @@ Solution solve_for_probability(const std::function<double(double)>& p_at, double
 
 //! One tornado row: a group or a --range pointer, moved to its low and high value.
 struct TornadoRow {
-  std::string parameter;                     //!< a group's name, or the --range pointer (the CSV's)
-  std::string label;                         //!< for people, when it differs: the pointer in words
+  std::string parameter;  //!< a group's name, or the --range pointer (the CSV's)
+  std::string label;      //!< for people, when it differs: the pointer in words
+  //! The name for people: the label, else the parameter.
+  const std::string& words() const { return label.empty() ? parameter : label; }
   double low_value = 0.0, high_value = 0.0;  //!< factors, month shifts or the --range values
   std::string change;                        //!< "factor", "months" or "value"
   Swing swing;
@@ -165,8 +167,10 @@ struct TornadoRow {
 
 //! The requested value of --solve and the answer.
 struct SolveResult {
-  std::string parameter;         //!< the --solve pointer
-  std::string label;             //!< the pointer in words
+  std::string parameter;  //!< the --solve pointer
+  std::string label;      //!< the pointer in words
+  //! The name for people: the label, else the pointer.
+  const std::string& words() const { return label.empty() ? parameter : label; }
   double probability = 0.0;      //!< requested
   double low = 0.0, high = 0.0;  //!< the range searched
   Solution solution;

@@ -133,7 +133,7 @@ void write_drivers_hdf5(H5::H5File& file, const DriversResult& result) {
     std::vector<std::string> names, notes, changes;
     std::vector<double> values;
     for (const TornadoRow& row : result.tornado) {
-      names.push_back(row.label.empty() ? row.parameter : row.label);
+      names.push_back(row.words());
       notes.push_back(row.note);
       changes.push_back(row.change);
       values.insert(values.end(),
@@ -232,8 +232,8 @@ std::string drivers_text(const DriversResult& r) {
                                             tornado_value(row.change, row.high_value));
       const bool p = r.target.has_value();
       text += fmt::format(
-          "{:<34} {:>17} {:>12} {:>12} {:>16}  {}\n", row.label.empty() ? row.parameter : row.label,
-          range, p ? format_percent(row.swing.p_low) : format_amount(row.swing.mean_low),
+          "{:<34} {:>17} {:>12} {:>12} {:>16}  {}\n", row.words(), range,
+          p ? format_percent(row.swing.p_low) : format_amount(row.swing.mean_low),
           p ? format_percent(row.swing.p_high) : format_amount(row.swing.mean_high),
           p ? fmt::format("{:.1f} ±{:.1f} pts", 100 * row.swing.swing, 100 * row.swing.se)
             : format_amount_with_se(row.swing.swing, row.swing.se),
@@ -245,10 +245,9 @@ std::string drivers_text(const DriversResult& r) {
     text += fmt::format(
         "\nWhat it would take: {} = {} ±{} gives P(reach) {} (asked {}; searched {}..{}, {} "
         "runs)\n",
-        s.label.empty() ? s.parameter : s.label, format_significant(s.solution.value),
-        format_significant(s.solution.se, 2), format_percent(s.solution.probability),
-        format_percent(s.probability), format_user_value(s.low), format_user_value(s.high),
-        s.solution.runs);
+        s.words(), format_significant(s.solution.value), format_significant(s.solution.se, 2),
+        format_percent(s.solution.probability), format_percent(s.probability),
+        format_user_value(s.low), format_user_value(s.high), s.solution.runs);
   }
   text += fmt::format("\n{} runs of {} trials in {:.1f} s\n", r.runs,
                       format_grouped(static_cast<double>(r.trials)), r.seconds);

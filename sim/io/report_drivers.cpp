@@ -14,6 +14,12 @@ namespace opsim::report {
 
 namespace {
 
+//! Attribute `words` of `object`, the wording for people; a file written before it: `name`.
+std::string words_attribute(H5Reader& f, const char* words, const char* name, const char* object) {
+  std::string text = f.attribute(words, object);
+  return text.empty() ? f.attribute(name, object) : text;
+}
+
 std::string sources_part(H5Reader& f) {
   const auto names = f.strings("/drivers/sources/names");
   std::vector<hsize_t> dims;
@@ -117,9 +123,8 @@ std::string tornado_part(H5Reader& f, bool with_target) {
 
 std::string drivers_section(H5Reader& f) {
   const std::string metric = f.attribute("metric", "/drivers");
-  // Marked when partial (a file written before period_words: the label).
-  std::string period = f.attribute("period_words", "/drivers");
-  if (period.empty()) period = f.attribute("period", "/drivers");
+  // Marked when partial.
+  const std::string period = words_attribute(f, "period_words", "period", "/drivers");
   const std::string region = f.attribute("region", "/drivers");
   const std::string segment = f.attribute("segment", "/drivers");
   const std::string currency = f.attribute("currency", "/drivers");
@@ -150,9 +155,7 @@ std::string drivers_section(H5Reader& f) {
         "<h2>What it would take</h2>\n<table><tr><th>parameter</th><th>for P(reach)</th>"
         "<th>value</th><th>± SE</th><th>P(reach) at the value</th></tr>\n<tr><td>{}</td>{}{}{}{}"
         "</tr></table>\n",
-        html_escape(f.attribute("parameter_words", "/drivers/solve").empty()
-                        ? f.attribute("parameter", "/drivers/solve")
-                        : f.attribute("parameter_words", "/drivers/solve")),
+        html_escape(words_attribute(f, "parameter_words", "parameter", "/drivers/solve")),
         cell(format_percent(v[0]), "/drivers/solve/values", 0, v[0]),
         cell(format_significant(v[1]), "/drivers/solve/values", 1, v[1]),
         cell(format_significant(v[2], 2), "/drivers/solve/values", 2, v[2]),
