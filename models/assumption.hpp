@@ -41,6 +41,8 @@ struct Distribution {
 struct UncertainParameter {
   std::string pointer;  //!< plain JSON pointer into the scenario document
   Distribution distribution;
+  //! What the pointer names, for people ("Win rate (segment SMB)"); empty = the pointer.
+  std::string words;
   std::uint64_t key() const;  //!< the stream entity: stable_hash(pointer)
 };
 

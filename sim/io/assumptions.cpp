@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/base/error.hpp"
+#include "sim/io/json_pointer.hpp"
 #include "sim/io/json_reader.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/scenario_loader.hpp"
@@ -175,7 +176,8 @@ std::string describe_distribution(const Distribution& d) {
 std::vector<std::string> describe_assumptions(const Scenario& scenario) {
   std::vector<std::string> lines;
   for (const auto& p : scenario.uncertain)
-    lines.push_back(fmt::format("{}: {}", p.pointer, describe_distribution(p.distribution)));
+    lines.push_back(fmt::format("{}: {}", p.words.empty() ? p.pointer : p.words,
+                                describe_distribution(p.distribution)));
   return lines;
 }
 
@@ -251,7 +253,8 @@ std::vector<std::string> summarise_parameters(const Scenario& scenario, std::siz
   for (const Group& g : groups) {
     lines.push_back(
         g.count == 1
-            ? fmt::format("{}: {}", g.first->pointer, describe_distribution(g.first->distribution))
+            ? fmt::format("{}: {}", g.first->words.empty() ? g.first->pointer : g.first->words,
+                          describe_distribution(g.first->distribution))
             : fmt::format("{}: {} {}, means {}", g.pattern, g.count, g.first->distribution.name(),
                           format_significant_range(g.low, g.high)));
   }
@@ -282,7 +285,7 @@ Scenario build_uncertain_scenario(const json& document, const std::string& file,
       if (pointer.to_string().rfind(root, 0) == 0)
         node.fail("{} is not an assumption and cannot be a distribution", root.substr(1));
     }
-    parameters.push_back({pointer.to_string(), read_distribution(node)});
+    parameters.push_back({pointer.to_string(), read_distribution(node), {}});
   }
   // Every build below reads the CSV files from this cache, which the per-trial builds keep.
   auto own_cache = cache ? std::make_shared<CsvCache>(*cache) : std::make_shared<CsvCache>();
@@ -362,6 +365,8 @@ Scenario build_uncertain_scenario(const json& document, const std::string& file,
     }
   }
 
+  for (UncertainParameter& p : parameters)
+    p.words = pointer_words(document, json::json_pointer(p.pointer));
   scenario.uncertain = parameters;
   std::vector<json::json_pointer> pointers;
   for (const auto& p : parameters) pointers.emplace_back(p.pointer);

@@ -38,7 +38,10 @@ Scenario build_uncertain_scenario(const nlohmann::json& document, const std::str
 //! "triangular(min 0, mode 0.02, max 0.04)": a distribution as people read it.
 std::string describe_distribution(const Distribution& distribution);
 
-//! One line per uncertain parameter, "/pointer: triangular(...)" (empty for a fixed forecast).
+//! One line per uncertain parameter, what it names in words and its distribution: "Win rate
+//! (override APAC SMB): triangular(...)" (the pointer when it has no words; empty for a fixed
+//! forecast). The plain pointers are in a run's results file
+//! (/scenario/uncertain_parameter_pointers).
 std::vector<std::string> describe_assumptions(const Scenario& scenario);
 
 //! describe_assumptions for a terminal: at most `max_lines` lines. Longer lists are grouped by

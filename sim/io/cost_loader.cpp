@@ -62,7 +62,7 @@ CostAmount read_cost_amount(const JsonNode& node) {
                                        : std::string("-infinity"));
   }
   amount.value = d.mean();
-  amount.uncertain = UncertainParameter{node.pointer(), d};
+  amount.uncertain = UncertainParameter{node.pointer(), d, {}};
   return amount;
 }
 

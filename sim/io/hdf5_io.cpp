@@ -195,6 +195,9 @@ void write_provenance(H5::H5File& file, const Scenario& scenario, const Provenan
   write_strings(scenario_group, "input_summary",
                 {input_summary_json(summarise_inputs(scenario)).dump()});
   write_strings(scenario_group, "uncertain_parameters", describe_assumptions(scenario));
+  std::vector<std::string> pointers;
+  for (const UncertainParameter& p : scenario.uncertain) pointers.push_back(p.pointer);
+  write_strings(scenario_group, "uncertain_parameter_pointers", pointers);
   H5::Group inputs = scenario_group.createGroup("inputs");
   std::vector<std::string> paths, digests, read_as;
   for (const InputDigest& input : scenario.inputs) {

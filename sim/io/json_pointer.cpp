@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -144,6 +145,30 @@ nlohmann::json::json_pointer number_pointer(const nlohmann::json& document, cons
   return pointer;
 }
 
+namespace {
+
+//! An array member as a person names it: its id (a currency: its code); else the selectors it
+//! applies to (an override: "APAC SMB from 2027-07"); else its position (1-based).
+std::string member_name(const nlohmann::json& member, std::size_t index) {
+  for (const char* key : {"id", "code"}) {
+    const auto id = member.find(key);
+    if (id != member.end() && id->is_string()) return id->get<std::string>();
+  }
+  std::vector<std::string> selectors;
+  for (const char* key : {"region", "segment", "product", "from", "to"}) {
+    const auto value = member.find(key);
+    if (value == member.end() || !value->is_string()) continue;
+    const std::string_view name = key;
+    selectors.push_back(name == "from" || name == "to"
+                            ? fmt::format("{} {}", name, value->get<std::string>())
+                            : value->get<std::string>());
+  }
+  if (selectors.empty()) return std::to_string(index + 1);
+  return fmt::format("{}", fmt::join(selectors, " "));
+}
+
+}  // namespace
+
 std::string pointer_words(const nlohmann::json& document,
                           const nlohmann::json::json_pointer& pointer) {
   // The pointer's tokens, from the root.
@@ -171,17 +196,15 @@ std::string pointer_words(const nlohmann::json& document,
       if (member != nullptr && member->is_object()) {
         // A member with an id (a currency: its code) is named by it, one without by its
         // position.
-        auto id = member->find("id");
-        if (id == member->end()) id = member->find("code");
-        members.push_back(fmt::format("{} {}", singular(key),
-                                      id != member->end() && id->is_string()
-                                          ? id->get<std::string>()
-                                          : std::to_string(index + 1)));
+        members.push_back(fmt::format("{} {}", singular(key), member_name(*member, index)));
         words.clear();
       } else {
         words.push_back(member != nullptr ? std::to_string(index + 1) : token);
       }
       at = member;
+    } else if (token == "set" && !members.empty() && words.empty()) {
+      // An override's "set" names no parameter: "Win rate (override APAC SMB)".
+      at = at != nullptr && at->is_object() && at->contains(token) ? &(*at)[token] : nullptr;
     } else {
       // "ote" -> "OTE", "churned_arr" -> "churned ARR" (review: "Ote (plan smb-ae)").
       std::string word;

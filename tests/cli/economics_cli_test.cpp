@@ -375,12 +375,16 @@ TEST(EconomicsCli, RunWithAnUncertainWinRateSaysSo) {
       test::run_opsim(fmt::format("run {} --trials 50 -o {}", path, (dir / "r.h5").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("forecast with assumption uncertainty"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("/segments/0/win_rate: pert(min 0.2, mode 0.3, max 0.35)"),
+  EXPECT_NE(r.output.find("Win rate (segment SMB): pert(min 0.2, mode 0.3, max 0.35)"),
             std::string::npos)
       << r.output;
   H5::H5File file((dir / "r.h5").string(), H5F_ACC_RDONLY);
   EXPECT_TRUE(file.openGroup("/").attrExists("forecast"));
   EXPECT_TRUE(file.nameExists("/scenario/uncertain_parameters"));
+  // The plain pointers, for a program, beside the lines in words.
+  const auto pointers =
+      report::H5Reader((dir / "r.h5").string()).strings("/scenario/uncertain_parameter_pointers");
+  EXPECT_EQ(pointers, std::vector<std::string>{"/segments/0/win_rate"});
 }
 
 // Review: compare said in the terminal which scenario draws its assumptions per trial; its file,
@@ -401,13 +405,13 @@ TEST(EconomicsCli, CompareRecordsEachScenariosUncertainParametersAndReportsThem)
   const auto parameters = file.strings("/scenarios/uncertain_parameters");
   const auto of = file.strings("/scenarios/uncertain_parameters_scenario");
   ASSERT_EQ(parameters.size(), 1u);
-  EXPECT_EQ(parameters[0], "/segments/0/win_rate: pert(min 0.2, mode 0.3, max 0.35)");
+  EXPECT_EQ(parameters[0], "Win rate (segment SMB): pert(min 0.2, mode 0.3, max 0.35)");
   EXPECT_EQ(of, std::vector<std::string>{"uncertain"});
   const auto shown = test::run_opsim(fmt::format("report {} -o {}", out.string(), page.string()));
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
   const std::string html = read_text(page);
   EXPECT_NE(html.find("uncertain is a forecast with assumption uncertainty"), std::string::npos);
-  EXPECT_NE(html.find("<li>/segments/0/win_rate: pert(min 0.2, mode 0.3, max 0.35)</li>"),
+  EXPECT_NE(html.find("<li>Win rate (segment SMB): pert(min 0.2, mode 0.3, max 0.35)</li>"),
             std::string::npos);
   EXPECT_NE(html.find("\">uncertain is a forecast"), std::string::npos);
   EXPECT_EQ(html.find("\">certain is a forecast"), std::string::npos);  // the base draws nothing

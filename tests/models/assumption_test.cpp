@@ -22,7 +22,7 @@ struct MomentCheck {
 //! Sample mean and variance of `n` draws through draw_assumptions, with their standard errors
 //! (the variance's from the sample fourth central moment).
 MomentCheck drawn_moments(const Distribution& d, std::uint64_t n, std::uint64_t seed = 7) {
-  const std::vector<UncertainParameter> parameters{{"/segments/0/win_rate", d}};
+  const std::vector<UncertainParameter> parameters{{"/segments/0/win_rate", d, {}}};
   const StreamFactory streams(seed);
   std::vector<double> x;
   for (std::uint64_t t = 0; t < n; ++t) x.push_back(draw_assumptions(parameters, streams, t)[0]);
@@ -107,8 +107,8 @@ TEST(AssumptionDraws, EachParameterHasItsOwnStream) {
   // Adding a second uncertain parameter leaves the first one's draws unchanged.
   const Distribution d = make(Family::uniform, 0, 1);
   const StreamFactory streams(3);
-  const std::vector<UncertainParameter> one{{"/a", d}};
-  const std::vector<UncertainParameter> two{{"/b", d}, {"/a", d}};
+  const std::vector<UncertainParameter> one{{"/a", d, {}}};
+  const std::vector<UncertainParameter> two{{"/b", d, {}}, {"/a", d, {}}};
   for (std::uint64_t t = 0; t < 50; ++t) {
     const auto x = draw_assumptions(one, streams, t);
     const auto y = draw_assumptions(two, streams, t);

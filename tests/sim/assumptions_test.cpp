@@ -40,7 +40,7 @@ TEST(SummariseAssumptions, ALongListIsGroupedByPointerWithTheRangeOfMeans) {
   const std::vector<std::string> one =
       summarise_assumptions(test::scenario_from_json(seasonal_document(1)));
   ASSERT_EQ(one.size(), 3u);
-  EXPECT_EQ(one[1], "/segments/0/win_rate: uniform(min 0.2, max 0.4)");
+  EXPECT_EQ(one[1], "Win rate (segment S0): uniform(min 0.2, max 0.4)");
   // A list that fits is shown in full, one line per parameter.
   const Scenario few = test::scenario_from_json([] {
     nlohmann::json doc = seasonal_document(1);

@@ -84,6 +84,23 @@ TEST(JsonPointerWithIds, WordsNameWhatThePointerNames) {
   EXPECT_EQ(words("/segments/5/win_rate"), "Segments 5 win rate");
 }
 
+// Review: a run's assumption list named "/overrides/10/set/win_rate", an index into the resolved
+// document that the user's file (which appends with "/overrides/-") does not have. A member
+// without an id is named by the selectors it applies to; an override's "set" names nothing.
+TEST(JsonPointerWithIds, WordsNameAMemberWithoutAnIdByItsSelectors) {
+  const nlohmann::json doc = nlohmann::json::parse(R"({
+    "overrides": [{"region": "APAC", "segment": "SMB", "set": {"win_rate": 0.2}},
+                  {"region": "APAC", "segment": "Ent", "from": "2027-07",
+                   "set": {"win_rate": 0.2}},
+                  {"set": {"cycle_months": 3}}]})");
+  auto words = [&](const std::string& text) {
+    return pointer_words(doc, resolve_pointer(doc, text, "t"));
+  };
+  EXPECT_EQ(words("/overrides/0/set/win_rate"), "Win rate (override APAC SMB)");
+  EXPECT_EQ(words("/overrides/1/set/win_rate"), "Win rate (override APAC Ent from 2027-07)");
+  EXPECT_EQ(words("/overrides/2/set/cycle_months"), "Cycle months (override 3)");
+}
+
 TEST(JsonPointerWithIds, SelectorOnANonArrayAndMalformedSelectorsAreInputErrors) {
   EXPECT_THAT(error_of([] { resolve_pointer(kDocument, "/name[id=x]", "t"); }),
               HasSubstr("is not an array"));
