@@ -293,9 +293,12 @@ void write_comparison_labels(H5::H5File& file, const Scenario& base, const Resul
                              const std::vector<std::pair<std::string, Summary>>& summaries) {
   H5::Group labels = file.createGroup("/labels");
   std::vector<std::string> periods, coverage, names, targets;
+  // The compared metric's months (review: revenue's 10-month FY2028 was labelled whole, as new
+  // bookings with their actuals are, and the report showed it as a full year).
+  const Coverage cover = coverage_of(metric_index(metric));
   for (const auto& p : layout.periods) {
     periods.push_back(p.label);
-    coverage.push_back(p.coverage());
+    coverage.push_back(p.coverage(cover));
   }
   write_strings(labels, "periods", periods);
   write_strings(labels, "period_coverage", coverage);

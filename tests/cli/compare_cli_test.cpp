@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/io/report_parts.hpp"
 #include "sim/io/scenario_loader.hpp"
 #include "tests/progress_lines.hpp"
 #include "tests/test_support.hpp"
@@ -532,6 +533,30 @@ TEST(CompareCli, SweepSelectsArrayMembersById) {
   EXPECT_NE(twice.output.find("name the same field (/segments/0/win_rate)"), std::string::npos)
       << twice.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "twice"));
+}
+
+// Review: `compare --metric revenue` labelled FY2028 whole in /labels/period_coverage (new
+// bookings' coverage, with their actuals), so the report showed 10 months of revenue as a full
+// year; the file's coverage is the compared metric's.
+TEST(CompareCli, PeriodCoverageIsTheComparedMetrics) {
+  test::TempDir dir;
+  const auto scenarios = test::source_dir() / "scenarios";
+  auto coverage_of_fy2028 = [&](const std::string& metric) {
+    const auto out = dir / (metric + ".h5");
+    const auto r = test::run_opsim(
+        fmt::format("compare {} {} --metric {} --trials 20 --threads 1 -q -o {}",
+                    (scenarios / "global_saas.json").string(),
+                    (scenarios / "global_saas_emea_h2.json").string(), metric, out.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    report::H5Reader file(out.string());
+    const auto periods = file.strings("/labels/periods");
+    const auto coverage = file.strings("/labels/period_coverage");
+    const auto at = std::find(periods.begin(), periods.end(), "FY2028");
+    EXPECT_NE(at, periods.end());
+    return at == periods.end() ? std::string("?") : coverage.at(at - periods.begin());
+  };
+  EXPECT_EQ(coverage_of_fy2028("new_bookings"), "");
+  EXPECT_NE(coverage_of_fy2028("revenue").find("partial: 10 of 12 months"), std::string::npos);
 }
 
 }  // namespace
