@@ -407,6 +407,7 @@ std::vector<XlsxTable> comparison_workbook(
   const auto regions = region_labels(base);
   const auto segments = segment_labels(base);
   const std::string unit = fmt::format(" ({})", base.fx.currencies[base.fx.reporting].code);
+  const std::uint64_t trials = summaries.front().second.trials;  // paired: every arm's
   std::string assumptions;
   for (std::size_t i = 0; i < drawn.size(); ++i) {
     if (drawn[i].empty()) continue;
@@ -463,7 +464,7 @@ std::vector<XlsxTable> comparison_workbook(
         const double none = std::numeric_limits<double>::quiet_NaN();
         row.emplace_back(identical(x) ? 0.0 : x.mean);
         row.emplace_back(identical(x) ? none : x.se);
-        row.emplace_back(identical(x) ? none : x.p_better);
+        row.push_back(identical(x) ? XlsxValue(none) : trials_probability(x.p_better, trials));
       }
       summary.rows.push_back(std::move(row));
     }
@@ -492,10 +493,10 @@ std::vector<XlsxTable> comparison_workbook(
                                    coverage_of(metric_index(reference.target.metric))),
                                reference.target.amount};
     for (const auto& entry : summaries) {
-      double value = std::numeric_limits<double>::quiet_NaN();
+      XlsxValue value = std::numeric_limits<double>::quiet_NaN();
       for (const auto& t : entry.second.targets) {
         if (t.cell == reference.cell && t.target.amount == reference.target.amount)
-          value = t.probability;
+          value = trials_probability(t.probability, entry.second.trials);
       }
       row.push_back(value);
     }
@@ -536,7 +537,8 @@ std::vector<XlsxTable> comparison_workbook(
           const double none = std::numeric_limits<double>::quiet_NaN();
           differences.rows.push_back(
               {c.name, layout.periods[p].label, layout.periods[p].coverage(cover), regions[r],
-               segments[s], x.mean, x.se, x.p5, x.p50, x.p95, identical(x) ? none : x.p_better,
+               segments[s], x.mean, x.se, x.p5, x.p50, x.p95,
+               identical(x) ? XlsxValue(none) : trials_probability(x.p_better, trials),
                x.se_independent, identical(x) ? none : x.variance_reduction});
         }
       }
@@ -561,7 +563,7 @@ std::vector<XlsxTable> comparison_workbook(
                    {"SE of extra contribution" + unit, CellKind::amount, 12},
                    {"P(better)", CellKind::percent, 10},
                    {"return on cost (x)", CellKind::number, 14},
-                   {"SE of return on cost (x)", CellKind::number, 12},
+                   {"SE of return on cost (x)", CellKind::significant, 12},
                    {fmt::format("P(return on cost > {})", format_user_value(return_threshold)),
                     CellKind::percent, 14}},
                   {},
@@ -577,8 +579,9 @@ std::vector<XlsxTable> comparison_workbook(
         costs.rows.push_back({e.name, layout.periods[p].label, cost_coverage(layout.periods[p]),
                               regions[r], c.bookings_base, c.bookings_alt, c.cost_base, c.cost_alt,
                               c.cost.mean, c.cost.se, c.bookings.mean, c.bookings.se,
-                              c.contribution.mean, c.contribution.se, c.p_better, c.return_on_cost,
-                              c.return_se, c.p_return_above});
+                              c.contribution.mean, c.contribution.se,
+                              trials_probability(c.p_better, e.trials), c.return_on_cost,
+                              c.return_se, trials_probability(c.p_return_above, e.trials)});
       }
     }
   }
@@ -683,9 +686,15 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
               candidate.target.amount == reference[i].target.amount)
             t = &candidate;
         }
-        text += fmt::format(" {:>13}", t ? fmt::format("{} ±{:.1f}", format_percent(t->probability),
-                                                       100 * t->standard_error)
-                                         : "-");
+        const std::uint64_t trials = summaries[s].second.trials;
+        std::string shown = "-";
+        if (t != nullptr) {
+          shown = format_certain_probability(t->probability, t->standard_error, trials);
+          if (shown.empty())
+            shown =
+                fmt::format("{} ±{:.1f}", format_percent(t->probability), 100 * t->standard_error);
+        }
+        text += fmt::format(" {:>13}", shown);
       }
       end_line();
     }

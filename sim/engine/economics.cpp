@@ -141,6 +141,7 @@ Economics compare_economics(const std::string& name, const RunResult& base,
     throw_internal("cost comparison: runs differ in trials");
   Economics out;
   out.name = name;
+  out.trials = n;
   out.cells.resize(P * R);
   std::vector<double> d_bookings(n), d_cost(n);
   for (std::size_t p = 0; p < P; ++p) {

@@ -131,6 +131,7 @@ struct TargetChange {
 
 struct Economics {
   std::string name;                  //!< of the alternative
+  std::uint64_t trials = 0;          //!< paired trials
   std::vector<EconomicsCell> cells;  //!< [period][region]
   std::vector<TargetChange> targets;
 };

@@ -167,7 +167,7 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
         text += fmt::format("{:<16} {:>9}", label, base_value);
         for (std::size_t a = first; a < last; ++a) {
           const EconomicsCell& c = economics[a].cells[i];
-          text += fmt::format(" {:>9} {:>21}", alt_value(c), difference(c));
+          text += fmt::format(" {:>9} {:>21}", alt_value(c), difference(c, economics[a].trials));
         }
         text.erase(text.find_last_not_of(' ') + 1);
         text += "\n";
@@ -175,29 +175,32 @@ std::string economics_table(const Scenario& base, const ResultLayout& layout,
       row(
           "  bookings", format_amount(front.bookings_base),
           [](const EconomicsCell& c) { return format_amount(c.bookings_alt); },
-          [](const EconomicsCell& c) { return signed_amount(c.bookings); });
+          [](const EconomicsCell& c, std::uint64_t) { return signed_amount(c.bookings); });
       row(
           "  cost", format_amount(front.cost_base),
           [](const EconomicsCell& c) { return format_amount(c.cost_alt); },
-          [](const EconomicsCell& c) { return signed_amount(c.cost); });
+          [](const EconomicsCell& c, std::uint64_t) { return signed_amount(c.cost); });
       row(
           "  contribution", format_amount(front.bookings_base - front.cost_base),
           [](const EconomicsCell& c) { return format_amount(c.bookings_alt - c.cost_alt); },
-          [](const EconomicsCell& c) { return signed_amount(c.contribution); });
+          [](const EconomicsCell& c, std::uint64_t) { return signed_amount(c.contribution); });
       auto blank = [](const EconomicsCell&) { return std::string(); };
-      row("  return on cost", std::string(), blank, [&](const EconomicsCell& c) {
+      row("  return on cost", std::string(), blank, [&](const EconomicsCell& c, std::uint64_t) {
         if (c.status == ReturnStatus::defined)
           return fmt::format("{:.2f} ±{:.2g}", c.return_on_cost, c.return_se);
         return std::string(describe(c.status));
       });
       // P(better) of contributions equal in every trial is undefined: a dash.
-      row("  P(better)", std::string(), blank, [](const EconomicsCell& c) {
-        return std::isfinite(c.p_better) ? format_percent(c.p_better) : std::string("-");
+      // None or every trial: the rule-of-three bound, not a certain-looking "100.0%" (review).
+      row("  P(better)", std::string(), blank, [](const EconomicsCell& c, std::uint64_t trials) {
+        return std::isfinite(c.p_better) ? format_trials_probability(c.p_better, trials)
+                                         : std::string("-");
       });
       row(fmt::format("  P(return > {})", format_user_value(return_threshold)), std::string(),
-          blank, [](const EconomicsCell& c) {
-            return std::isfinite(c.p_return_above) ? format_percent(c.p_return_above)
-                                                   : std::string("-");
+          blank, [](const EconomicsCell& c, std::uint64_t trials) {
+            return std::isfinite(c.p_return_above)
+                       ? format_trials_probability(c.p_return_above, trials)
+                       : std::string("-");
           });
     }
   }

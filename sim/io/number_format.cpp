@@ -175,6 +175,11 @@ std::string format_certain_probability(double p, double se, std::uint64_t trials
                 : fmt::format(">{} (all)", rule_of_three_percent(trials, true));
 }
 
+std::string format_trials_probability(double p, std::uint64_t trials) {
+  const std::string bound = format_certain_probability(p, 0.0, trials);
+  return bound.empty() ? format_percent(p) : bound;
+}
+
 std::string words_of_name(std::string id) {
   std::replace(id.begin(), id.end(), '_', ' ');
   return id;

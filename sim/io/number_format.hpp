@@ -55,6 +55,9 @@ std::string rule_of_three_percent(std::uint64_t trials, bool complement = false)
 //! with its rule-of-three bound: "<1.5% (none)", ">98.5% (all)"; "" for any other estimate
 //! (review: "0.0% ±0.0" read as certainty).
 std::string format_certain_probability(double p, double se, std::uint64_t trials);
+//! A share of `trials` trials for people: format_percent(p), or the rule-of-three bound of
+//! format_certain_probability when none or every one of them counts ("<1.5% (none)").
+std::string format_trials_probability(double p, std::uint64_t trials);
 //! A machine name for people, spaces for underscores: "seasonal_naive" -> "seasonal naive".
 std::string words_of_name(std::string id);
 //! A target's label ("new_bookings FY2028 NA") with its metric in words ("new bookings FY2028 NA").

@@ -14,6 +14,12 @@ namespace opsim::report {
 
 namespace {
 
+//! The trials each scenario of a comparison ran (root attribute "trials"): the count a share of
+//! none or all of them is bounded by (format_trials_probability).
+std::uint64_t compared_trials(const H5Reader& f) {
+  return std::strtoull(f.attribute("trials").c_str(), nullptr, 10);
+}
+
 //! Costs and return (when some scenario has costs): per alternative, every fiscal period of the
 //! company total (the economics arrays' last region), as the terminal's cost block and
 //! economics.csv give them. A ratio that is not defined is a word, as on the terminal.
@@ -21,6 +27,7 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
                           const std::vector<std::string>& periods,
                           const std::function<std::string(std::size_t)>& label) {
   std::string html;
+  const std::uint64_t trials = compared_trials(f);
   for (std::size_t a = 1; a < names.size(); ++a) {
     const std::string group = fmt::format("/alternative_{}/economics/", a);
     if (!f.has(group + "cost_base")) continue;
@@ -72,14 +79,15 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
                           html_escape(period_label));
       for (std::size_t c = 0; c < values.size(); ++c)
         html += cell(format_grouped(values[c][i]), group + columns[c], i, values[c][i]);
-      html += std::isnan(better[i])
-                  ? std::string("<td class=\"num\">–</td>")
-                  : cell(format_percent(better[i]), group + "p_alternative_better", i, better[i]);
+      html += std::isnan(better[i]) ? std::string("<td class=\"num\">–</td>")
+                                    : cell(format_trials_probability(better[i], trials),
+                                           group + "p_alternative_better", i, better[i]);
       const double extra = values[2][i];
       if (!std::isnan(ratio[i])) {
         html += cell(format_grouped(ratio[i], 2), group + "return_on_cost", i, ratio[i]);
-        html += cell(format_grouped(ratio_se[i], 2), group + "return_se", i, ratio_se[i]);
-        html += cell(format_percent(above[i]), group + "p_return_above_threshold", i, above[i]);
+        html += cell(format_se_grouped(ratio_se[i]), group + "return_se", i, ratio_se[i]);
+        html += cell(format_trials_probability(above[i], trials),
+                     group + "p_return_above_threshold", i, above[i]);
       } else {
         const std::string why = i < status.size()       ? status[i]
                                 : partial && extra != 0 ? "partial period"
@@ -101,6 +109,7 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
 }  // namespace
 
 std::string compare_section(H5Reader& f) {
+  const std::uint64_t trials = compared_trials(f);
   if (!f.has("/labels/periods") || !f.has("/scenarios/names")) {
     throw_input(
         "{}: a comparison written before opsim kept /labels and /scenarios; run "
@@ -182,7 +191,8 @@ std::string compare_section(H5Reader& f) {
         }
         html += cell(format_grouped(diff[a][i]), group + "mean_difference", i, diff[a][i]) +
                 cell(format_se_grouped(se[a][i]), group + "se", i, se[a][i]) +
-                cell(format_percent(better[a][i]), group + "p_alternative_better", i, better[a][i]);
+                cell(format_trials_probability(better[a][i], trials),
+                     group + "p_alternative_better", i, better[a][i]);
       }
       html += "</tr>\n";
     }
@@ -275,8 +285,8 @@ std::string compare_section(H5Reader& f) {
                       cell(format_grouped(amount[t]), "/scenarios/target_amount", t, amount[t]));
       for (std::size_t s = 0; s < n; ++s) {
         const std::size_t i = s * T + t;
-        html += cell(format_percent(probability[i]), "/scenarios/target_probability", i,
-                     probability[i]);
+        html += cell(format_trials_probability(probability[i], trials),
+                     "/scenarios/target_probability", i, probability[i]);
       }
       for (std::size_t a = 1; a < n; ++a) {
         const double d =

@@ -298,8 +298,8 @@ std::string run_section(H5Reader& f) {
           run.coverage_of(t.period_index, t.coverage).empty() ? "" : " partial",
           html_escape(t.words), html_escape(run.period_label(t.period_index, t.coverage)),
           html_escape(place),
-          cell(format_percent(t.probability), "/summary/targets/probability", i, t.probability,
-               "span"),
+          cell(format_trials_probability(t.probability, t.trials.size()),
+               "/summary/targets/probability", i, t.probability, "span"),
           html_escape(run.amount(t.amount)));
     }
     // Every target metric is an amount in the reporting currency (scenarios/README.md).
@@ -326,7 +326,8 @@ std::string run_section(H5Reader& f) {
           html_escape(t.segment),
           cell(format_grouped(t.amount), "/summary/targets/amount", i, t.amount),
           cell(format_grouped(t.mean), "/summary/targets/mean", i, t.mean),
-          cell(format_percent(t.probability), "/summary/targets/probability", i, t.probability),
+          cell(format_trials_probability(t.probability, t.trials.size()),
+               "/summary/targets/probability", i, t.probability),
           low_text, high_text, derived_cell(format_percent(p90), fmt::format("reach90:{}", i), p90),
           derived_cell(format_percent(p95), fmt::format("reach95:{}", i), p95));
     }

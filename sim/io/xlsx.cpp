@@ -76,8 +76,22 @@ std::string cell_kind_name(CellKind kind) {
       return "ratio";
     case CellKind::points:
       return "points";
+    case CellKind::significant:
+      return "significant";
   }
   return "number";
+}
+
+XlsxValue trials_probability(double p, std::uint64_t trials) {
+  std::string bound = format_certain_probability(p, 0.0, trials);
+  if (bound.empty()) return p;
+  return bound;
+}
+
+double trials_probability_se(double p, double se, std::uint64_t trials) {
+  return format_certain_probability(p, se, trials).empty()
+             ? se
+             : std::numeric_limits<double>::quiet_NaN();
 }
 
 std::string xlsx_text(std::string text) {
@@ -186,7 +200,7 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
     format_set_text_wrap(header);
     // Per cell kind (index: CellKind; 0, text, has no number format), then signed points at
     // kSignedPoints: plain, and shaded for a partial period's row.
-    constexpr int kSignedPoints = 8;
+    constexpr int kSignedPoints = static_cast<int>(CellKind::significant) + 1;
     std::array<std::array<lxw_format*, kSignedPoints + 1>, 2> formats{};
     for (int shaded = 0; shaded < 2; ++shaded) {
       auto& f = formats[static_cast<std::size_t>(shaded)];
@@ -204,6 +218,7 @@ void write_workbook(const std::string& path, const std::vector<XlsxTable>& table
       format_set_num_format(f[static_cast<int>(CellKind::year)], "\"FY\"0");
       format_set_num_format(f[static_cast<int>(CellKind::ratio)], "0.000");
       format_set_num_format(f[static_cast<int>(CellKind::points)], "0.0\" pts\"");
+      format_set_num_format(f[static_cast<int>(CellKind::significant)], "General");
       // Changes in points carry their sign, as on the terminal; 0 is shown without one.
       format_set_num_format(f[kSignedPoints], "+0.0\" pts\";-0.0\" pts\";0.0\" pts\"");
     }
@@ -351,8 +366,12 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
       const double none = std::numeric_limits<double>::quiet_NaN();
       row.insert(
           row.end(),
-          {target ? target->target.amount : none, target ? target->probability : none,
-           target ? target->standard_error : none, q(cell(p, r, total_segment, Metric::arr), 3),
+          {target ? target->target.amount : none,
+           target ? trials_probability(target->probability, summary.trials) : XlsxValue(none),
+           target
+               ? trials_probability_se(target->probability, target->standard_error, summary.trials)
+               : none,
+           q(cell(p, r, total_segment, Metric::arr), 3),
            // Blank for a scenario without seats, as the terminal's "-" (review: 0 here).
            scenario.seats.empty() ? none : q(cell(p, r, total_segment, Metric::headcount), 3)});
       overview.rows.push_back(std::move(row));
@@ -374,11 +393,13 @@ std::vector<XlsxTable> run_workbook(const Scenario& scenario, const Summary& sum
                     ""};
   for (const auto& t : summary.targets) {
     const Period& period = layout.periods[t.period];
-    targets.rows.push_back({metric_words(t.target.metric), period.label,
-                            period.coverage(coverage_of(metric_index(t.target.metric))),
-                            t.target.region < 0 ? "total" : regions[t.target.region],
-                            t.target.segment < 0 ? "total" : segments[t.target.segment],
-                            t.target.amount, t.mean, t.probability, t.standard_error});
+    targets.rows.push_back(
+        {metric_words(t.target.metric), period.label,
+         period.coverage(coverage_of(metric_index(t.target.metric))),
+         t.target.region < 0 ? "total" : regions[t.target.region],
+         t.target.segment < 0 ? "total" : segments[t.target.segment], t.target.amount, t.mean,
+         trials_probability(t.probability, summary.trials),
+         trials_probability_se(t.probability, t.standard_error, summary.trials)});
   }
   tables.push_back(std::move(targets));
 

@@ -23,7 +23,10 @@ enum class CellKind {
   //! A change, spread or standard error of probabilities, in percentage points: the workbook
   //! shows 0.144 as "14.4 pts", as the terminal does (a review read "+14.4%" as a relative
   //! change); files keep the fraction.
-  points
+  points,
+  //! General: a small standard error with the digits it has (0.0044), which a fixed format
+  //! would round to 0 (review: the SE of a return on cost read 0.00).
+  significant
 };
 
 //! The kind's name as a result file stores it beside a table ("amount", "percent", ...), so that
@@ -31,6 +34,12 @@ enum class CellKind {
 std::string cell_kind_name(CellKind kind);
 
 using XlsxValue = std::variant<std::string, double>;
+
+//! A share of `trials` trials as a cell: the number, or when none or every one of them counts the
+//! words of format_certain_probability ("<1.5% (none)"), not a certain-looking 0.0% (review).
+XlsxValue trials_probability(double p, std::uint64_t trials);
+//! The standard error of such a share: blank (NaN) where trials_probability gives words.
+double trials_probability_se(double p, double se, std::uint64_t trials);
 
 struct XlsxColumn {
   std::string header;

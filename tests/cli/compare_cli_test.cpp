@@ -559,5 +559,32 @@ TEST(CompareCli, PeriodCoverageIsTheComparedMetrics) {
   EXPECT_NE(coverage_of_fy2028("revenue").find("partial: 10 of 12 months"), std::string::npos);
 }
 
+// Review: a target no trial reaches read "0.0% ±0.0" in compare's terminal, report and workbook
+// (run's terminal already gave the rule-of-three bound), and P(better) of an alternative better
+// in every trial "100.0%": each now gives the bound, as `run` does.
+TEST(CompareCli, AShareOfNoneOrEveryTrialGivesItsBoundEverywhere) {
+  test::TempDir dir;
+  nlohmann::json doc = nlohmann::json::parse(
+      std::ifstream(test::source_dir() / "tests/fixtures/small_scenario.json"));
+  doc["targets"][1]["amount"] = 1e12;  // out of reach in every trial
+  const std::string base = dir.write("base.json", doc.dump());
+  doc["name"] = "more hires";
+  doc["hiring_plan"][0]["count"] = doc["hiring_plan"][0]["count"].get<int>() + 4;
+  const std::string alt = dir.write("alt.json", doc.dump());
+  const auto out = dir / "c.h5", page = dir / "c.html", book = dir / "c.xlsx";
+  const auto r =
+      test::run_opsim(fmt::format("compare {} {} --trials 200 --threads 1 -o {} --xlsx {}", base,
+                                  alt, out.string(), book.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("<1.5% (none)"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("0.0% ±0.0"), std::string::npos) << r.output;
+  const auto shown = test::run_opsim(fmt::format("report {} -o {}", out.string(), page.string()));
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  std::ifstream in(page);
+  const std::string html((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(html.find("&lt;1.5% (none)"), std::string::npos);
+  EXPECT_EQ(html.find(">0.0%<"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace opsim

@@ -75,6 +75,11 @@ def shown_value(text):
     """The number a cell shows and the rounding it carries: ("52.7%") -> (0.527, 0.0005)."""
     if text == "n/a":
         return math.nan, 0.0
+    # A share of none or every trial, with its rule-of-three bound: "<1.5% (none)", ">98.5% (all)".
+    if text.endswith(" (none)"):
+        return 0.0, 0.0
+    if text.endswith(" (all)"):
+        return 1.0, 0.0
     if text.startswith("<"):  # "<0.001": a p-value in [0, 0.0005)
         bound = float(text[1:]) / 2
         return bound / 2, bound / 2 * (1 + 1e-9)

@@ -42,6 +42,9 @@ def same(a, b):
     digits (libxlsxwriter writes numbers with %.16g)."""
     if a is None:
         return math.isnan(b)
+    # A share of none or every trial is written in words with its bound: "<1.5% (none)".
+    if isinstance(a, str) and a.endswith((" (none)", " (all)")):
+        return float(b) == (0.0 if a.endswith(" (none)") else 1.0)
     if not isinstance(a, (int, float)) or isinstance(a, bool):
         return False
     return abs(float(a) - float(b)) <= 1e-14 * max(1.0, abs(float(b)))
@@ -78,7 +81,9 @@ def check_run(book, h5, scale=1.0):
                for c in "CDE"):
         problems.append("Summary column widths not set")
     formats = {summary.cell(row=2, column=c).number_format for c in range(3, 9)}
-    if "#,##0" not in formats or "0.0%" not in formats:
+    # A probability of none or every trial is words ("<1.5% (none)"), in the text format.
+    certain = str(summary.cell(row=2, column=7).value).endswith(("(none)", "(all)"))
+    if "#,##0" not in formats or ("0.0%" not in formats and not certain):
         problems.append(f"Summary number formats {formats}")
     periods, regions = labels(h5, "periods"), labels(h5, "regions")
     segments, metrics = labels(h5, "segments"), labels(h5, "metrics")
@@ -154,14 +159,19 @@ def check_run(book, h5, scale=1.0):
             if not same(got, value):
                 problems.append(f"Targets row {i}: {name} {got!r} != {value!r}")
         # The standard error of a probability is in points (review: "2.2%" for +-2.2 points).
-        if "standard_error" in t and not same(row[8], 100 * t["standard_error"][i] * scale):
+        # A probability of none or every trial has its bound in words and no SE.
+        if isinstance(row[7], str) and row[7].endswith(("(none)", "(all)")):
+            if row[8] is not None:
+                problems.append(f"Targets row {i}: standard error {row[8]!r} beside {row[7]!r}")
+        elif "standard_error" in t and not same(row[8], 100 * t["standard_error"][i] * scale):
             problems.append(f"Targets row {i}: standard error {row[8]!r} is not "
                             f"{100 * t['standard_error'][i]!r} points")
     for sheet, heading in (("Summary", "P(reach) SE"), ("Targets", "standard error")):
         head = [c.value for c in book[sheet][1]]
         if heading in head and len(list(book[sheet].rows)) > 1:
-            shown = book[sheet].cell(row=2, column=head.index(heading) + 1).number_format
-            if not shown.endswith('pts"'):
+            cell = book[sheet].cell(row=2, column=head.index(heading) + 1)
+            if cell.value is not None and not cell.number_format.endswith('pts"'):
+                shown = cell.number_format
                 problems.append(f"{sheet} {heading!r}: format {shown!r}, not points")
     win = h5["summary/kpis/win_rate"][()] * scale
     for row in book["KPIs"].iter_rows(min_row=2, values_only=True):
