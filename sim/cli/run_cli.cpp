@@ -311,7 +311,9 @@ void run_command(const RunArgs& args, const std::string& command_line) {
   if (!args.export_deals.empty())
     export_deals(args.export_deals, scenario, seed, args.export_trial);
   // Once the outputs that replace it are in place.
-  if (checkpoint) after_outputs_committed([done_with = *checkpoint] { done_with.remove(); });
+  if (checkpoint)
+    after_outputs_committed(
+        [done_with = *checkpoint, first, end] { done_with.remove(first, end); });
 }
 
 //! `scenario_path`: the scenario the shards were made from, when it has moved since (else the

@@ -203,21 +203,30 @@ void Checkpoint::save(const Scenario& scenario, const RunResult& result,
   write_hdf5(shard, scenario, result, nullptr, provenance);
 }
 
-void Checkpoint::remove() const {
+void Checkpoint::remove(std::uint64_t first, std::uint64_t end) const {
   // A temporary ".NAME.opsim-XXXXXX" that a killed run left is kept, as the output layer says
   // when it names it (review: named as kept, then removed here, a user's file of that name too).
   if (single_file_) {
     for (int r = 0; r < mpi::size(); ++r) remove_written_file(rank_file(r));
     return;
   }
-  // Every shard-named file here is this run's (load() refused the folder otherwise; an output of
-  // such a name in the folder is refused before the run: add_to).
+  // The shard-named files of this run's trials are its own (load() refused the folder
+  // otherwise; an output of such a name in the folder is refused before the run: add_to). Those
+  // of other trials are another shard run's, started beside this one before either had written
+  // (review: a finishing shard run deleted the checkpoint of a killed one sharing its folder).
   std::error_code error;
+  bool others = false;  // another run's shards: the folder (and its marker) stays for it
   for (const auto& entry : fs::directory_iterator(path_, error)) {
     const std::string name = entry.path().filename().string();
-    if (is_shard_name(name)) remove_written_file(entry.path().string());
+    if (!is_shard_name(name)) continue;
+    const std::uint64_t from = std::stoull(name.substr(7, 12)),
+                        to = std::stoull(name.substr(20, 12));
+    if (from >= first && to <= end)
+      remove_written_file(entry.path().string());
+    else
+      others = true;
   }
-  if (fs::exists(marker())) {
+  if (!others && fs::exists(marker())) {
     remove_written_file(marker());
     ::rmdir(path_.c_str());  // fails, harmlessly, when the user put files there
   }

@@ -44,9 +44,11 @@ class Checkpoint {
   //! Saves `result`: the chunk just run (folder), or everything so far (file).
   void save(const Scenario& scenario, const RunResult& result, const Provenance& provenance) const;
 
-  //! Removes the shard files of this run (every rank's) and the folder when opsim created it
-  //! and nothing else is left in it. Call on one rank once every rank has finished.
-  void remove() const;
+  //! Removes the shard files of this run, trials [first, end) (every rank's: a folder's shards
+  //! of other trials are another shard run's, which may share the folder), and the folder when
+  //! opsim created it and nothing else is left in it. Call on one rank once every rank has
+  //! finished.
+  void remove(std::uint64_t first, std::uint64_t end) const;
 
   //! A shard file name of a folder checkpoint: `trials_FIRST_END.h5`.
   static std::string shard_name(std::uint64_t first, std::uint64_t end);

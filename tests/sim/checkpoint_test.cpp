@@ -71,7 +71,7 @@ TEST(Checkpoint, ResumedFolderRunEqualsTheUninterruptedRunAndKeepsForeignFiles) 
   EXPECT_EQ(resumed.seat_values, whole.seat_values);
   EXPECT_EQ(resumed.monthly_moments.finish().variance, whole.monthly_moments.finish().variance);
 
-  checkpoint.remove();
+  checkpoint.remove(0, 120);
   // The killed write's temporary is kept, as the output layer says when it names it (review: it
   // was removed, and a user's file of such a name with it).
   EXPECT_EQ(
@@ -86,7 +86,35 @@ TEST(Checkpoint, FolderOpsimCreatedIsRemovedWhenEmpty) {
   const Checkpoint checkpoint(folder.string());
   run_checkpointed(c.scenario, c.provenance, c.options, &checkpoint, 50, nullptr);
   EXPECT_TRUE(fs::exists(folder / ".opsim-checkpoint"));
-  checkpoint.remove();
+  checkpoint.remove(0, 120);
+  EXPECT_FALSE(fs::exists(folder));
+}
+
+// Review: two shard runs started side by side with one checkpoint folder (each found it empty);
+// the one that finished removed every shard file, the killed one's too. A run removes only the
+// shards of its own trials.
+TEST(Checkpoint, ARunRemovesOnlyItsOwnTrialsShards) {
+  test::TempDir dir;
+  const fs::path folder = dir / "shared";
+  CheckpointCase c;
+  const Checkpoint checkpoint(folder.string());
+  auto save = [&](std::uint64_t run_first, std::uint64_t run_end, std::uint64_t first,
+                  std::uint64_t end) {
+    Provenance shard = c.provenance;
+    shard.run_first_trial = run_first, shard.run_end_trial = run_end;
+    RunOptions part = c.options;
+    part.first_trial = first, part.end_trial = end;
+    checkpoint.save(c.scenario, run_trials(c.scenario, part), shard);
+  };
+  save(60, 120, 60, 80);  // the run of trials 60..120, killed after 20 of them
+  save(0, 60, 0, 30);     // the run of trials 0..60, which finishes
+  save(0, 60, 30, 60);
+  checkpoint.remove(0, 60);
+  EXPECT_EQ(listing(folder),
+            (std::set<std::string>{Checkpoint::shard_name(60, 80), ".opsim-checkpoint"}));
+  // The other run, resumed and finished, removes its shards and the folder opsim created.
+  save(60, 120, 80, 120);
+  checkpoint.remove(60, 120);
   EXPECT_FALSE(fs::exists(folder));
 }
 
@@ -107,7 +135,7 @@ TEST(Checkpoint, CheckpointOfAnotherRunIsRefused) {
     EXPECT_THAT(e.what(), HasSubstr("different run"));
   }
   EXPECT_TRUE(checkpoint.load(c.scenario, ResultLayout(c.scenario), c.provenance, 0, 120, false));
-  checkpoint.remove();
+  checkpoint.remove(0, 120);
   EXPECT_FALSE(fs::exists(file));
 }
 
