@@ -7,11 +7,13 @@
 # exits 2, so that no array is submitted whose every task would fail.
 # Files are never replaced unasked: RESULT, its _summary.json and shard files already in OUT_DIR
 # are refused unless FORCE=1, and an earlier submission's checkpoint_N folders unless RESUME=1
-# (the tasks then resume them; opsim refuses a checkpoint of another run). The jobs then run with --force (FORCE=1 exported), so that a
-# requeued task rewrites its own shard.
-# Resources per array task: CPUS_PER_TASK (default 1), TIME_LIMIT (sbatch --time; default: the
-# partition's) and PARTITION (default: the cluster's default partition); further sbatch
-# options may follow RESULT.
+# (the tasks then resume them; opsim refuses a checkpoint of another run). With RESUME=1 the
+# shards an earlier submission finished (shard_N.h5, N < SHARDS) are kept: their tasks end at
+# once, and the merge refuses a shard of another run. The jobs then run with --force (FORCE=1
+# exported), so that a requeued task rewrites its own shard.
+# Resources of the array tasks and of the merge job: CPUS_PER_TASK (default 1), TIME_LIMIT
+# (sbatch --time; default: the partition's) and PARTITION (default: the cluster's default
+# partition); further sbatch options may follow RESULT.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "submit_array.sh: $*" >&2; exit 2; }
@@ -42,17 +44,23 @@ refuse_inputs "$opsim" "$scenario" "$result" "${result%.h5}_summary.json"
 check_run_variables
 mkdir -p "$out_dir" 2>/dev/null || die "OUT_DIR: cannot create $out_dir"
 [[ -w $out_dir ]] || die "OUT_DIR: $out_dir is not writable"
+# This run's shard_N.h5 (N < SHARDS): shard_7.h5 is task 7's; shard_07.h5 is no task's (review).
+own_shard() {
+  local name=${1##*/shard_}
+  [[ ${name%.h5} =~ ^(0|[1-9][0-9]{0,8})$ ]] && (( ${name%.h5} < shards ))
+}
 if [[ ${FORCE:-} != 1 ]]; then
   for file in "$result" "${result%.h5}_summary.json" "$out_dir"/shard_*.h5; do
+    # With RESUME=1 a shard an earlier submission finished is kept (review: resuming a timed-out
+    # array recomputed every finished shard, or was refused).
+    [[ ${RESUME:-} == 1 && $file == "$out_dir"/shard_*.h5 ]] && own_shard "$file" && continue
     [[ ! -e $file ]] || die "$file exists; remove it, or set FORCE=1 to replace it"
   done
 else
   # Shard files of an earlier, larger submission are left alone (they are not this run's) and the
   # merge job reads shard_0.h5 .. shard_$((shards - 1)).h5 only: say so.
   for file in "$out_dir"/shard_*.h5; do
-    name=${file##*/shard_}
-    # shard_7.h5 is task 7's; shard_07.h5 is no task's (review).
-    [[ ${name%.h5} =~ ^(0|[1-9][0-9]{0,8})$ ]] && (( ${name%.h5} < shards )) && continue
+    own_shard "$file" && continue
     [[ -e $file ]] && echo "submit_array.sh: note: $file is not one of this run's $shards shards; it is left as it is and not merged" >&2
   done
 fi
@@ -70,8 +78,10 @@ resources=(--cpus-per-task="${CPUS_PER_TASK:-1}")
 [[ -n ${TIME_LIMIT:-} ]] && resources+=(--time="$TIME_LIMIT")
 [[ -n ${PARTITION:-} ]] && resources+=(--partition="$PARTITION")
 export OPSIM=$opsim SCENARIO=$scenario TRIALS=$trials SHARDS=$shards OUT_DIR=$out_dir RESULT=$result FORCE=1
+export KEEP_FINISHED=${RESUME:-0}
 array=$(sbatch --parsable --chdir="$out_dir" --array=0-$((shards - 1)) "${resources[@]}" --export=ALL "$@" \
   "$here/opsim_array.sbatch")
 array=${array%%;*}
-sbatch --parsable --chdir="$out_dir" --dependency=afterok:"$array" --kill-on-invalid-dep=yes --export=ALL "$@" \
-  "$here/opsim_merge.sbatch"
+# The merge runs where the array ran, with its limits (review: it went to the default partition).
+sbatch --parsable --chdir="$out_dir" --dependency=afterok:"$array" --kill-on-invalid-dep=yes \
+  "${resources[@]}" --export=ALL "$@" "$here/opsim_merge.sbatch"

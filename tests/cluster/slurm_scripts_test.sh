@@ -82,6 +82,20 @@ RESUME=1 OPSIM=$opsim "$array" "$scenario" 100 4 "$work/resumable" "$work/merged
   fail "RESUME=1 was refused"
 [[ -e $SBATCH_LOG ]] || fail "RESUME=1 submitted nothing"
 echo "ok: array: RESUME=1 resumes an earlier submission's checkpoints"
+# Review: resuming a timed-out array was refused on the shards that had finished (or, with
+# FORCE=1, recomputed them). With RESUME=1 they are kept and their tasks end at once.
+echo "a finished shard" > "$work/resumable/shard_1.h5"
+expect_refusal "array: a finished shard without RESUME=1" "shard_1.h5 exists" \
+  env OPSIM="$opsim" "$array" "$scenario" 100 4 "$work/resumable" "$work/merged.h5"
+rm -f "$SBATCH_LOG"
+RESUME=1 OPSIM=$opsim "$array" "$scenario" 100 4 "$work/resumable" "$work/merged.h5" >/dev/null ||
+  fail "RESUME=1 was refused on a finished shard"
+kept=$(OPSIM=$opsim SCENARIO=$scenario TRIALS=100 SHARDS=4 OUT_DIR=$work/resumable FORCE=1 \
+  KEEP_FINISHED=1 SLURM_ARRAY_TASK_ID=1 bash "$src/scripts/slurm/opsim_array.sbatch") ||
+  fail "the task of a finished shard failed"
+[[ $kept == *kept* && $(cat "$work/resumable/shard_1.h5") == "a finished shard" ]] ||
+  fail "the finished shard was not kept: $kept"
+echo "ok: array: RESUME=1 keeps the shards an earlier submission finished"
 expect_refusal "mpi: existing result is not replaced unasked" "FORCE=1" \
   env OPSIM="$opsim" "$mpi" "$scenario" "$work/existing.h5"
 [[ $(cat "$work/existing.h5") == "the user's result" ]] || fail "the existing result changed"
@@ -122,6 +136,14 @@ grep -q -- "--array=0-3 --cpus-per-task=3" "$SBATCH_LOG" || fail "array resource
 grep -q -- "--dependency=afterok:4242" "$SBATCH_LOG" || fail "no dependent merge: $(cat "$SBATCH_LOG")"
 grep -q -- "--export=ALL" "$SBATCH_LOG" || fail "no exported variables: $(cat "$SBATCH_LOG")"
 echo "ok: array submission with CPUS_PER_TASK"
+# Review: the merge job went to the default partition with the default time limit.
+rm -f "$SBATCH_LOG"
+OPSIM=$opsim PARTITION=long TIME_LIMIT=02:00:00 "$array" "$scenario" 100 4 "$work/out" \
+  "$work/merged.h5" >/dev/null || fail "PARTITION and TIME_LIMIT were refused"
+merge_line=$(grep -- "--dependency" "$SBATCH_LOG")
+[[ $merge_line == *--time=02:00:00* && $merge_line == *--partition=long* ]] ||
+  fail "the merge job lacks the partition or time limit: $merge_line"
+echo "ok: array: the merge job runs in the array's partition with its time limit"
 
 rm -f "$SBATCH_LOG"
 FORCE=1 OPSIM=$opsim "$array" "$scenario" 100 4 "$work/out" "$work/existing.h5" >/dev/null ||
