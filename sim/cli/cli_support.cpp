@@ -20,6 +20,14 @@
 
 namespace opsim::cli {
 
+std::string recorded_path(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) return path;
+  const std::filesystem::path resolved = std::filesystem::weakly_canonical(absolute, error);
+  return (error ? absolute.lexically_normal() : resolved).string();
+}
+
 namespace {
 std::string g_command_line;
 }

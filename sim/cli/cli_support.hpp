@@ -18,6 +18,11 @@
 
 namespace opsim::cli {
 
+//! A scenario's path as results record it (root attribute `scenario_path`, which merge and
+//! resume read again): absolute, with symbolic links and "." and ".." resolved, so that it still
+//! names the file when the folder it was given from is gone (review: "jobdir/../s.json" after
+//! the job's scratch folder was removed).
+std::string recorded_path(const std::string& path);
 //! "4G", "512M", "1.5GiB", "2000000" -> bytes; InputError naming `option` otherwise.
 std::uint64_t parse_size(const std::string& text, const std::string& option);
 std::string format_size(std::uint64_t bytes);

@@ -149,7 +149,7 @@ void cluster_bench_command(const ClusterBenchArgs& args) {
   }
   const std::uint64_t seed = args.seed.value_or(scenario.simulation.seed);
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  const std::string scenario_path = std::filesystem::absolute(args.scenario).string();
+  const std::string scenario_path = recorded_path(args.scenario);
   const std::filesystem::path base = args.work_dir.empty() ? std::filesystem::temp_directory_path()
                                                            : std::filesystem::path(args.work_dir);
   // The work folder must be an existing folder (review: a missing one, or a file, was an

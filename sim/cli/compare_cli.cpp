@@ -1206,7 +1206,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
       write_provenance(
           file, base.scenario,
           Provenance{command_line_of(nullptr), seed, base.scenario.sha256, base.scenario.name,
-                     std::filesystem::absolute(base_path).string(), trials, document.dump(2)},
+                     recorded_path(base_path), trials, document.dump(2)},
           trials);
     });
   }

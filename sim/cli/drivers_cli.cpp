@@ -378,11 +378,11 @@ void drivers_command(const DriversArgs& args) {
   if (mpi::rank() != 0) return;
   if (!args.output.empty()) {
     write_hdf5_document(args.output, [&](H5::H5File& file) {
-      write_provenance(file, scenario,
-                       Provenance{command_line_of(nullptr), result.seed, scenario.sha256,
-                                  scenario.name, std::filesystem::absolute(args.scenario).string(),
-                                  result.trials, resolved.document.dump(2)},
-                       result.trials);
+      write_provenance(
+          file, scenario,
+          Provenance{command_line_of(nullptr), result.seed, scenario.sha256, scenario.name,
+                     recorded_path(args.scenario), result.trials, resolved.document.dump(2)},
+          result.trials);
       write_drivers_hdf5(file, result);
     });
   }

@@ -75,7 +75,7 @@ Provenance plan_provenance(const Scenario& scenario, const nlohmann::json& docum
   p.seed = options.seed;
   p.scenario_sha256 = scenario.sha256;
   p.scenario_name = scenario.name;
-  p.scenario_path = std::filesystem::absolute(scenario.source).string();
+  p.scenario_path = recorded_path(scenario.source);
   p.total_trials = options.end_trial;
   p.scenario_document = document.dump(2);
   return p;

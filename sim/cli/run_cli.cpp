@@ -256,7 +256,7 @@ void run_command(const RunArgs& args, const std::string& command_line) {
                         seed,
                         scenario.sha256,
                         scenario.name,
-                        std::filesystem::absolute(args.scenario).string(),
+                        recorded_path(args.scenario),
                         trials,
                         std::move(document)};
   provenance.run_first_trial = first;
@@ -398,9 +398,8 @@ void merge_command(const std::vector<std::string>& shards, const std::string& sc
   // Recorded as an absolute path, as a run records it (review: --scenario's was kept relative).
   // Without --scenario: the first path a shard recorded that exists (review: only the first
   // shard's was tried, though shards run on other machines may record others).
-  std::string source = scenario_path.empty()
-                           ? reference.scenario_path
-                           : std::filesystem::absolute(scenario_path).lexically_normal().string();
+  std::string source =
+      scenario_path.empty() ? reference.scenario_path : recorded_path(scenario_path);
   if (scenario_path.empty()) {
     for (const auto& info : infos) {
       if (std::error_code error; std::filesystem::exists(info.scenario_path, error)) {

@@ -66,6 +66,24 @@ TEST(ShardCli, ShardsInAnyOrderMergeIntoTheSingleRun) {
 
 // Review: "0:5e1", "0:50.0" and "0:+50" were taken as ranges, and "0:49.7" refused without the
 // reason.
+// Review: a shard run given "jobdir/../s.json" recorded that path, and the merge failed once the
+// job's scratch folder was removed. Runs record the scenario's resolved path.
+TEST(ShardCli, ShardsRecordTheScenariosResolvedPath) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "jobdir");
+  std::filesystem::copy_file(test::small_scenario(), dir / "s.json");
+  for (const char* range : {"0:50", "50:100"}) {
+    const auto r = run_opsim(fmt::format("run {} -q --trials 100 --trial-range {} -o {}",
+                                         (dir / "jobdir/../s.json").string(), range,
+                                         (dir / fmt::format("{}.h5", range[0])).string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  std::filesystem::remove(dir / "jobdir");
+  const auto merged = run_opsim(fmt::format("merge {} {} -q -o {}", (dir / "0.h5").string(),
+                                            (dir / "5.h5").string(), (dir / "m.h5").string()));
+  EXPECT_EQ(merged.exit_code, 0) << merged.output;
+}
+
 TEST(ShardCli, ATrialRangeIsWholeIndicesInDigits) {
   TempDir dir;
   for (const char* range : {"0:5e1", "0:50.0", "0:+50", " 0:50", "0:49.7", "-1:50", "0-50"}) {
