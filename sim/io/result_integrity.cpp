@@ -209,7 +209,8 @@ void verify_result_file(const std::string& path) {
   if (!same_digest(actual, recorded)) {
     throw_input(
         "{}: the file is damaged: the SHA-256 of its content ({}) differs from the one opsim "
-        "recorded when writing it ({}); rerun the command that wrote it",
+        "recorded when writing it ({}); remove it and rerun the command that wrote it (a damaged "
+        "checkpoint: remove it, and its .rankN.h5 files, to start the run over)",
         path, actual.substr(0, 12), recorded.substr(0, 12));
   }
 

@@ -32,6 +32,15 @@ TEST(BenchCli, PrintsTheTableAndWritesJson) {
   ASSERT_EQ(doc["engine"].size(), 2u);
   EXPECT_EQ(doc["engine"][1]["threads"], 2);
   EXPECT_TRUE(doc["engine"][1]["identical_to_first"].get<bool>());
+  // Per core from CPU seconds (the variates are the whole run's), as the terminal's
+  // variates/s/core (review: wall-based here).
+  for (const auto& e : doc["engine"]) {
+    const double variates = doc["variates"]["uniforms"].get<double>() +
+                            doc["variates"]["normals"].get<double>() +
+                            doc["variates"]["poissons"].get<double>();
+    EXPECT_DOUBLE_EQ(e["variates_per_second_per_core"].get<double>(),
+                     variates / e["cpu_seconds"].get<double>());
+  }
 }
 
 TEST(BenchCli, BadInputExitsTwo) {
