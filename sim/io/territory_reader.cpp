@@ -3,6 +3,7 @@
 // one CSV reader, and the benchmark formats (OR-Library pmedcap, Lorena & Senne SJC, DTDP
 // graphml and its published allocations).
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -18,6 +19,7 @@
 
 #include "models/territory/labels.hpp"
 #include "sim/base/error.hpp"
+#include "sim/base/grouped.hpp"
 #include "sim/io/csv.hpp"
 #include "sim/io/csv_source.hpp"
 #include "sim/io/input.hpp"
@@ -444,10 +446,19 @@ RawAccounts read_accounts_csv(const std::filesystem::path& path, Encoding encodi
           throw_input("{}: weight = {} is not allowed; weights must be finite and >= 0", row.where,
                       cells.fields[*cweight]);
       }
-      if (cowner) row.owner = cells.fields[*cowner];
-      if (clock) row.lock = cells.fields[*clock];
-      if (cgroup) row.group = cells.fields[*cgroup];
-      if (cregion) row.region = cells.fields[*cregion];
+      // Names without the spaces around them (review: an owner exported as "Ann " became a
+      // territory of its own beside "Ann").
+      auto name = [&](std::size_t c) {
+        const std::string& cell = cells.fields[c];
+        const auto first = cell.find_first_not_of(" \t");
+        return first == std::string::npos
+                   ? std::string()
+                   : cell.substr(first, cell.find_last_not_of(" \t") - first + 1);
+      };
+      if (cowner) row.owner = name(*cowner);
+      if (clock) row.lock = name(*clock);
+      if (cgroup) row.group = name(*cgroup);
+      if (cregion) row.region = name(*cregion);
       raw.rows.push_back(std::move(row));
     });
   }
@@ -525,6 +536,20 @@ void resolve_accounts(Problem& problem, const RawAccounts& raw, const std::strin
     territory_index[problem.territories[t].id] = static_cast<int>(t);
   const bool listed = !problem.territories.empty();
   if (!listed) {
+    // Owners that differ only in case are one rep typed two ways, more likely than two reps
+    // (review: "ann" became a tenth territory beside "Ann"): refused, naming both.
+    std::map<std::string, const RawAccount*> folded;
+    for (const RawAccount& row : raw.rows) {
+      std::string key = row.owner;
+      std::transform(key.begin(), key.end(), key.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      const auto [at, added] = folded.emplace(key, &row);
+      if (!added && at->second->owner != row.owner)
+        throw_input(
+            "{}: owner '{}' differs only in case from '{}' ({}); write each owner one way, or "
+            "list the territories in a scenario",
+            row.where, row.owner, at->second->owner, at->second->where);
+    }
     for (const RawAccount& row : raw.rows)
       if (!row.owner.empty() && !territory_index.count(row.owner)) {
         territory_index[row.owner] = static_cast<int>(problem.territories.size());
@@ -746,6 +771,18 @@ void apply_overrides(Instance& instance, const Overrides& overrides, const std::
   }
   if (overrides.objective) problem.objective = *overrides.objective;
   if (overrides.distance) problem.distance = *overrides.distance;
+  if (overrides.distance == DistanceKind::haversine) {
+    // Haversine reads x as longitude and y as latitude (review: planar x/y up to 400 were taken
+    // as degrees, and diameters of 11,000 km printed).
+    for (const Account& a : problem.accounts) {
+      if (std::abs(a.y) <= 90 && std::abs(a.x) <= 180) continue;
+      throw_input(
+          "--distance haversine: account '{}' has x {} and y {}, which are not a longitude "
+          "(-180..180) and a latitude (-90..90); haversine is for lat/lon coordinates (planar "
+          "x/y: euclidean)",
+          a.id, format_grouped_trimmed(a.x), format_grouped_trimmed(a.y));
+    }
+  }
   if (overrides.contiguity) problem.contiguity = true;
   if (!overrides.balance.empty()) {
     problem.balance.clear();

@@ -78,6 +78,31 @@ TEST(TerritoriesCli, AlignsAnAccountsCsvAndWritesOutputs) {
   EXPECT_THAT(html, HasSubstr("<th>Compactness</th>"));
 }
 
+// Review: an owner exported as "Ann " (a trailing space) or "ann" became a territory of its own
+// beside "Ann"; spaces around a name are dropped and owners differing only in case refused.
+TEST(TerritoriesCli, OwnerNamesAreTrimmedAndACaseClashIsRefused) {
+  TempDir dir;
+  std::string csv = "id,x,y,potential,owner\n";
+  for (int i = 0; i < 12; ++i)
+    csv += fmt::format("a{},{},{},10,{}\n", i, i % 4, i / 4, i % 2 == 0 ? "Ann" : "Bob");
+  write(dir / "spaced.csv", csv + "a12,1,1,10,Ann \n");
+  auto r = territories(dir, (dir / "spaced.csv").string() + " --work-limit 1 -q");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(dir / "out_territories.csv");
+  const std::string written((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 3) << written;  // header + 2
+  expect_input_error("cased.csv", csv + "a12,1,1,10,ann\n", "",
+                     "owner 'ann' differs only in case from 'Ann'");
+}
+
+// Review: --distance haversine took planar x/y (up to 400) as degrees and printed diameters of
+// 11,000 km.
+TEST(TerritoriesCli, HaversineNeedsLongitudesAndLatitudes) {
+  expect_input_error("planar.csv", "id,x,y,potential\na,10,20,1\nb,300,127.5,1\nc,5,5,1\n",
+                     "--territories 2 --distance haversine",
+                     "account 'b' has x 300 and y 127.5, which are not a longitude");
+}
+
 TEST(TerritoriesCli, PrintsProgressLinesToANonTerminalStderr) {
   TempDir dir;
   std::string csv = "id,x,y,potential\n";
