@@ -977,6 +977,11 @@ class Search {
     double objective_scale = compact_ ? std::max(1e-9, main_objective() / p_) : 1.0;
     if (!compact_) objective_scale = std::max(1e-9, main_objective());
     if (!geographic_) objective_scale = 1.0;
+    // A territory's worth of imbalance weighs at least as much as moving a territory's worth of
+    // the disruption measure (review: without coordinates, a weight of 1 per dollar of potential
+    // moved outweighed balance even at the penalty's largest, and a feasible alignment was
+    // reported infeasible).
+    objective_scale = std::max(objective_scale, problem_.disruption.weight * moved_scale_);
     lambda_ = objective_scale;
     base_lambda_ = objective_scale;
   }

@@ -103,6 +103,27 @@ TEST(TerritoriesCli, HaversineNeedsLongitudesAndLatitudes) {
                      "account 'b' has x 300 and y 127.5, which are not a longitude");
 }
 
+// Review: accounts without coordinates and a disruption weight of 1 or 10 per unit of potential
+// moved: the balance penalty started at 1 and could grow only a million-fold, so the disruption
+// term (in dollars) outweighed balance and a feasible realignment was reported infeasible (exit 3,
+// +-54% at weight 10). The penalty starts at a territory's worth of the weighted disruption.
+TEST(TerritoriesCli, ADisruptionWeightInDollarsStillBalancesAccountsWithoutCoordinates) {
+  TempDir dir;
+  std::string csv = "id,potential,owner\n";
+  for (int i = 0; i < 90; ++i)  // Ann's book is twice Bob's and Cy's
+    csv += fmt::format("a{},{},{}\n", i, 50'000 + 1'000 * (i % 7),
+                       i < 45 ? "Ann" : (i < 68 ? "Bob" : "Cy"));
+  write(dir / "book.csv", csv);
+  for (const char* weight : {"1", "10"}) {
+    const auto r = territories(dir, fmt::format("{} --balance potential=0.05 --moved-measure "
+                                                "potential --disruption-weight {} --work-limit 20 "
+                                                "--force",
+                                                (dir / "book.csv").string(), weight));
+    EXPECT_EQ(r.exit_code, 0) << "weight " << weight << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("feasible      yes")) << r.output;
+  }
+}
+
 TEST(TerritoriesCli, PrintsProgressLinesToANonTerminalStderr) {
   TempDir dir;
   std::string csv = "id,x,y,potential\n";
