@@ -13,6 +13,16 @@
 
 namespace opsim::territory {
 
+namespace {
+
+//! An amount in a message, as the territory tables show it: thousands separated, at most two
+//! decimals (review: "16,842,008.8061").
+std::string figure(double value) {
+  return format_grouped_trimmed(value, 2);
+}
+
+}  // namespace
+
 int Problem::attribute_index(const std::string& name) const {
   auto it = std::find(attribute_names.begin(), attribute_names.end(), name);
   return it == attribute_names.end() ? -1 : static_cast<int>(it - attribute_names.begin());
@@ -224,15 +234,14 @@ void check_pinned_accounts(const Problem& problem, const std::string& source, do
         throw_infeasible(
             "{}: no feasible alignment: {}, and those (with any locked there) keep '{}' at {} "
             "{}, {} over its limit {} (capacity and balance)",
-            source, why, problem.territories[t].id, format_grouped_trimmed(fixed[t][k]), name,
-            format_grouped_trimmed(fixed[t][k] - upper[t][k]), format_grouped_trimmed(upper[t][k]));
+            source, why, problem.territories[t].id, figure(fixed[t][k]), name,
+            figure(fixed[t][k] - upper[t][k]), figure(upper[t][k]));
       if (fixed[t][k] + free[k] < lower[k] / slack)
         throw_infeasible(
             "{}: no feasible alignment: {}, so '{}' can reach at most {} {} but balance needs "
             "at least {} (short by {})",
-            source, why, problem.territories[t].id, format_grouped_trimmed(fixed[t][k] + free[k]),
-            name, format_grouped_trimmed(lower[k]),
-            format_grouped_trimmed(lower[k] - fixed[t][k] - free[k]));
+            source, why, problem.territories[t].id, figure(fixed[t][k] + free[k]), name,
+            figure(lower[k]), figure(lower[k] - fixed[t][k] - free[k]));
     }
   }
 }
@@ -260,15 +269,39 @@ void check_bounds_feasible(const Problem& problem, const std::string& source) {
       throw_infeasible(
           "{}: no feasible alignment: total {} {} exceeds the territories' combined limit "
           "{} (capacity and balance) by {} ({:.2f}%)",
-          source, name, format_grouped_trimmed(total[k]), format_grouped_trimmed(room),
-          format_grouped_trimmed(total[k] - room), 100.0 * (total[k] - room) / room);
+          source, name, figure(total[k]), figure(room), figure(total[k] - room),
+          100.0 * (total[k] - room) / room);
     for (int t = 0; t < p; ++t)
       if (lower[k] > upper[t][k] * slack)
         throw_infeasible(
             "{}: no feasible alignment: territory '{}' may hold at most {} {} but balance "
             "needs at least {} (short by {})",
-            source, problem.territories[t].id, format_grouped_trimmed(upper[t][k]), name,
-            format_grouped_trimmed(lower[k]), format_grouped_trimmed(lower[k] - upper[t][k]));
+            source, problem.territories[t].id, figure(upper[t][k]), name, figure(lower[k]),
+            figure(lower[k] - upper[t][k]));
+  }
+  // An account, or a group that moves as one, must fit some territory it may go to (review: one
+  // account above the balance ceiling searched until the time limit).
+  for (const Unit& unit : make_units(problem)) {
+    if (unit.lock >= 0) continue;  // the locked accounts are checked with their territory below
+    for (std::size_t k = 0; k < m; ++k) {
+      double widest = 0.0;
+      for (int t = 0; t < p; ++t) {
+        const int region = problem.territories[t].region;
+        if (unit.region < 0 || region < 0 || region == unit.region)
+          widest = std::max(widest, upper[t][k]);
+      }
+      if (!(unit.totals[k] > widest * slack)) continue;
+      const Account& first = problem.accounts[unit.accounts.front()];
+      throw_infeasible(
+          "{}: no feasible alignment: {} holds {} {}, {} over the largest territory limit {} "
+          "(capacity and balance)",
+          source,
+          unit.accounts.size() == 1
+              ? fmt::format("account '{}'", first.id)
+              : fmt::format("the group of {} accounts with '{}'", unit.accounts.size(), first.id),
+          figure(unit.totals[k]), problem.attribute_names[k], figure(unit.totals[k] - widest),
+          figure(widest));
+    }
   }
   // Locked accounts alone must fit their territory, and the moves they force must fit the cap.
   std::vector<std::vector<double>> locked(p, std::vector<double>(m, 0.0));
@@ -288,9 +321,8 @@ void check_bounds_feasible(const Problem& problem, const std::string& source) {
             "{}: no feasible alignment: the accounts locked to '{}' hold {} {}, {} over "
             "its "
             "limit {} (capacity and balance)",
-            source, problem.territories[t].id, format_grouped_trimmed(locked[t][k]),
-            problem.attribute_names[k], format_grouped_trimmed(locked[t][k] - upper[t][k]),
-            format_grouped_trimmed(upper[t][k]));
+            source, problem.territories[t].id, figure(locked[t][k]), problem.attribute_names[k],
+            figure(locked[t][k] - upper[t][k]), figure(upper[t][k]));
   if (problem.disruption.max_moved_fraction && measure_total > 0) {
     const double cap = *problem.disruption.max_moved_fraction * measure_total;
     if (forced > cap * slack)
@@ -299,6 +331,30 @@ void check_bounds_feasible(const Problem& problem, const std::string& source) {
           "current owners; the cap is {:.4g}% (over by {:.4g} points)",
           source, 100.0 * forced / measure_total, 100.0 * cap / measure_total,
           100.0 * (forced - cap) / measure_total);
+    // With a balanced attribute as the measure, what the current books hold above the ceilings
+    // must move, and what they lack below the floor must arrive from other books (accounts
+    // without an owner arrive without moving): at least that much of the measure moves
+    // (review: a cap below it searched until the time limit).
+    if (measure >= 0) {
+      std::vector<double> book(p, 0.0);
+      double unowned = 0.0;
+      for (const Account& a : problem.accounts)
+        (a.owner >= 0 ? book[a.owner] : unowned) += a.attributes[measure];
+      double over = 0.0, short_of = 0.0;
+      for (int t = 0; t < p; ++t) {
+        over += std::max(0.0, book[t] - upper[t][measure]);
+        short_of += std::max(0.0, lower[measure] - book[t]);
+      }
+      const double needed = std::max(over, short_of - unowned);
+      if (needed > cap * slack + kBoundSlack * measure_total)
+        throw_infeasible(
+            "{}: no feasible alignment: the current books are {} {} above the territories' "
+            "limits and {} below the balance floor, so at least {:.4g}% of the disruption "
+            "measure must move; the cap is {:.4g}% (over by {:.4g} points)",
+            source, figure(over), problem.attribute_names[measure], figure(short_of),
+            100.0 * needed / measure_total, 100.0 * cap / measure_total,
+            100.0 * (needed - cap) / measure_total);
+    }
     check_pinned_accounts(problem, source, cap - forced, measure_total, locked, upper, lower);
   }
 }

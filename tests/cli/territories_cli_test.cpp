@@ -741,15 +741,45 @@ TEST(TerritoriesCli, TerminalFiguresHaveThousandsSeparators) {
 // A result that breaks a hard constraint is written for inspection but exits 3, not 0.
 TEST(TerritoriesCli, InfeasibleResultExits3) {
   TempDir dir;
-  std::string csv = "id,x,y,potential\nA0,0,0,50\n";
-  for (int i = 1; i < 16; ++i) csv += fmt::format("A{},{},{},1\n", i, i % 4, i / 4);
-  write(dir / "a.csv", csv);
+  // Three accounts of 6 in two territories: every account fits, but no split is within 5%.
+  write(dir / "a.csv", "id,x,y,potential\nA0,0,0,6\nA1,1,0,6\nA2,2,0,6\n");
   auto r =
-      territories(dir, (dir / "a.csv").string() + " -p 4 --balance potential=0.05 --max-idle 20");
+      territories(dir, (dir / "a.csv").string() + " -p 2 --balance potential=0.05 --max-idle 20");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_THAT(r.output, HasSubstr("no feasible alignment found (violated: balance)"));
   EXPECT_THAT(r.output, Not(HasSubstr("first feasible")));
   EXPECT_TRUE(std::filesystem::exists(dir / "out.h5"));
+}
+
+// Review: one account above every territory's balance ceiling, or a cap on moves below what the
+// current books must move to balance, searched until the time limit before saying infeasible.
+// Both are refused before the search (exit 3), with the size of the gap.
+TEST(TerritoriesCli, PlainlyInfeasibleBalanceIsRefusedBeforeTheSearch) {
+  std::string csv = "id,x,y,potential,owner\nA0,0,0,50,East\n";
+  for (int i = 1; i < 16; ++i)
+    csv += fmt::format("A{},{},{},1,{}\n", i, i % 4, i / 4, i < 8 ? "East" : "West");
+  TempDir dir;
+  write(dir / "a.csv", csv);
+  auto r = territories(dir, (dir / "a.csv").string() + " -p 4 --balance potential=0.05");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("account 'A0' holds 50 potential, 32.94 over the largest territory limit "
+                        "17.06"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
+  // East holds 12 of 20 (ceiling 10.5 at 5%), West 8 (floor 9.5): at least 1.5 of 20 (7.5%)
+  // must move.
+  std::string books = "id,x,y,potential,owner\n";
+  for (int i = 0; i < 20; ++i)
+    books += fmt::format("B{},{},{},1,{}\n", i, i % 5, i / 5, i < 12 ? "East" : "West");
+  write(dir / "b.csv", books);
+  r = territories(dir, (dir / "b.csv").string() +
+                           " --balance potential=0.05 --moved-measure potential --max-moved 0.05");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("at least 7.5% of the disruption measure must move; the cap is "
+                                  "5% (over by 2.5 points)"));
+  r = territories(dir, (dir / "b.csv").string() +
+                           " --balance potential=0.05 --moved-measure potential --max-moved 0.1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;  // the twin: a cap above it is searched, and met
 }
 
 }  // namespace
