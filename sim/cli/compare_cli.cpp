@@ -253,15 +253,16 @@ void write_comparison_csv(const std::string& dir, const Scenario& base, const Re
              for (int r = 0; r < layout.regions; ++r) {
                for (int s = 0; s < layout.segments; ++s) {
                  const PairedCell& x = c.cells[(p * layout.regions + r) * layout.segments + s];
-                 // Undefined (a variance reduction of identical scenarios: 0 / 0) is left empty.
-                 out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                                    csv_text(c.name), layout.periods[p].label, regions[r],
-                                    segments[s], metric, unit, csv_number(x.mean, 2),
-                                    csv_number(x.se, 2), csv_number(x.p5, 2), csv_number(x.p50, 2),
-                                    csv_number(x.p95, 2), csv_number(x.p_better, 4),
-                                    csv_number(x.se_independent, 2),
-                                    identical(x) ? "" : csv_number(x.variance_reduction, 4),
-                                    note(identical(x), layout.periods[p].coverage(cover)));
+                 // Undefined where the scenarios agree in every trial (a variance reduction of
+                 // 0 / 0, and P(higher): review, "0.0000" read as never higher) is left empty.
+                 out << fmt::format(
+                     "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_text(c.name),
+                     layout.periods[p].label, regions[r], segments[s], metric, unit,
+                     csv_number(x.mean, 2), csv_number(x.se, 2), csv_number(x.p5, 2),
+                     csv_number(x.p50, 2), csv_number(x.p95, 2),
+                     identical(x) ? "" : csv_number(x.p_better, 4), csv_number(x.se_independent, 2),
+                     identical(x) ? "" : csv_number(x.variance_reduction, 4),
+                     note(identical(x), layout.periods[p].coverage(cover)));
                }
              }
            }
@@ -388,7 +389,13 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
       field("p5", &PairedCell::p5);
       field("p50", &PairedCell::p50);
       field("p95", &PairedCell::p95);
-      field("p_alternative_better", &PairedCell::p_better);
+      {
+        // Undefined (NaN) where the scenarios agree in every trial, as in differences.csv.
+        std::vector<double> values;
+        for (const auto& c : comparisons[a].cells)
+          values.push_back(identical(c) ? std::numeric_limits<double>::quiet_NaN() : c.p_better);
+        write_doubles(group, "p_alternative_better", dims, values.data(), "period,region,segment");
+      }
       field("se_independent", &PairedCell::se_independent);
       field("variance_reduction", &PairedCell::variance_reduction);
     }

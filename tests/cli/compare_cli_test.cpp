@@ -62,6 +62,8 @@ TEST(CompareCli, AnIdenticalRowOfAPartialPeriodKeepsItsCoverage) {
       ++whole;
       EXPECT_EQ(row["note"], "identical");
     }
+    // P(higher) is undefined there, not "0.0000" (review: read as never higher).
+    EXPECT_EQ(row["p_alternative_better"], "");
   }
   EXPECT_GT(partial, 0u);
   EXPECT_GT(whole, 0u);
