@@ -205,10 +205,19 @@ bool identical(const PairedCell& x) {
 
 //! "new_bookings FY2028 NA" (the files' label); in words for the terminal and the workbook:
 //! "new bookings FY2028 NA".
+//! `among`: the compared targets; a target that shares its cell with another of another amount
+//! (an alternative's stretch target) is named with its amount: "new bookings FY2028 total
+//! (170M)" (review: two rows read the same).
 std::string target_name(const TargetResult& t, const ResultLayout& layout, const Scenario& scenario,
-                        bool words = false) {
-  return fmt::format("{} {} {}", words ? metric_words(t.target.metric) : t.target.metric,
-                     layout.periods[t.period].label, target_place(scenario, t.target));
+                        const std::vector<TargetResult>& among, bool words = false) {
+  std::string name =
+      fmt::format("{} {} {}", words ? metric_words(t.target.metric) : t.target.metric,
+                  layout.periods[t.period].label, target_place(scenario, t.target));
+  const bool shared = std::any_of(among.begin(), among.end(), [&](const TargetResult& o) {
+    return o.cell == t.cell && o.target.amount != t.target.amount;
+  });
+  if (shared) name += fmt::format(" ({})", format_amount(t.target.amount));
+  return name;
 }
 
 //! Every scenario's targets, once each: the base's, then those only an alternative sets (the
@@ -308,7 +317,7 @@ void write_comparison_labels(H5::H5File& file, const Scenario& base, const Resul
   std::vector<std::string> target_coverage;
   const std::vector<TargetResult> compared = compared_targets(summaries);
   for (const auto& t : compared) {
-    targets.push_back(target_name(t, layout, base));
+    targets.push_back(target_name(t, layout, base, compared));
     target_coverage.push_back(
         layout.periods[t.period].coverage(coverage_of(metric_index(t.target.metric))));
   }
@@ -495,7 +504,7 @@ std::vector<XlsxTable> comparison_workbook(
   const std::vector<TargetResult> compared = compared_targets(summaries);
   for (std::size_t i = 0; i < compared.size(); ++i) {
     const TargetResult& reference = compared[i];
-    std::vector<XlsxValue> row{target_name(reference, layout, base, true),
+    std::vector<XlsxValue> row{target_name(reference, layout, base, compared, true),
                                layout.periods[reference.period].coverage(
                                    coverage_of(metric_index(reference.target.metric))),
                                reference.target.amount};
@@ -683,7 +692,7 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
       const Period& period = layout.periods[reference[i].period];
       text += fmt::format(
           "{:<40}",
-          target_name(reference[i], layout, base, true) +
+          target_name(reference[i], layout, base, reference, true) +
               (period.partial(coverage_of(metric_index(reference[i].target.metric))) ? "*" : ""));
       // Alternatives may set other targets: match by cell, "-" where a scenario lacks it.
       for (std::size_t s = first; s < last; ++s) {
@@ -762,7 +771,8 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   // Costs priced per trial on the same draws; every target's paired change in P(reach).
   const std::vector<TargetResult> targets = compared_targets(summaries);
   std::vector<std::string> target_names;
-  for (const auto& t : targets) target_names.push_back(target_name(t, layout, base.scenario));
+  for (const auto& t : targets)
+    target_names.push_back(target_name(t, layout, base.scenario, targets));
   bool with_costs = !base.costs.empty();
   const std::vector<double> base_cost =
       trial_costs(base.costs, base.scenario, base.paired, seed, base_comp);

@@ -588,5 +588,24 @@ TEST(CompareCli, AShareOfNoneOrEveryTrialGivesItsBoundEverywhere) {
   EXPECT_EQ(html.find(">0.0%<"), std::string::npos);
 }
 
+// Review: an alternative with a stretch target (the base's target cell, another amount) gave two
+// rows both named "new bookings FY2028 total"; each is named with its amount.
+TEST(CompareCli, TargetsSharingACellAreNamedWithTheirAmounts) {
+  test::TempDir dir;
+  nlohmann::json doc = nlohmann::json::parse(
+      std::ifstream(test::source_dir() / "tests/fixtures/small_scenario.json"));
+  const std::string base = dir.write("base.json", doc.dump());
+  doc["name"] = "stretch";
+  doc["targets"][1]["amount"] = 900000;
+  const std::string alt = dir.write("alt.json", doc.dump());
+  const auto r = test::run_opsim(fmt::format("compare {} {} --trials 50 --threads 1 --csv {}", base,
+                                             alt, (dir / "csv").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("new bookings FY2028 total (800K)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("new bookings FY2028 total (900K)"), std::string::npos) << r.output;
+  // A target no other shares keeps its plain name.
+  EXPECT_NE(r.output.find("new bookings FY2028 NA "), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace opsim
