@@ -738,6 +738,24 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
   const int threads = args.threads.value_or(base.scenario.simulation.threads);
   std::uint64_t runs = priced_runs(base.costs);
   for (const Arm& alt : alternatives) runs += priced_runs(alt.costs) + 1;
+  // A scenario that prices nothing beside one that prices costs is compared at cost 0: said
+  // before the work, on stderr whatever -q (review: an alternative without the base's cost model
+  // read "saves cost" and P(better) 100% in silence).
+  if (mpi::rank() == 0) {
+    std::vector<const Arm*> arms{&base};
+    for (const Arm& alt : alternatives) arms.push_back(&alt);
+    const auto priced =
+        std::find_if(arms.begin(), arms.end(), [](const Arm* arm) { return !arm->costs.empty(); });
+    for (const Arm* arm : arms) {
+      if (priced == arms.end() || !arm->costs.empty()) continue;
+      fmt::print(stderr, "{}\n",
+                 wrap_words(fmt::format("opsim: warning: {} prices no costs (no /costs, no "
+                                        "compensation plans, no capacity hire costs) but {} does: "
+                                        "its cost counts as 0 in the costs and return",
+                                        arm->name, (*priced)->name),
+                            100, 2));
+    }
+  }
   // The base's run and each alternative's paired and independent ones are held together.
   mpi::collectively([&] {
     require_memory_for(base.scenario, trials, 1 + 2 * alternatives.size(), threads, "compare",

@@ -607,5 +607,21 @@ TEST(CompareCli, TargetsSharingACellAreNamedWithTheirAmounts) {
   EXPECT_NE(r.output.find("new bookings FY2028 NA "), std::string::npos) << r.output;
 }
 
+// Review: an alternative without the base's cost model was compared at cost 0 in silence ("saves
+// cost", P(better) 100%); a warning names it before the work. Two priced scenarios: none.
+TEST(CompareCli, AScenarioWithoutCostsBesideOneWithCostsIsNamed) {
+  const auto scenarios = test::source_dir() / "scenarios";
+  const auto unpriced = test::run_opsim(fmt::format(
+      "compare {} {} --trials 20 --threads 1 -q", (scenarios / "decision_base.json").string(),
+      (scenarios / "global_saas_emea_h1.json").string()));
+  ASSERT_EQ(unpriced.exit_code, 0) << unpriced.output;
+  EXPECT_NE(unpriced.output.find("prices no costs"), std::string::npos) << unpriced.output;
+  const auto priced = test::run_opsim(fmt::format(
+      "compare {} {} --trials 20 --threads 1 -q", (scenarios / "decision_base.json").string(),
+      (scenarios / "decision_emea_hires.json").string()));
+  ASSERT_EQ(priced.exit_code, 0) << priced.output;
+  EXPECT_EQ(priced.output.find("prices no costs"), std::string::npos) << priced.output;
+}
+
 }  // namespace
 }  // namespace opsim
