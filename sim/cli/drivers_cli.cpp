@@ -368,14 +368,26 @@ void drivers_command(const DriversArgs& args) {
     s.low = solve->low;
     s.high = solve->high;
     mpi::collectively([&] {
-      s.solution =
-          solve_for_probability(p_at, s.low, s.high, s.probability, result.trials, solve->text);
+      // Out of reach, the sources and tornado already computed are still reported and written
+      // (review: minutes of runs were thrown away with the exit 3).
+      try {
+        s.solution =
+            solve_for_probability(p_at, s.low, s.high, s.probability, result.trials, solve->text);
+      } catch (const InfeasibleError& e) {
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        s.solution = Solution{nan, nan, nan, nan, 2};
+        s.out_of_reach = e.what();
+      }
     });
     result.solve = s;
   }
   progress.finish();
   result.seconds = clock.seconds();
-  if (mpi::rank() != 0) return;
+  const bool out_of_reach = result.solve && !result.solve->out_of_reach.empty();
+  if (mpi::rank() != 0) {
+    if (out_of_reach) throw InfeasibleError(result.solve->out_of_reach);
+    return;
+  }
   if (!args.output.empty()) {
     write_hdf5_document(args.output, [&](H5::H5File& file) {
       write_provenance(
@@ -388,6 +400,8 @@ void drivers_command(const DriversArgs& args) {
   }
   if (!args.csv_dir.empty()) write_folder_files(args.csv_dir, drivers_csv_files(result));
   if (!args.quiet) fmt::print("{}", drivers_text(result));
+  // Exit 3 with the outputs kept (the command line's handler commits them).
+  if (out_of_reach) throw InfeasibleError(result.solve->out_of_reach);
 }
 
 }  // namespace

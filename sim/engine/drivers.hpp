@@ -173,7 +173,10 @@ struct SolveResult {
   const std::string& words() const { return label.empty() ? parameter : label; }
   double probability = 0.0;      //!< requested
   double low = 0.0, high = 0.0;  //!< the range searched
-  Solution solution;
+  Solution solution;             //!< NaN values when out of reach
+  //! Why no value in the range reaches the probability (solve_for_probability's message; the
+  //! command then exits 3 after writing the rest); empty when solved.
+  std::string out_of_reach;
 };
 
 //! Everything `opsim drivers` reports, for the writers (sim/io/drivers_output.hpp).

@@ -81,17 +81,20 @@ std::vector<FolderFile> drivers_csv_files(const DriversResult& result) {
     files.push_back({"solve.csv", [&](std::ostream& out) {
                        const SolveResult& s = *result.solve;
                        out << "parameter,for_probability,value,se,probability_at_value,slope,"
-                              "search_low,search_high,runs\n";
-                       out << fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_text(s.parameter),
-                                          // The value to its SE's precision, not 12 digits of Monte
-                                          // Carlo noise (review: se 0.00441941738242).
-                                          format_user_value(s.probability),
-                                          fmt::format("{:.6g}", s.solution.value),
-                                          fmt::format("{:.3g}", s.solution.se),
-                                          csv_number(s.solution.probability, 4),
-                                          fmt::format("{:.4g}", s.solution.slope),
-                                          format_user_value(s.low), format_user_value(s.high),
-                                          s.solution.runs);
+                              "search_low,search_high,runs,out_of_reach\n";
+                       // Out of reach: the solution's fields empty, and why.
+                       auto figure = [](const char* format, double v) {
+                         return std::isnan(v) ? std::string()
+                                              : fmt::format(fmt::runtime(format), v);
+                       };
+                       out << fmt::format(
+                           "{},{},{},{},{},{},{},{},{},{}\n", csv_text(s.parameter),
+                           // The value to its SE's precision, not 12 digits of Monte
+                           // Carlo noise (review: se 0.00441941738242).
+                           format_user_value(s.probability), figure("{:.6g}", s.solution.value),
+                           figure("{:.3g}", s.solution.se), csv_number(s.solution.probability, 4),
+                           figure("{:.4g}", s.solution.slope), format_user_value(s.low),
+                           format_user_value(s.high), s.solution.runs, csv_text(s.out_of_reach));
                      }});
   }
   return files;
@@ -152,6 +155,7 @@ void write_drivers_hdf5(H5::H5File& file, const DriversResult& result) {
     H5::Group solve = file.createGroup("/drivers/solve");
     string_attribute(solve, "parameter", s.parameter);
     string_attribute(solve, "parameter_words", s.label);
+    string_attribute(solve, "out_of_reach", s.out_of_reach);
     const std::vector<double> v{s.probability,
                                 s.solution.value,
                                 s.solution.se,
@@ -240,7 +244,10 @@ std::string drivers_text(const DriversResult& r) {
           row.note);
     }
   }
-  if (r.solve) {
+  if (r.solve && !r.solve->out_of_reach.empty()) {
+    text += fmt::format("\nWhat it would take: {} cannot: {}\n", r.solve->words(),
+                        r.solve->out_of_reach);
+  } else if (r.solve) {
     const SolveResult& s = *r.solve;
     text += fmt::format(
         "\nWhat it would take: {} = {} ±{} gives P(reach) {} (asked {}; searched {}..{}, {} "

@@ -149,7 +149,14 @@ std::string drivers_section(H5Reader& f) {
                   : std::string());
   if (f.has("/drivers/sources/values")) html += sources_part(f);
   if (f.has("/drivers/tornado/values")) html += tornado_part(f, with_target);
-  if (f.has("/drivers/solve/values")) {
+  const std::string out_of_reach =
+      f.has("/drivers/solve/values") ? f.attribute("out_of_reach", "/drivers/solve") : "";
+  if (!out_of_reach.empty()) {
+    html += fmt::format(
+        "<h2>What it would take</h2>\n<p>{} cannot: {}</p>\n",
+        html_escape(words_attribute(f, "parameter_words", "parameter", "/drivers/solve")),
+        html_escape(out_of_reach));
+  } else if (f.has("/drivers/solve/values")) {
     const auto v = f.doubles("/drivers/solve/values");
     html += fmt::format(
         "<h2>What it would take</h2>\n<table><tr><th>parameter</th><th>for P(reach)</th>"

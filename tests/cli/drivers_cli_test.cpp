@@ -16,6 +16,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "sim/io/report_parts.hpp"
 #include "tests/scenario_builder.hpp"
 #include "tests/test_support.hpp"
 
@@ -280,17 +281,29 @@ TEST(DriversCli, SolvedValueIsConfirmedByAnIndependentRun) {
   EXPECT_FALSE(test::within_4_se(p, 0.7 * 1.05, se));
 }
 
-TEST(DriversCli, SolveOutOfReachIsRefusedWithTheReachableRange) {
+// Review: out of reach, the sources and tornado already computed were thrown away with the exit 3
+// (no output, nothing printed). They are printed and written; the solve says why it has no value.
+TEST(DriversCli, SolveOutOfReachExits3AndKeepsTheRest) {
   test::TempDir dir;
   const std::string scenario = dir.write("two_parts.json", two_parts().dump());
   const auto r = test::run_opsim(
-      fmt::format("drivers {} --no-sources --no-tornado --trials 500 --solve /segments/0/win_rate "
-                  "--solve-range 0.2:0.21 --for-probability 0.99 -o {}",
-                  scenario, (dir / "out.h5").string()));
+      fmt::format("drivers {} --no-tornado --trials 500 --solve /segments/0/win_rate "
+                  "--solve-range 0.2:0.21 --for-probability 0.99 -o {} --csv {}",
+                  scenario, (dir / "out.h5").string(), (dir / "csv").string()));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("out of reach"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("/segments/0/win_rate"), std::string::npos) << r.output;
-  EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
+  EXPECT_NE(r.output.find("Sources of uncertainty"), std::string::npos) << r.output;
+  ASSERT_TRUE(std::filesystem::exists(dir / "out.h5"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "csv/sources.csv"));
+  const auto solve = test::read_csv(dir / "csv/solve.csv");
+  ASSERT_EQ(solve.size(), 1u);
+  EXPECT_EQ(solve[0].at("value"), "");
+  EXPECT_NE(solve[0].at("out_of_reach").find("out of reach"), std::string::npos);
+  report::H5Reader file((dir / "out.h5").string());
+  EXPECT_NE(file.attribute("out_of_reach", "/drivers/solve").find("out of reach"),
+            std::string::npos);
+  EXPECT_TRUE(file.has("/drivers/sources/values"));
 }
 
 TEST(DriversCli, BadOptionsNameTheValueAndWhatIsAllowed) {
