@@ -51,11 +51,15 @@ std::vector<FolderFile> drivers_csv_files(const DriversResult& result) {
   // A part the run skipped (--no-sources, --no-tornado) writes no file, not a header alone
   // (review: an empty sources.csv read as "no source matters").
   auto sources = [&](std::ostream& out) {
-    out << "source,share_of_variance,se,variance_if_fixed,total_effect,total_effect_se,effect\n";
+    // The sd that would remain, as the terminal and the report give it (review: a variance in
+    // currency squared, pooled over both runs and unclamped, disagreed with the screen).
+    out << fmt::format(
+        "source,share_of_variance,se,sd_if_fixed_{},total_effect,total_effect_se,effect\n",
+        result.currency);
     for (const SourceShare& s : result.sources) {
       out << fmt::format("{},{},{},{},{},{},{}\n", csv_text(s.source),
                          csv_number(s.estimate.share, 5), csv_number(s.estimate.se, 5),
-                         csv_number(s.estimate.variance_if_fixed, 0),
+                         csv_number(sd_if_fixed(result.sd, s.estimate.share), 0),
                          csv_number(s.estimate.total, 5), csv_number(s.estimate.total_se, 5),
                          s.estimate.no_effect ? "none" : "");
     }
@@ -120,8 +124,9 @@ void write_drivers_hdf5(H5::H5File& file, const DriversResult& result) {
     for (const SourceShare& s : result.sources) {
       names.push_back(s.source);
       effects.push_back(s.estimate.no_effect ? "none" : "");
-      values.insert(values.end(), {s.estimate.share, s.estimate.se, s.estimate.variance_if_fixed,
-                                   s.estimate.total, s.estimate.total_se});
+      values.insert(values.end(),
+                    {s.estimate.share, s.estimate.se, sd_if_fixed(result.sd, s.estimate.share),
+                     s.estimate.total, s.estimate.total_se});
     }
     names.push_back("interaction");
     effects.push_back("");
@@ -129,7 +134,7 @@ void write_drivers_hdf5(H5::H5File& file, const DriversResult& result) {
     write_strings(sources, "names", names);
     write_strings(sources, "effect", effects);
     write_doubles(sources, "values", {names.size(), 5}, values.data(),
-                  "source,(share_of_variance,se,variance_if_fixed,total_effect,total_effect_se)");
+                  "source,(share_of_variance,se,sd_if_fixed,total_effect,total_effect_se)");
   }
   if (!result.tornado.empty()) {
     H5::Group tornado = file.createGroup("/drivers/tornado");

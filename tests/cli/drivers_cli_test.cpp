@@ -306,6 +306,29 @@ TEST(DriversCli, SolveOutOfReachExits3AndKeepsTheRest) {
   EXPECT_TRUE(file.has("/drivers/sources/values"));
 }
 
+// Review: sources.csv's variance_if_fixed (pooled, unclamped, currency squared) implied an sd
+// above the outcome's own for a source with a negative share, and disagreed with the terminal.
+// The files hold the terminal's figure: sd x sqrt(1 - share), the share clamped to 0..1.
+TEST(DriversCli, TheSdIfFixedInTheFilesIsTheTerminals) {
+  test::TempDir dir;
+  const std::string scenario = dir.write("two_parts.json", two_parts().dump());
+  const auto r =
+      test::run_opsim(fmt::format("drivers {} --no-tornado --trials 300 --csv {} -o {}", scenario,
+                                  (dir / "csv").string(), (dir / "d.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  report::H5Reader file((dir / "d.h5").string());
+  const double sd = file.doubles("/drivers/outcome").at(1);
+  const auto rows = test::read_csv(dir / "csv/sources.csv");
+  ASSERT_GT(rows.size(), 1u);
+  for (const auto& row : rows) {
+    if (row.at("source") == "interaction") continue;
+    const double share = std::clamp(std::stod(row.at("share_of_variance")), 0.0, 1.0);
+    const double fixed = std::stod(row.at("sd_if_fixed_USD"));
+    EXPECT_NEAR(fixed, sd * std::sqrt(1 - share), 0.5 + 1e-4 * sd) << row.at("source");
+    EXPECT_LE(fixed, sd + 0.5) << row.at("source");
+  }
+}
+
 TEST(DriversCli, BadOptionsNameTheValueAndWhatIsAllowed) {
   test::TempDir dir;
   nlohmann::json doc = two_parts();
