@@ -91,7 +91,14 @@ class InputErrors : public InputError {
                     named.size() == 1 ? "" : "s", truncated ? " (validation stopped there)" : "");
     for (const std::string& file : files) {
       const auto& list = by_file[file];
-      text += fmt::format("\n{}: {} error{}", file, list.size(), list.size() == 1 ? "" : "s");
+      // One file: the errors not listed are its own, counted with it (review: "37 errors in 1
+      // file:", then "badlat.csv: 20 errors").
+      if (omitted > 0 && files.size() == 1) {
+        text += fmt::format("\n{}: {} errors, the first {} listed", file, list.size() + omitted,
+                            list.size());
+      } else {
+        text += fmt::format("\n{}: {} error{}", file, list.size(), list.size() == 1 ? "" : "s");
+      }
       for (const std::string& line : merged_by_line(file, list)) text += "\n  " + line;
     }
     if (omitted > 0) text += fmt::format("\n  ... and {} more", omitted);

@@ -31,6 +31,8 @@ TEST(InputErrorCollector, CountsErrorsPastTheLimitWhenAskedTo) {
   EXPECT_NE(text.find("q.csv:4: bad 4"), std::string::npos) << text;
   EXPECT_EQ(text.find("q.csv:5: bad 5"), std::string::npos) << text;
   EXPECT_NE(text.find("... and 4 more"), std::string::npos) << text;
+  // The file's own count includes them (review: "37 errors in 1 file", then "20 errors").
+  EXPECT_NE(text.find("q.csv: 7 errors, the first 3 listed"), std::string::npos) << text;
 }
 
 TEST(InputErrorCollector, StopsAtTheLimitByDefault) {
