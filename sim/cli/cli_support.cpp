@@ -337,7 +337,8 @@ CLI::Option* add_summary_json_option(CLI::App* command, std::string& path,
 
 CLI::Option* add_xlsx_option(CLI::App* command, std::string& path) {
   return command
-      ->add_option("--xlsx", path, "Write an Excel workbook (Summary, then one sheet per table)")
+      ->add_option("--xlsx", path,
+                   "Write an Excel workbook of the results (its sheets: results/README.md)")
       ->check(output_path());
 }
 
@@ -423,7 +424,8 @@ void ProgressBar::update(std::uint64_t done) {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double fraction = static_cast<double>(done) / static_cast<double>(total_);
-  const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
+  const double eta = std::max(
+      0.0, std::min(fraction > 0 ? elapsed * (1 - fraction) / fraction : 0, time_limit_ - elapsed));
   if (!terminal_) {
     if (elapsed - last_line_ < interval() || done >= total_) return;
     last_line_ = elapsed;

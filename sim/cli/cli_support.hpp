@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -151,6 +152,9 @@ class ProgressBar {
   //! a comparison, the passes of a quota run): it reports the units of the earlier steps plus
   //! its argument, the units of this step done so far.
   std::function<void(std::uint64_t)> step(std::uint64_t units);
+  //! The work stops at `seconds` after the bar's start at the latest (a search's time limit): the
+  //! ETA never reaches past it (review: "ETA 21s" on a 3-second search).
+  void set_time_limit(double seconds) { time_limit_ = seconds; }
 
   //! Seconds between log lines off a terminal (--progress-every; default 60).
   static double& interval();
@@ -164,6 +168,7 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_;
   double last_line_ = 0.0;
   std::uint64_t steps_ = 0;  //!< units of the steps handed out by step()
+  double time_limit_ = std::numeric_limits<double>::infinity();
   std::mutex mutex_;
 };
 

@@ -246,6 +246,7 @@ void run_alignment(RunOptions o) {
   if (o.bound) check_bound_applies(instance.problem, o.input);
   Distances distances(instance.problem);
   ProgressBar progress(static_cast<std::uint64_t>(o.starts), !o.quiet, "starts");
+  progress.set_time_limit(o.time_limit);
   SearchResult result = solve(instance.problem, distances, o, &progress);
   progress.finish();
   if (o.bound) add_lagrangian_bound(instance.problem, distances, o, result);
@@ -406,7 +407,9 @@ void add_territories_commands(CLI::App& app) {
                      "for any count)");
   territories->add_option("--starts", options->starts, "Multistart count (default 8)");
   territories
-      ->add_option("--max-idle", options->max_idle, "VNS iterations without improvement per start")
+      ->add_option("--max-idle", options->max_idle,
+                   "VNS iterations in a row without improvement that end a start (default 0: by "
+                   "size, 300 up to 200 accounts, 150 up to 2,000, 20 up to 20,000, else 3)")
       ->check(non_negative_number());
   territories->add_option(
       "--relink-rounds", options->relink_rounds,

@@ -3,9 +3,12 @@
 // refused up front, the default being half of the node's memory).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
+#include <thread>
 
 #include "sim/cli/cli_support.hpp"
 #include "tests/test_support.hpp"
@@ -49,6 +52,28 @@ TEST(MemoryLimit, NoCgroupFileIsNoLimit) {
   test::TempDir dir;
   EXPECT_FALSE(cgroup_memory_limit(dir / "missing", dir / "sys").has_value());
   EXPECT_GT(default_memory_limit(), 0u);
+}
+
+// Review: a search under --time-limit 3 printed "ETA 21s", extrapolated from its starts; the
+// ETA never reaches past the work's time limit. The twin without a limit extrapolates.
+TEST(ProgressBarEta, NeverPastTheTimeLimit) {
+  auto eta_after_a_tenth = [](double limit) {
+    const double interval = ProgressBar::interval();
+    ProgressBar::interval() = 0;
+    ::testing::internal::CaptureStderr();
+    {
+      ProgressBar bar(10, true, "starts");
+      bar.set_time_limit(limit);
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      bar.update(1);  // 1 of 10 after 0.25 s: 2.25 s more at that pace
+    }
+    ProgressBar::interval() = interval;
+    const std::string line = ::testing::internal::GetCapturedStderr();
+    const std::size_t at = line.find("ETA ");
+    return at == std::string::npos ? line : line.substr(at + 4, line.find('\n', at) - at - 4);
+  };
+  EXPECT_EQ(eta_after_a_tenth(0.3), "0s");
+  EXPECT_EQ(eta_after_a_tenth(std::numeric_limits<double>::infinity()), "2s");
 }
 
 }  // namespace
