@@ -358,10 +358,13 @@ std::string figure(double x) {
 std::string format_report(const Problem& problem, const SearchResult& result, const RunInfo& info) {
   const auto& e = result.evaluation;
   std::string out;
-  out += fmt::format("instance      {} ({}, {}, {} objective, {} distance)\n", problem.name,
+  out += fmt::format("instance      {} ({}, {}, {} objective, {})\n", problem.name,
                      format_count(static_cast<long long>(problem.size()), "account"),
                      format_count(problem.territory_count(), "territory", "territories"),
-                     to_string(problem.objective), words_of_name(to_string(problem.distance)));
+                     to_string(problem.objective),
+                     problem.distance == DistanceKind::none
+                         ? std::string("no coordinates")  // review: "none distance"
+                         : words_of_name(to_string(problem.distance)) + " distance");
   // The starts run against those planned, in words (review: "72/8 starts", "1 threads").
   const int run = result.starts_run, planned = info.starts;
   const std::string starts = run == planned ? format_count(run, "start")
@@ -406,9 +409,22 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
                        format_percent(e.tightest_tolerance[r], 2));
   if (defined.compactness) out += fmt::format("compactness   {}\n", figure(e.compactness));
   if (geographic) out += fmt::format("max diameter  {}\n", figure(e.max_diameter));
-  if (problem.has_owners())
-    out += fmt::format("moved         {} accounts ({:.2f}% of the disruption measure)\n",
-                       e.moved_accounts, 100.0 * e.moved_fraction);
+  if (problem.has_owners()) {
+    // The accounts, and the amount of the measure when it is an attribute, with the cap
+    // (review: "moved 35 accounts (3.98% of the disruption measure)" said neither).
+    const int measure = problem.disruption.measure_attribute;
+    std::string moved = format_count(e.moved_accounts, "account");
+    if (measure >= 0) {
+      double total = 0.0;
+      for (const Account& a : problem.accounts) total += a.attributes[measure];
+      moved += fmt::format(", {} {}", figure(e.moved_fraction * total),
+                           problem.attribute_names[measure]);
+    }
+    const auto& cap = problem.disruption.max_moved_fraction;
+    out += fmt::format("moved         {} ({:.2f}% of {}{})\n", moved, 100.0 * e.moved_fraction,
+                       measure >= 0 ? problem.attribute_names[measure] : std::string("accounts"),
+                       cap ? fmt::format("; at most {}", format_percent(*cap, 2)) : std::string());
+  }
   if (result.method != kGivenAllocation) {  // a search ran
     out += fmt::format(
         "time          {:.2f} s (best after {:.2f} s{}){}\n", result.seconds, result.time_to_best,
@@ -436,10 +452,13 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
   for (int t = 0; t < std::min(problem.territory_count(), kListed); ++t) {
     const auto& tm = e.territories[t];
     out += fmt::format("{:<20} {:>8}", problem.territories[t].id, tm.accounts);
-    if (geographic) out += fmt::format(" {:>11}", format_grouped(tm.diameter, 3));
-    for (std::size_t k = 0; k < problem.attribute_names.size(); ++k)
+    if (geographic) out += fmt::format(" {:>11}", figure(tm.diameter));
+    for (std::size_t k = 0; k < problem.attribute_names.size(); ++k) {
+      // A deviation that rounds to zero reads +0.00, not -0.00 (review).
+      const double deviation = 100.0 * tm.deviation[k];
       out += fmt::format(" {:>14} {:>+7.2f}", format_grouped(tm.totals[k], 2),
-                         100.0 * tm.deviation[k]);
+                         std::abs(deviation) < 0.005 ? 0.0 : deviation);
+    }
     out += "\n";
   }
   if (problem.territory_count() > kListed)

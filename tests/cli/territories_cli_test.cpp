@@ -558,7 +558,16 @@ TEST(TerritoriesCli, ReportPrintsOnlyFiguresThatApply) {
   r = run_opsim(evaluate);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, Not(HasSubstr("\nobjective ")));
-  EXPECT_THAT(r.output, HasSubstr("moved         2 accounts"));
+  EXPECT_THAT(r.output, HasSubstr("moved         2 accounts (50.00% of accounts)"));
+  // Without coordinates: no "none distance" (review); a deviation of zero reads +0.00.
+  EXPECT_THAT(r.output, HasSubstr("compactness objective, no coordinates)"));
+  EXPECT_THAT(r.output, Not(HasSubstr("-0.00")));
+  // The moved amount of an attribute measure, and the cap (review: neither was said).
+  r = run_opsim(evaluate + " --moved-measure potential --max-moved 0.6");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("moved         2 accounts, 2 potential (50.00% of potential; at most "
+                        "60.00%)"));
   r = run_opsim(evaluate + " --disruption-weight 1.5");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("\nobjective     3\n"));
