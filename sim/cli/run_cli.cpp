@@ -319,7 +319,8 @@ void run_command(const RunArgs& args, const std::string& command_line) {
 //! `scenario_path`: the scenario the shards were made from, when it has moved since (else the
 //! path the shards recorded).
 void merge_command(const std::vector<std::string>& shards, const std::string& scenario_path,
-                   const OutputArgs& out, const std::string& command_line) {
+                   const OutputArgs& out, const std::string& max_memory,
+                   const std::string& command_line) {
   OutputPlan shard_plan(out.force);
   shard_plan.add_inputs(shards, "shard");
   add_outputs(shard_plan, out);
@@ -437,6 +438,25 @@ void merge_command(const std::vector<std::string>& shards, const std::string& sc
   add_outputs(plan, out);
   plan.check();
   const ResultLayout layout(scenario);
+  // The shards' results and the merged one are held together: about two runs of the whole
+  // trials, refused before reading any (review: a merge of a run that fitted ended in
+  // "internal error: std::bad_alloc").
+  {
+    std::uint64_t trials = 0;
+    for (const auto& info : infos) trials += info.end_trial - info.first_trial;
+    const std::uint64_t limit = memory_limit(max_memory);
+    const std::uint64_t one = estimate_memory(layout, trials, reference.keep_trials, 1);
+    if (static_cast<double>(one) * 2 > static_cast<double>(limit)) {
+      throw_input(
+          "merge: the {} trials of the shards need about {} (the shards' results and the "
+          "merged one: twice a run's {}), but {}: raise --max-memory, or merge on a machine "
+          "with more memory",
+          format_grouped(static_cast<double>(trials)), format_size(2 * one), format_size(one),
+          max_memory.empty() ? fmt::format("the default allows {} ({})", format_size(limit),
+                                           default_memory_limit_origin())
+                             : fmt::format("--max-memory allows {}", format_size(limit)));
+    }
+  }
   std::vector<RunResult> parts;
   ProgressBar progress(infos.size(), !out.quiet, "shards");
   for (const auto& info : infos) {
@@ -505,6 +525,7 @@ void add_run_commands(CLI::App& app) {
   auto* merge =
       app.add_subcommand("merge", "Merge shard files of one run into the complete result");
   auto merge_scenario = std::make_shared<std::string>();
+  auto merge_memory = std::make_shared<std::string>();
   merge->add_option("shards", *shards, "Shard files written by run --trial-range")->required();
   merge
       ->add_option("--scenario", *merge_scenario,
@@ -518,8 +539,9 @@ void add_run_commands(CLI::App& app) {
   add_force_flag(merge, merge_out->force);
   add_quiet_flag(merge, merge_out->quiet);
   merge->add_flag("--detail", merge_out->detail, "Print every table (default: one screen)");
-  merge->callback([shards, merge_scenario, merge_out, merge] {
-    merge_command(*shards, *merge_scenario, *merge_out, command_line_of(merge));
+  add_max_memory_option(merge, *merge_memory);
+  merge->callback([shards, merge_scenario, merge_out, merge_memory, merge] {
+    merge_command(*shards, *merge_scenario, *merge_out, *merge_memory, command_line_of(merge));
   });
 
   auto validate_args = std::make_shared<ValidateArgs>();
