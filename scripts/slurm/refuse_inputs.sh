@@ -17,7 +17,7 @@ refuse_inputs() {
   for file in "$@"; do
     for input in "${inputs[@]}"; do
       [[ $file != "$input" ]] ||
-        die "$file is an input of $scenario; choose another path for the result"
+        die "$file is an input of $scenario; choose another path"
     done
   done
 }

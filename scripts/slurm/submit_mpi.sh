@@ -38,7 +38,13 @@ if [[ -n ${CHECKPOINT:-} ]]; then
   [[ -d $(dirname "$checkpoint") ]] ||
     die "CHECKPOINT: the folder $(dirname "$checkpoint") does not exist"
   [[ $checkpoint != "$result" ]] || die "CHECKPOINT: $checkpoint is RESULT too; give it another path"
-  [[ $checkpoint != "$scenario" ]] || die "CHECKPOINT: $checkpoint is the scenario"
+  # What opsim refuses at start, refused before the queue wait (review: an input or a file that is
+  # neither a folder nor NAME.h5 was submitted, and the job failed on it).
+  refuse_inputs "$opsim" "$scenario" "$checkpoint"
+  [[ ! -e $checkpoint || -d $checkpoint || $checkpoint == *.h5 ]] ||
+    die "CHECKPOINT: $checkpoint exists and is not a folder (a checkpoint file's name ends in .h5)"
+  [[ ! -d $checkpoint || $checkpoint != *.h5 ]] ||
+    die "CHECKPOINT: $checkpoint is a folder (a path ending in .h5 names a checkpoint file)"
   export CHECKPOINT=$checkpoint
 fi
 if [[ -n ${CHECKPOINT_EVERY:-} ]]; then

@@ -199,6 +199,14 @@ expect_refusal "mpi: CHECKPOINT is RESULT" "is RESULT too" \
   env OPSIM="$opsim" CHECKPOINT="$work/merged.h5" "$mpi" "$scenario" "$work/merged.h5"
 expect_refusal "mpi: CHECKPOINT in a missing folder" "$work/nowhere" \
   env OPSIM="$opsim" CHECKPOINT="$work/nowhere/ck" "$mpi" "$scenario" "$work/merged.h5"
+# Review: an input, or a file that is neither a folder nor NAME.h5, was submitted; the job then
+# failed on it after the queue wait.
+expect_refusal "mpi: CHECKPOINT is an input" "is an input of" \
+  env OPSIM="$opsim" CHECKPOINT="$work/own/global_saas/roster.csv" "$mpi" \
+  "$work/own/global_saas.json" "$work/merged.h5"
+echo "notes" > "$work/notes.txt"
+expect_refusal "mpi: CHECKPOINT is a file not named .h5" "exists and is not a folder" \
+  env OPSIM="$opsim" CHECKPOINT="$work/notes.txt" "$mpi" "$scenario" "$work/merged.h5"
 rm -f "$SBATCH_LOG"
 OPSIM=$opsim CHECKPOINT=$work/ck CHECKPOINT_EVERY=500 "$mpi" "$scenario" "$work/merged.h5" \
   >/dev/null || fail "mpi: a checkpointed submission was refused"
