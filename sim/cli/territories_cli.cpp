@@ -261,7 +261,7 @@ void run_alignment(RunOptions o) {
   if (!result.evaluation.feasible)
     throw_infeasible(
         "{}: no feasible alignment found (violated: {}){}", o.input,
-        violated_constraints(result.evaluation),
+        violation_details(instance.problem, result.alignment, result.evaluation),
         o.output.empty() ? std::string() : fmt::format("; {} holds the closest one", o.output));
 }
 

@@ -61,6 +61,111 @@ std::string violated_constraints(const territory::Evaluation& e) {
   return fmt::format("{}", fmt::join(failed, ", "));
 }
 
+std::string violation_details(const Problem& problem, const Alignment& alignment,
+                              const territory::Evaluation& e) {
+  constexpr std::size_t kNamed = 3;
+  std::vector<std::string> parts;
+  auto add = [&](const char* constraint, const std::vector<std::string>& places) {
+    std::string text = constraint;
+    if (!places.empty()) {
+      const std::vector<std::string> named(places.begin(),
+                                           places.begin() + std::min(kNamed, places.size()));
+      text +=
+          fmt::format(" ({}{})", fmt::join(named, "; "),
+                      places.size() > kNamed ? fmt::format("; and {} more", places.size() - kNamed)
+                                             : std::string());
+    }
+    parts.push_back(text);
+  };
+  const int p = problem.territory_count();
+  const std::size_t n = problem.size();
+  if (!e.balance_ok) {
+    std::vector<std::string> places;
+    for (const BalanceRule& rule : problem.balance) {
+      for (int t = 0; t < p; ++t) {
+        const double deviation = e.territories[t].deviation[rule.attribute];
+        if (std::abs(deviation) <= rule.tolerance + territory::kBoundSlack) continue;
+        places.push_back(fmt::format("{} {} {:+.2f}%, allowed ±{:.2f}%", problem.territories[t].id,
+                                     problem.attribute_names[rule.attribute], 100 * deviation,
+                                     100 * rule.tolerance));
+      }
+    }
+    add("balance", places);
+  }
+  if (!e.capacity_ok) {
+    std::vector<std::string> places;
+    for (int t = 0; t < p; ++t) {
+      const auto& capacity = problem.territories[t].capacity;
+      for (std::size_t k = 0; k < capacity.size(); ++k) {
+        const double total = e.territories[t].totals[k];
+        if (capacity[k] && total > *capacity[k] * (1 + territory::kBoundSlack))
+          places.push_back(fmt::format("{} {} {} over its {}", problem.territories[t].id,
+                                       problem.attribute_names[k],
+                                       format_grouped_trimmed(total - *capacity[k], 2),
+                                       format_grouped_trimmed(*capacity[k], 2)));
+      }
+    }
+    add("capacity", places);
+  }
+  if (!e.locks_ok) {
+    std::vector<std::string> places;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Account& a = problem.accounts[i];
+      if (a.lock >= 0 && a.lock != alignment.territory[i])
+        places.push_back(fmt::format("'{}' locked to {} is in {}", a.id,
+                                     problem.territories[a.lock].id,
+                                     problem.territories[alignment.territory[i]].id));
+    }
+    add("locks", places);
+  }
+  if (!e.groups_ok) add("groups", {});
+  if (!e.regions_ok) add("regions", {});
+  if (!e.moved_ok)
+    add("max moved",
+        {fmt::format("{:.2f}% of the measure moved, at most {:.2f}%", 100 * e.moved_fraction,
+                     100 * problem.disruption.max_moved_fraction.value_or(1.0))});
+  if (!e.contiguity_ok) {
+    // Each territory's pieces: connected parts of its members in the adjacency graph.
+    std::vector<std::vector<int>> adjacent(n);
+    for (const Edge& edge : problem.edges) {
+      adjacent[static_cast<std::size_t>(edge.from)].push_back(edge.to);
+      adjacent[static_cast<std::size_t>(edge.to)].push_back(edge.from);
+    }
+    std::vector<int> piece(n, -1);
+    std::vector<std::vector<std::size_t>> sizes(static_cast<std::size_t>(p));
+    for (std::size_t start = 0; start < n; ++start) {
+      if (piece[start] >= 0) continue;
+      const int t = alignment.territory[start];
+      auto& of = sizes[static_cast<std::size_t>(t)];
+      std::vector<int> stack{static_cast<int>(start)};
+      piece[start] = static_cast<int>(of.size());
+      std::size_t size = 0;
+      while (!stack.empty()) {
+        const int i = stack.back();
+        stack.pop_back();
+        ++size;
+        for (int j : adjacent[static_cast<std::size_t>(i)]) {
+          if (piece[static_cast<std::size_t>(j)] >= 0 || alignment.territory[j] != t) continue;
+          piece[static_cast<std::size_t>(j)] = piece[start];
+          stack.push_back(j);
+        }
+      }
+      of.push_back(size);
+    }
+    std::vector<std::string> places;
+    for (int t = 0; t < p; ++t) {
+      const auto& of = sizes[static_cast<std::size_t>(t)];
+      if (of.size() < 2) continue;
+      places.push_back(
+          fmt::format("{} in {} pieces, the smallest {}", problem.territories[t].id, of.size(),
+                      format_count(static_cast<long long>(*std::min_element(of.begin(), of.end())),
+                                   "account")));
+    }
+    add("contiguity", places);
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
 // ---- output ------------------------------------------------------------------------------------
 
 namespace {
@@ -401,7 +506,8 @@ std::string format_report(const Problem& problem, const SearchResult& result, co
         fmt::format("best bound    {}{}\n", figure(bound), note.empty() ? "" : " (" + note + ")");
   }
   out += fmt::format("feasible      {}\n", e.feasible ? "yes" : "no");
-  if (!e.feasible) out += fmt::format("violated      {}\n", violated_constraints(e));
+  if (!e.feasible)
+    out += fmt::format("violated      {}\n", violation_details(problem, result.alignment, e));
   for (std::size_t r = 0; r < problem.balance.size(); ++r)
     out += fmt::format("balance       {}: requested ±{}, achieved ±{}\n",
                        problem.attribute_names[problem.balance[r].attribute],

@@ -72,6 +72,11 @@ Alignment read_allocation(const std::filesystem::path& path, const Problem& prob
 
 //! The hard constraints an evaluation breaks, comma-separated ("balance, contiguity").
 std::string violated_constraints(const territory::Evaluation& evaluation);
+//! violated_constraints with where and by how much, for a result that is not feasible: "balance
+//! (Dev potential +8.28%, allowed ±5.00%), contiguity (Dev in 2 pieces, the smaller 4 accounts)",
+//! a few places per constraint ("and 3 more").
+std::string violation_details(const Problem& problem, const Alignment& alignment,
+                              const territory::Evaluation& evaluation);
 
 //! Run provenance written next to the alignment.
 struct RunInfo {

@@ -705,7 +705,9 @@ TEST(TerritoriesCli, ExactWithoutAFeasibleAlignmentWritesTheClosestAndRefusesUpF
                             "--threads 1 -o {}",
                             input, (dir / "out.h5").string()));
   EXPECT_EQ(r.exit_code, 3) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("w10.csv: no feasible alignment found (violated: balance)"));
+  EXPECT_THAT(
+      r.output,
+      HasSubstr("w10.csv: no feasible alignment found (violated: balance (T1 workload +20.00%"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out.h5"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out_assignment.csv"));
   // Its twin with a tolerance that admits 4/3/3 is feasible (exit 0).
@@ -755,9 +757,27 @@ TEST(TerritoriesCli, InfeasibleResultExits3) {
   auto r =
       territories(dir, (dir / "a.csv").string() + " -p 2 --balance potential=0.05 --max-idle 20");
   EXPECT_EQ(r.exit_code, 3) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("no feasible alignment found (violated: balance)"));
+  // Where and by how much (review: "violated: balance" alone).
+  EXPECT_THAT(r.output, HasSubstr("no feasible alignment found (violated: balance (T1 potential "
+                                  "+33.33%, allowed ±5.00%; T2 potential -33.33%, allowed "
+                                  "±5.00%))"));
   EXPECT_THAT(r.output, Not(HasSubstr("first feasible")));
   EXPECT_TRUE(std::filesystem::exists(dir / "out.h5"));
+}
+
+// Review: "violated: contiguity" named neither the territories split nor their pieces.
+TEST(TerritoriesCli, ABrokenContiguityNamesTheTerritoriesAndTheirPieces) {
+  TempDir dir;
+  write(dir / "accounts.csv",
+        "id,x,y,potential,lock\nA,0,0,1,T1\nB,1,0,1,T2\nC,2,0,1,T1\n"
+        "D,3,0,1,T2\n");
+  write(dir / "t.json", R"({"schema_version": 2, "territories": {"accounts": "accounts.csv",
+    "list": [{"id": "T1"}, {"id": "T2"}],
+    "adjacency": [["A", "B", 1], ["B", "C", 1], ["C", "D", 1]]}})");
+  const auto r = territories(dir, (dir / "t.json").string() + " --contiguity --work-limit 1");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("violated: contiguity (T1 in 2 pieces, the smallest 1 account; "
+                                  "T2 in 2 pieces, the smallest 1 account)"));
 }
 
 // Review: one account above every territory's balance ceiling, or a cap on moves below what the
