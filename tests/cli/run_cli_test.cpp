@@ -83,6 +83,22 @@ void expect_rejected(const TempDir& dir, const std::string& args,
   EXPECT_EQ(listing(dir), inputs) << result.output;
 }
 
+// Review: a run's .h5 given as the scenario read "16.1 MiB is larger than the JSON input limit"
+// or "invalid JSON ... last read: 'o'"; it is named for what it is.
+TEST(RunCli, AResultFileGivenAsTheScenarioIsNamedForWhatItIs) {
+  test::TempDir dir;
+  const auto result = dir / "r.h5";
+  ASSERT_EQ(test::run_opsim(
+                fmt::format("run {} --trials 10 -q -o {}", test::small_scenario(), result.string()))
+                .exit_code,
+            0);
+  const auto r = test::run_opsim(fmt::format("run {} --trials 10 -q", result.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("r.h5: is an opsim result file (HDF5), not a JSON input"),
+            std::string::npos)
+      << r.output;
+}
+
 TEST(RunCli, PrintsProgressLinesToANonTerminalStderr) {
   TempDir dir;
   const std::string args = fmt::format("run {} --trials 3000 --threads 1 -o {}", fixture().string(),
