@@ -125,6 +125,11 @@ struct Unit {
 };
 std::vector<Unit> make_units(const Problem& problem);
 
+//! Connected parts of the graph of `edges` on accounts 0..n-1: a label 0.. per account. With
+//! `within`, only edges between accounts of equal `within` count (a territory's pieces).
+std::vector<int> graph_components(std::size_t n, const std::vector<Edge>& edges,
+                                  const std::vector<int>* within = nullptr);
+
 //! Splits p territories over the regions in proportion to the regions' account counts (at least
 //! one each) when the problem has regions but the territories were given only as a count.
 void assign_territory_regions(Problem& problem);

@@ -126,32 +126,15 @@ std::string violation_details(const Problem& problem, const Alignment& alignment
                      100 * problem.disruption.max_moved_fraction.value_or(1.0))});
   if (!e.contiguity_ok) {
     // Each territory's pieces: connected parts of its members in the adjacency graph.
-    std::vector<std::vector<int>> adjacent(n);
-    for (const Edge& edge : problem.edges) {
-      adjacent[static_cast<std::size_t>(edge.from)].push_back(edge.to);
-      adjacent[static_cast<std::size_t>(edge.to)].push_back(edge.from);
-    }
-    std::vector<int> piece(n, -1);
+    const std::vector<int> piece =
+        territory::graph_components(n, problem.edges, &alignment.territory);
+    std::vector<std::map<int, std::size_t>> parts_of(static_cast<std::size_t>(p));
+    for (std::size_t i = 0; i < n; ++i)
+      ++parts_of[static_cast<std::size_t>(alignment.territory[i])][piece[i]];
     std::vector<std::vector<std::size_t>> sizes(static_cast<std::size_t>(p));
-    for (std::size_t start = 0; start < n; ++start) {
-      if (piece[start] >= 0) continue;
-      const int t = alignment.territory[start];
-      auto& of = sizes[static_cast<std::size_t>(t)];
-      std::vector<int> stack{static_cast<int>(start)};
-      piece[start] = static_cast<int>(of.size());
-      std::size_t size = 0;
-      while (!stack.empty()) {
-        const int i = stack.back();
-        stack.pop_back();
-        ++size;
-        for (int j : adjacent[static_cast<std::size_t>(i)]) {
-          if (piece[static_cast<std::size_t>(j)] >= 0 || alignment.territory[j] != t) continue;
-          piece[static_cast<std::size_t>(j)] = piece[start];
-          stack.push_back(j);
-        }
-      }
-      of.push_back(size);
-    }
+    for (int t = 0; t < p; ++t)
+      for (const auto& [label, count] : parts_of[static_cast<std::size_t>(t)])
+        sizes[static_cast<std::size_t>(t)].push_back(count);
     std::vector<std::string> places;
     for (int t = 0; t < p; ++t) {
       const auto& of = sizes[static_cast<std::size_t>(t)];

@@ -370,7 +370,8 @@ TEST(TerritoriesCli, DisconnectedGraphWithContiguityExit2) {
       {"id": "a", "x": 0, "y": 0}, {"id": "b", "x": 1, "y": 0},
       {"id": "c", "x": 5, "y": 0}, {"id": "d", "x": 6, "y": 0}],
       "adjacency": [["a", "b", 1], ["c", "d", 1]]}})",
-                     "", "2 disconnected components; contiguity requires a connected graph");
+                     "",
+                     "2 disconnected parts (2, 2 accounts); contiguity requires a connected graph");
 }
 
 TEST(TerritoriesCli, MoreTerritoriesThanAccountsExit2) {

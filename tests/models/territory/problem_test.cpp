@@ -34,7 +34,11 @@ TEST(TerritoryProblem, RefusesDisconnectedGraphWithContiguity) {
   problem.edges.erase(problem.edges.begin());      // A0-A1
   problem.edges.erase(problem.edges.begin() + 1);  // A0-A3
   problem.contiguity = true;
-  EXPECT_THAT(validation_message(problem), HasSubstr("2 disconnected components"));
+  // The parts by size, and the accounts outside the largest named (review: named none).
+  EXPECT_THAT(validation_message(problem),
+              HasSubstr("2 disconnected parts (1, 8 accounts); contiguity requires a connected "
+                        "graph: join the parts by adjacency rows (1 account outside the largest "
+                        "part: 'A0')"));
 }
 
 TEST(TerritoryProblem, RefusesNegativeAttributeAndNanCoordinates) {
