@@ -320,7 +320,8 @@ void write_alignment(const std::filesystem::path& path, const Problem& problem,
     write_vector(balance, "tightest", tightest);
   });
 
-  std::string assignment = "id,territory,owner,moved,centre\n";
+  // The current territory, not "owner" (the rep in _territories.csv: review, read as a rep).
+  std::string assignment = "id,territory,current_territory,moved,centre\n";
   std::vector<char> is_centre(n, 0);
   for (int c : result.alignment.centre)
     if (c >= 0) is_centre[c] = 1;
