@@ -697,10 +697,17 @@ std::vector<std::string> quota_warnings(const QuotaRunInfo& info, const plan::Qu
                               fmt::format("{:.{}f}", g.coverage, decimals) ==
                                   fmt::format("{:.{}f}", plan::kCoverageHigh, decimals)))
         ++decimals;
+      // Where the table's two decimals read as the band's edge, say which side (review: the
+      // table's 1.00x beside a warning of 0.9998x).
+      const std::string side =
+          decimals == 2 ? std::string()
+                        : fmt::format(", just {} it (the tables show {:.2f}x)",
+                                      g.coverage < plan::kCoverageLow ? "below" : "above",
+                                      g.coverage);
       warnings.push_back(
           fmt::format("{} quota coverage {:.{}f}x (quota / median bookings) is outside the "
-                      "healthy band {:.2f}x..{:.2f}x",
-                      g.id, g.coverage, decimals, plan::kCoverageLow, plan::kCoverageHigh));
+                      "healthy band {:.2f}x..{:.2f}x{}",
+                      g.id, g.coverage, decimals, plan::kCoverageLow, plan::kCoverageHigh, side));
     }
   }
   if (sellers.quota_seats() > 0 && outside_band(sellers.expected_share_at_quota,
@@ -943,14 +950,15 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
   // Two lines: the status (a budget's says whether every target is at the confidence), then the
   // plan's size and cost, so that the terminal fits 100 columns.
   std::string out = fmt::format(
-      "capacity plan ({}):\n  {} hires, cost to FY{} end {} {}, required confidence {}, {} "
+      "capacity plan ({}):\n  {}, cost to FY{} end {} {}, required confidence {}, {} "
       "trials\n",
       !std::isnan(spec.budget)
           ? fmt::format("within budget {} {}: {}", format_grouped(spec.budget), currency,
                         result.feasible ? "every target at the confidence" : "targets missed")
       : result.feasible ? "feasible"
                         : "INFEASIBLE within the allowed hires",
-      result.hires.size(), spec.fiscal_year, format_grouped(result.cost), currency,
+      format_count(static_cast<long long>(result.hires.size()), "hire"), spec.fiscal_year,
+      format_grouped(result.cost), currency,
       format_percent(result.confidence), format_grouped(static_cast<double>(result.trials)));
   // Hires of one window requisitioned in the same month are one line.
   std::map<std::tuple<int, int>, std::pair<int, double>> lines;
@@ -1031,11 +1039,11 @@ std::vector<XlsxTable> capacity_workbook(const Scenario& scenario, const plan::C
       xlsx_table("Hiring plan", capacity_plan_table(scenario, spec, result), currency),
       xlsx_table("Headcount", headcount_table(scenario, spec, result), currency)};
   tables.front().note =
-      fmt::format("{} {} hires, cost {}, {} trials; amounts in {}.",
+      fmt::format("{} {}, cost {}, {} trials; amounts in {}.",
                   capacity_status_sentence(result.feasible, result.confidence, spec.budget,
                                            scenario.fx.currencies[scenario.fx.reporting].code),
-                  result.hires.size(), format_grouped(result.cost),
-                  format_grouped(static_cast<double>(result.trials)),
+                  format_count(static_cast<long long>(result.hires.size()), "hire"),
+                  format_grouped(result.cost), format_grouped(static_cast<double>(result.trials)),
                   scenario.fx.currencies[scenario.fx.reporting].code);
   return tables;
 }

@@ -256,6 +256,10 @@ TEST_F(PlanCli, CapacityKeepsTheCheaperOfItsPlans) {
   const auto r = run_opsim(fmt::format("capacity {} --confidence 0.7", scenario));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("3 hires, cost to FY2027 end 63,000 USD"), std::string::npos) << r.output;
+  // One hire is a hire (review: "1 hires" on the terminal and in the workbook).
+  const auto one = run_opsim(fmt::format("capacity {} --budget 25000", scenario));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  EXPECT_NE(one.output.find("1 hire, cost to FY2027 end"), std::string::npos) << one.output;
 }
 
 // Review: capacity reported the first plan error only and ran past the quota and compensation
