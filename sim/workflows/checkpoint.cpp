@@ -112,6 +112,7 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
         shards.push_back(read_result_info(entry.path().string()));
     }
   }
+  std::vector<ResultFileInfo> own;  // the shards of this run's trials
   for (const auto& info : shards) {
     // Only a file opsim wrote as a checkpoint is resumed from, and later removed: a finished
     // result of the same run named by mistake is the user's (a review lost one so).
@@ -147,10 +148,16 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
     // A run of another --trial-range: its shards are not this run's to resume or remove
     // (review: a shard run consumed another shard's checkpoint folder and deleted it).
     const std::pair run{provenance.run_first_trial, provenance.run_end_trial};
-    if (info.checkpoint_run && *info.checkpoint_run != run)
+    if (info.checkpoint_run && *info.checkpoint_run != run) {
+      // Another shard run of the same run sharing the folder, its trials apart from this run's:
+      // left alone, neither resumed nor removed (review: a shard started or requeued after the
+      // other had written was refused and told to remove that run's live checkpoint).
+      const bool apart = info.end_trial <= run.first || info.first_trial >= run.second;
+      if (differ.empty() && !single_file_ && apart) continue;
       differ.push_back(fmt::format("written by the run of trials {}..{}, this run's {}..{}",
                                    info.checkpoint_run->first, info.checkpoint_run->second,
                                    run.first, run.second));
+    }
     if (differ.empty() && single_file_ && (info.first_trial != first || info.end_trial > end))
       differ.push_back(fmt::format("trials {}..{}, this rank's share {}..{}", info.first_trial,
                                    info.end_trial, first, end));
@@ -160,12 +167,13 @@ std::optional<RunResult> Checkpoint::load(const Scenario& scenario, const Result
           "--checkpoint",
           info.path, fmt::join(differ, "; "));
     }
+    own.push_back(info);
   }
-  std::sort(shards.begin(), shards.end(),
+  std::sort(own.begin(), own.end(),
             [](const auto& a, const auto& b) { return a.first_trial < b.first_trial; });
   std::vector<RunResult> parts;
   std::uint64_t next = first;
-  for (const auto& shard : shards) {
+  for (const auto& shard : own) {
     if (shard.first_trial != next || shard.end_trial > end) break;
     parts.push_back(read_result(shard.path, layout));
     next = shard.end_trial;

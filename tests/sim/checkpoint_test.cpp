@@ -107,7 +107,15 @@ TEST(Checkpoint, ARunRemovesOnlyItsOwnTrialsShards) {
     checkpoint.save(c.scenario, run_trials(c.scenario, part), shard);
   };
   save(60, 120, 60, 80);  // the run of trials 60..120, killed after 20 of them
-  save(0, 60, 0, 30);     // the run of trials 0..60, which finishes
+  // A shard run started (or requeued) after the other has written: that run's shards, apart from
+  // its trials, are left alone, not refused (review: it was told to remove them).
+  Provenance mine = c.provenance;
+  mine.run_first_trial = 0, mine.run_end_trial = 60;
+  EXPECT_FALSE(checkpoint.load(c.scenario, ResultLayout(c.scenario), mine, 0, 60, false));
+  save(0, 60, 0, 30);  // the run of trials 0..60, which finishes
+  const auto resumed = checkpoint.load(c.scenario, ResultLayout(c.scenario), mine, 0, 60, false);
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->end_trial, 30u);
   save(0, 60, 30, 60);
   checkpoint.remove(0, 60);
   EXPECT_EQ(listing(folder),
