@@ -656,6 +656,11 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
         text += fmt::format(" {:>10}", format_amount(summaries[i].second.period_mean[c]));
     });
   }
+  // P(higher) of none or every trial: its rule-of-three bound, "<0.6%" or ">99.4%" (review:
+  // "100.0%"), said once under the table.
+  const std::uint64_t trials = summaries.front().second.trials;
+  bool bounded = false;
+  auto higher = [&](double p) { return format_trials_probability_short(p, trials, bounded); };
   for (std::size_t first = 0; first < comparisons.size(); first += kDifferencesPerBlock) {
     const std::size_t last = std::min(comparisons.size(), first + kDifferencesPerBlock);
     std::string header;
@@ -668,15 +673,19 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
         if (identical(x)) {
           text += fmt::format(" {:>18} {:>9} {:>8}", "identical", "", "");
         } else {
-          text += fmt::format(" {:>18} {:>9} {:>8}", format_amount_with_se(x.mean, x.se),
-                              format_percent(x.p_better),
-                              std::isfinite(x.variance_reduction)
-                                  ? format_grouped(x.variance_reduction, 1) + "x"
-                                  : "n/a");
+          text += fmt::format(
+              " {:>18} {:>9} {:>8}", format_amount_with_se(x.mean, x.se), higher(x.p_better),
+              std::isfinite(x.variance_reduction) ? format_grouped(x.variance_reduction, 1) + "x"
+                                                  : "n/a");
         }
       }
     });
   }
+  if (bounded)
+    text += fmt::format(
+        "P(higher) <{0} or >{1}: higher in none or every one of the {2} trials (rule of three)\n",
+        rule_of_three_percent(trials), rule_of_three_percent(trials, true),
+        format_grouped(static_cast<double>(trials)));
   for (const Period& period : layout.periods) {
     if (period.quarter == 0 && period.partial(cover))
       text += fmt::format("* {}\n", period.display_label(cover));
@@ -1048,6 +1057,7 @@ void sweep_command(const std::string& base_path, const std::vector<std::string>&
   for (const auto& axis : axes) table.axes.push_back(fmt::format("{}: {}", axis.words, axis.text));
   table.metric = metric_words(args.metric);                  // for people: the terminal's heading
   table.currency = metric_unit(base.scenario, args.metric);  // wins are a count, not USD
+  table.trials = trials;
   for (std::size_t v = 0; v < variants; ++v) {
     Row row;
     const nlohmann::json variant = variant_of(v, row.values);

@@ -180,6 +180,12 @@ std::string format_trials_probability(double p, std::uint64_t trials) {
   return bound.empty() ? format_percent(p) : bound;
 }
 
+std::string format_trials_probability_short(double p, std::uint64_t trials, bool& bounded) {
+  if (format_certain_probability(p, 0.0, trials).empty()) return format_percent(p);
+  bounded = true;
+  return fmt::format("{}{}", p == 0 ? "<" : ">", rule_of_three_percent(trials, p == 1));
+}
+
 std::string words_of_name(std::string id) {
   std::replace(id.begin(), id.end(), '_', ' ');
   return id;

@@ -58,6 +58,9 @@ std::string format_certain_probability(double p, double se, std::uint64_t trials
 //! A share of `trials` trials for people: format_percent(p), or the rule-of-three bound of
 //! format_certain_probability when none or every one of them counts ("<1.5% (none)").
 std::string format_trials_probability(double p, std::uint64_t trials);
+//! format_trials_probability for a narrow table column: the bound alone ("<1.5%", ">98.5%"),
+//! `bounded` set when it is one (the table then says what the bound means once).
+std::string format_trials_probability_short(double p, std::uint64_t trials, bool& bounded);
 //! A machine name for people, spaces for underscores: "seasonal_naive" -> "seasonal naive".
 std::string words_of_name(std::string id);
 //! A target's label ("new_bookings FY2028 NA") with its metric in words ("new bookings FY2028 NA").

@@ -700,10 +700,10 @@ std::vector<std::string> quota_warnings(const QuotaRunInfo& info, const plan::Qu
       // Where the table's two decimals read as the band's edge, say which side (review: the
       // table's 1.00x beside a warning of 0.9998x).
       const std::string side =
-          decimals == 2 ? std::string()
-                        : fmt::format(", just {} it (the tables show {:.2f}x)",
-                                      g.coverage < plan::kCoverageLow ? "below" : "above",
-                                      g.coverage);
+          decimals == 2
+              ? std::string()
+              : fmt::format(", just {} it (the tables show {:.2f}x)",
+                            g.coverage < plan::kCoverageLow ? "below" : "above", g.coverage);
       warnings.push_back(
           fmt::format("{} quota coverage {:.{}f}x (quota / median bookings) is outside the "
                       "healthy band {:.2f}x..{:.2f}x{}",
@@ -958,8 +958,8 @@ std::string format_capacity_table(const Scenario& scenario, const plan::Capacity
       : result.feasible ? "feasible"
                         : "INFEASIBLE within the allowed hires",
       format_count(static_cast<long long>(result.hires.size()), "hire"), spec.fiscal_year,
-      format_grouped(result.cost), currency,
-      format_percent(result.confidence), format_grouped(static_cast<double>(result.trials)));
+      format_grouped(result.cost), currency, format_percent(result.confidence),
+      format_grouped(static_cast<double>(result.trials)));
   // Hires of one window requisitioned in the same month are one line.
   std::map<std::tuple<int, int>, std::pair<int, double>> lines;
   for (const auto& h : result.hires) {

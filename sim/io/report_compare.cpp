@@ -309,9 +309,9 @@ namespace {
 
 //! A sweep table cell as the workbook formats its column's kind (cell_kind_name()); "value": a
 //! grid value as written, thousands separated.
-std::string sweep_cell_text(const std::string& kind, double v) {
+std::string sweep_cell_text(const std::string& kind, double v, std::uint64_t trials) {
   if (kind == "value") return format_user_value_grouped(v);
-  if (kind == "percent") return format_percent(v);
+  if (kind == "percent") return format_trials_probability(v, trials);  // shares of trials
   if (kind == "number") return format_grouped(v, 2);
   if (kind == "ratio") return format_grouped(v, 3);
   return format_grouped(v);
@@ -367,6 +367,7 @@ std::string axis_words(const std::string& pointer) {
 }  // namespace
 
 std::string sweep_section(H5Reader& f) {
+  const std::uint64_t trials = compared_trials(f);
   std::vector<hsize_t> dims;
   const auto table = f.doubles("/sweep", &dims);
   const auto columns = f.strings("/columns");
@@ -455,7 +456,8 @@ std::string sweep_section(H5Reader& f) {
     for (std::size_t c = 0; c < C; ++c) {
       const double v = table[r * C + c];
       const bool identical = difference[c] && v == 0 && table[r * C + c + 1] == 0;
-      html += cell(identical ? "identical" : sweep_cell_text(kinds[c], v), "/sweep", r * C + c, v);
+      html += cell(identical ? "identical" : sweep_cell_text(kinds[c], v, trials), "/sweep",
+                   r * C + c, v);
     }
     html += "</tr>\n";
   }

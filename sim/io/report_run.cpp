@@ -328,8 +328,11 @@ std::string run_section(H5Reader& f) {
           cell(format_grouped(t.mean), "/summary/targets/mean", i, t.mean),
           cell(format_trials_probability(t.probability, t.trials.size()),
                "/summary/targets/probability", i, t.probability),
-          low_text, high_text, derived_cell(format_percent(p90), fmt::format("reach90:{}", i), p90),
-          derived_cell(format_percent(p95), fmt::format("reach95:{}", i), p95));
+          low_text, high_text,
+          derived_cell(format_trials_probability(p90, t.trials.size()),
+                       fmt::format("reach90:{}", i), p90),
+          derived_cell(format_trials_probability(p95, t.trials.size()),
+                       fmt::format("reach95:{}", i), p95));
     }
     html +=
         "</table>\n<p class=\"note\">P(reach): share of trials whose period value (actuals to "

@@ -64,6 +64,10 @@ std::string format_sweep_table(const SweepText& sweep) {
   }
 
   const std::size_t first_target = sweep.years.size() * kYearStats;
+  // A P(reach) of none or every trial: its rule-of-three bound, "<1.5%" or ">98.5%" (review:
+  // "0.0%" and "100.0%"), said once under the tables.
+  bool bounded = false;
+  auto reach = [&](double p) { return format_trials_probability_short(p, sweep.trials, bounded); };
   // As many P(reach) columns (8 characters each) per table as fit in kColumns.
   const std::size_t prefix = 7 + axes_header.size();
   const std::size_t per_table =
@@ -77,10 +81,15 @@ std::string format_sweep_table(const SweepText& sweep) {
     for (std::size_t v = 0; v < variants; ++v) {
       text += fmt::format("{:>7}{}", v + 1, axis_cells(sweep.values[v], width));
       for (std::size_t t = from; t < to; ++t)
-        text += fmt::format(" {:>7}", format_percent(sweep.outputs[v][first_target + t]));
+        text += fmt::format(" {:>7}", reach(sweep.outputs[v][first_target + t]));
       text += "\n";
     }
   }
+  if (bounded)
+    text +=
+        fmt::format("<{} or >{}: none or every one of the {} trials reaches it (rule of three)\n",
+                    rule_of_three_percent(sweep.trials), rule_of_three_percent(sweep.trials, true),
+                    format_grouped(static_cast<double>(sweep.trials)));
   return text;
 }
 

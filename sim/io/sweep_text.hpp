@@ -2,6 +2,7 @@
 // however many axes, fiscal years and targets the sweep has.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct SweepText {
   //! [variant]: per year mean, P10, P50, P90, difference vs the base and its SE (company
   //! total); then per target P(reach).
   std::vector<std::vector<double>> outputs;
+  std::uint64_t trials = 0;  //!< per variant: a P(reach) of none or all of them gives its bound
 };
 
 //! A legend naming the keys (x1 = the first --set pointer, T1 = the first target), one line per

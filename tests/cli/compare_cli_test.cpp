@@ -580,6 +580,12 @@ TEST(CompareCli, AShareOfNoneOrEveryTrialGivesItsBoundEverywhere) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("<1.5% (none)"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("0.0% ±0.0"), std::string::npos) << r.output;
+  // The difference table's P(higher) too, its bound explained under the table.
+  EXPECT_EQ(r.output.find(" 100.0% "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("P(higher) <1.5% or >98.5%: higher in none or every one of the 200 "
+                          "trials"),
+            std::string::npos)
+      << r.output;
   const auto shown = test::run_opsim(fmt::format("report {} -o {}", out.string(), page.string()));
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
   std::ifstream in(page);
@@ -621,6 +627,29 @@ TEST(CompareCli, AScenarioWithoutCostsBesideOneWithCostsIsNamed) {
       (scenarios / "decision_emea_hires.json").string()));
   ASSERT_EQ(priced.exit_code, 0) << priced.output;
   EXPECT_EQ(priced.output.find("prices no costs"), std::string::npos) << priced.output;
+}
+
+// Review: sweep's terminal and report showed a P(reach) of none or every trial as "0.0%" and
+// "100.0%"; they give its rule-of-three bound, as run and compare do.
+TEST(CompareCli, SweepGivesTheBoundOfACertainPReach) {
+  test::TempDir dir;
+  nlohmann::json doc = nlohmann::json::parse(
+      std::ifstream(test::source_dir() / "tests/fixtures/small_scenario.json"));
+  doc["targets"][1]["amount"] = 1e12;  // out of reach in every trial
+  const std::string base = dir.write("base.json", doc.dump());
+  const auto r = test::run_opsim(
+      fmt::format("sweep {} --set /segments/0/win_rate=0.25,0.3 --trials 200 --threads 1 -o {}",
+                  base, (dir / "s.h5").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("  <1.5%"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("none or every one of the 200 trials reaches it"), std::string::npos)
+      << r.output;
+  const auto shown = test::run_opsim(
+      fmt::format("report {} -o {}", (dir / "s.h5").string(), (dir / "s.html").string()));
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  std::ifstream in(dir / "s.html");
+  const std::string html((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(html.find("&lt;1.5% (none)"), std::string::npos);
 }
 
 }  // namespace
