@@ -151,6 +151,11 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
   out << text;
 }
 
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
 std::string small_scenario() {
   return (source_dir() / "tests/fixtures/small_scenario.json").string();
 }

@@ -62,6 +62,8 @@ class TempDir {
 
 //! Writes `text` (bytes as given) to `path`, creating its folder.
 void write_file(const std::filesystem::path& path, const std::string& text);
+//! The bytes of the file at `path` ("" when it cannot be read).
+std::string read_text(const std::filesystem::path& path);
 
 //! tests/fixtures/small_scenario.json.
 std::string small_scenario();

@@ -23,6 +23,13 @@
 namespace opsim {
 namespace {
 
+//! tests/fixtures/small_scenario.json with its company target out of reach in every trial.
+nlohmann::json unreachable_target_fixture() {
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(test::small_scenario()));
+  doc["targets"][1]["amount"] = 1e12;
+  return doc;
+}
+
 TEST(CompareCli, CompareWritesDifferencesAndTargetProbabilities) {
   test::TempDir dir;
   const auto base = test::source_dir() / "scenarios/didactic.json";
@@ -566,9 +573,7 @@ TEST(CompareCli, PeriodCoverageIsTheComparedMetrics) {
 // in every trial "100.0%": each now gives the bound, as `run` does.
 TEST(CompareCli, AShareOfNoneOrEveryTrialGivesItsBoundEverywhere) {
   test::TempDir dir;
-  nlohmann::json doc = nlohmann::json::parse(
-      std::ifstream(test::source_dir() / "tests/fixtures/small_scenario.json"));
-  doc["targets"][1]["amount"] = 1e12;  // out of reach in every trial
+  nlohmann::json doc = unreachable_target_fixture();
   const std::string base = dir.write("base.json", doc.dump());
   doc["name"] = "more hires";
   doc["hiring_plan"][0]["count"] = doc["hiring_plan"][0]["count"].get<int>() + 4;
@@ -588,8 +593,7 @@ TEST(CompareCli, AShareOfNoneOrEveryTrialGivesItsBoundEverywhere) {
       << r.output;
   const auto shown = test::run_opsim(fmt::format("report {} -o {}", out.string(), page.string()));
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
-  std::ifstream in(page);
-  const std::string html((std::istreambuf_iterator<char>(in)), {});
+  const std::string html = test::read_text(page);
   EXPECT_NE(html.find("&lt;1.5% (none)"), std::string::npos);
   EXPECT_EQ(html.find(">0.0%<"), std::string::npos);
 }
@@ -633,9 +637,7 @@ TEST(CompareCli, AScenarioWithoutCostsBesideOneWithCostsIsNamed) {
 // "100.0%"; they give its rule-of-three bound, as run and compare do.
 TEST(CompareCli, SweepGivesTheBoundOfACertainPReach) {
   test::TempDir dir;
-  nlohmann::json doc = nlohmann::json::parse(
-      std::ifstream(test::source_dir() / "tests/fixtures/small_scenario.json"));
-  doc["targets"][1]["amount"] = 1e12;  // out of reach in every trial
+  nlohmann::json doc = unreachable_target_fixture();
   const std::string base = dir.write("base.json", doc.dump());
   const auto r = test::run_opsim(
       fmt::format("sweep {} --set /segments/0/win_rate=0.25,0.3 --trials 200 --threads 1 -o {}",
@@ -647,9 +649,7 @@ TEST(CompareCli, SweepGivesTheBoundOfACertainPReach) {
   const auto shown = test::run_opsim(
       fmt::format("report {} -o {}", (dir / "s.h5").string(), (dir / "s.html").string()));
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
-  std::ifstream in(dir / "s.html");
-  const std::string html((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_NE(html.find("&lt;1.5% (none)"), std::string::npos);
+  EXPECT_NE(test::read_text(dir / "s.html").find("&lt;1.5% (none)"), std::string::npos);
 }
 
 }  // namespace

@@ -32,11 +32,6 @@ nlohmann::json two_regions() {
   })");
 }
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
   test::TempDir dir;
   nlohmann::json alt = two_regions();
@@ -57,15 +52,16 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
   EXPECT_NE(r.output.find("Costs and return in USD"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("new bookings in USD"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Paired change in P(reach)"), std::string::npos) << r.output;
-  const std::string csv = read_text(dir / "csv/economics.csv");
+  const std::string csv = test::read_text(dir / "csv/economics.csv");
   // EMEA FY2027: 1,000 once + 6 x 500 = 4,000 exactly, with no error.
   EXPECT_NE(csv.find(",FY2027,EMEA,USD,"), std::string::npos) << csv;
   EXPECT_EQ(csv.rfind("alternative,period,region,currency,bookings_base,", 0), 0u) << csv;
-  EXPECT_NE(read_text(dir / "csv/differences.csv").find(",new_bookings,USD,"), std::string::npos);
-  EXPECT_NE(read_text(dir / "csv/targets.csv").find(",365000.00,USD,"), std::string::npos);
+  EXPECT_NE(test::read_text(dir / "csv/differences.csv").find(",new_bookings,USD,"),
+            std::string::npos);
+  EXPECT_NE(test::read_text(dir / "csv/targets.csv").find(",365000.00,USD,"), std::string::npos);
   EXPECT_NE(csv.find(",0.00,4000.00,"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",4000.00,0.00,"), std::string::npos) << csv;
-  EXPECT_NE(read_text(dir / "csv/target_changes.csv").find("alternative,target,p_reach_base"),
+  EXPECT_NE(test::read_text(dir / "csv/target_changes.csv").find("alternative,target,p_reach_base"),
             std::string::npos);
   H5::H5File file((dir / "cmp.h5").string(), H5F_ACC_RDONLY);
   EXPECT_TRUE(file.nameExists("/alternative_1/economics/cost_difference"));
@@ -81,7 +77,7 @@ TEST(EconomicsCli, CompareWithCostsWritesEconomicsAndShowsThemSideBySide) {
   const auto report = test::run_opsim(
       fmt::format("report {} -o {}", (dir / "cmp.h5").string(), (dir / "report.html").string()));
   ASSERT_EQ(report.exit_code, 0) << report.output;
-  const std::string page = read_text(dir / "report.html");
+  const std::string page = test::read_text(dir / "report.html");
   EXPECT_NE(page.find("new bookings in USD: mean per fiscal year"), std::string::npos);
   // And its costs, as the terminal and economics.csv give them: the company's extra cost in
   // FY2027 is EMEA's 4,000 (the file's [period][region] cell, the total last).
@@ -121,7 +117,7 @@ TEST(EconomicsCli, AYearBegunBeforeTheHorizonHasItsCostedMonthsMarked) {
                     dir.write("alt.json", alt.dump()), (dir / "csv").string()));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const std::string note = "costs for 10 of 12 months (2027-03..2027-12)";
-    const std::string csv = read_text(dir / "csv/economics.csv");
+    const std::string csv = test::read_text(dir / "csv/economics.csv");
     EXPECT_EQ(r.output.find("\nFY2027*") != std::string::npos, begun) << r.output;
     EXPECT_EQ(r.output.find("* FY2027 " + note + ": the months before the horizon are") !=
                   std::string::npos,
@@ -203,14 +199,14 @@ TEST(EconomicsCli, PairedChangeInReachMarksTargetsOfPartialPeriods) {
   const auto page = test::run_opsim(
       fmt::format("report {} -o {}", (dir / "c.h5").string(), (dir / "c.html").string()));
   ASSERT_EQ(page.exit_code, 0) << page.output;
-  EXPECT_NE(read_text(dir / "c.html")
+  EXPECT_NE(test::read_text(dir / "c.html")
                 .find("new bookings FY2028 total partial: 2 of 12 months (2028-01..2028-02)"),
             std::string::npos);
   // The "*" is explained (review: it was not), and targets.csv says so too.
   EXPECT_NE(r.output.find("* FY2028 partial: 2 of 12 months (2028-01..2028-02) (new bookings)"),
             std::string::npos)
       << r.output;
-  const std::string csv = read_text(dir / "csv/targets.csv");
+  const std::string csv = test::read_text(dir / "csv/targets.csv");
   EXPECT_NE(csv.find(",coverage\n"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",partial: 2 of 12 months (2028-01..2028-02)\n"), std::string::npos) << csv;
   const std::size_t paired = r.output.find("Paired change in P(reach)");
@@ -345,7 +341,7 @@ TEST(EconomicsCli, SweepOfACostPricesEachVariantPerRegion) {
       "sweep {} --set /costs[id=enablement]/monthly=500,1000 --trials 30 --csv {} --quiet", path,
       (dir / "sweep").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const std::string csv = read_text(dir / "sweep/sweep.csv");
+  const std::string csv = test::read_text(dir / "sweep/sweep.csv");
   EXPECT_NE(csv.find("FY2027_EMEA_contribution_difference"), std::string::npos) << csv;
   EXPECT_NE(csv.find("FY2027_NA_cost_difference"), std::string::npos) << csv;
   // 1,000 instead of 500 a month for six months: 3,000 more cost, the same bookings.
@@ -409,7 +405,7 @@ TEST(EconomicsCli, CompareRecordsEachScenariosUncertainParametersAndReportsThem)
   EXPECT_EQ(of, std::vector<std::string>{"uncertain"});
   const auto shown = test::run_opsim(fmt::format("report {} -o {}", out.string(), page.string()));
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
-  const std::string html = read_text(page);
+  const std::string html = test::read_text(page);
   EXPECT_NE(html.find("uncertain is a forecast with assumption uncertainty"), std::string::npos);
   EXPECT_NE(html.find("<li>Win rate (segment SMB): pert(min 0.2, mode 0.3, max 0.35)</li>"),
             std::string::npos);
@@ -440,7 +436,7 @@ TEST(EconomicsCli, SweepZipMovesParametersTogetherAndListsEveryRegion) {
                   "--set /overrides/0/set/win_rate=0.3,0.35 --trials 20 --csv {} --quiet",
                   path, (dir / "sweep").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const std::string csv = read_text(dir / "sweep/sweep.csv");
+  const std::string csv = test::read_text(dir / "sweep/sweep.csv");
   // Two variants (not a 2 x 2 grid), each pair moved together.
   EXPECT_NE(csv.find("\n1,0.2,0.3,"), std::string::npos) << csv;
   EXPECT_NE(csv.find("\n2,0.25,0.35,"), std::string::npos) << csv;

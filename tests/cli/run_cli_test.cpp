@@ -335,11 +335,6 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // The fixture's horizon (2027-04..2028-03) covers 2 months of FY2029 (2028-02..2028-03): that
 // year must be marked as partial wherever it appears, and left out of the default summary.
 TEST(RunCli, PartialFiscalYearIsMarkedInEveryOutput) {
@@ -352,9 +347,9 @@ TEST(RunCli, PartialFiscalYearIsMarkedInEveryOutput) {
   EXPECT_THAT(result.output, Not(HasSubstr("\nFY2029 (")));
   const auto detail = run_opsim(fmt::format("run {} --trials 200 --detail", fixture().string()));
   EXPECT_THAT(detail.output, HasSubstr(mark));
-  EXPECT_THAT(read_text(dir / "csv/periods.csv"),
+  EXPECT_THAT(test::read_text(dir / "csv/periods.csv"),
               HasSubstr(",partial: 2 of 12 months (2028-02..2028-03)\n"));
-  EXPECT_THAT(read_text(dir / "csv/kpis.csv"), HasSubstr("partial: 2 of 12 months"));
+  EXPECT_THAT(test::read_text(dir / "csv/kpis.csv"), HasSubstr("partial: 2 of 12 months"));
   std::ifstream in(dir / "summary.json");
   const auto summary = nlohmann::json::parse(in);
   EXPECT_EQ(summary["period_coverage"]["FY2029"]["partial"], true);
@@ -448,13 +443,13 @@ TEST(RunCli, CsvNumbersAreRoundedAndUndefinedIsEmpty) {
       fmt::format("run {} --trials 100 -q {}", write_scenario(dir, doc), all_outputs(dir)));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   for (const char* name : {"periods.csv", "monthly.csv", "kpis.csv", "targets.csv"}) {
-    const std::string text = read_text(dir / "csv" / name);
+    const std::string text = test::read_text(dir / "csv" / name);
     EXPECT_EQ(text.find("e-"), std::string::npos) << name;
     EXPECT_EQ(text.find("e+"), std::string::npos) << name;
     EXPECT_EQ(text.find("nan"), std::string::npos) << name;
     EXPECT_EQ(text.find("-0.00,"), std::string::npos) << name;
   }
-  const auto kpis = lines_of(read_text(dir / "csv/kpis.csv"));
+  const auto kpis = lines_of(test::read_text(dir / "csv/kpis.csv"));
   ASSERT_GT(kpis.size(), 1u);
   // period,region,segment,win_rate,...: the win rate field is empty.
   EXPECT_THAT(kpis[1], testing::MatchesRegex("^[^,]+,[^,]+,[^,]+,,.*")) << kpis[1];
@@ -786,12 +781,12 @@ TEST(RunCli, ProductMixIsShownAndWrittenOnlyWithProducts) {
     EXPECT_LE(width, 100) << line;
   }
   // FY2027 Q1..Q4 and year, FY2028 Q1, Q2 and year; 3 regions; 2 products; 3 metrics.
-  EXPECT_EQ(lines_of(read_text(dir / "csv/products.csv")).size(), 1u + 8 * 3 * 2 * 3);
+  EXPECT_EQ(lines_of(test::read_text(dir / "csv/products.csv")).size(), 1u + 8 * 3 * 2 * 3);
   const auto plain = run_opsim(
       fmt::format("run {} --trials 50 --csv {}", fixture().string(), (dir / "plain").string()));
   ASSERT_EQ(plain.exit_code, 0) << plain.output;
   EXPECT_THAT(plain.output, Not(HasSubstr("product mix")));
-  EXPECT_EQ(lines_of(read_text(dir / "plain/products.csv")).size(), 1u);
+  EXPECT_EQ(lines_of(test::read_text(dir / "plain/products.csv")).size(), 1u);
 }
 
 // --detail names a partial year's months once (regression: "FY2028 partial: 6 of 12 months
@@ -863,7 +858,7 @@ TEST(RunCli, SummaryJsonHasTheProductMixOnlyWithProducts) {
     EXPECT_TRUE(row.at("pipeline_created").contains("sd"));
     if (row.at("period") == "FY2027" && row.at("region") == "total") {
       // The same figure as products.csv (rounded to cents there).
-      for (const auto& line : lines_of(read_text(dir / "csv/products.csv"))) {
+      for (const auto& line : lines_of(test::read_text(dir / "csv/products.csv"))) {
         if (line.rfind(
                 fmt::format("FY2027,total,{},new_bookings,", row.at("product").get<std::string>()),
                 0) != 0)
