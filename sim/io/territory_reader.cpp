@@ -874,6 +874,13 @@ Instance load_instance(const std::filesystem::path& input, const Overrides& over
     instance.format = "csv";
     instance.problem.name = input.stem().string();
     const RawAccounts raw = read_accounts_csv(input, overrides.encoding);
+    // Columns x and y are planar by definition (scenarios/territories.md); haversine reads
+    // degrees (review: x/y within +-90/180 were taken as degrees, kilometres printed).
+    if (overrides.distance == DistanceKind::haversine && raw.has_coordinates && !raw.geographic)
+      throw_input(
+          "--distance haversine: {} has planar x/y columns; haversine is for lat/lon columns "
+          "(name them lat and lon if they are degrees)",
+          input.string());
     text_columns = raw.text_columns;
     resolve_accounts(instance.problem, raw, input.string(), overrides.territories);
   } else if (format == "pmedcap") {

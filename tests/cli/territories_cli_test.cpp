@@ -98,8 +98,14 @@ TEST(TerritoriesCli, OwnerNamesAreTrimmedAndACaseClashIsRefused) {
 // Review: --distance haversine took planar x/y (up to 400) as degrees and printed diameters of
 // 11,000 km.
 TEST(TerritoriesCli, HaversineNeedsLongitudesAndLatitudes) {
-  expect_input_error("planar.csv", "id,x,y,potential\na,10,20,1\nb,300,127.5,1\nc,5,5,1\n",
-                     "--territories 2 --distance haversine",
+  // Columns x and y are planar whatever their values.
+  expect_input_error("planar.csv", "id,x,y,potential\na,10,20,1\nb,30,12.5,1\nc,5,5,1\n",
+                     "--territories 2 --distance haversine", "has planar x/y columns");
+  // Coordinates from a scenario's account list must be degrees.
+  expect_input_error("s.json", R"({"territories": {"count": 2, "accounts": [
+      {"id": "a", "x": 10, "y": 20}, {"id": "b", "x": 300, "y": 127.5}, {"id": "c", "x": 5,
+       "y": 5}]}})",
+                     "--distance haversine",
                      "account 'b' has x 300 and y 127.5, which are not a longitude");
 }
 
