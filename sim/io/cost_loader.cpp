@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "sim/io/assumptions.hpp"
+#include "sim/io/json_pointer.hpp"
 #include "sim/io/json_reader.hpp"
 #include "sim/io/number_format.hpp"
 #include "sim/io/plan_loader.hpp"
@@ -148,6 +149,15 @@ CostModel load_costs(const Scenario& scenario, const nlohmann::json& document) {
     }
   }
   model.comp = parse_comp_spec(document, scenario);
+  // Each uncertain amount named for people, as the scenario's uncertain parameters are (review:
+  // "/costs/0/monthly: pert(...)").
+  auto name = [&](CostAmount& amount) {
+    if (amount.uncertain)
+      amount.uncertain->words =
+          pointer_words(document, nlohmann::json::json_pointer(amount.uncertain->pointer));
+  };
+  for (CostLine& line : model.lines) name(line.one_off), name(line.monthly);
+  for (HireCostRate& rate : model.hires) name(rate.per_hire), name(rate.monthly);
   return model;
 }
 
@@ -155,8 +165,9 @@ std::vector<std::string> describe_uncertain_costs(const CostModel& costs) {
   std::vector<std::string> lines;
   auto describe = [&](const CostAmount& amount) {
     if (amount.uncertain) {
-      lines.push_back(fmt::format("{}: {}", amount.uncertain->pointer,
-                                  describe_distribution(amount.uncertain->distribution)));
+      const UncertainParameter& p = *amount.uncertain;
+      lines.push_back(fmt::format("{}: {}", p.words.empty() ? p.pointer : p.words,
+                                  describe_distribution(p.distribution)));
     }
   };
   for (const CostLine& line : costs.lines) describe(line.one_off), describe(line.monthly);

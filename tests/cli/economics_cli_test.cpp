@@ -252,8 +252,9 @@ TEST(EconomicsCli, BundledDecisionExampleRunsWithHireCompensationAndProgrammeCos
                   (scenarios / "decision_apac_enablement.json").string(), (dir / "csv").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Costs and return in USD"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("/costs/0/monthly: pert(min 40,000, mode 50,000, max 80,000)"),
-            std::string::npos)
+  EXPECT_NE(
+      r.output.find("Monthly (cost apac-enablement): pert(min 40,000, mode 50,000, max 80,000)"),
+      std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("FY2029*"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("partial year"), std::string::npos) << r.output;

@@ -237,6 +237,9 @@ TEST(Economics, UncertainProgrammeCostIsDrawnPerTrialWithItsMoments) {
   const Arm arm = run_arm(doc, n);
   ASSERT_TRUE(arm.costs.lines[0].monthly.uncertain);
   EXPECT_EQ(arm.costs.lines[0].monthly.uncertain->pointer, "/costs/0/monthly");
+  // Listed for people by what it names (review: "/costs/0/monthly: triangular(...)").
+  EXPECT_EQ(describe_uncertain_costs(arm.costs).at(0),
+            "Monthly (cost programme): triangular(min 100, mode 200, max 600)");
   const std::size_t fy = test::period_index(arm.result.layout, "FY2027");
   const std::size_t P = arm.result.layout.periods.size();
   std::vector<double> year;
