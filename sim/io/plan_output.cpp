@@ -188,11 +188,20 @@ Table group_table(const std::vector<plan::GroupQuota>& groups, const std::string
              "p50",           "p90",   "p_reach_quota", "p_reach_quota_se",
              "quota_coverage"};
   t.columns.resize(t.names.size());
+  const double nan = std::numeric_limits<double>::quiet_NaN();
   for (const auto& g : groups) {
     t.labels[0].push_back(g.id);
-    const std::vector<double> row{double(g.seats), g.quota,          g.bookings.mean,
-                                  g.bookings.p10,  g.bookings.p50,   g.bookings.p90,
-                                  g.probability,   g.probability_se, g.coverage};
+    // No seat with a quota: no probability (empty, not a 0 read as "no chance": review).
+    const bool seats = g.seats > 0;
+    const std::vector<double> row{double(g.seats),
+                                  g.quota,
+                                  g.bookings.mean,
+                                  g.bookings.p10,
+                                  g.bookings.p50,
+                                  g.bookings.p90,
+                                  seats ? g.probability : nan,
+                                  seats ? g.probability_se : nan,
+                                  g.coverage};
     for (std::size_t k = 0; k < row.size(); ++k) t.columns[k].push_back(row[k]);
   }
   return t;
@@ -246,6 +255,8 @@ Table organisation_table(const Scenario& scenario, const QuotaRunInfo& info,
   for (const plan::SeatClass c : reported_classes(scenario)) {
     const plan::ClassQuota& k = r.of(c);
     const bool sellers = c == plan::SeatClass::seller;
+    // No seat with a quota: its shares and spread of probabilities are undefined (review: 0).
+    const auto share = [&](double v) { return k.quota_seats() > 0 ? v : nan; };
     t.labels[0].push_back(class_name(c));
     // The target before and after over-assignment in columns named for each (review: the
     // workbook's "Target" was the over-assigned figure, 10% above the plan's target).
@@ -255,16 +266,16 @@ Table organisation_table(const Scenario& scenario, const QuotaRunInfo& info,
                                   sellers ? info.target : nan,
                                   sellers ? info.common_probability : nan,
                                   double(k.quota_seats()),
-                                  k.expected_share_at_quota,
-                                  k.share_at_quota.p10,
-                                  k.share_at_quota.p50,
-                                  k.share_at_quota.p90,
-                                  k.probability_sd,
-                                  k.probability_min,
-                                  k.probability_max,
-                                  k.gini_expected_attainment,
+                                  share(k.expected_share_at_quota),
+                                  share(k.share_at_quota.p10),
+                                  share(k.share_at_quota.p50),
+                                  share(k.share_at_quota.p90),
+                                  share(k.probability_sd),
+                                  share(k.probability_min),
+                                  share(k.probability_max),
+                                  share(k.gini_expected_attainment),
                                   k.total.quota,
-                                  k.total.probability,
+                                  share(k.total.probability),
                                   k.total.coverage,
                                   k.leavers,
                                   k.leaver_quota,
@@ -648,6 +659,8 @@ std::string percent_points(double change) {
 //! The company-level lines of one seat class (plan::ClassQuota): share at quota, fairness and
 //! leavers, the same for sellers and overlay seats.
 std::string format_class_lines(const plan::ClassQuota& k, const std::string& who) {
+  // No seat with a quota: nothing to share or spread (review: "0.0%", "min 0.0%, max 0.0%").
+  if (k.quota_seats() == 0) return fmt::format("{}: no seat with a quota\n", who);
   std::string out =
       fmt::format("{}: expected share of seats at or above quota {} (per trial P10 {}, P90 {})\n",
                   who, format_percent(k.expected_share_at_quota),
@@ -803,7 +816,7 @@ std::string format_quota_table(const Scenario& scenario, const QuotaRunInfo& inf
     out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>14} {:>14} {:>9} {:>9}\n", g.id, g.seats,
                        format_grouped(g.quota), format_grouped(g.bookings.mean),
                        format_grouped(g.bookings.p10), format_grouped(g.bookings.p90),
-                       format_percent(g.probability),
+                       g.seats > 0 ? format_percent(g.probability) : std::string("-"),
                        std::isnan(g.coverage) ? "-" : fmt::format("{:.2f}x", g.coverage));
   }
   out += format_class_lines(sellers, "sellers");

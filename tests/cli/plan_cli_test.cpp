@@ -406,6 +406,30 @@ TEST_F(PlanCli, UnderAssignmentNeedsTheFlag) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
+// Review: imported quotas for three sellers only left the overlay class without a quota seat, and
+// it read "0.0%" at quota, "min 0.0%, max 0.0%" and 0.0000 in organisation.csv, as if no seat
+// could reach quota. A class or group without a quota seat has no probability.
+TEST_F(PlanCli, AClassWithoutQuotaSeatsHasNoProbability) {
+  const auto scenario = (test::source_dir() / "scenarios/plan_example.json").string();
+  const std::string quotas = (dir_ / "imp.csv").string();
+  std::ofstream(quotas) << "seat,quota\nR0,600000\nR1,500000\nR2,400000\n";
+  const auto r =
+      run_opsim(fmt::format("quotas {} --method import --import-csv {} --trials 200 "
+                            "--threads 1 --no-comp --csv {}",
+                            scenario, quotas, (dir_ / "imp").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("overlays: no seat with a quota"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("overlays: expected share"), std::string::npos) << r.output;
+  int overlays = 0;
+  for (auto& row : test::read_csv(dir_ / "imp/organisation.csv")) {
+    if (row["seat_class"] != "overlays") continue;
+    ++overlays;
+    EXPECT_EQ(row["expected_share_at_quota"], "");
+    EXPECT_EQ(row["quota_seats"], "0");
+  }
+  EXPECT_EQ(overlays, 1);
+}
+
 // Review: a key of 0 for the plan's March hires, caused by --key prior, was sent to the scenario's
 // /plan/quotas/key, which already blended in the expected bookings; the advice names --key.
 TEST_F(PlanCli, AZeroTopDownKeyFromTheCommandNamesTheOption) {
