@@ -587,6 +587,8 @@ std::vector<XlsxTable> comparison_workbook(
                   "extra cost, the alternative saves cost, or a partial period. A quarter holds "
                   "the pay placed in it by the plans' payout timing: judge returns by fiscal "
                   "year."};
+  for (const Economics& e : economics)
+    if (!e.note.empty()) costs.note += fmt::format(" Warning: {}.", e.note);
   for (const Economics& e : economics) {
     for (std::size_t p = 0; p < layout.periods.size(); ++p) {
       for (int r = 0; r < layout.regions; ++r) {
@@ -738,6 +740,15 @@ std::string comparison_table(const Scenario& base, const ResultLayout& layout,
   return text;
 }
 
+//! A scenario of a comparison with costs that prices none: said on the terminal before the runs
+//! and with the costs in every file.
+std::string unpriced_note(const std::string& name) {
+  return fmt::format(
+      "{} prices no costs (no /costs, no compensation plans, no capacity hire costs): its cost "
+      "counts as 0 in the costs and return",
+      name);
+}
+
 //! Runs base and alternatives paired (same seed) plus each alternative independently, then
 //! reports and writes. `alternatives` share the base's layout.
 void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternatives) {
@@ -758,10 +769,8 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
     for (const Arm* arm : arms) {
       if (priced == arms.end() || !arm->costs.empty()) continue;
       fmt::print(stderr, "{}\n",
-                 wrap_words(fmt::format("opsim: warning: {} prices no costs (no /costs, no "
-                                        "compensation plans, no capacity hire costs) but {} does: "
-                                        "its cost counts as 0 in the costs and return",
-                                        arm->name, (*priced)->name),
+                 wrap_words(fmt::format("opsim: warning: {}, beside the costs of {}",
+                                        unpriced_note(arm->name), (*priced)->name),
                             100, 2));
     }
   }
@@ -811,6 +820,12 @@ void report_paired(const PairedArgs& args, Arm& base, std::vector<Arm>& alternat
         compare_economics(alt.name, base.paired, base_cost, alt.paired,
                           trial_costs(alt.costs, alt.scenario, alt.paired, seed, alt_comp[a]),
                           economics_metric(metric), args.return_threshold, targets, target_names));
+    // The warning printed before the runs, kept with the costs in the files (review: the report
+    // and workbook showed "saves cost" with no caveat).
+    if (base.costs.empty() != alt.costs.empty()) {
+      const Arm& unpriced = base.costs.empty() ? base : alt;
+      economics.back().note = unpriced_note(unpriced.name);
+    }
   }
   // Each scenario's distributions drawn once per trial: in full in the file, in short for
   // people (the terminal and the workbook).

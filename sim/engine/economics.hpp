@@ -130,8 +130,11 @@ struct TargetChange {
 };
 
 struct Economics {
-  std::string name;                  //!< of the alternative
-  std::uint64_t trials = 0;          //!< paired trials
+  std::string name;          //!< of the alternative
+  std::uint64_t trials = 0;  //!< paired trials
+  //! Said with the costs in every output: one of the two scenarios prices no costs and counts as
+  //! costing 0 (empty otherwise).
+  std::string note;
   std::vector<EconomicsCell> cells;  //!< [period][region]
   std::vector<TargetChange> targets;
 };

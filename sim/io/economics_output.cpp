@@ -74,6 +74,7 @@ void write_economics_hdf5(H5::H5File& file, const Scenario& base, const ResultLa
     H5::Group group = file.createGroup(fmt::format("/alternative_{}/economics", a + 1));
     string_attribute(group, "return_threshold", format_user_value(return_threshold));
     string_attribute(group, "currency", reporting_currency(base));
+    string_attribute(group, "note", economics[a].note);
     // Per period, its coverage and the months its costs cover when partial (cost_coverage).
     std::vector<std::string> coverage;
     for (const Period& period : layout.periods) coverage.push_back(cost_coverage(period));

@@ -50,6 +50,11 @@ std::string costs_section(H5Reader& f, const std::vector<std::string>& names,
         "</tr>\n",
         html_escape(currency), html_escape(names[a]), html_escape(names[0]), html_escape(names[0]),
         html_escape(names[a]), html_escape(f.attribute("return_threshold", group)));
+    // One scenario without costs, counted as costing 0, said above its figures (review).
+    if (const std::string note = f.attribute("note", group); !note.empty())
+      html.insert(
+          html.rfind("<div class=\"wide\">"),
+          fmt::format("<p class=\"note\"><strong>Warning:</strong> {}.</p>\n", html_escape(note)));
     const char* columns[] = {
         "cost_base",           "cost_alternative", "cost_difference",         "cost_se",
         "bookings_difference", "bookings_se",      "contribution_difference", "contribution_se"};

@@ -621,11 +621,21 @@ TEST(CompareCli, TargetsSharingACellAreNamedWithTheirAmounts) {
 // cost", P(better) 100%); a warning names it before the work. Two priced scenarios: none.
 TEST(CompareCli, AScenarioWithoutCostsBesideOneWithCostsIsNamed) {
   const auto scenarios = test::source_dir() / "scenarios";
+  test::TempDir dir;
   const auto unpriced = test::run_opsim(fmt::format(
-      "compare {} {} --trials 20 --threads 1 -q", (scenarios / "decision_base.json").string(),
-      (scenarios / "global_saas_emea_h1.json").string()));
+      "compare {} {} --trials 20 --threads 1 -q -o {}", (scenarios / "decision_base.json").string(),
+      (scenarios / "global_saas_emea_h1.json").string(), (dir / "c.h5").string()));
   ASSERT_EQ(unpriced.exit_code, 0) << unpriced.output;
   EXPECT_NE(unpriced.output.find("prices no costs"), std::string::npos) << unpriced.output;
+  // And with the costs in the file and the report (review: terminal only).
+  EXPECT_NE(report::H5Reader((dir / "c.h5").string())
+                .attribute("note", "/alternative_1/economics")
+                .find("prices no costs"),
+            std::string::npos);
+  const auto page = test::run_opsim(
+      fmt::format("report {} -o {}", (dir / "c.h5").string(), (dir / "c.html").string()));
+  ASSERT_EQ(page.exit_code, 0) << page.output;
+  EXPECT_NE(test::read_text(dir / "c.html").find("<strong>Warning:</strong>"), std::string::npos);
   const auto priced = test::run_opsim(fmt::format(
       "compare {} {} --trials 20 --threads 1 -q", (scenarios / "decision_base.json").string(),
       (scenarios / "decision_emea_hires.json").string()));
