@@ -212,6 +212,32 @@ const CLI::Validator& positive_number() {
   return validator;
 }
 
+const CLI::Validator& positive_amount() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        // As planners write amounts (review: "600,000" and "600k" were "not a finite number").
+        std::string plain;
+        for (const char c : text)
+          if (c != ',' && c != '_') plain += c;
+        double scale = 1;
+        if (!plain.empty()) {
+          const char last = plain.back();
+          if (last == 'k' || last == 'K') scale = 1e3;
+          if (last == 'm' || last == 'M') scale = 1e6;
+          if (last == 'b' || last == 'B') scale = 1e9;
+          if (scale != 1) plain.pop_back();
+        }
+        const auto value = parse_number(plain);
+        if (value && std::isfinite(*value * scale) && *value > 0) {
+          text = fmt::format("{}", *value * scale);
+          return {};
+        }
+        return fmt::format("{} is not an amount > 0 (e.g. 600000, 600,000 or 600k)", text);
+      },
+      "AMOUNT");
+  return validator;
+}
+
 const CLI::Validator& non_negative_number() {
   static const CLI::Validator validator = number_from_zero(true);
   return validator;

@@ -57,6 +57,8 @@ void require_memory_for(const Scenario& scenario, std::uint64_t trials, std::uin
 const CLI::Validator& seed_range();
 //! A positive number (counts, strengths, factors).
 const CLI::Validator& positive_number();
+//! An amount > 0 as planners write it: "600000", "600,000", "600k", "1.5M" (read as the number).
+const CLI::Validator& positive_amount();
 //! A number >= 0 (prior strengths, weights).
 const CLI::Validator& non_negative_number();
 //! A fraction in [0, 1] (negative, NaN and above 1 refused; review: --max-moved -0.1 and nan

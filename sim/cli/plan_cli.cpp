@@ -933,8 +933,8 @@ void add_plan_commands(CLI::App& app) {
       ->check(output_path());
   cap->add_option("--budget", capacity->budget,
                   "Budget mode: the hires within this cost (to the fiscal-year end) that maximise "
-                  "P(reach) of the targets")
-      ->check(positive_number());
+                  "P(reach) of the targets (600000, 600,000 or 600k)")
+      ->transform(positive_amount());
   add_max_memory_option(cap, capacity->max_memory);
   cap->callback([capacity, cap] { capacity_command(*capacity, command_line_of(cap)); });
 

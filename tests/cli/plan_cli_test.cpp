@@ -19,6 +19,7 @@
 
 #include "sim/base/grouped.hpp"
 #include "sim/io/number_format.hpp"
+#include "sim/io/report_parts.hpp"
 #include "tests/progress_lines.hpp"
 #include "tests/scenario_builder.hpp"
 #include "tests/test_support.hpp"
@@ -1131,9 +1132,25 @@ TEST_F(PlanCli, HiresAreListedByWindowThenRequisitionMonth) {
 }
 
 TEST_F(PlanCli, NonPositiveBudget) {
-  const auto r = run_opsim(fmt::format("capacity {} --budget 0 -q", write(plan_document())));
+  const std::string scenario = write(plan_document());
+  const auto r = run_opsim(fmt::format("capacity {} --budget 0 -q", scenario));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("--budget: 0 is not a finite number > 0"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--budget: 0 is not an amount > 0 (e.g. 600000, 600,000 or 600k)"),
+            std::string::npos)
+      << r.output;
+  // As planners write amounts (review: "600,000" and "600k" were refused): the same plan.
+  double plans[3] = {0, 0, 0};
+  int i = 0;
+  for (const char* budget : {"600000", "600,000", "600k"}) {
+    const auto out = dir_ / fmt::format("b{}.h5", i);
+    const auto b = run_opsim(fmt::format("capacity {} --budget {} --trials 100 -q -o {}", scenario,
+                                         budget, out.string()));
+    EXPECT_EQ(b.exit_code, 0) << budget << ": " << b.output;
+    plans[i++] = report::H5Reader(out.string()).number_attribute("/capacity", "budget");
+  }
+  EXPECT_EQ(plans[0], 600000.0);
+  EXPECT_EQ(plans[1], 600000.0);
+  EXPECT_EQ(plans[2], 600000.0);
 }
 
 TEST_F(PlanCli, UnknownRegionInHiringWindow) {
