@@ -43,6 +43,8 @@ struct UncertainParameter {
   Distribution distribution;
   //! What the pointer names, for people ("Win rate (segment SMB)"); empty = the pointer.
   std::string words;
+  //! The name for people: the words, else the pointer.
+  const std::string& name() const { return words.empty() ? pointer : words; }
   std::uint64_t key() const;  //!< the stream entity: stable_hash(pointer)
 };
 

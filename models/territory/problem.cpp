@@ -64,8 +64,6 @@ std::vector<int> graph_components(std::size_t n, const std::vector<Edge>& edges,
   return label;
 }
 
-namespace {}  // namespace
-
 void validate(const Problem& problem, const std::string& source) {
   const std::size_t n = problem.size();
   // An account's error names its line or pointer (review: "account 'A112' is locked to 'T4' but

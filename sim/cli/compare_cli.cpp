@@ -388,9 +388,15 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
     for (std::size_t a = 0; a < comparisons.size(); ++a) {
       H5::Group group = file.createGroup(fmt::format("/alternative_{}", a + 1));
       string_attribute(group, "name", comparisons[a].name);
-      auto field = [&](const char* name, double PairedCell::*member) {
+      // `undefined_if_identical`: NaN where the scenarios agree in every trial, as in
+      // differences.csv.
+      auto field = [&](const char* name, double PairedCell::*member,
+                       bool undefined_if_identical = false) {
         std::vector<double> values;
-        for (const auto& c : comparisons[a].cells) values.push_back(c.*member);
+        for (const auto& c : comparisons[a].cells)
+          values.push_back(undefined_if_identical && identical(c)
+                               ? std::numeric_limits<double>::quiet_NaN()
+                               : c.*member);
         write_doubles(group, name, dims, values.data(), "period,region,segment");
       };
       field("mean_difference", &PairedCell::mean);
@@ -398,13 +404,7 @@ void write_comparison_hdf5(const std::string& path, const Scenario& base,
       field("p5", &PairedCell::p5);
       field("p50", &PairedCell::p50);
       field("p95", &PairedCell::p95);
-      {
-        // Undefined (NaN) where the scenarios agree in every trial, as in differences.csv.
-        std::vector<double> values;
-        for (const auto& c : comparisons[a].cells)
-          values.push_back(identical(c) ? std::numeric_limits<double>::quiet_NaN() : c.p_better);
-        write_doubles(group, "p_alternative_better", dims, values.data(), "period,region,segment");
-      }
+      field("p_alternative_better", &PairedCell::p_better, true);
       field("se_independent", &PairedCell::se_independent);
       field("variance_reduction", &PairedCell::variance_reduction);
     }

@@ -176,8 +176,7 @@ std::string describe_distribution(const Distribution& d) {
 std::vector<std::string> describe_assumptions(const Scenario& scenario) {
   std::vector<std::string> lines;
   for (const auto& p : scenario.uncertain)
-    lines.push_back(fmt::format("{}: {}", p.words.empty() ? p.pointer : p.words,
-                                describe_distribution(p.distribution)));
+    lines.push_back(fmt::format("{}: {}", p.name(), describe_distribution(p.distribution)));
   return lines;
 }
 
@@ -253,8 +252,7 @@ std::vector<std::string> summarise_parameters(const Scenario& scenario, std::siz
   for (const Group& g : groups) {
     lines.push_back(
         g.count == 1
-            ? fmt::format("{}: {}", g.first->words.empty() ? g.first->pointer : g.first->words,
-                          describe_distribution(g.first->distribution))
+            ? fmt::format("{}: {}", g.first->name(), describe_distribution(g.first->distribution))
             : fmt::format("{}: {} {}, means {}", g.pattern, g.count, g.first->distribution.name(),
                           format_significant_range(g.low, g.high)));
   }

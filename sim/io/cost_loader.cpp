@@ -165,9 +165,8 @@ std::vector<std::string> describe_uncertain_costs(const CostModel& costs) {
   std::vector<std::string> lines;
   auto describe = [&](const CostAmount& amount) {
     if (amount.uncertain) {
-      const UncertainParameter& p = *amount.uncertain;
-      lines.push_back(fmt::format("{}: {}", p.words.empty() ? p.pointer : p.words,
-                                  describe_distribution(p.distribution)));
+      lines.push_back(fmt::format("{}: {}", amount.uncertain->name(),
+                                  describe_distribution(amount.uncertain->distribution)));
     }
   };
   for (const CostLine& line : costs.lines) describe(line.one_off), describe(line.monthly);

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "sim/base/error.hpp"
+#include "sim/io/result_integrity.hpp"
 
 namespace opsim {
 
@@ -222,15 +223,13 @@ void require_regular_file(const std::string& path, InputKind kind) {
   // A result file given where a text input belongs (review: "16.1 MiB is larger than the JSON
   // input limit", or "invalid JSON ... last read: 'o'", for a run's .h5 passed as the scenario).
   if (kind != InputKind::result_file) {
-    char head[18] = {};
+    char head[kResultFileHeadBytes] = {};
     const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     const ssize_t got = fd >= 0 ? ::read(fd, head, sizeof head) : -1;
     if (fd >= 0) ::close(fd);
-    const std::string_view start(head, got > 0 ? static_cast<std::size_t>(got) : 0);
-    if (start.starts_with("opsim result file\n") || start.starts_with("\x89HDF\r\n\x1a\n"))
-      throw_input("{}: is {}, not a {}", path,
-                  start.starts_with("opsim") ? "an opsim result file (HDF5)" : "an HDF5 file",
-                  kind_name(kind));
+    const std::string_view what =
+        result_file_kind(std::string_view(head, got > 0 ? static_cast<std::size_t>(got) : 0));
+    if (!what.empty()) throw_input("{}: is {}, not a {}", path, what, kind_name(kind));
   }
   if (bytes > size_limit(kind))
     throw_input("{}: {} is larger than the {} limit of {} for a {}", path, format_bytes(bytes),

@@ -169,8 +169,17 @@ std::string rule_of_three_percent(std::uint64_t trials, bool complement) {
   return fmt::format("{:.{}f}%", 100 - std::strtod(text.c_str(), nullptr), decimals);
 }
 
+namespace {
+
+//! Whether `p` (with `se`) is none or every one of `trials` trials.
+bool none_or_all(double p, double se, std::uint64_t trials) {
+  return trials > 0 && se == 0 && (p == 0 || p == 1);
+}
+
+}  // namespace
+
 std::string format_certain_probability(double p, double se, std::uint64_t trials) {
-  if (trials == 0 || se != 0 || (p != 0 && p != 1)) return "";
+  if (!none_or_all(p, se, trials)) return "";
   return p == 0 ? fmt::format("<{} (none)", rule_of_three_percent(trials))
                 : fmt::format(">{} (all)", rule_of_three_percent(trials, true));
 }
@@ -181,7 +190,7 @@ std::string format_trials_probability(double p, std::uint64_t trials) {
 }
 
 std::string format_trials_probability_short(double p, std::uint64_t trials, bool& bounded) {
-  if (format_certain_probability(p, 0.0, trials).empty()) return format_percent(p);
+  if (!none_or_all(p, 0.0, trials)) return format_percent(p);
   bounded = true;
   return fmt::format("{}{}", p == 0 ? "<" : ">", rule_of_three_percent(trials, p == 1));
 }

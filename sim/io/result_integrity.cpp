@@ -175,6 +175,13 @@ void seal_result_file(const std::string& path, const std::string& name) {
   }
 }
 
+std::string_view result_file_kind(std::string_view head) {
+  static_assert(kResultFileHeadBytes >= kMagic.size() && kResultFileHeadBytes >= 8);
+  if (head.starts_with(kMagic)) return "an opsim result file (HDF5)";
+  if (head.starts_with(kHdf5Signature)) return "an HDF5 file";
+  return {};
+}
+
 void verify_result_file(const std::string& path) {
   const Descriptor file(path, O_RDONLY);
   if (file.get() < 0) throw_input("{}: cannot open: {}", path, std::strerror(errno));

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace opsim {
 
@@ -37,6 +38,12 @@ void seal_result_file(const std::string& path, const std::string& name);
 //! changed since: a file of an older opsim (no user block), another HDF5 file, a damaged or
 //! truncated file are refused before libhdf5 opens them.
 void verify_result_file(const std::string& path);
+
+//! What a file starting with `head` (its first bytes) is when it is a result file or another HDF5
+//! file: "an opsim result file (HDF5)" or "an HDF5 file"; empty otherwise.
+std::string_view result_file_kind(std::string_view head);
+//! Bytes result_file_kind() needs of a file's start.
+constexpr std::size_t kResultFileHeadBytes = 18;
 
 //! Bob Jenkins' lookup3 `hashlittle`, the checksum of HDF5's metadata (initial value 0).
 std::uint32_t lookup3_checksum(const void* data, std::size_t length);

@@ -415,10 +415,9 @@ TEST_F(PlanCli, TopDownRefusesARegionWithATargetButNoSeat) {
       nlohmann::json::parse(std::ifstream(test::source_dir() / "scenarios/plan_example.json"));
   doc["regions"].push_back({{"id", "APAC"}});
   doc["targets"].push_back({{"region", "APAC"}, {"fiscal_year", 2027}, {"amount", 1000000}});
-  const std::string scenario = dir_ / "apac.json";
   for (const char* csv : {"plan_example_prior.csv", "plan_example_territories.csv"})
     std::filesystem::copy_file(test::source_dir() / "scenarios" / csv, dir_ / csv);
-  std::ofstream(scenario) << doc.dump();
+  const std::string scenario = write(doc, "apac.json");
   const auto r = run_opsim(
       fmt::format("quotas {} --method top-down --no-comp --trials 200 --threads 1", scenario));
   EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -433,8 +432,7 @@ TEST_F(PlanCli, TopDownRefusesARegionWithATargetButNoSeat) {
 // could reach quota. A class or group without a quota seat has no probability.
 TEST_F(PlanCli, AClassWithoutQuotaSeatsHasNoProbability) {
   const auto scenario = (test::source_dir() / "scenarios/plan_example.json").string();
-  const std::string quotas = (dir_ / "imp.csv").string();
-  std::ofstream(quotas) << "seat,quota\nR0,600000\nR1,500000\nR2,400000\n";
+  const std::string quotas = write_text("imp.csv", "seat,quota\nR0,600000\nR1,500000\nR2,400000\n");
   const auto r =
       run_opsim(fmt::format("quotas {} --method import --import-csv {} --trials 200 "
                             "--threads 1 --no-comp --csv {}",
